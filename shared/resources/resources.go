@@ -1,0 +1,218 @@
+// Package resources is the one source of truth for Tredjepart's AWS resources:
+// tables, keys, indexes, queues, the expiry state machine, functions and routes.
+// The CDK app (infra/) and the local stack (localstack/) both build from these
+// values, and a test in infra/ compares the synthesised template against them.
+package resources
+
+import (
+	_ "embed"
+	"strings"
+	"time"
+)
+
+// AttributeType is a DynamoDB key attribute type.
+type AttributeType string
+
+const (
+	String AttributeType = "S"
+	Number AttributeType = "N"
+)
+
+// Attribute names a key attribute and its type.
+type Attribute struct {
+	Name string
+	Type AttributeType
+}
+
+// Index is a global secondary index projecting all attributes.
+type Index struct {
+	Name         string
+	PartitionKey Attribute
+	SortKey      Attribute
+}
+
+// Table is an on-demand DynamoDB table with point-in-time recovery.
+type Table struct {
+	ID           string // logical id in the CDK stack
+	LocalName    string // physical name on the local stack
+	EnvVar       string // environment variable that carries the physical name to functions
+	PartitionKey Attribute
+	SortKey      Attribute
+	Indexes      []Index
+	TTLAttribute string // epoch seconds; items past it are deleted by DynamoDB
+}
+
+// Queue is a standard SQS queue with a dead-letter queue.
+type Queue struct {
+	ID                string
+	LocalName         string
+	EnvVar            string // carries the queue URL
+	VisibilityTimeout time.Duration
+	Retention         time.Duration
+	DeadLetter        DeadLetterQueue
+}
+
+// DeadLetterQueue receives messages that failed MaxReceiveCount times.
+type DeadLetterQueue struct {
+	ID              string
+	LocalName       string
+	MaxReceiveCount int
+	Retention       time.Duration
+}
+
+// Substitution is what a ${Placeholder} in a state machine definition is
+// replaced with: a table's name or a queue's URL.
+type Substitution struct {
+	TableName string // the ID of a Table
+	QueueURL  string // the ID of a Queue
+}
+
+// Permission is one least-privilege grant of a state machine's role.
+type Permission struct {
+	Actions []string
+	Table   string // the ID of a Table
+	Queue   string // the ID of a Queue
+}
+
+// StateMachine is a Standard workflow whose ASL lives in this package.
+type StateMachine struct {
+	ID            string
+	LocalName     string
+	EnvVar        string // carries the state machine ARN
+	Definition    string // ASL with ${Placeholder}s
+	Substitutions map[string]Substitution
+	Permissions   []Permission
+}
+
+// Function is one Lambda and what it may touch.
+type Function struct {
+	ID            string
+	Dir           string   // folder under functions/ holding its main package
+	ReadTables    []string // table IDs it reads
+	WriteTables   []string // table IDs it reads and writes
+	SendQueues    []string // queue IDs it sends to
+	StateMachines []string // state machine IDs it starts and stops executions of
+}
+
+// Route is one HTTP API route and the function behind it.
+type Route struct {
+	Method   string
+	Path     string // API Gateway syntax: /v1/access-requests/{id}
+	Function string // the ID of a Function
+	Scopes   []string
+}
+
+// Key is the route key API Gateway puts in events: "POST /v1/access-requests".
+func (r Route) Key() string { return r.Method + " " + r.Path }
+
+// ThirdPartyScope is the OAuth scope a third party's token must carry.
+const ThirdPartyScope = "tredjepart:thirdparty"
+
+// Table, queue, state machine and function IDs.
+const (
+	AccessTableID         = "Access"
+	RegistryTableID       = "Registry"
+	NotificationQueueID   = "Notifications"
+	ExpiryStateMachineID  = "AccessRequestExpiry"
+	IntakeFunctionID      = "Intake"
+	ByThirdPartyIndexName = "byThirdParty"
+	ByEndUserIndexName    = "byEndUser"
+)
+
+// Access holds access requests, grants and idempotency records.
+var Access = Table{
+	ID:           AccessTableID,
+	LocalName:    "tredjepart-access",
+	EnvVar:       "ACCESS_TABLE",
+	PartitionKey: Attribute{"pk", String},
+	SortKey:      Attribute{"sk", String},
+	Indexes: []Index{{
+		Name:         ByThirdPartyIndexName,
+		PartitionKey: Attribute{"gsi1pk", String},
+		SortKey:      Attribute{"gsi1sk", String},
+	}},
+	TTLAttribute: "ttl",
+}
+
+// Registry holds metering points as item collections (one partition per
+// metering point, one sort key per kind of fact), so master data can grow
+// without a migration, and the registered parties.
+var Registry = Table{
+	ID:           RegistryTableID,
+	LocalName:    "tredjepart-registry",
+	EnvVar:       "REGISTRY_TABLE",
+	PartitionKey: Attribute{"pk", String},
+	SortKey:      Attribute{"sk", String},
+	Indexes: []Index{{
+		Name:         ByEndUserIndexName,
+		PartitionKey: Attribute{"gsi1pk", String},
+		SortKey:      Attribute{"gsi1sk", String},
+	}},
+}
+
+// Notifications carries notifications for third parties.
+var Notifications = Queue{
+	ID:                NotificationQueueID,
+	LocalName:         "tredjepart-notifications",
+	EnvVar:            "NOTIFICATION_QUEUE_URL",
+	VisibilityTimeout: 30 * time.Second,
+	Retention:         14 * 24 * time.Hour,
+	DeadLetter: DeadLetterQueue{
+		ID:              "NotificationsDLQ",
+		LocalName:       "tredjepart-notifications-dlq",
+		MaxReceiveCount: 5,
+		Retention:       14 * 24 * time.Hour,
+	},
+}
+
+//go:embed expiry.asl.json
+var expiryDefinition string
+
+// Expiry waits until a request's expiresAt and then rejects it with EH088 if
+// it is still pending, notifying the third party.
+var Expiry = StateMachine{
+	ID:         ExpiryStateMachineID,
+	LocalName:  "tredjepart-access-request-expiry",
+	EnvVar:     "EXPIRY_STATE_MACHINE_ARN",
+	Definition: expiryDefinition,
+	Substitutions: map[string]Substitution{
+		"AccessTableName":      {TableName: AccessTableID},
+		"NotificationQueueUrl": {QueueURL: NotificationQueueID},
+	},
+	Permissions: []Permission{
+		{Actions: []string{"dynamodb:UpdateItem"}, Table: AccessTableID},
+		{Actions: []string{"sqs:SendMessage"}, Queue: NotificationQueueID},
+	},
+}
+
+// Intake is the third-party API for access requests.
+var Intake = Function{
+	ID:            IntakeFunctionID,
+	Dir:           "intake",
+	ReadTables:    []string{RegistryTableID},
+	WriteTables:   []string{AccessTableID},
+	StateMachines: []string{ExpiryStateMachineID},
+}
+
+// Tables, Queues, StateMachines, Functions and Routes list everything the stack has.
+var (
+	Tables        = []Table{Access, Registry}
+	Queues        = []Queue{Notifications}
+	StateMachines = []StateMachine{Expiry}
+	Functions     = []Function{Intake}
+	Routes        = []Route{
+		{Method: "POST", Path: "/v1/access-requests", Function: IntakeFunctionID, Scopes: []string{ThirdPartyScope}},
+		{Method: "GET", Path: "/v1/access-requests", Function: IntakeFunctionID, Scopes: []string{ThirdPartyScope}},
+		{Method: "GET", Path: "/v1/access-requests/{id}", Function: IntakeFunctionID, Scopes: []string{ThirdPartyScope}},
+		{Method: "DELETE", Path: "/v1/access-requests/{id}", Function: IntakeFunctionID, Scopes: []string{ThirdPartyScope}},
+	}
+)
+
+// Substitute replaces each ${Name} in an ASL definition with values[Name].
+func Substitute(definition string, values map[string]string) string {
+	pairs := make([]string, 0, 2*len(values))
+	for name, value := range values {
+		pairs = append(pairs, "${"+name+"}", value)
+	}
+	return strings.NewReplacer(pairs...).Replace(definition)
+}
