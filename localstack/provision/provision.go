@@ -1,0 +1,200 @@
+// Package provision creates the stack's tables, queues and state machine from
+// shared/resources on an emulator (moto, or LocalStack), the same definitions
+// the CDK app deploys. Running it again changes nothing.
+package provision
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	dbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/tredjepart/tredjepart/shared/resources"
+)
+
+// Stack is what was created: physical names, queue URLs and ARNs by ID.
+type Stack struct {
+	Tables        map[string]string
+	QueueURLs     map[string]string
+	DeadLetters   map[string]string // DLQ URL by the main queue's ID
+	StateMachines map[string]string
+}
+
+// Env is the environment a function receives on AWS, by resources' EnvVar names.
+func (s Stack) Env() map[string]string {
+	env := map[string]string{}
+	for _, t := range resources.Tables {
+		env[t.EnvVar] = s.Tables[t.ID]
+	}
+	for _, q := range resources.Queues {
+		env[q.EnvVar] = s.QueueURLs[q.ID]
+	}
+	for _, m := range resources.StateMachines {
+		env[m.EnvVar] = s.StateMachines[m.ID]
+	}
+	return env
+}
+
+// localRoleARN is a role the emulators accept; they do not enforce IAM.
+const localRoleARN = "arn:aws:iam::000000000000:role/tredjepart-local"
+
+// Provision creates everything in resources, skipping what exists.
+func Provision(ctx context.Context, cfg aws.Config) (Stack, error) {
+	s := Stack{Tables: map[string]string{}, QueueURLs: map[string]string{}, DeadLetters: map[string]string{}, StateMachines: map[string]string{}}
+	db := dynamodb.NewFromConfig(cfg)
+	for _, t := range resources.Tables {
+		if err := createTable(ctx, db, t); err != nil {
+			return s, err
+		}
+		s.Tables[t.ID] = t.LocalName
+	}
+	q := sqs.NewFromConfig(cfg)
+	for _, spec := range resources.Queues {
+		dlq, main, err := createQueue(ctx, q, spec)
+		if err != nil {
+			return s, err
+		}
+		s.DeadLetters[spec.ID], s.QueueURLs[spec.ID] = dlq, main
+	}
+	sf := sfn.NewFromConfig(cfg)
+	for _, m := range resources.StateMachines {
+		arn, err := createStateMachine(ctx, sf, m, s)
+		if err != nil {
+			return s, err
+		}
+		s.StateMachines[m.ID] = arn
+	}
+	return s, nil
+}
+
+func createTable(ctx context.Context, db *dynamodb.Client, t resources.Table) error {
+	attrs := map[string]resources.AttributeType{}
+	keySchema := func(pk, sk resources.Attribute) []dbtypes.KeySchemaElement {
+		attrs[pk.Name], attrs[sk.Name] = pk.Type, sk.Type
+		return []dbtypes.KeySchemaElement{
+			{AttributeName: aws.String(pk.Name), KeyType: dbtypes.KeyTypeHash},
+			{AttributeName: aws.String(sk.Name), KeyType: dbtypes.KeyTypeRange},
+		}
+	}
+	input := &dynamodb.CreateTableInput{
+		TableName:   aws.String(t.LocalName),
+		BillingMode: dbtypes.BillingModePayPerRequest,
+		KeySchema:   keySchema(t.PartitionKey, t.SortKey),
+	}
+	for _, ix := range t.Indexes {
+		input.GlobalSecondaryIndexes = append(input.GlobalSecondaryIndexes, dbtypes.GlobalSecondaryIndex{
+			IndexName:  aws.String(ix.Name),
+			KeySchema:  keySchema(ix.PartitionKey, ix.SortKey),
+			Projection: &dbtypes.Projection{ProjectionType: dbtypes.ProjectionTypeAll},
+		})
+	}
+	for name, typ := range attrs {
+		input.AttributeDefinitions = append(input.AttributeDefinitions, dbtypes.AttributeDefinition{
+			AttributeName: aws.String(name), AttributeType: dbtypes.ScalarAttributeType(typ),
+		})
+	}
+	_, err := db.CreateTable(ctx, input)
+	var inUse *dbtypes.ResourceInUseException
+	if errors.As(err, &inUse) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("create table %s: %w", t.LocalName, err)
+	}
+	if t.TTLAttribute != "" {
+		_, err = db.UpdateTimeToLive(ctx, &dynamodb.UpdateTimeToLiveInput{
+			TableName:               aws.String(t.LocalName),
+			TimeToLiveSpecification: &dbtypes.TimeToLiveSpecification{AttributeName: aws.String(t.TTLAttribute), Enabled: aws.Bool(true)},
+		})
+		if err != nil {
+			return fmt.Errorf("enable TTL on %s: %w", t.LocalName, err)
+		}
+	}
+	return nil
+}
+
+func seconds(d time.Duration) string { return strconv.Itoa(int(d.Seconds())) }
+
+func createQueue(ctx context.Context, q *sqs.Client, spec resources.Queue) (dlqURL, mainURL string, err error) {
+	dlq, err := q.CreateQueue(ctx, &sqs.CreateQueueInput{
+		QueueName:  aws.String(spec.DeadLetter.LocalName),
+		Attributes: map[string]string{string(sqstypes.QueueAttributeNameMessageRetentionPeriod): seconds(spec.DeadLetter.Retention)},
+	})
+	if err != nil {
+		return "", "", fmt.Errorf("create queue %s: %w", spec.DeadLetter.LocalName, err)
+	}
+	attrs, err := q.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{
+		QueueUrl: dlq.QueueUrl, AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameQueueArn},
+	})
+	if err != nil {
+		return "", "", err
+	}
+	redrive := fmt.Sprintf(`{"deadLetterTargetArn":%q,"maxReceiveCount":"%d"}`,
+		attrs.Attributes[string(sqstypes.QueueAttributeNameQueueArn)], spec.DeadLetter.MaxReceiveCount)
+	main, err := q.CreateQueue(ctx, &sqs.CreateQueueInput{
+		QueueName: aws.String(spec.LocalName),
+		Attributes: map[string]string{
+			string(sqstypes.QueueAttributeNameVisibilityTimeout):      seconds(spec.VisibilityTimeout),
+			string(sqstypes.QueueAttributeNameMessageRetentionPeriod): seconds(spec.Retention),
+			string(sqstypes.QueueAttributeNameRedrivePolicy):          redrive,
+		},
+	})
+	if err != nil {
+		return "", "", fmt.Errorf("create queue %s: %w", spec.LocalName, err)
+	}
+	return *dlq.QueueUrl, *main.QueueUrl, nil
+}
+
+func createStateMachine(ctx context.Context, sf *sfn.Client, m resources.StateMachine, s Stack) (string, error) {
+	values := map[string]string{}
+	for name, sub := range m.Substitutions {
+		switch {
+		case sub.TableName != "":
+			values[name] = s.Tables[sub.TableName]
+		case sub.QueueURL != "":
+			values[name] = s.QueueURLs[sub.QueueURL]
+		}
+	}
+	definition := resources.Substitute(m.Definition, values)
+	out, err := sf.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{
+		Name:       aws.String(m.LocalName),
+		Definition: aws.String(definition),
+		RoleArn:    aws.String(localRoleARN),
+		Type:       sfntypes.StateMachineTypeStandard,
+	})
+	var exists *sfntypes.StateMachineAlreadyExists
+	if errors.As(err, &exists) {
+		return updateStateMachine(ctx, sf, m.LocalName, definition)
+	}
+	if err != nil {
+		return "", fmt.Errorf("create state machine %s: %w", m.LocalName, err)
+	}
+	return *out.StateMachineArn, nil
+}
+
+// updateStateMachine brings an existing machine of that name up to date.
+func updateStateMachine(ctx context.Context, sf *sfn.Client, name, definition string) (string, error) {
+	pages := sfn.NewListStateMachinesPaginator(sf, &sfn.ListStateMachinesInput{})
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			return "", err
+		}
+		for _, sm := range page.StateMachines {
+			if *sm.Name == name {
+				_, err := sf.UpdateStateMachine(ctx, &sfn.UpdateStateMachineInput{StateMachineArn: sm.StateMachineArn, Definition: aws.String(definition)})
+				return *sm.StateMachineArn, err
+			}
+		}
+	}
+	return "", fmt.Errorf("state machine %s exists but was not listed", name)
+}

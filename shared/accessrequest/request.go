@@ -1,0 +1,110 @@
+// Package accessrequest is the third-party access request (Elhub BRS-NO-622)
+// as a state machine in plain Go: PENDING → APPROVED | REJECTED | WITHDRAWN,
+// and nothing else moves.
+package accessrequest
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/tredjepart/tredjepart/shared/fault"
+	"github.com/tredjepart/tredjepart/shared/ident"
+)
+
+// Status is where a request is in its life.
+type Status string
+
+const (
+	Pending   Status = "PENDING"
+	Approved  Status = "APPROVED"
+	Rejected  Status = "REJECTED"
+	Withdrawn Status = "WITHDRAWN"
+)
+
+// ParseStatus accepts one of the four statuses.
+func ParseStatus(s string) (Status, error) {
+	switch st := Status(s); st {
+	case Pending, Approved, Rejected, Withdrawn:
+		return st, nil
+	}
+	return "", fmt.Errorf("must be one of PENDING, APPROVED, REJECTED, WITHDRAWN")
+}
+
+// Final reports whether no transition leaves this status.
+func (s Status) Final() bool { return s != Pending }
+
+// Scope is the level of access asked for or granted.
+type Scope string
+
+const (
+	Limited Scope = "LIMITED" // meter values and the minimum set of master data
+	Full    Scope = "FULL"    // also contract data and all master data
+)
+
+// ParseScope accepts LIMITED or FULL; empty means LIMITED, Elhub's default.
+func ParseScope(s string) (Scope, error) {
+	switch sc := Scope(s); sc {
+	case "":
+		return Limited, nil
+	case Limited, Full:
+		return sc, nil
+	}
+	return "", fmt.Errorf("must be LIMITED or FULL")
+}
+
+// Rejection reasons (Elhub codes).
+const (
+	ReasonNotApproved = "EH088" // the end user declined, or did not answer in time
+)
+
+// Request is one third party's request for access to one metering point.
+type Request struct {
+	ID                 string
+	ThirdParty         ident.GLN
+	MeteringPoint      ident.GSRN
+	Scope              Scope
+	AgreementReference string
+	Status             Status
+	ReasonCode         string // set when REJECTED
+	CreatedAt          time.Time
+	ExpiresAt          time.Time
+	DecidedAt          time.Time // zero while pending
+	Version            int       // raised by every transition; guards conditional writes
+}
+
+// OpenAt reports whether the request can still be decided at now.
+func (r Request) OpenAt(now time.Time) bool {
+	return r.Status == Pending && now.Before(r.ExpiresAt)
+}
+
+// Withdraw moves a pending request to WITHDRAWN.
+func (r Request) Withdraw(now time.Time) (Request, error) {
+	return r.moveTo(Withdrawn, "", now)
+}
+
+// Reject moves a pending request to REJECTED with an Elhub reason code.
+func (r Request) Reject(reason string, now time.Time) (Request, error) {
+	if reason == "" {
+		return r, fault.New(fault.Internal, "a rejection needs a reason code")
+	}
+	return r.moveTo(Rejected, reason, now)
+}
+
+// Approve moves a pending, unexpired request to APPROVED.
+func (r Request) Approve(now time.Time) (Request, error) {
+	if r.Status == Pending && !now.Before(r.ExpiresAt) {
+		return r, fault.Coded(fault.Conflict, ReasonNotApproved, "The request expired before it was approved.")
+	}
+	return r.moveTo(Approved, "", now)
+}
+
+func (r Request) moveTo(next Status, reason string, now time.Time) (Request, error) {
+	if r.Status != Pending {
+		return r, fault.New(fault.Conflict, "The request is %s and can no longer change.", r.Status)
+	}
+	r.Status = next
+	r.ReasonCode = reason
+	r.DecidedAt = now
+	r.Version++
+	return r, nil
+}

@@ -1,0 +1,278 @@
+package accessrequest
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/tredjepart/tredjepart/shared/clock"
+	"github.com/tredjepart/tredjepart/shared/fault"
+	"github.com/tredjepart/tredjepart/shared/ident"
+	"github.com/tredjepart/tredjepart/shared/registry"
+)
+
+// Elhub's BRS-NO-622 rejection codes for a new request.
+const (
+	CodeUnknownMeteringPoint = "E10"
+	CodeNotAccountingPoint   = "EH010"
+	CodeNoEndUser            = "EH016"
+	CodeAlreadyHasAccess     = "EH017"
+)
+
+// Errors a Store reports when a conditional write loses.
+var (
+	ErrPendingExists      = errors.New("another request for this metering point is pending")
+	ErrIdempotencyKeyUsed = errors.New("idempotency key already used")
+	ErrStale              = errors.New("the request changed since it was read")
+)
+
+// MeteringPoints finds metering points; a missing one is (zero, false, nil).
+type MeteringPoints interface {
+	MeteringPoint(ctx context.Context, id ident.GSRN) (registry.MeteringPoint, bool, error)
+}
+
+// Idempotency records which request an Idempotency-Key created.
+type Idempotency struct {
+	Key         string
+	Fingerprint string // hash of the input the key was first used with
+	RequestID   string
+}
+
+// Store keeps requests. Every write is conditional.
+type Store interface {
+	// Get returns the request or a fault.NotFound.
+	Get(ctx context.Context, id string) (Request, error)
+	// Pending returns the request that last held the pending slot for this
+	// third party and metering point, which may since have been decided.
+	Pending(ctx context.Context, tp ident.GLN, mp ident.GSRN) (Request, bool, error)
+	HasActiveGrant(ctx context.Context, tp ident.GLN, mp ident.GSRN) (bool, error)
+	Idempotency(ctx context.Context, tp ident.GLN, key string) (Idempotency, bool, error)
+	// Create stores a new pending request, taking the pending slot unless it
+	// is held by a request other than replacing (ErrPendingExists), and
+	// recording idem when it has a key (ErrIdempotencyKeyUsed).
+	Create(ctx context.Context, r Request, replacing string, idem Idempotency) error
+	// Transition stores next if the stored request is still at prev's version
+	// (ErrStale otherwise).
+	Transition(ctx context.Context, prev, next Request) error
+	List(ctx context.Context, tp ident.GLN, q ListQuery) (Page, error)
+}
+
+// Expiry runs each request's expiry timer (a Step Functions execution on AWS).
+type Expiry interface {
+	// Schedule starts the timer; scheduling the same request again is harmless.
+	Schedule(ctx context.Context, r Request) error
+	// Cancel stops the timer of a decided request.
+	Cancel(ctx context.Context, r Request) error
+}
+
+// ListQuery selects a page of a third party's requests, newest first.
+type ListQuery struct {
+	Status Status // empty for all
+	Cursor string // from the previous page
+	Limit  int
+}
+
+// Page is one page of requests.
+type Page struct {
+	Items      []Request
+	NextCursor string // empty on the last page
+}
+
+// Outcome says what Create did, which decides the HTTP status.
+type Outcome int
+
+const (
+	Created        Outcome = iota // a new request
+	Replayed                      // the same Idempotency-Key and input as before
+	AlreadyPending                // an open request for the metering point already existed
+)
+
+// CreateInput is a validated request for access.
+type CreateInput struct {
+	MeteringPoint      ident.GSRN
+	Scope              Scope
+	AgreementReference string
+	IdempotencyKey     string
+}
+
+func (in CreateInput) fingerprint() string {
+	sum := sha256.Sum256(fmt.Appendf(nil, "%s\x00%s\x00%s", in.MeteringPoint, in.Scope, in.AgreementReference))
+	return hex.EncodeToString(sum[:])
+}
+
+// Service applies the BRS-NO-622 rules.
+type Service struct {
+	MeteringPoints MeteringPoints
+	Store          Store
+	Expiry         Expiry
+	Clock          clock.Clock
+	NewID          func() string
+	ExpiresAt      func(received time.Time) time.Time
+	Logger         *slog.Logger
+}
+
+// Create registers a third party's request for access to a metering point.
+func (s *Service) Create(ctx context.Context, tp ident.GLN, in CreateInput) (Request, Outcome, error) {
+	if in.IdempotencyKey != "" {
+		if r, ok, err := s.replay(ctx, tp, in); err != nil || ok {
+			return r, Replayed, err
+		}
+	}
+	now := s.Clock.Now()
+	if err := s.checkEligible(ctx, tp, in.MeteringPoint, now); err != nil {
+		return Request{}, 0, err
+	}
+	held, replacing, err := s.openPending(ctx, tp, in.MeteringPoint, now)
+	if err != nil || held.ID != "" {
+		return held, AlreadyPending, err
+	}
+	r := Request{
+		ID:                 s.NewID(),
+		ThirdParty:         tp,
+		MeteringPoint:      in.MeteringPoint,
+		Scope:              in.Scope,
+		AgreementReference: in.AgreementReference,
+		Status:             Pending,
+		CreatedAt:          now,
+		ExpiresAt:          s.ExpiresAt(now),
+		Version:            1,
+	}
+	idem := Idempotency{Key: in.IdempotencyKey, Fingerprint: in.fingerprint(), RequestID: r.ID}
+	switch err := s.Store.Create(ctx, r, replacing, idem); {
+	case errors.Is(err, ErrPendingExists):
+		held, _, err := s.openPending(ctx, tp, in.MeteringPoint, now)
+		if err == nil && held.ID == "" {
+			err = fmt.Errorf("pending slot for %s was taken and released during create", in.MeteringPoint)
+		}
+		return held, AlreadyPending, err
+	case errors.Is(err, ErrIdempotencyKeyUsed):
+		r, _, err := s.replay(ctx, tp, in)
+		return r, Replayed, err
+	case err != nil:
+		return Request{}, 0, err
+	}
+	// Stored but not yet timed: a failure here is reported, and the caller's
+	// retry finds the request and schedules it again.
+	if err := s.Expiry.Schedule(ctx, r); err != nil {
+		return Request{}, 0, fmt.Errorf("schedule expiry of %s: %w", r.ID, err)
+	}
+	return r, Created, nil
+}
+
+func (s *Service) checkEligible(ctx context.Context, tp ident.GLN, id ident.GSRN, now time.Time) error {
+	mp, found, err := s.MeteringPoints.MeteringPoint(ctx, id)
+	switch {
+	case err != nil:
+		return err
+	case !found:
+		return fault.Coded(fault.Unprocessable, CodeUnknownMeteringPoint, fmt.Sprintf("Metering point %s is not registered.", id))
+	case !mp.AccountingPoint:
+		return fault.Coded(fault.Unprocessable, CodeNotAccountingPoint, fmt.Sprintf("Metering point %s is not an accounting point.", id))
+	}
+	if _, ok := mp.EndUserAt(now); !ok {
+		return fault.Coded(fault.Unprocessable, CodeNoEndUser, fmt.Sprintf("Metering point %s has no end user.", id))
+	}
+	granted, err := s.Store.HasActiveGrant(ctx, tp, id)
+	if err != nil {
+		return err
+	}
+	if granted {
+		return fault.Coded(fault.Conflict, CodeAlreadyHasAccess, fmt.Sprintf("You already have access to metering point %s.", id))
+	}
+	return nil
+}
+
+// openPending returns the open request holding the pending slot, if any, or
+// else the id of the stale request a new one may replace.
+func (s *Service) openPending(ctx context.Context, tp ident.GLN, mp ident.GSRN, now time.Time) (held Request, replacing string, err error) {
+	r, found, err := s.Store.Pending(ctx, tp, mp)
+	switch {
+	case err != nil || !found:
+		return Request{}, "", err
+	case !r.OpenAt(now):
+		return Request{}, r.ID, nil
+	}
+	// Harmless if already running; repairs a create whose scheduling failed.
+	if err := s.Expiry.Schedule(ctx, r); err != nil {
+		return Request{}, "", fmt.Errorf("schedule expiry of %s: %w", r.ID, err)
+	}
+	return r, "", nil
+}
+
+// replay answers a repeated Idempotency-Key with the request it created.
+func (s *Service) replay(ctx context.Context, tp ident.GLN, in CreateInput) (Request, bool, error) {
+	idem, found, err := s.Store.Idempotency(ctx, tp, in.IdempotencyKey)
+	if err != nil || !found {
+		return Request{}, false, err
+	}
+	if idem.Fingerprint != in.fingerprint() {
+		return Request{}, true, &fault.Error{
+			Kind:   fault.Unprocessable,
+			Detail: "This Idempotency-Key was already used with a different request body.",
+			Fields: []fault.FieldError{{Field: "Idempotency-Key", Reason: "already used with a different request body"}},
+		}
+	}
+	r, err := s.Store.Get(ctx, idem.RequestID)
+	if err != nil {
+		return Request{}, true, err
+	}
+	if r.Status == Pending {
+		if err := s.Expiry.Schedule(ctx, r); err != nil {
+			return Request{}, true, fmt.Errorf("schedule expiry of %s: %w", r.ID, err)
+		}
+	}
+	return r, true, nil
+}
+
+// Get returns one of the third party's requests. Another third party's
+// request is reported exactly like a missing one.
+func (s *Service) Get(ctx context.Context, tp ident.GLN, id string) (Request, error) {
+	r, err := s.Store.Get(ctx, id)
+	if err != nil {
+		return Request{}, err
+	}
+	if r.ThirdParty != tp {
+		return Request{}, NotFound(id)
+	}
+	return r, nil
+}
+
+// NotFound is the error for a request that does not exist or is not the caller's.
+func NotFound(id string) error {
+	return fault.New(fault.NotFound, "Access request %s was not found.", id)
+}
+
+// List returns a page of the third party's requests.
+func (s *Service) List(ctx context.Context, tp ident.GLN, q ListQuery) (Page, error) {
+	return s.Store.List(ctx, tp, q)
+}
+
+// Withdraw withdraws a pending request. Withdrawing it again is harmless.
+func (s *Service) Withdraw(ctx context.Context, tp ident.GLN, id string) (Request, error) {
+	r, err := s.Get(ctx, tp, id)
+	if err != nil {
+		return Request{}, err
+	}
+	if r.Status == Withdrawn {
+		return r, nil
+	}
+	next, err := r.Withdraw(s.Clock.Now())
+	if err != nil {
+		return Request{}, err
+	}
+	if err := s.Store.Transition(ctx, r, next); errors.Is(err, ErrStale) {
+		// Decided or expired meanwhile: answer from the state that won.
+		return s.Withdraw(ctx, tp, id)
+	} else if err != nil {
+		return Request{}, err
+	}
+	if err := s.Expiry.Cancel(ctx, next); err != nil {
+		// The timer finds the request decided and ends quietly anyway.
+		s.Logger.WarnContext(ctx, "could not stop expiry timer", "requestId", id, "error", err)
+	}
+	return next, nil
+}

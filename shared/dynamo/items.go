@@ -1,0 +1,70 @@
+// Package dynamo stores Tredjepart's domain in DynamoDB. The key layout is
+// documented here and in docs/architecture.md; the expiry state machine's
+// ASL (shared/resources/expiry.asl.json) writes the request item too.
+//
+// Access table:
+//
+//	REQ#<id>                 REQUEST      an access request   (gsi1: TP#<gln> / REQ#<createdAt>#<id>)
+//	PENDING#<gln>#<gsrn>     PENDING      which request last held the one pending slot
+//	GRANT#<gln>#<gsrn>       GRANT        a grant             (gsi1: TP#<gln> / GRANT#<gsrn>)
+//	IDEM#<gln>#<key>         IDEMPOTENCY  an Idempotency-Key and the request it created (expires by TTL)
+//
+// Registry table (one partition per metering point, one sort key per kind of fact):
+//
+//	MP#<gsrn>                METERINGPOINT       the metering point
+//	MP#<gsrn>                ENDUSER#<moveIn>    an end user's occupancy (gsi1: EU#<endUserId> / MP#<gsrn>#<moveIn>)
+//	TP#<gln>                 THIRDPARTY          a registered third party
+//	CLIENT#<clientId>        CLIENT              which third party an OAuth client acts for
+package dynamo
+
+import (
+	"errors"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+)
+
+const (
+	requestSK     = "REQUEST"
+	pendingSK     = "PENDING"
+	grantSK       = "GRANT"
+	idempotencySK = "IDEMPOTENCY"
+	meterPointSK  = "METERINGPOINT"
+	thirdPartySK  = "THIRDPARTY"
+	clientSK      = "CLIENT"
+)
+
+// timeLayout keeps instants sortable as strings.
+const timeLayout = "2006-01-02T15:04:05.000000000Z"
+
+func formatTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(timeLayout)
+}
+
+func parseTime(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	return time.Parse(time.RFC3339Nano, s)
+}
+
+func isConditionFailure(err error) bool {
+	var ccf *types.ConditionalCheckFailedException
+	return errors.As(err, &ccf)
+}
+
+// cancelledBy reports which items of a cancelled transaction failed their condition.
+func cancelledBy(err error) (failed []bool, ok bool) {
+	var tce *types.TransactionCanceledException
+	if !errors.As(err, &tce) {
+		return nil, false
+	}
+	failed = make([]bool, len(tce.CancellationReasons))
+	for i, reason := range tce.CancellationReasons {
+		failed[i] = reason.Code != nil && *reason.Code == "ConditionalCheckFailed"
+	}
+	return failed, true
+}

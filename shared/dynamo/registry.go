@@ -1,0 +1,203 @@
+package dynamo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/tredjepart/tredjepart/shared/ident"
+	"github.com/tredjepart/tredjepart/shared/pseudonym"
+	"github.com/tredjepart/tredjepart/shared/registry"
+)
+
+// Registry stores metering points and registered parties in the Registry table.
+type Registry struct {
+	Client *dynamodb.Client
+	Table  string
+}
+
+type meteringPointItem struct {
+	PK              string `dynamodbav:"pk"`
+	SK              string `dynamodbav:"sk"`
+	GSRN            string `dynamodbav:"gsrn"`
+	AccountingPoint bool   `dynamodbav:"accountingPoint"`
+}
+
+type occupancyItem struct {
+	PK      string `dynamodbav:"pk"`
+	SK      string `dynamodbav:"sk"`
+	GSI1PK  string `dynamodbav:"gsi1pk"`
+	GSI1SK  string `dynamodbav:"gsi1sk"`
+	EndUser string `dynamodbav:"endUserId"`
+	MoveIn  string `dynamodbav:"moveIn"`
+	MoveOut string `dynamodbav:"moveOut,omitempty"`
+}
+
+const occupancyPrefix = "ENDUSER#"
+
+func meteringPointPartition(id ident.GSRN) string { return "MP#" + string(id) }
+
+// MeteringPoint reads a metering point's item collection in one query.
+func (s *Registry) MeteringPoint(ctx context.Context, id ident.GSRN) (registry.MeteringPoint, bool, error) {
+	out, err := s.Client.Query(ctx, &dynamodb.QueryInput{
+		TableName:                 &s.Table,
+		KeyConditionExpression:    aws.String("pk = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: meteringPointPartition(id)}},
+		ConsistentRead:            aws.Bool(true),
+	})
+	if err != nil {
+		return registry.MeteringPoint{}, false, fmt.Errorf("read metering point %s: %w", id, err)
+	}
+	mp := registry.MeteringPoint{ID: id}
+	found := false
+	for _, raw := range out.Items {
+		sk := raw["sk"].(*types.AttributeValueMemberS).Value
+		switch {
+		case sk == meterPointSK:
+			var it meteringPointItem
+			if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+				return mp, false, err
+			}
+			mp.AccountingPoint, found = it.AccountingPoint, true
+		case strings.HasPrefix(sk, occupancyPrefix):
+			var it occupancyItem
+			if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+				return mp, false, err
+			}
+			o, err := it.occupancy()
+			if err != nil {
+				return mp, false, fmt.Errorf("metering point %s: %w", id, err)
+			}
+			mp.Occupancies = append(mp.Occupancies, o)
+		}
+		// Other sort keys are facts this code does not know yet.
+	}
+	return mp, found, nil
+}
+
+func (it occupancyItem) occupancy() (registry.Occupancy, error) {
+	o := registry.Occupancy{EndUser: pseudonym.EndUserID(it.EndUser)}
+	var err error
+	if o.MoveIn, err = registry.ParseDate(it.MoveIn); err != nil {
+		return o, fmt.Errorf("moveIn: %w", err)
+	}
+	if it.MoveOut != "" {
+		if o.MoveOut, err = registry.ParseDate(it.MoveOut); err != nil {
+			return o, fmt.Errorf("moveOut: %w", err)
+		}
+	}
+	return o, nil
+}
+
+// PutMeteringPoint writes a metering point and its occupancies in one transaction.
+func (s *Registry) PutMeteringPoint(ctx context.Context, mp registry.MeteringPoint) error {
+	pk := meteringPointPartition(mp.ID)
+	head, err := attributevalue.MarshalMap(meteringPointItem{PK: pk, SK: meterPointSK, GSRN: string(mp.ID), AccountingPoint: mp.AccountingPoint})
+	if err != nil {
+		return err
+	}
+	items := []types.TransactWriteItem{{Put: &types.Put{TableName: &s.Table, Item: head}}}
+	for _, o := range mp.Occupancies {
+		moveIn := o.MoveIn.Format(registry.DateLayout)
+		it := occupancyItem{
+			PK: pk, SK: occupancyPrefix + moveIn,
+			GSI1PK: "EU#" + string(o.EndUser), GSI1SK: pk + "#" + moveIn,
+			EndUser: string(o.EndUser), MoveIn: moveIn,
+		}
+		if !o.MoveOut.IsZero() {
+			it.MoveOut = o.MoveOut.Format(registry.DateLayout)
+		}
+		item, err := attributevalue.MarshalMap(it)
+		if err != nil {
+			return err
+		}
+		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: &s.Table, Item: item}})
+	}
+	if _, err := s.Client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items}); err != nil {
+		return fmt.Errorf("put metering point %s: %w", mp.ID, err)
+	}
+	return nil
+}
+
+type thirdPartyItem struct {
+	PK        string   `dynamodbav:"pk"`
+	SK        string   `dynamodbav:"sk"`
+	GLN       string   `dynamodbav:"gln"`
+	Name      string   `dynamodbav:"name"`
+	OrgNumber string   `dynamodbav:"orgNumber"`
+	ClientIDs []string `dynamodbav:"clientIds"`
+}
+
+type clientItem struct {
+	PK  string `dynamodbav:"pk"`
+	SK  string `dynamodbav:"sk"`
+	GLN string `dynamodbav:"gln"`
+}
+
+// ErrClientTaken means an OAuth client id already acts for another third party.
+var ErrClientTaken = errors.New("client id is registered to another third party")
+
+// PutThirdParty registers a third party and the OAuth clients acting for it.
+func (s *Registry) PutThirdParty(ctx context.Context, tp registry.ThirdParty) error {
+	head, err := attributevalue.MarshalMap(thirdPartyItem{
+		PK: "TP#" + string(tp.GLN), SK: thirdPartySK, GLN: string(tp.GLN),
+		Name: tp.Name, OrgNumber: string(tp.OrgNumber), ClientIDs: tp.ClientIDs,
+	})
+	if err != nil {
+		return err
+	}
+	items := []types.TransactWriteItem{{Put: &types.Put{TableName: &s.Table, Item: head}}}
+	for _, id := range tp.ClientIDs {
+		item, err := attributevalue.MarshalMap(clientItem{PK: "CLIENT#" + id, SK: clientSK, GLN: string(tp.GLN)})
+		if err != nil {
+			return err
+		}
+		items = append(items, types.TransactWriteItem{Put: &types.Put{
+			TableName: &s.Table, Item: item,
+			ConditionExpression:       aws.String("attribute_not_exists(pk) OR gln = :gln"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":gln": &types.AttributeValueMemberS{Value: string(tp.GLN)}},
+		}})
+	}
+	_, err = s.Client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	if _, cancelled := cancelledBy(err); cancelled {
+		return ErrClientTaken
+	}
+	if err != nil {
+		return fmt.Errorf("put third party %s: %w", tp.GLN, err)
+	}
+	return nil
+}
+
+// ThirdPartyByClient finds the third party an OAuth client acts for.
+func (s *Registry) ThirdPartyByClient(ctx context.Context, clientID string) (registry.ThirdParty, bool, error) {
+	var client clientItem
+	found, err := s.get(ctx, key("CLIENT#"+clientID, clientSK), &client)
+	if err != nil || !found {
+		return registry.ThirdParty{}, false, err
+	}
+	return s.ThirdParty(ctx, ident.GLN(client.GLN))
+}
+
+// ThirdParty returns a registered third party.
+func (s *Registry) ThirdParty(ctx context.Context, gln ident.GLN) (registry.ThirdParty, bool, error) {
+	var it thirdPartyItem
+	found, err := s.get(ctx, key("TP#"+string(gln), thirdPartySK), &it)
+	if err != nil || !found {
+		return registry.ThirdParty{}, false, err
+	}
+	return registry.ThirdParty{GLN: ident.GLN(it.GLN), Name: it.Name, OrgNumber: ident.OrgNumber(it.OrgNumber), ClientIDs: it.ClientIDs}, true, nil
+}
+
+func (s *Registry) get(ctx context.Context, k map[string]types.AttributeValue, into any) (bool, error) {
+	out, err := s.Client.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.Table, Key: k, ConsistentRead: aws.Bool(true)})
+	if err != nil || out.Item == nil {
+		return false, err
+	}
+	return true, attributevalue.UnmarshalMap(out.Item, into)
+}

@@ -1,0 +1,342 @@
+package dynamo
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/tredjepart/tredjepart/shared/accessrequest"
+	"github.com/tredjepart/tredjepart/shared/fault"
+	"github.com/tredjepart/tredjepart/shared/ident"
+)
+
+// idempotencyTTL is how long an Idempotency-Key is remembered.
+const idempotencyTTL = 24 * time.Hour
+
+// Requests stores access requests and grants in the Access table.
+type Requests struct {
+	Client *dynamodb.Client
+	Table  string
+}
+
+type requestItem struct {
+	PK                 string `dynamodbav:"pk"`
+	SK                 string `dynamodbav:"sk"`
+	GSI1PK             string `dynamodbav:"gsi1pk"`
+	GSI1SK             string `dynamodbav:"gsi1sk"`
+	ID                 string `dynamodbav:"id"`
+	ThirdParty         string `dynamodbav:"thirdPartyId"`
+	MeteringPoint      string `dynamodbav:"meteringPointId"`
+	Scope              string `dynamodbav:"scope"`
+	AgreementReference string `dynamodbav:"agreementReference,omitempty"`
+	Status             string `dynamodbav:"status"`
+	ReasonCode         string `dynamodbav:"reasonCode,omitempty"`
+	CreatedAt          string `dynamodbav:"createdAt"`
+	ExpiresAt          string `dynamodbav:"expiresAt"`
+	DecidedAt          string `dynamodbav:"decidedAt,omitempty"`
+	Version            int    `dynamodbav:"version"`
+}
+
+func requestKey(id string) map[string]types.AttributeValue {
+	return key("REQ#"+id, requestSK)
+}
+
+func key(pk, sk string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{
+		"pk": &types.AttributeValueMemberS{Value: pk},
+		"sk": &types.AttributeValueMemberS{Value: sk},
+	}
+}
+
+func thirdPartyPartition(tp ident.GLN) string { return "TP#" + string(tp) }
+
+func toRequestItem(r accessrequest.Request) requestItem {
+	created := formatTime(r.CreatedAt)
+	return requestItem{
+		PK: "REQ#" + r.ID, SK: requestSK,
+		GSI1PK: thirdPartyPartition(r.ThirdParty), GSI1SK: "REQ#" + created + "#" + r.ID,
+		ID: r.ID, ThirdParty: string(r.ThirdParty), MeteringPoint: string(r.MeteringPoint),
+		Scope: string(r.Scope), AgreementReference: r.AgreementReference,
+		Status: string(r.Status), ReasonCode: r.ReasonCode,
+		CreatedAt: created, ExpiresAt: formatTime(r.ExpiresAt), DecidedAt: formatTime(r.DecidedAt),
+		Version: r.Version,
+	}
+}
+
+func (it requestItem) request() (accessrequest.Request, error) {
+	r := accessrequest.Request{
+		ID: it.ID, ThirdParty: ident.GLN(it.ThirdParty), MeteringPoint: ident.GSRN(it.MeteringPoint),
+		Scope: accessrequest.Scope(it.Scope), AgreementReference: it.AgreementReference,
+		Status: accessrequest.Status(it.Status), ReasonCode: it.ReasonCode, Version: it.Version,
+	}
+	var err error
+	if r.CreatedAt, err = parseTime(it.CreatedAt); err != nil {
+		return r, fmt.Errorf("request %s createdAt: %w", it.ID, err)
+	}
+	if r.ExpiresAt, err = parseTime(it.ExpiresAt); err != nil {
+		return r, fmt.Errorf("request %s expiresAt: %w", it.ID, err)
+	}
+	if r.DecidedAt, err = parseTime(it.DecidedAt); err != nil {
+		return r, fmt.Errorf("request %s decidedAt: %w", it.ID, err)
+	}
+	return r, nil
+}
+
+// Get returns a request or a fault.NotFound.
+func (s *Requests) Get(ctx context.Context, id string) (accessrequest.Request, error) {
+	out, err := s.Client.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName: &s.Table, Key: requestKey(id), ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return accessrequest.Request{}, fmt.Errorf("get request %s: %w", id, err)
+	}
+	if out.Item == nil {
+		return accessrequest.Request{}, accessrequest.NotFound(id)
+	}
+	var it requestItem
+	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
+		return accessrequest.Request{}, fmt.Errorf("decode request %s: %w", id, err)
+	}
+	return it.request()
+}
+
+func pendingKey(tp ident.GLN, mp ident.GSRN) map[string]types.AttributeValue {
+	return key("PENDING#"+string(tp)+"#"+string(mp), pendingSK)
+}
+
+// Pending returns the request that last held the pending slot.
+func (s *Requests) Pending(ctx context.Context, tp ident.GLN, mp ident.GSRN) (accessrequest.Request, bool, error) {
+	out, err := s.Client.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName: &s.Table, Key: pendingKey(tp, mp), ConsistentRead: aws.Bool(true),
+	})
+	if err != nil || out.Item == nil {
+		return accessrequest.Request{}, false, err
+	}
+	var slot struct {
+		RequestID string `dynamodbav:"requestId"`
+	}
+	if err := attributevalue.UnmarshalMap(out.Item, &slot); err != nil {
+		return accessrequest.Request{}, false, err
+	}
+	r, err := s.Get(ctx, slot.RequestID)
+	return r, err == nil, err
+}
+
+// HasActiveGrant reports whether the third party has access to the metering point.
+func (s *Requests) HasActiveGrant(ctx context.Context, tp ident.GLN, mp ident.GSRN) (bool, error) {
+	out, err := s.Client.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName: &s.Table, Key: grantKey(tp, mp), ConsistentRead: aws.Bool(true),
+	})
+	if err != nil || out.Item == nil {
+		return false, err
+	}
+	var g grantItem
+	if err := attributevalue.UnmarshalMap(out.Item, &g); err != nil {
+		return false, err
+	}
+	return g.Status == grantActive, nil
+}
+
+func idempotencyKey(tp ident.GLN, k string) map[string]types.AttributeValue {
+	return key("IDEM#"+string(tp)+"#"+k, idempotencySK)
+}
+
+type idempotencyItem struct {
+	PK          string `dynamodbav:"pk"`
+	SK          string `dynamodbav:"sk"`
+	Fingerprint string `dynamodbav:"fingerprint"`
+	RequestID   string `dynamodbav:"requestId"`
+	TTL         int64  `dynamodbav:"ttl"`
+}
+
+// Idempotency returns what an Idempotency-Key created, while it is remembered.
+func (s *Requests) Idempotency(ctx context.Context, tp ident.GLN, k string) (accessrequest.Idempotency, bool, error) {
+	out, err := s.Client.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName: &s.Table, Key: idempotencyKey(tp, k), ConsistentRead: aws.Bool(true),
+	})
+	if err != nil || out.Item == nil {
+		return accessrequest.Idempotency{}, false, err
+	}
+	var it idempotencyItem
+	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
+		return accessrequest.Idempotency{}, false, err
+	}
+	// DynamoDB deletes expired items lazily; honour the TTL ourselves.
+	if time.Now().Unix() > it.TTL {
+		return accessrequest.Idempotency{}, false, nil
+	}
+	return accessrequest.Idempotency{Key: k, Fingerprint: it.Fingerprint, RequestID: it.RequestID}, true, nil
+}
+
+// Create stores a new pending request with its pending slot and idempotency
+// record in one transaction.
+func (s *Requests) Create(ctx context.Context, r accessrequest.Request, replacing string, idem accessrequest.Idempotency) error {
+	request, err := attributevalue.MarshalMap(toRequestItem(r))
+	if err != nil {
+		return err
+	}
+	slot := pendingKey(r.ThirdParty, r.MeteringPoint)
+	slot["requestId"] = &types.AttributeValueMemberS{Value: r.ID}
+	slotCondition := &types.Put{TableName: &s.Table, Item: slot, ConditionExpression: aws.String("attribute_not_exists(pk)")}
+	if replacing != "" {
+		slotCondition.ConditionExpression = aws.String("attribute_not_exists(pk) OR requestId = :replacing")
+		slotCondition.ExpressionAttributeValues = map[string]types.AttributeValue{":replacing": &types.AttributeValueMemberS{Value: replacing}}
+	}
+	items := []types.TransactWriteItem{
+		{Put: &types.Put{TableName: &s.Table, Item: request, ConditionExpression: aws.String("attribute_not_exists(pk)")}},
+		{Put: slotCondition},
+	}
+	if idem.Key != "" {
+		record, err := attributevalue.MarshalMap(idempotencyItem{
+			PK: "IDEM#" + string(r.ThirdParty) + "#" + idem.Key, SK: idempotencySK,
+			Fingerprint: idem.Fingerprint, RequestID: idem.RequestID,
+			TTL: r.CreatedAt.Add(idempotencyTTL).Unix(),
+		})
+		if err != nil {
+			return err
+		}
+		items = append(items, types.TransactWriteItem{Put: &types.Put{
+			TableName: &s.Table, Item: record, ConditionExpression: aws.String("attribute_not_exists(pk)"),
+		}})
+	}
+	_, err = s.Client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	if failed, ok := cancelledBy(err); ok {
+		switch {
+		case len(failed) > 1 && failed[1]:
+			return accessrequest.ErrPendingExists
+		case len(failed) > 2 && failed[2]:
+			return accessrequest.ErrIdempotencyKeyUsed
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("create request %s: %w", r.ID, err)
+	}
+	return nil
+}
+
+// Transition stores next if the stored request is still at prev's version and status.
+func (s *Requests) Transition(ctx context.Context, prev, next accessrequest.Request) error {
+	item, err := attributevalue.MarshalMap(toRequestItem(next))
+	if err != nil {
+		return err
+	}
+	_, err = s.Client.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName:                &s.Table,
+		Item:                     item,
+		ConditionExpression:      aws.String("version = :version AND #status = :status"),
+		ExpressionAttributeNames: map[string]string{"#status": "status"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":version": &types.AttributeValueMemberN{Value: fmt.Sprint(prev.Version)},
+			":status":  &types.AttributeValueMemberS{Value: string(prev.Status)},
+		},
+	})
+	if isConditionFailure(err) {
+		return accessrequest.ErrStale
+	}
+	if err != nil {
+		return fmt.Errorf("update request %s: %w", next.ID, err)
+	}
+	return nil
+}
+
+// cursor is the position after the last item of a page. It carries the third
+// party so that a cursor cannot be replayed by another.
+type cursor struct {
+	PK     string `dynamodbav:"pk" json:"p"`
+	SK     string `dynamodbav:"sk" json:"s"`
+	GSI1PK string `dynamodbav:"gsi1pk" json:"g"`
+	GSI1SK string `dynamodbav:"gsi1sk" json:"h"`
+}
+
+func encodeCursor(key map[string]types.AttributeValue) (string, error) {
+	var c cursor
+	if err := attributevalue.UnmarshalMap(key, &c); err != nil {
+		return "", err
+	}
+	raw, err := json.Marshal(c)
+	return base64.RawURLEncoding.EncodeToString(raw), err
+}
+
+func decodeCursor(s string, partition string) (map[string]types.AttributeValue, error) {
+	bad := &fault.Error{Kind: fault.Invalid, Detail: "cursor: not a cursor from a previous page",
+		Fields: []fault.FieldError{{Field: "cursor", Reason: "not a cursor from a previous page"}}}
+	raw, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return nil, bad
+	}
+	var c cursor
+	if err := json.Unmarshal(raw, &c); err != nil || c.GSI1PK != partition || c.PK == "" {
+		return nil, bad
+	}
+	return map[string]types.AttributeValue{
+		"pk": &types.AttributeValueMemberS{Value: c.PK}, "sk": &types.AttributeValueMemberS{Value: c.SK},
+		"gsi1pk": &types.AttributeValueMemberS{Value: c.GSI1PK}, "gsi1sk": &types.AttributeValueMemberS{Value: c.GSI1SK},
+	}, nil
+}
+
+// maxQueriesPerPage bounds the work one page may take when a status filter
+// skips many items; the page then comes back short, with a cursor.
+const maxQueriesPerPage = 8
+
+// List returns a third party's requests, newest first.
+func (s *Requests) List(ctx context.Context, tp ident.GLN, q accessrequest.ListQuery) (accessrequest.Page, error) {
+	partition := thirdPartyPartition(tp)
+	input := &dynamodb.QueryInput{
+		TableName:                 &s.Table,
+		IndexName:                 aws.String("byThirdParty"),
+		KeyConditionExpression:    aws.String("gsi1pk = :tp AND begins_with(gsi1sk, :req)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":tp": &types.AttributeValueMemberS{Value: partition}, ":req": &types.AttributeValueMemberS{Value: "REQ#"}},
+		ScanIndexForward:          aws.Bool(false),
+		Limit:                     aws.Int32(int32(q.Limit)),
+	}
+	if q.Status != "" {
+		input.FilterExpression = aws.String("#status = :status")
+		input.ExpressionAttributeNames = map[string]string{"#status": "status"}
+		input.ExpressionAttributeValues[":status"] = &types.AttributeValueMemberS{Value: string(q.Status)}
+	}
+	if q.Cursor != "" {
+		start, err := decodeCursor(q.Cursor, partition)
+		if err != nil {
+			return accessrequest.Page{}, err
+		}
+		input.ExclusiveStartKey = start
+	}
+	var page accessrequest.Page
+	for range maxQueriesPerPage {
+		out, err := s.Client.Query(ctx, input)
+		if err != nil {
+			return page, fmt.Errorf("list requests: %w", err)
+		}
+		for i, raw := range out.Items {
+			var it requestItem
+			if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+				return page, err
+			}
+			r, err := it.request()
+			if err != nil {
+				return page, err
+			}
+			page.Items = append(page.Items, r)
+			if len(page.Items) == q.Limit {
+				if i < len(out.Items)-1 || out.LastEvaluatedKey != nil {
+					page.NextCursor, err = encodeCursor(raw)
+				}
+				return page, err
+			}
+		}
+		if out.LastEvaluatedKey == nil {
+			return page, nil
+		}
+		input.ExclusiveStartKey = out.LastEvaluatedKey
+	}
+	var err error
+	page.NextCursor, err = encodeCursor(input.ExclusiveStartKey)
+	return page, err
+}

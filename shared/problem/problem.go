@@ -1,0 +1,91 @@
+// Package problem is the one place that maps domain errors to HTTP: RFC 9457
+// problem documents (application/problem+json) with Elhub codes where they
+// exist. Callers see "internal error" for anything unexpected; the log sees
+// the cause.
+package problem
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/tredjepart/tredjepart/shared/fault"
+)
+
+// ContentType is the media type of a problem document.
+const ContentType = "application/problem+json"
+
+// Document is an RFC 9457 problem document with Tredjepart's extensions.
+type Document struct {
+	Type     string             `json:"type"`
+	Title    string             `json:"title"`
+	Status   int                `json:"status"`
+	Detail   string             `json:"detail,omitempty"`
+	Instance string             `json:"instance,omitempty"`
+	Code     string             `json:"code,omitempty"`   // Elhub code, e.g. EH017
+	Errors   []fault.FieldError `json:"errors,omitempty"` // one entry per bad field
+}
+
+var statusOf = map[fault.Kind]int{
+	fault.Internal:             http.StatusInternalServerError,
+	fault.Invalid:              http.StatusBadRequest,
+	fault.Unprocessable:        http.StatusUnprocessableEntity,
+	fault.NotFound:             http.StatusNotFound,
+	fault.Conflict:             http.StatusConflict,
+	fault.Unauthenticated:      http.StatusUnauthorized,
+	fault.Forbidden:            http.StatusForbidden,
+	fault.UnsupportedMediaType: http.StatusUnsupportedMediaType,
+}
+
+var slugOf = map[fault.Kind]string{
+	fault.Internal:             "internal-error",
+	fault.Invalid:              "invalid-request",
+	fault.Unprocessable:        "rejected",
+	fault.NotFound:             "not-found",
+	fault.Conflict:             "conflict",
+	fault.Unauthenticated:      "unauthenticated",
+	fault.Forbidden:            "forbidden",
+	fault.UnsupportedMediaType: "unsupported-media-type",
+}
+
+// TypeURI names a problem type: by Elhub code when there is one.
+func TypeURI(kind fault.Kind, code string) string {
+	if code != "" {
+		return "urn:tredjepart:problem:" + code
+	}
+	return "urn:tredjepart:problem:" + slugOf[kind]
+}
+
+// From turns err into a problem document. Errors outside the domain become a
+// bare 500 and are logged with their cause.
+func From(ctx context.Context, logger *slog.Logger, err error, instance string) Document {
+	var e *fault.Error
+	if !errors.As(err, &e) || e.Kind == fault.Internal {
+		logger.ErrorContext(ctx, "internal error", "error", err)
+		return Document{
+			Type:     TypeURI(fault.Internal, ""),
+			Title:    http.StatusText(http.StatusInternalServerError),
+			Status:   http.StatusInternalServerError,
+			Detail:   "An internal error occurred. It has been logged; retrying is safe.",
+			Instance: instance,
+		}
+	}
+	status := statusOf[e.Kind]
+	return Document{
+		Type:     TypeURI(e.Kind, e.Code),
+		Title:    http.StatusText(status),
+		Status:   status,
+		Detail:   e.Detail,
+		Instance: instance,
+		Code:     e.Code,
+		Errors:   e.Fields,
+	}
+}
+
+// JSON renders the document.
+func (d Document) JSON() []byte {
+	body, _ := json.Marshal(d) // a Document always marshals
+	return body
+}

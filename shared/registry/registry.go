@@ -1,0 +1,63 @@
+// Package registry is what Tredjepart knows about metering points and the
+// parties that use it. It is minimal now (enough to apply the access rules)
+// and stored so that full master data can be added beside it later.
+package registry
+
+import (
+	"time"
+
+	"github.com/tredjepart/tredjepart/shared/businessday"
+	"github.com/tredjepart/tredjepart/shared/ident"
+	"github.com/tredjepart/tredjepart/shared/pseudonym"
+)
+
+// DateLayout is how civil dates (move-in, move-out) are written.
+const DateLayout = time.DateOnly
+
+// Occupancy is one end user's time on a metering point: from MoveIn up to,
+// not including, MoveOut (zero while the end user still lives there).
+type Occupancy struct {
+	EndUser pseudonym.EndUserID
+	MoveIn  time.Time // midnight Europe/Oslo
+	MoveOut time.Time // midnight Europe/Oslo, or zero
+}
+
+// Covers reports whether the end user held the metering point at t.
+func (o Occupancy) Covers(t time.Time) bool {
+	return !t.Before(o.MoveIn) && (o.MoveOut.IsZero() || t.Before(o.MoveOut))
+}
+
+// MeteringPoint is a metering point and its end users over time.
+type MeteringPoint struct {
+	ID              ident.GSRN
+	AccountingPoint bool // only accounting points can be subject to third-party access
+	Occupancies     []Occupancy
+}
+
+// EndUserAt returns the end user holding the metering point at t.
+func (m MeteringPoint) EndUserAt(t time.Time) (Occupancy, bool) {
+	for _, o := range m.Occupancies {
+		if o.Covers(t) {
+			return o, true
+		}
+	}
+	return Occupancy{}, false
+}
+
+// ThirdParty is a registered third party (Elhub role AG).
+type ThirdParty struct {
+	GLN       ident.GLN
+	Name      string
+	OrgNumber ident.OrgNumber
+	ClientIDs []string // OAuth client ids whose tokens act for this third party
+}
+
+// Date returns midnight Europe/Oslo on the given calendar day.
+func Date(year int, month time.Month, day int) time.Time {
+	return time.Date(year, month, day, 0, 0, 0, 0, businessday.Oslo)
+}
+
+// ParseDate reads a civil date as midnight Europe/Oslo.
+func ParseDate(s string) (time.Time, error) {
+	return time.ParseInLocation(DateLayout, s, businessday.Oslo)
+}
