@@ -11,13 +11,14 @@ import (
 type Kind int
 
 const (
-	Internal        Kind = iota // our fault; the caller may retry
-	Invalid                     // the input is malformed
-	Unprocessable               // well-formed, but the business rules say no
-	NotFound                    // no such thing, or not yours
-	Conflict                    // the current state forbids it
-	Unauthenticated             // who are you?
-	Forbidden                   // known caller, not allowed
+	Internal             Kind = iota // our fault; the caller may retry
+	Invalid                          // the input is malformed
+	Unprocessable                    // well-formed, but the business rules say no
+	NotFound                         // no such thing, or not yours
+	Conflict                         // the current state forbids it
+	Unauthenticated                  // who are you?
+	Forbidden                        // known caller, not allowed
+	UnsupportedMediaType             // the body is not in a format we read
 )
 
 // FieldError names one bad field of the input and why it is bad.

@@ -1,0 +1,74 @@
+# Tredjepart — `make run` starts the local stack, `make test` runs every test.
+# Both install what they need: a Python venv with the pinned moto server, the
+# Lambda Runtime Interface Emulator (go install), and the Go modules.
+
+SHELL := /bin/bash
+GO ?= go
+GOBIN := $(shell $(GO) env GOPATH)/bin
+export PATH := $(GOBIN):$(PATH)
+
+FUNCTIONS := $(notdir $(wildcard functions/*))
+RIE_VERSION := v0.0.0-20261030222936-bef5c4ba774d
+LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags "-s -w"
+
+.PHONY: run up down token test unit vet build build-local synth bench venv rie tools clean
+
+## run: the whole system in the foreground on moto, with demo data
+run: tools build-local
+	$(GO) run ./localstack/runner run
+
+## up / down: the same in the background (log in .local/runner.log)
+up: tools build-local
+	$(GO) run ./localstack/runner up
+down:
+	$(GO) run ./localstack/runner down
+
+## token GLN=…: a bearer token for a demo third party (the stack must be up)
+token:
+	@$(GO) run ./localstack/runner token -gln "$(GLN)"
+
+## test: vet, format check, unit + integration + end-to-end tests, CDK tests
+test: tools vet
+	$(GO) test -count=1 ./...
+	cd infra && $(GO) test -count=1 ./...
+
+vet:
+	$(GO) vet ./...
+	@unformatted=$$(gofmt -l . | grep -v '^infra/cdk.out/'); \
+	  if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
+
+## build: Lambda bootstraps for AWS (linux/arm64) in build/lambda/<function>/
+build:
+	@for fn in $(FUNCTIONS); do \
+	  echo "build/lambda/$$fn/bootstrap"; \
+	  GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build $(LAMBDA_FLAGS) -o build/lambda/$$fn/bootstrap ./functions/$$fn || exit 1; \
+	done
+
+## build-local: the same bootstraps for this machine, for the Lambda emulator
+build-local:
+	@for fn in $(FUNCTIONS); do \
+	  CGO_ENABLED=0 $(GO) build $(LAMBDA_FLAGS) -o build/local/$$fn/bootstrap ./functions/$$fn || exit 1; \
+	done
+
+## synth: the CloudFormation template in infra/cdk.out (no AWS credentials needed)
+synth: build
+	cd infra && CDK_OUTDIR=cdk.out $(GO) run .
+
+## bench: latency of POST /v1/access-requests through the local gateway on moto
+bench: tools
+	$(GO) test -run '^$$' -bench . -benchtime 200x ./localstack/gateway/...
+
+tools: venv rie
+
+venv: .venv/.installed
+.venv/.installed: localstack/requirements.txt
+	python3 -m venv .venv
+	.venv/bin/pip install --quiet --disable-pip-version-check -r localstack/requirements.txt
+	touch $@
+
+rie: $(GOBIN)/aws-lambda-rie
+$(GOBIN)/aws-lambda-rie:
+	$(GO) install github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@$(RIE_VERSION)
+
+clean:
+	rm -rf build .local infra/cdk.out

@@ -1,0 +1,28 @@
+// Command intake is the Lambda behind the third-party access-request API.
+package main
+
+import (
+	"context"
+	"log/slog"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/config"
+
+	"github.com/tredjepart/tredjepart/shared/intake"
+)
+
+func main() {
+	logger := slog.New(slog.NewJSONHandler(os.Stdout, nil))
+	cfg, err := config.LoadDefaultConfig(context.Background())
+	if err != nil {
+		logger.Error("load AWS config", "error", err)
+		os.Exit(1)
+	}
+	handler, err := intake.FromEnv(cfg, os.Getenv, logger)
+	if err != nil {
+		logger.Error("configure intake", "error", err)
+		os.Exit(1)
+	}
+	lambda.Start(handler.Handle)
+}

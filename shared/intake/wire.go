@@ -1,0 +1,68 @@
+package intake
+
+import (
+	"fmt"
+	"log/slog"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	"github.com/google/uuid"
+
+	"github.com/tredjepart/tredjepart/shared/accessrequest"
+	"github.com/tredjepart/tredjepart/shared/businessday"
+	"github.com/tredjepart/tredjepart/shared/clock"
+	"github.com/tredjepart/tredjepart/shared/dynamo"
+	"github.com/tredjepart/tredjepart/shared/resources"
+	"github.com/tredjepart/tredjepart/shared/stepfunctions"
+)
+
+// ClockStartEnv, when set (local stack only), starts the clock at that
+// instant, e.g. 2027-03-24T10:00:00+01:00.
+const ClockStartEnv = "CLOCK_START"
+
+// FromEnv builds the handler from the function's environment, the same way
+// on AWS, under the Lambda emulator and in-process.
+func FromEnv(cfg aws.Config, getenv func(string) string, logger *slog.Logger) (*Handler, error) {
+	need := func(name string) (string, error) {
+		if v := getenv(name); v != "" {
+			return v, nil
+		}
+		return "", fmt.Errorf("environment variable %s is not set", name)
+	}
+	accessTable, err := need(resources.Access.EnvVar)
+	if err != nil {
+		return nil, err
+	}
+	registryTable, err := need(resources.Registry.EnvVar)
+	if err != nil {
+		return nil, err
+	}
+	expiryARN, err := need(resources.Expiry.EnvVar)
+	if err != nil {
+		return nil, err
+	}
+	clk, err := clock.FromEnv(getenv(ClockStartEnv))
+	if err != nil {
+		return nil, err
+	}
+	db := dynamodb.NewFromConfig(cfg)
+	reg := &dynamo.Registry{Client: db, Table: registryTable}
+	expiry := &stepfunctions.Expiry{Client: sfn.NewFromConfig(cfg), StateMachineARN: expiryARN}
+	if getenv(ClockStartEnv) != "" {
+		expiry.ToWallClock = clk.ToWallClock
+	}
+	return &Handler{
+		Requests: &accessrequest.Service{
+			MeteringPoints: reg,
+			Store:          &dynamo.Requests{Client: db, Table: accessTable},
+			Expiry:         expiry,
+			Clock:          clk,
+			NewID:          uuid.NewString,
+			ExpiresAt:      businessday.ExpiresAt,
+			Logger:         logger,
+		},
+		ThirdParties: reg,
+		Logger:       logger,
+	}, nil
+}
