@@ -60,7 +60,7 @@ func org(first8 string) ident.OrgNumber {
 // Identifiers of the demo data, fixed so that printed commands stay valid.
 var Fixed = Data{
 	ThirdParties: []registry.ThirdParty{
-		{GLN: gln("709000000001"), Name: "Straumkompis AS", OrgNumber: org("91234567"), ClientIDs: []string{"straumkompis"}},
+		{GLN: gln("709000000001"), Name: "Straumkompis AS", OrgNumber: org("91234568"), ClientIDs: []string{"straumkompis"}},
 		{GLN: gln("709000000002"), Name: "Ladeklar AS", OrgNumber: org("98765432"), ClientIDs: []string{"ladeklar"}},
 	},
 	Requestable:        gsrn("0000101"),
@@ -80,7 +80,7 @@ func Seed(ctx context.Context, reg *dynamo.Registry, requests *dynamo.Requests, 
 		}
 	}
 	// Synthetic national identity numbers: they exist only in the keyed hash.
-	kari := p.Person(person("010190123"))
+	kari := p.Person(person("010190124"))
 	ola := p.Person(person("150585345"))
 	bakery := pseudonym.Organisation(org("87654321"))
 	points := []registry.MeteringPoint{

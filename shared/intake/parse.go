@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -44,7 +45,7 @@ func parseCreate(ev events.APIGatewayV2HTTPRequest) (accessrequest.CreateInput, 
 		return in, err
 	}
 	var body createBody
-	if err := decodeStrict(raw, &body); err != nil {
+	if err := decodeStrict(raw, &body, "meteringPointId", "scope", "agreementReference"); err != nil {
 		return in, err
 	}
 	var bad []fault.FieldError
@@ -94,14 +95,26 @@ func requireJSON(contentType string) error {
 	return fault.New(fault.UnsupportedMediaType, "Send the body as application/json (Content-Type was %q).", contentType)
 }
 
-// decodeStrict reads exactly one JSON object with known fields only, so that
-// a misspelt field is an error rather than silently ignored.
-func decodeStrict(raw []byte, into any) error {
+// decodeStrict reads exactly one JSON object whose field names are all in
+// known, matched exactly: encoding/json alone ignores unknown fields and
+// matches names case-insensitively, which would hide a caller's typo.
+func decodeStrict(raw []byte, into any, known ...string) error {
+	var fields map[string]json.RawMessage
 	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	err := dec.Decode(into)
+	err := dec.Decode(&fields)
 	if err == nil && dec.Decode(new(json.RawMessage)) != io.EOF {
 		err = errors.New("unexpected data after the JSON object")
+	}
+	if err == nil && fields == nil {
+		err = &json.UnmarshalTypeError{Value: "null"}
+	}
+	if err == nil {
+		for name := range fields {
+			if !slices.Contains(known, name) {
+				return fault.InvalidFields(fault.FieldError{Field: name, Reason: "is not a known field"})
+			}
+		}
+		err = json.Unmarshal(raw, into)
 	}
 	if err == nil {
 		return nil
@@ -117,9 +130,6 @@ func decodeStrict(raw []byte, into any) error {
 		return fault.InvalidFields(fault.FieldError{Field: "body", Reason: fmt.Sprintf("is not valid JSON (at byte %d)", syntaxErr.Offset)})
 	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
 		return fault.InvalidFields(fault.FieldError{Field: "body", Reason: "is empty or cut short; send a JSON object"})
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return fault.InvalidFields(fault.FieldError{Field: field, Reason: "is not a known field"})
 	}
 	return fault.InvalidFields(fault.FieldError{Field: "body", Reason: err.Error()})
 }
