@@ -1,0 +1,124 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+const stateDir = ".local"
+
+// up starts `run` in the background and returns once it is ready.
+func up(args []string) error {
+	if err := os.MkdirAll(stateDir, 0o700); err != nil {
+		return err
+	}
+	if pid, err := readPID(); err == nil && syscall.Kill(pid, 0) == nil {
+		return fmt.Errorf("already running as pid %d; `make down` first", pid)
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	logPath := filepath.Join(stateDir, "runner.log")
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		return err
+	}
+	_ = os.Remove(filepath.Join(stateDir, "ready"))
+	cmd := exec.Command(self, append([]string{"run"}, args...)...)
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true} // outlives this command
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(stateDir, "runner.pid"), []byte(strconv.Itoa(cmd.Process.Pid)), 0o644); err != nil {
+		return err
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	fmt.Fprint(os.Stderr, "starting")
+	for deadline := time.Now().Add(90 * time.Second); time.Now().Before(deadline); {
+		if banner, err := os.ReadFile(filepath.Join(stateDir, "ready")); err == nil {
+			fmt.Fprintln(os.Stderr)
+			fmt.Print(string(banner))
+			fmt.Printf("\nRunning in the background (log: %s). `make down` stops it.\n", logPath)
+			return nil
+		}
+		select {
+		case err := <-exited:
+			log, _ := os.ReadFile(logPath)
+			return fmt.Errorf("the stack exited during start-up (%v):\n%s", err, log)
+		case <-time.After(500 * time.Millisecond):
+			fmt.Fprint(os.Stderr, ".")
+		}
+	}
+	return fmt.Errorf("not ready after 90 s; see %s", logPath)
+}
+
+// down stops what up started.
+func down() error {
+	pid, err := readPID()
+	if errors.Is(err, os.ErrNotExist) {
+		fmt.Println("not running")
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer os.Remove(filepath.Join(stateDir, "runner.pid"))
+	if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
+		fmt.Println("not running")
+		return nil
+	}
+	for range 100 {
+		if syscall.Kill(pid, 0) != nil {
+			fmt.Println("stopped")
+			return nil
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return syscall.Kill(pid, syscall.SIGKILL)
+}
+
+func readPID() (int, error) {
+	raw, err := os.ReadFile(filepath.Join(stateDir, "runner.pid"))
+	if err != nil {
+		return 0, err
+	}
+	return strconv.Atoi(strings.TrimSpace(string(raw)))
+}
+
+// token prints a bearer token for a demo third party from the running issuer.
+func token(args []string) error {
+	fs := flag.NewFlagSet("token", flag.ContinueOnError)
+	gln := fs.String("gln", "", "the third party's GLN")
+	port := fs.Int("issuer-port", 4011, "port of the token issuer")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *gln == "" {
+		return errors.New("say which third party: make token GLN=<13-digit GLN>")
+	}
+	res, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/local/token?gln=%s", *port, url.QueryEscape(*gln)))
+	if err != nil {
+		return fmt.Errorf("the token issuer does not answer; start the stack with `make run` or `make up`: %w", err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	if res.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s", strings.TrimSpace(string(body)))
+	}
+	fmt.Print(string(body))
+	return nil
+}

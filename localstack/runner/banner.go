@@ -1,0 +1,65 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// banner tells a newcomer where everything is and what to type first.
+func (s *stack) banner() string {
+	var b strings.Builder
+	gw := fmt.Sprintf("http://127.0.0.1:%d", s.opts.gatewayPort)
+	iss := fmt.Sprintf("http://127.0.0.1:%d", s.opts.issuerPort)
+	clockNote := "real time"
+	if s.clockSet {
+		clockNote = "set by NOW; it runs on from there"
+	}
+	tp, other := s.demo.ThirdParties[0], s.demo.ThirdParties[1]
+	fmt.Fprintf(&b, `
+Tredjepart is running locally.
+
+  API gateway   %s   (functions: %s)
+  Token issuer  %s   (OpenID configuration: %s/.well-known/openid-configuration)
+  AWS emulator  %s
+  Clock         %s (%s)
+
+Demo third parties (OAuth client id → GLN):
+  %-13s %s  %s
+  %-13s %s  %s
+
+Demo metering points:
+  %s  accounting point with an end user: a request is accepted
+  %s  the same (its end user is an organisation)
+  %s  %s already has access: EH017
+  %s  not an accounting point: EH010
+  %s  the end user moved out: EH016
+  %s  valid but not registered: E10
+
+Try it (in another terminal, from this folder):
+
+  TOKEN=$(make -s token GLN=%s)
+
+  curl -si -X POST %s/v1/access-requests \
+    -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+    -H 'Idempotency-Key: my-first-request' \
+    -d '{"meteringPointId":"%s","scope":"FULL"}'
+
+  curl -s %s/v1/access-requests -H "Authorization: Bearer $TOKEN"
+
+  curl -s -X POST %s/v1/access-requests -H "Authorization: Bearer $TOKEN" \
+    -H 'Content-Type: application/json' -d '{"meteringPointId":"%s"}'
+
+  curl -s -X DELETE %s/v1/access-requests/<id> -H "Authorization: Bearer $TOKEN"
+
+A request expires, REJECTED with EH088, at 24:00 Oslo time on the third
+business day after it arrived. Ctrl-C stops everything.
+`,
+		gw, s.functionMode, iss, iss, s.endpoint,
+		s.clock.Now().Format(time.RFC3339), clockNote,
+		tp.ClientIDs[0], tp.GLN, tp.Name, other.ClientIDs[0], other.GLN, other.Name,
+		s.demo.Requestable, s.demo.SecondRequestable, s.demo.AlreadyGranted, tp.Name,
+		s.demo.NotAccountingPoint, s.demo.NoEndUser, s.demo.Unregistered,
+		tp.GLN, gw, s.demo.Requestable, gw, gw, s.demo.AlreadyGranted, gw)
+	return b.String()
+}

@@ -1,0 +1,38 @@
+// Command runner is the local stand-in for what AWS does around the
+// functions: it starts the moto server (or uses AWS_ENDPOINT_URL, e.g.
+// LocalStack), provisions the stack from shared/resources, seeds demo data,
+// and serves the HTTP API gateway with its JWT authorizer and a token issuer.
+//
+//	runner run     in the foreground (make run)
+//	runner up      in the background, until `runner down` (make up / make down)
+//	runner token   a bearer token for a demo third party (make token GLN=…)
+package main
+
+import (
+	"fmt"
+	"os"
+)
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprintln(os.Stderr, "usage: runner run|up|down|token [flags]")
+		os.Exit(2)
+	}
+	var err error
+	switch cmd, args := os.Args[1], os.Args[2:]; cmd {
+	case "run":
+		err = run(args)
+	case "up":
+		err = up(args)
+	case "down":
+		err = down()
+	case "token":
+		err = token(args)
+	default:
+		err = fmt.Errorf("unknown command %q: use run, up, down or token", cmd)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "runner:", err)
+		os.Exit(1)
+	}
+}
