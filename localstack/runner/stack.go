@@ -124,7 +124,7 @@ func start(ctx context.Context, opts options, logger *slog.Logger) (*stack, erro
 	}
 	functionEnv := st.Env()
 	if s.clockSet {
-		functionEnv[intake.ClockStartEnv] = os.Getenv("NOW")
+		functionEnv[intake.ClockOffsetEnv] = s.clock.Offset().String()
 	}
 
 	db := dynamodb.NewFromConfig(cfg)

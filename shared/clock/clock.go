@@ -4,7 +4,6 @@ package clock
 
 import (
 	"fmt"
-	"sync"
 	"time"
 )
 
@@ -33,6 +32,13 @@ func StartingAt(start time.Time) Shifted {
 // Now returns the shifted time.
 func (s Shifted) Now() time.Time { return time.Now().Add(s.offset) }
 
+// Offset is how far this clock runs ahead of the real one.
+func (s Shifted) Offset() time.Duration { return s.offset }
+
+// ByOffset returns a clock running offset ahead of the real one; processes
+// started at different moments share a shifted clock this way.
+func ByOffset(offset time.Duration) Shifted { return Shifted{offset: offset} }
+
 // ToWallClock converts an instant on this clock to the real clock, which is
 // what emulators such as a Step Functions Wait state compare against.
 func (s Shifted) ToWallClock(t time.Time) time.Time { return t.Add(-s.offset) }
@@ -48,27 +54,4 @@ func FromEnv(value string) (Shifted, error) {
 		return Shifted{}, fmt.Errorf("NOW must be an RFC 3339 time such as 2027-03-24T10:00:00+01:00: %w", err)
 	}
 	return StartingAt(start), nil
-}
-
-// Manual is a clock that moves only when told; for tests.
-type Manual struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-// At returns a manual clock reading t.
-func At(t time.Time) *Manual { return &Manual{now: t} }
-
-// Now returns the manual time.
-func (m *Manual) Now() time.Time {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.now
-}
-
-// Set moves the clock to t.
-func (m *Manual) Set(t time.Time) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.now = t
 }

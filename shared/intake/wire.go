@@ -3,6 +3,7 @@ package intake
 import (
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -17,9 +18,9 @@ import (
 	"github.com/tredjepart/tredjepart/shared/stepfunctions"
 )
 
-// ClockStartEnv, when set (local stack only), starts the clock at that
-// instant, e.g. 2027-03-24T10:00:00+01:00.
-const ClockStartEnv = "CLOCK_START"
+// ClockOffsetEnv, when set (local stack only), runs the clock that far
+// ahead of (or, negative, behind) real time, e.g. 2831h12m5s.
+const ClockOffsetEnv = "CLOCK_OFFSET"
 
 // FromEnv builds the handler from the function's environment, the same way
 // on AWS, under the Lambda emulator and in-process.
@@ -42,16 +43,19 @@ func FromEnv(cfg aws.Config, getenv func(string) string, logger *slog.Logger) (*
 	if err != nil {
 		return nil, err
 	}
-	clk, err := clock.FromEnv(getenv(ClockStartEnv))
-	if err != nil {
-		return nil, err
+	var clk clock.Clock = clock.System{}
+	var toWallClock func(time.Time) time.Time
+	if v := getenv(ClockOffsetEnv); v != "" {
+		offset, err := time.ParseDuration(v)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", ClockOffsetEnv, err)
+		}
+		shifted := clock.ByOffset(offset)
+		clk, toWallClock = shifted, shifted.ToWallClock
 	}
 	db := dynamodb.NewFromConfig(cfg)
 	reg := &dynamo.Registry{Client: db, Table: registryTable}
-	expiry := &stepfunctions.Expiry{Client: sfn.NewFromConfig(cfg), StateMachineARN: expiryARN}
-	if getenv(ClockStartEnv) != "" {
-		expiry.ToWallClock = clk.ToWallClock
-	}
+	expiry := &stepfunctions.Expiry{Client: sfn.NewFromConfig(cfg), StateMachineARN: expiryARN, ToWallClock: toWallClock}
 	return &Handler{
 		Requests: &accessrequest.Service{
 			MeteringPoints: reg,

@@ -1,0 +1,89 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// The whole local stack as `make run` starts it — moto, the intake bootstrap
+// under the Lambda emulator, the issuer and the gateway — with the clock set
+// to Wednesday 24 March 2027, so that a request expires after Easter.
+func TestStackRunsTheRealBootstrapOnASetClock(t *testing.T) {
+	buildDir := t.TempDir()
+	build := exec.Command("go", "build", "-tags", "lambda.norpc", "-o", filepath.Join(buildDir, "intake", "bootstrap"), "../../functions/intake")
+	build.Env = append(build.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build intake: %v\n%s", err, out)
+	}
+	t.Setenv("NOW", "2027-03-24T10:00:00+01:00")
+	t.Setenv("AWS_ENDPOINT_URL", "")
+	opts := options{gatewayPort: freePort(t), issuerPort: freePort(t), motoPort: freePort(t), stateDir: t.TempDir(), buildDir: buildDir}
+	s, err := start(context.Background(), opts, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if s != nil {
+		defer s.close()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	banner := s.banner()
+	for _, want := range []string{"functions: Lambda emulator", "2027-03-24", string(s.demo.Requestable), string(s.demo.ThirdParties[0].GLN)} {
+		if !strings.Contains(banner, want) {
+			t.Errorf("banner lacks %q", want)
+		}
+	}
+
+	base := "http://127.0.0.1:"
+	res, err := http.Get(base + itoa(opts.issuerPort) + "/local/token?gln=" + string(s.demo.ThirdParties[0].GLN))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("token: %d %s", res.StatusCode, raw)
+	}
+	token := strings.TrimSpace(string(raw))
+
+	req, _ := http.NewRequest("POST", base+itoa(opts.gatewayPort)+"/v1/access-requests",
+		strings.NewReader(`{"meteringPointId":"`+string(s.demo.Requestable)+`"}`))
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	res, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var body struct{ Status, CreatedAt, ExpiresAt string }
+	if err := json.NewDecoder(res.Body).Decode(&body); err != nil || res.StatusCode != http.StatusAccepted {
+		t.Fatalf("status %d, %v", res.StatusCode, err)
+	}
+	if body.ExpiresAt != "2027-04-01T22:00:00Z" {
+		t.Errorf("expiresAt %s, want 2027-04-01T22:00:00Z (24:00 Oslo on Thursday after Easter)", body.ExpiresAt)
+	}
+	created, _ := time.Parse(time.RFC3339, body.CreatedAt)
+	if d := created.Sub(time.Date(2027, 3, 24, 9, 0, 0, 0, time.UTC)); d < 0 || d > time.Minute {
+		t.Errorf("createdAt %s: the function's clock is not the runner's", body.CreatedAt)
+	}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
