@@ -1,0 +1,277 @@
+package main
+
+import (
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2authorizers"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2integrations"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsstepfunctions"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/tredjepart/tredjepart/shared/resources"
+)
+
+// Context keys. cdk.json holds their defaults; `-c key=value` overrides them.
+const (
+	lambdaAssetsContext = "lambdaAssets" // directory holding <fn.Dir>/bootstrap, relative to infra/
+	jwtIssuerContext    = "jwtIssuer"
+	jwtAudienceContext  = "jwtAudience"
+)
+
+const logRetention = awslogs.RetentionDays_ONE_MONTH
+
+// Tredjepart is the whole system in one stack, built only from package resources.
+type Tredjepart struct {
+	// A named field, not an embedded one: jsii refuses a Go struct that embeds
+	// a construct as the scope of another construct.
+	stack         awscdk.Stack
+	tables        map[string]table
+	queues        map[string]queue
+	stateMachines map[string]stateMachine
+	functions     map[string]awslambda.Function
+}
+
+// table, queue and stateMachine pair a spec with the construct made from it,
+// so functions can take both the env var name and the token from one lookup.
+type table struct {
+	resources.Table
+	construct awsdynamodb.TableV2
+}
+
+type queue struct {
+	resources.Queue
+	construct awssqs.Queue
+}
+
+type stateMachine struct {
+	resources.StateMachine
+	construct awsstepfunctions.StateMachine
+}
+
+// NewTredjepart builds the stack. The order matters: each concern refers to
+// constructs made by the ones before it.
+func NewTredjepart(scope constructs.Construct, id string, props *awscdk.StackProps) *Tredjepart {
+	s := &Tredjepart{
+		stack:         awscdk.NewStack(scope, &id, props),
+		tables:        map[string]table{},
+		queues:        map[string]queue{},
+		stateMachines: map[string]stateMachine{},
+		functions:     map[string]awslambda.Function{},
+	}
+	s.addTables()
+	s.addQueues()
+	s.addStateMachines()
+	s.addFunctions()
+	s.addAPI()
+	return s
+}
+
+func (s *Tredjepart) addTables() {
+	for _, t := range resources.Tables {
+		indexes := make([]*awsdynamodb.GlobalSecondaryIndexPropsV2, 0, len(t.Indexes))
+		for _, ix := range t.Indexes {
+			indexes = append(indexes, &awsdynamodb.GlobalSecondaryIndexPropsV2{
+				IndexName:      jsii.String(ix.Name),
+				PartitionKey:   attribute(ix.PartitionKey),
+				SortKey:        attribute(ix.SortKey),
+				ProjectionType: awsdynamodb.ProjectionType_ALL,
+			})
+		}
+		props := &awsdynamodb.TablePropsV2{
+			PartitionKey:           attribute(t.PartitionKey),
+			SortKey:                attribute(t.SortKey),
+			GlobalSecondaryIndexes: &indexes,
+			Billing:                awsdynamodb.Billing_OnDemand(nil),
+			PointInTimeRecoverySpecification: &awsdynamodb.PointInTimeRecoverySpecification{
+				PointInTimeRecoveryEnabled: jsii.Bool(true),
+			},
+			// Consents and grants are records the end user relies on: a stack
+			// deletion must not take them with it.
+			RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+		}
+		if t.TTLAttribute != "" {
+			props.TimeToLiveAttribute = jsii.String(t.TTLAttribute)
+		}
+		s.tables[t.ID] = table{t, awsdynamodb.NewTableV2(s.stack, jsii.String(t.ID), props)}
+	}
+}
+
+// attribute maps a spec key to CDK's; an unnamed (absent) sort key maps to nil.
+func attribute(a resources.Attribute) *awsdynamodb.Attribute {
+	if a.Name == "" {
+		return nil
+	}
+	// jsii enums in Go carry the member name (STRING), not DynamoDB's code (S).
+	types := map[resources.AttributeType]awsdynamodb.AttributeType{
+		resources.String: awsdynamodb.AttributeType_STRING,
+		resources.Number: awsdynamodb.AttributeType_NUMBER,
+	}
+	typ, ok := types[a.Type]
+	if !ok {
+		panic(fmt.Sprintf("resources: attribute %s has unsupported type %q", a.Name, a.Type))
+	}
+	return &awsdynamodb.Attribute{Name: jsii.String(a.Name), Type: typ}
+}
+
+func (s *Tredjepart) addQueues() {
+	for _, q := range resources.Queues {
+		dlq := awssqs.NewQueue(s.stack, jsii.String(q.DeadLetter.ID), &awssqs.QueueProps{
+			RetentionPeriod: duration(q.DeadLetter.Retention),
+			Encryption:      awssqs.QueueEncryption_SQS_MANAGED,
+			EnforceSSL:      jsii.Bool(true),
+		})
+		s.queues[q.ID] = queue{q, awssqs.NewQueue(s.stack, jsii.String(q.ID), &awssqs.QueueProps{
+			VisibilityTimeout: duration(q.VisibilityTimeout),
+			RetentionPeriod:   duration(q.Retention),
+			DeadLetterQueue: &awssqs.DeadLetterQueue{
+				Queue:           dlq,
+				MaxReceiveCount: jsii.Number(q.DeadLetter.MaxReceiveCount),
+			},
+			Encryption: awssqs.QueueEncryption_SQS_MANAGED,
+			EnforceSSL: jsii.Bool(true),
+		})}
+	}
+}
+
+func duration(d time.Duration) awscdk.Duration {
+	return awscdk.Duration_Seconds(jsii.Number(d.Seconds()))
+}
+
+func (s *Tredjepart) addStateMachines() {
+	for _, m := range resources.StateMachines {
+		substitutions := make(map[string]*string, len(m.Substitutions))
+		for name, sub := range m.Substitutions {
+			switch {
+			case sub.TableName != "":
+				substitutions[name] = lookup(s.tables, "table", sub.TableName).construct.TableName()
+			case sub.QueueURL != "":
+				substitutions[name] = lookup(s.queues, "queue", sub.QueueURL).construct.QueueUrl()
+			default:
+				panic(fmt.Sprintf("resources: state machine %s: substitution %s names nothing", m.ID, name))
+			}
+		}
+		sm := awsstepfunctions.NewStateMachine(s.stack, jsii.String(m.ID), &awsstepfunctions.StateMachineProps{
+			StateMachineType:        awsstepfunctions.StateMachineType_STANDARD,
+			DefinitionBody:          awsstepfunctions.DefinitionBody_FromString(jsii.String(m.Definition)),
+			DefinitionSubstitutions: &substitutions,
+			Logs: &awsstepfunctions.LogOptions{
+				Destination: awslogs.NewLogGroup(s.stack, jsii.String(m.ID+"Logs"), &awslogs.LogGroupProps{Retention: logRetention}),
+				Level:       awsstepfunctions.LogLevel_ERROR,
+			},
+		})
+		// Exactly the listed actions on exactly the listed resources: the
+		// convenience grants (GrantSendMessages, GrantWriteData) add more.
+		for _, p := range m.Permissions {
+			actions := *jsii.Strings(p.Actions...)
+			switch {
+			case p.Table != "":
+				lookup(s.tables, "table", p.Table).construct.Grant(sm, actions...)
+			case p.Queue != "":
+				lookup(s.queues, "queue", p.Queue).construct.Grant(sm, actions...)
+			default:
+				panic(fmt.Sprintf("resources: state machine %s: permission %v names no resource", m.ID, p.Actions))
+			}
+		}
+		s.stateMachines[m.ID] = stateMachine{m, sm}
+	}
+}
+
+func (s *Tredjepart) addFunctions() {
+	assets := s.context(lambdaAssetsContext)
+	for _, f := range resources.Functions {
+		fn := awslambda.NewFunction(s.stack, jsii.String(f.ID), &awslambda.FunctionProps{
+			Runtime:      awslambda.Runtime_PROVIDED_AL2023(),
+			Architecture: awslambda.Architecture_ARM_64(),
+			Handler:      jsii.String("bootstrap"),
+			Code:         awslambda.Code_FromAsset(jsii.String(filepath.Join(assets, f.Dir)), nil),
+			MemorySize:   jsii.Number(256),
+			Timeout:      awscdk.Duration_Seconds(jsii.Number(10)),
+			LogGroup:     awslogs.NewLogGroup(s.stack, jsii.String(f.ID+"Logs"), &awslogs.LogGroupProps{Retention: logRetention}),
+			Environment:  &map[string]*string{"LOG_LEVEL": jsii.String("INFO")},
+		})
+		for _, id := range f.ReadTables {
+			t := lookup(s.tables, "table", id)
+			fn.AddEnvironment(jsii.String(t.EnvVar), t.construct.TableName(), nil)
+			t.construct.GrantReadData(fn)
+		}
+		for _, id := range f.WriteTables {
+			t := lookup(s.tables, "table", id)
+			fn.AddEnvironment(jsii.String(t.EnvVar), t.construct.TableName(), nil)
+			t.construct.GrantReadWriteData(fn)
+		}
+		for _, id := range f.SendQueues {
+			q := lookup(s.queues, "queue", id)
+			fn.AddEnvironment(jsii.String(q.EnvVar), q.construct.QueueUrl(), nil)
+			q.construct.GrantSendMessages(fn)
+		}
+		for _, id := range f.StateMachines {
+			m := lookup(s.stateMachines, "state machine", id)
+			fn.AddEnvironment(jsii.String(m.EnvVar), m.construct.StateMachineArn(), nil)
+			m.construct.GrantStartExecution(fn)
+			// Withdrawing a request stops its expiry execution; GrantExecution
+			// scopes these to arn:…:execution:<state machine name>:*.
+			m.construct.GrantExecution(fn, jsii.String("states:StopExecution"), jsii.String("states:DescribeExecution"))
+		}
+		s.functions[f.ID] = fn
+	}
+}
+
+func (s *Tredjepart) addAPI() {
+	authorizer := awsapigatewayv2authorizers.NewHttpJwtAuthorizer(
+		jsii.String("Jwt"),
+		jsii.String(s.context(jwtIssuerContext)),
+		&awsapigatewayv2authorizers.HttpJwtAuthorizerProps{JwtAudience: jsii.Strings(s.context(jwtAudienceContext))},
+	)
+	api := awsapigatewayv2.NewHttpApi(s.stack, jsii.String("Api"), nil)
+	// One integration per function, shared by its routes.
+	integrations := map[string]awsapigatewayv2integrations.HttpLambdaIntegration{}
+	for _, r := range resources.Routes {
+		integration, ok := integrations[r.Function]
+		if !ok {
+			integration = awsapigatewayv2integrations.NewHttpLambdaIntegration(
+				jsii.String(r.Function+"Integration"),
+				lookup(s.functions, "function", r.Function),
+				&awsapigatewayv2integrations.HttpLambdaIntegrationProps{
+					PayloadFormatVersion: awsapigatewayv2.PayloadFormatVersion_VERSION_2_0(),
+				},
+			)
+			integrations[r.Function] = integration
+		}
+		api.AddRoutes(&awsapigatewayv2.AddRoutesOptions{
+			Path:                jsii.String(r.Path),
+			Methods:             &[]awsapigatewayv2.HttpMethod{awsapigatewayv2.HttpMethod(r.Method)},
+			Integration:         integration,
+			Authorizer:          authorizer,
+			AuthorizationScopes: jsii.Strings(r.Scopes...),
+		})
+	}
+	awscdk.NewCfnOutput(s.stack, jsii.String("ApiUrl"), &awscdk.CfnOutputProps{Value: api.Url()})
+}
+
+// context reads a required string from CDK context.
+func (s *Tredjepart) context(key string) string {
+	v, _ := s.stack.Node().TryGetContext(jsii.String(key)).(string)
+	if v == "" {
+		panic(fmt.Sprintf("context %q must be a non-empty string (cdk.json or -c %s=…)", key, key))
+	}
+	return v
+}
+
+// lookup finds the construct a spec refers to by ID, failing synthesis with a
+// readable message when resources names something it does not define.
+func lookup[T any](m map[string]T, kind, id string) T {
+	v, ok := m[id]
+	if !ok {
+		panic(fmt.Sprintf("resources: unknown %s %q", kind, id))
+	}
+	return v
+}

@@ -1,0 +1,649 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/tredjepart/tredjepart/shared/resources"
+)
+
+// testIssuer and testAudience differ from the defaults in cdk.json, so the
+// template can carry them only if the authorizer takes them from context.
+const (
+	testIssuer   = "https://issuer.example.test/"
+	testAudience = "test-audience"
+)
+
+// The jsii runtime starts once per test process and a synthesis takes
+// seconds, so every test reads the same template.
+var synthesised struct {
+	sync.Once
+	stack    *Tredjepart
+	template cfnTemplate
+	err      error
+}
+
+func synth(t *testing.T) (*Tredjepart, cfnTemplate) {
+	t.Helper()
+	synthesised.Do(func() {
+		synthesised.stack, synthesised.template, synthesised.err = synthesise()
+	})
+	if synthesised.err != nil {
+		t.Fatal(synthesised.err)
+	}
+	return synthesised.stack, synthesised.template
+}
+
+func synthesise() (*Tredjepart, cfnTemplate, error) {
+	var tpl cfnTemplate
+	dir, err := os.MkdirTemp("", "tredjepart-infra-test")
+	if err != nil {
+		return nil, tpl, err
+	}
+	defer os.RemoveAll(dir)
+	assets := filepath.Join(dir, "lambda")
+	for _, f := range resources.Functions {
+		// An asset is only a directory to zip: a stand-in bootstrap is enough
+		// for synthesis, so tests need no cross-compiled binaries.
+		fnDir := filepath.Join(assets, f.Dir)
+		if err := os.MkdirAll(fnDir, 0o755); err != nil {
+			return nil, tpl, err
+		}
+		if err := os.WriteFile(filepath.Join(fnDir, "bootstrap"), []byte("stand-in"), 0o755); err != nil {
+			return nil, tpl, err
+		}
+	}
+	app := awscdk.NewApp(&awscdk.AppProps{
+		Outdir: jsii.String(filepath.Join(dir, "cdk.out")),
+		Context: &map[string]any{
+			lambdaAssetsContext: assets,
+			jwtIssuerContext:    testIssuer,
+			jwtAudienceContext:  testAudience,
+		},
+	})
+	stack := NewTredjepart(app, stackName, nil)
+	data, err := json.Marshal(assertions.Template_FromStack(stack.stack, nil).ToJSON())
+	if err != nil {
+		return nil, tpl, err
+	}
+	return stack, tpl, json.Unmarshal(data, &tpl)
+}
+
+type cfnTemplate struct {
+	Resources map[string]cfnResource
+	Outputs   map[string]any
+}
+
+type cfnResource struct {
+	Type           string
+	Properties     json.RawMessage
+	DeletionPolicy string
+}
+
+// properties decodes the resource with the logical id into T, failing the
+// test if it is missing or of another type.
+func properties[T any](t *testing.T, tpl cfnTemplate, id, typ string) T {
+	t.Helper()
+	var props T
+	r, ok := tpl.Resources[id]
+	if !ok || r.Type != typ {
+		t.Fatalf("template has no %s %s", typ, id)
+	}
+	if err := json.Unmarshal(r.Properties, &props); err != nil {
+		t.Fatalf("%s %s: %v", typ, id, err)
+	}
+	return props
+}
+
+func (tpl cfnTemplate) ids(typ string) []string {
+	var ids []string
+	for id, r := range tpl.Resources {
+		if r.Type == typ {
+			ids = append(ids, id)
+		}
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+// logicalID is the template id of an L2 construct's CloudFormation resource.
+func (s *Tredjepart) logicalID(c constructs.IConstruct) string {
+	return *s.stack.GetLogicalId(c.Node().DefaultChild().(awscdk.CfnElement))
+}
+
+func ref(id string) map[string]any { return map[string]any{"Ref": id} }
+
+// refs lists the logical ids a template value refers to with Ref or
+// Fn::GetAtt, leaving out pseudo parameters such as AWS::Region.
+func refs(v any) []string {
+	var found []string
+	var walk func(any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			if id, ok := v["Ref"].(string); ok && !strings.HasPrefix(id, "AWS::") {
+				found = append(found, id)
+			}
+			if att, ok := v["Fn::GetAtt"].([]any); ok && len(att) > 0 {
+				found = append(found, att[0].(string))
+			}
+			for _, child := range v {
+				walk(child)
+			}
+		case []any:
+			for _, child := range v {
+				walk(child)
+			}
+		}
+	}
+	walk(v)
+	sort.Strings(found)
+	return slices.Compact(found)
+}
+
+// strs reads a policy's Action, which is a string or a list of them.
+func strs(v any) []string {
+	if s, ok := v.(string); ok {
+		return []string{s}
+	}
+	var out []string
+	for _, s := range v.([]any) {
+		out = append(out, s.(string))
+	}
+	return out
+}
+
+type statement struct {
+	Effect   string
+	Action   any
+	Resource any
+}
+
+// statements collects the statements of every policy attached to the role.
+func statements(t *testing.T, tpl cfnTemplate, roleID string) []statement {
+	t.Helper()
+	var all []statement
+	for _, id := range tpl.ids("AWS::IAM::Policy") {
+		p := properties[struct {
+			PolicyDocument struct{ Statement []statement }
+			Roles          []any
+		}](t, tpl, id, "AWS::IAM::Policy")
+		if slices.ContainsFunc(p.Roles, func(r any) bool { return reflect.DeepEqual(r, ref(roleID)) }) {
+			all = append(all, p.PolicyDocument.Statement...)
+		}
+	}
+	return all
+}
+
+type keyElement struct{ AttributeName, KeyType string }
+
+type attributeDefinition struct{ AttributeName, AttributeType string }
+
+type cfnIndex struct {
+	IndexName  string
+	KeySchema  []keyElement
+	Projection struct{ ProjectionType string }
+}
+
+func keySchema(pk, sk resources.Attribute) []keyElement {
+	keys := []keyElement{{pk.Name, "HASH"}}
+	if sk.Name != "" {
+		keys = append(keys, keyElement{sk.Name, "RANGE"})
+	}
+	return keys
+}
+
+func TestTablesMatchResources(t *testing.T) {
+	s, tpl := synth(t)
+	for _, spec := range resources.Tables {
+		t.Run(spec.ID, func(t *testing.T) {
+			id := s.logicalID(s.tables[spec.ID].construct)
+			got := properties[struct {
+				KeySchema               []keyElement
+				AttributeDefinitions    []attributeDefinition
+				GlobalSecondaryIndexes  []cfnIndex
+				BillingMode             string
+				TimeToLiveSpecification *struct {
+					AttributeName string
+					Enabled       bool
+				}
+				Replicas []struct {
+					PointInTimeRecoverySpecification struct{ PointInTimeRecoveryEnabled bool }
+				}
+			}](t, tpl, id, "AWS::DynamoDB::GlobalTable")
+
+			if want := keySchema(spec.PartitionKey, spec.SortKey); !reflect.DeepEqual(got.KeySchema, want) {
+				t.Errorf("key schema = %v, want %v", got.KeySchema, want)
+			}
+			defined := map[string]string{}
+			define := func(a resources.Attribute) {
+				if a.Name != "" {
+					defined[a.Name] = string(a.Type)
+				}
+			}
+			define(spec.PartitionKey)
+			define(spec.SortKey)
+			var wantIndexes []cfnIndex
+			for _, ix := range spec.Indexes {
+				define(ix.PartitionKey)
+				define(ix.SortKey)
+				w := cfnIndex{IndexName: ix.Name, KeySchema: keySchema(ix.PartitionKey, ix.SortKey)}
+				w.Projection.ProjectionType = "ALL"
+				wantIndexes = append(wantIndexes, w)
+			}
+			var wantDefinitions []attributeDefinition
+			for name, typ := range defined {
+				wantDefinitions = append(wantDefinitions, attributeDefinition{name, typ})
+			}
+			byName := func(a, b attributeDefinition) int { return strings.Compare(a.AttributeName, b.AttributeName) }
+			slices.SortFunc(wantDefinitions, byName)
+			slices.SortFunc(got.AttributeDefinitions, byName)
+			if !reflect.DeepEqual(got.AttributeDefinitions, wantDefinitions) {
+				t.Errorf("attribute definitions = %v, want %v", got.AttributeDefinitions, wantDefinitions)
+			}
+			if !reflect.DeepEqual(got.GlobalSecondaryIndexes, wantIndexes) {
+				t.Errorf("indexes = %+v, want %+v", got.GlobalSecondaryIndexes, wantIndexes)
+			}
+			switch ttl := got.TimeToLiveSpecification; {
+			case spec.TTLAttribute == "" && ttl != nil:
+				t.Errorf("TTL on %s, want none", ttl.AttributeName)
+			case spec.TTLAttribute != "" && (ttl == nil || !ttl.Enabled || ttl.AttributeName != spec.TTLAttribute):
+				t.Errorf("TTL = %+v, want enabled on %s", ttl, spec.TTLAttribute)
+			}
+			if got.BillingMode != "PAY_PER_REQUEST" {
+				t.Errorf("billing mode = %q, want PAY_PER_REQUEST", got.BillingMode)
+			}
+			if len(got.Replicas) != 1 || !got.Replicas[0].PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled {
+				t.Errorf("replicas = %+v, want one with point-in-time recovery", got.Replicas)
+			}
+			if policy := tpl.Resources[id].DeletionPolicy; policy != "Retain" {
+				t.Errorf("deletion policy = %q, want Retain", policy)
+			}
+		})
+	}
+}
+
+type cfnQueue struct {
+	VisibilityTimeout      float64
+	MessageRetentionPeriod float64
+	SqsManagedSseEnabled   bool
+	RedrivePolicy          *struct {
+		DeadLetterTargetArn any
+		MaxReceiveCount     int
+	}
+}
+
+func TestQueuesMatchResources(t *testing.T) {
+	s, tpl := synth(t)
+	for _, spec := range resources.Queues {
+		t.Run(spec.ID, func(t *testing.T) {
+			id := s.logicalID(s.queues[spec.ID].construct)
+			q := properties[cfnQueue](t, tpl, id, "AWS::SQS::Queue")
+			if q.VisibilityTimeout != spec.VisibilityTimeout.Seconds() || q.MessageRetentionPeriod != spec.Retention.Seconds() {
+				t.Errorf("visibility timeout, retention = %vs, %vs; want %vs, %vs",
+					q.VisibilityTimeout, q.MessageRetentionPeriod, spec.VisibilityTimeout.Seconds(), spec.Retention.Seconds())
+			}
+			if q.RedrivePolicy == nil {
+				t.Fatal("no redrive policy")
+			}
+			if q.RedrivePolicy.MaxReceiveCount != spec.DeadLetter.MaxReceiveCount {
+				t.Errorf("maxReceiveCount = %d, want %d", q.RedrivePolicy.MaxReceiveCount, spec.DeadLetter.MaxReceiveCount)
+			}
+			dlqID := s.logicalID(s.queues[spec.ID].construct.DeadLetterQueue().Queue)
+			if target := refs(q.RedrivePolicy.DeadLetterTargetArn); !slices.Equal(target, []string{dlqID}) {
+				t.Errorf("dead-letter target = %v, want %s", target, dlqID)
+			}
+			dlq := properties[cfnQueue](t, tpl, dlqID, "AWS::SQS::Queue")
+			if dlq.MessageRetentionPeriod != spec.DeadLetter.Retention.Seconds() {
+				t.Errorf("DLQ retention = %vs, want %vs", dlq.MessageRetentionPeriod, spec.DeadLetter.Retention.Seconds())
+			}
+			for queueID, props := range map[string]cfnQueue{id: q, dlqID: dlq} {
+				if !props.SqsManagedSseEnabled {
+					t.Errorf("%s: SQS-managed encryption off", queueID)
+				}
+				if !deniesInsecureTransport(t, tpl, queueID) {
+					t.Errorf("%s: no policy denying requests without TLS", queueID)
+				}
+			}
+		})
+	}
+}
+
+func deniesInsecureTransport(t *testing.T, tpl cfnTemplate, queueID string) bool {
+	t.Helper()
+	for _, id := range tpl.ids("AWS::SQS::QueuePolicy") {
+		p := properties[struct {
+			Queues         []any
+			PolicyDocument struct {
+				Statement []struct {
+					Effect    string
+					Condition struct{ Bool map[string]string }
+				}
+			}
+		}](t, tpl, id, "AWS::SQS::QueuePolicy")
+		if !slices.Equal(refs(p.Queues), []string{queueID}) {
+			continue
+		}
+		for _, st := range p.PolicyDocument.Statement {
+			if st.Effect == "Deny" && st.Condition.Bool["aws:SecureTransport"] == "false" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// logDeliveryActions are what CDK grants a state machine that logs to
+// CloudWatch; the Logs API takes no resource for them, hence Resource "*".
+var logDeliveryActions = []string{
+	"logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery", "logs:DeleteLogDelivery",
+	"logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:DescribeResourcePolicies", "logs:DescribeLogGroups",
+}
+
+func TestStateMachinesMatchResources(t *testing.T) {
+	s, tpl := synth(t)
+	for _, spec := range resources.StateMachines {
+		t.Run(spec.ID, func(t *testing.T) {
+			sm := s.stateMachines[spec.ID].construct
+			got := properties[struct {
+				StateMachineType        string
+				DefinitionString        any
+				DefinitionSubstitutions map[string]any
+				LoggingConfiguration    struct {
+					Level        string
+					Destinations []any
+				}
+			}](t, tpl, s.logicalID(sm), "AWS::StepFunctions::StateMachine")
+
+			if got.StateMachineType != "STANDARD" {
+				t.Errorf("type = %q, want STANDARD", got.StateMachineType)
+			}
+			if got.LoggingConfiguration.Level != "ERROR" || len(got.LoggingConfiguration.Destinations) != 1 {
+				t.Errorf("logging = %+v, want level ERROR to one log group", got.LoggingConfiguration)
+			}
+
+			// Replace each placeholder on both sides by the CloudFormation value
+			// it must resolve to: the template's from its substitutions, the
+			// source's from the table (Ref = name) or queue (Ref = URL) its spec names.
+			definition, ok := got.DefinitionString.(string)
+			if !ok {
+				t.Fatalf("DefinitionString is %T, want the ASL as a string with CloudFormation substitutions", got.DefinitionString)
+			}
+			gotValues := map[string]string{}
+			for name, v := range got.DefinitionSubstitutions {
+				gotValues[name] = inline(v)
+			}
+			wantValues := map[string]string{}
+			for name, sub := range spec.Substitutions {
+				if sub.TableName != "" {
+					wantValues[name] = inline(ref(s.logicalID(s.tables[sub.TableName].construct)))
+				} else {
+					wantValues[name] = inline(ref(s.logicalID(s.queues[sub.QueueURL].construct)))
+				}
+			}
+			if len(gotValues) != len(wantValues) {
+				t.Errorf("substitutions = %v, want %v", gotValues, wantValues)
+			}
+			rendered := resources.Substitute(definition, gotValues)
+			if strings.Contains(rendered, "${") {
+				t.Errorf("definition keeps a placeholder without a substitution: %s", rendered)
+			}
+			if !jsonEqual(t, rendered, resources.Substitute(spec.Definition, wantValues)) {
+				t.Errorf("definition differs from the source ASL:\ngot  %s\nwant substitutions %v", rendered, wantValues)
+			}
+
+			if arns := properties[struct{ ManagedPolicyArns []any }](t, tpl, s.logicalID(sm.Role()), "AWS::IAM::Role").ManagedPolicyArns; len(arns) > 0 {
+				t.Errorf("role has managed policies %v", arns)
+			}
+			allowed := map[string]string{} // action → logical id of the one resource it may touch
+			for _, p := range spec.Permissions {
+				var target string
+				if p.Table != "" {
+					target = s.logicalID(s.tables[p.Table].construct)
+				} else {
+					target = s.logicalID(s.queues[p.Queue].construct)
+				}
+				for _, a := range p.Actions {
+					allowed[a] = target
+				}
+			}
+			granted := map[string]bool{}
+			for _, st := range statements(t, tpl, s.logicalID(sm.Role())) {
+				for _, action := range strs(st.Action) {
+					target, listed := allowed[action]
+					switch {
+					case st.Effect != "Allow" || strings.Contains(action, "*"):
+						t.Errorf("statement %+v: want Allow of named actions", st)
+					case slices.Contains(logDeliveryActions, action):
+					case !listed:
+						t.Errorf("role may %s, which resources does not list", action)
+					case !slices.Equal(refs(st.Resource), []string{target}):
+						t.Errorf("role may %s on %v, want only %s", action, refs(st.Resource), target)
+					default:
+						granted[action] = true
+					}
+				}
+			}
+			for action := range allowed {
+				if !granted[action] {
+					t.Errorf("role may not %s", action)
+				}
+			}
+		})
+	}
+}
+
+// inline renders a CloudFormation value so that it can stand inside a JSON string.
+func inline(v any) string {
+	data, _ := json.Marshal(v)
+	return strings.ReplaceAll(string(data), `"`, "'")
+}
+
+func jsonEqual(t *testing.T, a, b string) bool {
+	t.Helper()
+	var va, vb any
+	if err := json.Unmarshal([]byte(a), &va); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal([]byte(b), &vb); err != nil {
+		t.Fatal(err)
+	}
+	return reflect.DeepEqual(va, vb)
+}
+
+func TestFunctionsMatchResources(t *testing.T) {
+	s, tpl := synth(t)
+	for _, spec := range resources.Functions {
+		t.Run(spec.ID, func(t *testing.T) {
+			fn := s.functions[spec.ID]
+			got := properties[struct {
+				Runtime       string
+				Architectures []string
+				Handler       string
+				MemorySize    float64
+				Timeout       float64
+				Environment   struct{ Variables map[string]any }
+			}](t, tpl, s.logicalID(fn), "AWS::Lambda::Function")
+			if got.Runtime != "provided.al2023" || !slices.Equal(got.Architectures, []string{"arm64"}) || got.Handler != "bootstrap" {
+				t.Errorf("runtime, architectures, handler = %s, %v, %s; want provided.al2023, [arm64], bootstrap",
+					got.Runtime, got.Architectures, got.Handler)
+			}
+			if got.MemorySize != 256 || got.Timeout != 10 {
+				t.Errorf("memory, timeout = %v MB, %v s; want 256 MB, 10 s", got.MemorySize, got.Timeout)
+			}
+
+			want := map[string]any{"LOG_LEVEL": "INFO"}
+			for _, id := range slices.Concat(spec.ReadTables, spec.WriteTables) {
+				want[s.tables[id].EnvVar] = ref(s.logicalID(s.tables[id].construct))
+			}
+			for _, id := range spec.SendQueues {
+				want[s.queues[id].EnvVar] = ref(s.logicalID(s.queues[id].construct))
+			}
+			for _, id := range spec.StateMachines {
+				want[s.stateMachines[id].EnvVar] = ref(s.logicalID(s.stateMachines[id].construct))
+			}
+			if !reflect.DeepEqual(got.Environment.Variables, want) {
+				t.Errorf("environment = %v, want %v", got.Environment.Variables, want)
+			}
+
+			sts := statements(t, tpl, s.logicalID(fn.Role()))
+			for _, id := range spec.StateMachines {
+				smID := s.logicalID(s.stateMachines[id].construct)
+				onExecutions := slices.ContainsFunc(sts, func(st statement) bool {
+					arn, _ := json.Marshal(st.Resource)
+					return slices.Equal(strs(st.Action), []string{"states:StopExecution", "states:DescribeExecution"}) &&
+						slices.Equal(refs(st.Resource), []string{smID}) &&
+						strings.Contains(string(arn), `":execution:"`) && strings.Contains(string(arn), `":*"`)
+				})
+				if !onExecutions {
+					t.Errorf("no grant of states:StopExecution, states:DescribeExecution on executions of %s", id)
+				}
+			}
+		})
+	}
+}
+
+func TestRoutesMatchResources(t *testing.T) {
+	s, tpl := synth(t)
+	authorizers := tpl.ids("AWS::ApiGatewayV2::Authorizer")
+	if len(authorizers) != 1 {
+		t.Fatalf("authorizers = %v, want one", authorizers)
+	}
+	type cfnRoute struct {
+		RouteKey            string
+		AuthorizationType   string
+		AuthorizationScopes []string
+		AuthorizerId        any
+		Target              any
+	}
+	routes := map[string]cfnRoute{}
+	for _, id := range tpl.ids("AWS::ApiGatewayV2::Route") {
+		r := properties[cfnRoute](t, tpl, id, "AWS::ApiGatewayV2::Route")
+		routes[r.RouteKey] = r
+	}
+	for _, spec := range resources.Routes {
+		t.Run(spec.Key(), func(t *testing.T) {
+			r, ok := routes[spec.Key()]
+			if !ok {
+				t.Fatal("no such route")
+			}
+			if r.AuthorizationType != "JWT" || !reflect.DeepEqual(r.AuthorizerId, ref(authorizers[0])) {
+				t.Errorf("authorization = %s by %v, want JWT by %s", r.AuthorizationType, r.AuthorizerId, authorizers[0])
+			}
+			if !slices.Equal(r.AuthorizationScopes, spec.Scopes) {
+				t.Errorf("scopes = %v, want %v", r.AuthorizationScopes, spec.Scopes)
+			}
+			targets := refs(r.Target)
+			if len(targets) != 1 {
+				t.Fatalf("target = %v, want one integration", r.Target)
+			}
+			integration := properties[struct {
+				IntegrationUri       any
+				PayloadFormatVersion string
+			}](t, tpl, targets[0], "AWS::ApiGatewayV2::Integration")
+			if fnID := s.logicalID(s.functions[spec.Function]); !slices.Equal(refs(integration.IntegrationUri), []string{fnID}) {
+				t.Errorf("integration invokes %v, want %s", refs(integration.IntegrationUri), fnID)
+			}
+			if integration.PayloadFormatVersion != "2.0" {
+				t.Errorf("payload format = %q, want 2.0", integration.PayloadFormatVersion)
+			}
+		})
+	}
+	if _, ok := tpl.Outputs["ApiUrl"]; !ok {
+		t.Error("no ApiUrl output")
+	}
+}
+
+func TestAuthorizerTakesIssuerAndAudienceFromContext(t *testing.T) {
+	_, tpl := synth(t)
+	defaults, err := readContext("cdk.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if defaults[jwtIssuerContext] == testIssuer || defaults[jwtAudienceContext] == testAudience {
+		t.Fatal("test context equals cdk.json's defaults, so this test proves nothing")
+	}
+	for _, id := range tpl.ids("AWS::ApiGatewayV2::Authorizer") {
+		a := properties[struct {
+			AuthorizerType   string
+			IdentitySource   []string
+			JwtConfiguration struct {
+				Issuer   string
+				Audience []string
+			}
+		}](t, tpl, id, "AWS::ApiGatewayV2::Authorizer")
+		if a.AuthorizerType != "JWT" || !slices.Equal(a.IdentitySource, []string{"$request.header.Authorization"}) {
+			t.Errorf("authorizer = %s from %v, want JWT from the Authorization header", a.AuthorizerType, a.IdentitySource)
+		}
+		if jwt := a.JwtConfiguration; jwt.Issuer != testIssuer || !slices.Equal(jwt.Audience, []string{testAudience}) {
+			t.Errorf("issuer, audience = %s, %v; want %s, [%s]", jwt.Issuer, jwt.Audience, testIssuer, testAudience)
+		}
+	}
+}
+
+func TestCDKJSONHasEveryContextDefault(t *testing.T) {
+	defaults, err := readContext("cdk.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range []string{lambdaAssetsContext, jwtIssuerContext, jwtAudienceContext} {
+		if v, _ := defaults[key].(string); v == "" {
+			t.Errorf("cdk.json: context %q is %v, want a non-empty string", key, defaults[key])
+		}
+	}
+}
+
+// The template holds exactly what resources defines: nothing missing, nothing extra.
+func TestTemplateHasNothingBeyondResources(t *testing.T) {
+	s, tpl := synth(t)
+	var tables, queues, stateMachines, functions, routes []string
+	for _, spec := range resources.Tables {
+		tables = append(tables, s.logicalID(s.tables[spec.ID].construct))
+	}
+	for _, spec := range resources.Queues {
+		q := s.queues[spec.ID].construct
+		queues = append(queues, s.logicalID(q), s.logicalID(q.DeadLetterQueue().Queue))
+	}
+	for _, spec := range resources.StateMachines {
+		stateMachines = append(stateMachines, s.logicalID(s.stateMachines[spec.ID].construct))
+	}
+	for _, spec := range resources.Functions {
+		functions = append(functions, s.logicalID(s.functions[spec.ID]))
+	}
+	for _, spec := range resources.Routes {
+		routes = append(routes, spec.Key())
+	}
+	var routeKeys []string
+	for _, id := range tpl.ids("AWS::ApiGatewayV2::Route") {
+		routeKeys = append(routeKeys, properties[struct{ RouteKey string }](t, tpl, id, "AWS::ApiGatewayV2::Route").RouteKey)
+	}
+	for _, c := range []struct {
+		what      string
+		got, want []string
+	}{
+		{"tables", tpl.ids("AWS::DynamoDB::GlobalTable"), tables},
+		{"legacy tables", tpl.ids("AWS::DynamoDB::Table"), nil},
+		{"queues", tpl.ids("AWS::SQS::Queue"), queues},
+		{"state machines", tpl.ids("AWS::StepFunctions::StateMachine"), stateMachines},
+		{"functions", tpl.ids("AWS::Lambda::Function"), functions},
+		{"routes", routeKeys, routes},
+	} {
+		slices.Sort(c.got)
+		slices.Sort(c.want)
+		if !slices.Equal(c.got, c.want) {
+			t.Errorf("%s = %v, want %v", c.what, c.got, c.want)
+		}
+	}
+}
