@@ -2,19 +2,18 @@
 package main
 
 import (
-	"context"
 	"log/slog"
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/config"
 
+	"github.com/tredjepart/tredjepart/shared/awsenv"
 	"github.com/tredjepart/tredjepart/shared/intake"
 )
 
 func main() {
 	logger := slog.New(slog.NewJSONHandler(os.Stdout, nil))
-	cfg, err := config.LoadDefaultConfig(context.Background())
+	cfg, err := awsenv.FromProcess()
 	if err != nil {
 		logger.Error("load AWS config", "error", err)
 		os.Exit(1)

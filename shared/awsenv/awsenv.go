@@ -1,0 +1,43 @@
+// Package awsenv builds the AWS SDK configuration of a Lambda function from
+// the environment the Lambda runtime gives it: region, the execution role's
+// credentials, and AWS_ENDPOINT_URL for emulators.
+//
+// It stands in for config.LoadDefaultConfig, which also links the SSO, STS,
+// sign-in and IMDS clients that a function never uses: leaving them out
+// keeps the bootstrap under its 10 MB budget (see docs/benchmarks.md).
+package awsenv
+
+import (
+	"errors"
+	"os"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+)
+
+// Config reads AWS_REGION (or AWS_DEFAULT_REGION), AWS_ACCESS_KEY_ID,
+// AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN and AWS_ENDPOINT_URL.
+func Config(getenv func(string) string) (aws.Config, error) {
+	region := getenv("AWS_REGION")
+	if region == "" {
+		region = getenv("AWS_DEFAULT_REGION")
+	}
+	if region == "" {
+		return aws.Config{}, errors.New("AWS_REGION is not set")
+	}
+	keyID, secret := getenv("AWS_ACCESS_KEY_ID"), getenv("AWS_SECRET_ACCESS_KEY")
+	if keyID == "" || secret == "" {
+		return aws.Config{}, errors.New("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set")
+	}
+	cfg := aws.Config{
+		Region:      region,
+		Credentials: aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider(keyID, secret, getenv("AWS_SESSION_TOKEN"))),
+	}
+	if endpoint := getenv("AWS_ENDPOINT_URL"); endpoint != "" {
+		cfg.BaseEndpoint = aws.String(endpoint)
+	}
+	return cfg, nil
+}
+
+// FromProcess is Config over the process environment.
+func FromProcess() (aws.Config, error) { return Config(os.Getenv) }
