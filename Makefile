@@ -56,7 +56,7 @@ synth: build
 
 ## bench: latency of POST /v1/access-requests through the local gateway on moto
 bench: tools
-	$(GO) test -run '^$$' -bench . -benchtime 200x ./localstack/gateway/...
+	$(GO) test -run '^$$' -bench CreateAccessRequest -benchtime 200x ./localstack/e2e/
 
 tools: venv rie
 

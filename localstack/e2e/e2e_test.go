@@ -47,7 +47,7 @@ var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
 // newWorld starts an issuer and a gateway in front of an in-process intake,
 // wired from the stack's function environment, with the demo data seeded.
-func newWorld(t *testing.T) *world {
+func newWorld(t testing.TB) *world {
 	t.Helper()
 	ctx := context.Background()
 	env := testenv.Get(t)
@@ -82,7 +82,7 @@ func newWorld(t *testing.T) *world {
 }
 
 // token gets a token the way a third party does: client credentials at the issuer.
-func (w *world) token(t *testing.T, clientID string) string {
+func (w *world) token(t testing.TB, clientID string) string {
 	t.Helper()
 	if tok, ok := w.tokens[clientID]; ok {
 		return tok
@@ -111,7 +111,7 @@ type reply struct {
 	rawBody string
 }
 
-func (w *world) call(t *testing.T, clientID, method, path, body string, headers ...string) reply {
+func (w *world) call(t testing.TB, clientID, method, path, body string, headers ...string) reply {
 	t.Helper()
 	req, _ := http.NewRequest(method, w.api+path, strings.NewReader(body))
 	if clientID != "" {
@@ -134,7 +134,7 @@ func (w *world) call(t *testing.T, clientID, method, path, body string, headers 
 	return r
 }
 
-func (r reply) expect(t *testing.T, status int) reply {
+func (r reply) expect(t testing.TB, status int) reply {
 	t.Helper()
 	if r.status != status {
 		t.Fatalf("status %d, want %d: %s", r.status, status, r.rawBody)
