@@ -1,0 +1,57 @@
+package problem
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"strings"
+	"testing"
+
+	"github.com/tredjepart/tredjepart/shared/fault"
+)
+
+func TestEveryKindHasAStatusAndAType(t *testing.T) {
+	for kind := fault.Internal; kind <= fault.UnsupportedMediaType; kind++ {
+		if statusOf[kind] == 0 || slugOf[kind] == "" {
+			t.Errorf("kind %d has no status or slug", kind)
+		}
+	}
+}
+
+func TestDomainErrorsBecomeProblemDocuments(t *testing.T) {
+	cases := []struct {
+		err    error
+		status int
+		typ    string
+	}{
+		{fault.Coded(fault.Unprocessable, "E10", "Metering point 1 is not registered."), 422, "urn:tredjepart:problem:E10"},
+		{fault.Coded(fault.Conflict, "EH017", "You already have access."), 409, "urn:tredjepart:problem:EH017"},
+		{fault.New(fault.NotFound, "Access request x was not found."), 404, "urn:tredjepart:problem:not-found"},
+		{fault.InvalidFields(fault.FieldError{Field: "scope", Reason: "must be LIMITED or FULL"}), 400, "urn:tredjepart:problem:invalid-request"},
+	}
+	for _, c := range cases {
+		doc := From(context.Background(), slog.Default(), c.err, "/v1/x")
+		if doc.Status != c.status || doc.Type != c.typ || doc.Detail == "" || doc.Instance != "/v1/x" {
+			t.Errorf("%v: %+v", c.err, doc)
+		}
+	}
+	doc := From(context.Background(), slog.Default(), fault.InvalidFields(fault.FieldError{Field: "scope", Reason: "must be LIMITED or FULL"}), "")
+	var decoded map[string]any
+	if err := json.Unmarshal(doc.JSON(), &decoded); err != nil || decoded["errors"] == nil {
+		t.Fatalf("%s", doc.JSON())
+	}
+}
+
+func TestUnexpectedErrorsAreLoggedButNotShown(t *testing.T) {
+	var log bytes.Buffer
+	cause := errors.New("dial tcp 10.0.0.7:443: connection refused")
+	doc := From(context.Background(), slog.New(slog.NewTextHandler(&log, nil)), cause, "/v1/x")
+	if doc.Status != 500 || strings.Contains(string(doc.JSON()), "10.0.0.7") {
+		t.Fatalf("the cause reached the caller: %s", doc.JSON())
+	}
+	if !strings.Contains(log.String(), "10.0.0.7") {
+		t.Fatalf("the cause was not logged: %s", log.String())
+	}
+}
