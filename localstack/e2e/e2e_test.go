@@ -18,16 +18,13 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/tredjepart/tredjepart/localstack/demo"
 	"github.com/tredjepart/tredjepart/localstack/gateway"
 	"github.com/tredjepart/tredjepart/localstack/issuer"
 	"github.com/tredjepart/tredjepart/localstack/testenv"
-	"github.com/tredjepart/tredjepart/shared/dynamo"
 	"github.com/tredjepart/tredjepart/shared/intake"
-	"github.com/tredjepart/tredjepart/shared/pseudonym"
 	"github.com/tredjepart/tredjepart/shared/resources"
 )
 
@@ -50,20 +47,7 @@ var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 func newWorld(t testing.TB) *world {
 	t.Helper()
 	ctx := context.Background()
-	env := testenv.Get(t)
-	functionEnv := env.Stack.Env()
-	h, err := intake.FromEnv(env.Config, func(k string) string { return functionEnv[k] }, quiet)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db := dynamodb.NewFromConfig(env.Config)
-	key, _ := pseudonym.GenerateKey()
-	p, _ := pseudonym.New(key)
-	data, err := demo.Seed(ctx, &dynamo.Registry{Client: db, Table: functionEnv[resources.Registry.EnvVar]},
-		&dynamo.Requests{Client: db, Table: functionEnv[resources.Access.EnvVar]}, p, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
+	h, data := testenv.Intake(t)
 	issuerSrv := httptest.NewUnstartedServer(nil)
 	iss, err := issuer.LoadOrCreate(filepath.Join(t.TempDir(), "key.pem"), "http://"+issuerSrv.Listener.Addr().String())
 	if err != nil {

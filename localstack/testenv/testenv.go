@@ -6,13 +6,23 @@ package testenv
 import (
 	"context"
 	"fmt"
+	"io"
+	"log/slog"
 	"os"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/tredjepart/tredjepart/localstack/demo"
 
 	"github.com/tredjepart/tredjepart/localstack/moto"
 	"github.com/tredjepart/tredjepart/localstack/provision"
+	"github.com/tredjepart/tredjepart/shared/dynamo"
+	"github.com/tredjepart/tredjepart/shared/intake"
+	"github.com/tredjepart/tredjepart/shared/pseudonym"
+	"github.com/tredjepart/tredjepart/shared/resources"
 )
 
 // Env is the running emulator and what was provisioned on it.
@@ -46,6 +56,34 @@ func Main(m *testing.M) int {
 	}
 	current = &Env{Config: cfg, Stack: stack, Server: srv}
 	return m.Run()
+}
+
+// Intake wires the intake handler exactly as the Lambda does, from the
+// environment the stack gives functions, and seeds the demo data.
+func Intake(t testing.TB) (*intake.Handler, demo.Data) {
+	t.Helper()
+	env := Get(t)
+	functionEnv := env.Stack.Env()
+	h, err := intake.FromEnv(env.Config, func(k string) string { return functionEnv[k] }, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := pseudonym.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := pseudonym.New(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := dynamodb.NewFromConfig(env.Config)
+	data, err := demo.Seed(context.Background(),
+		&dynamo.Registry{Client: db, Table: functionEnv[resources.Registry.EnvVar]},
+		&dynamo.Requests{Client: db, Table: functionEnv[resources.Access.EnvVar]}, p, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h, data
 }
 
 // Get returns the environment Main set up.

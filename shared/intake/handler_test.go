@@ -3,46 +3,21 @@ package intake_test
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
-	"github.com/tredjepart/tredjepart/localstack/demo"
 	"github.com/tredjepart/tredjepart/localstack/testenv"
-	"github.com/tredjepart/tredjepart/shared/dynamo"
 	"github.com/tredjepart/tredjepart/shared/intake"
-	"github.com/tredjepart/tredjepart/shared/pseudonym"
-	"github.com/tredjepart/tredjepart/shared/resources"
 )
 
 func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
 
-// handler wires the intake exactly as the Lambda does, from the environment
-// the stack gives functions, with the demo data seeded.
 func handler(t *testing.T) *intake.Handler {
-	t.Helper()
-	env := testenv.Get(t)
-	functionEnv := env.Stack.Env()
-	h, err := intake.FromEnv(env.Config, func(k string) string { return functionEnv[k] }, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	db := dynamodb.NewFromConfig(env.Config)
-	key, _ := pseudonym.GenerateKey()
-	p, _ := pseudonym.New(key)
-	_, err = demo.Seed(context.Background(),
-		&dynamo.Registry{Client: db, Table: functionEnv[resources.Registry.EnvVar]},
-		&dynamo.Requests{Client: db, Table: functionEnv[resources.Access.EnvVar]}, p, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
+	h, _ := testenv.Intake(t)
 	return h
 }
 
