@@ -56,7 +56,10 @@ synth: build
 
 ## bench: latency of POST /v1/access-requests through the local gateway on moto
 bench: tools
-	$(GO) test -run '^$$' -bench CreateAccessRequest -benchtime 200x ./localstack/e2e/
+	@mkdir -p .local docs/bench
+	BENCH_LATENCIES=$(CURDIR)/.local/create-latency.txt $(GO) test -run '^$$' -bench CreateAccessRequest -benchtime 200x ./localstack/e2e/
+	$(GO) run ./localstack/benchplot -in .local/create-latency.txt -out docs/bench/create-latency.png \
+	  -title "POST /v1/access-requests through the local gateway, intake in-process, on moto"
 
 tools: venv rie
 

@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"os"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -21,7 +23,8 @@ import (
 // local gateway and JWT authorizer to the in-process intake on moto: each
 // iteration creates a new pending request (one registry query, grant and
 // slot reads, a three-item transaction, StartExecution). It reports latency
-// percentiles; run it with `make bench`.
+// percentiles; `make bench` also plots them (BENCH_LATENCIES names the file
+// the latencies are written to).
 func BenchmarkCreateAccessRequest(b *testing.B) {
 	w := newWorld(b)
 	env := testenv.Get(b)
@@ -48,8 +51,17 @@ func BenchmarkCreateAccessRequest(b *testing.B) {
 	}
 	b.StopTimer()
 	slices.Sort(latencies)
+	if path := os.Getenv("BENCH_LATENCIES"); path != "" {
+		var lines strings.Builder
+		for _, l := range latencies {
+			fmt.Fprintf(&lines, "%.3f\n", float64(l.Microseconds())/1000)
+		}
+		if err := os.WriteFile(path, []byte(lines.String()), 0o644); err != nil {
+			b.Fatal(err)
+		}
+	}
 	at := func(p float64) float64 {
-		return float64(latencies[int(p*float64(len(latencies)-1))].Microseconds()) / 1000
+		return float64(latencies[int(p*float64(len(latencies)-1)+0.5)].Microseconds()) / 1000
 	}
 	b.ReportMetric(at(0.50), "p50-ms")
 	b.ReportMetric(at(0.90), "p90-ms")
