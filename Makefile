@@ -56,10 +56,12 @@ synth: build
 
 ## bench: latency of POST /v1/access-requests through the local gateway on moto
 bench: tools
-	@mkdir -p .local docs/bench
-	BENCH_LATENCIES=$(CURDIR)/.local/create-latency.txt $(GO) test -run '^$$' -bench CreateAccessRequest -benchtime 200x ./localstack/e2e/
-	$(GO) run ./localstack/benchplot -in .local/create-latency.txt -out docs/bench/create-latency.png \
-	  -title "POST /v1/access-requests through the local gateway, intake in-process, on moto"
+	@mkdir -p .local/bench docs/bench
+	BENCH_LATENCIES=$(CURDIR)/.local/bench $(GO) test -run '^$$' -bench CreateAccessRequest -benchtime 200x ./localstack/e2e/
+	$(GO) run ./localstack/benchplot -out docs/bench/create-latency.png \
+	  -title "POST /v1/access-requests through the local gateway on moto (200 requests each)" \
+	  in-process=.local/bench/BenchmarkCreateAccessRequest_in-process.txt \
+	  lambda-emulator=.local/bench/BenchmarkCreateAccessRequest_lambda-emulator.txt
 
 tools: venv rie
 

@@ -2,13 +2,14 @@
 // milliseconds per line) into a table of percentiles and a histogram PNG, so
 // that a person can look rather than read.
 //
-//	go run ./localstack/benchplot -in latencies.txt -out docs/bench/create-latency.png -title "…"
+//	go run ./localstack/benchplot -out plot.png -title "…" in-process=a.txt emulator=b.txt
 package main
 
 import (
 	"bufio"
 	"flag"
 	"fmt"
+	"image/color"
 	"os"
 	"slices"
 	"strconv"
@@ -16,51 +17,78 @@ import (
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
 )
 
+// series is one labelled set of latencies.
+type series struct {
+	label string
+	ms    []float64 // sorted
+}
+
 func main() {
-	in := flag.String("in", "", "file with one latency in milliseconds per line")
 	out := flag.String("out", "", "PNG to write")
 	title := flag.String("title", "Latency", "plot title")
 	flag.Parse()
-	if err := run(*in, *out, *title); err != nil {
+	if err := run(flag.Args(), *out, *title); err != nil {
 		fmt.Fprintln(os.Stderr, "benchplot:", err)
 		os.Exit(1)
 	}
 }
 
-func run(in, out, title string) error {
-	ms, err := read(in)
-	if err != nil {
-		return err
+// run reads each "label=path" argument, prints a percentile table and plots
+// the series as overlaid histograms with a line at each median.
+func run(args []string, out, title string) error {
+	if len(args) == 0 {
+		return fmt.Errorf("name at least one label=path")
 	}
-	if len(ms) == 0 {
-		return fmt.Errorf("%s holds no latencies", in)
+	var all []series
+	for _, arg := range args {
+		label, path, ok := strings.Cut(arg, "=")
+		if !ok {
+			return fmt.Errorf("%q is not label=path", arg)
+		}
+		ms, err := read(path)
+		if err != nil {
+			return err
+		}
+		if len(ms) == 0 {
+			return fmt.Errorf("%s holds no latencies", path)
+		}
+		slices.Sort(ms)
+		all = append(all, series{label, ms})
 	}
-	slices.Sort(ms)
-	fmt.Println("| requests | min | p50 | p90 | p99 | max |")
-	fmt.Println("| ---: | ---: | ---: | ---: | ---: | ---: |")
-	fmt.Printf("| %d | %.1f ms | %.1f ms | %.1f ms | %.1f ms | %.1f ms |\n",
-		len(ms), ms[0], Percentile(ms, 0.5), Percentile(ms, 0.9), Percentile(ms, 0.99), ms[len(ms)-1])
+	fmt.Println("| functions | requests | min | p50 | p90 | p99 | max |")
+	fmt.Println("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+	for _, s := range all {
+		fmt.Printf("| %s | %d | %.1f ms | %.1f ms | %.1f ms | %.1f ms | %.1f ms |\n", s.label, len(s.ms),
+			s.ms[0], Percentile(s.ms, 0.5), Percentile(s.ms, 0.9), Percentile(s.ms, 0.99), s.ms[len(s.ms)-1])
+	}
 
 	p := plot.New()
 	p.Title.Text = title
 	p.X.Label.Text = "latency (ms)"
 	p.Y.Label.Text = "requests"
-	h, err := plotter.NewHist(plotter.Values(ms), 30)
-	if err != nil {
-		return err
+	for i, s := range all {
+		h, err := plotter.NewHist(plotter.Values(s.ms), 30)
+		if err != nil {
+			return err
+		}
+		c := plotutil.Color(i)
+		r, g, b, _ := c.RGBA()
+		h.FillColor = color.NRGBA{R: uint8(r >> 8), G: uint8(g >> 8), B: uint8(b >> 8), A: 110} // see-through, so overlaps show
+		h.LineStyle.Color = c
+		median, err := plotter.NewLine(plotter.XYs{{X: Percentile(s.ms, 0.5), Y: 0}, {X: Percentile(s.ms, 0.5), Y: maxBin(h)}})
+		if err != nil {
+			return err
+		}
+		median.Color, median.Dashes = c, []vg.Length{vg.Points(4), vg.Points(3)}
+		p.Add(h, median)
+		p.Legend.Add(fmt.Sprintf("%s (p50 %.1f ms)", s.label, Percentile(s.ms, 0.5)), h)
 	}
-	p.Add(h)
-	// A vertical line marks the median.
-	line, err := plotter.NewLine(plotter.XYs{{X: Percentile(ms, 0.5), Y: 0}, {X: Percentile(ms, 0.5), Y: maxBin(h)}})
-	if err != nil {
-		return err
-	}
-	p.Add(line)
-	p.Legend.Add(fmt.Sprintf("p50 %.1f ms", Percentile(ms, 0.5)), line)
-	return p.Save(8*vg.Inch, 4*vg.Inch, out)
+	p.Legend.Top = true
+	return p.Save(9*vg.Inch, 4.5*vg.Inch, out)
 }
 
 func maxBin(h *plotter.Histogram) float64 {

@@ -3,8 +3,11 @@ package e2e_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -12,6 +15,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"github.com/tredjepart/tredjepart/localstack/provision"
+	"github.com/tredjepart/tredjepart/localstack/rie"
 	"github.com/tredjepart/tredjepart/localstack/testenv"
 	"github.com/tredjepart/tredjepart/shared/dynamo"
 	"github.com/tredjepart/tredjepart/shared/ident"
@@ -20,18 +25,57 @@ import (
 )
 
 // BenchmarkCreateAccessRequest measures POST /v1/access-requests through the
-// local gateway and JWT authorizer to the in-process intake on moto: each
-// iteration creates a new pending request (one registry query, grant and
-// slot reads, a three-item transaction, StartExecution). It reports latency
-// percentiles; `make bench` also plots them (BENCH_LATENCIES names the file
-// the latencies are written to).
+// local gateway and JWT authorizer on moto, with the intake in-process and as
+// its real bootstrap under the Lambda emulator. Each iteration creates a new
+// pending request (one registry query, grant and slot reads, a three-item
+// transaction, StartExecution). It reports latency percentiles; `make bench`
+// also plots them (BENCH_LATENCIES names the folder the latencies go to).
 func BenchmarkCreateAccessRequest(b *testing.B) {
-	w := newWorld(b)
+	b.Run("in-process", func(b *testing.B) {
+		benchmarkCreate(b, newWorld(b))
+	})
+	b.Run("lambda-emulator", func(b *testing.B) {
+		_, data := testenv.Intake(b)
+		w := serve(b, emulatedIntake(b))
+		w.demo = data
+		benchmarkCreate(b, w)
+	})
+}
+
+// emulatedIntake builds the intake bootstrap and starts it under the Lambda emulator.
+func emulatedIntake(b *testing.B) *rie.Function {
+	bootstrap := filepath.Join(b.TempDir(), "bootstrap")
+	build := exec.Command("go", "build", "-tags", "lambda.norpc", "-trimpath", "-ldflags", "-s -w", "-o", bootstrap, "../../functions/intake")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		b.Fatalf("build intake: %v\n%s", err, out)
+	}
+	emulator, err := rie.Find()
+	if err != nil {
+		b.Fatal(err)
+	}
+	env := testenv.Get(b)
+	creds, err := env.Config.Credentials.Retrieve(context.Background())
+	if err != nil {
+		b.Fatal(err)
+	}
+	f, err := rie.Start(context.Background(), emulator, bootstrap, provision.LambdaEnv(env.Stack.Env(), env.Server.Endpoint, env.Config.Region, creds), io.Discard)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = f.Stop() })
+	return f
+}
+
+var benchSerial = 0
+
+func benchmarkCreate(b *testing.B, w *world) {
 	env := testenv.Get(b)
 	reg := &dynamo.Registry{Client: dynamodb.NewFromConfig(env.Config), Table: env.Stack.Tables[resources.RegistryTableID]}
 	points := make([]ident.GSRN, b.N)
 	for i := range points {
-		id, err := ident.GSRNWithCheckDigit(fmt.Sprintf("70705751%09d", i))
+		benchSerial++
+		id, err := ident.GSRNWithCheckDigit(fmt.Sprintf("70705751%09d", benchSerial))
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -51,12 +95,13 @@ func BenchmarkCreateAccessRequest(b *testing.B) {
 	}
 	b.StopTimer()
 	slices.Sort(latencies)
-	if path := os.Getenv("BENCH_LATENCIES"); path != "" {
+	if dir := os.Getenv("BENCH_LATENCIES"); dir != "" {
 		var lines strings.Builder
 		for _, l := range latencies {
 			fmt.Fprintf(&lines, "%.3f\n", float64(l.Microseconds())/1000)
 		}
-		if err := os.WriteFile(path, []byte(lines.String()), 0o644); err != nil {
+		name := filepath.Join(dir, strings.ReplaceAll(b.Name(), "/", "_")+".txt")
+		if err := os.WriteFile(name, []byte(lines.String()), 0o644); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -46,8 +46,15 @@ var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 // wired from the stack's function environment, with the demo data seeded.
 func newWorld(t testing.TB) *world {
 	t.Helper()
-	ctx := context.Background()
 	h, data := testenv.Intake(t)
+	w := serve(t, lambda.NewHandler(h.Handle))
+	w.handler, w.demo = h, data
+	return w
+}
+
+// serve starts an issuer and a gateway that sends intake routes to fn.
+func serve(t testing.TB, fn gateway.Invoker) *world {
+	t.Helper()
 	issuerSrv := httptest.NewUnstartedServer(nil)
 	iss, err := issuer.LoadOrCreate(filepath.Join(t.TempDir(), "key.pem"), "http://"+issuerSrv.Listener.Addr().String())
 	if err != nil {
@@ -56,13 +63,13 @@ func newWorld(t testing.TB) *world {
 	issuerSrv.Config.Handler = iss.Handler()
 	issuerSrv.Start()
 	t.Cleanup(issuerSrv.Close)
-	auth, err := gateway.NewAuthorizer(ctx, iss.URL(), audience)
+	auth, err := gateway.NewAuthorizer(context.Background(), iss.URL(), audience)
 	if err != nil {
 		t.Fatal(err)
 	}
-	gw := httptest.NewServer(gateway.New(resources.Routes, map[string]gateway.Invoker{resources.IntakeFunctionID: lambda.NewHandler(h.Handle)}, auth, quiet))
+	gw := httptest.NewServer(gateway.New(resources.Routes, map[string]gateway.Invoker{resources.IntakeFunctionID: fn}, auth, quiet))
 	t.Cleanup(gw.Close)
-	return &world{api: gw.URL, issuer: iss, handler: h, demo: data, tokens: map[string]string{}}
+	return &world{api: gw.URL, issuer: iss, tokens: map[string]string{}}
 }
 
 // token gets a token the way a third party does: client credentials at the issuer.

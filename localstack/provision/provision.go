@@ -44,6 +44,21 @@ func (s Stack) Env() map[string]string {
 	return env
 }
 
+// LambdaEnv is the whole environment of a function process on the emulator:
+// what the Lambda runtime provides (region, credentials, timeout) plus the
+// stack's variables and AWS_ENDPOINT_URL.
+func LambdaEnv(functionEnv map[string]string, endpoint, region string, creds aws.Credentials) []string {
+	env := []string{
+		"AWS_ENDPOINT_URL=" + endpoint, "AWS_REGION=" + region,
+		"AWS_ACCESS_KEY_ID=" + creds.AccessKeyID, "AWS_SECRET_ACCESS_KEY=" + creds.SecretAccessKey,
+		"AWS_LAMBDA_FUNCTION_TIMEOUT=10", // as deployed by infra/
+	}
+	for k, v := range functionEnv {
+		env = append(env, k+"="+v)
+	}
+	return env
+}
+
 // localRoleARN is a role the emulators accept; they do not enforce IAM.
 const localRoleARN = "arn:aws:iam::000000000000:role/tredjepart-local"
 

@@ -12,7 +12,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -25,29 +24,15 @@ import (
 
 var _ gateway.Invoker = (*rie.Function)(nil)
 
-const installHint = "go install github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@v0.0.0-20261030222936-bef5c4ba774d"
-
-// emulator finds aws-lambda-rie: $AWS_LAMBDA_RIE, then PATH, then
-// $(go env GOPATH)/bin. A missing emulator fails the test: it is a required
-// tool, not an optional one.
+// emulator finds aws-lambda-rie. A missing emulator fails the test: it is a
+// required tool, not an optional one.
 func emulator(t *testing.T) string {
 	t.Helper()
-	if p := os.Getenv("AWS_LAMBDA_RIE"); p != "" {
-		return p
+	p, err := rie.Find()
+	if err != nil {
+		t.Fatal(err)
 	}
-	if p, err := exec.LookPath("aws-lambda-rie"); err == nil {
-		return p
-	}
-	if out, err := exec.Command(goTool(t), "env", "GOPATH").Output(); err == nil {
-		for dir := range strings.SplitSeq(strings.TrimSpace(string(out)), string(os.PathListSeparator)) {
-			p := filepath.Join(dir, "bin", "aws-lambda-rie")
-			if _, err := os.Stat(p); err == nil {
-				return p
-			}
-		}
-	}
-	t.Fatalf("aws-lambda-rie not found (set AWS_LAMBDA_RIE, or put it on PATH or in $(go env GOPATH)/bin); install it with\n\t%s", installHint)
-	return ""
+	return p
 }
 
 func goTool(t *testing.T) string {

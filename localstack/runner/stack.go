@@ -11,7 +11,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"strconv"
@@ -193,7 +192,7 @@ func (s *stack) functions(ctx context.Context, cfg aws.Config, functionEnv map[s
 		return invokers, nil
 	}
 	s.functionMode = "Lambda emulator"
-	riePath, err := findRIE()
+	riePath, err := rie.Find()
 	if err != nil {
 		return nil, err
 	}
@@ -201,14 +200,7 @@ func (s *stack) functions(ctx context.Context, cfg aws.Config, functionEnv map[s
 	if err != nil {
 		return nil, err
 	}
-	env := []string{
-		"AWS_ENDPOINT_URL=" + s.endpoint, "AWS_REGION=" + cfg.Region,
-		"AWS_ACCESS_KEY_ID=" + creds.AccessKeyID, "AWS_SECRET_ACCESS_KEY=" + creds.SecretAccessKey,
-		"AWS_LAMBDA_FUNCTION_TIMEOUT=10", // as deployed by infra/
-	}
-	for k, v := range functionEnv {
-		env = append(env, k+"="+v)
-	}
+	env := provision.LambdaEnv(functionEnv, s.endpoint, cfg.Region, creds)
 	for _, fn := range resources.Functions {
 		bootstrap := filepath.Join(s.opts.buildDir, fn.Dir, "bootstrap")
 		if _, err := os.Stat(bootstrap); err != nil {
@@ -287,18 +279,6 @@ func demoTokens(iss *issuer.Issuer, reg *dynamo.Registry) http.Handler {
 		w.Header().Set("Content-Type", "text/plain")
 		_, _ = io.WriteString(w, tok+"\n")
 	})
-}
-
-func findRIE() (string, error) {
-	if p, err := exec.LookPath("aws-lambda-rie"); err == nil {
-		return p, nil
-	}
-	gopath := envOr("GOPATH", filepath.Join(os.Getenv("HOME"), "go"))
-	p := filepath.Join(gopath, "bin", "aws-lambda-rie")
-	if _, err := os.Stat(p); err != nil {
-		return "", errors.New("aws-lambda-rie not found: run `make rie` (make run does)")
-	}
-	return p, nil
 }
 
 func envOr(name, fallback string) string {
