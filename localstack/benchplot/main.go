@@ -12,6 +12,7 @@ import (
 	"image/color"
 	"os"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -66,12 +67,19 @@ func run(args []string, out, title string) error {
 			s.ms[0], Percentile(s.ms, 0.5), Percentile(s.ms, 0.9), Percentile(s.ms, 0.99), s.ms[len(s.ms)-1])
 	}
 
+	// Cold starts can be ten times the median; cut the axis after the slowest
+	// p99 so that the bulk stays readable, and say what was cut.
+	cutoff := 0.0
+	for _, s := range all {
+		cutoff = max(cutoff, 1.25*Percentile(s.ms, 0.99))
+	}
 	p := plot.New()
 	p.Title.Text = title
 	p.X.Label.Text = "latency (ms)"
 	p.Y.Label.Text = "requests"
 	for i, s := range all {
-		h, err := plotter.NewHist(plotter.Values(s.ms), 30)
+		shown := s.ms[:sort.SearchFloat64s(s.ms, cutoff)]
+		h, err := plotter.NewHist(plotter.Values(shown), 30)
 		if err != nil {
 			return err
 		}
@@ -85,7 +93,11 @@ func run(args []string, out, title string) error {
 		}
 		median.Color, median.Dashes = c, []vg.Length{vg.Points(4), vg.Points(3)}
 		p.Add(h, median)
-		p.Legend.Add(fmt.Sprintf("%s (p50 %.1f ms)", s.label, Percentile(s.ms, 0.5)), h)
+		label := fmt.Sprintf("%s (p50 %.1f ms)", s.label, Percentile(s.ms, 0.5))
+		if cut := len(s.ms) - len(shown); cut > 0 {
+			label += fmt.Sprintf(", %d slower not shown, max %.0f ms", cut, s.ms[len(s.ms)-1])
+		}
+		p.Legend.Add(label, h)
 	}
 	p.Legend.Top = true
 	return p.Save(9*vg.Inch, 4.5*vg.Inch, out)
