@@ -13,15 +13,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-
 	"github.com/tredjepart/tredjepart/localstack/provision"
 	"github.com/tredjepart/tredjepart/localstack/rie"
 	"github.com/tredjepart/tredjepart/localstack/testenv"
-	"github.com/tredjepart/tredjepart/shared/dynamo"
 	"github.com/tredjepart/tredjepart/shared/ident"
-	"github.com/tredjepart/tredjepart/shared/registry"
-	"github.com/tredjepart/tredjepart/shared/resources"
 )
 
 // BenchmarkCreateAccessRequest measures POST /v1/access-requests through the
@@ -67,23 +62,10 @@ func emulatedIntake(b *testing.B) *rie.Function {
 	return f
 }
 
-var benchSerial = 0
-
 func benchmarkCreate(b *testing.B, w *world) {
-	env := testenv.Get(b)
-	reg := &dynamo.Registry{Client: dynamodb.NewFromConfig(env.Config), Table: env.Stack.Tables[resources.RegistryTableID]}
 	points := make([]ident.GSRN, b.N)
 	for i := range points {
-		benchSerial++
-		id, err := ident.GSRNWithCheckDigit(fmt.Sprintf("70705751%09d", benchSerial))
-		if err != nil {
-			b.Fatal(err)
-		}
-		points[i] = id
-		mp := registry.MeteringPoint{ID: id, AccountingPoint: true, Occupancies: []registry.Occupancy{{EndUser: "p1_bench", MoveIn: registry.Date(2020, 1, 1)}}}
-		if err := reg.PutMeteringPoint(context.Background(), mp); err != nil {
-			b.Fatal(err)
-		}
+		points[i] = registerMeteringPoint(b)
 	}
 	w.token(b, straumkompis)
 	latencies := make([]time.Duration, 0, b.N)

@@ -14,17 +14,23 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/tredjepart/tredjepart/localstack/demo"
 	"github.com/tredjepart/tredjepart/localstack/gateway"
 	"github.com/tredjepart/tredjepart/localstack/issuer"
 	"github.com/tredjepart/tredjepart/localstack/testenv"
+	"github.com/tredjepart/tredjepart/shared/dynamo"
+	"github.com/tredjepart/tredjepart/shared/ident"
 	"github.com/tredjepart/tredjepart/shared/intake"
+	"github.com/tredjepart/tredjepart/shared/registry"
 	"github.com/tredjepart/tredjepart/shared/resources"
 )
 
@@ -326,4 +332,58 @@ func TestUnansweredRequestExpires(t *testing.T) {
 		}
 	}
 	t.Fatal("no notification for the expired request")
+}
+
+// Many simultaneous requests for one metering point make one request: the
+// pending slot is taken in a conditional transaction, and the losers answer
+// with the winner.
+func TestConcurrentRequestsForOneMeteringPointMakeOne(t *testing.T) {
+	w := newWorld(t)
+	w.token(t, ladeklar)
+	body := fmt.Sprintf(`{"meteringPointId":%q}`, registerMeteringPoint(t))
+	const callers = 8
+	replies := make(chan reply, callers)
+	var wg sync.WaitGroup
+	for range callers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			replies <- w.call(t, ladeklar, "POST", "/v1/access-requests", body)
+		}()
+	}
+	wg.Wait()
+	close(replies)
+	ids, created := map[string]bool{}, 0
+	for r := range replies {
+		switch r.status {
+		case http.StatusAccepted:
+			created++
+		case http.StatusOK:
+		default:
+			t.Fatalf("status %d: %s", r.status, r.rawBody)
+		}
+		ids[r.str("id")] = true
+	}
+	if created != 1 || len(ids) != 1 {
+		t.Fatalf("%d created, %d distinct ids; want exactly one request", created, len(ids))
+	}
+}
+
+var nextSerial atomic.Int64
+
+// registerMeteringPoint registers an accounting point with an end user that
+// no other test uses.
+func registerMeteringPoint(t testing.TB) ident.GSRN {
+	t.Helper()
+	id, err := ident.GSRNWithCheckDigit(fmt.Sprintf("70705752%09d", nextSerial.Add(1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := testenv.Get(t)
+	reg := &dynamo.Registry{Client: dynamodb.NewFromConfig(env.Config), Table: env.Stack.Tables[resources.RegistryTableID]}
+	mp := registry.MeteringPoint{ID: id, AccountingPoint: true, Occupancies: []registry.Occupancy{{EndUser: "p1_test", MoveIn: registry.Date(2020, 1, 1)}}}
+	if err := reg.PutMeteringPoint(context.Background(), mp); err != nil {
+		t.Fatal(err)
+	}
+	return id
 }
