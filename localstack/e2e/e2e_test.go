@@ -23,6 +23,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/tredjepart/tredjepart/localstack/apicheck"
 	"github.com/tredjepart/tredjepart/localstack/demo"
 	"github.com/tredjepart/tredjepart/localstack/gateway"
 	"github.com/tredjepart/tredjepart/localstack/issuer"
@@ -39,7 +40,8 @@ func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
 const audience = "tredjepart"
 
 type world struct {
-	api     string // gateway base URL
+	api     string       // gateway base URL
+	gw      http.Handler // the gateway itself, for requests a client cannot send
 	issuer  *issuer.Issuer
 	handler *intake.Handler
 	demo    demo.Data
@@ -75,7 +77,7 @@ func serve(t testing.TB, fn gateway.Invoker) *world {
 	}
 	gw := httptest.NewServer(gateway.New(resources.Routes, map[string]gateway.Invoker{resources.IntakeFunctionID: fn}, auth, quiet))
 	t.Cleanup(gw.Close)
-	return &world{api: gw.URL, issuer: iss, tokens: map[string]string{}}
+	return &world{api: gw.URL, gw: gw.Config.Handler, issuer: iss, tokens: map[string]string{}}
 }
 
 // token gets a token the way a third party does: client credentials at the issuer.
@@ -118,7 +120,11 @@ func (w *world) call(t testing.TB, clientID, method, path, body string, headers 
 		req.Header.Set("Content-Type", "application/json")
 	}
 	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
+		if headers[i+1] == "" {
+			req.Header.Del(headers[i])
+		} else {
+			req.Header.Set(headers[i], headers[i+1])
+		}
 	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -126,6 +132,26 @@ func (w *world) call(t testing.TB, clientID, method, path, body string, headers 
 	}
 	defer res.Body.Close()
 	raw, _ := io.ReadAll(res.Body)
+	return judge(t, req, res, raw)
+}
+
+var (
+	contractOnce sync.Once
+	contract     *apicheck.Validator
+	contractErr  error
+)
+
+// judge checks every answer against the OpenAPI document, so that the
+// document stays true to the API.
+func judge(t testing.TB, req *http.Request, res *http.Response, raw []byte) reply {
+	t.Helper()
+	contractOnce.Do(func() { contract, contractErr = apicheck.New() })
+	if contractErr != nil {
+		t.Fatal(contractErr)
+	}
+	if err := contract.Check(req, res, raw); err != nil {
+		t.Errorf("%s %s answered %d, which the OpenAPI document does not allow:\n%v", req.Method, req.URL.RequestURI(), res.StatusCode, err)
+	}
 	r := reply{status: res.StatusCode, header: res.Header, rawBody: string(raw)}
 	_ = json.Unmarshal(raw, &r.body)
 	return r

@@ -41,11 +41,12 @@ const (
 	Full    Scope = "FULL"    // also contract data and all master data
 )
 
-// ParseScope accepts LIMITED or FULL; empty means LIMITED, Elhub's default.
+// DefaultScope is what a request that names no scope asks for (Elhub's default).
+const DefaultScope = Limited
+
+// ParseScope accepts LIMITED or FULL.
 func ParseScope(s string) (Scope, error) {
 	switch sc := Scope(s); sc {
-	case "":
-		return Limited, nil
 	case Limited, Full:
 		return sc, nil
 	}

@@ -64,13 +64,13 @@ func TestExpiredRequestCannotBeApproved(t *testing.T) {
 	}
 }
 
-func TestParseScopeDefaultsToLimited(t *testing.T) {
-	for in, want := range map[string]Scope{"": Limited, "LIMITED": Limited, "FULL": Full} {
+func TestParseScope(t *testing.T) {
+	for in, want := range map[string]Scope{"LIMITED": Limited, "FULL": Full} {
 		if got, err := ParseScope(in); err != nil || got != want {
 			t.Errorf("ParseScope(%q) = %q, %v", in, got, err)
 		}
 	}
-	for _, bad := range []string{"full", "Full", "ALL", " LIMITED"} {
+	for _, bad := range []string{"", "full", "Full", "ALL", " LIMITED"} {
 		if _, err := ParseScope(bad); err == nil {
 			t.Errorf("ParseScope(%q) accepted", bad)
 		}

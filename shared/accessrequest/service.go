@@ -35,11 +35,13 @@ type MeteringPoints interface {
 	MeteringPoint(ctx context.Context, id ident.GSRN) (registry.MeteringPoint, bool, error)
 }
 
-// Idempotency records which request an Idempotency-Key created.
+// Idempotency records how a call with an Idempotency-Key was answered, so
+// that a retry gets the same answer.
 type Idempotency struct {
 	Key         string
 	Fingerprint string // hash of the input the key was first used with
 	RequestID   string
+	Outcome     Outcome
 }
 
 // Store keeps requests. Every write is conditional.
@@ -51,6 +53,8 @@ type Store interface {
 	Pending(ctx context.Context, tp ident.GLN, mp ident.GSRN) (Request, bool, error)
 	HasActiveGrant(ctx context.Context, tp ident.GLN, mp ident.GSRN) (bool, error)
 	Idempotency(ctx context.Context, tp ident.GLN, key string) (Idempotency, bool, error)
+	// RememberIdempotency records idem unless its key is taken (ErrIdempotencyKeyUsed).
+	RememberIdempotency(ctx context.Context, tp ident.GLN, idem Idempotency) error
 	// Create stores a new pending request, taking the pending slot unless it
 	// is held by a request other than replacing (ErrPendingExists), and
 	// recording idem when it has a key (ErrIdempotencyKeyUsed).
@@ -87,7 +91,6 @@ type Outcome int
 
 const (
 	Created        Outcome = iota // a new request
-	Replayed                      // the same Idempotency-Key and input as before
 	AlreadyPending                // an open request for the metering point already existed
 )
 
@@ -118,8 +121,8 @@ type Service struct {
 // Create registers a third party's request for access to a metering point.
 func (s *Service) Create(ctx context.Context, tp ident.GLN, in CreateInput) (Request, Outcome, error) {
 	if in.IdempotencyKey != "" {
-		if r, ok, err := s.replay(ctx, tp, in); err != nil || ok {
-			return r, Replayed, err
+		if r, outcome, ok, err := s.replay(ctx, tp, in); err != nil || ok {
+			return r, outcome, err
 		}
 	}
 	now := s.Clock.Now()
@@ -127,8 +130,11 @@ func (s *Service) Create(ctx context.Context, tp ident.GLN, in CreateInput) (Req
 		return Request{}, 0, err
 	}
 	held, replacing, err := s.openPending(ctx, tp, in.MeteringPoint, now)
-	if err != nil || held.ID != "" {
-		return held, AlreadyPending, err
+	if err != nil {
+		return Request{}, 0, err
+	}
+	if held.ID != "" {
+		return s.answerPending(ctx, tp, in, held)
 	}
 	r := Request{
 		ID:                 s.NewID(),
@@ -141,17 +147,20 @@ func (s *Service) Create(ctx context.Context, tp ident.GLN, in CreateInput) (Req
 		ExpiresAt:          s.ExpiresAt(now),
 		Version:            1,
 	}
-	idem := Idempotency{Key: in.IdempotencyKey, Fingerprint: in.fingerprint(), RequestID: r.ID}
+	idem := Idempotency{Key: in.IdempotencyKey, Fingerprint: in.fingerprint(), RequestID: r.ID, Outcome: Created}
 	switch err := s.Store.Create(ctx, r, replacing, idem); {
 	case errors.Is(err, ErrPendingExists):
 		held, _, err := s.openPending(ctx, tp, in.MeteringPoint, now)
 		if err == nil && held.ID == "" {
 			err = fmt.Errorf("pending slot for %s was taken and released during create", in.MeteringPoint)
 		}
-		return held, AlreadyPending, err
+		if err != nil {
+			return Request{}, 0, err
+		}
+		return s.answerPending(ctx, tp, in, held)
 	case errors.Is(err, ErrIdempotencyKeyUsed):
-		r, _, err := s.replay(ctx, tp, in)
-		return r, Replayed, err
+		r, outcome, _, err := s.replay(ctx, tp, in)
+		return r, outcome, err
 	case err != nil:
 		return Request{}, 0, err
 	}
@@ -203,14 +212,32 @@ func (s *Service) openPending(ctx context.Context, tp ident.GLN, mp ident.GSRN, 
 	return r, "", nil
 }
 
-// replay answers a repeated Idempotency-Key with the request it created.
-func (s *Service) replay(ctx context.Context, tp ident.GLN, in CreateInput) (Request, bool, error) {
+// answerPending answers a create with the request already pending, and
+// remembers that answer for the call's Idempotency-Key.
+func (s *Service) answerPending(ctx context.Context, tp ident.GLN, in CreateInput, held Request) (Request, Outcome, error) {
+	if in.IdempotencyKey == "" {
+		return held, AlreadyPending, nil
+	}
+	idem := Idempotency{Key: in.IdempotencyKey, Fingerprint: in.fingerprint(), RequestID: held.ID, Outcome: AlreadyPending}
+	switch err := s.Store.RememberIdempotency(ctx, tp, idem); {
+	case errors.Is(err, ErrIdempotencyKeyUsed):
+		r, outcome, _, err := s.replay(ctx, tp, in)
+		return r, outcome, err
+	case err != nil:
+		return Request{}, 0, err
+	}
+	return held, AlreadyPending, nil
+}
+
+// replay answers a repeated Idempotency-Key as it was answered first: the
+// same request (as it is now) with the same outcome.
+func (s *Service) replay(ctx context.Context, tp ident.GLN, in CreateInput) (Request, Outcome, bool, error) {
 	idem, found, err := s.Store.Idempotency(ctx, tp, in.IdempotencyKey)
 	if err != nil || !found {
-		return Request{}, false, err
+		return Request{}, 0, false, err
 	}
 	if idem.Fingerprint != in.fingerprint() {
-		return Request{}, true, &fault.Error{
+		return Request{}, 0, true, &fault.Error{
 			Kind:   fault.Unprocessable,
 			Detail: "This Idempotency-Key was already used with a different request body.",
 			Fields: []fault.FieldError{{Field: "Idempotency-Key", Reason: "already used with a different request body"}},
@@ -218,14 +245,14 @@ func (s *Service) replay(ctx context.Context, tp ident.GLN, in CreateInput) (Req
 	}
 	r, err := s.Store.Get(ctx, idem.RequestID)
 	if err != nil {
-		return Request{}, true, err
+		return Request{}, 0, true, err
 	}
 	if r.Status == Pending {
 		if err := s.Expiry.Schedule(ctx, r); err != nil {
-			return Request{}, true, fmt.Errorf("schedule expiry of %s: %w", r.ID, err)
+			return Request{}, 0, true, fmt.Errorf("schedule expiry of %s: %w", r.ID, err)
 		}
 	}
-	return r, true, nil
+	return r, idem.Outcome, true, nil
 }
 
 // Get returns one of the third party's requests. Another third party's

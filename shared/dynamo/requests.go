@@ -153,7 +153,18 @@ type idempotencyItem struct {
 	SK          string `dynamodbav:"sk"`
 	Fingerprint string `dynamodbav:"fingerprint"`
 	RequestID   string `dynamodbav:"requestId"`
+	Outcome     string `dynamodbav:"outcome"`
 	TTL         int64  `dynamodbav:"ttl"`
+}
+
+var outcomeNames = map[accessrequest.Outcome]string{accessrequest.Created: "created", accessrequest.AlreadyPending: "already-pending"}
+
+func toIdempotencyItem(tp ident.GLN, idem accessrequest.Idempotency, now time.Time) (map[string]types.AttributeValue, error) {
+	return attributevalue.MarshalMap(idempotencyItem{
+		PK: "IDEM#" + string(tp) + "#" + idem.Key, SK: idempotencySK,
+		Fingerprint: idem.Fingerprint, RequestID: idem.RequestID, Outcome: outcomeNames[idem.Outcome],
+		TTL: now.Add(idempotencyTTL).Unix(),
+	})
 }
 
 // Idempotency returns what an Idempotency-Key created, while it is remembered.
@@ -172,7 +183,28 @@ func (s *Requests) Idempotency(ctx context.Context, tp ident.GLN, k string) (acc
 	if time.Now().Unix() > it.TTL {
 		return accessrequest.Idempotency{}, false, nil
 	}
-	return accessrequest.Idempotency{Key: k, Fingerprint: it.Fingerprint, RequestID: it.RequestID}, true, nil
+	idem := accessrequest.Idempotency{Key: k, Fingerprint: it.Fingerprint, RequestID: it.RequestID}
+	for outcome, name := range outcomeNames {
+		if it.Outcome == name {
+			idem.Outcome = outcome
+		}
+	}
+	return idem, true, nil
+}
+
+// RememberIdempotency records an answer for an Idempotency-Key not used before.
+func (s *Requests) RememberIdempotency(ctx context.Context, tp ident.GLN, idem accessrequest.Idempotency) error {
+	item, err := toIdempotencyItem(tp, idem, time.Now())
+	if err != nil {
+		return err
+	}
+	_, err = s.Client.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName: &s.Table, Item: item, ConditionExpression: aws.String("attribute_not_exists(pk)"),
+	})
+	if isConditionFailure(err) {
+		return accessrequest.ErrIdempotencyKeyUsed
+	}
+	return err
 }
 
 // Create stores a new pending request with its pending slot and idempotency
@@ -194,11 +226,7 @@ func (s *Requests) Create(ctx context.Context, r accessrequest.Request, replacin
 		{Put: slotCondition},
 	}
 	if idem.Key != "" {
-		record, err := attributevalue.MarshalMap(idempotencyItem{
-			PK: "IDEM#" + string(r.ThirdParty) + "#" + idem.Key, SK: idempotencySK,
-			Fingerprint: idem.Fingerprint, RequestID: idem.RequestID,
-			TTL: r.CreatedAt.Add(idempotencyTTL).Unix(),
-		})
+		record, err := toIdempotencyItem(r.ThirdParty, idem, time.Now())
 		if err != nil {
 			return err
 		}

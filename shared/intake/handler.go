@@ -53,6 +53,9 @@ func (h *Handler) Handle(ctx context.Context, ev events.APIGatewayV2HTTPRequest)
 	if err != nil {
 		doc := problem.From(ctx, logger, err, ev.RawPath)
 		res = jsonResponse(doc.Status, doc.JSON(), problem.ContentType)
+		if doc.Status == http.StatusUnauthorized {
+			res.Headers["WWW-Authenticate"] = `Bearer error="invalid_token", error_description="the token names no client_id"`
+		}
 	}
 	logger.InfoContext(ctx, "request", "status", res.StatusCode, "thirdParty", string(caller), "durationMs", time.Since(started).Milliseconds())
 	return res, nil
@@ -227,7 +230,7 @@ func decodeBody(ev events.APIGatewayV2HTTPRequest) ([]byte, error) {
 	}
 	body, err := base64.StdEncoding.DecodeString(ev.Body)
 	if err != nil {
-		return nil, fault.New(fault.Invalid, "The body is not valid base64.")
+		return nil, fault.InvalidFields(fault.FieldError{Field: "body", Reason: "is not valid base64"})
 	}
 	return body, nil
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"mime"
 	"slices"
 	"strings"
@@ -45,21 +46,20 @@ func parseCreate(ev events.APIGatewayV2HTTPRequest) (accessrequest.CreateInput, 
 		return in, err
 	}
 	var body createBody
-	if err := decodeStrict(raw, &body, "meteringPointId", "scope", "agreementReference"); err != nil {
+	bad, err := decodeStrict(raw, &body, "meteringPointId", "scope", "agreementReference")
+	if err != nil {
 		return in, err
 	}
-	var bad []fault.FieldError
 	if body.MeteringPointID == nil {
 		bad = append(bad, fault.FieldError{Field: "meteringPointId", Reason: "is required"})
 	} else if in.MeteringPoint, err = ident.ParseGSRN(*body.MeteringPointID); err != nil {
 		bad = append(bad, fault.FieldError{Field: "meteringPointId", Reason: reason(err)})
 	}
-	scope := ""
+	in.Scope = accessrequest.DefaultScope
 	if body.Scope != nil {
-		scope = *body.Scope
-	}
-	if in.Scope, err = accessrequest.ParseScope(scope); err != nil {
-		bad = append(bad, fault.FieldError{Field: "scope", Reason: err.Error()})
+		if in.Scope, err = accessrequest.ParseScope(*body.Scope); err != nil {
+			bad = append(bad, fault.FieldError{Field: "scope", Reason: err.Error()})
+		}
 	}
 	if body.AgreementReference != nil {
 		in.AgreementReference = *body.AgreementReference
@@ -95,10 +95,13 @@ func requireJSON(contentType string) error {
 	return fault.New(fault.UnsupportedMediaType, "Send the body as application/json (Content-Type was %q).", contentType)
 }
 
-// decodeStrict reads exactly one JSON object whose field names are all in
-// known, matched exactly: encoding/json alone ignores unknown fields and
-// matches names case-insensitively, which would hide a caller's typo.
-func decodeStrict(raw []byte, into any, known ...string) error {
+// decodeStrict reads exactly one JSON object into into. Field names must be
+// in known, matched exactly (encoding/json alone ignores unknown fields and
+// matches names case-insensitively, which would hide a caller's typo); each
+// unknown one is returned as a field error, so that the caller can report it
+// with the other bad fields. A body that is not one JSON object, or a known
+// field of the wrong type, is an error of its own.
+func decodeStrict(raw []byte, into any, known ...string) ([]fault.FieldError, error) {
 	var fields map[string]json.RawMessage
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	err := dec.Decode(&fields)
@@ -108,30 +111,33 @@ func decodeStrict(raw []byte, into any, known ...string) error {
 	if err == nil && fields == nil {
 		err = &json.UnmarshalTypeError{Value: "null"}
 	}
+	var unknown []fault.FieldError
 	if err == nil {
-		for name := range fields {
+		for _, name := range slices.Sorted(maps.Keys(fields)) {
 			if !slices.Contains(known, name) {
-				return fault.InvalidFields(fault.FieldError{Field: name, Reason: "is not a known field"})
+				unknown = append(unknown, fault.FieldError{Field: name, Reason: "is not a known field"})
+				delete(fields, name) // or encoding/json would match it case-insensitively
 			}
 		}
-		err = json.Unmarshal(raw, into)
+		exact, _ := json.Marshal(fields) // raw messages that just decoded
+		err = json.Unmarshal(exact, into)
 	}
 	if err == nil {
-		return nil
+		return unknown, nil
 	}
 	var typeErr *json.UnmarshalTypeError
 	var syntaxErr *json.SyntaxError
 	switch {
 	case errors.As(err, &typeErr) && typeErr.Field != "":
-		return fault.InvalidFields(fault.FieldError{Field: typeErr.Field, Reason: "must be a " + jsonType(typeErr.Type.Kind().String())})
+		return nil, fault.InvalidFields(fault.FieldError{Field: typeErr.Field, Reason: "must be a " + jsonType(typeErr.Type.Kind().String())})
 	case errors.As(err, &typeErr):
-		return fault.InvalidFields(fault.FieldError{Field: "body", Reason: "must be a JSON object"})
+		return nil, fault.InvalidFields(fault.FieldError{Field: "body", Reason: "must be a JSON object"})
 	case errors.As(err, &syntaxErr):
-		return fault.InvalidFields(fault.FieldError{Field: "body", Reason: fmt.Sprintf("is not valid JSON (at byte %d)", syntaxErr.Offset)})
+		return nil, fault.InvalidFields(fault.FieldError{Field: "body", Reason: fmt.Sprintf("is not valid JSON (at byte %d)", syntaxErr.Offset)})
 	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
-		return fault.InvalidFields(fault.FieldError{Field: "body", Reason: "is empty or cut short; send a JSON object"})
+		return nil, fault.InvalidFields(fault.FieldError{Field: "body", Reason: "is empty or cut short; send a JSON object"})
 	}
-	return fault.InvalidFields(fault.FieldError{Field: "body", Reason: err.Error()})
+	return nil, fault.InvalidFields(fault.FieldError{Field: "body", Reason: err.Error()})
 }
 
 func jsonType(goKind string) string {
@@ -143,8 +149,6 @@ func jsonType(goKind string) string {
 
 func checkText(s string, max int) string {
 	switch {
-	case !utf8.ValidString(s):
-		return "must be valid UTF-8"
 	case utf8.RuneCountInString(s) > max:
 		return fmt.Sprintf("must be at most %d characters", max)
 	case strings.IndexFunc(s, unicode.IsControl) >= 0:

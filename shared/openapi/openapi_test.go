@@ -1,0 +1,300 @@
+package openapi_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pb33f/libopenapi"
+	validator "github.com/pb33f/libopenapi-validator"
+	"github.com/pb33f/libopenapi-validator/config"
+	"github.com/pb33f/libopenapi-validator/schema_validation"
+	"github.com/pb33f/libopenapi/datamodel/high/base"
+	v3 "github.com/pb33f/libopenapi/datamodel/high/v3"
+	"github.com/pb33f/libopenapi/orderedmap"
+
+	"github.com/tredjepart/tredjepart/shared/businessday"
+	"github.com/tredjepart/tredjepart/shared/ident"
+	"github.com/tredjepart/tredjepart/shared/openapi"
+	"github.com/tredjepart/tredjepart/shared/resources"
+)
+
+func load(t *testing.T) (libopenapi.Document, *v3.Document) {
+	t.Helper()
+	doc, err := libopenapi.NewDocument(openapi.Document())
+	if err != nil {
+		t.Fatal(err)
+	}
+	model, err := doc.BuildV3Model()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return doc, &model.Model
+}
+
+// operation is one method on one path of the document.
+type operation struct {
+	key string // "POST /v1/access-requests", as resources.Route.Key
+	op  *v3.Operation
+}
+
+func operations(m *v3.Document) []operation {
+	var ops []operation
+	for path, item := range m.Paths.PathItems.FromOldest() {
+		for method, op := range item.GetOperations().FromOldest() {
+			ops = append(ops, operation{strings.ToUpper(method) + " " + path, op})
+		}
+	}
+	return ops
+}
+
+func TestDocumentIsValidOpenAPI31(t *testing.T) {
+	doc, _ := load(t)
+	if info := doc.GetSpecInfo(); info.SpecType != "openapi" || info.Version != "3.1.0" {
+		t.Fatalf("spec type %q version %q, want openapi 3.1.0", info.SpecType, info.Version)
+	}
+	v, errs := validator.NewValidator(doc)
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	if ok, problems := v.ValidateDocument(); !ok {
+		for _, p := range problems {
+			t.Errorf("%s: %s (line %d)", p.Message, p.Reason, p.SpecLine)
+			for _, f := range p.SchemaValidationErrors {
+				t.Errorf("  %s at %s", f.Reason, f.KeywordLocation)
+			}
+		}
+	}
+}
+
+// The document and resources.Routes name the same routes, and each route's
+// scopes are what the document's security requires for it.
+func TestRoutesMatchResources(t *testing.T) {
+	_, m := load(t)
+	documented := map[string]*v3.Operation{}
+	for _, o := range operations(m) {
+		documented[o.key] = o.op
+	}
+	for _, r := range resources.Routes {
+		op, ok := documented[r.Key()]
+		if !ok {
+			t.Errorf("route %s is not in the document", r.Key())
+			continue
+		}
+		delete(documented, r.Key())
+		security := op.Security
+		if security == nil {
+			security = m.Security
+		}
+		var scopes []string
+		for _, req := range security {
+			for _, s := range req.Requirements.FromOldest() {
+				scopes = append(scopes, s...)
+			}
+		}
+		slices.Sort(scopes)
+		want := slices.Sorted(slices.Values(r.Scopes))
+		if !slices.Equal(scopes, want) {
+			t.Errorf("%s: document requires scopes %v, the route %v", r.Key(), scopes, want)
+		}
+	}
+	for key := range documented {
+		t.Errorf("%s is in the document but not in resources.Routes", key)
+	}
+}
+
+// Every route is behind the API Gateway, so every operation documents what
+// the gateway answers on its own, and what the service answers for any call.
+func TestEveryOperationDocumentsTheCommonAnswers(t *testing.T) {
+	_, m := load(t)
+	common := map[string][]string{
+		"401": {"application/json", "application/problem+json"},
+		"403": {"application/json", "application/problem+json"},
+		"413": {"application/json"},
+		"500": {"application/json", "application/problem+json"},
+		"503": {"application/json"},
+	}
+	for _, o := range operations(m) {
+		for code, mediaTypes := range common {
+			res := o.op.Responses.Codes.GetOrZero(code)
+			if res == nil {
+				t.Errorf("%s does not document %s", o.key, code)
+				continue
+			}
+			got := slices.Sorted(res.Content.KeysFromOldest())
+			if !slices.Equal(got, mediaTypes) {
+				t.Errorf("%s %s: media types %v, want %v", o.key, code, got, mediaTypes)
+			}
+		}
+	}
+}
+
+// Every example in the document is valid against its schema.
+func TestExamplesMatchTheirSchemas(t *testing.T) {
+	_, m := load(t)
+	sv := schema_validation.NewSchemaValidator(config.WithFormatAssertions())
+	check := func(where string, content *orderedmap.Map[string, *v3.MediaType]) {
+		for mediaType, mt := range content.FromOldest() {
+			if orderedmap.Len(mt.Examples) == 0 {
+				t.Errorf("%s %s has no examples", where, mediaType)
+			}
+			for name, ex := range mt.Examples.FromOldest() {
+				checkExample(t, sv, fmt.Sprintf("%s %s example %q", where, mediaType, name), mt.Schema.Schema(), ex)
+			}
+		}
+	}
+	for _, o := range operations(m) {
+		if o.op.RequestBody != nil {
+			check(o.key+" request body", o.op.RequestBody.Content)
+		}
+		for code, res := range o.op.Responses.Codes.FromOldest() {
+			check(o.key+" "+code, res.Content)
+		}
+	}
+}
+
+func checkExample(t *testing.T, sv schema_validation.SchemaValidator, where string, schema *base.Schema, ex *base.Example) {
+	t.Helper()
+	var value any
+	if ex.Value == nil {
+		t.Errorf("%s has no value", where)
+		return
+	}
+	if err := ex.Value.Decode(&value); err != nil {
+		t.Errorf("%s: %v", where, err)
+		return
+	}
+	raw, err := json.Marshal(value)
+	if err != nil {
+		t.Errorf("%s: %v", where, err)
+		return
+	}
+	if ok, errs := sv.ValidateSchemaBytesWithVersion(schema, raw, 3.1); !ok {
+		for _, e := range errs {
+			t.Errorf("%s: %s: %s", where, e.Message, e.Reason)
+			for _, f := range e.SchemaValidationErrors {
+				t.Errorf("  %s: %s", f.FieldPath, f.Reason)
+			}
+		}
+	}
+}
+
+// The examples use real identifiers and follow the expiry rule: every GSRN
+// and GLN has a correct check digit, expiresAt is what businessday computes
+// from createdAt, and links.self is the request's path.
+func TestExamplesAreTrueToTheCode(t *testing.T) {
+	var doc struct {
+		Paths      map[string]map[string]json.RawMessage `json:"paths"`
+		Components struct {
+			Examples map[string]struct {
+				Value json.RawMessage `json:"value"`
+			} `json:"examples"`
+		} `json:"components"`
+	}
+	if err := json.Unmarshal(openapi.Document(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	// Requests, alone or in a list, anywhere among the examples.
+	var requests []map[string]any
+	var walk func(v any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			if _, ok := v["expiresAt"]; ok {
+				requests = append(requests, v)
+			}
+			for _, child := range v {
+				walk(child)
+			}
+		case []any:
+			for _, child := range v {
+				walk(child)
+			}
+		}
+	}
+	everything := string(openapi.Document())
+	for name, ex := range doc.Components.Examples {
+		var v any
+		if err := json.Unmarshal(ex.Value, &v); err != nil {
+			t.Fatalf("example %s: %v", name, err)
+		}
+		walk(v)
+	}
+	if len(requests) < 4 {
+		t.Fatalf("found %d access requests among the examples", len(requests))
+	}
+	for _, r := range requests {
+		created, err := time.Parse(time.RFC3339, r["createdAt"].(string))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := businessday.FormatUTC(businessday.ExpiresAt(created)); r["expiresAt"] != want {
+			t.Errorf("request %s created %s: expiresAt %s, the rule says %s", r["id"], r["createdAt"], r["expiresAt"], want)
+		}
+		if self := r["links"].(map[string]any)["self"]; self != "/v1/access-requests/"+r["id"].(string) {
+			t.Errorf("request %s: links.self %s", r["id"], self)
+		}
+	}
+	for _, gsrn := range regexp.MustCompile(`\b7070575\d{11}\b`).FindAllString(everything, -1) {
+		if _, err := ident.ParseGSRN(gsrn); err != nil {
+			t.Errorf("GSRN %s in the document: %v", gsrn, err)
+		}
+	}
+	for _, gln := range regexp.MustCompile(`"709\d{10}"`).FindAllString(everything, -1) {
+		if _, err := ident.ParseGLN(strings.Trim(gln, `"`)); err != nil {
+			t.Errorf("GLN %s in the document: %v", gln, err)
+		}
+	}
+	// The worked example in the description.
+	received := time.Date(2027, 3, 24, 10, 0, 0, 0, businessday.Oslo)
+	if got := businessday.FormatUTC(businessday.ExpiresAt(received)); got != "2027-04-01T22:00:00Z" || !strings.Contains(everything, got) {
+		t.Errorf("a request received %s expires %s", received, got)
+	}
+}
+
+func TestHandlerServesTheDocument(t *testing.T) {
+	srv := httptest.NewServer(openapi.Handler())
+	defer srv.Close()
+	for _, path := range []string{"/openapi.json", "/", "/any/where"} {
+		res, err := http.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK || res.Header.Get("Content-Type") != "application/json" || string(body) != string(openapi.Document()) {
+			t.Errorf("GET %s: %d %q, %d bytes", path, res.StatusCode, res.Header.Get("Content-Type"), len(body))
+		}
+	}
+	res, err := http.Head(srv.URL + "/openapi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK || res.ContentLength != int64(len(openapi.Document())) {
+		t.Errorf("HEAD: %d, length %d", res.StatusCode, res.ContentLength)
+	}
+	res, err = http.Post(srv.URL+"/openapi.json", "application/json", strings.NewReader("{}"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusMethodNotAllowed || res.Header.Get("Allow") != "GET, HEAD" {
+		t.Errorf("POST: %d, Allow %q", res.StatusCode, res.Header.Get("Allow"))
+	}
+}
+
+func TestDocumentReturnsACopy(t *testing.T) {
+	a := openapi.Document()
+	a[0] = 'x'
+	if openapi.Document()[0] != '{' {
+		t.Fatal("Document shares its bytes")
+	}
+}
