@@ -19,7 +19,7 @@ func (s *stack) banner() string {
 	fmt.Fprintf(&b, `
 Tredjepart is running locally.
 
-  API gateway   %s   (functions: %s)
+  API gateway   %s   (functions: %s; OpenAPI document at /openapi.json)
   Token issuer  %s   (OpenID configuration: %s/.well-known/openid-configuration)
   AWS emulator  %s
   Clock         %s (%s)

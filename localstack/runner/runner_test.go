@@ -53,6 +53,11 @@ func TestStackRunsTheRealBootstrapOnASetClock(t *testing.T) {
 	}
 
 	base := "http://127.0.0.1:"
+	doc, err := http.Get(base + itoa(opts.gatewayPort) + "/openapi.json")
+	if err != nil || doc.StatusCode != http.StatusOK || doc.Header.Get("Content-Type") != "application/json" {
+		t.Fatalf("openapi.json: %v %v", doc, err)
+	}
+	doc.Body.Close()
 	res, err := http.Get(base + itoa(opts.issuerPort) + "/local/token?gln=" + string(s.demo.ThirdParties[0].GLN))
 	if err != nil {
 		t.Fatal(err)

@@ -32,6 +32,7 @@ import (
 	"github.com/tredjepart/tredjepart/shared/dynamo"
 	"github.com/tredjepart/tredjepart/shared/ident"
 	"github.com/tredjepart/tredjepart/shared/intake"
+	"github.com/tredjepart/tredjepart/shared/openapi"
 	"github.com/tredjepart/tredjepart/shared/pseudonym"
 	"github.com/tredjepart/tredjepart/shared/resources"
 )
@@ -155,7 +156,10 @@ func start(ctx context.Context, opts options, logger *slog.Logger) (*stack, erro
 	if err != nil {
 		return s, err
 	}
-	return s, s.serve(opts.gatewayPort, gateway.New(resources.Routes, functions, auth, logger))
+	api := http.NewServeMux()
+	api.Handle("/openapi.json", openapi.Handler())
+	api.Handle("/", gateway.New(resources.Routes, functions, auth, logger))
+	return s, s.serve(opts.gatewayPort, api)
 }
 
 // emulator starts moto, or uses AWS_ENDPOINT_URL (LocalStack) when set.
