@@ -30,9 +30,6 @@ func ParseStatus(s string) (Status, error) {
 	return "", fmt.Errorf("must be one of PENDING, APPROVED, REJECTED, WITHDRAWN")
 }
 
-// Final reports whether no transition leaves this status.
-func (s Status) Final() bool { return s != Pending }
-
 // Scope is the level of access asked for or granted.
 type Scope string
 
