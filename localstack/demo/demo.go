@@ -4,10 +4,12 @@ package demo
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/tredjepart/tredjepart/shared/accessrequest"
 	"github.com/tredjepart/tredjepart/shared/dynamo"
+	"github.com/tredjepart/tredjepart/shared/grant"
 	"github.com/tredjepart/tredjepart/shared/ident"
 	"github.com/tredjepart/tredjepart/shared/pseudonym"
 	"github.com/tredjepart/tredjepart/shared/registry"
@@ -98,6 +100,9 @@ func Seed(ctx context.Context, reg *dynamo.Registry, requests *dynamo.Requests, 
 			return d, err
 		}
 	}
-	err := requests.GrantDirectly(ctx, d.ThirdParties[0].GLN, d.AlreadyGranted, accessrequest.Limited, now)
-	return d, err
+	granted := grant.New(d.ThirdParties[0].GLN, d.AlreadyGranted, accessrequest.Limited, ola, "", registry.Date(2024, 6, 15), now)
+	if err := requests.PutGrant(ctx, granted); err != nil && !errors.Is(err, dynamo.ErrGrantExists) {
+		return d, err
+	}
+	return d, nil
 }

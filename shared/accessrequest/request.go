@@ -60,7 +60,8 @@ type Request struct {
 	ID                 string
 	ThirdParty         ident.GLN
 	MeteringPoint      ident.GSRN
-	Scope              Scope
+	Scope              Scope // the level asked for
+	GrantedScope       Scope // the level the end user granted, set when APPROVED
 	AgreementReference string
 	Status             Status
 	ReasonCode         string // set when REJECTED
@@ -88,12 +89,17 @@ func (r Request) Reject(reason string, now time.Time) (Request, error) {
 	return r.moveTo(Rejected, reason, now)
 }
 
-// Approve moves a pending, unexpired request to APPROVED.
-func (r Request) Approve(now time.Time) (Request, error) {
+// Approve moves a pending, unexpired request to APPROVED at the level the
+// end user chose, which may differ from the level asked for.
+func (r Request) Approve(level Scope, now time.Time) (Request, error) {
 	if r.Status == Pending && !now.Before(r.ExpiresAt) {
 		return r, fault.Coded(fault.Conflict, ReasonNotApproved, "The request expired before it was approved.")
 	}
-	return r.moveTo(Approved, "", now)
+	next, err := r.moveTo(Approved, "", now)
+	if err == nil {
+		next.GrantedScope = level
+	}
+	return next, err
 }
 
 func (r Request) moveTo(next Status, reason string, now time.Time) (Request, error) {

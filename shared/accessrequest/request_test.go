@@ -10,7 +10,7 @@ import (
 func TestOnlyPendingRequestsMove(t *testing.T) {
 	now := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
 	moves := map[Status]func(Request) (Request, error){
-		Approved:  func(r Request) (Request, error) { return r.Approve(now) },
+		Approved:  func(r Request) (Request, error) { return r.Approve(Full, now) },
 		Rejected:  func(r Request) (Request, error) { return r.Reject(ReasonNotApproved, now) },
 		Withdrawn: func(r Request) (Request, error) { return r.Withdraw(now) },
 	}
@@ -53,10 +53,10 @@ func TestRejectionCarriesItsReason(t *testing.T) {
 func TestExpiredRequestCannotBeApproved(t *testing.T) {
 	expires := time.Date(2027, 4, 1, 22, 0, 0, 0, time.UTC)
 	r := Request{Status: Pending, ExpiresAt: expires}
-	if _, err := r.Approve(expires); err == nil {
+	if _, err := r.Approve(Limited, expires); err == nil {
 		t.Fatal("approved at the expiry instant")
 	}
-	if _, err := r.Approve(expires.Add(-time.Second)); err != nil {
+	if got, err := r.Approve(Full, expires.Add(-time.Second)); err != nil || got.GrantedScope != Full {
 		t.Fatalf("refused a second before expiry: %v", err)
 	}
 	if r.OpenAt(expires) || !r.OpenAt(expires.Add(-time.Nanosecond)) {

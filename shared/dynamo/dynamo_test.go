@@ -15,6 +15,7 @@ import (
 	"github.com/tredjepart/tredjepart/shared/accessrequest"
 	"github.com/tredjepart/tredjepart/shared/dynamo"
 	"github.com/tredjepart/tredjepart/shared/fault"
+	"github.com/tredjepart/tredjepart/shared/grant"
 	"github.com/tredjepart/tredjepart/shared/ident"
 	"github.com/tredjepart/tredjepart/shared/registry"
 	"github.com/tredjepart/tredjepart/shared/resources"
@@ -254,10 +255,74 @@ func TestActiveGrantIsFound(t *testing.T) {
 	if has, err := store.HasActiveGrant(ctx, tp, mp); has || err != nil {
 		t.Fatalf("before: %v %v", has, err)
 	}
-	if err := store.GrantDirectly(ctx, tp, mp, accessrequest.Full, time.Now()); err != nil {
+	g := grant.New(tp, mp, accessrequest.Full, "p1_x", "", registry.Date(2024, 6, 15), time.Now())
+	if err := store.PutGrant(ctx, g); err != nil {
 		t.Fatal(err)
 	}
 	if has, err := store.HasActiveGrant(ctx, tp, mp); !has || err != nil {
 		t.Fatalf("after: %v %v", has, err)
+	}
+	if err := store.PutGrant(ctx, g); !errors.Is(err, dynamo.ErrGrantExists) {
+		t.Fatalf("a second active grant: %v", err)
+	}
+	revoked, _ := g.Revoke(time.Now())
+	if err := store.UpdateGrant(ctx, g, revoked); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.UpdateGrant(ctx, g, revoked); !errors.Is(err, accessrequest.ErrStale) {
+		t.Fatalf("a stale update: %v", err)
+	}
+	if has, _ := store.HasActiveGrant(ctx, tp, mp); has {
+		t.Fatal("a revoked grant counts as access")
+	}
+	if err := store.PutGrant(ctx, g); err != nil {
+		t.Fatalf("granting again after revocation: %v", err)
+	}
+	grants, err := store.GrantsOn(ctx, mp)
+	if err != nil || len(grants) != 1 || grants[0].Status != grant.Active || !grants[0].DataFrom.Equal(registry.Date(2024, 6, 15)) {
+		t.Fatalf("grants on %s: %+v %v", mp, grants, err)
+	}
+}
+
+func TestApprovalIsOneConditionalTransaction(t *testing.T) {
+	ctx := context.Background()
+	_, store := stores(t)
+	mp, tp := fresh(t)
+	now := time.Now()
+	r := pending(tp, mp, now)
+	if err := store.Create(ctx, r, "", accessrequest.Idempotency{}); err != nil {
+		t.Fatal(err)
+	}
+	approved, _ := r.Approve(accessrequest.Full, now)
+	g := grant.New(tp, mp, accessrequest.Full, "p1_x", r.ID, registry.Date(2020, 1, 1), now)
+	if err := store.Approve(ctx, r, approved, g, r.ExpiresAt); !errors.Is(err, accessrequest.ErrStale) {
+		t.Fatalf("approved at the expiry instant: %v", err)
+	}
+	if has, _ := store.HasActiveGrant(ctx, tp, mp); has {
+		t.Fatal("a refused approval left a grant")
+	}
+	if err := store.Approve(ctx, r, approved, g, now); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.Approve(ctx, r, approved, g, now); !errors.Is(err, accessrequest.ErrStale) {
+		t.Fatalf("approved twice: %v", err)
+	}
+	got, _ := store.Get(ctx, r.ID)
+	if got.Status != accessrequest.Approved || got.GrantedScope != accessrequest.Full {
+		t.Fatalf("request %+v", got)
+	}
+	if has, _ := store.HasActiveGrant(ctx, tp, mp); !has {
+		t.Fatal("no grant after approval")
+	}
+	other := pending(tp, mp, now)
+	if err := store.Create(ctx, other, r.ID, accessrequest.Idempotency{}); err != nil {
+		t.Fatal(err)
+	}
+	otherApproved, _ := other.Approve(accessrequest.Limited, now)
+	if err := store.Approve(ctx, other, otherApproved, g, now); !errors.Is(err, dynamo.ErrGrantExists) {
+		t.Fatalf("a second grant through another request: %v", err)
+	}
+	if got, _ := store.Get(ctx, other.ID); got.Status != accessrequest.Pending {
+		t.Fatalf("a refused approval changed the request: %+v", got)
 	}
 }

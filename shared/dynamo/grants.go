@@ -2,6 +2,7 @@ package dynamo
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -11,10 +12,16 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/tredjepart/tredjepart/shared/accessrequest"
+	"github.com/tredjepart/tredjepart/shared/grant"
 	"github.com/tredjepart/tredjepart/shared/ident"
+	"github.com/tredjepart/tredjepart/shared/pseudonym"
+	"github.com/tredjepart/tredjepart/shared/registry"
 )
 
-const grantActive = "ACTIVE"
+// ErrGrantExists means the third party already has active access.
+var ErrGrantExists = errors.New("the third party already has active access to the metering point")
+
+const grantPrefix = "GRANT#"
 
 type grantItem struct {
 	PK            string `dynamodbav:"pk"`
@@ -23,33 +30,189 @@ type grantItem struct {
 	GSI1SK        string `dynamodbav:"gsi1sk"`
 	ThirdParty    string `dynamodbav:"thirdPartyId"`
 	MeteringPoint string `dynamodbav:"meteringPointId"`
-	Scope         string `dynamodbav:"scope"`
+	Level         string `dynamodbav:"level"`
 	Status        string `dynamodbav:"status"`
+	EndUser       string `dynamodbav:"endUserId"`
+	RequestID     string `dynamodbav:"requestId,omitempty"`
 	GrantedAt     string `dynamodbav:"grantedAt"`
+	DataFrom      string `dynamodbav:"dataFrom"`
+	ChangedAt     string `dynamodbav:"changedAt"`
 	Version       int    `dynamodbav:"version"`
 }
 
 func grantKey(tp ident.GLN, mp ident.GSRN) map[string]types.AttributeValue {
-	return key("GRANT#"+string(tp)+"#"+string(mp), grantSK)
+	return key(meteringPointPartition(mp), grantPrefix+string(tp))
 }
 
-// GrantDirectly records an active grant that an end user gave without a
-// request. It refuses to overwrite an existing grant.
-func (s *Requests) GrantDirectly(ctx context.Context, tp ident.GLN, mp ident.GSRN, scope accessrequest.Scope, at time.Time) error {
-	item, err := attributevalue.MarshalMap(grantItem{
-		PK: "GRANT#" + string(tp) + "#" + string(mp), SK: grantSK,
-		GSI1PK: thirdPartyPartition(tp), GSI1SK: "GRANT#" + string(mp),
-		ThirdParty: string(tp), MeteringPoint: string(mp), Scope: string(scope),
-		Status: grantActive, GrantedAt: formatTime(at), Version: 1,
+func toGrantItem(g grant.Grant) (map[string]types.AttributeValue, error) {
+	return attributevalue.MarshalMap(grantItem{
+		PK: meteringPointPartition(g.MeteringPoint), SK: grantPrefix + string(g.ThirdParty),
+		GSI1PK: thirdPartyPartition(g.ThirdParty), GSI1SK: grantPrefix + string(g.MeteringPoint),
+		ThirdParty: string(g.ThirdParty), MeteringPoint: string(g.MeteringPoint), Level: string(g.Level),
+		Status: string(g.Status), EndUser: string(g.EndUser), RequestID: g.RequestID,
+		GrantedAt: formatTime(g.GrantedAt), DataFrom: g.DataFrom.Format(registry.DateLayout), ChangedAt: formatTime(g.ChangedAt),
+		Version: g.Version,
 	})
+}
+
+func (it grantItem) grant() (grant.Grant, error) {
+	g := grant.Grant{
+		ThirdParty: ident.GLN(it.ThirdParty), MeteringPoint: ident.GSRN(it.MeteringPoint), Level: accessrequest.Scope(it.Level),
+		Status: grant.Status(it.Status), EndUser: pseudonym.EndUserID(it.EndUser), RequestID: it.RequestID, Version: it.Version,
+	}
+	var err error
+	if g.GrantedAt, err = parseTime(it.GrantedAt); err != nil {
+		return g, err
+	}
+	if g.ChangedAt, err = parseTime(it.ChangedAt); err != nil {
+		return g, err
+	}
+	g.DataFrom, err = registry.ParseDate(it.DataFrom)
+	return g, err
+}
+
+// Grant returns the third party's grant on the metering point, active or revoked.
+func (s *Requests) Grant(ctx context.Context, tp ident.GLN, mp ident.GSRN) (grant.Grant, bool, error) {
+	out, err := s.Client.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.Table, Key: grantKey(tp, mp), ConsistentRead: aws.Bool(true)})
+	if err != nil || out.Item == nil {
+		return grant.Grant{}, false, err
+	}
+	var it grantItem
+	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
+		return grant.Grant{}, false, err
+	}
+	g, err := it.grant()
+	return g, err == nil, err
+}
+
+// HasActiveGrant reports whether the third party has access to the metering point.
+func (s *Requests) HasActiveGrant(ctx context.Context, tp ident.GLN, mp ident.GSRN) (bool, error) {
+	g, found, err := s.Grant(ctx, tp, mp)
+	return found && g.Status == grant.Active, err
+}
+
+// GrantsOn lists every grant, active or revoked, on a metering point.
+func (s *Requests) GrantsOn(ctx context.Context, mp ident.GSRN) ([]grant.Grant, error) {
+	pages := dynamodb.NewQueryPaginator(s.Client, &dynamodb.QueryInput{
+		TableName:              &s.Table,
+		KeyConditionExpression: aws.String("pk = :mp AND begins_with(sk, :grant)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":mp": &types.AttributeValueMemberS{Value: meteringPointPartition(mp)}, ":grant": &types.AttributeValueMemberS{Value: grantPrefix},
+		},
+		ConsistentRead: aws.Bool(true),
+	})
+	var grants []grant.Grant
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("grants on %s: %w", mp, err)
+		}
+		for _, raw := range page.Items {
+			var it grantItem
+			if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+				return nil, err
+			}
+			g, err := it.grant()
+			if err != nil {
+				return nil, err
+			}
+			grants = append(grants, g)
+		}
+	}
+	return grants, nil
+}
+
+// newGrantPut creates a grant where there is none, or where
+// the last one was revoked.
+func newGrantPut(table string, g grant.Grant) (*types.Put, error) {
+	item, err := toGrantItem(g)
+	if err != nil {
+		return nil, err
+	}
+	return &types.Put{
+		TableName: &table, Item: item,
+		ConditionExpression:       aws.String("attribute_not_exists(pk) OR #status = :revoked"),
+		ExpressionAttributeNames:  map[string]string{"#status": "status"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":revoked": &types.AttributeValueMemberS{Value: string(grant.Revoked)}},
+	}, nil
+}
+
+// PutGrant stores a new grant given directly by the end user (ErrGrantExists
+// if the third party already has active access).
+func (s *Requests) PutGrant(ctx context.Context, g grant.Grant) error {
+	put, err := newGrantPut(s.Table, g)
 	if err != nil {
 		return err
 	}
 	_, err = s.Client.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName: &s.Table, Item: item, ConditionExpression: aws.String("attribute_not_exists(pk)"),
+		TableName: put.TableName, Item: put.Item, ConditionExpression: put.ConditionExpression,
+		ExpressionAttributeNames: put.ExpressionAttributeNames, ExpressionAttributeValues: put.ExpressionAttributeValues,
 	})
-	if err != nil && !isConditionFailure(err) {
-		return fmt.Errorf("grant %s access to %s: %w", tp, mp, err)
+	if isConditionFailure(err) {
+		return ErrGrantExists
+	}
+	if err != nil {
+		return fmt.Errorf("grant %s access to %s: %w", g.ThirdParty, g.MeteringPoint, err)
+	}
+	return nil
+}
+
+// Approve stores the approved request and its grant in one transaction,
+// conditional on the request still being pending at prev's version and not
+// past its expiry at now (accessrequest.ErrStale otherwise), and on the third
+// party having no active grant (ErrGrantExists).
+func (s *Requests) Approve(ctx context.Context, prev, next accessrequest.Request, g grant.Grant, now time.Time) error {
+	request, err := attributevalue.MarshalMap(toRequestItem(next))
+	if err != nil {
+		return err
+	}
+	put, err := newGrantPut(s.Table, g)
+	if err != nil {
+		return err
+	}
+	_, err = s.Client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Put: &types.Put{
+			TableName: &s.Table, Item: request,
+			ConditionExpression:      aws.String("version = :version AND #status = :pending AND expiresAt > :now"),
+			ExpressionAttributeNames: map[string]string{"#status": "status"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":version": &types.AttributeValueMemberN{Value: fmt.Sprint(prev.Version)},
+				":pending": &types.AttributeValueMemberS{Value: string(accessrequest.Pending)},
+				":now":     &types.AttributeValueMemberS{Value: formatTime(now)},
+			},
+		}},
+		{Put: put},
+	}})
+	if failed, ok := cancelledBy(err); ok {
+		switch {
+		case len(failed) > 0 && failed[0]:
+			return accessrequest.ErrStale
+		case len(failed) > 1 && failed[1]:
+			return ErrGrantExists
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("approve request %s: %w", next.ID, err)
+	}
+	return nil
+}
+
+// UpdateGrant stores next if the stored grant is still at prev's version.
+func (s *Requests) UpdateGrant(ctx context.Context, prev, next grant.Grant) error {
+	item, err := toGrantItem(next)
+	if err != nil {
+		return err
+	}
+	_, err = s.Client.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName: &s.Table, Item: item,
+		ConditionExpression:       aws.String("version = :version"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":version": &types.AttributeValueMemberN{Value: fmt.Sprint(prev.Version)}},
+	})
+	if isConditionFailure(err) {
+		return accessrequest.ErrStale
+	}
+	if err != nil {
+		return fmt.Errorf("update grant of %s on %s: %w", next.ThirdParty, next.MeteringPoint, err)
 	}
 	return nil
 }

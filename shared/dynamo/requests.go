@@ -35,6 +35,7 @@ type requestItem struct {
 	ThirdParty         string `dynamodbav:"thirdPartyId"`
 	MeteringPoint      string `dynamodbav:"meteringPointId"`
 	Scope              string `dynamodbav:"scope"`
+	GrantedScope       string `dynamodbav:"grantedScope,omitempty"`
 	AgreementReference string `dynamodbav:"agreementReference,omitempty"`
 	Status             string `dynamodbav:"status"`
 	ReasonCode         string `dynamodbav:"reasonCode,omitempty"`
@@ -63,7 +64,7 @@ func toRequestItem(r accessrequest.Request) requestItem {
 		PK: "REQ#" + r.ID, SK: requestSK,
 		GSI1PK: thirdPartyPartition(r.ThirdParty), GSI1SK: "REQ#" + created + "#" + r.ID,
 		ID: r.ID, ThirdParty: string(r.ThirdParty), MeteringPoint: string(r.MeteringPoint),
-		Scope: string(r.Scope), AgreementReference: r.AgreementReference,
+		Scope: string(r.Scope), GrantedScope: string(r.GrantedScope), AgreementReference: r.AgreementReference,
 		Status: string(r.Status), ReasonCode: r.ReasonCode,
 		CreatedAt: created, ExpiresAt: formatTime(r.ExpiresAt), DecidedAt: formatTime(r.DecidedAt),
 		Version: r.Version,
@@ -73,7 +74,7 @@ func toRequestItem(r accessrequest.Request) requestItem {
 func (it requestItem) request() (accessrequest.Request, error) {
 	r := accessrequest.Request{
 		ID: it.ID, ThirdParty: ident.GLN(it.ThirdParty), MeteringPoint: ident.GSRN(it.MeteringPoint),
-		Scope: accessrequest.Scope(it.Scope), AgreementReference: it.AgreementReference,
+		Scope: accessrequest.Scope(it.Scope), GrantedScope: accessrequest.Scope(it.GrantedScope), AgreementReference: it.AgreementReference,
 		Status: accessrequest.Status(it.Status), ReasonCode: it.ReasonCode, Version: it.Version,
 	}
 	var err error
@@ -127,21 +128,6 @@ func (s *Requests) Pending(ctx context.Context, tp ident.GLN, mp ident.GSRN) (ac
 	}
 	r, err := s.Get(ctx, slot.RequestID)
 	return r, err == nil, err
-}
-
-// HasActiveGrant reports whether the third party has access to the metering point.
-func (s *Requests) HasActiveGrant(ctx context.Context, tp ident.GLN, mp ident.GSRN) (bool, error) {
-	out, err := s.Client.GetItem(ctx, &dynamodb.GetItemInput{
-		TableName: &s.Table, Key: grantKey(tp, mp), ConsistentRead: aws.Bool(true),
-	})
-	if err != nil || out.Item == nil {
-		return false, err
-	}
-	var g grantItem
-	if err := attributevalue.UnmarshalMap(out.Item, &g); err != nil {
-		return false, err
-	}
-	return g.Status == grantActive, nil
 }
 
 func idempotencyKey(tp ident.GLN, k string) map[string]types.AttributeValue {

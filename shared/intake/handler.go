@@ -172,6 +172,7 @@ type requestView struct {
 	Status             string `json:"status"`
 	MeteringPointID    string `json:"meteringPointId"`
 	Scope              string `json:"scope"`
+	GrantedScope       string `json:"grantedScope,omitempty"`
 	AgreementReference string `json:"agreementReference,omitempty"`
 	ThirdPartyID       string `json:"thirdPartyId"`
 	ReasonCode         string `json:"reasonCode,omitempty"`
@@ -192,7 +193,7 @@ type listView struct {
 
 func view(r accessrequest.Request) requestView {
 	v := requestView{
-		ID: r.ID, Status: string(r.Status), MeteringPointID: string(r.MeteringPoint), Scope: string(r.Scope),
+		ID: r.ID, Status: string(r.Status), MeteringPointID: string(r.MeteringPoint), Scope: string(r.Scope), GrantedScope: string(r.GrantedScope),
 		AgreementReference: r.AgreementReference, ThirdPartyID: string(r.ThirdParty), ReasonCode: r.ReasonCode,
 		CreatedAt: businessday.FormatUTC(r.CreatedAt), ExpiresAt: businessday.FormatUTC(r.ExpiresAt),
 		Links: links{Self: selfLink(r.ID)},

@@ -1,0 +1,63 @@
+// Package grant is a third party's access to one metering point, given by
+// the end user: created by approving a request or directly, changed between
+// LIMITED and FULL, or removed, always by the end user holding the point.
+package grant
+
+import (
+	"time"
+
+	"github.com/tredjepart/tredjepart/shared/accessrequest"
+	"github.com/tredjepart/tredjepart/shared/fault"
+	"github.com/tredjepart/tredjepart/shared/ident"
+	"github.com/tredjepart/tredjepart/shared/pseudonym"
+)
+
+// Status of a grant.
+type Status string
+
+const (
+	Active  Status = "ACTIVE"
+	Revoked Status = "REVOKED"
+)
+
+// Grant is one third party's access to one metering point.
+type Grant struct {
+	ThirdParty    ident.GLN
+	MeteringPoint ident.GSRN
+	Level         accessrequest.Scope
+	Status        Status
+	EndUser       pseudonym.EndUserID // who granted it
+	RequestID     string              // the approved request, empty for a direct grant
+	GrantedAt     time.Time
+	DataFrom      time.Time // the end user's move-in date: the start of the data window
+	ChangedAt     time.Time
+	Version       int // raised by every change; guards conditional writes
+}
+
+// New is an active grant.
+func New(tp ident.GLN, mp ident.GSRN, level accessrequest.Scope, by pseudonym.EndUserID, requestID string, dataFrom, now time.Time) Grant {
+	return Grant{
+		ThirdParty: tp, MeteringPoint: mp, Level: level, Status: Active, EndUser: by, RequestID: requestID,
+		GrantedAt: now, DataFrom: dataFrom, ChangedAt: now, Version: 1,
+	}
+}
+
+// ChangeLevel sets an active grant's level.
+func (g Grant) ChangeLevel(level accessrequest.Scope, now time.Time) (Grant, error) {
+	if g.Status != Active {
+		return g, fault.New(fault.Conflict, "The access has been removed and can no longer change.")
+	}
+	g.Level, g.ChangedAt = level, now
+	g.Version++
+	return g, nil
+}
+
+// Revoke removes an active grant.
+func (g Grant) Revoke(now time.Time) (Grant, error) {
+	if g.Status != Active {
+		return g, fault.New(fault.Conflict, "The access has already been removed.")
+	}
+	g.Status, g.ChangedAt = Revoked, now
+	g.Version++
+	return g, nil
+}
