@@ -101,7 +101,7 @@ func Seed(ctx context.Context, reg *dynamo.Registry, requests *dynamo.Requests, 
 		}
 	}
 	granted := grant.New(d.ThirdParties[0].GLN, d.AlreadyGranted, accessrequest.Limited, ola, "", registry.Date(2024, 6, 15), now)
-	if err := requests.PutGrant(ctx, granted); err != nil && !errors.Is(err, dynamo.ErrGrantExists) {
+	if err := requests.PutGrant(ctx, granted); err != nil && !errors.Is(err, grant.ErrExists) {
 		return d, err
 	}
 	return d, nil

@@ -262,14 +262,14 @@ func TestActiveGrantIsFound(t *testing.T) {
 	if has, err := store.HasActiveGrant(ctx, tp, mp); !has || err != nil {
 		t.Fatalf("after: %v %v", has, err)
 	}
-	if err := store.PutGrant(ctx, g); !errors.Is(err, dynamo.ErrGrantExists) {
+	if err := store.PutGrant(ctx, g); !errors.Is(err, grant.ErrExists) {
 		t.Fatalf("a second active grant: %v", err)
 	}
 	revoked, _ := g.Revoke(time.Now())
 	if err := store.UpdateGrant(ctx, g, revoked); err != nil {
 		t.Fatal(err)
 	}
-	if err := store.UpdateGrant(ctx, g, revoked); !errors.Is(err, accessrequest.ErrStale) {
+	if err := store.UpdateGrant(ctx, g, revoked); !errors.Is(err, grant.ErrStale) {
 		t.Fatalf("a stale update: %v", err)
 	}
 	if has, _ := store.HasActiveGrant(ctx, tp, mp); has {
@@ -319,7 +319,7 @@ func TestApprovalIsOneConditionalTransaction(t *testing.T) {
 		t.Fatal(err)
 	}
 	otherApproved, _ := other.Approve(accessrequest.Limited, now)
-	if err := store.Approve(ctx, other, otherApproved, g, now); !errors.Is(err, dynamo.ErrGrantExists) {
+	if err := store.Approve(ctx, other, otherApproved, g, now); !errors.Is(err, grant.ErrExists) {
 		t.Fatalf("a second grant through another request: %v", err)
 	}
 	if got, _ := store.Get(ctx, other.ID); got.Status != accessrequest.Pending {

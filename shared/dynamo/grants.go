@@ -2,7 +2,6 @@ package dynamo
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -17,9 +16,6 @@ import (
 	"github.com/tredjepart/tredjepart/shared/pseudonym"
 	"github.com/tredjepart/tredjepart/shared/registry"
 )
-
-// ErrGrantExists means the third party already has active access.
-var ErrGrantExists = errors.New("the third party already has active access to the metering point")
 
 const grantPrefix = "GRANT#"
 
@@ -137,7 +133,7 @@ func newGrantPut(table string, g grant.Grant) (*types.Put, error) {
 	}, nil
 }
 
-// PutGrant stores a new grant given directly by the end user (ErrGrantExists
+// PutGrant stores a new grant given directly by the end user (grant.ErrExists
 // if the third party already has active access).
 func (s *Requests) PutGrant(ctx context.Context, g grant.Grant) error {
 	put, err := newGrantPut(s.Table, g)
@@ -149,7 +145,7 @@ func (s *Requests) PutGrant(ctx context.Context, g grant.Grant) error {
 		ExpressionAttributeNames: put.ExpressionAttributeNames, ExpressionAttributeValues: put.ExpressionAttributeValues,
 	})
 	if isConditionFailure(err) {
-		return ErrGrantExists
+		return grant.ErrExists
 	}
 	if err != nil {
 		return fmt.Errorf("grant %s access to %s: %w", g.ThirdParty, g.MeteringPoint, err)
@@ -160,7 +156,7 @@ func (s *Requests) PutGrant(ctx context.Context, g grant.Grant) error {
 // Approve stores the approved request and its grant in one transaction,
 // conditional on the request still being pending at prev's version and not
 // past its expiry at now (accessrequest.ErrStale otherwise), and on the third
-// party having no active grant (ErrGrantExists).
+// party having no active grant (grant.ErrExists).
 func (s *Requests) Approve(ctx context.Context, prev, next accessrequest.Request, g grant.Grant, now time.Time) error {
 	request, err := attributevalue.MarshalMap(toRequestItem(next))
 	if err != nil {
@@ -188,7 +184,7 @@ func (s *Requests) Approve(ctx context.Context, prev, next accessrequest.Request
 		case len(failed) > 0 && failed[0]:
 			return accessrequest.ErrStale
 		case len(failed) > 1 && failed[1]:
-			return ErrGrantExists
+			return grant.ErrExists
 		}
 	}
 	if err != nil {
@@ -209,7 +205,7 @@ func (s *Requests) UpdateGrant(ctx context.Context, prev, next grant.Grant) erro
 		ExpressionAttributeValues: map[string]types.AttributeValue{":version": &types.AttributeValueMemberN{Value: fmt.Sprint(prev.Version)}},
 	})
 	if isConditionFailure(err) {
-		return accessrequest.ErrStale
+		return grant.ErrStale
 	}
 	if err != nil {
 		return fmt.Errorf("update grant of %s on %s: %w", next.ThirdParty, next.MeteringPoint, err)

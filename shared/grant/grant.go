@@ -4,12 +4,19 @@
 package grant
 
 import (
+	"errors"
 	"time"
 
 	"github.com/tredjepart/tredjepart/shared/accessrequest"
 	"github.com/tredjepart/tredjepart/shared/fault"
 	"github.com/tredjepart/tredjepart/shared/ident"
 	"github.com/tredjepart/tredjepart/shared/pseudonym"
+)
+
+// Errors a store reports when a conditional write loses.
+var (
+	ErrExists = errors.New("the third party already has active access to the metering point")
+	ErrStale  = errors.New("the grant changed since it was read")
 )
 
 // Status of a grant.

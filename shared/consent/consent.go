@@ -1,0 +1,271 @@
+// Package consent is the end user's side of third-party access: deciding
+// requests on the metering points the end user holds, and later changing
+// or removing the access given (Elhub's Web Plug-in and Min side). Every
+// decision is a conditional write, and every change notifies the third party.
+package consent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/tredjepart/tredjepart/shared/accessrequest"
+	"github.com/tredjepart/tredjepart/shared/clock"
+	"github.com/tredjepart/tredjepart/shared/fault"
+	"github.com/tredjepart/tredjepart/shared/grant"
+	"github.com/tredjepart/tredjepart/shared/ident"
+	"github.com/tredjepart/tredjepart/shared/notify"
+	"github.com/tredjepart/tredjepart/shared/pseudonym"
+	"github.com/tredjepart/tredjepart/shared/registry"
+)
+
+// Store keeps requests and grants. Every write is conditional.
+type Store interface {
+	Get(ctx context.Context, id string) (accessrequest.Request, error)
+	Transition(ctx context.Context, prev, next accessrequest.Request) error
+	Grant(ctx context.Context, tp ident.GLN, mp ident.GSRN) (grant.Grant, bool, error)
+	GrantsOn(ctx context.Context, mp ident.GSRN) ([]grant.Grant, error)
+	// Approve stores the approved request and its grant together, if the
+	// request is still pending and unexpired at now (accessrequest.ErrStale)
+	// and the third party has no active grant (grant.ErrExists).
+	Approve(ctx context.Context, prev, next accessrequest.Request, g grant.Grant, now time.Time) error
+	PutGrant(ctx context.Context, g grant.Grant) error             // grant.ErrExists
+	UpdateGrant(ctx context.Context, prev, next grant.Grant) error // grant.ErrStale
+}
+
+// Notifier tells third parties.
+type Notifier interface {
+	Notify(ctx context.Context, n notify.Notification) error
+}
+
+// Service applies the end user's decisions.
+type Service struct {
+	Store          Store
+	MeteringPoints accessrequest.MeteringPoints
+	Expiry         accessrequest.Expiry
+	Notifier       Notifier
+	Clock          clock.Clock
+	Logger         *slog.Logger
+}
+
+// notYours is the answer for anything on a metering point the end user does
+// not hold: the same as for something that does not exist.
+func notYours() error {
+	return fault.New(fault.NotFound, "Nothing was found.")
+}
+
+// holding returns the end user's occupancy of the metering point at now.
+func (s *Service) holding(ctx context.Context, user pseudonym.EndUserID, mp ident.GSRN, now time.Time) (registry.Occupancy, error) {
+	point, found, err := s.MeteringPoints.MeteringPoint(ctx, mp)
+	if err != nil {
+		return registry.Occupancy{}, err
+	}
+	o, ok := point.EndUserAt(now)
+	if !found || !ok || o.EndUser != user {
+		return registry.Occupancy{}, notYours()
+	}
+	return o, nil
+}
+
+// Request returns a request on a metering point the end user holds.
+func (s *Service) Request(ctx context.Context, user pseudonym.EndUserID, id string) (accessrequest.Request, error) {
+	r, err := s.Store.Get(ctx, id)
+	if fault.KindOf(err) == fault.NotFound {
+		return r, notYours()
+	}
+	if err != nil {
+		return r, err
+	}
+	if _, err := s.holding(ctx, user, r.MeteringPoint, s.Clock.Now()); err != nil {
+		return accessrequest.Request{}, err
+	}
+	return r, nil
+}
+
+// Approve approves a pending request at the chosen level and creates the
+// grant, in one transaction. Approving again at the same level is harmless.
+func (s *Service) Approve(ctx context.Context, user pseudonym.EndUserID, id string, level accessrequest.Scope) (accessrequest.Request, error) {
+	r, err := s.Request(ctx, user, id)
+	if err != nil {
+		return r, err
+	}
+	now := s.Clock.Now()
+	if r.Status == accessrequest.Approved && r.GrantedScope == level {
+		return r, s.notifyDecision(ctx, r) // a retry: tell again, under the same id
+	}
+	next, err := r.Approve(level, now)
+	if err != nil {
+		return r, err
+	}
+	held, err := s.holding(ctx, user, r.MeteringPoint, now)
+	if err != nil {
+		return r, err
+	}
+	g := grant.New(r.ThirdParty, r.MeteringPoint, level, user, r.ID, held.MoveIn, now)
+	switch err := s.Store.Approve(ctx, r, next, g, now); {
+	case errors.Is(err, accessrequest.ErrStale):
+		return s.lost(ctx, user, id, func(current accessrequest.Request) bool {
+			return current.Status == accessrequest.Approved && current.GrantedScope == level
+		})
+	case errors.Is(err, grant.ErrExists):
+		return r, fault.Coded(fault.Conflict, accessrequest.CodeAlreadyHasAccess, "The third party already has access to this metering point; change its level instead.")
+	case err != nil:
+		return r, err
+	}
+	s.stopTimer(ctx, next)
+	return next, s.notifyDecision(ctx, next)
+}
+
+// Decline rejects a pending request with EH088. Declining again is harmless.
+func (s *Service) Decline(ctx context.Context, user pseudonym.EndUserID, id string) (accessrequest.Request, error) {
+	r, err := s.Request(ctx, user, id)
+	if err != nil {
+		return r, err
+	}
+	if r.Status == accessrequest.Rejected {
+		return r, s.notifyDecision(ctx, r)
+	}
+	next, err := r.Reject(accessrequest.ReasonNotApproved, s.Clock.Now())
+	if err != nil {
+		return r, err
+	}
+	if err := s.Store.Transition(ctx, r, next); errors.Is(err, accessrequest.ErrStale) {
+		return s.lost(ctx, user, id, func(current accessrequest.Request) bool { return current.Status == accessrequest.Rejected })
+	} else if err != nil {
+		return r, err
+	}
+	s.stopTimer(ctx, next)
+	return next, s.notifyDecision(ctx, next)
+}
+
+// lost answers a decision whose conditional write lost: success if the state
+// that won is what was asked for, otherwise a conflict naming it.
+func (s *Service) lost(ctx context.Context, user pseudonym.EndUserID, id string, same func(accessrequest.Request) bool) (accessrequest.Request, error) {
+	current, err := s.Request(ctx, user, id)
+	if err != nil {
+		return current, err
+	}
+	if same(current) {
+		return current, nil
+	}
+	if current.Status == accessrequest.Rejected {
+		return current, fault.Coded(fault.Conflict, accessrequest.ReasonNotApproved, "The request expired or was declined before this decision.")
+	}
+	return current, fault.New(fault.Conflict, "The request is %s and can no longer change.", current.Status)
+}
+
+func (s *Service) stopTimer(ctx context.Context, r accessrequest.Request) {
+	if err := s.Expiry.Cancel(ctx, r); err != nil {
+		// The timer finds the request decided and ends quietly anyway.
+		s.Logger.WarnContext(ctx, "could not stop expiry timer", "requestId", r.ID, "error", err)
+	}
+}
+
+func (s *Service) notifyDecision(ctx context.Context, r accessrequest.Request) error {
+	n := notify.Notification{
+		RequestID: r.ID, ThirdPartyID: string(r.ThirdParty), MeteringPointID: string(r.MeteringPoint),
+		Status: string(r.Status), OccurredAt: notify.At(r.DecidedAt),
+	}
+	switch r.Status {
+	case accessrequest.Approved:
+		n.NotificationID, n.Type, n.Level = r.ID+":approved", notify.RequestApproved, string(r.GrantedScope)
+	case accessrequest.Rejected:
+		n.NotificationID, n.Type, n.ReasonCode = r.ID+":rejected", notify.RequestRejected, r.ReasonCode
+		n.Reason = "The end user declined the request."
+	default:
+		return fmt.Errorf("no notification for a %s request", r.Status)
+	}
+	return s.Notifier.Notify(ctx, n)
+}
+
+// Grants lists the grants, active and revoked, on a metering point the end user holds.
+func (s *Service) Grants(ctx context.Context, user pseudonym.EndUserID, mp ident.GSRN) ([]grant.Grant, error) {
+	if _, err := s.holding(ctx, user, mp, s.Clock.Now()); err != nil {
+		return nil, err
+	}
+	return s.Store.GrantsOn(ctx, mp)
+}
+
+// GrantDirectly gives a third party access without a request.
+func (s *Service) GrantDirectly(ctx context.Context, user pseudonym.EndUserID, tp ident.GLN, mp ident.GSRN, level accessrequest.Scope) (grant.Grant, error) {
+	now := s.Clock.Now()
+	held, err := s.holding(ctx, user, mp, now)
+	if err != nil {
+		return grant.Grant{}, err
+	}
+	g := grant.New(tp, mp, level, user, "", held.MoveIn, now)
+	if err := s.Store.PutGrant(ctx, g); errors.Is(err, grant.ErrExists) {
+		return g, fault.Coded(fault.Conflict, accessrequest.CodeAlreadyHasAccess, "The third party already has access to this metering point; change its level instead.")
+	} else if err != nil {
+		return g, err
+	}
+	return g, s.notifyGrant(ctx, notify.GrantCreated, g)
+}
+
+// ChangeLevel sets an active grant's level; setting the level it has is harmless.
+func (s *Service) ChangeLevel(ctx context.Context, user pseudonym.EndUserID, tp ident.GLN, mp ident.GSRN, level accessrequest.Scope) (grant.Grant, error) {
+	return s.change(ctx, user, tp, mp, notify.LevelChanged, func(g grant.Grant, now time.Time) (grant.Grant, bool, error) {
+		if g.Status == grant.Active && g.Level == level {
+			return g, false, nil
+		}
+		next, err := g.ChangeLevel(level, now)
+		return next, true, err
+	})
+}
+
+// Revoke removes an active grant; removing it again is harmless.
+func (s *Service) Revoke(ctx context.Context, user pseudonym.EndUserID, tp ident.GLN, mp ident.GSRN) (grant.Grant, error) {
+	return s.change(ctx, user, tp, mp, notify.GrantRevoked, func(g grant.Grant, now time.Time) (grant.Grant, bool, error) {
+		if g.Status == grant.Revoked {
+			return g, false, nil
+		}
+		next, err := g.Revoke(now)
+		return next, true, err
+	})
+}
+
+// change applies one change to a grant with a conditional write, retrying
+// once from a fresh read if another change won in between.
+func (s *Service) change(ctx context.Context, user pseudonym.EndUserID, tp ident.GLN, mp ident.GSRN, kind string,
+	apply func(grant.Grant, time.Time) (next grant.Grant, changed bool, err error)) (grant.Grant, error) {
+	now := s.Clock.Now()
+	if _, err := s.holding(ctx, user, mp, now); err != nil {
+		return grant.Grant{}, err
+	}
+	for attempt := 0; ; attempt++ {
+		g, found, err := s.Store.Grant(ctx, tp, mp)
+		if err != nil {
+			return g, err
+		}
+		if !found {
+			return g, notYours()
+		}
+		next, changed, err := apply(g, now)
+		if err != nil || !changed {
+			return next, err
+		}
+		err = s.Store.UpdateGrant(ctx, g, next)
+		if errors.Is(err, grant.ErrStale) && attempt == 0 {
+			continue
+		}
+		if err != nil {
+			return g, err
+		}
+		return next, s.notifyGrant(ctx, kind, next)
+	}
+}
+
+func (s *Service) notifyGrant(ctx context.Context, kind string, g grant.Grant) error {
+	return s.Notifier.Notify(ctx, notify.Notification{
+		NotificationID:  fmt.Sprintf("grant:%s:%s:%d", g.ThirdParty, g.MeteringPoint, g.Version),
+		Type:            kind,
+		RequestID:       g.RequestID,
+		ThirdPartyID:    string(g.ThirdParty),
+		MeteringPointID: string(g.MeteringPoint),
+		Status:          string(g.Status),
+		Level:           string(g.Level),
+		OccurredAt:      notify.At(g.ChangedAt),
+	})
+}

@@ -1,0 +1,327 @@
+package consent_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"os"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/google/uuid"
+
+	"github.com/tredjepart/tredjepart/localstack/testenv"
+	"github.com/tredjepart/tredjepart/shared/accessrequest"
+	"github.com/tredjepart/tredjepart/shared/clock"
+	"github.com/tredjepart/tredjepart/shared/consent"
+	"github.com/tredjepart/tredjepart/shared/dynamo"
+	"github.com/tredjepart/tredjepart/shared/fault"
+	"github.com/tredjepart/tredjepart/shared/grant"
+	"github.com/tredjepart/tredjepart/shared/ident"
+	"github.com/tredjepart/tredjepart/shared/notify"
+	"github.com/tredjepart/tredjepart/shared/pseudonym"
+	"github.com/tredjepart/tredjepart/shared/queue"
+	"github.com/tredjepart/tredjepart/shared/registry"
+	"github.com/tredjepart/tredjepart/shared/resources"
+	"github.com/tredjepart/tredjepart/shared/stepfunctions"
+)
+
+func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
+
+const (
+	kari pseudonym.EndUserID = "p1_kari"
+	ola  pseudonym.EndUserID = "p1_ola"
+	tp   ident.GLN           = "7090000000011"
+)
+
+type fixture struct {
+	svc      *consent.Service
+	store    *dynamo.Requests
+	registry *dynamo.Registry
+	expiry   *stepfunctions.Expiry
+	sfn      *sfn.Client
+	sqs      *sqs.Client
+	queue    string
+}
+
+func setup(t *testing.T) fixture {
+	t.Helper()
+	env := testenv.Get(t)
+	db := dynamodb.NewFromConfig(env.Config)
+	f := fixture{
+		store:    &dynamo.Requests{Client: db, Table: env.Stack.Tables[resources.AccessTableID]},
+		registry: &dynamo.Registry{Client: db, Table: env.Stack.Tables[resources.RegistryTableID]},
+		sfn:      sfn.NewFromConfig(env.Config),
+		sqs:      sqs.NewFromConfig(env.Config),
+		queue:    env.Stack.QueueURLs[resources.NotificationQueueID],
+	}
+	f.expiry = &stepfunctions.Expiry{Client: f.sfn, StateMachineARN: env.Stack.StateMachines[resources.ExpiryStateMachineID]}
+	f.svc = &consent.Service{
+		Store: f.store, MeteringPoints: f.registry, Expiry: f.expiry,
+		Notifier: &queue.Publisher{Client: f.sqs, URL: f.queue},
+		Clock:    clock.System{}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	}
+	return f
+}
+
+var serial atomic.Int64
+
+var moveIn = registry.Date(2021, 8, 1)
+
+// meteringPoint registers a metering point that kari holds since moveIn.
+func (f fixture) meteringPoint(t *testing.T) ident.GSRN {
+	t.Helper()
+	id, err := ident.GSRNWithCheckDigit(fmt.Sprintf("70705753%09d", serial.Add(1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mp := registry.MeteringPoint{ID: id, AccountingPoint: true, Occupancies: []registry.Occupancy{{EndUser: kari, MoveIn: moveIn}}}
+	if err := f.registry.PutMeteringPoint(context.Background(), mp); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// request stores a pending request for mp that expires after d.
+func (f fixture) request(t *testing.T, mp ident.GSRN, scope accessrequest.Scope, d time.Duration) accessrequest.Request {
+	t.Helper()
+	now := time.Now()
+	r := accessrequest.Request{
+		ID: uuid.NewString(), ThirdParty: tp, MeteringPoint: mp, Scope: scope, Status: accessrequest.Pending,
+		CreatedAt: now, ExpiresAt: now.Add(d).Truncate(time.Second), Version: 1,
+	}
+	if err := f.store.Create(context.Background(), r, "", accessrequest.Idempotency{}); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+var (
+	inboxMu sync.Mutex
+	inbox   = map[string]notify.Notification{} // every notification received, by id
+)
+
+// notification waits for the notification with id to arrive on the queue.
+func (f fixture) notification(t *testing.T, id string) notify.Notification {
+	t.Helper()
+	for range 10 {
+		inboxMu.Lock()
+		n, ok := inbox[id]
+		inboxMu.Unlock()
+		if ok {
+			return n
+		}
+		out, err := f.sqs.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{QueueUrl: &f.queue, MaxNumberOfMessages: 10, WaitTimeSeconds: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range out.Messages {
+			var n notify.Notification
+			if err := json.Unmarshal([]byte(*m.Body), &n); err != nil {
+				t.Fatalf("notification is not JSON: %s", *m.Body)
+			}
+			inboxMu.Lock()
+			inbox[n.NotificationID] = n
+			inboxMu.Unlock()
+			_, _ = f.sqs.DeleteMessage(context.Background(), &sqs.DeleteMessageInput{QueueUrl: &f.queue, ReceiptHandle: m.ReceiptHandle})
+		}
+	}
+	t.Fatalf("no notification %s", id)
+	return notify.Notification{}
+}
+
+func TestApproveCreatesTheGrantAndNotifies(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	mp := f.meteringPoint(t)
+	r := f.request(t, mp, accessrequest.Limited, time.Hour)
+
+	approved, err := f.svc.Approve(ctx, kari, r.ID, accessrequest.Full)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if approved.Status != accessrequest.Approved || approved.GrantedScope != accessrequest.Full {
+		t.Fatalf("request %+v", approved)
+	}
+	g, found, err := f.store.Grant(ctx, tp, mp)
+	if err != nil || !found || g.Status != grant.Active || g.Level != accessrequest.Full || g.RequestID != r.ID || g.EndUser != kari {
+		t.Fatalf("grant %+v found=%v err=%v", g, found, err)
+	}
+	if !g.DataFrom.Equal(moveIn) {
+		t.Errorf("data window starts %s, want the move-in date %s", g.DataFrom, moveIn)
+	}
+	n := f.notification(t, r.ID+":approved")
+	if n.Type != notify.RequestApproved || n.Level != "FULL" || n.ThirdPartyID != string(tp) || n.MeteringPointID != string(mp) {
+		t.Fatalf("notification %+v", n)
+	}
+	if again, err := f.svc.Approve(ctx, kari, r.ID, accessrequest.Full); err != nil || again.Version != approved.Version {
+		t.Fatalf("approving again: %+v %v", again, err)
+	}
+	if _, err := f.svc.Decline(ctx, kari, r.ID); fault.KindOf(err) != fault.Conflict {
+		t.Fatalf("declined an approved request: %v", err)
+	}
+}
+
+func TestDeclineRejectsWithEH088AndNotifies(t *testing.T) {
+	f := setup(t)
+	r := f.request(t, f.meteringPoint(t), accessrequest.Full, time.Hour)
+	declined, err := f.svc.Decline(context.Background(), kari, r.ID)
+	if err != nil || declined.Status != accessrequest.Rejected || declined.ReasonCode != "EH088" {
+		t.Fatalf("%+v %v", declined, err)
+	}
+	if n := f.notification(t, r.ID+":rejected"); n.ReasonCode != "EH088" || n.Type != notify.RequestRejected {
+		t.Fatalf("notification %+v", n)
+	}
+	if _, found, _ := f.store.Grant(context.Background(), tp, r.MeteringPoint); found {
+		t.Fatal("a declined request left a grant")
+	}
+	if _, err := f.svc.Approve(context.Background(), kari, r.ID, accessrequest.Full); fault.KindOf(err) != fault.Conflict {
+		t.Fatalf("approved a declined request: %v", err)
+	}
+}
+
+func TestAnotherEndUserSeesAndDecidesNothing(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	r := f.request(t, f.meteringPoint(t), accessrequest.Limited, time.Hour)
+	for name, call := range map[string]func() error{
+		"read":    func() error { _, err := f.svc.Request(ctx, ola, r.ID); return err },
+		"approve": func() error { _, err := f.svc.Approve(ctx, ola, r.ID, accessrequest.Full); return err },
+		"decline": func() error { _, err := f.svc.Decline(ctx, ola, r.ID); return err },
+		"guess":   func() error { _, err := f.svc.Request(ctx, kari, uuid.NewString()); return err },
+		"grant":   func() error { _, err := f.svc.GrantDirectly(ctx, ola, tp, r.MeteringPoint, accessrequest.Full); return err },
+		"revoke":  func() error { _, err := f.svc.Revoke(ctx, ola, tp, r.MeteringPoint); return err },
+	} {
+		if err := call(); fault.KindOf(err) != fault.NotFound {
+			t.Errorf("%s: %v, want not found", name, err)
+		}
+	}
+	if got, _ := f.store.Get(ctx, r.ID); got.Status != accessrequest.Pending {
+		t.Fatalf("another end user changed the request: %+v", got)
+	}
+}
+
+func TestExpiredRequestCannotBeApproved(t *testing.T) {
+	f := setup(t)
+	r := f.request(t, f.meteringPoint(t), accessrequest.Limited, -time.Second)
+	if _, err := f.svc.Approve(context.Background(), kari, r.ID, accessrequest.Limited); fault.KindOf(err) != fault.Conflict {
+		t.Fatalf("approved after expiresAt: %v", err)
+	}
+}
+
+func TestChangeLevelThenRevoke(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	mp := f.meteringPoint(t)
+	g, err := f.svc.GrantDirectly(ctx, kari, tp, mp, accessrequest.Full)
+	if err != nil || g.RequestID != "" || !g.DataFrom.Equal(moveIn) {
+		t.Fatalf("%+v %v", g, err)
+	}
+	f.notification(t, fmt.Sprintf("grant:%s:%s:1", tp, mp))
+	if _, err := f.svc.GrantDirectly(ctx, kari, tp, mp, accessrequest.Limited); fault.KindOf(err) != fault.Conflict {
+		t.Fatalf("a second direct grant: %v", err)
+	}
+	limited, err := f.svc.ChangeLevel(ctx, kari, tp, mp, accessrequest.Limited)
+	if err != nil || limited.Level != accessrequest.Limited || limited.Version != 2 {
+		t.Fatalf("%+v %v", limited, err)
+	}
+	if n := f.notification(t, fmt.Sprintf("grant:%s:%s:2", tp, mp)); n.Type != notify.LevelChanged || n.Level != "LIMITED" {
+		t.Fatalf("notification %+v", n)
+	}
+	if same, err := f.svc.ChangeLevel(ctx, kari, tp, mp, accessrequest.Limited); err != nil || same.Version != 2 {
+		t.Fatalf("setting the same level changed the grant: %+v %v", same, err)
+	}
+	revoked, err := f.svc.Revoke(ctx, kari, tp, mp)
+	if err != nil || revoked.Status != grant.Revoked {
+		t.Fatalf("%+v %v", revoked, err)
+	}
+	if n := f.notification(t, fmt.Sprintf("grant:%s:%s:3", tp, mp)); n.Type != notify.GrantRevoked {
+		t.Fatalf("notification %+v", n)
+	}
+	if has, _ := f.store.HasActiveGrant(ctx, tp, mp); has {
+		t.Fatal("access remains after removal")
+	}
+	if _, err := f.svc.Revoke(ctx, kari, tp, mp); err != nil {
+		t.Fatalf("removing again: %v", err)
+	}
+	grants, err := f.svc.Grants(ctx, kari, mp)
+	if err != nil || len(grants) != 1 || grants[0].Status != grant.Revoked {
+		t.Fatalf("grants %+v %v", grants, err)
+	}
+}
+
+// The end user approves while the expiry timer fires, many times over. Each
+// run must end either APPROVED with an active grant or REJECTED without one.
+func TestApprovalRacingExpiry(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	const runs = 24
+	type outcome struct {
+		request accessrequest.Request
+		err     error
+	}
+	results := make([]outcome, runs)
+	var wg sync.WaitGroup
+	for i := range runs {
+		r := f.request(t, f.meteringPoint(t), accessrequest.Limited, 2*time.Second)
+		if err := f.expiry.Schedule(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			// Aim half a second before the expiry instant, give or take 700 ms:
+			// moto's Wait fires up to a second early (it truncates to whole seconds).
+			jitter := time.Duration(rand.IntN(1400)-1200) * time.Millisecond
+			time.Sleep(time.Until(r.ExpiresAt.Add(jitter)))
+			_, err := f.svc.Approve(ctx, kari, r.ID, accessrequest.Full)
+			results[i] = outcome{r, err}
+		}()
+	}
+	wg.Wait()
+	counts := map[string]int{}
+	for _, res := range results {
+		arn := stepfunctions.ExecutionARN(f.expiry.StateMachineARN, res.request.ID)
+		for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+			out, err := f.sfn.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: &arn})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if out.Status != sfntypes.ExecutionStatusRunning {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("execution %s still running", res.request.ID)
+			}
+		}
+		final, err := f.store.Get(ctx, res.request.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hasGrant, err := f.store.HasActiveGrant(ctx, tp, res.request.MeteringPoint)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case final.Status == accessrequest.Approved && hasGrant && res.err == nil:
+			counts["approved"]++
+		case final.Status == accessrequest.Rejected && final.ReasonCode == "EH088" && !hasGrant && fault.KindOf(res.err) == fault.Conflict:
+			counts["expired first"]++
+		default:
+			t.Errorf("request %s ended %s (grant: %v) after approval answered %v", res.request.ID, final.Status, hasGrant, res.err)
+		}
+	}
+	t.Logf("approval racing expiry: %d runs, %d approved, %d expired first", runs, counts["approved"], counts["expired first"])
+	if counts["approved"] == 0 || counts["expired first"] == 0 {
+		t.Logf("only one side won in every run; the race was not exercised both ways this time")
+	}
+}

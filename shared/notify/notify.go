@@ -1,0 +1,37 @@
+// Package notify is what a third party is told when something about its
+// access changes. The expiry state machine sends the same shape
+// (shared/resources/expiry.asl.json) for a request that expired.
+package notify
+
+import (
+	"time"
+
+	"github.com/tredjepart/tredjepart/shared/businessday"
+)
+
+// Types of notification.
+const (
+	RequestApproved = "access-request.approved"
+	RequestRejected = "access-request.rejected"
+	GrantCreated    = "grant.created" // given directly, without a request
+	LevelChanged    = "grant.level-changed"
+	GrantRevoked    = "grant.revoked"
+)
+
+// Notification is one message on the notification queue. NotificationID is
+// the same for every retry of the same event, so receivers can drop repeats.
+type Notification struct {
+	NotificationID  string `json:"notificationId"`
+	Type            string `json:"type"`
+	RequestID       string `json:"requestId,omitempty"`
+	ThirdPartyID    string `json:"thirdPartyId"`
+	MeteringPointID string `json:"meteringPointId"`
+	Status          string `json:"status,omitempty"`
+	Level           string `json:"level,omitempty"`
+	ReasonCode      string `json:"reasonCode,omitempty"`
+	Reason          string `json:"reason,omitempty"`
+	OccurredAt      string `json:"occurredAt"`
+}
+
+// At formats an instant as notifications carry it.
+func At(t time.Time) string { return businessday.FormatUTC(t) }
