@@ -198,8 +198,11 @@ func TestAnotherEndUserSeesAndDecidesNothing(t *testing.T) {
 		"approve": func() error { _, err := f.svc.Approve(ctx, ola, r.ID, accessrequest.Full); return err },
 		"decline": func() error { _, err := f.svc.Decline(ctx, ola, r.ID); return err },
 		"guess":   func() error { _, err := f.svc.Request(ctx, kari, uuid.NewString()); return err },
-		"grant":   func() error { _, err := f.svc.GrantDirectly(ctx, ola, tp, r.MeteringPoint, accessrequest.Full); return err },
-		"revoke":  func() error { _, err := f.svc.Revoke(ctx, ola, tp, r.MeteringPoint); return err },
+		"grant": func() error {
+			_, err := f.svc.GrantDirectly(ctx, ola, tp, r.MeteringPoint, accessrequest.Full)
+			return err
+		},
+		"revoke": func() error { _, err := f.svc.Revoke(ctx, ola, tp, r.MeteringPoint); return err },
 	} {
 		if err := call(); fault.KindOf(err) != fault.NotFound {
 			t.Errorf("%s: %v, want not found", name, err)
