@@ -27,12 +27,19 @@ type Store interface {
 	Transition(ctx context.Context, prev, next accessrequest.Request) error
 	Grant(ctx context.Context, tp ident.GLN, mp ident.GSRN) (grant.Grant, bool, error)
 	GrantsOn(ctx context.Context, mp ident.GSRN) ([]grant.Grant, error)
+	RequestsOn(ctx context.Context, mp ident.GSRN, status accessrequest.Status) ([]accessrequest.Request, error)
 	// Approve stores the approved request and its grant together, if the
 	// request is still pending and unexpired at now (accessrequest.ErrStale)
 	// and the third party has no active grant (grant.ErrExists).
 	Approve(ctx context.Context, prev, next accessrequest.Request, g grant.Grant, now time.Time) error
 	PutGrant(ctx context.Context, g grant.Grant) error             // grant.ErrExists
 	UpdateGrant(ctx context.Context, prev, next grant.Grant) error // grant.ErrStale
+}
+
+// MeteringPoints finds metering points, and those an end user has held.
+type MeteringPoints interface {
+	accessrequest.MeteringPoints
+	MeteringPointsOf(ctx context.Context, user pseudonym.EndUserID) ([]ident.GSRN, error)
 }
 
 // Notifier tells third parties.
@@ -43,7 +50,7 @@ type Notifier interface {
 // Service applies the end user's decisions.
 type Service struct {
 	Store          Store
-	MeteringPoints accessrequest.MeteringPoints
+	MeteringPoints MeteringPoints
 	Expiry         accessrequest.Expiry
 	Notifier       Notifier
 	Clock          clock.Clock
@@ -180,12 +187,48 @@ func (s *Service) notifyDecision(ctx context.Context, r accessrequest.Request) e
 	return s.Notifier.Notify(ctx, n)
 }
 
-// Grants lists the grants, active and revoked, on a metering point the end user holds.
-func (s *Service) Grants(ctx context.Context, user pseudonym.EndUserID, mp ident.GSRN) ([]grant.Grant, error) {
-	if _, err := s.holding(ctx, user, mp, s.Clock.Now()); err != nil {
+// Holding is a metering point the end user holds now: what is asked of it
+// and what access is given on it.
+type Holding struct {
+	MeteringPoint ident.GSRN
+	Since         time.Time               // the end user's move-in date
+	Pending       []accessrequest.Request // open requests, newest first
+	Grants        []grant.Grant           // active and revoked
+}
+
+// Overview lists every metering point the end user holds now, with its
+// open requests and its grants: the pending-requests and My access pages.
+func (s *Service) Overview(ctx context.Context, user pseudonym.EndUserID) ([]Holding, error) {
+	points, err := s.MeteringPoints.MeteringPointsOf(ctx, user)
+	if err != nil {
 		return nil, err
 	}
-	return s.Store.GrantsOn(ctx, mp)
+	now := s.Clock.Now()
+	var holdings []Holding
+	for _, mp := range points {
+		held, err := s.holding(ctx, user, mp, now)
+		if fault.KindOf(err) == fault.NotFound {
+			continue // held once, not now: an old end user sees nothing of the new one's
+		}
+		if err != nil {
+			return nil, err
+		}
+		h := Holding{MeteringPoint: mp, Since: held.MoveIn}
+		pending, err := s.Store.RequestsOn(ctx, mp, accessrequest.Pending)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range pending {
+			if r.OpenAt(now) {
+				h.Pending = append(h.Pending, r)
+			}
+		}
+		if h.Grants, err = s.Store.GrantsOn(ctx, mp); err != nil {
+			return nil, err
+		}
+		holdings = append(holdings, h)
+	}
+	return holdings, nil
 }
 
 // GrantDirectly gives a third party access without a request.

@@ -91,12 +91,17 @@ func (f fixture) meteringPoint(t *testing.T) ident.GSRN {
 	return id
 }
 
-// request stores a pending request for mp that expires after d.
-func (f fixture) request(t *testing.T, mp ident.GSRN, scope accessrequest.Scope, d time.Duration) accessrequest.Request {
+// request stores a pending request for mp that expires after d, from tp or
+// from the third party named.
+func (f fixture) request(t *testing.T, mp ident.GSRN, scope accessrequest.Scope, d time.Duration, from ...ident.GLN) accessrequest.Request {
 	t.Helper()
 	now := time.Now()
+	asker := tp
+	if len(from) > 0 {
+		asker = from[0]
+	}
 	r := accessrequest.Request{
-		ID: uuid.NewString(), ThirdParty: tp, MeteringPoint: mp, Scope: scope, Status: accessrequest.Pending,
+		ID: uuid.NewString(), ThirdParty: asker, MeteringPoint: mp, Scope: scope, Status: accessrequest.Pending,
 		CreatedAt: now, ExpiresAt: now.Add(d).Truncate(time.Second), Version: 1,
 	}
 	if err := f.store.Create(context.Background(), r, "", accessrequest.Idempotency{}); err != nil {
@@ -256,9 +261,45 @@ func TestChangeLevelThenRevoke(t *testing.T) {
 	if _, err := f.svc.Revoke(ctx, kari, tp, mp); err != nil {
 		t.Fatalf("removing again: %v", err)
 	}
-	grants, err := f.svc.Grants(ctx, kari, mp)
-	if err != nil || len(grants) != 1 || grants[0].Status != grant.Revoked {
-		t.Fatalf("grants %+v %v", grants, err)
+}
+
+func TestOverviewShowsOnlyWhatTheEndUserHoldsNow(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	user := pseudonym.EndUserID(fmt.Sprintf("p1_overview%d", serial.Add(1)))
+	register := func(occupancies ...registry.Occupancy) ident.GSRN {
+		id, _ := ident.GSRNWithCheckDigit(fmt.Sprintf("70705753%09d", serial.Add(1)))
+		if err := f.registry.PutMeteringPoint(ctx, registry.MeteringPoint{ID: id, AccountingPoint: true, Occupancies: occupancies}); err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	home := register(registry.Occupancy{EndUser: user, MoveIn: registry.Date(2022, 3, 1)})
+	cabin := register(registry.Occupancy{EndUser: user, MoveIn: registry.Date(2023, 5, 1)})
+	old := register(registry.Occupancy{EndUser: user, MoveIn: registry.Date(2015, 1, 1), MoveOut: registry.Date(2022, 3, 1)},
+		registry.Occupancy{EndUser: ola, MoveIn: registry.Date(2022, 3, 1)})
+	open := f.request(t, home, accessrequest.Full, time.Hour)
+	f.request(t, home, accessrequest.Full, -time.Minute, "7090000000028") // expired, not yet rejected by its timer
+	f.request(t, old, accessrequest.Full, time.Hour)                      // the new end user's to decide
+	if _, err := f.svc.GrantDirectly(ctx, user, tp, cabin, accessrequest.Limited); err != nil {
+		t.Fatal(err)
+	}
+	holdings, err := f.svc.Overview(ctx, user)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[ident.GSRN]consent.Holding{}
+	for _, h := range holdings {
+		got[h.MeteringPoint] = h
+	}
+	if len(got) != 2 {
+		t.Fatalf("holdings %+v; want home and cabin only", holdings)
+	}
+	if h := got[home]; len(h.Pending) != 1 || h.Pending[0].ID != open.ID || !h.Since.Equal(registry.Date(2022, 3, 1)) {
+		t.Errorf("home %+v", h)
+	}
+	if h := got[cabin]; len(h.Pending) != 0 || len(h.Grants) != 1 || h.Grants[0].Level != accessrequest.Limited {
+		t.Errorf("cabin %+v", h)
 	}
 }
 

@@ -4,9 +4,9 @@
 //
 // Access table:
 //
-//	REQ#<id>                 REQUEST      an access request   (gsi1: TP#<gln> / REQ#<createdAt>#<id>)
+//	REQ#<id>                 REQUEST      an access request   (gsi1: TP#<gln> / REQ#<createdAt>#<id>, gsi2: MP#<gsrn> / REQ#<createdAt>#<id>)
 //	PENDING#<gln>#<gsrn>     PENDING      which request last held the one pending slot
-//	GRANT#<gln>#<gsrn>       GRANT        a grant             (gsi1: TP#<gln> / GRANT#<gsrn>)
+//	MP#<gsrn>                GRANT#<gln>  a grant             (gsi1: TP#<gln> / GRANT#<gsrn>)
 //	IDEM#<gln>#<key>         IDEMPOTENCY  an Idempotency-Key and the request it created (expires by TTL)
 //
 // Registry table (one partition per metering point, one sort key per kind of fact):
@@ -27,7 +27,6 @@ import (
 const (
 	requestSK     = "REQUEST"
 	pendingSK     = "PENDING"
-	grantSK       = "GRANT"
 	idempotencySK = "IDEMPOTENCY"
 	meterPointSK  = "METERINGPOINT"
 	thirdPartySK  = "THIRDPARTY"

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -14,6 +15,7 @@ import (
 	"github.com/tredjepart/tredjepart/shared/ident"
 	"github.com/tredjepart/tredjepart/shared/pseudonym"
 	"github.com/tredjepart/tredjepart/shared/registry"
+	"github.com/tredjepart/tredjepart/shared/resources"
 )
 
 // Registry stores metering points and registered parties in the Registry table.
@@ -200,4 +202,29 @@ func (s *Registry) get(ctx context.Context, k map[string]types.AttributeValue, i
 		return false, err
 	}
 	return true, attributevalue.UnmarshalMap(out.Item, into)
+}
+
+// MeteringPointsOf lists the metering points the end user has held at any
+// time; whether they hold one now is the metering point's to say.
+func (s *Registry) MeteringPointsOf(ctx context.Context, user pseudonym.EndUserID) ([]ident.GSRN, error) {
+	pages := dynamodb.NewQueryPaginator(s.Client, &dynamodb.QueryInput{
+		TableName:                 &s.Table,
+		IndexName:                 aws.String(resources.ByEndUserIndexName),
+		KeyConditionExpression:    aws.String("gsi1pk = :user"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":user": &types.AttributeValueMemberS{Value: "EU#" + string(user)}},
+	})
+	var points []ident.GSRN
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("metering points of an end user: %w", err)
+		}
+		for _, raw := range page.Items {
+			id := ident.GSRN(strings.TrimPrefix(raw["pk"].(*types.AttributeValueMemberS).Value, "MP#"))
+			if !slices.Contains(points, id) {
+				points = append(points, id)
+			}
+		}
+	}
+	return points, nil
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/tredjepart/tredjepart/shared/accessrequest"
 	"github.com/tredjepart/tredjepart/shared/fault"
 	"github.com/tredjepart/tredjepart/shared/ident"
+	"github.com/tredjepart/tredjepart/shared/resources"
 )
 
 // idempotencyTTL is how long an Idempotency-Key is remembered.
@@ -31,6 +32,8 @@ type requestItem struct {
 	SK                 string `dynamodbav:"sk"`
 	GSI1PK             string `dynamodbav:"gsi1pk"`
 	GSI1SK             string `dynamodbav:"gsi1sk"`
+	GSI2PK             string `dynamodbav:"gsi2pk"`
+	GSI2SK             string `dynamodbav:"gsi2sk"`
 	ID                 string `dynamodbav:"id"`
 	ThirdParty         string `dynamodbav:"thirdPartyId"`
 	MeteringPoint      string `dynamodbav:"meteringPointId"`
@@ -63,6 +66,7 @@ func toRequestItem(r accessrequest.Request) requestItem {
 	return requestItem{
 		PK: "REQ#" + r.ID, SK: requestSK,
 		GSI1PK: thirdPartyPartition(r.ThirdParty), GSI1SK: "REQ#" + created + "#" + r.ID,
+		GSI2PK: meteringPointPartition(r.MeteringPoint), GSI2SK: "REQ#" + created + "#" + r.ID,
 		ID: r.ID, ThirdParty: string(r.ThirdParty), MeteringPoint: string(r.MeteringPoint),
 		Scope: string(r.Scope), GrantedScope: string(r.GrantedScope), AgreementReference: r.AgreementReference,
 		Status: string(r.Status), ReasonCode: r.ReasonCode,
@@ -304,7 +308,7 @@ func (s *Requests) List(ctx context.Context, tp ident.GLN, q accessrequest.ListQ
 	partition := thirdPartyPartition(tp)
 	input := &dynamodb.QueryInput{
 		TableName:                 &s.Table,
-		IndexName:                 aws.String("byThirdParty"),
+		IndexName:                 aws.String(resources.ByThirdPartyIndexName),
 		KeyConditionExpression:    aws.String("gsi1pk = :tp AND begins_with(gsi1sk, :req)"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":tp": &types.AttributeValueMemberS{Value: partition}, ":req": &types.AttributeValueMemberS{Value: "REQ#"}},
 		ScanIndexForward:          aws.Bool(false),
@@ -353,4 +357,39 @@ func (s *Requests) List(ctx context.Context, tp ident.GLN, q accessrequest.ListQ
 	var err error
 	page.NextCursor, err = encodeCursor(input.ExclusiveStartKey)
 	return page, err
+}
+
+// RequestsOn returns the requests with status on a metering point, newest first.
+func (s *Requests) RequestsOn(ctx context.Context, mp ident.GSRN, status accessrequest.Status) ([]accessrequest.Request, error) {
+	pages := dynamodb.NewQueryPaginator(s.Client, &dynamodb.QueryInput{
+		TableName:                aws.String(s.Table),
+		IndexName:                aws.String(resources.ByMeteringPointIndexName),
+		KeyConditionExpression:   aws.String("gsi2pk = :mp AND begins_with(gsi2sk, :req)"),
+		FilterExpression:         aws.String("#status = :status"),
+		ExpressionAttributeNames: map[string]string{"#status": "status"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":mp": &types.AttributeValueMemberS{Value: meteringPointPartition(mp)}, ":req": &types.AttributeValueMemberS{Value: "REQ#"},
+			":status": &types.AttributeValueMemberS{Value: string(status)},
+		},
+		ScanIndexForward: aws.Bool(false),
+	})
+	var found []accessrequest.Request
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("requests on %s: %w", mp, err)
+		}
+		for _, raw := range page.Items {
+			var it requestItem
+			if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+				return nil, err
+			}
+			r, err := it.request()
+			if err != nil {
+				return nil, err
+			}
+			found = append(found, r)
+		}
+	}
+	return found, nil
 }

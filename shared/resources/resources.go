@@ -110,13 +110,14 @@ const ThirdPartyScope = "tredjepart:thirdparty"
 
 // Table, queue, state machine and function IDs.
 const (
-	AccessTableID         = "Access"
-	RegistryTableID       = "Registry"
-	NotificationQueueID   = "Notifications"
-	ExpiryStateMachineID  = "AccessRequestExpiry"
-	IntakeFunctionID      = "Intake"
-	ByThirdPartyIndexName = "byThirdParty"
-	ByEndUserIndexName    = "byEndUser"
+	AccessTableID            = "Access"
+	RegistryTableID          = "Registry"
+	NotificationQueueID      = "Notifications"
+	ExpiryStateMachineID     = "AccessRequestExpiry"
+	IntakeFunctionID         = "Intake"
+	ByThirdPartyIndexName    = "byThirdParty"
+	ByMeteringPointIndexName = "byMeteringPoint"
+	ByEndUserIndexName       = "byEndUser"
 )
 
 // Access holds access requests, grants and idempotency records.
@@ -130,6 +131,10 @@ var Access = Table{
 		Name:         ByThirdPartyIndexName,
 		PartitionKey: Attribute{"gsi1pk", String},
 		SortKey:      Attribute{"gsi1sk", String},
+	}, {
+		Name:         ByMeteringPointIndexName, // requests on a metering point, for its end user
+		PartitionKey: Attribute{"gsi2pk", String},
+		SortKey:      Attribute{"gsi2sk", String},
 	}},
 	TTLAttribute: "ttl",
 }
