@@ -6,6 +6,7 @@ package moto
 import (
 	"bytes"
 	"context"
+	_ "embed"
 	"errors"
 	"fmt"
 	"io"
@@ -36,7 +37,7 @@ type Server struct {
 type Options struct {
 	Port   int       // 0 picks a free port
 	Log    io.Writer // server output; nil discards it
-	Binary string    // moto_server; empty finds it in the repository's .venv
+	Binary string    // the venv's python; empty finds it in the repository's .venv
 }
 
 // Start runs moto_server on 127.0.0.1, waits until it answers and switches on
@@ -56,7 +57,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 			return nil, err
 		}
 	}
-	cmd := exec.Command(binary, "-H", "127.0.0.1", "-p", strconv.Itoa(port))
+	cmd := exec.Command(binary, "-c", serveScript, "-H", "127.0.0.1", "-p", strconv.Itoa(port))
 	// TZ=UTC: moto's Wait state compares the UTC timestamp with the local clock.
 	// MOTO_PORT: its Step Functions tasks call DynamoDB and SQS back on this port.
 	cmd.Env = append(os.Environ(), "TZ=UTC", "MOTO_PORT="+strconv.Itoa(port))
@@ -81,16 +82,21 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	return s, nil
 }
 
-// FindBinary looks for .venv/bin/moto_server in this or a parent directory.
+// serveScript runs moto's server one request at a time (see serve.py).
+//
+//go:embed serve.py
+var serveScript string
+
+// FindBinary looks for the venv's python, with moto installed, in .venv in
+// this or a parent directory.
 func FindBinary() (string, error) {
 	dir, err := os.Getwd()
 	if err != nil {
 		return "", err
 	}
 	for {
-		candidate := filepath.Join(dir, ".venv", "bin", "moto_server")
-		if _, err := os.Stat(candidate); err == nil {
-			return candidate, nil
+		if _, err := os.Stat(filepath.Join(dir, ".venv", "bin", "moto_server")); err == nil {
+			return filepath.Join(dir, ".venv", "bin", "python"), nil
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
