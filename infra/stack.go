@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -10,6 +11,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2authorizers"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2integrations"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
@@ -21,10 +23,15 @@ import (
 )
 
 // Context keys. cdk.json holds their defaults; `-c key=value` overrides them.
+// Besides these, each name in a function's Settings is a context key, named
+// as the environment variable it sets (OIDC_ISSUER, …).
 const (
 	lambdaAssetsContext = "lambdaAssets" // directory holding <fn.Dir>/bootstrap, relative to infra/
 	jwtIssuerContext    = "jwtIssuer"
 	jwtAudienceContext  = "jwtAudience"
+	// secretsPrefixContext is the SSM path under which a function's Secrets
+	// live: /tredjepart/cookie-keys for COOKIE_KEYS.
+	secretsPrefixContext = "secretsPrefix"
 )
 
 const logRetention = awslogs.RetentionDays_ONE_MONTH
@@ -196,26 +203,36 @@ func (s *Tredjepart) addFunctions() {
 			MemorySize:   jsii.Number(256),
 			Timeout:      awscdk.Duration_Seconds(jsii.Number(10)),
 			LogGroup:     awslogs.NewLogGroup(s.stack, jsii.String(f.ID+"Logs"), &awslogs.LogGroupProps{Retention: logRetention}),
-			Environment:  &map[string]*string{"LOG_LEVEL": jsii.String("INFO")},
 		})
+		env := environmentOf(fn, f.ID)
+		env("LOG_LEVEL", jsii.String("INFO"))
+		// Settings come from context, one key per variable. OIDC_REDIRECT_URL
+		// cannot be derived from the API's URL: a function whose environment
+		// refers to the HttpApi that integrates the same function is a
+		// dependency cycle in CloudFormation. So cdk.json holds a placeholder
+		// that the operator overrides with the deployed (custom) domain.
+		for _, name := range f.Settings {
+			env(name, jsii.String(s.context(name)))
+		}
+		s.addSecrets(fn, f, env)
 		for _, id := range f.ReadTables {
 			t := lookup(s.tables, "table", id)
-			fn.AddEnvironment(jsii.String(t.EnvVar), t.construct.TableName(), nil)
+			env(t.EnvVar, t.construct.TableName())
 			t.construct.GrantReadData(fn)
 		}
 		for _, id := range f.WriteTables {
 			t := lookup(s.tables, "table", id)
-			fn.AddEnvironment(jsii.String(t.EnvVar), t.construct.TableName(), nil)
+			env(t.EnvVar, t.construct.TableName())
 			t.construct.GrantReadWriteData(fn)
 		}
 		for _, id := range f.SendQueues {
 			q := lookup(s.queues, "queue", id)
-			fn.AddEnvironment(jsii.String(q.EnvVar), q.construct.QueueUrl(), nil)
+			env(q.EnvVar, q.construct.QueueUrl())
 			q.construct.GrantSendMessages(fn)
 		}
 		for _, id := range f.StateMachines {
 			m := lookup(s.stateMachines, "state machine", id)
-			fn.AddEnvironment(jsii.String(m.EnvVar), m.construct.StateMachineArn(), nil)
+			env(m.EnvVar, m.construct.StateMachineArn())
 			m.construct.GrantStartExecution(fn)
 			// Withdrawing a request stops its expiry execution; GrantExecution
 			// scopes these to arn:…:execution:<state machine name>:*.
@@ -225,13 +242,75 @@ func (s *Tredjepart) addFunctions() {
 	}
 }
 
+// environmentOf returns a setter of fn's environment variables that fails
+// synthesis when two sources (a setting, a table, …) claim the same name,
+// instead of letting the later one silently win.
+func environmentOf(fn awslambda.Function, id string) func(name string, value *string) {
+	set := map[string]bool{}
+	return func(name string, value *string) {
+		if set[name] {
+			panic(fmt.Sprintf("resources: function %s sets environment variable %s twice", id, name))
+		}
+		set[name] = true
+		fn.AddEnvironment(jsii.String(name), value, nil)
+	}
+}
+
+// addSecrets tells the function, for each name X in f.Secrets, the SSM
+// parameter holding X's value (env X_PARAM = <secretsPrefix>/<x-in-kebab-case>)
+// and lets it read exactly those parameters. The function fetches them (with
+// decryption) at run time, so no secret value is in the template or in the
+// Lambda configuration.
+//
+// The parameters are not created here: CloudFormation cannot create
+// SecureString parameters, so operators put them before deploying, e.g.
+//
+//	aws ssm put-parameter --type SecureString --name /tredjepart/cookie-keys --value …
+//
+// With the default key (alias/aws/ssm) no KMS grant is needed: its key policy
+// lets any principal of the account decrypt through SSM. A customer-managed
+// key would need kms:Decrypt on it in addition.
+func (s *Tredjepart) addSecrets(fn awslambda.Function, f resources.Function, env func(string, *string)) {
+	if len(f.Secrets) == 0 {
+		return
+	}
+	prefix := s.context(secretsPrefixContext)
+	if !strings.HasPrefix(prefix, "/") || strings.HasSuffix(prefix, "/") {
+		panic(fmt.Sprintf("context %q = %q: want an SSM path such as /tredjepart (leading /, no trailing /)", secretsPrefixContext, prefix))
+	}
+	arns := make([]*string, 0, len(f.Secrets))
+	for _, name := range f.Secrets {
+		parameter := prefix + "/" + kebab(name)
+		env(name+"_PARAM", jsii.String(parameter))
+		arns = append(arns, s.stack.FormatArn(&awscdk.ArnComponents{
+			Service:      jsii.String("ssm"),
+			Resource:     jsii.String("parameter"),
+			ResourceName: jsii.String(strings.TrimPrefix(parameter, "/")), // the ARN has parameter/tredjepart/…, not parameter//…
+			ArnFormat:    awscdk.ArnFormat_SLASH_RESOURCE_NAME,
+		}))
+	}
+	fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Effect:    awsiam.Effect_ALLOW,
+		Actions:   jsii.Strings("ssm:GetParameter"),
+		Resources: &arns,
+	}))
+}
+
+// kebab turns an environment variable's name into an SSM name: COOKIE_KEYS → cookie-keys.
+func kebab(name string) string {
+	return strings.ReplaceAll(strings.ToLower(name), "_", "-")
+}
+
 func (s *Tredjepart) addAPI() {
 	authorizer := awsapigatewayv2authorizers.NewHttpJwtAuthorizer(
 		jsii.String("Jwt"),
 		jsii.String(s.context(jwtIssuerContext)),
 		&awsapigatewayv2authorizers.HttpJwtAuthorizerProps{JwtAudience: jsii.Strings(s.context(jwtAudienceContext))},
 	)
+	// No default authorizer: each route names its own, so a public route is
+	// public because it says so, not because a default was left out.
 	api := awsapigatewayv2.NewHttpApi(s.stack, jsii.String("Api"), nil)
+	public := awsapigatewayv2.NewHttpNoneAuthorizer()
 	// One integration per function, shared by its routes.
 	integrations := map[string]awsapigatewayv2integrations.HttpLambdaIntegration{}
 	for _, r := range resources.Routes {
@@ -246,13 +325,21 @@ func (s *Tredjepart) addAPI() {
 			)
 			integrations[r.Function] = integration
 		}
-		api.AddRoutes(&awsapigatewayv2.AddRoutesOptions{
+		options := &awsapigatewayv2.AddRoutesOptions{
 			Path:                jsii.String(r.Path),
 			Methods:             &[]awsapigatewayv2.HttpMethod{awsapigatewayv2.HttpMethod(r.Method)},
 			Integration:         integration,
 			Authorizer:          authorizer,
 			AuthorizationScopes: jsii.Strings(r.Scopes...),
-		})
+		}
+		if r.Public {
+			// The end user's browser pages: the function keeps its own session.
+			if len(r.Scopes) > 0 {
+				panic(fmt.Sprintf("resources: route %s is public but has scopes %v", r.Key(), r.Scopes))
+			}
+			options.Authorizer, options.AuthorizationScopes = public, nil
+		}
+		api.AddRoutes(options)
 	}
 	awscdk.NewCfnOutput(s.stack, jsii.String("ApiUrl"), &awscdk.CfnOutputProps{Value: api.Url()})
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -19,12 +20,33 @@ import (
 	"github.com/tredjepart/tredjepart/shared/resources"
 )
 
-// testIssuer and testAudience differ from the defaults in cdk.json, so the
-// template can carry them only if the authorizer takes them from context.
+// testIssuer, testAudience, testSecretsPrefix and testSetting's values differ
+// from the defaults in cdk.json, so the template can carry them only if the
+// stack takes them from context.
 const (
-	testIssuer   = "https://issuer.example.test/"
-	testAudience = "test-audience"
+	testIssuer        = "https://issuer.example.test/"
+	testAudience      = "test-audience"
+	testSecretsPrefix = "/tredjepart-test/secrets"
 )
+
+// testSetting is the context value of a function's setting in the tests.
+func testSetting(name string) string { return "test value of " + name }
+
+// testContext is the context every synthesis in the tests starts from.
+func testContext(assets string) map[string]any {
+	context := map[string]any{
+		lambdaAssetsContext:  assets,
+		jwtIssuerContext:     testIssuer,
+		jwtAudienceContext:   testAudience,
+		secretsPrefixContext: testSecretsPrefix,
+	}
+	for _, f := range resources.Functions {
+		for _, name := range f.Settings {
+			context[name] = testSetting(name)
+		}
+	}
+	return context
+}
 
 // The jsii runtime starts once per test process and a synthesis takes
 // seconds, so every test reads the same template.
@@ -53,25 +75,14 @@ func synthesise() (*Tredjepart, cfnTemplate, error) {
 		return nil, tpl, err
 	}
 	defer os.RemoveAll(dir)
-	assets := filepath.Join(dir, "lambda")
-	for _, f := range resources.Functions {
-		// An asset is only a directory to zip: a stand-in bootstrap is enough
-		// for synthesis, so tests need no cross-compiled binaries.
-		fnDir := filepath.Join(assets, f.Dir)
-		if err := os.MkdirAll(fnDir, 0o755); err != nil {
-			return nil, tpl, err
-		}
-		if err := os.WriteFile(filepath.Join(fnDir, "bootstrap"), []byte("stand-in"), 0o755); err != nil {
-			return nil, tpl, err
-		}
+	assets, err := standInAssets(dir)
+	if err != nil {
+		return nil, tpl, err
 	}
+	context := testContext(assets)
 	app := awscdk.NewApp(&awscdk.AppProps{
-		Outdir: jsii.String(filepath.Join(dir, "cdk.out")),
-		Context: &map[string]any{
-			lambdaAssetsContext: assets,
-			jwtIssuerContext:    testIssuer,
-			jwtAudienceContext:  testAudience,
-		},
+		Outdir:  jsii.String(filepath.Join(dir, "cdk.out")),
+		Context: &context,
 	})
 	stack := NewTredjepart(app, stackName, nil)
 	data, err := json.Marshal(assertions.Template_FromStack(stack.stack, nil).ToJSON())
@@ -79,6 +90,23 @@ func synthesise() (*Tredjepart, cfnTemplate, error) {
 		return nil, tpl, err
 	}
 	return stack, tpl, json.Unmarshal(data, &tpl)
+}
+
+// standInAssets writes <dir>/lambda/<fn.Dir>/bootstrap for every function and
+// returns <dir>/lambda. An asset is only a directory to zip: a stand-in
+// bootstrap is enough for synthesis, so tests need no cross-compiled binaries.
+func standInAssets(dir string) (string, error) {
+	assets := filepath.Join(dir, "lambda")
+	for _, f := range resources.Functions {
+		fnDir := filepath.Join(assets, f.Dir)
+		if err := os.MkdirAll(fnDir, 0o755); err != nil {
+			return "", err
+		}
+		if err := os.WriteFile(filepath.Join(fnDir, "bootstrap"), []byte("stand-in"), 0o755); err != nil {
+			return "", err
+		}
+	}
+	return assets, nil
 }
 
 type cfnTemplate struct {
@@ -494,11 +522,51 @@ func TestFunctionsMatchResources(t *testing.T) {
 			for _, id := range spec.StateMachines {
 				want[s.stateMachines[id].EnvVar] = ref(s.logicalID(s.stateMachines[id].construct))
 			}
+			for _, name := range spec.Settings {
+				want[name] = testSetting(name)
+			}
+			var wantParameterARNs []any
+			for _, name := range spec.Secrets {
+				parameter := testSecretsPrefix + "/" + strings.ReplaceAll(strings.ToLower(name), "_", "-")
+				want[name+"_PARAM"] = parameter
+				wantParameterARNs = append(wantParameterARNs, ssmParameterARN(parameter))
+			}
 			if !reflect.DeepEqual(got.Environment.Variables, want) {
 				t.Errorf("environment = %v, want %v", got.Environment.Variables, want)
 			}
 
 			sts := statements(t, tpl, s.logicalID(fn.Role()))
+			// Secrets: one statement allowing ssm:GetParameter on exactly the
+			// parameters named in the environment, and no other SSM access.
+			var onParameters []statement
+			for _, st := range sts {
+				if resource, _ := json.Marshal(st.Resource); st.Effect != "Allow" || string(resource) == `"*"` {
+					t.Errorf("statement %+v: want Allow on named resources", st)
+				}
+				if slices.ContainsFunc(strs(st.Action), func(a string) bool { return strings.HasPrefix(a, "ssm:") }) {
+					onParameters = append(onParameters, st)
+				}
+			}
+			switch {
+			case len(spec.Secrets) == 0 && len(onParameters) > 0:
+				t.Errorf("SSM statements %+v, want none: the function has no secrets", onParameters)
+			case len(spec.Secrets) > 0 && len(onParameters) != 1:
+				t.Errorf("SSM statements %+v, want one", onParameters)
+			case len(spec.Secrets) > 0:
+				st := onParameters[0]
+				if !slices.Equal(strs(st.Action), []string{"ssm:GetParameter"}) {
+					t.Errorf("SSM actions = %v, want only ssm:GetParameter", st.Action)
+				}
+				arns, _ := st.Resource.([]any)
+				if len(wantParameterARNs) == 1 {
+					arns = []any{st.Resource}
+				}
+				if !reflect.DeepEqual(arns, wantParameterARNs) {
+					got, _ := json.Marshal(st.Resource)
+					want, _ := json.Marshal(wantParameterARNs)
+					t.Errorf("ssm:GetParameter on %s, want exactly %s", got, want)
+				}
+			}
 			for _, id := range spec.StateMachines {
 				smID := s.logicalID(s.stateMachines[id].construct)
 				onExecutions := slices.ContainsFunc(sts, func(st statement) bool {
@@ -513,6 +581,14 @@ func TestFunctionsMatchResources(t *testing.T) {
 			}
 		})
 	}
+}
+
+// ssmParameterARN is the template's value of Stack.FormatArn for an SSM
+// parameter named with a leading slash, in an environment-agnostic stack.
+func ssmParameterARN(name string) any {
+	return map[string]any{"Fn::Join": []any{"", []any{
+		"arn:", ref("AWS::Partition"), ":ssm:", ref("AWS::Region"), ":", ref("AWS::AccountId"), ":parameter" + name,
+	}}}
 }
 
 func TestRoutesMatchResources(t *testing.T) {
@@ -539,11 +615,19 @@ func TestRoutesMatchResources(t *testing.T) {
 			if !ok {
 				t.Fatal("no such route")
 			}
-			if r.AuthorizationType != "JWT" || !reflect.DeepEqual(r.AuthorizerId, ref(authorizers[0])) {
-				t.Errorf("authorization = %s by %v, want JWT by %s", r.AuthorizationType, r.AuthorizerId, authorizers[0])
-			}
-			if !slices.Equal(r.AuthorizationScopes, spec.Scopes) {
-				t.Errorf("scopes = %v, want %v", r.AuthorizationScopes, spec.Scopes)
+			switch {
+			case spec.Public:
+				if r.AuthorizationType != "NONE" || r.AuthorizerId != nil || r.AuthorizationScopes != nil {
+					t.Errorf("authorization = %s by %v with scopes %v, want NONE without authorizer or scopes",
+						r.AuthorizationType, r.AuthorizerId, r.AuthorizationScopes)
+				}
+			default:
+				if r.AuthorizationType != "JWT" || !reflect.DeepEqual(r.AuthorizerId, ref(authorizers[0])) {
+					t.Errorf("authorization = %s by %v, want JWT by %s", r.AuthorizationType, r.AuthorizerId, authorizers[0])
+				}
+				if len(spec.Scopes) == 0 || !slices.Equal(r.AuthorizationScopes, spec.Scopes) {
+					t.Errorf("scopes = %v, want %v (not none)", r.AuthorizationScopes, spec.Scopes)
+				}
 			}
 			targets := refs(r.Target)
 			if len(targets) != 1 {
@@ -598,11 +682,45 @@ func TestCDKJSONHasEveryContextDefault(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, key := range []string{lambdaAssetsContext, jwtIssuerContext, jwtAudienceContext} {
-		if v, _ := defaults[key].(string); v == "" {
+	for key, test := range testContext("") {
+		v, _ := defaults[key].(string)
+		switch {
+		case v == "":
 			t.Errorf("cdk.json: context %q is %v, want a non-empty string", key, defaults[key])
+		case key != lambdaAssetsContext && v == test:
+			t.Errorf("cdk.json: context %q equals the tests' value, so the tests prove nothing", key)
 		}
 	}
+}
+
+// Without a function's setting in context, synthesis stops and says which.
+func TestMissingSettingStopsSynthesis(t *testing.T) {
+	synth(t) // start the jsii runtime the same way as the other tests
+	var name string
+	for _, f := range resources.Functions {
+		if len(f.Settings) > 0 {
+			name = f.Settings[0]
+			break
+		}
+	}
+	if name == "" {
+		t.Skip("no function has settings")
+	}
+	dir := t.TempDir()
+	assets, err := standInAssets(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	context := testContext(assets)
+	delete(context, name)
+	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(filepath.Join(dir, "cdk.out")), Context: &context})
+	defer func() {
+		msg := fmt.Sprint(recover())
+		if !strings.Contains(msg, fmt.Sprintf("context %q must be", name)) {
+			t.Errorf("synthesis without %s: panic %q, want one naming the context key", name, msg)
+		}
+	}()
+	NewTredjepart(app, stackName, nil)
 }
 
 // The template holds exactly what resources defines: nothing missing, nothing extra.
