@@ -7,6 +7,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/tredjepart/tredjepart/localstack/oidcdev"
 	"github.com/tredjepart/tredjepart/shared/accessrequest"
 	"github.com/tredjepart/tredjepart/shared/dynamo"
 	"github.com/tredjepart/tredjepart/shared/grant"
@@ -73,6 +74,15 @@ var Fixed = Data{
 	Unregistered:       gsrn("0009999"),
 }
 
+// Demo end users. Their national identity numbers are synthetic and exist
+// in storage only as keyed hashes.
+var (
+	Kari   = oidcdev.User{Name: "Kari Nordmann", NationalID: person("010190124")}
+	Ola    = oidcdev.User{Name: "Ola Nordmann", NationalID: person("150585345")}
+	Baker  = oidcdev.User{Name: "Per Baker", NationalID: person("241275321"), OrgNumber: org("87654321"), OrgName: "Bakeriet AS"}
+	People = []oidcdev.User{Kari, Ola, Baker}
+)
+
 // Seed writes the demo data. It is safe to run again.
 func Seed(ctx context.Context, reg *dynamo.Registry, requests *dynamo.Requests, p *pseudonym.Pseudonymizer, now time.Time) (Data, error) {
 	d := Fixed
@@ -81,10 +91,7 @@ func Seed(ctx context.Context, reg *dynamo.Registry, requests *dynamo.Requests, 
 			return d, err
 		}
 	}
-	// Synthetic national identity numbers: they exist only in the keyed hash.
-	kari := p.Person(person("010190124"))
-	ola := p.Person(person("150585345"))
-	bakery := pseudonym.Organisation(org("87654321"))
+	kari, ola, bakery := p.Person(Kari.NationalID), p.Person(Ola.NationalID), pseudonym.Organisation(Baker.OrgNumber)
 	points := []registry.MeteringPoint{
 		{ID: d.Requestable, AccountingPoint: true, Occupancies: []registry.Occupancy{{EndUser: kari, MoveIn: registry.Date(2021, 8, 1)}}},
 		{ID: d.SecondRequestable, AccountingPoint: true, Occupancies: []registry.Occupancy{

@@ -63,6 +63,12 @@ func newWorld(t testing.TB) *world {
 // serve starts an issuer and a gateway that sends intake routes to fn.
 func serve(t testing.TB, fn gateway.Invoker) *world {
 	t.Helper()
+	return serveFunctions(t, httptest.NewUnstartedServer(nil), map[string]gateway.Invoker{resources.IntakeFunctionID: fn})
+}
+
+// serveFunctions starts an issuer, and the gateway on gw with functions behind it.
+func serveFunctions(t testing.TB, gw *httptest.Server, functions map[string]gateway.Invoker) *world {
+	t.Helper()
 	issuerSrv := httptest.NewUnstartedServer(nil)
 	iss, err := issuer.LoadOrCreate(filepath.Join(t.TempDir(), "key.pem"), "http://"+issuerSrv.Listener.Addr().String())
 	if err != nil {
@@ -75,7 +81,8 @@ func serve(t testing.TB, fn gateway.Invoker) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	gw := httptest.NewServer(gateway.New(resources.Routes, map[string]gateway.Invoker{resources.IntakeFunctionID: fn}, auth, quiet))
+	gw.Config.Handler = gateway.New(resources.Routes, functions, auth, quiet)
+	gw.Start()
 	t.Cleanup(gw.Close)
 	return &world{api: gw.URL, gw: gw.Config.Handler, issuer: iss, tokens: map[string]string{}}
 }
@@ -322,7 +329,7 @@ func TestListPagesThroughTheGateway(t *testing.T) {
 func TestUnansweredRequestExpires(t *testing.T) {
 	w := newWorld(t)
 	w.handler.Requests.ExpiresAt = func(received time.Time) time.Time { return received.Add(3 * time.Second) }
-	r := w.call(t, straumkompis, "POST", "/v1/access-requests", fmt.Sprintf(`{"meteringPointId":%q}`, w.demo.SecondRequestable)).expect(t, http.StatusAccepted)
+	r := w.call(t, straumkompis, "POST", "/v1/access-requests", fmt.Sprintf(`{"meteringPointId":%q}`, registerMeteringPoint(t))).expect(t, http.StatusAccepted)
 	id := r.str("id")
 	deadline := time.Now().Add(45 * time.Second)
 	for {

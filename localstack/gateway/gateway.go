@@ -120,7 +120,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	routeKey = rt.Key()
 
 	var jwtAuth *events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription
-	if g.auth != nil {
+	if g.auth != nil && !rt.Public {
 		desc, aerr := g.auth.authorize(r.Context(), r.Header.Get("Authorization"), rt.Scopes)
 		if aerr != nil {
 			level := slog.LevelDebug

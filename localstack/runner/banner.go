@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/tredjepart/tredjepart/localstack/demo"
 )
 
 // banner tells a newcomer where everything is and what to type first.
@@ -53,13 +55,21 @@ Try it (in another terminal, from this folder):
   curl -s -X DELETE %s/v1/access-requests/<id> -H "Authorization: Bearer $TOKEN"
 
 A request expires, REJECTED with EH088, at 24:00 Oslo time on the third
-business day after it arrived. Ctrl-C stops everything.
+business day after it arrived.
+
+As the end user: open the consent link for a pending demo request from %s,
+  %s/consent/requests/%s
+and log in on the development provider (%s) as %s. All requests:
+%s/consent, and access given: %s/consent/access.
+
+Ctrl-C stops everything.
 `,
 		gw, s.functionMode, iss, iss, s.endpoint,
 		s.clock.Now().Format(time.RFC3339), clockNote,
 		tp.ClientIDs[0], tp.GLN, tp.Name, other.ClientIDs[0], other.GLN, other.Name,
 		s.demo.Requestable, s.demo.SecondRequestable, s.demo.AlreadyGranted, tp.Name,
 		s.demo.NotAccountingPoint, s.demo.NoEndUser, s.demo.Unregistered,
-		tp.GLN, gw, s.demo.Requestable, gw, gw, s.demo.AlreadyGranted, gw)
+		tp.GLN, gw, s.demo.Requestable, gw, gw, s.demo.AlreadyGranted, gw,
+		other.Name, gw, s.demoRequest, s.oidcIssuer, demo.Kari.Name, gw, gw)
 	return b.String()
 }

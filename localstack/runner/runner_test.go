@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tredjepart/tredjepart/shared/resources"
 )
 
 func freePort(t *testing.T) int {
@@ -30,14 +32,16 @@ func freePort(t *testing.T) int {
 // to Wednesday 24 March 2027, so that a request expires after Easter.
 func TestStackRunsTheRealBootstrapOnASetClock(t *testing.T) {
 	buildDir := t.TempDir()
-	build := exec.Command("go", "build", "-tags", "lambda.norpc", "-o", filepath.Join(buildDir, "intake", "bootstrap"), "../../functions/intake")
-	build.Env = append(build.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build intake: %v\n%s", err, out)
+	for _, fn := range resources.Functions {
+		build := exec.Command("go", "build", "-tags", "lambda.norpc", "-o", filepath.Join(buildDir, fn.Dir, "bootstrap"), "../../functions/"+fn.Dir)
+		build.Env = append(build.Environ(), "CGO_ENABLED=0")
+		if out, err := build.CombinedOutput(); err != nil {
+			t.Fatalf("build %s: %v\n%s", fn.Dir, err, out)
+		}
 	}
 	t.Setenv("NOW", "2027-03-24T10:00:00+01:00")
 	t.Setenv("AWS_ENDPOINT_URL", "")
-	opts := options{gatewayPort: freePort(t), issuerPort: freePort(t), motoPort: freePort(t), stateDir: t.TempDir(), buildDir: buildDir}
+	opts := options{gatewayPort: freePort(t), issuerPort: freePort(t), motoPort: freePort(t), oidcPort: freePort(t), stateDir: t.TempDir(), buildDir: buildDir}
 	s, err := start(context.Background(), opts, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if s != nil {
 		defer s.close()
@@ -46,7 +50,7 @@ func TestStackRunsTheRealBootstrapOnASetClock(t *testing.T) {
 		t.Fatal(err)
 	}
 	banner := s.banner()
-	for _, want := range []string{"functions: Lambda emulator", "2027-03-24", string(s.demo.Requestable), string(s.demo.ThirdParties[0].GLN)} {
+	for _, want := range []string{"functions: Lambda emulator", "2027-03-24", string(s.demo.Requestable), string(s.demo.ThirdParties[0].GLN), "/consent/requests/" + s.demoRequest} {
 		if !strings.Contains(banner, want) {
 			t.Errorf("banner lacks %q", want)
 		}

@@ -2,38 +2,45 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
-	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/tredjepart/tredjepart/localstack/demo"
 	"github.com/tredjepart/tredjepart/localstack/gateway"
+	"github.com/tredjepart/tredjepart/localstack/inprocess"
 	"github.com/tredjepart/tredjepart/localstack/issuer"
 	"github.com/tredjepart/tredjepart/localstack/moto"
+	"github.com/tredjepart/tredjepart/localstack/oidcdev"
 	"github.com/tredjepart/tredjepart/localstack/provision"
 	"github.com/tredjepart/tredjepart/localstack/rie"
 	"github.com/tredjepart/tredjepart/shared/clock"
+	"github.com/tredjepart/tredjepart/shared/consentweb"
 	"github.com/tredjepart/tredjepart/shared/dynamo"
 	"github.com/tredjepart/tredjepart/shared/ident"
-	"github.com/tredjepart/tredjepart/shared/intake"
 	"github.com/tredjepart/tredjepart/shared/openapi"
 	"github.com/tredjepart/tredjepart/shared/pseudonym"
+	"github.com/tredjepart/tredjepart/shared/registry"
 	"github.com/tredjepart/tredjepart/shared/resources"
 )
 
@@ -42,10 +49,10 @@ const Audience = "tredjepart"
 
 // options are run's flags.
 type options struct {
-	gatewayPort, issuerPort, motoPort int
-	inProcess                         bool
-	stateDir                          string // keys, logs, the pid file
-	buildDir                          string // bootstraps from make build-local
+	gatewayPort, issuerPort, motoPort, oidcPort int
+	inProcess                                   bool
+	stateDir                                    string // keys, logs, the pid file
+	buildDir                                    string // bootstraps from make build-local
 }
 
 func parseOptions(args []string) (options, error) {
@@ -54,6 +61,7 @@ func parseOptions(args []string) (options, error) {
 	fs.IntVar(&o.gatewayPort, "gateway-port", 4010, "port of the HTTP API gateway")
 	fs.IntVar(&o.issuerPort, "issuer-port", 4011, "port of the token issuer")
 	fs.IntVar(&o.motoPort, "moto-port", 4012, "port of the moto server (ignored when AWS_ENDPOINT_URL is set)")
+	fs.IntVar(&o.oidcPort, "oidc-port", 4013, "port of the development OpenID provider for end users")
 	fs.BoolVar(&o.inProcess, "in-process", false, "run functions in this process instead of as bootstrap binaries under the Lambda emulator")
 	o.stateDir, o.buildDir = stateDir, filepath.Join("build", "local")
 	return o, fs.Parse(args)
@@ -62,6 +70,8 @@ func parseOptions(args []string) (options, error) {
 // stack is a running local stack.
 type stack struct {
 	endpoint     string
+	oidcIssuer   string
+	demoRequest  string // a pending request from the demo data, for the printed consent link
 	clock        clock.Shifted
 	clockSet     bool
 	demo         demo.Data
@@ -124,12 +134,12 @@ func start(ctx context.Context, opts options, logger *slog.Logger) (*stack, erro
 	}
 	functionEnv := st.Env()
 	if s.clockSet {
-		functionEnv[intake.ClockOffsetEnv] = s.clock.Offset().String()
+		functionEnv[clock.OffsetEnv] = s.clock.Offset().String()
 	}
 
 	db := dynamodb.NewFromConfig(cfg)
 	reg := &dynamo.Registry{Client: db, Table: st.Tables[resources.RegistryTableID]}
-	p, err := pseudonymizer(opts.stateDir)
+	pseudoKey, p, err := pseudonymizer(opts.stateDir)
 	if err != nil {
 		return s, err
 	}
@@ -148,7 +158,11 @@ func start(ctx context.Context, opts options, logger *slog.Logger) (*stack, erro
 		return s, err
 	}
 
-	functions, err := s.functions(ctx, cfg, functionEnv, logger)
+	settings, err := s.endUserLogin(pseudoKey)
+	if err != nil {
+		return s, err
+	}
+	functions, err := s.functions(ctx, cfg, functionEnv, settings, logger)
 	if err != nil {
 		return s, err
 	}
@@ -159,7 +173,11 @@ func start(ctx context.Context, opts options, logger *slog.Logger) (*stack, erro
 	api := http.NewServeMux()
 	api.Handle("/openapi.json", openapi.Handler())
 	api.Handle("/", gateway.New(resources.Routes, functions, auth, logger))
-	return s, s.serve(opts.gatewayPort, api)
+	if err := s.serve(opts.gatewayPort, api); err != nil {
+		return s, err
+	}
+	s.demoRequest, err = s.requestAccess(iss, s.demo.ThirdParties[1], s.demo.Requestable)
+	return s, err
 }
 
 // emulator starts moto, or uses AWS_ENDPOINT_URL (LocalStack) when set.
@@ -183,29 +201,35 @@ func (s *stack) emulator(ctx context.Context, logger *slog.Logger) (aws.Config, 
 }
 
 // functions runs each function in-process, or as its bootstrap binary
-// (make build-local) under the Lambda Runtime Interface Emulator.
-func (s *stack) functions(ctx context.Context, cfg aws.Config, functionEnv map[string]string, logger *slog.Logger) (map[string]gateway.Invoker, error) {
+// (make build-local) under the Lambda Runtime Interface Emulator. Each gets
+// the stack's variables plus the settings and secrets it declares.
+func (s *stack) functions(ctx context.Context, cfg aws.Config, stackEnv, settings map[string]string, logger *slog.Logger) (map[string]gateway.Invoker, error) {
 	invokers := map[string]gateway.Invoker{}
-	if s.opts.inProcess {
-		s.functionMode = "in-process"
-		h, err := intake.FromEnv(cfg, func(k string) string { return functionEnv[k] }, logger.With("function", resources.IntakeFunctionID))
-		if err != nil {
-			return nil, err
-		}
-		invokers[resources.IntakeFunctionID] = lambda.NewHandler(h.Handle)
-		return invokers, nil
-	}
-	s.functionMode = "Lambda emulator"
-	riePath, err := rie.Find()
-	if err != nil {
-		return nil, err
-	}
 	creds, err := cfg.Credentials.Retrieve(ctx)
 	if err != nil {
 		return nil, err
 	}
-	env := provision.LambdaEnv(functionEnv, s.endpoint, cfg.Region, creds)
+	riePath := ""
+	if !s.opts.inProcess {
+		if riePath, err = rie.Find(); err != nil {
+			return nil, err
+		}
+	}
 	for _, fn := range resources.Functions {
+		env := maps.Clone(stackEnv)
+		for _, name := range slices.Concat(fn.Settings, fn.Secrets) {
+			env[name] = settings[name]
+		}
+		if s.opts.inProcess {
+			s.functionMode = "in-process"
+			invoker, err := inprocess.Function(ctx, fn.ID, cfg, func(k string) string { return env[k] }, logger.With("function", fn.ID))
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", fn.ID, err)
+			}
+			invokers[fn.ID] = invoker
+			continue
+		}
+		s.functionMode = "Lambda emulator"
 		bootstrap := filepath.Join(s.opts.buildDir, fn.Dir, "bootstrap")
 		if _, err := os.Stat(bootstrap); err != nil {
 			return nil, fmt.Errorf("%s is missing: run `make build-local` (make run does)", bootstrap)
@@ -214,7 +238,7 @@ func (s *stack) functions(ctx context.Context, cfg aws.Config, functionEnv map[s
 		if err != nil {
 			return nil, err
 		}
-		f, err := rie.Start(ctx, riePath, bootstrap, env, out)
+		f, err := rie.Start(ctx, riePath, bootstrap, provision.LambdaEnv(env, s.endpoint, cfg.Region, creds), out)
 		if err != nil {
 			return nil, fmt.Errorf("start %s under the Lambda emulator: %w", fn.ID, err)
 		}
@@ -235,27 +259,65 @@ func (s *stack) serve(port int, h http.Handler) error {
 	return nil
 }
 
-// pseudonymizer takes the key from PSEUDONYM_KEY, or keeps one in the state folder.
-func pseudonymizer(stateDir string) (*pseudonym.Pseudonymizer, error) {
-	if k := os.Getenv("PSEUDONYM_KEY"); k != "" {
-		return pseudonym.FromBase64(k)
+// pseudonymizer takes the key (base64) from PSEUDONYM_KEY, or keeps one in
+// the state folder.
+func pseudonymizer(stateDir string) (string, *pseudonym.Pseudonymizer, error) {
+	key := os.Getenv("PSEUDONYM_KEY")
+	if key == "" {
+		var err error
+		if key, err = keyFile(filepath.Join(stateDir, "pseudonym.key"), 32); err != nil {
+			return "", nil, err
+		}
 	}
-	path := filepath.Join(stateDir, "pseudonym.key")
+	p, err := pseudonym.FromBase64(key)
+	return key, p, err
+}
+
+// keyFile returns the base64 key kept at path, making n random bytes the first time.
+func keyFile(path string, n int) (string, error) {
 	raw, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
-		key, err := pseudonym.GenerateKey()
-		if err != nil {
-			return nil, err
+		key := make([]byte, n)
+		if _, err := rand.Read(key); err != nil {
+			return "", err
 		}
 		raw = []byte(base64.StdEncoding.EncodeToString(key))
-		if err := os.WriteFile(path, raw, 0o600); err != nil {
-			return nil, err
-		}
-	} else if err != nil {
+		err = os.WriteFile(path, raw, 0o600)
+	}
+	return string(raw), err
+}
+
+// endUserLogin starts the development OpenID provider with the demo end
+// users, and returns the consent function's login settings and secrets.
+func (s *stack) endUserLogin(pseudoKey string) (map[string]string, error) {
+	cookieKeys, err := keyFile(filepath.Join(s.opts.stateDir, "cookie.keys"), 96)
+	if err != nil {
 		return nil, err
 	}
-	return pseudonym.FromBase64(string(raw))
+	clientSecret, err := keyFile(filepath.Join(s.opts.stateDir, "oidc-client.secret"), 24)
+	if err != nil {
+		return nil, err
+	}
+	callback := fmt.Sprintf("http://127.0.0.1:%d/login/callback", s.opts.gatewayPort)
+	provider, err := oidcdev.New(fmt.Sprintf("http://127.0.0.1:%d", s.opts.oidcPort), filepath.Join(s.opts.stateDir, "oidc-key.pem"),
+		demo.People, []oidcdev.Client{{ID: consentClientID, Secret: clientSecret, RedirectURIs: []string{callback}}})
+	if err != nil {
+		return nil, err
+	}
+	if err := s.serve(s.opts.oidcPort, provider.Handler()); err != nil {
+		return nil, err
+	}
+	s.oidcIssuer = provider.Issuer()
+	return map[string]string{
+		consentweb.OIDCIssuerEnv: provider.Issuer(), consentweb.OIDCClientIDEnv: consentClientID,
+		consentweb.OIDCClientSecretEnv: clientSecret, consentweb.OIDCRedirectURLEnv: callback,
+		consentweb.PseudonymKeyEnv: pseudoKey, consentweb.CookieKeysEnv: cookieKeys,
+		consentweb.InsecureCookiesEnv: "true", // plain HTTP on localhost
+	}, nil
 }
+
+// consentClientID is the consent pages' client at the development provider.
+const consentClientID = "tredjepart-consent"
 
 // demoTokens hands out a token for a registered third party by GLN, which a
 // real issuer (Maskinporten) would do after authenticating the client.
@@ -290,4 +352,27 @@ func envOr(name, fallback string) string {
 		return v
 	}
 	return fallback
+}
+
+// requestAccess asks for access the way a third party does, through the
+// gateway, so that the demo has a pending request for an end user to decide.
+func (s *stack) requestAccess(iss *issuer.Issuer, tp registry.ThirdParty, mp ident.GSRN) (string, error) {
+	token, err := iss.Token(tp.ClientIDs[0], []string{resources.ThirdPartyScope}, Audience, time.Minute)
+	if err != nil {
+		return "", err
+	}
+	req, _ := http.NewRequest(http.MethodPost, fmt.Sprintf("http://127.0.0.1:%d/v1/access-requests", s.opts.gatewayPort),
+		strings.NewReader(fmt.Sprintf(`{"meteringPointId":%q,"scope":"FULL"}`, mp)))
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "", fmt.Errorf("demo access request: %w", err)
+	}
+	defer res.Body.Close()
+	var body struct{ ID string }
+	if err := json.NewDecoder(res.Body).Decode(&body); err != nil || body.ID == "" {
+		return "", fmt.Errorf("demo access request answered %s", res.Status)
+	}
+	return body.ID, nil
 }

@@ -5,10 +5,12 @@ package testenv
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
+	"sync"
 	"testing"
 	"time"
 
@@ -68,22 +70,39 @@ func Intake(t testing.TB) (*intake.Handler, demo.Data) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	key, err := pseudonym.GenerateKey()
+	data, _ := Demo(t)
+	return h, data
+}
+
+var (
+	pseudonymKeyOnce sync.Once
+	pseudonymKey     string
+)
+
+// Demo seeds the demo data, and returns it with the pseudonymisation key
+// (base64) it used, the same for every call in one test binary.
+func Demo(t testing.TB) (demo.Data, string) {
+	t.Helper()
+	pseudonymKeyOnce.Do(func() {
+		key, err := pseudonym.GenerateKey()
+		if err != nil {
+			panic(err)
+		}
+		pseudonymKey = base64.StdEncoding.EncodeToString(key)
+	})
+	p, err := pseudonym.FromBase64(pseudonymKey)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := pseudonym.New(key)
-	if err != nil {
-		t.Fatal(err)
-	}
+	env := Get(t)
 	db := dynamodb.NewFromConfig(env.Config)
 	data, err := demo.Seed(context.Background(),
-		&dynamo.Registry{Client: db, Table: functionEnv[resources.Registry.EnvVar]},
-		&dynamo.Requests{Client: db, Table: functionEnv[resources.Access.EnvVar]}, p, time.Now())
+		&dynamo.Registry{Client: db, Table: env.Stack.Tables[resources.RegistryTableID]},
+		&dynamo.Requests{Client: db, Table: env.Stack.Tables[resources.AccessTableID]}, p, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
-	return h, data
+	return data, pseudonymKey
 }
 
 // Get returns the environment Main set up.

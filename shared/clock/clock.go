@@ -39,6 +39,22 @@ func (s Shifted) Offset() time.Duration { return s.offset }
 // started at different moments share a shifted clock this way.
 func ByOffset(offset time.Duration) Shifted { return Shifted{offset: offset} }
 
+// OffsetEnv names the environment variable that, on the local stack only,
+// runs functions' clocks that far from real time (e.g. 2831h12m5s).
+const OffsetEnv = "CLOCK_OFFSET"
+
+// FromOffset reads an OffsetEnv value; empty is real time.
+func FromOffset(value string) (Shifted, error) {
+	if value == "" {
+		return Shifted{}, nil
+	}
+	offset, err := time.ParseDuration(value)
+	if err != nil {
+		return Shifted{}, fmt.Errorf("%s: %w", OffsetEnv, err)
+	}
+	return ByOffset(offset), nil
+}
+
 // ToWallClock converts an instant on this clock to the real clock, which is
 // what emulators such as a Step Functions Wait state compare against.
 func (s Shifted) ToWallClock(t time.Time) time.Time { return t.Add(-s.offset) }

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
@@ -335,12 +336,14 @@ func TestApprovalRacingExpiry(t *testing.T) {
 	counts := map[string]int{}
 	for _, res := range results {
 		arn := stepfunctions.ExecutionARN(f.expiry.StateMachineARN, res.request.ID)
+		var execution *sfn.DescribeExecutionOutput
 		for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(200 * time.Millisecond) {
-			out, err := f.sfn.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: &arn})
+			var err error
+			execution, err = f.sfn.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: &arn})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if out.Status != sfntypes.ExecutionStatusRunning {
+			if execution.Status != sfntypes.ExecutionStatusRunning {
 				break
 			}
 			if time.Now().After(deadline) {
@@ -361,7 +364,8 @@ func TestApprovalRacingExpiry(t *testing.T) {
 		case final.Status == accessrequest.Rejected && final.ReasonCode == "EH088" && !hasGrant && fault.KindOf(res.err) == fault.Conflict:
 			counts["expired first"]++
 		default:
-			t.Errorf("request %s ended %s (grant: %v) after approval answered %v", res.request.ID, final.Status, hasGrant, res.err)
+			t.Errorf("request %s ended %s (grant: %v) after approval answered %v; its expiry execution %s: %s %s",
+				res.request.ID, final.Status, hasGrant, res.err, execution.Status, aws.ToString(execution.Error), aws.ToString(execution.Cause))
 		}
 	}
 	t.Logf("approval racing expiry: %d runs, %d approved, %d expired first", runs, counts["approved"], counts["expired first"])

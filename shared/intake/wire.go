@@ -3,7 +3,6 @@ package intake
 import (
 	"fmt"
 	"log/slog"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -17,10 +16,6 @@ import (
 	"github.com/tredjepart/tredjepart/shared/resources"
 	"github.com/tredjepart/tredjepart/shared/stepfunctions"
 )
-
-// ClockOffsetEnv, when set (local stack only), runs the clock that far
-// ahead of (or, negative, behind) real time, e.g. 2831h12m5s.
-const ClockOffsetEnv = "CLOCK_OFFSET"
 
 // FromEnv builds the handler from the function's environment, the same way
 // on AWS, under the Lambda emulator and in-process.
@@ -43,19 +38,13 @@ func FromEnv(cfg aws.Config, getenv func(string) string, logger *slog.Logger) (*
 	if err != nil {
 		return nil, err
 	}
-	var clk clock.Clock = clock.System{}
-	var toWallClock func(time.Time) time.Time
-	if v := getenv(ClockOffsetEnv); v != "" {
-		offset, err := time.ParseDuration(v)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", ClockOffsetEnv, err)
-		}
-		shifted := clock.ByOffset(offset)
-		clk, toWallClock = shifted, shifted.ToWallClock
+	clk, err := clock.FromOffset(getenv(clock.OffsetEnv))
+	if err != nil {
+		return nil, err
 	}
 	db := dynamodb.NewFromConfig(cfg)
 	reg := &dynamo.Registry{Client: db, Table: registryTable}
-	expiry := &stepfunctions.Expiry{Client: sfn.NewFromConfig(cfg), StateMachineARN: expiryARN, ToWallClock: toWallClock}
+	expiry := &stepfunctions.Expiry{Client: sfn.NewFromConfig(cfg), StateMachineARN: expiryARN, ToWallClock: clk.ToWallClock}
 	return &Handler{
 		Requests: &accessrequest.Service{
 			MeteringPoints: reg,

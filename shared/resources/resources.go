@@ -88,6 +88,8 @@ type StateMachine struct {
 type Function struct {
 	ID            string
 	Dir           string   // folder under functions/ holding its main package
+	Settings      []string // environment variables set per deployment (CDK context locally named the same)
+	Secrets       []string // environment variables whose values come from SSM SecureString parameters: <NAME>_PARAM names the parameter
 	ReadTables    []string // table IDs it reads
 	WriteTables   []string // table IDs it reads and writes
 	SendQueues    []string // queue IDs it sends to
@@ -100,6 +102,7 @@ type Route struct {
 	Path     string // API Gateway syntax: /v1/access-requests/{id}
 	Function string // the ID of a Function
 	Scopes   []string
+	Public   bool // no JWT authorizer: browser pages whose function keeps its own session
 }
 
 // Key is the route key API Gateway puts in events: "POST /v1/access-requests".
@@ -115,6 +118,7 @@ const (
 	NotificationQueueID      = "Notifications"
 	ExpiryStateMachineID     = "AccessRequestExpiry"
 	IntakeFunctionID         = "Intake"
+	ConsentFunctionID        = "Consent"
 	ByThirdPartyIndexName    = "byThirdParty"
 	ByMeteringPointIndexName = "byMeteringPoint"
 	ByEndUserIndexName       = "byEndUser"
@@ -199,17 +203,38 @@ var Intake = Function{
 	StateMachines: []string{ExpiryStateMachineID},
 }
 
+// Consent is the end user's pages: log in, decide requests, change access.
+var Consent = Function{
+	ID:            ConsentFunctionID,
+	Dir:           "consent",
+	ReadTables:    []string{RegistryTableID},
+	WriteTables:   []string{AccessTableID},
+	SendQueues:    []string{NotificationQueueID},
+	StateMachines: []string{ExpiryStateMachineID},
+	Settings:      []string{"OIDC_ISSUER", "OIDC_CLIENT_ID", "OIDC_REDIRECT_URL"},
+	Secrets:       []string{"OIDC_CLIENT_SECRET", "PSEUDONYM_KEY", "COOKIE_KEYS"},
+}
+
 // Tables, Queues, StateMachines, Functions and Routes list everything the stack has.
 var (
 	Tables        = []Table{Access, Registry}
 	Queues        = []Queue{Notifications}
 	StateMachines = []StateMachine{Expiry}
-	Functions     = []Function{Intake}
+	Functions     = []Function{Intake, Consent}
 	Routes        = []Route{
 		{Method: "POST", Path: "/v1/access-requests", Function: IntakeFunctionID, Scopes: []string{ThirdPartyScope}},
 		{Method: "GET", Path: "/v1/access-requests", Function: IntakeFunctionID, Scopes: []string{ThirdPartyScope}},
 		{Method: "GET", Path: "/v1/access-requests/{id}", Function: IntakeFunctionID, Scopes: []string{ThirdPartyScope}},
 		{Method: "DELETE", Path: "/v1/access-requests/{id}", Function: IntakeFunctionID, Scopes: []string{ThirdPartyScope}},
+		{Method: "GET", Path: "/login", Function: ConsentFunctionID, Public: true},
+		{Method: "GET", Path: "/login/callback", Function: ConsentFunctionID, Public: true},
+		{Method: "POST", Path: "/logout", Function: ConsentFunctionID, Public: true},
+		{Method: "GET", Path: "/consent", Function: ConsentFunctionID, Public: true},
+		{Method: "GET", Path: "/consent/logged-out", Function: ConsentFunctionID, Public: true},
+		{Method: "GET", Path: "/consent/requests/{id}", Function: ConsentFunctionID, Public: true},
+		{Method: "POST", Path: "/consent/decisions", Function: ConsentFunctionID, Public: true},
+		{Method: "GET", Path: "/consent/access", Function: ConsentFunctionID, Public: true},
+		{Method: "POST", Path: "/consent/access", Function: ConsentFunctionID, Public: true},
 	}
 )
 

@@ -1,0 +1,251 @@
+package e2e_test
+
+// End users on the consent pages, through the gateway, with a real login on
+// the development OpenID provider: a browser's requests, made by an HTTP
+// client that keeps cookies and follows redirects.
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/tredjepart/tredjepart/localstack/demo"
+	"github.com/tredjepart/tredjepart/localstack/gateway"
+	"github.com/tredjepart/tredjepart/localstack/inprocess"
+	"github.com/tredjepart/tredjepart/localstack/oidcdev"
+	"github.com/tredjepart/tredjepart/localstack/testenv"
+	"github.com/tredjepart/tredjepart/shared/accessrequest"
+	"github.com/tredjepart/tredjepart/shared/consentweb"
+	"github.com/tredjepart/tredjepart/shared/dynamo"
+	"github.com/tredjepart/tredjepart/shared/grant"
+	"github.com/tredjepart/tredjepart/shared/resources"
+)
+
+// consentWorld is the intake and consent functions behind one gateway, with
+// the development OpenID provider for end users.
+func consentWorld(t *testing.T) (*world, *dynamo.Requests) {
+	t.Helper()
+	ctx := context.Background()
+	env := testenv.Get(t)
+	data, pseudoKey := testenv.Demo(t)
+	gw := httptest.NewUnstartedServer(nil)
+	callback := "http://" + gw.Listener.Addr().String() + "/login/callback"
+	providerSrv := httptest.NewUnstartedServer(nil)
+	provider, err := oidcdev.New("http://"+providerSrv.Listener.Addr().String(), filepath.Join(t.TempDir(), "oidc.pem"), demo.People,
+		[]oidcdev.Client{{ID: "consent", Secret: "s3cret-for-tests", RedirectURIs: []string{callback}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	providerSrv.Config.Handler = provider.Handler()
+	providerSrv.Start()
+	t.Cleanup(providerSrv.Close)
+
+	functionEnv := env.Stack.Env()
+	for k, v := range map[string]string{
+		consentweb.OIDCIssuerEnv: provider.Issuer(), consentweb.OIDCClientIDEnv: "consent", consentweb.OIDCClientSecretEnv: "s3cret-for-tests",
+		consentweb.OIDCRedirectURLEnv: callback, consentweb.PseudonymKeyEnv: pseudoKey,
+		consentweb.CookieKeysEnv:      "MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDEyMzQ1",
+		consentweb.InsecureCookiesEnv: "true",
+	} {
+		functionEnv[k] = v
+	}
+	functions := map[string]gateway.Invoker{}
+	for _, fn := range resources.Functions {
+		invoker, err := inprocess.Function(ctx, fn.ID, env.Config, func(k string) string { return functionEnv[k] }, quiet)
+		if err != nil {
+			t.Fatal(err)
+		}
+		functions[fn.ID] = invoker
+	}
+	w := serveFunctions(t, gw, functions)
+	w.demo = data
+	return w, &dynamo.Requests{Client: dynamodb.NewFromConfig(env.Config), Table: env.Stack.Tables[resources.AccessTableID]}
+}
+
+// browser is an end user's browser: cookies kept, redirects followed.
+type browser struct {
+	t      *testing.T
+	client *http.Client
+	base   string
+}
+
+func newBrowser(t *testing.T, base string) *browser {
+	jar, _ := cookiejar.New(nil)
+	return &browser{t: t, client: &http.Client{Jar: jar}, base: base}
+}
+
+type page struct {
+	status int
+	url    string
+	body   string
+}
+
+func (b *browser) do(req *http.Request) page {
+	b.t.Helper()
+	res, err := b.client.Do(req)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	return page{res.StatusCode, res.Request.URL.String(), string(body)}
+}
+
+func (b *browser) get(path string) page {
+	b.t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, b.resolve(path), nil)
+	return b.do(req)
+}
+
+func (b *browser) post(path string, form url.Values) page {
+	b.t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, b.resolve(path), strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return b.do(req)
+}
+
+func (b *browser) resolve(path string) string {
+	if strings.HasPrefix(path, "http") {
+		return path
+	}
+	return b.base + path
+}
+
+var (
+	hiddenField = regexp.MustCompile(`name="(login_request|gorilla\.csrf\.Token)" value="([^"]+)"`)
+	formAction  = regexp.MustCompile(`<form method="post" action="([^"]+)"`)
+)
+
+// field returns the value of a hidden form field on the page.
+func (p page) field(t *testing.T, name string) string {
+	t.Helper()
+	for _, m := range hiddenField.FindAllStringSubmatch(p.body, -1) {
+		if m[1] == name {
+			return strings.ReplaceAll(m[2], "&#43;", "+")
+		}
+	}
+	t.Fatalf("no field %s on %s", name, p.url)
+	return ""
+}
+
+// logIn opens path, logs in as the person on the development provider, and
+// returns the page it lands on.
+func (b *browser) logIn(path string, who string) page {
+	b.t.Helper()
+	login := b.get(path)
+	if login.status != http.StatusOK || !strings.Contains(login.body, "login_request") {
+		b.t.Fatalf("expected the provider's login page, got %d at %s", login.status, login.url)
+	}
+	action := formAction.FindStringSubmatch(login.body)[1]
+	u, _ := url.Parse(login.url)
+	target, _ := u.Parse(strings.ReplaceAll(action, "&amp;", "&"))
+	return b.post(target.String(), url.Values{"login_request": {login.field(b.t, "login_request")}, "user": {who}})
+}
+
+func TestEndUserDecidesAndChangesAccess(t *testing.T) {
+	w, store := consentWorld(t)
+	ctx := context.Background()
+	mp := string(w.demo.Requestable) // Kari's
+	fromLadeklar := w.call(t, ladeklar, "POST", "/v1/access-requests", fmt.Sprintf(`{"meteringPointId":%q,"scope":"FULL"}`, mp)).str("id")
+	fromStraumkompis := w.call(t, straumkompis, "POST", "/v1/access-requests", fmt.Sprintf(`{"meteringPointId":%q}`, mp)).str("id")
+
+	kari := newBrowser(t, w.api)
+	pending := kari.logIn("/consent", "kari")
+	if pending.status != http.StatusOK || !strings.Contains(pending.body, fromLadeklar) || !strings.Contains(pending.body, fromStraumkompis) {
+		t.Fatalf("pending page (%d at %s) lacks the requests:\n%s", pending.status, pending.url, pending.body)
+	}
+	if !strings.Contains(pending.body, "Ladeklar AS") || !strings.Contains(pending.body, `lang="nb"`) {
+		t.Error("the pending page does not name the third party in bokmål")
+	}
+
+	result := kari.post("/consent/decisions", url.Values{
+		"gorilla.csrf.Token":       {pending.field(t, "gorilla.csrf.Token")},
+		"request":                  {fromLadeklar, fromStraumkompis},
+		"decision-" + fromLadeklar: {"approve"}, "level-" + fromLadeklar: {"FULL"},
+		"decision-" + fromStraumkompis: {"decline"},
+	})
+	if result.status != http.StatusOK {
+		t.Fatalf("decisions: %d\n%s", result.status, result.body)
+	}
+	if r, _ := store.Get(ctx, fromLadeklar); r.Status != accessrequest.Approved || r.GrantedScope != accessrequest.Full {
+		t.Fatalf("approved request %+v", r)
+	}
+	if r, _ := store.Get(ctx, fromStraumkompis); r.Status != accessrequest.Rejected || r.ReasonCode != "EH088" {
+		t.Fatalf("declined request %+v", r)
+	}
+	if api := w.call(t, ladeklar, "GET", "/v1/access-requests/"+fromLadeklar, "").expect(t, http.StatusOK); api.str("grantedScope") != "FULL" {
+		t.Errorf("the third party sees %s", api.rawBody)
+	}
+
+	access := kari.get("/consent/access")
+	tp := string(w.demo.ThirdParties[1].GLN)
+	if !strings.Contains(access.body, "grant-"+tp+"-"+mp) {
+		t.Fatalf("My access lacks the grant:\n%s", access.body)
+	}
+	token := access.field(t, "gorilla.csrf.Token")
+	kari.post("/consent/access", url.Values{"gorilla.csrf.Token": {token}, "action": {"level"}, "thirdParty": {tp}, "meteringPoint": {mp}, "level": {"LIMITED"}})
+	if g, _, _ := store.Grant(ctx, w.demo.ThirdParties[1].GLN, w.demo.Requestable); g.Level != accessrequest.Limited {
+		t.Fatalf("after the level change: %+v", g)
+	}
+	kari.post("/consent/access", url.Values{"gorilla.csrf.Token": {token}, "action": {"revoke"}, "thirdParty": {tp}, "meteringPoint": {mp}})
+	if g, _, _ := store.Grant(ctx, w.demo.ThirdParties[1].GLN, w.demo.Requestable); g.Status != grant.Revoked {
+		t.Fatalf("after removal: %+v", g)
+	}
+	// Removal takes effect on the third party's very next call: it may ask again.
+	w.call(t, ladeklar, "POST", "/v1/access-requests", fmt.Sprintf(`{"meteringPointId":%q}`, mp)).expect(t, http.StatusAccepted)
+}
+
+func TestConsentPagesRefuseAbuse(t *testing.T) {
+	w, store := consentWorld(t)
+	karisRequest := w.call(t, ladeklar, "POST", "/v1/access-requests", fmt.Sprintf(`{"meteringPointId":%q}`, w.demo.Requestable)).str("id")
+
+	ola := newBrowser(t, w.api)
+	guessed := ola.logIn("/consent/requests/"+karisRequest, "ola")
+	if guessed.status != http.StatusNotFound || strings.Contains(guessed.body, "Ladeklar") || strings.Contains(guessed.body, string(w.demo.Requestable)) {
+		t.Fatalf("another end user's request showed (%d):\n%s", guessed.status, guessed.body)
+	}
+	own := ola.get("/consent")
+	forged := ola.post("/consent/decisions", url.Values{"gorilla.csrf.Token": {own.field(t, "gorilla.csrf.Token")}, "request": {karisRequest}, "decision-" + karisRequest: {"approve"}, "level-" + karisRequest: {"FULL"}})
+	if !strings.Contains(forged.body, "Not recorded") && !strings.Contains(forged.body, "Ikke registrert") {
+		t.Fatalf("deciding another's request was not refused:\n%s", forged.body)
+	}
+	withoutToken := ola.post("/consent/decisions", url.Values{"request": {karisRequest}, "decision-" + karisRequest: {"decline"}})
+	if withoutToken.status != http.StatusForbidden {
+		t.Fatalf("a post without a CSRF token: %d", withoutToken.status)
+	}
+	if r, _ := store.Get(context.Background(), karisRequest); r.Status != accessrequest.Pending {
+		t.Fatalf("the request changed: %+v", r)
+	}
+
+	u, _ := url.Parse(w.api)
+	for _, c := range ola.client.Jar.Cookies(u) {
+		if c.Name == "tp_session" {
+			tampered := *c
+			tampered.Value = c.Value[:len(c.Value)-2] + "AA"
+			ola.client.Jar.SetCookies(u, []*http.Cookie{&tampered})
+		}
+	}
+	if p := ola.get("/consent"); !strings.Contains(p.body, "login_request") {
+		t.Fatalf("a tampered session was accepted (%d at %s)", p.status, p.url)
+	}
+}
+
+func TestOrganisationEndUserActsThroughAPerson(t *testing.T) {
+	w, _ := consentWorld(t)
+	id := w.call(t, straumkompis, "POST", "/v1/access-requests", fmt.Sprintf(`{"meteringPointId":%q}`, w.demo.SecondRequestable)).str("id")
+	baker := newBrowser(t, w.api)
+	pending := baker.logIn("/consent", "per-"+string(demo.Baker.OrgNumber))
+	if !strings.Contains(pending.body, id) || !strings.Contains(pending.body, "Bakeriet AS") {
+		t.Fatalf("the organisation's request is not shown to its person:\n%s", pending.body)
+	}
+}

@@ -1,0 +1,44 @@
+package awsenv_test
+
+import (
+	"context"
+	"os"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
+
+	"github.com/tredjepart/tredjepart/localstack/testenv"
+	"github.com/tredjepart/tredjepart/shared/awsenv"
+)
+
+func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
+
+func TestSecretsComeFromTheEnvironmentOrSSM(t *testing.T) {
+	ctx := context.Background()
+	cfg := testenv.Get(t).Config
+	_, err := ssm.NewFromConfig(cfg).PutParameter(ctx, &ssm.PutParameterInput{
+		Name: aws.String("/tredjepart/cookie-keys"), Value: aws.String("from-ssm"), Type: ssmtypes.ParameterTypeSecureString, Overwrite: aws.Bool(true),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"COOKIE_KEYS_PARAM": "/tredjepart/cookie-keys", "PSEUDONYM_KEY": "from-env", "OTHER": "x"}
+	getenv, err := awsenv.WithSecrets(ctx, cfg, func(k string) string { return env[k] }, "COOKIE_KEYS", "PSEUDONYM_KEY")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]string{"COOKIE_KEYS": "from-ssm", "PSEUDONYM_KEY": "from-env", "OTHER": "x"} {
+		if got := getenv(name); got != want {
+			t.Errorf("%s = %q, want %q", name, got, want)
+		}
+	}
+	if _, err := awsenv.WithSecrets(ctx, cfg, func(string) string { return "" }, "OIDC_CLIENT_SECRET"); err == nil {
+		t.Error("a secret set nowhere was accepted")
+	}
+	missing := map[string]string{"OIDC_CLIENT_SECRET_PARAM": "/tredjepart/no-such-parameter"}
+	if _, err := awsenv.WithSecrets(ctx, cfg, func(k string) string { return missing[k] }, "OIDC_CLIENT_SECRET"); err == nil {
+		t.Error("a missing parameter was accepted")
+	}
+}

@@ -1,0 +1,179 @@
+package consentweb
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/tredjepart/tredjepart/shared/accessrequest"
+	"github.com/tredjepart/tredjepart/shared/consent"
+	"github.com/tredjepart/tredjepart/shared/fault"
+	"github.com/tredjepart/tredjepart/shared/grant"
+	"github.com/tredjepart/tredjepart/shared/ident"
+)
+
+// card is one request as the pages show it.
+type card struct {
+	accessrequest.Request
+	ThirdPartyName string
+}
+
+// row is one grant as the pages show it.
+type row struct {
+	grant.Grant
+	ThirdPartyName string
+}
+
+func (s *site) name(ctx context.Context, gln ident.GLN) string {
+	tp, found, err := s.thirdParties.ThirdParty(ctx, gln)
+	if err != nil || !found {
+		return string(gln)
+	}
+	return tp.Name
+}
+
+func (s *site) pending(w http.ResponseWriter, r *http.Request, user session) {
+	holdings, err := s.consent.Overview(r.Context(), user.EndUser)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var cards []card
+	for _, h := range holdings {
+		for _, req := range h.Pending {
+			cards = append(cards, card{req, s.name(r.Context(), req.ThirdParty)})
+		}
+	}
+	s.render(w, r, http.StatusOK, "pending.html", user, cards)
+}
+
+// oneRequest is the page behind a consent link. A request on a metering
+// point the user does not hold shows nothing about it.
+func (s *site) oneRequest(w http.ResponseWriter, r *http.Request, user session) {
+	req, err := s.consent.Request(r.Context(), user.EndUser, r.PathValue("id"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "request.html", user, card{req, s.name(r.Context(), req.ThirdParty)})
+}
+
+// result is the outcome of one decision.
+type result struct {
+	card
+	Failed string // why it was not recorded, or empty
+}
+
+// decide records the decisions posted for one or more requests.
+func (s *site) decide(w http.ResponseWriter, r *http.Request, user session) {
+	if err := r.ParseForm(); err != nil {
+		s.problem(w, r, http.StatusBadRequest, "The form could not be read.")
+		return
+	}
+	var results []result
+	for _, id := range r.PostForm["request"] {
+		var (
+			req accessrequest.Request
+			err error
+		)
+		switch r.PostForm.Get("decision-" + id) {
+		case "approve":
+			level, perr := accessrequest.ParseScope(r.PostForm.Get("level-" + id))
+			if perr != nil {
+				err = fault.New(fault.Invalid, "Choose an access level.")
+				break
+			}
+			req, err = s.consent.Approve(r.Context(), user.EndUser, id, level)
+		case "decline":
+			req, err = s.consent.Decline(r.Context(), user.EndUser, id)
+		default:
+			continue // decide later
+		}
+		res := result{card: card{req, s.name(r.Context(), req.ThirdParty)}}
+		if err != nil {
+			var e *fault.Error
+			if !errors.As(err, &e) || e.Kind == fault.Internal {
+				s.logger.ErrorContext(r.Context(), "decision failed", "requestId", id, "error", err)
+				res.Failed = "An internal error occurred; please try again."
+			} else {
+				res.Failed = e.Detail
+			}
+		}
+		results = append(results, res)
+	}
+	s.render(w, r, http.StatusOK, "result.html", user, results)
+}
+
+// accessPage is what My access shows.
+type accessPage struct {
+	Holdings []holdingRows
+}
+
+type holdingRows struct {
+	consent.Holding
+	Rows []row
+}
+
+func (s *site) access(w http.ResponseWriter, r *http.Request, user session) {
+	holdings, err := s.consent.Overview(r.Context(), user.EndUser)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var page accessPage
+	for _, h := range holdings {
+		hr := holdingRows{Holding: h}
+		for _, g := range h.Grants {
+			hr.Rows = append(hr.Rows, row{g, s.name(r.Context(), g.ThirdParty)})
+		}
+		page.Holdings = append(page.Holdings, hr)
+	}
+	s.render(w, r, http.StatusOK, "access.html", user, page)
+}
+
+// changeAccess changes a level, removes access or gives it directly, then
+// shows My access again.
+func (s *site) changeAccess(w http.ResponseWriter, r *http.Request, user session) {
+	if err := r.ParseForm(); err != nil {
+		s.problem(w, r, http.StatusBadRequest, "The form could not be read.")
+		return
+	}
+	mp, err := ident.ParseGSRN(r.PostForm.Get("meteringPoint"))
+	if err != nil {
+		s.problem(w, r, http.StatusBadRequest, "Metering point: "+err.Error())
+		return
+	}
+	tp, err := ident.ParseGLN(r.PostForm.Get("thirdParty"))
+	if err != nil {
+		s.problem(w, r, http.StatusBadRequest, "The company's "+err.Error())
+		return
+	}
+	ctx := r.Context()
+	switch r.PostForm.Get("action") {
+	case "level", "grant":
+		level, perr := accessrequest.ParseScope(r.PostForm.Get("level"))
+		if perr != nil {
+			s.problem(w, r, http.StatusBadRequest, "Choose an access level.")
+			return
+		}
+		if r.PostForm.Get("action") == "grant" {
+			if _, found, lerr := s.thirdParties.ThirdParty(ctx, tp); lerr != nil || !found {
+				s.problem(w, r, http.StatusNotFound, "No company with GLN "+string(tp)+" is registered.")
+				return
+			}
+			_, err = s.consent.GrantDirectly(ctx, user.EndUser, tp, mp, level)
+		} else {
+			_, err = s.consent.ChangeLevel(ctx, user.EndUser, tp, mp, level)
+		}
+	case "revoke":
+		_, err = s.consent.Revoke(ctx, user.EndUser, tp, mp)
+	default:
+		s.problem(w, r, http.StatusBadRequest, "Unknown action.")
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/consent/access", http.StatusSeeOther)
+}

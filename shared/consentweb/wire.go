@@ -1,0 +1,86 @@
+package consentweb
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/tredjepart/tredjepart/shared/clock"
+	"github.com/tredjepart/tredjepart/shared/consent"
+	"github.com/tredjepart/tredjepart/shared/dynamo"
+	"github.com/tredjepart/tredjepart/shared/pseudonym"
+	"github.com/tredjepart/tredjepart/shared/queue"
+	"github.com/tredjepart/tredjepart/shared/resources"
+	"github.com/tredjepart/tredjepart/shared/stepfunctions"
+)
+
+// Environment variables of the consent function beyond the stack's resources.
+const (
+	OIDCIssuerEnv       = "OIDC_ISSUER"
+	OIDCClientIDEnv     = "OIDC_CLIENT_ID"
+	OIDCClientSecretEnv = "OIDC_CLIENT_SECRET"
+	OIDCRedirectURLEnv  = "OIDC_REDIRECT_URL"
+	PseudonymKeyEnv     = "PSEUDONYM_KEY" // base64, at least 32 bytes
+	CookieKeysEnv       = "COOKIE_KEYS"   // base64 of 96 bytes: signing, encryption, CSRF
+	InsecureCookiesEnv  = "INSECURE_COOKIES"
+)
+
+// FromEnv builds the pages from the function's environment, the same way on
+// AWS, under the Lambda emulator and in-process.
+func FromEnv(ctx context.Context, cfg aws.Config, getenv func(string) string, logger *slog.Logger) (http.Handler, error) {
+	var missing []string
+	need := func(name string) string {
+		v := getenv(name)
+		if v == "" {
+			missing = append(missing, name)
+		}
+		return v
+	}
+	accessTable, registryTable := need(resources.Access.EnvVar), need(resources.Registry.EnvVar)
+	expiryARN, queueURL := need(resources.Expiry.EnvVar), need(resources.Notifications.EnvVar)
+	oidcCfg := OIDC{Issuer: need(OIDCIssuerEnv), ClientID: need(OIDCClientIDEnv), ClientSecret: need(OIDCClientSecretEnv), RedirectURL: need(OIDCRedirectURLEnv)}
+	pseudoKey, cookieKeys := need(PseudonymKeyEnv), need(CookieKeysEnv)
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("environment variables not set: %v", missing)
+	}
+	pseudo, err := pseudonym.FromBase64(pseudoKey)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", PseudonymKeyEnv, err)
+	}
+	keys, err := base64.StdEncoding.DecodeString(cookieKeys)
+	if err != nil || len(keys) != 96 {
+		return nil, fmt.Errorf("%s must be base64 of 96 random bytes", CookieKeysEnv)
+	}
+	clk, err := clock.FromOffset(getenv(clock.OffsetEnv))
+	if err != nil {
+		return nil, err
+	}
+	db := dynamodb.NewFromConfig(cfg)
+	reg := &dynamo.Registry{Client: db, Table: registryTable}
+	return New(ctx, Config{
+		Consent: &consent.Service{
+			Store:          &dynamo.Requests{Client: db, Table: accessTable},
+			MeteringPoints: reg,
+			Expiry:         &stepfunctions.Expiry{Client: sfn.NewFromConfig(cfg), StateMachineARN: expiryARN, ToWallClock: clk.ToWallClock},
+			Notifier:       &queue.Publisher{Client: sqs.NewFromConfig(cfg), URL: queueURL},
+			Clock:          clk,
+			Logger:         logger,
+		},
+		ThirdParties:  reg,
+		OIDC:          oidcCfg,
+		Pseudonyms:    pseudo,
+		SessionKey:    keys[:32],
+		EncryptionKey: keys[32:64],
+		CSRFKey:       keys[64:],
+		Secure:        getenv(InsecureCookiesEnv) != "true",
+		Clock:         clk,
+		Logger:        logger,
+	})
+}
