@@ -63,8 +63,10 @@ func org(first8 string) ident.OrgNumber {
 // Identifiers of the demo data, fixed so that printed commands stay valid.
 var Fixed = Data{
 	ThirdParties: []registry.ThirdParty{
-		{GLN: gln("709000000001"), Name: "Straumkompis AS", OrgNumber: org("91234568"), ClientIDs: []string{"straumkompis"}},
-		{GLN: gln("709000000002"), Name: "Ladeklar AS", OrgNumber: org("98765432"), ClientIDs: []string{"ladeklar"}},
+		{GLN: gln("709000000001"), Name: "Straumkompis AS", OrgNumber: org("91234568"), ClientIDs: []string{"straumkompis"},
+			RedirectURIs: []string{"https://straumkompis.example/tredjepart/return", "http://127.0.0.1:8765/return"}},
+		{GLN: gln("709000000002"), Name: "Ladeklar AS", OrgNumber: org("98765432"), ClientIDs: []string{"ladeklar"},
+			RedirectURIs: []string{"https://app.ladeklar.example/consent-done"}},
 	},
 	Requestable:        gsrn("0000101"),
 	SecondRequestable:  gsrn("0000102"),

@@ -7,6 +7,7 @@ package e2e_test
 import (
 	"context"
 	"fmt"
+	"html"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -68,7 +69,7 @@ func consentWorld(t *testing.T) (*world, *dynamo.Requests) {
 		functions[fn.ID] = invoker
 	}
 	w := serveFunctions(t, gw, functions)
-	w.demo = data
+	w.demo, w.provider = data, providerSrv.Listener.Addr().String()
 	return w, &dynamo.Requests{Client: dynamodb.NewFromConfig(env.Config), Table: env.Stack.Tables[resources.AccessTableID]}
 }
 
@@ -79,15 +80,25 @@ type browser struct {
 	base   string
 }
 
-func newBrowser(t *testing.T, base string) *browser {
+// newBrowser follows redirects within the stack (gateway and OpenID
+// provider) and stops at any other address, where a third party would be.
+func newBrowser(t *testing.T, w *world) *browser {
 	jar, _ := cookiejar.New(nil)
-	return &browser{t: t, client: &http.Client{Jar: jar}, base: base}
+	gw, _ := url.Parse(w.api)
+	stayOn := func(req *http.Request, _ []*http.Request) error {
+		if req.URL.Host != gw.Host && req.URL.Host != w.provider {
+			return http.ErrUseLastResponse
+		}
+		return nil
+	}
+	return &browser{t: t, client: &http.Client{Jar: jar, CheckRedirect: stayOn}, base: w.api}
 }
 
 type page struct {
-	status int
-	url    string
-	body   string
+	status   int
+	url      string
+	body     string
+	location string // where a redirect out of the stack points
 }
 
 func (b *browser) do(req *http.Request) page {
@@ -98,7 +109,7 @@ func (b *browser) do(req *http.Request) page {
 	}
 	defer res.Body.Close()
 	body, _ := io.ReadAll(res.Body)
-	return page{res.StatusCode, res.Request.URL.String(), string(body)}
+	return page{res.StatusCode, res.Request.URL.String(), string(body), res.Header.Get("Location")}
 }
 
 func (b *browser) get(path string) page {
@@ -122,7 +133,7 @@ func (b *browser) resolve(path string) string {
 }
 
 var (
-	hiddenField = regexp.MustCompile(`name="(login_request|gorilla\.csrf\.Token)" value="([^"]+)"`)
+	hiddenField = regexp.MustCompile(`type="hidden" name="([^"]+)" value="([^"]*)"`)
 	formAction  = regexp.MustCompile(`<form method="post" action="([^"]+)"`)
 )
 
@@ -131,7 +142,7 @@ func (p page) field(t *testing.T, name string) string {
 	t.Helper()
 	for _, m := range hiddenField.FindAllStringSubmatch(p.body, -1) {
 		if m[1] == name {
-			return strings.ReplaceAll(m[2], "&#43;", "+")
+			return html.UnescapeString(m[2])
 		}
 	}
 	t.Fatalf("no field %s on %s", name, p.url)
@@ -159,7 +170,7 @@ func TestEndUserDecidesAndChangesAccess(t *testing.T) {
 	fromLadeklar := w.call(t, ladeklar, "POST", "/v1/access-requests", fmt.Sprintf(`{"meteringPointId":%q,"scope":"FULL"}`, mp)).str("id")
 	fromStraumkompis := w.call(t, straumkompis, "POST", "/v1/access-requests", fmt.Sprintf(`{"meteringPointId":%q}`, mp)).str("id")
 
-	kari := newBrowser(t, w.api)
+	kari := newBrowser(t, w)
 	pending := kari.logIn("/consent", "kari")
 	if pending.status != http.StatusOK || !strings.Contains(pending.body, fromLadeklar) || !strings.Contains(pending.body, fromStraumkompis) {
 		t.Fatalf("pending page (%d at %s) lacks the requests:\n%s", pending.status, pending.url, pending.body)
@@ -209,7 +220,7 @@ func TestConsentPagesRefuseAbuse(t *testing.T) {
 	w, store := consentWorld(t)
 	karisRequest := w.call(t, ladeklar, "POST", "/v1/access-requests", fmt.Sprintf(`{"meteringPointId":%q}`, w.demo.Requestable)).str("id")
 
-	ola := newBrowser(t, w.api)
+	ola := newBrowser(t, w)
 	guessed := ola.logIn("/consent/requests/"+karisRequest, "ola")
 	if guessed.status != http.StatusNotFound || strings.Contains(guessed.body, "Ladeklar") || strings.Contains(guessed.body, string(w.demo.Requestable)) {
 		t.Fatalf("another end user's request showed (%d):\n%s", guessed.status, guessed.body)
@@ -243,9 +254,94 @@ func TestConsentPagesRefuseAbuse(t *testing.T) {
 func TestOrganisationEndUserActsThroughAPerson(t *testing.T) {
 	w, _ := consentWorld(t)
 	id := w.call(t, straumkompis, "POST", "/v1/access-requests", fmt.Sprintf(`{"meteringPointId":%q}`, w.demo.SecondRequestable)).str("id")
-	baker := newBrowser(t, w.api)
+	baker := newBrowser(t, w)
 	pending := baker.logIn("/consent", "per-"+string(demo.Baker.OrgNumber))
 	if !strings.Contains(pending.body, id) || !strings.Contains(pending.body, "Bakeriet AS") {
 		t.Fatalf("the organisation's request is not shown to its person:\n%s", pending.body)
+	}
+}
+
+const straumkompisReturn = "http://127.0.0.1:8765/return" // registered in the demo data
+
+func authorizeURL(client, requestID, redirect, scope string) string {
+	return "/authorize?" + url.Values{"client_id": {client}, "request_id": {requestID}, "scope": {scope}, "redirect_uri": {redirect}, "state": {"st-42"}}.Encode()
+}
+
+// decide posts the authorize page's form with the decision.
+func (b *browser) decide(p page, decision, level string) page {
+	b.t.Helper()
+	form := url.Values{"decision": {decision}, "level": {level}}
+	for _, name := range []string{"gorilla.csrf.Token", "client_id", "redirect_uri", "request_id", "state"} {
+		form.Set(name, p.field(b.t, name))
+	}
+	return b.post("/authorize", form)
+}
+
+func TestRedirectFlowReturnsTheDecision(t *testing.T) {
+	w, _ := consentWorld(t)
+	client := string(w.demo.ThirdParties[0].GLN)
+	mp := string(w.demo.Requestable)
+	approveID := w.call(t, straumkompis, "POST", "/v1/access-requests", fmt.Sprintf(`{"meteringPointId":%q}`, mp)).str("id")
+
+	kari := newBrowser(t, w)
+	page := kari.logIn(authorizeURL(client, approveID, straumkompisReturn, "Full"), "kari")
+	if page.status != http.StatusOK || !strings.Contains(page.body, `value="FULL" selected`) {
+		t.Fatalf("authorize page (%d at %s):\n%s", page.status, page.url, page.body)
+	}
+	back := kari.decide(page, "approve", "FULL")
+	want := straumkompisReturn + "?" + url.Values{"granted_scope": {"Full"}, "metering_point_ids": {mp}, "request_id": {approveID}, "state": {"st-42"}, "status": {"APPROVED"}}.Encode()
+	if back.status != http.StatusFound || back.location != want {
+		t.Fatalf("approve sent the browser to %q (%d), want %q", back.location, back.status, want)
+	}
+
+	// Declining another request, after removing the access the first one gave.
+	w.call(t, straumkompis, "GET", "/v1/access-requests/"+approveID, "").expect(t, http.StatusOK)
+	access := kari.get("/consent/access")
+	kari.post("/consent/access", url.Values{"gorilla.csrf.Token": {access.field(t, "gorilla.csrf.Token")}, "action": {"revoke"}, "thirdParty": {client}, "meteringPoint": {mp}})
+	declineID := w.call(t, straumkompis, "POST", "/v1/access-requests", fmt.Sprintf(`{"meteringPointId":%q}`, mp)).expect(t, http.StatusAccepted).str("id")
+	declined := kari.decide(kari.get(authorizeURL(client, declineID, straumkompisReturn, "Limited")), "decline", "LIMITED")
+	if u, err := url.Parse(declined.location); err != nil || u.Query().Get("error") != "access_denied" || u.Query().Get("error_code") != "EH088" || u.Query().Get("state") != "st-42" {
+		t.Fatalf("decline sent the browser to %q", declined.location)
+	}
+}
+
+func TestRedirectFlowForAnotherEndUsersPointSaysEH106(t *testing.T) {
+	w, _ := consentWorld(t)
+	id := w.call(t, straumkompis, "POST", "/v1/access-requests", fmt.Sprintf(`{"meteringPointId":%q}`, registerMeteringPoint(t))).str("id")
+	ola := newBrowser(t, w)
+	back := ola.logIn(authorizeURL(string(w.demo.ThirdParties[0].GLN), id, straumkompisReturn, "Full"), "ola")
+	if u, err := url.Parse(back.location); err != nil || u.Query().Get("error_code") != "EH106" || strings.Contains(back.location, "metering_point_ids") {
+		t.Fatalf("sent the browser to %q (%d)", back.location, back.status)
+	}
+}
+
+func TestRedirectFlowNeverRedirectsToUnregisteredAddresses(t *testing.T) {
+	w, _ := consentWorld(t)
+	client := string(w.demo.ThirdParties[0].GLN)
+	id := w.call(t, straumkompis, "POST", "/v1/access-requests", fmt.Sprintf(`{"meteringPointId":%q}`, registerMeteringPoint(t))).str("id")
+	kari := newBrowser(t, w)
+	kari.logIn("/consent", "kari")
+	for _, bad := range []struct{ client, redirect string }{
+		{client, straumkompisReturn + "/"},
+		{client, straumkompisReturn + "?next=/"},
+		{client, straumkompisReturn + "/../evil"},
+		{client, "http://127.0.0.1:8765.evil.no/return"},
+		{client, "https://straumkompis.example.evil.no/tredjepart/return"},
+		{client, "https://evil.no/?u=https://straumkompis.example/tredjepart/return"},
+		{client, "javascript:alert(document.cookie)"},
+		{client, "https://app.ladeklar.example/consent-done"}, // registered, but to another third party
+		{"7090000000028", straumkompisReturn},                 // another client with this client's address
+		{"7090000000099", straumkompisReturn},                 // no such client
+		{client, ""},
+	} {
+		p := kari.get(authorizeURL(bad.client, id, bad.redirect, "Full"))
+		if p.status != http.StatusBadRequest || p.location != "" {
+			t.Errorf("client %s, redirect_uri %q: %d, Location %q", bad.client, bad.redirect, p.status, p.location)
+		}
+		form := url.Values{"gorilla.csrf.Token": {kari.get("/consent").field(t, "gorilla.csrf.Token")}, "client_id": {bad.client},
+			"redirect_uri": {bad.redirect}, "request_id": {id}, "decision": {"approve"}, "level": {"FULL"}}
+		if p := kari.post("/authorize", form); p.status != http.StatusBadRequest || p.location != "" {
+			t.Errorf("posted to client %s, redirect_uri %q: %d, Location %q", bad.client, bad.redirect, p.status, p.location)
+		}
 	}
 }

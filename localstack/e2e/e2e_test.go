@@ -40,12 +40,13 @@ func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
 const audience = "tredjepart"
 
 type world struct {
-	api     string       // gateway base URL
-	gw      http.Handler // the gateway itself, for requests a client cannot send
-	issuer  *issuer.Issuer
-	handler *intake.Handler
-	demo    demo.Data
-	tokens  map[string]string // by client id
+	api      string       // gateway base URL
+	gw       http.Handler // the gateway itself, for requests a client cannot send
+	provider string       // host:port of the end users' OpenID provider, where there is one
+	issuer   *issuer.Issuer
+	handler  *intake.Handler
+	demo     demo.Data
+	tokens   map[string]string // by client id
 }
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))

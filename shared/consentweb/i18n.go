@@ -55,6 +55,7 @@ var messages = map[string][2]string{
 	"grant.gln":        {"Aktørens GLN (13 siffer)", "The company's GLN (13 digits)"},
 	"grant.submit":     {"Gi tilgang", "Give access"},
 	"notFound":         {"Fant ingenting her.", "Nothing was found here."},
+	"authorize.asks":   {"ber om tilgang til strømdataene dine", "asks for access to your electricity data"},
 	"error":            {"Noe gikk galt", "Something went wrong"},
 }
 

@@ -13,6 +13,8 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"strings"
 
 	"github.com/gorilla/csrf"
 
@@ -84,6 +86,8 @@ func New(ctx context.Context, cfg Config) (http.Handler, error) {
 	mux.HandleFunc("POST /consent/decisions", s.authenticated(s.decide))
 	mux.HandleFunc("GET /consent/access", s.authenticated(s.access))
 	mux.HandleFunc("POST /consent/access", s.authenticated(s.changeAccess))
+	mux.HandleFunc("GET /authorize", s.authorize)
+	mux.HandleFunc("POST /authorize", s.authorizeDecision)
 
 	protect := csrf.Protect(cfg.CSRFKey,
 		csrf.Secure(cfg.Secure), csrf.SameSite(csrf.SameSiteLaxMode), csrf.Path("/"), csrf.CookieName("tp_csrf"),
@@ -95,9 +99,16 @@ func New(ctx context.Context, cfg Config) (http.Handler, error) {
 		w.Header().Set("Cache-Control", "no-store")
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		w.Header().Set("Referrer-Policy", "same-origin")
-		w.Header().Set("Content-Security-Policy", "default-src 'self'; style-src 'self' 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'")
+		w.Header().Set("Content-Security-Policy", contentSecurityPolicy())
 		protect.ServeHTTP(w, r)
 	}), nil
+}
+
+// contentSecurityPolicy allows this site's own resources and forms, and
+// forms that lead on to the given origins.
+func contentSecurityPolicy(formOrigins ...string) string {
+	return "default-src 'self'; style-src 'self' 'unsafe-inline'; form-action 'self' " + strings.Join(formOrigins, " ") +
+		"; frame-ancestors 'none'"
 }
 
 type userHandler func(w http.ResponseWriter, r *http.Request, user session)
@@ -111,7 +122,7 @@ func (s *site) authenticated(next userHandler) http.HandlerFunc {
 				s.problem(w, r, http.StatusUnauthorized, "Your session has ended. Please log in again.")
 				return
 			}
-			http.Redirect(w, r, "/login?return="+r.URL.RequestURI(), http.StatusFound)
+			http.Redirect(w, r, "/login?return="+url.QueryEscape(r.URL.RequestURI()), http.StatusFound)
 			return
 		}
 		next(w, r, user)

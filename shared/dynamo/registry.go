@@ -128,12 +128,13 @@ func (s *Registry) PutMeteringPoint(ctx context.Context, mp registry.MeteringPoi
 }
 
 type thirdPartyItem struct {
-	PK        string   `dynamodbav:"pk"`
-	SK        string   `dynamodbav:"sk"`
-	GLN       string   `dynamodbav:"gln"`
-	Name      string   `dynamodbav:"name"`
-	OrgNumber string   `dynamodbav:"orgNumber"`
-	ClientIDs []string `dynamodbav:"clientIds"`
+	PK           string   `dynamodbav:"pk"`
+	SK           string   `dynamodbav:"sk"`
+	GLN          string   `dynamodbav:"gln"`
+	Name         string   `dynamodbav:"name"`
+	OrgNumber    string   `dynamodbav:"orgNumber"`
+	ClientIDs    []string `dynamodbav:"clientIds"`
+	RedirectURIs []string `dynamodbav:"redirectUris,omitempty"`
 }
 
 type clientItem struct {
@@ -149,7 +150,7 @@ var ErrClientTaken = errors.New("client id is registered to another third party"
 func (s *Registry) PutThirdParty(ctx context.Context, tp registry.ThirdParty) error {
 	head, err := attributevalue.MarshalMap(thirdPartyItem{
 		PK: "TP#" + string(tp.GLN), SK: thirdPartySK, GLN: string(tp.GLN),
-		Name: tp.Name, OrgNumber: string(tp.OrgNumber), ClientIDs: tp.ClientIDs,
+		Name: tp.Name, OrgNumber: string(tp.OrgNumber), ClientIDs: tp.ClientIDs, RedirectURIs: tp.RedirectURIs,
 	})
 	if err != nil {
 		return err
@@ -193,7 +194,7 @@ func (s *Registry) ThirdParty(ctx context.Context, gln ident.GLN) (registry.Thir
 	if err != nil || !found {
 		return registry.ThirdParty{}, false, err
 	}
-	return registry.ThirdParty{GLN: ident.GLN(it.GLN), Name: it.Name, OrgNumber: ident.OrgNumber(it.OrgNumber), ClientIDs: it.ClientIDs}, true, nil
+	return registry.ThirdParty{GLN: ident.GLN(it.GLN), Name: it.Name, OrgNumber: ident.OrgNumber(it.OrgNumber), ClientIDs: it.ClientIDs, RedirectURIs: it.RedirectURIs}, true, nil
 }
 
 func (s *Registry) get(ctx context.Context, k map[string]types.AttributeValue, into any) (bool, error) {

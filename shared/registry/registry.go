@@ -4,6 +4,7 @@
 package registry
 
 import (
+	"slices"
 	"time"
 
 	"github.com/tredjepart/tredjepart/shared/businessday"
@@ -50,6 +51,15 @@ type ThirdParty struct {
 	Name      string
 	OrgNumber ident.OrgNumber
 	ClientIDs []string // OAuth client ids whose tokens act for this third party
+	// RedirectURIs are where the end user's browser may be sent back after
+	// deciding (BRS-NO-624); a redirect_uri must match one exactly.
+	RedirectURIs []string
+}
+
+// AllowsRedirect reports whether uri is registered, compared exactly: no
+// prefix, pattern or normalisation, so look-alikes never match.
+func (tp ThirdParty) AllowsRedirect(uri string) bool {
+	return uri != "" && slices.Contains(tp.RedirectURIs, uri)
 }
 
 // Date returns midnight Europe/Oslo on the given calendar day.

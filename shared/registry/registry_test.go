@@ -47,3 +47,17 @@ func TestParseDateIsOsloMidnight(t *testing.T) {
 		t.Fatalf("got %s", got)
 	}
 }
+
+func TestRedirectURIsMatchExactly(t *testing.T) {
+	tp := ThirdParty{RedirectURIs: []string{"https://app.example/return"}}
+	if !tp.AllowsRedirect("https://app.example/return") {
+		t.Fatal("the registered URI is refused")
+	}
+	for _, look := range []string{"", "https://app.example/return/", "https://app.example/return?x=1", "https://app.example/return/../evil",
+		"https://app.example.evil.no/return", "https://evil.no/https://app.example/return", "HTTPS://APP.EXAMPLE/return",
+		"javascript:alert(1)//https://app.example/return", "https://app.example@evil.no/return", "//app.example/return"} {
+		if tp.AllowsRedirect(look) {
+			t.Errorf("%q allowed", look)
+		}
+	}
+}

@@ -235,6 +235,8 @@ var (
 		{Method: "POST", Path: "/consent/decisions", Function: ConsentFunctionID, Public: true},
 		{Method: "GET", Path: "/consent/access", Function: ConsentFunctionID, Public: true},
 		{Method: "POST", Path: "/consent/access", Function: ConsentFunctionID, Public: true},
+		{Method: "GET", Path: "/authorize", Function: ConsentFunctionID, Public: true},
+		{Method: "POST", Path: "/authorize", Function: ConsentFunctionID, Public: true},
 	}
 )
 

@@ -1,0 +1,185 @@
+package consentweb
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/tredjepart/tredjepart/shared/accessrequest"
+	"github.com/tredjepart/tredjepart/shared/fault"
+	"github.com/tredjepart/tredjepart/shared/ident"
+	"github.com/tredjepart/tredjepart/shared/registry"
+)
+
+// The redirect flow (Elhub BRS-NO-624): a third party sends the end user to
+// /authorize?client_id=<GLN>&request_id=<uuid>&scope=Full|Limited&redirect_uri=…&state=…
+// and gets the browser back at redirect_uri with the decision. Until the
+// client and redirect_uri are known good, errors are shown here and never
+// redirected (OAuth's rule against open redirects); after that they go back
+// to the third party, with Elhub codes.
+
+// Elhub codes sent back in the redirect flow.
+const (
+	codeDeclined        = accessrequest.ReasonNotApproved // EH088
+	codeNoMeteringPoint = "EH106"                         // the end user holds no such metering point
+)
+
+// authorization is one redirect-flow visit, once its client is verified.
+type authorization struct {
+	ThirdParty  registry.ThirdParty
+	RedirectURI string
+	RequestID   string
+	State       string
+	Level       accessrequest.Scope // from scope=, else the level asked for
+}
+
+// verifyClient checks client_id and redirect_uri; nothing else is trusted before.
+func (s *site) verifyClient(r *http.Request, values url.Values) (authorization, bool) {
+	gln, err := ident.ParseGLN(values.Get("client_id"))
+	if err != nil {
+		return authorization{}, false
+	}
+	tp, found, err := s.thirdParties.ThirdParty(r.Context(), gln)
+	if err != nil || !found || !tp.AllowsRedirect(values.Get("redirect_uri")) {
+		return authorization{}, false
+	}
+	return authorization{ThirdParty: tp, RedirectURI: values.Get("redirect_uri"), RequestID: values.Get("request_id"), State: values.Get("state")}, true
+}
+
+// back sends the browser to the third party with params and state.
+func (s *site) back(w http.ResponseWriter, r *http.Request, a authorization, params url.Values) {
+	if a.State != "" {
+		params.Set("state", a.State)
+	}
+	params.Set("request_id", a.RequestID)
+	sep := "?"
+	if strings.Contains(a.RedirectURI, "?") {
+		sep = "&"
+	}
+	http.Redirect(w, r, a.RedirectURI+sep+params.Encode(), http.StatusFound)
+}
+
+func (s *site) backWithError(w http.ResponseWriter, r *http.Request, a authorization, oauthError, code, description string) {
+	params := url.Values{"error": {oauthError}, "error_description": {description}}
+	if code != "" {
+		params.Set("error_code", code)
+	}
+	s.back(w, r, a, params)
+}
+
+func (s *site) backWithDecision(w http.ResponseWriter, r *http.Request, a authorization, req accessrequest.Request) {
+	switch req.Status {
+	case accessrequest.Approved:
+		s.back(w, r, a, url.Values{
+			"status": {string(req.Status)}, "granted_scope": {scopeParam(req.GrantedScope)},
+			"metering_point_ids": {string(req.MeteringPoint)},
+		})
+	case accessrequest.Rejected:
+		s.backWithError(w, r, a, "access_denied", codeDeclined, "The end user did not approve the request.")
+	default:
+		s.backWithError(w, r, a, "invalid_request", "", "The request is "+strings.ToLower(string(req.Status))+".")
+	}
+}
+
+// scopeParam is BRS-NO-624's spelling of a level.
+func scopeParam(level accessrequest.Scope) string {
+	if level == accessrequest.Full {
+		return "Full"
+	}
+	return "Limited"
+}
+
+// request finds the visit's request for the user, or answers for it.
+func (s *site) request(w http.ResponseWriter, r *http.Request, a authorization, user session) (accessrequest.Request, bool) {
+	req, err := s.consent.Request(r.Context(), user.EndUser, a.RequestID)
+	switch {
+	case fault.KindOf(err) == fault.NotFound:
+		s.backWithError(w, r, a, "access_denied", codeNoMeteringPoint, "The end user holds no metering point with this request.")
+		return req, false
+	case err != nil:
+		s.fail(w, r, err)
+		return req, false
+	case req.ThirdParty != a.ThirdParty.GLN:
+		s.backWithError(w, r, a, "invalid_request", "", "The request is not this client's.")
+		return req, false
+	}
+	return req, true
+}
+
+func (s *site) authorize(w http.ResponseWriter, r *http.Request) {
+	a, ok := s.verifyClient(r, r.URL.Query())
+	if !ok {
+		s.problem(w, r, http.StatusBadRequest, "This link is not valid: the company or its return address is not registered.")
+		return
+	}
+	user, err := s.cookies.session(r, s.clock.Now())
+	if err != nil {
+		http.Redirect(w, r, "/login?return="+url.QueryEscape(r.URL.RequestURI()), http.StatusFound)
+		return
+	}
+	req, ok := s.request(w, r, a, user)
+	if !ok {
+		return
+	}
+	if req.Status != accessrequest.Pending {
+		s.backWithDecision(w, r, a, req)
+		return
+	}
+	switch scope := r.URL.Query().Get("scope"); scope {
+	case "Full":
+		a.Level = accessrequest.Full
+	case "Limited":
+		a.Level = accessrequest.Limited
+	case "":
+		a.Level = req.Scope
+	default:
+		s.backWithError(w, r, a, "invalid_scope", "", "scope must be Full or Limited.")
+		return
+	}
+	// Browsers apply form-action to the redirect that follows a form post too,
+	// so the decision form may lead to the registered return address.
+	if u, err := url.Parse(a.RedirectURI); err == nil && u.Scheme != "" && u.Host != "" {
+		w.Header().Set("Content-Security-Policy", contentSecurityPolicy(u.Scheme+"://"+u.Host))
+	}
+	s.render(w, r, http.StatusOK, "authorize.html", user, map[string]any{"Visit": a, "Request": card{req, a.ThirdParty.Name}})
+}
+
+func (s *site) authorizeDecision(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		s.problem(w, r, http.StatusBadRequest, "The form could not be read.")
+		return
+	}
+	a, ok := s.verifyClient(r, r.PostForm)
+	if !ok {
+		s.problem(w, r, http.StatusBadRequest, "This form is not valid: the company or its return address is not registered.")
+		return
+	}
+	user, err := s.cookies.session(r, s.clock.Now())
+	if err != nil {
+		s.problem(w, r, http.StatusUnauthorized, "Your session has ended. Please log in again.")
+		return
+	}
+	if _, ok := s.request(w, r, a, user); !ok {
+		return
+	}
+	var req accessrequest.Request
+	switch r.PostForm.Get("decision") {
+	case "approve":
+		level, perr := accessrequest.ParseScope(r.PostForm.Get("level"))
+		if perr != nil {
+			s.problem(w, r, http.StatusBadRequest, "Choose an access level.")
+			return
+		}
+		req, err = s.consent.Approve(r.Context(), user.EndUser, a.RequestID, level)
+	case "decline":
+		req, err = s.consent.Decline(r.Context(), user.EndUser, a.RequestID)
+	default:
+		s.problem(w, r, http.StatusBadRequest, "Choose to approve or decline.")
+		return
+	}
+	if err != nil && fault.KindOf(err) != fault.Conflict {
+		s.fail(w, r, err)
+		return
+	}
+	s.backWithDecision(w, r, a, req) // a conflict answers with the state that won
+}
