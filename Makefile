@@ -11,7 +11,7 @@ FUNCTIONS := $(notdir $(wildcard functions/*))
 RIE_VERSION := v0.0.0-20261030222936-bef5c4ba774d
 LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags "-s -w"
 
-.PHONY: run up down token test unit vet build build-local synth bench venv rie tools clean
+.PHONY: run up down token test vet build build-local synth bench venv rie chromium tools clean
 
 ## run: the whole system in the foreground on moto, with demo data
 run: tools build-local
@@ -28,7 +28,7 @@ token:
 	@$(GO) run ./localstack/runner token -gln "$(GLN)"
 
 ## test: vet, format check, unit + integration + end-to-end tests, CDK tests
-test: tools vet
+test: tools chromium vet
 	$(GO) test -count=1 ./...
 	cd infra && $(GO) test -count=1 ./...
 
@@ -64,6 +64,11 @@ bench: tools
 	  lambda-emulator=.local/bench/BenchmarkCreateAccessRequest_lambda-emulator.txt
 
 tools: venv rie
+
+## chromium: Debian's Chromium for the real-browser test (needs root, as on CI)
+chromium: /usr/bin/chromium
+/usr/bin/chromium:
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium
 
 venv: .venv/.installed
 .venv/.installed: localstack/requirements.txt

@@ -6,6 +6,7 @@ package testenv
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/tredjepart/tredjepart/localstack/demo"
 
@@ -23,6 +25,7 @@ import (
 	"github.com/tredjepart/tredjepart/localstack/provision"
 	"github.com/tredjepart/tredjepart/shared/dynamo"
 	"github.com/tredjepart/tredjepart/shared/intake"
+	"github.com/tredjepart/tredjepart/shared/notify"
 	"github.com/tredjepart/tredjepart/shared/pseudonym"
 	"github.com/tredjepart/tredjepart/shared/resources"
 )
@@ -112,4 +115,43 @@ func Get(t testing.TB) *Env {
 		t.Fatal("testenv: the package's TestMain must call testenv.Main")
 	}
 	return current
+}
+
+var (
+	inboxMu sync.Mutex
+	inbox   = map[string]notify.Notification{} // every notification received, by id
+)
+
+// Notification waits for the notification with id on the notification
+// queue. It keeps whatever else it receives for later calls, so tests that
+// share the queue do not take each other's messages.
+func Notification(t testing.TB, id string) notify.Notification {
+	t.Helper()
+	env := Get(t)
+	queue := env.Stack.QueueURLs[resources.NotificationQueueID]
+	client := sqs.NewFromConfig(env.Config)
+	for range 10 {
+		inboxMu.Lock()
+		n, ok := inbox[id]
+		inboxMu.Unlock()
+		if ok {
+			return n
+		}
+		out, err := client.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{QueueUrl: &queue, MaxNumberOfMessages: 10, WaitTimeSeconds: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range out.Messages {
+			var n notify.Notification
+			if err := json.Unmarshal([]byte(*m.Body), &n); err != nil {
+				t.Fatalf("notification is not JSON: %s", *m.Body)
+			}
+			inboxMu.Lock()
+			inbox[n.NotificationID] = n
+			inboxMu.Unlock()
+			_, _ = client.DeleteMessage(context.Background(), &sqs.DeleteMessageInput{QueueUrl: &queue, ReceiptHandle: m.ReceiptHandle})
+		}
+	}
+	t.Fatalf("no notification %s on the queue", id)
+	return notify.Notification{}
 }

@@ -2,7 +2,6 @@ package consent_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -111,38 +110,10 @@ func (f fixture) request(t *testing.T, mp ident.GSRN, scope accessrequest.Scope,
 	return r
 }
 
-var (
-	inboxMu sync.Mutex
-	inbox   = map[string]notify.Notification{} // every notification received, by id
-)
-
 // notification waits for the notification with id to arrive on the queue.
 func (f fixture) notification(t *testing.T, id string) notify.Notification {
 	t.Helper()
-	for range 10 {
-		inboxMu.Lock()
-		n, ok := inbox[id]
-		inboxMu.Unlock()
-		if ok {
-			return n
-		}
-		out, err := f.sqs.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{QueueUrl: &f.queue, MaxNumberOfMessages: 10, WaitTimeSeconds: 1})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, m := range out.Messages {
-			var n notify.Notification
-			if err := json.Unmarshal([]byte(*m.Body), &n); err != nil {
-				t.Fatalf("notification is not JSON: %s", *m.Body)
-			}
-			inboxMu.Lock()
-			inbox[n.NotificationID] = n
-			inboxMu.Unlock()
-			_, _ = f.sqs.DeleteMessage(context.Background(), &sqs.DeleteMessageInput{QueueUrl: &f.queue, ReceiptHandle: m.ReceiptHandle})
-		}
-	}
-	t.Fatalf("no notification %s", id)
-	return notify.Notification{}
+	return testenv.Notification(t, id)
 }
 
 func TestApproveCreatesTheGrantAndNotifies(t *testing.T) {

@@ -88,6 +88,16 @@ func (t translator) When(at time.Time) string {
 	return at.In(businessday.Oslo).Format("02.01.2006 15:04")
 }
 
+// Deadline renders an instant that falls at midnight in Oslo as 24:00 on
+// the day before, the way a deadline is read ("by the end of 2 December").
+func (t translator) Deadline(at time.Time) string {
+	local := at.In(businessday.Oslo)
+	if local.Hour() == 0 && local.Minute() == 0 {
+		return local.AddDate(0, 0, -1).Format("02.01.2006") + " 24:00"
+	}
+	return t.When(at)
+}
+
 // Day renders a civil date.
 func (t translator) Day(at time.Time) string {
 	return at.In(businessday.Oslo).Format("02.01.2006")

@@ -60,3 +60,13 @@ func TestReturnAddressStaysOnThisSite(t *testing.T) {
 		}
 	}
 }
+
+func TestDeadlineAtMidnightReadsAs2400TheDayBefore(t *testing.T) {
+	tr := translator{lang: bokmal}
+	if got := tr.Deadline(time.Date(2026, 12, 2, 23, 0, 0, 0, time.UTC)); got != "02.12.2026 24:00" {
+		t.Errorf("got %q", got)
+	}
+	if got := tr.Deadline(time.Date(2026, 12, 2, 13, 30, 0, 0, time.UTC)); got != "02.12.2026 14:30" {
+		t.Errorf("got %q", got)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"context"
 	"embed"
 	"errors"
+	"fmt"
 	"html/template"
 	"log/slog"
 	"net/http"
@@ -89,7 +90,15 @@ func New(ctx context.Context, cfg Config) (http.Handler, error) {
 	mux.HandleFunc("GET /authorize", s.authorize)
 	mux.HandleFunc("POST /authorize", s.authorizeDecision)
 
+	// The site's own origin is the one its login callback is on. Behind API
+	// Gateway the request's host lacks the port a local stack has, so the
+	// Origin check needs it named.
+	site, err := url.Parse(cfg.OIDC.RedirectURL)
+	if err != nil || site.Host == "" {
+		return nil, fmt.Errorf("consentweb: OIDC redirect URL %q is not an absolute URL", cfg.OIDC.RedirectURL)
+	}
 	protect := csrf.Protect(cfg.CSRFKey,
+		csrf.TrustedOrigins([]string{site.Host}),
 		csrf.Secure(cfg.Secure), csrf.SameSite(csrf.SameSiteLaxMode), csrf.Path("/"), csrf.CookieName("tp_csrf"),
 		csrf.ErrorHandler(http.HandlerFunc(s.csrfRefused)))(mux)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -1,0 +1,144 @@
+package e2e_test
+
+// The consent pages in a real browser: headless Chromium from Debian,
+// driven by chromedp. It logs in on the development provider, approves one
+// request with FULL, declines another, changes the level and removes the
+// access, checking the stored state and the notifications after each step,
+// and takes the screenshots in docs/screenshots.
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/tredjepart/tredjepart/localstack/testenv"
+	"github.com/tredjepart/tredjepart/shared/accessrequest"
+	"github.com/tredjepart/tredjepart/shared/grant"
+	"github.com/tredjepart/tredjepart/shared/notify"
+)
+
+// chromiumPath is Debian's Chromium, which `make test` installs.
+const chromiumPath = "/usr/bin/chromium"
+
+func headlessChromium(t *testing.T) context.Context {
+	t.Helper()
+	if _, err := os.Stat(chromiumPath); err != nil {
+		t.Fatalf("%s is missing: install Debian's chromium (make test does: apt-get install chromium)", chromiumPath)
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromiumPath),
+		chromedp.NoSandbox, // root in CI
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(412, 915), // a phone
+	)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(allocCtx)
+	ctx, cancelTimeout := context.WithTimeout(ctx, time.Minute)
+	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
+	return ctx
+}
+
+func testid(id string) string { return fmt.Sprintf(`[data-testid="%s"]`, id) }
+
+// screenshot saves the whole page as docs/screenshots/<name>.
+func screenshot(name string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		png, err := chromedp.FullScreenshot(100)(ctx, t)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join("..", "..", "docs", "screenshots", name), png, 0o644)
+	})
+}
+
+func TestEndUserInARealBrowser(t *testing.T) {
+	started := time.Now()
+	w, store := consentWorld(t)
+	ctx := headlessChromium(t)
+	mp := w.demo.Requestable // Kari's
+	ladeklarGLN, straumkompisGLN := w.demo.ThirdParties[1].GLN, w.demo.ThirdParties[0].GLN
+	toApprove := w.call(t, ladeklar, "POST", "/v1/access-requests", fmt.Sprintf(`{"meteringPointId":%q}`, mp)).str("id")
+	toDecline := w.call(t, straumkompis, "POST", "/v1/access-requests", fmt.Sprintf(`{"meteringPointId":%q,"scope":"FULL"}`, mp)).str("id")
+
+	// Log in on the development provider and see both requests.
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(w.api+"/consent"),
+		chromedp.WaitVisible(testid("login-kari")),
+		chromedp.Click(testid("login-kari")),
+		chromedp.WaitVisible(testid("request-"+toApprove)),
+		chromedp.WaitVisible(testid("request-"+toDecline)),
+		screenshot("consent-pending.png"),
+	)
+	if err != nil {
+		t.Fatalf("log in and see the requests: %v", err)
+	}
+
+	// Approve one with FULL (it asked for LIMITED), decline the other, in one go.
+	err = chromedp.Do(ctx,
+		chromedp.Click(testid("approve-"+toApprove)),
+		chromedp.SetValue(testid("level-"+toApprove), "FULL"),
+		chromedp.Click(testid("decline-"+toDecline)),
+		chromedp.Click(testid("submit-decisions")),
+		chromedp.WaitVisible(testid("result-"+toApprove)),
+	)
+	if err != nil {
+		t.Fatalf("decide: %v", err)
+	}
+	bg := context.Background()
+	if r, _ := store.Get(bg, toApprove); r.Status != accessrequest.Approved || r.GrantedScope != accessrequest.Full {
+		t.Fatalf("approved request %+v", r)
+	}
+	if n := testenv.Notification(t, toApprove+":approved"); n.Level != "FULL" {
+		t.Errorf("approval notification %+v", n)
+	}
+	if r, _ := store.Get(bg, toDecline); r.Status != accessrequest.Rejected || r.ReasonCode != "EH088" {
+		t.Fatalf("declined request %+v", r)
+	}
+	if n := testenv.Notification(t, toDecline+":rejected"); n.ReasonCode != "EH088" || n.ThirdPartyID != string(straumkompisGLN) {
+		t.Errorf("rejection notification %+v", n)
+	}
+
+	// My access: change the level to LIMITED, then remove the access.
+	row := fmt.Sprintf("%s-%s", ladeklarGLN, mp)
+	err = chromedp.Do(ctx,
+		chromedp.Navigate(w.api+"/consent/access"),
+		chromedp.WaitVisible(testid("grant-"+row)),
+		screenshot("consent-my-access.png"),
+		chromedp.SetValue(testid("level-"+row), "LIMITED"),
+		chromedp.Click(testid("change-"+row)),
+		chromedp.WaitVisible(testid("revoke-"+row)),
+	)
+	if err != nil {
+		t.Fatalf("change the level: %v", err)
+	}
+	g, _, _ := store.Grant(bg, ladeklarGLN, mp)
+	if g.Level != accessrequest.Limited || g.Status != grant.Active {
+		t.Fatalf("after the level change: %+v", g)
+	}
+	if n := testenv.Notification(t, fmt.Sprintf("grant:%s:%s:%d", ladeklarGLN, mp, g.Version)); n.Type != notify.LevelChanged || n.Level != "LIMITED" {
+		t.Errorf("level notification %+v", n)
+	}
+	err = chromedp.Do(ctx,
+		chromedp.Click(testid("revoke-"+row)),
+		chromedp.WaitNotPresent(testid("revoke-"+row)),
+	)
+	if err != nil {
+		t.Fatalf("remove the access: %v", err)
+	}
+	g, _, _ = store.Grant(bg, ladeklarGLN, mp)
+	if g.Status != grant.Revoked {
+		t.Fatalf("after removal: %+v", g)
+	}
+	if n := testenv.Notification(t, fmt.Sprintf("grant:%s:%s:%d", ladeklarGLN, mp, g.Version)); n.Type != notify.GrantRevoked {
+		t.Errorf("removal notification %+v", n)
+	}
+	t.Logf("browser test took %s", time.Since(started).Round(time.Millisecond))
+}
