@@ -12,17 +12,12 @@ import (
 	"crypto"
 	"crypto/rand"
 	"crypto/rsa"
-	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
-	"encoding/pem"
 	"errors"
 	"fmt"
-	"io/fs"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -30,10 +25,8 @@ import (
 	"github.com/lestrrat-go/jwx/v3/jwk"
 	"github.com/lestrrat-go/jwx/v3/jws"
 	"github.com/lestrrat-go/jwx/v3/jwt"
+	"github.com/tredjepart/tredjepart/localstack/rsakey"
 )
-
-// keyBits is the size of a newly generated signing key.
-const keyBits = 2048
 
 // DefaultTTL is the lifetime of tokens from the token endpoint when
 // Issuer.TTL is zero. Maskinporten's access tokens live 120 seconds.
@@ -67,7 +60,7 @@ func LoadOrCreate(keyPath string, issuerURL string) (*Issuer, error) {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
 		return nil, fmt.Errorf("issuer: issuer URL %q must be an absolute http(s) URL without query or fragment", issuerURL)
 	}
-	raw, err := loadOrCreateKey(keyPath)
+	raw, err := rsakey.LoadOrCreate(keyPath)
 	if err != nil {
 		return nil, err
 	}
@@ -101,79 +94,6 @@ func LoadOrCreate(keyPath string, issuerURL string) (*Issuer, error) {
 		public:  set,
 		now:     time.Now,
 	}, nil
-}
-
-// loadOrCreateKey reads the RSA private key at path, or creates it. A new key
-// is written to a temporary file and hard-linked into place, so a concurrent
-// start never sees a half-written file and never replaces a key another
-// process already saved.
-func loadOrCreateKey(path string) (*rsa.PrivateKey, error) {
-	key, err := readKey(path)
-	if err == nil || !errors.Is(err, fs.ErrNotExist) {
-		return key, err
-	}
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("issuer: create key directory: %w", err)
-	}
-	key, err = rsa.GenerateKey(rand.Reader, keyBits)
-	if err != nil {
-		return nil, fmt.Errorf("issuer: generate key: %w", err)
-	}
-	der, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		return nil, fmt.Errorf("issuer: encode key: %w", err)
-	}
-	tmp, err := os.CreateTemp(dir, ".issuer-key-*") // mode 0600
-	if err != nil {
-		return nil, fmt.Errorf("issuer: write key: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	if err := pem.Encode(tmp, &pem.Block{Type: "PRIVATE KEY", Bytes: der}); err != nil {
-		tmp.Close()
-		return nil, fmt.Errorf("issuer: write key: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return nil, fmt.Errorf("issuer: write key: %w", err)
-	}
-	if err := os.Link(tmp.Name(), path); err != nil {
-		if errors.Is(err, fs.ErrExist) {
-			return readKey(path) // another process won the race; use its key
-		}
-		return nil, fmt.Errorf("issuer: write key: %w", err)
-	}
-	return key, nil
-}
-
-func readKey(path string) (*rsa.PrivateKey, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	block, _ := pem.Decode(data)
-	if block == nil {
-		return nil, fmt.Errorf("issuer: %s holds no PEM block", path)
-	}
-	var parsed any
-	switch block.Type {
-	case "PRIVATE KEY":
-		parsed, err = x509.ParsePKCS8PrivateKey(block.Bytes)
-	case "RSA PRIVATE KEY":
-		parsed, err = x509.ParsePKCS1PrivateKey(block.Bytes)
-	default:
-		return nil, fmt.Errorf("issuer: %s: unexpected PEM block %q", path, block.Type)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("issuer: %s: %w", path, err)
-	}
-	key, ok := parsed.(*rsa.PrivateKey)
-	if !ok {
-		return nil, fmt.Errorf("issuer: %s does not hold an RSA key", path)
-	}
-	if key.N.BitLen() < keyBits {
-		return nil, fmt.Errorf("issuer: %s: RSA key of %d bits is too small", path, key.N.BitLen())
-	}
-	return key, nil
 }
 
 // URL is the issuer identifier, the value of the "iss" claim.

@@ -32,6 +32,7 @@ import (
 
 	"github.com/lestrrat-go/jwx/v3/jwa"
 	"github.com/lestrrat-go/jwx/v3/jwk"
+	"github.com/tredjepart/tredjepart/localstack/rsakey"
 	"github.com/tredjepart/tredjepart/shared/ident"
 )
 
@@ -98,7 +99,7 @@ func New(issuerURL string, keyPath string, users []User, clients []Client) (*Pro
 	if err != nil {
 		return nil, err
 	}
-	raw, err := loadOrCreateKey(keyPath)
+	raw, err := rsakey.LoadOrCreate(keyPath)
 	if err != nil {
 		return nil, err
 	}

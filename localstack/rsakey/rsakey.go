@@ -1,4 +1,7 @@
-package oidcdev
+// Package rsakey keeps the local stack's signing keys (the token issuer's
+// and the development OpenID provider's) in PEM files, so that tokens stay
+// valid across restarts.
+package rsakey
 
 import (
 	"crypto/rand"
@@ -12,48 +15,47 @@ import (
 	"path/filepath"
 )
 
-// keyBits is the size of a newly generated signing key.
+// keyBits is the size of a newly generated key, and the smallest accepted.
 const keyBits = 2048
 
-// loadOrCreateKey reads the RSA private key at path, or creates it. It is
-// the approach of package issuer (whose helper is unexported): a new key is
-// written to a temporary file and hard-linked into place, so a concurrent
+// LoadOrCreate reads the RSA private key at path, or creates it. A new key
+// is written to a temporary file and hard-linked into place, so a concurrent
 // start never sees a half-written file and never replaces a key another
 // process already saved.
-func loadOrCreateKey(path string) (*rsa.PrivateKey, error) {
+func LoadOrCreate(path string) (*rsa.PrivateKey, error) {
 	key, err := readKey(path)
 	if err == nil || !errors.Is(err, fs.ErrNotExist) {
 		return key, err
 	}
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("oidcdev: create key directory: %w", err)
+		return nil, fmt.Errorf("rsakey: create key directory: %w", err)
 	}
 	key, err = rsa.GenerateKey(rand.Reader, keyBits)
 	if err != nil {
-		return nil, fmt.Errorf("oidcdev: generate key: %w", err)
+		return nil, fmt.Errorf("rsakey: generate key: %w", err)
 	}
 	der, err := x509.MarshalPKCS8PrivateKey(key)
 	if err != nil {
-		return nil, fmt.Errorf("oidcdev: encode key: %w", err)
+		return nil, fmt.Errorf("rsakey: encode key: %w", err)
 	}
-	tmp, err := os.CreateTemp(dir, ".oidcdev-key-*") // mode 0600
+	tmp, err := os.CreateTemp(dir, ".rsa-key-*") // mode 0600
 	if err != nil {
-		return nil, fmt.Errorf("oidcdev: write key: %w", err)
+		return nil, fmt.Errorf("rsakey: write key: %w", err)
 	}
 	defer os.Remove(tmp.Name())
 	if err := pem.Encode(tmp, &pem.Block{Type: "PRIVATE KEY", Bytes: der}); err != nil {
 		tmp.Close()
-		return nil, fmt.Errorf("oidcdev: write key: %w", err)
+		return nil, fmt.Errorf("rsakey: write key: %w", err)
 	}
 	if err := tmp.Close(); err != nil {
-		return nil, fmt.Errorf("oidcdev: write key: %w", err)
+		return nil, fmt.Errorf("rsakey: write key: %w", err)
 	}
 	if err := os.Link(tmp.Name(), path); err != nil {
 		if errors.Is(err, fs.ErrExist) {
 			return readKey(path) // another process won the race; use its key
 		}
-		return nil, fmt.Errorf("oidcdev: write key: %w", err)
+		return nil, fmt.Errorf("rsakey: write key: %w", err)
 	}
 	return key, nil
 }
@@ -65,7 +67,7 @@ func readKey(path string) (*rsa.PrivateKey, error) {
 	}
 	block, _ := pem.Decode(data)
 	if block == nil {
-		return nil, fmt.Errorf("oidcdev: %s holds no PEM block", path)
+		return nil, fmt.Errorf("rsakey: %s holds no PEM block", path)
 	}
 	var parsed any
 	switch block.Type {
@@ -74,17 +76,17 @@ func readKey(path string) (*rsa.PrivateKey, error) {
 	case "RSA PRIVATE KEY":
 		parsed, err = x509.ParsePKCS1PrivateKey(block.Bytes)
 	default:
-		return nil, fmt.Errorf("oidcdev: %s: unexpected PEM block %q", path, block.Type)
+		return nil, fmt.Errorf("rsakey: %s: unexpected PEM block %q", path, block.Type)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("oidcdev: %s: %w", path, err)
+		return nil, fmt.Errorf("rsakey: %s: %w", path, err)
 	}
 	key, ok := parsed.(*rsa.PrivateKey)
 	if !ok {
-		return nil, fmt.Errorf("oidcdev: %s does not hold an RSA key", path)
+		return nil, fmt.Errorf("rsakey: %s does not hold an RSA key", path)
 	}
 	if key.N.BitLen() < keyBits {
-		return nil, fmt.Errorf("oidcdev: %s: RSA key of %d bits is too small", path, key.N.BitLen())
+		return nil, fmt.Errorf("rsakey: %s: RSA key of %d bits is too small", path, key.N.BitLen())
 	}
 	return key, nil
 }
