@@ -89,31 +89,16 @@ func (s *Requests) HasActiveGrant(ctx context.Context, tp ident.GLN, mp ident.GS
 
 // GrantsOn lists every grant, active or revoked, on a metering point.
 func (s *Requests) GrantsOn(ctx context.Context, mp ident.GSRN) ([]grant.Grant, error) {
-	pages := dynamodb.NewQueryPaginator(s.Client, &dynamodb.QueryInput{
+	grants, err := queryAll(ctx, s.Client, &dynamodb.QueryInput{
 		TableName:              &s.Table,
 		KeyConditionExpression: aws.String("pk = :mp AND begins_with(sk, :grant)"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":mp": &types.AttributeValueMemberS{Value: meteringPointPartition(mp)}, ":grant": &types.AttributeValueMemberS{Value: grantPrefix},
 		},
 		ConsistentRead: aws.Bool(true),
-	})
-	var grants []grant.Grant
-	for pages.HasMorePages() {
-		page, err := pages.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("grants on %s: %w", mp, err)
-		}
-		for _, raw := range page.Items {
-			var it grantItem
-			if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
-				return nil, err
-			}
-			g, err := it.grant()
-			if err != nil {
-				return nil, err
-			}
-			grants = append(grants, g)
-		}
+	}, grantItem.grant)
+	if err != nil {
+		return nil, fmt.Errorf("grants on %s: %w", mp, err)
 	}
 	return grants, nil
 }

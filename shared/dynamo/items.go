@@ -18,9 +18,12 @@
 package dynamo
 
 import (
+	"context"
 	"errors"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 )
 
@@ -66,4 +69,29 @@ func cancelledBy(err error) (failed []bool, ok bool) {
 		failed[i] = reason.Code != nil && *reason.Code == "ConditionalCheckFailed"
 	}
 	return failed, true
+}
+
+// queryAll runs a query through all its pages, turning each item into a T
+// with decode (an item type I whose method gives the domain value).
+func queryAll[I any, T any](ctx context.Context, client *dynamodb.Client, input *dynamodb.QueryInput, decode func(I) (T, error)) ([]T, error) {
+	var all []T
+	pages := dynamodb.NewQueryPaginator(client, input)
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, raw := range page.Items {
+			var it I
+			if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+				return nil, err
+			}
+			v, err := decode(it)
+			if err != nil {
+				return nil, err
+			}
+			all = append(all, v)
+		}
+	}
+	return all, nil
 }

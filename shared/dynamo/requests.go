@@ -361,7 +361,7 @@ func (s *Requests) List(ctx context.Context, tp ident.GLN, q accessrequest.ListQ
 
 // RequestsOn returns the requests with status on a metering point, newest first.
 func (s *Requests) RequestsOn(ctx context.Context, mp ident.GSRN, status accessrequest.Status) ([]accessrequest.Request, error) {
-	pages := dynamodb.NewQueryPaginator(s.Client, &dynamodb.QueryInput{
+	found, err := queryAll(ctx, s.Client, &dynamodb.QueryInput{
 		TableName:                aws.String(s.Table),
 		IndexName:                aws.String(resources.ByMeteringPointIndexName),
 		KeyConditionExpression:   aws.String("gsi2pk = :mp AND begins_with(gsi2sk, :req)"),
@@ -372,24 +372,9 @@ func (s *Requests) RequestsOn(ctx context.Context, mp ident.GSRN, status accessr
 			":status": &types.AttributeValueMemberS{Value: string(status)},
 		},
 		ScanIndexForward: aws.Bool(false),
-	})
-	var found []accessrequest.Request
-	for pages.HasMorePages() {
-		page, err := pages.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("requests on %s: %w", mp, err)
-		}
-		for _, raw := range page.Items {
-			var it requestItem
-			if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
-				return nil, err
-			}
-			r, err := it.request()
-			if err != nil {
-				return nil, err
-			}
-			found = append(found, r)
-		}
+	}, requestItem.request)
+	if err != nil {
+		return nil, fmt.Errorf("requests on %s: %w", mp, err)
 	}
 	return found, nil
 }
