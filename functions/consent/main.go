@@ -12,6 +12,7 @@ import (
 	"github.com/tredjepart/tredjepart/shared/awsenv"
 	"github.com/tredjepart/tredjepart/shared/consentweb"
 	"github.com/tredjepart/tredjepart/shared/resources"
+	"github.com/tredjepart/tredjepart/shared/secrets"
 )
 
 func main() {
@@ -22,7 +23,7 @@ func main() {
 		os.Exit(1)
 	}
 	ctx := context.Background()
-	getenv, err := awsenv.WithSecrets(ctx, cfg, os.Getenv, resources.Consent.Secrets...)
+	getenv, err := secrets.Fill(ctx, cfg, os.Getenv, resources.Consent.Secrets...)
 	if err != nil {
 		logger.Error("read secrets", "error", err)
 		os.Exit(1)

@@ -1,4 +1,4 @@
-package awsenv_test
+package secrets_test
 
 import (
 	"context"
@@ -10,7 +10,7 @@ import (
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
 	"github.com/tredjepart/tredjepart/localstack/testenv"
-	"github.com/tredjepart/tredjepart/shared/awsenv"
+	"github.com/tredjepart/tredjepart/shared/secrets"
 )
 
 func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
@@ -25,7 +25,7 @@ func TestSecretsComeFromTheEnvironmentOrSSM(t *testing.T) {
 		t.Fatal(err)
 	}
 	env := map[string]string{"COOKIE_KEYS_PARAM": "/tredjepart/cookie-keys", "PSEUDONYM_KEY": "from-env", "OTHER": "x"}
-	getenv, err := awsenv.WithSecrets(ctx, cfg, func(k string) string { return env[k] }, "COOKIE_KEYS", "PSEUDONYM_KEY")
+	getenv, err := secrets.Fill(ctx, cfg, func(k string) string { return env[k] }, "COOKIE_KEYS", "PSEUDONYM_KEY")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,11 +34,11 @@ func TestSecretsComeFromTheEnvironmentOrSSM(t *testing.T) {
 			t.Errorf("%s = %q, want %q", name, got, want)
 		}
 	}
-	if _, err := awsenv.WithSecrets(ctx, cfg, func(string) string { return "" }, "OIDC_CLIENT_SECRET"); err == nil {
+	if _, err := secrets.Fill(ctx, cfg, func(string) string { return "" }, "OIDC_CLIENT_SECRET"); err == nil {
 		t.Error("a secret set nowhere was accepted")
 	}
 	missing := map[string]string{"OIDC_CLIENT_SECRET_PARAM": "/tredjepart/no-such-parameter"}
-	if _, err := awsenv.WithSecrets(ctx, cfg, func(k string) string { return missing[k] }, "OIDC_CLIENT_SECRET"); err == nil {
+	if _, err := secrets.Fill(ctx, cfg, func(k string) string { return missing[k] }, "OIDC_CLIENT_SECRET"); err == nil {
 		t.Error("a missing parameter was accepted")
 	}
 }
