@@ -95,12 +95,12 @@ func Seed(ctx context.Context, reg *dynamo.Registry, requests *dynamo.Requests, 
 	}
 	kari, ola, bakery := p.Person(Kari.NationalID), p.Person(Ola.NationalID), pseudonym.Organisation(Baker.OrgNumber)
 	points := []registry.MeteringPoint{
-		{ID: d.Requestable, AccountingPoint: true, Occupancies: []registry.Occupancy{{EndUser: kari, MoveIn: registry.Date(2021, 8, 1)}}},
-		{ID: d.SecondRequestable, AccountingPoint: true, Occupancies: []registry.Occupancy{
+		{ID: d.Requestable, AccountingPoint: true, Address: registry.Address{Street: "Storgata 12B", Postcode: "0155", Municipality: "Oslo"}, Occupancies: []registry.Occupancy{{EndUser: kari, MoveIn: registry.Date(2021, 8, 1)}}},
+		{ID: d.SecondRequestable, AccountingPoint: true, Address: registry.Address{Street: "Bakerveien 3", Postcode: "7010", Municipality: "Trondheim"}, Occupancies: []registry.Occupancy{
 			{EndUser: ola, MoveIn: registry.Date(2019, 3, 1), MoveOut: registry.Date(2024, 6, 15)},
 			{EndUser: bakery, MoveIn: registry.Date(2024, 6, 15)},
 		}},
-		{ID: d.AlreadyGranted, AccountingPoint: true, Occupancies: []registry.Occupancy{{EndUser: ola, MoveIn: registry.Date(2024, 6, 15)}}},
+		{ID: d.AlreadyGranted, AccountingPoint: true, Address: registry.Address{Street: "Fjellstien 7", Postcode: "5003", Municipality: "Bergen"}, Occupancies: []registry.Occupancy{{EndUser: ola, MoveIn: registry.Date(2024, 6, 15)}}},
 		{ID: d.NotAccountingPoint, AccountingPoint: false},
 		{ID: d.NoEndUser, AccountingPoint: true, Occupancies: []registry.Occupancy{{EndUser: kari, MoveIn: registry.Date(2015, 1, 1), MoveOut: registry.Date(2021, 8, 1)}}},
 	}

@@ -178,6 +178,9 @@ func TestEndUserDecidesAndChangesAccess(t *testing.T) {
 	if !strings.Contains(pending.body, "Ladeklar AS") || !strings.Contains(pending.body, `lang="nb"`) {
 		t.Error("the pending page does not name the third party in bokmål")
 	}
+	if !strings.Contains(pending.body, "Storgata 12B, 0155 Oslo") {
+		t.Error("the pending page does not give the metering point's address")
+	}
 
 	result := kari.post("/consent/decisions", url.Values{
 		"gorilla.csrf.Token":       {pending.field(t, "gorilla.csrf.Token")},

@@ -65,15 +65,32 @@ func notYours() error {
 
 // holding returns the end user's occupancy of the metering point at now.
 func (s *Service) holding(ctx context.Context, user pseudonym.EndUserID, mp ident.GSRN, now time.Time) (registry.Occupancy, error) {
+	o, _, err := s.held(ctx, user, mp, now)
+	return o, err
+}
+
+// held returns the metering point and the end user's occupancy of it at now.
+func (s *Service) held(ctx context.Context, user pseudonym.EndUserID, mp ident.GSRN, now time.Time) (registry.Occupancy, registry.MeteringPoint, error) {
 	point, found, err := s.MeteringPoints.MeteringPoint(ctx, mp)
 	if err != nil {
-		return registry.Occupancy{}, err
+		return registry.Occupancy{}, point, err
 	}
 	o, ok := point.EndUserAt(now)
 	if !found || !ok || o.EndUser != user {
-		return registry.Occupancy{}, notYours()
+		return registry.Occupancy{}, point, notYours()
 	}
-	return o, nil
+	return o, point, nil
+}
+
+// Describe returns a request on a metering point the end user holds, with
+// that point's address, for showing.
+func (s *Service) Describe(ctx context.Context, user pseudonym.EndUserID, id string) (accessrequest.Request, registry.Address, error) {
+	r, err := s.Request(ctx, user, id)
+	if err != nil {
+		return r, registry.Address{}, err
+	}
+	_, point, err := s.held(ctx, user, r.MeteringPoint, s.Clock.Now())
+	return r, point.Address, err
 }
 
 // Request returns a request on a metering point the end user holds.
@@ -191,6 +208,7 @@ func (s *Service) notifyDecision(ctx context.Context, r accessrequest.Request) e
 // and what access is given on it.
 type Holding struct {
 	MeteringPoint ident.GSRN
+	Address       registry.Address
 	Since         time.Time               // the end user's move-in date
 	Pending       []accessrequest.Request // open requests, newest first
 	Grants        []grant.Grant           // active and revoked
@@ -206,14 +224,14 @@ func (s *Service) Overview(ctx context.Context, user pseudonym.EndUserID) ([]Hol
 	now := s.Clock.Now()
 	var holdings []Holding
 	for _, mp := range points {
-		held, err := s.holding(ctx, user, mp, now)
+		held, point, err := s.held(ctx, user, mp, now)
 		if fault.KindOf(err) == fault.NotFound {
 			continue // held once, not now: an old end user sees nothing of the new one's
 		}
 		if err != nil {
 			return nil, err
 		}
-		h := Holding{MeteringPoint: mp, Since: held.MoveIn}
+		h := Holding{MeteringPoint: mp, Address: point.Address, Since: held.MoveIn}
 		pending, err := s.Store.RequestsOn(ctx, mp, accessrequest.Pending)
 		if err != nil {
 			return nil, err

@@ -141,7 +141,12 @@ func (s *site) authorize(w http.ResponseWriter, r *http.Request) {
 	if u, err := url.Parse(a.RedirectURI); err == nil && u.Scheme != "" && u.Host != "" {
 		w.Header().Set("Content-Security-Policy", contentSecurityPolicy(u.Scheme+"://"+u.Host))
 	}
-	s.render(w, r, http.StatusOK, "authorize.html", user, map[string]any{"Visit": a, "Request": card{req, a.ThirdParty.Name}})
+	_, address, err := s.consent.Describe(r.Context(), user.EndUser, req.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "authorize.html", user, map[string]any{"Visit": a, "Request": card{req, a.ThirdParty.Name, address}})
 }
 
 func (s *site) authorizeDecision(w http.ResponseWriter, r *http.Request) {

@@ -10,12 +10,14 @@ import (
 	"github.com/tredjepart/tredjepart/shared/fault"
 	"github.com/tredjepart/tredjepart/shared/grant"
 	"github.com/tredjepart/tredjepart/shared/ident"
+	"github.com/tredjepart/tredjepart/shared/registry"
 )
 
 // card is one request as the pages show it.
 type card struct {
 	accessrequest.Request
 	ThirdPartyName string
+	Address        registry.Address
 }
 
 // row is one grant as the pages show it.
@@ -41,7 +43,7 @@ func (s *site) pending(w http.ResponseWriter, r *http.Request, user session) {
 	var cards []card
 	for _, h := range holdings {
 		for _, req := range h.Pending {
-			cards = append(cards, card{req, s.name(r.Context(), req.ThirdParty)})
+			cards = append(cards, card{req, s.name(r.Context(), req.ThirdParty), h.Address})
 		}
 	}
 	s.render(w, r, http.StatusOK, "pending.html", user, cards)
@@ -50,12 +52,12 @@ func (s *site) pending(w http.ResponseWriter, r *http.Request, user session) {
 // oneRequest is the page behind a consent link. A request on a metering
 // point the user does not hold shows nothing about it.
 func (s *site) oneRequest(w http.ResponseWriter, r *http.Request, user session) {
-	req, err := s.consent.Request(r.Context(), user.EndUser, r.PathValue("id"))
+	req, address, err := s.consent.Describe(r.Context(), user.EndUser, r.PathValue("id"))
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "request.html", user, card{req, s.name(r.Context(), req.ThirdParty)})
+	s.render(w, r, http.StatusOK, "request.html", user, card{req, s.name(r.Context(), req.ThirdParty), address})
 }
 
 // result is the outcome of one decision.
@@ -89,7 +91,7 @@ func (s *site) decide(w http.ResponseWriter, r *http.Request, user session) {
 		default:
 			continue // decide later
 		}
-		res := result{card: card{req, s.name(r.Context(), req.ThirdParty)}}
+		res := result{card: card{Request: req, ThirdPartyName: s.name(r.Context(), req.ThirdParty)}}
 		if err != nil {
 			var e *fault.Error
 			if !errors.As(err, &e) || e.Kind == fault.Internal {

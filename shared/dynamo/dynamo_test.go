@@ -57,7 +57,7 @@ func TestMeteringPointRoundTrip(t *testing.T) {
 	ctx := context.Background()
 	reg, _ := stores(t)
 	id, _ := fresh(t)
-	want := registry.MeteringPoint{ID: id, AccountingPoint: true, Occupancies: []registry.Occupancy{
+	want := registry.MeteringPoint{ID: id, AccountingPoint: true, Address: registry.Address{Street: "Storgata 1", Postcode: "0155", Municipality: "Oslo"}, Occupancies: []registry.Occupancy{
 		{EndUser: "p1_old", MoveIn: registry.Date(2019, 1, 1), MoveOut: registry.Date(2024, 6, 15)},
 		{EndUser: "p1_new", MoveIn: registry.Date(2024, 6, 15)},
 	}}
@@ -68,7 +68,7 @@ func TestMeteringPointRoundTrip(t *testing.T) {
 	if err != nil || !found {
 		t.Fatalf("found=%v err=%v", found, err)
 	}
-	if !got.AccountingPoint || len(got.Occupancies) != 2 {
+	if !got.AccountingPoint || len(got.Occupancies) != 2 || got.Address.String() != "Storgata 1, 0155 Oslo" {
 		t.Fatalf("got %+v", got)
 	}
 	if o, _ := got.EndUserAt(registry.Date(2025, 1, 1)); o.EndUser != "p1_new" {

@@ -29,6 +29,9 @@ type meteringPointItem struct {
 	SK              string `dynamodbav:"sk"`
 	GSRN            string `dynamodbav:"gsrn"`
 	AccountingPoint bool   `dynamodbav:"accountingPoint"`
+	Street          string `dynamodbav:"street,omitempty"`
+	Postcode        string `dynamodbav:"postcode,omitempty"`
+	Municipality    string `dynamodbav:"municipality,omitempty"`
 }
 
 type occupancyItem struct {
@@ -67,6 +70,7 @@ func (s *Registry) MeteringPoint(ctx context.Context, id ident.GSRN) (registry.M
 				return mp, false, err
 			}
 			mp.AccountingPoint, found = it.AccountingPoint, true
+			mp.Address = registry.Address{Street: it.Street, Postcode: it.Postcode, Municipality: it.Municipality}
 		case strings.HasPrefix(sk, occupancyPrefix):
 			var it occupancyItem
 			if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
@@ -100,7 +104,10 @@ func (it occupancyItem) occupancy() (registry.Occupancy, error) {
 // PutMeteringPoint writes a metering point and its occupancies in one transaction.
 func (s *Registry) PutMeteringPoint(ctx context.Context, mp registry.MeteringPoint) error {
 	pk := meteringPointPartition(mp.ID)
-	head, err := attributevalue.MarshalMap(meteringPointItem{PK: pk, SK: meterPointSK, GSRN: string(mp.ID), AccountingPoint: mp.AccountingPoint})
+	head, err := attributevalue.MarshalMap(meteringPointItem{
+		PK: pk, SK: meterPointSK, GSRN: string(mp.ID), AccountingPoint: mp.AccountingPoint,
+		Street: mp.Address.Street, Postcode: mp.Address.Postcode, Municipality: mp.Address.Municipality,
+	})
 	if err != nil {
 		return err
 	}

@@ -28,10 +28,26 @@ func (o Occupancy) Covers(t time.Time) bool {
 	return !t.Before(o.MoveIn) && (o.MoveOut.IsZero() || t.Before(o.MoveOut))
 }
 
+// Address is where a metering point is.
+type Address struct {
+	Street       string
+	Postcode     string
+	Municipality string
+}
+
+// String is the address on one line, e.g. "Storgata 1, 0155 Oslo".
+func (a Address) String() string {
+	if a.Street == "" {
+		return a.Postcode + " " + a.Municipality
+	}
+	return a.Street + ", " + a.Postcode + " " + a.Municipality
+}
+
 // MeteringPoint is a metering point and its end users over time.
 type MeteringPoint struct {
 	ID              ident.GSRN
 	AccountingPoint bool // only accounting points can be subject to third-party access
+	Address         Address
 	Occupancies     []Occupancy
 }
 
