@@ -2,6 +2,7 @@ package dynamo
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -151,7 +152,7 @@ func (s *Requests) Approve(ctx context.Context, prev, next accessrequest.Request
 	if err != nil {
 		return err
 	}
-	_, err = s.Client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+	err = transact(ctx, s.Client, []types.TransactWriteItem{
 		{Put: &types.Put{
 			TableName: &s.Table, Item: request,
 			ConditionExpression:      aws.String("version = :version AND #status = :pending AND expiresAt > :now"),
@@ -163,19 +164,11 @@ func (s *Requests) Approve(ctx context.Context, prev, next accessrequest.Request
 			},
 		}},
 		{Put: put},
-	}})
-	if failed, ok := cancelledBy(err); ok {
-		switch {
-		case len(failed) > 0 && failed[0]:
-			return accessrequest.ErrStale
-		case len(failed) > 1 && failed[1]:
-			return grant.ErrExists
-		}
-	}
-	if err != nil {
+	}, accessrequest.ErrStale, grant.ErrExists)
+	if err != nil && !errors.Is(err, accessrequest.ErrStale) && !errors.Is(err, grant.ErrExists) {
 		return fmt.Errorf("approve request %s: %w", next.ID, err)
 	}
-	return nil
+	return err
 }
 
 // UpdateGrant stores next if the stored grant is still at prev's version.

@@ -58,17 +58,20 @@ func isConditionFailure(err error) bool {
 	return errors.As(err, &ccf)
 }
 
-// cancelledBy reports which items of a cancelled transaction failed their condition.
-func cancelledBy(err error) (failed []bool, ok bool) {
+// transact writes items in one transaction. When it is cancelled because
+// item i failed its condition, it returns onConflict[i] (nil entries for
+// items whose condition should never fail, or is the caller's to report).
+func transact(ctx context.Context, client *dynamodb.Client, items []types.TransactWriteItem, onConflict ...error) error {
+	_, err := client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	var tce *types.TransactionCanceledException
-	if !errors.As(err, &tce) {
-		return nil, false
+	if errors.As(err, &tce) {
+		for i, reason := range tce.CancellationReasons {
+			if i < len(onConflict) && onConflict[i] != nil && reason.Code != nil && *reason.Code == "ConditionalCheckFailed" {
+				return onConflict[i]
+			}
+		}
 	}
-	failed = make([]bool, len(tce.CancellationReasons))
-	for i, reason := range tce.CancellationReasons {
-		failed[i] = reason.Code != nil && *reason.Code == "ConditionalCheckFailed"
-	}
-	return failed, true
+	return err
 }
 
 // queryAll runs a query through all its pages, turning each item into a T

@@ -174,14 +174,15 @@ func (s *Registry) PutThirdParty(ctx context.Context, tp registry.ThirdParty) er
 			ExpressionAttributeValues: map[string]types.AttributeValue{":gln": &types.AttributeValueMemberS{Value: string(tp.GLN)}},
 		}})
 	}
-	_, err = s.Client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
-	if _, cancelled := cancelledBy(err); cancelled {
-		return ErrClientTaken
+	onConflict := make([]error, len(items)) // the head has no condition; each client item may be taken
+	for i := 1; i < len(items); i++ {
+		onConflict[i] = ErrClientTaken
 	}
-	if err != nil {
+	err = transact(ctx, s.Client, items, onConflict...)
+	if err != nil && !errors.Is(err, ErrClientTaken) {
 		return fmt.Errorf("put third party %s: %w", tp.GLN, err)
 	}
-	return nil
+	return err
 }
 
 // ThirdPartyByClient finds the third party an OAuth client acts for.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -224,19 +225,11 @@ func (s *Requests) Create(ctx context.Context, r accessrequest.Request, replacin
 			TableName: &s.Table, Item: record, ConditionExpression: aws.String("attribute_not_exists(pk)"),
 		}})
 	}
-	_, err = s.Client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
-	if failed, ok := cancelledBy(err); ok {
-		switch {
-		case len(failed) > 1 && failed[1]:
-			return accessrequest.ErrPendingExists
-		case len(failed) > 2 && failed[2]:
-			return accessrequest.ErrIdempotencyKeyUsed
-		}
-	}
-	if err != nil {
+	err = transact(ctx, s.Client, items, nil, accessrequest.ErrPendingExists, accessrequest.ErrIdempotencyKeyUsed)
+	if err != nil && !errors.Is(err, accessrequest.ErrPendingExists) && !errors.Is(err, accessrequest.ErrIdempotencyKeyUsed) {
 		return fmt.Errorf("create request %s: %w", r.ID, err)
 	}
-	return nil
+	return err
 }
 
 // Transition stores next if the stored request is still at prev's version and status.
