@@ -11,7 +11,7 @@ FUNCTIONS := $(notdir $(wildcard functions/*))
 RIE_VERSION := v0.0.0-20261030222936-bef5c4ba774d
 LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags "-s -w"
 
-.PHONY: run up down token test vet build build-local synth bench venv rie chromium tools clean
+.PHONY: run up down token datagen test vet build build-local synth bench venv rie chromium tools clean
 
 ## run: the whole system in the foreground on moto, with demo data
 run: tools build-local
@@ -23,9 +23,17 @@ up: tools build-local
 down:
 	$(GO) run ./localstack/runner down
 
-## token GLN=…: a bearer token for a demo third party (the stack must be up)
+## token GLN=…: a bearer token for a demo third party; INGEST=1 for the demo grid company (the stack must be up)
 token:
-	@$(GO) run ./localstack/runner token -gln "$(GLN)"
+	@$(GO) run ./localstack/runner token -gln "$(GLN)" $(if $(INGEST),-ingest)
+
+## datagen POINTS=… DAYS=…: synthetic metering points and meter values into the running local stack
+POINTS ?= 100
+DAYS ?= 30
+datagen:
+	AWS_ENDPOINT_URL=http://127.0.0.1:4012 AWS_REGION=eu-north-1 AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local \
+	  REGISTRY_TABLE=tredjepart-registry METER_VALUES_TABLE=tredjepart-meter-values \
+	  PSEUDONYM_KEY="$$(cat .local/pseudonym.key)" $(GO) run ./localstack/datagen -points $(POINTS) -days $(DAYS)
 
 ## test: vet, format check, unit + integration + end-to-end tests, CDK tests
 test: tools chromium vet
@@ -54,10 +62,12 @@ build-local:
 synth: build
 	cd infra && CDK_OUTDIR=cdk.out $(GO) run .
 
-## bench: latency of POST /v1/access-requests through the local gateway on moto
+## bench: latency of POST /v1/access-requests through the local gateway on moto, and a 3-year hourly query
 bench: tools
 	@mkdir -p .local/bench docs/bench
 	BENCH_LATENCIES=$(CURDIR)/.local/bench $(GO) test -run '^$$' -bench CreateAccessRequest -benchtime 200x ./localstack/e2e/
+	BENCH_LATENCIES=$(CURDIR)/.local/bench $(GO) test -run '^$$' -bench QueryThreeYearsHourly -benchtime 3x -timeout 30m ./localstack/e2e/
+	@cat .local/bench/query-three-years.md
 	$(GO) run ./localstack/benchplot -out docs/bench/create-latency.png \
 	  -title "POST /v1/access-requests through the local gateway on moto (200 requests each)" \
 	  in-process=.local/bench/BenchmarkCreateAccessRequest_in-process.txt \

@@ -5,15 +5,22 @@ package demo
 import (
 	"context"
 	"errors"
-	"time"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/shopspring/decimal"
 
 	"github.com/tredjepart/tredjepart/localstack/oidcdev"
 	"github.com/tredjepart/tredjepart/shared/accessrequest"
+	"github.com/tredjepart/tredjepart/shared/clock"
 	"github.com/tredjepart/tredjepart/shared/dynamo"
 	"github.com/tredjepart/tredjepart/shared/grant"
 	"github.com/tredjepart/tredjepart/shared/ident"
+	"github.com/tredjepart/tredjepart/shared/ingest"
+	"github.com/tredjepart/tredjepart/shared/metervalues"
 	"github.com/tredjepart/tredjepart/shared/pseudonym"
 	"github.com/tredjepart/tredjepart/shared/registry"
+	"github.com/tredjepart/tredjepart/shared/resources"
 )
 
 // Data names what was seeded.
@@ -26,6 +33,8 @@ type Data struct {
 	NotAccountingPoint ident.GSRN // a production metering point: EH010
 	NoEndUser          ident.GSRN // the end user moved out: EH016
 	Unregistered       ident.GSRN // valid GSRN that is not registered: E10
+	// Points is the master data of the registered ones, as sent.
+	Points []registry.MeteringPoint
 }
 
 func gsrn(serial string) ident.GSRN {
@@ -86,27 +95,22 @@ var (
 )
 
 // Seed writes the demo data. It is safe to run again.
-func Seed(ctx context.Context, reg *dynamo.Registry, requests *dynamo.Requests, p *pseudonym.Pseudonymizer, now time.Time) (Data, error) {
+func Seed(ctx context.Context, db *dynamodb.Client, tables map[string]string, p *pseudonym.Pseudonymizer, clk clock.Clock) (Data, error) {
 	d := Fixed
+	now := clk.Now()
+	reg := &dynamo.Registry{Client: db, Table: tables[resources.RegistryTableID]}
+	requests := &dynamo.Requests{Client: db, Table: tables[resources.AccessTableID]}
+	masterData := &ingest.Service{MeteringPoints: reg, Values: &dynamo.MeterValues{Client: db, Table: tables[resources.MeterValuesTableID]}, Clock: clk}
 	for _, tp := range d.ThirdParties {
 		if err := reg.PutThirdParty(ctx, tp); err != nil {
 			return d, err
 		}
 	}
 	kari, ola, bakery := p.Person(Kari.NationalID), p.Person(Ola.NationalID), pseudonym.Organisation(Baker.OrgNumber)
-	points := []registry.MeteringPoint{
-		{ID: d.Requestable, AccountingPoint: true, Address: registry.Address{Street: "Storgata 12B", Postcode: "0155", Municipality: "Oslo"}, Occupancies: []registry.Occupancy{{EndUser: kari, MoveIn: registry.Date(2021, 8, 1)}}},
-		{ID: d.SecondRequestable, AccountingPoint: true, Address: registry.Address{Street: "Bakerveien 3", Postcode: "7010", Municipality: "Trondheim"}, Occupancies: []registry.Occupancy{
-			{EndUser: ola, MoveIn: registry.Date(2019, 3, 1), MoveOut: registry.Date(2024, 6, 15)},
-			{EndUser: bakery, MoveIn: registry.Date(2024, 6, 15)},
-		}},
-		{ID: d.AlreadyGranted, AccountingPoint: true, Address: registry.Address{Street: "Fjellstien 7", Postcode: "5003", Municipality: "Bergen"}, Occupancies: []registry.Occupancy{{EndUser: ola, MoveIn: registry.Date(2024, 6, 15)}}},
-		{ID: d.NotAccountingPoint, AccountingPoint: false},
-		{ID: d.NoEndUser, AccountingPoint: true, Occupancies: []registry.Occupancy{{EndUser: kari, MoveIn: registry.Date(2015, 1, 1), MoveOut: registry.Date(2021, 8, 1)}}},
-	}
-	for _, mp := range points {
-		if err := reg.PutMeteringPoint(ctx, mp); err != nil {
-			return d, err
+	d.Points = MeteringPoints(d, kari, ola, bakery)
+	for _, mp := range d.Points {
+		if _, err := masterData.PutMasterData(ctx, mp); err != nil {
+			return d, fmt.Errorf("demo metering point %s: %w", mp.ID, err)
 		}
 	}
 	granted := grant.New(d.ThirdParties[0].GLN, d.AlreadyGranted, accessrequest.Limited, ola, "", registry.Date(2024, 6, 15), now)
@@ -114,4 +118,39 @@ func Seed(ctx context.Context, reg *dynamo.Registry, requests *dynamo.Requests, 
 		return d, err
 	}
 	return d, nil
+}
+
+// GridCompanyClient is the demo grid company's OAuth client: its tokens
+// carry the ingest scope.
+const GridCompanyClient = "demo-grid-company"
+
+// Supplier is the demo metering points' balance supplier.
+var Supplier = gln("709000000003")
+
+// MeteringPoints is the demo's master data, sent as a grid company would.
+func MeteringPoints(d Data, kari, ola, bakery pseudonym.EndUserID) []registry.MeteringPoint {
+	household := func(id ident.GSRN, street, postcode, municipality string, area registry.PriceArea, res metervalues.Resolution, occupancies ...registry.Occupancy) registry.MeteringPoint {
+		return registry.MeteringPoint{
+			ID: id, Type: registry.Consumption, AccountingPoint: true, Status: registry.Connected,
+			Address:  registry.Address{Street: street, Postcode: postcode, Municipality: municipality},
+			GridArea: "50YNO1ELVIA0001K", PriceArea: area, MeterNumber: "M-" + string(id[10:]), Resolution: res,
+			EstimatedAnnualConsumption: decimal.RequireFromString("16250.000"),
+			Contract:                   &registry.Contract{BalanceSupplier: Supplier, Start: registry.Date(2024, 1, 1)},
+			Occupancies:                occupancies,
+		}
+	}
+	solarPark := household(d.NotAccountingPoint, "Solbakken 1", "3300", "Hokksund", "NO1", metervalues.PT15M)
+	solarPark.Type, solarPark.AccountingPoint, solarPark.Contract = registry.Production, false, nil
+	return []registry.MeteringPoint{
+		household(d.Requestable, "Storgata 12B", "0155", "Oslo", "NO1", metervalues.PT60M,
+			registry.Occupancy{EndUser: kari, DisplayName: Kari.Name, MoveIn: registry.Date(2021, 8, 1)}),
+		household(d.SecondRequestable, "Bakerveien 3", "7010", "Trondheim", "NO3", metervalues.PT15M,
+			registry.Occupancy{EndUser: ola, DisplayName: Ola.Name, MoveIn: registry.Date(2019, 3, 1), MoveOut: registry.Date(2024, 6, 15)},
+			registry.Occupancy{EndUser: bakery, DisplayName: Baker.OrgName, MoveIn: registry.Date(2024, 6, 15)}),
+		household(d.AlreadyGranted, "Fjellstien 7", "5003", "Bergen", "NO5", metervalues.PT60M,
+			registry.Occupancy{EndUser: ola, DisplayName: Ola.Name, MoveIn: registry.Date(2024, 6, 15)}),
+		solarPark,
+		household(d.NoEndUser, "Gamleveien 2", "0161", "Oslo", "NO1", metervalues.PT60M,
+			registry.Occupancy{EndUser: kari, DisplayName: Kari.Name, MoveIn: registry.Date(2015, 1, 1), MoveOut: registry.Date(2021, 8, 1)}),
+	}
 }

@@ -114,6 +114,7 @@ func TestEndUserInARealBrowser(t *testing.T) {
 		screenshot("consent-my-access.png"),
 		chromedp.SetValue(testid("level-"+row), "LIMITED"),
 		chromedp.Click(testid("change-"+row)),
+		chromedp.WaitVisible(testid("done-level")),
 		chromedp.WaitVisible(testid("revoke-"+row)),
 	)
 	if err != nil {

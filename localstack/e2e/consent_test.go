@@ -201,7 +201,20 @@ func TestEndUserDecidesAndChangesAccess(t *testing.T) {
 		t.Errorf("the third party sees %s", api.rawBody)
 	}
 
+	// The third party reads; Kari sees the read on My access and in her feed.
+	w.call(t, ladeklar, "GET", "/v1/metering-points/"+mp, "").expect(t, http.StatusOK)
+	feed := kari.get("/v1/me/access-log")
+	if feed.status != http.StatusOK || !strings.Contains(feed.body, `"thirdPartyName":"Ladeklar AS"`) || !strings.Contains(feed.body, `"what":"master-data"`) {
+		t.Fatalf("access log %d: %s", feed.status, feed.body)
+	}
+	if anonymous := newBrowser(t, w).get("/v1/me/access-log"); anonymous.status != http.StatusUnauthorized || strings.Contains(anonymous.body, "Ladeklar") {
+		t.Fatalf("access log without a session: %d %s", anonymous.status, anonymous.body)
+	}
+
 	access := kari.get("/consent/access")
+	if reads := access.body[strings.Index(access.body, `data-testid="reads"`):]; !strings.Contains(reads, "Ladeklar AS") || !strings.Contains(reads, "Anleggsdata") {
+		t.Errorf("My access does not show the read:\n%s", reads)
+	}
 	tp := string(w.demo.ThirdParties[1].GLN)
 	if !strings.Contains(access.body, "grant-"+tp+"-"+mp) {
 		t.Fatalf("My access lacks the grant:\n%s", access.body)

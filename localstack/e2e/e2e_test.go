@@ -88,14 +88,19 @@ func serveFunctions(t testing.TB, gw *httptest.Server, functions map[string]gate
 	return &world{api: gw.URL, gw: gw.Config.Handler, issuer: iss, tokens: map[string]string{}}
 }
 
-// token gets a token the way a third party does: client credentials at the issuer.
+// token gets a token the way a third party does: client credentials at the
+// issuer. Clients named in ingestClients get the ingest scope instead.
 func (w *world) token(t testing.TB, clientID string) string {
 	t.Helper()
 	if tok, ok := w.tokens[clientID]; ok {
 		return tok
 	}
+	scope := resources.ThirdPartyScope
+	if ingestClients[clientID] {
+		scope = resources.IngestScope
+	}
 	res, err := http.PostForm(w.issuer.URL()+"/token", url.Values{
-		"grant_type": {"client_credentials"}, "client_id": {clientID}, "scope": {resources.ThirdPartyScope}, "audience": {audience},
+		"grant_type": {"client_credentials"}, "client_id": {clientID}, "scope": {scope}, "audience": {audience},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -176,6 +181,11 @@ func (r reply) expect(t testing.TB, status int) reply {
 func (r reply) str(field string) string { s, _ := r.body[field].(string); return s }
 
 const straumkompis, ladeklar = "straumkompis", "ladeklar"
+
+// gridCompany is a grid company's client; its tokens carry the ingest scope.
+const gridCompany = "elvia-metering"
+
+var ingestClients = map[string]bool{gridCompany: true}
 
 func TestAccessRequestLifecycle(t *testing.T) {
 	w := newWorld(t)
@@ -416,7 +426,7 @@ func registerMeteringPoint(t testing.TB) ident.GSRN {
 	env := testenv.Get(t)
 	reg := &dynamo.Registry{Client: dynamodb.NewFromConfig(env.Config), Table: env.Stack.Tables[resources.RegistryTableID]}
 	mp := registry.MeteringPoint{ID: id, AccountingPoint: true, Occupancies: []registry.Occupancy{{EndUser: "p1_test", MoveIn: registry.Date(2020, 1, 1)}}}
-	if err := reg.PutMeteringPoint(context.Background(), mp); err != nil {
+	if _, err := reg.PutMeteringPoint(context.Background(), mp); err != nil {
 		t.Fatal(err)
 	}
 	return id

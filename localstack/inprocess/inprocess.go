@@ -10,29 +10,33 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	"github.com/tredjepart/tredjepart/localstack/gateway"
 	"github.com/tredjepart/tredjepart/shared/consentweb"
+	"github.com/tredjepart/tredjepart/shared/function"
+	"github.com/tredjepart/tredjepart/shared/ingestapi"
 	"github.com/tredjepart/tredjepart/shared/intake"
+	"github.com/tredjepart/tredjepart/shared/queries"
 	"github.com/tredjepart/tredjepart/shared/resources"
 )
 
+// builders are what each functions/<dir>/main.go passes to function.Start.
+var builders = map[string]function.Builder{
+	resources.IntakeFunctionID:  intake.Lambda,
+	resources.ConsentFunctionID: consentweb.Lambda,
+	resources.QueriesFunctionID: queries.Lambda,
+	resources.IngestFunctionID:  ingestapi.Lambda,
+}
+
 // Function returns the function with that ID, wired from getenv.
 func Function(ctx context.Context, id string, cfg aws.Config, getenv func(string) string, logger *slog.Logger) (gateway.Invoker, error) {
-	switch id {
-	case resources.IntakeFunctionID:
-		h, err := intake.FromEnv(cfg, getenv, logger)
-		if err != nil {
-			return nil, err
-		}
-		return lambda.NewHandler(h.Handle), nil
-	case resources.ConsentFunctionID:
-		pages, err := consentweb.FromEnv(ctx, cfg, getenv, logger)
-		if err != nil {
-			return nil, err
-		}
-		return lambda.NewHandler(httpadapter.NewV2(pages).ProxyWithContext), nil
+	build, ok := builders[id]
+	if !ok {
+		return nil, fmt.Errorf("no in-process wiring for function %s", id)
 	}
-	return nil, fmt.Errorf("no in-process wiring for function %s", id)
+	handler, err := build(ctx, cfg, getenv, logger)
+	if err != nil {
+		return nil, err
+	}
+	return lambda.NewHandler(handler), nil
 }

@@ -99,18 +99,24 @@ func readPID() (int, error) {
 	return strconv.Atoi(strings.TrimSpace(string(raw)))
 }
 
-// token prints a bearer token for a demo third party from the running issuer.
+// token prints a bearer token for a demo third party, or for the demo grid
+// company, from the running issuer.
 func token(args []string) error {
 	fs := flag.NewFlagSet("token", flag.ContinueOnError)
 	gln := fs.String("gln", "", "the third party's GLN")
+	ingest := fs.Bool("ingest", false, "a token for the demo grid company, to send master data and meter values")
 	port := fs.Int("issuer-port", 4011, "port of the token issuer")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *gln == "" {
-		return errors.New("say which third party: make token GLN=<13-digit GLN>")
+	query := "gln=" + url.QueryEscape(*gln)
+	switch {
+	case *ingest:
+		query = "ingest=true"
+	case *gln == "":
+		return errors.New("say which third party: make token GLN=<13-digit GLN>, or make token INGEST=1 for the grid company")
 	}
-	res, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/local/token?gln=%s", *port, url.QueryEscape(*gln)))
+	res, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/local/token?%s", *port, query))
 	if err != nil {
 		return fmt.Errorf("the token issuer does not answer; start the stack with `make run` or `make up`: %w", err)
 	}

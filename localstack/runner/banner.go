@@ -2,10 +2,12 @@ package main
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/tredjepart/tredjepart/localstack/demo"
+	"github.com/tredjepart/tredjepart/shared/metervalues"
 )
 
 // banner tells a newcomer where everything is and what to type first.
@@ -18,6 +20,8 @@ func (s *stack) banner() string {
 		clockNote = "set by NOW; it runs on from there"
 	}
 	tp, other := s.demo.ThirdParties[0], s.demo.ThirdParties[1]
+	today := metervalues.Date(s.clock.Now())
+	day := func(offset int) string { return today.AddDate(0, 0, offset).Format(metervalues.DayLayout) }
 	fmt.Fprintf(&b, `
 Tredjepart is running locally.
 
@@ -54,13 +58,32 @@ Try it (in another terminal, from this folder):
 
   curl -s -X DELETE %s/v1/access-requests/<id> -H "Authorization: Bearer $TOKEN"
 
+Query data: %s has LIMITED access to %s.
+
+  curl -s %s/v1/metering-points -H "Authorization: Bearer $TOKEN"
+  curl -s %s/v1/metering-points/%s -H "Authorization: Bearer $TOKEN"
+  curl -s '%s/v1/metering-points/%s/meter-values?from=%s&to=%s' \
+    -H "Authorization: Bearer $TOKEN"
+  curl -s '%s/v1/metering-points/%s/meter-values?from=%s&to=%s&aggregation=P1D' \
+    -H "Authorization: Bearer $TOKEN"
+
+Send data as the demo grid company (this resends yesterday with other values:
+a correction, so its revision goes up):
+
+  GRID=$(make -s token INGEST=1)
+  curl -s -X POST %s/v1/ingest/meter-values -H "Authorization: Bearer $GRID" \
+    -H 'Content-Type: application/json' -d @%s
+
+More synthetic data: make datagen POINTS=100 DAYS=30 (while the stack runs).
+
 A request expires, REJECTED with EH088, at 24:00 Oslo time on the third
 business day after it arrived.
 
 As the end user: open the consent link for a pending demo request from %s,
   %s/consent/requests/%s
 and log in on the development provider (%s) as %s. All requests:
-%s/consent, and access given: %s/consent/access.
+%s/consent, and access given: %s/consent/access, with every read of
+your data (log in as %s to see %s's reads).
 
 Ctrl-C stops everything.
 `,
@@ -70,6 +93,11 @@ Ctrl-C stops everything.
 		s.demo.Requestable, s.demo.SecondRequestable, s.demo.AlreadyGranted, tp.Name,
 		s.demo.NotAccountingPoint, s.demo.NoEndUser, s.demo.Unregistered,
 		tp.GLN, gw, s.demo.Requestable, gw, gw, s.demo.AlreadyGranted, gw,
-		other.Name, gw, s.demoRequest, s.oidcIssuer, demo.Kari.Name, gw, gw)
+		tp.Name, s.demo.AlreadyGranted,
+		gw, gw, s.demo.AlreadyGranted,
+		gw, s.demo.AlreadyGranted, day(-2), day(0),
+		gw, s.demo.AlreadyGranted, day(-30), day(0),
+		gw, filepath.Join(s.opts.stateDir, ingestExampleFile),
+		other.Name, gw, s.demoRequest, s.oidcIssuer, demo.Kari.Name, gw, gw, demo.Ola.Name, tp.Name)
 	return b.String()
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"github.com/tredjepart/tredjepart/localstack/datagen/gen"
 	"github.com/tredjepart/tredjepart/localstack/demo"
 	"github.com/tredjepart/tredjepart/localstack/gateway"
 	"github.com/tredjepart/tredjepart/localstack/inprocess"
@@ -38,10 +39,13 @@ import (
 	"github.com/tredjepart/tredjepart/shared/consentweb"
 	"github.com/tredjepart/tredjepart/shared/dynamo"
 	"github.com/tredjepart/tredjepart/shared/ident"
+	"github.com/tredjepart/tredjepart/shared/ingest"
+	"github.com/tredjepart/tredjepart/shared/metervalues"
 	"github.com/tredjepart/tredjepart/shared/openapi"
 	"github.com/tredjepart/tredjepart/shared/pseudonym"
 	"github.com/tredjepart/tredjepart/shared/registry"
 	"github.com/tredjepart/tredjepart/shared/resources"
+	"github.com/tredjepart/tredjepart/shared/synthetic"
 )
 
 // Audience is the audience the local authorizer expects, as CDK's default.
@@ -143,8 +147,12 @@ func start(ctx context.Context, opts options, logger *slog.Logger) (*stack, erro
 	if err != nil {
 		return s, err
 	}
-	if s.demo, err = demo.Seed(ctx, reg, &dynamo.Requests{Client: db, Table: st.Tables[resources.AccessTableID]}, p, s.clock.Now()); err != nil {
+	if s.demo, err = demo.Seed(ctx, db, st.Tables, p, s.clock); err != nil {
 		return s, fmt.Errorf("seed demo data: %w", err)
+	}
+
+	if err := s.meterValues(ctx, db, st.Tables, p); err != nil {
+		return s, fmt.Errorf("demo meter values: %w", err)
 	}
 
 	iss, err := issuer.LoadOrCreate(filepath.Join(opts.stateDir, "issuer-key.pem"), fmt.Sprintf("http://127.0.0.1:%d", opts.issuerPort))
@@ -319,10 +327,21 @@ func (s *stack) endUserLogin(pseudoKey string) (map[string]string, error) {
 // consentClientID is the consent pages' client at the development provider.
 const consentClientID = "tredjepart-consent"
 
-// demoTokens hands out a token for a registered third party by GLN, which a
-// real issuer (Maskinporten) would do after authenticating the client.
+// demoTokens hands out a token for a registered third party by GLN, or for
+// the demo grid company with ?ingest=true, which a real issuer (Maskinporten)
+// would do after authenticating the client.
 func demoTokens(iss *issuer.Issuer, reg *dynamo.Registry) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("ingest") == "true" {
+			tok, err := iss.Token(demo.GridCompanyClient, []string{resources.IngestScope}, Audience, time.Hour)
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusInternalServerError)
+				return
+			}
+			w.Header().Set("Content-Type", "text/plain")
+			_, _ = io.WriteString(w, tok+"\n")
+			return
+		}
 		gln, err := ident.ParseGLN(r.URL.Query().Get("gln"))
 		if err != nil {
 			http.Error(w, "gln: "+err.Error(), http.StatusBadRequest)
@@ -375,4 +394,68 @@ func (s *stack) requestAccess(iss *issuer.Issuer, tp registry.ThirdParty, mp ide
 		return "", fmt.Errorf("demo access request answered %s", res.Status)
 	}
 	return body.ID, nil
+}
+
+// Demo meter values: the demo points' last demoDays days, and a few
+// synthetic points, made by the data generator and sent through the ingest
+// service as a grid company's would be.
+const (
+	demoDays            = 45
+	syntheticPoints     = 10
+	syntheticPointsDays = 14
+)
+
+func (s *stack) meterValues(ctx context.Context, db *dynamodb.Client, tables map[string]string, p *pseudonym.Pseudonymizer) error {
+	svc := &ingest.Service{
+		MeteringPoints: &dynamo.Registry{Client: db, Table: tables[resources.RegistryTableID]},
+		Values:         &dynamo.MeterValues{Client: db, Table: tables[resources.MeterValuesTableID]},
+		Clock:          s.clock,
+	}
+	today := metervalues.Date(s.clock.Now())
+	fmt.Fprintln(os.Stderr, "meter values for the demo metering points:")
+	o := synthetic.Options{From: today.AddDate(0, 0, -demoDays), To: today, Seed: 1, CorrectionShare: 0.02}
+	if _, err := gen.Submit(ctx, svc, s.demo.Points, o, 4, os.Stderr, time.Now()); err != nil {
+		return err
+	}
+	fmt.Fprintln(os.Stderr, "synthetic metering points:")
+	o = synthetic.Options{Points: syntheticPoints, From: today.AddDate(0, 0, -syntheticPointsDays), To: today, Seed: 1,
+		QuarterHourlyShare: 0.2, CabinShare: 0.2, CorrectionShare: 0.01}
+	if _, err := gen.Run(ctx, svc, p, o, 4, os.Stderr); err != nil {
+		return err
+	}
+	return s.writeIngestExample(o)
+}
+
+// ingestExampleFile holds a body for POST /v1/ingest/meter-values that the
+// banner suggests: yesterday again for the granted demo point, with other
+// values, so sending it shows a correction.
+const ingestExampleFile = "ingest-example.json"
+
+func (s *stack) writeIngestExample(o synthetic.Options) error {
+	var mp registry.MeteringPoint
+	for _, p := range s.demo.Points {
+		if p.ID == s.demo.AlreadyGranted {
+			mp = p
+		}
+	}
+	yesterday := metervalues.Date(s.clock.Now()).AddDate(0, 0, -1)
+	series := synthetic.Day(o, mp, yesterday, 3)
+	type quantity struct {
+		Quantity string `json:"quantity"`
+		Quality  string `json:"quality"`
+	}
+	item := struct {
+		MeteringPointID string     `json:"meteringPointId"`
+		Day             string     `json:"day"`
+		Resolution      string     `json:"resolution"`
+		Quantities      []quantity `json:"quantities"`
+	}{string(mp.ID), yesterday.Format(metervalues.DayLayout), string(series.Resolution), nil}
+	for _, q := range series.Quantities {
+		item.Quantities = append(item.Quantities, quantity{metervalues.FormatQuantity(q.Value), string(q.Quality)})
+	}
+	body, err := json.MarshalIndent(map[string]any{"series": []any{item}}, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(s.opts.stateDir, ingestExampleFile), body, 0o644)
 }

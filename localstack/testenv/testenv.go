@@ -13,7 +13,6 @@ import (
 	"os"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -23,7 +22,7 @@ import (
 
 	"github.com/tredjepart/tredjepart/localstack/moto"
 	"github.com/tredjepart/tredjepart/localstack/provision"
-	"github.com/tredjepart/tredjepart/shared/dynamo"
+	"github.com/tredjepart/tredjepart/shared/clock"
 	"github.com/tredjepart/tredjepart/shared/intake"
 	"github.com/tredjepart/tredjepart/shared/notify"
 	"github.com/tredjepart/tredjepart/shared/pseudonym"
@@ -99,9 +98,7 @@ func Demo(t testing.TB) (demo.Data, string) {
 	}
 	env := Get(t)
 	db := dynamodb.NewFromConfig(env.Config)
-	data, err := demo.Seed(context.Background(),
-		&dynamo.Registry{Client: db, Table: env.Stack.Tables[resources.RegistryTableID]},
-		&dynamo.Requests{Client: db, Table: env.Stack.Tables[resources.AccessTableID]}, p, time.Now())
+	data, err := demo.Seed(context.Background(), db, env.Stack.Tables, p, clock.System{})
 	if err != nil {
 		t.Fatal(err)
 	}

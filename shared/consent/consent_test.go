@@ -85,7 +85,7 @@ func (f fixture) meteringPoint(t *testing.T) ident.GSRN {
 		t.Fatal(err)
 	}
 	mp := registry.MeteringPoint{ID: id, AccountingPoint: true, Occupancies: []registry.Occupancy{{EndUser: kari, MoveIn: moveIn}}}
-	if err := f.registry.PutMeteringPoint(context.Background(), mp); err != nil {
+	if _, err := f.registry.PutMeteringPoint(context.Background(), mp); err != nil {
 		t.Fatal(err)
 	}
 	return id
@@ -241,7 +241,7 @@ func TestOverviewShowsOnlyWhatTheEndUserHoldsNow(t *testing.T) {
 	user := pseudonym.EndUserID(fmt.Sprintf("p1_overview%d", serial.Add(1)))
 	register := func(occupancies ...registry.Occupancy) ident.GSRN {
 		id, _ := ident.GSRNWithCheckDigit(fmt.Sprintf("70705753%09d", serial.Add(1)))
-		if err := f.registry.PutMeteringPoint(ctx, registry.MeteringPoint{ID: id, AccountingPoint: true, Occupancies: occupancies}); err != nil {
+		if _, err := f.registry.PutMeteringPoint(ctx, registry.MeteringPoint{ID: id, AccountingPoint: true, Occupancies: occupancies}); err != nil {
 			t.Fatal(err)
 		}
 		return id

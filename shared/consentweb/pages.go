@@ -109,6 +109,8 @@ func (s *site) decide(w http.ResponseWriter, r *http.Request, user session) {
 // accessPage is what My access shows.
 type accessPage struct {
 	Holdings []holdingRows
+	Reads    []readView
+	Done     string // the change just made, confirmed at the top: level, grant or revoke
 }
 
 type holdingRows struct {
@@ -129,6 +131,15 @@ func (s *site) access(w http.ResponseWriter, r *http.Request, user session) {
 			hr.Rows = append(hr.Rows, row{g, s.name(r.Context(), g.ThirdParty)})
 		}
 		page.Holdings = append(page.Holdings, hr)
+	}
+	reads, err := s.reads(r.Context(), user.EndUser, "", recentReads)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	page.Reads = reads.Items
+	if done := r.URL.Query().Get("done"); done == "level" || done == "grant" || done == "revoke" {
+		page.Done = done
 	}
 	s.render(w, r, http.StatusOK, "access.html", user, page)
 }
@@ -177,5 +188,5 @@ func (s *site) changeAccess(w http.ResponseWriter, r *http.Request, user session
 		s.fail(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/consent/access", http.StatusSeeOther)
+	http.Redirect(w, r, "/consent/access?done="+r.PostForm.Get("action"), http.StatusSeeOther)
 }

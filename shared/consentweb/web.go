@@ -36,6 +36,7 @@ type ThirdParties interface {
 type Config struct {
 	Consent      *consent.Service
 	ThirdParties ThirdParties
+	ReadLog      ReadLog
 	OIDC         OIDC
 	Pseudonyms   *pseudonym.Pseudonymizer
 	// Keys: 32 bytes to sign cookies, 32 to encrypt them, 32 for CSRF tokens.
@@ -56,6 +57,7 @@ var pages = template.Must(template.New("").Funcs(template.FuncMap{"pair": pair})
 type site struct {
 	consent      *consent.Service
 	thirdParties ThirdParties
+	readLog      ReadLog
 	login        *login
 	cookies      *cookies
 	secure       bool
@@ -73,7 +75,7 @@ func New(ctx context.Context, cfg Config) (http.Handler, error) {
 		return nil, err
 	}
 	s := &site{
-		consent: cfg.Consent, thirdParties: cfg.ThirdParties, login: l,
+		consent: cfg.Consent, thirdParties: cfg.ThirdParties, readLog: cfg.ReadLog, login: l,
 		cookies: newCookies(cfg.SessionKey, cfg.EncryptionKey, cfg.Secure),
 		secure:  cfg.Secure, clock: cfg.Clock, logger: cfg.Logger,
 	}
@@ -87,6 +89,7 @@ func New(ctx context.Context, cfg Config) (http.Handler, error) {
 	mux.HandleFunc("POST /consent/decisions", s.authenticated(s.decide))
 	mux.HandleFunc("GET /consent/access", s.authenticated(s.access))
 	mux.HandleFunc("POST /consent/access", s.authenticated(s.changeAccess))
+	mux.HandleFunc("GET /v1/me/access-log", s.accessLog)
 	mux.HandleFunc("GET /authorize", s.authorize)
 	mux.HandleFunc("POST /authorize", s.authorizeDecision)
 

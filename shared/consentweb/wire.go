@@ -7,6 +7,9 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
+	"github.com/tredjepart/tredjepart/shared/secrets"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
@@ -74,6 +77,7 @@ func FromEnv(ctx context.Context, cfg aws.Config, getenv func(string) string, lo
 			Logger:         logger,
 		},
 		ThirdParties:  reg,
+		ReadLog:       &dynamo.ReadLog{Client: db, Table: accessTable},
 		OIDC:          oidcCfg,
 		Pseudonyms:    pseudo,
 		SessionKey:    keys[:32],
@@ -83,4 +87,18 @@ func FromEnv(ctx context.Context, cfg aws.Config, getenv func(string) string, lo
 		Clock:         clk,
 		Logger:        logger,
 	})
+}
+
+// Lambda builds the function's handler, with its secrets read from SSM on
+// AWS; see package function.
+func Lambda(ctx context.Context, cfg aws.Config, getenv func(string) string, logger *slog.Logger) (any, error) {
+	getenv, err := secrets.Fill(ctx, cfg, getenv, resources.Consent.Secrets...)
+	if err != nil {
+		return nil, err
+	}
+	pages, err := FromEnv(ctx, cfg, getenv, logger)
+	if err != nil {
+		return nil, err
+	}
+	return httpadapter.NewV2(pages).ProxyWithContext, nil
 }

@@ -61,7 +61,7 @@ func TestMeteringPointRoundTrip(t *testing.T) {
 		{EndUser: "p1_old", MoveIn: registry.Date(2019, 1, 1), MoveOut: registry.Date(2024, 6, 15)},
 		{EndUser: "p1_new", MoveIn: registry.Date(2024, 6, 15)},
 	}}
-	if err := reg.PutMeteringPoint(ctx, want); err != nil {
+	if _, err := reg.PutMeteringPoint(ctx, want); err != nil {
 		t.Fatal(err)
 	}
 	got, found, err := reg.MeteringPoint(ctx, id)

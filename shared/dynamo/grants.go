@@ -16,6 +16,7 @@ import (
 	"github.com/tredjepart/tredjepart/shared/ident"
 	"github.com/tredjepart/tredjepart/shared/pseudonym"
 	"github.com/tredjepart/tredjepart/shared/registry"
+	"github.com/tredjepart/tredjepart/shared/resources"
 )
 
 const grantPrefix = "GRANT#"
@@ -189,4 +190,24 @@ func (s *Requests) UpdateGrant(ctx context.Context, prev, next grant.Grant) erro
 		return fmt.Errorf("update grant of %s on %s: %w", next.ThirdParty, next.MeteringPoint, err)
 	}
 	return nil
+}
+
+// ActiveGrantsOf pages through a third party's active grants, by metering point.
+func (s *Requests) ActiveGrantsOf(ctx context.Context, tp ident.GLN, cursor string, limit int) ([]grant.Grant, string, error) {
+	partition := thirdPartyPartition(tp)
+	grants, next, err := pageOf(ctx, s.Client, &dynamodb.QueryInput{
+		TableName:                &s.Table,
+		IndexName:                aws.String(resources.ByThirdPartyIndexName),
+		KeyConditionExpression:   aws.String("gsi1pk = :tp AND begins_with(gsi1sk, :grant)"),
+		FilterExpression:         aws.String("#status = :active"),
+		ExpressionAttributeNames: map[string]string{"#status": "status"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":tp": &types.AttributeValueMemberS{Value: partition}, ":grant": &types.AttributeValueMemberS{Value: grantPrefix},
+			":active": &types.AttributeValueMemberS{Value: string(grant.Active)},
+		},
+	}, partition, cursor, limit, grantItem.grant)
+	if err != nil {
+		return nil, "", fmt.Errorf("grants of %s: %w", tp, err)
+	}
+	return grants, next, nil
 }

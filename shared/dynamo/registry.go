@@ -4,15 +4,20 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/shopspring/decimal"
 
 	"github.com/tredjepart/tredjepart/shared/ident"
+	"github.com/tredjepart/tredjepart/shared/ingest"
+	"github.com/tredjepart/tredjepart/shared/metervalues"
 	"github.com/tredjepart/tredjepart/shared/pseudonym"
 	"github.com/tredjepart/tredjepart/shared/registry"
 	"github.com/tredjepart/tredjepart/shared/resources"
@@ -25,23 +30,34 @@ type Registry struct {
 }
 
 type meteringPointItem struct {
-	PK              string `dynamodbav:"pk"`
-	SK              string `dynamodbav:"sk"`
-	GSRN            string `dynamodbav:"gsrn"`
-	AccountingPoint bool   `dynamodbav:"accountingPoint"`
-	Street          string `dynamodbav:"street,omitempty"`
-	Postcode        string `dynamodbav:"postcode,omitempty"`
-	Municipality    string `dynamodbav:"municipality,omitempty"`
+	PK                         string `dynamodbav:"pk"`
+	SK                         string `dynamodbav:"sk"`
+	GSRN                       string `dynamodbav:"gsrn"`
+	Type                       string `dynamodbav:"type,omitempty"`
+	AccountingPoint            bool   `dynamodbav:"accountingPoint"`
+	Status                     string `dynamodbav:"status,omitempty"`
+	Street                     string `dynamodbav:"street,omitempty"`
+	Postcode                   string `dynamodbav:"postcode,omitempty"`
+	Municipality               string `dynamodbav:"municipality,omitempty"`
+	GridArea                   string `dynamodbav:"gridArea,omitempty"`
+	PriceArea                  string `dynamodbav:"priceArea,omitempty"`
+	MeterNumber                string `dynamodbav:"meterNumber,omitempty"`
+	Resolution                 string `dynamodbav:"resolution,omitempty"`
+	EstimatedAnnualConsumption string `dynamodbav:"estimatedAnnualConsumption,omitempty"` // decimal kWh, exact
+	BalanceSupplier            string `dynamodbav:"balanceSupplier,omitempty"`
+	ContractStart              string `dynamodbav:"contractStart,omitempty"`
+	Version                    int    `dynamodbav:"version"`
 }
 
 type occupancyItem struct {
-	PK      string `dynamodbav:"pk"`
-	SK      string `dynamodbav:"sk"`
-	GSI1PK  string `dynamodbav:"gsi1pk"`
-	GSI1SK  string `dynamodbav:"gsi1sk"`
-	EndUser string `dynamodbav:"endUserId"`
-	MoveIn  string `dynamodbav:"moveIn"`
-	MoveOut string `dynamodbav:"moveOut,omitempty"`
+	PK          string `dynamodbav:"pk"`
+	SK          string `dynamodbav:"sk"`
+	GSI1PK      string `dynamodbav:"gsi1pk"`
+	GSI1SK      string `dynamodbav:"gsi1sk"`
+	EndUser     string `dynamodbav:"endUserId"`
+	DisplayName string `dynamodbav:"displayName,omitempty"`
+	MoveIn      string `dynamodbav:"moveIn"`
+	MoveOut     string `dynamodbav:"moveOut,omitempty"`
 }
 
 const occupancyPrefix = "ENDUSER#"
@@ -69,8 +85,10 @@ func (s *Registry) MeteringPoint(ctx context.Context, id ident.GSRN) (registry.M
 			if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
 				return mp, false, err
 			}
-			mp.AccountingPoint, found = it.AccountingPoint, true
-			mp.Address = registry.Address{Street: it.Street, Postcode: it.Postcode, Municipality: it.Municipality}
+			if err := it.into(&mp); err != nil {
+				return mp, false, fmt.Errorf("metering point %s: %w", id, err)
+			}
+			found = true
 		case strings.HasPrefix(sk, occupancyPrefix):
 			var it occupancyItem
 			if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
@@ -87,8 +105,47 @@ func (s *Registry) MeteringPoint(ctx context.Context, id ident.GSRN) (registry.M
 	return mp, found, nil
 }
 
+func toMeteringPointItem(mp registry.MeteringPoint) meteringPointItem {
+	it := meteringPointItem{
+		PK: meteringPointPartition(mp.ID), SK: meterPointSK, GSRN: string(mp.ID), Type: string(mp.Type),
+		AccountingPoint: mp.AccountingPoint, Status: string(mp.Status),
+		Street: mp.Address.Street, Postcode: mp.Address.Postcode, Municipality: mp.Address.Municipality,
+		GridArea: mp.GridArea, PriceArea: string(mp.PriceArea), MeterNumber: mp.MeterNumber, Resolution: string(mp.Resolution),
+		Version: mp.Version,
+	}
+	if !mp.EstimatedAnnualConsumption.IsZero() {
+		it.EstimatedAnnualConsumption = mp.EstimatedAnnualConsumption.StringFixed(metervalues.Decimals)
+	}
+	if c := mp.Contract; c != nil {
+		it.BalanceSupplier, it.ContractStart = string(c.BalanceSupplier), c.Start.Format(registry.DateLayout)
+	}
+	return it
+}
+
+func (it meteringPointItem) into(mp *registry.MeteringPoint) error {
+	mp.Type, mp.AccountingPoint, mp.Status = registry.Type(it.Type), it.AccountingPoint, registry.Status(it.Status)
+	mp.Address = registry.Address{Street: it.Street, Postcode: it.Postcode, Municipality: it.Municipality}
+	mp.GridArea, mp.PriceArea, mp.MeterNumber = it.GridArea, registry.PriceArea(it.PriceArea), it.MeterNumber
+	mp.Resolution, mp.Version = metervalues.Resolution(it.Resolution), it.Version
+	if it.EstimatedAnnualConsumption != "" {
+		eac, err := decimal.NewFromString(it.EstimatedAnnualConsumption)
+		if err != nil {
+			return fmt.Errorf("estimatedAnnualConsumption: %w", err)
+		}
+		mp.EstimatedAnnualConsumption = eac
+	}
+	if it.BalanceSupplier != "" {
+		start, err := registry.ParseDate(it.ContractStart)
+		if err != nil {
+			return fmt.Errorf("contractStart: %w", err)
+		}
+		mp.Contract = &registry.Contract{BalanceSupplier: ident.GLN(it.BalanceSupplier), Start: start}
+	}
+	return nil
+}
+
 func (it occupancyItem) occupancy() (registry.Occupancy, error) {
-	o := registry.Occupancy{EndUser: pseudonym.EndUserID(it.EndUser)}
+	o := registry.Occupancy{EndUser: pseudonym.EndUserID(it.EndUser), DisplayName: it.DisplayName}
 	var err error
 	if o.MoveIn, err = registry.ParseDate(it.MoveIn); err != nil {
 		return o, fmt.Errorf("moveIn: %w", err)
@@ -101,37 +158,77 @@ func (it occupancyItem) occupancy() (registry.Occupancy, error) {
 	return o, nil
 }
 
-// PutMeteringPoint writes a metering point and its occupancies in one transaction.
-func (s *Registry) PutMeteringPoint(ctx context.Context, mp registry.MeteringPoint) error {
-	pk := meteringPointPartition(mp.ID)
-	head, err := attributevalue.MarshalMap(meteringPointItem{
-		PK: pk, SK: meterPointSK, GSRN: string(mp.ID), AccountingPoint: mp.AccountingPoint,
-		Street: mp.Address.Street, Postcode: mp.Address.Postcode, Municipality: mp.Address.Municipality,
-	})
-	if err != nil {
-		return err
+func toOccupancyItem(mp ident.GSRN, o registry.Occupancy) occupancyItem {
+	pk, moveIn := meteringPointPartition(mp), o.MoveIn.Format(registry.DateLayout)
+	it := occupancyItem{
+		PK: pk, SK: occupancyPrefix + moveIn,
+		GSI1PK: "EU#" + string(o.EndUser), GSI1SK: pk + "#" + moveIn,
+		EndUser: string(o.EndUser), DisplayName: o.DisplayName, MoveIn: moveIn,
 	}
-	items := []types.TransactWriteItem{{Put: &types.Put{TableName: &s.Table, Item: head}}}
+	if !o.MoveOut.IsZero() {
+		it.MoveOut = o.MoveOut.Format(registry.DateLayout)
+	}
+	return it
+}
+
+// PutMeteringPoint replaces a metering point's master data and end-user
+// history with mp, in one transaction conditional on the version read
+// before: end users no longer listed are removed. It writes nothing when mp
+// equals what is stored, and reports whether it wrote.
+func (s *Registry) PutMeteringPoint(ctx context.Context, mp registry.MeteringPoint) (bool, error) {
+	current, found, err := s.MeteringPoint(ctx, mp.ID)
+	if err != nil {
+		return false, err
+	}
+	mp.Version = current.Version
+	if found && reflect.DeepEqual(masterDataItems(current), masterDataItems(mp)) {
+		return false, nil
+	}
+	head := toMeteringPointItem(mp)
+	head.Version++
+	headItem, err := attributevalue.MarshalMap(head)
+	if err != nil {
+		return false, err
+	}
+	put := &types.Put{TableName: &s.Table, Item: headItem, ConditionExpression: aws.String("attribute_not_exists(pk)")}
+	if found {
+		put.ConditionExpression = aws.String("version = :read")
+		put.ExpressionAttributeValues = map[string]types.AttributeValue{":read": &types.AttributeValueMemberN{Value: strconv.Itoa(current.Version)}}
+	}
+	items := []types.TransactWriteItem{{Put: put}}
+	kept := map[string]bool{}
 	for _, o := range mp.Occupancies {
-		moveIn := o.MoveIn.Format(registry.DateLayout)
-		it := occupancyItem{
-			PK: pk, SK: occupancyPrefix + moveIn,
-			GSI1PK: "EU#" + string(o.EndUser), GSI1SK: pk + "#" + moveIn,
-			EndUser: string(o.EndUser), MoveIn: moveIn,
-		}
-		if !o.MoveOut.IsZero() {
-			it.MoveOut = o.MoveOut.Format(registry.DateLayout)
-		}
+		it := toOccupancyItem(mp.ID, o)
+		kept[it.SK] = true
 		item, err := attributevalue.MarshalMap(it)
 		if err != nil {
-			return err
+			return false, err
 		}
 		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: &s.Table, Item: item}})
 	}
-	if _, err := s.Client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items}); err != nil {
-		return fmt.Errorf("put metering point %s: %w", mp.ID, err)
+	for _, o := range current.Occupancies {
+		if sk := toOccupancyItem(mp.ID, o).SK; !kept[sk] {
+			items = append(items, types.TransactWriteItem{Delete: &types.Delete{TableName: &s.Table, Key: key(meteringPointPartition(mp.ID), sk)}})
+		}
 	}
-	return nil
+	if err := transact(ctx, s.Client, items, ingest.ErrConflict); err != nil {
+		if errors.Is(err, ingest.ErrConflict) {
+			return false, err
+		}
+		return false, fmt.Errorf("put metering point %s: %w", mp.ID, err)
+	}
+	return true, nil
+}
+
+// masterDataItems is what PutMeteringPoint would store, for comparing.
+func masterDataItems(mp registry.MeteringPoint) []any {
+	items := []any{toMeteringPointItem(mp)}
+	occupancies := slices.Clone(mp.Occupancies)
+	slices.SortFunc(occupancies, func(a, b registry.Occupancy) int { return a.MoveIn.Compare(b.MoveIn) })
+	for _, o := range occupancies {
+		items = append(items, toOccupancyItem(mp.ID, o))
+	}
+	return items
 }
 
 type thirdPartyItem struct {

@@ -257,13 +257,14 @@ func (s *Requests) Transition(ctx context.Context, prev, next accessrequest.Requ
 	return nil
 }
 
-// cursor is the position after the last item of a page. It carries the third
-// party so that a cursor cannot be replayed by another.
+// cursor is the position after the last item of a page. It carries the
+// partition it pages through (the third party's, or the end user's) so that
+// a cursor cannot be replayed by another.
 type cursor struct {
 	PK     string `dynamodbav:"pk" json:"p"`
 	SK     string `dynamodbav:"sk" json:"s"`
-	GSI1PK string `dynamodbav:"gsi1pk" json:"g"`
-	GSI1SK string `dynamodbav:"gsi1sk" json:"h"`
+	GSI1PK string `dynamodbav:"gsi1pk,omitempty" json:"g,omitempty"`
+	GSI1SK string `dynamodbav:"gsi1sk,omitempty" json:"h,omitempty"`
 }
 
 func encodeCursor(key map[string]types.AttributeValue) (string, error) {
@@ -275,7 +276,9 @@ func encodeCursor(key map[string]types.AttributeValue) (string, error) {
 	return base64.RawURLEncoding.EncodeToString(raw), err
 }
 
-func decodeCursor(s string, partition string) (map[string]types.AttributeValue, error) {
+// decodeCursor reads a cursor for a query on partition: of the byThirdParty
+// index when onIndex, else of the table.
+func decodeCursor(s string, partition string, onIndex bool) (map[string]types.AttributeValue, error) {
 	bad := &fault.Error{Kind: fault.Invalid, Detail: "cursor: not a cursor from a previous page",
 		Fields: []fault.FieldError{{Field: "cursor", Reason: "not a cursor from a previous page"}}}
 	raw, err := base64.RawURLEncoding.DecodeString(s)
@@ -283,18 +286,67 @@ func decodeCursor(s string, partition string) (map[string]types.AttributeValue, 
 		return nil, bad
 	}
 	var c cursor
-	if err := json.Unmarshal(raw, &c); err != nil || c.GSI1PK != partition || c.PK == "" {
+	if err := json.Unmarshal(raw, &c); err != nil || c.PK == "" || c.SK == "" {
 		return nil, bad
 	}
-	return map[string]types.AttributeValue{
-		"pk": &types.AttributeValueMemberS{Value: c.PK}, "sk": &types.AttributeValueMemberS{Value: c.SK},
-		"gsi1pk": &types.AttributeValueMemberS{Value: c.GSI1PK}, "gsi1sk": &types.AttributeValueMemberS{Value: c.GSI1SK},
-	}, nil
+	if (onIndex && c.GSI1PK != partition) || (!onIndex && (c.PK != partition || c.GSI1PK != "")) {
+		return nil, bad
+	}
+	start, err := attributevalue.MarshalMap(c)
+	if err != nil {
+		return nil, bad
+	}
+	return start, nil
 }
 
-// maxQueriesPerPage bounds the work one page may take when a status filter
-// skips many items; the page then comes back short, with a cursor.
+// maxQueriesPerPage bounds the work one page may take when a filter skips
+// many items; the page then comes back short, with a cursor.
 const maxQueriesPerPage = 8
+
+// pageOf reads up to limit items of a query from the position in
+// cursorText, decoding each with decode, and returns them with the cursor
+// of the next page (empty on the last).
+func pageOf[I any, T any](ctx context.Context, client *dynamodb.Client, input *dynamodb.QueryInput, partition, cursorText string, limit int, decode func(I) (T, error)) ([]T, string, error) {
+	if cursorText != "" {
+		start, err := decodeCursor(cursorText, partition, input.IndexName != nil)
+		if err != nil {
+			return nil, "", err
+		}
+		input.ExclusiveStartKey = start
+	}
+	input.Limit = aws.Int32(int32(limit))
+	var items []T
+	for range maxQueriesPerPage {
+		out, err := client.Query(ctx, input)
+		if err != nil {
+			return items, "", err
+		}
+		for i, raw := range out.Items {
+			var it I
+			if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+				return items, "", err
+			}
+			v, err := decode(it)
+			if err != nil {
+				return items, "", err
+			}
+			items = append(items, v)
+			if len(items) == limit {
+				next := ""
+				if i < len(out.Items)-1 || out.LastEvaluatedKey != nil {
+					next, err = encodeCursor(raw)
+				}
+				return items, next, err
+			}
+		}
+		if out.LastEvaluatedKey == nil {
+			return items, "", nil
+		}
+		input.ExclusiveStartKey = out.LastEvaluatedKey
+	}
+	next, err := encodeCursor(input.ExclusiveStartKey)
+	return items, next, err
+}
 
 // List returns a third party's requests, newest first.
 func (s *Requests) List(ctx context.Context, tp ident.GLN, q accessrequest.ListQuery) (accessrequest.Page, error) {
@@ -305,51 +357,17 @@ func (s *Requests) List(ctx context.Context, tp ident.GLN, q accessrequest.ListQ
 		KeyConditionExpression:    aws.String("gsi1pk = :tp AND begins_with(gsi1sk, :req)"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":tp": &types.AttributeValueMemberS{Value: partition}, ":req": &types.AttributeValueMemberS{Value: "REQ#"}},
 		ScanIndexForward:          aws.Bool(false),
-		Limit:                     aws.Int32(int32(q.Limit)),
 	}
 	if q.Status != "" {
 		input.FilterExpression = aws.String("#status = :status")
 		input.ExpressionAttributeNames = map[string]string{"#status": "status"}
 		input.ExpressionAttributeValues[":status"] = &types.AttributeValueMemberS{Value: string(q.Status)}
 	}
-	if q.Cursor != "" {
-		start, err := decodeCursor(q.Cursor, partition)
-		if err != nil {
-			return accessrequest.Page{}, err
-		}
-		input.ExclusiveStartKey = start
+	items, next, err := pageOf(ctx, s.Client, input, partition, q.Cursor, q.Limit, requestItem.request)
+	if err != nil {
+		return accessrequest.Page{}, fmt.Errorf("list requests: %w", err)
 	}
-	var page accessrequest.Page
-	for range maxQueriesPerPage {
-		out, err := s.Client.Query(ctx, input)
-		if err != nil {
-			return page, fmt.Errorf("list requests: %w", err)
-		}
-		for i, raw := range out.Items {
-			var it requestItem
-			if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
-				return page, err
-			}
-			r, err := it.request()
-			if err != nil {
-				return page, err
-			}
-			page.Items = append(page.Items, r)
-			if len(page.Items) == q.Limit {
-				if i < len(out.Items)-1 || out.LastEvaluatedKey != nil {
-					page.NextCursor, err = encodeCursor(raw)
-				}
-				return page, err
-			}
-		}
-		if out.LastEvaluatedKey == nil {
-			return page, nil
-		}
-		input.ExclusiveStartKey = out.LastEvaluatedKey
-	}
-	var err error
-	page.NextCursor, err = encodeCursor(input.ExclusiveStartKey)
-	return page, err
+	return accessrequest.Page{Items: items, NextCursor: next}, nil
 }
 
 // RequestsOn returns the requests with status on a metering point, newest first.

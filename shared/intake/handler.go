@@ -4,22 +4,16 @@ package intake
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"log/slog"
 	"net/http"
-	"strconv"
-	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/tredjepart/tredjepart/shared/accessrequest"
+	"github.com/tredjepart/tredjepart/shared/apigw"
 	"github.com/tredjepart/tredjepart/shared/businessday"
 	"github.com/tredjepart/tredjepart/shared/fault"
 	"github.com/tredjepart/tredjepart/shared/ident"
-	"github.com/tredjepart/tredjepart/shared/problem"
-	"github.com/tredjepart/tredjepart/shared/registry"
 )
 
 // Route keys this handler serves; resources.Routes sends them here.
@@ -30,48 +24,24 @@ const (
 	RouteWithdraw = "DELETE /v1/access-requests/{id}"
 )
 
-// ThirdParties finds the third party an OAuth client acts for.
-type ThirdParties interface {
-	ThirdPartyByClient(ctx context.Context, clientID string) (registry.ThirdParty, bool, error)
-}
-
 // Handler serves the access-request routes.
 type Handler struct {
 	Requests     *accessrequest.Service
-	ThirdParties ThirdParties
+	ThirdParties apigw.ThirdParties
 	Logger       *slog.Logger
 }
 
-type response = events.APIGatewayV2HTTPResponse
+type response = apigw.Response
 
-// Handle answers one API Gateway event. It never returns an error: failures
-// become problem documents, so API Gateway never answers with its own 500.
+// Handle answers one API Gateway event.
 func (h *Handler) Handle(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (response, error) {
-	started := time.Now()
-	logger := h.Logger.With("route", ev.RouteKey, "requestId", requestID(ctx, ev))
-	res, caller, err := h.route(ctx, ev)
-	if err != nil {
-		doc := problem.From(ctx, logger, err, ev.RawPath)
-		res = jsonResponse(doc.Status, doc.JSON(), problem.ContentType)
-		if doc.Status == http.StatusUnauthorized {
-			res.Headers["WWW-Authenticate"] = `Bearer error="invalid_token", error_description="the token names no client_id"`
-		}
-	}
-	logger.InfoContext(ctx, "request", "status", res.StatusCode, "thirdParty", string(caller), "durationMs", time.Since(started).Milliseconds())
-	return res, nil
+	return apigw.Handle(ctx, ev, h.Logger, h.route)
 }
 
-func requestID(ctx context.Context, ev events.APIGatewayV2HTTPRequest) string {
-	if lc, ok := lambdacontext.FromContext(ctx); ok {
-		return lc.AwsRequestID
-	}
-	return ev.RequestContext.RequestID
-}
-
-func (h *Handler) route(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (response, ident.GLN, error) {
-	caller, err := h.caller(ctx, ev)
+func (h *Handler) route(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (response, error) {
+	caller, err := apigw.ThirdParty(ctx, ev, h.ThirdParties)
 	if err != nil {
-		return response{}, "", err
+		return response{}, err
 	}
 	var res response
 	switch ev.RouteKey {
@@ -86,26 +56,7 @@ func (h *Handler) route(ctx context.Context, ev events.APIGatewayV2HTTPRequest) 
 	default:
 		err = fault.New(fault.NotFound, "No route %s.", ev.RouteKey)
 	}
-	return res, caller, err
-}
-
-// caller maps the token's client (checked by the JWT authorizer) to a registered third party.
-func (h *Handler) caller(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (ident.GLN, error) {
-	var clientID string
-	if a := ev.RequestContext.Authorizer; a != nil && a.JWT != nil {
-		clientID = a.JWT.Claims["client_id"]
-	}
-	if clientID == "" {
-		return "", fault.New(fault.Unauthenticated, "The bearer token names no client_id.")
-	}
-	tp, found, err := h.ThirdParties.ThirdPartyByClient(ctx, clientID)
-	if err != nil {
-		return "", err
-	}
-	if !found {
-		return "", fault.New(fault.Forbidden, "Client %q is not registered to a third party.", clientID)
-	}
-	return tp.GLN, nil
+	return res, err
 }
 
 func (h *Handler) create(ctx context.Context, caller ident.GLN, ev events.APIGatewayV2HTTPRequest) (response, error) {
@@ -121,7 +72,7 @@ func (h *Handler) create(ctx context.Context, caller ident.GLN, ev events.APIGat
 	if outcome == accessrequest.AlreadyPending {
 		status = http.StatusOK
 	}
-	res := jsonResponse(status, mustJSON(view(r)), "application/json")
+	res := apigw.JSON(status, apigw.MustJSON(view(r)), "application/json")
 	res.Headers["Location"] = selfLink(r.ID)
 	return res, nil
 }
@@ -139,7 +90,7 @@ func (h *Handler) list(ctx context.Context, caller ident.GLN, ev events.APIGatew
 	for _, r := range page.Items {
 		body.Items = append(body.Items, view(r))
 	}
-	return jsonResponse(http.StatusOK, mustJSON(body), "application/json"), nil
+	return apigw.JSON(http.StatusOK, apigw.MustJSON(body), "application/json"), nil
 }
 
 func (h *Handler) get(ctx context.Context, caller ident.GLN, ev events.APIGatewayV2HTTPRequest) (response, error) {
@@ -151,7 +102,7 @@ func (h *Handler) get(ctx context.Context, caller ident.GLN, ev events.APIGatewa
 	if err != nil {
 		return response{}, err
 	}
-	return jsonResponse(http.StatusOK, mustJSON(view(r)), "application/json"), nil
+	return apigw.JSON(http.StatusOK, apigw.MustJSON(view(r)), "application/json"), nil
 }
 
 func (h *Handler) withdraw(ctx context.Context, caller ident.GLN, ev events.APIGatewayV2HTTPRequest) (response, error) {
@@ -163,7 +114,7 @@ func (h *Handler) withdraw(ctx context.Context, caller ident.GLN, ev events.APIG
 	if err != nil {
 		return response{}, err
 	}
-	return jsonResponse(http.StatusOK, mustJSON(view(r)), "application/json"), nil
+	return apigw.JSON(http.StatusOK, apigw.MustJSON(view(r)), "application/json"), nil
 }
 
 // requestView is an access request as the API shows it.
@@ -205,40 +156,3 @@ func view(r accessrequest.Request) requestView {
 }
 
 func selfLink(id string) string { return "/v1/access-requests/" + id }
-
-func mustJSON(v any) []byte {
-	body, err := json.Marshal(v)
-	if err != nil {
-		panic(err) // only plain structs of strings reach here
-	}
-	return body
-}
-
-func jsonResponse(status int, body []byte, contentType string) response {
-	return response{
-		StatusCode: status,
-		Headers: map[string]string{
-			"Content-Type":  contentType,
-			"Cache-Control": "no-store",
-		},
-		Body: string(body),
-	}
-}
-
-func decodeBody(ev events.APIGatewayV2HTTPRequest) ([]byte, error) {
-	if !ev.IsBase64Encoded {
-		return []byte(ev.Body), nil
-	}
-	body, err := base64.StdEncoding.DecodeString(ev.Body)
-	if err != nil {
-		return nil, fault.InvalidFields(fault.FieldError{Field: "body", Reason: "is not valid base64"})
-	}
-	return body, nil
-}
-
-func atoiOr(s string, fallback int) (int, error) {
-	if s == "" {
-		return fallback, nil
-	}
-	return strconv.Atoi(s)
-}

@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/tredjepart/tredjepart/shared/accessrequest"
+	"github.com/tredjepart/tredjepart/shared/apigw"
 	"github.com/tredjepart/tredjepart/shared/fault"
 )
 
@@ -166,7 +167,7 @@ func FuzzParseList(f *testing.F) {
 	f.Add("", "-1", "")
 	f.Fuzz(func(t *testing.T, status, limit, cursor string) {
 		q, err := parseList(map[string]string{"status": status, "limit": limit, "cursor": cursor})
-		if err == nil && (q.Limit < 1 || q.Limit > maxPageSize) {
+		if err == nil && (q.Limit < 1 || q.Limit > apigw.MaxPageSize) {
 			t.Fatalf("accepted limit %d", q.Limit)
 		}
 		if err != nil && fault.KindOf(err) != fault.Invalid {

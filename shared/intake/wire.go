@@ -1,6 +1,7 @@
 package intake
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 
@@ -58,4 +59,13 @@ func FromEnv(cfg aws.Config, getenv func(string) string, logger *slog.Logger) (*
 		ThirdParties: reg,
 		Logger:       logger,
 	}, nil
+}
+
+// Lambda builds the function's handler; see package function.
+func Lambda(_ context.Context, cfg aws.Config, getenv func(string) string, logger *slog.Logger) (any, error) {
+	h, err := FromEnv(cfg, getenv, logger)
+	if err != nil {
+		return nil, err
+	}
+	return h.Handle, nil
 }

@@ -1,14 +1,19 @@
-// Package registry is what Tredjepart knows about metering points and the
-// parties that use it. It is minimal now (enough to apply the access rules)
-// and stored so that full master data can be added beside it later.
+// Package registry is what Tredjepart knows about metering points (their
+// master data, contract and end users over time) and the parties that use it.
 package registry
 
 import (
+	"fmt"
+	"regexp"
 	"slices"
 	"time"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/tredjepart/tredjepart/shared/businessday"
+	"github.com/tredjepart/tredjepart/shared/fault"
 	"github.com/tredjepart/tredjepart/shared/ident"
+	"github.com/tredjepart/tredjepart/shared/metervalues"
 	"github.com/tredjepart/tredjepart/shared/pseudonym"
 )
 
@@ -18,9 +23,10 @@ const DateLayout = time.DateOnly
 // Occupancy is one end user's time on a metering point: from MoveIn up to,
 // not including, MoveOut (zero while the end user still lives there).
 type Occupancy struct {
-	EndUser pseudonym.EndUserID
-	MoveIn  time.Time // midnight Europe/Oslo
-	MoveOut time.Time // midnight Europe/Oslo, or zero
+	EndUser     pseudonym.EndUserID
+	DisplayName string    // the name shown to the end user and, with full access, to a third party
+	MoveIn      time.Time // midnight Europe/Oslo
+	MoveOut     time.Time // midnight Europe/Oslo, or zero
 }
 
 // Covers reports whether the end user held the metering point at t.
@@ -43,12 +49,68 @@ func (a Address) String() string {
 	return a.Street + ", " + a.Postcode + " " + a.Municipality
 }
 
-// MeteringPoint is a metering point and its end users over time.
+// Type is what a metering point measures.
+type Type string
+
+const (
+	Consumption Type = "consumption" // Elhub E17
+	Production  Type = "production"  // Elhub E18
+	Combined    Type = "combined"    // Elhub E20: consumption and production (a prosumer)
+)
+
+// Status is whether the metering point is connected to the grid.
+type Status string
+
+const (
+	Connected    Status = "connected"
+	Disconnected Status = "disconnected"
+	New          Status = "new" // registered, not yet connected
+)
+
+// PriceArea is a Nordic bidding zone, NO1–NO5.
+type PriceArea string
+
+// Types, Statuses and PriceAreas list the valid values.
+var (
+	Types      = []Type{Consumption, Production, Combined}
+	Statuses   = []Status{Connected, Disconnected, New}
+	PriceAreas = []PriceArea{"NO1", "NO2", "NO3", "NO4", "NO5"}
+)
+
+// Contract is who supplies the energy at a metering point.
+type Contract struct {
+	BalanceSupplier ident.GLN
+	Start           time.Time // midnight Europe/Oslo
+}
+
+// MeteringPoint is a metering point's master data and its end users over time.
 type MeteringPoint struct {
-	ID              ident.GSRN
-	AccountingPoint bool // only accounting points can be subject to third-party access
-	Address         Address
-	Occupancies     []Occupancy
+	ID                         ident.GSRN
+	Type                       Type
+	AccountingPoint            bool // only accounting points can be subject to third-party access
+	Status                     Status
+	Address                    Address
+	GridArea                   string // the grid area's EIC code
+	PriceArea                  PriceArea
+	MeterNumber                string
+	Resolution                 metervalues.Resolution
+	EstimatedAnnualConsumption decimal.Decimal // kWh
+	Contract                   *Contract       // nil when no supplier is registered
+	Occupancies                []Occupancy
+	// Version is raised by every change to the master data and guards
+	// conditional writes; zero before the first write.
+	Version int
+}
+
+// OccupancyFrom returns the occupancy that began at moveIn: the one a grant
+// made by that end user covers.
+func (m MeteringPoint) OccupancyFrom(user pseudonym.EndUserID, moveIn time.Time) (Occupancy, bool) {
+	for _, o := range m.Occupancies {
+		if o.EndUser == user && o.MoveIn.Equal(moveIn) {
+			return o, true
+		}
+	}
+	return Occupancy{}, false
 }
 
 // EndUserAt returns the end user holding the metering point at t.
@@ -87,3 +149,65 @@ func Date(year int, month time.Month, day int) time.Time {
 func ParseDate(s string) (time.Time, error) {
 	return time.ParseInLocation(DateLayout, s, businessday.Oslo)
 }
+
+// Validate checks master data from a grid company, naming every bad field.
+func (m MeteringPoint) Validate() error {
+	var bad []fault.FieldError
+	add := func(field, reason string) { bad = append(bad, fault.FieldError{Field: field, Reason: reason}) }
+	if !slices.Contains(Types, m.Type) {
+		add("type", fmt.Sprintf("must be one of %v", Types))
+	}
+	if !slices.Contains(Statuses, m.Status) {
+		add("status", fmt.Sprintf("must be one of %v", Statuses))
+	}
+	if !slices.Contains(PriceAreas, m.PriceArea) {
+		add("priceArea", fmt.Sprintf("must be one of %v", PriceAreas))
+	}
+	if m.Resolution != metervalues.PT15M && m.Resolution != metervalues.PT60M {
+		add("resolution", "must be PT15M or PT60M")
+	}
+	if m.Address.Postcode != "" && !postcode.MatchString(m.Address.Postcode) {
+		add("address.postcode", "must be four digits")
+	}
+	if m.Address.Municipality == "" {
+		add("address.municipality", "is required")
+	}
+	if m.GridArea == "" {
+		add("gridArea", "is required")
+	}
+	if m.EstimatedAnnualConsumption.IsNegative() || m.EstimatedAnnualConsumption.Exponent() < -metervalues.Decimals {
+		add("estimatedAnnualConsumption", "must be kWh, not negative, with at most 3 decimals")
+	}
+	// Field names count end users in the order sent; overlaps are found in move-in order.
+	order := make([]int, len(m.Occupancies))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int { return m.Occupancies[a].MoveIn.Compare(m.Occupancies[b].MoveIn) })
+	for n, i := range order {
+		o, field := m.Occupancies[i], fmt.Sprintf("endUsers[%d]", i)
+		if o.EndUser == "" {
+			add(field, "names no end user")
+		}
+		if o.MoveIn.IsZero() {
+			add(field+".moveIn", "is required")
+		}
+		if !o.MoveOut.IsZero() && !o.MoveOut.After(o.MoveIn) {
+			add(field+".moveOut", "must be after moveIn")
+		}
+		if n > 0 {
+			if prev := m.Occupancies[order[n-1]]; prev.MoveOut.IsZero() || prev.MoveOut.After(o.MoveIn) {
+				add(field+".moveIn", fmt.Sprintf("overlaps endUsers[%d], who has not moved out by then", order[n-1]))
+			}
+		}
+	}
+	if c := m.Contract; c != nil && (c.BalanceSupplier == "" || c.Start.IsZero()) {
+		add("contract", "needs balanceSupplier and start")
+	}
+	if len(bad) > 0 {
+		return fault.InvalidFields(bad...)
+	}
+	return nil
+}
+
+var postcode = regexp.MustCompile(`^[0-9]{4}$`)

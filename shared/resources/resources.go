@@ -108,23 +108,30 @@ type Route struct {
 // Key is the route key API Gateway puts in events: "POST /v1/access-requests".
 func (r Route) Key() string { return r.Method + " " + r.Path }
 
-// ThirdPartyScope is the OAuth scope a third party's token must carry.
-const ThirdPartyScope = "tredjepart:thirdparty"
+// OAuth scopes a token must carry: a third party's, and a grid company's
+// or metering system's to submit master data and meter values.
+const (
+	ThirdPartyScope = "tredjepart:thirdparty"
+	IngestScope     = "tredjepart:ingest"
+)
 
 // Table, queue, state machine and function IDs.
 const (
 	AccessTableID            = "Access"
 	RegistryTableID          = "Registry"
+	MeterValuesTableID       = "MeterValues"
 	NotificationQueueID      = "Notifications"
 	ExpiryStateMachineID     = "AccessRequestExpiry"
 	IntakeFunctionID         = "Intake"
 	ConsentFunctionID        = "Consent"
+	QueriesFunctionID        = "Queries"
+	IngestFunctionID         = "Ingest"
 	ByThirdPartyIndexName    = "byThirdParty"
 	ByMeteringPointIndexName = "byMeteringPoint"
 	ByEndUserIndexName       = "byEndUser"
 )
 
-// Access holds access requests, grants and idempotency records.
+// Access holds access requests, grants, idempotency records and the read log.
 var Access = Table{
 	ID:           AccessTableID,
 	LocalName:    "tredjepart-access",
@@ -157,6 +164,16 @@ var Registry = Table{
 		PartitionKey: Attribute{"gsi1pk", String},
 		SortKey:      Attribute{"gsi1sk", String},
 	}},
+}
+
+// MeterValues holds one item per metering point per Oslo day: the whole
+// day's series, so a delivery or a 3-year query reads days, not hours.
+var MeterValues = Table{
+	ID:           MeterValuesTableID,
+	LocalName:    "tredjepart-meter-values",
+	EnvVar:       "METER_VALUES_TABLE",
+	PartitionKey: Attribute{"pk", String},
+	SortKey:      Attribute{"sk", String},
 }
 
 // Notifications carries notifications for third parties.
@@ -215,17 +232,40 @@ var Consent = Function{
 	Secrets:       []string{"OIDC_CLIENT_SECRET", "PSEUDONYM_KEY", "COOKIE_KEYS"},
 }
 
+// Queries is the third-party API for master data (BRS-NO-303) and meter
+// values (BRS-NO-315); it appends every read to the end user's read log.
+var Queries = Function{
+	ID:          QueriesFunctionID,
+	Dir:         "queries",
+	ReadTables:  []string{RegistryTableID, MeterValuesTableID},
+	WriteTables: []string{AccessTableID},
+}
+
+// Ingest takes master data and meter values from grid companies and metering systems.
+var Ingest = Function{
+	ID:          IngestFunctionID,
+	Dir:         "ingest",
+	WriteTables: []string{RegistryTableID, MeterValuesTableID},
+	Secrets:     []string{"PSEUDONYM_KEY"},
+}
+
 // Tables, Queues, StateMachines, Functions and Routes list everything the stack has.
 var (
-	Tables        = []Table{Access, Registry}
+	Tables        = []Table{Access, Registry, MeterValues}
 	Queues        = []Queue{Notifications}
 	StateMachines = []StateMachine{Expiry}
-	Functions     = []Function{Intake, Consent}
+	Functions     = []Function{Intake, Consent, Queries, Ingest}
 	Routes        = []Route{
 		{Method: "POST", Path: "/v1/access-requests", Function: IntakeFunctionID, Scopes: []string{ThirdPartyScope}},
 		{Method: "GET", Path: "/v1/access-requests", Function: IntakeFunctionID, Scopes: []string{ThirdPartyScope}},
 		{Method: "GET", Path: "/v1/access-requests/{id}", Function: IntakeFunctionID, Scopes: []string{ThirdPartyScope}},
 		{Method: "DELETE", Path: "/v1/access-requests/{id}", Function: IntakeFunctionID, Scopes: []string{ThirdPartyScope}},
+		{Method: "GET", Path: "/v1/metering-points", Function: QueriesFunctionID, Scopes: []string{ThirdPartyScope}},
+		{Method: "GET", Path: "/v1/metering-points/{id}", Function: QueriesFunctionID, Scopes: []string{ThirdPartyScope}},
+		{Method: "GET", Path: "/v1/metering-points/{id}/meter-values", Function: QueriesFunctionID, Scopes: []string{ThirdPartyScope}},
+		{Method: "POST", Path: "/v1/ingest/master-data", Function: IngestFunctionID, Scopes: []string{IngestScope}},
+		{Method: "POST", Path: "/v1/ingest/meter-values", Function: IngestFunctionID, Scopes: []string{IngestScope}},
+		{Method: "GET", Path: "/v1/me/access-log", Function: ConsentFunctionID, Public: true},
 		{Method: "GET", Path: "/login", Function: ConsentFunctionID, Public: true},
 		{Method: "GET", Path: "/login/callback", Function: ConsentFunctionID, Public: true},
 		{Method: "POST", Path: "/logout", Function: ConsentFunctionID, Public: true},

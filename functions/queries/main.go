@@ -1,0 +1,9 @@
+// Command queries is the Lambda behind the third-party master-data and meter-value queries.
+package main
+
+import (
+	"github.com/tredjepart/tredjepart/shared/function"
+	"github.com/tredjepart/tredjepart/shared/queries"
+)
+
+func main() { function.Start("queries", queries.Lambda) }

@@ -1,0 +1,267 @@
+// Package apigw is what every API Gateway HTTP API (payload 2.0) handler
+// shares: turning domain errors into problem documents in one place,
+// logging each request, reading JSON bodies strictly and writing JSON.
+package apigw
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"maps"
+	"mime"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+
+	"github.com/tredjepart/tredjepart/shared/fault"
+	"github.com/tredjepart/tredjepart/shared/ident"
+	"github.com/tredjepart/tredjepart/shared/problem"
+	"github.com/tredjepart/tredjepart/shared/registry"
+)
+
+// Request and Response are API Gateway's HTTP API (payload 2.0) events.
+type (
+	Request  = events.APIGatewayV2HTTPRequest
+	Response = events.APIGatewayV2HTTPResponse
+)
+
+// Route answers one request or fails with a domain error.
+type Route func(ctx context.Context, ev Request) (Response, error)
+
+// Handle answers one API Gateway event with route. It never returns an
+// error: failures become problem documents, so API Gateway never answers
+// with its own 500.
+func Handle(ctx context.Context, ev Request, logger *slog.Logger, route Route) (Response, error) {
+	started := time.Now()
+	logger = logger.With("route", ev.RouteKey, "requestId", requestID(ctx, ev))
+	res, err := route(ctx, ev)
+	if err != nil {
+		doc := problem.From(ctx, logger, err, ev.RawPath)
+		res = JSON(doc.Status, doc.JSON(), problem.ContentType)
+		if doc.Status == http.StatusUnauthorized {
+			res.Headers["WWW-Authenticate"] = `Bearer error="invalid_token", error_description="the token names no client_id"`
+		}
+	}
+	logger.InfoContext(ctx, "request", "status", res.StatusCode, "clientId", ClientID(ev), "durationMs", time.Since(started).Milliseconds())
+	return res, nil
+}
+
+func requestID(ctx context.Context, ev Request) string {
+	if lc, ok := lambdacontext.FromContext(ctx); ok {
+		return lc.AwsRequestID
+	}
+	return ev.RequestContext.RequestID
+}
+
+// ClientID is the OAuth client named by the token the JWT authorizer checked.
+func ClientID(ev Request) string {
+	if a := ev.RequestContext.Authorizer; a != nil && a.JWT != nil {
+		return a.JWT.Claims["client_id"]
+	}
+	return ""
+}
+
+// ThirdParties finds the third party an OAuth client acts for.
+type ThirdParties interface {
+	ThirdPartyByClient(ctx context.Context, clientID string) (registry.ThirdParty, bool, error)
+}
+
+// ThirdParty maps the token's client (checked by the JWT authorizer) to a
+// registered third party.
+func ThirdParty(ctx context.Context, ev Request, tps ThirdParties) (ident.GLN, error) {
+	clientID, err := RequireClientID(ev)
+	if err != nil {
+		return "", err
+	}
+	tp, found, err := tps.ThirdPartyByClient(ctx, clientID)
+	if err != nil {
+		return "", err
+	}
+	if !found {
+		return "", fault.New(fault.Forbidden, "Client %q is not registered to a third party.", clientID)
+	}
+	return tp.GLN, nil
+}
+
+// RequireClientID is ClientID, or Unauthenticated when the token names none.
+func RequireClientID(ev Request) (string, error) {
+	id := ClientID(ev)
+	if id == "" {
+		return "", fault.New(fault.Unauthenticated, "The bearer token names no client_id.")
+	}
+	return id, nil
+}
+
+func Reason(err error) string {
+	var e *ident.Error
+	if errors.As(err, &e) {
+		return e.Reason
+	}
+	return err.Error()
+}
+
+func RequireJSON(contentType string) error {
+	media, _, err := mime.ParseMediaType(contentType)
+	if err == nil && (media == "application/json" || strings.HasSuffix(media, "+json")) {
+		return nil
+	}
+	return fault.New(fault.UnsupportedMediaType, "Send the body as application/json (Content-Type was %q).", contentType)
+}
+
+// DecodeStrict reads exactly one JSON object into into. Field names must be
+// in known, matched exactly (encoding/json alone ignores unknown fields and
+// matches names case-insensitively, which would hide a caller's typo); each
+// unknown one is returned as a field error, so that the caller can report it
+// with the other bad fields. A body that is not one JSON object, or a known
+// field of the wrong type, is an error of its own.
+func DecodeStrict(raw []byte, into any, known ...string) ([]fault.FieldError, error) {
+	var fields map[string]json.RawMessage
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	err := dec.Decode(&fields)
+	if err == nil && dec.Decode(new(json.RawMessage)) != io.EOF {
+		err = errors.New("unexpected data after the JSON object")
+	}
+	if err == nil && fields == nil {
+		err = &json.UnmarshalTypeError{Value: "null"}
+	}
+	var unknown []fault.FieldError
+	if err == nil {
+		for _, name := range slices.Sorted(maps.Keys(fields)) {
+			if !slices.Contains(known, name) {
+				unknown = append(unknown, fault.FieldError{Field: name, Reason: "is not a known field"})
+				delete(fields, name) // or encoding/json would match it case-insensitively
+			}
+		}
+		exact, _ := json.Marshal(fields) // raw messages that just decoded
+		err = json.Unmarshal(exact, into)
+	}
+	if err == nil {
+		return unknown, nil
+	}
+	var typeErr *json.UnmarshalTypeError
+	var syntaxErr *json.SyntaxError
+	switch {
+	case errors.As(err, &typeErr) && typeErr.Field != "":
+		return nil, fault.InvalidFields(fault.FieldError{Field: typeErr.Field, Reason: "must be a " + jsonType(typeErr.Type.Kind().String())})
+	case errors.As(err, &typeErr):
+		return nil, fault.InvalidFields(fault.FieldError{Field: "body", Reason: "must be a JSON object"})
+	case errors.As(err, &syntaxErr):
+		return nil, fault.InvalidFields(fault.FieldError{Field: "body", Reason: fmt.Sprintf("is not valid JSON (at byte %d)", syntaxErr.Offset)})
+	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+		return nil, fault.InvalidFields(fault.FieldError{Field: "body", Reason: "is empty or cut short; send a JSON object"})
+	}
+	return nil, fault.InvalidFields(fault.FieldError{Field: "body", Reason: err.Error()})
+}
+
+func jsonType(goKind string) string {
+	if goKind == "ptr" || goKind == "string" {
+		return "string"
+	}
+	return goKind
+}
+
+func CheckText(s string, max int) string {
+	switch {
+	case utf8.RuneCountInString(s) > max:
+		return fmt.Sprintf("must be at most %d characters", max)
+	case strings.IndexFunc(s, unicode.IsControl) >= 0:
+		return "must not contain control characters"
+	}
+	return ""
+}
+
+func MustJSON(v any) []byte {
+	body, err := json.Marshal(v)
+	if err != nil {
+		panic(err) // only plain structs of strings reach here
+	}
+	return body
+}
+
+func JSON(status int, body []byte, contentType string) Response {
+	return Response{
+		StatusCode: status,
+		Headers: map[string]string{
+			"Content-Type":  contentType,
+			"Cache-Control": "no-store",
+		},
+		Body: string(body),
+	}
+}
+
+func DecodeBody(ev Request) ([]byte, error) {
+	if !ev.IsBase64Encoded {
+		return []byte(ev.Body), nil
+	}
+	body, err := base64.StdEncoding.DecodeString(ev.Body)
+	if err != nil {
+		return nil, fault.InvalidFields(fault.FieldError{Field: "body", Reason: "is not valid base64"})
+	}
+	return body, nil
+}
+
+func AtoiOr(s string, fallback int) (int, error) {
+	if s == "" {
+		return fallback, nil
+	}
+	return strconv.Atoi(s)
+}
+
+// Cacheable gives a 200 response a strong ETag over its body and lets the
+// client revalidate: when If-None-Match names that tag the answer is 304
+// with no body. The caller must only ever hand it data it may see.
+func Cacheable(ev Request, res Response) Response {
+	sum := sha256.Sum256([]byte(res.Body))
+	tag := `"` + hex.EncodeToString(sum[:16]) + `"`
+	res.Headers["ETag"] = tag
+	res.Headers["Cache-Control"] = "private, no-cache"
+	for _, candidate := range strings.Split(ev.Headers["if-none-match"], ",") {
+		candidate = strings.TrimPrefix(strings.TrimSpace(candidate), "W/")
+		if candidate == tag || candidate == "*" {
+			res.StatusCode, res.Body = http.StatusNotModified, ""
+			delete(res.Headers, "Content-Type")
+			break
+		}
+	}
+	return res
+}
+
+// Limits on page sizes.
+const (
+	DefaultPageSize = 25
+	MaxPageSize     = 100
+)
+
+// PageLimit reads the limit query parameter.
+func PageLimit(params map[string]string) (int, *fault.FieldError) {
+	limit, err := AtoiOr(params["limit"], DefaultPageSize)
+	if err != nil || limit < 1 || limit > MaxPageSize {
+		return limit, &fault.FieldError{Field: "limit", Reason: fmt.Sprintf("must be a whole number from 1 to %d", MaxPageSize)}
+	}
+	return limit, nil
+}
+
+// KnownParams names each query parameter not in known.
+func KnownParams(params map[string]string, known ...string) []fault.FieldError {
+	var bad []fault.FieldError
+	for _, name := range slices.Sorted(maps.Keys(params)) {
+		if !slices.Contains(known, name) {
+			bad = append(bad, fault.FieldError{Field: name, Reason: "is not a known query parameter"})
+		}
+	}
+	return bad
+}

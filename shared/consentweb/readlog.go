@@ -1,0 +1,95 @@
+package consentweb
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strconv"
+
+	"github.com/tredjepart/tredjepart/shared/businessday"
+	"github.com/tredjepart/tredjepart/shared/problem"
+	"github.com/tredjepart/tredjepart/shared/pseudonym"
+	"github.com/tredjepart/tredjepart/shared/readlog"
+	"github.com/tredjepart/tredjepart/shared/registry"
+)
+
+// ReadLog lists who read an end user's metering data.
+type ReadLog interface {
+	List(ctx context.Context, user pseudonym.EndUserID, cursor string, limit int) (readlog.Page, error)
+}
+
+// recentReads is how many reads My access shows; the JSON feed pages through all.
+const recentReads = 20
+
+// readView is one read, as the end user sees it.
+type readView struct {
+	At              string `json:"at"`
+	ThirdPartyID    string `json:"thirdPartyId"`
+	ThirdPartyName  string `json:"thirdPartyName"`
+	MeteringPointID string `json:"meteringPointId"`
+	What            string `json:"what"`
+	From            string `json:"from,omitempty"`
+	To              string `json:"to,omitempty"`
+}
+
+type readPage struct {
+	Items      []readView `json:"items"`
+	NextCursor string     `json:"nextCursor,omitempty"`
+}
+
+func (s *site) reads(ctx context.Context, user pseudonym.EndUserID, cursor string, limit int) (readPage, error) {
+	page, err := s.readLog.List(ctx, user, cursor, limit)
+	if err != nil {
+		return readPage{}, err
+	}
+	out := readPage{Items: make([]readView, 0, len(page.Entries)), NextCursor: page.NextCursor}
+	names := map[string]string{}
+	for _, e := range page.Entries {
+		gln := string(e.ThirdParty)
+		if _, ok := names[gln]; !ok {
+			names[gln] = s.name(ctx, e.ThirdParty)
+		}
+		v := readView{
+			At: businessday.FormatUTC(e.At), ThirdPartyID: gln, ThirdPartyName: names[gln],
+			MeteringPointID: string(e.MeteringPoint), What: string(e.What),
+		}
+		if !e.From.IsZero() {
+			v.From, v.To = e.From.Format(registry.DateLayout), e.To.Format(registry.DateLayout)
+		}
+		out.Items = append(out.Items, v)
+	}
+	return out, nil
+}
+
+// accessLog is GET /v1/me/access-log: the logged-in end user's read log as
+// JSON, newest first. Without a session it answers 401, never a login page.
+func (s *site) accessLog(w http.ResponseWriter, r *http.Request) {
+	user, err := s.cookies.session(r, s.clock.Now())
+	if err != nil {
+		writeProblem(w, problem.Document{Type: "about:blank", Title: "Unauthorized", Status: http.StatusUnauthorized,
+			Detail: "Log in at /consent first; this feed uses the same session.", Instance: r.URL.Path})
+		return
+	}
+	limit := recentReads
+	if l := r.URL.Query().Get("limit"); l != "" {
+		if limit, err = strconv.Atoi(l); err != nil || limit < 1 || limit > 100 {
+			writeProblem(w, problem.Document{Type: "about:blank", Title: "Bad Request", Status: http.StatusBadRequest,
+				Detail: "limit must be a whole number from 1 to 100.", Instance: r.URL.Path})
+			return
+		}
+	}
+	page, err := s.reads(r.Context(), user.EndUser, r.URL.Query().Get("cursor"), limit)
+	if err != nil {
+		doc := problem.From(r.Context(), s.logger, err, r.URL.Path)
+		writeProblem(w, doc)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(page)
+}
+
+func writeProblem(w http.ResponseWriter, doc problem.Document) {
+	w.Header().Set("Content-Type", problem.ContentType)
+	w.WriteHeader(doc.Status)
+	_, _ = w.Write(doc.JSON())
+}

@@ -1,0 +1,109 @@
+// Package ingest takes master data and meter values from grid companies and
+// metering systems: it validates each item and stores it with conditional
+// writes, so a retry changes nothing and a correction raises the revision.
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/tredjepart/tredjepart/shared/clock"
+	"github.com/tredjepart/tredjepart/shared/fault"
+	"github.com/tredjepart/tredjepart/shared/ident"
+	"github.com/tredjepart/tredjepart/shared/metervalues"
+	"github.com/tredjepart/tredjepart/shared/registry"
+)
+
+// Outcome is what storing one item did.
+type Outcome string
+
+const (
+	Created   Outcome = "created"   // first master data, or the day's first series
+	Updated   Outcome = "updated"   // master data changed
+	Corrected Outcome = "corrected" // a day's values changed: its revision went up
+	Unchanged Outcome = "unchanged" // the same as stored: a retry, nothing written
+)
+
+// MeteringPoints stores master data.
+type MeteringPoints interface {
+	MeteringPoint(ctx context.Context, id ident.GSRN) (registry.MeteringPoint, bool, error)
+	// PutMeteringPoint replaces the master data, conditional on the version
+	// it read, and reports whether anything changed.
+	PutMeteringPoint(ctx context.Context, mp registry.MeteringPoint) (bool, error)
+}
+
+// Values stores day series.
+type Values interface {
+	// PutDay stores a day's series: unchanged when it equals the stored one,
+	// else with the revision raised, conditional on the revision it read.
+	PutDay(ctx context.Context, s metervalues.Series) (metervalues.Series, Outcome, error)
+}
+
+// Service validates and stores what grid companies send.
+type Service struct {
+	MeteringPoints MeteringPoints
+	Values         Values
+	Clock          clock.Clock
+}
+
+// conflictRetries bounds how often a write that lost a race is read and tried again.
+const conflictRetries = 3
+
+// PutMasterData validates and stores one metering point's master data and end-user history.
+func (s *Service) PutMasterData(ctx context.Context, mp registry.MeteringPoint) (Outcome, error) {
+	if err := mp.Validate(); err != nil {
+		return "", err
+	}
+	for attempt := 1; ; attempt++ {
+		_, existed, err := s.MeteringPoints.MeteringPoint(ctx, mp.ID)
+		if err != nil {
+			return "", err
+		}
+		changed, err := s.MeteringPoints.PutMeteringPoint(ctx, mp)
+		switch {
+		case errors.Is(err, ErrConflict) && attempt < conflictRetries:
+			continue
+		case err != nil:
+			return "", err
+		case !changed:
+			return Unchanged, nil
+		case existed:
+			return Updated, nil
+		default:
+			return Created, nil
+		}
+	}
+}
+
+// ErrConflict is what stores return when a conditional write lost to
+// another writer; the service reads again and retries.
+var ErrConflict = errors.New("changed by another writer")
+
+// PutSeries validates and stores one day series. The metering point must be
+// registered and measured at the series' resolution.
+func (s *Service) PutSeries(ctx context.Context, series metervalues.Series) (metervalues.Series, Outcome, error) {
+	if err := series.Validate(s.Clock.Now()); err != nil {
+		return series, "", err
+	}
+	mp, found, err := s.MeteringPoints.MeteringPoint(ctx, series.MeteringPoint)
+	if err != nil {
+		return series, "", err
+	}
+	if !found {
+		return series, "", fault.Coded(fault.Unprocessable, "E10", fmt.Sprintf("Metering point %s is not registered.", series.MeteringPoint))
+	}
+	if mp.Resolution != "" && mp.Resolution != series.Resolution {
+		return series, "", fault.InvalidFields(fault.FieldError{Field: "resolution",
+			Reason: fmt.Sprintf("metering point %s is read at %s, not %s", mp.ID, mp.Resolution, series.Resolution)})
+	}
+	series.ReceivedAt = s.Clock.Now().UTC().Truncate(time.Millisecond)
+	for attempt := 1; ; attempt++ {
+		stored, outcome, err := s.Values.PutDay(ctx, series)
+		if errors.Is(err, ErrConflict) && attempt < conflictRetries {
+			continue
+		}
+		return stored, outcome, err
+	}
+}

@@ -1,0 +1,65 @@
+package ingestapi
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/tredjepart/tredjepart/shared/secrets"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/tredjepart/tredjepart/shared/clock"
+	"github.com/tredjepart/tredjepart/shared/dynamo"
+	"github.com/tredjepart/tredjepart/shared/ingest"
+	"github.com/tredjepart/tredjepart/shared/pseudonym"
+	"github.com/tredjepart/tredjepart/shared/resources"
+)
+
+// PseudonymKeyEnv carries the key (base64) that turns national identity
+// numbers into pseudonyms; on AWS it comes from SSM.
+const PseudonymKeyEnv = "PSEUDONYM_KEY"
+
+// FromEnv builds the handler from the function's environment, the same way
+// on AWS, under the Lambda emulator and in-process.
+func FromEnv(cfg aws.Config, getenv func(string) string, logger *slog.Logger) (*Handler, error) {
+	names := map[string]string{}
+	for _, t := range []resources.Table{resources.Registry, resources.MeterValues} {
+		if names[t.ID] = getenv(t.EnvVar); names[t.ID] == "" {
+			return nil, fmt.Errorf("environment variable %s is not set", t.EnvVar)
+		}
+	}
+	p, err := pseudonym.FromBase64(getenv(PseudonymKeyEnv))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", PseudonymKeyEnv, err)
+	}
+	clk, err := clock.FromOffset(getenv(clock.OffsetEnv))
+	if err != nil {
+		return nil, err
+	}
+	db := dynamodb.NewFromConfig(cfg)
+	return &Handler{
+		Ingest: &ingest.Service{
+			MeteringPoints: &dynamo.Registry{Client: db, Table: names[resources.RegistryTableID]},
+			Values:         &dynamo.MeterValues{Client: db, Table: names[resources.MeterValuesTableID]},
+			Clock:          clk,
+		},
+		Pseudonyms: p,
+		Logger:     logger,
+	}, nil
+}
+
+// Lambda builds the function's handler, with its secrets read from SSM on
+// AWS; see package function.
+func Lambda(ctx context.Context, cfg aws.Config, getenv func(string) string, logger *slog.Logger) (any, error) {
+	getenv, err := secrets.Fill(ctx, cfg, getenv, resources.Ingest.Secrets...)
+	if err != nil {
+		return nil, err
+	}
+	h, err := FromEnv(cfg, getenv, logger)
+	if err != nil {
+		return nil, err
+	}
+	return h.Handle, nil
+}

@@ -1,0 +1,284 @@
+// Package queries is the third-party API for master data (BRS-NO-303) and
+// meter values (BRS-NO-315) as an API Gateway HTTP API handler.
+package queries
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/tredjepart/tredjepart/shared/apigw"
+	"github.com/tredjepart/tredjepart/shared/businessday"
+	"github.com/tredjepart/tredjepart/shared/fault"
+	"github.com/tredjepart/tredjepart/shared/grant"
+	"github.com/tredjepart/tredjepart/shared/ident"
+	"github.com/tredjepart/tredjepart/shared/metering"
+	"github.com/tredjepart/tredjepart/shared/metervalues"
+	"github.com/tredjepart/tredjepart/shared/registry"
+)
+
+// Route keys this handler serves.
+const (
+	RouteList        = "GET /v1/metering-points"
+	RouteMasterData  = "GET /v1/metering-points/{id}"
+	RouteMeterValues = "GET /v1/metering-points/{id}/meter-values"
+)
+
+// Handler serves the query routes.
+type Handler struct {
+	Metering     *metering.Service
+	ThirdParties apigw.ThirdParties
+	Logger       *slog.Logger
+}
+
+// Handle answers one API Gateway event.
+func (h *Handler) Handle(ctx context.Context, ev apigw.Request) (apigw.Response, error) {
+	return apigw.Handle(ctx, ev, h.Logger, h.route)
+}
+
+func (h *Handler) route(ctx context.Context, ev apigw.Request) (apigw.Response, error) {
+	caller, err := apigw.ThirdParty(ctx, ev, h.ThirdParties)
+	if err != nil {
+		return apigw.Response{}, err
+	}
+	switch ev.RouteKey {
+	case RouteList:
+		return h.list(ctx, caller, ev)
+	case RouteMasterData:
+		return h.masterData(ctx, caller, ev)
+	case RouteMeterValues:
+		return h.meterValues(ctx, caller, ev)
+	}
+	return apigw.Response{}, fault.New(fault.NotFound, "No route %s.", ev.RouteKey)
+}
+
+func (h *Handler) list(ctx context.Context, caller ident.GLN, ev apigw.Request) (apigw.Response, error) {
+	bad := apigw.KnownParams(ev.QueryStringParameters, "limit", "cursor")
+	limit, badLimit := apigw.PageLimit(ev.QueryStringParameters)
+	if badLimit != nil {
+		bad = append(bad, *badLimit)
+	}
+	if len(bad) > 0 {
+		return apigw.Response{}, fault.InvalidFields(bad...)
+	}
+	grants, next, err := h.Metering.List(ctx, caller, ev.QueryStringParameters["cursor"], limit)
+	if err != nil {
+		return apigw.Response{}, err
+	}
+	body := listView{Items: make([]accessView, 0, len(grants)), NextCursor: next}
+	for _, g := range grants {
+		body.Items = append(body.Items, viewAccess(g))
+	}
+	return apigw.JSON(http.StatusOK, apigw.MustJSON(body), "application/json"), nil
+}
+
+func (h *Handler) masterData(ctx context.Context, caller ident.GLN, ev apigw.Request) (apigw.Response, error) {
+	bad := apigw.KnownParams(ev.QueryStringParameters)
+	id, idErr := parseMeteringPoint(ev)
+	if idErr != nil {
+		bad = append([]fault.FieldError{*idErr}, bad...)
+	}
+	if len(bad) > 0 {
+		return apigw.Response{}, fault.InvalidFields(bad...)
+	}
+	a, md, err := h.Metering.MasterData(ctx, caller, id)
+	if err != nil {
+		return apigw.Response{}, err
+	}
+	res := apigw.JSON(http.StatusOK, apigw.MustJSON(viewMasterData(a, md)), "application/json")
+	return apigw.Cacheable(ev, res), nil
+}
+
+func (h *Handler) meterValues(ctx context.Context, caller ident.GLN, ev apigw.Request) (apigw.Response, error) {
+	id, idErr := parseMeteringPoint(ev)
+	q, err := parseQuery(ev.QueryStringParameters, idErr)
+	if err != nil {
+		return apigw.Response{}, err
+	}
+	values, err := h.Metering.MeterValues(ctx, caller, id, q)
+	if err != nil {
+		return apigw.Response{}, err
+	}
+	res := apigw.JSON(http.StatusOK, apigw.MustJSON(viewValues(values, q.Aggregation)), "application/json")
+	return apigw.Cacheable(ev, res), nil
+}
+
+func parseMeteringPoint(ev apigw.Request) (ident.GSRN, *fault.FieldError) {
+	id, err := ident.ParseGSRN(ev.PathParameters["id"])
+	if err != nil {
+		return "", &fault.FieldError{Field: "id", Reason: apigw.Reason(err)}
+	}
+	return id, nil
+}
+
+// parseQuery reads from, to and aggregation, naming every bad parameter
+// along with a bad path id.
+func parseQuery(params map[string]string, idErr *fault.FieldError) (metering.Query, error) {
+	bad := apigw.KnownParams(params, "from", "to", "aggregation")
+	if idErr != nil {
+		bad = append([]fault.FieldError{*idErr}, bad...)
+	}
+	var q metering.Query
+	for _, p := range []struct {
+		name string
+		into *time.Time
+	}{{"from", &q.From}, {"to", &q.To}} {
+		value, present := params[p.name]
+		if !present {
+			bad = append(bad, fault.FieldError{Field: p.name, Reason: "is required: an Oslo calendar date such as 2026-03-29"})
+			continue
+		}
+		day, err := metervalues.ParseDay(value)
+		if err != nil {
+			bad = append(bad, fault.FieldError{Field: p.name, Reason: "must be an Oslo calendar date such as 2026-03-29"})
+		}
+		*p.into = day
+	}
+	aggregation, err := metervalues.ParseAggregation(params["aggregation"])
+	if err != nil {
+		bad = append(bad, fault.FieldError{Field: "aggregation", Reason: "must be PT1H, P1D or P1M"})
+	}
+	q.Aggregation = aggregation
+	if len(bad) > 0 {
+		return q, fault.InvalidFields(bad...)
+	}
+	return q, q.Validate()
+}
+
+type listView struct {
+	Items      []accessView `json:"items"`
+	NextCursor string       `json:"nextCursor,omitempty"`
+}
+
+type accessView struct {
+	MeteringPointID string      `json:"meteringPointId"`
+	AccessLevel     string      `json:"accessLevel"`
+	GrantedAt       string      `json:"grantedAt"`
+	DataFrom        string      `json:"dataFrom"`
+	Links           accessLinks `json:"links"`
+}
+
+type accessLinks struct {
+	Self        string `json:"self"`
+	MeterValues string `json:"meterValues"`
+}
+
+func viewAccess(g grant.Grant) accessView {
+	self := "/v1/metering-points/" + string(g.MeteringPoint)
+	return accessView{
+		MeteringPointID: string(g.MeteringPoint), AccessLevel: string(g.Level),
+		GrantedAt: businessday.FormatUTC(g.GrantedAt), DataFrom: date(g.DataFrom),
+		Links: accessLinks{Self: self, MeterValues: self + "/meter-values"},
+	}
+}
+
+type windowView struct {
+	From string `json:"from"`
+	To   string `json:"to"`
+}
+
+func viewWindow(w metering.Window) windowView { return windowView{From: date(w.From), To: date(w.To)} }
+
+type addressView struct {
+	Street       string `json:"street,omitempty"`
+	Postcode     string `json:"postcode,omitempty"`
+	Municipality string `json:"municipality"`
+}
+
+type masterDataView struct {
+	MeteringPointID string      `json:"meteringPointId"`
+	AccessLevel     string      `json:"accessLevel"`
+	DataWindow      windowView  `json:"dataWindow"`
+	Type            string      `json:"type"`
+	Address         addressView `json:"address"`
+	PriceArea       string      `json:"priceArea"`
+	Resolution      string      `json:"resolution"`
+	// Full access only.
+	AccountingPoint            *bool         `json:"accountingPoint,omitempty"`
+	Status                     string        `json:"status,omitempty"`
+	GridArea                   string        `json:"gridArea,omitempty"`
+	MeterNumber                string        `json:"meterNumber,omitempty"`
+	EstimatedAnnualConsumption string        `json:"estimatedAnnualConsumption,omitempty"`
+	Contract                   *contractView `json:"contract,omitempty"`
+	EndUser                    *endUserView  `json:"endUser,omitempty"`
+}
+
+type contractView struct {
+	BalanceSupplier string `json:"balanceSupplier"`
+	Start           string `json:"start"`
+}
+
+type endUserView struct {
+	Name    string `json:"name"`
+	MoveIn  string `json:"moveIn"`
+	MoveOut string `json:"moveOut,omitempty"`
+}
+
+func viewMasterData(a metering.Access, md metering.MasterData) masterDataView {
+	v := masterDataView{
+		MeteringPointID: string(md.ID), AccessLevel: string(a.Grant.Level), DataWindow: viewWindow(a.Window),
+		Type:      string(md.Type),
+		Address:   addressView{Street: md.Address.Street, Postcode: md.Address.Postcode, Municipality: md.Address.Municipality},
+		PriceArea: string(md.PriceArea), Resolution: string(md.Resolution),
+	}
+	full := md.Full
+	if full == nil {
+		return v
+	}
+	v.AccountingPoint, v.Status, v.GridArea, v.MeterNumber = &full.AccountingPoint, string(full.Status), full.GridArea, full.MeterNumber
+	v.EstimatedAnnualConsumption = metervalues.FormatQuantity(full.EstimatedAnnualConsumption)
+	if c := full.Contract; c != nil {
+		v.Contract = &contractView{BalanceSupplier: string(c.BalanceSupplier), Start: date(c.Start)}
+	}
+	if o := full.EndUser; o != nil {
+		v.EndUser = &endUserView{Name: o.DisplayName, MoveIn: date(o.MoveIn)}
+		if !o.MoveOut.IsZero() {
+			v.EndUser.MoveOut = date(o.MoveOut)
+		}
+	}
+	return v
+}
+
+type valuesView struct {
+	MeteringPointID string       `json:"meteringPointId"`
+	Period          windowView   `json:"period"`
+	DataWindow      windowView   `json:"dataWindow"`
+	Unit            string       `json:"unit"`
+	Aggregation     string       `json:"aggregation,omitempty"`
+	Periods         []periodView `json:"periods"`
+}
+
+type periodView struct {
+	Start      string      `json:"start"`
+	End        string      `json:"end"`
+	Resolution string      `json:"resolution"`
+	Revision   int         `json:"revision"`
+	Points     []pointView `json:"points"`
+}
+
+type pointView struct {
+	Position int    `json:"position"`
+	Quantity string `json:"quantity"`
+	Quality  string `json:"quality"`
+}
+
+func viewValues(v metering.Values, by metervalues.Aggregation) valuesView {
+	out := valuesView{
+		MeteringPointID: string(v.Access.Grant.MeteringPoint), Period: viewWindow(v.Period), DataWindow: viewWindow(v.Access.Window),
+		Unit: metervalues.Unit, Aggregation: string(by), Periods: make([]periodView, 0, len(v.Periods)),
+	}
+	for _, p := range v.Periods {
+		pv := periodView{Start: instant(p.Start), End: instant(p.End), Resolution: p.Resolution, Revision: p.Revision, Points: make([]pointView, len(p.Points))}
+		for i, pt := range p.Points {
+			pv.Points[i] = pointView{Position: pt.Position, Quantity: metervalues.FormatQuantity(pt.Quantity), Quality: string(pt.Quality)}
+		}
+		out.Periods = append(out.Periods, pv)
+	}
+	return out
+}
+
+func date(t time.Time) string { return t.In(businessday.Oslo).Format(registry.DateLayout) }
+
+// instant writes a time with its Oslo offset, so each day's start reads as local midnight.
+func instant(t time.Time) string { return t.In(businessday.Oslo).Format(time.RFC3339) }

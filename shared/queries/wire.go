@@ -1,0 +1,58 @@
+package queries
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/google/uuid"
+
+	"github.com/tredjepart/tredjepart/shared/clock"
+	"github.com/tredjepart/tredjepart/shared/dynamo"
+	"github.com/tredjepart/tredjepart/shared/metering"
+	"github.com/tredjepart/tredjepart/shared/resources"
+)
+
+// FromEnv builds the handler from the function's environment, the same way
+// on AWS, under the Lambda emulator and in-process.
+func FromEnv(cfg aws.Config, getenv func(string) string, logger *slog.Logger) (*Handler, error) {
+	tables := map[string]string{}
+	for _, t := range []resources.Table{resources.Access, resources.Registry, resources.MeterValues} {
+		if tables[t.ID] = getenv(t.EnvVar); tables[t.ID] == "" {
+			return nil, fmt.Errorf("environment variable %s is not set", t.EnvVar)
+		}
+	}
+	clk, err := clock.FromOffset(getenv(clock.OffsetEnv))
+	if err != nil {
+		return nil, err
+	}
+	return New(dynamodb.NewFromConfig(cfg), tables, clk, logger), nil
+}
+
+// New wires the handler to DynamoDB tables named by table ID.
+func New(db *dynamodb.Client, tables map[string]string, clk clock.Clock, logger *slog.Logger) *Handler {
+	reg := &dynamo.Registry{Client: db, Table: tables[resources.RegistryTableID]}
+	return &Handler{
+		Metering: &metering.Service{
+			Grants:         &dynamo.Requests{Client: db, Table: tables[resources.AccessTableID]},
+			MeteringPoints: reg,
+			Days:           &dynamo.MeterValues{Client: db, Table: tables[resources.MeterValuesTableID]},
+			ReadLog:        &dynamo.ReadLog{Client: db, Table: tables[resources.AccessTableID]},
+			Clock:          clk,
+			NewID:          uuid.NewString,
+		},
+		ThirdParties: reg,
+		Logger:       logger,
+	}
+}
+
+// Lambda builds the function's handler; see package function.
+func Lambda(_ context.Context, cfg aws.Config, getenv func(string) string, logger *slog.Logger) (any, error) {
+	h, err := FromEnv(cfg, getenv, logger)
+	if err != nil {
+		return nil, err
+	}
+	return h.Handle, nil
+}
