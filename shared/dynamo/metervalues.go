@@ -2,7 +2,9 @@ package dynamo
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -21,12 +23,13 @@ import (
 // MeterValues table:
 //
 //	MP#<gsrn>   DAY#<yyyy-mm-dd>   resolution, revision, receivedAt,
-//	                               quantities (a list of numbers, kWh),
-//	                               qualities (the codes run together: "A04A04A03…")
+//	                               wh (binary: one unsigned varint per position, watt-hours = kWh × 1000),
+//	                               qualities (one code when all positions share it, else the codes run together: "A04A04A03…")
 //
-// A list of DynamoDB numbers keeps the quantities exact decimals and the
-// item small: a PT60M day is about 250 bytes, a PT15M day about 900, so a
-// 3-year query reads well under 4 KB per day.
+// Quantities have exactly 3 decimals, so whole watt-hours hold them exactly;
+// as varints a PT60M day is about 170 bytes and a PT15M day about 400, and
+// the day is two attribute values rather than one per position, which keeps
+// reads cheap to parse (and keeps emulators that serialise per value fast).
 type MeterValues struct {
 	Client *dynamodb.Client
 	Table  string
@@ -39,18 +42,24 @@ func dayKey(mp ident.GSRN, day time.Time) map[string]types.AttributeValue {
 }
 
 func toDayItem(s metervalues.Series) map[string]types.AttributeValue {
-	quantities := make([]types.AttributeValue, len(s.Quantities))
+	wh := make([]byte, 0, len(s.Quantities)*binary.MaxVarintLen32)
 	var qualities strings.Builder
-	for i, q := range s.Quantities {
-		quantities[i] = &types.AttributeValueMemberN{Value: q.Value.String()}
+	uniform := true
+	for _, q := range s.Quantities {
+		wh = binary.AppendUvarint(wh, uint64(q.Value.Shift(metervalues.Decimals).IntPart()))
 		qualities.WriteString(string(q.Quality))
+		uniform = uniform && q.Quality == s.Quantities[0].Quality
+	}
+	codes := qualities.String()
+	if uniform && len(s.Quantities) > 0 {
+		codes = string(s.Quantities[0].Quality)
 	}
 	item := dayKey(s.MeteringPoint, s.Day)
 	item["resolution"] = &types.AttributeValueMemberS{Value: string(s.Resolution)}
 	item["revision"] = &types.AttributeValueMemberN{Value: strconv.Itoa(s.Revision)}
 	item["receivedAt"] = &types.AttributeValueMemberS{Value: formatTime(s.ReceivedAt)}
-	item["quantities"] = &types.AttributeValueMemberL{Value: quantities}
-	item["qualities"] = &types.AttributeValueMemberS{Value: qualities.String()}
+	item["wh"] = &types.AttributeValueMemberB{Value: wh}
+	item["qualities"] = &types.AttributeValueMemberS{Value: codes}
 	return item
 }
 
@@ -79,22 +88,31 @@ func fromDayItem(item map[string]types.AttributeValue) (metervalues.Series, erro
 	if s.ReceivedAt, err = parseTime(str("receivedAt")); err != nil {
 		return s, err
 	}
-	list, _ := item["quantities"].(*types.AttributeValueMemberL)
-	qualities := str("qualities")
-	if list == nil || len(qualities) != qualityCodeLength*len(list.Value) {
-		return s, fmt.Errorf("day %s of %s: quantities and qualities do not match", s.Day.Format(metervalues.DayLayout), s.MeteringPoint)
+	bad := fmt.Errorf("day %s of %s: quantities and qualities do not match", s.Day.Format(metervalues.DayLayout), s.MeteringPoint)
+	wh, _ := item["wh"].(*types.AttributeValueMemberB)
+	if wh == nil {
+		return s, bad
 	}
-	s.Quantities = make([]metervalues.Quantity, len(list.Value))
-	for i, v := range list.Value {
-		n, ok := v.(*types.AttributeValueMemberN)
-		if !ok {
-			return s, fmt.Errorf("quantity %d is not a number", i+1)
+	qualities := str("qualities")
+	for rest := wh.Value; len(rest) > 0; {
+		v, n := binary.Uvarint(rest)
+		if n <= 0 || v > math.MaxInt64 {
+			return s, bad
 		}
-		value, err := decimal.NewFromString(n.Value)
-		if err != nil {
-			return s, err
+		rest = rest[n:]
+		s.Quantities = append(s.Quantities, metervalues.Quantity{Value: decimal.New(int64(v), -metervalues.Decimals)})
+	}
+	switch len(qualities) {
+	case qualityCodeLength:
+		for i := range s.Quantities {
+			s.Quantities[i].Quality = metervalues.Quality(qualities)
 		}
-		s.Quantities[i] = metervalues.Quantity{Value: value, Quality: metervalues.Quality(qualities[i*qualityCodeLength : (i+1)*qualityCodeLength])}
+	case qualityCodeLength * len(s.Quantities):
+		for i := range s.Quantities {
+			s.Quantities[i].Quality = metervalues.Quality(qualities[i*qualityCodeLength : (i+1)*qualityCodeLength])
+		}
+	default:
+		return s, bad
 	}
 	return s, nil
 }
