@@ -1,0 +1,117 @@
+package webhook
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+)
+
+// UserAgent is sent with every push.
+const UserAgent = "Tredjepart-Webhooks/1"
+
+// Outcome classifies one delivery attempt. The zero value is Retry, so an
+// unset Outcome never counts as delivered.
+type Outcome int
+
+const (
+	// Retry: anything but 2xx or 410 — another status (including 3xx, since
+	// redirects are not followed), a timeout, a connection error or a refused
+	// address. Try again at NextAttempt.
+	Retry Outcome = iota
+	// Delivered: the endpoint answered 2xx.
+	Delivered
+	// Gone: the endpoint answered 410 Gone; the caller disables it.
+	Gone
+)
+
+func (o Outcome) String() string {
+	switch o {
+	case Retry:
+		return "retry"
+	case Delivered:
+		return "delivered"
+	case Gone:
+		return "gone"
+	}
+	return fmt.Sprintf("Outcome(%d)", int(o))
+}
+
+// Attempt is the record of one push.
+type Attempt struct {
+	Outcome  Outcome
+	Status   int           // HTTP status, 0 if no response
+	Duration time.Duration // wall time of the exchange
+	Err      string        // why it was not delivered; empty when Delivered
+}
+
+// Push makes one signed POST of body to url and classifies the result. id is
+// the document's webhook-id (the same on every retry), now the signing time;
+// secrets are the registration's secrets (expired ones are skipped). client
+// should come from Policy.Client; nil means Policy{}.Client(10s). The
+// response body is read (up to MaxResponseBytes) and discarded.
+func Push(ctx context.Context, client *http.Client, url string, id string, body []byte, secrets []Secret, now time.Time) Attempt {
+	start := time.Now()
+	done := func(a Attempt) Attempt {
+		a.Duration = time.Since(start)
+		return a
+	}
+	if client == nil {
+		client = Policy{}.Client(0)
+	}
+	headers := Sign(id, now, body, secrets)
+	if headers.Get(HeaderSignature) == "" {
+		return done(Attempt{Outcome: Retry, Err: ErrNoSecret.Error()})
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return done(Attempt{Outcome: Retry, Err: err.Error()})
+	}
+	for k, v := range headers {
+		req.Header[k] = v
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", UserAgent)
+
+	resp, err := client.Do(req)
+	if err != nil {
+		return done(Attempt{Outcome: Retry, Err: describe(err)})
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, MaxResponseBytes))
+	resp.Body.Close()
+
+	a := Attempt{Status: resp.StatusCode}
+	switch {
+	case resp.StatusCode >= 200 && resp.StatusCode < 300:
+		a.Outcome = Delivered
+	case resp.StatusCode == http.StatusGone:
+		a.Outcome = Gone
+		a.Err = "endpoint answered 410 Gone"
+	case resp.StatusCode >= 300 && resp.StatusCode < 400:
+		a.Outcome = Retry
+		a.Err = fmt.Sprintf("redirect (%d) not followed", resp.StatusCode)
+	default:
+		a.Outcome = Retry
+		a.Err = fmt.Sprintf("endpoint answered %d", resp.StatusCode)
+	}
+	return done(a)
+}
+
+// describe names the failure for the attempt log.
+func describe(err error) string {
+	switch {
+	case errors.Is(err, ErrForbiddenAddress), errors.Is(err, ErrForbiddenURL):
+		return "refused: " + err.Error()
+	case errors.Is(err, context.DeadlineExceeded), isTimeout(err):
+		return "timeout: " + err.Error()
+	}
+	return err.Error()
+}
+
+func isTimeout(err error) bool {
+	var t interface{ Timeout() bool }
+	return errors.As(err, &t) && t.Timeout()
+}
