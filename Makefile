@@ -11,7 +11,7 @@ FUNCTIONS := $(notdir $(wildcard functions/*))
 RIE_VERSION := v0.0.0-20261030222936-bef5c4ba774d
 LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags "-s -w"
 
-.PHONY: run up down token datagen test vet build build-local synth bench venv rie chromium tools clean
+.PHONY: run up down token deliver datagen test vet build build-local synth bench venv rie chromium tools clean
 
 ## run: the whole system in the foreground on moto, with demo data
 run: tools build-local
@@ -26,6 +26,10 @@ down:
 ## token GLN=…: a bearer token for a demo third party; INGEST=1 for the demo grid company (the stack must be up)
 token:
 	@$(GO) run ./localstack/runner token -gln "$(GLN)" $(if $(INGEST),-ingest)
+
+## deliver DAY=YYYY-MM-DD: run the daily delivery (BRS-NO-313) for a day by hand on the running local stack
+deliver:
+	@$(GO) run ./localstack/runner deliver -day "$(DAY)"
 
 ## datagen POINTS=… DAYS=…: synthetic metering points and meter values into the running local stack
 POINTS ?= 100

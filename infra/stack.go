@@ -13,7 +13,9 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdaeventsources"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsscheduler"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsstepfunctions"
 	"github.com/aws/constructs-go/constructs/v10"
@@ -36,6 +38,11 @@ const (
 
 const logRetention = awslogs.RetentionDays_ONE_MONTH
 
+// functionTimeout is every function's timeout. A queue a function consumes
+// must hide a received message at least this long, or a batch still being
+// processed would be delivered a second time.
+const functionTimeout = 10 * time.Second
+
 // Tredjepart is the whole system in one stack, built only from package resources.
 type Tredjepart struct {
 	// A named field, not an embedded one: jsii refuses a Go struct that embeds
@@ -45,6 +52,7 @@ type Tredjepart struct {
 	queues        map[string]queue
 	stateMachines map[string]stateMachine
 	functions     map[string]awslambda.Function
+	schedules     map[string]schedule
 }
 
 // table, queue and stateMachine pair a spec with the construct made from it,
@@ -64,6 +72,14 @@ type stateMachine struct {
 	construct awsstepfunctions.StateMachine
 }
 
+// schedule is an EventBridge Scheduler schedule and the role it invokes its
+// target with.
+type schedule struct {
+	resources.Schedule
+	construct awsscheduler.CfnSchedule
+	role      awsiam.Role
+}
+
 // NewTredjepart builds the stack. The order matters: each concern refers to
 // constructs made by the ones before it.
 func NewTredjepart(scope constructs.Construct, id string, props *awscdk.StackProps) *Tredjepart {
@@ -73,11 +89,13 @@ func NewTredjepart(scope constructs.Construct, id string, props *awscdk.StackPro
 		queues:        map[string]queue{},
 		stateMachines: map[string]stateMachine{},
 		functions:     map[string]awslambda.Function{},
+		schedules:     map[string]schedule{},
 	}
 	s.addTables()
 	s.addQueues()
 	s.addStateMachines()
 	s.addFunctions()
+	s.addSchedules()
 	s.addAPI()
 	return s
 }
@@ -201,7 +219,7 @@ func (s *Tredjepart) addFunctions() {
 			Handler:      jsii.String("bootstrap"),
 			Code:         awslambda.Code_FromAsset(jsii.String(filepath.Join(assets, f.Dir)), nil),
 			MemorySize:   jsii.Number(256),
-			Timeout:      awscdk.Duration_Seconds(jsii.Number(10)),
+			Timeout:      duration(functionTimeout),
 			LogGroup:     awslogs.NewLogGroup(s.stack, jsii.String(f.ID+"Logs"), &awslogs.LogGroupProps{Retention: logRetention}),
 		})
 		env := environmentOf(fn, f.ID)
@@ -238,7 +256,92 @@ func (s *Tredjepart) addFunctions() {
 			// scopes these to arn:…:execution:<state machine name>:*.
 			m.construct.GrantExecution(fn, jsii.String("states:StopExecution"), jsii.String("states:DescribeExecution"))
 		}
+		s.addConsumers(fn, f)
 		s.functions[f.ID] = fn
+	}
+}
+
+// addConsumers makes each queue f consumes invoke it with batches of
+// messages. The function reports the messages it failed (partial batch
+// response), so only those return to the queue and, after MaxReceiveCount
+// receives, go to its dead-letter queue. SqsEventSource grants the function
+// the consume actions (sqs:ReceiveMessage, sqs:DeleteMessage, …) on that
+// queue only.
+func (s *Tredjepart) addConsumers(fn awslambda.Function, f resources.Function) {
+	for _, c := range f.Consumes {
+		q := lookup(s.queues, "queue", c.Queue)
+		if q.VisibilityTimeout < functionTimeout {
+			panic(fmt.Sprintf("resources: function %s consumes queue %s, whose visibility timeout %v is shorter than the function's timeout %v",
+				f.ID, q.ID, q.VisibilityTimeout, functionTimeout))
+		}
+		// Lambda's limits for a standard queue without a batching window.
+		if c.BatchSize < 1 || c.BatchSize > 10 {
+			panic(fmt.Sprintf("resources: function %s consumes queue %s in batches of %d, want 1 to 10", f.ID, q.ID, c.BatchSize))
+		}
+		fn.AddEventSource(awslambdaeventsources.NewSqsEventSource(q.construct, &awslambdaeventsources.SqsEventSourceProps{
+			BatchSize:               jsii.Number(c.BatchSize),
+			ReportBatchItemFailures: jsii.Bool(true),
+		}))
+	}
+}
+
+// addSchedules makes an EventBridge Scheduler schedule per resources.Schedule.
+// Each has its own role, which the scheduler assumes to invoke exactly its
+// function and, once the retries are used up, to send the event to exactly
+// its dead-letter queue.
+func (s *Tredjepart) addSchedules() {
+	for _, sc := range resources.Schedules {
+		fn := lookup(s.functions, "function", sc.Function)
+		dlq := lookup(s.queues, "queue", sc.DeadLetter).construct.DeadLetterQueue().Queue
+		// Scheduler's limits for a target's retry policy.
+		if sc.RetryAttempts < 0 || sc.RetryAttempts > 185 {
+			panic(fmt.Sprintf("resources: schedule %s retries %d times, want 0 to 185", sc.ID, sc.RetryAttempts))
+		}
+		if sc.MaxEventAge < time.Minute || sc.MaxEventAge > 24*time.Hour || sc.MaxEventAge%time.Second != 0 {
+			panic(fmt.Sprintf("resources: schedule %s keeps events %v, want whole seconds from 1m to 24h", sc.ID, sc.MaxEventAge))
+		}
+		if sc.Expression == "" || sc.Timezone == "" {
+			panic(fmt.Sprintf("resources: schedule %s needs an expression and a time zone", sc.ID))
+		}
+		role := awsiam.NewRole(s.stack, jsii.String(sc.ID+"Role"), &awsiam.RoleProps{
+			// Only schedules of this account may assume it (confused deputy).
+			AssumedBy: awsiam.NewServicePrincipal(jsii.String("scheduler.amazonaws.com"), &awsiam.ServicePrincipalOpts{
+				Conditions: &map[string]any{
+					"StringEquals": map[string]any{"aws:SourceAccount": s.stack.Account()},
+				},
+			}),
+		})
+		// Not fn.GrantInvoke: that also allows the function's versions and aliases (<arn>:*).
+		role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Effect:    awsiam.Effect_ALLOW,
+			Actions:   jsii.Strings("lambda:InvokeFunction"),
+			Resources: jsii.Strings(*fn.FunctionArn()),
+		}))
+		// Not dlq.GrantSendMessages: that adds sqs:GetQueueAttributes and sqs:GetQueueUrl.
+		role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Effect:    awsiam.Effect_ALLOW,
+			Actions:   jsii.Strings("sqs:SendMessage"),
+			Resources: jsii.Strings(*dlq.QueueArn()),
+		}))
+		cfn := awsscheduler.NewCfnSchedule(s.stack, jsii.String(sc.ID), &awsscheduler.CfnScheduleProps{
+			ScheduleExpression:         jsii.String(sc.Expression),
+			ScheduleExpressionTimezone: jsii.String(sc.Timezone),
+			FlexibleTimeWindow:         &awsscheduler.CfnSchedule_FlexibleTimeWindowProperty{Mode: jsii.String("OFF")},
+			State:                      jsii.String("ENABLED"),
+			Target: &awsscheduler.CfnSchedule_TargetProperty{
+				Arn:     fn.FunctionArn(),
+				RoleArn: role.RoleArn(),
+				Input:   jsii.String("{}"),
+				RetryPolicy: &awsscheduler.CfnSchedule_RetryPolicyProperty{
+					MaximumRetryAttempts:     jsii.Number(sc.RetryAttempts),
+					MaximumEventAgeInSeconds: jsii.Number(sc.MaxEventAge.Seconds()),
+				},
+				DeadLetterConfig: &awsscheduler.CfnSchedule_DeadLetterConfigProperty{Arn: dlq.QueueArn()},
+			},
+		})
+		// The policy must exist before the schedule first invokes the function.
+		cfn.Node().AddDependency(role)
+		s.schedules[sc.ID] = schedule{sc, cfn, role}
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/tredjepart/tredjepart/localstack/gateway"
 	"github.com/tredjepart/tredjepart/shared/consentweb"
+	"github.com/tredjepart/tredjepart/shared/deliveryfn"
 	"github.com/tredjepart/tredjepart/shared/function"
 	"github.com/tredjepart/tredjepart/shared/ingestapi"
 	"github.com/tredjepart/tredjepart/shared/intake"
@@ -22,10 +23,12 @@ import (
 
 // builders are what each functions/<dir>/main.go passes to function.Start.
 var builders = map[string]function.Builder{
-	resources.IntakeFunctionID:  intake.Lambda,
-	resources.ConsentFunctionID: consentweb.Lambda,
-	resources.QueriesFunctionID: queries.Lambda,
-	resources.IngestFunctionID:  ingestapi.Lambda,
+	resources.IntakeFunctionID:   intake.Lambda,
+	resources.ConsentFunctionID:  consentweb.Lambda,
+	resources.QueriesFunctionID:  queries.Lambda,
+	resources.IngestFunctionID:   ingestapi.Lambda,
+	resources.FanOutFunctionID:   deliveryfn.FanOutLambda,
+	resources.DeliveryFunctionID: deliveryfn.DeliveryLambda,
 }
 
 // Function returns the function with that ID, wired from getenv.

@@ -128,3 +128,29 @@ func token(args []string) error {
 	fmt.Print(string(body))
 	return nil
 }
+
+// deliver runs the daily delivery for a day by hand on the running stack
+// and waits until it is done.
+func deliver(args []string) error {
+	fs := flag.NewFlagSet("deliver", flag.ContinueOnError)
+	day := fs.String("day", "", "the Oslo day to deliver, YYYY-MM-DD")
+	port := fs.Int("issuer-port", 4011, "port of the token issuer, where the runner takes local commands")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *day == "" {
+		return errors.New("say which day: make deliver DAY=2026-11-27")
+	}
+	client := &http.Client{Timeout: 11 * time.Minute}
+	res, err := client.Get(fmt.Sprintf("http://127.0.0.1:%d/local/deliver?day=%s", *port, url.QueryEscape(*day)))
+	if err != nil {
+		return fmt.Errorf("the stack does not answer; start it with `make run` or `make up`: %w", err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	if res.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s", strings.TrimSpace(string(body)))
+	}
+	fmt.Printf("delivered %s: %s", *day, body)
+	return nil
+}

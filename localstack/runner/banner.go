@@ -76,6 +76,12 @@ a correction, so its revision goes up):
 
 More synthetic data: make datagen POINTS=100 DAYS=30 (while the stack runs).
 
+Daily delivery (BRS-NO-313): at 09:00 Oslo time on the stack's clock the
+previous day goes to every third party's outbox; by hand for a day:
+
+  make deliver DAY=%s
+  curl -s '%s/v1/deliveries?limit=10' -H "Authorization: Bearer $TOKEN"
+
 A request expires, REJECTED with EH088, at 24:00 Oslo time on the third
 business day after it arrived.
 
@@ -98,6 +104,7 @@ Ctrl-C stops everything.
 		gw, s.demo.AlreadyGranted, day(-2), day(0),
 		gw, s.demo.AlreadyGranted, day(-30), day(0),
 		gw, filepath.Join(s.opts.stateDir, ingestExampleFile),
+		day(-1), gw,
 		other.Name, gw, s.demoRequest, s.oidcIssuer, demo.Kari.Name, gw, gw, demo.Ola.Name, tp.Name)
 	return b.String()
 }

@@ -15,7 +15,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: runner run|up|down|token [flags]")
+		fmt.Fprintln(os.Stderr, "usage: runner run|up|down|token|deliver [flags]")
 		os.Exit(2)
 	}
 	var err error
@@ -28,8 +28,10 @@ func main() {
 		err = down()
 	case "token":
 		err = token(args)
+	case "deliver":
+		err = deliver(args)
 	default:
-		err = fmt.Errorf("unknown command %q: use run, up, down or token", cmd)
+		err = fmt.Errorf("unknown command %q: use run, up, down, token or deliver", cmd)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "runner:", err)

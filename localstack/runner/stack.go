@@ -25,6 +25,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/tredjepart/tredjepart/localstack/datagen/gen"
 	"github.com/tredjepart/tredjepart/localstack/demo"
@@ -174,6 +175,11 @@ func start(ctx context.Context, opts options, logger *slog.Logger) (*stack, erro
 	if err != nil {
 		return s, err
 	}
+	pollers := s.consumers(ctx, sqs.NewFromConfig(cfg), st.QueueURLs, functions, logger)
+	if err := s.schedules(ctx, functions, logger); err != nil {
+		return s, err
+	}
+	issuerMux.Handle("/local/deliver", deliverHandler(functions[resources.FanOutFunctionID], pollers[resources.DeliveryJobsQueueID]))
 	auth, err := gateway.NewAuthorizer(ctx, iss.URL(), Audience)
 	if err != nil {
 		return s, err

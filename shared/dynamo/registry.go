@@ -234,6 +234,8 @@ func masterDataItems(mp registry.MeteringPoint) []any {
 type thirdPartyItem struct {
 	PK           string   `dynamodbav:"pk"`
 	SK           string   `dynamodbav:"sk"`
+	GSI2PK       string   `dynamodbav:"gsi2pk"` // thirdPartyKind: lists third parties on byKind
+	GSI2SK       string   `dynamodbav:"gsi2sk"` // the GLN
 	GLN          string   `dynamodbav:"gln"`
 	Name         string   `dynamodbav:"name"`
 	OrgNumber    string   `dynamodbav:"orgNumber"`
@@ -253,7 +255,7 @@ var ErrClientTaken = errors.New("client id is registered to another third party"
 // PutThirdParty registers a third party and the OAuth clients acting for it.
 func (s *Registry) PutThirdParty(ctx context.Context, tp registry.ThirdParty) error {
 	head, err := attributevalue.MarshalMap(thirdPartyItem{
-		PK: "TP#" + string(tp.GLN), SK: thirdPartySK, GLN: string(tp.GLN),
+		PK: "TP#" + string(tp.GLN), SK: thirdPartySK, GSI2PK: thirdPartyKind, GSI2SK: string(tp.GLN), GLN: string(tp.GLN),
 		Name: tp.Name, OrgNumber: string(tp.OrgNumber), ClientIDs: tp.ClientIDs, RedirectURIs: tp.RedirectURIs,
 	})
 	if err != nil {
@@ -292,6 +294,27 @@ func (s *Registry) ThirdPartyByClient(ctx context.Context, clientID string) (reg
 	return s.ThirdParty(ctx, ident.GLN(client.GLN))
 }
 
+// thirdPartyKind is the byKind partition of the registered third parties.
+const thirdPartyKind = "THIRDPARTY"
+
+// ThirdParties lists every registered third party, by GLN.
+func (s *Registry) ThirdParties(ctx context.Context) ([]registry.ThirdParty, error) {
+	tps, err := queryAll(ctx, s.Client, &dynamodb.QueryInput{
+		TableName:                 &s.Table,
+		IndexName:                 aws.String(resources.ByKindIndexName),
+		KeyConditionExpression:    aws.String("gsi2pk = :kind"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":kind": &types.AttributeValueMemberS{Value: thirdPartyKind}},
+	}, thirdPartyItem.thirdParty)
+	if err != nil {
+		return nil, fmt.Errorf("list third parties: %w", err)
+	}
+	return tps, nil
+}
+
+func (it thirdPartyItem) thirdParty() (registry.ThirdParty, error) {
+	return registry.ThirdParty{GLN: ident.GLN(it.GLN), Name: it.Name, OrgNumber: ident.OrgNumber(it.OrgNumber), ClientIDs: it.ClientIDs, RedirectURIs: it.RedirectURIs}, nil
+}
+
 // ThirdParty returns a registered third party.
 func (s *Registry) ThirdParty(ctx context.Context, gln ident.GLN) (registry.ThirdParty, bool, error) {
 	var it thirdPartyItem
@@ -299,7 +322,8 @@ func (s *Registry) ThirdParty(ctx context.Context, gln ident.GLN) (registry.Thir
 	if err != nil || !found {
 		return registry.ThirdParty{}, false, err
 	}
-	return registry.ThirdParty{GLN: ident.GLN(it.GLN), Name: it.Name, OrgNumber: ident.OrgNumber(it.OrgNumber), ClientIDs: it.ClientIDs, RedirectURIs: it.RedirectURIs}, true, nil
+	tp, err := it.thirdParty()
+	return tp, true, err
 }
 
 func (s *Registry) get(ctx context.Context, k map[string]types.AttributeValue, into any) (bool, error) {

@@ -4,12 +4,14 @@ package queries
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"net/http"
 	"time"
 
 	"github.com/tredjepart/tredjepart/shared/apigw"
 	"github.com/tredjepart/tredjepart/shared/businessday"
+	"github.com/tredjepart/tredjepart/shared/delivery"
 	"github.com/tredjepart/tredjepart/shared/fault"
 	"github.com/tredjepart/tredjepart/shared/grant"
 	"github.com/tredjepart/tredjepart/shared/ident"
@@ -23,11 +25,18 @@ const (
 	RouteList        = "GET /v1/metering-points"
 	RouteMasterData  = "GET /v1/metering-points/{id}"
 	RouteMeterValues = "GET /v1/metering-points/{id}/meter-values"
+	RouteDeliveries  = "GET /v1/deliveries"
 )
+
+// Outbox is a third party's feed of delivered documents.
+type Outbox interface {
+	Feed(ctx context.Context, tp ident.GLN, cursor string, limit int, now time.Time) (delivery.FeedPage, error)
+}
 
 // Handler serves the query routes.
 type Handler struct {
 	Metering     *metering.Service
+	Outbox       Outbox
 	ThirdParties apigw.ThirdParties
 	Logger       *slog.Logger
 }
@@ -49,6 +58,8 @@ func (h *Handler) route(ctx context.Context, ev apigw.Request) (apigw.Response, 
 		return h.masterData(ctx, caller, ev)
 	case RouteMeterValues:
 		return h.meterValues(ctx, caller, ev)
+	case RouteDeliveries:
+		return h.deliveries(ctx, caller, ev)
 	}
 	return apigw.Response{}, fault.New(fault.NotFound, "No route %s.", ev.RouteKey)
 }
@@ -102,6 +113,46 @@ func (h *Handler) meterValues(ctx context.Context, caller ident.GLN, ev apigw.Re
 	}
 	res := apigw.JSON(http.StatusOK, apigw.MustJSON(viewValues(values, q.Aggregation)), "application/json")
 	return apigw.Cacheable(ev, res), nil
+}
+
+// deliveries is the outbox feed: everything delivered to the caller, oldest
+// first, after the cursor. next is always given, so a caller can poll with it.
+func (h *Handler) deliveries(ctx context.Context, caller ident.GLN, ev apigw.Request) (apigw.Response, error) {
+	bad := apigw.KnownParams(ev.QueryStringParameters, "after", "limit")
+	limit, badLimit := apigw.PageLimit(ev.QueryStringParameters)
+	if badLimit != nil {
+		bad = append(bad, *badLimit)
+	}
+	if len(bad) > 0 {
+		return apigw.Response{}, fault.InvalidFields(bad...)
+	}
+	page, err := h.Outbox.Feed(ctx, caller, ev.QueryStringParameters["after"], limit, h.Metering.Clock.Now())
+	if err != nil {
+		return apigw.Response{}, err
+	}
+	body := feedView{Items: make([]documentView, 0, len(page.Documents)), Next: page.Next}
+	for _, d := range page.Documents {
+		v := documentView{ID: d.ID, Type: string(d.Kind), CreatedAt: businessday.FormatUTC(d.CreatedAt), MeteringPointID: string(d.MeteringPoint), Document: d.Body}
+		if !d.Day.IsZero() {
+			v.Day = date(d.Day)
+		}
+		body.Items = append(body.Items, v)
+	}
+	return apigw.JSON(http.StatusOK, apigw.MustJSON(body), "application/json"), nil
+}
+
+type feedView struct {
+	Items []documentView `json:"items"`
+	Next  string         `json:"next"`
+}
+
+type documentView struct {
+	ID              string          `json:"id"`
+	Type            string          `json:"type"`
+	CreatedAt       string          `json:"createdAt"`
+	MeteringPointID string          `json:"meteringPointId,omitempty"`
+	Day             string          `json:"day,omitempty"`
+	Document        json.RawMessage `json:"document"`
 }
 
 func parseMeteringPoint(ev apigw.Request) (ident.GSRN, *fault.FieldError) {

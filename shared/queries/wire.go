@@ -19,7 +19,7 @@ import (
 // on AWS, under the Lambda emulator and in-process.
 func FromEnv(cfg aws.Config, getenv func(string) string, logger *slog.Logger) (*Handler, error) {
 	tables := map[string]string{}
-	for _, t := range []resources.Table{resources.Access, resources.Registry, resources.MeterValues} {
+	for _, t := range []resources.Table{resources.Access, resources.Registry, resources.MeterValues, resources.Outbox} {
 		if tables[t.ID] = getenv(t.EnvVar); tables[t.ID] == "" {
 			return nil, fmt.Errorf("environment variable %s is not set", t.EnvVar)
 		}
@@ -43,6 +43,7 @@ func New(db *dynamodb.Client, tables map[string]string, clk clock.Clock, logger 
 			Clock:          clk,
 			NewID:          uuid.NewString,
 		},
+		Outbox:       &dynamo.Outbox{Client: db, Table: tables[resources.OutboxTableID]},
 		ThirdParties: reg,
 		Logger:       logger,
 	}

@@ -1,15 +1,19 @@
-// Package queue puts notifications for third parties on the SQS
-// notification queue.
+// Package queue puts messages on SQS: notifications for third parties, and
+// the daily delivery's jobs.
 package queue
 
 import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strconv"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/tredjepart/tredjepart/shared/delivery"
 	"github.com/tredjepart/tredjepart/shared/notify"
 )
 
@@ -28,6 +32,29 @@ func (p *Publisher) Notify(ctx context.Context, n notify.Notification) error {
 	_, err = p.Client.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(p.URL), MessageBody: aws.String(string(body))})
 	if err != nil {
 		return fmt.Errorf("notify %s: %w", n.NotificationID, err)
+	}
+	return nil
+}
+
+// Send puts delivery jobs on the queue, ten messages per call.
+func (p *Publisher) Send(ctx context.Context, jobs []delivery.Job) error {
+	for chunk := range slices.Chunk(jobs, 10) {
+		entries := make([]types.SendMessageBatchRequestEntry, len(chunk))
+		for i, job := range chunk {
+			body, err := json.Marshal(job)
+			if err != nil {
+				return err
+			}
+			entries[i] = types.SendMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), MessageBody: aws.String(string(body))}
+		}
+		out, err := p.Client.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: aws.String(p.URL), Entries: entries})
+		if err != nil {
+			return fmt.Errorf("send delivery jobs: %w", err)
+		}
+		if len(out.Failed) > 0 {
+			f := out.Failed[0]
+			return fmt.Errorf("send delivery jobs: %d of %d refused, e.g. %s: %s", len(out.Failed), len(entries), aws.ToString(f.Code), aws.ToString(f.Message))
+		}
 	}
 	return nil
 }

@@ -94,6 +94,28 @@ type Function struct {
 	WriteTables   []string // table IDs it reads and writes
 	SendQueues    []string // queue IDs it sends to
 	StateMachines []string // state machine IDs it starts and stops executions of
+	Consumes      []Consumer
+}
+
+// Consumer is a queue that invokes a function with batches of messages,
+// reporting partial batch failures (failed messages return to the queue and
+// end in its dead-letter queue after MaxReceiveCount receives).
+type Consumer struct {
+	Queue     string // the ID of a Queue
+	BatchSize int
+}
+
+// Schedule invokes a function on a cron expression in a time zone
+// (EventBridge Scheduler), retrying and then handing the event to a
+// dead-letter queue.
+type Schedule struct {
+	ID            string
+	Expression    string // cron(…) in Timezone
+	Timezone      string
+	Function      string // the ID of a Function
+	RetryAttempts int
+	MaxEventAge   time.Duration
+	DeadLetter    string // the ID of a Queue whose dead-letter queue receives what failed
 }
 
 // Route is one HTTP API route and the function behind it.
@@ -120,15 +142,21 @@ const (
 	AccessTableID            = "Access"
 	RegistryTableID          = "Registry"
 	MeterValuesTableID       = "MeterValues"
+	OutboxTableID            = "Outbox"
+	DeliveryJobsQueueID      = "DeliveryJobs"
 	NotificationQueueID      = "Notifications"
 	ExpiryStateMachineID     = "AccessRequestExpiry"
 	IntakeFunctionID         = "Intake"
 	ConsentFunctionID        = "Consent"
 	QueriesFunctionID        = "Queries"
 	IngestFunctionID         = "Ingest"
+	FanOutFunctionID         = "FanOut"
+	DeliveryFunctionID       = "Delivery"
+	ByArrivalIndexName       = "byArrival"
 	ByThirdPartyIndexName    = "byThirdParty"
 	ByMeteringPointIndexName = "byMeteringPoint"
 	ByEndUserIndexName       = "byEndUser"
+	ByKindIndexName          = "byKind"
 )
 
 // Access holds access requests, grants, idempotency records and the read log.
@@ -163,6 +191,10 @@ var Registry = Table{
 		Name:         ByEndUserIndexName,
 		PartitionKey: Attribute{"gsi1pk", String},
 		SortKey:      Attribute{"gsi1sk", String},
+	}, {
+		Name:         ByKindIndexName, // sparse: the registered parties, by kind, without a scan
+		PartitionKey: Attribute{"gsi2pk", String},
+		SortKey:      Attribute{"gsi2sk", String},
 	}},
 }
 
@@ -174,6 +206,41 @@ var MeterValues = Table{
 	EnvVar:       "METER_VALUES_TABLE",
 	PartitionKey: Attribute{"pk", String},
 	SortKey:      Attribute{"sk", String},
+}
+
+// Outbox holds every document delivered to a third party, kept 30 days:
+// one item per document, keyed by its deterministic id so that a second
+// delivery of the same document is refused by a condition, and the
+// byArrival index gives each third party its documents in the order they
+// were written, for GET /v1/deliveries.
+var Outbox = Table{
+	ID:           OutboxTableID,
+	LocalName:    "tredjepart-outbox",
+	EnvVar:       "OUTBOX_TABLE",
+	PartitionKey: Attribute{"pk", String},
+	SortKey:      Attribute{"sk", String},
+	Indexes: []Index{{
+		Name:         ByArrivalIndexName,
+		PartitionKey: Attribute{"gsi1pk", String},
+		SortKey:      Attribute{"gsi1sk", String},
+	}},
+	TTLAttribute: "ttl",
+}
+
+// DeliveryJobs carries the daily delivery's jobs: one third party, one day,
+// up to ten metering points each.
+var DeliveryJobs = Queue{
+	ID:                DeliveryJobsQueueID,
+	LocalName:         "tredjepart-delivery-jobs",
+	EnvVar:            "DELIVERY_JOBS_QUEUE_URL",
+	VisibilityTimeout: 60 * time.Second,
+	Retention:         4 * 24 * time.Hour,
+	DeadLetter: DeadLetterQueue{
+		ID:              "DeliveryJobsDLQ",
+		LocalName:       "tredjepart-delivery-jobs-dlq",
+		MaxReceiveCount: 5,
+		Retention:       14 * 24 * time.Hour,
+	},
 }
 
 // Notifications carries notifications for third parties.
@@ -232,13 +299,43 @@ var Consent = Function{
 	Secrets:       []string{"OIDC_CLIENT_SECRET", "PSEUDONYM_KEY", "COOKIE_KEYS"},
 }
 
-// Queries is the third-party API for master data (BRS-NO-303) and meter
-// values (BRS-NO-315); it appends every read to the end user's read log.
+// Queries is the third-party API for master data (BRS-NO-303), meter
+// values (BRS-NO-315) and the outbox; it appends every read of metering data
+// to the end user's read log.
 var Queries = Function{
 	ID:          QueriesFunctionID,
 	Dir:         "queries",
-	ReadTables:  []string{RegistryTableID, MeterValuesTableID},
+	ReadTables:  []string{RegistryTableID, MeterValuesTableID, OutboxTableID},
 	WriteTables: []string{AccessTableID},
+}
+
+// FanOut starts the daily delivery (BRS-NO-313): for every third party with
+// active grants it puts jobs for the previous Oslo day on DeliveryJobs.
+var FanOut = Function{
+	ID:         FanOutFunctionID,
+	Dir:        "fanout",
+	ReadTables: []string{AccessTableID, RegistryTableID},
+	SendQueues: []string{DeliveryJobsQueueID},
+}
+
+// Delivery builds the documents of each job and writes them to the outbox.
+var Delivery = Function{
+	ID:          DeliveryFunctionID,
+	Dir:         "delivery",
+	ReadTables:  []string{AccessTableID, RegistryTableID, MeterValuesTableID},
+	WriteTables: []string{OutboxTableID},
+	Consumes:    []Consumer{{Queue: DeliveryJobsQueueID, BatchSize: 10}},
+}
+
+// DailyDelivery starts the fan-out at 09:00 Oslo time, every day.
+var DailyDelivery = Schedule{
+	ID:            "DailyDelivery",
+	Expression:    "cron(0 9 * * ? *)",
+	Timezone:      "Europe/Oslo",
+	Function:      FanOutFunctionID,
+	RetryAttempts: 5,
+	MaxEventAge:   2 * time.Hour,
+	DeadLetter:    DeliveryJobsQueueID,
 }
 
 // Ingest takes master data and meter values from grid companies and metering systems.
@@ -251,10 +348,11 @@ var Ingest = Function{
 
 // Tables, Queues, StateMachines, Functions and Routes list everything the stack has.
 var (
-	Tables        = []Table{Access, Registry, MeterValues}
-	Queues        = []Queue{Notifications}
+	Tables        = []Table{Access, Registry, MeterValues, Outbox}
+	Queues        = []Queue{Notifications, DeliveryJobs}
 	StateMachines = []StateMachine{Expiry}
-	Functions     = []Function{Intake, Consent, Queries, Ingest}
+	Functions     = []Function{Intake, Consent, Queries, Ingest, FanOut, Delivery}
+	Schedules     = []Schedule{DailyDelivery}
 	Routes        = []Route{
 		{Method: "POST", Path: "/v1/access-requests", Function: IntakeFunctionID, Scopes: []string{ThirdPartyScope}},
 		{Method: "GET", Path: "/v1/access-requests", Function: IntakeFunctionID, Scopes: []string{ThirdPartyScope}},
@@ -263,6 +361,7 @@ var (
 		{Method: "GET", Path: "/v1/metering-points", Function: QueriesFunctionID, Scopes: []string{ThirdPartyScope}},
 		{Method: "GET", Path: "/v1/metering-points/{id}", Function: QueriesFunctionID, Scopes: []string{ThirdPartyScope}},
 		{Method: "GET", Path: "/v1/metering-points/{id}/meter-values", Function: QueriesFunctionID, Scopes: []string{ThirdPartyScope}},
+		{Method: "GET", Path: "/v1/deliveries", Function: QueriesFunctionID, Scopes: []string{ThirdPartyScope}},
 		{Method: "POST", Path: "/v1/ingest/master-data", Function: IngestFunctionID, Scopes: []string{IngestScope}},
 		{Method: "POST", Path: "/v1/ingest/meter-values", Function: IngestFunctionID, Scopes: []string{IngestScope}},
 		{Method: "GET", Path: "/v1/me/access-log", Function: ConsentFunctionID, Public: true},

@@ -1,0 +1,9 @@
+// Command delivery is the Lambda that turns delivery jobs into documents in the outbox.
+package main
+
+import (
+	"github.com/tredjepart/tredjepart/shared/deliveryfn"
+	"github.com/tredjepart/tredjepart/shared/function"
+)
+
+func main() { function.Start("delivery", deliveryfn.DeliveryLambda) }

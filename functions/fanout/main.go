@@ -1,0 +1,9 @@
+// Command fanout is the Lambda that starts the daily delivery at 09:00 Oslo time.
+package main
+
+import (
+	"github.com/tredjepart/tredjepart/shared/deliveryfn"
+	"github.com/tredjepart/tredjepart/shared/function"
+)
+
+func main() { function.Start("fanout", deliveryfn.FanOutLambda) }

@@ -1,0 +1,245 @@
+package e2e_test
+
+// The daily delivery end to end on moto: the fan-out puts jobs on the queue,
+// the local SQS poller feeds them to the delivery function with real SQS
+// events, and the third party pulls the documents from its outbox through
+// the gateway.
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/tredjepart/tredjepart/localstack/gateway"
+	"github.com/tredjepart/tredjepart/localstack/inprocess"
+	"github.com/tredjepart/tredjepart/localstack/sqspoller"
+	"github.com/tredjepart/tredjepart/localstack/testenv"
+	"github.com/tredjepart/tredjepart/shared/accessrequest"
+	"github.com/tredjepart/tredjepart/shared/dynamo"
+	"github.com/tredjepart/tredjepart/shared/ident"
+	"github.com/tredjepart/tredjepart/shared/registry"
+	"github.com/tredjepart/tredjepart/shared/resources"
+)
+
+type deliveryWorld struct {
+	*meteringWorld
+	fanOut, deliver gateway.Invoker
+	sqs             *sqs.Client
+}
+
+func newDeliveryWorld(t *testing.T) *deliveryWorld {
+	t.Helper()
+	w := newMeteringWorld(t)
+	env := testenv.Get(t)
+	functionEnv := env.Stack.Env()
+	fn := func(id string) gateway.Invoker {
+		f, err := inprocess.Function(context.Background(), id, env.Config, func(k string) string { return functionEnv[k] }, quiet)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	return &deliveryWorld{meteringWorld: w, fanOut: fn(resources.FanOutFunctionID), deliver: fn(resources.DeliveryFunctionID), sqs: sqs.NewFromConfig(env.Config)}
+}
+
+// runFanOut starts the fan-out for day, as an operator would.
+func (w *deliveryWorld) runFanOut(t *testing.T, day string) {
+	t.Helper()
+	out, err := w.fanOut.Invoke(context.Background(), []byte(fmt.Sprintf(`{"day":%q}`, day)))
+	if err != nil || !strings.Contains(string(out), `"day":"`+day+`"`) {
+		t.Fatalf("fan-out: %v %s", err, out)
+	}
+}
+
+// drain feeds the jobs queue to the delivery function until it is empty.
+func (w *deliveryWorld) drain(t *testing.T) {
+	t.Helper()
+	p := sqspoller.Start(context.Background(), w.sqs, w.deliver, sqspoller.Options{
+		QueueURL: testenv.Get(t).Stack.QueueURLs[resources.DeliveryJobsQueueID], BatchSize: 10,
+		VisibilityTimeout: time.Second, ReportBatchItemFailures: true, Logger: quiet,
+	})
+	defer p.Stop()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if err := p.Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+type feedItem struct {
+	ID, Type, MeteringPointID, Day string
+	Document                       struct {
+		DocumentID string
+		Revision   int
+		Late       bool
+		Period     struct{ Start, End string }
+		Points     []struct {
+			Position int
+			Quantity string
+		}
+	}
+}
+
+// feed pulls the whole outbox of a third party, page by page, once what was
+// just written has settled, and returns the documents of the given points.
+func (w *deliveryWorld) feed(t *testing.T, client string, mps ...ident.GSRN) []feedItem {
+	t.Helper()
+	time.Sleep(dynamo.SettleLag + 500*time.Millisecond)
+	wanted := map[string]bool{}
+	for _, mp := range mps {
+		wanted[string(mp)] = true
+	}
+	var items []feedItem
+	after := ""
+	for range 1000 {
+		r := w.call(t, client, "GET", "/v1/deliveries?limit=100&after="+after, "").expect(t, http.StatusOK)
+		var page struct {
+			Items []feedItem
+			Next  string
+		}
+		if err := json.Unmarshal([]byte(r.rawBody), &page); err != nil {
+			t.Fatal(err)
+		}
+		for _, it := range page.Items {
+			if wanted[it.MeteringPointID] {
+				items = append(items, it)
+			}
+		}
+		if page.Next == "" {
+			t.Fatal("the feed gave no cursor to poll with")
+		}
+		if len(page.Items) == 0 {
+			return items
+		}
+		after = page.Next
+	}
+	t.Fatal("the feed does not end")
+	return nil
+}
+
+// grantedPoints registers n metering points with one end user, stores
+// their values for the days given, and gives Straumkompis full access.
+func (w *deliveryWorld) grantedPoints(t *testing.T, n int, days map[string]int) []ident.GSRN {
+	t.Helper()
+	owner := person(t)
+	points := make([]ident.GSRN, n)
+	var series []string
+	for i := range points {
+		points[i] = freshGSRN(t)
+		w.register(t, points[i], "PT60M", endUser{id: owner, name: "Delivery Testesen", moveIn: "2024-01-01"})
+		for day, values := range days {
+			series = append(series, seriesJSON(points[i], day, "PT60M", values, 0.1*float64(i+1)))
+		}
+		w.grant(t, straumkompis, points[i], accessrequest.Full, owner, registry.Date(2024, 1, 1))
+	}
+	if len(series) > 0 {
+		w.ingest(t, "/v1/ingest/meter-values", "series", series...)
+	}
+	return points
+}
+
+func TestDailyDeliveryEndToEnd(t *testing.T) {
+	w := newDeliveryWorld(t)
+	points := w.grantedPoints(t, 12, map[string]int{"2026-03-29": 23, "2026-10-25": 25})
+	late := w.grantedPoints(t, 1, nil)[0]
+
+	w.runFanOut(t, "2026-03-29")
+	w.runFanOut(t, "2026-03-29") // a second run delivers nothing twice
+	w.drain(t)
+	got := w.feed(t, straumkompis, append(points, late)...)
+	if len(got) != len(points) {
+		t.Fatalf("%d documents for %d metering points", len(got), len(points))
+	}
+	seen := map[string]bool{}
+	for _, it := range got {
+		if seen[it.ID] {
+			t.Fatalf("document %s delivered twice", it.ID)
+		}
+		seen[it.ID] = true
+		d := it.Document
+		if it.Type != "meter-values" || it.Day != "2026-03-29" || d.DocumentID != it.ID || d.Revision != 1 || d.Late {
+			t.Errorf("document %+v", it)
+		}
+		if len(d.Points) != 23 || d.Period.Start != "2026-03-29T00:00:00+01:00" || d.Period.End != "2026-03-30T00:00:00+02:00" {
+			t.Errorf("the 23-hour day: %d points, %s to %s", len(d.Points), d.Period.Start, d.Period.End)
+		}
+		if it.MeteringPointID == string(late) {
+			t.Error("a day without values was delivered")
+		}
+	}
+	env := testenv.Get(t)
+	awaiting, err := dynamodb.NewFromConfig(env.Config).GetItem(context.Background(), &dynamodb.GetItemInput{
+		TableName: aws.String(env.Stack.Tables[resources.OutboxTableID]),
+		Key:       dynamoKey("AWAIT#"+string(late)+"#2026-03-29", "TP#"+string(w.demo.ThirdParties[0].GLN)),
+	})
+	if err != nil || awaiting.Item == nil {
+		t.Errorf("the late day is not remembered: %v", err)
+	}
+
+	w.runFanOut(t, "2026-10-25")
+	w.drain(t)
+	autumn := w.feed(t, straumkompis, points[0])
+	if len(autumn) != 2 || len(autumn[1].Document.Points) != 25 || autumn[1].Day != "2026-10-25" {
+		t.Fatalf("after the 25-hour day, the first point's outbox holds %+v", autumn)
+	}
+}
+
+func TestRevocationAfterFanOutStopsDelivery(t *testing.T) {
+	w := newDeliveryWorld(t)
+	points := w.grantedPoints(t, 2, map[string]int{"2026-11-02": 24})
+	w.runFanOut(t, "2026-11-02")
+	g, _, _ := w.requests.Grant(context.Background(), w.demo.ThirdParties[0].GLN, points[0])
+	revoked, _ := g.Revoke(time.Now())
+	if err := w.requests.UpdateGrant(context.Background(), g, revoked); err != nil {
+		t.Fatal(err)
+	}
+	w.drain(t)
+	got := w.feed(t, straumkompis, points...)
+	if len(got) != 1 || got[0].MeteringPointID != string(points[1]) {
+		t.Fatalf("after revoking %s between fan-out and delivery: %+v", points[0], got)
+	}
+}
+
+func TestBadJobsEndInTheDeadLetterQueueWithoutBlockingTheBatch(t *testing.T) {
+	w := newDeliveryWorld(t)
+	points := w.grantedPoints(t, 1, map[string]int{"2026-11-03": 24})
+	env := testenv.Get(t)
+	queueURL, dlqURL := env.Stack.QueueURLs[resources.DeliveryJobsQueueID], env.Stack.DeadLetters[resources.DeliveryJobsQueueID]
+	good := fmt.Sprintf(`{"thirdPartyId":%q,"day":"2026-11-03","meteringPointIds":[%q]}`, w.demo.ThirdParties[0].GLN, points[0])
+	for _, body := range []string{"not json", `{"thirdPartyId":"7090000000011","day":"yesterday","meteringPointIds":["x"]}`, good} {
+		if _, err := w.sqs.SendMessage(context.Background(), &sqs.SendMessageInput{QueueUrl: &queueURL, MessageBody: aws.String(body)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.drain(t)
+	if got := w.feed(t, straumkompis, points...); len(got) != 1 {
+		t.Fatalf("the good job beside two bad ones delivered %d documents", len(got))
+	}
+	dead := map[string]bool{}
+	for range 5 {
+		out, err := w.sqs.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{QueueUrl: &dlqURL, MaxNumberOfMessages: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range out.Messages {
+			dead[aws.ToString(m.Body)] = true
+			_, _ = w.sqs.DeleteMessage(context.Background(), &sqs.DeleteMessageInput{QueueUrl: &dlqURL, ReceiptHandle: m.ReceiptHandle})
+		}
+	}
+	if !dead["not json"] || len(dead) != 2 || dead[good] {
+		t.Fatalf("dead-letter queue holds %v", dead)
+	}
+}
+
+func dynamoKey(pk, sk string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: pk}, "sk": &types.AttributeValueMemberS{Value: sk}}
+}

@@ -1,0 +1,109 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/tredjepart/tredjepart/localstack/gateway"
+	"github.com/tredjepart/tredjepart/localstack/sqspoller"
+	"github.com/tredjepart/tredjepart/shared/metervalues"
+	"github.com/tredjepart/tredjepart/shared/resources"
+)
+
+// consumers does what AWS's event source mappings do: each function that
+// consumes a queue gets its batches, with partial batch failures.
+func (s *stack) consumers(ctx context.Context, client *sqs.Client, queueURLs map[string]string, functions map[string]gateway.Invoker, logger *slog.Logger) map[string]*sqspoller.Poller {
+	pollers := map[string]*sqspoller.Poller{}
+	for _, fn := range resources.Functions {
+		for _, c := range fn.Consumes {
+			p := sqspoller.Start(ctx, client, functions[fn.ID], sqspoller.Options{
+				QueueURL: queueURLs[c.Queue], BatchSize: c.BatchSize, ReportBatchItemFailures: true,
+				Logger: logger.With("queue", c.Queue, "function", fn.ID),
+			})
+			s.stop = append(s.stop, p.Stop)
+			pollers[c.Queue] = p
+		}
+	}
+	return pollers
+}
+
+// dailyCron is the one form of schedule the local tick understands:
+// cron(<minute> <hour> * * ? *), every day.
+var dailyCron = regexp.MustCompile(`^cron\((\d{1,2}) (\d{1,2}) \* \* \? \*\)$`)
+
+// nextRun is the first time after now that a daily schedule fires.
+func nextRun(sch resources.Schedule, now time.Time) (time.Time, error) {
+	m := dailyCron.FindStringSubmatch(sch.Expression)
+	if m == nil {
+		return time.Time{}, fmt.Errorf("schedule %s: the local tick runs only daily cron(M H * * ? *), not %s", sch.ID, sch.Expression)
+	}
+	loc, err := time.LoadLocation(sch.Timezone)
+	if err != nil {
+		return time.Time{}, err
+	}
+	minute, _ := strconv.Atoi(m[1])
+	hour, _ := strconv.Atoi(m[2])
+	local := now.In(loc)
+	at := time.Date(local.Year(), local.Month(), local.Day(), hour, minute, 0, 0, loc)
+	if !at.After(now) {
+		at = time.Date(local.Year(), local.Month(), local.Day()+1, hour, minute, 0, 0, loc)
+	}
+	return at, nil
+}
+
+// schedules fires each schedule's function at its time on the stack's
+// clock, which NOW may have set anywhere: what EventBridge Scheduler does.
+func (s *stack) schedules(ctx context.Context, functions map[string]gateway.Invoker, logger *slog.Logger) error {
+	for _, sch := range resources.Schedules {
+		if _, err := nextRun(sch, s.clock.Now()); err != nil {
+			return err
+		}
+		go func() {
+			for {
+				at, _ := nextRun(sch, s.clock.Now())
+				select {
+				case <-ctx.Done():
+					return
+				case <-time.After(at.Sub(s.clock.Now())):
+				}
+				out, err := functions[sch.Function].Invoke(ctx, []byte(`{}`))
+				logger.Info("schedule fired", "schedule", sch.ID, "at", at.Format(time.RFC3339), "output", string(out), "error", err)
+			}
+		}()
+	}
+	return nil
+}
+
+// deliverHandler runs the fan-out for ?day= by hand, waits until the
+// delivery queue is drained, and answers with what the fan-out sent.
+func deliverHandler(fanOut gateway.Invoker, jobs *sqspoller.Poller) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		day := r.URL.Query().Get("day")
+		if _, err := metervalues.ParseDay(day); err != nil {
+			http.Error(w, "day: want an Oslo date such as 2026-11-27", http.StatusBadRequest)
+			return
+		}
+		payload, _ := json.Marshal(map[string]string{"day": day})
+		out, err := fanOut.Invoke(r.Context(), payload)
+		if err != nil {
+			http.Error(w, "fan-out: "+err.Error(), http.StatusInternalServerError)
+			return
+		}
+		ctx, cancel := context.WithTimeout(r.Context(), 10*time.Minute)
+		defer cancel()
+		if err := jobs.Drain(ctx); err != nil {
+			http.Error(w, "delivery: "+err.Error(), http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(append(out, '\n'))
+	})
+}

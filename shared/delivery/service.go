@@ -1,0 +1,168 @@
+package delivery
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"time"
+
+	"github.com/tredjepart/tredjepart/shared/clock"
+	"github.com/tredjepart/tredjepart/shared/grant"
+	"github.com/tredjepart/tredjepart/shared/ident"
+	"github.com/tredjepart/tredjepart/shared/metering"
+	"github.com/tredjepart/tredjepart/shared/metervalues"
+	"github.com/tredjepart/tredjepart/shared/registry"
+)
+
+// ThirdParties lists the registered third parties.
+type ThirdParties interface {
+	ThirdParties(ctx context.Context) ([]registry.ThirdParty, error)
+}
+
+// Grants pages through a third party's active grants.
+type Grants interface {
+	ActiveGrantsOf(ctx context.Context, tp ident.GLN, cursor string, limit int) ([]grant.Grant, string, error)
+}
+
+// Jobs sends jobs, in batches of up to ten.
+type Jobs interface {
+	Send(ctx context.Context, jobs []Job) error
+}
+
+// FanOut puts one day's jobs on the queue.
+type FanOut struct {
+	ThirdParties ThirdParties
+	Grants       Grants
+	Jobs         Jobs
+	Logger       *slog.Logger
+}
+
+// grantsPage is how many grants one query reads: ten jobs, one batch send.
+const grantsPage = 10 * JobSize
+
+// Run puts jobs for day for every third party with active grants, and
+// reports how many metering points they cover. Running it again sends the
+// same jobs; their documents are written once.
+func (f *FanOut) Run(ctx context.Context, day time.Time) (int, error) {
+	tps, err := f.ThirdParties.ThirdParties(ctx)
+	if err != nil {
+		return 0, err
+	}
+	points := 0
+	for _, tp := range tps {
+		cursor := ""
+		for {
+			grants, next, err := f.Grants.ActiveGrantsOf(ctx, tp.GLN, cursor, grantsPage)
+			if err != nil {
+				return points, err
+			}
+			var jobs []Job
+			for chunk := range slices.Chunk(grants, JobSize) {
+				job := Job{ThirdParty: tp.GLN, Day: day.Format(metervalues.DayLayout)}
+				for _, g := range chunk {
+					job.MeteringPoints = append(job.MeteringPoints, g.MeteringPoint)
+				}
+				jobs = append(jobs, job)
+			}
+			if len(jobs) > 0 {
+				if err := f.Jobs.Send(ctx, jobs); err != nil {
+					return points, fmt.Errorf("jobs for %s: %w", tp.GLN, err)
+				}
+			}
+			points += len(grants)
+			if next == "" {
+				break
+			}
+			cursor = next
+		}
+	}
+	f.Logger.InfoContext(ctx, "fan-out", "day", day.Format(metervalues.DayLayout), "thirdParties", len(tps), "meteringPoints", points)
+	return points, nil
+}
+
+// Facts is what a job needs, read together: each metering point's grant
+// for the third party, the occupancy it was given from, and the day's values.
+type Facts struct {
+	Grant     grant.Grant
+	HasGrant  bool
+	Occupancy registry.Occupancy
+	Series    metervalues.Series
+	HasSeries bool
+}
+
+// Store reads a job's facts and keeps the outbox.
+type Store interface {
+	// Facts reads, for each metering point, the third party's grant, the
+	// occupancy it was given from and the day's series.
+	Facts(ctx context.Context, tp ident.GLN, day time.Time, mps []ident.GSRN) (map[ident.GSRN]Facts, error)
+	// Put writes a document to the outbox unless one with its id is there;
+	// it reports whether it wrote.
+	Put(ctx context.Context, d Document) (bool, error)
+	// AwaitLate remembers that a day's values had not arrived when it was
+	// due, so that their arrival delivers them.
+	AwaitLate(ctx context.Context, tp ident.GLN, mp ident.GSRN, day time.Time) error
+}
+
+// Deliverer turns jobs into documents.
+type Deliverer struct {
+	Store  Store
+	Clock  clock.Clock
+	Logger *slog.Logger
+}
+
+// Result counts what a job did.
+type Result struct {
+	Delivered, AlreadyDelivered, NoAccess, Late int
+}
+
+// ErrBadJob is a job that can never succeed; it goes to the dead-letter queue.
+var ErrBadJob = errors.New("malformed delivery job")
+
+// Deliver writes the documents of one job. A metering point whose grant is
+// no longer active, or whose data window does not cover the day, gets
+// nothing; a day whose values have not arrived is remembered as late.
+func (d *Deliverer) Deliver(ctx context.Context, job Job) (Result, error) {
+	var r Result
+	day, err := metervalues.ParseDay(job.Day)
+	if err != nil || job.ThirdParty == "" || len(job.MeteringPoints) == 0 || len(job.MeteringPoints) > JobSize {
+		return r, fmt.Errorf("%w: %+v", ErrBadJob, job)
+	}
+	facts, err := d.Store.Facts(ctx, job.ThirdParty, day, job.MeteringPoints)
+	if err != nil {
+		return r, err
+	}
+	now := d.Clock.Now()
+	for _, mp := range job.MeteringPoints {
+		f := facts[mp]
+		if !f.HasGrant || f.Grant.Status != grant.Active || !covers(f, day, now) {
+			r.NoAccess++
+			continue
+		}
+		if !f.HasSeries {
+			if err := d.Store.AwaitLate(ctx, job.ThirdParty, mp, day); err != nil {
+				return r, err
+			}
+			r.Late++
+			continue
+		}
+		wrote, err := d.Store.Put(ctx, SeriesDocument(job.ThirdParty, f.Series, DailySeries, false, now))
+		if err != nil {
+			return r, err
+		}
+		if wrote {
+			r.Delivered++
+		} else {
+			r.AlreadyDelivered++
+		}
+	}
+	return r, nil
+}
+
+// covers reports whether the grant's data window holds day.
+func covers(f Facts, day, now time.Time) bool {
+	mp := registry.MeteringPoint{Occupancies: []registry.Occupancy{f.Occupancy}}
+	_, w := metering.DataWindow(f.Grant, mp, now)
+	return !day.Before(w.From) && day.Before(w.To)
+}

@@ -1,0 +1,135 @@
+// Package deliveryfn is the daily delivery's two Lambdas: the fan-out,
+// started by EventBridge Scheduler at 09:00 Oslo time (or by an operator for
+// a given day), and the delivery, fed by the jobs queue with partial batch
+// failures.
+package deliveryfn
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/tredjepart/tredjepart/shared/clock"
+	"github.com/tredjepart/tredjepart/shared/delivery"
+	"github.com/tredjepart/tredjepart/shared/dynamo"
+	"github.com/tredjepart/tredjepart/shared/metervalues"
+	"github.com/tredjepart/tredjepart/shared/queue"
+	"github.com/tredjepart/tredjepart/shared/resources"
+)
+
+// FanOutInput is what starts a fan-out: nothing (the schedule: the previous
+// Oslo day) or a day to deliver again, for an operator catching up.
+type FanOutInput struct {
+	Day string `json:"day,omitempty"`
+}
+
+// FanOutOutput says what was sent.
+type FanOutOutput struct {
+	Day            string `json:"day"`
+	MeteringPoints int    `json:"meteringPoints"`
+}
+
+// FanOutHandler starts a day's delivery.
+type FanOutHandler struct {
+	FanOut *delivery.FanOut
+	Clock  clock.Clock
+}
+
+// Handle runs the fan-out for the input's day.
+func (h *FanOutHandler) Handle(ctx context.Context, in FanOutInput) (FanOutOutput, error) {
+	day := delivery.PreviousDay(h.Clock.Now())
+	if in.Day != "" {
+		var err error
+		if day, err = metervalues.ParseDay(in.Day); err != nil {
+			return FanOutOutput{}, fmt.Errorf("day %q: want an Oslo date such as 2026-11-27", in.Day)
+		}
+	}
+	n, err := h.FanOut.Run(ctx, day)
+	return FanOutOutput{Day: day.Format(metervalues.DayLayout), MeteringPoints: n}, err
+}
+
+// DeliveryHandler delivers the jobs of an SQS batch.
+type DeliveryHandler struct {
+	Deliverer *delivery.Deliverer
+	Logger    *slog.Logger
+}
+
+// Handle delivers each job; a job that fails is reported alone, so the
+// others are not delivered again, and one that can never succeed is
+// logged with its reason each time until SQS moves it to the DLQ.
+func (h *DeliveryHandler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
+	var res events.SQSEventResponse
+	for _, m := range ev.Records {
+		logger := h.Logger.With("messageId", m.MessageId, "receiveCount", m.Attributes["ApproximateReceiveCount"])
+		var job delivery.Job
+		err := json.Unmarshal([]byte(m.Body), &job)
+		if err != nil {
+			err = fmt.Errorf("%w: body is not a job: %v", delivery.ErrBadJob, err)
+		}
+		var r delivery.Result
+		if err == nil {
+			r, err = h.Deliverer.Deliver(ctx, job)
+		}
+		if err != nil {
+			logger.ErrorContext(ctx, "delivery job failed", "error", err, "bad", errors.Is(err, delivery.ErrBadJob))
+			res.BatchItemFailures = append(res.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: m.MessageId})
+			continue
+		}
+		logger.InfoContext(ctx, "delivered", "thirdParty", string(job.ThirdParty), "day", job.Day,
+			"delivered", r.Delivered, "alreadyDelivered", r.AlreadyDelivered, "noAccess", r.NoAccess, "late", r.Late)
+	}
+	return res, nil
+}
+
+func need(getenv func(string) string, names ...string) (map[string]string, error) {
+	values := map[string]string{}
+	for _, n := range names {
+		if values[n] = getenv(n); values[n] == "" {
+			return nil, fmt.Errorf("environment variable %s is not set", n)
+		}
+	}
+	return values, nil
+}
+
+// FanOutLambda builds the fan-out's handler; see package function.
+func FanOutLambda(_ context.Context, cfg aws.Config, getenv func(string) string, logger *slog.Logger) (any, error) {
+	env, err := need(getenv, resources.Access.EnvVar, resources.Registry.EnvVar, resources.DeliveryJobs.EnvVar)
+	if err != nil {
+		return nil, err
+	}
+	clk, err := clock.FromOffset(getenv(clock.OffsetEnv))
+	if err != nil {
+		return nil, err
+	}
+	db := dynamodb.NewFromConfig(cfg)
+	h := &FanOutHandler{Clock: clk, FanOut: &delivery.FanOut{
+		ThirdParties: &dynamo.Registry{Client: db, Table: env[resources.Registry.EnvVar]},
+		Grants:       &dynamo.Requests{Client: db, Table: env[resources.Access.EnvVar]},
+		Jobs:         &queue.Publisher{Client: sqs.NewFromConfig(cfg), URL: env[resources.DeliveryJobs.EnvVar]},
+		Logger:       logger,
+	}}
+	return h.Handle, nil
+}
+
+// DeliveryLambda builds the delivery's handler; see package function.
+func DeliveryLambda(_ context.Context, cfg aws.Config, getenv func(string) string, logger *slog.Logger) (any, error) {
+	env, err := need(getenv, resources.Access.EnvVar, resources.Registry.EnvVar, resources.MeterValues.EnvVar, resources.Outbox.EnvVar)
+	if err != nil {
+		return nil, err
+	}
+	clk, err := clock.FromOffset(getenv(clock.OffsetEnv))
+	if err != nil {
+		return nil, err
+	}
+	store := &dynamo.Outbox{Client: dynamodb.NewFromConfig(cfg), Table: env[resources.Outbox.EnvVar],
+		Access: env[resources.Access.EnvVar], Registry: env[resources.Registry.EnvVar], MeterValue: env[resources.MeterValues.EnvVar]}
+	h := &DeliveryHandler{Deliverer: &delivery.Deliverer{Store: store, Clock: clk, Logger: logger}, Logger: logger}
+	return h.Handle, nil
+}

@@ -1,0 +1,234 @@
+package dynamo
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/tredjepart/tredjepart/shared/delivery"
+	"github.com/tredjepart/tredjepart/shared/fault"
+	"github.com/tredjepart/tredjepart/shared/grant"
+	"github.com/tredjepart/tredjepart/shared/ident"
+	"github.com/tredjepart/tredjepart/shared/metervalues"
+	"github.com/tredjepart/tredjepart/shared/registry"
+	"github.com/tredjepart/tredjepart/shared/resources"
+)
+
+// Outbox keeps the documents delivered to third parties in the Outbox table:
+//
+//	TP#<gln>               DOC#<documentId>   one document (gsi1 byArrival: TP#<gln> / <createdAt>#<documentId>)
+//	AWAIT#<gsrn>#<day>     TP#<gln>           a day that was due before its values arrived
+//
+// Both expire by TTL after Retention. It reads a job's facts from the
+// Access, Registry and MeterValues tables.
+type Outbox struct {
+	Client                       *dynamodb.Client
+	Table                        string
+	Access, Registry, MeterValue string // the other tables' names
+}
+
+// Retention is how long documents stay in the outbox: at least the 14 days promised.
+const Retention = 30 * 24 * time.Hour
+
+// SettleLag is how old a document must be before the feed shows it: a write
+// stamped just before another committed first, and the index behind the
+// feed is eventually consistent, so the newest seconds are not yet final.
+const SettleLag = 5 * time.Second
+
+type documentItem struct {
+	PK            string `dynamodbav:"pk"`
+	SK            string `dynamodbav:"sk"`
+	GSI1PK        string `dynamodbav:"gsi1pk"`
+	GSI1SK        string `dynamodbav:"gsi1sk"`
+	ID            string `dynamodbav:"id"`
+	Kind          string `dynamodbav:"kind"`
+	MeteringPoint string `dynamodbav:"meteringPointId,omitempty"`
+	Day           string `dynamodbav:"day,omitempty"`
+	CreatedAt     string `dynamodbav:"createdAt"`
+	Body          string `dynamodbav:"body"`
+	TTL           int64  `dynamodbav:"ttl"`
+}
+
+// Put writes a document unless one with its id is there.
+func (s *Outbox) Put(ctx context.Context, d delivery.Document) (bool, error) {
+	created := formatTime(d.CreatedAt)
+	it := documentItem{
+		PK: thirdPartyPartition(d.ThirdParty), SK: "DOC#" + d.ID,
+		GSI1PK: thirdPartyPartition(d.ThirdParty), GSI1SK: created + "#" + d.ID,
+		ID: d.ID, Kind: string(d.Kind), MeteringPoint: string(d.MeteringPoint), CreatedAt: created,
+		Body: string(d.Body), TTL: d.CreatedAt.Add(Retention).Unix(),
+	}
+	if !d.Day.IsZero() {
+		it.Day = d.Day.Format(metervalues.DayLayout)
+	}
+	item, err := attributevalue.MarshalMap(it)
+	if err != nil {
+		return false, err
+	}
+	_, err = s.Client.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: item, ConditionExpression: aws.String("attribute_not_exists(pk)")})
+	if isConditionFailure(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("outbox %s: %w", d.ID, err)
+	}
+	return true, nil
+}
+
+// AwaitLate remembers a day that was due before its values arrived.
+func (s *Outbox) AwaitLate(ctx context.Context, tp ident.GLN, mp ident.GSRN, day time.Time) error {
+	item := key("AWAIT#"+string(mp)+"#"+day.Format(metervalues.DayLayout), thirdPartyPartition(tp))
+	item["ttl"] = &types.AttributeValueMemberN{Value: fmt.Sprint(time.Now().Add(Retention).Unix())}
+	if _, err := s.Client.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: item}); err != nil {
+		return fmt.Errorf("await late day: %w", err)
+	}
+	return nil
+}
+
+// Facts reads a job's grants and days in one batch, then the occupancies
+// the active grants were given from in a second.
+func (s *Outbox) Facts(ctx context.Context, tp ident.GLN, day time.Time, mps []ident.GSRN) (map[ident.GSRN]delivery.Facts, error) {
+	facts := make(map[ident.GSRN]delivery.Facts, len(mps))
+	first := map[string][]map[string]types.AttributeValue{}
+	for _, mp := range mps {
+		first[s.Access] = append(first[s.Access], grantKey(tp, mp))
+		first[s.MeterValue] = append(first[s.MeterValue], dayKey(mp, day))
+	}
+	found, err := s.batchGet(ctx, first)
+	if err != nil {
+		return nil, err
+	}
+	for _, item := range found[s.Access] {
+		var it grantItem
+		if err := attributevalue.UnmarshalMap(item, &it); err != nil {
+			return nil, err
+		}
+		g, err := it.grant()
+		if err != nil {
+			return nil, err
+		}
+		facts[g.MeteringPoint] = delivery.Facts{Grant: g, HasGrant: true}
+	}
+	for _, item := range found[s.MeterValue] {
+		series, err := fromDayItem(item)
+		if err != nil {
+			return nil, err
+		}
+		f := facts[series.MeteringPoint]
+		f.Series, f.HasSeries = series, true
+		facts[series.MeteringPoint] = f
+	}
+	second := map[string][]map[string]types.AttributeValue{}
+	for _, f := range facts {
+		if f.HasGrant && f.Grant.Status == grant.Active {
+			second[s.Registry] = append(second[s.Registry], key(meteringPointPartition(f.Grant.MeteringPoint), occupancyPrefix+f.Grant.DataFrom.Format(registry.DateLayout)))
+		}
+	}
+	if len(second) == 0 {
+		return facts, nil
+	}
+	if found, err = s.batchGet(ctx, second); err != nil {
+		return nil, err
+	}
+	for _, item := range found[s.Registry] {
+		var it occupancyItem
+		if err := attributevalue.UnmarshalMap(item, &it); err != nil {
+			return nil, err
+		}
+		o, err := it.occupancy()
+		if err != nil {
+			return nil, err
+		}
+		mp := ident.GSRN(it.PK[len("MP#"):])
+		if f := facts[mp]; f.Grant.EndUser == o.EndUser {
+			f.Occupancy = o
+			facts[mp] = f
+		}
+	}
+	return facts, nil
+}
+
+// batchGet reads keys by table, eventually consistent, retrying what
+// DynamoDB leaves unprocessed.
+func (s *Outbox) batchGet(ctx context.Context, keys map[string][]map[string]types.AttributeValue) (map[string][]map[string]types.AttributeValue, error) {
+	request := map[string]types.KeysAndAttributes{}
+	for table, ks := range keys {
+		request[table] = types.KeysAndAttributes{Keys: ks}
+	}
+	found := map[string][]map[string]types.AttributeValue{}
+	for attempt := 0; len(request) > 0; attempt++ {
+		if attempt > 0 {
+			select {
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			case <-time.After(time.Duration(attempt*attempt) * 20 * time.Millisecond):
+			}
+		}
+		if attempt == 8 {
+			return nil, errors.New("batch read: keys still unprocessed after 8 attempts")
+		}
+		out, err := s.Client.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: request})
+		if err != nil {
+			return nil, fmt.Errorf("batch read: %w", err)
+		}
+		for table, items := range out.Responses {
+			found[table] = append(found[table], items...)
+		}
+		request = out.UnprocessedKeys
+	}
+	return found, nil
+}
+
+// Feed returns up to limit of the third party's documents after the
+// cursor ("" for the oldest kept), oldest first, that are at least
+// SettleLag old at now.
+func (s *Outbox) Feed(ctx context.Context, tp ident.GLN, cursor string, limit int, now time.Time) (delivery.FeedPage, error) {
+	after := ""
+	if cursor != "" {
+		raw, err := base64.RawURLEncoding.DecodeString(cursor)
+		if err != nil || len(raw) == 0 {
+			return delivery.FeedPage{}, fault.InvalidFields(fault.FieldError{Field: "after", Reason: "not a cursor from a previous page"})
+		}
+		after = string(raw)
+	}
+	out, err := s.Client.Query(ctx, &dynamodb.QueryInput{
+		TableName:              &s.Table,
+		IndexName:              aws.String(resources.ByArrivalIndexName),
+		KeyConditionExpression: aws.String("gsi1pk = :tp AND gsi1sk BETWEEN :after AND :settled"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":tp":      &types.AttributeValueMemberS{Value: thirdPartyPartition(tp)},
+			":after":   &types.AttributeValueMemberS{Value: after + "\x00"}, // strictly after the cursor
+			":settled": &types.AttributeValueMemberS{Value: formatTime(now.Add(-SettleLag))},
+		},
+		Limit: aws.Int32(int32(limit)),
+	})
+	if err != nil {
+		return delivery.FeedPage{}, fmt.Errorf("outbox feed: %w", err)
+	}
+	page := delivery.FeedPage{Next: cursor}
+	for _, raw := range out.Items {
+		var it documentItem
+		if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+			return page, err
+		}
+		d := delivery.Document{ID: it.ID, ThirdParty: tp, Kind: delivery.Kind(it.Kind), MeteringPoint: ident.GSRN(it.MeteringPoint), Body: []byte(it.Body)}
+		if d.CreatedAt, err = parseTime(it.CreatedAt); err != nil {
+			return page, err
+		}
+		if it.Day != "" {
+			if d.Day, err = metervalues.ParseDay(it.Day); err != nil {
+				return page, err
+			}
+		}
+		page.Documents = append(page.Documents, d)
+		page.Next = base64.RawURLEncoding.EncodeToString([]byte(it.GSI1SK))
+	}
+	return page, nil
+}
