@@ -71,6 +71,7 @@ bench: tools
 	@mkdir -p .local/bench docs/bench
 	BENCH_LATENCIES=$(CURDIR)/.local/bench $(GO) test -run '^$$' -bench CreateAccessRequest -benchtime 200x ./localstack/e2e/
 	BENCH_LATENCIES=$(CURDIR)/.local/bench $(GO) test -run '^$$' -bench QueryThreeYearsHourly -benchtime 5x -timeout 30m ./localstack/e2e/
+	BENCH_LATENCIES=$(CURDIR)/.local/bench $(GO) test -run '^$$' -bench DeliverOneDay -benchtime 1x -timeout 40m ./localstack/e2e/
 	@cat .local/bench/query-three-years.md
 	$(GO) run ./localstack/benchplot -out docs/bench/create-latency.png \
 	  -title "POST /v1/access-requests through the local gateway on moto (200 requests each)" \

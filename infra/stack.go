@@ -38,11 +38,6 @@ const (
 
 const logRetention = awslogs.RetentionDays_ONE_MONTH
 
-// functionTimeout is every function's timeout. A queue a function consumes
-// must hide a received message at least this long, or a batch still being
-// processed would be delivered a second time.
-const functionTimeout = 10 * time.Second
-
 // Tredjepart is the whole system in one stack, built only from package resources.
 type Tredjepart struct {
 	// A named field, not an embedded one: jsii refuses a Go struct that embeds
@@ -219,7 +214,7 @@ func (s *Tredjepart) addFunctions() {
 			Handler:      jsii.String("bootstrap"),
 			Code:         awslambda.Code_FromAsset(jsii.String(filepath.Join(assets, f.Dir)), nil),
 			MemorySize:   jsii.Number(256),
-			Timeout:      duration(functionTimeout),
+			Timeout:      duration(f.MaxDuration()),
 			LogGroup:     awslogs.NewLogGroup(s.stack, jsii.String(f.ID+"Logs"), &awslogs.LogGroupProps{Retention: logRetention}),
 		})
 		env := environmentOf(fn, f.ID)
@@ -270,9 +265,12 @@ func (s *Tredjepart) addFunctions() {
 func (s *Tredjepart) addConsumers(fn awslambda.Function, f resources.Function) {
 	for _, c := range f.Consumes {
 		q := lookup(s.queues, "queue", c.Queue)
-		if q.VisibilityTimeout < functionTimeout {
+		// A queue a function consumes must hide a received message at least
+		// as long as the function may run, or a batch still being processed
+		// would be delivered a second time.
+		if q.VisibilityTimeout < f.MaxDuration() {
 			panic(fmt.Sprintf("resources: function %s consumes queue %s, whose visibility timeout %v is shorter than the function's timeout %v",
-				f.ID, q.ID, q.VisibilityTimeout, functionTimeout))
+				f.ID, q.ID, q.VisibilityTimeout, f.MaxDuration()))
 		}
 		// Lambda's limits for a standard queue without a batching window.
 		if c.BatchSize < 1 || c.BatchSize > 10 {

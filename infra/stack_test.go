@@ -514,8 +514,8 @@ func TestFunctionsMatchResources(t *testing.T) {
 				t.Errorf("runtime, architectures, handler = %s, %v, %s; want provided.al2023, [arm64], bootstrap",
 					got.Runtime, got.Architectures, got.Handler)
 			}
-			if got.MemorySize != 256 || got.Timeout != 10 {
-				t.Errorf("memory, timeout = %v MB, %v s; want 256 MB, 10 s", got.MemorySize, got.Timeout)
+			if want := spec.MaxDuration().Seconds(); got.MemorySize != 256 || got.Timeout != want {
+				t.Errorf("memory, timeout = %v MB, %v s; want 256 MB, %v s", got.MemorySize, got.Timeout, want)
 			}
 
 			want := map[string]any{"LOG_LEVEL": "INFO"}

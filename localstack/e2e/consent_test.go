@@ -27,6 +27,7 @@ import (
 	"github.com/tredjepart/tredjepart/localstack/testenv"
 	"github.com/tredjepart/tredjepart/shared/accessrequest"
 	"github.com/tredjepart/tredjepart/shared/consentweb"
+	"github.com/tredjepart/tredjepart/shared/deliveryfn"
 	"github.com/tredjepart/tredjepart/shared/dynamo"
 	"github.com/tredjepart/tredjepart/shared/grant"
 	"github.com/tredjepart/tredjepart/shared/resources"
@@ -57,6 +58,7 @@ func consentWorld(t *testing.T) (*world, *dynamo.Requests) {
 		consentweb.OIDCRedirectURLEnv: callback, consentweb.PseudonymKeyEnv: pseudoKey,
 		consentweb.CookieKeysEnv:      "MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDEyMzQ1",
 		consentweb.InsecureCookiesEnv: "true",
+		deliveryfn.LocalEndpointsEnv:  "true", // webhooks on 127.0.0.1 over HTTP
 	} {
 		functionEnv[k] = v
 	}

@@ -9,8 +9,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -24,16 +27,18 @@ import (
 	"github.com/tredjepart/tredjepart/localstack/sqspoller"
 	"github.com/tredjepart/tredjepart/localstack/testenv"
 	"github.com/tredjepart/tredjepart/shared/accessrequest"
+	"github.com/tredjepart/tredjepart/shared/deliveryfn"
 	"github.com/tredjepart/tredjepart/shared/dynamo"
 	"github.com/tredjepart/tredjepart/shared/ident"
 	"github.com/tredjepart/tredjepart/shared/registry"
 	"github.com/tredjepart/tredjepart/shared/resources"
+	"github.com/tredjepart/tredjepart/shared/webhook"
 )
 
 type deliveryWorld struct {
 	*meteringWorld
-	fanOut, deliver gateway.Invoker
-	sqs             *sqs.Client
+	fanOut, deliver, push gateway.Invoker
+	sqs                   *sqs.Client
 }
 
 func newDeliveryWorld(t *testing.T) *deliveryWorld {
@@ -41,6 +46,7 @@ func newDeliveryWorld(t *testing.T) *deliveryWorld {
 	w := newMeteringWorld(t)
 	env := testenv.Get(t)
 	functionEnv := env.Stack.Env()
+	functionEnv[deliveryfn.LocalEndpointsEnv] = "true"
 	fn := func(id string) gateway.Invoker {
 		f, err := inprocess.Function(context.Background(), id, env.Config, func(k string) string { return functionEnv[k] }, quiet)
 		if err != nil {
@@ -48,7 +54,8 @@ func newDeliveryWorld(t *testing.T) *deliveryWorld {
 		}
 		return f
 	}
-	return &deliveryWorld{meteringWorld: w, fanOut: fn(resources.FanOutFunctionID), deliver: fn(resources.DeliveryFunctionID), sqs: sqs.NewFromConfig(env.Config)}
+	return &deliveryWorld{meteringWorld: w, fanOut: fn(resources.FanOutFunctionID), deliver: fn(resources.DeliveryFunctionID),
+		push: fn(resources.WebhookFunctionID), sqs: sqs.NewFromConfig(env.Config)}
 }
 
 // runFanOut starts the fan-out for day, as an operator would.
@@ -63,8 +70,13 @@ func (w *deliveryWorld) runFanOut(t *testing.T, day string) {
 // drain feeds the jobs queue to the delivery function until it is empty.
 func (w *deliveryWorld) drain(t *testing.T) {
 	t.Helper()
-	p := sqspoller.Start(context.Background(), w.sqs, w.deliver, sqspoller.Options{
-		QueueURL: testenv.Get(t).Stack.QueueURLs[resources.DeliveryJobsQueueID], BatchSize: 10,
+	w.drainQueue(t, resources.DeliveryJobsQueueID, w.deliver, 10)
+}
+
+func (w *deliveryWorld) drainQueue(t *testing.T, queue string, fn gateway.Invoker, batch int) {
+	t.Helper()
+	p := sqspoller.Start(context.Background(), w.sqs, fn, sqspoller.Options{
+		QueueURL: testenv.Get(t).Stack.QueueURLs[queue], BatchSize: batch,
 		VisibilityTimeout: time.Second, ReportBatchItemFailures: true, Logger: quiet,
 	})
 	defer p.Stop()
@@ -130,6 +142,11 @@ func (w *deliveryWorld) feed(t *testing.T, client string, mps ...ident.GSRN) []f
 // their values for the days given, and gives Straumkompis full access.
 func (w *deliveryWorld) grantedPoints(t *testing.T, n int, days map[string]int) []ident.GSRN {
 	t.Helper()
+	return w.grantedPointsFor(t, straumkompis, n, days)
+}
+
+func (w *deliveryWorld) grantedPointsFor(t *testing.T, client string, n int, days map[string]int) []ident.GSRN {
+	t.Helper()
 	owner := person(t)
 	points := make([]ident.GSRN, n)
 	var series []string
@@ -139,7 +156,7 @@ func (w *deliveryWorld) grantedPoints(t *testing.T, n int, days map[string]int) 
 		for day, values := range days {
 			series = append(series, seriesJSON(points[i], day, "PT60M", values, 0.1*float64(i+1)))
 		}
-		w.grant(t, straumkompis, points[i], accessrequest.Full, owner, registry.Date(2024, 1, 1))
+		w.grant(t, client, points[i], accessrequest.Full, owner, registry.Date(2024, 1, 1))
 	}
 	if len(series) > 0 {
 		w.ingest(t, "/v1/ingest/meter-values", "series", series...)
@@ -242,4 +259,64 @@ func TestBadJobsEndInTheDeadLetterQueueWithoutBlockingTheBatch(t *testing.T) {
 
 func dynamoKey(pk, sk string) map[string]types.AttributeValue {
 	return map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: pk}, "sk": &types.AttributeValueMemberS{Value: sk}}
+}
+
+func TestWebhookThroughTheWholeStack(t *testing.T) {
+	w := newDeliveryWorld(t)
+	var mu sync.Mutex
+	received := map[string]http.Header{}
+	var secrets []webhook.Secret
+	var bad []error
+	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, req *http.Request) {
+		body, _ := io.ReadAll(req.Body)
+		mu.Lock()
+		received[req.Header.Get(webhook.HeaderID)] = req.Header.Clone()
+		if err := webhook.Verify(req.Header, body, secrets, time.Now(), 0); err != nil {
+			bad = append(bad, err)
+		}
+		mu.Unlock()
+		rw.WriteHeader(http.StatusOK)
+	}))
+	t.Cleanup(srv.Close)
+
+	registered := w.call(t, ladeklar, "PUT", "/v1/webhook", fmt.Sprintf(`{"url":%q}`, srv.URL+"/tredjepart")).expect(t, http.StatusOK)
+	secret, err := webhook.ParseSecret(registered.str("secret"))
+	if err != nil || registered.body["enabled"] != true {
+		t.Fatalf("registration: %s", registered.rawBody)
+	}
+	mu.Lock()
+	secrets = append(secrets, secret)
+	mu.Unlock()
+	t.Cleanup(func() { w.call(t, ladeklar, "DELETE", "/v1/webhook", "").expect(t, http.StatusNoContent) })
+	if again := w.call(t, ladeklar, "GET", "/v1/webhook", "").expect(t, http.StatusOK); again.str("secret") != "" {
+		t.Fatal("the secret is shown again")
+	}
+	w.call(t, ladeklar, "PUT", "/v1/webhook", `{"url":"https://169.254.169.254/latest/meta-data"}`).expect(t, http.StatusBadRequest)
+
+	points := w.grantedPointsFor(t, ladeklar, 3, map[string]int{"2026-11-04": 24})
+	w.runFanOut(t, "2026-11-04")
+	w.drain(t)
+	w.drainQueue(t, resources.WebhookPushesQueueID, w.push, 1)
+	for _, mp := range points {
+		id := "meter-values:" + string(mp) + ":2026-11-04:r1"
+		h, ok := received[id]
+		if !ok {
+			t.Errorf("%s was not pushed", id)
+			continue
+		}
+		if len(strings.Fields(h.Get(webhook.HeaderSignature))) != 1 || h.Get(webhook.HeaderTimestamp) == "" {
+			t.Errorf("headers %v", h)
+		}
+	}
+	if len(bad) > 0 {
+		t.Errorf("signatures that do not verify: %v", bad)
+	}
+	attempts := w.call(t, ladeklar, "GET", "/v1/webhook/attempts?limit=10", "").expect(t, http.StatusOK)
+	if !strings.Contains(attempts.rawBody, `"outcome":"delivered"`) {
+		t.Errorf("attempt log: %s", attempts.rawBody)
+	}
+	rotated := w.call(t, ladeklar, "POST", "/v1/webhook/rotate", "").expect(t, http.StatusOK)
+	if rotated.str("secret") == "" || len(rotated.body["secrets"].([]any)) != 2 {
+		t.Errorf("rotation: %s", rotated.rawBody)
+	}
 }

@@ -29,6 +29,7 @@ var builders = map[string]function.Builder{
 	resources.IngestFunctionID:   ingestapi.Lambda,
 	resources.FanOutFunctionID:   deliveryfn.FanOutLambda,
 	resources.DeliveryFunctionID: deliveryfn.DeliveryLambda,
+	resources.WebhookFunctionID:  deliveryfn.WebhookLambda,
 }
 
 // Function returns the function with that ID, wired from getenv.

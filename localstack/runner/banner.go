@@ -82,6 +82,9 @@ previous day goes to every third party's outbox; by hand for a day:
   make deliver DAY=%s
   curl -s '%s/v1/deliveries?limit=10' -H "Authorization: Bearer $TOKEN"
 
+%s's webhook is a demo receiver that verifies each signed push; what
+arrived: curl -s %s   (settings: GET /v1/webhook, attempts: GET /v1/webhook/attempts)
+
 A request expires, REJECTED with EH088, at 24:00 Oslo time on the third
 business day after it arrived.
 
@@ -104,7 +107,7 @@ Ctrl-C stops everything.
 		gw, s.demo.AlreadyGranted, day(-2), day(0),
 		gw, s.demo.AlreadyGranted, day(-30), day(0),
 		gw, filepath.Join(s.opts.stateDir, ingestExampleFile),
-		day(-1), gw,
+		day(-1), gw, tp.Name, s.webhookURL,
 		other.Name, gw, s.demoRequest, s.oidcIssuer, demo.Kari.Name, gw, gw, demo.Ola.Name, tp.Name)
 	return b.String()
 }

@@ -38,6 +38,7 @@ import (
 	"github.com/tredjepart/tredjepart/localstack/rie"
 	"github.com/tredjepart/tredjepart/shared/clock"
 	"github.com/tredjepart/tredjepart/shared/consentweb"
+	"github.com/tredjepart/tredjepart/shared/deliveryfn"
 	"github.com/tredjepart/tredjepart/shared/dynamo"
 	"github.com/tredjepart/tredjepart/shared/ident"
 	"github.com/tredjepart/tredjepart/shared/ingest"
@@ -83,6 +84,7 @@ type stack struct {
 	opts         options
 	stop         []func()
 	functionMode string // "in-process" or "Lambda emulator"
+	webhookURL   string // the demo webhook receiver, registered for the first demo third party
 }
 
 func (s *stack) close() {
@@ -138,6 +140,7 @@ func start(ctx context.Context, opts options, logger *slog.Logger) (*stack, erro
 		return s, fmt.Errorf("provision: %w", err)
 	}
 	functionEnv := st.Env()
+	functionEnv[deliveryfn.LocalEndpointsEnv] = "true" // the demo webhook is on 127.0.0.1 over HTTP
 	if s.clockSet {
 		functionEnv[clock.OffsetEnv] = s.clock.Offset().String()
 	}
@@ -191,7 +194,13 @@ func start(ctx context.Context, opts options, logger *slog.Logger) (*stack, erro
 		return s, err
 	}
 	s.demoRequest, err = s.requestAccess(iss, s.demo.ThirdParties[1], s.demo.Requestable)
-	return s, err
+	if err != nil {
+		return s, err
+	}
+	r := &receiver{clock: s.clock}
+	issuerMux.Handle("/local/webhook", r)
+	s.webhookURL = fmt.Sprintf("http://127.0.0.1:%d/local/webhook", s.opts.issuerPort)
+	return s, s.registerWebhook(iss, s.demo.ThirdParties[0], r, s.webhookURL)
 }
 
 // emulator starts moto, or uses AWS_ENDPOINT_URL (LocalStack) when set.

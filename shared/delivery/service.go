@@ -105,11 +105,17 @@ type Store interface {
 	AwaitLate(ctx context.Context, tp ident.GLN, mp ident.GSRN, day time.Time) error
 }
 
+// Announcer queues pushes of outbox documents to the third party's webhook, if it has one.
+type Announcer interface {
+	Announce(ctx context.Context, tp ident.GLN, documentIDs ...string) error
+}
+
 // Deliverer turns jobs into documents.
 type Deliverer struct {
-	Store  Store
-	Clock  clock.Clock
-	Logger *slog.Logger
+	Store    Store
+	Webhooks Announcer
+	Clock    clock.Clock
+	Logger   *slog.Logger
 }
 
 // Result counts what a job did.
@@ -134,6 +140,7 @@ func (d *Deliverer) Deliver(ctx context.Context, job Job) (Result, error) {
 		return r, err
 	}
 	now := d.Clock.Now()
+	var documents []string
 	for _, mp := range job.MeteringPoints {
 		f := facts[mp]
 		if !f.HasGrant || f.Grant.Status != grant.Active || !covers(f, day, now) {
@@ -147,7 +154,8 @@ func (d *Deliverer) Deliver(ctx context.Context, job Job) (Result, error) {
 			r.Late++
 			continue
 		}
-		wrote, err := d.Store.Put(ctx, SeriesDocument(job.ThirdParty, f.Series, DailySeries, false, now))
+		doc := SeriesDocument(job.ThirdParty, f.Series, DailySeries, false, now)
+		wrote, err := d.Store.Put(ctx, doc)
 		if err != nil {
 			return r, err
 		}
@@ -155,6 +163,14 @@ func (d *Deliverer) Deliver(ctx context.Context, job Job) (Result, error) {
 			r.Delivered++
 		} else {
 			r.AlreadyDelivered++
+		}
+		documents = append(documents, doc.ID)
+	}
+	// Every document, written now or by an earlier try of this job: a push
+	// queued twice is made once, and one never queued would be lost.
+	if len(documents) > 0 {
+		if err := d.Webhooks.Announce(ctx, job.ThirdParty, documents...); err != nil {
+			return r, err
 		}
 	}
 	return r, nil

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -22,6 +23,8 @@ import (
 	"github.com/tredjepart/tredjepart/shared/metervalues"
 	"github.com/tredjepart/tredjepart/shared/queue"
 	"github.com/tredjepart/tredjepart/shared/resources"
+	"github.com/tredjepart/tredjepart/shared/webhook"
+	"github.com/tredjepart/tredjepart/shared/webhooks"
 )
 
 // FanOutInput is what starts a fan-out: nothing (the schedule: the previous
@@ -120,16 +123,79 @@ func FanOutLambda(_ context.Context, cfg aws.Config, getenv func(string) string,
 
 // DeliveryLambda builds the delivery's handler; see package function.
 func DeliveryLambda(_ context.Context, cfg aws.Config, getenv func(string) string, logger *slog.Logger) (any, error) {
-	env, err := need(getenv, resources.Access.EnvVar, resources.Registry.EnvVar, resources.MeterValues.EnvVar, resources.Outbox.EnvVar)
+	env, err := need(getenv, resources.Access.EnvVar, resources.Registry.EnvVar, resources.MeterValues.EnvVar)
 	if err != nil {
 		return nil, err
+	}
+	hooks, store, err := WebhookService(cfg, getenv, logger)
+	if err != nil {
+		return nil, err
+	}
+	store.Access, store.Registry, store.MeterValue = env[resources.Access.EnvVar], env[resources.Registry.EnvVar], env[resources.MeterValues.EnvVar]
+	h := &DeliveryHandler{Deliverer: &delivery.Deliverer{Store: store, Webhooks: hooks, Clock: hooks.Clock, Logger: logger}, Logger: logger}
+	return h.Handle, nil
+}
+
+// LocalEndpointsEnv, set to true on the local stack only, lets webhooks use
+// plain HTTP and loopback addresses; on AWS it is never set.
+const LocalEndpointsEnv = "WEBHOOK_LOCAL_ENDPOINTS"
+
+// pushTimeout bounds one push; the function's own timeout is longer.
+const pushTimeout = 5 * time.Second
+
+// WebhookService wires the webhook service (and the outbox it keeps its
+// state in) from a function's environment.
+func WebhookService(cfg aws.Config, getenv func(string) string, logger *slog.Logger) (*webhooks.Service, *dynamo.Outbox, error) {
+	env, err := need(getenv, resources.Outbox.EnvVar, resources.WebhookPushes.EnvVar)
+	if err != nil {
+		return nil, nil, err
 	}
 	clk, err := clock.FromOffset(getenv(clock.OffsetEnv))
 	if err != nil {
+		return nil, nil, err
+	}
+	store := &dynamo.Outbox{Client: dynamodb.NewFromConfig(cfg), Table: env[resources.Outbox.EnvVar]}
+	local := getenv(LocalEndpointsEnv) == "true"
+	policy := webhook.Policy{AllowLoopback: local, AllowHTTP: local}
+	return &webhooks.Service{
+		Store: store, Queue: &queue.Publisher{Client: sqs.NewFromConfig(cfg), URL: env[resources.WebhookPushes.EnvVar]},
+		Policy: policy, Client: policy.Client(pushTimeout), Clock: clk, Logger: logger,
+	}, store, nil
+}
+
+// WebhookHandler makes the push attempts of an SQS batch.
+type WebhookHandler struct {
+	Webhooks *webhooks.Service
+	Logger   *slog.Logger
+}
+
+// Handle dispatches each message; a message that cannot be read is
+// logged and left to the DLQ, and one whose attempt failed to be recorded
+// is retried by SQS.
+func (h *WebhookHandler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
+	var res events.SQSEventResponse
+	for _, m := range ev.Records {
+		var msg webhooks.Message
+		err := json.Unmarshal([]byte(m.Body), &msg)
+		if err == nil && (msg.ThirdParty == "" || msg.DocumentID == "" || msg.Attempt < 1) {
+			err = errors.New("names no third party, document or attempt")
+		}
+		if err == nil {
+			err = h.Webhooks.Dispatch(ctx, msg)
+		}
+		if err != nil {
+			h.Logger.ErrorContext(ctx, "webhook push failed", "messageId", m.MessageId, "receiveCount", m.Attributes["ApproximateReceiveCount"], "error", err)
+			res.BatchItemFailures = append(res.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: m.MessageId})
+		}
+	}
+	return res, nil
+}
+
+// WebhookLambda builds the webhook function's handler; see package function.
+func WebhookLambda(_ context.Context, cfg aws.Config, getenv func(string) string, logger *slog.Logger) (any, error) {
+	hooks, _, err := WebhookService(cfg, getenv, logger)
+	if err != nil {
 		return nil, err
 	}
-	store := &dynamo.Outbox{Client: dynamodb.NewFromConfig(cfg), Table: env[resources.Outbox.EnvVar],
-		Access: env[resources.Access.EnvVar], Registry: env[resources.Registry.EnvVar], MeterValue: env[resources.MeterValues.EnvVar]}
-	h := &DeliveryHandler{Deliverer: &delivery.Deliverer{Store: store, Clock: clk, Logger: logger}, Logger: logger}
-	return h.Handle, nil
+	return (&WebhookHandler{Webhooks: hooks, Logger: logger}).Handle, nil
 }

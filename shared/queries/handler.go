@@ -18,6 +18,7 @@ import (
 	"github.com/tredjepart/tredjepart/shared/metering"
 	"github.com/tredjepart/tredjepart/shared/metervalues"
 	"github.com/tredjepart/tredjepart/shared/registry"
+	"github.com/tredjepart/tredjepart/shared/webhooks"
 )
 
 // Route keys this handler serves.
@@ -37,6 +38,7 @@ type Outbox interface {
 type Handler struct {
 	Metering     *metering.Service
 	Outbox       Outbox
+	Webhooks     *webhooks.Service
 	ThirdParties apigw.ThirdParties
 	Logger       *slog.Logger
 }
@@ -60,6 +62,8 @@ func (h *Handler) route(ctx context.Context, ev apigw.Request) (apigw.Response, 
 		return h.meterValues(ctx, caller, ev)
 	case RouteDeliveries:
 		return h.deliveries(ctx, caller, ev)
+	case RouteWebhookGet, RouteWebhookPut, RouteWebhookDelete, RouteWebhookRotate, RouteWebhookAttempts:
+		return h.webhook(ctx, caller, ev)
 	}
 	return apigw.Response{}, fault.New(fault.NotFound, "No route %s.", ev.RouteKey)
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/tredjepart/tredjepart/shared/clock"
+	"github.com/tredjepart/tredjepart/shared/deliveryfn"
 	"github.com/tredjepart/tredjepart/shared/dynamo"
 	"github.com/tredjepart/tredjepart/shared/metering"
 	"github.com/tredjepart/tredjepart/shared/resources"
@@ -28,7 +29,11 @@ func FromEnv(cfg aws.Config, getenv func(string) string, logger *slog.Logger) (*
 	if err != nil {
 		return nil, err
 	}
-	return New(dynamodb.NewFromConfig(cfg), tables, clk, logger), nil
+	h := New(dynamodb.NewFromConfig(cfg), tables, clk, logger)
+	if h.Webhooks, _, err = deliveryfn.WebhookService(cfg, getenv, logger); err != nil {
+		return nil, err
+	}
+	return h, nil
 }
 
 // New wires the handler to DynamoDB tables named by table ID.

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/tredjepart/tredjepart/shared/delivery"
 	"github.com/tredjepart/tredjepart/shared/notify"
+	"github.com/tredjepart/tredjepart/shared/webhooks"
 )
 
 // Publisher sends to one queue.
@@ -55,6 +57,22 @@ func (p *Publisher) Send(ctx context.Context, jobs []delivery.Job) error {
 			f := out.Failed[0]
 			return fmt.Errorf("send delivery jobs: %d of %d refused, e.g. %s: %s", len(out.Failed), len(entries), aws.ToString(f.Code), aws.ToString(f.Message))
 		}
+	}
+	return nil
+}
+
+// Enqueue puts one webhook push attempt on the queue, delayed.
+func (p *Publisher) Enqueue(ctx context.Context, m webhooks.Message, delay time.Duration) error {
+	body, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	_, err = p.Client.SendMessage(ctx, &sqs.SendMessageInput{
+		QueueUrl: aws.String(p.URL), MessageBody: aws.String(string(body)),
+		DelaySeconds: int32(min(delay, webhooks.MaxDelay).Round(time.Second) / time.Second),
+	})
+	if err != nil {
+		return fmt.Errorf("queue webhook push of %s: %w", m.DocumentID, err)
 	}
 	return nil
 }

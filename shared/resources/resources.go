@@ -95,6 +95,19 @@ type Function struct {
 	SendQueues    []string // queue IDs it sends to
 	StateMachines []string // state machine IDs it starts and stops executions of
 	Consumes      []Consumer
+	Timeout       time.Duration // 0 means DefaultTimeout
+}
+
+// DefaultTimeout is a function's timeout unless it says otherwise: an API
+// answer or a batch of messages takes well under it.
+const DefaultTimeout = 10 * time.Second
+
+// MaxDuration is how long one invocation may run.
+func (f Function) MaxDuration() time.Duration {
+	if f.Timeout == 0 {
+		return DefaultTimeout
+	}
+	return f.Timeout
 }
 
 // Consumer is a queue that invokes a function with batches of messages,
@@ -144,6 +157,7 @@ const (
 	MeterValuesTableID       = "MeterValues"
 	OutboxTableID            = "Outbox"
 	DeliveryJobsQueueID      = "DeliveryJobs"
+	WebhookPushesQueueID     = "WebhookPushes"
 	NotificationQueueID      = "Notifications"
 	ExpiryStateMachineID     = "AccessRequestExpiry"
 	IntakeFunctionID         = "Intake"
@@ -152,6 +166,7 @@ const (
 	IngestFunctionID         = "Ingest"
 	FanOutFunctionID         = "FanOut"
 	DeliveryFunctionID       = "Delivery"
+	WebhookFunctionID        = "Webhook"
 	ByArrivalIndexName       = "byArrival"
 	ByThirdPartyIndexName    = "byThirdParty"
 	ByMeteringPointIndexName = "byMeteringPoint"
@@ -243,6 +258,22 @@ var DeliveryJobs = Queue{
 	},
 }
 
+// WebhookPushes carries one push attempt of one outbox document each;
+// a failed push is queued again, delayed, until the retry window is over.
+var WebhookPushes = Queue{
+	ID:                WebhookPushesQueueID,
+	LocalName:         "tredjepart-webhook-pushes",
+	EnvVar:            "WEBHOOK_PUSHES_QUEUE_URL",
+	VisibilityTimeout: 60 * time.Second,
+	Retention:         4 * 24 * time.Hour,
+	DeadLetter: DeadLetterQueue{
+		ID:              "WebhookPushesDLQ",
+		LocalName:       "tredjepart-webhook-pushes-dlq",
+		MaxReceiveCount: 5,
+		Retention:       14 * 24 * time.Hour,
+	},
+}
+
 // Notifications carries notifications for third parties.
 var Notifications = Queue{
 	ID:                NotificationQueueID,
@@ -305,8 +336,9 @@ var Consent = Function{
 var Queries = Function{
 	ID:          QueriesFunctionID,
 	Dir:         "queries",
-	ReadTables:  []string{RegistryTableID, MeterValuesTableID, OutboxTableID},
-	WriteTables: []string{AccessTableID},
+	ReadTables:  []string{RegistryTableID, MeterValuesTableID},
+	WriteTables: []string{AccessTableID, OutboxTableID}, // the outbox for webhook settings
+	SendQueues:  []string{WebhookPushesQueueID},
 }
 
 // FanOut starts the daily delivery (BRS-NO-313): for every third party with
@@ -316,6 +348,7 @@ var FanOut = Function{
 	Dir:        "fanout",
 	ReadTables: []string{AccessTableID, RegistryTableID},
 	SendQueues: []string{DeliveryJobsQueueID},
+	Timeout:    15 * time.Minute, // it pages every grant serially: see docs/scale.md
 }
 
 // Delivery builds the documents of each job and writes them to the outbox.
@@ -324,7 +357,18 @@ var Delivery = Function{
 	Dir:         "delivery",
 	ReadTables:  []string{AccessTableID, RegistryTableID, MeterValuesTableID},
 	WriteTables: []string{OutboxTableID},
+	SendQueues:  []string{WebhookPushesQueueID},
 	Consumes:    []Consumer{{Queue: DeliveryJobsQueueID, BatchSize: 10}},
+}
+
+// Webhook pushes outbox documents to third parties' webhooks, one per
+// invocation so that a slow endpoint holds up nothing else.
+var Webhook = Function{
+	ID:          WebhookFunctionID,
+	Dir:         "webhook",
+	WriteTables: []string{OutboxTableID},
+	SendQueues:  []string{WebhookPushesQueueID},
+	Consumes:    []Consumer{{Queue: WebhookPushesQueueID, BatchSize: 1}},
 }
 
 // DailyDelivery starts the fan-out at 09:00 Oslo time, every day.
@@ -349,9 +393,9 @@ var Ingest = Function{
 // Tables, Queues, StateMachines, Functions and Routes list everything the stack has.
 var (
 	Tables        = []Table{Access, Registry, MeterValues, Outbox}
-	Queues        = []Queue{Notifications, DeliveryJobs}
+	Queues        = []Queue{Notifications, DeliveryJobs, WebhookPushes}
 	StateMachines = []StateMachine{Expiry}
-	Functions     = []Function{Intake, Consent, Queries, Ingest, FanOut, Delivery}
+	Functions     = []Function{Intake, Consent, Queries, Ingest, FanOut, Delivery, Webhook}
 	Schedules     = []Schedule{DailyDelivery}
 	Routes        = []Route{
 		{Method: "POST", Path: "/v1/access-requests", Function: IntakeFunctionID, Scopes: []string{ThirdPartyScope}},
@@ -362,6 +406,11 @@ var (
 		{Method: "GET", Path: "/v1/metering-points/{id}", Function: QueriesFunctionID, Scopes: []string{ThirdPartyScope}},
 		{Method: "GET", Path: "/v1/metering-points/{id}/meter-values", Function: QueriesFunctionID, Scopes: []string{ThirdPartyScope}},
 		{Method: "GET", Path: "/v1/deliveries", Function: QueriesFunctionID, Scopes: []string{ThirdPartyScope}},
+		{Method: "GET", Path: "/v1/webhook", Function: QueriesFunctionID, Scopes: []string{ThirdPartyScope}},
+		{Method: "PUT", Path: "/v1/webhook", Function: QueriesFunctionID, Scopes: []string{ThirdPartyScope}},
+		{Method: "DELETE", Path: "/v1/webhook", Function: QueriesFunctionID, Scopes: []string{ThirdPartyScope}},
+		{Method: "POST", Path: "/v1/webhook/rotate", Function: QueriesFunctionID, Scopes: []string{ThirdPartyScope}},
+		{Method: "GET", Path: "/v1/webhook/attempts", Function: QueriesFunctionID, Scopes: []string{ThirdPartyScope}},
 		{Method: "POST", Path: "/v1/ingest/master-data", Function: IngestFunctionID, Scopes: []string{IngestScope}},
 		{Method: "POST", Path: "/v1/ingest/meter-values", Function: IngestFunctionID, Scopes: []string{IngestScope}},
 		{Method: "GET", Path: "/v1/me/access-log", Function: ConsentFunctionID, Public: true},

@@ -1,0 +1,216 @@
+package dynamo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/tredjepart/tredjepart/shared/delivery"
+	"github.com/tredjepart/tredjepart/shared/ident"
+	"github.com/tredjepart/tredjepart/shared/metervalues"
+	"github.com/tredjepart/tredjepart/shared/webhook"
+	"github.com/tredjepart/tredjepart/shared/webhooks"
+)
+
+// Webhook items share the Outbox table:
+//
+//	TP#<gln>   WEBHOOK                          the third party's endpoint and signing secrets
+//	TP#<gln>   ATTEMPT#<at>#<documentId>#<n>    one push attempt (expires by TTL after Retention)
+//
+// and a pushed document gets pushedAt on its DOC# item.
+const webhookSK = "WEBHOOK"
+
+type keyItem struct {
+	Key       []byte `dynamodbav:"key"`
+	CreatedAt string `dynamodbav:"createdAt"`
+	NotAfter  string `dynamodbav:"notAfter,omitempty"`
+}
+
+type endpointItem struct {
+	PK             string    `dynamodbav:"pk"`
+	SK             string    `dynamodbav:"sk"`
+	URL            string    `dynamodbav:"url"`
+	Keys           []keyItem `dynamodbav:"keys"`
+	Enabled        bool      `dynamodbav:"enabled"`
+	DisabledReason string    `dynamodbav:"disabledReason,omitempty"`
+	ChangedAt      string    `dynamodbav:"changedAt"`
+	Version        int       `dynamodbav:"version"`
+}
+
+// Endpoint reads the third party's webhook endpoint.
+func (s *Outbox) Endpoint(ctx context.Context, tp ident.GLN) (webhooks.Endpoint, bool, error) {
+	out, err := s.Client.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.Table, Key: key(thirdPartyPartition(tp), webhookSK), ConsistentRead: aws.Bool(true)})
+	if err != nil || out.Item == nil {
+		return webhooks.Endpoint{}, false, err
+	}
+	var it endpointItem
+	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
+		return webhooks.Endpoint{}, false, err
+	}
+	e := webhooks.Endpoint{ThirdParty: tp, URL: it.URL, Enabled: it.Enabled, DisabledReason: it.DisabledReason, Version: it.Version}
+	if e.ChangedAt, err = parseTime(it.ChangedAt); err != nil {
+		return e, false, err
+	}
+	for _, k := range it.Keys {
+		key := webhooks.Key{Secret: webhook.Secret{Key: k.Key}}
+		if key.CreatedAt, err = parseTime(k.CreatedAt); err != nil {
+			return e, false, err
+		}
+		if key.NotAfter, err = parseTime(k.NotAfter); err != nil {
+			return e, false, err
+		}
+		e.Keys = append(e.Keys, key)
+	}
+	return e, true, nil
+}
+
+// PutEndpoint writes the endpoint if the stored one is the version before.
+func (s *Outbox) PutEndpoint(ctx context.Context, e webhooks.Endpoint) error {
+	it := endpointItem{PK: thirdPartyPartition(e.ThirdParty), SK: webhookSK, URL: e.URL, Enabled: e.Enabled,
+		DisabledReason: e.DisabledReason, ChangedAt: formatTime(e.ChangedAt), Version: e.Version}
+	for _, k := range e.Keys {
+		it.Keys = append(it.Keys, keyItem{Key: k.Key, CreatedAt: formatTime(k.CreatedAt), NotAfter: formatTime(k.NotAfter)})
+	}
+	item, err := attributevalue.MarshalMap(it)
+	if err != nil {
+		return err
+	}
+	put := &dynamodb.PutItemInput{TableName: &s.Table, Item: item, ConditionExpression: aws.String("attribute_not_exists(pk)")}
+	if e.Version > 1 {
+		put.ConditionExpression = aws.String("version = :before")
+		put.ExpressionAttributeValues = map[string]types.AttributeValue{":before": &types.AttributeValueMemberN{Value: strconv.Itoa(e.Version - 1)}}
+	}
+	_, err = s.Client.PutItem(ctx, put)
+	if isConditionFailure(err) {
+		return webhooks.ErrStale
+	}
+	if err != nil {
+		return fmt.Errorf("put webhook endpoint: %w", err)
+	}
+	return nil
+}
+
+// DeleteEndpoint removes the endpoint.
+func (s *Outbox) DeleteEndpoint(ctx context.Context, tp ident.GLN) error {
+	_, err := s.Client.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &s.Table, Key: key(thirdPartyPartition(tp), webhookSK)})
+	return err
+}
+
+// Document reads one outbox document and when it was pushed.
+func (s *Outbox) Document(ctx context.Context, tp ident.GLN, id string) (delivery.Document, time.Time, bool, error) {
+	out, err := s.Client.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.Table, Key: key(thirdPartyPartition(tp), "DOC#"+id), ConsistentRead: aws.Bool(true)})
+	if err != nil || out.Item == nil {
+		return delivery.Document{}, time.Time{}, false, err
+	}
+	var it struct {
+		documentItem
+		PushedAt string `dynamodbav:"pushedAt"`
+	}
+	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
+		return delivery.Document{}, time.Time{}, false, err
+	}
+	d := delivery.Document{ID: it.ID, ThirdParty: tp, Kind: delivery.Kind(it.Kind), MeteringPoint: ident.GSRN(it.MeteringPoint), Body: []byte(it.Body)}
+	if d.CreatedAt, err = parseTime(it.CreatedAt); err != nil {
+		return d, time.Time{}, false, err
+	}
+	if it.Day != "" {
+		if d.Day, err = metervalues.ParseDay(it.Day); err != nil {
+			return d, time.Time{}, false, err
+		}
+	}
+	pushedAt, err := parseTime(it.PushedAt)
+	return d, pushedAt, err == nil, err
+}
+
+// MarkPushed records the first successful push of a document.
+func (s *Outbox) MarkPushed(ctx context.Context, tp ident.GLN, id string, at time.Time) error {
+	_, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: &s.Table, Key: key(thirdPartyPartition(tp), "DOC#"+id),
+		UpdateExpression:          aws.String("SET pushedAt = :at"),
+		ConditionExpression:       aws.String("attribute_exists(pk) AND attribute_not_exists(pushedAt)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":at": &types.AttributeValueMemberS{Value: formatTime(at)}},
+	})
+	if isConditionFailure(err) {
+		return nil // pushed before, or expired: either way there is nothing to record
+	}
+	return err
+}
+
+type attemptItem struct {
+	PK         string `dynamodbav:"pk"`
+	SK         string `dynamodbav:"sk"`
+	DocumentID string `dynamodbav:"documentId"`
+	Number     int    `dynamodbav:"attempt"`
+	At         string `dynamodbav:"at"`
+	Outcome    string `dynamodbav:"outcome"`
+	Status     int    `dynamodbav:"status,omitempty"`
+	DurationMS int64  `dynamodbav:"durationMs"`
+	Error      string `dynamodbav:"error,omitempty"`
+	GaveUp     bool   `dynamodbav:"gaveUp,omitempty"`
+	TTL        int64  `dynamodbav:"ttl"`
+}
+
+const attemptPrefix = "ATTEMPT#"
+
+// LogAttempt appends a push attempt to the third party's log.
+func (s *Outbox) LogAttempt(ctx context.Context, a webhooks.Attempt) error {
+	item, err := attributevalue.MarshalMap(attemptItem{
+		PK: thirdPartyPartition(a.ThirdParty), SK: fmt.Sprintf("%s%s#%s#%d", attemptPrefix, formatTime(a.At), a.DocumentID, a.Number),
+		DocumentID: a.DocumentID, Number: a.Number, At: formatTime(a.At), Outcome: a.Outcome.String(), Status: a.Status,
+		DurationMS: a.Duration.Milliseconds(), Error: a.Error, GaveUp: a.GaveUp, TTL: a.At.Add(Retention).Unix(),
+	})
+	if err != nil {
+		return err
+	}
+	_, err = s.Client.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: item})
+	return err
+}
+
+// Attempts lists the latest push attempts, newest first.
+func (s *Outbox) Attempts(ctx context.Context, tp ident.GLN, limit int) ([]webhooks.Attempt, error) {
+	out, err := s.Client.Query(ctx, &dynamodb.QueryInput{
+		TableName:              &s.Table,
+		KeyConditionExpression: aws.String("pk = :tp AND begins_with(sk, :attempt)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":tp": &types.AttributeValueMemberS{Value: thirdPartyPartition(tp)}, ":attempt": &types.AttributeValueMemberS{Value: attemptPrefix},
+		},
+		ScanIndexForward: aws.Bool(false),
+		Limit:            aws.Int32(int32(limit)),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("webhook attempts: %w", err)
+	}
+	attempts := make([]webhooks.Attempt, 0, len(out.Items))
+	for _, raw := range out.Items {
+		var it attemptItem
+		if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+			return nil, err
+		}
+		a := webhooks.Attempt{ThirdParty: tp, DocumentID: it.DocumentID, Number: it.Number, Status: it.Status,
+			Duration: time.Duration(it.DurationMS) * time.Millisecond, Error: it.Error, GaveUp: it.GaveUp}
+		if a.At, err = parseTime(it.At); err != nil {
+			return nil, err
+		}
+		if a.Outcome, err = outcomeOf(it.Outcome); err != nil {
+			return nil, err
+		}
+		attempts = append(attempts, a)
+	}
+	return attempts, nil
+}
+
+func outcomeOf(s string) (webhook.Outcome, error) {
+	for _, o := range []webhook.Outcome{webhook.Retry, webhook.Delivered, webhook.Gone} {
+		if o.String() == s {
+			return o, nil
+		}
+	}
+	return webhook.Retry, errors.New("unknown webhook outcome " + s)
+}

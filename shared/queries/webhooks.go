@@ -1,0 +1,119 @@
+package queries
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/tredjepart/tredjepart/shared/apigw"
+	"github.com/tredjepart/tredjepart/shared/businessday"
+	"github.com/tredjepart/tredjepart/shared/fault"
+	"github.com/tredjepart/tredjepart/shared/ident"
+	"github.com/tredjepart/tredjepart/shared/webhooks"
+)
+
+// Webhook route keys.
+const (
+	RouteWebhookGet      = "GET /v1/webhook"
+	RouteWebhookPut      = "PUT /v1/webhook"
+	RouteWebhookDelete   = "DELETE /v1/webhook"
+	RouteWebhookRotate   = "POST /v1/webhook/rotate"
+	RouteWebhookAttempts = "GET /v1/webhook/attempts"
+)
+
+type endpointView struct {
+	URL            string    `json:"url"`
+	Enabled        bool      `json:"enabled"`
+	DisabledReason string    `json:"disabledReason,omitempty"`
+	Secret         string    `json:"secret,omitempty"` // only when just made: it is never shown again
+	Secrets        []keyView `json:"secrets"`
+	ChangedAt      string    `json:"changedAt"`
+}
+
+type keyView struct {
+	CreatedAt string `json:"createdAt"`
+	ExpiresAt string `json:"expiresAt,omitempty"`
+}
+
+func viewEndpoint(e webhooks.Endpoint, secret string) endpointView {
+	v := endpointView{URL: e.URL, Enabled: e.Enabled, DisabledReason: e.DisabledReason, Secret: secret,
+		Secrets: make([]keyView, 0, len(e.Keys)), ChangedAt: businessday.FormatUTC(e.ChangedAt)}
+	for _, k := range e.Keys {
+		kv := keyView{CreatedAt: businessday.FormatUTC(k.CreatedAt)}
+		if !k.NotAfter.IsZero() {
+			kv.ExpiresAt = businessday.FormatUTC(k.NotAfter)
+		}
+		v.Secrets = append(v.Secrets, kv)
+	}
+	return v
+}
+
+type attemptView struct {
+	At         string `json:"at"`
+	DocumentID string `json:"documentId"`
+	Attempt    int    `json:"attempt"`
+	Outcome    string `json:"outcome"`
+	Status     int    `json:"status,omitempty"`
+	DurationMS int64  `json:"durationMs"`
+	Error      string `json:"error,omitempty"`
+	GaveUp     bool   `json:"gaveUp,omitempty"`
+}
+
+func (h *Handler) webhook(ctx context.Context, caller ident.GLN, ev apigw.Request) (apigw.Response, error) {
+	if bad := apigw.KnownParams(ev.QueryStringParameters, "limit"); len(bad) > 0 {
+		return apigw.Response{}, fault.InvalidFields(bad...)
+	}
+	ok := func(e webhooks.Endpoint, secret string, err error) (apigw.Response, error) {
+		if err != nil {
+			return apigw.Response{}, err
+		}
+		return apigw.JSON(http.StatusOK, apigw.MustJSON(viewEndpoint(e, secret)), "application/json"), nil
+	}
+	switch ev.RouteKey {
+	case RouteWebhookGet:
+		e, err := h.Webhooks.Get(ctx, caller)
+		return ok(e, "", err)
+	case RouteWebhookPut:
+		if err := apigw.RequireJSON(ev.Headers["content-type"]); err != nil {
+			return apigw.Response{}, err
+		}
+		raw, err := apigw.DecodeBody(ev)
+		if err != nil {
+			return apigw.Response{}, err
+		}
+		var body struct {
+			URL *string `json:"url"`
+		}
+		bad, err := apigw.DecodeStrict(raw, &body, "url")
+		if err != nil {
+			return apigw.Response{}, err
+		}
+		if body.URL == nil {
+			bad = append(bad, fault.FieldError{Field: "url", Reason: "is required"})
+		}
+		if len(bad) > 0 {
+			return apigw.Response{}, fault.InvalidFields(bad...)
+		}
+		return ok(h.Webhooks.Register(ctx, caller, *body.URL))
+	case RouteWebhookRotate:
+		return ok(h.Webhooks.Rotate(ctx, caller))
+	case RouteWebhookDelete:
+		if err := h.Webhooks.Remove(ctx, caller); err != nil {
+			return apigw.Response{}, err
+		}
+		return apigw.Response{StatusCode: http.StatusNoContent, Headers: map[string]string{"Cache-Control": "no-store"}}, nil
+	}
+	limit, badLimit := apigw.PageLimit(ev.QueryStringParameters)
+	if badLimit != nil {
+		return apigw.Response{}, fault.InvalidFields(*badLimit)
+	}
+	attempts, err := h.Webhooks.Attempts(ctx, caller, limit)
+	if err != nil {
+		return apigw.Response{}, err
+	}
+	items := make([]attemptView, 0, len(attempts))
+	for _, a := range attempts {
+		items = append(items, attemptView{At: businessday.FormatUTC(a.At), DocumentID: a.DocumentID, Attempt: a.Number, Outcome: a.Outcome.String(),
+			Status: a.Status, DurationMS: a.Duration.Milliseconds(), Error: a.Error, GaveUp: a.GaveUp})
+	}
+	return apigw.JSON(http.StatusOK, apigw.MustJSON(map[string]any{"items": items}), "application/json"), nil
+}

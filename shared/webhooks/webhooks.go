@@ -1,0 +1,257 @@
+// Package webhooks is a third party's webhook endpoint: registering it,
+// rotating its signing secret with an overlap, and pushing each outbox
+// document to it (Standard Webhooks, package webhook) with retries over
+// about three days. The outbox always keeps the document, so a webhook that
+// gives up loses nothing: the third party can still pull it.
+package webhooks
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/tredjepart/tredjepart/shared/clock"
+	"github.com/tredjepart/tredjepart/shared/delivery"
+	"github.com/tredjepart/tredjepart/shared/fault"
+	"github.com/tredjepart/tredjepart/shared/ident"
+	"github.com/tredjepart/tredjepart/shared/webhook"
+)
+
+// Overlap is how long a rotated-out secret keeps signing beside the new one.
+const Overlap = 24 * time.Hour
+
+// Key is one signing secret and when it was made.
+type Key struct {
+	webhook.Secret
+	CreatedAt time.Time
+}
+
+// Endpoint is a third party's registered webhook.
+type Endpoint struct {
+	ThirdParty     ident.GLN
+	URL            string
+	Keys           []Key // oldest first
+	Enabled        bool
+	DisabledReason string // why it was disabled, e.g. the endpoint answered 410
+	ChangedAt      time.Time
+	Version        int // raised by every change; guards conditional writes
+}
+
+// Secrets are the keys that sign at now.
+func (e Endpoint) Secrets(now time.Time) []webhook.Secret {
+	var s []webhook.Secret
+	for _, k := range e.Keys {
+		s = append(s, k.Secret)
+	}
+	return webhook.Active(s, now)
+}
+
+// Attempt is one push of one document, as logged.
+type Attempt struct {
+	ThirdParty ident.GLN
+	DocumentID string
+	Number     int // 1 for the first try
+	At         time.Time
+	Outcome    webhook.Outcome
+	Status     int
+	Duration   time.Duration
+	Error      string
+	GaveUp     bool // no further attempt: the retry window is over, or the endpoint is gone
+}
+
+// Message asks for one push attempt of one document.
+type Message struct {
+	ThirdParty ident.GLN `json:"thirdPartyId"`
+	DocumentID string    `json:"documentId"`
+	Attempt    int       `json:"attempt"`
+	FirstTry   time.Time `json:"firstTry"`
+	NotBefore  time.Time `json:"notBefore"`
+}
+
+// ErrStale means the endpoint changed since it was read.
+var ErrStale = errors.New("the webhook endpoint changed since it was read")
+
+// Store keeps endpoints, the documents' push state and the attempt log.
+type Store interface {
+	Endpoint(ctx context.Context, tp ident.GLN) (Endpoint, bool, error)
+	// PutEndpoint writes e if the stored version is still e.Version-1 (or none is stored when e.Version is 1).
+	PutEndpoint(ctx context.Context, e Endpoint) error
+	DeleteEndpoint(ctx context.Context, tp ident.GLN) error
+	// Document reads an outbox document and when it was pushed (zero if not yet).
+	Document(ctx context.Context, tp ident.GLN, id string) (delivery.Document, time.Time, bool, error)
+	// MarkPushed records the successful push, once.
+	MarkPushed(ctx context.Context, tp ident.GLN, id string, at time.Time) error
+	LogAttempt(ctx context.Context, a Attempt) error
+	Attempts(ctx context.Context, tp ident.GLN, limit int) ([]Attempt, error)
+}
+
+// Queue carries push attempts; delay is at most MaxDelay.
+type Queue interface {
+	Enqueue(ctx context.Context, m Message, delay time.Duration) error
+}
+
+// MaxDelay is the longest an SQS message can be delayed; longer waits are
+// made of several.
+const MaxDelay = 15 * time.Minute
+
+// Service manages endpoints and pushes documents.
+type Service struct {
+	Store  Store
+	Queue  Queue
+	Policy webhook.Policy // production: https only, no private or loopback addresses
+	Client *http.Client   // from Policy.Client
+	Clock  clock.Clock
+	Logger *slog.Logger
+}
+
+// Register sets the third party's webhook URL, enabling it. A first
+// registration makes a signing secret and returns its text, the only time
+// it is shown; a later one keeps the secrets.
+func (s *Service) Register(ctx context.Context, tp ident.GLN, url string) (Endpoint, string, error) {
+	if err := s.Policy.CheckURL(url); err != nil {
+		return Endpoint{}, "", fault.InvalidFields(fault.FieldError{Field: "url", Reason: "must be an https URL on a public address: " + err.Error()})
+	}
+	now := s.Clock.Now()
+	e, found, err := s.Store.Endpoint(ctx, tp)
+	if err != nil {
+		return e, "", err
+	}
+	text := ""
+	if !found {
+		e = Endpoint{ThirdParty: tp}
+		var secret webhook.Secret
+		if text, secret, err = webhook.NewSecret(); err != nil {
+			return e, "", err
+		}
+		e.Keys = []Key{{Secret: secret, CreatedAt: now}}
+	}
+	e.URL, e.Enabled, e.DisabledReason, e.ChangedAt = url, true, "", now
+	e.Version++
+	if err := s.Store.PutEndpoint(ctx, e); err != nil {
+		return e, "", err
+	}
+	return e, text, nil
+}
+
+// Rotate makes a new signing secret and returns its text. Older secrets
+// keep signing for Overlap, so receivers can switch without losing a push.
+func (s *Service) Rotate(ctx context.Context, tp ident.GLN) (Endpoint, string, error) {
+	e, err := s.Get(ctx, tp)
+	if err != nil {
+		return e, "", err
+	}
+	now := s.Clock.Now()
+	text, secret, err := webhook.NewSecret()
+	if err != nil {
+		return e, "", err
+	}
+	var keys []Key
+	for _, k := range e.Keys {
+		if k.ActiveAt(now) {
+			if k.NotAfter.IsZero() || k.NotAfter.After(now.Add(Overlap)) {
+				k.NotAfter = now.Add(Overlap)
+			}
+			keys = append(keys, k)
+		}
+	}
+	e.Keys = append(keys, Key{Secret: secret, CreatedAt: now})
+	e.ChangedAt = now
+	e.Version++
+	return e, text, s.Store.PutEndpoint(ctx, e)
+}
+
+// Get returns the third party's endpoint, or NotFound.
+func (s *Service) Get(ctx context.Context, tp ident.GLN) (Endpoint, error) {
+	e, found, err := s.Store.Endpoint(ctx, tp)
+	if err == nil && !found {
+		err = fault.New(fault.NotFound, "No webhook is registered; PUT /v1/webhook registers one.")
+	}
+	return e, err
+}
+
+// Remove deletes the endpoint; documents stay in the outbox.
+func (s *Service) Remove(ctx context.Context, tp ident.GLN) error {
+	return s.Store.DeleteEndpoint(ctx, tp)
+}
+
+// Attempts lists the latest push attempts, newest first.
+func (s *Service) Attempts(ctx context.Context, tp ident.GLN, limit int) ([]Attempt, error) {
+	return s.Store.Attempts(ctx, tp, limit)
+}
+
+// Announce queues the first push of outbox documents if the third party
+// has an enabled endpoint. Announcing a document again is harmless: a push
+// is not made once the document has been pushed.
+func (s *Service) Announce(ctx context.Context, tp ident.GLN, documentIDs ...string) error {
+	e, found, err := s.Store.Endpoint(ctx, tp)
+	if err != nil || !found || !e.Enabled {
+		return err
+	}
+	now := s.Clock.Now()
+	for _, id := range documentIDs {
+		if err := s.Queue.Enqueue(ctx, Message{ThirdParty: tp, DocumentID: id, Attempt: 1, FirstTry: now, NotBefore: now}, 0); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Dispatch makes the attempt a message asks for, when it is due: it pushes
+// the document, logs the attempt, and queues the next one on failure until
+// the retry window is over. A 410 disables the endpoint.
+func (s *Service) Dispatch(ctx context.Context, m Message) error {
+	now := s.Clock.Now()
+	if wait := m.NotBefore.Sub(now); wait > 0 {
+		return s.Queue.Enqueue(ctx, m, min(wait, MaxDelay))
+	}
+	e, found, err := s.Store.Endpoint(ctx, m.ThirdParty)
+	if err != nil || !found || !e.Enabled {
+		return err // removed or disabled since: the outbox keeps the document
+	}
+	doc, pushedAt, found, err := s.Store.Document(ctx, m.ThirdParty, m.DocumentID)
+	if err != nil || !found || !pushedAt.IsZero() {
+		return err // expired, or already pushed by an earlier attempt
+	}
+	result := webhook.Push(ctx, s.Client, e.URL, doc.ID, doc.Body, e.Secrets(now), now)
+	a := Attempt{ThirdParty: m.ThirdParty, DocumentID: m.DocumentID, Number: m.Attempt, At: now,
+		Outcome: result.Outcome, Status: result.Status, Duration: result.Duration, Error: result.Err}
+	var next time.Time
+	switch result.Outcome {
+	case webhook.Delivered:
+		err = s.Store.MarkPushed(ctx, m.ThirdParty, m.DocumentID, now)
+	case webhook.Gone:
+		a.GaveUp = true
+		err = s.disable(ctx, e, fmt.Sprintf("the endpoint answered %d Gone at %s", result.Status, now.UTC().Format(time.RFC3339)))
+	default:
+		var more bool
+		if next, more = webhook.NextAttempt(m.Attempt, m.FirstTry); !more {
+			a.GaveUp = true
+		}
+	}
+	if err != nil {
+		return err
+	}
+	if err := s.Store.LogAttempt(ctx, a); err != nil {
+		return err
+	}
+	s.Logger.InfoContext(ctx, "webhook attempt", "thirdParty", string(m.ThirdParty), "document", m.DocumentID, "attempt", m.Attempt,
+		"outcome", result.Outcome.String(), "status", result.Status, "error", result.Err, "gaveUp", a.GaveUp)
+	if next.IsZero() {
+		return nil
+	}
+	m.Attempt, m.NotBefore = m.Attempt+1, next
+	return s.Queue.Enqueue(ctx, m, min(next.Sub(now), MaxDelay))
+}
+
+func (s *Service) disable(ctx context.Context, e Endpoint, reason string) error {
+	e.Enabled, e.DisabledReason, e.ChangedAt = false, reason, s.Clock.Now()
+	e.Version++
+	err := s.Store.PutEndpoint(ctx, e)
+	if errors.Is(err, ErrStale) {
+		return nil // changed meanwhile (re-registered, say): that change stands
+	}
+	return err
+}
