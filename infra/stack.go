@@ -121,6 +121,9 @@ func (s *Tredjepart) addTables() {
 		if t.TTLAttribute != "" {
 			props.TimeToLiveAttribute = jsii.String(t.TTLAttribute)
 		}
+		if t.Stream {
+			props.DynamoStream = awsdynamodb.StreamViewType_NEW_AND_OLD_IMAGES
+		}
 		s.tables[t.ID] = table{t, awsdynamodb.NewTableV2(s.stack, jsii.String(t.ID), props)}
 	}
 }
@@ -252,6 +255,7 @@ func (s *Tredjepart) addFunctions() {
 			m.construct.GrantExecution(fn, jsii.String("states:StopExecution"), jsii.String("states:DescribeExecution"))
 		}
 		s.addConsumers(fn, f)
+		s.addFollowers(fn, f)
 		s.functions[f.ID] = fn
 	}
 }
@@ -282,6 +286,28 @@ func (s *Tredjepart) addConsumers(fn awslambda.Function, f resources.Function) {
 		}))
 	}
 }
+
+// addFollowers makes each table stream f follows invoke it with the
+// stream's records in order, from the oldest kept, reporting the record it
+// failed at so that Lambda retries from there and skips nothing.
+func (s *Tredjepart) addFollowers(fn awslambda.Function, f resources.Function) {
+	for _, id := range f.Follows {
+		t := lookup(s.tables, "table", id)
+		if !t.Stream {
+			panic(fmt.Sprintf("resources: function %s follows table %s, which has no stream", f.ID, id))
+		}
+		fn.AddEventSourceMapping(jsii.String("Follows"+id), &awslambda.EventSourceMappingOptions{
+			EventSourceArn:          t.construct.TableStreamArn(),
+			StartingPosition:        awslambda.StartingPosition_TRIM_HORIZON,
+			BatchSize:               jsii.Number(followBatchSize),
+			ReportBatchItemFailures: jsii.Bool(true),
+		})
+		t.construct.GrantStreamRead(fn)
+	}
+}
+
+// followBatchSize is how many stream records one invocation gets.
+const followBatchSize = 100
 
 // addSchedules makes an EventBridge Scheduler schedule per resources.Schedule.
 // Each has its own role, which the scheduler assumes to invoke exactly its

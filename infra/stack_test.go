@@ -253,7 +253,8 @@ func TestTablesMatchResources(t *testing.T) {
 					AttributeName string
 					Enabled       bool
 				}
-				Replicas []struct {
+				StreamSpecification map[string]any
+				Replicas            []struct {
 					PointInTimeRecoverySpecification struct{ PointInTimeRecoveryEnabled bool }
 				}
 			}](t, tpl, id, "AWS::DynamoDB::GlobalTable")
@@ -295,6 +296,13 @@ func TestTablesMatchResources(t *testing.T) {
 				t.Errorf("TTL on %s, want none", ttl.AttributeName)
 			case spec.TTLAttribute != "" && (ttl == nil || !ttl.Enabled || ttl.AttributeName != spec.TTLAttribute):
 				t.Errorf("TTL = %+v, want enabled on %s", ttl, spec.TTLAttribute)
+			}
+			var wantStream map[string]any
+			if spec.Stream {
+				wantStream = map[string]any{"StreamViewType": "NEW_AND_OLD_IMAGES"}
+			}
+			if !reflect.DeepEqual(got.StreamSpecification, wantStream) {
+				t.Errorf("stream specification = %v, want %v", got.StreamSpecification, wantStream)
 			}
 			if got.BillingMode != "PAY_PER_REQUEST" {
 				t.Errorf("billing mode = %q, want PAY_PER_REQUEST", got.BillingMode)
@@ -594,6 +602,46 @@ type cfnEventSourceMapping struct {
 	EventSourceArn        any
 	BatchSize             int
 	FunctionResponseTypes []string
+}
+
+func TestFollowersMatchResources(t *testing.T) {
+	s, tpl := synth(t)
+	for _, spec := range resources.Functions {
+		for _, table := range spec.Follows {
+			t.Run(spec.ID+"←"+table, func(t *testing.T) {
+				fnID, tableID := s.logicalID(s.functions[spec.ID]), s.logicalID(s.tables[table].construct)
+				var found []struct {
+					FunctionResponseTypes []string
+					StartingPosition      string
+				}
+				for _, id := range tpl.ids("AWS::Lambda::EventSourceMapping") {
+					m := properties[struct {
+						FunctionName, EventSourceArn any
+						FunctionResponseTypes        []string
+						StartingPosition             string
+					}](t, tpl, id, "AWS::Lambda::EventSourceMapping")
+					if reflect.DeepEqual(m.FunctionName, ref(fnID)) && reflect.DeepEqual(m.EventSourceArn, getAtt(tableID, "StreamArn")) {
+						found = append(found, struct {
+							FunctionResponseTypes []string
+							StartingPosition      string
+						}{m.FunctionResponseTypes, m.StartingPosition})
+					}
+				}
+				if len(found) != 1 || found[0].StartingPosition != "TRIM_HORIZON" || !slices.Equal(found[0].FunctionResponseTypes, []string{"ReportBatchItemFailures"}) {
+					t.Fatalf("stream mappings %+v; want one from TRIM_HORIZON reporting batch item failures", found)
+				}
+				granted := false
+				for _, st := range statements(t, tpl, s.logicalID(s.functions[spec.ID].Role())) {
+					if slices.Contains(strs(st.Action), "dynamodb:GetRecords") {
+						granted = true
+					}
+				}
+				if !granted {
+					t.Error("the function may not read the stream")
+				}
+			})
+		}
+	}
 }
 
 // consumeActions are what a function needs to take messages off a queue;
@@ -931,6 +979,9 @@ func TestTemplateHasNothingBeyondResources(t *testing.T) {
 		roles = append(roles, s.logicalID(fn.Role()))
 		for _, c := range spec.Consumes {
 			consumers = append(consumers, consumer(ref(s.logicalID(fn)), getAtt(s.logicalID(s.queues[c.Queue].construct), "Arn")))
+		}
+		for _, table := range spec.Follows {
+			consumers = append(consumers, consumer(ref(s.logicalID(fn)), getAtt(s.logicalID(s.tables[table].construct), "StreamArn")))
 		}
 	}
 	for _, spec := range resources.Schedules {

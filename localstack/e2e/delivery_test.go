@@ -20,16 +20,20 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/tredjepart/tredjepart/localstack/gateway"
 	"github.com/tredjepart/tredjepart/localstack/inprocess"
 	"github.com/tredjepart/tredjepart/localstack/sqspoller"
+	"github.com/tredjepart/tredjepart/localstack/streampoller"
 	"github.com/tredjepart/tredjepart/localstack/testenv"
 	"github.com/tredjepart/tredjepart/shared/accessrequest"
 	"github.com/tredjepart/tredjepart/shared/deliveryfn"
 	"github.com/tredjepart/tredjepart/shared/dynamo"
 	"github.com/tredjepart/tredjepart/shared/ident"
+	"github.com/tredjepart/tredjepart/shared/notify"
+	"github.com/tredjepart/tredjepart/shared/queue"
 	"github.com/tredjepart/tredjepart/shared/registry"
 	"github.com/tredjepart/tredjepart/shared/resources"
 	"github.com/tredjepart/tredjepart/shared/webhook"
@@ -37,8 +41,8 @@ import (
 
 type deliveryWorld struct {
 	*meteringWorld
-	fanOut, deliver, push gateway.Invoker
-	sqs                   *sqs.Client
+	fanOut, deliver, push, notifier gateway.Invoker
+	sqs                             *sqs.Client
 }
 
 func newDeliveryWorld(t *testing.T) *deliveryWorld {
@@ -55,7 +59,7 @@ func newDeliveryWorld(t *testing.T) *deliveryWorld {
 		return f
 	}
 	return &deliveryWorld{meteringWorld: w, fanOut: fn(resources.FanOutFunctionID), deliver: fn(resources.DeliveryFunctionID),
-		push: fn(resources.WebhookFunctionID), sqs: sqs.NewFromConfig(env.Config)}
+		push: fn(resources.WebhookFunctionID), notifier: fn(resources.NotifierFunctionID), sqs: sqs.NewFromConfig(env.Config)}
 }
 
 // runFanOut starts the fan-out for day, as an operator would.
@@ -318,5 +322,74 @@ func TestWebhookThroughTheWholeStack(t *testing.T) {
 	rotated := w.call(t, ladeklar, "POST", "/v1/webhook/rotate", "").expect(t, http.StatusOK)
 	if rotated.str("secret") == "" || len(rotated.body["secrets"].([]any)) != 2 {
 		t.Errorf("rotation: %s", rotated.rawBody)
+	}
+}
+
+func TestNotificationsReachTheOutbox(t *testing.T) {
+	w := newDeliveryWorld(t)
+	env := testenv.Get(t)
+	mp := freshGSRN(t)
+	n := notify.Notification{NotificationID: "grant:" + string(mp) + ":1", Type: notify.GrantCreated,
+		ThirdPartyID: string(w.demo.ThirdParties[1].GLN), MeteringPointID: string(mp), Level: "FULL", OccurredAt: notify.At(time.Now())}
+	publisher := &queue.Publisher{Client: w.sqs, URL: env.Stack.QueueURLs[resources.NotificationQueueID]}
+	if err := publisher.Notify(context.Background(), n); err != nil {
+		t.Fatal(err)
+	}
+	w.drainQueue(t, resources.NotificationQueueID, w.notifier, 10)
+	got := w.feed(t, ladeklar, mp)
+	if len(got) != 1 || got[0].Type != "notification" || got[0].ID != "notification:"+n.NotificationID {
+		t.Fatalf("the outbox holds %+v", got)
+	}
+}
+
+// follow starts feeding the MeterValues stream, from now on, to the changes function.
+func (w *deliveryWorld) follow(t *testing.T) *streampoller.Poller {
+	t.Helper()
+	env := testenv.Get(t)
+	functionEnv := env.Stack.Env()
+	functionEnv[deliveryfn.LocalEndpointsEnv] = "true"
+	changes, err := inprocess.Function(context.Background(), resources.ChangesFunctionID, env.Config, func(k string) string { return functionEnv[k] }, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := streampoller.Start(context.Background(), dynamodbstreams.NewFromConfig(env.Config), changes, streampoller.Options{
+		StreamARN: env.Stack.Streams[resources.MeterValuesTableID], BatchSize: 100, ReportBatchItemFailures: true,
+		StartingPosition: "LATEST", Logger: quiet,
+	})
+	t.Cleanup(p.Stop)
+	return p
+}
+
+func TestLateAndCorrectedDaysAreDelivered(t *testing.T) {
+	w := newDeliveryWorld(t)
+	onTime := w.grantedPoints(t, 1, map[string]int{"2026-11-05": 24})[0]
+	late := w.grantedPoints(t, 1, nil)[0]
+	w.runFanOut(t, "2026-11-05")
+	w.drain(t)
+	changes := w.follow(t)
+
+	w.ingest(t, "/v1/ingest/meter-values", "series",
+		seriesJSON(late, "2026-11-05", "PT60M", 24, 0.4),   // arrives after its delivery
+		seriesJSON(onTime, "2026-11-05", "PT60M", 24, 0.9)) // a correction of a delivered day
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := changes.Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got := w.feed(t, straumkompis, onTime, late)
+	byID := map[string]feedItem{}
+	for _, it := range got {
+		byID[it.ID] = it
+	}
+	lateDoc, ok := byID["meter-values:"+string(late)+":2026-11-05:r1"]
+	if !ok || !lateDoc.Document.Late || len(lateDoc.Document.Points) != 24 {
+		t.Errorf("the late day: %+v (all: %+v)", lateDoc, got)
+	}
+	correction, ok := byID["meter-values-correction:"+string(onTime)+":2026-11-05:r2"]
+	if !ok || correction.Type != "meter-values-correction" || correction.Document.Revision != 2 || correction.Document.Points[0].Quantity != "0.901" {
+		t.Errorf("the correction: %+v (all: %+v)", correction, got)
+	}
+	if len(got) != 3 {
+		t.Errorf("%d documents, want the first delivery, the late day and the correction", len(got))
 	}
 }

@@ -30,6 +30,8 @@ var builders = map[string]function.Builder{
 	resources.FanOutFunctionID:   deliveryfn.FanOutLambda,
 	resources.DeliveryFunctionID: deliveryfn.DeliveryLambda,
 	resources.WebhookFunctionID:  deliveryfn.WebhookLambda,
+	resources.NotifierFunctionID: deliveryfn.NotifierLambda,
+	resources.ChangesFunctionID:  deliveryfn.ChangesLambda,
 }
 
 // Function returns the function with that ID, wired from getenv.

@@ -27,6 +27,7 @@ type Stack struct {
 	QueueURLs     map[string]string
 	DeadLetters   map[string]string // DLQ URL by the main queue's ID
 	StateMachines map[string]string
+	Streams       map[string]string // stream ARN by table ID
 }
 
 // Env is the environment a function receives on AWS, by resources' EnvVar names.
@@ -64,13 +65,20 @@ const localRoleARN = "arn:aws:iam::000000000000:role/tredjepart-local"
 
 // Provision creates everything in resources, skipping what exists.
 func Provision(ctx context.Context, cfg aws.Config) (Stack, error) {
-	s := Stack{Tables: map[string]string{}, QueueURLs: map[string]string{}, DeadLetters: map[string]string{}, StateMachines: map[string]string{}}
+	s := Stack{
+		Tables: map[string]string{}, QueueURLs: map[string]string{}, DeadLetters: map[string]string{},
+		StateMachines: map[string]string{}, Streams: map[string]string{},
+	}
 	db := dynamodb.NewFromConfig(cfg)
 	for _, t := range resources.Tables {
-		if err := createTable(ctx, db, t); err != nil {
+		stream, err := createTable(ctx, db, t)
+		if err != nil {
 			return s, err
 		}
 		s.Tables[t.ID] = t.LocalName
+		if t.Stream {
+			s.Streams[t.ID] = stream
+		}
 	}
 	q := sqs.NewFromConfig(cfg)
 	for _, spec := range resources.Queues {
@@ -91,7 +99,14 @@ func Provision(ctx context.Context, cfg aws.Config) (Stack, error) {
 	return s, nil
 }
 
-func createTable(ctx context.Context, db *dynamodb.Client, t resources.Table) error {
+// streamSpecification is the stream a table with resources.Table.Stream keeps,
+// as infra/ deploys it.
+var streamSpecification = &dbtypes.StreamSpecification{StreamEnabled: aws.Bool(true), StreamViewType: dbtypes.StreamViewTypeNewAndOldImages}
+
+// createTable creates t and returns its stream's ARN, if it has a stream. A
+// table that exists already is left as it is, except that a stream it should
+// have and lacks (it was provisioned before the stream was added) is enabled.
+func createTable(ctx context.Context, db *dynamodb.Client, t resources.Table) (streamARN string, err error) {
 	attrs := map[string]resources.AttributeType{}
 	keySchema := func(pk, sk resources.Attribute) []dbtypes.KeySchemaElement {
 		attrs[pk.Name], attrs[sk.Name] = pk.Type, sk.Type
@@ -117,13 +132,16 @@ func createTable(ctx context.Context, db *dynamodb.Client, t resources.Table) er
 			AttributeName: aws.String(name), AttributeType: dbtypes.ScalarAttributeType(typ),
 		})
 	}
-	_, err := db.CreateTable(ctx, input)
+	if t.Stream {
+		input.StreamSpecification = streamSpecification
+	}
+	out, err := db.CreateTable(ctx, input)
 	var inUse *dbtypes.ResourceInUseException
 	if errors.As(err, &inUse) {
-		return nil
+		return existingStream(ctx, db, t)
 	}
 	if err != nil {
-		return fmt.Errorf("create table %s: %w", t.LocalName, err)
+		return "", fmt.Errorf("create table %s: %w", t.LocalName, err)
 	}
 	if t.TTLAttribute != "" {
 		_, err = db.UpdateTimeToLive(ctx, &dynamodb.UpdateTimeToLiveInput{
@@ -131,10 +149,45 @@ func createTable(ctx context.Context, db *dynamodb.Client, t resources.Table) er
 			TimeToLiveSpecification: &dbtypes.TimeToLiveSpecification{AttributeName: aws.String(t.TTLAttribute), Enabled: aws.Bool(true)},
 		})
 		if err != nil {
-			return fmt.Errorf("enable TTL on %s: %w", t.LocalName, err)
+			return "", fmt.Errorf("enable TTL on %s: %w", t.LocalName, err)
 		}
 	}
-	return nil
+	if !t.Stream {
+		return "", nil
+	}
+	if arn := aws.ToString(out.TableDescription.LatestStreamArn); arn != "" {
+		return arn, nil
+	}
+	return existingStream(ctx, db, t) // a server that leaves it out of CreateTable's answer
+}
+
+// existingStream returns the ARN of the stream t has on the server, enabling
+// it if t should have one and has none.
+func existingStream(ctx context.Context, db *dynamodb.Client, t resources.Table) (string, error) {
+	if !t.Stream {
+		return "", nil
+	}
+	out, err := db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(t.LocalName)})
+	if err != nil {
+		return "", fmt.Errorf("describe table %s: %w", t.LocalName, err)
+	}
+	if spec := out.Table.StreamSpecification; spec != nil && aws.ToBool(spec.StreamEnabled) {
+		if spec.StreamViewType != streamSpecification.StreamViewType {
+			return "", fmt.Errorf("table %s has a stream of %s, want %s", t.LocalName, spec.StreamViewType, streamSpecification.StreamViewType)
+		}
+		if arn := aws.ToString(out.Table.LatestStreamArn); arn != "" {
+			return arn, nil
+		}
+		return "", fmt.Errorf("table %s has a stream but no LatestStreamArn", t.LocalName)
+	}
+	up, err := db.UpdateTable(ctx, &dynamodb.UpdateTableInput{TableName: aws.String(t.LocalName), StreamSpecification: streamSpecification})
+	if err != nil {
+		return "", fmt.Errorf("enable the stream of %s: %w", t.LocalName, err)
+	}
+	if arn := aws.ToString(up.TableDescription.LatestStreamArn); arn != "" {
+		return arn, nil
+	}
+	return "", fmt.Errorf("table %s: UpdateTable enabled a stream but returned no LatestStreamArn", t.LocalName)
 }
 
 func seconds(d time.Duration) string { return strconv.Itoa(int(d.Seconds())) }

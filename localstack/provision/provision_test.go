@@ -4,7 +4,9 @@ import (
 	"context"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	dbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/tredjepart/tredjepart/localstack/moto"
 	"github.com/tredjepart/tredjepart/localstack/provision"
@@ -44,5 +46,64 @@ func TestProvisionCreatesEverythingAndIsRepeatable(t *testing.T) {
 		if len(out.Table.GlobalSecondaryIndexes) != len(table.Indexes) {
 			t.Errorf("%s has %d indexes, want %d", table.LocalName, len(out.Table.GlobalSecondaryIndexes), len(table.Indexes))
 		}
+		checkStream(t, table, out.Table, first.Streams[table.ID])
+		if second.Streams[table.ID] != first.Streams[table.ID] {
+			t.Errorf("%s: stream %q on the first run, %q on the second", table.LocalName, first.Streams[table.ID], second.Streams[table.ID])
+		}
+	}
+	if len(first.Streams) == 0 {
+		t.Error("no table has a stream; resources.MeterValues should")
+	}
+
+	// A table provisioned before it had a stream gets one.
+	var streamed resources.Table
+	for _, table := range resources.Tables {
+		if table.Stream {
+			streamed = table
+			break
+		}
+	}
+	if _, err := db.DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: &streamed.LocalName}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = db.CreateTable(ctx, &dynamodb.CreateTableInput{
+		TableName:   &streamed.LocalName,
+		BillingMode: dbtypes.BillingModePayPerRequest,
+		KeySchema: []dbtypes.KeySchemaElement{
+			{AttributeName: &streamed.PartitionKey.Name, KeyType: dbtypes.KeyTypeHash},
+			{AttributeName: &streamed.SortKey.Name, KeyType: dbtypes.KeyTypeRange},
+		},
+		AttributeDefinitions: []dbtypes.AttributeDefinition{
+			{AttributeName: &streamed.PartitionKey.Name, AttributeType: dbtypes.ScalarAttributeType(streamed.PartitionKey.Type)},
+			{AttributeName: &streamed.SortKey.Name, AttributeType: dbtypes.ScalarAttributeType(streamed.SortKey.Type)},
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	third, err := provision.Provision(ctx, cfg)
+	if err != nil {
+		t.Fatalf("run on a table without its stream: %v", err)
+	}
+	out, err := db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: &streamed.LocalName})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkStream(t, streamed, out.Table, third.Streams[streamed.ID])
+}
+
+// checkStream checks that table has the stream its spec asks for, and that
+// Provision reported its ARN.
+func checkStream(t *testing.T, spec resources.Table, table *dbtypes.TableDescription, reported string) {
+	t.Helper()
+	stream := table.StreamSpecification
+	enabled := stream != nil && aws.ToBool(stream.StreamEnabled)
+	switch {
+	case !spec.Stream && (enabled || reported != ""):
+		t.Errorf("%s has a stream (%+v, reported %q), want none", spec.LocalName, stream, reported)
+	case spec.Stream && (!enabled || stream.StreamViewType != dbtypes.StreamViewTypeNewAndOldImages):
+		t.Errorf("%s: stream %+v, want one of NEW_AND_OLD_IMAGES", spec.LocalName, stream)
+	case spec.Stream && (reported == "" || reported != aws.ToString(table.LatestStreamArn)):
+		t.Errorf("%s: Provision reported stream %q, DescribeTable says %q", spec.LocalName, reported, aws.ToString(table.LatestStreamArn))
 	}
 }

@@ -10,10 +10,12 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/tredjepart/tredjepart/localstack/gateway"
 	"github.com/tredjepart/tredjepart/localstack/sqspoller"
+	"github.com/tredjepart/tredjepart/localstack/streampoller"
 	"github.com/tredjepart/tredjepart/shared/metervalues"
 	"github.com/tredjepart/tredjepart/shared/resources"
 )
@@ -33,6 +35,21 @@ func (s *stack) consumers(ctx context.Context, client *sqs.Client, queueURLs map
 		}
 	}
 	return pollers
+}
+
+// followers does what AWS's DynamoDB Streams event source mappings do: each
+// function that follows a table's stream gets its records in order, from
+// when the stack started.
+func (s *stack) followers(ctx context.Context, client *dynamodbstreams.Client, streams map[string]string, functions map[string]gateway.Invoker, logger *slog.Logger) {
+	for _, fn := range resources.Functions {
+		for _, table := range fn.Follows {
+			p := streampoller.Start(ctx, client, functions[fn.ID], streampoller.Options{
+				StreamARN: streams[table], ReportBatchItemFailures: true, StartingPosition: streampoller.Latest,
+				Logger: logger.With("stream", table, "function", fn.ID),
+			})
+			s.stop = append(s.stop, p.Stop)
+		}
+	}
 }
 
 // dailyCron is the one form of schedule the local tick understands:

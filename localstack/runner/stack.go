@@ -25,6 +25,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/tredjepart/tredjepart/localstack/datagen/gen"
@@ -179,6 +180,7 @@ func start(ctx context.Context, opts options, logger *slog.Logger) (*stack, erro
 		return s, err
 	}
 	pollers := s.consumers(ctx, sqs.NewFromConfig(cfg), st.QueueURLs, functions, logger)
+	s.followers(ctx, dynamodbstreams.NewFromConfig(cfg), st.Streams, functions, logger)
 	if err := s.schedules(ctx, functions, logger); err != nil {
 		return s, err
 	}

@@ -21,6 +21,7 @@ type Kind string
 const (
 	DailySeries Kind = "meter-values"            // the previous day's values, at 09:00
 	Correction  Kind = "meter-values-correction" // a day already delivered, with a higher revision
+	Notice      Kind = "notification"            // a request decided or expired, a grant given, changed or removed
 )
 
 // JobSize is how many metering points one job (one queue message) carries:
@@ -104,4 +105,24 @@ func PreviousDay(now time.Time) time.Time { return metervalues.Date(now).AddDate
 type FeedPage struct {
 	Documents []Document
 	Next      string // where the next page starts; the same cursor when nothing new has settled
+}
+
+// NotificationDocument is the outbox document of a notification (package
+// notify's shape, as the consent function and the expiry state machine send
+// it). Its id is the notification's, which is the same for every retry.
+func NotificationDocument(body []byte, now time.Time) (Document, error) {
+	var n struct {
+		NotificationID  string `json:"notificationId"`
+		ThirdPartyID    string `json:"thirdPartyId"`
+		MeteringPointID string `json:"meteringPointId"`
+	}
+	if err := json.Unmarshal(body, &n); err != nil {
+		return Document{}, fmt.Errorf("%w: not a notification: %v", ErrBadJob, err)
+	}
+	tp, err := ident.ParseGLN(n.ThirdPartyID)
+	if err != nil || n.NotificationID == "" {
+		return Document{}, fmt.Errorf("%w: a notification needs a notificationId and a third party's GLN", ErrBadJob)
+	}
+	return Document{ID: string(Notice) + ":" + n.NotificationID, ThirdParty: tp, Kind: Notice,
+		MeteringPoint: ident.GSRN(n.MeteringPointID), CreatedAt: now, Body: body}, nil
 }

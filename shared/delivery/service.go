@@ -102,7 +102,7 @@ type Store interface {
 	Put(ctx context.Context, d Document) (bool, error)
 	// AwaitLate remembers that a day's values had not arrived when it was
 	// due, so that their arrival delivers them.
-	AwaitLate(ctx context.Context, tp ident.GLN, mp ident.GSRN, day time.Time) error
+	AwaitLate(ctx context.Context, tp ident.GLN, mp ident.GSRN, day, now time.Time) error
 }
 
 // Announcer queues pushes of outbox documents to the third party's webhook, if it has one.
@@ -148,7 +148,7 @@ func (d *Deliverer) Deliver(ctx context.Context, job Job) (Result, error) {
 			continue
 		}
 		if !f.HasSeries {
-			if err := d.Store.AwaitLate(ctx, job.ThirdParty, mp, day); err != nil {
+			if err := d.Store.AwaitLate(ctx, job.ThirdParty, mp, day, now); err != nil {
 				return r, err
 			}
 			r.Late++

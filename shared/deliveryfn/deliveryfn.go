@@ -199,3 +199,40 @@ func WebhookLambda(_ context.Context, cfg aws.Config, getenv func(string) string
 	}
 	return (&WebhookHandler{Webhooks: hooks, Logger: logger}).Handle, nil
 }
+
+// NotificationHandler puts each notification of an SQS batch in its third
+// party's outbox and announces it to the webhook.
+type NotificationHandler struct {
+	Outbox   delivery.Store
+	Webhooks *webhooks.Service
+	Logger   *slog.Logger
+}
+
+// Handle files each notification; a message that is not one is logged and
+// left to the DLQ.
+func (h *NotificationHandler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
+	var res events.SQSEventResponse
+	for _, m := range ev.Records {
+		doc, err := delivery.NotificationDocument([]byte(m.Body), h.Webhooks.Clock.Now())
+		if err == nil {
+			_, err = h.Outbox.Put(ctx, doc)
+		}
+		if err == nil {
+			err = h.Webhooks.Announce(ctx, doc.ThirdParty, doc.ID)
+		}
+		if err != nil {
+			h.Logger.ErrorContext(ctx, "notification not filed", "messageId", m.MessageId, "receiveCount", m.Attributes["ApproximateReceiveCount"], "error", err)
+			res.BatchItemFailures = append(res.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: m.MessageId})
+		}
+	}
+	return res, nil
+}
+
+// NotifierLambda builds the notifier's handler; see package function.
+func NotifierLambda(_ context.Context, cfg aws.Config, getenv func(string) string, logger *slog.Logger) (any, error) {
+	hooks, store, err := WebhookService(cfg, getenv, logger)
+	if err != nil {
+		return nil, err
+	}
+	return (&NotificationHandler{Outbox: store, Webhooks: hooks, Logger: logger}).Handle, nil
+}

@@ -13,7 +13,7 @@
 //
 //	MP#<gsrn>                METERINGPOINT       the metering point
 //	MP#<gsrn>                ENDUSER#<moveIn>    an end user's occupancy (gsi1: EU#<endUserId> / MP#<gsrn>#<moveIn>)
-//	TP#<gln>                 THIRDPARTY          a registered third party
+//	TP#<gln>                 THIRDPARTY          a registered third party (gsi2 byKind: THIRDPARTY / <gln>)
 //	CLIENT#<clientId>        CLIENT              which third party an OAuth client acts for
 package dynamo
 

@@ -190,3 +190,14 @@ func (s *MeterValues) Days(ctx context.Context, mp ident.GSRN, from, to time.Tim
 	}
 	return days, nil
 }
+
+// DayFromImage reads a day item as a stream record's image carries it.
+func DayFromImage(image map[string]types.AttributeValue) (metervalues.Series, error) {
+	return fromDayItem(image)
+}
+
+// IsDayItem reports whether a MeterValues key is a day's.
+func IsDayItem(keys map[string]types.AttributeValue) bool {
+	sk, ok := keys["sk"].(*types.AttributeValueMemberS)
+	return ok && strings.HasPrefix(sk.Value, dayPrefix)
+}

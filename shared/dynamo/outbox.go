@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -83,13 +84,17 @@ func (s *Outbox) Put(ctx context.Context, d delivery.Document) (bool, error) {
 }
 
 // AwaitLate remembers a day that was due before its values arrived.
-func (s *Outbox) AwaitLate(ctx context.Context, tp ident.GLN, mp ident.GSRN, day time.Time) error {
-	item := key("AWAIT#"+string(mp)+"#"+day.Format(metervalues.DayLayout), thirdPartyPartition(tp))
-	item["ttl"] = &types.AttributeValueMemberN{Value: fmt.Sprint(time.Now().Add(Retention).Unix())}
+func (s *Outbox) AwaitLate(ctx context.Context, tp ident.GLN, mp ident.GSRN, day, now time.Time) error {
+	item := key(awaitPartition(mp, day), thirdPartyPartition(tp))
+	item["ttl"] = &types.AttributeValueMemberN{Value: fmt.Sprint(now.Add(Retention).Unix())}
 	if _, err := s.Client.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: item}); err != nil {
 		return fmt.Errorf("await late day: %w", err)
 	}
 	return nil
+}
+
+func awaitPartition(mp ident.GSRN, day time.Time) string {
+	return "AWAIT#" + string(mp) + "#" + day.Format(metervalues.DayLayout)
 }
 
 // Facts reads a job's grants and days in one batch, then the occupancies
@@ -193,7 +198,7 @@ func (s *Outbox) Feed(ctx context.Context, tp ident.GLN, cursor string, limit in
 	after := ""
 	if cursor != "" {
 		raw, err := base64.RawURLEncoding.DecodeString(cursor)
-		if err != nil || len(raw) == 0 {
+		if _, perr := time.Parse(timeLayout, string(raw[:min(len(raw), len(timeLayout))])); err != nil || perr != nil {
 			return delivery.FeedPage{}, fault.InvalidFields(fault.FieldError{Field: "after", Reason: "not a cursor from a previous page"})
 		}
 		after = string(raw)
@@ -231,4 +236,30 @@ func (s *Outbox) Feed(ctx context.Context, tp ident.GLN, cursor string, limit in
 		page.Next = base64.RawURLEncoding.EncodeToString([]byte(it.GSI1SK))
 	}
 	return page, nil
+}
+
+// Awaiting lists the third parties a day was due to before its values arrived.
+func (s *Outbox) Awaiting(ctx context.Context, mp ident.GSRN, day time.Time) ([]ident.GLN, error) {
+	out, err := s.Client.Query(ctx, &dynamodb.QueryInput{
+		TableName:                 &s.Table,
+		KeyConditionExpression:    aws.String("pk = :day"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":day": &types.AttributeValueMemberS{Value: awaitPartition(mp, day)}},
+		ConsistentRead:            aws.Bool(true),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("third parties awaiting %s: %w", mp, err)
+	}
+	var tps []ident.GLN
+	for _, item := range out.Items {
+		if sk, ok := item["sk"].(*types.AttributeValueMemberS); ok {
+			tps = append(tps, ident.GLN(strings.TrimPrefix(sk.Value, "TP#")))
+		}
+	}
+	return tps, nil
+}
+
+// ClearAwaiting forgets that a day was awaited by the third party.
+func (s *Outbox) ClearAwaiting(ctx context.Context, mp ident.GSRN, day time.Time, tp ident.GLN) error {
+	_, err := s.Client.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &s.Table, Key: key(awaitPartition(mp, day), thirdPartyPartition(tp))})
+	return err
 }

@@ -40,6 +40,9 @@ type Table struct {
 	SortKey      Attribute
 	Indexes      []Index
 	TTLAttribute string // epoch seconds; items past it are deleted by DynamoDB
+	// Stream, when set, keeps a DynamoDB stream of new and old images:
+	// the changes function follows it.
+	Stream bool
 }
 
 // Queue is a standard SQS queue with a dead-letter queue.
@@ -95,6 +98,7 @@ type Function struct {
 	SendQueues    []string // queue IDs it sends to
 	StateMachines []string // state machine IDs it starts and stops executions of
 	Consumes      []Consumer
+	Follows       []string      // table IDs whose streams invoke it, in order, with partial batch failures
 	Timeout       time.Duration // 0 means DefaultTimeout
 }
 
@@ -167,6 +171,8 @@ const (
 	FanOutFunctionID         = "FanOut"
 	DeliveryFunctionID       = "Delivery"
 	WebhookFunctionID        = "Webhook"
+	NotifierFunctionID       = "Notifier"
+	ChangesFunctionID        = "Changes"
 	ByArrivalIndexName       = "byArrival"
 	ByThirdPartyIndexName    = "byThirdParty"
 	ByMeteringPointIndexName = "byMeteringPoint"
@@ -221,6 +227,7 @@ var MeterValues = Table{
 	EnvVar:       "METER_VALUES_TABLE",
 	PartitionKey: Attribute{"pk", String},
 	SortKey:      Attribute{"sk", String},
+	Stream:       true, // a day that arrives late, or is corrected, is delivered from here
 }
 
 // Outbox holds every document delivered to a third party, kept 30 days:
@@ -390,12 +397,34 @@ var Ingest = Function{
 	Secrets:     []string{"PSEUDONYM_KEY"},
 }
 
+// Notifier files the notifications about requests and grants in each third
+// party's outbox, beside its deliveries, and announces them to its webhook.
+var Notifier = Function{
+	ID:          NotifierFunctionID,
+	Dir:         "notifier",
+	WriteTables: []string{OutboxTableID},
+	SendQueues:  []string{WebhookPushesQueueID},
+	Consumes:    []Consumer{{Queue: NotificationQueueID, BatchSize: 10}},
+}
+
+// Changes follows the MeterValues stream: a day whose values arrive after
+// its delivery goes to the third parties it was due to, marked late, and a
+// corrected day goes again, as a correction, to every third party with access.
+var Changes = Function{
+	ID:          ChangesFunctionID,
+	Dir:         "changes",
+	ReadTables:  []string{AccessTableID, RegistryTableID},
+	WriteTables: []string{OutboxTableID},
+	SendQueues:  []string{WebhookPushesQueueID},
+	Follows:     []string{MeterValuesTableID},
+}
+
 // Tables, Queues, StateMachines, Functions and Routes list everything the stack has.
 var (
 	Tables        = []Table{Access, Registry, MeterValues, Outbox}
 	Queues        = []Queue{Notifications, DeliveryJobs, WebhookPushes}
 	StateMachines = []StateMachine{Expiry}
-	Functions     = []Function{Intake, Consent, Queries, Ingest, FanOut, Delivery, Webhook}
+	Functions     = []Function{Intake, Consent, Queries, Ingest, FanOut, Delivery, Webhook, Notifier, Changes}
 	Schedules     = []Schedule{DailyDelivery}
 	Routes        = []Route{
 		{Method: "POST", Path: "/v1/access-requests", Function: IntakeFunctionID, Scopes: []string{ThirdPartyScope}},

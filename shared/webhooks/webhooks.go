@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/tredjepart/tredjepart/shared/clock"
@@ -163,12 +164,15 @@ func (s *Service) Rotate(ctx context.Context, tp ident.GLN) (Endpoint, string, e
 	return e, text, s.Store.PutEndpoint(ctx, e)
 }
 
-// Get returns the third party's endpoint, or NotFound.
+// Get returns the third party's endpoint, without the secrets that have
+// expired, or NotFound.
 func (s *Service) Get(ctx context.Context, tp ident.GLN) (Endpoint, error) {
 	e, found, err := s.Store.Endpoint(ctx, tp)
 	if err == nil && !found {
 		err = fault.New(fault.NotFound, "No webhook is registered; PUT /v1/webhook registers one.")
 	}
+	now := s.Clock.Now()
+	e.Keys = slices.DeleteFunc(e.Keys, func(k Key) bool { return !k.ActiveAt(now) })
 	return e, err
 }
 

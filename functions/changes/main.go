@@ -1,0 +1,9 @@
+// Command changes is the Lambda that follows the meter-value stream and delivers late and corrected days.
+package main
+
+import (
+	"github.com/tredjepart/tredjepart/shared/deliveryfn"
+	"github.com/tredjepart/tredjepart/shared/function"
+)
+
+func main() { function.Start("changes", deliveryfn.ChangesLambda) }

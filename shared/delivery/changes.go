@@ -1,0 +1,125 @@
+package delivery
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/tredjepart/tredjepart/shared/businessday"
+	"github.com/tredjepart/tredjepart/shared/clock"
+	"github.com/tredjepart/tredjepart/shared/grant"
+	"github.com/tredjepart/tredjepart/shared/ident"
+	"github.com/tredjepart/tredjepart/shared/metervalues"
+	"github.com/tredjepart/tredjepart/shared/registry"
+)
+
+// DayStored is a day of meter values as a change on the table shows it:
+// the series now stored and the revision before (0 for a new day).
+type DayStored struct {
+	Series         metervalues.Series
+	BeforeRevision int
+}
+
+// ChangeStore is what following changes needs.
+type ChangeStore interface {
+	// Awaiting lists the third parties a day was due to before its values arrived.
+	Awaiting(ctx context.Context, mp ident.GSRN, day time.Time) ([]ident.GLN, error)
+	ClearAwaiting(ctx context.Context, mp ident.GSRN, day time.Time, tp ident.GLN) error
+	Put(ctx context.Context, d Document) (bool, error)
+}
+
+// Grants lists every grant on a metering point.
+type GrantsOn interface {
+	GrantsOn(ctx context.Context, mp ident.GSRN) ([]grant.Grant, error)
+}
+
+// MeteringPoints reads a metering point's end users, for data windows.
+type MeteringPoints interface {
+	MeteringPoint(ctx context.Context, id ident.GSRN) (registry.MeteringPoint, bool, error)
+}
+
+// Changes delivers what changed after the daily delivery: a day whose
+// values arrive late goes to the third parties it was due to, marked late;
+// a corrected day that was already delivered goes to every third party with
+// access as a correction.
+type Changes struct {
+	Store          ChangeStore
+	Grants         GrantsOn
+	MeteringPoints MeteringPoints
+	Webhooks       Announcer
+	Clock          clock.Clock
+	Logger         *slog.Logger
+}
+
+// deliveryHour is when a day is delivered: 09:00 Oslo time the day after.
+const deliveryHour = 9
+
+// Delivered reports whether the daily delivery of day has run by now.
+func Delivered(day, now time.Time) bool {
+	d := day.In(businessday.Oslo)
+	due := time.Date(d.Year(), d.Month(), d.Day()+1, deliveryHour, 0, 0, 0, businessday.Oslo)
+	return !now.Before(due)
+}
+
+// DayStored delivers a stored day to whoever should now have it.
+func (c *Changes) DayStored(ctx context.Context, change DayStored) error {
+	s, now := change.Series, c.Clock.Now()
+	mp, _, err := c.MeteringPoints.MeteringPoint(ctx, s.MeteringPoint)
+	if err != nil {
+		return err
+	}
+	covering := func(g grant.Grant) bool {
+		if g.Status != grant.Active {
+			return false
+		}
+		holder, found := mp.OccupancyFrom(g.EndUser, g.DataFrom)
+		f := Facts{Grant: g, HasGrant: true}
+		if found {
+			f.Occupancy = holder
+		}
+		return covers(f, s.Day, now)
+	}
+	grants, err := c.Grants.GrantsOn(ctx, s.MeteringPoint)
+	if err != nil {
+		return err
+	}
+	active := map[ident.GLN]grant.Grant{}
+	for _, g := range grants {
+		if covering(g) {
+			active[g.ThirdParty] = g
+		}
+	}
+	var targets []ident.GLN
+	kind, late := Correction, false
+	if change.BeforeRevision == 0 {
+		kind, late = DailySeries, true
+		if targets, err = c.Store.Awaiting(ctx, s.MeteringPoint, s.Day); err != nil {
+			return err
+		}
+	} else if s.Revision > change.BeforeRevision && Delivered(s.Day, now) {
+		for tp := range active {
+			targets = append(targets, tp)
+		}
+	}
+	for _, tp := range targets {
+		if _, ok := active[tp]; ok {
+			doc := SeriesDocument(tp, s, kind, late, now)
+			if _, err := c.Store.Put(ctx, doc); err != nil {
+				return err
+			}
+			if err := c.Webhooks.Announce(ctx, tp, doc.ID); err != nil {
+				return err
+			}
+		}
+		if late {
+			if err := c.Store.ClearAwaiting(ctx, s.MeteringPoint, s.Day, tp); err != nil {
+				return err
+			}
+		}
+	}
+	if len(targets) > 0 {
+		c.Logger.InfoContext(ctx, "changed day delivered", "meteringPoint", string(s.MeteringPoint), "day", s.Day.Format(metervalues.DayLayout),
+			"kind", string(kind), "thirdParties", len(targets))
+	}
+	return nil
+}

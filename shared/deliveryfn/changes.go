@@ -1,0 +1,114 @@
+package deliveryfn
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strconv"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/tredjepart/tredjepart/shared/delivery"
+	"github.com/tredjepart/tredjepart/shared/dynamo"
+	"github.com/tredjepart/tredjepart/shared/resources"
+)
+
+// ChangesHandler follows the MeterValues stream: a day stored late, or
+// corrected after its delivery, is delivered from here.
+type ChangesHandler struct {
+	Changes *delivery.Changes
+	Logger  *slog.Logger
+}
+
+// Handle processes the records in order. On the first that fails it stops
+// and reports that record, so the stream is read again from there and no
+// later change overtakes it.
+func (h *ChangesHandler) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
+	var res events.DynamoDBEventResponse
+	for _, r := range ev.Records {
+		if err := h.record(ctx, r); err != nil {
+			h.Logger.ErrorContext(ctx, "change not delivered", "eventId", r.EventID, "sequenceNumber", r.Change.SequenceNumber, "error", err)
+			res.BatchItemFailures = append(res.BatchItemFailures, events.DynamoDBBatchItemFailure{ItemIdentifier: r.Change.SequenceNumber})
+			return res, nil
+		}
+	}
+	return res, nil
+}
+
+func (h *ChangesHandler) record(ctx context.Context, r events.DynamoDBEventRecord) error {
+	if r.EventName == string(events.DynamoDBOperationTypeRemove) || !dynamo.IsDayItem(image(r.Change.Keys)) {
+		return nil
+	}
+	series, err := dynamo.DayFromImage(image(r.Change.NewImage))
+	if err != nil {
+		return fmt.Errorf("new image: %w", err)
+	}
+	change := delivery.DayStored{Series: series}
+	if old := r.Change.OldImage; old != nil {
+		if rev, ok := old["revision"]; ok {
+			if change.BeforeRevision, err = strconv.Atoi(rev.Number()); err != nil {
+				return fmt.Errorf("old revision: %w", err)
+			}
+		}
+	}
+	return h.Changes.DayStored(ctx, change)
+}
+
+// image turns a stream record's attribute values into the SDK's.
+func image(in map[string]events.DynamoDBAttributeValue) map[string]types.AttributeValue {
+	out := make(map[string]types.AttributeValue, len(in))
+	for k, v := range in {
+		out[k] = attribute(v)
+	}
+	return out
+}
+
+func attribute(v events.DynamoDBAttributeValue) types.AttributeValue {
+	switch v.DataType() {
+	case events.DataTypeString:
+		return &types.AttributeValueMemberS{Value: v.String()}
+	case events.DataTypeNumber:
+		return &types.AttributeValueMemberN{Value: v.Number()}
+	case events.DataTypeBinary:
+		return &types.AttributeValueMemberB{Value: v.Binary()}
+	case events.DataTypeBoolean:
+		return &types.AttributeValueMemberBOOL{Value: v.Boolean()}
+	case events.DataTypeStringSet:
+		return &types.AttributeValueMemberSS{Value: v.StringSet()}
+	case events.DataTypeNumberSet:
+		return &types.AttributeValueMemberNS{Value: v.NumberSet()}
+	case events.DataTypeBinarySet:
+		return &types.AttributeValueMemberBS{Value: v.BinarySet()}
+	case events.DataTypeList:
+		list := make([]types.AttributeValue, len(v.List()))
+		for i, e := range v.List() {
+			list[i] = attribute(e)
+		}
+		return &types.AttributeValueMemberL{Value: list}
+	case events.DataTypeMap:
+		return &types.AttributeValueMemberM{Value: image(v.Map())}
+	}
+	return &types.AttributeValueMemberNULL{Value: true}
+}
+
+// ChangesLambda builds the changes function's handler; see package function.
+func ChangesLambda(_ context.Context, cfg aws.Config, getenv func(string) string, logger *slog.Logger) (any, error) {
+	env, err := need(getenv, resources.Access.EnvVar, resources.Registry.EnvVar)
+	if err != nil {
+		return nil, err
+	}
+	hooks, store, err := WebhookService(cfg, getenv, logger)
+	if err != nil {
+		return nil, err
+	}
+	db := dynamodb.NewFromConfig(cfg)
+	return (&ChangesHandler{Logger: logger, Changes: &delivery.Changes{
+		Store:          store,
+		Grants:         &dynamo.Requests{Client: db, Table: env[resources.Access.EnvVar]},
+		MeteringPoints: &dynamo.Registry{Client: db, Table: env[resources.Registry.EnvVar]},
+		Webhooks:       hooks, Clock: hooks.Clock, Logger: logger,
+	}}).Handle, nil
+}
