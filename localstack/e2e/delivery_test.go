@@ -92,6 +92,7 @@ func (w *deliveryWorld) drainQueue(t *testing.T, queue string, fn gateway.Invoke
 }
 
 type feedItem struct {
+	raw                            string // the item as sent
 	ID, Type, MeteringPointID, Day string
 	Document                       struct {
 		DocumentID string
@@ -119,13 +120,17 @@ func (w *deliveryWorld) feed(t *testing.T, client string, mps ...ident.GSRN) []f
 	for range 1000 {
 		r := w.call(t, client, "GET", "/v1/deliveries?limit=100&after="+after, "").expect(t, http.StatusOK)
 		var page struct {
-			Items []feedItem
+			Items []json.RawMessage
 			Next  string
 		}
 		if err := json.Unmarshal([]byte(r.rawBody), &page); err != nil {
 			t.Fatal(err)
 		}
-		for _, it := range page.Items {
+		for _, raw := range page.Items {
+			it := feedItem{raw: string(raw)}
+			if err := json.Unmarshal(raw, &it); err != nil {
+				t.Fatal(err)
+			}
 			if wanted[it.MeteringPointID] {
 				items = append(items, it)
 			}
@@ -391,5 +396,53 @@ func TestLateAndCorrectedDaysAreDelivered(t *testing.T) {
 	}
 	if len(got) != 3 {
 		t.Errorf("%d documents, want the first delivery, the late day and the correction", len(got))
+	}
+}
+
+func TestMasterDataChangesReachGrantHoldersByLevel(t *testing.T) {
+	w := newDeliveryWorld(t)
+	env := testenv.Get(t)
+	functionEnv := env.Stack.Env()
+	functionEnv[deliveryfn.LocalEndpointsEnv] = "true"
+	changes, err := inprocess.Function(context.Background(), resources.ChangesFunctionID, env.Config, func(k string) string { return functionEnv[k] }, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	registryStream := streampoller.Start(context.Background(), dynamodbstreams.NewFromConfig(env.Config), changes, streampoller.Options{
+		StreamARN: env.Stack.Streams[resources.RegistryTableID], ReportBatchItemFailures: true, StartingPosition: streampoller.Latest, Logger: quiet,
+	})
+	t.Cleanup(registryStream.Stop)
+
+	mp, owner := freshGSRN(t), person(t)
+	users := endUser{id: owner, name: "Mia Testesen", moveIn: "2023-01-01"}
+	w.register(t, mp, "PT60M", users)
+	w.grant(t, straumkompis, mp, accessrequest.Limited, owner, registry.Date(2023, 1, 1))
+	w.grant(t, ladeklar, mp, accessrequest.Full, owner, registry.Date(2023, 1, 1))
+	drain := func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := registryStream.Drain(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A new meter: only full access shows the meter number.
+	w.ingest(t, "/v1/ingest/master-data", "items", strings.Replace(masterDataJSON(mp, "PT60M", users), `"M-1"`, `"M-2"`, 1))
+	drain()
+	// A new street address: both levels show it.
+	w.ingest(t, "/v1/ingest/master-data", "items", strings.Replace(strings.Replace(masterDataJSON(mp, "PT60M", users), `"M-1"`, `"M-2"`, 1), "Testveien 1", "Testveien 3", 1))
+	drain()
+
+	limited, full := w.feed(t, straumkompis, mp), w.feed(t, ladeklar, mp)
+	if len(full) != 2 || len(limited) != 1 {
+		t.Fatalf("full access got %d changes, limited %d; want 2 and 1", len(full), len(limited))
+	}
+	if limited[0].Type != "master-data-change" || !strings.Contains(limited[0].ID, ":v3") {
+		t.Errorf("limited access got %+v", limited[0])
+	}
+	if raw := limited[0].raw; strings.Contains(raw, "M-2") || strings.Contains(raw, "meterNumber") || !strings.Contains(raw, "Testveien 3") {
+		t.Errorf("limited access sees more than the minimum set, or not the new address: %s", raw)
+	}
+	if raw := full[0].raw; !strings.Contains(raw, `"meterNumber":"M-2"`) {
+		t.Errorf("full access does not see the new meter: %s", raw)
 	}
 }

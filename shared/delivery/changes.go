@@ -2,13 +2,17 @@ package delivery
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"log/slog"
+	"reflect"
 	"time"
 
 	"github.com/tredjepart/tredjepart/shared/businessday"
 	"github.com/tredjepart/tredjepart/shared/clock"
 	"github.com/tredjepart/tredjepart/shared/grant"
 	"github.com/tredjepart/tredjepart/shared/ident"
+	"github.com/tredjepart/tredjepart/shared/metering"
 	"github.com/tredjepart/tredjepart/shared/metervalues"
 	"github.com/tredjepart/tredjepart/shared/registry"
 )
@@ -120,6 +124,54 @@ func (c *Changes) DayStored(ctx context.Context, change DayStored) error {
 	if len(targets) > 0 {
 		c.Logger.InfoContext(ctx, "changed day delivered", "meteringPoint", string(s.MeteringPoint), "day", s.Day.Format(metervalues.DayLayout),
 			"kind", string(kind), "thirdParties", len(targets))
+	}
+	return nil
+}
+
+// MasterDataChange is the kind of a document carrying changed master data.
+const MasterDataChange Kind = "master-data-change"
+
+// MasterDataChanged tells every third party with access that the metering
+// point's master data changed, as its level shows it: a change outside
+// what a level shows (for limited access, outside the minimum set) sends
+// that third party nothing. before and after are the master data without
+// end users; the end users are read as they are now.
+func (c *Changes) MasterDataChanged(ctx context.Context, before, after registry.MeteringPoint) error {
+	now := c.Clock.Now()
+	current, found, err := c.MeteringPoints.MeteringPoint(ctx, after.ID)
+	if err != nil || !found {
+		return err
+	}
+	before.Occupancies, after.Occupancies = current.Occupancies, current.Occupancies
+	grants, err := c.Grants.GrantsOn(ctx, after.ID)
+	if err != nil {
+		return err
+	}
+	for _, g := range grants {
+		if g.Status != grant.Active {
+			continue
+		}
+		view := func(mp registry.MeteringPoint) metering.MasterDataDocument {
+			holder, window := metering.DataWindow(g, mp, now)
+			a := metering.Access{Grant: g, MeteringPoint: mp, Holder: holder, Window: window}
+			return metering.MasterDataView(a, metering.Visible(a, now))
+		}
+		was, is := view(before), view(after)
+		if reflect.DeepEqual(was, is) {
+			continue
+		}
+		body, err := json.Marshal(is)
+		if err != nil {
+			return err
+		}
+		doc := Document{ID: fmt.Sprintf("%s:%s:v%d", MasterDataChange, after.ID, after.Version), ThirdParty: g.ThirdParty,
+			Kind: MasterDataChange, MeteringPoint: after.ID, CreatedAt: now, Body: body}
+		if _, err := c.Store.Put(ctx, doc); err != nil {
+			return err
+		}
+		if err := c.Webhooks.Announce(ctx, g.ThirdParty, doc.ID); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -39,8 +39,11 @@ func (h *ChangesHandler) Handle(ctx context.Context, ev events.DynamoDBEvent) (e
 }
 
 func (h *ChangesHandler) record(ctx context.Context, r events.DynamoDBEventRecord) error {
-	if r.EventName == string(events.DynamoDBOperationTypeRemove) || !dynamo.IsDayItem(image(r.Change.Keys)) {
+	if r.EventName != string(events.DynamoDBOperationTypeInsert) && r.EventName != string(events.DynamoDBOperationTypeModify) {
 		return nil
+	}
+	if !dynamo.IsDayItem(image(r.Change.Keys)) {
+		return h.masterData(ctx, r)
 	}
 	series, err := dynamo.DayFromImage(image(r.Change.NewImage))
 	if err != nil {
@@ -55,6 +58,20 @@ func (h *ChangesHandler) record(ctx context.Context, r events.DynamoDBEventRecor
 		}
 	}
 	return h.Changes.DayStored(ctx, change)
+}
+
+// masterData tells the grant holders about a change to a metering point's
+// master data; other Registry items (end users, parties) are not followed yet.
+func (h *ChangesHandler) masterData(ctx context.Context, r events.DynamoDBEventRecord) error {
+	after, ok, err := dynamo.MeteringPointHead(image(r.Change.NewImage))
+	if err != nil || !ok || r.Change.OldImage == nil {
+		return err
+	}
+	before, _, err := dynamo.MeteringPointHead(image(r.Change.OldImage))
+	if err != nil {
+		return err
+	}
+	return h.Changes.MasterDataChanged(ctx, before, after)
 }
 
 // image turns a stream record's attribute values into the SDK's.

@@ -358,3 +358,18 @@ func (s *Registry) MeteringPointsOf(ctx context.Context, user pseudonym.EndUserI
 	}
 	return points, nil
 }
+
+// MeteringPointHead reads a metering point's master data (not its end
+// users) from a stream record's image of the METERINGPOINT item; false for
+// an image of any other item.
+func MeteringPointHead(image map[string]types.AttributeValue) (registry.MeteringPoint, bool, error) {
+	if sk, ok := image["sk"].(*types.AttributeValueMemberS); !ok || sk.Value != meterPointSK {
+		return registry.MeteringPoint{}, false, nil
+	}
+	var it meteringPointItem
+	if err := attributevalue.UnmarshalMap(image, &it); err != nil {
+		return registry.MeteringPoint{}, false, err
+	}
+	mp := registry.MeteringPoint{ID: ident.GSRN(it.GSRN)}
+	return mp, true, it.into(&mp)
+}

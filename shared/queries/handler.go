@@ -17,7 +17,6 @@ import (
 	"github.com/tredjepart/tredjepart/shared/ident"
 	"github.com/tredjepart/tredjepart/shared/metering"
 	"github.com/tredjepart/tredjepart/shared/metervalues"
-	"github.com/tredjepart/tredjepart/shared/registry"
 	"github.com/tredjepart/tredjepart/shared/webhooks"
 )
 
@@ -101,7 +100,7 @@ func (h *Handler) masterData(ctx context.Context, caller ident.GLN, ev apigw.Req
 	if err != nil {
 		return apigw.Response{}, err
 	}
-	res := apigw.JSON(http.StatusOK, apigw.MustJSON(viewMasterData(a, md)), "application/json")
+	res := apigw.JSON(http.StatusOK, apigw.MustJSON(metering.MasterDataView(a, md)), "application/json")
 	return apigw.Cacheable(ev, res), nil
 }
 
@@ -228,80 +227,13 @@ func viewAccess(g grant.Grant) accessView {
 	}
 }
 
-type windowView struct {
-	From string `json:"from"`
-	To   string `json:"to"`
-}
-
-func viewWindow(w metering.Window) windowView { return windowView{From: date(w.From), To: date(w.To)} }
-
-type addressView struct {
-	Street       string `json:"street,omitempty"`
-	Postcode     string `json:"postcode,omitempty"`
-	Municipality string `json:"municipality"`
-}
-
-type masterDataView struct {
-	MeteringPointID string      `json:"meteringPointId"`
-	AccessLevel     string      `json:"accessLevel"`
-	DataWindow      windowView  `json:"dataWindow"`
-	Type            string      `json:"type"`
-	Address         addressView `json:"address"`
-	PriceArea       string      `json:"priceArea"`
-	Resolution      string      `json:"resolution"`
-	// Full access only.
-	AccountingPoint            *bool         `json:"accountingPoint,omitempty"`
-	Status                     string        `json:"status,omitempty"`
-	GridArea                   string        `json:"gridArea,omitempty"`
-	MeterNumber                string        `json:"meterNumber,omitempty"`
-	EstimatedAnnualConsumption string        `json:"estimatedAnnualConsumption,omitempty"`
-	Contract                   *contractView `json:"contract,omitempty"`
-	EndUser                    *endUserView  `json:"endUser,omitempty"`
-}
-
-type contractView struct {
-	BalanceSupplier string `json:"balanceSupplier"`
-	Start           string `json:"start"`
-}
-
-type endUserView struct {
-	Name    string `json:"name"`
-	MoveIn  string `json:"moveIn"`
-	MoveOut string `json:"moveOut,omitempty"`
-}
-
-func viewMasterData(a metering.Access, md metering.MasterData) masterDataView {
-	v := masterDataView{
-		MeteringPointID: string(md.ID), AccessLevel: string(a.Grant.Level), DataWindow: viewWindow(a.Window),
-		Type:      string(md.Type),
-		Address:   addressView{Street: md.Address.Street, Postcode: md.Address.Postcode, Municipality: md.Address.Municipality},
-		PriceArea: string(md.PriceArea), Resolution: string(md.Resolution),
-	}
-	full := md.Full
-	if full == nil {
-		return v
-	}
-	v.AccountingPoint, v.Status, v.GridArea, v.MeterNumber = &full.AccountingPoint, string(full.Status), full.GridArea, full.MeterNumber
-	v.EstimatedAnnualConsumption = metervalues.FormatQuantity(full.EstimatedAnnualConsumption)
-	if c := full.Contract; c != nil {
-		v.Contract = &contractView{BalanceSupplier: string(c.BalanceSupplier), Start: date(c.Start)}
-	}
-	if o := full.EndUser; o != nil {
-		v.EndUser = &endUserView{Name: o.DisplayName, MoveIn: date(o.MoveIn)}
-		if !o.MoveOut.IsZero() {
-			v.EndUser.MoveOut = date(o.MoveOut)
-		}
-	}
-	return v
-}
-
 type valuesView struct {
-	MeteringPointID string       `json:"meteringPointId"`
-	Period          windowView   `json:"period"`
-	DataWindow      windowView   `json:"dataWindow"`
-	Unit            string       `json:"unit"`
-	Aggregation     string       `json:"aggregation,omitempty"`
-	Periods         []periodView `json:"periods"`
+	MeteringPointID string              `json:"meteringPointId"`
+	Period          metering.WindowView `json:"period"`
+	DataWindow      metering.WindowView `json:"dataWindow"`
+	Unit            string              `json:"unit"`
+	Aggregation     string              `json:"aggregation,omitempty"`
+	Periods         []periodView        `json:"periods"`
 }
 
 type periodView struct {
@@ -320,7 +252,7 @@ type pointView struct {
 
 func viewValues(v metering.Values, by metervalues.Aggregation) valuesView {
 	out := valuesView{
-		MeteringPointID: string(v.Access.Grant.MeteringPoint), Period: viewWindow(v.Period), DataWindow: viewWindow(v.Access.Window),
+		MeteringPointID: string(v.Access.Grant.MeteringPoint), Period: metering.ViewWindow(v.Period), DataWindow: metering.ViewWindow(v.Access.Window),
 		Unit: metervalues.Unit, Aggregation: string(by), Periods: make([]periodView, 0, len(v.Periods)),
 	}
 	for _, p := range v.Periods {
@@ -333,7 +265,7 @@ func viewValues(v metering.Values, by metervalues.Aggregation) valuesView {
 	return out
 }
 
-func date(t time.Time) string { return t.In(businessday.Oslo).Format(registry.DateLayout) }
+func date(t time.Time) string { return metering.Date(t) }
 
 // instant writes a time with its Oslo offset, so each day's start reads as local midnight.
 func instant(t time.Time) string { return t.In(businessday.Oslo).Format(time.RFC3339) }

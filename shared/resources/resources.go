@@ -217,6 +217,7 @@ var Registry = Table{
 		PartitionKey: Attribute{"gsi2pk", String},
 		SortKey:      Attribute{"gsi2sk", String},
 	}},
+	Stream: true, // master-data changes reach the grant holders from here
 }
 
 // MeterValues holds one item per metering point per Oslo day: the whole
@@ -407,16 +408,18 @@ var Notifier = Function{
 	Consumes:    []Consumer{{Queue: NotificationQueueID, BatchSize: 10}},
 }
 
-// Changes follows the MeterValues stream: a day whose values arrive after
-// its delivery goes to the third parties it was due to, marked late, and a
-// corrected day goes again, as a correction, to every third party with access.
+// Changes follows the MeterValues and Registry streams: a day whose values
+// arrive after its delivery goes to the third parties it was due to, marked
+// late; a corrected day goes again, as a correction, to every third party
+// with access; changed master data goes to every third party whose level
+// shows the change.
 var Changes = Function{
 	ID:          ChangesFunctionID,
 	Dir:         "changes",
 	ReadTables:  []string{AccessTableID, RegistryTableID},
 	WriteTables: []string{OutboxTableID},
 	SendQueues:  []string{WebhookPushesQueueID},
-	Follows:     []string{MeterValuesTableID},
+	Follows:     []string{MeterValuesTableID, RegistryTableID},
 }
 
 // Tables, Queues, StateMachines, Functions and Routes list everything the stack has.
