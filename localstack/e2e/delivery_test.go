@@ -347,8 +347,8 @@ func TestNotificationsReachTheOutbox(t *testing.T) {
 	}
 }
 
-// follow starts feeding the MeterValues stream, from now on, to the changes function.
-func (w *deliveryWorld) follow(t *testing.T) *streampoller.Poller {
+// follow starts feeding a table's stream, from now on, to the changes function.
+func (w *deliveryWorld) follow(t *testing.T, table string) *streampoller.Poller {
 	t.Helper()
 	env := testenv.Get(t)
 	functionEnv := env.Stack.Env()
@@ -358,8 +358,8 @@ func (w *deliveryWorld) follow(t *testing.T) *streampoller.Poller {
 		t.Fatal(err)
 	}
 	p := streampoller.Start(context.Background(), dynamodbstreams.NewFromConfig(env.Config), changes, streampoller.Options{
-		StreamARN: env.Stack.Streams[resources.MeterValuesTableID], BatchSize: 100, ReportBatchItemFailures: true,
-		StartingPosition: "LATEST", Logger: quiet,
+		StreamARN: env.Stack.Streams[table], BatchSize: 100, ReportBatchItemFailures: true,
+		StartingPosition: streampoller.Latest, Logger: quiet,
 	})
 	t.Cleanup(p.Stop)
 	return p
@@ -371,7 +371,7 @@ func TestLateAndCorrectedDaysAreDelivered(t *testing.T) {
 	late := w.grantedPoints(t, 1, nil)[0]
 	w.runFanOut(t, "2026-11-05")
 	w.drain(t)
-	changes := w.follow(t)
+	changes := w.follow(t, resources.MeterValuesTableID)
 
 	w.ingest(t, "/v1/ingest/meter-values", "series",
 		seriesJSON(late, "2026-11-05", "PT60M", 24, 0.4),   // arrives after its delivery
@@ -401,17 +401,7 @@ func TestLateAndCorrectedDaysAreDelivered(t *testing.T) {
 
 func TestMasterDataChangesReachGrantHoldersByLevel(t *testing.T) {
 	w := newDeliveryWorld(t)
-	env := testenv.Get(t)
-	functionEnv := env.Stack.Env()
-	functionEnv[deliveryfn.LocalEndpointsEnv] = "true"
-	changes, err := inprocess.Function(context.Background(), resources.ChangesFunctionID, env.Config, func(k string) string { return functionEnv[k] }, quiet)
-	if err != nil {
-		t.Fatal(err)
-	}
-	registryStream := streampoller.Start(context.Background(), dynamodbstreams.NewFromConfig(env.Config), changes, streampoller.Options{
-		StreamARN: env.Stack.Streams[resources.RegistryTableID], ReportBatchItemFailures: true, StartingPosition: streampoller.Latest, Logger: quiet,
-	})
-	t.Cleanup(registryStream.Stop)
+	registryStream := w.follow(t, resources.RegistryTableID)
 
 	mp, owner := freshGSRN(t), person(t)
 	users := endUser{id: owner, name: "Mia Testesen", moveIn: "2023-01-01"}

@@ -452,6 +452,19 @@ func newRequestID() string {
 	return base64.StdEncoding.EncodeToString(b[:])
 }
 
+// InvokeAsLambda runs fn as an event source mapping does: with a Lambda
+// context, and a panic in an in-process function counted as a function
+// error, as it would be on Lambda.
+func InvokeAsLambda(ctx context.Context, fn Invoker, payload []byte) (out []byte, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			out, err = nil, fmt.Errorf("function panicked: %v", r)
+		}
+	}()
+	ctx = lambdacontext.NewContext(ctx, &lambdacontext.LambdaContext{AwsRequestID: newUUID()})
+	return fn.Invoke(ctx, payload)
+}
+
 func newUUID() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:])

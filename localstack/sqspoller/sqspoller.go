@@ -19,8 +19,6 @@ package sqspoller
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -30,7 +28,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
@@ -331,7 +328,7 @@ func (p *Poller) process(ctx context.Context, arn string, batch []types.Message)
 		p.log.Error("sqspoller: marshal event", "error", err)
 		return
 	}
-	out, err := invoke(ctx, p.fn, payload)
+	out, err := gateway.InvokeAsLambda(ctx, p.fn, payload)
 	if ctx.Err() != nil {
 		p.log.Info("sqspoller: stopped during an invocation; the batch will be delivered again", "size", len(batch))
 		return
@@ -457,27 +454,6 @@ func record(m types.Message, arn, region string) events.SQSMessage {
 		r.MessageAttributes[k] = a
 	}
 	return r
-}
-
-// invoke runs fn with a Lambda context; a panic in an in-process function
-// is a function error, as it would be on Lambda.
-func invoke(ctx context.Context, fn gateway.Invoker, payload []byte) (out []byte, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			out, err = nil, fmt.Errorf("function panicked: %v", r)
-		}
-	}()
-	ctx = lambdacontext.NewContext(ctx, &lambdacontext.LambdaContext{AwsRequestID: newUUID()})
-	return fn.Invoke(ctx, payload)
-}
-
-func newUUID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	h := hex.EncodeToString(b[:])
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }
 
 // sleep waits for d or until ctx ends, and reports whether ctx is still live.

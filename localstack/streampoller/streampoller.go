@@ -31,8 +31,6 @@ package streampoller
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -45,7 +43,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
@@ -567,7 +564,7 @@ func (p *Poller) step(ctx context.Context, s *shard) (progress, caughtUp bool, e
 		return false, false, nil
 	}
 	batch = batch[:len(event.Records)]
-	out, invokeErr := invoke(ctx, p.fn, payload)
+	out, invokeErr := gateway.InvokeAsLambda(ctx, p.fn, payload)
 	if ctx.Err() != nil {
 		p.log.Info("streampoller: stopped during an invocation; its batch was not checkpointed", "shard", s.id, "size", len(batch))
 		return false, false, nil
@@ -795,25 +792,4 @@ func nonNil[T any](s []T) []T {
 		return []T{}
 	}
 	return s
-}
-
-// invoke runs fn with a Lambda context; a panic in an in-process function
-// is a function error, as it would be on Lambda.
-func invoke(ctx context.Context, fn gateway.Invoker, payload []byte) (out []byte, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			out, err = nil, fmt.Errorf("function panicked: %v", r)
-		}
-	}()
-	ctx = lambdacontext.NewContext(ctx, &lambdacontext.LambdaContext{AwsRequestID: newUUID()})
-	return fn.Invoke(ctx, payload)
-}
-
-func newUUID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	h := hex.EncodeToString(b[:])
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }
