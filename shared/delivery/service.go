@@ -115,7 +115,6 @@ type Deliverer struct {
 	Store    Store
 	Webhooks Announcer
 	Clock    clock.Clock
-	Logger   *slog.Logger
 }
 
 // Result counts what a job did.

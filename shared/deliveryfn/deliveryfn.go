@@ -132,7 +132,7 @@ func DeliveryLambda(_ context.Context, cfg aws.Config, getenv func(string) strin
 		return nil, err
 	}
 	store.Access, store.Registry, store.MeterValue = env[resources.Access.EnvVar], env[resources.Registry.EnvVar], env[resources.MeterValues.EnvVar]
-	h := &DeliveryHandler{Deliverer: &delivery.Deliverer{Store: store, Webhooks: hooks, Clock: hooks.Clock, Logger: logger}, Logger: logger}
+	h := &DeliveryHandler{Deliverer: &delivery.Deliverer{Store: store, Webhooks: hooks, Clock: hooks.Clock}, Logger: logger}
 	return h.Handle, nil
 }
 

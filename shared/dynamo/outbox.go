@@ -54,7 +54,20 @@ type documentItem struct {
 	Day           string `dynamodbav:"day,omitempty"`
 	CreatedAt     string `dynamodbav:"createdAt"`
 	Body          string `dynamodbav:"body"`
+	PushedAt      string `dynamodbav:"pushedAt,omitempty"` // set once the webhook took it
 	TTL           int64  `dynamodbav:"ttl"`
+}
+
+func (it documentItem) document(tp ident.GLN) (delivery.Document, error) {
+	d := delivery.Document{ID: it.ID, ThirdParty: tp, Kind: delivery.Kind(it.Kind), MeteringPoint: ident.GSRN(it.MeteringPoint), Body: []byte(it.Body)}
+	var err error
+	if d.CreatedAt, err = parseTime(it.CreatedAt); err != nil {
+		return d, err
+	}
+	if it.Day != "" {
+		d.Day, err = metervalues.ParseDay(it.Day)
+	}
+	return d, err
 }
 
 // Put writes a document unless one with its id is there.
@@ -223,14 +236,9 @@ func (s *Outbox) Feed(ctx context.Context, tp ident.GLN, cursor string, limit in
 		if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
 			return page, err
 		}
-		d := delivery.Document{ID: it.ID, ThirdParty: tp, Kind: delivery.Kind(it.Kind), MeteringPoint: ident.GSRN(it.MeteringPoint), Body: []byte(it.Body)}
-		if d.CreatedAt, err = parseTime(it.CreatedAt); err != nil {
+		d, err := it.document(tp)
+		if err != nil {
 			return page, err
-		}
-		if it.Day != "" {
-			if d.Day, err = metervalues.ParseDay(it.Day); err != nil {
-				return page, err
-			}
 		}
 		page.Documents = append(page.Documents, d)
 		page.Next = base64.RawURLEncoding.EncodeToString([]byte(it.GSI1SK))

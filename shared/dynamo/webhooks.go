@@ -14,7 +14,6 @@ import (
 
 	"github.com/tredjepart/tredjepart/shared/delivery"
 	"github.com/tredjepart/tredjepart/shared/ident"
-	"github.com/tredjepart/tredjepart/shared/metervalues"
 	"github.com/tredjepart/tredjepart/shared/webhook"
 	"github.com/tredjepart/tredjepart/shared/webhooks"
 )
@@ -109,21 +108,13 @@ func (s *Outbox) Document(ctx context.Context, tp ident.GLN, id string) (deliver
 	if err != nil || out.Item == nil {
 		return delivery.Document{}, time.Time{}, false, err
 	}
-	var it struct {
-		documentItem
-		PushedAt string `dynamodbav:"pushedAt"`
-	}
+	var it documentItem
 	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
 		return delivery.Document{}, time.Time{}, false, err
 	}
-	d := delivery.Document{ID: it.ID, ThirdParty: tp, Kind: delivery.Kind(it.Kind), MeteringPoint: ident.GSRN(it.MeteringPoint), Body: []byte(it.Body)}
-	if d.CreatedAt, err = parseTime(it.CreatedAt); err != nil {
+	d, err := it.document(tp)
+	if err != nil {
 		return d, time.Time{}, false, err
-	}
-	if it.Day != "" {
-		if d.Day, err = metervalues.ParseDay(it.Day); err != nil {
-			return d, time.Time{}, false, err
-		}
 	}
 	pushedAt, err := parseTime(it.PushedAt)
 	return d, pushedAt, err == nil, err

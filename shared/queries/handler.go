@@ -137,7 +137,7 @@ func (h *Handler) deliveries(ctx context.Context, caller ident.GLN, ev apigw.Req
 	for _, d := range page.Documents {
 		v := documentView{ID: d.ID, Type: string(d.Kind), CreatedAt: businessday.FormatUTC(d.CreatedAt), MeteringPointID: string(d.MeteringPoint), Document: d.Body}
 		if !d.Day.IsZero() {
-			v.Day = date(d.Day)
+			v.Day = metering.Date(d.Day)
 		}
 		body.Items = append(body.Items, v)
 	}
@@ -222,7 +222,7 @@ func viewAccess(g grant.Grant) accessView {
 	self := "/v1/metering-points/" + string(g.MeteringPoint)
 	return accessView{
 		MeteringPointID: string(g.MeteringPoint), AccessLevel: string(g.Level),
-		GrantedAt: businessday.FormatUTC(g.GrantedAt), DataFrom: date(g.DataFrom),
+		GrantedAt: businessday.FormatUTC(g.GrantedAt), DataFrom: metering.Date(g.DataFrom),
 		Links: accessLinks{Self: self, MeterValues: self + "/meter-values"},
 	}
 }
@@ -264,8 +264,6 @@ func viewValues(v metering.Values, by metervalues.Aggregation) valuesView {
 	}
 	return out
 }
-
-func date(t time.Time) string { return metering.Date(t) }
 
 // instant writes a time with its Oslo offset, so each day's start reads as local midnight.
 func instant(t time.Time) string { return t.In(businessday.Oslo).Format(time.RFC3339) }
