@@ -23,9 +23,9 @@ up: tools build-local
 down:
 	$(GO) run ./localstack/runner down
 
-## token GLN=…: a bearer token for a demo third party; INGEST=1 for the demo grid company (the stack must be up)
+## token GLN=…: a bearer token for a demo third party; INGEST=1 for the demo grid company; ADMIN=1 for the operator (the stack must be up)
 token:
-	@$(GO) run ./localstack/runner token -gln "$(GLN)" $(if $(INGEST),-ingest)
+	@$(GO) run ./localstack/runner token -gln "$(GLN)" $(if $(INGEST),-ingest) $(if $(ADMIN),-admin)
 
 ## deliver DAY=YYYY-MM-DD: run the daily delivery (BRS-NO-313) for a day by hand on the running local stack
 deliver:

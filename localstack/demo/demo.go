@@ -1,5 +1,6 @@
-// Package demo seeds the local stack with a few metering points and two third
-// parties, each chosen to show one rule of BRS-NO-622.
+// Package demo seeds the local stack with a few metering points, two third
+// parties, each chosen to show one rule of BRS-NO-622, and the grid company
+// that sends the metering points' data.
 package demo
 
 import (
@@ -12,8 +13,10 @@ import (
 
 	"github.com/tredjepart/tredjepart/localstack/oidcdev"
 	"github.com/tredjepart/tredjepart/shared/accessrequest"
+	"github.com/tredjepart/tredjepart/shared/admin"
 	"github.com/tredjepart/tredjepart/shared/clock"
 	"github.com/tredjepart/tredjepart/shared/dynamo"
+	"github.com/tredjepart/tredjepart/shared/fault"
 	"github.com/tredjepart/tredjepart/shared/grant"
 	"github.com/tredjepart/tredjepart/shared/ident"
 	"github.com/tredjepart/tredjepart/shared/ingest"
@@ -21,11 +24,13 @@ import (
 	"github.com/tredjepart/tredjepart/shared/pseudonym"
 	"github.com/tredjepart/tredjepart/shared/registry"
 	"github.com/tredjepart/tredjepart/shared/resources"
+	"github.com/tredjepart/tredjepart/shared/synthetic"
 )
 
 // Data names what was seeded.
 type Data struct {
 	ThirdParties []registry.ThirdParty
+	GridCompany  registry.DataProvider
 	// Metering points by what a request for them shows.
 	Requestable        ident.GSRN // accounting point with an end user: a request is accepted
 	SecondRequestable  ident.GSRN // the same, for a second scenario
@@ -77,6 +82,9 @@ var Fixed = Data{
 		{GLN: gln("709000000002"), Name: "Ladeklar AS", OrgNumber: org("98765432"), ClientIDs: []string{"ladeklar"},
 			RedirectURIs: []string{"https://app.ladeklar.example/consent-done"}},
 	},
+	GridCompany: registry.DataProvider{GLN: gln("709000000004"), Name: "Demo Nett AS", OrgNumber: org("92345678"), Role: registry.GridCompany,
+		ClientIDs: []string{GridCompanyClient}, GridAreas: append([]string{DemoGridArea}, synthetic.GridAreas()...),
+		Contact: registry.Contact{Name: "Driftssentralen", Email: "drift@demonett.example", Phone: "+47 22 00 00 00"}},
 	Requestable:        gsrn("0000101"),
 	SecondRequestable:  gsrn("0000102"),
 	AlreadyGranted:     gsrn("0000103"),
@@ -88,10 +96,12 @@ var Fixed = Data{
 // Demo end users. Their national identity numbers are synthetic and exist
 // in storage only as keyed hashes.
 var (
-	Kari   = oidcdev.User{Name: "Kari Nordmann", NationalID: person("010190124")}
-	Ola    = oidcdev.User{Name: "Ola Nordmann", NationalID: person("150585345")}
-	Baker  = oidcdev.User{Name: "Per Baker", NationalID: person("241275321"), OrgNumber: org("87654321"), OrgName: "Bakeriet AS"}
-	People = []oidcdev.User{Kari, Ola, Baker}
+	Kari  = oidcdev.User{Name: "Kari Nordmann", NationalID: person("010190124")}
+	Ola   = oidcdev.User{Name: "Ola Nordmann", NationalID: person("150585345")}
+	Baker = oidcdev.User{Name: "Per Baker", NationalID: person("241275321"), OrgNumber: org("87654321"), OrgName: "Bakeriet AS"}
+	// Siri works at Straumkompis and logs in to the third-party portal for it.
+	Siri   = oidcdev.User{Name: "Siri Straum", NationalID: person("120388456"), OrgNumber: Fixed.ThirdParties[0].OrgNumber, OrgName: Fixed.ThirdParties[0].Name}
+	People = []oidcdev.User{Kari, Ola, Baker, Siri}
 )
 
 // Seed writes the demo data. It is safe to run again.
@@ -101,10 +111,15 @@ func Seed(ctx context.Context, db *dynamodb.Client, tables map[string]string, p 
 	reg := &dynamo.Registry{Client: db, Table: tables[resources.RegistryTableID]}
 	requests := &dynamo.Requests{Client: db, Table: tables[resources.AccessTableID]}
 	masterData := &ingest.Service{MeteringPoints: reg, Values: &dynamo.MeterValues{Client: db, Table: tables[resources.MeterValuesTableID]}, Clock: clk}
+	parties := &admin.Service{Store: reg}
 	for _, tp := range d.ThirdParties {
-		if err := reg.PutThirdParty(ctx, tp); err != nil {
-			return d, err
+		if err := registerOrUpdate(ctx, tp, tp.GLN, parties.ThirdParty, parties.RegisterThirdParty, parties.UpdateThirdParty); err != nil {
+			return d, fmt.Errorf("demo third party %s: %w", tp.GLN, err)
 		}
+	}
+	dp := d.GridCompany
+	if err := registerOrUpdate(ctx, dp, dp.GLN, parties.DataProvider, parties.RegisterDataProvider, parties.UpdateDataProvider); err != nil {
+		return d, fmt.Errorf("demo grid company %s: %w", dp.GLN, err)
 	}
 	kari, ola, bakery := p.Person(Kari.NationalID), p.Person(Ola.NationalID), pseudonym.Organisation(Baker.OrgNumber)
 	d.Points = MeteringPoints(d, kari, ola, bakery)
@@ -120,9 +135,26 @@ func Seed(ctx context.Context, db *dynamodb.Client, tables map[string]string, p 
 	return d, nil
 }
 
+// registerOrUpdate registers a party through the operator's service, or,
+// when a run before registered it, updates it to the demo's values.
+func registerOrUpdate[P any](ctx context.Context, p P, gln ident.GLN, get func(context.Context, ident.GLN) (P, error),
+	register, update func(context.Context, P) (P, error)) error {
+	_, err := get(ctx, gln)
+	switch {
+	case fault.KindOf(err) == fault.NotFound:
+		_, err = register(ctx, p)
+	case err == nil:
+		_, err = update(ctx, p)
+	}
+	return err
+}
+
 // GridCompanyClient is the demo grid company's OAuth client: its tokens
 // carry the ingest scope.
 const GridCompanyClient = "demo-grid-company"
+
+// DemoGridArea is the grid area of every demo metering point.
+const DemoGridArea = "50YNO1ELVIA0001K"
 
 // Supplier is the demo metering points' balance supplier.
 var Supplier = gln("709000000003")
@@ -133,7 +165,7 @@ func MeteringPoints(d Data, kari, ola, bakery pseudonym.EndUserID) []registry.Me
 		return registry.MeteringPoint{
 			ID: id, Type: registry.Consumption, AccountingPoint: true, Status: registry.Connected,
 			Address:  registry.Address{Street: street, Postcode: postcode, Municipality: municipality},
-			GridArea: "50YNO1ELVIA0001K", PriceArea: area, MeterNumber: "M-" + string(id[10:]), Resolution: res,
+			GridArea: DemoGridArea, PriceArea: area, MeterNumber: "M-" + string(id[10:]), Resolution: res,
 			EstimatedAnnualConsumption: decimal.RequireFromString("16250.000"),
 			Contract:                   &registry.Contract{BalanceSupplier: Supplier, Start: registry.Date(2024, 1, 1)},
 			Occupancies:                occupancies,

@@ -30,7 +30,9 @@ import (
 	"github.com/tredjepart/tredjepart/shared/deliveryfn"
 	"github.com/tredjepart/tredjepart/shared/dynamo"
 	"github.com/tredjepart/tredjepart/shared/grant"
+	"github.com/tredjepart/tredjepart/shared/portal"
 	"github.com/tredjepart/tredjepart/shared/resources"
+	"github.com/tredjepart/tredjepart/shared/websession"
 )
 
 // consentWorld is the intake and consent functions behind one gateway, with
@@ -42,9 +44,13 @@ func consentWorld(t *testing.T) (*world, *dynamo.Requests) {
 	data, pseudoKey := testenv.Demo(t)
 	gw := httptest.NewUnstartedServer(nil)
 	callback := "http://" + gw.Listener.Addr().String() + "/login/callback"
+	portalCallback := "http://" + gw.Listener.Addr().String() + "/portal/login/callback"
 	providerSrv := httptest.NewUnstartedServer(nil)
 	provider, err := oidcdev.New("http://"+providerSrv.Listener.Addr().String(), filepath.Join(t.TempDir(), "oidc.pem"), demo.People,
-		[]oidcdev.Client{{ID: "consent", Secret: "s3cret-for-tests", RedirectURIs: []string{callback}}})
+		[]oidcdev.Client{
+			{ID: "consent", Secret: "s3cret-for-tests", RedirectURIs: []string{callback}},
+			{ID: "tredjepart-portal", Secret: "portal-s3cret-for-tests", RedirectURIs: []string{portalCallback}},
+		})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,9 +62,11 @@ func consentWorld(t *testing.T) (*world, *dynamo.Requests) {
 	for k, v := range map[string]string{
 		consentweb.OIDCIssuerEnv: provider.Issuer(), consentweb.OIDCClientIDEnv: "consent", consentweb.OIDCClientSecretEnv: "s3cret-for-tests",
 		consentweb.OIDCRedirectURLEnv: callback, consentweb.PseudonymKeyEnv: pseudoKey,
-		consentweb.CookieKeysEnv:      "MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDEyMzQ1",
-		consentweb.InsecureCookiesEnv: "true",
+		websession.CookieKeysEnv:      "MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDEyMzQ1",
+		websession.InsecureCookiesEnv: "true",
 		deliveryfn.LocalEndpointsEnv:  "true", // webhooks on 127.0.0.1 over HTTP
+		portal.OIDCIssuerEnv:          provider.Issuer(), portal.OIDCClientIDEnv: "tredjepart-portal",
+		portal.OIDCClientSecretEnv: "portal-s3cret-for-tests", portal.OIDCRedirectURLEnv: portalCallback,
 	} {
 		functionEnv[k] = v
 	}

@@ -183,7 +183,7 @@ func (r reply) str(field string) string { s, _ := r.body[field].(string); return
 const straumkompis, ladeklar = "straumkompis", "ladeklar"
 
 // gridCompany is a grid company's client; its tokens carry the ingest scope.
-const gridCompany = "elvia-metering"
+const gridCompany = demo.GridCompanyClient
 
 var ingestClients = map[string]bool{gridCompany: true}
 

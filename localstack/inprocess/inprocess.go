@@ -12,11 +12,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/tredjepart/tredjepart/localstack/gateway"
+	"github.com/tredjepart/tredjepart/shared/admin"
 	"github.com/tredjepart/tredjepart/shared/consentweb"
 	"github.com/tredjepart/tredjepart/shared/deliveryfn"
 	"github.com/tredjepart/tredjepart/shared/function"
 	"github.com/tredjepart/tredjepart/shared/ingestapi"
 	"github.com/tredjepart/tredjepart/shared/intake"
+	"github.com/tredjepart/tredjepart/shared/portal"
 	"github.com/tredjepart/tredjepart/shared/queries"
 	"github.com/tredjepart/tredjepart/shared/resources"
 )
@@ -32,6 +34,8 @@ var builders = map[string]function.Builder{
 	resources.WebhookFunctionID:  deliveryfn.WebhookLambda,
 	resources.NotifierFunctionID: deliveryfn.NotifierLambda,
 	resources.ChangesFunctionID:  deliveryfn.ChangesLambda,
+	resources.AdminFunctionID:    admin.Lambda,
+	resources.PortalFunctionID:   portal.Lambda,
 }
 
 // Function returns the function with that ID, wired from getenv.

@@ -105,6 +105,7 @@ func token(args []string) error {
 	fs := flag.NewFlagSet("token", flag.ContinueOnError)
 	gln := fs.String("gln", "", "the third party's GLN")
 	ingest := fs.Bool("ingest", false, "a token for the demo grid company, to send master data and meter values")
+	admin := fs.Bool("admin", false, "a token for the operator, to register parties with tredjepart-admin")
 	port := fs.Int("issuer-port", 4011, "port of the token issuer")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -113,8 +114,10 @@ func token(args []string) error {
 	switch {
 	case *ingest:
 		query = "ingest=true"
+	case *admin:
+		query = "admin=true"
 	case *gln == "":
-		return errors.New("say which third party: make token GLN=<13-digit GLN>, or make token INGEST=1 for the grid company")
+		return errors.New("say which third party: make token GLN=<13-digit GLN>, make token INGEST=1 for the grid company, or make token ADMIN=1 for the operator")
 	}
 	res, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/local/token?%s", *port, query))
 	if err != nil {

@@ -94,6 +94,18 @@ and log in on the development provider (%s) as %s. All requests:
 %s/consent, and access given: %s/consent/access, with every read of
 your data (log in as %s to see %s's reads).
 
+The third-party portal (Aktørportal): %s/portal
+  log in on the development provider as %s, who acts for %s:
+  requests (one or many GSRNs at once), metering points with access,
+  consumption charts with CSV/JSON downloads, deliveries and the webhook.
+
+Register parties as the operator (tredjepart-admin calls the admin API):
+
+  export TREDJEPART_API=%s TREDJEPART_TOKEN=$(make -s token ADMIN=1)
+  go run ./cmd/tredjepart-admin third-party list
+  go run ./cmd/tredjepart-admin data-provider list
+  go run ./cmd/tredjepart-admin third-party disable %s   (enable brings it back)
+
 Ctrl-C stops everything.
 `,
 		gw, s.functionMode, iss, iss, s.endpoint,
@@ -108,6 +120,7 @@ Ctrl-C stops everything.
 		gw, s.demo.AlreadyGranted, day(-30), day(0),
 		gw, filepath.Join(s.opts.stateDir, ingestExampleFile),
 		day(-1), gw, tp.Name, s.webhookURL,
-		other.Name, gw, s.demoRequest, s.oidcIssuer, demo.Kari.Name, gw, gw, demo.Ola.Name, tp.Name)
+		other.Name, gw, s.demoRequest, s.oidcIssuer, demo.Kari.Name, gw, gw, demo.Ola.Name, tp.Name,
+		gw, demo.Siri.Name, demo.Siri.OrgName, gw, other.GLN)
 	return b.String()
 }

@@ -45,10 +45,12 @@ import (
 	"github.com/tredjepart/tredjepart/shared/ingest"
 	"github.com/tredjepart/tredjepart/shared/metervalues"
 	"github.com/tredjepart/tredjepart/shared/openapi"
+	"github.com/tredjepart/tredjepart/shared/portal"
 	"github.com/tredjepart/tredjepart/shared/pseudonym"
 	"github.com/tredjepart/tredjepart/shared/registry"
 	"github.com/tredjepart/tredjepart/shared/resources"
 	"github.com/tredjepart/tredjepart/shared/synthetic"
+	"github.com/tredjepart/tredjepart/shared/websession"
 )
 
 // Audience is the audience the local authorizer expects, as CDK's default.
@@ -141,7 +143,8 @@ func start(ctx context.Context, opts options, logger *slog.Logger) (*stack, erro
 		return s, fmt.Errorf("provision: %w", err)
 	}
 	functionEnv := st.Env()
-	functionEnv[deliveryfn.LocalEndpointsEnv] = "true" // the demo webhook is on 127.0.0.1 over HTTP
+	functionEnv[deliveryfn.LocalEndpointsEnv] = "true"  // the demo webhook is on 127.0.0.1 over HTTP
+	functionEnv[websession.InsecureCookiesEnv] = "true" // the pages are on plain-HTTP localhost
 	if s.clockSet {
 		functionEnv[clock.OffsetEnv] = s.clock.Offset().String()
 	}
@@ -171,7 +174,7 @@ func start(ctx context.Context, opts options, logger *slog.Logger) (*stack, erro
 		return s, err
 	}
 
-	settings, err := s.endUserLogin(pseudoKey)
+	settings, err := s.browserLogins(pseudoKey)
 	if err != nil {
 		return s, err
 	}
@@ -312,9 +315,10 @@ func keyFile(path string, n int) (string, error) {
 	return string(raw), err
 }
 
-// endUserLogin starts the development OpenID provider with the demo end
-// users, and returns the consent function's login settings and secrets.
-func (s *stack) endUserLogin(pseudoKey string) (map[string]string, error) {
+// browserLogins starts the development OpenID provider with the demo
+// people (end users, and Siri, who works for Straumkompis), and returns the
+// consent pages' and the portal's login settings and secrets.
+func (s *stack) browserLogins(pseudoKey string) (map[string]string, error) {
 	cookieKeys, err := keyFile(filepath.Join(s.opts.stateDir, "cookie.keys"), 96)
 	if err != nil {
 		return nil, err
@@ -323,9 +327,17 @@ func (s *stack) endUserLogin(pseudoKey string) (map[string]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	callback := fmt.Sprintf("http://127.0.0.1:%d/login/callback", s.opts.gatewayPort)
+	portalSecret, err := keyFile(filepath.Join(s.opts.stateDir, "oidc-portal.secret"), 24)
+	if err != nil {
+		return nil, err
+	}
+	gw := fmt.Sprintf("http://127.0.0.1:%d", s.opts.gatewayPort)
+	callback, portalCallback := gw+"/login/callback", gw+"/portal/login/callback"
 	provider, err := oidcdev.New(fmt.Sprintf("http://127.0.0.1:%d", s.opts.oidcPort), filepath.Join(s.opts.stateDir, "oidc-key.pem"),
-		demo.People, []oidcdev.Client{{ID: consentClientID, Secret: clientSecret, RedirectURIs: []string{callback}}})
+		demo.People, []oidcdev.Client{
+			{ID: consentClientID, Secret: clientSecret, RedirectURIs: []string{callback}},
+			{ID: portalClientID, Secret: portalSecret, RedirectURIs: []string{portalCallback}},
+		})
 	if err != nil {
 		return nil, err
 	}
@@ -336,21 +348,35 @@ func (s *stack) endUserLogin(pseudoKey string) (map[string]string, error) {
 	return map[string]string{
 		consentweb.OIDCIssuerEnv: provider.Issuer(), consentweb.OIDCClientIDEnv: consentClientID,
 		consentweb.OIDCClientSecretEnv: clientSecret, consentweb.OIDCRedirectURLEnv: callback,
-		consentweb.PseudonymKeyEnv: pseudoKey, consentweb.CookieKeysEnv: cookieKeys,
-		consentweb.InsecureCookiesEnv: "true", // plain HTTP on localhost
+		consentweb.PseudonymKeyEnv: pseudoKey, websession.CookieKeysEnv: cookieKeys,
+		portal.OIDCIssuerEnv: provider.Issuer(), portal.OIDCClientIDEnv: portalClientID,
+		portal.OIDCClientSecretEnv: portalSecret, portal.OIDCRedirectURLEnv: portalCallback,
 	}, nil
 }
+
+// portalClientID is the third-party portal's client at the development provider.
+const portalClientID = "tredjepart-portal"
 
 // consentClientID is the consent pages' client at the development provider.
 const consentClientID = "tredjepart-consent"
 
-// demoTokens hands out a token for a registered third party by GLN, or for
-// the demo grid company with ?ingest=true, which a real issuer (Maskinporten)
-// would do after authenticating the client.
+// OperatorClient is the local operator's OAuth client: its tokens carry the
+// admin scope.
+const OperatorClient = "tredjepart-operator"
+
+// demoTokens hands out a token for a registered third party by GLN, for the
+// demo grid company with ?ingest=true, or for the operator with ?admin=true,
+// which a real issuer (Maskinporten) would do after authenticating the client.
 func demoTokens(iss *issuer.Issuer, reg *dynamo.Registry) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Query().Get("ingest") == "true" {
-			tok, err := iss.Token(demo.GridCompanyClient, []string{resources.IngestScope}, Audience, time.Hour)
+		for _, special := range []struct{ param, client, scope string }{
+			{"ingest", demo.GridCompanyClient, resources.IngestScope},
+			{"admin", OperatorClient, resources.AdminScope},
+		} {
+			if r.URL.Query().Get(special.param) != "true" {
+				continue
+			}
+			tok, err := iss.Token(special.client, []string{special.scope}, Audience, time.Hour)
 			if err != nil {
 				http.Error(w, err.Error(), http.StatusInternalServerError)
 				return

@@ -94,7 +94,35 @@ func ThirdParty(ctx context.Context, ev Request, tps ThirdParties) (ident.GLN, e
 	if !found {
 		return "", fault.New(fault.Forbidden, "Client %q is not registered to a third party.", clientID)
 	}
+	if tp.Disabled {
+		return "", fault.New(fault.Forbidden, "Third party %s is disabled by the operator; its grants and deliveries are kept until it is enabled again.", tp.GLN)
+	}
 	return tp.GLN, nil
+}
+
+// DataProviders finds the data provider an OAuth client acts for.
+type DataProviders interface {
+	DataProviderByClient(ctx context.Context, clientID string) (registry.DataProvider, bool, error)
+}
+
+// DataProvider maps the token's client (checked by the JWT authorizer) to a
+// registered, enabled data provider: a grid company or metering system.
+func DataProvider(ctx context.Context, ev Request, dps DataProviders) (registry.DataProvider, error) {
+	clientID, err := RequireClientID(ev)
+	if err != nil {
+		return registry.DataProvider{}, err
+	}
+	dp, found, err := dps.DataProviderByClient(ctx, clientID)
+	if err != nil {
+		return registry.DataProvider{}, err
+	}
+	if !found {
+		return registry.DataProvider{}, fault.New(fault.Forbidden, "Client %q is not registered to a grid company or metering system.", clientID)
+	}
+	if dp.Disabled {
+		return registry.DataProvider{}, fault.New(fault.Forbidden, "Data provider %s is disabled by the operator; nothing it sends is stored until it is enabled again.", dp.GLN)
+	}
+	return dp, nil
 }
 
 // RequireClientID is ClientID, or Unauthenticated when the token names none.

@@ -9,6 +9,7 @@ import (
 	"github.com/tredjepart/tredjepart/shared/fault"
 	"github.com/tredjepart/tredjepart/shared/ident"
 	"github.com/tredjepart/tredjepart/shared/registry"
+	"github.com/tredjepart/tredjepart/shared/websession"
 )
 
 // The redirect flow (Elhub BRS-NO-624): a third party sends the end user to
@@ -112,7 +113,7 @@ func (s *site) authorize(w http.ResponseWriter, r *http.Request) {
 		s.problem(w, r, http.StatusBadRequest, "This link is not valid: the company or its return address is not registered.")
 		return
 	}
-	user, err := s.cookies.session(r, s.clock.Now())
+	user, err := readSession(s.cookies, r, s.clock.Now())
 	if err != nil {
 		http.Redirect(w, r, "/login?return="+url.QueryEscape(r.URL.RequestURI()), http.StatusFound)
 		return
@@ -139,7 +140,7 @@ func (s *site) authorize(w http.ResponseWriter, r *http.Request) {
 	// Browsers apply form-action to the redirect that follows a form post too,
 	// so the decision form may lead to the registered return address.
 	if u, err := url.Parse(a.RedirectURI); err == nil && u.Scheme != "" && u.Host != "" {
-		w.Header().Set("Content-Security-Policy", contentSecurityPolicy(u.Scheme+"://"+u.Host))
+		w.Header().Set("Content-Security-Policy", websession.ContentSecurityPolicy(u.Scheme+"://"+u.Host))
 	}
 	_, address, err := s.consent.Describe(r.Context(), user.EndUser, req.ID)
 	if err != nil {
@@ -159,7 +160,7 @@ func (s *site) authorizeDecision(w http.ResponseWriter, r *http.Request) {
 		s.problem(w, r, http.StatusBadRequest, "This form is not valid: the company or its return address is not registered.")
 		return
 	}
-	user, err := s.cookies.session(r, s.clock.Now())
+	user, err := readSession(s.cookies, r, s.clock.Now())
 	if err != nil {
 		s.problem(w, r, http.StatusUnauthorized, "Your session has ended. Please log in again.")
 		return

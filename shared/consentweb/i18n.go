@@ -1,20 +1,9 @@
 package consentweb
 
-import (
-	"net/http"
-	"time"
-
-	"github.com/tredjepart/tredjepart/shared/businessday"
-)
-
-// Languages: bokmål by default, English on request.
-const (
-	bokmal  = "nb"
-	english = "en"
-)
+import "github.com/tredjepart/tredjepart/shared/websession"
 
 // messages by key, in bokmål and English.
-var messages = map[string][2]string{
+var messages = websession.Messages{
 	"title":             {"Tilgang til strømdata", "Access to electricity data"},
 	"skip":              {"Hopp til innholdet", "Skip to content"},
 	"nav.pending":       {"Forespørsler", "Requests"},
@@ -69,60 +58,4 @@ var messages = map[string][2]string{
 	"notFound":          {"Fant ingenting her.", "Nothing was found here."},
 	"authorize.asks":    {"ber om tilgang til strømdataene dine", "asks for access to your electricity data"},
 	"error":             {"Noe gikk galt", "Something went wrong"},
-}
-
-// translator renders messages and times in one language.
-type translator struct{ lang string }
-
-// Lang is the page's language code; Other is the one to switch to.
-func (t translator) Lang() string { return t.lang }
-
-func (t translator) Other() string {
-	if t.lang == english {
-		return bokmal
-	}
-	return english
-}
-
-func (t translator) T(key string) string {
-	m, ok := messages[key]
-	if !ok {
-		return key
-	}
-	if t.lang == english {
-		return m[1]
-	}
-	return m[0]
-}
-
-// When renders an instant in Oslo time.
-func (t translator) When(at time.Time) string {
-	return at.In(businessday.Oslo).Format("02.01.2006 15:04")
-}
-
-// Deadline renders an instant that falls at midnight in Oslo as 24:00 on
-// the day before, the way a deadline is read ("by the end of 2 December").
-func (t translator) Deadline(at time.Time) string {
-	local := at.In(businessday.Oslo)
-	if local.Hour() == 0 && local.Minute() == 0 {
-		return local.AddDate(0, 0, -1).Format("02.01.2006") + " 24:00"
-	}
-	return t.When(at)
-}
-
-// Day renders a civil date.
-func (t translator) Day(at time.Time) string {
-	return at.In(businessday.Oslo).Format("02.01.2006")
-}
-
-// languageOf reads ?lang= (and remembers it), then the cookie.
-func languageOf(w http.ResponseWriter, r *http.Request, secure bool) string {
-	if l := r.URL.Query().Get("lang"); l == bokmal || l == english {
-		http.SetCookie(w, &http.Cookie{Name: langCookie, Value: l, Path: "/", MaxAge: 365 * 24 * 3600, Secure: secure, SameSite: http.SameSiteLaxMode})
-		return l
-	}
-	if c, err := r.Cookie(langCookie); err == nil && c.Value == english {
-		return english
-	}
-	return bokmal
 }

@@ -6,12 +6,14 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tredjepart/tredjepart/shared/websession"
 )
 
-func cookieFrom(t *testing.T, c *cookies, s session) *http.Cookie {
+func cookieFrom(t *testing.T, c *websession.Cookies, s session) *http.Cookie {
 	t.Helper()
 	rec := httptest.NewRecorder()
-	if err := c.set(rec, sessionCookie, s, sessionTTL); err != nil {
+	if err := c.Set(rec, sessionCookie, s, sessionTTL); err != nil {
 		t.Fatal(err)
 	}
 	return rec.Result().Cookies()[0]
@@ -28,7 +30,7 @@ func TestSessionCookies(t *testing.T) {
 	read := func(cookie *http.Cookie, at time.Time) error {
 		r := httptest.NewRequest("GET", "/consent", nil)
 		r.AddCookie(cookie)
-		_, err := c.session(r, at)
+		_, err := readSession(c, r, at)
 		return err
 	}
 	if err := read(good, now); err != nil {
@@ -62,7 +64,7 @@ func TestReturnAddressStaysOnThisSite(t *testing.T) {
 }
 
 func TestDeadlineAtMidnightReadsAs2400TheDayBefore(t *testing.T) {
-	tr := translator{lang: bokmal}
+	tr := websession.NewTranslator(websession.Bokmal, messages)
 	if got := tr.Deadline(time.Date(2026, 12, 2, 23, 0, 0, 0, time.UTC)); got != "02.12.2026 24:00" {
 		t.Errorf("got %q", got)
 	}

@@ -15,7 +15,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"strings"
 
 	"github.com/gorilla/csrf"
 
@@ -25,6 +24,7 @@ import (
 	"github.com/tredjepart/tredjepart/shared/ident"
 	"github.com/tredjepart/tredjepart/shared/pseudonym"
 	"github.com/tredjepart/tredjepart/shared/registry"
+	"github.com/tredjepart/tredjepart/shared/websession"
 )
 
 // ThirdParties names third parties on the pages.
@@ -58,8 +58,9 @@ type site struct {
 	consent      *consent.Service
 	thirdParties ThirdParties
 	readLog      ReadLog
-	login        *login
-	cookies      *cookies
+	login        *websession.Login
+	cookies      *websession.Cookies
+	pseudonyms   *pseudonym.Pseudonymizer
 	secure       bool
 	clock        clock.Clock
 	logger       *slog.Logger
@@ -70,14 +71,20 @@ func New(ctx context.Context, cfg Config) (http.Handler, error) {
 	if len(cfg.SessionKey) < 32 || len(cfg.EncryptionKey) != 32 || len(cfg.CSRFKey) != 32 {
 		return nil, errors.New("consentweb: session and CSRF keys must be 32 bytes")
 	}
-	l, err := newLogin(ctx, cfg.OIDC, cfg.Pseudonyms)
+	// The site's own origin is the one its login callback is on.
+	origin, err := websession.Origin(cfg.OIDC.RedirectURL)
+	if err != nil {
+		return nil, fmt.Errorf("consentweb: %w", err)
+	}
+	cookies := newCookies(cfg.SessionKey, cfg.EncryptionKey, cfg.Secure)
+	l, err := websession.NewLogin(ctx, cfg.OIDC, cookies, loginCookie)
 	if err != nil {
 		return nil, err
 	}
 	s := &site{
 		consent: cfg.Consent, thirdParties: cfg.ThirdParties, readLog: cfg.ReadLog, login: l,
-		cookies: newCookies(cfg.SessionKey, cfg.EncryptionKey, cfg.Secure),
-		secure:  cfg.Secure, clock: cfg.Clock, logger: cfg.Logger,
+		cookies: cookies, pseudonyms: cfg.Pseudonyms,
+		secure: cfg.Secure, clock: cfg.Clock, logger: cfg.Logger,
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /login", s.startLogin)
@@ -93,34 +100,10 @@ func New(ctx context.Context, cfg Config) (http.Handler, error) {
 	mux.HandleFunc("GET /authorize", s.authorize)
 	mux.HandleFunc("POST /authorize", s.authorizeDecision)
 
-	// The site's own origin is the one its login callback is on. Behind API
-	// Gateway the request's host lacks the port a local stack has, so the
-	// Origin check needs it named.
-	site, err := url.Parse(cfg.OIDC.RedirectURL)
-	if err != nil || site.Host == "" {
-		return nil, fmt.Errorf("consentweb: OIDC redirect URL %q is not an absolute URL", cfg.OIDC.RedirectURL)
-	}
-	protect := csrf.Protect(cfg.CSRFKey,
-		csrf.TrustedOrigins([]string{site.Host}),
-		csrf.Secure(cfg.Secure), csrf.SameSite(csrf.SameSiteLaxMode), csrf.Path("/"), csrf.CookieName("tp_csrf"),
-		csrf.ErrorHandler(http.HandlerFunc(s.csrfRefused)))(mux)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !cfg.Secure {
-			r = csrf.PlaintextHTTPRequest(r) // local plain HTTP: no TLS Referer check
-		}
-		w.Header().Set("Cache-Control", "no-store")
-		w.Header().Set("X-Content-Type-Options", "nosniff")
-		w.Header().Set("Referrer-Policy", "same-origin")
-		w.Header().Set("Content-Security-Policy", contentSecurityPolicy())
-		protect.ServeHTTP(w, r)
+	return websession.Protect(mux, websession.Protection{
+		CSRFKey: cfg.CSRFKey, Origin: origin, CookieName: "tp_csrf", Path: cookiePath, Secure: cfg.Secure,
+		Refused: http.HandlerFunc(s.csrfRefused),
 	}), nil
-}
-
-// contentSecurityPolicy allows this site's own resources and forms, and
-// forms that lead on to the given origins.
-func contentSecurityPolicy(formOrigins ...string) string {
-	return "default-src 'self'; style-src 'self' 'unsafe-inline'; form-action 'self' " + strings.Join(formOrigins, " ") +
-		"; frame-ancestors 'none'"
 }
 
 type userHandler func(w http.ResponseWriter, r *http.Request, user session)
@@ -128,7 +111,7 @@ type userHandler func(w http.ResponseWriter, r *http.Request, user session)
 // authenticated sends visitors without a valid session to log in, and back here after.
 func (s *site) authenticated(next userHandler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		user, err := s.cookies.session(r, s.clock.Now())
+		user, err := readSession(s.cookies, r, s.clock.Now())
 		if err != nil {
 			if r.Method != http.MethodGet {
 				s.problem(w, r, http.StatusUnauthorized, "Your session has ended. Please log in again.")
@@ -143,7 +126,7 @@ func (s *site) authenticated(next userHandler) http.HandlerFunc {
 
 // view is what every page template gets.
 type view struct {
-	translator
+	websession.Translator
 	User      session
 	CSRFField template.HTML
 	Path      string
@@ -152,7 +135,7 @@ type view struct {
 
 func (s *site) render(w http.ResponseWriter, r *http.Request, status int, name string, user session, data any) {
 	v := view{
-		translator: translator{lang: languageOf(w, r, s.secure)},
+		Translator: websession.NewTranslator(websession.Language(w, r, langCookie, cookiePath, s.secure), messages),
 		User:       user, CSRFField: csrf.TemplateField(r), Path: r.URL.Path, Data: data,
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")

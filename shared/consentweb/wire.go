@@ -2,7 +2,6 @@ package consentweb
 
 import (
 	"context"
-	"encoding/base64"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -22,6 +21,7 @@ import (
 	"github.com/tredjepart/tredjepart/shared/queue"
 	"github.com/tredjepart/tredjepart/shared/resources"
 	"github.com/tredjepart/tredjepart/shared/stepfunctions"
+	"github.com/tredjepart/tredjepart/shared/websession"
 )
 
 // Environment variables of the consent function beyond the stack's resources.
@@ -31,8 +31,6 @@ const (
 	OIDCClientSecretEnv = "OIDC_CLIENT_SECRET"
 	OIDCRedirectURLEnv  = "OIDC_REDIRECT_URL"
 	PseudonymKeyEnv     = "PSEUDONYM_KEY" // base64, at least 32 bytes
-	CookieKeysEnv       = "COOKIE_KEYS"   // base64 of 96 bytes: signing, encryption, CSRF
-	InsecureCookiesEnv  = "INSECURE_COOKIES"
 )
 
 // FromEnv builds the pages from the function's environment, the same way on
@@ -49,7 +47,7 @@ func FromEnv(ctx context.Context, cfg aws.Config, getenv func(string) string, lo
 	accessTable, registryTable := need(resources.Access.EnvVar), need(resources.Registry.EnvVar)
 	expiryARN, queueURL := need(resources.Expiry.EnvVar), need(resources.Notifications.EnvVar)
 	oidcCfg := OIDC{Issuer: need(OIDCIssuerEnv), ClientID: need(OIDCClientIDEnv), ClientSecret: need(OIDCClientSecretEnv), RedirectURL: need(OIDCRedirectURLEnv)}
-	pseudoKey, cookieKeys := need(PseudonymKeyEnv), need(CookieKeysEnv)
+	pseudoKey, cookieKeys := need(PseudonymKeyEnv), need(websession.CookieKeysEnv)
 	if len(missing) > 0 {
 		return nil, fmt.Errorf("environment variables not set: %v", missing)
 	}
@@ -57,9 +55,9 @@ func FromEnv(ctx context.Context, cfg aws.Config, getenv func(string) string, lo
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", PseudonymKeyEnv, err)
 	}
-	keys, err := base64.StdEncoding.DecodeString(cookieKeys)
-	if err != nil || len(keys) != 96 {
-		return nil, fmt.Errorf("%s must be base64 of 96 random bytes", CookieKeysEnv)
+	keys, err := websession.ParseKeys(cookieKeys)
+	if err != nil {
+		return nil, err
 	}
 	clk, err := clock.FromOffset(getenv(clock.OffsetEnv))
 	if err != nil {
@@ -80,10 +78,10 @@ func FromEnv(ctx context.Context, cfg aws.Config, getenv func(string) string, lo
 		ReadLog:       &dynamo.ReadLog{Client: db, Table: accessTable},
 		OIDC:          oidcCfg,
 		Pseudonyms:    pseudo,
-		SessionKey:    keys[:32],
-		EncryptionKey: keys[32:64],
-		CSRFKey:       keys[64:],
-		Secure:        getenv(InsecureCookiesEnv) != "true",
+		SessionKey:    keys.Session,
+		EncryptionKey: keys.Encryption,
+		CSRFKey:       keys.CSRF,
+		Secure:        getenv(websession.InsecureCookiesEnv) != "true",
 		Clock:         clk,
 		Logger:        logger,
 	})

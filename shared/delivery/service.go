@@ -50,8 +50,14 @@ func (f *FanOut) Run(ctx context.Context, day time.Time) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	points := 0
+	points, disabled := 0, 0
 	for _, tp := range tps {
+		if tp.Disabled {
+			// Its grants wait: an operator can deliver the days it missed
+			// by running the fan-out for them once it is enabled again.
+			disabled++
+			continue
+		}
 		cursor := ""
 		for {
 			grants, next, err := f.Grants.ActiveGrantsOf(ctx, tp.GLN, cursor, grantsPage)
@@ -78,7 +84,7 @@ func (f *FanOut) Run(ctx context.Context, day time.Time) (int, error) {
 			cursor = next
 		}
 	}
-	f.Logger.InfoContext(ctx, "fan-out", "day", day.Format(metervalues.DayLayout), "thirdParties", len(tps), "meteringPoints", points)
+	f.Logger.InfoContext(ctx, "fan-out", "day", day.Format(metervalues.DayLayout), "thirdParties", len(tps)-disabled, "disabledThirdParties", disabled, "meteringPoints", points)
 	return points, nil
 }
 
@@ -110,29 +116,48 @@ type Announcer interface {
 	Announce(ctx context.Context, tp ident.GLN, documentIDs ...string) error
 }
 
+// ThirdParty reads a registered third party.
+type ThirdParty interface {
+	ThirdParty(ctx context.Context, gln ident.GLN) (registry.ThirdParty, bool, error)
+}
+
 // Deliverer turns jobs into documents.
 type Deliverer struct {
-	Store    Store
-	Webhooks Announcer
-	Clock    clock.Clock
+	ThirdParties ThirdParty
+	Store        Store
+	Webhooks     Announcer
+	Clock        clock.Clock
 }
 
 // Result counts what a job did.
 type Result struct {
 	Delivered, AlreadyDelivered, NoAccess, Late int
+	// ThirdPartyDisabled: the job was made before its third party was
+	// disabled, and delivered nothing.
+	ThirdPartyDisabled bool
 }
 
 // ErrBadJob is a job that can never succeed; it goes to the dead-letter queue.
 var ErrBadJob = errors.New("malformed delivery job")
 
-// Deliver writes the documents of one job. A metering point whose grant is
-// no longer active, or whose data window does not cover the day, gets
-// nothing; a day whose values have not arrived is remembered as late.
+// Deliver writes the documents of one job. A disabled third party gets
+// nothing (the job is done: the fan-out for the day delivers it once the
+// third party is enabled again); a metering point whose grant is no longer
+// active, or whose data window does not cover the day, gets nothing; a day
+// whose values have not arrived is remembered as late.
 func (d *Deliverer) Deliver(ctx context.Context, job Job) (Result, error) {
 	var r Result
 	day, err := metervalues.ParseDay(job.Day)
 	if err != nil || job.ThirdParty == "" || len(job.MeteringPoints) == 0 || len(job.MeteringPoints) > JobSize {
 		return r, fmt.Errorf("%w: %+v", ErrBadJob, job)
+	}
+	tp, _, err := d.ThirdParties.ThirdParty(ctx, job.ThirdParty)
+	if err != nil {
+		return r, err
+	}
+	if tp.Disabled {
+		r.ThirdPartyDisabled = true
+		return r, nil
 	}
 	facts, err := d.Store.Facts(ctx, job.ThirdParty, day, job.MeteringPoints)
 	if err != nil {

@@ -20,6 +20,7 @@ import (
 	"github.com/tredjepart/tredjepart/shared/clock"
 	"github.com/tredjepart/tredjepart/shared/delivery"
 	"github.com/tredjepart/tredjepart/shared/dynamo"
+	"github.com/tredjepart/tredjepart/shared/ident"
 	"github.com/tredjepart/tredjepart/shared/metervalues"
 	"github.com/tredjepart/tredjepart/shared/queue"
 	"github.com/tredjepart/tredjepart/shared/resources"
@@ -85,6 +86,10 @@ func (h *DeliveryHandler) Handle(ctx context.Context, ev events.SQSEvent) (event
 			res.BatchItemFailures = append(res.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: m.MessageId})
 			continue
 		}
+		if r.ThirdPartyDisabled {
+			logger.WarnContext(ctx, "third party disabled: job done, nothing delivered", "thirdParty", string(job.ThirdParty), "day", job.Day)
+			continue
+		}
 		logger.InfoContext(ctx, "delivered", "thirdParty", string(job.ThirdParty), "day", job.Day,
 			"delivered", r.Delivered, "alreadyDelivered", r.AlreadyDelivered, "noAccess", r.NoAccess, "late", r.Late)
 	}
@@ -132,7 +137,8 @@ func DeliveryLambda(_ context.Context, cfg aws.Config, getenv func(string) strin
 		return nil, err
 	}
 	store.Access, store.Registry, store.MeterValue = env[resources.Access.EnvVar], env[resources.Registry.EnvVar], env[resources.MeterValues.EnvVar]
-	h := &DeliveryHandler{Deliverer: &delivery.Deliverer{Store: store, Webhooks: hooks, Clock: hooks.Clock}, Logger: logger}
+	reg := &dynamo.Registry{Client: dynamodb.NewFromConfig(cfg), Table: env[resources.Registry.EnvVar]}
+	h := &DeliveryHandler{Deliverer: &delivery.Deliverer{ThirdParties: reg, Store: store, Webhooks: hooks, Clock: hooks.Clock}, Logger: logger}
 	return h.Handle, nil
 }
 
@@ -165,13 +171,17 @@ func WebhookService(cfg aws.Config, getenv func(string) string, logger *slog.Log
 
 // WebhookHandler makes the push attempts of an SQS batch.
 type WebhookHandler struct {
-	Webhooks *webhooks.Service
-	Logger   *slog.Logger
+	Webhooks     *webhooks.Service
+	ThirdParties delivery.ThirdParty
+	Logger       *slog.Logger
 }
 
 // Handle dispatches each message; a message that cannot be read is
 // logged and left to the DLQ, and one whose attempt failed to be recorded
-// is retried by SQS.
+// is retried by SQS. A disabled third party is pushed nothing: this is the
+// one place every push passes (daily delivery, late days, corrections,
+// master-data changes, notifications), so all of them still reach its
+// outbox, where it reads them once enabled again, and none leaves.
 func (h *WebhookHandler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
 	var res events.SQSEventResponse
 	for _, m := range ev.Records {
@@ -179,6 +189,14 @@ func (h *WebhookHandler) Handle(ctx context.Context, ev events.SQSEvent) (events
 		err := json.Unmarshal([]byte(m.Body), &msg)
 		if err == nil && (msg.ThirdParty == "" || msg.DocumentID == "" || msg.Attempt < 1) {
 			err = errors.New("names no third party, document or attempt")
+		}
+		var disabled bool
+		if err == nil {
+			disabled, err = h.disabled(ctx, msg.ThirdParty)
+		}
+		if err == nil && disabled {
+			h.Logger.WarnContext(ctx, "third party disabled: not pushed, kept in the outbox", "thirdParty", string(msg.ThirdParty), "documentId", msg.DocumentID)
+			continue
 		}
 		if err == nil {
 			err = h.Webhooks.Dispatch(ctx, msg)
@@ -191,13 +209,23 @@ func (h *WebhookHandler) Handle(ctx context.Context, ev events.SQSEvent) (events
 	return res, nil
 }
 
+func (h *WebhookHandler) disabled(ctx context.Context, gln ident.GLN) (bool, error) {
+	tp, _, err := h.ThirdParties.ThirdParty(ctx, gln)
+	return tp.Disabled, err
+}
+
 // WebhookLambda builds the webhook function's handler; see package function.
 func WebhookLambda(_ context.Context, cfg aws.Config, getenv func(string) string, logger *slog.Logger) (any, error) {
+	env, err := need(getenv, resources.Registry.EnvVar)
+	if err != nil {
+		return nil, err
+	}
 	hooks, _, err := WebhookService(cfg, getenv, logger)
 	if err != nil {
 		return nil, err
 	}
-	return (&WebhookHandler{Webhooks: hooks, Logger: logger}).Handle, nil
+	reg := &dynamo.Registry{Client: dynamodb.NewFromConfig(cfg), Table: env[resources.Registry.EnvVar]}
+	return (&WebhookHandler{Webhooks: hooks, ThirdParties: reg, Logger: logger}).Handle, nil
 }
 
 // NotificationHandler puts each notification of an SQS batch in its third

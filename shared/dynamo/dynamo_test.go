@@ -80,27 +80,6 @@ func TestMeteringPointRoundTrip(t *testing.T) {
 	}
 }
 
-func TestThirdPartyClientsCannotBeShared(t *testing.T) {
-	ctx := context.Background()
-	reg, _ := stores(t)
-	_, a := fresh(t)
-	_, b := fresh(t)
-	client := "client-" + string(a)
-	if err := reg.PutThirdParty(ctx, registry.ThirdParty{GLN: a, Name: "A", ClientIDs: []string{client}}); err != nil {
-		t.Fatal(err)
-	}
-	if err := reg.PutThirdParty(ctx, registry.ThirdParty{GLN: a, Name: "A again", ClientIDs: []string{client}}); err != nil {
-		t.Fatalf("re-registering the same third party: %v", err)
-	}
-	if err := reg.PutThirdParty(ctx, registry.ThirdParty{GLN: b, Name: "B", ClientIDs: []string{client}}); !errors.Is(err, dynamo.ErrClientTaken) {
-		t.Fatalf("B took A's client: %v", err)
-	}
-	got, found, err := reg.ThirdPartyByClient(ctx, client)
-	if err != nil || !found || got.GLN != a || got.Name != "A again" {
-		t.Fatalf("got %+v found=%v err=%v", got, found, err)
-	}
-}
-
 func TestCreateTakesThePendingSlotOnce(t *testing.T) {
 	ctx := context.Background()
 	_, store := stores(t)

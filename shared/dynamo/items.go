@@ -14,7 +14,9 @@
 //	MP#<gsrn>                METERINGPOINT       the metering point
 //	MP#<gsrn>                ENDUSER#<moveIn>    an end user's occupancy (gsi1: EU#<endUserId> / MP#<gsrn>#<moveIn>)
 //	TP#<gln>                 THIRDPARTY          a registered third party (gsi2 byKind: THIRDPARTY / <gln>)
-//	CLIENT#<clientId>        CLIENT              which third party an OAuth client acts for
+//	DP#<gln>                 DATAPROVIDER        a registered data provider: grid company or metering system (gsi2 byKind: DATAPROVIDER / <gln>)
+//	CLIENT#<clientId>        CLIENT              which party (gln, kind THIRDPARTY or DATAPROVIDER) an OAuth client acts for
+//	ORG#<orgNumber>          ORG                 which third party an organisation is
 package dynamo
 
 import (
@@ -28,12 +30,14 @@ import (
 )
 
 const (
-	requestSK     = "REQUEST"
-	pendingSK     = "PENDING"
-	idempotencySK = "IDEMPOTENCY"
-	meterPointSK  = "METERINGPOINT"
-	thirdPartySK  = "THIRDPARTY"
-	clientSK      = "CLIENT"
+	requestSK      = "REQUEST"
+	pendingSK      = "PENDING"
+	idempotencySK  = "IDEMPOTENCY"
+	meterPointSK   = "METERINGPOINT"
+	thirdPartySK   = "THIRDPARTY"
+	clientSK       = "CLIENT"
+	orgSK          = "ORG"
+	dataProviderSK = "DATAPROVIDER"
 )
 
 // timeLayout keeps instants sortable as strings.

@@ -271,3 +271,71 @@ func (s *Outbox) ClearAwaiting(ctx context.Context, mp ident.GSRN, day time.Time
 	_, err := s.Client.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &s.Table, Key: key(awaitPartition(mp, day), thirdPartyPartition(tp))})
 	return err
 }
+
+// Latest returns up to limit of the third party's documents before the
+// cursor ("" for the newest), newest first: the portal's view of the feed.
+// Next is empty on the last page.
+func (s *Outbox) Latest(ctx context.Context, tp ident.GLN, cursor string, limit int) (delivery.FeedPage, error) {
+	in := &dynamodb.QueryInput{
+		TableName:                 &s.Table,
+		IndexName:                 aws.String(resources.ByArrivalIndexName),
+		KeyConditionExpression:    aws.String("gsi1pk = :tp"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":tp": &types.AttributeValueMemberS{Value: thirdPartyPartition(tp)}},
+		ScanIndexForward:          aws.Bool(false),
+		Limit:                     aws.Int32(int32(limit)),
+	}
+	if cursor != "" {
+		raw, err := base64.RawURLEncoding.DecodeString(cursor)
+		if _, perr := time.Parse(timeLayout, string(raw[:min(len(raw), len(timeLayout))])); err != nil || perr != nil {
+			return delivery.FeedPage{}, fault.InvalidFields(fault.FieldError{Field: "before", Reason: "not a cursor from a previous page"})
+		}
+		in.KeyConditionExpression = aws.String("gsi1pk = :tp AND gsi1sk < :before")
+		in.ExpressionAttributeValues[":before"] = &types.AttributeValueMemberS{Value: string(raw)}
+	}
+	out, err := s.Client.Query(ctx, in)
+	if err != nil {
+		return delivery.FeedPage{}, fmt.Errorf("outbox, newest first: %w", err)
+	}
+	var page delivery.FeedPage
+	for _, raw := range out.Items {
+		var it documentItem
+		if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+			return page, err
+		}
+		d, err := it.document(tp)
+		if err != nil {
+			return page, err
+		}
+		page.Documents = append(page.Documents, d)
+		if out.LastEvaluatedKey != nil {
+			page.Next = base64.RawURLEncoding.EncodeToString([]byte(it.GSI1SK))
+		}
+	}
+	return page, nil
+}
+
+// CountSince counts the third party's documents written at or after since.
+func (s *Outbox) CountSince(ctx context.Context, tp ident.GLN, since time.Time) (int, error) {
+	in := &dynamodb.QueryInput{
+		TableName:              &s.Table,
+		IndexName:              aws.String(resources.ByArrivalIndexName),
+		KeyConditionExpression: aws.String("gsi1pk = :tp AND gsi1sk >= :since"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":tp":    &types.AttributeValueMemberS{Value: thirdPartyPartition(tp)},
+			":since": &types.AttributeValueMemberS{Value: formatTime(since)},
+		},
+		Select: types.SelectCount,
+	}
+	count := 0
+	for {
+		out, err := s.Client.Query(ctx, in)
+		if err != nil {
+			return 0, fmt.Errorf("count outbox documents: %w", err)
+		}
+		count += int(out.Count)
+		if out.LastEvaluatedKey == nil {
+			return count, nil
+		}
+		in.ExclusiveStartKey = out.LastEvaluatedKey
+	}
+}

@@ -241,70 +241,98 @@ type thirdPartyItem struct {
 	OrgNumber    string   `dynamodbav:"orgNumber"`
 	ClientIDs    []string `dynamodbav:"clientIds"`
 	RedirectURIs []string `dynamodbav:"redirectUris,omitempty"`
+	Contact      contact  `dynamodbav:"contact"`
+	Disabled     bool     `dynamodbav:"disabled,omitempty"`
+	Version      int      `dynamodbav:"version"`
 }
 
-type clientItem struct {
-	PK  string `dynamodbav:"pk"`
-	SK  string `dynamodbav:"sk"`
-	GLN string `dynamodbav:"gln"`
+type contact struct {
+	Name  string `dynamodbav:"name,omitempty"`
+	Email string `dynamodbav:"email,omitempty"`
+	Phone string `dynamodbav:"phone,omitempty"`
 }
 
-// ErrClientTaken means an OAuth client id already acts for another third party.
-var ErrClientTaken = errors.New("client id is registered to another third party")
+// thirdPartyKind is the byKind partition of the registered third parties,
+// and the kind a CLIENT# item names for their clients.
+const thirdPartyKind = "THIRDPARTY"
 
-// PutThirdParty registers a third party and the OAuth clients acting for it.
-func (s *Registry) PutThirdParty(ctx context.Context, tp registry.ThirdParty) error {
+func thirdPartyKey(gln ident.GLN) map[string]types.AttributeValue {
+	return key("TP#"+string(gln), thirdPartySK)
+}
+
+func (s *Registry) thirdPartyRecord(tp registry.ThirdParty) (partyRecord, error) {
 	head, err := attributevalue.MarshalMap(thirdPartyItem{
 		PK: "TP#" + string(tp.GLN), SK: thirdPartySK, GSI2PK: thirdPartyKind, GSI2SK: string(tp.GLN), GLN: string(tp.GLN),
 		Name: tp.Name, OrgNumber: string(tp.OrgNumber), ClientIDs: tp.ClientIDs, RedirectURIs: tp.RedirectURIs,
+		Contact: contact(tp.Contact), Disabled: tp.Disabled, Version: tp.Version,
 	})
+	return partyRecord{kind: thirdPartyKind, gln: tp.GLN, head: head, clients: tp.ClientIDs, org: tp.OrgNumber}, err
+}
+
+// RegisterThirdParty writes a new third party with the OAuth clients and
+// the organisation number that lead to it, in one transaction:
+// registry.ErrRegistered if its GLN is taken, a *registry.TakenError if a
+// client id or the organisation number belongs to another party.
+func (s *Registry) RegisterThirdParty(ctx context.Context, tp registry.ThirdParty) error {
+	tp.Version = 1
+	rec, err := s.thirdPartyRecord(tp)
 	if err != nil {
 		return err
 	}
-	items := []types.TransactWriteItem{{Put: &types.Put{TableName: &s.Table, Item: head}}}
-	for _, id := range tp.ClientIDs {
-		item, err := attributevalue.MarshalMap(clientItem{PK: "CLIENT#" + id, SK: clientSK, GLN: string(tp.GLN)})
-		if err != nil {
-			return err
-		}
-		items = append(items, types.TransactWriteItem{Put: &types.Put{
-			TableName: &s.Table, Item: item,
-			ConditionExpression:       aws.String("attribute_not_exists(pk) OR gln = :gln"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":gln": &types.AttributeValueMemberS{Value: string(tp.GLN)}},
-		}})
-	}
-	onConflict := make([]error, len(items)) // the head has no condition; each client item may be taken
-	for i := 1; i < len(items); i++ {
-		onConflict[i] = ErrClientTaken
-	}
-	err = transact(ctx, s.Client, items, onConflict...)
-	if err != nil && !errors.Is(err, ErrClientTaken) {
-		return fmt.Errorf("put third party %s: %w", tp.GLN, err)
-	}
-	return err
+	return s.register(ctx, rec)
 }
 
-// ThirdPartyByClient finds the third party an OAuth client acts for.
+// UpdateThirdParty replaces a third party registered at tp.Version, and
+// gives up the client ids and organisation number it no longer names:
+// registry.ErrNotRegistered, registry.ErrChanged if another write came
+// first, or a *registry.TakenError.
+func (s *Registry) UpdateThirdParty(ctx context.Context, tp registry.ThirdParty) error {
+	current, found, err := s.ThirdParty(ctx, tp.GLN)
+	if err != nil {
+		return err
+	}
+	if !found {
+		return registry.ErrNotRegistered
+	}
+	if current.Version != tp.Version {
+		return registry.ErrChanged
+	}
+	before, err := s.thirdPartyRecord(current)
+	if err != nil {
+		return err
+	}
+	tp.Version++
+	after, err := s.thirdPartyRecord(tp)
+	if err != nil {
+		return err
+	}
+	return s.update(ctx, before, after)
+}
+
+// ThirdPartyByClient finds the third party an OAuth client acts for; a
+// data provider's client is no third party's.
 func (s *Registry) ThirdPartyByClient(ctx context.Context, clientID string) (registry.ThirdParty, bool, error) {
-	var client clientItem
-	found, err := s.get(ctx, key("CLIENT#"+clientID, clientSK), &client)
+	gln, found, err := s.clientOf(ctx, clientID, thirdPartyKind)
 	if err != nil || !found {
 		return registry.ThirdParty{}, false, err
 	}
-	return s.ThirdParty(ctx, ident.GLN(client.GLN))
+	return s.ThirdParty(ctx, gln)
 }
 
-// thirdPartyKind is the byKind partition of the registered third parties.
-const thirdPartyKind = "THIRDPARTY"
+// ThirdPartyByOrg finds the third party an organisation is registered as:
+// the portal maps the organisation its staff act for to it.
+func (s *Registry) ThirdPartyByOrg(ctx context.Context, org ident.OrgNumber) (registry.ThirdParty, bool, error) {
+	var it nameItem
+	found, err := s.get(ctx, key("ORG#"+string(org), orgSK), &it)
+	if err != nil || !found {
+		return registry.ThirdParty{}, false, err
+	}
+	return s.ThirdParty(ctx, ident.GLN(it.GLN))
+}
 
 // ThirdParties lists every registered third party, by GLN.
 func (s *Registry) ThirdParties(ctx context.Context) ([]registry.ThirdParty, error) {
-	tps, err := queryAll(ctx, s.Client, &dynamodb.QueryInput{
-		TableName:                 &s.Table,
-		IndexName:                 aws.String(resources.ByKindIndexName),
-		KeyConditionExpression:    aws.String("gsi2pk = :kind"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":kind": &types.AttributeValueMemberS{Value: thirdPartyKind}},
-	}, thirdPartyItem.thirdParty)
+	tps, err := queryAll(ctx, s.Client, byKind(s.Table, thirdPartyKind), thirdPartyItem.thirdParty)
 	if err != nil {
 		return nil, fmt.Errorf("list third parties: %w", err)
 	}
@@ -312,13 +340,14 @@ func (s *Registry) ThirdParties(ctx context.Context) ([]registry.ThirdParty, err
 }
 
 func (it thirdPartyItem) thirdParty() (registry.ThirdParty, error) {
-	return registry.ThirdParty{GLN: ident.GLN(it.GLN), Name: it.Name, OrgNumber: ident.OrgNumber(it.OrgNumber), ClientIDs: it.ClientIDs, RedirectURIs: it.RedirectURIs}, nil
+	return registry.ThirdParty{GLN: ident.GLN(it.GLN), Name: it.Name, OrgNumber: ident.OrgNumber(it.OrgNumber), ClientIDs: it.ClientIDs,
+		RedirectURIs: it.RedirectURIs, Contact: registry.Contact(it.Contact), Disabled: it.Disabled, Version: it.Version}, nil
 }
 
 // ThirdParty returns a registered third party.
 func (s *Registry) ThirdParty(ctx context.Context, gln ident.GLN) (registry.ThirdParty, bool, error) {
 	var it thirdPartyItem
-	found, err := s.get(ctx, key("TP#"+string(gln), thirdPartySK), &it)
+	found, err := s.get(ctx, thirdPartyKey(gln), &it)
 	if err != nil || !found {
 		return registry.ThirdParty{}, false, err
 	}

@@ -51,15 +51,36 @@ type Service struct {
 // conflictRetries bounds how often a write that lost a race is read and tried again.
 const conflictRetries = 3
 
-// PutMasterData validates and stores one metering point's master data and end-user history.
+// PutMasterData validates and stores one metering point's master data and
+// end-user history, for the operator's own tools (demo data, the data
+// generator): any grid area.
 func (s *Service) PutMasterData(ctx context.Context, mp registry.MeteringPoint) (Outcome, error) {
+	return s.putMasterData(ctx, nil, mp)
+}
+
+// PutMasterDataFrom is PutMasterData for a data provider: the metering
+// point must be in one of its grid areas, as stored and as sent, so that
+// no one moves another's metering point into their own area.
+func (s *Service) PutMasterDataFrom(ctx context.Context, from registry.DataProvider, mp registry.MeteringPoint) (Outcome, error) {
+	return s.putMasterData(ctx, &from, mp)
+}
+
+func (s *Service) putMasterData(ctx context.Context, from *registry.DataProvider, mp registry.MeteringPoint) (Outcome, error) {
 	if err := mp.Validate(); err != nil {
 		return "", err
 	}
+	if err := inGridAreaOf(from, mp); err != nil {
+		return "", err
+	}
 	for attempt := 1; ; attempt++ {
-		_, existed, err := s.MeteringPoints.MeteringPoint(ctx, mp.ID)
+		current, existed, err := s.MeteringPoints.MeteringPoint(ctx, mp.ID)
 		if err != nil {
 			return "", err
+		}
+		if existed {
+			if err := inGridAreaOf(from, current); err != nil {
+				return "", err
+			}
 		}
 		changed, err := s.MeteringPoints.PutMeteringPoint(ctx, mp)
 		switch {
@@ -77,13 +98,33 @@ func (s *Service) PutMasterData(ctx context.Context, mp registry.MeteringPoint) 
 	}
 }
 
+// inGridAreaOf refuses a metering point outside the data provider's grid
+// areas; nil is the operator's own tools, which may send for any.
+func inGridAreaOf(from *registry.DataProvider, mp registry.MeteringPoint) error {
+	if from == nil || from.CoversGridArea(mp.GridArea) {
+		return nil
+	}
+	return fault.New(fault.Forbidden, "Metering point %s is in grid area %s, which %s (%s) is not registered for.", mp.ID, mp.GridArea, from.Name, from.GLN)
+}
+
 // ErrConflict is what stores return when a conditional write lost to
 // another writer; the service reads again and retries.
 var ErrConflict = errors.New("changed by another writer")
 
-// PutSeries validates and stores one day series. The metering point must be
-// registered and measured at the series' resolution.
+// PutSeries validates and stores one day series, for the operator's own
+// tools: any grid area. The metering point must be registered and measured
+// at the series' resolution.
 func (s *Service) PutSeries(ctx context.Context, series metervalues.Series) (metervalues.Series, Outcome, error) {
+	return s.putSeries(ctx, nil, series)
+}
+
+// PutSeriesFrom is PutSeries for a data provider: the metering point must
+// be in one of its grid areas.
+func (s *Service) PutSeriesFrom(ctx context.Context, from registry.DataProvider, series metervalues.Series) (metervalues.Series, Outcome, error) {
+	return s.putSeries(ctx, &from, series)
+}
+
+func (s *Service) putSeries(ctx context.Context, from *registry.DataProvider, series metervalues.Series) (metervalues.Series, Outcome, error) {
 	if err := series.Validate(s.Clock.Now()); err != nil {
 		return series, "", err
 	}
@@ -93,6 +134,9 @@ func (s *Service) PutSeries(ctx context.Context, series metervalues.Series) (met
 	}
 	if !found {
 		return series, "", fault.Coded(fault.Unprocessable, "E10", fmt.Sprintf("Metering point %s is not registered.", series.MeteringPoint))
+	}
+	if err := inGridAreaOf(from, mp); err != nil {
+		return series, "", err
 	}
 	if mp.Resolution != "" && mp.Resolution != series.Resolution {
 		return series, "", fault.InvalidFields(fault.FieldError{Field: "resolution",

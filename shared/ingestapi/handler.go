@@ -14,6 +14,7 @@ import (
 	"github.com/tredjepart/tredjepart/shared/ingest"
 	"github.com/tredjepart/tredjepart/shared/problem"
 	"github.com/tredjepart/tredjepart/shared/pseudonym"
+	"github.com/tredjepart/tredjepart/shared/registry"
 )
 
 // Route keys this handler serves.
@@ -30,9 +31,13 @@ const (
 
 // Handler serves the ingest routes.
 type Handler struct {
-	Ingest     *ingest.Service
-	Pseudonyms *pseudonym.Pseudonymizer
-	Logger     *slog.Logger
+	Ingest *ingest.Service
+	// DataProviders maps the token's client to the grid company or
+	// metering system it acts for: only a registered, enabled one may
+	// send, and only for metering points in its grid areas.
+	DataProviders apigw.DataProviders
+	Pseudonyms    *pseudonym.Pseudonymizer
+	Logger        *slog.Logger
 }
 
 // Handle answers one API Gateway event.
@@ -41,7 +46,8 @@ func (h *Handler) Handle(ctx context.Context, ev apigw.Request) (apigw.Response,
 }
 
 func (h *Handler) route(ctx context.Context, ev apigw.Request) (apigw.Response, error) {
-	if _, err := apigw.RequireClientID(ev); err != nil {
+	from, err := apigw.DataProvider(ctx, ev, h.DataProviders)
+	if err != nil {
 		return apigw.Response{}, err
 	}
 	if err := apigw.RequireJSON(ev.Headers["content-type"]); err != nil {
@@ -54,9 +60,9 @@ func (h *Handler) route(ctx context.Context, ev apigw.Request) (apigw.Response, 
 	var results []result
 	switch ev.RouteKey {
 	case RouteMasterData:
-		results, err = h.masterData(ctx, raw)
+		results, err = h.masterData(ctx, from, raw)
 	case RouteMeterValues:
-		results, err = h.meterValues(ctx, raw)
+		results, err = h.meterValues(ctx, from, raw)
 	default:
 		err = fault.New(fault.NotFound, "No route %s.", ev.RouteKey)
 	}
@@ -100,7 +106,7 @@ func (h *Handler) reject(ctx context.Context, r result, err error) result {
 	return r
 }
 
-func (h *Handler) masterData(ctx context.Context, raw []byte) ([]result, error) {
+func (h *Handler) masterData(ctx context.Context, from registry.DataProvider, raw []byte) ([]result, error) {
 	items, err := decodeEnvelope(raw, "items", MaxMasterDataItems)
 	if err != nil {
 		return nil, err
@@ -111,7 +117,7 @@ func (h *Handler) masterData(ctx context.Context, raw []byte) ([]result, error) 
 		mp, err := parseMasterData(item, h.Pseudonyms)
 		if err == nil {
 			var outcome ingest.Outcome
-			outcome, err = h.Ingest.PutMasterData(ctx, mp)
+			outcome, err = h.Ingest.PutMasterDataFrom(ctx, from, mp)
 			r.Outcome = string(outcome)
 		}
 		if err != nil {
@@ -122,7 +128,7 @@ func (h *Handler) masterData(ctx context.Context, raw []byte) ([]result, error) 
 	return results, nil
 }
 
-func (h *Handler) meterValues(ctx context.Context, raw []byte) ([]result, error) {
+func (h *Handler) meterValues(ctx context.Context, from registry.DataProvider, raw []byte) ([]result, error) {
 	items, err := decodeEnvelope(raw, "series", MaxSeriesItems)
 	if err != nil {
 		return nil, err
@@ -133,7 +139,7 @@ func (h *Handler) meterValues(ctx context.Context, raw []byte) ([]result, error)
 		series, err := parseSeries(item)
 		if err == nil {
 			var outcome ingest.Outcome
-			series, outcome, err = h.Ingest.PutSeries(ctx, series)
+			series, outcome, err = h.Ingest.PutSeriesFrom(ctx, from, series)
 			r.Outcome, r.Revision = string(outcome), series.Revision
 		}
 		if err != nil {

@@ -39,14 +39,16 @@ func FromEnv(cfg aws.Config, getenv func(string) string, logger *slog.Logger) (*
 		return nil, err
 	}
 	db := dynamodb.NewFromConfig(cfg)
+	reg := &dynamo.Registry{Client: db, Table: names[resources.RegistryTableID]}
 	return &Handler{
 		Ingest: &ingest.Service{
-			MeteringPoints: &dynamo.Registry{Client: db, Table: names[resources.RegistryTableID]},
+			MeteringPoints: reg,
 			Values:         &dynamo.MeterValues{Client: db, Table: names[resources.MeterValuesTableID]},
 			Clock:          clk,
 		},
-		Pseudonyms: p,
-		Logger:     logger,
+		DataProviders: reg,
+		Pseudonyms:    p,
+		Logger:        logger,
 	}, nil
 }
 

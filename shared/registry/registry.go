@@ -132,6 +132,18 @@ type ThirdParty struct {
 	// RedirectURIs are where the end user's browser may be sent back after
 	// deciding (BRS-NO-624); a redirect_uri must match one exactly.
 	RedirectURIs []string
+	Contact      Contact
+	// Disabled stops the third party's API calls, portal logins and
+	// deliveries at once; its grants and outbox are kept.
+	Disabled bool
+	// Version is raised by every change and guards conditional writes;
+	// zero before the first write.
+	Version int
+}
+
+// Contact is whom the operator reaches at a registered party.
+type Contact struct {
+	Name, Email, Phone string
 }
 
 // AllowsRedirect reports whether uri is registered, compared exactly: no

@@ -147,11 +147,13 @@ type Route struct {
 // Key is the route key API Gateway puts in events: "POST /v1/access-requests".
 func (r Route) Key() string { return r.Method + " " + r.Path }
 
-// OAuth scopes a token must carry: a third party's, and a grid company's
-// or metering system's to submit master data and meter values.
+// OAuth scopes a token must carry: a third party's, a grid company's or
+// metering system's to submit master data and meter values, and the
+// operator's to register parties.
 const (
 	ThirdPartyScope = "tredjepart:thirdparty"
 	IngestScope     = "tredjepart:ingest"
+	AdminScope      = "tredjepart:admin"
 )
 
 // Table, queue, state machine and function IDs.
@@ -173,6 +175,8 @@ const (
 	WebhookFunctionID        = "Webhook"
 	NotifierFunctionID       = "Notifier"
 	ChangesFunctionID        = "Changes"
+	AdminFunctionID          = "Admin"
+	PortalFunctionID         = "Portal"
 	ByArrivalIndexName       = "byArrival"
 	ByThirdPartyIndexName    = "byThirdParty"
 	ByMeteringPointIndexName = "byMeteringPoint"
@@ -374,6 +378,7 @@ var Delivery = Function{
 var Webhook = Function{
 	ID:          WebhookFunctionID,
 	Dir:         "webhook",
+	ReadTables:  []string{RegistryTableID}, // no push for a disabled third party
 	WriteTables: []string{OutboxTableID},
 	SendQueues:  []string{WebhookPushesQueueID},
 	Consumes:    []Consumer{{Queue: WebhookPushesQueueID, BatchSize: 1}},
@@ -422,12 +427,34 @@ var Changes = Function{
 	Follows:     []string{MeterValuesTableID, RegistryTableID},
 }
 
+// Admin is the operator's API: register, list, update, disable and enable
+// third parties and data providers (grid companies, metering systems).
+var Admin = Function{
+	ID:          AdminFunctionID,
+	Dir:         "admin",
+	WriteTables: []string{RegistryTableID},
+}
+
+// Portal is the third parties' web pages (Elhub's Aktørportal): staff log
+// in for their organisation, ask for access, follow requests, see
+// consumption and manage deliveries, through the same domain code as the API.
+var Portal = Function{
+	ID:            PortalFunctionID,
+	Dir:           "portal",
+	ReadTables:    []string{RegistryTableID, MeterValuesTableID},
+	WriteTables:   []string{AccessTableID, OutboxTableID}, // requests and the read log; webhook settings
+	SendQueues:    []string{WebhookPushesQueueID},
+	StateMachines: []string{ExpiryStateMachineID},
+	Settings:      []string{"PORTAL_OIDC_ISSUER", "PORTAL_OIDC_CLIENT_ID", "PORTAL_OIDC_REDIRECT_URL"},
+	Secrets:       []string{"PORTAL_OIDC_CLIENT_SECRET", "COOKIE_KEYS"},
+}
+
 // Tables, Queues, StateMachines, Functions and Routes list everything the stack has.
 var (
 	Tables        = []Table{Access, Registry, MeterValues, Outbox}
 	Queues        = []Queue{Notifications, DeliveryJobs, WebhookPushes}
 	StateMachines = []StateMachine{Expiry}
-	Functions     = []Function{Intake, Consent, Queries, Ingest, FanOut, Delivery, Webhook, Notifier, Changes}
+	Functions     = []Function{Intake, Consent, Queries, Ingest, FanOut, Delivery, Webhook, Notifier, Changes, Admin, Portal}
 	Schedules     = []Schedule{DailyDelivery}
 	Routes        = []Route{
 		{Method: "POST", Path: "/v1/access-requests", Function: IntakeFunctionID, Scopes: []string{ThirdPartyScope}},
@@ -457,6 +484,35 @@ var (
 		{Method: "POST", Path: "/consent/access", Function: ConsentFunctionID, Public: true},
 		{Method: "GET", Path: "/authorize", Function: ConsentFunctionID, Public: true},
 		{Method: "POST", Path: "/authorize", Function: ConsentFunctionID, Public: true},
+		{Method: "GET", Path: "/v1/admin/third-parties", Function: AdminFunctionID, Scopes: []string{AdminScope}},
+		{Method: "POST", Path: "/v1/admin/third-parties", Function: AdminFunctionID, Scopes: []string{AdminScope}},
+		{Method: "GET", Path: "/v1/admin/third-parties/{gln}", Function: AdminFunctionID, Scopes: []string{AdminScope}},
+		{Method: "PUT", Path: "/v1/admin/third-parties/{gln}", Function: AdminFunctionID, Scopes: []string{AdminScope}},
+		{Method: "POST", Path: "/v1/admin/third-parties/{gln}/disable", Function: AdminFunctionID, Scopes: []string{AdminScope}},
+		{Method: "POST", Path: "/v1/admin/third-parties/{gln}/enable", Function: AdminFunctionID, Scopes: []string{AdminScope}},
+		{Method: "GET", Path: "/v1/admin/data-providers", Function: AdminFunctionID, Scopes: []string{AdminScope}},
+		{Method: "POST", Path: "/v1/admin/data-providers", Function: AdminFunctionID, Scopes: []string{AdminScope}},
+		{Method: "GET", Path: "/v1/admin/data-providers/{gln}", Function: AdminFunctionID, Scopes: []string{AdminScope}},
+		{Method: "PUT", Path: "/v1/admin/data-providers/{gln}", Function: AdminFunctionID, Scopes: []string{AdminScope}},
+		{Method: "POST", Path: "/v1/admin/data-providers/{gln}/disable", Function: AdminFunctionID, Scopes: []string{AdminScope}},
+		{Method: "POST", Path: "/v1/admin/data-providers/{gln}/enable", Function: AdminFunctionID, Scopes: []string{AdminScope}},
+		{Method: "GET", Path: "/portal", Function: PortalFunctionID, Public: true},
+		{Method: "GET", Path: "/portal/login", Function: PortalFunctionID, Public: true},
+		{Method: "GET", Path: "/portal/login/callback", Function: PortalFunctionID, Public: true},
+		{Method: "POST", Path: "/portal/logout", Function: PortalFunctionID, Public: true},
+		{Method: "GET", Path: "/portal/logged-out", Function: PortalFunctionID, Public: true},
+		{Method: "GET", Path: "/portal/requests", Function: PortalFunctionID, Public: true},
+		{Method: "POST", Path: "/portal/requests", Function: PortalFunctionID, Public: true},
+		{Method: "GET", Path: "/portal/requests/new", Function: PortalFunctionID, Public: true},
+		{Method: "POST", Path: "/portal/requests/{id}/withdraw", Function: PortalFunctionID, Public: true},
+		{Method: "GET", Path: "/portal/metering-points", Function: PortalFunctionID, Public: true},
+		{Method: "GET", Path: "/portal/metering-points/{id}", Function: PortalFunctionID, Public: true},
+		{Method: "GET", Path: "/portal/metering-points/{id}/consumption", Function: PortalFunctionID, Public: true},
+		{Method: "GET", Path: "/portal/deliveries", Function: PortalFunctionID, Public: true},
+		{Method: "POST", Path: "/portal/webhook", Function: PortalFunctionID, Public: true},
+		{Method: "POST", Path: "/portal/webhook/rotate", Function: PortalFunctionID, Public: true},
+		{Method: "POST", Path: "/portal/webhook/delete", Function: PortalFunctionID, Public: true},
+		{Method: "POST", Path: "/portal/webhook/test", Function: PortalFunctionID, Public: true},
 	}
 )
 

@@ -3,6 +3,7 @@ package synthetic
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 
 	"github.com/shopspring/decimal"
 
@@ -19,6 +20,18 @@ type place struct {
 	priceArea        registry.PriceArea
 	gridArea         string
 	weight           int // roughly the share of metering points
+}
+
+// GridAreas lists every grid area the generator places metering points in,
+// so a grid company registered for them may send all it makes.
+func GridAreas() []string {
+	var areas []string
+	for _, p := range slices.Concat(towns, cabinAreas) {
+		if !slices.Contains(areas, p.gridArea) {
+			areas = append(areas, p.gridArea)
+		}
+	}
+	return areas
 }
 
 var towns = []place{

@@ -7,12 +7,15 @@ package webhooks
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"slices"
 	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/tredjepart/tredjepart/shared/clock"
 	"github.com/tredjepart/tredjepart/shared/delivery"
@@ -219,16 +222,14 @@ func (s *Service) Dispatch(ctx context.Context, m Message) error {
 	if err != nil || !found || !pushedAt.IsZero() {
 		return err // expired, or already pushed by an earlier attempt
 	}
-	result := webhook.Push(ctx, s.Client, e.URL, doc.ID, doc.Body, e.Secrets(now), now)
-	a := Attempt{ThirdParty: m.ThirdParty, DocumentID: m.DocumentID, Number: m.Attempt, At: now,
-		Outcome: result.Outcome, Status: result.Status, Duration: result.Duration, Error: result.Err}
+	a := s.push(ctx, e, doc.ID, doc.Body, m.Attempt, now)
 	var next time.Time
-	switch result.Outcome {
+	switch a.Outcome {
 	case webhook.Delivered:
 		err = s.Store.MarkPushed(ctx, m.ThirdParty, m.DocumentID, now)
 	case webhook.Gone:
 		a.GaveUp = true
-		err = s.disable(ctx, e, fmt.Sprintf("the endpoint answered %d Gone at %s", result.Status, now.UTC().Format(time.RFC3339)))
+		err = s.disable(ctx, e, goneReason(a, now))
 	default:
 		var more bool
 		if next, more = webhook.NextAttempt(m.Attempt, m.FirstTry); !more {
@@ -238,16 +239,70 @@ func (s *Service) Dispatch(ctx context.Context, m Message) error {
 	if err != nil {
 		return err
 	}
-	if err := s.Store.LogAttempt(ctx, a); err != nil {
+	if err := s.logAttempt(ctx, a); err != nil {
 		return err
 	}
-	s.Logger.InfoContext(ctx, "webhook attempt", "thirdParty", string(m.ThirdParty), "document", m.DocumentID, "attempt", m.Attempt,
-		"outcome", result.Outcome.String(), "status", result.Status, "error", result.Err, "gaveUp", a.GaveUp)
 	if next.IsZero() {
 		return nil
 	}
 	m.Attempt, m.NotBefore = m.Attempt+1, next
 	return s.Queue.Enqueue(ctx, m, min(next.Sub(now), MaxDelay))
+}
+
+// push makes one signed push of a document to the endpoint, as the
+// attempt the log records.
+func (s *Service) push(ctx context.Context, e Endpoint, documentID string, body []byte, number int, now time.Time) Attempt {
+	result := webhook.Push(ctx, s.Client, e.URL, documentID, body, e.Secrets(now), now)
+	return Attempt{ThirdParty: e.ThirdParty, DocumentID: documentID, Number: number, At: now,
+		Outcome: result.Outcome, Status: result.Status, Duration: result.Duration, Error: result.Err}
+}
+
+func (s *Service) logAttempt(ctx context.Context, a Attempt) error {
+	if err := s.Store.LogAttempt(ctx, a); err != nil {
+		return err
+	}
+	s.Logger.InfoContext(ctx, "webhook attempt", "thirdParty", string(a.ThirdParty), "document", a.DocumentID, "attempt", a.Number,
+		"outcome", a.Outcome.String(), "status", a.Status, "error", a.Error, "gaveUp", a.GaveUp)
+	return nil
+}
+
+// TestEventType is the type of the event SendTest pushes.
+const TestEventType = "webhook.test"
+
+type testEvent struct {
+	Type         string `json:"type"`
+	DocumentID   string `json:"documentId"`
+	ThirdPartyID string `json:"thirdPartyId"`
+	CreatedAt    string `json:"createdAt"`
+}
+
+// SendTest pushes one signed test event to the registered endpoint at once,
+// so a third party can check its receiver, and logs the attempt like any
+// other. It is not retried and is not kept in the outbox; an endpoint that
+// answers 410 Gone is disabled, as for any push.
+func (s *Service) SendTest(ctx context.Context, tp ident.GLN) (Attempt, error) {
+	e, err := s.Get(ctx, tp)
+	if err != nil {
+		return Attempt{}, err
+	}
+	now := s.Clock.Now()
+	id := TestEventType + ":" + uuid.NewString()
+	body, err := json.Marshal(testEvent{Type: TestEventType, DocumentID: id, ThirdPartyID: string(tp), CreatedAt: now.UTC().Format(time.RFC3339)})
+	if err != nil {
+		return Attempt{}, err
+	}
+	a := s.push(ctx, e, id, body, 1, now)
+	if a.Outcome == webhook.Gone {
+		a.GaveUp = true
+		if err := s.disable(ctx, e, goneReason(a, now)); err != nil {
+			return a, err
+		}
+	}
+	return a, s.logAttempt(ctx, a)
+}
+
+func goneReason(a Attempt, now time.Time) string {
+	return fmt.Sprintf("the endpoint answered %d Gone at %s", a.Status, now.UTC().Format(time.RFC3339))
 }
 
 func (s *Service) disable(ctx context.Context, e Endpoint, reason string) error {

@@ -1,0 +1,287 @@
+// Command tredjepart-admin is the operator's tool for registering third
+// parties and data providers through the admin API:
+//
+//	tredjepart-admin third-party register -gln 7070000000013 -name "Varme AS" -org 912345688 -client-id varme -redirect-uri https://varme.example/return
+//	tredjepart-admin third-party list
+//	tredjepart-admin data-provider disable 7070000000020
+//
+// The API is -api or $TREDJEPART_API; the bearer token, which must carry
+// the admin scope, is $TREDJEPART_TOKEN.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/tredjepart/tredjepart/shared/admin"
+)
+
+func main() {
+	os.Exit(run(context.Background(), os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
+}
+
+const usage = `usage: tredjepart-admin third-party|data-provider register|list|show|update|disable|enable [flags] [gln]
+
+  register  -gln -name -org -client-id (repeatable) [-contact-name -contact-email -contact-phone]
+            third parties: -redirect-uri (repeatable); data providers: -role grid-company|metering-system -grid-area (repeatable)
+  list      a table of every party (-json for JSON)
+  show      one party as JSON
+  update    changes the fields given; a repeatable flag replaces the whole list
+  disable   stops the party at once; nothing is deleted
+  enable    lets it in again
+
+Every command takes -api (default $TREDJEPART_API); the token is $TREDJEPART_TOKEN.
+`
+
+// Environment variables the tool reads.
+const (
+	APIEnv   = "TREDJEPART_API"
+	TokenEnv = "TREDJEPART_TOKEN"
+)
+
+// run is the whole command, with its outside world passed in; it returns
+// the exit status: 0 done, 1 the API refused or failed, 2 a usage error.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	if len(args) < 2 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	kind, verb := args[0], args[1]
+	if kind != "third-party" && kind != "data-provider" {
+		fmt.Fprintf(stderr, "unknown kind %q\n\n%s", kind, usage)
+		return 2
+	}
+	f := newFlags(kind, verb, getenv, stderr)
+	if err := f.set.Parse(args[2:]); err != nil {
+		return 2
+	}
+	if f.gln == "" && f.set.NArg() > 0 {
+		f.gln = f.set.Arg(0)
+	}
+	client := &admin.Client{BaseURL: f.api, Token: getenv(TokenEnv)}
+	if client.BaseURL == "" {
+		fmt.Fprintf(stderr, "no API: set -api or %s\n", APIEnv)
+		return 2
+	}
+	var out any
+	var err error
+	if kind == "third-party" {
+		out, err = thirdParty(ctx, client, verb, f)
+	} else {
+		out, err = dataProvider(ctx, client, verb, f)
+	}
+	var usageErr usageError
+	switch {
+	case errors.As(err, &usageErr):
+		fmt.Fprintf(stderr, "%s\n\n%s", err, usage)
+		return 2
+	case err != nil:
+		fmt.Fprintf(stderr, "error: %v\n", err)
+		return 1
+	}
+	if table, ok := out.(func(io.Writer)); ok && !f.json {
+		table(stdout)
+		return 0
+	}
+	if table, ok := out.(listing); ok {
+		out = table.items
+	}
+	enc := json.NewEncoder(stdout)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(out); err != nil {
+		fmt.Fprintf(stderr, "error: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+type usageError string
+
+func (e usageError) Error() string { return string(e) }
+
+// list is a repeatable string flag.
+type list []string
+
+func (l *list) String() string     { return strings.Join(*l, ",") }
+func (l *list) Set(v string) error { *l = append(*l, v); return nil }
+
+type flags struct {
+	set                                     *flag.FlagSet
+	api, gln, name, org, role               string
+	contactName, contactEmail, contactPhone string
+	clientIDs, redirectURIs, gridAreas      list
+	json                                    bool
+}
+
+func newFlags(kind, verb string, getenv func(string) string, stderr io.Writer) *flags {
+	f := &flags{set: flag.NewFlagSet(kind+" "+verb, flag.ContinueOnError)}
+	s := f.set
+	s.SetOutput(stderr)
+	s.StringVar(&f.api, "api", getenv(APIEnv), "the admin API's base URL")
+	s.BoolVar(&f.json, "json", false, "print JSON")
+	s.StringVar(&f.gln, "gln", "", "the party's GLN (13 digits)")
+	s.StringVar(&f.name, "name", "", "the party's name")
+	s.StringVar(&f.org, "org", "", "organisation number (9 digits)")
+	s.Var(&f.clientIDs, "client-id", "an OAuth client id acting for the party (repeatable)")
+	s.StringVar(&f.contactName, "contact-name", "", "whom the operator reaches")
+	s.StringVar(&f.contactEmail, "contact-email", "", "the contact's e-mail")
+	s.StringVar(&f.contactPhone, "contact-phone", "", "the contact's phone")
+	if kind == "third-party" {
+		s.Var(&f.redirectURIs, "redirect-uri", "where end users return after deciding (repeatable)")
+	} else {
+		s.StringVar(&f.role, "role", "", "grid-company or metering-system")
+		s.Var(&f.gridAreas, "grid-area", "EIC code of a grid area it answers for (repeatable)")
+	}
+	return f
+}
+
+// given reports whether the flag was on the command line.
+func (f *flags) given(name string) bool {
+	found := false
+	f.set.Visit(func(fl *flag.Flag) { found = found || fl.Name == name })
+	return found
+}
+
+func (f *flags) needGLN() error {
+	if f.gln == "" {
+		return usageError("which party? give -gln or the GLN after the flags")
+	}
+	return nil
+}
+
+// contact overlays the contact flags given on c.
+func (f *flags) contact(c admin.ContactBody) admin.ContactBody {
+	if f.given("contact-name") {
+		c.Name = f.contactName
+	}
+	if f.given("contact-email") {
+		c.Email = f.contactEmail
+	}
+	if f.given("contact-phone") {
+		c.Phone = f.contactPhone
+	}
+	return c
+}
+
+// listing is a list command's result: a table, or its items as JSON.
+type listing struct{ items any }
+
+func thirdParty(ctx context.Context, c *admin.Client, verb string, f *flags) (any, error) {
+	overlay := func(tp admin.ThirdPartyBody) admin.ThirdPartyBody {
+		if f.given("name") {
+			tp.Name = f.name
+		}
+		if f.given("org") {
+			tp.OrgNumber = f.org
+		}
+		if f.given("client-id") {
+			tp.ClientIDs = f.clientIDs
+		}
+		if f.given("redirect-uri") {
+			tp.RedirectURIs = f.redirectURIs
+		}
+		tp.Contact = f.contact(tp.Contact)
+		return tp
+	}
+	if verb == "list" {
+		tps, err := c.ThirdParties(ctx)
+		if err != nil || f.json {
+			return listing{tps}, err
+		}
+		return func(w io.Writer) {
+			t := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(t, "GLN\tNAME\tORG NUMBER\tCLIENT IDS\tSTATUS")
+			for _, tp := range tps {
+				fmt.Fprintf(t, "%s\t%s\t%s\t%s\t%s\n", tp.GLN, tp.Name, tp.OrgNumber, strings.Join(tp.ClientIDs, ","), status(tp.Disabled))
+			}
+			t.Flush()
+		}, nil
+	}
+	if err := f.needGLN(); err != nil {
+		return nil, err
+	}
+	switch verb {
+	case "register":
+		return c.RegisterThirdParty(ctx, overlay(admin.ThirdPartyBody{GLN: f.gln}))
+	case "show":
+		return c.ThirdParty(ctx, f.gln)
+	case "update":
+		current, err := c.ThirdParty(ctx, f.gln)
+		if err != nil {
+			return nil, err
+		}
+		return c.UpdateThirdParty(ctx, overlay(current))
+	case "disable", "enable":
+		return c.SetThirdPartyDisabled(ctx, f.gln, verb == "disable")
+	}
+	return nil, usageError(fmt.Sprintf("unknown command %q", verb))
+}
+
+func dataProvider(ctx context.Context, c *admin.Client, verb string, f *flags) (any, error) {
+	overlay := func(dp admin.DataProviderBody) admin.DataProviderBody {
+		if f.given("name") {
+			dp.Name = f.name
+		}
+		if f.given("org") {
+			dp.OrgNumber = f.org
+		}
+		if f.given("role") {
+			dp.Role = f.role
+		}
+		if f.given("client-id") {
+			dp.ClientIDs = f.clientIDs
+		}
+		if f.given("grid-area") {
+			dp.GridAreas = f.gridAreas
+		}
+		dp.Contact = f.contact(dp.Contact)
+		return dp
+	}
+	if verb == "list" {
+		dps, err := c.DataProviders(ctx)
+		if err != nil || f.json {
+			return listing{dps}, err
+		}
+		return func(w io.Writer) {
+			t := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(t, "GLN\tNAME\tROLE\tORG NUMBER\tCLIENT IDS\tGRID AREAS\tSTATUS")
+			for _, dp := range dps {
+				fmt.Fprintf(t, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", dp.GLN, dp.Name, dp.Role, dp.OrgNumber,
+					strings.Join(dp.ClientIDs, ","), strings.Join(dp.GridAreas, ","), status(dp.Disabled))
+			}
+			t.Flush()
+		}, nil
+	}
+	if err := f.needGLN(); err != nil {
+		return nil, err
+	}
+	switch verb {
+	case "register":
+		return c.RegisterDataProvider(ctx, overlay(admin.DataProviderBody{GLN: f.gln}))
+	case "show":
+		return c.DataProvider(ctx, f.gln)
+	case "update":
+		current, err := c.DataProvider(ctx, f.gln)
+		if err != nil {
+			return nil, err
+		}
+		return c.UpdateDataProvider(ctx, overlay(current))
+	case "disable", "enable":
+		return c.SetDataProviderDisabled(ctx, f.gln, verb == "disable")
+	}
+	return nil, usageError(fmt.Sprintf("unknown command %q", verb))
+}
+
+func status(disabled bool) string {
+	if disabled {
+		return "disabled"
+	}
+	return "enabled"
+}

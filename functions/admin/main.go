@@ -1,0 +1,10 @@
+// Command admin is the Lambda behind the operator's API for registering
+// third parties and data providers.
+package main
+
+import (
+	"github.com/tredjepart/tredjepart/shared/admin"
+	"github.com/tredjepart/tredjepart/shared/function"
+)
+
+func main() { function.Start("admin", admin.Lambda) }

@@ -1,0 +1,203 @@
+package admin_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/tredjepart/tredjepart/localstack/testenv"
+	"github.com/tredjepart/tredjepart/shared/admin"
+	"github.com/tredjepart/tredjepart/shared/apigw"
+	"github.com/tredjepart/tredjepart/shared/ident"
+	"github.com/tredjepart/tredjepart/shared/problem"
+)
+
+func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
+
+func handler(t *testing.T) *admin.Handler {
+	t.Helper()
+	env := testenv.Get(t)
+	functionEnv := env.Stack.Env()
+	h, err := admin.FromEnv(env.Config, func(k string) string { return functionEnv[k] }, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+var serial atomic.Int64
+
+// freshParty returns a GLN, organisation number and client id no other test uses.
+func freshParty(t *testing.T) (ident.GLN, ident.OrgNumber, string) {
+	t.Helper()
+	n := serial.Add(1)
+	gln, err := ident.GLNWithCheckDigit(fmt.Sprintf("70800%07d", n))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := n; ; i += 1000 {
+		if org, err := ident.OrgNumberWithControlDigit(fmt.Sprintf("3%07d", i)); err == nil {
+			return gln, org, fmt.Sprintf("admin-test-%d", n)
+		}
+	}
+}
+
+type answer struct {
+	status  int
+	headers map[string]string
+	body    map[string]any
+	problem problem.Document
+}
+
+func call(t *testing.T, h *admin.Handler, routeKey, gln, body string) answer {
+	t.Helper()
+	method, path, _ := strings.Cut(routeKey, " ")
+	ev := apigw.Request{RouteKey: routeKey, RawPath: strings.Replace(path, "{gln}", gln, 1), Body: body,
+		Headers: map[string]string{"content-type": "application/json"}, PathParameters: map[string]string{"gln": gln}}
+	ev.RequestContext.HTTP.Method = method
+	ev.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
+		JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: map[string]string{"client_id": "operator"}}}
+	res, err := h.Handle(context.Background(), ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := answer{status: res.StatusCode, headers: res.Headers}
+	_ = json.Unmarshal([]byte(res.Body), &a.body)
+	if res.StatusCode >= 400 {
+		if res.Headers["Content-Type"] != problem.ContentType {
+			t.Errorf("%s: Content-Type %q", routeKey, res.Headers["Content-Type"])
+		}
+		_ = json.Unmarshal([]byte(res.Body), &a.problem)
+	}
+	return a
+}
+
+func (a answer) fields() []string {
+	var names []string
+	for _, f := range a.problem.Errors {
+		names = append(names, f.Field)
+	}
+	return names
+}
+
+func TestThirdPartyLifecycle(t *testing.T) {
+	h := handler(t)
+	gln, org, client := freshParty(t)
+	body := fmt.Sprintf(`{"gln":%q,"name":"Varmepumpe AS","orgNumber":%q,"clientIds":[%q],
+		"redirectUris":["https://varme.example/return","http://localhost:8080/cb"],"contact":{"name":"Ops","email":"ops@varme.example","phone":"+47 40000000"}}`, gln, org, client)
+
+	created := call(t, h, admin.RouteRegisterThirdParty, "", body)
+	if created.status != http.StatusCreated || created.headers["Location"] != admin.ThirdPartiesPath+"/"+string(gln) || created.body["disabled"] != false {
+		t.Fatalf("register: %d %v %v", created.status, created.headers, created.body)
+	}
+	if again := call(t, h, admin.RouteRegisterThirdParty, "", body); again.status != http.StatusConflict {
+		t.Fatalf("registering again: %d %+v", again.status, again.problem)
+	}
+	if got := call(t, h, admin.RouteGetThirdParty, string(gln), ""); got.status != http.StatusOK || got.body["name"] != "Varmepumpe AS" {
+		t.Fatalf("get: %d %v", got.status, got.body)
+	}
+	for range 2 {
+		disabled := call(t, h, admin.RouteDisableThirdParty, string(gln), "")
+		if disabled.status != http.StatusOK || disabled.body["disabled"] != true {
+			t.Fatalf("disable: %d %v", disabled.status, disabled.body)
+		}
+	}
+	// A PUT replaces the record but keeps it disabled: only enable undoes that.
+	updated := call(t, h, admin.RouteUpdateThirdParty, string(gln), fmt.Sprintf(`{"name":"Varme AS","orgNumber":%q,"clientIds":[%q]}`, org, client+"-2"))
+	if updated.status != http.StatusOK || updated.body["name"] != "Varme AS" || updated.body["disabled"] != true ||
+		len(updated.body["redirectUris"].([]any)) != 0 || updated.body["contact"].(map[string]any)["email"] != nil {
+		t.Fatalf("update: %d %v", updated.status, updated.body)
+	}
+	for range 2 {
+		if enabled := call(t, h, admin.RouteEnableThirdParty, string(gln), ""); enabled.status != http.StatusOK || enabled.body["disabled"] != false {
+			t.Fatalf("enable: %d %v", enabled.status, enabled.body)
+		}
+	}
+	list := call(t, h, admin.RouteListThirdParties, "", "")
+	if list.status != http.StatusOK || !strings.Contains(fmt.Sprint(list.body["items"]), string(gln)) {
+		t.Fatalf("list: %d %v", list.status, list.body)
+	}
+}
+
+func TestDataProviderLifecycle(t *testing.T) {
+	h := handler(t)
+	gln, org, client := freshParty(t)
+	body := fmt.Sprintf(`{"gln":%q,"name":"Nett AS","orgNumber":%q,"role":"grid-company","clientIds":[%q],"gridAreas":["50YNO1ELVIA0001K"]}`, gln, org, client)
+	if created := call(t, h, admin.RouteRegisterDataProvider, "", body); created.status != http.StatusCreated || created.body["role"] != "grid-company" {
+		t.Fatalf("register: %d %v", created.status, created.body)
+	}
+	// The client is taken now, for third parties too.
+	otherGLN, otherOrg, _ := freshParty(t)
+	tp := fmt.Sprintf(`{"gln":%q,"name":"X","orgNumber":%q,"clientIds":[%q]}`, otherGLN, otherOrg, client)
+	if clash := call(t, h, admin.RouteRegisterThirdParty, "", tp); clash.status != http.StatusConflict || !slices.Contains(clash.fields(), "clientIds") {
+		t.Fatalf("a taken client: %d %+v", clash.status, clash.problem)
+	}
+	updated := call(t, h, admin.RouteUpdateDataProvider, string(gln),
+		fmt.Sprintf(`{"gln":%q,"name":"Nett AS","orgNumber":%q,"role":"metering-system","clientIds":[%q],"gridAreas":["50YNO1ELVIA0001K","50YELVIA-OSLO--A"]}`, gln, org, client))
+	if updated.status != http.StatusOK || updated.body["role"] != "metering-system" || len(updated.body["gridAreas"].([]any)) != 2 {
+		t.Fatalf("update: %d %v", updated.status, updated.body)
+	}
+	for range 2 {
+		if d := call(t, h, admin.RouteDisableDataProvider, string(gln), ""); d.status != http.StatusOK || d.body["disabled"] != true {
+			t.Fatalf("disable: %d %v", d.status, d.body)
+		}
+	}
+	if list := call(t, h, admin.RouteListDataProviders, "", ""); list.status != http.StatusOK || !strings.Contains(fmt.Sprint(list.body["items"]), string(gln)) {
+		t.Fatalf("list: %d %v", list.status, list.body)
+	}
+}
+
+func TestRefusals(t *testing.T) {
+	h := handler(t)
+	gln, org, client := freshParty(t)
+	cases := []struct {
+		name, route, gln, body string
+		status                 int
+		fields                 []string
+	}{
+		{"every bad field is named", admin.RouteRegisterThirdParty, "",
+			`{"gln":"7080000000010","name":"","orgNumber":"123456789","clientIds":["has space"],"redirectUris":["http://evil.example/cb","https://ok.example/#frag"],"contact":{"email":"nope","fax":"1"}}`,
+			http.StatusBadRequest, []string{"contact.fax", "gln", "name", "orgNumber", "clientIds[0]", "redirectUris[0]", "redirectUris[1]", "contact.email"}},
+		{"unknown and read-only fields", admin.RouteRegisterThirdParty, "",
+			fmt.Sprintf(`{"gln":%q,"name":"A","orgNumber":%q,"clientIds":[%q],"disabled":true,"Name":"B"}`, gln, org, client),
+			http.StatusBadRequest, []string{"Name", "disabled"}},
+		{"a data provider needs a role and grid areas", admin.RouteRegisterDataProvider, "",
+			fmt.Sprintf(`{"gln":%q,"name":"A","orgNumber":%q,"clientIds":[%q],"gridAreas":[]}`, gln, org, client),
+			http.StatusBadRequest, []string{"role", "gridAreas"}},
+		{"a grid area is an EIC code", admin.RouteRegisterDataProvider, "",
+			fmt.Sprintf(`{"gln":%q,"name":"A","orgNumber":%q,"role":"grid-company","clientIds":[%q],"gridAreas":["Oslo"]}`, gln, org, client),
+			http.StatusBadRequest, []string{"gridAreas[0]"}},
+		{"the body may not change the GLN", admin.RouteUpdateThirdParty, string(gln),
+			fmt.Sprintf(`{"gln":"7080000000010","name":"A","orgNumber":%q,"clientIds":[%q]}`, org, client),
+			http.StatusBadRequest, []string{"gln"}},
+		{"a bad GLN in the path", admin.RouteGetThirdParty, "7080000000011", "", http.StatusBadRequest, []string{"gln"}},
+		{"a missing third party", admin.RouteGetThirdParty, string(gln), "", http.StatusNotFound, nil},
+		{"updating a missing third party", admin.RouteUpdateThirdParty, string(gln),
+			fmt.Sprintf(`{"name":"A","orgNumber":%q,"clientIds":[%q]}`, org, client), http.StatusNotFound, nil},
+		{"disabling a missing data provider", admin.RouteDisableDataProvider, string(gln), "", http.StatusNotFound, nil},
+		{"not JSON", admin.RouteRegisterThirdParty, "", `{"gln":`, http.StatusBadRequest, []string{"body"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			a := call(t, h, c.route, c.gln, c.body)
+			if a.status != c.status {
+				t.Fatalf("status %d, want %d: %+v", a.status, c.status, a.problem)
+			}
+			if got := a.fields(); strings.Join(sorted(got), ",") != strings.Join(sorted(c.fields), ",") {
+				t.Errorf("fields %v, want %v", got, c.fields)
+			}
+		})
+	}
+}
+
+func sorted(s []string) []string { return slices.Sorted(slices.Values(s)) }

@@ -1,0 +1,177 @@
+// Package admin is the operator's registry of parties: third parties
+// (who read metering data) and data providers (grid companies and metering
+// systems, who send it). The Service holds the rules, the Handler serves
+// them as an API Gateway HTTP API, and the Client calls that API.
+package admin
+
+import (
+	"context"
+	"errors"
+
+	"github.com/tredjepart/tredjepart/shared/fault"
+	"github.com/tredjepart/tredjepart/shared/ident"
+	"github.com/tredjepart/tredjepart/shared/registry"
+)
+
+// Store keeps registered parties. Register fails with
+// registry.ErrRegistered for a GLN in use; Update writes only over the
+// version it is given (registry.ErrChanged, registry.ErrNotRegistered);
+// both fail with a *registry.TakenError for a name another party holds.
+type Store interface {
+	RegisterThirdParty(ctx context.Context, tp registry.ThirdParty) error
+	UpdateThirdParty(ctx context.Context, tp registry.ThirdParty) error
+	ThirdParty(ctx context.Context, gln ident.GLN) (registry.ThirdParty, bool, error)
+	ThirdParties(ctx context.Context) ([]registry.ThirdParty, error)
+	RegisterDataProvider(ctx context.Context, dp registry.DataProvider) error
+	UpdateDataProvider(ctx context.Context, dp registry.DataProvider) error
+	DataProvider(ctx context.Context, gln ident.GLN) (registry.DataProvider, bool, error)
+	DataProviders(ctx context.Context) ([]registry.DataProvider, error)
+}
+
+// Service registers, changes, disables and enables parties. Nothing is
+// ever deleted: a disabled party keeps its grants, outbox and data.
+type Service struct {
+	Store Store
+}
+
+// RegisterThirdParty registers a new, enabled third party.
+func (s *Service) RegisterThirdParty(ctx context.Context, tp registry.ThirdParty) (registry.ThirdParty, error) {
+	tp.Disabled, tp.Version = false, 0
+	if err := tp.Validate(); err != nil {
+		return tp, err
+	}
+	if err := s.Store.RegisterThirdParty(ctx, tp); err != nil {
+		return tp, writeFault("Third party", tp.GLN, err)
+	}
+	return s.ThirdParty(ctx, tp.GLN)
+}
+
+// ThirdParty returns a registered third party, or NotFound.
+func (s *Service) ThirdParty(ctx context.Context, gln ident.GLN) (registry.ThirdParty, error) {
+	return read(ctx, "Third party", gln, s.Store.ThirdParty)
+}
+
+// ThirdParties lists every registered third party, by GLN.
+func (s *Service) ThirdParties(ctx context.Context) ([]registry.ThirdParty, error) {
+	return s.Store.ThirdParties(ctx)
+}
+
+// UpdateThirdParty replaces what is registered for tp.GLN with tp; whether
+// it is disabled is kept, as only Disable and Enable change that.
+func (s *Service) UpdateThirdParty(ctx context.Context, tp registry.ThirdParty) (registry.ThirdParty, error) {
+	if err := tp.Validate(); err != nil {
+		return tp, err
+	}
+	return change(ctx, "Third party", tp.GLN, s.Store.ThirdParty, s.Store.UpdateThirdParty, func(current registry.ThirdParty) (registry.ThirdParty, bool) {
+		tp.Disabled, tp.Version = current.Disabled, current.Version
+		return tp, true
+	})
+}
+
+// SetThirdPartyDisabled disables or enables a third party. Doing it twice
+// changes nothing the second time.
+func (s *Service) SetThirdPartyDisabled(ctx context.Context, gln ident.GLN, disabled bool) (registry.ThirdParty, error) {
+	return change(ctx, "Third party", gln, s.Store.ThirdParty, s.Store.UpdateThirdParty, func(tp registry.ThirdParty) (registry.ThirdParty, bool) {
+		changed := tp.Disabled != disabled
+		tp.Disabled = disabled
+		return tp, changed
+	})
+}
+
+// RegisterDataProvider registers a new, enabled data provider.
+func (s *Service) RegisterDataProvider(ctx context.Context, dp registry.DataProvider) (registry.DataProvider, error) {
+	dp.Disabled, dp.Version = false, 0
+	if err := dp.Validate(); err != nil {
+		return dp, err
+	}
+	if err := s.Store.RegisterDataProvider(ctx, dp); err != nil {
+		return dp, writeFault("Data provider", dp.GLN, err)
+	}
+	return s.DataProvider(ctx, dp.GLN)
+}
+
+// DataProvider returns a registered data provider, or NotFound.
+func (s *Service) DataProvider(ctx context.Context, gln ident.GLN) (registry.DataProvider, error) {
+	return read(ctx, "Data provider", gln, s.Store.DataProvider)
+}
+
+// DataProviders lists every registered data provider, by GLN.
+func (s *Service) DataProviders(ctx context.Context) ([]registry.DataProvider, error) {
+	return s.Store.DataProviders(ctx)
+}
+
+// UpdateDataProvider replaces what is registered for dp.GLN with dp,
+// keeping whether it is disabled.
+func (s *Service) UpdateDataProvider(ctx context.Context, dp registry.DataProvider) (registry.DataProvider, error) {
+	if err := dp.Validate(); err != nil {
+		return dp, err
+	}
+	return change(ctx, "Data provider", dp.GLN, s.Store.DataProvider, s.Store.UpdateDataProvider, func(current registry.DataProvider) (registry.DataProvider, bool) {
+		dp.Disabled, dp.Version = current.Disabled, current.Version
+		return dp, true
+	})
+}
+
+// SetDataProviderDisabled disables or enables a data provider. Doing it
+// twice changes nothing the second time.
+func (s *Service) SetDataProviderDisabled(ctx context.Context, gln ident.GLN, disabled bool) (registry.DataProvider, error) {
+	return change(ctx, "Data provider", gln, s.Store.DataProvider, s.Store.UpdateDataProvider, func(dp registry.DataProvider) (registry.DataProvider, bool) {
+		changed := dp.Disabled != disabled
+		dp.Disabled = disabled
+		return dp, changed
+	})
+}
+
+func read[P any](ctx context.Context, what string, gln ident.GLN, get func(context.Context, ident.GLN) (P, bool, error)) (P, error) {
+	p, found, err := get(ctx, gln)
+	if err == nil && !found {
+		err = fault.New(fault.NotFound, "%s %s is not registered.", what, gln)
+	}
+	return p, err
+}
+
+// writeAttempts bounds how often a change that lost a race to another
+// write is read and made again.
+const writeAttempts = 3
+
+// change reads a party, applies edit to it and writes it back over the
+// version read; a write that lost a race is made again on what won. An
+// edit that changes nothing writes nothing.
+func change[P any](ctx context.Context, what string, gln ident.GLN, get func(context.Context, ident.GLN) (P, bool, error),
+	put func(context.Context, P) error, edit func(P) (P, bool)) (P, error) {
+	for attempt := 1; ; attempt++ {
+		current, err := read(ctx, what, gln, get)
+		if err != nil {
+			return current, err
+		}
+		next, changed := edit(current)
+		if !changed {
+			return current, nil
+		}
+		err = put(ctx, next)
+		switch {
+		case err == nil:
+			return read(ctx, what, gln, get)
+		case errors.Is(err, registry.ErrChanged) && attempt < writeAttempts:
+			continue
+		}
+		return current, writeFault(what, gln, err)
+	}
+}
+
+// writeFault says in the domain's terms why a party could not be written.
+func writeFault(what string, gln ident.GLN, err error) error {
+	var taken *registry.TakenError
+	switch {
+	case errors.As(err, &taken):
+		return &fault.Error{Kind: fault.Conflict, Detail: taken.Error() + ".",
+			Fields: []fault.FieldError{{Field: taken.Field, Reason: taken.Value + " is registered to another party"}}}
+	case errors.Is(err, registry.ErrRegistered):
+		return fault.New(fault.Conflict, "%s %s is already registered; change it with PUT.", what, gln)
+	case errors.Is(err, registry.ErrNotRegistered):
+		return fault.New(fault.NotFound, "%s %s is not registered.", what, gln)
+	case errors.Is(err, registry.ErrChanged):
+		return fault.New(fault.Conflict, "%s %s was changed by someone else at the same time; try again.", what, gln)
+	}
+	return err
+}

@@ -1,0 +1,199 @@
+package portal
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tredjepart/tredjepart/shared/accessrequest"
+	"github.com/tredjepart/tredjepart/shared/clock"
+	"github.com/tredjepart/tredjepart/shared/fault"
+	"github.com/tredjepart/tredjepart/shared/ident"
+	"github.com/tredjepart/tredjepart/shared/registry"
+	"github.com/tredjepart/tredjepart/shared/websession"
+)
+
+const (
+	ours   = ident.GLN("7090000000011")
+	theirs = ident.GLN("7090000000028")
+)
+
+// thirdParties is a registry of two third parties, one disabled by org.
+type thirdParties map[ident.GLN]registry.ThirdParty
+
+func (tps thirdParties) ThirdParty(_ context.Context, gln ident.GLN) (registry.ThirdParty, bool, error) {
+	tp, ok := tps[gln]
+	return tp, ok, nil
+}
+
+func (tps thirdParties) ThirdPartyByOrg(_ context.Context, org ident.OrgNumber) (registry.ThirdParty, bool, error) {
+	for _, tp := range tps {
+		if tp.OrgNumber == org {
+			return tp, true, nil
+		}
+	}
+	return registry.ThirdParty{}, false, nil
+}
+
+// requests holds requests in memory; the tests reach only Get.
+type requests struct {
+	accessrequest.Store
+	byID map[string]accessrequest.Request
+}
+
+func (r requests) Get(_ context.Context, id string) (accessrequest.Request, error) {
+	if req, ok := r.byID[id]; ok {
+		return req, nil
+	}
+	return accessrequest.Request{}, accessrequest.NotFound(id)
+}
+
+func org(t *testing.T, first8 string) ident.OrgNumber {
+	o, err := ident.OrgNumberWithControlDigit(first8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o
+}
+
+func testSite(t *testing.T) (*site, http.Handler) {
+	t.Helper()
+	tps := thirdParties{
+		ours:   {GLN: ours, Name: "Straumkompis AS", OrgNumber: org(t, "91234568")},
+		theirs: {GLN: theirs, Name: "Ladeklar AS", OrgNumber: org(t, "98765432"), Disabled: true},
+	}
+	store := requests{byID: map[string]accessrequest.Request{
+		"their-request": {ID: "their-request", ThirdParty: theirs, Status: accessrequest.Pending, ExpiresAt: time.Now().Add(time.Hour)},
+	}}
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	key := []byte(strings.Repeat("k", 32))
+	s := &site{
+		requests:     &accessrequest.Service{Store: store, Clock: clock.System{}, Logger: logger},
+		thirdParties: tps, cookies: websession.NewCookies(key, []byte(strings.Repeat("e", 32)), cookiePath, sessionTTL, true),
+		origin: "https://tredjepart.example", secure: true, clock: clock.System{}, logger: logger,
+	}
+	origin, _ := url.Parse(s.origin)
+	return s, websession.Protect(s.routes(), websession.Protection{CSRFKey: key, Origin: origin, CookieName: csrfCookie, Path: cookiePath, Secure: true,
+		Refused: http.HandlerFunc(s.csrfRefused)})
+}
+
+const notANationalID = "01019012345" // bad control digits
+
+func TestLoginMapsTheOrganisationToItsThirdParty(t *testing.T) {
+	s, _ := testSite(t)
+	pid, err := ident.NationalIDWithControlDigits("010190124")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name    string
+		claims  websession.Claims
+		refused string
+	}{
+		{"no organisation", websession.Claims{PID: pid.Digits(), Name: "Siri"}, refusedNoOrg},
+		{"unknown organisation", websession.Claims{PID: pid.Digits(), Org: string(org(t, "87654321"))}, refusedUnknownOrg},
+		{"malformed organisation", websession.Claims{PID: pid.Digits(), Org: "123"}, refusedUnknownOrg},
+		{"disabled third party", websession.Claims{PID: pid.Digits(), Org: string(org(t, "98765432"))}, refusedDisabled},
+		{"no person", websession.Claims{PID: notANationalID, Org: string(org(t, "91234568"))}, refusedNoPerson},
+		{"staff of a registered third party", websession.Claims{PID: pid.Digits(), Name: "Siri", Org: string(org(t, "91234568"))}, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			sess, refused, err := s.sessionFor(context.Background(), c.claims)
+			if err != nil || refused != c.refused {
+				t.Fatalf("refused %q, %v; want %q", refused, err, c.refused)
+			}
+			if c.refused == "" && (sess.ThirdParty != ours || sess.Name != "Siri") {
+				t.Fatalf("session %+v", sess)
+			}
+		})
+	}
+}
+
+// request sends r with a session for gln.
+func request(t *testing.T, s *site, h http.Handler, r *http.Request, gln ident.GLN) *httptest.ResponseRecorder {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	if err := s.cookies.Set(rec, sessionCookie, session{ThirdParty: gln, Name: "Siri", Expires: time.Now().Add(time.Hour)}, sessionTTL); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range rec.Result().Cookies() {
+		r.AddCookie(c)
+	}
+	res := httptest.NewRecorder()
+	h.ServeHTTP(res, r)
+	return res
+}
+
+// withToken gets a CSRF token and its cookie from a page, as a browser would.
+func withToken(t *testing.T, s *site, h http.Handler, r *http.Request) *http.Request {
+	t.Helper()
+	page := request(t, s, h, httptest.NewRequest("GET", "https://tredjepart.example/portal/requests/new", nil), ours)
+	token := strings.SplitN(strings.SplitN(page.Body.String(), `name="gorilla.csrf.Token" value="`, 2)[1], `"`, 2)[0]
+	for _, c := range page.Result().Cookies() {
+		r.AddCookie(c)
+	}
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	r.Header.Set("Origin", "https://tredjepart.example")
+	r.Body = io.NopCloser(strings.NewReader(url.Values{"gorilla.csrf.Token": {token}}.Encode()))
+	return r
+}
+
+func TestPostsWithoutACSRFTokenAreRefused(t *testing.T) {
+	s, h := testSite(t)
+	r := httptest.NewRequest("POST", "https://tredjepart.example/portal/requests/their-request/withdraw", nil)
+	r.Header.Set("Origin", "https://tredjepart.example")
+	if res := request(t, s, h, r, ours); res.Code != http.StatusForbidden {
+		t.Fatalf("status %d", res.Code)
+	}
+}
+
+func TestAnotherThirdPartysRequestIsNotFound(t *testing.T) {
+	s, h := testSite(t)
+	for _, id := range []string{"their-request", "no-such-request"} {
+		r := withToken(t, s, h, httptest.NewRequest("POST", "https://tredjepart.example/portal/requests/"+id+"/withdraw", nil))
+		res := request(t, s, h, r, ours)
+		if res.Code != http.StatusNotFound || strings.Contains(res.Body.String(), "their-request") {
+			t.Fatalf("%s: status %d\n%s", id, res.Code, res.Body)
+		}
+	}
+}
+
+func TestADisabledThirdPartyIsRefusedAtTheNextRequest(t *testing.T) {
+	s, h := testSite(t)
+	res := request(t, s, h, httptest.NewRequest("GET", "https://tredjepart.example/portal/requests/new", nil), theirs)
+	if res.Code != http.StatusForbidden || !strings.Contains(res.Body.String(), "stengt") {
+		t.Fatalf("status %d\n%s", res.Code, res.Body)
+	}
+}
+
+func TestParseMeteringPoints(t *testing.T) {
+	id, err := ident.GSRNWithCheckDigit("70705750000001012")
+	if err != nil {
+		t.Fatal(err)
+	}
+	good := string(id)
+	bad := good[:17] + string(rune((good[17]-'0'+1)%10+'0'))
+	entries, err := parseMeteringPoints(" " + good + "\n" + bad + ",  " + good + ";abc\r\n")
+	if err != nil || len(entries) != 3 {
+		t.Fatalf("entries %+v, %v", entries, err)
+	}
+	if entries[0].Err != "" || string(entries[0].GSRN) != good || entries[1].Err == "" || entries[1].Input != bad || entries[2].Err == "" {
+		t.Errorf("entries %+v", entries)
+	}
+	if _, err := parseMeteringPoints(" ,\n"); fault.KindOf(err) != fault.Invalid {
+		t.Errorf("nothing given: %v", err)
+	}
+	var many []string
+	for i := range maxPerSubmission + 1 {
+		many = append(many, strings.Repeat("7", 17)+string(rune('0'+i%10))+strings.Repeat("x", i/10))
+	}
+	if _, err := parseMeteringPoints(strings.Join(many, " ")); fault.KindOf(err) != fault.Invalid {
+		t.Errorf("%d given: %v", len(many), err)
+	}
+}

@@ -1,0 +1,121 @@
+package webhooks_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/tredjepart/tredjepart/shared/clock"
+	"github.com/tredjepart/tredjepart/shared/delivery"
+	"github.com/tredjepart/tredjepart/shared/fault"
+	"github.com/tredjepart/tredjepart/shared/ident"
+	"github.com/tredjepart/tredjepart/shared/webhook"
+	"github.com/tredjepart/tredjepart/shared/webhooks"
+)
+
+// store keeps one endpoint and the attempt log in memory.
+type store struct {
+	endpoint *webhooks.Endpoint
+	attempts []webhooks.Attempt
+}
+
+func (s *store) Endpoint(context.Context, ident.GLN) (webhooks.Endpoint, bool, error) {
+	if s.endpoint == nil {
+		return webhooks.Endpoint{}, false, nil
+	}
+	return *s.endpoint, true, nil
+}
+
+func (s *store) PutEndpoint(_ context.Context, e webhooks.Endpoint) error {
+	s.endpoint = &e
+	return nil
+}
+
+func (s *store) DeleteEndpoint(context.Context, ident.GLN) error { s.endpoint = nil; return nil }
+
+func (s *store) Document(context.Context, ident.GLN, string) (delivery.Document, time.Time, bool, error) {
+	return delivery.Document{}, time.Time{}, false, nil
+}
+
+func (s *store) MarkPushed(context.Context, ident.GLN, string, time.Time) error { return nil }
+
+func (s *store) LogAttempt(_ context.Context, a webhooks.Attempt) error {
+	s.attempts = append(s.attempts, a)
+	return nil
+}
+
+func (s *store) Attempts(context.Context, ident.GLN, int) ([]webhooks.Attempt, error) {
+	return s.attempts, nil
+}
+
+const tp = ident.GLN("7090000000011")
+
+func service(st *store) *webhooks.Service {
+	policy := webhook.Policy{AllowLoopback: true, AllowHTTP: true}
+	return &webhooks.Service{Store: st, Policy: policy, Client: policy.Client(5 * time.Second), Clock: clock.System{},
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+}
+
+func TestSendTestPushesOneSignedEventAndLogsIt(t *testing.T) {
+	var secret webhook.Secret
+	received := make(chan error, 1)
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		var event struct{ Type, ThirdPartyID string }
+		err := webhook.Verify(r.Header, body, []webhook.Secret{secret}, time.Now(), time.Minute)
+		if err == nil && (json.Unmarshal(body, &event) != nil || event.Type != webhooks.TestEventType || event.ThirdPartyID != string(tp)) {
+			err = fault.New(fault.Invalid, "unexpected event %s", body)
+		}
+		received <- err
+	}))
+	defer receiver.Close()
+
+	st := &store{}
+	svc := service(st)
+	ctx := context.Background()
+	if _, err := svc.SendTest(ctx, tp); fault.KindOf(err) != fault.NotFound {
+		t.Fatalf("a test without an endpoint: %v", err)
+	}
+	e, text, err := svc.Register(ctx, tp, receiver.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if secret, err = webhook.ParseSecret(text); err != nil {
+		t.Fatal(err)
+	}
+	a, err := svc.SendTest(ctx, tp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := <-received; err != nil {
+		t.Fatalf("the receiver: %v", err)
+	}
+	if a.Outcome != webhook.Delivered || a.Status != http.StatusOK || len(st.attempts) != 1 || st.attempts[0].DocumentID != a.DocumentID {
+		t.Fatalf("attempt %+v, log %+v", a, st.attempts)
+	}
+	if st.endpoint.Version != e.Version {
+		t.Error("a delivered test changed the endpoint")
+	}
+}
+
+func TestSendTestToAGoneEndpointDisablesIt(t *testing.T) {
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusGone) }))
+	defer receiver.Close()
+	st := &store{}
+	svc := service(st)
+	if _, _, err := svc.Register(context.Background(), tp, receiver.URL); err != nil {
+		t.Fatal(err)
+	}
+	a, err := svc.SendTest(context.Background(), tp)
+	if err != nil || a.Outcome != webhook.Gone || !a.GaveUp {
+		t.Fatalf("attempt %+v, %v", a, err)
+	}
+	if st.endpoint.Enabled || len(st.attempts) != 1 {
+		t.Fatalf("endpoint %+v, log %+v", st.endpoint, st.attempts)
+	}
+}
