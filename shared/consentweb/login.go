@@ -30,21 +30,16 @@ func (s *site) startLogin(w http.ResponseWriter, r *http.Request) {
 
 func (s *site) finishLogin(w http.ResponseWriter, r *http.Request) {
 	claims, returnTo, err := s.login.Finish(w, r)
-	switch {
-	case errors.Is(err, websession.ErrLoginStale):
-		s.problem(w, r, http.StatusBadRequest, "The login took too long or came from elsewhere. Please start again.")
-		return
-	case errors.Is(err, websession.ErrLoginCancelled):
+	if errors.Is(err, websession.ErrLoginCancelled) {
 		http.Redirect(w, r, "/consent/logged-out", http.StatusFound)
 		return
-	case errors.Is(err, websession.ErrLoginNotGranted):
-		s.problem(w, r, http.StatusBadGateway, "The login provider did not confirm the login. Please start again.")
-		return
-	case errors.Is(err, websession.ErrLoginUnverified):
-		s.problem(w, r, http.StatusBadRequest, "The login could not be verified. Please start again.")
-		return
-	case err != nil:
-		s.fail(w, r, err)
+	}
+	if err != nil {
+		if status, detail, ok := websession.LoginProblem(err); ok {
+			s.problem(w, r, status, detail)
+		} else {
+			s.fail(w, r, err)
+		}
 		return
 	}
 	sess, err := s.sessionFor(claims)

@@ -20,7 +20,6 @@ import (
 
 	"github.com/tredjepart/tredjepart/shared/clock"
 	"github.com/tredjepart/tredjepart/shared/consent"
-	"github.com/tredjepart/tredjepart/shared/fault"
 	"github.com/tredjepart/tredjepart/shared/ident"
 	"github.com/tredjepart/tredjepart/shared/pseudonym"
 	"github.com/tredjepart/tredjepart/shared/registry"
@@ -153,16 +152,8 @@ func (s *site) problem(w http.ResponseWriter, r *http.Request, status int, detai
 // fail logs an unexpected error and shows a generic page; domain errors
 // show their detail.
 func (s *site) fail(w http.ResponseWriter, r *http.Request, err error) {
-	var e *fault.Error
-	switch {
-	case errors.As(err, &e) && e.Kind == fault.NotFound:
-		s.problem(w, r, http.StatusNotFound, "")
-	case errors.As(err, &e) && e.Kind != fault.Internal:
-		s.problem(w, r, http.StatusConflict, e.Detail)
-	default:
-		s.logger.ErrorContext(r.Context(), "internal error", "error", err)
-		s.problem(w, r, http.StatusInternalServerError, "An internal error occurred. It has been logged; please try again.")
-	}
+	status, detail := websession.PageProblem(r.Context(), s.logger, err)
+	s.problem(w, r, status, detail)
 }
 
 func (s *site) csrfRefused(w http.ResponseWriter, r *http.Request) {

@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/tredjepart/tredjepart/shared/businessday"
 	"github.com/tredjepart/tredjepart/shared/consumption"
 	"github.com/tredjepart/tredjepart/shared/fault"
@@ -71,7 +73,7 @@ type consumptionPage struct {
 	Problem       string // why there is nothing to show, such as a period outside the data window
 	Chart         template.HTML
 	Rows          []consumption.Row
-	Total         string
+	Total         decimal.Decimal
 	Unit          string
 }
 
@@ -130,7 +132,7 @@ func (s *site) consumption(w http.ResponseWriter, r *http.Request, who staff) {
 		s.fail(w, r, err)
 		return
 	}
-	page.Rows, page.Total = rows, metervalues.FormatQuantity(consumption.Total(rows))
+	page.Rows, page.Total = rows, consumption.Total(rows)
 	s.render(w, r, http.StatusOK, "consumption.html", who, page)
 }
 

@@ -2,7 +2,10 @@ package websession
 
 import (
 	"net/http"
+	"strings"
 	"time"
+
+	"github.com/shopspring/decimal"
 
 	"github.com/tredjepart/tredjepart/shared/businessday"
 )
@@ -67,6 +70,15 @@ func (t Translator) Deadline(at time.Time) string {
 // Day renders a civil date.
 func (t Translator) Day(at time.Time) string {
 	return at.In(businessday.Oslo).Format("02.01.2006")
+}
+
+// Quantity renders kWh with its 3 decimals, with a decimal comma in bokmål.
+func (t Translator) Quantity(q decimal.Decimal) string {
+	s := q.StringFixed(3)
+	if t.lang == Bokmal {
+		s = strings.Replace(s, ".", ",", 1)
+	}
+	return s
 }
 
 // Language reads ?lang= (and remembers it in the cookie named, on path),

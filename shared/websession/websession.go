@@ -6,9 +6,11 @@
 package websession
 
 import (
+	"context"
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -16,6 +18,8 @@ import (
 
 	"github.com/gorilla/csrf"
 	"github.com/gorilla/securecookie"
+
+	"github.com/tredjepart/tredjepart/shared/problem"
 )
 
 // Cookies signs (HMAC-SHA256) and encrypts (AES-256) cookie values.
@@ -130,4 +134,30 @@ func ParseKeys(encoded string) (Keys, error) {
 		return Keys{}, fmt.Errorf("%s must be base64 of 96 random bytes", CookieKeysEnv)
 	}
 	return Keys{Session: raw[:32], Encryption: raw[32:64], CSRF: raw[64:]}, nil
+}
+
+// PageProblem is what a page shows for err: the status and detail of its
+// problem document, so pages and the API map domain errors alike. A page
+// for what is missing, or not the visitor's, says nothing more; an error
+// outside the domain is logged and shown as a generic 500.
+func PageProblem(ctx context.Context, logger *slog.Logger, err error) (status int, detail string) {
+	doc := problem.From(ctx, logger, err, "")
+	if doc.Status == http.StatusNotFound {
+		return doc.Status, ""
+	}
+	return doc.Status, doc.Detail
+}
+
+// LoginProblem is what a page shows when Login.Finish fails with one of
+// its errors; ok is false for any other error.
+func LoginProblem(err error) (status int, detail string, ok bool) {
+	switch {
+	case errors.Is(err, ErrLoginStale):
+		return http.StatusBadRequest, "The login took too long or came from elsewhere. Please start again.", true
+	case errors.Is(err, ErrLoginNotGranted):
+		return http.StatusBadGateway, "The login provider did not confirm the login. Please start again.", true
+	case errors.Is(err, ErrLoginUnverified):
+		return http.StatusBadRequest, "The login could not be verified. Please start again.", true
+	}
+	return 0, "", false
 }
