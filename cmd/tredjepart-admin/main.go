@@ -1,7 +1,7 @@
 // Command tredjepart-admin is the operator's tool for registering third
 // parties and data providers through the admin API:
 //
-//	tredjepart-admin third-party register -gln 7070000000013 -name "Varme AS" -org 912345688 -client-id varme -redirect-uri https://varme.example/return
+//	tredjepart-admin third-party register -gln 7070000000013 -name "Varme AS" -org 911222337 -client-id varme -redirect-uri https://varme.example/return
 //	tredjepart-admin third-party list
 //	tredjepart-admin data-provider disable 7070000000020
 //
