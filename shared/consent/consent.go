@@ -47,14 +47,33 @@ type Notifier interface {
 	Notify(ctx context.Context, n notify.Notification) error
 }
 
+// ThirdParties tells whether a third party may be given access now.
+type ThirdParties interface {
+	ThirdParty(ctx context.Context, gln ident.GLN) (registry.ThirdParty, bool, error)
+}
+
 // Service applies the end user's decisions.
 type Service struct {
 	Store          Store
 	MeteringPoints MeteringPoints
+	ThirdParties   ThirdParties
 	Expiry         accessrequest.Expiry
 	Notifier       Notifier
 	Clock          clock.Clock
 	Logger         *slog.Logger
+}
+
+// notSuspended refuses new access for a third party the operator has
+// disabled: it could not use it, and its deliveries are stopped.
+func (s *Service) notSuspended(ctx context.Context, gln ident.GLN) error {
+	tp, found, err := s.ThirdParties.ThirdParty(ctx, gln)
+	if err != nil {
+		return err
+	}
+	if found && tp.Disabled {
+		return fault.New(fault.Conflict, "%s cannot be given access now: the operator has suspended its registration.", tp.Name)
+	}
+	return nil
 }
 
 // notYours is the answer for anything on a metering point the end user does
@@ -125,6 +144,9 @@ func (s *Service) Approve(ctx context.Context, user pseudonym.EndUserID, id stri
 	}
 	held, err := s.holding(ctx, user, r.MeteringPoint, now)
 	if err != nil {
+		return r, err
+	}
+	if err := s.notSuspended(ctx, r.ThirdParty); err != nil {
 		return r, err
 	}
 	g := grant.New(r.ThirdParty, r.MeteringPoint, level, user, r.ID, held.MoveIn, now)
@@ -254,6 +276,9 @@ func (s *Service) GrantDirectly(ctx context.Context, user pseudonym.EndUserID, t
 	now := s.Clock.Now()
 	held, err := s.holding(ctx, user, mp, now)
 	if err != nil {
+		return grant.Grant{}, err
+	}
+	if err := s.notSuspended(ctx, tp); err != nil {
 		return grant.Grant{}, err
 	}
 	g := grant.New(tp, mp, level, user, "", held.MoveIn, now)

@@ -66,7 +66,7 @@ func setup(t *testing.T) fixture {
 	}
 	f.expiry = &stepfunctions.Expiry{Client: f.sfn, StateMachineARN: env.Stack.StateMachines[resources.ExpiryStateMachineID]}
 	f.svc = &consent.Service{
-		Store: f.store, MeteringPoints: f.registry, Expiry: f.expiry,
+		Store: f.store, MeteringPoints: f.registry, ThirdParties: f.registry, Expiry: f.expiry,
 		Notifier: &queue.Publisher{Client: f.sqs, URL: f.queue},
 		Clock:    clock.System{}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
@@ -342,5 +342,30 @@ func TestApprovalRacingExpiry(t *testing.T) {
 	t.Logf("approval racing expiry: %d runs, %d approved, %d expired first", runs, counts["approved"], counts["expired first"])
 	if counts["approved"] == 0 || counts["expired first"] == 0 {
 		t.Logf("only one side won in every run; the race was not exercised both ways this time")
+	}
+}
+
+// A third party the operator has disabled cannot be given new access, by
+// approval or directly; the request stays pending for when it is enabled.
+func TestASuspendedThirdPartyGetsNoNewAccess(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	suspended := registry.ThirdParty{GLN: "7090000000035", Name: "Stengt AS", OrgNumber: "911222337", ClientIDs: []string{"stengt"}, Disabled: true}
+	if err := f.registry.RegisterThirdParty(ctx, suspended); err != nil {
+		t.Fatal(err)
+	}
+	mp := f.meteringPoint(t)
+	r := f.request(t, mp, accessrequest.Limited, time.Hour, suspended.GLN)
+	if _, err := f.svc.Approve(ctx, kari, r.ID, accessrequest.Limited); fault.KindOf(err) != fault.Conflict {
+		t.Fatalf("approving a suspended third party's request: %v", err)
+	}
+	if still, err := f.svc.Request(ctx, kari, r.ID); err != nil || still.Status != accessrequest.Pending {
+		t.Fatalf("after the refusal the request is %+v (%v), want it pending", still, err)
+	}
+	if _, err := f.svc.GrantDirectly(ctx, kari, suspended.GLN, mp, accessrequest.Full); fault.KindOf(err) != fault.Conflict {
+		t.Fatalf("granting a suspended third party directly: %v", err)
+	}
+	if _, found, err := f.store.Grant(ctx, suspended.GLN, mp); err != nil || found {
+		t.Fatalf("a grant was written for the suspended third party: found=%v err=%v", found, err)
 	}
 }

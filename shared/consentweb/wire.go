@@ -69,6 +69,7 @@ func FromEnv(ctx context.Context, cfg aws.Config, getenv func(string) string, lo
 		Consent: &consent.Service{
 			Store:          &dynamo.Requests{Client: db, Table: accessTable},
 			MeteringPoints: reg,
+			ThirdParties:   reg,
 			Expiry:         &stepfunctions.Expiry{Client: sfn.NewFromConfig(cfg), StateMachineARN: expiryARN, ToWallClock: clk.ToWallClock},
 			Notifier:       &queue.Publisher{Client: sqs.NewFromConfig(cfg), URL: queueURL},
 			Clock:          clk,
