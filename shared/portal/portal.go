@@ -175,7 +175,7 @@ type view struct {
 	websession.Translator
 	Staff     staff
 	CSRFField template.HTML
-	Path      string
+	Path      string // the page the navigation marks as current
 	Now       time.Time
 	Data      any
 }
@@ -184,6 +184,9 @@ func (s *site) render(w http.ResponseWriter, r *http.Request, status int, name s
 	v := view{
 		Translator: websession.NewTranslator(s.language(w, r), messages),
 		Staff:      who, CSRFField: csrf.TemplateField(r), Path: r.URL.Path, Now: s.clock.Now(), Data: data,
+	}
+	if r.Method == http.MethodPost && r.URL.Path == "/portal/requests" {
+		v.Path = "/portal/requests/new" // the results of a new request
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
