@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdadestinations"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdaeventsources"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsscheduler"
@@ -103,7 +104,7 @@ func (s *Tredjepart) addTables() {
 				IndexName:      jsii.String(ix.Name),
 				PartitionKey:   attribute(ix.PartitionKey),
 				SortKey:        attribute(ix.SortKey),
-				ProjectionType: awsdynamodb.ProjectionType_ALL,
+				ProjectionType: projection(ix),
 			})
 		}
 		props := &awsdynamodb.TablePropsV2{
@@ -126,6 +127,14 @@ func (s *Tredjepart) addTables() {
 		}
 		s.tables[t.ID] = table{t, awsdynamodb.NewTableV2(s.stack, jsii.String(t.ID), props)}
 	}
+}
+
+// projection maps an index's projection to CDK's.
+func projection(ix resources.Index) awsdynamodb.ProjectionType {
+	if ix.KeysOnly {
+		return awsdynamodb.ProjectionType_KEYS_ONLY
+	}
+	return awsdynamodb.ProjectionType_ALL
 }
 
 // attribute maps a spec key to CDK's; an unnamed (absent) sort key maps to nil.
@@ -211,7 +220,7 @@ func (s *Tredjepart) addStateMachines() {
 func (s *Tredjepart) addFunctions() {
 	assets := s.context(lambdaAssetsContext)
 	for _, f := range resources.Functions {
-		fn := awslambda.NewFunction(s.stack, jsii.String(f.ID), &awslambda.FunctionProps{
+		props := &awslambda.FunctionProps{
 			Runtime:      awslambda.Runtime_PROVIDED_AL2023(),
 			Architecture: awslambda.Architecture_ARM_64(),
 			Handler:      jsii.String("bootstrap"),
@@ -219,7 +228,15 @@ func (s *Tredjepart) addFunctions() {
 			MemorySize:   jsii.Number(256),
 			Timeout:      duration(f.MaxDuration()),
 			LogGroup:     awslogs.NewLogGroup(s.stack, jsii.String(f.ID+"Logs"), &awslogs.LogGroupProps{Retention: logRetention}),
-		})
+		}
+		if f.OnFailure != "" {
+			// An asynchronous invocation (the schedule's) that failed Lambda's
+			// retries lands here instead of vanishing; the destination grants
+			// the function sqs:SendMessage on that queue.
+			dlq := lookup(s.queues, "queue", f.OnFailure).construct.DeadLetterQueue().Queue
+			props.OnFailure = awslambdadestinations.NewSqsDestination(dlq)
+		}
+		fn := awslambda.NewFunction(s.stack, jsii.String(f.ID), props)
 		env := environmentOf(fn, f.ID)
 		env("LOG_LEVEL", jsii.String("INFO"))
 		// Settings come from context, one key per variable. OIDC_REDIRECT_URL

@@ -276,6 +276,9 @@ func TestTablesMatchResources(t *testing.T) {
 				define(ix.SortKey)
 				w := cfnIndex{IndexName: ix.Name, KeySchema: keySchema(ix.PartitionKey, ix.SortKey)}
 				w.Projection.ProjectionType = "ALL"
+				if ix.KeysOnly {
+					w.Projection.ProjectionType = "KEYS_ONLY"
+				}
 				wantIndexes = append(wantIndexes, w)
 			}
 			var wantDefinitions []attributeDefinition
@@ -958,7 +961,7 @@ func TestMissingSettingStopsSynthesis(t *testing.T) {
 // The template holds exactly what resources defines: nothing missing, nothing extra.
 func TestTemplateHasNothingBeyondResources(t *testing.T) {
 	s, tpl := synth(t)
-	var tables, queues, stateMachines, functions, routes, consumers, schedules, roles []string
+	var tables, queues, stateMachines, functions, routes, consumers, schedules, roles, onFailure []string
 	for _, spec := range resources.Tables {
 		tables = append(tables, s.logicalID(s.tables[spec.ID].construct))
 	}
@@ -983,6 +986,10 @@ func TestTemplateHasNothingBeyondResources(t *testing.T) {
 		for _, table := range spec.Follows {
 			consumers = append(consumers, consumer(ref(s.logicalID(fn)), getAtt(s.logicalID(s.tables[table].construct), "StreamArn")))
 		}
+		if spec.OnFailure != "" {
+			dlq := s.queues[spec.OnFailure].construct.DeadLetterQueue().Queue
+			onFailure = append(onFailure, fmt.Sprintf("%v → %v", refs(ref(s.logicalID(fn))), refs(getAtt(s.logicalID(dlq), "Arn"))))
+		}
 	}
 	for _, spec := range resources.Schedules {
 		sc := s.schedules[spec.ID]
@@ -996,6 +1003,14 @@ func TestTemplateHasNothingBeyondResources(t *testing.T) {
 	for _, id := range tpl.ids("AWS::Lambda::EventSourceMapping") {
 		m := properties[cfnEventSourceMapping](t, tpl, id, "AWS::Lambda::EventSourceMapping")
 		mappings = append(mappings, consumer(m.FunctionName, m.EventSourceArn))
+	}
+	var invokeConfigs []string
+	for _, id := range tpl.ids("AWS::Lambda::EventInvokeConfig") {
+		c := properties[struct {
+			FunctionName      any
+			DestinationConfig struct{ OnFailure struct{ Destination any } }
+		}](t, tpl, id, "AWS::Lambda::EventInvokeConfig")
+		invokeConfigs = append(invokeConfigs, fmt.Sprintf("%v → %v", refs(c.FunctionName), refs(c.DestinationConfig.OnFailure.Destination)))
 	}
 	var routeKeys []string
 	for _, id := range tpl.ids("AWS::ApiGatewayV2::Route") {
@@ -1012,6 +1027,7 @@ func TestTemplateHasNothingBeyondResources(t *testing.T) {
 		{"functions", tpl.ids("AWS::Lambda::Function"), functions},
 		{"routes", routeKeys, routes},
 		{"event source mappings", mappings, consumers},
+		{"on-failure destinations of asynchronous invocations", invokeConfigs, onFailure},
 		{"schedules", tpl.ids("AWS::Scheduler::Schedule"), schedules},
 		{"legacy schedules (EventBridge rules)", tpl.ids("AWS::Events::Rule"), nil},
 		{"roles", tpl.ids("AWS::IAM::Role"), roles},
@@ -1029,6 +1045,7 @@ func TestTemplateHasNothingBeyondResources(t *testing.T) {
 	counted := []string{
 		"AWS::DynamoDB::GlobalTable", "AWS::SQS::Queue", "AWS::StepFunctions::StateMachine", "AWS::Lambda::Function",
 		"AWS::ApiGatewayV2::Route", "AWS::Lambda::EventSourceMapping", "AWS::Scheduler::Schedule", "AWS::IAM::Role",
+		"AWS::Lambda::EventInvokeConfig",
 	}
 	supporting := []string{
 		"AWS::IAM::Policy", "AWS::SQS::QueuePolicy", "AWS::Logs::LogGroup", "AWS::Lambda::Permission",

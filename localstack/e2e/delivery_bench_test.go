@@ -5,6 +5,7 @@ package e2e_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"maps"
@@ -38,6 +39,7 @@ import (
 	"github.com/tredjepart/tredjepart/localstack/sqspoller"
 	"github.com/tredjepart/tredjepart/localstack/testenv"
 	"github.com/tredjepart/tredjepart/shared/accessrequest"
+	"github.com/tredjepart/tredjepart/shared/delivery"
 	"github.com/tredjepart/tredjepart/shared/deliveryfn"
 	"github.com/tredjepart/tredjepart/shared/dynamo"
 	"github.com/tredjepart/tredjepart/shared/grant"
@@ -54,7 +56,8 @@ import (
 // day's PT60M values and an active full grant for the first demo third
 // party. Each iteration delivers two fresh days:
 //
-//   - in-process: the fan-out and the delivery built by their builders with
+//   - in-process: the fan-out (coordinator, then shard worker fed by
+//     sqspoller) and the delivery built by their builders with
 //     every AWS call counted (DynamoDB requests and modelled capacity by
 //     ddbusage, SQS requests and messages), the delivery fed by sqspoller;
 //   - under the Lambda emulator: the same fan-out, and the delivery as its
@@ -116,7 +119,7 @@ func BenchmarkDeliverOneDay(b *testing.B) {
 // deliveryRun is what one day's delivery took.
 type deliveryRun struct {
 	day                      time.Time
-	points                   int // what the fan-out covered
+	points                   int // what the fan-out covered: the metering points in its jobs
 	documents                int // verified in the outbox, one per seeded metering point
 	fanOutTime, deliveryTime time.Duration
 	fanOut, poller, delivery *awsCounter    // delivery only when in-process
@@ -126,8 +129,9 @@ type deliveryRun struct {
 	documentBytes            int // the average outbox item, by DynamoDB's size rules
 }
 
-// deliver runs day's fan-out in-process, then feeds the queue to fn until it
-// is drained, and checks the outbox.
+// deliver runs day's fan-out in-process (the coordinator, then its shard
+// messages fed to the shard worker until that queue is drained), then feeds
+// the jobs queue to fn until it is drained, and checks the outbox.
 // problems, if not nil, says what the function logged when a job fails.
 func (s *deliverySet) deliver(b *testing.B, day time.Time, fn gateway.Invoker, problems func() string) deliveryRun {
 	env := testenv.Get(b)
@@ -140,13 +144,27 @@ func (s *deliverySet) deliver(b *testing.B, day time.Time, fn gateway.Invoker, p
 		b.Fatal(err)
 	}
 	fanOut := h.(func(context.Context, deliveryfn.FanOutInput) (deliveryfn.FanOutOutput, error))
-	started := time.Now()
-	out, err := fanOut(ctx, deliveryfn.FanOutInput{Day: day.Format(metervalues.DayLayout)})
-	r.fanOutTime = time.Since(started)
+	shardWorker, err := deliveryfn.FanOutShardLambda(ctx, r.fanOut.config(env.Config), func(k string) string { return functionEnv[k] }, quiet)
 	if err != nil {
+		b.Fatal(err)
+	}
+	started := time.Now()
+	if _, err := fanOut(ctx, deliveryfn.FanOutInput{Day: day.Format(metervalues.DayLayout)}); err != nil {
 		b.Fatalf("fan-out: %v", err)
 	}
-	r.points = out.MeteringPoints
+	shards := sqspoller.Start(ctx, sqs.NewFromConfig(r.poller.config(env.Config)), lambda.NewHandler(shardWorker), sqspoller.Options{
+		QueueURL: env.Stack.QueueURLs[resources.FanOutShardsQueueID], BatchSize: 1,
+		ReportBatchItemFailures: true, Logger: warnings,
+	})
+	drainCtx, cancel := context.WithTimeout(ctx, 30*time.Minute)
+	err = shards.Drain(drainCtx)
+	r.fanOutTime = time.Since(started)
+	cancel()
+	shards.Stop()
+	if err != nil {
+		b.Fatalf("fan-out shards: %v", err)
+	}
+	r.points = r.fanOut.jobPoints
 
 	dead := deadJobs(b)
 	started = time.Now()
@@ -154,7 +172,7 @@ func (s *deliverySet) deliver(b *testing.B, day time.Time, fn gateway.Invoker, p
 		QueueURL: env.Stack.QueueURLs[resources.DeliveryJobsQueueID], BatchSize: 10,
 		ReportBatchItemFailures: true, Logger: warnings,
 	})
-	drainCtx, cancel := context.WithTimeout(ctx, 30*time.Minute)
+	drainCtx, cancel = context.WithTimeout(ctx, 30*time.Minute)
 	err = p.Drain(drainCtx)
 	r.deliveryTime = time.Since(started)
 	cancel()
@@ -442,6 +460,8 @@ type awsCounter struct {
 	messages map[string]int // sent, received, deleted
 	empty    int            // receives that got nothing
 	indexWU  float64        // byArrival's write units (model)
+	// jobPoints is how many metering points the delivery jobs sent carry.
+	jobPoints int
 }
 
 func newAWSCounter(outboxTable string) *awsCounter {
@@ -491,6 +511,12 @@ func (c *awsCounter) observe(ctx context.Context, in middleware.InitializeInput,
 	switch p := in.Parameters.(type) {
 	case *sqs.SendMessageBatchInput:
 		c.messages["sent"] += len(p.Entries)
+		for _, e := range p.Entries {
+			var job delivery.Job
+			if json.Unmarshal([]byte(aws.ToString(e.MessageBody)), &job) == nil {
+				c.jobPoints += len(job.MeteringPoints)
+			}
+		}
 	case *sqs.SendMessageInput:
 		c.messages["sent"]++
 	case *sqs.ReceiveMessageInput:
@@ -699,13 +725,13 @@ func deliveryTable(set *deliverySet, in, em deliveryRun) string {
 			fmt.Sprint(in.points), fmt.Sprint(em.points), ""},
 		{"documents in the outbox, exactly one per seeded point (verified)", fmt.Sprint(in.documents), fmt.Sprint(em.documents), ""},
 		{"day delivered", in.day.Format(metervalues.DayLayout), em.day.Format(metervalues.DayLayout), ""},
-		{"wall time: fan-out (in-process both times)", seconds(in.fanOutTime), seconds(em.fanOutTime), ""},
+		{"wall time: fan-out, shards queue drained (coordinator and shard worker in-process both times)", seconds(in.fanOutTime), seconds(em.fanOutTime), ""},
 		{"wall time: delivery, queue drained (sqspoller, batches of 10 jobs)", seconds(in.deliveryTime), seconds(em.deliveryTime), ""},
 		{"wall time: total", seconds(in.fanOutTime + in.deliveryTime), seconds(em.fanOutTime + em.deliveryTime), ""},
 		{"deliveries per second: delivery / total",
 			fmt.Sprintf("%.0f / %.0f", float64(in.documents)/in.deliveryTime.Seconds(), float64(in.documents)/(in.fanOutTime+in.deliveryTime).Seconds()),
 			fmt.Sprintf("%.0f / %.0f", float64(em.documents)/em.deliveryTime.Seconds(), float64(em.documents)/(em.fanOutTime+em.deliveryTime).Seconds()), ""},
-		{"DynamoDB requests: fan-out", requests(in, fanOutIn.Requests), requests(em, fanOutEm.Requests), ""},
+		{"DynamoDB requests: fan-out (coordinator and shard workers)", requests(in, fanOutIn.Requests), requests(em, fanOutEm.Requests), "per shard message a GetItem and a Query (+1 Query per further 1,000 grants), and the coordinator's Query of the third parties"},
 		{"DynamoDB requests: delivery", requests(in, deliveryIn.Requests), requests(em, em.proxiedDynamoDB) + " (counted by a proxy)", "≈ 1 (one conditional PutItem; the day read in batches of 100: 0.01)"},
 		{"read units (model): fan-out + delivery",
 			fmt.Sprintf("%.4f + %.4f", perDay(in, fanOutIn.ReadUnits), perDay(in, deliveryIn.ReadUnits)),
@@ -715,7 +741,7 @@ func deliveryTable(set *deliverySet, in, em deliveryRun) string {
 			fmt.Sprintf("%.3f + %.3f", perDay(in, deliveryIn.WriteUnits), perDay(in, in.delivery.indexWU)), "as in-process",
 			"1 + 1"},
 		{"outbox document size", fmt.Sprintf("%d bytes", in.documentBytes), fmt.Sprintf("%d bytes", em.documentBytes), "≤ 1 KB"},
-		{"SQS messages: sent / received", messages(in), messages(em), "0.1 / 0.1"},
+		{"SQS messages: sent / received (shard messages and jobs)", messages(in), messages(em), "0.1 / 0.1, plus 16 shard messages per third party"},
 		{"SQS requests: send / receive / delete",
 			sqsRequests(in, "SendMessageBatch", "ReceiveMessage", "DeleteMessageBatch"),
 			sqsRequests(em, "SendMessageBatch", "ReceiveMessage", "DeleteMessageBatch"), "0.01 / 0.01 / 0.01"},

@@ -1,8 +1,8 @@
 package e2e_test
 
-// The daily delivery end to end on moto: the fan-out puts jobs on the queue,
-// the local SQS poller feeds them to the delivery function with real SQS
-// events, and the third party pulls the documents from its outbox through
+// The daily delivery end to end on moto: the fan-out puts shard messages on
+// their queue, the shard workers turn them into jobs on the jobs queue, the
+// local SQS poller feeds both to their functions with real SQS events, and the third party pulls the documents from its outbox through
 // the gateway.
 
 import (
@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -31,6 +32,7 @@ import (
 	"github.com/tredjepart/tredjepart/localstack/streampoller"
 	"github.com/tredjepart/tredjepart/localstack/testenv"
 	"github.com/tredjepart/tredjepart/shared/accessrequest"
+	"github.com/tredjepart/tredjepart/shared/delivery"
 	"github.com/tredjepart/tredjepart/shared/deliveryfn"
 	"github.com/tredjepart/tredjepart/shared/dynamo"
 	"github.com/tredjepart/tredjepart/shared/ident"
@@ -43,8 +45,8 @@ import (
 
 type deliveryWorld struct {
 	*meteringWorld
-	fanOut, deliver, push, notifier gateway.Invoker
-	sqs                             *sqs.Client
+	fanOut, fanOutShard, deliver, push, notifier gateway.Invoker
+	sqs                                          *sqs.Client
 }
 
 func newDeliveryWorld(t *testing.T) *deliveryWorld {
@@ -60,17 +62,24 @@ func newDeliveryWorld(t *testing.T) *deliveryWorld {
 		}
 		return f
 	}
-	return &deliveryWorld{meteringWorld: w, fanOut: fn(resources.FanOutFunctionID), deliver: fn(resources.DeliveryFunctionID),
+	return &deliveryWorld{meteringWorld: w, fanOut: fn(resources.FanOutFunctionID), fanOutShard: fn(resources.FanOutShardFunctionID), deliver: fn(resources.DeliveryFunctionID),
 		push: fn(resources.WebhookFunctionID), notifier: fn(resources.NotifierFunctionID), sqs: sqs.NewFromConfig(env.Config)}
 }
 
-// runFanOut starts the fan-out for day, as an operator would.
+// runFanOut starts the fan-out for day, as an operator would, and lets the
+// shard workers put every job on the jobs queue.
 func (w *deliveryWorld) runFanOut(t *testing.T, day string) {
+	t.Helper()
+	w.runFanOutWith(t, day, w.fanOutShard)
+}
+
+func (w *deliveryWorld) runFanOutWith(t *testing.T, day string, shardWorker gateway.Invoker) {
 	t.Helper()
 	out, err := w.fanOut.Invoke(context.Background(), []byte(fmt.Sprintf(`{"day":%q}`, day)))
 	if err != nil || !strings.Contains(string(out), `"day":"`+day+`"`) {
 		t.Fatalf("fan-out: %v %s", err, out)
 	}
+	w.drainQueue(t, resources.FanOutShardsQueueID, shardWorker, 1)
 }
 
 // drain feeds the jobs queue to the delivery function until it is empty.
@@ -227,6 +236,33 @@ func TestDailyDeliveryEndToEnd(t *testing.T) {
 	autumn := w.feed(t, straumkompis, points[0])
 	if len(autumn) != 2 || len(autumn[1].Document.Points) != 25 || autumn[1].Day != "2026-10-25" {
 		t.Fatalf("after the 25-hour day, the first point's outbox holds %+v", autumn)
+	}
+}
+
+func TestShardWorkersPageThroughTheirShards(t *testing.T) {
+	w := newDeliveryWorld(t)
+	points := w.grantedPoints(t, 12, map[string]int{"2026-11-04": 24})
+	// Pages of one grant: every shard with a grant is read through cursors.
+	env := testenv.Get(t)
+	db, queues := dynamodb.NewFromConfig(env.Config), sqs.NewFromConfig(env.Config)
+	smallPages := &deliveryfn.FanOutShardHandler{Logger: quiet, Worker: &delivery.ShardWorker{
+		ThirdParties: &dynamo.Registry{Client: db, Table: env.Stack.Tables[resources.RegistryTableID]},
+		Grants:       &dynamo.Requests{Client: db, Table: env.Stack.Tables[resources.AccessTableID]},
+		Jobs:         &queue.Publisher{Client: queues, URL: env.Stack.QueueURLs[resources.DeliveryJobsQueueID]},
+		Shards:       &queue.Publisher{Client: queues, URL: env.Stack.QueueURLs[resources.FanOutShardsQueueID]},
+		PageSize:     1,
+	}}
+	w.runFanOutWith(t, "2026-11-04", lambda.NewHandler(smallPages.Handle))
+	w.drain(t)
+	got := w.feed(t, straumkompis, points...)
+	delivered := map[string]int{}
+	for _, it := range got {
+		delivered[it.MeteringPointID]++
+	}
+	for _, mp := range points {
+		if delivered[string(mp)] != 1 {
+			t.Errorf("%s: %d documents of 2026-11-04, want 1", mp, delivered[string(mp)])
+		}
 	}
 }
 

@@ -25,17 +25,18 @@ import (
 
 // builders are what each functions/<dir>/main.go passes to function.Start.
 var builders = map[string]function.Builder{
-	resources.IntakeFunctionID:   intake.Lambda,
-	resources.ConsentFunctionID:  consentweb.Lambda,
-	resources.QueriesFunctionID:  queries.Lambda,
-	resources.IngestFunctionID:   ingestapi.Lambda,
-	resources.FanOutFunctionID:   deliveryfn.FanOutLambda,
-	resources.DeliveryFunctionID: deliveryfn.DeliveryLambda,
-	resources.WebhookFunctionID:  deliveryfn.WebhookLambda,
-	resources.NotifierFunctionID: deliveryfn.NotifierLambda,
-	resources.ChangesFunctionID:  deliveryfn.ChangesLambda,
-	resources.AdminFunctionID:    admin.Lambda,
-	resources.PortalFunctionID:   portal.Lambda,
+	resources.IntakeFunctionID:      intake.Lambda,
+	resources.ConsentFunctionID:     consentweb.Lambda,
+	resources.QueriesFunctionID:     queries.Lambda,
+	resources.IngestFunctionID:      ingestapi.Lambda,
+	resources.FanOutFunctionID:      deliveryfn.FanOutLambda,
+	resources.FanOutShardFunctionID: deliveryfn.FanOutShardLambda,
+	resources.DeliveryFunctionID:    deliveryfn.DeliveryLambda,
+	resources.WebhookFunctionID:     deliveryfn.WebhookLambda,
+	resources.NotifierFunctionID:    deliveryfn.NotifierLambda,
+	resources.ChangesFunctionID:     deliveryfn.ChangesLambda,
+	resources.AdminFunctionID:       admin.Lambda,
+	resources.PortalFunctionID:      portal.Lambda,
 }
 
 // Function returns the function with that ID, wired from getenv.

@@ -121,10 +121,14 @@ func createTable(ctx context.Context, db *dynamodb.Client, t resources.Table) (s
 		KeySchema:   keySchema(t.PartitionKey, t.SortKey),
 	}
 	for _, ix := range t.Indexes {
+		projection := dbtypes.ProjectionTypeAll
+		if ix.KeysOnly {
+			projection = dbtypes.ProjectionTypeKeysOnly
+		}
 		input.GlobalSecondaryIndexes = append(input.GlobalSecondaryIndexes, dbtypes.GlobalSecondaryIndex{
 			IndexName:  aws.String(ix.Name),
 			KeySchema:  keySchema(ix.PartitionKey, ix.SortKey),
-			Projection: &dbtypes.Projection{ProjectionType: dbtypes.ProjectionTypeAll},
+			Projection: &dbtypes.Projection{ProjectionType: projection},
 		})
 	}
 	for name, typ := range attrs {

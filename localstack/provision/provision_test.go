@@ -2,6 +2,7 @@ package provision_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -45,6 +46,12 @@ func TestProvisionCreatesEverythingAndIsRepeatable(t *testing.T) {
 		}
 		if len(out.Table.GlobalSecondaryIndexes) != len(table.Indexes) {
 			t.Errorf("%s has %d indexes, want %d", table.LocalName, len(out.Table.GlobalSecondaryIndexes), len(table.Indexes))
+		}
+		for _, ix := range out.Table.GlobalSecondaryIndexes {
+			i := slices.IndexFunc(table.Indexes, func(spec resources.Index) bool { return spec.Name == aws.ToString(ix.IndexName) })
+			if i < 0 || (ix.Projection.ProjectionType == dbtypes.ProjectionTypeKeysOnly) != table.Indexes[i].KeysOnly {
+				t.Errorf("%s: index %s projects %s", table.LocalName, aws.ToString(ix.IndexName), ix.Projection.ProjectionType)
+			}
 		}
 		checkStream(t, table, out.Table, first.Streams[table.ID])
 		if second.Streams[table.ID] != first.Streams[table.ID] {

@@ -99,9 +99,10 @@ func (s *stack) schedules(ctx context.Context, functions map[string]gateway.Invo
 	return nil
 }
 
-// deliverHandler runs the fan-out for ?day= by hand, waits until the
-// delivery queue is drained, and answers with what the fan-out sent.
-func deliverHandler(fanOut gateway.Invoker, jobs *sqspoller.Poller) http.Handler {
+// deliverHandler runs the fan-out for ?day= by hand, waits until the shard
+// workers have put every job on the delivery queue and that is drained, and
+// answers with what the fan-out sent.
+func deliverHandler(fanOut gateway.Invoker, shards, jobs *sqspoller.Poller) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		day := r.URL.Query().Get("day")
 		if _, err := metervalues.ParseDay(day); err != nil {
@@ -116,6 +117,10 @@ func deliverHandler(fanOut gateway.Invoker, jobs *sqspoller.Poller) http.Handler
 		}
 		ctx, cancel := context.WithTimeout(r.Context(), 10*time.Minute)
 		defer cancel()
+		if err := shards.Drain(ctx); err != nil {
+			http.Error(w, "fan-out shards: "+err.Error(), http.StatusInternalServerError)
+			return
+		}
 		if err := jobs.Drain(ctx); err != nil {
 			http.Error(w, "delivery: "+err.Error(), http.StatusInternalServerError)
 			return

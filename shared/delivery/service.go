@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
-	"slices"
 	"time"
 
 	"github.com/tredjepart/tredjepart/shared/clock"
@@ -16,76 +14,9 @@ import (
 	"github.com/tredjepart/tredjepart/shared/registry"
 )
 
-// ThirdParties lists the registered third parties.
-type ThirdParties interface {
-	ThirdParties(ctx context.Context) ([]registry.ThirdParty, error)
-}
-
-// Grants pages through a third party's active grants.
-type Grants interface {
-	ActiveGrantsOf(ctx context.Context, tp ident.GLN, cursor string, limit int) ([]grant.Grant, string, error)
-}
-
 // Jobs sends jobs, in batches of up to ten.
 type Jobs interface {
 	Send(ctx context.Context, jobs []Job) error
-}
-
-// FanOut puts one day's jobs on the queue.
-type FanOut struct {
-	ThirdParties ThirdParties
-	Grants       Grants
-	Jobs         Jobs
-	Logger       *slog.Logger
-}
-
-// grantsPage is how many grants one query reads: ten jobs, one batch send.
-const grantsPage = 10 * JobSize
-
-// Run puts jobs for day for every third party with active grants, and
-// reports how many metering points they cover. Running it again sends the
-// same jobs; their documents are written once.
-func (f *FanOut) Run(ctx context.Context, day time.Time) (int, error) {
-	tps, err := f.ThirdParties.ThirdParties(ctx)
-	if err != nil {
-		return 0, err
-	}
-	points, disabled := 0, 0
-	for _, tp := range tps {
-		if tp.Disabled {
-			// Its grants wait: an operator can deliver the days it missed
-			// by running the fan-out for them once it is enabled again.
-			disabled++
-			continue
-		}
-		cursor := ""
-		for {
-			grants, next, err := f.Grants.ActiveGrantsOf(ctx, tp.GLN, cursor, grantsPage)
-			if err != nil {
-				return points, err
-			}
-			var jobs []Job
-			for chunk := range slices.Chunk(grants, JobSize) {
-				job := Job{ThirdParty: tp.GLN, Day: day.Format(metervalues.DayLayout)}
-				for _, g := range chunk {
-					job.MeteringPoints = append(job.MeteringPoints, g.MeteringPoint)
-				}
-				jobs = append(jobs, job)
-			}
-			if len(jobs) > 0 {
-				if err := f.Jobs.Send(ctx, jobs); err != nil {
-					return points, fmt.Errorf("jobs for %s: %w", tp.GLN, err)
-				}
-			}
-			points += len(grants)
-			if next == "" {
-				break
-			}
-			cursor = next
-		}
-	}
-	f.Logger.InfoContext(ctx, "fan-out", "day", day.Format(metervalues.DayLayout), "thirdParties", len(tps)-disabled, "disabledThirdParties", disabled, "meteringPoints", points)
-	return points, nil
 }
 
 // Facts is what a job needs, read together: each metering point's grant

@@ -1,7 +1,9 @@
-// Package deliveryfn is the daily delivery's two Lambdas: the fan-out,
-// started by EventBridge Scheduler at 09:00 Oslo time (or by an operator for
-// a given day), and the delivery, fed by the jobs queue with partial batch
-// failures.
+// Package deliveryfn is the daily delivery's Lambdas: the fan-out, started
+// by EventBridge Scheduler at 09:00 Oslo time (or by an operator for a given
+// day), which puts one message per third party and delivery shard on the
+// shards queue; the shard worker, fed by that queue, which turns a shard's
+// active grants into jobs; and the delivery, fed by the jobs queue. Both
+// queue consumers report partial batch failures.
 package deliveryfn
 
 import (
@@ -34,10 +36,12 @@ type FanOutInput struct {
 	Day string `json:"day,omitempty"`
 }
 
-// FanOutOutput says what was sent.
+// FanOutOutput says what was sent; the shard workers log the metering
+// points they put in jobs.
 type FanOutOutput struct {
-	Day            string `json:"day"`
-	MeteringPoints int    `json:"meteringPoints"`
+	Day          string `json:"day"`
+	ThirdParties int    `json:"thirdParties"`
+	Shards       int    `json:"shards"` // messages for the shard workers
 }
 
 // FanOutHandler starts a day's delivery.
@@ -55,8 +59,45 @@ func (h *FanOutHandler) Handle(ctx context.Context, in FanOutInput) (FanOutOutpu
 			return FanOutOutput{}, fmt.Errorf("day %q: want an Oslo date such as 2026-11-27", in.Day)
 		}
 	}
-	n, err := h.FanOut.Run(ctx, day)
-	return FanOutOutput{Day: day.Format(metervalues.DayLayout), MeteringPoints: n}, err
+	r, err := h.FanOut.Run(ctx, day)
+	return FanOutOutput{Day: day.Format(metervalues.DayLayout), ThirdParties: r.ThirdParties, Shards: r.Shards}, err
+}
+
+// FanOutShardHandler turns shard messages into delivery jobs.
+type FanOutShardHandler struct {
+	Worker *delivery.ShardWorker
+	Logger *slog.Logger
+}
+
+// Handle works each shard message; one that fails is reported alone, and
+// one that can never succeed is logged with its reason each time until SQS
+// moves it to the DLQ.
+func (h *FanOutShardHandler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
+	var res events.SQSEventResponse
+	for _, m := range ev.Records {
+		logger := h.Logger.With("messageId", m.MessageId, "receiveCount", m.Attributes["ApproximateReceiveCount"])
+		var task delivery.ShardTask
+		err := json.Unmarshal([]byte(m.Body), &task)
+		if err != nil {
+			err = fmt.Errorf("%w: body is not a shard: %v", delivery.ErrBadShardTask, err)
+		}
+		var r delivery.ShardResult
+		if err == nil {
+			r, err = h.Worker.Run(ctx, task)
+		}
+		if err != nil {
+			logger.ErrorContext(ctx, "fan-out shard failed", "error", err, "bad", errors.Is(err, delivery.ErrBadShardTask))
+			res.BatchItemFailures = append(res.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: m.MessageId})
+			continue
+		}
+		if r.ThirdPartyDisabled {
+			logger.WarnContext(ctx, "third party disabled: shard done, no jobs", "thirdParty", string(task.ThirdParty), "day", task.Day)
+			continue
+		}
+		logger.InfoContext(ctx, "fan-out shard", "thirdParty", string(task.ThirdParty), "day", task.Day, "shard", task.Shard,
+			"meteringPoints", r.MeteringPoints, "continued", r.Continued)
+	}
+	return res, nil
 }
 
 // DeliveryHandler delivers the jobs of an SQS batch.
@@ -108,7 +149,7 @@ func need(getenv func(string) string, names ...string) (map[string]string, error
 
 // FanOutLambda builds the fan-out's handler; see package function.
 func FanOutLambda(_ context.Context, cfg aws.Config, getenv func(string) string, logger *slog.Logger) (any, error) {
-	env, err := need(getenv, resources.Access.EnvVar, resources.Registry.EnvVar, resources.DeliveryJobs.EnvVar)
+	env, err := need(getenv, resources.Registry.EnvVar, resources.FanOutShards.EnvVar)
 	if err != nil {
 		return nil, err
 	}
@@ -116,12 +157,26 @@ func FanOutLambda(_ context.Context, cfg aws.Config, getenv func(string) string,
 	if err != nil {
 		return nil, err
 	}
-	db := dynamodb.NewFromConfig(cfg)
 	h := &FanOutHandler{Clock: clk, FanOut: &delivery.FanOut{
+		ThirdParties: &dynamo.Registry{Client: dynamodb.NewFromConfig(cfg), Table: env[resources.Registry.EnvVar]},
+		Shards:       &queue.Publisher{Client: sqs.NewFromConfig(cfg), URL: env[resources.FanOutShards.EnvVar]},
+		Logger:       logger,
+	}}
+	return h.Handle, nil
+}
+
+// FanOutShardLambda builds the shard worker's handler; see package function.
+func FanOutShardLambda(_ context.Context, cfg aws.Config, getenv func(string) string, logger *slog.Logger) (any, error) {
+	env, err := need(getenv, resources.Access.EnvVar, resources.Registry.EnvVar, resources.DeliveryJobs.EnvVar, resources.FanOutShards.EnvVar)
+	if err != nil {
+		return nil, err
+	}
+	db, queues := dynamodb.NewFromConfig(cfg), sqs.NewFromConfig(cfg)
+	h := &FanOutShardHandler{Logger: logger, Worker: &delivery.ShardWorker{
 		ThirdParties: &dynamo.Registry{Client: db, Table: env[resources.Registry.EnvVar]},
 		Grants:       &dynamo.Requests{Client: db, Table: env[resources.Access.EnvVar]},
-		Jobs:         &queue.Publisher{Client: sqs.NewFromConfig(cfg), URL: env[resources.DeliveryJobs.EnvVar]},
-		Logger:       logger,
+		Jobs:         &queue.Publisher{Client: queues, URL: env[resources.DeliveryJobs.EnvVar]},
+		Shards:       &queue.Publisher{Client: queues, URL: env[resources.FanOutShards.EnvVar]},
 	}}
 	return h.Handle, nil
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/tredjepart/tredjepart/shared/accessrequest"
+	"github.com/tredjepart/tredjepart/shared/delivery"
 	"github.com/tredjepart/tredjepart/shared/grant"
 	"github.com/tredjepart/tredjepart/shared/ident"
 	"github.com/tredjepart/tredjepart/shared/pseudonym"
@@ -22,10 +23,13 @@ import (
 const grantPrefix = "GRANT#"
 
 type grantItem struct {
-	PK            string `dynamodbav:"pk"`
-	SK            string `dynamodbav:"sk"`
-	GSI1PK        string `dynamodbav:"gsi1pk"`
-	GSI1SK        string `dynamodbav:"gsi1sk"`
+	PK     string `dynamodbav:"pk"`
+	SK     string `dynamodbav:"sk"`
+	GSI1PK string `dynamodbav:"gsi1pk"`
+	GSI1SK string `dynamodbav:"gsi1sk"`
+	// Only on active grants: the sparse byDeliveryShard index holds nothing else.
+	GSI3PK        string `dynamodbav:"gsi3pk,omitempty"`
+	GSI3SK        string `dynamodbav:"gsi3sk,omitempty"`
 	ThirdParty    string `dynamodbav:"thirdPartyId"`
 	MeteringPoint string `dynamodbav:"meteringPointId"`
 	Level         string `dynamodbav:"level"`
@@ -42,15 +46,27 @@ func grantKey(tp ident.GLN, mp ident.GSRN) map[string]types.AttributeValue {
 	return key(meteringPointPartition(mp), grantPrefix+string(tp))
 }
 
+// deliveryShardPartition is a partition of the byDeliveryShard index: one
+// delivery shard of one third party's active grants.
+func deliveryShardPartition(tp ident.GLN, shard int) string {
+	return fmt.Sprintf("DELIVER#%s#%d", tp, shard)
+}
+
+// toGrantItem is the item of a grant. Every write of a grant puts the whole
+// item, so a grant that stops being active leaves the delivery index.
 func toGrantItem(g grant.Grant) (map[string]types.AttributeValue, error) {
-	return attributevalue.MarshalMap(grantItem{
+	it := grantItem{
 		PK: meteringPointPartition(g.MeteringPoint), SK: grantPrefix + string(g.ThirdParty),
 		GSI1PK: thirdPartyPartition(g.ThirdParty), GSI1SK: grantPrefix + string(g.MeteringPoint),
 		ThirdParty: string(g.ThirdParty), MeteringPoint: string(g.MeteringPoint), Level: string(g.Level),
 		Status: string(g.Status), EndUser: string(g.EndUser), RequestID: g.RequestID,
 		GrantedAt: formatTime(g.GrantedAt), DataFrom: g.DataFrom.Format(registry.DateLayout), ChangedAt: formatTime(g.ChangedAt),
 		Version: g.Version,
-	})
+	}
+	if g.Status == grant.Active {
+		it.GSI3PK, it.GSI3SK = deliveryShardPartition(g.ThirdParty, delivery.ShardOf(g.MeteringPoint)), string(g.MeteringPoint)
+	}
+	return attributevalue.MarshalMap(it)
 }
 
 func (it grantItem) grant() (grant.Grant, error) {
@@ -210,4 +226,38 @@ func (s *Requests) ActiveGrantsOf(ctx context.Context, tp ident.GLN, cursor stri
 		return nil, "", fmt.Errorf("grants of %s: %w", tp, err)
 	}
 	return grants, next, nil
+}
+
+// DeliveryShard reads a delivery shard of a third party's active grants
+// from the sparse byDeliveryShard index: up to limit metering points after
+// the one given, in order, and whether more may follow.
+func (s *Requests) DeliveryShard(ctx context.Context, tp ident.GLN, shard int, after ident.GSRN, limit int) ([]ident.GSRN, bool, error) {
+	partition := deliveryShardPartition(tp, shard)
+	input := &dynamodb.QueryInput{
+		TableName:                 &s.Table,
+		IndexName:                 aws.String(resources.ByDeliveryShardIndexName),
+		KeyConditionExpression:    aws.String("gsi3pk = :shard"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":shard": &types.AttributeValueMemberS{Value: partition}},
+		Limit:                     aws.Int32(int32(limit)),
+	}
+	if after != "" {
+		// The index's and the table's keys of the grant on after, all
+		// derived from it: a cursor needs nothing else.
+		input.ExclusiveStartKey = key(meteringPointPartition(after), grantPrefix+string(tp))
+		input.ExclusiveStartKey["gsi3pk"] = &types.AttributeValueMemberS{Value: partition}
+		input.ExclusiveStartKey["gsi3sk"] = &types.AttributeValueMemberS{Value: string(after)}
+	}
+	out, err := s.Client.Query(ctx, input)
+	if err != nil {
+		return nil, false, fmt.Errorf("delivery shard %d of %s: %w", shard, tp, err)
+	}
+	points := make([]ident.GSRN, 0, len(out.Items))
+	for _, item := range out.Items {
+		mp, ok := item["gsi3sk"].(*types.AttributeValueMemberS)
+		if !ok {
+			return nil, false, fmt.Errorf("delivery shard %d of %s: an item without gsi3sk", shard, tp)
+		}
+		points = append(points, ident.GSRN(mp.Value))
+	}
+	return points, out.LastEvaluatedKey != nil, nil
 }

@@ -1,5 +1,5 @@
 // Package queue puts messages on SQS: notifications for third parties, and
-// the daily delivery's jobs.
+// the daily delivery's shards and jobs.
 package queue
 
 import (
@@ -40,10 +40,20 @@ func (p *Publisher) Notify(ctx context.Context, n notify.Notification) error {
 
 // Send puts delivery jobs on the queue, ten messages per call.
 func (p *Publisher) Send(ctx context.Context, jobs []delivery.Job) error {
-	for chunk := range slices.Chunk(jobs, 10) {
+	return sendBatches(ctx, p, "delivery jobs", jobs)
+}
+
+// SendShards puts the daily fan-out's shard messages on the queue, ten per call.
+func (p *Publisher) SendShards(ctx context.Context, tasks []delivery.ShardTask) error {
+	return sendBatches(ctx, p, "fan-out shards", tasks)
+}
+
+// sendBatches sends each message as JSON with SendMessageBatch, ten per call.
+func sendBatches[M any](ctx context.Context, p *Publisher, what string, messages []M) error {
+	for chunk := range slices.Chunk(messages, 10) {
 		entries := make([]types.SendMessageBatchRequestEntry, len(chunk))
-		for i, job := range chunk {
-			body, err := json.Marshal(job)
+		for i, m := range chunk {
+			body, err := json.Marshal(m)
 			if err != nil {
 				return err
 			}
@@ -51,11 +61,11 @@ func (p *Publisher) Send(ctx context.Context, jobs []delivery.Job) error {
 		}
 		out, err := p.Client.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: aws.String(p.URL), Entries: entries})
 		if err != nil {
-			return fmt.Errorf("send delivery jobs: %w", err)
+			return fmt.Errorf("send %s: %w", what, err)
 		}
 		if len(out.Failed) > 0 {
 			f := out.Failed[0]
-			return fmt.Errorf("send delivery jobs: %d of %d refused, e.g. %s: %s", len(out.Failed), len(entries), aws.ToString(f.Code), aws.ToString(f.Message))
+			return fmt.Errorf("send %s: %d of %d refused, e.g. %s: %s", what, len(out.Failed), len(entries), aws.ToString(f.Code), aws.ToString(f.Message))
 		}
 	}
 	return nil

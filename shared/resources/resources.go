@@ -24,11 +24,15 @@ type Attribute struct {
 	Type AttributeType
 }
 
-// Index is a global secondary index projecting all attributes.
+// Index is a global secondary index projecting all attributes, or only the
+// keys (the table's and its own) when KeysOnly.
 type Index struct {
 	Name         string
 	PartitionKey Attribute
 	SortKey      Attribute
+	// KeysOnly: readers need nothing but the keys, so every write to the
+	// index stays small.
+	KeysOnly bool
 }
 
 // Table is an on-demand DynamoDB table with point-in-time recovery.
@@ -100,6 +104,10 @@ type Function struct {
 	Consumes      []Consumer
 	Follows       []string      // table IDs whose streams invoke it, in order, with partial batch failures
 	Timeout       time.Duration // 0 means DefaultTimeout
+	// OnFailure, for a function invoked asynchronously, is the ID of a Queue
+	// whose dead-letter queue receives an invocation that failed all of
+	// Lambda's retries, so that it is seen rather than dropped.
+	OnFailure string
 }
 
 // DefaultTimeout is a function's timeout unless it says otherwise: an API
@@ -163,6 +171,7 @@ const (
 	MeterValuesTableID       = "MeterValues"
 	OutboxTableID            = "Outbox"
 	DeliveryJobsQueueID      = "DeliveryJobs"
+	FanOutShardsQueueID      = "FanOutShards"
 	WebhookPushesQueueID     = "WebhookPushes"
 	NotificationQueueID      = "Notifications"
 	ExpiryStateMachineID     = "AccessRequestExpiry"
@@ -171,6 +180,7 @@ const (
 	QueriesFunctionID        = "Queries"
 	IngestFunctionID         = "Ingest"
 	FanOutFunctionID         = "FanOut"
+	FanOutShardFunctionID    = "FanOutShard"
 	DeliveryFunctionID       = "Delivery"
 	WebhookFunctionID        = "Webhook"
 	NotifierFunctionID       = "Notifier"
@@ -182,6 +192,7 @@ const (
 	ByMeteringPointIndexName = "byMeteringPoint"
 	ByEndUserIndexName       = "byEndUser"
 	ByKindIndexName          = "byKind"
+	ByDeliveryShardIndexName = "byDeliveryShard"
 )
 
 // Access holds access requests, grants, idempotency records and the read log.
@@ -199,6 +210,13 @@ var Access = Table{
 		Name:         ByMeteringPointIndexName, // requests on a metering point, for its end user
 		PartitionKey: Attribute{"gsi2pk", String},
 		SortKey:      Attribute{"gsi2sk", String},
+	}, {
+		// Sparse: only active grants, one partition per third party and
+		// delivery shard, for the daily fan-out's workers.
+		Name:         ByDeliveryShardIndexName,
+		PartitionKey: Attribute{"gsi3pk", String},
+		SortKey:      Attribute{"gsi3sk", String},
+		KeysOnly:     true,
 	}},
 	TTLAttribute: "ttl",
 }
@@ -265,6 +283,26 @@ var DeliveryJobs = Queue{
 	DeadLetter: DeadLetterQueue{
 		ID:              "DeliveryJobsDLQ",
 		LocalName:       "tredjepart-delivery-jobs-dlq",
+		MaxReceiveCount: 5,
+		Retention:       14 * 24 * time.Hour,
+	},
+}
+
+// FanOutShards carries the daily fan-out's shards: one third party, one
+// day, one delivery shard of its active grants, and where in the shard to
+// go on from when an earlier worker ran out of time.
+var FanOutShards = Queue{
+	ID:        FanOutShardsQueueID,
+	LocalName: "tredjepart-fan-out-shards",
+	EnvVar:    "FAN_OUT_SHARDS_QUEUE_URL",
+	// Six times the worker's timeout, as AWS advises for a queue that
+	// invokes a function, so retries of a throttled invocation do not
+	// make the message visible again while it is still being worked on.
+	VisibilityTimeout: 6 * fanOutShardTimeout,
+	Retention:         4 * 24 * time.Hour,
+	DeadLetter: DeadLetterQueue{
+		ID:              "FanOutShardsDLQ",
+		LocalName:       "tredjepart-fan-out-shards-dlq",
 		MaxReceiveCount: 5,
 		Retention:       14 * 24 * time.Hour,
 	},
@@ -353,14 +391,31 @@ var Queries = Function{
 	SendQueues:  []string{WebhookPushesQueueID},
 }
 
-// FanOut starts the daily delivery (BRS-NO-313): for every third party with
-// active grants it puts jobs for the previous Oslo day on DeliveryJobs.
+// FanOut starts the daily delivery (BRS-NO-313): for every enabled third
+// party it puts one message per delivery shard on FanOutShards; FanOutShard
+// turns each into jobs for the previous Oslo day. See docs/scale.md.
 var FanOut = Function{
 	ID:         FanOutFunctionID,
 	Dir:        "fanout",
+	ReadTables: []string{RegistryTableID},
+	SendQueues: []string{FanOutShardsQueueID},
+	Timeout:    time.Minute, // 1,000 third parties are 1,600 batch sends
+	OnFailure:  FanOutShardsQueueID,
+}
+
+// fanOutShardTimeout bounds one shard worker; a shard it cannot finish in
+// time goes on in a continuation message.
+const fanOutShardTimeout = 2 * time.Minute
+
+// FanOutShard puts the jobs of one delivery shard of one third party's
+// active grants on DeliveryJobs.
+var FanOutShard = Function{
+	ID:         FanOutShardFunctionID,
+	Dir:        "fanoutshard",
 	ReadTables: []string{AccessTableID, RegistryTableID},
-	SendQueues: []string{DeliveryJobsQueueID},
-	Timeout:    15 * time.Minute, // it pages every grant serially: see docs/scale.md
+	SendQueues: []string{DeliveryJobsQueueID, FanOutShardsQueueID},
+	Consumes:   []Consumer{{Queue: FanOutShardsQueueID, BatchSize: 1}},
+	Timeout:    fanOutShardTimeout,
 }
 
 // Delivery builds the documents of each job and writes them to the outbox.
@@ -392,7 +447,7 @@ var DailyDelivery = Schedule{
 	Function:      FanOutFunctionID,
 	RetryAttempts: 5,
 	MaxEventAge:   2 * time.Hour,
-	DeadLetter:    DeliveryJobsQueueID,
+	DeadLetter:    FanOutShardsQueueID,
 }
 
 // Ingest takes master data and meter values from grid companies and metering systems.
@@ -452,9 +507,9 @@ var Portal = Function{
 // Tables, Queues, StateMachines, Functions and Routes list everything the stack has.
 var (
 	Tables        = []Table{Access, Registry, MeterValues, Outbox}
-	Queues        = []Queue{Notifications, DeliveryJobs, WebhookPushes}
+	Queues        = []Queue{Notifications, FanOutShards, DeliveryJobs, WebhookPushes}
 	StateMachines = []StateMachine{Expiry}
-	Functions     = []Function{Intake, Consent, Queries, Ingest, FanOut, Delivery, Webhook, Notifier, Changes, Admin, Portal}
+	Functions     = []Function{Intake, Consent, Queries, Ingest, FanOut, FanOutShard, Delivery, Webhook, Notifier, Changes, Admin, Portal}
 	Schedules     = []Schedule{DailyDelivery}
 	Routes        = []Route{
 		{Method: "POST", Path: "/v1/access-requests", Function: IntakeFunctionID, Scopes: []string{ThirdPartyScope}},

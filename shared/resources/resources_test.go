@@ -24,6 +24,9 @@ func TestReferencesResolve(t *testing.T) {
 				t.Errorf("function %s names unknown table %s", f.ID, id)
 			}
 		}
+		if f.OnFailure != "" && !queues[f.OnFailure] {
+			t.Errorf("function %s sends failed invocations to unknown queue %s", f.ID, f.OnFailure)
+		}
 	}
 	for _, r := range Routes {
 		if !functions[r.Function] {

@@ -1,0 +1,10 @@
+// Command fanoutshard is the Lambda that turns one delivery shard of a third
+// party's active grants into the daily delivery's jobs.
+package main
+
+import (
+	"github.com/tredjepart/tredjepart/shared/deliveryfn"
+	"github.com/tredjepart/tredjepart/shared/function"
+)
+
+func main() { function.Start("fanoutshard", deliveryfn.FanOutShardLambda) }
