@@ -201,3 +201,28 @@ func TestRefusals(t *testing.T) {
 }
 
 func sorted(s []string) []string { return slices.Sorted(slices.Values(s)) }
+
+// An update sent with the version that was read is refused once someone
+// else has changed the party since: their change is not lost unseen.
+func TestAnUpdateOnAStaleVersionIsRefused(t *testing.T) {
+	h := handler(t)
+	gln, org, client := freshParty(t)
+	created := call(t, h, admin.RouteRegisterThirdParty, "", fmt.Sprintf(`{"gln":%q,"name":"Først AS","orgNumber":%q,"clientIds":[%q]}`, gln, org, client))
+	read, ok := created.body["version"].(float64)
+	if created.status != http.StatusCreated || !ok || read < 1 {
+		t.Fatalf("register: %d %v", created.status, created.body)
+	}
+	update := func(name string, version float64) answer {
+		return call(t, h, admin.RouteUpdateThirdParty, string(gln), fmt.Sprintf(`{"name":%q,"orgNumber":%q,"clientIds":[%q],"version":%v}`, name, org, client, version))
+	}
+	first := update("Andre AS", read)
+	if first.status != http.StatusOK || first.body["version"].(float64) != read+1 {
+		t.Fatalf("an update on the version read: %d %v", first.status, first.body)
+	}
+	if stale := update("Tredje AS", read); stale.status != http.StatusConflict || !strings.Contains(stale.problem.Detail, "changed since") {
+		t.Fatalf("an update on a stale version: %d %+v", stale.status, stale.problem)
+	}
+	if got := call(t, h, admin.RouteGetThirdParty, string(gln), ""); got.body["name"] != "Andre AS" {
+		t.Fatalf("after the refused update the name is %v", got.body["name"])
+	}
+}

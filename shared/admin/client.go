@@ -107,12 +107,16 @@ func action(disabled bool) string {
 }
 
 // writable is a body without disabled, which the API only changes by the
-// disable and enable routes and refuses in a body.
+// disable and enable routes and refuses in a body, and with the version
+// only when one was read, so an update is refused if the party changed since.
 func writable(body any) map[string]any {
 	var fields map[string]any
-	raw, _ := json.Marshal(body) // plain structs of strings
+	raw, _ := json.Marshal(body) // plain structs of strings and numbers
 	_ = json.Unmarshal(raw, &fields)
 	delete(fields, "disabled")
+	if fields["version"] == float64(0) {
+		delete(fields, "version")
+	}
 	return fields
 }
 

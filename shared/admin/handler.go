@@ -197,6 +197,7 @@ type ThirdPartyBody struct {
 	RedirectURIs []string    `json:"redirectUris"`
 	Contact      ContactBody `json:"contact"`
 	Disabled     bool        `json:"disabled"`
+	Version      int         `json:"version"`
 }
 
 // DataProviderBody is a data provider as the admin API reads and writes it.
@@ -209,18 +210,19 @@ type DataProviderBody struct {
 	GridAreas []string    `json:"gridAreas"`
 	Contact   ContactBody `json:"contact"`
 	Disabled  bool        `json:"disabled"`
+	Version   int         `json:"version"`
 }
 
 // ThirdPartyView is a third party as the admin API shows it.
 func ThirdPartyView(tp registry.ThirdParty) ThirdPartyBody {
 	return ThirdPartyBody{GLN: string(tp.GLN), Name: tp.Name, OrgNumber: string(tp.OrgNumber), ClientIDs: nonNil(tp.ClientIDs),
-		RedirectURIs: nonNil(tp.RedirectURIs), Contact: ContactBody(tp.Contact), Disabled: tp.Disabled}
+		RedirectURIs: nonNil(tp.RedirectURIs), Contact: ContactBody(tp.Contact), Disabled: tp.Disabled, Version: tp.Version}
 }
 
 // DataProviderView is a data provider as the admin API shows it.
 func DataProviderView(dp registry.DataProvider) DataProviderBody {
 	return DataProviderBody{GLN: string(dp.GLN), Name: dp.Name, OrgNumber: string(dp.OrgNumber), Role: string(dp.Role),
-		ClientIDs: nonNil(dp.ClientIDs), GridAreas: nonNil(dp.GridAreas), Contact: ContactBody(dp.Contact), Disabled: dp.Disabled}
+		ClientIDs: nonNil(dp.ClientIDs), GridAreas: nonNil(dp.GridAreas), Contact: ContactBody(dp.Contact), Disabled: dp.Disabled, Version: dp.Version}
 }
 
 func nonNil(s []string) []string {
@@ -232,8 +234,8 @@ func nonNil(s []string) []string {
 
 // The fields a request body may carry: everything shown but disabled.
 var (
-	thirdPartyFields   = []string{"gln", "name", "orgNumber", "clientIds", "redirectUris", "contact"}
-	dataProviderFields = []string{"gln", "name", "orgNumber", "role", "clientIds", "gridAreas", "contact"}
+	thirdPartyFields   = []string{"gln", "name", "orgNumber", "clientIds", "redirectUris", "contact", "version"}
+	dataProviderFields = []string{"gln", "name", "orgNumber", "role", "clientIds", "gridAreas", "contact", "version"}
 	contactFields      = []string{"name", "email", "phone"}
 )
 
@@ -245,6 +247,9 @@ type partyInput struct {
 	OrgNumber string          `json:"orgNumber"`
 	ClientIDs []string        `json:"clientIds"`
 	Contact   json.RawMessage `json:"contact"`
+	// Version, when given, is the version the caller read: an update of
+	// anything newer is refused, so no change is lost unseen.
+	Version int `json:"version"`
 }
 
 // read decodes the shared fields: the GLN from the path when there is one
@@ -281,7 +286,7 @@ func parseThirdParty(raw []byte, pathGLN ident.GLN) (registry.ThirdParty, error)
 	}
 	gln, contact, bad := in.read(pathGLN, bad)
 	tp := registry.ThirdParty{GLN: gln, Name: in.Name, OrgNumber: ident.OrgNumber(in.OrgNumber), ClientIDs: in.ClientIDs,
-		RedirectURIs: in.RedirectURIs, Contact: contact}
+		RedirectURIs: in.RedirectURIs, Contact: contact, Version: in.Version}
 	return tp, withValidation(bad, tp.Validate())
 }
 
@@ -297,7 +302,7 @@ func parseDataProvider(raw []byte, pathGLN ident.GLN) (registry.DataProvider, er
 	}
 	gln, contact, bad := in.read(pathGLN, bad)
 	dp := registry.DataProvider{GLN: gln, Name: in.Name, OrgNumber: ident.OrgNumber(in.OrgNumber), Role: registry.DataProviderRole(in.Role),
-		ClientIDs: in.ClientIDs, GridAreas: in.GridAreas, Contact: contact}
+		ClientIDs: in.ClientIDs, GridAreas: in.GridAreas, Contact: contact, Version: in.Version}
 	return dp, withValidation(bad, dp.Validate())
 }
 

@@ -62,10 +62,16 @@ func (s *Service) UpdateThirdParty(ctx context.Context, tp registry.ThirdParty) 
 	if err := tp.Validate(); err != nil {
 		return tp, err
 	}
-	return change(ctx, "Third party", tp.GLN, s.Store.ThirdParty, s.Store.UpdateThirdParty, func(current registry.ThirdParty) (registry.ThirdParty, bool) {
+	read := tp.Version
+	var found int
+	updated, err := change(ctx, "Third party", tp.GLN, s.Store.ThirdParty, s.Store.UpdateThirdParty, func(current registry.ThirdParty) (registry.ThirdParty, bool) {
+		if found = current.Version; read != 0 && read != found {
+			return current, false
+		}
 		tp.Disabled, tp.Version = current.Disabled, current.Version
 		return tp, true
 	})
+	return updated, staleRead(err, "Third party", tp.GLN, read, found)
 }
 
 // SetThirdPartyDisabled disables or enables a third party. Doing it twice
@@ -106,10 +112,16 @@ func (s *Service) UpdateDataProvider(ctx context.Context, dp registry.DataProvid
 	if err := dp.Validate(); err != nil {
 		return dp, err
 	}
-	return change(ctx, "Data provider", dp.GLN, s.Store.DataProvider, s.Store.UpdateDataProvider, func(current registry.DataProvider) (registry.DataProvider, bool) {
+	read := dp.Version
+	var found int
+	updated, err := change(ctx, "Data provider", dp.GLN, s.Store.DataProvider, s.Store.UpdateDataProvider, func(current registry.DataProvider) (registry.DataProvider, bool) {
+		if found = current.Version; read != 0 && read != found {
+			return current, false
+		}
 		dp.Disabled, dp.Version = current.Disabled, current.Version
 		return dp, true
 	})
+	return updated, staleRead(err, "Data provider", dp.GLN, read, found)
 }
 
 // SetDataProviderDisabled disables or enables a data provider. Doing it
@@ -128,6 +140,15 @@ func read[P any](ctx context.Context, what string, gln ident.GLN, get func(conte
 		err = fault.New(fault.NotFound, "%s %s is not registered.", what, gln)
 	}
 	return p, err
+}
+
+// staleRead refuses an update made on a version that is no longer the
+// current one: what changed since the caller read it would be lost.
+func staleRead(err error, what string, gln ident.GLN, read, current int) error {
+	if err == nil && read != 0 && read != current {
+		return fault.New(fault.Conflict, "%s %s has changed since version %d was read (it is at version %d); read it again and repeat the change.", what, gln, read, current)
+	}
+	return err
 }
 
 // writeAttempts bounds how often a change that lost a race to another
