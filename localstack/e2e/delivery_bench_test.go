@@ -216,28 +216,30 @@ func (s *deliverySet) verify(b *testing.B, day time.Time) (int, int) {
 	env := testenv.Get(b)
 	db := dynamodb.NewFromConfig(env.Config)
 	dayText := day.Format(metervalues.DayLayout)
-	pages := dynamodb.NewQueryPaginator(db, &dynamodb.QueryInput{
-		TableName:                 aws.String(env.Stack.Tables[resources.OutboxTableID]),
-		KeyConditionExpression:    aws.String("pk = :tp AND begins_with(sk, :doc)"),
-		FilterExpression:          aws.String("#day = :day"),
-		ExpressionAttributeNames:  map[string]string{"#day": "day"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":tp": &types.AttributeValueMemberS{Value: "TP#" + string(s.thirdParty)}, ":doc": &types.AttributeValueMemberS{Value: "DOC#"}, ":day": &types.AttributeValueMemberS{Value: dayText}},
-	})
 	perPoint := map[ident.GSRN]int{}
 	documents, bytes := 0, 0
-	for pages.HasMorePages() {
-		page, err := pages.NextPage(context.Background())
-		if err != nil {
-			b.Fatal(err)
-		}
-		for _, item := range page.Items {
-			mp, _ := item["meteringPointId"].(*types.AttributeValueMemberS)
-			if mp == nil {
-				b.Fatalf("an outbox document without a metering point: %v", item["sk"])
+	for _, partition := range dynamo.DocumentPartitions(s.thirdParty) {
+		pages := dynamodb.NewQueryPaginator(db, &dynamodb.QueryInput{
+			TableName:                 aws.String(env.Stack.Tables[resources.OutboxTableID]),
+			KeyConditionExpression:    aws.String("pk = :p AND begins_with(sk, :doc)"),
+			FilterExpression:          aws.String("#day = :day"),
+			ExpressionAttributeNames:  map[string]string{"#day": "day"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":p": &types.AttributeValueMemberS{Value: partition}, ":doc": &types.AttributeValueMemberS{Value: "DOC#"}, ":day": &types.AttributeValueMemberS{Value: dayText}},
+		})
+		for pages.HasMorePages() {
+			page, err := pages.NextPage(context.Background())
+			if err != nil {
+				b.Fatal(err)
 			}
-			perPoint[ident.GSRN(mp.Value)]++
-			documents++
-			bytes += ddbusage.ItemSize(item)
+			for _, item := range page.Items {
+				mp, _ := item["meteringPointId"].(*types.AttributeValueMemberS)
+				if mp == nil {
+					b.Fatalf("an outbox document without a metering point: %v", item["sk"])
+				}
+				perPoint[ident.GSRN(mp.Value)]++
+				documents++
+				bytes += ddbusage.ItemSize(item)
+			}
 		}
 	}
 	for _, mp := range s.points {

@@ -17,6 +17,9 @@
 //	DP#<gln>                 DATAPROVIDER        a registered data provider: grid company or metering system (gsi2 byKind: DATAPROVIDER / <gln>)
 //	CLIENT#<clientId>        CLIENT              which party (gln, kind THIRDPARTY or DATAPROVIDER) an OAuth client acts for
 //	ORG#<orgNumber>          ORG                 which third party an organisation is
+//
+// The Outbox table's layout, its documents sharded over OutboxShards
+// partitions per third party, is in outbox.go and webhooks.go.
 package dynamo
 
 import (

@@ -5,6 +5,9 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"hash/fnv"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -12,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/tredjepart/tredjepart/shared/delivery"
 	"github.com/tredjepart/tredjepart/shared/fault"
@@ -24,11 +28,12 @@ import (
 
 // Outbox keeps the documents delivered to third parties in the Outbox table:
 //
-//	TP#<gln>               DOC#<documentId>   one document (gsi1 byArrival: TP#<gln> / <createdAt>#<documentId>)
+//	TP#<gln>#<shard>       DOC#<documentId>   one document (gsi1 byArrival: TP#<gln>#<shard> / <createdAt>#<documentId>)
 //	AWAIT#<gsrn>#<day>     TP#<gln>           a day that was due before its values arrived
 //
-// Both expire by TTL after Retention. It reads a job's facts from the
-// Access, Registry and MeterValues tables.
+// where shard is FNV-1a of the document id mod OutboxShards. Both expire by
+// TTL after Retention. It reads a job's facts from the Access, Registry and
+// MeterValues tables.
 type Outbox struct {
 	Client                       *dynamodb.Client
 	Table                        string
@@ -42,6 +47,34 @@ const Retention = 30 * 24 * time.Hour
 // stamped just before another committed first, and the index behind the
 // feed is eventually consistent, so the newest seconds are not yet final.
 const SettleLag = 5 * time.Second
+
+// OutboxShards is how many partitions, in the table and in byArrival, a
+// third party's documents are spread over. A partition takes 1,000 WRU/s,
+// and a third party with a million PT60M points needs 6,667 WRU/s per index
+// to receive its day inside the 5-minute window: sixteen give it 16,000.
+const OutboxShards = 16
+
+// documentPartition is the pk and gsi1pk of a document: the shard comes
+// from its id, so whoever knows the id finds the item without a lookup.
+func documentPartition(tp ident.GLN, id string) string {
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(id))
+	return shardPartition(tp, int(h.Sum32()%OutboxShards))
+}
+
+func shardPartition(tp ident.GLN, shard int) string {
+	return fmt.Sprintf("%s#%d", thirdPartyPartition(tp), shard)
+}
+
+// DocumentPartitions lists the partitions that hold the third party's
+// documents, in the table and in byArrival.
+func DocumentPartitions(tp ident.GLN) []string {
+	partitions := make([]string, OutboxShards)
+	for shard := range partitions {
+		partitions[shard] = shardPartition(tp, shard)
+	}
+	return partitions
+}
 
 type documentItem struct {
 	PK            string `dynamodbav:"pk"`
@@ -73,9 +106,10 @@ func (it documentItem) document(tp ident.GLN) (delivery.Document, error) {
 // Put writes a document unless one with its id is there.
 func (s *Outbox) Put(ctx context.Context, d delivery.Document) (bool, error) {
 	created := formatTime(d.CreatedAt)
+	partition := documentPartition(d.ThirdParty, d.ID)
 	it := documentItem{
-		PK: thirdPartyPartition(d.ThirdParty), SK: "DOC#" + d.ID,
-		GSI1PK: thirdPartyPartition(d.ThirdParty), GSI1SK: created + "#" + d.ID,
+		PK: partition, SK: "DOC#" + d.ID,
+		GSI1PK: partition, GSI1SK: created + "#" + d.ID,
 		ID: d.ID, Kind: string(d.Kind), MeteringPoint: string(d.MeteringPoint), CreatedAt: created,
 		Body: string(d.Body), TTL: d.CreatedAt.Add(Retention).Unix(),
 	}
@@ -216,26 +250,18 @@ func (s *Outbox) Feed(ctx context.Context, tp ident.GLN, cursor string, limit in
 		}
 		after = string(raw)
 	}
-	out, err := s.Client.Query(ctx, &dynamodb.QueryInput{
-		TableName:              &s.Table,
-		IndexName:              aws.String(resources.ByArrivalIndexName),
-		KeyConditionExpression: aws.String("gsi1pk = :tp AND gsi1sk BETWEEN :after AND :settled"),
+	items, _, err := s.fanIn(ctx, tp, dynamodb.QueryInput{
+		KeyConditionExpression: aws.String("gsi1pk = :p AND gsi1sk BETWEEN :after AND :settled"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":tp":      &types.AttributeValueMemberS{Value: thirdPartyPartition(tp)},
 			":after":   &types.AttributeValueMemberS{Value: after + "\x00"}, // strictly after the cursor
 			":settled": &types.AttributeValueMemberS{Value: formatTime(now.Add(-SettleLag))},
 		},
-		Limit: aws.Int32(int32(limit)),
-	})
+	}, limit)
 	if err != nil {
 		return delivery.FeedPage{}, fmt.Errorf("outbox feed: %w", err)
 	}
 	page := delivery.FeedPage{Next: cursor}
-	for _, raw := range out.Items {
-		var it documentItem
-		if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
-			return page, err
-		}
+	for _, it := range items {
 		d, err := it.document(tp)
 		if err != nil {
 			return page, err
@@ -244,6 +270,76 @@ func (s *Outbox) Feed(ctx context.Context, tp ident.GLN, cursor string, limit in
 		page.Next = base64.RawURLEncoding.EncodeToString([]byte(it.GSI1SK))
 	}
 	return page, nil
+}
+
+// partitionLimit is how many items fanIn asks of each partition for a page
+// of limit: twice an even share, so a page is usually full, while a backlog
+// is read about twice rather than once per partition. A partition that
+// stops at it ends the page at its last item, so nothing is skipped.
+func partitionLimit(limit int) int {
+	return max(4, 2*((limit+OutboxShards-1)/OutboxShards))
+}
+
+// fanIn runs the query on byArrival in every document partition of the
+// third party at once (":p" in its key condition is the partition), at
+// most partitionLimit(limit) items each, and merges the items by gsi1sk, which orders them
+// across partitions: oldest first, or newest first when the query scans
+// backwards. It returns the first limit and whether more may follow.
+func (s *Outbox) fanIn(ctx context.Context, tp ident.GLN, in dynamodb.QueryInput, limit int) ([]documentItem, bool, error) {
+	in.TableName, in.IndexName, in.Limit = &s.Table, aws.String(resources.ByArrivalIndexName), aws.Int32(int32(partitionLimit(limit)))
+	pages := make([][]documentItem, OutboxShards)
+	cut := make([]bool, OutboxShards)
+	err := s.eachPartition(ctx, tp, func(ctx context.Context, shard int, partition string) error {
+		q := in
+		q.ExpressionAttributeValues = map[string]types.AttributeValue{":p": &types.AttributeValueMemberS{Value: partition}}
+		maps.Copy(q.ExpressionAttributeValues, in.ExpressionAttributeValues)
+		out, err := s.Client.Query(ctx, &q)
+		if err != nil {
+			return err
+		}
+		cut[shard] = out.LastEvaluatedKey != nil
+		return attributevalue.UnmarshalListOfMaps(out.Items, &pages[shard])
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	order := 1
+	if in.ScanIndexForward != nil && !*in.ScanIndexForward {
+		order = -1
+	}
+	var merged []documentItem
+	more, bound := false, ""
+	for shard, page := range pages {
+		merged = append(merged, page...)
+		if !cut[shard] || len(page) == 0 {
+			continue
+		}
+		more = true
+		// A partition cut short (at its limit, or at a Query's 1 MB) has
+		// unread items after its last: the page stops there, or it would
+		// skip them.
+		if last := page[len(page)-1].GSI1SK; bound == "" || strings.Compare(last, bound)*order < 0 {
+			bound = last
+		}
+	}
+	slices.SortFunc(merged, func(a, b documentItem) int { return strings.Compare(a.GSI1SK, b.GSI1SK) * order })
+	if bound != "" {
+		merged = merged[:1+slices.IndexFunc(merged, func(it documentItem) bool { return it.GSI1SK == bound })]
+	}
+	if len(merged) > limit {
+		merged, more = merged[:limit], true
+	}
+	return merged, more, nil
+}
+
+// eachPartition calls query for each of the third party's document
+// partitions, all at once, and returns the first error.
+func (s *Outbox) eachPartition(ctx context.Context, tp ident.GLN, query func(ctx context.Context, shard int, partition string) error) error {
+	g, ctx := errgroup.WithContext(ctx)
+	for shard, partition := range DocumentPartitions(tp) {
+		g.Go(func() error { return query(ctx, shard, partition) })
+	}
+	return g.Wait()
 }
 
 // Awaiting lists the third parties a day was due to before its values arrived.
@@ -276,66 +372,68 @@ func (s *Outbox) ClearAwaiting(ctx context.Context, mp ident.GSRN, day time.Time
 // cursor ("" for the newest), newest first: the portal's view of the feed.
 // Next is empty on the last page.
 func (s *Outbox) Latest(ctx context.Context, tp ident.GLN, cursor string, limit int) (delivery.FeedPage, error) {
-	in := &dynamodb.QueryInput{
-		TableName:                 &s.Table,
-		IndexName:                 aws.String(resources.ByArrivalIndexName),
-		KeyConditionExpression:    aws.String("gsi1pk = :tp"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":tp": &types.AttributeValueMemberS{Value: thirdPartyPartition(tp)}},
-		ScanIndexForward:          aws.Bool(false),
-		Limit:                     aws.Int32(int32(limit)),
+	in := dynamodb.QueryInput{
+		KeyConditionExpression: aws.String("gsi1pk = :p"),
+		ScanIndexForward:       aws.Bool(false),
 	}
 	if cursor != "" {
 		raw, err := base64.RawURLEncoding.DecodeString(cursor)
 		if _, perr := time.Parse(timeLayout, string(raw[:min(len(raw), len(timeLayout))])); err != nil || perr != nil {
 			return delivery.FeedPage{}, fault.InvalidFields(fault.FieldError{Field: "before", Reason: "not a cursor from a previous page"})
 		}
-		in.KeyConditionExpression = aws.String("gsi1pk = :tp AND gsi1sk < :before")
-		in.ExpressionAttributeValues[":before"] = &types.AttributeValueMemberS{Value: string(raw)}
+		in.KeyConditionExpression = aws.String("gsi1pk = :p AND gsi1sk < :before")
+		in.ExpressionAttributeValues = map[string]types.AttributeValue{":before": &types.AttributeValueMemberS{Value: string(raw)}}
 	}
-	out, err := s.Client.Query(ctx, in)
+	items, more, err := s.fanIn(ctx, tp, in, limit)
 	if err != nil {
 		return delivery.FeedPage{}, fmt.Errorf("outbox, newest first: %w", err)
 	}
 	var page delivery.FeedPage
-	for _, raw := range out.Items {
-		var it documentItem
-		if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
-			return page, err
-		}
+	for _, it := range items {
 		d, err := it.document(tp)
 		if err != nil {
 			return page, err
 		}
 		page.Documents = append(page.Documents, d)
-		if out.LastEvaluatedKey != nil {
-			page.Next = base64.RawURLEncoding.EncodeToString([]byte(it.GSI1SK))
-		}
+	}
+	if more {
+		page.Next = base64.RawURLEncoding.EncodeToString([]byte(items[len(items)-1].GSI1SK))
 	}
 	return page, nil
 }
 
 // CountSince counts the third party's documents written at or after since.
 func (s *Outbox) CountSince(ctx context.Context, tp ident.GLN, since time.Time) (int, error) {
-	in := &dynamodb.QueryInput{
-		TableName:              &s.Table,
-		IndexName:              aws.String(resources.ByArrivalIndexName),
-		KeyConditionExpression: aws.String("gsi1pk = :tp AND gsi1sk >= :since"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":tp":    &types.AttributeValueMemberS{Value: thirdPartyPartition(tp)},
-			":since": &types.AttributeValueMemberS{Value: formatTime(since)},
-		},
-		Select: types.SelectCount,
-	}
-	count := 0
-	for {
-		out, err := s.Client.Query(ctx, in)
-		if err != nil {
-			return 0, fmt.Errorf("count outbox documents: %w", err)
+	var counts [OutboxShards]int
+	err := s.eachPartition(ctx, tp, func(ctx context.Context, shard int, partition string) error {
+		in := &dynamodb.QueryInput{
+			TableName:              &s.Table,
+			IndexName:              aws.String(resources.ByArrivalIndexName),
+			KeyConditionExpression: aws.String("gsi1pk = :p AND gsi1sk >= :since"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":p":     &types.AttributeValueMemberS{Value: partition},
+				":since": &types.AttributeValueMemberS{Value: formatTime(since)},
+			},
+			Select: types.SelectCount,
 		}
-		count += int(out.Count)
-		if out.LastEvaluatedKey == nil {
-			return count, nil
+		for {
+			out, err := s.Client.Query(ctx, in)
+			if err != nil {
+				return err
+			}
+			counts[shard] += int(out.Count)
+			if out.LastEvaluatedKey == nil {
+				return nil
+			}
+			in.ExclusiveStartKey = out.LastEvaluatedKey
 		}
-		in.ExclusiveStartKey = out.LastEvaluatedKey
+	})
+	if err != nil {
+		return 0, fmt.Errorf("count outbox documents: %w", err)
 	}
+	total := 0
+	for _, n := range counts {
+		total += n
+	}
+	return total, nil
 }

@@ -23,7 +23,9 @@ import (
 //	TP#<gln>   WEBHOOK                          the third party's endpoint and signing secrets
 //	TP#<gln>   ATTEMPT#<at>#<documentId>#<n>    one push attempt (expires by TTL after Retention)
 //
-// and a pushed document gets pushedAt on its DOC# item.
+// and a pushed document gets pushedAt on its DOC# item (in its shard,
+// TP#<gln>#<shard>). These items carry no gsi1 keys: byArrival holds
+// documents only.
 const webhookSK = "WEBHOOK"
 
 type keyItem struct {
@@ -104,7 +106,7 @@ func (s *Outbox) DeleteEndpoint(ctx context.Context, tp ident.GLN) error {
 
 // Document reads one outbox document and when it was pushed.
 func (s *Outbox) Document(ctx context.Context, tp ident.GLN, id string) (delivery.Document, time.Time, bool, error) {
-	out, err := s.Client.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.Table, Key: key(thirdPartyPartition(tp), "DOC#"+id), ConsistentRead: aws.Bool(true)})
+	out, err := s.Client.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.Table, Key: key(documentPartition(tp, id), "DOC#"+id), ConsistentRead: aws.Bool(true)})
 	if err != nil || out.Item == nil {
 		return delivery.Document{}, time.Time{}, false, err
 	}
@@ -123,7 +125,7 @@ func (s *Outbox) Document(ctx context.Context, tp ident.GLN, id string) (deliver
 // MarkPushed records the first successful push of a document.
 func (s *Outbox) MarkPushed(ctx context.Context, tp ident.GLN, id string, at time.Time) error {
 	_, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: &s.Table, Key: key(thirdPartyPartition(tp), "DOC#"+id),
+		TableName: &s.Table, Key: key(documentPartition(tp, id), "DOC#"+id),
 		UpdateExpression:          aws.String("SET pushedAt = :at"),
 		ConditionExpression:       aws.String("attribute_exists(pk) AND attribute_not_exists(pushedAt)"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":at": &types.AttributeValueMemberS{Value: formatTime(at)}},

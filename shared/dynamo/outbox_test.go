@@ -1,0 +1,214 @@
+package dynamo_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/tredjepart/tredjepart/localstack/testenv"
+	"github.com/tredjepart/tredjepart/shared/delivery"
+	"github.com/tredjepart/tredjepart/shared/dynamo"
+	"github.com/tredjepart/tredjepart/shared/ident"
+	"github.com/tredjepart/tredjepart/shared/resources"
+)
+
+func outbox(t *testing.T) *dynamo.Outbox {
+	env := testenv.Get(t)
+	return &dynamo.Outbox{Client: dynamodb.NewFromConfig(env.Config), Table: env.Stack.Tables[resources.OutboxTableID]}
+}
+
+// documents puts n notices for the third party, one millisecond apart from
+// first, and returns their ids in the order they were written.
+func documents(t *testing.T, store *dynamo.Outbox, tp ident.GLN, first time.Time, n int) []string {
+	t.Helper()
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("notification:%s:%03d", tp, i)
+		d := delivery.Document{ID: ids[i], ThirdParty: tp, Kind: delivery.Notice, CreatedAt: first.Add(time.Duration(i) * time.Millisecond), Body: []byte(`{"i":` + fmt.Sprint(i) + `}`)}
+		if created, err := store.Put(context.Background(), d); err != nil || !created {
+			t.Fatalf("put %s: created=%v err=%v", d.ID, created, err)
+		}
+	}
+	return ids
+}
+
+func idsOf(page delivery.FeedPage) []string {
+	ids := make([]string, len(page.Documents))
+	for i, d := range page.Documents {
+		ids[i] = d.ID
+	}
+	return ids
+}
+
+func TestOutboxDocumentsAreSpreadOverShards(t *testing.T) {
+	ctx := context.Background()
+	store := outbox(t)
+	_, tp := fresh(t)
+	documents(t, store, tp, time.Now().Add(-time.Hour), 40)
+	used, total := 0, 0
+	for _, partition := range dynamo.DocumentPartitions(tp) {
+		out, err := store.Client.Query(ctx, &dynamodb.QueryInput{
+			TableName:                 &store.Table,
+			KeyConditionExpression:    aws.String("pk = :p"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":p": &types.AttributeValueMemberS{Value: partition}},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out.Count > 0 {
+			used++
+		}
+		total += int(out.Count)
+	}
+	if total != 40 || used < 8 {
+		t.Fatalf("%d documents in %d of %d partitions", total, used, dynamo.OutboxShards)
+	}
+}
+
+func TestFeedMergesTheShardsInArrivalOrder(t *testing.T) {
+	ctx := context.Background()
+	store := outbox(t)
+	_, tp := fresh(t)
+	first := time.Now().Add(-time.Hour)
+	ids := documents(t, store, tp, first, 40)
+	// The last ten are younger than SettleLag at now: not shown yet. A page
+	// of two cuts the shards short, a page of seven mostly not.
+	now := first.Add(29500*time.Microsecond + dynamo.SettleLag)
+	var cursor string
+	for _, size := range []int{2, 7} {
+		var got []string
+		cursor = ""
+		for range 100 {
+			page, err := store.Feed(ctx, tp, cursor, size, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if page.Next == "" {
+				t.Fatal("no cursor to poll with")
+			}
+			got = append(got, idsOf(page)...)
+			if len(page.Documents) == 0 {
+				if page.Next != cursor {
+					t.Fatalf("an empty page moved the cursor from %q to %q", cursor, page.Next)
+				}
+				break
+			}
+			cursor = page.Next
+		}
+		if fmt.Sprint(got) != fmt.Sprint(ids[:30]) {
+			t.Fatalf("pages of %d gave\n%v\nwant\n%v", size, got, ids[:30])
+		}
+	}
+	// Once settled, the rest follow the same cursor.
+	page, err := store.Feed(ctx, tp, cursor, 100, first.Add(time.Second+dynamo.SettleLag))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(idsOf(page)) != fmt.Sprint(ids[30:]) {
+		t.Fatalf("after settling: %v, want %v", idsOf(page), ids[30:])
+	}
+}
+
+func TestLatestPagesNewestFirstAcrossShards(t *testing.T) {
+	ctx := context.Background()
+	store := outbox(t)
+	_, tp := fresh(t)
+	ids := documents(t, store, tp, time.Now().Add(-time.Hour), 25)
+	for _, size := range []int{2, 6} {
+		var got []string
+		cursor := ""
+		for range 100 {
+			page, err := store.Latest(ctx, tp, cursor, size)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, idsOf(page)...)
+			if cursor = page.Next; cursor == "" {
+				break
+			}
+		}
+		want := slices.Clone(ids)
+		slices.Reverse(want)
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("pages of %d gave\n%v\nwant\n%v", size, got, want)
+		}
+	}
+}
+
+func TestCountSinceCountsEveryShard(t *testing.T) {
+	ctx := context.Background()
+	store := outbox(t)
+	_, tp := fresh(t)
+	first := time.Now().Add(-time.Hour)
+	documents(t, store, tp, first, 30)
+	for since, want := range map[time.Time]int{first: 30, first.Add(10 * time.Millisecond): 20, first.Add(time.Second): 0} {
+		if n, err := store.CountSince(ctx, tp, since); err != nil || n != want {
+			t.Errorf("since %s: %d, %v; want %d", since, n, err, want)
+		}
+	}
+}
+
+func TestDocumentAndMarkPushedFindTheShard(t *testing.T) {
+	ctx := context.Background()
+	store := outbox(t)
+	_, tp := fresh(t)
+	ids := documents(t, store, tp, time.Now().Add(-time.Hour), 3)
+	at := time.Now().UTC().Truncate(time.Millisecond)
+	if err := store.MarkPushed(ctx, tp, ids[1], at); err != nil {
+		t.Fatal(err)
+	}
+	for i, id := range ids {
+		d, pushedAt, found, err := store.Document(ctx, tp, id)
+		if err != nil || !found || d.ID != id {
+			t.Fatalf("%s: %+v found=%v err=%v", id, d, found, err)
+		}
+		if wantPushed := i == 1; pushedAt.Equal(at) != wantPushed || pushedAt.IsZero() == wantPushed {
+			t.Errorf("%s pushed at %v", id, pushedAt)
+		}
+	}
+	// The document's id decides its shard; a second put of it is refused.
+	if created, err := store.Put(ctx, delivery.Document{ID: ids[0], ThirdParty: tp, Kind: delivery.Notice, CreatedAt: time.Now(), Body: []byte(`{}`)}); err != nil || created {
+		t.Fatalf("second put: created=%v err=%v", created, err)
+	}
+}
+
+func TestFeedStopsWhereAShardWasCutShort(t *testing.T) {
+	ctx := context.Background()
+	store := outbox(t)
+	_, tp := fresh(t)
+	// Two of these fill the 1 MB a Query returns, so a shard holding three
+	// (34 documents in 16 shards: one does) gives fewer than the page asks
+	// for while other shards go on.
+	body := []byte(`"` + strings.Repeat("x", 340_000) + `"`)
+	first := time.Now().Add(-time.Hour)
+	ids := make([]string, 2*dynamo.OutboxShards+2)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("notification:%s:%03d", tp, i)
+		if _, err := store.Put(ctx, delivery.Document{ID: ids[i], ThirdParty: tp, Kind: delivery.Notice, CreatedAt: first.Add(time.Duration(i) * time.Millisecond), Body: body}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got []string
+	cursor := ""
+	for range 100 {
+		page, err := store.Feed(ctx, tp, cursor, 100, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, idsOf(page)...)
+		if len(page.Documents) == 0 {
+			break
+		}
+		cursor = page.Next
+	}
+	if fmt.Sprint(got) != fmt.Sprint(ids) {
+		t.Fatalf("feed gave\n%v\nwant\n%v", got, ids)
+	}
+}
