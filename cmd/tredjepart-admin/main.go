@@ -157,49 +157,53 @@ func (f *flags) needGLN() error {
 }
 
 // contact overlays the contact flags given on c.
-func (f *flags) contact(c admin.ContactBody) admin.ContactBody {
-	if f.given("contact-name") {
-		c.Name = f.contactName
+// overlay sets the fields both kinds of party have from the flags given.
+func (f *flags) overlay(name, org *string, clientIDs *[]string, c *admin.ContactBody) {
+	for _, field := range []struct {
+		flag  string
+		to    *string
+		value string
+	}{
+		{"name", name, f.name}, {"org", org, f.org},
+		{"contact-name", &c.Name, f.contactName}, {"contact-email", &c.Email, f.contactEmail}, {"contact-phone", &c.Phone, f.contactPhone},
+	} {
+		if f.given(field.flag) {
+			*field.to = field.value
+		}
 	}
-	if f.given("contact-email") {
-		c.Email = f.contactEmail
+	if f.given("client-id") {
+		*clientIDs = f.clientIDs
 	}
-	if f.given("contact-phone") {
-		c.Phone = f.contactPhone
-	}
-	return c
 }
 
 // listing is a list command's result: a table, or its items as JSON.
 type listing struct{ items any }
 
-func thirdParty(ctx context.Context, c *admin.Client, verb string, f *flags) (any, error) {
-	overlay := func(tp admin.ThirdPartyBody) admin.ThirdPartyBody {
-		if f.given("name") {
-			tp.Name = f.name
-		}
-		if f.given("org") {
-			tp.OrgNumber = f.org
-		}
-		if f.given("client-id") {
-			tp.ClientIDs = f.clientIDs
-		}
-		if f.given("redirect-uri") {
-			tp.RedirectURIs = f.redirectURIs
-		}
-		tp.Contact = f.contact(tp.Contact)
-		return tp
-	}
+// commands are what the API offers for one kind of party; both kinds are
+// run by the same verbs.
+type commands[B any] struct {
+	list        func(context.Context) ([]B, error)
+	get         func(context.Context, string) (B, error)
+	register    func(context.Context, B) (B, error)
+	update      func(context.Context, B) (B, error)
+	setDisabled func(context.Context, string, bool) (B, error)
+	blank       func(gln string) B
+	overlay     func(B) B // the fields given as flags, over a party
+	header      string    // the list's column names, tab-separated
+	row         func(B) string
+}
+
+func (cmds commands[B]) do(ctx context.Context, verb string, f *flags) (any, error) {
 	if verb == "list" {
-		tps, err := c.ThirdParties(ctx)
+		parties, err := cmds.list(ctx)
 		if err != nil || f.json {
-			return listing{tps}, err
+			return listing{parties}, err
 		}
 		return func(w io.Writer) {
 			t := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(t, "GLN\tNAME\tORG NUMBER\tCLIENT IDS\tSTATUS")
-			for _, tp := range tps {
-				fmt.Fprintf(t, "%s\t%s\t%s\t%s\t%s\n", tp.GLN, tp.Name, tp.OrgNumber, strings.Join(tp.ClientIDs, ","), status(tp.Disabled))
+			fmt.Fprintln(t, cmds.header)
+			for _, p := range parties {
+				fmt.Fprintln(t, cmds.row(p))
 			}
 			t.Flush()
 		}, nil
@@ -209,74 +213,68 @@ func thirdParty(ctx context.Context, c *admin.Client, verb string, f *flags) (an
 	}
 	switch verb {
 	case "register":
-		return c.RegisterThirdParty(ctx, overlay(admin.ThirdPartyBody{GLN: f.gln}))
+		return cmds.register(ctx, cmds.overlay(cmds.blank(f.gln)))
 	case "show":
-		return c.ThirdParty(ctx, f.gln)
+		return cmds.get(ctx, f.gln)
 	case "update":
-		current, err := c.ThirdParty(ctx, f.gln)
+		// The party as read, with its version: the API refuses the update
+		// if someone changed it in between.
+		current, err := cmds.get(ctx, f.gln)
 		if err != nil {
 			return nil, err
 		}
-		return c.UpdateThirdParty(ctx, overlay(current))
+		return cmds.update(ctx, cmds.overlay(current))
 	case "disable", "enable":
-		return c.SetThirdPartyDisabled(ctx, f.gln, verb == "disable")
+		return cmds.setDisabled(ctx, f.gln, verb == "disable")
 	}
 	return nil, usageError(fmt.Sprintf("unknown command %q", verb))
 }
 
-func dataProvider(ctx context.Context, c *admin.Client, verb string, f *flags) (any, error) {
-	overlay := func(dp admin.DataProviderBody) admin.DataProviderBody {
-		if f.given("name") {
-			dp.Name = f.name
-		}
-		if f.given("org") {
-			dp.OrgNumber = f.org
-		}
-		if f.given("role") {
-			dp.Role = f.role
-		}
-		if f.given("client-id") {
-			dp.ClientIDs = f.clientIDs
-		}
-		if f.given("grid-area") {
-			dp.GridAreas = f.gridAreas
-		}
-		dp.Contact = f.contact(dp.Contact)
-		return dp
-	}
-	if verb == "list" {
-		dps, err := c.DataProviders(ctx)
-		if err != nil || f.json {
-			return listing{dps}, err
-		}
-		return func(w io.Writer) {
-			t := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(t, "GLN\tNAME\tROLE\tORG NUMBER\tCLIENT IDS\tGRID AREAS\tSTATUS")
-			for _, dp := range dps {
-				fmt.Fprintf(t, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", dp.GLN, dp.Name, dp.Role, dp.OrgNumber,
-					strings.Join(dp.ClientIDs, ","), strings.Join(dp.GridAreas, ","), status(dp.Disabled))
+func thirdParty(ctx context.Context, c *admin.Client, verb string, f *flags) (any, error) {
+	return commands[admin.ThirdPartyBody]{
+		list: c.ThirdParties, get: c.ThirdParty, register: c.RegisterThirdParty, update: c.UpdateThirdParty, setDisabled: c.SetThirdPartyDisabled,
+		blank: func(gln string) admin.ThirdPartyBody { return admin.ThirdPartyBody{GLN: gln} },
+		overlay: func(tp admin.ThirdPartyBody) admin.ThirdPartyBody {
+			f.overlay(&tp.Name, &tp.OrgNumber, &tp.ClientIDs, &tp.Contact)
+			if f.given("redirect-uri") {
+				tp.RedirectURIs = f.redirectURIs
 			}
-			t.Flush()
-		}, nil
+			return tp
+		},
+		header: "GLN\tNAME\tORG NUMBER\tCLIENT IDS\tSTATUS",
+		row: func(tp admin.ThirdPartyBody) string {
+			return strings.Join([]string{tp.GLN, tp.Name, tp.OrgNumber, strings.Join(tp.ClientIDs, ","), status(tp.Disabled)}, "\t")
+		},
+	}.do(ctx, verb, f)
+}
+
+func dataProvider(ctx context.Context, c *admin.Client, verb string, f *flags) (any, error) {
+	return commands[admin.DataProviderBody]{
+		list: c.DataProviders, get: c.DataProvider, register: c.RegisterDataProvider, update: c.UpdateDataProvider, setDisabled: c.SetDataProviderDisabled,
+		blank: func(gln string) admin.DataProviderBody { return admin.DataProviderBody{GLN: gln} },
+		overlay: func(dp admin.DataProviderBody) admin.DataProviderBody {
+			f.overlay(&dp.Name, &dp.OrgNumber, &dp.ClientIDs, &dp.Contact)
+			if f.given("role") {
+				dp.Role = f.role
+			}
+			if f.given("grid-area") {
+				dp.GridAreas = f.gridAreas
+			}
+			return dp
+		},
+		header: "GLN\tNAME\tROLE\tORG NUMBER\tCLIENT IDS\tGRID AREAS\tSTATUS",
+		row: func(dp admin.DataProviderBody) string {
+			return strings.Join([]string{dp.GLN, dp.Name, dp.Role, dp.OrgNumber, strings.Join(dp.ClientIDs, ","), gridAreas(dp.GridAreas), status(dp.Disabled)}, "\t")
+		},
+	}.do(ctx, verb, f)
+}
+
+// gridAreas names a few grid areas, or counts many, so the table stays readable.
+func gridAreas(areas []string) string {
+	if len(areas) > 3 {
+		return fmt.Sprintf("%s … (%d areas)", strings.Join(areas[:2], ","), len(areas))
 	}
-	if err := f.needGLN(); err != nil {
-		return nil, err
-	}
-	switch verb {
-	case "register":
-		return c.RegisterDataProvider(ctx, overlay(admin.DataProviderBody{GLN: f.gln}))
-	case "show":
-		return c.DataProvider(ctx, f.gln)
-	case "update":
-		current, err := c.DataProvider(ctx, f.gln)
-		if err != nil {
-			return nil, err
-		}
-		return c.UpdateDataProvider(ctx, overlay(current))
-	case "disable", "enable":
-		return c.SetDataProviderDisabled(ctx, f.gln, verb == "disable")
-	}
-	return nil, usageError(fmt.Sprintf("unknown command %q", verb))
+	return strings.Join(areas, ",")
 }
 
 func status(disabled bool) string {
