@@ -10,6 +10,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2authorizers"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2integrations"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
@@ -17,6 +19,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdaeventsources"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsscheduler"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssnssubscriptions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsstepfunctions"
 	"github.com/aws/constructs-go/constructs/v10"
@@ -35,6 +39,10 @@ const (
 	// secretsPrefixContext is the SSM path under which a function's Secrets
 	// live: /tredjepart/cookie-keys for COOKIE_KEYS.
 	secretsPrefixContext = "secretsPrefix"
+	// alarmEmailContext is optional: an e-mail address, or several separated
+	// by commas, subscribed to the alarm topic. Empty (cdk.json) subscribes
+	// nobody; each address must confirm the subscription SNS mails it.
+	alarmEmailContext = "alarmEmail"
 )
 
 const logRetention = awslogs.RetentionDays_ONE_MONTH
@@ -49,6 +57,8 @@ type Tredjepart struct {
 	stateMachines map[string]stateMachine
 	functions     map[string]awslambda.Function
 	schedules     map[string]schedule
+	alarmTopic    awssns.Topic
+	alarms        map[string]awscloudwatch.Alarm
 }
 
 // table, queue and stateMachine pair a spec with the construct made from it,
@@ -86,12 +96,14 @@ func NewTredjepart(scope constructs.Construct, id string, props *awscdk.StackPro
 		stateMachines: map[string]stateMachine{},
 		functions:     map[string]awslambda.Function{},
 		schedules:     map[string]schedule{},
+		alarms:        map[string]awscloudwatch.Alarm{},
 	}
 	s.addTables()
 	s.addQueues()
 	s.addStateMachines()
 	s.addFunctions()
 	s.addSchedules()
+	s.addAlarms()
 	s.addAPI()
 	return s
 }
@@ -105,6 +117,7 @@ func (s *Tredjepart) addTables() {
 				PartitionKey:   attribute(ix.PartitionKey),
 				SortKey:        attribute(ix.SortKey),
 				ProjectionType: projection(ix),
+				WarmThroughput: warmThroughput(ix.Warm),
 			})
 		}
 		props := &awsdynamodb.TablePropsV2{
@@ -117,7 +130,8 @@ func (s *Tredjepart) addTables() {
 			},
 			// Consents and grants are records the end user relies on: a stack
 			// deletion must not take them with it.
-			RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+			RemovalPolicy:  awscdk.RemovalPolicy_RETAIN,
+			WarmThroughput: warmThroughput(t.Warm),
 		}
 		if t.TTLAttribute != "" {
 			props.TimeToLiveAttribute = jsii.String(t.TTLAttribute)
@@ -127,6 +141,23 @@ func (s *Tredjepart) addTables() {
 		}
 		s.tables[t.ID] = table{t, awsdynamodb.NewTableV2(s.stack, jsii.String(t.ID), props)}
 	}
+}
+
+// warmThroughput maps a spec's warm throughput to CDK's, leaving out a zero
+// figure (DynamoDB's default) and the whole setting when both are zero, so
+// that a table without one has no WarmThroughput in the template at all.
+func warmThroughput(w resources.WarmThroughput) *awsdynamodb.WarmThroughput {
+	if w == (resources.WarmThroughput{}) {
+		return nil
+	}
+	out := &awsdynamodb.WarmThroughput{}
+	if w.ReadUnitsPerSecond != 0 {
+		out.ReadUnitsPerSecond = jsii.Number(w.ReadUnitsPerSecond)
+	}
+	if w.WriteUnitsPerSecond != 0 {
+		out.WriteUnitsPerSecond = jsii.Number(w.WriteUnitsPerSecond)
+	}
+	return out
 }
 
 // projection maps an index's projection to CDK's.
@@ -384,6 +415,77 @@ func (s *Tredjepart) addSchedules() {
 		cfn.Node().AddDependency(role)
 		s.schedules[sc.ID] = schedule{sc, cfn, role}
 	}
+}
+
+// addAlarms makes the operators' SNS topic and one CloudWatch alarm per
+// resources.Alarms entry, each notifying the topic when it goes into ALARM.
+//
+// The topic has neither encryption nor a topic policy of its own: CloudWatch
+// cannot publish to a topic encrypted with the AWS-managed SNS key, and a
+// topic policy (EnforceSSL makes one) replaces the default policy that lets
+// this account's alarms publish. Alarm notifications carry no personal data.
+func (s *Tredjepart) addAlarms() {
+	s.alarmTopic = awssns.NewTopic(s.stack, jsii.String(resources.AlarmTopicID), &awssns.TopicProps{
+		DisplayName: jsii.String("Tredjepart alarms"),
+	})
+	for _, address := range s.alarmEmails() {
+		s.alarmTopic.AddSubscription(awssnssubscriptions.NewEmailSubscription(jsii.String(address), nil))
+	}
+	action := awscloudwatchactions.NewSnsAction(s.alarmTopic)
+	for _, a := range resources.Alarms {
+		alarm := awscloudwatch.NewAlarm(s.stack, jsii.String(a.ID), &awscloudwatch.AlarmProps{
+			AlarmName:          jsii.String(*s.stack.StackName() + "-" + a.ID),
+			AlarmDescription:   jsii.String(a.Description),
+			Metric:             s.alarmMetric(a),
+			Threshold:          jsii.Number(a.Threshold),
+			ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+			EvaluationPeriods:  jsii.Number(1),
+			TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
+		})
+		alarm.AddAlarmAction(action)
+		s.alarms[a.ID] = alarm
+	}
+}
+
+// alarmMetric is the CloudWatch metric an alarm spec watches.
+func (s *Tredjepart) alarmMetric(a resources.Alarm) awscloudwatch.IMetric {
+	maximum := &awscloudwatch.MetricOptions{Period: duration(a.Period), Statistic: jsii.String("Maximum")}
+	switch a.Metric {
+	case resources.DeadLetterMessages:
+		return lookup(s.queues, "queue", a.Queue).construct.DeadLetterQueue().Queue.MetricApproximateNumberOfMessagesVisible(maximum)
+	case resources.OldestMessageAge:
+		return lookup(s.queues, "queue", a.Queue).construct.MetricApproximateAgeOfOldestMessage(maximum)
+	case resources.FunctionErrors:
+		return lookup(s.functions, "function", a.Function).MetricErrors(&awscloudwatch.MetricOptions{
+			Period: duration(a.Period), Statistic: jsii.String("Sum"),
+		})
+	}
+	panic(fmt.Sprintf("resources: alarm %s watches %q, which the stack cannot build", a.ID, a.Metric))
+}
+
+// alarmEmails reads the optional alarmEmail context: none, one address, or
+// several separated by commas.
+func (s *Tredjepart) alarmEmails() []string {
+	v := s.stack.Node().TryGetContext(jsii.String(alarmEmailContext))
+	if v == nil {
+		return nil
+	}
+	list, ok := v.(string)
+	if !ok {
+		panic(fmt.Sprintf("context %q = %v: want e-mail addresses separated by commas, or empty", alarmEmailContext, v))
+	}
+	var addresses []string
+	for _, address := range strings.Split(list, ",") {
+		address = strings.TrimSpace(address)
+		if address == "" {
+			continue
+		}
+		if at := strings.Index(address, "@"); at < 1 || at == len(address)-1 || strings.ContainsAny(address, " \t") {
+			panic(fmt.Sprintf("context %q: %q is not an e-mail address", alarmEmailContext, address))
+		}
+		addresses = append(addresses, address)
+	}
+	return addresses
 }
 
 // environmentOf returns a setter of fn's environment variables that fails

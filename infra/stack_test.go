@@ -226,9 +226,33 @@ type keyElement struct{ AttributeName, KeyType string }
 type attributeDefinition struct{ AttributeName, AttributeType string }
 
 type cfnIndex struct {
-	IndexName  string
-	KeySchema  []keyElement
-	Projection struct{ ProjectionType string }
+	IndexName      string
+	KeySchema      []keyElement
+	Projection     struct{ ProjectionType string }
+	WarmThroughput *cfnWarmThroughput
+}
+
+// cfnWarmThroughput is a table's or an index's WarmThroughput; a figure
+// resources leaves at zero is absent, not 0.
+type cfnWarmThroughput struct {
+	ReadUnitsPerSecond  *float64
+	WriteUnitsPerSecond *float64
+}
+
+// wantWarm is the template's WarmThroughput for a spec's: none when both
+// figures are zero.
+func wantWarm(w resources.WarmThroughput) *cfnWarmThroughput {
+	if w == (resources.WarmThroughput{}) {
+		return nil
+	}
+	figure := func(units int) *float64 {
+		if units == 0 {
+			return nil
+		}
+		f := float64(units)
+		return &f
+	}
+	return &cfnWarmThroughput{ReadUnitsPerSecond: figure(w.ReadUnitsPerSecond), WriteUnitsPerSecond: figure(w.WriteUnitsPerSecond)}
 }
 
 func keySchema(pk, sk resources.Attribute) []keyElement {
@@ -254,6 +278,7 @@ func TestTablesMatchResources(t *testing.T) {
 					Enabled       bool
 				}
 				StreamSpecification map[string]any
+				WarmThroughput      *cfnWarmThroughput
 				Replicas            []struct {
 					PointInTimeRecoverySpecification struct{ PointInTimeRecoveryEnabled bool }
 				}
@@ -279,6 +304,7 @@ func TestTablesMatchResources(t *testing.T) {
 				if ix.KeysOnly {
 					w.Projection.ProjectionType = "KEYS_ONLY"
 				}
+				w.WarmThroughput = wantWarm(ix.Warm)
 				wantIndexes = append(wantIndexes, w)
 			}
 			var wantDefinitions []attributeDefinition
@@ -292,7 +318,7 @@ func TestTablesMatchResources(t *testing.T) {
 				t.Errorf("attribute definitions = %v, want %v", got.AttributeDefinitions, wantDefinitions)
 			}
 			if !reflect.DeepEqual(got.GlobalSecondaryIndexes, wantIndexes) {
-				t.Errorf("indexes = %+v, want %+v", got.GlobalSecondaryIndexes, wantIndexes)
+				t.Errorf("indexes = %s, want %s", jsonString(got.GlobalSecondaryIndexes), jsonString(wantIndexes))
 			}
 			switch ttl := got.TimeToLiveSpecification; {
 			case spec.TTLAttribute == "" && ttl != nil:
@@ -307,6 +333,9 @@ func TestTablesMatchResources(t *testing.T) {
 			if !reflect.DeepEqual(got.StreamSpecification, wantStream) {
 				t.Errorf("stream specification = %v, want %v", got.StreamSpecification, wantStream)
 			}
+			if want := wantWarm(spec.Warm); !reflect.DeepEqual(got.WarmThroughput, want) {
+				t.Errorf("warm throughput = %s, want %s", jsonString(got.WarmThroughput), jsonString(want))
+			}
 			if got.BillingMode != "PAY_PER_REQUEST" {
 				t.Errorf("billing mode = %q, want PAY_PER_REQUEST", got.BillingMode)
 			}
@@ -318,6 +347,39 @@ func TestTablesMatchResources(t *testing.T) {
 			}
 		})
 	}
+}
+
+func jsonString(v any) string {
+	data, _ := json.Marshal(v)
+	return string(data)
+}
+
+// The first national 09:00 run must not start on a cold Outbox: the table
+// and byArrival (which every document is written to as well) are warm for
+// the delivery's peak writes.
+func TestOutboxIsWarmForTheDelivery(t *testing.T) {
+	s, tpl := synth(t)
+	got := properties[struct {
+		WarmThroughput         *cfnWarmThroughput
+		GlobalSecondaryIndexes []cfnIndex
+	}](t, tpl, s.logicalID(s.tables[resources.OutboxTableID].construct), "AWS::DynamoDB::GlobalTable")
+	warmWrites := func(what string, w *cfnWarmThroughput) {
+		t.Helper()
+		switch {
+		case w == nil || w.WriteUnitsPerSecond == nil:
+			t.Errorf("%s: no warm write throughput", what)
+		case *w.WriteUnitsPerSecond != float64(resources.Outbox.Warm.WriteUnitsPerSecond):
+			t.Errorf("%s: %v warm writes, want resources' %d", what, *w.WriteUnitsPerSecond, resources.Outbox.Warm.WriteUnitsPerSecond)
+		case *w.WriteUnitsPerSecond < float64(resources.OutboxPeakWrites):
+			t.Errorf("%s: %v warm writes, below the delivery's peak %d", what, *w.WriteUnitsPerSecond, resources.OutboxPeakWrites)
+		}
+	}
+	warmWrites("table", got.WarmThroughput)
+	i := slices.IndexFunc(got.GlobalSecondaryIndexes, func(ix cfnIndex) bool { return ix.IndexName == resources.ByArrivalIndexName })
+	if i < 0 {
+		t.Fatalf("no index %s", resources.ByArrivalIndexName)
+	}
+	warmWrites(resources.ByArrivalIndexName, got.GlobalSecondaryIndexes[i].WarmThroughput)
 }
 
 type cfnQueue struct {
@@ -818,6 +880,170 @@ func TestSchedulesMatchResources(t *testing.T) {
 	}
 }
 
+type cfnAlarm struct {
+	AlarmName        string
+	AlarmDescription string
+	AlarmActions     []any
+	OKActions        []any
+	Namespace        string
+	MetricName       string
+	Dimensions       []struct {
+		Name  string
+		Value any
+	}
+	Statistic          string
+	Period             float64
+	EvaluationPeriods  int
+	Threshold          float64
+	ComparisonOperator string
+	TreatMissingData   string
+}
+
+// alarms reads every alarm in the template by logical id.
+func alarms(t *testing.T, tpl cfnTemplate) map[string]cfnAlarm {
+	t.Helper()
+	all := map[string]cfnAlarm{}
+	for _, id := range tpl.ids("AWS::CloudWatch::Alarm") {
+		all[id] = properties[cfnAlarm](t, tpl, id, "AWS::CloudWatch::Alarm")
+	}
+	return all
+}
+
+// Every dead-letter queue in the template, found from the queues' redrive
+// policies rather than from resources, has exactly one alarm on its first
+// visible message that notifies the operators' topic.
+func TestEveryDeadLetterQueueHasAnAlarm(t *testing.T) {
+	s, tpl := synth(t)
+	topic := s.logicalID(s.alarmTopic)
+	all := alarms(t, tpl)
+	var dlqs []string
+	for _, id := range tpl.ids("AWS::SQS::Queue") {
+		if q := properties[cfnQueue](t, tpl, id, "AWS::SQS::Queue"); q.RedrivePolicy != nil {
+			dlqs = append(dlqs, refs(q.RedrivePolicy.DeadLetterTargetArn)...)
+		}
+	}
+	if len(dlqs) != len(resources.Queues) {
+		t.Fatalf("dead-letter queues in the template = %v, want one per queue in resources (%d)", dlqs, len(resources.Queues))
+	}
+	for _, dlq := range dlqs {
+		var found []string
+		for id, a := range all {
+			if a.Namespace == "AWS/SQS" && a.MetricName == "ApproximateNumberOfMessagesVisible" &&
+				len(a.Dimensions) == 1 && a.Dimensions[0].Name == "QueueName" && reflect.DeepEqual(a.Dimensions[0].Value, getAtt(dlq, "QueueName")) {
+				found = append(found, id)
+			}
+		}
+		if len(found) != 1 {
+			t.Errorf("%s: alarms on its visible messages = %v, want one", dlq, found)
+			continue
+		}
+		a := all[found[0]]
+		if a.Threshold != 1 || a.ComparisonOperator != "GreaterThanOrEqualToThreshold" || a.EvaluationPeriods != 1 || a.Statistic != "Maximum" {
+			t.Errorf("%s: alarm %s %s %v over %d period(s) of the %s, want >= 1 over 1 period of the Maximum",
+				dlq, found[0], a.ComparisonOperator, a.Threshold, a.EvaluationPeriods, a.Statistic)
+		}
+		if a.Period != 60 && a.Period != 300 {
+			t.Errorf("%s: period %vs, want 60 or 300", dlq, a.Period)
+		}
+		if a.TreatMissingData != "notBreaching" {
+			t.Errorf("%s: missing data %q, want notBreaching", dlq, a.TreatMissingData)
+		}
+		if !reflect.DeepEqual(a.AlarmActions, []any{ref(topic)}) {
+			t.Errorf("%s: alarm actions %v, want the topic %s", dlq, a.AlarmActions, topic)
+		}
+	}
+}
+
+func TestAlarmsMatchResources(t *testing.T) {
+	s, tpl := synth(t)
+	topic := s.logicalID(s.alarmTopic)
+	for _, spec := range resources.Alarms {
+		t.Run(spec.ID, func(t *testing.T) {
+			alarm, ok := s.alarms[spec.ID]
+			if !ok {
+				t.Fatal("the stack made no such alarm")
+			}
+			a := properties[cfnAlarm](t, tpl, s.logicalID(alarm), "AWS::CloudWatch::Alarm")
+			var namespace, metric, statistic, dimension string
+			var subject any
+			switch spec.Metric {
+			case resources.DeadLetterMessages:
+				namespace, metric, statistic, dimension = "AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum", "QueueName"
+				subject = getAtt(s.logicalID(s.queues[spec.Queue].construct.DeadLetterQueue().Queue), "QueueName")
+			case resources.OldestMessageAge:
+				namespace, metric, statistic, dimension = "AWS/SQS", "ApproximateAgeOfOldestMessage", "Maximum", "QueueName"
+				subject = getAtt(s.logicalID(s.queues[spec.Queue].construct), "QueueName")
+			case resources.FunctionErrors:
+				namespace, metric, statistic, dimension = "AWS/Lambda", "Errors", "Sum", "FunctionName"
+				subject = ref(s.logicalID(s.functions[spec.Function]))
+			default:
+				t.Fatalf("metric %q", spec.Metric)
+			}
+			if a.Namespace != namespace || a.MetricName != metric || a.Statistic != statistic {
+				t.Errorf("metric = %s %s %s, want %s %s %s", a.Namespace, a.MetricName, a.Statistic, namespace, metric, statistic)
+			}
+			if len(a.Dimensions) != 1 || a.Dimensions[0].Name != dimension || !reflect.DeepEqual(a.Dimensions[0].Value, subject) {
+				t.Errorf("dimensions = %+v, want %s = %v", a.Dimensions, dimension, subject)
+			}
+			if a.Period != spec.Period.Seconds() || a.EvaluationPeriods != 1 {
+				t.Errorf("period = %vs × %d, want %vs × 1", a.Period, a.EvaluationPeriods, spec.Period.Seconds())
+			}
+			if a.Threshold != spec.Threshold || a.ComparisonOperator != "GreaterThanOrEqualToThreshold" || a.TreatMissingData != "notBreaching" {
+				t.Errorf("%s %v, missing data %s; want GreaterThanOrEqualToThreshold %v, notBreaching",
+					a.ComparisonOperator, a.Threshold, a.TreatMissingData, spec.Threshold)
+			}
+			if a.AlarmName != stackName+"-"+spec.ID || a.AlarmDescription != spec.Description {
+				t.Errorf("name, description = %q, %q; want %q, resources'", a.AlarmName, a.AlarmDescription, stackName+"-"+spec.ID)
+			}
+			if !reflect.DeepEqual(a.AlarmActions, []any{ref(topic)}) || a.OKActions != nil {
+				t.Errorf("actions = %v, OK actions %v; want the topic %s only", a.AlarmActions, a.OKActions, topic)
+			}
+		})
+	}
+	// No subscription unless alarmEmail says so (testContext does not).
+	if subs := tpl.ids("AWS::SNS::Subscription"); len(subs) > 0 {
+		t.Errorf("subscriptions %v without alarmEmail in context", subs)
+	}
+}
+
+// alarmEmail in context subscribes each address it lists to the topic.
+func TestAlarmEmailSubscribesToTheTopic(t *testing.T) {
+	synth(t) // start the jsii runtime the same way as the other tests
+	dir := t.TempDir()
+	assets, err := standInAssets(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	context := testContext(assets)
+	context[alarmEmailContext] = " ops@example.test, ,oncall@example.test"
+	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(filepath.Join(dir, "cdk.out")), Context: &context})
+	s := NewTredjepart(app, stackName, nil)
+	data, err := json.Marshal(assertions.Template_FromStack(s.stack, nil).ToJSON())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tpl cfnTemplate
+	if err := json.Unmarshal(data, &tpl); err != nil {
+		t.Fatal(err)
+	}
+	topic := s.logicalID(s.alarmTopic)
+	var endpoints []string
+	for _, id := range tpl.ids("AWS::SNS::Subscription") {
+		sub := properties[struct {
+			Protocol, Endpoint string
+			TopicArn           any
+		}](t, tpl, id, "AWS::SNS::Subscription")
+		if sub.Protocol != "email" || !reflect.DeepEqual(sub.TopicArn, ref(topic)) {
+			t.Errorf("subscription %s: %s to %v, want email to %s", id, sub.Protocol, sub.TopicArn, topic)
+		}
+		endpoints = append(endpoints, sub.Endpoint)
+	}
+	slices.Sort(endpoints)
+	if want := []string{"oncall@example.test", "ops@example.test"}; !slices.Equal(endpoints, want) {
+		t.Errorf("subscribed %v, want %v", endpoints, want)
+	}
+}
+
 // ssmParameterARN is the template's value of Stack.FormatArn for an SSM
 // parameter named with a leading slash, in an environment-agnostic stack.
 func ssmParameterARN(name string) any {
@@ -917,6 +1143,12 @@ func TestCDKJSONHasEveryContextDefault(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Optional: present so that operators see it, a string, empty or addresses.
+	if v, ok := defaults[alarmEmailContext].(string); !ok {
+		t.Errorf("cdk.json: context %q is %v, want a string (empty: no subscription)", alarmEmailContext, defaults[alarmEmailContext])
+	} else if v != "" && !strings.Contains(v, "@") {
+		t.Errorf("cdk.json: context %q = %q, want e-mail addresses or nothing", alarmEmailContext, v)
+	}
 	for key, test := range testContext("") {
 		v, _ := defaults[key].(string)
 		switch {
@@ -961,7 +1193,7 @@ func TestMissingSettingStopsSynthesis(t *testing.T) {
 // The template holds exactly what resources defines: nothing missing, nothing extra.
 func TestTemplateHasNothingBeyondResources(t *testing.T) {
 	s, tpl := synth(t)
-	var tables, queues, stateMachines, functions, routes, consumers, schedules, roles, onFailure []string
+	var tables, queues, stateMachines, functions, routes, consumers, schedules, roles, onFailure, alarmIDs []string
 	for _, spec := range resources.Tables {
 		tables = append(tables, s.logicalID(s.tables[spec.ID].construct))
 	}
@@ -999,6 +1231,13 @@ func TestTemplateHasNothingBeyondResources(t *testing.T) {
 	for _, spec := range resources.Routes {
 		routes = append(routes, spec.Key())
 	}
+	for _, spec := range resources.Alarms {
+		if alarm, ok := s.alarms[spec.ID]; ok {
+			alarmIDs = append(alarmIDs, s.logicalID(alarm))
+		} else {
+			alarmIDs = append(alarmIDs, "missing "+spec.ID)
+		}
+	}
 	var mappings []string
 	for _, id := range tpl.ids("AWS::Lambda::EventSourceMapping") {
 		m := properties[cfnEventSourceMapping](t, tpl, id, "AWS::Lambda::EventSourceMapping")
@@ -1031,6 +1270,9 @@ func TestTemplateHasNothingBeyondResources(t *testing.T) {
 		{"schedules", tpl.ids("AWS::Scheduler::Schedule"), schedules},
 		{"legacy schedules (EventBridge rules)", tpl.ids("AWS::Events::Rule"), nil},
 		{"roles", tpl.ids("AWS::IAM::Role"), roles},
+		{"alarms", tpl.ids("AWS::CloudWatch::Alarm"), alarmIDs},
+		{"topics", tpl.ids("AWS::SNS::Topic"), []string{s.logicalID(s.alarmTopic)}},
+		{"subscriptions (none without alarmEmail)", tpl.ids("AWS::SNS::Subscription"), nil},
 	} {
 		slices.Sort(c.got)
 		slices.Sort(c.want)
@@ -1045,7 +1287,7 @@ func TestTemplateHasNothingBeyondResources(t *testing.T) {
 	counted := []string{
 		"AWS::DynamoDB::GlobalTable", "AWS::SQS::Queue", "AWS::StepFunctions::StateMachine", "AWS::Lambda::Function",
 		"AWS::ApiGatewayV2::Route", "AWS::Lambda::EventSourceMapping", "AWS::Scheduler::Schedule", "AWS::IAM::Role",
-		"AWS::Lambda::EventInvokeConfig",
+		"AWS::Lambda::EventInvokeConfig", "AWS::CloudWatch::Alarm", "AWS::SNS::Topic", "AWS::SNS::Subscription",
 	}
 	supporting := []string{
 		"AWS::IAM::Policy", "AWS::SQS::QueuePolicy", "AWS::Logs::LogGroup", "AWS::Lambda::Permission",

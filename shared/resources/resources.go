@@ -6,6 +6,7 @@ package resources
 
 import (
 	_ "embed"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -33,7 +34,31 @@ type Index struct {
 	// KeysOnly: readers need nothing but the keys, so every write to the
 	// index stays small.
 	KeysOnly bool
+	// Warm is the throughput the index serves from its first second.
+	Warm WarmThroughput
 }
+
+// WarmThroughput is how many read and write units per second a table or an
+// index serves at once, without first growing into them (DynamoDB's warm
+// throughput; raising it is "pre-warming", a one-time charge). A zero figure
+// is not set: a new on-demand table or index starts at 12,000 reads and 4,000
+// writes a second and doubles its previous peak within about 30 minutes.
+// DynamoDB never lowers warm throughput and refuses a request to, so a figure,
+// once deployed, may only be raised. The local stack ignores it.
+type WarmThroughput struct {
+	ReadUnitsPerSecond  int
+	WriteUnitsPerSecond int
+}
+
+// On-demand defaults and ceilings that warm throughput is measured against.
+const (
+	// A new on-demand table or index serves this much at once anyway.
+	OnDemandDefaultReads  = 12_000
+	OnDemandDefaultWrites = 4_000
+	// The default per-table quota of an on-demand table (and of each of its
+	// indexes): pre-warming above it fails until the quota is raised.
+	OnDemandTableQuota = 40_000
+)
 
 // Table is an on-demand DynamoDB table with point-in-time recovery.
 type Table struct {
@@ -47,6 +72,9 @@ type Table struct {
 	// Stream, when set, keeps a DynamoDB stream of new and old images:
 	// the changes function follows it.
 	Stream bool
+	// Warm is the throughput the table (not its indexes: each says its own)
+	// serves from its first second.
+	Warm WarmThroughput
 }
 
 // Queue is a standard SQS queue with a dead-letter queue.
@@ -141,6 +169,105 @@ type Schedule struct {
 	RetryAttempts int
 	MaxEventAge   time.Duration
 	DeadLetter    string // the ID of a Queue whose dead-letter queue receives what failed
+}
+
+// AlarmTopicID is the SNS topic every Alarm notifies: the operators'. On AWS
+// an e-mail address can be subscribed to it from CDK context (alarmEmail).
+const AlarmTopicID = "AlarmTopic"
+
+// AlarmMetric is what an Alarm watches.
+type AlarmMetric string
+
+const (
+	// DeadLetterMessages: messages visible on Queue's dead-letter queue
+	// (ApproximateNumberOfMessagesVisible, maximum over the period).
+	DeadLetterMessages AlarmMetric = "DeadLetterMessages"
+	// OldestMessageAge: the age in seconds of the oldest message on Queue
+	// (ApproximateAgeOfOldestMessage, maximum over the period).
+	OldestMessageAge AlarmMetric = "OldestMessageAge"
+	// FunctionErrors: invocations of Function that failed (Errors, sum over
+	// the period).
+	FunctionErrors AlarmMetric = "FunctionErrors"
+)
+
+// Alarm is a CloudWatch alarm that notifies AlarmTopic when its metric
+// reaches Threshold in one Period. A period without data (a queue nobody
+// used for hours, a function nobody invoked) is not a breach.
+type Alarm struct {
+	ID          string
+	Description string // what it means and what to do: the operator reads it in the notification
+	Metric      AlarmMetric
+	Queue       string // the ID of a Queue (DeadLetterMessages, OldestMessageAge)
+	Function    string // the ID of a Function (FunctionErrors)
+	Threshold   float64
+	Period      time.Duration
+}
+
+// alarmPeriod is every alarm's period: SQS and Lambda publish a point a
+// minute, and the delivery has five.
+const alarmPeriod = time.Minute
+
+// deadLetterAlarms gives every queue's dead-letter queue an alarm on its
+// first message, so that a queue added to Queues is watched without anyone
+// remembering to. The description names everything that sends there.
+func deadLetterAlarms(queues []Queue, functions []Function, schedules []Schedule) []Alarm {
+	alarms := make([]Alarm, 0, len(queues))
+	for _, q := range queues {
+		sources := []string{"messages that failed " + strconv.Itoa(q.DeadLetter.MaxReceiveCount) + " receives of " + q.ID}
+		for _, f := range functions {
+			if f.OnFailure == q.ID {
+				sources = append(sources, "invocations of "+f.ID+" that failed Lambda's retries")
+			}
+		}
+		for _, sc := range schedules {
+			if sc.DeadLetter == q.ID {
+				sources = append(sources, "events of schedule "+sc.ID+" it could not deliver")
+			}
+		}
+		todo := "then redrive " + q.DeadLetter.ID + " to " + q.ID + "."
+		if len(sources) > 1 {
+			// An invocation record or a schedule's event is no message of q:
+			// redriven, it would fail again.
+			todo = "then redrive the messages that came from " + q.ID + " back to it, and for an invocation or event invoke the function again."
+		}
+		alarms = append(alarms, Alarm{
+			ID: q.DeadLetter.ID + "NotEmpty",
+			Description: q.DeadLetter.ID + " has messages (" + strings.Join(sources, "; ") + "). Nothing handles " +
+				"them until someone does: find the cause in the logs, fix it, " + todo,
+			Metric:    DeadLetterMessages,
+			Queue:     q.ID,
+			Threshold: 1,
+			Period:    alarmPeriod,
+		})
+	}
+	return alarms
+}
+
+// DeliveryJobsStuck: jobs are due in the outbox by 09:05; a job still
+// waiting after 15 minutes means the deliverers are failing, throttled or
+// not running, while the third parties are waiting.
+var DeliveryJobsStuck = Alarm{
+	ID: "DeliveryJobsStuck",
+	Description: "The oldest message on DeliveryJobs is at least 15 minutes old: the daily delivery is late. " +
+		"Look at the Delivery function's errors, throttles and logs, and at the Outbox table's throttled writes.",
+	Metric:    OldestMessageAge,
+	Queue:     DeliveryJobsQueueID,
+	Threshold: (15 * time.Minute).Seconds(),
+	Period:    alarmPeriod,
+}
+
+// FanOutFailing: the coordinator of the daily delivery failed an
+// invocation. Lambda retries it twice, so this may clear by itself, but if
+// it does not, no third party gets anything today.
+var FanOutFailing = Alarm{
+	ID: "FanOutFailing",
+	Description: "An invocation of FanOut, which starts the daily delivery, failed. Lambda retries it twice; " +
+		"after that it lands in FanOutShardsDLQ. Read FanOut's logs; to deliver a day again, invoke FanOut " +
+		`with {"day":"YYYY-MM-DD"}.`,
+	Metric:    FunctionErrors,
+	Function:  FanOutFunctionID,
+	Threshold: 1,
+	Period:    alarmPeriod,
 }
 
 // Route is one HTTP API route and the function behind it.
@@ -253,6 +380,26 @@ var MeterValues = Table{
 	Stream:       true, // a day that arrives late, or is corrected, is delivered from here
 }
 
+// The daily delivery's peak on the Outbox (docs/scale.md, "Per day, and per
+// second inside the window"): 3 million metering points, one document each,
+// written between 09:00 and 09:05 is 10,000 documents a second. A PT60M day's
+// document is 1,890 B, 2 WRU, and byArrival projects ALL, so the table and the
+// index each take 2 WRU a document: 20,000 WRU/s each, five times what a new
+// on-demand table or index takes at once (4,000). The warm throughput is a
+// quarter above that, so that the first national run starts warm instead of
+// throttling and doubling its way up while 09:05 passes. PT15M documents
+// (6 WRU, 60,000 WRU/s) would be over the 40,000 per-table quota even when
+// warm: that needs smaller documents or a quota increase (scale.md, item 3).
+const (
+	nationalMeteringPoints = 3_000_000
+	deliveryWindow         = 5 * time.Minute
+	outboxDocumentWRU      = 2 // a PT60M day: 1,890 B rounds up to 2 KB
+	// OutboxPeakWrites is the delivery's WRU/s on the Outbox table, and again on byArrival.
+	OutboxPeakWrites = nationalMeteringPoints / int(deliveryWindow/time.Second) * outboxDocumentWRU
+	// outboxWarmWrites is OutboxPeakWrites and a quarter: 25,000.
+	outboxWarmWrites = OutboxPeakWrites * 5 / 4
+)
+
 // Outbox holds every document delivered to a third party, kept 30 days:
 // one item per document, keyed by its deterministic id so that a second
 // delivery of the same document is refused by a condition, and the
@@ -268,8 +415,13 @@ var Outbox = Table{
 		Name:         ByArrivalIndexName,
 		PartitionKey: Attribute{"gsi1pk", String},
 		SortKey:      Attribute{"gsi1sk", String},
+		Warm:         WarmThroughput{WriteUnitsPerSecond: outboxWarmWrites}, // every document is written here too
 	}},
 	TTLAttribute: "ttl",
+	// Writes only: the feed's reads are far below the 12,000 a new table
+	// serves, and so are the reads of MeterValues, Access and Registry at
+	// 09:00 (5,000–5,500 RRU/s each, scale.md), which therefore set none.
+	Warm: WarmThroughput{WriteUnitsPerSecond: outboxWarmWrites},
 }
 
 // DeliveryJobs carries the daily delivery's jobs: one third party, one day,
@@ -504,14 +656,17 @@ var Portal = Function{
 	Secrets:       []string{"PORTAL_OIDC_CLIENT_SECRET", "COOKIE_KEYS"},
 }
 
-// Tables, Queues, StateMachines, Functions and Routes list everything the stack has.
+// Tables, Queues, StateMachines, Functions, Schedules, Alarms and Routes list
+// everything the stack has.
 var (
 	Tables        = []Table{Access, Registry, MeterValues, Outbox}
 	Queues        = []Queue{Notifications, FanOutShards, DeliveryJobs, WebhookPushes}
 	StateMachines = []StateMachine{Expiry}
 	Functions     = []Function{Intake, Consent, Queries, Ingest, FanOut, FanOutShard, Delivery, Webhook, Notifier, Changes, Admin, Portal}
 	Schedules     = []Schedule{DailyDelivery}
-	Routes        = []Route{
+	// Alarms: one per dead-letter queue, derived from Queues, and the rest.
+	Alarms = append(deadLetterAlarms(Queues, Functions, Schedules), DeliveryJobsStuck, FanOutFailing)
+	Routes = []Route{
 		{Method: "POST", Path: "/v1/access-requests", Function: IntakeFunctionID, Scopes: []string{ThirdPartyScope}},
 		{Method: "GET", Path: "/v1/access-requests", Function: IntakeFunctionID, Scopes: []string{ThirdPartyScope}},
 		{Method: "GET", Path: "/v1/access-requests/{id}", Function: IntakeFunctionID, Scopes: []string{ThirdPartyScope}},

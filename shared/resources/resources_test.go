@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"testing"
+	"time"
 )
 
 func TestReferencesResolve(t *testing.T) {
@@ -63,5 +64,112 @@ func TestExpiryDefinitionUsesExactlyItsSubstitutions(t *testing.T) {
 	}
 	if asl["StartAt"] != "WaitUntilExpiry" {
 		t.Fatalf("StartAt %v", asl["StartAt"])
+	}
+}
+
+// Every queue's dead-letter queue has an alarm on its first message: a
+// message there is work nobody does until an operator redrives it.
+func TestEveryDeadLetterQueueHasAnAlarm(t *testing.T) {
+	for _, q := range Queues {
+		var found []Alarm
+		for _, a := range Alarms {
+			if a.Metric == DeadLetterMessages && a.Queue == q.ID {
+				found = append(found, a)
+			}
+		}
+		if len(found) != 1 {
+			t.Errorf("%s: %d alarms on its dead-letter queue %s, want one", q.ID, len(found), q.DeadLetter.ID)
+			continue
+		}
+		if a := found[0]; a.Threshold != 1 || a.Period <= 0 {
+			t.Errorf("%s: alarm %s at %v per %v, want at the first message", q.ID, a.ID, a.Threshold, a.Period)
+		}
+	}
+	// A queue added to Queues gets its alarm without anyone writing one.
+	extra := Queue{ID: "Extra", DeadLetter: DeadLetterQueue{ID: "ExtraDLQ", MaxReceiveCount: 3}}
+	alarms := deadLetterAlarms(append(slices.Clone(Queues), extra), Functions, Schedules)
+	if !slices.ContainsFunc(alarms, func(a Alarm) bool { return a.Queue == "Extra" && a.Metric == DeadLetterMessages }) {
+		t.Error("deadLetterAlarms leaves out a new queue")
+	}
+}
+
+// The delivery is due at 09:05: a stuck DeliveryJobs queue must alarm, and
+// so must a failing FanOut.
+func TestDailyDeliveryIsWatched(t *testing.T) {
+	if !slices.ContainsFunc(Alarms, func(a Alarm) bool {
+		return a.Metric == OldestMessageAge && a.Queue == DeliveryJobsQueueID && a.Threshold > 0 && a.Threshold <= (15*time.Minute).Seconds()
+	}) {
+		t.Error("no alarm on the age of the oldest delivery job, at 15 minutes or less")
+	}
+	if !slices.ContainsFunc(Alarms, func(a Alarm) bool { return a.Metric == FunctionErrors && a.Function == FanOutFunctionID }) {
+		t.Error("no alarm on FanOut's errors")
+	}
+}
+
+func TestAlarmsAreWellFormed(t *testing.T) {
+	queues := map[string]bool{}
+	for _, q := range Queues {
+		queues[q.ID] = true
+	}
+	functions := map[string]bool{}
+	for _, f := range Functions {
+		functions[f.ID] = true
+	}
+	ids := map[string]bool{}
+	for _, a := range Alarms {
+		if ids[a.ID] || a.ID == "" {
+			t.Errorf("alarm id %q is empty or not unique", a.ID)
+		}
+		ids[a.ID] = true
+		switch a.Metric {
+		case DeadLetterMessages, OldestMessageAge:
+			if !queues[a.Queue] || a.Function != "" {
+				t.Errorf("%s watches queue %q (function %q), want a known queue only", a.ID, a.Queue, a.Function)
+			}
+		case FunctionErrors:
+			if !functions[a.Function] || a.Queue != "" {
+				t.Errorf("%s watches function %q (queue %q), want a known function only", a.ID, a.Function, a.Queue)
+			}
+		default:
+			t.Errorf("%s watches %q, which the stack cannot build", a.ID, a.Metric)
+		}
+		// CloudWatch: periods of 10 s, 30 s or a multiple of 60 s; descriptions up to 1,024 characters.
+		if a.Period != 10*time.Second && a.Period != 30*time.Second && (a.Period <= 0 || a.Period%time.Minute != 0) {
+			t.Errorf("%s: period %v", a.ID, a.Period)
+		}
+		if a.Threshold <= 0 || a.Description == "" || len(a.Description) > 1024 {
+			t.Errorf("%s: threshold %v, description of %d characters", a.ID, a.Threshold, len(a.Description))
+		}
+	}
+}
+
+// Warm throughput is either unset or above what a new on-demand table serves
+// anyway (DynamoDB refuses less), and within the table quota; the Outbox and
+// byArrival are warm enough for the national 09:00 peak.
+func TestWarmThroughput(t *testing.T) {
+	check := func(what string, w WarmThroughput) {
+		if r := w.ReadUnitsPerSecond; r != 0 && (r < OnDemandDefaultReads || r > OnDemandTableQuota) {
+			t.Errorf("%s: %d warm reads, want 0 or %d to %d", what, r, OnDemandDefaultReads, OnDemandTableQuota)
+		}
+		if w := w.WriteUnitsPerSecond; w != 0 && (w < OnDemandDefaultWrites || w > OnDemandTableQuota) {
+			t.Errorf("%s: %d warm writes, want 0 or %d to %d", what, w, OnDemandDefaultWrites, OnDemandTableQuota)
+		}
+	}
+	for _, tb := range Tables {
+		check(tb.ID, tb.Warm)
+		for _, ix := range tb.Indexes {
+			check(tb.ID+"."+ix.Name, ix.Warm)
+		}
+	}
+	if OutboxPeakWrites != 20_000 {
+		t.Errorf("Outbox peak = %d WRU/s, docs/scale.md says 20,000 (PT60M)", OutboxPeakWrites)
+	}
+	if w := Outbox.Warm.WriteUnitsPerSecond; w < OutboxPeakWrites {
+		t.Errorf("Outbox warm writes %d, below the peak %d", w, OutboxPeakWrites)
+	}
+	for _, ix := range Outbox.Indexes {
+		if w := ix.Warm.WriteUnitsPerSecond; ix.Name == ByArrivalIndexName && w < OutboxPeakWrites {
+			t.Errorf("byArrival warm writes %d, below the peak %d: a GSI that throttles throttles the table", w, OutboxPeakWrites)
+		}
 	}
 }
