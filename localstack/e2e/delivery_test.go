@@ -474,9 +474,6 @@ func TestMasterDataChangesReachGrantHoldersByLevel(t *testing.T) {
 
 	mp, owner := freshGSRN(t), person(t)
 	users := endUser{id: owner, name: "Mia Testesen", moveIn: "2023-01-01"}
-	w.register(t, mp, "PT60M", users)
-	w.grant(t, straumkompis, mp, accessrequest.Limited, owner, registry.Date(2023, 1, 1))
-	w.grant(t, ladeklar, mp, accessrequest.Full, owner, registry.Date(2023, 1, 1))
 	drain := func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
@@ -484,6 +481,10 @@ func TestMasterDataChangesReachGrantHoldersByLevel(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	w.register(t, mp, "PT60M", users)
+	drain() // the registration reaches no one: no access yet
+	w.grant(t, straumkompis, mp, accessrequest.Limited, owner, registry.Date(2023, 1, 1))
+	w.grant(t, ladeklar, mp, accessrequest.Full, owner, registry.Date(2023, 1, 1))
 	// A new meter: only full access shows the meter number.
 	w.ingest(t, "/v1/ingest/master-data", "items", strings.Replace(masterDataJSON(mp, "PT60M", users), `"M-1"`, `"M-2"`, 1))
 	drain()
@@ -503,5 +504,30 @@ func TestMasterDataChangesReachGrantHoldersByLevel(t *testing.T) {
 	}
 	if raw := full[0].raw; !strings.Contains(raw, `"meterNumber":"M-2"`) {
 		t.Errorf("full access does not see the new meter: %s", raw)
+	}
+
+	// The end user who gave both accesses moves out and another moves in:
+	// both data windows end at the move-out, full access sees the date, and
+	// the newcomer's move-in is no business of either third party.
+	moved := users
+	moved.moveOut = "2026-01-01"
+	newcomer := endUser{id: person(t), name: "Ola Nykommer", moveIn: "2026-01-01"}
+	w.ingest(t, "/v1/ingest/master-data", "items", strings.Replace(strings.Replace(masterDataJSON(mp, "PT60M", moved, newcomer), `"M-1"`, `"M-2"`, 1), "Testveien 1", "Testveien 3", 1))
+	drain()
+	limited, full = w.feed(t, straumkompis, mp), w.feed(t, ladeklar, mp)
+	if len(full) != 3 || len(limited) != 2 {
+		t.Fatalf("after the move full access has %d changes, limited %d; want 3 and 2", len(full), len(limited))
+	}
+	moveOut := "master-data-change:" + string(mp) + ":v4:end-user:2023-01-01"
+	for _, got := range []feedItem{limited[1], full[2]} {
+		if got.ID != moveOut || !strings.Contains(got.raw, `"to":"2026-01-01"}`) {
+			t.Errorf("the move-out: %s %s", got.ID, got.raw)
+		}
+	}
+	if raw := full[2].raw; !strings.Contains(raw, `"moveOut":"2026-01-01"`) || strings.Contains(raw, "Nykommer") {
+		t.Errorf("full access sees the move-out as %s", raw)
+	}
+	if raw := limited[1].raw; strings.Contains(raw, "moveOut") || strings.Contains(raw, "Mia") {
+		t.Errorf("limited access sees the end user: %s", raw)
 	}
 }

@@ -137,12 +137,60 @@ const MasterDataChange Kind = "master-data-change"
 // that third party nothing. before and after are the master data without
 // end users; the end users are read as they are now.
 func (c *Changes) MasterDataChanged(ctx context.Context, before, after registry.MeteringPoint) error {
-	now := c.Clock.Now()
 	current, found, err := c.MeteringPoints.MeteringPoint(ctx, after.ID)
 	if err != nil || !found {
 		return err
 	}
 	before.Occupancies, after.Occupancies = current.Occupancies, current.Occupancies
+	return c.notify(ctx, fmt.Sprintf("%s:%s:v%d", MasterDataChange, after.ID, after.Version), before, after)
+}
+
+// EndUserChange is one end user's occupancy as it was and as it is: Before
+// is nil for a move-in just registered, After nil for an occupancy removed.
+// Version is the metering point's version that made the change.
+type EndUserChange struct {
+	MeteringPoint ident.GSRN
+	Before, After *registry.Occupancy
+	Version       int
+}
+
+// EndUserChanged tells the third parties whose view of the metering point
+// the change alters: a move-out ends the data window of the access its end
+// user gave, and full access shows that end user's dates and name. Another
+// end user's move-in or move-out changes nothing a third party sees.
+func (c *Changes) EndUserChanged(ctx context.Context, change EndUserChange) error {
+	current, found, err := c.MeteringPoints.MeteringPoint(ctx, change.MeteringPoint)
+	if err != nil || !found {
+		return err
+	}
+	occupancy, version, suffix := change.After, change.Version, ""
+	if occupancy == nil {
+		occupancy, suffix = change.Before, ":removed"
+	}
+	id := fmt.Sprintf("%s:%s:v%d:end-user:%s%s", MasterDataChange, change.MeteringPoint, version, occupancy.MoveIn.Format(registry.DateLayout), suffix)
+	return c.notify(ctx, id, withOccupancy(current, occupancy.MoveIn, change.Before), withOccupancy(current, occupancy.MoveIn, change.After))
+}
+
+// withOccupancy is mp with the end user who moved in on moveIn replaced by
+// o, or removed when o is nil.
+func withOccupancy(mp registry.MeteringPoint, moveIn time.Time, o *registry.Occupancy) registry.MeteringPoint {
+	occupancies := make([]registry.Occupancy, 0, len(mp.Occupancies)+1)
+	for _, existing := range mp.Occupancies {
+		if !existing.MoveIn.Equal(moveIn) {
+			occupancies = append(occupancies, existing)
+		}
+	}
+	if o != nil {
+		occupancies = append(occupancies, *o)
+	}
+	mp.Occupancies = occupancies
+	return mp
+}
+
+// notify puts document id, the master data as after shows it, in the outbox
+// of every active grant holder whose view differs from before's.
+func (c *Changes) notify(ctx context.Context, id string, before, after registry.MeteringPoint) error {
+	now := c.Clock.Now()
 	grants, err := c.Grants.GrantsOn(ctx, after.ID)
 	if err != nil {
 		return err
@@ -164,8 +212,7 @@ func (c *Changes) MasterDataChanged(ctx context.Context, before, after registry.
 		if err != nil {
 			return err
 		}
-		doc := Document{ID: fmt.Sprintf("%s:%s:v%d", MasterDataChange, after.ID, after.Version), ThirdParty: g.ThirdParty,
-			Kind: MasterDataChange, MeteringPoint: after.ID, CreatedAt: now, Body: body}
+		doc := Document{ID: id, ThirdParty: g.ThirdParty, Kind: MasterDataChange, MeteringPoint: after.ID, CreatedAt: now, Body: body}
 		if _, err := c.Store.Put(ctx, doc); err != nil {
 			return err
 		}

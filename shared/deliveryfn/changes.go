@@ -13,6 +13,7 @@ import (
 
 	"github.com/tredjepart/tredjepart/shared/delivery"
 	"github.com/tredjepart/tredjepart/shared/dynamo"
+	"github.com/tredjepart/tredjepart/shared/registry"
 	"github.com/tredjepart/tredjepart/shared/resources"
 )
 
@@ -39,10 +40,14 @@ func (h *ChangesHandler) Handle(ctx context.Context, ev events.DynamoDBEvent) (e
 }
 
 func (h *ChangesHandler) record(ctx context.Context, r events.DynamoDBEventRecord) error {
+	keys := image(r.Change.Keys)
+	if dynamo.IsEndUserItem(keys) {
+		return h.endUser(ctx, r)
+	}
 	if r.EventName != string(events.DynamoDBOperationTypeInsert) && r.EventName != string(events.DynamoDBOperationTypeModify) {
 		return nil
 	}
-	if !dynamo.IsDayItem(image(r.Change.Keys)) {
+	if !dynamo.IsDayItem(keys) {
 		return h.masterData(ctx, r)
 	}
 	series, err := dynamo.DayFromImage(image(r.Change.NewImage))
@@ -60,8 +65,31 @@ func (h *ChangesHandler) record(ctx context.Context, r events.DynamoDBEventRecor
 	return h.Changes.DayStored(ctx, change)
 }
 
+// endUser tells the grant holders about an end user's move-in, move-out
+// or removal from a metering point's history.
+func (h *ChangesHandler) endUser(ctx context.Context, r events.DynamoDBEventRecord) error {
+	var change delivery.EndUserChange
+	for _, side := range []struct {
+		image map[string]events.DynamoDBAttributeValue
+		into  **registry.Occupancy
+	}{{r.Change.OldImage, &change.Before}, {r.Change.NewImage, &change.After}} {
+		if side.image == nil {
+			continue
+		}
+		eu, _, err := dynamo.EndUserFromImage(image(side.image))
+		if err != nil {
+			return fmt.Errorf("end user: %w", err)
+		}
+		change.MeteringPoint, change.Version, *side.into = eu.MeteringPoint, eu.Version, &eu.Occupancy
+	}
+	if change.Before == nil && change.After == nil {
+		return fmt.Errorf("end user change %s without images", r.EventID)
+	}
+	return h.Changes.EndUserChanged(ctx, change)
+}
+
 // masterData tells the grant holders about a change to a metering point's
-// master data; other Registry items (end users, parties) are not followed yet.
+// master data; parties' items are not followed.
 func (h *ChangesHandler) masterData(ctx context.Context, r events.DynamoDBEventRecord) error {
 	after, ok, err := dynamo.MeteringPointHead(image(r.Change.NewImage))
 	if err != nil || !ok || r.Change.OldImage == nil {

@@ -58,6 +58,9 @@ type occupancyItem struct {
 	DisplayName string `dynamodbav:"displayName,omitempty"`
 	MoveIn      string `dynamodbav:"moveIn"`
 	MoveOut     string `dynamodbav:"moveOut,omitempty"`
+	// Version is the metering point's version that last wrote the item:
+	// the changes function names its documents after it.
+	Version int `dynamodbav:"version,omitempty"`
 }
 
 const occupancyPrefix = "ENDUSER#"
@@ -196,18 +199,27 @@ func (s *Registry) PutMeteringPoint(ctx context.Context, mp registry.MeteringPoi
 		put.ExpressionAttributeValues = map[string]types.AttributeValue{":read": &types.AttributeValueMemberN{Value: strconv.Itoa(current.Version)}}
 	}
 	items := []types.TransactWriteItem{{Put: put}}
+	stored := map[string]occupancyItem{}
+	for _, o := range current.Occupancies {
+		it := toOccupancyItem(mp.ID, o)
+		stored[it.SK] = it
+	}
 	kept := map[string]bool{}
 	for _, o := range mp.Occupancies {
 		it := toOccupancyItem(mp.ID, o)
 		kept[it.SK] = true
+		if was, ok := stored[it.SK]; ok && was == it {
+			continue // unchanged: no write, and no change on the stream
+		}
+		it.Version = head.Version
 		item, err := attributevalue.MarshalMap(it)
 		if err != nil {
 			return false, err
 		}
 		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: &s.Table, Item: item}})
 	}
-	for _, o := range current.Occupancies {
-		if sk := toOccupancyItem(mp.ID, o).SK; !kept[sk] {
+	for sk := range stored {
+		if !kept[sk] {
 			items = append(items, types.TransactWriteItem{Delete: &types.Delete{TableName: &s.Table, Key: key(meteringPointPartition(mp.ID), sk)}})
 		}
 	}
@@ -386,6 +398,37 @@ func (s *Registry) MeteringPointsOf(ctx context.Context, user pseudonym.EndUserI
 		}
 	}
 	return points, nil
+}
+
+// EndUserImage is an end user's occupancy of a metering point as a change on
+// the Registry stream shows it, with the metering point's version that wrote it.
+type EndUserImage struct {
+	MeteringPoint ident.GSRN
+	Occupancy     registry.Occupancy
+	Version       int
+}
+
+// EndUserFromImage reads an end user's occupancy from a Registry item; ok
+// is false for any other item.
+func EndUserFromImage(image map[string]types.AttributeValue) (EndUserImage, bool, error) {
+	if sk, ok := image["sk"].(*types.AttributeValueMemberS); !ok || !strings.HasPrefix(sk.Value, occupancyPrefix) {
+		return EndUserImage{}, false, nil
+	}
+	var it occupancyItem
+	if err := attributevalue.UnmarshalMap(image, &it); err != nil {
+		return EndUserImage{}, false, err
+	}
+	o, err := it.occupancy()
+	if err != nil {
+		return EndUserImage{}, false, err
+	}
+	return EndUserImage{MeteringPoint: ident.GSRN(strings.TrimPrefix(it.PK, "MP#")), Occupancy: o, Version: it.Version}, true, nil
+}
+
+// IsEndUserItem reports whether a Registry key is an end user's occupancy.
+func IsEndUserItem(keys map[string]types.AttributeValue) bool {
+	sk, ok := keys["sk"].(*types.AttributeValueMemberS)
+	return ok && strings.HasPrefix(sk.Value, occupancyPrefix)
 }
 
 // MeteringPointHead reads a metering point's master data (not its end
