@@ -141,7 +141,7 @@ func start(t *testing.T, stream string, fn *function, o Options) *Poller {
 
 func drain(t *testing.T, p *Poller) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second) // the tests share one moto served one request at a time
 	defer cancel()
 	if err := p.Drain(ctx); err != nil {
 		t.Fatal(err)
