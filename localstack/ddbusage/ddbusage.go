@@ -9,6 +9,7 @@ package ddbusage
 
 import (
 	"context"
+	"errors"
 	"math"
 	"strings"
 	"sync"
@@ -77,14 +78,18 @@ func (m *Meter) observe(ctx context.Context, in middleware.InitializeInput, next
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.usage.Waited += time.Since(started)
-	if err != nil {
-		return out, md, err
-	}
 	if m.usage.Requests == nil {
 		m.usage.Requests = map[string]int{}
 	}
-	op := typeName(in.Parameters)
-	m.usage.Requests[op]++
+	m.usage.Requests[typeName(in.Parameters)]++
+	if err != nil {
+		// A write refused by its condition still costs its write units.
+		var refused *types.ConditionalCheckFailedException
+		if put, ok := in.Parameters.(*dynamodb.PutItemInput); ok && errors.As(err, &refused) {
+			m.usage.WriteUnits += WriteUnits(ItemSize(put.Item))
+		}
+		return out, md, err
+	}
 	read := func(bytes int, consistent *bool) {
 		m.usage.BytesRead += bytes
 		m.usage.ReadUnits += ReadUnits(bytes, aws.ToBool(consistent))

@@ -3,6 +3,7 @@ package dynamo
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -117,43 +118,55 @@ func fromDayItem(item map[string]types.AttributeValue) (metervalues.Series, erro
 	return s, nil
 }
 
-// Day returns one stored day.
-func (s *MeterValues) Day(ctx context.Context, mp ident.GSRN, day time.Time) (metervalues.Series, bool, error) {
-	out, err := s.Client.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.Table, Key: dayKey(mp, day), ConsistentRead: aws.Bool(true)})
-	if err != nil || out.Item == nil {
-		return metervalues.Series{}, false, err
-	}
-	series, err := fromDayItem(out.Item)
-	return series, err == nil, err
-}
-
 // PutDay stores a day's series. The same values again change nothing; new
 // values replace the day with its revision raised, conditional on the
-// revision read, so two corrections racing cannot both win.
+// revision read, so two corrections racing cannot both win. It writes
+// first and reads only what a failed condition returns: a new day costs
+// one write, a retry one failed write, a correction two writes.
 func (s *MeterValues) PutDay(ctx context.Context, series metervalues.Series) (metervalues.Series, ingest.Outcome, error) {
-	stored, found, err := s.Day(ctx, series.MeteringPoint, series.Day)
-	if err != nil {
-		return series, "", fmt.Errorf("read day: %w", err)
+	series.Revision = 1
+	existing, err := s.putDayIf(ctx, series, "attribute_not_exists(pk)", nil)
+	if err != nil || existing == nil {
+		return series, ingest.Created, err
 	}
-	if found && stored.SameValues(series) {
+	stored, err := fromDayItem(existing)
+	if err != nil {
+		return series, "", fmt.Errorf("stored day: %w", err)
+	}
+	if stored.SameValues(series) {
 		return stored, ingest.Unchanged, nil
 	}
-	put := &dynamodb.PutItemInput{TableName: &s.Table, ConditionExpression: aws.String("attribute_not_exists(pk)")}
-	outcome := ingest.Created
-	series.Revision = 1
-	if found {
-		series.Revision, outcome = stored.Revision+1, ingest.Corrected
-		put.ConditionExpression = aws.String("revision = :read")
-		put.ExpressionAttributeValues = map[string]types.AttributeValue{":read": &types.AttributeValueMemberN{Value: strconv.Itoa(stored.Revision)}}
+	series.Revision = stored.Revision + 1
+	existing, err = s.putDayIf(ctx, series, "revision = :read",
+		map[string]types.AttributeValue{":read": &types.AttributeValueMemberN{Value: strconv.Itoa(stored.Revision)}})
+	if err != nil {
+		return series, "", err
 	}
-	put.Item = toDayItem(series)
-	if _, err := s.Client.PutItem(ctx, put); err != nil {
-		if isConditionFailure(err) {
-			return series, "", ingest.ErrConflict
-		}
-		return series, "", fmt.Errorf("put day: %w", err)
+	if existing != nil {
+		return series, "", ingest.ErrConflict
 	}
-	return series, outcome, nil
+	return series, ingest.Corrected, nil
+}
+
+// putDayIf writes the day if condition holds. If it does not, nothing is
+// written and the stored item that failed it is returned; a condition on
+// an item that is gone is a conflict.
+func (s *MeterValues) putDayIf(ctx context.Context, series metervalues.Series, condition string, values map[string]types.AttributeValue) (map[string]types.AttributeValue, error) {
+	_, err := s.Client.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName: &s.Table, Item: toDayItem(series),
+		ConditionExpression: &condition, ExpressionAttributeValues: values,
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	})
+	var failed *types.ConditionalCheckFailedException
+	switch {
+	case errors.As(err, &failed) && failed.Item == nil:
+		return nil, ingest.ErrConflict
+	case errors.As(err, &failed):
+		return failed.Item, nil
+	case err != nil:
+		return nil, fmt.Errorf("put day: %w", err)
+	}
+	return nil, nil
 }
 
 // Days returns the stored days from (inclusive) to (exclusive), both Oslo

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/tredjepart/tredjepart/shared/clock"
@@ -115,27 +116,65 @@ var ErrConflict = errors.New("changed by another writer")
 // tools: any grid area. The metering point must be registered and measured
 // at the series' resolution.
 func (s *Service) PutSeries(ctx context.Context, series metervalues.Series) (metervalues.Series, Outcome, error) {
-	return s.putSeries(ctx, nil, series)
+	return s.newBatch(nil).PutSeries(ctx, series)
 }
 
 // PutSeriesFrom is PutSeries for a data provider: the metering point must
 // be in one of its grid areas.
 func (s *Service) PutSeriesFrom(ctx context.Context, from registry.DataProvider, series metervalues.Series) (metervalues.Series, Outcome, error) {
-	return s.putSeries(ctx, &from, series)
+	return s.BatchFrom(from).PutSeries(ctx, series)
 }
 
-func (s *Service) putSeries(ctx context.Context, from *registry.DataProvider, series metervalues.Series) (metervalues.Series, Outcome, error) {
+// Batch stores the series of one bulk call from one data provider. It reads
+// each metering point once however many days are sent for it, and may be
+// used from several goroutines.
+type Batch struct {
+	service *Service
+	from    *registry.DataProvider
+	mu      sync.Mutex
+	points  map[ident.GSRN]*pointRead
+}
+
+type pointRead struct {
+	once  sync.Once
+	mp    registry.MeteringPoint
+	found bool
+	err   error
+}
+
+// BatchFrom starts a bulk call's worth of series from a data provider.
+func (s *Service) BatchFrom(from registry.DataProvider) *Batch { return s.newBatch(&from) }
+
+func (s *Service) newBatch(from *registry.DataProvider) *Batch {
+	return &Batch{service: s, from: from, points: map[ident.GSRN]*pointRead{}}
+}
+
+func (b *Batch) meteringPoint(ctx context.Context, id ident.GSRN) (registry.MeteringPoint, bool, error) {
+	b.mu.Lock()
+	r, ok := b.points[id]
+	if !ok {
+		r = &pointRead{}
+		b.points[id] = r
+	}
+	b.mu.Unlock()
+	r.once.Do(func() { r.mp, r.found, r.err = b.service.MeteringPoints.MeteringPoint(ctx, id) })
+	return r.mp, r.found, r.err
+}
+
+// PutSeries validates and stores one day series of the batch.
+func (b *Batch) PutSeries(ctx context.Context, series metervalues.Series) (metervalues.Series, Outcome, error) {
+	s := b.service
 	if err := series.Validate(s.Clock.Now()); err != nil {
 		return series, "", err
 	}
-	mp, found, err := s.MeteringPoints.MeteringPoint(ctx, series.MeteringPoint)
+	mp, found, err := b.meteringPoint(ctx, series.MeteringPoint)
 	if err != nil {
 		return series, "", err
 	}
 	if !found {
 		return series, "", fault.Coded(fault.Unprocessable, "E10", fmt.Sprintf("Metering point %s is not registered.", series.MeteringPoint))
 	}
-	if err := inGridAreaOf(from, mp); err != nil {
+	if err := inGridAreaOf(b.from, mp); err != nil {
 		return series, "", err
 	}
 	if mp.Resolution != "" && mp.Resolution != series.Resolution {

@@ -9,9 +9,12 @@ import (
 	"log/slog"
 	"net/http"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/tredjepart/tredjepart/shared/apigw"
 	"github.com/tredjepart/tredjepart/shared/fault"
 	"github.com/tredjepart/tredjepart/shared/ingest"
+	"github.com/tredjepart/tredjepart/shared/metervalues"
 	"github.com/tredjepart/tredjepart/shared/problem"
 	"github.com/tredjepart/tredjepart/shared/pseudonym"
 	"github.com/tredjepart/tredjepart/shared/registry"
@@ -112,19 +115,23 @@ func (h *Handler) masterData(ctx context.Context, from registry.DataProvider, ra
 		return nil, err
 	}
 	results := make([]result, len(items))
+	parsed := make([]registry.MeteringPoint, len(items))
+	keys := make([]string, len(items))
 	for i, item := range items {
-		r := result{Index: i, MeteringPointID: peek(item, "meteringPointId")}
-		mp, err := parseMasterData(item, h.Pseudonyms)
-		if err == nil {
-			var outcome ingest.Outcome
-			outcome, err = h.Ingest.PutMasterDataFrom(ctx, from, mp)
-			r.Outcome = string(outcome)
+		results[i] = result{Index: i, MeteringPointID: peek(item, "meteringPointId")}
+		if parsed[i], err = parseMasterData(item, h.Pseudonyms); err != nil {
+			results[i] = h.reject(ctx, results[i], err)
+			continue
 		}
-		if err != nil {
-			r = h.reject(ctx, r, err)
-		}
-		results[i] = r
+		keys[i] = string(parsed[i].ID)
 	}
+	inParallel(keys, func(i int) {
+		outcome, err := h.Ingest.PutMasterDataFrom(ctx, from, parsed[i])
+		results[i].Outcome = string(outcome)
+		if err != nil {
+			results[i] = h.reject(ctx, results[i], err)
+		}
+	})
 	return results, nil
 }
 
@@ -134,18 +141,57 @@ func (h *Handler) meterValues(ctx context.Context, from registry.DataProvider, r
 		return nil, err
 	}
 	results := make([]result, len(items))
+	parsed := make([]metervalues.Series, len(items))
+	keys := make([]string, len(items))
 	for i, item := range items {
-		r := result{Index: i, MeteringPointID: peek(item, "meteringPointId"), Day: peek(item, "day")}
-		series, err := parseSeries(item)
-		if err == nil {
-			var outcome ingest.Outcome
-			series, outcome, err = h.Ingest.PutSeriesFrom(ctx, from, series)
-			r.Outcome, r.Revision = string(outcome), series.Revision
+		results[i] = result{Index: i, MeteringPointID: peek(item, "meteringPointId"), Day: peek(item, "day")}
+		if parsed[i], err = parseSeries(item); err != nil {
+			results[i] = h.reject(ctx, results[i], err)
+			continue
 		}
-		if err != nil {
-			r = h.reject(ctx, r, err)
-		}
-		results[i] = r
+		keys[i] = string(parsed[i].MeteringPoint) + "/" + results[i].Day
 	}
+	batch := h.Ingest.BatchFrom(from)
+	inParallel(keys, func(i int) {
+		series, outcome, err := batch.PutSeries(ctx, parsed[i])
+		results[i].Outcome, results[i].Revision = string(outcome), series.Revision
+		if err != nil {
+			results[i] = h.reject(ctx, results[i], err)
+		}
+	})
 	return results, nil
+}
+
+// ParallelItems is how many items of one call are stored at once: one
+// after another, a call of 1,000 series (a write or two each) would take
+// longer than the function may run.
+const ParallelItems = 16
+
+// inParallel stores the items with a key (those that parsed), up to
+// ParallelItems at a time. Items with the same key are stored one after
+// another in the order sent, so a call naming one day twice ends as two
+// calls in that order would.
+func inParallel(keys []string, store func(i int)) {
+	groups := map[string][]int{}
+	var order []string
+	for i, k := range keys {
+		if k == "" {
+			continue
+		}
+		if _, seen := groups[k]; !seen {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], i)
+	}
+	var g errgroup.Group
+	g.SetLimit(ParallelItems)
+	for _, k := range order {
+		g.Go(func() error {
+			for _, i := range groups[k] {
+				store(i)
+			}
+			return nil
+		})
+	}
+	_ = g.Wait() // store reports into its item's result, never here
 }
