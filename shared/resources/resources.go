@@ -383,20 +383,20 @@ var MeterValues = Table{
 // The daily delivery's peak on the Outbox (docs/scale.md, "Per day, and per
 // second inside the window"): 3 million metering points, one document each,
 // written between 09:00 and 09:05 is 10,000 documents a second. A PT60M day's
-// document is 1,890 B, 2 WRU, and byArrival projects ALL, so the table and the
-// index each take 2 WRU a document: 20,000 WRU/s each, five times what a new
-// on-demand table or index takes at once (4,000). The warm throughput is a
-// quarter above that, so that the first national run starts warm instead of
-// throttling and doubling its way up while 09:05 passes. PT15M documents
-// (6 WRU, 60,000 WRU/s) would be over the 40,000 per-table quota even when
-// warm: that needs smaller documents or a quota increase (scale.md, item 3).
+// document item is under 1 KB (its JSON is stored gzipped), 1 WRU, and
+// byArrival projects ALL, so the table and the index each take 1 WRU a
+// document: 10,000 WRU/s each, two and a half times what a new on-demand table
+// or index takes at once (4,000). The warm throughput is a quarter above that,
+// so that the first national run starts warm instead of throttling and
+// doubling its way up while 09:05 passes. PT15M documents (2 WRU) would need
+// twice that, still under the 40,000 per-table quota.
 const (
 	nationalMeteringPoints = 3_000_000
 	deliveryWindow         = 5 * time.Minute
-	outboxDocumentWRU      = 2 // a PT60M day: 1,890 B rounds up to 2 KB
+	outboxDocumentWRU      = 1 // a PT60M day: about 750 B with its body gzipped
 	// OutboxPeakWrites is the delivery's WRU/s on the Outbox table, and again on byArrival.
 	OutboxPeakWrites = nationalMeteringPoints / int(deliveryWindow/time.Second) * outboxDocumentWRU
-	// outboxWarmWrites is OutboxPeakWrites and a quarter: 25,000.
+	// outboxWarmWrites is OutboxPeakWrites and a quarter: 12,500.
 	outboxWarmWrites = OutboxPeakWrites * 5 / 4
 )
 
