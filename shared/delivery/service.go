@@ -4,7 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"sync"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/tredjepart/tredjepart/shared/clock"
 	"github.com/tredjepart/tredjepart/shared/grant"
@@ -95,7 +99,14 @@ func (d *Deliverer) Deliver(ctx context.Context, job Job) (Result, error) {
 		return r, err
 	}
 	now := d.Clock.Now()
-	var documents []string
+	var (
+		mu        sync.Mutex
+		documents []string
+	)
+	// A job's writes go out together: one after another, a batch of ten
+	// jobs would be a hundred round trips.
+	var g errgroup.Group
+	g.SetLimit(JobSize)
 	for _, mp := range job.MeteringPoints {
 		f := facts[mp]
 		if !f.HasGrant || f.Grant.Status != grant.Active || !covers(f, day, now) {
@@ -103,27 +114,34 @@ func (d *Deliverer) Deliver(ctx context.Context, job Job) (Result, error) {
 			continue
 		}
 		if !f.HasSeries {
-			if err := d.Store.AwaitLate(ctx, job.ThirdParty, mp, day, now); err != nil {
-				return r, err
-			}
 			r.Late++
+			g.Go(func() error { return d.Store.AwaitLate(ctx, job.ThirdParty, mp, day, now) })
 			continue
 		}
 		doc := SeriesDocument(job.ThirdParty, f.Series, DailySeries, false, now)
-		wrote, err := d.Store.Put(ctx, doc)
-		if err != nil {
-			return r, err
-		}
-		if wrote {
-			r.Delivered++
-		} else {
-			r.AlreadyDelivered++
-		}
-		documents = append(documents, doc.ID)
+		g.Go(func() error {
+			wrote, err := d.Store.Put(ctx, doc)
+			if err != nil {
+				return err
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if wrote {
+				r.Delivered++
+			} else {
+				r.AlreadyDelivered++
+			}
+			documents = append(documents, doc.ID)
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return r, err
 	}
 	// Every document, written now or by an earlier try of this job: a push
 	// queued twice is made once, and one never queued would be lost.
 	if len(documents) > 0 {
+		slices.Sort(documents)
 		if err := d.Webhooks.Announce(ctx, job.ThirdParty, documents...); err != nil {
 			return r, err
 		}

@@ -25,6 +25,7 @@ import (
 	"github.com/tredjepart/tredjepart/shared/ident"
 	"github.com/tredjepart/tredjepart/shared/metervalues"
 	"github.com/tredjepart/tredjepart/shared/queue"
+	"github.com/tredjepart/tredjepart/shared/registry"
 	"github.com/tredjepart/tredjepart/shared/resources"
 	"github.com/tredjepart/tredjepart/shared/webhook"
 	"github.com/tredjepart/tredjepart/shared/webhooks"
@@ -111,6 +112,9 @@ type DeliveryHandler struct {
 // logged with its reason each time until SQS moves it to the DLQ.
 func (h *DeliveryHandler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
 	var res events.SQSEventResponse
+	// A batch's jobs are mostly one third party's: read it once.
+	deliverer := *h.Deliverer
+	deliverer.ThirdParties = &thirdPartiesOnce{from: h.Deliverer.ThirdParties, read: map[ident.GLN]thirdPartyRead{}}
 	for _, m := range ev.Records {
 		logger := h.Logger.With("messageId", m.MessageId, "receiveCount", m.Attributes["ApproximateReceiveCount"])
 		var job delivery.Job
@@ -120,7 +124,7 @@ func (h *DeliveryHandler) Handle(ctx context.Context, ev events.SQSEvent) (event
 		}
 		var r delivery.Result
 		if err == nil {
-			r, err = h.Deliverer.Deliver(ctx, job)
+			r, err = deliverer.Deliver(ctx, job)
 		}
 		if err != nil {
 			logger.ErrorContext(ctx, "delivery job failed", "error", err, "bad", errors.Is(err, delivery.ErrBadJob))
@@ -135,6 +139,29 @@ func (h *DeliveryHandler) Handle(ctx context.Context, ev events.SQSEvent) (event
 			"delivered", r.Delivered, "alreadyDelivered", r.AlreadyDelivered, "noAccess", r.NoAccess, "late", r.Late)
 	}
 	return res, nil
+}
+
+// thirdPartiesOnce reads each third party once, for one batch; a failed
+// read is not kept, so the next job tries again.
+type thirdPartiesOnce struct {
+	from delivery.ThirdParty
+	read map[ident.GLN]thirdPartyRead
+}
+
+type thirdPartyRead struct {
+	tp    registry.ThirdParty
+	found bool
+}
+
+func (c *thirdPartiesOnce) ThirdParty(ctx context.Context, gln ident.GLN) (registry.ThirdParty, bool, error) {
+	if r, ok := c.read[gln]; ok {
+		return r.tp, r.found, nil
+	}
+	tp, found, err := c.from.ThirdParty(ctx, gln)
+	if err == nil {
+		c.read[gln] = thirdPartyRead{tp, found}
+	}
+	return tp, found, err
 }
 
 func need(getenv func(string) string, names ...string) (map[string]string, error) {
