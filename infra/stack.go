@@ -328,10 +328,17 @@ func (s *Tredjepart) addConsumers(fn awslambda.Function, f resources.Function) {
 		if c.BatchSize < 1 || c.BatchSize > 10 {
 			panic(fmt.Sprintf("resources: function %s consumes queue %s in batches of %d, want 1 to 10", f.ID, q.ID, c.BatchSize))
 		}
-		fn.AddEventSource(awslambdaeventsources.NewSqsEventSource(q.construct, &awslambdaeventsources.SqsEventSourceProps{
+		props := &awslambdaeventsources.SqsEventSourceProps{
 			BatchSize:               jsii.Number(c.BatchSize),
 			ReportBatchItemFailures: jsii.Bool(true),
-		}))
+		}
+		if c.MaxConcurrency != 0 {
+			if c.MaxConcurrency < 2 || c.MaxConcurrency > 1000 {
+				panic(fmt.Sprintf("resources: function %s consumes queue %s at most %d at once, want 2 to 1000", f.ID, q.ID, c.MaxConcurrency))
+			}
+			props.MaxConcurrency = jsii.Number(c.MaxConcurrency)
+		}
+		fn.AddEventSource(awslambdaeventsources.NewSqsEventSource(q.construct, props))
 	}
 }
 

@@ -667,6 +667,7 @@ type cfnEventSourceMapping struct {
 	EventSourceArn        any
 	BatchSize             int
 	FunctionResponseTypes []string
+	ScalingConfig         struct{ MaximumConcurrency int }
 }
 
 func TestFollowersMatchResources(t *testing.T) {
@@ -742,6 +743,9 @@ func TestConsumersMatchResources(t *testing.T) {
 				if m := found[0]; m.BatchSize != c.BatchSize || !slices.Equal(m.FunctionResponseTypes, []string{"ReportBatchItemFailures"}) {
 					t.Errorf("%s: batch size %d, response types %v; want %d, [ReportBatchItemFailures]",
 						c.Queue, m.BatchSize, m.FunctionResponseTypes, c.BatchSize)
+				}
+				if got := found[0].ScalingConfig.MaximumConcurrency; got != c.MaxConcurrency {
+					t.Errorf("%s: maximum concurrency %d, want %d", c.Queue, got, c.MaxConcurrency)
 				}
 				visibility := properties[cfnQueue](t, tpl, queueID, "AWS::SQS::Queue").VisibilityTimeout
 				if visibility < timeout {

@@ -156,7 +156,17 @@ func (f Function) MaxDuration() time.Duration {
 type Consumer struct {
 	Queue     string // the ID of a Queue
 	BatchSize int
+	// MaxConcurrency bounds the invocations the queue runs at once (2 to
+	// 1,000; 0 is no bound but the account's), so that a full queue cannot
+	// take the concurrency the APIs need.
+	MaxConcurrency int
 }
+
+// deliveryConcurrency bounds the deliverers: 200 batches of 100 metering
+// points, each well under a second on AWS, deliver 3 million points in
+// about a minute (docs/scale.md) and leave 800 of the account's default
+// 1,000 to everything else.
+const deliveryConcurrency = 200
 
 // Schedule invokes a function on a cron expression in a time zone
 // (EventBridge Scheduler), retrying and then handing the event to a
@@ -577,7 +587,7 @@ var Delivery = Function{
 	ReadTables:  []string{AccessTableID, RegistryTableID, MeterValuesTableID},
 	WriteTables: []string{OutboxTableID},
 	SendQueues:  []string{WebhookPushesQueueID},
-	Consumes:    []Consumer{{Queue: DeliveryJobsQueueID, BatchSize: 10}},
+	Consumes:    []Consumer{{Queue: DeliveryJobsQueueID, BatchSize: 10, MaxConcurrency: deliveryConcurrency}},
 }
 
 // Webhook pushes outbox documents to third parties' webhooks, one per
