@@ -8,18 +8,20 @@ import (
 	"time"
 )
 
+// idSet is the set of the IDs of items.
+func idSet[T any](items []T, id func(T) string) map[string]bool {
+	set := map[string]bool{}
+	for _, it := range items {
+		set[id(it)] = true
+	}
+	return set
+}
+
 func TestReferencesResolve(t *testing.T) {
-	tables := map[string]bool{}
-	for _, tb := range Tables {
-		tables[tb.ID] = true
-	}
-	queues := map[string]bool{}
-	for _, q := range Queues {
-		queues[q.ID] = true
-	}
-	functions := map[string]bool{}
+	tables := idSet(Tables, func(tb Table) string { return tb.ID })
+	queues := idSet(Queues, func(q Queue) string { return q.ID })
+	functions := idSet(Functions, func(f Function) string { return f.ID })
 	for _, f := range Functions {
-		functions[f.ID] = true
 		for _, id := range slices.Concat(f.ReadTables, f.WriteTables) {
 			if !tables[id] {
 				t.Errorf("function %s names unknown table %s", f.ID, id)
@@ -107,14 +109,8 @@ func TestDailyDeliveryIsWatched(t *testing.T) {
 }
 
 func TestAlarmsAreWellFormed(t *testing.T) {
-	queues := map[string]bool{}
-	for _, q := range Queues {
-		queues[q.ID] = true
-	}
-	functions := map[string]bool{}
-	for _, f := range Functions {
-		functions[f.ID] = true
-	}
+	queues := idSet(Queues, func(q Queue) string { return q.ID })
+	functions := idSet(Functions, func(f Function) string { return f.ID })
 	ids := map[string]bool{}
 	for _, a := range Alarms {
 		if ids[a.ID] || a.ID == "" {
