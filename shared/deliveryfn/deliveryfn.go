@@ -104,7 +104,9 @@ func (h *FanOutShardHandler) Handle(ctx context.Context, ev events.SQSEvent) (ev
 // DeliveryHandler delivers the jobs of an SQS batch.
 type DeliveryHandler struct {
 	Deliverer *delivery.Deliverer
-	Logger    *slog.Logger
+	// Webhooks announces the documents; each batch reads an endpoint once.
+	Webhooks *webhooks.Service
+	Logger   *slog.Logger
 }
 
 // Handle delivers each job; a job that fails is reported alone, so the
@@ -112,9 +114,10 @@ type DeliveryHandler struct {
 // logged with its reason each time until SQS moves it to the DLQ.
 func (h *DeliveryHandler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
 	var res events.SQSEventResponse
-	// A batch's jobs are mostly one third party's: read it once.
+	// A batch's jobs are mostly one third party's: read it and its webhook once.
 	deliverer := *h.Deliverer
 	deliverer.ThirdParties = &thirdPartiesOnce{from: h.Deliverer.ThirdParties, read: map[ident.GLN]thirdPartyRead{}}
+	deliverer.Webhooks = h.Webhooks.ForBatch()
 	for _, m := range ev.Records {
 		logger := h.Logger.With("messageId", m.MessageId, "receiveCount", m.Attributes["ApproximateReceiveCount"])
 		var job delivery.Job
@@ -220,7 +223,7 @@ func DeliveryLambda(_ context.Context, cfg aws.Config, getenv func(string) strin
 	}
 	store.Access, store.Registry, store.MeterValue = env[resources.Access.EnvVar], env[resources.Registry.EnvVar], env[resources.MeterValues.EnvVar]
 	reg := &dynamo.Registry{Client: dynamodb.NewFromConfig(cfg), Table: env[resources.Registry.EnvVar]}
-	h := &DeliveryHandler{Deliverer: &delivery.Deliverer{ThirdParties: reg, Store: store, Webhooks: hooks, Clock: hooks.Clock}, Logger: logger}
+	h := &DeliveryHandler{Deliverer: &delivery.Deliverer{ThirdParties: reg, Store: store, Clock: hooks.Clock}, Webhooks: hooks, Logger: logger}
 	return h.Handle, nil
 }
 

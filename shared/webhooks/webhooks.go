@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -109,6 +110,39 @@ type Service struct {
 	Client *http.Client   // from Policy.Client
 	Clock  clock.Clock
 	Logger *slog.Logger
+}
+
+// ForBatch is the service for one batch of work, such as a delivery
+// batch announcing many documents: it reads each third party's endpoint
+// once. Endpoint changes made meanwhile are seen by the next batch.
+func (s *Service) ForBatch() *Service {
+	batch := *s
+	batch.Store = &endpointsOnce{Store: s.Store, read: map[ident.GLN]endpointRead{}}
+	return &batch
+}
+
+type endpointsOnce struct {
+	Store
+	mu   sync.Mutex
+	read map[ident.GLN]endpointRead
+}
+
+type endpointRead struct {
+	e     Endpoint
+	found bool
+}
+
+func (c *endpointsOnce) Endpoint(ctx context.Context, tp ident.GLN) (Endpoint, bool, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if r, ok := c.read[tp]; ok {
+		return r.e, r.found, nil
+	}
+	e, found, err := c.Store.Endpoint(ctx, tp)
+	if err == nil {
+		c.read[tp] = endpointRead{e, found}
+	}
+	return e, found, err
 }
 
 // Register sets the third party's webhook URL, enabling it. A first
