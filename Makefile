@@ -66,13 +66,16 @@ build-local:
 synth: build
 	cd infra && CDK_OUTDIR=cdk.out $(GO) run .
 
-## bench: latency of POST /v1/access-requests through the local gateway on moto, and a 3-year hourly query
+## bench: POST /v1/access-requests latency, a 3-year hourly query, a 1,000-series ingest call and one day's delivery to 10,000 points, on moto
 bench: tools
 	@mkdir -p .local/bench docs/bench
 	BENCH_LATENCIES=$(CURDIR)/.local/bench $(GO) test -run '^$$' -bench CreateAccessRequest -benchtime 200x ./localstack/e2e/
 	BENCH_LATENCIES=$(CURDIR)/.local/bench $(GO) test -run '^$$' -bench QueryThreeYearsHourly -benchtime 5x -timeout 30m ./localstack/e2e/
+	BENCH_LATENCIES=$(CURDIR)/.local/bench $(GO) test -run '^$$' -bench IngestThousandSeries -benchtime 1x ./localstack/e2e/
 	BENCH_LATENCIES=$(CURDIR)/.local/bench $(GO) test -run '^$$' -bench DeliverOneDay -benchtime 1x -timeout 40m ./localstack/e2e/
-	@cat .local/bench/query-three-years.md
+	@cat .local/bench/query-three-years.md .local/bench/ingest-thousand-series.md .local/bench/delivery-one-day.md
+	$(GO) run ./localstack/benchplot -cost .local/bench/delivery-cost.tsv -out docs/bench/delivery-cost.png \
+	  -title "One day's delivery on moto, per metering-point-day, against the floor"
 	$(GO) run ./localstack/benchplot -out docs/bench/create-latency.png \
 	  -title "POST /v1/access-requests through the local gateway on moto (200 requests each)" \
 	  in-process=.local/bench/BenchmarkCreateAccessRequest_in-process.txt \

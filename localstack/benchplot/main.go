@@ -1,8 +1,10 @@
 // Command benchplot turns the latencies a benchmark recorded (one duration in
-// milliseconds per line) into a table of percentiles and a histogram PNG, so
-// that a person can look rather than read.
+// milliseconds per line) into a table of percentiles and a histogram PNG, or
+// a benchmark's costs set against their floors (-cost) into bars, so that a
+// person can look rather than read.
 //
 //	go run ./localstack/benchplot -out plot.png -title "…" in-process=a.txt emulator=b.txt
+//	go run ./localstack/benchplot -out cost.png -title "…" -cost costs.tsv
 package main
 
 import (
@@ -31,8 +33,15 @@ type series struct {
 func main() {
 	out := flag.String("out", "", "PNG to write")
 	title := flag.String("title", "Latency", "plot title")
+	cost := flag.String("cost", "", "a file of label<TAB>measured<TAB>floor lines to plot as bars instead")
 	flag.Parse()
-	if err := run(flag.Args(), *out, *title); err != nil {
+	var err error
+	if *cost != "" {
+		err = runCost(*cost, *out, *title)
+	} else {
+		err = run(flag.Args(), *out, *title)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "benchplot:", err)
 		os.Exit(1)
 	}

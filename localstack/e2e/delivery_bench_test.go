@@ -113,7 +113,32 @@ func BenchmarkDeliverOneDay(b *testing.B) {
 		if err := os.WriteFile(filepath.Join(dir, "delivery-one-day.md"), []byte(table), 0o644); err != nil {
 			b.Fatal(err)
 		}
+		if err := os.WriteFile(filepath.Join(dir, "delivery-cost.tsv"), []byte(deliveryCosts(set, inProcess)), 0o644); err != nil {
+			b.Fatal(err)
+		}
 	}
+}
+
+// deliveryCosts is the in-process run's cost per metering-point-day set
+// against its floor, as label<TAB>measured<TAB>floor lines for benchplot -cost.
+func deliveryCosts(set *deliverySet, in deliveryRun) string {
+	perDay := func(v float64) float64 { return v / float64(in.points) }
+	fanOut, delivery := in.fanOut.meter.Usage(), in.delivery.meter.Usage()
+	sqsMessages := in.fanOut.messages["sent"] + in.poller.messages["received"]
+	rows := []struct {
+		label           string
+		measured, floor float64
+	}{
+		{"DynamoDB requests", perDay(float64(fanOut.TotalRequests() + delivery.TotalRequests())), 1.01},
+		{"read units", perDay(fanOut.ReadUnits + delivery.ReadUnits), float64(set.dayItemBytes) / 8192},
+		{"write units", perDay(delivery.WriteUnits + in.delivery.indexWU), 2},
+		{"SQS messages sent and received", perDay(float64(sqsMessages)), 0.2},
+	}
+	var out strings.Builder
+	for _, r := range rows {
+		fmt.Fprintf(&out, "%s\t%.4f\t%.4f\n", r.label, r.measured, r.floor)
+	}
+	return out.String()
 }
 
 // deliveryRun is what one day's delivery took.
