@@ -33,7 +33,7 @@ var messages = websession.Messages{
 	"overview.heading":      {"Oversikt", "Overview"},
 	"overview.pending":      {"Ventende forespørsler", "Pending requests"},
 	"overview.grants":       {"Aktive tilganger", "Active access"},
-	"overview.today":        {"Leveranser i dag", "Deliveries today"},
+	"overview.today":        {"Dokumenter i dag", "Documents today"}, // every kind: days, corrections, changes, notifications
 	"overview.failed":       {"Mislykkede webhook-forsøk i dag", "Failed webhook attempts today"},
 	"new.heading":           {"Be om tilgang", "Ask for access"},
 	"new.points":            {"Målepunkt-ID (GSRN, 18 siffer). Lim inn flere adskilt med linjeskift, komma eller mellomrom, høyst 100.", "Metering point id (GSRN, 18 digits). Paste several separated by newlines, commas or spaces, at most 100."},
