@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 
@@ -69,30 +67,22 @@ func runCost(path, out, title string) error {
 }
 
 func readCost(path string) ([]costRow, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
 	var rows []costRow
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" {
-			continue
-		}
+	err := eachLine(path, func(line string) error {
 		fields := strings.Split(line, "\t")
 		if len(fields) != 3 {
-			return nil, fmt.Errorf("%s: %q is not label<TAB>measured<TAB>floor", path, line)
+			return fmt.Errorf("%s: %q is not label<TAB>measured<TAB>floor", path, line)
 		}
 		r := costRow{label: fields[0]}
+		var err error
 		if r.measured, err = strconv.ParseFloat(fields[1], 64); err != nil {
-			return nil, fmt.Errorf("%s: measured %q is not a number", path, fields[1])
+			return fmt.Errorf("%s: measured %q is not a number", path, fields[1])
 		}
 		if r.floor, err = strconv.ParseFloat(fields[2], 64); err != nil || r.floor <= 0 || r.measured <= 0 {
-			return nil, fmt.Errorf("%s: %q needs positive numbers (a log scale)", path, line)
+			return fmt.Errorf("%s: %q needs positive numbers (a log scale)", path, line)
 		}
 		rows = append(rows, r)
-	}
-	return rows, sc.Err()
+		return nil
+	})
+	return rows, err
 }

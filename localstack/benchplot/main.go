@@ -126,23 +126,32 @@ func Percentile(sorted []float64, p float64) float64 {
 }
 
 func read(path string) ([]float64, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
 	var ms []float64
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" {
-			continue
-		}
+	err := eachLine(path, func(line string) error {
 		v, err := strconv.ParseFloat(line, 64)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %q is not a number", path, line)
+			return fmt.Errorf("%s: %q is not a number", path, line)
 		}
 		ms = append(ms, v)
+		return nil
+	})
+	return ms, err
+}
+
+// eachLine calls f with each non-blank line of the file, trimmed.
+func eachLine(path string, f func(line string) error) error {
+	file, err := os.Open(path)
+	if err != nil {
+		return err
 	}
-	return ms, sc.Err()
+	defer file.Close()
+	sc := bufio.NewScanner(file)
+	for sc.Scan() {
+		if line := strings.TrimSpace(sc.Text()); line != "" {
+			if err := f(line); err != nil {
+				return err
+			}
+		}
+	}
+	return sc.Err()
 }
