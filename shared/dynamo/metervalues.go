@@ -118,6 +118,16 @@ func fromDayItem(item map[string]types.AttributeValue) (metervalues.Series, erro
 	return s, nil
 }
 
+// Day returns one stored day, read strongly consistent.
+func (s *MeterValues) Day(ctx context.Context, mp ident.GSRN, day time.Time) (metervalues.Series, bool, error) {
+	out, err := s.Client.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.Table, Key: dayKey(mp, day), ConsistentRead: aws.Bool(true)})
+	if err != nil || out.Item == nil {
+		return metervalues.Series{}, false, err
+	}
+	series, err := fromDayItem(out.Item)
+	return series, err == nil, err
+}
+
 // PutDay stores a day's series. The same values again change nothing; new
 // values replace the day with its revision raised, conditional on the
 // revision read, so two corrections racing cannot both win. It writes
