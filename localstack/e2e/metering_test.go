@@ -7,13 +7,16 @@ package e2e_test
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"maps"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -129,15 +132,34 @@ func (w *meteringWorld) register(t *testing.T, id ident.GSRN, resolution string,
 	}
 }
 
-func (w *meteringWorld) grant(t *testing.T, tp string, mp ident.GSRN, level accessrequest.Scope, by ident.NationalID, dataFrom time.Time) {
+// gln is the demo third party's GLN for its client id.
+func (w *meteringWorld) gln(t *testing.T, tp string) ident.GLN {
 	t.Helper()
-	var gln ident.GLN
 	for _, p := range w.demo.ThirdParties {
 		if p.ClientIDs[0] == tp {
-			gln = p.GLN
+			return p.GLN
 		}
 	}
-	if err := w.requests.PutGrant(context.Background(), grant.New(gln, mp, level, w.people.Person(by), "", dataFrom, time.Now())); err != nil {
+	t.Fatalf("no demo third party %q", tp)
+	return ""
+}
+
+func (w *meteringWorld) grant(t *testing.T, tp string, mp ident.GSRN, level accessrequest.Scope, by ident.NationalID, dataFrom time.Time) {
+	t.Helper()
+	if err := w.requests.PutGrant(context.Background(), grant.New(w.gln(t, tp), mp, level, w.people.Person(by), "", dataFrom, time.Now())); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// revokedGrant stores a grant the end user has already removed, as a
+// revocation leaves it.
+func (w *meteringWorld) revokedGrant(t *testing.T, tp string, mp ident.GSRN, by ident.NationalID, dataFrom time.Time) {
+	t.Helper()
+	g, err := grant.New(w.gln(t, tp), mp, accessrequest.Limited, w.people.Person(by), "", dataFrom, time.Now()).Revoke(time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.requests.PutGrant(context.Background(), g); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -149,8 +171,9 @@ func (w *meteringWorld) values(t *testing.T, tp string, mp ident.GSRN, query str
 }
 
 type periodsBody struct {
-	Period  struct{ From, To string }
-	Periods []struct {
+	Period      struct{ From, To string }
+	Aggregation string
+	Periods     []struct {
 		Start, End, Resolution string
 		Revision               int
 		Points                 []struct {
@@ -275,6 +298,119 @@ func TestMeterValuesFromIngestToQuery(t *testing.T) {
 	})
 }
 
+// quarterHourSeries is a PT15M day of n values counting up one watt-hour at
+// a time from firstWh, written from whole watt-hours so no float is involved.
+func quarterHourSeries(id ident.GSRN, day string, n int, firstWh int64) string {
+	quantities := make([]string, n)
+	for p := range n {
+		wh := firstWh + int64(p)
+		quantities[p] = fmt.Sprintf(`{"quantity":"%d.%03d","quality":"A04"}`, wh/1000, wh%1000)
+	}
+	return fmt.Sprintf(`{"meteringPointId":%q,"day":%q,"resolution":"PT15M","quantities":[%s]}`, id, day, strings.Join(quantities, ","))
+}
+
+// wattHours reads a quantity with exactly 3 decimals as whole watt-hours.
+func wattHours(t *testing.T, quantity string) int64 {
+	t.Helper()
+	whole, frac, ok := strings.Cut(quantity, ".")
+	wh, err := strconv.ParseInt(whole+frac, 10, 64)
+	if !ok || len(frac) != 3 || err != nil {
+		t.Fatalf("quantity %q is not kWh with 3 decimals", quantity)
+	}
+	return wh
+}
+
+func TestQuarterHourlyDSTDaysFromIngestToQuery(t *testing.T) {
+	w := newMeteringWorld(t)
+	mp, owner := freshGSRN(t), person(t)
+	w.register(t, mp, "PT15M", endUser{id: owner, name: "Kvart Timesen", moveIn: "2024-01-01"})
+	w.grant(t, straumkompis, mp, accessrequest.Full, owner, registry.Date(2024, 1, 1))
+
+	days := []struct {
+		day        string
+		quarters   int
+		firstWh    int64
+		start, end string
+	}{
+		{"2026-03-29", 92, 1, "2026-03-29T00:00:00+01:00", "2026-03-30T00:00:00+02:00"},
+		{"2026-03-30", 96, 250_001, "2026-03-30T00:00:00+02:00", "2026-03-31T00:00:00+02:00"},
+		// Near the largest quantity ingest takes (10⁹ kWh): the hourly sums pass it.
+		{"2026-10-25", 100, 999_999_876_543, "2026-10-25T00:00:00+02:00", "2026-10-26T00:00:00+01:00"},
+	}
+	var series []string
+	for _, d := range days {
+		series = append(series, quarterHourSeries(mp, d.day, d.quarters, d.firstWh))
+	}
+	for i, r := range w.ingest(t, "/v1/ingest/meter-values", "series", series...) {
+		if r["outcome"] != "created" {
+			t.Fatalf("%s: %v", days[i].day, r)
+		}
+	}
+
+	const span = "from=2026-03-29&to=2026-10-26"
+	stored := periods(t, w.values(t, straumkompis, mp, span, http.StatusOK))
+	hourly := periods(t, w.values(t, straumkompis, mp, span+"&aggregation=PT1H", http.StatusOK))
+	if len(stored.Periods) != len(days) || len(hourly.Periods) != len(days) {
+		t.Fatalf("%d stored and %d hourly periods for %d days", len(stored.Periods), len(hourly.Periods), len(days))
+	}
+	if stored.Aggregation != "" || hourly.Aggregation != "PT1H" {
+		t.Errorf("aggregation %q and %q", stored.Aggregation, hourly.Aggregation)
+	}
+	for i, d := range days {
+		quarters, hours := stored.Periods[i], hourly.Periods[i]
+		// Both views are one Oslo day, the hourly one a quarter as many points.
+		for _, view := range []struct {
+			name, resolution string
+			points           int
+		}{{"stored", "PT15M", d.quarters}, {"PT1H", "PT60M", d.quarters / 4}} {
+			got := quarters
+			if view.name == "PT1H" {
+				got = hours
+			}
+			if got.Start != d.start || got.End != d.end || got.Resolution != view.resolution || len(got.Points) != view.points {
+				t.Fatalf("%s %s: %s to %s at %s with %d points, want %s to %s at %s with %d",
+					d.day, view.name, got.Start, got.End, got.Resolution, len(got.Points), d.start, d.end, view.resolution, view.points)
+			}
+		}
+		for k, q := range quarters.Points {
+			if q.Position != k+1 || wattHours(t, q.Quantity) != d.firstWh+int64(k) {
+				t.Fatalf("%s quarter %d: %+v, sent %d Wh", d.day, k+1, q, d.firstWh+int64(k))
+			}
+		}
+		// Each hour is its four quarter-hours in elapsed time: on 25 October
+		// the repeated 02:00 hour is two points, not one of eight quarters.
+		for h, p := range hours.Points {
+			var sum int64
+			for _, q := range quarters.Points[4*h : 4*h+4] {
+				sum += wattHours(t, q.Quantity)
+			}
+			if p.Position != h+1 || wattHours(t, p.Quantity) != sum || p.Quality != "A04" {
+				t.Errorf("%s hour %d: %+v, want %d Wh from its quarters", d.day, h+1, p, sum)
+			}
+		}
+	}
+
+	t.Run("a normal day's count on a DST day is rejected, naming the count", func(t *testing.T) {
+		res := w.ingest(t, "/v1/ingest/meter-values", "series",
+			quarterHourSeries(mp, "2026-03-29", 96, 7),
+			quarterHourSeries(mp, "2026-10-25", 96, 7))
+		for i, want := range []string{
+			"must have 92 values for PT15M on 2026-03-29 (daylight saving time starts that day, so it has 23 hours), got 96",
+			"must have 100 values for PT15M on 2026-10-25 (daylight saving time ends that day, so it has 25 hours), got 96",
+		} {
+			doc, _ := res[i]["problem"].(map[string]any)
+			if res[i]["outcome"] != "rejected" || !strings.Contains(fmt.Sprint(doc["errors"]), "field:quantities reason:"+want) {
+				t.Errorf("item %d: %v", i, res[i])
+			}
+		}
+		// The stored short day is untouched by the rejected one.
+		again := periods(t, w.values(t, straumkompis, mp, "from=2026-03-29&to=2026-03-30", http.StatusOK))
+		if p := again.Periods[0]; len(p.Points) != 92 || p.Revision != 1 || p.Points[0].Quantity != "0.001" {
+			t.Errorf("after the rejection: revision %d, %d points, first %+v", p.Revision, len(p.Points), p.Points[0])
+		}
+	})
+}
+
 // minimumSet is every field limited access shows.
 var minimumSet = []string{"accessLevel", "address", "dataWindow", "meteringPointId", "priceArea", "resolution", "type"}
 
@@ -341,6 +477,179 @@ func TestThirdPartiesSeeNothingOfEachOther(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.values(t, straumkompis, mp, "from=2026-03-30&to=2026-03-31", http.StatusNotFound)
+}
+
+// listPage is one page of GET /v1/metering-points.
+type listPage struct {
+	Items []struct {
+		MeteringPointID ident.GSRN
+		AccessLevel     accessrequest.Scope
+		DataFrom        string
+	}
+	NextCursor string
+}
+
+func (w *meteringWorld) listPage(t *testing.T, tp string, limit int, cursor string) listPage {
+	t.Helper()
+	query := fmt.Sprintf("/v1/metering-points?limit=%d", limit)
+	if cursor != "" {
+		query += "&cursor=" + url.QueryEscape(cursor)
+	}
+	var page listPage
+	if err := json.Unmarshal([]byte(w.call(t, tp, "GET", query, "").expect(t, http.StatusOK).rawBody), &page); err != nil {
+		t.Fatal(err)
+	}
+	return page
+}
+
+// expectBadCursor asserts the list refuses cursor with a problem naming it.
+func (w *meteringWorld) expectBadCursor(t *testing.T, tp, why, cursor string) {
+	t.Helper()
+	r := w.call(t, tp, "GET", "/v1/metering-points?limit=2&cursor="+url.QueryEscape(cursor), "")
+	if r.status != http.StatusBadRequest || r.header.Get("Content-Type") != "application/problem+json" ||
+		!strings.Contains(fmt.Sprint(r.body["errors"]), "field:cursor ") {
+		t.Errorf("%s: %d %s %s", why, r.status, r.header.Get("Content-Type"), r.rawBody)
+	}
+}
+
+func TestMeteringPointListFollowsNextCursorToTheEnd(t *testing.T) {
+	w := newMeteringWorld(t)
+	owner := person(t)
+	since := registry.Date(2024, 1, 1)
+	// The list skips revoked grants with a filter, reading at most limit × 8
+	// items a page (maxQueriesPerPage in shared/dynamo); a run of revoked
+	// grants longer than that makes a page come back short, or empty, with
+	// a cursor, which a client must follow all the same.
+	const limit, revokedRun = 2, 17
+
+	want := map[ident.GSRN]accessrequest.Scope{} // straumkompis's active grants
+	hidden := map[ident.GSRN]string{}            // points straumkompis must not see, and why
+	active := func() {
+		mp := freshGSRN(t)
+		level := []accessrequest.Scope{accessrequest.Limited, accessrequest.Full}[len(want)%2]
+		w.grant(t, straumkompis, mp, level, owner, since)
+		want[mp] = level
+	}
+	ladeklarOnly := func() {
+		mp := freshGSRN(t)
+		w.grant(t, ladeklar, mp, accessrequest.Full, owner, since)
+		hidden[mp] = "ladeklar's grant"
+	}
+	// GSRNs are handed out in increasing order, which is the list's order.
+	active()
+	ladeklarOnly()
+	active()
+	for i := range revokedRun {
+		mp := freshGSRN(t)
+		w.revokedGrant(t, straumkompis, mp, owner, since)
+		if i == 0 {
+			// Another third party's active grant on the same point does not bring it back.
+			w.grant(t, ladeklar, mp, accessrequest.Full, owner, since)
+		}
+		hidden[mp] = "revoked"
+	}
+	active()
+	active()
+	ladeklarOnly()
+	active()
+	active()
+	active()
+	ladeklarOnly()
+
+	seen := map[ident.GSRN]int{}
+	var order []ident.GSRN
+	shortWithCursor, pages := 0, 0
+	cursor, lastCursor := "", ""
+	for {
+		pages++
+		if pages > 1000 {
+			t.Fatal("nextCursor never ran out")
+		}
+		page := w.listPage(t, straumkompis, limit, cursor)
+		if len(page.Items) > limit {
+			t.Fatalf("page %d has %d items, limit %d", pages, len(page.Items), limit)
+		}
+		for _, it := range page.Items {
+			seen[it.MeteringPointID]++
+			order = append(order, it.MeteringPointID)
+			if level, ok := want[it.MeteringPointID]; ok && (it.AccessLevel != level || it.DataFrom != "2024-01-01") {
+				t.Errorf("%s listed at %s from %s, granted %s from 2024-01-01", it.MeteringPointID, it.AccessLevel, it.DataFrom, level)
+			}
+		}
+		if page.NextCursor == "" {
+			break
+		}
+		if len(page.Items) < limit {
+			shortWithCursor++
+		}
+		cursor, lastCursor = page.NextCursor, page.NextCursor
+	}
+	t.Logf("%d pages, %d short with a cursor", pages, shortWithCursor)
+
+	for mp := range want {
+		if seen[mp] != 1 {
+			t.Errorf("active grant on %s listed %d times", mp, seen[mp])
+		}
+	}
+	for mp, why := range hidden {
+		if seen[mp] != 0 {
+			t.Errorf("%s (%s) listed", mp, why)
+		}
+	}
+	for mp, n := range seen {
+		if n > 1 {
+			t.Errorf("%s listed %d times", mp, n)
+		}
+	}
+	if !slices.IsSorted(order) {
+		t.Errorf("not in order of metering point: %v", order)
+	}
+	if shortWithCursor == 0 {
+		t.Errorf("no page came back short with a cursor across %d revoked grants: the test no longer covers a filtered page", revokedRun)
+	}
+
+	t.Run("a cursor is bound to the third party and cannot be forged", func(t *testing.T) {
+		if lastCursor == "" {
+			t.Fatal("no cursor to replay")
+		}
+		ladeklarCursor := w.listPage(t, ladeklar, 1, "").NextCursor
+		if ladeklarCursor == "" {
+			t.Fatal("ladeklar has several grants but got no nextCursor at limit=1")
+		}
+		w.expectBadCursor(t, straumkompis, "another third party's cursor", ladeklarCursor)
+		w.expectBadCursor(t, ladeklar, "straumkompis's cursor replayed by ladeklar", lastCursor)
+
+		// The cursor is base64url JSON naming its partition; pointing it at
+		// ladeklar's partition must not open ladeklar's list.
+		raw, err := base64.RawURLEncoding.DecodeString(lastCursor)
+		if err != nil {
+			t.Fatalf("cursor %q: %v", lastCursor, err)
+		}
+		var fields map[string]string
+		if err := json.Unmarshal(raw, &fields); err != nil || !strings.HasPrefix(fields["g"], "TP#") {
+			t.Fatalf("cursor %s", raw)
+		}
+		reencoded := func(key, value string) string {
+			changed := maps.Clone(fields)
+			changed[key] = value
+			raw, _ := json.Marshal(changed)
+			return base64.RawURLEncoding.EncodeToString(raw)
+		}
+		w.expectBadCursor(t, straumkompis, "a cursor steered to another third party", reencoded("g", "TP#"+string(w.gln(t, ladeklar))))
+		// Its own partition, but outside the grants: DynamoDB would refuse
+		// the start key, and an empty last page would end the listing early.
+		w.expectBadCursor(t, straumkompis, "a cursor steered to the access requests", reencoded("h", "REQ#2026-11-28"))
+		w.expectBadCursor(t, straumkompis, "a cursor past every grant", reencoded("h", "ZZZ"))
+
+		for why, bad := range map[string]string{
+			"not base64 JSON":   "forged",
+			"cut short":         lastCursor[:len(lastCursor)/2],
+			"an empty position": base64.RawURLEncoding.EncodeToString([]byte(`{}`)),
+			"padded":            lastCursor + "=",
+		} {
+			w.expectBadCursor(t, straumkompis, why, bad)
+		}
+	})
 }
 
 func TestMoveInAndMoveOutBoundTheData(t *testing.T) {

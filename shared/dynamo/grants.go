@@ -22,6 +22,10 @@ import (
 
 const grantPrefix = "GRANT#"
 
+// requestPrefix begins the sort keys of access requests on the byThirdParty
+// and byMeteringPoint indexes.
+const requestPrefix = "REQ#"
+
 type grantItem struct {
 	PK     string `dynamodbav:"pk"`
 	SK     string `dynamodbav:"sk"`
@@ -221,7 +225,7 @@ func (s *Requests) ActiveGrantsOf(ctx context.Context, tp ident.GLN, cursor stri
 			":tp": &types.AttributeValueMemberS{Value: partition}, ":grant": &types.AttributeValueMemberS{Value: grantPrefix},
 			":active": &types.AttributeValueMemberS{Value: string(grant.Active)},
 		},
-	}, partition, cursor, limit, grantItem.grant)
+	}, keyRange{partition, grantPrefix, true}, cursor, limit, grantItem.grant)
 	if err != nil {
 		return nil, "", fmt.Errorf("grants of %s: %w", tp, err)
 	}

@@ -68,7 +68,7 @@ func (s *ReadLog) List(ctx context.Context, user pseudonym.EndUserID, cursor str
 		KeyConditionExpression:    aws.String("pk = :user"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":user": &types.AttributeValueMemberS{Value: partition}},
 		ScanIndexForward:          aws.Bool(false),
-	}, partition, cursor, limit, readItem.entry)
+	}, keyRange{partition: partition}, cursor, limit, readItem.entry)
 	if err != nil {
 		return readlog.Page{}, fmt.Errorf("read log: %w", err)
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -66,8 +67,8 @@ func toRequestItem(r accessrequest.Request) requestItem {
 	created := formatTime(r.CreatedAt)
 	return requestItem{
 		PK: "REQ#" + r.ID, SK: requestSK,
-		GSI1PK: thirdPartyPartition(r.ThirdParty), GSI1SK: "REQ#" + created + "#" + r.ID,
-		GSI2PK: meteringPointPartition(r.MeteringPoint), GSI2SK: "REQ#" + created + "#" + r.ID,
+		GSI1PK: thirdPartyPartition(r.ThirdParty), GSI1SK: requestPrefix + created + "#" + r.ID,
+		GSI2PK: meteringPointPartition(r.MeteringPoint), GSI2SK: requestPrefix + created + "#" + r.ID,
 		ID: r.ID, ThirdParty: string(r.ThirdParty), MeteringPoint: string(r.MeteringPoint),
 		Scope: string(r.Scope), GrantedScope: string(r.GrantedScope), AgreementReference: r.AgreementReference,
 		Status: string(r.Status), ReasonCode: r.ReasonCode,
@@ -276,9 +277,19 @@ func encodeCursor(key map[string]types.AttributeValue) (string, error) {
 	return base64.RawURLEncoding.EncodeToString(raw), err
 }
 
-// decodeCursor reads a cursor for a query on partition: of the byThirdParty
-// index when onIndex, else of the table.
-func decodeCursor(s string, partition string, onIndex bool) (map[string]types.AttributeValue, error) {
+// keyRange is what a listing's query covers: one partition (of the
+// byThirdParty index when onIndex, else of the table) and, in it, the sort
+// keys that begin with sortPrefix.
+type keyRange struct {
+	partition, sortPrefix string
+	onIndex               bool
+}
+
+// decodeCursor reads a cursor for a query on r. A cursor outside r, or not
+// the shape of one this code wrote, is refused: DynamoDB would refuse a
+// start key outside the key condition, and another party's partition is
+// none of the caller's business.
+func decodeCursor(s string, r keyRange) (map[string]types.AttributeValue, error) {
 	bad := &fault.Error{Kind: fault.Invalid, Detail: "cursor: not a cursor from a previous page",
 		Fields: []fault.FieldError{{Field: "cursor", Reason: "not a cursor from a previous page"}}}
 	raw, err := base64.RawURLEncoding.DecodeString(s)
@@ -289,7 +300,13 @@ func decodeCursor(s string, partition string, onIndex bool) (map[string]types.At
 	if err := json.Unmarshal(raw, &c); err != nil || c.PK == "" || c.SK == "" {
 		return nil, bad
 	}
-	if (onIndex && c.GSI1PK != partition) || (!onIndex && (c.PK != partition || c.GSI1PK != "")) {
+	partition, sortKey := c.PK, c.SK
+	if r.onIndex {
+		partition, sortKey = c.GSI1PK, c.GSI1SK
+	} else if c.GSI1PK != "" || c.GSI1SK != "" {
+		return nil, bad
+	}
+	if partition != r.partition || !strings.HasPrefix(sortKey, r.sortPrefix) || sortKey == r.sortPrefix {
 		return nil, bad
 	}
 	start, err := attributevalue.MarshalMap(c)
@@ -306,9 +323,9 @@ const maxQueriesPerPage = 8
 // pageOf reads up to limit items of a query from the position in
 // cursorText, decoding each with decode, and returns them with the cursor
 // of the next page (empty on the last).
-func pageOf[I any, T any](ctx context.Context, client *dynamodb.Client, input *dynamodb.QueryInput, partition, cursorText string, limit int, decode func(I) (T, error)) ([]T, string, error) {
+func pageOf[I any, T any](ctx context.Context, client *dynamodb.Client, input *dynamodb.QueryInput, r keyRange, cursorText string, limit int, decode func(I) (T, error)) ([]T, string, error) {
 	if cursorText != "" {
-		start, err := decodeCursor(cursorText, partition, input.IndexName != nil)
+		start, err := decodeCursor(cursorText, r)
 		if err != nil {
 			return nil, "", err
 		}
@@ -355,7 +372,7 @@ func (s *Requests) List(ctx context.Context, tp ident.GLN, q accessrequest.ListQ
 		TableName:                 &s.Table,
 		IndexName:                 aws.String(resources.ByThirdPartyIndexName),
 		KeyConditionExpression:    aws.String("gsi1pk = :tp AND begins_with(gsi1sk, :req)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":tp": &types.AttributeValueMemberS{Value: partition}, ":req": &types.AttributeValueMemberS{Value: "REQ#"}},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":tp": &types.AttributeValueMemberS{Value: partition}, ":req": &types.AttributeValueMemberS{Value: requestPrefix}},
 		ScanIndexForward:          aws.Bool(false),
 	}
 	if q.Status != "" {
@@ -363,7 +380,7 @@ func (s *Requests) List(ctx context.Context, tp ident.GLN, q accessrequest.ListQ
 		input.ExpressionAttributeNames = map[string]string{"#status": "status"}
 		input.ExpressionAttributeValues[":status"] = &types.AttributeValueMemberS{Value: string(q.Status)}
 	}
-	items, next, err := pageOf(ctx, s.Client, input, partition, q.Cursor, q.Limit, requestItem.request)
+	items, next, err := pageOf(ctx, s.Client, input, keyRange{partition, requestPrefix, true}, q.Cursor, q.Limit, requestItem.request)
 	if err != nil {
 		return accessrequest.Page{}, fmt.Errorf("list requests: %w", err)
 	}
@@ -379,7 +396,7 @@ func (s *Requests) RequestsOn(ctx context.Context, mp ident.GSRN, status accessr
 		FilterExpression:         aws.String("#status = :status"),
 		ExpressionAttributeNames: map[string]string{"#status": "status"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":mp": &types.AttributeValueMemberS{Value: meteringPointPartition(mp)}, ":req": &types.AttributeValueMemberS{Value: "REQ#"},
+			":mp": &types.AttributeValueMemberS{Value: meteringPointPartition(mp)}, ":req": &types.AttributeValueMemberS{Value: requestPrefix},
 			":status": &types.AttributeValueMemberS{Value: string(status)},
 		},
 		ScanIndexForward: aws.Bool(false),
