@@ -111,8 +111,9 @@ const Unit = "kWh"
 const Decimals = 3
 
 // maxQuantity bounds one quantity: far above any real metering point, low
-// enough to catch a unit mix-up.
-var maxQuantity = decimal.NewFromInt(1_000_000_000)
+// enough to catch a unit mix-up. It has the quantities' exponent (-3), so
+// comparing one with it needs no rescaling (a big.Int power each time).
+var maxQuantity = decimal.New(1_000_000_000*1000, -Decimals)
 
 // ParseQuantity reads a kWh quantity: plain decimal digits with an optional
 // fraction ("12.5"), at most 3 decimals, not negative, at most 1e9. Trailing
