@@ -12,6 +12,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -115,10 +116,9 @@ func (it documentItem) document(tp ident.GLN) (delivery.Document, error) {
 // and a PT15M day's 5.2 KB to about 800.
 func compress(body []byte) ([]byte, error) {
 	var buf bytes.Buffer
-	w, err := gzip.NewWriterLevel(&buf, gzip.BestCompression)
-	if err != nil {
-		return nil, err
-	}
+	w := gzipWriters.Get().(*gzip.Writer)
+	defer gzipWriters.Put(w)
+	w.Reset(&buf)
 	if _, err := w.Write(body); err != nil {
 		return nil, err
 	}
@@ -127,6 +127,16 @@ func compress(body []byte) ([]byte, error) {
 	}
 	return buf.Bytes(), nil
 }
+
+// gzipWriters keeps writers for reuse: each holds about a megabyte of
+// compression state, and a delivery writes ten documents at once.
+var gzipWriters = sync.Pool{New: func() any {
+	w, err := gzip.NewWriterLevel(nil, gzip.BestCompression)
+	if err != nil {
+		panic(err) // only for a level out of range
+	}
+	return w
+}}
 
 func decompress(stored []byte) ([]byte, error) {
 	r, err := gzip.NewReader(bytes.NewReader(stored))
