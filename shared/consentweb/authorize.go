@@ -98,7 +98,7 @@ func (s *site) request(w http.ResponseWriter, r *http.Request, a authorization, 
 		s.backWithError(w, r, a, "access_denied", codeNoMeteringPoint, "The end user holds no metering point with this request.")
 		return req, false
 	case err != nil:
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return req, false
 	case req.ThirdParty != a.ThirdParty.GLN:
 		s.backWithError(w, r, a, "invalid_request", "", "The request is not this client's.")
@@ -110,12 +110,11 @@ func (s *site) request(w http.ResponseWriter, r *http.Request, a authorization, 
 func (s *site) authorize(w http.ResponseWriter, r *http.Request) {
 	a, ok := s.verifyClient(r, r.URL.Query())
 	if !ok {
-		s.problem(w, r, http.StatusBadRequest, "This link is not valid: the company or its return address is not registered.")
+		s.Problem(w, r, http.StatusBadRequest, "This link is not valid: the company or its return address is not registered.")
 		return
 	}
-	user, err := readSession(s.cookies, r, s.clock.Now())
-	if err != nil {
-		http.Redirect(w, r, "/login?return="+url.QueryEscape(r.URL.RequestURI()), http.StatusFound)
+	user, ok := s.Require(w, r)
+	if !ok {
 		return
 	}
 	req, ok := s.request(w, r, a, user)
@@ -144,47 +143,49 @@ func (s *site) authorize(w http.ResponseWriter, r *http.Request) {
 	}
 	_, address, err := s.consent.Describe(r.Context(), user.EndUser, req.ID)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "authorize.html", user, map[string]any{"Visit": a, "Request": card{req, a.ThirdParty.Name, address}})
+	s.Render(w, r, http.StatusOK, "authorize.html", user, map[string]any{"Visit": a, "Request": card{req, a.ThirdParty.Name, address}})
 }
 
 func (s *site) authorizeDecision(w http.ResponseWriter, r *http.Request) {
 	if err := r.ParseForm(); err != nil {
-		s.problem(w, r, http.StatusBadRequest, "The form could not be read.")
+		s.Problem(w, r, http.StatusBadRequest, "The form could not be read.")
 		return
 	}
 	a, ok := s.verifyClient(r, r.PostForm)
 	if !ok {
-		s.problem(w, r, http.StatusBadRequest, "This form is not valid: the company or its return address is not registered.")
+		s.Problem(w, r, http.StatusBadRequest, "This form is not valid: the company or its return address is not registered.")
 		return
 	}
-	user, err := readSession(s.cookies, r, s.clock.Now())
-	if err != nil {
-		s.problem(w, r, http.StatusUnauthorized, "Your session has ended. Please log in again.")
+	user, ok := s.Require(w, r)
+	if !ok {
 		return
 	}
 	if _, ok := s.request(w, r, a, user); !ok {
 		return
 	}
-	var req accessrequest.Request
+	var (
+		req accessrequest.Request
+		err error
+	)
 	switch r.PostForm.Get("decision") {
 	case "approve":
 		level, perr := accessrequest.ParseScope(r.PostForm.Get("level"))
 		if perr != nil {
-			s.problem(w, r, http.StatusBadRequest, "Choose an access level.")
+			s.Problem(w, r, http.StatusBadRequest, "Choose an access level.")
 			return
 		}
 		req, err = s.consent.Approve(r.Context(), user.EndUser, a.RequestID, level)
 	case "decline":
 		req, err = s.consent.Decline(r.Context(), user.EndUser, a.RequestID)
 	default:
-		s.problem(w, r, http.StatusBadRequest, "Choose to approve or decline.")
+		s.Problem(w, r, http.StatusBadRequest, "Choose to approve or decline.")
 		return
 	}
 	if err != nil && fault.KindOf(err) != fault.Conflict {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	s.backWithDecision(w, r, a, req) // a conflict answers with the state that won

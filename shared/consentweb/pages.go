@@ -37,7 +37,7 @@ func (s *site) name(ctx context.Context, gln ident.GLN) string {
 func (s *site) pending(w http.ResponseWriter, r *http.Request, user session) {
 	holdings, err := s.consent.Overview(r.Context(), user.EndUser)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	var cards []card
@@ -46,7 +46,7 @@ func (s *site) pending(w http.ResponseWriter, r *http.Request, user session) {
 			cards = append(cards, card{req, s.name(r.Context(), req.ThirdParty), h.Address})
 		}
 	}
-	s.render(w, r, http.StatusOK, "pending.html", user, cards)
+	s.Render(w, r, http.StatusOK, "pending.html", user, cards)
 }
 
 // oneRequest is the page behind a consent link. A request on a metering
@@ -54,10 +54,10 @@ func (s *site) pending(w http.ResponseWriter, r *http.Request, user session) {
 func (s *site) oneRequest(w http.ResponseWriter, r *http.Request, user session) {
 	req, address, err := s.consent.Describe(r.Context(), user.EndUser, r.PathValue("id"))
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "request.html", user, card{req, s.name(r.Context(), req.ThirdParty), address})
+	s.Render(w, r, http.StatusOK, "request.html", user, card{req, s.name(r.Context(), req.ThirdParty), address})
 }
 
 // result is the outcome of one decision.
@@ -69,7 +69,7 @@ type result struct {
 // decide records the decisions posted for one or more requests.
 func (s *site) decide(w http.ResponseWriter, r *http.Request, user session) {
 	if err := r.ParseForm(); err != nil {
-		s.problem(w, r, http.StatusBadRequest, "The form could not be read.")
+		s.Problem(w, r, http.StatusBadRequest, "The form could not be read.")
 		return
 	}
 	var results []result
@@ -103,7 +103,7 @@ func (s *site) decide(w http.ResponseWriter, r *http.Request, user session) {
 		}
 		results = append(results, res)
 	}
-	s.render(w, r, http.StatusOK, "result.html", user, results)
+	s.Render(w, r, http.StatusOK, "result.html", user, results)
 }
 
 // accessPage is what My access shows.
@@ -121,7 +121,7 @@ type holdingRows struct {
 func (s *site) access(w http.ResponseWriter, r *http.Request, user session) {
 	holdings, err := s.consent.Overview(r.Context(), user.EndUser)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	var page accessPage
@@ -134,31 +134,31 @@ func (s *site) access(w http.ResponseWriter, r *http.Request, user session) {
 	}
 	reads, err := s.reads(r.Context(), user.EndUser, "", recentReads)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	page.Reads = reads.Items
 	if done := r.URL.Query().Get("done"); done == "level" || done == "grant" || done == "revoke" {
 		page.Done = done
 	}
-	s.render(w, r, http.StatusOK, "access.html", user, page)
+	s.Render(w, r, http.StatusOK, "access.html", user, page)
 }
 
 // changeAccess changes a level, removes access or gives it directly, then
 // shows My access again.
 func (s *site) changeAccess(w http.ResponseWriter, r *http.Request, user session) {
 	if err := r.ParseForm(); err != nil {
-		s.problem(w, r, http.StatusBadRequest, "The form could not be read.")
+		s.Problem(w, r, http.StatusBadRequest, "The form could not be read.")
 		return
 	}
 	mp, err := ident.ParseGSRN(r.PostForm.Get("meteringPoint"))
 	if err != nil {
-		s.problem(w, r, http.StatusBadRequest, "Metering point: "+err.Error())
+		s.Problem(w, r, http.StatusBadRequest, "Metering point: "+err.Error())
 		return
 	}
 	tp, err := ident.ParseGLN(r.PostForm.Get("thirdParty"))
 	if err != nil {
-		s.problem(w, r, http.StatusBadRequest, "The company's "+err.Error())
+		s.Problem(w, r, http.StatusBadRequest, "The company's "+err.Error())
 		return
 	}
 	ctx := r.Context()
@@ -166,12 +166,12 @@ func (s *site) changeAccess(w http.ResponseWriter, r *http.Request, user session
 	case "level", "grant":
 		level, perr := accessrequest.ParseScope(r.PostForm.Get("level"))
 		if perr != nil {
-			s.problem(w, r, http.StatusBadRequest, "Choose an access level.")
+			s.Problem(w, r, http.StatusBadRequest, "Choose an access level.")
 			return
 		}
 		if r.PostForm.Get("action") == "grant" {
 			if _, found, lerr := s.thirdParties.ThirdParty(ctx, tp); lerr != nil || !found {
-				s.problem(w, r, http.StatusNotFound, "No company with GLN "+string(tp)+" is registered.")
+				s.Problem(w, r, http.StatusNotFound, "No company with GLN "+string(tp)+" is registered.")
 				return
 			}
 			_, err = s.consent.GrantDirectly(ctx, user.EndUser, tp, mp, level)
@@ -181,11 +181,11 @@ func (s *site) changeAccess(w http.ResponseWriter, r *http.Request, user session
 	case "revoke":
 		_, err = s.consent.Revoke(ctx, user.EndUser, tp, mp)
 	default:
-		s.problem(w, r, http.StatusBadRequest, "Unknown action.")
+		s.Problem(w, r, http.StatusBadRequest, "Unknown action.")
 		return
 	}
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	http.Redirect(w, r, "/consent/access?done="+r.PostForm.Get("action"), http.StatusSeeOther)

@@ -64,7 +64,7 @@ func (s *site) reads(ctx context.Context, user pseudonym.EndUserID, cursor strin
 // accessLog is GET /v1/me/access-log: the logged-in end user's read log as
 // JSON, newest first. Without a session it answers 401, never a login page.
 func (s *site) accessLog(w http.ResponseWriter, r *http.Request) {
-	user, err := readSession(s.cookies, r, s.clock.Now())
+	user, err := s.Session(r)
 	if err != nil {
 		writeProblem(w, problem.Document{Type: "about:blank", Title: "Unauthorized", Status: http.StatusUnauthorized,
 			Detail: "Log in at /consent first; this feed uses the same session.", Instance: r.URL.Path})

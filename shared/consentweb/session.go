@@ -1,20 +1,22 @@
 package consentweb
 
 import (
-	"net/http"
 	"time"
 
 	"github.com/tredjepart/tredjepart/shared/pseudonym"
 	"github.com/tredjepart/tredjepart/shared/websession"
 )
 
-// Cookie names and lifetimes. Sessions are short: consent is a quick errand.
+// The pages' own cookies, on the whole origin.
+var cookies = websession.CookieNames{Session: "tp_session", Login: "tp_login", Language: "tp_lang", CSRF: "tp_csrf", Path: "/"}
+
+// Sessions are short: consent is a quick errand.
+const sessionTTL = 30 * time.Minute
+
+// Where a login starts, and where a logout ends.
 const (
-	sessionCookie = "tp_session"
-	loginCookie   = "tp_login"
-	langCookie    = "tp_lang"
-	cookiePath    = "/"
-	sessionTTL    = 30 * time.Minute
+	loginPath     = "/login"
+	loggedOutPath = "/consent/logged-out"
 )
 
 // session is who is logged in. It travels encrypted and signed in a cookie.
@@ -25,19 +27,5 @@ type session struct {
 	Expires time.Time
 }
 
-func newCookies(hashKey, blockKey []byte, secure bool) *websession.Cookies {
-	return websession.NewCookies(hashKey, blockKey, cookiePath, sessionTTL, secure)
-}
-
-// readSession returns the session; a missing, tampered or expired one is
-// websession.ErrNoSession.
-func readSession(c *websession.Cookies, r *http.Request, now time.Time) (session, error) {
-	var s session
-	if err := c.Get(r, sessionCookie, &s); err != nil {
-		return s, err
-	}
-	if !now.Before(s.Expires) || s.EndUser == "" {
-		return s, websession.ErrNoSession
-	}
-	return s, nil
-}
+// Valid: the session has not expired and names an end user.
+func (s session) Valid(now time.Time) bool { return now.Before(s.Expires) && s.EndUser != "" }

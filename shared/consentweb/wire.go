@@ -6,9 +6,6 @@ import (
 	"log/slog"
 	"net/http"
 
-	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
-	"github.com/tredjepart/tredjepart/shared/secrets"
-
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
@@ -36,28 +33,17 @@ const (
 // FromEnv builds the pages from the function's environment, the same way on
 // AWS, under the Lambda emulator and in-process.
 func FromEnv(ctx context.Context, cfg aws.Config, getenv func(string) string, logger *slog.Logger) (http.Handler, error) {
-	var missing []string
-	need := func(name string) string {
-		v := getenv(name)
-		if v == "" {
-			missing = append(missing, name)
-		}
-		return v
-	}
-	accessTable, registryTable := need(resources.Access.EnvVar), need(resources.Registry.EnvVar)
-	expiryARN, queueURL := need(resources.Expiry.EnvVar), need(resources.Notifications.EnvVar)
-	oidcCfg := OIDC{Issuer: need(OIDCIssuerEnv), ClientID: need(OIDCClientIDEnv), ClientSecret: need(OIDCClientSecretEnv), RedirectURL: need(OIDCRedirectURLEnv)}
-	pseudoKey, cookieKeys := need(PseudonymKeyEnv), need(websession.CookieKeysEnv)
-	if len(missing) > 0 {
-		return nil, fmt.Errorf("environment variables not set: %v", missing)
+	env := websession.NewEnv(getenv)
+	accessTable, registryTable := env.Need(resources.Access.EnvVar), env.Need(resources.Registry.EnvVar)
+	expiryARN, queueURL := env.Need(resources.Expiry.EnvVar), env.Need(resources.Notifications.EnvVar)
+	settings := env.Settings(websession.OIDCEnv{Issuer: OIDCIssuerEnv, ClientID: OIDCClientIDEnv, ClientSecret: OIDCClientSecretEnv, RedirectURL: OIDCRedirectURLEnv})
+	pseudoKey := env.Need(PseudonymKeyEnv)
+	if err := env.Err(); err != nil {
+		return nil, err
 	}
 	pseudo, err := pseudonym.FromBase64(pseudoKey)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", PseudonymKeyEnv, err)
-	}
-	keys, err := websession.ParseKeys(cookieKeys)
-	if err != nil {
-		return nil, err
 	}
 	clk, err := clock.FromOffset(getenv(clock.OffsetEnv))
 	if err != nil {
@@ -75,29 +61,17 @@ func FromEnv(ctx context.Context, cfg aws.Config, getenv func(string) string, lo
 			Clock:          clk,
 			Logger:         logger,
 		},
-		ThirdParties:  reg,
-		ReadLog:       &dynamo.ReadLog{Client: db, Table: accessTable},
-		OIDC:          oidcCfg,
-		Pseudonyms:    pseudo,
-		SessionKey:    keys.Session,
-		EncryptionKey: keys.Encryption,
-		CSRFKey:       keys.CSRF,
-		Secure:        getenv(websession.InsecureCookiesEnv) != "true",
-		Clock:         clk,
-		Logger:        logger,
+		ThirdParties: reg,
+		ReadLog:      &dynamo.ReadLog{Client: db, Table: accessTable},
+		Pseudonyms:   pseudo,
+		Settings:     settings,
+		Clock:        clk,
+		Logger:       logger,
 	})
 }
 
 // Lambda builds the function's handler, with its secrets read from SSM on
 // AWS; see package function.
 func Lambda(ctx context.Context, cfg aws.Config, getenv func(string) string, logger *slog.Logger) (any, error) {
-	getenv, err := secrets.Fill(ctx, cfg, getenv, resources.Consent.Secrets...)
-	if err != nil {
-		return nil, err
-	}
-	pages, err := FromEnv(ctx, cfg, getenv, logger)
-	if err != nil {
-		return nil, err
-	}
-	return httpadapter.NewV2(pages).ProxyWithContext, nil
+	return websession.Lambda(ctx, cfg, getenv, logger, resources.Consent.Secrets, FromEnv)
 }

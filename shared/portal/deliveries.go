@@ -33,21 +33,21 @@ func (s *site) overview(w http.ResponseWriter, r *http.Request, who staff) {
 	var page overviewPage
 	var err error
 	if page.Pending, page.PendingMore, err = s.countPending(ctx, tp); err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	if page.Grants, page.GrantsMore, err = s.countGrants(ctx, tp); err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	today := metervalues.Date(s.clock.Now())
 	if page.DeliveredToday, err = s.outbox.CountSince(ctx, tp, today); err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	attempts, err := s.webhooks.Attempts(ctx, tp, attemptsShown)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	for _, a := range attempts {
@@ -55,7 +55,7 @@ func (s *site) overview(w http.ResponseWriter, r *http.Request, who staff) {
 			page.FailedToday++
 		}
 	}
-	s.render(w, r, http.StatusOK, "overview.html", who, page)
+	s.Render(w, r, http.StatusOK, "overview.html", who, page)
 }
 
 func (s *site) countPending(ctx context.Context, tp ident.GLN) (int, bool, error) {
@@ -113,7 +113,7 @@ func (s *site) showDeliveries(w http.ResponseWriter, r *http.Request, who staff,
 	ctx, tp := r.Context(), who.ThirdParty.GLN
 	feed, err := s.outbox.Latest(ctx, tp, r.URL.Query().Get("before"), pageSize)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	page.Documents = feed.Documents
@@ -124,14 +124,14 @@ func (s *site) showDeliveries(w http.ResponseWriter, r *http.Request, who staff,
 	case err == nil:
 		page.Webhook = &e
 	case fault.KindOf(err) != fault.NotFound:
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	if page.Attempts, err = s.webhooks.Attempts(ctx, tp, attemptsShown); err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	s.render(w, r, status, "deliveries.html", who, page)
+	s.Render(w, r, status, "deliveries.html", who, page)
 }
 
 // webhookChange shows the outcome of a change: the page with the new secret
@@ -143,7 +143,7 @@ func (s *site) webhookChange(w http.ResponseWriter, r *http.Request, who staff, 
 		page.Done, page.Error = "", e.Detail
 		s.showDeliveries(w, r, who, http.StatusUnprocessableEntity, page)
 	case err != nil:
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 	default:
 		s.showDeliveries(w, r, who, http.StatusOK, page)
 	}
@@ -151,7 +151,7 @@ func (s *site) webhookChange(w http.ResponseWriter, r *http.Request, who staff, 
 
 func (s *site) registerWebhook(w http.ResponseWriter, r *http.Request, who staff) {
 	if err := r.ParseForm(); err != nil {
-		s.problem(w, r, http.StatusBadRequest, "The form could not be read.")
+		s.Problem(w, r, http.StatusBadRequest, "The form could not be read.")
 		return
 	}
 	_, secret, err := s.webhooks.Register(r.Context(), who.ThirdParty.GLN, r.PostForm.Get("url"))
@@ -165,7 +165,7 @@ func (s *site) rotateWebhook(w http.ResponseWriter, r *http.Request, who staff) 
 
 func (s *site) deleteWebhook(w http.ResponseWriter, r *http.Request, who staff) {
 	if err := s.webhooks.Remove(r.Context(), who.ThirdParty.GLN); err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	http.Redirect(w, r, "/portal/deliveries?done=deleted", http.StatusSeeOther)

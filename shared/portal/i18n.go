@@ -1,9 +1,6 @@
 package portal
 
 import (
-	"fmt"
-	"time"
-
 	"github.com/tredjepart/tredjepart/shared/websession"
 )
 
@@ -151,17 +148,4 @@ var messages = websession.Messages{
 	"attempt.retry":         {"Feilet, prøves igjen", "Failed, will retry"},
 	"attempt.gone":          {"Borte (410)", "Gone (410)"},
 	"attempt.gaveUp":        {"gitt opp", "gave up"},
-}
-
-// Left is the time before an instant, in days and hours.
-func (v view) Left(until time.Time) string {
-	left := until.Sub(v.Now)
-	if left <= 0 {
-		return "0"
-	}
-	hours := int(left.Round(time.Hour) / time.Hour)
-	if v.Lang() == websession.English {
-		return fmt.Sprintf("%d d %d h", hours/24, hours%24)
-	}
-	return fmt.Sprintf("%d d %d t", hours/24, hours%24)
 }

@@ -2,10 +2,9 @@ package portal
 
 import (
 	"context"
-	"errors"
-	"net/http"
 	"strings"
 
+	"github.com/tredjepart/tredjepart/shared/fault"
 	"github.com/tredjepart/tredjepart/shared/ident"
 	"github.com/tredjepart/tredjepart/shared/websession"
 )
@@ -26,70 +25,34 @@ func safeReturn(path string) string {
 	return "/portal"
 }
 
-func (s *site) startLogin(w http.ResponseWriter, r *http.Request) {
-	if err := s.login.Start(w, r, safeReturn(r.URL.Query().Get("return"))); err != nil {
-		s.fail(w, r, err)
-	}
-}
-
-func (s *site) finishLogin(w http.ResponseWriter, r *http.Request) {
-	claims, returnTo, err := s.login.Finish(w, r)
-	if errors.Is(err, websession.ErrLoginCancelled) {
-		http.Redirect(w, r, "/portal/logged-out", http.StatusFound)
-		return
-	}
-	if err != nil {
-		if status, detail, ok := websession.LoginProblem(err); ok {
-			s.problem(w, r, status, detail)
-		} else {
-			s.fail(w, r, err)
-		}
-		return
-	}
-	sess, refused, err := s.sessionFor(r.Context(), claims)
-	switch {
-	case err != nil:
-		s.fail(w, r, err)
-		return
-	case refused != "":
-		s.logger.InfoContext(r.Context(), "portal login refused", "org", claims.Org, "reason", refused)
-		s.problem(w, r, http.StatusForbidden, refused)
-		return
-	}
-	if err := s.cookies.Set(w, sessionCookie, sess, sessionTTL); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	http.Redirect(w, r, returnTo, http.StatusFound)
-}
-
 // sessionFor maps a verified login to the third party the person acts for,
-// or says why the portal refuses it. The national identity number is
-// checked to be one and goes no further.
-func (s *site) sessionFor(ctx context.Context, c websession.Claims) (session, string, error) {
+// or refuses it. The national identity number is checked to be one and
+// goes no further.
+func (s *site) sessionFor(ctx context.Context, c websession.Claims) (session, error) {
 	if _, err := ident.ParseNationalID(c.PID); err != nil {
-		return session{}, refusedNoPerson, nil
+		return session{}, s.refuse(ctx, c, refusedNoPerson)
 	}
 	if c.Org == "" {
-		return session{}, refusedNoOrg, nil
+		return session{}, s.refuse(ctx, c, refusedNoOrg)
 	}
 	org, err := ident.ParseOrgNumber(c.Org)
 	if err != nil {
-		return session{}, refusedUnknownOrg, nil
+		return session{}, s.refuse(ctx, c, refusedUnknownOrg)
 	}
 	tp, found, err := s.thirdParties.ThirdPartyByOrg(ctx, org)
 	switch {
 	case err != nil:
-		return session{}, "", err
+		return session{}, err
 	case !found:
-		return session{}, refusedUnknownOrg, nil
+		return session{}, s.refuse(ctx, c, refusedUnknownOrg)
 	case tp.Disabled:
-		return session{}, refusedDisabled, nil
+		return session{}, s.refuse(ctx, c, refusedDisabled)
 	}
-	return session{ThirdParty: tp.GLN, Name: c.Name, Expires: s.clock.Now().Add(sessionTTL)}, "", nil
+	return session{ThirdParty: tp.GLN, Name: c.Name, Expires: s.clock.Now().Add(sessionTTL)}, nil
 }
 
-func (s *site) logout(w http.ResponseWriter, r *http.Request) {
-	s.cookies.Clear(w, sessionCookie)
-	http.Redirect(w, r, "/portal/logged-out", http.StatusSeeOther)
+// refuse logs why a login is refused, and tells the person by message key.
+func (s *site) refuse(ctx context.Context, c websession.Claims, reason string) error {
+	s.logger.InfoContext(ctx, "portal login refused", "org", c.Org, "reason", reason)
+	return &fault.Error{Kind: fault.Forbidden, Detail: reason}
 }

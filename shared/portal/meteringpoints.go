@@ -27,14 +27,14 @@ type pointsPage struct {
 func (s *site) meteringPoints(w http.ResponseWriter, r *http.Request, who staff) {
 	grants, next, err := s.metering.List(r.Context(), who.ThirdParty.GLN, r.URL.Query().Get("cursor"), pageSize)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	page := pointsPage{Items: grants}
 	if next != "" {
 		page.Next = "/portal/metering-points?cursor=" + url.QueryEscape(next)
 	}
-	s.render(w, r, http.StatusOK, "points.html", who, page)
+	s.Render(w, r, http.StatusOK, "points.html", who, page)
 }
 
 // meteringPointID reads the path's id; a malformed one is as unknown as a
@@ -52,15 +52,15 @@ func meteringPointID(r *http.Request) (ident.GSRN, error) {
 func (s *site) meteringPoint(w http.ResponseWriter, r *http.Request, who staff) {
 	id, err := meteringPointID(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	a, md, err := s.metering.MasterData(r.Context(), who.ThirdParty.GLN, id)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "point.html", who, metering.MasterDataView(a, md))
+	s.Render(w, r, http.StatusOK, "point.html", who, metering.MasterDataView(a, md))
 }
 
 // consumptionPage is one view of a metering point's consumption.
@@ -83,7 +83,7 @@ type consumptionPage struct {
 func (s *site) consumption(w http.ResponseWriter, r *http.Request, who staff) {
 	id, err := meteringPointID(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	q := r.URL.Query()
@@ -93,12 +93,12 @@ func (s *site) consumption(w http.ResponseWriter, r *http.Request, who staff) {
 	}
 	view, day, err := consumption.ParseView(q.Get("view"), date)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	format := q.Get("format")
 	if format != "" && format != "csv" && format != "json" {
-		s.problem(w, r, http.StatusBadRequest, `format must be "csv" or "json".`)
+		s.Problem(w, r, http.StatusBadRequest, `format must be "csv" or "json".`)
 		return
 	}
 	span := consumption.SpanOf(view, day)
@@ -107,10 +107,10 @@ func (s *site) consumption(w http.ResponseWriter, r *http.Request, who staff) {
 	values, err := s.metering.MeterValues(r.Context(), who.ThirdParty.GLN, id, metering.Query{From: span.From, To: span.To, Aggregation: span.Aggregation})
 	if k := fault.KindOf(err); err != nil && (k == fault.Unprocessable || k == fault.Invalid) {
 		page.Problem = err.Error()
-		s.render(w, r, http.StatusUnprocessableEntity, "consumption.html", who, page)
+		s.Render(w, r, http.StatusUnprocessableEntity, "consumption.html", who, page)
 		return
 	} else if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	rows := consumption.Rows(values.Periods)
@@ -128,12 +128,12 @@ func (s *site) consumption(w http.ResponseWriter, r *http.Request, who staff) {
 		}
 		return
 	}
-	if page.Chart, err = consumption.Chart(rows, span, s.language(w, r)); err != nil {
-		s.fail(w, r, err)
+	if page.Chart, err = consumption.Chart(rows, span, s.Language(w, r)); err != nil {
+		s.Fail(w, r, err)
 		return
 	}
 	page.Rows, page.Total = rows, consumption.Total(rows)
-	s.render(w, r, http.StatusOK, "consumption.html", who, page)
+	s.Render(w, r, http.StatusOK, "consumption.html", who, page)
 }
 
 func consumptionLink(id ident.GSRN, view consumption.View, date time.Time) string {

@@ -10,15 +10,11 @@ package portal
 import (
 	"context"
 	"embed"
-	"errors"
 	"fmt"
 	"html/template"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"time"
-
-	"github.com/gorilla/csrf"
 
 	"github.com/tredjepart/tredjepart/shared/accessrequest"
 	"github.com/tredjepart/tredjepart/shared/clock"
@@ -50,72 +46,64 @@ type Config struct {
 	Webhooks     *webhooks.Service
 	Outbox       Outbox
 	ThirdParties ThirdParties
-	OIDC         websession.OIDC
-	// Keys: 32 bytes to sign cookies, 32 to encrypt them, 32 for CSRF tokens.
-	SessionKey, EncryptionKey, CSRFKey []byte
-	Secure                             bool // Secure cookies; false only for plain-HTTP localhost
-	Clock                              clock.Clock
-	Logger                             *slog.Logger
+	// The staff's OpenID provider and the cookie keys.
+	websession.Settings
+	Clock  clock.Clock
+	Logger *slog.Logger
 }
 
 //go:embed templates/*.html
 var templateFiles embed.FS
 
-var pages = template.Must(template.New("").Funcs(template.FuncMap{
+var templates = template.Must(template.New("").Funcs(template.FuncMap{
 	"deref": func(b *bool) bool { return b != nil && *b }, // full master data's yes/no fields
 }).ParseFS(templateFiles, "templates/*.html"))
 
+// site is the portal. Its session cookie keeps the third party's GLN; its
+// pages show the staff member with the third party as it is now.
 type site struct {
+	*websession.Site[session, staff]
 	requests     *accessrequest.Service
 	metering     *metering.Service
 	webhooks     *webhooks.Service
 	outbox       Outbox
 	thirdParties ThirdParties
-	login        *websession.Login
-	cookies      *websession.Cookies
-	origin       string // scheme://host of the site, for links handed to end users
-	secure       bool
 	clock        clock.Clock
 	logger       *slog.Logger
 }
 
 // New builds the portal. It asks the OpenID provider for its configuration.
 func New(ctx context.Context, cfg Config) (http.Handler, error) {
-	s, origin, err := newSite(ctx, cfg)
+	s, err := newSite(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
-	return websession.Protect(s.routes(), websession.Protection{
-		CSRFKey: cfg.CSRFKey, Origin: origin, CookieName: csrfCookie, Path: cookiePath, Secure: cfg.Secure,
-		Refused: http.HandlerFunc(s.csrfRefused),
-	}), nil
+	return s.Protect(s.routes()), nil
 }
 
-func newSite(ctx context.Context, cfg Config) (*site, *url.URL, error) {
-	if len(cfg.SessionKey) < 32 || len(cfg.EncryptionKey) != 32 || len(cfg.CSRFKey) != 32 {
-		return nil, nil, errors.New("portal: session and CSRF keys must be 32 bytes")
-	}
-	origin, err := websession.Origin(cfg.OIDC.RedirectURL)
-	if err != nil {
-		return nil, nil, fmt.Errorf("portal: %w", err)
-	}
-	cookies := websession.NewCookies(cfg.SessionKey, cfg.EncryptionKey, cookiePath, sessionTTL, cfg.Secure)
-	login, err := websession.NewLogin(ctx, cfg.OIDC, cookies, loginCookie)
-	if err != nil {
-		return nil, nil, err
-	}
-	return &site{
+func newSite(ctx context.Context, cfg Config) (*site, error) {
+	s := &site{
 		requests: cfg.Requests, metering: cfg.Metering, webhooks: cfg.Webhooks, outbox: cfg.Outbox, thirdParties: cfg.ThirdParties,
-		login: login, cookies: cookies, origin: origin.String(), secure: cfg.Secure, clock: cfg.Clock, logger: cfg.Logger,
-	}, origin, nil
+		clock: cfg.Clock, logger: cfg.Logger,
+	}
+	web, err := websession.NewSite(ctx, cfg.Settings, websession.SiteConfig[session, staff]{
+		Cookies: cookies, SessionTTL: sessionTTL, LoginPath: loginPath, LoggedOutPath: loggedOutPath,
+		SafeReturn: safeReturn, NewSession: s.sessionFor,
+		Templates: templates, Messages: messages, Clock: cfg.Clock, Logger: cfg.Logger,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("portal: %w", err)
+	}
+	s.Site = web
+	return s, nil
 }
 
 func (s *site) routes() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /portal/login", s.startLogin)
-	mux.HandleFunc("GET /portal/login/callback", s.finishLogin)
-	mux.HandleFunc("POST /portal/logout", s.logout)
-	mux.HandleFunc("GET /portal/logged-out", s.loggedOut)
+	mux.HandleFunc("GET "+loginPath, s.StartLogin)
+	mux.HandleFunc("GET /portal/login/callback", s.FinishLogin)
+	mux.HandleFunc("POST /portal/logout", s.Logout)
+	mux.HandleFunc("GET "+loggedOutPath, s.LoggedOut)
 	mux.HandleFunc("GET /portal", s.staffOnly(s.overview))
 	mux.HandleFunc("GET /portal/requests", s.staffOnly(s.listRequests))
 	mux.HandleFunc("GET /portal/requests/new", s.staffOnly(s.newRequests))
@@ -129,7 +117,7 @@ func (s *site) routes() http.Handler {
 	mux.HandleFunc("POST /portal/webhook/rotate", s.staffOnly(s.rotateWebhook))
 	mux.HandleFunc("POST /portal/webhook/delete", s.staffOnly(s.deleteWebhook))
 	mux.HandleFunc("POST /portal/webhook/test", s.staffOnly(s.testWebhook))
-	mux.HandleFunc("/portal/", func(w http.ResponseWriter, r *http.Request) { s.problem(w, r, http.StatusNotFound, "") })
+	mux.HandleFunc("/portal/", func(w http.ResponseWriter, r *http.Request) { s.Problem(w, r, http.StatusNotFound, "") })
 	return mux
 }
 
@@ -142,80 +130,25 @@ type staff struct {
 
 type staffHandler func(w http.ResponseWriter, r *http.Request, who staff)
 
-// staffOnly sends visitors without a valid session to log in, and back
-// here after, and refuses a third party that has been disabled or removed
-// since the login: that takes effect on the very next request.
+// staffOnly hands the handler who is logged in (see Site.Require), and
+// refuses a third party that has been disabled or removed since the login:
+// that takes effect on the very next request.
 func (s *site) staffOnly(next staffHandler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		sess, err := readSession(s.cookies, r, s.clock.Now())
-		if err != nil {
-			if r.Method != http.MethodGet {
-				s.problem(w, r, http.StatusUnauthorized, "Your session has ended. Please log in again.")
-				return
-			}
-			http.Redirect(w, r, "/portal/login?return="+url.QueryEscape(r.URL.RequestURI()), http.StatusFound)
+		sess, ok := s.Require(w, r)
+		if !ok {
 			return
 		}
 		tp, found, err := s.thirdParties.ThirdParty(r.Context(), sess.ThirdParty)
 		if err != nil {
-			s.fail(w, r, err)
+			s.Fail(w, r, err)
 			return
 		}
 		if !found || tp.Disabled {
-			s.cookies.Clear(w, sessionCookie)
-			s.problem(w, r, http.StatusForbidden, refusedDisabled)
+			s.EndSession(w)
+			s.Problem(w, r, http.StatusForbidden, refusedDisabled)
 			return
 		}
 		next(w, r, staff{session: sess, ThirdParty: tp})
 	}
-}
-
-// view is what every page template gets.
-type view struct {
-	websession.Translator
-	Staff     staff
-	CSRFField template.HTML
-	Path      string // the page the navigation marks as current
-	Now       time.Time
-	Data      any
-}
-
-func (s *site) render(w http.ResponseWriter, r *http.Request, status int, name string, who staff, data any) {
-	v := view{
-		Translator: websession.NewTranslator(s.language(w, r), messages),
-		Staff:      who, CSRFField: csrf.TemplateField(r), Path: r.URL.Path, Now: s.clock.Now(), Data: data,
-	}
-	if r.Method == http.MethodPost && r.URL.Path == "/portal/requests" {
-		v.Path = "/portal/requests/new" // the results of a new request
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.WriteHeader(status)
-	if err := pages.ExecuteTemplate(w, name, v); err != nil {
-		s.logger.ErrorContext(r.Context(), "render", "page", name, "error", err)
-	}
-}
-
-func (s *site) language(w http.ResponseWriter, r *http.Request) string {
-	return websession.Language(w, r, langCookie, cookiePath, s.secure)
-}
-
-// problem shows an error page; the detail is for the person, never a cause.
-func (s *site) problem(w http.ResponseWriter, r *http.Request, status int, detail string) {
-	s.render(w, r, status, "problem.html", staff{}, detail)
-}
-
-// fail shows a domain error's detail, a 404 for what is missing or not the
-// caller's, and a generic page for anything unexpected, which is logged.
-func (s *site) fail(w http.ResponseWriter, r *http.Request, err error) {
-	status, detail := websession.PageProblem(r.Context(), s.logger, err)
-	s.problem(w, r, status, detail)
-}
-
-func (s *site) csrfRefused(w http.ResponseWriter, r *http.Request) {
-	s.logger.WarnContext(r.Context(), "csrf refused", "reason", csrf.FailureReason(r))
-	s.problem(w, r, http.StatusForbidden, "The form had expired or did not come from this site. Please go back, reload and try again.")
-}
-
-func (s *site) loggedOut(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, http.StatusOK, "logged-out.html", staff{}, nil)
 }

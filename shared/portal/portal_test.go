@@ -2,6 +2,8 @@ package portal
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -62,6 +64,17 @@ func org(t *testing.T, first8 string) ident.OrgNumber {
 	return o
 }
 
+// provider answers OpenID discovery, all that building a site asks of it.
+func provider(t *testing.T) string {
+	t.Helper()
+	var srv *httptest.Server
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = fmt.Fprintf(w, `{"issuer":%q,"authorization_endpoint":"%[1]s/auth","token_endpoint":"%[1]s/token","jwks_uri":"%[1]s/jwks"}`, srv.URL)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
 func testSite(t *testing.T) (*site, http.Handler) {
 	t.Helper()
 	tps := thirdParties{
@@ -73,14 +86,20 @@ func testSite(t *testing.T) (*site, http.Handler) {
 	}}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	key := []byte(strings.Repeat("k", 32))
-	s := &site{
-		requests:     &accessrequest.Service{Store: store, Clock: clock.System{}, Logger: logger},
-		thirdParties: tps, cookies: websession.NewCookies(key, []byte(strings.Repeat("e", 32)), cookiePath, sessionTTL, true),
-		origin: "https://tredjepart.example", secure: true, clock: clock.System{}, logger: logger,
+	s, err := newSite(context.Background(), Config{
+		Requests:     &accessrequest.Service{Store: store, Clock: clock.System{}, Logger: logger},
+		ThirdParties: tps,
+		Settings: websession.Settings{
+			OIDC:   websession.OIDC{Issuer: provider(t), ClientID: "portal", RedirectURL: "https://tredjepart.example/portal/login/callback"},
+			Keys:   websession.Keys{Session: key, Encryption: key, CSRF: key},
+			Secure: true,
+		},
+		Clock: clock.System{}, Logger: logger,
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
-	origin, _ := url.Parse(s.origin)
-	return s, websession.Protect(s.routes(), websession.Protection{CSRFKey: key, Origin: origin, CookieName: csrfCookie, Path: cookiePath, Secure: true,
-		Refused: http.HandlerFunc(s.csrfRefused)})
+	return s, s.Protect(s.routes())
 }
 
 const notANationalID = "01019012345" // bad control digits
@@ -104,7 +123,12 @@ func TestLoginMapsTheOrganisationToItsThirdParty(t *testing.T) {
 		{"staff of a registered third party", websession.Claims{PID: pid.Digits(), Name: "Siri", Org: string(org(t, "91234568"))}, ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			sess, refused, err := s.sessionFor(context.Background(), c.claims)
+			sess, err := s.sessionFor(context.Background(), c.claims)
+			var refusal *fault.Error
+			refused := ""
+			if errors.As(err, &refusal) && refusal.Kind == fault.Forbidden {
+				refused, err = refusal.Detail, nil
+			}
 			if err != nil || refused != c.refused {
 				t.Fatalf("refused %q, %v; want %q", refused, err, c.refused)
 			}
@@ -119,7 +143,7 @@ func TestLoginMapsTheOrganisationToItsThirdParty(t *testing.T) {
 func request(t *testing.T, s *site, h http.Handler, r *http.Request, gln ident.GLN) *httptest.ResponseRecorder {
 	t.Helper()
 	rec := httptest.NewRecorder()
-	if err := s.cookies.Set(rec, sessionCookie, session{ThirdParty: gln, Name: "Siri", Expires: time.Now().Add(time.Hour)}, sessionTTL); err != nil {
+	if err := s.StartSession(rec, session{ThirdParty: gln, Name: "Siri", Expires: time.Now().Add(time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range rec.Result().Cookies() {

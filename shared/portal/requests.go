@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/tredjepart/tredjepart/shared/accessrequest"
@@ -79,14 +80,14 @@ type result struct {
 }
 
 func (s *site) newRequests(w http.ResponseWriter, r *http.Request, who staff) {
-	s.render(w, r, http.StatusOK, "new.html", who, newRequestForm{Submission: websession.Random(), Level: accessrequest.DefaultScope})
+	s.Render(w, r, http.StatusOK, "new.html", who, newRequestForm{Submission: websession.Random(), Level: accessrequest.DefaultScope})
 }
 
 // createRequests asks for access to each metering point of the form, each
 // through the same domain code as the API, and shows every result.
 func (s *site) createRequests(w http.ResponseWriter, r *http.Request, who staff) {
 	if err := r.ParseForm(); err != nil {
-		s.problem(w, r, http.StatusBadRequest, "The form could not be read.")
+		s.Problem(w, r, http.StatusBadRequest, "The form could not be read.")
 		return
 	}
 	form := newRequestForm{
@@ -109,7 +110,7 @@ func (s *site) createRequests(w http.ResponseWriter, r *http.Request, who staff)
 	}
 	if form.Error != "" {
 		form.Level = accessrequest.DefaultScope
-		s.render(w, r, http.StatusBadRequest, "new.html", who, form)
+		s.Render(w, r, http.StatusBadRequest, "new.html", who, form)
 		return
 	}
 	for _, en := range entries {
@@ -117,7 +118,7 @@ func (s *site) createRequests(w http.ResponseWriter, r *http.Request, who staff)
 	}
 	// A fresh form for the next batch; the results stay on show above it.
 	next := newRequestForm{Submission: websession.Random(), Level: form.Level, Results: form.Results}
-	s.render(w, r, http.StatusOK, "new.html", who, next)
+	s.Render(w, r, http.StatusOK, "new.html", who, next)
 }
 
 func (s *site) createOne(r *http.Request, who staff, en entry, form newRequestForm) result {
@@ -150,7 +151,7 @@ func (s *site) createOne(r *http.Request, who staff, en entry, form newRequestFo
 
 // consentURL is the page where the end user decides the request.
 func (s *site) consentURL(req accessrequest.Request) string {
-	return s.origin + "/consent/requests/" + req.ID
+	return s.Origin() + "/consent/requests/" + req.ID
 }
 
 // redirectURL is the BRS-NO-624 link that brings the end user back to the
@@ -164,7 +165,7 @@ func (s *site) redirectURL(tp registry.ThirdParty, req accessrequest.Request) st
 		scope = "Full"
 	}
 	q := url.Values{"client_id": {string(tp.GLN)}, "request_id": {req.ID}, "scope": {scope}, "redirect_uri": {tp.RedirectURIs[0]}}
-	return s.origin + "/authorize?" + q.Encode()
+	return s.Origin() + "/authorize?" + q.Encode()
 }
 
 // requestsPage is one page of the third party's requests.
@@ -179,6 +180,7 @@ type requestsPage struct {
 type requestRow struct {
 	accessrequest.Request
 	Open       bool
+	Left       time.Duration // until the request expires
 	ConsentURL string
 }
 
@@ -187,20 +189,20 @@ func (s *site) listRequests(w http.ResponseWriter, r *http.Request, who staff) {
 	if st := r.URL.Query().Get("status"); st != "" {
 		status, err := accessrequest.ParseStatus(st)
 		if err != nil {
-			s.problem(w, r, http.StatusBadRequest, "status "+err.Error())
+			s.Problem(w, r, http.StatusBadRequest, "status "+err.Error())
 			return
 		}
 		q.Status = status
 	}
 	page, err := s.requests.List(r.Context(), who.ThirdParty.GLN, q)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	now := s.clock.Now()
 	data := requestsPage{Status: q.Status, Statuses: []accessrequest.Status{accessrequest.Pending, accessrequest.Approved, accessrequest.Rejected, accessrequest.Withdrawn}}
 	for _, req := range page.Items {
-		data.Items = append(data.Items, requestRow{Request: req, Open: req.OpenAt(now), ConsentURL: s.consentURL(req)})
+		data.Items = append(data.Items, requestRow{Request: req, Open: req.OpenAt(now), Left: req.ExpiresAt.Sub(now), ConsentURL: s.consentURL(req)})
 	}
 	if page.NextCursor != "" {
 		data.Next = "/portal/requests?" + url.Values{"status": {string(q.Status)}, "cursor": {page.NextCursor}}.Encode()
@@ -208,13 +210,13 @@ func (s *site) listRequests(w http.ResponseWriter, r *http.Request, who staff) {
 	if r.URL.Query().Get("done") == "withdrawn" {
 		data.Done = "withdrawn"
 	}
-	s.render(w, r, http.StatusOK, "requests.html", who, data)
+	s.Render(w, r, http.StatusOK, "requests.html", who, data)
 }
 
 // withdraw withdraws one of the third party's requests; another's is not found.
 func (s *site) withdraw(w http.ResponseWriter, r *http.Request, who staff) {
 	if _, err := s.requests.Withdraw(r.Context(), who.ThirdParty.GLN, r.PathValue("id")); err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	http.Redirect(w, r, "/portal/requests?done=withdrawn", http.StatusSeeOther)

@@ -1,22 +1,24 @@
 package portal
 
 import (
-	"net/http"
 	"time"
 
 	"github.com/tredjepart/tredjepart/shared/ident"
 	"github.com/tredjepart/tredjepart/shared/websession"
 )
 
-// Cookie names and path: the portal's own, so that a staff session and an
+// The portal's own cookies, on /portal only, so that a staff session and an
 // end user's session on the same origin never mix.
+var cookies = websession.CookieNames{
+	Session: "tp_portal_session", Login: "tp_portal_login", Language: "tp_portal_lang", CSRF: "tp_portal_csrf", Path: "/portal",
+}
+
+const sessionTTL = 8 * time.Hour // a working day
+
+// Where a login starts, and where a logout ends.
 const (
-	sessionCookie = "tp_portal_session"
-	loginCookie   = "tp_portal_login"
-	langCookie    = "tp_portal_lang"
-	csrfCookie    = "tp_portal_csrf"
-	cookiePath    = "/portal"
-	sessionTTL    = 8 * time.Hour // a working day
+	loginPath     = "/portal/login"
+	loggedOutPath = "/portal/logged-out"
 )
 
 // session is who is logged in: the third party and the person's name.
@@ -27,13 +29,5 @@ type session struct {
 	Expires    time.Time
 }
 
-func readSession(c *websession.Cookies, r *http.Request, now time.Time) (session, error) {
-	var s session
-	if err := c.Get(r, sessionCookie, &s); err != nil {
-		return s, err
-	}
-	if !now.Before(s.Expires) || s.ThirdParty == "" {
-		return s, websession.ErrNoSession
-	}
-	return s, nil
-}
+// Valid: the session has not expired and names a third party.
+func (s session) Valid(now time.Time) bool { return now.Before(s.Expires) && s.ThirdParty != "" }

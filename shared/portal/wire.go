@@ -2,14 +2,12 @@ package portal
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"net/http"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
-	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 	"github.com/google/uuid"
 
 	"github.com/tredjepart/tredjepart/shared/accessrequest"
@@ -19,7 +17,6 @@ import (
 	"github.com/tredjepart/tredjepart/shared/dynamo"
 	"github.com/tredjepart/tredjepart/shared/metering"
 	"github.com/tredjepart/tredjepart/shared/resources"
-	"github.com/tredjepart/tredjepart/shared/secrets"
 	"github.com/tredjepart/tredjepart/shared/stepfunctions"
 	"github.com/tredjepart/tredjepart/shared/websession"
 )
@@ -35,24 +32,12 @@ const (
 // FromEnv builds the portal from the function's environment, the same way
 // on AWS, under the Lambda emulator and in-process.
 func FromEnv(ctx context.Context, cfg aws.Config, getenv func(string) string, logger *slog.Logger) (http.Handler, error) {
-	var missing []string
-	need := func(name string) string {
-		v := getenv(name)
-		if v == "" {
-			missing = append(missing, name)
-		}
-		return v
-	}
-	accessTable, registryTable := need(resources.Access.EnvVar), need(resources.Registry.EnvVar)
-	meterValuesTable, outboxTable := need(resources.MeterValues.EnvVar), need(resources.Outbox.EnvVar)
-	expiryARN := need(resources.Expiry.EnvVar)
-	oidc := websession.OIDC{Issuer: need(OIDCIssuerEnv), ClientID: need(OIDCClientIDEnv), ClientSecret: need(OIDCClientSecretEnv), RedirectURL: need(OIDCRedirectURLEnv)}
-	cookieKeys := need(websession.CookieKeysEnv)
-	if len(missing) > 0 {
-		return nil, fmt.Errorf("environment variables not set: %v", missing)
-	}
-	keys, err := websession.ParseKeys(cookieKeys)
-	if err != nil {
+	env := websession.NewEnv(getenv)
+	accessTable, registryTable := env.Need(resources.Access.EnvVar), env.Need(resources.Registry.EnvVar)
+	meterValuesTable, outboxTable := env.Need(resources.MeterValues.EnvVar), env.Need(resources.Outbox.EnvVar)
+	expiryARN := env.Need(resources.Expiry.EnvVar)
+	settings := env.Settings(websession.OIDCEnv{Issuer: OIDCIssuerEnv, ClientID: OIDCClientIDEnv, ClientSecret: OIDCClientSecretEnv, RedirectURL: OIDCRedirectURLEnv})
+	if err := env.Err(); err != nil {
 		return nil, err
 	}
 	clk, err := clock.FromOffset(getenv(clock.OffsetEnv))
@@ -84,29 +69,17 @@ func FromEnv(ctx context.Context, cfg aws.Config, getenv func(string) string, lo
 			Clock:          clk,
 			NewID:          uuid.NewString,
 		},
-		Webhooks:      hooks,
-		Outbox:        &dynamo.Outbox{Client: db, Table: outboxTable},
-		ThirdParties:  reg,
-		OIDC:          oidc,
-		SessionKey:    keys.Session,
-		EncryptionKey: keys.Encryption,
-		CSRFKey:       keys.CSRF,
-		Secure:        getenv(websession.InsecureCookiesEnv) != "true",
-		Clock:         clk,
-		Logger:        logger,
+		Webhooks:     hooks,
+		Outbox:       &dynamo.Outbox{Client: db, Table: outboxTable},
+		ThirdParties: reg,
+		Settings:     settings,
+		Clock:        clk,
+		Logger:       logger,
 	})
 }
 
 // Lambda builds the function's handler, with its secrets read from SSM on
 // AWS; see package function.
 func Lambda(ctx context.Context, cfg aws.Config, getenv func(string) string, logger *slog.Logger) (any, error) {
-	getenv, err := secrets.Fill(ctx, cfg, getenv, resources.Portal.Secrets...)
-	if err != nil {
-		return nil, err
-	}
-	pages, err := FromEnv(ctx, cfg, getenv, logger)
-	if err != nil {
-		return nil, err
-	}
-	return httpadapter.NewV2(pages).ProxyWithContext, nil
+	return websession.Lambda(ctx, cfg, getenv, logger, resources.Portal.Secrets, FromEnv)
 }

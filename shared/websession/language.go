@@ -1,6 +1,7 @@
 package websession
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -67,6 +68,18 @@ func (t Translator) Deadline(at time.Time) string {
 	return t.When(at)
 }
 
+// TimeLeft renders a time left in days and hours; none left is "0".
+func (t Translator) TimeLeft(left time.Duration) string {
+	if left <= 0 {
+		return "0"
+	}
+	hours := int(left.Round(time.Hour) / time.Hour)
+	if t.lang == English {
+		return fmt.Sprintf("%d d %d h", hours/24, hours%24)
+	}
+	return fmt.Sprintf("%d d %d t", hours/24, hours%24)
+}
+
 // Day renders a civil date.
 func (t Translator) Day(at time.Time) string {
 	return at.In(businessday.Oslo).Format("02.01.2006")
@@ -81,14 +94,14 @@ func (t Translator) Quantity(q decimal.Decimal) string {
 	return s
 }
 
-// Language reads ?lang= (and remembers it in the cookie named, on path),
-// then the cookie.
-func Language(w http.ResponseWriter, r *http.Request, cookie, path string, secure bool) string {
+// language reads ?lang= (and remembers it in the cookie named), then the
+// cookie.
+func (c *Cookies) language(w http.ResponseWriter, r *http.Request, name string) string {
 	if l := r.URL.Query().Get("lang"); l == Bokmal || l == English {
-		http.SetCookie(w, &http.Cookie{Name: cookie, Value: l, Path: path, MaxAge: 365 * 24 * 3600, Secure: secure, SameSite: http.SameSiteLaxMode})
+		http.SetCookie(w, &http.Cookie{Name: name, Value: l, Path: c.path, MaxAge: 365 * 24 * 3600, Secure: c.secure, SameSite: http.SameSiteLaxMode})
 		return l
 	}
-	if c, err := r.Cookie(cookie); err == nil && c.Value == English {
+	if cookie, err := r.Cookie(name); err == nil && cookie.Value == English {
 		return English
 	}
 	return Bokmal

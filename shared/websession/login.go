@@ -117,3 +117,17 @@ func (l *Login) Finish(w http.ResponseWriter, r *http.Request) (Claims, string, 
 	}
 	return claims, st.ReturnTo, nil
 }
+
+// loginProblem is what a page shows when Login.Finish fails with one of
+// its errors; ok is false for any other error.
+func loginProblem(err error) (status int, detail string, ok bool) {
+	switch {
+	case errors.Is(err, ErrLoginStale):
+		return http.StatusBadRequest, "The login took too long or came from elsewhere. Please start again.", true
+	case errors.Is(err, ErrLoginNotGranted):
+		return http.StatusBadGateway, "The login provider did not confirm the login. Please start again.", true
+	case errors.Is(err, ErrLoginUnverified):
+		return http.StatusBadRequest, "The login could not be verified. Please start again.", true
+	}
+	return 0, "", false
+}
