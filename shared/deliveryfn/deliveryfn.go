@@ -25,6 +25,7 @@ import (
 	"github.com/tredjepart/tredjepart/shared/ident"
 	"github.com/tredjepart/tredjepart/shared/metervalues"
 	"github.com/tredjepart/tredjepart/shared/queue"
+	"github.com/tredjepart/tredjepart/shared/readonce"
 	"github.com/tredjepart/tredjepart/shared/registry"
 	"github.com/tredjepart/tredjepart/shared/resources"
 	"github.com/tredjepart/tredjepart/shared/webhook"
@@ -116,7 +117,7 @@ func (h *DeliveryHandler) Handle(ctx context.Context, ev events.SQSEvent) (event
 	var res events.SQSEventResponse
 	// A batch's jobs are mostly one third party's: read it and its webhook once.
 	deliverer := *h.Deliverer
-	deliverer.ThirdParties = &thirdPartiesOnce{from: h.Deliverer.ThirdParties, read: map[ident.GLN]thirdPartyRead{}}
+	deliverer.ThirdParties = thirdPartiesOnce{readonce.New(h.Deliverer.ThirdParties.ThirdParty)}
 	deliverer.Webhooks = h.Webhooks.ForBatch()
 	for _, m := range ev.Records {
 		logger := h.Logger.With("messageId", m.MessageId, "receiveCount", m.Attributes["ApproximateReceiveCount"])
@@ -144,27 +145,13 @@ func (h *DeliveryHandler) Handle(ctx context.Context, ev events.SQSEvent) (event
 	return res, nil
 }
 
-// thirdPartiesOnce reads each third party once, for one batch; a failed
-// read is not kept, so the next job tries again.
+// thirdPartiesOnce reads each third party once, for one batch.
 type thirdPartiesOnce struct {
-	from delivery.ThirdParty
-	read map[ident.GLN]thirdPartyRead
+	*readonce.Cache[ident.GLN, registry.ThirdParty]
 }
 
-type thirdPartyRead struct {
-	tp    registry.ThirdParty
-	found bool
-}
-
-func (c *thirdPartiesOnce) ThirdParty(ctx context.Context, gln ident.GLN) (registry.ThirdParty, bool, error) {
-	if r, ok := c.read[gln]; ok {
-		return r.tp, r.found, nil
-	}
-	tp, found, err := c.from.ThirdParty(ctx, gln)
-	if err == nil {
-		c.read[gln] = thirdPartyRead{tp, found}
-	}
-	return tp, found, err
+func (c thirdPartiesOnce) ThirdParty(ctx context.Context, gln ident.GLN) (registry.ThirdParty, bool, error) {
+	return c.Get(ctx, gln)
 }
 
 func need(getenv func(string) string, names ...string) (map[string]string, error) {

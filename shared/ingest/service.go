@@ -7,13 +7,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/tredjepart/tredjepart/shared/clock"
 	"github.com/tredjepart/tredjepart/shared/fault"
 	"github.com/tredjepart/tredjepart/shared/ident"
 	"github.com/tredjepart/tredjepart/shared/metervalues"
+	"github.com/tredjepart/tredjepart/shared/readonce"
 	"github.com/tredjepart/tredjepart/shared/registry"
 )
 
@@ -131,34 +131,14 @@ func (s *Service) PutSeriesFrom(ctx context.Context, from registry.DataProvider,
 type Batch struct {
 	service *Service
 	from    *registry.DataProvider
-	mu      sync.Mutex
-	points  map[ident.GSRN]*pointRead
-}
-
-type pointRead struct {
-	once  sync.Once
-	mp    registry.MeteringPoint
-	found bool
-	err   error
+	points  *readonce.Cache[ident.GSRN, registry.MeteringPoint]
 }
 
 // BatchFrom starts a bulk call's worth of series from a data provider.
 func (s *Service) BatchFrom(from registry.DataProvider) *Batch { return s.newBatch(&from) }
 
 func (s *Service) newBatch(from *registry.DataProvider) *Batch {
-	return &Batch{service: s, from: from, points: map[ident.GSRN]*pointRead{}}
-}
-
-func (b *Batch) meteringPoint(ctx context.Context, id ident.GSRN) (registry.MeteringPoint, bool, error) {
-	b.mu.Lock()
-	r, ok := b.points[id]
-	if !ok {
-		r = &pointRead{}
-		b.points[id] = r
-	}
-	b.mu.Unlock()
-	r.once.Do(func() { r.mp, r.found, r.err = b.service.MeteringPoints.MeteringPoint(ctx, id) })
-	return r.mp, r.found, r.err
+	return &Batch{service: s, from: from, points: readonce.New(s.MeteringPoints.MeteringPoint)}
 }
 
 // PutSeries validates and stores one day series of the batch.
@@ -167,7 +147,7 @@ func (b *Batch) PutSeries(ctx context.Context, series metervalues.Series) (meter
 	if err := series.Validate(s.Clock.Now()); err != nil {
 		return series, "", err
 	}
-	mp, found, err := b.meteringPoint(ctx, series.MeteringPoint)
+	mp, found, err := b.points.Get(ctx, series.MeteringPoint)
 	if err != nil {
 		return series, "", err
 	}

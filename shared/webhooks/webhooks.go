@@ -13,7 +13,6 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -22,6 +21,7 @@ import (
 	"github.com/tredjepart/tredjepart/shared/delivery"
 	"github.com/tredjepart/tredjepart/shared/fault"
 	"github.com/tredjepart/tredjepart/shared/ident"
+	"github.com/tredjepart/tredjepart/shared/readonce"
 	"github.com/tredjepart/tredjepart/shared/webhook"
 )
 
@@ -117,32 +117,17 @@ type Service struct {
 // once. Endpoint changes made meanwhile are seen by the next batch.
 func (s *Service) ForBatch() *Service {
 	batch := *s
-	batch.Store = &endpointsOnce{Store: s.Store, read: map[ident.GLN]endpointRead{}}
+	batch.Store = &endpointsOnce{Store: s.Store, endpoints: readonce.New(s.Store.Endpoint)}
 	return &batch
 }
 
 type endpointsOnce struct {
 	Store
-	mu   sync.Mutex
-	read map[ident.GLN]endpointRead
-}
-
-type endpointRead struct {
-	e     Endpoint
-	found bool
+	endpoints *readonce.Cache[ident.GLN, Endpoint]
 }
 
 func (c *endpointsOnce) Endpoint(ctx context.Context, tp ident.GLN) (Endpoint, bool, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if r, ok := c.read[tp]; ok {
-		return r.e, r.found, nil
-	}
-	e, found, err := c.Store.Endpoint(ctx, tp)
-	if err == nil {
-		c.read[tp] = endpointRead{e, found}
-	}
-	return e, found, err
+	return c.endpoints.Get(ctx, tp)
 }
 
 // Register sets the third party's webhook URL, enabling it. A first
