@@ -174,15 +174,23 @@ func toOccupancyItem(mp ident.GSRN, o registry.Occupancy) occupancyItem {
 	return it
 }
 
-// PutMeteringPoint replaces a metering point's master data and end-user
-// history with mp, in one transaction conditional on the version read
-// before: end users no longer listed are removed. It writes nothing when mp
-// equals what is stored, and reports whether it wrote.
+// PutMeteringPoint reads what is stored of mp's metering point and
+// replaces it with mp (ReplaceMeteringPoint).
 func (s *Registry) PutMeteringPoint(ctx context.Context, mp registry.MeteringPoint) (bool, error) {
-	current, found, err := s.MeteringPoint(ctx, mp.ID)
+	current, _, err := s.MeteringPoint(ctx, mp.ID)
 	if err != nil {
 		return false, err
 	}
+	return s.ReplaceMeteringPoint(ctx, current, mp)
+}
+
+// ReplaceMeteringPoint replaces a metering point's master data and end-user
+// history, as read into current (Version 0: nothing stored), with mp, in one
+// transaction conditional on that version: end users no longer listed are
+// removed. It writes nothing when mp equals current, and reports whether it
+// wrote; ingest.ErrConflict if another write came after the read.
+func (s *Registry) ReplaceMeteringPoint(ctx context.Context, current, mp registry.MeteringPoint) (bool, error) {
+	found := current.Version > 0 // every write raises it from 0
 	mp.Version = current.Version
 	if found && reflect.DeepEqual(masterDataItems(current), masterDataItems(mp)) {
 		return false, nil

@@ -30,9 +30,10 @@ const (
 // MeteringPoints stores master data.
 type MeteringPoints interface {
 	MeteringPoint(ctx context.Context, id ident.GSRN) (registry.MeteringPoint, bool, error)
-	// PutMeteringPoint replaces the master data, conditional on the version
-	// it read, and reports whether anything changed.
-	PutMeteringPoint(ctx context.Context, mp registry.MeteringPoint) (bool, error)
+	// ReplaceMeteringPoint replaces the master data read as current with
+	// mp, conditional on current's version, and reports whether anything
+	// changed: ErrConflict if another write came after the read.
+	ReplaceMeteringPoint(ctx context.Context, current, mp registry.MeteringPoint) (bool, error)
 }
 
 // Values stores day series.
@@ -83,7 +84,7 @@ func (s *Service) putMasterData(ctx context.Context, from *registry.DataProvider
 				return "", err
 			}
 		}
-		changed, err := s.MeteringPoints.PutMeteringPoint(ctx, mp)
+		changed, err := s.MeteringPoints.ReplaceMeteringPoint(ctx, current, mp)
 		switch {
 		case errors.Is(err, ErrConflict) && attempt < conflictRetries:
 			continue
