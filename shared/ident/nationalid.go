@@ -30,6 +30,14 @@ var (
 	controlDigit2Weights = []int{5, 4, 3, 2, 7, 6, 5, 4, 3, 2}
 )
 
+// maxFirstControlRemainder is the largest remainder mod 11 that the first
+// control digit may leave. Numbers issued before 1 January 2032 leave 0 (k1 =
+// 11 − the remainder of the first nine digits); from then on Skatteetaten
+// issues numbers that leave 0, 1, 2 or 3, so that a date of birth has four
+// times as many numbers. Both series are valid side by side. The second
+// control digit is computed as before, over the first ten digits.
+const maxFirstControlRemainder = 3
+
 // ParseNationalID returns s as a NationalID if it is 11 digits, starts with a
 // possible date of birth and has correct control digits.
 //
@@ -39,6 +47,9 @@ var (
 //   - synthetic test numbers from Skatteetaten's test environment (Tenor):
 //     month + 80. They belong to no real person and are what test and demo
 //     data use, so they must parse in every environment.
+//
+// Control digits are read by both rules: the one for numbers issued before
+// 2032 and the one for numbers issued since (see maxFirstControlRemainder).
 //
 // Error reasons never contain s, nor the expected control digits: those
 // would tell a user how to turn a mistyped number into a valid one that may
@@ -50,23 +61,40 @@ func ParseNationalID(s string) (NationalID, error) {
 	if !hasValidBirthDate(s) {
 		return NationalID{}, &Error{Kind: kindNationalID, Reason: "not a valid date of birth"}
 	}
-	k1, k2, ok := nationalIDControlDigits(s[:9])
-	if !ok || digit(s, 9) != k1 || digit(s, 10) != k2 {
+	if !hasValidControlDigits(s) {
 		return NationalID{}, &Error{Kind: kindNationalID, Reason: "control digits do not match"}
 	}
 	return NationalID{digits: s}, nil
 }
 
-// NationalIDWithControlDigits appends the two control digits to first9; for
-// demo and test data. It fails when first9 has no valid date of birth or a
-// control digit would be 10 (about one in six).
+// hasValidControlDigits reports whether the 11 digits of s satisfy the
+// control rule of either series: the first ten digits, k1 with weight 1,
+// leave a remainder of at most maxFirstControlRemainder mod 11, and all
+// eleven, k2 with weight 1, leave 0.
+func hasValidControlDigits(s string) bool {
+	r1 := (weightedSum(s, controlDigit1Weights) + digit(s, 9)) % 11
+	r2 := (weightedSum(s, controlDigit2Weights) + digit(s, 10)) % 11
+	return r1 <= maxFirstControlRemainder && r2 == 0
+}
+
+func weightedSum(s string, weights []int) int {
+	sum := 0
+	for i, w := range weights {
+		sum += digit(s, i) * w
+	}
+	return sum
+}
+
+// NationalIDWithControlDigits appends the two control digits of the rule
+// before 2032 to first9; for demo and test data. It fails when first9 has no
+// valid date of birth or a control digit would be 10 (about one in six).
 func NationalIDWithControlDigits(first9 string) (NationalID, error) {
 	if err := checkDigitsWithout(kindNationalID, "control digits", first9, nationalIDLength-2); err != nil {
 		return NationalID{}, err
 	}
 	k1, k2, ok := nationalIDControlDigits(first9)
 	if !ok {
-		return NationalID{}, &Error{Kind: kindNationalID, Reason: "no number starts with these 9 digits (a control digit would be 10)"}
+		return NationalID{}, &Error{Kind: kindNationalID, Reason: "no number of the series before 2032 starts with these 9 digits (a control digit would be 10)"}
 	}
 	return ParseNationalID(first9 + string(byte('0'+k1)) + string(byte('0'+k2)))
 }
@@ -87,7 +115,6 @@ func hasValidBirthDate(s string) bool {
 	day := digit(s, 0)*10 + digit(s, 1)
 	month := digit(s, 2)*10 + digit(s, 3)
 	yy := digit(s, 4)*10 + digit(s, 5)
-	individual := digit(s, 6)*100 + digit(s, 7)*10 + digit(s, 8)
 
 	if day > 40 {
 		day -= 40 // D-number
@@ -99,14 +126,12 @@ func hasValidBirthDate(s string) bool {
 		return false
 	}
 	// The century matters only for 29 February 00: 1900 was not a leap year,
-	// 2000 was. Individual numbers 000–499 were issued in the 1900s and
-	// 500–999 with year 00–39 in the 2000s. For any other year, every
-	// century gives the same answer.
-	year := 2000 + yy
-	if individual <= 499 {
-		year = 1900 + yy
-	}
-	daysInMonth := time.Date(year, time.Month(month)+1, 0, 0, 0, 0, 0, time.UTC).Day()
+	// 2000 was. Before 2032 the individual number told the century (000–499
+	// the 1900s), but numbers issued since may have any individual number for
+	// any year of birth, so 29 February 00 is someone's birthday whatever the
+	// individual number: 2000's. For any other year, every century gives the
+	// same answer.
+	daysInMonth := time.Date(2000+yy, time.Month(month)+1, 0, 0, 0, 0, 0, time.UTC).Day()
 	return day <= daysInMonth
 }
 

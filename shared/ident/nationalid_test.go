@@ -35,6 +35,19 @@ func TestParseNationalID(t *testing.T) {
 		{"Tenor synthetic D-number", validSyntheticD, true, ""},
 		{"29 February 2036 (leap year)", "29023651295", false, ""},
 		{"29 February 2000: individual number 500+ means 2000s, a leap year", "29820051260", false, ""},
+		{"29 February 00 with individual number below 500: since 2032 any individual number may be born in 2000", "29820012346", false, ""},
+
+		// Numbers issued from 1 January 2032: the first ten digits may leave
+		// a remainder of 1, 2 or 3 mod 11 as well as 0 (the same first nine
+		// digits as validFodselsnummer, which leaves 0).
+		{"2032 series, remainder 1", "15033951229", false, ""},
+		{"2032 series, remainder 2", "15033951237", false, ""},
+		{"2032 series, remainder 3", "15033951245", false, ""},
+		{"2032 series D-number, remainder 3", "55033951239", true, ""},
+		{"2032 series Tenor synthetic, remainder 1", "15838551251", false, ""},
+		{"2032 series where the old rule's first control digit would be 10", "15033950001", false, ""},
+		{"2032 series, remainder 4 is not issued", "15033951253", false, "national identity number: control digits do not match"},
+		{"2032 series, right first control digit, wrong second", "15033951238", false, "national identity number: control digits do not match"},
 
 		{"empty", "", false, "national identity number: is required"},
 		{"ten digits", validFodselsnummer[:10], false, "national identity number: must be 11 digits, got 10"},
@@ -45,7 +58,6 @@ func TestParseNationalID(t *testing.T) {
 		{"31 February", "31029951295", false, "national identity number: not a valid date of birth"},
 		{"31 April", "31043951206", false, "national identity number: not a valid date of birth"},
 		{"29 February 2039 (not a leap year)", "29023951248", false, "national identity number: not a valid date of birth"},
-		{"29 February 1900: individual number below 500 means 1900s, not a leap year", "29820012346", false, "national identity number: not a valid date of birth"},
 		{"day 00", "00013951284", false, "national identity number: not a valid date of birth"},
 		{"day 32", "32013951275", false, "national identity number: not a valid date of birth"},
 		{"D-number day 72", "72013951269", false, "national identity number: not a valid date of birth"},
@@ -90,8 +102,8 @@ func TestNationalIDWithControlDigits(t *testing.T) {
 		{"fødselsnummer", "150339512", validFodselsnummer, ""},
 		{"D-number", "550339512", validDNumber, ""},
 		{"Tenor synthetic", "158385512", validSynthetic, ""},
-		{"first control digit would be 10", "150339500", "", "national identity number: no number starts with these 9 digits (a control digit would be 10)"},
-		{"second control digit would be 10", "150339507", "", "national identity number: no number starts with these 9 digits (a control digit would be 10)"},
+		{"first control digit would be 10", "150339500", "", "national identity number: no number of the series before 2032 starts with these 9 digits (a control digit would be 10)"},
+		{"second control digit would be 10", "150339507", "", "national identity number: no number of the series before 2032 starts with these 9 digits (a control digit would be 10)"},
 		{"not a date", "310299512", "", "national identity number: not a valid date of birth"},
 		{"with control digits already", validFodselsnummer, "", "national identity number: without control digits: must be 9 digits, got 11"},
 	}
