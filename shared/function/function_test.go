@@ -1,0 +1,31 @@
+package function
+
+import (
+	"log/slog"
+	"testing"
+)
+
+func TestLogLevel(t *testing.T) {
+	tests := []struct {
+		name    string
+		env     map[string]string
+		want    slog.Level
+		wantErr bool
+	}{
+		{"nothing set", nil, slog.LevelInfo, false},
+		{"the stack's setting", map[string]string{"LOG_LEVEL": "DEBUG"}, slog.LevelDebug, false},
+		{"lower case", map[string]string{"LOG_LEVEL": "warn"}, slog.LevelWarn, false},
+		{"Lambda's LoggingConfig wins", map[string]string{"LOG_LEVEL": "DEBUG", "AWS_LAMBDA_LOG_LEVEL": "ERROR"}, slog.LevelError, false},
+		{"Lambda's TRACE is below DEBUG", map[string]string{"AWS_LAMBDA_LOG_LEVEL": "TRACE"}, slog.LevelDebug - 4, false},
+		{"Lambda's FATAL is above ERROR", map[string]string{"AWS_LAMBDA_LOG_LEVEL": "FATAL"}, slog.LevelError + 4, false},
+		{"unknown name", map[string]string{"LOG_LEVEL": "LOUD"}, slog.LevelInfo, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := LogLevel(func(k string) string { return tt.env[k] })
+			if got != tt.want || (err != nil) != tt.wantErr {
+				t.Errorf("LogLevel = %v, %v; want %v, error %v", got, err, tt.want, tt.wantErr)
+			}
+		})
+	}
+}
