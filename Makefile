@@ -3,6 +3,9 @@
 # Lambda Runtime Interface Emulator (go install), and the Go modules.
 
 SHELL := /bin/bash
+# The approved Go: the machines start on an older one and ignore go.mod's
+# toolchain line, so the go command is told which to fetch (module proxy).
+export GOTOOLCHAIN := go1.27.3
 GO ?= go
 GOBIN := $(shell $(GO) env GOPATH)/bin
 export PATH := $(GOBIN):$(PATH)
