@@ -3,6 +3,7 @@ package consentweb
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strconv"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/tredjepart/tredjepart/shared/pseudonym"
 	"github.com/tredjepart/tredjepart/shared/readlog"
 	"github.com/tredjepart/tredjepart/shared/registry"
+	"github.com/tredjepart/tredjepart/shared/websession"
 )
 
 // ReadLog lists who read an end user's metering data.
@@ -65,9 +67,13 @@ func (s *site) reads(ctx context.Context, user pseudonym.EndUserID, cursor strin
 // JSON, newest first. Without a session it answers 401, never a login page.
 func (s *site) accessLog(w http.ResponseWriter, r *http.Request) {
 	user, err := s.Session(r)
-	if err != nil {
+	switch {
+	case errors.Is(err, websession.ErrNoSession):
 		writeProblem(w, problem.Document{Type: "about:blank", Title: "Unauthorized", Status: http.StatusUnauthorized,
 			Detail: "Log in at /consent first; this feed uses the same session.", Instance: r.URL.Path})
+		return
+	case err != nil:
+		writeProblem(w, problem.From(r.Context(), s.logger, err, r.URL.Path))
 		return
 	}
 	limit := recentReads

@@ -19,7 +19,8 @@ const (
 	loggedOutPath = "/consent/logged-out"
 )
 
-// session is who is logged in. It travels encrypted and signed in a cookie.
+// session is who is logged in. It travels encrypted and signed in a cookie,
+// and stands only while the session store has it.
 type session struct {
 	EndUser pseudonym.EndUserID // the person's pseudonym, or the organisation's id when acting for one
 	Name    string
@@ -29,3 +30,6 @@ type session struct {
 
 // Valid: the session has not expired and names an end user.
 func (s session) Valid(now time.Time) bool { return now.Before(s.Expires) && s.EndUser != "" }
+
+// Subject is the end user's pseudonym, as the session store records it.
+func (s session) Subject() string { return string(s.EndUser) }

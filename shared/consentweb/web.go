@@ -2,8 +2,9 @@
 // Min side): log in with OpenID Connect, decide requests on the metering
 // points one holds, and change or remove access later. Pages are rendered on
 // the server, in bokmål by default and English on request, and work without
-// JavaScript. Sessions are signed, encrypted, HttpOnly, SameSite=Lax cookies;
-// every form post carries a CSRF token.
+// JavaScript. Sessions are signed, encrypted, HttpOnly, SameSite=Lax cookies
+// that count only while the session store has them; every form post carries
+// a CSRF token.
 package consentweb
 
 import (
@@ -33,6 +34,7 @@ type Config struct {
 	ThirdParties ThirdParties
 	ReadLog      ReadLog
 	Pseudonyms   *pseudonym.Pseudonymizer
+	Sessions     websession.SessionStore
 	// The end users' OpenID provider (ID-porten on AWS, the development
 	// provider locally) and the cookie keys.
 	websession.Settings
@@ -64,19 +66,31 @@ type site struct {
 
 // New builds the pages. It asks the OpenID provider for its configuration.
 func New(ctx context.Context, cfg Config) (http.Handler, error) {
+	s, err := newSite(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return s.Protect(s.routes()), nil
+}
+
+func newSite(ctx context.Context, cfg Config) (*site, error) {
 	s := &site{
 		consent: cfg.Consent, thirdParties: cfg.ThirdParties, readLog: cfg.ReadLog, pseudonyms: cfg.Pseudonyms,
 		clock: cfg.Clock, logger: cfg.Logger,
 	}
 	web, err := websession.NewSite(ctx, cfg.Settings, websession.SiteConfig[session, session]{
 		Cookies: cookies, SessionTTL: sessionTTL, LoginPath: loginPath, LoggedOutPath: loggedOutPath,
-		SafeReturn: safeReturn, NewSession: s.sessionFor,
+		SafeReturn: safeReturn, NewSession: s.sessionFor, Sessions: cfg.Sessions,
 		Templates: templates, Messages: messages, Clock: cfg.Clock, Logger: cfg.Logger,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("consentweb: %w", err)
 	}
 	s.Site = web
+	return s, nil
+}
+
+func (s *site) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET "+loginPath, s.StartLogin)
 	mux.HandleFunc("GET /login/callback", s.FinishLogin)
@@ -90,7 +104,7 @@ func New(ctx context.Context, cfg Config) (http.Handler, error) {
 	mux.HandleFunc("GET /v1/me/access-log", s.accessLog)
 	mux.HandleFunc("GET /authorize", s.authorize)
 	mux.HandleFunc("POST /authorize", s.authorizeDecision)
-	return s.Protect(mux), nil
+	return mux
 }
 
 type userHandler func(w http.ResponseWriter, r *http.Request, user session)

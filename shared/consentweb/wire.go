@@ -64,6 +64,7 @@ func FromEnv(ctx context.Context, cfg aws.Config, getenv func(string) string, lo
 		ThirdParties: reg,
 		ReadLog:      &dynamo.ReadLog{Client: db, Table: accessTable},
 		Pseudonyms:   pseudo,
+		Sessions:     &dynamo.Sessions{Client: db, Table: accessTable},
 		Settings:     settings,
 		Clock:        clk,
 		Logger:       logger,

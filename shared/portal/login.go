@@ -48,7 +48,7 @@ func (s *site) sessionFor(ctx context.Context, c websession.Claims) (session, er
 	case tp.Disabled:
 		return session{}, s.refuse(ctx, c, refusedDisabled)
 	}
-	return session{ThirdParty: tp.GLN, Name: c.Name, Expires: s.clock.Now().Add(sessionTTL)}, nil
+	return session{ThirdParty: tp.GLN, Registration: tp.Version, Name: c.Name, Expires: s.clock.Now().Add(sessionTTL)}, nil
 }
 
 // refuse logs why a login is refused, and tells the person by message key.

@@ -46,6 +46,7 @@ type Config struct {
 	Webhooks     *webhooks.Service
 	Outbox       Outbox
 	ThirdParties ThirdParties
+	Sessions     websession.SessionStore
 	// The staff's OpenID provider and the cookie keys.
 	websession.Settings
 	Clock  clock.Clock
@@ -88,7 +89,7 @@ func newSite(ctx context.Context, cfg Config) (*site, error) {
 	}
 	web, err := websession.NewSite(ctx, cfg.Settings, websession.SiteConfig[session, staff]{
 		Cookies: cookies, SessionTTL: sessionTTL, LoginPath: loginPath, LoggedOutPath: loggedOutPath,
-		SafeReturn: safeReturn, NewSession: s.sessionFor,
+		SafeReturn: safeReturn, NewSession: s.sessionFor, Sessions: cfg.Sessions,
 		Templates: templates, Messages: messages, Clock: cfg.Clock, Logger: cfg.Logger,
 	})
 	if err != nil {
@@ -130,9 +131,12 @@ type staff struct {
 
 type staffHandler func(w http.ResponseWriter, r *http.Request, who staff)
 
-// staffOnly hands the handler who is logged in (see Site.Require), and
-// refuses a third party that has been disabled or removed since the login:
-// that takes effect on the very next request.
+// staffOnly hands the handler who is logged in (see Site.Require). A
+// session stands only on the registration it was let in on: once the
+// operator disables the third party, or changes its registration in any
+// way (which raises its version), the session has ended, even if the third
+// party is enabled again before the next request. A disabled or removed
+// third party's staff are refused; otherwise they log in again.
 func (s *site) staffOnly(next staffHandler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		sess, ok := s.Require(w, r)
@@ -144,11 +148,18 @@ func (s *site) staffOnly(next staffHandler) http.HandlerFunc {
 			s.Fail(w, r, err)
 			return
 		}
+		if found && !tp.Disabled && tp.Version == sess.Registration {
+			next(w, r, staff{session: sess, ThirdParty: tp})
+			return
+		}
+		if err := s.EndSession(w, r); err != nil {
+			s.Fail(w, r, err)
+			return
+		}
 		if !found || tp.Disabled {
-			s.EndSession(w)
 			s.Problem(w, r, http.StatusForbidden, refusedDisabled)
 			return
 		}
-		next(w, r, staff{session: sess, ThirdParty: tp})
+		s.LogInAgain(w, r)
 	}
 }

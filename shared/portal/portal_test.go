@@ -9,17 +9,26 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/tredjepart/tredjepart/localstack/testenv"
 	"github.com/tredjepart/tredjepart/shared/accessrequest"
 	"github.com/tredjepart/tredjepart/shared/clock"
+	"github.com/tredjepart/tredjepart/shared/dynamo"
 	"github.com/tredjepart/tredjepart/shared/fault"
 	"github.com/tredjepart/tredjepart/shared/ident"
 	"github.com/tredjepart/tredjepart/shared/registry"
+	"github.com/tredjepart/tredjepart/shared/resources"
 	"github.com/tredjepart/tredjepart/shared/websession"
 )
+
+// TestMain starts moto: the sessions are in the Access table.
+func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
 
 const (
 	ours   = ident.GLN("7090000000011")
@@ -86,9 +95,11 @@ func testSite(t *testing.T) (*site, http.Handler) {
 	}}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	key := []byte(strings.Repeat("k", 32))
+	env := testenv.Get(t)
 	s, err := newSite(context.Background(), Config{
 		Requests:     &accessrequest.Service{Store: store, Clock: clock.System{}, Logger: logger},
 		ThirdParties: tps,
+		Sessions:     &dynamo.Sessions{Client: dynamodb.NewFromConfig(env.Config), Table: env.Stack.Tables[resources.AccessTableID]},
 		Settings: websession.Settings{
 			OIDC:   websession.OIDC{Issuer: provider(t), ClientID: "portal", RedirectURL: "https://tredjepart.example/portal/login/callback"},
 			Keys:   websession.Keys{Session: key, Encryption: key, CSRF: key},
@@ -139,19 +150,32 @@ func TestLoginMapsTheOrganisationToItsThirdParty(t *testing.T) {
 	}
 }
 
-// request sends r with a session for gln.
-func request(t *testing.T, s *site, h http.Handler, r *http.Request, gln ident.GLN) *httptest.ResponseRecorder {
+// logIn starts a session for gln, on its registration as it is now, and
+// returns its cookie.
+func logIn(t *testing.T, s *site, gln ident.GLN) *http.Cookie {
 	t.Helper()
 	rec := httptest.NewRecorder()
-	if err := s.StartSession(rec, session{ThirdParty: gln, Name: "Siri", Expires: time.Now().Add(time.Hour)}); err != nil {
+	registration := s.thirdParties.(thirdParties)[gln].Version
+	if err := s.StartSession(context.Background(), rec, session{ThirdParty: gln, Registration: registration, Name: "Siri", Expires: time.Now().Add(time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range rec.Result().Cookies() {
+	return rec.Result().Cookies()[0]
+}
+
+// send sends r with cookies.
+func send(h http.Handler, r *http.Request, cookies ...*http.Cookie) *httptest.ResponseRecorder {
+	for _, c := range cookies {
 		r.AddCookie(c)
 	}
 	res := httptest.NewRecorder()
 	h.ServeHTTP(res, r)
 	return res
+}
+
+// request sends r with a new session for gln.
+func request(t *testing.T, s *site, h http.Handler, r *http.Request, gln ident.GLN) *httptest.ResponseRecorder {
+	t.Helper()
+	return send(h, r, logIn(t, s, gln))
 }
 
 // withToken gets a CSRF token and its cookie from a page, as a browser would.
@@ -193,6 +217,70 @@ func TestADisabledThirdPartyIsRefusedAtTheNextRequest(t *testing.T) {
 	res := request(t, s, h, httptest.NewRequest("GET", "https://tredjepart.example/portal/requests/new", nil), theirs)
 	if res.Code != http.StatusForbidden || !strings.Contains(res.Body.String(), "stengt") {
 		t.Fatalf("status %d\n%s", res.Code, res.Body)
+	}
+}
+
+const newRequestsPage = "https://tredjepart.example/portal/requests/new"
+
+// loggedOut reports whether res sends the visitor to log in.
+func loggedOut(res *httptest.ResponseRecorder) bool {
+	return res.Code == http.StatusFound && strings.HasPrefix(res.Header().Get("Location"), loginPath+"?")
+}
+
+func TestACookieReplayedAfterLogoutGetsTheLoginPage(t *testing.T) {
+	s, h := testSite(t)
+	kept := logIn(t, s, ours)
+	page := send(h, httptest.NewRequest("GET", newRequestsPage, nil), kept)
+	if page.Code != http.StatusOK {
+		t.Fatalf("before logout: %d", page.Code)
+	}
+	token := strings.SplitN(strings.SplitN(page.Body.String(), `name="gorilla.csrf.Token" value="`, 2)[1], `"`, 2)[0]
+	csrfCookie := page.Result().Cookies()[0]
+	for range 2 { // logging out twice is harmless
+		logout := httptest.NewRequest("POST", "https://tredjepart.example/portal/logout", strings.NewReader(url.Values{"gorilla.csrf.Token": {token}}.Encode()))
+		logout.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		logout.Header.Set("Origin", "https://tredjepart.example")
+		if res := send(h, logout, kept, csrfCookie); res.Code != http.StatusSeeOther || res.Header().Get("Location") != loggedOutPath {
+			t.Fatalf("logout: %d to %q\n%s", res.Code, res.Header().Get("Location"), res.Body)
+		}
+	}
+	if res := send(h, httptest.NewRequest("GET", newRequestsPage, nil), kept); !loggedOut(res) {
+		t.Fatalf("the kept cookie after logout: %d to %q", res.Code, res.Header().Get("Location"))
+	}
+}
+
+func TestDisablingAThirdPartyEndsItsStaffsSessionsAtOnce(t *testing.T) {
+	s, h := testSite(t)
+	tps := s.thirdParties.(thirdParties)
+	registered := tps[ours]
+	setDisabled := func(disabled bool) {
+		tp := tps[ours]
+		tp.Disabled, tp.Version = disabled, tp.Version+1
+		tps[ours] = tp
+	}
+
+	kept := logIn(t, s, ours)
+	setDisabled(true)
+	if res := send(h, httptest.NewRequest("GET", newRequestsPage, nil), kept); res.Code != http.StatusForbidden || !strings.Contains(res.Body.String(), "stengt") {
+		t.Fatalf("a disabled third party's staff: %d\n%s", res.Code, res.Body)
+	}
+	// The refusal ended the session in the store: even on the very
+	// registration it was let in on, the cookie opens nothing.
+	tps[ours] = registered
+	if res := send(h, httptest.NewRequest("GET", newRequestsPage, nil), kept); !loggedOut(res) {
+		t.Fatalf("the refused session still stands: %d", res.Code)
+	}
+
+	// A session not used while its third party was disabled has ended too.
+	unused := logIn(t, s, ours)
+	setDisabled(true)
+	setDisabled(false)
+	post := httptest.NewRequest("POST", "https://tredjepart.example/portal/requests/their-request/withdraw", nil)
+	if res := send(h, withToken(t, s, h, post), unused); res.Code != http.StatusUnauthorized {
+		t.Fatalf("a post with a session that outlived the disabling: %d\n%s", res.Code, res.Body)
+	}
+	if res := send(h, httptest.NewRequest("GET", newRequestsPage, nil), unused); !loggedOut(res) {
+		t.Fatalf("a session outlived the disabling: %d", res.Code)
 	}
 }
 

@@ -21,13 +21,19 @@ const (
 	loggedOutPath = "/portal/logged-out"
 )
 
-// session is who is logged in: the third party and the person's name.
-// The person's national identity number is never kept.
+// session is who is logged in: the third party, the version of its
+// registration the login was let in on, and the person's name. The
+// person's national identity number is never kept. It stands only while
+// the session store has it.
 type session struct {
-	ThirdParty ident.GLN
-	Name       string
-	Expires    time.Time
+	ThirdParty   ident.GLN
+	Registration int // registry.ThirdParty.Version at login
+	Name         string
+	Expires      time.Time
 }
 
 // Valid: the session has not expired and names a third party.
 func (s session) Valid(now time.Time) bool { return now.Before(s.Expires) && s.ThirdParty != "" }
+
+// Subject is the third party's GLN, as the session store records it.
+func (s session) Subject() string { return string(s.ThirdParty) }

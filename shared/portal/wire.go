@@ -72,6 +72,7 @@ func FromEnv(ctx context.Context, cfg aws.Config, getenv func(string) string, lo
 		Webhooks:     hooks,
 		Outbox:       &dynamo.Outbox{Client: db, Table: outboxTable},
 		ThirdParties: reg,
+		Sessions:     &dynamo.Sessions{Client: db, Table: accessTable},
 		Settings:     settings,
 		Clock:        clk,
 		Logger:       logger,

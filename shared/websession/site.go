@@ -34,6 +34,9 @@ type Session interface {
 	// Valid says whether the session still stands at now. It is checked on
 	// every request, so a cookie the codec accepts is not enough.
 	Valid(now time.Time) bool
+	// Subject is whom the session is for, as the SessionStore records it:
+	// a pseudonym or a party's id, never a national identity number.
+	Subject() string
 }
 
 // SiteConfig is what sets one site apart from the other.
@@ -49,6 +52,9 @@ type SiteConfig[S Session, U any] struct {
 	// NewSession is who a verified login is on this site. A domain error
 	// (package fault) refuses the login with its status and detail.
 	NewSession func(ctx context.Context, c Claims) (S, error)
+	// Sessions keeps the sessions that stand on the server: a session is
+	// checked there on every request and ended there by a logout.
+	Sessions SessionStore
 	// Templates are the site's pages; "problem.html" and "logged-out.html"
 	// among them.
 	Templates *template.Template
@@ -76,6 +82,9 @@ func NewSite[S Session, U any](ctx context.Context, settings Settings, config Si
 	keys := settings.Keys
 	if len(keys.Session) < 32 || len(keys.Encryption) != 32 || len(keys.CSRF) != 32 {
 		return nil, errors.New("session and CSRF keys must be 32 bytes")
+	}
+	if config.Sessions == nil {
+		return nil, errors.New("a site needs a session store")
 	}
 	origin, err := originOf(settings.OIDC.RedirectURL)
 	if err != nil {

@@ -1,6 +1,8 @@
 package websession
 
 import (
+	"context"
+	"errors"
 	"html/template"
 	"io"
 	"log/slog"
@@ -21,33 +23,103 @@ type visit struct {
 
 func (v visit) Valid(now time.Time) bool { return now.Before(v.Expires) && v.ID != "" }
 
+func (v visit) Subject() string { return v.ID }
+
+// memoryStore is a SessionStore in memory: the sessions that stand, by
+// id, or the error every call fails with.
+type memoryStore struct {
+	standing map[string]string // site + subject, by id
+	err      error
+}
+
+func (m *memoryStore) Start(_ context.Context, id, site, subject string, _ time.Time) error {
+	if m.err != nil {
+		return m.err
+	}
+	m.standing[id] = site + " " + subject
+	return nil
+}
+
+func (m *memoryStore) Stands(_ context.Context, id, site, subject string, _ time.Time) (bool, error) {
+	return m.standing[id] == site+" "+subject, m.err
+}
+
+func (m *memoryStore) End(_ context.Context, id string) error {
+	if m.err != nil {
+		return m.err
+	}
+	delete(m.standing, id)
+	return nil
+}
+
 // testSite is a site without a login: reading sessions needs none.
 func testSite(hashKey string) *Site[visit, visit] {
 	return &Site[visit, visit]{
 		config: SiteConfig[visit, visit]{
-			Cookies:    CookieNames{Session: "s", Login: "l", Language: "lang", CSRF: "c", Path: "/"},
-			SessionTTL: time.Hour,
-			LoginPath:  "/login",
-			Templates:  template.Must(template.New("").Parse(`{{define "problem.html"}}{{.Data}}{{end}}`)),
-			Clock:      clock.System{},
-			Logger:     slog.New(slog.NewTextHandler(io.Discard, nil)),
+			Cookies:       CookieNames{Session: "s", Login: "l", Language: "lang", CSRF: "c", Path: "/"},
+			SessionTTL:    time.Hour,
+			LoginPath:     "/login",
+			LoggedOutPath: "/logged-out",
+			Sessions:      &memoryStore{standing: map[string]string{}},
+			Templates:     template.Must(template.New("").Parse(`{{define "problem.html"}}{{.Data}}{{end}}`)),
+			Clock:         clock.System{},
+			Logger:        slog.New(slog.NewTextHandler(io.Discard, nil)),
 		},
 		cookies: NewCookies([]byte(strings.Repeat(hashKey, 32)), []byte(strings.Repeat("e", 32)), "/", time.Hour, true),
 	}
 }
 
-func sessionCookie(t *testing.T, s *Site[visit, visit], v visit) *http.Cookie {
+func startedSession(t *testing.T, s *Site[visit, visit], v visit) *http.Cookie {
 	t.Helper()
 	rec := httptest.NewRecorder()
-	if err := s.StartSession(rec, v); err != nil {
+	if err := s.StartSession(context.Background(), rec, v); err != nil {
 		t.Fatal(err)
 	}
 	return rec.Result().Cookies()[0]
 }
 
+// with is a request carrying cookie.
+func with(method, target string, cookie *http.Cookie) *http.Request {
+	r := httptest.NewRequest(method, target, nil)
+	r.AddCookie(cookie)
+	return r
+}
+
+func TestALoggedOutCookieIsNoSession(t *testing.T) {
+	s := testSite("k")
+	kept := startedSession(t, s, visit{ID: "p1_x", Expires: time.Now().Add(time.Hour)})
+	for range 2 { // logging out twice is harmless
+		rec := httptest.NewRecorder()
+		s.Logout(rec, with("POST", "/logout", kept))
+		cleared := rec.Result().Cookies()
+		if rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != "/logged-out" || len(cleared) != 1 || cleared[0].MaxAge >= 0 {
+			t.Fatalf("logout: %d to %q, cookies %v", rec.Code, rec.Header().Get("Location"), cleared)
+		}
+	}
+	rec := httptest.NewRecorder()
+	if _, ok := s.Require(rec, with("GET", "/pages/1", kept)); ok || rec.Code != http.StatusFound || !strings.HasPrefix(rec.Header().Get("Location"), "/login?") {
+		t.Fatalf("the kept cookie after logout: %d to %q", rec.Code, rec.Header().Get("Location"))
+	}
+}
+
+func TestWhenTheStoreFailsNoSessionStandsAndTheLogoutCanBeTriedAgain(t *testing.T) {
+	s := testSite("k")
+	kept := startedSession(t, s, visit{ID: "p1_x", Expires: time.Now().Add(time.Hour)})
+	s.config.Sessions.(*memoryStore).err = errors.New("store unavailable")
+	rec := httptest.NewRecorder()
+	if _, ok := s.Require(rec, with("GET", "/pages/1", kept)); ok || rec.Code != http.StatusInternalServerError {
+		t.Errorf("a page: %d", rec.Code)
+	}
+	rec = httptest.NewRecorder()
+	s.Logout(rec, with("POST", "/logout", kept))
+	if rec.Code != http.StatusInternalServerError || len(rec.Result().Cookies()) != 0 {
+		t.Errorf("logout: %d, cookies %v", rec.Code, rec.Result().Cookies())
+	}
+}
+
 func TestSessionCookies(t *testing.T) {
 	s := testSite("k")
-	good := sessionCookie(t, s, visit{ID: "p1_x", Expires: time.Now().Add(time.Minute)})
+	good := startedSession(t, s, visit{ID: "p1_x", Expires: time.Now().Add(time.Minute)})
 	if !good.HttpOnly || !good.Secure || good.SameSite != http.SameSiteLaxMode || strings.Contains(good.Value, "p1_x") {
 		t.Fatalf("cookie attributes or clear content: %+v", good)
 	}
@@ -60,7 +132,7 @@ func TestSessionCookies(t *testing.T) {
 	if err := read(good); err != nil {
 		t.Fatalf("a fresh session was refused: %v", err)
 	}
-	if err := read(sessionCookie(t, s, visit{ID: "p1_x", Expires: time.Now().Add(-time.Second)})); err == nil {
+	if err := read(startedSession(t, s, visit{ID: "p1_x", Expires: time.Now().Add(-time.Second)})); err == nil {
 		t.Error("an expired session was accepted")
 	}
 	tampered := *good
@@ -68,7 +140,7 @@ func TestSessionCookies(t *testing.T) {
 	if err := read(&tampered); err == nil {
 		t.Error("a tampered session was accepted")
 	}
-	if err := read(sessionCookie(t, testSite("x"), visit{ID: "p1_x", Expires: time.Now().Add(time.Hour)})); err == nil {
+	if err := read(startedSession(t, testSite("x"), visit{ID: "p1_x", Expires: time.Now().Add(time.Hour)})); err == nil {
 		t.Error("a session signed with another key was accepted")
 	}
 }

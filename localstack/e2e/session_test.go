@@ -1,0 +1,106 @@
+package e2e_test
+
+// A session ends on the server: a cookie kept from before a logout, or
+// from before the operator disabled the third party, replayed later, is no
+// session; it gets the login page.
+
+import (
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/tredjepart/tredjepart/shared/resources"
+)
+
+// keep copies the browser's cookies for path, as someone who took them would.
+func (b *browser) keep(path string) []*http.Cookie {
+	u, _ := url.Parse(b.resolve(path))
+	return b.client.Jar.Cookies(u)
+}
+
+// replay is a new browser holding only the cookies kept for path.
+func replay(t *testing.T, w *world, path string, kept []*http.Cookie) *browser {
+	b := newBrowser(t, w)
+	jar, _ := cookiejar.New(nil)
+	u, _ := url.Parse(b.resolve(path))
+	jar.SetCookies(u, kept)
+	b.client.Jar = jar
+	return b
+}
+
+// isLoginPage says whether p is the OpenID provider's login page.
+func isLoginPage(p page) bool {
+	return p.status == http.StatusOK && strings.Contains(p.body, "login_request")
+}
+
+func TestAConsentCookieReplayedAfterLogoutGetsTheLoginPage(t *testing.T) {
+	w, _ := consentWorld(t)
+	ola := newBrowser(t, w)
+	pending := ola.logIn("/consent", "ola")
+	if pending.status != http.StatusOK || !strings.Contains(pending.body, `data-testid="logout"`) {
+		t.Fatalf("pending page (%d at %s):\n%s", pending.status, pending.url, pending.body)
+	}
+	kept, token := ola.keep("/consent"), pending.field(t, csrfField)
+	if out := ola.post("/logout", url.Values{csrfField: {token}}); out.status != http.StatusOK || !strings.HasSuffix(out.url, "/consent/logged-out") {
+		t.Fatalf("logout ended at %d %s", out.status, out.url)
+	}
+
+	thief := replay(t, w, "/consent", kept)
+	if p := thief.get("/consent"); !isLoginPage(p) {
+		t.Fatalf("the kept cookie still opens /consent after logout (%d at %s)", p.status, p.url)
+	}
+	// Logging out an ended session again is harmless.
+	if out := thief.post("/logout", url.Values{csrfField: {token}}); out.status != http.StatusOK || !strings.HasSuffix(out.url, "/consent/logged-out") {
+		t.Fatalf("a second logout ended at %d %s", out.status, out.url)
+	}
+}
+
+func TestAPortalCookieReplayedAfterLogoutGetsTheLoginPage(t *testing.T) {
+	w, _ := consentWorld(t)
+	staff := newBrowser(t, w)
+	overview := staff.logIn("/portal", siri)
+	if overview.status != http.StatusOK || !strings.Contains(overview.body, `data-testid="logout"`) {
+		t.Fatalf("overview (%d at %s):\n%s", overview.status, overview.url, overview.body)
+	}
+	kept, token := staff.keep("/portal"), overview.field(t, csrfField)
+	if out := staff.post("/portal/logout", url.Values{csrfField: {token}}); out.status != http.StatusOK || !strings.HasSuffix(out.url, "/portal/logged-out") {
+		t.Fatalf("logout ended at %d %s", out.status, out.url)
+	}
+
+	thief := replay(t, w, "/portal", kept)
+	if p := thief.get("/portal/deliveries"); !isLoginPage(p) {
+		t.Fatalf("the kept cookie still opens /portal/deliveries after logout (%d at %s)", p.status, p.url)
+	}
+	if out := thief.post("/portal/logout", url.Values{csrfField: {token}}); out.status != http.StatusOK || !strings.HasSuffix(out.url, "/portal/logged-out") {
+		t.Fatalf("a second logout ended at %d %s", out.status, out.url)
+	}
+}
+
+func TestDisablingAThirdPartyEndsItsStaffsPortalSessions(t *testing.T) {
+	w, _ := consentWorld(t)
+	straumkompisTP := w.demo.ThirdParties[0].GLN
+	staff := newBrowser(t, w)
+	if p := staff.logIn("/portal/deliveries", siri); p.status != http.StatusOK {
+		t.Fatalf("deliveries (%d at %s):\n%s", p.status, p.url, p.body)
+	}
+	kept := staff.keep("/portal")
+
+	w.withScope(t, operator, resources.AdminScope)
+	w.setThirdParty(t, straumkompisTP, true)
+	t.Cleanup(func() { w.setThirdParty(t, straumkompisTP, false) })
+	if p := replay(t, w, "/portal", kept).get("/portal/deliveries"); p.status != http.StatusForbidden || !strings.Contains(p.body, "stengt") {
+		t.Fatalf("a disabled third party's staff: %d at %s\n%s", p.status, p.url, p.body)
+	}
+
+	// The session ended when the third party was disabled: enabling it
+	// again lets its staff log in, not the old cookie back in.
+	w.setThirdParty(t, straumkompisTP, false)
+	if p := replay(t, w, "/portal", kept).get("/portal/deliveries"); !isLoginPage(p) {
+		t.Fatalf("the session outlived the disabling (%d at %s)", p.status, p.url)
+	}
+	if p := staff.logIn("/portal/deliveries", siri); p.status != http.StatusOK {
+		t.Fatalf("a new login after enabling (%d at %s):\n%s", p.status, p.url, p.body)
+	}
+}

@@ -1,0 +1,108 @@
+package consentweb
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/tredjepart/tredjepart/localstack/testenv"
+	"github.com/tredjepart/tredjepart/shared/clock"
+	"github.com/tredjepart/tredjepart/shared/consent"
+	"github.com/tredjepart/tredjepart/shared/dynamo"
+	"github.com/tredjepart/tredjepart/shared/pseudonym"
+	"github.com/tredjepart/tredjepart/shared/resources"
+	"github.com/tredjepart/tredjepart/shared/websession"
+)
+
+// TestMain starts moto: the pages' stores, sessions among them, are the
+// stack's tables.
+func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
+
+// provider answers OpenID discovery, all that building the pages asks of it.
+func provider(t *testing.T) string {
+	t.Helper()
+	var srv *httptest.Server
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = fmt.Fprintf(w, `{"issuer":%q,"authorization_endpoint":"%[1]s/auth","token_endpoint":"%[1]s/token","jwks_uri":"%[1]s/jwks"}`, srv.URL)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// testSite is the pages on moto's tables, with a session store there.
+func testSite(t *testing.T) (*site, http.Handler) {
+	t.Helper()
+	env := testenv.Get(t)
+	db := dynamodb.NewFromConfig(env.Config)
+	access, reg := env.Stack.Tables[resources.AccessTableID], &dynamo.Registry{Client: db, Table: env.Stack.Tables[resources.RegistryTableID]}
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	key := []byte(strings.Repeat("k", 32))
+	s, err := newSite(context.Background(), Config{
+		Consent:      &consent.Service{Store: &dynamo.Requests{Client: db, Table: access}, MeteringPoints: reg, ThirdParties: reg, Clock: clock.System{}, Logger: logger},
+		ThirdParties: reg,
+		ReadLog:      &dynamo.ReadLog{Client: db, Table: access},
+		Sessions:     &dynamo.Sessions{Client: db, Table: access},
+		Settings: websession.Settings{
+			OIDC:   websession.OIDC{Issuer: provider(t), ClientID: "consent", RedirectURL: "https://tredjepart.example/login/callback"},
+			Keys:   websession.Keys{Session: key, Encryption: key, CSRF: key},
+			Secure: true,
+		},
+		Clock: clock.System{}, Logger: logger,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, s.Protect(s.routes())
+}
+
+// send sends r with cookies.
+func send(h http.Handler, r *http.Request, cookies ...*http.Cookie) *httptest.ResponseRecorder {
+	for _, c := range cookies {
+		r.AddCookie(c)
+	}
+	res := httptest.NewRecorder()
+	h.ServeHTTP(res, r)
+	return res
+}
+
+func TestACookieReplayedAfterLogoutGetsTheLoginPage(t *testing.T) {
+	s, h := testSite(t)
+	rec := httptest.NewRecorder()
+	user := session{EndUser: pseudonym.EndUserID("p1_session-test"), Name: "Ola", Expires: time.Now().Add(sessionTTL)}
+	if err := s.StartSession(context.Background(), rec, user); err != nil {
+		t.Fatal(err)
+	}
+	kept := rec.Result().Cookies()[0]
+
+	page := send(h, httptest.NewRequest("GET", "https://tredjepart.example/consent", nil), kept)
+	if page.Code != http.StatusOK || !strings.Contains(page.Body.String(), `data-testid="logout"`) {
+		t.Fatalf("before logout: %d\n%s", page.Code, page.Body)
+	}
+	token := strings.SplitN(strings.SplitN(page.Body.String(), `name="gorilla.csrf.Token" value="`, 2)[1], `"`, 2)[0]
+	csrfCookie := page.Result().Cookies()[0]
+	for range 2 { // logging out twice is harmless
+		logout := httptest.NewRequest("POST", "https://tredjepart.example/logout", strings.NewReader(url.Values{"gorilla.csrf.Token": {token}}.Encode()))
+		logout.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		logout.Header.Set("Origin", "https://tredjepart.example")
+		if res := send(h, logout, kept, csrfCookie); res.Code != http.StatusSeeOther || res.Header().Get("Location") != loggedOutPath {
+			t.Fatalf("logout: %d to %q\n%s", res.Code, res.Header().Get("Location"), res.Body)
+		}
+	}
+
+	if res := send(h, httptest.NewRequest("GET", "https://tredjepart.example/consent", nil), kept); res.Code != http.StatusFound || res.Header().Get("Location") != "/login?return=%2Fconsent" {
+		t.Fatalf("the kept cookie after logout: %d to %q", res.Code, res.Header().Get("Location"))
+	}
+	if res := send(h, httptest.NewRequest("GET", "https://tredjepart.example/v1/me/access-log", nil), kept); res.Code != http.StatusUnauthorized {
+		t.Fatalf("the access log with the kept cookie after logout: %d", res.Code)
+	}
+}
