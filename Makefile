@@ -14,7 +14,7 @@ FUNCTIONS := $(notdir $(wildcard functions/*))
 RIE_VERSION := v0.0.0-20261030222936-bef5c4ba774d
 LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags "-s -w"
 
-.PHONY: run up down token deliver datagen test vet build build-local synth bench venv rie chromium tools clean
+.PHONY: run up down token deliver datagen test vet vulncheck build build-local synth bench venv rie chromium tools clean
 
 ## run: the whole system in the foreground on moto, with demo data
 run: tools build-local
@@ -42,8 +42,8 @@ datagen:
 	  REGISTRY_TABLE=tredjepart-registry METER_VALUES_TABLE=tredjepart-meter-values \
 	  PSEUDONYM_KEY="$$(cat .local/pseudonym.key)" $(GO) run ./localstack/datagen -points $(POINTS) -days $(DAYS)
 
-## test: vet, format check, unit + integration + end-to-end tests, CDK tests
-test: tools chromium vet
+## test: vet, format check, vulnerability check, unit + integration + end-to-end tests, CDK tests
+test: tools chromium vet vulncheck
 	$(GO) test -count=1 ./...
 	cd infra && $(GO) test -count=1 ./...
 
@@ -51,6 +51,17 @@ vet:
 	$(GO) vet ./...
 	@unformatted=$$(gofmt -l . | grep -v '^infra/cdk.out/'); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
+
+# The vulnerability database's source as the module proxy serves it, and the
+# govulncheck that reads it. Bump both when dependencies change. v1.9.0, not
+# v1.10.0: the latter's package loader refuses go1.27's standard library
+# ("generic method requires go1.27 or later").
+VULNDB_VERSION := v0.0.0-20261105234957-e22db6528018
+GOVULNCHECK_VERSION := v1.9.0
+
+## vulncheck: govulncheck over both modules, the database built offline from golang.org/x/vulndb; fails on any reachable vulnerability
+vulncheck:
+	@GO=$(GO) VULNDB_VERSION=$(VULNDB_VERSION) GOVULNCHECK_VERSION=$(GOVULNCHECK_VERSION) tools/vulncheck.sh
 
 ## build: Lambda bootstraps for AWS (linux/arm64) in build/lambda/<function>/
 build:

@@ -128,10 +128,27 @@ func (b *browser) get(path string) page {
 	return b.do(req)
 }
 
+// post sends form as a browser sends a form on a page of the same origin.
 func (b *browser) post(path string, form url.Values) page {
+	b.t.Helper()
+	return b.postFrom("same-origin", path, form)
+}
+
+// postFrom sends form as a browser does from a page of another origin:
+// secFetchSite is what it says of that page (same-site, cross-site), or ""
+// for an older browser that sends only Origin.
+func (b *browser) postFrom(secFetchSite, path string, form url.Values) page {
 	b.t.Helper()
 	req, _ := http.NewRequest(http.MethodPost, b.resolve(path), strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	origin := req.URL.Scheme + "://" + req.URL.Host
+	if secFetchSite != "same-origin" {
+		origin = "https://attacker.example"
+	}
+	req.Header.Set("Origin", origin)
+	if secFetchSite != "" {
+		req.Header.Set("Sec-Fetch-Site", secFetchSite)
+	}
 	return b.do(req)
 }
 
@@ -193,7 +210,6 @@ func TestEndUserDecidesAndChangesAccess(t *testing.T) {
 	}
 
 	result := kari.post("/consent/decisions", url.Values{
-		"gorilla.csrf.Token":       {pending.field(t, "gorilla.csrf.Token")},
 		"request":                  {fromLadeklar, fromStraumkompis},
 		"decision-" + fromLadeklar: {"approve"}, "level-" + fromLadeklar: {"FULL"},
 		"decision-" + fromStraumkompis: {"decline"},
@@ -229,12 +245,11 @@ func TestEndUserDecidesAndChangesAccess(t *testing.T) {
 	if !strings.Contains(access.body, "grant-"+tp+"-"+mp) {
 		t.Fatalf("My access lacks the grant:\n%s", access.body)
 	}
-	token := access.field(t, "gorilla.csrf.Token")
-	kari.post("/consent/access", url.Values{"gorilla.csrf.Token": {token}, "action": {"level"}, "thirdParty": {tp}, "meteringPoint": {mp}, "level": {"LIMITED"}})
+	kari.post("/consent/access", url.Values{"action": {"level"}, "thirdParty": {tp}, "meteringPoint": {mp}, "level": {"LIMITED"}})
 	if g, _, _ := store.Grant(ctx, w.demo.ThirdParties[1].GLN, w.demo.Requestable); g.Level != accessrequest.Limited {
 		t.Fatalf("after the level change: %+v", g)
 	}
-	kari.post("/consent/access", url.Values{"gorilla.csrf.Token": {token}, "action": {"revoke"}, "thirdParty": {tp}, "meteringPoint": {mp}})
+	kari.post("/consent/access", url.Values{"action": {"revoke"}, "thirdParty": {tp}, "meteringPoint": {mp}})
 	if g, _, _ := store.Grant(ctx, w.demo.ThirdParties[1].GLN, w.demo.Requestable); g.Status != grant.Revoked {
 		t.Fatalf("after removal: %+v", g)
 	}
@@ -251,14 +266,14 @@ func TestConsentPagesRefuseAbuse(t *testing.T) {
 	if guessed.status != http.StatusNotFound || strings.Contains(guessed.body, "Ladeklar") || strings.Contains(guessed.body, string(w.demo.Requestable)) {
 		t.Fatalf("another end user's request showed (%d):\n%s", guessed.status, guessed.body)
 	}
-	own := ola.get("/consent")
-	forged := ola.post("/consent/decisions", url.Values{"gorilla.csrf.Token": {own.field(t, "gorilla.csrf.Token")}, "request": {karisRequest}, "decision-" + karisRequest: {"approve"}, "level-" + karisRequest: {"FULL"}})
+	forged := ola.post("/consent/decisions", url.Values{"request": {karisRequest}, "decision-" + karisRequest: {"approve"}, "level-" + karisRequest: {"FULL"}})
 	if !strings.Contains(forged.body, "Not recorded") && !strings.Contains(forged.body, "Ikke registrert") {
 		t.Fatalf("deciding another's request was not refused:\n%s", forged.body)
 	}
-	withoutToken := ola.post("/consent/decisions", url.Values{"request": {karisRequest}, "decision-" + karisRequest: {"decline"}})
-	if withoutToken.status != http.StatusForbidden {
-		t.Fatalf("a post without a CSRF token: %d", withoutToken.status)
+	for _, from := range []string{"cross-site", "same-site", ""} {
+		if p := ola.postFrom(from, "/consent/decisions", url.Values{"request": {karisRequest}, "decision-" + karisRequest: {"decline"}}); p.status != http.StatusForbidden {
+			t.Fatalf("a post from another origin (Sec-Fetch-Site %q): %d", from, p.status)
+		}
 	}
 	if r, _ := store.Get(context.Background(), karisRequest); r.Status != accessrequest.Pending {
 		t.Fatalf("the request changed: %+v", r)
@@ -297,7 +312,7 @@ func authorizeURL(client, requestID, redirect, scope string) string {
 func (b *browser) decide(p page, decision, level string) page {
 	b.t.Helper()
 	form := url.Values{"decision": {decision}, "level": {level}}
-	for _, name := range []string{"gorilla.csrf.Token", "client_id", "redirect_uri", "request_id", "state"} {
+	for _, name := range []string{"client_id", "redirect_uri", "request_id", "state"} {
 		form.Set(name, p.field(b.t, name))
 	}
 	return b.post("/authorize", form)
@@ -322,8 +337,7 @@ func TestRedirectFlowReturnsTheDecision(t *testing.T) {
 
 	// Declining another request, after removing the access the first one gave.
 	w.call(t, straumkompis, "GET", "/v1/access-requests/"+approveID, "").expect(t, http.StatusOK)
-	access := kari.get("/consent/access")
-	kari.post("/consent/access", url.Values{"gorilla.csrf.Token": {access.field(t, "gorilla.csrf.Token")}, "action": {"revoke"}, "thirdParty": {client}, "meteringPoint": {mp}})
+	kari.post("/consent/access", url.Values{"action": {"revoke"}, "thirdParty": {client}, "meteringPoint": {mp}})
 	declineID := w.call(t, straumkompis, "POST", "/v1/access-requests", fmt.Sprintf(`{"meteringPointId":%q}`, mp)).expect(t, http.StatusAccepted).str("id")
 	declined := kari.decide(kari.get(authorizeURL(client, declineID, straumkompisReturn, "Limited")), "decline", "LIMITED")
 	if u, err := url.Parse(declined.location); err != nil || u.Query().Get("error") != "access_denied" || u.Query().Get("error_code") != "EH088" || u.Query().Get("state") != "st-42" {
@@ -364,7 +378,7 @@ func TestRedirectFlowNeverRedirectsToUnregisteredAddresses(t *testing.T) {
 		if p.status != http.StatusBadRequest || p.location != "" {
 			t.Errorf("client %s, redirect_uri %q: %d, Location %q", bad.client, bad.redirect, p.status, p.location)
 		}
-		form := url.Values{"gorilla.csrf.Token": {kari.get("/consent").field(t, "gorilla.csrf.Token")}, "client_id": {bad.client},
+		form := url.Values{"client_id": {bad.client},
 			"redirect_uri": {bad.redirect}, "request_id": {id}, "decision": {"approve"}, "level": {"FULL"}}
 		if p := kari.post("/authorize", form); p.status != http.StatusBadRequest || p.location != "" {
 			t.Errorf("posted to client %s, redirect_uri %q: %d, Location %q", bad.client, bad.redirect, p.status, p.location)

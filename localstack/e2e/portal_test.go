@@ -28,7 +28,6 @@ import (
 
 var siri = "siri-" + string(demo.Siri.OrgNumber) // her login button on the development provider
 
-const csrfField = "gorilla.csrf.Token"
 
 var consentLink = regexp.MustCompile(`/consent/requests/([0-9a-f-]{36})`)
 
@@ -63,7 +62,7 @@ func TestPortalStaffRequestsAndWithdraws(t *testing.T) {
 	valid, bad := registerMeteringPoint(t), badCheckDigit(t)
 	form := staff.get("/portal/requests/new")
 	submit := url.Values{
-		csrfField: {form.field(t, csrfField)}, "submission": {form.field(t, "submission")},
+		"submission": {form.field(t, "submission")},
 		"meteringPoints": {fmt.Sprintf("%s\n%s, %s", valid, w.demo.Unregistered, bad)}, "level": {"FULL"}, "agreementReference": {"Avtale 42"},
 	}
 	results := staff.post("/portal/requests", submit)
@@ -105,7 +104,7 @@ func TestPortalStaffRequestsAndWithdraws(t *testing.T) {
 	if !strings.Contains(list.body, `data-testid="request-`+id+`"`) {
 		t.Fatalf("the pending list lacks the request:\n%s", list.body)
 	}
-	withdrawn := staff.post("/portal/requests/"+id+"/withdraw", url.Values{csrfField: {list.field(t, csrfField)}})
+	withdrawn := staff.post("/portal/requests/"+id+"/withdraw", nil)
 	if withdrawn.status != http.StatusOK || !strings.Contains(withdrawn.body, `data-testid="done-withdrawn"`) {
 		t.Fatalf("withdraw: %d at %s", withdrawn.status, withdrawn.url)
 	}
@@ -167,8 +166,10 @@ func TestPortalRefusesAbuse(t *testing.T) {
 
 	staff := newBrowser(t, w.world)
 	staff.logIn("/portal", siri)
-	if p := staff.post("/portal/requests", url.Values{"meteringPoints": {string(registerMeteringPoint(t))}, "level": {"LIMITED"}}); p.status != http.StatusForbidden {
-		t.Fatalf("a post without a CSRF token: %d", p.status)
+	for _, from := range []string{"cross-site", "same-site", ""} {
+		if p := staff.postFrom(from, "/portal/requests", url.Values{"meteringPoints": {string(registerMeteringPoint(t))}, "level": {"LIMITED"}}); p.status != http.StatusForbidden {
+			t.Fatalf("a post from another origin (Sec-Fetch-Site %q): %d", from, p.status)
+		}
 	}
 
 	// Ladeklar's request and metering point look exactly like unknown ones.
@@ -178,10 +179,9 @@ func TestPortalRefusesAbuse(t *testing.T) {
 	owner := person(t)
 	w.register(t, granted, "PT60M", endUser{id: owner, name: "Testesen", moveIn: "2024-01-01"})
 	w.grant(t, ladeklar, granted, accessrequest.Full, owner, registry.Date(2024, 1, 1))
-	token := staff.get("/portal/requests").field(t, csrfField)
 	for _, p := range []page{
-		staff.post("/portal/requests/"+theirRequest+"/withdraw", url.Values{csrfField: {token}}),
-		staff.post("/portal/requests/00000000-0000-4000-8000-000000000000/withdraw", url.Values{csrfField: {token}}),
+		staff.post("/portal/requests/"+theirRequest+"/withdraw", nil),
+		staff.post("/portal/requests/00000000-0000-4000-8000-000000000000/withdraw", nil),
 		staff.get("/portal/metering-points/" + string(granted)),
 		staff.get("/portal/metering-points/" + string(granted) + "/consumption?view=day&date=2026-01-01"),
 		staff.get("/portal/metering-points/" + string(freshGSRN(t))),

@@ -319,7 +319,7 @@ func keyFile(path string, n int) (string, error) {
 // people (end users, and Siri, who works for Straumkompis), and returns the
 // consent pages' and the portal's login settings and secrets.
 func (s *stack) browserLogins(pseudoKey string) (map[string]string, error) {
-	cookieKeys, err := keyFile(filepath.Join(s.opts.stateDir, "cookie.keys"), 96)
+	cookieKeys, err := keyFile(filepath.Join(s.opts.stateDir, "cookie.keys"), 64)
 	if err != nil {
 		return nil, err
 	}

@@ -8,7 +8,7 @@ import (
 )
 
 // The pages' own cookies, on the whole origin.
-var cookies = websession.CookieNames{Session: "tp_session", Login: "tp_login", Language: "tp_lang", CSRF: "tp_csrf", Path: "/"}
+var cookies = websession.CookieNames{Session: "tp_session", Login: "tp_login", Language: "tp_lang", Path: "/"}
 
 // Sessions are short: consent is a quick errand.
 const sessionTTL = 30 * time.Minute

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
 	"strings"
 	"testing"
@@ -102,7 +101,7 @@ func testSite(t *testing.T) (*site, http.Handler) {
 		Sessions:     &dynamo.Sessions{Client: dynamodb.NewFromConfig(env.Config), Table: env.Stack.Tables[resources.AccessTableID]},
 		Settings: websession.Settings{
 			OIDC:   websession.OIDC{Issuer: provider(t), ClientID: "portal", RedirectURL: "https://tredjepart.example/portal/login/callback"},
-			Keys:   websession.Keys{Session: key, Encryption: key, CSRF: key},
+			Keys:   websession.Keys{Session: key, Encryption: key},
 			Secure: true,
 		},
 		Clock: clock.System{}, Logger: logger,
@@ -178,33 +177,45 @@ func request(t *testing.T, s *site, h http.Handler, r *http.Request, gln ident.G
 	return send(h, r, logIn(t, s, gln))
 }
 
-// withToken gets a CSRF token and its cookie from a page, as a browser would.
-func withToken(t *testing.T, s *site, h http.Handler, r *http.Request) *http.Request {
-	t.Helper()
-	page := request(t, s, h, httptest.NewRequest("GET", "https://tredjepart.example/portal/requests/new", nil), ours)
-	token := strings.SplitN(strings.SplitN(page.Body.String(), `name="gorilla.csrf.Token" value="`, 2)[1], `"`, 2)[0]
-	for _, c := range page.Result().Cookies() {
-		r.AddCookie(c)
-	}
+// fromOurPage marks r as a browser marks a form posted from the site's own page.
+func fromOurPage(r *http.Request) *http.Request {
 	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	r.Header.Set("Sec-Fetch-Site", "same-origin")
 	r.Header.Set("Origin", "https://tredjepart.example")
-	r.Body = io.NopCloser(strings.NewReader(url.Values{"gorilla.csrf.Token": {token}}.Encode()))
 	return r
 }
 
-func TestPostsWithoutACSRFTokenAreRefused(t *testing.T) {
+func TestPostsFromOtherOriginsAreRefused(t *testing.T) {
 	s, h := testSite(t)
-	r := httptest.NewRequest("POST", "https://tredjepart.example/portal/requests/their-request/withdraw", nil)
-	r.Header.Set("Origin", "https://tredjepart.example")
-	if res := request(t, s, h, r, ours); res.Code != http.StatusForbidden {
-		t.Fatalf("status %d", res.Code)
+	for name, headers := range map[string]map[string]string{
+		"a cross-site form":                    {"Sec-Fetch-Site": "cross-site", "Origin": "https://attacker.example"},
+		"a sibling subdomain":                  {"Sec-Fetch-Site": "same-site", "Origin": "https://evil.tredjepart.example"},
+		"an older browser from another origin": {"Origin": "https://attacker.example"},
+		"another scheme of the same host":      {"Origin": "http://tredjepart.example"},
+		"a sandboxed frame":                    {"Origin": "null"},
+	} {
+		r := httptest.NewRequest("POST", "https://tredjepart.example/portal/requests/their-request/withdraw", nil)
+		for k, v := range headers {
+			r.Header.Set(k, v)
+		}
+		if res := request(t, s, h, r, ours); res.Code != http.StatusForbidden || !strings.Contains(res.Body.String(), "did not come from this site") {
+			t.Errorf("%s: status %d\n%s", name, res.Code, res.Body)
+		}
+	}
+}
+
+func TestEveryPageKeepsBrowsersOnHTTPS(t *testing.T) {
+	s, h := testSite(t)
+	res := request(t, s, h, httptest.NewRequest("GET", newRequestsPage, nil), ours)
+	if got := res.Header().Get("Strict-Transport-Security"); got != websession.StrictTransportSecurity {
+		t.Fatalf("Strict-Transport-Security = %q", got)
 	}
 }
 
 func TestAnotherThirdPartysRequestIsNotFound(t *testing.T) {
 	s, h := testSite(t)
 	for _, id := range []string{"their-request", "no-such-request"} {
-		r := withToken(t, s, h, httptest.NewRequest("POST", "https://tredjepart.example/portal/requests/"+id+"/withdraw", nil))
+		r := fromOurPage(httptest.NewRequest("POST", "https://tredjepart.example/portal/requests/"+id+"/withdraw", nil))
 		res := request(t, s, h, r, ours)
 		if res.Code != http.StatusNotFound || strings.Contains(res.Body.String(), "their-request") {
 			t.Fatalf("%s: status %d\n%s", id, res.Code, res.Body)
@@ -234,13 +245,9 @@ func TestACookieReplayedAfterLogoutGetsTheLoginPage(t *testing.T) {
 	if page.Code != http.StatusOK {
 		t.Fatalf("before logout: %d", page.Code)
 	}
-	token := strings.SplitN(strings.SplitN(page.Body.String(), `name="gorilla.csrf.Token" value="`, 2)[1], `"`, 2)[0]
-	csrfCookie := page.Result().Cookies()[0]
 	for range 2 { // logging out twice is harmless
-		logout := httptest.NewRequest("POST", "https://tredjepart.example/portal/logout", strings.NewReader(url.Values{"gorilla.csrf.Token": {token}}.Encode()))
-		logout.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		logout.Header.Set("Origin", "https://tredjepart.example")
-		if res := send(h, logout, kept, csrfCookie); res.Code != http.StatusSeeOther || res.Header().Get("Location") != loggedOutPath {
+		logout := fromOurPage(httptest.NewRequest("POST", "https://tredjepart.example/portal/logout", nil))
+		if res := send(h, logout, kept); res.Code != http.StatusSeeOther || res.Header().Get("Location") != loggedOutPath {
 			t.Fatalf("logout: %d to %q\n%s", res.Code, res.Header().Get("Location"), res.Body)
 		}
 	}
@@ -276,7 +283,7 @@ func TestDisablingAThirdPartyEndsItsStaffsSessionsAtOnce(t *testing.T) {
 	setDisabled(true)
 	setDisabled(false)
 	post := httptest.NewRequest("POST", "https://tredjepart.example/portal/requests/their-request/withdraw", nil)
-	if res := send(h, withToken(t, s, h, post), unused); res.Code != http.StatusUnauthorized {
+	if res := send(h, fromOurPage(post), unused); res.Code != http.StatusUnauthorized {
 		t.Fatalf("a post with a session that outlived the disabling: %d\n%s", res.Code, res.Body)
 	}
 	if res := send(h, httptest.NewRequest("GET", newRequestsPage, nil), unused); !loggedOut(res) {

@@ -10,7 +10,7 @@ import (
 // The portal's own cookies, on /portal only, so that a staff session and an
 // end user's session on the same origin never mix.
 var cookies = websession.CookieNames{
-	Session: "tp_portal_session", Login: "tp_portal_login", Language: "tp_portal_lang", CSRF: "tp_portal_csrf", Path: "/portal",
+	Session: "tp_portal_session", Login: "tp_portal_login", Language: "tp_portal_lang", Path: "/portal",
 }
 
 const sessionTTL = 8 * time.Hour // a working day

@@ -17,21 +17,23 @@ import (
 // Environment variables both sites read: their cookie keys, and whether
 // cookies may go over plain HTTP (localhost only).
 const (
-	CookieKeysEnv      = "COOKIE_KEYS" // base64 of 96 bytes: signing, encryption, CSRF
+	CookieKeysEnv      = "COOKIE_KEYS" // base64 of 64 bytes: signing, encryption
 	InsecureCookiesEnv = "INSECURE_COOKIES"
 )
 
 // Keys are a site's cookie keys: 32 bytes each to sign and encrypt
-// cookies, and 32 for CSRF tokens.
-type Keys struct{ Session, Encryption, CSRF []byte }
+// cookies.
+type Keys struct{ Session, Encryption []byte }
 
-// ParseKeys reads the base64 value of CookieKeysEnv.
+// ParseKeys reads the base64 value of CookieKeysEnv: 64 bytes, or 96 as
+// deployments made before forms were protected without tokens have (their
+// last 32 bytes were the CSRF token key, now unused).
 func ParseKeys(encoded string) (Keys, error) {
 	raw, err := base64.StdEncoding.DecodeString(encoded)
-	if err != nil || len(raw) != 96 {
-		return Keys{}, fmt.Errorf("%s must be base64 of 96 random bytes", CookieKeysEnv)
+	if err != nil || (len(raw) != 64 && len(raw) != 96) {
+		return Keys{}, fmt.Errorf("%s must be base64 of 64 random bytes", CookieKeysEnv)
 	}
-	return Keys{Session: raw[:32], Encryption: raw[32:64], CSRF: raw[64:]}, nil
+	return Keys{Session: raw[:32], Encryption: raw[32:64]}, nil
 }
 
 // OIDCEnv names the environment variables of a site's registration at its

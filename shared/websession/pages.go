@@ -1,10 +1,7 @@
 package websession
 
 import (
-	"html/template"
 	"net/http"
-
-	"github.com/gorilla/csrf"
 
 	"github.com/tredjepart/tredjepart/shared/problem"
 )
@@ -12,17 +9,16 @@ import (
 // Page is what every page template gets.
 type Page[U any] struct {
 	Translator
-	User      U // the zero U when nobody is logged in
-	CSRFField template.HTML
-	Template  string // the page shown: the navigation marks it as current
-	Data      any
+	User     U      // the zero U when nobody is logged in
+	Template string // the page shown: the navigation marks it as current
+	Data     any
 }
 
 // Render shows the template name with data, to user.
 func (s *Site[S, U]) Render(w http.ResponseWriter, r *http.Request, status int, name string, user U, data any) {
 	page := Page[U]{
 		Translator: NewTranslator(s.Language(w, r), s.config.Messages),
-		User:       user, CSRFField: csrf.TemplateField(r), Template: name, Data: data,
+		User:       user, Template: name, Data: data,
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
@@ -55,8 +51,9 @@ func (s *Site[S, U]) Fail(w http.ResponseWriter, r *http.Request, err error) {
 	s.Problem(w, r, doc.Status, doc.Detail)
 }
 
-func (s *Site[S, U]) csrfRefused(w http.ResponseWriter, r *http.Request) {
-	s.config.Logger.WarnContext(r.Context(), "csrf refused", "reason", csrf.FailureReason(r))
+func (s *Site[S, U]) crossOriginRefused(w http.ResponseWriter, r *http.Request) {
+	s.config.Logger.WarnContext(r.Context(), "cross-origin request refused",
+		"method", r.Method, "path", r.URL.Path, "secFetchSite", r.Header.Get("Sec-Fetch-Site"), "origin", r.Header.Get("Origin"))
 	s.Problem(w, r, http.StatusForbidden, "The form had expired or did not come from this site. Please go back, reload and try again.")
 }
 

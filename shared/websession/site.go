@@ -8,9 +8,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
-
-	"github.com/gorilla/csrf"
 
 	"github.com/tredjepart/tredjepart/shared/clock"
 )
@@ -25,8 +24,8 @@ type Settings struct {
 
 // CookieNames are a site's own cookies and the path they live on.
 type CookieNames struct {
-	Session, Login, Language, CSRF string
-	Path                           string
+	Session, Login, Language string
+	Path                     string
 }
 
 // Session is what a site's session cookie keeps of who is logged in.
@@ -69,19 +68,19 @@ type SiteConfig[S Session, U any] struct {
 // itself, or more that the site reads afresh on each request. The zero U
 // is nobody, as on the pages around a login and on error pages.
 type Site[S Session, U any] struct {
-	config  SiteConfig[S, U]
-	cookies *Cookies
-	login   *Login
-	origin  *url.URL
-	csrfKey []byte
+	config      SiteConfig[S, U]
+	cookies     *Cookies
+	login       *Login
+	origin      *url.URL
+	crossOrigin *http.CrossOriginProtection
 }
 
 // NewSite builds a site from its settings. It asks the OpenID provider for
 // its configuration.
 func NewSite[S Session, U any](ctx context.Context, settings Settings, config SiteConfig[S, U]) (*Site[S, U], error) {
 	keys := settings.Keys
-	if len(keys.Session) < 32 || len(keys.Encryption) != 32 || len(keys.CSRF) != 32 {
-		return nil, errors.New("session and CSRF keys must be 32 bytes")
+	if len(keys.Session) < 32 || len(keys.Encryption) != 32 {
+		return nil, errors.New("session keys must be 32 bytes")
 	}
 	if config.Sessions == nil {
 		return nil, errors.New("a site needs a session store")
@@ -95,12 +94,17 @@ func NewSite[S Session, U any](ctx context.Context, settings Settings, config Si
 	if err != nil {
 		return nil, err
 	}
-	return &Site[S, U]{config: config, cookies: cookies, login: login, origin: origin, csrfKey: keys.CSRF}, nil
+	s := &Site[S, U]{config: config, cookies: cookies, login: login, origin: origin, crossOrigin: http.NewCrossOriginProtection()}
+	// Behind API Gateway the request's Host lacks the port a local stack's
+	// origin has, so the site's own origin is named as trusted.
+	if err := s.crossOrigin.AddTrustedOrigin(origin.String()); err != nil {
+		return nil, fmt.Errorf("site origin: %w", err)
+	}
+	s.crossOrigin.SetDenyHandler(http.HandlerFunc(s.crossOriginRefused))
+	return s, nil
 }
 
 // originOf is the site's own origin: the one its login callback is on.
-// Behind API Gateway the request's host lacks the port a local stack has,
-// so the CSRF Origin check needs it named.
 func originOf(redirectURL string) (*url.URL, error) {
 	site, err := url.Parse(redirectURL)
 	if err != nil || site.Host == "" || site.Scheme == "" {
@@ -112,22 +116,43 @@ func originOf(redirectURL string) (*url.URL, error) {
 // Origin is scheme://host of the site, for links handed to others.
 func (s *Site[S, U]) Origin() string { return s.origin.String() }
 
-// Protect wraps the site's handler with CSRF checks on every unsafe method
-// and the security headers every page gets.
+// Protect wraps the site's handler with the refusal of cross-origin form
+// posts on every unsafe method, and the security headers every page gets.
+// The standard library's CrossOriginProtection reads the browser's
+// Sec-Fetch-Site, or else compares Origin with the site's own origin: no
+// token in forms, no cookie, nothing to expire while a person reads a page.
+// The session cookie is SameSite=Lax besides.
 func (s *Site[S, U]) Protect(next http.Handler) http.Handler {
-	secure := s.cookies.secure
-	protect := csrf.Protect(s.csrfKey,
-		csrf.TrustedOrigins([]string{s.origin.Host}),
-		csrf.Secure(secure), csrf.SameSite(csrf.SameSiteLaxMode), csrf.Path(s.config.Cookies.Path), csrf.CookieName(s.config.Cookies.CSRF),
-		csrf.ErrorHandler(http.HandlerFunc(s.csrfRefused)))(next)
+	protected := s.crossOrigin.Handler(next)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !secure {
-			r = csrf.PlaintextHTTPRequest(r) // local plain HTTP: no TLS Referer check
-		}
 		w.Header().Set("Cache-Control", "no-store")
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		w.Header().Set("Referrer-Policy", "same-origin")
 		w.Header().Set("Content-Security-Policy", ContentSecurityPolicy())
-		protect.ServeHTTP(w, r)
+		if s.cookies.secure { // not on plain-HTTP localhost, where a browser would remember it for every port
+			w.Header().Set("Strict-Transport-Security", StrictTransportSecurity)
+		}
+		if !s.sameScheme(r) {
+			s.crossOriginRefused(w, r)
+			return
+		}
+		protected.ServeHTTP(w, r)
 	})
 }
+
+// sameScheme: an unsafe request whose Origin names another scheme than the
+// site's is refused. CrossOriginProtection, for browsers that send no
+// Sec-Fetch-Site, compares only Origin's host with Host, so a form on
+// http://<our host> would pass (what gorilla/csrf got wrong, GO-2025-3884).
+func (s *Site[S, U]) sameScheme(r *http.Request) bool {
+	switch r.Method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+		return true
+	}
+	origin := r.Header.Get("Origin")
+	return origin == "" || strings.HasPrefix(origin, s.origin.Scheme+"://")
+}
+
+// StrictTransportSecurity keeps browsers on HTTPS for the site for two
+// years once they have seen it.
+const StrictTransportSecurity = "max-age=63072000; includeSubDomains"

@@ -56,7 +56,7 @@ func (m *memoryStore) End(_ context.Context, id string) error {
 func testSite(hashKey string) *Site[visit, visit] {
 	return &Site[visit, visit]{
 		config: SiteConfig[visit, visit]{
-			Cookies:       CookieNames{Session: "s", Login: "l", Language: "lang", CSRF: "c", Path: "/"},
+			Cookies:       CookieNames{Session: "s", Login: "l", Language: "lang", Path: "/"},
 			SessionTTL:    time.Hour,
 			LoginPath:     "/login",
 			LoggedOutPath: "/logged-out",
