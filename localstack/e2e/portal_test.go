@@ -28,7 +28,6 @@ import (
 
 var siri = "siri-" + string(demo.Siri.OrgNumber) // her login button on the development provider
 
-
 var consentLink = regexp.MustCompile(`/consent/requests/([0-9a-f-]{36})`)
 
 // badCheckDigit is a GSRN with its check digit changed.
@@ -62,7 +61,7 @@ func TestPortalStaffRequestsAndWithdraws(t *testing.T) {
 	valid, bad := registerMeteringPoint(t), badCheckDigit(t)
 	form := staff.get("/portal/requests/new")
 	submit := url.Values{
-		"submission": {form.field(t, "submission")},
+		"submission":     {form.field(t, "submission")},
 		"meteringPoints": {fmt.Sprintf("%s\n%s, %s", valid, w.demo.Unregistered, bad)}, "level": {"FULL"}, "agreementReference": {"Avtale 42"},
 	}
 	results := staff.post("/portal/requests", submit)
