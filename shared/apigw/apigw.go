@@ -31,6 +31,7 @@ import (
 	"github.com/tredjepart/tredjepart/shared/ident"
 	"github.com/tredjepart/tredjepart/shared/problem"
 	"github.com/tredjepart/tredjepart/shared/registry"
+	"github.com/tredjepart/tredjepart/shared/resources"
 )
 
 // Request and Response are API Gateway's HTTP API (payload 2.0) events.
@@ -48,7 +49,11 @@ type Route func(ctx context.Context, ev Request) (Response, error)
 func Handle(ctx context.Context, ev Request, logger *slog.Logger, route Route) (Response, error) {
 	started := time.Now()
 	logger = logger.With("route", ev.RouteKey, "requestId", requestID(ctx, ev))
-	res, err := route(ctx, ev)
+	var res Response
+	err := CheckBodySize(ev.RouteKey, bodySize(ev))
+	if err == nil {
+		res, err = route(ctx, ev)
+	}
 	if err != nil {
 		doc := problem.From(ctx, logger, err, ev.RawPath)
 		res = JSON(doc.Status, doc.JSON(), problem.ContentType)
@@ -58,6 +63,29 @@ func Handle(ctx context.Context, ev Request, logger *slog.Logger, route Route) (
 	}
 	logger.InfoContext(ctx, "request", "status", res.StatusCode, "clientId", ClientID(ev), "durationMs", time.Since(started).Milliseconds())
 	return res, nil
+}
+
+// CheckBodySize refuses a body of size bytes (as sent, not as encoded in
+// the event) over what the route takes (resources.Route.BodyLimit), with
+// TooLarge, before anything reads it.
+func CheckBodySize(routeKey string, size int) error {
+	limit := resources.DefaultMaxBody
+	if r, ok := resources.RouteByKey(routeKey); ok {
+		limit = r.BodyLimit()
+	}
+	if size > limit {
+		return fault.New(fault.TooLarge, "The body is %d bytes; %s takes at most %d bytes.", size, routeKey, limit)
+	}
+	return nil
+}
+
+// bodySize is the size of the body as the client sent it.
+func bodySize(ev Request) int {
+	if !ev.IsBase64Encoded {
+		return len(ev.Body)
+	}
+	padding := len(ev.Body) - len(strings.TrimRight(ev.Body, "="))
+	return base64.StdEncoding.DecodedLen(len(ev.Body)) - padding
 }
 
 func requestID(ctx context.Context, ev Request) string {

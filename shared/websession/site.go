@@ -10,8 +10,10 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/awslabs/aws-lambda-go-api-proxy/core"
 	"github.com/gorilla/csrf"
 
+	"github.com/tredjepart/tredjepart/shared/apigw"
 	"github.com/tredjepart/tredjepart/shared/clock"
 )
 
@@ -112,6 +114,10 @@ func (s *Site[S, U]) Protect(next http.Handler) http.Handler {
 		csrf.Secure(secure), csrf.SameSite(csrf.SameSiteLaxMode), csrf.Path(s.config.Cookies.Path), csrf.CookieName(s.config.Cookies.CSRF),
 		csrf.ErrorHandler(http.HandlerFunc(s.csrfRefused)))(next)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := apigw.CheckBodySize(routeKey(r), int(r.ContentLength)); err != nil {
+			s.Fail(w, r, err) // a 413 page, before the form is read
+			return
+		}
 		if !secure {
 			r = csrf.PlaintextHTTPRequest(r) // local plain HTTP: no TLS Referer check
 		}
@@ -121,4 +127,13 @@ func (s *Site[S, U]) Protect(next http.Handler) http.Handler {
 		w.Header().Set("Content-Security-Policy", ContentSecurityPolicy())
 		protect.ServeHTTP(w, r)
 	})
+}
+
+// routeKey is the API Gateway route of r: from its event on Lambda, else
+// (on a plain HTTP server) its method and path.
+func routeKey(r *http.Request) string {
+	if rc, ok := core.GetAPIGatewayV2ContextFromContext(r.Context()); ok && rc.RouteKey != "" {
+		return rc.RouteKey
+	}
+	return r.Method + " " + r.URL.Path
 }
