@@ -182,9 +182,14 @@ func RequireJSON(contentType string) error {
 // in known, matched exactly (encoding/json alone ignores unknown fields and
 // matches names case-insensitively, which would hide a caller's typo); each
 // unknown one is returned as a field error, so that the caller can report it
-// with the other bad fields. A body that is not one JSON object, or a known
-// field of the wrong type, is an error of its own.
+// with the other bad fields. A body that is not one JSON object, a known
+// field of the wrong type, or a name repeated in any object of the body
+// (which encoding/json would settle silently, the last one winning) is an
+// error of its own.
 func DecodeStrict(raw []byte, into any, known ...string) ([]fault.FieldError, error) {
+	if path, found := repeatedName(raw); found {
+		return nil, fault.InvalidFields(fault.FieldError{Field: path, Reason: "appears more than once"})
+	}
 	var fields map[string]json.RawMessage
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	err := dec.Decode(&fields)
@@ -221,6 +226,79 @@ func DecodeStrict(raw []byte, into any, known ...string) ([]fault.FieldError, er
 		return nil, fault.InvalidFields(fault.FieldError{Field: "body", Reason: "is empty or cut short; send a JSON object"})
 	}
 	return nil, fault.InvalidFields(fault.FieldError{Field: "body", Reason: err.Error()})
+}
+
+// container is an object or array that repeatedName is inside.
+type container struct {
+	object  bool
+	names   map[string]bool // an object's names so far
+	name    string          // an object's current member
+	wantKey bool
+	index   int // an array's current item
+}
+
+// repeatedName finds the first name that an object of raw repeats, at any
+// depth, and returns its path ("items[1].name"). Malformed JSON is left to
+// the decoder to report. It keeps its own stack, so depth costs no recursion.
+func repeatedName(raw []byte) (string, bool) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	var stack []*container
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return "", false
+		}
+		var top *container
+		if len(stack) > 0 {
+			top = stack[len(stack)-1]
+		}
+		if top != nil && top.object && top.wantKey {
+			name, isName := tok.(string)
+			if !isName { // the closing brace
+				stack = stack[:len(stack)-1]
+				continue
+			}
+			if top.names[name] {
+				top.name = name
+				return containerPath(stack), true
+			}
+			top.names[name], top.name, top.wantKey = true, name, false
+			continue
+		}
+		if tok == json.Delim(']') {
+			stack = stack[:len(stack)-1]
+			continue
+		}
+		if top != nil { // tok starts a value of top
+			if top.object {
+				top.wantKey = true
+			} else {
+				top.index++
+			}
+		}
+		switch tok {
+		case json.Delim('{'):
+			stack = append(stack, &container{object: true, names: map[string]bool{}, wantKey: true})
+		case json.Delim('['):
+			stack = append(stack, &container{index: -1})
+		}
+	}
+}
+
+// containerPath names the value each container of stack is at.
+func containerPath(stack []*container) string {
+	var path strings.Builder
+	for _, c := range stack {
+		switch {
+		case !c.object:
+			fmt.Fprintf(&path, "[%d]", c.index)
+		case path.Len() > 0:
+			path.WriteString("." + c.name)
+		default:
+			path.WriteString(c.name)
+		}
+	}
+	return path.String()
 }
 
 func jsonType(goKind string) string {
