@@ -694,6 +694,7 @@ var Admin = Function{
 	ID:          AdminFunctionID,
 	Dir:         "admin",
 	WriteTables: []string{RegistryTableID},
+	Settings:    []string{"ADMIN_OPERATOR_CLIENTS"}, // the operator's OAuth clients: no other client may call it
 }
 
 // Portal is the third parties' web pages (Elhub's Aktørportal): staff log
