@@ -1,6 +1,8 @@
 package apigw
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -43,6 +45,11 @@ func TestDecodeStrictRefusesDuplicateKeys(t *testing.T) {
 	}
 }
 
+// keys are the names generated objects use, as JSON strings: "a" three
+// ways (plain, escaped, escaped in part), so that a repeat can hide behind
+// an escape, and "A", which is another name.
+var keys = []string{`"a"`, `"\u0061"`, `"\u0061b"`, `"ab"`, `"b"`, `"A"`, `"c\"d"`}
+
 // tree is a generated JSON value whose objects may repeat keys.
 type tree struct {
 	keys     []string // an object's keys, in order; nil for an array or a leaf
@@ -66,7 +73,7 @@ func grow(data []byte, depth int) (tree, []byte) {
 			if len(data) == 0 {
 				break
 			}
-			key := string(rune("abcAB"[int(data[0])%5]))
+			key := keys[int(data[0])%len(keys)]
 			var child tree
 			child, data = grow(data[1:], depth+1)
 			tr.keys, tr.children = append(tr.keys, key), append(tr.children, child)
@@ -96,7 +103,7 @@ func (tr tree) json() string {
 	case tr.keys != nil:
 		members := make([]string, len(tr.keys))
 		for i, k := range tr.keys {
-			members[i] = fmt.Sprintf("%q:%s", k, tr.children[i].json())
+			members[i] = fmt.Sprintf("%s :\n%s", k, tr.children[i].json())
 		}
 		return "{" + strings.Join(members, ",") + "}"
 	}
@@ -110,14 +117,18 @@ func (tr tree) firstDuplicate(path string) (string, bool) {
 	for i, child := range tr.children {
 		childPath := fmt.Sprintf("%s[%d]", path, i)
 		if !tr.array {
-			childPath = tr.keys[i]
-			if path != "" {
-				childPath = path + "." + tr.keys[i]
+			var name string
+			if err := json.Unmarshal([]byte(tr.keys[i]), &name); err != nil {
+				panic(err)
 			}
-			if seen[tr.keys[i]] {
+			childPath = name
+			if path != "" {
+				childPath = path + "." + name
+			}
+			if seen[name] {
 				return childPath, true
 			}
-			seen[tr.keys[i]] = true
+			seen[name] = true
 		}
 		if p, found := child.firstDuplicate(childPath); found {
 			return p, true
@@ -168,4 +179,70 @@ func TestDuplicateKeysProperty(t *testing.T) {
 	if repeats < 500 {
 		t.Fatalf("only %d of 5000 documents repeat a key: the generator tests too little", repeats)
 	}
+}
+
+// tokenRepeatedName is repeatedName done plainly with json.Decoder's
+// tokens: the reference the scanner is checked against.
+func tokenRepeatedName(raw []byte) (string, bool) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	var stack []*container
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return "", false
+		}
+		var top *container
+		if len(stack) > 0 {
+			top = stack[len(stack)-1]
+		}
+		if top != nil && top.object && top.wantKey {
+			name, isName := tok.(string)
+			if !isName {
+				stack = stack[:len(stack)-1]
+				continue
+			}
+			if _, seen := top.names[name]; seen {
+				top.name = name
+				return containerPath(stack), true
+			}
+			top.names[name], top.name, top.wantKey = struct{}{}, name, false
+			continue
+		}
+		if tok == json.Delim(']') {
+			stack = stack[:len(stack)-1]
+			continue
+		}
+		if top != nil {
+			if top.object {
+				top.wantKey = true
+			} else {
+				top.index++
+			}
+		}
+		switch tok {
+		case json.Delim('{'):
+			stack = append(stack, &container{object: true, names: map[string]struct{}{}, wantKey: true})
+		case json.Delim('['):
+			stack = append(stack, &container{index: -1})
+		}
+	}
+}
+
+// On any bytes, the scanner finds what the token reference finds in valid
+// JSON, and nothing in anything else.
+func FuzzRepeatedName(f *testing.F) {
+	for _, seed := range []string{`{"a":1,"a":2}`, `{"a":[{"b":1},{"b":1,"\u0062":2}]}`, `[[{"x":{"y":1,"y":2}}]]`,
+		`{"a":1 "a":2}`, `{"a":"\"","a":"}"}`, `{"a":true,"b":null,"c":-1.5e3,"a":[]}`, `{"a":{}`, `"\u00`} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		path, found := repeatedName(raw)
+		want, wantFound := "", false
+		if json.Valid(raw) {
+			want, wantFound = tokenRepeatedName(raw)
+		}
+		if path != want || found != wantFound {
+			t.Fatalf("%q: %q %v, want %q %v", raw, path, found, want, wantFound)
+		}
+	})
 }
