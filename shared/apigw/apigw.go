@@ -273,7 +273,7 @@ func repeatedName(raw []byte) (string, bool) {
 			if end < 0 {
 				return "", false
 			}
-			top := (*container)(nil)
+			var top *container
 			if len(stack) > 0 {
 				top = stack[len(stack)-1]
 			}
