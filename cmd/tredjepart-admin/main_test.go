@@ -29,6 +29,7 @@ func serveAdmin(t *testing.T) string {
 	t.Helper()
 	env := testenv.Get(t)
 	functionEnv := env.Stack.Env()
+	functionEnv[admin.OperatorClientsEnv] = "operator"
 	h, err := admin.FromEnv(env.Config, func(k string) string { return functionEnv[k] }, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)

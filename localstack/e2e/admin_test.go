@@ -194,6 +194,14 @@ func TestAdminAPIThroughTheGateway(t *testing.T) {
 		}
 		w.call(t, operator, "GET", "/v1/admin/third-parties/123", "").expect(t, http.StatusBadRequest)
 	})
+	t.Run("the admin scope alone is not enough", func(t *testing.T) {
+		// Maskinporten decides who gets the scope; the deployment decides
+		// which clients are the operator's (ADMIN_OPERATOR_CLIENTS).
+		const stranger = "e2e-not-an-operator"
+		w.withScope(t, stranger, resources.AdminScope)
+		expectProblem(t, w.call(t, stranger, "GET", "/v1/admin/third-parties", ""), http.StatusForbidden, "not one of the operator's")
+		expectProblem(t, w.call(t, stranger, "POST", "/v1/admin/third-parties", freshParty(t).thirdPartyJSON("Sneaky AS")), http.StatusForbidden, stranger)
+	})
 	t.Run("disable and enable, each twice", func(t *testing.T) {
 		for _, disabled := range []bool{true, true, false, false} {
 			w.setThirdParty(t, p.gln, disabled)

@@ -35,8 +35,9 @@ type Invoker interface {
 }
 
 const (
-	// MaxBodyBytes is API Gateway's payload limit.
-	MaxBodyBytes = 10 << 20
+	// MaxBodyBytes is API Gateway's payload limit: a larger body is refused
+	// before anything else (413 "Request Entity Too Large").
+	MaxBodyBytes = resources.GatewayMaxBody
 	// IntegrationTimeout is the HTTP API's maximum integration timeout.
 	IntegrationTimeout = 30 * time.Second
 
@@ -169,7 +170,20 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	if len(payload) > resources.LambdaMaxRequest {
+		// Lambda refuses the invocation (RequestEntityTooLargeException, its
+		// own 413) and the function never runs; API Gateway passes the 413 on.
+		g.logger.Warn("Lambda refuses the event", "route", routeKey, "requestId", reqID,
+			"eventBytes", len(payload), "limit", resources.LambdaMaxRequest)
+		writeMessage(rec, http.StatusRequestEntityTooLarge, "Request Too Long")
+		return
+	}
+
 	out, err := g.invoke(r.Context(), fn, rt.Function, payload)
+	if err == nil && len(out) > resources.LambdaMaxResponse {
+		// Lambda fails an invocation whose response is over its limit.
+		err = fmt.Errorf("response payload size %d exceeded maximum allowed payload size (%d bytes)", len(out), resources.LambdaMaxResponse)
+	}
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
 		g.logger.Error("integration timed out", "route", routeKey, "requestId", reqID, "timeout", g.timeout)

@@ -173,12 +173,24 @@ var testRoutes = append(slices.Clone(resources.Routes),
 	resources.Route{Method: "GET", Path: "/test/slow", Function: "Slow"},
 	resources.Route{Method: "GET", Path: "/test/panic", Function: "Panic"},
 	resources.Route{Method: "GET", Path: "/test/missing", Function: "Missing"},
+	resources.Route{Method: "POST", Path: "/test/size", Function: "Size", Scopes: []string{resources.ThirdPartyScope}},
+	resources.Route{Method: "GET", Path: "/test/huge", Function: "Huge"},
 	resources.Route{Method: "ANY", Path: "/files/{proxy+}", Function: resources.IntakeFunctionID},
 	resources.Route{Method: "GET", Path: "/files/special", Function: "Infer"},
 )
 
-func testFunctions() map[string]Invoker {
+// sizing records the size of each event it gets.
+type sizing struct{ size *atomic.Int64 }
+
+func (s sizing) Invoke(_ context.Context, payload []byte) ([]byte, error) {
+	s.size.Store(int64(len(payload)))
+	return []byte(`{"statusCode":204}`), nil
+}
+
+func testFunctions(sized *atomic.Int64) map[string]Invoker {
 	return map[string]Invoker{
+		"Size":                     sizing{sized},
+		"Huge":                     raw(`{"statusCode":200,"body":"` + strings.Repeat("x", resources.LambdaMaxResponse) + `"}`),
 		resources.IntakeFunctionID: echo(),
 		"Infer":                    raw(`{"hello":"world"}`),
 		"String":                   raw(`"just a string"`),
@@ -208,10 +220,11 @@ func testFunctions() map[string]Invoker {
 }
 
 type fixture struct {
-	iss *testIssuer
-	gw  *Gateway
-	srv *httptest.Server
-	log *bytes.Buffer
+	sized atomic.Int64 // the size of the last event of POST /test/size
+	iss   *testIssuer
+	gw    *Gateway
+	srv   *httptest.Server
+	log   *bytes.Buffer
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -221,15 +234,15 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatalf("NewAuthorizer: %v", err)
 	}
-	logs := &bytes.Buffer{}
-	gw, err := newGateway(testRoutes, testFunctions(), auth, slog.New(slog.NewJSONHandler(logs, nil)))
+	f := &fixture{iss: iss, log: &bytes.Buffer{}}
+	gw, err := newGateway(testRoutes, testFunctions(&f.sized), auth, slog.New(slog.NewJSONHandler(f.log, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	gw.timeout = 200 * time.Millisecond
-	srv := httptest.NewServer(gw)
-	t.Cleanup(srv.Close)
-	return &fixture{iss: iss, gw: gw, srv: srv, log: logs}
+	f.gw, f.srv = gw, httptest.NewServer(gw)
+	t.Cleanup(f.srv.Close)
+	return f
 }
 
 func (f *fixture) token(t *testing.T, scopes ...string) string {
@@ -705,18 +718,71 @@ func TestFunctionResponses(t *testing.T) {
 
 func TestBodyLimit(t *testing.T) {
 	f := newFixture(t)
-	f.gw.timeout = IntegrationTimeout // echoing 10 MB takes a moment
+	f.gw.timeout = IntegrationTimeout // events of 6 MB take a moment
 	token := f.token(t)
-	h := http.Header{"Content-Type": {"application/octet-stream"}}
+	binary := http.Header{"Content-Type": {"application/octet-stream"}}
 	big := bytes.Repeat([]byte("x"), MaxBodyBytes+1)
-	f.do(t, "POST", "/v1/access-requests", token, bytes.NewReader(big), h).
+	f.do(t, "POST", "/v1/access-requests", token, bytes.NewReader(big), binary).
 		wantMessage(t, http.StatusRequestEntityTooLarge, "Request Entity Too Large")
 	// Without Content-Length (chunked) the limit still holds.
-	f.do(t, "POST", "/v1/access-requests", token, io.MultiReader(bytes.NewReader(big)), h).
+	f.do(t, "POST", "/v1/access-requests", token, io.MultiReader(bytes.NewReader(big)), binary).
 		wantMessage(t, http.StatusRequestEntityTooLarge, "Request Entity Too Large")
-	ev := f.do(t, "POST", "/v1/access-requests", token, bytes.NewReader(big[:MaxBodyBytes]), h).event(t)
-	if !ev.IsBase64Encoded || base64.StdEncoding.DecodedLen(len(ev.Body)) < MaxBodyBytes {
-		t.Errorf("a body of exactly the limit was not passed on whole")
+}
+
+// A body API Gateway takes (up to 10 MiB) but whose event is over Lambda's
+// 6 MiB never reaches the function: Lambda refuses the invocation with a
+// 413, which API Gateway passes on as {"message":"Request Too Long"}.
+func TestEventOverLambdasLimit(t *testing.T) {
+	f := newFixture(t)
+	f.gw.timeout = IntegrationTimeout
+	token := f.token(t)
+	eventSize := func(body []byte, contentType string) int {
+		t.Helper()
+		f.sized.Store(0)
+		f.do(t, "POST", "/test/size", token, bytes.NewReader(body), http.Header{"Content-Type": {contentType}})
+		return int(f.sized.Load())
+	}
+	// The envelope around a body: what an event of an empty text body weighs.
+	envelope := eventSize([]byte("{}"), "application/json") - len("{}")
+	if envelope <= 0 || envelope > 8<<10 {
+		t.Fatalf("an event's envelope is %d bytes", envelope)
+	}
+	fits := bytes.Repeat([]byte("x"), resources.LambdaMaxRequest-envelope-64)
+	if got := eventSize(fits, "application/json"); got == 0 || got > resources.LambdaMaxRequest {
+		t.Fatalf("a body whose event fits (%d bytes) did not reach the function: event %d", len(fits), got)
+	}
+	for _, c := range []struct {
+		name        string
+		size        int
+		contentType string
+	}{
+		{"JSON just over the event limit", resources.LambdaMaxRequest, "application/json"},
+		{"JSON of 7 MB", 7 << 20, "application/json"},
+		{"JSON of 10 MiB, API Gateway's limit", MaxBodyBytes, "application/json"},
+		{"a form of 5 MB, 6.7 MB in base64", 5 << 20, "application/x-www-form-urlencoded"},
+		{"binary of 8 MB", 8 << 20, "application/octet-stream"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			f.sized.Store(0)
+			f.do(t, "POST", "/test/size", token, bytes.NewReader(bytes.Repeat([]byte("x"), c.size)), http.Header{"Content-Type": {c.contentType}}).
+				wantMessage(t, http.StatusRequestEntityTooLarge, "Request Too Long")
+			if f.sized.Load() != 0 {
+				t.Errorf("the function ran with an event of %d bytes", f.sized.Load())
+			}
+		})
+	}
+	if !strings.Contains(f.log.String(), "Lambda refuses the event") {
+		t.Error("the refusal is not in the log")
+	}
+}
+
+// A response over Lambda's limit fails the invocation: API Gateway answers 500.
+func TestResponseOverLambdasLimit(t *testing.T) {
+	f := newFixture(t)
+	token := f.token(t)
+	f.do(t, "GET", "/test/huge", token, nil, nil).wantMessage(t, http.StatusInternalServerError, "Internal Server Error")
+	if !strings.Contains(f.log.String(), "exceeded maximum allowed payload size") {
+		t.Error("the cause is not in the log")
 	}
 }
 
@@ -763,7 +829,7 @@ func TestNewAuthorizerFailsWithoutIssuer(t *testing.T) {
 }
 
 func TestNilAuthorizerPassesEverything(t *testing.T) {
-	gw := New(testRoutes, testFunctions(), nil, nil)
+	gw := New(testRoutes, testFunctions(new(atomic.Int64)), nil, nil)
 	srv := httptest.NewServer(gw)
 	defer srv.Close()
 	resp, err := http.Get(srv.URL + "/v1/access-requests")

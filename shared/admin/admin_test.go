@@ -28,6 +28,7 @@ func handler(t *testing.T) *admin.Handler {
 	t.Helper()
 	env := testenv.Get(t)
 	functionEnv := env.Stack.Env()
+	functionEnv[admin.OperatorClientsEnv] = "operator, second-operator"
 	h, err := admin.FromEnv(env.Config, func(k string) string { return functionEnv[k] }, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
@@ -61,12 +62,17 @@ type answer struct {
 
 func call(t *testing.T, h *admin.Handler, routeKey, gln, body string) answer {
 	t.Helper()
+	return callAs(t, h, "operator", routeKey, gln, body)
+}
+
+func callAs(t *testing.T, h *admin.Handler, client, routeKey, gln, body string) answer {
+	t.Helper()
 	method, path, _ := strings.Cut(routeKey, " ")
 	ev := apigw.Request{RouteKey: routeKey, RawPath: strings.Replace(path, "{gln}", gln, 1), Body: body,
 		Headers: map[string]string{"content-type": "application/json"}, PathParameters: map[string]string{"gln": gln}}
 	ev.RequestContext.HTTP.Method = method
 	ev.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
-		JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: map[string]string{"client_id": "operator"}}}
+		JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: map[string]string{"client_id": client}}}
 	res, err := h.Handle(context.Background(), ev)
 	if err != nil {
 		t.Fatal(err)
@@ -88,6 +94,36 @@ func (a answer) fields() []string {
 		names = append(names, f.Field)
 	}
 	return names
+}
+
+// The admin scope alone is not enough: the client must be one the
+// deployment names as an operator's.
+func TestOnlyTheOperatorsClientsMayCallTheAdminAPI(t *testing.T) {
+	h := handler(t)
+	for _, route := range []string{admin.RouteListThirdParties, admin.RouteRegisterDataProvider, admin.RouteDisableThirdParty} {
+		a := callAs(t, h, "straumkompis", route, "7080000000010", `{}`)
+		if a.status != http.StatusForbidden || !strings.Contains(a.problem.Detail, `"straumkompis"`) {
+			t.Errorf("%s by a client that is not an operator's: %d %+v", route, a.status, a.problem)
+		}
+	}
+	if a := callAs(t, h, "second-operator", admin.RouteListThirdParties, "", ""); a.status != http.StatusOK {
+		t.Errorf("the second operator client: %d %+v", a.status, a.problem)
+	}
+	if a := callAs(t, h, "", admin.RouteListThirdParties, "", ""); a.status != http.StatusUnauthorized {
+		t.Errorf("no client: %d %+v", a.status, a.problem)
+	}
+}
+
+func TestTheAdminFunctionNeedsItsOperators(t *testing.T) {
+	env := testenv.Get(t)
+	functionEnv := env.Stack.Env()
+	for _, operators := range []string{"", " , "} {
+		functionEnv[admin.OperatorClientsEnv] = operators
+		if _, err := admin.FromEnv(env.Config, func(k string) string { return functionEnv[k] }, slog.Default()); err == nil ||
+			!strings.Contains(err.Error(), admin.OperatorClientsEnv) {
+			t.Errorf("operators %q: %v", operators, err)
+		}
+	}
 }
 
 func TestThirdPartyLifecycle(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"slices"
 
 	"github.com/tredjepart/tredjepart/shared/apigw"
 	"github.com/tredjepart/tredjepart/shared/fault"
@@ -38,7 +39,12 @@ const (
 // Handler serves the admin routes.
 type Handler struct {
 	Service *Service
-	Logger  *slog.Logger
+	// Operators are the OAuth clients of the operator. The authorizer checked
+	// the admin scope, but which clients get a scope is the issuer's (on AWS,
+	// Maskinporten's) to decide; which of them are the operator's is this
+	// deployment's.
+	Operators []string
+	Logger    *slog.Logger
 }
 
 // Handle answers one API Gateway event.
@@ -48,8 +54,12 @@ func (h *Handler) Handle(ctx context.Context, ev apigw.Request) (apigw.Response,
 
 func (h *Handler) route(ctx context.Context, ev apigw.Request) (apigw.Response, error) {
 	// The authorizer checked the admin scope; the client is who did it, in the log.
-	if _, err := apigw.RequireClientID(ev); err != nil {
+	client, err := apigw.RequireClientID(ev)
+	if err != nil {
 		return apigw.Response{}, err
+	}
+	if !slices.Contains(h.Operators, client) {
+		return apigw.Response{}, fault.New(fault.Forbidden, "Client %q is not one of the operator's.", client)
 	}
 	s := h.Service
 	switch ev.RouteKey {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -12,6 +13,10 @@ import (
 	"github.com/tredjepart/tredjepart/shared/resources"
 )
 
+// OperatorClientsEnv names the OAuth clients of the operator, comma
+// separated: a deployment setting (resources.Admin.Settings, CDK context).
+const OperatorClientsEnv = "ADMIN_OPERATOR_CLIENTS"
+
 // FromEnv builds the handler from the function's environment, the same way
 // on AWS, under the Lambda emulator and in-process.
 func FromEnv(cfg aws.Config, getenv func(string) string, logger *slog.Logger) (*Handler, error) {
@@ -19,8 +24,17 @@ func FromEnv(cfg aws.Config, getenv func(string) string, logger *slog.Logger) (*
 	if table == "" {
 		return nil, fmt.Errorf("environment variable %s is not set", resources.Registry.EnvVar)
 	}
+	var operators []string
+	for id := range strings.SplitSeq(getenv(OperatorClientsEnv), ",") {
+		if id = strings.TrimSpace(id); id != "" {
+			operators = append(operators, id)
+		}
+	}
+	if len(operators) == 0 {
+		return nil, fmt.Errorf("environment variable %s names no operator client", OperatorClientsEnv)
+	}
 	store := &dynamo.Registry{Client: dynamodb.NewFromConfig(cfg), Table: table}
-	return &Handler{Service: &Service{Store: store}, Logger: logger}, nil
+	return &Handler{Service: &Service{Store: store}, Operators: operators, Logger: logger}, nil
 }
 
 // Lambda builds the function's handler; see package function.

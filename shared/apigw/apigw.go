@@ -31,6 +31,7 @@ import (
 	"github.com/tredjepart/tredjepart/shared/ident"
 	"github.com/tredjepart/tredjepart/shared/problem"
 	"github.com/tredjepart/tredjepart/shared/registry"
+	"github.com/tredjepart/tredjepart/shared/resources"
 )
 
 // Request and Response are API Gateway's HTTP API (payload 2.0) events.
@@ -48,7 +49,11 @@ type Route func(ctx context.Context, ev Request) (Response, error)
 func Handle(ctx context.Context, ev Request, logger *slog.Logger, route Route) (Response, error) {
 	started := time.Now()
 	logger = logger.With("route", ev.RouteKey, "requestId", requestID(ctx, ev))
-	res, err := route(ctx, ev)
+	var res Response
+	err := CheckBodySize(ev.RouteKey, bodySize(ev))
+	if err == nil {
+		res, err = route(ctx, ev)
+	}
 	if err != nil {
 		doc := problem.From(ctx, logger, err, ev.RawPath)
 		res = JSON(doc.Status, doc.JSON(), problem.ContentType)
@@ -58,6 +63,29 @@ func Handle(ctx context.Context, ev Request, logger *slog.Logger, route Route) (
 	}
 	logger.InfoContext(ctx, "request", "status", res.StatusCode, "clientId", ClientID(ev), "durationMs", time.Since(started).Milliseconds())
 	return res, nil
+}
+
+// CheckBodySize refuses a body of size bytes (as sent, not as encoded in
+// the event) over what the route takes (resources.Route.BodyLimit), with
+// TooLarge, before anything reads it.
+func CheckBodySize(routeKey string, size int) error {
+	limit := resources.DefaultMaxBody
+	if r, ok := resources.RouteByKey(routeKey); ok {
+		limit = r.BodyLimit()
+	}
+	if size > limit {
+		return fault.New(fault.TooLarge, "The body is %d bytes; %s takes at most %d bytes.", size, routeKey, limit)
+	}
+	return nil
+}
+
+// bodySize is the size of the body as the client sent it.
+func bodySize(ev Request) int {
+	if !ev.IsBase64Encoded {
+		return len(ev.Body)
+	}
+	padding := len(ev.Body) - len(strings.TrimRight(ev.Body, "="))
+	return base64.StdEncoding.DecodedLen(len(ev.Body)) - padding
 }
 
 func requestID(ctx context.Context, ev Request) string {
@@ -154,9 +182,14 @@ func RequireJSON(contentType string) error {
 // in known, matched exactly (encoding/json alone ignores unknown fields and
 // matches names case-insensitively, which would hide a caller's typo); each
 // unknown one is returned as a field error, so that the caller can report it
-// with the other bad fields. A body that is not one JSON object, or a known
-// field of the wrong type, is an error of its own.
+// with the other bad fields. A body that is not one JSON object, a known
+// field of the wrong type, or a name repeated in any object of the body
+// (which encoding/json would settle silently, the last one winning) is an
+// error of its own.
 func DecodeStrict(raw []byte, into any, known ...string) ([]fault.FieldError, error) {
+	if path, found := repeatedName(raw); found {
+		return nil, fault.InvalidFields(fault.FieldError{Field: path, Reason: "appears more than once"})
+	}
 	var fields map[string]json.RawMessage
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	err := dec.Decode(&fields)
@@ -193,6 +226,118 @@ func DecodeStrict(raw []byte, into any, known ...string) ([]fault.FieldError, er
 		return nil, fault.InvalidFields(fault.FieldError{Field: "body", Reason: "is empty or cut short; send a JSON object"})
 	}
 	return nil, fault.InvalidFields(fault.FieldError{Field: "body", Reason: err.Error()})
+}
+
+// container is an object or array that repeatedName is inside.
+type container struct {
+	object  bool
+	names   map[string]struct{} // an object's names so far
+	name    string              // an object's current member
+	wantKey bool
+	index   int // an array's current item
+}
+
+// repeatedName finds the first name that an object of raw repeats, at any
+// depth, and returns its path ("items[1].name"). It scans the bytes itself
+// (json.Decoder's tokens are five times slower) with a stack of its own, so
+// depth costs no recursion; malformed JSON is left to the decoder to report.
+func repeatedName(raw []byte) (string, bool) {
+	var stack []*container
+	// value notes that a value starts in the innermost container.
+	value := func() {
+		if len(stack) == 0 {
+			return
+		}
+		if top := stack[len(stack)-1]; top.object {
+			top.wantKey = true // after this value, the next string is a name
+		} else {
+			top.index++
+		}
+	}
+	for i := 0; i < len(raw); {
+		switch c := raw[i]; c {
+		case ' ', '\t', '\n', '\r', ',', ':':
+			i++
+		case '{', '[':
+			value()
+			stack = append(stack, &container{object: c == '{', wantKey: c == '{', index: -1})
+			i++
+		case '}', ']':
+			if len(stack) == 0 {
+				return "", false
+			}
+			stack = stack[:len(stack)-1]
+			i++
+		case '"':
+			end, escaped := stringEnd(raw, i)
+			if end < 0 {
+				return "", false
+			}
+			var top *container
+			if len(stack) > 0 {
+				top = stack[len(stack)-1]
+			}
+			if top == nil || !top.object || !top.wantKey {
+				value()
+				i = end
+				continue
+			}
+			name := string(raw[i+1 : end-1])
+			if escaped && json.Unmarshal(raw[i:end], &name) != nil {
+				return "", false
+			}
+			if _, seen := top.names[name]; seen {
+				if !json.Valid(raw) {
+					return "", false
+				}
+				top.name = name
+				return containerPath(stack), true
+			}
+			if top.names == nil {
+				top.names = map[string]struct{}{}
+			}
+			top.names[name], top.name, top.wantKey = struct{}{}, name, false
+			i = end
+		default: // a number, true, false or null
+			value()
+			for i < len(raw) && !strings.ContainsRune(" \t\n\r,:]}", rune(raw[i])) {
+				i++
+			}
+		}
+	}
+	return "", false
+}
+
+// stringEnd is the index after the string that starts at raw[start], and
+// whether it has escapes; -1 if it never ends.
+func stringEnd(raw []byte, start int) (int, bool) {
+	escaped := false
+	for j := start + 1; j < len(raw); j++ {
+		switch raw[j] {
+		case '\\':
+			escaped = true
+			j++
+		case '"':
+			return j + 1, escaped
+		}
+	}
+	return -1, false
+}
+
+// containerPath names the value each container of stack is at.
+func containerPath(stack []*container) string {
+	var path strings.Builder
+	for _, c := range stack {
+		switch {
+		case !c.object:
+			fmt.Fprintf(&path, "[%d]", c.index)
+		case path.Len() > 0:
+			path.WriteString("." + c.name)
+		default:
+			path.WriteString(c.name)
+		}
+	}
+	return path.String()
 }
 
 func jsonType(goKind string) string {

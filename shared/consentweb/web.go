@@ -3,8 +3,8 @@
 // points one holds, and change or remove access later. Pages are rendered on
 // the server, in bokmål by default and English on request, and work without
 // JavaScript. Sessions are signed, encrypted, HttpOnly, SameSite=Lax cookies
-// that count only while the session store has them; every form post carries
-// a CSRF token.
+// that count only while the session store has them; a form post from another
+// origin is refused.
 package consentweb
 
 import (

@@ -19,6 +19,7 @@ const (
 	Unauthenticated                  // who are you?
 	Forbidden                        // known caller, not allowed
 	UnsupportedMediaType             // the body is not in a format we read
+	TooLarge                         // the body is over what the route takes
 )
 
 // FieldError names one bad field of the input and why it is bad.

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -124,7 +125,7 @@ func TestEveryOperationDocumentsTheCommonAnswers(t *testing.T) {
 	common := map[string][]string{
 		"401": {"application/json", "application/problem+json"},
 		"403": {"application/json", "application/problem+json"},
-		"413": {"application/json"},
+		"413": {"application/json", "application/problem+json"},
 		"500": {"application/json", "application/problem+json"},
 		"503": {"application/json"},
 	}
@@ -304,4 +305,30 @@ func TestDocumentReturnsACopy(t *testing.T) {
 	if openapi.Document()[0] != '{' {
 		t.Fatal("Document shares its bytes")
 	}
+}
+
+// Each operation's 413 names the body limit of its route, as the function
+// enforces it (resources.Route.BodyLimit).
+func TestPayloadTooLargeNamesTheRoutesLimit(t *testing.T) {
+	_, m := load(t)
+	for _, o := range operations(m) {
+		route, ok := resources.RouteByKey(o.key)
+		if !ok {
+			t.Errorf("%s is no route", o.key)
+			continue
+		}
+		res := o.op.Responses.Codes.GetOrZero("413")
+		if limit := fmt.Sprintf("%s bytes", humanize(route.BodyLimit())); res == nil || !strings.Contains(res.Description, limit) {
+			t.Errorf("%s: the 413 does not say %q", o.key, limit)
+		}
+	}
+}
+
+// humanize writes n with thousands separators: 65,536.
+func humanize(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }

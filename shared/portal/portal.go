@@ -3,8 +3,8 @@
 // for, asks for access to metering points, follows the requests, reads
 // master data and consumption, and manages deliveries. Every page calls
 // the same domain code as the API. Pages are rendered on the server, in
-// bokmål by default and English on request; the session and CSRF cookies
-// live on /portal only, apart from the end users' pages on the same origin.
+// bokmål by default and English on request; its cookies live on /portal
+// only, apart from the end users' pages on the same origin.
 package portal
 
 import (

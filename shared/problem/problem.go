@@ -37,6 +37,7 @@ var statusOf = map[fault.Kind]int{
 	fault.Unauthenticated:      http.StatusUnauthorized,
 	fault.Forbidden:            http.StatusForbidden,
 	fault.UnsupportedMediaType: http.StatusUnsupportedMediaType,
+	fault.TooLarge:             http.StatusRequestEntityTooLarge,
 }
 
 var slugOf = map[fault.Kind]string{
@@ -48,6 +49,7 @@ var slugOf = map[fault.Kind]string{
 	fault.Unauthenticated:      "unauthenticated",
 	fault.Forbidden:            "forbidden",
 	fault.UnsupportedMediaType: "unsupported-media-type",
+	fault.TooLarge:             "payload-too-large",
 }
 
 // TypeURI names a problem type: by Elhub code when there is one.

@@ -13,7 +13,7 @@ import (
 )
 
 func TestEveryKindHasAStatusAndAType(t *testing.T) {
-	for kind := fault.Internal; kind <= fault.UnsupportedMediaType; kind++ {
+	for kind := fault.Internal; kind <= fault.TooLarge; kind++ {
 		if statusOf[kind] == 0 || slugOf[kind] == "" {
 			t.Errorf("kind %d has no status or slug", kind)
 		}
@@ -30,6 +30,7 @@ func TestDomainErrorsBecomeProblemDocuments(t *testing.T) {
 		{fault.Coded(fault.Conflict, "EH017", "You already have access."), 409, "urn:tredjepart:problem:EH017"},
 		{fault.New(fault.NotFound, "Access request x was not found."), 404, "urn:tredjepart:problem:not-found"},
 		{fault.InvalidFields(fault.FieldError{Field: "scope", Reason: "must be LIMITED or FULL"}), 400, "urn:tredjepart:problem:invalid-request"},
+		{fault.New(fault.TooLarge, "The body is 70000 bytes; this route takes at most 65536."), 413, "urn:tredjepart:problem:payload-too-large"},
 	}
 	for _, c := range cases {
 		doc := From(context.Background(), slog.Default(), c.err, "/v1/x")

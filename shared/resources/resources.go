@@ -287,10 +287,54 @@ type Route struct {
 	Function string // the ID of a Function
 	Scopes   []string
 	Public   bool // no JWT authorizer: browser pages whose function keeps its own session
+	// MaxBody is the largest body, in bytes, the route takes; 0 is
+	// DefaultMaxBody. The function refuses a larger one with 413.
+	MaxBody int
 }
 
 // Key is the route key API Gateway puts in events: "POST /v1/access-requests".
 func (r Route) Key() string { return r.Method + " " + r.Path }
+
+// BodyLimit is MaxBody, or DefaultMaxBody when the route sets none.
+func (r Route) BodyLimit() int {
+	if r.MaxBody == 0 {
+		return DefaultMaxBody
+	}
+	return r.MaxBody
+}
+
+// Body limits. Behind API Gateway's 10 MiB (10,485,760 bytes) for a whole
+// HTTP API request, Lambda takes an event of at most 6 MiB (6,291,456
+// bytes) for a synchronous invocation, body and envelope together, and an
+// HTTP API passes a body that is not text (a form, among others) in base64,
+// a third larger. A body over a route's limit is refused by the function; a
+// body whose event Lambda would not take never reaches it (see
+// localstack/gateway).
+const (
+	// DefaultMaxBody is far more than any single access request, webhook,
+	// party or page form needs.
+	DefaultMaxBody = 64 << 10
+	// IngestMaxBody is what an ingest call may carry: 4 MiB is 5,592,408
+	// bytes in base64, which leaves about 700 KB of the event to its
+	// envelope (headers are at most 10,240 bytes).
+	IngestMaxBody = 4 << 20
+	// LambdaMaxRequest is the largest event Lambda takes synchronously.
+	LambdaMaxRequest = 6 << 20
+	// LambdaMaxResponse is the largest response it returns (100 bytes more).
+	LambdaMaxResponse = 6<<20 + 100
+	// GatewayMaxBody is an HTTP API's payload quota.
+	GatewayMaxBody = 10 << 20
+)
+
+// RouteByKey finds a route by its key.
+func RouteByKey(key string) (Route, bool) {
+	for _, r := range Routes {
+		if r.Key() == key {
+			return r, true
+		}
+	}
+	return Route{}, false
+}
 
 // OAuth scopes a token must carry: a third party's, a grid company's or
 // metering system's to submit master data and meter values, and the
@@ -650,6 +694,7 @@ var Admin = Function{
 	ID:          AdminFunctionID,
 	Dir:         "admin",
 	WriteTables: []string{RegistryTableID},
+	Settings:    []string{"ADMIN_OPERATOR_CLIENTS"}, // the operator's OAuth clients: no other client may call it
 }
 
 // Portal is the third parties' web pages (Elhub's Aktørportal): staff log
@@ -690,8 +735,8 @@ var (
 		{Method: "DELETE", Path: "/v1/webhook", Function: QueriesFunctionID, Scopes: []string{ThirdPartyScope}},
 		{Method: "POST", Path: "/v1/webhook/rotate", Function: QueriesFunctionID, Scopes: []string{ThirdPartyScope}},
 		{Method: "GET", Path: "/v1/webhook/attempts", Function: QueriesFunctionID, Scopes: []string{ThirdPartyScope}},
-		{Method: "POST", Path: "/v1/ingest/master-data", Function: IngestFunctionID, Scopes: []string{IngestScope}},
-		{Method: "POST", Path: "/v1/ingest/meter-values", Function: IngestFunctionID, Scopes: []string{IngestScope}},
+		{Method: "POST", Path: "/v1/ingest/master-data", Function: IngestFunctionID, Scopes: []string{IngestScope}, MaxBody: IngestMaxBody},
+		{Method: "POST", Path: "/v1/ingest/meter-values", Function: IngestFunctionID, Scopes: []string{IngestScope}, MaxBody: IngestMaxBody},
 		{Method: "GET", Path: "/v1/me/access-log", Function: ConsentFunctionID, Public: true},
 		{Method: "GET", Path: "/login", Function: ConsentFunctionID, Public: true},
 		{Method: "GET", Path: "/login/callback", Function: ConsentFunctionID, Public: true},

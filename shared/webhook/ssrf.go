@@ -15,12 +15,18 @@ import (
 )
 
 // Policy says which endpoints may be reached. The zero Policy is the
-// production one: https only, public addresses only. The two switches exist
-// for local mode, where receivers run on the developer's machine.
+// production one: https only, on port 443 only, public addresses only. The
+// two switches exist for local mode, where receivers run on the developer's
+// machine.
 type Policy struct {
-	AllowLoopback bool // local mode only: permit 127.0.0.0/8, ::1 and "localhost"
-	AllowHTTP     bool // local mode only: permit plain http URLs
+	AllowLoopback bool // local mode only: permit 127.0.0.0/8, ::1 and "localhost", on any port
+	AllowHTTP     bool // local mode only: permit plain http URLs (on port 80, or any on loopback)
 }
+
+// defaultPorts is the one port each scheme may use: a webhook is a web
+// server, and any other port of a public address (22, 25, a database's) is
+// a service a push must not be aimed at.
+var defaultPorts = map[string]string{"https": "443", "http": "80"}
 
 // ErrForbiddenURL is returned (wrapped) for a URL the Policy refuses.
 var ErrForbiddenURL = errors.New("webhook: URL not allowed")
@@ -35,9 +41,10 @@ const MaxResponseBytes = 64 << 10
 
 // CheckURL validates a webhook URL at registration and before each request:
 // absolute, scheme https (http only with AllowHTTP), no userinfo, a host and
-// at most a numeric port. A literal IP host is checked against the address
-// rules here; a name is checked again, after DNS resolution, by the client's
-// dialer, since what it resolves to can change at any time.
+// no port but the scheme's own (any, with AllowLoopback, on a loopback
+// host). A literal IP host is checked against the address rules here; a
+// name is checked again, after DNS resolution, by the client's dialer,
+// since what it resolves to can change at any time.
 func (p Policy) CheckURL(raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil {
@@ -74,16 +81,30 @@ func (p Policy) CheckURL(raw string) error {
 		if addr.Zone() != "" {
 			return fmt.Errorf("%w: IPv6 zone in host", ErrForbiddenAddress)
 		}
-		return p.checkAddr(addr)
+		if err := p.checkAddr(addr); err != nil {
+			return err
+		}
+		return p.checkPort(u, addr.Unmap().IsLoopback())
 	}
 	if strings.ContainsAny(host, "%[]") {
 		return fmt.Errorf("%w: malformed host %q", ErrForbiddenURL, host)
 	}
 	name := strings.TrimSuffix(strings.ToLower(host), ".")
-	if !p.AllowLoopback && (name == "localhost" || strings.HasSuffix(name, ".localhost")) {
+	loopback := name == "localhost" || strings.HasSuffix(name, ".localhost")
+	if !p.AllowLoopback && loopback {
 		return fmt.Errorf("%w: %s is loopback", ErrForbiddenAddress, host)
 	}
-	return nil
+	return p.checkPort(u, loopback)
+}
+
+// checkPort refuses a port other than the scheme's, but on a loopback host
+// in local mode.
+func (p Policy) checkPort(u *url.URL, loopback bool) error {
+	port := u.Port()
+	if port == "" || port == defaultPorts[u.Scheme] || p.AllowLoopback && loopback {
+		return nil
+	}
+	return fmt.Errorf("%w: port %s (%s is allowed on port %s only)", ErrForbiddenURL, port, u.Scheme, defaultPorts[u.Scheme])
 }
 
 var (

@@ -20,7 +20,18 @@ func TestCheckURL(t *testing.T) {
 		want error // nil = allowed
 	}{
 		{"https://example.com", prod, nil},
-		{"https://example.com:8443/hooks/tredjepart?x=1", prod, nil},
+		{"https://example.com:443/hooks/tredjepart?x=1", prod, nil},
+		{"https://example.com:8443/hooks/tredjepart", prod, ErrForbiddenURL},
+		{"https://93.184.216.34:22/", prod, ErrForbiddenURL},
+		{"https://example.com:22/", prod, ErrForbiddenURL},
+		{"https://example.com:25/", prod, ErrForbiddenURL},
+		{"https://example.com:80/", prod, ErrForbiddenURL},
+		{"https://[2606:2800:220:1:248:1893:25c8:1946]:5432/", prod, ErrForbiddenURL},
+		{"http://example.com:80/hook", Policy{AllowHTTP: true}, nil},
+		{"http://example.com:443/hook", Policy{AllowHTTP: true}, ErrForbiddenURL},
+		{"http://example.com:22/hook", local, ErrForbiddenURL}, // local mode opens any port on loopback only
+		{"http://93.184.216.34:8080/hook", local, ErrForbiddenURL},
+		{"http://[::1]:4011/local/webhook", local, nil},
 		{"https://93.184.216.34/hook", prod, nil},
 		{"https://[2606:2800:220:1:248:1893:25c8:1946]/hook", prod, nil},
 		{"http://example.com/hook", prod, ErrForbiddenURL},

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -117,5 +118,24 @@ func TestSendTestToAGoneEndpointDisablesIt(t *testing.T) {
 	}
 	if st.endpoint.Enabled || len(st.attempts) != 1 {
 		t.Fatalf("endpoint %+v, log %+v", st.endpoint, st.attempts)
+	}
+}
+
+func TestRegisterRefusesAPortOtherThan443(t *testing.T) {
+	st := &store{}
+	svc := service(st)
+	svc.Policy = webhook.Policy{} // production
+	for _, url := range []string{"https://93.184.216.34:22/hook", "https://hooks.example.com:8443/hook", "https://hooks.example.com:25/"} {
+		_, _, err := svc.Register(context.Background(), tp, url)
+		e, ok := err.(*fault.Error)
+		if !ok || e.Kind != fault.Invalid || len(e.Fields) != 1 || e.Fields[0].Field != "url" || !strings.Contains(e.Fields[0].Reason, "port") {
+			t.Errorf("%s: %v, want a 400 on url naming the port", url, err)
+		}
+	}
+	if st.endpoint != nil {
+		t.Fatalf("a refused URL was stored: %+v", st.endpoint)
+	}
+	if _, _, err := svc.Register(context.Background(), tp, "https://93.184.216.34:443/hook"); err != nil {
+		t.Errorf("port 443 was refused: %v", err)
 	}
 }

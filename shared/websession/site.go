@@ -11,6 +11,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/awslabs/aws-lambda-go-api-proxy/core"
+
+	"github.com/tredjepart/tredjepart/shared/apigw"
 	"github.com/tredjepart/tredjepart/shared/clock"
 )
 
@@ -132,6 +135,10 @@ func (s *Site[S, U]) Protect(next http.Handler) http.Handler {
 		if s.cookies.secure { // not on plain-HTTP localhost, where a browser would remember it for every port
 			w.Header().Set("Strict-Transport-Security", StrictTransportSecurity)
 		}
+		if err := apigw.CheckBodySize(routeKey(r), int(r.ContentLength)); err != nil {
+			s.Fail(w, r, err) // a 413 page, before the form is read
+			return
+		}
 		if !s.sameScheme(r) {
 			s.crossOriginRefused(w, r)
 			return
@@ -156,3 +163,12 @@ func (s *Site[S, U]) sameScheme(r *http.Request) bool {
 // StrictTransportSecurity keeps browsers on HTTPS for the site for two
 // years once they have seen it.
 const StrictTransportSecurity = "max-age=63072000; includeSubDomains"
+
+// routeKey is the API Gateway route of r: from its event on Lambda, else
+// (on a plain HTTP server) its method and path.
+func routeKey(r *http.Request) string {
+	if rc, ok := core.GetAPIGatewayV2ContextFromContext(r.Context()); ok && rc.RouteKey != "" {
+		return rc.RouteKey
+	}
+	return r.Method + " " + r.URL.Path
+}

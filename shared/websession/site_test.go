@@ -8,11 +8,13 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/tredjepart/tredjepart/shared/clock"
+	"github.com/tredjepart/tredjepart/shared/resources"
 )
 
 // visit is a site's session in these tests.
@@ -155,6 +157,31 @@ func TestWithoutASessionAGETLogsInAndAPostIsRefused(t *testing.T) {
 	rec = httptest.NewRecorder()
 	if _, ok := s.Require(rec, httptest.NewRequest("POST", "/pages/1", nil)); ok || rec.Code != http.StatusUnauthorized {
 		t.Errorf("POST: %d", rec.Code)
+	}
+}
+
+// A form over the route's limit gets an error page with 413, and the page
+// behind never reads it; one at the limit goes on (to the cross-origin check).
+func TestAFormOverTheLimitIsA413Page(t *testing.T) {
+	s := testSite("k")
+	s.origin, s.crossOrigin = &url.URL{Scheme: "https", Host: "consent.example"}, http.NewCrossOriginProtection()
+	reached := false
+	h := s.Protect(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { reached = true }))
+	post := func(size int) *httptest.ResponseRecorder {
+		r := httptest.NewRequest("POST", "/consent/decisions", strings.NewReader("a="+strings.Repeat("x", size-2)))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		r.Header.Set("Sec-Fetch-Site", "cross-site")
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		return rec
+	}
+	rec := post(resources.DefaultMaxBody + 1)
+	if rec.Code != http.StatusRequestEntityTooLarge || !strings.HasPrefix(rec.Header().Get("Content-Type"), "text/html") ||
+		!strings.Contains(rec.Body.String(), "at most") || reached {
+		t.Errorf("over the limit: %d %q %q, page reached %v", rec.Code, rec.Header().Get("Content-Type"), rec.Body.String(), reached)
+	}
+	if rec := post(resources.DefaultMaxBody); rec.Code != http.StatusForbidden { // cross-site: refused by the next check
+		t.Errorf("at the limit: %d %s", rec.Code, rec.Body.String())
 	}
 }
 

@@ -2,8 +2,8 @@
 // consent pages and the third parties' portal) share: Site, which renders
 // their pages and error pages, runs the OpenID Connect login and keeps the
 // session in a signed and encrypted cookie and, so that a logout ends it
-// for good, in a SessionStore on the server; guards forms against CSRF and
-// sets the security headers; the choice of language; and the settings both
+// for good, in a SessionStore on the server; refuses form posts from other
+// origins and sets the security headers; the choice of language; and the settings both
 // read from their environment. Each site keeps its own cookie names and
 // path, so two sites on one origin never read each other's sessions.
 package websession
