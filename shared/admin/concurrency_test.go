@@ -97,4 +97,3 @@ func TestConcurrentThirdPartyUpdates(t *testing.T) {
 		t.Errorf("%d disables and enables succeeded; version went from %d to %d", toggles, read, got)
 	}
 }
-
