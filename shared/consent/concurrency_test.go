@@ -2,8 +2,10 @@ package consent_test
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/tredjepart/tredjepart/shared/accessrequest"
 	"github.com/tredjepart/tredjepart/shared/conflict"
@@ -92,7 +94,7 @@ func TestConcurrentApprovalsOfOneRequest(t *testing.T) {
 	f := setup(t)
 	ctx := context.Background()
 	mp := f.meteringPoint(t)
-	r := f.request(t, mp, accessrequest.Full, 3600e9)
+	r := f.request(t, mp, accessrequest.Full, time.Hour)
 	errs := together(func(int) error {
 		_, err := f.svc.Approve(ctx, kari, r.ID, accessrequest.Full)
 		return err
@@ -114,7 +116,7 @@ func TestConcurrentApprovalsAndDeclines(t *testing.T) {
 	f := setup(t)
 	ctx := context.Background()
 	mp := f.meteringPoint(t)
-	r := f.request(t, mp, accessrequest.Limited, 3600e9)
+	r := f.request(t, mp, accessrequest.Limited, time.Hour)
 	errs := together(func(i int) error {
 		var err error
 		if i%2 == 0 {
@@ -180,5 +182,27 @@ func TestALevelChangeThatAlwaysLosesIsAConflict(t *testing.T) {
 	}
 	if raced.writes != 2*conflict.Attempts {
 		t.Errorf("%d writes, want %d for each change", raced.writes, conflict.Attempts)
+	}
+}
+
+// busyStore loses every approval to a write that changed nothing the end
+// user decides on (in DynamoDB: another transaction on the item at that
+// moment).
+type busyStore struct{ consent.Store }
+
+func (busyStore) Approve(context.Context, accessrequest.Request, accessrequest.Request, grant.Grant, time.Time) error {
+	return accessrequest.ErrStale
+}
+
+// An approval that lost while the request is still pending says to look
+// again; it does not claim the request can no longer change.
+func TestAnApprovalThatLostToNoDecisionSaysToLookAgain(t *testing.T) {
+	f := setup(t)
+	r := f.request(t, f.meteringPoint(t), accessrequest.Full, time.Hour)
+	svc := *f.svc
+	svc.Store = busyStore{f.store}
+	_, err := svc.Approve(context.Background(), kari, r.ID, accessrequest.Full)
+	if !errors.Is(err, accessrequest.ErrStale) {
+		t.Fatalf("answered %v, want the lost race (a conflict to look again)", err)
 	}
 }

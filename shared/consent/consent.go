@@ -194,10 +194,12 @@ func (s *Service) lost(ctx context.Context, user pseudonym.EndUserID, id string,
 	if err != nil {
 		return current, err
 	}
-	if same(current) {
+	switch {
+	case same(current):
 		return current, nil
-	}
-	if current.Status == accessrequest.Rejected {
+	case current.Status == accessrequest.Pending:
+		return current, accessrequest.ErrStale // another write on it at that moment, not a decision
+	case current.Status == accessrequest.Rejected:
 		return current, fault.Coded(fault.Conflict, accessrequest.ReasonNotApproved, "The request expired or was declined before this decision.")
 	}
 	return current, fault.New(fault.Conflict, "The request is %s and can no longer change.", current.Status)
