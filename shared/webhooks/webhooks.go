@@ -83,10 +83,9 @@ var ErrStale = fault.New(fault.Conflict, "The webhook endpoint was changed by an
 
 // Store keeps endpoints, the documents' push state and the attempt log.
 type Store interface {
-	Endpoint(ctx context.Context, tp ident.GLN) (Endpoint, bool, error)
 	// Endpoint reports a removed endpoint as not found, with the version
 	// its removal wrote, so that versions keep rising across removals.
-	//
+	Endpoint(ctx context.Context, tp ident.GLN) (Endpoint, bool, error)
 	// PutEndpoint writes e if the stored version is still e.Version-1 (or
 	// none is stored when e.Version is 1), ErrStale otherwise.
 	PutEndpoint(ctx context.Context, e Endpoint) error
