@@ -7,6 +7,7 @@ package webhooks_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -244,5 +245,31 @@ func TestConcurrentRegisterRotateAndRemove(t *testing.T) {
 	}
 	if found && (len(e.Keys) == 0 || e.URL == "" || e.Version <= 1) {
 		t.Errorf("stored %+v", e)
+	}
+}
+
+// A write based on a read from before a removal cannot overwrite the
+// webhook registered after it: removing keeps the version rising.
+func TestAWriteReadBeforeARemovalLosesToTheNextRegistration(t *testing.T) {
+	svc, outbox, gln := onMoto(t)
+	ctx := context.Background()
+	if _, _, err := svc.Register(ctx, gln, "http://127.0.0.1:9/old"); err != nil {
+		t.Fatal(err)
+	}
+	before := stored(t, outbox, gln)
+	if err := svc.Remove(ctx, gln); err != nil {
+		t.Fatal(err)
+	}
+	again, secret, err := svc.Register(ctx, gln, "http://127.0.0.1:9/new")
+	if err != nil || secret == "" || again.Version <= before.Version+1 {
+		t.Fatalf("registered again at version %d (secret shown: %v), %v", again.Version, secret != "", err)
+	}
+	late := before
+	late.Version++
+	if err := outbox.PutEndpoint(ctx, late); !errors.Is(err, webhooks.ErrStale) {
+		t.Fatalf("a write read before the removal: %v", err)
+	}
+	if e := stored(t, outbox, gln); e.URL != "http://127.0.0.1:9/new" || !holds(t, e, secret) {
+		t.Fatalf("stored %s", e.URL)
 	}
 }
