@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tredjepart/tredjepart/shared/clock"
+	"github.com/tredjepart/tredjepart/shared/conflict"
 	"github.com/tredjepart/tredjepart/shared/fault"
 	"github.com/tredjepart/tredjepart/shared/ident"
 	"github.com/tredjepart/tredjepart/shared/registry"
@@ -27,8 +28,16 @@ const (
 var (
 	ErrPendingExists      = errors.New("another request for this metering point is pending")
 	ErrIdempotencyKeyUsed = errors.New("idempotency key already used")
-	ErrStale              = errors.New("the request changed since it was read")
+	// ErrStale is a transition that lost to another made since the request
+	// was read (a decision, a withdrawal, the expiry): a conflict.
+	ErrStale = fault.New(fault.Conflict, "The access request was changed by another request at the same time; read it again.")
 )
+
+// errSlotMoved is a create that found the pending slot taken, and then not
+// held by an open request: another create, withdrawal or expiry came in
+// between. Creating is made again on what won; if that keeps happening,
+// it is a conflict.
+var errSlotMoved = fault.New(fault.Conflict, "Another request for this metering point was created or ended at the same time; send the request again.")
 
 // MeteringPoints finds metering points; a missing one is (zero, false, nil).
 type MeteringPoints interface {
@@ -125,6 +134,20 @@ func (s *Service) Create(ctx context.Context, tp ident.GLN, in CreateInput) (Req
 			return r, outcome, err
 		}
 	}
+	var (
+		r       Request
+		outcome Outcome
+	)
+	err := conflict.Retry(errSlotMoved, func() (err error) {
+		r, outcome, err = s.create(ctx, tp, in)
+		return err
+	})
+	return r, outcome, err
+}
+
+// create is one attempt of Create: errSlotMoved if another writer moved
+// the pending slot between its read and its write.
+func (s *Service) create(ctx context.Context, tp ident.GLN, in CreateInput) (Request, Outcome, error) {
 	now := s.Clock.Now()
 	if err := s.checkEligible(ctx, tp, in.MeteringPoint, now); err != nil {
 		return Request{}, 0, err
@@ -152,15 +175,14 @@ func (s *Service) Create(ctx context.Context, tp ident.GLN, in CreateInput) (Req
 	case errors.Is(err, ErrPendingExists):
 		held, _, err := s.openPending(ctx, tp, in.MeteringPoint, now)
 		if err == nil && held.ID == "" {
-			err = fmt.Errorf("pending slot for %s was taken and released during create", in.MeteringPoint)
+			err = errSlotMoved
 		}
 		if err != nil {
 			return Request{}, 0, err
 		}
 		return s.answerPending(ctx, tp, in, held)
 	case errors.Is(err, ErrIdempotencyKeyUsed):
-		r, outcome, _, err := s.replay(ctx, tp, in)
-		return r, outcome, err
+		return s.replayUsed(ctx, tp, in)
 	case err != nil:
 		return Request{}, 0, err
 	}
@@ -221,12 +243,22 @@ func (s *Service) answerPending(ctx context.Context, tp ident.GLN, in CreateInpu
 	idem := Idempotency{Key: in.IdempotencyKey, Fingerprint: in.fingerprint(), RequestID: held.ID, Outcome: AlreadyPending}
 	switch err := s.Store.RememberIdempotency(ctx, tp, idem); {
 	case errors.Is(err, ErrIdempotencyKeyUsed):
-		r, outcome, _, err := s.replay(ctx, tp, in)
-		return r, outcome, err
+		return s.replayUsed(ctx, tp, in)
 	case err != nil:
 		return Request{}, 0, err
 	}
 	return held, AlreadyPending, nil
+}
+
+// replayUsed answers a create whose Idempotency-Key another call took
+// meanwhile, as that call was answered; a key whose write then did not
+// stand (its transaction was cancelled) is a moved slot: try again.
+func (s *Service) replayUsed(ctx context.Context, tp ident.GLN, in CreateInput) (Request, Outcome, error) {
+	r, outcome, found, err := s.replay(ctx, tp, in)
+	if err == nil && !found {
+		err = errSlotMoved
+	}
+	return r, outcome, err
 }
 
 // replay answers a repeated Idempotency-Key as it was answered first: the
@@ -279,27 +311,35 @@ func (s *Service) List(ctx context.Context, tp ident.GLN, q ListQuery) (Page, er
 }
 
 // Withdraw withdraws a pending request. Withdrawing it again is harmless.
+// WITHDRAWN is a desired state, so a withdrawal that lost a race is made
+// again on the state that won (which then answers for itself).
 func (s *Service) Withdraw(ctx context.Context, tp ident.GLN, id string) (Request, error) {
-	r, err := s.Get(ctx, tp, id)
+	var r Request
+	err := conflict.Retry(ErrStale, func() error {
+		current, err := s.Get(ctx, tp, id)
+		if err != nil {
+			return err
+		}
+		if current.Status == Withdrawn {
+			r = current
+			return nil
+		}
+		next, err := current.Withdraw(s.Clock.Now())
+		if err != nil {
+			return err
+		}
+		if err := s.Store.Transition(ctx, current, next); err != nil {
+			return err
+		}
+		r = next
+		if err := s.Expiry.Cancel(ctx, next); err != nil {
+			// The timer finds the request decided and ends quietly anyway.
+			s.Logger.WarnContext(ctx, "could not stop expiry timer", "requestId", id, "error", err)
+		}
+		return nil
+	})
 	if err != nil {
 		return Request{}, err
 	}
-	if r.Status == Withdrawn {
-		return r, nil
-	}
-	next, err := r.Withdraw(s.Clock.Now())
-	if err != nil {
-		return Request{}, err
-	}
-	if err := s.Store.Transition(ctx, r, next); errors.Is(err, ErrStale) {
-		// Decided or expired meanwhile: answer from the state that won.
-		return s.Withdraw(ctx, tp, id)
-	} else if err != nil {
-		return Request{}, err
-	}
-	if err := s.Expiry.Cancel(ctx, next); err != nil {
-		// The timer finds the request decided and ends quietly anyway.
-		s.Logger.WarnContext(ctx, "could not stop expiry timer", "requestId", id, "error", err)
-	}
-	return next, nil
+	return r, nil
 }

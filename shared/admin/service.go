@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 
+	"github.com/tredjepart/tredjepart/shared/conflict"
 	"github.com/tredjepart/tredjepart/shared/fault"
 	"github.com/tredjepart/tredjepart/shared/ident"
 	"github.com/tredjepart/tredjepart/shared/registry"
@@ -151,33 +152,32 @@ func staleRead(err error, what string, gln ident.GLN, read, current int) error {
 	return err
 }
 
-// writeAttempts bounds how often a change that lost a race to another
-// write is read and made again.
-const writeAttempts = 3
-
 // change reads a party, applies edit to it and writes it back over the
-// version read; a write that lost a race is made again on what won. An
-// edit that changes nothing writes nothing.
+// version read; a write that lost a race is made again on what won
+// (conflict.Retry), and one that keeps losing is a conflict. An edit that
+// changes nothing writes nothing.
 func change[P any](ctx context.Context, what string, gln ident.GLN, get func(context.Context, ident.GLN) (P, bool, error),
 	put func(context.Context, P) error, edit func(P) (P, bool)) (P, error) {
-	for attempt := 1; ; attempt++ {
-		current, err := read(ctx, what, gln, get)
-		if err != nil {
-			return current, err
+	var current P
+	var wrote bool
+	err := conflict.Retry(registry.ErrChanged, func() error {
+		var err error
+		if current, err = read(ctx, what, gln, get); err != nil {
+			return err
 		}
 		next, changed := edit(current)
-		if !changed {
-			return current, nil
+		if wrote = changed; !changed {
+			return nil
 		}
-		err = put(ctx, next)
-		switch {
-		case err == nil:
-			return read(ctx, what, gln, get)
-		case errors.Is(err, registry.ErrChanged) && attempt < writeAttempts:
-			continue
-		}
+		return put(ctx, next)
+	})
+	if err != nil {
 		return current, writeFault(what, gln, err)
 	}
+	if !wrote {
+		return current, nil
+	}
+	return read(ctx, what, gln, get)
 }
 
 // writeFault says in the domain's terms why a party could not be written.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/tredjepart/tredjepart/shared/accessrequest"
 	"github.com/tredjepart/tredjepart/shared/clock"
+	"github.com/tredjepart/tredjepart/shared/conflict"
 	"github.com/tredjepart/tredjepart/shared/fault"
 	"github.com/tredjepart/tredjepart/shared/grant"
 	"github.com/tredjepart/tredjepart/shared/ident"
@@ -193,10 +194,12 @@ func (s *Service) lost(ctx context.Context, user pseudonym.EndUserID, id string,
 	if err != nil {
 		return current, err
 	}
-	if same(current) {
+	switch {
+	case same(current):
 		return current, nil
-	}
-	if current.Status == accessrequest.Rejected {
+	case current.Status == accessrequest.Pending:
+		return current, accessrequest.ErrStale // another write on it at that moment, not a decision
+	case current.Status == accessrequest.Rejected:
 		return current, fault.Coded(fault.Conflict, accessrequest.ReasonNotApproved, "The request expired or was declined before this decision.")
 	}
 	return current, fault.New(fault.Conflict, "The request is %s and can no longer change.", current.Status)
@@ -312,35 +315,34 @@ func (s *Service) Revoke(ctx context.Context, user pseudonym.EndUserID, tp ident
 	})
 }
 
-// change applies one change to a grant with a conditional write, retrying
-// once from a fresh read if another change won in between.
+// change applies one change to a grant with a conditional write. Each
+// change sets a state (a level, removed), so one that lost a race is made
+// again on what won, a bounded number of times, and then is a conflict.
 func (s *Service) change(ctx context.Context, user pseudonym.EndUserID, tp ident.GLN, mp ident.GSRN, kind string,
 	apply func(grant.Grant, time.Time) (next grant.Grant, changed bool, err error)) (grant.Grant, error) {
 	now := s.Clock.Now()
 	if _, err := s.holding(ctx, user, mp, now); err != nil {
 		return grant.Grant{}, err
 	}
-	for attempt := 0; ; attempt++ {
+	var next grant.Grant
+	var changed bool
+	err := conflict.Retry(grant.ErrStale, func() error {
 		g, found, err := s.Store.Grant(ctx, tp, mp)
 		if err != nil {
-			return g, err
+			return err
 		}
 		if !found {
-			return g, notYours()
+			return notYours()
 		}
-		next, changed, err := apply(g, now)
-		if err != nil || !changed {
-			return next, err
+		if next, changed, err = apply(g, now); err != nil || !changed {
+			return err
 		}
-		err = s.Store.UpdateGrant(ctx, g, next)
-		if errors.Is(err, grant.ErrStale) && attempt == 0 {
-			continue
-		}
-		if err != nil {
-			return g, err
-		}
-		return next, s.notifyGrant(ctx, kind, next)
+		return s.Store.UpdateGrant(ctx, g, next)
+	})
+	if err != nil || !changed {
+		return next, err
 	}
+	return next, s.notifyGrant(ctx, kind, next)
 }
 
 func (s *Service) notifyGrant(ctx context.Context, kind string, g grant.Grant) error {

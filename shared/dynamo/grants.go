@@ -151,7 +151,7 @@ func (s *Requests) PutGrant(ctx context.Context, g grant.Grant) error {
 		TableName: put.TableName, Item: put.Item, ConditionExpression: put.ConditionExpression,
 		ExpressionAttributeNames: put.ExpressionAttributeNames, ExpressionAttributeValues: put.ExpressionAttributeValues,
 	})
-	if isConditionFailure(err) {
+	if lostRace(err) {
 		return grant.ErrExists
 	}
 	if err != nil {
@@ -203,7 +203,7 @@ func (s *Requests) UpdateGrant(ctx context.Context, prev, next grant.Grant) erro
 		ConditionExpression:       aws.String("version = :version"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":version": &types.AttributeValueMemberN{Value: fmt.Sprint(prev.Version)}},
 	})
-	if isConditionFailure(err) {
+	if lostRace(err) {
 		return grant.ErrStale
 	}
 	if err != nil {

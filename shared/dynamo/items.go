@@ -27,6 +27,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -65,16 +66,45 @@ func isConditionFailure(err error) bool {
 	return errors.As(err, &ccf)
 }
 
+// lostRace reports whether a version-guarded write of one item failed
+// because another writer came first: its condition no longer held, or a
+// transaction was writing the item at that moment.
+func lostRace(err error) bool {
+	var busy *types.TransactionConflictException
+	return isConditionFailure(err) || errors.As(err, &busy)
+}
+
 // transact writes items in one transaction. When it is cancelled because
 // item i failed its condition, it returns onConflict[i] (nil entries for
 // items whose condition should never fail, or is the caller's to report).
 func transact(ctx context.Context, client *dynamodb.Client, items []types.TransactWriteItem, onConflict ...error) error {
 	_, err := client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	return cancelledBy(err, onConflict)
+}
+
+// cancelledBy turns a cancelled transaction into the domain error of the
+// item that made it fail. An item that another transaction was writing at
+// the same moment (TransactionConflict) lost a race: that is its own
+// conflict, or, for an item with none, the first item's that has one.
+func cancelledBy(err error, onConflict []error) error {
 	var tce *types.TransactionCanceledException
-	if errors.As(err, &tce) {
-		for i, reason := range tce.CancellationReasons {
-			if i < len(onConflict) && onConflict[i] != nil && reason.Code != nil && *reason.Code == "ConditionalCheckFailed" {
-				return onConflict[i]
+	if !errors.As(err, &tce) {
+		return err
+	}
+	busy := false
+	for i, reason := range tce.CancellationReasons {
+		switch code := aws.ToString(reason.Code); {
+		case code != "ConditionalCheckFailed" && code != "TransactionConflict":
+		case i < len(onConflict) && onConflict[i] != nil:
+			return onConflict[i]
+		case code == "TransactionConflict":
+			busy = true
+		}
+	}
+	if busy {
+		for _, lost := range onConflict {
+			if lost != nil {
+				return lost
 			}
 		}
 	}

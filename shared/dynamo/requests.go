@@ -249,7 +249,7 @@ func (s *Requests) Transition(ctx context.Context, prev, next accessrequest.Requ
 			":status":  &types.AttributeValueMemberS{Value: string(prev.Status)},
 		},
 	})
-	if isConditionFailure(err) {
+	if lostRace(err) {
 		return accessrequest.ErrStale
 	}
 	if err != nil {

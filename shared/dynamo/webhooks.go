@@ -20,7 +20,7 @@ import (
 
 // Webhook items share the Outbox table:
 //
-//	TP#<gln>   WEBHOOK                          the third party's endpoint and signing secrets
+//	TP#<gln>   WEBHOOK                          the third party's endpoint and signing secrets (once removed: only its version)
 //	TP#<gln>   ATTEMPT#<at>#<documentId>#<n>    one push attempt (expires by TTL after Retention)
 //
 // and a pushed document gets pushedAt on its DOC# item (in its shard,
@@ -43,9 +43,11 @@ type endpointItem struct {
 	DisabledReason string    `dynamodbav:"disabledReason,omitempty"`
 	ChangedAt      string    `dynamodbav:"changedAt"`
 	Version        int       `dynamodbav:"version"`
+	Removed        bool      `dynamodbav:"removed,omitempty"` // what is left of a removed endpoint: its version
 }
 
-// Endpoint reads the third party's webhook endpoint.
+// Endpoint reads the third party's webhook endpoint; a removed one is not
+// found, but has the version its removal wrote.
 func (s *Outbox) Endpoint(ctx context.Context, tp ident.GLN) (webhooks.Endpoint, bool, error) {
 	out, err := s.Client.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.Table, Key: key(thirdPartyPartition(tp), webhookSK), ConsistentRead: aws.Bool(true)})
 	if err != nil || out.Item == nil {
@@ -56,6 +58,9 @@ func (s *Outbox) Endpoint(ctx context.Context, tp ident.GLN) (webhooks.Endpoint,
 		return webhooks.Endpoint{}, false, err
 	}
 	e := webhooks.Endpoint{ThirdParty: tp, URL: it.URL, Enabled: it.Enabled, DisabledReason: it.DisabledReason, Version: it.Version}
+	if it.Removed {
+		return webhooks.Endpoint{ThirdParty: tp, Version: it.Version}, false, nil
+	}
 	if e.ChangedAt, err = parseTime(it.ChangedAt); err != nil {
 		return e, false, err
 	}
@@ -79,29 +84,36 @@ func (s *Outbox) PutEndpoint(ctx context.Context, e webhooks.Endpoint) error {
 	for _, k := range e.Keys {
 		it.Keys = append(it.Keys, keyItem{Key: k.Key, CreatedAt: formatTime(k.CreatedAt), NotAfter: formatTime(k.NotAfter)})
 	}
+	return s.putEndpointItem(ctx, it)
+}
+
+// DeleteEndpoint removes the endpoint and its secrets, if the stored one is
+// the version before, leaving its version: a write based on a read from
+// before the removal then fails, however often the endpoint is registered
+// again.
+func (s *Outbox) DeleteEndpoint(ctx context.Context, e webhooks.Endpoint) error {
+	return s.putEndpointItem(ctx, endpointItem{PK: thirdPartyPartition(e.ThirdParty), SK: webhookSK,
+		ChangedAt: formatTime(e.ChangedAt), Version: e.Version, Removed: true})
+}
+
+func (s *Outbox) putEndpointItem(ctx context.Context, it endpointItem) error {
 	item, err := attributevalue.MarshalMap(it)
 	if err != nil {
 		return err
 	}
 	put := &dynamodb.PutItemInput{TableName: &s.Table, Item: item, ConditionExpression: aws.String("attribute_not_exists(pk)")}
-	if e.Version > 1 {
+	if it.Version > 1 {
 		put.ConditionExpression = aws.String("version = :before")
-		put.ExpressionAttributeValues = map[string]types.AttributeValue{":before": &types.AttributeValueMemberN{Value: strconv.Itoa(e.Version - 1)}}
+		put.ExpressionAttributeValues = map[string]types.AttributeValue{":before": &types.AttributeValueMemberN{Value: strconv.Itoa(it.Version - 1)}}
 	}
 	_, err = s.Client.PutItem(ctx, put)
-	if isConditionFailure(err) {
+	if lostRace(err) {
 		return webhooks.ErrStale
 	}
 	if err != nil {
 		return fmt.Errorf("put webhook endpoint: %w", err)
 	}
 	return nil
-}
-
-// DeleteEndpoint removes the endpoint.
-func (s *Outbox) DeleteEndpoint(ctx context.Context, tp ident.GLN) error {
-	_, err := s.Client.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &s.Table, Key: key(thirdPartyPartition(tp), webhookSK)})
-	return err
 }
 
 // Document reads one outbox document and when it was pushed.

@@ -16,7 +16,9 @@ import (
 // Errors a store reports when a conditional write loses.
 var (
 	ErrExists = errors.New("the third party already has active access to the metering point")
-	ErrStale  = errors.New("the grant changed since it was read")
+	// ErrStale is a change that lost to another made since the grant was
+	// read: a conflict, for the end user to look again.
+	ErrStale = fault.New(fault.Conflict, "The access was changed somewhere else at the same time. Look at it again and repeat the change if it is still needed.")
 )
 
 // Status of a grant.

@@ -5,11 +5,11 @@ package ingest
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
 	"github.com/tredjepart/tredjepart/shared/clock"
+	"github.com/tredjepart/tredjepart/shared/conflict"
 	"github.com/tredjepart/tredjepart/shared/fault"
 	"github.com/tredjepart/tredjepart/shared/ident"
 	"github.com/tredjepart/tredjepart/shared/metervalues"
@@ -50,9 +50,6 @@ type Service struct {
 	Clock          clock.Clock
 }
 
-// conflictRetries bounds how often a write that lost a race is read and tried again.
-const conflictRetries = 3
-
 // PutMasterData validates and stores one metering point's master data and
 // end-user history, for the operator's own tools (demo data, the data
 // generator): any grid area.
@@ -74,30 +71,36 @@ func (s *Service) putMasterData(ctx context.Context, from *registry.DataProvider
 	if err := inGridAreaOf(from, mp); err != nil {
 		return "", err
 	}
-	for attempt := 1; ; attempt++ {
+	// Master data is the sender's desired state: a replace that lost a race
+	// is made again on what won.
+	var outcome Outcome
+	err := conflict.Retry(ErrConflict, func() error {
 		current, existed, err := s.MeteringPoints.MeteringPoint(ctx, mp.ID)
 		if err != nil {
-			return "", err
+			return err
 		}
 		if existed {
 			if err := inGridAreaOf(from, current); err != nil {
-				return "", err
+				return err
 			}
 		}
 		changed, err := s.MeteringPoints.ReplaceMeteringPoint(ctx, current, mp)
 		switch {
-		case errors.Is(err, ErrConflict) && attempt < conflictRetries:
-			continue
 		case err != nil:
-			return "", err
+			return err
 		case !changed:
-			return Unchanged, nil
+			outcome = Unchanged
 		case existed:
-			return Updated, nil
+			outcome = Updated
 		default:
-			return Created, nil
+			outcome = Created
 		}
+		return nil
+	})
+	if err != nil {
+		return "", err
 	}
+	return outcome, nil
 }
 
 // inGridAreaOf refuses a metering point outside the data provider's grid
@@ -110,8 +113,9 @@ func inGridAreaOf(from *registry.DataProvider, mp registry.MeteringPoint) error 
 }
 
 // ErrConflict is what stores return when a conditional write lost to
-// another writer; the service reads again and retries.
-var ErrConflict = errors.New("changed by another writer")
+// another writer; the service reads again and retries, and an item that
+// keeps losing is a conflict for its sender.
+var ErrConflict = fault.New(fault.Conflict, "What this item changes was changed by another sender at the same time; send the item again.")
 
 // PutSeries validates and stores one day series, for the operator's own
 // tools: any grid area. The metering point must be registered and measured
@@ -163,11 +167,14 @@ func (b *Batch) PutSeries(ctx context.Context, series metervalues.Series) (meter
 			Reason: fmt.Sprintf("metering point %s is read at %s, not %s", mp.ID, mp.Resolution, series.Resolution)})
 	}
 	series.ReceivedAt = s.Clock.Now().UTC().Truncate(time.Millisecond)
-	for attempt := 1; ; attempt++ {
-		stored, outcome, err := s.Values.PutDay(ctx, series)
-		if errors.Is(err, ErrConflict) && attempt < conflictRetries {
-			continue
-		}
-		return stored, outcome, err
-	}
+	// A day's values are the sender's desired state too.
+	var (
+		stored  metervalues.Series
+		outcome Outcome
+	)
+	err = conflict.Retry(ErrConflict, func() (err error) {
+		stored, outcome, err = s.Values.PutDay(ctx, series)
+		return err
+	})
+	return stored, outcome, err
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/tredjepart/tredjepart/shared/clock"
+	"github.com/tredjepart/tredjepart/shared/conflict"
 	"github.com/tredjepart/tredjepart/shared/delivery"
 	"github.com/tredjepart/tredjepart/shared/fault"
 	"github.com/tredjepart/tredjepart/shared/ident"
@@ -76,15 +77,21 @@ type Message struct {
 	NotBefore  time.Time `json:"notBefore"`
 }
 
-// ErrStale means the endpoint changed since it was read.
-var ErrStale = errors.New("the webhook endpoint changed since it was read")
+// ErrStale is a conditional write of the endpoint that lost to another
+// change made since it was read. It is a conflict: the caller reads again.
+var ErrStale = fault.New(fault.Conflict, "The webhook endpoint was changed by another request at the same time; read it again and repeat the change if it is still needed.")
 
 // Store keeps endpoints, the documents' push state and the attempt log.
 type Store interface {
+	// Endpoint reports a removed endpoint as not found, with the version
+	// its removal wrote, so that versions keep rising across removals.
 	Endpoint(ctx context.Context, tp ident.GLN) (Endpoint, bool, error)
-	// PutEndpoint writes e if the stored version is still e.Version-1 (or none is stored when e.Version is 1).
+	// PutEndpoint writes e if the stored version is still e.Version-1 (or
+	// none is stored when e.Version is 1), ErrStale otherwise.
 	PutEndpoint(ctx context.Context, e Endpoint) error
-	DeleteEndpoint(ctx context.Context, tp ident.GLN) error
+	// DeleteEndpoint removes the endpoint and its secrets on the same
+	// condition, keeping only its version.
+	DeleteEndpoint(ctx context.Context, e Endpoint) error
 	// Document reads an outbox document and when it was pushed (zero if not yet).
 	Document(ctx context.Context, tp ident.GLN, id string) (delivery.Document, time.Time, bool, error)
 	// MarkPushed records the successful push, once.
@@ -132,35 +139,50 @@ func (c *endpointsOnce) Endpoint(ctx context.Context, tp ident.GLN) (Endpoint, b
 
 // Register sets the third party's webhook URL, enabling it. A first
 // registration makes a signing secret and returns its text, the only time
-// it is shown; a later one keeps the secrets.
+// it is shown; a later one keeps the secrets. It sends a desired state, so
+// a write that lost a race is made again on what won, and sending the
+// state the endpoint already has writes nothing.
 func (s *Service) Register(ctx context.Context, tp ident.GLN, url string) (Endpoint, string, error) {
 	if err := s.Policy.CheckURL(url); err != nil {
 		return Endpoint{}, "", fault.InvalidFields(fault.FieldError{Field: "url", Reason: "must be an https URL on a public address: " + err.Error()})
 	}
-	now := s.Clock.Now()
-	e, found, err := s.Store.Endpoint(ctx, tp)
-	if err != nil {
-		return e, "", err
-	}
-	text := ""
-	if !found {
-		e = Endpoint{ThirdParty: tp}
-		var secret webhook.Secret
-		if text, secret, err = webhook.NewSecret(); err != nil {
-			return e, "", err
+	var (
+		e    Endpoint
+		text string
+	)
+	err := conflict.Retry(ErrStale, func() error {
+		var found bool
+		var err error
+		if e, found, err = s.Store.Endpoint(ctx, tp); err != nil {
+			return err
 		}
-		e.Keys = []Key{{Secret: secret, CreatedAt: now}}
-	}
-	e.URL, e.Enabled, e.DisabledReason, e.ChangedAt = url, true, "", now
-	e.Version++
-	if err := s.Store.PutEndpoint(ctx, e); err != nil {
-		return e, "", err
+		text = ""
+		if found && e.URL == url && e.Enabled {
+			return nil
+		}
+		now := s.Clock.Now()
+		if !found {
+			e = Endpoint{ThirdParty: tp, Version: e.Version}
+			var secret webhook.Secret
+			if text, secret, err = webhook.NewSecret(); err != nil {
+				return err
+			}
+			e.Keys = []Key{{Secret: secret, CreatedAt: now}}
+		}
+		e.URL, e.Enabled, e.DisabledReason, e.ChangedAt = url, true, "", now
+		e.Version++
+		return s.Store.PutEndpoint(ctx, e)
+	})
+	if err != nil {
+		return Endpoint{}, "", err
 	}
 	return e, text, nil
 }
 
 // Rotate makes a new signing secret and returns its text. Older secrets
 // keep signing for Overlap, so receivers can switch without losing a push.
+// Each call is a rotation of its own, so one that lost a race to another
+// change is not made again: it answers ErrStale, a conflict.
 func (s *Service) Rotate(ctx context.Context, tp ident.GLN) (Endpoint, string, error) {
 	e, err := s.Get(ctx, tp)
 	if err != nil {
@@ -198,9 +220,18 @@ func (s *Service) Get(ctx context.Context, tp ident.GLN) (Endpoint, error) {
 	return e, err
 }
 
-// Remove deletes the endpoint; documents stay in the outbox.
+// Remove deletes the endpoint; documents stay in the outbox. Removing it
+// again is harmless, and a removal that lost a race is made again.
 func (s *Service) Remove(ctx context.Context, tp ident.GLN) error {
-	return s.Store.DeleteEndpoint(ctx, tp)
+	return conflict.Retry(ErrStale, func() error {
+		e, found, err := s.Store.Endpoint(ctx, tp)
+		if err != nil || !found {
+			return err
+		}
+		e.ChangedAt = s.Clock.Now()
+		e.Version++
+		return s.Store.DeleteEndpoint(ctx, e)
+	})
 }
 
 // Attempts lists the latest push attempts, newest first.

@@ -37,7 +37,10 @@ func (s *store) PutEndpoint(_ context.Context, e webhooks.Endpoint) error {
 	return nil
 }
 
-func (s *store) DeleteEndpoint(context.Context, ident.GLN) error { s.endpoint = nil; return nil }
+func (s *store) DeleteEndpoint(context.Context, webhooks.Endpoint) error {
+	s.endpoint = nil
+	return nil
+}
 
 func (s *store) Document(context.Context, ident.GLN, string) (delivery.Document, time.Time, bool, error) {
 	return delivery.Document{}, time.Time{}, false, nil

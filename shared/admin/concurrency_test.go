@@ -1,0 +1,99 @@
+package admin_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/tredjepart/tredjepart/localstack/testenv"
+	"github.com/tredjepart/tredjepart/shared/admin"
+	"github.com/tredjepart/tredjepart/shared/dynamo"
+	"github.com/tredjepart/tredjepart/shared/fault"
+	"github.com/tredjepart/tredjepart/shared/registry"
+	"github.com/tredjepart/tredjepart/shared/resources"
+)
+
+const writers = 16
+
+// together runs call from writers goroutines at once and checks that each
+// succeeded or answered a conflict; it returns how many succeeded.
+func together(t *testing.T, call func(i int) error) int {
+	t.Helper()
+	errs := make([]error, writers)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range writers {
+		wg.Go(func() {
+			<-start
+			errs[i] = call(i)
+		})
+	}
+	close(start)
+	wg.Wait()
+	ok := 0
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			ok++
+		case fault.KindOf(err) != fault.Conflict:
+			t.Errorf("call %d: %v (kind %d), want success or a conflict", i, err, fault.KindOf(err))
+		}
+	}
+	return ok
+}
+
+// Operators changing one third party at once, with and without the version
+// they read: every change succeeds or is a conflict, each success is one
+// write, and of those made on one version read only one succeeds.
+func TestConcurrentThirdPartyUpdates(t *testing.T) {
+	env := testenv.Get(t)
+	store := &dynamo.Registry{Client: dynamodb.NewFromConfig(env.Config), Table: env.Stack.Tables[resources.RegistryTableID]}
+	svc := &admin.Service{Store: store}
+	ctx := context.Background()
+	gln, org, client := freshParty(t)
+	tp := registry.ThirdParty{GLN: gln, Name: "Samtidig AS", OrgNumber: org, ClientIDs: []string{client}}
+	if _, err := svc.RegisterThirdParty(ctx, tp); err != nil {
+		t.Fatal(err)
+	}
+	version := func() int {
+		t.Helper()
+		current, err := svc.ThirdParty(ctx, gln)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return current.Version
+	}
+
+	blind := together(t, func(i int) error {
+		change := tp
+		change.Name = fmt.Sprintf("Samtidig %d AS", i)
+		_, err := svc.UpdateThirdParty(ctx, change)
+		return err
+	})
+	if got := version(); blind == 0 || got != 1+blind {
+		t.Errorf("%d updates without a version succeeded; stored version %d", blind, got)
+	}
+
+	read := version()
+	onRead := together(t, func(i int) error {
+		change := tp
+		change.Name, change.Version = fmt.Sprintf("Lest %d AS", i), read
+		_, err := svc.UpdateThirdParty(ctx, change)
+		return err
+	})
+	if got := version(); onRead != 1 || got != read+1 {
+		t.Errorf("%d updates on version %d succeeded; stored version %d", onRead, read, got)
+	}
+
+	read = version()
+	toggles := together(t, func(i int) error {
+		_, err := svc.SetThirdPartyDisabled(ctx, gln, i%2 == 0)
+		return err
+	})
+	if got := version(); toggles == 0 || got > read+toggles {
+		t.Errorf("%d disables and enables succeeded; version went from %d to %d", toggles, read, got)
+	}
+}
