@@ -136,8 +136,8 @@ type ShardWorker struct {
 	ThirdParties ThirdParty
 	Grants       ShardGrants
 	Jobs         Jobs
-	Shards       ShardTasks    // for the continuation
-	PageSize     int           // 0 means DefaultShardPage
+	Shards       ShardTasks // for the continuation
+	PageSize     int        // 0 means DefaultShardPage
 	// Reserve is how long before its deadline a worker stops reading and
 	// hands the rest of its shard to a continuation message (the function's
 	// resources.Function.Reserve); 0 keeps none.
