@@ -191,7 +191,8 @@ func start(ctx context.Context, opts options, logger *slog.Logger) (*stack, erro
 	if err := s.schedules(ctx, functions, logger); err != nil {
 		return s, err
 	}
-	issuerMux.Handle("/local/deliver", deliverHandler(functions[resources.FanOutFunctionID], pollers[resources.FanOutShardsQueueID], pollers[resources.DeliveryJobsQueueID]))
+	issuerMux.Handle("/local/deliver", deliverHandler(functions[resources.FanOutFunctionID], pollers[resources.FanOutShardsQueueID],
+		pollers[resources.DeliveryJobsQueueID], opts.stateDir))
 	auth, err := gateway.NewAuthorizer(ctx, iss.URL(), Audience)
 	if err != nil {
 		return s, err
