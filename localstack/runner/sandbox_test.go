@@ -182,7 +182,7 @@ func (u user) deliverAnIngestedDay() {
 			"address":  map[string]string{"street": fmt.Sprintf("Verkstedveien %d", i+1), "postcode": "0277", "municipality": "Oslo"},
 			"gridArea": demo.DemoGridArea, "priceArea": "NO1", "meterNumber": fmt.Sprintf("M-%d", i), "resolution": "PT60M",
 			"estimatedAnnualConsumption": "42000.000",
-			"endUsers": []map[string]string{{"organisationNumber": string(company), "name": "Verkstedet AS", "moveIn": "2024-01-01"}},
+			"endUsers":                   []map[string]string{{"organisationNumber": string(company), "name": "Verkstedet AS", "moveIn": "2024-01-01"}},
 		})
 	}
 	var answer struct{ Accepted, Rejected int }
