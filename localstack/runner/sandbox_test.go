@@ -262,21 +262,11 @@ func (u user) deliverAnIngestedDay() {
 
 	// The demo receiver, the third party's webhook, verified a push of each.
 	for {
-		var arrived struct {
-			Received []struct {
-				ID       string `json:"webhookId"`
-				Verified bool
-			}
-		}
+		var arrived struct{ Received []arrival }
 		u.call(http.MethodGet, u.s.webhookURL, "", nil, &arrived)
 		missing := 0
 		for _, id := range want {
-			if !slices.ContainsFunc(arrived.Received, func(a struct {
-				ID       string `json:"webhookId"`
-				Verified bool
-			}) bool {
-				return a.ID == id && a.Verified
-			}) {
+			if !slices.ContainsFunc(arrived.Received, func(a arrival) bool { return a.ID == id && a.Verified }) {
 				missing++
 			}
 		}
@@ -390,11 +380,11 @@ func (u user) runPrintedCommands() {
 				run += fmt.Sprintf(` && test -n "$%s"`, v[1])
 			}
 		}
-		if regexp.MustCompile(`:401[0-3]\b`).MatchString(run) {
-			t.Fatalf("%s: %s still names a fixed port after the rewrites: %s", c.source, c.printed, run)
+		if regexp.MustCompile(`:401[0-3]\b|(^|\$\()make `).MatchString(run) {
+			t.Fatalf("%s: %s still names a fixed port, or make, after the rewrites: %s", c.source, c.printed, run)
 		}
 		printed[i].run = run
-		// <id> is the request the first command made.
+		// <id> is the request the first POST made (the banner's second command).
 		run = strings.ReplaceAll(run, "<id>", fmt.Sprintf(`$(sed -n 's/.*"id":"\([^"]*\)".*/\1/p' %q | head -1)`, filepath.Join(dir, "out.1")))
 		fmt.Fprintf(&script, "{ %s\n} > %q 2>&1; echo $? > %q\n", run, filepath.Join(dir, fmt.Sprintf("out.%d", i)), filepath.Join(dir, fmt.Sprintf("rc.%d", i)))
 	}
