@@ -362,6 +362,7 @@ func (u user) runPrintedCommands() {
 	if len(printed) < 30 {
 		t.Fatalf("found only %d printed commands", len(printed))
 	}
+	t.Logf("%d printed commands", len(printed))
 	dir := t.TempDir() // each command's output and status
 	var script strings.Builder
 	script.WriteString("cd ../..\n")
