@@ -30,9 +30,9 @@ down:
 token:
 	@$(GO) run ./localstack/runner token -gln "$(GLN)" $(if $(INGEST),-ingest) $(if $(ADMIN),-admin)
 
-## deliver DAY=YYYY-MM-DD: run the daily delivery (BRS-NO-313) for a day by hand on the running local stack
+## deliver DAY=YYYY-MM-DD [TIMEOUT=5m]: run the daily delivery (BRS-NO-313) for a day by hand on the running local stack; fails if it is not done within TIMEOUT
 deliver:
-	@$(GO) run ./localstack/runner deliver -day "$(DAY)"
+	@$(GO) run ./localstack/runner deliver -day "$(DAY)" $(if $(TIMEOUT),-timeout $(TIMEOUT))
 
 ## datagen POINTS=… DAYS=…: synthetic metering points and meter values into the running local stack
 POINTS ?= 100

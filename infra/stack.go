@@ -251,12 +251,15 @@ func (s *Tredjepart) addStateMachines() {
 func (s *Tredjepart) addFunctions() {
 	assets := s.context(lambdaAssetsContext)
 	for _, f := range resources.Functions {
+		if err := f.Validate(); err != nil {
+			panic(err.Error())
+		}
 		props := &awslambda.FunctionProps{
 			Runtime:      awslambda.Runtime_PROVIDED_AL2023(),
 			Architecture: awslambda.Architecture_ARM_64(),
 			Handler:      jsii.String("bootstrap"),
 			Code:         awslambda.Code_FromAsset(jsii.String(filepath.Join(assets, f.Dir)), nil),
-			MemorySize:   jsii.Number(256),
+			MemorySize:   jsii.Number(f.MemoryMB()),
 			Timeout:      duration(f.MaxDuration()),
 			LogGroup:     awslogs.NewLogGroup(s.stack, jsii.String(f.ID+"Logs"), &awslogs.LogGroupProps{Retention: logRetention}),
 		}
@@ -268,44 +271,59 @@ func (s *Tredjepart) addFunctions() {
 			props.OnFailure = awslambdadestinations.NewSqsDestination(dlq)
 		}
 		fn := awslambda.NewFunction(s.stack, jsii.String(f.ID), props)
-		env := environmentOf(fn, f.ID)
-		env("LOG_LEVEL", jsii.String("INFO"))
-		// Settings come from context, one key per variable. OIDC_REDIRECT_URL
-		// cannot be derived from the API's URL: a function whose environment
-		// refers to the HttpApi that integrates the same function is a
-		// dependency cycle in CloudFormation. So cdk.json holds a placeholder
-		// that the operator overrides with the deployed (custom) domain.
-		for _, name := range f.Settings {
-			env(name, jsii.String(s.context(name)))
+		// The environment is resources' (the local stack builds its own from
+		// the same), with this stack's tokens as values.
+		for _, v := range f.Environment(deployment{s}) {
+			fn.AddEnvironment(jsii.String(v.Name), jsii.String(v.Value), nil)
 		}
-		s.addSecrets(fn, f, env)
+		s.grantSecrets(fn, f)
 		for _, id := range f.ReadTables {
-			t := lookup(s.tables, "table", id)
-			env(t.EnvVar, t.construct.TableName())
-			t.construct.GrantReadData(fn)
+			lookup(s.tables, "table", id).construct.GrantReadData(fn)
 		}
 		for _, id := range f.WriteTables {
-			t := lookup(s.tables, "table", id)
-			env(t.EnvVar, t.construct.TableName())
-			t.construct.GrantReadWriteData(fn)
+			lookup(s.tables, "table", id).construct.GrantReadWriteData(fn)
 		}
 		for _, id := range f.SendQueues {
-			q := lookup(s.queues, "queue", id)
-			env(q.EnvVar, q.construct.QueueUrl())
-			q.construct.GrantSendMessages(fn)
+			lookup(s.queues, "queue", id).construct.GrantSendMessages(fn)
 		}
 		for _, id := range f.StateMachines {
-			m := lookup(s.stateMachines, "state machine", id)
-			env(m.EnvVar, m.construct.StateMachineArn())
-			m.construct.GrantStartExecution(fn)
+			m := lookup(s.stateMachines, "state machine", id).construct
+			m.GrantStartExecution(fn)
 			// Withdrawing a request stops its expiry execution; GrantExecution
 			// scopes these to arn:…:execution:<state machine name>:*.
-			m.construct.GrantExecution(fn, jsii.String("states:StopExecution"), jsii.String("states:DescribeExecution"))
+			m.GrantExecution(fn, jsii.String("states:StopExecution"), jsii.String("states:DescribeExecution"))
 		}
 		s.addConsumers(fn, f)
 		s.addFollowers(fn, f)
 		s.functions[f.ID] = fn
 	}
+}
+
+// deployment is resources.Deployment on AWS: the values are this stack's
+// tokens and its context.
+type deployment struct{ s *Tredjepart }
+
+func (d deployment) TableName(id string) string {
+	return *lookup(d.s.tables, "table", id).construct.TableName()
+}
+
+func (d deployment) QueueURL(id string) string {
+	return *lookup(d.s.queues, "queue", id).construct.QueueUrl()
+}
+
+func (d deployment) StateMachineARN(id string) string {
+	return *lookup(d.s.stateMachines, "state machine", id).construct.StateMachineArn()
+}
+
+// Setting comes from context, one key per variable. OIDC_REDIRECT_URL
+// cannot be derived from the API's URL: a function whose environment refers
+// to the HttpApi that integrates the same function is a dependency cycle in
+// CloudFormation. So cdk.json holds a placeholder that the operator
+// overrides with the deployed (custom) domain.
+func (d deployment) Setting(name string) string { return d.s.context(name) }
+
+func (d deployment) SecretParameter(name string) string {
+	return resources.SecretParameterName(d.s.secretsPrefix(), name)
 }
 
 // addConsumers makes each queue f consumes invoke it with batches of
@@ -495,25 +513,10 @@ func (s *Tredjepart) alarmEmails() []string {
 	return addresses
 }
 
-// environmentOf returns a setter of fn's environment variables that fails
-// synthesis when two sources (a setting, a table, …) claim the same name,
-// instead of letting the later one silently win.
-func environmentOf(fn awslambda.Function, id string) func(name string, value *string) {
-	set := map[string]bool{}
-	return func(name string, value *string) {
-		if set[name] {
-			panic(fmt.Sprintf("resources: function %s sets environment variable %s twice", id, name))
-		}
-		set[name] = true
-		fn.AddEnvironment(jsii.String(name), value, nil)
-	}
-}
-
-// addSecrets tells the function, for each name X in f.Secrets, the SSM
-// parameter holding X's value (env X_PARAM = <secretsPrefix>/<x-in-kebab-case>)
-// and lets it read exactly those parameters. The function fetches them (with
-// decryption) at run time, so no secret value is in the template or in the
-// Lambda configuration.
+// grantSecrets lets the function read exactly the SSM parameters its
+// environment names for its Secrets (X_PARAM = <secretsPrefix>/<x-in-kebab-case>).
+// The function fetches them (with decryption) at run time, so no secret
+// value is in the template or in the Lambda configuration.
 //
 // The parameters are not created here: CloudFormation cannot create
 // SecureString parameters, so operators put them before deploying, e.g.
@@ -523,18 +526,13 @@ func environmentOf(fn awslambda.Function, id string) func(name string, value *st
 // With the default key (alias/aws/ssm) no KMS grant is needed: its key policy
 // lets any principal of the account decrypt through SSM. A customer-managed
 // key would need kms:Decrypt on it in addition.
-func (s *Tredjepart) addSecrets(fn awslambda.Function, f resources.Function, env func(string, *string)) {
+func (s *Tredjepart) grantSecrets(fn awslambda.Function, f resources.Function) {
 	if len(f.Secrets) == 0 {
 		return
 	}
-	prefix := s.context(secretsPrefixContext)
-	if !strings.HasPrefix(prefix, "/") || strings.HasSuffix(prefix, "/") {
-		panic(fmt.Sprintf("context %q = %q: want an SSM path such as /tredjepart (leading /, no trailing /)", secretsPrefixContext, prefix))
-	}
 	arns := make([]*string, 0, len(f.Secrets))
 	for _, name := range f.Secrets {
-		parameter := prefix + "/" + kebab(name)
-		env(name+"_PARAM", jsii.String(parameter))
+		parameter := resources.SecretParameterName(s.secretsPrefix(), name)
 		arns = append(arns, s.stack.FormatArn(&awscdk.ArnComponents{
 			Service:      jsii.String("ssm"),
 			Resource:     jsii.String("parameter"),
@@ -549,9 +547,13 @@ func (s *Tredjepart) addSecrets(fn awslambda.Function, f resources.Function, env
 	}))
 }
 
-// kebab turns an environment variable's name into an SSM name: COOKIE_KEYS → cookie-keys.
-func kebab(name string) string {
-	return strings.ReplaceAll(strings.ToLower(name), "_", "-")
+// secretsPrefix is the SSM path under which functions' secrets live.
+func (s *Tredjepart) secretsPrefix() string {
+	prefix := s.context(secretsPrefixContext)
+	if !strings.HasPrefix(prefix, "/") || strings.HasSuffix(prefix, "/") {
+		panic(fmt.Sprintf("context %q = %q: want an SSM path such as /tredjepart (leading /, no trailing /)", secretsPrefixContext, prefix))
+	}
+	return prefix
 }
 
 func (s *Tredjepart) addAPI() {

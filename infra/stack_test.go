@@ -18,6 +18,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/tredjepart/tredjepart/localstack/lambdaenv"
 	"github.com/tredjepart/tredjepart/shared/resources"
 )
 
@@ -587,8 +588,8 @@ func TestFunctionsMatchResources(t *testing.T) {
 				t.Errorf("runtime, architectures, handler = %s, %v, %s; want provided.al2023, [arm64], bootstrap",
 					got.Runtime, got.Architectures, got.Handler)
 			}
-			if want := spec.MaxDuration().Seconds(); got.MemorySize != 256 || got.Timeout != want {
-				t.Errorf("memory, timeout = %v MB, %v s; want 256 MB, %v s", got.MemorySize, got.Timeout, want)
+			if got.MemorySize != float64(spec.MemoryMB()) || got.Timeout != spec.MaxDuration().Seconds() {
+				t.Errorf("memory, timeout = %v MB, %v s; want %d MB, %v s", got.MemorySize, got.Timeout, spec.MemoryMB(), spec.MaxDuration().Seconds())
 			}
 
 			want := map[string]any{"LOG_LEVEL": "INFO"}
@@ -1301,5 +1302,75 @@ func TestTemplateHasNothingBeyondResources(t *testing.T) {
 		if !slices.Contains(counted, r.Type) && !slices.Contains(supporting, r.Type) {
 			t.Errorf("%s is a %s, which resources does not account for", id, r.Type)
 		}
+	}
+}
+
+// No function runs on the local stack with settings other than those it has
+// on AWS: under the Lambda emulator each has its timeout and memory from the
+// template, every variable of its template environment and no other, but for
+// what the Lambda runtime itself provides and the local-only additions, each
+// named in lambdaenv.
+func TestTheEmulatorRunsEachFunctionAsDeployed(t *testing.T) {
+	s, tpl := synth(t)
+	local := lambdaenv.Stack{Tables: map[string]string{}, QueueURLs: map[string]string{}, StateMachines: map[string]string{},
+		Settings: map[string]string{}, SecretsPrefix: "/tredjepart-local"}
+	for _, tb := range resources.Tables {
+		local.Tables[tb.ID] = "local-" + tb.ID
+	}
+	for _, q := range resources.Queues {
+		local.QueueURLs[q.ID] = "http://127.0.0.1/" + q.ID
+	}
+	for _, m := range resources.StateMachines {
+		local.StateMachines[m.ID] = "arn:local:" + m.ID
+	}
+	process := lambdaenv.Process{Region: "eu-north-1", AccessKeyID: "local", SecretAccessKey: "local", Additions: map[string]string{}}
+	for _, f := range resources.Functions {
+		for _, name := range f.Settings {
+			local.Settings[name] = "local value of " + name
+		}
+	}
+	for _, name := range lambdaenv.Local {
+		process.Additions[name] = "local"
+	}
+	for _, spec := range resources.Functions {
+		t.Run(spec.ID, func(t *testing.T) {
+			deployed := properties[struct {
+				MemorySize  float64
+				Timeout     float64
+				Environment struct{ Variables map[string]any }
+			}](t, tpl, s.logicalID(s.functions[spec.ID]), "AWS::Lambda::Function")
+			list, err := lambdaenv.Env(spec, local, process)
+			if err != nil {
+				t.Fatal(err)
+			}
+			emulated := map[string]string{}
+			for _, v := range list {
+				name, value, _ := strings.Cut(v, "=")
+				emulated[name] = value
+			}
+			if got, want := emulated["AWS_LAMBDA_FUNCTION_TIMEOUT"], fmt.Sprint(deployed.Timeout); got != want {
+				t.Errorf("timeout on the emulator %s s, on AWS %s s", got, want)
+			}
+			if got, want := emulated["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"], fmt.Sprint(deployed.MemorySize); got != want {
+				t.Errorf("memory on the emulator %s MB, on AWS %s MB", got, want)
+			}
+			for name, value := range deployed.Environment.Variables {
+				if _, ok := emulated[name]; !ok {
+					t.Errorf("%s is set on AWS, not on the emulator", name)
+				}
+				if slices.Contains(lambdaenv.Runtime, name) || slices.Contains(lambdaenv.Local, name) {
+					t.Errorf("%s is set on AWS, and also by the runtime or the local stack", name)
+				}
+				if s, ok := value.(string); ok && name == resources.LogLevelEnv && emulated[name] != s {
+					t.Errorf("%s is %q on AWS, %q on the emulator", name, s, emulated[name])
+				}
+			}
+			for name := range emulated {
+				_, deployed := deployed.Environment.Variables[name]
+				if !deployed && !slices.Contains(lambdaenv.Runtime, name) && !slices.Contains(lambdaenv.Local, name) {
+					t.Errorf("%s is set on the emulator only, and is neither the runtime's nor a named local addition", name)
+				}
+			}
+		})
 	}
 }

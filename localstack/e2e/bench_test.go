@@ -13,10 +13,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tredjepart/tredjepart/localstack/provision"
+	"github.com/tredjepart/tredjepart/localstack/lambdaenv"
 	"github.com/tredjepart/tredjepart/localstack/rie"
 	"github.com/tredjepart/tredjepart/localstack/testenv"
 	"github.com/tredjepart/tredjepart/shared/ident"
+	"github.com/tredjepart/tredjepart/shared/resources"
 )
 
 // BenchmarkCreateAccessRequest measures POST /v1/access-requests through the
@@ -54,7 +55,14 @@ func emulatedIntake(b *testing.B) *rie.Function {
 	if err != nil {
 		b.Fatal(err)
 	}
-	f, err := rie.Start(context.Background(), emulator, bootstrap, provision.LambdaEnv(env.Stack.Env(), env.Server.Endpoint, env.Config.Region, creds), io.Discard)
+	functionEnv, err := lambdaenv.Env(resources.Intake, env.Stack.Deployment(nil), lambdaenv.Process{
+		Region: env.Config.Region, AccessKeyID: creds.AccessKeyID, SecretAccessKey: creds.SecretAccessKey,
+		Additions: map[string]string{"AWS_ENDPOINT_URL": env.Server.Endpoint},
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	f, err := rie.Start(context.Background(), emulator, bootstrap, functionEnv, io.Discard)
 	if err != nil {
 		b.Fatal(err)
 	}

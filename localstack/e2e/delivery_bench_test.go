@@ -34,7 +34,7 @@ import (
 
 	"github.com/tredjepart/tredjepart/localstack/ddbusage"
 	"github.com/tredjepart/tredjepart/localstack/gateway"
-	"github.com/tredjepart/tredjepart/localstack/provision"
+	"github.com/tredjepart/tredjepart/localstack/lambdaenv"
 	"github.com/tredjepart/tredjepart/localstack/rie"
 	"github.com/tredjepart/tredjepart/localstack/sqspoller"
 	"github.com/tredjepart/tredjepart/localstack/testenv"
@@ -592,7 +592,14 @@ func emulatedDelivery(b *testing.B) *emulated {
 	}
 	proxy := newCountingProxy(b, env.Server.Endpoint)
 	log := &logTail{}
-	f, err := rie.Start(context.Background(), emulator, bootstrap, provision.LambdaEnv(env.Stack.Env(), proxy.url, env.Config.Region, creds), log)
+	functionEnv, err := lambdaenv.Env(resources.Delivery, env.Stack.Deployment(nil), lambdaenv.Process{
+		Region: env.Config.Region, AccessKeyID: creds.AccessKeyID, SecretAccessKey: creds.SecretAccessKey,
+		Additions: map[string]string{"AWS_ENDPOINT_URL": proxy.url},
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	f, err := rie.Start(context.Background(), emulator, bootstrap, functionEnv, log)
 	if err != nil {
 		b.Fatal(err)
 	}

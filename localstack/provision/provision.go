@@ -17,7 +17,10 @@ import (
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
+	"github.com/tredjepart/tredjepart/localstack/lambdaenv"
 	"github.com/tredjepart/tredjepart/shared/resources"
 )
 
@@ -45,19 +48,42 @@ func (s Stack) Env() map[string]string {
 	return env
 }
 
-// LambdaEnv is the whole environment of a function process on the emulator:
-// what the Lambda runtime provides (region, credentials, timeout) plus the
-// stack's variables and AWS_ENDPOINT_URL.
-func LambdaEnv(functionEnv map[string]string, endpoint, region string, creds aws.Credentials) []string {
-	env := []string{
-		"AWS_ENDPOINT_URL=" + endpoint, "AWS_REGION=" + region,
-		"AWS_ACCESS_KEY_ID=" + creds.AccessKeyID, "AWS_SECRET_ACCESS_KEY=" + creds.SecretAccessKey,
-		"AWS_LAMBDA_FUNCTION_TIMEOUT=10", // as deployed by infra/
+// Deployment is what functions' environments take from the stack (see
+// lambdaenv), with settings' values by name and the secrets under
+// SecretsPrefix (PutSecrets).
+func (s Stack) Deployment(settings map[string]string) lambdaenv.Stack {
+	return lambdaenv.Stack{Tables: s.Tables, QueueURLs: s.QueueURLs, StateMachines: s.StateMachines, Settings: settings, SecretsPrefix: SecretsPrefix}
+}
+
+// SecretsPrefix is the SSM path under which the local stack keeps the
+// functions' secrets, as the CDK context secretsPrefix names it on AWS.
+const SecretsPrefix = "/tredjepart-local"
+
+// PutSecrets puts every secret a function declares, its value taken from
+// values by name, as a SecureString parameter under prefix, where the
+// function reads it as it does on AWS. Running it again overwrites them.
+func PutSecrets(ctx context.Context, cfg aws.Config, prefix string, values map[string]string) error {
+	client := ssm.NewFromConfig(cfg)
+	done := map[string]bool{}
+	for _, f := range resources.Functions {
+		for _, name := range f.Secrets {
+			if done[name] {
+				continue
+			}
+			done[name] = true
+			if values[name] == "" {
+				return fmt.Errorf("secret %s of %s has no value", name, f.ID)
+			}
+			parameter := resources.SecretParameterName(prefix, name)
+			_, err := client.PutParameter(ctx, &ssm.PutParameterInput{
+				Name: aws.String(parameter), Value: aws.String(values[name]), Type: ssmtypes.ParameterTypeSecureString, Overwrite: aws.Bool(true),
+			})
+			if err != nil {
+				return fmt.Errorf("put secret %s as %s: %w", name, parameter, err)
+			}
+		}
 	}
-	for k, v := range functionEnv {
-		env = append(env, k+"="+v)
-	}
-	return env
+	return nil
 }
 
 // localRoleARN is a role the emulators accept; they do not enforce IAM.

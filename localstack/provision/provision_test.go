@@ -8,6 +8,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	dbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
 	"github.com/tredjepart/tredjepart/localstack/moto"
 	"github.com/tredjepart/tredjepart/localstack/provision"
@@ -112,5 +114,49 @@ func checkStream(t *testing.T, spec resources.Table, table *dbtypes.TableDescrip
 		t.Errorf("%s: stream %+v, want one of NEW_AND_OLD_IMAGES", spec.LocalName, stream)
 	case spec.Stream && (reported == "" || reported != aws.ToString(table.LatestStreamArn)):
 		t.Errorf("%s: Provision reported stream %q, DescribeTable says %q", spec.LocalName, reported, aws.ToString(table.LatestStreamArn))
+	}
+}
+
+// Every secret a function declares is put where the function reads it, as
+// on AWS: a SecureString parameter under SecretsPrefix.
+func TestPutSecretsPutsEachFunctionsSecretsInSSM(t *testing.T) {
+	ctx := context.Background()
+	srv, err := moto.Start(ctx, moto.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Stop()
+	cfg, err := srv.AWSConfig(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	values := map[string]string{}
+	for _, f := range resources.Functions {
+		for _, name := range f.Secrets {
+			values[name] = "secret value of " + name
+		}
+	}
+	if len(values) == 0 {
+		t.Fatal("no function has secrets")
+	}
+	if err := provision.PutSecrets(ctx, cfg, provision.SecretsPrefix, map[string]string{}); err == nil {
+		t.Error("secrets without values are accepted")
+	}
+	for range 2 { // again: overwritten, not refused
+		if err := provision.PutSecrets(ctx, cfg, provision.SecretsPrefix, values); err != nil {
+			t.Fatal(err)
+		}
+	}
+	client := ssm.NewFromConfig(cfg)
+	for name, want := range values {
+		out, err := client.GetParameter(ctx, &ssm.GetParameterInput{
+			Name: aws.String(resources.SecretParameterName(provision.SecretsPrefix, name)), WithDecryption: aws.Bool(true),
+		})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if got := aws.ToString(out.Parameter.Value); got != want || out.Parameter.Type != ssmtypes.ParameterTypeSecureString {
+			t.Errorf("%s: %s %q", name, out.Parameter.Type, got)
+		}
 	}
 }

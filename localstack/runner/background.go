@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -133,27 +134,44 @@ func token(args []string) error {
 }
 
 // deliver runs the daily delivery for a day by hand on the running stack
-// and waits until it is done.
+// and waits until it is done, or fails once the timeout has passed.
 func deliver(args []string) error {
 	fs := flag.NewFlagSet("deliver", flag.ContinueOnError)
 	day := fs.String("day", "", "the Oslo day to deliver, YYYY-MM-DD")
 	port := fs.Int("issuer-port", 4011, "port of the token issuer, where the runner takes local commands")
+	timeout := fs.Duration("timeout", defaultDeliverTimeout, "how long to wait for the delivery jobs to drain")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *day == "" {
 		return errors.New("say which day: make deliver DAY=2026-11-27")
 	}
-	client := &http.Client{Timeout: 11 * time.Minute}
-	res, err := client.Get(fmt.Sprintf("http://127.0.0.1:%d/local/deliver?day=%s", *port, url.QueryEscape(*day)))
+	answer, err := requestDelivery(context.Background(), *port, *day, *timeout)
 	if err != nil {
-		return fmt.Errorf("the stack does not answer; start it with `make run` or `make up`: %w", err)
+		return err
+	}
+	fmt.Printf("delivered %s: %s", *day, answer)
+	return nil
+}
+
+// requestDelivery asks the runner on port to deliver day, within timeout.
+func requestDelivery(ctx context.Context, port int, day string, timeout time.Duration) (string, error) {
+	// The runner answers once timeout has passed; a little more for the answer to come.
+	ctx, cancel := context.WithTimeout(ctx, timeout+30*time.Second)
+	defer cancel()
+	address := fmt.Sprintf("http://127.0.0.1:%d/local/deliver?day=%s&timeout=%s", port, url.QueryEscape(day), timeout)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, address, nil)
+	if err != nil {
+		return "", err
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "", fmt.Errorf("the stack does not answer in time; is it running (`make run` or `make up`)? %w", err)
 	}
 	defer res.Body.Close()
 	body, _ := io.ReadAll(res.Body)
 	if res.StatusCode != http.StatusOK {
-		return fmt.Errorf("%s", strings.TrimSpace(string(body)))
+		return "", fmt.Errorf("%s", strings.TrimSpace(string(body)))
 	}
-	fmt.Printf("delivered %s: %s", *day, body)
-	return nil
+	return string(body), nil
 }

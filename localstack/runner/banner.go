@@ -74,16 +74,21 @@ a correction, so its revision goes up):
   curl -s -X POST %s/v1/ingest/meter-values -H "Authorization: Bearer $GRID" \
     -H 'Content-Type: application/json' -d @%s
 
-More synthetic data: make datagen POINTS=100 DAYS=30 (while the stack runs).
+More synthetic data, while the stack runs:
+
+  make datagen POINTS=100 DAYS=30
 
 Daily delivery (BRS-NO-313): at 09:00 Oslo time on the stack's clock the
-previous day goes to every third party's outbox; by hand for a day:
+previous day goes to every third party's outbox; by hand for a day (it
+fails if the jobs are not done within TIMEOUT, 5m unless you say):
 
   make deliver DAY=%s
   curl -s '%s/v1/deliveries?limit=10' -H "Authorization: Bearer $TOKEN"
 
 %s's webhook is a demo receiver that verifies each signed push; what
-arrived: curl -s %s   (settings: GET /v1/webhook, attempts: GET /v1/webhook/attempts)
+arrived (settings: GET /v1/webhook, attempts: GET /v1/webhook/attempts):
+
+  curl -s %s
 
 A request expires, REJECTED with EH088, at 24:00 Oslo time on the third
 business day after it arrived.
@@ -104,7 +109,8 @@ Register parties as the operator (tredjepart-admin calls the admin API):
   export TREDJEPART_API=%s TREDJEPART_TOKEN=$(make -s token ADMIN=1)
   go run ./cmd/tredjepart-admin third-party list
   go run ./cmd/tredjepart-admin data-provider list
-  go run ./cmd/tredjepart-admin third-party disable %s   (enable brings it back)
+  go run ./cmd/tredjepart-admin third-party disable %s
+  go run ./cmd/tredjepart-admin third-party enable %s
 
 Ctrl-C stops everything.
 `,
@@ -121,6 +127,6 @@ Ctrl-C stops everything.
 		gw, filepath.Join(s.opts.stateDir, ingestExampleFile),
 		day(-1), gw, tp.Name, s.webhookURL,
 		other.Name, gw, s.demoRequest, s.oidcIssuer, demo.Kari.Name, gw, gw, demo.Ola.Name, tp.Name,
-		gw, demo.Siri.Name, demo.Siri.OrgName, gw, other.GLN)
+		gw, demo.Siri.Name, demo.Siri.OrgName, gw, other.GLN, other.GLN)
 	return b.String()
 }

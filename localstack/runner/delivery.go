@@ -99,30 +99,52 @@ func (s *stack) schedules(ctx context.Context, functions map[string]gateway.Invo
 	return nil
 }
 
+// defaultDeliverTimeout bounds a delivery by hand: the demo data takes
+// seconds, and jobs that have not drained by then will not.
+const defaultDeliverTimeout = 5 * time.Minute
+
 // deliverHandler runs the fan-out for ?day= by hand, waits until the shard
 // workers have put every job on the delivery queue and that is drained, and
-// answers with what the fan-out sent.
-func deliverHandler(fanOut gateway.Invoker, shards, jobs *sqspoller.Poller) http.Handler {
+// answers with what the fan-out sent. All of it is bounded by ?timeout= (a
+// Go duration; defaultDeliverTimeout without one): past it, it answers 504
+// with what is left, rather than wait for ever on work that never ends.
+func deliverHandler(fanOut gateway.Invoker, shards, jobs *sqspoller.Poller, logs string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		day := r.URL.Query().Get("day")
 		if _, err := metervalues.ParseDay(day); err != nil {
 			http.Error(w, "day: want an Oslo date such as 2026-11-27", http.StatusBadRequest)
 			return
 		}
+		timeout := defaultDeliverTimeout
+		if t := r.URL.Query().Get("timeout"); t != "" {
+			var err error
+			if timeout, err = time.ParseDuration(t); err != nil || timeout <= 0 {
+				http.Error(w, "timeout: want a duration such as 5m", http.StatusBadRequest)
+				return
+			}
+		}
+		ctx, cancel := context.WithTimeout(r.Context(), timeout)
+		defer cancel()
+		fail := func(what string, err error) {
+			status := http.StatusInternalServerError
+			if ctx.Err() != nil {
+				status = http.StatusGatewayTimeout
+				err = fmt.Errorf("not done within %v: %w", timeout, err)
+			}
+			http.Error(w, fmt.Sprintf("%s: %v (the functions' logs are in %s)", what, err, logs), status)
+		}
 		payload, _ := json.Marshal(map[string]string{"day": day})
-		out, err := fanOut.Invoke(r.Context(), payload)
+		out, err := fanOut.Invoke(ctx, payload)
 		if err != nil {
-			http.Error(w, "fan-out: "+err.Error(), http.StatusInternalServerError)
+			fail("fan-out", err)
 			return
 		}
-		ctx, cancel := context.WithTimeout(r.Context(), 10*time.Minute)
-		defer cancel()
 		if err := shards.Drain(ctx); err != nil {
-			http.Error(w, "fan-out shards: "+err.Error(), http.StatusInternalServerError)
+			fail("fan-out shards", err)
 			return
 		}
 		if err := jobs.Drain(ctx); err != nil {
-			http.Error(w, "delivery: "+err.Error(), http.StatusInternalServerError)
+			fail("delivery jobs", err)
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")

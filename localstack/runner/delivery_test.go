@@ -1,8 +1,19 @@
 package main
 
 import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/tredjepart/tredjepart/localstack/moto"
+	"github.com/tredjepart/tredjepart/localstack/sqspoller"
 
 	"github.com/tredjepart/tredjepart/shared/resources"
 )
@@ -22,5 +33,63 @@ func TestTheDailyTickFollowsOsloTime(t *testing.T) {
 	}
 	if _, err := nextRun(resources.Schedule{ID: "x", Expression: "rate(5 minutes)", Timezone: "UTC"}, time.Now()); err == nil {
 		t.Error("a schedule the tick cannot run is accepted")
+	}
+}
+
+// invokerFunc is a function as the pollers and the deliver handler call it.
+type invokerFunc func(ctx context.Context, payload []byte) ([]byte, error)
+
+func (f invokerFunc) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
+	return f(ctx, payload)
+}
+
+// A delivery whose jobs never drain — here a shard message its worker fails
+// every time, as a worker without time for progress does — ends with an
+// error once the timeout has passed: `make deliver` does not hang.
+func TestDeliverFailsOnceItsTimeoutHasPassed(t *testing.T) {
+	ctx := context.Background()
+	srv, err := moto.Start(ctx, moto.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Stop()
+	cfg, err := srv.AWSConfig(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := sqs.NewFromConfig(cfg)
+	urls := map[string]string{}
+	for _, name := range []string{"shards", "jobs"} {
+		out, err := client.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(name)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		urls[name] = aws.ToString(out.QueueUrl)
+	}
+	failing := invokerFunc(func(context.Context, []byte) ([]byte, error) { return nil, errors.New("no progress") })
+	shards := sqspoller.Start(ctx, client, failing, sqspoller.Options{QueueURL: urls["shards"], VisibilityTimeout: time.Second})
+	defer shards.Stop()
+	jobs := sqspoller.Start(ctx, client, failing, sqspoller.Options{QueueURL: urls["jobs"]})
+	defer jobs.Stop()
+	fanOut := invokerFunc(func(ctx context.Context, _ []byte) ([]byte, error) {
+		_, err := client.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(urls["shards"]), MessageBody: aws.String(`{}`)})
+		return []byte(`{"shards":1}`), err
+	})
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	server := &http.Server{Handler: deliverHandler(fanOut, shards, jobs, "the logs")}
+	go func() { _ = server.Serve(l) }()
+	defer server.Close()
+
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	_, err = requestDelivery(ctx, l.Addr().(*net.TCPAddr).Port, "2026-11-27", 2*time.Second)
+	if err == nil || !strings.Contains(err.Error(), "not done within 2s") || !strings.Contains(err.Error(), "fan-out shards") {
+		t.Fatalf("%v, want fan-out shards not done within 2s", err)
+	}
+	if ctx.Err() != nil {
+		t.Fatal("the delivery did not return before the test's own deadline")
 	}
 }

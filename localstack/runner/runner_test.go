@@ -7,14 +7,10 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/tredjepart/tredjepart/shared/resources"
 )
 
 func freePort(t *testing.T) int {
@@ -31,14 +27,7 @@ func freePort(t *testing.T) int {
 // under the Lambda emulator, the issuer and the gateway — with the clock set
 // to Wednesday 24 March 2027, so that a request expires after Easter.
 func TestStackRunsTheRealBootstrapOnASetClock(t *testing.T) {
-	buildDir := t.TempDir()
-	for _, fn := range resources.Functions {
-		build := exec.Command("go", "build", "-tags", "lambda.norpc", "-o", filepath.Join(buildDir, fn.Dir, "bootstrap"), "../../functions/"+fn.Dir)
-		build.Env = append(build.Environ(), "CGO_ENABLED=0")
-		if out, err := build.CombinedOutput(); err != nil {
-			t.Fatalf("build %s: %v\n%s", fn.Dir, err, out)
-		}
-	}
+	buildDir := buildBootstraps(t)
 	t.Setenv("NOW", "2027-03-24T10:00:00+01:00")
 	t.Setenv("AWS_ENDPOINT_URL", "")
 	opts := options{gatewayPort: freePort(t), issuerPort: freePort(t), motoPort: freePort(t), oidcPort: freePort(t), stateDir: t.TempDir(), buildDir: buildDir}

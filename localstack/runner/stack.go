@@ -10,13 +10,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"maps"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -33,6 +31,7 @@ import (
 	"github.com/tredjepart/tredjepart/localstack/gateway"
 	"github.com/tredjepart/tredjepart/localstack/inprocess"
 	"github.com/tredjepart/tredjepart/localstack/issuer"
+	"github.com/tredjepart/tredjepart/localstack/lambdaenv"
 	"github.com/tredjepart/tredjepart/localstack/moto"
 	"github.com/tredjepart/tredjepart/localstack/oidcdev"
 	"github.com/tredjepart/tredjepart/localstack/provision"
@@ -143,11 +142,13 @@ func start(ctx context.Context, opts options, logger *slog.Logger) (*stack, erro
 	if err != nil {
 		return s, fmt.Errorf("provision: %w", err)
 	}
-	functionEnv := st.Env()
-	functionEnv[deliveryfn.LocalEndpointsEnv] = "true"  // the demo webhook is on 127.0.0.1 over HTTP
-	functionEnv[websession.InsecureCookiesEnv] = "true" // the pages are on plain-HTTP localhost
+	additions := map[string]string{
+		"AWS_ENDPOINT_URL":            s.endpoint,
+		deliveryfn.LocalEndpointsEnv:  "true", // the demo webhook is on 127.0.0.1 over HTTP
+		websession.InsecureCookiesEnv: "true", // the pages are on plain-HTTP localhost
+	}
 	if s.clockSet {
-		functionEnv[clock.OffsetEnv] = s.clock.Offset().String()
+		additions[clock.OffsetEnv] = s.clock.Offset().String()
 	}
 
 	db := dynamodb.NewFromConfig(cfg)
@@ -180,7 +181,10 @@ func start(ctx context.Context, opts options, logger *slog.Logger) (*stack, erro
 		return s, err
 	}
 	settings[admin.OperatorClientsEnv] = OperatorClient // `make token ADMIN=1` gives its tokens
-	functions, err := s.functions(ctx, cfg, functionEnv, settings, logger)
+	if err := provision.PutSecrets(ctx, cfg, provision.SecretsPrefix, settings); err != nil {
+		return s, err
+	}
+	functions, err := s.functions(ctx, cfg, st.Deployment(settings), additions, logger)
 	if err != nil {
 		return s, err
 	}
@@ -189,7 +193,8 @@ func start(ctx context.Context, opts options, logger *slog.Logger) (*stack, erro
 	if err := s.schedules(ctx, functions, logger); err != nil {
 		return s, err
 	}
-	issuerMux.Handle("/local/deliver", deliverHandler(functions[resources.FanOutFunctionID], pollers[resources.FanOutShardsQueueID], pollers[resources.DeliveryJobsQueueID]))
+	issuerMux.Handle("/local/deliver", deliverHandler(functions[resources.FanOutFunctionID], pollers[resources.FanOutShardsQueueID],
+		pollers[resources.DeliveryJobsQueueID], opts.stateDir))
 	auth, err := gateway.NewAuthorizer(ctx, iss.URL(), Audience)
 	if err != nil {
 		return s, err
@@ -232,8 +237,9 @@ func (s *stack) emulator(ctx context.Context, logger *slog.Logger) (aws.Config, 
 
 // functions runs each function in-process, or as its bootstrap binary
 // (make build-local) under the Lambda Runtime Interface Emulator. Each gets
-// the stack's variables plus the settings and secrets it declares.
-func (s *stack) functions(ctx context.Context, cfg aws.Config, stackEnv, settings map[string]string, logger *slog.Logger) (map[string]gateway.Invoker, error) {
+// its own environment as on AWS, with its own timeout and memory
+// (lambdaenv), plus the local-only additions.
+func (s *stack) functions(ctx context.Context, cfg aws.Config, local lambdaenv.Stack, additions map[string]string, logger *slog.Logger) (map[string]gateway.Invoker, error) {
 	invokers := map[string]gateway.Invoker{}
 	creds, err := cfg.Credentials.Retrieve(ctx)
 	if err != nil {
@@ -245,14 +251,20 @@ func (s *stack) functions(ctx context.Context, cfg aws.Config, stackEnv, setting
 			return nil, err
 		}
 	}
+	process := lambdaenv.Process{Region: cfg.Region, AccessKeyID: creds.AccessKeyID, SecretAccessKey: creds.SecretAccessKey, Additions: additions}
 	for _, fn := range resources.Functions {
-		env := maps.Clone(stackEnv)
-		for _, name := range slices.Concat(fn.Settings, fn.Secrets) {
-			env[name] = settings[name]
+		env, err := lambdaenv.Env(fn, local, process)
+		if err != nil {
+			return nil, err
 		}
 		if s.opts.inProcess {
 			s.functionMode = "in-process"
-			invoker, err := inprocess.Function(ctx, fn.ID, cfg, func(k string) string { return env[k] }, logger.With("function", fn.ID))
+			vars := map[string]string{}
+			for _, v := range env {
+				name, value, _ := strings.Cut(v, "=")
+				vars[name] = value
+			}
+			invoker, err := inprocess.Function(ctx, fn.ID, cfg, func(k string) string { return vars[k] }, logger.With("function", fn.ID))
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", fn.ID, err)
 			}
@@ -268,7 +280,7 @@ func (s *stack) functions(ctx context.Context, cfg aws.Config, stackEnv, setting
 		if err != nil {
 			return nil, err
 		}
-		f, err := rie.Start(ctx, riePath, bootstrap, provision.LambdaEnv(env, s.endpoint, cfg.Region, creds), out)
+		f, err := rie.Start(ctx, riePath, bootstrap, env, out)
 		if err != nil {
 			return nil, fmt.Errorf("start %s under the Lambda emulator: %w", fn.ID, err)
 		}

@@ -46,6 +46,12 @@ type ShardTask struct {
 // the dead-letter queue.
 var ErrBadShardTask = errors.New("malformed fan-out shard")
 
+// ErrNoProgress is a worker that had no time to read any of its shard: a
+// continuation from where it was given the shard would be the same message
+// again, handed on for ever, so it fails instead. SQS retries it, and one
+// that never gets further ends in the dead-letter queue, whose alarm fires.
+var ErrNoProgress = errors.New("fan-out shard: no time left to make progress")
+
 // ThirdParties lists the registered third parties.
 type ThirdParties interface {
 	ThirdParties(ctx context.Context) ([]registry.ThirdParty, error)
@@ -125,18 +131,17 @@ type ShardGrants interface {
 // keys-only page well under DynamoDB's 1 MB, a hundred jobs.
 const DefaultShardPage = 1000
 
-// DefaultReserve is how long before its deadline a worker stops reading
-// and hands the rest of its shard to a continuation message.
-const DefaultReserve = 20 * time.Second
-
 // ShardWorker turns one shard message into delivery jobs.
 type ShardWorker struct {
 	ThirdParties ThirdParty
 	Grants       ShardGrants
 	Jobs         Jobs
-	Shards       ShardTasks    // for the continuation
-	PageSize     int           // 0 means DefaultShardPage
-	Reserve      time.Duration // 0 means DefaultReserve
+	Shards       ShardTasks // for the continuation
+	PageSize     int        // 0 means DefaultShardPage
+	// Reserve is how long before its deadline a worker stops reading and
+	// hands the rest of its shard to a continuation message (the function's
+	// resources.Function.Reserve); 0 keeps none.
+	Reserve time.Duration
 }
 
 // ShardResult counts what a worker did.
@@ -152,8 +157,9 @@ type ShardResult struct {
 // Run sends the jobs of task's shard, page by page. When the context's
 // deadline is nearer than the reserve, it sends a continuation from the
 // last metering point done and returns, so no shard is cut off by the
-// function's timeout. A retried task sends some jobs twice; their documents
-// are written once.
+// function's timeout; if it has done none, it fails with ErrNoProgress
+// rather than hand on the task unchanged. A retried task sends some jobs
+// twice; their documents are written once.
 func (w *ShardWorker) Run(ctx context.Context, task ShardTask) (ShardResult, error) {
 	var r ShardResult
 	day, err := metervalues.ParseDay(task.Day)
@@ -171,11 +177,15 @@ func (w *ShardWorker) Run(ctx context.Context, task ShardTask) (ShardResult, err
 		r.ThirdPartyDisabled = true
 		return r, nil
 	}
-	page, reserve := cmp.Or(w.PageSize, DefaultShardPage), cmp.Or(w.Reserve, DefaultReserve)
+	page := cmp.Or(w.PageSize, DefaultShardPage)
 	dayText := day.Format(metervalues.DayLayout)
 	after := task.After
 	for {
-		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < reserve {
+		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < w.Reserve {
+			if after == task.After {
+				return r, fmt.Errorf("%w: shard %d of %s after %q had %v left, its reserve is %v",
+					ErrNoProgress, task.Shard, task.ThirdParty, task.After, time.Until(deadline).Round(time.Millisecond), w.Reserve)
+			}
 			next := task
 			next.After = after
 			if err := w.Shards.SendShards(ctx, []ShardTask{next}); err != nil {

@@ -219,6 +219,49 @@ func TestShardWorkerContinuesBeforeItsDeadline(t *testing.T) {
 	}
 }
 
+// A worker left less time than its reserve, before reading anything, does
+// not hand its shard on from where it was given it: that continuation would
+// be handed on again, unchanged, for ever. It fails, so that the message is
+// retried and, if it never gets further, ends in the dead-letter queue.
+func TestShardWorkerFailsRatherThanContinueWithoutProgress(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	for _, task := range []delivery.ShardTask{
+		{ThirdParty: enabledTP, Day: "2026-11-27", Shard: 5},
+		{ThirdParty: enabledTP, Day: "2026-11-27", Shard: 5, After: gsrns(25)[9]},
+	} {
+		q, grants := &sent{}, &shardGrants{points: gsrns(25)}
+		w := &delivery.ShardWorker{ThirdParties: parties{}, Grants: grants, Jobs: q, Shards: q, PageSize: 10, Reserve: 2 * time.Second}
+		got, err := w.Run(ctx, task)
+		if !errors.Is(err, delivery.ErrNoProgress) || errors.Is(err, delivery.ErrBadShardTask) || got.Continued {
+			t.Errorf("after %q: %+v %v, want ErrNoProgress", task.After, got, err)
+		}
+		if len(q.shards) != 0 || len(q.jobs) != 0 || grants.reads != 0 {
+			t.Errorf("after %q: sent %v and %d jobs after %d reads, want nothing", task.After, q.shards, len(q.jobs), grants.reads)
+		}
+	}
+}
+
+// A continuation that gets further hands on what is left from its own
+// last point, not from the point it was given.
+func TestAContinuationThatProgressesContinuesFromItsOwnPosition(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	q, grants := &sent{}, &shardGrants{points: gsrns(25)}
+	grants.onRead = func() { time.Sleep(600 * time.Millisecond) }
+	w := &delivery.ShardWorker{ThirdParties: parties{}, Grants: grants, Jobs: q, Shards: q, PageSize: 10, Reserve: 500 * time.Millisecond}
+	task := delivery.ShardTask{ThirdParty: enabledTP, Day: "2026-11-27", Shard: 5, After: gsrns(25)[9]}
+	got, err := w.Run(ctx, task)
+	if err != nil || !got.Continued || got.MeteringPoints != 10 {
+		t.Fatalf("%+v %v", got, err)
+	}
+	next := task
+	next.After = gsrns(25)[19]
+	if !slices.Equal(q.shards, []delivery.ShardTask{next}) {
+		t.Errorf("continuation %+v, want %+v", q.shards, next)
+	}
+}
+
 func TestShardWorkerRefusesBadTasksAndReportsFailures(t *testing.T) {
 	for _, task := range []delivery.ShardTask{
 		{ThirdParty: enabledTP, Day: "27.11.2026", Shard: 0},

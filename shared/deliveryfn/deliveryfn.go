@@ -194,6 +194,7 @@ func FanOutShardLambda(_ context.Context, cfg aws.Config, getenv func(string) st
 		Grants:       &dynamo.Requests{Client: db, Table: env[resources.Access.EnvVar]},
 		Jobs:         &queue.Publisher{Client: queues, URL: env[resources.DeliveryJobs.EnvVar]},
 		Shards:       &queue.Publisher{Client: queues, URL: env[resources.FanOutShards.EnvVar]},
+		Reserve:      resources.FanOutShard.Reserve,
 	}}
 	return h.Handle, nil
 }

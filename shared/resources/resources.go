@@ -6,6 +6,8 @@ package resources
 
 import (
 	_ "embed"
+	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -132,6 +134,12 @@ type Function struct {
 	Consumes      []Consumer
 	Follows       []string      // table IDs whose streams invoke it, in order, with partial batch failures
 	Timeout       time.Duration // 0 means DefaultTimeout
+	Memory        int           // MB; 0 means DefaultMemory
+	// Reserve, for a function that hands unfinished work on to a
+	// continuation of itself, is how long before its timeout it stops and
+	// does so. It must be well below the timeout (Validate): with too little
+	// time left to do anything, each continuation would only hand on another.
+	Reserve time.Duration
 	// OnFailure, for a function invoked asynchronously, is the ID of a Queue
 	// whose dead-letter queue receives an invocation that failed all of
 	// Lambda's retries, so that it is seen rather than dropped.
@@ -142,12 +150,110 @@ type Function struct {
 // answer or a batch of messages takes well under it.
 const DefaultTimeout = 10 * time.Second
 
+// DefaultMemory is a function's memory in MB unless it says otherwise.
+const DefaultMemory = 256
+
 // MaxDuration is how long one invocation may run.
 func (f Function) MaxDuration() time.Duration {
 	if f.Timeout == 0 {
 		return DefaultTimeout
 	}
 	return f.Timeout
+}
+
+// MemoryMB is the function's memory in MB.
+func (f Function) MemoryMB() int {
+	if f.Memory == 0 {
+		return DefaultMemory
+	}
+	return f.Memory
+}
+
+// Validate refuses settings no deployment may run: Lambda's limits, and a
+// reserve that is not at most half the timeout.
+func (f Function) Validate() error {
+	switch {
+	case f.MaxDuration() < time.Second || f.MaxDuration() > 15*time.Minute || f.MaxDuration()%time.Second != 0:
+		return fmt.Errorf("resources: function %s has a timeout of %v, want whole seconds from 1 s to 15 min", f.ID, f.MaxDuration())
+	case f.MemoryMB() < 128 || f.MemoryMB() > 10240:
+		return fmt.Errorf("resources: function %s has %d MB, want 128 to 10,240", f.ID, f.MemoryMB())
+	case f.Reserve < 0 || f.Reserve > f.MaxDuration()/2:
+		return fmt.Errorf("resources: function %s keeps a reserve of %v of its %v timeout, want at most half", f.ID, f.Reserve, f.MaxDuration())
+	}
+	return nil
+}
+
+// Deployment says what a function's environment variables hold where it
+// runs: CDK tokens on AWS, the local stack's names and URLs on the emulator.
+type Deployment interface {
+	TableName(tableID string) string
+	QueueURL(queueID string) string
+	StateMachineARN(stateMachineID string) string
+	Setting(name string) string
+	// SecretParameter is the name of the SSM SecureString parameter that
+	// holds the secret name (see SecretParameterName).
+	SecretParameter(name string) string
+}
+
+// EnvVar is one environment variable of a function.
+type EnvVar struct{ Name, Value string }
+
+// LogLevelEnv is every function's log level.
+const LogLevelEnv = "LOG_LEVEL"
+
+// SecretParameterSuffix: a function with secret X gets X_PARAM, the name of
+// the SSM parameter holding X.
+const SecretParameterSuffix = "_PARAM"
+
+// SecretParameterName is the SSM parameter that holds secret name under
+// prefix: /tredjepart/cookie-keys for COOKIE_KEYS.
+func SecretParameterName(prefix, name string) string {
+	return prefix + "/" + strings.ReplaceAll(strings.ToLower(name), "_", "-")
+}
+
+// Environment is the whole environment f is given by its deployment (the
+// Lambda runtime adds its own): its log level, settings, secrets' parameters,
+// and the names, URLs and ARNs of the tables, queues and state machines it
+// uses. Both the CDK app and the local stack build a function's environment
+// from this and nothing else. It panics if two sources claim one name or a
+// source names a resource that does not exist.
+func (f Function) Environment(d Deployment) []EnvVar {
+	var env []EnvVar
+	set := map[string]bool{}
+	add := func(name, value string) {
+		if set[name] {
+			panic(fmt.Sprintf("resources: function %s sets environment variable %s twice", f.ID, name))
+		}
+		set[name] = true
+		env = append(env, EnvVar{name, value})
+	}
+	add(LogLevelEnv, "INFO")
+	for _, name := range f.Settings {
+		add(name, d.Setting(name))
+	}
+	for _, name := range f.Secrets {
+		add(name+SecretParameterSuffix, d.SecretParameter(name))
+	}
+	for _, id := range slices.Concat(f.ReadTables, f.WriteTables) {
+		add(find(Tables, func(t Table) string { return t.ID }, id, f.ID).EnvVar, d.TableName(id))
+	}
+	for _, id := range f.SendQueues {
+		add(find(Queues, func(q Queue) string { return q.ID }, id, f.ID).EnvVar, d.QueueURL(id))
+	}
+	for _, id := range f.StateMachines {
+		add(find(StateMachines, func(m StateMachine) string { return m.ID }, id, f.ID).EnvVar, d.StateMachineARN(id))
+	}
+	return env
+}
+
+// find returns the item of items with the ID id, which function fn names.
+func find[T any](items []T, idOf func(T) string, id, fn string) T {
+	for _, it := range items {
+		if idOf(it) == id {
+			return it
+		}
+	}
+	panic(fmt.Sprintf("resources: function %s names unknown resource %q", fn, id))
 }
 
 // Consumer is a queue that invokes a function with batches of messages,
@@ -622,6 +728,9 @@ var FanOutShard = Function{
 	SendQueues: []string{DeliveryJobsQueueID, FanOutShardsQueueID},
 	Consumes:   []Consumer{{Queue: FanOutShardsQueueID, BatchSize: 1}},
 	Timeout:    fanOutShardTimeout,
+	// A page of grants and its hundred jobs take well under a second; 20 s
+	// leave time for a slow one and for sending the continuation.
+	Reserve: 20 * time.Second,
 }
 
 // Delivery builds the documents of each job and writes them to the outbox.

@@ -2,6 +2,7 @@ package resources
 
 import (
 	"encoding/json"
+	"maps"
 	"regexp"
 	"slices"
 	"testing"
@@ -167,5 +168,81 @@ func TestWarmThroughput(t *testing.T) {
 		if w := ix.Warm.WriteUnitsPerSecond; ix.Name == ByArrivalIndexName && w < OutboxPeakWrites {
 			t.Errorf("byArrival warm writes %d, below the peak %d: a GSI that throttles throttles the table", w, OutboxPeakWrites)
 		}
+	}
+}
+
+// Every function's settings are ones a deployment can run, and a reserve
+// of more than half the timeout — FanOutShard's 20 s under the 10 s the
+// Lambda emulator once gave every function — is refused.
+func TestFunctionsAreValidAndATooLargeReserveIsRefused(t *testing.T) {
+	for _, f := range Functions {
+		if err := f.Validate(); err != nil {
+			t.Error(err)
+		}
+		if f.Reserve > f.MaxDuration()/2 {
+			t.Errorf("%s: reserve %v of a %v timeout", f.ID, f.Reserve, f.MaxDuration())
+		}
+	}
+	if FanOutShard.Reserve <= 0 {
+		t.Error("FanOutShard keeps no reserve: a large shard would be cut off by its timeout")
+	}
+	for _, bad := range []Function{
+		{ID: "ShortTimeout", Timeout: 10 * time.Second, Reserve: 20 * time.Second},
+		{ID: "HalfAndMore", Timeout: time.Minute, Reserve: 31 * time.Second},
+		{ID: "Negative", Reserve: -time.Second},
+		{ID: "TooLong", Timeout: 16 * time.Minute},
+		{ID: "TooSmall", Memory: 64},
+	} {
+		if err := bad.Validate(); err == nil {
+			t.Errorf("%+v is accepted", bad)
+		}
+	}
+	if err := (Function{ID: "Half", Timeout: time.Minute, Reserve: 30 * time.Second}).Validate(); err != nil {
+		t.Errorf("a reserve of half the timeout: %v", err)
+	}
+}
+
+// naming is a Deployment whose every value says where it came from.
+type naming struct{}
+
+func (naming) TableName(id string) string       { return "table " + id }
+func (naming) QueueURL(id string) string        { return "queue " + id }
+func (naming) StateMachineARN(id string) string { return "state machine " + id }
+func (naming) Setting(name string) string       { return "setting " + name }
+func (naming) SecretParameter(name string) string {
+	return SecretParameterName("/prefix", name)
+}
+
+func TestEnvironmentIsAFunctionsOwnResourcesAndSettings(t *testing.T) {
+	envOf := func(f Function) map[string]string {
+		env := map[string]string{}
+		for _, v := range f.Environment(naming{}) { // panics on a name set twice
+			env[v.Name] = v.Value
+		}
+		return env
+	}
+	for _, f := range Functions {
+		env := envOf(f)
+		if env[LogLevelEnv] != "INFO" {
+			t.Errorf("%s: LOG_LEVEL %q", f.ID, env[LogLevelEnv])
+		}
+		if want := 1 + len(f.Settings) + len(f.Secrets) + len(f.ReadTables) + len(f.WriteTables) + len(f.SendQueues) + len(f.StateMachines); len(env) != want {
+			t.Errorf("%s: %d variables, want %d: %v", f.ID, len(env), want, env)
+		}
+	}
+	want := map[string]string{
+		LogLevelEnv:         "INFO",
+		Access.EnvVar:       "table Access",
+		Registry.EnvVar:     "table Registry",
+		DeliveryJobs.EnvVar: "queue DeliveryJobs",
+		FanOutShards.EnvVar: "queue FanOutShards",
+	}
+	if got := envOf(FanOutShard); !maps.Equal(got, want) {
+		t.Errorf("FanOutShard: %v, want %v", got, want)
+	}
+	consent := envOf(Consent)
+	if consent["OIDC_ISSUER"] != "setting OIDC_ISSUER" || consent["COOKIE_KEYS_PARAM"] != "/prefix/cookie-keys" ||
+		consent[Expiry.EnvVar] != "state machine "+ExpiryStateMachineID || consent["COOKIE_KEYS"] != "" {
+		t.Errorf("Consent: %v", consent)
 	}
 }
