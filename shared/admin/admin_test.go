@@ -186,6 +186,11 @@ func TestRefusals(t *testing.T) {
 			fmt.Sprintf(`{"name":"A","orgNumber":%q,"clientIds":[%q]}`, org, client), http.StatusNotFound, nil},
 		{"disabling a missing data provider", admin.RouteDisableDataProvider, string(gln), "", http.StatusNotFound, nil},
 		{"not JSON", admin.RouteRegisterThirdParty, "", `{"gln":`, http.StatusBadRequest, []string{"body"}},
+		{"a version is 1 or more", admin.RouteUpdateThirdParty, string(gln),
+			fmt.Sprintf(`{"name":"A","orgNumber":%q,"clientIds":[%q],"version":0}`, org, client), http.StatusBadRequest, []string{"version"}},
+		{"a version is 1 or more, for a data provider too", admin.RouteUpdateDataProvider, string(gln),
+			fmt.Sprintf(`{"name":"A","orgNumber":%q,"role":"grid-company","clientIds":[%q],"gridAreas":["10YNO-1--------2"],"version":-3}`, org, client),
+			http.StatusBadRequest, []string{"version"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -248,14 +248,26 @@ type partyInput struct {
 	ClientIDs []string        `json:"clientIds"`
 	Contact   json.RawMessage `json:"contact"`
 	// Version, when given, is the version the caller read: an update of
-	// anything newer is refused, so no change is lost unseen.
-	Version int `json:"version"`
+	// anything newer is refused, so no change is lost unseen. Versions
+	// start at 1; absent is "whatever is there".
+	Version *int `json:"version"`
+}
+
+// version is the version read, 0 when none was given.
+func (in partyInput) version() int {
+	if in.Version == nil {
+		return 0
+	}
+	return *in.Version
 }
 
 // read decodes the shared fields: the GLN from the path when there is one
 // (a body may repeat it, not change it).
 func (in partyInput) read(pathGLN ident.GLN, bad []fault.FieldError) (ident.GLN, registry.Contact, []fault.FieldError) {
 	gln := ident.GLN(in.GLN)
+	if in.Version != nil && *in.Version < 1 {
+		bad = append(bad, fault.FieldError{Field: "version", Reason: "must be 1 or more (leave it out to replace whatever is there)"})
+	}
 	if pathGLN != "" {
 		if in.GLN != "" && gln != pathGLN {
 			bad = append(bad, fault.FieldError{Field: "gln", Reason: "must be the GLN in the path, " + string(pathGLN)})
@@ -286,7 +298,7 @@ func parseThirdParty(raw []byte, pathGLN ident.GLN) (registry.ThirdParty, error)
 	}
 	gln, contact, bad := in.read(pathGLN, bad)
 	tp := registry.ThirdParty{GLN: gln, Name: in.Name, OrgNumber: ident.OrgNumber(in.OrgNumber), ClientIDs: in.ClientIDs,
-		RedirectURIs: in.RedirectURIs, Contact: contact, Version: in.Version}
+		RedirectURIs: in.RedirectURIs, Contact: contact, Version: in.version()}
 	return tp, withValidation(bad, tp.Validate())
 }
 
@@ -302,7 +314,7 @@ func parseDataProvider(raw []byte, pathGLN ident.GLN) (registry.DataProvider, er
 	}
 	gln, contact, bad := in.read(pathGLN, bad)
 	dp := registry.DataProvider{GLN: gln, Name: in.Name, OrgNumber: ident.OrgNumber(in.OrgNumber), Role: registry.DataProviderRole(in.Role),
-		ClientIDs: in.ClientIDs, GridAreas: in.GridAreas, Contact: contact, Version: in.Version}
+		ClientIDs: in.ClientIDs, GridAreas: in.GridAreas, Contact: contact, Version: in.version()}
 	return dp, withValidation(bad, dp.Validate())
 }
 
