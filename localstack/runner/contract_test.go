@@ -52,7 +52,23 @@ func TestTheStackKeepsItsContract(t *testing.T) {
 	t.Setenv("AWS_ENDPOINT_URL", "")
 	opts := options{gatewayPort: freePort(t), issuerPort: freePort(t), motoPort: freePort(t), oidcPort: freePort(t),
 		stateDir: t.TempDir(), inProcess: true}
-	s, err := start(context.Background(), opts, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	// The stack's log, for the errors behind a 500 when the test fails.
+	logFile, err := os.Create(filepath.Join(opts.stateDir, "stack.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer logFile.Close()
+	defer func() {
+		if t.Failed() {
+			raw, _ := os.ReadFile(logFile.Name())
+			for _, line := range strings.Split(string(raw), "\n") {
+				if strings.Contains(line, "level=ERROR") {
+					t.Log(line)
+				}
+			}
+		}
+	}()
+	s, err := start(context.Background(), opts, slog.New(slog.NewTextHandler(logFile, nil)))
 	if s != nil {
 		defer s.close()
 	}
@@ -195,6 +211,10 @@ func schemathesisFindsNothingNew(t *testing.T, s *stack, schemathesis string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	hooks, err := filepath.Abs(filepath.Join("testdata", "contract_formats.py"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	seen := map[string]bool{}
 	for _, api := range contractAPIs {
 		query := api.token
@@ -207,6 +227,7 @@ func schemathesisFindsNothingNew(t *testing.T, s *stack, schemathesis string) {
 			"--checks", "all", "--phases", "examples,coverage,fuzzing,stateful", "--seed", "1", "--workers", "1",
 			"--max-examples", schemathesisBudget[api.name], "--no-color", "--report", "json", "--report-json-path", report}
 		cmd := exec.Command(schemathesis, args...)
+		cmd.Env = append(os.Environ(), "SCHEMATHESIS_HOOKS="+hooks) // strategies for the check-digit formats
 		out, _ := cmd.CombinedOutput()
 		r := readReport(t, report, out)
 		t.Logf("%s: %d cases generated, %d with failures, in %.0f s", api.name, r.TestCases.Generated, r.TestCases.WithFailures, r.RunningTime)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"math"
 	"net/http"
 
 	"github.com/tredjepart/tredjepart/shared/apigw"
@@ -249,24 +250,28 @@ type partyInput struct {
 	Contact   json.RawMessage `json:"contact"`
 	// Version, when given, is the version the caller read: an update of
 	// anything newer is refused, so no change is lost unseen. Versions
-	// start at 1; absent is "whatever is there".
-	Version *int `json:"version"`
+	// start at 1; absent is "whatever is there". A float, since JSON
+	// Schema's integers include 2.0.
+	Version *float64 `json:"version"`
 }
+
+// maxVersion is the largest version a float holds exactly.
+const maxVersion = 1 << 53
 
 // version is the version read, 0 when none was given.
 func (in partyInput) version() int {
 	if in.Version == nil {
 		return 0
 	}
-	return *in.Version
+	return int(*in.Version)
 }
 
 // read decodes the shared fields: the GLN from the path when there is one
 // (a body may repeat it, not change it).
 func (in partyInput) read(pathGLN ident.GLN, bad []fault.FieldError) (ident.GLN, registry.Contact, []fault.FieldError) {
 	gln := ident.GLN(in.GLN)
-	if in.Version != nil && *in.Version < 1 {
-		bad = append(bad, fault.FieldError{Field: "version", Reason: "must be 1 or more (leave it out to replace whatever is there)"})
+	if v := in.Version; v != nil && (*v < 1 || *v > maxVersion || *v != math.Trunc(*v)) {
+		bad = append(bad, fault.FieldError{Field: "version", Reason: "must be a whole number, 1 or more (leave it out to replace whatever is there)"})
 	}
 	if pathGLN != "" {
 		if in.GLN != "" && gln != pathGLN {
