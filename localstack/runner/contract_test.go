@@ -228,7 +228,9 @@ func schemathesisFindsNothingNew(t *testing.T, s *stack, schemathesis string) {
 			"--max-examples", schemathesisBudget[api.name], "--generation-database", "none",
 			"--no-color", "--report", "json", "--report-json-path", report}
 		cmd := exec.Command(schemathesis, args...)
-		cmd.Dir = t.TempDir()                                       // its .schemathesis cache of past failures stays out of the repository and out of the next run
+		// A folder of its own, so its .schemathesis cache of past failures
+		// stays out of the repository and out of the next run.
+		cmd.Dir = t.TempDir()
 		cmd.Env = append(os.Environ(), "SCHEMATHESIS_HOOKS="+hooks) // strategies for the check-digit formats
 		out, _ := cmd.CombinedOutput()
 		r := readReport(t, report, out)
