@@ -200,7 +200,7 @@ var contractAPIs = []struct{ name, paths, token string }{
 }
 
 // schemathesisBudget bounds each API's run: test cases per operation.
-var schemathesisBudget = map[string]string{"third-party": "150", "ingest": "25", "admin": "100"}
+var schemathesisBudget = map[string]string{"third-party": "150", "ingest": "60", "admin": "100"}
 
 // schemathesisFindsNothingNew runs schemathesis with every check and the
 // stateful phase, a fixed seed and one worker, and fails on any failure
