@@ -188,6 +188,8 @@ func TestRefusals(t *testing.T) {
 		{"not JSON", admin.RouteRegisterThirdParty, "", `{"gln":`, http.StatusBadRequest, []string{"body"}},
 		{"a version is 1 or more", admin.RouteUpdateThirdParty, string(gln),
 			fmt.Sprintf(`{"name":"A","orgNumber":%q,"clientIds":[%q],"version":0}`, org, client), http.StatusBadRequest, []string{"version"}},
+		{"a field of the wrong type is named as sent", admin.RouteRegisterThirdParty, "",
+			fmt.Sprintf(`{"gln":%q,"name":5,"orgNumber":%q,"clientIds":[%q]}`, gln, org, client), http.StatusBadRequest, []string{"name"}},
 		{"a version is a whole number", admin.RouteUpdateThirdParty, string(gln),
 			fmt.Sprintf(`{"name":"A","orgNumber":%q,"clientIds":[%q],"version":1.5}`, org, client), http.StatusBadRequest, []string{"version"}},
 		{"a version is 1 or more, for a data provider too", admin.RouteUpdateDataProvider, string(gln),

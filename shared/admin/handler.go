@@ -3,9 +3,12 @@ package admin
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"math"
 	"net/http"
+	"slices"
+	"strings"
 
 	"github.com/tredjepart/tredjepart/shared/apigw"
 	"github.com/tredjepart/tredjepart/shared/fault"
@@ -292,12 +295,28 @@ func (in partyInput) read(pathGLN ident.GLN, bad []fault.FieldError) (ident.GLN,
 	return gln, registry.Contact(c), bad
 }
 
+// decodeParty is apigw.DecodeStrict for a party body, naming a field of the
+// wrong type as sent: encoding/json calls the embedded partyInput's fields
+// "partyInput.name".
+func decodeParty(raw []byte, into any, known []string) ([]fault.FieldError, error) {
+	bad, err := apigw.DecodeStrict(raw, into, known...)
+	var fe *fault.Error
+	if errors.As(err, &fe) && fe.Kind == fault.Invalid {
+		fields := slices.Clone(fe.Fields)
+		for i := range fields {
+			fields[i].Field = strings.TrimPrefix(fields[i].Field, "partyInput.")
+		}
+		err = fault.InvalidFields(fields...)
+	}
+	return bad, err
+}
+
 func parseThirdParty(raw []byte, pathGLN ident.GLN) (registry.ThirdParty, error) {
 	var in struct {
 		partyInput
 		RedirectURIs []string `json:"redirectUris"`
 	}
-	bad, err := apigw.DecodeStrict(raw, &in, thirdPartyFields...)
+	bad, err := decodeParty(raw, &in, thirdPartyFields)
 	if err != nil {
 		return registry.ThirdParty{}, err
 	}
@@ -313,7 +332,7 @@ func parseDataProvider(raw []byte, pathGLN ident.GLN) (registry.DataProvider, er
 		Role      string   `json:"role"`
 		GridAreas []string `json:"gridAreas"`
 	}
-	bad, err := apigw.DecodeStrict(raw, &in, dataProviderFields...)
+	bad, err := decodeParty(raw, &in, dataProviderFields)
 	if err != nil {
 		return registry.DataProvider{}, err
 	}
