@@ -1,5 +1,6 @@
 # Tredjepart — `make run` starts the local stack, `make test` runs every test.
-# Both install what they need: a Python venv with the pinned moto server, the
+# Both install what they need: a Python venv with the pinned moto server (and
+# schemathesis and standardwebhooks, which the contract test runs), the
 # Lambda Runtime Interface Emulator (go install), and the Go modules.
 
 SHELL := /bin/bash
@@ -102,6 +103,7 @@ chromium: /usr/bin/chromium
 /usr/bin/chromium:
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium
 
+## venv: .venv with the pinned Python tools of localstack/requirements.txt (moto server, schemathesis, standardwebhooks)
 venv: .venv/.installed
 .venv/.installed: localstack/requirements.txt
 	python3 -m venv .venv

@@ -222,6 +222,15 @@ func TestRefusals(t *testing.T) {
 			fmt.Sprintf(`{"name":"A","orgNumber":%q,"clientIds":[%q]}`, org, client), http.StatusNotFound, nil},
 		{"disabling a missing data provider", admin.RouteDisableDataProvider, string(gln), "", http.StatusNotFound, nil},
 		{"not JSON", admin.RouteRegisterThirdParty, "", `{"gln":`, http.StatusBadRequest, []string{"body"}},
+		{"a version is 1 or more", admin.RouteUpdateThirdParty, string(gln),
+			fmt.Sprintf(`{"name":"A","orgNumber":%q,"clientIds":[%q],"version":0}`, org, client), http.StatusBadRequest, []string{"version"}},
+		{"a field of the wrong type is named as sent", admin.RouteRegisterThirdParty, "",
+			fmt.Sprintf(`{"gln":%q,"name":5,"orgNumber":%q,"clientIds":[%q]}`, gln, org, client), http.StatusBadRequest, []string{"name"}},
+		{"a version is a whole number", admin.RouteUpdateThirdParty, string(gln),
+			fmt.Sprintf(`{"name":"A","orgNumber":%q,"clientIds":[%q],"version":1.5}`, org, client), http.StatusBadRequest, []string{"version"}},
+		{"a version is 1 or more, for a data provider too", admin.RouteUpdateDataProvider, string(gln),
+			fmt.Sprintf(`{"name":"A","orgNumber":%q,"role":"grid-company","clientIds":[%q],"gridAreas":["10YNO-1--------2"],"version":-3}`, org, client),
+			http.StatusBadRequest, []string{"version"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -251,7 +260,8 @@ func TestAnUpdateOnAStaleVersionIsRefused(t *testing.T) {
 	update := func(name string, version float64) answer {
 		return call(t, h, admin.RouteUpdateThirdParty, string(gln), fmt.Sprintf(`{"name":%q,"orgNumber":%q,"clientIds":[%q],"version":%v}`, name, org, client, version))
 	}
-	first := update("Andre AS", read)
+	// JSON Schema's integers include 2.0: a version written so is the same version.
+	first := call(t, h, admin.RouteUpdateThirdParty, string(gln), fmt.Sprintf(`{"name":"Andre AS","orgNumber":%q,"clientIds":[%q],"version":%.1f}`, org, client, read))
 	if first.status != http.StatusOK || first.body["version"].(float64) != read+1 {
 		t.Fatalf("an update on the version read: %d %v", first.status, first.body)
 	}

@@ -3,9 +3,12 @@ package admin
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
+	"math"
 	"net/http"
 	"slices"
+	"strings"
 
 	"github.com/tredjepart/tredjepart/shared/apigw"
 	"github.com/tredjepart/tredjepart/shared/fault"
@@ -258,14 +261,30 @@ type partyInput struct {
 	ClientIDs []string        `json:"clientIds"`
 	Contact   json.RawMessage `json:"contact"`
 	// Version, when given, is the version the caller read: an update of
-	// anything newer is refused, so no change is lost unseen.
-	Version int `json:"version"`
+	// anything newer is refused, so no change is lost unseen. Versions
+	// start at 1; absent is "whatever is there". A float, since JSON
+	// Schema's integers include 2.0.
+	Version *float64 `json:"version"`
+}
+
+// maxVersion is the largest version a float holds exactly.
+const maxVersion = 1 << 53
+
+// version is the version read, 0 when none was given.
+func (in partyInput) version() int {
+	if in.Version == nil {
+		return 0
+	}
+	return int(*in.Version)
 }
 
 // read decodes the shared fields: the GLN from the path when there is one
 // (a body may repeat it, not change it).
 func (in partyInput) read(pathGLN ident.GLN, bad []fault.FieldError) (ident.GLN, registry.Contact, []fault.FieldError) {
 	gln := ident.GLN(in.GLN)
+	if v := in.Version; v != nil && (*v < 1 || *v > maxVersion || *v != math.Trunc(*v)) {
+		bad = append(bad, fault.FieldError{Field: "version", Reason: "must be a whole number, 1 or more (leave it out to replace whatever is there)"})
+	}
 	if pathGLN != "" {
 		if in.GLN != "" && gln != pathGLN {
 			bad = append(bad, fault.FieldError{Field: "gln", Reason: "must be the GLN in the path, " + string(pathGLN)})
@@ -285,18 +304,34 @@ func (in partyInput) read(pathGLN ident.GLN, bad []fault.FieldError) (ident.GLN,
 	return gln, registry.Contact(c), bad
 }
 
+// decodeParty is apigw.DecodeStrict for a party body, naming a field of the
+// wrong type as sent: encoding/json calls the embedded partyInput's fields
+// "partyInput.name".
+func decodeParty(raw []byte, into any, known []string) ([]fault.FieldError, error) {
+	bad, err := apigw.DecodeStrict(raw, into, known...)
+	var fe *fault.Error
+	if errors.As(err, &fe) && fe.Kind == fault.Invalid {
+		fields := slices.Clone(fe.Fields)
+		for i := range fields {
+			fields[i].Field = strings.TrimPrefix(fields[i].Field, "partyInput.")
+		}
+		err = fault.InvalidFields(fields...)
+	}
+	return bad, err
+}
+
 func parseThirdParty(raw []byte, pathGLN ident.GLN) (registry.ThirdParty, error) {
 	var in struct {
 		partyInput
 		RedirectURIs []string `json:"redirectUris"`
 	}
-	bad, err := apigw.DecodeStrict(raw, &in, thirdPartyFields...)
+	bad, err := decodeParty(raw, &in, thirdPartyFields)
 	if err != nil {
 		return registry.ThirdParty{}, err
 	}
 	gln, contact, bad := in.read(pathGLN, bad)
 	tp := registry.ThirdParty{GLN: gln, Name: in.Name, OrgNumber: ident.OrgNumber(in.OrgNumber), ClientIDs: in.ClientIDs,
-		RedirectURIs: in.RedirectURIs, Contact: contact, Version: in.Version}
+		RedirectURIs: in.RedirectURIs, Contact: contact, Version: in.version()}
 	return tp, withValidation(bad, tp.Validate())
 }
 
@@ -306,13 +341,13 @@ func parseDataProvider(raw []byte, pathGLN ident.GLN) (registry.DataProvider, er
 		Role      string   `json:"role"`
 		GridAreas []string `json:"gridAreas"`
 	}
-	bad, err := apigw.DecodeStrict(raw, &in, dataProviderFields...)
+	bad, err := decodeParty(raw, &in, dataProviderFields)
 	if err != nil {
 		return registry.DataProvider{}, err
 	}
 	gln, contact, bad := in.read(pathGLN, bad)
 	dp := registry.DataProvider{GLN: gln, Name: in.Name, OrgNumber: ident.OrgNumber(in.OrgNumber), Role: registry.DataProviderRole(in.Role),
-		ClientIDs: in.ClientIDs, GridAreas: in.GridAreas, Contact: contact, Version: in.Version}
+		ClientIDs: in.ClientIDs, GridAreas: in.GridAreas, Contact: contact, Version: in.version()}
 	return dp, withValidation(bad, dp.Validate())
 }
 

@@ -36,6 +36,14 @@ func decodeEnvelope(raw []byte, field string, max int) ([]json.RawMessage, error
 		bad = append(bad, fault.FieldError{Field: field, Reason: "must be an array"})
 	case len(items) < 1 || len(items) > max:
 		bad = append(bad, fault.FieldError{Field: field, Reason: fmt.Sprintf("must hold 1 to %d items", max)})
+	default:
+		// An item that is not even an object is no item of the batch: the
+		// body is refused whole, not answered 200 with the item rejected.
+		for i, item := range items {
+			if item[0] != '{' {
+				bad = append(bad, fault.FieldError{Field: fmt.Sprintf("%s[%d]", field, i), Reason: "must be an object"})
+			}
+		}
 	}
 	if len(bad) > 0 {
 		return nil, fault.InvalidFields(bad...)

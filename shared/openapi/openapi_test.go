@@ -324,6 +324,62 @@ func TestPayloadTooLargeNamesTheRoutesLimit(t *testing.T) {
 	}
 }
 
+// rawDocument is the document as plain JSON, for walks that libopenapi's
+// model makes long-winded.
+func rawDocument(t *testing.T) map[string]any {
+	t.Helper()
+	var doc map[string]any
+	if err := json.Unmarshal(openapi.Document(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	return doc
+}
+
+// resolve follows a local $ref ("#/components/…") until it reaches a value.
+func resolve(doc map[string]any, v map[string]any) map[string]any {
+	for {
+		ref, ok := v["$ref"].(string)
+		if !ok {
+			return v
+		}
+		var node any = doc
+		for _, part := range strings.Split(strings.TrimPrefix(ref, "#/"), "/") {
+			node = node.(map[string]any)[part]
+		}
+		v = node.(map[string]any)
+	}
+}
+
+// Every path and query parameter says its shape (a pattern, an enum, a
+// format or a number type), so that what a client may send is in the
+// contract and not only in the server: a bare string says nothing.
+func TestEveryParameterSaysItsShape(t *testing.T) {
+	doc := rawDocument(t)
+	for path, item := range doc["paths"].(map[string]any) {
+		item := item.(map[string]any)
+		params, _ := item["parameters"].([]any)
+		for method, op := range item {
+			if op, ok := op.(map[string]any); ok && method != "parameters" {
+				more, _ := op["parameters"].([]any)
+				params = append(params, more...)
+			}
+		}
+		for _, p := range params {
+			p := resolve(doc, p.(map[string]any))
+			if in := p["in"]; in != "path" && in != "query" {
+				continue
+			}
+			s := resolve(doc, p["schema"].(map[string]any))
+			_, pattern := s["pattern"]
+			_, enum := s["enum"]
+			_, format := s["format"]
+			if !pattern && !enum && !format && s["type"] != "integer" {
+				t.Errorf("%s: parameter %s is a bare %v", path, p["name"], s["type"])
+			}
+		}
+	}
+}
+
 // humanize writes n with thousands separators: 65,536.
 func humanize(n int) string {
 	s := strconv.Itoa(n)
@@ -331,4 +387,37 @@ func humanize(n int) string {
 		s = s[:i] + "," + s[i:]
 	}
 	return s
+}
+
+// An identifier with a check digit carries a format naming it besides its
+// pattern, since JSON Schema cannot say a check digit; the contract test's
+// schemathesis hooks (localstack/runner/testdata/contract_formats.py) make
+// values of these formats.
+func TestCheckDigitIdentifiersCarryTheirFormat(t *testing.T) {
+	doc := rawDocument(t)
+	want := map[string]string{"^[0-9]{18}$": "gsrn", "^[0-9]{13}$": "gln", "^[0-9]{9}$": "no-orgnr"}
+	found := 0
+	var walk func(path string, v any)
+	walk = func(path string, v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			if p, ok := v["pattern"].(string); ok && want[p] != "" {
+				found++
+				if v["format"] != want[p] {
+					t.Errorf("%s: pattern %s without format %q", path, p, want[p])
+				}
+			}
+			for k, child := range v {
+				walk(path+"/"+k, child)
+			}
+		case []any:
+			for i, child := range v {
+				walk(fmt.Sprintf("%s/%d", path, i), child)
+			}
+		}
+	}
+	walk("#", doc)
+	if found < 10 {
+		t.Fatalf("only %d identifiers with check digits found", found)
+	}
 }
