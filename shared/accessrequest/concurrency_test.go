@@ -10,7 +10,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -21,8 +20,8 @@ import (
 	"github.com/tredjepart/tredjepart/localstack/testenv"
 	"github.com/tredjepart/tredjepart/shared/accessrequest"
 	"github.com/tredjepart/tredjepart/shared/clock"
+	"github.com/tredjepart/tredjepart/shared/conflict/conflicttest"
 	"github.com/tredjepart/tredjepart/shared/dynamo"
-	"github.com/tredjepart/tredjepart/shared/fault"
 	"github.com/tredjepart/tredjepart/shared/ident"
 	"github.com/tredjepart/tredjepart/shared/registry"
 	"github.com/tredjepart/tredjepart/shared/resources"
@@ -63,28 +62,10 @@ func onMoto(t *testing.T) (*accessrequest.Service, *dynamo.Requests, ident.GSRN)
 }
 
 // together runs call from writers goroutines at once.
-func together(call func(i int) error) []error {
-	errs := make([]error, writers)
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for i := range writers {
-		wg.Go(func() {
-			<-start
-			errs[i] = call(i)
-		})
-	}
-	close(start)
-	wg.Wait()
-	return errs
-}
+func together(call func(i int) error) []error { return conflicttest.Together(writers, call) }
 
 func expectSuccessOrConflict(t *testing.T, errs []error) {
-	t.Helper()
-	for i, err := range errs {
-		if err != nil && fault.KindOf(err) != fault.Conflict {
-			t.Errorf("call %d: %v (kind %d), want success or a conflict", i, err, fault.KindOf(err))
-		}
-	}
+	conflicttest.ExpectSuccessOrConflict(t, errs)
 }
 
 // Creating and withdrawing requests for one metering point at once: each

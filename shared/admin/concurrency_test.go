@@ -3,15 +3,14 @@ package admin_test
 import (
 	"context"
 	"fmt"
-	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/tredjepart/tredjepart/localstack/testenv"
 	"github.com/tredjepart/tredjepart/shared/admin"
+	"github.com/tredjepart/tredjepart/shared/conflict/conflicttest"
 	"github.com/tredjepart/tredjepart/shared/dynamo"
-	"github.com/tredjepart/tredjepart/shared/fault"
 	"github.com/tredjepart/tredjepart/shared/registry"
 	"github.com/tredjepart/tredjepart/shared/resources"
 )
@@ -22,27 +21,7 @@ const writers = 16
 // succeeded or answered a conflict; it returns how many succeeded.
 func together(t *testing.T, call func(i int) error) int {
 	t.Helper()
-	errs := make([]error, writers)
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for i := range writers {
-		wg.Go(func() {
-			<-start
-			errs[i] = call(i)
-		})
-	}
-	close(start)
-	wg.Wait()
-	ok := 0
-	for i, err := range errs {
-		switch {
-		case err == nil:
-			ok++
-		case fault.KindOf(err) != fault.Conflict:
-			t.Errorf("call %d: %v (kind %d), want success or a conflict", i, err, fault.KindOf(err))
-		}
-	}
-	return ok
+	return conflicttest.ExpectSuccessOrConflict(t, conflicttest.Together(writers, call))
 }
 
 // Operators changing one third party at once, with and without the version

@@ -9,6 +9,7 @@ import (
 
 	"github.com/tredjepart/tredjepart/shared/accessrequest"
 	"github.com/tredjepart/tredjepart/shared/conflict"
+	"github.com/tredjepart/tredjepart/shared/conflict/conflicttest"
 	"github.com/tredjepart/tredjepart/shared/consent"
 	"github.com/tredjepart/tredjepart/shared/fault"
 	"github.com/tredjepart/tredjepart/shared/grant"
@@ -17,29 +18,11 @@ import (
 const writers = 16
 
 // together runs call from writers goroutines at once.
-func together(call func(i int) error) []error {
-	errs := make([]error, writers)
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for i := range writers {
-		wg.Go(func() {
-			<-start
-			errs[i] = call(i)
-		})
-	}
-	close(start)
-	wg.Wait()
-	return errs
-}
+func together(call func(i int) error) []error { return conflicttest.Together(writers, call) }
 
 // expectSuccessOrConflict fails for any answer but success or a conflict.
 func expectSuccessOrConflict(t *testing.T, errs []error) {
-	t.Helper()
-	for i, err := range errs {
-		if err != nil && fault.KindOf(err) != fault.Conflict {
-			t.Errorf("call %d: %v (kind %d), want success or a conflict", i, err, fault.KindOf(err))
-		}
-	}
+	conflicttest.ExpectSuccessOrConflict(t, errs)
 }
 
 // The end user changes the level from many tabs at once, and removes the

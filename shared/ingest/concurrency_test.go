@@ -8,7 +8,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -19,6 +18,7 @@ import (
 	"github.com/tredjepart/tredjepart/localstack/testenv"
 	"github.com/tredjepart/tredjepart/shared/clock"
 	"github.com/tredjepart/tredjepart/shared/conflict"
+	"github.com/tredjepart/tredjepart/shared/conflict/conflicttest"
 	"github.com/tredjepart/tredjepart/shared/dynamo"
 	"github.com/tredjepart/tredjepart/shared/fault"
 	"github.com/tredjepart/tredjepart/shared/ident"
@@ -76,31 +76,15 @@ type result struct {
 }
 
 // together runs call from writers goroutines at once.
-func together(call func(i int) result) []result {
-	results := make([]result, writers)
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for i := range writers {
-		wg.Go(func() {
-			<-start
-			results[i] = call(i)
-		})
-	}
-	close(start)
-	wg.Wait()
-	return results
-}
+func together(call func(i int) result) []result { return conflicttest.Together(writers, call) }
 
 // outcomes counts the outcomes, failing for any error but a conflict.
 func outcomes(t *testing.T, results []result) map[ingest.Outcome]int {
 	t.Helper()
 	counts := map[ingest.Outcome]int{}
 	for i, r := range results {
-		switch {
-		case r.err == nil:
+		if conflicttest.SuccessOrConflict(t, i, r.err) {
 			counts[r.outcome]++
-		case fault.KindOf(r.err) != fault.Conflict:
-			t.Errorf("item %d: %v (kind %d), want stored or a conflict", i, r.err, fault.KindOf(r.err))
 		}
 	}
 	return counts

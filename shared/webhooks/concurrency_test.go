@@ -12,7 +12,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -21,6 +20,7 @@ import (
 
 	"github.com/tredjepart/tredjepart/localstack/testenv"
 	"github.com/tredjepart/tredjepart/shared/clock"
+	"github.com/tredjepart/tredjepart/shared/conflict/conflicttest"
 	"github.com/tredjepart/tredjepart/shared/dynamo"
 	"github.com/tredjepart/tredjepart/shared/fault"
 	"github.com/tredjepart/tredjepart/shared/ident"
@@ -57,20 +57,7 @@ type result struct {
 }
 
 // together runs call from writers goroutines at once.
-func together(call func(i int) result) []result {
-	results := make([]result, writers)
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for i := range writers {
-		wg.Go(func() {
-			<-start
-			results[i] = call(i)
-		})
-	}
-	close(start)
-	wg.Wait()
-	return results
-}
+func together(call func(i int) result) []result { return conflicttest.Together(writers, call) }
 
 // succeeded checks that every call succeeded or lost with a conflict, and
 // returns those that succeeded.
@@ -78,16 +65,8 @@ func succeeded(t *testing.T, results []result) []result {
 	t.Helper()
 	var ok []result
 	for i, r := range results {
-		switch fault.KindOf(r.err) {
-		case fault.Conflict:
-		case fault.Internal:
-			if r.err == nil {
-				ok = append(ok, r)
-				continue
-			}
-			fallthrough
-		default:
-			t.Errorf("call %d: %v (kind %d), want success or a conflict", i, r.err, fault.KindOf(r.err))
+		if conflicttest.SuccessOrConflict(t, i, r.err) {
+			ok = append(ok, r)
 		}
 	}
 	return ok
