@@ -16,6 +16,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -152,6 +153,22 @@ func (s *Server) enableStepFunctions(ctx context.Context) error {
 // AWSConfig is an SDK configuration pointing every client at the server.
 func (s *Server) AWSConfig(ctx context.Context) (aws.Config, error) {
 	return Config(ctx, s.Endpoint)
+}
+
+// StartForTest starts a server of t's own, stopped when t ends, and returns
+// the configuration that reaches it. A missing moto fails t, never skips it.
+func StartForTest(t testing.TB) aws.Config {
+	t.Helper()
+	srv, err := Start(t.Context(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Stop)
+	cfg, err := srv.AWSConfig(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
 }
 
 // Config points every AWS client at endpoint with dummy credentials.

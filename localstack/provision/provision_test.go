@@ -18,15 +18,7 @@ import (
 
 func TestProvisionCreatesEverythingAndIsRepeatable(t *testing.T) {
 	ctx := context.Background()
-	srv, err := moto.Start(ctx, moto.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Stop()
-	cfg, err := srv.AWSConfig(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := moto.StartForTest(t)
 	first, err := provision.Provision(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -121,15 +113,7 @@ func checkStream(t *testing.T, spec resources.Table, table *dbtypes.TableDescrip
 // on AWS: a SecureString parameter under SecretsPrefix.
 func TestPutSecretsPutsEachFunctionsSecretsInSSM(t *testing.T) {
 	ctx := context.Background()
-	srv, err := moto.Start(ctx, moto.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Stop()
-	cfg, err := srv.AWSConfig(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := moto.StartForTest(t)
 	values := map[string]string{}
 	for _, f := range resources.Functions {
 		for _, name := range f.Secrets {

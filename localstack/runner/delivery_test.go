@@ -48,15 +48,7 @@ func (f invokerFunc) Invoke(ctx context.Context, payload []byte) ([]byte, error)
 // error once the timeout has passed: `make deliver` does not hang.
 func TestDeliverFailsOnceItsTimeoutHasPassed(t *testing.T) {
 	ctx := context.Background()
-	srv, err := moto.Start(ctx, moto.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Stop()
-	cfg, err := srv.AWSConfig(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := moto.StartForTest(t)
 	client := sqs.NewFromConfig(cfg)
 	urls := map[string]string{}
 	for _, name := range []string{"shards", "jobs"} {
