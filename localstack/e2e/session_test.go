@@ -35,46 +35,35 @@ func isLoginPage(p page) bool {
 	return p.status == http.StatusOK && strings.Contains(p.body, "login_request")
 }
 
-func TestAConsentCookieReplayedAfterLogoutGetsTheLoginPage(t *testing.T) {
-	w, _ := consentWorld(t)
-	ola := newBrowser(t, w)
-	pending := ola.logIn("/consent", "ola")
-	if pending.status != http.StatusOK || !strings.Contains(pending.body, `data-testid="logout"`) {
-		t.Fatalf("pending page (%d at %s):\n%s", pending.status, pending.url, pending.body)
-	}
-	kept := ola.keep("/consent")
-	if out := ola.post("/logout", nil); out.status != http.StatusOK || !strings.HasSuffix(out.url, "/consent/logged-out") {
-		t.Fatalf("logout ended at %d %s", out.status, out.url)
-	}
+// A cookie kept from before a logout and replayed afterwards gets the login
+// page, on the consent pages and in the portal; logging out an ended session
+// again is harmless.
+func TestACookieReplayedAfterLogoutGetsTheLoginPage(t *testing.T) {
+	for _, site := range []struct {
+		name, who, start, logout, loggedOut, page string
+	}{
+		{"consent pages", "ola", "/consent", "/logout", "/consent/logged-out", "/consent"},
+		{"portal", siri, "/portal", "/portal/logout", "/portal/logged-out", "/portal/deliveries"},
+	} {
+		t.Run(site.name, func(t *testing.T) {
+			w, _ := consentWorld(t)
+			person := newBrowser(t, w)
+			if p := person.logIn(site.start, site.who); p.status != http.StatusOK || !strings.Contains(p.body, `data-testid="logout"`) {
+				t.Fatalf("%s (%d at %s):\n%s", site.start, p.status, p.url, p.body)
+			}
+			kept := person.keep(site.start)
+			if out := person.post(site.logout, nil); out.status != http.StatusOK || !strings.HasSuffix(out.url, site.loggedOut) {
+				t.Fatalf("logout ended at %d %s", out.status, out.url)
+			}
 
-	thief := replay(t, w, "/consent", kept)
-	if p := thief.get("/consent"); !isLoginPage(p) {
-		t.Fatalf("the kept cookie still opens /consent after logout (%d at %s)", p.status, p.url)
-	}
-	// Logging out an ended session again is harmless.
-	if out := thief.post("/logout", nil); out.status != http.StatusOK || !strings.HasSuffix(out.url, "/consent/logged-out") {
-		t.Fatalf("a second logout ended at %d %s", out.status, out.url)
-	}
-}
-
-func TestAPortalCookieReplayedAfterLogoutGetsTheLoginPage(t *testing.T) {
-	w, _ := consentWorld(t)
-	staff := newBrowser(t, w)
-	overview := staff.logIn("/portal", siri)
-	if overview.status != http.StatusOK || !strings.Contains(overview.body, `data-testid="logout"`) {
-		t.Fatalf("overview (%d at %s):\n%s", overview.status, overview.url, overview.body)
-	}
-	kept := staff.keep("/portal")
-	if out := staff.post("/portal/logout", nil); out.status != http.StatusOK || !strings.HasSuffix(out.url, "/portal/logged-out") {
-		t.Fatalf("logout ended at %d %s", out.status, out.url)
-	}
-
-	thief := replay(t, w, "/portal", kept)
-	if p := thief.get("/portal/deliveries"); !isLoginPage(p) {
-		t.Fatalf("the kept cookie still opens /portal/deliveries after logout (%d at %s)", p.status, p.url)
-	}
-	if out := thief.post("/portal/logout", nil); out.status != http.StatusOK || !strings.HasSuffix(out.url, "/portal/logged-out") {
-		t.Fatalf("a second logout ended at %d %s", out.status, out.url)
+			thief := replay(t, w, site.start, kept)
+			if p := thief.get(site.page); !isLoginPage(p) {
+				t.Fatalf("the kept cookie still opens %s after logout (%d at %s)", site.page, p.status, p.url)
+			}
+			if out := thief.post(site.logout, nil); out.status != http.StatusOK || !strings.HasSuffix(out.url, site.loggedOut) {
+				t.Fatalf("a second logout ended at %d %s", out.status, out.url)
+			}
+		})
 	}
 }
 
