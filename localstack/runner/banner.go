@@ -80,7 +80,8 @@ More synthetic data, while the stack runs:
 
 Daily delivery (BRS-NO-313): at 09:00 Oslo time on the stack's clock the
 previous day goes to every third party's outbox; by hand for a day (it
-fails if the jobs are not done within TIMEOUT, 5m unless you say):
+fails if the jobs are not done within TIMEOUT, 5m unless you say). The feed
+shows a document once it is 5 seconds old:
 
   make deliver DAY=%s
   curl -s '%s/v1/deliveries?limit=10' -H "Authorization: Bearer $TOKEN"
@@ -106,7 +107,7 @@ The third-party portal (Aktørportal): %s/portal
 
 Register parties as the operator (tredjepart-admin calls the admin API):
 
-  export TREDJEPART_API=%s TREDJEPART_TOKEN=$(make -s token ADMIN=1)
+  export GOTOOLCHAIN=go1.27.3 TREDJEPART_API=%s TREDJEPART_TOKEN=$(make -s token ADMIN=1)
   go run ./cmd/tredjepart-admin third-party list
   go run ./cmd/tredjepart-admin data-provider list
   go run ./cmd/tredjepart-admin third-party disable %s

@@ -287,6 +287,22 @@ func pause(ctx context.Context, t *testing.T, d time.Duration) {
 	}
 }
 
+// personsShell is env as in a person's shell: without the Go toolchain that
+// make exports for this test (GOTOOLCHAIN, and the toolchain's bin folder
+// the go command puts first on PATH when it switches), so a printed go
+// command works only if the printed commands select the toolchain.
+func personsShell(env []string) []string {
+	env = slices.DeleteFunc(slices.Clone(env), func(v string) bool { return strings.HasPrefix(v, "GOTOOLCHAIN=") })
+	for i, v := range env {
+		if path, ok := strings.CutPrefix(v, "PATH="); ok {
+			dirs := strings.Split(path, string(os.PathListSeparator))
+			dirs = slices.DeleteFunc(dirs, func(d string) bool { return strings.Contains(d, "golang.org/toolchain") })
+			env[i] = "PATH=" + strings.Join(dirs, string(os.PathListSeparator))
+		}
+	}
+	return env
+}
+
 // printedCommand is one shell command the banner or the README prints, as
 // run here: make targets as the runner commands they stand for, the ports
 // and state folder this stack's.
@@ -347,10 +363,10 @@ func (u user) runPrintedCommands() {
 		"make -s token INGEST=1", runner+" token -issuer-port "+issuerPort+" -ingest",
 		"make -s token ADMIN=1", runner+" token -issuer-port "+issuerPort+" -admin",
 		"make deliver DAY=", runner+" deliver -issuer-port "+issuerPort+" -day ",
-		// The Makefile's datagen recipe, on this stack, and small.
-		"make datagen POINTS=100 DAYS=30", fmt.Sprintf("AWS_ENDPOINT_URL=%s AWS_REGION=%s AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local "+
+		// The Makefile's datagen recipe (make exports GOTOOLCHAIN), on this stack, and small.
+		"make datagen POINTS=100 DAYS=30", fmt.Sprintf("GOTOOLCHAIN=%s AWS_ENDPOINT_URL=%s AWS_REGION=%s AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local "+
 			"REGISTRY_TABLE=%s METER_VALUES_TABLE=%s PSEUDONYM_KEY=\"$(cat %s)\" go run ./localstack/datagen -points 3 -days 2",
-			u.s.endpoint, moto.Region, resources.Registry.LocalName, resources.MeterValues.LocalName, filepath.Join(u.s.opts.stateDir, "pseudonym.key")),
+			os.Getenv("GOTOOLCHAIN"), u.s.endpoint, moto.Region, resources.Registry.LocalName, resources.MeterValues.LocalName, filepath.Join(u.s.opts.stateDir, "pseudonym.key")),
 	)
 	// The README's commands are for the default ports and state folder.
 	readmeRewrites := strings.NewReplacer(
@@ -389,7 +405,9 @@ func (u user) runPrintedCommands() {
 		run = strings.ReplaceAll(run, "<id>", fmt.Sprintf(`$(sed -n 's/.*"id":"\([^"]*\)".*/\1/p' %q | head -1)`, filepath.Join(dir, "out.1")))
 		fmt.Fprintf(&script, "{ %s\n} > %q 2>&1; echo $? > %q\n", run, filepath.Join(dir, fmt.Sprintf("out.%d", i)), filepath.Join(dir, fmt.Sprintf("rc.%d", i)))
 	}
-	if out, err := exec.CommandContext(u.ctx, "bash", "-c", script.String()).CombinedOutput(); err != nil {
+	shell := exec.CommandContext(u.ctx, "bash", "-c", script.String())
+	shell.Env = personsShell(os.Environ())
+	if out, err := shell.CombinedOutput(); err != nil {
 		t.Fatalf("the commands: %v\n%s", err, out)
 	}
 	for i, c := range printed {
