@@ -1,0 +1,23 @@
+package deliveryfn
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tredjepart/tredjepart/shared/clock"
+)
+
+// A day that is not over in Oslo is refused before anything is fanned out
+// (the handler has no FanOut here: reaching it would panic).
+func TestFanOutRefusesADayThatIsNotOver(t *testing.T) {
+	// 23:30 UTC on 4 December is 00:30 on 5 December in Oslo.
+	h := &FanOutHandler{Clock: clock.StartingAt(time.Date(2026, 12, 4, 23, 30, 0, 0, time.UTC))}
+	for _, day := range []string{"2026-12-05", "2027-01-01"} {
+		_, err := h.Handle(context.Background(), FanOutInput{Day: day})
+		if err == nil || !strings.Contains(err.Error(), "not over") || !strings.Contains(err.Error(), "2026-12-04") {
+			t.Errorf("day %s: %v", day, err)
+		}
+	}
+}
