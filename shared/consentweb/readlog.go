@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/tredjepart/tredjepart/shared/businessday"
+	"github.com/tredjepart/tredjepart/shared/fault"
 	"github.com/tredjepart/tredjepart/shared/problem"
 	"github.com/tredjepart/tredjepart/shared/pseudonym"
 	"github.com/tredjepart/tredjepart/shared/readlog"
@@ -66,28 +67,26 @@ func (s *site) reads(ctx context.Context, user pseudonym.EndUserID, cursor strin
 // accessLog is GET /v1/me/access-log: the logged-in end user's read log as
 // JSON, newest first. Without a session it answers 401, never a login page.
 func (s *site) accessLog(w http.ResponseWriter, r *http.Request) {
+	fail := func(err error) { writeProblem(w, problem.From(r.Context(), s.logger, err, r.URL.Path)) }
 	user, err := s.Session(r)
 	switch {
 	case errors.Is(err, websession.ErrNoSession):
-		writeProblem(w, problem.Document{Type: "about:blank", Title: "Unauthorized", Status: http.StatusUnauthorized,
-			Detail: "Log in at /consent first; this feed uses the same session.", Instance: r.URL.Path})
+		fail(fault.New(fault.Unauthenticated, "Log in at /consent first; this feed uses the same session."))
 		return
 	case err != nil:
-		writeProblem(w, problem.From(r.Context(), s.logger, err, r.URL.Path))
+		fail(err)
 		return
 	}
 	limit := recentReads
 	if l := r.URL.Query().Get("limit"); l != "" {
 		if limit, err = strconv.Atoi(l); err != nil || limit < 1 || limit > 100 {
-			writeProblem(w, problem.Document{Type: "about:blank", Title: "Bad Request", Status: http.StatusBadRequest,
-				Detail: "limit must be a whole number from 1 to 100.", Instance: r.URL.Path})
+			fail(fault.InvalidFields(fault.FieldError{Field: "limit", Reason: "must be a whole number from 1 to 100"}))
 			return
 		}
 	}
 	page, err := s.reads(r.Context(), user.EndUser, r.URL.Query().Get("cursor"), limit)
 	if err != nil {
-		doc := problem.From(r.Context(), s.logger, err, r.URL.Path)
-		writeProblem(w, doc)
+		fail(err)
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")

@@ -102,3 +102,30 @@ func TestACookieReplayedAfterLogoutGetsTheLoginPage(t *testing.T) {
 		t.Fatalf("the access log with the kept cookie after logout: %d", res.Code)
 	}
 }
+
+// The access-log feed answers its errors as the API does: problem documents
+// of the project's types, a bad limit naming the field.
+func TestTheAccessLogFeedAnswersProblemDocuments(t *testing.T) {
+	s, h := testSite(t)
+	rec := httptest.NewRecorder()
+	user := session{EndUser: pseudonym.EndUserID("p1_feed-test"), Name: "Ola", Expires: time.Now().Add(sessionTTL)}
+	if err := s.StartSession(context.Background(), rec, user); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name     string
+		cookies  []*http.Cookie
+		query    string
+		status   int
+		contains string
+	}{
+		{"no session", nil, "", http.StatusUnauthorized, `"type":"urn:tredjepart:problem:unauthenticated"`},
+		{"limit 0", rec.Result().Cookies(), "?limit=0", http.StatusBadRequest, `"field":"limit"`},
+		{"limit not a number", rec.Result().Cookies(), "?limit=ten", http.StatusBadRequest, `"type":"urn:tredjepart:problem:invalid-request"`},
+	} {
+		res := send(h, httptest.NewRequest("GET", "https://tredjepart.example/v1/me/access-log"+tt.query, nil), tt.cookies...)
+		if res.Code != tt.status || res.Header().Get("Content-Type") != "application/problem+json" || !strings.Contains(res.Body.String(), tt.contains) {
+			t.Errorf("%s: %d %s %s", tt.name, res.Code, res.Header().Get("Content-Type"), res.Body)
+		}
+	}
+}
