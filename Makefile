@@ -14,6 +14,9 @@ export PATH := $(GOBIN):$(PATH)
 FUNCTIONS := $(notdir $(wildcard functions/*))
 RIE_VERSION := v0.0.0-20261030222936-bef5c4ba774d
 LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags "-s -w"
+# Where build puts the AWS bootstraps; the bootstrap size test
+# (localstack/lambdasize) builds into a directory of its own through it.
+LAMBDA_DIR ?= build/lambda
 
 .PHONY: run up down token deliver datagen test vet vulncheck build build-local synth bench venv rie chromium tools clean
 
@@ -65,11 +68,15 @@ vulncheck:
 	@GO=$(GO) VULNDB_VERSION=$(VULNDB_VERSION) GOVULNCHECK_VERSION=$(GOVULNCHECK_VERSION) tools/vulncheck.sh
 
 ## build: Lambda bootstraps for AWS (linux/arm64) in build/lambda/<function>/
+# One go build for all of them, so that they link in parallel.
 build:
+	@rm -rf $(LAMBDA_DIR)/.bin && mkdir -p $(LAMBDA_DIR)/.bin
+	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build $(LAMBDA_FLAGS) -o $(LAMBDA_DIR)/.bin/ ./functions/...
 	@for fn in $(FUNCTIONS); do \
-	  echo "build/lambda/$$fn/bootstrap"; \
-	  GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build $(LAMBDA_FLAGS) -o build/lambda/$$fn/bootstrap ./functions/$$fn || exit 1; \
+	  mkdir -p $(LAMBDA_DIR)/$$fn && mv $(LAMBDA_DIR)/.bin/$$fn $(LAMBDA_DIR)/$$fn/bootstrap || exit 1; \
+	  echo "$(LAMBDA_DIR)/$$fn/bootstrap"; \
 	done
+	@rmdir $(LAMBDA_DIR)/.bin
 
 ## build-local: the same bootstraps for this machine, for the Lambda emulator
 build-local:

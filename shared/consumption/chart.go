@@ -1,44 +1,39 @@
 package consumption
 
 import (
-	"bytes"
 	"fmt"
-	"html"
 	"html/template"
-	"image/color"
-	"regexp"
+	"math"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
-	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/font"
-	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/vg"
-	"gonum.org/v1/plot/vg/draw"
-	"gonum.org/v1/plot/vg/vgsvg"
 
 	"github.com/tredjepart/tredjepart/shared/metervalues"
-)
-
-// The chart's drawing size; the SVG scales to its container through its
-// viewBox, so this sets the proportions and the text size relative to them.
-const (
-	chartWidth  vg.Length = 600 // points
-	chartHeight vg.Length = 300
-	margin      vg.Length = 8  // right and top, so the last bar and the top label are not cut
-	legendBand  vg.Length = 20 // the legend's line above the plot
 )
 
 // ChartID prefixes the ids of the chart's <title> and <desc>, which
 // aria-labelledby and aria-describedby point to. A page shows one chart.
 const ChartID = "consumption-chart"
 
-var (
-	measuredColor = color.RGBA{R: 0x1f, G: 0x5f, B: 0x8b, A: 0xff} // 7:1 on white
-	otherColor    = color.RGBA{R: 0xa6, G: 0xc8, B: 0xe0, A: 0xff} // with a dashed measuredColor edge
-	gridColor     = color.Gray{Y: 0xd0}
+// The drawing, in viewBox units. The viewBox is about as wide as the chart
+// is on a 375 px phone (343 CSS px), so there a unit is a CSS pixel and
+// fontSize is the text's size in pixels; wider screens scale it up (the
+// portal caps the chart's width).
+const (
+	chartWidth   = 340
+	fontSize     = 12
+	legendHeight = 34 // two lines: measured, then the other qualities
+	unitLine     = 16 // "kWh" above the y axis
+	plotTop      = legendHeight + unitLine + 6
+	plotHeight   = 150
+	plotBottom   = plotTop + plotHeight
+	labelLine    = 14 // one line of x tick labels
+	chartHeight  = plotBottom + 3*labelLine + 8
+	rightMargin  = 6
+	charWidth    = 0.62 * fontSize // a sans-serif character, about
 )
 
 // slot is one bar position of a span, with or without data.
@@ -61,100 +56,179 @@ type slot struct {
 //
 // On a 25-hour day the repeated hour is labelled 02A (summer time, +02:00)
 // and 02B (standard time, +01:00), the convention for the doubled hour; on a
-// 23-hour day there is no 02.
+// 23-hour day there is no 02. Labels too wide for their bar alternate
+// between two lines, so that every bar keeps its label.
 func Chart(rows []Row, span Span, lang string) (template.HTML, error) {
 	t := words(lang)
 	slots := fill(span, rows, t)
-
-	p := plot.New()
-	sans := func(size float64) font.Font {
-		return font.Font{Typeface: "Liberation", Variant: "Sans", Size: font.Length(size)}
-	}
-	p.X.Label.TextStyle.Font = sans(12)
-	p.Y.Label.TextStyle.Font = sans(12)
-	p.X.Tick.Label.Font = sans(xTickSize(span.View, len(slots)))
-	p.Y.Tick.Label.Font = sans(12)
-	p.X.Label.Text = t.axis[span.View]
-	p.Y.Label.Text = Unit
-	p.X.Padding, p.Y.Padding = 0, 0
-
-	b := bars{slots: slots}
-	grid := plotter.NewGrid()
-	grid.Vertical.Color = nil
-	grid.Horizontal.Color = gridColor
-	p.Add(grid, b)
-
-	ticks := make(plot.ConstantTicks, len(slots))
-	for i, s := range slots {
-		ticks[i] = plot.Tick{Value: float64(i), Label: s.label}
-	}
-	p.X.Tick.Marker = ticks
-	p.Y.Tick.Marker = decimalTicks{comma: t.comma}
-	p.X.Min, p.X.Max = -0.5, float64(len(slots))-0.5
-	p.Y.Min = 0
-	if p.Y.Max <= 0 {
-		p.Y.Max = 1
-	}
-	p.Y.Max *= 1.05 // room above the highest bar
-
-	// The legend sits in a band above the plot, one line, so that it never
-	// hides a bar; it is always there, so charts keep the same layout.
-	canvas := vgsvg.New(chartWidth, chartHeight)
-	full := draw.New(canvas)
-	p.Draw(draw.Crop(full, 0, -margin, 0, -(margin + legendBand)))
-	x := p.Y.Tick.Label.Font.Size * 4 // about where the plot area starts
-	band := draw.Crop(full, x, -margin, chartHeight-margin-legendBand, -margin)
-	for _, e := range []struct {
-		text  string
-		thumb plot.Thumbnailer
-	}{{t.measured, swatch{measured: true}}, {t.other, swatch{}}} {
-		l := plot.NewLegend()
-		l.TextStyle.Font = sans(12)
-		l.Top, l.Left = true, true
-		l.Add(e.text, e.thumb)
-		l.Draw(band)
-		r := l.Rectangle(band)
-		band = draw.Crop(band, r.Max.X-r.Min.X+2*p.Y.Tick.Label.Font.Size, 0, 0, 0)
-	}
-
-	var buf bytes.Buffer
-	if _, err := canvas.WriteTo(&buf); err != nil {
+	var b strings.Builder
+	if err := chartTemplate.Execute(&b, layout(span, slots, t)); err != nil {
 		return "", fmt.Errorf("consumption.Chart: %w", err)
 	}
-	title := t.title(span)
-	return inline(buf.String(), title, t.describe(span, slots))
+	return template.HTML(b.String()), nil // html/template escaped every text in it
 }
 
-var (
-	svgStart = regexp.MustCompile(`(?s)<svg\b[^>]*>`)
-	viewBox  = regexp.MustCompile(`viewBox="([^"]*)"`)
-)
-
-// inline turns vgsvg's standalone document into an element for HTML: no
-// prolog or comment, a scalable and labelled root, and a font stack that
-// falls back from Liberation Sans to the reader's sans-serif.
-func inline(svg, title, desc string) (template.HTML, error) {
-	loc := svgStart.FindStringIndex(svg)
-	if loc == nil {
-		return "", fmt.Errorf("consumption.Chart: no <svg> element in the output of vgsvg")
-	}
-	vb := viewBox.FindStringSubmatch(svg[loc[0]:loc[1]])
-	if vb == nil {
-		return "", fmt.Errorf("consumption.Chart: the <svg> element of vgsvg has no viewBox")
-	}
-	var out strings.Builder
-	fmt.Fprintf(&out, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="%s" width="100%%" `+
-		`preserveAspectRatio="xMidYMid meet" style="height:auto;max-width:100%%" class="%s" `+
-		`role="img" aria-label="%s" aria-labelledby="%s-title" aria-describedby="%s-desc">`+"\n",
-		vb[1], ChartID, html.EscapeString(title), ChartID, ChartID)
-	fmt.Fprintf(&out, "<title id=\"%s-title\">%s</title>\n<desc id=\"%s-desc\">%s</desc>\n",
-		ChartID, html.EscapeString(title), ChartID, html.EscapeString(desc))
-	body := svg[loc[1]:]
-	body = strings.ReplaceAll(body, "font-family:Liberation Sans;",
-		"font-family:'Liberation Sans',Arial,Helvetica,sans-serif;")
-	out.WriteString(strings.TrimLeft(body, "\n"))
-	return template.HTML(out.String()), nil // built here, every text in it escaped
+// chartView is the chart laid out, for chartTemplate. Coordinates are
+// formatted numbers; texts are escaped by the template.
+type chartView struct {
+	ID, Title, Desc string
+	Width, Height   string
+	FontSize        string
+	Legend          []legendEntry
+	Unit            string
+	UnitX, UnitY    string
+	Grid            []gridLine
+	PlotLeft        string
+	PlotRight       string
+	PlotBottom      string
+	Bars            []barView
+	Ticks           []placed
+	Axis            placed
 }
+
+type legendEntry struct {
+	Measured     bool
+	SwatchD      string
+	Text         string
+	TextX, TextY string
+}
+
+type gridLine struct {
+	Y, LabelY string
+	Label     string
+}
+
+type barView struct {
+	Measured bool
+	D        string
+}
+
+type placed struct {
+	X, Y, Text string
+}
+
+// chartTemplate draws the chart. Measured bars are #1f5f8b, 7:1 on white;
+// the others light (#a6c8e0) with a dashed edge in the measured colour.
+// html/template escapes every text and attribute value in it.
+var chartTemplate = template.Must(template.New("chart").Parse(
+	`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {{.Width}} {{.Height}}" width="100%"` +
+		` preserveAspectRatio="xMidYMid meet" class="{{.ID}}" role="img" aria-label="{{.Title}}"` +
+		` aria-labelledby="{{.ID}}-title" aria-describedby="{{.ID}}-desc" font-size="{{.FontSize}}"` +
+		` font-family="system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif" fill="#1a1a1a">
+<title id="{{.ID}}-title">{{.Title}}</title>
+<desc id="{{.ID}}-desc">{{.Desc}}</desc>
+{{range .Legend}}<path {{if .Measured}}style="fill:#1f5f8b"{{else}}style="fill:#a6c8e0;stroke:#1f5f8b;stroke-width:1;stroke-dasharray:3 2"{{end}} d="{{.SwatchD}}"/><text x="{{.TextX}}" y="{{.TextY}}">{{.Text}}</text>
+{{end}}<text x="{{.UnitX}}" y="{{.UnitY}}">{{.Unit}}</text>
+{{range .Grid}}<path stroke="#d0d0d0" d="M{{$.PlotLeft}} {{.Y}}H{{$.PlotRight}}"/><text x="{{$.PlotLeft}}" y="{{.LabelY}}" dx="-4" text-anchor="end">{{.Label}}</text>
+{{end}}{{range .Bars}}<path {{if .Measured}}style="fill:#1f5f8b"{{else}}style="fill:#a6c8e0;stroke:#1f5f8b;stroke-width:1;stroke-dasharray:3 2"{{end}} d="{{.D}}"/>
+{{end}}<path stroke="#4a4a4a" d="M{{.PlotLeft}} {{.PlotBottom}}H{{.PlotRight}}"/>
+{{range .Ticks}}<text class="tick" x="{{.X}}" y="{{.Y}}" text-anchor="middle">{{.Text}}</text>
+{{end}}{{with .Axis}}<text x="{{.X}}" y="{{.Y}}" text-anchor="middle">{{.Text}}</text>{{end}}
+</svg>`))
+
+// layout places the legend, the y grid with its labels, a bar per slot with
+// data and a label under every slot.
+func layout(span Span, slots []slot, t lexicon) chartView {
+	peak := 0.0
+	for _, s := range slots {
+		if s.rows > 0 {
+			peak = max(peak, s.quantity.InexactFloat64()) // only the bar height is a float
+		}
+	}
+	ticks, top, decimals := yTicks(peak)
+	yLabel := func(v float64) string {
+		l := strconv.FormatFloat(v, 'f', decimals, 64)
+		if t.comma {
+			l = strings.ReplaceAll(l, ".", ",")
+		}
+		return l
+	}
+	left := 0.0 // room for the widest y label
+	for _, v := range ticks {
+		left = max(left, textWidth(yLabel(v)))
+	}
+	left += 6
+	right := float64(chartWidth - rightMargin)
+	y := func(v float64) float64 { return plotBottom - plotHeight*v/top }
+
+	view := chartView{
+		ID: ChartID, Title: t.title(span), Desc: t.describe(span, slots),
+		Width: num(chartWidth), Height: num(chartHeight), FontSize: num(fontSize),
+		Unit: Unit, UnitX: num(0), UnitY: num(legendHeight + unitLine - 4),
+		PlotLeft: num(left), PlotRight: num(right), PlotBottom: num(plotBottom),
+		Axis: placed{X: num((left + right) / 2), Y: num(plotBottom + 3*labelLine + 2), Text: t.axis[span.View]},
+	}
+	for i, e := range []struct {
+		measured bool
+		text     string
+	}{{true, t.measured}, {false, t.other}} {
+		base := float64(12 + i*17)
+		view.Legend = append(view.Legend, legendEntry{
+			Measured: e.measured, SwatchD: rect(left, base-10, 14, 10),
+			Text: e.text, TextX: num(left + 20), TextY: num(base),
+		})
+	}
+	for _, v := range ticks {
+		view.Grid = append(view.Grid, gridLine{Y: num(y(v)), LabelY: num(y(v) + 4), Label: yLabel(v)})
+	}
+
+	step := (right - left) / float64(len(slots))
+	widest := 0.0
+	for _, s := range slots {
+		widest = max(widest, textWidth(s.label))
+	}
+	twoLines := widest+2 > step
+	for i, s := range slots {
+		x := left + step*(float64(i)+0.5)
+		line := 1.0
+		if twoLines && i%2 == 1 {
+			line = 2
+		}
+		view.Ticks = append(view.Ticks, placed{X: num(x), Y: num(plotBottom + line*labelLine), Text: s.label})
+		if s.rows == 0 {
+			continue
+		}
+		h := max(0, plotHeight*s.quantity.InexactFloat64()/top)
+		view.Bars = append(view.Bars, barView{
+			Measured: s.quality == metervalues.Measured,
+			D:        rect(x-0.4*step, plotBottom-h, 0.8*step, h),
+		})
+	}
+	return view
+}
+
+// yTicks returns the y grid's values from 0 to top, the highest at or above
+// peak, a step of 1, 2 or 5 times a power of ten apart so that there are
+// about four steps, and the decimals the step needs.
+func yTicks(peak float64) (ticks []float64, top float64, decimals int) {
+	if peak <= 0 {
+		peak = 1
+	}
+	magnitude := math.Pow(10, math.Floor(math.Log10(peak/4)))
+	step := 10 * magnitude
+	for _, m := range []float64{1, 2, 5} {
+		if m*magnitude >= peak/4 {
+			step = m * magnitude
+			break
+		}
+	}
+	n := math.Ceil(peak/step - 1e-9)
+	for i := range int(n) + 1 {
+		ticks = append(ticks, float64(i)*step)
+	}
+	return ticks, n * step, max(0, -int(math.Floor(math.Log10(step)+1e-9)))
+}
+
+// textWidth is about how wide a label is drawn at fontSize.
+func textWidth(s string) float64 { return charWidth * float64(len([]rune(s))) }
+
+// rect is a rectangle as path data.
+func rect(x, y, w, h float64) string {
+	return fmt.Sprintf("M%s %sh%sv%sh-%sz", num(x), num(y), num(w), num(h), num(w))
+}
+
+// num formats a coordinate with at most one decimal.
+func num(v float64) string { return strconv.FormatFloat(math.Round(v*10)/10, 'f', -1, 64) }
 
 // fill returns the span's slots with the rows summed into them; rows outside
 // the span are left out.
@@ -182,83 +256,12 @@ func fill(span Span, rows []Row, t lexicon) []slot {
 	return slots
 }
 
-// bars draws one bar per slot with data, from x = i-0.4 to i+0.4.
-type bars struct{ slots []slot }
-
-func (b bars) Plot(c draw.Canvas, p *plot.Plot) {
-	trX, trY := p.Transforms(&c)
-	edge := draw.LineStyle{Color: measuredColor, Width: vg.Points(1), Dashes: []vg.Length{vg.Points(3), vg.Points(2)}}
-	for i, s := range b.slots {
-		if s.rows == 0 {
-			continue
-		}
-		h := s.quantity.InexactFloat64() // only the bar height is a float
-		x0, x1 := trX(float64(i)-0.4), trX(float64(i)+0.4)
-		y0, y1 := trY(0), trY(h)
-		pts := []vg.Point{{X: x0, Y: y0}, {X: x0, Y: y1}, {X: x1, Y: y1}, {X: x1, Y: y0}}
-		if s.quality == metervalues.Measured {
-			c.FillPolygon(measuredColor, c.ClipPolygonY(pts))
-			continue
-		}
-		c.FillPolygon(otherColor, c.ClipPolygonY(pts))
-		c.StrokeLines(edge, c.ClipLinesY(append(pts, pts[0]))...)
-	}
-}
-
-func (b bars) DataRange() (xmin, xmax, ymin, ymax float64) {
-	for _, s := range b.slots {
-		if s.rows > 0 {
-			ymax = max(ymax, s.quantity.InexactFloat64())
-		}
-	}
-	return -0.5, float64(len(b.slots)) - 0.5, 0, ymax
-}
-
-func (b bars) anyOther() bool {
-	for _, s := range b.slots {
+// anyOther reports whether a bar with data is not measured.
+func anyOther(slots []slot) bool {
+	for _, s := range slots {
 		if s.rows > 0 && s.quality != metervalues.Measured {
 			return true
 		}
 	}
 	return false
-}
-
-// swatch is a legend entry's sample bar.
-type swatch struct{ measured bool }
-
-func (s swatch) Thumbnail(c *draw.Canvas) {
-	r := c.Rectangle
-	pts := []vg.Point{r.Min, {X: r.Min.X, Y: r.Max.Y}, r.Max, {X: r.Max.X, Y: r.Min.Y}}
-	if s.measured {
-		c.FillPolygon(measuredColor, pts)
-		return
-	}
-	c.FillPolygon(otherColor, pts)
-	c.StrokeLines(draw.LineStyle{Color: measuredColor, Width: vg.Points(1), Dashes: []vg.Length{vg.Points(3), vg.Points(2)}},
-		append(pts, pts[0]))
-}
-
-// decimalTicks are gonum's default ticks with a decimal comma if asked for.
-type decimalTicks struct{ comma bool }
-
-func (d decimalTicks) Ticks(lo, hi float64) []plot.Tick {
-	ticks := plot.DefaultTicks{}.Ticks(lo, hi)
-	if d.comma {
-		for i := range ticks {
-			ticks[i].Label = strings.ReplaceAll(ticks[i].Label, ".", ",")
-		}
-	}
-	return ticks
-}
-
-// xTickSize is the size of the x labels that still leaves room between them:
-// 31 day numbers, or 25 hours of which two read 02A and 02B.
-func xTickSize(v View, n int) float64 {
-	switch {
-	case v == Year:
-		return 12
-	case n > 24 && v == Day:
-		return 10
-	}
-	return 11
 }

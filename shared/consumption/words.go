@@ -161,7 +161,7 @@ func (t lexicon) describe(span Span, slots []slot) string {
 		if missing := len(slots) - withData; missing > 0 {
 			fmt.Fprintf(&b, " %d of %d %s have no data.", missing, len(slots), unit[0])
 		}
-		if (bars{slots}).anyOther() {
+		if anyOther(slots) {
 			b.WriteString(" Light bars with a dashed edge are estimated, adjusted or incomplete values.")
 		}
 		return b.String()
@@ -170,7 +170,7 @@ func (t lexicon) describe(span Span, slots []slot) string {
 	if missing := len(slots) - withData; missing > 0 {
 		fmt.Fprintf(&b, " %d av %d %s mangler data.", missing, len(slots), unit[1])
 	}
-	if (bars{slots}).anyOther() {
+	if anyOther(slots) {
 		b.WriteString(" Lyse søyler med stiplet kant er estimerte, korrigerte eller ufullstendige verdier.")
 	}
 	return b.String()

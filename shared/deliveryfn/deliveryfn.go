@@ -238,11 +238,13 @@ func WebhookService(cfg aws.Config, getenv func(string) string, logger *slog.Log
 	if err != nil {
 		return nil, nil, err
 	}
-	store := &dynamo.Outbox{Client: dynamodb.NewFromConfig(cfg), Table: env[resources.Outbox.EnvVar]}
+	// Method values, not the clients: the portal wires this too, and its
+	// html/template would otherwise link every operation (dynamo.MethodsOf).
+	store := &dynamo.Outbox{Client: dynamo.MethodsOf(dynamodb.NewFromConfig(cfg)), Table: env[resources.Outbox.EnvVar]}
 	local := getenv(LocalEndpointsEnv) == "true"
 	policy := webhook.Policy{AllowLoopback: local, AllowHTTP: local}
 	return &webhooks.Service{
-		Store: store, Queue: &queue.Publisher{Client: sqs.NewFromConfig(cfg), URL: env[resources.WebhookPushes.EnvVar]},
+		Store: store, Queue: &queue.Publisher{Client: queue.MethodsOf(sqs.NewFromConfig(cfg)), URL: env[resources.WebhookPushes.EnvVar]},
 		Policy: policy, Client: policy.Client(pushTimeout), Clock: clk, Logger: logger,
 	}, store, nil
 }

@@ -77,7 +77,7 @@ func lostRace(err error) bool {
 // transact writes items in one transaction. When it is cancelled because
 // item i failed its condition, it returns onConflict[i] (nil entries for
 // items whose condition should never fail, or is the caller's to report).
-func transact(ctx context.Context, client *dynamodb.Client, items []types.TransactWriteItem, onConflict ...error) error {
+func transact(ctx context.Context, client API, items []types.TransactWriteItem, onConflict ...error) error {
 	_, err := client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	return cancelledBy(err, onConflict)
 }
@@ -113,7 +113,7 @@ func cancelledBy(err error, onConflict []error) error {
 
 // queryAll runs a query through all its pages, turning each item into a T
 // with decode (an item type I whose method gives the domain value).
-func queryAll[I any, T any](ctx context.Context, client *dynamodb.Client, input *dynamodb.QueryInput, decode func(I) (T, error)) ([]T, error) {
+func queryAll[I any, T any](ctx context.Context, client API, input *dynamodb.QueryInput, decode func(I) (T, error)) ([]T, error) {
 	var all []T
 	pages := dynamodb.NewQueryPaginator(client, input)
 	for pages.HasMorePages() {

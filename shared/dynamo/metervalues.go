@@ -32,7 +32,7 @@ import (
 // the day is two attribute values rather than one per position, which keeps
 // reads cheap to parse (and keeps emulators that serialise per value fast).
 type MeterValues struct {
-	Client *dynamodb.Client
+	Client API
 	Table  string
 }
 

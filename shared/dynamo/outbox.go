@@ -39,7 +39,7 @@ import (
 // TTL after Retention. It reads a job's facts from the Access, Registry and
 // MeterValues tables.
 type Outbox struct {
-	Client                       *dynamodb.Client
+	Client                       API
 	Table                        string
 	Access, Registry, MeterValue string // the other tables' names
 }

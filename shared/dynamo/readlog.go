@@ -20,7 +20,7 @@ import (
 //
 //	READLOG#<endUserId>   <at>#<id>   one read (expires by TTL after readlog.Retention)
 type ReadLog struct {
-	Client *dynamodb.Client
+	Client API
 	Table  string
 }
 

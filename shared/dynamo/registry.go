@@ -25,7 +25,7 @@ import (
 
 // Registry stores metering points and registered parties in the Registry table.
 type Registry struct {
-	Client *dynamodb.Client
+	Client API
 	Table  string
 }
 

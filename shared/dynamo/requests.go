@@ -25,7 +25,7 @@ const idempotencyTTL = 24 * time.Hour
 
 // Requests stores access requests and grants in the Access table.
 type Requests struct {
-	Client *dynamodb.Client
+	Client API
 	Table  string
 }
 
@@ -323,7 +323,7 @@ const maxQueriesPerPage = 8
 // pageOf reads up to limit items of a query from the position in
 // cursorText, decoding each with decode, and returns them with the cursor
 // of the next page (empty on the last).
-func pageOf[I any, T any](ctx context.Context, client *dynamodb.Client, input *dynamodb.QueryInput, r keyRange, cursorText string, limit int, decode func(I) (T, error)) ([]T, string, error) {
+func pageOf[I any, T any](ctx context.Context, client API, input *dynamodb.QueryInput, r keyRange, cursorText string, limit int, decode func(I) (T, error)) ([]T, string, error) {
 	if cursorText != "" {
 		start, err := decodeCursor(cursorText, r)
 		if err != nil {

@@ -21,7 +21,7 @@ import (
 // The subject is whom the site says the session is for: a pseudonymised
 // end user or a third party's GLN, never a national identity number.
 type Sessions struct {
-	Client *dynamodb.Client
+	Client API
 	Table  string
 }
 

@@ -27,9 +27,34 @@ type ExpiryInput struct {
 	ExpiresAt       string `json:"expiresAt"` // UTC with Z: what the Wait state's TimestampPath accepts
 }
 
+// API is the Step Functions operations Expiry calls; *sfn.Client has them.
+type API interface {
+	StartExecution(context.Context, *sfn.StartExecutionInput, ...func(*sfn.Options)) (*sfn.StartExecutionOutput, error)
+	StopExecution(context.Context, *sfn.StopExecutionInput, ...func(*sfn.Options)) (*sfn.StopExecutionOutput, error)
+}
+
+// MethodsOf returns c's two operations as an API that holds only method
+// values, for functions that run html/template: see dynamo.MethodsOf.
+func MethodsOf(c *sfn.Client) API {
+	return methods{start: c.StartExecution, stop: c.StopExecution}
+}
+
+type methods struct {
+	start func(context.Context, *sfn.StartExecutionInput, ...func(*sfn.Options)) (*sfn.StartExecutionOutput, error)
+	stop  func(context.Context, *sfn.StopExecutionInput, ...func(*sfn.Options)) (*sfn.StopExecutionOutput, error)
+}
+
+func (m methods) StartExecution(ctx context.Context, in *sfn.StartExecutionInput, opts ...func(*sfn.Options)) (*sfn.StartExecutionOutput, error) {
+	return m.start(ctx, in, opts...)
+}
+
+func (m methods) StopExecution(ctx context.Context, in *sfn.StopExecutionInput, opts ...func(*sfn.Options)) (*sfn.StopExecutionOutput, error) {
+	return m.stop(ctx, in, opts...)
+}
+
 // Expiry starts and stops expiry executions.
 type Expiry struct {
-	Client          *sfn.Client
+	Client          API
 	StateMachineARN string
 	// ToWallClock maps the application clock to the real one, which the Wait
 	// state compares against; nil on AWS. The local stack sets it when NOW is set.
