@@ -52,7 +52,9 @@ func buildBootstraps(t *testing.T) string {
 // sends a day through the ingest API; `make deliver` delivers it; the third
 // party finds one document per metering point it has access to in its feed
 // and at its webhook. Then every command the banner and the README print
-// is run against the same stack. All of it within the context's deadline.
+// is run against the same stack. Last, nothing the stack keeps or logs holds
+// a national identity number in clear. All of it within the context's
+// deadline.
 //
 // The clock is set to 07:00 Oslo time today, so that yesterday is not due
 // until 09:00 and nothing but the delivery by hand delivers it.
@@ -65,7 +67,12 @@ func TestTheSandboxAsAUserDrivesIt(t *testing.T) {
 	t.Setenv("AWS_ENDPOINT_URL", "")
 	opts := options{gatewayPort: freePort(t), issuerPort: freePort(t), motoPort: freePort(t), oidcPort: freePort(t),
 		stateDir: t.TempDir(), buildDir: buildDir}
-	s, err := start(ctx, opts, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	runnerLog, err := os.Create(filepath.Join(opts.stateDir, "runner.log")) // read for national ids at the end
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer runnerLog.Close()
+	s, err := start(ctx, opts, slog.New(slog.NewTextHandler(runnerLog, nil)))
 	if s != nil {
 		defer s.close()
 	}
@@ -80,6 +87,17 @@ func TestTheSandboxAsAUserDrivesIt(t *testing.T) {
 	t.Run("every command the banner and the README print", func(t *testing.T) {
 		u.t = t
 		u.runPrintedCommands()
+	})
+	t.Run("no national identity number in clear in the tables, streams, executions or logs", func(t *testing.T) {
+		u.t = t
+		leaks, read := u.clearNationalIDs()
+		t.Logf("read %v", read)
+		if read["table items"] == 0 || read["stream records"] == 0 || read["log lines"] == 0 {
+			t.Fatalf("read too little to tell: %v", read)
+		}
+		if len(leaks) > 0 {
+			t.Fatalf("%d national identity numbers in clear:\n%s", len(leaks), strings.Join(leaks, "\n"))
+		}
 	})
 }
 
