@@ -3,14 +3,12 @@ package dynamo_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/smithy-go/middleware"
 
+	"github.com/tredjepart/tredjepart/shared/awsenv/awsenvtest"
 	"github.com/tredjepart/tredjepart/shared/dynamo"
 )
 
@@ -18,17 +16,10 @@ import (
 // client's operation of the same name (seen by its input, before anything
 // is sent).
 func TestMethodsOfCallsTheClient(t *testing.T) {
-	stop := errors.New("stopped before sending")
-	var called []string
-	client := dynamodb.New(dynamodb.Options{
-		Region: "eu-north-1", Credentials: aws.AnonymousCredentials{},
-		APIOptions: []func(*middleware.Stack) error{func(s *middleware.Stack) error {
-			return s.Initialize.Add(middleware.InitializeMiddlewareFunc("record", func(ctx context.Context, in middleware.InitializeInput, _ middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
-				called = append(called, fmt.Sprintf("%T", in.Parameters))
-				return middleware.InitializeOutput{}, middleware.Metadata{}, stop
-			}), middleware.Before)
-		}},
-	})
+	rec := &awsenvtest.Recorder{}
+	var o dynamodb.Options
+	o.Region, o.Credentials, o.APIOptions = rec.Options()
+	client := dynamodb.New(o)
 	api, ctx := dynamo.MethodsOf(client), context.Background()
 	errs := []error{}
 	add := func(_ any, err error) { errs = append(errs, err) }
@@ -41,11 +32,11 @@ func TestMethodsOfCallsTheClient(t *testing.T) {
 	add(api.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{}))
 	want := []string{"*dynamodb.GetItemInput", "*dynamodb.PutItemInput", "*dynamodb.UpdateItemInput", "*dynamodb.DeleteItemInput",
 		"*dynamodb.QueryInput", "*dynamodb.BatchGetItemInput", "*dynamodb.TransactWriteItemsInput"}
-	if !slices.Equal(called, want) {
-		t.Errorf("operations run %v, want %v", called, want)
+	if !slices.Equal(rec.Called, want) {
+		t.Errorf("operations run %v, want %v", rec.Called, want)
 	}
 	for i, err := range errs {
-		if !errors.Is(err, stop) {
+		if !errors.Is(err, awsenvtest.ErrStopped) {
 			t.Errorf("call %d: error %v, want the client's", i, err)
 		}
 	}
