@@ -43,10 +43,12 @@ func TestASealedSecretOpensOnlyUnchangedAndInItsContext(t *testing.T) {
 	tampered := bytes.Clone(sealed)
 	tampered[len(tampered)-1] ^= 1
 	for name, attempt := range map[string]func() ([]byte, error){
-		"tampered":      func() ([]byte, error) { return b.Open(ctx, tampered, ec) },
-		"other item":    func() ([]byte, error) { return b.Open(ctx, sealed, map[string]string{"purpose": "test", "item": "B"}) },
-		"no context":    func() ([]byte, error) { return b.Open(ctx, sealed, nil) },
-		"more context":  func() ([]byte, error) { return b.Open(ctx, sealed, map[string]string{"purpose": "test", "item": "A", "x": "y"}) },
+		"tampered":   func() ([]byte, error) { return b.Open(ctx, tampered, ec) },
+		"other item": func() ([]byte, error) { return b.Open(ctx, sealed, map[string]string{"purpose": "test", "item": "B"}) },
+		"no context": func() ([]byte, error) { return b.Open(ctx, sealed, nil) },
+		"more context": func() ([]byte, error) {
+			return b.Open(ctx, sealed, map[string]string{"purpose": "test", "item": "A", "x": "y"})
+		},
 		"truncated":     func() ([]byte, error) { return b.Open(ctx, sealed[:len(sealed)/2], ec) },
 		"empty":         func() ([]byte, error) { return b.Open(ctx, nil, ec) },
 		"not a sealing": func() ([]byte, error) { return b.Open(ctx, secret, ec) },
