@@ -125,6 +125,7 @@ type Permission struct {
 	Actions []string
 	Table   string // the ID of a Table
 	Queue   string // the ID of a Queue
+	Key     string // the ID of a Key
 }
 
 // StateMachine is a Standard workflow whose ASL lives in this package.
@@ -729,6 +730,8 @@ var Expiry = StateMachine{
 	},
 	Permissions: []Permission{
 		{Actions: []string{"dynamodb:UpdateItem"}, Table: AccessTableID},
+		// DynamoDB uses the Access table's key on the caller's behalf.
+		{Actions: []string{"kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"}, Key: TableKeyID},
 		{Actions: []string{"sqs:SendMessage"}, Queue: NotificationQueueID},
 	},
 }
