@@ -224,6 +224,12 @@ const LocalEndpointsEnv = "WEBHOOK_LOCAL_ENDPOINTS"
 // pushTimeout bounds one push; the function's own timeout is longer.
 const pushTimeout = 5 * time.Second
 
+// openedSecretTTL is how long the webhook function keeps a secret it opened:
+// in the delivery window it pushes a third party's documents thousands of
+// times, and one KMS Decrypt per push would cost that many calls and
+// could meet KMS's request quota.
+const openedSecretTTL = 5 * time.Minute
+
 // WebhookService wires the webhook service (and the outbox it keeps its
 // state in) from a function's environment. A function without the webhook
 // secrets' key (resources.WebhookSecrets) only announces documents: it
@@ -240,7 +246,7 @@ func WebhookService(cfg aws.Config, getenv func(string) string, logger *slog.Log
 	store := &dynamo.Outbox{Client: dynamodb.NewFromConfig(cfg), Table: env[resources.Outbox.EnvVar]}
 	var secrets webhooks.Sealer = noKey{}
 	if keyARN := getenv(resources.WebhookSecrets.EnvVar); keyARN != "" {
-		secrets = seal.Box{Client: kms.NewFromConfig(cfg), KeyID: keyARN}
+		secrets = &seal.Cache{Opener: seal.Box{Client: kms.NewFromConfig(cfg), KeyID: keyARN}, TTL: openedSecretTTL, Clock: clk}
 	}
 	local := getenv(LocalEndpointsEnv) == "true"
 	policy := webhook.Policy{AllowLoopback: local, AllowHTTP: local}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 
@@ -70,5 +71,62 @@ func TestASealedSecretOpensOnlyUnchangedAndInItsContext(t *testing.T) {
 func TestSealingNeedsAContext(t *testing.T) {
 	if _, err := box(t).Seal(context.Background(), secret, nil); err == nil {
 		t.Error("a secret was sealed without an encryption context")
+	}
+}
+
+// countingKMS counts the Decrypt calls that reach KMS.
+type countingKMS struct {
+	seal.KMS
+	decrypts int
+}
+
+func (c *countingKMS) Decrypt(ctx context.Context, in *kms.DecryptInput, optFns ...func(*kms.Options)) (*kms.DecryptOutput, error) {
+	c.decrypts++
+	return c.KMS.Decrypt(ctx, in, optFns...)
+}
+
+type manualClock struct{ now time.Time }
+
+func (c *manualClock) Now() time.Time { return c.now }
+
+func TestTheCacheOpensOncePerTTLAndOnlyInTheSameContext(t *testing.T) {
+	ctx := context.Background()
+	b := box(t)
+	counting := &countingKMS{KMS: b.Client}
+	b.Client = counting
+	clk := &manualClock{now: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)}
+	cache := &seal.Cache{Opener: b, TTL: 5 * time.Minute, Clock: clk}
+	ec := map[string]string{"purpose": "test", "item": "A"}
+	sealed, err := cache.Seal(ctx, secret, ec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		if opened, err := cache.Open(ctx, sealed, ec); err != nil || !bytes.Equal(opened, secret) {
+			t.Fatalf("opened %q, %v", opened, err)
+		}
+	}
+	if counting.decrypts != 1 {
+		t.Fatalf("%d calls to KMS for three opens within the TTL, want 1", counting.decrypts)
+	}
+	// Another context is KMS's to refuse, not the cache's to answer.
+	if _, err := cache.Open(ctx, sealed, map[string]string{"purpose": "test", "item": "B"}); !errors.Is(err, seal.ErrNotOpened) {
+		t.Fatalf("opened in another context: %v", err)
+	}
+	if _, err := cache.Open(ctx, sealed, map[string]string{"purpose": "test", "item": "A", "x": "y"}); !errors.Is(err, seal.ErrNotOpened) {
+		t.Fatalf("opened in a longer context: %v", err)
+	}
+	clk.now = clk.now.Add(5 * time.Minute)
+	if opened, err := cache.Open(ctx, sealed, ec); err != nil || !bytes.Equal(opened, secret) {
+		t.Fatalf("after the TTL: %q, %v", opened, err)
+	}
+	if counting.decrypts != 4 {
+		t.Fatalf("%d calls to KMS, want 4: one each for the two other contexts and one after the TTL", counting.decrypts)
+	}
+	// What Open returns is the caller's to change.
+	opened, _ := cache.Open(ctx, sealed, ec)
+	opened[0] ^= 0xff
+	if again, _ := cache.Open(ctx, sealed, ec); !bytes.Equal(again, secret) {
+		t.Fatal("changing an opened secret changed the cache")
 	}
 }
