@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -184,7 +185,7 @@ func encryptAtRest(t awsdynamodb.TableV2, key awskms.Key) {
 // behalf: those CDK's table grants add for a table with its own key.
 var (
 	tableKeyReadActions  = []string{"kms:Decrypt", "kms:DescribeKey"}
-	tableKeyWriteActions = append(tableKeyReadActions, "kms:Encrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*")
+	tableKeyWriteActions = slices.Concat(tableKeyReadActions, []string{"kms:Encrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*"})
 )
 
 // grantTableKey lets the grantee use the key of a table it reads (or

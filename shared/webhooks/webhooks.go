@@ -231,6 +231,7 @@ func (s *Service) Rotate(ctx context.Context, tp ident.GLN) (Endpoint, string, e
 // before secrets were sealed), dropping their clear key, and writes the
 // endpoint.
 func (s *Service) put(ctx context.Context, e *Endpoint) error {
+	e.Keys = slices.Clone(e.Keys) // the caller's endpoint may share them (ForBatch's cache)
 	for i, k := range e.Keys {
 		if len(k.Sealed) > 0 {
 			continue
