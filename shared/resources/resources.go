@@ -233,10 +233,11 @@ func SecretParameterName(prefix, name string) string {
 
 // Environment is the whole environment f is given by its deployment (the
 // Lambda runtime adds its own): its log level, settings, secrets' parameters,
-// and the names, URLs and ARNs of the tables, queues and state machines it
-// uses, and the ARNs of the keys it encrypts or decrypts with. Both the CDK app and the local stack build a function's environment
-// from this and nothing else. It panics if two sources claim one name or a
-// source names a resource that does not exist.
+// the names, URLs and ARNs of the tables, queues and state machines it uses,
+// and the ARNs of the keys it encrypts or decrypts with. Both the CDK app and
+// the local stack build a function's environment from this and nothing else.
+// It panics if two sources claim one name or a source names a resource that
+// does not exist.
 func (f Function) Environment(d Deployment) []EnvVar {
 	var env []EnvVar
 	set := map[string]bool{}
