@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdadestinations"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdaeventsources"
@@ -52,6 +54,7 @@ type Tredjepart struct {
 	// A named field, not an embedded one: jsii refuses a Go struct that embeds
 	// a construct as the scope of another construct.
 	stack         awscdk.Stack
+	keys          map[string]awskms.Key
 	tables        map[string]table
 	queues        map[string]queue
 	stateMachines map[string]stateMachine
@@ -91,6 +94,7 @@ type schedule struct {
 func NewTredjepart(scope constructs.Construct, id string, props *awscdk.StackProps) *Tredjepart {
 	s := &Tredjepart{
 		stack:         awscdk.NewStack(scope, &id, props),
+		keys:          map[string]awskms.Key{},
 		tables:        map[string]table{},
 		queues:        map[string]queue{},
 		stateMachines: map[string]stateMachine{},
@@ -98,6 +102,7 @@ func NewTredjepart(scope constructs.Construct, id string, props *awscdk.StackPro
 		schedules:     map[string]schedule{},
 		alarms:        map[string]awscloudwatch.Alarm{},
 	}
+	s.addKeys()
 	s.addTables()
 	s.addQueues()
 	s.addStateMachines()
@@ -106,6 +111,23 @@ func NewTredjepart(scope constructs.Construct, id string, props *awscdk.StackPro
 	s.addAlarms()
 	s.addAPI()
 	return s
+}
+
+// addKeys makes the customer-managed KMS keys. Their key policy is CDK's
+// default: the account may use a key as its IAM policies allow, so each
+// function's role says what it may do with which key, and nothing else
+// may. A key is retained when the stack is deleted (the retained tables'
+// data and the stored secrets are unreadable without it) and its material
+// rotates yearly.
+func (s *Tredjepart) addKeys() {
+	for _, k := range resources.Keys {
+		s.keys[k.ID] = awskms.NewKey(s.stack, jsii.String(k.ID), &awskms.KeyProps{
+			Description:       jsii.String(k.Description),
+			Alias:             jsii.String("alias/" + *s.stack.StackName() + "/" + k.Alias),
+			EnableKeyRotation: jsii.Bool(true),
+			RemovalPolicy:     awscdk.RemovalPolicy_RETAIN,
+		})
+	}
 }
 
 func (s *Tredjepart) addTables() {
@@ -139,8 +161,45 @@ func (s *Tredjepart) addTables() {
 		if t.Stream {
 			props.DynamoStream = awsdynamodb.StreamViewType_NEW_AND_OLD_IMAGES
 		}
-		s.tables[t.ID] = table{t, awsdynamodb.NewTableV2(s.stack, jsii.String(t.ID), props)}
+		construct := awsdynamodb.NewTableV2(s.stack, jsii.String(t.ID), props)
+		if t.Key != "" {
+			encryptAtRest(construct, lookup(s.keys, "key", t.Key))
+		}
+		s.tables[t.ID] = table{t, construct}
 	}
+}
+
+// encryptAtRest makes DynamoDB encrypt the table with key. CDK's own
+// TableEncryptionV2_CustomerManagedKey names a key per replica region and
+// so refuses a stack without a region, which this one is when synthesised
+// without the CDK CLI (make synth, the tests): the table's one replica, in
+// the stack's region, is given the key here instead. The table's grants
+// then leave the key out, so grantTableKey grants it.
+func encryptAtRest(t awsdynamodb.TableV2, key awskms.Key) {
+	cfn := t.Node().DefaultChild().(awscdk.CfnResource)
+	cfn.AddPropertyOverride(jsii.String("SSESpecification"), map[string]any{"SSEEnabled": true, "SSEType": "KMS"})
+	cfn.AddPropertyOverride(jsii.String("Replicas.0.SSESpecification"), map[string]any{"KMSMasterKeyId": key.KeyArn()})
+}
+
+// Key actions a table's reader and writer need, used by DynamoDB on their
+// behalf: those CDK's table grants add for a table with its own key.
+var (
+	tableKeyReadActions  = []string{"kms:Decrypt", "kms:DescribeKey"}
+	tableKeyWriteActions = slices.Concat(tableKeyReadActions, []string{"kms:Encrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*"})
+)
+
+// grantTableKey lets the grantee use the key of a table it reads (or
+// writes), if the table has one.
+func (s *Tredjepart) grantTableKey(grantee awsiam.IGrantable, tableID string, write bool) {
+	t := lookup(s.tables, "table", tableID)
+	if t.Key == "" {
+		return
+	}
+	actions := tableKeyReadActions
+	if write {
+		actions = tableKeyWriteActions
+	}
+	lookup(s.keys, "key", t.Key).Grant(grantee, *jsii.Strings(actions...)...)
 }
 
 // warmThroughput maps a spec's warm throughput to CDK's, leaving out a zero
@@ -240,6 +299,8 @@ func (s *Tredjepart) addStateMachines() {
 				lookup(s.tables, "table", p.Table).construct.Grant(sm, actions...)
 			case p.Queue != "":
 				lookup(s.queues, "queue", p.Queue).construct.Grant(sm, actions...)
+			case p.Key != "":
+				lookup(s.keys, "key", p.Key).Grant(sm, actions...)
 			default:
 				panic(fmt.Sprintf("resources: state machine %s: permission %v names no resource", m.ID, p.Actions))
 			}
@@ -279,12 +340,22 @@ func (s *Tredjepart) addFunctions() {
 		s.grantSecrets(fn, f)
 		for _, id := range f.ReadTables {
 			lookup(s.tables, "table", id).construct.GrantReadData(fn)
+			s.grantTableKey(fn, id, false)
 		}
 		for _, id := range f.WriteTables {
 			lookup(s.tables, "table", id).construct.GrantReadWriteData(fn)
+			s.grantTableKey(fn, id, true)
 		}
 		for _, id := range f.SendQueues {
 			lookup(s.queues, "queue", id).construct.GrantSendMessages(fn)
+		}
+		// Exactly kms:Encrypt and kms:Decrypt: GrantEncrypt would add
+		// kms:ReEncrypt* and kms:GenerateDataKey*, which no function uses.
+		for _, id := range f.Encrypts {
+			lookup(s.keys, "key", id).Grant(fn, jsii.String("kms:Encrypt"))
+		}
+		for _, id := range f.Decrypts {
+			lookup(s.keys, "key", id).Grant(fn, jsii.String("kms:Decrypt"))
 		}
 		for _, id := range f.StateMachines {
 			m := lookup(s.stateMachines, "state machine", id).construct
@@ -321,6 +392,10 @@ func (d deployment) StateMachineARN(id string) string {
 // CloudFormation. So cdk.json holds a placeholder that the operator
 // overrides with the deployed (custom) domain.
 func (d deployment) Setting(name string) string { return d.s.context(name) }
+
+func (d deployment) KeyARN(id string) string {
+	return *lookup(d.s.keys, "key", id).KeyArn()
+}
 
 func (d deployment) SecretParameter(name string) string {
 	return resources.SecretParameterName(d.s.secretsPrefix(), name)
@@ -376,6 +451,7 @@ func (s *Tredjepart) addFollowers(fn awslambda.Function, f resources.Function) {
 			ReportBatchItemFailures: jsii.Bool(true),
 		})
 		t.construct.GrantStreamRead(fn)
+		s.grantTableKey(fn, id, false) // the stream is encrypted with the table's key
 	}
 }
 

@@ -518,9 +518,12 @@ func TestStateMachinesMatchResources(t *testing.T) {
 			allowed := map[string]string{} // action → logical id of the one resource it may touch
 			for _, p := range spec.Permissions {
 				var target string
-				if p.Table != "" {
+				switch {
+				case p.Table != "":
 					target = s.logicalID(s.tables[p.Table].construct)
-				} else {
+				case p.Key != "":
+					target = s.logicalID(s.keys[p.Key])
+				default:
 					target = s.logicalID(s.queues[p.Queue].construct)
 				}
 				for _, a := range p.Actions {
@@ -604,6 +607,11 @@ func TestFunctionsMatchResources(t *testing.T) {
 			}
 			for _, name := range spec.Settings {
 				want[name] = testSetting(name)
+			}
+			for _, k := range resources.Keys {
+				if slices.Contains(spec.Keys(), k.ID) {
+					want[k.EnvVar] = getAtt(s.logicalID(s.keys[k.ID]), "Arn")
+				}
 			}
 			var wantParameterARNs []any
 			for _, name := range spec.Secrets {
@@ -1198,7 +1206,10 @@ func TestMissingSettingStopsSynthesis(t *testing.T) {
 // The template holds exactly what resources defines: nothing missing, nothing extra.
 func TestTemplateHasNothingBeyondResources(t *testing.T) {
 	s, tpl := synth(t)
-	var tables, queues, stateMachines, functions, routes, consumers, schedules, roles, onFailure, alarmIDs []string
+	var keys, tables, queues, stateMachines, functions, routes, consumers, schedules, roles, onFailure, alarmIDs []string
+	for _, spec := range resources.Keys {
+		keys = append(keys, s.logicalID(s.keys[spec.ID]))
+	}
 	for _, spec := range resources.Tables {
 		tables = append(tables, s.logicalID(s.tables[spec.ID].construct))
 	}
@@ -1264,6 +1275,7 @@ func TestTemplateHasNothingBeyondResources(t *testing.T) {
 		what      string
 		got, want []string
 	}{
+		{"keys", tpl.ids("AWS::KMS::Key"), keys},
 		{"tables", tpl.ids("AWS::DynamoDB::GlobalTable"), tables},
 		{"legacy tables", tpl.ids("AWS::DynamoDB::Table"), nil},
 		{"queues", tpl.ids("AWS::SQS::Queue"), queues},
@@ -1293,9 +1305,10 @@ func TestTemplateHasNothingBeyondResources(t *testing.T) {
 		"AWS::DynamoDB::GlobalTable", "AWS::SQS::Queue", "AWS::StepFunctions::StateMachine", "AWS::Lambda::Function",
 		"AWS::ApiGatewayV2::Route", "AWS::Lambda::EventSourceMapping", "AWS::Scheduler::Schedule", "AWS::IAM::Role",
 		"AWS::Lambda::EventInvokeConfig", "AWS::CloudWatch::Alarm", "AWS::SNS::Topic", "AWS::SNS::Subscription",
+		"AWS::KMS::Key",
 	}
 	supporting := []string{
-		"AWS::IAM::Policy", "AWS::SQS::QueuePolicy", "AWS::Logs::LogGroup", "AWS::Lambda::Permission",
+		"AWS::IAM::Policy", "AWS::SQS::QueuePolicy", "AWS::Logs::LogGroup", "AWS::Lambda::Permission", "AWS::KMS::Alias",
 		"AWS::ApiGatewayV2::Api", "AWS::ApiGatewayV2::Stage", "AWS::ApiGatewayV2::Authorizer", "AWS::ApiGatewayV2::Integration",
 	}
 	for id, r := range tpl.Resources {
@@ -1313,7 +1326,10 @@ func TestTemplateHasNothingBeyondResources(t *testing.T) {
 func TestTheEmulatorRunsEachFunctionAsDeployed(t *testing.T) {
 	s, tpl := synth(t)
 	local := lambdaenv.Stack{Tables: map[string]string{}, QueueURLs: map[string]string{}, StateMachines: map[string]string{},
-		Settings: map[string]string{}, SecretsPrefix: "/tredjepart-local"}
+		Keys: map[string]string{}, Settings: map[string]string{}, SecretsPrefix: "/tredjepart-local"}
+	for _, k := range resources.Keys {
+		local.Keys[k.ID] = "arn:local:" + k.ID
+	}
 	for _, tb := range resources.Tables {
 		local.Tables[tb.ID] = "local-" + tb.ID
 	}
@@ -1372,5 +1388,118 @@ func TestTheEmulatorRunsEachFunctionAsDeployed(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// The keys rotate and outlive the stack; the tables that hold personal data
+// are encrypted with the table key; and each function may use the webhook
+// secrets' key exactly as resources says (kms:Encrypt, kms:Decrypt, or not
+// at all) and the table key only as its tables need.
+func TestKeysEncryptTheTablesAndTheWebhookSecrets(t *testing.T) {
+	s, tpl := synth(t)
+	keyIDs := map[string]string{} // logical id → resources ID
+	for _, spec := range resources.Keys {
+		id := s.logicalID(s.keys[spec.ID])
+		keyIDs[id] = spec.ID
+		key := properties[struct {
+			EnableKeyRotation bool
+			KeySpec           string
+			KeyPolicy         struct{ Statement []any }
+		}](t, tpl, id, "AWS::KMS::Key")
+		if !key.EnableKeyRotation || len(key.KeyPolicy.Statement) == 0 || (key.KeySpec != "" && key.KeySpec != "SYMMETRIC_DEFAULT") {
+			t.Errorf("key %s: %+v, want a symmetric key with rotation and a key policy", spec.ID, key)
+		}
+		if r := tpl.Resources[id]; r.DeletionPolicy != "Retain" {
+			t.Errorf("key %s: deletion policy %q, want Retain", spec.ID, r.DeletionPolicy)
+		}
+		aliases := 0
+		for _, aliasID := range tpl.ids("AWS::KMS::Alias") {
+			alias := properties[struct {
+				AliasName   string
+				TargetKeyId any
+			}](t, tpl, aliasID, "AWS::KMS::Alias")
+			if reflect.DeepEqual(alias.TargetKeyId, getAtt(id, "Arn")) {
+				aliases++
+				if alias.AliasName != "alias/"+stackName+"/"+spec.Alias {
+					t.Errorf("key %s: alias %s", spec.ID, alias.AliasName)
+				}
+			}
+		}
+		if aliases != 1 {
+			t.Errorf("key %s has %d aliases, want 1", spec.ID, aliases)
+		}
+	}
+
+	for _, spec := range resources.Tables {
+		got := properties[struct {
+			SSESpecification *struct {
+				SSEEnabled bool
+				SSEType    string
+			}
+			Replicas []struct {
+				SSESpecification *struct{ KMSMasterKeyId any }
+			}
+		}](t, tpl, s.logicalID(s.tables[spec.ID].construct), "AWS::DynamoDB::GlobalTable")
+		if spec.Key == "" {
+			t.Errorf("table %s is not encrypted with a customer-managed key; every table holds personal data", spec.ID)
+			continue
+		}
+		sse := got.SSESpecification
+		if sse == nil || !sse.SSEEnabled || sse.SSEType != "KMS" || len(got.Replicas) != 1 || got.Replicas[0].SSESpecification == nil ||
+			!reflect.DeepEqual(got.Replicas[0].SSESpecification.KMSMasterKeyId, getAtt(s.logicalID(s.keys[spec.Key]), "Arn")) {
+			t.Errorf("table %s: encryption %+v, replicas %+v; want KMS with key %s", spec.ID, sse, got.Replicas, spec.Key)
+		}
+	}
+
+	for _, spec := range resources.Functions {
+		t.Run(spec.ID, func(t *testing.T) {
+			want := map[string][]string{} // key ID → the KMS actions the role may take on it
+			if len(slices.Concat(spec.ReadTables, spec.Follows)) > 0 {
+				want[resources.TableKeyID] = tableKeyReadActions
+			}
+			if len(spec.WriteTables) > 0 {
+				want[resources.TableKeyID] = tableKeyWriteActions
+			}
+			for _, id := range spec.Encrypts {
+				want[id] = append(want[id], "kms:Encrypt")
+			}
+			for _, id := range spec.Decrypts {
+				want[id] = append(want[id], "kms:Decrypt")
+			}
+			got := map[string][]string{}
+			for _, st := range statements(t, tpl, s.logicalID(s.functions[spec.ID].Role())) {
+				var kms []string
+				for _, action := range strs(st.Action) {
+					if strings.HasPrefix(action, "kms:") {
+						kms = append(kms, action)
+					}
+				}
+				if len(kms) == 0 {
+					continue
+				}
+				on := refs(st.Resource)
+				if len(on) != 1 || keyIDs[on[0]] == "" || st.Effect != "Allow" {
+					t.Errorf("statement %+v: want Allow on one of the stack's keys", st)
+					continue
+				}
+				got[keyIDs[on[0]]] = append(got[keyIDs[on[0]]], kms...)
+			}
+			for id := range got {
+				slices.Sort(got[id])
+				got[id] = slices.Compact(got[id])
+			}
+			for id := range want {
+				want[id] = slices.Sorted(slices.Values(want[id]))
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("KMS actions by key = %v, want %v", got, want)
+			}
+		})
+	}
+	// The functions that only announce documents cannot open a secret.
+	for _, spec := range []resources.Function{resources.Delivery, resources.Notifier, resources.Changes} {
+		if len(spec.Keys()) > 0 {
+			t.Errorf("%s may use the webhook secrets' key", spec.ID)
+		}
 	}
 }

@@ -16,12 +16,14 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
 
 	"github.com/tredjepart/tredjepart/localstack/testenv"
 	"github.com/tredjepart/tredjepart/shared/delivery"
 	"github.com/tredjepart/tredjepart/shared/dynamo"
 	"github.com/tredjepart/tredjepart/shared/ident"
 	"github.com/tredjepart/tredjepart/shared/resources"
+	"github.com/tredjepart/tredjepart/shared/seal"
 	"github.com/tredjepart/tredjepart/shared/webhook"
 	"github.com/tredjepart/tredjepart/shared/webhooks"
 )
@@ -108,7 +110,8 @@ func newWebhookWorld(t *testing.T) *webhookWorld {
 	store := &dynamo.Outbox{Client: dynamodb.NewFromConfig(env.Config), Table: env.Stack.Tables[resources.OutboxTableID]}
 	queue := &timedQueue{clock: clk}
 	policy := webhook.Policy{AllowLoopback: true, AllowHTTP: true}
-	svc := &webhooks.Service{Store: store, Queue: queue, Policy: policy, Client: policy.Client(300 * time.Millisecond), Clock: clk, Logger: quiet}
+	box := seal.Box{Client: kms.NewFromConfig(env.Config), KeyID: env.Stack.Keys[resources.WebhookSecretsKeyID]}
+	svc := &webhooks.Service{Store: store, Secrets: box, Queue: queue, Policy: policy, Client: policy.Client(300 * time.Millisecond), Clock: clk, Logger: quiet}
 	return &webhookWorld{svc: svc, store: store, queue: queue, clock: clk, tp: tp}
 }
 

@@ -33,18 +33,19 @@ var Local = []string{
 }
 
 // Stack is resources.Deployment on the local stack: what provisioning made
-// (by resources ID), the settings' values (by name), and the SSM path the
-// secrets were put under.
+// (by resources ID; Keys holds key ARNs), the settings' values (by name), and
+// the SSM path the secrets were put under.
 type Stack struct {
-	Tables, QueueURLs, StateMachines map[string]string
-	Settings                         map[string]string
-	SecretsPrefix                    string
+	Tables, QueueURLs, StateMachines, Keys map[string]string
+	Settings                               map[string]string
+	SecretsPrefix                          string
 }
 
 func (s Stack) TableName(id string) string       { return s.Tables[id] }
 func (s Stack) QueueURL(id string) string        { return s.QueueURLs[id] }
 func (s Stack) StateMachineARN(id string) string { return s.StateMachines[id] }
 func (s Stack) Setting(name string) string       { return s.Settings[name] }
+func (s Stack) KeyARN(id string) string          { return s.Keys[id] }
 func (s Stack) SecretParameter(name string) string {
 	return resources.SecretParameterName(s.SecretsPrefix, name)
 }

@@ -13,7 +13,10 @@ import (
 
 func localStack() lambdaenv.Stack {
 	s := lambdaenv.Stack{Tables: map[string]string{}, QueueURLs: map[string]string{}, StateMachines: map[string]string{},
-		Settings: map[string]string{}, SecretsPrefix: "/local"}
+		Keys: map[string]string{}, Settings: map[string]string{}, SecretsPrefix: "/local"}
+	for _, k := range resources.Keys {
+		s.Keys[k.ID] = "arn:aws:kms:eu-north-1:000000000000:key/" + k.ID
+	}
 	for _, t := range resources.Tables {
 		s.Tables[t.ID] = "local-" + t.ID
 	}

@@ -1,4 +1,4 @@
-// Package provision creates the stack's tables, queues and state machine from
+// Package provision creates the stack's keys, tables, queues and state machine from
 // shared/resources on an emulator (moto, or LocalStack), the same definitions
 // the CDK app deploys. Running it again changes nothing.
 package provision
@@ -13,6 +13,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	dbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -26,6 +28,7 @@ import (
 
 // Stack is what was created: physical names, queue URLs and ARNs by ID.
 type Stack struct {
+	Keys          map[string]string // key ARN by ID
 	Tables        map[string]string
 	QueueURLs     map[string]string
 	DeadLetters   map[string]string // DLQ URL by the main queue's ID
@@ -45,6 +48,11 @@ func (s Stack) Env() map[string]string {
 	for _, m := range resources.StateMachines {
 		env[m.EnvVar] = s.StateMachines[m.ID]
 	}
+	for _, k := range resources.Keys {
+		if k.EnvVar != "" {
+			env[k.EnvVar] = s.Keys[k.ID]
+		}
+	}
 	return env
 }
 
@@ -52,7 +60,7 @@ func (s Stack) Env() map[string]string {
 // lambdaenv), with settings' values by name and the secrets under
 // SecretsPrefix (PutSecrets).
 func (s Stack) Deployment(settings map[string]string) lambdaenv.Stack {
-	return lambdaenv.Stack{Tables: s.Tables, QueueURLs: s.QueueURLs, StateMachines: s.StateMachines, Settings: settings, SecretsPrefix: SecretsPrefix}
+	return lambdaenv.Stack{Tables: s.Tables, QueueURLs: s.QueueURLs, StateMachines: s.StateMachines, Keys: s.Keys, Settings: settings, SecretsPrefix: SecretsPrefix}
 }
 
 // SecretsPrefix is the SSM path under which the local stack keeps the
@@ -92,12 +100,20 @@ const localRoleARN = "arn:aws:iam::000000000000:role/tredjepart-local"
 // Provision creates everything in resources, skipping what exists.
 func Provision(ctx context.Context, cfg aws.Config) (Stack, error) {
 	s := Stack{
-		Tables: map[string]string{}, QueueURLs: map[string]string{}, DeadLetters: map[string]string{},
+		Keys: map[string]string{}, Tables: map[string]string{}, QueueURLs: map[string]string{}, DeadLetters: map[string]string{},
 		StateMachines: map[string]string{}, Streams: map[string]string{},
+	}
+	keys := kms.NewFromConfig(cfg)
+	for _, k := range resources.Keys {
+		arn, err := createKey(ctx, keys, k)
+		if err != nil {
+			return s, err
+		}
+		s.Keys[k.ID] = arn
 	}
 	db := dynamodb.NewFromConfig(cfg)
 	for _, t := range resources.Tables {
-		stream, err := createTable(ctx, db, t)
+		stream, err := createTable(ctx, db, t, s.Keys[t.Key])
 		if err != nil {
 			return s, err
 		}
@@ -125,14 +141,41 @@ func Provision(ctx context.Context, cfg aws.Config) (Stack, error) {
 	return s, nil
 }
 
+// createKey returns the ARN of the key with k's alias, creating the key
+// (with rotation, as infra/ deploys it) and the alias if there is none.
+func createKey(ctx context.Context, client *kms.Client, k resources.Key) (string, error) {
+	existing, err := client.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(k.LocalAlias)})
+	var notFound *kmstypes.NotFoundException
+	if err == nil {
+		return aws.ToString(existing.KeyMetadata.Arn), nil
+	}
+	if !errors.As(err, &notFound) {
+		return "", fmt.Errorf("describe key %s: %w", k.LocalAlias, err)
+	}
+	created, err := client.CreateKey(ctx, &kms.CreateKeyInput{
+		Description: aws.String(k.Description), KeySpec: kmstypes.KeySpecSymmetricDefault, KeyUsage: kmstypes.KeyUsageTypeEncryptDecrypt,
+	})
+	if err != nil {
+		return "", fmt.Errorf("create key %s: %w", k.ID, err)
+	}
+	if _, err := client.EnableKeyRotation(ctx, &kms.EnableKeyRotationInput{KeyId: created.KeyMetadata.KeyId}); err != nil {
+		return "", fmt.Errorf("enable rotation of key %s: %w", k.ID, err)
+	}
+	if _, err := client.CreateAlias(ctx, &kms.CreateAliasInput{AliasName: aws.String(k.LocalAlias), TargetKeyId: created.KeyMetadata.KeyId}); err != nil {
+		return "", fmt.Errorf("create alias %s: %w", k.LocalAlias, err)
+	}
+	return aws.ToString(created.KeyMetadata.Arn), nil
+}
+
 // streamSpecification is the stream a table with resources.Table.Stream keeps,
 // as infra/ deploys it.
 var streamSpecification = &dbtypes.StreamSpecification{StreamEnabled: aws.Bool(true), StreamViewType: dbtypes.StreamViewTypeNewAndOldImages}
 
-// createTable creates t and returns its stream's ARN, if it has a stream. A
-// table that exists already is left as it is, except that a stream it should
-// have and lacks (it was provisioned before the stream was added) is enabled.
-func createTable(ctx context.Context, db *dynamodb.Client, t resources.Table) (streamARN string, err error) {
+// createTable creates t, encrypted with the key keyARN if it is not empty,
+// and returns its stream's ARN, if it has a stream. A table that exists
+// already is left as it is, except that a stream it should have and lacks
+// (it was provisioned before the stream was added) is enabled.
+func createTable(ctx context.Context, db *dynamodb.Client, t resources.Table, keyARN string) (streamARN string, err error) {
 	attrs := map[string]resources.AttributeType{}
 	keySchema := func(pk, sk resources.Attribute) []dbtypes.KeySchemaElement {
 		attrs[pk.Name], attrs[sk.Name] = pk.Type, sk.Type
@@ -164,6 +207,9 @@ func createTable(ctx context.Context, db *dynamodb.Client, t resources.Table) (s
 	}
 	if t.Stream {
 		input.StreamSpecification = streamSpecification
+	}
+	if keyARN != "" {
+		input.SSESpecification = &dbtypes.SSESpecification{Enabled: aws.Bool(true), SSEType: dbtypes.SSETypeKms, KMSMasterKeyId: aws.String(keyARN)}
 	}
 	out, err := db.CreateTable(ctx, input)
 	var inUse *dbtypes.ResourceInUseException

@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	dbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
@@ -32,11 +33,29 @@ func TestProvisionCreatesEverythingAndIsRepeatable(t *testing.T) {
 			t.Errorf("%s: first %q, second %q", name, value, second.Env()[name])
 		}
 	}
+	keys := kms.NewFromConfig(cfg)
+	for _, k := range resources.Keys {
+		if first.Keys[k.ID] == "" || second.Keys[k.ID] != first.Keys[k.ID] {
+			t.Errorf("key %s: %q on the first run, %q on the second", k.ID, first.Keys[k.ID], second.Keys[k.ID])
+		}
+		byAlias, err := keys.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(k.LocalAlias)})
+		if err != nil || aws.ToString(byAlias.KeyMetadata.Arn) != first.Keys[k.ID] {
+			t.Errorf("alias %s: %v, %v", k.LocalAlias, byAlias, err)
+			continue
+		}
+		rotation, err := keys.GetKeyRotationStatus(ctx, &kms.GetKeyRotationStatusInput{KeyId: byAlias.KeyMetadata.KeyId})
+		if err != nil || !rotation.KeyRotationEnabled {
+			t.Errorf("key %s does not rotate: %v", k.ID, err)
+		}
+	}
 	db := dynamodb.NewFromConfig(cfg)
 	for _, table := range resources.Tables {
 		out, err := db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: &table.LocalName})
 		if err != nil {
 			t.Fatal(err)
+		}
+		if sse := out.Table.SSEDescription; table.Key != "" && (sse == nil || aws.ToString(sse.KMSMasterKeyArn) != first.Keys[table.Key]) {
+			t.Errorf("%s is not encrypted with key %s: %+v", table.LocalName, table.Key, sse)
 		}
 		if len(out.Table.GlobalSecondaryIndexes) != len(table.Indexes) {
 			t.Errorf("%s has %d indexes, want %d", table.LocalName, len(out.Table.GlobalSecondaryIndexes), len(table.Indexes))

@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/tredjepart/tredjepart/shared/clock"
@@ -28,6 +29,7 @@ import (
 	"github.com/tredjepart/tredjepart/shared/readonce"
 	"github.com/tredjepart/tredjepart/shared/registry"
 	"github.com/tredjepart/tredjepart/shared/resources"
+	"github.com/tredjepart/tredjepart/shared/seal"
 	"github.com/tredjepart/tredjepart/shared/webhook"
 	"github.com/tredjepart/tredjepart/shared/webhooks"
 )
@@ -227,8 +229,16 @@ const LocalEndpointsEnv = "WEBHOOK_LOCAL_ENDPOINTS"
 // pushTimeout bounds one push; the function's own timeout is longer.
 const pushTimeout = 5 * time.Second
 
+// openedSecretTTL is how long the webhook function keeps a secret it opened:
+// in the delivery window it pushes a third party's documents thousands of
+// times, and one KMS Decrypt per push would cost that many calls and
+// could meet KMS's request quota.
+const openedSecretTTL = 5 * time.Minute
+
 // WebhookService wires the webhook service (and the outbox it keeps its
-// state in) from a function's environment.
+// state in) from a function's environment. A function without the webhook
+// secrets' key (resources.WebhookSecrets) only announces documents: it
+// never seals or opens a secret, and fails if it tries.
 func WebhookService(cfg aws.Config, getenv func(string) string, logger *slog.Logger) (*webhooks.Service, *dynamo.Outbox, error) {
 	env, err := need(getenv, resources.Outbox.EnvVar, resources.WebhookPushes.EnvVar)
 	if err != nil {
@@ -241,13 +251,25 @@ func WebhookService(cfg aws.Config, getenv func(string) string, logger *slog.Log
 	// Method values, not the clients: the portal wires this too, and its
 	// html/template would otherwise link every operation (dynamo.MethodsOf).
 	store := &dynamo.Outbox{Client: dynamo.MethodsOf(dynamodb.NewFromConfig(cfg)), Table: env[resources.Outbox.EnvVar]}
+	var secrets webhooks.Sealer = noKey{}
+	if keyARN := getenv(resources.WebhookSecrets.EnvVar); keyARN != "" {
+		secrets = &seal.Cache{Opener: seal.Box{Client: seal.MethodsOf(kms.NewFromConfig(cfg)), KeyID: keyARN}, TTL: openedSecretTTL, Clock: clk}
+	}
 	local := getenv(LocalEndpointsEnv) == "true"
 	policy := webhook.Policy{AllowLoopback: local, AllowHTTP: local}
 	return &webhooks.Service{
-		Store: store, Queue: &queue.Publisher{Client: queue.MethodsOf(sqs.NewFromConfig(cfg)), URL: env[resources.WebhookPushes.EnvVar]},
+		Store: store, Secrets: secrets, Queue: &queue.Publisher{Client: queue.MethodsOf(sqs.NewFromConfig(cfg)), URL: env[resources.WebhookPushes.EnvVar]},
 		Policy: policy, Client: policy.Client(pushTimeout), Clock: clk, Logger: logger,
 	}, store, nil
 }
+
+// noKey is the webhook secrets' sealer of a function not given their key.
+type noKey struct{}
+
+var errNoKey = errors.New("this function has no key for webhook secrets (" + resources.WebhookSecrets.EnvVar + " is not set)")
+
+func (noKey) Seal(context.Context, []byte, map[string]string) ([]byte, error) { return nil, errNoKey }
+func (noKey) Open(context.Context, []byte, map[string]string) ([]byte, error) { return nil, errNoKey }
 
 // WebhookHandler makes the push attempts of an SQS batch.
 type WebhookHandler struct {

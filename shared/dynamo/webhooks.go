@@ -20,7 +20,7 @@ import (
 
 // Webhook items share the Outbox table:
 //
-//	TP#<gln>   WEBHOOK                          the third party's endpoint and signing secrets (once removed: only its version)
+//	TP#<gln>   WEBHOOK                          the third party's endpoint and signing secrets, sealed (once removed: only its version)
 //	TP#<gln>   ATTEMPT#<at>#<documentId>#<n>    one push attempt (expires by TTL after Retention)
 //
 // and a pushed document gets pushedAt on its DOC# item (in its shard,
@@ -28,8 +28,12 @@ import (
 // documents only.
 const webhookSK = "WEBHOOK"
 
+// keyItem is a signing secret: sealed (webhooks.Sealer), or, in an item
+// written before secrets were sealed, its clear key, which is read but
+// never written.
 type keyItem struct {
-	Key       []byte `dynamodbav:"key"`
+	Sealed    []byte `dynamodbav:"sealed,omitempty"`
+	Key       []byte `dynamodbav:"key,omitempty"`
 	CreatedAt string `dynamodbav:"createdAt"`
 	NotAfter  string `dynamodbav:"notAfter,omitempty"`
 }
@@ -65,7 +69,7 @@ func (s *Outbox) Endpoint(ctx context.Context, tp ident.GLN) (webhooks.Endpoint,
 		return e, false, err
 	}
 	for _, k := range it.Keys {
-		key := webhooks.Key{Secret: webhook.Secret{Key: k.Key}}
+		key := webhooks.Key{Secret: webhook.Secret{Key: k.Key}, Sealed: k.Sealed}
 		if key.CreatedAt, err = parseTime(k.CreatedAt); err != nil {
 			return e, false, err
 		}
@@ -77,12 +81,20 @@ func (s *Outbox) Endpoint(ctx context.Context, tp ident.GLN) (webhooks.Endpoint,
 	return e, true, nil
 }
 
+// ErrKeyNotSealed is an endpoint whose signing secret was not sealed: it
+// is not stored, for a secret is never written in clear.
+var ErrKeyNotSealed = errors.New("webhook endpoint: a signing secret is not sealed; it is not stored in clear")
+
 // PutEndpoint writes the endpoint if the stored one is the version before.
+// It stores each key's Sealed form only, and refuses a key without one.
 func (s *Outbox) PutEndpoint(ctx context.Context, e webhooks.Endpoint) error {
 	it := endpointItem{PK: thirdPartyPartition(e.ThirdParty), SK: webhookSK, URL: e.URL, Enabled: e.Enabled,
 		DisabledReason: e.DisabledReason, ChangedAt: formatTime(e.ChangedAt), Version: e.Version}
 	for _, k := range e.Keys {
-		it.Keys = append(it.Keys, keyItem{Key: k.Key, CreatedAt: formatTime(k.CreatedAt), NotAfter: formatTime(k.NotAfter)})
+		if len(k.Sealed) == 0 {
+			return ErrKeyNotSealed
+		}
+		it.Keys = append(it.Keys, keyItem{Sealed: k.Sealed, CreatedAt: formatTime(k.CreatedAt), NotAfter: formatTime(k.NotAfter)})
 	}
 	return s.putEndpointItem(ctx, it)
 }

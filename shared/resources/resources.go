@@ -62,6 +62,19 @@ const (
 	OnDemandTableQuota = 40_000
 )
 
+// Key is a customer-managed symmetric KMS key. Its material rotates every
+// year (KMS keeps the old material to decrypt what it encrypted), and it is
+// kept when the stack is deleted: without it, nothing it encrypted reads.
+type Key struct {
+	ID          string // logical id in the CDK stack
+	Alias       string // alias/<stack name>/<Alias> on AWS
+	LocalAlias  string // its alias on the local stack, by which provisioning finds it again
+	Description string
+	// EnvVar carries the key's ARN to the functions that encrypt or decrypt
+	// with it themselves; empty for a key only AWS services use.
+	EnvVar string
+}
+
 // Table is an on-demand DynamoDB table with point-in-time recovery.
 type Table struct {
 	ID           string // logical id in the CDK stack
@@ -77,6 +90,9 @@ type Table struct {
 	// Warm is the throughput the table (not its indexes: each says its own)
 	// serves from its first second.
 	Warm WarmThroughput
+	// Key is the ID of the Key DynamoDB encrypts the table (its indexes,
+	// stream and backups) with at rest; empty is DynamoDB's AWS-owned key.
+	Key string
 }
 
 // Queue is a standard SQS queue with a dead-letter queue.
@@ -109,6 +125,7 @@ type Permission struct {
 	Actions []string
 	Table   string // the ID of a Table
 	Queue   string // the ID of a Queue
+	Key     string // the ID of a Key
 }
 
 // StateMachine is a Standard workflow whose ASL lives in this package.
@@ -131,6 +148,8 @@ type Function struct {
 	WriteTables   []string // table IDs it reads and writes
 	SendQueues    []string // queue IDs it sends to
 	StateMachines []string // state machine IDs it starts and stops executions of
+	Encrypts      []string // key IDs it encrypts with itself (kms:Encrypt)
+	Decrypts      []string // key IDs it decrypts with itself (kms:Decrypt)
 	Consumes      []Consumer
 	Follows       []string      // table IDs whose streams invoke it, in order, with partial batch failures
 	Timeout       time.Duration // 0 means DefaultTimeout
@@ -190,6 +209,7 @@ type Deployment interface {
 	QueueURL(queueID string) string
 	StateMachineARN(stateMachineID string) string
 	Setting(name string) string
+	KeyARN(keyID string) string
 	// SecretParameter is the name of the SSM SecureString parameter that
 	// holds the secret name (see SecretParameterName).
 	SecretParameter(name string) string
@@ -213,10 +233,11 @@ func SecretParameterName(prefix, name string) string {
 
 // Environment is the whole environment f is given by its deployment (the
 // Lambda runtime adds its own): its log level, settings, secrets' parameters,
-// and the names, URLs and ARNs of the tables, queues and state machines it
-// uses. Both the CDK app and the local stack build a function's environment
-// from this and nothing else. It panics if two sources claim one name or a
-// source names a resource that does not exist.
+// the names, URLs and ARNs of the tables, queues and state machines it uses,
+// and the ARNs of the keys it encrypts or decrypts with. Both the CDK app and
+// the local stack build a function's environment from this and nothing else.
+// It panics if two sources claim one name or a source names a resource that
+// does not exist.
 func (f Function) Environment(d Deployment) []EnvVar {
 	var env []EnvVar
 	set := map[string]bool{}
@@ -243,7 +264,21 @@ func (f Function) Environment(d Deployment) []EnvVar {
 	for _, id := range f.StateMachines {
 		add(find(StateMachines, func(m StateMachine) string { return m.ID }, id, f.ID).EnvVar, d.StateMachineARN(id))
 	}
+	for _, id := range f.Keys() {
+		k := find(Keys, func(k Key) string { return k.ID }, id, f.ID)
+		if k.EnvVar == "" {
+			panic(fmt.Sprintf("resources: function %s uses key %s, which has no environment variable", f.ID, id))
+		}
+		add(k.EnvVar, d.KeyARN(id))
+	}
 	return env
+}
+
+// Keys are the IDs of the keys f encrypts or decrypts with, each once.
+func (f Function) Keys() []string {
+	keys := slices.Concat(f.Encrypts, f.Decrypts)
+	slices.Sort(keys)
+	return slices.Compact(keys)
 }
 
 // find returns the item of items with the ID id, which function fn names.
@@ -451,8 +486,10 @@ const (
 	AdminScope      = "tredjepart:admin"
 )
 
-// Table, queue, state machine and function IDs.
+// Key, table, queue, state machine and function IDs.
 const (
+	TableKeyID               = "TableKey"
+	WebhookSecretsKeyID      = "WebhookSecretsKey"
 	AccessTableID            = "Access"
 	RegistryTableID          = "Registry"
 	MeterValuesTableID       = "MeterValues"
@@ -482,6 +519,29 @@ const (
 	ByDeliveryShardIndexName = "byDeliveryShard"
 )
 
+// TableKey encrypts the tables that hold personal data. DynamoDB uses it on
+// the caller's behalf, so every function that reads or writes such a table
+// may use it through DynamoDB; no function uses it itself.
+var TableKey = Key{
+	ID:          TableKeyID,
+	Alias:       "tables",
+	LocalAlias:  "alias/tredjepart/tables",
+	Description: "Tredjepart: encrypts the DynamoDB tables that hold personal data",
+}
+
+// WebhookSecrets encrypts the third parties' webhook signing secrets in the
+// application before they are stored (package seal). It is a key of its
+// own, not TableKey: every function with access to the Outbox table may use
+// TableKey, and only the functions that make or sign with a secret may use
+// this one.
+var WebhookSecrets = Key{
+	ID:          WebhookSecretsKeyID,
+	Alias:       "webhook-secrets",
+	LocalAlias:  "alias/tredjepart/webhook-secrets",
+	Description: "Tredjepart: encrypts the webhook signing secrets",
+	EnvVar:      "WEBHOOK_SECRETS_KEY_ARN",
+}
+
 // Access holds access requests, grants, idempotency records and the read log.
 var Access = Table{
 	ID:           AccessTableID,
@@ -506,6 +566,7 @@ var Access = Table{
 		KeysOnly:     true,
 	}},
 	TTLAttribute: "ttl",
+	Key:          TableKeyID, // requests, grants, sessions and the read log are personal data
 }
 
 // Registry holds metering points as item collections (one partition per
@@ -526,7 +587,8 @@ var Registry = Table{
 		PartitionKey: Attribute{"gsi2pk", String},
 		SortKey:      Attribute{"gsi2sk", String},
 	}},
-	Stream: true, // master-data changes reach the grant holders from here
+	Stream: true,       // master-data changes reach the grant holders from here
+	Key:    TableKeyID, // end users (pseudonymised) and addresses
 }
 
 // MeterValues holds one item per metering point per Oslo day: the whole
@@ -538,6 +600,7 @@ var MeterValues = Table{
 	PartitionKey: Attribute{"pk", String},
 	SortKey:      Attribute{"sk", String},
 	Stream:       true, // a day that arrives late, or is corrected, is delivered from here
+	Key:          TableKeyID,
 }
 
 // The daily delivery's peak on the Outbox (docs/scale.md, "Per day, and per
@@ -582,6 +645,7 @@ var Outbox = Table{
 	// serves, and so are the reads of MeterValues, Access and Registry at
 	// 09:00 (5,000–5,500 RRU/s each, scale.md), which therefore set none.
 	Warm: WarmThroughput{WriteUnitsPerSecond: outboxWarmWrites},
+	Key:  TableKeyID, // documents carry master data and meter values
 }
 
 // DeliveryJobs carries the daily delivery's jobs: one third party, one day,
@@ -667,6 +731,8 @@ var Expiry = StateMachine{
 	},
 	Permissions: []Permission{
 		{Actions: []string{"dynamodb:UpdateItem"}, Table: AccessTableID},
+		// DynamoDB uses the Access table's key on the caller's behalf.
+		{Actions: []string{"kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"}, Key: TableKeyID},
 		{Actions: []string{"sqs:SendMessage"}, Queue: NotificationQueueID},
 	},
 }
@@ -701,6 +767,7 @@ var Queries = Function{
 	ReadTables:  []string{RegistryTableID, MeterValuesTableID},
 	WriteTables: []string{AccessTableID, OutboxTableID}, // the outbox for webhook settings
 	SendQueues:  []string{WebhookPushesQueueID},
+	Encrypts:    []string{WebhookSecretsKeyID}, // a new secret, and one stored in clear before secrets were sealed
 }
 
 // FanOut starts the daily delivery (BRS-NO-313): for every enabled third
@@ -752,6 +819,10 @@ var Webhook = Function{
 	WriteTables: []string{OutboxTableID},
 	SendQueues:  []string{WebhookPushesQueueID},
 	Consumes:    []Consumer{{Queue: WebhookPushesQueueID, BatchSize: 1}},
+	Decrypts:    []string{WebhookSecretsKeyID}, // to sign
+	// Disabling an endpoint that answered 410 rewrites it, sealing a secret
+	// stored in clear before secrets were sealed.
+	Encrypts: []string{WebhookSecretsKeyID},
 }
 
 // DailyDelivery starts the fan-out at 09:00 Oslo time, every day.
@@ -818,11 +889,14 @@ var Portal = Function{
 	StateMachines: []string{ExpiryStateMachineID},
 	Settings:      []string{"PORTAL_OIDC_ISSUER", "PORTAL_OIDC_CLIENT_ID", "PORTAL_OIDC_REDIRECT_URL"},
 	Secrets:       []string{"PORTAL_OIDC_CLIENT_SECRET", "COOKIE_KEYS"},
+	Encrypts:      []string{WebhookSecretsKeyID}, // register and rotate
+	Decrypts:      []string{WebhookSecretsKeyID}, // the test push
 }
 
-// Tables, Queues, StateMachines, Functions, Schedules, Alarms and Routes list
-// everything the stack has.
+// Keys, Tables, Queues, StateMachines, Functions, Schedules, Alarms and
+// Routes list everything the stack has.
 var (
+	Keys          = []Key{TableKey, WebhookSecrets}
 	Tables        = []Table{Access, Registry, MeterValues, Outbox}
 	Queues        = []Queue{Notifications, FanOutShards, DeliveryJobs, WebhookPushes}
 	StateMachines = []StateMachine{Expiry}

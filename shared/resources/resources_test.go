@@ -22,7 +22,18 @@ func TestReferencesResolve(t *testing.T) {
 	tables := idSet(Tables, func(tb Table) string { return tb.ID })
 	queues := idSet(Queues, func(q Queue) string { return q.ID })
 	functions := idSet(Functions, func(f Function) string { return f.ID })
+	keys := idSet(Keys, func(k Key) string { return k.ID })
+	for _, tb := range Tables {
+		if tb.Key != "" && !keys[tb.Key] {
+			t.Errorf("table %s is encrypted with unknown key %s", tb.ID, tb.Key)
+		}
+	}
 	for _, f := range Functions {
+		for _, id := range f.Keys() {
+			if !keys[id] {
+				t.Errorf("function %s names unknown key %s", f.ID, id)
+			}
+		}
 		for _, id := range slices.Concat(f.ReadTables, f.WriteTables) {
 			if !tables[id] {
 				t.Errorf("function %s names unknown table %s", f.ID, id)
@@ -209,6 +220,7 @@ func (naming) TableName(id string) string       { return "table " + id }
 func (naming) QueueURL(id string) string        { return "queue " + id }
 func (naming) StateMachineARN(id string) string { return "state machine " + id }
 func (naming) Setting(name string) string       { return "setting " + name }
+func (naming) KeyARN(id string) string          { return "key " + id }
 func (naming) SecretParameter(name string) string {
 	return SecretParameterName("/prefix", name)
 }
@@ -226,7 +238,7 @@ func TestEnvironmentIsAFunctionsOwnResourcesAndSettings(t *testing.T) {
 		if env[LogLevelEnv] != "INFO" {
 			t.Errorf("%s: LOG_LEVEL %q", f.ID, env[LogLevelEnv])
 		}
-		if want := 1 + len(f.Settings) + len(f.Secrets) + len(f.ReadTables) + len(f.WriteTables) + len(f.SendQueues) + len(f.StateMachines); len(env) != want {
+		if want := 1 + len(f.Settings) + len(f.Secrets) + len(f.ReadTables) + len(f.WriteTables) + len(f.SendQueues) + len(f.StateMachines) + len(f.Keys()); len(env) != want {
 			t.Errorf("%s: %d variables, want %d: %v", f.ID, len(env), want, env)
 		}
 	}
@@ -244,5 +256,9 @@ func TestEnvironmentIsAFunctionsOwnResourcesAndSettings(t *testing.T) {
 	if consent["OIDC_ISSUER"] != "setting OIDC_ISSUER" || consent["COOKIE_KEYS_PARAM"] != "/prefix/cookie-keys" ||
 		consent[Expiry.EnvVar] != "state machine "+ExpiryStateMachineID || consent["COOKIE_KEYS"] != "" {
 		t.Errorf("Consent: %v", consent)
+	}
+	// A key used to encrypt and to decrypt is one variable.
+	if portal := envOf(Portal); portal[WebhookSecrets.EnvVar] != "key "+WebhookSecretsKeyID {
+		t.Errorf("Portal: %v", portal)
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
 
 	"github.com/tredjepart/tredjepart/localstack/testenv"
 	"github.com/tredjepart/tredjepart/shared/clock"
@@ -25,6 +26,7 @@ import (
 	"github.com/tredjepart/tredjepart/shared/fault"
 	"github.com/tredjepart/tredjepart/shared/ident"
 	"github.com/tredjepart/tredjepart/shared/resources"
+	"github.com/tredjepart/tredjepart/shared/seal"
 	"github.com/tredjepart/tredjepart/shared/webhook"
 	"github.com/tredjepart/tredjepart/shared/webhooks"
 )
@@ -45,7 +47,8 @@ func onMoto(t *testing.T) (*webhooks.Service, *dynamo.Outbox, ident.GLN) {
 		t.Fatal(err)
 	}
 	policy := webhook.Policy{AllowLoopback: true, AllowHTTP: true}
-	return &webhooks.Service{Store: outbox, Policy: policy, Client: policy.Client(time.Second), Clock: clock.System{},
+	box := seal.Box{Client: kms.NewFromConfig(env.Config), KeyID: env.Stack.Keys[resources.WebhookSecretsKeyID]}
+	return &webhooks.Service{Store: outbox, Secrets: box, Policy: policy, Client: policy.Client(time.Second), Clock: clock.System{},
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, outbox, gln
 }
 
@@ -81,15 +84,20 @@ func stored(t *testing.T, outbox *dynamo.Outbox, gln ident.GLN) webhooks.Endpoin
 	return e
 }
 
-// holds reports whether the endpoint keeps the key a shown secret text is.
-func holds(t *testing.T, e webhooks.Endpoint, text string) bool {
+// holds reports whether the endpoint keeps, sealed, the key a shown secret
+// text is, signing now.
+func holds(t *testing.T, svc *webhooks.Service, e webhooks.Endpoint, text string) bool {
 	t.Helper()
 	s, err := webhook.ParseSecret(text)
 	if err != nil {
 		t.Fatalf("secret %q: %v", text, err)
 	}
-	for _, k := range e.Keys {
-		if bytes.Equal(k.Key, s.Key) {
+	secrets, err := svc.SigningSecrets(context.Background(), e, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, signing := range secrets {
+		if bytes.Equal(signing.Key, s.Key) {
 			return true
 		}
 	}
@@ -116,7 +124,7 @@ func TestConcurrentRegistrationsOfTheSameURL(t *testing.T) {
 			secrets = append(secrets, r.secret)
 		}
 	}
-	if len(secrets) != 1 || len(e.Keys) != 1 || !holds(t, e, secrets[0]) || e.Version != 1 || e.URL != "http://127.0.0.1:9/same" {
+	if len(secrets) != 1 || len(e.Keys) != 1 || !holds(t, svc, e, secrets[0]) || e.Version != 1 || e.URL != "http://127.0.0.1:9/same" {
 		t.Errorf("stored %+v (version %d) after secrets %d were shown", e.URL, e.Version, len(secrets))
 	}
 }
@@ -140,7 +148,7 @@ func TestConcurrentRegistrationsOfDifferentURLs(t *testing.T) {
 		urls[r.endpoint.URL] = true
 		if r.secret != "" {
 			shown++
-			if !holds(t, e, r.secret) {
+			if !holds(t, svc, e, r.secret) {
 				t.Error("a secret shown to a caller is not stored")
 			}
 		}
@@ -174,7 +182,7 @@ func TestConcurrentRotations(t *testing.T) {
 		}
 	}
 	for _, r := range ok {
-		if !holds(t, e, r.secret) {
+		if !holds(t, svc, e, r.secret) {
 			t.Error("a secret shown to a caller is not stored")
 		}
 	}
@@ -248,7 +256,7 @@ func TestAWriteReadBeforeARemovalLosesToTheNextRegistration(t *testing.T) {
 	if err := outbox.PutEndpoint(ctx, late); !errors.Is(err, webhooks.ErrStale) {
 		t.Fatalf("a write read before the removal: %v", err)
 	}
-	if e := stored(t, outbox, gln); e.URL != "http://127.0.0.1:9/new" || !holds(t, e, secret) {
+	if e := stored(t, outbox, gln); e.URL != "http://127.0.0.1:9/new" || !holds(t, svc, e, secret) {
 		t.Fatalf("stored %s", e.URL)
 	}
 }

@@ -1,5 +1,6 @@
 // Package webhooks is a third party's webhook endpoint: registering it,
-// rotating its signing secret with an overlap, and pushing each outbox
+// rotating its signing secret with an overlap (the secrets are stored
+// sealed, see Sealer), and pushing each outbox
 // document to it (Standard Webhooks, package webhook) with retries over
 // about three days. The outbox always keeps the document, so a webhook that
 // gives up loses nothing: the third party can still pull it.
@@ -29,10 +30,21 @@ import (
 // Overlap is how long a rotated-out secret keeps signing beside the new one.
 const Overlap = 24 * time.Hour
 
-// Key is one signing secret and when it was made.
+// Key is one signing secret and when it was made. Its Secret's Key, the
+// clear key, is not kept: the Store stores Sealed, and a push opens it.
 type Key struct {
 	webhook.Secret
+	// Sealed is the key encrypted by the Sealer. It is empty only for a key
+	// stored in clear before secrets were sealed: such a key, read back in
+	// Secret.Key, still signs, and the next write of the endpoint seals it.
+	Sealed    []byte
 	CreatedAt time.Time
+}
+
+// ActiveAt reports whether the key may sign at now: it has a key, sealed or
+// not, and has not passed its NotAfter.
+func (k Key) ActiveAt(now time.Time) bool {
+	return (len(k.Sealed) > 0 || len(k.Key) > 0) && (k.NotAfter.IsZero() || now.Before(k.NotAfter))
 }
 
 // Endpoint is a third party's registered webhook.
@@ -46,13 +58,19 @@ type Endpoint struct {
 	Version        int // raised by every change; guards conditional writes
 }
 
-// Secrets are the keys that sign at now.
-func (e Endpoint) Secrets(now time.Time) []webhook.Secret {
-	var s []webhook.Secret
-	for _, k := range e.Keys {
-		s = append(s, k.Secret)
-	}
-	return webhook.Active(s, now)
+// Sealer encrypts signing keys before they are stored and decrypts them to
+// sign (package seal, with the WebhookSecrets KMS key). KMS authenticates
+// the encryption context with the ciphertext: a sealed key opens only for
+// the third party it was made for.
+type Sealer interface {
+	Seal(ctx context.Context, plaintext []byte, encryptionContext map[string]string) ([]byte, error)
+	Open(ctx context.Context, sealed []byte, encryptionContext map[string]string) ([]byte, error)
+}
+
+// sealedFor is the encryption context of a third party's signing keys: the
+// identity of the item they are stored in.
+func sealedFor(tp ident.GLN) map[string]string {
+	return map[string]string{"purpose": "webhook-signing-secret", "thirdParty": string(tp)}
 }
 
 // Attempt is one push of one document, as logged.
@@ -111,12 +129,13 @@ const MaxDelay = 15 * time.Minute
 
 // Service manages endpoints and pushes documents.
 type Service struct {
-	Store  Store
-	Queue  Queue
-	Policy webhook.Policy // production: https only, no private or loopback addresses
-	Client *http.Client   // from Policy.Client
-	Clock  clock.Clock
-	Logger *slog.Logger
+	Store   Store
+	Secrets Sealer
+	Queue   Queue
+	Policy  webhook.Policy // production: https only, no private or loopback addresses
+	Client  *http.Client   // from Policy.Client
+	Clock   clock.Clock
+	Logger  *slog.Logger
 }
 
 // ForBatch is the service for one batch of work, such as a delivery
@@ -171,7 +190,7 @@ func (s *Service) Register(ctx context.Context, tp ident.GLN, url string) (Endpo
 		}
 		e.URL, e.Enabled, e.DisabledReason, e.ChangedAt = url, true, "", now
 		e.Version++
-		return s.Store.PutEndpoint(ctx, e)
+		return s.put(ctx, &e)
 	})
 	if err != nil {
 		return Endpoint{}, "", err
@@ -205,7 +224,45 @@ func (s *Service) Rotate(ctx context.Context, tp ident.GLN) (Endpoint, string, e
 	e.Keys = append(keys, Key{Secret: secret, CreatedAt: now})
 	e.ChangedAt = now
 	e.Version++
-	return e, text, s.Store.PutEndpoint(ctx, e)
+	return e, text, s.put(ctx, &e)
+}
+
+// put seals the keys not sealed yet (a new one, or one stored in clear
+// before secrets were sealed), dropping their clear key, and writes the
+// endpoint.
+func (s *Service) put(ctx context.Context, e *Endpoint) error {
+	e.Keys = slices.Clone(e.Keys) // the caller's endpoint may share them (ForBatch's cache)
+	for i, k := range e.Keys {
+		if len(k.Sealed) > 0 {
+			continue
+		}
+		sealed, err := s.Secrets.Seal(ctx, k.Key, sealedFor(e.ThirdParty))
+		if err != nil {
+			return fmt.Errorf("seal the webhook secret of %s: %w", e.ThirdParty, err)
+		}
+		e.Keys[i].Sealed, e.Keys[i].Key = sealed, nil
+	}
+	return s.Store.PutEndpoint(ctx, *e)
+}
+
+// SigningSecrets opens the keys of the endpoint that sign at now.
+func (s *Service) SigningSecrets(ctx context.Context, e Endpoint, now time.Time) ([]webhook.Secret, error) {
+	var secrets []webhook.Secret
+	for _, k := range e.Keys {
+		if !k.ActiveAt(now) {
+			continue
+		}
+		secret := k.Secret
+		if len(k.Sealed) > 0 {
+			key, err := s.Secrets.Open(ctx, k.Sealed, sealedFor(e.ThirdParty))
+			if err != nil {
+				return nil, fmt.Errorf("open the webhook secret of %s made %s: %w", e.ThirdParty, k.CreatedAt.UTC().Format(time.RFC3339), err)
+			}
+			secret.Key = key
+		}
+		secrets = append(secrets, secret)
+	}
+	return secrets, nil
 }
 
 // Get returns the third party's endpoint, without the secrets that have
@@ -272,7 +329,10 @@ func (s *Service) Dispatch(ctx context.Context, m Message) error {
 	if err != nil || !found || !pushedAt.IsZero() {
 		return err // expired, or already pushed by an earlier attempt
 	}
-	a := s.push(ctx, e, doc.ID, doc.Body, m.Attempt, now)
+	a, err := s.push(ctx, e, doc.ID, doc.Body, m.Attempt, now)
+	if err != nil {
+		return err
+	}
 	var next time.Time
 	switch a.Outcome {
 	case webhook.Delivered:
@@ -300,11 +360,16 @@ func (s *Service) Dispatch(ctx context.Context, m Message) error {
 }
 
 // push makes one signed push of a document to the endpoint, as the
-// attempt the log records.
-func (s *Service) push(ctx context.Context, e Endpoint, documentID string, body []byte, number int, now time.Time) Attempt {
-	result := webhook.Push(ctx, s.Client, e.URL, documentID, body, e.Secrets(now), now)
+// attempt the log records. Without its secrets it makes none: a secret
+// that does not open is an error of ours, not an attempt.
+func (s *Service) push(ctx context.Context, e Endpoint, documentID string, body []byte, number int, now time.Time) (Attempt, error) {
+	secrets, err := s.SigningSecrets(ctx, e, now)
+	if err != nil {
+		return Attempt{}, err
+	}
+	result := webhook.Push(ctx, s.Client, e.URL, documentID, body, secrets, now)
 	return Attempt{ThirdParty: e.ThirdParty, DocumentID: documentID, Number: number, At: now,
-		Outcome: result.Outcome, Status: result.Status, Duration: result.Duration, Error: result.Err}
+		Outcome: result.Outcome, Status: result.Status, Duration: result.Duration, Error: result.Err}, nil
 }
 
 func (s *Service) logAttempt(ctx context.Context, a Attempt) error {
@@ -341,7 +406,10 @@ func (s *Service) SendTest(ctx context.Context, tp ident.GLN) (Attempt, error) {
 	if err != nil {
 		return Attempt{}, err
 	}
-	a := s.push(ctx, e, id, body, 1, now)
+	a, err := s.push(ctx, e, id, body, 1, now)
+	if err != nil {
+		return Attempt{}, err
+	}
 	if a.Outcome == webhook.Gone {
 		a.GaveUp = true
 		if err := s.disable(ctx, e, goneReason(a, now)); err != nil {
@@ -358,7 +426,7 @@ func goneReason(a Attempt, now time.Time) string {
 func (s *Service) disable(ctx context.Context, e Endpoint, reason string) error {
 	e.Enabled, e.DisabledReason, e.ChangedAt = false, reason, s.Clock.Now()
 	e.Version++
-	err := s.Store.PutEndpoint(ctx, e)
+	err := s.put(ctx, &e)
 	if errors.Is(err, ErrStale) {
 		return nil // changed meanwhile (re-registered, say): that change stands
 	}

@@ -1,8 +1,10 @@
 package webhooks_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -59,9 +61,33 @@ func (s *store) Attempts(context.Context, ident.GLN, int) ([]webhooks.Attempt, e
 
 const tp = ident.GLN("7090000000011")
 
+// flipSealer stands in for KMS: it prefixes the third party and inverts
+// every byte, and opens only what it sealed for the same third party.
+type flipSealer struct{}
+
+func flip(b []byte) []byte {
+	out := make([]byte, len(b))
+	for i, c := range b {
+		out[i] = ^c
+	}
+	return out
+}
+
+func (flipSealer) Seal(_ context.Context, plaintext []byte, ec map[string]string) ([]byte, error) {
+	return append([]byte(ec["thirdParty"]+":"), flip(plaintext)...), nil
+}
+
+func (flipSealer) Open(_ context.Context, sealed []byte, ec map[string]string) ([]byte, error) {
+	rest, ok := bytes.CutPrefix(sealed, []byte(ec["thirdParty"]+":"))
+	if !ok {
+		return nil, errors.New("sealed for another third party")
+	}
+	return flip(rest), nil
+}
+
 func service(st *store) *webhooks.Service {
 	policy := webhook.Policy{AllowLoopback: true, AllowHTTP: true}
-	return &webhooks.Service{Store: st, Policy: policy, Client: policy.Client(5 * time.Second), Clock: clock.System{},
+	return &webhooks.Service{Store: st, Secrets: flipSealer{}, Policy: policy, Client: policy.Client(5 * time.Second), Clock: clock.System{},
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 }
 
