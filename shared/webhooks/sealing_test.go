@@ -225,3 +225,35 @@ func TestTheStoreRefusesASecretThatIsNotSealed(t *testing.T) {
 		t.Fatal("the endpoint was stored")
 	}
 }
+
+// Rotating again and again keeps at most MaxSigningSecrets signing: the
+// newest ones, each of which still verifies a push; the oldest no longer do.
+func TestRotationsKeepAtMostThreeSecretsSigning(t *testing.T) {
+	svc, _, gln := onMoto(t)
+	ctx := context.Background()
+	headers, bodies, url := receiverOf(t)
+	_, first, err := svc.Register(ctx, gln, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	shown := []string{first}
+	for range 4 {
+		_, secret, err := svc.Rotate(ctx, gln)
+		if err != nil {
+			t.Fatal(err)
+		}
+		shown = append(shown, secret)
+	}
+	if _, err := svc.SendTest(ctx, gln); err != nil {
+		t.Fatal(err)
+	}
+	if signatures := strings.Fields((*headers)[0].Get("webhook-signature")); len(signatures) != webhooks.MaxSigningSecrets {
+		t.Fatalf("%d signatures on a push, want %d", len(signatures), webhooks.MaxSigningSecrets)
+	}
+	for i, text := range shown {
+		err := verifies((*headers)[0], (*bodies)[0], text)
+		if newest := i >= len(shown)-webhooks.MaxSigningSecrets; newest != (err == nil) {
+			t.Errorf("secret %d of %d: verifies %v", i+1, len(shown), err == nil)
+		}
+	}
+}

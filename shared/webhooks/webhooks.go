@@ -30,6 +30,12 @@ import (
 // Overlap is how long a rotated-out secret keeps signing beside the new one.
 const Overlap = 24 * time.Hour
 
+// MaxSigningSecrets is how many secrets sign at once: the newest and the two
+// before it. Every push carries a signature for each, so rotating again and
+// again must not make the header grow without end; a rotation beyond this
+// ends the oldest at once.
+const MaxSigningSecrets = 3
+
 // Key is one signing secret and when it was made. Its Secret's Key, the
 // clear key, is not kept: the Store stores Sealed, and a push opens it.
 type Key struct {
@@ -220,6 +226,9 @@ func (s *Service) Rotate(ctx context.Context, tp ident.GLN) (Endpoint, string, e
 			}
 			keys = append(keys, k)
 		}
+	}
+	if drop := len(keys) - (MaxSigningSecrets - 1); drop > 0 {
+		keys = keys[drop:] // the oldest: e.Keys is in the order they were made
 	}
 	e.Keys = append(keys, Key{Secret: secret, CreatedAt: now})
 	e.ChangedAt = now
