@@ -1321,6 +1321,7 @@ func TestTemplateHasNothingBeyondResources(t *testing.T) {
 		{"roles", tpl.ids("AWS::IAM::Role"), roles},
 		{"alarms", tpl.ids("AWS::CloudWatch::Alarm"), alarmIDs},
 		{"topics", tpl.ids("AWS::SNS::Topic"), []string{s.logicalID(s.alarmTopic)}},
+		{"keys (the alarm topic's)", tpl.ids("AWS::KMS::Key"), []string{s.logicalID(s.alarmTopic.MasterKey())}},
 		{"subscriptions (none without alarmEmail)", tpl.ids("AWS::SNS::Subscription"), nil},
 	} {
 		slices.Sort(c.got)
@@ -1336,10 +1337,10 @@ func TestTemplateHasNothingBeyondResources(t *testing.T) {
 	counted := []string{
 		"AWS::DynamoDB::GlobalTable", "AWS::SQS::Queue", "AWS::StepFunctions::StateMachine", "AWS::Lambda::Function",
 		"AWS::ApiGatewayV2::Route", "AWS::Lambda::EventSourceMapping", "AWS::Scheduler::Schedule", "AWS::IAM::Role",
-		"AWS::Lambda::EventInvokeConfig", "AWS::CloudWatch::Alarm", "AWS::SNS::Topic", "AWS::SNS::Subscription",
+		"AWS::Lambda::EventInvokeConfig", "AWS::CloudWatch::Alarm", "AWS::SNS::Topic", "AWS::SNS::Subscription", "AWS::KMS::Key",
 	}
 	supporting := []string{
-		"AWS::IAM::Policy", "AWS::SQS::QueuePolicy", "AWS::Logs::LogGroup", "AWS::Lambda::Permission",
+		"AWS::IAM::Policy", "AWS::SQS::QueuePolicy", "AWS::SNS::TopicPolicy", "AWS::Logs::LogGroup", "AWS::Lambda::Permission",
 		"AWS::ApiGatewayV2::Api", "AWS::ApiGatewayV2::Stage", "AWS::ApiGatewayV2::Authorizer", "AWS::ApiGatewayV2::Integration",
 	}
 	for id, r := range tpl.Resources {
