@@ -106,7 +106,7 @@ func NewTredjepart(scope constructs.Construct, id string, props *awscdk.StackPro
 	s.addFunctions()
 	s.addSchedules()
 	s.addAlarms()
-	s.addAPI()
+	s.suppressNagFindings(s.addAPI())
 	return s
 }
 
@@ -615,7 +615,8 @@ func (s *Tredjepart) secretsPrefix() string {
 	return prefix
 }
 
-func (s *Tredjepart) addAPI() {
+// addAPI makes the HTTP API and returns its public routes.
+func (s *Tredjepart) addAPI() (public []awsapigatewayv2.HttpRoute) {
 	authorizer := awsapigatewayv2authorizers.NewHttpJwtAuthorizer(
 		jsii.String("Jwt"),
 		jsii.String(s.context(jwtIssuerContext)),
@@ -627,7 +628,7 @@ func (s *Tredjepart) addAPI() {
 		CreateDefaultStage: jsii.Bool(false), // made below, with throttling and an access log
 	})
 	stage := s.addStage(api)
-	public := awsapigatewayv2.NewHttpNoneAuthorizer()
+	none := awsapigatewayv2.NewHttpNoneAuthorizer()
 	// One integration per function, shared by its routes.
 	integrations := map[string]awsapigatewayv2integrations.HttpLambdaIntegration{}
 	for _, r := range resources.Routes {
@@ -654,11 +655,15 @@ func (s *Tredjepart) addAPI() {
 			if len(r.Scopes) > 0 {
 				panic(fmt.Sprintf("resources: route %s is public but has scopes %v", r.Key(), r.Scopes))
 			}
-			options.Authorizer, options.AuthorizationScopes = public, nil
+			options.Authorizer, options.AuthorizationScopes = none, nil
 		}
-		api.AddRoutes(options)
+		routes := api.AddRoutes(options)
+		if r.Public {
+			public = append(public, *routes...)
+		}
 	}
 	awscdk.NewCfnOutput(s.stack, jsii.String("ApiUrl"), &awscdk.CfnOutputProps{Value: stage.Url()})
+	return public
 }
 
 // addStage makes the API's $default stage (the id CDK's own default stage
