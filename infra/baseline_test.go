@@ -271,3 +271,27 @@ func TestScheduleWaitsForItsRolePolicy(t *testing.T) {
 		}
 	}
 }
+
+// A function's role may write its own log group and no other: no
+// AWSLambdaBasicExecutionRole, which allows every log group in the account.
+func TestFunctionRolesWriteOnlyTheirOwnLogGroup(t *testing.T) {
+	s, tpl := synth(t)
+	for _, spec := range resources.Functions {
+		fn := s.functions[spec.ID]
+		role := s.logicalID(fn.Role())
+		if p := properties[struct{ ManagedPolicyArns []any }](t, tpl, role, "AWS::IAM::Role"); len(p.ManagedPolicyArns) > 0 {
+			t.Errorf("%s: role has managed policies %v", spec.ID, jsonString(p.ManagedPolicyArns))
+		}
+		logGroup := refs(properties[struct{ LoggingConfig struct{ LogGroup any } }](t, tpl, s.logicalID(fn), "AWS::Lambda::Function").LoggingConfig.LogGroup)
+		var onLogs []statement
+		for _, st := range statements(t, tpl, role) {
+			if slices.ContainsFunc(strs(st.Action), func(a string) bool { return strings.HasPrefix(a, "logs:") }) {
+				onLogs = append(onLogs, st)
+			}
+		}
+		if len(onLogs) != 1 || !sameElements(strs(onLogs[0].Action), []string{"logs:CreateLogStream", "logs:PutLogEvents"}) ||
+			!slices.Equal(refs(onLogs[0].Resource), logGroup) {
+			t.Errorf("%s: logs statements %s, want logs:CreateLogStream and logs:PutLogEvents on its log group %v", spec.ID, jsonString(onLogs), logGroup)
+		}
+	}
+}

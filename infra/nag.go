@@ -22,9 +22,6 @@ func (s *Tredjepart) suppressNagFindings(publicRoutes []awsapigatewayv2.HttpRout
 	for _, f := range resources.Functions {
 		suppressions := []*cdknag.NagPackSuppression{
 			tableIndexes,
-			nagRule("AwsSolutions-IAM4",
-				"AWSLambdaBasicExecutionRole: AWS-maintained, only logs:CreateLogGroup, logs:CreateLogStream and logs:PutLogEvents.",
-				"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"),
 			nagRule("Serverless-LambdaTracing",
 				"No X-Ray: the Go functions carry no tracing SDK; each log line has the request id, and the alarms watch errors and queue ages."),
 		}

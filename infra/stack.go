@@ -262,6 +262,7 @@ func (s *Tredjepart) addFunctions() {
 		// The environment is resources' (the local stack builds its own from
 		// the same), with this stack's tokens as values.
 		env := f.Environment(deployment{s})
+		logGroup := awslogs.NewLogGroup(s.stack, jsii.String(f.ID+"Logs"), &awslogs.LogGroupProps{Retention: logRetention})
 		props := &awslambda.FunctionProps{
 			Runtime:      awslambda.Runtime_PROVIDED_AL2023(),
 			Architecture: awslambda.Architecture_ARM_64(),
@@ -269,7 +270,7 @@ func (s *Tredjepart) addFunctions() {
 			Code:         awslambda.Code_FromAsset(jsii.String(filepath.Join(assets, f.Dir)), nil),
 			MemorySize:   jsii.Number(f.MemoryMB()),
 			Timeout:      duration(f.MaxDuration()),
-			LogGroup:     awslogs.NewLogGroup(s.stack, jsii.String(f.ID+"Logs"), &awslogs.LogGroupProps{Retention: logRetention}),
+			LogGroup:     logGroup,
 			// The code logs JSON (slog) at AWS_LAMBDA_LOG_LEVEL, which Lambda
 			// sets from the application log level: the LOG_LEVEL the local
 			// stack runs with. Lambda's own lines (START, REPORT) only from
@@ -289,6 +290,10 @@ func (s *Tredjepart) addFunctions() {
 			props.OnFailure = awslambdadestinations.NewSqsDestination(dlq)
 		}
 		fn := awslambda.NewFunction(s.stack, jsii.String(f.ID), props)
+		// Its own log group only: CDK's role comes with AWSLambdaBasicExecutionRole,
+		// which lets it create and write every log group of the account.
+		fn.Role().Node().DefaultChild().(awsiam.CfnRole).SetManagedPolicyArns(nil)
+		logGroup.GrantWrite(fn)
 		for _, v := range env {
 			fn.AddEnvironment(jsii.String(v.Name), jsii.String(v.Value), nil)
 		}
