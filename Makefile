@@ -1,7 +1,8 @@
 # Tredjepart — `make run` starts the local stack, `make test` runs every test.
 # Both install what they need: a Python venv with the pinned moto server (and
 # schemathesis and standardwebhooks, which the contract test runs), the
-# Lambda Runtime Interface Emulator (go install), and the Go modules.
+# Lambda Runtime Interface Emulator (go install), and the Go modules; `make
+# test` also a second venv with checkov, which scans the CDK template.
 
 SHELL := /bin/bash
 # The approved Go: the machines start on an older one and ignore go.mod's
@@ -18,7 +19,7 @@ LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags "-s -w"
 # (localstack/lambdasize) builds into a directory of its own through it.
 LAMBDA_DIR ?= build/lambda
 
-.PHONY: run up down token deliver datagen test vet vulncheck build build-local synth bench venv rie chromium tools clean
+.PHONY: run up down token deliver datagen test vet vulncheck build build-local synth bench venv scanvenv rie chromium tools clean
 
 ## run: the whole system in the foreground on moto, with demo data
 run: tools build-local
@@ -47,7 +48,7 @@ datagen:
 	  PSEUDONYM_KEY="$$(cat .local/pseudonym.key)" $(GO) run ./localstack/datagen -points $(POINTS) -days $(DAYS)
 
 ## test: vet, format check, vulnerability check, unit + integration + end-to-end tests, CDK tests
-test: tools chromium vet vulncheck
+test: tools scanvenv chromium vet vulncheck
 	$(GO) test -count=1 ./...
 	cd infra && $(GO) test -count=1 ./...
 
@@ -115,6 +116,13 @@ venv: .venv/.installed
 .venv/.installed: localstack/requirements.txt
 	python3 -m venv .venv
 	.venv/bin/pip install --quiet --disable-pip-version-check -r localstack/requirements.txt
+	touch $@
+
+## scanvenv: .venv-scan with the pinned checkov of infra/scan-requirements.txt (its own venv: its pins conflict with moto's)
+scanvenv: .venv-scan/.installed
+.venv-scan/.installed: infra/scan-requirements.txt
+	python3 -m venv .venv-scan
+	.venv-scan/bin/pip install --quiet --disable-pip-version-check -r infra/scan-requirements.txt
 	touch $@
 
 rie: $(GOBIN)/aws-lambda-rie

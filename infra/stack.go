@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -109,7 +110,8 @@ func NewTredjepart(scope constructs.Construct, id string, props *awscdk.StackPro
 	s.addFunctions()
 	s.addSchedules()
 	s.addAlarms()
-	s.addAPI()
+	s.suppressNagFindings(s.addAPI())
+	s.skipCheckov()
 	return s
 }
 
@@ -151,9 +153,11 @@ func (s *Tredjepart) addTables() {
 				PointInTimeRecoveryEnabled: jsii.Bool(true),
 			},
 			// Consents and grants are records the end user relies on: a stack
-			// deletion must not take them with it.
-			RemovalPolicy:  awscdk.RemovalPolicy_RETAIN,
-			WarmThroughput: warmThroughput(t.Warm),
+			// deletion must not take them with it, nor a DeleteTable call
+			// (deletion protection: turned off first, on purpose, or never).
+			RemovalPolicy:      awscdk.RemovalPolicy_RETAIN,
+			DeletionProtection: jsii.Bool(true),
+			WarmThroughput:     warmThroughput(t.Warm),
 		}
 		if t.TTLAttribute != "" {
 			props.TimeToLiveAttribute = jsii.String(t.TTLAttribute)
@@ -315,6 +319,10 @@ func (s *Tredjepart) addFunctions() {
 		if err := f.Validate(); err != nil {
 			panic(err.Error())
 		}
+		// The environment is resources' (the local stack builds its own from
+		// the same), with this stack's tokens as values.
+		env := f.Environment(deployment{s})
+		logGroup := awslogs.NewLogGroup(s.stack, jsii.String(f.ID+"Logs"), &awslogs.LogGroupProps{Retention: logRetention})
 		props := &awslambda.FunctionProps{
 			Runtime:      awslambda.Runtime_PROVIDED_AL2023(),
 			Architecture: awslambda.Architecture_ARM_64(),
@@ -322,7 +330,17 @@ func (s *Tredjepart) addFunctions() {
 			Code:         awslambda.Code_FromAsset(jsii.String(filepath.Join(assets, f.Dir)), nil),
 			MemorySize:   jsii.Number(f.MemoryMB()),
 			Timeout:      duration(f.MaxDuration()),
-			LogGroup:     awslogs.NewLogGroup(s.stack, jsii.String(f.ID+"Logs"), &awslogs.LogGroupProps{Retention: logRetention}),
+			LogGroup:     logGroup,
+			// The code logs JSON (slog) at AWS_LAMBDA_LOG_LEVEL, which Lambda
+			// sets from the application log level: the LOG_LEVEL the local
+			// stack runs with. Lambda's own lines (START, REPORT) only from
+			// WARN up: timeouts and crashes, not one per invocation.
+			LoggingFormat:         awslambda.LoggingFormat_JSON,
+			ApplicationLogLevelV2: applicationLogLevel(f, env),
+			SystemLogLevelV2:      awslambda.SystemLogLevel_WARN,
+		}
+		if n := f.ReservedConcurrency(); n > 0 {
+			props.ReservedConcurrentExecutions = jsii.Number(n)
 		}
 		if f.OnFailure != "" {
 			// An asynchronous invocation (the schedule's) that failed Lambda's
@@ -332,9 +350,11 @@ func (s *Tredjepart) addFunctions() {
 			props.OnFailure = awslambdadestinations.NewSqsDestination(dlq)
 		}
 		fn := awslambda.NewFunction(s.stack, jsii.String(f.ID), props)
-		// The environment is resources' (the local stack builds its own from
-		// the same), with this stack's tokens as values.
-		for _, v := range f.Environment(deployment{s}) {
+		// Its own log group only: CDK's role comes with AWSLambdaBasicExecutionRole,
+		// which lets it create and write every log group of the account.
+		fn.Role().Node().DefaultChild().(awsiam.CfnRole).SetManagedPolicyArns(nil)
+		logGroup.GrantWrite(fn)
+		for _, v := range env {
 			fn.AddEnvironment(jsii.String(v.Name), jsii.String(v.Value), nil)
 		}
 		s.grantSecrets(fn, f)
@@ -368,6 +388,25 @@ func (s *Tredjepart) addFunctions() {
 		s.addFollowers(fn, f)
 		s.functions[f.ID] = fn
 	}
+}
+
+// applicationLogLevel is Lambda's application log level for the LOG_LEVEL
+// in a function's environment.
+func applicationLogLevel(f resources.Function, env []resources.EnvVar) awslambda.ApplicationLogLevel {
+	levels := map[string]awslambda.ApplicationLogLevel{
+		"TRACE": awslambda.ApplicationLogLevel_TRACE, "DEBUG": awslambda.ApplicationLogLevel_DEBUG,
+		"INFO": awslambda.ApplicationLogLevel_INFO, "WARN": awslambda.ApplicationLogLevel_WARN,
+		"ERROR": awslambda.ApplicationLogLevel_ERROR, "FATAL": awslambda.ApplicationLogLevel_FATAL,
+	}
+	for _, v := range env {
+		if v.Name == resources.LogLevelEnv {
+			if level, ok := levels[v.Value]; ok {
+				return level
+			}
+			panic(fmt.Sprintf("resources: function %s has %s=%q, which Lambda does not know", f.ID, v.Name, v.Value))
+		}
+	}
+	panic(fmt.Sprintf("resources: function %s has no %s", f.ID, resources.LogLevelEnv))
 }
 
 // deployment is resources.Deployment on AWS: the values are this stack's
@@ -512,8 +551,9 @@ func (s *Tredjepart) addSchedules() {
 				DeadLetterConfig: &awsscheduler.CfnSchedule_DeadLetterConfigProperty{Arn: dlq.QueueArn()},
 			},
 		})
-		// The policy must exist before the schedule first invokes the function.
-		cfn.Node().AddDependency(role)
+		// The policy must exist before the schedule first invokes the
+		// function. Not on the role: RoleArn already waits for that.
+		cfn.Node().AddDependency(role.Node().FindChild(jsii.String("DefaultPolicy")))
 		s.schedules[sc.ID] = schedule{sc, cfn, role}
 	}
 }
@@ -521,14 +561,38 @@ func (s *Tredjepart) addSchedules() {
 // addAlarms makes the operators' SNS topic and one CloudWatch alarm per
 // resources.Alarms entry, each notifying the topic when it goes into ALARM.
 //
-// The topic has neither encryption nor a topic policy of its own: CloudWatch
-// cannot publish to a topic encrypted with the AWS-managed SNS key, and a
-// topic policy (EnforceSSL makes one) replaces the default policy that lets
-// this account's alarms publish. Alarm notifications carry no personal data.
+// The topic is encrypted with a key of its own: CloudWatch cannot publish to
+// a topic encrypted with the AWS-managed SNS key, whose policy nobody can
+// extend, so this key's policy lets CloudWatch (for this account's alarms
+// only) encrypt. The topic's policy refuses publishing without TLS; being a
+// policy of its own, it replaces SNS's default one, so it names CloudWatch
+// as a publisher too. Principals of this account keep what IAM grants them.
 func (s *Tredjepart) addAlarms() {
+	fromThisAccount := &map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": s.stack.Account()}}
+	cloudWatch := awsiam.NewServicePrincipal(jsii.String("cloudwatch.amazonaws.com"), nil)
+	key := awskms.NewKey(s.stack, jsii.String(resources.AlarmTopicID+"Key"), &awskms.KeyProps{
+		Description:       jsii.String("Encrypts the alarm topic's messages"),
+		EnableKeyRotation: jsii.Bool(true),
+	})
+	key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Effect:     awsiam.Effect_ALLOW,
+		Principals: &[]awsiam.IPrincipal{cloudWatch},
+		Actions:    jsii.Strings("kms:Decrypt", "kms:GenerateDataKey*"),
+		Resources:  jsii.Strings("*"), // in a key policy: this key
+		Conditions: fromThisAccount,
+	}), nil)
 	s.alarmTopic = awssns.NewTopic(s.stack, jsii.String(resources.AlarmTopicID), &awssns.TopicProps{
 		DisplayName: jsii.String("Tredjepart alarms"),
+		MasterKey:   key,
+		EnforceSSL:  jsii.Bool(true),
 	})
+	s.alarmTopic.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Effect:     awsiam.Effect_ALLOW,
+		Principals: &[]awsiam.IPrincipal{cloudWatch},
+		Actions:    jsii.Strings("sns:Publish"),
+		Resources:  jsii.Strings(*s.alarmTopic.TopicArn()),
+		Conditions: fromThisAccount,
+	}))
 	for _, address := range s.alarmEmails() {
 		s.alarmTopic.AddSubscription(awssnssubscriptions.NewEmailSubscription(jsii.String(address), nil))
 	}
@@ -632,7 +696,8 @@ func (s *Tredjepart) secretsPrefix() string {
 	return prefix
 }
 
-func (s *Tredjepart) addAPI() {
+// addAPI makes the HTTP API and returns its public routes.
+func (s *Tredjepart) addAPI() (public []awsapigatewayv2.HttpRoute) {
 	authorizer := awsapigatewayv2authorizers.NewHttpJwtAuthorizer(
 		jsii.String("Jwt"),
 		jsii.String(s.context(jwtIssuerContext)),
@@ -640,8 +705,11 @@ func (s *Tredjepart) addAPI() {
 	)
 	// No default authorizer: each route names its own, so a public route is
 	// public because it says so, not because a default was left out.
-	api := awsapigatewayv2.NewHttpApi(s.stack, jsii.String("Api"), nil)
-	public := awsapigatewayv2.NewHttpNoneAuthorizer()
+	api := awsapigatewayv2.NewHttpApi(s.stack, jsii.String("Api"), &awsapigatewayv2.HttpApiProps{
+		CreateDefaultStage: jsii.Bool(false), // made below, with throttling and an access log
+	})
+	stage := s.addStage(api)
+	none := awsapigatewayv2.NewHttpNoneAuthorizer()
 	// One integration per function, shared by its routes.
 	integrations := map[string]awsapigatewayv2integrations.HttpLambdaIntegration{}
 	for _, r := range resources.Routes {
@@ -668,11 +736,52 @@ func (s *Tredjepart) addAPI() {
 			if len(r.Scopes) > 0 {
 				panic(fmt.Sprintf("resources: route %s is public but has scopes %v", r.Key(), r.Scopes))
 			}
-			options.Authorizer, options.AuthorizationScopes = public, nil
+			options.Authorizer, options.AuthorizationScopes = none, nil
 		}
-		api.AddRoutes(options)
+		routes := api.AddRoutes(options)
+		if r.Public {
+			public = append(public, *routes...)
+		}
 	}
-	awscdk.NewCfnOutput(s.stack, jsii.String("ApiUrl"), &awscdk.CfnOutputProps{Value: api.Url()})
+	awscdk.NewCfnOutput(s.stack, jsii.String("ApiUrl"), &awscdk.CfnOutputProps{Value: stage.Url()})
+	return public
+}
+
+// addStage makes the API's $default stage (the id CDK's own default stage
+// has, so the logical id stays), throttling each route to
+// resources.APIThrottle and logging each request as one JSON line: the
+// route key rather than the path, which holds metering point and request
+// ids; the client's address, which is personal data, for a month.
+func (s *Tredjepart) addStage(api awsapigatewayv2.HttpApi) awsapigatewayv2.HttpStage {
+	stage := api.AddStage(jsii.String("DefaultStage"), &awsapigatewayv2.HttpStageOptions{
+		StageName:  jsii.String("$default"),
+		AutoDeploy: jsii.Bool(true),
+		Throttle: &awsapigatewayv2.ThrottleSettings{
+			RateLimit:  jsii.Number(resources.APIThrottle.RatePerSecond),
+			BurstLimit: jsii.Number(resources.APIThrottle.Burst),
+		},
+	})
+	logs := awslogs.NewLogGroup(s.stack, jsii.String("ApiAccessLogs"), &awslogs.LogGroupProps{Retention: logRetention})
+	format, err := json.Marshal(map[string]string{
+		"requestId":         "$context.requestId",
+		"time":              "$context.requestTimeEpoch",
+		"ip":                "$context.identity.sourceIp",
+		"route":             "$context.routeKey",
+		"status":            "$context.status",
+		"latency":           "$context.responseLatency",
+		"length":            "$context.responseLength",
+		"authorizer":        "$context.authorizer.error",
+		"integration":       "$context.integrationErrorMessage",
+		"integrationStatus": "$context.integrationStatus",
+	})
+	if err != nil {
+		panic(err)
+	}
+	stage.Node().DefaultChild().(awsapigatewayv2.CfnStage).SetAccessLogSettings(&awsapigatewayv2.CfnStage_AccessLogSettingsProperty{
+		DestinationArn: logs.LogGroupArn(),
+		Format:         jsii.String(string(format)),
+	})
+	return stage
 }
 
 // context reads a required string from CDK context.

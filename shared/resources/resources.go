@@ -172,6 +172,12 @@ const DefaultTimeout = 10 * time.Second
 // DefaultMemory is a function's memory in MB unless it says otherwise.
 const DefaultMemory = 256
 
+// ReservedConcurrency is how many of the account's concurrent executions
+// only f may use, and at most it uses: an API function's share
+// (apiConcurrency), which the 09:00 delivery cannot take. 0 reserves none:
+// the function shares the unreserved rest.
+func (f Function) ReservedConcurrency() int { return apiConcurrency[f.ID] }
+
 // MaxDuration is how long one invocation may run.
 func (f Function) MaxDuration() time.Duration {
 	if f.Timeout == 0 {
@@ -308,6 +314,44 @@ type Consumer struct {
 // about a minute (docs/scale.md) and leave 800 of the account's default
 // 1,000 to everything else.
 const deliveryConcurrency = 200
+
+// Lambda's concurrency in an account and region.
+const (
+	// AccountConcurrency is Lambda's default quota. A new account may start
+	// lower: the reservations below fail to deploy until it is raised.
+	AccountConcurrency = 1000
+	// MinUnreserved is what Lambda keeps unreserved whatever is reserved.
+	MinUnreserved = 100
+)
+
+// apiConcurrency is the reserved concurrency of each function behind the
+// API. An API call takes well under a second, so each figure serves at
+// least that many calls a second, above the stage's throttle of a route
+// (APIThrottle). The sum, 360, leaves 640 of the account's 1,000
+// unreserved: the deliverers take at most 200 of them
+// (deliveryConcurrency), and the fan-out, the webhook pushes, the notifier
+// and the stream follower share the rest.
+var apiConcurrency = map[string]int{
+	IntakeFunctionID:  50,
+	QueriesFunctionID: 100, // meter values: the heaviest reads
+	ConsentFunctionID: 50,
+	IngestFunctionID:  100, // grid companies send in bursts after each reading
+	AdminFunctionID:   10,
+	PortalFunctionID:  50,
+}
+
+// Throttle is the HTTP API stage's default throttling, for each route on
+// its own: a steady rate of requests a second and a burst above it (API
+// Gateway's token bucket). A request over it gets 429 Too Many Requests.
+type Throttle struct {
+	RatePerSecond float64
+	Burst         int
+}
+
+// APIThrottle keeps a flood on one route from taking its function's
+// reserved concurrency from every other client, far below the 10,000
+// requests a second API Gateway allows an account's HTTP APIs in a region.
+var APIThrottle = Throttle{RatePerSecond: 100, Burst: 200}
 
 // Schedule invokes a function on a cron expression in a time zone
 // (EventBridge Scheduler), retrying and then handing the event to a
