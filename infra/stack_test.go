@@ -1368,26 +1368,8 @@ func TestTemplateHasNothingBeyondResources(t *testing.T) {
 // named in lambdaenv.
 func TestTheEmulatorRunsEachFunctionAsDeployed(t *testing.T) {
 	s, tpl := synth(t)
-	local := lambdaenv.Stack{Tables: map[string]string{}, QueueURLs: map[string]string{}, StateMachines: map[string]string{},
-		Keys: map[string]string{}, Settings: map[string]string{}, SecretsPrefix: "/tredjepart-local"}
-	for _, k := range resources.Keys {
-		local.Keys[k.ID] = "arn:local:" + k.ID
-	}
-	for _, tb := range resources.Tables {
-		local.Tables[tb.ID] = "local-" + tb.ID
-	}
-	for _, q := range resources.Queues {
-		local.QueueURLs[q.ID] = "http://127.0.0.1/" + q.ID
-	}
-	for _, m := range resources.StateMachines {
-		local.StateMachines[m.ID] = "arn:local:" + m.ID
-	}
+	local := lambdaenv.Placeholders("/tredjepart-local")
 	process := lambdaenv.Process{Region: "eu-north-1", AccessKeyID: "local", SecretAccessKey: "local", Additions: map[string]string{}}
-	for _, f := range resources.Functions {
-		for _, name := range f.Settings {
-			local.Settings[name] = "local value of " + name
-		}
-	}
 	for _, name := range lambdaenv.Local {
 		process.Additions[name] = "local"
 	}

@@ -41,6 +41,32 @@ type Stack struct {
 	SecretsPrefix                          string
 }
 
+// Placeholders is a Stack with a made-up name, URL or ARN for every
+// resource and a value for every setting, for tests that compare what
+// functions are given rather than use it.
+func Placeholders(secretsPrefix string) Stack {
+	s := Stack{Tables: map[string]string{}, QueueURLs: map[string]string{}, StateMachines: map[string]string{},
+		Keys: map[string]string{}, Settings: map[string]string{}, SecretsPrefix: secretsPrefix}
+	for _, k := range resources.Keys {
+		s.Keys[k.ID] = "arn:aws:kms:eu-north-1:000000000000:key/" + k.ID
+	}
+	for _, t := range resources.Tables {
+		s.Tables[t.ID] = "local-" + t.ID
+	}
+	for _, q := range resources.Queues {
+		s.QueueURLs[q.ID] = "http://127.0.0.1/" + q.ID
+	}
+	for _, m := range resources.StateMachines {
+		s.StateMachines[m.ID] = "arn:aws:states:eu-north-1:000000000000:stateMachine:" + m.ID
+	}
+	for _, f := range resources.Functions {
+		for _, name := range f.Settings {
+			s.Settings[name] = "local value of " + name
+		}
+	}
+	return s
+}
+
 func (s Stack) TableName(id string) string       { return s.Tables[id] }
 func (s Stack) QueueURL(id string) string        { return s.QueueURLs[id] }
 func (s Stack) StateMachineARN(id string) string { return s.StateMachines[id] }

@@ -11,28 +11,7 @@ import (
 	"github.com/tredjepart/tredjepart/shared/resources"
 )
 
-func localStack() lambdaenv.Stack {
-	s := lambdaenv.Stack{Tables: map[string]string{}, QueueURLs: map[string]string{}, StateMachines: map[string]string{},
-		Keys: map[string]string{}, Settings: map[string]string{}, SecretsPrefix: "/local"}
-	for _, k := range resources.Keys {
-		s.Keys[k.ID] = "arn:aws:kms:eu-north-1:000000000000:key/" + k.ID
-	}
-	for _, t := range resources.Tables {
-		s.Tables[t.ID] = "local-" + t.ID
-	}
-	for _, q := range resources.Queues {
-		s.QueueURLs[q.ID] = "http://127.0.0.1/" + q.ID
-	}
-	for _, m := range resources.StateMachines {
-		s.StateMachines[m.ID] = "arn:" + m.ID
-	}
-	for _, f := range resources.Functions {
-		for _, name := range f.Settings {
-			s.Settings[name] = "value"
-		}
-	}
-	return s
-}
+func localStack() lambdaenv.Stack { return lambdaenv.Placeholders("/local") }
 
 var process = lambdaenv.Process{Region: "eu-north-1", AccessKeyID: "local", SecretAccessKey: "local",
 	Additions: map[string]string{"AWS_ENDPOINT_URL": "http://127.0.0.1:4566"}}
