@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/tredjepart/tredjepart/localstack/gateway"
+	"github.com/tredjepart/tredjepart/localstack/moto"
 	"github.com/tredjepart/tredjepart/localstack/sqspoller"
 	"github.com/tredjepart/tredjepart/localstack/streampoller"
 	"github.com/tredjepart/tredjepart/shared/metervalues"
@@ -39,18 +40,27 @@ func (s *stack) consumers(ctx context.Context, client *sqs.Client, queueURLs map
 
 // followers does what AWS's DynamoDB Streams event source mappings do: each
 // function that follows a table's stream gets its records in order, from
-// when the stack started.
-func (s *stack) followers(ctx context.Context, client *dynamodbstreams.Client, streams map[string]string, functions map[string]gateway.Invoker, logger *slog.Logger) {
+// when the stack started, and records it failed resources.FollowRetry's
+// retries of go, as an invocation record, to the dead-letter queue of its
+// FollowFailures queue (deadLetters: URLs by the main queue's ID).
+func (s *stack) followers(ctx context.Context, client *dynamodbstreams.Client, queues *sqs.Client, streams, deadLetters map[string]string, functions map[string]gateway.Invoker, logger *slog.Logger) {
+	retry := resources.FollowRetry
 	for _, fn := range resources.Functions {
 		for _, table := range fn.Follows {
 			p := streampoller.Start(ctx, client, functions[fn.ID], streampoller.Options{
 				StreamARN: streams[table], ReportBatchItemFailures: true, StartingPosition: streampoller.Latest,
-				Logger: logger.With("stream", table, "function", fn.ID),
+				Logger:    logger.With("stream", table, "function", fn.ID),
+				OnFailure: deadLetters[fn.FollowFailures], SQS: queues,
+				FunctionARN:      "arn:aws:lambda:" + moto.Region + ":" + motoAccount + ":function:" + fn.ID,
+				MaxRetryAttempts: retry.Attempts, MaxRecordAge: retry.MaxRecordAge, BisectBatchOnError: retry.Bisect,
 			})
 			s.stop = append(s.stop, p.Stop)
 		}
 	}
 }
+
+// motoAccount is moto's default account, which every local ARN names.
+const motoAccount = "123456789012"
 
 // dailyCron is the one form of schedule the local tick understands:
 // cron(<minute> <hour> * * ? *), every day.
