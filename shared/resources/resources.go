@@ -190,8 +190,8 @@ type StreamRetry struct {
 // itself; a batch that failed as a whole (a crash, a timeout) is halved
 // until the bad record is alone, so the records beside it go through. Ten
 // retries ride out a brief outage of DynamoDB or KMS; six hours is a
-// quarter of the stream's retention, so the operator has the rest of the
-// day to see a backlog before anything is dropped.
+// quarter of the stream's retention, so a batch given up on for its age can
+// still be read from the stream for at least 18 hours after the alarm.
 var FollowRetry = StreamRetry{Attempts: 10, MaxRecordAge: 6 * time.Hour, Bisect: true}
 
 // DefaultTimeout is a function's timeout unless it says otherwise: an API
@@ -471,7 +471,8 @@ func deadLetterAlarms(queues []Queue, functions []Function, schedules []Schedule
 			// cannot be read again from an old sequence number for long.
 			todo += " A batch of stream records cannot be replayed: its DDBStreamBatchInfo names the stream, shard, first and last " +
 				"sequence numbers and arrival times; find in the logs of " + strings.Join(followers, " and ") + " at that time which " +
-				"metering points and days they were, fix the cause, and re-drive the change: send again the master data or meter " +
+				"metering points and days they were (for 24 h after arrival the stream still holds them: GetShardIterator " +
+				"AT_SEQUENCE_NUMBER), fix the cause, and re-drive the change: send again the master data or meter " +
 				"values it made (ingest API). An identical resend is stored as unchanged and sets off nothing; then tell the third " +
 				"parties concerned to read those days again. Delete the message when done."
 		}
