@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"maps"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -293,5 +294,60 @@ func TestFunctionRolesWriteOnlyTheirOwnLogGroup(t *testing.T) {
 			!slices.Equal(refs(onLogs[0].Resource), logGroup) {
 			t.Errorf("%s: logs statements %s, want logs:CreateLogStream and logs:PutLogEvents on its log group %v", spec.ID, jsonString(onLogs), logGroup)
 		}
+	}
+}
+
+// A stream follower gives up on a batch after FollowRetry (halving a batch
+// that failed as a whole) and hands its invocation record to the
+// dead-letter queue resources names, which it may send to; the shard then
+// reads on instead of waiting a day for the record to leave the stream.
+func TestStreamFollowersHandFailedBatchesToAQueue(t *testing.T) {
+	s, tpl := synth(t)
+	mappings := 0
+	for _, spec := range resources.Functions {
+		if len(spec.Follows) == 0 {
+			continue
+		}
+		fnID := s.logicalID(s.functions[spec.ID])
+		dlqID := s.logicalID(s.queues[spec.FollowFailures].construct.DeadLetterQueue().Queue)
+		for _, id := range tpl.ids("AWS::Lambda::EventSourceMapping") {
+			m := properties[struct {
+				FunctionName, EventSourceArn any
+				DestinationConfig            struct{ OnFailure struct{ Destination any } }
+				MaximumRetryAttempts         *int
+				BisectBatchOnFunctionError   bool
+				MaximumRecordAgeInSeconds    int
+			}](t, tpl, id, "AWS::Lambda::EventSourceMapping")
+			if !reflect.DeepEqual(m.FunctionName, ref(fnID)) || !slices.ContainsFunc(spec.Follows, func(table string) bool {
+				return reflect.DeepEqual(m.EventSourceArn, getAtt(s.logicalID(s.tables[table].construct), "StreamArn"))
+			}) {
+				continue
+			}
+			mappings++
+			if got := m.DestinationConfig.OnFailure.Destination; !reflect.DeepEqual(got, getAtt(dlqID, "Arn")) {
+				t.Errorf("%s ← %v: on failure to %v, want %s", spec.ID, refs(m.EventSourceArn), got, dlqID)
+			}
+			if m.MaximumRetryAttempts == nil || *m.MaximumRetryAttempts != resources.FollowRetry.Attempts {
+				t.Errorf("%s ← %v: MaximumRetryAttempts %v, want %d", spec.ID, refs(m.EventSourceArn), m.MaximumRetryAttempts, resources.FollowRetry.Attempts)
+			}
+			if !m.BisectBatchOnFunctionError {
+				t.Errorf("%s ← %v: a failed batch is not bisected", spec.ID, refs(m.EventSourceArn))
+			}
+			if want := int(resources.FollowRetry.MaxRecordAge.Seconds()); m.MaximumRecordAgeInSeconds != want {
+				t.Errorf("%s ← %v: MaximumRecordAgeInSeconds %d, want %d", spec.ID, refs(m.EventSourceArn), m.MaximumRecordAgeInSeconds, want)
+			}
+		}
+		sends := false
+		for _, st := range statements(t, tpl, s.logicalID(s.functions[spec.ID].Role())) {
+			if slices.Contains(strs(st.Action), "sqs:SendMessage") && slices.Contains(refs(st.Resource), dlqID) {
+				sends = true
+			}
+		}
+		if !sends {
+			t.Errorf("%s may not send to %s", spec.ID, dlqID)
+		}
+	}
+	if mappings == 0 {
+		t.Fatal("no stream event source mapping: this test has nothing to check")
 	}
 }

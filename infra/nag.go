@@ -48,11 +48,6 @@ func (s *Tredjepart) suppressNagFindings(publicRoutes []awsapigatewayv2.HttpRout
 			suppressions = append(suppressions, nagRule("Serverless-LambdaEventSourceMappingDestination",
 				"An SQS event source has no on-failure destination: a message failed MaxReceiveCount times goes to the queue's dead-letter queue (redrive policy, alarmed)."))
 		}
-		if len(f.Follows) > 0 {
-			suppressions = append(suppressions, nagRule("Serverless-LambdaEventSourceMappingDestination",
-				"The stream follower retries a failed record until it succeeds so that no late or corrected value is skipped; "+
-					"bounding that with an on-failure queue needs one in shared/resources (open: see README, security)."))
-		}
 		cdknag.NagSuppressions_AddResourceSuppressions(s.functions[f.ID], &suppressions, jsii.Bool(true))
 	}
 

@@ -476,8 +476,15 @@ func (s *Tredjepart) addConsumers(fn awslambda.Function, f resources.Function) {
 
 // addFollowers makes each table stream f follows invoke it with the
 // stream's records in order, from the oldest kept, reporting the record it
-// failed at so that Lambda retries from there and skips nothing.
+// failed at so that Lambda retries from there. A batch still failing when
+// resources.FollowRetry runs out goes, as its invocation record, to the
+// dead-letter queue of f.FollowFailures (the mapping grants f send on it),
+// and the shard reads on.
 func (s *Tredjepart) addFollowers(fn awslambda.Function, f resources.Function) {
+	if len(f.Follows) > 0 && f.FollowFailures == "" {
+		panic(fmt.Sprintf("resources: function %s follows streams with no queue for the batches it fails", f.ID))
+	}
+	retry := resources.FollowRetry
 	for _, id := range f.Follows {
 		t := lookup(s.tables, "table", id)
 		if !t.Stream {
@@ -488,6 +495,10 @@ func (s *Tredjepart) addFollowers(fn awslambda.Function, f resources.Function) {
 			StartingPosition:        awslambda.StartingPosition_TRIM_HORIZON,
 			BatchSize:               jsii.Number(followBatchSize),
 			ReportBatchItemFailures: jsii.Bool(true),
+			RetryAttempts:           jsii.Number(retry.Attempts),
+			BisectBatchOnError:      jsii.Bool(retry.Bisect),
+			MaxRecordAge:            duration(retry.MaxRecordAge),
+			OnFailure:               awslambdaeventsources.NewSqsDlq(lookup(s.queues, "queue", f.FollowFailures).construct.DeadLetterQueue().Queue),
 		})
 		t.construct.GrantStreamRead(fn)
 		s.grantTableKey(fn, id, false) // the stream is encrypted with the table's key

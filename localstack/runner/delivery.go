@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/tredjepart/tredjepart/localstack/gateway"
+	"github.com/tredjepart/tredjepart/localstack/moto"
 	"github.com/tredjepart/tredjepart/localstack/sqspoller"
 	"github.com/tredjepart/tredjepart/localstack/streampoller"
 	"github.com/tredjepart/tredjepart/shared/metervalues"
@@ -39,18 +40,34 @@ func (s *stack) consumers(ctx context.Context, client *sqs.Client, queueURLs map
 
 // followers does what AWS's DynamoDB Streams event source mappings do: each
 // function that follows a table's stream gets its records in order, from
-// when the stack started.
-func (s *stack) followers(ctx context.Context, client *dynamodbstreams.Client, streams map[string]string, functions map[string]gateway.Invoker, logger *slog.Logger) {
+// when the stack started (see followerOptions).
+func (s *stack) followers(ctx context.Context, client *dynamodbstreams.Client, queues *sqs.Client, streams, deadLetters map[string]string, functions map[string]gateway.Invoker, logger *slog.Logger) {
 	for _, fn := range resources.Functions {
 		for _, table := range fn.Follows {
-			p := streampoller.Start(ctx, client, functions[fn.ID], streampoller.Options{
-				StreamARN: streams[table], ReportBatchItemFailures: true, StartingPosition: streampoller.Latest,
-				Logger: logger.With("stream", table, "function", fn.ID),
-			})
+			o := followerOptions(fn, table, streams, deadLetters)
+			o.SQS, o.Logger = queues, logger.With("stream", table, "function", fn.ID)
+			p := streampoller.Start(ctx, client, functions[fn.ID], o)
 			s.stop = append(s.stop, p.Stop)
 		}
 	}
 }
+
+// followerOptions are the mapping of fn to table's stream: partial batch
+// failures, and records fn failed resources.FollowRetry's retries of go,
+// as an invocation record, to the dead-letter queue of its FollowFailures
+// queue (deadLetters: URLs by the main queue's ID), as on AWS.
+func followerOptions(fn resources.Function, table string, streams, deadLetters map[string]string) streampoller.Options {
+	retry := resources.FollowRetry
+	return streampoller.Options{
+		StreamARN: streams[table], ReportBatchItemFailures: true, StartingPosition: streampoller.Latest,
+		OnFailure:        deadLetters[fn.FollowFailures],
+		FunctionARN:      "arn:aws:lambda:" + moto.Region + ":" + motoAccount + ":function:" + fn.ID,
+		MaxRetryAttempts: retry.Attempts, MaxRecordAge: retry.MaxRecordAge, BisectBatchOnError: retry.Bisect,
+	}
+}
+
+// motoAccount is moto's default account, which every local ARN names.
+const motoAccount = "123456789012"
 
 // dailyCron is the one form of schedule the local tick understands:
 // cron(<minute> <hour> * * ? *), every day.

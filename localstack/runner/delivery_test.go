@@ -85,3 +85,40 @@ func TestDeliverFailsOnceItsTimeoutHasPassed(t *testing.T) {
 		t.Fatal("the delivery did not return before the test's own deadline")
 	}
 }
+
+// The local stream followers give up on records where and when AWS's
+// mappings do: into the dead-letter queue of the follower's FollowFailures
+// queue, after resources.FollowRetry.
+func TestFollowersGiveUpIntoTheirQueueAsOnAWS(t *testing.T) {
+	streams := map[string]string{}
+	deadLetters := map[string]string{}
+	for _, tb := range resources.Tables {
+		streams[tb.ID] = "stream of " + tb.ID
+	}
+	for _, q := range resources.Queues {
+		deadLetters[q.ID] = "dead letters of " + q.ID
+	}
+	followers := 0
+	for _, fn := range resources.Functions {
+		for _, table := range fn.Follows {
+			followers++
+			o := followerOptions(fn, table, streams, deadLetters)
+			if o.StreamARN != streams[table] || !o.ReportBatchItemFailures {
+				t.Errorf("%s ← %s: stream %q, partial batch failures %v", fn.ID, table, o.StreamARN, o.ReportBatchItemFailures)
+			}
+			if o.OnFailure == "" || o.OnFailure != deadLetters[fn.FollowFailures] {
+				t.Errorf("%s ← %s: gives up into %q, want the dead-letter queue of %s", fn.ID, table, o.OnFailure, fn.FollowFailures)
+			}
+			r := resources.FollowRetry
+			if o.MaxRetryAttempts != r.Attempts || o.MaxRecordAge != r.MaxRecordAge || o.BisectBatchOnError != r.Bisect || o.MaxRetryAttempts == 0 {
+				t.Errorf("%s ← %s: retries %d, max age %v, bisect %v; want %+v", fn.ID, table, o.MaxRetryAttempts, o.MaxRecordAge, o.BisectBatchOnError, r)
+			}
+			if !strings.HasSuffix(o.FunctionARN, ":function:"+fn.ID) {
+				t.Errorf("%s ← %s: function ARN %q", fn.ID, table, o.FunctionARN)
+			}
+		}
+	}
+	if followers == 0 {
+		t.Fatal("no function follows a stream: this test has nothing to check")
+	}
+}

@@ -188,8 +188,9 @@ func start(ctx context.Context, opts options, logger *slog.Logger) (*stack, erro
 	if err != nil {
 		return s, err
 	}
-	pollers := s.consumers(ctx, sqs.NewFromConfig(cfg), st.QueueURLs, functions, logger)
-	s.followers(ctx, dynamodbstreams.NewFromConfig(cfg), st.Streams, functions, logger)
+	queues := sqs.NewFromConfig(cfg)
+	pollers := s.consumers(ctx, queues, st.QueueURLs, functions, logger)
+	s.followers(ctx, dynamodbstreams.NewFromConfig(cfg), queues, st.Streams, st.DeadLetters, functions, logger)
 	if err := s.schedules(ctx, functions, logger); err != nil {
 		return s, err
 	}

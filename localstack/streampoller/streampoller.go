@@ -4,18 +4,28 @@
 //
 // Shards are read one after another (AWS reads them concurrently), a child
 // shard only once its parent has been read to its end, and records within a
-// shard are processed in order and never skipped, as on AWS:
+// shard are processed in order, as on AWS:
 //
 //   - a function error (or panic) retries the same batch, after a pause that
 //     doubles with each failure up to 5 s, until it succeeds (AWS's default
-//     of unlimited retries and no maximum record age);
+//     of unlimited retries and no maximum record age), or, with
+//     BisectBatchOnError, its first half (rounded down), halving again on
+//     each failure;
 //   - with ReportBatchItemFailures, an events.DynamoDBEventResponse whose
 //     batchItemFailures name records of the batch checkpoints before the
 //     lowest of them, and reading starts again at it (after the same pause);
 //     an empty or null response is a complete success; an unparsable
 //     response, or an itemIdentifier that is null, empty or not the
 //     sequence number of a record in the batch, fails the whole batch;
-//   - otherwise a successful invocation checkpoints after the whole batch.
+//   - otherwise a successful invocation checkpoints after the whole batch;
+//   - with an OnFailure queue, a batch that failed MaxRetryAttempts retries
+//     (counted since the shard's checkpoint last moved), or records older
+//     than MaxRecordAge before they are sent, are skipped: Lambda's
+//     invocation record (condition RetryAttemptsExhausted or
+//     RecordAgeExceeded, and DDBStreamBatchInfo naming the records) goes to
+//     the queue, and the shard reads on after them. A batch that failed in
+//     part is given up on from its first failed record to its end, as AWS
+//     does. Without OnFailure nothing is skipped.
 //
 // Checkpoints live in memory only: a new Poller starts at its
 // StartingPosition again.
@@ -31,6 +41,7 @@ package streampoller
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -46,6 +57,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/tredjepart/tredjepart/localstack/gateway"
 )
@@ -95,6 +107,23 @@ type Options struct {
 	PollInterval time.Duration
 	// Logger gets one line per batch; nil discards them.
 	Logger *slog.Logger
+
+	// OnFailure is the URL of the SQS queue (sent to with SQS) that gets
+	// the invocation record of records given up on; empty gives up on
+	// nothing, whatever the settings below say.
+	OnFailure string
+	SQS       *sqs.Client
+	// FunctionARN names the function in the invocation record.
+	FunctionARN string
+	// MaxRetryAttempts is how many times a failed batch is retried before
+	// it is given up on (MaximumRetryAttempts); 0 is no bound here (AWS's
+	// default of -1), unlike on AWS, where 0 retries nothing.
+	MaxRetryAttempts int
+	// MaxRecordAge: a record older than this when it is about to be sent
+	// is given up on (MaximumRecordAgeInSeconds); 0 is no bound.
+	MaxRecordAge time.Duration
+	// BisectBatchOnError is BisectBatchOnFunctionError.
+	BisectBatchOnError bool
 }
 
 // Poller feeds one stream to one function. Create it with Start.
@@ -133,7 +162,7 @@ type shard struct {
 	// record processed, or at the first record of a partial batch failure.
 	next     position
 	pending  []types.Record // a batch that failed as a whole, retried as it is
-	failures int            // consecutive failed invocations
+	failures int            // failed invocations since the checkpoint last moved
 	retryAt  time.Time
 	reason   string // why the last invocation failed
 	done     bool   // a closed shard read to its end
@@ -557,6 +586,12 @@ func (p *Poller) step(ctx context.Context, s *shard) (progress, caughtUp bool, e
 		}
 		batch = records
 	}
+	if expired := p.expired(batch); expired > 0 {
+		if err := p.giveUp(ctx, s, batch[:expired], recordAgeExceeded, "", s.failures); err != nil {
+			return false, false, err
+		}
+		return true, false, nil
+	}
 	start := time.Now()
 	event, payload, err := p.event(batch)
 	if err != nil {
@@ -584,6 +619,9 @@ func (p *Poller) step(ctx context.Context, s *shard) (progress, caughtUp bool, e
 		p.log.LogAttrs(ctx, slog.LevelInfo, "dynamodb stream batch", attrs...)
 		return true, false, nil
 	}
+	if processed > 0 {
+		s.failures = 0 // the checkpoint moves: the failed record's retries start now
+	}
 	p.failed(s, batch, whole, reason)
 	if !whole {
 		// Checkpoint before the first failed record: reading starts there.
@@ -591,19 +629,128 @@ func (p *Poller) step(ctx context.Context, s *shard) (progress, caughtUp bool, e
 	}
 	attrs = append(attrs, slog.String("reason", reason), slog.Int("failures", s.failures), slog.Duration("retryIn", time.Until(s.retryAt)))
 	p.log.LogAttrs(ctx, slog.LevelWarn, "dynamodb stream batch failed", attrs...)
+	if p.o.OnFailure != "" && p.o.MaxRetryAttempts > 0 && s.failures > p.o.MaxRetryAttempts {
+		functionError := ""
+		if invokeErr != nil {
+			functionError = "Unhandled"
+		}
+		if err := p.giveUp(ctx, s, batch[processed:], retryAttemptsExhausted, functionError, s.failures); err != nil {
+			return processed > 0, false, err
+		}
+		return true, false, nil
+	}
 	return processed > 0, false, nil
 }
 
 // failed records a failed invocation of batch on s: the whole batch is
-// kept to be retried as it is, or (a partial failure) read again.
+// kept to be retried as it is (its first half, with BisectBatchOnError), or
+// (a partial failure) read again.
 func (p *Poller) failed(s *shard, batch []types.Record, whole bool, reason string) {
 	s.pending = nil
 	if whole {
 		s.pending = batch
+		if p.o.BisectBatchOnError && len(batch) > 1 {
+			s.pending = batch[:len(batch)/2]
+		}
 	}
 	s.failures++
 	s.reason = reason
 	s.retryAt = time.Now().Add(min(minRetryPause<<min(s.failures-1, 10), maxRetryPause))
+}
+
+// Conditions of an invocation record: why records were given up on.
+const (
+	retryAttemptsExhausted = "RetryAttemptsExhausted"
+	recordAgeExceeded      = "RecordAgeExceeded"
+)
+
+// expired is how many of batch's first records are older than MaxRecordAge.
+func (p *Poller) expired(batch []types.Record) int {
+	if p.o.OnFailure == "" || p.o.MaxRecordAge <= 0 {
+		return 0
+	}
+	n := 0
+	for n < len(batch) && batch[n].Dynamodb != nil && batch[n].Dynamodb.ApproximateCreationDateTime != nil &&
+		time.Since(*batch[n].Dynamodb.ApproximateCreationDateTime) > p.o.MaxRecordAge {
+		n++
+	}
+	return n
+}
+
+// InvocationRecord is what Lambda sends an on-failure destination for
+// records of a DynamoDB stream it gave up on: which records, not what they
+// held (docs.aws.amazon.com/lambda/latest/dg/services-dynamodb-errors.html).
+type InvocationRecord struct {
+	RequestContext struct {
+		RequestID              string `json:"requestId"`
+		FunctionARN            string `json:"functionArn"`
+		Condition              string `json:"condition"`
+		ApproximateInvokeCount int    `json:"approximateInvokeCount"`
+	} `json:"requestContext"`
+	ResponseContext struct {
+		StatusCode      int    `json:"statusCode"`
+		ExecutedVersion string `json:"executedVersion"`
+		FunctionError   string `json:"functionError,omitempty"`
+	} `json:"responseContext"`
+	Version        string    `json:"version"`
+	Timestamp      time.Time `json:"timestamp"`
+	DDBStreamBatch struct {
+		ShardID                         string    `json:"shardId"`
+		StartSequenceNumber             string    `json:"startSequenceNumber"`
+		EndSequenceNumber               string    `json:"endSequenceNumber"`
+		ApproximateArrivalOfFirstRecord time.Time `json:"approximateArrivalOfFirstRecord"`
+		ApproximateArrivalOfLastRecord  time.Time `json:"approximateArrivalOfLastRecord"`
+		BatchSize                       int       `json:"batchSize"`
+		StreamARN                       string    `json:"streamArn"`
+	} `json:"DDBStreamBatchInfo"`
+}
+
+// giveUp sends the invocation record of records to the OnFailure queue
+// and moves s's checkpoint past them. If the send fails, nothing moves.
+func (p *Poller) giveUp(ctx context.Context, s *shard, records []types.Record, condition, functionError string, invocations int) error {
+	var r InvocationRecord
+	r.RequestContext.RequestID = newRequestID()
+	r.RequestContext.FunctionARN = p.o.FunctionARN
+	r.RequestContext.Condition = condition
+	r.RequestContext.ApproximateInvokeCount = invocations
+	r.ResponseContext.StatusCode = 200
+	r.ResponseContext.ExecutedVersion = "$LATEST"
+	r.ResponseContext.FunctionError = functionError
+	r.Version = "1.0"
+	r.Timestamp = time.Now().UTC()
+	b := &r.DDBStreamBatch
+	b.ShardID, b.StreamARN, b.BatchSize = s.id, p.o.StreamARN, len(records)
+	b.StartSequenceNumber, b.EndSequenceNumber = seq(records[0]), seq(records[len(records)-1])
+	b.ApproximateArrivalOfFirstRecord = created(records[0])
+	b.ApproximateArrivalOfLastRecord = created(records[len(records)-1])
+	body, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	if _, err := p.o.SQS.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: &p.o.OnFailure, MessageBody: aws.String(string(body))}); err != nil {
+		return fmt.Errorf("send the invocation record of shard %s, %s to %s, to the on-failure queue: %w", s.id, b.StartSequenceNumber, b.EndSequenceNumber, err)
+	}
+	p.log.Warn("streampoller: records given up on and sent to the on-failure queue", "shard", s.id, "condition", condition,
+		"first", b.StartSequenceNumber, "last", b.EndSequenceNumber, "size", len(records), "invocations", invocations)
+	s.next = position{types.ShardIteratorTypeAfterSequenceNumber, b.EndSequenceNumber}
+	s.pending, s.failures, s.retryAt, s.reason = nil, 0, time.Time{}, ""
+	return nil
+}
+
+func created(r types.Record) time.Time {
+	if r.Dynamodb == nil || r.Dynamodb.ApproximateCreationDateTime == nil {
+		return time.Time{}
+	}
+	return r.Dynamodb.ApproximateCreationDateTime.UTC().Truncate(time.Second)
+}
+
+// newRequestID is a random UUID (version 4), as Lambda's request ids are.
+func newRequestID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
 }
 
 func seq(r types.Record) string {

@@ -23,6 +23,7 @@ import (
 	dbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/tredjepart/tredjepart/localstack/moto"
 	"github.com/tredjepart/tredjepart/localstack/testenv"
@@ -612,5 +613,170 @@ func TestStreamOfARecreatedTableIsNotRead(t *testing.T) {
 	}
 	if got := fn.batches(); len(got) != 0 {
 		t.Errorf("processed %v from another table's stream", got)
+	}
+}
+
+// failureQueue is a test's own SQS queue for records given up on.
+type failureQueue struct {
+	client *sqs.Client
+	url    string
+}
+
+func newFailureQueue(t *testing.T) failureQueue {
+	t.Helper()
+	c := sqs.NewFromConfig(testenv.Get(t).Config)
+	name := fmt.Sprintf("%s-%d", strings.NewReplacer("/", "-", " ", "-").Replace(t.Name()), tables.Add(1))
+	q, err := c.CreateQueue(t.Context(), &sqs.CreateQueueInput{QueueName: &name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return failureQueue{c, aws.ToString(q.QueueUrl)}
+}
+
+// options makes o give up on records into q.
+func (q failureQueue) options(o Options) Options {
+	o.OnFailure, o.SQS, o.FunctionARN = q.url, q.client, "arn:aws:lambda:eu-north-1:123456789012:function:Changes"
+	return o
+}
+
+// records reads every message on q as an invocation record.
+func (q failureQueue) records(t *testing.T) []InvocationRecord {
+	t.Helper()
+	var out []InvocationRecord
+	for {
+		r, err := q.client.ReceiveMessage(t.Context(), &sqs.ReceiveMessageInput{QueueUrl: &q.url, MaxNumberOfMessages: 10, VisibilityTimeout: 60})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(r.Messages) == 0 {
+			return out
+		}
+		for _, m := range r.Messages {
+			var rec InvocationRecord
+			dec := json.NewDecoder(strings.NewReader(aws.ToString(m.Body)))
+			dec.DisallowUnknownFields()
+			if err := dec.Decode(&rec); err != nil {
+				t.Fatalf("%v: %s", err, aws.ToString(m.Body))
+			}
+			out = append(out, rec)
+		}
+	}
+}
+
+// seqOf is the sequence number of the record of pk the function was given.
+func (f *function) seqOf(t *testing.T, pk string) string {
+	t.Helper()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, e := range f.calls {
+		for _, r := range e.Records {
+			if r.Change.Keys["pk"].String() == pk {
+				return r.Change.SequenceNumber
+			}
+		}
+	}
+	t.Fatalf("the function never got %s", pk)
+	return ""
+}
+
+// A batch that keeps failing as a whole is halved until the bad record is
+// alone; after MaxRetryAttempts retries of it, its invocation record goes
+// to the queue and the records after it are processed.
+func TestBatchFailingItsRetriesIsHalvedAndHandedToTheQueue(t *testing.T) {
+	t.Parallel()
+	tb := newTable(t)
+	q := newFailureQueue(t)
+	before := time.Now().Add(-time.Second)
+	tb.putKeys(t, "1", "2", "poison", "4", "5")
+	fn := &function{handle: func(n int, e events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
+		if slices.Contains(pks(e), "poison") {
+			return events.DynamoDBEventResponse{}, errors.New("cannot process poison")
+		}
+		return events.DynamoDBEventResponse{}, nil
+	}}
+	p := start(t, tb.stream, fn, q.options(Options{BatchSize: 10, MaxRetryAttempts: 3, BisectBatchOnError: true}))
+	drain(t, p)
+
+	all := []string{"1", "2", "poison", "4", "5"}
+	poison := []string{"poison"}
+	want := [][]string{all, {"1", "2"}, {"poison", "4", "5"}, poison, poison, poison, {"4", "5"}}
+	if got := fn.batches(); !reflect.DeepEqual(got, want) {
+		t.Fatalf("batches %v, want %v", got, want)
+	}
+	got := q.records(t)
+	if len(got) != 1 {
+		t.Fatalf("%d invocation records on the queue, want 1: %+v", len(got), got)
+	}
+	r, seq := got[0], fn.seqOf(t, "poison")
+	if r.RequestContext.Condition != "RetryAttemptsExhausted" || r.RequestContext.ApproximateInvokeCount != 4 ||
+		!strings.HasSuffix(r.RequestContext.FunctionARN, ":function:Changes") || r.RequestContext.RequestID == "" {
+		t.Errorf("request context %+v, want RetryAttemptsExhausted after 4 invocations", r.RequestContext)
+	}
+	if r.ResponseContext.StatusCode != 200 || r.ResponseContext.FunctionError != "Unhandled" || r.Version != "1.0" || r.Timestamp.Before(before) {
+		t.Errorf("response context %+v, version %q, timestamp %v", r.ResponseContext, r.Version, r.Timestamp)
+	}
+	b := r.DDBStreamBatch
+	if b.StartSequenceNumber != seq || b.EndSequenceNumber != seq || b.BatchSize != 1 || b.StreamARN != tb.stream || !strings.HasPrefix(b.ShardID, "shardId-") {
+		t.Errorf("batch info %+v, want the poison record (%s) alone on %s", b, seq, tb.stream)
+	}
+	if b.ApproximateArrivalOfFirstRecord.Before(before.Truncate(time.Second)) || b.ApproximateArrivalOfLastRecord.Before(b.ApproximateArrivalOfFirstRecord) {
+		t.Errorf("arrivals %v, %v, want after %v", b.ApproximateArrivalOfFirstRecord, b.ApproximateArrivalOfLastRecord, before)
+	}
+}
+
+// A record the function keeps reporting as failed is given up on with the
+// rest of its batch, as AWS does, and the shard reads on after them.
+func TestPartiallyFailingBatchIsGivenUpOnFromTheFailedRecord(t *testing.T) {
+	t.Parallel()
+	tb := newTable(t)
+	q := newFailureQueue(t)
+	tb.putKeys(t, "1", "2", "poison", "4")
+	fn := &function{handle: func(n int, e events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
+		var resp events.DynamoDBEventResponse
+		for _, r := range e.Records {
+			if r.Change.Keys["pk"].String() == "poison" {
+				resp.BatchItemFailures = []events.DynamoDBBatchItemFailure{{ItemIdentifier: r.Change.SequenceNumber}}
+			}
+		}
+		return resp, nil
+	}}
+	p := start(t, tb.stream, fn, q.options(Options{BatchSize: 10, ReportBatchItemFailures: true, MaxRetryAttempts: 2, BisectBatchOnError: true}))
+	drain(t, p)
+	tb.putKeys(t, "5")
+	drain(t, p)
+
+	rest := []string{"poison", "4"}
+	if got, want := fn.batches(), [][]string{{"1", "2", "poison", "4"}, rest, rest, {"5"}}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("batches %v, want %v", got, want)
+	}
+	got := q.records(t)
+	if len(got) != 1 {
+		t.Fatalf("%d invocation records on the queue, want 1: %+v", len(got), got)
+	}
+	r := got[0]
+	b := r.DDBStreamBatch
+	if b.StartSequenceNumber != fn.seqOf(t, "poison") || b.EndSequenceNumber != fn.seqOf(t, "4") || b.BatchSize != 2 {
+		t.Errorf("batch info %+v, want poison and 4", b)
+	}
+	if r.RequestContext.Condition != "RetryAttemptsExhausted" || r.RequestContext.ApproximateInvokeCount != 3 || r.ResponseContext.FunctionError != "" {
+		t.Errorf("request context %+v, response context %+v", r.RequestContext, r.ResponseContext)
+	}
+}
+
+// Records older than MaxRecordAge are given up on without an invocation.
+func TestRecordsOlderThanMaxRecordAgeGoToTheQueue(t *testing.T) {
+	t.Parallel()
+	tb := newTable(t)
+	q := newFailureQueue(t)
+	tb.putKeys(t, "1", "2")
+	fn := &function{}
+	p := start(t, tb.stream, fn, q.options(Options{MaxRecordAge: time.Nanosecond, MaxRetryAttempts: 10}))
+	drain(t, p)
+	if got := fn.batches(); len(got) != 0 {
+		t.Errorf("the function got %v, want nothing", got)
+	}
+	got := q.records(t)
+	if len(got) != 1 || got[0].RequestContext.Condition != "RecordAgeExceeded" || got[0].DDBStreamBatch.BatchSize != 2 || got[0].RequestContext.ApproximateInvokeCount != 0 {
+		t.Errorf("invocation records %+v, want one of both records, RecordAgeExceeded", got)
 	}
 }

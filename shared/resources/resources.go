@@ -163,7 +163,36 @@ type Function struct {
 	// whose dead-letter queue receives an invocation that failed all of
 	// Lambda's retries, so that it is seen rather than dropped.
 	OnFailure string
+	// FollowFailures, for a function that Follows streams, is the ID of a
+	// Queue whose dead-letter queue receives the invocation record (the
+	// shard and sequence numbers, not the records) of a batch the function
+	// still failed when FollowRetry ran out; the shard then moves on.
+	FollowFailures string
 }
+
+// StreamRetention is how long a DynamoDB stream keeps a record.
+const StreamRetention = 24 * time.Hour
+
+// StreamRetry is how a stream's event source mapping retries a batch its
+// function failed before it hands the batch to the on-failure destination
+// and reads on.
+type StreamRetry struct {
+	Attempts     int           // retries after the first invocation (Lambda's MaximumRetryAttempts)
+	MaxRecordAge time.Duration // a record older than this is not retried again (MaximumRecordAge)
+	Bisect       bool          // a batch that failed as a whole is split in two and each half retried
+}
+
+// FollowRetry bounds how long one bad record may hold up its shard. Without
+// it Lambda retries until the stream drops the record (StreamRetention):
+// every later change on the shard (late and corrected values, master data)
+// waits a day behind it, and it is then lost without a trace. A record the
+// function reports as failed (ReportBatchItemFailures) is retried from
+// itself; a batch that failed as a whole (a crash, a timeout) is halved
+// until the bad record is alone, so the records beside it go through. Ten
+// retries ride out a brief outage of DynamoDB or KMS; six hours is a
+// quarter of the stream's retention, so a batch given up on for its age can
+// still be read from the stream for at least 18 hours after the alarm.
+var FollowRetry = StreamRetry{Attempts: 10, MaxRecordAge: 6 * time.Hour, Bisect: true}
 
 // DefaultTimeout is a function's timeout unless it says otherwise: an API
 // answer or a batch of messages takes well under it.
@@ -419,11 +448,33 @@ func deadLetterAlarms(queues []Queue, functions []Function, schedules []Schedule
 				sources = append(sources, "events of schedule "+sc.ID+" it could not deliver")
 			}
 		}
+		var followers []string
+		for _, f := range functions {
+			if f.FollowFailures == q.ID {
+				followers = append(followers, f.ID)
+				sources = append(sources, "batches of stream records of "+strings.Join(f.Follows, " and ")+" that "+f.ID+
+					" failed "+strconv.Itoa(FollowRetry.Attempts)+" retries of, or that grew older than "+strconv.FormatFloat(FollowRetry.MaxRecordAge.Hours(), 'f', -1, 64)+" hours")
+			}
+		}
 		todo := "then redrive " + q.DeadLetter.ID + " to " + q.ID + "."
 		if len(sources) > 1 {
-			// An invocation record or a schedule's event is no message of q:
-			// redriven, it would fail again.
-			todo = "then redrive the messages that came from " + q.ID + " back to it, and for an invocation or event invoke the function again."
+			// An invocation record, a schedule's event or a stream batch is
+			// no message of q: redriven, it would fail again.
+			todo = "then redrive the messages that came from " + q.ID + " back to it"
+			if len(sources) > 1+len(followers) {
+				todo += ", and for an invocation or event invoke the function again"
+			}
+			todo += "."
+		}
+		if len(followers) > 0 {
+			// The message names records, not their content, and the stream
+			// cannot be read again from an old sequence number for long.
+			todo += " A batch of stream records cannot be replayed: its DDBStreamBatchInfo names the stream, shard, first and last " +
+				"sequence numbers and arrival times; find in the logs of " + strings.Join(followers, " and ") + " at that time which " +
+				"metering points and days they were (for 24 h after arrival the stream still holds them: GetShardIterator " +
+				"AT_SEQUENCE_NUMBER), fix the cause, and re-drive the change: send again the master data or meter " +
+				"values it made (ingest API). An identical resend is stored as unchanged and sets off nothing; then tell the third " +
+				"parties concerned to read those days again. Delete the message when done."
 		}
 		alarms = append(alarms, Alarm{
 			ID: q.DeadLetter.ID + "NotEmpty",
@@ -910,6 +961,9 @@ var Changes = Function{
 	WriteTables: []string{OutboxTableID},
 	SendQueues:  []string{WebhookPushesQueueID},
 	Follows:     []string{MeterValuesTableID, RegistryTableID},
+	// Its output's queue: the alarm on WebhookPushesDLQ tells the operator
+	// what to do with such a batch.
+	FollowFailures: WebhookPushesQueueID,
 }
 
 // Admin is the operator's API: register, list, update, disable and enable

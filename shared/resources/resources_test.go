@@ -5,6 +5,7 @@ import (
 	"maps"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -41,6 +42,9 @@ func TestReferencesResolve(t *testing.T) {
 		}
 		if f.OnFailure != "" && !queues[f.OnFailure] {
 			t.Errorf("function %s sends failed invocations to unknown queue %s", f.ID, f.OnFailure)
+		}
+		if f.FollowFailures != "" && !queues[f.FollowFailures] {
+			t.Errorf("function %s sends failed stream records to unknown queue %s", f.ID, f.FollowFailures)
 		}
 	}
 	for _, r := range Routes {
@@ -104,6 +108,42 @@ func TestEveryDeadLetterQueueHasAnAlarm(t *testing.T) {
 	alarms := deadLetterAlarms(append(slices.Clone(Queues), extra), Functions, Schedules)
 	if !slices.ContainsFunc(alarms, func(a Alarm) bool { return a.Queue == "Extra" && a.Metric == DeadLetterMessages }) {
 		t.Error("deadLetterAlarms leaves out a new queue")
+	}
+}
+
+// A stream follower gives up on a record before the stream drops it (24 h),
+// and hands its batch info to a dead-letter queue whose alarm tells the
+// operator how to re-drive the change: a stream record cannot be replayed.
+func TestStreamFollowersHandFailedRecordsToAnAlarmedQueue(t *testing.T) {
+	followers := 0
+	for _, f := range Functions {
+		if len(f.Follows) == 0 {
+			continue
+		}
+		followers++
+		if f.FollowFailures == "" {
+			t.Errorf("%s follows %v with no queue for the records it fails", f.ID, f.Follows)
+			continue
+		}
+		i := slices.IndexFunc(Alarms, func(a Alarm) bool { return a.Metric == DeadLetterMessages && a.Queue == f.FollowFailures })
+		if i < 0 {
+			t.Errorf("%s: no alarm on the dead-letter queue of %s", f.ID, f.FollowFailures)
+			continue
+		}
+		for _, want := range []string{"stream records", f.ID, "DDBStreamBatchInfo", "send again"} {
+			if !strings.Contains(Alarms[i].Description, want) {
+				t.Errorf("alarm %s says %q, nothing about %q", Alarms[i].ID, Alarms[i].Description, want)
+			}
+		}
+	}
+	if followers == 0 {
+		t.Fatal("no function follows a stream: this test has nothing to check")
+	}
+	if FollowRetry.Attempts < 1 || FollowRetry.Attempts > 10_000 {
+		t.Errorf("FollowRetry.Attempts = %d, want 1 to 10,000 (Lambda's range)", FollowRetry.Attempts)
+	}
+	if FollowRetry.MaxRecordAge < time.Minute || FollowRetry.MaxRecordAge >= StreamRetention/2 || FollowRetry.MaxRecordAge%time.Second != 0 {
+		t.Errorf("FollowRetry.MaxRecordAge = %v, want whole seconds from 60 s to well under the stream's %v", FollowRetry.MaxRecordAge, StreamRetention)
 	}
 }
 
