@@ -2,7 +2,6 @@ package consentweb
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -21,22 +20,12 @@ import (
 	"github.com/tredjepart/tredjepart/shared/pseudonym"
 	"github.com/tredjepart/tredjepart/shared/resources"
 	"github.com/tredjepart/tredjepart/shared/websession"
+	"github.com/tredjepart/tredjepart/shared/websession/websessiontest"
 )
 
 // TestMain starts moto: the pages' stores, sessions among them, are the
 // stack's tables.
 func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
-
-// provider answers OpenID discovery, all that building the pages asks of it.
-func provider(t *testing.T) string {
-	t.Helper()
-	var srv *httptest.Server
-	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		_, _ = fmt.Fprintf(w, `{"issuer":%q,"authorization_endpoint":"%[1]s/auth","token_endpoint":"%[1]s/token","jwks_uri":"%[1]s/jwks"}`, srv.URL)
-	}))
-	t.Cleanup(srv.Close)
-	return srv.URL
-}
 
 // testSite is the pages on moto's tables, with a session store there.
 func testSite(t *testing.T) (*site, http.Handler) {
@@ -52,7 +41,7 @@ func testSite(t *testing.T) (*site, http.Handler) {
 		ReadLog:      &dynamo.ReadLog{Client: db, Table: access},
 		Sessions:     &dynamo.Sessions{Client: db, Table: access},
 		Settings: websession.Settings{
-			OIDC:   websession.OIDC{Issuer: provider(t), ClientID: "consent", RedirectURL: "https://tredjepart.example/login/callback"},
+			OIDC:   websession.OIDC{Issuer: websessiontest.Provider(t), ClientID: "consent", RedirectURL: "https://tredjepart.example/login/callback"},
 			Keys:   websession.Keys{Session: key, Encryption: key},
 			Secure: true,
 		},

@@ -3,7 +3,6 @@ package portal
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -24,6 +23,7 @@ import (
 	"github.com/tredjepart/tredjepart/shared/registry"
 	"github.com/tredjepart/tredjepart/shared/resources"
 	"github.com/tredjepart/tredjepart/shared/websession"
+	"github.com/tredjepart/tredjepart/shared/websession/websessiontest"
 )
 
 // TestMain starts moto: the sessions are in the Access table.
@@ -72,17 +72,6 @@ func org(t *testing.T, first8 string) ident.OrgNumber {
 	return o
 }
 
-// provider answers OpenID discovery, all that building a site asks of it.
-func provider(t *testing.T) string {
-	t.Helper()
-	var srv *httptest.Server
-	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		_, _ = fmt.Fprintf(w, `{"issuer":%q,"authorization_endpoint":"%[1]s/auth","token_endpoint":"%[1]s/token","jwks_uri":"%[1]s/jwks"}`, srv.URL)
-	}))
-	t.Cleanup(srv.Close)
-	return srv.URL
-}
-
 func testSite(t *testing.T) (*site, http.Handler) {
 	t.Helper()
 	tps := thirdParties{
@@ -100,7 +89,7 @@ func testSite(t *testing.T) (*site, http.Handler) {
 		ThirdParties: tps,
 		Sessions:     &dynamo.Sessions{Client: dynamodb.NewFromConfig(env.Config), Table: env.Stack.Tables[resources.AccessTableID]},
 		Settings: websession.Settings{
-			OIDC:   websession.OIDC{Issuer: provider(t), ClientID: "portal", RedirectURL: "https://tredjepart.example/portal/login/callback"},
+			OIDC:   websession.OIDC{Issuer: websessiontest.Provider(t), ClientID: "portal", RedirectURL: "https://tredjepart.example/portal/login/callback"},
 			Keys:   websession.Keys{Session: key, Encryption: key},
 			Secure: true,
 		},
