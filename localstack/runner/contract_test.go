@@ -44,9 +44,6 @@ func venvTool(t *testing.T, name string) string {
 }
 
 func TestTheStackKeepsItsContract(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts the whole local stack")
-	}
 	python, schemathesis := venvTool(t, "python"), venvTool(t, "schemathesis")
 	t.Setenv("NOW", "")
 	t.Setenv("AWS_ENDPOINT_URL", "")
