@@ -24,6 +24,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdacontext"
+	"github.com/tredjepart/tredjepart/localstack/moto"
 	"github.com/tredjepart/tredjepart/shared/resources"
 )
 
@@ -41,10 +42,8 @@ const (
 	// IntegrationTimeout is the HTTP API's maximum integration timeout.
 	IntegrationTimeout = 30 * time.Second
 
-	// accountID is moto's default account, so ARNs agree across the stack.
-	accountID = "123456789012"
-	apiID     = "local"
-	stage     = "$default"
+	apiID = "local"
+	stage = "$default"
 	// timeLayout is API Gateway's requestContext.time format.
 	timeLayout = "02/Jan/2006:15:04:05 -0700"
 )
@@ -209,7 +208,7 @@ func (g *Gateway) invoke(ctx context.Context, fn Invoker, functionID string, pay
 	defer cancel()
 	ctx = lambdacontext.NewContext(ctx, &lambdacontext.LambdaContext{
 		AwsRequestID:       newUUID(),
-		InvokedFunctionArn: "arn:aws:lambda:eu-north-1:" + accountID + ":function:" + functionID,
+		InvokedFunctionArn: "arn:aws:lambda:" + moto.Region + ":" + moto.Account + ":function:" + functionID,
 	})
 	type result struct {
 		out []byte
@@ -307,7 +306,7 @@ func (g *Gateway) event(r *http.Request, rt route, params map[string]string, bod
 		PathParameters:        params,
 		RequestContext: events.APIGatewayV2HTTPRequestContext{
 			RouteKey:     rt.Key(),
-			AccountID:    accountID,
+			AccountID:    moto.Account,
 			Stage:        stage,
 			RequestID:    reqID,
 			APIID:        apiID,

@@ -27,6 +27,7 @@ import (
 	"github.com/lestrrat-go/jwx/v3/jwa"
 	"github.com/lestrrat-go/jwx/v3/jws"
 	"github.com/tredjepart/tredjepart/localstack/issuer"
+	"github.com/tredjepart/tredjepart/localstack/moto"
 	"github.com/tredjepart/tredjepart/shared/resources"
 )
 
@@ -341,7 +342,7 @@ func TestHappyPathEvent(t *testing.T) {
 		{"header x-forwarded-for", ev.Headers["x-forwarded-for"], "127.0.0.1"},
 		{"body", ev.Body, ""},
 		{"isBase64Encoded", ev.IsBase64Encoded, false},
-		{"accountId", ev.RequestContext.AccountID, accountID},
+		{"accountId", ev.RequestContext.AccountID, moto.Account},
 		{"apiId", ev.RequestContext.APIID, "local"},
 		{"stage", ev.RequestContext.Stage, "$default"},
 		{"domainName", ev.RequestContext.DomainName, "127.0.0.1"},

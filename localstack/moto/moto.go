@@ -27,6 +27,10 @@ import (
 // Region is the region the local stack uses (Stockholm, nearest to Norway).
 const Region = "eu-north-1"
 
+// Account is moto's default account, which every ARN of the local stack
+// names, so that ARNs agree across it.
+const Account = "123456789012"
+
 // Server is a running moto server.
 type Server struct {
 	Endpoint string

@@ -61,13 +61,10 @@ func followerOptions(fn resources.Function, table string, streams, deadLetters m
 	return streampoller.Options{
 		StreamARN: streams[table], ReportBatchItemFailures: true, StartingPosition: streampoller.Latest,
 		OnFailure:        deadLetters[fn.FollowFailures],
-		FunctionARN:      "arn:aws:lambda:" + moto.Region + ":" + motoAccount + ":function:" + fn.ID,
+		FunctionARN:      "arn:aws:lambda:" + moto.Region + ":" + moto.Account + ":function:" + fn.ID,
 		MaxRetryAttempts: retry.Attempts, MaxRecordAge: retry.MaxRecordAge, BisectBatchOnError: retry.Bisect,
 	}
 }
-
-// motoAccount is moto's default account, which every local ARN names.
-const motoAccount = "123456789012"
 
 // dailyCron is the one form of schedule the local tick understands:
 // cron(<minute> <hour> * * ? *), every day.
