@@ -484,7 +484,15 @@ func TestDrainReportsRecordsHeldBackByAFailingFunction(t *testing.T) {
 		return events.DynamoDBEventResponse{}, errors.New("always")
 	}}
 	p := start(t, tb.stream, fn, Options{})
-	ctx, cancel := context.WithTimeout(t.Context(), time.Second)
+	// Wait (bounded, not timed) until the record has failed twice, however
+	// slow the machine: the first try and a retry.
+	for waited := time.Duration(0); len(fn.batches()) < 2; waited += 20 * time.Millisecond {
+		if waited > 30*time.Second {
+			t.Fatalf("%d invocations in 30 s, want a retry", len(fn.batches()))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
 	defer cancel()
 	err := p.Drain(ctx)
 	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "function error: always") {
@@ -494,9 +502,12 @@ func TestDrainReportsRecordsHeldBackByAFailingFunction(t *testing.T) {
 	if err := p.Drain(t.Context()); err == nil || !strings.Contains(err.Error(), "stopped") {
 		t.Errorf("Drain after Stop = %v, want an error", err)
 	}
-	// Retries back off: 250 ms, 500 ms, … so about 3 invocations in a second.
-	if n := len(fn.batches()); n < 2 || n > 5 {
-		t.Errorf("%d invocations in about a second", n)
+	// Retries back off: the retry came no sooner than the shortest pause.
+	fn.mu.Lock()
+	gap := fn.times[1].Sub(fn.times[0])
+	fn.mu.Unlock()
+	if gap < minRetryPause {
+		t.Errorf("the retry came %v after the first try, want at least %v", gap, minRetryPause)
 	}
 }
 
