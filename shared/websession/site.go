@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/a-h/templ"
 	"github.com/awslabs/aws-lambda-go-api-proxy/core"
 
 	"github.com/tredjepart/tredjepart/shared/apigw"
@@ -60,6 +61,10 @@ type SiteConfig[S Session, U any] struct {
 	// Templates are the site's pages; "problem.html" and "logged-out.html"
 	// among them.
 	Templates *template.Template
+	// Pages draws the site's pages from templ components, without
+	// html/template (whose reflection keeps every exported method in the
+	// bootstrap); it names the same pages as Templates and replaces it.
+	Pages func(Page[U]) templ.Component
 	Messages  Messages
 	Clock     clock.Clock
 	Logger    *slog.Logger
