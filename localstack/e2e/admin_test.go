@@ -27,7 +27,7 @@ import (
 	"github.com/tredjepart/tredjepart/shared/ident"
 	"github.com/tredjepart/tredjepart/shared/registry"
 	"github.com/tredjepart/tredjepart/shared/resources"
-	"github.com/tredjepart/tredjepart/shared/webhook"
+	"github.com/tredjepart/tredjepart/shared/stdwebhook"
 )
 
 // operator is the operator's client; withScope gives its tokens the admin scope.
@@ -310,7 +310,7 @@ func TestDisabledThirdPartyGetsNoWebhookPushes(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, req *http.Request) {
 		_, _ = io.Copy(io.Discard, req.Body)
 		mu.Lock()
-		pushed = append(pushed, req.Header.Get(webhook.HeaderID))
+		pushed = append(pushed, req.Header.Get(stdwebhook.HeaderID))
 		mu.Unlock()
 		rw.WriteHeader(http.StatusOK)
 	}))

@@ -40,7 +40,7 @@ import (
 	"github.com/tredjepart/tredjepart/shared/queue"
 	"github.com/tredjepart/tredjepart/shared/registry"
 	"github.com/tredjepart/tredjepart/shared/resources"
-	"github.com/tredjepart/tredjepart/shared/webhook"
+	"github.com/tredjepart/tredjepart/shared/stdwebhook"
 )
 
 type deliveryWorld struct {
@@ -343,13 +343,13 @@ func TestWebhookThroughTheWholeStack(t *testing.T) {
 	w := newDeliveryWorld(t)
 	var mu sync.Mutex
 	received := map[string]http.Header{}
-	var secrets []webhook.Secret
+	var secrets []stdwebhook.Secret
 	var bad []error
 	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, req *http.Request) {
 		body, _ := io.ReadAll(req.Body)
 		mu.Lock()
-		received[req.Header.Get(webhook.HeaderID)] = req.Header.Clone()
-		if err := webhook.Verify(req.Header, body, secrets, time.Now(), 0); err != nil {
+		received[req.Header.Get(stdwebhook.HeaderID)] = req.Header.Clone()
+		if err := stdwebhook.Verify(req.Header, body, secrets, time.Now(), 0); err != nil {
 			bad = append(bad, err)
 		}
 		mu.Unlock()
@@ -358,7 +358,7 @@ func TestWebhookThroughTheWholeStack(t *testing.T) {
 	t.Cleanup(srv.Close)
 
 	registered := w.call(t, ladeklar, "PUT", "/v1/webhook", fmt.Sprintf(`{"url":%q}`, srv.URL+"/tredjepart")).expect(t, http.StatusOK)
-	secret, err := webhook.ParseSecret(registered.str("secret"))
+	secret, err := stdwebhook.ParseSecret(registered.str("secret"))
 	if err != nil || registered.body["enabled"] != true {
 		t.Fatalf("registration: %s", registered.rawBody)
 	}
@@ -382,7 +382,7 @@ func TestWebhookThroughTheWholeStack(t *testing.T) {
 			t.Errorf("%s was not pushed", id)
 			continue
 		}
-		if len(strings.Fields(h.Get(webhook.HeaderSignature))) != 1 || h.Get(webhook.HeaderTimestamp) == "" {
+		if len(strings.Fields(h.Get(stdwebhook.HeaderSignature))) != 1 || h.Get(stdwebhook.HeaderTimestamp) == "" {
 			t.Errorf("headers %v", h)
 		}
 	}

@@ -24,8 +24,8 @@ import (
 	"github.com/tredjepart/tredjepart/shared/ident"
 	"github.com/tredjepart/tredjepart/shared/resources"
 	"github.com/tredjepart/tredjepart/shared/seal"
+	"github.com/tredjepart/tredjepart/shared/stdwebhook"
 	"github.com/tredjepart/tredjepart/shared/webhook"
-	"github.com/tredjepart/tredjepart/shared/webhooks"
 )
 
 // manualClock is a clock the test moves.
@@ -51,7 +51,7 @@ type timedQueue struct {
 
 type due struct {
 	at time.Time
-	m  webhooks.Message
+	m  webhook.Message
 }
 
 type dueHeap []due
@@ -62,8 +62,8 @@ func (h dueHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
 func (h *dueHeap) Push(x any)        { *h = append(*h, x.(due)) }
 func (h *dueHeap) Pop() any          { old := *h; x := old[len(old)-1]; *h = old[:len(old)-1]; return x }
 
-func (q *timedQueue) Enqueue(_ context.Context, m webhooks.Message, delay time.Duration) error {
-	if delay > webhooks.MaxDelay {
+func (q *timedQueue) Enqueue(_ context.Context, m webhook.Message, delay time.Duration) error {
+	if delay > webhook.MaxDelay {
 		return fmt.Errorf("delay %s is longer than SQS allows", delay)
 	}
 	heap.Push(&q.items, due{q.clock.Now().Add(delay), m})
@@ -71,7 +71,7 @@ func (q *timedQueue) Enqueue(_ context.Context, m webhooks.Message, delay time.D
 }
 
 // run delivers queued messages in due order, moving the clock, until none is left.
-func (q *timedQueue) run(t *testing.T, svc *webhooks.Service) int {
+func (q *timedQueue) run(t *testing.T, svc *webhook.Service) int {
 	t.Helper()
 	n := 0
 	for q.items.Len() > 0 {
@@ -88,7 +88,7 @@ func (q *timedQueue) run(t *testing.T, svc *webhooks.Service) int {
 }
 
 type webhookWorld struct {
-	svc   *webhooks.Service
+	svc   *webhook.Service
 	store *dynamo.Outbox
 	queue *timedQueue
 	clock *manualClock
@@ -109,9 +109,9 @@ func newWebhookWorld(t *testing.T) *webhookWorld {
 	clk := &manualClock{now: time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)}
 	store := &dynamo.Outbox{Client: dynamodb.NewFromConfig(env.Config), Table: env.Stack.Tables[resources.OutboxTableID]}
 	queue := &timedQueue{clock: clk}
-	policy := webhook.Policy{AllowLoopback: true, AllowHTTP: true}
+	policy := stdwebhook.Policy{AllowLoopback: true, AllowHTTP: true}
 	box := seal.Box{Client: kms.NewFromConfig(env.Config), KeyID: env.Stack.Keys[resources.WebhookSecretsKeyID]}
-	svc := &webhooks.Service{Store: store, Secrets: box, Queue: queue, Policy: policy, Client: policy.Client(300 * time.Millisecond), Clock: clk, Logger: quiet}
+	svc := &webhook.Service{Store: store, Secrets: box, Queue: queue, Policy: policy, Client: policy.Client(300 * time.Millisecond), Clock: clk, Logger: quiet}
 	return &webhookWorld{svc: svc, store: store, queue: queue, clock: clk, tp: tp}
 }
 
@@ -137,7 +137,7 @@ func (w *webhookWorld) documents(t *testing.T, n int) []string {
 // receiver verifies every push and answers with respond(n), n counting its requests.
 type receiver struct {
 	mu       sync.Mutex
-	secrets  []webhook.Secret
+	secrets  []stdwebhook.Secret
 	clock    *manualClock
 	requests int
 	accepted map[string]int // by webhook-id
@@ -152,10 +152,10 @@ func newReceiver(t *testing.T, clock *manualClock, respond func(n int, w http.Re
 		r.mu.Lock()
 		r.requests++
 		n := r.requests
-		if err := webhook.Verify(req.Header, body, r.secrets, r.clock.Now(), 0); err != nil {
+		if err := stdwebhook.Verify(req.Header, body, r.secrets, r.clock.Now(), 0); err != nil {
 			r.bad = append(r.bad, err.Error())
 		}
-		id := req.Header.Get(webhook.HeaderID)
+		id := req.Header.Get(stdwebhook.HeaderID)
 		if !strings.Contains(string(body), id) {
 			r.bad = append(r.bad, "webhook-id "+id+" is not the document's id")
 		}
@@ -183,7 +183,7 @@ func (w *webhookWorld) register(t *testing.T, r *receiver, url string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	secret, err := webhook.ParseSecret(text)
+	secret, err := stdwebhook.ParseSecret(text)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -243,7 +243,7 @@ func TestAWebhookThatNeverAnswersIsTriedForThreeDaysThenLeftToTheOutbox(t *testi
 	w.documents(t, 1)
 	w.queue.run(t, w.svc)
 	took := w.clock.Now().Sub(start)
-	if took < 70*time.Hour || took > webhook.RetryWindow+time.Hour || r.requests < 8 {
+	if took < 70*time.Hour || took > stdwebhook.RetryWindow+time.Hour || r.requests < 8 {
 		t.Fatalf("%d attempts over %s", r.requests, took)
 	}
 	log, _ := w.svc.Attempts(context.Background(), w.tp, 1)
@@ -293,13 +293,13 @@ func TestRotationSignsWithBothSecretsDuringTheOverlap(t *testing.T) {
 	}
 	w.documents(t, 1)
 	w.queue.run(t, w.svc)
-	w.clock.set(w.clock.Now().Add(webhooks.Overlap + time.Minute))
+	w.clock.set(w.clock.Now().Add(webhook.Overlap + time.Minute))
 	w.documents(t, 1)
 	w.queue.run(t, w.svc)
 	if len(headers) != 2 {
 		t.Fatalf("%d pushes", len(headers))
 	}
-	during, after := strings.Fields(headers[0].Get(webhook.HeaderSignature)), strings.Fields(headers[1].Get(webhook.HeaderSignature))
+	during, after := strings.Fields(headers[0].Get(stdwebhook.HeaderSignature)), strings.Fields(headers[1].Get(stdwebhook.HeaderSignature))
 	if len(during) != 2 || len(after) != 1 {
 		t.Fatalf("signatures during the overlap %v, after it %v", during, after)
 	}
@@ -307,7 +307,7 @@ func TestRotationSignsWithBothSecretsDuringTheOverlap(t *testing.T) {
 
 func TestWebhookURLsArePolicedAtRegistration(t *testing.T) {
 	w := newWebhookWorld(t)
-	w.svc.Policy = webhook.Policy{} // production
+	w.svc.Policy = stdwebhook.Policy{} // production
 	for _, url := range []string{"http://example.com/hook", "https://10.0.0.8/hook", "https://169.254.169.254/latest", "https://[::1]/hook", "https://user:pw@example.com/"} {
 		if _, _, err := w.svc.Register(context.Background(), w.tp, url); err == nil {
 			t.Errorf("%s was accepted", url)

@@ -27,7 +27,7 @@ import (
 	"time"
 
 	"github.com/tredjepart/tredjepart/shared/metervalues"
-	"github.com/tredjepart/tredjepart/shared/webhook"
+	"github.com/tredjepart/tredjepart/shared/stdwebhook"
 )
 
 // venvTool is a program of the repository's venv.
@@ -113,9 +113,9 @@ func pushesVerifyIndependently(t *testing.T, s *stack, python string) {
 		body, _ := io.ReadAll(r.Body)
 		mu.Lock()
 		pushes = append(pushes, push{Headers: map[string]string{
-			webhook.HeaderID:        r.Header.Get(webhook.HeaderID),
-			webhook.HeaderTimestamp: r.Header.Get(webhook.HeaderTimestamp),
-			webhook.HeaderSignature: r.Header.Get(webhook.HeaderSignature),
+			stdwebhook.HeaderID:        r.Header.Get(stdwebhook.HeaderID),
+			stdwebhook.HeaderTimestamp: r.Header.Get(stdwebhook.HeaderTimestamp),
+			stdwebhook.HeaderSignature: r.Header.Get(stdwebhook.HeaderSignature),
 		}, Body: body})
 		mu.Unlock()
 		arrived <- struct{}{}

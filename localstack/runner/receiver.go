@@ -13,7 +13,7 @@ import (
 	"github.com/tredjepart/tredjepart/shared/clock"
 	"github.com/tredjepart/tredjepart/shared/registry"
 	"github.com/tredjepart/tredjepart/shared/resources"
-	"github.com/tredjepart/tredjepart/shared/webhook"
+	"github.com/tredjepart/tredjepart/shared/stdwebhook"
 )
 
 // receiver is a demo third party's webhook endpoint: it verifies each push
@@ -21,7 +21,7 @@ import (
 type receiver struct {
 	mu       sync.Mutex
 	clock    clock.Clock
-	secrets  []webhook.Secret
+	secrets  []stdwebhook.Secret
 	received []arrival
 }
 
@@ -47,8 +47,8 @@ func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	body, _ := io.ReadAll(io.LimitReader(req.Body, 1<<20))
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	a := arrival{At: time.Now().UTC().Format(time.RFC3339), ID: req.Header.Get(webhook.HeaderID), Bytes: len(body)}
-	if err := webhook.Verify(req.Header, body, r.secrets, r.clock.Now(), 0); err != nil {
+	a := arrival{At: time.Now().UTC().Format(time.RFC3339), ID: req.Header.Get(stdwebhook.HeaderID), Bytes: len(body)}
+	if err := stdwebhook.Verify(req.Header, body, r.secrets, r.clock.Now(), 0); err != nil {
 		a.Problem = err.Error()
 		w.WriteHeader(http.StatusUnauthorized)
 	} else {
@@ -77,7 +77,7 @@ func (s *stack) registerWebhook(iss *issuer.Issuer, tp registry.ThirdParty, r *r
 	if err := json.NewDecoder(res.Body).Decode(&body); err != nil || res.StatusCode != http.StatusOK {
 		return fmt.Errorf("register the demo webhook: %s", res.Status)
 	}
-	secret, err := webhook.ParseSecret(body.Secret)
+	secret, err := stdwebhook.ParseSecret(body.Secret)
 	if err != nil {
 		return err
 	}

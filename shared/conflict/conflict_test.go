@@ -15,7 +15,7 @@ import (
 	"github.com/tredjepart/tredjepart/shared/grant"
 	"github.com/tredjepart/tredjepart/shared/ingest"
 	"github.com/tredjepart/tredjepart/shared/problem"
-	"github.com/tredjepart/tredjepart/shared/webhooks"
+	"github.com/tredjepart/tredjepart/shared/webhook"
 )
 
 var errStale = errors.New("stale")
@@ -50,7 +50,7 @@ func TestRetryGivesUpWithTheLostRace(t *testing.T) {
 // again, wherever it surfaces (API, page, ingest item), and wrapped too.
 func TestEveryLostRaceIsAConflictToReadAgain(t *testing.T) {
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	for _, stale := range []error{webhooks.ErrStale, grant.ErrStale, accessrequest.ErrStale, ingest.ErrConflict} {
+	for _, stale := range []error{webhook.ErrStale, grant.ErrStale, accessrequest.ErrStale, ingest.ErrConflict} {
 		for _, err := range []error{stale, fmt.Errorf("put: %w", stale)} {
 			doc := problem.From(context.Background(), quiet, err, "/x")
 			if doc.Status != http.StatusConflict || !strings.Contains(doc.Detail, "again") {

@@ -30,8 +30,8 @@ import (
 	"github.com/tredjepart/tredjepart/shared/registry"
 	"github.com/tredjepart/tredjepart/shared/resources"
 	"github.com/tredjepart/tredjepart/shared/seal"
+	"github.com/tredjepart/tredjepart/shared/stdwebhook"
 	"github.com/tredjepart/tredjepart/shared/webhook"
-	"github.com/tredjepart/tredjepart/shared/webhooks"
 )
 
 // FanOutInput is what starts a fan-out: nothing (the schedule: the previous
@@ -113,7 +113,7 @@ func (h *FanOutShardHandler) Handle(ctx context.Context, ev events.SQSEvent) (ev
 type DeliveryHandler struct {
 	Deliverer *delivery.Deliverer
 	// Webhooks announces the documents; each batch reads an endpoint once.
-	Webhooks *webhooks.Service
+	Webhooks *webhook.Service
 	Logger   *slog.Logger
 }
 
@@ -239,7 +239,7 @@ const openedSecretTTL = 5 * time.Minute
 // state in) from a function's environment. A function without the webhook
 // secrets' key (resources.WebhookSecrets) only announces documents: it
 // never seals or opens a secret, and fails if it tries.
-func WebhookService(cfg aws.Config, getenv func(string) string, logger *slog.Logger) (*webhooks.Service, *dynamo.Outbox, error) {
+func WebhookService(cfg aws.Config, getenv func(string) string, logger *slog.Logger) (*webhook.Service, *dynamo.Outbox, error) {
 	env, err := need(getenv, resources.Outbox.EnvVar, resources.WebhookPushes.EnvVar)
 	if err != nil {
 		return nil, nil, err
@@ -251,13 +251,13 @@ func WebhookService(cfg aws.Config, getenv func(string) string, logger *slog.Log
 	// Method values, not the clients: the portal wires this too, and its
 	// html/template would otherwise link every operation (dynamo.MethodsOf).
 	store := &dynamo.Outbox{Client: dynamo.MethodsOf(dynamodb.NewFromConfig(cfg)), Table: env[resources.Outbox.EnvVar]}
-	var secrets webhooks.Sealer = noKey{}
+	var secrets webhook.Sealer = noKey{}
 	if keyARN := getenv(resources.WebhookSecrets.EnvVar); keyARN != "" {
 		secrets = &seal.Cache{Opener: seal.Box{Client: seal.MethodsOf(kms.NewFromConfig(cfg)), KeyID: keyARN}, TTL: openedSecretTTL, Clock: clk}
 	}
 	local := getenv(LocalEndpointsEnv) == "true"
-	policy := webhook.Policy{AllowLoopback: local, AllowHTTP: local}
-	return &webhooks.Service{
+	policy := stdwebhook.Policy{AllowLoopback: local, AllowHTTP: local}
+	return &webhook.Service{
 		Store: store, Secrets: secrets, Queue: &queue.Publisher{Client: queue.MethodsOf(sqs.NewFromConfig(cfg)), URL: env[resources.WebhookPushes.EnvVar]},
 		Policy: policy, Client: policy.Client(pushTimeout), Clock: clk, Logger: logger,
 	}, store, nil
@@ -273,7 +273,7 @@ func (noKey) Open(context.Context, []byte, map[string]string) ([]byte, error) { 
 
 // WebhookHandler makes the push attempts of an SQS batch.
 type WebhookHandler struct {
-	Webhooks     *webhooks.Service
+	Webhooks     *webhook.Service
 	ThirdParties delivery.ThirdParty
 	Logger       *slog.Logger
 }
@@ -287,7 +287,7 @@ type WebhookHandler struct {
 func (h *WebhookHandler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
 	var res events.SQSEventResponse
 	for _, m := range ev.Records {
-		var msg webhooks.Message
+		var msg webhook.Message
 		err := json.Unmarshal([]byte(m.Body), &msg)
 		if err == nil && (msg.ThirdParty == "" || msg.DocumentID == "" || msg.Attempt < 1) {
 			err = errors.New("names no third party, document or attempt")
@@ -334,7 +334,7 @@ func WebhookLambda(_ context.Context, cfg aws.Config, getenv func(string) string
 // party's outbox and announces it to the webhook.
 type NotificationHandler struct {
 	Outbox   delivery.Store
-	Webhooks *webhooks.Service
+	Webhooks *webhook.Service
 	Logger   *slog.Logger
 }
 

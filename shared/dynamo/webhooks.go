@@ -14,8 +14,8 @@ import (
 
 	"github.com/tredjepart/tredjepart/shared/delivery"
 	"github.com/tredjepart/tredjepart/shared/ident"
+	"github.com/tredjepart/tredjepart/shared/stdwebhook"
 	"github.com/tredjepart/tredjepart/shared/webhook"
-	"github.com/tredjepart/tredjepart/shared/webhooks"
 )
 
 // Webhook items share the Outbox table:
@@ -28,7 +28,7 @@ import (
 // documents only.
 const webhookSK = "WEBHOOK"
 
-// keyItem is a signing secret: sealed (webhooks.Sealer), or, in an item
+// keyItem is a signing secret: sealed (webhook.Sealer), or, in an item
 // written before secrets were sealed, its clear key, which is read but
 // never written.
 type keyItem struct {
@@ -52,24 +52,24 @@ type endpointItem struct {
 
 // Endpoint reads the third party's webhook endpoint; a removed one is not
 // found, but has the version its removal wrote.
-func (s *Outbox) Endpoint(ctx context.Context, tp ident.GLN) (webhooks.Endpoint, bool, error) {
+func (s *Outbox) Endpoint(ctx context.Context, tp ident.GLN) (webhook.Endpoint, bool, error) {
 	out, err := s.Client.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.Table, Key: key(thirdPartyPartition(tp), webhookSK), ConsistentRead: aws.Bool(true)})
 	if err != nil || out.Item == nil {
-		return webhooks.Endpoint{}, false, err
+		return webhook.Endpoint{}, false, err
 	}
 	var it endpointItem
 	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
-		return webhooks.Endpoint{}, false, err
+		return webhook.Endpoint{}, false, err
 	}
-	e := webhooks.Endpoint{ThirdParty: tp, URL: it.URL, Enabled: it.Enabled, DisabledReason: it.DisabledReason, Version: it.Version}
+	e := webhook.Endpoint{ThirdParty: tp, URL: it.URL, Enabled: it.Enabled, DisabledReason: it.DisabledReason, Version: it.Version}
 	if it.Removed {
-		return webhooks.Endpoint{ThirdParty: tp, Version: it.Version}, false, nil
+		return webhook.Endpoint{ThirdParty: tp, Version: it.Version}, false, nil
 	}
 	if e.ChangedAt, err = parseTime(it.ChangedAt); err != nil {
 		return e, false, err
 	}
 	for _, k := range it.Keys {
-		key := webhooks.Key{Secret: webhook.Secret{Key: k.Key}, Sealed: k.Sealed}
+		key := webhook.Key{Secret: stdwebhook.Secret{Key: k.Key}, Sealed: k.Sealed}
 		if key.CreatedAt, err = parseTime(k.CreatedAt); err != nil {
 			return e, false, err
 		}
@@ -87,7 +87,7 @@ var ErrKeyNotSealed = errors.New("webhook endpoint: a signing secret is not seal
 
 // PutEndpoint writes the endpoint if the stored one is the version before.
 // It stores each key's Sealed form only, and refuses a key without one.
-func (s *Outbox) PutEndpoint(ctx context.Context, e webhooks.Endpoint) error {
+func (s *Outbox) PutEndpoint(ctx context.Context, e webhook.Endpoint) error {
 	it := endpointItem{PK: thirdPartyPartition(e.ThirdParty), SK: webhookSK, URL: e.URL, Enabled: e.Enabled,
 		DisabledReason: e.DisabledReason, ChangedAt: formatTime(e.ChangedAt), Version: e.Version}
 	for _, k := range e.Keys {
@@ -103,7 +103,7 @@ func (s *Outbox) PutEndpoint(ctx context.Context, e webhooks.Endpoint) error {
 // the version before, leaving its version: a write based on a read from
 // before the removal then fails, however often the endpoint is registered
 // again.
-func (s *Outbox) DeleteEndpoint(ctx context.Context, e webhooks.Endpoint) error {
+func (s *Outbox) DeleteEndpoint(ctx context.Context, e webhook.Endpoint) error {
 	return s.putEndpointItem(ctx, endpointItem{PK: thirdPartyPartition(e.ThirdParty), SK: webhookSK,
 		ChangedAt: formatTime(e.ChangedAt), Version: e.Version, Removed: true})
 }
@@ -120,7 +120,7 @@ func (s *Outbox) putEndpointItem(ctx context.Context, it endpointItem) error {
 	}
 	_, err = s.Client.PutItem(ctx, put)
 	if lostRace(err) {
-		return webhooks.ErrStale
+		return webhook.ErrStale
 	}
 	if err != nil {
 		return fmt.Errorf("put webhook endpoint: %w", err)
@@ -177,7 +177,7 @@ type attemptItem struct {
 const attemptPrefix = "ATTEMPT#"
 
 // LogAttempt appends a push attempt to the third party's log.
-func (s *Outbox) LogAttempt(ctx context.Context, a webhooks.Attempt) error {
+func (s *Outbox) LogAttempt(ctx context.Context, a webhook.Attempt) error {
 	item, err := attributevalue.MarshalMap(attemptItem{
 		PK: thirdPartyPartition(a.ThirdParty), SK: fmt.Sprintf("%s%s#%s#%d", attemptPrefix, formatTime(a.At), a.DocumentID, a.Number),
 		DocumentID: a.DocumentID, Number: a.Number, At: formatTime(a.At), Outcome: a.Outcome.String(), Status: a.Status,
@@ -191,7 +191,7 @@ func (s *Outbox) LogAttempt(ctx context.Context, a webhooks.Attempt) error {
 }
 
 // Attempts lists the latest push attempts, newest first.
-func (s *Outbox) Attempts(ctx context.Context, tp ident.GLN, limit int) ([]webhooks.Attempt, error) {
+func (s *Outbox) Attempts(ctx context.Context, tp ident.GLN, limit int) ([]webhook.Attempt, error) {
 	out, err := s.Client.Query(ctx, &dynamodb.QueryInput{
 		TableName:              &s.Table,
 		KeyConditionExpression: aws.String("pk = :tp AND begins_with(sk, :attempt)"),
@@ -204,13 +204,13 @@ func (s *Outbox) Attempts(ctx context.Context, tp ident.GLN, limit int) ([]webho
 	if err != nil {
 		return nil, fmt.Errorf("webhook attempts: %w", err)
 	}
-	attempts := make([]webhooks.Attempt, 0, len(out.Items))
+	attempts := make([]webhook.Attempt, 0, len(out.Items))
 	for _, raw := range out.Items {
 		var it attemptItem
 		if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
 			return nil, err
 		}
-		a := webhooks.Attempt{ThirdParty: tp, DocumentID: it.DocumentID, Number: it.Number, Status: it.Status,
+		a := webhook.Attempt{ThirdParty: tp, DocumentID: it.DocumentID, Number: it.Number, Status: it.Status,
 			Duration: time.Duration(it.DurationMS) * time.Millisecond, Error: it.Error, GaveUp: it.GaveUp}
 		if a.At, err = parseTime(it.At); err != nil {
 			return nil, err
@@ -223,11 +223,11 @@ func (s *Outbox) Attempts(ctx context.Context, tp ident.GLN, limit int) ([]webho
 	return attempts, nil
 }
 
-func outcomeOf(s string) (webhook.Outcome, error) {
-	for _, o := range []webhook.Outcome{webhook.Retry, webhook.Delivered, webhook.Gone} {
+func outcomeOf(s string) (stdwebhook.Outcome, error) {
+	for _, o := range []stdwebhook.Outcome{stdwebhook.Retry, stdwebhook.Delivered, stdwebhook.Gone} {
 		if o.String() == s {
 			return o, nil
 		}
 	}
-	return webhook.Retry, errors.New("unknown webhook outcome " + s)
+	return stdwebhook.Retry, errors.New("unknown webhook outcome " + s)
 }

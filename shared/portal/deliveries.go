@@ -11,8 +11,8 @@ import (
 	"github.com/tredjepart/tredjepart/shared/fault"
 	"github.com/tredjepart/tredjepart/shared/ident"
 	"github.com/tredjepart/tredjepart/shared/metervalues"
+	"github.com/tredjepart/tredjepart/shared/stdwebhook"
 	"github.com/tredjepart/tredjepart/shared/webhook"
-	"github.com/tredjepart/tredjepart/shared/webhooks"
 )
 
 // How many requests, grants and attempts the overview counts at most: the
@@ -51,7 +51,7 @@ func (s *site) overview(w http.ResponseWriter, r *http.Request, who staff) {
 		return
 	}
 	for _, a := range attempts {
-		if a.Outcome != webhook.Delivered && !a.At.Before(today) {
+		if a.Outcome != stdwebhook.Delivered && !a.At.Before(today) {
 			page.FailedToday++
 		}
 	}
@@ -92,12 +92,12 @@ func (s *site) countGrants(ctx context.Context, tp ident.GLN) (int, bool, error)
 type deliveriesPage struct {
 	Documents []delivery.Document
 	Older     string // link to the next page of older documents
-	Webhook   *webhooks.Endpoint
+	Webhook   *webhook.Endpoint
 	Secret    string // a secret just made: shown this once
-	Tested    *webhooks.Attempt
+	Tested    *webhook.Attempt
 	Done      string // the change just made
 	Error     string // why the change was refused
-	Attempts  []webhooks.Attempt
+	Attempts  []webhook.Attempt
 }
 
 func (s *site) deliveries(w http.ResponseWriter, r *http.Request, who staff) {

@@ -22,7 +22,7 @@ import (
 	"github.com/tredjepart/tredjepart/shared/ident"
 	"github.com/tredjepart/tredjepart/shared/metering"
 	"github.com/tredjepart/tredjepart/shared/registry"
-	"github.com/tredjepart/tredjepart/shared/webhooks"
+	"github.com/tredjepart/tredjepart/shared/webhook"
 	"github.com/tredjepart/tredjepart/shared/websession"
 )
 
@@ -43,7 +43,7 @@ type Outbox interface {
 type Config struct {
 	Requests     *accessrequest.Service
 	Metering     *metering.Service
-	Webhooks     *webhooks.Service
+	Webhooks     *webhook.Service
 	Outbox       Outbox
 	ThirdParties ThirdParties
 	Sessions     websession.SessionStore
@@ -66,7 +66,7 @@ type site struct {
 	*websession.Site[session, staff]
 	requests     *accessrequest.Service
 	metering     *metering.Service
-	webhooks     *webhooks.Service
+	webhooks     *webhook.Service
 	outbox       Outbox
 	thirdParties ThirdParties
 	clock        clock.Clock

@@ -17,7 +17,7 @@ import (
 	"github.com/tredjepart/tredjepart/shared/ident"
 	"github.com/tredjepart/tredjepart/shared/metering"
 	"github.com/tredjepart/tredjepart/shared/metervalues"
-	"github.com/tredjepart/tredjepart/shared/webhooks"
+	"github.com/tredjepart/tredjepart/shared/webhook"
 )
 
 // Route keys this handler serves.
@@ -37,7 +37,7 @@ type Outbox interface {
 type Handler struct {
 	Metering     *metering.Service
 	Outbox       Outbox
-	Webhooks     *webhooks.Service
+	Webhooks     *webhook.Service
 	ThirdParties apigw.ThirdParties
 	Logger       *slog.Logger
 }

@@ -8,7 +8,7 @@ import (
 	"github.com/tredjepart/tredjepart/shared/businessday"
 	"github.com/tredjepart/tredjepart/shared/fault"
 	"github.com/tredjepart/tredjepart/shared/ident"
-	"github.com/tredjepart/tredjepart/shared/webhooks"
+	"github.com/tredjepart/tredjepart/shared/webhook"
 )
 
 // Webhook route keys.
@@ -34,7 +34,7 @@ type keyView struct {
 	ExpiresAt string `json:"expiresAt,omitempty"`
 }
 
-func viewEndpoint(e webhooks.Endpoint, secret string) endpointView {
+func viewEndpoint(e webhook.Endpoint, secret string) endpointView {
 	v := endpointView{URL: e.URL, Enabled: e.Enabled, DisabledReason: e.DisabledReason, Secret: secret,
 		Secrets: make([]keyView, 0, len(e.Keys)), ChangedAt: businessday.FormatUTC(e.ChangedAt)}
 	for _, k := range e.Keys {
@@ -62,7 +62,7 @@ func (h *Handler) webhook(ctx context.Context, caller ident.GLN, ev apigw.Reques
 	if bad := apigw.KnownParams(ev.QueryStringParameters, "limit"); len(bad) > 0 {
 		return apigw.Response{}, fault.InvalidFields(bad...)
 	}
-	ok := func(e webhooks.Endpoint, secret string, err error) (apigw.Response, error) {
+	ok := func(e webhook.Endpoint, secret string, err error) (apigw.Response, error) {
 		if err != nil {
 			return apigw.Response{}, err
 		}

@@ -16,7 +16,7 @@ import (
 
 	"github.com/tredjepart/tredjepart/shared/delivery"
 	"github.com/tredjepart/tredjepart/shared/notify"
-	"github.com/tredjepart/tredjepart/shared/webhooks"
+	"github.com/tredjepart/tredjepart/shared/webhook"
 )
 
 // API is the SQS operations Publisher calls; *sqs.Client has them.
@@ -97,14 +97,14 @@ func sendBatches[M any](ctx context.Context, p *Publisher, what string, messages
 }
 
 // Enqueue puts one webhook push attempt on the queue, delayed.
-func (p *Publisher) Enqueue(ctx context.Context, m webhooks.Message, delay time.Duration) error {
+func (p *Publisher) Enqueue(ctx context.Context, m webhook.Message, delay time.Duration) error {
 	body, err := json.Marshal(m)
 	if err != nil {
 		return err
 	}
 	_, err = p.Client.SendMessage(ctx, &sqs.SendMessageInput{
 		QueueUrl: aws.String(p.URL), MessageBody: aws.String(string(body)),
-		DelaySeconds: int32(min(delay, webhooks.MaxDelay).Round(time.Second) / time.Second),
+		DelaySeconds: int32(min(delay, webhook.MaxDelay).Round(time.Second) / time.Second),
 	})
 	if err != nil {
 		return fmt.Errorf("queue webhook push of %s: %w", m.DocumentID, err)

@@ -64,10 +64,10 @@ type SiteConfig[S Session, U any] struct {
 	// Pages draws the site's pages from templ components, without
 	// html/template (whose reflection keeps every exported method in the
 	// bootstrap); it names the same pages as Templates and replaces it.
-	Pages func(Page[U]) templ.Component
-	Messages  Messages
-	Clock     clock.Clock
-	Logger    *slog.Logger
+	Pages    func(Page[U]) templ.Component
+	Messages Messages
+	Clock    clock.Clock
+	Logger   *slog.Logger
 }
 
 // Site is what a server-rendered site is built on: its pages, its login,

@@ -1,4 +1,4 @@
-package webhooks_test
+package webhook_test
 
 import (
 	"bytes"
@@ -17,29 +17,29 @@ import (
 	"github.com/tredjepart/tredjepart/shared/delivery"
 	"github.com/tredjepart/tredjepart/shared/fault"
 	"github.com/tredjepart/tredjepart/shared/ident"
+	"github.com/tredjepart/tredjepart/shared/stdwebhook"
 	"github.com/tredjepart/tredjepart/shared/webhook"
-	"github.com/tredjepart/tredjepart/shared/webhooks"
 )
 
 // store keeps one endpoint and the attempt log in memory.
 type store struct {
-	endpoint *webhooks.Endpoint
-	attempts []webhooks.Attempt
+	endpoint *webhook.Endpoint
+	attempts []webhook.Attempt
 }
 
-func (s *store) Endpoint(context.Context, ident.GLN) (webhooks.Endpoint, bool, error) {
+func (s *store) Endpoint(context.Context, ident.GLN) (webhook.Endpoint, bool, error) {
 	if s.endpoint == nil {
-		return webhooks.Endpoint{}, false, nil
+		return webhook.Endpoint{}, false, nil
 	}
 	return *s.endpoint, true, nil
 }
 
-func (s *store) PutEndpoint(_ context.Context, e webhooks.Endpoint) error {
+func (s *store) PutEndpoint(_ context.Context, e webhook.Endpoint) error {
 	s.endpoint = &e
 	return nil
 }
 
-func (s *store) DeleteEndpoint(context.Context, webhooks.Endpoint) error {
+func (s *store) DeleteEndpoint(context.Context, webhook.Endpoint) error {
 	s.endpoint = nil
 	return nil
 }
@@ -50,12 +50,12 @@ func (s *store) Document(context.Context, ident.GLN, string) (delivery.Document,
 
 func (s *store) MarkPushed(context.Context, ident.GLN, string, time.Time) error { return nil }
 
-func (s *store) LogAttempt(_ context.Context, a webhooks.Attempt) error {
+func (s *store) LogAttempt(_ context.Context, a webhook.Attempt) error {
 	s.attempts = append(s.attempts, a)
 	return nil
 }
 
-func (s *store) Attempts(context.Context, ident.GLN, int) ([]webhooks.Attempt, error) {
+func (s *store) Attempts(context.Context, ident.GLN, int) ([]webhook.Attempt, error) {
 	return s.attempts, nil
 }
 
@@ -85,20 +85,20 @@ func (flipSealer) Open(_ context.Context, sealed []byte, ec map[string]string) (
 	return flip(rest), nil
 }
 
-func service(st *store) *webhooks.Service {
-	policy := webhook.Policy{AllowLoopback: true, AllowHTTP: true}
-	return &webhooks.Service{Store: st, Secrets: flipSealer{}, Policy: policy, Client: policy.Client(5 * time.Second), Clock: clock.System{},
+func service(st *store) *webhook.Service {
+	policy := stdwebhook.Policy{AllowLoopback: true, AllowHTTP: true}
+	return &webhook.Service{Store: st, Secrets: flipSealer{}, Policy: policy, Client: policy.Client(5 * time.Second), Clock: clock.System{},
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 }
 
 func TestSendTestPushesOneSignedEventAndLogsIt(t *testing.T) {
-	var secret webhook.Secret
+	var secret stdwebhook.Secret
 	received := make(chan error, 1)
 	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		var event struct{ Type, ThirdPartyID string }
-		err := webhook.Verify(r.Header, body, []webhook.Secret{secret}, time.Now(), time.Minute)
-		if err == nil && (json.Unmarshal(body, &event) != nil || event.Type != webhooks.TestEventType || event.ThirdPartyID != string(tp)) {
+		err := stdwebhook.Verify(r.Header, body, []stdwebhook.Secret{secret}, time.Now(), time.Minute)
+		if err == nil && (json.Unmarshal(body, &event) != nil || event.Type != webhook.TestEventType || event.ThirdPartyID != string(tp)) {
 			err = fault.New(fault.Invalid, "unexpected event %s", body)
 		}
 		received <- err
@@ -115,7 +115,7 @@ func TestSendTestPushesOneSignedEventAndLogsIt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if secret, err = webhook.ParseSecret(text); err != nil {
+	if secret, err = stdwebhook.ParseSecret(text); err != nil {
 		t.Fatal(err)
 	}
 	a, err := svc.SendTest(ctx, tp)
@@ -125,7 +125,7 @@ func TestSendTestPushesOneSignedEventAndLogsIt(t *testing.T) {
 	if err := <-received; err != nil {
 		t.Fatalf("the receiver: %v", err)
 	}
-	if a.Outcome != webhook.Delivered || a.Status != http.StatusOK || len(st.attempts) != 1 || st.attempts[0].DocumentID != a.DocumentID {
+	if a.Outcome != stdwebhook.Delivered || a.Status != http.StatusOK || len(st.attempts) != 1 || st.attempts[0].DocumentID != a.DocumentID {
 		t.Fatalf("attempt %+v, log %+v", a, st.attempts)
 	}
 	if st.endpoint.Version != e.Version {
@@ -142,7 +142,7 @@ func TestSendTestToAGoneEndpointDisablesIt(t *testing.T) {
 		t.Fatal(err)
 	}
 	a, err := svc.SendTest(context.Background(), tp)
-	if err != nil || a.Outcome != webhook.Gone || !a.GaveUp {
+	if err != nil || a.Outcome != stdwebhook.Gone || !a.GaveUp {
 		t.Fatalf("attempt %+v, %v", a, err)
 	}
 	if st.endpoint.Enabled || len(st.attempts) != 1 {
@@ -153,7 +153,7 @@ func TestSendTestToAGoneEndpointDisablesIt(t *testing.T) {
 func TestRegisterRefusesAPortOtherThan443(t *testing.T) {
 	st := &store{}
 	svc := service(st)
-	svc.Policy = webhook.Policy{} // production
+	svc.Policy = stdwebhook.Policy{} // production
 	for _, url := range []string{"https://93.184.216.34:22/hook", "https://hooks.example.com:8443/hook", "https://hooks.example.com:25/"} {
 		_, _, err := svc.Register(context.Background(), tp, url)
 		e, ok := err.(*fault.Error)

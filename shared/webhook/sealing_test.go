@@ -1,4 +1,4 @@
-package webhooks_test
+package webhook_test
 
 // Signing secrets on moto's DynamoDB and KMS: stored sealed, never in clear;
 // a push signs with the secret the caller was shown, old and new during a
@@ -29,8 +29,8 @@ import (
 	"github.com/tredjepart/tredjepart/shared/ident"
 	"github.com/tredjepart/tredjepart/shared/resources"
 	"github.com/tredjepart/tredjepart/shared/seal"
+	"github.com/tredjepart/tredjepart/shared/stdwebhook"
 	"github.com/tredjepart/tredjepart/shared/webhook"
-	"github.com/tredjepart/tredjepart/shared/webhooks"
 )
 
 // rawEndpoint is the endpoint's item as DynamoDB holds it.
@@ -64,7 +64,7 @@ func putRaw(t *testing.T, item map[string]types.AttributeValue) {
 // text, its key's bytes in a binary attribute, or their base64 anywhere.
 func holdsInClear(t *testing.T, item map[string]types.AttributeValue, text string) bool {
 	t.Helper()
-	key, err := webhook.ParseSecret(text)
+	key, err := stdwebhook.ParseSecret(text)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,11 +101,11 @@ func receiverOf(t *testing.T) (*[]http.Header, *[][]byte, string) {
 }
 
 func verifies(header http.Header, body []byte, text string) error {
-	secret, err := webhook.ParseSecret(text)
+	secret, err := stdwebhook.ParseSecret(text)
 	if err != nil {
 		return err
 	}
-	return webhook.Verify(header, body, []webhook.Secret{secret}, time.Now(), time.Minute)
+	return stdwebhook.Verify(header, body, []stdwebhook.Secret{secret}, time.Now(), time.Minute)
 }
 
 func TestSecretsAreStoredSealedAndSignWhatTheCallerWasShown(t *testing.T) {
@@ -145,7 +145,7 @@ func TestASecretStoredInClearStillSignsAndTheNextWriteSealsIt(t *testing.T) {
 	svc, outbox, gln := onMoto(t)
 	ctx := context.Background()
 	headers, bodies, url := receiverOf(t)
-	text, legacy, err := webhook.NewSecret()
+	text, legacy, err := stdwebhook.NewSecret()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -204,7 +204,7 @@ func TestASealedSecretOpensOnlyForItsThirdPartyAndUnaltered(t *testing.T) {
 		if !errors.Is(err, seal.ErrNotOpened) {
 			t.Errorf("%s: %v, want ErrNotOpened", gln, err)
 		}
-		if err != nil && strings.Contains(err.Error(), strings.TrimPrefix(text, webhook.SecretPrefix)) {
+		if err != nil && strings.Contains(err.Error(), strings.TrimPrefix(text, stdwebhook.SecretPrefix)) {
 			t.Errorf("the error shows the secret: %v", err)
 		}
 	}
@@ -212,12 +212,12 @@ func TestASealedSecretOpensOnlyForItsThirdPartyAndUnaltered(t *testing.T) {
 
 func TestTheStoreRefusesASecretThatIsNotSealed(t *testing.T) {
 	_, outbox, gln := onMoto(t)
-	_, secret, err := webhook.NewSecret()
+	_, secret, err := stdwebhook.NewSecret()
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := webhooks.Endpoint{ThirdParty: gln, URL: "https://hooks.example.com/", Enabled: true, ChangedAt: time.Now(), Version: 1,
-		Keys: []webhooks.Key{{Secret: secret, CreatedAt: time.Now()}}}
+	e := webhook.Endpoint{ThirdParty: gln, URL: "https://hooks.example.com/", Enabled: true, ChangedAt: time.Now(), Version: 1,
+		Keys: []webhook.Key{{Secret: secret, CreatedAt: time.Now()}}}
 	if err := outbox.PutEndpoint(context.Background(), e); !errors.Is(err, dynamo.ErrKeyNotSealed) {
 		t.Fatalf("a clear secret: %v", err)
 	}
@@ -247,12 +247,12 @@ func TestRotationsKeepAtMostThreeSecretsSigning(t *testing.T) {
 	if _, err := svc.SendTest(ctx, gln); err != nil {
 		t.Fatal(err)
 	}
-	if signatures := strings.Fields((*headers)[0].Get("webhook-signature")); len(signatures) != webhooks.MaxSigningSecrets {
-		t.Fatalf("%d signatures on a push, want %d", len(signatures), webhooks.MaxSigningSecrets)
+	if signatures := strings.Fields((*headers)[0].Get("webhook-signature")); len(signatures) != webhook.MaxSigningSecrets {
+		t.Fatalf("%d signatures on a push, want %d", len(signatures), webhook.MaxSigningSecrets)
 	}
 	for i, text := range shown {
 		err := verifies((*headers)[0], (*bodies)[0], text)
-		if newest := i >= len(shown)-webhooks.MaxSigningSecrets; newest != (err == nil) {
+		if newest := i >= len(shown)-webhook.MaxSigningSecrets; newest != (err == nil) {
 			t.Errorf("secret %d of %d: verifies %v", i+1, len(shown), err == nil)
 		}
 	}

@@ -1,4 +1,4 @@
-package webhooks_test
+package webhook_test
 
 // The same webhook write made by many goroutines at once, on moto: every
 // call succeeds or answers a conflict (never an internal error), and what
@@ -27,8 +27,8 @@ import (
 	"github.com/tredjepart/tredjepart/shared/ident"
 	"github.com/tredjepart/tredjepart/shared/resources"
 	"github.com/tredjepart/tredjepart/shared/seal"
+	"github.com/tredjepart/tredjepart/shared/stdwebhook"
 	"github.com/tredjepart/tredjepart/shared/webhook"
-	"github.com/tredjepart/tredjepart/shared/webhooks"
 )
 
 func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
@@ -38,7 +38,7 @@ const writers = 16
 var nextThirdParty atomic.Int64
 
 // onMoto is the service on moto's Outbox table, for a third party no other test uses.
-func onMoto(t *testing.T) (*webhooks.Service, *dynamo.Outbox, ident.GLN) {
+func onMoto(t *testing.T) (*webhook.Service, *dynamo.Outbox, ident.GLN) {
 	t.Helper()
 	env := testenv.Get(t)
 	outbox := &dynamo.Outbox{Client: dynamodb.NewFromConfig(env.Config), Table: env.Stack.Tables[resources.OutboxTableID]}
@@ -46,15 +46,15 @@ func onMoto(t *testing.T) (*webhooks.Service, *dynamo.Outbox, ident.GLN) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	policy := webhook.Policy{AllowLoopback: true, AllowHTTP: true}
+	policy := stdwebhook.Policy{AllowLoopback: true, AllowHTTP: true}
 	box := seal.Box{Client: kms.NewFromConfig(env.Config), KeyID: env.Stack.Keys[resources.WebhookSecretsKeyID]}
-	return &webhooks.Service{Store: outbox, Secrets: box, Policy: policy, Client: policy.Client(time.Second), Clock: clock.System{},
+	return &webhook.Service{Store: outbox, Secrets: box, Policy: policy, Client: policy.Client(time.Second), Clock: clock.System{},
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, outbox, gln
 }
 
 // result is what one concurrent call answered.
 type result struct {
-	endpoint webhooks.Endpoint
+	endpoint webhook.Endpoint
 	secret   string
 	err      error
 }
@@ -75,7 +75,7 @@ func succeeded(t *testing.T, results []result) []result {
 	return ok
 }
 
-func stored(t *testing.T, outbox *dynamo.Outbox, gln ident.GLN) webhooks.Endpoint {
+func stored(t *testing.T, outbox *dynamo.Outbox, gln ident.GLN) webhook.Endpoint {
 	t.Helper()
 	e, found, err := outbox.Endpoint(context.Background(), gln)
 	if err != nil || !found {
@@ -86,9 +86,9 @@ func stored(t *testing.T, outbox *dynamo.Outbox, gln ident.GLN) webhooks.Endpoin
 
 // holds reports whether the endpoint keeps, sealed, the key a shown secret
 // text is, signing now.
-func holds(t *testing.T, svc *webhooks.Service, e webhooks.Endpoint, text string) bool {
+func holds(t *testing.T, svc *webhook.Service, e webhook.Endpoint, text string) bool {
 	t.Helper()
-	s, err := webhook.ParseSecret(text)
+	s, err := stdwebhook.ParseSecret(text)
 	if err != nil {
 		t.Fatalf("secret %q: %v", text, err)
 	}
@@ -253,7 +253,7 @@ func TestAWriteReadBeforeARemovalLosesToTheNextRegistration(t *testing.T) {
 	}
 	late := before
 	late.Version++
-	if err := outbox.PutEndpoint(ctx, late); !errors.Is(err, webhooks.ErrStale) {
+	if err := outbox.PutEndpoint(ctx, late); !errors.Is(err, webhook.ErrStale) {
 		t.Fatalf("a write read before the removal: %v", err)
 	}
 	if e := stored(t, outbox, gln); e.URL != "http://127.0.0.1:9/new" || !holds(t, svc, e, secret) {

@@ -15,4 +15,4 @@
 //
 // The package holds no state and talks to no AWS service: the caller keeps
 // the outbox, the secrets and the attempt count.
-package webhook
+package stdwebhook

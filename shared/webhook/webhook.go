@@ -4,7 +4,7 @@
 // document to it (Standard Webhooks, package webhook) with retries over
 // about three days. The outbox always keeps the document, so a webhook that
 // gives up loses nothing: the third party can still pull it.
-package webhooks
+package webhook
 
 import (
 	"context"
@@ -24,7 +24,7 @@ import (
 	"github.com/tredjepart/tredjepart/shared/fault"
 	"github.com/tredjepart/tredjepart/shared/ident"
 	"github.com/tredjepart/tredjepart/shared/readonce"
-	"github.com/tredjepart/tredjepart/shared/webhook"
+	"github.com/tredjepart/tredjepart/shared/stdwebhook"
 )
 
 // Overlap is how long a rotated-out secret keeps signing beside the new one.
@@ -39,7 +39,7 @@ const MaxSigningSecrets = 3
 // Key is one signing secret and when it was made. Its Secret's Key, the
 // clear key, is not kept: the Store stores Sealed, and a push opens it.
 type Key struct {
-	webhook.Secret
+	stdwebhook.Secret
 	// Sealed is the key encrypted by the Sealer. It is empty only for a key
 	// stored in clear before secrets were sealed: such a key, read back in
 	// Secret.Key, still signs, and the next write of the endpoint seals it.
@@ -85,7 +85,7 @@ type Attempt struct {
 	DocumentID string
 	Number     int // 1 for the first try
 	At         time.Time
-	Outcome    webhook.Outcome
+	Outcome    stdwebhook.Outcome
 	Status     int
 	Duration   time.Duration
 	Error      string
@@ -138,8 +138,8 @@ type Service struct {
 	Store   Store
 	Secrets Sealer
 	Queue   Queue
-	Policy  webhook.Policy // production: https only, no private or loopback addresses
-	Client  *http.Client   // from Policy.Client
+	Policy  stdwebhook.Policy // production: https only, no private or loopback addresses
+	Client  *http.Client      // from Policy.Client
 	Clock   clock.Clock
 	Logger  *slog.Logger
 }
@@ -188,8 +188,8 @@ func (s *Service) Register(ctx context.Context, tp ident.GLN, url string) (Endpo
 		now := s.Clock.Now()
 		if !found {
 			e = Endpoint{ThirdParty: tp, Version: e.Version}
-			var secret webhook.Secret
-			if text, secret, err = webhook.NewSecret(); err != nil {
+			var secret stdwebhook.Secret
+			if text, secret, err = stdwebhook.NewSecret(); err != nil {
 				return err
 			}
 			e.Keys = []Key{{Secret: secret, CreatedAt: now}}
@@ -214,7 +214,7 @@ func (s *Service) Rotate(ctx context.Context, tp ident.GLN) (Endpoint, string, e
 		return e, "", err
 	}
 	now := s.Clock.Now()
-	text, secret, err := webhook.NewSecret()
+	text, secret, err := stdwebhook.NewSecret()
 	if err != nil {
 		return e, "", err
 	}
@@ -255,8 +255,8 @@ func (s *Service) put(ctx context.Context, e *Endpoint) error {
 }
 
 // SigningSecrets opens the keys of the endpoint that sign at now.
-func (s *Service) SigningSecrets(ctx context.Context, e Endpoint, now time.Time) ([]webhook.Secret, error) {
-	var secrets []webhook.Secret
+func (s *Service) SigningSecrets(ctx context.Context, e Endpoint, now time.Time) ([]stdwebhook.Secret, error) {
+	var secrets []stdwebhook.Secret
 	for _, k := range e.Keys {
 		if !k.ActiveAt(now) {
 			continue
@@ -344,14 +344,14 @@ func (s *Service) Dispatch(ctx context.Context, m Message) error {
 	}
 	var next time.Time
 	switch a.Outcome {
-	case webhook.Delivered:
+	case stdwebhook.Delivered:
 		err = s.Store.MarkPushed(ctx, m.ThirdParty, m.DocumentID, now)
-	case webhook.Gone:
+	case stdwebhook.Gone:
 		a.GaveUp = true
 		err = s.disable(ctx, e, goneReason(a, now))
 	default:
 		var more bool
-		if next, more = webhook.NextAttempt(m.Attempt, m.FirstTry); !more {
+		if next, more = stdwebhook.NextAttempt(m.Attempt, m.FirstTry); !more {
 			a.GaveUp = true
 		}
 	}
@@ -376,7 +376,7 @@ func (s *Service) push(ctx context.Context, e Endpoint, documentID string, body 
 	if err != nil {
 		return Attempt{}, err
 	}
-	result := webhook.Push(ctx, s.Client, e.URL, documentID, body, secrets, now)
+	result := stdwebhook.Push(ctx, s.Client, e.URL, documentID, body, secrets, now)
 	return Attempt{ThirdParty: e.ThirdParty, DocumentID: documentID, Number: number, At: now,
 		Outcome: result.Outcome, Status: result.Status, Duration: result.Duration, Error: result.Err}, nil
 }
@@ -419,7 +419,7 @@ func (s *Service) SendTest(ctx context.Context, tp ident.GLN) (Attempt, error) {
 	if err != nil {
 		return Attempt{}, err
 	}
-	if a.Outcome == webhook.Gone {
+	if a.Outcome == stdwebhook.Gone {
 		a.GaveUp = true
 		if err := s.disable(ctx, e, goneReason(a, now)); err != nil {
 			return a, err
