@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tredjepart/tredjepart/shared/businessday"
+	"github.com/tredjepart/tredjepart/shared/oslo"
 	"github.com/tredjepart/tredjepart/shared/registry"
 )
 
@@ -149,7 +149,7 @@ func TestConcurrentIngestOfOneMeteringPointIsStoredOrConflicts(t *testing.T) {
 	mp := freshGSRN(t)
 	who := endUser{id: person(t), name: "Samtidig", moveIn: "2021-08-01"}
 	w.register(t, mp, "PT60M", who)
-	day := time.Now().AddDate(0, 0, -2).In(businessday.Oslo).Format(registry.DateLayout)
+	day := time.Now().AddDate(0, 0, -2).In(oslo.Oslo).Format(registry.DateLayout)
 	for _, c := range []struct{ path, field string }{
 		{"/v1/ingest/master-data", "items"},
 		{"/v1/ingest/meter-values", "series"},

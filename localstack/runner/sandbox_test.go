@@ -22,11 +22,11 @@ import (
 	"github.com/tredjepart/tredjepart/localstack/demo"
 	"github.com/tredjepart/tredjepart/localstack/moto"
 	"github.com/tredjepart/tredjepart/shared/accessrequest"
-	"github.com/tredjepart/tredjepart/shared/businessday"
 	"github.com/tredjepart/tredjepart/shared/dynamo"
 	"github.com/tredjepart/tredjepart/shared/grant"
 	"github.com/tredjepart/tredjepart/shared/ident"
 	"github.com/tredjepart/tredjepart/shared/metervalues"
+	"github.com/tredjepart/tredjepart/shared/oslo"
 	"github.com/tredjepart/tredjepart/shared/pseudonym"
 	"github.com/tredjepart/tredjepart/shared/registry"
 	"github.com/tredjepart/tredjepart/shared/resources"
@@ -63,7 +63,7 @@ func TestTheSandboxAsAUserDrivesIt(t *testing.T) {
 	defer cancel()
 	buildDir := buildBootstraps(t)
 	today := metervalues.Date(time.Now())
-	t.Setenv("NOW", time.Date(today.Year(), today.Month(), today.Day(), 7, 0, 0, 0, businessday.Oslo).Format(time.RFC3339))
+	t.Setenv("NOW", time.Date(today.Year(), today.Month(), today.Day(), 7, 0, 0, 0, oslo.Oslo).Format(time.RFC3339))
 	t.Setenv("AWS_ENDPOINT_URL", "")
 	opts := options{gatewayPort: freePort(t), issuerPort: freePort(t), motoPort: freePort(t), oidcPort: freePort(t),
 		stateDir: t.TempDir(), buildDir: buildDir}

@@ -7,8 +7,8 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/tredjepart/tredjepart/shared/businessday"
 	"github.com/tredjepart/tredjepart/shared/fault"
+	"github.com/tredjepart/tredjepart/shared/oslo"
 	"github.com/tredjepart/tredjepart/shared/problem"
 	"github.com/tredjepart/tredjepart/shared/pseudonym"
 	"github.com/tredjepart/tredjepart/shared/readlog"
@@ -53,7 +53,7 @@ func (s *site) reads(ctx context.Context, user pseudonym.EndUserID, cursor strin
 			names[gln] = s.name(ctx, e.ThirdParty)
 		}
 		v := readView{
-			At: businessday.FormatUTC(e.At), ThirdPartyID: gln, ThirdPartyName: names[gln],
+			At: oslo.FormatUTC(e.At), ThirdPartyID: gln, ThirdPartyName: names[gln],
 			MeteringPointID: string(e.MeteringPoint), What: string(e.What),
 		}
 		if !e.From.IsZero() {

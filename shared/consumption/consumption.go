@@ -12,9 +12,9 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/tredjepart/tredjepart/shared/businessday"
 	"github.com/tredjepart/tredjepart/shared/fault"
 	"github.com/tredjepart/tredjepart/shared/metervalues"
+	"github.com/tredjepart/tredjepart/shared/oslo"
 )
 
 // View is the span the user chose.
@@ -40,7 +40,7 @@ func ParseView(view, date string) (View, time.Time, error) {
 	default:
 		bad = append(bad, fault.FieldError{Field: "view", Reason: `must be "day", "month" or "year"`})
 	}
-	d, err := time.ParseInLocation(time.DateOnly, date, businessday.Oslo)
+	d, err := time.ParseInLocation(time.DateOnly, date, oslo.Oslo)
 	// The round trip rejects anything time.Parse tolerates beyond the layout.
 	if err != nil || d.Format(time.DateOnly) != date {
 		bad = append(bad, fault.FieldError{Field: "date", Reason: "must be a date such as 2026-03-29"})
@@ -74,11 +74,11 @@ func SpanOf(v View, date time.Time) Span {
 		return Span{View: Day, From: d, To: d.AddDate(0, 0, 1), Aggregation: metervalues.Hourly,
 			Previous: d.AddDate(0, 0, -1), Next: d.AddDate(0, 0, 1)}
 	case Month:
-		from := time.Date(y, m, 1, 0, 0, 0, 0, businessday.Oslo)
+		from := time.Date(y, m, 1, 0, 0, 0, 0, oslo.Oslo)
 		return Span{View: Month, From: from, To: from.AddDate(0, 1, 0), Aggregation: metervalues.Daily,
 			Previous: from.AddDate(0, -1, 0), Next: from.AddDate(0, 1, 0)}
 	case Year:
-		from := time.Date(y, time.January, 1, 0, 0, 0, 0, businessday.Oslo)
+		from := time.Date(y, time.January, 1, 0, 0, 0, 0, oslo.Oslo)
 		return Span{View: Year, From: from, To: from.AddDate(1, 0, 0), Aggregation: metervalues.Monthly,
 			Previous: from.AddDate(-1, 0, 0), Next: from.AddDate(1, 0, 0)}
 	}
@@ -98,7 +98,7 @@ func (s Span) Slots() []time.Time {
 		case Year:
 			t = s.From.AddDate(0, i, 0)
 		default:
-			t = s.From.Add(time.Duration(i) * time.Hour).In(businessday.Oslo)
+			t = s.From.Add(time.Duration(i) * time.Hour).In(oslo.Oslo)
 		}
 		if !t.Before(s.To) {
 			return slots

@@ -8,16 +8,16 @@ import (
 
 	"github.com/shopspring/decimal"
 
-	"github.com/tredjepart/tredjepart/shared/businessday"
 	"github.com/tredjepart/tredjepart/shared/fault"
 	"github.com/tredjepart/tredjepart/shared/ident"
 	"github.com/tredjepart/tredjepart/shared/metervalues"
+	"github.com/tredjepart/tredjepart/shared/oslo"
 )
 
 const mp = ident.GSRN("707057500000000018")
 
 func oslo(y int, m time.Month, d, h int) time.Time {
-	return time.Date(y, m, d, h, 0, 0, 0, businessday.Oslo)
+	return time.Date(y, m, d, h, 0, 0, 0, oslo.Oslo)
 }
 
 // day returns a series for the Oslo day d with every slot filled: quantity
@@ -74,7 +74,7 @@ func TestSpanOf(t *testing.T) {
 				t.Errorf("SpanOf(%q, %v) = %+v, want [%v, %v) %s, previous %v, next %v",
 					tt.view, tt.date, s, tt.from, tt.to, tt.agg, tt.previous, tt.next)
 			}
-			if s.From.Location() != businessday.Oslo {
+			if s.From.Location() != oslo.Oslo {
 				t.Errorf("From is in %v, want Oslo", s.From.Location())
 			}
 		})
@@ -125,7 +125,7 @@ func TestParseView(t *testing.T) {
 		t.Run(tt.view+" "+tt.date, func(t *testing.T) {
 			v, d, err := ParseView(tt.view, tt.date)
 			if tt.fields == nil {
-				if err != nil || v != tt.want || d.Format(time.DateOnly) != tt.date || d.Location() != businessday.Oslo || !d.Equal(metervalues.Date(d)) {
+				if err != nil || v != tt.want || d.Format(time.DateOnly) != tt.date || d.Location() != oslo.Oslo || !d.Equal(metervalues.Date(d)) {
 					t.Fatalf("ParseView(%q, %q) = %q, %v, %v", tt.view, tt.date, v, d, err)
 				}
 				return
@@ -199,7 +199,7 @@ func TestRowsDay(t *testing.T) {
 				if i > 0 && !r.Start.Equal(rows[i-1].End) {
 					t.Errorf("row %d starts at %v, previous ends at %v", i, r.Start, rows[i-1].End)
 				}
-				if r.Start.Location() != businessday.Oslo {
+				if r.Start.Location() != oslo.Oslo {
 					t.Errorf("row %d start in %v", i, r.Start.Location())
 				}
 			}

@@ -6,9 +6,9 @@ import (
 	"io"
 	"time"
 
-	"github.com/tredjepart/tredjepart/shared/businessday"
 	"github.com/tredjepart/tredjepart/shared/ident"
 	"github.com/tredjepart/tredjepart/shared/metervalues"
+	"github.com/tredjepart/tredjepart/shared/oslo"
 )
 
 // Unit is the unit of every quantity.
@@ -77,4 +77,4 @@ func WriteJSON(w io.Writer, mp ident.GSRN, span Span, rows []Row) error {
 	return enc.Encode(doc)
 }
 
-func formatTime(t time.Time) string { return t.In(businessday.Oslo).Format(time.RFC3339) }
+func formatTime(t time.Time) string { return t.In(oslo.Oslo).Format(time.RFC3339) }

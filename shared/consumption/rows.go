@@ -7,8 +7,8 @@ import (
 
 	"github.com/shopspring/decimal"
 
-	"github.com/tredjepart/tredjepart/shared/businessday"
 	"github.com/tredjepart/tredjepart/shared/metervalues"
+	"github.com/tredjepart/tredjepart/shared/oslo"
 )
 
 // Row is one bar of the chart and one line of the CSV.
@@ -36,7 +36,7 @@ func Rows(periods []metervalues.Period) []Row {
 }
 
 func interval(p metervalues.Period, position int) (start, end time.Time) {
-	from := p.Start.In(businessday.Oslo)
+	from := p.Start.In(oslo.Oslo)
 	n := position - 1
 	switch p.Resolution {
 	case "PT15M", "PT60M", "PT1H":
@@ -44,8 +44,8 @@ func interval(p metervalues.Period, position int) (start, end time.Time) {
 		if p.Resolution == "PT15M" {
 			step = 15 * time.Minute
 		}
-		start = from.Add(time.Duration(n) * step).In(businessday.Oslo)
-		return start, start.Add(step).In(businessday.Oslo)
+		start = from.Add(time.Duration(n) * step).In(oslo.Oslo)
+		return start, start.Add(step).In(oslo.Oslo)
 	case "P1D":
 		return from.AddDate(0, 0, n), from.AddDate(0, 0, n+1)
 	case "P1M":

@@ -8,12 +8,12 @@ import (
 	"reflect"
 	"time"
 
-	"github.com/tredjepart/tredjepart/shared/businessday"
 	"github.com/tredjepart/tredjepart/shared/clock"
 	"github.com/tredjepart/tredjepart/shared/grant"
 	"github.com/tredjepart/tredjepart/shared/ident"
 	"github.com/tredjepart/tredjepart/shared/metering"
 	"github.com/tredjepart/tredjepart/shared/metervalues"
+	"github.com/tredjepart/tredjepart/shared/oslo"
 	"github.com/tredjepart/tredjepart/shared/registry"
 )
 
@@ -60,8 +60,8 @@ const deliveryHour = 9
 
 // Delivered reports whether the daily delivery of day has run by now.
 func Delivered(day, now time.Time) bool {
-	d := day.In(businessday.Oslo)
-	due := time.Date(d.Year(), d.Month(), d.Day()+1, deliveryHour, 0, 0, 0, businessday.Oslo)
+	d := day.In(oslo.Oslo)
+	due := time.Date(d.Year(), d.Month(), d.Day()+1, deliveryHour, 0, 0, 0, oslo.Oslo)
 	return !now.Before(due)
 }
 

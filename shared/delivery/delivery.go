@@ -10,9 +10,9 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/tredjepart/tredjepart/shared/businessday"
 	"github.com/tredjepart/tredjepart/shared/ident"
 	"github.com/tredjepart/tredjepart/shared/metervalues"
+	"github.com/tredjepart/tredjepart/shared/oslo"
 )
 
 // Kind is what a document carries.
@@ -82,9 +82,9 @@ func SeriesDocument(tp ident.GLN, s metervalues.Series, kind Kind, late bool, no
 	id := DocumentID(kind, s.MeteringPoint, s.Day, s.Revision)
 	end := s.Day.AddDate(0, 0, 1)
 	body := seriesBody{
-		DocumentID: id, Type: kind, CreatedAt: businessday.FormatUTC(now), ThirdPartyID: string(tp),
+		DocumentID: id, Type: kind, CreatedAt: oslo.FormatUTC(now), ThirdPartyID: string(tp),
 		MeteringPointID: string(s.MeteringPoint),
-		Period:          periodBody{Start: s.Day.In(businessday.Oslo).Format(time.RFC3339), End: end.In(businessday.Oslo).Format(time.RFC3339)},
+		Period:          periodBody{Start: s.Day.In(oslo.Oslo).Format(time.RFC3339), End: end.In(oslo.Oslo).Format(time.RFC3339)},
 		Resolution:      string(s.Resolution), Unit: metervalues.Unit, Revision: s.Revision, Late: late,
 		Points: make([]pointBody, len(s.Quantities)),
 	}

@@ -11,9 +11,9 @@ import (
 
 	"github.com/tredjepart/tredjepart/shared/accessrequest"
 	"github.com/tredjepart/tredjepart/shared/apigw"
-	"github.com/tredjepart/tredjepart/shared/businessday"
 	"github.com/tredjepart/tredjepart/shared/fault"
 	"github.com/tredjepart/tredjepart/shared/ident"
+	"github.com/tredjepart/tredjepart/shared/oslo"
 )
 
 // Route keys this handler serves; resources.Routes sends them here.
@@ -146,11 +146,11 @@ func view(r accessrequest.Request) requestView {
 	v := requestView{
 		ID: r.ID, Status: string(r.Status), MeteringPointID: string(r.MeteringPoint), Scope: string(r.Scope), GrantedScope: string(r.GrantedScope),
 		AgreementReference: r.AgreementReference, ThirdPartyID: string(r.ThirdParty), ReasonCode: r.ReasonCode,
-		CreatedAt: businessday.FormatUTC(r.CreatedAt), ExpiresAt: businessday.FormatUTC(r.ExpiresAt),
+		CreatedAt: oslo.FormatUTC(r.CreatedAt), ExpiresAt: oslo.FormatUTC(r.ExpiresAt),
 		Links: links{Self: selfLink(r.ID)},
 	}
 	if !r.DecidedAt.IsZero() {
-		v.DecidedAt = businessday.FormatUTC(r.DecidedAt)
+		v.DecidedAt = oslo.FormatUTC(r.DecidedAt)
 	}
 	return v
 }

@@ -11,7 +11,6 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/tredjepart/tredjepart/shared/accessrequest"
-	"github.com/tredjepart/tredjepart/shared/businessday"
 	"github.com/tredjepart/tredjepart/shared/clock"
 	"github.com/tredjepart/tredjepart/shared/dynamo"
 	"github.com/tredjepart/tredjepart/shared/resources"
@@ -53,7 +52,7 @@ func FromEnv(cfg aws.Config, getenv func(string) string, logger *slog.Logger) (*
 			Expiry:         expiry,
 			Clock:          clk,
 			NewID:          uuid.NewString,
-			ExpiresAt:      businessday.ExpiresAt,
+			ExpiresAt:      accessrequest.ExpiresAt,
 			Logger:         logger,
 		},
 		ThirdParties: reg,

@@ -3,8 +3,8 @@ package metering
 import (
 	"time"
 
-	"github.com/tredjepart/tredjepart/shared/businessday"
 	"github.com/tredjepart/tredjepart/shared/metervalues"
+	"github.com/tredjepart/tredjepart/shared/oslo"
 	"github.com/tredjepart/tredjepart/shared/registry"
 )
 
@@ -83,4 +83,4 @@ func MasterDataView(a Access, md MasterData) MasterDataDocument {
 }
 
 // Date writes an Oslo calendar date.
-func Date(t time.Time) string { return t.In(businessday.Oslo).Format(registry.DateLayout) }
+func Date(t time.Time) string { return t.In(oslo.Oslo).Format(registry.DateLayout) }

@@ -7,8 +7,8 @@ import (
 
 	"github.com/shopspring/decimal"
 
-	"github.com/tredjepart/tredjepart/shared/businessday"
 	"github.com/tredjepart/tredjepart/shared/fault"
+	"github.com/tredjepart/tredjepart/shared/oslo"
 )
 
 // Aggregation is how stored days are summed for a query, as an ISO 8601
@@ -141,7 +141,7 @@ func sumQuantities(qs []Quantity) (decimal.Decimal, Quality) {
 
 func monthStart(t time.Time) time.Time {
 	y, m, _ := Date(t).Date()
-	return time.Date(y, m, 1, 0, 0, 0, 0, businessday.Oslo)
+	return time.Date(y, m, 1, 0, 0, 0, 0, oslo.Oslo)
 }
 
 func daily(days []Series) []Period {

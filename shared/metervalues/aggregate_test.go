@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tredjepart/tredjepart/shared/businessday"
 	"github.com/tredjepart/tredjepart/shared/fault"
+	"github.com/tredjepart/tredjepart/shared/oslo"
 )
 
 func TestParseAggregation(t *testing.T) {
@@ -64,7 +64,7 @@ func checkPeriods(t *testing.T, got []Period, want []wantPeriod) {
 	}
 	for i, g := range got {
 		w := want[i]
-		if !g.Start.Equal(w.Start) || !g.End.Equal(w.End) || g.Start.Location() != businessday.Oslo || g.End.Location() != businessday.Oslo {
+		if !g.Start.Equal(w.Start) || !g.End.Equal(w.End) || g.Start.Location() != oslo.Oslo || g.End.Location() != oslo.Oslo {
 			t.Errorf("period %d: %v – %v, want %v – %v in Oslo", i, g.Start, g.End, w.Start, w.End)
 		}
 		if g.Resolution != w.Resolution || g.Revision != w.Revision {

@@ -3,8 +3,8 @@ package metervalues
 import (
 	"time"
 
-	"github.com/tredjepart/tredjepart/shared/businessday"
 	"github.com/tredjepart/tredjepart/shared/fault"
+	"github.com/tredjepart/tredjepart/shared/oslo"
 )
 
 // DayLayout is how a day is written: "2026-03-29".
@@ -12,14 +12,14 @@ const DayLayout = time.DateOnly
 
 // Date returns midnight Europe/Oslo of the Oslo calendar day containing t.
 func Date(t time.Time) time.Time {
-	y, m, d := t.In(businessday.Oslo).Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, businessday.Oslo)
+	y, m, d := t.In(oslo.Oslo).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, oslo.Oslo)
 }
 
 // ParseDay reads a day written as "2026-03-29" and returns its midnight in
 // Oslo, or a fault.InvalidFields error on field "day".
 func ParseDay(s string) (time.Time, error) {
-	t, err := time.ParseInLocation(DayLayout, s, businessday.Oslo)
+	t, err := time.ParseInLocation(DayLayout, s, oslo.Oslo)
 	// The round trip rejects anything time.Parse tolerates beyond the layout.
 	if err != nil || t.Format(DayLayout) != s {
 		return time.Time{}, fault.InvalidFields(fault.FieldError{Field: "day", Reason: "must be a date such as 2026-03-29"})

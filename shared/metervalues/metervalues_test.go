@@ -9,14 +9,14 @@ import (
 
 	"github.com/shopspring/decimal"
 
-	"github.com/tredjepart/tredjepart/shared/businessday"
 	"github.com/tredjepart/tredjepart/shared/fault"
+	"github.com/tredjepart/tredjepart/shared/oslo"
 )
 
 const gsrn = "707057500000000018"
 
 func oslo(y int, m time.Month, d, h, min int) time.Time {
-	return time.Date(y, m, d, h, min, 0, 0, businessday.Oslo)
+	return time.Date(y, m, d, h, min, 0, 0, oslo.Oslo)
 }
 
 func mustDay(t testing.TB, s string) time.Time {
@@ -244,7 +244,7 @@ func TestDate(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := Date(tt.in)
-			if got.Location() != businessday.Oslo || got.Format(DayLayout) != tt.want || got.Hour() != 0 || got.Minute() != 0 {
+			if got.Location() != oslo.Oslo || got.Format(DayLayout) != tt.want || got.Hour() != 0 || got.Minute() != 0 {
 				t.Fatalf("Date(%v) = %v, want midnight Oslo %s", tt.in, got, tt.want)
 			}
 		})
@@ -253,7 +253,7 @@ func TestDate(t *testing.T) {
 
 func TestParseDay(t *testing.T) {
 	got, err := ParseDay("2026-03-29")
-	if err != nil || !got.Equal(time.Date(2026, 3, 28, 23, 0, 0, 0, time.UTC)) || got.Location() != businessday.Oslo {
+	if err != nil || !got.Equal(time.Date(2026, 3, 28, 23, 0, 0, 0, time.UTC)) || got.Location() != oslo.Oslo {
 		t.Fatalf("ParseDay(2026-03-29) = %v, %v; want midnight Oslo", got, err)
 	}
 	for _, s := range []string{"", "2026-3-29", "2026-02-30", "2026-13-01", " 2026-03-29", "2026-03-29 ", "2026-03-29T00:00:00Z", "29.03.2026", "20260329", "+2026-03-29"} {
@@ -328,7 +328,7 @@ func TestInterval(t *testing.T) {
 			if start.Location() != time.UTC || end.Location() != time.UTC {
 				t.Errorf("Interval not in UTC: %v, %v", start, end)
 			}
-			if got := start.In(businessday.Oslo).Format("15:04 MST"); got != tt.localStart {
+			if got := start.In(oslo.Oslo).Format("15:04 MST"); got != tt.localStart {
 				t.Errorf("local start = %s, want %s", got, tt.localStart)
 			}
 		})

@@ -6,7 +6,7 @@ package notify
 import (
 	"time"
 
-	"github.com/tredjepart/tredjepart/shared/businessday"
+	"github.com/tredjepart/tredjepart/shared/oslo"
 )
 
 // Types of notification.
@@ -34,4 +34,4 @@ type Notification struct {
 }
 
 // At formats an instant as notifications carry it.
-func At(t time.Time) string { return businessday.FormatUTC(t) }
+func At(t time.Time) string { return oslo.FormatUTC(t) }

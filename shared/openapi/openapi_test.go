@@ -21,9 +21,9 @@ import (
 	v3 "github.com/pb33f/libopenapi/datamodel/high/v3"
 	"github.com/pb33f/libopenapi/orderedmap"
 
-	"github.com/tredjepart/tredjepart/shared/businessday"
 	"github.com/tredjepart/tredjepart/shared/ident"
 	"github.com/tredjepart/tredjepart/shared/openapi"
+	"github.com/tredjepart/tredjepart/shared/oslo"
 	"github.com/tredjepart/tredjepart/shared/resources"
 )
 
@@ -243,7 +243,7 @@ func TestExamplesAreTrueToTheCode(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := businessday.FormatUTC(businessday.ExpiresAt(created)); r["expiresAt"] != want {
+		if want := oslo.FormatUTC(oslo.ExpiresAt(created)); r["expiresAt"] != want {
 			t.Errorf("request %s created %s: expiresAt %s, the rule says %s", r["id"], r["createdAt"], r["expiresAt"], want)
 		}
 		if self := r["links"].(map[string]any)["self"]; self != "/v1/access-requests/"+r["id"].(string) {
@@ -261,8 +261,8 @@ func TestExamplesAreTrueToTheCode(t *testing.T) {
 		}
 	}
 	// The worked example in the description.
-	received := time.Date(2027, 3, 24, 10, 0, 0, 0, businessday.Oslo)
-	if got := businessday.FormatUTC(businessday.ExpiresAt(received)); got != "2027-04-01T22:00:00Z" || !strings.Contains(everything, got) {
+	received := time.Date(2027, 3, 24, 10, 0, 0, 0, oslo.Oslo)
+	if got := oslo.FormatUTC(oslo.ExpiresAt(received)); got != "2027-04-01T22:00:00Z" || !strings.Contains(everything, got) {
 		t.Errorf("a request received %s expires %s", received, got)
 	}
 }

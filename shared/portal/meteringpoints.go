@@ -9,13 +9,13 @@ import (
 
 	"github.com/shopspring/decimal"
 
-	"github.com/tredjepart/tredjepart/shared/businessday"
 	"github.com/tredjepart/tredjepart/shared/consumption"
 	"github.com/tredjepart/tredjepart/shared/fault"
 	"github.com/tredjepart/tredjepart/shared/grant"
 	"github.com/tredjepart/tredjepart/shared/ident"
 	"github.com/tredjepart/tredjepart/shared/metering"
 	"github.com/tredjepart/tredjepart/shared/metervalues"
+	"github.com/tredjepart/tredjepart/shared/oslo"
 )
 
 type pointsPage struct {
@@ -137,12 +137,12 @@ func (s *site) consumption(w http.ResponseWriter, r *http.Request, who staff) {
 }
 
 func consumptionLink(id ident.GSRN, view consumption.View, date time.Time) string {
-	return fmt.Sprintf("/portal/metering-points/%s/consumption?view=%s&date=%s", id, view, date.In(businessday.Oslo).Format(time.DateOnly))
+	return fmt.Sprintf("/portal/metering-points/%s/consumption?view=%s&date=%s", id, view, date.In(oslo.Oslo).Format(time.DateOnly))
 }
 
 // download names the attachment after the metering point and the period.
 func download(w http.ResponseWriter, id ident.GSRN, span consumption.Span, ext, contentType string) {
 	w.Header().Set("Content-Type", contentType)
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="consumption-%s-%s-%s.%s"`,
-		id, span.View, span.From.In(businessday.Oslo).Format(time.DateOnly), ext))
+		id, span.View, span.From.In(oslo.Oslo).Format(time.DateOnly), ext))
 }

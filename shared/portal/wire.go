@@ -11,7 +11,6 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/tredjepart/tredjepart/shared/accessrequest"
-	"github.com/tredjepart/tredjepart/shared/businessday"
 	"github.com/tredjepart/tredjepart/shared/clock"
 	"github.com/tredjepart/tredjepart/shared/deliveryfn"
 	"github.com/tredjepart/tredjepart/shared/dynamo"
@@ -60,7 +59,7 @@ func FromEnv(ctx context.Context, cfg aws.Config, getenv func(string) string, lo
 			Expiry:         &stepfunctions.Expiry{Client: stepfunctions.MethodsOf(sfn.NewFromConfig(cfg)), StateMachineARN: expiryARN, ToWallClock: clk.ToWallClock},
 			Clock:          clk,
 			NewID:          uuid.NewString,
-			ExpiresAt:      businessday.ExpiresAt,
+			ExpiresAt:      accessrequest.ExpiresAt,
 			Logger:         logger,
 		},
 		Metering: &metering.Service{

@@ -10,13 +10,13 @@ import (
 	"time"
 
 	"github.com/tredjepart/tredjepart/shared/apigw"
-	"github.com/tredjepart/tredjepart/shared/businessday"
 	"github.com/tredjepart/tredjepart/shared/delivery"
 	"github.com/tredjepart/tredjepart/shared/fault"
 	"github.com/tredjepart/tredjepart/shared/grant"
 	"github.com/tredjepart/tredjepart/shared/ident"
 	"github.com/tredjepart/tredjepart/shared/metering"
 	"github.com/tredjepart/tredjepart/shared/metervalues"
+	"github.com/tredjepart/tredjepart/shared/oslo"
 	"github.com/tredjepart/tredjepart/shared/webhook"
 )
 
@@ -135,7 +135,7 @@ func (h *Handler) deliveries(ctx context.Context, caller ident.GLN, ev apigw.Req
 	}
 	body := feedView{Items: make([]documentView, 0, len(page.Documents)), Next: page.Next}
 	for _, d := range page.Documents {
-		v := documentView{ID: d.ID, Type: string(d.Kind), CreatedAt: businessday.FormatUTC(d.CreatedAt), MeteringPointID: string(d.MeteringPoint), Document: d.Body}
+		v := documentView{ID: d.ID, Type: string(d.Kind), CreatedAt: oslo.FormatUTC(d.CreatedAt), MeteringPointID: string(d.MeteringPoint), Document: d.Body}
 		if !d.Day.IsZero() {
 			v.Day = metering.Date(d.Day)
 		}
@@ -222,7 +222,7 @@ func viewAccess(g grant.Grant) accessView {
 	self := "/v1/metering-points/" + string(g.MeteringPoint)
 	return accessView{
 		MeteringPointID: string(g.MeteringPoint), AccessLevel: string(g.Level),
-		GrantedAt: businessday.FormatUTC(g.GrantedAt), DataFrom: metering.Date(g.DataFrom),
+		GrantedAt: oslo.FormatUTC(g.GrantedAt), DataFrom: metering.Date(g.DataFrom),
 		Links: accessLinks{Self: self, MeterValues: self + "/meter-values"},
 	}
 }
@@ -266,4 +266,4 @@ func viewValues(v metering.Values, by metervalues.Aggregation) valuesView {
 }
 
 // instant writes a time with its Oslo offset, so each day's start reads as local midnight.
-func instant(t time.Time) string { return t.In(businessday.Oslo).Format(time.RFC3339) }
+func instant(t time.Time) string { return t.In(oslo.Oslo).Format(time.RFC3339) }

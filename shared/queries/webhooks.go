@@ -5,9 +5,9 @@ import (
 	"net/http"
 
 	"github.com/tredjepart/tredjepart/shared/apigw"
-	"github.com/tredjepart/tredjepart/shared/businessday"
 	"github.com/tredjepart/tredjepart/shared/fault"
 	"github.com/tredjepart/tredjepart/shared/ident"
+	"github.com/tredjepart/tredjepart/shared/oslo"
 	"github.com/tredjepart/tredjepart/shared/webhook"
 )
 
@@ -36,11 +36,11 @@ type keyView struct {
 
 func viewEndpoint(e webhook.Endpoint, secret string) endpointView {
 	v := endpointView{URL: e.URL, Enabled: e.Enabled, DisabledReason: e.DisabledReason, Secret: secret,
-		Secrets: make([]keyView, 0, len(e.Keys)), ChangedAt: businessday.FormatUTC(e.ChangedAt)}
+		Secrets: make([]keyView, 0, len(e.Keys)), ChangedAt: oslo.FormatUTC(e.ChangedAt)}
 	for _, k := range e.Keys {
-		kv := keyView{CreatedAt: businessday.FormatUTC(k.CreatedAt)}
+		kv := keyView{CreatedAt: oslo.FormatUTC(k.CreatedAt)}
 		if !k.NotAfter.IsZero() {
-			kv.ExpiresAt = businessday.FormatUTC(k.NotAfter)
+			kv.ExpiresAt = oslo.FormatUTC(k.NotAfter)
 		}
 		v.Secrets = append(v.Secrets, kv)
 	}
@@ -112,7 +112,7 @@ func (h *Handler) webhook(ctx context.Context, caller ident.GLN, ev apigw.Reques
 	}
 	items := make([]attemptView, 0, len(attempts))
 	for _, a := range attempts {
-		items = append(items, attemptView{At: businessday.FormatUTC(a.At), DocumentID: a.DocumentID, Attempt: a.Number, Outcome: a.Outcome.String(),
+		items = append(items, attemptView{At: oslo.FormatUTC(a.At), DocumentID: a.DocumentID, Attempt: a.Number, Outcome: a.Outcome.String(),
 			Status: a.Status, DurationMS: a.Duration.Milliseconds(), Error: a.Error, GaveUp: a.GaveUp})
 	}
 	return apigw.JSON(http.StatusOK, apigw.MustJSON(map[string]any{"items": items}), "application/json"), nil

@@ -10,10 +10,10 @@ import (
 
 	"github.com/shopspring/decimal"
 
-	"github.com/tredjepart/tredjepart/shared/businessday"
 	"github.com/tredjepart/tredjepart/shared/fault"
 	"github.com/tredjepart/tredjepart/shared/ident"
 	"github.com/tredjepart/tredjepart/shared/metervalues"
+	"github.com/tredjepart/tredjepart/shared/oslo"
 	"github.com/tredjepart/tredjepart/shared/pseudonym"
 )
 
@@ -154,12 +154,12 @@ func (tp ThirdParty) AllowsRedirect(uri string) bool {
 
 // Date returns midnight Europe/Oslo on the given calendar day.
 func Date(year int, month time.Month, day int) time.Time {
-	return time.Date(year, month, day, 0, 0, 0, 0, businessday.Oslo)
+	return time.Date(year, month, day, 0, 0, 0, 0, oslo.Oslo)
 }
 
 // ParseDate reads a civil date as midnight Europe/Oslo.
 func ParseDate(s string) (time.Time, error) {
-	return time.ParseInLocation(DateLayout, s, businessday.Oslo)
+	return time.ParseInLocation(DateLayout, s, oslo.Oslo)
 }
 
 // Validate checks master data from a grid company, naming every bad field.

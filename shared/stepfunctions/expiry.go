@@ -16,7 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
 	"github.com/tredjepart/tredjepart/shared/accessrequest"
-	"github.com/tredjepart/tredjepart/shared/businessday"
+	"github.com/tredjepart/tredjepart/shared/oslo"
 )
 
 // ExpiryInput is the execution input the ASL reads.
@@ -70,7 +70,7 @@ func (e *Expiry) Schedule(ctx context.Context, r accessrequest.Request) error {
 	}
 	input, err := json.Marshal(ExpiryInput{
 		RequestID: r.ID, ThirdPartyID: string(r.ThirdParty), MeteringPointID: string(r.MeteringPoint),
-		ExpiresAt: businessday.FormatUTC(at),
+		ExpiresAt: oslo.FormatUTC(at),
 	})
 	if err != nil {
 		return err

@@ -7,9 +7,9 @@ import (
 
 	"github.com/shopspring/decimal"
 
-	"github.com/tredjepart/tredjepart/shared/businessday"
 	"github.com/tredjepart/tredjepart/shared/ident"
 	"github.com/tredjepart/tredjepart/shared/metervalues"
+	"github.com/tredjepart/tredjepart/shared/oslo"
 	"github.com/tredjepart/tredjepart/shared/registry"
 )
 
@@ -40,7 +40,7 @@ func Day(o Options, mp registry.MeteringPoint, day time.Time, revision int) mete
 	qs := make([]metervalues.Quantity, n)
 	for k := range n {
 		// The local clock hour, which on a DST day repeats or skips an hour.
-		at := day.Add(time.Duration(k)*step + step/2).In(businessday.Oslo)
+		at := day.Add(time.Duration(k)*step + step/2).In(oslo.Oslo)
 		h := float64(at.Hour()) + float64(at.Minute())/60
 		kw := m.power(h) * dayFactor
 		expected[k] = kw * hours
@@ -129,7 +129,7 @@ func newDayModel(o Options, mp registry.MeteringPoint, day time.Time) dayModel {
 	}
 	weather := weather(o, mp.PriceArea, day)
 	heat := max(0.03, 1+amplitude*winter+weather)
-	offDay := !businessday.IsBusinessDay(day)
+	offDay := !oslo.IsBusinessDay(day)
 
 	if IsCabin(o, mp.ID) {
 		from, to := cabinStay(o, mp.ID, day)
@@ -217,7 +217,7 @@ func cabinStay(o Options, id ident.GSRN, day time.Time) (from, to float64) {
 	return 0, 0
 }
 
-func offDay(day time.Time) bool { return !businessday.IsBusinessDay(day) }
+func offDay(day time.Time) bool { return !oslo.IsBusinessDay(day) }
 
 // offRun returns the first and last day of the run of days off around day.
 func offRun(day time.Time) (start, end time.Time) {

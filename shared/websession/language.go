@@ -8,7 +8,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
-	"github.com/tredjepart/tredjepart/shared/businessday"
+	"github.com/tredjepart/tredjepart/shared/oslo"
 )
 
 // Languages: bokmål by default, English on request.
@@ -55,13 +55,13 @@ func (t Translator) T(key string) string {
 
 // When renders an instant in Oslo time.
 func (t Translator) When(at time.Time) string {
-	return at.In(businessday.Oslo).Format("02.01.2006 15:04")
+	return at.In(oslo.Oslo).Format("02.01.2006 15:04")
 }
 
 // Deadline renders an instant that falls at midnight in Oslo as 24:00 on
 // the day before, the way a deadline is read ("by the end of 2 December").
 func (t Translator) Deadline(at time.Time) string {
-	local := at.In(businessday.Oslo)
+	local := at.In(oslo.Oslo)
 	if local.Hour() == 0 && local.Minute() == 0 {
 		return local.AddDate(0, 0, -1).Format("02.01.2006") + " 24:00"
 	}
@@ -82,7 +82,7 @@ func (t Translator) TimeLeft(left time.Duration) string {
 
 // Day renders a civil date.
 func (t Translator) Day(at time.Time) string {
-	return at.In(businessday.Oslo).Format("02.01.2006")
+	return at.In(oslo.Oslo).Format("02.01.2006")
 }
 
 // Quantity renders kWh with its 3 decimals, with a decimal comma in bokmål.

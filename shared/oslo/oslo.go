@@ -1,6 +1,6 @@
-// Package businessday knows Norwegian business days and the rule for when an
-// access request expires.
-package businessday
+// Package oslo is a rule: the time zone in which Tredjepart counts days
+// (Europe/Oslo) and the Norwegian business-day calendar.
+package oslo
 
 import (
 	"fmt"
@@ -13,10 +13,6 @@ import (
 
 // Oslo is Europe/Oslo, the time zone in which days are counted.
 var Oslo = mustLoadLocation("Europe/Oslo")
-
-// businessDaysToExpiry is how many business days after the day of receipt an
-// access request stays open.
-const businessDaysToExpiry = 3
 
 // calendar counts Monday–Friday except Norwegian public holidays. The
 // holidays are listed one by one rather than taken from no.Holidays, so that
@@ -50,18 +46,9 @@ func IsBusinessDay(t time.Time) bool {
 // error.
 func AddBusinessDays(t time.Time, n int) time.Time {
 	if n < 1 {
-		panic(fmt.Sprintf("businessday.AddBusinessDays: n must be at least 1, got %d", n))
+		panic(fmt.Sprintf("oslo.AddBusinessDays: n must be at least 1, got %d", n))
 	}
 	return osloMidnight(nthBusinessDateAfter(osloDate(t), n))
-}
-
-// ExpiresAt returns when an access request received at received expires:
-// at the end (24:00 Europe/Oslo) of the third business day after the Oslo
-// day on which it was received. The day of receipt never counts, even if it
-// is a business day and the request arrived at 00:01. The result is in UTC.
-func ExpiresAt(received time.Time) time.Time {
-	lastDay := nthBusinessDateAfter(osloDate(received), businessDaysToExpiry)
-	return osloMidnight(lastDay.AddDate(0, 0, 1)).UTC()
 }
 
 // FormatUTC formats t as RFC 3339 in UTC with a literal Z and whole seconds
