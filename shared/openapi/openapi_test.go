@@ -21,6 +21,7 @@ import (
 	v3 "github.com/pb33f/libopenapi/datamodel/high/v3"
 	"github.com/pb33f/libopenapi/orderedmap"
 
+	"github.com/tredjepart/tredjepart/shared/accessrequest"
 	"github.com/tredjepart/tredjepart/shared/ident"
 	"github.com/tredjepart/tredjepart/shared/openapi"
 	"github.com/tredjepart/tredjepart/shared/oslo"
@@ -243,7 +244,7 @@ func TestExamplesAreTrueToTheCode(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := oslo.FormatUTC(oslo.ExpiresAt(created)); r["expiresAt"] != want {
+		if want := oslo.FormatUTC(accessrequest.ExpiresAt(created)); r["expiresAt"] != want {
 			t.Errorf("request %s created %s: expiresAt %s, the rule says %s", r["id"], r["createdAt"], r["expiresAt"], want)
 		}
 		if self := r["links"].(map[string]any)["self"]; self != "/v1/access-requests/"+r["id"].(string) {
@@ -262,7 +263,7 @@ func TestExamplesAreTrueToTheCode(t *testing.T) {
 	}
 	// The worked example in the description.
 	received := time.Date(2027, 3, 24, 10, 0, 0, 0, oslo.Oslo)
-	if got := oslo.FormatUTC(oslo.ExpiresAt(received)); got != "2027-04-01T22:00:00Z" || !strings.Contains(everything, got) {
+	if got := oslo.FormatUTC(accessrequest.ExpiresAt(received)); got != "2027-04-01T22:00:00Z" || !strings.Contains(everything, got) {
 		t.Errorf("a request received %s expires %s", received, got)
 	}
 }
