@@ -16,7 +16,7 @@ import (
 
 const mp = ident.GSRN("707057500000000018")
 
-func oslo(y int, m time.Month, d, h int) time.Time {
+func osloTime(y int, m time.Month, d, h int) time.Time {
 	return time.Date(y, m, d, h, 0, 0, 0, oslo.Oslo)
 }
 
@@ -57,14 +57,14 @@ func TestSpanOf(t *testing.T) {
 		agg            metervalues.Aggregation
 		previous, next time.Time
 	}{
-		{"an ordinary day", Day, oslo(2026, 5, 17, 13), oslo(2026, 5, 17, 0), oslo(2026, 5, 18, 0), metervalues.Hourly, oslo(2026, 5, 16, 0), oslo(2026, 5, 18, 0)},
-		{"an empty view is a day", "", oslo(2026, 5, 17, 0), oslo(2026, 5, 17, 0), oslo(2026, 5, 18, 0), metervalues.Hourly, oslo(2026, 5, 16, 0), oslo(2026, 5, 18, 0)},
-		{"the 23-hour day", Day, oslo(2026, 3, 29, 0), oslo(2026, 3, 29, 0), oslo(2026, 3, 30, 0), metervalues.Hourly, oslo(2026, 3, 28, 0), oslo(2026, 3, 30, 0)},
-		{"a UTC instant late on 31 December is that Oslo day", Day, time.Date(2026, 12, 31, 23, 30, 0, 0, time.UTC), oslo(2027, 1, 1, 0), oslo(2027, 1, 2, 0), metervalues.Hourly, oslo(2026, 12, 31, 0), oslo(2027, 1, 2, 0)},
-		{"a month", Month, oslo(2026, 10, 25, 0), oslo(2026, 10, 1, 0), oslo(2026, 11, 1, 0), metervalues.Daily, oslo(2026, 9, 1, 0), oslo(2026, 11, 1, 0)},
-		{"February in a leap year", Month, oslo(2028, 2, 29, 0), oslo(2028, 2, 1, 0), oslo(2028, 3, 1, 0), metervalues.Daily, oslo(2028, 1, 1, 0), oslo(2028, 3, 1, 0)},
-		{"January, previous is December", Month, oslo(2027, 1, 31, 0), oslo(2027, 1, 1, 0), oslo(2027, 2, 1, 0), metervalues.Daily, oslo(2026, 12, 1, 0), oslo(2027, 2, 1, 0)},
-		{"a year", Year, oslo(2026, 7, 4, 0), oslo(2026, 1, 1, 0), oslo(2027, 1, 1, 0), metervalues.Monthly, oslo(2025, 1, 1, 0), oslo(2027, 1, 1, 0)},
+		{"an ordinary day", Day, osloTime(2026, 5, 17, 13), osloTime(2026, 5, 17, 0), osloTime(2026, 5, 18, 0), metervalues.Hourly, osloTime(2026, 5, 16, 0), osloTime(2026, 5, 18, 0)},
+		{"an empty view is a day", "", osloTime(2026, 5, 17, 0), osloTime(2026, 5, 17, 0), osloTime(2026, 5, 18, 0), metervalues.Hourly, osloTime(2026, 5, 16, 0), osloTime(2026, 5, 18, 0)},
+		{"the 23-hour day", Day, osloTime(2026, 3, 29, 0), osloTime(2026, 3, 29, 0), osloTime(2026, 3, 30, 0), metervalues.Hourly, osloTime(2026, 3, 28, 0), osloTime(2026, 3, 30, 0)},
+		{"a UTC instant late on 31 December is that Oslo day", Day, time.Date(2026, 12, 31, 23, 30, 0, 0, time.UTC), osloTime(2027, 1, 1, 0), osloTime(2027, 1, 2, 0), metervalues.Hourly, osloTime(2026, 12, 31, 0), osloTime(2027, 1, 2, 0)},
+		{"a month", Month, osloTime(2026, 10, 25, 0), osloTime(2026, 10, 1, 0), osloTime(2026, 11, 1, 0), metervalues.Daily, osloTime(2026, 9, 1, 0), osloTime(2026, 11, 1, 0)},
+		{"February in a leap year", Month, osloTime(2028, 2, 29, 0), osloTime(2028, 2, 1, 0), osloTime(2028, 3, 1, 0), metervalues.Daily, osloTime(2028, 1, 1, 0), osloTime(2028, 3, 1, 0)},
+		{"January, previous is December", Month, osloTime(2027, 1, 31, 0), osloTime(2027, 1, 1, 0), osloTime(2027, 2, 1, 0), metervalues.Daily, osloTime(2026, 12, 1, 0), osloTime(2027, 2, 1, 0)},
+		{"a year", Year, osloTime(2026, 7, 4, 0), osloTime(2026, 1, 1, 0), osloTime(2027, 1, 1, 0), metervalues.Monthly, osloTime(2025, 1, 1, 0), osloTime(2027, 1, 1, 0)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -87,13 +87,13 @@ func TestSlots(t *testing.T) {
 		date time.Time
 		want int
 	}{
-		{Day, oslo(2026, 3, 29, 0), 23},
-		{Day, oslo(2026, 10, 25, 0), 25},
-		{Day, oslo(2026, 6, 1, 0), 24},
-		{Month, oslo(2028, 2, 10, 0), 29},
-		{Month, oslo(2026, 2, 10, 0), 28},
-		{Month, oslo(2026, 10, 10, 0), 31},
-		{Year, oslo(2026, 10, 10, 0), 12},
+		{Day, osloTime(2026, 3, 29, 0), 23},
+		{Day, osloTime(2026, 10, 25, 0), 25},
+		{Day, osloTime(2026, 6, 1, 0), 24},
+		{Month, osloTime(2028, 2, 10, 0), 29},
+		{Month, osloTime(2026, 2, 10, 0), 28},
+		{Month, osloTime(2026, 10, 10, 0), 31},
+		{Year, osloTime(2026, 10, 10, 0), 12},
 	}
 	for _, tt := range tests {
 		if got := len(SpanOf(tt.view, tt.date).Slots()); got != tt.want {
@@ -175,11 +175,11 @@ func TestRowsDay(t *testing.T) {
 		want    int
 		offsets []string // the UTC offset of each row's start, in order, for the hours around 02:00
 	}{
-		{"spring forward, hourly input", oslo(2026, 3, 29, 0), metervalues.PT60M, 23, []string{"+01:00", "+01:00", "+02:00", "+02:00"}},
-		{"spring forward, quarter-hour input", oslo(2026, 3, 29, 0), metervalues.PT15M, 23, []string{"+01:00", "+01:00", "+02:00", "+02:00"}},
-		{"fall back, hourly input", oslo(2026, 10, 25, 0), metervalues.PT60M, 25, []string{"+02:00", "+02:00", "+02:00", "+01:00", "+01:00"}},
-		{"fall back, quarter-hour input", oslo(2026, 10, 25, 0), metervalues.PT15M, 25, []string{"+02:00", "+02:00", "+02:00", "+01:00", "+01:00"}},
-		{"ordinary day", oslo(2026, 6, 1, 0), metervalues.PT15M, 24, []string{"+02:00", "+02:00", "+02:00", "+02:00"}},
+		{"spring forward, hourly input", osloTime(2026, 3, 29, 0), metervalues.PT60M, 23, []string{"+01:00", "+01:00", "+02:00", "+02:00"}},
+		{"spring forward, quarter-hour input", osloTime(2026, 3, 29, 0), metervalues.PT15M, 23, []string{"+01:00", "+01:00", "+02:00", "+02:00"}},
+		{"fall back, hourly input", osloTime(2026, 10, 25, 0), metervalues.PT60M, 25, []string{"+02:00", "+02:00", "+02:00", "+01:00", "+01:00"}},
+		{"fall back, quarter-hour input", osloTime(2026, 10, 25, 0), metervalues.PT15M, 25, []string{"+02:00", "+02:00", "+02:00", "+01:00", "+01:00"}},
+		{"ordinary day", osloTime(2026, 6, 1, 0), metervalues.PT15M, 24, []string{"+02:00", "+02:00", "+02:00", "+02:00"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -216,7 +216,7 @@ func TestRowsDay(t *testing.T) {
 }
 
 func TestRowsFallBackHasTwoTwoOClocks(t *testing.T) {
-	rows := Rows(metervalues.Aggregate([]metervalues.Series{day(oslo(2026, 10, 25, 0), metervalues.PT60M, metervalues.Measured)}, metervalues.Hourly))
+	rows := Rows(metervalues.Aggregate([]metervalues.Series{day(osloTime(2026, 10, 25, 0), metervalues.PT60M, metervalues.Measured)}, metervalues.Hourly))
 	var got []string
 	for _, r := range rows[:5] {
 		got = append(got, r.Start.Format(time.RFC3339))
@@ -228,7 +228,7 @@ func TestRowsFallBackHasTwoTwoOClocks(t *testing.T) {
 }
 
 func TestRowsMonth(t *testing.T) {
-	span := SpanOf(Month, oslo(2028, 2, 14, 0))
+	span := SpanOf(Month, osloTime(2028, 2, 14, 0))
 	in := days(span.From, span.To, metervalues.PT15M)
 	in = append(in[:10], in[11:]...) // 11 February has no data
 	rows := Rows(metervalues.Aggregate(in, span.Aggregation))
@@ -240,7 +240,7 @@ func TestRowsMonth(t *testing.T) {
 		if d >= 11 {
 			d++
 		}
-		if !r.Start.Equal(oslo(2028, 2, d, 0)) || !r.End.Equal(oslo(2028, 2, d+1, 0)) {
+		if !r.Start.Equal(osloTime(2028, 2, d, 0)) || !r.End.Equal(osloTime(2028, 2, d+1, 0)) {
 			t.Errorf("row %d is [%v, %v), want 2028-02-%02d", i, r.Start, r.End, d)
 		}
 	}
@@ -250,16 +250,16 @@ func TestRowsMonth(t *testing.T) {
 }
 
 func TestRowsYear(t *testing.T) {
-	span := SpanOf(Year, oslo(2026, 6, 1, 0))
+	span := SpanOf(Year, osloTime(2026, 6, 1, 0))
 	// Data from March to October only, crossing both DST changes.
-	in := days(oslo(2026, 3, 1, 0), oslo(2026, 11, 1, 0), metervalues.PT60M)
+	in := days(osloTime(2026, 3, 1, 0), osloTime(2026, 11, 1, 0), metervalues.PT60M)
 	rows := Rows(metervalues.Aggregate(in, span.Aggregation))
 	if len(rows) != 8 {
 		t.Fatalf("%d rows, want 8", len(rows))
 	}
 	for i, r := range rows {
 		m := time.March + time.Month(i)
-		if !r.Start.Equal(oslo(2026, m, 1, 0)) || !r.End.Equal(oslo(2026, m+1, 1, 0)) {
+		if !r.Start.Equal(osloTime(2026, m, 1, 0)) || !r.End.Equal(osloTime(2026, m+1, 1, 0)) {
 			t.Errorf("row %d is [%v, %v), want month %v", i, r.Start, r.End, m)
 		}
 	}

@@ -15,7 +15,7 @@ import (
 
 const gsrn = "707057500000000018"
 
-func oslo(y int, m time.Month, d, h, min int) time.Time {
+func osloTime(y int, m time.Month, d, h, min int) time.Time {
 	return time.Date(y, m, d, h, min, 0, 0, oslo.Oslo)
 }
 
@@ -239,7 +239,7 @@ func TestDate(t *testing.T) {
 		{"UTC evening before is same Oslo day", time.Date(2026, 3, 28, 22, 59, 0, 0, time.UTC), "2026-03-28"},
 		{"summer offset is two hours", time.Date(2026, 10, 24, 22, 30, 0, 0, time.UTC), "2026-10-25"},
 		{"end of DST day", time.Date(2026, 10, 25, 22, 59, 0, 0, time.UTC), "2026-10-25"},
-		{"midnight itself", oslo(2026, 1, 1, 0, 0), "2026-01-01"},
+		{"midnight itself", osloTime(2026, 1, 1, 0, 0), "2026-01-01"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -270,13 +270,13 @@ func TestSlotsOn(t *testing.T) {
 		hourly    int
 		quarterly int
 	}{
-		{oslo(2026, 3, 29, 0, 0), 23, 92},   // DST starts
-		{oslo(2026, 10, 25, 0, 0), 25, 100}, // DST ends
-		{oslo(2026, 3, 28, 0, 0), 24, 96},
-		{oslo(2026, 6, 15, 0, 0), 24, 96},
-		{oslo(2024, 2, 29, 0, 0), 24, 96},
-		{oslo(2025, 3, 30, 0, 0), 23, 92},
-		{oslo(2025, 10, 26, 0, 0), 25, 100},
+		{osloTime(2026, 3, 29, 0, 0), 23, 92},   // DST starts
+		{osloTime(2026, 10, 25, 0, 0), 25, 100}, // DST ends
+		{osloTime(2026, 3, 28, 0, 0), 24, 96},
+		{osloTime(2026, 6, 15, 0, 0), 24, 96},
+		{osloTime(2024, 2, 29, 0, 0), 24, 96},
+		{osloTime(2025, 3, 30, 0, 0), 23, 92},
+		{osloTime(2025, 10, 26, 0, 0), 25, 100},
 		// A UTC instant inside the DST day still counts that Oslo day.
 		{time.Date(2026, 10, 25, 12, 0, 0, 0, time.UTC), 25, 100},
 	}
@@ -290,7 +290,7 @@ func TestSlotsOn(t *testing.T) {
 			}
 		})
 	}
-	if got := SlotsOn(oslo(2026, 1, 1, 0, 0), "PT30M"); got != 0 {
+	if got := SlotsOn(osloTime(2026, 1, 1, 0, 0), "PT30M"); got != 0 {
 		t.Errorf("SlotsOn(unknown) = %d, want 0", got)
 	}
 }
@@ -346,7 +346,7 @@ func TestInterval(t *testing.T) {
 }
 
 func TestValidate(t *testing.T) {
-	now := oslo(2026, 11, 10, 12, 0)
+	now := osloTime(2026, 11, 10, 12, 0)
 	good := func(day string, r Resolution) Series {
 		return uniform(t, day, r, SlotsOn(mustDay(t, day), r), "0.250", Measured)
 	}
@@ -378,12 +378,12 @@ func TestValidate(t *testing.T) {
 		{name: "trailing zeros past 3 decimals", s: with(good("2026-11-09", PT60M), func(s *Series) {
 			s.Quantities[0].Value = dec("1.5000")
 		})},
-		{name: "yesterday just after midnight", s: good("2026-11-09", PT60M), now: oslo(2026, 11, 10, 0, 0)},
+		{name: "yesterday just after midnight", s: good("2026-11-09", PT60M), now: osloTime(2026, 11, 10, 0, 0)},
 		{name: "exactly 3 years back", s: good("2023-11-10", PT60M)},
 
 		{name: "future day", s: good("2026-11-11", PT60M), fields: []string{"day"}, reason: []string{"future"}},
 		{name: "today", s: good("2026-11-10", PT60M), fields: []string{"day"}, reason: []string{"ended"}},
-		{name: "today one minute before midnight", s: good("2026-11-10", PT60M), now: oslo(2026, 11, 10, 23, 59), fields: []string{"day"}},
+		{name: "today one minute before midnight", s: good("2026-11-10", PT60M), now: osloTime(2026, 11, 10, 23, 59), fields: []string{"day"}},
 		{name: "older than 3 years", s: good("2023-11-09", PT60M), fields: []string{"day"}, reason: []string{"3 years"}},
 		{name: "zero day", s: with(good("2026-11-09", PT60M), func(s *Series) { s.Day = time.Time{} }), fields: []string{"day"}, reason: []string{"required"}},
 		{name: "not midnight", s: with(good("2026-11-09", PT60M), func(s *Series) { s.Day = s.Day.Add(time.Hour) }), fields: []string{"day"}, reason: []string{"midnight"}},
@@ -443,7 +443,7 @@ func TestValidate(t *testing.T) {
 
 func TestValidateNormalDayCountDoesNotMentionDST(t *testing.T) {
 	s := uniform(t, "2026-11-09", PT60M, 23, "1", Measured)
-	fields := invalidFields(t, s.Validate(oslo(2026, 11, 10, 12, 0)))
+	fields := invalidFields(t, s.Validate(osloTime(2026, 11, 10, 12, 0)))
 	if len(fields) != 1 || strings.Contains(fields[0].Reason, "daylight") {
 		t.Fatalf("fields = %+v, want one count error without DST", fields)
 	}

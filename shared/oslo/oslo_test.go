@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-func oslo(year int, month time.Month, day, hour, minute int) time.Time {
+func osloTime(year int, month time.Month, day, hour, minute int) time.Time {
 	return time.Date(year, month, day, hour, minute, 0, 0, Oslo)
 }
 
@@ -36,7 +36,7 @@ func TestWeekdayHolidays(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(fmt.Sprint(tt.year), func(t *testing.T) {
 			var got []string
-			for d := oslo(tt.year, time.January, 1, 12, 0); d.Year() == tt.year; d = d.AddDate(0, 0, 1) {
+			for d := osloTime(tt.year, time.January, 1, 12, 0); d.Year() == tt.year; d = d.AddDate(0, 0, 1) {
 				if d.Weekday() != time.Saturday && d.Weekday() != time.Sunday && !IsBusinessDay(d) {
 					got = append(got, d.Format("01-02"))
 				}
@@ -54,13 +54,13 @@ func TestIsBusinessDay(t *testing.T) {
 		t    time.Time
 		want bool
 	}{
-		{"ordinary Wednesday", oslo(2026, time.January, 14, 12, 0), true},
-		{"Saturday", oslo(2026, time.January, 17, 12, 0), false},
-		{"Sunday", oslo(2026, time.January, 18, 12, 0), false},
-		{"Christmas Eve 2026, a Thursday", oslo(2026, time.December, 24, 12, 0), true},
-		{"New Year's Eve 2026, a Thursday", oslo(2026, time.December, 31, 12, 0), true},
-		{"Christmas Day 2026, a Friday", oslo(2026, time.December, 25, 12, 0), false},
-		{"Wednesday before Easter 2027", oslo(2027, time.March, 24, 12, 0), true},
+		{"ordinary Wednesday", osloTime(2026, time.January, 14, 12, 0), true},
+		{"Saturday", osloTime(2026, time.January, 17, 12, 0), false},
+		{"Sunday", osloTime(2026, time.January, 18, 12, 0), false},
+		{"Christmas Eve 2026, a Thursday", osloTime(2026, time.December, 24, 12, 0), true},
+		{"New Year's Eve 2026, a Thursday", osloTime(2026, time.December, 31, 12, 0), true},
+		{"Christmas Day 2026, a Friday", osloTime(2026, time.December, 25, 12, 0), false},
+		{"Wednesday before Easter 2027", osloTime(2027, time.March, 24, 12, 0), true},
 		{"Sunday 23:30 UTC is Monday in Oslo", utc("2026-01-04T23:30:00Z"), true},
 		{"Friday 23:30 UTC is Saturday in Oslo", utc("2026-01-09T23:30:00Z"), false},
 		{"31 December 23:30 UTC is New Year's Day in Oslo", utc("2026-12-31T23:30:00Z"), false},
@@ -82,13 +82,13 @@ func TestAddBusinessDays(t *testing.T) {
 		n    int
 		want time.Time
 	}{
-		{"next day", oslo(2026, time.January, 12, 15, 0), 1, oslo(2026, time.January, 13, 0, 0)},
-		{"Friday to Monday", oslo(2026, time.January, 16, 15, 0), 1, oslo(2026, time.January, 19, 0, 0)},
-		{"over Easter 2027", oslo(2027, time.March, 24, 15, 0), 1, oslo(2027, time.March, 30, 0, 0)},
-		{"three over Easter 2027", oslo(2027, time.March, 24, 15, 0), 3, oslo(2027, time.April, 1, 0, 0)},
-		{"into summer time", oslo(2026, time.March, 27, 15, 0), 1, oslo(2026, time.March, 30, 0, 0)},
-		{"ten", oslo(2026, time.January, 12, 15, 0), 10, oslo(2026, time.January, 26, 0, 0)},
-		{"UTC input on the next Oslo day", utc("2026-01-12T23:30:00Z"), 1, oslo(2026, time.January, 14, 0, 0)},
+		{"next day", osloTime(2026, time.January, 12, 15, 0), 1, osloTime(2026, time.January, 13, 0, 0)},
+		{"Friday to Monday", osloTime(2026, time.January, 16, 15, 0), 1, osloTime(2026, time.January, 19, 0, 0)},
+		{"over Easter 2027", osloTime(2027, time.March, 24, 15, 0), 1, osloTime(2027, time.March, 30, 0, 0)},
+		{"three over Easter 2027", osloTime(2027, time.March, 24, 15, 0), 3, osloTime(2027, time.April, 1, 0, 0)},
+		{"into summer time", osloTime(2026, time.March, 27, 15, 0), 1, osloTime(2026, time.March, 30, 0, 0)},
+		{"ten", osloTime(2026, time.January, 12, 15, 0), 10, osloTime(2026, time.January, 26, 0, 0)},
+		{"UTC input on the next Oslo day", utc("2026-01-12T23:30:00Z"), 1, osloTime(2026, time.January, 14, 0, 0)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -108,7 +108,7 @@ func TestAddBusinessDaysPanicsBelowOne(t *testing.T) {
 					t.Errorf("AddBusinessDays(_, %d) did not panic", n)
 				}
 			}()
-			AddBusinessDays(oslo(2026, time.January, 12, 15, 0), n)
+			AddBusinessDays(osloTime(2026, time.January, 12, 15, 0), n)
 		})
 	}
 }
@@ -119,8 +119,8 @@ func TestFormatUTC(t *testing.T) {
 		t    time.Time
 		want string
 	}{
-		{"Oslo summer midnight", oslo(2027, time.April, 2, 0, 0), "2027-04-01T22:00:00Z"},
-		{"Oslo winter midnight", oslo(2027, time.January, 2, 0, 0), "2027-01-01T23:00:00Z"},
+		{"Oslo summer midnight", osloTime(2027, time.April, 2, 0, 0), "2027-04-01T22:00:00Z"},
+		{"Oslo winter midnight", osloTime(2027, time.January, 2, 0, 0), "2027-01-01T23:00:00Z"},
 		{"fractional seconds are truncated", time.Date(2027, time.April, 1, 22, 0, 0, 999_999_999, time.UTC), "2027-04-01T22:00:00Z"},
 		{"already UTC", time.Date(2026, time.December, 31, 23, 59, 59, 0, time.UTC), "2026-12-31T23:59:59Z"},
 	}
