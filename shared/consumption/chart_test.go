@@ -241,7 +241,7 @@ func hoursExcept(skip int, extra ...string) []string {
 }
 
 func TestChartSpringForward(t *testing.T) {
-	span := SpanOf(Day, oslo(2026, 3, 29, 0))
+	span := SpanOf(Day, osloTime(2026, 3, 29, 0))
 	_, doc := chartOf(t, "day-23", span, []metervalues.Series{day(span.From, metervalues.PT15M, metervalues.Measured)}, "nb")
 	if got, want := hourLabels(doc.ticks()), hoursExcept(2); !slices.Equal(got, want) {
 		t.Errorf("hour labels %v (%d), want %v (%d)", got, len(got), want, len(want))
@@ -258,7 +258,7 @@ func TestChartSpringForward(t *testing.T) {
 }
 
 func TestChartFallBack(t *testing.T) {
-	span := SpanOf(Day, oslo(2026, 10, 25, 0))
+	span := SpanOf(Day, osloTime(2026, 10, 25, 0))
 	s := day(span.From, metervalues.PT60M, metervalues.Measured)
 	s.Quantities[3].Quality = metervalues.Estimated
 	_, doc := chartOf(t, "day-25", span, []metervalues.Series{s}, "en")
@@ -283,7 +283,7 @@ func TestChartFallBack(t *testing.T) {
 }
 
 func TestChartMonth(t *testing.T) {
-	span := SpanOf(Month, oslo(2026, 10, 1, 0))
+	span := SpanOf(Month, osloTime(2026, 10, 1, 0))
 	in := days(span.From, span.To, metervalues.PT15M)
 	in = in[:20] // the last 11 days have no data yet
 	_, doc := chartOf(t, "month-31", span, in, "nb")
@@ -304,15 +304,15 @@ func TestChartMonth(t *testing.T) {
 }
 
 func TestChartYear(t *testing.T) {
-	span := SpanOf(Year, oslo(2026, 10, 1, 0))
-	_, doc := chartOf(t, "year", span, days(oslo(2026, 1, 1, 0), oslo(2026, 4, 1, 0), metervalues.PT60M), "en")
+	span := SpanOf(Year, osloTime(2026, 10, 1, 0))
+	_, doc := chartOf(t, "year", span, days(osloTime(2026, 1, 1, 0), osloTime(2026, 4, 1, 0), metervalues.PT60M), "en")
 	if got := doc.ticks(); !slices.Equal(got, english.short[:]) {
 		t.Errorf("month labels %v, want %v", got, english.short)
 	}
 }
 
 func TestChartEmpty(t *testing.T) {
-	_, doc := chartOf(t, "empty", SpanOf(Day, oslo(2026, 6, 1, 0)), nil, "nb")
+	_, doc := chartOf(t, "empty", SpanOf(Day, osloTime(2026, 6, 1, 0)), nil, "nb")
 	if len(hourLabels(doc.ticks())) != 24 || !strings.Contains(doc.Desc.Text, "Ingen måleverdier") {
 		t.Errorf("labels %v, desc %q", doc.texts, doc.Desc.Text)
 	}
@@ -324,7 +324,7 @@ func TestChartEmpty(t *testing.T) {
 func TestChartTemplateEscapes(t *testing.T) {
 	// The template escapes every text and attribute, whatever it holds.
 	hostile := `</title><script>alert(1)</script>"'&`
-	view := layout(SpanOf(Day, oslo(2026, 6, 1, 0)), nil, english)
+	view := layout(SpanOf(Day, osloTime(2026, 6, 1, 0)), nil, english)
 	view.Title, view.Desc, view.Unit = hostile, hostile, hostile
 	view.Ticks = []placed{{X: "1", Y: "2", Text: hostile}}
 	var b strings.Builder
@@ -344,7 +344,7 @@ func TestChartTemplateEscapes(t *testing.T) {
 func TestChartEscapes(t *testing.T) {
 	// Nothing user-supplied reaches the chart, but the title and desc go
 	// through the escaper all the same; the output must stay one element.
-	span := SpanOf(Year, oslo(2026, 1, 1, 0))
+	span := SpanOf(Year, osloTime(2026, 1, 1, 0))
 	svg, _ := chartOf(t, "escapes", span, nil, "en")
 	if strings.Count(svg, "<svg") != 1 || !strings.HasSuffix(strings.TrimSpace(svg), "</svg>") {
 		t.Errorf("chart is not one <svg> element")

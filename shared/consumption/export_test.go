@@ -15,7 +15,7 @@ import (
 
 func fallBackRows(t *testing.T) (Span, []Row) {
 	t.Helper()
-	span := SpanOf(Day, oslo(2026, 10, 25, 0))
+	span := SpanOf(Day, osloTime(2026, 10, 25, 0))
 	s := day(span.From, metervalues.PT15M, metervalues.Measured)
 	s.Quantities[13].Quality = metervalues.Estimated // in the second 03:00 hour
 	return span, Rows(metervalues.Aggregate([]metervalues.Series{s}, span.Aggregation))
@@ -118,7 +118,7 @@ func TestWriteJSON(t *testing.T) {
 
 func TestWriteJSONEmptyRowsIsArray(t *testing.T) {
 	var buf bytes.Buffer
-	if err := WriteJSON(&buf, mp, SpanOf(Month, oslo(2026, 1, 1, 0)), nil); err != nil {
+	if err := WriteJSON(&buf, mp, SpanOf(Month, osloTime(2026, 1, 1, 0)), nil); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(buf.String(), `"rows": []`) || !strings.Contains(buf.String(), `"total": "0.000"`) {

@@ -123,10 +123,10 @@ func TestAggregateNone(t *testing.T) {
 	days := aggregateFixture(t)
 	got := Aggregate(days, None)
 	checkPeriods(t, got, []wantPeriod{
-		{Start: oslo(2026, 3, 28, 0, 0), End: oslo(2026, 3, 29, 0, 0), Resolution: "PT60M", Revision: 2},
-		{Start: oslo(2026, 3, 29, 0, 0), End: oslo(2026, 3, 30, 0, 0), Resolution: "PT15M", Revision: 1},
-		{Start: oslo(2026, 4, 1, 0, 0), End: oslo(2026, 4, 2, 0, 0), Resolution: "PT60M", Revision: 3},
-		{Start: oslo(2026, 10, 25, 0, 0), End: oslo(2026, 10, 26, 0, 0), Resolution: "PT15M", Revision: 1},
+		{Start: osloTime(2026, 3, 28, 0, 0), End: osloTime(2026, 3, 29, 0, 0), Resolution: "PT60M", Revision: 2},
+		{Start: osloTime(2026, 3, 29, 0, 0), End: osloTime(2026, 3, 30, 0, 0), Resolution: "PT15M", Revision: 1},
+		{Start: osloTime(2026, 4, 1, 0, 0), End: osloTime(2026, 4, 2, 0, 0), Resolution: "PT60M", Revision: 3},
+		{Start: osloTime(2026, 10, 25, 0, 0), End: osloTime(2026, 10, 26, 0, 0), Resolution: "PT15M", Revision: 1},
 	})
 	wantLen := []int{24, 92, 24, 100}
 	wantHours := []time.Duration{24, 23, 24, 25}
@@ -168,10 +168,10 @@ func TestAggregateHourly(t *testing.T) {
 	autumn[24] = wantPoint{25, "0.999", NotAvailable}
 
 	checkPeriods(t, got, []wantPeriod{
-		{Start: oslo(2026, 3, 28, 0, 0), End: oslo(2026, 3, 29, 0, 0), Resolution: "PT60M", Revision: 2, Points: winter},
-		{Start: oslo(2026, 3, 29, 0, 0), End: oslo(2026, 3, 30, 0, 0), Resolution: "PT60M", Revision: 1, Points: spring},
-		{Start: oslo(2026, 4, 1, 0, 0), End: oslo(2026, 4, 2, 0, 0), Resolution: "PT60M", Revision: 3, Points: repeat(24, 1, "1.100", Measured)},
-		{Start: oslo(2026, 10, 25, 0, 0), End: oslo(2026, 10, 26, 0, 0), Resolution: "PT60M", Revision: 1, Points: autumn},
+		{Start: osloTime(2026, 3, 28, 0, 0), End: osloTime(2026, 3, 29, 0, 0), Resolution: "PT60M", Revision: 2, Points: winter},
+		{Start: osloTime(2026, 3, 29, 0, 0), End: osloTime(2026, 3, 30, 0, 0), Resolution: "PT60M", Revision: 1, Points: spring},
+		{Start: osloTime(2026, 4, 1, 0, 0), End: osloTime(2026, 4, 2, 0, 0), Resolution: "PT60M", Revision: 3, Points: repeat(24, 1, "1.100", Measured)},
+		{Start: osloTime(2026, 10, 25, 0, 0), End: osloTime(2026, 10, 26, 0, 0), Resolution: "PT60M", Revision: 1, Points: autumn},
 	})
 }
 
@@ -179,7 +179,7 @@ func TestAggregateHourlyPartialHour(t *testing.T) {
 	// Stored data is validated, but a short day must not yield a full hour.
 	s := uniform(t, "2026-01-05", PT15M, 6, "0.5", Measured)
 	checkPeriods(t, Aggregate([]Series{s}, Hourly), []wantPeriod{{
-		Start: oslo(2026, 1, 5, 0, 0), End: oslo(2026, 1, 6, 0, 0), Resolution: "PT60M", Revision: 1,
+		Start: osloTime(2026, 1, 5, 0, 0), End: osloTime(2026, 1, 6, 0, 0), Resolution: "PT60M", Revision: 1,
 		Points: []wantPoint{{1, "2.000", Measured}, {2, "1.000", Incomplete}},
 	}})
 }
@@ -187,14 +187,14 @@ func TestAggregateHourlyPartialHour(t *testing.T) {
 func TestAggregateDaily(t *testing.T) {
 	got := Aggregate(aggregateFixture(t), Daily)
 	checkPeriods(t, got, []wantPeriod{
-		{Start: oslo(2026, 3, 1, 0, 0), End: oslo(2026, 4, 1, 0, 0), Resolution: "P1D", Revision: 2, Points: []wantPoint{
+		{Start: osloTime(2026, 3, 1, 0, 0), End: osloTime(2026, 4, 1, 0, 0), Resolution: "P1D", Revision: 2, Points: []wantPoint{
 			{28, "3.000", Estimated},
 			{29, "0.092", Adjusted},
 		}},
-		{Start: oslo(2026, 4, 1, 0, 0), End: oslo(2026, 5, 1, 0, 0), Resolution: "P1D", Revision: 3, Points: []wantPoint{
+		{Start: osloTime(2026, 4, 1, 0, 0), End: osloTime(2026, 5, 1, 0, 0), Resolution: "P1D", Revision: 3, Points: []wantPoint{
 			{1, "26.400", Measured},
 		}},
-		{Start: oslo(2026, 10, 1, 0, 0), End: oslo(2026, 11, 1, 0, 0), Resolution: "P1D", Revision: 1, Points: []wantPoint{
+		{Start: osloTime(2026, 10, 1, 0, 0), End: osloTime(2026, 11, 1, 0, 0), Resolution: "P1D", Revision: 1, Points: []wantPoint{
 			{25, "32.968", NotAvailable},
 		}},
 	})
@@ -203,7 +203,7 @@ func TestAggregateDaily(t *testing.T) {
 func TestAggregateMonthly(t *testing.T) {
 	got := Aggregate(aggregateFixture(t), Monthly)
 	checkPeriods(t, got, []wantPeriod{
-		{Start: oslo(2026, 3, 1, 0, 0), End: oslo(2026, 11, 1, 0, 0), Resolution: "P1M", Revision: 3, Points: []wantPoint{
+		{Start: osloTime(2026, 3, 1, 0, 0), End: osloTime(2026, 11, 1, 0, 0), Resolution: "P1M", Revision: 3, Points: []wantPoint{
 			{1, "3.092", Estimated}, // Worse(Estimated, Adjusted)
 			{2, "26.400", Measured},
 			{8, "32.968", NotAvailable},
@@ -217,7 +217,7 @@ func TestAggregateMonthlyAcrossYears(t *testing.T) {
 	jan2 := uniform(t, "2026-01-02", PT60M, 24, "0.3", Measured)
 	mar := uniform(t, "2027-03-15", PT60M, 24, "1", Estimated)
 	checkPeriods(t, Aggregate([]Series{dec31, jan1, jan2, mar}, Monthly), []wantPeriod{
-		{Start: oslo(2025, 12, 1, 0, 0), End: oslo(2027, 4, 1, 0, 0), Resolution: "P1M", Revision: 1, Points: []wantPoint{
+		{Start: osloTime(2025, 12, 1, 0, 0), End: osloTime(2027, 4, 1, 0, 0), Resolution: "P1M", Revision: 1, Points: []wantPoint{
 			{1, "2.400", Measured},
 			{2, "12.000", Adjusted},
 			{16, "24.000", Estimated},
@@ -229,7 +229,7 @@ func TestAggregateExactSums(t *testing.T) {
 	// 0.1 summed in float64 drifts; 31 days of one 0.1 and 95 × 0.001 must not.
 	var days []Series
 	for d := 1; d <= 31; d++ {
-		s := uniform(t, oslo(2026, 1, d, 0, 0).Format(DayLayout), PT15M, 96, "0.001", Measured)
+		s := uniform(t, osloTime(2026, 1, d, 0, 0).Format(DayLayout), PT15M, 96, "0.001", Measured)
 		s.Quantities[0].Value = dec("0.1")
 		days = append(days, s)
 	}
