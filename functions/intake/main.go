@@ -3,7 +3,7 @@ package main
 
 import (
 	"github.com/tredjepart/tredjepart/shared/function"
-	"github.com/tredjepart/tredjepart/shared/intake"
+	"github.com/tredjepart/tredjepart/shared/thirdpartyapi"
 )
 
-func main() { function.Start("intake", intake.Lambda) }
+func main() { function.Start("intake", thirdpartyapi.RequestsLambda) }

@@ -3,7 +3,7 @@ package main
 
 import (
 	"github.com/tredjepart/tredjepart/shared/function"
-	"github.com/tredjepart/tredjepart/shared/queries"
+	"github.com/tredjepart/tredjepart/shared/thirdpartyapi"
 )
 
-func main() { function.Start("queries", queries.Lambda) }
+func main() { function.Start("queries", thirdpartyapi.QueriesLambda) }

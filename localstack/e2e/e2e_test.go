@@ -30,9 +30,9 @@ import (
 	"github.com/tredjepart/tredjepart/localstack/testenv"
 	"github.com/tredjepart/tredjepart/shared/dynamo"
 	"github.com/tredjepart/tredjepart/shared/ident"
-	"github.com/tredjepart/tredjepart/shared/intake"
 	"github.com/tredjepart/tredjepart/shared/registry"
 	"github.com/tredjepart/tredjepart/shared/resources"
+	"github.com/tredjepart/tredjepart/shared/thirdpartyapi"
 )
 
 func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
@@ -44,7 +44,7 @@ type world struct {
 	gw       http.Handler // the gateway itself, for requests a client cannot send
 	provider string       // host:port of the end users' OpenID provider, where there is one
 	issuer   *issuer.Issuer
-	handler  *intake.Handler
+	handler  *thirdpartyapi.RequestsHandler
 	demo     demo.Data
 	tokens   map[string]string // by client id
 }

@@ -28,10 +28,10 @@ import (
 	"github.com/tredjepart/tredjepart/shared/ingest"
 	"github.com/tredjepart/tredjepart/shared/metervalues"
 	"github.com/tredjepart/tredjepart/shared/pseudonym"
-	"github.com/tredjepart/tredjepart/shared/queries"
 	"github.com/tredjepart/tredjepart/shared/registry"
 	"github.com/tredjepart/tredjepart/shared/resources"
 	"github.com/tredjepart/tredjepart/shared/synthetic"
+	"github.com/tredjepart/tredjepart/shared/thirdpartyapi"
 )
 
 var (
@@ -103,7 +103,7 @@ func BenchmarkQueryThreeYearsHourly(b *testing.B) {
 	env := testenv.Get(b)
 	meter := &ddbusage.Meter{}
 	db := dynamodb.NewFromConfig(env.Config, meter.Option)
-	h := queries.New(db, env.Stack.Tables, clock.System{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	h := thirdpartyapi.NewQueries(db, env.Stack.Tables, clock.System{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	floor := dayItemsFloor(b, db, env.Stack.Tables[resources.MeterValuesTableID], mp, from, to)
 
 	var rows []string
@@ -114,7 +114,7 @@ func BenchmarkQueryThreeYearsHourly(b *testing.B) {
 		}
 		b.Run(strings.Fields(name)[0], func(b *testing.B) {
 			ev := events.APIGatewayV2HTTPRequest{
-				RouteKey:       queries.RouteMeterValues,
+				RouteKey:       thirdpartyapi.RouteMeterValues,
 				RawPath:        "/v1/metering-points/" + string(mp) + "/meter-values",
 				PathParameters: map[string]string{"id": string(mp)},
 				QueryStringParameters: map[string]string{

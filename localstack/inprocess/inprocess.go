@@ -17,17 +17,16 @@ import (
 	"github.com/tredjepart/tredjepart/shared/deliveryfn"
 	"github.com/tredjepart/tredjepart/shared/function"
 	"github.com/tredjepart/tredjepart/shared/ingestapi"
-	"github.com/tredjepart/tredjepart/shared/intake"
 	"github.com/tredjepart/tredjepart/shared/portal"
-	"github.com/tredjepart/tredjepart/shared/queries"
 	"github.com/tredjepart/tredjepart/shared/resources"
+	"github.com/tredjepart/tredjepart/shared/thirdpartyapi"
 )
 
 // builders are what each functions/<dir>/main.go passes to function.Start.
 var builders = map[string]function.Builder{
-	resources.IntakeFunctionID:      intake.Lambda,
+	resources.IntakeFunctionID:      thirdpartyapi.RequestsLambda,
 	resources.ConsentFunctionID:     consentweb.Lambda,
-	resources.QueriesFunctionID:     queries.Lambda,
+	resources.QueriesFunctionID:     thirdpartyapi.QueriesLambda,
 	resources.IngestFunctionID:      ingestapi.Lambda,
 	resources.FanOutFunctionID:      deliveryfn.FanOutLambda,
 	resources.FanOutShardFunctionID: deliveryfn.FanOutShardLambda,

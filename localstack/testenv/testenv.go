@@ -23,10 +23,10 @@ import (
 	"github.com/tredjepart/tredjepart/localstack/moto"
 	"github.com/tredjepart/tredjepart/localstack/provision"
 	"github.com/tredjepart/tredjepart/shared/clock"
-	"github.com/tredjepart/tredjepart/shared/intake"
 	"github.com/tredjepart/tredjepart/shared/notify"
 	"github.com/tredjepart/tredjepart/shared/pseudonym"
 	"github.com/tredjepart/tredjepart/shared/resources"
+	"github.com/tredjepart/tredjepart/shared/thirdpartyapi"
 )
 
 // Env is the running emulator and what was provisioned on it.
@@ -64,11 +64,11 @@ func Main(m *testing.M) int {
 
 // Intake wires the intake handler exactly as the Lambda does, from the
 // environment the stack gives functions, and seeds the demo data.
-func Intake(t testing.TB) (*intake.Handler, demo.Data) {
+func Intake(t testing.TB) (*thirdpartyapi.RequestsHandler, demo.Data) {
 	t.Helper()
 	env := Get(t)
 	functionEnv := env.Stack.Env()
-	h, err := intake.FromEnv(env.Config, func(k string) string { return functionEnv[k] }, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	h, err := thirdpartyapi.RequestsFromEnv(env.Config, func(k string) string { return functionEnv[k] }, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}

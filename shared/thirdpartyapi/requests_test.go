@@ -1,4 +1,4 @@
-package intake_test
+package thirdpartyapi_test
 
 import (
 	"context"
@@ -11,12 +11,12 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/tredjepart/tredjepart/localstack/testenv"
-	"github.com/tredjepart/tredjepart/shared/intake"
+	"github.com/tredjepart/tredjepart/shared/thirdpartyapi"
 )
 
 func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
 
-func handler(t *testing.T) *intake.Handler {
+func handler(t *testing.T) *thirdpartyapi.RequestsHandler {
 	h, _ := testenv.Intake(t)
 	return h
 }

@@ -1,4 +1,4 @@
-package intake
+package thirdpartyapi
 
 import (
 	"context"
@@ -17,9 +17,9 @@ import (
 	"github.com/tredjepart/tredjepart/shared/stepfunctions"
 )
 
-// FromEnv builds the handler from the function's environment, the same way
+// RequestsFromEnv builds the handler from the function's environment, the same way
 // on AWS, under the Lambda emulator and in-process.
-func FromEnv(cfg aws.Config, getenv func(string) string, logger *slog.Logger) (*Handler, error) {
+func RequestsFromEnv(cfg aws.Config, getenv func(string) string, logger *slog.Logger) (*RequestsHandler, error) {
 	need := func(name string) (string, error) {
 		if v := getenv(name); v != "" {
 			return v, nil
@@ -45,7 +45,7 @@ func FromEnv(cfg aws.Config, getenv func(string) string, logger *slog.Logger) (*
 	db := dynamodb.NewFromConfig(cfg)
 	reg := &dynamo.Registry{Client: db, Table: registryTable}
 	expiry := &stepfunctions.Expiry{Client: sfn.NewFromConfig(cfg), StateMachineARN: expiryARN, ToWallClock: clk.ToWallClock}
-	return &Handler{
+	return &RequestsHandler{
 		Requests: &accessrequest.Service{
 			MeteringPoints: reg,
 			Store:          &dynamo.Requests{Client: db, Table: accessTable},
@@ -60,9 +60,9 @@ func FromEnv(cfg aws.Config, getenv func(string) string, logger *slog.Logger) (*
 	}, nil
 }
 
-// Lambda builds the function's handler; see package function.
-func Lambda(_ context.Context, cfg aws.Config, getenv func(string) string, logger *slog.Logger) (any, error) {
-	h, err := FromEnv(cfg, getenv, logger)
+// RequestsLambda builds the function's handler; see package function.
+func RequestsLambda(_ context.Context, cfg aws.Config, getenv func(string) string, logger *slog.Logger) (any, error) {
+	h, err := RequestsFromEnv(cfg, getenv, logger)
 	if err != nil {
 		return nil, err
 	}

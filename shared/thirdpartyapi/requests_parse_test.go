@@ -1,4 +1,4 @@
-package intake
+package thirdpartyapi
 
 import (
 	"encoding/base64"
@@ -18,7 +18,7 @@ func post(body string, headers map[string]string) events.APIGatewayV2HTTPRequest
 	for k, v := range headers {
 		h[k] = v
 	}
-	return events.APIGatewayV2HTTPRequest{RouteKey: RouteCreate, Headers: h, Body: body}
+	return events.APIGatewayV2HTTPRequest{RouteKey: RouteCreateRequest, Headers: h, Body: body}
 }
 
 func fieldReasons(t *testing.T, err error) map[string]string {

@@ -1,4 +1,4 @@
-package queries
+package thirdpartyapi
 
 import (
 	"context"
@@ -58,7 +58,7 @@ type attemptView struct {
 	GaveUp     bool   `json:"gaveUp,omitempty"`
 }
 
-func (h *Handler) webhook(ctx context.Context, caller ident.GLN, ev apigw.Request) (apigw.Response, error) {
+func (h *QueriesHandler) webhook(ctx context.Context, caller ident.GLN, ev apigw.Request) (apigw.Response, error) {
 	if bad := apigw.KnownParams(ev.QueryStringParameters, "limit"); len(bad) > 0 {
 		return apigw.Response{}, fault.InvalidFields(bad...)
 	}

@@ -1,4 +1,4 @@
-package queries
+package thirdpartyapi
 
 import (
 	"context"
@@ -16,9 +16,9 @@ import (
 	"github.com/tredjepart/tredjepart/shared/resources"
 )
 
-// FromEnv builds the handler from the function's environment, the same way
+// QueriesFromEnv builds the handler from the function's environment, the same way
 // on AWS, under the Lambda emulator and in-process.
-func FromEnv(cfg aws.Config, getenv func(string) string, logger *slog.Logger) (*Handler, error) {
+func QueriesFromEnv(cfg aws.Config, getenv func(string) string, logger *slog.Logger) (*QueriesHandler, error) {
 	tables := map[string]string{}
 	for _, t := range []resources.Table{resources.Access, resources.Registry, resources.MeterValues, resources.Outbox} {
 		if tables[t.ID] = getenv(t.EnvVar); tables[t.ID] == "" {
@@ -29,7 +29,7 @@ func FromEnv(cfg aws.Config, getenv func(string) string, logger *slog.Logger) (*
 	if err != nil {
 		return nil, err
 	}
-	h := New(dynamodb.NewFromConfig(cfg), tables, clk, logger)
+	h := NewQueries(dynamodb.NewFromConfig(cfg), tables, clk, logger)
 	if h.Webhooks, _, err = deliveryfn.WebhookService(cfg, getenv, logger); err != nil {
 		return nil, err
 	}
@@ -37,9 +37,9 @@ func FromEnv(cfg aws.Config, getenv func(string) string, logger *slog.Logger) (*
 }
 
 // New wires the handler to DynamoDB tables named by table ID.
-func New(db *dynamodb.Client, tables map[string]string, clk clock.Clock, logger *slog.Logger) *Handler {
+func NewQueries(db *dynamodb.Client, tables map[string]string, clk clock.Clock, logger *slog.Logger) *QueriesHandler {
 	reg := &dynamo.Registry{Client: db, Table: tables[resources.RegistryTableID]}
-	return &Handler{
+	return &QueriesHandler{
 		Metering: &metering.Service{
 			Grants:         &dynamo.Requests{Client: db, Table: tables[resources.AccessTableID]},
 			MeteringPoints: reg,
@@ -54,9 +54,9 @@ func New(db *dynamodb.Client, tables map[string]string, clk clock.Clock, logger 
 	}
 }
 
-// Lambda builds the function's handler; see package function.
-func Lambda(_ context.Context, cfg aws.Config, getenv func(string) string, logger *slog.Logger) (any, error) {
-	h, err := FromEnv(cfg, getenv, logger)
+// QueriesLambda builds the function's handler; see package function.
+func QueriesLambda(_ context.Context, cfg aws.Config, getenv func(string) string, logger *slog.Logger) (any, error) {
+	h, err := QueriesFromEnv(cfg, getenv, logger)
 	if err != nil {
 		return nil, err
 	}

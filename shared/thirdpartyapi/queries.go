@@ -1,6 +1,4 @@
-// Package queries is the third-party API for master data (BRS-NO-303) and
-// meter values (BRS-NO-315) as an API Gateway HTTP API handler.
-package queries
+package thirdpartyapi
 
 import (
 	"context"
@@ -22,10 +20,10 @@ import (
 
 // Route keys this handler serves.
 const (
-	RouteList        = "GET /v1/metering-points"
-	RouteMasterData  = "GET /v1/metering-points/{id}"
-	RouteMeterValues = "GET /v1/metering-points/{id}/meter-values"
-	RouteDeliveries  = "GET /v1/deliveries"
+	RouteListMeteringPoints = "GET /v1/metering-points"
+	RouteMasterData         = "GET /v1/metering-points/{id}"
+	RouteMeterValues        = "GET /v1/metering-points/{id}/meter-values"
+	RouteDeliveries         = "GET /v1/deliveries"
 )
 
 // Outbox is a third party's feed of delivered documents.
@@ -33,8 +31,8 @@ type Outbox interface {
 	Feed(ctx context.Context, tp ident.GLN, cursor string, limit int, now time.Time) (delivery.FeedPage, error)
 }
 
-// Handler serves the query routes.
-type Handler struct {
+// QueriesHandler serves the query routes.
+type QueriesHandler struct {
 	Metering     *metering.Service
 	Outbox       Outbox
 	Webhooks     *webhook.Service
@@ -43,17 +41,17 @@ type Handler struct {
 }
 
 // Handle answers one API Gateway event.
-func (h *Handler) Handle(ctx context.Context, ev apigw.Request) (apigw.Response, error) {
+func (h *QueriesHandler) Handle(ctx context.Context, ev apigw.Request) (apigw.Response, error) {
 	return apigw.Handle(ctx, ev, h.Logger, h.route)
 }
 
-func (h *Handler) route(ctx context.Context, ev apigw.Request) (apigw.Response, error) {
+func (h *QueriesHandler) route(ctx context.Context, ev apigw.Request) (apigw.Response, error) {
 	caller, err := apigw.ThirdParty(ctx, ev, h.ThirdParties)
 	if err != nil {
 		return apigw.Response{}, err
 	}
 	switch ev.RouteKey {
-	case RouteList:
+	case RouteListMeteringPoints:
 		return h.list(ctx, caller, ev)
 	case RouteMasterData:
 		return h.masterData(ctx, caller, ev)
@@ -67,7 +65,7 @@ func (h *Handler) route(ctx context.Context, ev apigw.Request) (apigw.Response, 
 	return apigw.Response{}, fault.New(fault.NotFound, "No route %s.", ev.RouteKey)
 }
 
-func (h *Handler) list(ctx context.Context, caller ident.GLN, ev apigw.Request) (apigw.Response, error) {
+func (h *QueriesHandler) list(ctx context.Context, caller ident.GLN, ev apigw.Request) (apigw.Response, error) {
 	bad := apigw.KnownParams(ev.QueryStringParameters, "limit", "cursor")
 	limit, badLimit := apigw.PageLimit(ev.QueryStringParameters)
 	if badLimit != nil {
@@ -87,7 +85,7 @@ func (h *Handler) list(ctx context.Context, caller ident.GLN, ev apigw.Request) 
 	return apigw.JSON(http.StatusOK, apigw.MustJSON(body), "application/json"), nil
 }
 
-func (h *Handler) masterData(ctx context.Context, caller ident.GLN, ev apigw.Request) (apigw.Response, error) {
+func (h *QueriesHandler) masterData(ctx context.Context, caller ident.GLN, ev apigw.Request) (apigw.Response, error) {
 	bad := apigw.KnownParams(ev.QueryStringParameters)
 	id, idErr := parseMeteringPoint(ev)
 	if idErr != nil {
@@ -104,7 +102,7 @@ func (h *Handler) masterData(ctx context.Context, caller ident.GLN, ev apigw.Req
 	return apigw.Cacheable(ev, res), nil
 }
 
-func (h *Handler) meterValues(ctx context.Context, caller ident.GLN, ev apigw.Request) (apigw.Response, error) {
+func (h *QueriesHandler) meterValues(ctx context.Context, caller ident.GLN, ev apigw.Request) (apigw.Response, error) {
 	id, idErr := parseMeteringPoint(ev)
 	q, err := parseQuery(ev.QueryStringParameters, idErr)
 	if err != nil {
@@ -120,7 +118,7 @@ func (h *Handler) meterValues(ctx context.Context, caller ident.GLN, ev apigw.Re
 
 // deliveries is the outbox feed: everything delivered to the caller, oldest
 // first, after the cursor. next is always given, so a caller can poll with it.
-func (h *Handler) deliveries(ctx context.Context, caller ident.GLN, ev apigw.Request) (apigw.Response, error) {
+func (h *QueriesHandler) deliveries(ctx context.Context, caller ident.GLN, ev apigw.Request) (apigw.Response, error) {
 	bad := apigw.KnownParams(ev.QueryStringParameters, "after", "limit")
 	limit, badLimit := apigw.PageLimit(ev.QueryStringParameters)
 	if badLimit != nil {

@@ -1,6 +1,10 @@
-// Package intake is the third-party API for access requests (Elhub
-// BRS-NO-622) as an API Gateway HTTP API (payload 2.0) handler.
-package intake
+// Package thirdpartyapi is an entry point: the API third parties call with
+// the tredjepart:thirdparty scope, as API Gateway HTTP API (payload 2.0)
+// handlers behind two functions. RequestsHandler (function intake) serves
+// access requests (Elhub BRS-NO-622); QueriesHandler (function queries)
+// serves master data (BRS-NO-303), meter values (BRS-NO-315), the feed of
+// deliveries and the third party's webhook.
+package thirdpartyapi
 
 import (
 	"context"
@@ -18,14 +22,14 @@ import (
 
 // Route keys this handler serves; resources.Routes sends them here.
 const (
-	RouteCreate   = "POST /v1/access-requests"
-	RouteList     = "GET /v1/access-requests"
-	RouteGet      = "GET /v1/access-requests/{id}"
-	RouteWithdraw = "DELETE /v1/access-requests/{id}"
+	RouteCreateRequest   = "POST /v1/access-requests"
+	RouteListRequests    = "GET /v1/access-requests"
+	RouteGetRequest      = "GET /v1/access-requests/{id}"
+	RouteWithdrawRequest = "DELETE /v1/access-requests/{id}"
 )
 
-// Handler serves the access-request routes.
-type Handler struct {
+// RequestsHandler serves the access-request routes.
+type RequestsHandler struct {
 	Requests     *accessrequest.Service
 	ThirdParties apigw.ThirdParties
 	Logger       *slog.Logger
@@ -34,24 +38,24 @@ type Handler struct {
 type response = apigw.Response
 
 // Handle answers one API Gateway event.
-func (h *Handler) Handle(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (response, error) {
+func (h *RequestsHandler) Handle(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (response, error) {
 	return apigw.Handle(ctx, ev, h.Logger, h.route)
 }
 
-func (h *Handler) route(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (response, error) {
+func (h *RequestsHandler) route(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (response, error) {
 	caller, err := apigw.ThirdParty(ctx, ev, h.ThirdParties)
 	if err != nil {
 		return response{}, err
 	}
 	var res response
 	switch ev.RouteKey {
-	case RouteCreate:
+	case RouteCreateRequest:
 		res, err = h.create(ctx, caller, ev)
-	case RouteList:
+	case RouteListRequests:
 		res, err = h.list(ctx, caller, ev)
-	case RouteGet:
+	case RouteGetRequest:
 		res, err = h.get(ctx, caller, ev)
-	case RouteWithdraw:
+	case RouteWithdrawRequest:
 		res, err = h.withdraw(ctx, caller, ev)
 	default:
 		err = fault.New(fault.NotFound, "No route %s.", ev.RouteKey)
@@ -59,7 +63,7 @@ func (h *Handler) route(ctx context.Context, ev events.APIGatewayV2HTTPRequest) 
 	return res, err
 }
 
-func (h *Handler) create(ctx context.Context, caller ident.GLN, ev events.APIGatewayV2HTTPRequest) (response, error) {
+func (h *RequestsHandler) create(ctx context.Context, caller ident.GLN, ev events.APIGatewayV2HTTPRequest) (response, error) {
 	in, err := parseCreate(ev)
 	if err != nil {
 		return response{}, err
@@ -77,7 +81,7 @@ func (h *Handler) create(ctx context.Context, caller ident.GLN, ev events.APIGat
 	return res, nil
 }
 
-func (h *Handler) list(ctx context.Context, caller ident.GLN, ev events.APIGatewayV2HTTPRequest) (response, error) {
+func (h *RequestsHandler) list(ctx context.Context, caller ident.GLN, ev events.APIGatewayV2HTTPRequest) (response, error) {
 	q, err := parseList(ev.QueryStringParameters)
 	if err != nil {
 		return response{}, err
@@ -86,14 +90,14 @@ func (h *Handler) list(ctx context.Context, caller ident.GLN, ev events.APIGatew
 	if err != nil {
 		return response{}, err
 	}
-	body := listView{Items: make([]requestView, 0, len(page.Items)), NextCursor: page.NextCursor}
+	body := requestListView{Items: make([]requestView, 0, len(page.Items)), NextCursor: page.NextCursor}
 	for _, r := range page.Items {
 		body.Items = append(body.Items, view(r))
 	}
 	return apigw.JSON(http.StatusOK, apigw.MustJSON(body), "application/json"), nil
 }
 
-func (h *Handler) get(ctx context.Context, caller ident.GLN, ev events.APIGatewayV2HTTPRequest) (response, error) {
+func (h *RequestsHandler) get(ctx context.Context, caller ident.GLN, ev events.APIGatewayV2HTTPRequest) (response, error) {
 	id, err := parseID(ev.PathParameters["id"])
 	if err != nil {
 		return response{}, err
@@ -105,7 +109,7 @@ func (h *Handler) get(ctx context.Context, caller ident.GLN, ev events.APIGatewa
 	return apigw.JSON(http.StatusOK, apigw.MustJSON(view(r)), "application/json"), nil
 }
 
-func (h *Handler) withdraw(ctx context.Context, caller ident.GLN, ev events.APIGatewayV2HTTPRequest) (response, error) {
+func (h *RequestsHandler) withdraw(ctx context.Context, caller ident.GLN, ev events.APIGatewayV2HTTPRequest) (response, error) {
 	id, err := parseID(ev.PathParameters["id"])
 	if err != nil {
 		return response{}, err
@@ -137,7 +141,7 @@ type links struct {
 	Self string `json:"self"`
 }
 
-type listView struct {
+type requestListView struct {
 	Items      []requestView `json:"items"`
 	NextCursor string        `json:"nextCursor,omitempty"`
 }
