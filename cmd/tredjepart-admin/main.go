@@ -20,7 +20,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/tredjepart/tredjepart/shared/admin"
+	"github.com/tredjepart/tredjepart/shared/adminapi"
 )
 
 func main() {
@@ -65,7 +65,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if f.gln == "" && f.set.NArg() > 0 {
 		f.gln = f.set.Arg(0)
 	}
-	client := &admin.Client{BaseURL: f.api, Token: getenv(TokenEnv)}
+	client := &adminapi.Client{BaseURL: f.api, Token: getenv(TokenEnv)}
 	if client.BaseURL == "" {
 		fmt.Fprintf(stderr, "no API: set -api or %s\n", APIEnv)
 		return 2
@@ -158,7 +158,7 @@ func (f *flags) needGLN() error {
 
 // contact overlays the contact flags given on c.
 // overlay sets the fields both kinds of party have from the flags given.
-func (f *flags) overlay(name, org *string, clientIDs *[]string, c *admin.ContactBody) {
+func (f *flags) overlay(name, org *string, clientIDs *[]string, c *adminapi.ContactBody) {
 	for _, field := range []struct {
 		flag  string
 		to    *string
@@ -230,11 +230,11 @@ func (cmds commands[B]) do(ctx context.Context, verb string, f *flags) (any, err
 	return nil, usageError(fmt.Sprintf("unknown command %q", verb))
 }
 
-func thirdParty(ctx context.Context, c *admin.Client, verb string, f *flags) (any, error) {
-	return commands[admin.ThirdPartyBody]{
+func thirdParty(ctx context.Context, c *adminapi.Client, verb string, f *flags) (any, error) {
+	return commands[adminapi.ThirdPartyBody]{
 		list: c.ThirdParties, get: c.ThirdParty, register: c.RegisterThirdParty, update: c.UpdateThirdParty, setDisabled: c.SetThirdPartyDisabled,
-		blank: func(gln string) admin.ThirdPartyBody { return admin.ThirdPartyBody{GLN: gln} },
-		overlay: func(tp admin.ThirdPartyBody) admin.ThirdPartyBody {
+		blank: func(gln string) adminapi.ThirdPartyBody { return adminapi.ThirdPartyBody{GLN: gln} },
+		overlay: func(tp adminapi.ThirdPartyBody) adminapi.ThirdPartyBody {
 			f.overlay(&tp.Name, &tp.OrgNumber, &tp.ClientIDs, &tp.Contact)
 			if f.given("redirect-uri") {
 				tp.RedirectURIs = f.redirectURIs
@@ -242,17 +242,17 @@ func thirdParty(ctx context.Context, c *admin.Client, verb string, f *flags) (an
 			return tp
 		},
 		header: "GLN\tNAME\tORG NUMBER\tCLIENT IDS\tSTATUS",
-		row: func(tp admin.ThirdPartyBody) string {
+		row: func(tp adminapi.ThirdPartyBody) string {
 			return strings.Join([]string{tp.GLN, tp.Name, tp.OrgNumber, strings.Join(tp.ClientIDs, ","), status(tp.Disabled)}, "\t")
 		},
 	}.do(ctx, verb, f)
 }
 
-func dataProvider(ctx context.Context, c *admin.Client, verb string, f *flags) (any, error) {
-	return commands[admin.DataProviderBody]{
+func dataProvider(ctx context.Context, c *adminapi.Client, verb string, f *flags) (any, error) {
+	return commands[adminapi.DataProviderBody]{
 		list: c.DataProviders, get: c.DataProvider, register: c.RegisterDataProvider, update: c.UpdateDataProvider, setDisabled: c.SetDataProviderDisabled,
-		blank: func(gln string) admin.DataProviderBody { return admin.DataProviderBody{GLN: gln} },
-		overlay: func(dp admin.DataProviderBody) admin.DataProviderBody {
+		blank: func(gln string) adminapi.DataProviderBody { return adminapi.DataProviderBody{GLN: gln} },
+		overlay: func(dp adminapi.DataProviderBody) adminapi.DataProviderBody {
 			f.overlay(&dp.Name, &dp.OrgNumber, &dp.ClientIDs, &dp.Contact)
 			if f.given("role") {
 				dp.Role = f.role
@@ -263,7 +263,7 @@ func dataProvider(ctx context.Context, c *admin.Client, verb string, f *flags) (
 			return dp
 		},
 		header: "GLN\tNAME\tROLE\tORG NUMBER\tCLIENT IDS\tGRID AREAS\tSTATUS",
-		row: func(dp admin.DataProviderBody) string {
+		row: func(dp adminapi.DataProviderBody) string {
 			return strings.Join([]string{dp.GLN, dp.Name, dp.Role, dp.OrgNumber, strings.Join(dp.ClientIDs, ","), gridAreas(dp.GridAreas), status(dp.Disabled)}, "\t")
 		},
 	}.do(ctx, verb, f)

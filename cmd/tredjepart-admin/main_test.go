@@ -15,7 +15,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/tredjepart/tredjepart/localstack/testenv"
-	"github.com/tredjepart/tredjepart/shared/admin"
+	"github.com/tredjepart/tredjepart/shared/adminapi"
 	"github.com/tredjepart/tredjepart/shared/apigw"
 	"github.com/tredjepart/tredjepart/shared/ident"
 	"github.com/tredjepart/tredjepart/shared/resources"
@@ -29,8 +29,8 @@ func serveAdmin(t *testing.T) string {
 	t.Helper()
 	env := testenv.Get(t)
 	functionEnv := env.Stack.Env()
-	functionEnv[admin.OperatorClientsEnv] = "operator"
-	h, err := admin.FromEnv(env.Config, func(k string) string { return functionEnv[k] }, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	functionEnv[adminapi.OperatorClientsEnv] = "operator"
+	h, err := adminapi.FromEnv(env.Config, func(k string) string { return functionEnv[k] }, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +104,7 @@ func TestCommands(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("register: %d %s", code, errOut)
 	}
-	var shown admin.ThirdPartyBody
+	var shown adminapi.ThirdPartyBody
 	if err := json.Unmarshal([]byte(out), &shown); err != nil || len(shown.ClientIDs) != 2 || shown.Contact.Email != "ops@varme.example" {
 		t.Fatalf("register printed %s (%v)", out, err)
 	}
@@ -146,7 +146,7 @@ func TestCommands(t *testing.T) {
 			t.Fatalf("register: %d %s", code, errOut)
 		}
 		code, out, _ := c.run("data-provider", "list", "-json")
-		var items []admin.DataProviderBody
+		var items []adminapi.DataProviderBody
 		if err := json.Unmarshal([]byte(out), &items); code != 0 || err != nil || !strings.Contains(out, "50YELVIA-OSLO--A") {
 			t.Fatalf("list: %d %s %v", code, out, err)
 		}

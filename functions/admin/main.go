@@ -3,8 +3,8 @@
 package main
 
 import (
-	"github.com/tredjepart/tredjepart/shared/admin"
+	"github.com/tredjepart/tredjepart/shared/adminapi"
 	"github.com/tredjepart/tredjepart/shared/function"
 )
 
-func main() { function.Start("admin", admin.Lambda) }
+func main() { function.Start("admin", adminapi.Lambda) }

@@ -2,8 +2,8 @@
 package main
 
 import (
+	"github.com/tredjepart/tredjepart/shared/dataproviderapi"
 	"github.com/tredjepart/tredjepart/shared/function"
-	"github.com/tredjepart/tredjepart/shared/ingestapi"
 )
 
-func main() { function.Start("ingest", ingestapi.Lambda) }
+func main() { function.Start("ingest", dataproviderapi.Lambda) }

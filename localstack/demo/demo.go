@@ -13,7 +13,6 @@ import (
 
 	"github.com/tredjepart/tredjepart/localstack/oidcdev"
 	"github.com/tredjepart/tredjepart/shared/accessrequest"
-	"github.com/tredjepart/tredjepart/shared/admin"
 	"github.com/tredjepart/tredjepart/shared/clock"
 	"github.com/tredjepart/tredjepart/shared/dynamo"
 	"github.com/tredjepart/tredjepart/shared/fault"
@@ -111,7 +110,7 @@ func Seed(ctx context.Context, db *dynamodb.Client, tables map[string]string, p 
 	reg := &dynamo.Registry{Client: db, Table: tables[resources.RegistryTableID]}
 	requests := &dynamo.Requests{Client: db, Table: tables[resources.AccessTableID]}
 	masterData := &ingest.Service{MeteringPoints: reg, Values: &dynamo.MeterValues{Client: db, Table: tables[resources.MeterValuesTableID]}, Clock: clk}
-	parties := &admin.Service{Store: reg}
+	parties := &registry.Parties{Store: reg}
 	for _, tp := range d.ThirdParties {
 		if err := registerOrUpdate(ctx, tp, tp.GLN, parties.ThirdParty, parties.RegisterThirdParty, parties.UpdateThirdParty); err != nil {
 			return d, fmt.Errorf("demo third party %s: %w", tp.GLN, err)

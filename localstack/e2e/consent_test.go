@@ -26,7 +26,7 @@ import (
 	"github.com/tredjepart/tredjepart/localstack/oidcdev"
 	"github.com/tredjepart/tredjepart/localstack/testenv"
 	"github.com/tredjepart/tredjepart/shared/accessrequest"
-	"github.com/tredjepart/tredjepart/shared/admin"
+	"github.com/tredjepart/tredjepart/shared/adminapi"
 	"github.com/tredjepart/tredjepart/shared/consentweb"
 	"github.com/tredjepart/tredjepart/shared/deliveryfn"
 	"github.com/tredjepart/tredjepart/shared/dynamo"
@@ -68,7 +68,7 @@ func consentWorld(t *testing.T) (*world, *dynamo.Requests) {
 		deliveryfn.LocalEndpointsEnv:  "true", // webhooks on 127.0.0.1 over HTTP
 		portal.OIDCIssuerEnv:          provider.Issuer(), portal.OIDCClientIDEnv: "tredjepart-portal",
 		portal.OIDCClientSecretEnv: "portal-s3cret-for-tests", portal.OIDCRedirectURLEnv: portalCallback,
-		admin.OperatorClientsEnv: operator,
+		adminapi.OperatorClientsEnv: operator,
 	} {
 		functionEnv[k] = v
 	}

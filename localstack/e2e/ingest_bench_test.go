@@ -19,9 +19,9 @@ import (
 	"github.com/tredjepart/tredjepart/localstack/ddbusage"
 	"github.com/tredjepart/tredjepart/localstack/testenv"
 	"github.com/tredjepart/tredjepart/shared/clock"
+	"github.com/tredjepart/tredjepart/shared/dataproviderapi"
 	"github.com/tredjepart/tredjepart/shared/dynamo"
 	"github.com/tredjepart/tredjepart/shared/ingest"
-	"github.com/tredjepart/tredjepart/shared/ingestapi"
 	"github.com/tredjepart/tredjepart/shared/metervalues"
 	"github.com/tredjepart/tredjepart/shared/resources"
 	"github.com/tredjepart/tredjepart/shared/synthetic"
@@ -32,7 +32,7 @@ import (
 const awsCallLatency = 10 * time.Millisecond
 
 // BenchmarkIngestThousandSeries sends the largest meter-values call the API
-// takes (ingestapi.MaxSeriesItems series: 10 metering points × 100 days of
+// takes (dataproviderapi.MaxSeriesItems series: 10 metering points × 100 days of
 // PT60M) to the ingest handler in-process on moto, three times: new days,
 // the same call again (a retry), and every day corrected. For each it
 // reports the DynamoDB requests and write units per series and the wall
@@ -41,7 +41,7 @@ const awsCallLatency = 10 * time.Millisecond
 // awsCallLatency each, against the function's timeout.
 // BENCH_LATENCIES names a folder for the table (make bench).
 func BenchmarkIngestThousandSeries(b *testing.B) {
-	const points, days = 10, ingestapi.MaxSeriesItems / 10
+	const points, days = 10, dataproviderapi.MaxSeriesItems / 10
 	ctx := context.Background()
 	env := testenv.Get(b)
 	testenv.Demo(b) // registers the demo grid company
@@ -49,7 +49,7 @@ func BenchmarkIngestThousandSeries(b *testing.B) {
 	db := dynamodb.NewFromConfig(env.Config, meter.Option)
 	reg := &dynamo.Registry{Client: db, Table: env.Stack.Tables[resources.RegistryTableID]}
 	svc := &ingest.Service{MeteringPoints: reg, Values: &dynamo.MeterValues{Client: db, Table: env.Stack.Tables[resources.MeterValuesTableID]}, Clock: clock.System{}}
-	h := &ingestapi.Handler{Ingest: svc, DataProviders: reg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	h := &dataproviderapi.Handler{Ingest: svc, DataProviders: reg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 
 	to := metervalues.Date(time.Now())
 	o := synthetic.Options{Points: points, From: to.AddDate(0, 0, -days), To: to, Seed: uint64(time.Now().UnixNano())}
@@ -83,7 +83,7 @@ func BenchmarkIngestThousandSeries(b *testing.B) {
 	} {
 		b.Run(strings.ReplaceAll(pass.name, " ", "-"), func(b *testing.B) {
 			ev := events.APIGatewayV2HTTPRequest{
-				RouteKey: ingestapi.RouteMeterValues, RawPath: "/v1/ingest/meter-values",
+				RouteKey: dataproviderapi.RouteMeterValues, RawPath: "/v1/ingest/meter-values",
 				Headers: map[string]string{"content-type": "application/json"}, Body: pass.body,
 				RequestContext: events.APIGatewayV2HTTPRequestContext{Authorizer: &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
 					JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: map[string]string{"client_id": gridCompany}},
@@ -109,7 +109,7 @@ func BenchmarkIngestThousandSeries(b *testing.B) {
 				}
 			}
 			usage, n := meter.Usage(), float64(points*days)
-			rounds := math.Ceil(float64(usage.TotalRequests()) / ingestapi.ParallelItems)
+			rounds := math.Ceil(float64(usage.TotalRequests()) / dataproviderapi.ParallelItems)
 			estimate := time.Duration(rounds) * awsCallLatency
 			b.ReportMetric(float64(usage.TotalRequests())/n, "requests/series")
 			b.ReportMetric(usage.WriteUnits/n, "WCU/series")
@@ -121,7 +121,7 @@ func BenchmarkIngestThousandSeries(b *testing.B) {
 		})
 	}
 	table := fmt.Sprintf("| one call of %d series | DynamoDB requests a series | write units a series (model) | read units a series (model) | wall time on moto | estimate on AWS: requests in rounds of %d at %s | function timeout |\n",
-		points*days, ingestapi.ParallelItems, awsCallLatency) + "|---|---|---|---|---|---|---|\n" + strings.Join(rows, "\n") + "\n"
+		points*days, dataproviderapi.ParallelItems, awsCallLatency) + "|---|---|---|---|---|---|---|\n" + strings.Join(rows, "\n") + "\n"
 	b.Logf("ingest of %d series:\n%s", points*days, table)
 	if dir := os.Getenv("BENCH_LATENCIES"); dir != "" && len(rows) > 0 {
 		if err := os.WriteFile(filepath.Join(dir, "ingest-thousand-series.md"), []byte(table), 0o644); err != nil {

@@ -28,10 +28,10 @@ import (
 	"github.com/tredjepart/tredjepart/localstack/inprocess"
 	"github.com/tredjepart/tredjepart/localstack/testenv"
 	"github.com/tredjepart/tredjepart/shared/accessrequest"
+	"github.com/tredjepart/tredjepart/shared/dataproviderapi"
 	"github.com/tredjepart/tredjepart/shared/dynamo"
 	"github.com/tredjepart/tredjepart/shared/grant"
 	"github.com/tredjepart/tredjepart/shared/ident"
-	"github.com/tredjepart/tredjepart/shared/ingestapi"
 	"github.com/tredjepart/tredjepart/shared/pseudonym"
 	"github.com/tredjepart/tredjepart/shared/readlog"
 	"github.com/tredjepart/tredjepart/shared/registry"
@@ -769,7 +769,7 @@ func TestSampleEvents(t *testing.T) {
 	env := testenv.Get(t)
 	_, key := testenv.Demo(t)
 	functionEnv := env.Stack.Env()
-	functionEnv[ingestapi.PseudonymKeyEnv] = key
+	functionEnv[dataproviderapi.PseudonymKeyEnv] = key
 	for dir, fn := range map[string]string{"queries": resources.QueriesFunctionID, "ingest": resources.IngestFunctionID} {
 		invoker, err := inprocess.Function(context.Background(), fn, env.Config, func(k string) string { return functionEnv[k] }, quiet)
 		if err != nil {

@@ -12,11 +12,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/tredjepart/tredjepart/localstack/gateway"
-	"github.com/tredjepart/tredjepart/shared/admin"
+	"github.com/tredjepart/tredjepart/shared/adminapi"
 	"github.com/tredjepart/tredjepart/shared/consentweb"
+	"github.com/tredjepart/tredjepart/shared/dataproviderapi"
 	"github.com/tredjepart/tredjepart/shared/deliveryfn"
 	"github.com/tredjepart/tredjepart/shared/function"
-	"github.com/tredjepart/tredjepart/shared/ingestapi"
 	"github.com/tredjepart/tredjepart/shared/portal"
 	"github.com/tredjepart/tredjepart/shared/resources"
 	"github.com/tredjepart/tredjepart/shared/thirdpartyapi"
@@ -27,14 +27,14 @@ var builders = map[string]function.Builder{
 	resources.IntakeFunctionID:      thirdpartyapi.RequestsLambda,
 	resources.ConsentFunctionID:     consentweb.Lambda,
 	resources.QueriesFunctionID:     thirdpartyapi.QueriesLambda,
-	resources.IngestFunctionID:      ingestapi.Lambda,
+	resources.IngestFunctionID:      dataproviderapi.Lambda,
 	resources.FanOutFunctionID:      deliveryfn.FanOutLambda,
 	resources.FanOutShardFunctionID: deliveryfn.FanOutShardLambda,
 	resources.DeliveryFunctionID:    deliveryfn.DeliveryLambda,
 	resources.WebhookFunctionID:     deliveryfn.WebhookLambda,
 	resources.NotifierFunctionID:    deliveryfn.NotifierLambda,
 	resources.ChangesFunctionID:     deliveryfn.ChangesLambda,
-	resources.AdminFunctionID:       admin.Lambda,
+	resources.AdminFunctionID:       adminapi.Lambda,
 	resources.PortalFunctionID:      portal.Lambda,
 }
 

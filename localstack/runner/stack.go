@@ -36,7 +36,7 @@ import (
 	"github.com/tredjepart/tredjepart/localstack/oidcdev"
 	"github.com/tredjepart/tredjepart/localstack/provision"
 	"github.com/tredjepart/tredjepart/localstack/rie"
-	"github.com/tredjepart/tredjepart/shared/admin"
+	"github.com/tredjepart/tredjepart/shared/adminapi"
 	"github.com/tredjepart/tredjepart/shared/clock"
 	"github.com/tredjepart/tredjepart/shared/consentweb"
 	"github.com/tredjepart/tredjepart/shared/deliveryfn"
@@ -180,7 +180,7 @@ func start(ctx context.Context, opts options, logger *slog.Logger) (*stack, erro
 	if err != nil {
 		return s, err
 	}
-	settings[admin.OperatorClientsEnv] = OperatorClient // `make token ADMIN=1` gives its tokens
+	settings[adminapi.OperatorClientsEnv] = OperatorClient // `make token ADMIN=1` gives its tokens
 	if err := provision.PutSecrets(ctx, cfg, provision.SecretsPrefix, settings); err != nil {
 		return s, err
 	}

@@ -1,4 +1,4 @@
-package ingestapi
+package dataproviderapi
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package admin_test
+package adminapi_test
 
 import (
 	"context"
@@ -8,7 +8,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/tredjepart/tredjepart/localstack/testenv"
-	"github.com/tredjepart/tredjepart/shared/admin"
 	"github.com/tredjepart/tredjepart/shared/conflict/conflicttest"
 	"github.com/tredjepart/tredjepart/shared/dynamo"
 	"github.com/tredjepart/tredjepart/shared/registry"
@@ -30,7 +29,7 @@ func together(t *testing.T, call func(i int) error) int {
 func TestConcurrentThirdPartyUpdates(t *testing.T) {
 	env := testenv.Get(t)
 	store := &dynamo.Registry{Client: dynamodb.NewFromConfig(env.Config), Table: env.Stack.Tables[resources.RegistryTableID]}
-	svc := &admin.Service{Store: store}
+	svc := &registry.Parties{Store: store}
 	ctx := context.Background()
 	gln, org, client := freshParty(t)
 	tp := registry.ThirdParty{GLN: gln, Name: "Samtidig AS", OrgNumber: org, ClientIDs: []string{client}}

@@ -1,4 +1,8 @@
-package admin
+// Package adminapi is an entry point: the operator's API (scope
+// tredjepart:admin) over the registry of parties (registry.Parties), as an
+// API Gateway HTTP API handler, and the Client that cmd/tredjepart-admin
+// calls it with.
+package adminapi
 
 import (
 	"context"
@@ -41,7 +45,7 @@ const (
 
 // Handler serves the admin routes.
 type Handler struct {
-	Service *Service
+	Service *registry.Parties
 	// Operators are the OAuth clients of the operator. The authorizer checked
 	// the admin scope, but which clients get a scope is the issuer's (on AWS,
 	// Maskinporten's) to decide; which of them are the operator's is this

@@ -1,8 +1,9 @@
-// Package ingestapi is the API grid companies and metering systems use to
-// send master data and meter values, as an API Gateway HTTP API handler.
+// Package dataproviderapi is an entry point: the API data providers (grid
+// companies and metering systems, scope tredjepart:ingest) use to send master
+// data and meter values, as an API Gateway HTTP API handler.
 // Each call carries many items and gets one result per item: a bad item is
 // reported and stored nowhere, the good ones are stored.
-package ingestapi
+package dataproviderapi
 
 import (
 	"context"

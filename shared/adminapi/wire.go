@@ -1,4 +1,4 @@
-package admin
+package adminapi
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/tredjepart/tredjepart/shared/dynamo"
+	"github.com/tredjepart/tredjepart/shared/registry"
 	"github.com/tredjepart/tredjepart/shared/resources"
 )
 
@@ -34,7 +35,7 @@ func FromEnv(cfg aws.Config, getenv func(string) string, logger *slog.Logger) (*
 		return nil, fmt.Errorf("environment variable %s names no operator client", OperatorClientsEnv)
 	}
 	store := &dynamo.Registry{Client: dynamodb.NewFromConfig(cfg), Table: table}
-	return &Handler{Service: &Service{Store: store}, Operators: operators, Logger: logger}, nil
+	return &Handler{Service: &registry.Parties{Store: store}, Operators: operators, Logger: logger}, nil
 }
 
 // Lambda builds the function's handler; see package function.

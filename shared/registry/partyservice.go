@@ -1,8 +1,4 @@
-// Package admin is the operator's registry of parties: third parties
-// (who read metering data) and data providers (grid companies and metering
-// systems, who send it). The Service holds the rules, the Handler serves
-// them as an API Gateway HTTP API, and the Client calls that API.
-package admin
+package registry
 
 import (
 	"context"
@@ -11,32 +7,31 @@ import (
 	"github.com/tredjepart/tredjepart/shared/conflict"
 	"github.com/tredjepart/tredjepart/shared/fault"
 	"github.com/tredjepart/tredjepart/shared/ident"
-	"github.com/tredjepart/tredjepart/shared/registry"
 )
 
-// Store keeps registered parties. Register fails with
-// registry.ErrRegistered for a GLN in use; Update writes only over the
-// version it is given (registry.ErrChanged, registry.ErrNotRegistered);
-// both fail with a *registry.TakenError for a name another party holds.
-type Store interface {
-	RegisterThirdParty(ctx context.Context, tp registry.ThirdParty) error
-	UpdateThirdParty(ctx context.Context, tp registry.ThirdParty) error
-	ThirdParty(ctx context.Context, gln ident.GLN) (registry.ThirdParty, bool, error)
-	ThirdParties(ctx context.Context) ([]registry.ThirdParty, error)
-	RegisterDataProvider(ctx context.Context, dp registry.DataProvider) error
-	UpdateDataProvider(ctx context.Context, dp registry.DataProvider) error
-	DataProvider(ctx context.Context, gln ident.GLN) (registry.DataProvider, bool, error)
-	DataProviders(ctx context.Context) ([]registry.DataProvider, error)
+// PartyStore keeps registered parties. Register fails with
+// ErrRegistered for a GLN in use; Update writes only over the
+// version it is given (ErrChanged, ErrNotRegistered);
+// both fail with a *TakenError for a name another party holds.
+type PartyStore interface {
+	RegisterThirdParty(ctx context.Context, tp ThirdParty) error
+	UpdateThirdParty(ctx context.Context, tp ThirdParty) error
+	ThirdParty(ctx context.Context, gln ident.GLN) (ThirdParty, bool, error)
+	ThirdParties(ctx context.Context) ([]ThirdParty, error)
+	RegisterDataProvider(ctx context.Context, dp DataProvider) error
+	UpdateDataProvider(ctx context.Context, dp DataProvider) error
+	DataProvider(ctx context.Context, gln ident.GLN) (DataProvider, bool, error)
+	DataProviders(ctx context.Context) ([]DataProvider, error)
 }
 
-// Service registers, changes, disables and enables parties. Nothing is
+// Parties registers, changes, disables and enables parties. Nothing is
 // ever deleted: a disabled party keeps its grants, outbox and data.
-type Service struct {
-	Store Store
+type Parties struct {
+	Store PartyStore
 }
 
 // RegisterThirdParty registers a new, enabled third party.
-func (s *Service) RegisterThirdParty(ctx context.Context, tp registry.ThirdParty) (registry.ThirdParty, error) {
+func (s *Parties) RegisterThirdParty(ctx context.Context, tp ThirdParty) (ThirdParty, error) {
 	tp.Disabled, tp.Version = false, 0
 	if err := tp.Validate(); err != nil {
 		return tp, err
@@ -48,24 +43,24 @@ func (s *Service) RegisterThirdParty(ctx context.Context, tp registry.ThirdParty
 }
 
 // ThirdParty returns a registered third party, or NotFound.
-func (s *Service) ThirdParty(ctx context.Context, gln ident.GLN) (registry.ThirdParty, error) {
+func (s *Parties) ThirdParty(ctx context.Context, gln ident.GLN) (ThirdParty, error) {
 	return read(ctx, "Third party", gln, s.Store.ThirdParty)
 }
 
 // ThirdParties lists every registered third party, by GLN.
-func (s *Service) ThirdParties(ctx context.Context) ([]registry.ThirdParty, error) {
+func (s *Parties) ThirdParties(ctx context.Context) ([]ThirdParty, error) {
 	return s.Store.ThirdParties(ctx)
 }
 
 // UpdateThirdParty replaces what is registered for tp.GLN with tp; whether
 // it is disabled is kept, as only Disable and Enable change that.
-func (s *Service) UpdateThirdParty(ctx context.Context, tp registry.ThirdParty) (registry.ThirdParty, error) {
+func (s *Parties) UpdateThirdParty(ctx context.Context, tp ThirdParty) (ThirdParty, error) {
 	if err := tp.Validate(); err != nil {
 		return tp, err
 	}
 	read := tp.Version
 	var found int
-	updated, err := change(ctx, "Third party", tp.GLN, s.Store.ThirdParty, s.Store.UpdateThirdParty, func(current registry.ThirdParty) (registry.ThirdParty, bool) {
+	updated, err := change(ctx, "Third party", tp.GLN, s.Store.ThirdParty, s.Store.UpdateThirdParty, func(current ThirdParty) (ThirdParty, bool) {
 		if found = current.Version; read != 0 && read != found {
 			return current, false
 		}
@@ -77,8 +72,8 @@ func (s *Service) UpdateThirdParty(ctx context.Context, tp registry.ThirdParty) 
 
 // SetThirdPartyDisabled disables or enables a third party. Doing it twice
 // changes nothing the second time.
-func (s *Service) SetThirdPartyDisabled(ctx context.Context, gln ident.GLN, disabled bool) (registry.ThirdParty, error) {
-	return change(ctx, "Third party", gln, s.Store.ThirdParty, s.Store.UpdateThirdParty, func(tp registry.ThirdParty) (registry.ThirdParty, bool) {
+func (s *Parties) SetThirdPartyDisabled(ctx context.Context, gln ident.GLN, disabled bool) (ThirdParty, error) {
+	return change(ctx, "Third party", gln, s.Store.ThirdParty, s.Store.UpdateThirdParty, func(tp ThirdParty) (ThirdParty, bool) {
 		changed := tp.Disabled != disabled
 		tp.Disabled = disabled
 		return tp, changed
@@ -86,7 +81,7 @@ func (s *Service) SetThirdPartyDisabled(ctx context.Context, gln ident.GLN, disa
 }
 
 // RegisterDataProvider registers a new, enabled data provider.
-func (s *Service) RegisterDataProvider(ctx context.Context, dp registry.DataProvider) (registry.DataProvider, error) {
+func (s *Parties) RegisterDataProvider(ctx context.Context, dp DataProvider) (DataProvider, error) {
 	dp.Disabled, dp.Version = false, 0
 	if err := dp.Validate(); err != nil {
 		return dp, err
@@ -98,24 +93,24 @@ func (s *Service) RegisterDataProvider(ctx context.Context, dp registry.DataProv
 }
 
 // DataProvider returns a registered data provider, or NotFound.
-func (s *Service) DataProvider(ctx context.Context, gln ident.GLN) (registry.DataProvider, error) {
+func (s *Parties) DataProvider(ctx context.Context, gln ident.GLN) (DataProvider, error) {
 	return read(ctx, "Data provider", gln, s.Store.DataProvider)
 }
 
 // DataProviders lists every registered data provider, by GLN.
-func (s *Service) DataProviders(ctx context.Context) ([]registry.DataProvider, error) {
+func (s *Parties) DataProviders(ctx context.Context) ([]DataProvider, error) {
 	return s.Store.DataProviders(ctx)
 }
 
 // UpdateDataProvider replaces what is registered for dp.GLN with dp,
 // keeping whether it is disabled.
-func (s *Service) UpdateDataProvider(ctx context.Context, dp registry.DataProvider) (registry.DataProvider, error) {
+func (s *Parties) UpdateDataProvider(ctx context.Context, dp DataProvider) (DataProvider, error) {
 	if err := dp.Validate(); err != nil {
 		return dp, err
 	}
 	read := dp.Version
 	var found int
-	updated, err := change(ctx, "Data provider", dp.GLN, s.Store.DataProvider, s.Store.UpdateDataProvider, func(current registry.DataProvider) (registry.DataProvider, bool) {
+	updated, err := change(ctx, "Data provider", dp.GLN, s.Store.DataProvider, s.Store.UpdateDataProvider, func(current DataProvider) (DataProvider, bool) {
 		if found = current.Version; read != 0 && read != found {
 			return current, false
 		}
@@ -127,8 +122,8 @@ func (s *Service) UpdateDataProvider(ctx context.Context, dp registry.DataProvid
 
 // SetDataProviderDisabled disables or enables a data provider. Doing it
 // twice changes nothing the second time.
-func (s *Service) SetDataProviderDisabled(ctx context.Context, gln ident.GLN, disabled bool) (registry.DataProvider, error) {
-	return change(ctx, "Data provider", gln, s.Store.DataProvider, s.Store.UpdateDataProvider, func(dp registry.DataProvider) (registry.DataProvider, bool) {
+func (s *Parties) SetDataProviderDisabled(ctx context.Context, gln ident.GLN, disabled bool) (DataProvider, error) {
+	return change(ctx, "Data provider", gln, s.Store.DataProvider, s.Store.UpdateDataProvider, func(dp DataProvider) (DataProvider, bool) {
 		changed := dp.Disabled != disabled
 		dp.Disabled = disabled
 		return dp, changed
@@ -160,7 +155,7 @@ func change[P any](ctx context.Context, what string, gln ident.GLN, get func(con
 	put func(context.Context, P) error, edit func(P) (P, bool)) (P, error) {
 	var current P
 	var wrote bool
-	err := conflict.Retry(registry.ErrChanged, func() error {
+	err := conflict.Retry(ErrChanged, func() error {
 		var err error
 		if current, err = read(ctx, what, gln, get); err != nil {
 			return err
@@ -182,16 +177,16 @@ func change[P any](ctx context.Context, what string, gln ident.GLN, get func(con
 
 // writeFault says in the domain's terms why a party could not be written.
 func writeFault(what string, gln ident.GLN, err error) error {
-	var taken *registry.TakenError
+	var taken *TakenError
 	switch {
 	case errors.As(err, &taken):
 		return &fault.Error{Kind: fault.Conflict, Detail: taken.Error() + ".",
 			Fields: []fault.FieldError{{Field: taken.Field, Reason: taken.Value + " is registered to another party"}}}
-	case errors.Is(err, registry.ErrRegistered):
+	case errors.Is(err, ErrRegistered):
 		return fault.New(fault.Conflict, "%s %s is already registered; change it with PUT.", what, gln)
-	case errors.Is(err, registry.ErrNotRegistered):
+	case errors.Is(err, ErrNotRegistered):
 		return fault.New(fault.NotFound, "%s %s is not registered.", what, gln)
-	case errors.Is(err, registry.ErrChanged):
+	case errors.Is(err, ErrChanged):
 		return fault.New(fault.Conflict, "%s %s was changed by someone else at the same time; try again.", what, gln)
 	}
 	return err
