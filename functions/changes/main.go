@@ -2,8 +2,8 @@
 package main
 
 import (
-	"github.com/tredjepart/tredjepart/shared/deliveryfn"
+	"github.com/tredjepart/tredjepart/shared/changefeed"
 	"github.com/tredjepart/tredjepart/shared/function"
 )
 
-func main() { function.Start("changes", deliveryfn.ChangesLambda) }
+func main() { function.Start("changes", changefeed.ChangesLambda) }

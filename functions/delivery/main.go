@@ -2,8 +2,8 @@
 package main
 
 import (
-	"github.com/tredjepart/tredjepart/shared/deliveryfn"
+	"github.com/tredjepart/tredjepart/shared/dailyrun"
 	"github.com/tredjepart/tredjepart/shared/function"
 )
 
-func main() { function.Start("delivery", deliveryfn.DeliveryLambda) }
+func main() { function.Start("delivery", dailyrun.DeliveryLambda) }

@@ -3,8 +3,8 @@
 package main
 
 import (
-	"github.com/tredjepart/tredjepart/shared/deliveryfn"
+	"github.com/tredjepart/tredjepart/shared/dailyrun"
 	"github.com/tredjepart/tredjepart/shared/function"
 )
 
-func main() { function.Start("fanoutshard", deliveryfn.FanOutShardLambda) }
+func main() { function.Start("fanoutshard", dailyrun.FanOutShardLambda) }

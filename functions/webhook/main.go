@@ -2,8 +2,8 @@
 package main
 
 import (
-	"github.com/tredjepart/tredjepart/shared/deliveryfn"
 	"github.com/tredjepart/tredjepart/shared/function"
+	"github.com/tredjepart/tredjepart/shared/sender"
 )
 
-func main() { function.Start("webhook", deliveryfn.WebhookLambda) }
+func main() { function.Start("webhook", sender.WebhookLambda) }

@@ -28,11 +28,11 @@ import (
 	"github.com/tredjepart/tredjepart/shared/accessrequest"
 	"github.com/tredjepart/tredjepart/shared/adminapi"
 	"github.com/tredjepart/tredjepart/shared/consentweb"
-	"github.com/tredjepart/tredjepart/shared/deliveryfn"
 	"github.com/tredjepart/tredjepart/shared/dynamo"
 	"github.com/tredjepart/tredjepart/shared/grant"
 	"github.com/tredjepart/tredjepart/shared/portal"
 	"github.com/tredjepart/tredjepart/shared/resources"
+	"github.com/tredjepart/tredjepart/shared/sender"
 	"github.com/tredjepart/tredjepart/shared/websession"
 )
 
@@ -65,7 +65,7 @@ func consentWorld(t *testing.T) (*world, *dynamo.Requests) {
 		consentweb.OIDCRedirectURLEnv: callback, consentweb.PseudonymKeyEnv: pseudoKey,
 		websession.CookieKeysEnv:      "MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDEyMzQ1",
 		websession.InsecureCookiesEnv: "true",
-		deliveryfn.LocalEndpointsEnv:  "true", // webhooks on 127.0.0.1 over HTTP
+		sender.LocalEndpointsEnv:      "true", // webhooks on 127.0.0.1 over HTTP
 		portal.OIDCIssuerEnv:          provider.Issuer(), portal.OIDCClientIDEnv: "tredjepart-portal",
 		portal.OIDCClientSecretEnv: "portal-s3cret-for-tests", portal.OIDCRedirectURLEnv: portalCallback,
 		adminapi.OperatorClientsEnv: operator,

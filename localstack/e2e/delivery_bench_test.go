@@ -39,8 +39,8 @@ import (
 	"github.com/tredjepart/tredjepart/localstack/sqspoller"
 	"github.com/tredjepart/tredjepart/localstack/testenv"
 	"github.com/tredjepart/tredjepart/shared/accessrequest"
+	"github.com/tredjepart/tredjepart/shared/dailyrun"
 	"github.com/tredjepart/tredjepart/shared/delivery"
-	"github.com/tredjepart/tredjepart/shared/deliveryfn"
 	"github.com/tredjepart/tredjepart/shared/dynamo"
 	"github.com/tredjepart/tredjepart/shared/grant"
 	"github.com/tredjepart/tredjepart/shared/ident"
@@ -89,7 +89,7 @@ func BenchmarkDeliverOneDay(b *testing.B) {
 
 		deliveryCounter := newAWSCounter(env.Stack.Tables[resources.OutboxTableID])
 		functionEnv := env.Stack.Env()
-		h, err := deliveryfn.DeliveryLambda(context.Background(), deliveryCounter.config(env.Config), func(k string) string { return functionEnv[k] }, warnings)
+		h, err := dailyrun.DeliveryLambda(context.Background(), deliveryCounter.config(env.Config), func(k string) string { return functionEnv[k] }, warnings)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -164,17 +164,17 @@ func (s *deliverySet) deliver(b *testing.B, day time.Time, fn gateway.Invoker, p
 	functionEnv := env.Stack.Env()
 	r := deliveryRun{day: day, fanOut: newAWSCounter(""), poller: newAWSCounter("")}
 
-	h, err := deliveryfn.FanOutLambda(ctx, r.fanOut.config(env.Config), func(k string) string { return functionEnv[k] }, quiet)
+	h, err := dailyrun.FanOutLambda(ctx, r.fanOut.config(env.Config), func(k string) string { return functionEnv[k] }, quiet)
 	if err != nil {
 		b.Fatal(err)
 	}
-	fanOut := h.(func(context.Context, deliveryfn.FanOutInput) (deliveryfn.FanOutOutput, error))
-	shardWorker, err := deliveryfn.FanOutShardLambda(ctx, r.fanOut.config(env.Config), func(k string) string { return functionEnv[k] }, quiet)
+	fanOut := h.(func(context.Context, dailyrun.FanOutInput) (dailyrun.FanOutOutput, error))
+	shardWorker, err := dailyrun.FanOutShardLambda(ctx, r.fanOut.config(env.Config), func(k string) string { return functionEnv[k] }, quiet)
 	if err != nil {
 		b.Fatal(err)
 	}
 	started := time.Now()
-	if _, err := fanOut(ctx, deliveryfn.FanOutInput{Day: day.Format(metervalues.DayLayout)}); err != nil {
+	if _, err := fanOut(ctx, dailyrun.FanOutInput{Day: day.Format(metervalues.DayLayout)}); err != nil {
 		b.Fatalf("fan-out: %v", err)
 	}
 	shards := sqspoller.Start(ctx, sqs.NewFromConfig(r.poller.config(env.Config)), lambda.NewHandler(shardWorker), sqspoller.Options{

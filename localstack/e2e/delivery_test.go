@@ -32,14 +32,15 @@ import (
 	"github.com/tredjepart/tredjepart/localstack/streampoller"
 	"github.com/tredjepart/tredjepart/localstack/testenv"
 	"github.com/tredjepart/tredjepart/shared/accessrequest"
+	"github.com/tredjepart/tredjepart/shared/dailyrun"
 	"github.com/tredjepart/tredjepart/shared/delivery"
-	"github.com/tredjepart/tredjepart/shared/deliveryfn"
 	"github.com/tredjepart/tredjepart/shared/dynamo"
 	"github.com/tredjepart/tredjepart/shared/ident"
 	"github.com/tredjepart/tredjepart/shared/notify"
 	"github.com/tredjepart/tredjepart/shared/queue"
 	"github.com/tredjepart/tredjepart/shared/registry"
 	"github.com/tredjepart/tredjepart/shared/resources"
+	"github.com/tredjepart/tredjepart/shared/sender"
 	"github.com/tredjepart/tredjepart/shared/stdwebhook"
 )
 
@@ -54,7 +55,7 @@ func newDeliveryWorld(t *testing.T) *deliveryWorld {
 	w := newMeteringWorld(t)
 	env := testenv.Get(t)
 	functionEnv := env.Stack.Env()
-	functionEnv[deliveryfn.LocalEndpointsEnv] = "true"
+	functionEnv[sender.LocalEndpointsEnv] = "true"
 	fn := func(id string) gateway.Invoker {
 		f, err := inprocess.Function(context.Background(), id, env.Config, func(k string) string { return functionEnv[k] }, quiet)
 		if err != nil {
@@ -247,7 +248,7 @@ func TestShardWorkersPageThroughTheirShards(t *testing.T) {
 	// Pages of one grant: every shard with a grant is read through cursors.
 	env := testenv.Get(t)
 	db, queues := dynamodb.NewFromConfig(env.Config), sqs.NewFromConfig(env.Config)
-	smallPages := &deliveryfn.FanOutShardHandler{Logger: quiet, Worker: &delivery.ShardWorker{
+	smallPages := &dailyrun.FanOutShardHandler{Logger: quiet, Worker: &delivery.ShardWorker{
 		ThirdParties: &dynamo.Registry{Client: db, Table: env.Stack.Tables[resources.RegistryTableID]},
 		Grants:       &dynamo.Requests{Client: db, Table: env.Stack.Tables[resources.AccessTableID]},
 		Jobs:         &queue.Publisher{Client: queues, URL: env.Stack.QueueURLs[resources.DeliveryJobsQueueID]},
@@ -421,7 +422,7 @@ func (w *deliveryWorld) follow(t *testing.T, table string) *streampoller.Poller 
 	t.Helper()
 	env := testenv.Get(t)
 	functionEnv := env.Stack.Env()
-	functionEnv[deliveryfn.LocalEndpointsEnv] = "true"
+	functionEnv[sender.LocalEndpointsEnv] = "true"
 	changes, err := inprocess.Function(context.Background(), resources.ChangesFunctionID, env.Config, func(k string) string { return functionEnv[k] }, quiet)
 	if err != nil {
 		t.Fatal(err)

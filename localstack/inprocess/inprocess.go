@@ -13,12 +13,14 @@ import (
 
 	"github.com/tredjepart/tredjepart/localstack/gateway"
 	"github.com/tredjepart/tredjepart/shared/adminapi"
+	"github.com/tredjepart/tredjepart/shared/changefeed"
 	"github.com/tredjepart/tredjepart/shared/consentweb"
+	"github.com/tredjepart/tredjepart/shared/dailyrun"
 	"github.com/tredjepart/tredjepart/shared/dataproviderapi"
-	"github.com/tredjepart/tredjepart/shared/deliveryfn"
 	"github.com/tredjepart/tredjepart/shared/function"
 	"github.com/tredjepart/tredjepart/shared/portal"
 	"github.com/tredjepart/tredjepart/shared/resources"
+	"github.com/tredjepart/tredjepart/shared/sender"
 	"github.com/tredjepart/tredjepart/shared/thirdpartyapi"
 )
 
@@ -28,12 +30,12 @@ var builders = map[string]function.Builder{
 	resources.ConsentFunctionID:     consentweb.Lambda,
 	resources.QueriesFunctionID:     thirdpartyapi.QueriesLambda,
 	resources.IngestFunctionID:      dataproviderapi.Lambda,
-	resources.FanOutFunctionID:      deliveryfn.FanOutLambda,
-	resources.FanOutShardFunctionID: deliveryfn.FanOutShardLambda,
-	resources.DeliveryFunctionID:    deliveryfn.DeliveryLambda,
-	resources.WebhookFunctionID:     deliveryfn.WebhookLambda,
-	resources.NotifierFunctionID:    deliveryfn.NotifierLambda,
-	resources.ChangesFunctionID:     deliveryfn.ChangesLambda,
+	resources.FanOutFunctionID:      dailyrun.FanOutLambda,
+	resources.FanOutShardFunctionID: dailyrun.FanOutShardLambda,
+	resources.DeliveryFunctionID:    dailyrun.DeliveryLambda,
+	resources.WebhookFunctionID:     sender.WebhookLambda,
+	resources.NotifierFunctionID:    sender.NotifierLambda,
+	resources.ChangesFunctionID:     changefeed.ChangesLambda,
 	resources.AdminFunctionID:       adminapi.Lambda,
 	resources.PortalFunctionID:      portal.Lambda,
 }

@@ -27,7 +27,7 @@ var Runtime = []string{
 // Local names everything the local stack adds that AWS does not have.
 var Local = []string{
 	"AWS_ENDPOINT_URL",        // the AWS emulator (moto, LocalStack) instead of AWS
-	"WEBHOOK_LOCAL_ENDPOINTS", // deliveryfn.LocalEndpointsEnv: the demo webhook is plain HTTP on 127.0.0.1
+	"WEBHOOK_LOCAL_ENDPOINTS", // sender.LocalEndpointsEnv: the demo webhook is plain HTTP on 127.0.0.1
 	"INSECURE_COOKIES",        // websession.InsecureCookiesEnv: the pages are on plain-HTTP localhost
 	"CLOCK_OFFSET",            // clock.OffsetEnv: the stack's clock, when NOW set it
 }

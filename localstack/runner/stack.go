@@ -39,7 +39,6 @@ import (
 	"github.com/tredjepart/tredjepart/shared/adminapi"
 	"github.com/tredjepart/tredjepart/shared/clock"
 	"github.com/tredjepart/tredjepart/shared/consentweb"
-	"github.com/tredjepart/tredjepart/shared/deliveryfn"
 	"github.com/tredjepart/tredjepart/shared/dynamo"
 	"github.com/tredjepart/tredjepart/shared/ident"
 	"github.com/tredjepart/tredjepart/shared/ingest"
@@ -49,6 +48,7 @@ import (
 	"github.com/tredjepart/tredjepart/shared/pseudonym"
 	"github.com/tredjepart/tredjepart/shared/registry"
 	"github.com/tredjepart/tredjepart/shared/resources"
+	"github.com/tredjepart/tredjepart/shared/sender"
 	"github.com/tredjepart/tredjepart/shared/synthetic"
 	"github.com/tredjepart/tredjepart/shared/websession"
 )
@@ -144,7 +144,7 @@ func start(ctx context.Context, opts options, logger *slog.Logger) (*stack, erro
 	}
 	additions := map[string]string{
 		"AWS_ENDPOINT_URL":            s.endpoint,
-		deliveryfn.LocalEndpointsEnv:  "true", // the demo webhook is on 127.0.0.1 over HTTP
+		sender.LocalEndpointsEnv:      "true", // the demo webhook is on 127.0.0.1 over HTTP
 		websession.InsecureCookiesEnv: "true", // the pages are on plain-HTTP localhost
 	}
 	if s.clockSet {

@@ -12,10 +12,10 @@ import (
 
 	"github.com/tredjepart/tredjepart/shared/accessrequest"
 	"github.com/tredjepart/tredjepart/shared/clock"
-	"github.com/tredjepart/tredjepart/shared/deliveryfn"
 	"github.com/tredjepart/tredjepart/shared/dynamo"
 	"github.com/tredjepart/tredjepart/shared/metering"
 	"github.com/tredjepart/tredjepart/shared/resources"
+	"github.com/tredjepart/tredjepart/shared/sender"
 	"github.com/tredjepart/tredjepart/shared/stepfunctions"
 	"github.com/tredjepart/tredjepart/shared/websession"
 )
@@ -43,7 +43,7 @@ func FromEnv(ctx context.Context, cfg aws.Config, getenv func(string) string, lo
 	if err != nil {
 		return nil, err
 	}
-	hooks, _, err := deliveryfn.WebhookService(cfg, getenv, logger)
+	hooks, _, err := sender.WebhookService(cfg, getenv, logger)
 	if err != nil {
 		return nil, err
 	}

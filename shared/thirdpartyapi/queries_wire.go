@@ -10,10 +10,10 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/tredjepart/tredjepart/shared/clock"
-	"github.com/tredjepart/tredjepart/shared/deliveryfn"
 	"github.com/tredjepart/tredjepart/shared/dynamo"
 	"github.com/tredjepart/tredjepart/shared/metering"
 	"github.com/tredjepart/tredjepart/shared/resources"
+	"github.com/tredjepart/tredjepart/shared/sender"
 )
 
 // QueriesFromEnv builds the handler from the function's environment, the same way
@@ -30,7 +30,7 @@ func QueriesFromEnv(cfg aws.Config, getenv func(string) string, logger *slog.Log
 		return nil, err
 	}
 	h := NewQueries(dynamodb.NewFromConfig(cfg), tables, clk, logger)
-	if h.Webhooks, _, err = deliveryfn.WebhookService(cfg, getenv, logger); err != nil {
+	if h.Webhooks, _, err = sender.WebhookService(cfg, getenv, logger); err != nil {
 		return nil, err
 	}
 	return h, nil

@@ -1,4 +1,4 @@
-package deliveryfn
+package dailyrun
 
 import (
 	"context"

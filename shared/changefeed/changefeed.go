@@ -1,4 +1,8 @@
-package deliveryfn
+// Package changefeed is an entry point: the Lambda that follows the
+// MeterValues table's stream, so that a day stored late, or corrected after
+// its delivery, and a change of master data or of the end user reach the
+// third parties with access.
+package changefeed
 
 import (
 	"context"
@@ -13,8 +17,10 @@ import (
 
 	"github.com/tredjepart/tredjepart/shared/delivery"
 	"github.com/tredjepart/tredjepart/shared/dynamo"
+	"github.com/tredjepart/tredjepart/shared/function"
 	"github.com/tredjepart/tredjepart/shared/registry"
 	"github.com/tredjepart/tredjepart/shared/resources"
+	"github.com/tredjepart/tredjepart/shared/sender"
 )
 
 // ChangesHandler follows the MeterValues stream: a day stored late, or
@@ -141,11 +147,11 @@ func attribute(v events.DynamoDBAttributeValue) types.AttributeValue {
 
 // ChangesLambda builds the changes function's handler; see package function.
 func ChangesLambda(_ context.Context, cfg aws.Config, getenv func(string) string, logger *slog.Logger) (any, error) {
-	env, err := need(getenv, resources.Access.EnvVar, resources.Registry.EnvVar)
+	env, err := function.Need(getenv, resources.Access.EnvVar, resources.Registry.EnvVar)
 	if err != nil {
 		return nil, err
 	}
-	hooks, store, err := WebhookService(cfg, getenv, logger)
+	hooks, store, err := sender.WebhookService(cfg, getenv, logger)
 	if err != nil {
 		return nil, err
 	}

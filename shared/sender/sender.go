@@ -1,0 +1,177 @@
+// Package sender is an entry point: the queue-fed Lambdas that send to third
+// parties. The webhook function makes the push attempts (package webhook's
+// rules, Standard Webhooks on the wire); the notifier files each
+// notification in its third party's outbox and announces it. WebhookService
+// wires the webhook service for every function that announces documents.
+package sender
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/tredjepart/tredjepart/shared/clock"
+	"github.com/tredjepart/tredjepart/shared/delivery"
+	"github.com/tredjepart/tredjepart/shared/dynamo"
+	"github.com/tredjepart/tredjepart/shared/function"
+	"github.com/tredjepart/tredjepart/shared/ident"
+	"github.com/tredjepart/tredjepart/shared/queue"
+	"github.com/tredjepart/tredjepart/shared/resources"
+	"github.com/tredjepart/tredjepart/shared/seal"
+	"github.com/tredjepart/tredjepart/shared/stdwebhook"
+	"github.com/tredjepart/tredjepart/shared/webhook"
+)
+
+// LocalEndpointsEnv, set to true on the local stack only, lets webhooks use
+// plain HTTP and loopback addresses; on AWS it is never set.
+const LocalEndpointsEnv = "WEBHOOK_LOCAL_ENDPOINTS"
+
+// pushTimeout bounds one push; the function's own timeout is longer.
+const pushTimeout = 5 * time.Second
+
+// openedSecretTTL is how long the webhook function keeps a secret it opened:
+// in the delivery window it pushes a third party's documents thousands of
+// times, and one KMS Decrypt per push would cost that many calls and
+// could meet KMS's request quota.
+const openedSecretTTL = 5 * time.Minute
+
+// WebhookService wires the webhook service (and the outbox it keeps its
+// state in) from a function's environment. A function without the webhook
+// secrets' key (resources.WebhookSecrets) only announces documents: it
+// never seals or opens a secret, and fails if it tries.
+func WebhookService(cfg aws.Config, getenv func(string) string, logger *slog.Logger) (*webhook.Service, *dynamo.Outbox, error) {
+	env, err := function.Need(getenv, resources.Outbox.EnvVar, resources.WebhookPushes.EnvVar)
+	if err != nil {
+		return nil, nil, err
+	}
+	clk, err := clock.FromOffset(getenv(clock.OffsetEnv))
+	if err != nil {
+		return nil, nil, err
+	}
+	// Method values, not the clients: the portal wires this too, and its
+	// html/template would otherwise link every operation (dynamo.MethodsOf).
+	store := &dynamo.Outbox{Client: dynamo.MethodsOf(dynamodb.NewFromConfig(cfg)), Table: env[resources.Outbox.EnvVar]}
+	var secrets webhook.Sealer = noKey{}
+	if keyARN := getenv(resources.WebhookSecrets.EnvVar); keyARN != "" {
+		secrets = &seal.Cache{Opener: seal.Box{Client: seal.MethodsOf(kms.NewFromConfig(cfg)), KeyID: keyARN}, TTL: openedSecretTTL, Clock: clk}
+	}
+	local := getenv(LocalEndpointsEnv) == "true"
+	policy := stdwebhook.Policy{AllowLoopback: local, AllowHTTP: local}
+	return &webhook.Service{
+		Store: store, Secrets: secrets, Queue: &queue.Publisher{Client: queue.MethodsOf(sqs.NewFromConfig(cfg)), URL: env[resources.WebhookPushes.EnvVar]},
+		Policy: policy, Client: policy.Client(pushTimeout), Clock: clk, Logger: logger,
+	}, store, nil
+}
+
+// noKey is the webhook secrets' sealer of a function not given their key.
+type noKey struct{}
+
+var errNoKey = errors.New("this function has no key for webhook secrets (" + resources.WebhookSecrets.EnvVar + " is not set)")
+
+func (noKey) Seal(context.Context, []byte, map[string]string) ([]byte, error) { return nil, errNoKey }
+
+func (noKey) Open(context.Context, []byte, map[string]string) ([]byte, error) { return nil, errNoKey }
+
+// WebhookHandler makes the push attempts of an SQS batch.
+type WebhookHandler struct {
+	Webhooks     *webhook.Service
+	ThirdParties delivery.ThirdParty
+	Logger       *slog.Logger
+}
+
+// Handle dispatches each message; a message that cannot be read is
+// logged and left to the DLQ, and one whose attempt failed to be recorded
+// is retried by SQS. A disabled third party is pushed nothing: this is the
+// one place every push passes (daily delivery, late days, corrections,
+// master-data changes, notifications), so all of them still reach its
+// outbox, where it reads them once enabled again, and none leaves.
+func (h *WebhookHandler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
+	var res events.SQSEventResponse
+	for _, m := range ev.Records {
+		var msg webhook.Message
+		err := json.Unmarshal([]byte(m.Body), &msg)
+		if err == nil && (msg.ThirdParty == "" || msg.DocumentID == "" || msg.Attempt < 1) {
+			err = errors.New("names no third party, document or attempt")
+		}
+		var disabled bool
+		if err == nil {
+			disabled, err = h.disabled(ctx, msg.ThirdParty)
+		}
+		if err == nil && disabled {
+			h.Logger.WarnContext(ctx, "third party disabled: not pushed, kept in the outbox", "thirdParty", string(msg.ThirdParty), "documentId", msg.DocumentID)
+			continue
+		}
+		if err == nil {
+			err = h.Webhooks.Dispatch(ctx, msg)
+		}
+		if err != nil {
+			h.Logger.ErrorContext(ctx, "webhook push failed", "messageId", m.MessageId, "receiveCount", m.Attributes["ApproximateReceiveCount"], "error", err)
+			res.BatchItemFailures = append(res.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: m.MessageId})
+		}
+	}
+	return res, nil
+}
+
+func (h *WebhookHandler) disabled(ctx context.Context, gln ident.GLN) (bool, error) {
+	tp, _, err := h.ThirdParties.ThirdParty(ctx, gln)
+	return tp.Disabled, err
+}
+
+// WebhookLambda builds the webhook function's handler; see package function.
+func WebhookLambda(_ context.Context, cfg aws.Config, getenv func(string) string, logger *slog.Logger) (any, error) {
+	env, err := function.Need(getenv, resources.Registry.EnvVar)
+	if err != nil {
+		return nil, err
+	}
+	hooks, _, err := WebhookService(cfg, getenv, logger)
+	if err != nil {
+		return nil, err
+	}
+	reg := &dynamo.Registry{Client: dynamodb.NewFromConfig(cfg), Table: env[resources.Registry.EnvVar]}
+	return (&WebhookHandler{Webhooks: hooks, ThirdParties: reg, Logger: logger}).Handle, nil
+}
+
+// NotificationHandler puts each notification of an SQS batch in its third
+// party's outbox and announces it to the webhook.
+type NotificationHandler struct {
+	Outbox   delivery.Store
+	Webhooks *webhook.Service
+	Logger   *slog.Logger
+}
+
+// Handle files each notification; a message that is not one is logged and
+// left to the DLQ.
+func (h *NotificationHandler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
+	var res events.SQSEventResponse
+	for _, m := range ev.Records {
+		doc, err := delivery.NotificationDocument([]byte(m.Body), h.Webhooks.Clock.Now())
+		if err == nil {
+			_, err = h.Outbox.Put(ctx, doc)
+		}
+		if err == nil {
+			err = h.Webhooks.Announce(ctx, doc.ThirdParty, doc.ID)
+		}
+		if err != nil {
+			h.Logger.ErrorContext(ctx, "notification not filed", "messageId", m.MessageId, "receiveCount", m.Attributes["ApproximateReceiveCount"], "error", err)
+			res.BatchItemFailures = append(res.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: m.MessageId})
+		}
+	}
+	return res, nil
+}
+
+// NotifierLambda builds the notifier's handler; see package function.
+func NotifierLambda(_ context.Context, cfg aws.Config, getenv func(string) string, logger *slog.Logger) (any, error) {
+	hooks, store, err := WebhookService(cfg, getenv, logger)
+	if err != nil {
+		return nil, err
+	}
+	return (&NotificationHandler{Outbox: store, Webhooks: hooks, Logger: logger}).Handle, nil
+}
