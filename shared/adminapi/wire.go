@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/tredjepart/tredjepart/shared/dynamo"
+	"github.com/tredjepart/tredjepart/shared/function"
 	"github.com/tredjepart/tredjepart/shared/registry"
 	"github.com/tredjepart/tredjepart/shared/resources"
 )
@@ -21,10 +22,11 @@ const OperatorClientsEnv = "ADMIN_OPERATOR_CLIENTS"
 // FromEnv builds the handler from the function's environment, the same way
 // on AWS, under the Lambda emulator and in-process.
 func FromEnv(cfg aws.Config, getenv func(string) string, logger *slog.Logger) (*Handler, error) {
-	table := getenv(resources.Registry.EnvVar)
-	if table == "" {
-		return nil, fmt.Errorf("environment variable %s is not set", resources.Registry.EnvVar)
+	env, err := function.Need(getenv, resources.Registry.EnvVar)
+	if err != nil {
+		return nil, err
 	}
+	table := env[resources.Registry.EnvVar]
 	var operators []string
 	for id := range strings.SplitSeq(getenv(OperatorClientsEnv), ",") {
 		if id = strings.TrimSpace(id); id != "" {

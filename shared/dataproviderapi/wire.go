@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/tredjepart/tredjepart/shared/function"
 	"github.com/tredjepart/tredjepart/shared/secrets"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -24,11 +25,9 @@ const PseudonymKeyEnv = "PSEUDONYM_KEY"
 // FromEnv builds the handler from the function's environment, the same way
 // on AWS, under the Lambda emulator and in-process.
 func FromEnv(cfg aws.Config, getenv func(string) string, logger *slog.Logger) (*Handler, error) {
-	names := map[string]string{}
-	for _, t := range []resources.Table{resources.Registry, resources.MeterValues} {
-		if names[t.ID] = getenv(t.EnvVar); names[t.ID] == "" {
-			return nil, fmt.Errorf("environment variable %s is not set", t.EnvVar)
-		}
+	names, err := function.NeedTables(getenv, resources.Registry, resources.MeterValues)
+	if err != nil {
+		return nil, err
 	}
 	p, err := pseudonym.FromBase64(getenv(PseudonymKeyEnv))
 	if err != nil {

@@ -1,6 +1,10 @@
 package function
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/tredjepart/tredjepart/shared/resources"
+)
 
 // Need reads the named settings from a function's environment, failing on
 // the first that is not set: a function without its table or queue is
@@ -13,4 +17,22 @@ func Need(getenv func(string) string, names ...string) (map[string]string, error
 		}
 	}
 	return values, nil
+}
+
+// NeedTables is Need for tables: their names from the environment, by
+// table ID.
+func NeedTables(getenv func(string) string, tables ...resources.Table) (map[string]string, error) {
+	vars := make([]string, len(tables))
+	for i, t := range tables {
+		vars[i] = t.EnvVar
+	}
+	env, err := Need(getenv, vars...)
+	if err != nil {
+		return nil, err
+	}
+	names := make(map[string]string, len(tables))
+	for _, t := range tables {
+		names[t.ID] = env[t.EnvVar]
+	}
+	return names, nil
 }

@@ -2,7 +2,6 @@ package thirdpartyapi
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/tredjepart/tredjepart/shared/clock"
 	"github.com/tredjepart/tredjepart/shared/dynamo"
+	"github.com/tredjepart/tredjepart/shared/function"
 	"github.com/tredjepart/tredjepart/shared/metering"
 	"github.com/tredjepart/tredjepart/shared/resources"
 	"github.com/tredjepart/tredjepart/shared/sender"
@@ -19,11 +19,9 @@ import (
 // QueriesFromEnv builds the handler from the function's environment, the same way
 // on AWS, under the Lambda emulator and in-process.
 func QueriesFromEnv(cfg aws.Config, getenv func(string) string, logger *slog.Logger) (*QueriesHandler, error) {
-	tables := map[string]string{}
-	for _, t := range []resources.Table{resources.Access, resources.Registry, resources.MeterValues, resources.Outbox} {
-		if tables[t.ID] = getenv(t.EnvVar); tables[t.ID] == "" {
-			return nil, fmt.Errorf("environment variable %s is not set", t.EnvVar)
-		}
+	tables, err := function.NeedTables(getenv, resources.Access, resources.Registry, resources.MeterValues, resources.Outbox)
+	if err != nil {
+		return nil, err
 	}
 	clk, err := clock.FromOffset(getenv(clock.OffsetEnv))
 	if err != nil {

@@ -2,7 +2,6 @@ package thirdpartyapi
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -13,6 +12,7 @@ import (
 	"github.com/tredjepart/tredjepart/shared/accessrequest"
 	"github.com/tredjepart/tredjepart/shared/clock"
 	"github.com/tredjepart/tredjepart/shared/dynamo"
+	"github.com/tredjepart/tredjepart/shared/function"
 	"github.com/tredjepart/tredjepart/shared/resources"
 	"github.com/tredjepart/tredjepart/shared/stepfunctions"
 )
@@ -20,24 +20,11 @@ import (
 // RequestsFromEnv builds the handler from the function's environment, the same way
 // on AWS, under the Lambda emulator and in-process.
 func RequestsFromEnv(cfg aws.Config, getenv func(string) string, logger *slog.Logger) (*RequestsHandler, error) {
-	need := func(name string) (string, error) {
-		if v := getenv(name); v != "" {
-			return v, nil
-		}
-		return "", fmt.Errorf("environment variable %s is not set", name)
-	}
-	accessTable, err := need(resources.Access.EnvVar)
+	env, err := function.Need(getenv, resources.Access.EnvVar, resources.Registry.EnvVar, resources.Expiry.EnvVar)
 	if err != nil {
 		return nil, err
 	}
-	registryTable, err := need(resources.Registry.EnvVar)
-	if err != nil {
-		return nil, err
-	}
-	expiryARN, err := need(resources.Expiry.EnvVar)
-	if err != nil {
-		return nil, err
-	}
+	accessTable, registryTable, expiryARN := env[resources.Access.EnvVar], env[resources.Registry.EnvVar], env[resources.Expiry.EnvVar]
 	clk, err := clock.FromOffset(getenv(clock.OffsetEnv))
 	if err != nil {
 		return nil, err
