@@ -111,7 +111,8 @@ func newWebhookWorld(t *testing.T) *webhookWorld {
 	queue := &timedQueue{clock: clk}
 	policy := stdwebhook.Policy{AllowLoopback: true, AllowHTTP: true}
 	box := seal.Box{Client: kms.NewFromConfig(env.Config), KeyID: env.Stack.Keys[resources.WebhookSecretsKeyID]}
-	svc := &webhook.Service{Store: store, Secrets: box, Queue: queue, Policy: policy, Client: policy.Client(300 * time.Millisecond), Clock: clk, Logger: quiet}
+	parties := &dynamo.Registry{Client: dynamodb.NewFromConfig(env.Config), Table: env.Stack.Tables[resources.RegistryTableID]}
+	svc := &webhook.Service{Store: store, ThirdParties: parties, Secrets: box, Queue: queue, Policy: policy, Client: policy.Client(300 * time.Millisecond), Clock: clk, Logger: quiet}
 	return &webhookWorld{svc: svc, store: store, queue: queue, clock: clk, tp: tp}
 }
 

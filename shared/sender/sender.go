@@ -22,7 +22,6 @@ import (
 	"github.com/tredjepart/tredjepart/shared/delivery"
 	"github.com/tredjepart/tredjepart/shared/dynamo"
 	"github.com/tredjepart/tredjepart/shared/function"
-	"github.com/tredjepart/tredjepart/shared/ident"
 	"github.com/tredjepart/tredjepart/shared/queue"
 	"github.com/tredjepart/tredjepart/shared/resources"
 	"github.com/tredjepart/tredjepart/shared/seal"
@@ -82,17 +81,13 @@ func (noKey) Open(context.Context, []byte, map[string]string) ([]byte, error) { 
 
 // WebhookHandler makes the push attempts of an SQS batch.
 type WebhookHandler struct {
-	Webhooks     *webhook.Service
-	ThirdParties delivery.ThirdParty
-	Logger       *slog.Logger
+	Webhooks *webhook.Service
+	Logger   *slog.Logger
 }
 
 // Handle dispatches each message; a message that cannot be read is
 // logged and left to the DLQ, and one whose attempt failed to be recorded
-// is retried by SQS. A disabled third party is pushed nothing: this is the
-// one place every push passes (daily delivery, late days, corrections,
-// master-data changes, notifications), so all of them still reach its
-// outbox, where it reads them once enabled again, and none leaves.
+// is retried by SQS.
 func (h *WebhookHandler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
 	var res events.SQSEventResponse
 	for _, m := range ev.Records {
@@ -100,14 +95,6 @@ func (h *WebhookHandler) Handle(ctx context.Context, ev events.SQSEvent) (events
 		err := json.Unmarshal([]byte(m.Body), &msg)
 		if err == nil && (msg.ThirdParty == "" || msg.DocumentID == "" || msg.Attempt < 1) {
 			err = errors.New("names no third party, document or attempt")
-		}
-		var disabled bool
-		if err == nil {
-			disabled, err = h.disabled(ctx, msg.ThirdParty)
-		}
-		if err == nil && disabled {
-			h.Logger.WarnContext(ctx, "third party disabled: not pushed, kept in the outbox", "thirdParty", string(msg.ThirdParty), "documentId", msg.DocumentID)
-			continue
 		}
 		if err == nil {
 			err = h.Webhooks.Dispatch(ctx, msg)
@@ -118,11 +105,6 @@ func (h *WebhookHandler) Handle(ctx context.Context, ev events.SQSEvent) (events
 		}
 	}
 	return res, nil
-}
-
-func (h *WebhookHandler) disabled(ctx context.Context, gln ident.GLN) (bool, error) {
-	tp, _, err := h.ThirdParties.ThirdParty(ctx, gln)
-	return tp.Disabled, err
 }
 
 // WebhookLambda builds the webhook function's handler; see package function.
@@ -136,7 +118,8 @@ func WebhookLambda(_ context.Context, cfg aws.Config, getenv func(string) string
 		return nil, err
 	}
 	reg := &dynamo.Registry{Client: dynamodb.NewFromConfig(cfg), Table: env[resources.Registry.EnvVar]}
-	return (&WebhookHandler{Webhooks: hooks, ThirdParties: reg, Logger: logger}).Handle, nil
+	hooks.ThirdParties = reg
+	return (&WebhookHandler{Webhooks: hooks, Logger: logger}).Handle, nil
 }
 
 // NotificationHandler puts each notification of an SQS batch in its third

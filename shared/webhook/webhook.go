@@ -24,6 +24,7 @@ import (
 	"github.com/tredjepart/tredjepart/shared/fault"
 	"github.com/tredjepart/tredjepart/shared/ident"
 	"github.com/tredjepart/tredjepart/shared/readonce"
+	"github.com/tredjepart/tredjepart/shared/registry"
 	"github.com/tredjepart/tredjepart/shared/stdwebhook"
 )
 
@@ -133,15 +134,22 @@ type Queue interface {
 // made of several.
 const MaxDelay = 15 * time.Minute
 
+// ThirdParties tells whether a third party is disabled.
+type ThirdParties interface {
+	ThirdParty(ctx context.Context, gln ident.GLN) (registry.ThirdParty, bool, error)
+}
+
 // Service manages endpoints and pushes documents.
 type Service struct {
-	Store   Store
-	Secrets Sealer
-	Queue   Queue
-	Policy  stdwebhook.Policy // production: https only, no private or loopback addresses
-	Client  *http.Client      // from Policy.Client
-	Clock   clock.Clock
-	Logger  *slog.Logger
+	Store Store
+	// ThirdParties is read before every push (Dispatch).
+	ThirdParties ThirdParties
+	Secrets      Sealer
+	Queue        Queue
+	Policy       stdwebhook.Policy // production: https only, no private or loopback addresses
+	Client       *http.Client      // from Policy.Client
+	Clock        clock.Clock
+	Logger       *slog.Logger
 }
 
 // ForBatch is the service for one batch of work, such as a delivery
@@ -325,10 +333,26 @@ func (s *Service) Announce(ctx context.Context, tp ident.GLN, documentIDs ...str
 // Dispatch makes the attempt a message asks for, when it is due: it pushes
 // the document, logs the attempt, and queues the next one on failure until
 // the retry window is over. A 410 disables the endpoint.
+//
+// A disabled third party is pushed nothing: every push passes here (daily
+// delivery, late days, corrections, master-data changes, notifications), so
+// all of them still reach its outbox, where it reads them once enabled
+// again, and none leaves.
 func (s *Service) Dispatch(ctx context.Context, m Message) error {
 	now := s.Clock.Now()
 	if wait := m.NotBefore.Sub(now); wait > 0 {
 		return s.Queue.Enqueue(ctx, m, min(wait, MaxDelay))
+	}
+	if s.ThirdParties == nil {
+		return errors.New("webhook: the service has no ThirdParties to check before a push")
+	}
+	tp, _, err := s.ThirdParties.ThirdParty(ctx, m.ThirdParty)
+	if err != nil {
+		return err
+	}
+	if tp.Disabled {
+		s.Logger.WarnContext(ctx, "third party disabled: not pushed, kept in the outbox", "thirdParty", string(m.ThirdParty), "documentId", m.DocumentID)
+		return nil
 	}
 	e, found, err := s.Store.Endpoint(ctx, m.ThirdParty)
 	if err != nil || !found || !e.Enabled {
