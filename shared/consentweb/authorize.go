@@ -34,6 +34,13 @@ type authorization struct {
 	Level       accessrequest.Scope // from scope=, else the level asked for
 }
 
+// authorizePage is what the redirect flow's page shows: the request, and the
+// visit it goes back to.
+type authorizePage struct {
+	Visit   authorization
+	Request card
+}
+
 // verifyClient checks client_id and redirect_uri; nothing else is trusted before.
 func (s *site) verifyClient(r *http.Request, values url.Values) (authorization, bool) {
 	gln, err := ident.ParseGLN(values.Get("client_id"))
@@ -146,7 +153,7 @@ func (s *site) authorize(w http.ResponseWriter, r *http.Request) {
 		s.Fail(w, r, err)
 		return
 	}
-	s.Render(w, r, http.StatusOK, "authorize.html", user, map[string]any{"Visit": a, "Request": card{req, a.ThirdParty.Name, address}})
+	s.Render(w, r, http.StatusOK, "authorize.html", user, authorizePage{Visit: a, Request: card{req, a.ThirdParty.Name, address}})
 }
 
 func (s *site) authorizeDecision(w http.ResponseWriter, r *http.Request) {

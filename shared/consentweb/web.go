@@ -9,11 +9,12 @@ package consentweb
 
 import (
 	"context"
-	"embed"
 	"fmt"
-	"html/template"
+	"io"
 	"log/slog"
 	"net/http"
+
+	"github.com/a-h/templ"
 
 	"github.com/tredjepart/tredjepart/shared/clock"
 	"github.com/tredjepart/tredjepart/shared/consent"
@@ -42,15 +43,54 @@ type Config struct {
 	Logger *slog.Logger
 }
 
-//go:embed templates/*.html
-var templateFiles embed.FS
+// view is what every page gets: the language, who is logged in, which page
+// it is and its data.
+type view = websession.Page[session]
 
-// pair hands a shared template both the page and one item of it.
-func pair(p websession.Page[session], item any) map[string]any {
-	return map[string]any{"View": p, "Item": item}
+// pages draws the page p names with the templ components (*.templ, and the
+// *_templ.go generated from them by templ generate).
+func pages(p view) templ.Component {
+	switch p.Template {
+	case "pending.html":
+		return draw(p, pendingHTML)
+	case "request.html":
+		return draw(p, requestHTML)
+	case "result.html":
+		return draw(p, resultHTML)
+	case "access.html":
+		return draw(p, accessHTML)
+	case "authorize.html":
+		return draw(p, authorizeHTML)
+	case "problem.html":
+		return draw(p, problemHTML)
+	case "logged-out.html":
+		return loggedOutHTML(p)
+	}
+	return failed(fmt.Errorf("consentweb: no page %q", p.Template))
 }
 
-var templates = template.Must(template.New("").Funcs(template.FuncMap{"pair": pair}).ParseFS(templateFiles, "templates/*.html"))
+// draw draws a page with its data, which must be of the type it shows.
+func draw[D any](p view, page func(view, D) templ.Component) templ.Component {
+	data, ok := p.Data.(D)
+	if !ok {
+		return failed(fmt.Errorf("consentweb: page %q cannot show %T", p.Template, p.Data))
+	}
+	return page(p, data)
+}
+
+// failed is a page that draws nothing but err, for Render to log.
+func failed(err error) templ.Component {
+	return templ.ComponentFunc(func(context.Context, io.Writer) error { return err })
+}
+
+// loggedIn is who the header says is logged in, and for whom.
+func loggedIn(p view) string {
+	who := p.T("loggedInAs") + " " + p.User.Name
+	if p.User.OrgName != "" {
+		who += " " + p.T("onBehalfOf") + " " + p.User.OrgName
+	}
+	return who
+}
 
 // site is the pages. They show the end user just as the session has it,
 // hence websession.Site[session, session].
@@ -81,7 +121,7 @@ func newSite(ctx context.Context, cfg Config) (*site, error) {
 	web, err := websession.NewSite(ctx, cfg.Settings, websession.SiteConfig[session, session]{
 		Cookies: cookies, SessionTTL: sessionTTL, LoginPath: loginPath, LoggedOutPath: loggedOutPath,
 		SafeReturn: safeReturn, NewSession: s.sessionFor, Sessions: cfg.Sessions,
-		Templates: templates, Messages: messages, Clock: cfg.Clock, Logger: cfg.Logger,
+		Pages: pages, Messages: messages, Clock: cfg.Clock, Logger: cfg.Logger,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("consentweb: %w", err)

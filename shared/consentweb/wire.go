@@ -49,8 +49,9 @@ func FromEnv(ctx context.Context, cfg aws.Config, getenv func(string) string, lo
 	if err != nil {
 		return nil, err
 	}
-	// Clients as method values: the pages' html/template would otherwise
-	// link every operation of each (see dynamo.MethodsOf).
+	// Clients as method values: html/template, which websession links
+	// while it keeps Templates, would otherwise link every operation of
+	// each (see dynamo.MethodsOf).
 	db := dynamo.MethodsOf(dynamodb.NewFromConfig(cfg))
 	reg := &dynamo.Registry{Client: db, Table: registryTable}
 	return New(ctx, Config{
