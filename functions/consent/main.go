@@ -2,8 +2,8 @@
 package main
 
 import (
-	"github.com/tredjepart/tredjepart/shared/consentweb"
+	"github.com/tredjepart/tredjepart/shared/enduserweb"
 	"github.com/tredjepart/tredjepart/shared/function"
 )
 
-func main() { function.Start("consent", consentweb.Lambda) }
+func main() { function.Start("consent", enduserweb.Lambda) }

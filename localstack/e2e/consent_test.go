@@ -27,7 +27,7 @@ import (
 	"github.com/tredjepart/tredjepart/localstack/testenv"
 	"github.com/tredjepart/tredjepart/shared/accessrequest"
 	"github.com/tredjepart/tredjepart/shared/adminapi"
-	"github.com/tredjepart/tredjepart/shared/consentweb"
+	"github.com/tredjepart/tredjepart/shared/enduserweb"
 	"github.com/tredjepart/tredjepart/shared/dynamo"
 	"github.com/tredjepart/tredjepart/shared/grant"
 	"github.com/tredjepart/tredjepart/shared/portal"
@@ -61,8 +61,8 @@ func consentWorld(t *testing.T) (*world, *dynamo.Requests) {
 
 	functionEnv := env.Stack.Env()
 	for k, v := range map[string]string{
-		consentweb.OIDCIssuerEnv: provider.Issuer(), consentweb.OIDCClientIDEnv: "consent", consentweb.OIDCClientSecretEnv: "s3cret-for-tests",
-		consentweb.OIDCRedirectURLEnv: callback, consentweb.PseudonymKeyEnv: pseudoKey,
+		enduserweb.OIDCIssuerEnv: provider.Issuer(), enduserweb.OIDCClientIDEnv: "consent", enduserweb.OIDCClientSecretEnv: "s3cret-for-tests",
+		enduserweb.OIDCRedirectURLEnv: callback, enduserweb.PseudonymKeyEnv: pseudoKey,
 		websession.CookieKeysEnv:      "MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDEyMzQ1",
 		websession.InsecureCookiesEnv: "true",
 		sender.LocalEndpointsEnv:      "true", // webhooks on 127.0.0.1 over HTTP

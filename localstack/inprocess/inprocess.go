@@ -14,7 +14,7 @@ import (
 	"github.com/tredjepart/tredjepart/localstack/gateway"
 	"github.com/tredjepart/tredjepart/shared/adminapi"
 	"github.com/tredjepart/tredjepart/shared/changefeed"
-	"github.com/tredjepart/tredjepart/shared/consentweb"
+	"github.com/tredjepart/tredjepart/shared/enduserweb"
 	"github.com/tredjepart/tredjepart/shared/dailyrun"
 	"github.com/tredjepart/tredjepart/shared/dataproviderapi"
 	"github.com/tredjepart/tredjepart/shared/function"
@@ -27,7 +27,7 @@ import (
 // builders are what each functions/<dir>/main.go passes to function.Start.
 var builders = map[string]function.Builder{
 	resources.IntakeFunctionID:      thirdpartyapi.RequestsLambda,
-	resources.ConsentFunctionID:     consentweb.Lambda,
+	resources.ConsentFunctionID:     enduserweb.Lambda,
 	resources.QueriesFunctionID:     thirdpartyapi.QueriesLambda,
 	resources.IngestFunctionID:      dataproviderapi.Lambda,
 	resources.FanOutFunctionID:      dailyrun.FanOutLambda,

@@ -38,7 +38,7 @@ import (
 	"github.com/tredjepart/tredjepart/localstack/rie"
 	"github.com/tredjepart/tredjepart/shared/adminapi"
 	"github.com/tredjepart/tredjepart/shared/clock"
-	"github.com/tredjepart/tredjepart/shared/consentweb"
+	"github.com/tredjepart/tredjepart/shared/enduserweb"
 	"github.com/tredjepart/tredjepart/shared/dynamo"
 	"github.com/tredjepart/tredjepart/shared/ident"
 	"github.com/tredjepart/tredjepart/shared/ingest"
@@ -361,9 +361,9 @@ func (s *stack) browserLogins(pseudoKey string) (map[string]string, error) {
 	}
 	s.oidcIssuer = provider.Issuer()
 	return map[string]string{
-		consentweb.OIDCIssuerEnv: provider.Issuer(), consentweb.OIDCClientIDEnv: consentClientID,
-		consentweb.OIDCClientSecretEnv: clientSecret, consentweb.OIDCRedirectURLEnv: callback,
-		consentweb.PseudonymKeyEnv: pseudoKey, websession.CookieKeysEnv: cookieKeys,
+		enduserweb.OIDCIssuerEnv: provider.Issuer(), enduserweb.OIDCClientIDEnv: consentClientID,
+		enduserweb.OIDCClientSecretEnv: clientSecret, enduserweb.OIDCRedirectURLEnv: callback,
+		enduserweb.PseudonymKeyEnv: pseudoKey, websession.CookieKeysEnv: cookieKeys,
 		portal.OIDCIssuerEnv: provider.Issuer(), portal.OIDCClientIDEnv: portalClientID,
 		portal.OIDCClientSecretEnv: portalSecret, portal.OIDCRedirectURLEnv: portalCallback,
 	}, nil

@@ -1,4 +1,4 @@
-package consentweb
+package enduserweb
 
 import "github.com/tredjepart/tredjepart/shared/websession"
 

@@ -5,7 +5,7 @@
 // JavaScript. Sessions are signed, encrypted, HttpOnly, SameSite=Lax cookies
 // that count only while the session store has them; a form post from another
 // origin is refused.
-package consentweb
+package enduserweb
 
 import (
 	"context"
