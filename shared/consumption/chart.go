@@ -2,13 +2,13 @@ package consumption
 
 import (
 	"fmt"
-	"html/template"
 	"math"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/a-h/templ"
 	"github.com/shopspring/decimal"
 
 	"github.com/tredjepart/tredjepart/shared/metervalues"
@@ -58,18 +58,13 @@ type slot struct {
 // and 02B (standard time, +01:00), the convention for the doubled hour; on a
 // 23-hour day there is no 02. Labels too wide for their bar alternate
 // between two lines, so that every bar keeps its label.
-func Chart(rows []Row, span Span, lang string) (template.HTML, error) {
+func Chart(rows []Row, span Span, lang string) templ.Component {
 	t := words(lang)
-	slots := fill(span, rows, t)
-	var b strings.Builder
-	if err := chartTemplate.Execute(&b, layout(span, slots, t)); err != nil {
-		return "", fmt.Errorf("consumption.Chart: %w", err)
-	}
-	return template.HTML(b.String()), nil // html/template escaped every text in it
+	return chartSVG(layout(span, fill(span, rows, t), t))
 }
 
-// chartView is the chart laid out, for chartTemplate. Coordinates are
-// formatted numbers; texts are escaped by the template.
+// chartView is the chart laid out, for chartSVG (chart.templ). Coordinates
+// are formatted numbers; texts are escaped as chartSVG writes them.
 type chartView struct {
 	ID, Title, Desc string
 	Width, Height   string
@@ -106,25 +101,6 @@ type barView struct {
 type placed struct {
 	X, Y, Text string
 }
-
-// chartTemplate draws the chart. Measured bars are #1f5f8b, 7:1 on white;
-// the others light (#a6c8e0) with a dashed edge in the measured colour.
-// html/template escapes every text and attribute value in it.
-var chartTemplate = template.Must(template.New("chart").Parse(
-	`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {{.Width}} {{.Height}}" width="100%"` +
-		` preserveAspectRatio="xMidYMid meet" class="{{.ID}}" role="img" aria-label="{{.Title}}"` +
-		` aria-labelledby="{{.ID}}-title" aria-describedby="{{.ID}}-desc" font-size="{{.FontSize}}"` +
-		` font-family="system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif" fill="#1a1a1a">
-<title id="{{.ID}}-title">{{.Title}}</title>
-<desc id="{{.ID}}-desc">{{.Desc}}</desc>
-{{range .Legend}}<path {{if .Measured}}style="fill:#1f5f8b"{{else}}style="fill:#a6c8e0;stroke:#1f5f8b;stroke-width:1;stroke-dasharray:3 2"{{end}} d="{{.SwatchD}}"/><text x="{{.TextX}}" y="{{.TextY}}">{{.Text}}</text>
-{{end}}<text x="{{.UnitX}}" y="{{.UnitY}}">{{.Unit}}</text>
-{{range .Grid}}<path stroke="#d0d0d0" d="M{{$.PlotLeft}} {{.Y}}H{{$.PlotRight}}"/><text x="{{$.PlotLeft}}" y="{{.LabelY}}" dx="-4" text-anchor="end">{{.Label}}</text>
-{{end}}{{range .Bars}}<path {{if .Measured}}style="fill:#1f5f8b"{{else}}style="fill:#a6c8e0;stroke:#1f5f8b;stroke-width:1;stroke-dasharray:3 2"{{end}} d="{{.D}}"/>
-{{end}}<path stroke="#4a4a4a" d="M{{.PlotLeft}} {{.PlotBottom}}H{{.PlotRight}}"/>
-{{range .Ticks}}<text class="tick" x="{{.X}}" y="{{.Y}}" text-anchor="middle">{{.Text}}</text>
-{{end}}{{with .Axis}}<text x="{{.X}}" y="{{.Y}}" text-anchor="middle">{{.Text}}</text>{{end}}
-</svg>`))
 
 // layout places the legend, the y grid with its labels, a bar per slot with
 // data and a label under every slot.

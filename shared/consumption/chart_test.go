@@ -1,6 +1,7 @@
 package consumption
 
 import (
+	"context"
 	"encoding/xml"
 	"flag"
 	"fmt"
@@ -10,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/a-h/templ"
 
 	"github.com/tredjepart/tredjepart/shared/metervalues"
 )
@@ -21,7 +24,7 @@ const maxChartBytes = 40_000
 
 // phoneChartWidth is how wide the chart is drawn on a 375 px phone: the
 // portal's main column less its 1rem padding on each side (the figure has no
-// side margins; shared/portal/templates/layout.html).
+// side margins; shared/portal/layout.templ).
 const phoneChartWidth = 375 - 2*16
 
 // minPhoneText is the smallest text, in CSS pixels, the chart may have there.
@@ -137,13 +140,19 @@ func parseSVG(t *testing.T, svg string) svgDoc {
 	return doc
 }
 
-func chartOf(t *testing.T, name string, span Span, series []metervalues.Series, lang string) (string, svgDoc) {
+// render writes a chart out.
+func render(t *testing.T, chart templ.Component) string {
 	t.Helper()
-	html, err := Chart(Rows(metervalues.Aggregate(series, span.Aggregation)), span, lang)
-	if err != nil {
+	var b strings.Builder
+	if err := chart.Render(context.Background(), &b); err != nil {
 		t.Fatal(err)
 	}
-	svg := string(html)
+	return b.String()
+}
+
+func chartOf(t *testing.T, name string, span Span, series []metervalues.Series, lang string) (string, svgDoc) {
+	t.Helper()
+	svg := render(t, Chart(Rows(metervalues.Aggregate(series, span.Aggregation)), span, lang))
 	if *writeSVG != "" {
 		if err := os.WriteFile(filepath.Join(*writeSVG, name+".svg"), []byte(svg), 0o644); err != nil {
 			t.Fatal(err)
@@ -321,18 +330,14 @@ func TestChartEmpty(t *testing.T) {
 	}
 }
 
-func TestChartTemplateEscapes(t *testing.T) {
-	// The template escapes every text and attribute, whatever it holds.
+func TestChartSVGEscapes(t *testing.T) {
+	// The component escapes every text and attribute, whatever it holds.
 	hostile := `</title><script>alert(1)</script>"'&`
 	view := layout(SpanOf(Day, osloTime(2026, 6, 1, 0)), nil, english)
 	view.Title, view.Desc, view.Unit = hostile, hostile, hostile
 	view.Ticks = []placed{{X: "1", Y: "2", Text: hostile}}
-	var b strings.Builder
-	if err := chartTemplate.Execute(&b, view); err != nil {
-		t.Fatal(err)
-	}
-	svg := b.String()
-	if strings.Contains(svg, "<script") || strings.Contains(svg, "</title><") {
+	svg := render(t, chartSVG(view))
+	if strings.Contains(svg, "<script") || strings.Count(svg, "</title>") != 1 {
 		t.Errorf("not escaped:\n%s", svg)
 	}
 	doc := parseSVG(t, svg)

@@ -2,11 +2,11 @@ package portal
 
 import (
 	"fmt"
-	"html/template"
 	"net/http"
 	"net/url"
 	"time"
 
+	"github.com/a-h/templ"
 	"github.com/shopspring/decimal"
 
 	"github.com/tredjepart/tredjepart/shared/consumption"
@@ -71,7 +71,7 @@ type consumptionPage struct {
 	Previous      string
 	Next          string
 	Problem       string // why there is nothing to show, such as a period outside the data window
-	Chart         template.HTML
+	Chart         templ.Component
 	Rows          []consumption.Row
 	Total         decimal.Decimal
 	Unit          string
@@ -128,10 +128,7 @@ func (s *site) consumption(w http.ResponseWriter, r *http.Request, who staff) {
 		}
 		return
 	}
-	if page.Chart, err = consumption.Chart(rows, span, s.Language(w, r)); err != nil {
-		s.Fail(w, r, err)
-		return
-	}
+	page.Chart = consumption.Chart(rows, span, s.Language(w, r))
 	page.Rows, page.Total = rows, consumption.Total(rows)
 	s.Render(w, r, http.StatusOK, "consumption.html", who, page)
 }

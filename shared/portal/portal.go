@@ -9,9 +9,7 @@ package portal
 
 import (
 	"context"
-	"embed"
 	"fmt"
-	"html/template"
 	"log/slog"
 	"net/http"
 	"time"
@@ -53,13 +51,6 @@ type Config struct {
 	Logger *slog.Logger
 }
 
-//go:embed templates/*.html
-var templateFiles embed.FS
-
-var templates = template.Must(template.New("").Funcs(template.FuncMap{
-	"deref": func(b *bool) bool { return b != nil && *b }, // full master data's yes/no fields
-}).ParseFS(templateFiles, "templates/*.html"))
-
 // site is the portal. Its session cookie keeps the third party's GLN; its
 // pages show the staff member with the third party as it is now.
 type site struct {
@@ -90,7 +81,7 @@ func newSite(ctx context.Context, cfg Config) (*site, error) {
 	web, err := websession.NewSite(ctx, cfg.Settings, websession.SiteConfig[session, staff]{
 		Cookies: cookies, SessionTTL: sessionTTL, LoginPath: loginPath, LoggedOutPath: loggedOutPath,
 		SafeReturn: safeReturn, NewSession: s.sessionFor, Sessions: cfg.Sessions,
-		Templates: templates, Messages: messages, Clock: cfg.Clock, Logger: cfg.Logger,
+		Pages: pages, Messages: messages, Clock: cfg.Clock, Logger: cfg.Logger,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("portal: %w", err)

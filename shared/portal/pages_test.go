@@ -1,0 +1,76 @@
+package portal
+
+import (
+	"context"
+	"go/build"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tredjepart/tredjepart/shared/businessday"
+	"github.com/tredjepart/tredjepart/shared/consumption"
+	"github.com/tredjepart/tredjepart/shared/metering"
+	"github.com/tredjepart/tredjepart/shared/registry"
+	"github.com/tredjepart/tredjepart/shared/websession"
+)
+
+// TestPagesDrawEveryPage draws each page the handlers render, with the
+// data type they give it, in both languages: a page named but not drawn,
+// or given data of another type, fails here rather than in a browser.
+func TestPagesDrawEveryPage(t *testing.T) {
+	who := staff{session: session{Name: "Kari"}, ThirdParty: registry.ThirdParty{GLN: ours, Name: "Strøm & Co"}}
+	span := consumption.SpanOf(consumption.Day, time.Date(2026, 3, 29, 0, 0, 0, 0, businessday.Oslo))
+	for _, c := range []struct {
+		name, heading string
+		user          staff
+		data          any
+	}{
+		{"overview.html", "overview.heading", who, overviewPage{}},
+		{"new.html", "new.heading", who, newRequestForm{}},
+		{"requests.html", "requests.heading", who, requestsPage{}},
+		{"points.html", "points.heading", who, pointsPage{}},
+		{"point.html", "point.heading", who, metering.MasterDataDocument{}},
+		{"consumption.html", "consumption.heading", who, consumptionPage{Span: span, Chart: consumption.Chart(nil, span, websession.Bokmal)}},
+		{"deliveries.html", "deliveries.heading", who, deliveriesPage{}},
+		{"problem.html", "error", staff{}, "refused.disabled"},
+		{"logged-out.html", "loggedOut", staff{}, nil},
+	} {
+		for _, lang := range []string{websession.Bokmal, websession.English} {
+			tr := websession.NewTranslator(lang, messages)
+			var b strings.Builder
+			if err := pages(page{Translator: tr, User: c.user, Template: c.name, Data: c.data}).Render(context.Background(), &b); err != nil {
+				t.Errorf("%s (%s): %v", c.name, lang, err)
+				continue
+			}
+			html := b.String()
+			if !strings.Contains(html, `<html lang="`+lang+`">`) || !strings.Contains(html, "<h1>"+tr.T(c.heading)) || !strings.HasSuffix(html, "</html>") {
+				t.Errorf("%s (%s): no page in %s, or not its heading %q:\n%s", c.name, lang, lang, tr.T(c.heading), html)
+			}
+		}
+	}
+}
+
+func TestPagesRefuseAnUnknownPage(t *testing.T) {
+	var b strings.Builder
+	if err := pages(page{Template: "nothing.html"}).Render(context.Background(), &b); err == nil || b.Len() > 0 {
+		t.Errorf("drew %q, error %v; want an error and nothing drawn", b.String(), err)
+	}
+}
+
+// TestPagesUseNoHTMLTemplate: html/template's reflection would keep every
+// exported method in the bootstrap (issue 12); the pages and the chart are
+// templ components.
+func TestPagesUseNoHTMLTemplate(t *testing.T) {
+	for _, dir := range []string{".", "../consumption"} {
+		pkg, err := build.ImportDir(dir, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, banned := range []string{"html/template", "text/template"} {
+			if slices.Contains(pkg.Imports, banned) {
+				t.Errorf("package %s (%s) imports %s", pkg.Name, dir, banned)
+			}
+		}
+	}
+}
