@@ -3,7 +3,7 @@ package main
 
 import (
 	"github.com/tredjepart/tredjepart/shared/function"
-	"github.com/tredjepart/tredjepart/shared/portal"
+	"github.com/tredjepart/tredjepart/shared/portalweb"
 )
 
-func main() { function.Start("portal", portal.Lambda) }
+func main() { function.Start("portal", portalweb.Lambda) }

@@ -27,10 +27,10 @@ import (
 	"github.com/tredjepart/tredjepart/localstack/testenv"
 	"github.com/tredjepart/tredjepart/shared/accessrequest"
 	"github.com/tredjepart/tredjepart/shared/adminapi"
-	"github.com/tredjepart/tredjepart/shared/enduserweb"
 	"github.com/tredjepart/tredjepart/shared/dynamo"
+	"github.com/tredjepart/tredjepart/shared/enduserweb"
 	"github.com/tredjepart/tredjepart/shared/grant"
-	"github.com/tredjepart/tredjepart/shared/portal"
+	"github.com/tredjepart/tredjepart/shared/portalweb"
 	"github.com/tredjepart/tredjepart/shared/resources"
 	"github.com/tredjepart/tredjepart/shared/sender"
 	"github.com/tredjepart/tredjepart/shared/websession"
@@ -66,8 +66,8 @@ func consentWorld(t *testing.T) (*world, *dynamo.Requests) {
 		websession.CookieKeysEnv:      "MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDEyMzQ1",
 		websession.InsecureCookiesEnv: "true",
 		sender.LocalEndpointsEnv:      "true", // webhooks on 127.0.0.1 over HTTP
-		portal.OIDCIssuerEnv:          provider.Issuer(), portal.OIDCClientIDEnv: "tredjepart-portal",
-		portal.OIDCClientSecretEnv: "portal-s3cret-for-tests", portal.OIDCRedirectURLEnv: portalCallback,
+		portalweb.OIDCIssuerEnv:       provider.Issuer(), portalweb.OIDCClientIDEnv: "tredjepart-portal",
+		portalweb.OIDCClientSecretEnv: "portal-s3cret-for-tests", portalweb.OIDCRedirectURLEnv: portalCallback,
 		adminapi.OperatorClientsEnv: operator,
 	} {
 		functionEnv[k] = v

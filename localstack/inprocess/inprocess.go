@@ -14,11 +14,11 @@ import (
 	"github.com/tredjepart/tredjepart/localstack/gateway"
 	"github.com/tredjepart/tredjepart/shared/adminapi"
 	"github.com/tredjepart/tredjepart/shared/changefeed"
-	"github.com/tredjepart/tredjepart/shared/enduserweb"
 	"github.com/tredjepart/tredjepart/shared/dailyrun"
 	"github.com/tredjepart/tredjepart/shared/dataproviderapi"
+	"github.com/tredjepart/tredjepart/shared/enduserweb"
 	"github.com/tredjepart/tredjepart/shared/function"
-	"github.com/tredjepart/tredjepart/shared/portal"
+	"github.com/tredjepart/tredjepart/shared/portalweb"
 	"github.com/tredjepart/tredjepart/shared/resources"
 	"github.com/tredjepart/tredjepart/shared/sender"
 	"github.com/tredjepart/tredjepart/shared/thirdpartyapi"
@@ -37,7 +37,7 @@ var builders = map[string]function.Builder{
 	resources.NotifierFunctionID:    sender.NotifierLambda,
 	resources.ChangesFunctionID:     changefeed.ChangesLambda,
 	resources.AdminFunctionID:       adminapi.Lambda,
-	resources.PortalFunctionID:      portal.Lambda,
+	resources.PortalFunctionID:      portalweb.Lambda,
 }
 
 // Function returns the function with that ID, wired from getenv.

@@ -38,13 +38,13 @@ import (
 	"github.com/tredjepart/tredjepart/localstack/rie"
 	"github.com/tredjepart/tredjepart/shared/adminapi"
 	"github.com/tredjepart/tredjepart/shared/clock"
-	"github.com/tredjepart/tredjepart/shared/enduserweb"
 	"github.com/tredjepart/tredjepart/shared/dynamo"
+	"github.com/tredjepart/tredjepart/shared/enduserweb"
 	"github.com/tredjepart/tredjepart/shared/ident"
 	"github.com/tredjepart/tredjepart/shared/ingest"
 	"github.com/tredjepart/tredjepart/shared/metervalues"
 	"github.com/tredjepart/tredjepart/shared/openapi"
-	"github.com/tredjepart/tredjepart/shared/portal"
+	"github.com/tredjepart/tredjepart/shared/portalweb"
 	"github.com/tredjepart/tredjepart/shared/pseudonym"
 	"github.com/tredjepart/tredjepart/shared/registry"
 	"github.com/tredjepart/tredjepart/shared/resources"
@@ -364,8 +364,8 @@ func (s *stack) browserLogins(pseudoKey string) (map[string]string, error) {
 		enduserweb.OIDCIssuerEnv: provider.Issuer(), enduserweb.OIDCClientIDEnv: consentClientID,
 		enduserweb.OIDCClientSecretEnv: clientSecret, enduserweb.OIDCRedirectURLEnv: callback,
 		enduserweb.PseudonymKeyEnv: pseudoKey, websession.CookieKeysEnv: cookieKeys,
-		portal.OIDCIssuerEnv: provider.Issuer(), portal.OIDCClientIDEnv: portalClientID,
-		portal.OIDCClientSecretEnv: portalSecret, portal.OIDCRedirectURLEnv: portalCallback,
+		portalweb.OIDCIssuerEnv: provider.Issuer(), portalweb.OIDCClientIDEnv: portalClientID,
+		portalweb.OIDCClientSecretEnv: portalSecret, portalweb.OIDCRedirectURLEnv: portalCallback,
 	}, nil
 }
 

@@ -22,13 +22,7 @@ func (s *Site[S, U]) Render(w http.ResponseWriter, r *http.Request, status int, 
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
-	if s.config.Pages != nil {
-		if err := s.config.Pages(page).Render(r.Context(), w); err != nil {
-			s.config.Logger.ErrorContext(r.Context(), "render", "page", name, "error", err)
-		}
-		return
-	}
-	if err := s.config.Templates.ExecuteTemplate(w, name, page); err != nil {
+	if err := s.config.Pages(page).Render(r.Context(), w); err != nil {
 		s.config.Logger.ErrorContext(r.Context(), "render", "page", name, "error", err)
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"html/template"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -58,12 +57,10 @@ type SiteConfig[S Session, U any] struct {
 	// Sessions keeps the sessions that stand on the server: a session is
 	// checked there on every request and ended there by a logout.
 	Sessions SessionStore
-	// Templates are the site's pages; "problem.html" and "logged-out.html"
-	// among them.
-	Templates *template.Template
-	// Pages draws the site's pages from templ components, without
-	// html/template (whose reflection keeps every exported method in the
-	// bootstrap); it names the same pages as Templates and replaces it.
+	// Pages draws the site's pages, named as Render names them
+	// ("problem.html" and "logged-out.html" among them), from templ
+	// components: html/template's reflection would keep every exported method
+	// of the bootstrap's types (docs/benchmarks.md, "Bootstrap sizes").
 	Pages    func(Page[U]) templ.Component
 	Messages Messages
 	Clock    clock.Clock

@@ -3,7 +3,7 @@ package websession
 import (
 	"context"
 	"errors"
-	"html/template"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/a-h/templ"
 	"github.com/tredjepart/tredjepart/shared/clock"
 	"github.com/tredjepart/tredjepart/shared/resources"
 )
@@ -54,6 +55,15 @@ func (m *memoryStore) End(_ context.Context, id string) error {
 	return nil
 }
 
+// problemPage draws every page as its data, as the sites' problem page
+// shows its detail.
+func problemPage(p Page[visit]) templ.Component {
+	return templ.ComponentFunc(func(_ context.Context, w io.Writer) error {
+		_, err := io.WriteString(w, templ.EscapeString(fmt.Sprint(p.Data)))
+		return err
+	})
+}
+
 // testSite is a site without a login: reading sessions needs none.
 func testSite(hashKey string) *Site[visit, visit] {
 	return &Site[visit, visit]{
@@ -63,7 +73,7 @@ func testSite(hashKey string) *Site[visit, visit] {
 			LoginPath:     "/login",
 			LoggedOutPath: "/logged-out",
 			Sessions:      &memoryStore{standing: map[string]string{}},
-			Templates:     template.Must(template.New("").Parse(`{{define "problem.html"}}{{.Data}}{{end}}`)),
+			Pages:         problemPage,
 			Clock:         clock.System{},
 			Logger:        slog.New(slog.NewTextHandler(io.Discard, nil)),
 		},

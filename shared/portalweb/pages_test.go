@@ -1,4 +1,4 @@
-package portal
+package portalweb
 
 import (
 	"context"
@@ -8,9 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tredjepart/tredjepart/shared/businessday"
 	"github.com/tredjepart/tredjepart/shared/consumption"
 	"github.com/tredjepart/tredjepart/shared/metering"
+	"github.com/tredjepart/tredjepart/shared/oslo"
 	"github.com/tredjepart/tredjepart/shared/registry"
 	"github.com/tredjepart/tredjepart/shared/websession"
 )
@@ -20,7 +20,7 @@ import (
 // or given data of another type, fails here rather than in a browser.
 func TestPagesDrawEveryPage(t *testing.T) {
 	who := staff{session: session{Name: "Kari"}, ThirdParty: registry.ThirdParty{GLN: ours, Name: "Strøm & Co"}}
-	span := consumption.SpanOf(consumption.Day, time.Date(2026, 3, 29, 0, 0, 0, 0, businessday.Oslo))
+	span := consumption.SpanOf(consumption.Day, time.Date(2026, 3, 29, 0, 0, 0, 0, oslo.Oslo))
 	for _, c := range []struct {
 		name, heading string
 		user          staff

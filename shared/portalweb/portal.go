@@ -5,7 +5,7 @@
 // the same domain code as the API. Pages are rendered on the server, in
 // bokmål by default and English on request; its cookies live on /portal
 // only, apart from the end users' pages on the same origin.
-package portal
+package portalweb
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package portal
+package portalweb
 
 import (
 	"github.com/tredjepart/tredjepart/shared/websession"
