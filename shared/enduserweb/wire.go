@@ -49,18 +49,15 @@ func FromEnv(ctx context.Context, cfg aws.Config, getenv func(string) string, lo
 	if err != nil {
 		return nil, err
 	}
-	// Clients as method values: html/template, which websession links
-	// while it keeps Templates, would otherwise link every operation of
-	// each (see dynamo.MethodsOf).
-	db := dynamo.MethodsOf(dynamodb.NewFromConfig(cfg))
+	db := dynamodb.NewFromConfig(cfg)
 	reg := &dynamo.Registry{Client: db, Table: registryTable}
 	return New(ctx, Config{
 		Consent: &consent.Service{
 			Store:          &dynamo.Requests{Client: db, Table: accessTable},
 			MeteringPoints: reg,
 			ThirdParties:   reg,
-			Expiry:         &stepfunctions.Expiry{Client: stepfunctions.MethodsOf(sfn.NewFromConfig(cfg)), StateMachineARN: expiryARN, ToWallClock: clk.ToWallClock},
-			Notifier:       &queue.Publisher{Client: queue.MethodsOf(sqs.NewFromConfig(cfg)), URL: queueURL},
+			Expiry:         &stepfunctions.Expiry{Client: sfn.NewFromConfig(cfg), StateMachineARN: expiryARN, ToWallClock: clk.ToWallClock},
+			Notifier:       &queue.Publisher{Client: sqs.NewFromConfig(cfg), URL: queueURL},
 			Clock:          clk,
 			Logger:         logger,
 		},

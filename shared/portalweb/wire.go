@@ -47,16 +47,14 @@ func FromEnv(ctx context.Context, cfg aws.Config, getenv func(string) string, lo
 	if err != nil {
 		return nil, err
 	}
-	// Clients as method values: the pages' html/template would otherwise
-	// link every operation of each (see dynamo.MethodsOf).
-	db := dynamo.MethodsOf(dynamodb.NewFromConfig(cfg))
+	db := dynamodb.NewFromConfig(cfg)
 	reg := &dynamo.Registry{Client: db, Table: registryTable}
 	requests := &dynamo.Requests{Client: db, Table: accessTable}
 	return New(ctx, Config{
 		Requests: &accessrequest.Service{
 			MeteringPoints: reg,
 			Store:          requests,
-			Expiry:         &stepfunctions.Expiry{Client: stepfunctions.MethodsOf(sfn.NewFromConfig(cfg)), StateMachineARN: expiryARN, ToWallClock: clk.ToWallClock},
+			Expiry:         &stepfunctions.Expiry{Client: sfn.NewFromConfig(cfg), StateMachineARN: expiryARN, ToWallClock: clk.ToWallClock},
 			Clock:          clk,
 			NewID:          uuid.NewString,
 			ExpiresAt:      accessrequest.ExpiresAt,

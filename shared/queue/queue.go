@@ -25,25 +25,6 @@ type API interface {
 	SendMessageBatch(context.Context, *sqs.SendMessageBatchInput, ...func(*sqs.Options)) (*sqs.SendMessageBatchOutput, error)
 }
 
-// MethodsOf returns c's two operations as an API that holds only method
-// values, for functions that run html/template: see dynamo.MethodsOf.
-func MethodsOf(c *sqs.Client) API {
-	return methods{send: c.SendMessage, sendBatch: c.SendMessageBatch}
-}
-
-type methods struct {
-	send      func(context.Context, *sqs.SendMessageInput, ...func(*sqs.Options)) (*sqs.SendMessageOutput, error)
-	sendBatch func(context.Context, *sqs.SendMessageBatchInput, ...func(*sqs.Options)) (*sqs.SendMessageBatchOutput, error)
-}
-
-func (m methods) SendMessage(ctx context.Context, in *sqs.SendMessageInput, opts ...func(*sqs.Options)) (*sqs.SendMessageOutput, error) {
-	return m.send(ctx, in, opts...)
-}
-
-func (m methods) SendMessageBatch(ctx context.Context, in *sqs.SendMessageBatchInput, opts ...func(*sqs.Options)) (*sqs.SendMessageBatchOutput, error) {
-	return m.sendBatch(ctx, in, opts...)
-}
-
 // Publisher sends to one queue.
 type Publisher struct {
 	Client API

@@ -22,24 +22,6 @@ type KMS interface {
 	Decrypt(ctx context.Context, in *kms.DecryptInput, optFns ...func(*kms.Options)) (*kms.DecryptOutput, error)
 }
 
-// MethodsOf is c's Encrypt and Decrypt as a KMS, and nothing more of the
-// client: a page package's html/template would otherwise link every KMS
-// operation (see dynamo.MethodsOf).
-func MethodsOf(c *kms.Client) KMS { return methods{encrypt: c.Encrypt, decrypt: c.Decrypt} }
-
-type methods struct {
-	encrypt func(context.Context, *kms.EncryptInput, ...func(*kms.Options)) (*kms.EncryptOutput, error)
-	decrypt func(context.Context, *kms.DecryptInput, ...func(*kms.Options)) (*kms.DecryptOutput, error)
-}
-
-func (m methods) Encrypt(ctx context.Context, in *kms.EncryptInput, opts ...func(*kms.Options)) (*kms.EncryptOutput, error) {
-	return m.encrypt(ctx, in, opts...)
-}
-
-func (m methods) Decrypt(ctx context.Context, in *kms.DecryptInput, opts ...func(*kms.Options)) (*kms.DecryptOutput, error) {
-	return m.decrypt(ctx, in, opts...)
-}
-
 // Box seals with one KMS key and opens only what that key sealed.
 type Box struct {
 	Client KMS

@@ -55,17 +55,15 @@ func WebhookService(cfg aws.Config, getenv func(string) string, logger *slog.Log
 	if err != nil {
 		return nil, nil, err
 	}
-	// Method values, not the clients: the portal wires this too, and its
-	// html/template would otherwise link every operation (dynamo.MethodsOf).
-	store := &dynamo.Outbox{Client: dynamo.MethodsOf(dynamodb.NewFromConfig(cfg)), Table: env[resources.Outbox.EnvVar]}
+	store := &dynamo.Outbox{Client: dynamodb.NewFromConfig(cfg), Table: env[resources.Outbox.EnvVar]}
 	var secrets webhook.Sealer = noKey{}
 	if keyARN := getenv(resources.WebhookSecrets.EnvVar); keyARN != "" {
-		secrets = &seal.Cache{Opener: seal.Box{Client: seal.MethodsOf(kms.NewFromConfig(cfg)), KeyID: keyARN}, TTL: openedSecretTTL, Clock: clk}
+		secrets = &seal.Cache{Opener: seal.Box{Client: kms.NewFromConfig(cfg), KeyID: keyARN}, TTL: openedSecretTTL, Clock: clk}
 	}
 	local := getenv(LocalEndpointsEnv) == "true"
 	policy := stdwebhook.Policy{AllowLoopback: local, AllowHTTP: local}
 	return &webhook.Service{
-		Store: store, Secrets: secrets, Queue: &queue.Publisher{Client: queue.MethodsOf(sqs.NewFromConfig(cfg)), URL: env[resources.WebhookPushes.EnvVar]},
+		Store: store, Secrets: secrets, Queue: &queue.Publisher{Client: sqs.NewFromConfig(cfg), URL: env[resources.WebhookPushes.EnvVar]},
 		Policy: policy, Client: policy.Client(pushTimeout), Clock: clk, Logger: logger,
 	}, store, nil
 }

@@ -33,25 +33,6 @@ type API interface {
 	StopExecution(context.Context, *sfn.StopExecutionInput, ...func(*sfn.Options)) (*sfn.StopExecutionOutput, error)
 }
 
-// MethodsOf returns c's two operations as an API that holds only method
-// values, for functions that run html/template: see dynamo.MethodsOf.
-func MethodsOf(c *sfn.Client) API {
-	return methods{start: c.StartExecution, stop: c.StopExecution}
-}
-
-type methods struct {
-	start func(context.Context, *sfn.StartExecutionInput, ...func(*sfn.Options)) (*sfn.StartExecutionOutput, error)
-	stop  func(context.Context, *sfn.StopExecutionInput, ...func(*sfn.Options)) (*sfn.StopExecutionOutput, error)
-}
-
-func (m methods) StartExecution(ctx context.Context, in *sfn.StartExecutionInput, opts ...func(*sfn.Options)) (*sfn.StartExecutionOutput, error) {
-	return m.start(ctx, in, opts...)
-}
-
-func (m methods) StopExecution(ctx context.Context, in *sfn.StopExecutionInput, opts ...func(*sfn.Options)) (*sfn.StopExecutionOutput, error) {
-	return m.stop(ctx, in, opts...)
-}
-
 // Expiry starts and stops expiry executions.
 type Expiry struct {
 	Client          API
