@@ -8,9 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lestrrat-go/jwx/v3/jwa"
-	"github.com/lestrrat-go/jwx/v3/jwk"
-	"github.com/lestrrat-go/jwx/v3/jwt"
+	"github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
 	"github.com/tredjepart/tredjepart/shared/resources"
 )
 
@@ -54,19 +53,17 @@ func FuzzAuthorize(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	key, _ := jwk.Import(priv)
-	_ = jwk.AssignKeyID(key)
-	pub, _ := jwk.PublicKeyOf(key)
-	set := jwk.NewSet()
-	_ = set.AddKey(pub)
+	key := jose.JSONWebKey{Key: priv, KeyID: "k1", Algorithm: string(jose.RS256), Use: "sig"}
+	set := jose.JSONWebKeySet{Keys: []jose.JSONWebKey{key.Public()}}
 	now := time.Now()
 	a := &Authorizer{
 		issuer: "http://issuer", audience: audience, now: time.Now,
 		minRefresh: time.Hour, keys: set, fetchedAt: now, attemptedAt: now,
 	}
-	valid, _ := jwt.NewBuilder().Issuer("http://issuer").Audience([]string{audience}).
-		Expiration(now.Add(time.Hour)).Claim("scope", resources.ThirdPartyScope).Build()
-	signed, _ := jwt.Sign(valid, jwt.WithKey(jwa.RS256(), key))
+	signer, _ := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: key}, nil)
+	signed, _ := jwt.Signed(signer).
+		Claims(jwt.Claims{Issuer: "http://issuer", Audience: jwt.Audience{audience}, Expiry: jwt.NewNumericDate(now.Add(time.Hour))}).
+		Claims(map[string]any{"scope": resources.ThirdPartyScope}).Serialize()
 
 	f.Add("Bearer " + string(signed))
 	f.Add("Bearer " + string(signed[:len(signed)-2]))

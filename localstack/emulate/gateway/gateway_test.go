@@ -24,8 +24,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/lestrrat-go/jwx/v3/jwa"
-	"github.com/lestrrat-go/jwx/v3/jws"
+	"github.com/go-jose/go-jose/v4"
 	"github.com/tredjepart/tredjepart/localstack/emulate/moto"
 	"github.com/tredjepart/tredjepart/localstack/identity/issuer"
 	"github.com/tredjepart/tredjepart/shared/resources"
@@ -67,12 +66,12 @@ func startIssuer(t *testing.T) *testIssuer {
 }
 
 // sign signs claims with the issuer's own key under the given header.
-func (ti *testIssuer) sign(t *testing.T, alg jwa.SignatureAlgorithm, kid string, claims map[string]any) string {
+func (ti *testIssuer) sign(t *testing.T, alg jose.SignatureAlgorithm, kid string, claims map[string]any) string {
 	t.Helper()
 	return signWithPEM(t, ti.keyPath, alg, kid, claims)
 }
 
-func signWithPEM(t *testing.T, keyPath string, alg jwa.SignatureAlgorithm, kid string, claims map[string]any) string {
+func signWithPEM(t *testing.T, keyPath string, alg jose.SignatureAlgorithm, kid string, claims map[string]any) string {
 	t.Helper()
 	data, err := os.ReadFile(keyPath)
 	if err != nil {
@@ -87,21 +86,29 @@ func signWithPEM(t *testing.T, keyPath string, alg jwa.SignatureAlgorithm, kid s
 	if err != nil {
 		t.Fatal(err)
 	}
-	hdr := jws.NewHeaders()
+	opts := &jose.SignerOptions{}
 	if kid != "" {
-		_ = hdr.Set(jws.KeyIDKey, kid)
+		opts = opts.WithHeader("kid", kid)
 	}
 	var key any = parsed.(*rsa.PrivateKey)
-	if alg == jwa.HS256() {
+	if alg == jose.HS256 {
 		// The classic confusion attack: HMAC keyed with the public key.
 		der, _ := x509.MarshalPKIXPublicKey(&parsed.(*rsa.PrivateKey).PublicKey)
 		key = der
 	}
-	signed, err := jws.Sign(payload, jws.WithKey(alg, key, jws.WithProtectedHeaders(hdr)))
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: alg, Key: key}, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return string(signed)
+	msg, err := signer.Sign(payload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signed, err := msg.CompactSerialize()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return signed
 }
 
 // unsigned builds an alg "none" token.
@@ -421,7 +428,7 @@ func (f invokerFunc) Invoke(ctx context.Context, p []byte) ([]byte, error) { ret
 
 func TestClaimRendering(t *testing.T) {
 	f := newFixture(t)
-	token := f.iss.sign(t, jwa.RS256(), f.iss.KeyID(), f.iss.claims(map[string]any{
+	token := f.iss.sign(t, jose.RS256, f.iss.KeyID(), f.iss.claims(map[string]any{
 		"aud":    []string{"other", audience},
 		"scope":  nil,
 		"scp":    []string{"x", resources.ThirdPartyScope},
@@ -488,7 +495,7 @@ func TestUnauthorized(t *testing.T) {
 	f := newFixture(t)
 	other := startIssuer(t) // a second, unrelated key
 	kid := f.iss.KeyID()
-	rs := jwa.RS256()
+	rs := jose.RS256
 	now := time.Now().Unix()
 
 	tests := []struct {
@@ -511,8 +518,8 @@ func TestUnauthorized(t *testing.T) {
 		{"wrong aud, matching client_id", "Bearer " + f.iss.sign(t, rs, kid, f.iss.claims(map[string]any{"aud": "other-api", "client_id": audience})), "the token does not have a valid audience"},
 		{"no aud, other client_id", "Bearer " + f.iss.sign(t, rs, kid, f.iss.claims(map[string]any{"aud": nil})), "the token does not have a valid audience"},
 		{"alg none", "Bearer " + unsigned(t, kid, f.iss.claims(nil)), "the token's signing algorithm is not supported"},
-		{"alg HS256", "Bearer " + f.iss.sign(t, jwa.HS256(), kid, f.iss.claims(nil)), "the token's signing algorithm is not supported"},
-		{"alg RS512", "Bearer " + f.iss.sign(t, jwa.RS512(), kid, f.iss.claims(nil)), "the token's signing algorithm is not supported"},
+		{"alg HS256", "Bearer " + f.iss.sign(t, jose.HS256, kid, f.iss.claims(nil)), "the token's signing algorithm is not supported"},
+		{"alg RS512", "Bearer " + f.iss.sign(t, jose.RS512, kid, f.iss.claims(nil)), "the token's signing algorithm is not supported"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -533,7 +540,7 @@ func TestUnauthorized(t *testing.T) {
 func TestAuthorized(t *testing.T) {
 	f := newFixture(t)
 	kid := f.iss.KeyID()
-	rs := jwa.RS256()
+	rs := jose.RS256
 	tests := []struct {
 		name   string
 		header string
@@ -609,7 +616,7 @@ func TestIssuerDownKeepsCachedKeys(t *testing.T) {
 		t.Errorf("token with a cached kid: status %d", resp.status)
 	}
 	other := startIssuer(t)
-	unknown := signWithPEM(t, other.keyPath, jwa.RS256(), other.KeyID(), f.iss.claims(nil))
+	unknown := signWithPEM(t, other.keyPath, jose.RS256, other.KeyID(), f.iss.claims(nil))
 	f.do(t, "GET", "/v1/access-requests", unknown, nil, nil).wantMessage(t, http.StatusUnauthorized, "Unauthorized")
 	if !strings.Contains(f.log.String(), `"level":"WARN","msg":"authorizer refused"`) {
 		t.Errorf("no warning that the JWKS could not be fetched:\n%s", f.log)

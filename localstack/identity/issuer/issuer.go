@@ -12,7 +12,7 @@ package issuer
 import (
 	"crypto"
 	"crypto/rand"
-	"crypto/rsa"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -22,10 +22,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/lestrrat-go/jwx/v3/jwa"
-	"github.com/lestrrat-go/jwx/v3/jwk"
-	"github.com/lestrrat-go/jwx/v3/jws"
-	"github.com/lestrrat-go/jwx/v3/jwt"
+	"github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
 	"github.com/tredjepart/tredjepart/localstack/identity/rsakey"
 )
 
@@ -44,11 +42,11 @@ type Issuer struct {
 	// DefaultTTL. Set it before serving requests.
 	TTL time.Duration
 
-	url     string // issuer identifier, exactly as given: the "iss" claim
-	base    string // url without a trailing slash, for building endpoint URLs
-	private jwk.Key
-	public  jwk.Set
-	now     func() time.Time
+	url    string // issuer identifier, exactly as given: the "iss" claim
+	base   string // url without a trailing slash, for building endpoint URLs
+	signer jose.Signer
+	public jose.JSONWebKeySet // the one public signing key
+	now    func() time.Time
 }
 
 // LoadOrCreate returns an issuer whose signing key is the RSA key in the PEM
@@ -65,35 +63,26 @@ func LoadOrCreate(keyPath string, issuerURL string) (*Issuer, error) {
 	if err != nil {
 		return nil, err
 	}
-	private, err := jwk.Import(raw)
-	if err != nil {
-		return nil, fmt.Errorf("issuer: import key: %w", err)
-	}
+	private := jose.JSONWebKey{Key: raw, Algorithm: string(jose.RS256), Use: "sig"}
 	// The kid is the RFC 7638 thumbprint, so it is stable across restarts
 	// and changes whenever the key does.
-	if err := jwk.AssignKeyID(private); err != nil {
-		return nil, fmt.Errorf("issuer: assign key id: %w", err)
-	}
-	if err := private.Set(jwk.AlgorithmKey, jwa.RS256()); err != nil {
-		return nil, fmt.Errorf("issuer: set alg: %w", err)
-	}
-	if err := private.Set(jwk.KeyUsageKey, jwk.ForSignature); err != nil {
-		return nil, fmt.Errorf("issuer: set use: %w", err)
-	}
-	public, err := jwk.PublicKeyOf(private)
+	thumbprint, err := private.Thumbprint(crypto.SHA256)
 	if err != nil {
-		return nil, fmt.Errorf("issuer: public key: %w", err)
+		return nil, fmt.Errorf("issuer: key id: %w", err)
 	}
-	set := jwk.NewSet()
-	if err := set.AddKey(public); err != nil {
-		return nil, fmt.Errorf("issuer: key set: %w", err)
+	private.KeyID = base64.RawURLEncoding.EncodeToString(thumbprint)
+	// The signer puts the kid in every token's header (RFC 9068's typ too).
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: private},
+		(&jose.SignerOptions{}).WithType("at+jwt"))
+	if err != nil {
+		return nil, fmt.Errorf("issuer: signer: %w", err)
 	}
 	return &Issuer{
-		url:     issuerURL,
-		base:    strings.TrimSuffix(issuerURL, "/"),
-		private: private,
-		public:  set,
-		now:     time.Now,
+		url:    issuerURL,
+		base:   strings.TrimSuffix(issuerURL, "/"),
+		signer: signer,
+		public: jose.JSONWebKeySet{Keys: []jose.JSONWebKey{private.Public()}},
+		now:    time.Now,
 	}, nil
 }
 
@@ -101,20 +90,10 @@ func LoadOrCreate(keyPath string, issuerURL string) (*Issuer, error) {
 func (i *Issuer) URL() string { return i.url }
 
 // KeyID is the "kid" of the signing key.
-func (i *Issuer) KeyID() string {
-	kid, _ := i.private.KeyID()
-	return kid
-}
+func (i *Issuer) KeyID() string { return i.public.Keys[0].KeyID }
 
 // PublicKey is the public half of the signing key.
-func (i *Issuer) PublicKey() crypto.PublicKey {
-	var pub rsa.PublicKey
-	key, _ := i.public.Key(0)
-	if err := jwk.Export(key, &pub); err != nil {
-		return nil
-	}
-	return &pub
-}
+func (i *Issuer) PublicKey() crypto.PublicKey { return i.public.Keys[0].Key }
 
 // Token returns a signed RS256 access token for clientID with the claims
 // iss, sub and client_id (both clientID), aud (omitted when audience is
@@ -129,33 +108,26 @@ func (i *Issuer) Token(clientID string, scopes []string, audience string, ttl ti
 		return "", fmt.Errorf("issuer: token lifetime %v is not positive", ttl)
 	}
 	now := i.now().Truncate(time.Second)
-	b := jwt.NewBuilder().
-		Issuer(i.url).
-		Subject(clientID).
-		Claim("client_id", clientID).
-		IssuedAt(now).
-		NotBefore(now).
-		Expiration(now.Add(ttl)).
-		JwtID(newJTI())
+	registered := jwt.Claims{
+		Issuer:    i.url,
+		Subject:   clientID,
+		IssuedAt:  jwt.NewNumericDate(now),
+		NotBefore: jwt.NewNumericDate(now),
+		Expiry:    jwt.NewNumericDate(now.Add(ttl)),
+		ID:        newJTI(),
+	}
 	if audience != "" {
-		b = b.Audience([]string{audience})
+		registered.Audience = jwt.Audience{audience}
 	}
+	extra := map[string]any{"client_id": clientID}
 	if scope := strings.Join(scopes, " "); scope != "" {
-		b = b.Claim("scope", scope)
+		extra["scope"] = scope
 	}
-	tok, err := b.Build()
-	if err != nil {
-		return "", fmt.Errorf("issuer: build token: %w", err)
-	}
-	hdr := jws.NewHeaders()
-	if err := hdr.Set(jws.TypeKey, "at+jwt"); err != nil {
-		return "", fmt.Errorf("issuer: token header: %w", err)
-	}
-	signed, err := jwt.Sign(tok, jwt.WithKey(jwa.RS256(), i.private, jws.WithProtectedHeaders(hdr)))
+	signed, err := jwt.Signed(i.signer).Claims(registered).Claims(extra).Serialize()
 	if err != nil {
 		return "", fmt.Errorf("issuer: sign token: %w", err)
 	}
-	return string(signed), nil
+	return signed, nil
 }
 
 func newJTI() string {

@@ -12,13 +12,32 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lestrrat-go/jwx/v3/jwa"
-	"github.com/lestrrat-go/jwx/v3/jwk"
-	"github.com/lestrrat-go/jwx/v3/jws"
-	"github.com/lestrrat-go/jwx/v3/jwt"
+	"github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
 )
 
 const testURL = "http://127.0.0.1:4011"
+
+var rs256 = []jose.SignatureAlgorithm{jose.RS256}
+
+// verify checks token's RS256 signature with key (a public key or a key
+// set) and, unless validate is false, its exp, nbf and iat; it returns the
+// registered claims and all claims.
+func verify(token string, key any, validate bool) (jwt.Claims, map[string]any, error) {
+	tok, err := jwt.ParseSigned(token, rs256)
+	if err != nil {
+		return jwt.Claims{}, nil, err
+	}
+	var registered jwt.Claims
+	var all map[string]any
+	if err := tok.Claims(key, &registered, &all); err != nil {
+		return jwt.Claims{}, nil, err
+	}
+	if validate {
+		err = registered.Validate(jwt.Expected{})
+	}
+	return registered, all, err
+}
 
 func newIssuer(t *testing.T) (*Issuer, string) {
 	t.Helper()
@@ -51,7 +70,7 @@ func TestLoadOrCreateKeepsTheKeyAcrossRestarts(t *testing.T) {
 	if first.KeyID() != second.KeyID() || first.KeyID() == "" {
 		t.Errorf("kid changed across restart: %q then %q", first.KeyID(), second.KeyID())
 	}
-	if _, err := jwt.Parse([]byte(token), jwt.WithKey(jwa.RS256(), second.PublicKey())); err != nil {
+	if _, _, err := verify(token, second.PublicKey(), true); err != nil {
 		t.Errorf("token from before the restart does not verify afterwards: %v", err)
 	}
 	entries, _ := os.ReadDir(filepath.Dir(path))
@@ -91,23 +110,20 @@ func TestTokenClaims(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Token: %v", err)
 	}
-	msg, err := jws.Parse([]byte(token))
+	msg, err := jose.ParseSignedCompact(token, rs256)
 	if err != nil {
-		t.Fatalf("parse JWS: %v", err)
+		t.Fatalf("parse JWS (alg RS256 only): %v", err)
 	}
-	hdr := msg.Signatures()[0].ProtectedHeaders()
-	if alg, _ := hdr.Algorithm(); alg != jwa.RS256() {
-		t.Errorf("alg = %v, want RS256", alg)
-	}
-	if kid, _ := hdr.KeyID(); kid != iss.KeyID() {
+	hdr := msg.Signatures[0].Protected
+	if kid := hdr.KeyID; kid != iss.KeyID() {
 		t.Errorf("kid = %q, want %q", kid, iss.KeyID())
 	}
-	if typ, _ := hdr.Type(); typ != "at+jwt" {
+	if typ := hdr.ExtraHeaders[jose.HeaderType]; typ != "at+jwt" {
 		t.Errorf("typ = %q, want at+jwt", typ)
 	}
 
 	var claims map[string]any
-	if err := json.Unmarshal(msg.Payload(), &claims); err != nil {
+	if err := json.Unmarshal(msg.UnsafePayloadWithoutVerification(), &claims); err != nil {
 		t.Fatal(err)
 	}
 	want := map[string]any{
@@ -137,12 +153,14 @@ func TestTokenClaims(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	parsed, err := jwt.Parse([]byte(other), jwt.WithKey(jwa.RS256(), iss.PublicKey()), jwt.WithValidate(false))
+	_, parsed, err := verify(other, iss.PublicKey(), false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if parsed.Has("aud") || parsed.Has("scope") {
-		t.Errorf("token without audience and scopes has keys %v, want no aud or scope", parsed.Keys())
+	for _, name := range []string{"aud", "scope"} {
+		if _, ok := parsed[name]; ok {
+			t.Errorf("token without audience and scopes has %s: %v", name, parsed)
+		}
 	}
 
 	for _, bad := range []struct {
@@ -171,25 +189,25 @@ func TestHandlerDiscoveryAndJWKS(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	set, err := jwk.ParseReader(resp.Body)
-	if err != nil {
+	var set jose.JSONWebKeySet
+	if err := json.NewDecoder(resp.Body).Decode(&set); err != nil {
 		t.Fatalf("parse JWKS: %v", err)
 	}
-	if set.Len() != 1 {
-		t.Fatalf("JWKS has %d keys, want 1", set.Len())
+	if len(set.Keys) != 1 {
+		t.Fatalf("JWKS has %d keys, want 1", len(set.Keys))
 	}
-	key, ok := set.LookupKeyID(iss.KeyID())
-	if !ok {
+	keys := set.Key(iss.KeyID())
+	if len(keys) == 0 {
 		t.Fatalf("JWKS lacks kid %q", iss.KeyID())
 	}
-	if private, _ := jwk.IsPrivateKey(key); private {
+	if !keys[0].IsPublic() {
 		t.Fatal("JWKS publishes the private key")
 	}
 	token, err := iss.Token("c", nil, "api", time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := jwt.Parse([]byte(token), jwt.WithKeySet(set)); err != nil {
+	if _, _, err := verify(token, set, true); err != nil {
 		t.Errorf("token does not verify with the published JWKS: %v", err)
 	}
 }
@@ -268,16 +286,15 @@ func TestHandlerToken(t *testing.T) {
 			if resp.Header.Get("Cache-Control") != "no-store" {
 				t.Errorf("Cache-Control = %q, want no-store", resp.Header.Get("Cache-Control"))
 			}
-			tok, err := jwt.Parse([]byte(body["access_token"].(string)), jwt.WithKey(jwa.RS256(), iss.PublicKey()))
+			registered, all, err := verify(body["access_token"].(string), iss.PublicKey(), true)
 			if err != nil {
 				t.Fatalf("access token does not verify: %v", err)
 			}
-			if aud, _ := tok.Audience(); !slices.Equal(aud, []string{tt.aud}) {
+			if aud := registered.Audience; !slices.Equal(aud, jwt.Audience{tt.aud}) {
 				t.Errorf("aud = %v, want [%s]", aud, tt.aud)
 			}
-			var clientID string
-			if err := tok.Get("client_id", &clientID); err != nil || clientID != tt.form.Get("client_id") {
-				t.Errorf("client_id = %q (%v), want %q", clientID, err, tt.form.Get("client_id"))
+			if clientID, ok := all["client_id"].(string); !ok || clientID != tt.form.Get("client_id") {
+				t.Errorf("client_id = %v, want %q", all["client_id"], tt.form.Get("client_id"))
 			}
 		})
 	}

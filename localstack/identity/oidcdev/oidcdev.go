@@ -9,7 +9,7 @@
 // RS256 ID tokens shaped like ID-porten's (pid, acr, amr; org and org_name
 // when the person acts for an organisation).
 //
-// It is written on jwx rather than wrapping a mock provider: the login page,
+// It is written on go-jose rather than wrapping a mock provider: the login page,
 // the ID-porten claims, several clients with exact redirect URIs and
 // required PKCE are most of the code either way.
 //
@@ -18,10 +18,12 @@
 package oidcdev
 
 import (
+	"crypto"
 	"crypto/hmac"
 	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -30,8 +32,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/lestrrat-go/jwx/v3/jwa"
-	"github.com/lestrrat-go/jwx/v3/jwk"
+	"github.com/go-jose/go-jose/v4"
 	"github.com/tredjepart/tredjepart/localstack/identity/rsakey"
 	"github.com/tredjepart/tredjepart/shared/ident"
 )
@@ -62,9 +63,9 @@ const (
 type Provider struct {
 	issuer  string // issuer identifier, exactly as given: the "iss" claim
 	base    string // issuer without a trailing slash, for endpoint URLs
-	private jwk.Key
-	public  jwk.Key
-	jwks    jwk.Set
+	private jose.JSONWebKey
+	public  jose.JSONWebKey
+	jwks    jose.JSONWebKeySet
 	subKey  []byte // keys the hash that turns a pid into sub
 	formKey []byte // signs the authorization request carried by the login page
 	users   []demoUser
@@ -107,10 +108,6 @@ func New(issuerURL string, keyPath string, users []User, clients []Client) (*Pro
 	if err != nil {
 		return nil, err
 	}
-	jwks := jwk.NewSet()
-	if err := jwks.AddKey(public); err != nil {
-		return nil, fmt.Errorf("oidcdev: key set: %w", err)
-	}
 	// The hashing and form-signing keys are derived from the signing key so
 	// that they are secret, survive restarts (stable sub, login pages that
 	// stay valid) and need no configuration of their own.
@@ -123,7 +120,7 @@ func New(issuerURL string, keyPath string, users []User, clients []Client) (*Pro
 		base:    strings.TrimSuffix(issuerURL, "/"),
 		private: private,
 		public:  public,
-		jwks:    jwks,
+		jwks:    jose.JSONWebKeySet{Keys: []jose.JSONWebKey{public}},
 		subKey:  derive(der, "tredjepart/oidcdev/v1/sub"),
 		formKey: derive(der, "tredjepart/oidcdev/v1/login-request"),
 		users:   demo,
@@ -139,27 +136,16 @@ func derive(secret []byte, label string) []byte {
 	return m.Sum(nil)
 }
 
-func signingKeys(raw *rsa.PrivateKey) (private, public jwk.Key, err error) {
-	private, err = jwk.Import(raw)
-	if err != nil {
-		return nil, nil, fmt.Errorf("oidcdev: import key: %w", err)
-	}
+func signingKeys(raw *rsa.PrivateKey) (private, public jose.JSONWebKey, err error) {
+	private = jose.JSONWebKey{Key: raw, Algorithm: string(jose.RS256), Use: "sig"}
 	// The kid is the RFC 7638 thumbprint: stable across restarts, and it
 	// changes whenever the key does, so clients refetch the JWKS.
-	if err := jwk.AssignKeyID(private); err != nil {
-		return nil, nil, fmt.Errorf("oidcdev: assign key id: %w", err)
-	}
-	if err := private.Set(jwk.AlgorithmKey, jwa.RS256()); err != nil {
-		return nil, nil, fmt.Errorf("oidcdev: set alg: %w", err)
-	}
-	if err := private.Set(jwk.KeyUsageKey, jwk.ForSignature); err != nil {
-		return nil, nil, fmt.Errorf("oidcdev: set use: %w", err)
-	}
-	public, err = jwk.PublicKeyOf(private)
+	thumbprint, err := private.Thumbprint(crypto.SHA256)
 	if err != nil {
-		return nil, nil, fmt.Errorf("oidcdev: public key: %w", err)
+		return jose.JSONWebKey{}, jose.JSONWebKey{}, fmt.Errorf("oidcdev: key id: %w", err)
 	}
-	return private, public, nil
+	private.KeyID = base64.RawURLEncoding.EncodeToString(thumbprint)
+	return private, private.Public(), nil
 }
 
 // checkUsers validates the demo users and gives each a slug for its login

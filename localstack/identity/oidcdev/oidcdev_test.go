@@ -667,8 +667,8 @@ func TestRestartKeepsKeys(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	kid1, _ := e.p.public.KeyID()
-	kid2, _ := again.public.KeyID()
+	kid1 := e.p.public.KeyID
+	kid2 := again.public.KeyID
 	if kid1 == "" || kid1 != kid2 {
 		t.Errorf("kid %q then %q", kid1, kid2)
 	}

@@ -5,15 +5,13 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
-	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
-	"github.com/lestrrat-go/jwx/v3/jwa"
-	"github.com/lestrrat-go/jwx/v3/jws"
-	"github.com/lestrrat-go/jwx/v3/jwt"
+	"github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
 )
 
 // ID-porten's values for a test login at the level the consent pages need.
@@ -155,54 +153,54 @@ func (p *Provider) identityClaims(u User) map[string]any {
 // like the signing key does.
 func (p *Provider) tokens(g *grant) (idToken, accessToken string, err error) {
 	now := p.now().Truncate(time.Second)
-	claims := p.identityClaims(g.user)
+	identity := p.identityClaims(g.user)
 
-	b := jwt.NewBuilder().
-		Issuer(p.issuer).
-		Audience([]string{g.ClientID}).
-		IssuedAt(now).
-		Expiration(now.Add(tokenTTL)).
-		Claim("auth_time", g.authTime.Unix()).
-		Claim("nonce", g.Nonce).
-		Claim("acr", acr).
-		Claim("amr", []string{amr})
-	for k, v := range claims {
-		b = b.Claim(k, v)
-	}
-	if idToken, err = p.sign(b, "JWT"); err != nil {
+	idToken, err = p.sign("JWT", jwt.Claims{
+		Issuer:   p.issuer,
+		Audience: jwt.Audience{g.ClientID},
+		IssuedAt: jwt.NewNumericDate(now),
+		Expiry:   jwt.NewNumericDate(now.Add(tokenTTL)),
+	}, map[string]any{
+		"auth_time": g.authTime.Unix(),
+		"nonce":     g.Nonce,
+		"acr":       acr,
+		"amr":       []string{amr},
+	}, identity)
+	if err != nil {
 		return "", "", err
 	}
 
-	b = jwt.NewBuilder().
-		Issuer(p.issuer).
-		Audience([]string{p.base + "/userinfo"}).
-		IssuedAt(now).
-		NotBefore(now).
-		Expiration(now.Add(tokenTTL)).
-		JwtID(randomToken()).
-		Claim("client_id", g.ClientID).
-		Claim("scope", g.Scope).
-		Claim("acr", acr)
-	for k, v := range claims {
-		b = b.Claim(k, v)
-	}
-	if accessToken, err = p.sign(b, "at+jwt"); err != nil {
+	accessToken, err = p.sign("at+jwt", jwt.Claims{
+		Issuer:    p.issuer,
+		Audience:  jwt.Audience{p.base + "/userinfo"},
+		IssuedAt:  jwt.NewNumericDate(now),
+		NotBefore: jwt.NewNumericDate(now),
+		Expiry:    jwt.NewNumericDate(now.Add(tokenTTL)),
+		ID:        randomToken(),
+	}, map[string]any{
+		"client_id": g.ClientID,
+		"scope":     g.Scope,
+		"acr":       acr,
+	}, identity)
+	if err != nil {
 		return "", "", err
 	}
 	return idToken, accessToken, nil
 }
 
-func (p *Provider) sign(b *jwt.Builder, typ string) (string, error) {
-	tok, err := b.Build()
+// sign signs the claims, merged in order, as an RS256 JWT whose header
+// carries typ and the key's kid.
+func (p *Provider) sign(typ string, claims ...any) (string, error) {
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: p.private},
+		(&jose.SignerOptions{}).WithType(jose.ContentType(typ)))
 	if err != nil {
 		return "", err
 	}
-	hdr := jws.NewHeaders()
-	if err := hdr.Set(jws.TypeKey, typ); err != nil {
-		return "", err
+	b := jwt.Signed(signer)
+	for _, c := range claims {
+		b = b.Claims(c)
 	}
-	signed, err := jwt.Sign(tok, jwt.WithKey(jwa.RS256(), p.private, jws.WithProtectedHeaders(hdr)))
-	return string(signed), err
+	return b.Serialize()
 }
 
 // serveUserinfo returns the identity claims of a valid access token (RFC
@@ -225,26 +223,19 @@ func (p *Provider) accessClaims(bearer bool, raw string) (map[string]any, bool) 
 	if !bearer || raw == "" || len(raw) > maxTokenForm {
 		return nil, false
 	}
-	msg, err := jws.Parse([]byte(raw), jws.WithCompact())
-	if err != nil || len(msg.Signatures()) != 1 {
+	tok, err := jwt.ParseSigned(raw, []jose.SignatureAlgorithm{jose.RS256})
+	if err != nil || len(tok.Headers) != 1 || tok.Headers[0].ExtraHeaders[jose.HeaderType] != "at+jwt" {
 		return nil, false
 	}
-	if typ, _ := msg.Signatures()[0].ProtectedHeaders().Type(); typ != "at+jwt" {
-		return nil, false
-	}
-	_, err = jwt.Parse([]byte(raw),
-		jwt.WithKey(jwa.RS256(), p.public),
-		jwt.WithValidate(true),
-		jwt.WithIssuer(p.issuer),
-		jwt.WithAudience(p.base+"/userinfo"),
-		jwt.WithRequiredClaim(jwt.ExpirationKey),
-		jwt.WithClock(jwt.ClockFunc(p.now)),
-	)
-	if err != nil {
-		return nil, false
-	}
+	var registered jwt.Claims
 	var all map[string]any
-	if json.Unmarshal(msg.Payload(), &all) != nil {
+	if tok.Claims(p.public, &registered, &all) != nil {
+		return nil, false
+	}
+	now := p.now()
+	expected := jwt.Expected{Issuer: p.issuer, AnyAudience: jwt.Audience{p.base + "/userinfo"}, Time: now}
+	// RFC 7519 4.1.4: not valid at exp itself, which go-jose's check lets pass.
+	if registered.ValidateWithLeeway(expected, 0) != nil || registered.Expiry == nil || !now.Before(registered.Expiry.Time()) {
 		return nil, false
 	}
 	out := map[string]any{}
