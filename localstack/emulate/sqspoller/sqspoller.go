@@ -23,7 +23,6 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -33,6 +32,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/tredjepart/tredjepart/localstack/emulate/gateway"
+	"github.com/tredjepart/tredjepart/localstack/emulate/poll"
 )
 
 const (
@@ -89,9 +89,7 @@ type Poller struct {
 	log    *slog.Logger
 	region string
 
-	cancel   context.CancelFunc
-	done     chan struct{}
-	stopOnce sync.Once
+	loop *poll.Loop
 	// inflight is how many received messages are not yet settled (invoked
 	// and deleted or left for redelivery). Only the loop writes it.
 	inflight atomic.Int64
@@ -118,22 +116,15 @@ func Start(ctx context.Context, client *sqs.Client, fn gateway.Invoker, o Option
 	o.VisibilityTimeout = min(max(o.VisibilityTimeout, 0), maxVisibilityTimeout)
 	o.MaximumBatchingWindow = max(o.MaximumBatchingWindow, 0)
 
-	ctx, cancel := context.WithCancel(ctx)
-	p := &Poller{
-		client: client, fn: fn, o: o, log: log, region: client.Options().Region,
-		cancel: cancel, done: make(chan struct{}),
-	}
-	go p.run(ctx)
+	p := &Poller{client: client, fn: fn, o: o, log: log, region: client.Options().Region}
+	p.loop = poll.Start(ctx, p.run)
 	return p
 }
 
 // Stop ends polling and waits for the loop to finish. An invocation under
 // way sees its context cancelled; its batch is not deleted, so SQS delivers
 // it again after the visibility timeout. Stop may be called more than once.
-func (p *Poller) Stop() {
-	p.stopOnce.Do(p.cancel)
-	<-p.done
-}
+func (p *Poller) Stop() { p.loop.Stop() }
 
 // Drain returns nil once the queue has no visible, in-flight or delayed
 // messages and the poller holds none, that is, everything sent so far has
@@ -156,7 +147,7 @@ func (p *Poller) Drain(ctx context.Context) error {
 			return nil
 		}
 		select {
-		case <-p.done:
+		case <-p.loop.Done():
 			if queued, err = p.queued(ctx); err == nil && queued == 0 {
 				return nil
 			}
@@ -199,7 +190,6 @@ func (p *Poller) queued(ctx context.Context) (int, error) {
 }
 
 func (p *Poller) run(ctx context.Context) {
-	defer close(p.done)
 	arn, ok := p.queueARN(ctx)
 	if !ok {
 		return
@@ -227,7 +217,7 @@ func (p *Poller) queueARN(ctx context.Context) (string, bool) {
 			return "", false
 		}
 		p.log.Error("sqspoller: get queue ARN", "error", err)
-		if !sleep(ctx, errorBackoff) {
+		if !poll.Sleep(ctx, errorBackoff, nil) {
 			return "", false
 		}
 	}
@@ -261,7 +251,7 @@ func (p *Poller) collect(ctx context.Context) []types.Message {
 			if len(batch) > 0 {
 				return batch
 			}
-			sleep(ctx, errorBackoff)
+			poll.Sleep(ctx, errorBackoff, nil)
 			continue
 		}
 		for _, m := range msgs {
@@ -291,7 +281,7 @@ func (p *Poller) collect(ctx context.Context) []types.Message {
 			if !deadline.IsZero() {
 				pause = min(pause, time.Until(deadline))
 			}
-			sleep(ctx, pause)
+			poll.Sleep(ctx, pause, nil)
 		}
 	}
 	return batch
@@ -454,19 +444,4 @@ func record(m types.Message, arn, region string) events.SQSMessage {
 		r.MessageAttributes[k] = a
 	}
 	return r
-}
-
-// sleep waits for d or until ctx ends, and reports whether ctx is still live.
-func sleep(ctx context.Context, d time.Duration) bool {
-	if d <= 0 {
-		return ctx.Err() == nil
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }

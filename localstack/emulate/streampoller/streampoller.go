@@ -60,6 +60,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/tredjepart/tredjepart/localstack/emulate/gateway"
+	"github.com/tredjepart/tredjepart/localstack/emulate/poll"
 )
 
 const (
@@ -134,9 +135,7 @@ type Poller struct {
 	log    *slog.Logger
 	region string
 
-	cancel   context.CancelFunc
-	done     chan struct{}
-	stopOnce sync.Once
+	loop     *poll.Loop
 	wake     chan struct{}
 	describe atomic.Bool // describe the stream in the next pass
 
@@ -205,11 +204,9 @@ func Start(ctx context.Context, client *dynamodbstreams.Client, fn gateway.Invok
 	if parts := strings.Split(o.StreamARN, ":"); len(parts) >= 6 && parts[3] != "" {
 		region = parts[3]
 	}
-	ctx, cancel := context.WithCancel(ctx)
 	p := &Poller{
 		client: client, fn: fn, o: o, log: log, region: region,
-		cancel: cancel, done: make(chan struct{}), wake: make(chan struct{}, 1),
-		changed: make(chan struct{}), shards: map[string]*shard{},
+		wake: make(chan struct{}, 1), changed: make(chan struct{}), shards: map[string]*shard{},
 	}
 	if o.StartingPosition == Latest {
 		if err := p.position(ctx); err != nil {
@@ -218,17 +215,14 @@ func Start(ctx context.Context, client *dynamodbstreams.Client, fn gateway.Invok
 	} else {
 		p.positioned = true
 	}
-	go p.run(ctx)
+	p.loop = poll.Start(ctx, p.run)
 	return p
 }
 
 // Stop ends polling and waits for the loop to finish. An invocation under
 // way sees its context cancelled and its batch is not checkpointed. Stop may
 // be called more than once.
-func (p *Poller) Stop() {
-	p.stopOnce.Do(p.cancel)
-	<-p.done
-}
+func (p *Poller) Stop() { p.loop.Stop() }
 
 // Drain returns nil once a pass over the stream that began after the call
 // found every shard caught up (GetRecords at its checkpoint returned no
@@ -257,7 +251,7 @@ func (p *Poller) Drain(ctx context.Context) error {
 		}
 		select {
 		case <-changed:
-		case <-p.done:
+		case <-p.loop.Done():
 			p.mu.Lock()
 			idle = p.idleThrough >= target
 			p.mu.Unlock()
@@ -291,7 +285,6 @@ type passResult struct {
 }
 
 func (p *Poller) run(ctx context.Context) {
-	defer close(p.done)
 	for ctx.Err() == nil {
 		p.mu.Lock()
 		p.passes++
@@ -335,19 +328,8 @@ func (p *Poller) run(ctx context.Context) {
 			pause = min(pause, time.Until(r.retryAt))
 		}
 		if pause > 0 {
-			p.sleep(ctx, pause)
+			poll.Sleep(ctx, pause, p.wake)
 		}
-	}
-}
-
-// sleep waits for d, a poke, or the end of ctx.
-func (p *Poller) sleep(ctx context.Context, d time.Duration) {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-	case <-p.wake:
-	case <-ctx.Done():
 	}
 }
 
