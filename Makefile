@@ -16,7 +16,7 @@ FUNCTIONS := $(notdir $(wildcard functions/*))
 RIE_VERSION := v0.0.0-20261030222936-bef5c4ba774d
 LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags "-s -w"
 # Where build puts the AWS bootstraps; the bootstrap size test
-# (localstack/lambdasize) builds into a directory of its own through it.
+# (localstack/harness/lambdasize) builds into a directory of its own through it.
 LAMBDA_DIR ?= build/lambda
 
 .PHONY: run up down token deliver datagen test vet vulncheck build build-local synth bench venv scanvenv rie chromium tools clean
@@ -45,7 +45,7 @@ DAYS ?= 30
 datagen:
 	AWS_ENDPOINT_URL=http://127.0.0.1:4012 AWS_REGION=eu-north-1 AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local \
 	  REGISTRY_TABLE=tredjepart-registry METER_VALUES_TABLE=tredjepart-meter-values \
-	  PSEUDONYM_KEY="$$(cat .local/pseudonym.key)" $(GO) run ./localstack/datagen -points $(POINTS) -days $(DAYS)
+	  PSEUDONYM_KEY="$$(cat .local/pseudonym.key)" $(GO) run ./localstack/tools/datagen -points $(POINTS) -days $(DAYS)
 
 ## test: vet, format check, vulnerability check, unit + integration + end-to-end tests, CDK tests
 test: tools scanvenv chromium vet vulncheck
@@ -97,9 +97,9 @@ bench: tools
 	BENCH_LATENCIES=$(CURDIR)/.local/bench $(GO) test -run '^$$' -bench IngestThousandSeries -benchtime 1x ./localstack/e2e/
 	BENCH_LATENCIES=$(CURDIR)/.local/bench $(GO) test -run '^$$' -bench DeliverOneDay -benchtime 1x -timeout 40m ./localstack/e2e/
 	@cat .local/bench/query-three-years.md .local/bench/ingest-thousand-series.md .local/bench/delivery-one-day.md
-	$(GO) run ./localstack/benchplot -cost .local/bench/delivery-cost.tsv -out docs/bench/delivery-cost.png \
+	$(GO) run ./localstack/tools/benchplot -cost .local/bench/delivery-cost.tsv -out docs/bench/delivery-cost.png \
 	  -title "One day's delivery on moto, per metering-point-day, against the floor"
-	$(GO) run ./localstack/benchplot -out docs/bench/create-latency.png \
+	$(GO) run ./localstack/tools/benchplot -out docs/bench/create-latency.png \
 	  -title "POST /v1/access-requests through the local gateway on moto (200 requests each)" \
 	  in-process=.local/bench/BenchmarkCreateAccessRequest_in-process.txt \
 	  lambda-emulator=.local/bench/BenchmarkCreateAccessRequest_lambda-emulator.txt

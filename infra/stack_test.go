@@ -18,7 +18,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/tredjepart/tredjepart/localstack/lambdaenv"
+	"github.com/tredjepart/tredjepart/localstack/emulate/lambdaenv"
 	"github.com/tredjepart/tredjepart/shared/resources"
 )
 

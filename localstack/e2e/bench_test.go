@@ -13,9 +13,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tredjepart/tredjepart/localstack/lambdaenv"
-	"github.com/tredjepart/tredjepart/localstack/rie"
-	"github.com/tredjepart/tredjepart/localstack/testenv"
+	"github.com/tredjepart/tredjepart/localstack/emulate/lambdaenv"
+	"github.com/tredjepart/tredjepart/localstack/emulate/rie"
+	"github.com/tredjepart/tredjepart/localstack/harness/testenv"
 	"github.com/tredjepart/tredjepart/shared/ident"
 	"github.com/tredjepart/tredjepart/shared/resources"
 )

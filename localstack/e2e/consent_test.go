@@ -20,11 +20,11 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
-	"github.com/tredjepart/tredjepart/localstack/demo"
-	"github.com/tredjepart/tredjepart/localstack/gateway"
-	"github.com/tredjepart/tredjepart/localstack/inprocess"
-	"github.com/tredjepart/tredjepart/localstack/oidcdev"
-	"github.com/tredjepart/tredjepart/localstack/testenv"
+	"github.com/tredjepart/tredjepart/localstack/emulate/gateway"
+	"github.com/tredjepart/tredjepart/localstack/harness/demo"
+	"github.com/tredjepart/tredjepart/localstack/harness/inprocess"
+	"github.com/tredjepart/tredjepart/localstack/harness/testenv"
+	"github.com/tredjepart/tredjepart/localstack/identity/oidcdev"
 	"github.com/tredjepart/tredjepart/shared/accessrequest"
 	"github.com/tredjepart/tredjepart/shared/adminapi"
 	"github.com/tredjepart/tredjepart/shared/dynamo"

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tredjepart/tredjepart/localstack/demo"
+	"github.com/tredjepart/tredjepart/localstack/harness/demo"
 	"github.com/tredjepart/tredjepart/shared/metervalues"
 )
 

@@ -13,10 +13,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
-	"github.com/tredjepart/tredjepart/localstack/gateway"
-	"github.com/tredjepart/tredjepart/localstack/moto"
-	"github.com/tredjepart/tredjepart/localstack/sqspoller"
-	"github.com/tredjepart/tredjepart/localstack/streampoller"
+	"github.com/tredjepart/tredjepart/localstack/emulate/gateway"
+	"github.com/tredjepart/tredjepart/localstack/emulate/moto"
+	"github.com/tredjepart/tredjepart/localstack/emulate/sqspoller"
+	"github.com/tredjepart/tredjepart/localstack/emulate/streampoller"
 	"github.com/tredjepart/tredjepart/shared/metervalues"
 	"github.com/tredjepart/tredjepart/shared/resources"
 )

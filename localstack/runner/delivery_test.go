@@ -12,8 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
-	"github.com/tredjepart/tredjepart/localstack/moto"
-	"github.com/tredjepart/tredjepart/localstack/sqspoller"
+	"github.com/tredjepart/tredjepart/localstack/emulate/moto"
+	"github.com/tredjepart/tredjepart/localstack/emulate/sqspoller"
 
 	"github.com/tredjepart/tredjepart/shared/resources"
 )

@@ -1,7 +1,8 @@
-// Command runner is the local stand-in for what AWS does around the
-// functions: it starts the moto server (or uses AWS_ENDPOINT_URL, e.g.
-// LocalStack), provisions the stack from shared/resources, seeds demo data,
-// and serves the HTTP API gateway with its JWT authorizer and a token issuer.
+// Command runner is the local runner: the local stand-in for what AWS does
+// around the functions. It starts the moto server (or uses AWS_ENDPOINT_URL,
+// e.g. LocalStack), provisions the stack from shared/resources, seeds demo
+// data, and serves the HTTP API gateway with its JWT authorizer and a token
+// issuer.
 //
 //	runner run     in the foreground (make run)
 //	runner up      in the background, until `runner down` (make up / make down)

@@ -9,7 +9,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/tredjepart/tredjepart/localstack/issuer"
+	"github.com/tredjepart/tredjepart/localstack/identity/issuer"
 	"github.com/tredjepart/tredjepart/shared/clock"
 	"github.com/tredjepart/tredjepart/shared/registry"
 	"github.com/tredjepart/tredjepart/shared/resources"

@@ -19,8 +19,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
-	"github.com/tredjepart/tredjepart/localstack/demo"
-	"github.com/tredjepart/tredjepart/localstack/moto"
+	"github.com/tredjepart/tredjepart/localstack/emulate/moto"
+	"github.com/tredjepart/tredjepart/localstack/harness/demo"
 	"github.com/tredjepart/tredjepart/shared/accessrequest"
 	"github.com/tredjepart/tredjepart/shared/dynamo"
 	"github.com/tredjepart/tredjepart/shared/grant"
@@ -383,7 +383,7 @@ func (u user) runPrintedCommands() {
 		"make deliver DAY=", runner+" deliver -issuer-port "+issuerPort+" -day ",
 		// The Makefile's datagen recipe (make exports GOTOOLCHAIN), on this stack, and small.
 		"make datagen POINTS=100 DAYS=30", fmt.Sprintf("GOTOOLCHAIN=%s AWS_ENDPOINT_URL=%s AWS_REGION=%s AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local "+
-			"REGISTRY_TABLE=%s METER_VALUES_TABLE=%s PSEUDONYM_KEY=\"$(cat %s)\" go run ./localstack/datagen -points 3 -days 2",
+			"REGISTRY_TABLE=%s METER_VALUES_TABLE=%s PSEUDONYM_KEY=\"$(cat %s)\" go run ./localstack/tools/datagen -points 3 -days 2",
 			os.Getenv("GOTOOLCHAIN"), u.s.endpoint, moto.Region, resources.Registry.LocalName, resources.MeterValues.LocalName, filepath.Join(u.s.opts.stateDir, "pseudonym.key")),
 	)
 	// The README's commands are for the default ports and state folder.

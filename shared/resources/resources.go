@@ -545,7 +545,7 @@ func (r Route) BodyLimit() int {
 // HTTP API passes a body that is not text (a form, among others) in base64,
 // a third larger. A body over a route's limit is refused by the function; a
 // body whose event Lambda would not take never reaches it (see
-// localstack/gateway).
+// localstack/emulate/gateway).
 const (
 	// DefaultMaxBody is far more than any single access request, webhook,
 	// party or page form needs.
