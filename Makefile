@@ -19,7 +19,7 @@ LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags "-s -w"
 # (localstack/harness/lambdasize) builds into a directory of its own through it.
 LAMBDA_DIR ?= build/lambda
 
-.PHONY: run up down token deliver datagen test vet vulncheck build build-local synth bench venv scanvenv rie chromium tools clean
+.PHONY: help docs run up down token deliver datagen test vet vulncheck build build-local synth bench venv scanvenv rie chromium tools clean
 
 ## run: the whole system in the foreground on moto, with demo data
 run: tools build-local
@@ -52,8 +52,12 @@ test: tools scanvenv chromium vet vulncheck
 	$(GO) test -count=1 ./...
 	cd infra && $(GO) test -count=1 ./...
 
+## vet: go vet, the gofmt check, and the generated templ code current with its .templ files
 vet:
 	$(GO) vet ./...
+	@$(GO) tool templ generate >/dev/null 2>&1 || { echo "templ generate failed"; exit 1; }
+	@stale=$$(git diff --name-only -- '*_templ.go'; git ls-files --others --exclude-standard -- '*_templ.go'); \
+	  if [ -n "$$stale" ]; then echo "generated templ code is not what the .templ files give (run go tool templ generate and commit):"; echo "$$stale"; exit 1; fi
 	@unformatted=$$(gofmt -l . | grep -v '^infra/cdk.out/'); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
 
@@ -131,3 +135,11 @@ $(GOBIN)/aws-lambda-rie:
 
 clean:
 	rm -rf build .local infra/cdk.out
+
+## docs: rewrite docs/architecture.md's package table from the packages' doc comments
+docs:
+	UPDATE_DOCS=1 $(GO) test -count=1 ./docs
+
+## help: the targets and what they do
+help:
+	@grep -E '^## ' $(MAKEFILE_LIST) | sed -e 's/^## //'

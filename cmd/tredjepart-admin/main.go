@@ -1,4 +1,4 @@
-// Command tredjepart-admin is the operator's tool for registering third
+// Command tredjepart-admin is an entry point: the operator's tool for registering third
 // parties and data providers through the admin API:
 //
 //	tredjepart-admin third-party register -gln 7070000000013 -name "Varme AS" -org 911222337 -client-id varme -redirect-uri https://varme.example/return

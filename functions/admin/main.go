@@ -1,4 +1,4 @@
-// Command admin is the Lambda behind the operator's API for registering
+// Command admin is a Lambda main: the function behind the operator's API for registering
 // third parties and data providers.
 package main
 

@@ -1,4 +1,4 @@
-// Command changes is the Lambda that follows the meter-value stream and delivers late and corrected days.
+// Command changes is a Lambda main: the function that follows the meter-value stream and delivers late and corrected days.
 package main
 
 import (

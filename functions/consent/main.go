@@ -1,4 +1,4 @@
-// Command consent is the Lambda behind the end user's consent pages.
+// Command consent is a Lambda main: the function behind the end user's consent pages.
 package main
 
 import (

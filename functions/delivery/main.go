@@ -1,4 +1,4 @@
-// Command delivery is the Lambda that turns delivery jobs into documents in the outbox.
+// Command delivery is a Lambda main: the function that turns delivery jobs into documents in the outbox.
 package main
 
 import (

@@ -1,4 +1,4 @@
-// Command fanout is the Lambda that starts the daily delivery at 09:00 Oslo time.
+// Command fanout is a Lambda main: the function that starts the daily delivery at 09:00 Oslo time.
 package main
 
 import (

@@ -1,4 +1,4 @@
-// Command fanoutshard is the Lambda that turns one delivery shard of a third
+// Command fanoutshard is a Lambda main: the function that turns one delivery shard of a third
 // party's active grants into the daily delivery's jobs.
 package main
 

@@ -1,4 +1,4 @@
-// Command ingest is the Lambda that takes master data and meter values from grid companies.
+// Command ingest is a Lambda main: the function that takes master data and meter values from grid companies.
 package main
 
 import (

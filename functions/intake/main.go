@@ -1,4 +1,4 @@
-// Command intake is the Lambda behind the third-party access-request API.
+// Command intake is a Lambda main: the function behind the third-party access-request API.
 package main
 
 import (

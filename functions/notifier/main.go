@@ -1,4 +1,4 @@
-// Command notifier is the Lambda that files notifications about requests and grants in the third parties' outboxes.
+// Command notifier is a Lambda main: the function that files notifications about requests and grants in the third parties' outboxes.
 package main
 
 import (

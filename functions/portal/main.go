@@ -1,4 +1,4 @@
-// Command portal is the Lambda behind the third parties' portal.
+// Command portal is a Lambda main: the function behind the third parties' portal.
 package main
 
 import (

@@ -1,4 +1,4 @@
-// Command queries is the Lambda behind the third-party master-data and meter-value queries.
+// Command queries is a Lambda main: the function behind the third-party master-data and meter-value queries.
 package main
 
 import (

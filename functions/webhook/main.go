@@ -1,4 +1,4 @@
-// Command webhook is the Lambda that pushes outbox documents to third parties' webhooks.
+// Command webhook is a Lambda main: the function that pushes outbox documents to third parties' webhooks.
 package main
 
 import (

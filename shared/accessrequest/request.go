@@ -1,4 +1,4 @@
-// Package accessrequest is the third-party access request (Elhub BRS-NO-622)
+// Package accessrequest is a rule: the third-party access request (Elhub BRS-NO-622)
 // as a state machine in plain Go: PENDING → APPROVED | REJECTED | WITHDRAWN,
 // and nothing else moves.
 package accessrequest

@@ -1,4 +1,4 @@
-// Package apigw is what every API Gateway HTTP API (payload 2.0) handler
+// Package apigw is an adapter: what every API Gateway HTTP API (payload 2.0) handler
 // shares: turning domain errors into problem documents in one place,
 // logging each request, reading JSON bodies strictly and writing JSON.
 package apigw

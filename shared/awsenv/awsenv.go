@@ -1,4 +1,4 @@
-// Package awsenv builds the AWS SDK configuration of a Lambda function from
+// Package awsenv is an adapter: it builds the AWS SDK configuration of a Lambda function from
 // the environment the Lambda runtime gives it: region, the execution role's
 // credentials, and AWS_ENDPOINT_URL for emulators.
 //

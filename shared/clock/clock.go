@@ -1,4 +1,4 @@
-// Package clock gives production code its time through an injected Clock, so
+// Package clock is support: it gives production code its time through an injected Clock, so
 // that local runs and tests can replay dated scenarios.
 package clock
 

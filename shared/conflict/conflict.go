@@ -1,4 +1,4 @@
-// Package conflict makes a read-modify-write again when its conditional
+// Package conflict is support: it makes a read-modify-write again when its conditional
 // write lost a race to another writer: the one bounded retry loop for every
 // version-guarded write whose change may simply be made on what won.
 package conflict

@@ -1,4 +1,4 @@
-// Package consent is the end user's side of third-party access: deciding
+// Package consent is a rule: the end user's side of third-party access: deciding
 // requests on the metering points the end user holds, and later changing
 // or removing the access given (Elhub's Web Plug-in and Min side). Every
 // decision is a conditional write, and every change notifies the third party.

@@ -24,7 +24,7 @@ const maxChartBytes = 40_000
 
 // phoneChartWidth is how wide the chart is drawn on a 375 px phone: the
 // portal's main column less its 1rem padding on each side (the figure has no
-// side margins; shared/portal/layout.templ).
+// side margins; shared/portalweb/layout.templ).
 const phoneChartWidth = 375 - 2*16
 
 // minPhoneText is the smallest text, in CSS pixels, the chart may have there.

@@ -1,4 +1,4 @@
-// Package consumption is the third-party portal's consumption view of one
+// Package consumption is a rule: the third-party portal's consumption view of one
 // metering point: the span a user chose (a day by hour, a month by day or a
 // year by month), the aggregated meter values flattened into rows, and those
 // rows drawn as an SVG bar chart or written as CSV or JSON.

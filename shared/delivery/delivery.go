@@ -1,4 +1,4 @@
-// Package delivery is the daily delivery of meter values (Elhub BRS-NO-313)
+// Package delivery is a rule: the daily delivery of meter values (Elhub BRS-NO-313)
 // and the outbox every third party can pull: the fan-out turns the active
 // grants into jobs, a job becomes one document per metering point and day,
 // and each document is written once to the third party's outbox (its id is

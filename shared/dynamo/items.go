@@ -1,4 +1,4 @@
-// Package dynamo stores Tredjepart's domain in DynamoDB. The key layout is
+// Package dynamo is an adapter: it stores Tredjepart's domain in DynamoDB. The key layout is
 // documented here and in docs/architecture.md; the expiry state machine's
 // ASL (shared/resources/expiry.asl.json) writes the request item too.
 //

@@ -1,4 +1,4 @@
-// Package consentweb is the end user's web pages (Elhub's Web Plug-in and
+// Package enduserweb is an entry point: the end user's web pages (Elhub's Web Plug-in and
 // Min side): log in with OpenID Connect, decide requests on the metering
 // points one holds, and change or remove access later. Pages are rendered on
 // the server, in bokmål by default and English on request, and work without

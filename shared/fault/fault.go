@@ -1,4 +1,4 @@
-// Package fault holds the domain's errors: what went wrong in terms a caller
+// Package fault is a rule: the domain's errors: what went wrong in terms a caller
 // can act on, free of HTTP. Package problem maps them to responses.
 package fault
 

@@ -1,4 +1,4 @@
-// Package function starts a Lambda: the AWS configuration from the
+// Package function is an adapter: it starts a Lambda: the AWS configuration from the
 // environment, the handler its package builds, and lambda.Start. The local
 // runner and tests build the same handlers in-process with the same Builder.
 package function

@@ -1,4 +1,4 @@
-// Package grant is a third party's access to one metering point, given by
+// Package grant is a rule: a third party's access to one metering point, given by
 // the end user: created by approving a request or directly, changed between
 // LIMITED and FULL, or removed, always by the end user holding the point.
 package grant

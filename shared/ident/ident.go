@@ -1,4 +1,4 @@
-// Package ident parses the identifiers Tredjepart receives from outside —
+// Package ident is a rule: it parses the identifiers Tredjepart receives from outside —
 // metering point ids (GSRN), actor ids (GLN), national identity numbers and
 // organisation numbers — into types that can only hold valid values.
 //

@@ -1,4 +1,4 @@
-// Package ingest takes master data and meter values from grid companies and
+// Package ingest is a rule: it takes master data and meter values from grid companies and
 // metering systems: it validates each item and stores it with conditional
 // writes, so a retry changes nothing and a correction raises the revision.
 package ingest

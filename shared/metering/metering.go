@@ -1,4 +1,4 @@
-// Package metering answers third parties' queries: master data (BRS-NO-303)
+// Package metering is a rule: it answers third parties' queries: master data (BRS-NO-303)
 // and meter values (BRS-NO-315), each limited to what the active grant
 // allows, and each read appended to the end user's read log before the
 // data is handed out. The API and the portal both call this package.

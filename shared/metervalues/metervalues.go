@@ -1,4 +1,4 @@
-// Package metervalues is a metering point's meter values: one series per Oslo
+// Package metervalues is a rule: a metering point's meter values: one series per Oslo
 // day, at 15- or 60-minute resolution, each quantity in kWh with a quality
 // code. It validates submitted series and aggregates stored ones for queries.
 // Quantities are decimals end to end: a float would not sum kWh exactly.

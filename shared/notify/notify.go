@@ -1,4 +1,4 @@
-// Package notify is what a third party is told when something about its
+// Package notify is a rule: what a third party is told when something about its
 // access changes. The expiry state machine sends the same shape
 // (shared/resources/expiry.asl.json) for a request that expired.
 package notify

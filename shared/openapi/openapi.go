@@ -1,4 +1,4 @@
-// Package openapi holds the OpenAPI 3.1 contract of the third-party API
+// Package openapi is an adapter: it holds the OpenAPI 3.1 contract of the third-party API
 // (openapi.json): the routes in resources.Routes, what the intake function
 // answers, and what the API Gateway in front of it answers on its own.
 package openapi

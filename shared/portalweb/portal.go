@@ -1,4 +1,4 @@
-// Package portal is the third parties' web pages (Elhub's Aktørportal): a
+// Package portalweb is an entry point: the third parties' web pages (Elhub's Aktørportal): a
 // staff member logs in with OpenID Connect for the organisation they act
 // for, asks for access to metering points, follows the requests, reads
 // master data and consumption, and manages deliveries. Every page calls

@@ -1,4 +1,4 @@
-// Package problem is the one place that maps domain errors to HTTP: RFC 9457
+// Package problem is an adapter: the one place that maps domain errors to HTTP: RFC 9457
 // problem documents (application/problem+json) with Elhub codes where they
 // exist. Callers see "internal error" for anything unexpected; the log sees
 // the cause.

@@ -1,4 +1,4 @@
-// Package pseudonym turns end users into stable, opaque ids, so national
+// Package pseudonym is a rule: it turns end users into stable, opaque ids, so national
 // identity numbers are never stored or logged in clear.
 //
 // A person's id is a keyed hash (HMAC-SHA256) of the national identity

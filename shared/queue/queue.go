@@ -1,4 +1,4 @@
-// Package queue puts messages on SQS: notifications for third parties, and
+// Package queue is an adapter: it puts messages on SQS: notifications for third parties, and
 // the daily delivery's shards and jobs.
 package queue
 

@@ -1,4 +1,4 @@
-// Package readlog is the end user's record of who read their metering
+// Package readlog is a rule: the end user's record of who read their metering
 // data: every successful third-party read of master data or meter values,
 // through the API or the portal, is appended before the data is returned.
 package readlog

@@ -1,4 +1,4 @@
-// Package readonce keeps what one batch of work has read, so that each key
+// Package readonce is support: it keeps what one batch of work has read, so that each key
 // is read once however many items need it: a delivery batch's third party
 // and webhook endpoint, an ingest call's metering points.
 package readonce

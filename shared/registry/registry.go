@@ -1,4 +1,4 @@
-// Package registry is what Tredjepart knows about metering points (their
+// Package registry is a rule: what Tredjepart knows about metering points (their
 // master data, contract and end users over time) and the parties that use it.
 package registry
 

@@ -1,4 +1,4 @@
-// Package resources is the one source of truth for Tredjepart's AWS resources:
+// Package resources is support: the one source of truth for Tredjepart's AWS resources:
 // tables, keys, indexes, queues, the expiry state machine, functions and routes.
 // The CDK app (infra/) and the local stack (localstack/) both build from these
 // values, and a test in infra/ compares the synthesised template against them.

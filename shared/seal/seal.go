@@ -1,4 +1,4 @@
-// Package seal encrypts small secrets, such as webhook signing keys, with an
+// Package seal is an adapter: it encrypts small secrets, such as webhook signing keys, with an
 // AWS KMS key before they are stored, and decrypts them when they are used.
 // Each call is one KMS Encrypt or Decrypt (the secrets are far below its 4 KB
 // limit), under an encryption context that names what the secret belongs to:

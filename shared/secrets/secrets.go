@@ -1,4 +1,4 @@
-// Package secrets fills a function's secret settings from SSM SecureString
+// Package secrets is an adapter: it fills a function's secret settings from SSM SecureString
 // parameters on AWS, or from the environment on the local stack. It is its
 // own package so that functions without secrets do not link the SSM client.
 package secrets

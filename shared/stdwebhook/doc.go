@@ -1,4 +1,4 @@
-// Package webhook pushes JSON documents to a third party's registered webhook
+// Package stdwebhook is an adapter: it pushes JSON documents to a third party's registered webhook
 // endpoint following the Standard Webhooks specification
 // (https://www.standardwebhooks.com/):
 //

@@ -1,4 +1,4 @@
-// Package stepfunctions runs each access request's expiry timer as a Step
+// Package stepfunctions is an adapter: it runs each access request's expiry timer as a Step
 // Functions Standard execution named after the request, so that a retry can
 // never start two.
 package stepfunctions

@@ -1,4 +1,4 @@
-// Package synthetic makes realistic, made-up master data and meter values for
+// Package synthetic is support: it makes realistic, made-up master data and meter values for
 // load tests and demos: households and cabins with Norwegian addresses, end
 // users who move, daily and seasonal consumption profiles, estimated values
 // and later corrections. Everything is a pure function of Options.Seed and

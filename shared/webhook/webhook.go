@@ -1,4 +1,4 @@
-// Package webhooks is a third party's webhook endpoint: registering it,
+// Package webhook is a rule: a third party's webhook endpoint: registering it,
 // rotating its signing secret with an overlap (the secrets are stored
 // sealed, see Sealer), and pushing each outbox
 // document to it (Standard Webhooks, package webhook) with retries over

@@ -1,4 +1,4 @@
-// Package websession is what the server-rendered sites (the end users'
+// Package websession is an adapter: what the server-rendered sites (the end users'
 // consent pages and the third parties' portal) share: Site, which renders
 // their pages and error pages, runs the OpenID Connect login and keeps the
 // session in a signed and encrypted cookie and, so that a logout ends it

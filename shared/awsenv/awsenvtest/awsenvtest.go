@@ -1,4 +1,4 @@
-// Package awsenvtest holds an AWS SDK client that sends nothing: every
+// Package awsenvtest is test harness: an AWS SDK client that sends nothing: every
 // operation is stopped before it leaves and recorded by its input's type, so
 // a test can see which operation a wrapper ran.
 package awsenvtest

@@ -1,4 +1,4 @@
-// Package conflicttest is the shape every concurrency test of a
+// Package conflicttest is test harness: the shape every concurrency test of a
 // version-guarded write shares: calls released at the same moment, and each
 // answer either a success or a lost race (a fault.Conflict), never anything
 // else.

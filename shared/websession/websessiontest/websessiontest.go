@@ -1,4 +1,4 @@
-// Package websessiontest holds what tests of a site built on websession
+// Package websessiontest is test harness: what tests of a site built on websession
 // need around it.
 package websessiontest
 
