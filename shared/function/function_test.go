@@ -30,13 +30,16 @@ func TestLogLevel(t *testing.T) {
 	}
 }
 
-func TestNeedNamesTheFirstMissingSetting(t *testing.T) {
+func TestNeedNamesEveryMissingSetting(t *testing.T) {
 	env := map[string]string{"A": "1", "C": "3"}
 	got, err := Need(func(k string) string { return env[k] }, "A", "C")
 	if err != nil || got["A"] != "1" || got["C"] != "3" || len(got) != 2 {
 		t.Fatalf("Need(A, C) = %v, %v", got, err)
 	}
-	if _, err := Need(func(k string) string { return env[k] }, "A", "B", "D"); err == nil || err.Error() != "environment variable B is not set" {
-		t.Fatalf("Need(A, B, D) error = %v, want B named", err)
+	if _, err := Need(func(k string) string { return env[k] }, "A", "B"); err == nil || err.Error() != "environment variable B is not set" {
+		t.Fatalf("Need(A, B) error = %v, want B named", err)
+	}
+	if _, err := Need(func(k string) string { return env[k] }, "A", "B", "D"); err == nil || err.Error() != "environment variables not set: [B D]" {
+		t.Fatalf("Need(A, B, D) error = %v, want B and D named", err)
 	}
 }

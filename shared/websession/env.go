@@ -3,7 +3,6 @@ package websession
 import (
 	"context"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -11,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
+	"github.com/tredjepart/tredjepart/shared/function"
 	"github.com/tredjepart/tredjepart/shared/secrets"
 )
 
@@ -40,55 +40,31 @@ func ParseKeys(encoded string) (Keys, error) {
 // OpenID provider: each site has its own.
 type OIDCEnv struct{ Issuer, ClientID, ClientSecret, RedirectURL string }
 
-// Env reads a site function's environment. It notes every required
-// variable that is not set and every value that is not valid, so that one
-// error names them all.
-type Env struct {
-	getenv  func(string) string
-	missing []string
-	invalid []error
-}
+// Env reads a site function's environment: function.Env, and the
+// settings both sites share.
+type Env struct{ *function.Env }
 
 // NewEnv reads the environment through getenv.
-func NewEnv(getenv func(string) string) *Env { return &Env{getenv: getenv} }
-
-// Need is the value of a variable that must be set.
-func (e *Env) Need(name string) string {
-	v := e.getenv(name)
-	if v == "" {
-		e.missing = append(e.missing, name)
-	}
-	return v
-}
+func NewEnv(getenv func(string) string) Env { return Env{function.NewEnv(getenv)} }
 
 // Settings are the site's settings, its OpenID registration in the
 // variables oidc names.
-func (e *Env) Settings(oidc OIDCEnv) Settings {
+func (e Env) Settings(oidc OIDCEnv) Settings {
 	s := Settings{
 		OIDC: OIDC{
 			Issuer: e.Need(oidc.Issuer), ClientID: e.Need(oidc.ClientID),
 			ClientSecret: e.Need(oidc.ClientSecret), RedirectURL: e.Need(oidc.RedirectURL),
 		},
-		Secure: e.getenv(InsecureCookiesEnv) != "true",
+		Secure: e.Get(InsecureCookiesEnv) != "true",
 	}
 	if encoded := e.Need(CookieKeysEnv); encoded != "" {
 		keys, err := ParseKeys(encoded)
 		if err != nil {
-			e.invalid = append(e.invalid, err)
+			e.Invalid(err)
 		}
 		s.Keys = keys
 	}
 	return s
-}
-
-// Err names the variables missing and the values not valid; it is nil
-// when there are none.
-func (e *Env) Err() error {
-	var missing error
-	if len(e.missing) > 0 {
-		missing = fmt.Errorf("environment variables not set: %v", e.missing)
-	}
-	return errors.Join(append([]error{missing}, e.invalid...)...)
 }
 
 // Lambda builds a site function's handler: the secrets named are read from
