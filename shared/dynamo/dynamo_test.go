@@ -88,3 +88,18 @@ func TestSessions(t *testing.T) {
 		return &dynamo.Sessions{Client: client, Table: name}
 	})
 }
+
+func TestDeliveryFacts(t *testing.T) {
+	storetest.RunDeliveryFacts(t, func(t *testing.T) storetest.Delivery {
+		env := testenv.Get(t)
+		client := dynamodb.NewFromConfig(env.Config)
+		tables := env.Stack.Tables
+		return storetest.Delivery{
+			Outbox: &dynamo.Outbox{Client: client, Table: tables[resources.OutboxTableID],
+				Access: tables[resources.AccessTableID], Registry: tables[resources.RegistryTableID], MeterValue: tables[resources.MeterValuesTableID]},
+			Requests:       &dynamo.Requests{Client: client, Table: tables[resources.AccessTableID]},
+			MeteringPoints: &dynamo.Registry{Client: client, Table: tables[resources.RegistryTableID]},
+			MeterValues:    &dynamo.MeterValues{Client: client, Table: tables[resources.MeterValuesTableID]},
+		}
+	})
+}

@@ -35,3 +35,11 @@ func TestReadLog(t *testing.T) {
 func TestSessions(t *testing.T) {
 	storetest.RunSessions(t, func(*testing.T) websession.SessionStore { return inmem.NewSessions() })
 }
+
+func TestDeliveryFacts(t *testing.T) {
+	storetest.RunDeliveryFacts(t, func(*testing.T) storetest.Delivery {
+		outbox, requests, reg, values := inmem.NewOutbox(), inmem.NewRequests(), inmem.NewRegistry(), inmem.NewMeterValues()
+		outbox.Access, outbox.Registry, outbox.MeterValues = requests, reg, values
+		return storetest.Delivery{Outbox: outbox, Requests: requests, MeteringPoints: reg, MeterValues: values}
+	})
+}

@@ -11,21 +11,30 @@ import (
 
 	"github.com/tredjepart/tredjepart/shared/delivery"
 	"github.com/tredjepart/tredjepart/shared/dynamo"
+	"github.com/tredjepart/tredjepart/shared/grant"
 	"github.com/tredjepart/tredjepart/shared/ident"
 	"github.com/tredjepart/tredjepart/shared/metervalues"
+	"github.com/tredjepart/tredjepart/shared/registry"
 	"github.com/tredjepart/tredjepart/shared/webhook"
 )
 
 var (
 	_ webhook.Store        = (*Outbox)(nil)
 	_ delivery.ChangeStore = (*Outbox)(nil)
+	_ delivery.Store       = (*Outbox)(nil)
 )
 
 // Outbox keeps the third parties' outbox documents, the days awaited late,
 // webhook endpoints and push attempts, as dynamo.Outbox keeps them in the
-// Outbox table. The feed's reads across shards (Feed, Latest, Facts) are
-// dynamo's alone so far.
+// Outbox table. The feed's reads across shards (Feed, Latest, CountSince)
+// are dynamo's alone so far.
 type Outbox struct {
+	// The other stores a delivery job's Facts are read from, as
+	// dynamo.Outbox names the other tables; nil ones hold nothing.
+	Access      *Requests
+	Registry    *Registry
+	MeterValues *MeterValues
+
 	mu        sync.Mutex
 	documents map[documentKey]stored
 	awaiting  map[awaitKey]bool
@@ -127,6 +136,35 @@ func (s *Outbox) ClearAwaiting(_ context.Context, mp ident.GSRN, day time.Time, 
 	defer s.mu.Unlock()
 	delete(s.awaiting, awaitKey{mp, day.Format(metervalues.DayLayout), tp})
 	return nil
+}
+
+// Facts reads, for each metering point, the third party's grant, the day's
+// series, and for an active grant the occupancy it was given from (if it
+// is still the grant's end user's).
+func (s *Outbox) Facts(ctx context.Context, tp ident.GLN, day time.Time, mps []ident.GSRN) (map[ident.GSRN]delivery.Facts, error) {
+	facts := make(map[ident.GSRN]delivery.Facts, len(mps))
+	for _, mp := range mps {
+		var f delivery.Facts
+		if s.Access != nil {
+			f.Grant, f.HasGrant, _ = s.Access.Grant(ctx, tp, mp)
+		}
+		if s.MeterValues != nil {
+			f.Series, f.HasSeries, _ = s.MeterValues.Day(ctx, mp, day)
+		}
+		if !f.HasGrant && !f.HasSeries {
+			continue
+		}
+		if f.HasGrant && f.Grant.Status == grant.Active && s.Registry != nil {
+			point, _, _ := s.Registry.MeteringPoint(ctx, mp)
+			for _, o := range point.Occupancies {
+				if o.MoveIn.Format(registry.DateLayout) == f.Grant.DataFrom.Format(registry.DateLayout) && o.EndUser == f.Grant.EndUser {
+					f.Occupancy = o
+				}
+			}
+		}
+		facts[mp] = f
+	}
+	return facts, nil
 }
 
 // Endpoint reads the third party's webhook endpoint; a removed one is not

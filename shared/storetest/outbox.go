@@ -8,9 +8,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tredjepart/tredjepart/shared/accessrequest"
 	"github.com/tredjepart/tredjepart/shared/delivery"
 	"github.com/tredjepart/tredjepart/shared/dynamo"
+	"github.com/tredjepart/tredjepart/shared/grant"
 	"github.com/tredjepart/tredjepart/shared/ident"
+	"github.com/tredjepart/tredjepart/shared/registry"
 	"github.com/tredjepart/tredjepart/shared/stdwebhook"
 	"github.com/tredjepart/tredjepart/shared/webhook"
 )
@@ -225,5 +228,78 @@ func attemptsNewestFirst(t *testing.T, store Outbox) {
 	_, other := fresh(t)
 	if none, err := store.Attempts(ctx, other, 3); len(none) != 0 || err != nil {
 		t.Fatalf("another third party's attempts: %+v %v", none, err)
+	}
+}
+
+// Delivery is the outbox as a delivery job uses it, with the stores its
+// facts are read from.
+type Delivery struct {
+	Outbox         delivery.Store
+	Requests       Requests
+	MeteringPoints MeteringPoints
+	MeterValues    MeterValues
+}
+
+// RunDeliveryFacts runs the contract of a delivery.Store's Facts: what one
+// read gives of a job's grants, occupancies and days.
+func RunDeliveryFacts(t *testing.T, newStores func(t *testing.T) Delivery) {
+	t.Run("FactsOfAJob", func(t *testing.T) { factsOfAJob(t, newStores(t)) })
+}
+
+func factsOfAJob(t *testing.T, s Delivery) {
+	ctx := context.Background()
+	withDay, tp := fresh(t)
+	withoutDay, _ := fresh(t)
+	revoked, _ := fresh(t)
+	movedOut, _ := fresh(t)
+	nothing, _ := fresh(t)
+	day := registry.Date(2026, 3, 2)
+	moveIn := registry.Date(2021, 8, 1)
+	for _, mp := range []ident.GSRN{withDay, withoutDay, revoked, movedOut} {
+		occupancies := []registry.Occupancy{{EndUser: "p1_kari", MoveIn: moveIn}}
+		if mp == movedOut {
+			occupancies = []registry.Occupancy{{EndUser: "p1_kari", MoveIn: moveIn, MoveOut: registry.Date(2024, 1, 1)},
+				{EndUser: "p1_ola", MoveIn: registry.Date(2024, 1, 1)}}
+		}
+		if _, err := s.MeteringPoints.PutMeteringPoint(ctx, registry.MeteringPoint{ID: mp, AccountingPoint: true, Occupancies: occupancies}); err != nil {
+			t.Fatal(err)
+		}
+		g := grant.New(tp, mp, accessrequest.Full, "p1_kari", "", moveIn, time.Now())
+		if err := s.Requests.PutGrant(ctx, g); err != nil {
+			t.Fatal(err)
+		}
+		if mp == revoked {
+			gone, _ := g.Revoke(time.Now())
+			if err := s.Requests.UpdateGrant(ctx, g, gone); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for _, mp := range []ident.GSRN{withDay, nothing} {
+		if _, _, err := s.MeterValues.PutDay(ctx, series(mp, day, "1")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	facts, err := s.Outbox.Facts(ctx, tp, day, []ident.GSRN{withDay, withoutDay, revoked, movedOut, nothing})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := facts[withDay]; !f.HasGrant || !f.HasSeries || f.Occupancy.EndUser != "p1_kari" || f.Series.Revision != 1 || f.Grant.Status != grant.Active {
+		t.Errorf("with its day: %+v", f)
+	}
+	if f := facts[withoutDay]; !f.HasGrant || f.HasSeries || f.Occupancy.EndUser != "p1_kari" {
+		t.Errorf("without its day: %+v", f)
+	}
+	if f := facts[revoked]; !f.HasGrant || f.Grant.Status != grant.Revoked || f.Occupancy.EndUser != "" {
+		t.Errorf("a revoked grant: %+v", f)
+	}
+	if f := facts[movedOut]; !f.HasGrant || f.Occupancy.EndUser != "p1_kari" || !f.Occupancy.MoveOut.Equal(registry.Date(2024, 1, 1)) {
+		t.Errorf("the grant's end user moved out: %+v", f)
+	}
+	if f := facts[nothing]; f.HasGrant || !f.HasSeries {
+		t.Errorf("a day without a grant: %+v", f)
+	}
+	if len(facts) != 5 {
+		t.Errorf("%d facts for 5 metering points", len(facts))
 	}
 }
