@@ -28,12 +28,15 @@ func instant(t time.Time) time.Time {
 	return t.UTC().Round(0)
 }
 
+// timeLayout keeps instants sortable as strings, as dynamo's does.
+const timeLayout = "2006-01-02T15:04:05.000000000Z"
+
 // sortable is an instant as the dynamo stores write it in sort keys.
 func sortable(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.UTC().Format("2006-01-02T15:04:05.000000000Z")
+	return t.UTC().Format(timeLayout)
 }
 
 // cursor is the position after the last item of a page: the partition it

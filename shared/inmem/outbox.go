@@ -3,6 +3,7 @@ package inmem
 import (
 	"cmp"
 	"context"
+	"encoding/base64"
 	"fmt"
 	"maps"
 	"slices"
@@ -11,10 +12,12 @@ import (
 
 	"github.com/tredjepart/tredjepart/shared/delivery"
 	"github.com/tredjepart/tredjepart/shared/dynamo"
+	"github.com/tredjepart/tredjepart/shared/fault"
 	"github.com/tredjepart/tredjepart/shared/grant"
 	"github.com/tredjepart/tredjepart/shared/ident"
 	"github.com/tredjepart/tredjepart/shared/metervalues"
 	"github.com/tredjepart/tredjepart/shared/registry"
+	"github.com/tredjepart/tredjepart/shared/thirdpartyapi"
 	"github.com/tredjepart/tredjepart/shared/webhook"
 )
 
@@ -22,12 +25,12 @@ var (
 	_ webhook.Store        = (*Outbox)(nil)
 	_ delivery.ChangeStore = (*Outbox)(nil)
 	_ delivery.Store       = (*Outbox)(nil)
+	_ thirdpartyapi.Outbox = (*Outbox)(nil)
 )
 
 // Outbox keeps the third parties' outbox documents, the days awaited late,
 // webhook endpoints and push attempts, as dynamo.Outbox keeps them in the
-// Outbox table. The feed's reads across shards (Feed, Latest, CountSince)
-// are dynamo's alone so far.
+// Outbox table, and reads the feed as dynamo.Outbox does across its shards.
 type Outbox struct {
 	// The other stores a delivery job's Facts are read from, as
 	// dynamo.Outbox names the other tables; nil ones hold nothing.
@@ -106,6 +109,94 @@ func (s *Outbox) MarkPushed(_ context.Context, tp ident.GLN, id string, at time.
 		s.documents[k] = it
 	}
 	return nil
+}
+
+// arrival orders documents as dynamo's byArrival index does: by when they
+// were written, then by id.
+func arrival(d delivery.Document) string { return sortable(d.CreatedAt) + "#" + d.ID }
+
+// arrived is the third party's documents in arrival order.
+func (s *Outbox) arrived(tp ident.GLN) []delivery.Document {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var docs []delivery.Document
+	for k, it := range s.documents {
+		if k.tp == tp {
+			docs = append(docs, copyDocument(it.document))
+		}
+	}
+	slices.SortFunc(docs, func(a, b delivery.Document) int { return cmp.Compare(arrival(a), arrival(b)) })
+	return docs
+}
+
+// feedCursor reads a cursor of Feed or Latest: a position in arrival
+// order, refused (naming field) unless it is one.
+func feedCursor(cursor, field string) (string, error) {
+	raw, err := base64.RawURLEncoding.DecodeString(cursor)
+	if _, perr := time.Parse(timeLayout, string(raw[:min(len(raw), len(timeLayout))])); err != nil || perr != nil {
+		return "", fault.InvalidFields(fault.FieldError{Field: field, Reason: "not a cursor from a previous page"})
+	}
+	return string(raw), nil
+}
+
+// Feed returns up to limit of the third party's documents after the
+// cursor ("" for the oldest kept), oldest first, that are at least
+// dynamo.SettleLag old at now; Next is the cursor to poll with, the same
+// one when nothing new has settled.
+func (s *Outbox) Feed(_ context.Context, tp ident.GLN, cursor string, limit int, now time.Time) (delivery.FeedPage, error) {
+	after := ""
+	if cursor != "" {
+		var err error
+		if after, err = feedCursor(cursor, "after"); err != nil {
+			return delivery.FeedPage{}, err
+		}
+	}
+	settled := sortable(now.Add(-dynamo.SettleLag))
+	page := delivery.FeedPage{Next: cursor}
+	for _, d := range s.arrived(tp) {
+		if at := arrival(d); at > after && at <= settled && len(page.Documents) < limit {
+			page.Documents = append(page.Documents, d)
+			page.Next = base64.RawURLEncoding.EncodeToString([]byte(at))
+		}
+	}
+	return page, nil
+}
+
+// Latest returns up to limit of the third party's documents before the
+// cursor ("" for the newest), newest first; Next is empty on the last page.
+func (s *Outbox) Latest(_ context.Context, tp ident.GLN, cursor string, limit int) (delivery.FeedPage, error) {
+	before := ""
+	if cursor != "" {
+		var err error
+		if before, err = feedCursor(cursor, "before"); err != nil {
+			return delivery.FeedPage{}, err
+		}
+	}
+	docs := s.arrived(tp)
+	slices.Reverse(docs)
+	var page delivery.FeedPage
+	for _, d := range docs {
+		if before != "" && arrival(d) >= before {
+			continue
+		}
+		if len(page.Documents) == limit {
+			page.Next = base64.RawURLEncoding.EncodeToString([]byte(arrival(page.Documents[limit-1])))
+			break
+		}
+		page.Documents = append(page.Documents, d)
+	}
+	return page, nil
+}
+
+// CountSince counts the third party's documents written at or after since.
+func (s *Outbox) CountSince(_ context.Context, tp ident.GLN, since time.Time) (int, error) {
+	n := 0
+	for _, d := range s.arrived(tp) {
+		if arrival(d) >= sortable(since) {
+			n++
+		}
+	}
+	return n, nil
 }
 
 // AwaitLate remembers that a day's values had not arrived when it was due.

@@ -11,6 +11,7 @@ import (
 	"github.com/tredjepart/tredjepart/shared/accessrequest"
 	"github.com/tredjepart/tredjepart/shared/delivery"
 	"github.com/tredjepart/tredjepart/shared/dynamo"
+	"github.com/tredjepart/tredjepart/shared/fault"
 	"github.com/tredjepart/tredjepart/shared/grant"
 	"github.com/tredjepart/tredjepart/shared/ident"
 	"github.com/tredjepart/tredjepart/shared/registry"
@@ -24,6 +25,11 @@ type Outbox interface {
 	webhook.Store
 	delivery.ChangeStore
 	AwaitLate(ctx context.Context, tp ident.GLN, mp ident.GSRN, day, now time.Time) error
+	// The third party's feed, oldest first (the API's), newest first (the
+	// portal's), and how much arrived since an instant.
+	Feed(ctx context.Context, tp ident.GLN, cursor string, limit int, now time.Time) (delivery.FeedPage, error)
+	Latest(ctx context.Context, tp ident.GLN, cursor string, limit int) (delivery.FeedPage, error)
+	CountSince(ctx context.Context, tp ident.GLN, since time.Time) (int, error)
 }
 
 // RunOutbox runs the contract of an Outbox store.
@@ -38,6 +44,10 @@ func RunOutbox(t *testing.T, newStore func(t *testing.T) Outbox) {
 		{"ARemovedEndpointKeepsItsVersion", removedEndpointKeepsItsVersion},
 		{"OnlySealedSecretsAreStored", onlySealedSecretsAreStored},
 		{"AttemptsNewestFirst", attemptsNewestFirst},
+		{"FeedIsInArrivalOrderAfterTheCursorOnceSettled", feedMergesInArrivalOrder},
+		{"LatestPagesNewestFirst", latestPagesNewestFirst},
+		{"CountSinceCountsWhatArrivedSince", countSince},
+		{"AFeedCursorIsOneFromAPreviousPage", feedCursorsAreChecked},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) { c.run(t, newStore(t)) })
@@ -301,5 +311,121 @@ func factsOfAJob(t *testing.T, s Delivery) {
 	}
 	if len(facts) != 5 {
 		t.Errorf("%d facts for 5 metering points", len(facts))
+	}
+}
+
+// documents puts n notices for the third party, one millisecond apart from
+// first, and returns their ids in the order they were written.
+func documents(t *testing.T, store Outbox, tp ident.GLN, first time.Time, n int) []string {
+	t.Helper()
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("notification:%s:%03d", tp, i)
+		d := delivery.Document{ID: ids[i], ThirdParty: tp, Kind: delivery.Notice, CreatedAt: first.Add(time.Duration(i) * time.Millisecond), Body: []byte(`{"i":` + fmt.Sprint(i) + `}`)}
+		if created, err := store.Put(context.Background(), d); err != nil || !created {
+			t.Fatalf("put %s: created=%v err=%v", d.ID, created, err)
+		}
+	}
+	return ids
+}
+
+func idsOf(page delivery.FeedPage) []string {
+	ids := make([]string, len(page.Documents))
+	for i, d := range page.Documents {
+		ids[i] = d.ID
+	}
+	return ids
+}
+
+func feedMergesInArrivalOrder(t *testing.T, store Outbox) {
+	ctx := context.Background()
+	_, tp := fresh(t)
+	first := time.Now().Add(-time.Hour)
+	ids := documents(t, store, tp, first, 40)
+	// The last ten are younger than SettleLag at now: not shown yet. Pages
+	// of two and of seven (on dynamo: shards cut short, mostly not).
+	now := first.Add(29500*time.Microsecond + dynamo.SettleLag)
+	var cursor string
+	for _, size := range []int{2, 7} {
+		var got []string
+		cursor = ""
+		for range 100 {
+			page, err := store.Feed(ctx, tp, cursor, size, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if page.Next == "" {
+				t.Fatal("no cursor to poll with")
+			}
+			got = append(got, idsOf(page)...)
+			if len(page.Documents) == 0 {
+				if page.Next != cursor {
+					t.Fatalf("an empty page moved the cursor from %q to %q", cursor, page.Next)
+				}
+				break
+			}
+			cursor = page.Next
+		}
+		if fmt.Sprint(got) != fmt.Sprint(ids[:30]) {
+			t.Fatalf("pages of %d gave\n%v\nwant\n%v", size, got, ids[:30])
+		}
+	}
+	// Once settled, the rest follow the same cursor.
+	page, err := store.Feed(ctx, tp, cursor, 100, first.Add(time.Second+dynamo.SettleLag))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(idsOf(page)) != fmt.Sprint(ids[30:]) {
+		t.Fatalf("after settling: %v, want %v", idsOf(page), ids[30:])
+	}
+}
+
+func latestPagesNewestFirst(t *testing.T, store Outbox) {
+	ctx := context.Background()
+	_, tp := fresh(t)
+	ids := documents(t, store, tp, time.Now().Add(-time.Hour), 25)
+	for _, size := range []int{2, 6} {
+		var got []string
+		cursor := ""
+		for range 100 {
+			page, err := store.Latest(ctx, tp, cursor, size)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, idsOf(page)...)
+			if cursor = page.Next; cursor == "" {
+				break
+			}
+		}
+		want := slices.Clone(ids)
+		slices.Reverse(want)
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("pages of %d gave\n%v\nwant\n%v", size, got, want)
+		}
+	}
+}
+
+func countSince(t *testing.T, store Outbox) {
+	ctx := context.Background()
+	_, tp := fresh(t)
+	first := time.Now().Add(-time.Hour)
+	documents(t, store, tp, first, 30)
+	for since, want := range map[time.Time]int{first: 30, first.Add(10 * time.Millisecond): 20, first.Add(time.Second): 0} {
+		if n, err := store.CountSince(ctx, tp, since); err != nil || n != want {
+			t.Errorf("since %s: %d, %v; want %d", since, n, err, want)
+		}
+	}
+}
+
+func feedCursorsAreChecked(t *testing.T, store Outbox) {
+	ctx := context.Background()
+	_, tp := fresh(t)
+	for _, cursor := range []string{"garbage", "eyJwIjoiIn0", "MjAyNg"} {
+		if _, err := store.Feed(ctx, tp, cursor, 10, time.Now()); fault.KindOf(err) != fault.Invalid {
+			t.Errorf("feed after %q: %v", cursor, err)
+		}
+		if _, err := store.Latest(ctx, tp, cursor, 10); fault.KindOf(err) != fault.Invalid {
+			t.Errorf("latest before %q: %v", cursor, err)
+		}
 	}
 }
