@@ -1,7 +1,8 @@
 package thirdpartyapi_test
 
 // The query routes on the fakes: what a third party with access reads,
-// that every read is logged for the end user, and what it is refused.
+// that every read is logged for the end user, what it is refused, and its
+// feed of deliveries.
 
 import (
 	"context"
@@ -20,6 +21,7 @@ import (
 	"github.com/tredjepart/tredjepart/shared/accessrequest"
 	"github.com/tredjepart/tredjepart/shared/apigw"
 	"github.com/tredjepart/tredjepart/shared/clock"
+	"github.com/tredjepart/tredjepart/shared/delivery"
 	"github.com/tredjepart/tredjepart/shared/grant"
 	"github.com/tredjepart/tredjepart/shared/ident"
 	"github.com/tredjepart/tredjepart/shared/inmem"
@@ -42,6 +44,7 @@ const (
 type queries struct {
 	h       *thirdpartyapi.QueriesHandler
 	readLog *inmem.ReadLog
+	outbox  *inmem.Outbox
 	day     time.Time // a day with meter values on granted
 }
 
@@ -75,14 +78,16 @@ func onFakesQueries(t *testing.T) queries {
 	if _, _, err := values.PutDay(ctx, metervalues.Series{MeteringPoint: granted, Day: day, Resolution: metervalues.PT60M, Quantities: qs}); err != nil {
 		t.Fatal(err)
 	}
+	outbox := inmem.NewOutbox()
 	return queries{
 		h: &thirdpartyapi.QueriesHandler{
+			Outbox: outbox,
 			Metering: &metering.Service{Grants: grants, MeteringPoints: reg, Days: values, ReadLog: readLog,
 				Clock: clock.System{}, NewID: uuid.NewString},
 			ThirdParties: reg,
 			Logger:       slog.New(slog.NewTextHandler(io.Discard, nil)),
 		},
-		readLog: readLog, day: day,
+		readLog: readLog, outbox: outbox, day: day,
 	}
 }
 
@@ -191,5 +196,30 @@ func TestOnlyARegisteredThirdPartyMayQuery(t *testing.T) {
 	q := onFakesQueries(t)
 	if status, _, _ := q.get(t, "nobody", thirdpartyapi.RouteListMeteringPoints, "", nil); status != http.StatusForbidden {
 		t.Fatalf("an unregistered client: %d", status)
+	}
+}
+
+func TestDeliveriesAreTheCallersFeedOldestFirst(t *testing.T) {
+	q := onFakesQueries(t)
+	ctx := context.Background()
+	written := time.Now().Add(-time.Hour)
+	for i, tp := range []ident.GLN{reader, stranger, reader} {
+		d := delivery.Document{ID: fmt.Sprintf("notification:%d", i), ThirdParty: tp, Kind: delivery.Notice,
+			CreatedAt: written.Add(time.Duration(i) * time.Second), Body: json.RawMessage(`{"n":1}`)}
+		if _, err := q.outbox.Put(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	status, body, _ := q.get(t, "reader", thirdpartyapi.RouteDeliveries, "", map[string]string{"limit": "1"})
+	items, _ := body["items"].([]any)
+	if status != http.StatusOK || len(items) != 1 || items[0].(map[string]any)["id"] != "notification:0" || body["next"] == "" {
+		t.Fatalf("first page: %d %v", status, body)
+	}
+	status, body, _ = q.get(t, "reader", thirdpartyapi.RouteDeliveries, "", map[string]string{"after": body["next"].(string)})
+	if items, _ := body["items"].([]any); status != http.StatusOK || len(items) != 1 || items[0].(map[string]any)["id"] != "notification:2" {
+		t.Fatalf("second page: %d %v", status, body)
+	}
+	if status, _, p := q.get(t, "reader", thirdpartyapi.RouteDeliveries, "", map[string]string{"after": "garbage"}); status != http.StatusBadRequest || p.Errors[0].Field != "after" {
+		t.Fatalf("a cursor not from a page: %d %+v", status, p)
 	}
 }
