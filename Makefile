@@ -1,4 +1,5 @@
-# Tredjepart — `make run` starts the local stack, `make test` runs every test.
+# Tredjepart — `make run` starts the local stack, `make test` runs every test,
+# `make unit` the tests that need no emulator (no venv, no moto).
 # Both install what they need: a Python venv with the pinned moto server (and
 # schemathesis and standardwebhooks, which the contract test runs), the
 # Lambda Runtime Interface Emulator (go install), and the Go modules; `make
@@ -19,7 +20,7 @@ LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags "-s -w"
 # (localstack/harness/lambdasize) builds into a directory of its own through it.
 LAMBDA_DIR ?= build/lambda
 
-.PHONY: help docs run up down token deliver datagen test vet vulncheck build build-local synth bench venv scanvenv rie chromium tools clean
+.PHONY: help docs run up down token deliver datagen unit test vet vulncheck build build-local synth bench venv scanvenv rie chromium tools clean
 
 ## run: the whole system in the foreground on moto, with demo data
 run: tools build-local
@@ -47,14 +48,19 @@ datagen:
 	  REGISTRY_TABLE=tredjepart-registry METER_VALUES_TABLE=tredjepart-meter-values \
 	  PSEUDONYM_KEY="$$(cat .local/pseudonym.key)" $(GO) run ./localstack/tools/datagen -points $(POINTS) -days $(DAYS)
 
-## test: vet, format check, vulnerability check, unit + integration + end-to-end tests, CDK tests
+## unit: every test that needs no emulator (the stores are package inmem's fakes): no venv, no moto
+unit:
+	$(GO) test ./...
+
+## test: vet, format check, vulnerability check, unit + integration (-tags integration: moto) + end-to-end tests, CDK tests
 test: tools scanvenv chromium vet vulncheck
-	$(GO) test -count=1 ./...
+	$(GO) test -count=1 -tags integration ./...
 	cd infra && $(GO) test -count=1 ./...
 
 ## vet: go vet, the gofmt check, and the generated templ code current with its .templ files
 vet:
 	$(GO) vet ./...
+	$(GO) vet -tags integration ./...
 	@$(GO) tool templ generate >/dev/null 2>&1 || { echo "templ generate failed"; exit 1; }
 	@stale=$$(git diff --name-only -- '*_templ.go'; git ls-files --others --exclude-standard -- '*_templ.go'); \
 	  if [ -n "$$stale" ]; then echo "generated templ code is not what the .templ files give (run go tool templ generate and commit):"; echo "$$stale"; exit 1; fi

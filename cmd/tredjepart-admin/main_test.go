@@ -8,32 +8,43 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/tredjepart/tredjepart/localstack/harness/testenv"
 	"github.com/tredjepart/tredjepart/shared/adminapi"
 	"github.com/tredjepart/tredjepart/shared/apigw"
 	"github.com/tredjepart/tredjepart/shared/ident"
+	"github.com/tredjepart/tredjepart/shared/inmem"
+	"github.com/tredjepart/tredjepart/shared/registry"
 	"github.com/tredjepart/tredjepart/shared/resources"
 )
 
-func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
+// backend makes the admin handler the commands reach.
+type backend struct {
+	name    string
+	handler func(t *testing.T) *adminapi.Handler
+}
+
+// backends are the handler on the fakes, and under -tags integration the
+// handler FromEnv builds on moto (moto_test.go).
+var backends = []backend{{"inmem", func(*testing.T) *adminapi.Handler {
+	return &adminapi.Handler{Service: &registry.Parties{Store: inmem.NewRegistry()}, Operators: []string{"operator"},
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+}}}
+
+// onEach runs test on each backend, the handler served by serveAdmin.
+func onEach(t *testing.T, test func(t *testing.T, api string)) {
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) { test(t, serveAdmin(t, b.handler(t))) })
+	}
+}
 
 // serveAdmin serves the admin handler over HTTP as API Gateway would after
 // its authorizer: route matching, path parameters and the token's client.
-func serveAdmin(t *testing.T) string {
+func serveAdmin(t *testing.T, h *adminapi.Handler) string {
 	t.Helper()
-	env := testenv.Get(t)
-	functionEnv := env.Stack.Env()
-	functionEnv[adminapi.OperatorClientsEnv] = "operator"
-	h, err := adminapi.FromEnv(env.Config, func(k string) string { return functionEnv[k] }, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Authorization") != "Bearer admin-token" {
 			http.Error(w, `{"message":"Unauthorized"}`, http.StatusUnauthorized)
@@ -95,8 +106,10 @@ func gln(t *testing.T, first12 string) string {
 	return string(g)
 }
 
-func TestCommands(t *testing.T) {
-	c := cli{t, map[string]string{APIEnv: serveAdmin(t), TokenEnv: "admin-token"}}
+func TestCommands(t *testing.T) { onEach(t, everyCommand) }
+
+func everyCommand(t *testing.T, api string) {
+	c := cli{t, map[string]string{APIEnv: api, TokenEnv: "admin-token"}}
 	tp, dp := gln(t, "707000000001"), gln(t, "707000000002")
 
 	code, out, errOut := c.run("third-party", "register", "-gln", tp, "-name", "Varme AS", "-org", "912345688",

@@ -1,3 +1,5 @@
+//go:build integration
+
 package e2e_test
 
 // The operator's registry of parties end to end: the admin API through the

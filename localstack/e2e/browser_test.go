@@ -1,3 +1,5 @@
+//go:build integration
+
 package e2e_test
 
 // The consent pages in a real browser: headless Chromium from Debian,

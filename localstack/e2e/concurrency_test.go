@@ -1,3 +1,5 @@
+//go:build integration
+
 package e2e_test
 
 // Lost races through the gateway: the same write sent many times at once

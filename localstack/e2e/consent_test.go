@@ -1,3 +1,5 @@
+//go:build integration
+
 package e2e_test
 
 // End users on the consent pages, through the gateway, with a real login on

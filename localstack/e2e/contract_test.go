@@ -1,3 +1,5 @@
+//go:build integration
+
 package e2e_test
 
 // The contract test: every status the API can answer, produced by real calls

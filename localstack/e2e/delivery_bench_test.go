@@ -1,3 +1,5 @@
+//go:build integration
+
 package e2e_test
 
 // BenchmarkDeliverOneDay: one day's delivery for many metering points on

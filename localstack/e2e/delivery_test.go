@@ -1,3 +1,5 @@
+//go:build integration
+
 package e2e_test
 
 // The daily delivery end to end on moto: the fan-out puts shard messages on

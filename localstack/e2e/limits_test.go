@@ -1,3 +1,5 @@
+//go:build integration
+
 package e2e_test
 
 // Body limits through the gateway: each route refuses a body over its limit

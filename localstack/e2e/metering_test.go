@@ -1,3 +1,5 @@
+//go:build integration
+
 package e2e_test
 
 // Metering data end to end: a grid company sends master data and meter

@@ -1,3 +1,5 @@
+//go:build integration
+
 package e2e_test
 
 // The third-party portal in a real browser, with headless Chromium as in

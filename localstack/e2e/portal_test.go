@@ -1,3 +1,5 @@
+//go:build integration
+
 package e2e_test
 
 // Third parties' staff on the portal, through the gateway, logged in on the

@@ -1,3 +1,5 @@
+//go:build integration
+
 package e2e_test
 
 // A session ends on the server: a cookie kept from before a logout, or

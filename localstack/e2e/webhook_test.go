@@ -1,3 +1,5 @@
+//go:build integration
+
 package e2e_test
 
 // Webhooks: the push service on moto with a real HTTP receiver, and a

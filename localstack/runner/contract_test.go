@@ -1,3 +1,5 @@
+//go:build integration
+
 package main
 
 // The contract from outside: the local stack as `make run` starts it (with

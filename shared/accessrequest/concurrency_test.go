@@ -1,33 +1,29 @@
 package accessrequest_test
 
-// Access requests created and withdrawn by many goroutines at once, on moto:
-// every call succeeds or answers a conflict, never an internal error, and
-// one metering point never has two open requests from one third party.
+// Access requests created and withdrawn by many goroutines at once, on the
+// fakes and (-tags integration, moto_test.go) on moto: every call succeeds
+// or answers a conflict, never an internal error, and one metering point
+// never has two open requests from one third party.
 
 import (
 	"context"
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/google/uuid"
 
-	"github.com/tredjepart/tredjepart/localstack/harness/testenv"
 	"github.com/tredjepart/tredjepart/shared/accessrequest"
 	"github.com/tredjepart/tredjepart/shared/clock"
 	"github.com/tredjepart/tredjepart/shared/conflict/conflicttest"
-	"github.com/tredjepart/tredjepart/shared/dynamo"
 	"github.com/tredjepart/tredjepart/shared/ident"
+	"github.com/tredjepart/tredjepart/shared/inmem"
 	"github.com/tredjepart/tredjepart/shared/registry"
-	"github.com/tredjepart/tredjepart/shared/resources"
+	"github.com/tredjepart/tredjepart/shared/storetest"
 )
-
-func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
 
 const (
 	tp      = ident.GLN("7090000000011")
@@ -42,13 +38,31 @@ func (noTimers) Cancel(context.Context, accessrequest.Request) error   { return 
 
 var serial atomic.Int64
 
-// onMoto is the service on moto's tables, and a fresh metering point with an end user.
-func onMoto(t *testing.T) (*accessrequest.Service, *dynamo.Requests, ident.GSRN) {
+// backend makes the stores a test runs on.
+type backend struct {
+	name      string
+	newStores func(t *testing.T) (storetest.MeteringPoints, accessrequest.Store)
+}
+
+// backends are the fakes, and moto's tables under -tags integration.
+var backends = []backend{{"inmem", func(*testing.T) (storetest.MeteringPoints, accessrequest.Store) {
+	return inmem.NewRegistry(), inmem.NewRequests()
+}}}
+
+// onEach runs test on each backend, with the service on its stores and a
+// fresh metering point with an end user.
+func onEach(t *testing.T, test func(t *testing.T, svc *accessrequest.Service, store accessrequest.Store, mp ident.GSRN)) {
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) {
+			reg, store := b.newStores(t)
+			svc, mp := service(t, reg, store)
+			test(t, svc, store, mp)
+		})
+	}
+}
+
+func service(t *testing.T, reg storetest.MeteringPoints, store accessrequest.Store) (*accessrequest.Service, ident.GSRN) {
 	t.Helper()
-	env := testenv.Get(t)
-	db := dynamodb.NewFromConfig(env.Config)
-	reg := &dynamo.Registry{Client: db, Table: env.Stack.Tables[resources.RegistryTableID]}
-	store := &dynamo.Requests{Client: db, Table: env.Stack.Tables[resources.AccessTableID]}
 	mp, err := ident.GSRNWithCheckDigit(fmt.Sprintf("70705754%09d", serial.Add(1)))
 	if err != nil {
 		t.Fatal(err)
@@ -58,7 +72,7 @@ func onMoto(t *testing.T) (*accessrequest.Service, *dynamo.Requests, ident.GSRN)
 		t.Fatal(err)
 	}
 	return &accessrequest.Service{MeteringPoints: reg, Store: store, Expiry: noTimers{}, Clock: clock.System{}, NewID: uuid.NewString,
-		ExpiresAt: func(at time.Time) time.Time { return at.Add(time.Hour) }, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, store, mp
+		ExpiresAt: func(at time.Time) time.Time { return at.Add(time.Hour) }, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, mp
 }
 
 // together runs call from writers goroutines at once.
@@ -70,8 +84,9 @@ func expectSuccessOrConflict(t *testing.T, errs []error) {
 
 // Creating and withdrawing requests for one metering point at once: each
 // answer is a success or a conflict, and at most one request is left open.
-func TestConcurrentCreatesAndWithdrawals(t *testing.T) {
-	svc, store, mp := onMoto(t)
+func TestConcurrentCreatesAndWithdrawals(t *testing.T) { onEach(t, concurrentCreatesAndWithdrawals) }
+
+func concurrentCreatesAndWithdrawals(t *testing.T, svc *accessrequest.Service, store accessrequest.Store, mp ident.GSRN) {
 	ctx := context.Background()
 	errs := together(func(i int) error {
 		r, _, err := svc.Create(ctx, tp, accessrequest.CreateInput{MeteringPoint: mp, Scope: accessrequest.Full})
@@ -98,8 +113,9 @@ func TestConcurrentCreatesAndWithdrawals(t *testing.T) {
 }
 
 // Withdrawing one request many times at once answers the withdrawn request every time.
-func TestConcurrentWithdrawals(t *testing.T) {
-	svc, store, mp := onMoto(t)
+func TestConcurrentWithdrawals(t *testing.T) { onEach(t, concurrentWithdrawals) }
+
+func concurrentWithdrawals(t *testing.T, svc *accessrequest.Service, store accessrequest.Store, mp ident.GSRN) {
 	ctx := context.Background()
 	r, _, err := svc.Create(ctx, tp, accessrequest.CreateInput{MeteringPoint: mp, Scope: accessrequest.Full})
 	if err != nil {
@@ -148,7 +164,10 @@ func (s *releasingStore) Create(ctx context.Context, r accessrequest.Request, re
 // A create that finds the pending slot taken by a request already ended
 // is made again, and creates its request.
 func TestACreateThatLosesTheSlotToAnEndedRequestIsMadeAgain(t *testing.T) {
-	svc, store, mp := onMoto(t)
+	onEach(t, aCreateThatLosesTheSlotToAnEndedRequestIsMadeAgain)
+}
+
+func aCreateThatLosesTheSlotToAnEndedRequestIsMadeAgain(t *testing.T, svc *accessrequest.Service, store accessrequest.Store, mp ident.GSRN) {
 	ctx := context.Background()
 	svc.Store = &releasingStore{Store: store}
 	r, outcome, err := svc.Create(ctx, tp, accessrequest.CreateInput{MeteringPoint: mp, Scope: accessrequest.Full})

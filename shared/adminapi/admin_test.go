@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"os"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -15,25 +14,35 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/tredjepart/tredjepart/localstack/harness/testenv"
+	"github.com/aws/aws-sdk-go-v2/aws"
+
 	"github.com/tredjepart/tredjepart/shared/adminapi"
 	"github.com/tredjepart/tredjepart/shared/apigw"
 	"github.com/tredjepart/tredjepart/shared/ident"
+	"github.com/tredjepart/tredjepart/shared/inmem"
 	"github.com/tredjepart/tredjepart/shared/problem"
+	"github.com/tredjepart/tredjepart/shared/registry"
+	"github.com/tredjepart/tredjepart/shared/resources"
 )
 
-func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
+// backend makes the handler a test calls.
+type backend struct {
+	name    string
+	handler func(t *testing.T) *adminapi.Handler
+}
 
-func handler(t *testing.T) *adminapi.Handler {
-	t.Helper()
-	env := testenv.Get(t)
-	functionEnv := env.Stack.Env()
-	functionEnv[adminapi.OperatorClientsEnv] = "operator, second-operator"
-	h, err := adminapi.FromEnv(env.Config, func(k string) string { return functionEnv[k] }, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
+// backends are the handler on the fakes, and under -tags integration the
+// handler FromEnv builds on moto (moto_test.go).
+var backends = []backend{{"inmem", func(*testing.T) *adminapi.Handler {
+	return &adminapi.Handler{Service: &registry.Parties{Store: inmem.NewRegistry()}, Operators: []string{"operator", "second-operator"},
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+}}}
+
+// onEach runs test on each backend's handler.
+func onEach(t *testing.T, test func(t *testing.T, h *adminapi.Handler)) {
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) { test(t, b.handler(t)) })
 	}
-	return h
 }
 
 var serial atomic.Int64
@@ -99,7 +108,10 @@ func (a answer) fields() []string {
 // The admin scope alone is not enough: the client must be one the
 // deployment names as an operator's.
 func TestOnlyTheOperatorsClientsMayCallTheAdminAPI(t *testing.T) {
-	h := handler(t)
+	onEach(t, onlyTheOperatorsClientsMayCallTheAdminAPI)
+}
+
+func onlyTheOperatorsClientsMayCallTheAdminAPI(t *testing.T, h *adminapi.Handler) {
 	for _, route := range []string{adminapi.RouteListThirdParties, adminapi.RouteRegisterDataProvider, adminapi.RouteDisableThirdParty} {
 		a := callAs(t, h, "straumkompis", route, "7080000000010", `{}`)
 		if a.status != http.StatusForbidden || !strings.Contains(a.problem.Detail, `"straumkompis"`) {
@@ -115,19 +127,19 @@ func TestOnlyTheOperatorsClientsMayCallTheAdminAPI(t *testing.T) {
 }
 
 func TestTheAdminFunctionNeedsItsOperators(t *testing.T) {
-	env := testenv.Get(t)
-	functionEnv := env.Stack.Env()
+	functionEnv := map[string]string{resources.Registry.EnvVar: "tredjepart-registry"}
 	for _, operators := range []string{"", " , "} {
 		functionEnv[adminapi.OperatorClientsEnv] = operators
-		if _, err := adminapi.FromEnv(env.Config, func(k string) string { return functionEnv[k] }, slog.Default()); err == nil ||
+		if _, err := adminapi.FromEnv(aws.Config{}, func(k string) string { return functionEnv[k] }, slog.Default()); err == nil ||
 			!strings.Contains(err.Error(), adminapi.OperatorClientsEnv) {
 			t.Errorf("operators %q: %v", operators, err)
 		}
 	}
 }
 
-func TestThirdPartyLifecycle(t *testing.T) {
-	h := handler(t)
+func TestThirdPartyLifecycle(t *testing.T) { onEach(t, thirdPartyLifecycle) }
+
+func thirdPartyLifecycle(t *testing.T, h *adminapi.Handler) {
 	gln, org, client := freshParty(t)
 	body := fmt.Sprintf(`{"gln":%q,"name":"Varmepumpe AS","orgNumber":%q,"clientIds":[%q],
 		"redirectUris":["https://varme.example/return","http://localhost:8080/cb"],"contact":{"name":"Ops","email":"ops@varme.example","phone":"+47 40000000"}}`, gln, org, client)
@@ -165,8 +177,9 @@ func TestThirdPartyLifecycle(t *testing.T) {
 	}
 }
 
-func TestDataProviderLifecycle(t *testing.T) {
-	h := handler(t)
+func TestDataProviderLifecycle(t *testing.T) { onEach(t, dataProviderLifecycle) }
+
+func dataProviderLifecycle(t *testing.T, h *adminapi.Handler) {
 	gln, org, client := freshParty(t)
 	body := fmt.Sprintf(`{"gln":%q,"name":"Nett AS","orgNumber":%q,"role":"grid-company","clientIds":[%q],"gridAreas":["50YNO1ELVIA0001K"]}`, gln, org, client)
 	if created := call(t, h, adminapi.RouteRegisterDataProvider, "", body); created.status != http.StatusCreated || created.body["role"] != "grid-company" {
@@ -193,8 +206,9 @@ func TestDataProviderLifecycle(t *testing.T) {
 	}
 }
 
-func TestRefusals(t *testing.T) {
-	h := handler(t)
+func TestRefusals(t *testing.T) { onEach(t, refusals) }
+
+func refusals(t *testing.T, h *adminapi.Handler) {
 	gln, org, client := freshParty(t)
 	cases := []struct {
 		name, route, gln, body string
@@ -249,8 +263,9 @@ func sorted(s []string) []string { return slices.Sorted(slices.Values(s)) }
 
 // An update sent with the version that was read is refused once someone
 // else has changed the party since: their change is not lost unseen.
-func TestAnUpdateOnAStaleVersionIsRefused(t *testing.T) {
-	h := handler(t)
+func TestAnUpdateOnAStaleVersionIsRefused(t *testing.T) { onEach(t, anUpdateOnAStaleVersionIsRefused) }
+
+func anUpdateOnAStaleVersionIsRefused(t *testing.T, h *adminapi.Handler) {
 	gln, org, client := freshParty(t)
 	created := call(t, h, adminapi.RouteRegisterThirdParty, "", fmt.Sprintf(`{"gln":%q,"name":"Først AS","orgNumber":%q,"clientIds":[%q]}`, gln, org, client))
 	read, ok := created.body["version"].(float64)

@@ -5,13 +5,9 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-
-	"github.com/tredjepart/tredjepart/localstack/harness/testenv"
+	"github.com/tredjepart/tredjepart/shared/adminapi"
 	"github.com/tredjepart/tredjepart/shared/conflict/conflicttest"
-	"github.com/tredjepart/tredjepart/shared/dynamo"
 	"github.com/tredjepart/tredjepart/shared/registry"
-	"github.com/tredjepart/tredjepart/shared/resources"
 )
 
 const writers = 16
@@ -26,10 +22,10 @@ func together(t *testing.T, call func(i int) error) int {
 // Operators changing one third party at once, with and without the version
 // they read: every change succeeds or is a conflict, each success is one
 // write, and of those made on one version read only one succeeds.
-func TestConcurrentThirdPartyUpdates(t *testing.T) {
-	env := testenv.Get(t)
-	store := &dynamo.Registry{Client: dynamodb.NewFromConfig(env.Config), Table: env.Stack.Tables[resources.RegistryTableID]}
-	svc := &registry.Parties{Store: store}
+func TestConcurrentThirdPartyUpdates(t *testing.T) { onEach(t, concurrentThirdPartyUpdates) }
+
+func concurrentThirdPartyUpdates(t *testing.T, h *adminapi.Handler) {
+	svc := h.Service
 	ctx := context.Background()
 	gln, org, client := freshParty(t)
 	tp := registry.ThirdParty{GLN: gln, Name: "Samtidig AS", OrgNumber: org, ClientIDs: []string{client}}

@@ -29,7 +29,10 @@ func expectSuccessOrConflict(t *testing.T, errs []error) {
 // access from some: every change succeeds or is a conflict, and what is
 // stored is what the last successful write returned.
 func TestConcurrentLevelChangesAndRemovals(t *testing.T) {
-	f := setup(t)
+	onEach(t, concurrentLevelChangesAndRemovals)
+}
+
+func concurrentLevelChangesAndRemovals(t *testing.T, f fixture) {
 	ctx := context.Background()
 	mp := f.meteringPoint(t)
 	if _, err := f.svc.GrantDirectly(ctx, kari, tp, mp, accessrequest.Limited); err != nil {
@@ -73,8 +76,9 @@ func TestConcurrentLevelChangesAndRemovals(t *testing.T) {
 
 // A double-submitted decision: the same approval many times at once
 // answers success every time, with one grant.
-func TestConcurrentApprovalsOfOneRequest(t *testing.T) {
-	f := setup(t)
+func TestConcurrentApprovalsOfOneRequest(t *testing.T) { onEach(t, concurrentApprovalsOfOneRequest) }
+
+func concurrentApprovalsOfOneRequest(t *testing.T, f fixture) {
 	ctx := context.Background()
 	mp := f.meteringPoint(t)
 	r := f.request(t, mp, accessrequest.Full, time.Hour)
@@ -95,8 +99,9 @@ func TestConcurrentApprovalsOfOneRequest(t *testing.T) {
 
 // Approving and declining at once: one decision wins; the other answers a
 // conflict naming it, and the grant exists exactly when APPROVED won.
-func TestConcurrentApprovalsAndDeclines(t *testing.T) {
-	f := setup(t)
+func TestConcurrentApprovalsAndDeclines(t *testing.T) { onEach(t, concurrentApprovalsAndDeclines) }
+
+func concurrentApprovalsAndDeclines(t *testing.T, f fixture) {
 	ctx := context.Background()
 	mp := f.meteringPoint(t)
 	r := f.request(t, mp, accessrequest.Limited, time.Hour)
@@ -148,7 +153,10 @@ func (s *racedStore) UpdateGrant(ctx context.Context, prev, next grant.Grant) er
 // A change that loses every race is made a bounded number of times and
 // then answers a conflict, not an internal error.
 func TestALevelChangeThatAlwaysLosesIsAConflict(t *testing.T) {
-	f := setup(t)
+	onEach(t, aLevelChangeThatAlwaysLosesIsAConflict)
+}
+
+func aLevelChangeThatAlwaysLosesIsAConflict(t *testing.T, f fixture) {
 	ctx := context.Background()
 	mp := f.meteringPoint(t)
 	if _, err := f.svc.GrantDirectly(ctx, kari, tp, mp, accessrequest.Limited); err != nil {
@@ -180,7 +188,10 @@ func (busyStore) Approve(context.Context, accessrequest.Request, accessrequest.R
 // An approval that lost while the request is still pending says to look
 // again; it does not claim the request can no longer change.
 func TestAnApprovalThatLostToNoDecisionSaysToLookAgain(t *testing.T) {
-	f := setup(t)
+	onEach(t, anApprovalThatLostToNoDecisionSaysToLookAgain)
+}
+
+func anApprovalThatLostToNoDecisionSaysToLookAgain(t *testing.T, f fixture) {
 	r := f.request(t, f.meteringPoint(t), accessrequest.Full, time.Hour)
 	svc := *f.svc
 	svc.Store = busyStore{f.store}

@@ -1,41 +1,33 @@
 package consent_test
 
+// The consent service's tests run on the fakes (package inmem, and
+// in-memory timers and notifications), and under -tags integration on
+// moto's tables, Step Functions and notification queue too (moto_test.go).
+
 import (
 	"context"
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
-	"os"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/sfn"
-	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/google/uuid"
 
-	"github.com/tredjepart/tredjepart/localstack/harness/testenv"
 	"github.com/tredjepart/tredjepart/shared/accessrequest"
 	"github.com/tredjepart/tredjepart/shared/clock"
 	"github.com/tredjepart/tredjepart/shared/consent"
-	"github.com/tredjepart/tredjepart/shared/dynamo"
 	"github.com/tredjepart/tredjepart/shared/fault"
 	"github.com/tredjepart/tredjepart/shared/grant"
 	"github.com/tredjepart/tredjepart/shared/ident"
+	"github.com/tredjepart/tredjepart/shared/inmem"
 	"github.com/tredjepart/tredjepart/shared/notify"
 	"github.com/tredjepart/tredjepart/shared/pseudonym"
-	"github.com/tredjepart/tredjepart/shared/queue"
 	"github.com/tredjepart/tredjepart/shared/registry"
-	"github.com/tredjepart/tredjepart/shared/resources"
-	"github.com/tredjepart/tredjepart/shared/stepfunctions"
+	"github.com/tredjepart/tredjepart/shared/storetest"
 )
-
-func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
 
 const (
 	kari pseudonym.EndUserID = "p1_kari"
@@ -45,32 +37,76 @@ const (
 
 type fixture struct {
 	svc      *consent.Service
-	store    *dynamo.Requests
-	registry *dynamo.Registry
-	expiry   *stepfunctions.Expiry
-	sfn      *sfn.Client
-	sqs      *sqs.Client
-	queue    string
+	store    storetest.Requests
+	registry registryStore
+	// notification returns the notification with id, once it was sent.
+	notification func(t *testing.T, id string) notify.Notification
 }
 
-func setup(t *testing.T) fixture {
+// registryStore is what the tests write to the registry, and the service reads.
+type registryStore interface {
+	storetest.MeteringPoints
+	consent.ThirdParties
+	RegisterThirdParty(ctx context.Context, tp registry.ThirdParty) error
+}
+
+// backend makes a fixture: its stores, timers and notifications.
+type backend struct {
+	name  string
+	setup func(t *testing.T) fixture
+}
+
+// backends are the fakes, and moto under -tags integration.
+var backends = []backend{{"inmem", onFakes}}
+
+// onEach runs test on each backend.
+func onEach(t *testing.T, test func(t *testing.T, f fixture)) {
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) { test(t, b.setup(t)) })
+	}
+}
+
+func newService(store consent.Store, reg registryStore, expiry accessrequest.Expiry, notifier consent.Notifier) *consent.Service {
+	return &consent.Service{
+		Store: store, MeteringPoints: reg, ThirdParties: reg, Expiry: expiry, Notifier: notifier,
+		Clock: clock.System{}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	}
+}
+
+func onFakes(*testing.T) fixture {
+	store, reg, sent := inmem.NewRequests(), inmem.NewRegistry(), &notifications{byID: map[string]notify.Notification{}}
+	return fixture{svc: newService(store, reg, noTimers{}, sent), store: store, registry: reg, notification: sent.get}
+}
+
+// noTimers stands in for the expiry timers: these tests expire requests by
+// their expiresAt, which the service checks itself.
+type noTimers struct{}
+
+func (noTimers) Schedule(context.Context, accessrequest.Request) error { return nil }
+func (noTimers) Cancel(context.Context, accessrequest.Request) error   { return nil }
+
+// notifications keeps what the service sent, by notification id.
+type notifications struct {
+	mu   sync.Mutex
+	byID map[string]notify.Notification
+}
+
+func (n *notifications) Notify(_ context.Context, sent notify.Notification) error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.byID[sent.NotificationID] = sent
+	return nil
+}
+
+func (n *notifications) get(t *testing.T, id string) notify.Notification {
 	t.Helper()
-	env := testenv.Get(t)
-	db := dynamodb.NewFromConfig(env.Config)
-	f := fixture{
-		store:    &dynamo.Requests{Client: db, Table: env.Stack.Tables[resources.AccessTableID]},
-		registry: &dynamo.Registry{Client: db, Table: env.Stack.Tables[resources.RegistryTableID]},
-		sfn:      sfn.NewFromConfig(env.Config),
-		sqs:      sqs.NewFromConfig(env.Config),
-		queue:    env.Stack.QueueURLs[resources.NotificationQueueID],
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	sent, ok := n.byID[id]
+	if !ok {
+		t.Fatalf("no notification %s was sent", id)
 	}
-	f.expiry = &stepfunctions.Expiry{Client: f.sfn, StateMachineARN: env.Stack.StateMachines[resources.ExpiryStateMachineID]}
-	f.svc = &consent.Service{
-		Store: f.store, MeteringPoints: f.registry, ThirdParties: f.registry, Expiry: f.expiry,
-		Notifier: &queue.Publisher{Client: f.sqs, URL: f.queue},
-		Clock:    clock.System{}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-	}
-	return f
+	return sent
 }
 
 var serial atomic.Int64
@@ -110,14 +146,11 @@ func (f fixture) request(t *testing.T, mp ident.GSRN, scope accessrequest.Scope,
 	return r
 }
 
-// notification waits for the notification with id to arrive on the queue.
-func (f fixture) notification(t *testing.T, id string) notify.Notification {
-	t.Helper()
-	return testenv.Notification(t, id)
+func TestApproveCreatesTheGrantAndNotifies(t *testing.T) {
+	onEach(t, approveCreatesTheGrantAndNotifies)
 }
 
-func TestApproveCreatesTheGrantAndNotifies(t *testing.T) {
-	f := setup(t)
+func approveCreatesTheGrantAndNotifies(t *testing.T, f fixture) {
 	ctx := context.Background()
 	mp := f.meteringPoint(t)
 	r := f.request(t, mp, accessrequest.Limited, time.Hour)
@@ -149,7 +182,10 @@ func TestApproveCreatesTheGrantAndNotifies(t *testing.T) {
 }
 
 func TestDeclineRejectsWithEH088AndNotifies(t *testing.T) {
-	f := setup(t)
+	onEach(t, declineRejectsWithEH088AndNotifies)
+}
+
+func declineRejectsWithEH088AndNotifies(t *testing.T, f fixture) {
 	r := f.request(t, f.meteringPoint(t), accessrequest.Full, time.Hour)
 	declined, err := f.svc.Decline(context.Background(), kari, r.ID)
 	if err != nil || declined.Status != accessrequest.Rejected || declined.ReasonCode != "EH088" {
@@ -167,7 +203,10 @@ func TestDeclineRejectsWithEH088AndNotifies(t *testing.T) {
 }
 
 func TestAnotherEndUserSeesAndDecidesNothing(t *testing.T) {
-	f := setup(t)
+	onEach(t, anotherEndUserSeesAndDecidesNothing)
+}
+
+func anotherEndUserSeesAndDecidesNothing(t *testing.T, f fixture) {
 	ctx := context.Background()
 	r := f.request(t, f.meteringPoint(t), accessrequest.Limited, time.Hour)
 	for name, call := range map[string]func() error{
@@ -190,16 +229,18 @@ func TestAnotherEndUserSeesAndDecidesNothing(t *testing.T) {
 	}
 }
 
-func TestExpiredRequestCannotBeApproved(t *testing.T) {
-	f := setup(t)
+func TestExpiredRequestCannotBeApproved(t *testing.T) { onEach(t, expiredRequestCannotBeApproved) }
+
+func expiredRequestCannotBeApproved(t *testing.T, f fixture) {
 	r := f.request(t, f.meteringPoint(t), accessrequest.Limited, -time.Second)
 	if _, err := f.svc.Approve(context.Background(), kari, r.ID, accessrequest.Limited); fault.KindOf(err) != fault.Conflict {
 		t.Fatalf("approved after expiresAt: %v", err)
 	}
 }
 
-func TestChangeLevelThenRevoke(t *testing.T) {
-	f := setup(t)
+func TestChangeLevelThenRevoke(t *testing.T) { onEach(t, changeLevelThenRevoke) }
+
+func changeLevelThenRevoke(t *testing.T, f fixture) {
 	ctx := context.Background()
 	mp := f.meteringPoint(t)
 	g, err := f.svc.GrantDirectly(ctx, kari, tp, mp, accessrequest.Full)
@@ -236,7 +277,10 @@ func TestChangeLevelThenRevoke(t *testing.T) {
 }
 
 func TestOverviewShowsOnlyWhatTheEndUserHoldsNow(t *testing.T) {
-	f := setup(t)
+	onEach(t, overviewShowsOnlyWhatTheEndUserHoldsNow)
+}
+
+func overviewShowsOnlyWhatTheEndUserHoldsNow(t *testing.T, f fixture) {
 	ctx := context.Background()
 	user := pseudonym.EndUserID(fmt.Sprintf("p1_overview%d", serial.Add(1)))
 	register := func(occupancies ...registry.Occupancy) ident.GSRN {
@@ -275,80 +319,13 @@ func TestOverviewShowsOnlyWhatTheEndUserHoldsNow(t *testing.T) {
 	}
 }
 
-// The end user approves while the expiry timer fires, many times over. Each
-// run must end either APPROVED with an active grant or REJECTED without one.
-func TestApprovalRacingExpiry(t *testing.T) {
-	f := setup(t)
-	ctx := context.Background()
-	const runs = 24
-	type outcome struct {
-		request accessrequest.Request
-		err     error
-	}
-	results := make([]outcome, runs)
-	var wg sync.WaitGroup
-	for i := range runs {
-		r := f.request(t, f.meteringPoint(t), accessrequest.Limited, 2*time.Second)
-		if err := f.expiry.Schedule(ctx, r); err != nil {
-			t.Fatal(err)
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			// Aim half a second before the expiry instant, give or take 700 ms:
-			// moto's Wait fires up to a second early (it truncates to whole seconds).
-			jitter := time.Duration(rand.IntN(1400)-1200) * time.Millisecond
-			time.Sleep(time.Until(r.ExpiresAt.Add(jitter)))
-			_, err := f.svc.Approve(ctx, kari, r.ID, accessrequest.Full)
-			results[i] = outcome{r, err}
-		}()
-	}
-	wg.Wait()
-	counts := map[string]int{}
-	for _, res := range results {
-		arn := stepfunctions.ExecutionARN(f.expiry.StateMachineARN, res.request.ID)
-		var execution *sfn.DescribeExecutionOutput
-		for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(200 * time.Millisecond) {
-			var err error
-			execution, err = f.sfn.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: &arn})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if execution.Status != sfntypes.ExecutionStatusRunning {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("execution %s still running", res.request.ID)
-			}
-		}
-		final, err := f.store.Get(ctx, res.request.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		hasGrant, err := f.store.HasActiveGrant(ctx, tp, res.request.MeteringPoint)
-		if err != nil {
-			t.Fatal(err)
-		}
-		switch {
-		case final.Status == accessrequest.Approved && hasGrant && res.err == nil:
-			counts["approved"]++
-		case final.Status == accessrequest.Rejected && final.ReasonCode == "EH088" && !hasGrant && fault.KindOf(res.err) == fault.Conflict:
-			counts["expired first"]++
-		default:
-			t.Errorf("request %s ended %s (grant: %v) after approval answered %v; its expiry execution %s: %s %s",
-				res.request.ID, final.Status, hasGrant, res.err, execution.Status, aws.ToString(execution.Error), aws.ToString(execution.Cause))
-		}
-	}
-	t.Logf("approval racing expiry: %d runs, %d approved, %d expired first", runs, counts["approved"], counts["expired first"])
-	if counts["approved"] == 0 || counts["expired first"] == 0 {
-		t.Logf("only one side won in every run; the race was not exercised both ways this time")
-	}
-}
-
 // A third party the operator has disabled cannot be given new access, by
 // approval or directly; the request stays pending for when it is enabled.
 func TestASuspendedThirdPartyGetsNoNewAccess(t *testing.T) {
-	f := setup(t)
+	onEach(t, aSuspendedThirdPartyGetsNoNewAccess)
+}
+
+func aSuspendedThirdPartyGetsNoNewAccess(t *testing.T, f fixture) {
 	ctx := context.Background()
 	suspended := registry.ThirdParty{GLN: "7090000000035", Name: "Stengt AS", OrgNumber: "911222337", ClientIDs: []string{"stengt"}, Disabled: true}
 	if err := f.registry.RegisterThirdParty(ctx, suspended); err != nil {

@@ -1,9 +1,10 @@
+//go:build integration
+
 package dynamo_test
 
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -69,89 +70,6 @@ func TestOutboxDocumentsAreSpreadOverShards(t *testing.T) {
 	}
 	if total != 40 || used < 8 {
 		t.Fatalf("%d documents in %d of %d partitions", total, used, dynamo.OutboxShards)
-	}
-}
-
-func TestFeedMergesTheShardsInArrivalOrder(t *testing.T) {
-	ctx := context.Background()
-	store := outbox(t)
-	_, tp := fresh(t)
-	first := time.Now().Add(-time.Hour)
-	ids := documents(t, store, tp, first, 40)
-	// The last ten are younger than SettleLag at now: not shown yet. A page
-	// of two cuts the shards short, a page of seven mostly not.
-	now := first.Add(29500*time.Microsecond + dynamo.SettleLag)
-	var cursor string
-	for _, size := range []int{2, 7} {
-		var got []string
-		cursor = ""
-		for range 100 {
-			page, err := store.Feed(ctx, tp, cursor, size, now)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if page.Next == "" {
-				t.Fatal("no cursor to poll with")
-			}
-			got = append(got, idsOf(page)...)
-			if len(page.Documents) == 0 {
-				if page.Next != cursor {
-					t.Fatalf("an empty page moved the cursor from %q to %q", cursor, page.Next)
-				}
-				break
-			}
-			cursor = page.Next
-		}
-		if fmt.Sprint(got) != fmt.Sprint(ids[:30]) {
-			t.Fatalf("pages of %d gave\n%v\nwant\n%v", size, got, ids[:30])
-		}
-	}
-	// Once settled, the rest follow the same cursor.
-	page, err := store.Feed(ctx, tp, cursor, 100, first.Add(time.Second+dynamo.SettleLag))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if fmt.Sprint(idsOf(page)) != fmt.Sprint(ids[30:]) {
-		t.Fatalf("after settling: %v, want %v", idsOf(page), ids[30:])
-	}
-}
-
-func TestLatestPagesNewestFirstAcrossShards(t *testing.T) {
-	ctx := context.Background()
-	store := outbox(t)
-	_, tp := fresh(t)
-	ids := documents(t, store, tp, time.Now().Add(-time.Hour), 25)
-	for _, size := range []int{2, 6} {
-		var got []string
-		cursor := ""
-		for range 100 {
-			page, err := store.Latest(ctx, tp, cursor, size)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got = append(got, idsOf(page)...)
-			if cursor = page.Next; cursor == "" {
-				break
-			}
-		}
-		want := slices.Clone(ids)
-		slices.Reverse(want)
-		if fmt.Sprint(got) != fmt.Sprint(want) {
-			t.Fatalf("pages of %d gave\n%v\nwant\n%v", size, got, want)
-		}
-	}
-}
-
-func TestCountSinceCountsEveryShard(t *testing.T) {
-	ctx := context.Background()
-	store := outbox(t)
-	_, tp := fresh(t)
-	first := time.Now().Add(-time.Hour)
-	documents(t, store, tp, first, 30)
-	for since, want := range map[time.Time]int{first: 30, first.Add(10 * time.Millisecond): 20, first.Add(time.Second): 0} {
-		if n, err := store.CountSince(ctx, tp, since); err != nil || n != want {
-			t.Errorf("since %s: %d, %v; want %d", since, n, err, want)
-		}
 	}
 }
 

@@ -1,53 +1,58 @@
 package ingest_test
 
-// Master data and meter values sent by many goroutines at once, on moto:
+// Master data and meter values sent by many goroutines at once, on the
+// fakes and (-tags integration, moto_test.go) on moto:
 // every item is stored or answers a conflict, never an internal error, and
 // the version or revision counts exactly the writes that succeeded.
 
 import (
 	"context"
 	"fmt"
-	"os"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/shopspring/decimal"
 
-	"github.com/tredjepart/tredjepart/localstack/harness/testenv"
 	"github.com/tredjepart/tredjepart/shared/clock"
 	"github.com/tredjepart/tredjepart/shared/conflict"
 	"github.com/tredjepart/tredjepart/shared/conflict/conflicttest"
-	"github.com/tredjepart/tredjepart/shared/dynamo"
 	"github.com/tredjepart/tredjepart/shared/fault"
 	"github.com/tredjepart/tredjepart/shared/ident"
 	"github.com/tredjepart/tredjepart/shared/ingest"
+	"github.com/tredjepart/tredjepart/shared/inmem"
 	"github.com/tredjepart/tredjepart/shared/metervalues"
 	"github.com/tredjepart/tredjepart/shared/registry"
-	"github.com/tredjepart/tredjepart/shared/resources"
+	"github.com/tredjepart/tredjepart/shared/storetest"
 )
-
-func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
 
 const writers = 16
 
 type fixture struct {
 	svc      *ingest.Service
-	registry *dynamo.Registry
-	values   *dynamo.MeterValues
+	registry storetest.MeteringPoints
+	values   storetest.MeterValues
 }
 
-func setup(t *testing.T) fixture {
-	t.Helper()
-	env := testenv.Get(t)
-	db := dynamodb.NewFromConfig(env.Config)
-	f := fixture{
-		registry: &dynamo.Registry{Client: db, Table: env.Stack.Tables[resources.RegistryTableID]},
-		values:   &dynamo.MeterValues{Client: db, Table: env.Stack.Tables[resources.MeterValuesTableID]},
+// backend makes the stores a test runs on.
+type backend struct {
+	name      string
+	newStores func(t *testing.T) (storetest.MeteringPoints, storetest.MeterValues)
+}
+
+// backends are the fakes, and moto's tables under -tags integration.
+var backends = []backend{{"inmem", func(*testing.T) (storetest.MeteringPoints, storetest.MeterValues) {
+	return inmem.NewRegistry(), inmem.NewMeterValues()
+}}}
+
+// onEach runs test on each backend, with the service on its stores.
+func onEach(t *testing.T, test func(t *testing.T, f fixture)) {
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) {
+			reg, values := b.newStores(t)
+			test(t, fixture{svc: &ingest.Service{MeteringPoints: reg, Values: values, Clock: clock.System{}}, registry: reg, values: values})
+		})
 	}
-	f.svc = &ingest.Service{MeteringPoints: f.registry, Values: f.values, Clock: clock.System{}}
-	return f
 }
 
 var serial atomic.Int64
@@ -91,8 +96,9 @@ func outcomes(t *testing.T, results []result) map[ingest.Outcome]int {
 }
 
 // Different master data for one metering point from many senders at once.
-func TestConcurrentMasterDataReplacements(t *testing.T) {
-	f := setup(t)
+func TestConcurrentMasterDataReplacements(t *testing.T) { onEach(t, concurrentMasterDataReplacements) }
+
+func concurrentMasterDataReplacements(t *testing.T, f fixture) {
 	id := freshGSRN(t)
 	counts := outcomes(t, together(func(i int) result {
 		outcome, err := f.svc.PutMasterData(context.Background(), masterData(t, id, int64(1000+i)))
@@ -109,8 +115,9 @@ func TestConcurrentMasterDataReplacements(t *testing.T) {
 
 // The same master data from many senders at once (a retried batch): one
 // creates it, the rest find it unchanged.
-func TestConcurrentSameMasterData(t *testing.T) {
-	f := setup(t)
+func TestConcurrentSameMasterData(t *testing.T) { onEach(t, concurrentSameMasterData) }
+
+func concurrentSameMasterData(t *testing.T, f fixture) {
 	id := freshGSRN(t)
 	counts := outcomes(t, together(func(int) result {
 		outcome, err := f.svc.PutMasterData(context.Background(), masterData(t, id, 4200))
@@ -123,8 +130,9 @@ func TestConcurrentSameMasterData(t *testing.T) {
 
 // Corrections of one day from many senders at once: the revision counts
 // the writes that succeeded.
-func TestConcurrentCorrectionsOfADay(t *testing.T) {
-	f := setup(t)
+func TestConcurrentCorrectionsOfADay(t *testing.T) { onEach(t, concurrentCorrectionsOfADay) }
+
+func concurrentCorrectionsOfADay(t *testing.T, f fixture) {
 	ctx := context.Background()
 	id := freshGSRN(t)
 	if _, err := f.svc.PutMasterData(ctx, masterData(t, id, 4200)); err != nil {
@@ -152,7 +160,7 @@ func TestConcurrentCorrectionsOfADay(t *testing.T) {
 // racedPoints lets another sender replace the master data between every
 // read and write of it.
 type racedPoints struct {
-	*dynamo.Registry
+	storetest.MeteringPoints
 	writes int
 }
 
@@ -160,22 +168,25 @@ func (r *racedPoints) ReplaceMeteringPoint(ctx context.Context, current, mp regi
 	r.writes++
 	other := current
 	other.MeterNumber = fmt.Sprintf("other-%d", r.writes)
-	if _, err := r.Registry.ReplaceMeteringPoint(ctx, current, other); err != nil {
+	if _, err := r.MeteringPoints.ReplaceMeteringPoint(ctx, current, other); err != nil {
 		return false, err
 	}
-	return r.Registry.ReplaceMeteringPoint(ctx, current, mp)
+	return r.MeteringPoints.ReplaceMeteringPoint(ctx, current, mp)
 }
 
 // Master data that loses every race is sent a bounded number of times and
 // then is a conflict for that item, not an internal error.
 func TestMasterDataThatAlwaysLosesIsAConflict(t *testing.T) {
-	f := setup(t)
+	onEach(t, masterDataThatAlwaysLosesIsAConflict)
+}
+
+func masterDataThatAlwaysLosesIsAConflict(t *testing.T, f fixture) {
 	ctx := context.Background()
 	id := freshGSRN(t)
 	if _, err := f.svc.PutMasterData(ctx, masterData(t, id, 1)); err != nil {
 		t.Fatal(err)
 	}
-	raced := &racedPoints{Registry: f.registry}
+	raced := &racedPoints{MeteringPoints: f.registry}
 	svc := *f.svc
 	svc.MeteringPoints = raced
 	if _, err := svc.PutMasterData(ctx, masterData(t, id, 2)); fault.KindOf(err) != fault.Conflict {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tredjepart/tredjepart/shared/consumption"
+	"github.com/tredjepart/tredjepart/shared/ident"
 	"github.com/tredjepart/tredjepart/shared/metering"
 	"github.com/tredjepart/tredjepart/shared/oslo"
 	"github.com/tredjepart/tredjepart/shared/registry"
@@ -19,7 +20,7 @@ import (
 // data type they give it, in both languages: a page named but not drawn,
 // or given data of another type, fails here rather than in a browser.
 func TestPagesDrawEveryPage(t *testing.T) {
-	who := staff{session: session{Name: "Kari"}, ThirdParty: registry.ThirdParty{GLN: ours, Name: "Strøm & Co"}}
+	who := staff{session: session{Name: "Kari"}, ThirdParty: registry.ThirdParty{GLN: ident.GLN("7090000000011"), Name: "Strøm & Co"}}
 	span := consumption.SpanOf(consumption.Day, time.Date(2026, 3, 29, 0, 0, 0, 0, oslo.Oslo))
 	for _, c := range []struct {
 		name, heading string

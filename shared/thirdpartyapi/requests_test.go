@@ -3,23 +3,78 @@ package thirdpartyapi_test
 import (
 	"context"
 	"encoding/json"
+	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/google/uuid"
 
-	"github.com/tredjepart/tredjepart/localstack/harness/testenv"
+	"github.com/tredjepart/tredjepart/shared/accessrequest"
+	"github.com/tredjepart/tredjepart/shared/clock"
+	"github.com/tredjepart/tredjepart/shared/ident"
+	"github.com/tredjepart/tredjepart/shared/inmem"
+	"github.com/tredjepart/tredjepart/shared/registry"
 	"github.com/tredjepart/tredjepart/shared/thirdpartyapi"
 )
 
-func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
-
-func handler(t *testing.T) *thirdpartyapi.RequestsHandler {
-	h, _ := testenv.Intake(t)
-	return h
+// backend makes the handler a test calls.
+type backend struct {
+	name    string
+	handler func(t *testing.T) *thirdpartyapi.RequestsHandler
 }
+
+// backends are the handler on the fakes, and under -tags integration the
+// handler wired as the Lambda is, on moto with the demo data (moto_test.go).
+var backends = []backend{{"inmem", onFakes}}
+
+// onEach runs test on each backend's handler.
+func onEach(t *testing.T, test func(t *testing.T, h *thirdpartyapi.RequestsHandler)) {
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) { test(t, b.handler(t)) })
+	}
+}
+
+// onFakes is the handler on the fakes, with what the sample events name
+// registered: the third parties straumkompis and ladeklar, and the
+// metering points they ask for.
+func onFakes(t *testing.T) *thirdpartyapi.RequestsHandler {
+	t.Helper()
+	ctx := context.Background()
+	reg := inmem.NewRegistry()
+	for i, client := range []string{"straumkompis", "ladeklar"} {
+		gln, err := ident.GLNWithCheckDigit("70900000000" + string(rune('1'+i)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := reg.RegisterThirdParty(ctx, registry.ThirdParty{GLN: gln, Name: client, ClientIDs: []string{client}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, id := range []ident.GSRN{"707057500000001015", "707057500000001022"} {
+		mp := registry.MeteringPoint{ID: id, AccountingPoint: true,
+			Occupancies: []registry.Occupancy{{EndUser: "p1_kari", MoveIn: registry.Date(2021, 8, 1)}}}
+		if _, err := reg.PutMeteringPoint(ctx, mp); err != nil {
+			t.Fatal(err)
+		}
+	}
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	return &thirdpartyapi.RequestsHandler{
+		Requests: &accessrequest.Service{MeteringPoints: reg, Store: inmem.NewRequests(), Expiry: noTimers{}, Clock: clock.System{},
+			NewID: uuid.NewString, ExpiresAt: accessrequest.ExpiresAt, Logger: logger},
+		ThirdParties: reg,
+		Logger:       logger,
+	}
+}
+
+// noTimers stands in for the expiry timers, which these tests do not reach.
+type noTimers struct{}
+
+func (noTimers) Schedule(context.Context, accessrequest.Request) error { return nil }
+func (noTimers) Cancel(context.Context, accessrequest.Request) error   { return nil }
 
 func loadEvent(t *testing.T, name string) events.APIGatewayV2HTTPRequest {
 	t.Helper()
@@ -35,8 +90,9 @@ func loadEvent(t *testing.T, name string) events.APIGatewayV2HTTPRequest {
 }
 
 // Every sample event in events/intake is sent through the handler.
-func TestSampleEvents(t *testing.T) {
-	h := handler(t)
+func TestSampleEvents(t *testing.T) { onEach(t, sampleEvents) }
+
+func sampleEvents(t *testing.T, h *thirdpartyapi.RequestsHandler) {
 	want := map[string]int{
 		"create-access-request.json":                 http.StatusAccepted,
 		"create-access-request-base64.json":          http.StatusAccepted,
@@ -72,8 +128,9 @@ func TestSampleEvents(t *testing.T) {
 	}
 }
 
-func TestSampleCreateIsIdempotent(t *testing.T) {
-	h := handler(t)
+func TestSampleCreateIsIdempotent(t *testing.T) { onEach(t, sampleCreateIsIdempotent) }
+
+func sampleCreateIsIdempotent(t *testing.T, h *thirdpartyapi.RequestsHandler) {
 	ev := loadEvent(t, "create-access-request.json")
 	var ids []string
 	for range 2 {
@@ -96,8 +153,9 @@ func TestSampleCreateIsIdempotent(t *testing.T) {
 	}
 }
 
-func TestCallerMustBeARegisteredClient(t *testing.T) {
-	h := handler(t)
+func TestCallerMustBeARegisteredClient(t *testing.T) { onEach(t, callerMustBeARegisteredClient) }
+
+func callerMustBeARegisteredClient(t *testing.T, h *thirdpartyapi.RequestsHandler) {
 	cases := map[string]struct {
 		claims map[string]string
 		status int

@@ -1,6 +1,7 @@
 package webhook_test
 
-// The same webhook write made by many goroutines at once, on moto: every
+// The same webhook write made by many goroutines at once, on the fakes and
+// (-tags integration, moto_test.go) on moto's DynamoDB and KMS: every
 // call succeeds or answers a conflict (never an internal error), and what
 // is stored is what the successful calls wrote, none lost.
 
@@ -11,45 +12,53 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/kms"
-
-	"github.com/tredjepart/tredjepart/localstack/harness/testenv"
 	"github.com/tredjepart/tredjepart/shared/clock"
 	"github.com/tredjepart/tredjepart/shared/conflict/conflicttest"
-	"github.com/tredjepart/tredjepart/shared/dynamo"
 	"github.com/tredjepart/tredjepart/shared/fault"
 	"github.com/tredjepart/tredjepart/shared/ident"
-	"github.com/tredjepart/tredjepart/shared/resources"
-	"github.com/tredjepart/tredjepart/shared/seal"
+	"github.com/tredjepart/tredjepart/shared/inmem"
 	"github.com/tredjepart/tredjepart/shared/stdwebhook"
 	"github.com/tredjepart/tredjepart/shared/webhook"
 )
-
-func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
 
 const writers = 16
 
 var nextThirdParty atomic.Int64
 
-// onMoto is the service on moto's Outbox table, for a third party no other test uses.
-func onMoto(t *testing.T) (*webhook.Service, *dynamo.Outbox, ident.GLN) {
+// backend makes the store and the sealer a test runs on.
+type backend struct {
+	name      string
+	newStores func(t *testing.T) (webhook.Store, webhook.Sealer)
+}
+
+// backends are the fakes, and moto's DynamoDB and KMS under -tags integration.
+var backends = []backend{{"inmem", func(*testing.T) (webhook.Store, webhook.Sealer) { return inmem.NewOutbox(), flipSealer{} }}}
+
+// on is the service on b's store, for a third party no other test uses.
+func on(t *testing.T, b backend) (*webhook.Service, webhook.Store, ident.GLN) {
 	t.Helper()
-	env := testenv.Get(t)
-	outbox := &dynamo.Outbox{Client: dynamodb.NewFromConfig(env.Config), Table: env.Stack.Tables[resources.OutboxTableID]}
+	outbox, sealer := b.newStores(t)
 	gln, err := ident.GLNWithCheckDigit(fmt.Sprintf("70711%07d", nextThirdParty.Add(1)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	policy := stdwebhook.Policy{AllowLoopback: true, AllowHTTP: true}
-	box := seal.Box{Client: kms.NewFromConfig(env.Config), KeyID: env.Stack.Keys[resources.WebhookSecretsKeyID]}
-	return &webhook.Service{Store: outbox, Secrets: box, Policy: policy, Client: policy.Client(time.Second), Clock: clock.System{},
+	return &webhook.Service{Store: outbox, Secrets: sealer, Policy: policy, Client: policy.Client(time.Second), Clock: clock.System{},
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, outbox, gln
+}
+
+// onEach runs test on each backend.
+func onEach(t *testing.T, test func(t *testing.T, svc *webhook.Service, outbox webhook.Store, gln ident.GLN)) {
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) {
+			svc, outbox, gln := on(t, b)
+			test(t, svc, outbox, gln)
+		})
+	}
 }
 
 // result is what one concurrent call answered.
@@ -75,7 +84,7 @@ func succeeded(t *testing.T, results []result) []result {
 	return ok
 }
 
-func stored(t *testing.T, outbox *dynamo.Outbox, gln ident.GLN) webhook.Endpoint {
+func stored(t *testing.T, outbox webhook.Store, gln ident.GLN) webhook.Endpoint {
 	t.Helper()
 	e, found, err := outbox.Endpoint(context.Background(), gln)
 	if err != nil || !found {
@@ -108,7 +117,10 @@ func holds(t *testing.T, svc *webhook.Service, e webhook.Endpoint, text string) 
 // one desired state, so every call succeeds, one of them makes the one
 // secret, and the endpoint is written once.
 func TestConcurrentRegistrationsOfTheSameURL(t *testing.T) {
-	svc, outbox, gln := onMoto(t)
+	onEach(t, concurrentRegistrationsOfTheSameURL)
+}
+
+func concurrentRegistrationsOfTheSameURL(t *testing.T, svc *webhook.Service, outbox webhook.Store, gln ident.GLN) {
 	results := together(func(int) result {
 		e, secret, err := svc.Register(context.Background(), gln, "http://127.0.0.1:9/same")
 		return result{e, secret, err}
@@ -133,7 +145,10 @@ func TestConcurrentRegistrationsOfTheSameURL(t *testing.T) {
 // success is one write (the version counts them), and the URL stored is
 // one a successful call sent.
 func TestConcurrentRegistrationsOfDifferentURLs(t *testing.T) {
-	svc, outbox, gln := onMoto(t)
+	onEach(t, concurrentRegistrationsOfDifferentURLs)
+}
+
+func concurrentRegistrationsOfDifferentURLs(t *testing.T, svc *webhook.Service, outbox webhook.Store, gln ident.GLN) {
 	results := together(func(i int) result {
 		e, secret, err := svc.Register(context.Background(), gln, fmt.Sprintf("http://127.0.0.1:9/hook-%d", i))
 		return result{e, secret, err}
@@ -161,41 +176,14 @@ func TestConcurrentRegistrationsOfDifferentURLs(t *testing.T) {
 	}
 }
 
-// Rotations at once: each is a new secret for its caller, so a lost race is
-// a conflict, not a second rotation. Every secret shown is stored, exactly
-// one signs without an end, and each success raised the version once.
-func TestConcurrentRotations(t *testing.T) {
-	svc, outbox, gln := onMoto(t)
-	if _, _, err := svc.Register(context.Background(), gln, "http://127.0.0.1:9/rotating"); err != nil {
-		t.Fatal(err)
-	}
-	results := together(func(int) result {
-		e, secret, err := svc.Rotate(context.Background(), gln)
-		return result{e, secret, err}
-	})
-	ok := succeeded(t, results)
-	e := stored(t, outbox, gln)
-	unending := 0
-	for _, k := range e.Keys {
-		if k.NotAfter.IsZero() {
-			unending++
-		}
-	}
-	for _, r := range ok {
-		if !holds(t, svc, e, r.secret) {
-			t.Error("a secret shown to a caller is not stored")
-		}
-	}
-	if len(ok) == 0 || unending != 1 || len(e.Keys) != 1+len(ok) || e.Version != 1+len(ok) {
-		t.Errorf("%d rotations succeeded; stored version %d with %d keys, %d without an end", len(ok), e.Version, len(e.Keys), unending)
-	}
-}
-
 // Registrations, rotations and removals at once: each answers success, a
 // conflict, or (a rotation after a removal) not found; no two writes share
 // a version, and what is stored is whole.
 func TestConcurrentRegisterRotateAndRemove(t *testing.T) {
-	svc, outbox, gln := onMoto(t)
+	onEach(t, concurrentRegisterRotateAndRemove)
+}
+
+func concurrentRegisterRotateAndRemove(t *testing.T, svc *webhook.Service, outbox webhook.Store, gln ident.GLN) {
 	ctx := context.Background()
 	if _, _, err := svc.Register(ctx, gln, "http://127.0.0.1:9/first"); err != nil {
 		t.Fatal(err)
@@ -238,7 +226,10 @@ func TestConcurrentRegisterRotateAndRemove(t *testing.T) {
 // A write based on a read from before a removal cannot overwrite the
 // webhook registered after it: removing keeps the version rising.
 func TestAWriteReadBeforeARemovalLosesToTheNextRegistration(t *testing.T) {
-	svc, outbox, gln := onMoto(t)
+	onEach(t, aWriteReadBeforeARemovalLosesToTheNextRegistration)
+}
+
+func aWriteReadBeforeARemovalLosesToTheNextRegistration(t *testing.T, svc *webhook.Service, outbox webhook.Store, gln ident.GLN) {
 	ctx := context.Background()
 	if _, _, err := svc.Register(ctx, gln, "http://127.0.0.1:9/old"); err != nil {
 		t.Fatal(err)

@@ -1,3 +1,5 @@
+//go:build integration
+
 package webhook_test
 
 // Signing secrets on moto's DynamoDB and KMS: stored sealed, never in clear;

@@ -1,3 +1,5 @@
+//go:build integration
+
 package gen_test
 
 import (

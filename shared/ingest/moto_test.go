@@ -1,0 +1,28 @@
+//go:build integration
+
+package ingest_test
+
+import (
+	"os"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/tredjepart/tredjepart/localstack/harness/testenv"
+	"github.com/tredjepart/tredjepart/shared/dynamo"
+	"github.com/tredjepart/tredjepart/shared/resources"
+	"github.com/tredjepart/tredjepart/shared/storetest"
+)
+
+func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
+
+// The concurrency tests run on moto's tables too: they prove DynamoDB's
+// conditional writes, not only the fakes'.
+func init() {
+	backends = append(backends, backend{"moto", func(t *testing.T) (storetest.MeteringPoints, storetest.MeterValues) {
+		env := testenv.Get(t)
+		db := dynamodb.NewFromConfig(env.Config)
+		return &dynamo.Registry{Client: db, Table: env.Stack.Tables[resources.RegistryTableID]},
+			&dynamo.MeterValues{Client: db, Table: env.Stack.Tables[resources.MeterValuesTableID]}
+	}})
+}

@@ -1,0 +1,478 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tredjepart/tredjepart/shared/accessrequest"
+	"github.com/tredjepart/tredjepart/shared/consent"
+	"github.com/tredjepart/tredjepart/shared/delivery"
+	"github.com/tredjepart/tredjepart/shared/fault"
+	"github.com/tredjepart/tredjepart/shared/grant"
+	"github.com/tredjepart/tredjepart/shared/ident"
+	"github.com/tredjepart/tredjepart/shared/metering"
+	"github.com/tredjepart/tredjepart/shared/registry"
+)
+
+// Requests is the store of access requests and grants: the ports of
+// accessrequest, consent, metering and delivery that it serves.
+type Requests interface {
+	accessrequest.Store
+	consent.Store
+	metering.Grants
+	delivery.ShardGrants
+}
+
+// RunRequests runs the contract of a Requests store.
+func RunRequests(t *testing.T, newStore func(t *testing.T) Requests) {
+	cases := []struct {
+		name string
+		run  func(t *testing.T, store Requests)
+	}{
+		{"AnUnknownRequestIsNotFound", unknownRequestIsNotFound},
+		{"CreateTakesThePendingSlotOnce", createTakesThePendingSlotOnce},
+		{"ConcurrentCreatesTakeTheSlotOnce", concurrentCreatesTakeTheSlotOnce},
+		{"IdempotencyKeyIsRecordedOnce", idempotencyKeyIsRecordedOnce},
+		{"TransitionIsConditionalOnVersion", transitionIsConditionalOnVersion},
+		{"ListPagesNewestFirstWithStatusFilter", listPagesNewestFirstWithStatusFilter},
+		{"CursorOfAnotherThirdPartyIsRejected", cursorOfAnotherThirdPartyIsRejected},
+		{"RequestsOnAMeteringPointNewestFirst", requestsOnNewestFirst},
+		{"ActiveGrantIsFound", activeGrantIsFound},
+		{"ApprovalIsOneConditionalTransaction", approvalIsOneConditionalTransaction},
+		{"ActiveGrantsOfPagesByMeteringPoint", activeGrantsOfPagesByMeteringPoint},
+		{"OnlyActiveGrantsAreOnTheirDeliveryShard", onlyActiveGrantsAreOnTheirDeliveryShard},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) { c.run(t, newStore(t)) })
+	}
+}
+
+func unknownRequestIsNotFound(t *testing.T, store Requests) {
+	ctx := context.Background()
+	if _, err := store.Get(ctx, "no-such-request"); fault.KindOf(err) != fault.NotFound {
+		t.Fatalf("get: %v", err)
+	}
+	mp, tp := fresh(t)
+	if _, found, err := store.Pending(ctx, tp, mp); found || err != nil {
+		t.Fatalf("pending: found=%v err=%v", found, err)
+	}
+	if _, found, err := store.Idempotency(ctx, tp, "never-used"); found || err != nil {
+		t.Fatalf("idempotency: found=%v err=%v", found, err)
+	}
+	if _, found, err := store.Grant(ctx, tp, mp); found || err != nil {
+		t.Fatalf("grant: found=%v err=%v", found, err)
+	}
+}
+
+func createTakesThePendingSlotOnce(t *testing.T, store Requests) {
+	ctx := context.Background()
+	mp, tp := fresh(t)
+	now := time.Now()
+	first := pending(tp, mp, now)
+	if err := store.Create(ctx, first, "", accessrequest.Idempotency{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.Create(ctx, pending(tp, mp, now), "", accessrequest.Idempotency{}); !errors.Is(err, accessrequest.ErrPendingExists) {
+		t.Fatalf("second create: %v", err)
+	}
+	if err := store.Create(ctx, pending(tp, mp, now), "not-the-holder", accessrequest.Idempotency{}); !errors.Is(err, accessrequest.ErrPendingExists) {
+		t.Fatalf("replacing the wrong holder: %v", err)
+	}
+	held, found, err := store.Pending(ctx, tp, mp)
+	if err != nil || !found || held.ID != first.ID {
+		t.Fatalf("slot holds %+v found=%v err=%v", held, found, err)
+	}
+	replacement := pending(tp, mp, now)
+	if err := store.Create(ctx, replacement, first.ID, accessrequest.Idempotency{}); err != nil {
+		t.Fatalf("replacing a stale holder: %v", err)
+	}
+	if held, _, _ := store.Pending(ctx, tp, mp); held.ID != replacement.ID {
+		t.Fatalf("slot holds %s, want %s", held.ID, replacement.ID)
+	}
+}
+
+// Many creates for one slot at once: one takes it, every other is told
+// ErrPendingExists (never another error), and the slot holds the winner.
+func concurrentCreatesTakeTheSlotOnce(t *testing.T, store Requests) {
+	ctx := context.Background()
+	mp, tp := fresh(t)
+	const n = 8
+	requests := make([]accessrequest.Request, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range requests {
+		requests[i] = pending(tp, mp, time.Now())
+		wg.Go(func() { errs[i] = store.Create(ctx, requests[i], "", accessrequest.Idempotency{}) })
+	}
+	wg.Wait()
+	winner := ""
+	for i, err := range errs {
+		switch {
+		case err == nil && winner == "":
+			winner = requests[i].ID
+		case err == nil:
+			t.Errorf("two creates took the slot")
+		case !errors.Is(err, accessrequest.ErrPendingExists):
+			t.Errorf("a lost create: %v", err)
+		}
+	}
+	if held, _, _ := store.Pending(ctx, tp, mp); winner == "" || held.ID != winner {
+		t.Fatalf("slot holds %q, the winner is %q", held.ID, winner)
+	}
+}
+
+func idempotencyKeyIsRecordedOnce(t *testing.T, store Requests) {
+	ctx := context.Background()
+	mp, tp := fresh(t)
+	other, _ := fresh(t)
+	r := pending(tp, mp, time.Now())
+	idem := accessrequest.Idempotency{Key: "key-1", Fingerprint: "abc", RequestID: r.ID, Outcome: accessrequest.Created}
+	if err := store.Create(ctx, r, "", idem); err != nil {
+		t.Fatal(err)
+	}
+	got, found, err := store.Idempotency(ctx, tp, "key-1")
+	if err != nil || !found || got != idem {
+		t.Fatalf("got %+v found=%v err=%v", got, found, err)
+	}
+	again := pending(tp, other, time.Now())
+	if err := store.Create(ctx, again, "", accessrequest.Idempotency{Key: "key-1", RequestID: again.ID}); !errors.Is(err, accessrequest.ErrIdempotencyKeyUsed) {
+		t.Fatalf("reused key: %v", err)
+	}
+	if _, err := store.Get(ctx, again.ID); fault.KindOf(err) != fault.NotFound {
+		t.Fatalf("a cancelled transaction left the request behind: %v", err)
+	}
+	if _, found, _ := store.Pending(ctx, tp, other); found {
+		t.Fatal("a cancelled transaction took the pending slot")
+	}
+	if err := store.RememberIdempotency(ctx, tp, accessrequest.Idempotency{Key: "key-1", RequestID: again.ID}); !errors.Is(err, accessrequest.ErrIdempotencyKeyUsed) {
+		t.Fatalf("remembered a used key: %v", err)
+	}
+	answer := accessrequest.Idempotency{Key: "key-2", Fingerprint: "def", RequestID: r.ID, Outcome: accessrequest.AlreadyPending}
+	if err := store.RememberIdempotency(ctx, tp, answer); err != nil {
+		t.Fatal(err)
+	}
+	if got, found, _ := store.Idempotency(ctx, tp, "key-2"); !found || got != answer {
+		t.Fatalf("remembered %+v, read %+v", answer, got)
+	}
+	_, otherTP := fresh(t)
+	if _, found, _ := store.Idempotency(ctx, otherTP, "key-2"); found {
+		t.Fatal("a key is another third party's too")
+	}
+}
+
+func transitionIsConditionalOnVersion(t *testing.T, store Requests) {
+	ctx := context.Background()
+	mp, tp := fresh(t)
+	r := pending(tp, mp, time.Now())
+	if err := store.Create(ctx, r, "", accessrequest.Idempotency{}); err != nil {
+		t.Fatal(err)
+	}
+	withdrawn, _ := r.Withdraw(time.Now())
+	if err := store.Transition(ctx, r, withdrawn); err != nil {
+		t.Fatal(err)
+	}
+	rejected, _ := r.Reject(accessrequest.ReasonNotApproved, time.Now())
+	if err := store.Transition(ctx, r, rejected); !errors.Is(err, accessrequest.ErrStale) {
+		t.Fatalf("a stale transition won: %v", err)
+	}
+	got, err := store.Get(ctx, r.ID)
+	if err != nil || got.Status != accessrequest.Withdrawn || got.Version != 2 {
+		t.Fatalf("got %+v, %v", got, err)
+	}
+	if !got.DecidedAt.Equal(withdrawn.DecidedAt) || !got.CreatedAt.Equal(r.CreatedAt) || !got.ExpiresAt.Equal(r.ExpiresAt) {
+		t.Fatalf("instants changed: %+v, wrote %+v", got, withdrawn)
+	}
+}
+
+func listPagesNewestFirstWithStatusFilter(t *testing.T, store Requests) {
+	ctx := context.Background()
+	_, tp := fresh(t)
+	start := time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC)
+	var ids []string
+	for i := range 7 {
+		mp, _ := fresh(t)
+		r := pending(tp, mp, start.Add(time.Duration(i)*time.Minute))
+		if err := store.Create(ctx, r, "", accessrequest.Idempotency{}); err != nil {
+			t.Fatal(err)
+		}
+		if i%2 == 1 {
+			next, _ := r.Withdraw(start)
+			if err := store.Transition(ctx, r, next); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ids = append([]string{r.ID}, ids...) // newest first
+	}
+	var seen []string
+	q := accessrequest.ListQuery{Limit: 3}
+	for pages := 0; ; pages++ {
+		page, err := store.List(ctx, tp, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range page.Items {
+			seen = append(seen, r.ID)
+		}
+		if page.NextCursor == "" {
+			break
+		}
+		if pages > 5 {
+			t.Fatal("pagination does not end")
+		}
+		q.Cursor = page.NextCursor
+	}
+	if fmt.Sprint(seen) != fmt.Sprint(ids) {
+		t.Fatalf("pages gave %v, want %v", seen, ids)
+	}
+	page, err := store.List(ctx, tp, accessrequest.ListQuery{Limit: 10, Status: accessrequest.Withdrawn})
+	if err != nil || len(page.Items) != 3 {
+		t.Fatalf("withdrawn: %d items, %v", len(page.Items), err)
+	}
+	for _, r := range page.Items {
+		if r.Status != accessrequest.Withdrawn {
+			t.Errorf("filter let %s through", r.Status)
+		}
+	}
+}
+
+func cursorOfAnotherThirdPartyIsRejected(t *testing.T, store Requests) {
+	ctx := context.Background()
+	_, a := fresh(t)
+	_, b := fresh(t)
+	for range 2 {
+		mp, _ := fresh(t)
+		if err := store.Create(ctx, pending(a, mp, time.Now()), "", accessrequest.Idempotency{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	page, err := store.List(ctx, a, accessrequest.ListQuery{Limit: 1})
+	if err != nil || page.NextCursor == "" {
+		t.Fatalf("page %+v, %v", page, err)
+	}
+	for _, cursor := range []string{page.NextCursor, "garbage", "eyJwIjoiIn0"} {
+		if _, err := store.List(ctx, b, accessrequest.ListQuery{Limit: 1, Cursor: cursor}); fault.KindOf(err) != fault.Invalid {
+			t.Errorf("cursor %q for another third party: %v", cursor, err)
+		}
+	}
+}
+
+func requestsOnNewestFirst(t *testing.T, store Requests) {
+	ctx := context.Background()
+	mp, _ := fresh(t)
+	start := time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC)
+	var want []string
+	for i := range 3 {
+		_, tp := fresh(t)
+		r := pending(tp, mp, start.Add(time.Duration(i)*time.Minute))
+		if err := store.Create(ctx, r, "", accessrequest.Idempotency{}); err != nil {
+			t.Fatal(err)
+		}
+		want = append([]string{r.ID}, want...)
+	}
+	got, err := store.RequestsOn(ctx, mp, accessrequest.Pending)
+	if err != nil || len(got) != len(want) {
+		t.Fatalf("requests on %s: %+v %v", mp, got, err)
+	}
+	for i, r := range got {
+		if r.ID != want[i] {
+			t.Fatalf("request %d is %s, want %s (newest first)", i, r.ID, want[i])
+		}
+	}
+	if none, err := store.RequestsOn(ctx, mp, accessrequest.Approved); len(none) != 0 || err != nil {
+		t.Fatalf("approved: %+v %v", none, err)
+	}
+}
+
+func activeGrantIsFound(t *testing.T, store Requests) {
+	ctx := context.Background()
+	mp, tp := fresh(t)
+	if has, err := store.HasActiveGrant(ctx, tp, mp); has || err != nil {
+		t.Fatalf("before: %v %v", has, err)
+	}
+	g := grant.New(tp, mp, accessrequest.Full, "p1_x", "", registry.Date(2024, 6, 15), time.Now())
+	if err := store.PutGrant(ctx, g); err != nil {
+		t.Fatal(err)
+	}
+	if has, err := store.HasActiveGrant(ctx, tp, mp); !has || err != nil {
+		t.Fatalf("after: %v %v", has, err)
+	}
+	if err := store.PutGrant(ctx, g); !errors.Is(err, grant.ErrExists) {
+		t.Fatalf("a second active grant: %v", err)
+	}
+	revoked, _ := g.Revoke(time.Now())
+	if err := store.UpdateGrant(ctx, g, revoked); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.UpdateGrant(ctx, g, revoked); !errors.Is(err, grant.ErrStale) {
+		t.Fatalf("a stale update: %v", err)
+	}
+	if has, _ := store.HasActiveGrant(ctx, tp, mp); has {
+		t.Fatal("a revoked grant counts as access")
+	}
+	if err := store.PutGrant(ctx, g); err != nil {
+		t.Fatalf("granting again after revocation: %v", err)
+	}
+	grants, err := store.GrantsOn(ctx, mp)
+	if err != nil || len(grants) != 1 || grants[0].Status != grant.Active || !grants[0].DataFrom.Equal(registry.Date(2024, 6, 15)) {
+		t.Fatalf("grants on %s: %+v %v", mp, grants, err)
+	}
+	_, stranger := fresh(t)
+	stray := g
+	stray.ThirdParty = stranger
+	if err := store.UpdateGrant(ctx, stray, stray); !errors.Is(err, grant.ErrStale) {
+		t.Fatalf("updating a grant that is not there: %v", err)
+	}
+}
+
+func approvalIsOneConditionalTransaction(t *testing.T, store Requests) {
+	ctx := context.Background()
+	mp, tp := fresh(t)
+	now := time.Now()
+	r := pending(tp, mp, now)
+	if err := store.Create(ctx, r, "", accessrequest.Idempotency{}); err != nil {
+		t.Fatal(err)
+	}
+	approved, _ := r.Approve(accessrequest.Full, now)
+	g := grant.New(tp, mp, accessrequest.Full, "p1_x", r.ID, registry.Date(2020, 1, 1), now)
+	if err := store.Approve(ctx, r, approved, g, r.ExpiresAt); !errors.Is(err, accessrequest.ErrStale) {
+		t.Fatalf("approved at the expiry instant: %v", err)
+	}
+	if has, _ := store.HasActiveGrant(ctx, tp, mp); has {
+		t.Fatal("a refused approval left a grant")
+	}
+	if err := store.Approve(ctx, r, approved, g, now); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.Approve(ctx, r, approved, g, now); !errors.Is(err, accessrequest.ErrStale) {
+		t.Fatalf("approved twice: %v", err)
+	}
+	got, _ := store.Get(ctx, r.ID)
+	if got.Status != accessrequest.Approved || got.GrantedScope != accessrequest.Full {
+		t.Fatalf("request %+v", got)
+	}
+	if has, _ := store.HasActiveGrant(ctx, tp, mp); !has {
+		t.Fatal("no grant after approval")
+	}
+	other := pending(tp, mp, now)
+	if err := store.Create(ctx, other, r.ID, accessrequest.Idempotency{}); err != nil {
+		t.Fatal(err)
+	}
+	otherApproved, _ := other.Approve(accessrequest.Limited, now)
+	if err := store.Approve(ctx, other, otherApproved, g, now); !errors.Is(err, grant.ErrExists) {
+		t.Fatalf("a second grant through another request: %v", err)
+	}
+	if got, _ := store.Get(ctx, other.ID); got.Status != accessrequest.Pending {
+		t.Fatalf("a refused approval changed the request: %+v", got)
+	}
+}
+
+func activeGrantsOfPagesByMeteringPoint(t *testing.T, store Requests) {
+	ctx := context.Background()
+	_, tp := fresh(t)
+	var want []ident.GSRN
+	var first grant.Grant
+	for i := range 5 {
+		mp, _ := fresh(t)
+		g := grant.New(tp, mp, accessrequest.Limited, "p1_x", "", registry.Date(2024, 1, 1), time.Now())
+		if err := store.PutGrant(ctx, g); err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			first = g
+			continue
+		}
+		want = append(want, mp)
+	}
+	revoked, _ := first.Revoke(time.Now())
+	if err := store.UpdateGrant(ctx, first, revoked); err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(want)
+	var got []ident.GSRN
+	cursor := ""
+	for range 10 {
+		grants, next, err := store.ActiveGrantsOf(ctx, tp, cursor, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, g := range grants {
+			got = append(got, g.MeteringPoint)
+		}
+		if cursor = next; cursor == "" {
+			break
+		}
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("active grants %v, want %v", got, want)
+	}
+	_, other := fresh(t)
+	_, next, _ := store.ActiveGrantsOf(ctx, tp, "", 1)
+	if _, _, err := store.ActiveGrantsOf(ctx, other, next, 1); fault.KindOf(err) != fault.Invalid {
+		t.Fatalf("another third party's cursor: %v", err)
+	}
+}
+
+// shardPoints reads a whole delivery shard, page by page.
+func shardPoints(t *testing.T, store Requests, tp ident.GLN, shard, page int) []ident.GSRN {
+	t.Helper()
+	var all []ident.GSRN
+	after := ident.GSRN("")
+	for range 100 {
+		points, more, err := store.DeliveryShard(context.Background(), tp, shard, after, page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, points...)
+		if !more || len(points) == 0 {
+			return all
+		}
+		after = points[len(points)-1]
+	}
+	t.Fatal("the shard does not end")
+	return nil
+}
+
+func onlyActiveGrantsAreOnTheirDeliveryShard(t *testing.T, store Requests) {
+	ctx := context.Background()
+	_, tp := fresh(t)
+	byShard := map[int][]ident.GSRN{}
+	var grants []grant.Grant
+	for range 6 {
+		mp, _ := fresh(t)
+		g := grant.New(tp, mp, accessrequest.Limited, "p1_x", "", registry.Date(2024, 1, 1), time.Now())
+		if err := store.PutGrant(ctx, g); err != nil {
+			t.Fatal(err)
+		}
+		grants = append(grants, g)
+		byShard[delivery.ShardOf(mp)] = append(byShard[delivery.ShardOf(mp)], mp)
+	}
+	revoked, _ := grants[0].Revoke(time.Now())
+	if err := store.UpdateGrant(ctx, grants[0], revoked); err != nil {
+		t.Fatal(err)
+	}
+	gone := grants[0].MeteringPoint
+	for shard := range delivery.ShardCount {
+		var want []ident.GSRN
+		for _, mp := range byShard[shard] {
+			if mp != gone {
+				want = append(want, mp)
+			}
+		}
+		slices.Sort(want)
+		// A page of one takes every point through a cursor.
+		if got := shardPoints(t, store, tp, shard, 1); !slices.Equal(got, want) {
+			t.Errorf("shard %d: %v, want %v", shard, got, want)
+		}
+	}
+	if err := store.PutGrant(ctx, grants[0]); err != nil {
+		t.Fatal(err)
+	}
+	if got := shardPoints(t, store, tp, delivery.ShardOf(gone), 1000); !slices.Contains(got, gone) {
+		t.Errorf("granted again, %s is not on its shard: %v", gone, got)
+	}
+}

@@ -1,0 +1,225 @@
+package thirdpartyapi_test
+
+// The query routes on the fakes: what a third party with access reads,
+// that every read is logged for the end user, what it is refused, and its
+// feed of deliveries.
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/google/uuid"
+	"github.com/shopspring/decimal"
+
+	"github.com/tredjepart/tredjepart/shared/accessrequest"
+	"github.com/tredjepart/tredjepart/shared/apigw"
+	"github.com/tredjepart/tredjepart/shared/clock"
+	"github.com/tredjepart/tredjepart/shared/delivery"
+	"github.com/tredjepart/tredjepart/shared/grant"
+	"github.com/tredjepart/tredjepart/shared/ident"
+	"github.com/tredjepart/tredjepart/shared/inmem"
+	"github.com/tredjepart/tredjepart/shared/metering"
+	"github.com/tredjepart/tredjepart/shared/metervalues"
+	"github.com/tredjepart/tredjepart/shared/problem"
+	"github.com/tredjepart/tredjepart/shared/readlog"
+	"github.com/tredjepart/tredjepart/shared/registry"
+	"github.com/tredjepart/tredjepart/shared/thirdpartyapi"
+)
+
+const (
+	reader    = ident.GLN("7090000000011")
+	stranger  = ident.GLN("7090000000028")
+	endUser   = "p1_kari"
+	granted   = ident.GSRN("707057500000001022")
+	ungranted = ident.GSRN("707057500000001015")
+)
+
+type queries struct {
+	h       *thirdpartyapi.QueriesHandler
+	readLog *inmem.ReadLog
+	outbox  *inmem.Outbox
+	day     time.Time // a day with meter values on granted
+}
+
+// onFakesQueries registers reader and stranger, two metering points kari
+// holds, reader's grant on one of them and a day of its values.
+func onFakesQueries(t *testing.T) queries {
+	t.Helper()
+	ctx := context.Background()
+	reg, grants, values, readLog := inmem.NewRegistry(), inmem.NewRequests(), inmem.NewMeterValues(), inmem.NewReadLog()
+	for gln, client := range map[ident.GLN]string{reader: "reader", stranger: "stranger"} {
+		if err := reg.RegisterThirdParty(ctx, registry.ThirdParty{GLN: gln, Name: client, ClientIDs: []string{client}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, id := range []ident.GSRN{granted, ungranted} {
+		mp := registry.MeteringPoint{ID: id, Type: registry.Consumption, AccountingPoint: true, Resolution: metervalues.PT60M,
+			Address: registry.Address{Municipality: "Oslo"}, Occupancies: []registry.Occupancy{{EndUser: endUser, MoveIn: registry.Date(2021, 8, 1)}}}
+		if _, err := reg.PutMeteringPoint(ctx, mp); err != nil {
+			t.Fatal(err)
+		}
+	}
+	g := grant.New(reader, granted, accessrequest.Full, endUser, "", registry.Date(2021, 8, 1), time.Now())
+	if err := grants.PutGrant(ctx, g); err != nil {
+		t.Fatal(err)
+	}
+	day := metervalues.Date(time.Now().AddDate(0, 0, -3))
+	qs := make([]metervalues.Quantity, metervalues.SlotsOn(day, metervalues.PT60M))
+	for i := range qs {
+		qs[i] = metervalues.Quantity{Value: decimal.RequireFromString("0.5"), Quality: metervalues.Measured}
+	}
+	if _, _, err := values.PutDay(ctx, metervalues.Series{MeteringPoint: granted, Day: day, Resolution: metervalues.PT60M, Quantities: qs}); err != nil {
+		t.Fatal(err)
+	}
+	outbox := inmem.NewOutbox()
+	return queries{
+		h: &thirdpartyapi.QueriesHandler{
+			Outbox: outbox,
+			Metering: &metering.Service{Grants: grants, MeteringPoints: reg, Days: values, ReadLog: readLog,
+				Clock: clock.System{}, NewID: uuid.NewString},
+			ThirdParties: reg,
+			Logger:       slog.New(slog.NewTextHandler(io.Discard, nil)),
+		},
+		readLog: readLog, outbox: outbox, day: day,
+	}
+}
+
+// get calls a query route as client, with path id and query parameters.
+func (q queries) get(t *testing.T, client, routeKey string, id ident.GSRN, params map[string]string) (int, map[string]any, problem.Document) {
+	t.Helper()
+	ev := apigw.Request{RouteKey: routeKey, PathParameters: map[string]string{"id": string(id)}, QueryStringParameters: params}
+	ev.RequestContext.HTTP.Method = http.MethodGet
+	ev.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
+		JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: map[string]string{"client_id": client}}}
+	res, err := q.h.Handle(context.Background(), ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var body map[string]any
+	var p problem.Document
+	if res.StatusCode >= 400 {
+		_ = json.Unmarshal([]byte(res.Body), &p)
+	} else if err := json.Unmarshal([]byte(res.Body), &body); err != nil {
+		t.Fatalf("%s: body is not JSON: %s", routeKey, res.Body)
+	}
+	return res.StatusCode, body, p
+}
+
+func (q queries) reads(t *testing.T) []readlog.Entry {
+	t.Helper()
+	page, err := q.readLog.List(context.Background(), endUser, "", 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return page.Entries
+}
+
+func TestTheListShowsTheCallersActiveAccessOnly(t *testing.T) {
+	q := onFakesQueries(t)
+	status, body, _ := q.get(t, "reader", thirdpartyapi.RouteListMeteringPoints, "", nil)
+	items, _ := body["items"].([]any)
+	if status != http.StatusOK || len(items) != 1 || items[0].(map[string]any)["meteringPointId"] != string(granted) {
+		t.Fatalf("reader's list: %d %v", status, body)
+	}
+	if status, body, _ := q.get(t, "stranger", thirdpartyapi.RouteListMeteringPoints, "", nil); status != http.StatusOK || len(body["items"].([]any)) != 0 {
+		t.Fatalf("stranger's list: %d %v", status, body)
+	}
+	if status, _, p := q.get(t, "reader", thirdpartyapi.RouteListMeteringPoints, "", map[string]string{"limit": "0"}); status != http.StatusBadRequest || len(p.Errors) != 1 || p.Errors[0].Field != "limit" {
+		t.Fatalf("limit 0: %d %+v", status, p)
+	}
+}
+
+func TestMasterDataIsReadWithAccessAndLogged(t *testing.T) {
+	q := onFakesQueries(t)
+	status, body, _ := q.get(t, "reader", thirdpartyapi.RouteMasterData, granted, nil)
+	if status != http.StatusOK || body["meteringPointId"] != string(granted) || body["accessLevel"] != "FULL" {
+		t.Fatalf("master data: %d %v", status, body)
+	}
+	reads := q.reads(t)
+	if len(reads) != 1 || reads[0].What != readlog.MasterData || reads[0].ThirdParty != reader || reads[0].MeteringPoint != granted {
+		t.Fatalf("read log %+v", reads)
+	}
+	// No access and no metering point look the same, and are not logged.
+	unregistered, err := ident.GSRNWithCheckDigit("70705750000000999")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		client string
+		id     ident.GSRN
+	}{{"stranger", granted}, {"reader", ungranted}, {"reader", unregistered}} {
+		if status, _, _ := q.get(t, c.client, thirdpartyapi.RouteMasterData, c.id, nil); status != http.StatusNotFound {
+			t.Errorf("%s reading %s: %d", c.client, c.id, status)
+		}
+	}
+	if status, _, p := q.get(t, "reader", thirdpartyapi.RouteMasterData, "12345", nil); status != http.StatusBadRequest || p.Errors[0].Field != "id" {
+		t.Errorf("a bad id: %d %+v", status, p)
+	}
+	if reads := q.reads(t); len(reads) != 1 {
+		t.Fatalf("refused reads were logged: %+v", reads)
+	}
+}
+
+func TestMeterValuesAreReadWithAccessAndLogged(t *testing.T) {
+	q := onFakesQueries(t)
+	period := map[string]string{"from": q.day.Format(metervalues.DayLayout), "to": q.day.AddDate(0, 0, 1).Format(metervalues.DayLayout), "aggregation": "P1D"}
+	status, body, _ := q.get(t, "reader", thirdpartyapi.RouteMeterValues, granted, period)
+	periods, _ := body["periods"].([]any)
+	if status != http.StatusOK || len(periods) != 1 {
+		t.Fatalf("meter values: %d %v", status, body)
+	}
+	reads := q.reads(t)
+	if len(reads) != 1 || reads[0].What != readlog.MeterValues || !reads[0].From.Equal(q.day) {
+		t.Fatalf("read log %+v", reads)
+	}
+	if status, _, _ := q.get(t, "stranger", thirdpartyapi.RouteMeterValues, granted, period); status != http.StatusNotFound {
+		t.Errorf("without access: %d", status)
+	}
+	status, _, p := q.get(t, "reader", thirdpartyapi.RouteMeterValues, granted, map[string]string{"to": "2026-13-01", "aggregation": "PT5M"})
+	fields := fmt.Sprint(p.Errors)
+	if status != http.StatusBadRequest || len(p.Errors) != 3 {
+		t.Errorf("a bad query names every bad parameter: %d %s", status, fields)
+	}
+	if reads := q.reads(t); len(reads) != 1 {
+		t.Fatalf("refused reads were logged: %+v", reads)
+	}
+}
+
+func TestOnlyARegisteredThirdPartyMayQuery(t *testing.T) {
+	q := onFakesQueries(t)
+	if status, _, _ := q.get(t, "nobody", thirdpartyapi.RouteListMeteringPoints, "", nil); status != http.StatusForbidden {
+		t.Fatalf("an unregistered client: %d", status)
+	}
+}
+
+func TestDeliveriesAreTheCallersFeedOldestFirst(t *testing.T) {
+	q := onFakesQueries(t)
+	ctx := context.Background()
+	written := time.Now().Add(-time.Hour)
+	for i, tp := range []ident.GLN{reader, stranger, reader} {
+		d := delivery.Document{ID: fmt.Sprintf("notification:%d", i), ThirdParty: tp, Kind: delivery.Notice,
+			CreatedAt: written.Add(time.Duration(i) * time.Second), Body: json.RawMessage(`{"n":1}`)}
+		if _, err := q.outbox.Put(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	status, body, _ := q.get(t, "reader", thirdpartyapi.RouteDeliveries, "", map[string]string{"limit": "1"})
+	items, _ := body["items"].([]any)
+	if status != http.StatusOK || len(items) != 1 || items[0].(map[string]any)["id"] != "notification:0" || body["next"] == "" {
+		t.Fatalf("first page: %d %v", status, body)
+	}
+	status, body, _ = q.get(t, "reader", thirdpartyapi.RouteDeliveries, "", map[string]string{"after": body["next"].(string)})
+	if items, _ := body["items"].([]any); status != http.StatusOK || len(items) != 1 || items[0].(map[string]any)["id"] != "notification:2" {
+		t.Fatalf("second page: %d %v", status, body)
+	}
+	if status, _, p := q.get(t, "reader", thirdpartyapi.RouteDeliveries, "", map[string]string{"after": "garbage"}); status != http.StatusBadRequest || p.Errors[0].Field != "after" {
+		t.Fatalf("a cursor not from a page: %d %+v", status, p)
+	}
+}

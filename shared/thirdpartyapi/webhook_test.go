@@ -1,0 +1,95 @@
+package thirdpartyapi_test
+
+// The webhook routes on the fakes: register, read, rotate, remove.
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/tredjepart/tredjepart/shared/apigw"
+	"github.com/tredjepart/tredjepart/shared/clock"
+	"github.com/tredjepart/tredjepart/shared/stdwebhook"
+	"github.com/tredjepart/tredjepart/shared/thirdpartyapi"
+	"github.com/tredjepart/tredjepart/shared/webhook"
+)
+
+// contextSealer stands in for KMS: it seals a key to its encryption
+// context, and opens it only in the same one.
+type contextSealer struct{}
+
+func (contextSealer) Seal(_ context.Context, plaintext []byte, ec map[string]string) ([]byte, error) {
+	return append([]byte(ec["thirdParty"]+":"), plaintext...), nil
+}
+
+func (contextSealer) Open(_ context.Context, sealed []byte, ec map[string]string) ([]byte, error) {
+	key, ok := bytes.CutPrefix(sealed, []byte(ec["thirdParty"]+":"))
+	if !ok {
+		return nil, errors.New("sealed in another context")
+	}
+	return key, nil
+}
+
+// call sends a webhook route as reader.
+func (q queries) call(t *testing.T, routeKey, body string) (int, map[string]any) {
+	t.Helper()
+	method, _, _ := strings.Cut(routeKey, " ")
+	ev := apigw.Request{RouteKey: routeKey, Body: body, Headers: map[string]string{"content-type": "application/json"}}
+	ev.RequestContext.HTTP.Method = method
+	ev.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
+		JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: map[string]string{"client_id": "reader"}}}
+	res, err := q.h.Handle(context.Background(), ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out map[string]any
+	if res.Body != "" {
+		if err := json.Unmarshal([]byte(res.Body), &out); err != nil {
+			t.Fatalf("%s: %d %s", routeKey, res.StatusCode, res.Body)
+		}
+	}
+	return res.StatusCode, out
+}
+
+func TestAWebhookIsRegisteredReadRotatedAndRemoved(t *testing.T) {
+	q := onFakesQueries(t)
+	policy := stdwebhook.Policy{AllowLoopback: true, AllowHTTP: true}
+	q.h.Webhooks = &webhook.Service{Store: q.outbox, Secrets: contextSealer{}, Policy: policy, Client: policy.Client(time.Second),
+		Clock: clock.System{}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	if status, body := q.call(t, thirdpartyapi.RouteWebhookGet, ""); status != http.StatusNotFound {
+		t.Fatalf("before registering: %d %v", status, body)
+	}
+	status, body := q.call(t, thirdpartyapi.RouteWebhookPut, `{"url":"http://127.0.0.1:9/hook"}`)
+	secret, _ := body["secret"].(string)
+	if status != http.StatusOK || secret == "" || body["url"] != "http://127.0.0.1:9/hook" || body["enabled"] != true {
+		t.Fatalf("registered: %d %v", status, body)
+	}
+	if status, body := q.call(t, thirdpartyapi.RouteWebhookGet, ""); status != http.StatusOK || body["secret"] != nil || len(body["secrets"].([]any)) != 1 {
+		t.Fatalf("read: %d %v; the secret is shown once only", status, body)
+	}
+	status, body = q.call(t, thirdpartyapi.RouteWebhookRotate, "")
+	if rotated, _ := body["secret"].(string); status != http.StatusOK || rotated == "" || rotated == secret || len(body["secrets"].([]any)) != 2 {
+		t.Fatalf("rotated: %d %v", status, body)
+	}
+	if status, body := q.call(t, thirdpartyapi.RouteWebhookPut, `{"address":"http://127.0.0.1:9/hook"}`); status != http.StatusBadRequest {
+		t.Fatalf("a body without url: %d %v", status, body)
+	}
+	if status, _ := q.call(t, thirdpartyapi.RouteWebhookDelete, ""); status != http.StatusNoContent {
+		t.Fatalf("removed: %d", status)
+	}
+	if status, _ := q.call(t, thirdpartyapi.RouteWebhookGet, ""); status != http.StatusNotFound {
+		t.Fatalf("after removal: %d", status)
+	}
+	if status, body := q.call(t, thirdpartyapi.RouteWebhookAttempts, ""); status != http.StatusOK || len(body["items"].([]any)) != 0 {
+		t.Fatalf("attempts: %d %v", status, body)
+	}
+}
