@@ -221,9 +221,10 @@ func TestPortalInARealBrowser(t *testing.T) {
 		t.Errorf("hour labels %v (%d), want %d with 02A and 02B: %v", labels, len(labels), fallBackHours, err)
 	}
 	// Bars are the filled paths in the two bar colours, less the legend's
-	// two swatches (see shared/consumption/chart.go).
+	// two swatches (see shared/consumption/chart.go), and they are drawn in
+	// those colours (the Content Security Policy lets no inline style through).
 	bars, err := chromedp.Run(ctx, chromedp.Evaluate[int](`Array.from(document.querySelectorAll('[data-testid="chart"] svg path'))
-		.filter(p => /fill:#(1f5f8b|a6c8e0)/i.test(p.getAttribute("style") || "")).length - 2`))
+		.filter(p => ["rgb(31, 95, 139)", "rgb(166, 200, 224)"].includes(getComputedStyle(p).fill)).length - 2`))
 	if err != nil || bars != fallBackHours {
 		t.Errorf("%d bars, want %d: %v", bars, fallBackHours, err)
 	}

@@ -6,9 +6,19 @@ import (
 
 // messages by key, in bokmål and English.
 var messages = websession.Messages{
-	"title":                 {"Aktørportalen", "Third-party portal"},
-	"skip":                  {"Hopp til innholdet", "Skip to content"},
-	"nav":                   {"Portalen", "Portal"},
+	"title": {"Aktørportalen", "Third-party portal"},
+	"skip":  {"Hopp til innholdet", "Skip to content"},
+	"nav":   {"Portalen", "Portal"},
+	// Each page's title, before the portal's name.
+	"page.overview.html":    {"Oversikt", "Overview"},
+	"page.new.html":         {"Be om tilgang", "Ask for access"},
+	"page.requests.html":    {"Forespørsler", "Requests"},
+	"page.points.html":      {"Målepunkter med tilgang", "Metering points with access"},
+	"page.point.html":       {"Målepunkt", "Metering point"},
+	"page.consumption.html": {"Forbruk", "Consumption"},
+	"page.deliveries.html":  {"Leveranser", "Deliveries"},
+	"page.problem.html":     {"Noe gikk galt", "Something went wrong"},
+	"page.logged-out.html":  {"Du er logget ut", "You are logged out"},
 	"nav.overview":          {"Oversikt", "Overview"},
 	"nav.new":               {"Ny forespørsel", "New request"},
 	"nav.requests":          {"Forespørsler", "Requests"},

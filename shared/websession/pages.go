@@ -12,6 +12,8 @@ type Page[U any] struct {
 	User     U      // the zero U when nobody is logged in
 	Template string // the page shown: the navigation marks it as current
 	Data     any
+	// Stylesheet is the URL of the site's stylesheet (ServeStylesheet).
+	Stylesheet string
 }
 
 // Render shows the template name with data, to user.
@@ -19,6 +21,7 @@ func (s *Site[S, U]) Render(w http.ResponseWriter, r *http.Request, status int, 
 	page := Page[U]{
 		Translator: NewTranslator(s.Language(w, r), s.config.Messages),
 		User:       user, Template: name, Data: data,
+		Stylesheet: s.config.AssetsPath + "/" + stylesheet.name,
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
