@@ -87,6 +87,7 @@ func TestPortalInARealBrowser(t *testing.T) {
 
 	ctx := headlessChromium(t)
 	downloads := t.TempDir()
+	a := newAuditor(t)
 
 	// Siri logs in through the development provider and lands on the overview.
 	err := chromedp.Do(ctx,
@@ -94,6 +95,13 @@ func TestPortalInARealBrowser(t *testing.T) {
 		chromedp.Navigate(w.api+"/portal"),
 		chromedp.WaitVisible(testid("login-"+siri)),
 		chromedp.Click(testid("login-"+siri)),
+		chromedp.WaitVisible(testid("count-pending")),
+		a.inBoth(w.api+"/portal", "overview"),
+		a.inBoth(w.api+"/portal/requests/new", "new request"),
+		a.inBoth(w.api+"/portal/requests", "requests"),
+		a.inBoth(w.api+"/portal/deliveries", "deliveries"),
+		a.inBoth(w.api+"/portal/metering-points/"+unregistered, "not found"),
+		chromedp.Navigate(w.api+"/portal"),
 		chromedp.WaitVisible(testid("count-pending")),
 		fitsPhone("overview"),
 		chromedp.EmulateViewport(phoneWidth, 812, chromedp.EmulateMobile, chromedp.EmulatePortrait),
@@ -120,6 +128,8 @@ func TestPortalInARealBrowser(t *testing.T) {
 		chromedp.WaitVisible(row(unregistered)),
 		chromedp.WaitVisible(row(bad)),
 		fitsPhone("new request results"),
+		a.audit("new request (nb)"),
+		desktop,
 		screenshot("portal-new-request.png"),
 	)
 	if err != nil {
@@ -147,7 +157,7 @@ func TestPortalInARealBrowser(t *testing.T) {
 	if got, code := outcome(unregistered), text(row(unregistered)+" "+testid("code")); got != "rejected" || code != "E10" {
 		t.Errorf("the unregistered point: %q with %q, want rejected with E10", got, code)
 	}
-	if got, shown := outcome(bad), text(row(bad)); got != "invalid" || !strings.Contains(shown, bad) || !strings.Contains(shown, "check digit") {
+	if got, shown := outcome(bad), text(row(bad)); got != "invalid" || !strings.Contains(shown, bad) || !strings.Contains(shown, "kontrollsifferet skal være") {
 		t.Errorf("the bad check digit: %q, row %q", got, shown)
 	}
 	link, err := chromedp.Run(ctx, chromedp.Value(row(string(mp))+" "+testid("consent-link")))
@@ -202,6 +212,12 @@ func TestPortalInARealBrowser(t *testing.T) {
 	// Its consumption on the 25-hour day: a bar and an hour label per hour.
 	dayURL := fmt.Sprintf("%s/portal/metering-points/%s/consumption?view=day&date=%s", w.api, mp, fallBack)
 	err = chromedp.Do(ctx,
+		a.inBoth(w.api+"/portal/metering-points", "metering points"),
+		a.inBoth(w.api+"/portal/metering-points/"+string(mp), "metering point"),
+		a.inBoth(dayURL, "consumption"),
+		desktop,
+		chromedp.Navigate(next),
+		chromedp.WaitVisible(testid("point-"+string(mp))),
 		chromedp.Click(testid("consumption-"+string(mp))),
 		chromedp.WaitVisible(testid("view-day")),
 		chromedp.Navigate(dayURL),
@@ -267,5 +283,13 @@ func TestPortalInARealBrowser(t *testing.T) {
 	if !sum.Equal(want) {
 		t.Errorf("the CSV sums to %s kWh, %s were sent", sum, want)
 	}
-	t.Logf("portal browser test took %s", time.Since(started).Round(time.Millisecond))
+	err = chromedp.Do(ctx,
+		chromedp.Click(testid("logout")),
+		chromedp.WaitVisible(testid("logged-out")),
+		a.inBoth(w.api+"/portal/logged-out", "logged out"),
+	)
+	if err != nil {
+		t.Fatalf("log out: %v", err)
+	}
+	t.Logf("audited %d pages × widths × languages; portal browser test took %s", a.pages, time.Since(started).Round(time.Millisecond))
 }

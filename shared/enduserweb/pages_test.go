@@ -42,7 +42,7 @@ func TestEveryPageIsDrawnFromItsData(t *testing.T) {
 	}{
 		{"pending.html", websession.Bokmal, ola, []card{pending}, []string{
 			`<html lang="nb" data-color-scheme="light">`, `<title>Forespørsler om tilgang – Tilgang til strømdata</title>`,
-			`<a class="ds-link" href="/consent" aria-current="page">Forespørsler</a>`,
+			`<a class="ds-link" href="/consent" data-testid="nav-pending" aria-current="page">Forespørsler</a>`,
 			`Innlogget som Ola for Borettslaget</span> <form class="inline" method="post" action="/logout">`, `</form> <a class="ds-link" href="?lang=en"`,
 			`data-testid="request-r-1"`, `<option value="FULL" selected>`, `<time datetime="2026-12-03T23:00:00Z">03.12.2026 24:00</time>`,
 			`id="tp-r-1">Kraft &lt;script&gt;alert(1)&lt;/script&gt;</h2>`, `<span class="id">707057500000000017</span>`,
@@ -62,7 +62,7 @@ func TestEveryPageIsDrawnFromItsData(t *testing.T) {
 				from: time.Date(2026, 12, 3, 23, 0, 0, 0, time.UTC), to: time.Date(2026, 12, 4, 23, 0, 0, 0, time.UTC)},
 		}, Done: "revoke"}, []string{
 			`<title>Mine tilganger – Tilgang til strømdata</title>`,
-			`<a class="ds-link" href="/consent/access" aria-current="page">`, `role="status" data-testid="done-revoke"><p class="ds-paragraph">Tilgangen er fjernet.`,
+			`<a class="ds-link" href="/consent/access" data-testid="nav-access" aria-current="page">`, `role="status" data-testid="done-revoke"><p class="ds-paragraph">Tilgangen er fjernet.`,
 			`data-testid="change-7080000000017-707057500000000017">`,
 			`<form method="post" action="/consent/access"><input type="hidden" name="action" value="revoke">`,
 			`data-testid="revoke-7080000000017-707057500000000017"`,

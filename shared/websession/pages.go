@@ -37,9 +37,16 @@ func (s *Site[S, U]) Language(w http.ResponseWriter, r *http.Request) string {
 }
 
 // Problem shows an error page; the detail is for the person, never a cause.
+// A site whose pages show the session itself (U is S, as on the consent
+// pages) shows who is logged in there too, and the way out.
 func (s *Site[S, U]) Problem(w http.ResponseWriter, r *http.Request, status int, detail string) {
-	var nobody U
-	s.Render(w, r, status, "problem.html", nobody, detail)
+	var visitor U
+	if session, err := s.Session(r); err == nil {
+		if u, same := any(session).(U); same {
+			visitor = u
+		}
+	}
+	s.Render(w, r, status, "problem.html", visitor, detail)
 }
 
 // Fail shows what a page shows for err: the status and detail of its
