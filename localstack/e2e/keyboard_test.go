@@ -1,11 +1,11 @@
 package e2e_test
 
 // A person with only a keyboard approves a request, changes the level of
-// the access and removes it: Tab and Shift-Tab to move, the arrow keys
+// the access, removes it and mistypes a GLN to give access anew: Tab and Shift-Tab to move, the arrow keys
 // within a radio group and a select (as browsers do), Space and Enter to
 // act. Every element that takes focus must show it with a ring of at least
-// 2 px and 3:1 against the page (WCAG 2.4.7, 1.4.11), and the skip link
-// must move focus to the content.
+// 2 px and 3:1 against the page (WCAG 2.4.7, 1.4.11), the skip link must
+// move focus to the content, and the error summary must take focus.
 
 import (
 	"context"
@@ -85,9 +85,14 @@ func TestEndUserWithTheKeyboardOnly(t *testing.T) {
 		// The skip link is the first stop and takes focus into the content.
 		tabTo("skip", false), press(kb.Enter),
 		chromedp.Poll[chromedp.Void](`document.activeElement.id === "main"`),
-		// Approve: the group's checked radio takes focus, an arrow key chooses.
-		tabTo("later-"+id, false), press(kb.ArrowDown),
-		chromedp.Poll[chromedp.Void](fmt.Sprintf(`document.querySelector(%q).checked`, testid("approve-"+id))),
+		// Approve: the group's checked radio takes focus, an arrow key
+		// chooses. The level is asked for only while "approve" is chosen.
+		tabTo("later-"+id, false), press(kb.ArrowDown), press(kb.ArrowDown),
+		chromedp.Poll[chromedp.Void](fmt.Sprintf(`document.querySelector(%q).checked && document.querySelector(%q).getClientRects().length === 0`,
+			testid("decline-"+id), testid("level-"+id))),
+		press(kb.ArrowUp),
+		chromedp.Poll[chromedp.Void](fmt.Sprintf(`document.querySelector(%q).checked && document.querySelector(%q).getClientRects().length > 0`,
+			testid("approve-"+id), testid("level-"+id))),
 		tabTo("level-"+id, false),
 		tabTo("submit-decisions", false), press(kb.Enter),
 		chromedp.WaitVisible(testid("result-"+id)),
@@ -125,5 +130,28 @@ func TestEndUserWithTheKeyboardOnly(t *testing.T) {
 	}
 	if g, _, _ := store.Grant(context.Background(), tp, mp); g.Status != grant.Revoked {
 		t.Fatalf("after removal: %+v", g)
+	}
+
+	// Giving access with a GLN whose check digit is wrong: the error
+	// summary takes focus and shows it.
+	wrong := string(tp)[:12] + string('0'+(tp[12]-'0'+1)%10)
+	err = chromedp.Do(ctx,
+		tabTo("grant-gln", false), chromedp.KeyEvent(wrong), press(kb.Enter),
+		chromedp.WaitVisible(testid("error-summary")),
+		chromedp.Poll[chromedp.Void](`document.activeElement.dataset.testid === "error-summary"`),
+	)
+	if err != nil {
+		t.Fatalf("a wrong GLN: %v", err)
+	}
+	if f, err := chromedp.Run(ctx, chromedp.Evaluate[focused](focusRing)); err != nil || f.Width < 2 || f.Contrast < 3 {
+		t.Errorf("the error summary has focus without a visible ring: %+v (%v)", f, err)
+	}
+	// Its link names the field (without script, following it moves only
+	// where Tab starts from, not the focus itself).
+	if href, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('[data-testid="error-summary"] a').getAttribute("href")`)); err != nil || href != "#grant-gln" {
+		t.Errorf("the error summary links to %q (%v)", href, err)
+	}
+	if err := chromedp.Do(ctx, newAuditor(t).audit("my access with an error")); err != nil {
+		t.Error(err)
 	}
 }

@@ -72,6 +72,11 @@ func TestEveryPageIsDrawnFromItsData(t *testing.T) {
 			`<time datetime="2026-12-05T07:35:46Z">05.12.2026 08:35</time>`, `<td data-label="Periode">04.12.2026</td>`,
 		}},
 		{"access.html", websession.Bokmal, ola, accessPage{}, []string{`Ingen har lest dataene dine ennå.`}},
+		{"access.html", websession.Bokmal, ola, accessPage{Holdings: []holdingRows{holding}, GrantGLN: "7080000000018", GrantError: "grant.invalidGLN"}, []string{
+			`<div class="ds-error-summary" tabindex="-1" autofocus data-testid="error-summary"`,
+			`<a class="ds-link" href="#grant-gln">Aktørens GLN er ikke gyldig.`,
+			`value="7080000000018"`, `aria-invalid="true" aria-describedby="grant-gln-help grant-gln-error"`,
+		}},
 		{"authorize.html", websession.English, ola, authorizePage{
 			Visit:   authorization{ThirdParty: registry.ThirdParty{GLN: "7080000000017"}, RedirectURI: "https://tp.example/back?a=1&b=2", RequestID: "r-1", State: `s"1`, Level: accessrequest.Limited},
 			Request: pending,
