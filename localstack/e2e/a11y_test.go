@@ -4,7 +4,8 @@ package e2e_test
 // and a 1280 px screen: axe-core's WCAG 2.0/2.1 A and AA rules (0
 // violations), no sideways scrolling on the phone, targets of at least
 // 24 × 24 px (WCAG 2.5.8) for every control and every link in the
-// header, a page in one language, and a title of its own.
+// header, identifiers (metering points, class "id") on one line and in
+// view, a page in one language, and a title of its own.
 // docs/accessibility.md says what this covers and what a person still
 // has to check.
 
@@ -84,16 +85,22 @@ func (a *auditor) audit(name string) chromedp.Action[chromedp.Void] {
 					.map(e => [e, e.getBoundingClientRect()])
 					.filter(([e, r]) => r.width < 24 || r.height < 24)
 					.map(([e, r]) => e.outerHTML.slice(0, 80) + " is " + Math.round(r.width) + "×" + Math.round(r.height));
+				const broken = Array.from(document.querySelectorAll(".id")).filter(visible)
+					.filter(e => e.getClientRects().length > 1 || e.scrollWidth > e.clientWidth + 1 || e.getBoundingClientRect().right > document.documentElement.clientWidth)
+					.map(e => e.textContent);
 				const main = document.querySelector("main").cloneNode(true);
 				main.querySelectorAll("[lang], code, .id").forEach(e => e.remove());
 				return {Lang: document.documentElement.lang, Title: document.title, Text: main.innerText,
-					ScrollWidth: document.documentElement.scrollWidth, Small: small};
+					ScrollWidth: document.documentElement.scrollWidth, Small: small, Broken: broken};
 			})()`)(ctx, tg)
 			if err != nil {
 				return fmt.Errorf("%s: %w", at, err)
 			}
 			if width == phoneWidth && page.ScrollWidth > phoneWidth {
 				return fmt.Errorf("%s: the page is %d px wide: it scrolls sideways", at, page.ScrollWidth)
+			}
+			if len(page.Broken) > 0 {
+				return fmt.Errorf("%s: identifiers broken or cut off: %v", at, page.Broken)
 			}
 			if len(page.Small) > 0 {
 				return fmt.Errorf("%s: targets under 24 × 24 px:\n%s", at, strings.Join(page.Small, "\n"))
@@ -118,6 +125,7 @@ type pageFacts struct {
 	Lang, Title, Text string
 	ScrollWidth       int
 	Small             []string // controls under 24 × 24 px
+	Broken            []string // identifiers broken over lines or cut off
 }
 
 // inBoth audits the page at url in bokmål and in English, and leaves it

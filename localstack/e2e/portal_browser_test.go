@@ -244,6 +244,19 @@ func TestPortalInARealBrowser(t *testing.T) {
 	if err != nil || bars != fallBackHours {
 		t.Errorf("%d bars, want %d: %v", bars, fallBackHours, err)
 	}
+	// On a phone the chart fills the column and its smallest text is
+	// readable (the issue saw 263 px and labels of about 5 px).
+	if err := chromedp.Do(ctx, phone); err != nil {
+		t.Fatal(err)
+	}
+	chart, err := chromedp.Run(ctx, chromedp.Evaluate[struct{ Width, Text float64 }](`(() => {
+		const svg = document.querySelector('[data-testid="chart"] svg');
+		const sizes = Array.from(svg.querySelectorAll("text")).map(e => e.getBoundingClientRect().height);
+		return {Width: svg.getBoundingClientRect().width, Text: Math.min(...sizes)};
+	})()`))
+	if err != nil || chart.Width < phoneWidth-2*16-1 || chart.Text < 11 {
+		t.Errorf("on a %d px phone the chart is %.0f px wide, its smallest text %.1f px high (%v)", phoneWidth, chart.Width, chart.Text, err)
+	}
 	if total := text(testid("total")); total == "" {
 		t.Error("no total under the chart")
 	}
