@@ -20,7 +20,7 @@ LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags "-s -w"
 # (localstack/harness/lambdasize) builds into a directory of its own through it.
 LAMBDA_DIR ?= build/lambda
 
-.PHONY: help docs run up down token deliver datagen unit test vet vulncheck build build-local synth bench venv scanvenv rie chromium tools clean
+.PHONY: help docs run up down token deliver datagen unit test vet vulncheck build build-local synth bench venv scanvenv rie npm sitecss chromium tools clean
 
 ## run: the whole system in the foreground on moto, with demo data
 run: tools build-local
@@ -57,13 +57,15 @@ test: tools scanvenv chromium vet vulncheck
 	$(GO) test -count=1 -tags integration ./...
 	cd infra && $(GO) test -count=1 ./...
 
-## vet: go vet, the gofmt check, and the generated templ code current with its .templ files
-vet:
+## vet: go vet, the gofmt check, the generated templ code current with its .templ files, and the pages' stylesheet current with its npm packages
+vet: npm
 	$(GO) vet ./...
 	$(GO) vet -tags integration ./...
 	@$(GO) tool templ generate >/dev/null 2>&1 || { echo "templ generate failed"; exit 1; }
 	@stale=$$(git diff --name-only -- '*_templ.go'; git ls-files --others --exclude-standard -- '*_templ.go'); \
 	  if [ -n "$$stale" ]; then echo "generated templ code is not what the .templ files give (run go tool templ generate and commit):"; echo "$$stale"; exit 1; fi
+	@node tools/sitecss.mjs && git diff --quiet -- shared/websession/style/bundle.css || \
+	  { echo "shared/websession/style/bundle.css is not what tools/sitecss.mjs writes from node_modules and site.css (run make sitecss and commit)"; exit 1; }
 	@unformatted=$$(gofmt -l . | grep -v '^infra/cdk.out/'); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
 
@@ -114,7 +116,17 @@ bench: tools
 	  in-process=.local/bench/BenchmarkCreateAccessRequest_in-process.txt \
 	  lambda-emulator=.local/bench/BenchmarkCreateAccessRequest_lambda-emulator.txt
 
-tools: venv rie
+tools: venv rie npm
+
+## npm: node_modules with the pinned npm packages of package-lock.json (Designsystemet's CSS and theme, axe-core for the browser tests)
+npm: node_modules/.installed
+node_modules/.installed: package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
+	touch $@
+
+## sitecss: rebuild the pages' one stylesheet, shared/websession/style/bundle.css (committed: the bootstraps embed it), from Designsystemet and style/site.css
+sitecss: npm
+	node tools/sitecss.mjs
 
 ## chromium: Debian's Chromium for the real-browser test (needs root, as on CI)
 chromium: /usr/bin/chromium

@@ -48,6 +48,9 @@ func headlessChromium(t *testing.T) context.Context {
 	return ctx
 }
 
+// phone is the viewport the screenshots of the consent pages are taken at.
+var phone = chromedp.EmulateViewport(phoneWidth, 812, chromedp.EmulateMobile, chromedp.EmulatePortrait)
+
 func testid(id string) string { return fmt.Sprintf(`[data-testid="%s"]`, id) }
 
 // screenshot saves the whole page as docs/screenshots/<name>.
@@ -70,13 +73,25 @@ func TestEndUserInARealBrowser(t *testing.T) {
 	toApprove := w.call(t, ladeklar, "POST", "/v1/access-requests", fmt.Sprintf(`{"meteringPointId":%q}`, mp)).str("id")
 	toDecline := w.call(t, straumkompis, "POST", "/v1/access-requests", fmt.Sprintf(`{"meteringPointId":%q,"scope":"FULL"}`, mp)).str("id")
 
-	// Log in on the development provider and see both requests.
+	a := newAuditor(t)
+
+	// Log in on the development provider and see both requests, on their
+	// own and behind a consent link; sent with no answer, they stay.
 	err := chromedp.Do(ctx,
 		chromedp.Navigate(w.api+"/consent"),
 		chromedp.WaitVisible(testid("login-kari")),
 		chromedp.Click(testid("login-kari")),
 		chromedp.WaitVisible(testid("request-"+toApprove)),
 		chromedp.WaitVisible(testid("request-"+toDecline)),
+		a.inBoth(w.api+"/consent", "pending"),
+		a.inBoth(w.api+"/consent/requests/"+toApprove, "request"),
+		chromedp.Navigate(w.api+"/consent"),
+		chromedp.Click(testid("submit-decisions")),
+		chromedp.WaitVisible(testid("result-none")),
+		a.audit("result"),
+		chromedp.Navigate(w.api+"/consent"),
+		chromedp.WaitVisible(testid("request-"+toApprove)),
+		phone,
 		screenshot("consent-pending.png"),
 	)
 	if err != nil {
@@ -90,6 +105,9 @@ func TestEndUserInARealBrowser(t *testing.T) {
 		chromedp.Click(testid("decline-"+toDecline)),
 		chromedp.Click(testid("submit-decisions")),
 		chromedp.WaitVisible(testid("result-"+toApprove)),
+		a.audit("result"),
+		phone,
+		screenshot("consent-result.png"),
 	)
 	if err != nil {
 		t.Fatalf("decide: %v", err)
@@ -108,11 +126,16 @@ func TestEndUserInARealBrowser(t *testing.T) {
 		t.Errorf("rejection notification %+v", n)
 	}
 
+	// The company reads the point's data, which My access lists.
+	w.call(t, ladeklar, "GET", fmt.Sprintf("/v1/metering-points/%s", mp), "").expect(t, 200)
+
 	// My access: change the level to LIMITED, then remove the access.
 	row := fmt.Sprintf("%s-%s", ladeklarGLN, mp)
 	err = chromedp.Do(ctx,
-		chromedp.Navigate(w.api+"/consent/access"),
+		a.inBoth(w.api+"/consent/access", "my access"),
 		chromedp.WaitVisible(testid("grant-"+row)),
+		chromedp.WaitVisible(testid("read")),
+		phone,
 		screenshot("consent-my-access.png"),
 		chromedp.SetValue(testid("level-"+row), "LIMITED"),
 		chromedp.Click(testid("change-"+row)),
@@ -143,5 +166,21 @@ func TestEndUserInARealBrowser(t *testing.T) {
 	if n := testenv.Notification(t, fmt.Sprintf("grant:%s:%s:%d", ladeklarGLN, mp, g.Version)); n.Type != notify.GrantRevoked {
 		t.Errorf("removal notification %+v", n)
 	}
-	t.Logf("browser test took %s", time.Since(started).Round(time.Millisecond))
+
+	// The error pages: a page that is not there still shows who is logged
+	// in and the way out; then the logout, and the page it ends on.
+	err = chromedp.Do(ctx,
+		a.inBoth(w.api+"/consent/requests/no-such-request", "not found"),
+		chromedp.WaitVisible(testid("problem")),
+		chromedp.WaitVisible(testid("who")),
+		phone,
+		screenshot("consent-not-found.png"),
+		chromedp.Click(testid("logout")),
+		chromedp.WaitVisible(testid("logged-out")),
+		a.inBoth(w.api+"/consent/logged-out", "logged out"),
+	)
+	if err != nil {
+		t.Fatalf("the error pages: %v", err)
+	}
+	t.Logf("audited %d pages × widths × languages; browser test took %s", a.pages, time.Since(started).Round(time.Millisecond))
 }

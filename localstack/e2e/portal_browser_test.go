@@ -89,6 +89,7 @@ func TestPortalInARealBrowser(t *testing.T) {
 
 	ctx := headlessChromium(t)
 	downloads := t.TempDir()
+	a := newAuditor(t)
 
 	// Siri logs in through the development provider and lands on the overview.
 	err := chromedp.Do(ctx,
@@ -96,6 +97,13 @@ func TestPortalInARealBrowser(t *testing.T) {
 		chromedp.Navigate(w.api+"/portal"),
 		chromedp.WaitVisible(testid("login-"+siri)),
 		chromedp.Click(testid("login-"+siri)),
+		chromedp.WaitVisible(testid("count-pending")),
+		a.inBoth(w.api+"/portal", "overview"),
+		a.inBoth(w.api+"/portal/requests/new", "new request"),
+		a.inBoth(w.api+"/portal/requests", "requests"),
+		a.inBoth(w.api+"/portal/deliveries", "deliveries"),
+		a.inBoth(w.api+"/portal/metering-points/"+unregistered, "not found"),
+		chromedp.Navigate(w.api+"/portal"),
 		chromedp.WaitVisible(testid("count-pending")),
 		fitsPhone("overview"),
 		chromedp.EmulateViewport(phoneWidth, 812, chromedp.EmulateMobile, chromedp.EmulatePortrait),
@@ -122,6 +130,8 @@ func TestPortalInARealBrowser(t *testing.T) {
 		chromedp.WaitVisible(row(unregistered)),
 		chromedp.WaitVisible(row(bad)),
 		fitsPhone("new request results"),
+		a.audit("new request (nb)"),
+		desktop,
 		screenshot("portal-new-request.png"),
 	)
 	if err != nil {
@@ -149,7 +159,7 @@ func TestPortalInARealBrowser(t *testing.T) {
 	if got, code := outcome(unregistered), text(row(unregistered)+" "+testid("code")); got != "rejected" || code != "E10" {
 		t.Errorf("the unregistered point: %q with %q, want rejected with E10", got, code)
 	}
-	if got, shown := outcome(bad), text(row(bad)); got != "invalid" || !strings.Contains(shown, bad) || !strings.Contains(shown, "check digit") {
+	if got, shown := outcome(bad), text(row(bad)); got != "invalid" || !strings.Contains(shown, bad) || !strings.Contains(shown, "kontrollsifferet skal være") {
 		t.Errorf("the bad check digit: %q, row %q", got, shown)
 	}
 	link, err := chromedp.Run(ctx, chromedp.Value(row(string(mp))+" "+testid("consent-link")))
@@ -204,6 +214,12 @@ func TestPortalInARealBrowser(t *testing.T) {
 	// Its consumption on the 25-hour day: a bar and an hour label per hour.
 	dayURL := fmt.Sprintf("%s/portal/metering-points/%s/consumption?view=day&date=%s", w.api, mp, fallBack)
 	err = chromedp.Do(ctx,
+		a.inBoth(w.api+"/portal/metering-points", "metering points"),
+		a.inBoth(w.api+"/portal/metering-points/"+string(mp), "metering point"),
+		a.inBoth(dayURL, "consumption"),
+		desktop,
+		chromedp.Navigate(next),
+		chromedp.WaitVisible(testid("point-"+string(mp))),
 		chromedp.Click(testid("consumption-"+string(mp))),
 		chromedp.WaitVisible(testid("view-day")),
 		chromedp.Navigate(dayURL),
@@ -223,11 +239,25 @@ func TestPortalInARealBrowser(t *testing.T) {
 		t.Errorf("hour labels %v (%d), want %d with 02A and 02B: %v", labels, len(labels), fallBackHours, err)
 	}
 	// Bars are the filled paths in the two bar colours, less the legend's
-	// two swatches (see shared/consumption/chart.go).
+	// two swatches (see shared/consumption/chart.go), and they are drawn in
+	// those colours (the Content Security Policy lets no inline style through).
 	bars, err := chromedp.Run(ctx, chromedp.Evaluate[int](`Array.from(document.querySelectorAll('[data-testid="chart"] svg path'))
-		.filter(p => /fill:#(1f5f8b|a6c8e0)/i.test(p.getAttribute("style") || "")).length - 2`))
+		.filter(p => ["rgb(31, 95, 139)", "rgb(166, 200, 224)"].includes(getComputedStyle(p).fill)).length - 2`))
 	if err != nil || bars != fallBackHours {
 		t.Errorf("%d bars, want %d: %v", bars, fallBackHours, err)
+	}
+	// On a phone the chart fills the column and its smallest text is
+	// readable (the issue saw 263 px and labels of about 5 px).
+	if err := chromedp.Do(ctx, phone); err != nil {
+		t.Fatal(err)
+	}
+	chart, err := chromedp.Run(ctx, chromedp.Evaluate[struct{ Width, Text float64 }](`(() => {
+		const svg = document.querySelector('[data-testid="chart"] svg');
+		const sizes = Array.from(svg.querySelectorAll("text")).map(e => e.getBoundingClientRect().height);
+		return {Width: svg.getBoundingClientRect().width, Text: Math.min(...sizes)};
+	})()`))
+	if err != nil || chart.Width < phoneWidth-2*16-1 || chart.Text < 11 {
+		t.Errorf("on a %d px phone the chart is %.0f px wide, its smallest text %.1f px high (%v)", phoneWidth, chart.Width, chart.Text, err)
 	}
 	if total := text(testid("total")); total == "" {
 		t.Error("no total under the chart")
@@ -268,5 +298,13 @@ func TestPortalInARealBrowser(t *testing.T) {
 	if !sum.Equal(want) {
 		t.Errorf("the CSV sums to %s kWh, %s were sent", sum, want)
 	}
-	t.Logf("portal browser test took %s", time.Since(started).Round(time.Millisecond))
+	err = chromedp.Do(ctx,
+		chromedp.Click(testid("logout")),
+		chromedp.WaitVisible(testid("logged-out")),
+		a.inBoth(w.api+"/portal/logged-out", "logged out"),
+	)
+	if err != nil {
+		t.Fatalf("log out: %v", err)
+	}
+	t.Logf("audited %d pages × widths × languages; portal browser test took %s", a.pages, time.Since(started).Round(time.Millisecond))
 }

@@ -87,7 +87,7 @@ func TestPortalStaffRequestsAndWithdraws(t *testing.T) {
 	if row := resultRow(t, results, string(w.demo.Unregistered)); !strings.Contains(row, `data-outcome="rejected"`) || !strings.Contains(row, ">E10<") {
 		t.Errorf("the unregistered point was not rejected with E10:\n%s", row)
 	}
-	if row := resultRow(t, results, bad); !strings.Contains(row, `data-outcome="invalid"`) || !strings.Contains(row, "check digit") {
+	if row := resultRow(t, results, bad); !strings.Contains(row, `data-outcome="invalid"`) || !strings.Contains(row, "kontrollsifferet skal være") {
 		t.Errorf("the bad check digit was not named:\n%s", row)
 	}
 	r, err := store.Get(ctx, id)

@@ -111,6 +111,9 @@ type accessPage struct {
 	Holdings []holdingRows
 	Reads    []readView
 	Done     string // the change just made, confirmed at the top: level, grant or revoke
+	// What was typed into the form to give access, and the message key
+	// of what is wrong with it.
+	GrantGLN, GrantError string
 }
 
 type holdingRows struct {
@@ -119,29 +122,51 @@ type holdingRows struct {
 }
 
 func (s *site) access(w http.ResponseWriter, r *http.Request, user session) {
-	holdings, err := s.consent.Overview(r.Context(), user.EndUser)
+	page, err := s.accessPage(r.Context(), user)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
+	}
+	if done := r.URL.Query().Get("done"); done == "level" || done == "grant" || done == "revoke" {
+		page.Done = done
+	}
+	s.Render(w, r, http.StatusOK, "access.html", user, page)
+}
+
+// accessPage is My access for user: the grants on each metering point
+// they hold, and the latest reads.
+func (s *site) accessPage(ctx context.Context, user session) (accessPage, error) {
+	holdings, err := s.consent.Overview(ctx, user.EndUser)
+	if err != nil {
+		return accessPage{}, err
 	}
 	var page accessPage
 	for _, h := range holdings {
 		hr := holdingRows{Holding: h}
 		for _, g := range h.Grants {
-			hr.Rows = append(hr.Rows, row{g, s.name(r.Context(), g.ThirdParty)})
+			hr.Rows = append(hr.Rows, row{g, s.name(ctx, g.ThirdParty)})
 		}
 		page.Holdings = append(page.Holdings, hr)
 	}
-	reads, err := s.reads(r.Context(), user.EndUser, "", recentReads)
+	reads, err := s.reads(ctx, user.EndUser, "", recentReads)
+	if err != nil {
+		return accessPage{}, err
+	}
+	page.Reads = reads.Items
+	return page, nil
+}
+
+// refuseGrant shows My access again with the GLN typed into the form to
+// give access, and what is wrong with it in an error summary that takes
+// focus.
+func (s *site) refuseGrant(w http.ResponseWriter, r *http.Request, user session, status int, problem string) {
+	page, err := s.accessPage(r.Context(), user)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
 	}
-	page.Reads = reads.Items
-	if done := r.URL.Query().Get("done"); done == "level" || done == "grant" || done == "revoke" {
-		page.Done = done
-	}
-	s.Render(w, r, http.StatusOK, "access.html", user, page)
+	page.GrantGLN, page.GrantError = r.PostForm.Get("thirdParty"), problem
+	s.Render(w, r, status, "access.html", user, page)
 }
 
 // changeAccess changes a level, removes access or gives it directly, then
@@ -157,6 +182,10 @@ func (s *site) changeAccess(w http.ResponseWriter, r *http.Request, user session
 		return
 	}
 	tp, err := ident.ParseGLN(r.PostForm.Get("thirdParty"))
+	if err != nil && r.PostForm.Get("action") == "grant" {
+		s.refuseGrant(w, r, user, http.StatusBadRequest, "grant.invalidGLN")
+		return
+	}
 	if err != nil {
 		s.Problem(w, r, http.StatusBadRequest, "The company's "+err.Error())
 		return
@@ -171,7 +200,7 @@ func (s *site) changeAccess(w http.ResponseWriter, r *http.Request, user session
 		}
 		if r.PostForm.Get("action") == "grant" {
 			if _, found, lerr := s.thirdParties.ThirdParty(ctx, tp); lerr != nil || !found {
-				s.Problem(w, r, http.StatusNotFound, "No company with GLN "+string(tp)+" is registered.")
+				s.refuseGrant(w, r, user, http.StatusNotFound, "grant.unknownGLN")
 				return
 			}
 			_, err = s.consent.GrantDirectly(ctx, user.EndUser, tp, mp, level)

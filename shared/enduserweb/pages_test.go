@@ -41,26 +41,42 @@ func TestEveryPageIsDrawnFromItsData(t *testing.T) {
 		want       []string
 	}{
 		{"pending.html", websession.Bokmal, ola, []card{pending}, []string{
-			`<html lang="nb">`, `<a href="/consent" aria-current="page">Forespørsler</a>`,
-			`Innlogget som Ola for Borettslaget</span> <form class="inline" method="post" action="/logout">`, `</form> <a href="?lang=en"`,
+			`<html lang="nb" data-color-scheme="light">`, `<title>Forespørsler om tilgang – Tilgang til strømdata</title>`,
+			`<a class="ds-link" href="/consent" data-testid="nav-pending" aria-current="page">Forespørsler</a>`,
+			`Innlogget som Ola for Borettslaget</span> <form class="inline" method="post" action="/logout">`, `</form> <a class="ds-link" href="?lang=en"`,
 			`data-testid="request-r-1"`, `<option value="FULL" selected>`, `<time datetime="2026-12-03T23:00:00Z">03.12.2026 24:00</time>`,
-			`Kraft &lt;script&gt;alert(1)&lt;/script&gt; (GLN 7080000000017)`, `<a href="?lang=en" lang="en" hreflang="en">English</a>`,
+			`id="tp-r-1">Kraft &lt;script&gt;alert(1)&lt;/script&gt;</h2>`, `<span class="id">707057500000000017</span>`,
+			`<a class="ds-link" href="?lang=en" lang="en" hreflang="en">English</a>`,
 		}},
-		{"pending.html", websession.English, ola, []card(nil), []string{`<html lang="en">`, `data-testid="no-pending">You have no open requests.`}},
+		{"pending.html", websession.English, ola, []card(nil), []string{`<html lang="en" data-color-scheme="light">`, `data-testid="no-pending">You have no open requests.`}},
 		{"request.html", websession.Bokmal, ola, pending, []string{`data-testid="approve-r-1"`, `data-testid="submit-decisions"`}},
-		{"request.html", websession.English, ola, approved, []string{`data-testid="request-status">Kraft &lt;script&gt;`, `707057500000000017: Approved`}},
+		{"request.html", websession.English, ola, approved, []string{`data-testid="request-status">Kraft &lt;script&gt;`, `<span class="id">707057500000000017</span>: Approved`}},
 		{"result.html", websession.English, ola, []result{{card: approved}, {card: pending, Failed: "Gone."}}, []string{
-			`data-testid="result-r-1"`, `Approved (Limited: meter values and basic information)`, `<span class="bad">Not recorded: Gone.</span>`,
+			`data-testid="result-r-1"`, `Approved (Limited)`, `<strong>Not recorded: Gone.</strong>`, `data-color="danger" role="status"`,
 		}},
-		{"access.html", websession.Bokmal, ola, accessPage{Holdings: []holdingRows{holding}, Reads: []readView{{At: "03.12.2026 12:00", ThirdPartyName: "Kraft", What: "meter-values", From: "2026-01-01", To: "2026-02-01"}}, Done: "revoke"}, []string{
-			`<a href="/consent/access" aria-current="page">`, `data-testid="done-revoke">Tilgangen er fjernet.`,
-			`</select> <button type="submit" data-testid="change-7080000000017-707057500000000017">`,
-			`</form> <form class="inline" method="post" action="/consent/access"><input type="hidden" name="action" value="revoke">`,
+		{"result.html", websession.Bokmal, ola, []result(nil), []string{`<title>Svarene dine – `, `role="status"`, `data-testid="result-none">Du svarte ikke på noen forespørsler.`}},
+		{"access.html", websession.Bokmal, ola, accessPage{Holdings: []holdingRows{holding}, Reads: []readView{
+			{At: "2026-12-03T11:00:00Z", ThirdPartyName: "Kraft", What: "meter-values", at: time.Date(2026, 12, 3, 11, 0, 0, 0, time.UTC),
+				from: time.Date(2025, 12, 31, 23, 0, 0, 0, time.UTC), to: time.Date(2026, 1, 31, 23, 0, 0, 0, time.UTC)},
+			{At: "2026-12-05T07:35:46Z", ThirdPartyName: "Kraft", What: "meter-values", at: time.Date(2026, 12, 5, 7, 35, 46, 0, time.UTC),
+				from: time.Date(2026, 12, 3, 23, 0, 0, 0, time.UTC), to: time.Date(2026, 12, 4, 23, 0, 0, 0, time.UTC)},
+		}, Done: "revoke"}, []string{
+			`<title>Mine tilganger – Tilgang til strømdata</title>`,
+			`<a class="ds-link" href="/consent/access" data-testid="nav-access" aria-current="page">`, `role="status" data-testid="done-revoke"><p class="ds-paragraph">Tilgangen er fjernet.`,
+			`data-testid="change-7080000000017-707057500000000017">`,
+			`<form method="post" action="/consent/access"><input type="hidden" name="action" value="revoke">`,
 			`data-testid="revoke-7080000000017-707057500000000017"`,
-			`data-testid="grant-7080000000024-707057500000000017"`, `<span class="bad">Fjernet</span>`,
-			`<option value="707057500000000017">Storgata 1, 0155 Oslo (707057500000000017)</option>`, `<td>2026-01-01 – 2026-02-01</td>`,
+			`data-testid="grant-7080000000024-707057500000000017"`, `<span class="ds-tag" data-color="danger">Fjernet</span>`,
+			`<option value="707057500000000017">Storgata 1, 0155 Oslo</option>`,
+			`<time datetime="2026-12-03T11:00:00Z">03.12.2026 12:00</time>`, `<td data-label="Periode">01.01.2026 – 31.01.2026</td>`,
+			`<time datetime="2026-12-05T07:35:46Z">05.12.2026 08:35</time>`, `<td data-label="Periode">04.12.2026</td>`,
 		}},
 		{"access.html", websession.Bokmal, ola, accessPage{}, []string{`Ingen har lest dataene dine ennå.`}},
+		{"access.html", websession.Bokmal, ola, accessPage{Holdings: []holdingRows{holding}, GrantGLN: "7080000000018", GrantError: "grant.invalidGLN"}, []string{
+			`<div class="ds-error-summary" tabindex="-1" autofocus data-testid="error-summary"`,
+			`<a class="ds-link" href="#grant-gln">Aktørens GLN er ikke gyldig.`,
+			`value="7080000000018"`, `aria-invalid="true" aria-describedby="grant-gln-help grant-gln-error"`,
+		}},
 		{"authorize.html", websession.English, ola, authorizePage{
 			Visit:   authorization{ThirdParty: registry.ThirdParty{GLN: "7080000000017"}, RedirectURI: "https://tp.example/back?a=1&b=2", RequestID: "r-1", State: `s"1`, Level: accessrequest.Limited},
 			Request: pending,
@@ -68,9 +84,9 @@ func TestEveryPageIsDrawnFromItsData(t *testing.T) {
 			`asks for access to your electricity data</h1>`, `name="redirect_uri" value="https://tp.example/back?a=1&amp;b=2"`,
 			`name="state" value="s&#34;1"`, `<option value="LIMITED" selected>`, `data-testid="authorize-approve"`,
 		}},
-		{"problem.html", websession.English, session{}, "Your session has ended.", []string{`<p data-testid="problem">Your session has ended.</p>`}},
-		{"problem.html", websession.Bokmal, session{}, "", []string{`<p data-testid="problem">Fant ingenting her.</p>`}},
-		{"logged-out.html", websession.Bokmal, session{}, nil, []string{`<h1>Logg ut</h1>`, `<a href="/login">`}},
+		{"problem.html", websession.English, session{}, "Your session has ended.", []string{`<p class="ds-paragraph" data-testid="problem">Your session has ended.</p>`}},
+		{"problem.html", websession.Bokmal, session{}, "", []string{`<title>Noe gikk galt – `, `<h1 class="ds-heading" data-size="lg">Fant ikke siden</h1>`, `<p class="ds-paragraph" data-testid="problem">Fant ingenting her.</p>`}},
+		{"logged-out.html", websession.Bokmal, session{}, nil, []string{`<title>Du er logget ut – `, `data-testid="logged-out">Du er logget ut</h1>`, `<a class="ds-link" href="/login">Logg inn igjen</a>`}},
 	} {
 		var body strings.Builder
 		p := view{Translator: websession.NewTranslator(tt.lang, messages), User: tt.user, Template: tt.page, Data: tt.data}
@@ -83,6 +99,9 @@ func TestEveryPageIsDrawnFromItsData(t *testing.T) {
 			if !strings.Contains(drawn, want) {
 				t.Errorf("%s in %s lacks %s\n%s", tt.page, tt.lang, want, body.String())
 			}
+		}
+		if strings.Contains(drawn, "GLN") && tt.page != "access.html" { // the form to give access asks for one
+			t.Errorf("%s shows the end user a GLN", tt.page)
 		}
 		if tt.user.EndUser == "" && strings.Contains(body.String(), `data-testid="logout"`) {
 			t.Errorf("%s offers a logout to nobody", tt.page)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/tredjepart/tredjepart/shared/fault"
 	"github.com/tredjepart/tredjepart/shared/oslo"
@@ -33,6 +34,8 @@ type readView struct {
 	What            string `json:"what"`
 	From            string `json:"from,omitempty"`
 	To              string `json:"to,omitempty"`
+	// The same instants for the page, which shows them in Oslo time.
+	at, from, to time.Time
 }
 
 type readPage struct {
@@ -55,6 +58,7 @@ func (s *site) reads(ctx context.Context, user pseudonym.EndUserID, cursor strin
 		v := readView{
 			At: oslo.FormatUTC(e.At), ThirdPartyID: gln, ThirdPartyName: names[gln],
 			MeteringPointID: string(e.MeteringPoint), What: string(e.What),
+			at: e.At, from: e.From, to: e.To,
 		}
 		if !e.From.IsZero() {
 			v.From, v.To = e.From.Format(registry.DateLayout), e.To.Format(registry.DateLayout)

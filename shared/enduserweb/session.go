@@ -13,10 +13,11 @@ var cookies = websession.CookieNames{Session: "tp_session", Login: "tp_login", L
 // Sessions are short: consent is a quick errand.
 const sessionTTL = 30 * time.Minute
 
-// Where a login starts, and where a logout ends.
+// Where a login starts, where a logout ends, and where the stylesheet is.
 const (
 	loginPath     = "/login"
 	loggedOutPath = "/consent/logged-out"
+	assetsPath    = "/consent/assets"
 )
 
 // session is who is logged in. It travels encrypted and signed in a cookie,

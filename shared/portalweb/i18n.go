@@ -6,9 +6,29 @@ import (
 
 // messages by key, in bokmål and English.
 var messages = websession.Messages{
-	"title":                 {"Aktørportalen", "Third-party portal"},
-	"skip":                  {"Hopp til innholdet", "Skip to content"},
-	"nav":                   {"Portalen", "Portal"},
+	"title": {"Aktørportalen", "Third-party portal"},
+	"skip":  {"Hopp til innholdet", "Skip to content"},
+	"nav":   {"Portalen", "Portal"},
+	// Why a request was refused, by its Elhub code, and why an id is not
+	// a GSRN (package ident's reasons).
+	"code.E10":           {"Målepunktet er ikke registrert.", "The metering point is not registered."},
+	"code.EH010":         {"Målepunktet er ikke et avregningspunkt.", "The metering point is not an accounting point."},
+	"code.EH016":         {"Målepunktet har ingen sluttbruker.", "The metering point has no end user."},
+	"code.EH017":         {"Dere har allerede tilgang til målepunktet.", "You already have access to the metering point."},
+	"invalid.checkDigit": {"GSRN: kontrollsifferet skal være %s.", "GSRN: the check digit should be %s."},
+	"invalid.length":     {"GSRN: må ha %s sifre, ikke %s.", "GSRN: must be %s digits, not %s."},
+	"invalid.digits":     {"GSRN: kan bare inneholde sifre.", "GSRN: must contain only digits."},
+	"An internal error occurred; please try again.": {"Noe gikk galt hos oss. Prøv igjen.", "An internal error occurred; please try again."},
+	// Each page's title, before the portal's name.
+	"page.overview.html":    {"Oversikt", "Overview"},
+	"page.new.html":         {"Be om tilgang", "Ask for access"},
+	"page.requests.html":    {"Forespørsler", "Requests"},
+	"page.points.html":      {"Målepunkter med tilgang", "Metering points with access"},
+	"page.point.html":       {"Målepunkt", "Metering point"},
+	"page.consumption.html": {"Forbruk", "Consumption"},
+	"page.deliveries.html":  {"Leveranser", "Deliveries"},
+	"page.problem.html":     {"Noe gikk galt", "Something went wrong"},
+	"page.logged-out.html":  {"Du er logget ut", "You are logged out"},
 	"nav.overview":          {"Oversikt", "Overview"},
 	"nav.new":               {"Ny forespørsel", "New request"},
 	"nav.requests":          {"Forespørsler", "Requests"},

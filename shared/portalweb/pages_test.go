@@ -22,6 +22,7 @@ import (
 func TestPagesDrawEveryPage(t *testing.T) {
 	who := staff{session: session{Name: "Kari"}, ThirdParty: registry.ThirdParty{GLN: ident.GLN("7090000000011"), Name: "Strøm & Co"}}
 	span := consumption.SpanOf(consumption.Day, time.Date(2026, 3, 29, 0, 0, 0, 0, oslo.Oslo))
+	titles := map[string]string{} // page by title: each page has its own
 	for _, c := range []struct {
 		name, heading string
 		user          staff
@@ -45,9 +46,15 @@ func TestPagesDrawEveryPage(t *testing.T) {
 				continue
 			}
 			html := b.String()
-			if !strings.Contains(html, `<html lang="`+lang+`">`) || !strings.Contains(html, "<h1>"+tr.T(c.heading)) || !strings.HasSuffix(html, "</html>") {
+			if !strings.Contains(html, `<html lang="`+lang+`" data-color-scheme="light">`) || !strings.Contains(html, `<h1 class="ds-heading" data-size="lg"`) ||
+				!strings.Contains(html, ">"+tr.T(c.heading)) || !strings.HasSuffix(html, "</html>") {
 				t.Errorf("%s (%s): no page in %s, or not its heading %q:\n%s", c.name, lang, lang, tr.T(c.heading), html)
 			}
+			title := html[strings.Index(html, "<title>")+len("<title>") : strings.Index(html, "</title>")]
+			if other, taken := titles[title]; taken || strings.HasPrefix(title, "page.") {
+				t.Errorf("%s (%s) is titled %q, as %s is", c.name, lang, title, other)
+			}
+			titles[title] = c.name
 		}
 	}
 }

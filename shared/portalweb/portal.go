@@ -81,7 +81,7 @@ func newSite(ctx context.Context, cfg Config) (*site, error) {
 	web, err := websession.NewSite(ctx, cfg.Settings, websession.SiteConfig[session, staff]{
 		Cookies: cookies, SessionTTL: sessionTTL, LoginPath: loginPath, LoggedOutPath: loggedOutPath,
 		SafeReturn: safeReturn, NewSession: s.sessionFor, Sessions: cfg.Sessions,
-		Pages: pages, Messages: messages, Clock: cfg.Clock, Logger: cfg.Logger,
+		Pages: pages, Messages: messages, AssetsPath: assetsPath, Clock: cfg.Clock, Logger: cfg.Logger,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("portal: %w", err)
@@ -92,6 +92,7 @@ func newSite(ctx context.Context, cfg Config) (*site, error) {
 
 func (s *site) routes() http.Handler {
 	mux := http.NewServeMux()
+	mux.HandleFunc("GET "+assetsPath+websession.StylesheetRoute, s.ServeStylesheet)
 	mux.HandleFunc("GET "+loginPath, s.StartLogin)
 	mux.HandleFunc("GET /portal/login/callback", s.FinishLogin)
 	mux.HandleFunc("POST /portal/logout", s.Logout)

@@ -15,10 +15,11 @@ var cookies = websession.CookieNames{
 
 const sessionTTL = 8 * time.Hour // a working day
 
-// Where a login starts, and where a logout ends.
+// Where a login starts, where a logout ends, and where the stylesheet is.
 const (
 	loginPath     = "/portal/login"
 	loggedOutPath = "/portal/logged-out"
+	assetsPath    = "/portal/assets"
 )
 
 // session is who is logged in: the third party, the version of its

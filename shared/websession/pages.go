@@ -12,6 +12,8 @@ type Page[U any] struct {
 	User     U      // the zero U when nobody is logged in
 	Template string // the page shown: the navigation marks it as current
 	Data     any
+	// Stylesheet is the URL of the site's stylesheet (ServeStylesheet).
+	Stylesheet string
 }
 
 // Render shows the template name with data, to user.
@@ -19,6 +21,7 @@ func (s *Site[S, U]) Render(w http.ResponseWriter, r *http.Request, status int, 
 	page := Page[U]{
 		Translator: NewTranslator(s.Language(w, r), s.config.Messages),
 		User:       user, Template: name, Data: data,
+		Stylesheet: s.config.AssetsPath + "/" + stylesheet.name,
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
@@ -34,9 +37,16 @@ func (s *Site[S, U]) Language(w http.ResponseWriter, r *http.Request) string {
 }
 
 // Problem shows an error page; the detail is for the person, never a cause.
+// A site whose pages show the session itself (U is S, as on the consent
+// pages) shows who is logged in there too, and the way out.
 func (s *Site[S, U]) Problem(w http.ResponseWriter, r *http.Request, status int, detail string) {
-	var nobody U
-	s.Render(w, r, status, "problem.html", nobody, detail)
+	var visitor U
+	if session, err := s.Session(r); err == nil {
+		if u, same := any(session).(U); same {
+			visitor = u
+		}
+	}
+	s.Render(w, r, status, "problem.html", visitor, detail)
 }
 
 // Fail shows what a page shows for err: the status and detail of its

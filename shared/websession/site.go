@@ -63,8 +63,11 @@ type SiteConfig[S Session, U any] struct {
 	// of the bootstrap's types (docs/benchmarks.md, "Bootstrap sizes").
 	Pages    func(Page[U]) templ.Component
 	Messages Messages
-	Clock    clock.Clock
-	Logger   *slog.Logger
+	// AssetsPath is where the site serves its stylesheet (ServeStylesheet,
+	// at AssetsPath+StylesheetRoute), under the site's own paths.
+	AssetsPath string
+	Clock      clock.Clock
+	Logger     *slog.Logger
 }
 
 // Site is what a server-rendered site is built on: its pages, its login,

@@ -221,3 +221,25 @@ func TestTimeLeftInDaysAndHours(t *testing.T) {
 		t.Errorf("none left: %q", got)
 	}
 }
+
+// An error page shows who is logged in, so that the way out is there too.
+func TestAnErrorPageKnowsWhoIsLoggedIn(t *testing.T) {
+	s := testSite("k")
+	s.config.Pages = func(p Page[visit]) templ.Component {
+		return templ.ComponentFunc(func(_ context.Context, w io.Writer) error {
+			_, err := io.WriteString(w, "user="+p.User.ID)
+			return err
+		})
+	}
+	cookie := startedSession(t, s, visit{ID: "ola", Expires: time.Now().Add(time.Hour)})
+	rec := httptest.NewRecorder()
+	s.Problem(rec, with("GET", "/nowhere", cookie), http.StatusNotFound, "")
+	if rec.Code != http.StatusNotFound || rec.Body.String() != "user=ola" {
+		t.Errorf("logged in: %d %q", rec.Code, rec.Body.String())
+	}
+	rec = httptest.NewRecorder()
+	s.Problem(rec, httptest.NewRequest("GET", "/nowhere", nil), http.StatusNotFound, "")
+	if rec.Body.String() != "user=" {
+		t.Errorf("nobody logged in: %q", rec.Body.String())
+	}
+}

@@ -3,8 +3,9 @@
 // their pages and error pages, runs the OpenID Connect login and keeps the
 // session in a signed and encrypted cookie and, so that a logout ends it
 // for good, in a SessionStore on the server; refuses form posts from other
-// origins and sets the security headers; the choice of language; and the settings both
-// read from their environment. Each site keeps its own cookie names and
+// origins and sets the security headers; serves their one stylesheet (Designsystemet
+// and the sites' own rules); the choice of language; and the settings both read from
+// their environment. Each site keeps its own cookie names and
 // path, so two sites on one origin never read each other's sessions.
 package websession
 
@@ -65,8 +66,9 @@ func (c *Cookies) Get(r *http.Request, name string, into any) error {
 }
 
 // ContentSecurityPolicy allows the site's own resources and forms, and
-// forms that lead on to the given origins.
+// forms that lead on to the given origins. Styles come only from the
+// site's stylesheet (no inline styles); its icons are data: URLs.
 func ContentSecurityPolicy(formOrigins ...string) string {
-	return "default-src 'self'; style-src 'self' 'unsafe-inline'; form-action 'self' " + strings.Join(formOrigins, " ") +
+	return "default-src 'self'; img-src 'self' data:; form-action 'self' " + strings.Join(formOrigins, " ") +
 		"; frame-ancestors 'none'"
 }
