@@ -57,13 +57,16 @@ test: tools scanvenv chromium vet vulncheck
 	$(GO) test -count=1 -tags integration ./...
 	cd infra && $(GO) test -count=1 ./...
 
-## vet: go vet, the gofmt check, and the generated templ code current with its .templ files
+## vet: go vet, the gofmt check, and the generated templ code and API client current with their sources
 vet:
 	$(GO) vet ./...
 	$(GO) vet -tags integration ./...
 	@$(GO) tool templ generate >/dev/null 2>&1 || { echo "templ generate failed"; exit 1; }
 	@stale=$$(git diff --name-only -- '*_templ.go'; git ls-files --others --exclude-standard -- '*_templ.go'); \
 	  if [ -n "$$stale" ]; then echo "generated templ code is not what the .templ files give (run go tool templ generate and commit):"; echo "$$stale"; exit 1; fi
+	@$(GO) generate ./client/... || { echo "go generate ./client/... failed"; exit 1; }
+	@git diff --exit-code --stat -- 'client/*.gen.go' && test -z "$$(git ls-files --others --exclude-standard -- 'client/*.gen.go')" || \
+	  { echo "the generated client is not what shared/openapi/openapi.json gives (run go generate ./client/... and commit)"; exit 1; }
 	@unformatted=$$(gofmt -l . | grep -v '^infra/cdk.out/'); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
 
