@@ -1,3 +1,0 @@
-package client
-
-//go:generate go tool oapi-codegen -config oapi-codegen.yaml ../shared/openapi/openapi.json
