@@ -27,11 +27,12 @@
 // business certificate (virksomhetssertifikat) or of a key registered for
 // its Maskinporten client, with the claims
 //
-//	iss    the Maskinporten client id
-//	aud    Maskinporten's issuer identifier (its "issuer" in the discovery document)
-//	scope  tredjepart:thirdparty
-//	resource  the API's audience, "tredjepart" unless the deployment says otherwise
-//	iat, exp (at most 120 s later) and a unique jti
+//	iss       the Maskinporten client id
+//	aud       Maskinporten's issuer identifier (its "issuer" in the discovery document)
+//	scope     tredjepart:thirdparty
+//	resource  the API's audience: the deployment's jwtAudience (CDK context)
+//	iat, exp  now, and at most 120 s later
+//	jti       unique for each assertion
 //
 // and the x5c (certificate chain) or kid header, and posts it to
 // Maskinporten's token endpoint as the form
@@ -39,10 +40,11 @@
 //	grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer&assertion=<the signed JWT>
 //
 // The answer is an access token like the sandbox's (RS256, with iss, aud,
-// client_id, scope, exp), which the API checks the same way. To use it here,
-// write an oauth2.TokenSource whose Token method makes that request (a new
-// assertion each time) and pass it to New, wrapped in oauth2.ReuseTokenSource
-// so that a token is reused until shortly before it expires.
+// client_id, scope, exp; it lives 120 seconds unless the client is set up
+// otherwise), which the API checks the same way. To use it here, write an
+// oauth2.TokenSource whose Token method makes that request (a new assertion
+// each time) and pass it to New, which reuses a token until shortly before
+// it expires.
 package client
 
 // The generated code's own package comment ("provides primitives …") is in
