@@ -57,7 +57,7 @@ test: tools scanvenv chromium vet vulncheck
 	$(GO) test -count=1 -tags integration ./...
 	cd infra && $(GO) test -count=1 ./...
 
-## vet: go vet, the gofmt check, the generated templ code current with its .templ files, and the pages' stylesheet current with its npm packages
+## vet: go vet, the gofmt check, the generated templ code and API client current with their sources, and the pages' stylesheet current with its npm packages
 vet: npm
 	$(GO) vet ./...
 	$(GO) vet -tags integration ./...
@@ -66,6 +66,9 @@ vet: npm
 	  if [ -n "$$stale" ]; then echo "generated templ code is not what the .templ files give (run go tool templ generate and commit):"; echo "$$stale"; exit 1; fi
 	@node tools/sitecss.mjs && git diff --quiet -- shared/websession/style/bundle.css || \
 	  { echo "shared/websession/style/bundle.css is not what tools/sitecss.mjs writes from node_modules and site.css (run make sitecss and commit)"; exit 1; }
+	@$(GO) generate ./client/... || { echo "go generate ./client/... failed"; exit 1; }
+	@git diff --exit-code --stat -- 'client/*.gen.go' && test -z "$$(git ls-files --others --exclude-standard -- 'client/*.gen.go')" || \
+	  { echo "the generated client is not what shared/openapi/openapi.json gives (run go generate ./client/... and commit)"; exit 1; }
 	@unformatted=$$(gofmt -l . | grep -v '^infra/cdk.out/'); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
 

@@ -75,6 +75,7 @@ func serveFunctions(t testing.TB, gw *httptest.Server, functions map[string]gate
 	if err != nil {
 		t.Fatal(err)
 	}
+	iss.DefaultAudience = audience // as the local stack's issuer: a token request need not name it
 	issuerSrv.Config.Handler = iss.Handler()
 	issuerSrv.Start()
 	t.Cleanup(issuerSrv.Close)

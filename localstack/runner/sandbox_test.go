@@ -90,6 +90,10 @@ func TestTheSandboxAsAUserDrivesIt(t *testing.T) {
 		u.t = t
 		u.runPrintedCommands()
 	})
+	t.Run("the README's token request gives a token the API takes", func(t *testing.T) {
+		u.t = t
+		u.readmeTokenRequest()
+	})
 	t.Run("no national identity number in clear in the tables, streams, executions or logs", func(t *testing.T) {
 		u.t = t
 		leaks, read := u.clearNationalIDs()
@@ -449,4 +453,39 @@ func (u user) runPrintedCommands() {
 			t.Errorf("%s: %s\nanswered, want %sxx:\n%s", c.source, c.printed, want, out)
 		}
 	}
+}
+
+// readmeTokenRequest posts the README's token request, its form exactly as
+// printed, to this stack's issuer, checks the lifetime the README gives,
+// and lists access requests with the token (call fails on any but 2xx).
+func (u user) readmeTokenRequest() {
+	t := u.t
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	form := regexp.MustCompile(`curl -s http://127\.0\.0\.1:4011/token -d '([^']*)'`).FindSubmatch(readme)
+	lifetime := regexp.MustCompile("`expires_in: (\\d+)`").FindSubmatch(readme)
+	if form == nil || lifetime == nil {
+		t.Fatal("the README prints no token request, or not how long its token lives")
+	}
+	req, _ := http.NewRequestWithContext(u.ctx, http.MethodPost, u.issuer("/token"), bytes.NewReader(form[1]))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var token struct {
+		AccessToken string `json:"access_token"`
+		ExpiresIn   int64  `json:"expires_in"`
+	}
+	if err := json.NewDecoder(res.Body).Decode(&token); err != nil || res.StatusCode != http.StatusOK || token.AccessToken == "" {
+		t.Fatalf("the README's token request %s answered %d (%v)", form[1], res.StatusCode, err)
+	}
+	if fmt.Sprint(token.ExpiresIn) != string(lifetime[1]) {
+		t.Errorf("expires_in %d, the README says %s", token.ExpiresIn, lifetime[1])
+	}
+	var list struct{ Items []json.RawMessage }
+	u.call(http.MethodGet, u.gateway("/v1/access-requests"), token.AccessToken, nil, &list)
 }

@@ -54,7 +54,13 @@ import (
 )
 
 // Audience is the audience the local authorizer expects, as CDK's default.
+// The issuer puts it in tokens whose request names no audience.
 const Audience = "tredjepart"
+
+// sandboxTokenTTL is how long the issuer's tokens live: long enough for a
+// token pasted into a shell to last through the README's steps, as `make
+// token`'s do. Maskinporten's live 120 seconds; clients renew either way.
+const sandboxTokenTTL = time.Hour
 
 // options are run's flags.
 type options struct {
@@ -169,6 +175,7 @@ func start(ctx context.Context, opts options, logger *slog.Logger) (*stack, erro
 	if err != nil {
 		return s, err
 	}
+	iss.DefaultAudience, iss.TTL = Audience, sandboxTokenTTL
 	issuerMux := http.NewServeMux()
 	issuerMux.Handle("/local/token", demoTokens(iss, reg))
 	issuerMux.Handle("/", iss.Handler())
@@ -391,7 +398,7 @@ func demoTokens(iss *issuer.Issuer, reg *dynamo.Registry) http.Handler {
 			if r.URL.Query().Get(special.param) != "true" {
 				continue
 			}
-			tok, err := iss.Token(special.client, []string{special.scope}, Audience, time.Hour)
+			tok, err := iss.Token(special.client, []string{special.scope}, Audience, sandboxTokenTTL)
 			if err != nil {
 				http.Error(w, err.Error(), http.StatusInternalServerError)
 				return
@@ -414,7 +421,7 @@ func demoTokens(iss *issuer.Issuer, reg *dynamo.Registry) http.Handler {
 			http.Error(w, "no third party with GLN "+string(gln)+" and a client id is registered", http.StatusNotFound)
 			return
 		}
-		tok, err := iss.Token(tp.ClientIDs[0], []string{resources.ThirdPartyScope}, Audience, time.Hour)
+		tok, err := iss.Token(tp.ClientIDs[0], []string{resources.ThirdPartyScope}, Audience, sandboxTokenTTL)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return

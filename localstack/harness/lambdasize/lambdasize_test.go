@@ -68,7 +68,8 @@ func TestBootstrapSizes(t *testing.T) {
 // TestFunctionsLinkNoDeveloperLibraries: gonum/plot draws the benchmark
 // plots (localstack/tools/benchplot) and would link a dozen fonts into a Lambda;
 // gorilla/csrf was replaced by the standard library's cross-origin
-// protection (shared/websession).
+// protection (shared/websession); the generated API client (client/) and its
+// runtime are for third parties' programs.
 func TestFunctionsLinkNoDeveloperLibraries(t *testing.T) {
 	list := exec.Command("go", "list", "-deps", "./functions/...")
 	list.Dir = root
@@ -81,7 +82,7 @@ func TestFunctionsLinkNoDeveloperLibraries(t *testing.T) {
 		t.Fatalf("go list -deps ./functions/... lists %d packages: %q", len(deps), out)
 	}
 	for _, pkg := range deps {
-		for _, banned := range []string{"gonum.org/", "github.com/gorilla/csrf"} {
+		for _, banned := range []string{"gonum.org/", "github.com/gorilla/csrf", "github.com/oapi-codegen/", "github.com/tredjepart/tredjepart/client"} {
 			if strings.HasPrefix(pkg, banned) {
 				t.Errorf("a function links %s", pkg)
 			}
