@@ -57,7 +57,7 @@ func (it dataProviderItem) dataProvider() (registry.DataProvider, error) {
 // RegisterDataProvider writes a new data provider with the OAuth clients
 // that lead to it, in one transaction: registry.ErrRegistered if its GLN
 // is taken, a *registry.TakenError if a client id belongs to another party.
-func (s *Registry) RegisterDataProvider(ctx context.Context, dp registry.DataProvider) error {
+func (s *Parties) RegisterDataProvider(ctx context.Context, dp registry.DataProvider) error {
 	dp.Version = 1
 	rec, err := dataProviderRecord(dp)
 	if err != nil {
@@ -69,7 +69,7 @@ func (s *Registry) RegisterDataProvider(ctx context.Context, dp registry.DataPro
 // UpdateDataProvider replaces a data provider registered at dp.Version and
 // gives up the client ids it no longer names: registry.ErrNotRegistered,
 // registry.ErrChanged if another write came first, or a *registry.TakenError.
-func (s *Registry) UpdateDataProvider(ctx context.Context, dp registry.DataProvider) error {
+func (s *Parties) UpdateDataProvider(ctx context.Context, dp registry.DataProvider) error {
 	current, found, err := s.DataProvider(ctx, dp.GLN)
 	if err != nil {
 		return err
@@ -93,7 +93,7 @@ func (s *Registry) UpdateDataProvider(ctx context.Context, dp registry.DataProvi
 }
 
 // DataProvider returns a registered data provider.
-func (s *Registry) DataProvider(ctx context.Context, gln ident.GLN) (registry.DataProvider, bool, error) {
+func (s *Parties) DataProvider(ctx context.Context, gln ident.GLN) (registry.DataProvider, bool, error) {
 	var it dataProviderItem
 	found, err := s.get(ctx, dataProviderKey(gln), &it)
 	if err != nil || !found {
@@ -105,7 +105,7 @@ func (s *Registry) DataProvider(ctx context.Context, gln ident.GLN) (registry.Da
 
 // DataProviderByClient finds the data provider an OAuth client acts for; a
 // third party's client is no data provider's.
-func (s *Registry) DataProviderByClient(ctx context.Context, clientID string) (registry.DataProvider, bool, error) {
+func (s *Parties) DataProviderByClient(ctx context.Context, clientID string) (registry.DataProvider, bool, error) {
 	gln, found, err := s.clientOf(ctx, clientID, dataProviderKind)
 	if err != nil || !found {
 		return registry.DataProvider{}, false, err
@@ -114,8 +114,8 @@ func (s *Registry) DataProviderByClient(ctx context.Context, clientID string) (r
 }
 
 // DataProviders lists every registered data provider, by GLN.
-func (s *Registry) DataProviders(ctx context.Context) ([]registry.DataProvider, error) {
-	dps, err := queryAll(ctx, s.Client, byKind(s.Table, dataProviderKind), dataProviderItem.dataProvider)
+func (s *Parties) DataProviders(ctx context.Context) ([]registry.DataProvider, error) {
+	dps, err := queryAll(ctx, s.client, byKind(s.table, dataProviderKind), dataProviderItem.dataProvider)
 	if err != nil {
 		return nil, fmt.Errorf("list data providers: %w", err)
 	}
@@ -142,7 +142,7 @@ type nameItem struct {
 }
 
 // clientOf finds the party of kind an OAuth client acts for.
-func (s *Registry) clientOf(ctx context.Context, clientID, kind string) (ident.GLN, bool, error) {
+func (s *Parties) clientOf(ctx context.Context, clientID, kind string) (ident.GLN, bool, error) {
 	var it nameItem
 	found, err := s.get(ctx, key("CLIENT#"+clientID, clientSK), &it)
 	if err != nil || !found || it.Kind != kind {
@@ -165,8 +165,8 @@ func (p partyRecord) version() string { return p.head["version"].(*types.Attribu
 
 // register writes a new party: the head only if its GLN is free, each name
 // only if no other party holds it.
-func (s *Registry) register(ctx context.Context, p partyRecord) error {
-	items := []types.TransactWriteItem{{Put: &types.Put{TableName: &s.Table, Item: p.head, ConditionExpression: aws.String("attribute_not_exists(pk)")}}}
+func (s *Parties) register(ctx context.Context, p partyRecord) error {
+	items := []types.TransactWriteItem{{Put: &types.Put{TableName: &s.table, Item: p.head, ConditionExpression: aws.String("attribute_not_exists(pk)")}}}
 	onConflict := []error{registry.ErrRegistered}
 	items, onConflict, err := s.claimNames(p, nil, items, onConflict)
 	if err != nil {
@@ -178,9 +178,9 @@ func (s *Registry) register(ctx context.Context, p partyRecord) error {
 // update replaces before with after: the head conditional on the version
 // read, names claimed as in register, and the names before held and after
 // does not released (conditional on still being this party's).
-func (s *Registry) update(ctx context.Context, before, after partyRecord) error {
+func (s *Parties) update(ctx context.Context, before, after partyRecord) error {
 	items := []types.TransactWriteItem{{Put: &types.Put{
-		TableName: &s.Table, Item: after.head, ConditionExpression: aws.String("version = :read"),
+		TableName: &s.table, Item: after.head, ConditionExpression: aws.String("version = :read"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":read": &types.AttributeValueMemberN{Value: before.version()}},
 	}}}
 	onConflict := []error{registry.ErrChanged}
@@ -191,7 +191,7 @@ func (s *Registry) update(ctx context.Context, before, after partyRecord) error 
 	return s.writeParty(ctx, after, items, onConflict)
 }
 
-func (s *Registry) claimNames(p partyRecord, before *partyRecord, items []types.TransactWriteItem, onConflict []error) ([]types.TransactWriteItem, []error, error) {
+func (s *Parties) claimNames(p partyRecord, before *partyRecord, items []types.TransactWriteItem, onConflict []error) ([]types.TransactWriteItem, []error, error) {
 	mine := map[string]types.AttributeValue{
 		":gln": &types.AttributeValueMemberS{Value: string(p.gln)}, ":kind": &types.AttributeValueMemberS{Value: p.kind},
 	}
@@ -201,7 +201,7 @@ func (s *Registry) claimNames(p partyRecord, before *partyRecord, items []types.
 			return err
 		}
 		items = append(items, types.TransactWriteItem{Put: &types.Put{
-			TableName: &s.Table, Item: item, ExpressionAttributeValues: mine,
+			TableName: &s.table, Item: item, ExpressionAttributeValues: mine,
 			ConditionExpression: aws.String("attribute_not_exists(pk) OR (gln = :gln AND kind = :kind)"),
 		}})
 		onConflict = append(onConflict, taken)
@@ -209,7 +209,7 @@ func (s *Registry) claimNames(p partyRecord, before *partyRecord, items []types.
 	}
 	release := func(k map[string]types.AttributeValue) {
 		items = append(items, types.TransactWriteItem{Delete: &types.Delete{
-			TableName: &s.Table, Key: k, ExpressionAttributeValues: mine,
+			TableName: &s.table, Key: k, ExpressionAttributeValues: mine,
 			ConditionExpression: aws.String("gln = :gln AND kind = :kind"),
 		}})
 		onConflict = append(onConflict, registry.ErrChanged)
@@ -239,8 +239,8 @@ func (s *Registry) claimNames(p partyRecord, before *partyRecord, items []types.
 
 // writeParty runs a party's transaction; a failed condition is returned as
 // the domain error its item stands for.
-func (s *Registry) writeParty(ctx context.Context, p partyRecord, items []types.TransactWriteItem, onConflict []error) error {
-	err := transact(ctx, s.Client, items, onConflict...)
+func (s *Parties) writeParty(ctx context.Context, p partyRecord, items []types.TransactWriteItem, onConflict []error) error {
+	err := transact(ctx, s.client, items, onConflict...)
 	if err != nil && !slices.Contains(onConflict, err) {
 		return fmt.Errorf("write %s %s: %w", p.kind, p.gln, err)
 	}

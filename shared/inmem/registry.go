@@ -21,26 +21,37 @@ import (
 )
 
 var (
-	_ registry.PartyStore          = (*Registry)(nil)
-	_ accessrequest.MeteringPoints = (*Registry)(nil)
-	_ consent.MeteringPoints       = (*Registry)(nil)
-	_ consent.ThirdParties         = (*Registry)(nil)
-	_ ingest.MeteringPoints        = (*Registry)(nil)
-	_ metering.MeteringPoints      = (*Registry)(nil)
-	_ delivery.ThirdParties        = (*Registry)(nil)
-	_ apigw.ThirdParties           = (*Registry)(nil)
-	_ apigw.DataProviders          = (*Registry)(nil)
+	_ accessrequest.MeteringPoints = (*MeteringPoints)(nil)
+	_ consent.MeteringPoints       = (*MeteringPoints)(nil)
+	_ ingest.MeteringPoints        = (*MeteringPoints)(nil)
+	_ metering.MeteringPoints      = (*MeteringPoints)(nil)
+	_ registry.PartyStore          = (*Parties)(nil)
+	_ consent.ThirdParties         = (*Parties)(nil)
+	_ delivery.ThirdParties        = (*Parties)(nil)
+	_ apigw.ThirdParties           = (*Parties)(nil)
+	_ apigw.DataProviders          = (*Parties)(nil)
 )
 
-// Registry keeps metering points and registered parties, as
-// dynamo.Registry keeps them in the Registry table.
-type Registry struct {
+// MeteringPoints keeps metering points and their end users, as
+// dynamo.MeteringPoints keeps them in the Registry table.
+type MeteringPoints struct {
 	mu             sync.Mutex
 	meteringPoints map[ident.GSRN]registry.MeteringPoint
-	thirdParties   map[ident.GLN]registry.ThirdParty
-	dataProviders  map[ident.GLN]registry.DataProvider
-	clients        map[string]holder          // CLIENT#<clientId>
-	orgs           map[ident.OrgNumber]holder // ORG#<orgNumber>
+}
+
+// NewMeteringPoints returns an empty store of metering points.
+func NewMeteringPoints() *MeteringPoints {
+	return &MeteringPoints{meteringPoints: map[ident.GSRN]registry.MeteringPoint{}}
+}
+
+// Parties keeps the registered parties and the names that lead to them,
+// as dynamo.Parties keeps them in the Registry table.
+type Parties struct {
+	mu            sync.Mutex
+	thirdParties  map[ident.GLN]registry.ThirdParty
+	dataProviders map[ident.GLN]registry.DataProvider
+	clients       map[string]holder          // CLIENT#<clientId>
+	orgs          map[ident.OrgNumber]holder // ORG#<orgNumber>
 }
 
 // holder is the party a name (a client id, an organisation number) leads to.
@@ -54,10 +65,10 @@ const (
 	dataProviderKind = "DATAPROVIDER"
 )
 
-// NewRegistry returns an empty registry.
-func NewRegistry() *Registry {
-	return &Registry{
-		meteringPoints: map[ident.GSRN]registry.MeteringPoint{}, thirdParties: map[ident.GLN]registry.ThirdParty{},
+// NewParties returns an empty store of parties.
+func NewParties() *Parties {
+	return &Parties{
+		thirdParties:  map[ident.GLN]registry.ThirdParty{},
 		dataProviders: map[ident.GLN]registry.DataProvider{}, clients: map[string]holder{}, orgs: map[ident.OrgNumber]holder{},
 	}
 }
@@ -112,7 +123,7 @@ func boolText(b bool) string {
 }
 
 // MeteringPoint returns a metering point with its end users, by move-in.
-func (s *Registry) MeteringPoint(_ context.Context, id ident.GSRN) (registry.MeteringPoint, bool, error) {
+func (s *MeteringPoints) MeteringPoint(_ context.Context, id ident.GSRN) (registry.MeteringPoint, bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	mp, ok := s.meteringPoints[id]
@@ -124,7 +135,7 @@ func (s *Registry) MeteringPoint(_ context.Context, id ident.GSRN) (registry.Met
 
 // PutMeteringPoint reads what is stored of mp's metering point and
 // replaces it with mp (ReplaceMeteringPoint).
-func (s *Registry) PutMeteringPoint(ctx context.Context, mp registry.MeteringPoint) (bool, error) {
+func (s *MeteringPoints) PutMeteringPoint(ctx context.Context, mp registry.MeteringPoint) (bool, error) {
 	current, _, err := s.MeteringPoint(ctx, mp.ID)
 	if err != nil {
 		return false, err
@@ -136,7 +147,7 @@ func (s *Registry) PutMeteringPoint(ctx context.Context, mp registry.MeteringPoi
 // 0: nothing stored) with mp, conditional on that version, and reports
 // whether it wrote: nothing when mp equals current; ingest.ErrConflict if
 // another write came after the read.
-func (s *Registry) ReplaceMeteringPoint(_ context.Context, current, mp registry.MeteringPoint) (bool, error) {
+func (s *MeteringPoints) ReplaceMeteringPoint(_ context.Context, current, mp registry.MeteringPoint) (bool, error) {
 	found := current.Version > 0
 	if found && reflect.DeepEqual(masterData(current), masterData(mp)) {
 		return false, nil
@@ -153,7 +164,7 @@ func (s *Registry) ReplaceMeteringPoint(_ context.Context, current, mp registry.
 }
 
 // MeteringPointsOf lists the metering points the end user has held at any time, by GSRN.
-func (s *Registry) MeteringPointsOf(_ context.Context, user pseudonym.EndUserID) ([]ident.GSRN, error) {
+func (s *MeteringPoints) MeteringPointsOf(_ context.Context, user pseudonym.EndUserID) ([]ident.GSRN, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var points []ident.GSRN
@@ -179,7 +190,7 @@ func copyDataProvider(dp registry.DataProvider) registry.DataProvider {
 // RegisterThirdParty stores a new third party with the clients and the
 // organisation number that lead to it: registry.ErrRegistered if its GLN
 // is taken, a *registry.TakenError if a name belongs to another party.
-func (s *Registry) RegisterThirdParty(_ context.Context, tp registry.ThirdParty) error {
+func (s *Parties) RegisterThirdParty(_ context.Context, tp registry.ThirdParty) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.thirdParties[tp.GLN]; ok {
@@ -196,7 +207,7 @@ func (s *Registry) RegisterThirdParty(_ context.Context, tp registry.ThirdParty)
 // UpdateThirdParty replaces a third party registered at tp.Version and
 // releases the names it no longer names: registry.ErrNotRegistered,
 // registry.ErrChanged, or a *registry.TakenError.
-func (s *Registry) UpdateThirdParty(_ context.Context, tp registry.ThirdParty) error {
+func (s *Parties) UpdateThirdParty(_ context.Context, tp registry.ThirdParty) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	current, ok := s.thirdParties[tp.GLN]
@@ -218,7 +229,7 @@ func (s *Registry) UpdateThirdParty(_ context.Context, tp registry.ThirdParty) e
 // those it held before (heldClients, heldOrg) and names no more. It checks
 // all before it changes anything, in the order dynamo's transaction lists
 // them, so the first name taken is the one reported.
-func (s *Registry) claim(p holder, clients []string, org ident.OrgNumber, heldClients []string, heldOrg ident.OrgNumber) error {
+func (s *Parties) claim(p holder, clients []string, org ident.OrgNumber, heldClients []string, heldOrg ident.OrgNumber) error {
 	for _, id := range clients {
 		if h, ok := s.clients[id]; ok && h != p {
 			return &registry.TakenError{Field: "clientIds", Value: id}
@@ -245,7 +256,7 @@ func (s *Registry) claim(p holder, clients []string, org ident.OrgNumber, heldCl
 }
 
 // ThirdParty returns a registered third party.
-func (s *Registry) ThirdParty(_ context.Context, gln ident.GLN) (registry.ThirdParty, bool, error) {
+func (s *Parties) ThirdParty(_ context.Context, gln ident.GLN) (registry.ThirdParty, bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	tp, ok := s.thirdParties[gln]
@@ -254,7 +265,7 @@ func (s *Registry) ThirdParty(_ context.Context, gln ident.GLN) (registry.ThirdP
 
 // ThirdPartyByClient finds the third party an OAuth client acts for; a
 // data provider's client is no third party's.
-func (s *Registry) ThirdPartyByClient(ctx context.Context, clientID string) (registry.ThirdParty, bool, error) {
+func (s *Parties) ThirdPartyByClient(ctx context.Context, clientID string) (registry.ThirdParty, bool, error) {
 	s.mu.Lock()
 	h, ok := s.clients[clientID]
 	s.mu.Unlock()
@@ -265,7 +276,7 @@ func (s *Registry) ThirdPartyByClient(ctx context.Context, clientID string) (reg
 }
 
 // ThirdPartyByOrg finds the third party an organisation is registered as.
-func (s *Registry) ThirdPartyByOrg(ctx context.Context, org ident.OrgNumber) (registry.ThirdParty, bool, error) {
+func (s *Parties) ThirdPartyByOrg(ctx context.Context, org ident.OrgNumber) (registry.ThirdParty, bool, error) {
 	s.mu.Lock()
 	h, ok := s.orgs[org]
 	s.mu.Unlock()
@@ -276,7 +287,7 @@ func (s *Registry) ThirdPartyByOrg(ctx context.Context, org ident.OrgNumber) (re
 }
 
 // ThirdParties lists every registered third party, by GLN.
-func (s *Registry) ThirdParties(_ context.Context) ([]registry.ThirdParty, error) {
+func (s *Parties) ThirdParties(_ context.Context) ([]registry.ThirdParty, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var all []registry.ThirdParty
@@ -289,7 +300,7 @@ func (s *Registry) ThirdParties(_ context.Context) ([]registry.ThirdParty, error
 
 // RegisterDataProvider stores a new data provider with the clients that
 // lead to it: registry.ErrRegistered, or a *registry.TakenError.
-func (s *Registry) RegisterDataProvider(_ context.Context, dp registry.DataProvider) error {
+func (s *Parties) RegisterDataProvider(_ context.Context, dp registry.DataProvider) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.dataProviders[dp.GLN]; ok {
@@ -305,7 +316,7 @@ func (s *Registry) RegisterDataProvider(_ context.Context, dp registry.DataProvi
 
 // UpdateDataProvider replaces a data provider registered at dp.Version:
 // registry.ErrNotRegistered, registry.ErrChanged, or a *registry.TakenError.
-func (s *Registry) UpdateDataProvider(_ context.Context, dp registry.DataProvider) error {
+func (s *Parties) UpdateDataProvider(_ context.Context, dp registry.DataProvider) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	current, ok := s.dataProviders[dp.GLN]
@@ -324,7 +335,7 @@ func (s *Registry) UpdateDataProvider(_ context.Context, dp registry.DataProvide
 }
 
 // DataProvider returns a registered data provider.
-func (s *Registry) DataProvider(_ context.Context, gln ident.GLN) (registry.DataProvider, bool, error) {
+func (s *Parties) DataProvider(_ context.Context, gln ident.GLN) (registry.DataProvider, bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	dp, ok := s.dataProviders[gln]
@@ -332,7 +343,7 @@ func (s *Registry) DataProvider(_ context.Context, gln ident.GLN) (registry.Data
 }
 
 // DataProviderByClient finds the data provider an OAuth client acts for.
-func (s *Registry) DataProviderByClient(ctx context.Context, clientID string) (registry.DataProvider, bool, error) {
+func (s *Parties) DataProviderByClient(ctx context.Context, clientID string) (registry.DataProvider, bool, error) {
 	s.mu.Lock()
 	h, ok := s.clients[clientID]
 	s.mu.Unlock()
@@ -343,7 +354,7 @@ func (s *Registry) DataProviderByClient(ctx context.Context, clientID string) (r
 }
 
 // DataProviders lists every registered data provider, by GLN.
-func (s *Registry) DataProviders(_ context.Context) ([]registry.DataProvider, error) {
+func (s *Parties) DataProviders(_ context.Context) ([]registry.DataProvider, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var all []registry.DataProvider
