@@ -7,8 +7,8 @@
 // Open gives them all, as dynamo.Open does: the request and grant stores
 // share one Access table's state, for approving writes to both at once.
 // Every store is safe for concurrent use (one mutex each; the Access
-// table's two share theirs) and copies what
-// goes in and comes out: a caller never shares a slice or map with it.
+// table's two share theirs) and copies what goes in and comes out: a
+// caller never shares a slice or map with it.
 // Instants come back as DynamoDB's items give them: in UTC, without a
 // monotonic clock reading.
 package inmem
