@@ -30,7 +30,7 @@ type backend struct {
 // backends are the handler on the fakes, and under -tags integration the
 // handler FromEnv builds on moto (moto_test.go).
 var backends = []backend{{"inmem", func(*testing.T) *adminapi.Handler {
-	return &adminapi.Handler{Service: &registry.Parties{Store: inmem.NewRegistry()}, Operators: []string{"operator"},
+	return &adminapi.Handler{Service: &registry.Parties{Store: inmem.NewParties()}, Operators: []string{"operator"},
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 }}}
 

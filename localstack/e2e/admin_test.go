@@ -24,7 +24,7 @@ import (
 
 	"github.com/tredjepart/tredjepart/localstack/harness/testenv"
 	"github.com/tredjepart/tredjepart/shared/accessrequest"
-	"github.com/tredjepart/tredjepart/shared/dynamo"
+	"github.com/tredjepart/tredjepart/shared/delivery"
 	"github.com/tredjepart/tredjepart/shared/grant"
 	"github.com/tredjepart/tredjepart/shared/ident"
 	"github.com/tredjepart/tredjepart/shared/registry"
@@ -251,7 +251,7 @@ func (w *deliveryWorld) grantedPointOf(t *testing.T, gln ident.GLN, days ...stri
 		series = append(series, seriesJSON(mp, day, "PT60M", 24, 0.4))
 	}
 	w.ingest(t, "/v1/ingest/meter-values", "series", series...)
-	if err := w.requests.PutGrant(context.Background(), grant.New(gln, mp, accessrequest.Full, w.people.Person(owner), "", registry.Date(2024, 1, 1), time.Now())); err != nil {
+	if err := w.stores.Grants.PutGrant(context.Background(), grant.New(gln, mp, accessrequest.Full, w.people.Person(owner), "", registry.Date(2024, 1, 1), time.Now())); err != nil {
 		t.Fatal(err)
 	}
 	return mp
@@ -278,11 +278,11 @@ func TestDisablingAThirdPartyStopsItAtOnceAndLosesNothing(t *testing.T) {
 	if !strings.Contains(list.rawBody, string(mp)) {
 		t.Fatalf("after enabling, the list lacks %s: %s", mp, list.rawBody)
 	}
-	if g, found, err := w.requests.Grant(context.Background(), tp.gln, mp); err != nil || !found || g.Status != grant.Active {
+	if g, found, err := w.stores.Grants.Grant(context.Background(), tp.gln, mp); err != nil || !found || g.Status != grant.Active {
 		t.Fatalf("the grant after disabling and enabling: %+v %v %v", g, found, err)
 	}
 	// (w.feed wants a cursor, which an outbox that was always empty does not give.)
-	time.Sleep(dynamo.SettleLag + 500*time.Millisecond)
+	time.Sleep(delivery.SettleLag + 500*time.Millisecond)
 	if r := w.call(t, tp.client, "GET", "/v1/deliveries?limit=100", "").expect(t, http.StatusOK); strings.Contains(r.rawBody, string(mp)) {
 		t.Fatalf("delivered while disabled: %s", r.rawBody)
 	}

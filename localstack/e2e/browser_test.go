@@ -113,13 +113,13 @@ func TestEndUserInARealBrowser(t *testing.T) {
 		t.Fatalf("decide: %v", err)
 	}
 	bg := context.Background()
-	if r, _ := store.Get(bg, toApprove); r.Status != accessrequest.Approved || r.GrantedScope != accessrequest.Full {
+	if r, _ := store.Requests.Get(bg, toApprove); r.Status != accessrequest.Approved || r.GrantedScope != accessrequest.Full {
 		t.Fatalf("approved request %+v", r)
 	}
 	if n := testenv.Notification(t, toApprove+":approved"); n.Level != "FULL" {
 		t.Errorf("approval notification %+v", n)
 	}
-	if r, _ := store.Get(bg, toDecline); r.Status != accessrequest.Rejected || r.ReasonCode != "EH088" {
+	if r, _ := store.Requests.Get(bg, toDecline); r.Status != accessrequest.Rejected || r.ReasonCode != "EH088" {
 		t.Fatalf("declined request %+v", r)
 	}
 	if n := testenv.Notification(t, toDecline+":rejected"); n.ReasonCode != "EH088" || n.ThirdPartyID != string(straumkompisGLN) {
@@ -145,7 +145,7 @@ func TestEndUserInARealBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatalf("change the level: %v", err)
 	}
-	g, _, _ := store.Grant(bg, ladeklarGLN, mp)
+	g, _, _ := store.Grants.Grant(bg, ladeklarGLN, mp)
 	if g.Level != accessrequest.Limited || g.Status != grant.Active {
 		t.Fatalf("after the level change: %+v", g)
 	}
@@ -159,7 +159,7 @@ func TestEndUserInARealBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatalf("remove the access: %v", err)
 	}
-	g, _, _ = store.Grant(bg, ladeklarGLN, mp)
+	g, _, _ = store.Grants.Grant(bg, ladeklarGLN, mp)
 	if g.Status != grant.Revoked {
 		t.Fatalf("after removal: %+v", g)
 	}

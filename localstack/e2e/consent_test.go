@@ -40,7 +40,7 @@ import (
 
 // consentWorld is the intake and consent functions behind one gateway, with
 // the development OpenID provider for end users.
-func consentWorld(t *testing.T) (*world, *dynamo.Requests) {
+func consentWorld(t *testing.T) (*world, dynamo.Stores) {
 	t.Helper()
 	ctx := context.Background()
 	env := testenv.Get(t)
@@ -84,7 +84,7 @@ func consentWorld(t *testing.T) (*world, *dynamo.Requests) {
 	}
 	w := serveFunctions(t, gw, functions)
 	w.demo, w.provider = data, providerSrv.Listener.Addr().String()
-	return w, &dynamo.Requests{Client: dynamodb.NewFromConfig(env.Config), Table: env.Stack.Tables[resources.AccessTableID]}
+	return w, dynamo.Open(dynamodb.NewFromConfig(env.Config), env.Stack.Tables)
 }
 
 // browser is an end user's browser: cookies kept, redirects followed.
@@ -221,10 +221,10 @@ func TestEndUserDecidesAndChangesAccess(t *testing.T) {
 	if result.status != http.StatusOK {
 		t.Fatalf("decisions: %d\n%s", result.status, result.body)
 	}
-	if r, _ := store.Get(ctx, fromLadeklar); r.Status != accessrequest.Approved || r.GrantedScope != accessrequest.Full {
+	if r, _ := store.Requests.Get(ctx, fromLadeklar); r.Status != accessrequest.Approved || r.GrantedScope != accessrequest.Full {
 		t.Fatalf("approved request %+v", r)
 	}
-	if r, _ := store.Get(ctx, fromStraumkompis); r.Status != accessrequest.Rejected || r.ReasonCode != "EH088" {
+	if r, _ := store.Requests.Get(ctx, fromStraumkompis); r.Status != accessrequest.Rejected || r.ReasonCode != "EH088" {
 		t.Fatalf("declined request %+v", r)
 	}
 	if api := w.call(t, ladeklar, "GET", "/v1/access-requests/"+fromLadeklar, "").expect(t, http.StatusOK); api.str("grantedScope") != "FULL" {
@@ -250,11 +250,11 @@ func TestEndUserDecidesAndChangesAccess(t *testing.T) {
 		t.Fatalf("My access lacks the grant:\n%s", access.body)
 	}
 	kari.post("/consent/access", url.Values{"action": {"level"}, "thirdParty": {tp}, "meteringPoint": {mp}, "level": {"LIMITED"}})
-	if g, _, _ := store.Grant(ctx, w.demo.ThirdParties[1].GLN, w.demo.Requestable); g.Level != accessrequest.Limited {
+	if g, _, _ := store.Grants.Grant(ctx, w.demo.ThirdParties[1].GLN, w.demo.Requestable); g.Level != accessrequest.Limited {
 		t.Fatalf("after the level change: %+v", g)
 	}
 	kari.post("/consent/access", url.Values{"action": {"revoke"}, "thirdParty": {tp}, "meteringPoint": {mp}})
-	if g, _, _ := store.Grant(ctx, w.demo.ThirdParties[1].GLN, w.demo.Requestable); g.Status != grant.Revoked {
+	if g, _, _ := store.Grants.Grant(ctx, w.demo.ThirdParties[1].GLN, w.demo.Requestable); g.Status != grant.Revoked {
 		t.Fatalf("after removal: %+v", g)
 	}
 	// Removal takes effect on the third party's very next call: it may ask again.
@@ -279,7 +279,7 @@ func TestConsentPagesRefuseAbuse(t *testing.T) {
 			t.Fatalf("a post from another origin (Sec-Fetch-Site %q): %d", from, p.status)
 		}
 	}
-	if r, _ := store.Get(context.Background(), karisRequest); r.Status != accessrequest.Pending {
+	if r, _ := store.Requests.Get(context.Background(), karisRequest); r.Status != accessrequest.Pending {
 		t.Fatalf("the request changed: %+v", r)
 	}
 

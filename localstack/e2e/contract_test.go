@@ -24,7 +24,6 @@ import (
 	"github.com/tredjepart/tredjepart/shared/dynamo"
 	"github.com/tredjepart/tredjepart/shared/ident"
 	"github.com/tredjepart/tredjepart/shared/registry"
-	"github.com/tredjepart/tredjepart/shared/resources"
 )
 
 // unavailable fails the look-up of one metering point, for a 500.
@@ -151,7 +150,7 @@ func TestEveryAnswerMatchesTheContract(t *testing.T) {
 func expire(t *testing.T, id string) {
 	t.Helper()
 	env := testenv.Get(t)
-	store := &dynamo.Requests{Client: dynamodb.NewFromConfig(env.Config), Table: env.Stack.Tables[resources.AccessTableID]}
+	store := dynamo.Open(dynamodb.NewFromConfig(env.Config), env.Stack.Tables).Requests
 	r, err := store.Get(context.Background(), id)
 	if err != nil {
 		t.Fatal(err)

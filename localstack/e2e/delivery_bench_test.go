@@ -307,8 +307,7 @@ func seedDeliveryPoints(b *testing.B, n int) *deliverySet {
 			options: synthetic.Options{Points: n, From: today.AddDate(0, -1, 0), To: today, Seed: 31}}
 		capture := newCapture(env.Config)
 		tables := env.Stack.Tables
-		reg := &dynamo.Registry{Client: capture.client, Table: tables[resources.RegistryTableID]}
-		requests := &dynamo.Requests{Client: capture.client, Table: tables[resources.AccessTableID]}
+		stores := dynamo.Open(capture.client, tables)
 		moveIn := today.AddDate(-1, 0, 0)
 		now := time.Now()
 		for i := range n {
@@ -316,11 +315,11 @@ func seedDeliveryPoints(b *testing.B, n int) *deliverySet {
 			mp.Resolution = metervalues.PT60M
 			owner := pseudonym.EndUserID(fmt.Sprintf("p1_delivery_bench_%07d", i))
 			mp.Occupancies = []registry.Occupancy{{EndUser: owner, DisplayName: "Bench Mark", MoveIn: moveIn}}
-			if _, err := reg.PutMeteringPoint(context.Background(), mp); err != nil {
+			if _, err := stores.MeteringPoints.PutMeteringPoint(context.Background(), mp); err != nil {
 				deliverySetErr = err
 				return
 			}
-			if err := requests.PutGrant(context.Background(), grant.New(s.thirdParty, mp.ID, accessrequest.Full, owner, "", moveIn, now)); err != nil {
+			if err := stores.Grants.PutGrant(context.Background(), grant.New(s.thirdParty, mp.ID, accessrequest.Full, owner, "", moveIn, now)); err != nil {
 				deliverySetErr = err
 				return
 			}
@@ -345,7 +344,7 @@ func (s *deliverySet) seedDay(b *testing.B) time.Time {
 	env := testenv.Get(b)
 	day := metervalues.Date(time.Now()).AddDate(0, 0, -3-int(deliveryDays.Add(1)))
 	capture := newCapture(env.Config)
-	values := &dynamo.MeterValues{Client: capture.client, Table: env.Stack.Tables[resources.MeterValuesTableID]}
+	values := dynamo.Open(capture.client, env.Stack.Tables).MeterValues
 	bytes := 0
 	for i, mp := range s.points {
 		series := synthetic.Day(s.options, mp, day, 1)

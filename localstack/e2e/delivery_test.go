@@ -135,7 +135,7 @@ type feedItem struct {
 // just written has settled, and returns the documents of the given points.
 func (w *deliveryWorld) feed(t *testing.T, client string, mps ...ident.GSRN) []feedItem {
 	t.Helper()
-	time.Sleep(dynamo.SettleLag + 500*time.Millisecond)
+	time.Sleep(delivery.SettleLag + 500*time.Millisecond)
 	wanted := map[string]bool{}
 	for _, mp := range mps {
 		wanted[string(mp)] = true
@@ -249,10 +249,10 @@ func TestShardWorkersPageThroughTheirShards(t *testing.T) {
 	points := w.grantedPoints(t, 12, map[string]int{"2026-11-04": 24})
 	// Pages of one grant: every shard with a grant is read through cursors.
 	env := testenv.Get(t)
-	db, queues := dynamodb.NewFromConfig(env.Config), sqs.NewFromConfig(env.Config)
+	stores, queues := dynamo.Open(dynamodb.NewFromConfig(env.Config), env.Stack.Tables), sqs.NewFromConfig(env.Config)
 	smallPages := &dailyrun.FanOutShardHandler{Logger: quiet, Worker: &delivery.ShardWorker{
-		ThirdParties: &dynamo.Registry{Client: db, Table: env.Stack.Tables[resources.RegistryTableID]},
-		Grants:       &dynamo.Requests{Client: db, Table: env.Stack.Tables[resources.AccessTableID]},
+		ThirdParties: stores.Parties,
+		Grants:       stores.Grants,
 		Jobs:         &queue.Publisher{Client: queues, URL: env.Stack.QueueURLs[resources.DeliveryJobsQueueID]},
 		Shards:       &queue.Publisher{Client: queues, URL: env.Stack.QueueURLs[resources.FanOutShardsQueueID]},
 		PageSize:     1,
@@ -275,9 +275,9 @@ func TestRevocationAfterFanOutStopsDelivery(t *testing.T) {
 	w := newDeliveryWorld(t)
 	points := w.grantedPoints(t, 2, map[string]int{"2026-11-02": 24})
 	w.runFanOut(t, "2026-11-02")
-	g, _, _ := w.requests.Grant(context.Background(), w.demo.ThirdParties[0].GLN, points[0])
+	g, _, _ := w.stores.Grants.Grant(context.Background(), w.demo.ThirdParties[0].GLN, points[0])
 	revoked, _ := g.Revoke(time.Now())
-	if err := w.requests.UpdateGrant(context.Background(), g, revoked); err != nil {
+	if err := w.stores.Grants.UpdateGrant(context.Background(), g, revoked); err != nil {
 		t.Fatal(err)
 	}
 	w.drain(t)

@@ -425,7 +425,7 @@ func registerMeteringPoint(t testing.TB) ident.GSRN {
 		t.Fatal(err)
 	}
 	env := testenv.Get(t)
-	reg := &dynamo.Registry{Client: dynamodb.NewFromConfig(env.Config), Table: env.Stack.Tables[resources.RegistryTableID]}
+	reg := dynamo.Open(dynamodb.NewFromConfig(env.Config), env.Stack.Tables).MeteringPoints
 	mp := registry.MeteringPoint{ID: id, AccountingPoint: true, Occupancies: []registry.Occupancy{{EndUser: "p1_test", MoveIn: registry.Date(2020, 1, 1)}}}
 	if _, err := reg.PutMeteringPoint(context.Background(), mp); err != nil {
 		t.Fatal(err)

@@ -49,9 +49,9 @@ func BenchmarkIngestThousandSeries(b *testing.B) {
 	testenv.Demo(b) // registers the demo grid company
 	meter := &ddbusage.Meter{}
 	db := dynamodb.NewFromConfig(env.Config, meter.Option)
-	reg := &dynamo.Registry{Client: db, Table: env.Stack.Tables[resources.RegistryTableID]}
-	svc := &ingest.Service{MeteringPoints: reg, Values: &dynamo.MeterValues{Client: db, Table: env.Stack.Tables[resources.MeterValuesTableID]}, Clock: clock.System{}}
-	h := &dataproviderapi.Handler{Ingest: svc, DataProviders: reg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	stores := dynamo.Open(db, env.Stack.Tables)
+	svc := &ingest.Service{MeteringPoints: stores.MeteringPoints, Values: stores.MeterValues, Clock: clock.System{}}
+	h := &dataproviderapi.Handler{Ingest: svc, DataProviders: stores.Parties, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 
 	to := metervalues.Date(time.Now())
 	o := synthetic.Options{Points: points, From: to.AddDate(0, 0, -days), To: to, Seed: uint64(time.Now().UnixNano())}

@@ -25,7 +25,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/tredjepart/tredjepart/localstack/harness/inprocess"
 	"github.com/tredjepart/tredjepart/localstack/harness/testenv"
@@ -44,22 +43,19 @@ import (
 // reaches past it: grants given directly and the read log.
 type meteringWorld struct {
 	*world
-	requests *dynamo.Requests
-	readLog  *dynamo.ReadLog
-	people   *pseudonym.Pseudonymizer
+	stores dynamo.Stores
+	people *pseudonym.Pseudonymizer
 }
 
 func newMeteringWorld(t *testing.T) *meteringWorld {
 	t.Helper()
-	w, requests := consentWorld(t)
+	w, stores := consentWorld(t)
 	_, key := testenv.Demo(t)
 	p, err := pseudonym.FromBase64(key)
 	if err != nil {
 		t.Fatal(err)
 	}
-	env := testenv.Get(t)
-	return &meteringWorld{world: w, requests: requests, people: p,
-		readLog: &dynamo.ReadLog{Client: dynamodb.NewFromConfig(env.Config), Table: env.Stack.Tables[resources.AccessTableID]}}
+	return &meteringWorld{world: w, stores: stores, people: p}
 }
 
 var nextPerson atomic.Int64
@@ -148,7 +144,7 @@ func (w *meteringWorld) gln(t *testing.T, tp string) ident.GLN {
 
 func (w *meteringWorld) grant(t *testing.T, tp string, mp ident.GSRN, level accessrequest.Scope, by ident.NationalID, dataFrom time.Time) {
 	t.Helper()
-	if err := w.requests.PutGrant(context.Background(), grant.New(w.gln(t, tp), mp, level, w.people.Person(by), "", dataFrom, time.Now())); err != nil {
+	if err := w.stores.Grants.PutGrant(context.Background(), grant.New(w.gln(t, tp), mp, level, w.people.Person(by), "", dataFrom, time.Now())); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -161,7 +157,7 @@ func (w *meteringWorld) revokedGrant(t *testing.T, tp string, mp ident.GSRN, by 
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := w.requests.PutGrant(context.Background(), g); err != nil {
+	if err := w.stores.Grants.PutGrant(context.Background(), g); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -270,7 +266,7 @@ func TestMeterValuesFromIngestToQuery(t *testing.T) {
 
 	t.Run("every read is in the end user's read log", func(t *testing.T) {
 		w.call(t, ladeklar, "GET", "/v1/metering-points/"+string(mp), "").expect(t, http.StatusOK)
-		page, err := w.readLog.List(ctx, w.people.Person(kari), "", 100)
+		page, err := w.stores.ReadLog.List(ctx, w.people.Person(kari), "", 100)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -468,14 +464,14 @@ func TestThirdPartiesSeeNothingOfEachOther(t *testing.T) {
 	if list := w.call(t, ladeklar, "GET", "/v1/metering-points?limit=100", "").expect(t, http.StatusOK); strings.Contains(list.rawBody, string(mp)) {
 		t.Error("another third party's metering point is listed")
 	}
-	page, _ := w.readLog.List(context.Background(), w.people.Person(owner), "", 100)
+	page, _ := w.stores.ReadLog.List(context.Background(), w.people.Person(owner), "", 100)
 	if len(page.Entries) != 0 {
 		t.Errorf("refused reads were logged: %+v", page.Entries)
 	}
 	// A third party's own access, once removed, stops at once.
-	g, _, _ := w.requests.Grant(context.Background(), w.demo.ThirdParties[0].GLN, mp)
+	g, _, _ := w.stores.Grants.Grant(context.Background(), w.demo.ThirdParties[0].GLN, mp)
 	revoked, _ := g.Revoke(time.Now())
-	if err := w.requests.UpdateGrant(context.Background(), g, revoked); err != nil {
+	if err := w.stores.Grants.UpdateGrant(context.Background(), g, revoked); err != nil {
 		t.Fatal(err)
 	}
 	w.values(t, straumkompis, mp, "from=2026-03-30&to=2026-03-31", http.StatusNotFound)

@@ -186,7 +186,7 @@ func TestPortalInARealBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the end user approves: %v", err)
 	}
-	if r, _ := w.requests.Get(bg, id); r.Status != accessrequest.Approved || r.GrantedScope != accessrequest.Full {
+	if r, _ := w.stores.Requests.Get(bg, id); r.Status != accessrequest.Approved || r.GrantedScope != accessrequest.Full {
 		t.Fatalf("approved request %+v", r)
 	}
 	cancelEndUser()

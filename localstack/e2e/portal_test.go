@@ -25,7 +25,6 @@ import (
 	"github.com/tredjepart/tredjepart/shared/dynamo"
 	"github.com/tredjepart/tredjepart/shared/ident"
 	"github.com/tredjepart/tredjepart/shared/registry"
-	"github.com/tredjepart/tredjepart/shared/resources"
 )
 
 var siri = "siri-" + string(demo.Siri.OrgNumber) // her login button on the development provider
@@ -90,7 +89,7 @@ func TestPortalStaffRequestsAndWithdraws(t *testing.T) {
 	if row := resultRow(t, results, bad); !strings.Contains(row, `data-outcome="invalid"`) || !strings.Contains(row, "kontrollsifferet skal være") {
 		t.Errorf("the bad check digit was not named:\n%s", row)
 	}
-	r, err := store.Get(ctx, id)
+	r, err := store.Requests.Get(ctx, id)
 	if err != nil || r.Status != accessrequest.Pending || r.Scope != accessrequest.Full || r.AgreementReference != "Avtale 42" || r.ThirdParty != straumkompisTP.GLN {
 		t.Fatalf("stored request %+v, %v", r, err)
 	}
@@ -109,7 +108,7 @@ func TestPortalStaffRequestsAndWithdraws(t *testing.T) {
 	if withdrawn.status != http.StatusOK || !strings.Contains(withdrawn.body, `data-testid="done-withdrawn"`) {
 		t.Fatalf("withdraw: %d at %s", withdrawn.status, withdrawn.url)
 	}
-	if r, _ := store.Get(ctx, id); r.Status != accessrequest.Withdrawn {
+	if r, _ := store.Requests.Get(ctx, id); r.Status != accessrequest.Withdrawn {
 		t.Fatalf("after withdrawal: %+v", r)
 	}
 	if all := staff.get("/portal/requests"); !strings.Contains(all.body, `data-status="WITHDRAWN"`) {
@@ -191,7 +190,7 @@ func TestPortalRefusesAbuse(t *testing.T) {
 			t.Errorf("%s: %d\n%s", p.url, p.status, p.body)
 		}
 	}
-	if r, _ := w.requests.Get(ctx, theirRequest); r.Status != accessrequest.Pending {
+	if r, _ := w.stores.Requests.Get(ctx, theirRequest); r.Status != accessrequest.Pending {
 		t.Fatalf("Ladeklar's request changed: %+v", r)
 	}
 
@@ -206,7 +205,7 @@ func TestPortalRefusesAbuse(t *testing.T) {
 func setDisabled(t *testing.T, gln ident.GLN, disabled bool) {
 	t.Helper()
 	env := testenv.Get(t)
-	reg := &dynamo.Registry{Client: dynamodb.NewFromConfig(env.Config), Table: env.Stack.Tables[resources.RegistryTableID]}
+	reg := dynamo.Open(dynamodb.NewFromConfig(env.Config), env.Stack.Tables).Parties
 	tp, found, err := reg.ThirdParty(context.Background(), gln)
 	if err != nil || !found {
 		t.Fatalf("third party %s: %v", gln, err)

@@ -58,9 +58,10 @@ func seedThreeYears(b *testing.B) (ident.GSRN, time.Time, time.Time) {
 		mp := synthetic.MeteringPoint(o, constantPeople(owner), 8_000_000)
 		mp.Resolution = metervalues.PT60M
 		mp.Occupancies = []registry.Occupancy{{EndUser: owner, DisplayName: "Bench Mark", MoveIn: from.AddDate(-1, 0, 0)}}
+		stores := dynamo.Open(db, tables)
 		svc := &ingest.Service{
-			MeteringPoints: &dynamo.Registry{Client: db, Table: tables[resources.RegistryTableID]},
-			Values:         &dynamo.MeterValues{Client: db, Table: tables[resources.MeterValuesTableID]},
+			MeteringPoints: stores.MeteringPoints,
+			Values:         stores.MeterValues,
 			Clock:          clock.System{},
 		}
 		if _, threeYearsErr = svc.PutMasterData(ctx, mp); threeYearsErr != nil {
@@ -75,9 +76,8 @@ func seedThreeYears(b *testing.B) (ident.GSRN, time.Time, time.Time) {
 				fmt.Fprintf(os.Stderr, "seeded %d of %d days\n", i+1, len(days))
 			}
 		}
-		requests := &dynamo.Requests{Client: db, Table: tables[resources.AccessTableID]}
 		g := grant.New(data.ThirdParties[0].GLN, mp.ID, accessrequest.Full, owner, "", mp.Occupancies[0].MoveIn, time.Now())
-		if threeYearsErr = requests.PutGrant(ctx, g); threeYearsErr == nil {
+		if threeYearsErr = stores.Grants.PutGrant(ctx, g); threeYearsErr == nil {
 			threeYears = mp.ID
 		}
 	})
@@ -105,7 +105,7 @@ func BenchmarkQueryThreeYearsHourly(b *testing.B) {
 	env := testenv.Get(b)
 	meter := &ddbusage.Meter{}
 	db := dynamodb.NewFromConfig(env.Config, meter.Option)
-	h := thirdpartyapi.NewQueries(db, env.Stack.Tables, clock.System{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	h := thirdpartyapi.NewQueries(dynamo.Open(db, env.Stack.Tables), clock.System{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	floor := dayItemsFloor(b, db, env.Stack.Tables[resources.MeterValuesTableID], mp, from, to)
 
 	var rows []string
@@ -174,7 +174,7 @@ func BenchmarkQueryThreeYearsHourly(b *testing.B) {
 // consistently.
 func dayItemsFloor(b *testing.B, db *dynamodb.Client, table string, mp ident.GSRN, from, to time.Time) float64 {
 	meter := &ddbusage.Meter{}
-	store := &dynamo.MeterValues{Client: dynamodb.NewFromConfig(testenv.Get(b).Config, meter.Option), Table: table}
+	store := dynamo.Open(dynamodb.NewFromConfig(testenv.Get(b).Config, meter.Option), map[string]string{resources.MeterValuesTableID: table}).MeterValues
 	days, err := store.Days(context.Background(), mp, from, to)
 	if err != nil {
 		b.Fatal(err)

@@ -109,13 +109,12 @@ func newWebhookWorld(t *testing.T) *webhookWorld {
 		t.Fatal(err)
 	}
 	clk := &manualClock{now: time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)}
-	store := &dynamo.Outbox{Client: dynamodb.NewFromConfig(env.Config), Table: env.Stack.Tables[resources.OutboxTableID]}
+	stores := dynamo.Open(dynamodb.NewFromConfig(env.Config), env.Stack.Tables)
 	queue := &timedQueue{clock: clk}
 	policy := stdwebhook.Policy{AllowLoopback: true, AllowHTTP: true}
 	box := seal.Box{Client: kms.NewFromConfig(env.Config), KeyID: env.Stack.Keys[resources.WebhookSecretsKeyID]}
-	parties := &dynamo.Registry{Client: dynamodb.NewFromConfig(env.Config), Table: env.Stack.Tables[resources.RegistryTableID]}
-	svc := &webhook.Service{Store: store, ThirdParties: parties, Secrets: box, Queue: queue, Policy: policy, Client: policy.Client(300 * time.Millisecond), Clock: clk, Logger: quiet}
-	return &webhookWorld{svc: svc, store: store, queue: queue, clock: clk, tp: tp}
+	svc := &webhook.Service{Store: stores.Webhooks, Documents: stores.Outbox, ThirdParties: stores.Parties, Secrets: box, Queue: queue, Policy: policy, Client: policy.Client(300 * time.Millisecond), Clock: clk, Logger: quiet}
+	return &webhookWorld{svc: svc, store: stores.Outbox, queue: queue, clock: clk, tp: tp}
 }
 
 // documents puts n documents in the outbox and announces them.

@@ -218,10 +218,10 @@ func (u user) deliverAnIngestedDay() {
 	if err != nil {
 		t.Fatal(err)
 	}
-	requests := &dynamo.Requests{Client: dynamodb.NewFromConfig(cfg), Table: resources.Access.LocalName}
+	grants := dynamo.Open(dynamodb.NewFromConfig(cfg), map[string]string{resources.AccessTableID: resources.Access.LocalName}).Grants
 	for _, mp := range points {
 		g := grant.New(tp.GLN, mp, accessrequest.Limited, pseudonym.Organisation(company), "", registry.Date(2024, 1, 1), u.s.clock.Now())
-		if err := requests.PutGrant(u.ctx, g); err != nil {
+		if err := grants.PutGrant(u.ctx, g); err != nil {
 			t.Fatal(err)
 		}
 	}

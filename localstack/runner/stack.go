@@ -158,7 +158,7 @@ func start(ctx context.Context, opts options, logger *slog.Logger) (*stack, erro
 	}
 
 	db := dynamodb.NewFromConfig(cfg)
-	reg := &dynamo.Registry{Client: db, Table: st.Tables[resources.RegistryTableID]}
+	reg := dynamo.Open(db, st.Tables).Parties
 	pseudoKey, p, err := pseudonymizer(opts.stateDir)
 	if err != nil {
 		return s, err
@@ -389,7 +389,7 @@ const OperatorClient = "tredjepart-operator"
 // demoTokens hands out a token for a registered third party by GLN, for the
 // demo grid company with ?ingest=true, or for the operator with ?admin=true,
 // which a real issuer (Maskinporten) would do after authenticating the client.
-func demoTokens(iss *issuer.Issuer, reg *dynamo.Registry) http.Handler {
+func demoTokens(iss *issuer.Issuer, reg *dynamo.Parties) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		for _, special := range []struct{ param, client, scope string }{
 			{"ingest", demo.GridCompanyClient, resources.IngestScope},
@@ -471,9 +471,10 @@ const (
 )
 
 func (s *stack) meterValues(ctx context.Context, db *dynamodb.Client, tables map[string]string, p *pseudonym.Pseudonymizer) error {
+	stores := dynamo.Open(db, tables)
 	svc := &ingest.Service{
-		MeteringPoints: &dynamo.Registry{Client: db, Table: tables[resources.RegistryTableID]},
-		Values:         &dynamo.MeterValues{Client: db, Table: tables[resources.MeterValuesTableID]},
+		MeteringPoints: stores.MeteringPoints,
+		Values:         stores.MeterValues,
 		Clock:          s.clock,
 	}
 	today := metervalues.Date(s.clock.Now())

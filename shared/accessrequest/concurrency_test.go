@@ -41,12 +41,13 @@ var serial atomic.Int64
 // backend makes the stores a test runs on.
 type backend struct {
 	name      string
-	newStores func(t *testing.T) (storetest.MeteringPoints, accessrequest.Store)
+	newStores func(t *testing.T) (storetest.MeteringPoints, accessrequest.Store, accessrequest.Grants)
 }
 
 // backends are the fakes, and moto's tables under -tags integration.
-var backends = []backend{{"inmem", func(*testing.T) (storetest.MeteringPoints, accessrequest.Store) {
-	return inmem.NewRegistry(), inmem.NewRequests()
+var backends = []backend{{"inmem", func(*testing.T) (storetest.MeteringPoints, accessrequest.Store, accessrequest.Grants) {
+	s := inmem.Open()
+	return s.MeteringPoints, s.Requests, s.Grants
 }}}
 
 // onEach runs test on each backend, with the service on its stores and a
@@ -54,14 +55,14 @@ var backends = []backend{{"inmem", func(*testing.T) (storetest.MeteringPoints, a
 func onEach(t *testing.T, test func(t *testing.T, svc *accessrequest.Service, store accessrequest.Store, mp ident.GSRN)) {
 	for _, b := range backends {
 		t.Run(b.name, func(t *testing.T) {
-			reg, store := b.newStores(t)
-			svc, mp := service(t, reg, store)
+			reg, store, grants := b.newStores(t)
+			svc, mp := service(t, reg, store, grants)
 			test(t, svc, store, mp)
 		})
 	}
 }
 
-func service(t *testing.T, reg storetest.MeteringPoints, store accessrequest.Store) (*accessrequest.Service, ident.GSRN) {
+func service(t *testing.T, reg storetest.MeteringPoints, store accessrequest.Store, grants accessrequest.Grants) (*accessrequest.Service, ident.GSRN) {
 	t.Helper()
 	mp, err := ident.GSRNWithCheckDigit(fmt.Sprintf("70705754%09d", serial.Add(1)))
 	if err != nil {
@@ -71,7 +72,7 @@ func service(t *testing.T, reg storetest.MeteringPoints, store accessrequest.Sto
 	if _, err := reg.PutMeteringPoint(context.Background(), point); err != nil {
 		t.Fatal(err)
 	}
-	return &accessrequest.Service{MeteringPoints: reg, Store: store, Expiry: noTimers{}, Clock: clock.System{}, NewID: uuid.NewString,
+	return &accessrequest.Service{MeteringPoints: reg, Store: store, Grants: grants, Expiry: noTimers{}, Clock: clock.System{}, NewID: uuid.NewString,
 		ExpiresAt: func(at time.Time) time.Time { return at.Add(time.Hour) }, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, mp
 }
 

@@ -11,7 +11,6 @@ import (
 	"github.com/tredjepart/tredjepart/localstack/harness/testenv"
 	"github.com/tredjepart/tredjepart/shared/accessrequest"
 	"github.com/tredjepart/tredjepart/shared/dynamo"
-	"github.com/tredjepart/tredjepart/shared/resources"
 	"github.com/tredjepart/tredjepart/shared/storetest"
 )
 
@@ -20,10 +19,9 @@ func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
 // The concurrency tests run on moto's tables too: they prove DynamoDB's
 // conditional writes, not only the fakes'.
 func init() {
-	backends = append(backends, backend{"moto", func(t *testing.T) (storetest.MeteringPoints, accessrequest.Store) {
+	backends = append(backends, backend{"moto", func(t *testing.T) (storetest.MeteringPoints, accessrequest.Store, accessrequest.Grants) {
 		env := testenv.Get(t)
-		db := dynamodb.NewFromConfig(env.Config)
-		return &dynamo.Registry{Client: db, Table: env.Stack.Tables[resources.RegistryTableID]},
-			&dynamo.Requests{Client: db, Table: env.Stack.Tables[resources.AccessTableID]}
+		s := dynamo.Open(dynamodb.NewFromConfig(env.Config), env.Stack.Tables)
+		return s.MeteringPoints, s.Requests, s.Grants
 	}})
 }

@@ -53,6 +53,11 @@ type Idempotency struct {
 	Outcome     Outcome
 }
 
+// Grants tells whether a third party has access to a metering point.
+type Grants interface {
+	HasActiveGrant(ctx context.Context, tp ident.GLN, mp ident.GSRN) (bool, error)
+}
+
 // Store keeps requests. Every write is conditional.
 type Store interface {
 	// Get returns the request or a fault.NotFound.
@@ -60,7 +65,6 @@ type Store interface {
 	// Pending returns the request that last held the pending slot for this
 	// third party and metering point, which may since have been decided.
 	Pending(ctx context.Context, tp ident.GLN, mp ident.GSRN) (Request, bool, error)
-	HasActiveGrant(ctx context.Context, tp ident.GLN, mp ident.GSRN) (bool, error)
 	Idempotency(ctx context.Context, tp ident.GLN, key string) (Idempotency, bool, error)
 	// RememberIdempotency records idem unless its key is taken (ErrIdempotencyKeyUsed).
 	RememberIdempotency(ctx context.Context, tp ident.GLN, idem Idempotency) error
@@ -120,6 +124,7 @@ func (in CreateInput) fingerprint() string {
 type Service struct {
 	MeteringPoints MeteringPoints
 	Store          Store
+	Grants         Grants
 	Expiry         Expiry
 	Clock          clock.Clock
 	NewID          func() string
@@ -207,7 +212,7 @@ func (s *Service) checkEligible(ctx context.Context, tp ident.GLN, id ident.GSRN
 	if _, ok := mp.EndUserAt(now); !ok {
 		return fault.Coded(fault.Unprocessable, CodeNoEndUser, fmt.Sprintf("Metering point %s has no end user.", id))
 	}
-	granted, err := s.Store.HasActiveGrant(ctx, tp, id)
+	granted, err := s.Grants.HasActiveGrant(ctx, tp, id)
 	if err != nil {
 		return err
 	}

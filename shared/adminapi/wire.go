@@ -22,11 +22,10 @@ const OperatorClientsEnv = "ADMIN_OPERATOR_CLIENTS"
 // FromEnv builds the handler from the function's environment, the same way
 // on AWS, under the Lambda emulator and in-process.
 func FromEnv(cfg aws.Config, getenv func(string) string, logger *slog.Logger) (*Handler, error) {
-	env, err := function.Need(getenv, resources.Registry.EnvVar)
+	tables, err := function.NeedTables(getenv, resources.Registry)
 	if err != nil {
 		return nil, err
 	}
-	table := env[resources.Registry.EnvVar]
 	var operators []string
 	for id := range strings.SplitSeq(getenv(OperatorClientsEnv), ",") {
 		if id = strings.TrimSpace(id); id != "" {
@@ -36,7 +35,7 @@ func FromEnv(cfg aws.Config, getenv func(string) string, logger *slog.Logger) (*
 	if len(operators) == 0 {
 		return nil, fmt.Errorf("environment variable %s names no operator client", OperatorClientsEnv)
 	}
-	store := &dynamo.Registry{Client: dynamodb.NewFromConfig(cfg), Table: table}
+	store := dynamo.Open(dynamodb.NewFromConfig(cfg), tables).Parties
 	return &Handler{Service: &registry.Parties{Store: store}, Operators: operators, Logger: logger}, nil
 }
 

@@ -147,19 +147,19 @@ func attribute(v events.DynamoDBAttributeValue) types.AttributeValue {
 
 // ChangesLambda builds the changes function's handler; see package function.
 func ChangesLambda(_ context.Context, cfg aws.Config, getenv func(string) string, logger *slog.Logger) (any, error) {
-	env, err := function.Need(getenv, resources.Access.EnvVar, resources.Registry.EnvVar)
+	tables, err := function.NeedTables(getenv, resources.Access, resources.Registry, resources.Outbox)
 	if err != nil {
 		return nil, err
 	}
-	hooks, store, err := sender.WebhookService(cfg, getenv, logger)
+	stores := dynamo.Open(dynamodb.NewFromConfig(cfg), tables)
+	hooks, err := sender.WebhookService(cfg, stores, getenv, logger)
 	if err != nil {
 		return nil, err
 	}
-	db := dynamodb.NewFromConfig(cfg)
 	return (&ChangesHandler{Logger: logger, Changes: &delivery.Changes{
-		Store:          store,
-		Grants:         &dynamo.Requests{Client: db, Table: env[resources.Access.EnvVar]},
-		MeteringPoints: &dynamo.Registry{Client: db, Table: env[resources.Registry.EnvVar]},
+		Store:          stores.Outbox,
+		Grants:         stores.Grants,
+		MeteringPoints: stores.MeteringPoints,
 		Webhooks:       hooks, Clock: hooks.Clock, Logger: logger,
 	}}).Handle, nil
 }

@@ -64,7 +64,7 @@ func concurrentLevelChangesAndRemovals(t *testing.T, f fixture) {
 	if errs[writers-1] != nil {
 		t.Errorf("the removal: %v", errs[writers-1])
 	}
-	stored, found, err := f.store.Grant(ctx, tp, mp)
+	stored, found, err := f.grants.Grant(ctx, tp, mp)
 	if err != nil || !found {
 		t.Fatal(found, err)
 	}
@@ -91,7 +91,7 @@ func concurrentApprovalsOfOneRequest(t *testing.T, f fixture) {
 			t.Errorf("approval %d: %v", i, err)
 		}
 	}
-	g, found, err := f.store.Grant(ctx, tp, mp)
+	g, found, err := f.grants.Grant(ctx, tp, mp)
 	if err != nil || !found || g.Status != grant.Active || g.RequestID != r.ID || g.Version != 1 {
 		t.Fatalf("grant %+v, %v, %v", g, found, err)
 	}
@@ -115,11 +115,11 @@ func concurrentApprovalsAndDeclines(t *testing.T, f fixture) {
 		return err
 	})
 	expectSuccessOrConflict(t, errs)
-	final, err := f.store.Get(ctx, r.ID)
+	final, err := f.requests.Get(ctx, r.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	granted, err := f.store.HasActiveGrant(ctx, tp, mp)
+	granted, err := f.grants.HasActiveGrant(ctx, tp, mp)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +136,7 @@ func concurrentApprovalsAndDeclines(t *testing.T, f fixture) {
 // racedStore lets another writer change the grant between every read and
 // write of it, as many tabs or devices could.
 type racedStore struct {
-	consent.Store
+	consent.Grants
 	writes int
 }
 
@@ -144,10 +144,10 @@ func (s *racedStore) UpdateGrant(ctx context.Context, prev, next grant.Grant) er
 	s.writes++
 	other := prev
 	other.Version++
-	if err := s.Store.UpdateGrant(ctx, prev, other); err != nil {
+	if err := s.Grants.UpdateGrant(ctx, prev, other); err != nil {
 		return err
 	}
-	return s.Store.UpdateGrant(ctx, prev, next)
+	return s.Grants.UpdateGrant(ctx, prev, next)
 }
 
 // A change that loses every race is made a bounded number of times and
@@ -162,9 +162,9 @@ func aLevelChangeThatAlwaysLosesIsAConflict(t *testing.T, f fixture) {
 	if _, err := f.svc.GrantDirectly(ctx, kari, tp, mp, accessrequest.Limited); err != nil {
 		t.Fatal(err)
 	}
-	raced := &racedStore{Store: f.store}
+	raced := &racedStore{Grants: f.grants}
 	svc := *f.svc
-	svc.Store = raced
+	svc.Grants = raced
 	if _, err := svc.ChangeLevel(ctx, kari, tp, mp, accessrequest.Full); fault.KindOf(err) != fault.Conflict {
 		t.Fatalf("a change that always lost answered %v, want a conflict", err)
 	}
@@ -179,7 +179,7 @@ func aLevelChangeThatAlwaysLosesIsAConflict(t *testing.T, f fixture) {
 // busyStore loses every approval to a write that changed nothing the end
 // user decides on (in DynamoDB: another transaction on the item at that
 // moment).
-type busyStore struct{ consent.Store }
+type busyStore struct{ consent.Requests }
 
 func (busyStore) Approve(context.Context, accessrequest.Request, accessrequest.Request, grant.Grant, time.Time) error {
 	return accessrequest.ErrStale
@@ -194,7 +194,7 @@ func TestAnApprovalThatLostToNoDecisionSaysToLookAgain(t *testing.T) {
 func anApprovalThatLostToNoDecisionSaysToLookAgain(t *testing.T, f fixture) {
 	r := f.request(t, f.meteringPoint(t), accessrequest.Full, time.Hour)
 	svc := *f.svc
-	svc.Store = busyStore{f.store}
+	svc.Requests = busyStore{f.requests}
 	_, err := svc.Approve(context.Background(), kari, r.ID, accessrequest.Full)
 	if !errors.Is(err, accessrequest.ErrStale) {
 		t.Fatalf("answered %v, want the lost race (a conflict to look again)", err)

@@ -22,17 +22,21 @@ import (
 	"github.com/tredjepart/tredjepart/shared/registry"
 )
 
-// Store keeps requests and grants. Every write is conditional.
-type Store interface {
+// Requests keeps access requests. Every write is conditional.
+type Requests interface {
 	Get(ctx context.Context, id string) (accessrequest.Request, error)
 	Transition(ctx context.Context, prev, next accessrequest.Request) error
-	Grant(ctx context.Context, tp ident.GLN, mp ident.GSRN) (grant.Grant, bool, error)
-	GrantsOn(ctx context.Context, mp ident.GSRN) ([]grant.Grant, error)
 	RequestsOn(ctx context.Context, mp ident.GSRN, status accessrequest.Status) ([]accessrequest.Request, error)
 	// Approve stores the approved request and its grant together, if the
 	// request is still pending and unexpired at now (accessrequest.ErrStale)
 	// and the third party has no active grant (grant.ErrExists).
 	Approve(ctx context.Context, prev, next accessrequest.Request, g grant.Grant, now time.Time) error
+}
+
+// Grants keeps grants. Every write is conditional.
+type Grants interface {
+	Grant(ctx context.Context, tp ident.GLN, mp ident.GSRN) (grant.Grant, bool, error)
+	GrantsOn(ctx context.Context, mp ident.GSRN) ([]grant.Grant, error)
 	PutGrant(ctx context.Context, g grant.Grant) error             // grant.ErrExists
 	UpdateGrant(ctx context.Context, prev, next grant.Grant) error // grant.ErrStale
 }
@@ -55,7 +59,8 @@ type ThirdParties interface {
 
 // Service applies the end user's decisions.
 type Service struct {
-	Store          Store
+	Requests       Requests
+	Grants         Grants
 	MeteringPoints MeteringPoints
 	ThirdParties   ThirdParties
 	Expiry         accessrequest.Expiry
@@ -115,7 +120,7 @@ func (s *Service) Describe(ctx context.Context, user pseudonym.EndUserID, id str
 
 // Request returns a request on a metering point the end user holds.
 func (s *Service) Request(ctx context.Context, user pseudonym.EndUserID, id string) (accessrequest.Request, error) {
-	r, err := s.Store.Get(ctx, id)
+	r, err := s.Requests.Get(ctx, id)
 	if fault.KindOf(err) == fault.NotFound {
 		return r, notYours()
 	}
@@ -151,7 +156,7 @@ func (s *Service) Approve(ctx context.Context, user pseudonym.EndUserID, id stri
 		return r, err
 	}
 	g := grant.New(r.ThirdParty, r.MeteringPoint, level, user, r.ID, held.MoveIn, now)
-	switch err := s.Store.Approve(ctx, r, next, g, now); {
+	switch err := s.Requests.Approve(ctx, r, next, g, now); {
 	case errors.Is(err, accessrequest.ErrStale):
 		return s.lost(ctx, user, id, func(current accessrequest.Request) bool {
 			return current.Status == accessrequest.Approved && current.GrantedScope == level
@@ -178,7 +183,7 @@ func (s *Service) Decline(ctx context.Context, user pseudonym.EndUserID, id stri
 	if err != nil {
 		return r, err
 	}
-	if err := s.Store.Transition(ctx, r, next); errors.Is(err, accessrequest.ErrStale) {
+	if err := s.Requests.Transition(ctx, r, next); errors.Is(err, accessrequest.ErrStale) {
 		return s.lost(ctx, user, id, func(current accessrequest.Request) bool { return current.Status == accessrequest.Rejected })
 	} else if err != nil {
 		return r, err
@@ -257,7 +262,7 @@ func (s *Service) Overview(ctx context.Context, user pseudonym.EndUserID) ([]Hol
 			return nil, err
 		}
 		h := Holding{MeteringPoint: mp, Address: point.Address, Since: held.MoveIn}
-		pending, err := s.Store.RequestsOn(ctx, mp, accessrequest.Pending)
+		pending, err := s.Requests.RequestsOn(ctx, mp, accessrequest.Pending)
 		if err != nil {
 			return nil, err
 		}
@@ -266,7 +271,7 @@ func (s *Service) Overview(ctx context.Context, user pseudonym.EndUserID) ([]Hol
 				h.Pending = append(h.Pending, r)
 			}
 		}
-		if h.Grants, err = s.Store.GrantsOn(ctx, mp); err != nil {
+		if h.Grants, err = s.Grants.GrantsOn(ctx, mp); err != nil {
 			return nil, err
 		}
 		holdings = append(holdings, h)
@@ -285,7 +290,7 @@ func (s *Service) GrantDirectly(ctx context.Context, user pseudonym.EndUserID, t
 		return grant.Grant{}, err
 	}
 	g := grant.New(tp, mp, level, user, "", held.MoveIn, now)
-	if err := s.Store.PutGrant(ctx, g); errors.Is(err, grant.ErrExists) {
+	if err := s.Grants.PutGrant(ctx, g); errors.Is(err, grant.ErrExists) {
 		return g, fault.Coded(fault.Conflict, accessrequest.CodeAlreadyHasAccess, "The third party already has access to this metering point; change its level instead.")
 	} else if err != nil {
 		return g, err
@@ -327,7 +332,7 @@ func (s *Service) change(ctx context.Context, user pseudonym.EndUserID, tp ident
 	var next grant.Grant
 	var changed bool
 	err := conflict.Retry(grant.ErrStale, func() error {
-		g, found, err := s.Store.Grant(ctx, tp, mp)
+		g, found, err := s.Grants.Grant(ctx, tp, mp)
 		if err != nil {
 			return err
 		}
@@ -337,7 +342,7 @@ func (s *Service) change(ctx context.Context, user pseudonym.EndUserID, tp ident
 		if next, changed, err = apply(g, now); err != nil || !changed {
 			return err
 		}
-		return s.Store.UpdateGrant(ctx, g, next)
+		return s.Grants.UpdateGrant(ctx, g, next)
 	})
 	if err != nil || !changed {
 		return next, err

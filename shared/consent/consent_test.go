@@ -36,16 +36,17 @@ const (
 )
 
 type fixture struct {
-	svc      *consent.Service
-	store    storetest.Requests
-	registry registryStore
+	svc            *consent.Service
+	requests       storetest.Requests
+	grants         storetest.Grants
+	meteringPoints storetest.MeteringPoints
+	parties        partyStore
 	// notification returns the notification with id, once it was sent.
 	notification func(t *testing.T, id string) notify.Notification
 }
 
-// registryStore is what the tests write to the registry, and the service reads.
-type registryStore interface {
-	storetest.MeteringPoints
+// partyStore is what the tests write of parties, and the service reads.
+type partyStore interface {
 	consent.ThirdParties
 	RegisterThirdParty(ctx context.Context, tp registry.ThirdParty) error
 }
@@ -66,16 +67,19 @@ func onEach(t *testing.T, test func(t *testing.T, f fixture)) {
 	}
 }
 
-func newService(store consent.Store, reg registryStore, expiry accessrequest.Expiry, notifier consent.Notifier) *consent.Service {
-	return &consent.Service{
-		Store: store, MeteringPoints: reg, ThirdParties: reg, Expiry: expiry, Notifier: notifier,
+// newFixture is the service on the stores, with the tests' hold of them.
+func newFixture(requests storetest.Requests, grants storetest.Grants, points storetest.MeteringPoints, parties partyStore,
+	expiry accessrequest.Expiry, notifier consent.Notifier, notification func(t *testing.T, id string) notify.Notification) fixture {
+	svc := &consent.Service{
+		Requests: requests, Grants: grants, MeteringPoints: points, ThirdParties: parties, Expiry: expiry, Notifier: notifier,
 		Clock: clock.System{}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
+	return fixture{svc: svc, requests: requests, grants: grants, meteringPoints: points, parties: parties, notification: notification}
 }
 
 func onFakes(*testing.T) fixture {
-	store, reg, sent := inmem.NewRequests(), inmem.NewRegistry(), &notifications{byID: map[string]notify.Notification{}}
-	return fixture{svc: newService(store, reg, noTimers{}, sent), store: store, registry: reg, notification: sent.get}
+	s, sent := inmem.Open(), &notifications{byID: map[string]notify.Notification{}}
+	return newFixture(s.Requests, s.Grants, s.MeteringPoints, s.Parties, noTimers{}, sent, sent.get)
 }
 
 // noTimers stands in for the expiry timers: these tests expire requests by
@@ -121,7 +125,7 @@ func (f fixture) meteringPoint(t *testing.T) ident.GSRN {
 		t.Fatal(err)
 	}
 	mp := registry.MeteringPoint{ID: id, AccountingPoint: true, Occupancies: []registry.Occupancy{{EndUser: kari, MoveIn: moveIn}}}
-	if _, err := f.registry.PutMeteringPoint(context.Background(), mp); err != nil {
+	if _, err := f.meteringPoints.PutMeteringPoint(context.Background(), mp); err != nil {
 		t.Fatal(err)
 	}
 	return id
@@ -140,7 +144,7 @@ func (f fixture) request(t *testing.T, mp ident.GSRN, scope accessrequest.Scope,
 		ID: uuid.NewString(), ThirdParty: asker, MeteringPoint: mp, Scope: scope, Status: accessrequest.Pending,
 		CreatedAt: now, ExpiresAt: now.Add(d).Truncate(time.Second), Version: 1,
 	}
-	if err := f.store.Create(context.Background(), r, "", accessrequest.Idempotency{}); err != nil {
+	if err := f.requests.Create(context.Background(), r, "", accessrequest.Idempotency{}); err != nil {
 		t.Fatal(err)
 	}
 	return r
@@ -162,7 +166,7 @@ func approveCreatesTheGrantAndNotifies(t *testing.T, f fixture) {
 	if approved.Status != accessrequest.Approved || approved.GrantedScope != accessrequest.Full {
 		t.Fatalf("request %+v", approved)
 	}
-	g, found, err := f.store.Grant(ctx, tp, mp)
+	g, found, err := f.grants.Grant(ctx, tp, mp)
 	if err != nil || !found || g.Status != grant.Active || g.Level != accessrequest.Full || g.RequestID != r.ID || g.EndUser != kari {
 		t.Fatalf("grant %+v found=%v err=%v", g, found, err)
 	}
@@ -194,7 +198,7 @@ func declineRejectsWithEH088AndNotifies(t *testing.T, f fixture) {
 	if n := f.notification(t, r.ID+":rejected"); n.ReasonCode != "EH088" || n.Type != notify.RequestRejected {
 		t.Fatalf("notification %+v", n)
 	}
-	if _, found, _ := f.store.Grant(context.Background(), tp, r.MeteringPoint); found {
+	if _, found, _ := f.grants.Grant(context.Background(), tp, r.MeteringPoint); found {
 		t.Fatal("a declined request left a grant")
 	}
 	if _, err := f.svc.Approve(context.Background(), kari, r.ID, accessrequest.Full); fault.KindOf(err) != fault.Conflict {
@@ -224,7 +228,7 @@ func anotherEndUserSeesAndDecidesNothing(t *testing.T, f fixture) {
 			t.Errorf("%s: %v, want not found", name, err)
 		}
 	}
-	if got, _ := f.store.Get(ctx, r.ID); got.Status != accessrequest.Pending {
+	if got, _ := f.requests.Get(ctx, r.ID); got.Status != accessrequest.Pending {
 		t.Fatalf("another end user changed the request: %+v", got)
 	}
 }
@@ -268,7 +272,7 @@ func changeLevelThenRevoke(t *testing.T, f fixture) {
 	if n := f.notification(t, fmt.Sprintf("grant:%s:%s:3", tp, mp)); n.Type != notify.GrantRevoked {
 		t.Fatalf("notification %+v", n)
 	}
-	if has, _ := f.store.HasActiveGrant(ctx, tp, mp); has {
+	if has, _ := f.grants.HasActiveGrant(ctx, tp, mp); has {
 		t.Fatal("access remains after removal")
 	}
 	if _, err := f.svc.Revoke(ctx, kari, tp, mp); err != nil {
@@ -285,7 +289,7 @@ func overviewShowsOnlyWhatTheEndUserHoldsNow(t *testing.T, f fixture) {
 	user := pseudonym.EndUserID(fmt.Sprintf("p1_overview%d", serial.Add(1)))
 	register := func(occupancies ...registry.Occupancy) ident.GSRN {
 		id, _ := ident.GSRNWithCheckDigit(fmt.Sprintf("70705753%09d", serial.Add(1)))
-		if _, err := f.registry.PutMeteringPoint(ctx, registry.MeteringPoint{ID: id, AccountingPoint: true, Occupancies: occupancies}); err != nil {
+		if _, err := f.meteringPoints.PutMeteringPoint(ctx, registry.MeteringPoint{ID: id, AccountingPoint: true, Occupancies: occupancies}); err != nil {
 			t.Fatal(err)
 		}
 		return id
@@ -328,7 +332,7 @@ func TestASuspendedThirdPartyGetsNoNewAccess(t *testing.T) {
 func aSuspendedThirdPartyGetsNoNewAccess(t *testing.T, f fixture) {
 	ctx := context.Background()
 	suspended := registry.ThirdParty{GLN: "7090000000035", Name: "Stengt AS", OrgNumber: "911222337", ClientIDs: []string{"stengt"}, Disabled: true}
-	if err := f.registry.RegisterThirdParty(ctx, suspended); err != nil {
+	if err := f.parties.RegisterThirdParty(ctx, suspended); err != nil {
 		t.Fatal(err)
 	}
 	mp := f.meteringPoint(t)
@@ -342,7 +346,7 @@ func aSuspendedThirdPartyGetsNoNewAccess(t *testing.T, f fixture) {
 	if _, err := f.svc.GrantDirectly(ctx, kari, suspended.GLN, mp, accessrequest.Full); fault.KindOf(err) != fault.Conflict {
 		t.Fatalf("granting a suspended third party directly: %v", err)
 	}
-	if _, found, err := f.store.Grant(ctx, suspended.GLN, mp); err != nil || found {
+	if _, found, err := f.grants.Grant(ctx, suspended.GLN, mp); err != nil || found {
 		t.Fatalf("a grant was written for the suspended third party: found=%v err=%v", found, err)
 	}
 }

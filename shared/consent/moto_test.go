@@ -40,14 +40,12 @@ func onMoto(t *testing.T) fixture {
 func onMotoWithTimers(t *testing.T) (fixture, *stepfunctions.Expiry, *sfn.Client) {
 	t.Helper()
 	env := testenv.Get(t)
-	db := dynamodb.NewFromConfig(env.Config)
-	store := &dynamo.Requests{Client: db, Table: env.Stack.Tables[resources.AccessTableID]}
-	reg := &dynamo.Registry{Client: db, Table: env.Stack.Tables[resources.RegistryTableID]}
+	s := dynamo.Open(dynamodb.NewFromConfig(env.Config), env.Stack.Tables)
 	sfnClient := sfn.NewFromConfig(env.Config)
 	expiry := &stepfunctions.Expiry{Client: sfnClient, StateMachineARN: env.Stack.StateMachines[resources.ExpiryStateMachineID]}
 	notifier := &queue.Publisher{Client: sqs.NewFromConfig(env.Config), URL: env.Stack.QueueURLs[resources.NotificationQueueID]}
-	return fixture{svc: newService(store, reg, expiry, notifier), store: store, registry: reg,
-		notification: func(t *testing.T, id string) notify.Notification { t.Helper(); return testenv.Notification(t, id) }}, expiry, sfnClient
+	notification := func(t *testing.T, id string) notify.Notification { t.Helper(); return testenv.Notification(t, id) }
+	return newFixture(s.Requests, s.Grants, s.MeteringPoints, s.Parties, expiry, notifier, notification), expiry, sfnClient
 }
 
 // The end user approves while the expiry timer fires, many times over. Each
@@ -97,11 +95,11 @@ func TestApprovalRacingExpiry(t *testing.T) {
 				t.Fatalf("execution %s still running", res.request.ID)
 			}
 		}
-		final, err := f.store.Get(ctx, res.request.ID)
+		final, err := f.requests.Get(ctx, res.request.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
-		hasGrant, err := f.store.HasActiveGrant(ctx, tp, res.request.MeteringPoint)
+		hasGrant, err := f.grants.HasActiveGrant(ctx, tp, res.request.MeteringPoint)
 		if err != nil {
 			t.Fatal(err)
 		}

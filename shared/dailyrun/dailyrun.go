@@ -162,8 +162,9 @@ func (c thirdPartiesOnce) ThirdParty(ctx context.Context, gln ident.GLN) (regist
 
 // FanOutLambda builds the fan-out's handler; see package function.
 func FanOutLambda(_ context.Context, cfg aws.Config, getenv func(string) string, logger *slog.Logger) (any, error) {
-	env, err := function.Need(getenv, resources.Registry.EnvVar, resources.FanOutShards.EnvVar)
-	if err != nil {
+	env := function.NewEnv(getenv)
+	tables, shardsURL := env.Tables(resources.Registry), env.Need(resources.FanOutShards.EnvVar)
+	if err := env.Err(); err != nil {
 		return nil, err
 	}
 	clk, err := clock.FromOffset(getenv(clock.OffsetEnv))
@@ -171,8 +172,8 @@ func FanOutLambda(_ context.Context, cfg aws.Config, getenv func(string) string,
 		return nil, err
 	}
 	h := &FanOutHandler{Clock: clk, FanOut: &delivery.FanOut{
-		ThirdParties: &dynamo.Registry{Client: dynamodb.NewFromConfig(cfg), Table: env[resources.Registry.EnvVar]},
-		Shards:       &queue.Publisher{Client: sqs.NewFromConfig(cfg), URL: env[resources.FanOutShards.EnvVar]},
+		ThirdParties: dynamo.Open(dynamodb.NewFromConfig(cfg), tables).Parties,
+		Shards:       &queue.Publisher{Client: sqs.NewFromConfig(cfg), URL: shardsURL},
 		Logger:       logger,
 	}}
 	return h.Handle, nil
@@ -180,16 +181,18 @@ func FanOutLambda(_ context.Context, cfg aws.Config, getenv func(string) string,
 
 // FanOutShardLambda builds the shard worker's handler; see package function.
 func FanOutShardLambda(_ context.Context, cfg aws.Config, getenv func(string) string, logger *slog.Logger) (any, error) {
-	env, err := function.Need(getenv, resources.Access.EnvVar, resources.Registry.EnvVar, resources.DeliveryJobs.EnvVar, resources.FanOutShards.EnvVar)
-	if err != nil {
+	env := function.NewEnv(getenv)
+	tables := env.Tables(resources.Access, resources.Registry)
+	jobsURL, shardsURL := env.Need(resources.DeliveryJobs.EnvVar), env.Need(resources.FanOutShards.EnvVar)
+	if err := env.Err(); err != nil {
 		return nil, err
 	}
-	db, queues := dynamodb.NewFromConfig(cfg), sqs.NewFromConfig(cfg)
+	stores, queues := dynamo.Open(dynamodb.NewFromConfig(cfg), tables), sqs.NewFromConfig(cfg)
 	h := &FanOutShardHandler{Logger: logger, Worker: &delivery.ShardWorker{
-		ThirdParties: &dynamo.Registry{Client: db, Table: env[resources.Registry.EnvVar]},
-		Grants:       &dynamo.Requests{Client: db, Table: env[resources.Access.EnvVar]},
-		Jobs:         &queue.Publisher{Client: queues, URL: env[resources.DeliveryJobs.EnvVar]},
-		Shards:       &queue.Publisher{Client: queues, URL: env[resources.FanOutShards.EnvVar]},
+		ThirdParties: stores.Parties,
+		Grants:       stores.Grants,
+		Jobs:         &queue.Publisher{Client: queues, URL: jobsURL},
+		Shards:       &queue.Publisher{Client: queues, URL: shardsURL},
 		Reserve:      resources.FanOutShard.Reserve,
 	}}
 	return h.Handle, nil
@@ -197,16 +200,15 @@ func FanOutShardLambda(_ context.Context, cfg aws.Config, getenv func(string) st
 
 // DeliveryLambda builds the delivery's handler; see package function.
 func DeliveryLambda(_ context.Context, cfg aws.Config, getenv func(string) string, logger *slog.Logger) (any, error) {
-	env, err := function.Need(getenv, resources.Access.EnvVar, resources.Registry.EnvVar, resources.MeterValues.EnvVar)
+	tables, err := function.NeedTables(getenv, resources.Access, resources.Registry, resources.MeterValues, resources.Outbox)
 	if err != nil {
 		return nil, err
 	}
-	hooks, store, err := sender.WebhookService(cfg, getenv, logger)
+	stores := dynamo.Open(dynamodb.NewFromConfig(cfg), tables)
+	hooks, err := sender.WebhookService(cfg, stores, getenv, logger)
 	if err != nil {
 		return nil, err
 	}
-	store.Access, store.Registry, store.MeterValue = env[resources.Access.EnvVar], env[resources.Registry.EnvVar], env[resources.MeterValues.EnvVar]
-	reg := &dynamo.Registry{Client: dynamodb.NewFromConfig(cfg), Table: env[resources.Registry.EnvVar]}
-	h := &DeliveryHandler{Deliverer: &delivery.Deliverer{ThirdParties: reg, Store: store, Clock: hooks.Clock}, Webhooks: hooks, Logger: logger}
+	h := &DeliveryHandler{Deliverer: &delivery.Deliverer{ThirdParties: stores.Parties, Store: stores.Outbox, Clock: hooks.Clock}, Webhooks: hooks, Logger: logger}
 	return h.Handle, nil
 }

@@ -35,7 +35,7 @@ const gridArea = "50YNO1ELVIA0001K"
 
 type fixture struct {
 	h      *dataproviderapi.Handler
-	reg    *inmem.Registry
+	reg    *inmem.MeteringPoints
 	values *inmem.MeterValues
 }
 
@@ -44,7 +44,7 @@ type fixture struct {
 func onFakes(t *testing.T) fixture {
 	t.Helper()
 	ctx := context.Background()
-	reg, values := inmem.NewRegistry(), inmem.NewMeterValues()
+	parties, reg, values := inmem.NewParties(), inmem.NewMeteringPoints(), inmem.NewMeterValues()
 	for i, dp := range []registry.DataProvider{
 		{Name: "Demo Nett AS", ClientIDs: []string{"demo-grid-company"}, GridAreas: []string{gridArea}},
 		{Name: "Annet Nett AS", ClientIDs: []string{"other-grid-company"}, GridAreas: []string{"50YOTHERAREA000X"}},
@@ -55,7 +55,7 @@ func onFakes(t *testing.T) fixture {
 			t.Fatal(err)
 		}
 		dp.GLN, dp.Role = gln, registry.GridCompany
-		if err := reg.RegisterDataProvider(ctx, dp); err != nil {
+		if err := parties.RegisterDataProvider(ctx, dp); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -69,7 +69,7 @@ func onFakes(t *testing.T) fixture {
 	}
 	return fixture{
 		h: &dataproviderapi.Handler{Ingest: &ingest.Service{MeteringPoints: reg, Values: values, Clock: clock.System{}},
-			DataProviders: reg, Pseudonyms: pseudonyms, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))},
+			DataProviders: parties, Pseudonyms: pseudonyms, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))},
 		reg: reg, values: values,
 	}
 }

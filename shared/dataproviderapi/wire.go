@@ -37,15 +37,14 @@ func FromEnv(cfg aws.Config, getenv func(string) string, logger *slog.Logger) (*
 	if err != nil {
 		return nil, err
 	}
-	db := dynamodb.NewFromConfig(cfg)
-	reg := &dynamo.Registry{Client: db, Table: names[resources.RegistryTableID]}
+	stores := dynamo.Open(dynamodb.NewFromConfig(cfg), names)
 	return &Handler{
 		Ingest: &ingest.Service{
-			MeteringPoints: reg,
-			Values:         &dynamo.MeterValues{Client: db, Table: names[resources.MeterValuesTableID]},
+			MeteringPoints: stores.MeteringPoints,
+			Values:         stores.MeterValues,
 			Clock:          clk,
 		},
-		DataProviders: reg,
+		DataProviders: stores.Parties,
 		Pseudonyms:    p,
 		Logger:        logger,
 	}, nil

@@ -101,6 +101,11 @@ func SeriesDocument(tp ident.GLN, s metervalues.Series, kind Kind, late bool, no
 // PreviousDay is the Oslo day a 09:00 run at now delivers.
 func PreviousDay(now time.Time) time.Time { return metervalues.Date(now).AddDate(0, 0, -1) }
 
+// SettleLag is how old a document must be before the feed shows it: a write
+// stamped just before another committed first, and the index behind the
+// feed is eventually consistent, so the newest seconds are not yet final.
+const SettleLag = 5 * time.Second
+
 // FeedPage is a page of a third party's outbox in arrival order.
 type FeedPage struct {
 	Documents []Document

@@ -40,10 +40,7 @@ func (a *announced) Announce(_ context.Context, tp ident.GLN, ids ...string) err
 }
 
 type world struct {
-	outbox    *inmem.Outbox
-	requests  *inmem.Requests
-	reg       *inmem.Registry
-	values    *inmem.MeterValues
+	inmem.Stores
 	announced *announced
 	deliverer *delivery.Deliverer
 	changes   *delivery.Changes
@@ -57,27 +54,25 @@ var moveIn = registry.Date(2021, 8, 1)
 func newWorld(t *testing.T, points ...ident.GSRN) world {
 	t.Helper()
 	ctx := context.Background()
-	w := world{outbox: inmem.NewOutbox(), requests: inmem.NewRequests(), reg: inmem.NewRegistry(), values: inmem.NewMeterValues(),
-		announced: &announced{ids: map[ident.GLN][]string{}}, day: metervalues.Date(time.Now().AddDate(0, 0, -3))}
-	w.outbox.Access, w.outbox.Registry, w.outbox.MeterValues = w.requests, w.reg, w.values
+	w := world{Stores: inmem.Open(), announced: &announced{ids: map[ident.GLN][]string{}}, day: metervalues.Date(time.Now().AddDate(0, 0, -3))}
 	for _, tp := range []registry.ThirdParty{{GLN: enabledTP, Name: "enabled"}, {GLN: disabledTP, Name: "disabled", Disabled: true}} {
-		if err := w.reg.RegisterThirdParty(ctx, tp); err != nil {
+		if err := w.Parties.RegisterThirdParty(ctx, tp); err != nil {
 			t.Fatal(err)
 		}
 	}
 	for _, mp := range points {
-		if _, err := w.reg.PutMeteringPoint(ctx, registry.MeteringPoint{ID: mp, AccountingPoint: true, Resolution: metervalues.PT60M,
+		if _, err := w.MeteringPoints.PutMeteringPoint(ctx, registry.MeteringPoint{ID: mp, AccountingPoint: true, Resolution: metervalues.PT60M,
 			Occupancies: []registry.Occupancy{{EndUser: "p1_kari", MoveIn: moveIn}}}); err != nil {
 			t.Fatal(err)
 		}
 		for _, tp := range []ident.GLN{enabledTP, disabledTP} {
-			if err := w.requests.PutGrant(ctx, grant.New(tp, mp, accessrequest.Full, "p1_kari", "", moveIn, time.Now())); err != nil {
+			if err := w.Grants.PutGrant(ctx, grant.New(tp, mp, accessrequest.Full, "p1_kari", "", moveIn, time.Now())); err != nil {
 				t.Fatal(err)
 			}
 		}
 	}
-	w.deliverer = &delivery.Deliverer{ThirdParties: w.reg, Store: w.outbox, Webhooks: w.announced, Clock: clock.System{}}
-	w.changes = &delivery.Changes{Store: w.outbox, Grants: w.requests, MeteringPoints: w.reg, Webhooks: w.announced, Clock: clock.System{},
+	w.deliverer = &delivery.Deliverer{ThirdParties: w.Parties, Store: w.Outbox, Webhooks: w.announced, Clock: clock.System{}}
+	w.changes = &delivery.Changes{Store: w.Outbox, Grants: w.Grants, MeteringPoints: w.MeteringPoints, Webhooks: w.announced, Clock: clock.System{},
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	return w
 }
@@ -89,7 +84,7 @@ func (w world) store(t *testing.T, mp ident.GSRN, kWh string) metervalues.Series
 	for i := range qs {
 		qs[i] = metervalues.Quantity{Value: decimal.RequireFromString(kWh), Quality: metervalues.Measured}
 	}
-	s, _, err := w.values.PutDay(context.Background(), metervalues.Series{MeteringPoint: mp, Day: w.day, Resolution: metervalues.PT60M, Quantities: qs})
+	s, _, err := w.MeterValues.PutDay(context.Background(), metervalues.Series{MeteringPoint: mp, Day: w.day, Resolution: metervalues.PT60M, Quantities: qs})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +94,7 @@ func (w world) store(t *testing.T, mp ident.GSRN, kWh string) metervalues.Series
 // document reads an outbox document's body.
 func (w world) document(t *testing.T, tp ident.GLN, id string) map[string]any {
 	t.Helper()
-	d, _, found, err := w.outbox.Document(context.Background(), tp, id)
+	d, _, found, err := w.Outbox.Document(context.Background(), tp, id)
 	if err != nil || !found {
 		t.Fatalf("document %s of %s: found=%v err=%v", id, tp, found, err)
 	}
@@ -120,9 +115,9 @@ func TestAJobDeliversEachDayOnceAndRemembersTheLateOnes(t *testing.T) {
 	w := newWorld(t, mpA, mpB, mpC)
 	ctx := context.Background()
 	w.store(t, mpA, "0.5")
-	g, _, _ := w.requests.Grant(ctx, enabledTP, mpC)
+	g, _, _ := w.Grants.Grant(ctx, enabledTP, mpC)
 	revoked, _ := g.Revoke(time.Now())
-	if err := w.requests.UpdateGrant(ctx, g, revoked); err != nil {
+	if err := w.Grants.UpdateGrant(ctx, g, revoked); err != nil {
 		t.Fatal(err)
 	}
 	w.store(t, mpC, "0.5")
@@ -135,7 +130,7 @@ func TestAJobDeliversEachDayOnceAndRemembersTheLateOnes(t *testing.T) {
 	if body := w.document(t, enabledTP, id); body["late"] != false || body["meteringPointId"] != string(mpA) {
 		t.Fatalf("document %v", body)
 	}
-	if awaiting, _ := w.outbox.Awaiting(ctx, mpB, w.day); !slices.Equal(awaiting, []ident.GLN{enabledTP}) {
+	if awaiting, _ := w.Outbox.Awaiting(ctx, mpB, w.day); !slices.Equal(awaiting, []ident.GLN{enabledTP}) {
 		t.Fatalf("awaiting %s: %v", mpB, awaiting)
 	}
 	// A retried job writes nothing new but announces again.
@@ -154,7 +149,7 @@ func TestADisabledThirdPartyIsDeliveredNothing(t *testing.T) {
 	if err != nil || !r.ThirdPartyDisabled || r.Delivered != 0 {
 		t.Fatalf("%+v %v", r, err)
 	}
-	if _, _, found, _ := w.outbox.Document(context.Background(), disabledTP, delivery.DocumentID(delivery.DailySeries, mpA, w.day, 1)); found {
+	if _, _, found, _ := w.Outbox.Document(context.Background(), disabledTP, delivery.DocumentID(delivery.DailySeries, mpA, w.day, 1)); found {
 		t.Fatal("a document was written for a disabled third party")
 	}
 }
@@ -174,7 +169,7 @@ func TestALateDayGoesToThoseItWasDueToAndACorrectionToEveryoneWithAccess(t *test
 	if body := w.document(t, enabledTP, lateID); body["late"] != true {
 		t.Fatalf("late document %v", body)
 	}
-	if awaiting, _ := w.outbox.Awaiting(ctx, mpA, w.day); len(awaiting) != 0 {
+	if awaiting, _ := w.Outbox.Awaiting(ctx, mpA, w.day); len(awaiting) != 0 {
 		t.Fatalf("still awaiting: %v", awaiting)
 	}
 	corrected := w.store(t, mpA, "0.7")

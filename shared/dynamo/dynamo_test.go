@@ -12,8 +12,8 @@ import (
 	"github.com/tredjepart/tredjepart/localstack/harness/testenv"
 	"github.com/tredjepart/tredjepart/shared/dynamo"
 	"github.com/tredjepart/tredjepart/shared/ident"
-	"github.com/tredjepart/tredjepart/shared/resources"
 	"github.com/tredjepart/tredjepart/shared/storetest"
+	"github.com/tredjepart/tredjepart/shared/webhook"
 	"github.com/tredjepart/tredjepart/shared/websession"
 )
 
@@ -38,68 +38,57 @@ func fresh(t *testing.T) (ident.GSRN, ident.GLN) {
 // The contract every store implementation keeps (package storetest), here
 // on moto's tables; package inmem's tests run it on the fakes.
 
-func table(t *testing.T, id string) (dynamo.API, string) {
+func stores(t *testing.T) dynamo.Stores {
 	env := testenv.Get(t)
-	return dynamodb.NewFromConfig(env.Config), env.Stack.Tables[id]
+	return dynamo.Open(dynamodb.NewFromConfig(env.Config), env.Stack.Tables)
 }
 
 func TestRequests(t *testing.T) {
-	storetest.RunRequests(t, func(t *testing.T) storetest.Requests {
-		client, name := table(t, resources.AccessTableID)
-		return &dynamo.Requests{Client: client, Table: name}
+	storetest.RunRequests(t, func(t *testing.T) storetest.Requests { return stores(t).Requests })
+}
+
+func TestGrants(t *testing.T) {
+	storetest.RunGrants(t, func(t *testing.T) storetest.Grants { return stores(t).Grants })
+}
+
+func TestApproval(t *testing.T) {
+	storetest.RunApproval(t, func(t *testing.T) storetest.Access {
+		s := stores(t)
+		return storetest.Access{Requests: s.Requests, Grants: s.Grants}
 	})
 }
 
 func TestParties(t *testing.T) {
-	storetest.RunParties(t, func(t *testing.T) storetest.Parties {
-		client, name := table(t, resources.RegistryTableID)
-		return &dynamo.Registry{Client: client, Table: name}
-	})
+	storetest.RunParties(t, func(t *testing.T) storetest.Parties { return stores(t).Parties })
 }
 
 func TestMeteringPoints(t *testing.T) {
-	storetest.RunMeteringPoints(t, func(t *testing.T) storetest.MeteringPoints {
-		client, name := table(t, resources.RegistryTableID)
-		return &dynamo.Registry{Client: client, Table: name}
-	})
+	storetest.RunMeteringPoints(t, func(t *testing.T) storetest.MeteringPoints { return stores(t).MeteringPoints })
 }
 
 func TestOutbox(t *testing.T) {
-	storetest.RunOutbox(t, func(t *testing.T) storetest.Outbox { return outbox(t) })
+	storetest.RunOutbox(t, func(t *testing.T) storetest.Outbox { return stores(t).Outbox })
+}
+
+func TestWebhooks(t *testing.T) {
+	storetest.RunWebhooks(t, func(t *testing.T) webhook.Store { return stores(t).Webhooks })
 }
 
 func TestMeterValues(t *testing.T) {
-	storetest.RunMeterValues(t, func(t *testing.T) storetest.MeterValues {
-		client, name := table(t, resources.MeterValuesTableID)
-		return &dynamo.MeterValues{Client: client, Table: name}
-	})
+	storetest.RunMeterValues(t, func(t *testing.T) storetest.MeterValues { return stores(t).MeterValues })
 }
 
 func TestReadLog(t *testing.T) {
-	storetest.RunReadLog(t, func(t *testing.T) storetest.ReadLog {
-		client, name := table(t, resources.AccessTableID)
-		return &dynamo.ReadLog{Client: client, Table: name}
-	})
+	storetest.RunReadLog(t, func(t *testing.T) storetest.ReadLog { return stores(t).ReadLog })
 }
 
 func TestSessions(t *testing.T) {
-	storetest.RunSessions(t, func(t *testing.T) websession.SessionStore {
-		client, name := table(t, resources.AccessTableID)
-		return &dynamo.Sessions{Client: client, Table: name}
-	})
+	storetest.RunSessions(t, func(t *testing.T) websession.SessionStore { return stores(t).Sessions })
 }
 
 func TestDeliveryFacts(t *testing.T) {
 	storetest.RunDeliveryFacts(t, func(t *testing.T) storetest.Delivery {
-		env := testenv.Get(t)
-		client := dynamodb.NewFromConfig(env.Config)
-		tables := env.Stack.Tables
-		return storetest.Delivery{
-			Outbox: &dynamo.Outbox{Client: client, Table: tables[resources.OutboxTableID],
-				Access: tables[resources.AccessTableID], Registry: tables[resources.RegistryTableID], MeterValue: tables[resources.MeterValuesTableID]},
-			Requests:       &dynamo.Requests{Client: client, Table: tables[resources.AccessTableID]},
-			MeteringPoints: &dynamo.Registry{Client: client, Table: tables[resources.RegistryTableID]},
-			MeterValues:    &dynamo.MeterValues{Client: client, Table: tables[resources.MeterValuesTableID]},
-		}
+		s := stores(t)
+		return storetest.Delivery{Outbox: s.Outbox, Grants: s.Grants, MeteringPoints: s.MeteringPoints, MeterValues: s.MeterValues}
 	})
 }

@@ -20,6 +20,10 @@ import (
 	"github.com/tredjepart/tredjepart/shared/resources"
 )
 
+// Grants stores the grants in the Access table, one item per third party
+// and metering point; Requests.Approve writes one with its request.
+type Grants struct{ store }
+
 const grantPrefix = "GRANT#"
 
 // requestPrefix begins the sort keys of access requests on the byThirdParty
@@ -90,8 +94,8 @@ func (it grantItem) grant() (grant.Grant, error) {
 }
 
 // Grant returns the third party's grant on the metering point, active or revoked.
-func (s *Requests) Grant(ctx context.Context, tp ident.GLN, mp ident.GSRN) (grant.Grant, bool, error) {
-	out, err := s.Client.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.Table, Key: grantKey(tp, mp), ConsistentRead: aws.Bool(true)})
+func (s *Grants) Grant(ctx context.Context, tp ident.GLN, mp ident.GSRN) (grant.Grant, bool, error) {
+	out, err := s.client.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.table, Key: grantKey(tp, mp), ConsistentRead: aws.Bool(true)})
 	if err != nil || out.Item == nil {
 		return grant.Grant{}, false, err
 	}
@@ -104,15 +108,15 @@ func (s *Requests) Grant(ctx context.Context, tp ident.GLN, mp ident.GSRN) (gran
 }
 
 // HasActiveGrant reports whether the third party has access to the metering point.
-func (s *Requests) HasActiveGrant(ctx context.Context, tp ident.GLN, mp ident.GSRN) (bool, error) {
+func (s *Grants) HasActiveGrant(ctx context.Context, tp ident.GLN, mp ident.GSRN) (bool, error) {
 	g, found, err := s.Grant(ctx, tp, mp)
 	return found && g.Status == grant.Active, err
 }
 
 // GrantsOn lists every grant, active or revoked, on a metering point.
-func (s *Requests) GrantsOn(ctx context.Context, mp ident.GSRN) ([]grant.Grant, error) {
-	grants, err := queryAll(ctx, s.Client, &dynamodb.QueryInput{
-		TableName:              &s.Table,
+func (s *Grants) GrantsOn(ctx context.Context, mp ident.GSRN) ([]grant.Grant, error) {
+	grants, err := queryAll(ctx, s.client, &dynamodb.QueryInput{
+		TableName:              &s.table,
 		KeyConditionExpression: aws.String("pk = :mp AND begins_with(sk, :grant)"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":mp": &types.AttributeValueMemberS{Value: meteringPointPartition(mp)}, ":grant": &types.AttributeValueMemberS{Value: grantPrefix},
@@ -142,12 +146,12 @@ func newGrantPut(table string, g grant.Grant) (*types.Put, error) {
 
 // PutGrant stores a new grant given directly by the end user (grant.ErrExists
 // if the third party already has active access).
-func (s *Requests) PutGrant(ctx context.Context, g grant.Grant) error {
-	put, err := newGrantPut(s.Table, g)
+func (s *Grants) PutGrant(ctx context.Context, g grant.Grant) error {
+	put, err := newGrantPut(s.table, g)
 	if err != nil {
 		return err
 	}
-	_, err = s.Client.PutItem(ctx, &dynamodb.PutItemInput{
+	_, err = s.client.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName: put.TableName, Item: put.Item, ConditionExpression: put.ConditionExpression,
 		ExpressionAttributeNames: put.ExpressionAttributeNames, ExpressionAttributeValues: put.ExpressionAttributeValues,
 	})
@@ -169,13 +173,13 @@ func (s *Requests) Approve(ctx context.Context, prev, next accessrequest.Request
 	if err != nil {
 		return err
 	}
-	put, err := newGrantPut(s.Table, g)
+	put, err := newGrantPut(s.table, g)
 	if err != nil {
 		return err
 	}
-	err = transact(ctx, s.Client, []types.TransactWriteItem{
+	err = transact(ctx, s.client, []types.TransactWriteItem{
 		{Put: &types.Put{
-			TableName: &s.Table, Item: request,
+			TableName: &s.table, Item: request,
 			ConditionExpression:      aws.String("version = :version AND #status = :pending AND expiresAt > :now"),
 			ExpressionAttributeNames: map[string]string{"#status": "status"},
 			ExpressionAttributeValues: map[string]types.AttributeValue{
@@ -193,13 +197,13 @@ func (s *Requests) Approve(ctx context.Context, prev, next accessrequest.Request
 }
 
 // UpdateGrant stores next if the stored grant is still at prev's version.
-func (s *Requests) UpdateGrant(ctx context.Context, prev, next grant.Grant) error {
+func (s *Grants) UpdateGrant(ctx context.Context, prev, next grant.Grant) error {
 	item, err := toGrantItem(next)
 	if err != nil {
 		return err
 	}
-	_, err = s.Client.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName: &s.Table, Item: item,
+	_, err = s.client.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName: &s.table, Item: item,
 		ConditionExpression:       aws.String("version = :version"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":version": &types.AttributeValueMemberN{Value: fmt.Sprint(prev.Version)}},
 	})
@@ -213,10 +217,10 @@ func (s *Requests) UpdateGrant(ctx context.Context, prev, next grant.Grant) erro
 }
 
 // ActiveGrantsOf pages through a third party's active grants, by metering point.
-func (s *Requests) ActiveGrantsOf(ctx context.Context, tp ident.GLN, cursor string, limit int) ([]grant.Grant, string, error) {
+func (s *Grants) ActiveGrantsOf(ctx context.Context, tp ident.GLN, cursor string, limit int) ([]grant.Grant, string, error) {
 	partition := thirdPartyPartition(tp)
-	grants, next, err := pageOf(ctx, s.Client, &dynamodb.QueryInput{
-		TableName:                &s.Table,
+	grants, next, err := pageOf(ctx, s.client, &dynamodb.QueryInput{
+		TableName:                &s.table,
 		IndexName:                aws.String(resources.ByThirdPartyIndexName),
 		KeyConditionExpression:   aws.String("gsi1pk = :tp AND begins_with(gsi1sk, :grant)"),
 		FilterExpression:         aws.String("#status = :active"),
@@ -235,10 +239,10 @@ func (s *Requests) ActiveGrantsOf(ctx context.Context, tp ident.GLN, cursor stri
 // DeliveryShard reads a delivery shard of a third party's active grants
 // from the sparse byDeliveryShard index: up to limit metering points after
 // the one given, in order, and whether more may follow.
-func (s *Requests) DeliveryShard(ctx context.Context, tp ident.GLN, shard int, after ident.GSRN, limit int) ([]ident.GSRN, bool, error) {
+func (s *Grants) DeliveryShard(ctx context.Context, tp ident.GLN, shard int, after ident.GSRN, limit int) ([]ident.GSRN, bool, error) {
 	partition := deliveryShardPartition(tp, shard)
 	input := &dynamodb.QueryInput{
-		TableName:                 &s.Table,
+		TableName:                 &s.table,
 		IndexName:                 aws.String(resources.ByDeliveryShardIndexName),
 		KeyConditionExpression:    aws.String("gsi3pk = :shard"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":shard": &types.AttributeValueMemberS{Value: partition}},
@@ -251,7 +255,7 @@ func (s *Requests) DeliveryShard(ctx context.Context, tp ident.GLN, shard int, a
 		input.ExclusiveStartKey["gsi3pk"] = &types.AttributeValueMemberS{Value: partition}
 		input.ExclusiveStartKey["gsi3sk"] = &types.AttributeValueMemberS{Value: string(after)}
 	}
-	out, err := s.Client.Query(ctx, input)
+	out, err := s.client.Query(ctx, input)
 	if err != nil {
 		return nil, false, fmt.Errorf("delivery shard %d of %s: %w", shard, tp, err)
 	}

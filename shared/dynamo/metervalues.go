@@ -31,10 +31,7 @@ import (
 // as varints a PT60M day is about 170 bytes and a PT15M day about 400, and
 // the day is two attribute values rather than one per position, which keeps
 // reads cheap to parse (and keeps emulators that serialise per value fast).
-type MeterValues struct {
-	Client API
-	Table  string
-}
+type MeterValues struct{ store }
 
 const dayPrefix = "DAY#"
 
@@ -120,7 +117,7 @@ func fromDayItem(item map[string]types.AttributeValue) (metervalues.Series, erro
 
 // Day returns one stored day, read strongly consistent.
 func (s *MeterValues) Day(ctx context.Context, mp ident.GSRN, day time.Time) (metervalues.Series, bool, error) {
-	out, err := s.Client.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.Table, Key: dayKey(mp, day), ConsistentRead: aws.Bool(true)})
+	out, err := s.client.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.table, Key: dayKey(mp, day), ConsistentRead: aws.Bool(true)})
 	if err != nil || out.Item == nil {
 		return metervalues.Series{}, false, err
 	}
@@ -162,8 +159,8 @@ func (s *MeterValues) PutDay(ctx context.Context, series metervalues.Series) (me
 // written and the stored item that failed it is returned; a condition on
 // an item that is gone is a conflict.
 func (s *MeterValues) putDayIf(ctx context.Context, series metervalues.Series, condition string, values map[string]types.AttributeValue) (map[string]types.AttributeValue, error) {
-	_, err := s.Client.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName: &s.Table, Item: toDayItem(series),
+	_, err := s.client.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName: &s.table, Item: toDayItem(series),
 		ConditionExpression: &condition, ExpressionAttributeValues: values,
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	})
@@ -187,8 +184,8 @@ func (s *MeterValues) Days(ctx context.Context, mp ident.GSRN, from, to time.Tim
 	if last.Before(from) {
 		return nil, nil
 	}
-	pages := dynamodb.NewQueryPaginator(s.Client, &dynamodb.QueryInput{
-		TableName:              &s.Table,
+	pages := dynamodb.NewQueryPaginator(s.client, &dynamodb.QueryInput{
+		TableName:              &s.table,
 		KeyConditionExpression: aws.String("pk = :mp AND sk BETWEEN :from AND :last"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":mp":   &types.AttributeValueMemberS{Value: meteringPointPartition(mp)},

@@ -37,20 +37,15 @@ import (
 //
 // where shard is FNV-1a of the document id mod OutboxShards. Both expire by
 // TTL after Retention. It reads a job's facts from the Access, Registry and
-// MeterValues tables.
+// MeterValues tables. The webhook endpoints that share the table are
+// Webhooks'.
 type Outbox struct {
-	Client                       API
-	Table                        string
-	Access, Registry, MeterValue string // the other tables' names
+	store
+	access, registry, meterValues string // the other tables' names, for Facts
 }
 
 // Retention is how long documents stay in the outbox: at least the 14 days promised.
 const Retention = 30 * 24 * time.Hour
-
-// SettleLag is how old a document must be before the feed shows it: a write
-// stamped just before another committed first, and the index behind the
-// feed is eventually consistent, so the newest seconds are not yet final.
-const SettleLag = 5 * time.Second
 
 // OutboxShards is how many partitions, in the table and in byArrival, a
 // third party's documents are spread over. A partition takes 1,000 WRU/s,
@@ -167,7 +162,7 @@ func (s *Outbox) Put(ctx context.Context, d delivery.Document) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	_, err = s.Client.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: item, ConditionExpression: aws.String("attribute_not_exists(pk)")})
+	_, err = s.client.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: item, ConditionExpression: aws.String("attribute_not_exists(pk)")})
 	if isConditionFailure(err) {
 		return false, nil
 	}
@@ -181,7 +176,7 @@ func (s *Outbox) Put(ctx context.Context, d delivery.Document) (bool, error) {
 func (s *Outbox) AwaitLate(ctx context.Context, tp ident.GLN, mp ident.GSRN, day, now time.Time) error {
 	item := key(awaitPartition(mp, day), thirdPartyPartition(tp))
 	item["ttl"] = &types.AttributeValueMemberN{Value: fmt.Sprint(now.Add(Retention).Unix())}
-	if _, err := s.Client.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: item}); err != nil {
+	if _, err := s.client.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: item}); err != nil {
 		return fmt.Errorf("await late day: %w", err)
 	}
 	return nil
@@ -197,14 +192,14 @@ func (s *Outbox) Facts(ctx context.Context, tp ident.GLN, day time.Time, mps []i
 	facts := make(map[ident.GSRN]delivery.Facts, len(mps))
 	first := map[string][]map[string]types.AttributeValue{}
 	for _, mp := range mps {
-		first[s.Access] = append(first[s.Access], grantKey(tp, mp))
-		first[s.MeterValue] = append(first[s.MeterValue], dayKey(mp, day))
+		first[s.access] = append(first[s.access], grantKey(tp, mp))
+		first[s.meterValues] = append(first[s.meterValues], dayKey(mp, day))
 	}
 	found, err := s.batchGet(ctx, first)
 	if err != nil {
 		return nil, err
 	}
-	for _, item := range found[s.Access] {
+	for _, item := range found[s.access] {
 		var it grantItem
 		if err := attributevalue.UnmarshalMap(item, &it); err != nil {
 			return nil, err
@@ -215,7 +210,7 @@ func (s *Outbox) Facts(ctx context.Context, tp ident.GLN, day time.Time, mps []i
 		}
 		facts[g.MeteringPoint] = delivery.Facts{Grant: g, HasGrant: true}
 	}
-	for _, item := range found[s.MeterValue] {
+	for _, item := range found[s.meterValues] {
 		series, err := fromDayItem(item)
 		if err != nil {
 			return nil, err
@@ -227,7 +222,7 @@ func (s *Outbox) Facts(ctx context.Context, tp ident.GLN, day time.Time, mps []i
 	second := map[string][]map[string]types.AttributeValue{}
 	for _, f := range facts {
 		if f.HasGrant && f.Grant.Status == grant.Active {
-			second[s.Registry] = append(second[s.Registry], key(meteringPointPartition(f.Grant.MeteringPoint), occupancyPrefix+f.Grant.DataFrom.Format(registry.DateLayout)))
+			second[s.registry] = append(second[s.registry], key(meteringPointPartition(f.Grant.MeteringPoint), occupancyPrefix+f.Grant.DataFrom.Format(registry.DateLayout)))
 		}
 	}
 	if len(second) == 0 {
@@ -236,7 +231,7 @@ func (s *Outbox) Facts(ctx context.Context, tp ident.GLN, day time.Time, mps []i
 	if found, err = s.batchGet(ctx, second); err != nil {
 		return nil, err
 	}
-	for _, item := range found[s.Registry] {
+	for _, item := range found[s.registry] {
 		var it occupancyItem
 		if err := attributevalue.UnmarshalMap(item, &it); err != nil {
 			return nil, err
@@ -273,7 +268,7 @@ func (s *Outbox) batchGet(ctx context.Context, keys map[string][]map[string]type
 		if attempt == 8 {
 			return nil, errors.New("batch read: keys still unprocessed after 8 attempts")
 		}
-		out, err := s.Client.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: request})
+		out, err := s.client.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: request})
 		if err != nil {
 			return nil, fmt.Errorf("batch read: %w", err)
 		}
@@ -287,7 +282,7 @@ func (s *Outbox) batchGet(ctx context.Context, keys map[string][]map[string]type
 
 // Feed returns up to limit of the third party's documents after the
 // cursor ("" for the oldest kept), oldest first, that are at least
-// SettleLag old at now.
+// delivery.SettleLag old at now.
 func (s *Outbox) Feed(ctx context.Context, tp ident.GLN, cursor string, limit int, now time.Time) (delivery.FeedPage, error) {
 	after := ""
 	if cursor != "" {
@@ -301,7 +296,7 @@ func (s *Outbox) Feed(ctx context.Context, tp ident.GLN, cursor string, limit in
 		KeyConditionExpression: aws.String("gsi1pk = :p AND gsi1sk BETWEEN :after AND :settled"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":after":   &types.AttributeValueMemberS{Value: after + "\x00"}, // strictly after the cursor
-			":settled": &types.AttributeValueMemberS{Value: formatTime(now.Add(-SettleLag))},
+			":settled": &types.AttributeValueMemberS{Value: formatTime(now.Add(-delivery.SettleLag))},
 		},
 	}, limit)
 	if err != nil {
@@ -333,14 +328,14 @@ func partitionLimit(limit int) int {
 // across partitions: oldest first, or newest first when the query scans
 // backwards. It returns the first limit and whether more may follow.
 func (s *Outbox) fanIn(ctx context.Context, tp ident.GLN, in dynamodb.QueryInput, limit int) ([]documentItem, bool, error) {
-	in.TableName, in.IndexName, in.Limit = &s.Table, aws.String(resources.ByArrivalIndexName), aws.Int32(int32(partitionLimit(limit)))
+	in.TableName, in.IndexName, in.Limit = &s.table, aws.String(resources.ByArrivalIndexName), aws.Int32(int32(partitionLimit(limit)))
 	pages := make([][]documentItem, OutboxShards)
 	cut := make([]bool, OutboxShards)
 	err := s.eachPartition(ctx, tp, func(ctx context.Context, shard int, partition string) error {
 		q := in
 		q.ExpressionAttributeValues = map[string]types.AttributeValue{":p": &types.AttributeValueMemberS{Value: partition}}
 		maps.Copy(q.ExpressionAttributeValues, in.ExpressionAttributeValues)
-		out, err := s.Client.Query(ctx, &q)
+		out, err := s.client.Query(ctx, &q)
 		if err != nil {
 			return err
 		}
@@ -391,8 +386,8 @@ func (s *Outbox) eachPartition(ctx context.Context, tp ident.GLN, query func(ctx
 
 // Awaiting lists the third parties a day was due to before its values arrived.
 func (s *Outbox) Awaiting(ctx context.Context, mp ident.GSRN, day time.Time) ([]ident.GLN, error) {
-	out, err := s.Client.Query(ctx, &dynamodb.QueryInput{
-		TableName:                 &s.Table,
+	out, err := s.client.Query(ctx, &dynamodb.QueryInput{
+		TableName:                 &s.table,
 		KeyConditionExpression:    aws.String("pk = :day"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":day": &types.AttributeValueMemberS{Value: awaitPartition(mp, day)}},
 		ConsistentRead:            aws.Bool(true),
@@ -411,7 +406,7 @@ func (s *Outbox) Awaiting(ctx context.Context, mp ident.GSRN, day time.Time) ([]
 
 // ClearAwaiting forgets that a day was awaited by the third party.
 func (s *Outbox) ClearAwaiting(ctx context.Context, mp ident.GSRN, day time.Time, tp ident.GLN) error {
-	_, err := s.Client.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &s.Table, Key: key(awaitPartition(mp, day), thirdPartyPartition(tp))})
+	_, err := s.client.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &s.table, Key: key(awaitPartition(mp, day), thirdPartyPartition(tp))})
 	return err
 }
 
@@ -454,7 +449,7 @@ func (s *Outbox) CountSince(ctx context.Context, tp ident.GLN, since time.Time) 
 	var counts [OutboxShards]int
 	err := s.eachPartition(ctx, tp, func(ctx context.Context, shard int, partition string) error {
 		in := &dynamodb.QueryInput{
-			TableName:              &s.Table,
+			TableName:              &s.table,
 			IndexName:              aws.String(resources.ByArrivalIndexName),
 			KeyConditionExpression: aws.String("gsi1pk = :p AND gsi1sk >= :since"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{
@@ -464,7 +459,7 @@ func (s *Outbox) CountSince(ctx context.Context, tp ident.GLN, since time.Time) 
 			Select: types.SelectCount,
 		}
 		for {
-			out, err := s.Client.Query(ctx, in)
+			out, err := s.client.Query(ctx, in)
 			if err != nil {
 				return err
 			}

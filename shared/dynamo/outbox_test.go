@@ -20,10 +20,7 @@ import (
 	"github.com/tredjepart/tredjepart/shared/resources"
 )
 
-func outbox(t *testing.T) *dynamo.Outbox {
-	env := testenv.Get(t)
-	return &dynamo.Outbox{Client: dynamodb.NewFromConfig(env.Config), Table: env.Stack.Tables[resources.OutboxTableID]}
-}
+func outbox(t *testing.T) *dynamo.Outbox { return stores(t).Outbox }
 
 // documents puts n notices for the third party, one millisecond apart from
 // first, and returns their ids in the order they were written.
@@ -51,12 +48,14 @@ func idsOf(page delivery.FeedPage) []string {
 func TestOutboxDocumentsAreSpreadOverShards(t *testing.T) {
 	ctx := context.Background()
 	store := outbox(t)
+	env := testenv.Get(t)
+	client, table := dynamodb.NewFromConfig(env.Config), env.Stack.Tables[resources.OutboxTableID]
 	_, tp := fresh(t)
 	documents(t, store, tp, time.Now().Add(-time.Hour), 40)
 	used, total := 0, 0
 	for _, partition := range dynamo.DocumentPartitions(tp) {
-		out, err := store.Client.Query(ctx, &dynamodb.QueryInput{
-			TableName:                 &store.Table,
+		out, err := client.Query(ctx, &dynamodb.QueryInput{
+			TableName:                 &table,
 			KeyConditionExpression:    aws.String("pk = :p"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{":p": &types.AttributeValueMemberS{Value: partition}},
 		})

@@ -19,10 +19,7 @@ import (
 // ReadLog keeps the end users' read logs in the Access table:
 //
 //	READLOG#<endUserId>   <at>#<id>   one read (expires by TTL after readlog.Retention)
-type ReadLog struct {
-	Client API
-	Table  string
-}
+type ReadLog struct{ store }
 
 type readItem struct {
 	PK            string `dynamodbav:"pk"`
@@ -54,7 +51,7 @@ func (s *ReadLog) Append(ctx context.Context, e readlog.Entry) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.Client.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: item}); err != nil {
+	if _, err := s.client.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: item}); err != nil {
 		return fmt.Errorf("append to read log: %w", err)
 	}
 	return nil
@@ -63,8 +60,8 @@ func (s *ReadLog) Append(ctx context.Context, e readlog.Entry) error {
 // List pages through an end user's read log, newest first.
 func (s *ReadLog) List(ctx context.Context, user pseudonym.EndUserID, cursor string, limit int) (readlog.Page, error) {
 	partition := readLogPartition(user)
-	entries, next, err := pageOf(ctx, s.Client, &dynamodb.QueryInput{
-		TableName:                 &s.Table,
+	entries, next, err := pageOf(ctx, s.client, &dynamodb.QueryInput{
+		TableName:                 &s.table,
 		KeyConditionExpression:    aws.String("pk = :user"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":user": &types.AttributeValueMemberS{Value: partition}},
 		ScanIndexForward:          aws.Bool(false),

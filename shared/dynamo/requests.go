@@ -23,11 +23,11 @@ import (
 // idempotencyTTL is how long an Idempotency-Key is remembered.
 const idempotencyTTL = 24 * time.Hour
 
-// Requests stores access requests and grants in the Access table.
-type Requests struct {
-	Client API
-	Table  string
-}
+// Requests stores access requests in the Access table: each request, the
+// pending slot it takes and the Idempotency-Keys that created it. Approving
+// a request writes its grant in the same transaction: that write is the
+// request's (Approve), built from the grant's item as Grants writes it.
+type Requests struct{ store }
 
 type requestItem struct {
 	PK                 string `dynamodbav:"pk"`
@@ -98,8 +98,8 @@ func (it requestItem) request() (accessrequest.Request, error) {
 
 // Get returns a request or a fault.NotFound.
 func (s *Requests) Get(ctx context.Context, id string) (accessrequest.Request, error) {
-	out, err := s.Client.GetItem(ctx, &dynamodb.GetItemInput{
-		TableName: &s.Table, Key: requestKey(id), ConsistentRead: aws.Bool(true),
+	out, err := s.client.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName: &s.table, Key: requestKey(id), ConsistentRead: aws.Bool(true),
 	})
 	if err != nil {
 		return accessrequest.Request{}, fmt.Errorf("get request %s: %w", id, err)
@@ -120,8 +120,8 @@ func pendingKey(tp ident.GLN, mp ident.GSRN) map[string]types.AttributeValue {
 
 // Pending returns the request that last held the pending slot.
 func (s *Requests) Pending(ctx context.Context, tp ident.GLN, mp ident.GSRN) (accessrequest.Request, bool, error) {
-	out, err := s.Client.GetItem(ctx, &dynamodb.GetItemInput{
-		TableName: &s.Table, Key: pendingKey(tp, mp), ConsistentRead: aws.Bool(true),
+	out, err := s.client.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName: &s.table, Key: pendingKey(tp, mp), ConsistentRead: aws.Bool(true),
 	})
 	if err != nil || out.Item == nil {
 		return accessrequest.Request{}, false, err
@@ -161,8 +161,8 @@ func toIdempotencyItem(tp ident.GLN, idem accessrequest.Idempotency, now time.Ti
 
 // Idempotency returns what an Idempotency-Key created, while it is remembered.
 func (s *Requests) Idempotency(ctx context.Context, tp ident.GLN, k string) (accessrequest.Idempotency, bool, error) {
-	out, err := s.Client.GetItem(ctx, &dynamodb.GetItemInput{
-		TableName: &s.Table, Key: idempotencyKey(tp, k), ConsistentRead: aws.Bool(true),
+	out, err := s.client.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName: &s.table, Key: idempotencyKey(tp, k), ConsistentRead: aws.Bool(true),
 	})
 	if err != nil || out.Item == nil {
 		return accessrequest.Idempotency{}, false, err
@@ -190,8 +190,8 @@ func (s *Requests) RememberIdempotency(ctx context.Context, tp ident.GLN, idem a
 	if err != nil {
 		return err
 	}
-	_, err = s.Client.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName: &s.Table, Item: item, ConditionExpression: aws.String("attribute_not_exists(pk)"),
+	_, err = s.client.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName: &s.table, Item: item, ConditionExpression: aws.String("attribute_not_exists(pk)"),
 	})
 	if isConditionFailure(err) {
 		return accessrequest.ErrIdempotencyKeyUsed
@@ -208,13 +208,13 @@ func (s *Requests) Create(ctx context.Context, r accessrequest.Request, replacin
 	}
 	slot := pendingKey(r.ThirdParty, r.MeteringPoint)
 	slot["requestId"] = &types.AttributeValueMemberS{Value: r.ID}
-	slotCondition := &types.Put{TableName: &s.Table, Item: slot, ConditionExpression: aws.String("attribute_not_exists(pk)")}
+	slotCondition := &types.Put{TableName: &s.table, Item: slot, ConditionExpression: aws.String("attribute_not_exists(pk)")}
 	if replacing != "" {
 		slotCondition.ConditionExpression = aws.String("attribute_not_exists(pk) OR requestId = :replacing")
 		slotCondition.ExpressionAttributeValues = map[string]types.AttributeValue{":replacing": &types.AttributeValueMemberS{Value: replacing}}
 	}
 	items := []types.TransactWriteItem{
-		{Put: &types.Put{TableName: &s.Table, Item: request, ConditionExpression: aws.String("attribute_not_exists(pk)")}},
+		{Put: &types.Put{TableName: &s.table, Item: request, ConditionExpression: aws.String("attribute_not_exists(pk)")}},
 		{Put: slotCondition},
 	}
 	if idem.Key != "" {
@@ -223,10 +223,10 @@ func (s *Requests) Create(ctx context.Context, r accessrequest.Request, replacin
 			return err
 		}
 		items = append(items, types.TransactWriteItem{Put: &types.Put{
-			TableName: &s.Table, Item: record, ConditionExpression: aws.String("attribute_not_exists(pk)"),
+			TableName: &s.table, Item: record, ConditionExpression: aws.String("attribute_not_exists(pk)"),
 		}})
 	}
-	err = transact(ctx, s.Client, items, nil, accessrequest.ErrPendingExists, accessrequest.ErrIdempotencyKeyUsed)
+	err = transact(ctx, s.client, items, nil, accessrequest.ErrPendingExists, accessrequest.ErrIdempotencyKeyUsed)
 	if err != nil && !errors.Is(err, accessrequest.ErrPendingExists) && !errors.Is(err, accessrequest.ErrIdempotencyKeyUsed) {
 		return fmt.Errorf("create request %s: %w", r.ID, err)
 	}
@@ -239,8 +239,8 @@ func (s *Requests) Transition(ctx context.Context, prev, next accessrequest.Requ
 	if err != nil {
 		return err
 	}
-	_, err = s.Client.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName:                &s.Table,
+	_, err = s.client.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName:                &s.table,
 		Item:                     item,
 		ConditionExpression:      aws.String("version = :version AND #status = :status"),
 		ExpressionAttributeNames: map[string]string{"#status": "status"},
@@ -369,7 +369,7 @@ func pageOf[I any, T any](ctx context.Context, client API, input *dynamodb.Query
 func (s *Requests) List(ctx context.Context, tp ident.GLN, q accessrequest.ListQuery) (accessrequest.Page, error) {
 	partition := thirdPartyPartition(tp)
 	input := &dynamodb.QueryInput{
-		TableName:                 &s.Table,
+		TableName:                 &s.table,
 		IndexName:                 aws.String(resources.ByThirdPartyIndexName),
 		KeyConditionExpression:    aws.String("gsi1pk = :tp AND begins_with(gsi1sk, :req)"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":tp": &types.AttributeValueMemberS{Value: partition}, ":req": &types.AttributeValueMemberS{Value: requestPrefix}},
@@ -380,7 +380,7 @@ func (s *Requests) List(ctx context.Context, tp ident.GLN, q accessrequest.ListQ
 		input.ExpressionAttributeNames = map[string]string{"#status": "status"}
 		input.ExpressionAttributeValues[":status"] = &types.AttributeValueMemberS{Value: string(q.Status)}
 	}
-	items, next, err := pageOf(ctx, s.Client, input, keyRange{partition, requestPrefix, true}, q.Cursor, q.Limit, requestItem.request)
+	items, next, err := pageOf(ctx, s.client, input, keyRange{partition, requestPrefix, true}, q.Cursor, q.Limit, requestItem.request)
 	if err != nil {
 		return accessrequest.Page{}, fmt.Errorf("list requests: %w", err)
 	}
@@ -389,8 +389,8 @@ func (s *Requests) List(ctx context.Context, tp ident.GLN, q accessrequest.ListQ
 
 // RequestsOn returns the requests with status on a metering point, newest first.
 func (s *Requests) RequestsOn(ctx context.Context, mp ident.GSRN, status accessrequest.Status) ([]accessrequest.Request, error) {
-	found, err := queryAll(ctx, s.Client, &dynamodb.QueryInput{
-		TableName:                aws.String(s.Table),
+	found, err := queryAll(ctx, s.client, &dynamodb.QueryInput{
+		TableName:                aws.String(s.table),
 		IndexName:                aws.String(resources.ByMeteringPointIndexName),
 		KeyConditionExpression:   aws.String("gsi2pk = :mp AND begins_with(gsi2sk, :req)"),
 		FilterExpression:         aws.String("#status = :status"),

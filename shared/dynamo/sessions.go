@@ -20,10 +20,7 @@ import (
 // The id is random and travels only inside the signed, encrypted cookie.
 // The subject is whom the site says the session is for: a pseudonymised
 // end user or a third party's GLN, never a national identity number.
-type Sessions struct {
-	Client API
-	Table  string
-}
+type Sessions struct{ store }
 
 const sessionSK = "SESSION"
 
@@ -48,8 +45,8 @@ func (s *Sessions) Start(ctx context.Context, id, site, subject string, expires 
 	if err != nil {
 		return err
 	}
-	_, err = s.Client.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName: &s.Table, Item: item,
+	_, err = s.client.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName: &s.table, Item: item,
 		ConditionExpression: aws.String("attribute_not_exists(pk) OR (site = :site AND subject = :subject)"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":site": &types.AttributeValueMemberS{Value: site}, ":subject": &types.AttributeValueMemberS{Value: subject},
@@ -68,7 +65,7 @@ func (s *Sessions) Start(ctx context.Context, id, site, subject string, expires 
 // has not expired at now. It reads strongly consistently, so a logout is
 // seen by the very next request.
 func (s *Sessions) Stands(ctx context.Context, id, site, subject string, now time.Time) (bool, error) {
-	out, err := s.Client.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.Table, Key: sessionKey(id), ConsistentRead: aws.Bool(true)})
+	out, err := s.client.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.table, Key: sessionKey(id), ConsistentRead: aws.Bool(true)})
 	if err != nil {
 		return false, fmt.Errorf("read session: %w", err)
 	}
@@ -90,7 +87,7 @@ func (s *Sessions) Stands(ctx context.Context, id, site, subject string, now tim
 // End deletes a session. Ending one that has already ended, or never
 // was, is no error, so a logout may be repeated.
 func (s *Sessions) End(ctx context.Context, id string) error {
-	if _, err := s.Client.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &s.Table, Key: sessionKey(id)}); err != nil {
+	if _, err := s.client.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &s.table, Key: sessionKey(id)}); err != nil {
 		return fmt.Errorf("end session: %w", err)
 	}
 	return nil

@@ -28,6 +28,10 @@ import (
 // documents only.
 const webhookSK = "WEBHOOK"
 
+// Webhooks stores the third parties' webhook endpoints and push attempt
+// logs in the Outbox table; a document's pushedAt is the Outbox's.
+type Webhooks struct{ store }
+
 // keyItem is a signing secret: sealed (webhook.Sealer), or, in an item
 // written before secrets were sealed, its clear key, which is read but
 // never written.
@@ -52,8 +56,8 @@ type endpointItem struct {
 
 // Endpoint reads the third party's webhook endpoint; a removed one is not
 // found, but has the version its removal wrote.
-func (s *Outbox) Endpoint(ctx context.Context, tp ident.GLN) (webhook.Endpoint, bool, error) {
-	out, err := s.Client.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.Table, Key: key(thirdPartyPartition(tp), webhookSK), ConsistentRead: aws.Bool(true)})
+func (s *Webhooks) Endpoint(ctx context.Context, tp ident.GLN) (webhook.Endpoint, bool, error) {
+	out, err := s.client.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.table, Key: key(thirdPartyPartition(tp), webhookSK), ConsistentRead: aws.Bool(true)})
 	if err != nil || out.Item == nil {
 		return webhook.Endpoint{}, false, err
 	}
@@ -81,18 +85,15 @@ func (s *Outbox) Endpoint(ctx context.Context, tp ident.GLN) (webhook.Endpoint, 
 	return e, true, nil
 }
 
-// ErrKeyNotSealed is an endpoint whose signing secret was not sealed: it
-// is not stored, for a secret is never written in clear.
-var ErrKeyNotSealed = errors.New("webhook endpoint: a signing secret is not sealed; it is not stored in clear")
-
 // PutEndpoint writes the endpoint if the stored one is the version before.
-// It stores each key's Sealed form only, and refuses a key without one.
-func (s *Outbox) PutEndpoint(ctx context.Context, e webhook.Endpoint) error {
+// It stores each key's Sealed form only, and refuses a key without one
+// (webhook.ErrKeyNotSealed).
+func (s *Webhooks) PutEndpoint(ctx context.Context, e webhook.Endpoint) error {
 	it := endpointItem{PK: thirdPartyPartition(e.ThirdParty), SK: webhookSK, URL: e.URL, Enabled: e.Enabled,
 		DisabledReason: e.DisabledReason, ChangedAt: formatTime(e.ChangedAt), Version: e.Version}
 	for _, k := range e.Keys {
 		if len(k.Sealed) == 0 {
-			return ErrKeyNotSealed
+			return webhook.ErrKeyNotSealed
 		}
 		it.Keys = append(it.Keys, keyItem{Sealed: k.Sealed, CreatedAt: formatTime(k.CreatedAt), NotAfter: formatTime(k.NotAfter)})
 	}
@@ -103,22 +104,22 @@ func (s *Outbox) PutEndpoint(ctx context.Context, e webhook.Endpoint) error {
 // the version before, leaving its version: a write based on a read from
 // before the removal then fails, however often the endpoint is registered
 // again.
-func (s *Outbox) DeleteEndpoint(ctx context.Context, e webhook.Endpoint) error {
+func (s *Webhooks) DeleteEndpoint(ctx context.Context, e webhook.Endpoint) error {
 	return s.putEndpointItem(ctx, endpointItem{PK: thirdPartyPartition(e.ThirdParty), SK: webhookSK,
 		ChangedAt: formatTime(e.ChangedAt), Version: e.Version, Removed: true})
 }
 
-func (s *Outbox) putEndpointItem(ctx context.Context, it endpointItem) error {
+func (s *Webhooks) putEndpointItem(ctx context.Context, it endpointItem) error {
 	item, err := attributevalue.MarshalMap(it)
 	if err != nil {
 		return err
 	}
-	put := &dynamodb.PutItemInput{TableName: &s.Table, Item: item, ConditionExpression: aws.String("attribute_not_exists(pk)")}
+	put := &dynamodb.PutItemInput{TableName: &s.table, Item: item, ConditionExpression: aws.String("attribute_not_exists(pk)")}
 	if it.Version > 1 {
 		put.ConditionExpression = aws.String("version = :before")
 		put.ExpressionAttributeValues = map[string]types.AttributeValue{":before": &types.AttributeValueMemberN{Value: strconv.Itoa(it.Version - 1)}}
 	}
-	_, err = s.Client.PutItem(ctx, put)
+	_, err = s.client.PutItem(ctx, put)
 	if lostRace(err) {
 		return webhook.ErrStale
 	}
@@ -130,7 +131,7 @@ func (s *Outbox) putEndpointItem(ctx context.Context, it endpointItem) error {
 
 // Document reads one outbox document and when it was pushed.
 func (s *Outbox) Document(ctx context.Context, tp ident.GLN, id string) (delivery.Document, time.Time, bool, error) {
-	out, err := s.Client.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.Table, Key: key(documentPartition(tp, id), "DOC#"+id), ConsistentRead: aws.Bool(true)})
+	out, err := s.client.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.table, Key: key(documentPartition(tp, id), "DOC#"+id), ConsistentRead: aws.Bool(true)})
 	if err != nil || out.Item == nil {
 		return delivery.Document{}, time.Time{}, false, err
 	}
@@ -148,8 +149,8 @@ func (s *Outbox) Document(ctx context.Context, tp ident.GLN, id string) (deliver
 
 // MarkPushed records the first successful push of a document.
 func (s *Outbox) MarkPushed(ctx context.Context, tp ident.GLN, id string, at time.Time) error {
-	_, err := s.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: &s.Table, Key: key(documentPartition(tp, id), "DOC#"+id),
+	_, err := s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: &s.table, Key: key(documentPartition(tp, id), "DOC#"+id),
 		UpdateExpression:          aws.String("SET pushedAt = :at"),
 		ConditionExpression:       aws.String("attribute_exists(pk) AND attribute_not_exists(pushedAt)"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":at": &types.AttributeValueMemberS{Value: formatTime(at)}},
@@ -177,7 +178,7 @@ type attemptItem struct {
 const attemptPrefix = "ATTEMPT#"
 
 // LogAttempt appends a push attempt to the third party's log.
-func (s *Outbox) LogAttempt(ctx context.Context, a webhook.Attempt) error {
+func (s *Webhooks) LogAttempt(ctx context.Context, a webhook.Attempt) error {
 	item, err := attributevalue.MarshalMap(attemptItem{
 		PK: thirdPartyPartition(a.ThirdParty), SK: fmt.Sprintf("%s%s#%s#%d", attemptPrefix, formatTime(a.At), a.DocumentID, a.Number),
 		DocumentID: a.DocumentID, Number: a.Number, At: formatTime(a.At), Outcome: a.Outcome.String(), Status: a.Status,
@@ -186,14 +187,14 @@ func (s *Outbox) LogAttempt(ctx context.Context, a webhook.Attempt) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.Client.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: item})
+	_, err = s.client.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: item})
 	return err
 }
 
 // Attempts lists the latest push attempts, newest first.
-func (s *Outbox) Attempts(ctx context.Context, tp ident.GLN, limit int) ([]webhook.Attempt, error) {
-	out, err := s.Client.Query(ctx, &dynamodb.QueryInput{
-		TableName:              &s.Table,
+func (s *Webhooks) Attempts(ctx context.Context, tp ident.GLN, limit int) ([]webhook.Attempt, error) {
+	out, err := s.client.Query(ctx, &dynamodb.QueryInput{
+		TableName:              &s.table,
 		KeyConditionExpression: aws.String("pk = :tp AND begins_with(sk, :attempt)"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":tp": &types.AttributeValueMemberS{Value: thirdPartyPartition(tp)}, ":attempt": &types.AttributeValueMemberS{Value: attemptPrefix},

@@ -20,7 +20,6 @@ import (
 	"github.com/tredjepart/tredjepart/shared/consent"
 	"github.com/tredjepart/tredjepart/shared/dynamo"
 	"github.com/tredjepart/tredjepart/shared/pseudonym"
-	"github.com/tredjepart/tredjepart/shared/resources"
 	"github.com/tredjepart/tredjepart/shared/websession"
 	"github.com/tredjepart/tredjepart/shared/websession/websessiontest"
 )
@@ -33,15 +32,15 @@ func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
 func testSite(t *testing.T) (*site, http.Handler) {
 	t.Helper()
 	env := testenv.Get(t)
-	db := dynamodb.NewFromConfig(env.Config)
-	access, reg := env.Stack.Tables[resources.AccessTableID], &dynamo.Registry{Client: db, Table: env.Stack.Tables[resources.RegistryTableID]}
+	stores := dynamo.Open(dynamodb.NewFromConfig(env.Config), env.Stack.Tables)
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	key := []byte(strings.Repeat("k", 32))
 	s, err := newSite(context.Background(), Config{
-		Consent:      &consent.Service{Store: &dynamo.Requests{Client: db, Table: access}, MeteringPoints: reg, ThirdParties: reg, Clock: clock.System{}, Logger: logger},
-		ThirdParties: reg,
-		ReadLog:      &dynamo.ReadLog{Client: db, Table: access},
-		Sessions:     &dynamo.Sessions{Client: db, Table: access},
+		Consent: &consent.Service{Requests: stores.Requests, Grants: stores.Grants, MeteringPoints: stores.MeteringPoints,
+			ThirdParties: stores.Parties, Clock: clock.System{}, Logger: logger},
+		ThirdParties: stores.Parties,
+		ReadLog:      stores.ReadLog,
+		Sessions:     stores.Sessions,
 		Settings: websession.Settings{
 			OIDC:   websession.OIDC{Issuer: websessiontest.Provider(t), ClientID: "consent", RedirectURL: "https://tredjepart.example/login/callback"},
 			Keys:   websession.Keys{Session: key, Encryption: key},

@@ -34,7 +34,7 @@ const (
 // AWS, under the Lambda emulator and in-process.
 func FromEnv(ctx context.Context, cfg aws.Config, getenv func(string) string, logger *slog.Logger) (http.Handler, error) {
 	env := websession.NewEnv(getenv)
-	accessTable, registryTable := env.Need(resources.Access.EnvVar), env.Need(resources.Registry.EnvVar)
+	tables := env.Tables(resources.Access, resources.Registry)
 	expiryARN, queueURL := env.Need(resources.Expiry.EnvVar), env.Need(resources.Notifications.EnvVar)
 	settings := env.Settings(websession.OIDCEnv{Issuer: OIDCIssuerEnv, ClientID: OIDCClientIDEnv, ClientSecret: OIDCClientSecretEnv, RedirectURL: OIDCRedirectURLEnv})
 	pseudoKey := env.Need(PseudonymKeyEnv)
@@ -49,22 +49,22 @@ func FromEnv(ctx context.Context, cfg aws.Config, getenv func(string) string, lo
 	if err != nil {
 		return nil, err
 	}
-	db := dynamodb.NewFromConfig(cfg)
-	reg := &dynamo.Registry{Client: db, Table: registryTable}
+	stores := dynamo.Open(dynamodb.NewFromConfig(cfg), tables)
 	return New(ctx, Config{
 		Consent: &consent.Service{
-			Store:          &dynamo.Requests{Client: db, Table: accessTable},
-			MeteringPoints: reg,
-			ThirdParties:   reg,
+			Requests:       stores.Requests,
+			Grants:         stores.Grants,
+			MeteringPoints: stores.MeteringPoints,
+			ThirdParties:   stores.Parties,
 			Expiry:         &stepfunctions.Expiry{Client: sfn.NewFromConfig(cfg), StateMachineARN: expiryARN, ToWallClock: clk.ToWallClock},
 			Notifier:       &queue.Publisher{Client: sqs.NewFromConfig(cfg), URL: queueURL},
 			Clock:          clk,
 			Logger:         logger,
 		},
-		ThirdParties: reg,
-		ReadLog:      &dynamo.ReadLog{Client: db, Table: accessTable},
+		ThirdParties: stores.Parties,
+		ReadLog:      stores.ReadLog,
 		Pseudonyms:   pseudo,
-		Sessions:     &dynamo.Sessions{Client: db, Table: accessTable},
+		Sessions:     stores.Sessions,
 		Settings:     settings,
 		Clock:        clk,
 		Logger:       logger,

@@ -64,12 +64,19 @@ func Need(getenv func(string) string, names ...string) (map[string]string, error
 // table ID.
 func NeedTables(getenv func(string) string, tables ...resources.Table) (map[string]string, error) {
 	env := NewEnv(getenv)
-	names := make(map[string]string, len(tables))
-	for _, t := range tables {
-		names[t.ID] = env.Need(t.EnvVar)
-	}
+	names := env.Tables(tables...)
 	if err := env.Err(); err != nil {
 		return nil, err
 	}
 	return names, nil
+}
+
+// Tables are the names of tables that must be set, by table ID, as
+// dynamo.Open takes them.
+func (e *Env) Tables(tables ...resources.Table) map[string]string {
+	names := make(map[string]string, len(tables))
+	for _, t := range tables {
+		names[t.ID] = e.Need(t.EnvVar)
+	}
+	return names
 }

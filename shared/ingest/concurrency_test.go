@@ -42,7 +42,7 @@ type backend struct {
 
 // backends are the fakes, and moto's tables under -tags integration.
 var backends = []backend{{"inmem", func(*testing.T) (storetest.MeteringPoints, storetest.MeterValues) {
-	return inmem.NewRegistry(), inmem.NewMeterValues()
+	return inmem.NewMeteringPoints(), inmem.NewMeterValues()
 }}}
 
 // onEach runs test on each backend, with the service on its stores.

@@ -10,7 +10,6 @@ import (
 
 	"github.com/tredjepart/tredjepart/localstack/harness/testenv"
 	"github.com/tredjepart/tredjepart/shared/dynamo"
-	"github.com/tredjepart/tredjepart/shared/resources"
 	"github.com/tredjepart/tredjepart/shared/storetest"
 )
 
@@ -21,8 +20,7 @@ func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
 func init() {
 	backends = append(backends, backend{"moto", func(t *testing.T) (storetest.MeteringPoints, storetest.MeterValues) {
 		env := testenv.Get(t)
-		db := dynamodb.NewFromConfig(env.Config)
-		return &dynamo.Registry{Client: db, Table: env.Stack.Tables[resources.RegistryTableID]},
-			&dynamo.MeterValues{Client: db, Table: env.Stack.Tables[resources.MeterValuesTableID]}
+		s := dynamo.Open(dynamodb.NewFromConfig(env.Config), env.Stack.Tables)
+		return s.MeteringPoints, s.MeterValues
 	}})
 }

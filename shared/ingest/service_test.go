@@ -20,8 +20,8 @@ import (
 	"github.com/tredjepart/tredjepart/shared/registry"
 )
 
-func onFakes() (*ingest.Service, *inmem.Registry, *inmem.MeterValues) {
-	reg, values := inmem.NewRegistry(), inmem.NewMeterValues()
+func onFakes() (*ingest.Service, *inmem.MeteringPoints, *inmem.MeterValues) {
+	reg, values := inmem.NewMeteringPoints(), inmem.NewMeterValues()
 	return &ingest.Service{MeteringPoints: reg, Values: values, Clock: clock.System{}}, reg, values
 }
 

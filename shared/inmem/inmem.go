@@ -4,8 +4,11 @@
 // answers a failed condition with the same sentinel error; the contract
 // tests in package storetest run against both, so the two cannot drift.
 //
-// Every store is safe for concurrent use (one mutex each) and copies what
-// goes in and comes out: a caller never shares a slice or map with it.
+// Open gives them all, as dynamo.Open does: the request and grant stores
+// share one Access table's state, for approving writes to both at once.
+// Every store is safe for concurrent use (one mutex each; the Access
+// table's two share theirs) and copies what goes in and comes out: a
+// caller never shares a slice or map with it.
 // Instants come back as DynamoDB's items give them: in UTC, without a
 // monotonic clock reading.
 package inmem

@@ -5,23 +5,39 @@ import (
 
 	"github.com/tredjepart/tredjepart/shared/inmem"
 	"github.com/tredjepart/tredjepart/shared/storetest"
+	"github.com/tredjepart/tredjepart/shared/webhook"
 	"github.com/tredjepart/tredjepart/shared/websession"
 )
 
 func TestRequests(t *testing.T) {
-	storetest.RunRequests(t, func(*testing.T) storetest.Requests { return inmem.NewRequests() })
+	storetest.RunRequests(t, func(*testing.T) storetest.Requests { return inmem.Open().Requests })
+}
+
+func TestGrants(t *testing.T) {
+	storetest.RunGrants(t, func(*testing.T) storetest.Grants { return inmem.Open().Grants })
+}
+
+func TestApproval(t *testing.T) {
+	storetest.RunApproval(t, func(*testing.T) storetest.Access {
+		requests, grants := inmem.NewAccess()
+		return storetest.Access{Requests: requests, Grants: grants}
+	})
 }
 
 func TestParties(t *testing.T) {
-	storetest.RunParties(t, func(*testing.T) storetest.Parties { return inmem.NewRegistry() })
+	storetest.RunParties(t, func(*testing.T) storetest.Parties { return inmem.NewParties() })
 }
 
 func TestMeteringPoints(t *testing.T) {
-	storetest.RunMeteringPoints(t, func(*testing.T) storetest.MeteringPoints { return inmem.NewRegistry() })
+	storetest.RunMeteringPoints(t, func(*testing.T) storetest.MeteringPoints { return inmem.NewMeteringPoints() })
 }
 
 func TestOutbox(t *testing.T) {
 	storetest.RunOutbox(t, func(*testing.T) storetest.Outbox { return inmem.NewOutbox() })
+}
+
+func TestWebhooks(t *testing.T) {
+	storetest.RunWebhooks(t, func(*testing.T) webhook.Store { return inmem.NewWebhooks() })
 }
 
 func TestMeterValues(t *testing.T) {
@@ -38,8 +54,7 @@ func TestSessions(t *testing.T) {
 
 func TestDeliveryFacts(t *testing.T) {
 	storetest.RunDeliveryFacts(t, func(*testing.T) storetest.Delivery {
-		outbox, requests, reg, values := inmem.NewOutbox(), inmem.NewRequests(), inmem.NewRegistry(), inmem.NewMeterValues()
-		outbox.Access, outbox.Registry, outbox.MeterValues = requests, reg, values
-		return storetest.Delivery{Outbox: outbox, Requests: requests, MeteringPoints: reg, MeterValues: values}
+		s := inmem.Open()
+		return storetest.Delivery{Outbox: s.Outbox, Grants: s.Grants, MeteringPoints: s.MeteringPoints, MeterValues: s.MeterValues}
 	})
 }

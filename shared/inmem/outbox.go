@@ -11,36 +11,40 @@ import (
 	"time"
 
 	"github.com/tredjepart/tredjepart/shared/delivery"
-	"github.com/tredjepart/tredjepart/shared/dynamo"
 	"github.com/tredjepart/tredjepart/shared/fault"
 	"github.com/tredjepart/tredjepart/shared/grant"
 	"github.com/tredjepart/tredjepart/shared/ident"
 	"github.com/tredjepart/tredjepart/shared/metervalues"
 	"github.com/tredjepart/tredjepart/shared/registry"
-	"github.com/tredjepart/tredjepart/shared/thirdpartyapi"
 	"github.com/tredjepart/tredjepart/shared/webhook"
 )
 
 var (
-	_ webhook.Store        = (*Outbox)(nil)
+	_ webhook.Documents    = (*Outbox)(nil)
 	_ delivery.ChangeStore = (*Outbox)(nil)
 	_ delivery.Store       = (*Outbox)(nil)
-	_ thirdpartyapi.Outbox = (*Outbox)(nil)
+	_ webhook.Store        = (*Webhooks)(nil)
 )
 
-// Outbox keeps the third parties' outbox documents, the days awaited late,
-// webhook endpoints and push attempts, as dynamo.Outbox keeps them in the
-// Outbox table, and reads the feed as dynamo.Outbox does across its shards.
+// Outbox keeps the third parties' outbox documents and the days awaited
+// late, as dynamo.Outbox keeps them in the Outbox table, and reads the feed
+// as dynamo.Outbox does across its shards.
 type Outbox struct {
 	// The other stores a delivery job's Facts are read from, as
 	// dynamo.Outbox names the other tables; nil ones hold nothing.
-	Access      *Requests
-	Registry    *Registry
-	MeterValues *MeterValues
+	Grants         *Grants
+	MeteringPoints *MeteringPoints
+	MeterValues    *MeterValues
 
 	mu        sync.Mutex
 	documents map[documentKey]stored
 	awaiting  map[awaitKey]bool
+}
+
+// Webhooks keeps the webhook endpoints and push attempts, as
+// dynamo.Webhooks keeps them in the Outbox table.
+type Webhooks struct {
+	mu        sync.Mutex
 	endpoints map[ident.GLN]webhook.Endpoint           // of a removed one, only its version counts
 	removed   map[ident.GLN]bool                       // whose endpoint was removed
 	attempts  map[ident.GLN]map[string]webhook.Attempt // by sort key
@@ -62,11 +66,16 @@ type awaitKey struct {
 	tp  ident.GLN
 }
 
-// NewOutbox returns an empty outbox.
+// NewOutbox returns an empty outbox that reads no facts (see Open).
 func NewOutbox() *Outbox {
-	return &Outbox{
-		documents: map[documentKey]stored{}, awaiting: map[awaitKey]bool{}, endpoints: map[ident.GLN]webhook.Endpoint{},
-		removed: map[ident.GLN]bool{}, attempts: map[ident.GLN]map[string]webhook.Attempt{},
+	return &Outbox{documents: map[documentKey]stored{}, awaiting: map[awaitKey]bool{}}
+}
+
+// NewWebhooks returns an empty store of webhook endpoints.
+func NewWebhooks() *Webhooks {
+	return &Webhooks{
+		endpoints: map[ident.GLN]webhook.Endpoint{}, removed: map[ident.GLN]bool{},
+		attempts: map[ident.GLN]map[string]webhook.Attempt{},
 	}
 }
 
@@ -141,7 +150,7 @@ func feedCursor(cursor, field string) (string, error) {
 
 // Feed returns up to limit of the third party's documents after the
 // cursor ("" for the oldest kept), oldest first, that are at least
-// dynamo.SettleLag old at now; Next is the cursor to poll with, the same
+// delivery.SettleLag old at now; Next is the cursor to poll with, the same
 // one when nothing new has settled.
 func (s *Outbox) Feed(_ context.Context, tp ident.GLN, cursor string, limit int, now time.Time) (delivery.FeedPage, error) {
 	after := ""
@@ -151,7 +160,7 @@ func (s *Outbox) Feed(_ context.Context, tp ident.GLN, cursor string, limit int,
 			return delivery.FeedPage{}, err
 		}
 	}
-	settled := sortable(now.Add(-dynamo.SettleLag))
+	settled := sortable(now.Add(-delivery.SettleLag))
 	page := delivery.FeedPage{Next: cursor}
 	for _, d := range s.arrived(tp) {
 		if at := arrival(d); at > after && at <= settled && len(page.Documents) < limit {
@@ -236,8 +245,8 @@ func (s *Outbox) Facts(ctx context.Context, tp ident.GLN, day time.Time, mps []i
 	facts := make(map[ident.GSRN]delivery.Facts, len(mps))
 	for _, mp := range mps {
 		var f delivery.Facts
-		if s.Access != nil {
-			f.Grant, f.HasGrant, _ = s.Access.Grant(ctx, tp, mp)
+		if s.Grants != nil {
+			f.Grant, f.HasGrant, _ = s.Grants.Grant(ctx, tp, mp)
 		}
 		if s.MeterValues != nil {
 			f.Series, f.HasSeries, _ = s.MeterValues.Day(ctx, mp, day)
@@ -245,8 +254,8 @@ func (s *Outbox) Facts(ctx context.Context, tp ident.GLN, day time.Time, mps []i
 		if !f.HasGrant && !f.HasSeries {
 			continue
 		}
-		if f.HasGrant && f.Grant.Status == grant.Active && s.Registry != nil {
-			point, _, _ := s.Registry.MeteringPoint(ctx, mp)
+		if f.HasGrant && f.Grant.Status == grant.Active && s.MeteringPoints != nil {
+			point, _, _ := s.MeteringPoints.MeteringPoint(ctx, mp)
 			for _, o := range point.Occupancies {
 				if o.MoveIn.Format(registry.DateLayout) == f.Grant.DataFrom.Format(registry.DateLayout) && o.EndUser == f.Grant.EndUser {
 					f.Occupancy = o
@@ -260,7 +269,7 @@ func (s *Outbox) Facts(ctx context.Context, tp ident.GLN, day time.Time, mps []i
 
 // Endpoint reads the third party's webhook endpoint; a removed one is not
 // found, but has the version its removal wrote.
-func (s *Outbox) Endpoint(_ context.Context, tp ident.GLN) (webhook.Endpoint, bool, error) {
+func (s *Webhooks) Endpoint(_ context.Context, tp ident.GLN) (webhook.Endpoint, bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	e, ok := s.endpoints[tp]
@@ -291,11 +300,11 @@ func copyEndpoint(e webhook.Endpoint) webhook.Endpoint {
 
 // PutEndpoint writes the endpoint if the stored one is the version before
 // (webhook.ErrStale), refusing a key that is not sealed
-// (dynamo.ErrKeyNotSealed).
-func (s *Outbox) PutEndpoint(_ context.Context, e webhook.Endpoint) error {
+// (webhook.ErrKeyNotSealed).
+func (s *Webhooks) PutEndpoint(_ context.Context, e webhook.Endpoint) error {
 	for _, k := range e.Keys {
 		if len(k.Sealed) == 0 {
-			return dynamo.ErrKeyNotSealed
+			return webhook.ErrKeyNotSealed
 		}
 	}
 	return s.putEndpoint(e, false)
@@ -303,11 +312,11 @@ func (s *Outbox) PutEndpoint(_ context.Context, e webhook.Endpoint) error {
 
 // DeleteEndpoint removes the endpoint and its secrets on the same
 // condition, keeping only its version.
-func (s *Outbox) DeleteEndpoint(_ context.Context, e webhook.Endpoint) error {
+func (s *Webhooks) DeleteEndpoint(_ context.Context, e webhook.Endpoint) error {
 	return s.putEndpoint(webhook.Endpoint{ThirdParty: e.ThirdParty, ChangedAt: e.ChangedAt, Version: e.Version}, true)
 }
 
-func (s *Outbox) putEndpoint(e webhook.Endpoint, removed bool) error {
+func (s *Webhooks) putEndpoint(e webhook.Endpoint, removed bool) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	current, exists := s.endpoints[e.ThirdParty]
@@ -319,7 +328,7 @@ func (s *Outbox) putEndpoint(e webhook.Endpoint, removed bool) error {
 }
 
 // LogAttempt appends a push attempt to the third party's log.
-func (s *Outbox) LogAttempt(_ context.Context, a webhook.Attempt) error {
+func (s *Webhooks) LogAttempt(_ context.Context, a webhook.Attempt) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.attempts[a.ThirdParty] == nil {
@@ -331,7 +340,7 @@ func (s *Outbox) LogAttempt(_ context.Context, a webhook.Attempt) error {
 }
 
 // Attempts lists the latest push attempts, newest first.
-func (s *Outbox) Attempts(_ context.Context, tp ident.GLN, limit int) ([]webhook.Attempt, error) {
+func (s *Webhooks) Attempts(_ context.Context, tp ident.GLN, limit int) ([]webhook.Attempt, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	keys := slices.SortedFunc(maps.Keys(s.attempts[tp]), func(a, b string) int { return cmp.Compare(b, a) })

@@ -21,26 +21,38 @@ import (
 )
 
 var (
-	_ registry.PartyStore          = (*Registry)(nil)
-	_ accessrequest.MeteringPoints = (*Registry)(nil)
-	_ consent.MeteringPoints       = (*Registry)(nil)
-	_ consent.ThirdParties         = (*Registry)(nil)
-	_ ingest.MeteringPoints        = (*Registry)(nil)
-	_ metering.MeteringPoints      = (*Registry)(nil)
-	_ delivery.ThirdParties        = (*Registry)(nil)
-	_ apigw.ThirdParties           = (*Registry)(nil)
-	_ apigw.DataProviders          = (*Registry)(nil)
+	_ accessrequest.MeteringPoints = (*MeteringPoints)(nil)
+	_ consent.MeteringPoints       = (*MeteringPoints)(nil)
+	_ ingest.MeteringPoints        = (*MeteringPoints)(nil)
+	_ metering.MeteringPoints      = (*MeteringPoints)(nil)
+	_ registry.PartyStore          = (*Parties)(nil)
+	_ consent.ThirdParties         = (*Parties)(nil)
+	_ delivery.ThirdParties        = (*Parties)(nil)
+	_ apigw.ThirdParties           = (*Parties)(nil)
+	_ apigw.DataProviders          = (*Parties)(nil)
 )
 
-// Registry keeps metering points and registered parties, as
-// dynamo.Registry keeps them in the Registry table.
-type Registry struct {
+// MeteringPoints keeps metering points and their end users, as
+// dynamo.MeteringPoints keeps them in the Registry table.
+type MeteringPoints struct {
 	mu             sync.Mutex
 	meteringPoints map[ident.GSRN]registry.MeteringPoint
-	thirdParties   map[ident.GLN]registry.ThirdParty
-	dataProviders  map[ident.GLN]registry.DataProvider
-	clients        map[string]holder          // CLIENT#<clientId>
-	orgs           map[ident.OrgNumber]holder // ORG#<orgNumber>
+}
+
+// NewMeteringPoints returns an empty store of metering points.
+func NewMeteringPoints() *MeteringPoints {
+	return &MeteringPoints{meteringPoints: map[ident.GSRN]registry.MeteringPoint{}}
+}
+
+// Parties keeps the registered parties and the names that lead to them,
+// as dynamo.Parties keeps them in the Registry table: both kinds the same
+// way (partyTable), their names in one namespace.
+type Parties struct {
+	mu            sync.Mutex
+	thirdParties  partyTable[registry.ThirdParty]
+	dataProviders partyTable[registry.DataProvider]
+	clients       map[string]holder          // CLIENT#<clientId>
+	orgs          map[ident.OrgNumber]holder // ORG#<orgNumber>
 }
 
 // holder is the party a name (a client id, an organisation number) leads to.
@@ -49,16 +61,30 @@ type holder struct {
 	kind string
 }
 
-const (
-	thirdPartyKind   = "THIRDPARTY"
-	dataProviderKind = "DATAPROVIDER"
-)
+// partyTable is the parties of one kind, by GLN.
+type partyTable[P registry.Party[P]] struct {
+	kind  string
+	byGLN map[ident.GLN]P
+	copy  func(P) P                           // what is stored and returned: no slice shared
+	names func(P) ([]string, ident.OrgNumber) // the client ids and the organisation that lead to it
+}
 
-// NewRegistry returns an empty registry.
-func NewRegistry() *Registry {
-	return &Registry{
-		meteringPoints: map[ident.GSRN]registry.MeteringPoint{}, thirdParties: map[ident.GLN]registry.ThirdParty{},
-		dataProviders: map[ident.GLN]registry.DataProvider{}, clients: map[string]holder{}, orgs: map[ident.OrgNumber]holder{},
+// NewParties returns an empty store of parties.
+func NewParties() *Parties {
+	return &Parties{
+		thirdParties: partyTable[registry.ThirdParty]{kind: "THIRDPARTY", byGLN: map[ident.GLN]registry.ThirdParty{},
+			copy: func(tp registry.ThirdParty) registry.ThirdParty {
+				tp.ClientIDs, tp.RedirectURIs = slices.Clone(tp.ClientIDs), slices.Clone(tp.RedirectURIs)
+				return tp
+			},
+			names: func(tp registry.ThirdParty) ([]string, ident.OrgNumber) { return tp.ClientIDs, tp.OrgNumber }},
+		dataProviders: partyTable[registry.DataProvider]{kind: "DATAPROVIDER", byGLN: map[ident.GLN]registry.DataProvider{},
+			copy: func(dp registry.DataProvider) registry.DataProvider {
+				dp.ClientIDs, dp.GridAreas = slices.Clone(dp.ClientIDs), slices.Clone(dp.GridAreas)
+				return dp
+			},
+			names: func(dp registry.DataProvider) ([]string, ident.OrgNumber) { return dp.ClientIDs, "" }},
+		clients: map[string]holder{}, orgs: map[ident.OrgNumber]holder{},
 	}
 }
 
@@ -112,7 +138,7 @@ func boolText(b bool) string {
 }
 
 // MeteringPoint returns a metering point with its end users, by move-in.
-func (s *Registry) MeteringPoint(_ context.Context, id ident.GSRN) (registry.MeteringPoint, bool, error) {
+func (s *MeteringPoints) MeteringPoint(_ context.Context, id ident.GSRN) (registry.MeteringPoint, bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	mp, ok := s.meteringPoints[id]
@@ -124,7 +150,7 @@ func (s *Registry) MeteringPoint(_ context.Context, id ident.GSRN) (registry.Met
 
 // PutMeteringPoint reads what is stored of mp's metering point and
 // replaces it with mp (ReplaceMeteringPoint).
-func (s *Registry) PutMeteringPoint(ctx context.Context, mp registry.MeteringPoint) (bool, error) {
+func (s *MeteringPoints) PutMeteringPoint(ctx context.Context, mp registry.MeteringPoint) (bool, error) {
 	current, _, err := s.MeteringPoint(ctx, mp.ID)
 	if err != nil {
 		return false, err
@@ -136,7 +162,7 @@ func (s *Registry) PutMeteringPoint(ctx context.Context, mp registry.MeteringPoi
 // 0: nothing stored) with mp, conditional on that version, and reports
 // whether it wrote: nothing when mp equals current; ingest.ErrConflict if
 // another write came after the read.
-func (s *Registry) ReplaceMeteringPoint(_ context.Context, current, mp registry.MeteringPoint) (bool, error) {
+func (s *MeteringPoints) ReplaceMeteringPoint(_ context.Context, current, mp registry.MeteringPoint) (bool, error) {
 	found := current.Version > 0
 	if found && reflect.DeepEqual(masterData(current), masterData(mp)) {
 		return false, nil
@@ -153,7 +179,7 @@ func (s *Registry) ReplaceMeteringPoint(_ context.Context, current, mp registry.
 }
 
 // MeteringPointsOf lists the metering points the end user has held at any time, by GSRN.
-func (s *Registry) MeteringPointsOf(_ context.Context, user pseudonym.EndUserID) ([]ident.GSRN, error) {
+func (s *MeteringPoints) MeteringPointsOf(_ context.Context, user pseudonym.EndUserID) ([]ident.GSRN, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var points []ident.GSRN
@@ -166,59 +192,150 @@ func (s *Registry) MeteringPointsOf(_ context.Context, user pseudonym.EndUserID)
 	return points, nil
 }
 
-func copyThirdParty(tp registry.ThirdParty) registry.ThirdParty {
-	tp.ClientIDs, tp.RedirectURIs = slices.Clone(tp.ClientIDs), slices.Clone(tp.RedirectURIs)
-	return tp
-}
-
-func copyDataProvider(dp registry.DataProvider) registry.DataProvider {
-	dp.ClientIDs, dp.GridAreas = slices.Clone(dp.ClientIDs), slices.Clone(dp.GridAreas)
-	return dp
-}
-
-// RegisterThirdParty stores a new third party with the clients and the
-// organisation number that lead to it: registry.ErrRegistered if its GLN
-// is taken, a *registry.TakenError if a name belongs to another party.
-func (s *Registry) RegisterThirdParty(_ context.Context, tp registry.ThirdParty) error {
+// register stores a new party at version 1 with the names that lead to
+// it: registry.ErrRegistered if its GLN is taken, a *registry.TakenError if
+// a name belongs to another party.
+func register[P registry.Party[P]](s *Parties, t *partyTable[P], p P) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.thirdParties[tp.GLN]; ok {
+	state := p.State()
+	if _, ok := t.byGLN[state.GLN]; ok {
 		return registry.ErrRegistered
 	}
-	if err := s.claim(holder{tp.GLN, thirdPartyKind}, tp.ClientIDs, tp.OrgNumber, nil, ""); err != nil {
+	clients, org := t.names(p)
+	if err := s.claim(holder{state.GLN, t.kind}, clients, org, nil, ""); err != nil {
 		return err
 	}
-	tp.Version = 1
-	s.thirdParties[tp.GLN] = copyThirdParty(tp)
+	state.Version = 1
+	t.byGLN[state.GLN] = t.copy(p.WithState(state))
 	return nil
 }
 
-// UpdateThirdParty replaces a third party registered at tp.Version and
-// releases the names it no longer names: registry.ErrNotRegistered,
+// update replaces a party registered at p's version and releases the
+// names it no longer names: registry.ErrNotRegistered,
 // registry.ErrChanged, or a *registry.TakenError.
-func (s *Registry) UpdateThirdParty(_ context.Context, tp registry.ThirdParty) error {
+func update[P registry.Party[P]](s *Parties, t *partyTable[P], p P) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	current, ok := s.thirdParties[tp.GLN]
+	state := p.State()
+	current, ok := t.byGLN[state.GLN]
 	if !ok {
 		return registry.ErrNotRegistered
 	}
-	if current.Version != tp.Version {
+	if current.State().Version != state.Version {
 		return registry.ErrChanged
 	}
-	if err := s.claim(holder{tp.GLN, thirdPartyKind}, tp.ClientIDs, tp.OrgNumber, current.ClientIDs, current.OrgNumber); err != nil {
+	clients, org := t.names(p)
+	heldClients, heldOrg := t.names(current)
+	if err := s.claim(holder{state.GLN, t.kind}, clients, org, heldClients, heldOrg); err != nil {
 		return err
 	}
-	tp.Version++
-	s.thirdParties[tp.GLN] = copyThirdParty(tp)
+	state.Version++
+	t.byGLN[state.GLN] = t.copy(p.WithState(state))
 	return nil
+}
+
+func get[P registry.Party[P]](s *Parties, t *partyTable[P], gln ident.GLN) (P, bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, ok := t.byGLN[gln]
+	return t.copy(p), ok, nil
+}
+
+// byClient finds the party of t's kind an OAuth client acts for; a client
+// of another kind's party is none of its.
+func byClient[P registry.Party[P]](s *Parties, t *partyTable[P], clientID string) (P, bool, error) {
+	s.mu.Lock()
+	h, ok := s.clients[clientID]
+	s.mu.Unlock()
+	if !ok || h.kind != t.kind {
+		var none P
+		return none, false, nil
+	}
+	return get(s, t, h.gln)
+}
+
+// list is every party of t's kind, by GLN.
+func list[P registry.Party[P]](s *Parties, t *partyTable[P]) []P {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var all []P
+	for _, p := range t.byGLN {
+		all = append(all, t.copy(p))
+	}
+	slices.SortFunc(all, func(a, b P) int { return cmp.Compare(a.State().GLN, b.State().GLN) })
+	return all
+}
+
+// RegisterThirdParty stores a new third party with the clients and the
+// organisation number that lead to it (register).
+func (s *Parties) RegisterThirdParty(_ context.Context, tp registry.ThirdParty) error {
+	return register(s, &s.thirdParties, tp)
+}
+
+// UpdateThirdParty replaces a third party registered at tp.Version (update).
+func (s *Parties) UpdateThirdParty(_ context.Context, tp registry.ThirdParty) error {
+	return update(s, &s.thirdParties, tp)
+}
+
+// ThirdParty returns a registered third party.
+func (s *Parties) ThirdParty(_ context.Context, gln ident.GLN) (registry.ThirdParty, bool, error) {
+	return get(s, &s.thirdParties, gln)
+}
+
+// ThirdPartyByClient finds the third party an OAuth client acts for; a
+// data provider's client is no third party's.
+func (s *Parties) ThirdPartyByClient(_ context.Context, clientID string) (registry.ThirdParty, bool, error) {
+	return byClient(s, &s.thirdParties, clientID)
+}
+
+// ThirdPartyByOrg finds the third party an organisation is registered as.
+func (s *Parties) ThirdPartyByOrg(_ context.Context, org ident.OrgNumber) (registry.ThirdParty, bool, error) {
+	s.mu.Lock()
+	h, ok := s.orgs[org]
+	s.mu.Unlock()
+	if !ok {
+		return registry.ThirdParty{}, false, nil
+	}
+	return get(s, &s.thirdParties, h.gln)
+}
+
+// ThirdParties lists every registered third party, by GLN.
+func (s *Parties) ThirdParties(context.Context) ([]registry.ThirdParty, error) {
+	return list(s, &s.thirdParties), nil
+}
+
+// RegisterDataProvider stores a new data provider with the clients that
+// lead to it (register).
+func (s *Parties) RegisterDataProvider(_ context.Context, dp registry.DataProvider) error {
+	return register(s, &s.dataProviders, dp)
+}
+
+// UpdateDataProvider replaces a data provider registered at dp.Version (update).
+func (s *Parties) UpdateDataProvider(_ context.Context, dp registry.DataProvider) error {
+	return update(s, &s.dataProviders, dp)
+}
+
+// DataProvider returns a registered data provider.
+func (s *Parties) DataProvider(_ context.Context, gln ident.GLN) (registry.DataProvider, bool, error) {
+	return get(s, &s.dataProviders, gln)
+}
+
+// DataProviderByClient finds the data provider an OAuth client acts for.
+func (s *Parties) DataProviderByClient(_ context.Context, clientID string) (registry.DataProvider, bool, error) {
+	return byClient(s, &s.dataProviders, clientID)
+}
+
+// DataProviders lists every registered data provider, by GLN.
+func (s *Parties) DataProviders(context.Context) ([]registry.DataProvider, error) {
+	return list(s, &s.dataProviders), nil
 }
 
 // claim checks, then takes, the names a party's write names, releasing
 // those it held before (heldClients, heldOrg) and names no more. It checks
 // all before it changes anything, in the order dynamo's transaction lists
 // them, so the first name taken is the one reported.
-func (s *Registry) claim(p holder, clients []string, org ident.OrgNumber, heldClients []string, heldOrg ident.OrgNumber) error {
+func (s *Parties) claim(p holder, clients []string, org ident.OrgNumber, heldClients []string, heldOrg ident.OrgNumber) error {
 	for _, id := range clients {
 		if h, ok := s.clients[id]; ok && h != p {
 			return &registry.TakenError{Field: "clientIds", Value: id}
@@ -242,114 +359,4 @@ func (s *Registry) claim(p holder, clients []string, org ident.OrgNumber, heldCl
 		s.orgs[org] = p
 	}
 	return nil
-}
-
-// ThirdParty returns a registered third party.
-func (s *Registry) ThirdParty(_ context.Context, gln ident.GLN) (registry.ThirdParty, bool, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	tp, ok := s.thirdParties[gln]
-	return copyThirdParty(tp), ok, nil
-}
-
-// ThirdPartyByClient finds the third party an OAuth client acts for; a
-// data provider's client is no third party's.
-func (s *Registry) ThirdPartyByClient(ctx context.Context, clientID string) (registry.ThirdParty, bool, error) {
-	s.mu.Lock()
-	h, ok := s.clients[clientID]
-	s.mu.Unlock()
-	if !ok || h.kind != thirdPartyKind {
-		return registry.ThirdParty{}, false, nil
-	}
-	return s.ThirdParty(ctx, h.gln)
-}
-
-// ThirdPartyByOrg finds the third party an organisation is registered as.
-func (s *Registry) ThirdPartyByOrg(ctx context.Context, org ident.OrgNumber) (registry.ThirdParty, bool, error) {
-	s.mu.Lock()
-	h, ok := s.orgs[org]
-	s.mu.Unlock()
-	if !ok {
-		return registry.ThirdParty{}, false, nil
-	}
-	return s.ThirdParty(ctx, h.gln)
-}
-
-// ThirdParties lists every registered third party, by GLN.
-func (s *Registry) ThirdParties(_ context.Context) ([]registry.ThirdParty, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var all []registry.ThirdParty
-	for _, tp := range s.thirdParties {
-		all = append(all, copyThirdParty(tp))
-	}
-	slices.SortFunc(all, func(a, b registry.ThirdParty) int { return cmp.Compare(a.GLN, b.GLN) })
-	return all, nil
-}
-
-// RegisterDataProvider stores a new data provider with the clients that
-// lead to it: registry.ErrRegistered, or a *registry.TakenError.
-func (s *Registry) RegisterDataProvider(_ context.Context, dp registry.DataProvider) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, ok := s.dataProviders[dp.GLN]; ok {
-		return registry.ErrRegistered
-	}
-	if err := s.claim(holder{dp.GLN, dataProviderKind}, dp.ClientIDs, "", nil, ""); err != nil {
-		return err
-	}
-	dp.Version = 1
-	s.dataProviders[dp.GLN] = copyDataProvider(dp)
-	return nil
-}
-
-// UpdateDataProvider replaces a data provider registered at dp.Version:
-// registry.ErrNotRegistered, registry.ErrChanged, or a *registry.TakenError.
-func (s *Registry) UpdateDataProvider(_ context.Context, dp registry.DataProvider) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	current, ok := s.dataProviders[dp.GLN]
-	if !ok {
-		return registry.ErrNotRegistered
-	}
-	if current.Version != dp.Version {
-		return registry.ErrChanged
-	}
-	if err := s.claim(holder{dp.GLN, dataProviderKind}, dp.ClientIDs, "", current.ClientIDs, ""); err != nil {
-		return err
-	}
-	dp.Version++
-	s.dataProviders[dp.GLN] = copyDataProvider(dp)
-	return nil
-}
-
-// DataProvider returns a registered data provider.
-func (s *Registry) DataProvider(_ context.Context, gln ident.GLN) (registry.DataProvider, bool, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	dp, ok := s.dataProviders[gln]
-	return copyDataProvider(dp), ok, nil
-}
-
-// DataProviderByClient finds the data provider an OAuth client acts for.
-func (s *Registry) DataProviderByClient(ctx context.Context, clientID string) (registry.DataProvider, bool, error) {
-	s.mu.Lock()
-	h, ok := s.clients[clientID]
-	s.mu.Unlock()
-	if !ok || h.kind != dataProviderKind {
-		return registry.DataProvider{}, false, nil
-	}
-	return s.DataProvider(ctx, h.gln)
-}
-
-// DataProviders lists every registered data provider, by GLN.
-func (s *Registry) DataProviders(_ context.Context) ([]registry.DataProvider, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var all []registry.DataProvider
-	for _, dp := range s.dataProviders {
-		all = append(all, copyDataProvider(dp))
-	}
-	slices.SortFunc(all, func(a, b registry.DataProvider) int { return cmp.Compare(a.GLN, b.GLN) })
-	return all, nil
 }

@@ -17,18 +17,28 @@ import (
 
 var (
 	_ accessrequest.Store  = (*Requests)(nil)
-	_ consent.Store        = (*Requests)(nil)
-	_ metering.Grants      = (*Requests)(nil)
-	_ delivery.GrantsOn    = (*Requests)(nil)
-	_ delivery.ShardGrants = (*Requests)(nil)
+	_ consent.Requests     = (*Requests)(nil)
+	_ accessrequest.Grants = (*Grants)(nil)
+	_ consent.Grants       = (*Grants)(nil)
+	_ metering.Grants      = (*Grants)(nil)
+	_ delivery.GrantsOn    = (*Grants)(nil)
+	_ delivery.ShardGrants = (*Grants)(nil)
 )
 
 // idempotencyTTL is how long an Idempotency-Key is remembered, as in dynamo.
 const idempotencyTTL = 24 * time.Hour
 
-// Requests keeps access requests, their pending slots, Idempotency-Keys and
-// grants, as dynamo.Requests keeps them in the Access table.
-type Requests struct {
+// Requests keeps access requests, their pending slots and Idempotency-Keys,
+// as dynamo.Requests keeps them in the Access table.
+type Requests struct{ *access }
+
+// Grants keeps the grants, as dynamo.Grants keeps them in the Access table.
+type Grants struct{ *access }
+
+// access is the Access table's requests and grants behind one lock, so
+// that approving a request stores its grant at once, as dynamo's
+// transaction does.
+type access struct {
 	mu       sync.Mutex
 	requests map[string]accessrequest.Request
 	pending  map[pair]string // which request last held the pending slot
@@ -54,12 +64,13 @@ type remembered struct {
 	expires time.Time
 }
 
-// NewRequests returns an empty store.
-func NewRequests() *Requests {
-	return &Requests{
+// NewAccess returns empty request and grant stores over one Access table.
+func NewAccess() (*Requests, *Grants) {
+	a := &access{
 		requests: map[string]accessrequest.Request{}, pending: map[pair]string{},
 		keys: map[idempotencyKey]remembered{}, grants: map[pair]grant.Grant{},
 	}
+	return &Requests{a}, &Grants{a}
 }
 
 func copyRequest(r accessrequest.Request) accessrequest.Request {
@@ -200,7 +211,7 @@ func (s *Requests) RequestsOn(_ context.Context, mp ident.GSRN, status accessreq
 }
 
 // Grant returns the third party's grant on the metering point, active or revoked.
-func (s *Requests) Grant(_ context.Context, tp ident.GLN, mp ident.GSRN) (grant.Grant, bool, error) {
+func (s *Grants) Grant(_ context.Context, tp ident.GLN, mp ident.GSRN) (grant.Grant, bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	g, ok := s.grants[pair{tp, mp}]
@@ -208,13 +219,13 @@ func (s *Requests) Grant(_ context.Context, tp ident.GLN, mp ident.GSRN) (grant.
 }
 
 // HasActiveGrant reports whether the third party has access to the metering point.
-func (s *Requests) HasActiveGrant(ctx context.Context, tp ident.GLN, mp ident.GSRN) (bool, error) {
+func (s *Grants) HasActiveGrant(ctx context.Context, tp ident.GLN, mp ident.GSRN) (bool, error) {
 	g, found, err := s.Grant(ctx, tp, mp)
 	return found && g.Status == grant.Active, err
 }
 
 // GrantsOn lists every grant, active or revoked, on a metering point, by third party.
-func (s *Requests) GrantsOn(_ context.Context, mp ident.GSRN) ([]grant.Grant, error) {
+func (s *Grants) GrantsOn(_ context.Context, mp ident.GSRN) ([]grant.Grant, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var found []grant.Grant
@@ -228,13 +239,13 @@ func (s *Requests) GrantsOn(_ context.Context, mp ident.GSRN) ([]grant.Grant, er
 }
 
 // mayGrant is the condition of a new grant: none, or a revoked one.
-func (s *Requests) mayGrant(g grant.Grant) bool {
+func (s *access) mayGrant(g grant.Grant) bool {
 	stored, ok := s.grants[pair{g.ThirdParty, g.MeteringPoint}]
 	return !ok || stored.Status == grant.Revoked
 }
 
 // PutGrant stores a new grant (grant.ErrExists if the third party already has active access).
-func (s *Requests) PutGrant(_ context.Context, g grant.Grant) error {
+func (s *Grants) PutGrant(_ context.Context, g grant.Grant) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if !s.mayGrant(g) {
@@ -264,7 +275,7 @@ func (s *Requests) Approve(_ context.Context, prev, next accessrequest.Request, 
 }
 
 // UpdateGrant stores next if the stored grant is still at prev's version.
-func (s *Requests) UpdateGrant(_ context.Context, prev, next grant.Grant) error {
+func (s *Grants) UpdateGrant(_ context.Context, prev, next grant.Grant) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	k := pair{next.ThirdParty, next.MeteringPoint}
@@ -277,7 +288,7 @@ func (s *Requests) UpdateGrant(_ context.Context, prev, next grant.Grant) error 
 }
 
 // activeGrantsOf is the third party's active grants, by metering point.
-func (s *Requests) activeGrantsOf(tp ident.GLN) []grant.Grant {
+func (s *access) activeGrantsOf(tp ident.GLN) []grant.Grant {
 	var found []grant.Grant
 	for k, g := range s.grants {
 		if k.tp == tp && g.Status == grant.Active {
@@ -289,7 +300,7 @@ func (s *Requests) activeGrantsOf(tp ident.GLN) []grant.Grant {
 }
 
 // ActiveGrantsOf pages through a third party's active grants, by metering point.
-func (s *Requests) ActiveGrantsOf(_ context.Context, tp ident.GLN, cursorText string, limit int) ([]grant.Grant, string, error) {
+func (s *Grants) ActiveGrantsOf(_ context.Context, tp ident.GLN, cursorText string, limit int) ([]grant.Grant, string, error) {
 	s.mu.Lock()
 	active := s.activeGrantsOf(tp)
 	s.mu.Unlock()
@@ -304,7 +315,7 @@ func (s *Requests) ActiveGrantsOf(_ context.Context, tp ident.GLN, cursorText st
 // the third party's active grants after the one given, in order, and
 // whether more may follow: as a DynamoDB query with a Limit, true whenever
 // the limit was reached.
-func (s *Requests) DeliveryShard(_ context.Context, tp ident.GLN, shard int, after ident.GSRN, limit int) ([]ident.GSRN, bool, error) {
+func (s *Grants) DeliveryShard(_ context.Context, tp ident.GLN, shard int, after ident.GSRN, limit int) ([]ident.GSRN, bool, error) {
 	s.mu.Lock()
 	active := s.activeGrantsOf(tp)
 	s.mu.Unlock()

@@ -23,7 +23,6 @@ import (
 	"github.com/tredjepart/tredjepart/shared/fault"
 	"github.com/tredjepart/tredjepart/shared/ident"
 	"github.com/tredjepart/tredjepart/shared/registry"
-	"github.com/tredjepart/tredjepart/shared/resources"
 	"github.com/tredjepart/tredjepart/shared/websession"
 	"github.com/tredjepart/tredjepart/shared/websession/websessiontest"
 )
@@ -89,7 +88,7 @@ func testSite(t *testing.T) (*site, http.Handler) {
 	s, err := newSite(context.Background(), Config{
 		Requests:     &accessrequest.Service{Store: store, Clock: clock.System{}, Logger: logger},
 		ThirdParties: tps,
-		Sessions:     &dynamo.Sessions{Client: dynamodb.NewFromConfig(env.Config), Table: env.Stack.Tables[resources.AccessTableID]},
+		Sessions:     dynamo.Open(dynamodb.NewFromConfig(env.Config), env.Stack.Tables).Sessions,
 		Settings: websession.Settings{
 			OIDC:   websession.OIDC{Issuer: websessiontest.Provider(t), ClientID: "portal", RedirectURL: "https://tredjepart.example/portal/login/callback"},
 			Keys:   websession.Keys{Session: key, Encryption: key},

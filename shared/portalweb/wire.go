@@ -32,8 +32,7 @@ const (
 // on AWS, under the Lambda emulator and in-process.
 func FromEnv(ctx context.Context, cfg aws.Config, getenv func(string) string, logger *slog.Logger) (http.Handler, error) {
 	env := websession.NewEnv(getenv)
-	accessTable, registryTable := env.Need(resources.Access.EnvVar), env.Need(resources.Registry.EnvVar)
-	meterValuesTable, outboxTable := env.Need(resources.MeterValues.EnvVar), env.Need(resources.Outbox.EnvVar)
+	tables := env.Tables(resources.Access, resources.Registry, resources.MeterValues, resources.Outbox)
 	expiryARN := env.Need(resources.Expiry.EnvVar)
 	settings := env.Settings(websession.OIDCEnv{Issuer: OIDCIssuerEnv, ClientID: OIDCClientIDEnv, ClientSecret: OIDCClientSecretEnv, RedirectURL: OIDCRedirectURLEnv})
 	if err := env.Err(); err != nil {
@@ -43,17 +42,16 @@ func FromEnv(ctx context.Context, cfg aws.Config, getenv func(string) string, lo
 	if err != nil {
 		return nil, err
 	}
-	hooks, _, err := sender.WebhookService(cfg, getenv, logger)
+	stores := dynamo.Open(dynamodb.NewFromConfig(cfg), tables)
+	hooks, err := sender.WebhookService(cfg, stores, getenv, logger)
 	if err != nil {
 		return nil, err
 	}
-	db := dynamodb.NewFromConfig(cfg)
-	reg := &dynamo.Registry{Client: db, Table: registryTable}
-	requests := &dynamo.Requests{Client: db, Table: accessTable}
 	return New(ctx, Config{
 		Requests: &accessrequest.Service{
-			MeteringPoints: reg,
-			Store:          requests,
+			MeteringPoints: stores.MeteringPoints,
+			Store:          stores.Requests,
+			Grants:         stores.Grants,
 			Expiry:         &stepfunctions.Expiry{Client: sfn.NewFromConfig(cfg), StateMachineARN: expiryARN, ToWallClock: clk.ToWallClock},
 			Clock:          clk,
 			NewID:          uuid.NewString,
@@ -61,17 +59,17 @@ func FromEnv(ctx context.Context, cfg aws.Config, getenv func(string) string, lo
 			Logger:         logger,
 		},
 		Metering: &metering.Service{
-			Grants:         requests,
-			MeteringPoints: reg,
-			Days:           &dynamo.MeterValues{Client: db, Table: meterValuesTable},
-			ReadLog:        &dynamo.ReadLog{Client: db, Table: accessTable},
+			Grants:         stores.Grants,
+			MeteringPoints: stores.MeteringPoints,
+			Days:           stores.MeterValues,
+			ReadLog:        stores.ReadLog,
 			Clock:          clk,
 			NewID:          uuid.NewString,
 		},
 		Webhooks:     hooks,
-		Outbox:       &dynamo.Outbox{Client: db, Table: outboxTable},
-		ThirdParties: reg,
-		Sessions:     &dynamo.Sessions{Client: db, Table: accessTable},
+		Outbox:       stores.Outbox,
+		ThirdParties: stores.Parties,
+		Sessions:     stores.Sessions,
 		Settings:     settings,
 		Clock:        clk,
 		Logger:       logger,

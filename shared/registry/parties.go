@@ -51,6 +51,43 @@ func (dp DataProvider) CoversGridArea(area string) bool {
 	return area != "" && slices.Contains(dp.GridAreas, area)
 }
 
+// Party is a registered party of either kind, ThirdParty or DataProvider:
+// what registering, updating, disabling and listing one needs of it, the
+// same for both kinds, in the service and in the stores.
+type Party[P any] interface {
+	ThirdParty | DataProvider
+	Validate() error
+	// State is what every party has besides its details.
+	State() PartyState
+	// WithState is the party with its Disabled and Version set from s.
+	WithState(s PartyState) P
+}
+
+// PartyState is a party's GLN, whether it is disabled and its version.
+type PartyState struct {
+	GLN      ident.GLN
+	Disabled bool
+	Version  int
+}
+
+// State is what the third party has as every party has.
+func (tp ThirdParty) State() PartyState { return PartyState{tp.GLN, tp.Disabled, tp.Version} }
+
+// WithState is the third party disabled or not, at a version.
+func (tp ThirdParty) WithState(s PartyState) ThirdParty {
+	tp.Disabled, tp.Version = s.Disabled, s.Version
+	return tp
+}
+
+// State is what the data provider has as every party has.
+func (dp DataProvider) State() PartyState { return PartyState{dp.GLN, dp.Disabled, dp.Version} }
+
+// WithState is the data provider disabled or not, at a version.
+func (dp DataProvider) WithState(s PartyState) DataProvider {
+	dp.Disabled, dp.Version = s.Disabled, s.Version
+	return dp
+}
+
 // Limits on a party's lists; they keep a registration within one
 // DynamoDB transaction (100 items).
 const (

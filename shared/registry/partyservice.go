@@ -25,26 +25,37 @@ type PartyStore interface {
 }
 
 // Parties registers, changes, disables and enables parties. Nothing is
-// ever deleted: a disabled party keeps its grants, outbox and data.
+// ever deleted: a disabled party keeps its grants, outbox and data. Both
+// kinds go through the same steps (kind); the methods name the kind.
 type Parties struct {
 	Store PartyStore
 }
 
+// kind is one kind of party in the store, and its name in messages.
+type kind[P Party[P]] struct {
+	what     string
+	register func(context.Context, P) error
+	update   func(context.Context, P) error
+	get      func(context.Context, ident.GLN) (P, bool, error)
+	list     func(context.Context) ([]P, error)
+}
+
+func (s *Parties) thirdParties() kind[ThirdParty] {
+	return kind[ThirdParty]{"Third party", s.Store.RegisterThirdParty, s.Store.UpdateThirdParty, s.Store.ThirdParty, s.Store.ThirdParties}
+}
+
+func (s *Parties) dataProviders() kind[DataProvider] {
+	return kind[DataProvider]{"Data provider", s.Store.RegisterDataProvider, s.Store.UpdateDataProvider, s.Store.DataProvider, s.Store.DataProviders}
+}
+
 // RegisterThirdParty registers a new, enabled third party.
 func (s *Parties) RegisterThirdParty(ctx context.Context, tp ThirdParty) (ThirdParty, error) {
-	tp.Disabled, tp.Version = false, 0
-	if err := tp.Validate(); err != nil {
-		return tp, err
-	}
-	if err := s.Store.RegisterThirdParty(ctx, tp); err != nil {
-		return tp, writeFault("Third party", tp.GLN, err)
-	}
-	return s.ThirdParty(ctx, tp.GLN)
+	return s.thirdParties().registerNew(ctx, tp)
 }
 
 // ThirdParty returns a registered third party, or NotFound.
 func (s *Parties) ThirdParty(ctx context.Context, gln ident.GLN) (ThirdParty, error) {
-	return read(ctx, "Third party", gln, s.Store.ThirdParty)
+	return s.thirdParties().read(ctx, gln)
 }
 
 // ThirdParties lists every registered third party, by GLN.
@@ -55,46 +66,23 @@ func (s *Parties) ThirdParties(ctx context.Context) ([]ThirdParty, error) {
 // UpdateThirdParty replaces what is registered for tp.GLN with tp; whether
 // it is disabled is kept, as only Disable and Enable change that.
 func (s *Parties) UpdateThirdParty(ctx context.Context, tp ThirdParty) (ThirdParty, error) {
-	if err := tp.Validate(); err != nil {
-		return tp, err
-	}
-	read := tp.Version
-	var found int
-	updated, err := change(ctx, "Third party", tp.GLN, s.Store.ThirdParty, s.Store.UpdateThirdParty, func(current ThirdParty) (ThirdParty, bool) {
-		if found = current.Version; read != 0 && read != found {
-			return current, false
-		}
-		tp.Disabled, tp.Version = current.Disabled, current.Version
-		return tp, true
-	})
-	return updated, staleRead(err, "Third party", tp.GLN, read, found)
+	return s.thirdParties().replace(ctx, tp)
 }
 
 // SetThirdPartyDisabled disables or enables a third party. Doing it twice
 // changes nothing the second time.
 func (s *Parties) SetThirdPartyDisabled(ctx context.Context, gln ident.GLN, disabled bool) (ThirdParty, error) {
-	return change(ctx, "Third party", gln, s.Store.ThirdParty, s.Store.UpdateThirdParty, func(tp ThirdParty) (ThirdParty, bool) {
-		changed := tp.Disabled != disabled
-		tp.Disabled = disabled
-		return tp, changed
-	})
+	return s.thirdParties().setDisabled(ctx, gln, disabled)
 }
 
 // RegisterDataProvider registers a new, enabled data provider.
 func (s *Parties) RegisterDataProvider(ctx context.Context, dp DataProvider) (DataProvider, error) {
-	dp.Disabled, dp.Version = false, 0
-	if err := dp.Validate(); err != nil {
-		return dp, err
-	}
-	if err := s.Store.RegisterDataProvider(ctx, dp); err != nil {
-		return dp, writeFault("Data provider", dp.GLN, err)
-	}
-	return s.DataProvider(ctx, dp.GLN)
+	return s.dataProviders().registerNew(ctx, dp)
 }
 
 // DataProvider returns a registered data provider, or NotFound.
 func (s *Parties) DataProvider(ctx context.Context, gln ident.GLN) (DataProvider, error) {
-	return read(ctx, "Data provider", gln, s.Store.DataProvider)
+	return s.dataProviders().read(ctx, gln)
 }
 
 // DataProviders lists every registered data provider, by GLN.
@@ -105,35 +93,60 @@ func (s *Parties) DataProviders(ctx context.Context) ([]DataProvider, error) {
 // UpdateDataProvider replaces what is registered for dp.GLN with dp,
 // keeping whether it is disabled.
 func (s *Parties) UpdateDataProvider(ctx context.Context, dp DataProvider) (DataProvider, error) {
-	if err := dp.Validate(); err != nil {
-		return dp, err
-	}
-	read := dp.Version
-	var found int
-	updated, err := change(ctx, "Data provider", dp.GLN, s.Store.DataProvider, s.Store.UpdateDataProvider, func(current DataProvider) (DataProvider, bool) {
-		if found = current.Version; read != 0 && read != found {
-			return current, false
-		}
-		dp.Disabled, dp.Version = current.Disabled, current.Version
-		return dp, true
-	})
-	return updated, staleRead(err, "Data provider", dp.GLN, read, found)
+	return s.dataProviders().replace(ctx, dp)
 }
 
 // SetDataProviderDisabled disables or enables a data provider. Doing it
 // twice changes nothing the second time.
 func (s *Parties) SetDataProviderDisabled(ctx context.Context, gln ident.GLN, disabled bool) (DataProvider, error) {
-	return change(ctx, "Data provider", gln, s.Store.DataProvider, s.Store.UpdateDataProvider, func(dp DataProvider) (DataProvider, bool) {
-		changed := dp.Disabled != disabled
-		dp.Disabled = disabled
-		return dp, changed
+	return s.dataProviders().setDisabled(ctx, gln, disabled)
+}
+
+// registerNew registers a new, enabled party.
+func (k kind[P]) registerNew(ctx context.Context, p P) (P, error) {
+	gln := p.State().GLN
+	p = p.WithState(PartyState{GLN: gln})
+	if err := p.Validate(); err != nil {
+		return p, err
+	}
+	if err := k.register(ctx, p); err != nil {
+		return p, writeFault(k.what, gln, err)
+	}
+	return k.read(ctx, gln)
+}
+
+// replace replaces what is registered for p's GLN with p, keeping whether
+// it is disabled; a version read (not zero) must still be the current one.
+func (k kind[P]) replace(ctx context.Context, p P) (P, error) {
+	if err := p.Validate(); err != nil {
+		return p, err
+	}
+	gln, read := p.State().GLN, p.State().Version
+	var found int
+	updated, err := k.change(ctx, gln, func(current P) (P, bool) {
+		if found = current.State().Version; read != 0 && read != found {
+			return current, false
+		}
+		return p.WithState(current.State()), true
+	})
+	return updated, staleRead(err, k.what, gln, read, found)
+}
+
+// setDisabled disables or enables a party; doing it twice changes nothing
+// the second time.
+func (k kind[P]) setDisabled(ctx context.Context, gln ident.GLN, disabled bool) (P, error) {
+	return k.change(ctx, gln, func(p P) (P, bool) {
+		state := p.State()
+		changed := state.Disabled != disabled
+		state.Disabled = disabled
+		return p.WithState(state), changed
 	})
 }
 
-func read[P any](ctx context.Context, what string, gln ident.GLN, get func(context.Context, ident.GLN) (P, bool, error)) (P, error) {
-	p, found, err := get(ctx, gln)
+func (k kind[P]) read(ctx context.Context, gln ident.GLN) (P, error) {
+	p, found, err := k.get(ctx, gln)
 	if err == nil && !found {
-		err = fault.New(fault.NotFound, "%s %s is not registered.", what, gln)
+		err = fault.New(fault.NotFound, "%s %s is not registered.", k.what, gln)
 	}
 	return p, err
 }
@@ -151,28 +164,27 @@ func staleRead(err error, what string, gln ident.GLN, read, current int) error {
 // version read; a write that lost a race is made again on what won
 // (conflict.Retry), and one that keeps losing is a conflict. An edit that
 // changes nothing writes nothing.
-func change[P any](ctx context.Context, what string, gln ident.GLN, get func(context.Context, ident.GLN) (P, bool, error),
-	put func(context.Context, P) error, edit func(P) (P, bool)) (P, error) {
+func (k kind[P]) change(ctx context.Context, gln ident.GLN, edit func(P) (P, bool)) (P, error) {
 	var current P
 	var wrote bool
 	err := conflict.Retry(ErrChanged, func() error {
 		var err error
-		if current, err = read(ctx, what, gln, get); err != nil {
+		if current, err = k.read(ctx, gln); err != nil {
 			return err
 		}
 		next, changed := edit(current)
 		if wrote = changed; !changed {
 			return nil
 		}
-		return put(ctx, next)
+		return k.update(ctx, next)
 	})
 	if err != nil {
-		return current, writeFault(what, gln, err)
+		return current, writeFault(k.what, gln, err)
 	}
 	if !wrote {
 		return current, nil
 	}
-	return read(ctx, what, gln, get)
+	return k.read(ctx, gln)
 }
 
 // writeFault says in the domain's terms why a party could not be written.

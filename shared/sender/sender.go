@@ -42,20 +42,20 @@ const pushTimeout = 5 * time.Second
 // could meet KMS's request quota.
 const openedSecretTTL = 5 * time.Minute
 
-// WebhookService wires the webhook service (and the outbox it keeps its
-// state in) from a function's environment. A function without the webhook
+// WebhookService wires the webhook service from a function's environment,
+// over stores opened with the Outbox table (where endpoints and documents
+// are) and, for a function that pushes, the Registry. A function without the webhook
 // secrets' key (resources.WebhookSecrets) only announces documents: it
 // never seals or opens a secret, and fails if it tries.
-func WebhookService(cfg aws.Config, getenv func(string) string, logger *slog.Logger) (*webhook.Service, *dynamo.Outbox, error) {
-	env, err := function.Need(getenv, resources.Outbox.EnvVar, resources.WebhookPushes.EnvVar)
+func WebhookService(cfg aws.Config, stores dynamo.Stores, getenv func(string) string, logger *slog.Logger) (*webhook.Service, error) {
+	env, err := function.Need(getenv, resources.WebhookPushes.EnvVar)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	clk, err := clock.FromOffset(getenv(clock.OffsetEnv))
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	store := &dynamo.Outbox{Client: dynamodb.NewFromConfig(cfg), Table: env[resources.Outbox.EnvVar]}
 	var secrets webhook.Sealer = noKey{}
 	if keyARN := getenv(resources.WebhookSecrets.EnvVar); keyARN != "" {
 		secrets = &seal.Cache{Opener: seal.Box{Client: kms.NewFromConfig(cfg), KeyID: keyARN}, TTL: openedSecretTTL, Clock: clk}
@@ -63,9 +63,19 @@ func WebhookService(cfg aws.Config, getenv func(string) string, logger *slog.Log
 	local := getenv(LocalEndpointsEnv) == "true"
 	policy := stdwebhook.Policy{AllowLoopback: local, AllowHTTP: local}
 	return &webhook.Service{
-		Store: store, Secrets: secrets, Queue: &queue.Publisher{Client: sqs.NewFromConfig(cfg), URL: env[resources.WebhookPushes.EnvVar]},
+		Store: stores.Webhooks, Documents: stores.Outbox, ThirdParties: stores.Parties,
+		Secrets: secrets, Queue: &queue.Publisher{Client: sqs.NewFromConfig(cfg), URL: env[resources.WebhookPushes.EnvVar]},
 		Policy: policy, Client: policy.Client(pushTimeout), Clock: clk, Logger: logger,
-	}, store, nil
+	}, nil
+}
+
+// openStores opens the stores over the tables a function needs.
+func openStores(cfg aws.Config, getenv func(string) string, tables ...resources.Table) (dynamo.Stores, error) {
+	names, err := function.NeedTables(getenv, tables...)
+	if err != nil {
+		return dynamo.Stores{}, err
+	}
+	return dynamo.Open(dynamodb.NewFromConfig(cfg), names), nil
 }
 
 // noKey is the webhook secrets' sealer of a function not given their key.
@@ -107,16 +117,14 @@ func (h *WebhookHandler) Handle(ctx context.Context, ev events.SQSEvent) (events
 
 // WebhookLambda builds the webhook function's handler; see package function.
 func WebhookLambda(_ context.Context, cfg aws.Config, getenv func(string) string, logger *slog.Logger) (any, error) {
-	env, err := function.Need(getenv, resources.Registry.EnvVar)
+	stores, err := openStores(cfg, getenv, resources.Outbox, resources.Registry)
 	if err != nil {
 		return nil, err
 	}
-	hooks, _, err := WebhookService(cfg, getenv, logger)
+	hooks, err := WebhookService(cfg, stores, getenv, logger)
 	if err != nil {
 		return nil, err
 	}
-	reg := &dynamo.Registry{Client: dynamodb.NewFromConfig(cfg), Table: env[resources.Registry.EnvVar]}
-	hooks.ThirdParties = reg
 	return (&WebhookHandler{Webhooks: hooks, Logger: logger}).Handle, nil
 }
 
@@ -150,9 +158,13 @@ func (h *NotificationHandler) Handle(ctx context.Context, ev events.SQSEvent) (e
 
 // NotifierLambda builds the notifier's handler; see package function.
 func NotifierLambda(_ context.Context, cfg aws.Config, getenv func(string) string, logger *slog.Logger) (any, error) {
-	hooks, store, err := WebhookService(cfg, getenv, logger)
+	stores, err := openStores(cfg, getenv, resources.Outbox)
 	if err != nil {
 		return nil, err
 	}
-	return (&NotificationHandler{Outbox: store, Webhooks: hooks, Logger: logger}).Handle, nil
+	hooks, err := WebhookService(cfg, stores, getenv, logger)
+	if err != nil {
+		return nil, err
+	}
+	return (&NotificationHandler{Outbox: stores.Outbox, Webhooks: hooks, Logger: logger}).Handle, nil
 }

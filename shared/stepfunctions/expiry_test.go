@@ -40,7 +40,7 @@ func setup(t *testing.T) fixture {
 	env := testenv.Get(t)
 	client := sfn.NewFromConfig(env.Config)
 	return fixture{
-		store:  &dynamo.Requests{Client: dynamodb.NewFromConfig(env.Config), Table: env.Stack.Tables[resources.AccessTableID]},
+		store:  dynamo.Open(dynamodb.NewFromConfig(env.Config), env.Stack.Tables).Requests,
 		expiry: &stepfunctions.Expiry{Client: client, StateMachineARN: env.Stack.StateMachines[resources.ExpiryStateMachineID]},
 		sfn:    client,
 		sqs:    sqs.NewFromConfig(env.Config),

@@ -10,7 +10,6 @@ import (
 
 	"github.com/tredjepart/tredjepart/shared/accessrequest"
 	"github.com/tredjepart/tredjepart/shared/delivery"
-	"github.com/tredjepart/tredjepart/shared/dynamo"
 	"github.com/tredjepart/tredjepart/shared/fault"
 	"github.com/tredjepart/tredjepart/shared/grant"
 	"github.com/tredjepart/tredjepart/shared/ident"
@@ -19,10 +18,10 @@ import (
 	"github.com/tredjepart/tredjepart/shared/webhook"
 )
 
-// Outbox is the store of outbox documents, late days, webhook endpoints
-// and push attempts: the ports of webhook and delivery's changes that it serves.
+// Outbox is the store of outbox documents and late days: the ports of
+// webhook and delivery's changes that it serves.
 type Outbox interface {
-	webhook.Store
+	webhook.Documents
 	delivery.ChangeStore
 	AwaitLate(ctx context.Context, tp ident.GLN, mp ident.GSRN, day, now time.Time) error
 	// The third party's feed, oldest first (the API's), newest first (the
@@ -40,14 +39,27 @@ func RunOutbox(t *testing.T, newStore func(t *testing.T) Outbox) {
 	}{
 		{"ADocumentIsPutOnceAndMarkedPushedOnce", documentPutOnceAndPushedOnce},
 		{"LateDaysAreAwaitedUntilCleared", lateDaysAwaited},
-		{"EndpointWritesAreConditionalOnTheVersionBefore", endpointWritesAreConditional},
-		{"ARemovedEndpointKeepsItsVersion", removedEndpointKeepsItsVersion},
-		{"OnlySealedSecretsAreStored", onlySealedSecretsAreStored},
-		{"AttemptsNewestFirst", attemptsNewestFirst},
 		{"FeedIsInArrivalOrderAfterTheCursorOnceSettled", feedMergesInArrivalOrder},
 		{"LatestPagesNewestFirst", latestPagesNewestFirst},
 		{"CountSinceCountsWhatArrivedSince", countSince},
 		{"AFeedCursorIsOneFromAPreviousPage", feedCursorsAreChecked},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) { c.run(t, newStore(t)) })
+	}
+}
+
+// RunWebhooks runs the contract of a webhook.Store: endpoints and the
+// attempt log.
+func RunWebhooks(t *testing.T, newStore func(t *testing.T) webhook.Store) {
+	cases := []struct {
+		name string
+		run  func(t *testing.T, store webhook.Store)
+	}{
+		{"EndpointWritesAreConditionalOnTheVersionBefore", endpointWritesAreConditional},
+		{"ARemovedEndpointKeepsItsVersion", removedEndpointKeepsItsVersion},
+		{"OnlySealedSecretsAreStored", onlySealedSecretsAreStored},
+		{"AttemptsNewestFirst", attemptsNewestFirst},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) { c.run(t, newStore(t)) })
@@ -126,7 +138,7 @@ func sealedKey(created time.Time) webhook.Key {
 	return webhook.Key{Secret: stdwebhook.Secret{Key: []byte("clear, never stored")}, Sealed: []byte("sealed"), CreatedAt: created}
 }
 
-func endpointWritesAreConditional(t *testing.T, store Outbox) {
+func endpointWritesAreConditional(t *testing.T, store webhook.Store) {
 	ctx := context.Background()
 	_, tp := fresh(t)
 	now := time.Now().UTC().Truncate(time.Millisecond)
@@ -166,7 +178,7 @@ func endpointWritesAreConditional(t *testing.T, store Outbox) {
 	}
 }
 
-func removedEndpointKeepsItsVersion(t *testing.T, store Outbox) {
+func removedEndpointKeepsItsVersion(t *testing.T, store webhook.Store) {
 	ctx := context.Background()
 	_, tp := fresh(t)
 	now := time.Now()
@@ -200,12 +212,12 @@ func removedEndpointKeepsItsVersion(t *testing.T, store Outbox) {
 	}
 }
 
-func onlySealedSecretsAreStored(t *testing.T, store Outbox) {
+func onlySealedSecretsAreStored(t *testing.T, store webhook.Store) {
 	ctx := context.Background()
 	_, tp := fresh(t)
 	clear := webhook.Key{Secret: stdwebhook.Secret{Key: []byte("whsec")}, CreatedAt: time.Now()}
 	err := store.PutEndpoint(ctx, webhook.Endpoint{ThirdParty: tp, URL: "https://tp.example/hook", Keys: []webhook.Key{clear}, Enabled: true, Version: 1})
-	if !errors.Is(err, dynamo.ErrKeyNotSealed) {
+	if !errors.Is(err, webhook.ErrKeyNotSealed) {
 		t.Fatalf("stored a secret in clear: %v", err)
 	}
 	if _, found, _ := store.Endpoint(ctx, tp); found {
@@ -213,7 +225,7 @@ func onlySealedSecretsAreStored(t *testing.T, store Outbox) {
 	}
 }
 
-func attemptsNewestFirst(t *testing.T, store Outbox) {
+func attemptsNewestFirst(t *testing.T, store webhook.Store) {
 	ctx := context.Background()
 	_, tp := fresh(t)
 	start := time.Now().UTC().Truncate(time.Millisecond)
@@ -245,7 +257,7 @@ func attemptsNewestFirst(t *testing.T, store Outbox) {
 // facts are read from.
 type Delivery struct {
 	Outbox         delivery.Store
-	Requests       Requests
+	Grants         Grants
 	MeteringPoints MeteringPoints
 	MeterValues    MeterValues
 }
@@ -275,12 +287,12 @@ func factsOfAJob(t *testing.T, s Delivery) {
 			t.Fatal(err)
 		}
 		g := grant.New(tp, mp, accessrequest.Full, "p1_kari", "", moveIn, time.Now())
-		if err := s.Requests.PutGrant(ctx, g); err != nil {
+		if err := s.Grants.PutGrant(ctx, g); err != nil {
 			t.Fatal(err)
 		}
 		if mp == revoked {
 			gone, _ := g.Revoke(time.Now())
-			if err := s.Requests.UpdateGrant(ctx, g, gone); err != nil {
+			if err := s.Grants.UpdateGrant(ctx, g, gone); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -344,7 +356,7 @@ func feedMergesInArrivalOrder(t *testing.T, store Outbox) {
 	ids := documents(t, store, tp, first, 40)
 	// The last ten are younger than SettleLag at now: not shown yet. Pages
 	// of two and of seven (on dynamo: shards cut short, mostly not).
-	now := first.Add(29500*time.Microsecond + dynamo.SettleLag)
+	now := first.Add(29500*time.Microsecond + delivery.SettleLag)
 	var cursor string
 	for _, size := range []int{2, 7} {
 		var got []string
@@ -371,7 +383,7 @@ func feedMergesInArrivalOrder(t *testing.T, store Outbox) {
 		}
 	}
 	// Once settled, the rest follow the same cursor.
-	page, err := store.Feed(ctx, tp, cursor, 100, first.Add(time.Second+dynamo.SettleLag))
+	page, err := store.Feed(ctx, tp, cursor, 100, first.Add(time.Second+delivery.SettleLag))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,13 +19,27 @@ import (
 	"github.com/tredjepart/tredjepart/shared/registry"
 )
 
-// Requests is the store of access requests and grants: the ports of
-// accessrequest, consent, metering and delivery that it serves.
+// Requests is the store of access requests: the ports of accessrequest
+// and consent that it serves.
 type Requests interface {
 	accessrequest.Store
-	consent.Store
+	consent.Requests
+}
+
+// Grants is the store of grants: the ports of accessrequest, consent,
+// metering and delivery that it serves.
+type Grants interface {
+	accessrequest.Grants
+	consent.Grants
 	metering.Grants
 	delivery.ShardGrants
+}
+
+// Access is the two stores over one Access table: approving a request
+// writes its grant in the same transaction.
+type Access struct {
+	Requests Requests
+	Grants   Grants
 }
 
 // RunRequests runs the contract of a Requests store.
@@ -42,14 +56,31 @@ func RunRequests(t *testing.T, newStore func(t *testing.T) Requests) {
 		{"ListPagesNewestFirstWithStatusFilter", listPagesNewestFirstWithStatusFilter},
 		{"CursorOfAnotherThirdPartyIsRejected", cursorOfAnotherThirdPartyIsRejected},
 		{"RequestsOnAMeteringPointNewestFirst", requestsOnNewestFirst},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) { c.run(t, newStore(t)) })
+	}
+}
+
+// RunGrants runs the contract of a Grants store.
+func RunGrants(t *testing.T, newStore func(t *testing.T) Grants) {
+	cases := []struct {
+		name string
+		run  func(t *testing.T, store Grants)
+	}{
 		{"ActiveGrantIsFound", activeGrantIsFound},
-		{"ApprovalIsOneConditionalTransaction", approvalIsOneConditionalTransaction},
 		{"ActiveGrantsOfPagesByMeteringPoint", activeGrantsOfPagesByMeteringPoint},
 		{"OnlyActiveGrantsAreOnTheirDeliveryShard", onlyActiveGrantsAreOnTheirDeliveryShard},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) { c.run(t, newStore(t)) })
 	}
+}
+
+// RunApproval runs the contract of Requests.Approve, the one write that
+// spans the two stores of the Access table.
+func RunApproval(t *testing.T, newStores func(t *testing.T) Access) {
+	t.Run("ApprovalIsOneConditionalTransaction", func(t *testing.T) { approvalIsOneConditionalTransaction(t, newStores(t)) })
 }
 
 func unknownRequestIsNotFound(t *testing.T, store Requests) {
@@ -63,9 +94,6 @@ func unknownRequestIsNotFound(t *testing.T, store Requests) {
 	}
 	if _, found, err := store.Idempotency(ctx, tp, "never-used"); found || err != nil {
 		t.Fatalf("idempotency: found=%v err=%v", found, err)
-	}
-	if _, found, err := store.Grant(ctx, tp, mp); found || err != nil {
-		t.Fatalf("grant: found=%v err=%v", found, err)
 	}
 }
 
@@ -288,9 +316,12 @@ func requestsOnNewestFirst(t *testing.T, store Requests) {
 	}
 }
 
-func activeGrantIsFound(t *testing.T, store Requests) {
+func activeGrantIsFound(t *testing.T, store Grants) {
 	ctx := context.Background()
 	mp, tp := fresh(t)
+	if _, found, err := store.Grant(ctx, tp, mp); found || err != nil {
+		t.Fatalf("grant: found=%v err=%v", found, err)
+	}
 	if has, err := store.HasActiveGrant(ctx, tp, mp); has || err != nil {
 		t.Fatalf("before: %v %v", has, err)
 	}
@@ -329,49 +360,49 @@ func activeGrantIsFound(t *testing.T, store Requests) {
 	}
 }
 
-func approvalIsOneConditionalTransaction(t *testing.T, store Requests) {
+func approvalIsOneConditionalTransaction(t *testing.T, s Access) {
 	ctx := context.Background()
 	mp, tp := fresh(t)
 	now := time.Now()
 	r := pending(tp, mp, now)
-	if err := store.Create(ctx, r, "", accessrequest.Idempotency{}); err != nil {
+	if err := s.Requests.Create(ctx, r, "", accessrequest.Idempotency{}); err != nil {
 		t.Fatal(err)
 	}
 	approved, _ := r.Approve(accessrequest.Full, now)
 	g := grant.New(tp, mp, accessrequest.Full, "p1_x", r.ID, registry.Date(2020, 1, 1), now)
-	if err := store.Approve(ctx, r, approved, g, r.ExpiresAt); !errors.Is(err, accessrequest.ErrStale) {
+	if err := s.Requests.Approve(ctx, r, approved, g, r.ExpiresAt); !errors.Is(err, accessrequest.ErrStale) {
 		t.Fatalf("approved at the expiry instant: %v", err)
 	}
-	if has, _ := store.HasActiveGrant(ctx, tp, mp); has {
+	if has, _ := s.Grants.HasActiveGrant(ctx, tp, mp); has {
 		t.Fatal("a refused approval left a grant")
 	}
-	if err := store.Approve(ctx, r, approved, g, now); err != nil {
+	if err := s.Requests.Approve(ctx, r, approved, g, now); err != nil {
 		t.Fatal(err)
 	}
-	if err := store.Approve(ctx, r, approved, g, now); !errors.Is(err, accessrequest.ErrStale) {
+	if err := s.Requests.Approve(ctx, r, approved, g, now); !errors.Is(err, accessrequest.ErrStale) {
 		t.Fatalf("approved twice: %v", err)
 	}
-	got, _ := store.Get(ctx, r.ID)
+	got, _ := s.Requests.Get(ctx, r.ID)
 	if got.Status != accessrequest.Approved || got.GrantedScope != accessrequest.Full {
 		t.Fatalf("request %+v", got)
 	}
-	if has, _ := store.HasActiveGrant(ctx, tp, mp); !has {
+	if has, _ := s.Grants.HasActiveGrant(ctx, tp, mp); !has {
 		t.Fatal("no grant after approval")
 	}
 	other := pending(tp, mp, now)
-	if err := store.Create(ctx, other, r.ID, accessrequest.Idempotency{}); err != nil {
+	if err := s.Requests.Create(ctx, other, r.ID, accessrequest.Idempotency{}); err != nil {
 		t.Fatal(err)
 	}
 	otherApproved, _ := other.Approve(accessrequest.Limited, now)
-	if err := store.Approve(ctx, other, otherApproved, g, now); !errors.Is(err, grant.ErrExists) {
+	if err := s.Requests.Approve(ctx, other, otherApproved, g, now); !errors.Is(err, grant.ErrExists) {
 		t.Fatalf("a second grant through another request: %v", err)
 	}
-	if got, _ := store.Get(ctx, other.ID); got.Status != accessrequest.Pending {
+	if got, _ := s.Requests.Get(ctx, other.ID); got.Status != accessrequest.Pending {
 		t.Fatalf("a refused approval changed the request: %+v", got)
 	}
 }
 
-func activeGrantsOfPagesByMeteringPoint(t *testing.T, store Requests) {
+func activeGrantsOfPagesByMeteringPoint(t *testing.T, store Grants) {
 	ctx := context.Background()
 	_, tp := fresh(t)
 	var want []ident.GSRN
@@ -418,7 +449,7 @@ func activeGrantsOfPagesByMeteringPoint(t *testing.T, store Requests) {
 }
 
 // shardPoints reads a whole delivery shard, page by page.
-func shardPoints(t *testing.T, store Requests, tp ident.GLN, shard, page int) []ident.GSRN {
+func shardPoints(t *testing.T, store Grants, tp ident.GLN, shard, page int) []ident.GSRN {
 	t.Helper()
 	var all []ident.GSRN
 	after := ident.GSRN("")
@@ -437,7 +468,7 @@ func shardPoints(t *testing.T, store Requests, tp ident.GLN, shard, page int) []
 	return nil
 }
 
-func onlyActiveGrantsAreOnTheirDeliveryShard(t *testing.T, store Requests) {
+func onlyActiveGrantsAreOnTheirDeliveryShard(t *testing.T, store Grants) {
 	ctx := context.Background()
 	_, tp := fresh(t)
 	byShard := map[int][]ident.GSRN{}

@@ -41,11 +41,15 @@ const (
 	ungranted = ident.GSRN("707057500000001015")
 )
 
+// The fake outbox serves the feed as the handler reads it.
+var _ thirdpartyapi.Outbox = (*inmem.Outbox)(nil)
+
 type queries struct {
-	h       *thirdpartyapi.QueriesHandler
-	readLog *inmem.ReadLog
-	outbox  *inmem.Outbox
-	day     time.Time // a day with meter values on granted
+	h        *thirdpartyapi.QueriesHandler
+	readLog  *inmem.ReadLog
+	outbox   *inmem.Outbox
+	webhooks *inmem.Webhooks
+	day      time.Time // a day with meter values on granted
 }
 
 // onFakesQueries registers reader and stranger, two metering points kari
@@ -53,21 +57,21 @@ type queries struct {
 func onFakesQueries(t *testing.T) queries {
 	t.Helper()
 	ctx := context.Background()
-	reg, grants, values, readLog := inmem.NewRegistry(), inmem.NewRequests(), inmem.NewMeterValues(), inmem.NewReadLog()
+	s := inmem.Open()
 	for gln, client := range map[ident.GLN]string{reader: "reader", stranger: "stranger"} {
-		if err := reg.RegisterThirdParty(ctx, registry.ThirdParty{GLN: gln, Name: client, ClientIDs: []string{client}}); err != nil {
+		if err := s.Parties.RegisterThirdParty(ctx, registry.ThirdParty{GLN: gln, Name: client, ClientIDs: []string{client}}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	for _, id := range []ident.GSRN{granted, ungranted} {
 		mp := registry.MeteringPoint{ID: id, Type: registry.Consumption, AccountingPoint: true, Resolution: metervalues.PT60M,
 			Address: registry.Address{Municipality: "Oslo"}, Occupancies: []registry.Occupancy{{EndUser: endUser, MoveIn: registry.Date(2021, 8, 1)}}}
-		if _, err := reg.PutMeteringPoint(ctx, mp); err != nil {
+		if _, err := s.MeteringPoints.PutMeteringPoint(ctx, mp); err != nil {
 			t.Fatal(err)
 		}
 	}
 	g := grant.New(reader, granted, accessrequest.Full, endUser, "", registry.Date(2021, 8, 1), time.Now())
-	if err := grants.PutGrant(ctx, g); err != nil {
+	if err := s.Grants.PutGrant(ctx, g); err != nil {
 		t.Fatal(err)
 	}
 	day := metervalues.Date(time.Now().AddDate(0, 0, -3))
@@ -75,19 +79,18 @@ func onFakesQueries(t *testing.T) queries {
 	for i := range qs {
 		qs[i] = metervalues.Quantity{Value: decimal.RequireFromString("0.5"), Quality: metervalues.Measured}
 	}
-	if _, _, err := values.PutDay(ctx, metervalues.Series{MeteringPoint: granted, Day: day, Resolution: metervalues.PT60M, Quantities: qs}); err != nil {
+	if _, _, err := s.MeterValues.PutDay(ctx, metervalues.Series{MeteringPoint: granted, Day: day, Resolution: metervalues.PT60M, Quantities: qs}); err != nil {
 		t.Fatal(err)
 	}
-	outbox := inmem.NewOutbox()
 	return queries{
 		h: &thirdpartyapi.QueriesHandler{
-			Outbox: outbox,
-			Metering: &metering.Service{Grants: grants, MeteringPoints: reg, Days: values, ReadLog: readLog,
+			Outbox: s.Outbox,
+			Metering: &metering.Service{Grants: s.Grants, MeteringPoints: s.MeteringPoints, Days: s.MeterValues, ReadLog: s.ReadLog,
 				Clock: clock.System{}, NewID: uuid.NewString},
-			ThirdParties: reg,
+			ThirdParties: s.Parties,
 			Logger:       slog.New(slog.NewTextHandler(io.Discard, nil)),
 		},
-		readLog: readLog, outbox: outbox, day: day,
+		readLog: s.ReadLog, outbox: s.Outbox, webhooks: s.Webhooks, day: day,
 	}
 }
 

@@ -27,27 +27,27 @@ func QueriesFromEnv(cfg aws.Config, getenv func(string) string, logger *slog.Log
 	if err != nil {
 		return nil, err
 	}
-	h := NewQueries(dynamodb.NewFromConfig(cfg), tables, clk, logger)
-	if h.Webhooks, _, err = sender.WebhookService(cfg, getenv, logger); err != nil {
+	stores := dynamo.Open(dynamodb.NewFromConfig(cfg), tables)
+	h := NewQueries(stores, clk, logger)
+	if h.Webhooks, err = sender.WebhookService(cfg, stores, getenv, logger); err != nil {
 		return nil, err
 	}
 	return h, nil
 }
 
-// New wires the handler to DynamoDB tables named by table ID.
-func NewQueries(db *dynamodb.Client, tables map[string]string, clk clock.Clock, logger *slog.Logger) *QueriesHandler {
-	reg := &dynamo.Registry{Client: db, Table: tables[resources.RegistryTableID]}
+// NewQueries wires the handler, but for its webhooks, to the stores.
+func NewQueries(stores dynamo.Stores, clk clock.Clock, logger *slog.Logger) *QueriesHandler {
 	return &QueriesHandler{
 		Metering: &metering.Service{
-			Grants:         &dynamo.Requests{Client: db, Table: tables[resources.AccessTableID]},
-			MeteringPoints: reg,
-			Days:           &dynamo.MeterValues{Client: db, Table: tables[resources.MeterValuesTableID]},
-			ReadLog:        &dynamo.ReadLog{Client: db, Table: tables[resources.AccessTableID]},
+			Grants:         stores.Grants,
+			MeteringPoints: stores.MeteringPoints,
+			Days:           stores.MeterValues,
+			ReadLog:        stores.ReadLog,
 			Clock:          clk,
 			NewID:          uuid.NewString,
 		},
-		Outbox:       &dynamo.Outbox{Client: db, Table: tables[resources.OutboxTableID]},
-		ThirdParties: reg,
+		Outbox:       stores.Outbox,
+		ThirdParties: stores.Parties,
 		Logger:       logger,
 	}
 }

@@ -44,28 +44,28 @@ func onEach(t *testing.T, test func(t *testing.T, h *thirdpartyapi.RequestsHandl
 func onFakes(t *testing.T) *thirdpartyapi.RequestsHandler {
 	t.Helper()
 	ctx := context.Background()
-	reg := inmem.NewRegistry()
+	s := inmem.Open()
 	for i, client := range []string{"straumkompis", "ladeklar"} {
 		gln, err := ident.GLNWithCheckDigit("70900000000" + string(rune('1'+i)))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := reg.RegisterThirdParty(ctx, registry.ThirdParty{GLN: gln, Name: client, ClientIDs: []string{client}}); err != nil {
+		if err := s.Parties.RegisterThirdParty(ctx, registry.ThirdParty{GLN: gln, Name: client, ClientIDs: []string{client}}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	for _, id := range []ident.GSRN{"707057500000001015", "707057500000001022"} {
 		mp := registry.MeteringPoint{ID: id, AccountingPoint: true,
 			Occupancies: []registry.Occupancy{{EndUser: "p1_kari", MoveIn: registry.Date(2021, 8, 1)}}}
-		if _, err := reg.PutMeteringPoint(ctx, mp); err != nil {
+		if _, err := s.MeteringPoints.PutMeteringPoint(ctx, mp); err != nil {
 			t.Fatal(err)
 		}
 	}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	return &thirdpartyapi.RequestsHandler{
-		Requests: &accessrequest.Service{MeteringPoints: reg, Store: inmem.NewRequests(), Expiry: noTimers{}, Clock: clock.System{},
+		Requests: &accessrequest.Service{MeteringPoints: s.MeteringPoints, Store: s.Requests, Grants: s.Grants, Expiry: noTimers{}, Clock: clock.System{},
 			NewID: uuid.NewString, ExpiresAt: accessrequest.ExpiresAt, Logger: logger},
-		ThirdParties: reg,
+		ThirdParties: s.Parties,
 		Logger:       logger,
 	}
 }

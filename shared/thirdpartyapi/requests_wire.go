@@ -20,29 +20,29 @@ import (
 // RequestsFromEnv builds the handler from the function's environment, the same way
 // on AWS, under the Lambda emulator and in-process.
 func RequestsFromEnv(cfg aws.Config, getenv func(string) string, logger *slog.Logger) (*RequestsHandler, error) {
-	env, err := function.Need(getenv, resources.Access.EnvVar, resources.Registry.EnvVar, resources.Expiry.EnvVar)
-	if err != nil {
+	env := function.NewEnv(getenv)
+	tables, expiryARN := env.Tables(resources.Access, resources.Registry), env.Need(resources.Expiry.EnvVar)
+	if err := env.Err(); err != nil {
 		return nil, err
 	}
-	accessTable, registryTable, expiryARN := env[resources.Access.EnvVar], env[resources.Registry.EnvVar], env[resources.Expiry.EnvVar]
 	clk, err := clock.FromOffset(getenv(clock.OffsetEnv))
 	if err != nil {
 		return nil, err
 	}
-	db := dynamodb.NewFromConfig(cfg)
-	reg := &dynamo.Registry{Client: db, Table: registryTable}
+	stores := dynamo.Open(dynamodb.NewFromConfig(cfg), tables)
 	expiry := &stepfunctions.Expiry{Client: sfn.NewFromConfig(cfg), StateMachineARN: expiryARN, ToWallClock: clk.ToWallClock}
 	return &RequestsHandler{
 		Requests: &accessrequest.Service{
-			MeteringPoints: reg,
-			Store:          &dynamo.Requests{Client: db, Table: accessTable},
+			MeteringPoints: stores.MeteringPoints,
+			Store:          stores.Requests,
+			Grants:         stores.Grants,
 			Expiry:         expiry,
 			Clock:          clk,
 			NewID:          uuid.NewString,
 			ExpiresAt:      accessrequest.ExpiresAt,
 			Logger:         logger,
 		},
-		ThirdParties: reg,
+		ThirdParties: stores.Parties,
 		Logger:       logger,
 	}, nil
 }

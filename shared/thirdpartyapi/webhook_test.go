@@ -63,7 +63,7 @@ func (q queries) call(t *testing.T, routeKey, body string) (int, map[string]any)
 func TestAWebhookIsRegisteredReadRotatedAndRemoved(t *testing.T) {
 	q := onFakesQueries(t)
 	policy := stdwebhook.Policy{AllowLoopback: true, AllowHTTP: true}
-	q.h.Webhooks = &webhook.Service{Store: q.outbox, Secrets: contextSealer{}, Policy: policy, Client: policy.Client(time.Second),
+	q.h.Webhooks = &webhook.Service{Store: q.webhooks, Documents: q.outbox, Secrets: contextSealer{}, Policy: policy, Client: policy.Client(time.Second),
 		Clock: clock.System{}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	if status, body := q.call(t, thirdpartyapi.RouteWebhookGet, ""); status != http.StatusNotFound {
 		t.Fatalf("before registering: %d %v", status, body)

@@ -36,7 +36,7 @@ type backend struct {
 }
 
 // backends are the fakes, and moto's DynamoDB and KMS under -tags integration.
-var backends = []backend{{"inmem", func(*testing.T) (webhook.Store, webhook.Sealer) { return inmem.NewOutbox(), flipSealer{} }}}
+var backends = []backend{{"inmem", func(*testing.T) (webhook.Store, webhook.Sealer) { return inmem.NewWebhooks(), flipSealer{} }}}
 
 // on is the service on b's store, for a third party no other test uses.
 func on(t *testing.T, b backend) (*webhook.Service, webhook.Store, ident.GLN) {

@@ -23,7 +23,7 @@ func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
 // onMotoStores is moto's Outbox table and the webhook secrets' KMS key.
 func onMotoStores(t *testing.T) (webhook.Store, webhook.Sealer) {
 	env := testenv.Get(t)
-	return &dynamo.Outbox{Client: dynamodb.NewFromConfig(env.Config), Table: env.Stack.Tables[resources.OutboxTableID]},
+	return dynamo.Open(dynamodb.NewFromConfig(env.Config), env.Stack.Tables).Webhooks,
 		seal.Box{Client: kms.NewFromConfig(env.Config), KeyID: env.Stack.Keys[resources.WebhookSecretsKeyID]}
 }
 
@@ -32,10 +32,10 @@ func onMotoStores(t *testing.T) (webhook.Store, webhook.Sealer) {
 func init() { backends = append(backends, backend{"moto", onMotoStores}) }
 
 // onMoto is the service on moto's Outbox table, for a third party no other test uses.
-func onMoto(t *testing.T) (*webhook.Service, *dynamo.Outbox, ident.GLN) {
+func onMoto(t *testing.T) (*webhook.Service, *dynamo.Webhooks, ident.GLN) {
 	t.Helper()
 	svc, outbox, gln := on(t, backend{"moto", onMotoStores})
-	return svc, outbox.(*dynamo.Outbox), gln
+	return svc, outbox.(*dynamo.Webhooks), gln
 }
 
 // Rotations at once: each is a new secret for its caller, so a lost race is

@@ -27,7 +27,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/tredjepart/tredjepart/localstack/harness/testenv"
-	"github.com/tredjepart/tredjepart/shared/dynamo"
 	"github.com/tredjepart/tredjepart/shared/ident"
 	"github.com/tredjepart/tredjepart/shared/resources"
 	"github.com/tredjepart/tredjepart/shared/seal"
@@ -220,7 +219,7 @@ func TestTheStoreRefusesASecretThatIsNotSealed(t *testing.T) {
 	}
 	e := webhook.Endpoint{ThirdParty: gln, URL: "https://hooks.example.com/", Enabled: true, ChangedAt: time.Now(), Version: 1,
 		Keys: []webhook.Key{{Secret: secret, CreatedAt: time.Now()}}}
-	if err := outbox.PutEndpoint(context.Background(), e); !errors.Is(err, dynamo.ErrKeyNotSealed) {
+	if err := outbox.PutEndpoint(context.Background(), e); !errors.Is(err, webhook.ErrKeyNotSealed) {
 		t.Fatalf("a clear secret: %v", err)
 	}
 	if _, found, _ := outbox.Endpoint(context.Background(), gln); found {

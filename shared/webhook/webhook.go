@@ -102,11 +102,15 @@ type Message struct {
 	NotBefore  time.Time `json:"notBefore"`
 }
 
+// ErrKeyNotSealed is an endpoint whose signing secret was not sealed: a
+// store refuses it, for a secret is never written in clear.
+var ErrKeyNotSealed = errors.New("webhook endpoint: a signing secret is not sealed; it is not stored in clear")
+
 // ErrStale is a conditional write of the endpoint that lost to another
 // change made since it was read. It is a conflict: the caller reads again.
 var ErrStale = fault.New(fault.Conflict, "The webhook endpoint was changed by another request at the same time; read it again and repeat the change if it is still needed.")
 
-// Store keeps endpoints, the documents' push state and the attempt log.
+// Store keeps the endpoints and the attempt log.
 type Store interface {
 	// Endpoint reports a removed endpoint as not found, with the version
 	// its removal wrote, so that versions keep rising across removals.
@@ -117,12 +121,16 @@ type Store interface {
 	// DeleteEndpoint removes the endpoint and its secrets on the same
 	// condition, keeping only its version.
 	DeleteEndpoint(ctx context.Context, e Endpoint) error
+	LogAttempt(ctx context.Context, a Attempt) error
+	Attempts(ctx context.Context, tp ident.GLN, limit int) ([]Attempt, error)
+}
+
+// Documents is the outbox as a push reads and marks it.
+type Documents interface {
 	// Document reads an outbox document and when it was pushed (zero if not yet).
 	Document(ctx context.Context, tp ident.GLN, id string) (delivery.Document, time.Time, bool, error)
 	// MarkPushed records the successful push, once.
 	MarkPushed(ctx context.Context, tp ident.GLN, id string, at time.Time) error
-	LogAttempt(ctx context.Context, a Attempt) error
-	Attempts(ctx context.Context, tp ident.GLN, limit int) ([]Attempt, error)
 }
 
 // Queue carries push attempts; delay is at most MaxDelay.
@@ -141,7 +149,8 @@ type ThirdParties interface {
 
 // Service manages endpoints and pushes documents.
 type Service struct {
-	Store Store
+	Store     Store
+	Documents Documents // pushed (Dispatch)
 	// ThirdParties is read before every push (Dispatch).
 	ThirdParties ThirdParties
 	Secrets      Sealer
@@ -358,7 +367,7 @@ func (s *Service) Dispatch(ctx context.Context, m Message) error {
 	if err != nil || !found || !e.Enabled {
 		return err // removed or disabled since: the outbox keeps the document
 	}
-	doc, pushedAt, found, err := s.Store.Document(ctx, m.ThirdParty, m.DocumentID)
+	doc, pushedAt, found, err := s.Documents.Document(ctx, m.ThirdParty, m.DocumentID)
 	if err != nil || !found || !pushedAt.IsZero() {
 		return err // expired, or already pushed by an earlier attempt
 	}
@@ -369,7 +378,7 @@ func (s *Service) Dispatch(ctx context.Context, m Message) error {
 	var next time.Time
 	switch a.Outcome {
 	case stdwebhook.Delivered:
-		err = s.Store.MarkPushed(ctx, m.ThirdParty, m.DocumentID, now)
+		err = s.Documents.MarkPushed(ctx, m.ThirdParty, m.DocumentID, now)
 	case stdwebhook.Gone:
 		a.GaveUp = true
 		err = s.disable(ctx, e, goneReason(a, now))

@@ -87,7 +87,7 @@ func (flipSealer) Open(_ context.Context, sealed []byte, ec map[string]string) (
 
 func service(st *store) *webhook.Service {
 	policy := stdwebhook.Policy{AllowLoopback: true, AllowHTTP: true}
-	return &webhook.Service{Store: st, Secrets: flipSealer{}, Policy: policy, Client: policy.Client(5 * time.Second), Clock: clock.System{},
+	return &webhook.Service{Store: st, Documents: st, Secrets: flipSealer{}, Policy: policy, Client: policy.Client(5 * time.Second), Clock: clock.System{},
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 }
 

@@ -22,7 +22,6 @@ import (
 	"github.com/tredjepart/tredjepart/shared/metervalues"
 	"github.com/tredjepart/tredjepart/shared/pseudonym"
 	"github.com/tredjepart/tredjepart/shared/registry"
-	"github.com/tredjepart/tredjepart/shared/resources"
 	"github.com/tredjepart/tredjepart/shared/synthetic"
 )
 
@@ -107,10 +106,9 @@ var (
 func Seed(ctx context.Context, db *dynamodb.Client, tables map[string]string, p *pseudonym.Pseudonymizer, clk clock.Clock) (Data, error) {
 	d := Fixed
 	now := clk.Now()
-	reg := &dynamo.Registry{Client: db, Table: tables[resources.RegistryTableID]}
-	requests := &dynamo.Requests{Client: db, Table: tables[resources.AccessTableID]}
-	masterData := &ingest.Service{MeteringPoints: reg, Values: &dynamo.MeterValues{Client: db, Table: tables[resources.MeterValuesTableID]}, Clock: clk}
-	parties := &registry.Parties{Store: reg}
+	stores := dynamo.Open(db, tables)
+	masterData := &ingest.Service{MeteringPoints: stores.MeteringPoints, Values: stores.MeterValues, Clock: clk}
+	parties := &registry.Parties{Store: stores.Parties}
 	for _, tp := range d.ThirdParties {
 		if err := registerOrUpdate(ctx, tp, tp.GLN, parties.ThirdParty, parties.RegisterThirdParty, parties.UpdateThirdParty); err != nil {
 			return d, fmt.Errorf("demo third party %s: %w", tp.GLN, err)
@@ -128,7 +126,7 @@ func Seed(ctx context.Context, db *dynamodb.Client, tables map[string]string, p 
 		}
 	}
 	granted := grant.New(d.ThirdParties[0].GLN, d.AlreadyGranted, accessrequest.Limited, ola, "", registry.Date(2024, 6, 15), now)
-	if err := requests.PutGrant(ctx, granted); err != nil && !errors.Is(err, grant.ErrExists) {
+	if err := stores.Grants.PutGrant(ctx, granted); err != nil && !errors.Is(err, grant.ErrExists) {
 		return d, err
 	}
 	return d, nil

@@ -29,6 +29,7 @@ import (
 	"github.com/tredjepart/tredjepart/shared/ingest"
 	"github.com/tredjepart/tredjepart/shared/metervalues"
 	"github.com/tredjepart/tredjepart/shared/pseudonym"
+	"github.com/tredjepart/tredjepart/shared/resources"
 	"github.com/tredjepart/tredjepart/shared/synthetic"
 )
 
@@ -86,10 +87,10 @@ func run(ctx context.Context, o synthetic.Options, days int, end string, workers
 	if err != nil {
 		return fmt.Errorf("PSEUDONYM_KEY: %w", err)
 	}
-	db := dynamodb.NewFromConfig(cfg)
+	stores := dynamo.Open(dynamodb.NewFromConfig(cfg), map[string]string{resources.RegistryTableID: registryTable, resources.MeterValuesTableID: valuesTable})
 	svc := &ingest.Service{
-		MeteringPoints: &dynamo.Registry{Client: db, Table: registryTable},
-		Values:         &dynamo.MeterValues{Client: db, Table: valuesTable},
+		MeteringPoints: stores.MeteringPoints,
+		Values:         stores.MeterValues,
 		Clock:          clock.System{},
 	}
 	fmt.Printf("%d metering points, %s to %s, seed %d\n", o.Points, o.From.Format(metervalues.DayLayout), last.Format(metervalues.DayLayout), o.Seed)

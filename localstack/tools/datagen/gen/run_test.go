@@ -20,7 +20,6 @@ import (
 	"github.com/tredjepart/tredjepart/shared/metervalues"
 	"github.com/tredjepart/tredjepart/shared/pseudonym"
 	"github.com/tredjepart/tredjepart/shared/registry"
-	"github.com/tredjepart/tredjepart/shared/resources"
 	"github.com/tredjepart/tredjepart/shared/synthetic"
 )
 
@@ -29,10 +28,10 @@ func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
 func TestRun(t *testing.T) {
 	ctx := context.Background()
 	env := testenv.Get(t)
-	db := dynamodb.NewFromConfig(env.Config)
-	values := &dynamo.MeterValues{Client: db, Table: env.Stack.Tables[resources.MeterValuesTableID]}
+	stores := dynamo.Open(dynamodb.NewFromConfig(env.Config), env.Stack.Tables)
+	values := stores.MeterValues
 	svc := &ingest.Service{
-		MeteringPoints: &dynamo.Registry{Client: db, Table: env.Stack.Tables[resources.RegistryTableID]},
+		MeteringPoints: stores.MeteringPoints,
 		Values:         values,
 		Clock:          clock.System{},
 	}
@@ -95,10 +94,10 @@ func TestRun(t *testing.T) {
 
 func TestRunStopsAtFirstError(t *testing.T) {
 	env := testenv.Get(t)
-	db := dynamodb.NewFromConfig(env.Config)
+	stores := dynamo.Open(dynamodb.NewFromConfig(env.Config), env.Stack.Tables)
 	svc := &ingest.Service{
-		MeteringPoints: &dynamo.Registry{Client: db, Table: env.Stack.Tables[resources.RegistryTableID]},
-		Values:         &dynamo.MeterValues{Client: db, Table: env.Stack.Tables[resources.MeterValuesTableID]},
+		MeteringPoints: stores.MeteringPoints,
+		Values:         stores.MeterValues,
 		Clock:          clock.StartingAt(registry.Date(2026, 1, 1)), // every day is still to come
 	}
 	people, err := pseudonym.New(bytes.Repeat([]byte{2}, 32))

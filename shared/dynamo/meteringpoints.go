@@ -23,11 +23,9 @@ import (
 	"github.com/tredjepart/tredjepart/shared/resources"
 )
 
-// Registry stores metering points and registered parties in the Registry table.
-type Registry struct {
-	Client API
-	Table  string
-}
+// MeteringPoints stores metering points and their end users in the
+// Registry table, one partition per metering point.
+type MeteringPoints struct{ store }
 
 type meteringPointItem struct {
 	PK                         string `dynamodbav:"pk"`
@@ -68,9 +66,9 @@ const occupancyPrefix = "ENDUSER#"
 func meteringPointPartition(id ident.GSRN) string { return "MP#" + string(id) }
 
 // MeteringPoint reads a metering point's item collection in one query.
-func (s *Registry) MeteringPoint(ctx context.Context, id ident.GSRN) (registry.MeteringPoint, bool, error) {
-	out, err := s.Client.Query(ctx, &dynamodb.QueryInput{
-		TableName:                 &s.Table,
+func (s *MeteringPoints) MeteringPoint(ctx context.Context, id ident.GSRN) (registry.MeteringPoint, bool, error) {
+	out, err := s.client.Query(ctx, &dynamodb.QueryInput{
+		TableName:                 &s.table,
 		KeyConditionExpression:    aws.String("pk = :pk"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: meteringPointPartition(id)}},
 		ConsistentRead:            aws.Bool(true),
@@ -176,7 +174,7 @@ func toOccupancyItem(mp ident.GSRN, o registry.Occupancy) occupancyItem {
 
 // PutMeteringPoint reads what is stored of mp's metering point and
 // replaces it with mp (ReplaceMeteringPoint).
-func (s *Registry) PutMeteringPoint(ctx context.Context, mp registry.MeteringPoint) (bool, error) {
+func (s *MeteringPoints) PutMeteringPoint(ctx context.Context, mp registry.MeteringPoint) (bool, error) {
 	current, _, err := s.MeteringPoint(ctx, mp.ID)
 	if err != nil {
 		return false, err
@@ -189,7 +187,7 @@ func (s *Registry) PutMeteringPoint(ctx context.Context, mp registry.MeteringPoi
 // transaction conditional on that version: end users no longer listed are
 // removed. It writes nothing when mp equals current, and reports whether it
 // wrote; ingest.ErrConflict if another write came after the read.
-func (s *Registry) ReplaceMeteringPoint(ctx context.Context, current, mp registry.MeteringPoint) (bool, error) {
+func (s *MeteringPoints) ReplaceMeteringPoint(ctx context.Context, current, mp registry.MeteringPoint) (bool, error) {
 	found := current.Version > 0 // every write raises it from 0
 	mp.Version = current.Version
 	if found && reflect.DeepEqual(masterDataItems(current), masterDataItems(mp)) {
@@ -201,7 +199,7 @@ func (s *Registry) ReplaceMeteringPoint(ctx context.Context, current, mp registr
 	if err != nil {
 		return false, err
 	}
-	put := &types.Put{TableName: &s.Table, Item: headItem, ConditionExpression: aws.String("attribute_not_exists(pk)")}
+	put := &types.Put{TableName: &s.table, Item: headItem, ConditionExpression: aws.String("attribute_not_exists(pk)")}
 	if found {
 		put.ConditionExpression = aws.String("version = :read")
 		put.ExpressionAttributeValues = map[string]types.AttributeValue{":read": &types.AttributeValueMemberN{Value: strconv.Itoa(current.Version)}}
@@ -224,14 +222,14 @@ func (s *Registry) ReplaceMeteringPoint(ctx context.Context, current, mp registr
 		if err != nil {
 			return false, err
 		}
-		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: &s.Table, Item: item}})
+		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: item}})
 	}
 	for sk := range stored {
 		if !kept[sk] {
-			items = append(items, types.TransactWriteItem{Delete: &types.Delete{TableName: &s.Table, Key: key(meteringPointPartition(mp.ID), sk)}})
+			items = append(items, types.TransactWriteItem{Delete: &types.Delete{TableName: &s.table, Key: key(meteringPointPartition(mp.ID), sk)}})
 		}
 	}
-	if err := transact(ctx, s.Client, items, ingest.ErrConflict); err != nil {
+	if err := transact(ctx, s.client, items, ingest.ErrConflict); err != nil {
 		if errors.Is(err, ingest.ErrConflict) {
 			return false, err
 		}
@@ -251,143 +249,11 @@ func masterDataItems(mp registry.MeteringPoint) []any {
 	return items
 }
 
-type thirdPartyItem struct {
-	PK           string   `dynamodbav:"pk"`
-	SK           string   `dynamodbav:"sk"`
-	GSI2PK       string   `dynamodbav:"gsi2pk"` // thirdPartyKind: lists third parties on byKind
-	GSI2SK       string   `dynamodbav:"gsi2sk"` // the GLN
-	GLN          string   `dynamodbav:"gln"`
-	Name         string   `dynamodbav:"name"`
-	OrgNumber    string   `dynamodbav:"orgNumber"`
-	ClientIDs    []string `dynamodbav:"clientIds"`
-	RedirectURIs []string `dynamodbav:"redirectUris,omitempty"`
-	Contact      contact  `dynamodbav:"contact"`
-	Disabled     bool     `dynamodbav:"disabled,omitempty"`
-	Version      int      `dynamodbav:"version"`
-}
-
-type contact struct {
-	Name  string `dynamodbav:"name,omitempty"`
-	Email string `dynamodbav:"email,omitempty"`
-	Phone string `dynamodbav:"phone,omitempty"`
-}
-
-// thirdPartyKind is the byKind partition of the registered third parties,
-// and the kind a CLIENT# item names for their clients.
-const thirdPartyKind = "THIRDPARTY"
-
-func thirdPartyKey(gln ident.GLN) map[string]types.AttributeValue {
-	return key("TP#"+string(gln), thirdPartySK)
-}
-
-func (s *Registry) thirdPartyRecord(tp registry.ThirdParty) (partyRecord, error) {
-	head, err := attributevalue.MarshalMap(thirdPartyItem{
-		PK: "TP#" + string(tp.GLN), SK: thirdPartySK, GSI2PK: thirdPartyKind, GSI2SK: string(tp.GLN), GLN: string(tp.GLN),
-		Name: tp.Name, OrgNumber: string(tp.OrgNumber), ClientIDs: tp.ClientIDs, RedirectURIs: tp.RedirectURIs,
-		Contact: contact(tp.Contact), Disabled: tp.Disabled, Version: tp.Version,
-	})
-	return partyRecord{kind: thirdPartyKind, gln: tp.GLN, head: head, clients: tp.ClientIDs, org: tp.OrgNumber}, err
-}
-
-// RegisterThirdParty writes a new third party with the OAuth clients and
-// the organisation number that lead to it, in one transaction:
-// registry.ErrRegistered if its GLN is taken, a *registry.TakenError if a
-// client id or the organisation number belongs to another party.
-func (s *Registry) RegisterThirdParty(ctx context.Context, tp registry.ThirdParty) error {
-	tp.Version = 1
-	rec, err := s.thirdPartyRecord(tp)
-	if err != nil {
-		return err
-	}
-	return s.register(ctx, rec)
-}
-
-// UpdateThirdParty replaces a third party registered at tp.Version, and
-// gives up the client ids and organisation number it no longer names:
-// registry.ErrNotRegistered, registry.ErrChanged if another write came
-// first, or a *registry.TakenError.
-func (s *Registry) UpdateThirdParty(ctx context.Context, tp registry.ThirdParty) error {
-	current, found, err := s.ThirdParty(ctx, tp.GLN)
-	if err != nil {
-		return err
-	}
-	if !found {
-		return registry.ErrNotRegistered
-	}
-	if current.Version != tp.Version {
-		return registry.ErrChanged
-	}
-	before, err := s.thirdPartyRecord(current)
-	if err != nil {
-		return err
-	}
-	tp.Version++
-	after, err := s.thirdPartyRecord(tp)
-	if err != nil {
-		return err
-	}
-	return s.update(ctx, before, after)
-}
-
-// ThirdPartyByClient finds the third party an OAuth client acts for; a
-// data provider's client is no third party's.
-func (s *Registry) ThirdPartyByClient(ctx context.Context, clientID string) (registry.ThirdParty, bool, error) {
-	gln, found, err := s.clientOf(ctx, clientID, thirdPartyKind)
-	if err != nil || !found {
-		return registry.ThirdParty{}, false, err
-	}
-	return s.ThirdParty(ctx, gln)
-}
-
-// ThirdPartyByOrg finds the third party an organisation is registered as:
-// the portal maps the organisation its staff act for to it.
-func (s *Registry) ThirdPartyByOrg(ctx context.Context, org ident.OrgNumber) (registry.ThirdParty, bool, error) {
-	var it nameItem
-	found, err := s.get(ctx, key("ORG#"+string(org), orgSK), &it)
-	if err != nil || !found {
-		return registry.ThirdParty{}, false, err
-	}
-	return s.ThirdParty(ctx, ident.GLN(it.GLN))
-}
-
-// ThirdParties lists every registered third party, by GLN.
-func (s *Registry) ThirdParties(ctx context.Context) ([]registry.ThirdParty, error) {
-	tps, err := queryAll(ctx, s.Client, byKind(s.Table, thirdPartyKind), thirdPartyItem.thirdParty)
-	if err != nil {
-		return nil, fmt.Errorf("list third parties: %w", err)
-	}
-	return tps, nil
-}
-
-func (it thirdPartyItem) thirdParty() (registry.ThirdParty, error) {
-	return registry.ThirdParty{GLN: ident.GLN(it.GLN), Name: it.Name, OrgNumber: ident.OrgNumber(it.OrgNumber), ClientIDs: it.ClientIDs,
-		RedirectURIs: it.RedirectURIs, Contact: registry.Contact(it.Contact), Disabled: it.Disabled, Version: it.Version}, nil
-}
-
-// ThirdParty returns a registered third party.
-func (s *Registry) ThirdParty(ctx context.Context, gln ident.GLN) (registry.ThirdParty, bool, error) {
-	var it thirdPartyItem
-	found, err := s.get(ctx, thirdPartyKey(gln), &it)
-	if err != nil || !found {
-		return registry.ThirdParty{}, false, err
-	}
-	tp, err := it.thirdParty()
-	return tp, true, err
-}
-
-func (s *Registry) get(ctx context.Context, k map[string]types.AttributeValue, into any) (bool, error) {
-	out, err := s.Client.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.Table, Key: k, ConsistentRead: aws.Bool(true)})
-	if err != nil || out.Item == nil {
-		return false, err
-	}
-	return true, attributevalue.UnmarshalMap(out.Item, into)
-}
-
 // MeteringPointsOf lists the metering points the end user has held at any
 // time; whether they hold one now is the metering point's to say.
-func (s *Registry) MeteringPointsOf(ctx context.Context, user pseudonym.EndUserID) ([]ident.GSRN, error) {
-	pages := dynamodb.NewQueryPaginator(s.Client, &dynamodb.QueryInput{
-		TableName:                 &s.Table,
+func (s *MeteringPoints) MeteringPointsOf(ctx context.Context, user pseudonym.EndUserID) ([]ident.GSRN, error) {
+	pages := dynamodb.NewQueryPaginator(s.client, &dynamodb.QueryInput{
+		TableName:                 &s.table,
 		IndexName:                 aws.String(resources.ByEndUserIndexName),
 		KeyConditionExpression:    aws.String("gsi1pk = :user"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":user": &types.AttributeValueMemberS{Value: "EU#" + string(user)}},
