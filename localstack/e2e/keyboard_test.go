@@ -102,7 +102,7 @@ func TestEndUserWithTheKeyboardOnly(t *testing.T) {
 	if err != nil {
 		t.Fatalf("approve with the keyboard: %v", err)
 	}
-	if r, _ := store.Get(context.Background(), id); r.Status != accessrequest.Approved || r.GrantedScope != accessrequest.Limited {
+	if r, _ := store.Requests.Get(context.Background(), id); r.Status != accessrequest.Approved || r.GrantedScope != accessrequest.Limited {
 		t.Fatalf("after approving: %+v", r)
 	}
 
@@ -118,7 +118,7 @@ func TestEndUserWithTheKeyboardOnly(t *testing.T) {
 	if err != nil {
 		t.Fatalf("change the level with the keyboard: %v", err)
 	}
-	if g, _, _ := store.Grant(context.Background(), tp, mp); g.Level != accessrequest.Full || g.Status != grant.Active {
+	if g, _, _ := store.Grants.Grant(context.Background(), tp, mp); g.Level != accessrequest.Full || g.Status != grant.Active {
 		t.Fatalf("after the level change: %+v", g)
 	}
 	err = chromedp.Do(ctx,
@@ -130,7 +130,7 @@ func TestEndUserWithTheKeyboardOnly(t *testing.T) {
 	if err != nil {
 		t.Fatalf("remove the access with the keyboard: %v", err)
 	}
-	if g, _, _ := store.Grant(context.Background(), tp, mp); g.Status != grant.Revoked {
+	if g, _, _ := store.Grants.Grant(context.Background(), tp, mp); g.Status != grant.Revoked {
 		t.Fatalf("after removal: %+v", g)
 	}
 
