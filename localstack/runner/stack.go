@@ -35,7 +35,7 @@ import (
 	"github.com/tredjepart/tredjepart/localstack/harness/inprocess"
 	"github.com/tredjepart/tredjepart/localstack/identity/issuer"
 	"github.com/tredjepart/tredjepart/localstack/identity/oidcdev"
-	"github.com/tredjepart/tredjepart/localstack/tools/datagen/gen"
+	"github.com/tredjepart/tredjepart/localstack/tools/datagen/ingestload"
 	"github.com/tredjepart/tredjepart/shared/adminapi"
 	"github.com/tredjepart/tredjepart/shared/clock"
 	"github.com/tredjepart/tredjepart/shared/dynamo"
@@ -480,13 +480,13 @@ func (s *stack) meterValues(ctx context.Context, db *dynamodb.Client, tables map
 	today := metervalues.Date(s.clock.Now())
 	fmt.Fprintln(os.Stderr, "meter values for the demo metering points:")
 	o := synthetic.Options{From: today.AddDate(0, 0, -demoDays), To: today, Seed: 1, CorrectionShare: 0.02}
-	if _, err := gen.Submit(ctx, svc, s.demo.Points, o, 4, os.Stderr, time.Now()); err != nil {
+	if _, err := ingestload.Submit(ctx, svc, s.demo.Points, o, 4, os.Stderr, time.Now()); err != nil {
 		return err
 	}
 	fmt.Fprintln(os.Stderr, "synthetic metering points:")
 	o = synthetic.Options{Points: syntheticPoints, From: today.AddDate(0, 0, -syntheticPointsDays), To: today, Seed: 1,
 		QuarterHourlyShare: 0.2, CabinShare: 0.2, CorrectionShare: 0.01}
-	if _, err := gen.Run(ctx, svc, p, o, 4, os.Stderr); err != nil {
+	if _, err := ingestload.Run(ctx, svc, p, o, 4, os.Stderr); err != nil {
 		return err
 	}
 	return s.writeIngestExample(o)

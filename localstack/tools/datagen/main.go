@@ -22,7 +22,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
-	"github.com/tredjepart/tredjepart/localstack/tools/datagen/gen"
+	"github.com/tredjepart/tredjepart/localstack/tools/datagen/ingestload"
 	"github.com/tredjepart/tredjepart/shared/awsenv"
 	"github.com/tredjepart/tredjepart/shared/clock"
 	"github.com/tredjepart/tredjepart/shared/dynamo"
@@ -94,7 +94,7 @@ func run(ctx context.Context, o synthetic.Options, days int, end string, workers
 		Clock:          clock.System{},
 	}
 	fmt.Printf("%d metering points, %s to %s, seed %d\n", o.Points, o.From.Format(metervalues.DayLayout), last.Format(metervalues.DayLayout), o.Seed)
-	sum, err := gen.Run(ctx, svc, people, o, workers, os.Stderr)
+	sum, err := ingestload.Run(ctx, svc, people, o, workers, os.Stderr)
 	fmt.Println(sum)
 	return err
 }

@@ -1,6 +1,6 @@
 //go:build integration
 
-package gen_test
+package ingestload_test
 
 import (
 	"bytes"
@@ -13,7 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/tredjepart/tredjepart/localstack/harness/testenv"
-	"github.com/tredjepart/tredjepart/localstack/tools/datagen/gen"
+	"github.com/tredjepart/tredjepart/localstack/tools/datagen/ingestload"
 	"github.com/tredjepart/tredjepart/shared/clock"
 	"github.com/tredjepart/tredjepart/shared/dynamo"
 	"github.com/tredjepart/tredjepart/shared/ingest"
@@ -45,7 +45,7 @@ func TestRun(t *testing.T) {
 		QuarterHourlyShare: 0.5, CabinShare: 0.3, CorrectionShare: 0.05,
 	}
 
-	first, err := gen.Run(ctx, svc, people, o, 4, io.Discard)
+	first, err := ingestload.Run(ctx, svc, people, o, 4, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +60,7 @@ func TestRun(t *testing.T) {
 		t.Errorf("first run corrected %d, want %d (%v)", got, first.Corrections, first.Outcomes)
 	}
 
-	again, err := gen.Run(ctx, svc, people, o, 4, io.Discard)
+	again, err := ingestload.Run(ctx, svc, people, o, 4, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +105,7 @@ func TestRunStopsAtFirstError(t *testing.T) {
 		t.Fatal(err)
 	}
 	o := synthetic.Options{Points: 2, From: registry.Date(2026, 5, 1), To: registry.Date(2026, 5, 11), Seed: 99}
-	sum, err := gen.Run(context.Background(), svc, people, o, 3, io.Discard)
+	sum, err := ingestload.Run(context.Background(), svc, people, o, 3, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "day 2026-05-") || !strings.Contains(err.Error(), "must not be in the future") {
 		t.Fatalf("error %v, want one naming the day that failed", err)
 	}

@@ -1,8 +1,8 @@
-// Package gen is a developer tool: it submits a synthetic data set (package
+// Package ingestload is a developer tool: it submits a synthetic data set (package
 // synthetic) through the ingest service, the path the ingest API takes, so
 // that generated data passes the same validation and conditional writes as
 // real data.
-package gen
+package ingestload
 
 import (
 	"context"
