@@ -181,21 +181,17 @@ type listing struct{ items any }
 
 // commands are what the API offers for one kind of party; both kinds are
 // run by the same verbs.
-type commands[B any] struct {
-	list        func(context.Context) ([]B, error)
-	get         func(context.Context, string) (B, error)
-	register    func(context.Context, B) (B, error)
-	update      func(context.Context, B) (B, error)
-	setDisabled func(context.Context, string, bool) (B, error)
-	blank       func(gln string) B
-	overlay     func(B) B // the fields given as flags, over a party
-	header      string    // the list's column names, tab-separated
-	row         func(B) string
+type commands[B adminapi.PartyBody] struct {
+	parties adminapi.Parties[B]
+	blank   func(gln string) B
+	overlay func(B) B // the fields given as flags, over a party
+	header  string    // the list's column names, tab-separated
+	row     func(B) string
 }
 
 func (cmds commands[B]) do(ctx context.Context, verb string, f *flags) (any, error) {
 	if verb == "list" {
-		parties, err := cmds.list(ctx)
+		parties, err := cmds.parties.List(ctx)
 		if err != nil || f.json {
 			return listing{parties}, err
 		}
@@ -213,27 +209,27 @@ func (cmds commands[B]) do(ctx context.Context, verb string, f *flags) (any, err
 	}
 	switch verb {
 	case "register":
-		return cmds.register(ctx, cmds.overlay(cmds.blank(f.gln)))
+		return cmds.parties.Register(ctx, cmds.overlay(cmds.blank(f.gln)))
 	case "show":
-		return cmds.get(ctx, f.gln)
+		return cmds.parties.Get(ctx, f.gln)
 	case "update":
 		// The party as read, with its version: the API refuses the update
 		// if someone changed it in between.
-		current, err := cmds.get(ctx, f.gln)
+		current, err := cmds.parties.Get(ctx, f.gln)
 		if err != nil {
 			return nil, err
 		}
-		return cmds.update(ctx, cmds.overlay(current))
+		return cmds.parties.Update(ctx, cmds.overlay(current))
 	case "disable", "enable":
-		return cmds.setDisabled(ctx, f.gln, verb == "disable")
+		return cmds.parties.SetDisabled(ctx, f.gln, verb == "disable")
 	}
 	return nil, usageError(fmt.Sprintf("unknown command %q", verb))
 }
 
 func thirdParty(ctx context.Context, c *adminapi.Client, verb string, f *flags) (any, error) {
 	return commands[adminapi.ThirdPartyBody]{
-		list: c.ThirdParties, get: c.ThirdParty, register: c.RegisterThirdParty, update: c.UpdateThirdParty, setDisabled: c.SetThirdPartyDisabled,
-		blank: func(gln string) adminapi.ThirdPartyBody { return adminapi.ThirdPartyBody{GLN: gln} },
+		parties: c.ThirdParties(),
+		blank:   func(gln string) adminapi.ThirdPartyBody { return adminapi.ThirdPartyBody{GLN: gln} },
 		overlay: func(tp adminapi.ThirdPartyBody) adminapi.ThirdPartyBody {
 			f.overlay(&tp.Name, &tp.OrgNumber, &tp.ClientIDs, &tp.Contact)
 			if f.given("redirect-uri") {
@@ -250,8 +246,8 @@ func thirdParty(ctx context.Context, c *adminapi.Client, verb string, f *flags) 
 
 func dataProvider(ctx context.Context, c *adminapi.Client, verb string, f *flags) (any, error) {
 	return commands[adminapi.DataProviderBody]{
-		list: c.DataProviders, get: c.DataProvider, register: c.RegisterDataProvider, update: c.UpdateDataProvider, setDisabled: c.SetDataProviderDisabled,
-		blank: func(gln string) adminapi.DataProviderBody { return adminapi.DataProviderBody{GLN: gln} },
+		parties: c.DataProviders(),
+		blank:   func(gln string) adminapi.DataProviderBody { return adminapi.DataProviderBody{GLN: gln} },
 		overlay: func(dp adminapi.DataProviderBody) adminapi.DataProviderBody {
 			f.overlay(&dp.Name, &dp.OrgNumber, &dp.ClientIDs, &dp.Contact)
 			if f.given("role") {

@@ -39,64 +39,60 @@ func (e *ProblemError) Error() string {
 	return b.String()
 }
 
-// ThirdParties lists every registered third party.
-func (c *Client) ThirdParties(ctx context.Context) ([]ThirdPartyBody, error) {
-	var out ListView[ThirdPartyBody]
-	return out.Items, c.do(ctx, http.MethodGet, ThirdPartiesPath, nil, &out)
+// PartyBody is the body of either kind of party: the two kinds are
+// listed, read, registered, updated, disabled and enabled alike.
+type PartyBody interface {
+	ThirdPartyBody | DataProviderBody
+	partyGLN() string
 }
 
-// ThirdParty reads one third party.
-func (c *Client) ThirdParty(ctx context.Context, gln string) (ThirdPartyBody, error) {
-	var out ThirdPartyBody
-	return out, c.do(ctx, http.MethodGet, ThirdPartiesPath+"/"+gln, nil, &out)
+func (b ThirdPartyBody) partyGLN() string   { return b.GLN }
+func (b DataProviderBody) partyGLN() string { return b.GLN }
+
+// Parties are the routes of one kind of party.
+type Parties[B PartyBody] struct {
+	client *Client
+	path   string
 }
 
-// RegisterThirdParty registers a new third party.
-func (c *Client) RegisterThirdParty(ctx context.Context, tp ThirdPartyBody) (ThirdPartyBody, error) {
-	var out ThirdPartyBody
-	return out, c.do(ctx, http.MethodPost, ThirdPartiesPath, writable(tp), &out)
+// ThirdParties are the third parties' routes.
+func (c *Client) ThirdParties() Parties[ThirdPartyBody] {
+	return Parties[ThirdPartyBody]{c, ThirdPartiesPath}
 }
 
-// UpdateThirdParty replaces a third party's registration.
-func (c *Client) UpdateThirdParty(ctx context.Context, tp ThirdPartyBody) (ThirdPartyBody, error) {
-	var out ThirdPartyBody
-	return out, c.do(ctx, http.MethodPut, ThirdPartiesPath+"/"+tp.GLN, writable(tp), &out)
+// DataProviders are the data providers' routes.
+func (c *Client) DataProviders() Parties[DataProviderBody] {
+	return Parties[DataProviderBody]{c, DataProvidersPath}
 }
 
-// SetThirdPartyDisabled disables or enables a third party.
-func (c *Client) SetThirdPartyDisabled(ctx context.Context, gln string, disabled bool) (ThirdPartyBody, error) {
-	var out ThirdPartyBody
-	return out, c.do(ctx, http.MethodPost, ThirdPartiesPath+"/"+gln+"/"+action(disabled), nil, &out)
+// List lists every registered party of the kind.
+func (p Parties[B]) List(ctx context.Context) ([]B, error) {
+	var out ListView[B]
+	return out.Items, p.client.do(ctx, http.MethodGet, p.path, nil, &out)
 }
 
-// DataProviders lists every registered data provider.
-func (c *Client) DataProviders(ctx context.Context) ([]DataProviderBody, error) {
-	var out ListView[DataProviderBody]
-	return out.Items, c.do(ctx, http.MethodGet, DataProvidersPath, nil, &out)
+// Get reads one party.
+func (p Parties[B]) Get(ctx context.Context, gln string) (B, error) {
+	var out B
+	return out, p.client.do(ctx, http.MethodGet, p.path+"/"+gln, nil, &out)
 }
 
-// DataProvider reads one data provider.
-func (c *Client) DataProvider(ctx context.Context, gln string) (DataProviderBody, error) {
-	var out DataProviderBody
-	return out, c.do(ctx, http.MethodGet, DataProvidersPath+"/"+gln, nil, &out)
+// Register registers a new party.
+func (p Parties[B]) Register(ctx context.Context, body B) (B, error) {
+	var out B
+	return out, p.client.do(ctx, http.MethodPost, p.path, writable(body), &out)
 }
 
-// RegisterDataProvider registers a new data provider.
-func (c *Client) RegisterDataProvider(ctx context.Context, dp DataProviderBody) (DataProviderBody, error) {
-	var out DataProviderBody
-	return out, c.do(ctx, http.MethodPost, DataProvidersPath, writable(dp), &out)
+// Update replaces a party's registration.
+func (p Parties[B]) Update(ctx context.Context, body B) (B, error) {
+	var out B
+	return out, p.client.do(ctx, http.MethodPut, p.path+"/"+body.partyGLN(), writable(body), &out)
 }
 
-// UpdateDataProvider replaces a data provider's registration.
-func (c *Client) UpdateDataProvider(ctx context.Context, dp DataProviderBody) (DataProviderBody, error) {
-	var out DataProviderBody
-	return out, c.do(ctx, http.MethodPut, DataProvidersPath+"/"+dp.GLN, writable(dp), &out)
-}
-
-// SetDataProviderDisabled disables or enables a data provider.
-func (c *Client) SetDataProviderDisabled(ctx context.Context, gln string, disabled bool) (DataProviderBody, error) {
-	var out DataProviderBody
-	return out, c.do(ctx, http.MethodPost, DataProvidersPath+"/"+gln+"/"+action(disabled), nil, &out)
+// SetDisabled disables or enables a party.
+func (p Parties[B]) SetDisabled(ctx context.Context, gln string, disabled bool) (B, error) {
+	var out B
+	return out, p.client.do(ctx, http.MethodPost, p.path+"/"+gln+"/"+action(disabled), nil, &out)
 }
 
 func action(disabled bool) string {
