@@ -22,6 +22,7 @@ import (
 
 	"github.com/tredjepart/tredjepart/localstack/emulate/moto"
 	"github.com/tredjepart/tredjepart/localstack/emulate/provision"
+	"github.com/tredjepart/tredjepart/shared/adminapi"
 	"github.com/tredjepart/tredjepart/shared/clock"
 	"github.com/tredjepart/tredjepart/shared/notify"
 	"github.com/tredjepart/tredjepart/shared/pseudonym"
@@ -74,6 +75,21 @@ func Intake(t testing.TB) (*thirdpartyapi.RequestsHandler, demo.Data) {
 	}
 	data, _ := Demo(t)
 	return h, data
+}
+
+// Admin wires the admin handler exactly as the Lambda does, from the
+// environment the stack gives functions, with operators as its
+// ADMIN_OPERATOR_CLIENTS.
+func Admin(t testing.TB, operators string) *adminapi.Handler {
+	t.Helper()
+	env := Get(t)
+	functionEnv := env.Stack.Env()
+	functionEnv[adminapi.OperatorClientsEnv] = operators
+	h, err := adminapi.FromEnv(env.Config, func(k string) string { return functionEnv[k] }, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
 }
 
 var (
