@@ -16,34 +16,11 @@ import (
 	"github.com/tredjepart/tredjepart/localstack/harness/testenv"
 	"github.com/tredjepart/tredjepart/shared/delivery"
 	"github.com/tredjepart/tredjepart/shared/dynamo"
-	"github.com/tredjepart/tredjepart/shared/ident"
 	"github.com/tredjepart/tredjepart/shared/resources"
+	"github.com/tredjepart/tredjepart/shared/storetest"
 )
 
 func outbox(t *testing.T) *dynamo.Outbox { return stores(t).Outbox }
-
-// documents puts n notices for the third party, one millisecond apart from
-// first, and returns their ids in the order they were written.
-func documents(t *testing.T, store *dynamo.Outbox, tp ident.GLN, first time.Time, n int) []string {
-	t.Helper()
-	ids := make([]string, n)
-	for i := range ids {
-		ids[i] = fmt.Sprintf("notification:%s:%03d", tp, i)
-		d := delivery.Document{ID: ids[i], ThirdParty: tp, Kind: delivery.Notice, CreatedAt: first.Add(time.Duration(i) * time.Millisecond), Body: []byte(`{"i":` + fmt.Sprint(i) + `}`)}
-		if created, err := store.Put(context.Background(), d); err != nil || !created {
-			t.Fatalf("put %s: created=%v err=%v", d.ID, created, err)
-		}
-	}
-	return ids
-}
-
-func idsOf(page delivery.FeedPage) []string {
-	ids := make([]string, len(page.Documents))
-	for i, d := range page.Documents {
-		ids[i] = d.ID
-	}
-	return ids
-}
 
 func TestOutboxDocumentsAreSpreadOverShards(t *testing.T) {
 	ctx := context.Background()
@@ -51,7 +28,7 @@ func TestOutboxDocumentsAreSpreadOverShards(t *testing.T) {
 	env := testenv.Get(t)
 	client, table := dynamodb.NewFromConfig(env.Config), env.Stack.Tables[resources.OutboxTableID]
 	_, tp := fresh(t)
-	documents(t, store, tp, time.Now().Add(-time.Hour), 40)
+	storetest.Documents(t, store, tp, time.Now().Add(-time.Hour), 40)
 	used, total := 0, 0
 	for _, partition := range dynamo.DocumentPartitions(tp) {
 		out, err := client.Query(ctx, &dynamodb.QueryInput{
@@ -76,7 +53,7 @@ func TestDocumentAndMarkPushedFindTheShard(t *testing.T) {
 	ctx := context.Background()
 	store := outbox(t)
 	_, tp := fresh(t)
-	ids := documents(t, store, tp, time.Now().Add(-time.Hour), 3)
+	ids := storetest.Documents(t, store, tp, time.Now().Add(-time.Hour), 3)
 	at := time.Now().UTC().Truncate(time.Millisecond)
 	if err := store.MarkPushed(ctx, tp, ids[1], at); err != nil {
 		t.Fatal(err)
@@ -119,7 +96,7 @@ func TestFeedStopsWhereAShardWasCutShort(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got = append(got, idsOf(page)...)
+		got = append(got, storetest.IDsOf(page)...)
 		if len(page.Documents) == 0 {
 			break
 		}

@@ -326,9 +326,9 @@ func factsOfAJob(t *testing.T, s Delivery) {
 	}
 }
 
-// documents puts n notices for the third party, one millisecond apart from
+// Documents puts n notices for the third party, one millisecond apart from
 // first, and returns their ids in the order they were written.
-func documents(t *testing.T, store Outbox, tp ident.GLN, first time.Time, n int) []string {
+func Documents(t *testing.T, store Outbox, tp ident.GLN, first time.Time, n int) []string {
 	t.Helper()
 	ids := make([]string, n)
 	for i := range ids {
@@ -341,7 +341,8 @@ func documents(t *testing.T, store Outbox, tp ident.GLN, first time.Time, n int)
 	return ids
 }
 
-func idsOf(page delivery.FeedPage) []string {
+// IDsOf is the ids of a page's documents, in order.
+func IDsOf(page delivery.FeedPage) []string {
 	ids := make([]string, len(page.Documents))
 	for i, d := range page.Documents {
 		ids[i] = d.ID
@@ -353,7 +354,7 @@ func feedMergesInArrivalOrder(t *testing.T, store Outbox) {
 	ctx := context.Background()
 	_, tp := fresh(t)
 	first := time.Now().Add(-time.Hour)
-	ids := documents(t, store, tp, first, 40)
+	ids := Documents(t, store, tp, first, 40)
 	// The last ten are younger than SettleLag at now: not shown yet. Pages
 	// of two and of seven (on dynamo: shards cut short, mostly not).
 	now := first.Add(29500*time.Microsecond + delivery.SettleLag)
@@ -369,7 +370,7 @@ func feedMergesInArrivalOrder(t *testing.T, store Outbox) {
 			if page.Next == "" {
 				t.Fatal("no cursor to poll with")
 			}
-			got = append(got, idsOf(page)...)
+			got = append(got, IDsOf(page)...)
 			if len(page.Documents) == 0 {
 				if page.Next != cursor {
 					t.Fatalf("an empty page moved the cursor from %q to %q", cursor, page.Next)
@@ -387,15 +388,15 @@ func feedMergesInArrivalOrder(t *testing.T, store Outbox) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if fmt.Sprint(idsOf(page)) != fmt.Sprint(ids[30:]) {
-		t.Fatalf("after settling: %v, want %v", idsOf(page), ids[30:])
+	if fmt.Sprint(IDsOf(page)) != fmt.Sprint(ids[30:]) {
+		t.Fatalf("after settling: %v, want %v", IDsOf(page), ids[30:])
 	}
 }
 
 func latestPagesNewestFirst(t *testing.T, store Outbox) {
 	ctx := context.Background()
 	_, tp := fresh(t)
-	ids := documents(t, store, tp, time.Now().Add(-time.Hour), 25)
+	ids := Documents(t, store, tp, time.Now().Add(-time.Hour), 25)
 	for _, size := range []int{2, 6} {
 		var got []string
 		cursor := ""
@@ -404,7 +405,7 @@ func latestPagesNewestFirst(t *testing.T, store Outbox) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got = append(got, idsOf(page)...)
+			got = append(got, IDsOf(page)...)
 			if cursor = page.Next; cursor == "" {
 				break
 			}
@@ -421,7 +422,7 @@ func countSince(t *testing.T, store Outbox) {
 	ctx := context.Background()
 	_, tp := fresh(t)
 	first := time.Now().Add(-time.Hour)
-	documents(t, store, tp, first, 30)
+	Documents(t, store, tp, first, 30)
 	for since, want := range map[time.Time]int{first: 30, first.Add(10 * time.Millisecond): 20, first.Add(time.Second): 0} {
 		if n, err := store.CountSince(ctx, tp, since); err != nil || n != want {
 			t.Errorf("since %s: %d, %v; want %d", since, n, err, want)
