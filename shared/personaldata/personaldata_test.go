@@ -38,7 +38,7 @@ type settable struct {
 	now time.Time
 }
 
-func (c *settable) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *settable) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
 func (c *settable) set(t time.Time) { c.mu.Lock(); defer c.mu.Unlock(); c.now = t }
 
 type noTimers struct{}
