@@ -60,7 +60,11 @@ func TestEveryPageIsDrawnFromItsData(t *testing.T) {
 				from: time.Date(2025, 12, 31, 23, 0, 0, 0, time.UTC), to: time.Date(2026, 1, 31, 23, 0, 0, 0, time.UTC)},
 			{At: "2026-12-05T07:35:46Z", ThirdPartyName: "Kraft", What: "meter-values", at: time.Date(2026, 12, 5, 7, 35, 46, 0, time.UTC),
 				from: time.Date(2026, 12, 3, 23, 0, 0, 0, time.UTC), to: time.Date(2026, 12, 4, 23, 0, 0, 0, time.UTC)},
+			{At: "2026-12-05T09:00:00Z", What: "export", at: time.Date(2026, 12, 5, 9, 0, 0, 0, time.UTC)},
 		}, Done: "revoke"}, []string{
+			`<td data-label="Aktør">Du selv</td>`, `<td data-label="Hva">Nedlasting av dataene dine</td>`,
+			`<a class="ds-link" href="/v1/me/export" download data-testid="export-json">Last ned som JSON</a>`,
+			`<a class="ds-link" href="/v1/me/export?format=zip" download data-testid="export-zip">Last ned som CSV-filer (zip)</a>`,
 			`<title>Mine tilganger – Tilgang til strømdata</title>`,
 			`<a class="ds-link" href="/consent/access" data-testid="nav-access" aria-current="page">`, `role="status" data-testid="done-revoke"><p class="ds-paragraph">Tilgangen er fjernet.`,
 			`data-testid="change-7080000000017-707057500000000017">`,
