@@ -14,8 +14,6 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -273,17 +271,7 @@ func TestPortalInARealBrowser(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.Click(testid("download-csv"))); err != nil {
 		t.Fatalf("download the CSV: %v", err)
 	}
-	file := filepath.Join(downloads, fmt.Sprintf("consumption-%s-day-%s.csv", mp, fallBack))
-	var raw []byte
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		if raw, err = os.ReadFile(file); err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			entries, _ := os.ReadDir(downloads)
-			t.Fatalf("no %s after 10 s; the download folder holds %v", filepath.Base(file), entries)
-		}
-	}
+	raw := downloaded(t, downloads, fmt.Sprintf("consumption-%s-day-%s.csv", mp, fallBack))
 	lines, err := csv.NewReader(strings.NewReader(string(raw))).ReadAll()
 	if err != nil || len(lines) != fallBackHours+1 || !slices.Equal(lines[0], consumption.CSVHeader) {
 		t.Fatalf("CSV (%v, %d lines, want a header and %d rows):\n%s", err, len(lines), fallBackHours, raw)
