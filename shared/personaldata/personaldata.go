@@ -1,7 +1,7 @@
 // Package personaldata is a rule: everything Tredjepart keeps about one end
-// user, for them to take with them (GDPR art. 15 and 20): the access requests
-// about the metering points they held, the access they gave with every
-// change to it, and every read of their data. Only the end user's own
+// user, for them to take with them (the GDPR's rights of access and
+// portability): the access requests about the metering points they held, the
+// access they gave with every change to it, and every read of their data. Only the end user's own
 // periods on each metering point are in it: a request made before they moved
 // in or after they moved out belongs to whoever held the point then. Each
 // export is itself recorded in the end user's read log.
