@@ -83,8 +83,10 @@ var messages = websession.Messages{
 	"notFound":          {"Fant ingenting her.", "Nothing was found here."},
 	"notFound.heading":  {"Fant ikke siden", "Page not found"},
 	"loggedOut.heading": {"Du er logget ut", "You are logged out"},
-	"loggedOut.body":    {"Du kan lukke vinduet.", "You can close this window."},
+	"loggedOut.body":    {"Du kan lukke vinduet, eller gå videre herfra.", "You can close this window, or go on from here."},
 	"loggedOut.again":   {"Logg inn igjen", "Log in again"},
+	"loggedOut.front":   {"Til forsiden for tilgang til strømdata", "To the front page of access to electricity data"},
+	"result.errors":     {"Disse svarene ble ikke registrert:", "These answers were not recorded:"},
 	"grant.gln.help": {"GLN er aktørens nummer i strømmarkedet. Du finner det hos aktøren, for eksempel i avtalen din med dem.",
 		"The GLN is the company's number in the electricity market. The company gives it to you, for example in your agreement with them."},
 	// Details of refusals, as the pages and the domain write them in English.

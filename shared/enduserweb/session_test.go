@@ -170,3 +170,25 @@ func TestTheExportIsADownloadOfTheLoggedInEndUsersData(t *testing.T) {
 		t.Errorf("the access log after two exports: %s", log.Body)
 	}
 }
+
+// A decision refused before its request was read (no level chosen) still
+// names the request, in an error summary that leads back to it.
+func TestARefusedDecisionLeadsBackToItsRequest(t *testing.T) {
+	s, h := testSite(t)
+	rec := httptest.NewRecorder()
+	user := session{EndUser: pseudonym.EndUserID("p1_decision-test"), Name: "Ola", Expires: time.Now().Add(sessionTTL)}
+	if err := s.StartSession(context.Background(), rec, user); err != nil {
+		t.Fatal(err)
+	}
+	form := "request=r-42&decision-r-42=approve&level-r-42=EVERYTHING"
+	post := httptest.NewRequest("POST", "https://tredjepart.example/consent/decisions", strings.NewReader(form))
+	post.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	post.Header.Set("Sec-Fetch-Site", "same-origin")
+	res := send(h, post, rec.Result().Cookies()...)
+	body := strings.Join(strings.Fields(res.Body.String()), " ")
+	for _, want := range []string{`data-testid="error-summary"`, `<a class="ds-link" href="/consent/requests/r-42">Forespørsel om tilgang: Velg et tilgangsnivå.</a>`, `data-testid="result-r-42"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the answer lacks %s:\n%s", want, res.Body)
+		}
+	}
+}
