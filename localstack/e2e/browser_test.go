@@ -96,6 +96,19 @@ func TestEndUserInARealBrowser(t *testing.T) {
 		chromedp.Click(testid("submit-decisions")),
 		chromedp.WaitVisible(testid("result-none")),
 		a.audit("result"),
+		// A decision that cannot be recorded (a level the form does not
+		// offer) is listed in an error summary that takes focus.
+		chromedp.Navigate(w.api+"/consent"),
+		chromedp.WaitVisible(testid("request-"+toApprove)),
+		chromedp.Evaluate[chromedp.Void](`(() => {
+			const f = document.querySelector('form[action="/consent/decisions"]');
+			f.querySelector('[name="level-`+toApprove+`"]').outerHTML = '<input type="hidden" name="level-`+toApprove+`" value="EVERYTHING">';
+			f.querySelector('[data-testid="approve-`+toApprove+`"]').checked = true;
+			f.querySelector('[data-testid="submit-decisions"]').click();
+		})()`),
+		chromedp.WaitVisible(testid("error-summary")),
+		chromedp.Poll[chromedp.Void](`document.activeElement.dataset.testid === "error-summary"`),
+		a.audit("result"),
 		chromedp.Navigate(w.api+"/consent"),
 		chromedp.WaitVisible(testid("request-"+toApprove)),
 		phone,
@@ -223,6 +236,7 @@ func TestEndUserInARealBrowser(t *testing.T) {
 		chromedp.Click(testid("logout")),
 		chromedp.WaitVisible(testid("logged-out")),
 		a.inBoth(w.api+"/consent/logged-out", "logged out"),
+		chromedp.WaitVisible(testid("front-page")),
 	)
 	if err != nil {
 		t.Fatalf("the error pages: %v", err)

@@ -101,6 +101,21 @@ func TestPortalInARealBrowser(t *testing.T) {
 		a.inBoth(w.api+"/portal/requests", "requests"),
 		a.inBoth(w.api+"/portal/deliveries", "deliveries"),
 		a.inBoth(w.api+"/portal/metering-points/"+unregistered, "not found"),
+		chromedp.WaitVisible(testid("who")), // a page that is not there still shows who is logged in
+		chromedp.WaitVisible(testid("logout")),
+		// Refused forms say why in bokmål, in an error summary that takes focus.
+		chromedp.Navigate(w.api+"/portal/requests/new"),
+		chromedp.SetValue(testid("metering-points"), " "),
+		chromedp.Click(testid("submit-requests")),
+		chromedp.WaitVisible(testid("error-summary")),
+		chromedp.Poll[chromedp.Void](`document.activeElement.dataset.testid === "error-summary"`),
+		a.audit("new request (nb)"),
+		chromedp.Navigate(w.api+"/portal/deliveries"),
+		chromedp.SetValue(testid("webhook-url"), "ftp://example.com/hook"),
+		chromedp.Click(testid("webhook-save")),
+		chromedp.WaitVisible(testid("error-summary")),
+		chromedp.Poll[chromedp.Void](`document.activeElement.dataset.testid === "error-summary"`),
+		a.audit("deliveries (nb)"),
 		chromedp.Navigate(w.api+"/portal"),
 		chromedp.WaitVisible(testid("count-pending")),
 		fitsPhone("overview"),
@@ -290,6 +305,7 @@ func TestPortalInARealBrowser(t *testing.T) {
 		chromedp.Click(testid("logout")),
 		chromedp.WaitVisible(testid("logged-out")),
 		a.inBoth(w.api+"/portal/logged-out", "logged out"),
+		chromedp.WaitVisible(testid("front-page")),
 	)
 	if err != nil {
 		t.Fatalf("log out: %v", err)
