@@ -316,6 +316,8 @@ func TestEndUserDecidesAndChangesAccess(t *testing.T) {
 	if anonymous := newBrowser(t, w).feed("/v1/me/export"); anonymous.status != http.StatusUnauthorized {
 		t.Errorf("the export without a session: %d", anonymous.status)
 	}
+	kari.feed("/v1/me/export?format=csv").expect(t, http.StatusBadRequest)
+	kari.feed("/v1/me/access-log?limit=0").expect(t, http.StatusBadRequest)
 }
 
 func TestConsentPagesRefuseAbuse(t *testing.T) {
