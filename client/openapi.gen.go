@@ -18,6 +18,27 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
+// Defines values for AccessLogEntryWhat.
+const (
+	AccessLogEntryWhatExport      AccessLogEntryWhat = "export"
+	AccessLogEntryWhatMasterData  AccessLogEntryWhat = "master-data"
+	AccessLogEntryWhatMeterValues AccessLogEntryWhat = "meter-values"
+)
+
+// Valid indicates whether the value is a known member of the AccessLogEntryWhat enum.
+func (e AccessLogEntryWhat) Valid() bool {
+	switch e {
+	case AccessLogEntryWhatExport:
+		return true
+	case AccessLogEntryWhatMasterData:
+		return true
+	case AccessLogEntryWhatMeterValues:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for AccessRequestReasonCode.
 const (
 	AccessRequestReasonCodeEH088 AccessRequestReasonCode = "EH088"
@@ -351,6 +372,159 @@ func (e NotificationType) Valid() bool {
 	case NotificationTypeGrantLevelChanged:
 		return true
 	case NotificationTypeGrantRevoked:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PersonalDataExportAccessRequestsGrantedScope.
+const (
+	PersonalDataExportAccessRequestsGrantedScopeFULL    PersonalDataExportAccessRequestsGrantedScope = "FULL"
+	PersonalDataExportAccessRequestsGrantedScopeLIMITED PersonalDataExportAccessRequestsGrantedScope = "LIMITED"
+)
+
+// Valid indicates whether the value is a known member of the PersonalDataExportAccessRequestsGrantedScope enum.
+func (e PersonalDataExportAccessRequestsGrantedScope) Valid() bool {
+	switch e {
+	case PersonalDataExportAccessRequestsGrantedScopeFULL:
+		return true
+	case PersonalDataExportAccessRequestsGrantedScopeLIMITED:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PersonalDataExportAccessRequestsScope.
+const (
+	PersonalDataExportAccessRequestsScopeFULL    PersonalDataExportAccessRequestsScope = "FULL"
+	PersonalDataExportAccessRequestsScopeLIMITED PersonalDataExportAccessRequestsScope = "LIMITED"
+)
+
+// Valid indicates whether the value is a known member of the PersonalDataExportAccessRequestsScope enum.
+func (e PersonalDataExportAccessRequestsScope) Valid() bool {
+	switch e {
+	case PersonalDataExportAccessRequestsScopeFULL:
+		return true
+	case PersonalDataExportAccessRequestsScopeLIMITED:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PersonalDataExportAccessRequestsStatus.
+const (
+	PersonalDataExportAccessRequestsStatusAPPROVED  PersonalDataExportAccessRequestsStatus = "APPROVED"
+	PersonalDataExportAccessRequestsStatusPENDING   PersonalDataExportAccessRequestsStatus = "PENDING"
+	PersonalDataExportAccessRequestsStatusREJECTED  PersonalDataExportAccessRequestsStatus = "REJECTED"
+	PersonalDataExportAccessRequestsStatusWITHDRAWN PersonalDataExportAccessRequestsStatus = "WITHDRAWN"
+)
+
+// Valid indicates whether the value is a known member of the PersonalDataExportAccessRequestsStatus enum.
+func (e PersonalDataExportAccessRequestsStatus) Valid() bool {
+	switch e {
+	case PersonalDataExportAccessRequestsStatusAPPROVED:
+		return true
+	case PersonalDataExportAccessRequestsStatusPENDING:
+		return true
+	case PersonalDataExportAccessRequestsStatusREJECTED:
+		return true
+	case PersonalDataExportAccessRequestsStatusWITHDRAWN:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PersonalDataExportGrantsChangesLevel.
+const (
+	PersonalDataExportGrantsChangesLevelFULL    PersonalDataExportGrantsChangesLevel = "FULL"
+	PersonalDataExportGrantsChangesLevelLIMITED PersonalDataExportGrantsChangesLevel = "LIMITED"
+)
+
+// Valid indicates whether the value is a known member of the PersonalDataExportGrantsChangesLevel enum.
+func (e PersonalDataExportGrantsChangesLevel) Valid() bool {
+	switch e {
+	case PersonalDataExportGrantsChangesLevelFULL:
+		return true
+	case PersonalDataExportGrantsChangesLevelLIMITED:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PersonalDataExportGrantsChangesStatus.
+const (
+	PersonalDataExportGrantsChangesStatusACTIVE  PersonalDataExportGrantsChangesStatus = "ACTIVE"
+	PersonalDataExportGrantsChangesStatusREVOKED PersonalDataExportGrantsChangesStatus = "REVOKED"
+)
+
+// Valid indicates whether the value is a known member of the PersonalDataExportGrantsChangesStatus enum.
+func (e PersonalDataExportGrantsChangesStatus) Valid() bool {
+	switch e {
+	case PersonalDataExportGrantsChangesStatusACTIVE:
+		return true
+	case PersonalDataExportGrantsChangesStatusREVOKED:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PersonalDataExportGrantsLevel.
+const (
+	PersonalDataExportGrantsLevelFULL    PersonalDataExportGrantsLevel = "FULL"
+	PersonalDataExportGrantsLevelLIMITED PersonalDataExportGrantsLevel = "LIMITED"
+)
+
+// Valid indicates whether the value is a known member of the PersonalDataExportGrantsLevel enum.
+func (e PersonalDataExportGrantsLevel) Valid() bool {
+	switch e {
+	case PersonalDataExportGrantsLevelFULL:
+		return true
+	case PersonalDataExportGrantsLevelLIMITED:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PersonalDataExportGrantsStatus.
+const (
+	PersonalDataExportGrantsStatusACTIVE  PersonalDataExportGrantsStatus = "ACTIVE"
+	PersonalDataExportGrantsStatusREVOKED PersonalDataExportGrantsStatus = "REVOKED"
+)
+
+// Valid indicates whether the value is a known member of the PersonalDataExportGrantsStatus enum.
+func (e PersonalDataExportGrantsStatus) Valid() bool {
+	switch e {
+	case PersonalDataExportGrantsStatusACTIVE:
+		return true
+	case PersonalDataExportGrantsStatusREVOKED:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PersonalDataExportReadsWhat.
+const (
+	PersonalDataExportReadsWhatExport      PersonalDataExportReadsWhat = "export"
+	PersonalDataExportReadsWhatMasterData  PersonalDataExportReadsWhat = "master-data"
+	PersonalDataExportReadsWhatMeterValues PersonalDataExportReadsWhat = "meter-values"
+)
+
+// Valid indicates whether the value is a known member of the PersonalDataExportReadsWhat enum.
+func (e PersonalDataExportReadsWhat) Valid() bool {
+	switch e {
+	case PersonalDataExportReadsWhatExport:
+		return true
+	case PersonalDataExportReadsWhatMasterData:
+		return true
+	case PersonalDataExportReadsWhatMeterValues:
 		return true
 	default:
 		return false
@@ -882,6 +1056,24 @@ func (e AdminRegisterDataProviderJSONBodyRole) Valid() bool {
 	}
 }
 
+// Defines values for ExportMyDataParamsFormat.
+const (
+	ExportMyDataParamsFormatJson ExportMyDataParamsFormat = "json"
+	ExportMyDataParamsFormatZip  ExportMyDataParamsFormat = "zip"
+)
+
+// Valid indicates whether the value is a known member of the ExportMyDataParamsFormat enum.
+func (e ExportMyDataParamsFormat) Valid() bool {
+	switch e {
+	case ExportMyDataParamsFormatJson:
+		return true
+	case ExportMyDataParamsFormatZip:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for GetMeterValuesParamsAggregation.
 const (
 	GetMeterValuesParamsAggregationP1D  GetMeterValuesParamsAggregation = "P1D"
@@ -901,6 +1093,47 @@ func (e GetMeterValuesParamsAggregation) Valid() bool {
 	default:
 		return false
 	}
+}
+
+// AccessLogEntry One read of the end user's data by a third party, or one export of it by the end user (`what` is `export`, with no third party or metering point).
+type AccessLogEntry struct {
+	// At RFC 3339 in UTC with whole seconds.
+	//
+	// Examples: 2027-04-01T22:00:00Z
+	At Timestamp `json:"at"`
+
+	// From A Europe/Oslo calendar date, `YYYY-MM-DD`.
+	//
+	// Examples: 2027-03-28
+	From *Date `json:"from,omitempty"`
+
+	// MeteringPointId The metering point's GSRN (Global Service Relation Number): 18 digits, the last a GS1 mod-10 check digit over the first 17. To compute it, weight the 17 digits 3, 1, 3, 1, … starting with 3 at the rightmost, add them up, and take (10 − sum mod 10) mod 10. A wrong check digit is refused with `400` and the right one in `errors[].reason` (`check digit should be 5`). Norwegian metering points start with 7070575000, but any valid GSRN is accepted.
+	//
+	// Examples: 707057500000001015
+	MeteringPointId *MeteringPointId `json:"meteringPointId,omitempty"`
+
+	// ThirdPartyId A GLN (Global Location Number) of a market party, such as a third party or a balance supplier: 13 digits, the last a GS1 mod-10 check digit.
+	//
+	// Examples: 7090000000011
+	ThirdPartyId   *GLN    `json:"thirdPartyId,omitempty"`
+	ThirdPartyName *string `json:"thirdPartyName,omitempty"`
+
+	// To The day after the last day read.
+	//
+	// Examples: 2027-03-28
+	To   *Date              `json:"to,omitempty"`
+	What AccessLogEntryWhat `json:"what"`
+}
+
+// AccessLogEntryWhat defines model for AccessLogEntry.What.
+type AccessLogEntryWhat string
+
+// AccessLogPage A page of the end user's read log, newest first.
+type AccessLogPage struct {
+	Items []AccessLogEntry `json:"items"`
+
+	// NextCursor The `cursor` of the next page; absent on the last.
+	NextCursor *string `json:"nextCursor,omitempty"`
 }
 
 // AccessRequest An access request as the API shows it. `decidedAt` is present exactly when the request is no longer `PENDING`, `reasonCode` exactly when it is `REJECTED`, and `grantedScope` exactly when it is `APPROVED`.
@@ -1756,6 +1989,118 @@ type NotificationStatus string
 // NotificationType What happened. `access-request.approved`: the end user approved one of your requests. `access-request.rejected`: the end user declined it, or it was still pending at `expiresAt` (`EH088`). `grant.created`: the end user gave you access without a request. `grant.level-changed`: the end user changed your access's level. `grant.revoked`: the end user removed your access.
 type NotificationType string
 
+// PersonalDataExport Everything Tredjepart keeps about one end user (GET /v1/me/export): the access requests on the metering points they held, made while they held them; the access they gave, with every change; and every read of their data, this export included. Nothing from another person's period on the same metering point. A period's 'to' is the first day not in it.
+type PersonalDataExport struct {
+	// AccessRequests Oldest first.
+	AccessRequests []struct {
+		AgreementReference *string `json:"agreementReference,omitempty"`
+
+		// CreatedAt An instant, UTC, RFC 3339.
+		CreatedAt time.Time `json:"createdAt"`
+
+		// DecidedAt An instant, UTC, RFC 3339.
+		DecidedAt *time.Time `json:"decidedAt,omitempty"`
+
+		// ExpiresAt An instant, UTC, RFC 3339.
+		ExpiresAt       time.Time                                     `json:"expiresAt"`
+		GrantedScope    *PersonalDataExportAccessRequestsGrantedScope `json:"grantedScope,omitempty"`
+		Id              string                                        `json:"id"`
+		MeteringPointId string                                        `json:"meteringPointId"`
+		ReasonCode      *string                                       `json:"reasonCode,omitempty"`
+		Scope           PersonalDataExportAccessRequestsScope         `json:"scope"`
+		Status          PersonalDataExportAccessRequestsStatus        `json:"status"`
+		ThirdPartyId    string                                        `json:"thirdPartyId"`
+		ThirdPartyName  string                                        `json:"thirdPartyName"`
+	} `json:"accessRequests"`
+
+	// ExportedAt An instant, UTC, RFC 3339.
+	ExportedAt time.Time `json:"exportedAt"`
+
+	// Grants By when they were given.
+	Grants []struct {
+		// ChangedAt An instant, UTC, RFC 3339.
+		ChangedAt time.Time `json:"changedAt"`
+
+		// Changes Every state the grant has had, oldest first.
+		Changes []struct {
+			// At An instant, UTC, RFC 3339.
+			At      time.Time                             `json:"at"`
+			Level   PersonalDataExportGrantsChangesLevel  `json:"level"`
+			Status  PersonalDataExportGrantsChangesStatus `json:"status"`
+			Version int                                   `json:"version"`
+		} `json:"changes"`
+
+		// ChangesComplete False for a grant stored before its versions were kept: changes then holds only its latest state.
+		ChangesComplete bool `json:"changesComplete"`
+
+		// DataFrom A calendar date in Europe/Oslo.
+		DataFrom openapi_types.Date `json:"dataFrom"`
+
+		// GrantedAt An instant, UTC, RFC 3339.
+		GrantedAt       time.Time                     `json:"grantedAt"`
+		Level           PersonalDataExportGrantsLevel `json:"level"`
+		MeteringPointId string                        `json:"meteringPointId"`
+
+		// RequestId The approved request; absent when given directly.
+		RequestId      *string                        `json:"requestId,omitempty"`
+		Status         PersonalDataExportGrantsStatus `json:"status"`
+		ThirdPartyId   string                         `json:"thirdPartyId"`
+		ThirdPartyName string                         `json:"thirdPartyName"`
+	} `json:"grants"`
+	MeteringPoints []struct {
+		Address string `json:"address"`
+
+		// From A calendar date in Europe/Oslo.
+		From            openapi_types.Date `json:"from"`
+		MeteringPointId string             `json:"meteringPointId"`
+
+		// To The move-out date; absent while they live there.
+		To *openapi_types.Date `json:"to,omitempty"`
+	} `json:"meteringPoints"`
+
+	// Reads Newest first; this export is the first.
+	Reads []struct {
+		// At An instant, UTC, RFC 3339.
+		At time.Time `json:"at"`
+
+		// From The first day of meter values read.
+		From            *openapi_types.Date `json:"from,omitempty"`
+		Id              string              `json:"id"`
+		MeteringPointId *string             `json:"meteringPointId,omitempty"`
+		ThirdPartyId    *string             `json:"thirdPartyId,omitempty"`
+		ThirdPartyName  *string             `json:"thirdPartyName,omitempty"`
+
+		// To The day after the last day read.
+		To   *openapi_types.Date         `json:"to,omitempty"`
+		What PersonalDataExportReadsWhat `json:"what"`
+	} `json:"reads"`
+	SchemaVersion interface{} `json:"schemaVersion"`
+}
+
+// PersonalDataExportAccessRequestsGrantedScope defines model for PersonalDataExport.AccessRequests.GrantedScope.
+type PersonalDataExportAccessRequestsGrantedScope string
+
+// PersonalDataExportAccessRequestsScope defines model for PersonalDataExport.AccessRequests.Scope.
+type PersonalDataExportAccessRequestsScope string
+
+// PersonalDataExportAccessRequestsStatus defines model for PersonalDataExport.AccessRequests.Status.
+type PersonalDataExportAccessRequestsStatus string
+
+// PersonalDataExportGrantsChangesLevel defines model for PersonalDataExport.Grants.Changes.Level.
+type PersonalDataExportGrantsChangesLevel string
+
+// PersonalDataExportGrantsChangesStatus defines model for PersonalDataExport.Grants.Changes.Status.
+type PersonalDataExportGrantsChangesStatus string
+
+// PersonalDataExportGrantsLevel defines model for PersonalDataExport.Grants.Level.
+type PersonalDataExportGrantsLevel string
+
+// PersonalDataExportGrantsStatus defines model for PersonalDataExport.Grants.Status.
+type PersonalDataExportGrantsStatus string
+
+// PersonalDataExportReadsWhat defines model for PersonalDataExport.Reads.What.
+type PersonalDataExportReadsWhat string
+
 // PriceArea The Nordic bidding zone (price area) the metering point is in.
 type PriceArea string
 
@@ -2324,6 +2669,9 @@ type AccessRequestAlreadyPending = AccessRequest
 // AccessRequestCreated An access request as the API shows it. `decidedAt` is present exactly when the request is no longer `PENDING`, `reasonCode` exactly when it is `REJECTED`, and `grantedScope` exactly when it is `APPROVED`.
 type AccessRequestCreated = AccessRequest
 
+// EndUserUnauthenticated 401 from the service: the token names no client.
+type EndUserUnauthenticated = ProblemUnauthenticated
+
 // ForbiddenApplicationJSON defines model for Forbidden.
 type ForbiddenApplicationJSON = GatewayForbidden
 
@@ -2464,6 +2812,24 @@ type ListDeliveriesParams struct {
 	// Limit The most items on one page. Left out (or empty), 25.
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
 }
+
+// GetMyAccessLogParams defines parameters for GetMyAccessLog.
+type GetMyAccessLogParams struct {
+	// Limit How many entries a page holds, 1 to 100; 20 when left out.
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor Where the page starts: the `nextCursor` of the previous page, unchanged. Opaque (base64url text that the API wrote for this listing and this caller). Any other text, even of that alphabet, is `400` naming `cursor`: a cursor cannot be made up or carried to another listing. Leave it out (or empty) for the first page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// ExportMyDataParams defines parameters for ExportMyData.
+type ExportMyDataParams struct {
+	// Format `json` (when left out) or `zip`.
+	Format *ExportMyDataParamsFormat `form:"format,omitempty" json:"format,omitempty"`
+}
+
+// ExportMyDataParamsFormat defines parameters for ExportMyData.
+type ExportMyDataParamsFormat string
 
 // ListMeteringPointsParams defines parameters for ListMeteringPoints.
 type ListMeteringPointsParams struct {
@@ -3639,6 +4005,20 @@ type ClientInterface interface {
 	// Corresponds with POST /v1/ingest/meter-values (the `IngestMeterValues` operationId).
 	IngestMeterValues(ctx context.Context, body IngestMeterValuesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetMyAccessLog Read who has read your data
+	//
+	// The logged-in end user's read log, newest first: every read of master data or meter values by a third party that the end user gave access, and every export of their own data (`GET /v1/me/export`). My access (`/consent/access`) shows the latest 20.
+	//
+	// Corresponds with GET /v1/me/access-log (the `GetMyAccessLog` operationId).
+	GetMyAccessLog(ctx context.Context, params *GetMyAccessLogParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ExportMyData Download everything about you
+	//
+	// Everything Tredjepart keeps about the logged-in end user (`PersonalDataExport`, also published as the JSON Schema `shared/personaldata/export.schema.json`): the metering points they held and when, the access requests made on them while they held them, the access they gave with every change to it, and every read of their data. Nothing from another person's time on the same metering point. With `format=zip`, the same as CSV files in a zip, one file per kind: `metering-points.csv`, `access-requests.csv`, `grants.csv`, `grant-changes.csv` and `reads.csv`, each with a header row naming the JSON's fields (a cell that a spreadsheet would run as a formula starts with `'`). Each export is recorded in the end user's read log (`what` `export`) before it is answered, and is the first of its `reads`.
+	//
+	// Corresponds with GET /v1/me/export (the `ExportMyData` operationId).
+	ExportMyData(ctx context.Context, params *ExportMyDataParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListMeteringPoints List the metering points you have access to
 	//
 	// The metering points you have active access to (approved by their end user and not since removed), in order of `meteringPointId`, a page at a time. While `nextCursor` is present there may be more: pass it back as `cursor`. A page can be shorter than `limit`, even empty, when access that has been removed is skipped; only the absence of `nextCursor` means the end. Listing reads no metering data and is not recorded in the read log.
@@ -4183,6 +4563,40 @@ func (c *Client) IngestMeterValuesWithBody(ctx context.Context, contentType stri
 // Corresponds with POST /v1/ingest/meter-values (the `IngestMeterValues` operationId).
 func (c *Client) IngestMeterValues(ctx context.Context, body IngestMeterValuesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewIngestMeterValuesRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetMyAccessLog Read who has read your data
+//
+// The logged-in end user's read log, newest first: every read of master data or meter values by a third party that the end user gave access, and every export of their own data (`GET /v1/me/export`). My access (`/consent/access`) shows the latest 20.
+//
+// Corresponds with GET /v1/me/access-log (the `GetMyAccessLog` operationId).
+func (c *Client) GetMyAccessLog(ctx context.Context, params *GetMyAccessLogParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetMyAccessLogRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ExportMyData Download everything about you
+//
+// Everything Tredjepart keeps about the logged-in end user (`PersonalDataExport`, also published as the JSON Schema `shared/personaldata/export.schema.json`): the metering points they held and when, the access requests made on them while they held them, the access they gave with every change to it, and every read of their data. Nothing from another person's time on the same metering point. With `format=zip`, the same as CSV files in a zip, one file per kind: `metering-points.csv`, `access-requests.csv`, `grants.csv`, `grant-changes.csv` and `reads.csv`, each with a header row naming the JSON's fields (a cell that a spreadsheet would run as a formula starts with `'`). Each export is recorded in the end user's read log (`what` `export`) before it is answered, and is the first of its `reads`.
+//
+// Corresponds with GET /v1/me/export (the `ExportMyData` operationId).
+func (c *Client) ExportMyData(ctx context.Context, params *ExportMyDataParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewExportMyDataRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -5137,6 +5551,126 @@ func NewIngestMeterValuesRequestWithBody(server string, contentType string, body
 	return req, nil
 }
 
+// NewGetMyAccessLogRequest constructs an http.Request for the GetMyAccessLog method
+func NewGetMyAccessLogRequest(server string, params *GetMyAccessLogParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/me/access-log")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewExportMyDataRequest constructs an http.Request for the ExportMyData method
+func NewExportMyDataRequest(server string, params *ExportMyDataParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/me/export")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Format != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "format", *params.Format, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewListMeteringPointsRequest constructs an http.Request for the ListMeteringPoints method
 func NewListMeteringPointsRequest(server string, params *ListMeteringPointsParams) (*http.Request, error) {
 	var err error
@@ -5804,6 +6338,24 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /v1/ingest/meter-values (the `IngestMeterValues` operationId).
 	IngestMeterValuesWithResponse(ctx context.Context, body IngestMeterValuesJSONRequestBody, reqEditors ...RequestEditorFn) (*IngestMeterValuesResponse, error)
+
+	// GetMyAccessLogWithResponse Read who has read your data
+	//
+	// The logged-in end user's read log, newest first: every read of master data or meter values by a third party that the end user gave access, and every export of their own data (`GET /v1/me/export`). My access (`/consent/access`) shows the latest 20.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/me/access-log (the `GetMyAccessLog` operationId).
+	GetMyAccessLogWithResponse(ctx context.Context, params *GetMyAccessLogParams, reqEditors ...RequestEditorFn) (*GetMyAccessLogResponse, error)
+
+	// ExportMyDataWithResponse Download everything about you
+	//
+	// Everything Tredjepart keeps about the logged-in end user (`PersonalDataExport`, also published as the JSON Schema `shared/personaldata/export.schema.json`): the metering points they held and when, the access requests made on them while they held them, the access they gave with every change to it, and every read of their data. Nothing from another person's time on the same metering point. With `format=zip`, the same as CSV files in a zip, one file per kind: `metering-points.csv`, `access-requests.csv`, `grants.csv`, `grant-changes.csv` and `reads.csv`, each with a header row naming the JSON's fields (a cell that a spreadsheet would run as a formula starts with `'`). Each export is recorded in the end user's read log (`what` `export`) before it is answered, and is the first of its `reads`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/me/export (the `ExportMyData` operationId).
+	ExportMyDataWithResponse(ctx context.Context, params *ExportMyDataParams, reqEditors ...RequestEditorFn) (*ExportMyDataResponse, error)
 
 	// ListMeteringPointsWithResponse List the metering points you have access to
 	//
@@ -8890,6 +9442,194 @@ func (r IngestMeterValuesResponse) ContentType() string {
 	return ""
 }
 
+type GetMyAccessLogResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AccessLogPage
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *ProblemInvalidRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *EndUserUnauthenticated
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLargeApplicationJSON
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLargeApplicationProblemPlusJSON
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalErrorApplicationJSON
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalErrorApplicationProblemPlusJSON
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetMyAccessLogResponse) GetJSON200() *AccessLogPage {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetMyAccessLogResponse) GetApplicationproblemJSON400() *ProblemInvalidRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetMyAccessLogResponse) GetApplicationproblemJSON401() *EndUserUnauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r GetMyAccessLogResponse) GetJSON413() *PayloadTooLargeApplicationJSON {
+	return r.JSON413
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r GetMyAccessLogResponse) GetApplicationproblemJSON413() *PayloadTooLargeApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON413
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetMyAccessLogResponse) GetJSON500() *InternalErrorApplicationJSON {
+	return r.JSON500
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetMyAccessLogResponse) GetApplicationproblemJSON500() *InternalErrorApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetMyAccessLogResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetMyAccessLogResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetMyAccessLogResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetMyAccessLogResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetMyAccessLogResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ExportMyDataResponse200Headers the declared response headers of an HTTP 200 response for ExportMyData
+type ExportMyDataResponse200Headers struct {
+	CacheControl       string
+	ContentDisposition string
+}
+
+type ExportMyDataResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PersonalDataExport
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *ProblemInvalidRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *EndUserUnauthenticated
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLargeApplicationJSON
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLargeApplicationProblemPlusJSON
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalErrorApplicationJSON
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalErrorApplicationProblemPlusJSON
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ExportMyDataResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ExportMyDataResponse) GetJSON200() *PersonalDataExport {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ExportMyDataResponse) GetApplicationproblemJSON400() *ProblemInvalidRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ExportMyDataResponse) GetApplicationproblemJSON401() *EndUserUnauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ExportMyDataResponse) GetJSON413() *PayloadTooLargeApplicationJSON {
+	return r.JSON413
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r ExportMyDataResponse) GetApplicationproblemJSON413() *PayloadTooLargeApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON413
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ExportMyDataResponse) GetJSON500() *InternalErrorApplicationJSON {
+	return r.JSON500
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ExportMyDataResponse) GetApplicationproblemJSON500() *InternalErrorApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ExportMyDataResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ExportMyDataResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ExportMyDataResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ExportMyDataResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ExportMyDataResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ListMeteringPointsResponse200Headers the declared response headers of an HTTP 200 response for ListMeteringPoints
 type ListMeteringPointsResponse200Headers struct {
 	CacheControl string
@@ -10535,6 +11275,36 @@ func (c *ClientWithResponses) IngestMeterValuesWithResponse(ctx context.Context,
 		return nil, err
 	}
 	return ParseIngestMeterValuesResponse(rsp)
+}
+
+// GetMyAccessLogWithResponse Read who has read your data
+//
+// The logged-in end user's read log, newest first: every read of master data or meter values by a third party that the end user gave access, and every export of their own data (`GET /v1/me/export`). My access (`/consent/access`) shows the latest 20.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/me/access-log (the `GetMyAccessLog` operationId).
+func (c *ClientWithResponses) GetMyAccessLogWithResponse(ctx context.Context, params *GetMyAccessLogParams, reqEditors ...RequestEditorFn) (*GetMyAccessLogResponse, error) {
+	rsp, err := c.GetMyAccessLog(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetMyAccessLogResponse(rsp)
+}
+
+// ExportMyDataWithResponse Download everything about you
+//
+// Everything Tredjepart keeps about the logged-in end user (`PersonalDataExport`, also published as the JSON Schema `shared/personaldata/export.schema.json`): the metering points they held and when, the access requests made on them while they held them, the access they gave with every change to it, and every read of their data. Nothing from another person's time on the same metering point. With `format=zip`, the same as CSV files in a zip, one file per kind: `metering-points.csv`, `access-requests.csv`, `grants.csv`, `grant-changes.csv` and `reads.csv`, each with a header row naming the JSON's fields (a cell that a spreadsheet would run as a formula starts with `'`). Each export is recorded in the end user's read log (`what` `export`) before it is answered, and is the first of its `reads`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/me/export (the `ExportMyData` operationId).
+func (c *ClientWithResponses) ExportMyDataWithResponse(ctx context.Context, params *ExportMyDataParams, reqEditors ...RequestEditorFn) (*ExportMyDataResponse, error) {
+	rsp, err := c.ExportMyData(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseExportMyDataResponse(rsp)
 }
 
 // ListMeteringPointsWithResponse List the metering points you have access to
@@ -13769,6 +14539,179 @@ func ParseIngestMeterValuesResponse(rsp *http.Response) (*IngestMeterValuesRespo
 			headers.CacheControl = value
 		}
 		response.Headers415 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetMyAccessLogResponse parses an HTTP response from a GetMyAccessLogWithResponse call
+func ParseGetMyAccessLogResponse(rsp *http.Response) (*GetMyAccessLogResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetMyAccessLogResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AccessLogPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ProblemInvalidRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest EndUserUnauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 413:
+		var dest PayloadTooLargeApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 413:
+		var dest PayloadTooLargeApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 500:
+		var dest InternalErrorApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 500:
+		var dest InternalErrorApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseExportMyDataResponse parses an HTTP response from a ExportMyDataWithResponse call
+func ParseExportMyDataResponse(rsp *http.Response) (*ExportMyDataResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ExportMyDataResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PersonalDataExport
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ProblemInvalidRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest EndUserUnauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 413:
+		var dest PayloadTooLargeApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 413:
+		var dest PayloadTooLargeApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 500:
+		var dest InternalErrorApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 500:
+		var dest InternalErrorApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case rsp.StatusCode == 200:
+		// Content-type (application/zip) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ExportMyDataResponse200Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = value
+		}
+		if values := rsp.Header.Values("Content-Disposition"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Disposition", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentDisposition = value
+		}
+		response.Headers200 = &headers
 	}
 
 	return response, nil

@@ -9,19 +9,26 @@ package e2e_test
 // and takes the screenshots in docs/screenshots.
 
 import (
+	"archive/zip"
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
+	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
 
 	"github.com/tredjepart/tredjepart/localstack/harness/testenv"
 	"github.com/tredjepart/tredjepart/shared/accessrequest"
 	"github.com/tredjepart/tredjepart/shared/grant"
 	"github.com/tredjepart/tredjepart/shared/notify"
+	"github.com/tredjepart/tredjepart/shared/oslo"
+	"github.com/tredjepart/tredjepart/shared/personaldata"
+	"github.com/tredjepart/tredjepart/shared/registry"
 )
 
 // chromiumPath is Debian's Chromium, which `make test` installs.
@@ -88,6 +95,19 @@ func TestEndUserInARealBrowser(t *testing.T) {
 		chromedp.Navigate(w.api+"/consent"),
 		chromedp.Click(testid("submit-decisions")),
 		chromedp.WaitVisible(testid("result-none")),
+		a.audit("result"),
+		// A decision that cannot be recorded (a level the form does not
+		// offer) is listed in an error summary that takes focus.
+		chromedp.Navigate(w.api+"/consent"),
+		chromedp.WaitVisible(testid("request-"+toApprove)),
+		chromedp.Evaluate[chromedp.Void](`(() => {
+			const f = document.querySelector('form[action="/consent/decisions"]');
+			f.querySelector('[name="level-`+toApprove+`"]').outerHTML = '<input type="hidden" name="level-`+toApprove+`" value="EVERYTHING">';
+			f.querySelector('[data-testid="approve-`+toApprove+`"]').checked = true;
+			f.querySelector('[data-testid="submit-decisions"]').click();
+		})()`),
+		chromedp.WaitVisible(testid("error-summary")),
+		chromedp.Poll[chromedp.Void](`document.activeElement.dataset.testid === "error-summary"`),
 		a.audit("result"),
 		chromedp.Navigate(w.api+"/consent"),
 		chromedp.WaitVisible(testid("request-"+toApprove)),
@@ -167,6 +187,44 @@ func TestEndUserInARealBrowser(t *testing.T) {
 		t.Errorf("removal notification %+v", n)
 	}
 
+	// Download my data, both ways, saved by the browser: the grant with its
+	// three states, and each download in the log of reads.
+	downloads, day := t.TempDir(), time.Now().In(oslo.Oslo).Format(registry.DateLayout)
+	_, err = chromedp.CallBrowser(ctx, cdpbrowser.SetDownloadBehavior, cdpbrowser.SetDownloadBehaviorParams{
+		Behavior: cdpbrowser.SetDownloadBehaviorBehaviorAllow, DownloadPath: downloads,
+	})
+	if err != nil {
+		t.Fatalf("allow downloads: %v", err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(testid("export-json"))); err != nil {
+		t.Fatalf("download as JSON: %v", err)
+	}
+	var x personaldata.Export
+	if err := json.Unmarshal(downloaded(t, downloads, "tredjepart-"+day+".json"), &x); err != nil {
+		t.Fatal(err)
+	}
+	if len(x.Grants) != 1 || len(x.Grants[0].Changes) != 3 || x.Grants[0].Status != "REVOKED" || len(x.AccessRequests) != 2 {
+		t.Errorf("the JSON download: %+v", x)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(testid("export-zip"))); err != nil {
+		t.Fatalf("download as CSV: %v", err)
+	}
+	raw := downloaded(t, downloads, "tredjepart-"+day+".zip")
+	if z, err := zip.NewReader(bytes.NewReader(raw), int64(len(raw))); err != nil || len(z.File) != 5 {
+		t.Errorf("the zip download: %v", err)
+	}
+	err = chromedp.Do(ctx,
+		chromedp.Navigate(w.api+"/consent/access"),
+		chromedp.WaitVisible(testid("export")),
+	)
+	if err != nil {
+		t.Fatalf("My access after the downloads: %v", err)
+	}
+	if exports, err := chromedp.Run(ctx, chromedp.Evaluate[int](`Array.from(document.querySelectorAll('[data-testid="read"]'))
+		.filter(r => r.textContent.includes("Nedlasting av dataene dine")).length`)); err != nil || exports != 2 {
+		t.Errorf("My access lists %d downloads, want 2 (%v)", exports, err)
+	}
+
 	// The error pages: a page that is not there still shows who is logged
 	// in and the way out; then the logout, and the page it ends on.
 	err = chromedp.Do(ctx,
@@ -178,9 +236,24 @@ func TestEndUserInARealBrowser(t *testing.T) {
 		chromedp.Click(testid("logout")),
 		chromedp.WaitVisible(testid("logged-out")),
 		a.inBoth(w.api+"/consent/logged-out", "logged out"),
+		chromedp.WaitVisible(testid("front-page")),
 	)
 	if err != nil {
 		t.Fatalf("the error pages: %v", err)
 	}
 	t.Logf("audited %d pages × widths × languages; browser test took %s", a.pages, time.Since(started).Round(time.Millisecond))
+}
+
+// downloaded waits for the browser to save the file name in dir, and returns it.
+func downloaded(t *testing.T, dir, name string) []byte {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if raw, err := os.ReadFile(filepath.Join(dir, name)); err == nil {
+			return raw
+		}
+		if time.Now().After(deadline) {
+			entries, _ := os.ReadDir(dir)
+			t.Fatalf("no %s after 10 s; the download folder holds %v", name, entries)
+		}
+	}
 }

@@ -7,7 +7,9 @@ package e2e_test
 // client that keeps cookies and follows redirects.
 
 import (
+	"archive/zip"
 	"context"
+	"encoding/json"
 	"fmt"
 	"html"
 	"io"
@@ -17,6 +19,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -32,6 +35,7 @@ import (
 	"github.com/tredjepart/tredjepart/shared/dynamo"
 	"github.com/tredjepart/tredjepart/shared/enduserweb"
 	"github.com/tredjepart/tredjepart/shared/grant"
+	"github.com/tredjepart/tredjepart/shared/personaldata"
 	"github.com/tredjepart/tredjepart/shared/portalweb"
 	"github.com/tredjepart/tredjepart/shared/resources"
 	"github.com/tredjepart/tredjepart/shared/sender"
@@ -124,6 +128,20 @@ func (b *browser) do(req *http.Request) page {
 	defer res.Body.Close()
 	body, _ := io.ReadAll(res.Body)
 	return page{res.StatusCode, res.Request.URL.String(), string(body), res.Header.Get("Location")}
+}
+
+// feed gets one of the end user's JSON feeds under /v1/me with the
+// browser's session, holding the answer to the OpenAPI document.
+func (b *browser) feed(path string) reply {
+	b.t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, b.resolve(path), nil)
+	res, err := b.client.Do(req)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	return judge(b.t, req, res, raw)
 }
 
 func (b *browser) get(path string) page {
@@ -233,12 +251,12 @@ func TestEndUserDecidesAndChangesAccess(t *testing.T) {
 
 	// The third party reads; Kari sees the read on My access and in her feed.
 	w.call(t, ladeklar, "GET", "/v1/metering-points/"+mp, "").expect(t, http.StatusOK)
-	feed := kari.get("/v1/me/access-log")
-	if feed.status != http.StatusOK || !strings.Contains(feed.body, `"thirdPartyName":"Ladeklar AS"`) || !strings.Contains(feed.body, `"what":"master-data"`) {
-		t.Fatalf("access log %d: %s", feed.status, feed.body)
+	feed := kari.feed("/v1/me/access-log")
+	if feed.status != http.StatusOK || !strings.Contains(feed.rawBody, `"thirdPartyName":"Ladeklar AS"`) || !strings.Contains(feed.rawBody, `"what":"master-data"`) {
+		t.Fatalf("access log %d: %s", feed.status, feed.rawBody)
 	}
-	if anonymous := newBrowser(t, w).get("/v1/me/access-log"); anonymous.status != http.StatusUnauthorized || strings.Contains(anonymous.body, "Ladeklar") {
-		t.Fatalf("access log without a session: %d %s", anonymous.status, anonymous.body)
+	if anonymous := newBrowser(t, w).feed("/v1/me/access-log"); anonymous.status != http.StatusUnauthorized || strings.Contains(anonymous.rawBody, "Ladeklar") {
+		t.Fatalf("access log without a session: %d %s", anonymous.status, anonymous.rawBody)
 	}
 
 	access := kari.get("/consent/access")
@@ -259,6 +277,47 @@ func TestEndUserDecidesAndChangesAccess(t *testing.T) {
 	}
 	// Removal takes effect on the third party's very next call: it may ask again.
 	w.call(t, ladeklar, "POST", "/v1/access-requests", fmt.Sprintf(`{"meteringPointId":%q}`, mp)).expect(t, http.StatusAccepted)
+
+	// Kari takes her data with her: both requests she decided, the grant with
+	// its three states, Ladeklar's read; Ola, who holds none of it, gets none.
+	export := kari.feed("/v1/me/export").expect(t, http.StatusOK)
+	var x personaldata.Export
+	if err := json.Unmarshal([]byte(export.rawBody), &x); err != nil {
+		t.Fatal(err)
+	}
+	var levels []string
+	for _, g := range x.Grants {
+		if g.ThirdPartyID == tp && g.MeteringPointID == mp {
+			for _, c := range g.Changes {
+				levels = append(levels, c.Level+" "+c.Status)
+			}
+		}
+	}
+	if want := []string{"FULL ACTIVE", "LIMITED ACTIVE", "LIMITED REVOKED"}; !slices.Equal(levels, want) {
+		t.Errorf("the grant's changes in the export: %v, want %v", levels, want)
+	}
+	for _, want := range []string{fromLadeklar, fromStraumkompis, `"what": "master-data"`, `"what": "export"`} {
+		if !strings.Contains(export.rawBody, want) {
+			t.Errorf("the export lacks %s:\n%s", want, export.rawBody)
+		}
+	}
+	zipped := kari.feed("/v1/me/export?format=zip").expect(t, http.StatusOK)
+	if z, err := zip.NewReader(strings.NewReader(zipped.rawBody), int64(len(zipped.rawBody))); err != nil || len(z.File) != 5 {
+		t.Errorf("the zip: %v", err)
+	}
+	if feed := kari.feed("/v1/me/access-log"); strings.Count(feed.rawBody, `"what":"export"`) != 2 {
+		t.Errorf("the two exports are not in Kari's access log: %s", feed.rawBody)
+	}
+	ola := newBrowser(t, w)
+	ola.logIn("/consent", "ola")
+	if others := ola.feed("/v1/me/export").expect(t, http.StatusOK); strings.Contains(others.rawBody, mp) || strings.Contains(others.rawBody, fromLadeklar) {
+		t.Errorf("Ola's export holds Kari's data:\n%s", others.rawBody)
+	}
+	if anonymous := newBrowser(t, w).feed("/v1/me/export"); anonymous.status != http.StatusUnauthorized {
+		t.Errorf("the export without a session: %d", anonymous.status)
+	}
+	kari.feed("/v1/me/export?format=csv").expect(t, http.StatusBadRequest)
+	kari.feed("/v1/me/access-log?limit=0").expect(t, http.StatusBadRequest)
 }
 
 func TestConsentPagesRefuseAbuse(t *testing.T) {

@@ -14,8 +14,6 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -103,6 +101,21 @@ func TestPortalInARealBrowser(t *testing.T) {
 		a.inBoth(w.api+"/portal/requests", "requests"),
 		a.inBoth(w.api+"/portal/deliveries", "deliveries"),
 		a.inBoth(w.api+"/portal/metering-points/"+unregistered, "not found"),
+		chromedp.WaitVisible(testid("who")), // a page that is not there still shows who is logged in
+		chromedp.WaitVisible(testid("logout")),
+		// Refused forms say why in bokmål, in an error summary that takes focus.
+		chromedp.Navigate(w.api+"/portal/requests/new"),
+		chromedp.SetValue(testid("metering-points"), " "),
+		chromedp.Click(testid("submit-requests")),
+		chromedp.WaitVisible(testid("error-summary")),
+		chromedp.Poll[chromedp.Void](`document.activeElement.dataset.testid === "error-summary"`),
+		a.audit("new request (nb)"),
+		chromedp.Navigate(w.api+"/portal/deliveries"),
+		chromedp.SetValue(testid("webhook-url"), "ftp://example.com/hook"),
+		chromedp.Click(testid("webhook-save")),
+		chromedp.WaitVisible(testid("error-summary")),
+		chromedp.Poll[chromedp.Void](`document.activeElement.dataset.testid === "error-summary"`),
+		a.audit("deliveries (nb)"),
 		chromedp.Navigate(w.api+"/portal"),
 		chromedp.WaitVisible(testid("count-pending")),
 		fitsPhone("overview"),
@@ -273,17 +286,7 @@ func TestPortalInARealBrowser(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.Click(testid("download-csv"))); err != nil {
 		t.Fatalf("download the CSV: %v", err)
 	}
-	file := filepath.Join(downloads, fmt.Sprintf("consumption-%s-day-%s.csv", mp, fallBack))
-	var raw []byte
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		if raw, err = os.ReadFile(file); err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			entries, _ := os.ReadDir(downloads)
-			t.Fatalf("no %s after 10 s; the download folder holds %v", filepath.Base(file), entries)
-		}
-	}
+	raw := downloaded(t, downloads, fmt.Sprintf("consumption-%s-day-%s.csv", mp, fallBack))
 	lines, err := csv.NewReader(strings.NewReader(string(raw))).ReadAll()
 	if err != nil || len(lines) != fallBackHours+1 || !slices.Equal(lines[0], consumption.CSVHeader) {
 		t.Fatalf("CSV (%v, %d lines, want a header and %d rows):\n%s", err, len(lines), fallBackHours, raw)
@@ -302,6 +305,7 @@ func TestPortalInARealBrowser(t *testing.T) {
 		chromedp.Click(testid("logout")),
 		chromedp.WaitVisible(testid("logged-out")),
 		a.inBoth(w.api+"/portal/logged-out", "logged out"),
+		chromedp.WaitVisible(testid("front-page")),
 	)
 	if err != nil {
 		t.Fatalf("log out: %v", err)

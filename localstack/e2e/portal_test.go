@@ -146,7 +146,7 @@ func TestPortalConsumptionCSVMatchesTheAPI(t *testing.T) {
 	}
 
 	outside := staff.get(fmt.Sprintf("/portal/metering-points/%s/consumption?view=day&date=2019-01-01", mp))
-	if outside.status != http.StatusUnprocessableEntity || !strings.Contains(outside.body, "outside the data window") {
+	if outside.status != http.StatusUnprocessableEntity || !strings.Contains(outside.body, "Perioden ligger utenfor tiden tilgangen gir data for.") {
 		t.Errorf("a day outside the data window (%d):\n%s", outside.status, outside.body)
 	}
 }

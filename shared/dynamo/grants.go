@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -25,6 +26,10 @@ import (
 type Grants struct{ store }
 
 const grantPrefix = "GRANT#"
+
+// grantLogPrefix begins the sort keys of grant snapshots: every version of
+// every grant, kept after the grant item itself is replaced.
+const grantLogPrefix = "GRANTLOG#"
 
 // requestPrefix begins the sort keys of access requests on the byThirdParty
 // and byMeteringPoint indexes.
@@ -129,39 +134,52 @@ func (s *Grants) GrantsOn(ctx context.Context, mp ident.GSRN) ([]grant.Grant, er
 	return grants, nil
 }
 
-// newGrantPut creates a grant where there is none, or where
-// the last one was revoked.
-func newGrantPut(table string, g grant.Grant) (*types.Put, error) {
+// grantWrites writes a grant under condition, with the snapshot of this
+// version of it (see GrantHistoryOn) in the same transaction: the snapshot
+// needs no condition of its own, as it is written only if the grant is.
+func grantWrites(table string, g grant.Grant, condition *types.Put) ([]types.TransactWriteItem, error) {
 	item, err := toGrantItem(g)
 	if err != nil {
 		return nil, err
 	}
+	condition.TableName, condition.Item = &table, item
+	snapshot := maps.Clone(item)
+	snapshot["sk"] = &types.AttributeValueMemberS{Value: grantLogSK(g)}
+	for _, index := range []string{"gsi1pk", "gsi1sk", "gsi3pk", "gsi3sk"} {
+		delete(snapshot, index) // a snapshot is on no index
+	}
+	return []types.TransactWriteItem{{Put: condition}, {Put: &types.Put{TableName: &table, Item: snapshot}}}, nil
+}
+
+// grantLogSK orders a grant's snapshots by third party, then by when the
+// grant was given (a third party may be given access again after it was
+// removed), then by version.
+func grantLogSK(g grant.Grant) string {
+	return fmt.Sprintf("%s%s#%s#%06d", grantLogPrefix, g.ThirdParty, formatTime(g.GrantedAt), g.Version)
+}
+
+// newGrantCondition creates a grant where there is none, or where the last
+// one was revoked.
+func newGrantCondition() *types.Put {
 	return &types.Put{
-		TableName: &table, Item: item,
 		ConditionExpression:       aws.String("attribute_not_exists(pk) OR #status = :revoked"),
 		ExpressionAttributeNames:  map[string]string{"#status": "status"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":revoked": &types.AttributeValueMemberS{Value: string(grant.Revoked)}},
-	}, nil
+	}
 }
 
 // PutGrant stores a new grant given directly by the end user (grant.ErrExists
 // if the third party already has active access).
 func (s *Grants) PutGrant(ctx context.Context, g grant.Grant) error {
-	put, err := newGrantPut(s.table, g)
+	writes, err := grantWrites(s.table, g, newGrantCondition())
 	if err != nil {
 		return err
 	}
-	_, err = s.client.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName: put.TableName, Item: put.Item, ConditionExpression: put.ConditionExpression,
-		ExpressionAttributeNames: put.ExpressionAttributeNames, ExpressionAttributeValues: put.ExpressionAttributeValues,
-	})
-	if lostRace(err) {
-		return grant.ErrExists
-	}
-	if err != nil {
+	err = transact(ctx, s.client, writes, grant.ErrExists)
+	if err != nil && !errors.Is(err, grant.ErrExists) {
 		return fmt.Errorf("grant %s access to %s: %w", g.ThirdParty, g.MeteringPoint, err)
 	}
-	return nil
+	return err
 }
 
 // Approve stores the approved request and its grant in one transaction,
@@ -173,11 +191,11 @@ func (s *Requests) Approve(ctx context.Context, prev, next accessrequest.Request
 	if err != nil {
 		return err
 	}
-	put, err := newGrantPut(s.table, g)
+	writes, err := grantWrites(s.table, g, newGrantCondition())
 	if err != nil {
 		return err
 	}
-	err = transact(ctx, s.client, []types.TransactWriteItem{
+	err = transact(ctx, s.client, append([]types.TransactWriteItem{
 		{Put: &types.Put{
 			TableName: &s.table, Item: request,
 			ConditionExpression:      aws.String("version = :version AND #status = :pending AND expiresAt > :now"),
@@ -188,8 +206,7 @@ func (s *Requests) Approve(ctx context.Context, prev, next accessrequest.Request
 				":now":     &types.AttributeValueMemberS{Value: formatTime(now)},
 			},
 		}},
-		{Put: put},
-	}, accessrequest.ErrStale, grant.ErrExists)
+	}, writes...), accessrequest.ErrStale, grant.ErrExists)
 	if err != nil && !errors.Is(err, accessrequest.ErrStale) && !errors.Is(err, grant.ErrExists) {
 		return fmt.Errorf("approve request %s: %w", next.ID, err)
 	}
@@ -198,22 +215,36 @@ func (s *Requests) Approve(ctx context.Context, prev, next accessrequest.Request
 
 // UpdateGrant stores next if the stored grant is still at prev's version.
 func (s *Grants) UpdateGrant(ctx context.Context, prev, next grant.Grant) error {
-	item, err := toGrantItem(next)
-	if err != nil {
-		return err
-	}
-	_, err = s.client.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName: &s.table, Item: item,
+	writes, err := grantWrites(s.table, next, &types.Put{
 		ConditionExpression:       aws.String("version = :version"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":version": &types.AttributeValueMemberN{Value: fmt.Sprint(prev.Version)}},
 	})
-	if lostRace(err) {
-		return grant.ErrStale
-	}
 	if err != nil {
+		return err
+	}
+	err = transact(ctx, s.client, writes, grant.ErrStale)
+	if err != nil && !errors.Is(err, grant.ErrStale) {
 		return fmt.Errorf("update grant of %s on %s: %w", next.ThirdParty, next.MeteringPoint, err)
 	}
-	return nil
+	return err
+}
+
+// GrantHistoryOn lists every version of every grant on a metering point, as
+// each write left it, by third party, grant and version. Grants written
+// before snapshots were kept have none.
+func (s *Grants) GrantHistoryOn(ctx context.Context, mp ident.GSRN) ([]grant.Grant, error) {
+	snapshots, err := queryAll(ctx, s.client, &dynamodb.QueryInput{
+		TableName:              &s.table,
+		KeyConditionExpression: aws.String("pk = :mp AND begins_with(sk, :log)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":mp": &types.AttributeValueMemberS{Value: meteringPointPartition(mp)}, ":log": &types.AttributeValueMemberS{Value: grantLogPrefix},
+		},
+		ConsistentRead: aws.Bool(true),
+	}, grantItem.grant)
+	if err != nil {
+		return nil, fmt.Errorf("grant history on %s: %w", mp, err)
+	}
+	return snapshots, nil
 }
 
 // ActiveGrantsOf pages through a third party's active grants, by metering point.

@@ -7,6 +7,7 @@
 //	REQ#<id>                 REQUEST      an access request   (gsi1: TP#<gln> / REQ#<createdAt>#<id>, gsi2: MP#<gsrn> / REQ#<createdAt>#<id>)
 //	PENDING#<gln>#<gsrn>     PENDING      which request last held the one pending slot
 //	MP#<gsrn>                GRANT#<gln>  a grant             (gsi1: TP#<gln> / GRANT#<gsrn>; if active, gsi3: DELIVER#<gln>#<shard> / <gsrn>)
+//	MP#<gsrn>                GRANTLOG#<gln>#<grantedAt>#<version>  a grant as one write left it, kept for the end user's export
 //	IDEM#<gln>#<key>         IDEMPOTENCY  an Idempotency-Key and the request it created (expires by TTL)
 //
 // Registry table (one partition per metering point, one sort key per kind of fact):

@@ -91,7 +91,13 @@ func (s *site) decide(w http.ResponseWriter, r *http.Request, user session) {
 		default:
 			continue // decide later
 		}
-		res := result{card: card{Request: req, ThirdPartyName: s.name(r.Context(), req.ThirdParty)}}
+		if req.ID == "" {
+			req.ID = id // a refusal before the request was read: say which it was
+		}
+		res := result{card: card{Request: req}}
+		if req.ThirdParty != "" {
+			res.ThirdPartyName = s.name(r.Context(), req.ThirdParty)
+		}
 		if err != nil {
 			var e *fault.Error
 			if !errors.As(err, &e) || e.Kind == fault.Internal {

@@ -53,6 +53,8 @@ func TestEveryPageIsDrawnFromItsData(t *testing.T) {
 		{"request.html", websession.English, ola, approved, []string{`data-testid="request-status">Kraft &lt;script&gt;`, `<span class="id">707057500000000017</span>: Approved`}},
 		{"result.html", websession.English, ola, []result{{card: approved}, {card: pending, Failed: "Gone."}}, []string{
 			`data-testid="result-r-1"`, `Approved (Limited)`, `<strong>Not recorded: Gone.</strong>`, `data-color="danger" role="status"`,
+			`<div class="ds-error-summary" tabindex="-1" autofocus data-testid="error-summary"`, `These answers were not recorded:`,
+			`<li><a class="ds-link" href="/consent/requests/r-1">Kraft &lt;script&gt;alert(1)&lt;/script&gt;: Gone.</a></li>`,
 		}},
 		{"result.html", websession.Bokmal, ola, []result(nil), []string{`<title>Svarene dine – `, `role="status"`, `data-testid="result-none">Du svarte ikke på noen forespørsler.`}},
 		{"access.html", websession.Bokmal, ola, accessPage{Holdings: []holdingRows{holding}, Reads: []readView{
@@ -60,7 +62,11 @@ func TestEveryPageIsDrawnFromItsData(t *testing.T) {
 				from: time.Date(2025, 12, 31, 23, 0, 0, 0, time.UTC), to: time.Date(2026, 1, 31, 23, 0, 0, 0, time.UTC)},
 			{At: "2026-12-05T07:35:46Z", ThirdPartyName: "Kraft", What: "meter-values", at: time.Date(2026, 12, 5, 7, 35, 46, 0, time.UTC),
 				from: time.Date(2026, 12, 3, 23, 0, 0, 0, time.UTC), to: time.Date(2026, 12, 4, 23, 0, 0, 0, time.UTC)},
+			{At: "2026-12-05T09:00:00Z", What: "export", at: time.Date(2026, 12, 5, 9, 0, 0, 0, time.UTC)},
 		}, Done: "revoke"}, []string{
+			`<td data-label="Aktør">Du selv</td>`, `<td data-label="Hva">Nedlasting av dataene dine</td>`,
+			`<a class="ds-link" href="/v1/me/export" download data-testid="export-json">Last ned som JSON</a>`,
+			`<a class="ds-link" href="/v1/me/export?format=zip" download data-testid="export-zip">Last ned som CSV-filer (zip)</a>`,
 			`<title>Mine tilganger – Tilgang til strømdata</title>`,
 			`<a class="ds-link" href="/consent/access" data-testid="nav-access" aria-current="page">`, `role="status" data-testid="done-revoke"><p class="ds-paragraph">Tilgangen er fjernet.`,
 			`data-testid="change-7080000000017-707057500000000017">`,
@@ -86,7 +92,8 @@ func TestEveryPageIsDrawnFromItsData(t *testing.T) {
 		}},
 		{"problem.html", websession.English, session{}, "Your session has ended.", []string{`<p class="ds-paragraph" data-testid="problem">Your session has ended.</p>`}},
 		{"problem.html", websession.Bokmal, session{}, "", []string{`<title>Noe gikk galt – `, `<h1 class="ds-heading" data-size="lg">Fant ikke siden</h1>`, `<p class="ds-paragraph" data-testid="problem">Fant ingenting her.</p>`}},
-		{"logged-out.html", websession.Bokmal, session{}, nil, []string{`<title>Du er logget ut – `, `data-testid="logged-out">Du er logget ut</h1>`, `<a class="ds-link" href="/login">Logg inn igjen</a>`}},
+		{"logged-out.html", websession.Bokmal, session{}, nil, []string{`<title>Du er logget ut – `, `data-testid="logged-out">Du er logget ut</h1>`, `<a class="ds-link" href="/login">Logg inn igjen</a>`,
+			`<a class="ds-link" href="/consent" data-testid="front-page">Til forsiden for tilgang til strømdata</a>`}},
 	} {
 		var body strings.Builder
 		p := view{Translator: websession.NewTranslator(tt.lang, messages), User: tt.user, Template: tt.page, Data: tt.data}

@@ -1,6 +1,7 @@
 package enduserweb
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -28,9 +29,9 @@ const recentReads = 20
 // readView is one read, as the end user sees it.
 type readView struct {
 	At              string `json:"at"`
-	ThirdPartyID    string `json:"thirdPartyId"`
-	ThirdPartyName  string `json:"thirdPartyName"`
-	MeteringPointID string `json:"meteringPointId"`
+	ThirdPartyID    string `json:"thirdPartyId,omitempty"` // empty for the end user's own export
+	ThirdPartyName  string `json:"thirdPartyName,omitempty"`
+	MeteringPointID string `json:"meteringPointId,omitempty"`
 	What            string `json:"what"`
 	From            string `json:"from,omitempty"`
 	To              string `json:"to,omitempty"`
@@ -52,7 +53,7 @@ func (s *site) reads(ctx context.Context, user pseudonym.EndUserID, cursor strin
 	names := map[string]string{}
 	for _, e := range page.Entries {
 		gln := string(e.ThirdParty)
-		if _, ok := names[gln]; !ok {
+		if _, ok := names[gln]; !ok && gln != "" {
 			names[gln] = s.name(ctx, e.ThirdParty)
 		}
 		v := readView{
@@ -68,33 +69,83 @@ func (s *site) reads(ctx context.Context, user pseudonym.EndUserID, cursor strin
 	return out, nil
 }
 
-// accessLog is GET /v1/me/access-log: the logged-in end user's read log as
-// JSON, newest first. Without a session it answers 401, never a login page.
-func (s *site) accessLog(w http.ResponseWriter, r *http.Request) {
-	fail := func(err error) { writeProblem(w, problem.From(r.Context(), s.logger, err, r.URL.Path)) }
+// apiUser is who is logged in, for the JSON feeds under /v1/me: without a
+// session they answer 401, never a login page.
+func (s *site) apiUser(w http.ResponseWriter, r *http.Request) (session, bool) {
 	user, err := s.Session(r)
 	switch {
 	case errors.Is(err, websession.ErrNoSession):
-		fail(fault.New(fault.Unauthenticated, "Log in at /consent first; this feed uses the same session."))
-		return
+		s.apiProblem(w, r, fault.New(fault.Unauthenticated, "Log in at /consent first; this feed uses the same session."))
+		return user, false
 	case err != nil:
-		fail(err)
+		s.apiProblem(w, r, err)
+		return user, false
+	}
+	return user, true
+}
+
+func (s *site) apiProblem(w http.ResponseWriter, r *http.Request, err error) {
+	writeProblem(w, problem.From(r.Context(), s.logger, err, r.URL.Path))
+}
+
+// accessLog is GET /v1/me/access-log: the logged-in end user's read log as
+// JSON, newest first.
+func (s *site) accessLog(w http.ResponseWriter, r *http.Request) {
+	user, ok := s.apiUser(w, r)
+	if !ok {
 		return
 	}
 	limit := recentReads
 	if l := r.URL.Query().Get("limit"); l != "" {
+		var err error
 		if limit, err = strconv.Atoi(l); err != nil || limit < 1 || limit > 100 {
-			fail(fault.InvalidFields(fault.FieldError{Field: "limit", Reason: "must be a whole number from 1 to 100"}))
+			s.apiProblem(w, r, fault.InvalidFields(fault.FieldError{Field: "limit", Reason: "must be a whole number from 1 to 100"}))
 			return
 		}
 	}
 	page, err := s.reads(r.Context(), user.EndUser, r.URL.Query().Get("cursor"), limit)
 	if err != nil {
-		fail(err)
+		s.apiProblem(w, r, err)
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(page)
+}
+
+// export is GET /v1/me/export: everything about the logged-in end user
+// (package personaldata) as one JSON document, or with format=zip as a zip
+// of CSV files, to save. Each export is recorded in their read log.
+func (s *site) export(w http.ResponseWriter, r *http.Request) {
+	user, ok := s.apiUser(w, r)
+	if !ok {
+		return
+	}
+	format := r.URL.Query().Get("format")
+	if format != "" && format != "json" && format != "zip" {
+		s.apiProblem(w, r, fault.InvalidFields(fault.FieldError{Field: "format", Reason: "must be json or zip"}))
+		return
+	}
+	x, err := s.personalData.Export(r.Context(), user.EndUser)
+	if err != nil {
+		s.apiProblem(w, r, err)
+		return
+	}
+	name := "tredjepart-" + s.clock.Now().In(oslo.Oslo).Format(registry.DateLayout)
+	w.Header().Set("Cache-Control", "no-store")
+	if format == "zip" {
+		var body bytes.Buffer // whole, so that a failure is still a problem document
+		if err := x.WriteZip(&body); err != nil {
+			s.apiProblem(w, r, err)
+			return
+		}
+		w.Header().Set("Content-Type", "application/zip")
+		w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.zip"`)
+		_, _ = w.Write(body.Bytes())
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.json"`)
+	_ = x.WriteJSON(w)
 }
 
 func writeProblem(w http.ResponseWriter, doc problem.Document) {

@@ -3,7 +3,10 @@
 package enduserweb
 
 import (
+	"archive/zip"
+	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
@@ -19,6 +22,7 @@ import (
 	"github.com/tredjepart/tredjepart/shared/clock"
 	"github.com/tredjepart/tredjepart/shared/consent"
 	"github.com/tredjepart/tredjepart/shared/dynamo"
+	"github.com/tredjepart/tredjepart/shared/personaldata"
 	"github.com/tredjepart/tredjepart/shared/pseudonym"
 	"github.com/tredjepart/tredjepart/shared/websession"
 	"github.com/tredjepart/tredjepart/shared/websession/websessiontest"
@@ -40,7 +44,9 @@ func testSite(t *testing.T) (*site, http.Handler) {
 			ThirdParties: stores.Parties, Clock: clock.System{}, Logger: logger},
 		ThirdParties: stores.Parties,
 		ReadLog:      stores.ReadLog,
-		Sessions:     stores.Sessions,
+		PersonalData: &personaldata.Service{Requests: stores.Requests, Grants: stores.Grants, MeteringPoints: stores.MeteringPoints,
+			ReadLog: stores.ReadLog, ThirdParties: stores.Parties, Clock: clock.System{}},
+		Sessions: stores.Sessions,
 		Settings: websession.Settings{
 			OIDC:   websession.OIDC{Issuer: websessiontest.Provider(t), ClientID: "consent", RedirectURL: "https://tredjepart.example/login/callback"},
 			Keys:   websession.Keys{Session: key, Encryption: key},
@@ -116,6 +122,73 @@ func TestTheAccessLogFeedAnswersProblemDocuments(t *testing.T) {
 		res := send(h, httptest.NewRequest("GET", "https://tredjepart.example/v1/me/access-log"+tt.query, nil), tt.cookies...)
 		if res.Code != tt.status || res.Header().Get("Content-Type") != "application/problem+json" || !strings.Contains(res.Body.String(), tt.contains) {
 			t.Errorf("%s: %d %s %s", tt.name, res.Code, res.Header().Get("Content-Type"), res.Body)
+		}
+	}
+}
+
+// The export answers the logged-in end user's data as a JSON download, or
+// as a zip of CSV files, and each export is in their access log after it;
+// without a session, or with a format it lacks, it answers a problem.
+func TestTheExportIsADownloadOfTheLoggedInEndUsersData(t *testing.T) {
+	s, h := testSite(t)
+	rec := httptest.NewRecorder()
+	user := session{EndUser: pseudonym.EndUserID("p1_export-test"), Name: "Ola", Expires: time.Now().Add(sessionTTL)}
+	if err := s.StartSession(context.Background(), rec, user); err != nil {
+		t.Fatal(err)
+	}
+	cookies := rec.Result().Cookies()
+	get := func(query string, cookies ...*http.Cookie) *httptest.ResponseRecorder {
+		return send(h, httptest.NewRequest("GET", "https://tredjepart.example/v1/me/export"+query, nil), cookies...)
+	}
+	if res := get(""); res.Code != http.StatusUnauthorized || res.Header().Get("Content-Type") != "application/problem+json" {
+		t.Errorf("without a session: %d %s", res.Code, res.Header().Get("Content-Type"))
+	}
+	if res := get("?format=csv", cookies...); res.Code != http.StatusBadRequest || !strings.Contains(res.Body.String(), `"field":"format"`) {
+		t.Errorf("format=csv: %d %s", res.Code, res.Body)
+	}
+
+	res := get("", cookies...)
+	var x personaldata.Export
+	if err := json.Unmarshal(res.Body.Bytes(), &x); err != nil || res.Code != http.StatusOK || res.Header().Get("Content-Type") != "application/json" {
+		t.Fatalf("JSON: %d %s %v\n%s", res.Code, res.Header().Get("Content-Type"), err, res.Body)
+	}
+	if !strings.HasPrefix(res.Header().Get("Content-Disposition"), `attachment; filename="tredjepart-`) || res.Header().Get("Cache-Control") != "no-store" {
+		t.Errorf("JSON headers %v", res.Header())
+	}
+	if x.SchemaVersion != personaldata.SchemaVersion || len(x.Reads) != 1 || x.Reads[0].What != "export" {
+		t.Errorf("export %+v: this export should be its only read", x)
+	}
+
+	res = get("?format=zip", cookies...)
+	z, err := zip.NewReader(bytes.NewReader(res.Body.Bytes()), int64(res.Body.Len()))
+	if err != nil || res.Code != http.StatusOK || res.Header().Get("Content-Type") != "application/zip" || len(z.File) != 5 {
+		t.Fatalf("zip: %d %s %v", res.Code, res.Header().Get("Content-Type"), err)
+	}
+
+	log := send(h, httptest.NewRequest("GET", "https://tredjepart.example/v1/me/access-log", nil), cookies...)
+	if got := strings.Count(log.Body.String(), `"what":"export"`); got != 2 || strings.Contains(log.Body.String(), `"thirdPartyId"`) {
+		t.Errorf("the access log after two exports: %s", log.Body)
+	}
+}
+
+// A decision refused before its request was read (no level chosen) still
+// names the request, in an error summary that leads back to it.
+func TestARefusedDecisionLeadsBackToItsRequest(t *testing.T) {
+	s, h := testSite(t)
+	rec := httptest.NewRecorder()
+	user := session{EndUser: pseudonym.EndUserID("p1_decision-test"), Name: "Ola", Expires: time.Now().Add(sessionTTL)}
+	if err := s.StartSession(context.Background(), rec, user); err != nil {
+		t.Fatal(err)
+	}
+	form := "request=r-42&decision-r-42=approve&level-r-42=EVERYTHING"
+	post := httptest.NewRequest("POST", "https://tredjepart.example/consent/decisions", strings.NewReader(form))
+	post.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	post.Header.Set("Sec-Fetch-Site", "same-origin")
+	res := send(h, post, rec.Result().Cookies()...)
+	body := strings.Join(strings.Fields(res.Body.String()), " ")
+	for _, want := range []string{`data-testid="error-summary"`, `<a class="ds-link" href="/consent/requests/r-42">Forespørsel om tilgang: Velg et tilgangsnivå.</a>`, `data-testid="result-r-42"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the answer lacks %s:\n%s", want, res.Body)
 		}
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/tredjepart/tredjepart/shared/clock"
 	"github.com/tredjepart/tredjepart/shared/consent"
 	"github.com/tredjepart/tredjepart/shared/ident"
+	"github.com/tredjepart/tredjepart/shared/personaldata"
 	"github.com/tredjepart/tredjepart/shared/pseudonym"
 	"github.com/tredjepart/tredjepart/shared/registry"
 	"github.com/tredjepart/tredjepart/shared/websession"
@@ -34,6 +35,7 @@ type Config struct {
 	Consent      *consent.Service
 	ThirdParties ThirdParties
 	ReadLog      ReadLog
+	PersonalData *personaldata.Service
 	Pseudonyms   *pseudonym.Pseudonymizer
 	Sessions     websession.SessionStore
 	// The end users' OpenID provider (ID-porten on AWS, the development
@@ -99,6 +101,7 @@ type site struct {
 	consent      *consent.Service
 	thirdParties ThirdParties
 	readLog      ReadLog
+	personalData *personaldata.Service
 	pseudonyms   *pseudonym.Pseudonymizer
 	clock        clock.Clock
 	logger       *slog.Logger
@@ -115,7 +118,7 @@ func New(ctx context.Context, cfg Config) (http.Handler, error) {
 
 func newSite(ctx context.Context, cfg Config) (*site, error) {
 	s := &site{
-		consent: cfg.Consent, thirdParties: cfg.ThirdParties, readLog: cfg.ReadLog, pseudonyms: cfg.Pseudonyms,
+		consent: cfg.Consent, thirdParties: cfg.ThirdParties, readLog: cfg.ReadLog, personalData: cfg.PersonalData, pseudonyms: cfg.Pseudonyms,
 		clock: cfg.Clock, logger: cfg.Logger,
 	}
 	web, err := websession.NewSite(ctx, cfg.Settings, websession.SiteConfig[session, session]{
@@ -143,6 +146,7 @@ func (s *site) routes() http.Handler {
 	mux.HandleFunc("GET /consent/access", s.authenticated(s.access))
 	mux.HandleFunc("POST /consent/access", s.authenticated(s.changeAccess))
 	mux.HandleFunc("GET /v1/me/access-log", s.accessLog)
+	mux.HandleFunc("GET /v1/me/export", s.export)
 	mux.HandleFunc("GET /authorize", s.authorize)
 	mux.HandleFunc("POST /authorize", s.authorizeDecision)
 	return mux

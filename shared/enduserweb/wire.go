@@ -14,6 +14,7 @@ import (
 	"github.com/tredjepart/tredjepart/shared/clock"
 	"github.com/tredjepart/tredjepart/shared/consent"
 	"github.com/tredjepart/tredjepart/shared/dynamo"
+	"github.com/tredjepart/tredjepart/shared/personaldata"
 	"github.com/tredjepart/tredjepart/shared/pseudonym"
 	"github.com/tredjepart/tredjepart/shared/queue"
 	"github.com/tredjepart/tredjepart/shared/resources"
@@ -63,11 +64,15 @@ func FromEnv(ctx context.Context, cfg aws.Config, getenv func(string) string, lo
 		},
 		ThirdParties: stores.Parties,
 		ReadLog:      stores.ReadLog,
-		Pseudonyms:   pseudo,
-		Sessions:     stores.Sessions,
-		Settings:     settings,
-		Clock:        clk,
-		Logger:       logger,
+		PersonalData: &personaldata.Service{
+			Requests: stores.Requests, Grants: stores.Grants, MeteringPoints: stores.MeteringPoints,
+			ReadLog: stores.ReadLog, ThirdParties: stores.Parties, Clock: clk,
+		},
+		Pseudonyms: pseudo,
+		Sessions:   stores.Sessions,
+		Settings:   settings,
+		Clock:      clk,
+		Logger:     logger,
 	})
 }
 

@@ -3,6 +3,7 @@ package inmem
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"slices"
 	"sync"
 	"time"
@@ -44,6 +45,7 @@ type access struct {
 	pending  map[pair]string // which request last held the pending slot
 	keys     map[idempotencyKey]remembered
 	grants   map[pair]grant.Grant
+	history  map[string]grant.Grant // every version of every grant, by dynamo's GRANTLOG# sort key
 }
 
 type pair struct {
@@ -68,7 +70,7 @@ type remembered struct {
 func NewAccess() (*Requests, *Grants) {
 	a := &access{
 		requests: map[string]accessrequest.Request{}, pending: map[pair]string{},
-		keys: map[idempotencyKey]remembered{}, grants: map[pair]grant.Grant{},
+		keys: map[idempotencyKey]remembered{}, grants: map[pair]grant.Grant{}, history: map[string]grant.Grant{},
 	}
 	return &Requests{a}, &Grants{a}
 }
@@ -238,6 +240,32 @@ func (s *Grants) GrantsOn(_ context.Context, mp ident.GSRN) ([]grant.Grant, erro
 	return found, nil
 }
 
+// putGrant stores a grant and the snapshot of this version of it.
+func (s *access) putGrant(g grant.Grant) {
+	g = copyGrant(g)
+	s.grants[pair{g.ThirdParty, g.MeteringPoint}] = g
+	s.history[fmt.Sprintf("%s#%s#%s#%06d", g.MeteringPoint, g.ThirdParty, sortable(g.GrantedAt), g.Version)] = g
+}
+
+// GrantHistoryOn lists every version of every grant on a metering point, by
+// third party, grant and version.
+func (s *Grants) GrantHistoryOn(_ context.Context, mp ident.GSRN) ([]grant.Grant, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var keys []string
+	for k, g := range s.history {
+		if g.MeteringPoint == mp {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	found := make([]grant.Grant, len(keys))
+	for i, k := range keys {
+		found[i] = s.history[k]
+	}
+	return found, nil
+}
+
 // mayGrant is the condition of a new grant: none, or a revoked one.
 func (s *access) mayGrant(g grant.Grant) bool {
 	stored, ok := s.grants[pair{g.ThirdParty, g.MeteringPoint}]
@@ -251,7 +279,7 @@ func (s *Grants) PutGrant(_ context.Context, g grant.Grant) error {
 	if !s.mayGrant(g) {
 		return grant.ErrExists
 	}
-	s.grants[pair{g.ThirdParty, g.MeteringPoint}] = copyGrant(g)
+	s.putGrant(g)
 	return nil
 }
 
@@ -270,7 +298,7 @@ func (s *Requests) Approve(_ context.Context, prev, next accessrequest.Request, 
 		return grant.ErrExists
 	}
 	s.requests[next.ID] = copyRequest(next)
-	s.grants[pair{g.ThirdParty, g.MeteringPoint}] = copyGrant(g)
+	s.putGrant(g)
 	return nil
 }
 
@@ -283,7 +311,7 @@ func (s *Grants) UpdateGrant(_ context.Context, prev, next grant.Grant) error {
 	if !ok || stored.Version != prev.Version {
 		return grant.ErrStale
 	}
-	s.grants[k] = copyGrant(next)
+	s.putGrant(next)
 	return nil
 }
 

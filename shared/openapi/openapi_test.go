@@ -1,6 +1,8 @@
 package openapi_test
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -22,9 +24,17 @@ import (
 	"github.com/pb33f/libopenapi/orderedmap"
 
 	"github.com/tredjepart/tredjepart/shared/accessrequest"
+	"github.com/tredjepart/tredjepart/shared/clock"
+	"github.com/tredjepart/tredjepart/shared/consent"
 	"github.com/tredjepart/tredjepart/shared/ident"
+	"github.com/tredjepart/tredjepart/shared/inmem"
+	"github.com/tredjepart/tredjepart/shared/notify"
 	"github.com/tredjepart/tredjepart/shared/openapi"
 	"github.com/tredjepart/tredjepart/shared/oslo"
+	"github.com/tredjepart/tredjepart/shared/personaldata"
+	"github.com/tredjepart/tredjepart/shared/pseudonym"
+	"github.com/tredjepart/tredjepart/shared/readlog"
+	"github.com/tredjepart/tredjepart/shared/registry"
 	"github.com/tredjepart/tredjepart/shared/resources"
 )
 
@@ -87,9 +97,16 @@ func TestRoutesMatchResources(t *testing.T) {
 	}
 	for _, r := range resources.Routes {
 		if r.Public {
-			if _, ok := documented[r.Key()]; ok {
+			op, ok := documented[r.Key()]
+			switch feed := strings.HasPrefix(r.Path, "/v1/"); {
+			case feed && !ok:
+				t.Errorf("the end user's feed %s is not in the document", r.Key())
+			case feed && !endUserSession(op):
+				t.Errorf("%s: the document does not give the end user's session as its security", r.Key())
+			case !feed && ok:
 				t.Errorf("public page %s is in the third-party API document", r.Key())
 			}
+			delete(documented, r.Key())
 			continue
 		}
 		op, ok := documented[r.Key()]
@@ -119,8 +136,20 @@ func TestRoutesMatchResources(t *testing.T) {
 	}
 }
 
+// endUserSession: op's only security is the consent pages' login session,
+// with no authorizer at the gateway.
+func endUserSession(op *v3.Operation) bool {
+	if len(op.Security) != 1 || op.Security[0].Requirements.Len() != 1 {
+		return false
+	}
+	_, ok := op.Security[0].Requirements.Get("endUserSession")
+	return ok
+}
+
 // Every route is behind the API Gateway, so every operation documents what
 // the gateway answers on its own, and what the service answers for any call.
+// The end user's feeds have no authorizer: only the service answers 401,
+// and nothing answers 403.
 func TestEveryOperationDocumentsTheCommonAnswers(t *testing.T) {
 	_, m := load(t)
 	common := map[string][]string{
@@ -130,8 +159,19 @@ func TestEveryOperationDocumentsTheCommonAnswers(t *testing.T) {
 		"500": {"application/json", "application/problem+json"},
 		"503": {"application/json"},
 	}
+	session := map[string][]string{
+		"401": {"application/problem+json"},
+		"413": common["413"], "500": common["500"], "503": common["503"],
+	}
 	for _, o := range operations(m) {
-		for code, mediaTypes := range common {
+		answers := common
+		if endUserSession(o.op) {
+			answers = session
+			if o.op.Responses.Codes.GetOrZero("403") != nil {
+				t.Errorf("%s documents a 403 that nothing answers", o.key)
+			}
+		}
+		for code, mediaTypes := range answers {
 			res := o.op.Responses.Codes.GetOrZero(code)
 			if res == nil {
 				t.Errorf("%s does not document %s", o.key, code)
@@ -247,7 +287,11 @@ func TestExamplesAreTrueToTheCode(t *testing.T) {
 		if want := oslo.FormatUTC(accessrequest.ExpiresAt(created)); r["expiresAt"] != want {
 			t.Errorf("request %s created %s: expiresAt %s, the rule says %s", r["id"], r["createdAt"], r["expiresAt"], want)
 		}
-		if self := r["links"].(map[string]any)["self"]; self != "/v1/access-requests/"+r["id"].(string) {
+		links, ok := r["links"].(map[string]any) // the API's requests have them; the end user's export has none
+		if !ok {
+			continue
+		}
+		if self := links["self"]; self != "/v1/access-requests/"+r["id"].(string) {
 			t.Errorf("request %s: links.self %s", r["id"], self)
 		}
 	}
@@ -422,3 +466,95 @@ func TestCheckDigitIdentifiersCarryTheirFormat(t *testing.T) {
 		t.Fatalf("only %d identifiers with check digits found", found)
 	}
 }
+
+// The export's schema in the document is the JSON Schema published with
+// package personaldata, word for word.
+func TestTheExportSchemaIsTheOnePublished(t *testing.T) {
+	var published map[string]any
+	if err := json.Unmarshal(personaldata.Schema, &published); err != nil {
+		t.Fatal(err)
+	}
+	delete(published, "$schema")
+	delete(published, "$id")
+	documented := rawDocument(t)["components"].(map[string]any)["schemas"].(map[string]any)["PersonalDataExport"]
+	a, _ := json.Marshal(published)
+	b, _ := json.Marshal(documented)
+	if string(a) != string(b) {
+		t.Errorf("PersonalDataExport in the document:\n%s\nshared/personaldata/export.schema.json:\n%s", b, a)
+	}
+}
+
+// An export as the code makes it, of an end user with a request, a grant
+// changed and removed, and reads, is valid against the document's schema.
+func TestAnExportMatchesItsSchema(t *testing.T) {
+	ctx := context.Background()
+	s := inmem.Open()
+	const kari, tp, mp = pseudonym.EndUserID("p1_kari"), ident.GLN("7090000000011"), ident.GSRN("707057500000001015")
+	now := time.Date(2027, 3, 24, 9, 0, 0, 0, time.UTC)
+	at := clock.ByOffset(time.Until(now))
+	if err := s.Parties.RegisterThirdParty(ctx, registry.ThirdParty{GLN: tp, Name: "Straumkompis AS"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.MeteringPoints.PutMeteringPoint(ctx, registry.MeteringPoint{ID: mp, AccountingPoint: true,
+		Address:     registry.Address{Street: "Storgata 1", Postcode: "0155", Municipality: "Oslo"},
+		Occupancies: []registry.Occupancy{{EndUser: kari, MoveIn: registry.Date(2024, 6, 15)}}}); err != nil {
+		t.Fatal(err)
+	}
+	r := accessrequest.Request{ID: "3f2b8c1e-9d4a-4f6e-8b7a-2c1d0e9f8a7b", ThirdParty: tp, MeteringPoint: mp, Scope: accessrequest.Full,
+		AgreementReference: "AVT-1", Status: accessrequest.Pending, CreatedAt: at.Now(), ExpiresAt: accessrequest.ExpiresAt(at.Now()), Version: 1}
+	if err := s.Requests.Create(ctx, r, "", accessrequest.Idempotency{}); err != nil {
+		t.Fatal(err)
+	}
+	svc := &consent.Service{Requests: s.Requests, Grants: s.Grants, MeteringPoints: s.MeteringPoints, ThirdParties: s.Parties,
+		Expiry: noTimers{}, Notifier: quiet{}, Clock: at}
+	if _, err := svc.Approve(ctx, kari, r.ID, accessrequest.Limited); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.ChangeLevel(ctx, kari, tp, mp, accessrequest.Full); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Revoke(ctx, kari, tp, mp); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range []readlog.Entry{
+		{ID: "r1", EndUser: kari, ThirdParty: tp, MeteringPoint: mp, What: readlog.MasterData, At: at.Now()},
+		{ID: "r2", EndUser: kari, ThirdParty: tp, MeteringPoint: mp, What: readlog.MeterValues, At: at.Now(),
+			From: registry.Date(2027, 3, 1), To: registry.Date(2027, 3, 24)},
+	} {
+		if err := s.ReadLog.Append(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	x, err := (&personaldata.Service{Requests: s.Requests, Grants: s.Grants, MeteringPoints: s.MeteringPoints, ReadLog: s.ReadLog,
+		ThirdParties: s.Parties, Clock: at}).Export(ctx, kari)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(x.AccessRequests) != 1 || len(x.Grants) != 1 || len(x.Grants[0].Changes) != 3 || len(x.Reads) != 3 {
+		t.Fatalf("the export lacks what the test made: %+v", x)
+	}
+	var raw bytes.Buffer
+	if err := x.WriteJSON(&raw); err != nil {
+		t.Fatal(err)
+	}
+	_, m := load(t)
+	schema := m.Components.Schemas.GetOrZero("PersonalDataExport").Schema()
+	sv := schema_validation.NewSchemaValidator(config.WithFormatAssertions())
+	if ok, errs := sv.ValidateSchemaBytesWithVersion(schema, raw.Bytes(), 3.1); !ok {
+		for _, e := range errs {
+			t.Errorf("%s: %s", e.Message, e.Reason)
+			for _, f := range e.SchemaValidationErrors {
+				t.Errorf("  %s: %s", f.FieldPath, f.Reason)
+			}
+		}
+	}
+}
+
+type noTimers struct{}
+
+func (noTimers) Schedule(context.Context, accessrequest.Request) error { return nil }
+func (noTimers) Cancel(context.Context, accessrequest.Request) error   { return nil }
+
+type quiet struct{}
+
+func (quiet) Notify(context.Context, notify.Notification) error { return nil }

@@ -96,7 +96,7 @@ type deliveriesPage struct {
 	Secret    string // a secret just made: shown this once
 	Tested    *webhook.Attempt
 	Done      string // the change just made
-	Error     string // why the change was refused
+	Error     string // the message key of why the change was refused (webhookRefusal)
 	Attempts  []webhook.Attempt
 }
 
@@ -140,7 +140,7 @@ func (s *site) webhookChange(w http.ResponseWriter, r *http.Request, who staff, 
 	var e *fault.Error
 	switch {
 	case errors.As(err, &e) && e.Kind != fault.Internal:
-		page.Done, page.Error = "", e.Detail
+		page.Done, page.Error = "", webhookRefusal(e)
 		s.showDeliveries(w, r, who, http.StatusUnprocessableEntity, page)
 	case err != nil:
 		s.Fail(w, r, err)
@@ -174,4 +174,17 @@ func (s *site) deleteWebhook(w http.ResponseWriter, r *http.Request, who staff) 
 func (s *site) testWebhook(w http.ResponseWriter, r *http.Request, who staff) {
 	a, err := s.webhooks.SendTest(r.Context(), who.ThirdParty.GLN)
 	s.webhookChange(w, r, who, deliveriesPage{Tested: &a, Done: "tested"}, err)
+}
+
+// webhookRefusal is the message key of why package webhook refused a change.
+func webhookRefusal(e *fault.Error) string {
+	switch {
+	case errors.Is(e, webhook.ErrStale):
+		return "webhook.changedMeanwhile"
+	case e.Kind == fault.NotFound:
+		return "webhook.noneToChange"
+	case len(e.Fields) == 1 && e.Fields[0].Field == "url":
+		return "webhook.invalidURL"
+	}
+	return "webhook.refused"
 }

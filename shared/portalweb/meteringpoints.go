@@ -70,7 +70,7 @@ type consumptionPage struct {
 	Date          string // the date shown, for the links
 	Previous      string
 	Next          string
-	Problem       string // why there is nothing to show, such as a period outside the data window
+	Problem       string // the message key of why there is nothing to show, such as a period outside the data window
 	Chart         templ.Component
 	Rows          []consumption.Row
 	Total         decimal.Decimal
@@ -106,7 +106,10 @@ func (s *site) consumption(w http.ResponseWriter, r *http.Request, who staff) {
 		Previous: consumptionLink(id, view, span.Previous), Next: consumptionLink(id, view, span.Next)}
 	values, err := s.metering.MeterValues(r.Context(), who.ThirdParty.GLN, id, metering.Query{From: span.From, To: span.To, Aggregation: span.Aggregation})
 	if k := fault.KindOf(err); err != nil && (k == fault.Unprocessable || k == fault.Invalid) {
-		page.Problem = err.Error()
+		page.Problem = "consumption.outsideWindow" // the views' periods are always whole and short: only the window refuses them
+		if k == fault.Invalid {
+			page.Problem = "consumption.invalidPeriod"
+		}
 		s.Render(w, r, http.StatusUnprocessableEntity, "consumption.html", who, page)
 		return
 	} else if err != nil {

@@ -9,10 +9,12 @@ import (
 	"time"
 
 	"github.com/tredjepart/tredjepart/shared/consumption"
+	"github.com/tredjepart/tredjepart/shared/fault"
 	"github.com/tredjepart/tredjepart/shared/ident"
 	"github.com/tredjepart/tredjepart/shared/metering"
 	"github.com/tredjepart/tredjepart/shared/oslo"
 	"github.com/tredjepart/tredjepart/shared/registry"
+	"github.com/tredjepart/tredjepart/shared/webhook"
 	"github.com/tredjepart/tredjepart/shared/websession"
 )
 
@@ -80,5 +82,53 @@ func TestPagesUseNoHTMLTemplate(t *testing.T) {
 				t.Errorf("package %s (%s) imports %s", pkg.Name, dir, banned)
 			}
 		}
+	}
+}
+
+// Every refusal of a webhook change has its words in both languages, and
+// the page shows it in an error summary at the URL field.
+func TestWebhookRefusalsAreTranslated(t *testing.T) {
+	for _, c := range []struct {
+		err  *fault.Error
+		want string
+	}{
+		{fault.InvalidFields(fault.FieldError{Field: "url", Reason: "must be an https URL on a public address: scheme http"}), "webhook.invalidURL"},
+		{webhook.ErrStale, "webhook.changedMeanwhile"},
+		{fault.New(fault.NotFound, "No webhook is registered; PUT /v1/webhook registers one."), "webhook.noneToChange"},
+		{fault.New(fault.Conflict, "Something else."), "webhook.refused"},
+	} {
+		if got := webhookRefusal(c.err); got != c.want {
+			t.Errorf("%v: %s, want %s", c.err, got, c.want)
+		}
+		for _, lang := range []string{websession.Bokmal, websession.English} {
+			if text := websession.NewTranslator(lang, messages).T(c.want); text == c.want {
+				t.Errorf("%s has no %s text", c.want, lang)
+			}
+		}
+	}
+	var b strings.Builder
+	p := page{Translator: websession.NewTranslator(websession.Bokmal, messages), Template: "deliveries.html", Data: deliveriesPage{Error: "webhook.invalidURL"}}
+	if err := pages(p).Render(context.Background(), &b); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`data-testid="error-summary"`, `href="#webhook-url" data-testid="form-error">URL-en ble ikke godtatt.`, `aria-invalid`} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("the page lacks %s", want)
+		}
+	}
+}
+
+// The consumption page says in the page's language why it has nothing to
+// show.
+func TestTheConsumptionRefusalIsTranslated(t *testing.T) {
+	span := consumption.SpanOf(consumption.Day, time.Date(2019, 1, 1, 0, 0, 0, 0, oslo.Oslo))
+	var b strings.Builder
+	p := page{Translator: websession.NewTranslator(websession.Bokmal, messages), Template: "consumption.html",
+		Data: consumptionPage{Span: span, Chart: consumption.Chart(nil, span, websession.Bokmal), Problem: "consumption.outsideWindow"}}
+	if err := pages(p).Render(context.Background(), &b); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "Perioden ligger utenfor tiden tilgangen gir data for.") {
+		t.Errorf("the page:\n%s", b.String())
 	}
 }

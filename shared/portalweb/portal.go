@@ -81,7 +81,7 @@ func newSite(ctx context.Context, cfg Config) (*site, error) {
 	web, err := websession.NewSite(ctx, cfg.Settings, websession.SiteConfig[session, staff]{
 		Cookies: cookies, SessionTTL: sessionTTL, LoginPath: loginPath, LoggedOutPath: loggedOutPath,
 		SafeReturn: safeReturn, NewSession: s.sessionFor, Sessions: cfg.Sessions,
-		Pages: pages, Messages: messages, AssetsPath: assetsPath, Clock: cfg.Clock, Logger: cfg.Logger,
+		Pages: pages, Messages: messages, Visitor: s.visitor, AssetsPath: assetsPath, Clock: cfg.Clock, Logger: cfg.Logger,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("portal: %w", err)
@@ -123,6 +123,19 @@ type staff struct {
 
 type staffHandler func(w http.ResponseWriter, r *http.Request, who staff)
 
+// staffOf is the session's person with their third party as registered now.
+func (s *site) staffOf(ctx context.Context, sess session) (staff, bool, error) {
+	tp, found, err := s.thirdParties.ThirdParty(ctx, sess.ThirdParty)
+	return staff{session: sess, ThirdParty: tp}, found, err
+}
+
+// visitor is who the pages that do not require a login (error pages) show
+// as logged in: staff whose session would let them in (see staffOnly).
+func (s *site) visitor(ctx context.Context, sess session) (staff, bool) {
+	who, found, err := s.staffOf(ctx, sess)
+	return who, err == nil && found && !who.ThirdParty.Disabled && who.ThirdParty.Version == sess.Registration
+}
+
 // staffOnly hands the handler who is logged in (see Site.Require). A
 // session stands only on the registration it was let in on: once the
 // operator disables the third party, or changes its registration in any
@@ -135,20 +148,20 @@ func (s *site) staffOnly(next staffHandler) http.HandlerFunc {
 		if !ok {
 			return
 		}
-		tp, found, err := s.thirdParties.ThirdParty(r.Context(), sess.ThirdParty)
+		who, found, err := s.staffOf(r.Context(), sess)
 		if err != nil {
 			s.Fail(w, r, err)
 			return
 		}
-		if found && !tp.Disabled && tp.Version == sess.Registration {
-			next(w, r, staff{session: sess, ThirdParty: tp})
+		if found && !who.ThirdParty.Disabled && who.ThirdParty.Version == sess.Registration {
+			next(w, r, who)
 			return
 		}
 		if err := s.EndSession(w, r); err != nil {
 			s.Fail(w, r, err)
 			return
 		}
-		if !found || tp.Disabled {
+		if !found || who.ThirdParty.Disabled {
 			s.Problem(w, r, http.StatusForbidden, refusedDisabled)
 			return
 		}

@@ -306,3 +306,36 @@ func TestParseMeteringPoints(t *testing.T) {
 		t.Errorf("%d given: %v", len(many), err)
 	}
 }
+
+// A path the portal lacks shows who is logged in and the way out, and to
+// nobody nothing of the kind.
+func TestThePortals404ShowsWhoIsLoggedIn(t *testing.T) {
+	s, h := testSite(t)
+	res := request(t, s, h, httptest.NewRequest("GET", "https://tredjepart.example/portal/nowhere", nil), ours)
+	if res.Code != http.StatusNotFound || !strings.Contains(res.Body.String(), `data-testid="who"`) || !strings.Contains(res.Body.String(), `data-testid="logout"`) ||
+		!strings.Contains(res.Body.String(), "Straumkompis AS") {
+		t.Errorf("logged in: %d\n%s", res.Code, res.Body)
+	}
+	res = send(h, httptest.NewRequest("GET", "https://tredjepart.example/portal/nowhere", nil))
+	if res.Code != http.StatusNotFound || strings.Contains(res.Body.String(), `data-testid="logout"`) {
+		t.Errorf("nobody logged in: %d\n%s", res.Code, res.Body)
+	}
+}
+
+// A refused form says why in bokmål, in an error summary that takes focus
+// and links to the field to correct.
+func TestARefusedRequestFormSaysWhyInItsLanguage(t *testing.T) {
+	s, h := testSite(t)
+	form := "submission=" + strings.Repeat("s", 20) + "&level=LIMITED&meteringPoints=+"
+	res := request(t, s, h, fromOurPage(httptest.NewRequest("POST", "https://tredjepart.example/portal/requests", strings.NewReader(form))), ours)
+	body := strings.Join(strings.Fields(res.Body.String()), " ")
+	for _, want := range []string{`<div class="ds-error-summary" tabindex="-1" autofocus`,
+		`<a class="ds-link" href="#meteringPoints" data-testid="form-error">Skriv inn minst én målepunkt-ID.</a>`, `aria-invalid`} {
+		if res.Code != http.StatusBadRequest || !strings.Contains(body, want) {
+			t.Errorf("%d lacks %s:\n%s", res.Code, want, res.Body)
+		}
+	}
+	if strings.Contains(body, "give at least one") {
+		t.Error("English on a bokmål page")
+	}
+}

@@ -32,10 +32,13 @@ type entry struct {
 
 // parseMeteringPoints splits pasted text on newlines, commas, semicolons
 // and spaces, and checks each id. The same input twice counts once.
+// errNoMeteringPoints refuses a form without a metering point.
+var errNoMeteringPoints = fault.InvalidFields(fault.FieldError{Field: "meteringPoints", Reason: "give at least one metering point id"})
+
 func parseMeteringPoints(text string) ([]entry, error) {
 	fields := strings.FieldsFunc(text, func(r rune) bool { return r == ',' || r == ';' || unicode.IsSpace(r) })
 	if len(fields) == 0 {
-		return nil, fault.InvalidFields(fault.FieldError{Field: "meteringPoints", Reason: "give at least one metering point id"})
+		return nil, errNoMeteringPoints
 	}
 	seen := map[string]bool{}
 	var entries []entry
@@ -64,7 +67,7 @@ type newRequestForm struct {
 	MeteringPoints     string
 	Level              accessrequest.Scope
 	AgreementReference string
-	Error              string
+	Error              string // the message key of why the form was refused (formErrors)
 	Results            []result
 }
 
@@ -97,7 +100,6 @@ func (s *site) createRequests(w http.ResponseWriter, r *http.Request, who staff)
 	level, err := accessrequest.ParseScope(r.PostForm.Get("level"))
 	form.Level = level
 	entries, perr := parseMeteringPoints(form.MeteringPoints)
-	var e *fault.Error
 	switch {
 	case err != nil:
 		form.Error = "form.chooseLevel"
@@ -105,8 +107,10 @@ func (s *site) createRequests(w http.ResponseWriter, r *http.Request, who staff)
 		form.Error = "form.expired"
 	case len(form.AgreementReference) > maxAgreementReference:
 		form.Error = "form.referenceTooLong"
-	case errors.As(perr, &e):
-		form.Error = e.Detail
+	case errors.Is(perr, errNoMeteringPoints):
+		form.Error = "form.noMeteringPoints"
+	case perr != nil:
+		form.Error = "form.tooManyMeteringPoints"
 	}
 	if form.Error != "" {
 		form.Level = accessrequest.DefaultScope

@@ -16,6 +16,9 @@ type What string
 const (
 	MasterData  What = "master-data"  // BRS-NO-303
 	MeterValues What = "meter-values" // BRS-NO-315
+	// Export is the end user downloading everything about themselves
+	// (package personaldata): no third party, no metering point.
+	Export What = "export"
 )
 
 // Retention is how long entries are kept: as long as the history a third
@@ -26,7 +29,7 @@ const Retention = 3 * 366 * 24 * time.Hour
 type Entry struct {
 	ID            string
 	EndUser       pseudonym.EndUserID // whose data: the end user who gave the access
-	ThirdParty    ident.GLN
+	ThirdParty    ident.GLN           // empty for an Export
 	MeteringPoint ident.GSRN
 	What          What
 	From, To      time.Time // the period read (Oslo midnights, To exclusive); zero for master data

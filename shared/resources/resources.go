@@ -1019,6 +1019,7 @@ var (
 		{Method: "POST", Path: "/v1/ingest/master-data", Function: IngestFunctionID, Scopes: []string{IngestScope}, MaxBody: IngestMaxBody},
 		{Method: "POST", Path: "/v1/ingest/meter-values", Function: IngestFunctionID, Scopes: []string{IngestScope}, MaxBody: IngestMaxBody},
 		{Method: "GET", Path: "/v1/me/access-log", Function: ConsentFunctionID, Public: true},
+		{Method: "GET", Path: "/v1/me/export", Function: ConsentFunctionID, Public: true},
 		{Method: "GET", Path: "/login", Function: ConsentFunctionID, Public: true},
 		{Method: "GET", Path: "/login/callback", Function: ConsentFunctionID, Public: true},
 		{Method: "POST", Path: "/logout", Function: ConsentFunctionID, Public: true},

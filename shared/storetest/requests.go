@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"github.com/tredjepart/tredjepart/shared/grant"
 	"github.com/tredjepart/tredjepart/shared/ident"
 	"github.com/tredjepart/tredjepart/shared/metering"
+	"github.com/tredjepart/tredjepart/shared/personaldata"
 	"github.com/tredjepart/tredjepart/shared/registry"
 )
 
@@ -27,12 +29,13 @@ type Requests interface {
 }
 
 // Grants is the store of grants: the ports of accessrequest, consent,
-// metering and delivery that it serves.
+// metering, delivery and personaldata that it serves.
 type Grants interface {
 	accessrequest.Grants
 	consent.Grants
 	metering.Grants
 	delivery.ShardGrants
+	personaldata.Grants
 }
 
 // Access is the two stores over one Access table: approving a request
@@ -71,6 +74,7 @@ func RunGrants(t *testing.T, newStore func(t *testing.T) Grants) {
 		{"ActiveGrantIsFound", activeGrantIsFound},
 		{"ActiveGrantsOfPagesByMeteringPoint", activeGrantsOfPagesByMeteringPoint},
 		{"OnlyActiveGrantsAreOnTheirDeliveryShard", onlyActiveGrantsAreOnTheirDeliveryShard},
+		{"EveryVersionOfEveryGrantIsKept", everyVersionIsKept},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) { c.run(t, newStore(t)) })
@@ -399,6 +403,64 @@ func approvalIsOneConditionalTransaction(t *testing.T, s Access) {
 	}
 	if got, _ := s.Requests.Get(ctx, other.ID); got.Status != accessrequest.Pending {
 		t.Fatalf("a refused approval changed the request: %+v", got)
+	}
+	if kept, err := s.Grants.GrantHistoryOn(ctx, mp); err != nil || len(kept) != 1 || kept[0].RequestID != r.ID || kept[0].Version != 1 {
+		t.Fatalf("versions kept of the grant approved (and of none refused): %+v %v", kept, err)
+	}
+}
+
+// Every write of a grant keeps that version of it, also once the grant is
+// replaced by a new one after it was removed; a refused write keeps nothing.
+func everyVersionIsKept(t *testing.T, store Grants) {
+	ctx := context.Background()
+	mp, tp := fresh(t)
+	_, other := fresh(t)
+	at := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	first := grant.New(tp, mp, accessrequest.Limited, "p1_kari", "", registry.Date(2020, 1, 1), at)
+	full, _ := first.ChangeLevel(accessrequest.Full, at.Add(time.Hour))
+	removed, _ := full.Revoke(at.Add(2 * time.Hour))
+	again := grant.New(tp, mp, accessrequest.Limited, "p1_ola", "", registry.Date(2025, 6, 1), at.Add(3*time.Hour))
+	elsewhere := grant.New(other, mp, accessrequest.Full, "p1_ola", "", registry.Date(2025, 6, 1), at.Add(4*time.Hour))
+	for _, write := range []func() error{
+		func() error { return store.PutGrant(ctx, first) },
+		func() error { return store.UpdateGrant(ctx, first, full) },
+		func() error { return store.UpdateGrant(ctx, full, removed) },
+		func() error { return store.PutGrant(ctx, again) },
+		func() error { return store.PutGrant(ctx, elsewhere) },
+	} {
+		if err := write(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := store.UpdateGrant(ctx, full, removed); !errors.Is(err, grant.ErrStale) {
+		t.Fatalf("a stale update: %v", err)
+	}
+	if err := store.PutGrant(ctx, grant.New(tp, mp, accessrequest.Full, "p1_ola", "", registry.Date(2025, 6, 1), at.Add(5*time.Hour))); !errors.Is(err, grant.ErrExists) {
+		t.Fatalf("a second active grant: %v", err)
+	}
+	kept, err := store.GrantHistoryOn(ctx, mp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, g := range kept {
+		got = append(got, fmt.Sprintf("%s %s %d %s %s %s", g.ThirdParty, g.EndUser, g.Version, g.Level, g.Status, g.ChangedAt.UTC().Format(time.RFC3339)))
+	}
+	want := []string{
+		fmt.Sprintf("%s p1_kari 1 LIMITED ACTIVE 2026-03-02T09:00:00Z", tp),
+		fmt.Sprintf("%s p1_kari 2 FULL ACTIVE 2026-03-02T10:00:00Z", tp),
+		fmt.Sprintf("%s p1_kari 3 FULL REVOKED 2026-03-02T11:00:00Z", tp),
+		fmt.Sprintf("%s p1_ola 1 LIMITED ACTIVE 2026-03-02T12:00:00Z", tp),
+		fmt.Sprintf("%s p1_ola 1 FULL ACTIVE 2026-03-02T13:00:00Z", other),
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("versions kept:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if current, _ := store.GrantsOn(ctx, mp); len(current) != 2 {
+		t.Fatalf("the versions kept are not grants: %+v", current)
+	}
+	if active, _, _ := store.ActiveGrantsOf(ctx, tp, "", 10); len(active) != 1 || active[0].EndUser != "p1_ola" {
+		t.Fatalf("the versions kept are not on the third party's index: %+v", active)
 	}
 }
 

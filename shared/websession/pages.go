@@ -37,16 +37,29 @@ func (s *Site[S, U]) Language(w http.ResponseWriter, r *http.Request) string {
 }
 
 // Problem shows an error page; the detail is for the person, never a cause.
-// A site whose pages show the session itself (U is S, as on the consent
-// pages) shows who is logged in there too, and the way out.
+// Like every page it shows who is logged in, and the way out.
 func (s *Site[S, U]) Problem(w http.ResponseWriter, r *http.Request, status int, detail string) {
-	var visitor U
-	if session, err := s.Session(r); err == nil {
-		if u, same := any(session).(U); same {
-			visitor = u
-		}
+	s.Render(w, r, status, "problem.html", s.visitor(r), detail)
+}
+
+// visitor is who is logged in, as the pages show them (SiteConfig.Visitor),
+// or nobody.
+func (s *Site[S, U]) visitor(r *http.Request) U {
+	var nobody U
+	session, err := s.Session(r)
+	if err != nil {
+		return nobody
 	}
-	s.Render(w, r, status, "problem.html", visitor, detail)
+	if s.config.Visitor != nil {
+		if u, ok := s.config.Visitor(r.Context(), session); ok {
+			return u
+		}
+		return nobody
+	}
+	if u, same := any(session).(U); same {
+		return u
+	}
+	return nobody
 }
 
 // Fail shows what a page shows for err: the status and detail of its

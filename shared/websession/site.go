@@ -63,6 +63,10 @@ type SiteConfig[S Session, U any] struct {
 	// of the bootstrap's types (docs/benchmarks.md, "Bootstrap sizes").
 	Pages    func(Page[U]) templ.Component
 	Messages Messages
+	// Visitor is who the pages show as logged in for a session on a page
+	// that does not require one, such as an error page, and whether that
+	// session still lets them in. Nil when U is S: the session as it is.
+	Visitor func(ctx context.Context, session S) (U, bool)
 	// AssetsPath is where the site serves its stylesheet (ServeStylesheet,
 	// at AssetsPath+StylesheetRoute), under the site's own paths.
 	AssetsPath string

@@ -17,7 +17,20 @@ const (
 		`"agreementReference":"AVT-1","thirdPartyId":"7090000000011","createdAt":"2027-03-24T09:00:00Z",` +
 		`"expiresAt":"2027-04-01T22:00:00Z","links":{"self":"` + location + `"}}`
 	createBody = `{"meteringPointId":"707057500000001015","scope":"FULL","agreementReference":"AVT-1"}`
+	// The end user's feeds: a page of the read log, and an export with
+	// nothing in it but itself.
+	accessLog = `{"items":[{"at":"2027-03-25T08:00:03Z","what":"export"},{"at":"2027-03-25T06:12:40Z","thirdPartyId":"7090000000011",` +
+		`"thirdPartyName":"Straumkompis AS","meteringPointId":"707057500000001015","what":"meter-values","from":"2027-03-24","to":"2027-03-25"}]}`
+	export = `{"schemaVersion":1,"exportedAt":"2027-03-25T08:00:03Z","meteringPoints":[],"accessRequests":[],"grants":[],` +
+		`"reads":[{"id":"` + id + `","at":"2027-03-25T08:00:03Z","what":"export"}]}`
+	noSession = `{"type":"urn:tredjepart:problem:unauthenticated","title":"Unauthorized","status":401,` +
+		`"detail":"Log in at /consent first; this feed uses the same session.","instance":"/v1/me/export"}`
 )
+
+// download is the export's answer: a file to save, not to cache.
+func download(contentType, name string) *http.Response {
+	return fromService(200, contentType, "Content-Disposition", `attachment; filename="`+name+`"`)
+}
 
 func newValidator(t *testing.T) *apicheck.Validator {
 	t.Helper()
@@ -105,6 +118,10 @@ func TestValidPairsPass(t *testing.T) {
 			`{"type":"urn:tredjepart:problem:forbidden","title":"Forbidden","status":403,"detail":"Client \"x\" is not registered to a third party.","instance":"/v1/access-requests"}`},
 		{"503 from the gateway", create(), response(503, "application/json"), `{"message":"Service Unavailable"}`},
 		{"unknown route: the gateway's 404", request("PUT", location, ""), response(404, "application/json"), `{"message":"Not Found"}`},
+		{"the end user's read log", request("GET", "/v1/me/access-log?limit=2", ""), response(200, "application/json"), accessLog},
+		{"the end user's export as JSON", request("GET", "/v1/me/export", ""), download("application/json", "tredjepart-2027-03-25.json"), export},
+		{"the end user's export as a zip", request("GET", "/v1/me/export?format=zip", ""), download("application/zip", "tredjepart-2027-03-25.zip"), "PK\x03\x04"},
+		{"the export without a session", request("GET", "/v1/me/export", ""), response(401, "application/problem+json"), noSession},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -159,6 +176,14 @@ func TestInvalidPairsFail(t *testing.T) {
 			fromService(202, "application/json", "Location", location), pending, []string{"request", "scope"}},
 		{"an unknown route answered by the service", request("PUT", location, ""), fromService(200, "application/json"), pending,
 			[]string{"not an operation"}},
+		{"an export with a field the schema lacks", request("GET", "/v1/me/export", ""), download("application/json", "tredjepart-2027-03-25.json"),
+			strings.Replace(export, `"grants":[]`, `"grants":[],"nationalId":"01017012345"`, 1), []string{"nationalId"}},
+		{"an export that is not an attachment", request("GET", "/v1/me/export", ""), fromService(200, "application/json"), export,
+			[]string{"Content-Disposition"}},
+		{"an export in a format the document lacks", request("GET", "/v1/me/export?format=csv", ""), download("text/csv", "tredjepart-2027-03-25.csv"), "a,b",
+			[]string{"request", "format"}},
+		{"the session feeds' 401 from the gateway", request("GET", "/v1/me/access-log", ""),
+			response(401, "application/json", "WWW-Authenticate", `Bearer error="invalid_token"`), `{"message":"Unauthorized"}`, []string{"application/json"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
