@@ -3,9 +3,6 @@ package openapi_test
 import (
 	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"regexp"
 	"slices"
 	"strconv"
@@ -265,38 +262,6 @@ func TestExamplesAreTrueToTheCode(t *testing.T) {
 	received := time.Date(2027, 3, 24, 10, 0, 0, 0, oslo.Oslo)
 	if got := oslo.FormatUTC(accessrequest.ExpiresAt(received)); got != "2027-04-01T22:00:00Z" || !strings.Contains(everything, got) {
 		t.Errorf("a request received %s expires %s", received, got)
-	}
-}
-
-func TestHandlerServesTheDocument(t *testing.T) {
-	srv := httptest.NewServer(openapi.Handler())
-	defer srv.Close()
-	for _, path := range []string{"/openapi.json", "/", "/any/where"} {
-		res, err := http.Get(srv.URL + path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, _ := io.ReadAll(res.Body)
-		res.Body.Close()
-		if res.StatusCode != http.StatusOK || res.Header.Get("Content-Type") != "application/json" || string(body) != string(openapi.Document()) {
-			t.Errorf("GET %s: %d %q, %d bytes", path, res.StatusCode, res.Header.Get("Content-Type"), len(body))
-		}
-	}
-	res, err := http.Head(srv.URL + "/openapi.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	if res.StatusCode != http.StatusOK || res.ContentLength != int64(len(openapi.Document())) {
-		t.Errorf("HEAD: %d, length %d", res.StatusCode, res.ContentLength)
-	}
-	res, err = http.Post(srv.URL+"/openapi.json", "application/json", strings.NewReader("{}"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	if res.StatusCode != http.StatusMethodNotAllowed || res.Header.Get("Allow") != "GET, HEAD" {
-		t.Errorf("POST: %d, Allow %q", res.StatusCode, res.Header.Get("Allow"))
 	}
 }
 
