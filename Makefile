@@ -83,9 +83,9 @@ GOVULNCHECK_VERSION := v1.9.0
 vulncheck:
 	@GO=$(GO) VULNDB_VERSION=$(VULNDB_VERSION) GOVULNCHECK_VERSION=$(GOVULNCHECK_VERSION) tools/vulncheck.sh
 
-## build: Lambda bootstraps for AWS (linux/arm64) in build/lambda/<function>/
+## build: Lambda bootstraps for AWS (linux/arm64) in build/lambda/<function>/, and Redoc's bundle beside the docs function's
 # One go build for all of them, so that they link in parallel.
-build:
+build: npm
 	@rm -rf $(LAMBDA_DIR)/.bin && mkdir -p $(LAMBDA_DIR)/.bin
 	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build $(LAMBDA_FLAGS) -o $(LAMBDA_DIR)/.bin/ ./functions/...
 	@for fn in $(FUNCTIONS); do \
@@ -93,6 +93,7 @@ build:
 	  echo "$(LAMBDA_DIR)/$$fn/bootstrap"; \
 	done
 	@rmdir $(LAMBDA_DIR)/.bin
+	cp node_modules/redoc/bundles/redoc.standalone.js $(LAMBDA_DIR)/docs/
 
 ## build-local: the same bootstraps for this machine, for the Lambda emulator
 build-local:
@@ -121,7 +122,7 @@ bench: tools
 
 tools: venv rie npm
 
-## npm: node_modules with the pinned npm packages of package-lock.json (Designsystemet's CSS and theme, axe-core for the browser tests)
+## npm: node_modules with the pinned npm packages of package-lock.json (Designsystemet's CSS and theme, axe-core for the browser tests, Redoc for /docs)
 npm: node_modules/.installed
 node_modules/.installed: package.json package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund

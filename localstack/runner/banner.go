@@ -25,7 +25,8 @@ func (s *stack) banner() string {
 	fmt.Fprintf(&b, `
 Tredjepart is running locally.
 
-  API gateway   %s   (functions: %s; OpenAPI document at /openapi.json)
+  API gateway   %s   (functions: %s; OpenAPI document at /openapi.json,
+                API reference at /docs)
   Token issuer  %s   (OpenID configuration: %s/.well-known/openid-configuration)
   AWS emulator  %s
   Clock         %s (%s)
@@ -100,6 +101,12 @@ and log in on the development provider (%s) as %s. All requests:
 %s/consent, and access given: %s/consent/access, with every read of
 your data (log in as %s to see %s's reads).
 
+The API reference, every operation with its examples, in a browser:
+%s/docs (drawn by Redoc from /openapi.json; nothing is loaded from
+outside this machine, as its Content-Security-Policy says):
+
+  curl -s -D - -o /dev/null %s/docs
+
 The third-party portal (Aktørportal): %s/portal
   log in on the development provider as %s, who acts for %s:
   requests (one or many GSRNs at once), metering points with access,
@@ -128,6 +135,7 @@ Ctrl-C stops everything.
 		gw, filepath.Join(s.opts.stateDir, ingestExampleFile),
 		day(-1), gw, tp.Name, s.webhookURL,
 		other.Name, gw, s.demoRequest, s.oidcIssuer, demo.Kari.Name, gw, gw, demo.Ola.Name, tp.Name,
+		gw, gw,
 		gw, demo.Siri.Name, demo.Siri.OrgName, gw, other.GLN, other.GLN)
 	return b.String()
 }

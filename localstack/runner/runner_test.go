@@ -53,6 +53,22 @@ func TestStackRunsTheRealBootstrapOnASetClock(t *testing.T) {
 		t.Fatalf("openapi.json: %v %v", doc, err)
 	}
 	doc.Body.Close()
+	// The API reference, and Redoc's bundle from node_modules, through the
+	// docs function's real bootstrap.
+	for path, contentType := range map[string]string{"/docs": "text/html; charset=utf-8", "/docs/redoc.standalone.js": "text/javascript; charset=utf-8"} {
+		res, err := http.Get(base + itoa(opts.gatewayPort) + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK || res.Header.Get("Content-Type") != contentType || len(body) < 100 {
+			t.Errorf("GET %s: %d %q, %d bytes", path, res.StatusCode, res.Header.Get("Content-Type"), len(body))
+		}
+		if path == "/docs" && !strings.HasPrefix(res.Header.Get("Content-Security-Policy"), "default-src 'none'; script-src 'self';") {
+			t.Errorf("GET /docs: Content-Security-Policy %q", res.Header.Get("Content-Security-Policy"))
+		}
+	}
 	res, err := http.Get(base + itoa(opts.issuerPort) + "/local/token?gln=" + string(s.demo.ThirdParties[0].GLN))
 	if err != nil {
 		t.Fatal(err)

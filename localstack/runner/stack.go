@@ -37,13 +37,13 @@ import (
 	"github.com/tredjepart/tredjepart/localstack/identity/oidcdev"
 	"github.com/tredjepart/tredjepart/localstack/tools/datagen/ingestload"
 	"github.com/tredjepart/tredjepart/shared/adminapi"
+	"github.com/tredjepart/tredjepart/shared/apidocs"
 	"github.com/tredjepart/tredjepart/shared/clock"
 	"github.com/tredjepart/tredjepart/shared/dynamo"
 	"github.com/tredjepart/tredjepart/shared/enduserweb"
 	"github.com/tredjepart/tredjepart/shared/ident"
 	"github.com/tredjepart/tredjepart/shared/ingest"
 	"github.com/tredjepart/tredjepart/shared/metervalues"
-	"github.com/tredjepart/tredjepart/shared/openapi"
 	"github.com/tredjepart/tredjepart/shared/portalweb"
 	"github.com/tredjepart/tredjepart/shared/pseudonym"
 	"github.com/tredjepart/tredjepart/shared/registry"
@@ -148,10 +148,15 @@ func start(ctx context.Context, opts options, logger *slog.Logger) (*stack, erro
 	if err != nil {
 		return s, fmt.Errorf("provision: %w", err)
 	}
+	bundle, err := redocBundle()
+	if err != nil {
+		return s, err
+	}
 	additions := map[string]string{
 		"AWS_ENDPOINT_URL":            s.endpoint,
 		sender.LocalEndpointsEnv:      "true", // the demo webhook is on 127.0.0.1 over HTTP
 		websession.InsecureCookiesEnv: "true", // the pages are on plain-HTTP localhost
+		apidocs.BundleEnv:             bundle, // on AWS it is beside the bootstrap
 	}
 	if s.clockSet {
 		additions[clock.OffsetEnv] = s.clock.Offset().String()
@@ -207,10 +212,7 @@ func start(ctx context.Context, opts options, logger *slog.Logger) (*stack, erro
 	if err != nil {
 		return s, err
 	}
-	api := http.NewServeMux()
-	api.Handle("/openapi.json", openapi.Handler())
-	api.Handle("/", gateway.New(resources.Routes, functions, auth, logger))
-	if err := s.serve(opts.gatewayPort, api); err != nil {
+	if err := s.serve(opts.gatewayPort, gateway.New(resources.Routes, functions, auth, logger)); err != nil {
 		return s, err
 	}
 	s.demoRequest, err = s.requestAccess(iss, s.demo.ThirdParties[1], s.demo.Requestable)
@@ -296,6 +298,28 @@ func (s *stack) functions(ctx context.Context, cfg aws.Config, local lambdaenv.S
 		invokers[fn.ID] = f
 	}
 	return invokers, nil
+}
+
+// redocBundle is the path of Redoc's bundle in node_modules (make npm), in
+// the working directory or the nearest folder above it that has one: the
+// runner runs from the repository, its tests from their package.
+func redocBundle() (string, error) {
+	const bundle = "node_modules/redoc/bundles/" + apidocs.BundleFile
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		path := filepath.Join(dir, bundle)
+		if _, err := os.Stat(path); err == nil {
+			return path, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", fmt.Errorf("%s is missing: run `make npm` (make run does); /docs draws the API reference with it", bundle)
+		}
+		dir = parent
+	}
 }
 
 func (s *stack) serve(port int, h http.Handler) error {

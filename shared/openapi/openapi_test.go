@@ -5,9 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
-	"net/http/httptest"
+	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
@@ -15,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pb33f/go-yaml"
 	"github.com/pb33f/libopenapi"
 	validator "github.com/pb33f/libopenapi-validator"
 	"github.com/pb33f/libopenapi-validator/config"
@@ -185,7 +184,9 @@ func TestEveryOperationDocumentsTheCommonAnswers(t *testing.T) {
 	}
 }
 
-// Every example in the document is valid against its schema.
+// Every request and every answer has examples, each valid against its
+// schema: the bodies of the operations and of the webhook pushes, every
+// parameter (path, query and header) and every response header.
 func TestExamplesMatchTheirSchemas(t *testing.T) {
 	_, m := load(t)
 	sv := schema_validation.NewSchemaValidator(config.WithFormatAssertions())
@@ -199,13 +200,123 @@ func TestExamplesMatchTheirSchemas(t *testing.T) {
 			}
 		}
 	}
-	for _, o := range operations(m) {
+	// examples checks the example or examples of a parameter or a header.
+	examples := func(where string, schema *base.SchemaProxy, example *yaml.Node, named *orderedmap.Map[string, *base.Example]) {
+		if example == nil && orderedmap.Len(named) == 0 {
+			t.Errorf("%s has no example", where)
+		}
+		if example != nil {
+			checkExample(t, sv, where+" example", schema.Schema(), &base.Example{Value: example})
+		}
+		for name, ex := range named.FromOldest() {
+			checkExample(t, sv, fmt.Sprintf("%s example %q", where, name), schema.Schema(), ex)
+		}
+	}
+	ops := operations(m)
+	for name, item := range m.Webhooks.FromOldest() {
+		for method, op := range item.GetOperations().FromOldest() {
+			ops = append(ops, operation{"webhook " + name + " " + strings.ToUpper(method), op})
+			for _, p := range item.Parameters {
+				examples(fmt.Sprintf("webhook %s parameter %s", name, p.Name), p.Schema, p.Example, p.Examples)
+			}
+		}
+	}
+	if len(ops) == len(operations(m)) {
+		t.Fatal("the document has no webhooks")
+	}
+	for path, item := range m.Paths.PathItems.FromOldest() {
+		for method, op := range item.GetOperations().FromOldest() {
+			for _, p := range slices.Concat(item.Parameters, op.Parameters) {
+				examples(fmt.Sprintf("%s %s parameter %s", strings.ToUpper(method), path, p.Name), p.Schema, p.Example, p.Examples)
+			}
+		}
+	}
+	for _, o := range ops {
+		if strings.HasPrefix(o.key, "webhook ") {
+			for _, p := range o.op.Parameters {
+				examples(o.key+" parameter "+p.Name, p.Schema, p.Example, p.Examples)
+			}
+		}
 		if o.op.RequestBody != nil {
 			check(o.key+" request body", o.op.RequestBody.Content)
 		}
 		for code, res := range o.op.Responses.Codes.FromOldest() {
 			check(o.key+" "+code, res.Content)
+			for name, h := range res.Headers.FromOldest() {
+				examples(fmt.Sprintf("%s %s header %s", o.key, code, name), h.Schema, h.Example, h.Examples)
+			}
 		}
+	}
+}
+
+// Each Elhub code the API answers with (a problem's code, a rejection's
+// reasonCode) is explained where its field is described, and shown in an
+// example whose summary names it.
+func TestEveryElhubCodeHasItsMeaningAndAnExample(t *testing.T) {
+	doc := rawDocument(t)
+	schemas := doc["components"].(map[string]any)["schemas"].(map[string]any)
+	fields := map[string]map[string]any{ // where a code is answered: field name and its schema
+		"code":       schemas["Problem"].(map[string]any)["properties"].(map[string]any)["code"].(map[string]any),
+		"reasonCode": schemas["Notification"].(map[string]any)["properties"].(map[string]any)["reasonCode"].(map[string]any),
+	}
+	// Every example anywhere: its summary and the codes in its value.
+	type shown struct{ summary, field, code string }
+	var seen []shown
+	var values func(summary string, v any)
+	values = func(summary string, v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			for field := range fields {
+				if code, ok := v[field].(string); ok {
+					seen = append(seen, shown{summary, field, code})
+				}
+			}
+			for _, child := range v {
+				values(summary, child)
+			}
+		case []any:
+			for _, child := range v {
+				values(summary, child)
+			}
+		}
+	}
+	var walk func(v any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			if exs, ok := v["examples"].(map[string]any); ok {
+				for _, ex := range exs {
+					ex := resolve(doc, ex.(map[string]any))
+					summary, _ := ex["summary"].(string)
+					values(summary, ex["value"])
+				}
+			}
+			for _, child := range v {
+				walk(child)
+			}
+		case []any:
+			for _, child := range v {
+				walk(child)
+			}
+		}
+	}
+	walk(doc)
+	codes := 0
+	for field, schema := range fields {
+		description, _ := schema["description"].(string)
+		for _, code := range schema["enum"].([]any) {
+			code := code.(string)
+			codes++
+			if !strings.Contains(description, "`"+code+"`") {
+				t.Errorf("%s: the description does not say what %s means: %q", field, code, description)
+			}
+			if !slices.ContainsFunc(seen, func(s shown) bool { return s.field == field && s.code == code && strings.Contains(s.summary, code) }) {
+				t.Errorf("no example with %s %s says so in its summary", field, code)
+			}
+		}
+	}
+	if codes < 5 {
+		t.Fatalf("found %d Elhub codes", codes)
 	}
 }
 
@@ -309,38 +420,6 @@ func TestExamplesAreTrueToTheCode(t *testing.T) {
 	received := time.Date(2027, 3, 24, 10, 0, 0, 0, oslo.Oslo)
 	if got := oslo.FormatUTC(accessrequest.ExpiresAt(received)); got != "2027-04-01T22:00:00Z" || !strings.Contains(everything, got) {
 		t.Errorf("a request received %s expires %s", received, got)
-	}
-}
-
-func TestHandlerServesTheDocument(t *testing.T) {
-	srv := httptest.NewServer(openapi.Handler())
-	defer srv.Close()
-	for _, path := range []string{"/openapi.json", "/", "/any/where"} {
-		res, err := http.Get(srv.URL + path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, _ := io.ReadAll(res.Body)
-		res.Body.Close()
-		if res.StatusCode != http.StatusOK || res.Header.Get("Content-Type") != "application/json" || string(body) != string(openapi.Document()) {
-			t.Errorf("GET %s: %d %q, %d bytes", path, res.StatusCode, res.Header.Get("Content-Type"), len(body))
-		}
-	}
-	res, err := http.Head(srv.URL + "/openapi.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	if res.StatusCode != http.StatusOK || res.ContentLength != int64(len(openapi.Document())) {
-		t.Errorf("HEAD: %d, length %d", res.StatusCode, res.ContentLength)
-	}
-	res, err = http.Post(srv.URL+"/openapi.json", "application/json", strings.NewReader("{}"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	if res.StatusCode != http.StatusMethodNotAllowed || res.Header.Get("Allow") != "GET, HEAD" {
-		t.Errorf("POST: %d, Allow %q", res.StatusCode, res.Header.Get("Allow"))
 	}
 }
 
@@ -558,3 +637,58 @@ func (noTimers) Cancel(context.Context, accessrequest.Request) error   { return 
 type quiet struct{}
 
 func (quiet) Notify(context.Context, notify.Notification) error { return nil }
+
+// A push carries the document of a feed item, under the item's id as
+// webhook-id: each push example is the document of a feed example's item,
+// and its summary names that id.
+func TestPushExamplesAreFeedDocuments(t *testing.T) {
+	var doc struct {
+		Webhooks map[string]map[string]struct {
+			RequestBody struct {
+				Content map[string]struct {
+					Examples map[string]struct {
+						Summary string `json:"summary"`
+						Value   any    `json:"value"`
+					} `json:"examples"`
+				} `json:"content"`
+			} `json:"requestBody"`
+		} `json:"webhooks"`
+		Components struct {
+			Examples map[string]struct {
+				Value json.RawMessage `json:"value"`
+			} `json:"examples"`
+		} `json:"components"`
+	}
+	if err := json.Unmarshal(openapi.Document(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	pushes := doc.Webhooks["documentDelivered"]["post"].RequestBody.Content["application/json"].Examples
+	if len(pushes) < 3 {
+		t.Fatalf("%d push examples, want one of each kind of document", len(pushes))
+	}
+	for name, push := range pushes {
+		found := false
+		for _, example := range doc.Components.Examples {
+			var feed struct {
+				Items []struct {
+					ID       string `json:"id"`
+					Document any    `json:"document"`
+				} `json:"items"`
+			}
+			if json.Unmarshal(example.Value, &feed) != nil {
+				continue // not a page of a feed (a zip's bytes, say)
+			}
+			for _, item := range feed.Items {
+				if reflect.DeepEqual(item.Document, push.Value) {
+					found = true
+					if !strings.Contains(push.Summary, "webhook-id "+item.ID) {
+						t.Errorf("push example %q: the summary does not name webhook-id %s: %q", name, item.ID, push.Summary)
+					}
+				}
+			}
+		}
+		if !found {
+			t.Errorf("push example %q is no feed item's document", name)
+		}
+	}
+}

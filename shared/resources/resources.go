@@ -356,7 +356,7 @@ const (
 // apiConcurrency is the reserved concurrency of each function behind the
 // API. An API call takes well under a second, so each figure serves at
 // least that many calls a second, above the stage's throttle of a route
-// (APIThrottle). The sum, 360, leaves 640 of the account's 1,000
+// (APIThrottle). The sum, 370, leaves 630 of the account's 1,000
 // unreserved: the deliverers take at most 200 of them
 // (deliveryConcurrency), and the fan-out, the webhook pushes, the notifier
 // and the stream follower share the rest.
@@ -367,6 +367,7 @@ var apiConcurrency = map[string]int{
 	IngestFunctionID:  100, // grid companies send in bursts after each reading
 	AdminFunctionID:   10,
 	PortalFunctionID:  50,
+	DocsFunctionID:    10, // a static page and its script, which browsers cache
 }
 
 // Throttle is the HTTP API stage's default throttling, for each route on
@@ -606,6 +607,7 @@ const (
 	ChangesFunctionID        = "Changes"
 	AdminFunctionID          = "Admin"
 	PortalFunctionID         = "Portal"
+	DocsFunctionID           = "Docs"
 	ByArrivalIndexName       = "byArrival"
 	ByThirdPartyIndexName    = "byThirdParty"
 	ByMeteringPointIndexName = "byMeteringPoint"
@@ -991,6 +993,14 @@ var Portal = Function{
 	Decrypts:      []string{WebhookSecretsKeyID}, // the test push
 }
 
+// Docs serves the API reference page (/docs), drawn in the browser by
+// Redoc from the OpenAPI document, which it serves too (/openapi.json). It
+// touches no table: its code is the bootstrap and Redoc's bundle beside it.
+var Docs = Function{
+	ID:  DocsFunctionID,
+	Dir: "docs",
+}
+
 // Keys, Tables, Queues, StateMachines, Functions, Schedules, Alarms and
 // Routes list everything the stack has.
 var (
@@ -998,7 +1008,7 @@ var (
 	Tables        = []Table{Access, Registry, MeterValues, Outbox}
 	Queues        = []Queue{Notifications, FanOutShards, DeliveryJobs, WebhookPushes}
 	StateMachines = []StateMachine{Expiry}
-	Functions     = []Function{Intake, Consent, Queries, Ingest, FanOut, FanOutShard, Delivery, Webhook, Notifier, Changes, Admin, Portal}
+	Functions     = []Function{Intake, Consent, Queries, Ingest, FanOut, FanOutShard, Delivery, Webhook, Notifier, Changes, Admin, Portal, Docs}
 	Schedules     = []Schedule{DailyDelivery}
 	// Alarms: one per dead-letter queue, derived from Queues, and the rest.
 	Alarms = append(deadLetterAlarms(Queues, Functions, Schedules), DeliveryJobsStuck, FanOutFailing)
@@ -1062,6 +1072,9 @@ var (
 		{Method: "POST", Path: "/portal/webhook/rotate", Function: PortalFunctionID, Public: true},
 		{Method: "POST", Path: "/portal/webhook/delete", Function: PortalFunctionID, Public: true},
 		{Method: "POST", Path: "/portal/webhook/test", Function: PortalFunctionID, Public: true},
+		{Method: "GET", Path: "/docs", Function: DocsFunctionID, Public: true},
+		{Method: "GET", Path: "/docs/{file}", Function: DocsFunctionID, Public: true},
+		{Method: "GET", Path: "/openapi.json", Function: DocsFunctionID, Public: true},
 	}
 )
 

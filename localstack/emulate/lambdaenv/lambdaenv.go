@@ -30,6 +30,7 @@ var Local = []string{
 	"WEBHOOK_LOCAL_ENDPOINTS", // sender.LocalEndpointsEnv: the demo webhook is plain HTTP on 127.0.0.1
 	"INSECURE_COOKIES",        // websession.InsecureCookiesEnv: the pages are on plain-HTTP localhost
 	"CLOCK_OFFSET",            // clock.OffsetEnv: the stack's clock, when NOW set it
+	"REDOC_BUNDLE",            // apidocs.BundleEnv: Redoc's bundle in node_modules, not beside the bootstrap
 }
 
 // Stack is resources.Deployment on the local stack: what provisioning made

@@ -13,6 +13,7 @@ import (
 
 	"github.com/tredjepart/tredjepart/localstack/emulate/gateway"
 	"github.com/tredjepart/tredjepart/shared/adminapi"
+	"github.com/tredjepart/tredjepart/shared/apidocs"
 	"github.com/tredjepart/tredjepart/shared/changefeed"
 	"github.com/tredjepart/tredjepart/shared/dailyrun"
 	"github.com/tredjepart/tredjepart/shared/dataproviderapi"
@@ -38,6 +39,7 @@ var builders = map[string]function.Builder{
 	resources.ChangesFunctionID:     changefeed.ChangesLambda,
 	resources.AdminFunctionID:       adminapi.Lambda,
 	resources.PortalFunctionID:      portalweb.Lambda,
+	resources.DocsFunctionID:        apidocs.Lambda,
 }
 
 // Function returns the function with that ID, wired from getenv.
