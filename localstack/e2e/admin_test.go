@@ -15,7 +15,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -37,26 +36,6 @@ const operator = "e2e-operator"
 
 // testGridArea is a grid area no demo metering point is in.
 const testGridArea = "50YTESTAREA0000X"
-
-// withScope fetches a token for clientID with scope from the issuer and
-// keeps it as the client's token, so that w.call sends it.
-func (w *world) withScope(t testing.TB, clientID, scope string) {
-	t.Helper()
-	res, err := http.PostForm(w.issuer.URL()+"/token", url.Values{
-		"grant_type": {"client_credentials"}, "client_id": {clientID}, "scope": {scope}, "audience": {audience},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	var body struct {
-		AccessToken string `json:"access_token"`
-	}
-	if err := json.NewDecoder(res.Body).Decode(&body); err != nil || body.AccessToken == "" {
-		t.Fatalf("token for %s with %s: %v (status %d)", clientID, scope, err, res.StatusCode)
-	}
-	w.tokens[clientID] = body.AccessToken
-}
 
 // party is a GLN, organisation number and client id no other test uses.
 type party struct {

@@ -32,6 +32,7 @@ import (
 	"github.com/tredjepart/tredjepart/localstack/identity/oidcdev"
 	"github.com/tredjepart/tredjepart/shared/accessrequest"
 	"github.com/tredjepart/tredjepart/shared/adminapi"
+	"github.com/tredjepart/tredjepart/shared/apidocs"
 	"github.com/tredjepart/tredjepart/shared/dynamo"
 	"github.com/tredjepart/tredjepart/shared/enduserweb"
 	"github.com/tredjepart/tredjepart/shared/grant"
@@ -77,6 +78,9 @@ func consentWorld(t *testing.T) (*world, dynamo.Stores) {
 		adminapi.OperatorClientsEnv: operator,
 	} {
 		functionEnv[k] = v
+	}
+	if functionEnv[apidocs.BundleEnv], err = apidocs.LocalBundle(); err != nil {
+		t.Fatal(err)
 	}
 	functions := map[string]gateway.Invoker{}
 	for _, fn := range resources.Functions {

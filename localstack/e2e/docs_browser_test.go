@@ -65,7 +65,11 @@ var cspBlocked = map[string]string{
 }
 
 func TestAPIReferenceInARealBrowser(t *testing.T) {
-	bundle, err := os.ReadFile(filepath.Join("..", "..", "node_modules", "redoc", "bundles", apidocs.BundleFile))
+	path, err := apidocs.LocalBundle()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bundle, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatalf("Redoc's bundle: %v (make npm installs it)", err)
 	}

@@ -93,13 +93,20 @@ func serveFunctions(t testing.TB, gw *httptest.Server, functions map[string]gate
 // issuer. Clients named in ingestClients get the ingest scope instead.
 func (w *world) token(t testing.TB, clientID string) string {
 	t.Helper()
-	if tok, ok := w.tokens[clientID]; ok {
-		return tok
+	if _, ok := w.tokens[clientID]; !ok {
+		scope := resources.ThirdPartyScope
+		if ingestClients[clientID] {
+			scope = resources.IngestScope
+		}
+		w.withScope(t, clientID, scope)
 	}
-	scope := resources.ThirdPartyScope
-	if ingestClients[clientID] {
-		scope = resources.IngestScope
-	}
+	return w.tokens[clientID]
+}
+
+// withScope fetches a token for clientID with scope from the issuer and
+// keeps it as the client's token, so that w.call sends it.
+func (w *world) withScope(t testing.TB, clientID, scope string) {
+	t.Helper()
 	res, err := http.PostForm(w.issuer.URL()+"/token", url.Values{
 		"grant_type": {"client_credentials"}, "client_id": {clientID}, "scope": {scope}, "audience": {audience},
 	})
@@ -111,10 +118,9 @@ func (w *world) token(t testing.TB, clientID string) string {
 		AccessToken string `json:"access_token"`
 	}
 	if err := json.NewDecoder(res.Body).Decode(&body); err != nil || body.AccessToken == "" {
-		t.Fatalf("token for %s: %v (status %d)", clientID, err, res.StatusCode)
+		t.Fatalf("token for %s with %s: %v (status %d)", clientID, scope, err, res.StatusCode)
 	}
 	w.tokens[clientID] = body.AccessToken
-	return body.AccessToken
 }
 
 type reply struct {

@@ -148,7 +148,7 @@ func start(ctx context.Context, opts options, logger *slog.Logger) (*stack, erro
 	if err != nil {
 		return s, fmt.Errorf("provision: %w", err)
 	}
-	bundle, err := redocBundle()
+	bundle, err := apidocs.LocalBundle()
 	if err != nil {
 		return s, err
 	}
@@ -298,28 +298,6 @@ func (s *stack) functions(ctx context.Context, cfg aws.Config, local lambdaenv.S
 		invokers[fn.ID] = f
 	}
 	return invokers, nil
-}
-
-// redocBundle is the path of Redoc's bundle in node_modules (make npm), in
-// the working directory or the nearest folder above it that has one: the
-// runner runs from the repository, its tests from their package.
-func redocBundle() (string, error) {
-	const bundle = "node_modules/redoc/bundles/" + apidocs.BundleFile
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		path := filepath.Join(dir, bundle)
-		if _, err := os.Stat(path); err == nil {
-			return path, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", fmt.Errorf("%s is missing: run `make npm` (make run does); /docs draws the API reference with it", bundle)
-		}
-		dir = parent
-	}
 }
 
 func (s *stack) serve(port int, h http.Handler) error {

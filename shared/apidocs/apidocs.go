@@ -194,3 +194,25 @@ func acceptsGzip(header string) bool {
 	}
 	return false
 }
+
+// LocalBundle is the path of Redoc's bundle in node_modules (make npm), in
+// the working directory or the nearest folder above it that has one: the
+// local runner runs from the repository, tests from their package.
+func LocalBundle() (string, error) {
+	const bundle = "node_modules/redoc/bundles/" + BundleFile
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		path := filepath.Join(dir, bundle)
+		if _, err := os.Stat(path); err == nil {
+			return path, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", fmt.Errorf("%s is missing: run `make npm` (make run does); /docs draws the API reference with it", bundle)
+		}
+		dir = parent
+	}
+}
