@@ -92,14 +92,17 @@ func (a *auditor) audit(name string) chromedp.Action[chromedp.Void] {
 					.map(e => e.textContent);
 				const main = document.querySelector("main").cloneNode(true);
 				main.querySelectorAll("[lang], code, .id").forEach(e => e.remove());
+				const wide = Array.from(document.querySelectorAll("main *")).filter(visible)
+					.filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1 && e.children.length === 0)
+					.map(e => e.tagName.toLowerCase() + " " + e.textContent.trim().slice(0, 60));
 				return {Lang: document.documentElement.lang, Title: document.title, Text: main.innerText,
-					ScrollWidth: document.documentElement.scrollWidth, Small: small, Broken: broken};
+					ScrollWidth: document.documentElement.scrollWidth, Small: small, Broken: broken, Wide: wide};
 			})()`)(ctx, tg)
 			if err != nil {
 				return fmt.Errorf("%s: %w", at, err)
 			}
 			if width == phoneWidth && page.ScrollWidth > phoneWidth {
-				return fmt.Errorf("%s: the page is %d px wide: it scrolls sideways", at, page.ScrollWidth)
+				return fmt.Errorf("%s: the page is %d px wide: it scrolls sideways (wider than the screen: %q)", at, page.ScrollWidth, page.Wide)
 			}
 			if len(page.Broken) > 0 {
 				return fmt.Errorf("%s: identifiers broken or cut off: %v", at, page.Broken)
@@ -128,6 +131,7 @@ type pageFacts struct {
 	ScrollWidth       int
 	Small             []string // controls under 24 × 24 px
 	Broken            []string // identifiers broken over lines or cut off
+	Wide              []string // elements reaching past the screen's right edge
 }
 
 // inBoth audits the page at url in bokmål and in English, and leaves it
