@@ -5,9 +5,12 @@ import (
 	"maps"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tredjepart/tredjepart/shared/notify"
 )
 
 // idSet is the set of the IDs of items.
@@ -58,6 +61,14 @@ func TestReferencesResolve(t *testing.T) {
 				t.Errorf("%s: ${%s} refers to nothing", m.ID, name)
 			}
 		}
+	}
+}
+
+// The notifier tells an expiry from a decline by the reason the state
+// machine sends (metrics.AccessRequests).
+func TestExpiryNotifiesWithTheExpiredReason(t *testing.T) {
+	if want := `"reason": ` + strconv.Quote(notify.ReasonExpired); !strings.Contains(Expiry.Definition, want) {
+		t.Errorf("the expiry's notification has no %s", want)
 	}
 }
 
