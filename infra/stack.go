@@ -375,6 +375,13 @@ func (s *Tredjepart) addFunctions() {
 		for _, id := range f.SendQueues {
 			lookup(s.queues, "queue", id).construct.GrantSendMessages(fn)
 		}
+		// Redriving reads the queue's depth and its redrive policy (which
+		// names the dead-letter queue), and takes the dead letters.
+		for _, id := range f.Redrives {
+			q := lookup(s.queues, "queue", id).construct
+			q.Grant(fn, jsii.String("sqs:GetQueueAttributes"))
+			q.DeadLetterQueue().Queue.GrantConsumeMessages(fn)
+		}
 		// Exactly kms:Encrypt and kms:Decrypt: GrantEncrypt would add
 		// kms:ReEncrypt* and kms:GenerateDataKey*, which no function uses.
 		for _, id := range f.Encrypts {

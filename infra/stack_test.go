@@ -806,7 +806,14 @@ func TestConsumersMatchResources(t *testing.T) {
 					t.Errorf("%s: visibility timeout %vs is shorter than the function's timeout %vs", c.Queue, visibility, timeout)
 				}
 			}
-			// The consume actions on exactly the consumed queues, each of them.
+			// The dead-letter queues of the queues it redrives, whose
+			// messages it takes to send them back.
+			redriven := map[string]bool{} // dead-letter queue logical id
+			for _, id := range spec.Redrives {
+				redriven[s.logicalID(s.queues[id].construct.DeadLetterQueue().Queue)] = true
+			}
+			// The consume actions on exactly the consumed queues, each of
+			// them, and on the dead-letter queues of those it redrives.
 			granted := map[string]map[string]bool{} // queue logical id → consume actions
 			for _, st := range statements(t, tpl, s.logicalID(fn.Role())) {
 				actions := slices.DeleteFunc(strs(st.Action), func(a string) bool { return !slices.Contains(consumeActions, a) })
@@ -814,6 +821,12 @@ func TestConsumersMatchResources(t *testing.T) {
 					continue
 				}
 				target := refs(st.Resource)
+				if len(target) > 0 && !slices.ContainsFunc(target, func(id string) bool { return !redriven[id] }) {
+					for _, id := range target {
+						delete(redriven, id)
+					}
+					continue
+				}
 				if _, ok := consumed[strings.Join(target, ",")]; len(target) != 1 || !ok {
 					t.Errorf("function may %v on %v, which it does not consume", actions, target)
 					continue
@@ -831,6 +844,9 @@ func TestConsumersMatchResources(t *testing.T) {
 						t.Errorf("function may not %s on %s", a, queue)
 					}
 				}
+			}
+			if len(redriven) > 0 {
+				t.Errorf("function may not take the messages of %v, which it redrives", slices.Sorted(maps.Keys(redriven)))
 			}
 		})
 	}

@@ -62,10 +62,8 @@ func (h *FanOutHandler) Handle(ctx context.Context, in FanOutInput) (FanOutOutpu
 		if day, err = metervalues.ParseDay(in.Day); err != nil {
 			return FanOutOutput{}, fmt.Errorf("day %q: want an Oslo date such as 2026-11-27", in.Day)
 		}
-		// A day is delivered once it is over: before that its values are not
-		// all measured, and a delivery would only record it as awaited.
-		if latest := delivery.PreviousDay(h.Clock.Now()); day.After(latest) {
-			return FanOutOutput{}, fmt.Errorf("day %s is not over in Oslo yet: the latest day to deliver is %s", in.Day, latest.Format(metervalues.DayLayout))
+		if err := delivery.CheckDeliverable(day, h.Clock.Now()); err != nil {
+			return FanOutOutput{}, err
 		}
 	}
 	r, err := h.FanOut.Run(ctx, day)

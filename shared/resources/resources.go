@@ -142,13 +142,16 @@ type StateMachine struct {
 
 // Function is one Lambda and what it may touch.
 type Function struct {
-	ID            string
-	Dir           string   // folder under functions/ holding its main package
-	Settings      []string // environment variables set per deployment (CDK context locally named the same)
-	Secrets       []string // environment variables whose values come from SSM SecureString parameters: <NAME>_PARAM names the parameter
-	ReadTables    []string // table IDs it reads
-	WriteTables   []string // table IDs it reads and writes
-	SendQueues    []string // queue IDs it sends to
+	ID          string
+	Dir         string   // folder under functions/ holding its main package
+	Settings    []string // environment variables set per deployment (CDK context locally named the same)
+	Secrets     []string // environment variables whose values come from SSM SecureString parameters: <NAME>_PARAM names the parameter
+	ReadTables  []string // table IDs it reads
+	WriteTables []string // table IDs it reads and writes
+	SendQueues  []string // queue IDs it sends to
+	// Redrives are queue IDs whose depths it reads, and whose dead-letter
+	// queue it may move back to the queue: each must be in SendQueues too.
+	Redrives      []string
 	StateMachines []string // state machine IDs it starts and stops executions of
 	Encrypts      []string // key IDs it encrypts with itself (kms:Encrypt)
 	Decrypts      []string // key IDs it decrypts with itself (kms:Decrypt)
@@ -235,6 +238,11 @@ func (f Function) Validate() error {
 		return fmt.Errorf("resources: function %s has %d MB, want 128 to 10,240", f.ID, f.MemoryMB())
 	case f.Reserve < 0 || f.Reserve > f.MaxDuration()/2:
 		return fmt.Errorf("resources: function %s keeps a reserve of %v of its %v timeout, want at most half", f.ID, f.Reserve, f.MaxDuration())
+	}
+	for _, q := range f.Redrives {
+		if !slices.Contains(f.SendQueues, q) {
+			return fmt.Errorf("resources: function %s redrives queue %s, which it does not send to", f.ID, q)
+		}
 	}
 	return nil
 }
@@ -1055,12 +1063,24 @@ var Changes = Function{
 }
 
 // Admin is the operator's API: register, list, update, disable and enable
-// third parties and data providers (grid companies, metering systems).
+// third parties and data providers (grid companies, metering systems); a
+// day's delivery status, replaying a day, and redriving dead-letter queues.
 var Admin = Function{
-	ID:          AdminFunctionID,
-	Dir:         "admin",
+	ID:  AdminFunctionID,
+	Dir: "admin",
+	// The day's status: grants by delivery shard (Access), documents
+	// written and webhook attempts (Outbox).
+	ReadTables:  []string{AccessTableID, OutboxTableID},
 	WriteTables: []string{RegistryTableID},
-	Settings:    []string{"ADMIN_OPERATOR_CLIENTS"}, // the operator's OAuth clients: no other client may call it
+	// A day replayed goes to FanOutShards; a redrive sends each queue's
+	// dead letters back to it.
+	SendQueues: []string{FanOutShardsQueueID, DeliveryJobsQueueID, WebhookPushesQueueID, NotificationQueueID},
+	Redrives:   []string{FanOutShardsQueueID, DeliveryJobsQueueID, WebhookPushesQueueID, NotificationQueueID},
+	Settings:   []string{"ADMIN_OPERATOR_CLIENTS"}, // the operator's OAuth clients: no other client may call it
+	// A status reads every enabled third party's grants and the day's
+	// documents: more than an answer of the other APIs, within API
+	// Gateway's 30 s.
+	Timeout: 29 * time.Second,
 }
 
 // Portal is the third parties' web pages (Elhub's Aktørportal): staff log
@@ -1132,6 +1152,9 @@ var (
 		{Method: "PUT", Path: "/v1/admin/data-providers/{gln}", Function: AdminFunctionID, Scopes: []string{AdminScope}},
 		{Method: "POST", Path: "/v1/admin/data-providers/{gln}/disable", Function: AdminFunctionID, Scopes: []string{AdminScope}},
 		{Method: "POST", Path: "/v1/admin/data-providers/{gln}/enable", Function: AdminFunctionID, Scopes: []string{AdminScope}},
+		{Method: "GET", Path: "/v1/admin/deliveries/{day}", Function: AdminFunctionID, Scopes: []string{AdminScope}},
+		{Method: "POST", Path: "/v1/admin/deliveries/{day}", Function: AdminFunctionID, Scopes: []string{AdminScope}},
+		{Method: "POST", Path: "/v1/admin/queues/{queue}/redrive", Function: AdminFunctionID, Scopes: []string{AdminScope}},
 		{Method: "GET", Path: "/portal", Function: PortalFunctionID, Public: true},
 		{Method: "GET", Path: "/portal/login", Function: PortalFunctionID, Public: true},
 		{Method: "GET", Path: "/portal/login/callback", Function: PortalFunctionID, Public: true},

@@ -298,6 +298,7 @@ func TestFunctionsAreValidAndATooLargeReserveIsRefused(t *testing.T) {
 		{ID: "Negative", Reserve: -time.Second},
 		{ID: "TooLong", Timeout: 16 * time.Minute},
 		{ID: "TooSmall", Memory: 64},
+		{ID: "RedrivesWithoutSending", Redrives: []string{DeliveryJobsQueueID}},
 	} {
 		if err := bad.Validate(); err == nil {
 			t.Errorf("%+v is accepted", bad)
