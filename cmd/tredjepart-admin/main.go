@@ -41,8 +41,6 @@ const usage = `usage: tredjepart-admin third-party|data-provider register|list|s
   update    changes the fields given; a repeatable flag replaces the whole list
   disable   stops the party at once; nothing is deleted
   enable    lets it in again
-
-
 ` + operationsUsage + `
 Every command takes -api (default $TREDJEPART_API); the token is $TREDJEPART_TOKEN.
 `

@@ -14,7 +14,8 @@ import (
 	"github.com/tredjepart/tredjepart/shared/metervalues"
 )
 
-const operationsUsage = `       tredjepart-admin status [-day YYYY-MM-DD] [-json]
+const operationsUsage = `
+       tredjepart-admin status [-day YYYY-MM-DD] [-json]
        tredjepart-admin deliver -day YYYY-MM-DD
        tredjepart-admin redrive QUEUE [-dry-run] [-max N]
 
