@@ -116,8 +116,9 @@ func (h *Handler) operations(ctx context.Context, ev apigw.Request) (apigw.Respo
 	if err != nil {
 		return apigw.Response{}, fault.InvalidFields(fault.FieldError{Field: "max", Reason: "must be a whole number"})
 	}
-	dryRun, err := strconv.ParseBool(cmpOr(ev.QueryStringParameters["dryRun"], "false"))
-	if err != nil {
+	// Exactly true or false, as the document says: not 1, t or TRUE.
+	dryRun, known := map[string]bool{"": false, "false": false, "true": true}[ev.QueryStringParameters["dryRun"]]
+	if !known {
 		return apigw.Response{}, fault.InvalidFields(fault.FieldError{Field: "dryRun", Reason: "must be true or false"})
 	}
 	r, err := h.Operations.Redrive(ctx, ev.PathParameters["queue"], max, dryRun)
@@ -125,13 +126,6 @@ func (h *Handler) operations(ctx context.Context, ev apigw.Request) (apigw.Respo
 		return apigw.Response{}, err
 	}
 	return ok(http.StatusOK, RedriveView(r)), nil
-}
-
-func cmpOr(s, fallback string) string {
-	if s == "" {
-		return fallback
-	}
-	return s
 }
 
 func statusView(st operations.Status) StatusView {

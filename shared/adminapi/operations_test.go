@@ -82,9 +82,15 @@ func TestOperationsRoutesReadTheirParameters(t *testing.T) {
 	if status, _ := operate(t, h, adminapi.RouteRedrive, map[string]string{"queue": "DeliveryJobs"}, nil); status != http.StatusOK || ops.max != 10 || ops.dryRun {
 		t.Errorf("redrive by default: %d %+v, want 10, not a dry run", status, ops)
 	}
-	for field, query := range map[string]map[string]string{
-		"max": {"max": "ten"}, "dryRun": {"dryRun": "maybe"}, "limit": {"limit": "3"},
+	for _, c := range []struct {
+		field string
+		query map[string]string
+	}{
+		{"max", map[string]string{"max": "ten"}}, {"dryRun", map[string]string{"dryRun": "maybe"}},
+		{"dryRun", map[string]string{"dryRun": "0"}}, {"dryRun", map[string]string{"dryRun": "TRUE"}},
+		{"limit", map[string]string{"limit": "3"}},
 	} {
+		field, query := c.field, c.query
 		if status, p := operate(t, h, adminapi.RouteRedrive, map[string]string{"queue": "DeliveryJobs"}, query); status != http.StatusBadRequest ||
 			len(p.Errors) == 0 || p.Errors[0].Field != field {
 			t.Errorf("%v: %d %+v, want 400 on %s", query, status, p, field)
