@@ -630,6 +630,30 @@ func (e ProblemConflictCode) Valid() bool {
 	}
 }
 
+// Defines values for ProblemDayNotOverCode.
+const (
+	ProblemDayNotOverCodeE10   ProblemDayNotOverCode = "E10"
+	ProblemDayNotOverCodeEH010 ProblemDayNotOverCode = "EH010"
+	ProblemDayNotOverCodeEH016 ProblemDayNotOverCode = "EH016"
+	ProblemDayNotOverCodeEH017 ProblemDayNotOverCode = "EH017"
+)
+
+// Valid indicates whether the value is a known member of the ProblemDayNotOverCode enum.
+func (e ProblemDayNotOverCode) Valid() bool {
+	switch e {
+	case ProblemDayNotOverCodeE10:
+		return true
+	case ProblemDayNotOverCodeEH010:
+		return true
+	case ProblemDayNotOverCodeEH016:
+		return true
+	case ProblemDayNotOverCodeEH017:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ProblemDecidedCode.
 const (
 	ProblemDecidedCodeE10   ProblemDecidedCode = "E10"
@@ -1056,6 +1080,24 @@ func (e AdminRegisterDataProviderJSONBodyRole) Valid() bool {
 	}
 }
 
+// Defines values for AdminRedriveParamsDryRun.
+const (
+	AdminRedriveParamsDryRunFalse AdminRedriveParamsDryRun = "false"
+	AdminRedriveParamsDryRunTrue  AdminRedriveParamsDryRun = "true"
+)
+
+// Valid indicates whether the value is a known member of the AdminRedriveParamsDryRun enum.
+func (e AdminRedriveParamsDryRun) Valid() bool {
+	switch e {
+	case AdminRedriveParamsDryRunFalse:
+		return true
+	case AdminRedriveParamsDryRunTrue:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ExportMyDataParamsFormat.
 const (
 	ExportMyDataParamsFormatJson ExportMyDataParamsFormat = "json"
@@ -1289,6 +1331,83 @@ type AdminDataProviderInputRole string
 // AdminDataProviderList defines model for AdminDataProviderList.
 type AdminDataProviderList struct {
 	Items []AdminDataProvider `json:"items"`
+}
+
+// AdminDelivery defines model for AdminDelivery.
+type AdminDelivery struct {
+	// Day A Europe/Oslo calendar date, `YYYY-MM-DD`.
+	//
+	// Examples: 2027-03-28
+	Day Date `json:"day"`
+
+	// Shards Shard messages queued.
+	Shards int `json:"shards"`
+
+	// ThirdParties Enabled third parties fanned out.
+	ThirdParties int `json:"thirdParties"`
+}
+
+// AdminDeliveryStatus defines model for AdminDeliveryStatus.
+type AdminDeliveryStatus struct {
+	// Day A Europe/Oslo calendar date, `YYYY-MM-DD`.
+	//
+	// Examples: 2027-03-28
+	Day Date `json:"day"`
+
+	// Due Metering points due: the enabled third parties' active grants.
+	Due             int `json:"due"`
+	FailingWebhooks []struct {
+		// Error Why the latest attempt failed.
+		Error *string `json:"error,omitempty"`
+
+		// Failures Consecutive failed attempts among the latest 20.
+		Failures int `json:"failures"`
+
+		// Gln A GLN (Global Location Number) of a market party, such as a third party or a balance supplier: 13 digits, the last a GS1 mod-10 check digit.
+		//
+		// Examples: 7090000000011
+		Gln GLN `json:"gln"`
+
+		// Since The first of them.
+		Since time.Time `json:"since"`
+
+		// Status The latest attempt's HTTP status; absent when there was no answer.
+		Status *int `json:"status,omitempty"`
+	} `json:"failingWebhooks"`
+
+	// PendingJobs Fan-out shard and delivery job messages still on their queues.
+	PendingJobs int `json:"pendingJobs"`
+	Queues      []struct {
+		DeadLetterQueue string `json:"deadLetterQueue"`
+		DeadLetters     int    `json:"deadLetters"`
+		Delayed         int    `json:"delayed"`
+		InFlight        int    `json:"inFlight"`
+		Queue           string `json:"queue"`
+		Waiting         int    `json:"waiting"`
+	} `json:"queues"`
+	ThirdParties []struct {
+		Due int `json:"due"`
+
+		// Gln A GLN (Global Location Number) of a market party, such as a third party or a balance supplier: 13 digits, the last a GS1 mod-10 check digit.
+		//
+		// Examples: 7090000000011
+		Gln     GLN `json:"gln"`
+		Written int `json:"written"`
+	} `json:"thirdParties"`
+
+	// Written Documents of the day's values written to their outboxes.
+	Written int `json:"written"`
+}
+
+// AdminRedrive defines model for AdminRedrive.
+type AdminRedrive struct {
+	DeadLetterQueue string `json:"deadLetterQueue"`
+
+	// DeadLetters Messages on the dead-letter queue before.
+	DeadLetters int    `json:"deadLetters"`
+	DryRun      bool   `json:"dryRun"`
+	Moved       int    `json:"moved"`
+	Queue       string `json:"queue"`
 }
 
 // AdminThirdParty defines model for AdminThirdParty.
@@ -2190,6 +2309,27 @@ type ProblemConflict struct {
 // ProblemConflictCode Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
 type ProblemConflictCode string
 
+// ProblemDayNotOver 422: a day that is not over in Oslo is not delivered.
+type ProblemDayNotOver struct {
+	// Code Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+	Code *ProblemDayNotOverCode `json:"code,omitempty"`
+
+	// Detail What went wrong, for a person. Never personal data.
+	Detail *string `json:"detail,omitempty"`
+
+	// Errors One entry per bad field.
+	Errors *[]FieldError `json:"errors,omitempty"`
+
+	// Instance The request's path (without the query). Absent in the problem of an ingest item.
+	Instance *string     `json:"instance,omitempty"`
+	Status   interface{} `json:"status"`
+	Title    interface{} `json:"title"`
+	Type     interface{} `json:"type"`
+}
+
+// ProblemDayNotOverCode Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+type ProblemDayNotOverCode string
+
 // ProblemDecided 409 on withdraw: the request was already decided.
 type ProblemDecided struct {
 	// Code Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
@@ -2779,6 +2919,18 @@ type AdminRegisterDataProviderJSONBody struct {
 
 // AdminRegisterDataProviderJSONBodyRole defines parameters for AdminRegisterDataProvider.
 type AdminRegisterDataProviderJSONBodyRole string
+
+// AdminRedriveParams defines parameters for AdminRedrive.
+type AdminRedriveParams struct {
+	// Max The most messages to move.
+	Max *int `form:"max,omitempty" json:"max,omitempty"`
+
+	// DryRun `true`: count, move nothing.
+	DryRun *AdminRedriveParamsDryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
+}
+
+// AdminRedriveParamsDryRun defines parameters for AdminRedrive.
+type AdminRedriveParamsDryRun string
 
 // AdminRegisterThirdPartyJSONBody defines parameters for AdminRegisterThirdParty.
 type AdminRegisterThirdPartyJSONBody struct {
@@ -3888,6 +4040,27 @@ type ClientInterface interface {
 	// Corresponds with POST /v1/admin/data-providers/{gln}/enable (the `AdminEnableDataProvider` operationId).
 	AdminEnableDataProvider(ctx context.Context, gln GLN, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// AdminDeliveryStatus A day's delivery status
+	//
+	// The day's delivery as the operator sees it in the morning: per enabled third party the metering points due (its active grants now) and the documents of the day's values written to its outbox (on time or late); the shard and job messages still queued; every queue's depth and its dead-letter queue's; and the third parties whose latest webhook pushes failed. It reads every enabled third party's grants and the day's documents: for the national run, the dashboard's metrics answer faster.
+	//
+	// Corresponds with GET /v1/admin/deliveries/{day} (the `AdminDeliveryStatus` operationId).
+	AdminDeliveryStatus(ctx context.Context, day Date, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AdminDeliverDay Deliver a day again
+	//
+	// Runs the daily delivery's fan-out for the day, as the 09:00 schedule does: one message per delivery shard of every enabled third party. What is written already is not written again, so a replay delivers only what is missing (a third party enabled again, values that were awaited). A day that is not over in Oslo is refused.
+	//
+	// Corresponds with POST /v1/admin/deliveries/{day} (the `AdminDeliverDay` operationId).
+	AdminDeliverDay(ctx context.Context, day Date, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AdminRedrive Move dead letters back to their queue
+	//
+	// Moves up to `max` messages of the queue's dead-letter queue back to the queue, each sent before it is deleted (a redrive cut short leaves a message on both; its work is written once). With `dryRun=true` it counts them and moves none. Fix the cause first: a message redriven into the same fault comes back after its receives.
+	//
+	// Corresponds with POST /v1/admin/queues/{queue}/redrive (the `AdminRedrive` operationId).
+	AdminRedrive(ctx context.Context, queue string, params *AdminRedriveParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// AdminListThirdParties List every registered third party
 	//
 	// Corresponds with GET /v1/admin/third-parties (the `AdminListThirdParties` operationId).
@@ -4316,6 +4489,57 @@ func (c *Client) AdminDisableDataProvider(ctx context.Context, gln GLN, reqEdito
 // Corresponds with POST /v1/admin/data-providers/{gln}/enable (the `AdminEnableDataProvider` operationId).
 func (c *Client) AdminEnableDataProvider(ctx context.Context, gln GLN, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewAdminEnableDataProviderRequest(c.Server, gln)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AdminDeliveryStatus A day's delivery status
+//
+// The day's delivery as the operator sees it in the morning: per enabled third party the metering points due (its active grants now) and the documents of the day's values written to its outbox (on time or late); the shard and job messages still queued; every queue's depth and its dead-letter queue's; and the third parties whose latest webhook pushes failed. It reads every enabled third party's grants and the day's documents: for the national run, the dashboard's metrics answer faster.
+//
+// Corresponds with GET /v1/admin/deliveries/{day} (the `AdminDeliveryStatus` operationId).
+func (c *Client) AdminDeliveryStatus(ctx context.Context, day Date, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAdminDeliveryStatusRequest(c.Server, day)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AdminDeliverDay Deliver a day again
+//
+// Runs the daily delivery's fan-out for the day, as the 09:00 schedule does: one message per delivery shard of every enabled third party. What is written already is not written again, so a replay delivers only what is missing (a third party enabled again, values that were awaited). A day that is not over in Oslo is refused.
+//
+// Corresponds with POST /v1/admin/deliveries/{day} (the `AdminDeliverDay` operationId).
+func (c *Client) AdminDeliverDay(ctx context.Context, day Date, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAdminDeliverDayRequest(c.Server, day)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AdminRedrive Move dead letters back to their queue
+//
+// Moves up to `max` messages of the queue's dead-letter queue back to the queue, each sent before it is deleted (a redrive cut short leaves a message on both; its work is written once). With `dryRun=true` it counts them and moves none. Fix the cause first: a message redriven into the same fault comes back after its receives.
+//
+// Corresponds with POST /v1/admin/queues/{queue}/redrive (the `AdminRedrive` operationId).
+func (c *Client) AdminRedrive(ctx context.Context, queue string, params *AdminRedriveParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAdminRedriveRequest(c.Server, queue, params)
 	if err != nil {
 		return nil, err
 	}
@@ -5179,6 +5403,147 @@ func NewAdminEnableDataProviderRequest(server string, gln GLN) (*http.Request, e
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewAdminDeliveryStatusRequest constructs an http.Request for the AdminDeliveryStatus method
+func NewAdminDeliveryStatusRequest(server string, day Date) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "day", day, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "date"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/admin/deliveries/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewAdminDeliverDayRequest constructs an http.Request for the AdminDeliverDay method
+func NewAdminDeliverDayRequest(server string, day Date) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "day", day, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "date"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/admin/deliveries/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewAdminRedriveRequest constructs an http.Request for the AdminRedrive method
+func NewAdminRedriveRequest(server string, queue string, params *AdminRedriveParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "queue", queue, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/admin/queues/%s/redrive", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Max != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "max", *params.Max, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.DryRun != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "dryRun", *params.DryRun, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
@@ -6211,6 +6576,33 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /v1/admin/data-providers/{gln}/enable (the `AdminEnableDataProvider` operationId).
 	AdminEnableDataProviderWithResponse(ctx context.Context, gln GLN, reqEditors ...RequestEditorFn) (*AdminEnableDataProviderResponse, error)
+
+	// AdminDeliveryStatusWithResponse A day's delivery status
+	//
+	// The day's delivery as the operator sees it in the morning: per enabled third party the metering points due (its active grants now) and the documents of the day's values written to its outbox (on time or late); the shard and job messages still queued; every queue's depth and its dead-letter queue's; and the third parties whose latest webhook pushes failed. It reads every enabled third party's grants and the day's documents: for the national run, the dashboard's metrics answer faster.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/admin/deliveries/{day} (the `AdminDeliveryStatus` operationId).
+	AdminDeliveryStatusWithResponse(ctx context.Context, day Date, reqEditors ...RequestEditorFn) (*AdminDeliveryStatusResponse, error)
+
+	// AdminDeliverDayWithResponse Deliver a day again
+	//
+	// Runs the daily delivery's fan-out for the day, as the 09:00 schedule does: one message per delivery shard of every enabled third party. What is written already is not written again, so a replay delivers only what is missing (a third party enabled again, values that were awaited). A day that is not over in Oslo is refused.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/admin/deliveries/{day} (the `AdminDeliverDay` operationId).
+	AdminDeliverDayWithResponse(ctx context.Context, day Date, reqEditors ...RequestEditorFn) (*AdminDeliverDayResponse, error)
+
+	// AdminRedriveWithResponse Move dead letters back to their queue
+	//
+	// Moves up to `max` messages of the queue's dead-letter queue back to the queue, each sent before it is deleted (a redrive cut short leaves a message on both; its work is written once). With `dryRun=true` it counts them and moves none. Fix the cause first: a message redriven into the same fault comes back after its receives.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/admin/queues/{queue}/redrive (the `AdminRedrive` operationId).
+	AdminRedriveWithResponse(ctx context.Context, queue string, params *AdminRedriveParams, reqEditors ...RequestEditorFn) (*AdminRedriveResponse, error)
 
 	// AdminListThirdPartiesWithResponse List every registered third party
 	//
@@ -8044,6 +8436,451 @@ func (r AdminEnableDataProviderResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r AdminEnableDataProviderResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// AdminDeliveryStatusResponse200Headers the declared response headers of an HTTP 200 response for AdminDeliveryStatus
+type AdminDeliveryStatusResponse200Headers struct {
+	CacheControl string
+}
+
+// AdminDeliveryStatusResponse400Headers the declared response headers of an HTTP 400 response for AdminDeliveryStatus
+type AdminDeliveryStatusResponse400Headers struct {
+	CacheControl string
+}
+
+// AdminDeliveryStatusResponse401Headers the declared response headers of an HTTP 401 response for AdminDeliveryStatus
+type AdminDeliveryStatusResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// AdminDeliveryStatusResponse403Headers the declared response headers of an HTTP 403 response for AdminDeliveryStatus
+type AdminDeliveryStatusResponse403Headers struct {
+	WWWAuthenticate *string
+}
+
+type AdminDeliveryStatusResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AdminDeliveryStatus
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *ProblemInvalidRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *UnauthorizedApplicationJSON
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *UnauthorizedApplicationProblemPlusJSON
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ForbiddenApplicationJSON
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ForbiddenApplicationProblemPlusJSON
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLargeApplicationJSON
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLargeApplicationProblemPlusJSON
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalErrorApplicationJSON
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalErrorApplicationProblemPlusJSON
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *AdminDeliveryStatusResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *AdminDeliveryStatusResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *AdminDeliveryStatusResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *AdminDeliveryStatusResponse403Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r AdminDeliveryStatusResponse) GetJSON200() *AdminDeliveryStatus {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r AdminDeliveryStatusResponse) GetApplicationproblemJSON400() *ProblemInvalidRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r AdminDeliveryStatusResponse) GetJSON401() *UnauthorizedApplicationJSON {
+	return r.JSON401
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r AdminDeliveryStatusResponse) GetApplicationproblemJSON401() *UnauthorizedApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r AdminDeliveryStatusResponse) GetJSON403() *ForbiddenApplicationJSON {
+	return r.JSON403
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r AdminDeliveryStatusResponse) GetApplicationproblemJSON403() *ForbiddenApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r AdminDeliveryStatusResponse) GetJSON413() *PayloadTooLargeApplicationJSON {
+	return r.JSON413
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r AdminDeliveryStatusResponse) GetApplicationproblemJSON413() *PayloadTooLargeApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON413
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r AdminDeliveryStatusResponse) GetJSON500() *InternalErrorApplicationJSON {
+	return r.JSON500
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r AdminDeliveryStatusResponse) GetApplicationproblemJSON500() *InternalErrorApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r AdminDeliveryStatusResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r AdminDeliveryStatusResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AdminDeliveryStatusResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AdminDeliveryStatusResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AdminDeliveryStatusResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// AdminDeliverDayResponse202Headers the declared response headers of an HTTP 202 response for AdminDeliverDay
+type AdminDeliverDayResponse202Headers struct {
+	CacheControl string
+}
+
+// AdminDeliverDayResponse400Headers the declared response headers of an HTTP 400 response for AdminDeliverDay
+type AdminDeliverDayResponse400Headers struct {
+	CacheControl string
+}
+
+// AdminDeliverDayResponse401Headers the declared response headers of an HTTP 401 response for AdminDeliverDay
+type AdminDeliverDayResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// AdminDeliverDayResponse403Headers the declared response headers of an HTTP 403 response for AdminDeliverDay
+type AdminDeliverDayResponse403Headers struct {
+	WWWAuthenticate *string
+}
+
+// AdminDeliverDayResponse422Headers the declared response headers of an HTTP 422 response for AdminDeliverDay
+type AdminDeliverDayResponse422Headers struct {
+	CacheControl string
+}
+
+type AdminDeliverDayResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON202 the response for an HTTP 202 `application/json` response
+	JSON202 *AdminDelivery
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *ProblemInvalidRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *UnauthorizedApplicationJSON
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *UnauthorizedApplicationProblemPlusJSON
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ForbiddenApplicationJSON
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ForbiddenApplicationProblemPlusJSON
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLargeApplicationJSON
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLargeApplicationProblemPlusJSON
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ProblemDayNotOver
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalErrorApplicationJSON
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalErrorApplicationProblemPlusJSON
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
+	// Headers202 the parsed response headers for an HTTP 202 response
+	Headers202 *AdminDeliverDayResponse202Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *AdminDeliverDayResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *AdminDeliverDayResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *AdminDeliverDayResponse403Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *AdminDeliverDayResponse422Headers
+}
+
+// GetJSON202 returns the response for an HTTP 202 `application/json` response
+func (r AdminDeliverDayResponse) GetJSON202() *AdminDelivery {
+	return r.JSON202
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r AdminDeliverDayResponse) GetApplicationproblemJSON400() *ProblemInvalidRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r AdminDeliverDayResponse) GetJSON401() *UnauthorizedApplicationJSON {
+	return r.JSON401
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r AdminDeliverDayResponse) GetApplicationproblemJSON401() *UnauthorizedApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r AdminDeliverDayResponse) GetJSON403() *ForbiddenApplicationJSON {
+	return r.JSON403
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r AdminDeliverDayResponse) GetApplicationproblemJSON403() *ForbiddenApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r AdminDeliverDayResponse) GetJSON413() *PayloadTooLargeApplicationJSON {
+	return r.JSON413
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r AdminDeliverDayResponse) GetApplicationproblemJSON413() *PayloadTooLargeApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r AdminDeliverDayResponse) GetApplicationproblemJSON422() *ProblemDayNotOver {
+	return r.ApplicationproblemJSON422
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r AdminDeliverDayResponse) GetJSON500() *InternalErrorApplicationJSON {
+	return r.JSON500
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r AdminDeliverDayResponse) GetApplicationproblemJSON500() *InternalErrorApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r AdminDeliverDayResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r AdminDeliverDayResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AdminDeliverDayResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AdminDeliverDayResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AdminDeliverDayResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// AdminRedriveResponse200Headers the declared response headers of an HTTP 200 response for AdminRedrive
+type AdminRedriveResponse200Headers struct {
+	CacheControl string
+}
+
+// AdminRedriveResponse400Headers the declared response headers of an HTTP 400 response for AdminRedrive
+type AdminRedriveResponse400Headers struct {
+	CacheControl string
+}
+
+// AdminRedriveResponse401Headers the declared response headers of an HTTP 401 response for AdminRedrive
+type AdminRedriveResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// AdminRedriveResponse403Headers the declared response headers of an HTTP 403 response for AdminRedrive
+type AdminRedriveResponse403Headers struct {
+	WWWAuthenticate *string
+}
+
+// AdminRedriveResponse404Headers the declared response headers of an HTTP 404 response for AdminRedrive
+type AdminRedriveResponse404Headers struct {
+	CacheControl string
+}
+
+type AdminRedriveResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AdminRedrive
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *ProblemInvalidRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *UnauthorizedApplicationJSON
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *UnauthorizedApplicationProblemPlusJSON
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ForbiddenApplicationJSON
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ForbiddenApplicationProblemPlusJSON
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *ProblemNotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLargeApplicationJSON
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLargeApplicationProblemPlusJSON
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalErrorApplicationJSON
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalErrorApplicationProblemPlusJSON
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *AdminRedriveResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *AdminRedriveResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *AdminRedriveResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *AdminRedriveResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *AdminRedriveResponse404Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r AdminRedriveResponse) GetJSON200() *AdminRedrive {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r AdminRedriveResponse) GetApplicationproblemJSON400() *ProblemInvalidRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r AdminRedriveResponse) GetJSON401() *UnauthorizedApplicationJSON {
+	return r.JSON401
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r AdminRedriveResponse) GetApplicationproblemJSON401() *UnauthorizedApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r AdminRedriveResponse) GetJSON403() *ForbiddenApplicationJSON {
+	return r.JSON403
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r AdminRedriveResponse) GetApplicationproblemJSON403() *ForbiddenApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r AdminRedriveResponse) GetApplicationproblemJSON404() *ProblemNotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r AdminRedriveResponse) GetJSON413() *PayloadTooLargeApplicationJSON {
+	return r.JSON413
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r AdminRedriveResponse) GetApplicationproblemJSON413() *PayloadTooLargeApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON413
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r AdminRedriveResponse) GetJSON500() *InternalErrorApplicationJSON {
+	return r.JSON500
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r AdminRedriveResponse) GetApplicationproblemJSON500() *InternalErrorApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r AdminRedriveResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r AdminRedriveResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AdminRedriveResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AdminRedriveResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AdminRedriveResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -11072,6 +11909,51 @@ func (c *ClientWithResponses) AdminEnableDataProviderWithResponse(ctx context.Co
 	return ParseAdminEnableDataProviderResponse(rsp)
 }
 
+// AdminDeliveryStatusWithResponse A day's delivery status
+//
+// The day's delivery as the operator sees it in the morning: per enabled third party the metering points due (its active grants now) and the documents of the day's values written to its outbox (on time or late); the shard and job messages still queued; every queue's depth and its dead-letter queue's; and the third parties whose latest webhook pushes failed. It reads every enabled third party's grants and the day's documents: for the national run, the dashboard's metrics answer faster.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/admin/deliveries/{day} (the `AdminDeliveryStatus` operationId).
+func (c *ClientWithResponses) AdminDeliveryStatusWithResponse(ctx context.Context, day Date, reqEditors ...RequestEditorFn) (*AdminDeliveryStatusResponse, error) {
+	rsp, err := c.AdminDeliveryStatus(ctx, day, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAdminDeliveryStatusResponse(rsp)
+}
+
+// AdminDeliverDayWithResponse Deliver a day again
+//
+// Runs the daily delivery's fan-out for the day, as the 09:00 schedule does: one message per delivery shard of every enabled third party. What is written already is not written again, so a replay delivers only what is missing (a third party enabled again, values that were awaited). A day that is not over in Oslo is refused.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/admin/deliveries/{day} (the `AdminDeliverDay` operationId).
+func (c *ClientWithResponses) AdminDeliverDayWithResponse(ctx context.Context, day Date, reqEditors ...RequestEditorFn) (*AdminDeliverDayResponse, error) {
+	rsp, err := c.AdminDeliverDay(ctx, day, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAdminDeliverDayResponse(rsp)
+}
+
+// AdminRedriveWithResponse Move dead letters back to their queue
+//
+// Moves up to `max` messages of the queue's dead-letter queue back to the queue, each sent before it is deleted (a redrive cut short leaves a message on both; its work is written once). With `dryRun=true` it counts them and moves none. Fix the cause first: a message redriven into the same fault comes back after its receives.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/admin/queues/{queue}/redrive (the `AdminRedrive` operationId).
+func (c *ClientWithResponses) AdminRedriveWithResponse(ctx context.Context, queue string, params *AdminRedriveParams, reqEditors ...RequestEditorFn) (*AdminRedriveResponse, error) {
+	rsp, err := c.AdminRedrive(ctx, queue, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAdminRedriveResponse(rsp)
+}
+
 // AdminListThirdPartiesWithResponse List every registered third party
 //
 // Returns a wrapper object for the known response body format(s).
@@ -13103,6 +13985,457 @@ func ParseAdminEnableDataProviderResponse(rsp *http.Response) (*AdminEnableDataP
 		response.Headers403 = &headers
 	case rsp.StatusCode == 404:
 		var headers AdminEnableDataProviderResponse404Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = value
+		}
+		response.Headers404 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseAdminDeliveryStatusResponse parses an HTTP response from a AdminDeliveryStatusWithResponse call
+func ParseAdminDeliveryStatusResponse(rsp *http.Response) (*AdminDeliveryStatusResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AdminDeliveryStatusResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AdminDeliveryStatus
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ProblemInvalidRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 401:
+		var dest UnauthorizedApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 401:
+		var dest UnauthorizedApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 403:
+		var dest ForbiddenApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 403:
+		var dest ForbiddenApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 413:
+		var dest PayloadTooLargeApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 413:
+		var dest PayloadTooLargeApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 500:
+		var dest InternalErrorApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 500:
+		var dest InternalErrorApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers AdminDeliveryStatusResponse200Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers AdminDeliveryStatusResponse400Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers AdminDeliveryStatusResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers AdminDeliveryStatusResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseAdminDeliverDayResponse parses an HTTP response from a AdminDeliverDayWithResponse call
+func ParseAdminDeliverDayResponse(rsp *http.Response) (*AdminDeliverDayResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AdminDeliverDayResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
+		var dest AdminDelivery
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON202 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ProblemInvalidRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 401:
+		var dest UnauthorizedApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 401:
+		var dest UnauthorizedApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 403:
+		var dest ForbiddenApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 403:
+		var dest ForbiddenApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 413:
+		var dest PayloadTooLargeApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 413:
+		var dest PayloadTooLargeApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ProblemDayNotOver
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 500:
+		var dest InternalErrorApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 500:
+		var dest InternalErrorApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 202:
+		var headers AdminDeliverDayResponse202Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = value
+		}
+		response.Headers202 = &headers
+	case rsp.StatusCode == 400:
+		var headers AdminDeliverDayResponse400Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers AdminDeliverDayResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers AdminDeliverDayResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 422:
+		var headers AdminDeliverDayResponse422Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = value
+		}
+		response.Headers422 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseAdminRedriveResponse parses an HTTP response from a AdminRedriveWithResponse call
+func ParseAdminRedriveResponse(rsp *http.Response) (*AdminRedriveResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AdminRedriveResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AdminRedrive
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ProblemInvalidRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 401:
+		var dest UnauthorizedApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 401:
+		var dest UnauthorizedApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 403:
+		var dest ForbiddenApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 403:
+		var dest ForbiddenApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ProblemNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 413:
+		var dest PayloadTooLargeApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 413:
+		var dest PayloadTooLargeApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 500:
+		var dest InternalErrorApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 500:
+		var dest InternalErrorApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers AdminRedriveResponse200Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers AdminRedriveResponse400Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers AdminRedriveResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers AdminRedriveResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers AdminRedriveResponse404Headers
 		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {

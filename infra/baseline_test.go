@@ -125,13 +125,18 @@ func TestStageThrottlesAndLogsEveryRoute(t *testing.T) {
 	if err := json.Unmarshal([]byte(p.AccessLogSettings.Format), &format); err != nil {
 		t.Fatalf("access log format %q: %v; want one JSON object a line", p.AccessLogSettings.Format, err)
 	}
-	for _, want := range []string{"$context.requestId", "$context.routeKey", "$context.status", "$context.integrationErrorMessage"} {
+	for _, want := range []string{"$context.requestId", "$context.routeKey", "$context.status", "$context.responseLatency",
+		"$context.authorizer.claims.client_id", "$context.integrationErrorMessage"} {
 		if !slices.Contains(slices.Collect(maps.Values(format)), want) {
 			t.Errorf("access log format %q lacks %s", p.AccessLogSettings.Format, want)
 		}
 	}
-	if strings.Contains(p.AccessLogSettings.Format, "$context.path") {
-		t.Errorf("access log format %q logs the path", p.AccessLogSettings.Format)
+	// No path (it holds metering point ids), no token or header, no claim
+	// but the client id (a token's sub may name a person).
+	for _, never := range []string{"$context.path", "$context.identity.user", "$input", "$request", "$context.authorizer.claims.sub"} {
+		if strings.Contains(p.AccessLogSettings.Format, never) {
+			t.Errorf("access log format %q logs %s", p.AccessLogSettings.Format, never)
+		}
 	}
 }
 

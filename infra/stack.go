@@ -29,6 +29,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/tredjepart/tredjepart/shared/metrics"
 	"github.com/tredjepart/tredjepart/shared/resources"
 )
 
@@ -63,6 +64,9 @@ type Tredjepart struct {
 	schedules     map[string]schedule
 	alarmTopic    awssns.Topic
 	alarms        map[string]awscloudwatch.Alarm
+	api           awsapigatewayv2.HttpApi
+	apiLogs       awslogs.LogGroup // the access log
+	dashboard     awscloudwatch.Dashboard
 }
 
 // table, queue and stateMachine pair a spec with the construct made from it,
@@ -109,8 +113,10 @@ func NewTredjepart(scope constructs.Construct, id string, props *awscdk.StackPro
 	s.addStateMachines()
 	s.addFunctions()
 	s.addSchedules()
+	public := s.addAPI()
 	s.addAlarms()
-	s.suppressNagFindings(s.addAPI())
+	s.addDashboard()
+	s.suppressNagFindings(public)
 	s.skipCheckov()
 	return s
 }
@@ -369,6 +375,13 @@ func (s *Tredjepart) addFunctions() {
 		for _, id := range f.SendQueues {
 			lookup(s.queues, "queue", id).construct.GrantSendMessages(fn)
 		}
+		// Redriving reads the queue's depth and its redrive policy (which
+		// names the dead-letter queue), and takes the dead letters.
+		for _, id := range f.Redrives {
+			q := lookup(s.queues, "queue", id).construct
+			q.Grant(fn, jsii.String("sqs:GetQueueAttributes"))
+			q.DeadLetterQueue().Queue.GrantConsumeMessages(fn)
+		}
 		// Exactly kms:Encrypt and kms:Decrypt: GrantEncrypt would add
 		// kms:ReEncrypt* and kms:GenerateDataKey*, which no function uses.
 		for _, id := range f.Encrypts {
@@ -626,7 +639,25 @@ func (s *Tredjepart) addAlarms() {
 // alarmMetric is the CloudWatch metric an alarm spec watches.
 func (s *Tredjepart) alarmMetric(a resources.Alarm) awscloudwatch.IMetric {
 	maximum := &awscloudwatch.MetricOptions{Period: duration(a.Period), Statistic: jsii.String("Maximum")}
+	sum := &awscloudwatch.MetricOptions{Period: duration(a.Period), Statistic: jsii.String("Sum")}
 	switch a.Metric {
+	case resources.ExecutionsFailed:
+		m := lookup(s.stateMachines, "state machine", a.StateMachine).construct
+		return math(a.Period, "FILL(failed, 0) + FILL(timedOut, 0) + FILL(aborted, 0)", map[string]awscloudwatch.IMetric{
+			"failed": m.MetricFailed(sum), "timedOut": m.MetricTimedOut(sum), "aborted": m.MetricAborted(sum),
+		})
+	case resources.BusinessCount:
+		return businessMetric(a.BusinessMetric, a.Period)
+	case resources.DeliveryOutstanding:
+		return math(a.Period, "FILL(due, 0) - FILL(done, 0)", map[string]awscloudwatch.IMetric{
+			"due": businessMetric(metrics.DeliveryPointsDue, a.Period), "done": businessMetric(metrics.DeliveryPointsDone, a.Period),
+		})
+	case resources.APILatencyP95:
+		return s.api.MetricLatency(&awscloudwatch.MetricOptions{Period: duration(a.Period), Statistic: jsii.String("p95")})
+	case resources.APIServerErrorPercent:
+		return math(a.Period, "IF(requests > 0, 100 * FILL(errors, 0) / requests, 0)", map[string]awscloudwatch.IMetric{
+			"errors": s.api.MetricServerError(sum), "requests": s.api.MetricCount(sum),
+		})
 	case resources.DeadLetterMessages:
 		return lookup(s.queues, "queue", a.Queue).construct.DeadLetterQueue().Queue.MetricApproximateNumberOfMessagesVisible(maximum)
 	case resources.OldestMessageAge:
@@ -637,6 +668,30 @@ func (s *Tredjepart) alarmMetric(a resources.Alarm) awscloudwatch.IMetric {
 		})
 	}
 	panic(fmt.Sprintf("resources: alarm %s watches %q, which the stack cannot build", a.ID, a.Metric))
+}
+
+// businessMetric is the total of one of package metrics' metrics (its
+// dimensionless set) over each period.
+func businessMetric(name string, period time.Duration, dimensions ...metrics.Dimension) awscloudwatch.Metric {
+	props := &awscloudwatch.MetricProps{
+		Namespace: jsii.String(metrics.Namespace), MetricName: jsii.String(name),
+		Statistic: jsii.String("Sum"), Period: duration(period),
+	}
+	if len(dimensions) > 0 {
+		dims := map[string]*string{}
+		for _, d := range dimensions {
+			dims[d.Name] = jsii.String(d.Value)
+		}
+		props.DimensionsMap = &dims
+	}
+	return awscloudwatch.NewMetric(props)
+}
+
+// math is a metric math expression over named metrics.
+func math(period time.Duration, expression string, using map[string]awscloudwatch.IMetric) awscloudwatch.MathExpression {
+	return awscloudwatch.NewMathExpression(&awscloudwatch.MathExpressionProps{
+		Expression: jsii.String(expression), UsingMetrics: &using, Period: duration(period),
+	})
 }
 
 // alarmEmails reads the optional alarmEmail context: none, one address, or
@@ -719,6 +774,7 @@ func (s *Tredjepart) addAPI() (public []awsapigatewayv2.HttpRoute) {
 	api := awsapigatewayv2.NewHttpApi(s.stack, jsii.String("Api"), &awsapigatewayv2.HttpApiProps{
 		CreateDefaultStage: jsii.Bool(false), // made below, with throttling and an access log
 	})
+	s.api = api
 	stage := s.addStage(api)
 	none := awsapigatewayv2.NewHttpNoneAuthorizer()
 	// One integration per function, shared by its routes.
@@ -762,7 +818,9 @@ func (s *Tredjepart) addAPI() (public []awsapigatewayv2.HttpRoute) {
 // has, so the logical id stays), throttling each route to
 // resources.APIThrottle and logging each request as one JSON line: the
 // route key rather than the path, which holds metering point and request
-// ids; the client's address, which is personal data, for a month.
+// ids; the caller's OAuth client id (the token's client_id claim, "-" on a
+// public route), never the token; the client's address, which is personal
+// data, for a month.
 func (s *Tredjepart) addStage(api awsapigatewayv2.HttpApi) awsapigatewayv2.HttpStage {
 	stage := api.AddStage(jsii.String("DefaultStage"), &awsapigatewayv2.HttpStageOptions{
 		StageName:  jsii.String("$default"),
@@ -773,7 +831,9 @@ func (s *Tredjepart) addStage(api awsapigatewayv2.HttpApi) awsapigatewayv2.HttpS
 		},
 	})
 	logs := awslogs.NewLogGroup(s.stack, jsii.String("ApiAccessLogs"), &awslogs.LogGroupProps{Retention: logRetention})
+	s.apiLogs = logs
 	format, err := json.Marshal(map[string]string{
+		"clientId":          "$context.authorizer.claims.client_id",
 		"requestId":         "$context.requestId",
 		"time":              "$context.requestTimeEpoch",
 		"ip":                "$context.identity.sourceIp",

@@ -19,6 +19,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/tredjepart/tredjepart/localstack/emulate/lambdaenv"
+	"github.com/tredjepart/tredjepart/shared/metrics"
 	"github.com/tredjepart/tredjepart/shared/resources"
 )
 
@@ -805,7 +806,14 @@ func TestConsumersMatchResources(t *testing.T) {
 					t.Errorf("%s: visibility timeout %vs is shorter than the function's timeout %vs", c.Queue, visibility, timeout)
 				}
 			}
-			// The consume actions on exactly the consumed queues, each of them.
+			// The dead-letter queues of the queues it redrives, whose
+			// messages it takes to send them back.
+			redriven := map[string]bool{} // dead-letter queue logical id
+			for _, id := range spec.Redrives {
+				redriven[s.logicalID(s.queues[id].construct.DeadLetterQueue().Queue)] = true
+			}
+			// The consume actions on exactly the consumed queues, each of
+			// them, and on the dead-letter queues of those it redrives.
 			granted := map[string]map[string]bool{} // queue logical id → consume actions
 			for _, st := range statements(t, tpl, s.logicalID(fn.Role())) {
 				actions := slices.DeleteFunc(strs(st.Action), func(a string) bool { return !slices.Contains(consumeActions, a) })
@@ -813,6 +821,12 @@ func TestConsumersMatchResources(t *testing.T) {
 					continue
 				}
 				target := refs(st.Resource)
+				if len(target) > 0 && !slices.ContainsFunc(target, func(id string) bool { return !redriven[id] }) {
+					for _, id := range target {
+						delete(redriven, id)
+					}
+					continue
+				}
 				if _, ok := consumed[strings.Join(target, ",")]; len(target) != 1 || !ok {
 					t.Errorf("function may %v on %v, which it does not consume", actions, target)
 					continue
@@ -830,6 +844,9 @@ func TestConsumersMatchResources(t *testing.T) {
 						t.Errorf("function may not %s on %s", a, queue)
 					}
 				}
+			}
+			if len(redriven) > 0 {
+				t.Errorf("function may not take the messages of %v, which it redrives", slices.Sorted(maps.Keys(redriven)))
 			}
 		})
 	}
@@ -949,11 +966,64 @@ type cfnAlarm struct {
 		Value any
 	}
 	Statistic          string
+	ExtendedStatistic  string
 	Period             float64
 	EvaluationPeriods  int
 	Threshold          float64
 	ComparisonOperator string
 	TreatMissingData   string
+	Metrics            []cfnAlarmQuery // metric math
+}
+
+// cfnAlarmQuery is one line of an alarm on metric math: the expression,
+// or a metric it uses.
+type cfnAlarmQuery struct {
+	ID         string `json:"Id"`
+	Expression string
+	ReturnData *bool
+	MetricStat *struct {
+		Metric struct {
+			Namespace  string
+			MetricName string
+			Dimensions []struct {
+				Name  string
+				Value any
+			}
+		}
+		Period float64
+		Stat   string
+	}
+}
+
+// mathAlarm checks an alarm on metric math: its expression, and each
+// metric the expression names (namespace, name, statistic, dimensions as
+// "name=value" or "name=<ref>" strings), each over period.
+func mathAlarm(t *testing.T, a cfnAlarm, expression string, period float64, want map[string][]string) {
+	t.Helper()
+	if a.MetricName != "" || len(a.Metrics) != len(want)+1 {
+		t.Fatalf("metric %q, queries %+v; want metric math over %d metrics", a.MetricName, a.Metrics, len(want))
+	}
+	got := map[string][]string{}
+	for _, q := range a.Metrics {
+		if q.MetricStat == nil {
+			if q.Expression != expression || (q.ReturnData != nil && !*q.ReturnData) {
+				t.Errorf("expression %q (returned %v), want %q", q.Expression, q.ReturnData, expression)
+			}
+			continue
+		}
+		m := q.MetricStat
+		if m.Period != period {
+			t.Errorf("%s: period %v, want %v", q.ID, m.Period, period)
+		}
+		line := []string{m.Metric.Namespace, m.Metric.MetricName, m.Stat}
+		for _, d := range m.Metric.Dimensions {
+			line = append(line, d.Name+"="+fmt.Sprint(d.Value))
+		}
+		got[q.ID] = line
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("metrics %v, want %v", got, want)
+	}
 }
 
 // alarms reads every alarm in the template by logical id.
@@ -1021,29 +1091,9 @@ func TestAlarmsMatchResources(t *testing.T) {
 				t.Fatal("the stack made no such alarm")
 			}
 			a := properties[cfnAlarm](t, tpl, s.logicalID(alarm), "AWS::CloudWatch::Alarm")
-			var namespace, metric, statistic, dimension string
-			var subject any
-			switch spec.Metric {
-			case resources.DeadLetterMessages:
-				namespace, metric, statistic, dimension = "AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum", "QueueName"
-				subject = getAtt(s.logicalID(s.queues[spec.Queue].construct.DeadLetterQueue().Queue), "QueueName")
-			case resources.OldestMessageAge:
-				namespace, metric, statistic, dimension = "AWS/SQS", "ApproximateAgeOfOldestMessage", "Maximum", "QueueName"
-				subject = getAtt(s.logicalID(s.queues[spec.Queue].construct), "QueueName")
-			case resources.FunctionErrors:
-				namespace, metric, statistic, dimension = "AWS/Lambda", "Errors", "Sum", "FunctionName"
-				subject = ref(s.logicalID(s.functions[spec.Function]))
-			default:
-				t.Fatalf("metric %q", spec.Metric)
-			}
-			if a.Namespace != namespace || a.MetricName != metric || a.Statistic != statistic {
-				t.Errorf("metric = %s %s %s, want %s %s %s", a.Namespace, a.MetricName, a.Statistic, namespace, metric, statistic)
-			}
-			if len(a.Dimensions) != 1 || a.Dimensions[0].Name != dimension || !reflect.DeepEqual(a.Dimensions[0].Value, subject) {
-				t.Errorf("dimensions = %+v, want %s = %v", a.Dimensions, dimension, subject)
-			}
-			if a.Period != spec.Period.Seconds() || a.EvaluationPeriods != 1 {
-				t.Errorf("period = %vs × %d, want %vs × 1", a.Period, a.EvaluationPeriods, spec.Period.Seconds())
+			checkAlarmMetric(t, s, spec, a)
+			if a.EvaluationPeriods != 1 {
+				t.Errorf("%d evaluation periods, want 1", a.EvaluationPeriods)
 			}
 			if a.Threshold != spec.Threshold || a.ComparisonOperator != "GreaterThanOrEqualToThreshold" || a.TreatMissingData != "notBreaching" {
 				t.Errorf("%s %v, missing data %s; want GreaterThanOrEqualToThreshold %v, notBreaching",
@@ -1060,6 +1110,71 @@ func TestAlarmsMatchResources(t *testing.T) {
 	// No subscription unless alarmEmail says so (testContext does not).
 	if subs := tpl.ids("AWS::SNS::Subscription"); len(subs) > 0 {
 		t.Errorf("subscriptions %v without alarmEmail in context", subs)
+	}
+}
+
+// checkAlarmMetric checks that an alarm watches the metric its spec names,
+// over the spec's period.
+func checkAlarmMetric(t *testing.T, s *Tredjepart, spec resources.Alarm, a cfnAlarm) {
+	t.Helper()
+	period := spec.Period.Seconds()
+	api := "ApiId=" + fmt.Sprint(ref(s.logicalID(s.api)))
+	switch spec.Metric {
+	case resources.DeliveryOutstanding:
+		mathAlarm(t, a, "FILL(due, 0) - FILL(done, 0)", period, map[string][]string{
+			"due": {"Tredjepart", "DeliveryPointsDue", "Sum"}, "done": {"Tredjepart", "DeliveryPointsDone", "Sum"},
+		})
+		return
+	case resources.APIServerErrorPercent:
+		mathAlarm(t, a, "IF(requests > 0, 100 * FILL(errors, 0) / requests, 0)", period, map[string][]string{
+			"errors": {"AWS/ApiGateway", "5xx", "Sum", api}, "requests": {"AWS/ApiGateway", "Count", "Sum", api},
+		})
+		return
+	case resources.ExecutionsFailed:
+		sm := "StateMachineArn=" + fmt.Sprint(ref(s.logicalID(s.stateMachines[spec.StateMachine].construct)))
+		mathAlarm(t, a, "FILL(failed, 0) + FILL(timedOut, 0) + FILL(aborted, 0)", period, map[string][]string{
+			"failed":   {"AWS/States", "ExecutionsFailed", "Sum", sm},
+			"timedOut": {"AWS/States", "ExecutionsTimedOut", "Sum", sm},
+			"aborted":  {"AWS/States", "ExecutionsAborted", "Sum", sm},
+		})
+		return
+	case resources.APILatencyP95:
+		if a.Namespace != "AWS/ApiGateway" || a.MetricName != "Latency" || a.ExtendedStatistic != "p95" || a.Statistic != "" ||
+			len(a.Dimensions) != 1 || "ApiId="+fmt.Sprint(a.Dimensions[0].Value) != api || a.Period != period {
+			t.Errorf("metric %+v, want the API's p95 Latency over %vs", a, period)
+		}
+		return
+	case resources.BusinessCount:
+		// The total: the dimensionless set every metrics line also has.
+		if a.Namespace != metrics.Namespace || a.MetricName != spec.BusinessMetric || a.Statistic != "Sum" || len(a.Dimensions) != 0 || a.Period != period {
+			t.Errorf("metric %s %s %s %v over %vs, want %s %s Sum, no dimensions, over %vs",
+				a.Namespace, a.MetricName, a.Statistic, a.Dimensions, a.Period, metrics.Namespace, spec.BusinessMetric, period)
+		}
+		return
+	}
+	var namespace, metric, statistic, dimension string
+	var subject any
+	switch spec.Metric {
+	case resources.DeadLetterMessages:
+		namespace, metric, statistic, dimension = "AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum", "QueueName"
+		subject = getAtt(s.logicalID(s.queues[spec.Queue].construct.DeadLetterQueue().Queue), "QueueName")
+	case resources.OldestMessageAge:
+		namespace, metric, statistic, dimension = "AWS/SQS", "ApproximateAgeOfOldestMessage", "Maximum", "QueueName"
+		subject = getAtt(s.logicalID(s.queues[spec.Queue].construct), "QueueName")
+	case resources.FunctionErrors:
+		namespace, metric, statistic, dimension = "AWS/Lambda", "Errors", "Sum", "FunctionName"
+		subject = ref(s.logicalID(s.functions[spec.Function]))
+	default:
+		t.Fatalf("metric %q", spec.Metric)
+	}
+	if a.Namespace != namespace || a.MetricName != metric || a.Statistic != statistic {
+		t.Errorf("metric = %s %s %s, want %s %s %s", a.Namespace, a.MetricName, a.Statistic, namespace, metric, statistic)
+	}
+	if len(a.Dimensions) != 1 || a.Dimensions[0].Name != dimension || !reflect.DeepEqual(a.Dimensions[0].Value, subject) {
+		t.Errorf("dimensions = %+v, want %s = %v", a.Dimensions, dimension, subject)
+	}
+	if a.Period != period {
+		t.Errorf("period = %vs, want %vs", a.Period, period)
 	}
 }
 
@@ -1333,6 +1448,7 @@ func TestTemplateHasNothingBeyondResources(t *testing.T) {
 		{"roles", tpl.ids("AWS::IAM::Role"), roles},
 		{"alarms", tpl.ids("AWS::CloudWatch::Alarm"), alarmIDs},
 		{"topics", tpl.ids("AWS::SNS::Topic"), []string{s.logicalID(s.alarmTopic)}},
+		{"dashboards", tpl.ids("AWS::CloudWatch::Dashboard"), []string{s.logicalID(s.dashboard)}},
 		{"subscriptions (none without alarmEmail)", tpl.ids("AWS::SNS::Subscription"), nil},
 	} {
 		slices.Sort(c.got)
@@ -1349,6 +1465,7 @@ func TestTemplateHasNothingBeyondResources(t *testing.T) {
 		"AWS::DynamoDB::GlobalTable", "AWS::SQS::Queue", "AWS::StepFunctions::StateMachine", "AWS::Lambda::Function",
 		"AWS::ApiGatewayV2::Route", "AWS::Lambda::EventSourceMapping", "AWS::Scheduler::Schedule", "AWS::IAM::Role",
 		"AWS::Lambda::EventInvokeConfig", "AWS::CloudWatch::Alarm", "AWS::SNS::Topic", "AWS::SNS::Subscription", "AWS::KMS::Key",
+		"AWS::CloudWatch::Dashboard",
 	}
 	supporting := []string{
 		"AWS::IAM::Policy", "AWS::SQS::QueuePolicy", "AWS::SNS::TopicPolicy", "AWS::Logs::LogGroup", "AWS::Lambda::Permission", "AWS::KMS::Alias",
@@ -1525,6 +1642,105 @@ func TestKeysEncryptTheTablesAndTheWebhookSecrets(t *testing.T) {
 	for _, spec := range []resources.Function{resources.Delivery, resources.Notifier, resources.Changes} {
 		if len(spec.Keys()) > 0 {
 			t.Errorf("%s may use the webhook secrets' key", spec.ID)
+		}
+	}
+}
+
+// cfnDashboardBody is what the tests read of a dashboard's JSON.
+type cfnDashboardBody struct {
+	Widgets []struct {
+		Type       string
+		Properties struct {
+			Title   string
+			Metrics [][]any
+			Alarms  []string
+			Query   string
+		}
+	}
+}
+
+// dashboardBody is the dashboard's JSON, its references to the stack's
+// resources written as <logical id>.
+func dashboardBody(t *testing.T, s *Tredjepart, tpl cfnTemplate) cfnDashboardBody {
+	t.Helper()
+	p := properties[struct{ DashboardBody any }](t, tpl, s.logicalID(s.dashboard), "AWS::CloudWatch::Dashboard")
+	var text strings.Builder
+	var write func(v any)
+	write = func(v any) {
+		switch v := v.(type) {
+		case string:
+			text.WriteString(v)
+		case map[string]any:
+			if join, ok := v["Fn::Join"].([]any); ok {
+				for _, part := range join[1].([]any) {
+					write(part)
+				}
+				return
+			}
+			text.WriteString("<" + strings.Join(refs(v), ",") + ">")
+		default:
+			t.Fatalf("dashboard body part %v", v)
+		}
+	}
+	write(p.DashboardBody)
+	var body cfnDashboardBody
+	if err := json.Unmarshal([]byte(text.String()), &body); err != nil {
+		t.Fatalf("dashboard body is not JSON: %v\n%s", err, text.String())
+	}
+	return body
+}
+
+// The one dashboard shows every alarm, and a widget for each question the
+// runbook reads it for, over the resources and business metrics they are about.
+func TestTheDashboardShowsTheRunTheQueuesTheAPIAndTheAlarms(t *testing.T) {
+	s, tpl := synth(t)
+	body := dashboardBody(t, s, tpl)
+	metricsOf := map[string]string{}
+	var titles []string
+	for _, w := range body.Widgets {
+		if w.Properties.Title == "Alarms" {
+			if len(w.Properties.Alarms) != len(resources.Alarms) {
+				t.Errorf("the alarm widget shows %d alarms, want all %d", len(w.Properties.Alarms), len(resources.Alarms))
+			}
+			continue
+		}
+		titles = append(titles, w.Properties.Title)
+		metricsOf[w.Properties.Title] = fmt.Sprint(w.Properties.Metrics) + w.Properties.Query
+	}
+	if !slices.Equal(titles, DashboardWidgets) {
+		t.Errorf("widgets %q, want %q", titles, DashboardWidgets)
+	}
+	for title, wants := range map[string][]string{
+		DashboardWidgets[0]:  {metrics.Namespace, metrics.DeliveryPointsDue, metrics.DeliveryPointsDone},
+		DashboardWidgets[1]:  {metrics.DocumentsDelivered, metrics.KindDaily, metrics.KindLate, metrics.KindCorrection, metrics.KindMasterData, metrics.KindNotification},
+		DashboardWidgets[2]:  {"ApproximateNumberOfMessagesVisible"},
+		DashboardWidgets[3]:  {"ApproximateAgeOfOldestMessage"},
+		DashboardWidgets[5]:  {metrics.WebhookPushes, metrics.Push2xx, metrics.Push4xx, metrics.Push410, metrics.Push5xx, metrics.PushTimeout, metrics.PushRefused, metrics.WebhookFailingForAnHour},
+		DashboardWidgets[6]:  {"Latency", "p50", "p95", "p99"},
+		DashboardWidgets[7]:  {"5xx", "4xx"},
+		DashboardWidgets[8]:  {"pct(latency, 95)", "by route"},
+		DashboardWidgets[9]:  {"ExecutionsFailed", "ExecutionsTimedOut", "ExecutionsStarted"},
+		DashboardWidgets[10]: {metrics.AccessRequests, metrics.RequestCreated, metrics.RequestApproved, metrics.RequestRejected, metrics.RequestExpired, metrics.RequestWithdrawn},
+		DashboardWidgets[11]: {metrics.IngestItems, metrics.ReadsLogged},
+		DashboardWidgets[12]: {"Errors"},
+		DashboardWidgets[13]: {"Throttles"},
+	} {
+		for _, want := range wants {
+			if !strings.Contains(metricsOf[title], want) {
+				t.Errorf("%q: no %s in %s", title, want, metricsOf[title])
+			}
+		}
+	}
+	// One line per queue, dead-letter queue and function, each named.
+	for title, n := range map[string]int{DashboardWidgets[2]: len(resources.Queues), DashboardWidgets[4]: len(resources.Queues), DashboardWidgets[12]: len(resources.Functions)} {
+		w := body.Widgets[slices.Index(titles, title)+1] // after the alarms
+		if len(w.Properties.Metrics) != n {
+			t.Errorf("%q: %d lines, want %d", title, len(w.Properties.Metrics), n)
+		}
+	}
+	for _, f := range resources.Functions {
+		if !strings.Contains(metricsOf[DashboardWidgets[12]], "<"+s.logicalID(s.functions[f.ID])+">") {
+			t.Errorf("errors by function: no line for %s", f.ID)
 		}
 	}
 }

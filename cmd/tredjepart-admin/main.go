@@ -1,9 +1,13 @@
 // Command tredjepart-admin is an entry point: the operator's tool for registering third
-// parties and data providers through the admin API:
+// parties and data providers, and for the morning's delivery, through the
+// admin API:
 //
 //	tredjepart-admin third-party register -gln 7070000000013 -name "Varme AS" -org 911222337 -client-id varme -redirect-uri https://varme.example/return
 //	tredjepart-admin third-party list
 //	tredjepart-admin data-provider disable 7070000000020
+//	tredjepart-admin status
+//	tredjepart-admin deliver -day 2026-12-04
+//	tredjepart-admin redrive DeliveryJobs -dry-run
 //
 // The API is -api or $TREDJEPART_API; the bearer token, which must carry
 // the admin scope, is $TREDJEPART_TOKEN.
@@ -19,6 +23,7 @@ import (
 	"os"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/tredjepart/tredjepart/shared/adminapi"
 )
@@ -36,7 +41,7 @@ const usage = `usage: tredjepart-admin third-party|data-provider register|list|s
   update    changes the fields given; a repeatable flag replaces the whole list
   disable   stops the party at once; nothing is deleted
   enable    lets it in again
-
+` + operationsUsage + `
 Every command takes -api (default $TREDJEPART_API); the token is $TREDJEPART_TOKEN.
 `
 
@@ -49,6 +54,11 @@ const (
 // run is the whole command, with its outside world passed in; it returns
 // the exit status: 0 done, 1 the API refused or failed, 2 a usage error.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	if len(args) > 0 {
+		if status, ok := operation(ctx, args, getenv, time.Now(), stdout, stderr); ok {
+			return status
+		}
+	}
 	if len(args) < 2 {
 		fmt.Fprint(stderr, usage)
 		return 2
@@ -93,6 +103,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if table, ok := out.(listing); ok {
 		out = table.items
 	}
+	return printJSON(stdout, stderr, out)
+}
+
+// printJSON writes out as indented JSON; it returns the exit status.
+func printJSON(stdout, stderr io.Writer, out any) int {
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(out); err != nil {

@@ -52,6 +52,12 @@ func serveAdmin(t *testing.T, h *adminapi.Handler) string {
 		}
 		body, _ := io.ReadAll(r.Body)
 		ev := apigw.Request{RawPath: r.URL.Path, Body: string(body), Headers: map[string]string{"content-type": r.Header.Get("Content-Type")}}
+		if query := r.URL.Query(); len(query) > 0 {
+			ev.QueryStringParameters = map[string]string{}
+			for k := range query {
+				ev.QueryStringParameters[k] = query.Get(k)
+			}
+		}
 		ev.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
 			JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: map[string]string{"client_id": "operator"}}}
 		for _, route := range resources.Routes {

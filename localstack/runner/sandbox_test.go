@@ -357,18 +357,20 @@ func commands(source, text string) []printedCommand {
 	return out
 }
 
-// readmeCommands are the commands of the README's shell blocks that talk
-// to the running stack.
+// readmeCommands are the commands of the shell blocks of the README and
+// of the runbook (docs/operations.md) that talk to the running stack.
 func readmeCommands(t *testing.T) []printedCommand {
-	raw, err := os.ReadFile("../../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var out []printedCommand
-	blocks := regexp.MustCompile("(?s)```sh\n(.*?)```").FindAllStringSubmatch(string(raw), -1)
-	for _, b := range blocks {
-		if regexp.MustCompile(`127\.0\.0\.1:401|make -s token|make deliver|tredjepart-admin`).MatchString(b[1]) {
-			out = append(out, commands("README", b[1])...)
+	for _, source := range []string{"README.md", "docs/operations.md"} {
+		raw, err := os.ReadFile("../../" + source)
+		if err != nil {
+			t.Fatal(err)
+		}
+		blocks := regexp.MustCompile("(?s)```sh\n(.*?)```").FindAllStringSubmatch(string(raw), -1)
+		for _, b := range blocks {
+			if regexp.MustCompile(`127\.0\.0\.1:401|make -s token|make deliver|tredjepart-admin`).MatchString(b[1]) {
+				out = append(out, commands(source, b[1])...)
+			}
 		}
 	}
 	return out
@@ -392,7 +394,7 @@ func (u user) runPrintedCommands() {
 			"REGISTRY_TABLE=%s METER_VALUES_TABLE=%s PSEUDONYM_KEY=\"$(cat %s)\" go run ./localstack/tools/datagen -points 3 -days 2",
 			os.Getenv("GOTOOLCHAIN"), u.s.endpoint, moto.Region, resources.Registry.LocalName, resources.MeterValues.LocalName, filepath.Join(u.s.opts.stateDir, "pseudonym.key")),
 	)
-	// The README's commands are for the default ports and state folder.
+	// The README's and the runbook's commands are for the default ports and state folder.
 	readmeRewrites := strings.NewReplacer(
 		"127.0.0.1:4010/", fmt.Sprintf("127.0.0.1:%d/", u.s.opts.gatewayPort),
 		"127.0.0.1:4010 ", fmt.Sprintf("127.0.0.1:%d ", u.s.opts.gatewayPort),
@@ -408,7 +410,7 @@ func (u user) runPrintedCommands() {
 	script.WriteString("cd ../..\n")
 	for i, c := range printed {
 		run := rewrites.Replace(c.printed)
-		if c.source == "README" {
+		if c.source != "banner" {
 			run = readmeRewrites.Replace(run)
 		}
 		if strings.HasPrefix(run, "curl ") {

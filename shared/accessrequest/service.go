@@ -13,6 +13,7 @@ import (
 	"github.com/tredjepart/tredjepart/shared/conflict"
 	"github.com/tredjepart/tredjepart/shared/fault"
 	"github.com/tredjepart/tredjepart/shared/ident"
+	"github.com/tredjepart/tredjepart/shared/metrics"
 	"github.com/tredjepart/tredjepart/shared/registry"
 )
 
@@ -130,6 +131,7 @@ type Service struct {
 	NewID          func() string
 	ExpiresAt      func(received time.Time) time.Time
 	Logger         *slog.Logger
+	Metrics        metrics.Sink // requests created and withdrawn
 }
 
 // Create registers a third party's request for access to a metering point.
@@ -191,6 +193,7 @@ func (s *Service) create(ctx context.Context, tp ident.GLN, in CreateInput) (Req
 	case err != nil:
 		return Request{}, 0, err
 	}
+	metrics.Or(s.Metrics).Add(metrics.AccessRequests, 1, metrics.Outcome(metrics.RequestCreated))
 	// Stored but not yet timed: a failure here is reported, and the caller's
 	// retry finds the request and schedules it again.
 	if err := s.Expiry.Schedule(ctx, r); err != nil {
@@ -337,6 +340,7 @@ func (s *Service) Withdraw(ctx context.Context, tp ident.GLN, id string) (Reques
 			return err
 		}
 		r = next
+		metrics.Or(s.Metrics).Add(metrics.AccessRequests, 1, metrics.Outcome(metrics.RequestWithdrawn))
 		if err := s.Expiry.Cancel(ctx, next); err != nil {
 			// The timer finds the request decided and ends quietly anyway.
 			s.Logger.WarnContext(ctx, "could not stop expiry timer", "requestId", id, "error", err)

@@ -1,7 +1,7 @@
 // Package adminapi is an entry point: the operator's API (scope
-// tredjepart:admin) over the registry of parties (registry.Parties), as an
-// API Gateway HTTP API handler, and the Client that cmd/tredjepart-admin
-// calls it with.
+// tredjepart:admin) over the registry of parties (registry.Parties) and the
+// morning's operations (package operations), as an API Gateway HTTP API
+// handler, and the Client that cmd/tredjepart-admin calls it with.
 package adminapi
 
 import (
@@ -51,7 +51,10 @@ type Handler struct {
 	// Maskinporten's) to decide; which of them are the operator's is this
 	// deployment's.
 	Operators []string
-	Logger    *slog.Logger
+	// Operations are the morning's: a day's status, replaying a day,
+	// redriving dead letters.
+	Operations Operations
+	Logger     *slog.Logger
 }
 
 // Handle answers one API Gateway event.
@@ -90,6 +93,8 @@ func (h *Handler) route(ctx context.Context, ev apigw.Request) (apigw.Response, 
 		return update(ctx, ev, parseDataProvider, s.UpdateDataProvider, DataProviderView)
 	case RouteDisableDataProvider, RouteEnableDataProvider:
 		return withGLN(ctx, ev, disabling(ev, s.SetDataProviderDisabled), DataProviderView)
+	case RouteDeliveryStatus, RouteDeliverDay, RouteRedrive:
+		return h.operations(ctx, ev)
 	}
 	return apigw.Response{}, fault.New(fault.NotFound, "No route %s.", ev.RouteKey)
 }

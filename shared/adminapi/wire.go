@@ -4,13 +4,19 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/tredjepart/tredjepart/shared/clock"
+	"github.com/tredjepart/tredjepart/shared/delivery"
 	"github.com/tredjepart/tredjepart/shared/dynamo"
 	"github.com/tredjepart/tredjepart/shared/function"
+	"github.com/tredjepart/tredjepart/shared/operations"
+	"github.com/tredjepart/tredjepart/shared/queue"
 	"github.com/tredjepart/tredjepart/shared/registry"
 	"github.com/tredjepart/tredjepart/shared/resources"
 )
@@ -22,9 +28,14 @@ const OperatorClientsEnv = "ADMIN_OPERATOR_CLIENTS"
 // FromEnv builds the handler from the function's environment, the same way
 // on AWS, under the Lambda emulator and in-process.
 func FromEnv(cfg aws.Config, getenv func(string) string, logger *slog.Logger) (*Handler, error) {
-	tables, err := function.NeedTables(getenv, resources.Registry)
-	if err != nil {
-		return nil, err
+	env := function.NewEnv(getenv)
+	tables := env.Tables(resources.Registry, resources.Access, resources.Outbox)
+	urls := map[string]string{}
+	var queues []resources.Queue
+	for _, q := range resources.Queues {
+		if slices.Contains(resources.Admin.Redrives, q.ID) {
+			urls[q.ID], queues = env.Need(q.EnvVar), append(queues, q)
+		}
 	}
 	var operators []string
 	for id := range strings.SplitSeq(getenv(OperatorClientsEnv), ",") {
@@ -33,10 +44,23 @@ func FromEnv(cfg aws.Config, getenv func(string) string, logger *slog.Logger) (*
 		}
 	}
 	if len(operators) == 0 {
-		return nil, fmt.Errorf("environment variable %s names no operator client", OperatorClientsEnv)
+		env.Invalid(fmt.Errorf("environment variable %s names no operator client", OperatorClientsEnv))
 	}
-	store := dynamo.Open(dynamodb.NewFromConfig(cfg), tables).Parties
-	return &Handler{Service: &registry.Parties{Store: store}, Operators: operators, Logger: logger}, nil
+	if err := env.Err(); err != nil {
+		return nil, err
+	}
+	clk, err := clock.FromOffset(getenv(clock.OffsetEnv))
+	if err != nil {
+		return nil, err
+	}
+	stores, sqsClient := dynamo.Open(dynamodb.NewFromConfig(cfg), tables), sqs.NewFromConfig(cfg)
+	ops := &operations.Service{
+		ThirdParties: stores.Parties, Grants: stores.Grants, Documents: stores.Outbox, Attempts: stores.Webhooks,
+		Queues: &queue.Operator{Client: sqsClient, Queues: queues, URLs: urls},
+		FanOut: &delivery.FanOut{ThirdParties: stores.Parties, Shards: &queue.Publisher{Client: sqsClient, URL: urls[resources.FanOutShardsQueueID]}, Logger: logger},
+		Clock:  clk,
+	}
+	return &Handler{Service: &registry.Parties{Store: stores.Parties}, Operators: operators, Operations: ops, Logger: logger}, nil
 }
 
 // Lambda builds the function's handler; see package function.

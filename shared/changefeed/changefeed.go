@@ -18,6 +18,7 @@ import (
 	"github.com/tredjepart/tredjepart/shared/delivery"
 	"github.com/tredjepart/tredjepart/shared/dynamo"
 	"github.com/tredjepart/tredjepart/shared/function"
+	"github.com/tredjepart/tredjepart/shared/metrics"
 	"github.com/tredjepart/tredjepart/shared/registry"
 	"github.com/tredjepart/tredjepart/shared/resources"
 	"github.com/tredjepart/tredjepart/shared/sender"
@@ -160,6 +161,6 @@ func ChangesLambda(_ context.Context, cfg aws.Config, getenv func(string) string
 		Store:          stores.Outbox,
 		Grants:         stores.Grants,
 		MeteringPoints: stores.MeteringPoints,
-		Webhooks:       hooks, Clock: hooks.Clock, Logger: logger,
+		Webhooks:       hooks, Clock: hooks.Clock, Logger: logger, Metrics: &metrics.EMF{Logger: logger},
 	}}).Handle, nil
 }

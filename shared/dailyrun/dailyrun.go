@@ -25,6 +25,7 @@ import (
 	"github.com/tredjepart/tredjepart/shared/function"
 	"github.com/tredjepart/tredjepart/shared/ident"
 	"github.com/tredjepart/tredjepart/shared/metervalues"
+	"github.com/tredjepart/tredjepart/shared/metrics"
 	"github.com/tredjepart/tredjepart/shared/queue"
 	"github.com/tredjepart/tredjepart/shared/readonce"
 	"github.com/tredjepart/tredjepart/shared/registry"
@@ -61,10 +62,8 @@ func (h *FanOutHandler) Handle(ctx context.Context, in FanOutInput) (FanOutOutpu
 		if day, err = metervalues.ParseDay(in.Day); err != nil {
 			return FanOutOutput{}, fmt.Errorf("day %q: want an Oslo date such as 2026-11-27", in.Day)
 		}
-		// A day is delivered once it is over: before that its values are not
-		// all measured, and a delivery would only record it as awaited.
-		if latest := delivery.PreviousDay(h.Clock.Now()); day.After(latest) {
-			return FanOutOutput{}, fmt.Errorf("day %s is not over in Oslo yet: the latest day to deliver is %s", in.Day, latest.Format(metervalues.DayLayout))
+		if err := delivery.CheckDeliverable(day, h.Clock.Now()); err != nil {
+			return FanOutOutput{}, err
 		}
 	}
 	r, err := h.FanOut.Run(ctx, day)
@@ -73,8 +72,9 @@ func (h *FanOutHandler) Handle(ctx context.Context, in FanOutInput) (FanOutOutpu
 
 // FanOutShardHandler turns shard messages into delivery jobs.
 type FanOutShardHandler struct {
-	Worker *delivery.ShardWorker
-	Logger *slog.Logger
+	Worker  *delivery.ShardWorker
+	Logger  *slog.Logger
+	Metrics metrics.Sink // the metering points due
 }
 
 // Handle works each shard message; one that fails is reported alone, and
@@ -104,6 +104,7 @@ func (h *FanOutShardHandler) Handle(ctx context.Context, ev events.SQSEvent) (ev
 		}
 		logger.InfoContext(ctx, "fan-out shard", "thirdParty", string(task.ThirdParty), "day", task.Day, "shard", task.Shard,
 			"meteringPoints", r.MeteringPoints, "continued", r.Continued)
+		metrics.Or(h.Metrics).Add(metrics.DeliveryPointsDue, r.MeteringPoints)
 	}
 	return res, nil
 }
@@ -114,6 +115,9 @@ type DeliveryHandler struct {
 	// Webhooks announces the documents; each batch reads an endpoint once.
 	Webhooks *webhook.Service
 	Logger   *slog.Logger
+	// Metrics counts the batch's documents and metering points done, once
+	// for the batch: at 09:00 one line per job would be 300,000 lines.
+	Metrics metrics.Sink
 }
 
 // Handle delivers each job; a job that fails is reported alone, so the
@@ -125,6 +129,8 @@ func (h *DeliveryHandler) Handle(ctx context.Context, ev events.SQSEvent) (event
 	deliverer := *h.Deliverer
 	deliverer.ThirdParties = thirdPartiesOnce{readonce.New(h.Deliverer.ThirdParties.ThirdParty)}
 	deliverer.Webhooks = h.Webhooks.ForBatch()
+	var done delivery.Result
+	defer func() { countDone(metrics.Or(h.Metrics), done) }()
 	for _, m := range ev.Records {
 		logger := h.Logger.With("messageId", m.MessageId, "receiveCount", m.Attributes["ApproximateReceiveCount"])
 		var job delivery.Job
@@ -147,8 +153,25 @@ func (h *DeliveryHandler) Handle(ctx context.Context, ev events.SQSEvent) (event
 		}
 		logger.InfoContext(ctx, "delivered", "thirdParty", string(job.ThirdParty), "day", job.Day,
 			"delivered", r.Delivered, "alreadyDelivered", r.AlreadyDelivered, "noAccess", r.NoAccess, "late", r.Late)
+		done.Delivered += r.Delivered
+		done.AlreadyDelivered += r.AlreadyDelivered
+		done.NoAccess += r.NoAccess
+		done.Late += r.Late
 	}
 	return res, nil
+}
+
+// countDone counts the daily documents written and the metering points
+// done of jobs that succeeded. A job that failed counts when its retry
+// succeeds, its documents written before as already written; a disabled
+// third party's job counts nothing, for it is done when the fan-out runs
+// again.
+func countDone(sink metrics.Sink, r delivery.Result) {
+	sink.Add(metrics.DocumentsDelivered, r.Delivered, metrics.Kind(metrics.KindDaily))
+	sink.Add(metrics.DeliveryPointsDone, r.Delivered, metrics.Outcome(metrics.DueWritten))
+	sink.Add(metrics.DeliveryPointsDone, r.AlreadyDelivered, metrics.Outcome(metrics.DueAlreadyWritten))
+	sink.Add(metrics.DeliveryPointsDone, r.Late, metrics.Outcome(metrics.DueAwaited))
+	sink.Add(metrics.DeliveryPointsDone, r.NoAccess, metrics.Outcome(metrics.DueNoAccess))
 }
 
 // thirdPartiesOnce reads each third party once, for one batch.
@@ -188,7 +211,7 @@ func FanOutShardLambda(_ context.Context, cfg aws.Config, getenv func(string) st
 		return nil, err
 	}
 	stores, queues := dynamo.Open(dynamodb.NewFromConfig(cfg), tables), sqs.NewFromConfig(cfg)
-	h := &FanOutShardHandler{Logger: logger, Worker: &delivery.ShardWorker{
+	h := &FanOutShardHandler{Logger: logger, Metrics: &metrics.EMF{Logger: logger}, Worker: &delivery.ShardWorker{
 		ThirdParties: stores.Parties,
 		Grants:       stores.Grants,
 		Jobs:         &queue.Publisher{Client: queues, URL: jobsURL},
@@ -209,6 +232,7 @@ func DeliveryLambda(_ context.Context, cfg aws.Config, getenv func(string) strin
 	if err != nil {
 		return nil, err
 	}
-	h := &DeliveryHandler{Deliverer: &delivery.Deliverer{ThirdParties: stores.Parties, Store: stores.Outbox, Clock: hooks.Clock}, Webhooks: hooks, Logger: logger}
+	h := &DeliveryHandler{Deliverer: &delivery.Deliverer{ThirdParties: stores.Parties, Store: stores.Outbox, Clock: hooks.Clock}, Webhooks: hooks, Logger: logger,
+		Metrics: &metrics.EMF{Logger: logger}}
 	return h.Handle, nil
 }

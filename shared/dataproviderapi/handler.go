@@ -16,6 +16,7 @@ import (
 	"github.com/tredjepart/tredjepart/shared/fault"
 	"github.com/tredjepart/tredjepart/shared/ingest"
 	"github.com/tredjepart/tredjepart/shared/metervalues"
+	"github.com/tredjepart/tredjepart/shared/metrics"
 	"github.com/tredjepart/tredjepart/shared/problem"
 	"github.com/tredjepart/tredjepart/shared/pseudonym"
 	"github.com/tredjepart/tredjepart/shared/registry"
@@ -42,6 +43,7 @@ type Handler struct {
 	DataProviders apigw.DataProviders
 	Pseudonyms    *pseudonym.Pseudonymizer
 	Logger        *slog.Logger
+	Metrics       metrics.Sink // items accepted and rejected, by kind and reason
 }
 
 // Handle answers one API Gateway event.
@@ -61,12 +63,17 @@ func (h *Handler) route(ctx context.Context, ev apigw.Request) (apigw.Response, 
 	if err != nil {
 		return apigw.Response{}, err
 	}
-	var results []result
+	var (
+		results []result
+		kind    string
+	)
 	switch ev.RouteKey {
 	case RouteMasterData:
 		results, err = h.masterData(ctx, from, raw)
+		kind = metrics.KindMasterData
 	case RouteMeterValues:
 		results, err = h.meterValues(ctx, from, raw)
+		kind = metrics.KindMeterValues
 	default:
 		err = fault.New(fault.NotFound, "No route %s.", ev.RouteKey)
 	}
@@ -74,12 +81,19 @@ func (h *Handler) route(ctx context.Context, ev apigw.Request) (apigw.Response, 
 		return apigw.Response{}, err
 	}
 	body := resultsView{Results: results}
+	rejections := map[string]int{}
 	for _, r := range results {
 		if r.Problem != nil {
 			body.Rejected++
+			rejections[r.Problem.Name()]++
 		} else {
 			body.Accepted++
 		}
+	}
+	sink := metrics.Or(h.Metrics)
+	sink.Add(metrics.IngestItems, body.Accepted, metrics.Kind(kind), metrics.Outcome(metrics.Accepted))
+	for reason, n := range rejections {
+		sink.Add(metrics.IngestItems, n, metrics.Kind(kind), metrics.Outcome(reason))
 	}
 	return apigw.JSON(http.StatusOK, apigw.MustJSON(body), "application/json"), nil
 }

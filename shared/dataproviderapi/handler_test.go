@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"os"
 	"strings"
@@ -26,6 +27,7 @@ import (
 	"github.com/tredjepart/tredjepart/shared/ingest"
 	"github.com/tredjepart/tredjepart/shared/inmem"
 	"github.com/tredjepart/tredjepart/shared/metervalues"
+	"github.com/tredjepart/tredjepart/shared/metrics"
 	"github.com/tredjepart/tredjepart/shared/problem"
 	"github.com/tredjepart/tredjepart/shared/pseudonym"
 	"github.com/tredjepart/tredjepart/shared/registry"
@@ -155,6 +157,8 @@ func series(id ident.GSRN, day time.Time, kWh string) string {
 
 func TestEachItemIsStoredOrRejectedOnItsOwn(t *testing.T) {
 	f := onFakes(t)
+	var counted metrics.Recorder
+	f.h.Metrics = &counted
 	ctx := context.Background()
 	id := ident.GSRN("707057500000010604") // the sample's metering point, in the grid company's area
 	if status, _, p := f.post(t, "demo-grid-company", dataproviderapi.RouteMasterData, sampleBody(t, "post-master-data.json")); status != http.StatusOK {
@@ -186,6 +190,12 @@ func TestEachItemIsStoredOrRejectedOnItsOwn(t *testing.T) {
 	stored, _ := f.values.Days(ctx, id, day.AddDate(0, 0, -1), day.AddDate(0, 0, 1))
 	if len(stored) != 1 || stored[0].Revision != 2 {
 		t.Fatalf("stored %+v; the rejected day must be stored nowhere", stored)
+	}
+	// Items by kind and outcome: the reason of a rejection is its problem
+	// type, an Elhub code or a word, never the metering point.
+	want := map[string]int{"master-data/accepted": 1, "meter-values/accepted": 2, "meter-values/E10": 1, "meter-values/invalid-request": 1}
+	if got := counted.Counts(metrics.IngestItems); !maps.Equal(got, want) {
+		t.Errorf("items %v, want %v", got, want)
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/tredjepart/tredjepart/shared/clock"
 	"github.com/tredjepart/tredjepart/shared/dynamo"
 	"github.com/tredjepart/tredjepart/shared/ingest"
+	"github.com/tredjepart/tredjepart/shared/metrics"
 	"github.com/tredjepart/tredjepart/shared/pseudonym"
 	"github.com/tredjepart/tredjepart/shared/resources"
 )
@@ -47,6 +48,7 @@ func FromEnv(cfg aws.Config, getenv func(string) string, logger *slog.Logger) (*
 		DataProviders: stores.Parties,
 		Pseudonyms:    p,
 		Logger:        logger,
+		Metrics:       &metrics.EMF{Logger: logger},
 	}, nil
 }
 

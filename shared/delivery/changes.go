@@ -13,6 +13,7 @@ import (
 	"github.com/tredjepart/tredjepart/shared/ident"
 	"github.com/tredjepart/tredjepart/shared/metering"
 	"github.com/tredjepart/tredjepart/shared/metervalues"
+	"github.com/tredjepart/tredjepart/shared/metrics"
 	"github.com/tredjepart/tredjepart/shared/oslo"
 	"github.com/tredjepart/tredjepart/shared/registry"
 )
@@ -53,6 +54,7 @@ type Changes struct {
 	Webhooks       Announcer
 	Clock          clock.Clock
 	Logger         *slog.Logger
+	Metrics        metrics.Sink // documents delivered, by kind
 }
 
 // deliveryHour is when a day is delivered: 09:00 Oslo time the day after.
@@ -108,8 +110,16 @@ func (c *Changes) DayStored(ctx context.Context, change DayStored) error {
 	for _, tp := range targets {
 		if _, ok := active[tp]; ok {
 			doc := SeriesDocument(tp, s, kind, late, now)
-			if _, err := c.Store.Put(ctx, doc); err != nil {
+			wrote, err := c.Store.Put(ctx, doc)
+			if err != nil {
 				return err
+			}
+			if wrote {
+				metricKind := metrics.KindCorrection
+				if late {
+					metricKind = metrics.KindLate
+				}
+				metrics.Or(c.Metrics).Add(metrics.DocumentsDelivered, 1, metrics.Kind(metricKind))
 			}
 			if err := c.Webhooks.Announce(ctx, tp, doc.ID); err != nil {
 				return err
@@ -213,8 +223,12 @@ func (c *Changes) notify(ctx context.Context, id string, before, after registry.
 			return err
 		}
 		doc := Document{ID: id, ThirdParty: g.ThirdParty, Kind: MasterDataChange, MeteringPoint: after.ID, CreatedAt: now, Body: body}
-		if _, err := c.Store.Put(ctx, doc); err != nil {
+		wrote, err := c.Store.Put(ctx, doc)
+		if err != nil {
 			return err
+		}
+		if wrote {
+			metrics.Or(c.Metrics).Add(metrics.DocumentsDelivered, 1, metrics.Kind(metrics.KindMasterData))
 		}
 		if err := c.Webhooks.Announce(ctx, g.ThirdParty, doc.ID); err != nil {
 			return err

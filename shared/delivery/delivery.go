@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/tredjepart/tredjepart/shared/fault"
 	"github.com/tredjepart/tredjepart/shared/ident"
 	"github.com/tredjepart/tredjepart/shared/metervalues"
 	"github.com/tredjepart/tredjepart/shared/oslo"
@@ -100,6 +101,17 @@ func SeriesDocument(tp ident.GLN, s metervalues.Series, kind Kind, late bool, no
 
 // PreviousDay is the Oslo day a 09:00 run at now delivers.
 func PreviousDay(now time.Time) time.Time { return metervalues.Date(now).AddDate(0, 0, -1) }
+
+// CheckDeliverable refuses a day that is not over in Oslo at now: before
+// then its values are not all measured, and a delivery would only record
+// it as awaited.
+func CheckDeliverable(day, now time.Time) error {
+	if latest := PreviousDay(now); day.After(latest) {
+		return fault.New(fault.Unprocessable, "Day %s is not over in Oslo yet: the latest day to deliver is %s.",
+			day.Format(metervalues.DayLayout), latest.Format(metervalues.DayLayout))
+	}
+	return nil
+}
 
 // SettleLag is how old a document must be before the feed shows it: a write
 // stamped just before another committed first, and the index behind the

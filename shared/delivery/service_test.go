@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"maps"
 	"slices"
 	"sync"
 	"testing"
@@ -23,6 +24,7 @@ import (
 	"github.com/tredjepart/tredjepart/shared/ident"
 	"github.com/tredjepart/tredjepart/shared/inmem"
 	"github.com/tredjepart/tredjepart/shared/metervalues"
+	"github.com/tredjepart/tredjepart/shared/metrics"
 	"github.com/tredjepart/tredjepart/shared/registry"
 )
 
@@ -156,6 +158,8 @@ func TestADisabledThirdPartyIsDeliveredNothing(t *testing.T) {
 
 func TestALateDayGoesToThoseItWasDueToAndACorrectionToEveryoneWithAccess(t *testing.T) {
 	w := newWorld(t, mpA)
+	var counted metrics.Recorder
+	w.changes.Metrics = &counted
 	ctx := context.Background()
 	job := delivery.Job{ThirdParty: enabledTP, Day: w.day.Format(metervalues.DayLayout), MeteringPoints: []ident.GSRN{mpA}}
 	if r, err := w.deliverer.Deliver(ctx, job); err != nil || r.Late != 1 {
@@ -180,5 +184,15 @@ func TestALateDayGoesToThoseItWasDueToAndACorrectionToEveryoneWithAccess(t *test
 	w.document(t, enabledTP, correctionID)
 	if !slices.Equal(w.announced.ids[enabledTP], []string{lateID, correctionID}) {
 		t.Fatalf("announced %v", w.announced.ids)
+	}
+	// The same change again (a stream record retried) writes nothing and
+	// counts nothing. The correction went to both grant holders (a disabled
+	// third party's outbox keeps what it is due), the late day to the one
+	// it was due to.
+	if err := w.changes.DayStored(ctx, delivery.DayStored{Series: corrected, BeforeRevision: first.Revision}); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := counted.Counts(metrics.DocumentsDelivered), map[string]int{"late": 1, "correction": 2}; !maps.Equal(got, want) {
+		t.Errorf("documents delivered %v, want %v", got, want)
 	}
 }

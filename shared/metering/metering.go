@@ -17,6 +17,7 @@ import (
 	"github.com/tredjepart/tredjepart/shared/grant"
 	"github.com/tredjepart/tredjepart/shared/ident"
 	"github.com/tredjepart/tredjepart/shared/metervalues"
+	"github.com/tredjepart/tredjepart/shared/metrics"
 	"github.com/tredjepart/tredjepart/shared/readlog"
 	"github.com/tredjepart/tredjepart/shared/registry"
 )
@@ -50,6 +51,7 @@ type Service struct {
 	ReadLog        ReadLog
 	Clock          clock.Clock
 	NewID          func() string
+	Metrics        metrics.Sink // reads logged
 }
 
 // MaxPeriodYears is the longest period one meter-value query may ask for.
@@ -231,10 +233,14 @@ func (s *Service) MeterValues(ctx context.Context, tp ident.GLN, id ident.GSRN, 
 }
 
 func (s *Service) log(ctx context.Context, a Access, what readlog.What, period Window, now time.Time) error {
-	return s.ReadLog.Append(ctx, readlog.Entry{
+	err := s.ReadLog.Append(ctx, readlog.Entry{
 		ID: s.NewID(), EndUser: a.Grant.EndUser, ThirdParty: a.Grant.ThirdParty, MeteringPoint: a.Grant.MeteringPoint,
 		What: what, From: period.From, To: period.To, At: now,
 	})
+	if err == nil {
+		metrics.Or(s.Metrics).Add(metrics.ReadsLogged, 1, metrics.Kind(string(what)))
+	}
+	return err
 }
 
 func describe(w Window) string {

@@ -18,6 +18,14 @@ const (
 	GrantRevoked    = "grant.revoked"
 )
 
+// Reasons a request was rejected, as the third party reads them: the end
+// user declined it, or did not answer before it expired (the expiry state
+// machine's text; a test holds them together). Both carry reason code EH088.
+const (
+	ReasonDeclined = "The end user declined the request."
+	ReasonExpired  = "The end user did not approve the request within three business days."
+)
+
 // Notification is one message on the notification queue. NotificationID is
 // the same for every retry of the same event, so receivers can drop repeats.
 type Notification struct {

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/tredjepart/tredjepart/shared/fault"
 )
@@ -52,12 +53,15 @@ var slugOf = map[fault.Kind]string{
 	fault.TooLarge:             "payload-too-large",
 }
 
+// typePrefix begins every problem type.
+const typePrefix = "urn:tredjepart:problem:"
+
 // TypeURI names a problem type: by Elhub code when there is one.
 func TypeURI(kind fault.Kind, code string) string {
 	if code != "" {
-		return "urn:tredjepart:problem:" + code
+		return typePrefix + code
 	}
-	return "urn:tredjepart:problem:" + slugOf[kind]
+	return typePrefix + slugOf[kind]
 }
 
 // From turns err into a problem document. Errors outside the domain become a
@@ -85,6 +89,10 @@ func From(ctx context.Context, logger *slog.Logger, err error, instance string) 
 		Errors:   e.Fields,
 	}
 }
+
+// Name is the problem type's last part, an Elhub code or a word such as
+// invalid-request: one of a small fixed set, fit for a metric dimension.
+func (d Document) Name() string { return strings.TrimPrefix(d.Type, typePrefix) }
 
 // JSON renders the document.
 func (d Document) JSON() []byte {

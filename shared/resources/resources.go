@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tredjepart/tredjepart/shared/metrics"
 )
 
 // AttributeType is a DynamoDB key attribute type.
@@ -140,13 +142,16 @@ type StateMachine struct {
 
 // Function is one Lambda and what it may touch.
 type Function struct {
-	ID            string
-	Dir           string   // folder under functions/ holding its main package
-	Settings      []string // environment variables set per deployment (CDK context locally named the same)
-	Secrets       []string // environment variables whose values come from SSM SecureString parameters: <NAME>_PARAM names the parameter
-	ReadTables    []string // table IDs it reads
-	WriteTables   []string // table IDs it reads and writes
-	SendQueues    []string // queue IDs it sends to
+	ID          string
+	Dir         string   // folder under functions/ holding its main package
+	Settings    []string // environment variables set per deployment (CDK context locally named the same)
+	Secrets     []string // environment variables whose values come from SSM SecureString parameters: <NAME>_PARAM names the parameter
+	ReadTables  []string // table IDs it reads
+	WriteTables []string // table IDs it reads and writes
+	SendQueues  []string // queue IDs it sends to
+	// Redrives are queue IDs whose depths it reads, and whose dead-letter
+	// queue it may move back to the queue: each must be in SendQueues too.
+	Redrives      []string
 	StateMachines []string // state machine IDs it starts and stops executions of
 	Encrypts      []string // key IDs it encrypts with itself (kms:Encrypt)
 	Decrypts      []string // key IDs it decrypts with itself (kms:Decrypt)
@@ -233,6 +238,11 @@ func (f Function) Validate() error {
 		return fmt.Errorf("resources: function %s has %d MB, want 128 to 10,240", f.ID, f.MemoryMB())
 	case f.Reserve < 0 || f.Reserve > f.MaxDuration()/2:
 		return fmt.Errorf("resources: function %s keeps a reserve of %v of its %v timeout, want at most half", f.ID, f.Reserve, f.MaxDuration())
+	}
+	for _, q := range f.Redrives {
+		if !slices.Contains(f.SendQueues, q) {
+			return fmt.Errorf("resources: function %s redrives queue %s, which it does not send to", f.ID, q)
+		}
 	}
 	return nil
 }
@@ -413,6 +423,22 @@ const (
 	// FunctionErrors: invocations of Function that failed (Errors, sum over
 	// the period).
 	FunctionErrors AlarmMetric = "FunctionErrors"
+	// ExecutionsFailed: executions of StateMachine that failed, timed out or
+	// were aborted (sum over the period).
+	ExecutionsFailed AlarmMetric = "ExecutionsFailed"
+	// BusinessCount: the sum of BusinessMetric, one of package metrics',
+	// over all its dimensions, in the period.
+	BusinessCount AlarmMetric = "BusinessCount"
+	// DeliveryOutstanding: the metering points the daily delivery made due
+	// in the period and did not do in it (metrics.DeliveryPointsDue −
+	// metrics.DeliveryPointsDone, sums over the period).
+	DeliveryOutstanding AlarmMetric = "DeliveryOutstanding"
+	// APILatencyP95: the 95th percentile, in milliseconds, of the time the
+	// HTTP API took to answer (AWS/ApiGateway Latency, p95 over the period).
+	APILatencyP95 AlarmMetric = "APILatencyP95"
+	// APIServerErrorPercent: the share of the HTTP API's answers that were
+	// 5xx, in per cent (AWS/ApiGateway 5xx / Count × 100 over the period).
+	APIServerErrorPercent AlarmMetric = "APIServerErrorPercent"
 )
 
 // Alarm is a CloudWatch alarm that notifies AlarmTopic when its metric
@@ -424,8 +450,12 @@ type Alarm struct {
 	Metric      AlarmMetric
 	Queue       string // the ID of a Queue (DeadLetterMessages, OldestMessageAge)
 	Function    string // the ID of a Function (FunctionErrors)
-	Threshold   float64
-	Period      time.Duration
+	// StateMachine is the ID of a StateMachine (ExecutionsFailed).
+	StateMachine string
+	// BusinessMetric is a metric of package metrics (BusinessCount).
+	BusinessMetric string
+	Threshold      float64
+	Period         time.Duration
 }
 
 // alarmPeriod is every alarm's period: SQS and Lambda publish a point a
@@ -515,6 +545,72 @@ var FanOutFailing = Alarm{
 	Function:  FanOutFunctionID,
 	Threshold: 1,
 	Period:    alarmPeriod,
+}
+
+// promisePeriod is the period of the alarms on what Tredjepart promises:
+// five minutes, as the promises are stated.
+const promisePeriod = 5 * time.Minute
+
+// DeliveryIncomplete: the daily delivery runs from 09:00 Oslo and is due by
+// 09:05. CloudWatch's five-minute periods begin on the hour's fifths, so the
+// period from 09:00 holds the whole run when it is on time: every metering
+// point made due in it is done in it. Points left over mean the day was not
+// complete by 09:05. (A day replayed by hand may cross a period's end and
+// alarm once; the runbook says so.)
+var DeliveryIncomplete = Alarm{
+	ID: "DeliveryIncomplete",
+	Description: "Metering points the daily delivery made due were not all done within the same five minutes: " +
+		"the day was not complete by 09:05 (or a replayed day crossed a five-minute boundary). Run tredjepart-admin status " +
+		"for the day's due, written and pending jobs and the dead-letter queues; see docs/operations.md, DeliveryIncomplete.",
+	Metric:    DeliveryOutstanding,
+	Threshold: 1,
+	Period:    promisePeriod,
+}
+
+// APISlow: Elhub's consent service promises a p95 of 500 ms; so do we.
+var APISlow = Alarm{
+	ID: "ApiSlow",
+	Description: "The HTTP API's 95th percentile latency was 500 ms or more over five minutes. The dashboard's API widgets show " +
+		"the routes; look at their functions' duration, throttles and cold starts, and at DynamoDB throttling. See docs/operations.md, ApiSlow.",
+	Metric:    APILatencyP95,
+	Threshold: 500,
+	Period:    promisePeriod,
+}
+
+// APIServerErrors: 0.1 % of answers being 5xx spends a 99.9 % promise.
+var APIServerErrors = Alarm{
+	ID: "ApiServerErrors",
+	Description: "At least 0.1 % of the HTTP API's answers were 5xx over five minutes. The access log (ApiAccessLogs) has each " +
+		"one's request id and route; the function's log has its cause under the same request id. See docs/operations.md, ApiServerErrors.",
+	Metric:    APIServerErrorPercent,
+	Threshold: 0.1,
+	Period:    promisePeriod,
+}
+
+// WebhookEndpointFailing: a document whose every push has failed for an
+// hour: its endpoint is down, refusing us, or refused by our SSRF policy.
+var WebhookEndpointFailing = Alarm{
+	ID: "WebhookEndpointFailing",
+	Description: "A webhook push failed for a document whose every push has failed for an hour or more. tredjepart-admin status " +
+		"names the third parties whose last pushes failed; the documents stay in their outboxes and pushes go on for three days. " +
+		"Tell the third party. See docs/operations.md, WebhookEndpointFailing.",
+	Metric:         BusinessCount,
+	BusinessMetric: metrics.WebhookFailingForAnHour,
+	Threshold:      1,
+	Period:         promisePeriod,
+}
+
+// ExpiryFailing: an expiry execution that failed leaves a request pending
+// past its deadline, and its third party never told.
+var ExpiryFailing = Alarm{
+	ID: "ExpiryExecutionsFailing",
+	Description: "An execution of AccessRequestExpiry failed, timed out or was aborted: a request may be pending past its " +
+		"deadline and its third party not told. Read the execution's history in Step Functions and the state machine's log " +
+		"group; see docs/operations.md, ExpiryExecutionsFailing.",
+	Metric:       ExecutionsFailed,
+	StateMachine: ExpiryStateMachineID,
+	Threshold:    1,
+	Period:       alarmPeriod,
 }
 
 // Route is one HTTP API route and the function behind it.
@@ -969,12 +1065,24 @@ var Changes = Function{
 }
 
 // Admin is the operator's API: register, list, update, disable and enable
-// third parties and data providers (grid companies, metering systems).
+// third parties and data providers (grid companies, metering systems); a
+// day's delivery status, replaying a day, and redriving dead-letter queues.
 var Admin = Function{
-	ID:          AdminFunctionID,
-	Dir:         "admin",
+	ID:  AdminFunctionID,
+	Dir: "admin",
+	// The day's status: grants by delivery shard (Access), documents
+	// written and webhook attempts (Outbox).
+	ReadTables:  []string{AccessTableID, OutboxTableID},
 	WriteTables: []string{RegistryTableID},
-	Settings:    []string{"ADMIN_OPERATOR_CLIENTS"}, // the operator's OAuth clients: no other client may call it
+	// A day replayed goes to FanOutShards; a redrive sends each queue's
+	// dead letters back to it.
+	SendQueues: []string{FanOutShardsQueueID, DeliveryJobsQueueID, WebhookPushesQueueID, NotificationQueueID},
+	Redrives:   []string{FanOutShardsQueueID, DeliveryJobsQueueID, WebhookPushesQueueID, NotificationQueueID},
+	Settings:   []string{"ADMIN_OPERATOR_CLIENTS"}, // the operator's OAuth clients: no other client may call it
+	// A status reads every enabled third party's grants and the day's
+	// documents: more than an answer of the other APIs, within API
+	// Gateway's 30 s.
+	Timeout: 29 * time.Second,
 }
 
 // Portal is the third parties' web pages (Elhub's Aktørportal): staff log
@@ -1011,7 +1119,8 @@ var (
 	Functions     = []Function{Intake, Consent, Queries, Ingest, FanOut, FanOutShard, Delivery, Webhook, Notifier, Changes, Admin, Portal, Docs}
 	Schedules     = []Schedule{DailyDelivery}
 	// Alarms: one per dead-letter queue, derived from Queues, and the rest.
-	Alarms = append(deadLetterAlarms(Queues, Functions, Schedules), DeliveryJobsStuck, FanOutFailing)
+	Alarms = append(deadLetterAlarms(Queues, Functions, Schedules), DeliveryJobsStuck, FanOutFailing,
+		DeliveryIncomplete, APISlow, APIServerErrors, WebhookEndpointFailing, ExpiryFailing)
 	Routes = []Route{
 		{Method: "POST", Path: "/v1/access-requests", Function: IntakeFunctionID, Scopes: []string{ThirdPartyScope}},
 		{Method: "GET", Path: "/v1/access-requests", Function: IntakeFunctionID, Scopes: []string{ThirdPartyScope}},
@@ -1054,6 +1163,9 @@ var (
 		{Method: "PUT", Path: "/v1/admin/data-providers/{gln}", Function: AdminFunctionID, Scopes: []string{AdminScope}},
 		{Method: "POST", Path: "/v1/admin/data-providers/{gln}/disable", Function: AdminFunctionID, Scopes: []string{AdminScope}},
 		{Method: "POST", Path: "/v1/admin/data-providers/{gln}/enable", Function: AdminFunctionID, Scopes: []string{AdminScope}},
+		{Method: "GET", Path: "/v1/admin/deliveries/{day}", Function: AdminFunctionID, Scopes: []string{AdminScope}},
+		{Method: "POST", Path: "/v1/admin/deliveries/{day}", Function: AdminFunctionID, Scopes: []string{AdminScope}},
+		{Method: "POST", Path: "/v1/admin/queues/{queue}/redrive", Function: AdminFunctionID, Scopes: []string{AdminScope}},
 		{Method: "GET", Path: "/portal", Function: PortalFunctionID, Public: true},
 		{Method: "GET", Path: "/portal/login", Function: PortalFunctionID, Public: true},
 		{Method: "GET", Path: "/portal/login/callback", Function: PortalFunctionID, Public: true},

@@ -5,9 +5,13 @@ import (
 	"maps"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tredjepart/tredjepart/shared/metrics"
+	"github.com/tredjepart/tredjepart/shared/notify"
 )
 
 // idSet is the set of the IDs of items.
@@ -58,6 +62,14 @@ func TestReferencesResolve(t *testing.T) {
 				t.Errorf("%s: ${%s} refers to nothing", m.ID, name)
 			}
 		}
+	}
+}
+
+// The notifier tells an expiry from a decline by the reason the state
+// machine sends (metrics.AccessRequests).
+func TestExpiryNotifiesWithTheExpiredReason(t *testing.T) {
+	if want := `"reason": ` + strconv.Quote(notify.ReasonExpired); !strings.Contains(Expiry.Definition, want) {
+		t.Errorf("the expiry's notification has no %s", want)
 	}
 }
 
@@ -160,9 +172,40 @@ func TestDailyDeliveryIsWatched(t *testing.T) {
 	}
 }
 
+// The promises the operators are asked about every morning each have an
+// alarm: the day delivered by 09:05, the API's p95 under 500 ms and 5xx
+// under 0.1 %, webhooks taking what is pushed, expiries running.
+func TestThePromisesAreWatched(t *testing.T) {
+	for _, c := range []struct {
+		what string
+		is   func(Alarm) bool
+	}{
+		{"the day's delivery not done in the five minutes from 09:00", func(a Alarm) bool {
+			return a.Metric == DeliveryOutstanding && a.Period == 5*time.Minute && a.Threshold == 1
+		}},
+		{"API p95 of 500 ms over 5 minutes", func(a Alarm) bool {
+			return a.Metric == APILatencyP95 && a.Period == 5*time.Minute && a.Threshold == 500
+		}},
+		{"API 5xx of 0.1 % over 5 minutes", func(a Alarm) bool {
+			return a.Metric == APIServerErrorPercent && a.Period == 5*time.Minute && a.Threshold == 0.1
+		}},
+		{"a webhook failing every push for an hour", func(a Alarm) bool {
+			return a.Metric == BusinessCount && a.BusinessMetric == metrics.WebhookFailingForAnHour && a.Threshold == 1
+		}},
+		{"expiry executions failing", func(a Alarm) bool {
+			return a.Metric == ExecutionsFailed && a.StateMachine == ExpiryStateMachineID && a.Threshold == 1
+		}},
+	} {
+		if !slices.ContainsFunc(Alarms, c.is) {
+			t.Errorf("no alarm on %s", c.what)
+		}
+	}
+}
+
 func TestAlarmsAreWellFormed(t *testing.T) {
 	queues := idSet(Queues, func(q Queue) string { return q.ID })
 	functions := idSet(Functions, func(f Function) string { return f.ID })
+	stateMachines := idSet(StateMachines, func(m StateMachine) string { return m.ID })
 	ids := map[string]bool{}
 	for _, a := range Alarms {
 		if ids[a.ID] || a.ID == "" {
@@ -177,6 +220,18 @@ func TestAlarmsAreWellFormed(t *testing.T) {
 		case FunctionErrors:
 			if !functions[a.Function] || a.Queue != "" {
 				t.Errorf("%s watches function %q (queue %q), want a known function only", a.ID, a.Function, a.Queue)
+			}
+		case ExecutionsFailed:
+			if !stateMachines[a.StateMachine] || a.Queue != "" || a.Function != "" {
+				t.Errorf("%s watches state machine %q (queue %q, function %q), want a known state machine only", a.ID, a.StateMachine, a.Queue, a.Function)
+			}
+		case BusinessCount:
+			if a.BusinessMetric == "" || a.Queue != "" || a.Function != "" || a.StateMachine != "" {
+				t.Errorf("%s watches business metric %q, and nothing else", a.ID, a.BusinessMetric)
+			}
+		case DeliveryOutstanding, APILatencyP95, APIServerErrorPercent:
+			if a.Queue != "" || a.Function != "" || a.StateMachine != "" || a.BusinessMetric != "" {
+				t.Errorf("%s watches %s and names a resource too", a.ID, a.Metric)
 			}
 		default:
 			t.Errorf("%s watches %q, which the stack cannot build", a.ID, a.Metric)
@@ -243,6 +298,7 @@ func TestFunctionsAreValidAndATooLargeReserveIsRefused(t *testing.T) {
 		{ID: "Negative", Reserve: -time.Second},
 		{ID: "TooLong", Timeout: 16 * time.Minute},
 		{ID: "TooSmall", Memory: 64},
+		{ID: "RedrivesWithoutSending", Redrives: []string{DeliveryJobsQueueID}},
 	} {
 		if err := bad.Validate(); err == nil {
 			t.Errorf("%+v is accepted", bad)

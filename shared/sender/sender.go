@@ -22,6 +22,8 @@ import (
 	"github.com/tredjepart/tredjepart/shared/delivery"
 	"github.com/tredjepart/tredjepart/shared/dynamo"
 	"github.com/tredjepart/tredjepart/shared/function"
+	"github.com/tredjepart/tredjepart/shared/metrics"
+	"github.com/tredjepart/tredjepart/shared/notify"
 	"github.com/tredjepart/tredjepart/shared/queue"
 	"github.com/tredjepart/tredjepart/shared/resources"
 	"github.com/tredjepart/tredjepart/shared/seal"
@@ -65,7 +67,7 @@ func WebhookService(cfg aws.Config, stores dynamo.Stores, getenv func(string) st
 	return &webhook.Service{
 		Store: stores.Webhooks, Documents: stores.Outbox, ThirdParties: stores.Parties,
 		Secrets: secrets, Queue: &queue.Publisher{Client: sqs.NewFromConfig(cfg), URL: env[resources.WebhookPushes.EnvVar]},
-		Policy: policy, Client: policy.Client(pushTimeout), Clock: clk, Logger: logger,
+		Policy: policy, Client: policy.Client(pushTimeout), Clock: clk, Logger: logger, Metrics: &metrics.EMF{Logger: logger},
 	}, nil
 }
 
@@ -134,6 +136,9 @@ type NotificationHandler struct {
 	Outbox   delivery.Store
 	Webhooks *webhook.Service
 	Logger   *slog.Logger
+	// Metrics counts the notifications filed and, from them, the access
+	// requests decided: each decision and each expiry sends exactly one.
+	Metrics metrics.Sink
 }
 
 // Handle files each notification; a message that is not one is logged and
@@ -142,8 +147,12 @@ func (h *NotificationHandler) Handle(ctx context.Context, ev events.SQSEvent) (e
 	var res events.SQSEventResponse
 	for _, m := range ev.Records {
 		doc, err := delivery.NotificationDocument([]byte(m.Body), h.Webhooks.Clock.Now())
+		var wrote bool
 		if err == nil {
-			_, err = h.Outbox.Put(ctx, doc)
+			wrote, err = h.Outbox.Put(ctx, doc)
+		}
+		if wrote {
+			h.count(m.Body)
 		}
 		if err == nil {
 			err = h.Webhooks.Announce(ctx, doc.ThirdParty, doc.ID)
@@ -156,6 +165,25 @@ func (h *NotificationHandler) Handle(ctx context.Context, ev events.SQSEvent) (e
 	return res, nil
 }
 
+// count counts a notification filed for the first time, and the request
+// decision it tells of.
+func (h *NotificationHandler) count(body string) {
+	sink := metrics.Or(h.Metrics)
+	sink.Add(metrics.DocumentsDelivered, 1, metrics.Kind(metrics.KindNotification))
+	var n notify.Notification
+	if json.Unmarshal([]byte(body), &n) != nil {
+		return
+	}
+	switch {
+	case n.Type == notify.RequestApproved:
+		sink.Add(metrics.AccessRequests, 1, metrics.Outcome(metrics.RequestApproved))
+	case n.Type == notify.RequestRejected && n.Reason == notify.ReasonExpired:
+		sink.Add(metrics.AccessRequests, 1, metrics.Outcome(metrics.RequestExpired))
+	case n.Type == notify.RequestRejected:
+		sink.Add(metrics.AccessRequests, 1, metrics.Outcome(metrics.RequestRejected))
+	}
+}
+
 // NotifierLambda builds the notifier's handler; see package function.
 func NotifierLambda(_ context.Context, cfg aws.Config, getenv func(string) string, logger *slog.Logger) (any, error) {
 	stores, err := openStores(cfg, getenv, resources.Outbox)
@@ -166,5 +194,5 @@ func NotifierLambda(_ context.Context, cfg aws.Config, getenv func(string) strin
 	if err != nil {
 		return nil, err
 	}
-	return (&NotificationHandler{Outbox: stores.Outbox, Webhooks: hooks, Logger: logger}).Handle, nil
+	return (&NotificationHandler{Outbox: stores.Outbox, Webhooks: hooks, Logger: logger, Metrics: &metrics.EMF{Logger: logger}}).Handle, nil
 }

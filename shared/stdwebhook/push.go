@@ -46,6 +46,9 @@ type Attempt struct {
 	Status   int           // HTTP status, 0 if no response
 	Duration time.Duration // wall time of the exchange
 	Err      string        // why it was not delivered; empty when Delivered
+	// Refused: no request was made, for the Policy forbids the URL or the
+	// address it resolved to. TimedOut: no answer in time.
+	Refused, TimedOut bool
 }
 
 // Push makes one signed POST of body to url and classifies the result. id is
@@ -78,7 +81,7 @@ func Push(ctx context.Context, client *http.Client, url string, id string, body 
 
 	resp, err := client.Do(req)
 	if err != nil {
-		return done(Attempt{Outcome: Retry, Err: describe(err)})
+		return done(Attempt{Outcome: Retry, Err: describe(err), Refused: refused(err), TimedOut: timedOut(err)})
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, MaxResponseBytes))
 	resp.Body.Close()
@@ -103,15 +106,19 @@ func Push(ctx context.Context, client *http.Client, url string, id string, body 
 // describe names the failure for the attempt log.
 func describe(err error) string {
 	switch {
-	case errors.Is(err, ErrForbiddenAddress), errors.Is(err, ErrForbiddenURL):
+	case refused(err):
 		return "refused: " + err.Error()
-	case errors.Is(err, context.DeadlineExceeded), isTimeout(err):
+	case timedOut(err):
 		return "timeout: " + err.Error()
 	}
 	return err.Error()
 }
 
-func isTimeout(err error) bool {
+func refused(err error) bool {
+	return errors.Is(err, ErrForbiddenAddress) || errors.Is(err, ErrForbiddenURL)
+}
+
+func timedOut(err error) bool {
 	var t interface{ Timeout() bool }
-	return errors.As(err, &t) && t.Timeout()
+	return !refused(err) && (errors.Is(err, context.DeadlineExceeded) || errors.As(err, &t) && t.Timeout())
 }

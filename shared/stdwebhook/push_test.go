@@ -87,7 +87,7 @@ func TestPushTimeoutIsRetry(t *testing.T) {
 	defer srv.Close()
 	defer close(release)
 	a := Push(context.Background(), local.Client(100*time.Millisecond), srv.URL, "msg", []byte(`{}`), []Secret{s}, time.Now())
-	if a.Outcome != Retry || a.Status != 0 || !strings.HasPrefix(a.Err, "timeout") {
+	if a.Outcome != Retry || a.Status != 0 || !strings.HasPrefix(a.Err, "timeout") || !a.TimedOut || a.Refused {
 		t.Fatalf("got %+v", a)
 	}
 	if a.Duration > 3*time.Second {
@@ -126,7 +126,7 @@ func TestPushRefusedAddressIsRetry(t *testing.T) {
 		{"http allowed, loopback not", Policy{AllowHTTP: true}, strings.Replace(srv.URL, "127.0.0.1", "localhost", 1)},
 	} {
 		a := Push(context.Background(), c.p.Client(time.Second), c.url, "msg", []byte(`{}`), []Secret{s}, time.Now())
-		if a.Outcome != Retry || a.Status != 0 || !strings.HasPrefix(a.Err, "refused") {
+		if a.Outcome != Retry || a.Status != 0 || !strings.HasPrefix(a.Err, "refused") || !a.Refused || a.TimedOut {
 			t.Errorf("%s: got %+v", c.name, a)
 		}
 	}
@@ -161,7 +161,7 @@ func TestPushConnectionErrorIsRetry(t *testing.T) {
 	url := srv.URL
 	srv.Close()
 	a := Push(context.Background(), local.Client(time.Second), url, "msg", []byte(`{}`), []Secret{s}, time.Now())
-	if a.Outcome != Retry || a.Status != 0 || a.Err == "" {
+	if a.Outcome != Retry || a.Status != 0 || a.Err == "" || a.Refused || a.TimedOut {
 		t.Fatalf("got %+v", a)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"testing"
 	"time"
@@ -27,6 +28,7 @@ import (
 	"github.com/tredjepart/tredjepart/shared/inmem"
 	"github.com/tredjepart/tredjepart/shared/metering"
 	"github.com/tredjepart/tredjepart/shared/metervalues"
+	"github.com/tredjepart/tredjepart/shared/metrics"
 	"github.com/tredjepart/tredjepart/shared/problem"
 	"github.com/tredjepart/tredjepart/shared/readlog"
 	"github.com/tredjepart/tredjepart/shared/registry"
@@ -50,6 +52,7 @@ type queries struct {
 	outbox   *inmem.Outbox
 	webhooks *inmem.Webhooks
 	day      time.Time // a day with meter values on granted
+	counted  *metrics.Recorder
 }
 
 // onFakesQueries registers reader and stranger, two metering points kari
@@ -82,15 +85,16 @@ func onFakesQueries(t *testing.T) queries {
 	if _, _, err := s.MeterValues.PutDay(ctx, metervalues.Series{MeteringPoint: granted, Day: day, Resolution: metervalues.PT60M, Quantities: qs}); err != nil {
 		t.Fatal(err)
 	}
+	counted := &metrics.Recorder{}
 	return queries{
 		h: &thirdpartyapi.QueriesHandler{
 			Outbox: s.Outbox,
 			Metering: &metering.Service{Grants: s.Grants, MeteringPoints: s.MeteringPoints, Days: s.MeterValues, ReadLog: s.ReadLog,
-				Clock: clock.System{}, NewID: uuid.NewString},
+				Clock: clock.System{}, NewID: uuid.NewString, Metrics: counted},
 			ThirdParties: s.Parties,
 			Logger:       slog.New(slog.NewTextHandler(io.Discard, nil)),
 		},
-		readLog: s.ReadLog, outbox: s.Outbox, webhooks: s.Webhooks, day: day,
+		readLog: s.ReadLog, outbox: s.Outbox, webhooks: s.Webhooks, day: day, counted: counted,
 	}
 }
 
@@ -168,6 +172,9 @@ func TestMasterDataIsReadWithAccessAndLogged(t *testing.T) {
 	if reads := q.reads(t); len(reads) != 1 {
 		t.Fatalf("refused reads were logged: %+v", reads)
 	}
+	if got := q.counted.Counts(metrics.ReadsLogged); !maps.Equal(got, map[string]int{"master-data": 1}) {
+		t.Errorf("reads counted %v, want the one logged", got)
+	}
 }
 
 func TestMeterValuesAreReadWithAccessAndLogged(t *testing.T) {
@@ -192,6 +199,9 @@ func TestMeterValuesAreReadWithAccessAndLogged(t *testing.T) {
 	}
 	if reads := q.reads(t); len(reads) != 1 {
 		t.Fatalf("refused reads were logged: %+v", reads)
+	}
+	if got := q.counted.Counts(metrics.ReadsLogged); !maps.Equal(got, map[string]int{"meter-values": 1}) {
+		t.Errorf("reads counted %v, want the one logged", got)
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/tredjepart/tredjepart/shared/dynamo"
 	"github.com/tredjepart/tredjepart/shared/function"
 	"github.com/tredjepart/tredjepart/shared/metering"
+	"github.com/tredjepart/tredjepart/shared/metrics"
 	"github.com/tredjepart/tredjepart/shared/resources"
 	"github.com/tredjepart/tredjepart/shared/sender"
 )
@@ -45,6 +46,7 @@ func NewQueries(stores dynamo.Stores, clk clock.Clock, logger *slog.Logger) *Que
 			ReadLog:        stores.ReadLog,
 			Clock:          clk,
 			NewID:          uuid.NewString,
+			Metrics:        &metrics.EMF{Logger: logger},
 		},
 		Outbox:       stores.Outbox,
 		ThirdParties: stores.Parties,

@@ -13,6 +13,7 @@ import (
 	"github.com/tredjepart/tredjepart/shared/clock"
 	"github.com/tredjepart/tredjepart/shared/dynamo"
 	"github.com/tredjepart/tredjepart/shared/function"
+	"github.com/tredjepart/tredjepart/shared/metrics"
 	"github.com/tredjepart/tredjepart/shared/resources"
 	"github.com/tredjepart/tredjepart/shared/stepfunctions"
 )
@@ -41,6 +42,7 @@ func RequestsFromEnv(cfg aws.Config, getenv func(string) string, logger *slog.Lo
 			NewID:          uuid.NewString,
 			ExpiresAt:      accessrequest.ExpiresAt,
 			Logger:         logger,
+			Metrics:        &metrics.EMF{Logger: logger},
 		},
 		ThirdParties: stores.Parties,
 		Logger:       logger,

@@ -23,6 +23,7 @@ import (
 	"github.com/tredjepart/tredjepart/shared/delivery"
 	"github.com/tredjepart/tredjepart/shared/fault"
 	"github.com/tredjepart/tredjepart/shared/ident"
+	"github.com/tredjepart/tredjepart/shared/metrics"
 	"github.com/tredjepart/tredjepart/shared/readonce"
 	"github.com/tredjepart/tredjepart/shared/registry"
 	"github.com/tredjepart/tredjepart/shared/stdwebhook"
@@ -159,7 +160,13 @@ type Service struct {
 	Client       *http.Client      // from Policy.Client
 	Clock        clock.Clock
 	Logger       *slog.Logger
+	Metrics      metrics.Sink // push outcomes
 }
+
+// FailingFor is how long every push of a document may fail before each
+// further failure counts as metrics.WebhookFailingForAnHour: the endpoint
+// has not taken it for that long.
+const FailingFor = time.Hour
 
 // ForBatch is the service for one batch of work, such as a delivery
 // batch announcing many documents: it reads each third party's endpoint
@@ -387,6 +394,9 @@ func (s *Service) Dispatch(ctx context.Context, m Message) error {
 		if next, more = stdwebhook.NextAttempt(m.Attempt, m.FirstTry); !more {
 			a.GaveUp = true
 		}
+		if now.Sub(m.FirstTry) >= FailingFor {
+			metrics.Or(s.Metrics).Add(metrics.WebhookFailingForAnHour, 1)
+		}
 	}
 	if err != nil {
 		return err
@@ -410,8 +420,28 @@ func (s *Service) push(ctx context.Context, e Endpoint, documentID string, body 
 		return Attempt{}, err
 	}
 	result := stdwebhook.Push(ctx, s.Client, e.URL, documentID, body, secrets, now)
+	metrics.Or(s.Metrics).Add(metrics.WebhookPushes, 1, metrics.Outcome(pushOutcome(result)))
 	return Attempt{ThirdParty: e.ThirdParty, DocumentID: documentID, Number: number, At: now,
 		Outcome: result.Outcome, Status: result.Status, Duration: result.Duration, Error: result.Err}, nil
+}
+
+// pushOutcome is the value of the Outcome dimension of metrics.WebhookPushes.
+func pushOutcome(a stdwebhook.Attempt) string {
+	switch {
+	case a.Refused:
+		return metrics.PushRefused
+	case a.TimedOut:
+		return metrics.PushTimeout
+	case a.Status == http.StatusGone:
+		return metrics.Push410
+	case a.Status >= 200 && a.Status < 300:
+		return metrics.Push2xx
+	case a.Status >= 500:
+		return metrics.Push5xx
+	case a.Status >= 300: // a redirect, not followed, is the endpoint's error too
+		return metrics.Push4xx
+	}
+	return metrics.PushError
 }
 
 func (s *Service) logAttempt(ctx context.Context, a Attempt) error {

@@ -101,7 +101,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	reqID := newRequestID()
 	rec := &statusRecorder{ResponseWriter: w}
 	rec.Header().Set("apigw-requestid", reqID)
-	routeKey := ""
+	routeKey, clientID := "", "-" // "-": no token, as API Gateway logs it
 	defer func() {
 		g.logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
 			slog.String("method", r.Method),
@@ -110,6 +110,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			slog.Int("status", rec.status),
 			slog.Duration("duration", time.Since(start)),
 			slog.String("requestId", reqID),
+			slog.String("clientId", clientID),
 		)
 	}()
 
@@ -139,6 +140,9 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		jwtAuth = desc
+		if id := desc.Claims["client_id"]; id != "" {
+			clientID = id
+		}
 	}
 
 	if r.ContentLength > MaxBodyBytes {

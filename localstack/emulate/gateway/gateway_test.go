@@ -811,7 +811,7 @@ func TestAccessLog(t *testing.T) {
 	}
 	want := map[string]any{
 		"method": "POST", "path": "/v1/access-requests", "route": "POST /v1/access-requests",
-		"status": float64(200), "requestId": resp.header.Get("apigw-requestid"),
+		"status": float64(200), "requestId": resp.header.Get("apigw-requestid"), "clientId": "0192:987654321",
 	}
 	for k, v := range want {
 		if line[k] != v {

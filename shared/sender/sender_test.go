@@ -1,0 +1,51 @@
+package sender
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"maps"
+	"testing"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/tredjepart/tredjepart/shared/clock"
+	"github.com/tredjepart/tredjepart/shared/inmem"
+	"github.com/tredjepart/tredjepart/shared/metrics"
+	"github.com/tredjepart/tredjepart/shared/notify"
+	"github.com/tredjepart/tredjepart/shared/webhook"
+)
+
+// Each notification filed counts once, and tells the access requests
+// approved, declined and expired apart; one filed again counts nothing.
+func TestNotificationsAreCountedOnceWithTheDecisionTheyTell(t *testing.T) {
+	const tp = "7080005051286"
+	stores := inmem.Open()
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	var counted metrics.Recorder
+	h := &NotificationHandler{Outbox: stores.Outbox, Logger: logger, Metrics: &counted,
+		Webhooks: &webhook.Service{Store: stores.Webhooks, Clock: clock.System{}, Logger: logger}}
+	var batch events.SQSEvent
+	for i, n := range []notify.Notification{
+		{NotificationID: "r1:approved", Type: notify.RequestApproved},
+		{NotificationID: "r2:rejected", Type: notify.RequestRejected, ReasonCode: "EH088", Reason: notify.ReasonDeclined},
+		{NotificationID: "r3:rejected", Type: notify.RequestRejected, ReasonCode: "EH088", Reason: notify.ReasonExpired},
+		{NotificationID: "g1:revoked", Type: notify.GrantRevoked},
+	} {
+		n.ThirdPartyID, n.MeteringPointID = tp, "707057500000001015"
+		body, _ := json.Marshal(n)
+		batch.Records = append(batch.Records, events.SQSMessage{MessageId: string(rune('a' + i)), Body: string(body)})
+	}
+	for range 2 {
+		if res, err := h.Handle(context.Background(), batch); err != nil || len(res.BatchItemFailures) > 0 {
+			t.Fatalf("%+v %v", res, err)
+		}
+	}
+	if got, want := counted.Counts(metrics.DocumentsDelivered), map[string]int{"notification": 4}; !maps.Equal(got, want) {
+		t.Errorf("documents %v, want %v", got, want)
+	}
+	if got, want := counted.Counts(metrics.AccessRequests), map[string]int{"approved": 1, "rejected": 1, "expired": 1}; !maps.Equal(got, want) {
+		t.Errorf("access requests %v, want %v", got, want)
+	}
+}
