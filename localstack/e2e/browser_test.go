@@ -96,6 +96,15 @@ func TestEndUserInARealBrowser(t *testing.T) {
 		chromedp.Click(testid("submit-decisions")),
 		chromedp.WaitVisible(testid("result-none")),
 		a.audit("result"),
+		// The same answer in English: the language the visitor chose is kept
+		// across the form's post.
+		chromedp.Navigate(w.api+"/consent?lang=en"),
+		chromedp.WaitVisible(testid("submit-decisions")),
+		chromedp.Click(testid("submit-decisions")),
+		chromedp.WaitVisible(testid("result-none")),
+		chromedp.Poll[chromedp.Void](`document.documentElement.lang === "en"`),
+		a.audit("result (en)"),
+		chromedp.Navigate(w.api+"/consent?lang=nb"),
 		// A decision that cannot be recorded (a level the form does not
 		// offer) is listed in an error summary that takes focus.
 		chromedp.Navigate(w.api+"/consent"),
