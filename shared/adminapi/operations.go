@@ -112,12 +112,18 @@ func (h *Handler) operations(ctx context.Context, ev apigw.Request) (apigw.Respo
 	if bad := apigw.KnownParams(ev.QueryStringParameters, "max", "dryRun"); len(bad) > 0 {
 		return apigw.Response{}, fault.InvalidFields(bad...)
 	}
-	max, err := apigw.AtoiOr(ev.QueryStringParameters["max"], 10)
-	if err != nil {
+	// A parameter given empty (?max=&dryRun=) is refused, not read as left out.
+	rawMax, given := ev.QueryStringParameters["max"]
+	max, err := apigw.AtoiOr(rawMax, 10)
+	if err != nil || (given && rawMax == "") {
 		return apigw.Response{}, fault.InvalidFields(fault.FieldError{Field: "max", Reason: "must be a whole number"})
 	}
-	// Exactly true or false, as the document says: not 1, t or TRUE.
-	dryRun, known := map[string]bool{"": false, "false": false, "true": true}[ev.QueryStringParameters["dryRun"]]
+	// Exactly true or false, as the document says: not 1, t, TRUE or empty.
+	rawDryRun, given := ev.QueryStringParameters["dryRun"]
+	if !given {
+		rawDryRun = "false"
+	}
+	dryRun, known := map[string]bool{"false": false, "true": true}[rawDryRun]
 	if !known {
 		return apigw.Response{}, fault.InvalidFields(fault.FieldError{Field: "dryRun", Reason: "must be true or false"})
 	}

@@ -88,6 +88,7 @@ func TestOperationsRoutesReadTheirParameters(t *testing.T) {
 	}{
 		{"max", map[string]string{"max": "ten"}}, {"dryRun", map[string]string{"dryRun": "maybe"}},
 		{"dryRun", map[string]string{"dryRun": "0"}}, {"dryRun", map[string]string{"dryRun": "TRUE"}},
+		{"dryRun", map[string]string{"dryRun": ""}}, {"max", map[string]string{"max": ""}}, // given empty: not left out
 		{"limit", map[string]string{"limit": "3"}},
 	} {
 		field, query := c.field, c.query
