@@ -51,10 +51,13 @@ type Handler struct {
 	logger             *slog.Logger
 }
 
-// New serves bundle, Redoc's standalone script.
+// New serves bundle, Redoc's standalone script, compressed once here, at
+// the function's start. The default level, not the best: measured on the
+// 2,290,276-byte bundle, 28 ms and 675,272 bytes against 87 ms and 652,155
+// bytes on a whole core, and a small Lambda has a fraction of one.
 func New(bundle []byte, logger *slog.Logger) (*Handler, error) {
 	var gz bytes.Buffer
-	w, err := gzip.NewWriterLevel(&gz, gzip.BestCompression)
+	w, err := gzip.NewWriterLevel(&gz, gzip.DefaultCompression)
 	if err != nil {
 		return nil, err
 	}
