@@ -16,29 +16,40 @@ export PATH := $(GOBIN):$(PATH)
 FUNCTIONS := $(notdir $(wildcard functions/*))
 RIE_VERSION := v0.0.0-20261030222936-bef5c4ba774d
 LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags "-s -w"
+# The runner and the Lambda emulator are built with the bootstraps' flags and
+# without cgo, as the bootstraps are: then the standard library and every
+# shared package compile once, not twice (on a fresh machine most of the
+# time from clone to first answer is compiling).
+LOCAL_GO := CGO_ENABLED=0 $(GO)
+RUNNER := $(LOCAL_GO) run $(LAMBDA_FLAGS) ./localstack/runner
 # Where build puts the AWS bootstraps; the bootstrap size test
 # (localstack/harness/lambdasize) builds into a directory of its own through it.
 LAMBDA_DIR ?= build/lambda
 
-.PHONY: help docs run up down token deliver datagen unit test vet vulncheck build build-local synth bench venv scanvenv rie npm sitecss chromium tools clean
+.PHONY: help docs run up down prepare token deliver datagen unit test vet vulncheck build build-local synth bench venv scanvenv rie npm sitecss chromium tools clean
 
 ## run: the whole system in the foreground on moto, with demo data
-run: tools build-local
-	$(GO) run ./localstack/runner run
+run: prepare
+	$(RUNNER) run
 
 ## up / down: the same in the background (log in .local/runner.log)
-up: tools build-local
-	$(GO) run ./localstack/runner up
+up: prepare
+	$(RUNNER) up
 down:
-	$(GO) run ./localstack/runner down
+	$(RUNNER) down
+
+# prepare: what the stack needs, side by side: the venv and npm wait on the
+# network while the Go builds use the cores.
+prepare:
+	@$(MAKE) --no-print-directory -j4 tools build-local
 
 ## token GLN=…: a bearer token for a demo third party; INGEST=1 for the demo grid company; ADMIN=1 for the operator (the stack must be up)
 token:
-	@$(GO) run ./localstack/runner token -gln "$(GLN)" $(if $(INGEST),-ingest) $(if $(ADMIN),-admin)
+	@$(RUNNER) token -gln "$(GLN)" $(if $(INGEST),-ingest) $(if $(ADMIN),-admin)
 
 ## deliver DAY=YYYY-MM-DD [TIMEOUT=5m]: run the daily delivery (BRS-NO-313) for a day by hand on the running local stack; fails if it is not done within TIMEOUT
 deliver:
-	@$(GO) run ./localstack/runner deliver -day "$(DAY)" $(if $(TIMEOUT),-timeout $(TIMEOUT))
+	@$(RUNNER) deliver -day "$(DAY)" $(if $(TIMEOUT),-timeout $(TIMEOUT))
 
 ## datagen POINTS=… DAYS=…: synthetic metering points and meter values into the running local stack
 POINTS ?= 100
@@ -83,23 +94,26 @@ GOVULNCHECK_VERSION := v1.9.0
 vulncheck:
 	@GO=$(GO) VULNDB_VERSION=$(VULNDB_VERSION) GOVULNCHECK_VERSION=$(GOVULNCHECK_VERSION) tools/vulncheck.sh
 
-## build: Lambda bootstraps for AWS (linux/arm64) in build/lambda/<function>/, and Redoc's bundle beside the docs function's
-# One go build for all of them, so that they link in parallel.
-build: npm
-	@rm -rf $(LAMBDA_DIR)/.bin && mkdir -p $(LAMBDA_DIR)/.bin
-	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build $(LAMBDA_FLAGS) -o $(LAMBDA_DIR)/.bin/ ./functions/...
+# bootstraps DIR, ENV: every function's bootstrap as DIR/<function>/bootstrap,
+# from one go build, so that they compile and link in parallel.
+define bootstraps
+	@rm -rf $(1)/.bin && mkdir -p $(1)/.bin
+	$(2) $(LOCAL_GO) build $(LAMBDA_FLAGS) -o $(1)/.bin/ ./functions/...
 	@for fn in $(FUNCTIONS); do \
-	  mkdir -p $(LAMBDA_DIR)/$$fn && mv $(LAMBDA_DIR)/.bin/$$fn $(LAMBDA_DIR)/$$fn/bootstrap || exit 1; \
-	  echo "$(LAMBDA_DIR)/$$fn/bootstrap"; \
+	  mkdir -p $(1)/$$fn && mv $(1)/.bin/$$fn $(1)/$$fn/bootstrap || exit 1; \
+	  echo "$(1)/$$fn/bootstrap"; \
 	done
-	@rmdir $(LAMBDA_DIR)/.bin
+	@rmdir $(1)/.bin
+endef
+
+## build: Lambda bootstraps for AWS (linux/arm64) in build/lambda/<function>/, and Redoc's bundle beside the docs function's
+build: npm
+	$(call bootstraps,$(LAMBDA_DIR),GOOS=linux GOARCH=arm64)
 	cp node_modules/redoc/bundles/redoc.standalone.js $(LAMBDA_DIR)/docs/
 
 ## build-local: the same bootstraps for this machine, for the Lambda emulator
 build-local:
-	@for fn in $(FUNCTIONS); do \
-	  CGO_ENABLED=0 $(GO) build $(LAMBDA_FLAGS) -o build/local/$$fn/bootstrap ./functions/$$fn || exit 1; \
-	done
+	$(call bootstraps,build/local,)
 
 ## synth: the CloudFormation template in infra/cdk.out (no AWS credentials needed)
 synth: build
@@ -153,7 +167,7 @@ scanvenv: .venv-scan/.installed
 
 rie: $(GOBIN)/aws-lambda-rie
 $(GOBIN)/aws-lambda-rie:
-	$(GO) install github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@$(RIE_VERSION)
+	$(LOCAL_GO) install $(LAMBDA_FLAGS) github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@$(RIE_VERSION)
 
 clean:
 	rm -rf build .local infra/cdk.out
