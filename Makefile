@@ -10,7 +10,9 @@ SHELL := /bin/bash
 # toolchain line, so the go command is told which to fetch (module proxy).
 export GOTOOLCHAIN := go1.27.3
 GO ?= go
-GOBIN := $(shell $(GO) env GOPATH)/bin
+# Asked of the machine's own go: the approved one is then fetched by the first
+# build, side by side with the venv, not before make starts.
+GOBIN := $(shell GOTOOLCHAIN=local $(GO) env GOPATH)/bin
 export PATH := $(GOBIN):$(PATH)
 
 FUNCTIONS := $(notdir $(wildcard functions/*))
@@ -26,7 +28,7 @@ RUNNER := $(LOCAL_GO) run $(LAMBDA_FLAGS) ./localstack/runner
 # (localstack/harness/lambdasize) builds into a directory of its own through it.
 LAMBDA_DIR ?= build/lambda
 
-.PHONY: help docs run up down prepare token deliver datagen unit test vet vulncheck build build-local synth bench venv scanvenv rie npm sitecss chromium tools clean
+.PHONY: help docs run up down prepare token deliver datagen unit test vet vulncheck build build-local synth bench bench-first-answer venv scanvenv rie npm sitecss chromium tools clean
 
 ## run: the whole system in the foreground on moto, with demo data
 run: prepare
@@ -133,6 +135,13 @@ bench: tools
 	  -title "POST /v1/access-requests through the local gateway on moto (200 requests each)" \
 	  in-process=.local/bench/BenchmarkCreateAccessRequest_in-process.txt \
 	  lambda-emulator=.local/bench/BenchmarkCreateAccessRequest_lambda-emulator.txt
+
+## bench-first-answer: the time from git clone to the first API answer (a clone of HEAD, empty caches, make up, a token, one call), as a table and docs/bench/first-answer.png; needs the stack's ports free
+bench-first-answer:
+	@mkdir -p .local/bench docs/bench
+	$(GO) run ./localstack/tools/firstanswer -out .local/bench/first-answer.tsv
+	$(GO) run ./localstack/tools/benchplot -phases .local/bench/first-answer.tsv -out docs/bench/first-answer.png \
+	  -title "From git clone to the first API answer: make up on empty caches"
 
 tools: venv rie npm
 
