@@ -91,8 +91,10 @@ type Site[S Session, U any] struct {
 // its configuration.
 func NewSite[S Session, U any](ctx context.Context, settings Settings, config SiteConfig[S, U]) (*Site[S, U], error) {
 	keys := settings.Keys
-	if len(keys.Session) < 32 || len(keys.Encryption) != 32 {
-		return nil, errors.New("session keys must be 32 bytes")
+	for _, k := range append([]Keys{keys}, keys.Also...) {
+		if len(k.Session) < 32 || len(k.Encryption) != 32 {
+			return nil, errors.New("session keys must be 32 bytes")
+		}
 	}
 	if config.Sessions == nil {
 		return nil, errors.New("a site needs a session store")
@@ -101,7 +103,7 @@ func NewSite[S Session, U any](ctx context.Context, settings Settings, config Si
 	if err != nil {
 		return nil, err
 	}
-	cookies := NewCookies(keys.Session, keys.Encryption, config.Cookies.Path, config.SessionTTL, settings.Secure)
+	cookies := NewCookies(keys, config.Cookies.Path, config.SessionTTL, settings.Secure)
 	login, err := NewLogin(ctx, settings.OIDC, cookies, config.Cookies.Login)
 	if err != nil {
 		return nil, err

@@ -77,7 +77,7 @@ func testSite(hashKey string) *Site[visit, visit] {
 			Clock:         clock.System{},
 			Logger:        slog.New(slog.NewTextHandler(io.Discard, nil)),
 		},
-		cookies: NewCookies([]byte(strings.Repeat(hashKey, 32)), []byte(strings.Repeat("e", 32)), "/", time.Hour, true),
+		cookies: NewCookies(Keys{Session: []byte(strings.Repeat(hashKey, 32)), Encryption: []byte(strings.Repeat("e", 32))}, "/", time.Hour, true),
 	}
 }
 

@@ -20,21 +20,28 @@ import (
 
 // Cookies signs (HMAC-SHA256) and encrypts (AES-256) cookie values.
 type Cookies struct {
-	codec  *securecookie.SecureCookie
+	codecs []securecookie.Codec // the first seals; each opens
 	path   string
 	secure bool // Secure attribute: everywhere but plain-HTTP localhost
 }
 
-// NewCookies makes cookies on path that are refused once older than maxAge.
-func NewCookies(hashKey, blockKey []byte, path string, maxAge time.Duration, secure bool) *Cookies {
-	codec := securecookie.New(hashKey, blockKey)
-	codec.MaxAge(int(maxAge.Seconds()))
-	return &Cookies{codec: codec, path: path, secure: secure}
+// NewCookies makes cookies on path, sealed with keys and opened with them
+// or any of keys.Also, that are refused once older than maxAge.
+func NewCookies(keys Keys, path string, maxAge time.Duration, secure bool) *Cookies {
+	pairs := [][]byte{keys.Session, keys.Encryption}
+	for _, k := range keys.Also {
+		pairs = append(pairs, k.Session, k.Encryption)
+	}
+	codecs := securecookie.CodecsFromPairs(pairs...)
+	for _, c := range codecs {
+		c.(*securecookie.SecureCookie).MaxAge(int(maxAge.Seconds()))
+	}
+	return &Cookies{codecs: codecs, path: path, secure: secure}
 }
 
 // Set writes value, encrypted and signed, as an HttpOnly, SameSite=Lax cookie.
 func (c *Cookies) Set(w http.ResponseWriter, name string, value any, ttl time.Duration) error {
-	encoded, err := c.codec.Encode(name, value)
+	encoded, err := c.codecs[0].Encode(name, value)
 	if err != nil {
 		return err
 	}
@@ -59,7 +66,7 @@ func (c *Cookies) Get(r *http.Request, name string, into any) error {
 	if err != nil {
 		return ErrNoSession
 	}
-	if err := c.codec.Decode(name, cookie.Value, into); err != nil {
+	if err := securecookie.DecodeMulti(name, cookie.Value, into, c.codecs...); err != nil {
 		return ErrNoSession
 	}
 	return nil
