@@ -96,16 +96,17 @@ GOVULNCHECK_VERSION := v1.9.0
 vulncheck:
 	@GO=$(GO) VULNDB_VERSION=$(VULNDB_VERSION) GOVULNCHECK_VERSION=$(GOVULNCHECK_VERSION) tools/vulncheck.sh
 
-# bootstraps DIR, ENV: every function's bootstrap as DIR/<function>/bootstrap,
-# from one go build, so that they compile and link in parallel.
+# bootstraps DIR, ENV[, MORE]: every function's bootstrap as DIR/<function>/bootstrap,
+# from one go build, so that they compile and link in parallel (with MORE,
+# more commands built in the same go build, left in DIR/.bin).
 define bootstraps
 	@rm -rf $(1)/.bin && mkdir -p $(1)/.bin
-	$(2) $(LOCAL_GO) build $(LAMBDA_FLAGS) -o $(1)/.bin/ ./functions/...
+	$(2) $(LOCAL_GO) build $(LAMBDA_FLAGS) -o $(1)/.bin/ ./functions/... $(3)
 	@for fn in $(FUNCTIONS); do \
 	  mkdir -p $(1)/$$fn && mv $(1)/.bin/$$fn $(1)/$$fn/bootstrap || exit 1; \
 	  echo "$(1)/$$fn/bootstrap"; \
 	done
-	@rmdir $(1)/.bin
+	@rm -r $(1)/.bin
 endef
 
 ## build: Lambda bootstraps for AWS (linux/arm64) in build/lambda/<function>/, and Redoc's bundle beside the docs function's
@@ -114,8 +115,9 @@ build: npm
 	cp node_modules/redoc/bundles/redoc.standalone.js $(LAMBDA_DIR)/docs/
 
 ## build-local: the same bootstraps for this machine, for the Lambda emulator
+# The runner is compiled beside them, so that make up's go run only finds it built.
 build-local:
-	$(call bootstraps,build/local,)
+	$(call bootstraps,build/local,,./localstack/runner)
 
 ## synth: the CloudFormation template in infra/cdk.out (no AWS credentials needed)
 synth: build
