@@ -406,6 +406,9 @@ func (u user) runPrintedCommands() {
 		t.Fatalf("found only %d printed commands", len(printed))
 	}
 	t.Logf("%d printed commands", len(printed))
+	firstRequest := slices.IndexFunc(printed, func(c printedCommand) bool {
+		return strings.Contains(c.printed, "-X POST") && strings.Contains(c.printed, "/v1/access-requests")
+	})
 	dir := t.TempDir() // each command's output and status
 	var script strings.Builder
 	script.WriteString("cd ../..\n")
@@ -428,8 +431,8 @@ func (u user) runPrintedCommands() {
 			t.Fatalf("%s: %s still names a fixed port, or make, after the rewrites: %s", c.source, c.printed, run)
 		}
 		printed[i].run = run
-		// <id> is the request the first POST made (the banner's second command).
-		run = strings.ReplaceAll(run, "<id>", fmt.Sprintf(`$(sed -n 's/.*"id":"\([^"]*\)".*/\1/p' %q | head -1)`, filepath.Join(dir, "out.1")))
+		// <id> is the request the banner's first POST of an access request made.
+		run = strings.ReplaceAll(run, "<id>", fmt.Sprintf(`$(sed -n 's/.*"id":"\([^"]*\)".*/\1/p' %q | head -1)`, filepath.Join(dir, fmt.Sprintf("out.%d", firstRequest))))
 		fmt.Fprintf(&script, "{ %s\n} > %q 2>&1; echo $? > %q\n", run, filepath.Join(dir, fmt.Sprintf("out.%d", i)), filepath.Join(dir, fmt.Sprintf("rc.%d", i)))
 	}
 	shell := exec.CommandContext(u.ctx, "bash", "-c", script.String())
