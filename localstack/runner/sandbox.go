@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 
@@ -209,11 +210,19 @@ func clearTable(ctx context.Context, db *dynamodb.Client, table string, keep fun
 		}
 	}
 	deleted := 0
-	for _, key := range keys {
-		if _, err := db.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(table), Key: key}); err != nil {
-			return deleted, err
+	for batch := range slices.Chunk(keys, 25) { // BatchWriteItem's most
+		var requests []types.WriteRequest
+		for _, key := range batch {
+			requests = append(requests, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: key}})
 		}
-		deleted++
+		for len(requests) > 0 {
+			out, err := db.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: map[string][]types.WriteRequest{table: requests}})
+			if err != nil {
+				return deleted, err
+			}
+			requests = out.UnprocessedItems[table]
+		}
+		deleted += len(batch)
 	}
 	return deleted, nil
 }
