@@ -28,7 +28,7 @@ RUNNER := $(LOCAL_GO) run $(LAMBDA_FLAGS) ./localstack/runner
 # (localstack/harness/lambdasize) builds into a directory of its own through it.
 LAMBDA_DIR ?= build/lambda
 
-.PHONY: help docs run up down prepare token deliver datagen unit test vet vulncheck build build-local synth bench bench-first-answer venv scanvenv rie npm sitecss chromium tools clean
+.PHONY: help docs run up down prepare token deliver reset datagen unit test vet vulncheck build build-local synth bench bench-first-answer venv scanvenv rie npm sitecss chromium tools clean
 
 ## run: the whole system in the foreground on moto, with demo data
 run: prepare
@@ -52,6 +52,10 @@ token:
 ## deliver DAY=YYYY-MM-DD [TIMEOUT=5m]: run the daily delivery (BRS-NO-313) for a day by hand on the running local stack; fails if it is not done within TIMEOUT
 deliver:
 	@$(RUNNER) deliver -day "$(DAY)" $(if $(TIMEOUT),-timeout $(TIMEOUT))
+
+## reset: the running local stack back to its seeded state (requests, grants, deliveries, webhooks, read log, sessions, parties; queues purged, expiries stopped); the grid company's data stays
+reset:
+	@$(RUNNER) reset
 
 ## datagen POINTS=… DAYS=…: synthetic metering points and meter values into the running local stack
 POINTS ?= 100
@@ -183,7 +187,7 @@ $(GOBIN)/aws-lambda-rie:
 clean:
 	rm -rf build .local infra/cdk.out
 
-## docs: rewrite docs/architecture.md's package table from the packages' doc comments
+## docs: rewrite docs/architecture.md's package table from the packages' doc comments, and the README's sandbox test-data table from localstack/harness/demo
 docs:
 	UPDATE_DOCS=1 $(GO) test -count=1 ./docs
 

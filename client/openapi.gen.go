@@ -939,6 +939,90 @@ func (e Resolution) Valid() bool {
 	}
 }
 
+// Defines values for SandboxTestDataMeteringPointsAccessScope.
+const (
+	SandboxTestDataMeteringPointsAccessScopeFULL    SandboxTestDataMeteringPointsAccessScope = "FULL"
+	SandboxTestDataMeteringPointsAccessScopeLIMITED SandboxTestDataMeteringPointsAccessScope = "LIMITED"
+)
+
+// Valid indicates whether the value is a known member of the SandboxTestDataMeteringPointsAccessScope enum.
+func (e SandboxTestDataMeteringPointsAccessScope) Valid() bool {
+	switch e {
+	case SandboxTestDataMeteringPointsAccessScopeFULL:
+		return true
+	case SandboxTestDataMeteringPointsAccessScopeLIMITED:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SandboxTestDataMeteringPointsAnswer.
+const (
+	SandboxTestDataMeteringPointsAnswerACCEPTED SandboxTestDataMeteringPointsAnswer = "ACCEPTED"
+	SandboxTestDataMeteringPointsAnswerE10      SandboxTestDataMeteringPointsAnswer = "E10"
+	SandboxTestDataMeteringPointsAnswerEH010    SandboxTestDataMeteringPointsAnswer = "EH010"
+	SandboxTestDataMeteringPointsAnswerEH016    SandboxTestDataMeteringPointsAnswer = "EH016"
+	SandboxTestDataMeteringPointsAnswerEH017    SandboxTestDataMeteringPointsAnswer = "EH017"
+)
+
+// Valid indicates whether the value is a known member of the SandboxTestDataMeteringPointsAnswer enum.
+func (e SandboxTestDataMeteringPointsAnswer) Valid() bool {
+	switch e {
+	case SandboxTestDataMeteringPointsAnswerACCEPTED:
+		return true
+	case SandboxTestDataMeteringPointsAnswerE10:
+		return true
+	case SandboxTestDataMeteringPointsAnswerEH010:
+		return true
+	case SandboxTestDataMeteringPointsAnswerEH016:
+		return true
+	case SandboxTestDataMeteringPointsAnswerEH017:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SandboxTestDataMeteringPointsHttpStatus.
+const (
+	SandboxTestDataMeteringPointsHttpStatusN202 SandboxTestDataMeteringPointsHttpStatus = 202
+	SandboxTestDataMeteringPointsHttpStatusN409 SandboxTestDataMeteringPointsHttpStatus = 409
+	SandboxTestDataMeteringPointsHttpStatusN422 SandboxTestDataMeteringPointsHttpStatus = 422
+)
+
+// Valid indicates whether the value is a known member of the SandboxTestDataMeteringPointsHttpStatus enum.
+func (e SandboxTestDataMeteringPointsHttpStatus) Valid() bool {
+	switch e {
+	case SandboxTestDataMeteringPointsHttpStatusN202:
+		return true
+	case SandboxTestDataMeteringPointsHttpStatusN409:
+		return true
+	case SandboxTestDataMeteringPointsHttpStatusN422:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SandboxTestDataMeteringPointsPendingRequestsScope.
+const (
+	SandboxTestDataMeteringPointsPendingRequestsScopeFULL    SandboxTestDataMeteringPointsPendingRequestsScope = "FULL"
+	SandboxTestDataMeteringPointsPendingRequestsScopeLIMITED SandboxTestDataMeteringPointsPendingRequestsScope = "LIMITED"
+)
+
+// Valid indicates whether the value is a known member of the SandboxTestDataMeteringPointsPendingRequestsScope enum.
+func (e SandboxTestDataMeteringPointsPendingRequestsScope) Valid() bool {
+	switch e {
+	case SandboxTestDataMeteringPointsPendingRequestsScopeFULL:
+		return true
+	case SandboxTestDataMeteringPointsPendingRequestsScopeLIMITED:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for Scope.
 const (
 	ScopeFULL    Scope = "FULL"
@@ -2607,6 +2691,201 @@ type QuantityText = string
 // Resolution How often the meter is read, as an ISO 8601 duration: `PT15M` quarter-hourly, `PT60M` hourly.
 type Resolution string
 
+// SandboxReset What the reset did.
+type SandboxReset struct {
+	// ExecutionsStopped Pending expiry executions stopped.
+	ExecutionsStopped int `json:"executionsStopped"`
+
+	// ItemsDeleted Items deleted from the tables: requests, grants, idempotency records, read-log entries, sessions, delivered documents, webhooks and parties.
+	ItemsDeleted int `json:"itemsDeleted"`
+
+	// PendingRequest The demo's pending request, made again.
+	PendingRequest struct {
+		// ConsentUrl Where the end user decides it.
+		//
+		// Examples: http://127.0.0.1:4010/consent/requests/0b0e5a38-3f4e-4c55-9d8e-5f0c2b7b6a11
+		ConsentUrl string `json:"consentUrl"`
+
+		// Id Examples: 0b0e5a38-3f4e-4c55-9d8e-5f0c2b7b6a11
+		Id openapi_types.UUID `json:"id"`
+	} `json:"pendingRequest"`
+
+	// QueuesPurged Queues and dead-letter queues emptied.
+	QueuesPurged int `json:"queuesPurged"`
+}
+
+// SandboxTestData What the sandbox's demo data means: what a request for each demo metering point answers, who lives there (by the name to log in as on the development OpenID provider; national identity numbers are never shown), who has access, who sends its data and which days of meter values there are.
+type SandboxTestData struct {
+	DataProviders []struct {
+		// ClientId Its OAuth client id.
+		//
+		// Examples: demo-grid-company
+		ClientId string `json:"clientId"`
+
+		// Gln A GLN (Global Location Number) of a market party, such as a third party or a balance supplier: 13 digits, the last a GS1 mod-10 check digit.
+		//
+		// Examples: 7090000000011
+		Gln GLN `json:"gln"`
+
+		// Name Its name.
+		//
+		// Examples: Demo Nett AS
+		Name string `json:"name"`
+
+		// Role Its role.
+		//
+		// Examples: grid-company
+		Role string `json:"role"`
+	} `json:"dataProviders"`
+	Logins []struct {
+		// ActsFor The organisation they log in for.
+		//
+		// Examples: Bakeriet AS
+		ActsFor *string `json:"actsFor,omitempty"`
+
+		// Login The name on its login button.
+		//
+		// Examples: Kari Nordmann
+		Login string `json:"login"`
+
+		// Use What to log in as them for.
+		//
+		// Examples: end user: lives at 707057500000001015, moved out of 707057500000001053
+		Use string `json:"use"`
+	} `json:"logins"`
+	MeteringPoints []struct {
+		// Access Access the demo data starts with.
+		Access []struct {
+			// DataFrom Examples: 2024-06-15
+			DataFrom openapi_types.Date `json:"dataFrom"`
+
+			// GivenBy The demo login of the end user who gave it.
+			//
+			// Examples: Ola Nordmann
+			GivenBy string                                   `json:"givenBy"`
+			Scope   SandboxTestDataMeteringPointsAccessScope `json:"scope"`
+
+			// ThirdParty A GLN (Global Location Number) of a market party, such as a third party or a balance supplier: 13 digits, the last a GS1 mod-10 check digit.
+			//
+			// Examples: 7090000000011
+			ThirdParty GLN `json:"thirdParty"`
+		} `json:"access"`
+
+		// Address Its address.
+		//
+		// Examples: Storgata 12B, 0155 Oslo
+		Address *string `json:"address,omitempty"`
+
+		// Answer What `POST /v1/access-requests` answers for it as the first demo third party: `ACCEPTED`, or the Elhub code of the refusal (EH017 you already have access, EH010 not an accounting point, EH016 no end user, E10 not registered).
+		Answer SandboxTestDataMeteringPointsAnswer `json:"answer"`
+
+		// DataProvider A GLN (Global Location Number) of a market party, such as a third party or a balance supplier: 13 digits, the last a GS1 mod-10 check digit.
+		//
+		// Examples: 7090000000011
+		DataProvider *GLN `json:"dataProvider,omitempty"`
+
+		// EndUsers Who lived or lives there, by demo login; an organisation by the person who logs in for it (`actsFor`).
+		EndUsers []struct {
+			// ActsFor The organisation that is the end user, which the login acts for.
+			//
+			// Examples: Bakeriet AS
+			ActsFor *string `json:"actsFor,omitempty"`
+
+			// Login The name to log in as on the development OpenID provider.
+			//
+			// Examples: Kari Nordmann
+			Login string `json:"login"`
+
+			// MoveIn Examples: 2024-06-15
+			MoveIn openapi_types.Date `json:"moveIn"`
+
+			// MoveOut Examples: 2024-06-15
+			MoveOut *openapi_types.Date `json:"moveOut,omitempty"`
+		} `json:"endUsers"`
+
+		// HttpStatus The status of that answer.
+		HttpStatus SandboxTestDataMeteringPointsHttpStatus `json:"httpStatus"`
+
+		// Meaning Why, in words.
+		//
+		// Examples: accounting point with an end user
+		Meaning string `json:"meaning"`
+
+		// MeterValues The days with meter values on the stack's clock: from the first, to the day after the last (today), as `from` and `to` of a meter-value query.
+		MeterValues *struct {
+			// From Examples: 2024-06-15
+			From openapi_types.Date `json:"from"`
+
+			// To Examples: 2024-06-15
+			To openapi_types.Date `json:"to"`
+		} `json:"meterValues,omitempty"`
+
+		// MeteringPointId The metering point's GSRN (Global Service Relation Number): 18 digits, the last a GS1 mod-10 check digit over the first 17. To compute it, weight the 17 digits 3, 1, 3, 1, … starting with 3 at the rightmost, add them up, and take (10 − sum mod 10) mod 10. A wrong check digit is refused with `400` and the right one in `errors[].reason` (`check digit should be 5`). Norwegian metering points start with 7070575000, but any valid GSRN is accepted.
+		//
+		// Examples: 707057500000001015
+		MeteringPointId MeteringPointId `json:"meteringPointId"`
+
+		// PendingRequests Requests the stack makes through the API once it is up (and again after a reset), for an end user to decide.
+		PendingRequests []struct {
+			Scope SandboxTestDataMeteringPointsPendingRequestsScope `json:"scope"`
+
+			// ThirdParty A GLN (Global Location Number) of a market party, such as a third party or a balance supplier: 13 digits, the last a GS1 mod-10 check digit.
+			//
+			// Examples: 7090000000011
+			ThirdParty GLN `json:"thirdParty"`
+		} `json:"pendingRequests"`
+
+		// PriceArea Its price area.
+		//
+		// Examples: NO1
+		PriceArea *string `json:"priceArea,omitempty"`
+
+		// Registered `false` for the valid GSRN that is not registered (E10).
+		Registered bool `json:"registered"`
+
+		// Resolution The resolution of its meter values.
+		//
+		// Examples: PT60M
+		Resolution *string `json:"resolution,omitempty"`
+
+		// Type What the metering point measures: `consumption` (Elhub E17), `production` (E18), or `combined`, both (E20, a prosumer).
+		Type *MeteringPointType `json:"type,omitempty"`
+	} `json:"meteringPoints"`
+	ThirdParties []struct {
+		// ClientId Its OAuth client id.
+		//
+		// Examples: straumkompis
+		ClientId string `json:"clientId"`
+
+		// Gln A GLN (Global Location Number) of a market party, such as a third party or a balance supplier: 13 digits, the last a GS1 mod-10 check digit.
+		//
+		// Examples: 7090000000011
+		Gln GLN `json:"gln"`
+
+		// Name Its name.
+		//
+		// Examples: Straumkompis AS
+		Name string `json:"name"`
+
+		// PortalLogin Who logs in to the third-party portal for it.
+		//
+		// Examples: Siri Straum
+		PortalLogin *string `json:"portalLogin,omitempty"`
+	} `json:"thirdParties"`
+}
+
+// SandboxTestDataMeteringPointsAccessScope defines model for SandboxTestData.MeteringPoints.Access.Scope.
+type SandboxTestDataMeteringPointsAccessScope string
+
+// SandboxTestDataMeteringPointsAnswer What `POST /v1/access-requests` answers for it as the first demo third party: `ACCEPTED`, or the Elhub code of the refusal (EH017 you already have access, EH010 not an accounting point, EH016 no end user, E10 not registered).
+type SandboxTestDataMeteringPointsAnswer string
+
+// SandboxTestDataMeteringPointsHttpStatus The status of that answer.
+type SandboxTestDataMeteringPointsHttpStatus int
+
+// SandboxTestDataMeteringPointsPendingRequestsScope defines model for SandboxTestData.MeteringPoints.PendingRequests.Scope.
+type SandboxTestDataMeteringPointsPendingRequestsScope string
+
 // Scope The access asked for. `LIMITED`: meter values and a minimum set of metering-point data (Elhub's default). `FULL`: also contract data and all master data.
 type Scope string
 
@@ -2853,6 +3132,9 @@ type PayloadTooLargeApplicationJSON = GatewayRequestEntityTooLarge
 
 // PayloadTooLargeApplicationProblemPlusJSON 413: the body is over the operation's limit.
 type PayloadTooLargeApplicationProblemPlusJSON = ProblemPayloadTooLarge
+
+// SandboxUnknownParameter 400: malformed input.
+type SandboxUnknownParameter = ProblemInvalidRequest
 
 // ServiceUnavailable defines model for ServiceUnavailable.
 type ServiceUnavailable = GatewayServiceUnavailable
@@ -4217,6 +4499,20 @@ type ClientInterface interface {
 	// Corresponds with GET /v1/metering-points/{id}/meter-values (the `GetMeterValues` operationId).
 	GetMeterValues(ctx context.Context, id MeteringPointIdPath, params *GetMeterValuesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ResetSandbox Put the sandbox back to its seeded state (sandbox only)
+	//
+	// Puts the whole sandbox back to the state it started in, while it runs: the queues are purged, the pending expiry executions stopped, every access request, grant, idempotency record, read-log entry, end-user and portal session, delivered document, webhook and registered party deleted, and the demo data seeded again, with the demo's pending request made again (a new id and consent link, in the answer) and the demo webhook registered again. The grid company's master data and meter values are kept. Calling it again gives the same state. The reset is for the whole sandbox, not only the caller's part: the demo data is shared by the demo parties. It takes a token of a demo third party or of the operator (`make reset` uses the operator's). No body is needed (one sent is ignored). Only on the sandbox; it does not exist in production.
+	//
+	// Corresponds with POST /v1/sandbox/reset (the `ResetSandbox` operationId).
+	ResetSandbox(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetSandboxTestData The sandbox's test data (sandbox only)
+	//
+	// The demo data of the sandbox and what each part is for, as the README's table shows it, with the days of meter values dated on the stack's clock. Only on the sandbox; it does not exist in production. No token: it is public demo data, and it is where a developer finds the GLN to ask a token for.
+	//
+	// Corresponds with GET /v1/sandbox/test-data (the `GetSandboxTestData` operationId).
+	GetSandboxTestData(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// RemoveWebhook Remove your webhook
 	//
 	// Removes your webhook and its signing secrets: nothing more is pushed, and the retries under way are dropped when they fall due. Your documents stay in the feed, and the attempt log stays for its 30 days. Removing when none is registered is harmless (`204` too). A later `PUT` is a first registration again, with a new secret.
@@ -4876,6 +5172,40 @@ func (c *Client) GetMasterData(ctx context.Context, id MeteringPointIdPath, para
 // Corresponds with GET /v1/metering-points/{id}/meter-values (the `GetMeterValues` operationId).
 func (c *Client) GetMeterValues(ctx context.Context, id MeteringPointIdPath, params *GetMeterValuesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetMeterValuesRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ResetSandbox Put the sandbox back to its seeded state (sandbox only)
+//
+// Puts the whole sandbox back to the state it started in, while it runs: the queues are purged, the pending expiry executions stopped, every access request, grant, idempotency record, read-log entry, end-user and portal session, delivered document, webhook and registered party deleted, and the demo data seeded again, with the demo's pending request made again (a new id and consent link, in the answer) and the demo webhook registered again. The grid company's master data and meter values are kept. Calling it again gives the same state. The reset is for the whole sandbox, not only the caller's part: the demo data is shared by the demo parties. It takes a token of a demo third party or of the operator (`make reset` uses the operator's). No body is needed (one sent is ignored). Only on the sandbox; it does not exist in production.
+//
+// Corresponds with POST /v1/sandbox/reset (the `ResetSandbox` operationId).
+func (c *Client) ResetSandbox(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewResetSandboxRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetSandboxTestData The sandbox's test data (sandbox only)
+//
+// The demo data of the sandbox and what each part is for, as the README's table shows it, with the days of meter values dated on the stack's clock. Only on the sandbox; it does not exist in production. No token: it is public demo data, and it is where a developer finds the GLN to ask a token for.
+//
+// Corresponds with GET /v1/sandbox/test-data (the `GetSandboxTestData` operationId).
+func (c *Client) GetSandboxTestData(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetSandboxTestDataRequest(c.Server)
 	if err != nil {
 		return nil, err
 	}
@@ -6243,6 +6573,60 @@ func NewGetMeterValuesRequest(server string, id MeteringPointIdPath, params *Get
 	return req, nil
 }
 
+// NewResetSandboxRequest constructs an http.Request for the ResetSandbox method
+func NewResetSandboxRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/sandbox/reset")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetSandboxTestDataRequest constructs an http.Request for the GetSandboxTestData method
+func NewGetSandboxTestDataRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/sandbox/test-data")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewRemoveWebhookRequest constructs an http.Request for the RemoveWebhook method
 func NewRemoveWebhookRequest(server string) (*http.Request, error) {
 	var err error
@@ -6779,6 +7163,24 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /v1/metering-points/{id}/meter-values (the `GetMeterValues` operationId).
 	GetMeterValuesWithResponse(ctx context.Context, id MeteringPointIdPath, params *GetMeterValuesParams, reqEditors ...RequestEditorFn) (*GetMeterValuesResponse, error)
+
+	// ResetSandboxWithResponse Put the sandbox back to its seeded state (sandbox only)
+	//
+	// Puts the whole sandbox back to the state it started in, while it runs: the queues are purged, the pending expiry executions stopped, every access request, grant, idempotency record, read-log entry, end-user and portal session, delivered document, webhook and registered party deleted, and the demo data seeded again, with the demo's pending request made again (a new id and consent link, in the answer) and the demo webhook registered again. The grid company's master data and meter values are kept. Calling it again gives the same state. The reset is for the whole sandbox, not only the caller's part: the demo data is shared by the demo parties. It takes a token of a demo third party or of the operator (`make reset` uses the operator's). No body is needed (one sent is ignored). Only on the sandbox; it does not exist in production.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/sandbox/reset (the `ResetSandbox` operationId).
+	ResetSandboxWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ResetSandboxResponse, error)
+
+	// GetSandboxTestDataWithResponse The sandbox's test data (sandbox only)
+	//
+	// The demo data of the sandbox and what each part is for, as the README's table shows it, with the days of meter values dated on the stack's clock. Only on the sandbox; it does not exist in production. No token: it is public demo data, and it is where a developer finds the GLN to ask a token for.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/sandbox/test-data (the `GetSandboxTestData` operationId).
+	GetSandboxTestDataWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetSandboxTestDataResponse, error)
 
 	// RemoveWebhookWithResponse Remove your webhook
 	//
@@ -10944,6 +11346,242 @@ func (r GetMeterValuesResponse) ContentType() string {
 	return ""
 }
 
+// ResetSandboxResponse200Headers the declared response headers of an HTTP 200 response for ResetSandbox
+type ResetSandboxResponse200Headers struct {
+	CacheControl string
+}
+
+// ResetSandboxResponse400Headers the declared response headers of an HTTP 400 response for ResetSandbox
+type ResetSandboxResponse400Headers struct {
+	CacheControl string
+}
+
+// ResetSandboxResponse401Headers the declared response headers of an HTTP 401 response for ResetSandbox
+type ResetSandboxResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// ResetSandboxResponse403Headers the declared response headers of an HTTP 403 response for ResetSandbox
+type ResetSandboxResponse403Headers struct {
+	WWWAuthenticate *string
+}
+
+type ResetSandboxResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SandboxReset
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *SandboxUnknownParameter
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *UnauthorizedApplicationJSON
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *UnauthorizedApplicationProblemPlusJSON
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ForbiddenApplicationJSON
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ForbiddenApplicationProblemPlusJSON
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLargeApplicationJSON
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLargeApplicationProblemPlusJSON
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalErrorApplicationJSON
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalErrorApplicationProblemPlusJSON
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ResetSandboxResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *ResetSandboxResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ResetSandboxResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *ResetSandboxResponse403Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ResetSandboxResponse) GetJSON200() *SandboxReset {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ResetSandboxResponse) GetApplicationproblemJSON400() *SandboxUnknownParameter {
+	return r.ApplicationproblemJSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ResetSandboxResponse) GetJSON401() *UnauthorizedApplicationJSON {
+	return r.JSON401
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ResetSandboxResponse) GetApplicationproblemJSON401() *UnauthorizedApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ResetSandboxResponse) GetJSON403() *ForbiddenApplicationJSON {
+	return r.JSON403
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ResetSandboxResponse) GetApplicationproblemJSON403() *ForbiddenApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ResetSandboxResponse) GetJSON413() *PayloadTooLargeApplicationJSON {
+	return r.JSON413
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r ResetSandboxResponse) GetApplicationproblemJSON413() *PayloadTooLargeApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON413
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ResetSandboxResponse) GetJSON500() *InternalErrorApplicationJSON {
+	return r.JSON500
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ResetSandboxResponse) GetApplicationproblemJSON500() *InternalErrorApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ResetSandboxResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ResetSandboxResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ResetSandboxResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ResetSandboxResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ResetSandboxResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetSandboxTestDataResponse200Headers the declared response headers of an HTTP 200 response for GetSandboxTestData
+type GetSandboxTestDataResponse200Headers struct {
+	CacheControl string
+}
+
+// GetSandboxTestDataResponse400Headers the declared response headers of an HTTP 400 response for GetSandboxTestData
+type GetSandboxTestDataResponse400Headers struct {
+	CacheControl string
+}
+
+type GetSandboxTestDataResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SandboxTestData
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *SandboxUnknownParameter
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLargeApplicationJSON
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLargeApplicationProblemPlusJSON
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalErrorApplicationJSON
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalErrorApplicationProblemPlusJSON
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetSandboxTestDataResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *GetSandboxTestDataResponse400Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetSandboxTestDataResponse) GetJSON200() *SandboxTestData {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetSandboxTestDataResponse) GetApplicationproblemJSON400() *SandboxUnknownParameter {
+	return r.ApplicationproblemJSON400
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r GetSandboxTestDataResponse) GetJSON413() *PayloadTooLargeApplicationJSON {
+	return r.JSON413
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r GetSandboxTestDataResponse) GetApplicationproblemJSON413() *PayloadTooLargeApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON413
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetSandboxTestDataResponse) GetJSON500() *InternalErrorApplicationJSON {
+	return r.JSON500
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetSandboxTestDataResponse) GetApplicationproblemJSON500() *InternalErrorApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetSandboxTestDataResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetSandboxTestDataResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetSandboxTestDataResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetSandboxTestDataResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetSandboxTestDataResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // RemoveWebhookResponse204Headers the declared response headers of an HTTP 204 response for RemoveWebhook
 type RemoveWebhookResponse204Headers struct {
 	CacheControl string
@@ -12236,6 +12874,36 @@ func (c *ClientWithResponses) GetMeterValuesWithResponse(ctx context.Context, id
 		return nil, err
 	}
 	return ParseGetMeterValuesResponse(rsp)
+}
+
+// ResetSandboxWithResponse Put the sandbox back to its seeded state (sandbox only)
+//
+// Puts the whole sandbox back to the state it started in, while it runs: the queues are purged, the pending expiry executions stopped, every access request, grant, idempotency record, read-log entry, end-user and portal session, delivered document, webhook and registered party deleted, and the demo data seeded again, with the demo's pending request made again (a new id and consent link, in the answer) and the demo webhook registered again. The grid company's master data and meter values are kept. Calling it again gives the same state. The reset is for the whole sandbox, not only the caller's part: the demo data is shared by the demo parties. It takes a token of a demo third party or of the operator (`make reset` uses the operator's). No body is needed (one sent is ignored). Only on the sandbox; it does not exist in production.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/sandbox/reset (the `ResetSandbox` operationId).
+func (c *ClientWithResponses) ResetSandboxWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ResetSandboxResponse, error) {
+	rsp, err := c.ResetSandbox(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseResetSandboxResponse(rsp)
+}
+
+// GetSandboxTestDataWithResponse The sandbox's test data (sandbox only)
+//
+// The demo data of the sandbox and what each part is for, as the README's table shows it, with the days of meter values dated on the stack's clock. Only on the sandbox; it does not exist in production. No token: it is public demo data, and it is where a developer finds the GLN to ask a token for.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/sandbox/test-data (the `GetSandboxTestData` operationId).
+func (c *ClientWithResponses) GetSandboxTestDataWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetSandboxTestDataResponse, error) {
+	rsp, err := c.GetSandboxTestData(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetSandboxTestDataResponse(rsp)
 }
 
 // RemoveWebhookWithResponse Remove your webhook
@@ -16567,6 +17235,236 @@ func ParseGetMeterValuesResponse(rsp *http.Response) (*GetMeterValuesResponse, e
 			headers.CacheControl = value
 		}
 		response.Headers422 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseResetSandboxResponse parses an HTTP response from a ResetSandboxWithResponse call
+func ParseResetSandboxResponse(rsp *http.Response) (*ResetSandboxResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ResetSandboxResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SandboxReset
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest SandboxUnknownParameter
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 401:
+		var dest UnauthorizedApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 401:
+		var dest UnauthorizedApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 403:
+		var dest ForbiddenApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 403:
+		var dest ForbiddenApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 413:
+		var dest PayloadTooLargeApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 413:
+		var dest PayloadTooLargeApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 500:
+		var dest InternalErrorApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 500:
+		var dest InternalErrorApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ResetSandboxResponse200Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers ResetSandboxResponse400Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers ResetSandboxResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers ResetSandboxResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetSandboxTestDataResponse parses an HTTP response from a GetSandboxTestDataWithResponse call
+func ParseGetSandboxTestDataResponse(rsp *http.Response) (*GetSandboxTestDataResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetSandboxTestDataResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SandboxTestData
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest SandboxUnknownParameter
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 413:
+		var dest PayloadTooLargeApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 413:
+		var dest PayloadTooLargeApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 500:
+		var dest InternalErrorApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 500:
+		var dest InternalErrorApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetSandboxTestDataResponse200Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers GetSandboxTestDataResponse400Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = value
+		}
+		response.Headers400 = &headers
 	}
 
 	return response, nil

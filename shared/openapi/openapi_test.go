@@ -85,16 +85,41 @@ func TestDocumentIsValidOpenAPI31(t *testing.T) {
 	}
 }
 
+// allRoutes are the deployed routes and the sandbox's, which the document
+// also describes (tagged Sandbox).
+var allRoutes = append(slices.Clone(resources.Routes), resources.SandboxRoutes...)
+
+// routeByKey finds a route of allRoutes by its key.
+func routeByKey(key string) (resources.Route, bool) {
+	i := slices.IndexFunc(allRoutes, func(r resources.Route) bool { return r.Key() == key })
+	if i < 0 {
+		return resources.Route{}, false
+	}
+	return allRoutes[i], true
+}
+
 // The document and resources.Routes name the same third-party routes, and
 // each route's scopes are what the document's security requires for it. (The
-// public routes are the end users' HTML pages, not part of this API.)
+// public routes are the end users' HTML pages, not part of this API.) The
+// sandbox's routes are documented too, tagged Sandbox, and nothing else is.
 func TestRoutesMatchResources(t *testing.T) {
 	_, m := load(t)
 	documented := map[string]*v3.Operation{}
 	for _, o := range operations(m) {
 		documented[o.key] = o.op
+		sandbox := slices.ContainsFunc(resources.SandboxRoutes, func(r resources.Route) bool { return r.Key() == o.key })
+		if slices.Contains(o.op.Tags, "Sandbox") != sandbox {
+			t.Errorf("%s: tagged Sandbox %v, a sandbox route %v", o.key, !sandbox, sandbox)
+		}
 	}
-	for _, r := range resources.Routes {
+	for _, r := range allRoutes {
+		if r.Public && r.Function == resources.SandboxFunctionID {
+			if op, ok := documented[r.Key()]; !ok || !public(op) {
+				t.Errorf("the sandbox's public %s is not in the document with no security", r.Key())
+			}
+			delete(documented, r.Key())
+			continue
+		}
 		if r.Public {
 			op, ok := documented[r.Key()]
 			switch feed := strings.HasPrefix(r.Path, "/v1/"); {
@@ -145,6 +170,9 @@ func endUserSession(op *v3.Operation) bool {
 	return ok
 }
 
+// public: op needs no token or session (its security is an empty list).
+func public(op *v3.Operation) bool { return op.Security != nil && len(op.Security) == 0 }
+
 // Every route is behind the API Gateway, so every operation documents what
 // the gateway answers on its own, and what the service answers for any call.
 // The end user's feeds have no authorizer: only the service answers 401,
@@ -164,6 +192,14 @@ func TestEveryOperationDocumentsTheCommonAnswers(t *testing.T) {
 	}
 	for _, o := range operations(m) {
 		answers := common
+		if public(o.op) { // no authorizer, and the service asks for nothing
+			answers = map[string][]string{"413": common["413"], "500": common["500"], "503": common["503"]}
+			for _, code := range []string{"401", "403"} {
+				if o.op.Responses.Codes.GetOrZero(code) != nil {
+					t.Errorf("%s needs no token but documents a %s", o.key, code)
+				}
+			}
+		}
 		if endUserSession(o.op) {
 			answers = session
 			if o.op.Responses.Codes.GetOrZero("403") != nil {
@@ -436,7 +472,7 @@ func TestDocumentReturnsACopy(t *testing.T) {
 func TestPayloadTooLargeNamesTheRoutesLimit(t *testing.T) {
 	_, m := load(t)
 	for _, o := range operations(m) {
-		route, ok := resources.RouteByKey(o.key)
+		route, ok := routeByKey(o.key)
 		if !ok {
 			t.Errorf("%s is no route", o.key)
 			continue

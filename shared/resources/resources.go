@@ -1190,6 +1190,18 @@ var (
 	}
 )
 
+// SandboxFunctionID names what serves SandboxRoutes: the local runner
+// itself, not a Lambda function.
+const SandboxFunctionID = "Sandbox"
+
+// SandboxRoutes exist only on the local stack (the sandbox), behind its
+// gateway: the demo data's meaning, and putting the demo data back. The CDK
+// app reads Routes, never these, so they are not deployed to AWS.
+var SandboxRoutes = []Route{
+	{Method: "GET", Path: "/v1/sandbox/test-data", Function: SandboxFunctionID, Public: true},
+	{Method: "POST", Path: "/v1/sandbox/reset", Function: SandboxFunctionID, Scopes: []string{ThirdPartyScope, AdminScope}},
+}
+
 // Substitute replaces each ${Name} in an ASL definition with values[Name].
 func Substitute(definition string, values map[string]string) string {
 	pairs := make([]string, 0, 2*len(values))
