@@ -1,5 +1,5 @@
 // Package awsjson is an adapter: it calls AWS services that speak the JSON protocol (Step
-// Functions, KMS, SSM) with requests signed by the SDK's own SigV4 signer,
+// Functions, KMS, SSM, SQS) with requests signed by the SDK's own SigV4 signer,
 // without the services' SDK clients. A client's package links, from its
 // init, schema tables that name every operation of its service: 0.2–1.2 MB
 // on each bootstrap that imports it, for the one or two operations a
@@ -37,6 +37,7 @@ var (
 	StepFunctions = Service{SigningName: "states", TargetName: "AWSStepFunctions", Version: "1.0"}
 	KMS           = Service{SigningName: "kms", TargetName: "TrentService", Version: "1.1"}
 	SSM           = Service{SigningName: "ssm", TargetName: "AmazonSSM", Version: "1.1"}
+	SQS           = Service{SigningName: "sqs", TargetName: "AmazonSQS", Version: "1.0"}
 )
 
 // Client calls one service in the configuration's region, at its

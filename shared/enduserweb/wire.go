@@ -8,7 +8,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/tredjepart/tredjepart/shared/awsjson"
 	"github.com/tredjepart/tredjepart/shared/clock"
@@ -58,7 +57,7 @@ func FromEnv(ctx context.Context, cfg aws.Config, getenv func(string) string, lo
 			MeteringPoints: stores.MeteringPoints,
 			ThirdParties:   stores.Parties,
 			Expiry:         &stepfunctions.Expiry{Client: awsjson.New(cfg, awsjson.StepFunctions), StateMachineARN: expiryARN, ToWallClock: clk.ToWallClock},
-			Notifier:       &queue.Publisher{Client: sqs.NewFromConfig(cfg), URL: queueURL},
+			Notifier:       &queue.Publisher{Client: awsjson.New(cfg, awsjson.SQS), URL: queueURL},
 			Clock:          clk,
 			Logger:         logger,
 		},
