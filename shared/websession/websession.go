@@ -28,7 +28,7 @@ import (
 // encrypted and authenticated with AES-256-GCM under the cookie's name, so
 // that a value is neither readable nor accepted under another cookie's
 // name. The standard library's AEAD does what gorilla/securecookie did
-// without its encoding/gob (0.26 MB on each site's bootstrap,
+// without its encoding/gob (0.2–0.26 MB on each site's bootstrap,
 // docs/benchmarks.md).
 type Cookies struct {
 	aead   cipher.AEAD
