@@ -148,9 +148,8 @@ func (c *Client) call(ctx context.Context, operation string, body []byte, out an
 	}
 	if resp.StatusCode != http.StatusOK {
 		var fail struct {
-			Type     string `json:"__type"`
-			Message  string `json:"message"`
-			Message2 string `json:"Message"`
+			Type    string `json:"__type"`
+			Message string // "message" or "Message": names match without case
 		}
 		_ = json.Unmarshal(raw, &fail)
 		code := fail.Type
@@ -160,7 +159,7 @@ func (c *Client) call(ctx context.Context, operation string, body []byte, out an
 		if i := strings.LastIndexByte(code, '#'); i >= 0 {
 			code = code[i+1:]
 		}
-		return &Error{Status: resp.StatusCode, Code: code, Message: fail.Message + fail.Message2}
+		return &Error{Status: resp.StatusCode, Code: code, Message: fail.Message}
 	}
 	if out == nil {
 		return nil

@@ -56,7 +56,7 @@ func TestRefusalsAreErrorsAndFailuresAreRetried(t *testing.T) {
 		wantAttempts int
 	}{
 		{400, `{"__type":"com.amazonaws.states#ExecutionAlreadyExists","message":"taken"}`, "ExecutionAlreadyExists", 1},
-		{400, `{"__type":"InvalidCiphertextException"}`, "InvalidCiphertextException", 1},
+		{400, `{"__type":"InvalidCiphertextException","Message":"no"}`, "InvalidCiphertextException", 1},
 		{400, `{"__type":"ThrottlingException","message":"slow down"}`, "ThrottlingException", 3},
 		{500, `{"__type":"InternalFailure"}`, "InternalFailure", 3},
 	} {
@@ -69,7 +69,8 @@ func TestRefusalsAreErrorsAndFailuresAreRetried(t *testing.T) {
 		err := awsjson.New(config(srv), awsjson.KMS).Call(context.Background(), "Decrypt", struct{}{}, nil)
 		srv.Close()
 		var e *awsjson.Error
-		if !errors.As(err, &e) || e.Status != c.status || !awsjson.IsCode(err, c.code) || attempts != c.wantAttempts {
+		if !errors.As(err, &e) || e.Status != c.status || !awsjson.IsCode(err, c.code) || attempts != c.wantAttempts ||
+			(strings.Contains(c.body, "essage") != (e.Message != "")) {
 			t.Errorf("%s: %v (%+v) after %d attempts, want %s after %d", c.body, err, e, attempts, c.code, c.wantAttempts)
 		}
 	}
