@@ -157,7 +157,7 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund
 	touch $@
 
-## sitecss: rebuild the pages' one stylesheet, shared/websession/style/bundle.css (committed: the bootstraps embed it), from Designsystemet and style/site.css
+## sitecss: rebuild the pages' one stylesheet, shared/websession/style/bundle.css and its gzipped bundle.css.gz (committed: the bootstraps embed the .gz), from Designsystemet and style/site.css
 sitecss: npm
 	node tools/sitecss.mjs
 

@@ -34,6 +34,7 @@ import (
 	"github.com/tredjepart/tredjepart/localstack/harness/inprocess"
 	"github.com/tredjepart/tredjepart/localstack/harness/testenv"
 	"github.com/tredjepart/tredjepart/shared/accessrequest"
+	"github.com/tredjepart/tredjepart/shared/awsjson"
 	"github.com/tredjepart/tredjepart/shared/dailyrun"
 	"github.com/tredjepart/tredjepart/shared/delivery"
 	"github.com/tredjepart/tredjepart/shared/dynamo"
@@ -249,7 +250,7 @@ func TestShardWorkersPageThroughTheirShards(t *testing.T) {
 	points := w.grantedPoints(t, 12, map[string]int{"2026-11-04": 24})
 	// Pages of one grant: every shard with a grant is read through cursors.
 	env := testenv.Get(t)
-	stores, queues := dynamo.Open(dynamodb.NewFromConfig(env.Config), env.Stack.Tables), sqs.NewFromConfig(env.Config)
+	stores, queues := dynamo.Open(dynamodb.NewFromConfig(env.Config), env.Stack.Tables), awsjson.New(env.Config, awsjson.SQS)
 	smallPages := &dailyrun.FanOutShardHandler{Logger: quiet, Worker: &delivery.ShardWorker{
 		ThirdParties: stores.Parties,
 		Grants:       stores.Grants,
@@ -408,7 +409,7 @@ func TestNotificationsReachTheOutbox(t *testing.T) {
 	mp := freshGSRN(t)
 	n := notify.Notification{NotificationID: "grant:" + string(mp) + ":1", Type: notify.GrantCreated,
 		ThirdPartyID: string(w.demo.ThirdParties[1].GLN), MeteringPointID: string(mp), Level: "FULL", OccurredAt: notify.At(time.Now())}
-	publisher := &queue.Publisher{Client: w.sqs, URL: env.Stack.QueueURLs[resources.NotificationQueueID]}
+	publisher := &queue.Publisher{Client: awsjson.New(env.Config, awsjson.SQS), URL: env.Stack.QueueURLs[resources.NotificationQueueID]}
 	if err := publisher.Notify(context.Background(), n); err != nil {
 		t.Fatal(err)
 	}

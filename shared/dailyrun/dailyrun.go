@@ -17,8 +17,8 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/tredjepart/tredjepart/shared/awsjson"
 	"github.com/tredjepart/tredjepart/shared/clock"
 	"github.com/tredjepart/tredjepart/shared/delivery"
 	"github.com/tredjepart/tredjepart/shared/dynamo"
@@ -196,7 +196,7 @@ func FanOutLambda(_ context.Context, cfg aws.Config, getenv func(string) string,
 	}
 	h := &FanOutHandler{Clock: clk, FanOut: &delivery.FanOut{
 		ThirdParties: dynamo.Open(dynamodb.NewFromConfig(cfg), tables).Parties,
-		Shards:       &queue.Publisher{Client: sqs.NewFromConfig(cfg), URL: shardsURL},
+		Shards:       &queue.Publisher{Client: awsjson.New(cfg, awsjson.SQS), URL: shardsURL},
 		Logger:       logger,
 	}}
 	return h.Handle, nil
@@ -210,7 +210,7 @@ func FanOutShardLambda(_ context.Context, cfg aws.Config, getenv func(string) st
 	if err := env.Err(); err != nil {
 		return nil, err
 	}
-	stores, queues := dynamo.Open(dynamodb.NewFromConfig(cfg), tables), sqs.NewFromConfig(cfg)
+	stores, queues := dynamo.Open(dynamodb.NewFromConfig(cfg), tables), awsjson.New(cfg, awsjson.SQS)
 	h := &FanOutShardHandler{Logger: logger, Metrics: &metrics.EMF{Logger: logger}, Worker: &delivery.ShardWorker{
 		ThirdParties: stores.Parties,
 		Grants:       stores.Grants,

@@ -15,9 +15,8 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/kms"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/tredjepart/tredjepart/shared/awsjson"
 	"github.com/tredjepart/tredjepart/shared/clock"
 	"github.com/tredjepart/tredjepart/shared/delivery"
 	"github.com/tredjepart/tredjepart/shared/dynamo"
@@ -60,13 +59,13 @@ func WebhookService(cfg aws.Config, stores dynamo.Stores, getenv func(string) st
 	}
 	var secrets webhook.Sealer = noKey{}
 	if keyARN := getenv(resources.WebhookSecrets.EnvVar); keyARN != "" {
-		secrets = &seal.Cache{Opener: seal.Box{Client: kms.NewFromConfig(cfg), KeyID: keyARN}, TTL: openedSecretTTL, Clock: clk}
+		secrets = &seal.Cache{Opener: seal.Box{Client: awsjson.New(cfg, awsjson.KMS), KeyID: keyARN}, TTL: openedSecretTTL, Clock: clk}
 	}
 	local := getenv(LocalEndpointsEnv) == "true"
 	policy := stdwebhook.Policy{AllowLoopback: local, AllowHTTP: local}
 	return &webhook.Service{
 		Store: stores.Webhooks, Documents: stores.Outbox, ThirdParties: stores.Parties,
-		Secrets: secrets, Queue: &queue.Publisher{Client: sqs.NewFromConfig(cfg), URL: env[resources.WebhookPushes.EnvVar]},
+		Secrets: secrets, Queue: &queue.Publisher{Client: awsjson.New(cfg, awsjson.SQS), URL: env[resources.WebhookPushes.EnvVar]},
 		Policy: policy, Client: policy.Client(pushTimeout), Clock: clk, Logger: logger, Metrics: &metrics.EMF{Logger: logger},
 	}, nil
 }

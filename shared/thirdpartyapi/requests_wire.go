@@ -6,10 +6,10 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/google/uuid"
 
 	"github.com/tredjepart/tredjepart/shared/accessrequest"
+	"github.com/tredjepart/tredjepart/shared/awsjson"
 	"github.com/tredjepart/tredjepart/shared/clock"
 	"github.com/tredjepart/tredjepart/shared/dynamo"
 	"github.com/tredjepart/tredjepart/shared/function"
@@ -31,7 +31,7 @@ func RequestsFromEnv(cfg aws.Config, getenv func(string) string, logger *slog.Lo
 		return nil, err
 	}
 	stores := dynamo.Open(dynamodb.NewFromConfig(cfg), tables)
-	expiry := &stepfunctions.Expiry{Client: sfn.NewFromConfig(cfg), StateMachineARN: expiryARN, ToWallClock: clk.ToWallClock}
+	expiry := &stepfunctions.Expiry{Client: awsjson.New(cfg, awsjson.StepFunctions), StateMachineARN: expiryARN, ToWallClock: clk.ToWallClock}
 	return &RequestsHandler{
 		Requests: &accessrequest.Service{
 			MeteringPoints: stores.MeteringPoints,

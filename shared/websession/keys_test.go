@@ -27,7 +27,9 @@ func TestRotatingTheCookieKeysLogsNobodyOut(t *testing.T) {
 		if err != nil {
 			t.Fatalf("step %d: %v", i, err)
 		}
-		cookies[i] = NewCookies(keys, "/", time.Hour, true)
+		if cookies[i], err = NewCookies(keys, "/", time.Hour, true); err != nil {
+			t.Fatalf("step %d: %v", i, err)
+		}
 	}
 	sealed := func(c *Cookies) *http.Cookie {
 		rec := httptest.NewRecorder()

@@ -103,7 +103,10 @@ func NewSite[S Session, U any](ctx context.Context, settings Settings, config Si
 	if err != nil {
 		return nil, err
 	}
-	cookies := NewCookies(keys, config.Cookies.Path, config.SessionTTL, settings.Secure)
+	cookies, err := NewCookies(keys, config.Cookies.Path, config.SessionTTL, settings.Secure)
+	if err != nil {
+		return nil, err
+	}
 	login, err := NewLogin(ctx, settings.OIDC, cookies, config.Cookies.Login)
 	if err != nil {
 		return nil, err
