@@ -16,6 +16,7 @@ import (
 
 	"github.com/tredjepart/tredjepart/shared/delivery"
 	"github.com/tredjepart/tredjepart/shared/notify"
+	"github.com/tredjepart/tredjepart/shared/tracing"
 	"github.com/tredjepart/tredjepart/shared/webhook"
 )
 
@@ -31,13 +32,27 @@ type Publisher struct {
 	URL    string
 }
 
+// traceOf is the system attribute that carries the trace of ctx on a
+// message, so that its consumer works it under the same trace (nil outside
+// a trace).
+func traceOf(ctx context.Context) map[string]types.MessageSystemAttributeValue {
+	header := tracing.Outgoing(ctx)
+	if header == "" {
+		return nil
+	}
+	return map[string]types.MessageSystemAttributeValue{
+		tracing.SQSAttribute: {DataType: aws.String("String"), StringValue: aws.String(header)},
+	}
+}
+
 // Notify sends n.
 func (p *Publisher) Notify(ctx context.Context, n notify.Notification) error {
 	body, err := json.Marshal(n)
 	if err != nil {
 		return err
 	}
-	_, err = p.Client.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(p.URL), MessageBody: aws.String(string(body))})
+	_, err = p.Client.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(p.URL), MessageBody: aws.String(string(body)),
+		MessageSystemAttributes: traceOf(ctx)})
 	if err != nil {
 		return fmt.Errorf("notify %s: %w", n.NotificationID, err)
 	}
@@ -63,7 +78,8 @@ func sendBatches[M any](ctx context.Context, p *Publisher, what string, messages
 			if err != nil {
 				return err
 			}
-			entries[i] = types.SendMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), MessageBody: aws.String(string(body))}
+			entries[i] = types.SendMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), MessageBody: aws.String(string(body)),
+				MessageSystemAttributes: traceOf(ctx)}
 		}
 		out, err := p.Client.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: aws.String(p.URL), Entries: entries})
 		if err != nil {
@@ -85,7 +101,8 @@ func (p *Publisher) Enqueue(ctx context.Context, m webhook.Message, delay time.D
 	}
 	_, err = p.Client.SendMessage(ctx, &sqs.SendMessageInput{
 		QueueUrl: aws.String(p.URL), MessageBody: aws.String(string(body)),
-		DelaySeconds: int32(min(delay, webhook.MaxDelay).Round(time.Second) / time.Second),
+		DelaySeconds:            int32(min(delay, webhook.MaxDelay).Round(time.Second) / time.Second),
+		MessageSystemAttributes: traceOf(ctx),
 	})
 	if err != nil {
 		return fmt.Errorf("queue webhook push of %s: %w", m.DocumentID, err)
