@@ -50,6 +50,7 @@ import (
 	"github.com/tredjepart/tredjepart/shared/resources"
 	"github.com/tredjepart/tredjepart/shared/sender"
 	"github.com/tredjepart/tredjepart/shared/synthetic"
+	"github.com/tredjepart/tredjepart/shared/tracing"
 	"github.com/tredjepart/tredjepart/shared/websession"
 )
 
@@ -157,6 +158,7 @@ func start(ctx context.Context, opts options, logger *slog.Logger) (*stack, erro
 		sender.LocalEndpointsEnv:      "true", // the demo webhook is on 127.0.0.1 over HTTP
 		websession.InsecureCookiesEnv: "true", // the pages are on plain-HTTP localhost
 		apidocs.BundleEnv:             bundle, // on AWS it is beside the bootstrap
+		tracing.FileEnv:               filepath.Join(opts.stateDir, "traces.jsonl"), // on AWS the X-Ray daemon
 	}
 	if s.clockSet {
 		additions[clock.OffsetEnv] = s.clock.Offset().String()

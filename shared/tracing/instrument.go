@@ -3,6 +3,7 @@ package tracing
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -17,7 +18,8 @@ import (
 // and, when the trace is sampled and rec is not nil, is recorded as a
 // subsegment, retries included.
 func Instrument(cfg *aws.Config, rec Recorder) {
-	cfg.APIOptions = append(cfg.APIOptions, func(stack *middleware.Stack) error {
+	// Clipped: cfg may be a copy whose options share an array with others.
+	cfg.APIOptions = append(slices.Clip(cfg.APIOptions), func(stack *middleware.Stack) error {
 		// Before the SDK's RecursionDetection, which would send the
 		// invocation's header instead.
 		return stack.Build.Add(&sdkCall{rec: rec, now: time.Now}, middleware.Before)
