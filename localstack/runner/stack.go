@@ -158,8 +158,9 @@ func start(ctx context.Context, opts options, logger *slog.Logger) (*stack, erro
 		sender.LocalEndpointsEnv:      "true", // the demo webhook is on 127.0.0.1 over HTTP
 		websession.InsecureCookiesEnv: "true", // the pages are on plain-HTTP localhost
 		apidocs.BundleEnv:             bundle, // on AWS it is beside the bootstrap
-		tracing.FileEnv:               filepath.Join(opts.stateDir, "traces.jsonl"), // on AWS the X-Ray daemon
 	}
+	// The SDK calls' subsegments, which on AWS go to the X-Ray daemon.
+	additions[tracing.FileEnv] = filepath.Join(opts.stateDir, "traces.jsonl")
 	if s.clockSet {
 		additions[clock.OffsetEnv] = s.clock.Offset().String()
 	}
