@@ -51,7 +51,7 @@ func TestLoggerWritesTheTraceID(t *testing.T) {
 	t.Setenv("_X_AMZN_TRACE_ID", "")
 	var buf bytes.Buffer
 	// The key and value aws-lambda-go gives an invocation's context.
-	ctx := context.WithValue(context.Background(), "x-amzn-trace-id", "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1") //nolint:staticcheck // aws-lambda-go's own key
+	ctx := context.WithValue(context.Background(), "x-amzn-trace-id", "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1")
 	NewLogger(&buf, slog.LevelInfo, "delivery").InfoContext(ctx, "delivered")
 	var line map[string]any
 	if err := json.Unmarshal(buf.Bytes(), &line); err != nil {

@@ -55,7 +55,7 @@ func TestLogHandlerAddsTheTraceID(t *testing.T) {
 		t.Errorf("outside a trace: %v", line)
 	}
 	// aws-lambda-go's key for the invocation's Lambda-Runtime-Trace-Id.
-	invocation := context.WithValue(context.Background(), lambdaKey, lambdaHeader) //nolint:staticcheck // aws-lambda-go's own key
+	invocation := context.WithValue(context.Background(), lambdaKey, lambdaHeader)
 	if line := logLine(t, invocation); line[LogKey] != "1-5759e988-bd862e3fe1be46a994272793" || line["function"] != "f" {
 		t.Errorf("in an invocation: %v", line)
 	}
