@@ -52,6 +52,7 @@ import (
 	"github.com/tredjepart/tredjepart/shared/resources"
 	"github.com/tredjepart/tredjepart/shared/sender"
 	"github.com/tredjepart/tredjepart/shared/synthetic"
+	"github.com/tredjepart/tredjepart/shared/tracing"
 	"github.com/tredjepart/tredjepart/shared/websession"
 )
 
@@ -160,6 +161,13 @@ func start(ctx context.Context, opts options, logger *slog.Logger) (*stack, erro
 		websession.InsecureCookiesEnv: "true", // the pages are on plain-HTTP localhost
 		apidocs.BundleEnv:             bundle, // on AWS it is beside the bootstrap
 	}
+	// The SDK calls' subsegments, which on AWS go to the X-Ray daemon; an
+	// absolute path, for the emulator starts each bootstrap in its own directory.
+	traceFile, err := filepath.Abs(filepath.Join(opts.stateDir, "traces.jsonl"))
+	if err != nil {
+		return s, err
+	}
+	additions[tracing.FileEnv] = traceFile
 	if s.clockSet {
 		additions[clock.OffsetEnv] = s.clock.Offset().String()
 	}

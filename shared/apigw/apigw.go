@@ -32,6 +32,7 @@ import (
 	"github.com/tredjepart/tredjepart/shared/problem"
 	"github.com/tredjepart/tredjepart/shared/registry"
 	"github.com/tredjepart/tredjepart/shared/resources"
+	"github.com/tredjepart/tredjepart/shared/tracing"
 )
 
 // Request and Response are API Gateway's HTTP API (payload 2.0) events.
@@ -39,6 +40,9 @@ type (
 	Request  = events.APIGatewayV2HTTPRequest
 	Response = events.APIGatewayV2HTTPResponse
 )
+
+// traceHeader is the trace API Gateway forwards in the event's headers.
+const traceHeader = "x-amzn-trace-id"
 
 // Route answers one request or fails with a domain error.
 type Route func(ctx context.Context, ev Request) (Response, error)
@@ -48,6 +52,7 @@ type Route func(ctx context.Context, ev Request) (Response, error)
 // with its own 500.
 func Handle(ctx context.Context, ev Request, logger *slog.Logger, route Route) (Response, error) {
 	started := time.Now()
+	ctx = tracing.OrHeader(ctx, ev.Headers[traceHeader])
 	logger = logger.With("route", ev.RouteKey, "requestId", requestID(ctx, ev))
 	var res Response
 	err := CheckBodySize(ev.RouteKey, bodySize(ev))

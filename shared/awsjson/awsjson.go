@@ -23,10 +23,13 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+
+	"github.com/tredjepart/tredjepart/shared/tracing"
 )
 
 // Service is one AWS service's JSON protocol.
 type Service struct {
+	ID          string // the SDK's service id, which names its calls in traces
 	SigningName string // SigV4's service name, also its endpoint's first label
 	TargetName  string // the X-Amz-Target prefix
 	Version     string // the protocol: "1.0" or "1.1"
@@ -34,10 +37,10 @@ type Service struct {
 
 // The services the functions call.
 var (
-	StepFunctions = Service{SigningName: "states", TargetName: "AWSStepFunctions", Version: "1.0"}
-	KMS           = Service{SigningName: "kms", TargetName: "TrentService", Version: "1.1"}
-	SSM           = Service{SigningName: "ssm", TargetName: "AmazonSSM", Version: "1.1"}
-	SQS           = Service{SigningName: "sqs", TargetName: "AmazonSQS", Version: "1.0"}
+	StepFunctions = Service{ID: "SFN", SigningName: "states", TargetName: "AWSStepFunctions", Version: "1.0"}
+	KMS           = Service{ID: "KMS", SigningName: "kms", TargetName: "TrentService", Version: "1.1"}
+	SSM           = Service{ID: "SSM", SigningName: "ssm", TargetName: "AmazonSSM", Version: "1.1"}
+	SQS           = Service{ID: "SQS", SigningName: "sqs", TargetName: "AmazonSQS", Version: "1.0"}
 )
 
 // Client calls one service in the configuration's region, at its
@@ -111,11 +114,16 @@ func (u unreachable) Unwrap() error { return u.err }
 func retryable(err error) bool {
 	var e *Error
 	if errors.As(err, &e) {
-		return e.Status >= 500 || strings.Contains(e.Code, "Throttl") || e.Code == "TooManyRequestsException" ||
-			e.Code == "RequestLimitExceeded" || e.Code == "LimitExceededException"
+		return e.Status >= 500 || e.throttled()
 	}
 	var u unreachable
 	return errors.As(err, &u)
+}
+
+// throttled says whether the service refused the call for its rate.
+func (e *Error) throttled() bool {
+	return e.Status == http.StatusTooManyRequests || strings.Contains(e.Code, "Throttl") || e.Code == "TooManyRequestsException" ||
+		e.Code == "RequestLimitExceeded" || e.Code == "LimitExceededException"
 }
 
 func (c *Client) call(ctx context.Context, operation string, body []byte, out any) error {
@@ -133,14 +141,24 @@ func (c *Client) call(ctx context.Context, operation string, body []byte, out an
 	if err != nil {
 		return fmt.Errorf("credentials: %w", err)
 	}
+	done := tracing.Call(ctx, req, c.service.ID, operation, c.config.Region)
 	sum := sha256.Sum256(body)
 	if err := v4.NewSigner().SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), c.service.SigningName, c.config.Region, time.Now()); err != nil {
 		return fmt.Errorf("sign: %w", err)
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
+		done(0, "", false, err)
 		return unreachable{err}
 	}
+	err = decode(resp, operation, out)
+	var refused *Error
+	done(resp.StatusCode, resp.Header.Get("X-Amzn-Requestid"), errors.As(err, &refused) && refused.throttled(), err)
+	return err
+}
+
+// decode reads the answer to operation into out, or the service's refusal.
+func decode(resp *http.Response, operation string, out any) error {
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/tredjepart/tredjepart/shared/awsjson"
+	"github.com/tredjepart/tredjepart/shared/tracing"
 )
 
 // config reaches srv with fixed credentials.
@@ -73,5 +74,43 @@ func TestRefusalsAreErrorsAndFailuresAreRetried(t *testing.T) {
 			(strings.Contains(c.body, "essage") != (e.Message != "")) {
 			t.Errorf("%s: %v (%+v) after %d attempts, want %s after %d", c.body, err, e, attempts, c.code, c.wantAttempts)
 		}
+	}
+}
+
+// kept records subsegments.
+type kept struct{ segs []tracing.Subsegment }
+
+func (k *kept) Record(s tracing.Subsegment) { k.segs = append(k.segs, s) }
+
+// A call in a trace sends the trace header with itself as the parent and is
+// recorded as the SDK's calls are: service, operation, status, request id.
+func TestACallInATraceIsTraced(t *testing.T) {
+	t.Setenv("_X_AMZN_TRACE_ID", "")
+	const root = "1-5759e988-bd862e3fe1be46a994272793"
+	var got string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = r.Header.Get(tracing.HeaderName)
+		w.Header().Set("X-Amzn-Requestid", "req-1")
+		_, _ = io.WriteString(w, `{}`)
+	}))
+	defer srv.Close()
+	cfg, rec := config(srv), &kept{}
+	tracing.Instrument(&cfg, rec)
+	defer tracing.Instrument(&aws.Config{}, nil)
+	ctx := tracing.WithHeader(context.Background(), "Root="+root+";Parent=53995c3f42cd8ad8;Sampled=1")
+	if err := awsjson.New(cfg, awsjson.SQS).Call(ctx, "SendMessage", struct{}{}, nil); err != nil {
+		t.Fatal(err)
+	}
+	sent, ok := tracing.Parse(got)
+	if !ok || sent.Root != root || sent.Parent == "53995c3f42cd8ad8" || sent.Sampled != "1" {
+		t.Fatalf("trace header sent: %q", got)
+	}
+	if len(rec.segs) != 1 {
+		t.Fatalf("%d subsegments", len(rec.segs))
+	}
+	s := rec.segs[0]
+	if s.Name != "SQS" || s.AWS.Operation != "SendMessage" || s.AWS.RequestID != "req-1" || s.ID != sent.Parent ||
+		s.TraceID != root || s.HTTP == nil || s.HTTP.Response.Status != 200 || s.Fault || s.Error {
+		t.Fatalf("subsegment %+v", s)
 	}
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/tredjepart/tredjepart/shared/delivery"
 	"github.com/tredjepart/tredjepart/shared/notify"
+	"github.com/tredjepart/tredjepart/shared/tracing"
 	"github.com/tredjepart/tredjepart/shared/webhook"
 )
 
@@ -24,21 +25,40 @@ type API interface {
 
 // message is SendMessage's input, and an entry of SendMessageBatch's.
 type message struct {
-	QueueURL     string `json:"QueueUrl,omitempty"`
-	ID           string `json:"Id,omitempty"`
-	MessageBody  string
-	DelaySeconds int `json:",omitempty"`
+	QueueURL                string `json:"QueueUrl,omitempty"`
+	ID                      string `json:"Id,omitempty"`
+	MessageBody             string
+	DelaySeconds            int                       `json:",omitempty"`
+	MessageSystemAttributes map[string]attributeValue `json:",omitempty"`
+}
+
+// attributeValue is a message attribute's value.
+type attributeValue struct {
+	DataType    string
+	StringValue string
 }
 
 // send sends one message.
 func (p *Publisher) send(ctx context.Context, body []byte, delay time.Duration) error {
-	return p.Client.Call(ctx, "SendMessage", message{QueueURL: p.URL, MessageBody: string(body), DelaySeconds: int(delay / time.Second)}, nil)
+	return p.Client.Call(ctx, "SendMessage", message{QueueURL: p.URL, MessageBody: string(body), DelaySeconds: int(delay / time.Second),
+		MessageSystemAttributes: traceOf(ctx)}, nil)
 }
 
 // Publisher sends to one queue.
 type Publisher struct {
 	Client API
 	URL    string
+}
+
+// traceOf is the system attribute that carries the trace of ctx on a
+// message, so that its consumer works it under the same trace (nil outside
+// a trace).
+func traceOf(ctx context.Context) map[string]attributeValue {
+	header := tracing.Outgoing(ctx)
+	if header == "" {
+		return nil
+	}
+	return map[string]attributeValue{tracing.SQSAttribute: {DataType: "String", StringValue: header}}
 }
 
 // Notify sends n.
@@ -72,7 +92,7 @@ func sendBatches[M any](ctx context.Context, p *Publisher, what string, messages
 			if err != nil {
 				return err
 			}
-			entries[i] = message{ID: strconv.Itoa(i), MessageBody: string(body)}
+			entries[i] = message{ID: strconv.Itoa(i), MessageBody: string(body), MessageSystemAttributes: traceOf(ctx)}
 		}
 		var out struct {
 			Failed []struct{ Code, Message string }

@@ -27,6 +27,7 @@ import (
 	"github.com/tredjepart/tredjepart/shared/resources"
 	"github.com/tredjepart/tredjepart/shared/seal"
 	"github.com/tredjepart/tredjepart/shared/stdwebhook"
+	"github.com/tredjepart/tredjepart/shared/tracing"
 	"github.com/tredjepart/tredjepart/shared/webhook"
 )
 
@@ -100,6 +101,7 @@ type WebhookHandler struct {
 func (h *WebhookHandler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
 	var res events.SQSEventResponse
 	for _, m := range ev.Records {
+		ctx := tracing.WithHeader(ctx, m.Attributes[tracing.SQSAttribute]) // the sender's trace
 		var msg webhook.Message
 		err := json.Unmarshal([]byte(m.Body), &msg)
 		if err == nil && (msg.ThirdParty == "" || msg.DocumentID == "" || msg.Attempt < 1) {
@@ -145,6 +147,7 @@ type NotificationHandler struct {
 func (h *NotificationHandler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
 	var res events.SQSEventResponse
 	for _, m := range ev.Records {
+		ctx := tracing.WithHeader(ctx, m.Attributes[tracing.SQSAttribute]) // the sender's trace
 		doc, err := delivery.NotificationDocument([]byte(m.Body), h.Webhooks.Clock.Now())
 		var wrote bool
 		if err == nil {

@@ -8,11 +8,13 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	"github.com/tredjepart/tredjepart/shared/function"
 	"github.com/tredjepart/tredjepart/shared/secrets"
+	"github.com/tredjepart/tredjepart/shared/tracing"
 )
 
 // Environment variables both sites read: their cookie keys, and whether
@@ -95,5 +97,14 @@ func Lambda(ctx context.Context, cfg aws.Config, getenv func(string) string, log
 	if err != nil {
 		return nil, err
 	}
-	return httpadapter.NewV2(site).ProxyWithContext, nil
+	return traced(httpadapter.NewV2(site).ProxyWithContext), nil
+}
+
+// traced runs a site's request under the invocation's trace, or under the
+// event's x-amzn-trace-id where the runtime gave none (the local emulator;
+// see tracing.OrHeader).
+func traced(proxy func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error)) func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	return func(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+		return proxy(tracing.OrHeader(ctx, ev.Headers["x-amzn-trace-id"]), ev)
+	}
 }
