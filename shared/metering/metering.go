@@ -207,6 +207,10 @@ type Values struct {
 	Periods []metervalues.Period
 }
 
+// CodeOutsideDataWindow is our own code (Elhub has none) for a query whose
+// period has no day in the access's data window.
+const CodeOutsideDataWindow = "outside-data-window"
+
 // MeterValues is BRS-NO-315: the meter values inside both the period asked
 // for and the grant's data window, logged as a read.
 func (s *Service) MeterValues(ctx context.Context, tp ident.GLN, id ident.GSRN, q Query) (Values, error) {
@@ -219,8 +223,8 @@ func (s *Service) MeterValues(ctx context.Context, tp ident.GLN, id ident.GSRN, 
 	}
 	period := Window{From: later(q.From, a.Window.From), To: earlier(q.To, a.Window.To)}
 	if period.Empty() {
-		return Values{}, fault.New(fault.Unprocessable, "The period %s–%s is outside the data window of this access, %s.",
-			day(q.From), day(q.To), describe(a.Window))
+		return Values{}, fault.Coded(fault.Unprocessable, CodeOutsideDataWindow, fmt.Sprintf("The period %s–%s is outside the data window of this access, %s.",
+			day(q.From), day(q.To), describe(a.Window)))
 	}
 	days, err := s.Days.Days(ctx, id, period.From, period.To)
 	if err != nil {

@@ -68,7 +68,7 @@ func (h *RequestsHandler) create(ctx context.Context, caller ident.GLN, ev event
 	if err != nil {
 		return response{}, err
 	}
-	r, outcome, err := h.Requests.Create(ctx, caller, in)
+	r, outcome, replayed, err := h.Requests.Create(ctx, caller, in)
 	if err != nil {
 		return response{}, err
 	}
@@ -78,6 +78,9 @@ func (h *RequestsHandler) create(ctx context.Context, caller ident.GLN, ev event
 	}
 	res := apigw.JSON(status, apigw.MustJSON(view(r)), "application/json")
 	res.Headers["Location"] = selfLink(r.ID)
+	if replayed {
+		res.Headers["Idempotent-Replayed"] = "true" // as Stripe marks a replay
+	}
 	return res, nil
 }
 

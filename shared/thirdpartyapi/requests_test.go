@@ -133,10 +133,14 @@ func TestSampleCreateIsIdempotent(t *testing.T) { onEach(t, sampleCreateIsIdempo
 func sampleCreateIsIdempotent(t *testing.T, h *thirdpartyapi.RequestsHandler) {
 	ev := loadEvent(t, "create-access-request.json")
 	var ids []string
-	for range 2 {
+	for i := range 2 {
 		res, _ := h.Handle(context.Background(), ev)
 		if res.StatusCode != http.StatusAccepted {
 			t.Fatalf("status %d: %s", res.StatusCode, res.Body)
+		}
+		// Only the retry is marked as the replay of the first answer.
+		if replayed, want := res.Headers["Idempotent-Replayed"], map[int]string{0: "", 1: "true"}[i]; replayed != want {
+			t.Errorf("call %d: Idempotent-Replayed %q, want %q", i+1, replayed, want)
 		}
 		var body struct{ ID, Status, Scope, ExpiresAt string }
 		_ = json.Unmarshal([]byte(res.Body), &body)
@@ -174,5 +178,28 @@ func callerMustBeARegisteredClient(t *testing.T, h *thirdpartyapi.RequestsHandle
 				t.Fatalf("status %d, want %d: %s", res.StatusCode, c.status, res.Body)
 			}
 		})
+	}
+}
+
+// An Idempotency-Key used again with another body is a problem of its own
+// type and code, carrying the gateway's request id.
+func TestIdempotencyKeyReusedWithAnotherBody(t *testing.T) {
+	onEach(t, idempotencyKeyReusedWithAnotherBody)
+}
+
+func idempotencyKeyReusedWithAnotherBody(t *testing.T, h *thirdpartyapi.RequestsHandler) {
+	ev := loadEvent(t, "create-access-request.json")
+	ev.Headers["idempotency-key"] = uuid.NewString()
+	if res, _ := h.Handle(context.Background(), ev); res.StatusCode != http.StatusAccepted {
+		t.Fatalf("status %d: %s", res.StatusCode, res.Body)
+	}
+	ev.Body = `{"meteringPointId":"707057500000001022","scope":"LIMITED"}`
+	ev.RequestContext.RequestID = "Kx7vQhFuAMEEJ2A="
+	res, _ := h.Handle(context.Background(), ev)
+	var doc struct{ Type, Code, RequestID string }
+	_ = json.Unmarshal([]byte(res.Body), &doc)
+	if res.StatusCode != http.StatusUnprocessableEntity || doc.Type != "urn:tredjepart:problem:idempotency-key-reused" ||
+		doc.Code != "idempotency-key-reused" || doc.RequestID != "Kx7vQhFuAMEEJ2A=" {
+		t.Fatalf("%d %s", res.StatusCode, res.Body)
 	}
 }
