@@ -164,15 +164,20 @@ func (e DeliveryType) Valid() bool {
 
 // Defines values for IngestProblemCode.
 const (
-	IngestProblemCodeE10   IngestProblemCode = "E10"
-	IngestProblemCodeEH010 IngestProblemCode = "EH010"
-	IngestProblemCodeEH016 IngestProblemCode = "EH016"
-	IngestProblemCodeEH017 IngestProblemCode = "EH017"
+	IngestProblemCodeDayNotOver           IngestProblemCode = "day-not-over"
+	IngestProblemCodeE10                  IngestProblemCode = "E10"
+	IngestProblemCodeEH010                IngestProblemCode = "EH010"
+	IngestProblemCodeEH016                IngestProblemCode = "EH016"
+	IngestProblemCodeEH017                IngestProblemCode = "EH017"
+	IngestProblemCodeIdempotencyKeyReused IngestProblemCode = "idempotency-key-reused"
+	IngestProblemCodeOutsideDataWindow    IngestProblemCode = "outside-data-window"
 )
 
 // Valid indicates whether the value is a known member of the IngestProblemCode enum.
 func (e IngestProblemCode) Valid() bool {
 	switch e {
+	case IngestProblemCodeDayNotOver:
+		return true
 	case IngestProblemCodeE10:
 		return true
 	case IngestProblemCodeEH010:
@@ -180,6 +185,10 @@ func (e IngestProblemCode) Valid() bool {
 	case IngestProblemCodeEH016:
 		return true
 	case IngestProblemCodeEH017:
+		return true
+	case IngestProblemCodeIdempotencyKeyReused:
+		return true
+	case IngestProblemCodeOutsideDataWindow:
 		return true
 	default:
 		return false
@@ -560,15 +569,20 @@ func (e PriceArea) Valid() bool {
 
 // Defines values for ProblemCode.
 const (
-	ProblemCodeE10   ProblemCode = "E10"
-	ProblemCodeEH010 ProblemCode = "EH010"
-	ProblemCodeEH016 ProblemCode = "EH016"
-	ProblemCodeEH017 ProblemCode = "EH017"
+	ProblemCodeDayNotOver           ProblemCode = "day-not-over"
+	ProblemCodeE10                  ProblemCode = "E10"
+	ProblemCodeEH010                ProblemCode = "EH010"
+	ProblemCodeEH016                ProblemCode = "EH016"
+	ProblemCodeEH017                ProblemCode = "EH017"
+	ProblemCodeIdempotencyKeyReused ProblemCode = "idempotency-key-reused"
+	ProblemCodeOutsideDataWindow    ProblemCode = "outside-data-window"
 )
 
 // Valid indicates whether the value is a known member of the ProblemCode enum.
 func (e ProblemCode) Valid() bool {
 	switch e {
+	case ProblemCodeDayNotOver:
+		return true
 	case ProblemCodeE10:
 		return true
 	case ProblemCodeEH010:
@@ -577,6 +591,10 @@ func (e ProblemCode) Valid() bool {
 		return true
 	case ProblemCodeEH017:
 		return true
+	case ProblemCodeIdempotencyKeyReused:
+		return true
+	case ProblemCodeOutsideDataWindow:
+		return true
 	default:
 		return false
 	}
@@ -584,15 +602,20 @@ func (e ProblemCode) Valid() bool {
 
 // Defines values for ProblemChangedMeanwhileCode.
 const (
-	ProblemChangedMeanwhileCodeE10   ProblemChangedMeanwhileCode = "E10"
-	ProblemChangedMeanwhileCodeEH010 ProblemChangedMeanwhileCode = "EH010"
-	ProblemChangedMeanwhileCodeEH016 ProblemChangedMeanwhileCode = "EH016"
-	ProblemChangedMeanwhileCodeEH017 ProblemChangedMeanwhileCode = "EH017"
+	ProblemChangedMeanwhileCodeDayNotOver           ProblemChangedMeanwhileCode = "day-not-over"
+	ProblemChangedMeanwhileCodeE10                  ProblemChangedMeanwhileCode = "E10"
+	ProblemChangedMeanwhileCodeEH010                ProblemChangedMeanwhileCode = "EH010"
+	ProblemChangedMeanwhileCodeEH016                ProblemChangedMeanwhileCode = "EH016"
+	ProblemChangedMeanwhileCodeEH017                ProblemChangedMeanwhileCode = "EH017"
+	ProblemChangedMeanwhileCodeIdempotencyKeyReused ProblemChangedMeanwhileCode = "idempotency-key-reused"
+	ProblemChangedMeanwhileCodeOutsideDataWindow    ProblemChangedMeanwhileCode = "outside-data-window"
 )
 
 // Valid indicates whether the value is a known member of the ProblemChangedMeanwhileCode enum.
 func (e ProblemChangedMeanwhileCode) Valid() bool {
 	switch e {
+	case ProblemChangedMeanwhileCodeDayNotOver:
+		return true
 	case ProblemChangedMeanwhileCodeE10:
 		return true
 	case ProblemChangedMeanwhileCodeEH010:
@@ -601,6 +624,10 @@ func (e ProblemChangedMeanwhileCode) Valid() bool {
 		return true
 	case ProblemChangedMeanwhileCodeEH017:
 		return true
+	case ProblemChangedMeanwhileCodeIdempotencyKeyReused:
+		return true
+	case ProblemChangedMeanwhileCodeOutsideDataWindow:
+		return true
 	default:
 		return false
 	}
@@ -608,15 +635,20 @@ func (e ProblemChangedMeanwhileCode) Valid() bool {
 
 // Defines values for ProblemConflictCode.
 const (
-	ProblemConflictCodeE10   ProblemConflictCode = "E10"
-	ProblemConflictCodeEH010 ProblemConflictCode = "EH010"
-	ProblemConflictCodeEH016 ProblemConflictCode = "EH016"
-	ProblemConflictCodeEH017 ProblemConflictCode = "EH017"
+	ProblemConflictCodeDayNotOver           ProblemConflictCode = "day-not-over"
+	ProblemConflictCodeE10                  ProblemConflictCode = "E10"
+	ProblemConflictCodeEH010                ProblemConflictCode = "EH010"
+	ProblemConflictCodeEH016                ProblemConflictCode = "EH016"
+	ProblemConflictCodeEH017                ProblemConflictCode = "EH017"
+	ProblemConflictCodeIdempotencyKeyReused ProblemConflictCode = "idempotency-key-reused"
+	ProblemConflictCodeOutsideDataWindow    ProblemConflictCode = "outside-data-window"
 )
 
 // Valid indicates whether the value is a known member of the ProblemConflictCode enum.
 func (e ProblemConflictCode) Valid() bool {
 	switch e {
+	case ProblemConflictCodeDayNotOver:
+		return true
 	case ProblemConflictCodeE10:
 		return true
 	case ProblemConflictCodeEH010:
@@ -625,29 +657,9 @@ func (e ProblemConflictCode) Valid() bool {
 		return true
 	case ProblemConflictCodeEH017:
 		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ProblemDayNotOverCode.
-const (
-	ProblemDayNotOverCodeE10   ProblemDayNotOverCode = "E10"
-	ProblemDayNotOverCodeEH010 ProblemDayNotOverCode = "EH010"
-	ProblemDayNotOverCodeEH016 ProblemDayNotOverCode = "EH016"
-	ProblemDayNotOverCodeEH017 ProblemDayNotOverCode = "EH017"
-)
-
-// Valid indicates whether the value is a known member of the ProblemDayNotOverCode enum.
-func (e ProblemDayNotOverCode) Valid() bool {
-	switch e {
-	case ProblemDayNotOverCodeE10:
+	case ProblemConflictCodeIdempotencyKeyReused:
 		return true
-	case ProblemDayNotOverCodeEH010:
-		return true
-	case ProblemDayNotOverCodeEH016:
-		return true
-	case ProblemDayNotOverCodeEH017:
+	case ProblemConflictCodeOutsideDataWindow:
 		return true
 	default:
 		return false
@@ -656,15 +668,20 @@ func (e ProblemDayNotOverCode) Valid() bool {
 
 // Defines values for ProblemDecidedCode.
 const (
-	ProblemDecidedCodeE10   ProblemDecidedCode = "E10"
-	ProblemDecidedCodeEH010 ProblemDecidedCode = "EH010"
-	ProblemDecidedCodeEH016 ProblemDecidedCode = "EH016"
-	ProblemDecidedCodeEH017 ProblemDecidedCode = "EH017"
+	ProblemDecidedCodeDayNotOver           ProblemDecidedCode = "day-not-over"
+	ProblemDecidedCodeE10                  ProblemDecidedCode = "E10"
+	ProblemDecidedCodeEH010                ProblemDecidedCode = "EH010"
+	ProblemDecidedCodeEH016                ProblemDecidedCode = "EH016"
+	ProblemDecidedCodeEH017                ProblemDecidedCode = "EH017"
+	ProblemDecidedCodeIdempotencyKeyReused ProblemDecidedCode = "idempotency-key-reused"
+	ProblemDecidedCodeOutsideDataWindow    ProblemDecidedCode = "outside-data-window"
 )
 
 // Valid indicates whether the value is a known member of the ProblemDecidedCode enum.
 func (e ProblemDecidedCode) Valid() bool {
 	switch e {
+	case ProblemDecidedCodeDayNotOver:
+		return true
 	case ProblemDecidedCodeE10:
 		return true
 	case ProblemDecidedCodeEH010:
@@ -673,6 +690,10 @@ func (e ProblemDecidedCode) Valid() bool {
 		return true
 	case ProblemDecidedCodeEH017:
 		return true
+	case ProblemDecidedCodeIdempotencyKeyReused:
+		return true
+	case ProblemDecidedCodeOutsideDataWindow:
+		return true
 	default:
 		return false
 	}
@@ -680,15 +701,20 @@ func (e ProblemDecidedCode) Valid() bool {
 
 // Defines values for ProblemForbiddenCode.
 const (
-	ProblemForbiddenCodeE10   ProblemForbiddenCode = "E10"
-	ProblemForbiddenCodeEH010 ProblemForbiddenCode = "EH010"
-	ProblemForbiddenCodeEH016 ProblemForbiddenCode = "EH016"
-	ProblemForbiddenCodeEH017 ProblemForbiddenCode = "EH017"
+	ProblemForbiddenCodeDayNotOver           ProblemForbiddenCode = "day-not-over"
+	ProblemForbiddenCodeE10                  ProblemForbiddenCode = "E10"
+	ProblemForbiddenCodeEH010                ProblemForbiddenCode = "EH010"
+	ProblemForbiddenCodeEH016                ProblemForbiddenCode = "EH016"
+	ProblemForbiddenCodeEH017                ProblemForbiddenCode = "EH017"
+	ProblemForbiddenCodeIdempotencyKeyReused ProblemForbiddenCode = "idempotency-key-reused"
+	ProblemForbiddenCodeOutsideDataWindow    ProblemForbiddenCode = "outside-data-window"
 )
 
 // Valid indicates whether the value is a known member of the ProblemForbiddenCode enum.
 func (e ProblemForbiddenCode) Valid() bool {
 	switch e {
+	case ProblemForbiddenCodeDayNotOver:
+		return true
 	case ProblemForbiddenCodeE10:
 		return true
 	case ProblemForbiddenCodeEH010:
@@ -697,6 +723,10 @@ func (e ProblemForbiddenCode) Valid() bool {
 		return true
 	case ProblemForbiddenCodeEH017:
 		return true
+	case ProblemForbiddenCodeIdempotencyKeyReused:
+		return true
+	case ProblemForbiddenCodeOutsideDataWindow:
+		return true
 	default:
 		return false
 	}
@@ -704,15 +734,20 @@ func (e ProblemForbiddenCode) Valid() bool {
 
 // Defines values for ProblemInternalCode.
 const (
-	ProblemInternalCodeE10   ProblemInternalCode = "E10"
-	ProblemInternalCodeEH010 ProblemInternalCode = "EH010"
-	ProblemInternalCodeEH016 ProblemInternalCode = "EH016"
-	ProblemInternalCodeEH017 ProblemInternalCode = "EH017"
+	ProblemInternalCodeDayNotOver           ProblemInternalCode = "day-not-over"
+	ProblemInternalCodeE10                  ProblemInternalCode = "E10"
+	ProblemInternalCodeEH010                ProblemInternalCode = "EH010"
+	ProblemInternalCodeEH016                ProblemInternalCode = "EH016"
+	ProblemInternalCodeEH017                ProblemInternalCode = "EH017"
+	ProblemInternalCodeIdempotencyKeyReused ProblemInternalCode = "idempotency-key-reused"
+	ProblemInternalCodeOutsideDataWindow    ProblemInternalCode = "outside-data-window"
 )
 
 // Valid indicates whether the value is a known member of the ProblemInternalCode enum.
 func (e ProblemInternalCode) Valid() bool {
 	switch e {
+	case ProblemInternalCodeDayNotOver:
+		return true
 	case ProblemInternalCodeE10:
 		return true
 	case ProblemInternalCodeEH010:
@@ -721,6 +756,10 @@ func (e ProblemInternalCode) Valid() bool {
 		return true
 	case ProblemInternalCodeEH017:
 		return true
+	case ProblemInternalCodeIdempotencyKeyReused:
+		return true
+	case ProblemInternalCodeOutsideDataWindow:
+		return true
 	default:
 		return false
 	}
@@ -728,15 +767,20 @@ func (e ProblemInternalCode) Valid() bool {
 
 // Defines values for ProblemInvalidRequestCode.
 const (
-	ProblemInvalidRequestCodeE10   ProblemInvalidRequestCode = "E10"
-	ProblemInvalidRequestCodeEH010 ProblemInvalidRequestCode = "EH010"
-	ProblemInvalidRequestCodeEH016 ProblemInvalidRequestCode = "EH016"
-	ProblemInvalidRequestCodeEH017 ProblemInvalidRequestCode = "EH017"
+	ProblemInvalidRequestCodeDayNotOver           ProblemInvalidRequestCode = "day-not-over"
+	ProblemInvalidRequestCodeE10                  ProblemInvalidRequestCode = "E10"
+	ProblemInvalidRequestCodeEH010                ProblemInvalidRequestCode = "EH010"
+	ProblemInvalidRequestCodeEH016                ProblemInvalidRequestCode = "EH016"
+	ProblemInvalidRequestCodeEH017                ProblemInvalidRequestCode = "EH017"
+	ProblemInvalidRequestCodeIdempotencyKeyReused ProblemInvalidRequestCode = "idempotency-key-reused"
+	ProblemInvalidRequestCodeOutsideDataWindow    ProblemInvalidRequestCode = "outside-data-window"
 )
 
 // Valid indicates whether the value is a known member of the ProblemInvalidRequestCode enum.
 func (e ProblemInvalidRequestCode) Valid() bool {
 	switch e {
+	case ProblemInvalidRequestCodeDayNotOver:
+		return true
 	case ProblemInvalidRequestCodeE10:
 		return true
 	case ProblemInvalidRequestCodeEH010:
@@ -745,6 +789,10 @@ func (e ProblemInvalidRequestCode) Valid() bool {
 		return true
 	case ProblemInvalidRequestCodeEH017:
 		return true
+	case ProblemInvalidRequestCodeIdempotencyKeyReused:
+		return true
+	case ProblemInvalidRequestCodeOutsideDataWindow:
+		return true
 	default:
 		return false
 	}
@@ -752,15 +800,20 @@ func (e ProblemInvalidRequestCode) Valid() bool {
 
 // Defines values for ProblemNotFoundCode.
 const (
-	ProblemNotFoundCodeE10   ProblemNotFoundCode = "E10"
-	ProblemNotFoundCodeEH010 ProblemNotFoundCode = "EH010"
-	ProblemNotFoundCodeEH016 ProblemNotFoundCode = "EH016"
-	ProblemNotFoundCodeEH017 ProblemNotFoundCode = "EH017"
+	ProblemNotFoundCodeDayNotOver           ProblemNotFoundCode = "day-not-over"
+	ProblemNotFoundCodeE10                  ProblemNotFoundCode = "E10"
+	ProblemNotFoundCodeEH010                ProblemNotFoundCode = "EH010"
+	ProblemNotFoundCodeEH016                ProblemNotFoundCode = "EH016"
+	ProblemNotFoundCodeEH017                ProblemNotFoundCode = "EH017"
+	ProblemNotFoundCodeIdempotencyKeyReused ProblemNotFoundCode = "idempotency-key-reused"
+	ProblemNotFoundCodeOutsideDataWindow    ProblemNotFoundCode = "outside-data-window"
 )
 
 // Valid indicates whether the value is a known member of the ProblemNotFoundCode enum.
 func (e ProblemNotFoundCode) Valid() bool {
 	switch e {
+	case ProblemNotFoundCodeDayNotOver:
+		return true
 	case ProblemNotFoundCodeE10:
 		return true
 	case ProblemNotFoundCodeEH010:
@@ -769,29 +822,9 @@ func (e ProblemNotFoundCode) Valid() bool {
 		return true
 	case ProblemNotFoundCodeEH017:
 		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ProblemOutsideDataWindowCode.
-const (
-	ProblemOutsideDataWindowCodeE10   ProblemOutsideDataWindowCode = "E10"
-	ProblemOutsideDataWindowCodeEH010 ProblemOutsideDataWindowCode = "EH010"
-	ProblemOutsideDataWindowCodeEH016 ProblemOutsideDataWindowCode = "EH016"
-	ProblemOutsideDataWindowCodeEH017 ProblemOutsideDataWindowCode = "EH017"
-)
-
-// Valid indicates whether the value is a known member of the ProblemOutsideDataWindowCode enum.
-func (e ProblemOutsideDataWindowCode) Valid() bool {
-	switch e {
-	case ProblemOutsideDataWindowCodeE10:
+	case ProblemNotFoundCodeIdempotencyKeyReused:
 		return true
-	case ProblemOutsideDataWindowCodeEH010:
-		return true
-	case ProblemOutsideDataWindowCodeEH016:
-		return true
-	case ProblemOutsideDataWindowCodeEH017:
+	case ProblemNotFoundCodeOutsideDataWindow:
 		return true
 	default:
 		return false
@@ -800,15 +833,20 @@ func (e ProblemOutsideDataWindowCode) Valid() bool {
 
 // Defines values for ProblemPayloadTooLargeCode.
 const (
-	ProblemPayloadTooLargeCodeE10   ProblemPayloadTooLargeCode = "E10"
-	ProblemPayloadTooLargeCodeEH010 ProblemPayloadTooLargeCode = "EH010"
-	ProblemPayloadTooLargeCodeEH016 ProblemPayloadTooLargeCode = "EH016"
-	ProblemPayloadTooLargeCodeEH017 ProblemPayloadTooLargeCode = "EH017"
+	ProblemPayloadTooLargeCodeDayNotOver           ProblemPayloadTooLargeCode = "day-not-over"
+	ProblemPayloadTooLargeCodeE10                  ProblemPayloadTooLargeCode = "E10"
+	ProblemPayloadTooLargeCodeEH010                ProblemPayloadTooLargeCode = "EH010"
+	ProblemPayloadTooLargeCodeEH016                ProblemPayloadTooLargeCode = "EH016"
+	ProblemPayloadTooLargeCodeEH017                ProblemPayloadTooLargeCode = "EH017"
+	ProblemPayloadTooLargeCodeIdempotencyKeyReused ProblemPayloadTooLargeCode = "idempotency-key-reused"
+	ProblemPayloadTooLargeCodeOutsideDataWindow    ProblemPayloadTooLargeCode = "outside-data-window"
 )
 
 // Valid indicates whether the value is a known member of the ProblemPayloadTooLargeCode enum.
 func (e ProblemPayloadTooLargeCode) Valid() bool {
 	switch e {
+	case ProblemPayloadTooLargeCodeDayNotOver:
+		return true
 	case ProblemPayloadTooLargeCodeE10:
 		return true
 	case ProblemPayloadTooLargeCodeEH010:
@@ -817,6 +855,10 @@ func (e ProblemPayloadTooLargeCode) Valid() bool {
 		return true
 	case ProblemPayloadTooLargeCodeEH017:
 		return true
+	case ProblemPayloadTooLargeCodeIdempotencyKeyReused:
+		return true
+	case ProblemPayloadTooLargeCodeOutsideDataWindow:
+		return true
 	default:
 		return false
 	}
@@ -824,15 +866,20 @@ func (e ProblemPayloadTooLargeCode) Valid() bool {
 
 // Defines values for ProblemRejectedCode.
 const (
-	ProblemRejectedCodeE10   ProblemRejectedCode = "E10"
-	ProblemRejectedCodeEH010 ProblemRejectedCode = "EH010"
-	ProblemRejectedCodeEH016 ProblemRejectedCode = "EH016"
-	ProblemRejectedCodeEH017 ProblemRejectedCode = "EH017"
+	ProblemRejectedCodeDayNotOver           ProblemRejectedCode = "day-not-over"
+	ProblemRejectedCodeE10                  ProblemRejectedCode = "E10"
+	ProblemRejectedCodeEH010                ProblemRejectedCode = "EH010"
+	ProblemRejectedCodeEH016                ProblemRejectedCode = "EH016"
+	ProblemRejectedCodeEH017                ProblemRejectedCode = "EH017"
+	ProblemRejectedCodeIdempotencyKeyReused ProblemRejectedCode = "idempotency-key-reused"
+	ProblemRejectedCodeOutsideDataWindow    ProblemRejectedCode = "outside-data-window"
 )
 
 // Valid indicates whether the value is a known member of the ProblemRejectedCode enum.
 func (e ProblemRejectedCode) Valid() bool {
 	switch e {
+	case ProblemRejectedCodeDayNotOver:
+		return true
 	case ProblemRejectedCodeE10:
 		return true
 	case ProblemRejectedCodeEH010:
@@ -841,6 +888,10 @@ func (e ProblemRejectedCode) Valid() bool {
 		return true
 	case ProblemRejectedCodeEH017:
 		return true
+	case ProblemRejectedCodeIdempotencyKeyReused:
+		return true
+	case ProblemRejectedCodeOutsideDataWindow:
+		return true
 	default:
 		return false
 	}
@@ -848,15 +899,20 @@ func (e ProblemRejectedCode) Valid() bool {
 
 // Defines values for ProblemUnauthenticatedCode.
 const (
-	ProblemUnauthenticatedCodeE10   ProblemUnauthenticatedCode = "E10"
-	ProblemUnauthenticatedCodeEH010 ProblemUnauthenticatedCode = "EH010"
-	ProblemUnauthenticatedCodeEH016 ProblemUnauthenticatedCode = "EH016"
-	ProblemUnauthenticatedCodeEH017 ProblemUnauthenticatedCode = "EH017"
+	ProblemUnauthenticatedCodeDayNotOver           ProblemUnauthenticatedCode = "day-not-over"
+	ProblemUnauthenticatedCodeE10                  ProblemUnauthenticatedCode = "E10"
+	ProblemUnauthenticatedCodeEH010                ProblemUnauthenticatedCode = "EH010"
+	ProblemUnauthenticatedCodeEH016                ProblemUnauthenticatedCode = "EH016"
+	ProblemUnauthenticatedCodeEH017                ProblemUnauthenticatedCode = "EH017"
+	ProblemUnauthenticatedCodeIdempotencyKeyReused ProblemUnauthenticatedCode = "idempotency-key-reused"
+	ProblemUnauthenticatedCodeOutsideDataWindow    ProblemUnauthenticatedCode = "outside-data-window"
 )
 
 // Valid indicates whether the value is a known member of the ProblemUnauthenticatedCode enum.
 func (e ProblemUnauthenticatedCode) Valid() bool {
 	switch e {
+	case ProblemUnauthenticatedCodeDayNotOver:
+		return true
 	case ProblemUnauthenticatedCodeE10:
 		return true
 	case ProblemUnauthenticatedCodeEH010:
@@ -865,6 +921,10 @@ func (e ProblemUnauthenticatedCode) Valid() bool {
 		return true
 	case ProblemUnauthenticatedCodeEH017:
 		return true
+	case ProblemUnauthenticatedCodeIdempotencyKeyReused:
+		return true
+	case ProblemUnauthenticatedCodeOutsideDataWindow:
+		return true
 	default:
 		return false
 	}
@@ -872,15 +932,20 @@ func (e ProblemUnauthenticatedCode) Valid() bool {
 
 // Defines values for ProblemUnsupportedMediaTypeCode.
 const (
-	ProblemUnsupportedMediaTypeCodeE10   ProblemUnsupportedMediaTypeCode = "E10"
-	ProblemUnsupportedMediaTypeCodeEH010 ProblemUnsupportedMediaTypeCode = "EH010"
-	ProblemUnsupportedMediaTypeCodeEH016 ProblemUnsupportedMediaTypeCode = "EH016"
-	ProblemUnsupportedMediaTypeCodeEH017 ProblemUnsupportedMediaTypeCode = "EH017"
+	ProblemUnsupportedMediaTypeCodeDayNotOver           ProblemUnsupportedMediaTypeCode = "day-not-over"
+	ProblemUnsupportedMediaTypeCodeE10                  ProblemUnsupportedMediaTypeCode = "E10"
+	ProblemUnsupportedMediaTypeCodeEH010                ProblemUnsupportedMediaTypeCode = "EH010"
+	ProblemUnsupportedMediaTypeCodeEH016                ProblemUnsupportedMediaTypeCode = "EH016"
+	ProblemUnsupportedMediaTypeCodeEH017                ProblemUnsupportedMediaTypeCode = "EH017"
+	ProblemUnsupportedMediaTypeCodeIdempotencyKeyReused ProblemUnsupportedMediaTypeCode = "idempotency-key-reused"
+	ProblemUnsupportedMediaTypeCodeOutsideDataWindow    ProblemUnsupportedMediaTypeCode = "outside-data-window"
 )
 
 // Valid indicates whether the value is a known member of the ProblemUnsupportedMediaTypeCode enum.
 func (e ProblemUnsupportedMediaTypeCode) Valid() bool {
 	switch e {
+	case ProblemUnsupportedMediaTypeCodeDayNotOver:
+		return true
 	case ProblemUnsupportedMediaTypeCodeE10:
 		return true
 	case ProblemUnsupportedMediaTypeCodeEH010:
@@ -888,6 +953,10 @@ func (e ProblemUnsupportedMediaTypeCode) Valid() bool {
 	case ProblemUnsupportedMediaTypeCodeEH016:
 		return true
 	case ProblemUnsupportedMediaTypeCodeEH017:
+		return true
+	case ProblemUnsupportedMediaTypeCodeIdempotencyKeyReused:
+		return true
+	case ProblemUnsupportedMediaTypeCodeOutsideDataWindow:
 		return true
 	default:
 		return false
@@ -1648,8 +1717,12 @@ type DeliveryFeed struct {
 	// Items At most `limit` documents, oldest first; none when nothing new has come.
 	Items []Delivery `json:"items"`
 
-	// Next Always present: pass it as `after` on your next call. After the last item when there are items; otherwise the `after` you sent, unchanged (empty when you sent none). Opaque.
+	// Next Deprecated: the same as `nextCursor`, under the name the feed first used.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	Next string `json:"next"`
+
+	// NextCursor Always present, unlike a list's `nextCursor`, because the feed has no last page: pass it as `cursor` on your next call. After the last item when there are items; otherwise the cursor you sent, unchanged (empty when you sent none). Opaque.
+	NextCursor string `json:"nextCursor"`
 }
 
 // DeliveryPoint The quantity at one position of the day.
@@ -1769,7 +1842,7 @@ type GatewayUnauthorized struct {
 
 // IngestProblem Why one ingest item was rejected: a problem document as for a whole call, but without `instance`. `400` (`invalid-request`): the item's bad fields, each named in `errors[]`. `422` with `code` `E10`: meter values for a metering point that is not registered. `403` (`forbidden`): the metering point, or the grid area the item would move it to, is not among the sender's grid areas. `409` (`conflict`): another sender changed the same metering point or day at the same moment, every time the item was tried; send it again. `500` (`internal-error`): storing the item failed; send it again.
 type IngestProblem struct {
-	// Code Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+	// Code What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. New codes may be added; treat an unknown one by `status`.
 	Code *IngestProblemCode `json:"code,omitempty"`
 
 	// Detail What went wrong, for a person. Never personal data.
@@ -1781,17 +1854,22 @@ type IngestProblem struct {
 	// Instance The request's path (without the query). Absent in the problem of an ingest item.
 	Instance *string `json:"instance,omitempty"`
 
+	// RequestId API Gateway's id of the request: the same as the `Apigw-Requestid` response header and the `requestId` of the gateway's access log. Quote it when you ask the operator about a failure. Present in every problem the service answers; absent in the problem of an ingest item (the call's own `Apigw-Requestid` header names it).
+	//
+	// Examples: Kx7vQhFuAMEEJ2A=
+	RequestId *string `json:"requestId,omitempty"`
+
 	// Status The HTTP status code.
 	Status int `json:"status"`
 
 	// Title The HTTP reason phrase of `status`.
 	Title string `json:"title"`
 
-	// Type `urn:tredjepart:problem:<code>` when an Elhub code applies, otherwise `urn:tredjepart:problem:<slug>` (`invalid-request`, `rejected`, `not-found`, `conflict`, `unauthenticated`, `forbidden`, `unsupported-media-type`, `payload-too-large`, `internal-error`).
+	// Type `urn:tredjepart:problem:<code>` when the problem has a `code` (an Elhub code, or one of our own names), otherwise `urn:tredjepart:problem:<slug>` (`invalid-request`, `not-found`, `conflict`, `unauthenticated`, `forbidden`, `unsupported-media-type`, `payload-too-large`, `internal-error`; `rejected` is kept for a `422` without a code, which no operation answers now).
 	Type string `json:"type"`
 }
 
-// IngestProblemCode Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+// IngestProblemCode What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. New codes may be added; treat an unknown one by `status`.
 type IngestProblemCode string
 
 // LocalMidnight Midnight in Europe/Oslo, RFC 3339 with the Oslo offset: `+01:00` in winter, `+02:00` in summer.
@@ -2223,9 +2301,9 @@ type PersonalDataExportReadsWhat string
 // PriceArea The Nordic bidding zone (price area) the metering point is in.
 type PriceArea string
 
-// Problem An RFC 9457 problem document (`application/problem+json`) from the service. The API Gateway's own answers are not problem documents (see `GatewayMessage`). In practice `detail` and `instance` are always present too, except `instance` in the problem of an ingest item (`IngestProblem`).
+// Problem An RFC 9457 problem document (`application/problem+json`) from the service. The API Gateway's own answers are not problem documents (see `GatewayMessage`). In practice `detail`, `instance` and `requestId` are always present too, except `instance` and `requestId` in the problem of an ingest item (`IngestProblem`).
 type Problem struct {
-	// Code Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+	// Code What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. New codes may be added; treat an unknown one by `status`.
 	Code *ProblemCode `json:"code,omitempty"`
 
 	// Detail What went wrong, for a person. Never personal data.
@@ -2237,17 +2315,22 @@ type Problem struct {
 	// Instance The request's path (without the query). Absent in the problem of an ingest item.
 	Instance *string `json:"instance,omitempty"`
 
+	// RequestId API Gateway's id of the request: the same as the `Apigw-Requestid` response header and the `requestId` of the gateway's access log. Quote it when you ask the operator about a failure. Present in every problem the service answers; absent in the problem of an ingest item (the call's own `Apigw-Requestid` header names it).
+	//
+	// Examples: Kx7vQhFuAMEEJ2A=
+	RequestId *string `json:"requestId,omitempty"`
+
 	// Status The HTTP status code.
 	Status int `json:"status"`
 
 	// Title The HTTP reason phrase of `status`.
 	Title string `json:"title"`
 
-	// Type `urn:tredjepart:problem:<code>` when an Elhub code applies, otherwise `urn:tredjepart:problem:<slug>` (`invalid-request`, `rejected`, `not-found`, `conflict`, `unauthenticated`, `forbidden`, `unsupported-media-type`, `payload-too-large`, `internal-error`).
+	// Type `urn:tredjepart:problem:<code>` when the problem has a `code` (an Elhub code, or one of our own names), otherwise `urn:tredjepart:problem:<slug>` (`invalid-request`, `not-found`, `conflict`, `unauthenticated`, `forbidden`, `unsupported-media-type`, `payload-too-large`, `internal-error`; `rejected` is kept for a `422` without a code, which no operation answers now).
 	Type string `json:"type"`
 }
 
-// ProblemCode Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+// ProblemCode What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. New codes may be added; treat an unknown one by `status`.
 type ProblemCode string
 
 // ProblemAlreadyHasAccess 409 on create: Elhub `EH017`, you already have access to the metering point.
@@ -2261,15 +2344,20 @@ type ProblemAlreadyHasAccess struct {
 	Errors *[]FieldError `json:"errors,omitempty"`
 
 	// Instance The request's path (without the query). Absent in the problem of an ingest item.
-	Instance *string     `json:"instance,omitempty"`
-	Status   interface{} `json:"status"`
-	Title    interface{} `json:"title"`
-	Type     interface{} `json:"type"`
+	Instance *string `json:"instance,omitempty"`
+
+	// RequestId API Gateway's id of the request: the same as the `Apigw-Requestid` response header and the `requestId` of the gateway's access log. Quote it when you ask the operator about a failure. Present in every problem the service answers; absent in the problem of an ingest item (the call's own `Apigw-Requestid` header names it).
+	//
+	// Examples: Kx7vQhFuAMEEJ2A=
+	RequestId *string     `json:"requestId,omitempty"`
+	Status    interface{} `json:"status"`
+	Title     interface{} `json:"title"`
+	Type      interface{} `json:"type"`
 }
 
 // ProblemChangedMeanwhile 409: a lost race. What the call changes was changed by another call at the same moment (where the call sends a desired state, the service first made the change again on what won, a few times). Read it again and repeat the change if it is still needed.
 type ProblemChangedMeanwhile struct {
-	// Code Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+	// Code What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. New codes may be added; treat an unknown one by `status`.
 	Code *ProblemChangedMeanwhileCode `json:"code,omitempty"`
 
 	// Detail What went wrong, for a person. Never personal data.
@@ -2279,18 +2367,23 @@ type ProblemChangedMeanwhile struct {
 	Errors *[]FieldError `json:"errors,omitempty"`
 
 	// Instance The request's path (without the query). Absent in the problem of an ingest item.
-	Instance *string     `json:"instance,omitempty"`
-	Status   interface{} `json:"status"`
-	Title    interface{} `json:"title"`
-	Type     interface{} `json:"type"`
+	Instance *string `json:"instance,omitempty"`
+
+	// RequestId API Gateway's id of the request: the same as the `Apigw-Requestid` response header and the `requestId` of the gateway's access log. Quote it when you ask the operator about a failure. Present in every problem the service answers; absent in the problem of an ingest item (the call's own `Apigw-Requestid` header names it).
+	//
+	// Examples: Kx7vQhFuAMEEJ2A=
+	RequestId *string     `json:"requestId,omitempty"`
+	Status    interface{} `json:"status"`
+	Title     interface{} `json:"title"`
+	Type      interface{} `json:"type"`
 }
 
-// ProblemChangedMeanwhileCode Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+// ProblemChangedMeanwhileCode What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. New codes may be added; treat an unknown one by `status`.
 type ProblemChangedMeanwhileCode string
 
 // ProblemConflict 409: the current state forbids it: a party with this GLN is already registered, a client id or organisation number belongs to another party (`errors[]` names the field), or someone else changed the party at the same moment.
 type ProblemConflict struct {
-	// Code Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+	// Code What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. New codes may be added; treat an unknown one by `status`.
 	Code *ProblemConflictCode `json:"code,omitempty"`
 
 	// Detail What went wrong, for a person. Never personal data.
@@ -2300,19 +2393,23 @@ type ProblemConflict struct {
 	Errors *[]FieldError `json:"errors,omitempty"`
 
 	// Instance The request's path (without the query). Absent in the problem of an ingest item.
-	Instance *string     `json:"instance,omitempty"`
-	Status   interface{} `json:"status"`
-	Title    interface{} `json:"title"`
-	Type     interface{} `json:"type"`
+	Instance *string `json:"instance,omitempty"`
+
+	// RequestId API Gateway's id of the request: the same as the `Apigw-Requestid` response header and the `requestId` of the gateway's access log. Quote it when you ask the operator about a failure. Present in every problem the service answers; absent in the problem of an ingest item (the call's own `Apigw-Requestid` header names it).
+	//
+	// Examples: Kx7vQhFuAMEEJ2A=
+	RequestId *string     `json:"requestId,omitempty"`
+	Status    interface{} `json:"status"`
+	Title     interface{} `json:"title"`
+	Type      interface{} `json:"type"`
 }
 
-// ProblemConflictCode Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+// ProblemConflictCode What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. New codes may be added; treat an unknown one by `status`.
 type ProblemConflictCode string
 
-// ProblemDayNotOver 422: a day that is not over in Oslo is not delivered.
+// ProblemDayNotOver 422 (`code` `day-not-over`): a day that is not over in Oslo is not delivered.
 type ProblemDayNotOver struct {
-	// Code Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
-	Code *ProblemDayNotOverCode `json:"code,omitempty"`
+	Code interface{} `json:"code"`
 
 	// Detail What went wrong, for a person. Never personal data.
 	Detail *string `json:"detail,omitempty"`
@@ -2321,18 +2418,20 @@ type ProblemDayNotOver struct {
 	Errors *[]FieldError `json:"errors,omitempty"`
 
 	// Instance The request's path (without the query). Absent in the problem of an ingest item.
-	Instance *string     `json:"instance,omitempty"`
-	Status   interface{} `json:"status"`
-	Title    interface{} `json:"title"`
-	Type     interface{} `json:"type"`
-}
+	Instance *string `json:"instance,omitempty"`
 
-// ProblemDayNotOverCode Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
-type ProblemDayNotOverCode string
+	// RequestId API Gateway's id of the request: the same as the `Apigw-Requestid` response header and the `requestId` of the gateway's access log. Quote it when you ask the operator about a failure. Present in every problem the service answers; absent in the problem of an ingest item (the call's own `Apigw-Requestid` header names it).
+	//
+	// Examples: Kx7vQhFuAMEEJ2A=
+	RequestId *string     `json:"requestId,omitempty"`
+	Status    interface{} `json:"status"`
+	Title     interface{} `json:"title"`
+	Type      interface{} `json:"type"`
+}
 
 // ProblemDecided 409 on withdraw: the request was already decided.
 type ProblemDecided struct {
-	// Code Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+	// Code What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. New codes may be added; treat an unknown one by `status`.
 	Code *ProblemDecidedCode `json:"code,omitempty"`
 
 	// Detail What went wrong, for a person. Never personal data.
@@ -2342,18 +2441,23 @@ type ProblemDecided struct {
 	Errors *[]FieldError `json:"errors,omitempty"`
 
 	// Instance The request's path (without the query). Absent in the problem of an ingest item.
-	Instance *string     `json:"instance,omitempty"`
-	Status   interface{} `json:"status"`
-	Title    interface{} `json:"title"`
-	Type     interface{} `json:"type"`
+	Instance *string `json:"instance,omitempty"`
+
+	// RequestId API Gateway's id of the request: the same as the `Apigw-Requestid` response header and the `requestId` of the gateway's access log. Quote it when you ask the operator about a failure. Present in every problem the service answers; absent in the problem of an ingest item (the call's own `Apigw-Requestid` header names it).
+	//
+	// Examples: Kx7vQhFuAMEEJ2A=
+	RequestId *string     `json:"requestId,omitempty"`
+	Status    interface{} `json:"status"`
+	Title     interface{} `json:"title"`
+	Type      interface{} `json:"type"`
 }
 
-// ProblemDecidedCode Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+// ProblemDecidedCode What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. New codes may be added; treat an unknown one by `status`.
 type ProblemDecidedCode string
 
 // ProblemForbidden 403 from the service: the token's client is not registered to a party of the right kind, the operator has disabled that party, or (for one ingest item) the metering point is outside the sender's grid areas.
 type ProblemForbidden struct {
-	// Code Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+	// Code What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. New codes may be added; treat an unknown one by `status`.
 	Code *ProblemForbiddenCode `json:"code,omitempty"`
 
 	// Detail What went wrong, for a person. Never personal data.
@@ -2363,18 +2467,23 @@ type ProblemForbidden struct {
 	Errors *[]FieldError `json:"errors,omitempty"`
 
 	// Instance The request's path (without the query). Absent in the problem of an ingest item.
-	Instance *string     `json:"instance,omitempty"`
-	Status   interface{} `json:"status"`
-	Title    interface{} `json:"title"`
-	Type     interface{} `json:"type"`
+	Instance *string `json:"instance,omitempty"`
+
+	// RequestId API Gateway's id of the request: the same as the `Apigw-Requestid` response header and the `requestId` of the gateway's access log. Quote it when you ask the operator about a failure. Present in every problem the service answers; absent in the problem of an ingest item (the call's own `Apigw-Requestid` header names it).
+	//
+	// Examples: Kx7vQhFuAMEEJ2A=
+	RequestId *string     `json:"requestId,omitempty"`
+	Status    interface{} `json:"status"`
+	Title     interface{} `json:"title"`
+	Type      interface{} `json:"type"`
 }
 
-// ProblemForbiddenCode Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+// ProblemForbiddenCode What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. New codes may be added; treat an unknown one by `status`.
 type ProblemForbiddenCode string
 
 // ProblemInternal 500 from the service: an unexpected failure. The cause is logged, not shown.
 type ProblemInternal struct {
-	// Code Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+	// Code What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. New codes may be added; treat an unknown one by `status`.
 	Code *ProblemInternalCode `json:"code,omitempty"`
 
 	// Detail What went wrong, for a person. Never personal data.
@@ -2384,18 +2493,23 @@ type ProblemInternal struct {
 	Errors *[]FieldError `json:"errors,omitempty"`
 
 	// Instance The request's path (without the query). Absent in the problem of an ingest item.
-	Instance *string     `json:"instance,omitempty"`
-	Status   interface{} `json:"status"`
-	Title    interface{} `json:"title"`
-	Type     interface{} `json:"type"`
+	Instance *string `json:"instance,omitempty"`
+
+	// RequestId API Gateway's id of the request: the same as the `Apigw-Requestid` response header and the `requestId` of the gateway's access log. Quote it when you ask the operator about a failure. Present in every problem the service answers; absent in the problem of an ingest item (the call's own `Apigw-Requestid` header names it).
+	//
+	// Examples: Kx7vQhFuAMEEJ2A=
+	RequestId *string     `json:"requestId,omitempty"`
+	Status    interface{} `json:"status"`
+	Title     interface{} `json:"title"`
+	Type      interface{} `json:"type"`
 }
 
-// ProblemInternalCode Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+// ProblemInternalCode What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. New codes may be added; treat an unknown one by `status`.
 type ProblemInternalCode string
 
 // ProblemInvalidRequest 400: malformed input.
 type ProblemInvalidRequest struct {
-	// Code Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+	// Code What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. New codes may be added; treat an unknown one by `status`.
 	Code *ProblemInvalidRequestCode `json:"code,omitempty"`
 
 	// Detail What went wrong, for a person. Never personal data.
@@ -2405,18 +2519,23 @@ type ProblemInvalidRequest struct {
 	Errors *[]FieldError `json:"errors,omitempty"`
 
 	// Instance The request's path (without the query). Absent in the problem of an ingest item.
-	Instance *string     `json:"instance,omitempty"`
-	Status   interface{} `json:"status"`
-	Title    interface{} `json:"title"`
-	Type     interface{} `json:"type"`
+	Instance *string `json:"instance,omitempty"`
+
+	// RequestId API Gateway's id of the request: the same as the `Apigw-Requestid` response header and the `requestId` of the gateway's access log. Quote it when you ask the operator about a failure. Present in every problem the service answers; absent in the problem of an ingest item (the call's own `Apigw-Requestid` header names it).
+	//
+	// Examples: Kx7vQhFuAMEEJ2A=
+	RequestId *string     `json:"requestId,omitempty"`
+	Status    interface{} `json:"status"`
+	Title     interface{} `json:"title"`
+	Type      interface{} `json:"type"`
 }
 
-// ProblemInvalidRequestCode Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+// ProblemInvalidRequestCode What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. New codes may be added; treat an unknown one by `status`.
 type ProblemInvalidRequestCode string
 
 // ProblemNotFound 404: no such request, or not yours; or no active access to the metering point; or no webhook registered.
 type ProblemNotFound struct {
-	// Code Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+	// Code What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. New codes may be added; treat an unknown one by `status`.
 	Code *ProblemNotFoundCode `json:"code,omitempty"`
 
 	// Detail What went wrong, for a person. Never personal data.
@@ -2426,13 +2545,18 @@ type ProblemNotFound struct {
 	Errors *[]FieldError `json:"errors,omitempty"`
 
 	// Instance The request's path (without the query). Absent in the problem of an ingest item.
-	Instance *string     `json:"instance,omitempty"`
-	Status   interface{} `json:"status"`
-	Title    interface{} `json:"title"`
-	Type     interface{} `json:"type"`
+	Instance *string `json:"instance,omitempty"`
+
+	// RequestId API Gateway's id of the request: the same as the `Apigw-Requestid` response header and the `requestId` of the gateway's access log. Quote it when you ask the operator about a failure. Present in every problem the service answers; absent in the problem of an ingest item (the call's own `Apigw-Requestid` header names it).
+	//
+	// Examples: Kx7vQhFuAMEEJ2A=
+	RequestId *string     `json:"requestId,omitempty"`
+	Status    interface{} `json:"status"`
+	Title     interface{} `json:"title"`
+	Type      interface{} `json:"type"`
 }
 
-// ProblemNotFoundCode Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+// ProblemNotFoundCode What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. New codes may be added; treat an unknown one by `status`.
 type ProblemNotFoundCode string
 
 // ProblemNotRegistered 422 in an ingest result: Elhub `E10`, meter values for a metering point that is not registered.
@@ -2446,16 +2570,20 @@ type ProblemNotRegistered struct {
 	Errors *[]FieldError `json:"errors,omitempty"`
 
 	// Instance The request's path (without the query). Absent in the problem of an ingest item.
-	Instance *string     `json:"instance,omitempty"`
-	Status   interface{} `json:"status"`
-	Title    interface{} `json:"title"`
-	Type     interface{} `json:"type"`
+	Instance *string `json:"instance,omitempty"`
+
+	// RequestId API Gateway's id of the request: the same as the `Apigw-Requestid` response header and the `requestId` of the gateway's access log. Quote it when you ask the operator about a failure. Present in every problem the service answers; absent in the problem of an ingest item (the call's own `Apigw-Requestid` header names it).
+	//
+	// Examples: Kx7vQhFuAMEEJ2A=
+	RequestId *string     `json:"requestId,omitempty"`
+	Status    interface{} `json:"status"`
+	Title     interface{} `json:"title"`
+	Type      interface{} `json:"type"`
 }
 
-// ProblemOutsideDataWindow 422 on a meter-value query: no day of the period asked for is in the access's data window.
+// ProblemOutsideDataWindow 422 on a meter-value query (`code` `outside-data-window`): no day of the period asked for is in the access's data window.
 type ProblemOutsideDataWindow struct {
-	// Code Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
-	Code *ProblemOutsideDataWindowCode `json:"code,omitempty"`
+	Code interface{} `json:"code"`
 
 	// Detail What went wrong, for a person. Never personal data.
 	Detail *string `json:"detail,omitempty"`
@@ -2464,18 +2592,20 @@ type ProblemOutsideDataWindow struct {
 	Errors *[]FieldError `json:"errors,omitempty"`
 
 	// Instance The request's path (without the query). Absent in the problem of an ingest item.
-	Instance *string     `json:"instance,omitempty"`
-	Status   interface{} `json:"status"`
-	Title    interface{} `json:"title"`
-	Type     interface{} `json:"type"`
-}
+	Instance *string `json:"instance,omitempty"`
 
-// ProblemOutsideDataWindowCode Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
-type ProblemOutsideDataWindowCode string
+	// RequestId API Gateway's id of the request: the same as the `Apigw-Requestid` response header and the `requestId` of the gateway's access log. Quote it when you ask the operator about a failure. Present in every problem the service answers; absent in the problem of an ingest item (the call's own `Apigw-Requestid` header names it).
+	//
+	// Examples: Kx7vQhFuAMEEJ2A=
+	RequestId *string     `json:"requestId,omitempty"`
+	Status    interface{} `json:"status"`
+	Title     interface{} `json:"title"`
+	Type      interface{} `json:"type"`
+}
 
 // ProblemPayloadTooLarge 413: the body is over the operation's limit.
 type ProblemPayloadTooLarge struct {
-	// Code Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+	// Code What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. New codes may be added; treat an unknown one by `status`.
 	Code *ProblemPayloadTooLargeCode `json:"code,omitempty"`
 
 	// Detail What went wrong, for a person. Never personal data.
@@ -2485,18 +2615,23 @@ type ProblemPayloadTooLarge struct {
 	Errors *[]FieldError `json:"errors,omitempty"`
 
 	// Instance The request's path (without the query). Absent in the problem of an ingest item.
-	Instance *string     `json:"instance,omitempty"`
-	Status   interface{} `json:"status"`
-	Title    interface{} `json:"title"`
-	Type     interface{} `json:"type"`
+	Instance *string `json:"instance,omitempty"`
+
+	// RequestId API Gateway's id of the request: the same as the `Apigw-Requestid` response header and the `requestId` of the gateway's access log. Quote it when you ask the operator about a failure. Present in every problem the service answers; absent in the problem of an ingest item (the call's own `Apigw-Requestid` header names it).
+	//
+	// Examples: Kx7vQhFuAMEEJ2A=
+	RequestId *string     `json:"requestId,omitempty"`
+	Status    interface{} `json:"status"`
+	Title     interface{} `json:"title"`
+	Type      interface{} `json:"type"`
 }
 
-// ProblemPayloadTooLargeCode Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+// ProblemPayloadTooLargeCode What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. New codes may be added; treat an unknown one by `status`.
 type ProblemPayloadTooLargeCode string
 
-// ProblemRejected 422: refused by Elhub's rules (`code` and a `type` naming it), or an `Idempotency-Key` reused with another body (`type` `urn:tredjepart:problem:rejected`, no `code`, `errors[]` naming `Idempotency-Key`).
+// ProblemRejected 422: refused by Elhub's rules (`code` and a `type` naming it), or an `Idempotency-Key` reused with another body (`type` `urn:tredjepart:problem:idempotency-key-reused`, `code` `idempotency-key-reused`, `errors[]` naming `Idempotency-Key`).
 type ProblemRejected struct {
-	// Code Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+	// Code What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. New codes may be added; treat an unknown one by `status`.
 	Code *ProblemRejectedCode `json:"code,omitempty"`
 
 	// Detail What went wrong, for a person. Never personal data.
@@ -2506,16 +2641,21 @@ type ProblemRejected struct {
 	Errors *[]FieldError `json:"errors,omitempty"`
 
 	// Instance The request's path (without the query). Absent in the problem of an ingest item.
-	Instance *string     `json:"instance,omitempty"`
-	Status   interface{} `json:"status"`
-	Title    interface{} `json:"title"`
+	Instance *string `json:"instance,omitempty"`
 
-	// Type `urn:tredjepart:problem:<code>` when an Elhub code applies, otherwise `urn:tredjepart:problem:<slug>` (`invalid-request`, `rejected`, `not-found`, `conflict`, `unauthenticated`, `forbidden`, `unsupported-media-type`, `payload-too-large`, `internal-error`).
+	// RequestId API Gateway's id of the request: the same as the `Apigw-Requestid` response header and the `requestId` of the gateway's access log. Quote it when you ask the operator about a failure. Present in every problem the service answers; absent in the problem of an ingest item (the call's own `Apigw-Requestid` header names it).
+	//
+	// Examples: Kx7vQhFuAMEEJ2A=
+	RequestId *string     `json:"requestId,omitempty"`
+	Status    interface{} `json:"status"`
+	Title     interface{} `json:"title"`
+
+	// Type `urn:tredjepart:problem:<code>` when the problem has a `code` (an Elhub code, or one of our own names), otherwise `urn:tredjepart:problem:<slug>` (`invalid-request`, `not-found`, `conflict`, `unauthenticated`, `forbidden`, `unsupported-media-type`, `payload-too-large`, `internal-error`; `rejected` is kept for a `422` without a code, which no operation answers now).
 	Type  string `json:"type"`
 	union json.RawMessage
 }
 
-// ProblemRejectedCode Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+// ProblemRejectedCode What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. New codes may be added; treat an unknown one by `status`.
 type ProblemRejectedCode string
 
 // ProblemRejected0 defines model for ProblemRejected.0.
@@ -2538,12 +2678,13 @@ type ProblemRejected2 struct {
 
 // ProblemRejected3 defines model for ProblemRejected.3.
 type ProblemRejected3 struct {
+	Code interface{} `json:"code"`
 	Type interface{} `json:"type,omitempty"`
 }
 
 // ProblemUnauthenticated 401 from the service: the token names no client.
 type ProblemUnauthenticated struct {
-	// Code Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+	// Code What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. New codes may be added; treat an unknown one by `status`.
 	Code *ProblemUnauthenticatedCode `json:"code,omitempty"`
 
 	// Detail What went wrong, for a person. Never personal data.
@@ -2553,18 +2694,23 @@ type ProblemUnauthenticated struct {
 	Errors *[]FieldError `json:"errors,omitempty"`
 
 	// Instance The request's path (without the query). Absent in the problem of an ingest item.
-	Instance *string     `json:"instance,omitempty"`
-	Status   interface{} `json:"status"`
-	Title    interface{} `json:"title"`
-	Type     interface{} `json:"type"`
+	Instance *string `json:"instance,omitempty"`
+
+	// RequestId API Gateway's id of the request: the same as the `Apigw-Requestid` response header and the `requestId` of the gateway's access log. Quote it when you ask the operator about a failure. Present in every problem the service answers; absent in the problem of an ingest item (the call's own `Apigw-Requestid` header names it).
+	//
+	// Examples: Kx7vQhFuAMEEJ2A=
+	RequestId *string     `json:"requestId,omitempty"`
+	Status    interface{} `json:"status"`
+	Title     interface{} `json:"title"`
+	Type      interface{} `json:"type"`
 }
 
-// ProblemUnauthenticatedCode Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+// ProblemUnauthenticatedCode What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. New codes may be added; treat an unknown one by `status`.
 type ProblemUnauthenticatedCode string
 
 // ProblemUnsupportedMediaType 415: the body is not JSON.
 type ProblemUnsupportedMediaType struct {
-	// Code Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+	// Code What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. New codes may be added; treat an unknown one by `status`.
 	Code *ProblemUnsupportedMediaTypeCode `json:"code,omitempty"`
 
 	// Detail What went wrong, for a person. Never personal data.
@@ -2574,13 +2720,18 @@ type ProblemUnsupportedMediaType struct {
 	Errors *[]FieldError `json:"errors,omitempty"`
 
 	// Instance The request's path (without the query). Absent in the problem of an ingest item.
-	Instance *string     `json:"instance,omitempty"`
-	Status   interface{} `json:"status"`
-	Title    interface{} `json:"title"`
-	Type     interface{} `json:"type"`
+	Instance *string `json:"instance,omitempty"`
+
+	// RequestId API Gateway's id of the request: the same as the `Apigw-Requestid` response header and the `requestId` of the gateway's access log. Quote it when you ask the operator about a failure. Present in every problem the service answers; absent in the problem of an ingest item (the call's own `Apigw-Requestid` header names it).
+	//
+	// Examples: Kx7vQhFuAMEEJ2A=
+	RequestId *string     `json:"requestId,omitempty"`
+	Status    interface{} `json:"status"`
+	Title     interface{} `json:"title"`
+	Type      interface{} `json:"type"`
 }
 
-// ProblemUnsupportedMediaTypeCode Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+// ProblemUnsupportedMediaTypeCode What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. New codes may be added; treat an unknown one by `status`.
 type ProblemUnsupportedMediaTypeCode string
 
 // Quality How the quantity was obtained (ENTSO-E/CIM codes as the Nordic datahubs use them): `A04` as provided (measured), `A01` adjusted, `A03` estimated, `A05` incomplete, `A02` not available. An aggregate has the worst quality of its parts, from best to worst: A04, A01, A03, A05, A02.
@@ -2779,6 +2930,9 @@ type Aggregation string
 // Cursor defines model for Cursor.
 type Cursor = string
 
+// FeedCursor defines model for FeedCursor.
+type FeedCursor = string
+
 // From A Europe/Oslo calendar date, `YYYY-MM-DD`.
 //
 // Examples: 2027-03-28
@@ -2883,7 +3037,7 @@ type ListAccessRequestsParams struct {
 
 // CreateAccessRequestParams defines parameters for CreateAccessRequest.
 type CreateAccessRequestParams struct {
-	// IdempotencyKey Makes a create safe to retry. A key is yours alone (per third party) and remembered for 24 hours after the request it created. A retry with the same key and the same body (the same `meteringPointId`, `scope` after defaulting, and `agreementReference`) returns the request the key created, as it is now, with `202`; the same key with a different body is refused with `422`. The key is recorded only when the call creates a request: a call answered `200` (already pending) or with an error does not use it up. 1 to 255 printable ASCII characters, without spaces; otherwise `400`.
+	// IdempotencyKey Makes a create safe to retry. A key is yours alone (per third party) and remembered for 24 hours after the request it created. A retry with the same key and the same body (the same `meteringPointId`, `scope` after defaulting, and `agreementReference`) returns the request the key created, as it is now, with `202`; the same key with a different body is refused with `422`. The key is recorded only when the call creates a request: a call answered `200` (already pending) or with an error does not use it up. 1 to 255 printable ASCII characters, without spaces; otherwise `400`. A replayed answer carries `Idempotent-Replayed: true`.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
@@ -2958,7 +3112,11 @@ type AdminRegisterThirdPartyJSONBody struct {
 
 // ListDeliveriesParams defines parameters for ListDeliveries.
 type ListDeliveriesParams struct {
-	// After Where the page starts: the `next` of the previous answer, unchanged; the page holds what was delivered after it. Opaque (base64url text that the API wrote). Any other text, even of that alphabet, is `400` naming `after`. Leave it out (or empty) to start from the oldest document kept.
+	// Cursor Where the page starts: the `nextCursor` of the previous answer, unchanged; the page holds what was delivered after it. Opaque (base64url text that the API wrote). Any other text, even of that alphabet, is `400` naming `cursor`. Leave it out (or empty) to start from the oldest document kept. The same as `after`, the name the feed first used; given both, they must be equal (`400` naming `cursor` otherwise).
+	Cursor *FeedCursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// After Deprecated: use `cursor`, which takes the same value. Where the page starts: the `next` (or `nextCursor`) of the previous answer, unchanged; the page holds what was delivered after it. Opaque (base64url text that the API wrote). Any other text, even of that alphabet, is `400` naming `after`. Leave it out (or empty) to start from the oldest document kept.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	After *After `form:"after,omitempty" json:"after,omitempty"`
 
 	// Limit The most items on one page. Left out (or empty), 25.
@@ -3509,6 +3667,13 @@ func (t ProblemRejected) MarshalJSON() ([]byte, error) {
 		}
 	}
 
+	if t.RequestId != nil {
+		object["requestId"], err = json.Marshal(t.RequestId)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'requestId': %w", err)
+		}
+	}
+
 	object["status"], err = json.Marshal(t.Status)
 	if err != nil {
 		return nil, fmt.Errorf("error marshaling 'status': %w", err)
@@ -3564,6 +3729,13 @@ func (t *ProblemRejected) UnmarshalJSON(b []byte) error {
 		err = json.Unmarshal(raw, &t.Instance)
 		if err != nil {
 			return fmt.Errorf("error reading 'instance': %w", err)
+		}
+	}
+
+	if raw, found := object["requestId"]; found {
+		err = json.Unmarshal(raw, &t.RequestId)
+		if err != nil {
+			return fmt.Errorf("error reading 'requestId': %w", err)
 		}
 	}
 
@@ -4125,11 +4297,11 @@ type ClientInterface interface {
 	//
 	// Your feed of delivered documents, oldest first (in the order they were written), a page at a time: the daily series, corrections, master-data changes and the request and grant notifications. Every day at 09:00 Europe/Oslo the previous Oslo day's series of each metering point you have active access to (for a day in its data window) is added here as a `meter-values` document. A day whose values had not arrived by then is added when they arrive, with `late` `true`; a day corrected after it was delivered is added again as `meter-values-correction`, with a higher `revision`. A `master-data-change` is added when a metering point's master data changes in a way your access level shows (with `LIMITED` access, only a change to the minimum set): its `document` is the master data as `GET /v1/metering-points/{id}` would now answer it (schema `MasterData`), its `id` is `master-data-change:<meteringPointId>:v<version>`, and it has `meteringPointId` but no `day` (see Master-data changes in the description). A `notification` is added when one of your access requests is approved or rejected (also by expiry, `EH088`) and when the end user gives you access without a request, changes its level or removes it: its `document` is the notification exactly as sent (schema `Notification`), its `id` is `notification:<notificationId>`, and it has `meteringPointId` but no `day` (see Notifications in the description).
 	//
-	// **Polling.** Start without `after`; then always pass the answer's `next` back as `after`, unchanged. `next` is always present: after a page with items it points past the last of them, and when nothing new has come `items` is empty and `next` is the `after` you sent (empty when you sent none), so you can keep polling with it. A page shorter than `limit` usually means you have caught up; an empty one always does. A document shows up only once it is at least 5 seconds old, so that no page skips one still being written: the newest come on a later call.
+	// **Polling.** Start without `cursor`; then always pass the answer's `nextCursor` back as `cursor`, unchanged: the same names as the lists. Unlike a list's, the feed's `nextCursor` is always present, because the feed has no last page: after a page with items it points past the last of them, and when nothing new has come `items` is empty and `nextCursor` is the `cursor` you sent (empty when you sent none), so you can keep polling with it. A page shorter than `limit` usually means you have caught up; an empty one always does. A document shows up only once it is at least 5 seconds old, so that no page skips one still being written: the newest come on a later call. The feed's first names, `after` and `next`, still work (deprecated): `after` is read as `cursor`, and `next` is `nextCursor` again.
 	//
 	// **Once, and for 30 days.** Each document has a deterministic `id` (for a series the same as `document.documentId`, for a master-data change `master-data-change:<meteringPointId>:v<version>`, for a notification `notification:` and `document.notificationId`) and is written once: a repeated or retried delivery run, or a notification sent again, never adds a copy, so an `id` appears at most once. Documents are kept for 30 days after `createdAt` (at least 14 days are promised), then removed; read the feed at least every 14 days. A webhook, if you register one, pushes the same documents with the same `id` (as `webhook-id`), so you can use it to drop one you already have.
 	//
-	// The parameters are checked first (`400`, naming `limit` and any unknown parameter), then `after` (`400` when it is not a cursor; pass `next` back unchanged, as an edited cursor may also start the page elsewhere).
+	// The parameters are checked first (`400`, naming `limit`, any unknown parameter, and `cursor` when it differs from an `after` also given), then the cursor (`400` when it is not one; pass `nextCursor` back unchanged, as an edited cursor may also start the page elsewhere).
 	//
 	// Corresponds with GET /v1/deliveries (the `ListDeliveries` operationId).
 	ListDeliveries(ctx context.Context, params *ListDeliveriesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -4694,11 +4866,11 @@ func (c *Client) AdminEnableThirdParty(ctx context.Context, gln GLN, reqEditors 
 //
 // Your feed of delivered documents, oldest first (in the order they were written), a page at a time: the daily series, corrections, master-data changes and the request and grant notifications. Every day at 09:00 Europe/Oslo the previous Oslo day's series of each metering point you have active access to (for a day in its data window) is added here as a `meter-values` document. A day whose values had not arrived by then is added when they arrive, with `late` `true`; a day corrected after it was delivered is added again as `meter-values-correction`, with a higher `revision`. A `master-data-change` is added when a metering point's master data changes in a way your access level shows (with `LIMITED` access, only a change to the minimum set): its `document` is the master data as `GET /v1/metering-points/{id}` would now answer it (schema `MasterData`), its `id` is `master-data-change:<meteringPointId>:v<version>`, and it has `meteringPointId` but no `day` (see Master-data changes in the description). A `notification` is added when one of your access requests is approved or rejected (also by expiry, `EH088`) and when the end user gives you access without a request, changes its level or removes it: its `document` is the notification exactly as sent (schema `Notification`), its `id` is `notification:<notificationId>`, and it has `meteringPointId` but no `day` (see Notifications in the description).
 //
-// **Polling.** Start without `after`; then always pass the answer's `next` back as `after`, unchanged. `next` is always present: after a page with items it points past the last of them, and when nothing new has come `items` is empty and `next` is the `after` you sent (empty when you sent none), so you can keep polling with it. A page shorter than `limit` usually means you have caught up; an empty one always does. A document shows up only once it is at least 5 seconds old, so that no page skips one still being written: the newest come on a later call.
+// **Polling.** Start without `cursor`; then always pass the answer's `nextCursor` back as `cursor`, unchanged: the same names as the lists. Unlike a list's, the feed's `nextCursor` is always present, because the feed has no last page: after a page with items it points past the last of them, and when nothing new has come `items` is empty and `nextCursor` is the `cursor` you sent (empty when you sent none), so you can keep polling with it. A page shorter than `limit` usually means you have caught up; an empty one always does. A document shows up only once it is at least 5 seconds old, so that no page skips one still being written: the newest come on a later call. The feed's first names, `after` and `next`, still work (deprecated): `after` is read as `cursor`, and `next` is `nextCursor` again.
 //
 // **Once, and for 30 days.** Each document has a deterministic `id` (for a series the same as `document.documentId`, for a master-data change `master-data-change:<meteringPointId>:v<version>`, for a notification `notification:` and `document.notificationId`) and is written once: a repeated or retried delivery run, or a notification sent again, never adds a copy, so an `id` appears at most once. Documents are kept for 30 days after `createdAt` (at least 14 days are promised), then removed; read the feed at least every 14 days. A webhook, if you register one, pushes the same documents with the same `id` (as `webhook-id`), so you can use it to drop one you already have.
 //
-// The parameters are checked first (`400`, naming `limit` and any unknown parameter), then `after` (`400` when it is not a cursor; pass `next` back unchanged, as an edited cursor may also start the page elsewhere).
+// The parameters are checked first (`400`, naming `limit`, any unknown parameter, and `cursor` when it differs from an `after` also given), then the cursor (`400` when it is not one; pass `nextCursor` back unchanged, as an edited cursor may also start the page elsewhere).
 //
 // Corresponds with GET /v1/deliveries (the `ListDeliveries` operationId).
 func (c *Client) ListDeliveries(ctx context.Context, params *ListDeliveriesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -5798,6 +5970,18 @@ func NewListDeliveriesRequest(server string, params *ListDeliveriesParams) (*htt
 		// per the OpenAPI spec (e.g. "color=blue,black,brown").
 		var rawQueryFragments []string
 
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if params.After != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "after", *params.After, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
@@ -6676,11 +6860,11 @@ type ClientWithResponsesInterface interface {
 	//
 	// Your feed of delivered documents, oldest first (in the order they were written), a page at a time: the daily series, corrections, master-data changes and the request and grant notifications. Every day at 09:00 Europe/Oslo the previous Oslo day's series of each metering point you have active access to (for a day in its data window) is added here as a `meter-values` document. A day whose values had not arrived by then is added when they arrive, with `late` `true`; a day corrected after it was delivered is added again as `meter-values-correction`, with a higher `revision`. A `master-data-change` is added when a metering point's master data changes in a way your access level shows (with `LIMITED` access, only a change to the minimum set): its `document` is the master data as `GET /v1/metering-points/{id}` would now answer it (schema `MasterData`), its `id` is `master-data-change:<meteringPointId>:v<version>`, and it has `meteringPointId` but no `day` (see Master-data changes in the description). A `notification` is added when one of your access requests is approved or rejected (also by expiry, `EH088`) and when the end user gives you access without a request, changes its level or removes it: its `document` is the notification exactly as sent (schema `Notification`), its `id` is `notification:<notificationId>`, and it has `meteringPointId` but no `day` (see Notifications in the description).
 	//
-	// **Polling.** Start without `after`; then always pass the answer's `next` back as `after`, unchanged. `next` is always present: after a page with items it points past the last of them, and when nothing new has come `items` is empty and `next` is the `after` you sent (empty when you sent none), so you can keep polling with it. A page shorter than `limit` usually means you have caught up; an empty one always does. A document shows up only once it is at least 5 seconds old, so that no page skips one still being written: the newest come on a later call.
+	// **Polling.** Start without `cursor`; then always pass the answer's `nextCursor` back as `cursor`, unchanged: the same names as the lists. Unlike a list's, the feed's `nextCursor` is always present, because the feed has no last page: after a page with items it points past the last of them, and when nothing new has come `items` is empty and `nextCursor` is the `cursor` you sent (empty when you sent none), so you can keep polling with it. A page shorter than `limit` usually means you have caught up; an empty one always does. A document shows up only once it is at least 5 seconds old, so that no page skips one still being written: the newest come on a later call. The feed's first names, `after` and `next`, still work (deprecated): `after` is read as `cursor`, and `next` is `nextCursor` again.
 	//
 	// **Once, and for 30 days.** Each document has a deterministic `id` (for a series the same as `document.documentId`, for a master-data change `master-data-change:<meteringPointId>:v<version>`, for a notification `notification:` and `document.notificationId`) and is written once: a repeated or retried delivery run, or a notification sent again, never adds a copy, so an `id` appears at most once. Documents are kept for 30 days after `createdAt` (at least 14 days are promised), then removed; read the feed at least every 14 days. A webhook, if you register one, pushes the same documents with the same `id` (as `webhook-id`), so you can use it to drop one you already have.
 	//
-	// The parameters are checked first (`400`, naming `limit` and any unknown parameter), then `after` (`400` when it is not a cursor; pass `next` back unchanged, as an edited cursor may also start the page elsewhere).
+	// The parameters are checked first (`400`, naming `limit`, any unknown parameter, and `cursor` when it differs from an `after` also given), then the cursor (`400` when it is not one; pass `nextCursor` back unchanged, as an edited cursor may also start the page elsewhere).
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -6980,14 +7164,16 @@ func (r ListAccessRequestsResponse) ContentType() string {
 
 // CreateAccessRequestResponse200Headers the declared response headers of an HTTP 200 response for CreateAccessRequest
 type CreateAccessRequestResponse200Headers struct {
-	CacheControl string
-	Location     SelfLink
+	CacheControl       string
+	IdempotentReplayed *string
+	Location           SelfLink
 }
 
 // CreateAccessRequestResponse202Headers the declared response headers of an HTTP 202 response for CreateAccessRequest
 type CreateAccessRequestResponse202Headers struct {
-	CacheControl string
-	Location     SelfLink
+	CacheControl       string
+	IdempotentReplayed *string
+	Location           SelfLink
 }
 
 // CreateAccessRequestResponse400Headers the declared response headers of an HTTP 400 response for CreateAccessRequest
@@ -12074,11 +12260,11 @@ func (c *ClientWithResponses) AdminEnableThirdPartyWithResponse(ctx context.Cont
 //
 // Your feed of delivered documents, oldest first (in the order they were written), a page at a time: the daily series, corrections, master-data changes and the request and grant notifications. Every day at 09:00 Europe/Oslo the previous Oslo day's series of each metering point you have active access to (for a day in its data window) is added here as a `meter-values` document. A day whose values had not arrived by then is added when they arrive, with `late` `true`; a day corrected after it was delivered is added again as `meter-values-correction`, with a higher `revision`. A `master-data-change` is added when a metering point's master data changes in a way your access level shows (with `LIMITED` access, only a change to the minimum set): its `document` is the master data as `GET /v1/metering-points/{id}` would now answer it (schema `MasterData`), its `id` is `master-data-change:<meteringPointId>:v<version>`, and it has `meteringPointId` but no `day` (see Master-data changes in the description). A `notification` is added when one of your access requests is approved or rejected (also by expiry, `EH088`) and when the end user gives you access without a request, changes its level or removes it: its `document` is the notification exactly as sent (schema `Notification`), its `id` is `notification:<notificationId>`, and it has `meteringPointId` but no `day` (see Notifications in the description).
 //
-// **Polling.** Start without `after`; then always pass the answer's `next` back as `after`, unchanged. `next` is always present: after a page with items it points past the last of them, and when nothing new has come `items` is empty and `next` is the `after` you sent (empty when you sent none), so you can keep polling with it. A page shorter than `limit` usually means you have caught up; an empty one always does. A document shows up only once it is at least 5 seconds old, so that no page skips one still being written: the newest come on a later call.
+// **Polling.** Start without `cursor`; then always pass the answer's `nextCursor` back as `cursor`, unchanged: the same names as the lists. Unlike a list's, the feed's `nextCursor` is always present, because the feed has no last page: after a page with items it points past the last of them, and when nothing new has come `items` is empty and `nextCursor` is the `cursor` you sent (empty when you sent none), so you can keep polling with it. A page shorter than `limit` usually means you have caught up; an empty one always does. A document shows up only once it is at least 5 seconds old, so that no page skips one still being written: the newest come on a later call. The feed's first names, `after` and `next`, still work (deprecated): `after` is read as `cursor`, and `next` is `nextCursor` again.
 //
 // **Once, and for 30 days.** Each document has a deterministic `id` (for a series the same as `document.documentId`, for a master-data change `master-data-change:<meteringPointId>:v<version>`, for a notification `notification:` and `document.notificationId`) and is written once: a repeated or retried delivery run, or a notification sent again, never adds a copy, so an `id` appears at most once. Documents are kept for 30 days after `createdAt` (at least 14 days are promised), then removed; read the feed at least every 14 days. A webhook, if you register one, pushes the same documents with the same `id` (as `webhook-id`), so you can use it to drop one you already have.
 //
-// The parameters are checked first (`400`, naming `limit` and any unknown parameter), then `after` (`400` when it is not a cursor; pass `next` back unchanged, as an edited cursor may also start the page elsewhere).
+// The parameters are checked first (`400`, naming `limit`, any unknown parameter, and `cursor` when it differs from an `after` also given), then the cursor (`400` when it is not one; pass `nextCursor` back unchanged, as an edited cursor may also start the page elsewhere).
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -12602,6 +12788,13 @@ func ParseCreateAccessRequestResponse(rsp *http.Response) (*CreateAccessRequestR
 			}
 			headers.CacheControl = value
 		}
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("Location"); len(values) > 0 {
 			var value SelfLink
 			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uri-reference"}); err != nil {
@@ -12618,6 +12811,13 @@ func ParseCreateAccessRequestResponse(rsp *http.Response) (*CreateAccessRequestR
 				return nil, err
 			}
 			headers.CacheControl = value
+		}
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
 		}
 		if values := rsp.Header.Values("Location"); len(values) > 0 {
 			var value SelfLink
