@@ -260,6 +260,7 @@ const (
 	MeterValuesPeriodResolutionP1D   MeterValuesPeriodResolution = "P1D"
 	MeterValuesPeriodResolutionP1M   MeterValuesPeriodResolution = "P1M"
 	MeterValuesPeriodResolutionPT15M MeterValuesPeriodResolution = "PT15M"
+	MeterValuesPeriodResolutionPT1H  MeterValuesPeriodResolution = "PT1H"
 	MeterValuesPeriodResolutionPT60M MeterValuesPeriodResolution = "PT60M"
 )
 
@@ -271,6 +272,8 @@ func (e MeterValuesPeriodResolution) Valid() bool {
 	case MeterValuesPeriodResolutionP1M:
 		return true
 	case MeterValuesPeriodResolutionPT15M:
+		return true
+	case MeterValuesPeriodResolutionPT1H:
 		return true
 	case MeterValuesPeriodResolutionPT60M:
 		return true
@@ -2045,7 +2048,7 @@ type MeterValuesAggregation string
 // MeterValuesUnit The unit of every quantity.
 type MeterValuesUnit string
 
-// MeterValuesPeriod A time interval at one resolution with positioned points (as in CIM). Position *p* covers [`start` + (*p*−1)·`resolution`, `start` + *p*·`resolution`): in elapsed time for `PT15M` and `PT60M`, in Oslo calendar days or months for `P1D` and `P1M`. Without `aggregation`, and with `PT1H`, a period is one day; with `P1D` one calendar month; with `P1M` one period runs from the start of the first month with data to the end of the last. `P1D` and `P1M` periods span whole months even where `period` covers only part of one: their points then sum only the days read.
+// MeterValuesPeriod A time interval at one resolution with positioned points (as in CIM). Position *p* covers [`start` + (*p*−1)·`resolution`, `start` + *p*·`resolution`): in elapsed time for `PT15M`, `PT60M` and `PT1H`, in Oslo calendar days for `P1D`. For `P1M`, position 1 is the calendar month `start` is in and each next position the next month. Without `aggregation`, and with `PT1H`, a period is one day; with `P1D` one calendar month; with `P1M` one period runs from the first month with data to the end of the last. A period never runs past what was read: the first starts no earlier, and the last ends no later, than `period` (the query cut to the data window), so a `P1D` or `P1M` period may cover only part of a month, and its first and last position then only that part. Its points sum the days read.
 type MeterValuesPeriod struct {
 	// End Where the period ends (exclusive).
 	//
@@ -2055,7 +2058,7 @@ type MeterValuesPeriod struct {
 	// Points In position order. A day has every position: 24 hourly or 96 quarter-hourly, but 23 or 92 on the day daylight saving time starts and 25 or 100 on the day it ends. With `P1D` and `P1M` only days and months with data have a point.
 	Points []MeterValuesPoint `json:"points"`
 
-	// Resolution The length of one position: `PT15M` or `PT60M` for a day as stored, `PT60M` with `aggregation=PT1H`, `P1D` with `P1D`, and `P1M` with `P1M`.
+	// Resolution The length of one position, labelled as asked: `PT15M` or `PT60M` for a day as stored, `PT1H` with `aggregation=PT1H` (also for a day stored at `PT60M`; clients of the first version saw `PT60M` there), `P1D` with `P1D`, and `P1M` with `P1M`.
 	Resolution MeterValuesPeriodResolution `json:"resolution"`
 
 	// Revision The highest revision among the period's days: 1 until a day is corrected; each correction of a day raises its revision by one.
@@ -2067,7 +2070,7 @@ type MeterValuesPeriod struct {
 	Start LocalMidnight `json:"start"`
 }
 
-// MeterValuesPeriodResolution The length of one position: `PT15M` or `PT60M` for a day as stored, `PT60M` with `aggregation=PT1H`, `P1D` with `P1D`, and `P1M` with `P1M`.
+// MeterValuesPeriodResolution The length of one position, labelled as asked: `PT15M` or `PT60M` for a day as stored, `PT1H` with `aggregation=PT1H` (also for a day stored at `PT60M`; clients of the first version saw `PT60M` there), `P1D` with `P1D`, and `P1M` with `P1M`.
 type MeterValuesPeriodResolution string
 
 // MeterValuesPoint The quantity at one position.
@@ -3164,7 +3167,7 @@ type GetMeterValuesParams struct {
 	// To The Oslo day after the last one to read (exclusive): `from=2027-03-01&to=2027-04-01` is March. After `from`, and at most 3 years after it.
 	To To `form:"to" json:"to"`
 
-	// Aggregation How to sum the stored values. Left out (or empty): as stored, one period per day at the metering point's resolution (`PT15M` or `PT60M`). `PT1H`: one period per day at `PT60M`, quarter-hours summed four at a time (a day stored at `PT60M` is as stored). `P1D`: one period per calendar month with data, at `P1D`, one point per day (its position is the day of the month). `P1M`: one period from the first month with data to the end of the last, at `P1M`, one point per month (position 1 is the period's first month). A sum covers only the days read: the days of `period` that have data.
+	// Aggregation How to sum the stored values. Left out (or empty): as stored, one period per day at the metering point's resolution (`PT15M` or `PT60M`). `PT1H`: one period per day at `PT1H`, quarter-hours summed four at a time (a day stored at `PT60M` is as stored). `P1D`: one period per calendar month with data, at `P1D`, one point per day, cut to `period`: position 1 is the period's first day, which is the 1st unless the query (or the data window) starts later in the month. `P1M`: one period from the first month with data to the end of the last, cut to `period`, at `P1M`, one point per month (position 1 is the month the period starts in, covered from `start`). A sum covers only the days read: the days of `period` that have data.
 	Aggregation *GetMeterValuesParamsAggregation `form:"aggregation,omitempty" json:"aggregation,omitempty"`
 
 	// IfNoneMatch The `ETag` of an answer you kept, or several, comma-separated, or `*`. A `W/` prefix is ignored. If one is the tag of the answer as it is now, the answer is `304 Not Modified` without a body (and still recorded in the read log).

@@ -233,7 +233,7 @@ func (s *Service) MeterValues(ctx context.Context, tp ident.GLN, id ident.GSRN, 
 	if err := s.log(ctx, a, readlog.MeterValues, period, s.Clock.Now()); err != nil {
 		return Values{}, err
 	}
-	return Values{Access: a, Period: period, Periods: metervalues.Aggregate(days, q.Aggregation)}, nil
+	return Values{Access: a, Period: period, Periods: metervalues.Clip(metervalues.Aggregate(days, q.Aggregation), period.From, period.To)}, nil
 }
 
 func (s *Service) log(ctx context.Context, a Access, what readlog.What, period Window, now time.Time) error {

@@ -281,3 +281,23 @@ func TestDeliveriesPageWithCursorAsTheListsDo(t *testing.T) {
 		t.Fatalf("a cursor not from a page: %d %+v", status, p)
 	}
 }
+
+// An aggregated period covers what was asked, not the whole month, and the
+// resolution is labelled as asked.
+func TestAggregatedPeriodsCoverWhatWasAsked(t *testing.T) {
+	q := onFakesQueries(t)
+	from, to := q.day.Format(metervalues.DayLayout), q.day.AddDate(0, 0, 1).Format(metervalues.DayLayout)
+	for _, c := range []struct{ aggregation, resolution string }{{"P1D", "P1D"}, {"P1M", "P1M"}, {"PT1H", "PT1H"}} {
+		status, body, _ := q.get(t, "reader", thirdpartyapi.RouteMeterValues, granted, map[string]string{"from": from, "to": to, "aggregation": c.aggregation})
+		periods, _ := body["periods"].([]any)
+		if status != http.StatusOK || len(periods) != 1 {
+			t.Fatalf("%s: %d %v", c.aggregation, status, body)
+		}
+		p := periods[0].(map[string]any)
+		start, _ := time.Parse(time.RFC3339, p["start"].(string))
+		end, _ := time.Parse(time.RFC3339, p["end"].(string))
+		if !start.Equal(q.day) || !end.Equal(q.day.AddDate(0, 0, 1)) || p["resolution"] != c.resolution {
+			t.Errorf("%s: period %v – %v at %v, want the day asked for at %s", c.aggregation, p["start"], p["end"], p["resolution"], c.resolution)
+		}
+	}
+}
