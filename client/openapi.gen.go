@@ -54,6 +54,24 @@ func (e AccessRequestReasonCode) Valid() bool {
 	}
 }
 
+// Defines values for AccessRequestRejectionReason.
+const (
+	AccessRequestRejectionReasonDECLINED AccessRequestRejectionReason = "DECLINED"
+	AccessRequestRejectionReasonEXPIRED  AccessRequestRejectionReason = "EXPIRED"
+)
+
+// Valid indicates whether the value is a known member of the AccessRequestRejectionReason enum.
+func (e AccessRequestRejectionReason) Valid() bool {
+	switch e {
+	case AccessRequestRejectionReasonDECLINED:
+		return true
+	case AccessRequestRejectionReasonEXPIRED:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for AdminDataProviderRole.
 const (
 	AdminDataProviderRoleGridCompany    AdminDataProviderRole = "grid-company"
@@ -333,6 +351,24 @@ const (
 func (e NotificationReasonCode) Valid() bool {
 	switch e {
 	case NotificationReasonCodeEH088:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for NotificationRejectionReason.
+const (
+	NotificationRejectionReasonDECLINED NotificationRejectionReason = "DECLINED"
+	NotificationRejectionReasonEXPIRED  NotificationRejectionReason = "EXPIRED"
+)
+
+// Valid indicates whether the value is a known member of the NotificationRejectionReason enum.
+func (e NotificationRejectionReason) Valid() bool {
+	switch e {
+	case NotificationRejectionReasonDECLINED:
+		return true
+	case NotificationRejectionReasonEXPIRED:
 		return true
 	default:
 		return false
@@ -1250,7 +1286,7 @@ type AccessLogPage struct {
 	NextCursor *string `json:"nextCursor,omitempty"`
 }
 
-// AccessRequest An access request as the API shows it. `decidedAt` is present exactly when the request is no longer `PENDING`, `reasonCode` exactly when it is `REJECTED`, and `grantedScope` exactly when it is `APPROVED`.
+// AccessRequest An access request as the API shows it. `decidedAt` is present exactly when the request is no longer `PENDING`, `reasonCode` and `rejectionReason` exactly when it is `REJECTED`, and `grantedScope` exactly when it is `APPROVED`.
 type AccessRequest struct {
 	// AgreementReference Your reference, as sent; absent when none (or an empty one) was sent.
 	AgreementReference *string `json:"agreementReference,omitempty"`
@@ -1289,8 +1325,11 @@ type AccessRequest struct {
 	// Examples: 707057500000001015
 	MeteringPointId MeteringPointId `json:"meteringPointId"`
 
-	// ReasonCode Elhub's reason for a rejection: `EH088`, not approved (the end user did not approve the request by `expiresAt`). Present only when `status` is `REJECTED`.
+	// ReasonCode Elhub's reason for a rejection: `EH088`, not approved, which Elhub uses both when the end user declined the request and when it was still pending at `expiresAt`; `rejectionReason` tells the two apart. Present only when `status` is `REJECTED`.
 	ReasonCode *AccessRequestReasonCode `json:"reasonCode,omitempty"`
+
+	// RejectionReason Which of the two `EH088` is (our own codes, as Elhub has none for the difference): `DECLINED`, the end user said no; `EXPIRED`, the end user did not answer by `expiresAt` (`decidedAt` is then at or after `expiresAt`). Present exactly when `reasonCode` is.
+	RejectionReason *AccessRequestRejectionReason `json:"rejectionReason,omitempty"`
 
 	// Scope The access asked for. `LIMITED`: meter values and a minimum set of metering-point data (Elhub's default). `FULL`: also contract data and all master data.
 	Scope Scope `json:"scope"`
@@ -1304,8 +1343,11 @@ type AccessRequest struct {
 	ThirdPartyId GLN `json:"thirdPartyId"`
 }
 
-// AccessRequestReasonCode Elhub's reason for a rejection: `EH088`, not approved (the end user did not approve the request by `expiresAt`). Present only when `status` is `REJECTED`.
+// AccessRequestReasonCode Elhub's reason for a rejection: `EH088`, not approved, which Elhub uses both when the end user declined the request and when it was still pending at `expiresAt`; `rejectionReason` tells the two apart. Present only when `status` is `REJECTED`.
 type AccessRequestReasonCode string
+
+// AccessRequestRejectionReason Which of the two `EH088` is (our own codes, as Elhub has none for the difference): `DECLINED`, the end user said no; `EXPIRED`, the end user did not answer by `expiresAt` (`decidedAt` is then at or after `expiresAt`). Present exactly when `reasonCode` is.
+type AccessRequestRejectionReason string
 
 // AccessRequestList One page of requests, newest first.
 type AccessRequestList struct {
@@ -2162,8 +2204,11 @@ type Notification struct {
 	// Reason On `access-request.rejected`: the reason for a person, such as `The end user declined the request.` or `The end user did not approve the request within three business days.`
 	Reason *string `json:"reason,omitempty"`
 
-	// ReasonCode On `access-request.rejected`: Elhub's reason, `EH088`, not approved (declined by the end user, or still pending at `expiresAt`).
+	// ReasonCode On `access-request.rejected`: Elhub's reason, `EH088`, not approved (declined by the end user, or still pending at `expiresAt`; `rejectionReason` says which).
 	ReasonCode *NotificationReasonCode `json:"reasonCode,omitempty"`
+
+	// RejectionReason On `access-request.rejected`: `DECLINED` when the end user said no, `EXPIRED` when they did not answer by `expiresAt` (our own codes; Elhub's `reasonCode` is `EH088` for both). Use it, not `reason`, in a program.
+	RejectionReason *NotificationRejectionReason `json:"rejectionReason,omitempty"`
 
 	// RequestId The access request: the one decided, or for a change of access the request it was given on. Absent for access given without a request.
 	RequestId *openapi_types.UUID `json:"requestId,omitempty"`
@@ -2180,8 +2225,11 @@ type Notification struct {
 	Type NotificationType `json:"type"`
 }
 
-// NotificationReasonCode On `access-request.rejected`: Elhub's reason, `EH088`, not approved (declined by the end user, or still pending at `expiresAt`).
+// NotificationReasonCode On `access-request.rejected`: Elhub's reason, `EH088`, not approved (declined by the end user, or still pending at `expiresAt`; `rejectionReason` says which).
 type NotificationReasonCode string
+
+// NotificationRejectionReason On `access-request.rejected`: `DECLINED` when the end user said no, `EXPIRED` when they did not answer by `expiresAt` (our own codes; Elhub's `reasonCode` is `EH088` for both). Use it, not `reason`, in a program.
+type NotificationRejectionReason string
 
 // NotificationStatus For a decided request its status now (`APPROVED` or `REJECTED`); for a change of access the access's status after it (`ACTIVE`, or `REVOKED` for `grant.revoked`).
 type NotificationStatus string
@@ -2960,10 +3008,10 @@ type MeteringPointIdPath = MeteringPointId
 // Examples: 2027-03-28
 type To = Date
 
-// AccessRequestAlreadyPending An access request as the API shows it. `decidedAt` is present exactly when the request is no longer `PENDING`, `reasonCode` exactly when it is `REJECTED`, and `grantedScope` exactly when it is `APPROVED`.
+// AccessRequestAlreadyPending An access request as the API shows it. `decidedAt` is present exactly when the request is no longer `PENDING`, `reasonCode` and `rejectionReason` exactly when it is `REJECTED`, and `grantedScope` exactly when it is `APPROVED`.
 type AccessRequestAlreadyPending = AccessRequest
 
-// AccessRequestCreated An access request as the API shows it. `decidedAt` is present exactly when the request is no longer `PENDING`, `reasonCode` exactly when it is `REJECTED`, and `grantedScope` exactly when it is `APPROVED`.
+// AccessRequestCreated An access request as the API shows it. `decidedAt` is present exactly when the request is no longer `PENDING`, `reasonCode` and `rejectionReason` exactly when it is `REJECTED`, and `grantedScope` exactly when it is `APPROVED`.
 type AccessRequestCreated = AccessRequest
 
 // EndUserUnauthenticated 401 from the service: the token names no client.

@@ -134,6 +134,7 @@ type requestView struct {
 	AgreementReference string `json:"agreementReference,omitempty"`
 	ThirdPartyID       string `json:"thirdPartyId"`
 	ReasonCode         string `json:"reasonCode,omitempty"`
+	RejectionReason    string `json:"rejectionReason,omitempty"` // DECLINED or EXPIRED, which EH088 does not tell
 	CreatedAt          string `json:"createdAt"`
 	ExpiresAt          string `json:"expiresAt"`
 	DecidedAt          string `json:"decidedAt,omitempty"`
@@ -153,7 +154,8 @@ func view(r accessrequest.Request) requestView {
 	v := requestView{
 		ID: r.ID, Status: string(r.Status), MeteringPointID: string(r.MeteringPoint), Scope: string(r.Scope), GrantedScope: string(r.GrantedScope),
 		AgreementReference: r.AgreementReference, ThirdPartyID: string(r.ThirdParty), ReasonCode: r.ReasonCode,
-		CreatedAt: oslo.FormatUTC(r.CreatedAt), ExpiresAt: oslo.FormatUTC(r.ExpiresAt),
+		RejectionReason: r.RejectionReason(),
+		CreatedAt:       oslo.FormatUTC(r.CreatedAt), ExpiresAt: oslo.FormatUTC(r.ExpiresAt),
 		Links: links{Self: selfLink(r.ID)},
 	}
 	if !r.DecidedAt.IsZero() {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/google/uuid"
@@ -200,6 +201,37 @@ func idempotencyKeyReusedWithAnotherBody(t *testing.T, h *thirdpartyapi.Requests
 	_ = json.Unmarshal([]byte(res.Body), &doc)
 	if res.StatusCode != http.StatusUnprocessableEntity || doc.Type != "urn:tredjepart:problem:idempotency-key-reused" ||
 		doc.Code != "idempotency-key-reused" || doc.RequestID != "Kx7vQhFuAMEEJ2A=" {
+		t.Fatalf("%d %s", res.StatusCode, res.Body)
+	}
+}
+
+// A rejected request says whether the end user declined it or it expired
+// (both EH088, as Elhub has it).
+func TestARejectedRequestSaysWhy(t *testing.T) { onEach(t, aRejectedRequestSaysWhy) }
+
+func aRejectedRequestSaysWhy(t *testing.T, h *thirdpartyapi.RequestsHandler) {
+	ctx := context.Background()
+	ev := loadEvent(t, "create-access-request.json")
+	ev.Headers["idempotency-key"] = uuid.NewString()
+	res, _ := h.Handle(ctx, ev)
+	var created struct{ ID string }
+	if err := json.Unmarshal([]byte(res.Body), &created); err != nil || created.ID == "" {
+		t.Fatalf("%d %s", res.StatusCode, res.Body)
+	}
+	r, err := h.Requests.Store.Get(ctx, created.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	declined, _ := r.Reject(accessrequest.ReasonNotApproved, r.ExpiresAt.Add(-time.Hour))
+	if err := h.Requests.Store.Transition(ctx, r, declined); err != nil {
+		t.Fatal(err)
+	}
+	get := loadEvent(t, "get-access-request.json")
+	get.PathParameters["id"] = created.ID
+	res, _ = h.Handle(ctx, get)
+	var got struct{ Status, ReasonCode, RejectionReason string }
+	_ = json.Unmarshal([]byte(res.Body), &got)
+	if got.Status != "REJECTED" || got.ReasonCode != "EH088" || got.RejectionReason != "DECLINED" {
 		t.Fatalf("%d %s", res.StatusCode, res.Body)
 	}
 }
