@@ -2929,6 +2929,11 @@ type WebhookAttempt struct {
 	// GaveUp Present, `true`, when no attempt follows for this document: the endpoint answered `410 Gone`, or this was the last attempt of the schedule. The document is still in your feed.
 	GaveUp *WebhookAttemptGaveUp `json:"gaveUp,omitempty"`
 
+	// NextAttemptAt When this document is tried again (at the earliest), by the retry schedule counted from the first try (see Webhooks in the description). Present on a failed attempt that will be retried: `outcome` `retry` without `gaveUp` (except on attempts logged before this field was added); absent otherwise.
+	//
+	// Examples: 2027-04-01T22:00:00Z
+	NextAttemptAt *Timestamp `json:"nextAttemptAt,omitempty"`
+
 	// Outcome How an attempt went. `delivered`: your endpoint answered `2xx`; the document is not pushed again. `retry`: anything else but `410` (another status, a redirect, a timeout after 5 seconds, a connection or TLS error, an address that is not allowed); the document is tried again on the schedule, unless `gaveUp`. `gone`: your endpoint answered `410 Gone`; the webhook is disabled.
 	Outcome WebhookOutcome `json:"outcome"`
 

@@ -172,6 +172,7 @@ type attemptItem struct {
 	DurationMS int64  `dynamodbav:"durationMs"`
 	Error      string `dynamodbav:"error,omitempty"`
 	GaveUp     bool   `dynamodbav:"gaveUp,omitempty"`
+	NextAt     string `dynamodbav:"nextAttemptAt,omitempty"`
 	TTL        int64  `dynamodbav:"ttl"`
 }
 
@@ -179,15 +180,19 @@ const attemptPrefix = "ATTEMPT#"
 
 // LogAttempt appends a push attempt to the third party's log.
 func (s *Webhooks) LogAttempt(ctx context.Context, a webhook.Attempt) error {
-	item, err := attributevalue.MarshalMap(attemptItem{
+	item := attemptItem{
 		PK: thirdPartyPartition(a.ThirdParty), SK: fmt.Sprintf("%s%s#%s#%d", attemptPrefix, formatTime(a.At), a.DocumentID, a.Number),
 		DocumentID: a.DocumentID, Number: a.Number, At: formatTime(a.At), Outcome: a.Outcome.String(), Status: a.Status,
 		DurationMS: a.Duration.Milliseconds(), Error: a.Error, GaveUp: a.GaveUp, TTL: a.At.Add(Retention).Unix(),
-	})
+	}
+	if !a.NextAttemptAt.IsZero() {
+		item.NextAt = formatTime(a.NextAttemptAt)
+	}
+	raw, err := attributevalue.MarshalMap(item)
 	if err != nil {
 		return err
 	}
-	_, err = s.client.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: item})
+	_, err = s.client.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: raw})
 	return err
 }
 
@@ -218,6 +223,11 @@ func (s *Webhooks) Attempts(ctx context.Context, tp ident.GLN, limit int) ([]web
 		}
 		if a.Outcome, err = outcomeOf(it.Outcome); err != nil {
 			return nil, err
+		}
+		if it.NextAt != "" {
+			if a.NextAttemptAt, err = parseTime(it.NextAt); err != nil {
+				return nil, err
+			}
 		}
 		attempts = append(attempts, a)
 	}

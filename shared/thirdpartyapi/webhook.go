@@ -56,6 +56,7 @@ type attemptView struct {
 	DurationMS int64  `json:"durationMs"`
 	Error      string `json:"error,omitempty"`
 	GaveUp     bool   `json:"gaveUp,omitempty"`
+	NextAt     string `json:"nextAttemptAt,omitempty"` // when a failed attempt is retried
 }
 
 func (h *QueriesHandler) webhook(ctx context.Context, caller ident.GLN, ev apigw.Request) (apigw.Response, error) {
@@ -112,8 +113,12 @@ func (h *QueriesHandler) webhook(ctx context.Context, caller ident.GLN, ev apigw
 	}
 	items := make([]attemptView, 0, len(attempts))
 	for _, a := range attempts {
-		items = append(items, attemptView{At: oslo.FormatUTC(a.At), DocumentID: a.DocumentID, Attempt: a.Number, Outcome: a.Outcome.String(),
-			Status: a.Status, DurationMS: a.Duration.Milliseconds(), Error: a.Error, GaveUp: a.GaveUp})
+		v := attemptView{At: oslo.FormatUTC(a.At), DocumentID: a.DocumentID, Attempt: a.Number, Outcome: a.Outcome.String(),
+			Status: a.Status, DurationMS: a.Duration.Milliseconds(), Error: a.Error, GaveUp: a.GaveUp}
+		if !a.NextAttemptAt.IsZero() {
+			v.NextAt = oslo.FormatUTC(a.NextAttemptAt)
+		}
+		items = append(items, v)
 	}
 	return apigw.JSON(http.StatusOK, apigw.MustJSON(map[string]any{"items": items}), "application/json"), nil
 }

@@ -93,3 +93,27 @@ func TestAWebhookIsRegisteredReadRotatedAndRemoved(t *testing.T) {
 		t.Fatalf("attempts: %d %v", status, body)
 	}
 }
+
+// A failed attempt that will be retried says when; one that will not, does
+// not.
+func TestWebhookAttemptsSayWhenTheNextIsDue(t *testing.T) {
+	q := onFakesQueries(t)
+	q.h.Webhooks = &webhook.Service{Store: q.webhooks, Clock: clock.System{}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	at := time.Date(2027, 3, 29, 7, 0, 3, 0, time.UTC)
+	for _, a := range []webhook.Attempt{
+		{ThirdParty: reader, DocumentID: "doc", Number: 1, At: at, Outcome: stdwebhook.Retry, Status: 503, NextAttemptAt: at.Add(time.Minute)},
+		{ThirdParty: reader, DocumentID: "doc", Number: 11, At: at.Add(time.Hour), Outcome: stdwebhook.Retry, Status: 503, GaveUp: true},
+	} {
+		if err := q.webhooks.LogAttempt(context.Background(), a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	status, body := q.call(t, thirdpartyapi.RouteWebhookAttempts, "")
+	items, _ := body["items"].([]any)
+	if status != http.StatusOK || len(items) != 2 {
+		t.Fatalf("%d %v", status, body)
+	}
+	if last, first := items[0].(map[string]any), items[1].(map[string]any); last["nextAttemptAt"] != nil || first["nextAttemptAt"] != "2027-03-29T07:01:03Z" {
+		t.Fatalf("attempts %v", items)
+	}
+}

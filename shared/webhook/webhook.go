@@ -92,6 +92,9 @@ type Attempt struct {
 	Duration   time.Duration
 	Error      string
 	GaveUp     bool // no further attempt: the retry window is over, or the endpoint is gone
+	// NextAttemptAt is when the retry of a failed attempt is queued for (at
+	// the earliest); zero when there is none.
+	NextAttemptAt time.Time
 }
 
 // Message asks for one push attempt of one document.
@@ -393,6 +396,8 @@ func (s *Service) Dispatch(ctx context.Context, m Message) error {
 		var more bool
 		if next, more = stdwebhook.NextAttempt(m.Attempt, m.FirstTry); !more {
 			a.GaveUp = true
+		} else if a.NextAttemptAt = next; next.Before(now) {
+			a.NextAttemptAt = now // a late run retries at once
 		}
 		if now.Sub(m.FirstTry) >= FailingFor {
 			metrics.Or(s.Metrics).Add(metrics.WebhookFailingForAnHour, 1)
