@@ -2134,7 +2134,7 @@ type MeteringPointAccess struct {
 	// AccessLevel The level the end user granted, which decides what the master data shows. The end user may change it.
 	AccessLevel Scope `json:"accessLevel"`
 
-	// DataFrom The move-in date of the end user who gave the access. The data window starts here, or 3 years before today if that is later (`dataWindow` in the master data).
+	// DataFrom Where the data window starts today, the same as `dataWindow.from` in the master data and the meter values: the move-in date of the end user who gave the access, or 3 years before today if that is later. (Before, this was the move-in date even when that was more than 3 years back.)
 	//
 	// Examples: 2027-03-28
 	DataFrom Date `json:"dataFrom"`

@@ -74,13 +74,20 @@ type Access struct {
 	Window        Window
 }
 
+// DataFrom is where a grant's data window starts at now: the end user's
+// move-in, or MaxPeriodYears back if that is later. The list of metering
+// points shows it without reading each one.
+func DataFrom(g grant.Grant, now time.Time) time.Time {
+	return later(g.DataFrom, metervalues.Date(now).AddDate(-MaxPeriodYears, 0, 0))
+}
+
 // DataWindow is the data a grant covers: from the end user's move-in, at
 // most MaxPeriodYears back, to their move-out or the end of today. An end
 // user the registry no longer shows opens no data at all.
 func DataWindow(g grant.Grant, mp registry.MeteringPoint, now time.Time) (registry.Occupancy, Window) {
 	today := metervalues.Date(now)
 	holder, found := mp.OccupancyFrom(g.EndUser, g.DataFrom)
-	w := Window{From: later(g.DataFrom, today.AddDate(-MaxPeriodYears, 0, 0)), To: today.AddDate(0, 0, 1)}
+	w := Window{From: DataFrom(g, now), To: today.AddDate(0, 0, 1)}
 	if !found {
 		return holder, Window{From: w.From, To: w.From}
 	}

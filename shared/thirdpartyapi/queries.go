@@ -81,8 +81,9 @@ func (h *QueriesHandler) list(ctx context.Context, caller ident.GLN, ev apigw.Re
 		return apigw.Response{}, err
 	}
 	body := listView{Items: make([]accessView, 0, len(grants)), NextCursor: next}
+	now := h.Metering.Clock.Now()
 	for _, g := range grants {
-		body.Items = append(body.Items, viewAccess(g))
+		body.Items = append(body.Items, viewAccess(g, now))
 	}
 	return apigw.JSON(http.StatusOK, apigw.MustJSON(body), "application/json"), nil
 }
@@ -247,11 +248,11 @@ type accessLinks struct {
 	MeterValues string `json:"meterValues"`
 }
 
-func viewAccess(g grant.Grant) accessView {
+func viewAccess(g grant.Grant, now time.Time) accessView {
 	self := "/v1/metering-points/" + string(g.MeteringPoint)
 	return accessView{
 		MeteringPointID: string(g.MeteringPoint), AccessLevel: string(g.Level),
-		GrantedAt: oslo.FormatUTC(g.GrantedAt), DataFrom: metering.Date(g.DataFrom),
+		GrantedAt: oslo.FormatUTC(g.GrantedAt), DataFrom: metering.Date(metering.DataFrom(g, now)),
 		Links: accessLinks{Self: self, MeterValues: self + "/meter-values"},
 	}
 }

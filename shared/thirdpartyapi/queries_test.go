@@ -135,6 +135,13 @@ func TestTheListShowsTheCallersActiveAccessOnly(t *testing.T) {
 	if status != http.StatusOK || len(items) != 1 || items[0].(map[string]any)["meteringPointId"] != string(granted) {
 		t.Fatalf("reader's list: %d %v", status, body)
 	}
+	// The grant dates from a move-in more than 3 years back: the list's
+	// dataFrom is where the data window really starts, as on the metering point.
+	_, md, _ := q.get(t, "reader", thirdpartyapi.RouteMasterData, granted, nil)
+	window, _ := md["dataWindow"].(map[string]any)
+	if from := items[0].(map[string]any)["dataFrom"]; window == nil || from != window["from"] || from == "2021-08-01" {
+		t.Errorf("the list's dataFrom %v, the metering point's dataWindow %v", from, window)
+	}
 	if status, body, _ := q.get(t, "stranger", thirdpartyapi.RouteListMeteringPoints, "", nil); status != http.StatusOK || len(body["items"].([]any)) != 0 {
 		t.Fatalf("stranger's list: %d %v", status, body)
 	}
