@@ -139,9 +139,10 @@ func sampleCreateIsIdempotent(t *testing.T, h *thirdpartyapi.RequestsHandler) {
 		if res.StatusCode != http.StatusAccepted {
 			t.Fatalf("status %d: %s", res.StatusCode, res.Body)
 		}
-		// Only the retry is marked as the replay of the first answer.
-		if replayed, want := res.Headers["Idempotent-Replayed"], map[int]string{0: "", 1: "true"}[i]; replayed != want {
-			t.Errorf("call %d: Idempotent-Replayed %q, want %q", i+1, replayed, want)
+		// The retry is marked as the replay of the first answer (which on
+		// a shared stack may itself replay an earlier test's).
+		if replayed := res.Headers["Idempotent-Replayed"]; i == 1 && replayed != "true" {
+			t.Errorf("the retry: Idempotent-Replayed %q, want true", replayed)
 		}
 		var body struct{ ID, Status, Scope, ExpiresAt string }
 		_ = json.Unmarshal([]byte(res.Body), &body)
@@ -182,8 +183,8 @@ func callerMustBeARegisteredClient(t *testing.T, h *thirdpartyapi.RequestsHandle
 	}
 }
 
-// An Idempotency-Key used again with another body is a problem of its own
-// type and code, carrying the gateway's request id.
+// A key's first use is no replay; used again with another body it is a
+// problem of its own type and code, carrying the gateway's request id.
 func TestIdempotencyKeyReusedWithAnotherBody(t *testing.T) {
 	onEach(t, idempotencyKeyReusedWithAnotherBody)
 }
@@ -191,8 +192,8 @@ func TestIdempotencyKeyReusedWithAnotherBody(t *testing.T) {
 func idempotencyKeyReusedWithAnotherBody(t *testing.T, h *thirdpartyapi.RequestsHandler) {
 	ev := loadEvent(t, "create-access-request.json")
 	ev.Headers["idempotency-key"] = uuid.NewString()
-	if res, _ := h.Handle(context.Background(), ev); res.StatusCode != http.StatusAccepted {
-		t.Fatalf("status %d: %s", res.StatusCode, res.Body)
+	if res, _ := h.Handle(context.Background(), ev); res.StatusCode != http.StatusAccepted && res.StatusCode != http.StatusOK || res.Headers["Idempotent-Replayed"] != "" {
+		t.Fatalf("a key's first use: %d %v %s", res.StatusCode, res.Headers, res.Body)
 	}
 	ev.Body = `{"meteringPointId":"707057500000001022","scope":"LIMITED"}`
 	ev.RequestContext.RequestID = "Kx7vQhFuAMEEJ2A="
