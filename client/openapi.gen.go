@@ -2889,6 +2889,9 @@ type Webhook struct {
 	// Enabled `true` while documents are pushed. `false` once the endpoint answered `410 Gone` (see `disabledReason`); a `PUT` of the URL enables it again.
 	Enabled bool `json:"enabled"`
 
+	// Events The kinds of document pushed, as registered. Absent when all are pushed.
+	Events *[]DeliveryType `json:"events,omitempty"`
+
 	// Secret The new signing secret: `whsec_` and the base64 of 32 random bytes. Present only in the answer to the first `PUT` (the registration) and to `POST /v1/webhook/rotate`, and never shown again: store it now. Give the whole text to a Standard Webhooks library, or base64-decode what follows `whsec_` for the HMAC key.
 	//
 	// Examples: whsec_WVfNe2ua7KR7b1cJtAVlPy58DrNSBh2tet+X3xAKPMo=
@@ -2953,8 +2956,13 @@ type WebhookAttemptList struct {
 // WebhookOutcome How an attempt went. `delivered`: your endpoint answered `2xx`; the document is not pushed again. `retry`: anything else but `410` (another status, a redirect, a timeout after 5 seconds, a connection or TLS error, an address that is not allowed); the document is tried again on the schedule, unless `gaveUp`. `gone`: your endpoint answered `410 Gone`; the webhook is disabled.
 type WebhookOutcome string
 
-// WebhookRegistration Where to push your documents.
+// WebhookRegistration Where to push your documents, and which.
 type WebhookRegistration struct {
+	// Events The kinds of document to push, by the feed's item `type`: `meter-values`, `meter-values-correction`, `master-data-change`, `notification`. Leave it out (or `null`) for all of them, now and any added later; that is also what a `PUT` without it sets. A document of another kind is not pushed and stays in the feed. An empty list, or an unknown name, is `400` (field `events` or `events[i]`, the reason listing the names).
+	//
+	// Examples: ["meter-values","meter-values-correction"]
+	Events *[]DeliveryType `json:"events,omitempty"`
+
 	// Url The URL each document is `POST`ed to: absolute `https`, without user info, whose host is not, and does not resolve to, a loopback, private, link-local, shared (CGNAT), multicast or reserved address. Redirects are not followed, so give the final URL.
 	//
 	// Examples: https://hooks.example.com/tredjepart
@@ -4461,9 +4469,9 @@ type ClientInterface interface {
 
 	// RegisterWebhookWithBody Register your webhook, or change its URL
 	//
-	// Sets the URL your documents are pushed to and enables the webhook; from now on every document written to your feed is pushed there (documents already written are not). The first registration makes the signing secret and shows it, in `secret`, this once: store it, since no answer shows it again (a lost secret is replaced with `POST /v1/webhook/rotate`). A later `PUT`, to change the URL or to enable a webhook disabled by a `410`, keeps the secrets and has no `secret`; sending the same URL again is harmless. After `DELETE /v1/webhook` a `PUT` is a first registration again, with a new secret.
+	// Sets the URL your documents are pushed to, and optionally which kinds (`events`; all when left out), and enables the webhook; from now on every document written to your feed is pushed there (documents already written are not). The first registration makes the signing secret and shows it, in `secret`, this once: store it, since no answer shows it again (a lost secret is replaced with `POST /v1/webhook/rotate`). A later `PUT`, to change the URL or to enable a webhook disabled by a `410`, keeps the secrets and has no `secret`; sending the same URL (and `events`) again is harmless. After `DELETE /v1/webhook` a `PUT` is a first registration again, with a new secret.
 	//
-	// The query is checked first (`400`), then the media type (`415`), then the body, naming every bad field (`400`), and last the URL itself (`400`, field `url`, with the reason): it must be an absolute `https` URL, without user info, on port 443, on a public address (see Webhooks in the description).
+	// The query is checked first (`400`), then the media type (`415`), then the body, naming every bad field (`400`), and last the URL and `events` themselves (`400`, field `url` with the reason, `events[i]` naming the known kinds): it must be an absolute `https` URL, without user info, on port 443, on a public address (see Webhooks in the description).
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -4472,9 +4480,9 @@ type ClientInterface interface {
 
 	// RegisterWebhook Register your webhook, or change its URL
 	//
-	// Sets the URL your documents are pushed to and enables the webhook; from now on every document written to your feed is pushed there (documents already written are not). The first registration makes the signing secret and shows it, in `secret`, this once: store it, since no answer shows it again (a lost secret is replaced with `POST /v1/webhook/rotate`). A later `PUT`, to change the URL or to enable a webhook disabled by a `410`, keeps the secrets and has no `secret`; sending the same URL again is harmless. After `DELETE /v1/webhook` a `PUT` is a first registration again, with a new secret.
+	// Sets the URL your documents are pushed to, and optionally which kinds (`events`; all when left out), and enables the webhook; from now on every document written to your feed is pushed there (documents already written are not). The first registration makes the signing secret and shows it, in `secret`, this once: store it, since no answer shows it again (a lost secret is replaced with `POST /v1/webhook/rotate`). A later `PUT`, to change the URL or to enable a webhook disabled by a `410`, keeps the secrets and has no `secret`; sending the same URL (and `events`) again is harmless. After `DELETE /v1/webhook` a `PUT` is a first registration again, with a new secret.
 	//
-	// The query is checked first (`400`), then the media type (`415`), then the body, naming every bad field (`400`), and last the URL itself (`400`, field `url`, with the reason): it must be an absolute `https` URL, without user info, on port 443, on a public address (see Webhooks in the description).
+	// The query is checked first (`400`), then the media type (`415`), then the body, naming every bad field (`400`), and last the URL and `events` themselves (`400`, field `url` with the reason, `events[i]` naming the known kinds): it must be an absolute `https` URL, without user info, on port 443, on a public address (see Webhooks in the description).
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -5150,9 +5158,9 @@ func (c *Client) GetWebhook(ctx context.Context, reqEditors ...RequestEditorFn) 
 
 // RegisterWebhookWithBody Register your webhook, or change its URL
 //
-// Sets the URL your documents are pushed to and enables the webhook; from now on every document written to your feed is pushed there (documents already written are not). The first registration makes the signing secret and shows it, in `secret`, this once: store it, since no answer shows it again (a lost secret is replaced with `POST /v1/webhook/rotate`). A later `PUT`, to change the URL or to enable a webhook disabled by a `410`, keeps the secrets and has no `secret`; sending the same URL again is harmless. After `DELETE /v1/webhook` a `PUT` is a first registration again, with a new secret.
+// Sets the URL your documents are pushed to, and optionally which kinds (`events`; all when left out), and enables the webhook; from now on every document written to your feed is pushed there (documents already written are not). The first registration makes the signing secret and shows it, in `secret`, this once: store it, since no answer shows it again (a lost secret is replaced with `POST /v1/webhook/rotate`). A later `PUT`, to change the URL or to enable a webhook disabled by a `410`, keeps the secrets and has no `secret`; sending the same URL (and `events`) again is harmless. After `DELETE /v1/webhook` a `PUT` is a first registration again, with a new secret.
 //
-// The query is checked first (`400`), then the media type (`415`), then the body, naming every bad field (`400`), and last the URL itself (`400`, field `url`, with the reason): it must be an absolute `https` URL, without user info, on port 443, on a public address (see Webhooks in the description).
+// The query is checked first (`400`), then the media type (`415`), then the body, naming every bad field (`400`), and last the URL and `events` themselves (`400`, field `url` with the reason, `events[i]` naming the known kinds): it must be an absolute `https` URL, without user info, on port 443, on a public address (see Webhooks in the description).
 //
 // Takes any type of body and a specified content type.
 //
@@ -5171,9 +5179,9 @@ func (c *Client) RegisterWebhookWithBody(ctx context.Context, contentType string
 
 // RegisterWebhook Register your webhook, or change its URL
 //
-// Sets the URL your documents are pushed to and enables the webhook; from now on every document written to your feed is pushed there (documents already written are not). The first registration makes the signing secret and shows it, in `secret`, this once: store it, since no answer shows it again (a lost secret is replaced with `POST /v1/webhook/rotate`). A later `PUT`, to change the URL or to enable a webhook disabled by a `410`, keeps the secrets and has no `secret`; sending the same URL again is harmless. After `DELETE /v1/webhook` a `PUT` is a first registration again, with a new secret.
+// Sets the URL your documents are pushed to, and optionally which kinds (`events`; all when left out), and enables the webhook; from now on every document written to your feed is pushed there (documents already written are not). The first registration makes the signing secret and shows it, in `secret`, this once: store it, since no answer shows it again (a lost secret is replaced with `POST /v1/webhook/rotate`). A later `PUT`, to change the URL or to enable a webhook disabled by a `410`, keeps the secrets and has no `secret`; sending the same URL (and `events`) again is harmless. After `DELETE /v1/webhook` a `PUT` is a first registration again, with a new secret.
 //
-// The query is checked first (`400`), then the media type (`415`), then the body, naming every bad field (`400`), and last the URL itself (`400`, field `url`, with the reason): it must be an absolute `https` URL, without user info, on port 443, on a public address (see Webhooks in the description).
+// The query is checked first (`400`), then the media type (`415`), then the body, naming every bad field (`400`), and last the URL and `events` themselves (`400`, field `url` with the reason, `events[i]` naming the known kinds): it must be an absolute `https` URL, without user info, on port 443, on a public address (see Webhooks in the description).
 //
 // Takes a body of the `application/json` content type.
 //
@@ -7040,9 +7048,9 @@ type ClientWithResponsesInterface interface {
 
 	// RegisterWebhookWithBodyWithResponse Register your webhook, or change its URL
 	//
-	// Sets the URL your documents are pushed to and enables the webhook; from now on every document written to your feed is pushed there (documents already written are not). The first registration makes the signing secret and shows it, in `secret`, this once: store it, since no answer shows it again (a lost secret is replaced with `POST /v1/webhook/rotate`). A later `PUT`, to change the URL or to enable a webhook disabled by a `410`, keeps the secrets and has no `secret`; sending the same URL again is harmless. After `DELETE /v1/webhook` a `PUT` is a first registration again, with a new secret.
+	// Sets the URL your documents are pushed to, and optionally which kinds (`events`; all when left out), and enables the webhook; from now on every document written to your feed is pushed there (documents already written are not). The first registration makes the signing secret and shows it, in `secret`, this once: store it, since no answer shows it again (a lost secret is replaced with `POST /v1/webhook/rotate`). A later `PUT`, to change the URL or to enable a webhook disabled by a `410`, keeps the secrets and has no `secret`; sending the same URL (and `events`) again is harmless. After `DELETE /v1/webhook` a `PUT` is a first registration again, with a new secret.
 	//
-	// The query is checked first (`400`), then the media type (`415`), then the body, naming every bad field (`400`), and last the URL itself (`400`, field `url`, with the reason): it must be an absolute `https` URL, without user info, on port 443, on a public address (see Webhooks in the description).
+	// The query is checked first (`400`), then the media type (`415`), then the body, naming every bad field (`400`), and last the URL and `events` themselves (`400`, field `url` with the reason, `events[i]` naming the known kinds): it must be an absolute `https` URL, without user info, on port 443, on a public address (see Webhooks in the description).
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -7051,9 +7059,9 @@ type ClientWithResponsesInterface interface {
 
 	// RegisterWebhookWithResponse Register your webhook, or change its URL
 	//
-	// Sets the URL your documents are pushed to and enables the webhook; from now on every document written to your feed is pushed there (documents already written are not). The first registration makes the signing secret and shows it, in `secret`, this once: store it, since no answer shows it again (a lost secret is replaced with `POST /v1/webhook/rotate`). A later `PUT`, to change the URL or to enable a webhook disabled by a `410`, keeps the secrets and has no `secret`; sending the same URL again is harmless. After `DELETE /v1/webhook` a `PUT` is a first registration again, with a new secret.
+	// Sets the URL your documents are pushed to, and optionally which kinds (`events`; all when left out), and enables the webhook; from now on every document written to your feed is pushed there (documents already written are not). The first registration makes the signing secret and shows it, in `secret`, this once: store it, since no answer shows it again (a lost secret is replaced with `POST /v1/webhook/rotate`). A later `PUT`, to change the URL or to enable a webhook disabled by a `410`, keeps the secrets and has no `secret`; sending the same URL (and `events`) again is harmless. After `DELETE /v1/webhook` a `PUT` is a first registration again, with a new secret.
 	//
-	// The query is checked first (`400`), then the media type (`415`), then the body, naming every bad field (`400`), and last the URL itself (`400`, field `url`, with the reason): it must be an absolute `https` URL, without user info, on port 443, on a public address (see Webhooks in the description).
+	// The query is checked first (`400`), then the media type (`415`), then the body, naming every bad field (`400`), and last the URL and `events` themselves (`400`, field `url` with the reason, `events[i]` naming the known kinds): it must be an absolute `https` URL, without user info, on port 443, on a public address (see Webhooks in the description).
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -12512,9 +12520,9 @@ func (c *ClientWithResponses) GetWebhookWithResponse(ctx context.Context, reqEdi
 
 // RegisterWebhookWithBodyWithResponse Register your webhook, or change its URL
 //
-// Sets the URL your documents are pushed to and enables the webhook; from now on every document written to your feed is pushed there (documents already written are not). The first registration makes the signing secret and shows it, in `secret`, this once: store it, since no answer shows it again (a lost secret is replaced with `POST /v1/webhook/rotate`). A later `PUT`, to change the URL or to enable a webhook disabled by a `410`, keeps the secrets and has no `secret`; sending the same URL again is harmless. After `DELETE /v1/webhook` a `PUT` is a first registration again, with a new secret.
+// Sets the URL your documents are pushed to, and optionally which kinds (`events`; all when left out), and enables the webhook; from now on every document written to your feed is pushed there (documents already written are not). The first registration makes the signing secret and shows it, in `secret`, this once: store it, since no answer shows it again (a lost secret is replaced with `POST /v1/webhook/rotate`). A later `PUT`, to change the URL or to enable a webhook disabled by a `410`, keeps the secrets and has no `secret`; sending the same URL (and `events`) again is harmless. After `DELETE /v1/webhook` a `PUT` is a first registration again, with a new secret.
 //
-// The query is checked first (`400`), then the media type (`415`), then the body, naming every bad field (`400`), and last the URL itself (`400`, field `url`, with the reason): it must be an absolute `https` URL, without user info, on port 443, on a public address (see Webhooks in the description).
+// The query is checked first (`400`), then the media type (`415`), then the body, naming every bad field (`400`), and last the URL and `events` themselves (`400`, field `url` with the reason, `events[i]` naming the known kinds): it must be an absolute `https` URL, without user info, on port 443, on a public address (see Webhooks in the description).
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -12529,9 +12537,9 @@ func (c *ClientWithResponses) RegisterWebhookWithBodyWithResponse(ctx context.Co
 
 // RegisterWebhookWithResponse Register your webhook, or change its URL
 //
-// Sets the URL your documents are pushed to and enables the webhook; from now on every document written to your feed is pushed there (documents already written are not). The first registration makes the signing secret and shows it, in `secret`, this once: store it, since no answer shows it again (a lost secret is replaced with `POST /v1/webhook/rotate`). A later `PUT`, to change the URL or to enable a webhook disabled by a `410`, keeps the secrets and has no `secret`; sending the same URL again is harmless. After `DELETE /v1/webhook` a `PUT` is a first registration again, with a new secret.
+// Sets the URL your documents are pushed to, and optionally which kinds (`events`; all when left out), and enables the webhook; from now on every document written to your feed is pushed there (documents already written are not). The first registration makes the signing secret and shows it, in `secret`, this once: store it, since no answer shows it again (a lost secret is replaced with `POST /v1/webhook/rotate`). A later `PUT`, to change the URL or to enable a webhook disabled by a `410`, keeps the secrets and has no `secret`; sending the same URL (and `events`) again is harmless. After `DELETE /v1/webhook` a `PUT` is a first registration again, with a new secret.
 //
-// The query is checked first (`400`), then the media type (`415`), then the body, naming every bad field (`400`), and last the URL itself (`400`, field `url`, with the reason): it must be an absolute `https` URL, without user info, on port 443, on a public address (see Webhooks in the description).
+// The query is checked first (`400`), then the media type (`415`), then the body, naming every bad field (`400`), and last the URL and `events` themselves (`400`, field `url` with the reason, `events[i]` naming the known kinds): it must be an absolute `https` URL, without user info, on port 443, on a public address (see Webhooks in the description).
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //

@@ -52,6 +52,7 @@ type endpointItem struct {
 	ChangedAt      string    `dynamodbav:"changedAt"`
 	Version        int       `dynamodbav:"version"`
 	Removed        bool      `dynamodbav:"removed,omitempty"` // what is left of a removed endpoint: its version
+	Events         []string  `dynamodbav:"events,omitempty"`  // the kinds pushed; absent for all
 }
 
 // Endpoint reads the third party's webhook endpoint; a removed one is not
@@ -66,6 +67,9 @@ func (s *Webhooks) Endpoint(ctx context.Context, tp ident.GLN) (webhook.Endpoint
 		return webhook.Endpoint{}, false, err
 	}
 	e := webhook.Endpoint{ThirdParty: tp, URL: it.URL, Enabled: it.Enabled, DisabledReason: it.DisabledReason, Version: it.Version}
+	for _, k := range it.Events {
+		e.Events = append(e.Events, delivery.Kind(k))
+	}
 	if it.Removed {
 		return webhook.Endpoint{ThirdParty: tp, Version: it.Version}, false, nil
 	}
@@ -91,6 +95,9 @@ func (s *Webhooks) Endpoint(ctx context.Context, tp ident.GLN) (webhook.Endpoint
 func (s *Webhooks) PutEndpoint(ctx context.Context, e webhook.Endpoint) error {
 	it := endpointItem{PK: thirdPartyPartition(e.ThirdParty), SK: webhookSK, URL: e.URL, Enabled: e.Enabled,
 		DisabledReason: e.DisabledReason, ChangedAt: formatTime(e.ChangedAt), Version: e.Version}
+	for _, k := range e.Events {
+		it.Events = append(it.Events, string(k))
+	}
 	for _, k := range e.Keys {
 		if len(k.Sealed) == 0 {
 			return webhook.ErrKeyNotSealed

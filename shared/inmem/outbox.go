@@ -294,7 +294,7 @@ func copyEndpoint(e webhook.Endpoint) webhook.Endpoint {
 	if len(keys) == 0 {
 		keys = nil
 	}
-	e.Keys, e.ChangedAt = keys, instant(e.ChangedAt)
+	e.Keys, e.ChangedAt, e.Events = keys, instant(e.ChangedAt), slices.Clone(e.Events)
 	return e
 }
 

@@ -160,9 +160,12 @@ func endpointWritesAreConditional(t *testing.T, store webhook.Store) {
 		t.Fatalf("stored key %+v: only the sealed form is stored", k)
 	}
 	second := first
-	second.URL, second.Version = "https://tp.example/other", 2
+	second.URL, second.Version, second.Events = "https://tp.example/other", 2, []delivery.Kind{delivery.Notice, delivery.Correction}
 	if err := store.PutEndpoint(ctx, second); err != nil {
 		t.Fatal(err)
+	}
+	if got, _, _ := store.Endpoint(ctx, tp); !slices.Equal(got.Events, second.Events) {
+		t.Fatalf("events %v, want %v", got.Events, second.Events)
 	}
 	stale := first
 	stale.Version, stale.Enabled = 2, false

@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/tredjepart/tredjepart/shared/apigw"
+	"github.com/tredjepart/tredjepart/shared/delivery"
 	"github.com/tredjepart/tredjepart/shared/fault"
 	"github.com/tredjepart/tredjepart/shared/ident"
 	"github.com/tredjepart/tredjepart/shared/oslo"
@@ -27,6 +28,7 @@ type endpointView struct {
 	Secret         string    `json:"secret,omitempty"` // only when just made: it is never shown again
 	Secrets        []keyView `json:"secrets"`
 	ChangedAt      string    `json:"changedAt"`
+	Events         []string  `json:"events,omitempty"` // absent: all of them
 }
 
 type keyView struct {
@@ -37,6 +39,9 @@ type keyView struct {
 func viewEndpoint(e webhook.Endpoint, secret string) endpointView {
 	v := endpointView{URL: e.URL, Enabled: e.Enabled, DisabledReason: e.DisabledReason, Secret: secret,
 		Secrets: make([]keyView, 0, len(e.Keys)), ChangedAt: oslo.FormatUTC(e.ChangedAt)}
+	for _, k := range e.Events {
+		v.Events = append(v.Events, string(k))
+	}
 	for _, k := range e.Keys {
 		kv := keyView{CreatedAt: oslo.FormatUTC(k.CreatedAt)}
 		if !k.NotAfter.IsZero() {
@@ -82,9 +87,10 @@ func (h *QueriesHandler) webhook(ctx context.Context, caller ident.GLN, ev apigw
 			return apigw.Response{}, err
 		}
 		var body struct {
-			URL *string `json:"url"`
+			URL    *string         `json:"url"`
+			Events []delivery.Kind `json:"events"`
 		}
-		bad, err := apigw.DecodeStrict(raw, &body, "url")
+		bad, err := apigw.DecodeStrict(raw, &body, "url", "events")
 		if err != nil {
 			return apigw.Response{}, err
 		}
@@ -94,7 +100,7 @@ func (h *QueriesHandler) webhook(ctx context.Context, caller ident.GLN, ev apigw
 		if len(bad) > 0 {
 			return apigw.Response{}, fault.InvalidFields(bad...)
 		}
-		return ok(h.Webhooks.Register(ctx, caller, *body.URL))
+		return ok(h.Webhooks.RegisterFor(ctx, caller, *body.URL, body.Events))
 	case RouteWebhookRotate:
 		return ok(h.Webhooks.Rotate(ctx, caller))
 	case RouteWebhookDelete:
