@@ -2958,7 +2958,7 @@ type WebhookOutcome string
 
 // WebhookRegistration Where to push your documents, and which.
 type WebhookRegistration struct {
-	// Events The kinds of document to push, by the feed's item `type`: `meter-values`, `meter-values-correction`, `master-data-change`, `notification`. Leave it out (or `null`) for all of them, now and any added later; that is also what a `PUT` without it sets. A document of another kind is not pushed and stays in the feed. An empty list, or an unknown name, is `400` (field `events` or `events[i]`, the reason listing the names).
+	// Events The kinds of document to push, by the feed's item `type`: `meter-values`, `meter-values-correction`, `master-data-change`, `notification`. Leave it out for all of them, now and any added later; that is also what a `PUT` without it sets. A document of another kind is not pushed and stays in the feed. An empty list, `null`, or an unknown name is `400` (field `events`, or `events[i]` with the reason listing the names).
 	//
 	// Examples: ["meter-values","meter-values-correction"]
 	Events *[]DeliveryType `json:"events,omitempty"`

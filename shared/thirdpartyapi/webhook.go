@@ -2,6 +2,7 @@ package thirdpartyapi
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 
 	"github.com/tredjepart/tredjepart/shared/apigw"
@@ -97,6 +98,9 @@ func (h *QueriesHandler) webhook(ctx context.Context, caller ident.GLN, ev apigw
 		if body.URL == nil {
 			bad = append(bad, fault.FieldError{Field: "url", Reason: "is required"})
 		}
+		if body.Events == nil && givenNull(raw, "events") {
+			bad = append(bad, fault.FieldError{Field: "events", Reason: "must be a list of events; leave it out for all of them"})
+		}
 		if len(bad) > 0 {
 			return apigw.Response{}, fault.InvalidFields(bad...)
 		}
@@ -127,4 +131,10 @@ func (h *QueriesHandler) webhook(ctx context.Context, caller ident.GLN, ev apigw
 		items = append(items, v)
 	}
 	return apigw.JSON(http.StatusOK, apigw.MustJSON(map[string]any{"items": items}), "application/json"), nil
+}
+
+// givenNull reports whether the JSON object raw has the member name, null.
+func givenNull(raw []byte, name string) bool {
+	var members map[string]json.RawMessage
+	return json.Unmarshal(raw, &members) == nil && string(members[name]) == "null"
 }

@@ -139,8 +139,10 @@ func TestAWebhookIsRegisteredForSomeEvents(t *testing.T) {
 		!strings.Contains(errs[0].(map[string]any)["reason"].(string), "meter-values, meter-values-correction, master-data-change, notification") {
 		t.Fatalf("an unknown event: %d %v", status, body)
 	}
-	if status, body := q.call(t, thirdpartyapi.RouteWebhookPut, `{"url":"http://127.0.0.1:9/hook","events":[]}`); status != http.StatusBadRequest {
-		t.Fatalf("no event at all: %d %v", status, body)
+	for _, events := range []string{`[]`, `null`} {
+		if status, body := q.call(t, thirdpartyapi.RouteWebhookPut, `{"url":"http://127.0.0.1:9/hook","events":`+events+`}`); status != http.StatusBadRequest {
+			t.Fatalf("events %s: %d %v", events, status, body)
+		}
 	}
 	if status, body := q.call(t, thirdpartyapi.RouteWebhookPut, `{"url":"http://127.0.0.1:9/hook"}`); status != http.StatusOK || body["events"] != nil {
 		t.Fatalf("registered again without events, for all: %d %v", status, body)
