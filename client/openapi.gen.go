@@ -54,6 +54,24 @@ func (e AccessRequestReasonCode) Valid() bool {
 	}
 }
 
+// Defines values for AccessRequestRejectionReason.
+const (
+	AccessRequestRejectionReasonDECLINED AccessRequestRejectionReason = "DECLINED"
+	AccessRequestRejectionReasonEXPIRED  AccessRequestRejectionReason = "EXPIRED"
+)
+
+// Valid indicates whether the value is a known member of the AccessRequestRejectionReason enum.
+func (e AccessRequestRejectionReason) Valid() bool {
+	switch e {
+	case AccessRequestRejectionReasonDECLINED:
+		return true
+	case AccessRequestRejectionReasonEXPIRED:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for AdminDataProviderRole.
 const (
 	AdminDataProviderRoleGridCompany    AdminDataProviderRole = "grid-company"
@@ -164,15 +182,20 @@ func (e DeliveryType) Valid() bool {
 
 // Defines values for IngestProblemCode.
 const (
-	IngestProblemCodeE10   IngestProblemCode = "E10"
-	IngestProblemCodeEH010 IngestProblemCode = "EH010"
-	IngestProblemCodeEH016 IngestProblemCode = "EH016"
-	IngestProblemCodeEH017 IngestProblemCode = "EH017"
+	IngestProblemCodeDayNotOver           IngestProblemCode = "day-not-over"
+	IngestProblemCodeE10                  IngestProblemCode = "E10"
+	IngestProblemCodeEH010                IngestProblemCode = "EH010"
+	IngestProblemCodeEH016                IngestProblemCode = "EH016"
+	IngestProblemCodeEH017                IngestProblemCode = "EH017"
+	IngestProblemCodeIdempotencyKeyReused IngestProblemCode = "idempotency-key-reused"
+	IngestProblemCodeOutsideDataWindow    IngestProblemCode = "outside-data-window"
 )
 
 // Valid indicates whether the value is a known member of the IngestProblemCode enum.
 func (e IngestProblemCode) Valid() bool {
 	switch e {
+	case IngestProblemCodeDayNotOver:
+		return true
 	case IngestProblemCodeE10:
 		return true
 	case IngestProblemCodeEH010:
@@ -180,6 +203,10 @@ func (e IngestProblemCode) Valid() bool {
 	case IngestProblemCodeEH016:
 		return true
 	case IngestProblemCodeEH017:
+		return true
+	case IngestProblemCodeIdempotencyKeyReused:
+		return true
+	case IngestProblemCodeOutsideDataWindow:
 		return true
 	default:
 		return false
@@ -251,6 +278,7 @@ const (
 	MeterValuesPeriodResolutionP1D   MeterValuesPeriodResolution = "P1D"
 	MeterValuesPeriodResolutionP1M   MeterValuesPeriodResolution = "P1M"
 	MeterValuesPeriodResolutionPT15M MeterValuesPeriodResolution = "PT15M"
+	MeterValuesPeriodResolutionPT1H  MeterValuesPeriodResolution = "PT1H"
 	MeterValuesPeriodResolutionPT60M MeterValuesPeriodResolution = "PT60M"
 )
 
@@ -262,6 +290,8 @@ func (e MeterValuesPeriodResolution) Valid() bool {
 	case MeterValuesPeriodResolutionP1M:
 		return true
 	case MeterValuesPeriodResolutionPT15M:
+		return true
+	case MeterValuesPeriodResolutionPT1H:
 		return true
 	case MeterValuesPeriodResolutionPT60M:
 		return true
@@ -321,6 +351,24 @@ const (
 func (e NotificationReasonCode) Valid() bool {
 	switch e {
 	case NotificationReasonCodeEH088:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for NotificationRejectionReason.
+const (
+	NotificationRejectionReasonDECLINED NotificationRejectionReason = "DECLINED"
+	NotificationRejectionReasonEXPIRED  NotificationRejectionReason = "EXPIRED"
+)
+
+// Valid indicates whether the value is a known member of the NotificationRejectionReason enum.
+func (e NotificationRejectionReason) Valid() bool {
+	switch e {
+	case NotificationRejectionReasonDECLINED:
+		return true
+	case NotificationRejectionReasonEXPIRED:
 		return true
 	default:
 		return false
@@ -560,15 +608,20 @@ func (e PriceArea) Valid() bool {
 
 // Defines values for ProblemCode.
 const (
-	ProblemCodeE10   ProblemCode = "E10"
-	ProblemCodeEH010 ProblemCode = "EH010"
-	ProblemCodeEH016 ProblemCode = "EH016"
-	ProblemCodeEH017 ProblemCode = "EH017"
+	ProblemCodeDayNotOver           ProblemCode = "day-not-over"
+	ProblemCodeE10                  ProblemCode = "E10"
+	ProblemCodeEH010                ProblemCode = "EH010"
+	ProblemCodeEH016                ProblemCode = "EH016"
+	ProblemCodeEH017                ProblemCode = "EH017"
+	ProblemCodeIdempotencyKeyReused ProblemCode = "idempotency-key-reused"
+	ProblemCodeOutsideDataWindow    ProblemCode = "outside-data-window"
 )
 
 // Valid indicates whether the value is a known member of the ProblemCode enum.
 func (e ProblemCode) Valid() bool {
 	switch e {
+	case ProblemCodeDayNotOver:
+		return true
 	case ProblemCodeE10:
 		return true
 	case ProblemCodeEH010:
@@ -577,6 +630,10 @@ func (e ProblemCode) Valid() bool {
 		return true
 	case ProblemCodeEH017:
 		return true
+	case ProblemCodeIdempotencyKeyReused:
+		return true
+	case ProblemCodeOutsideDataWindow:
+		return true
 	default:
 		return false
 	}
@@ -584,15 +641,20 @@ func (e ProblemCode) Valid() bool {
 
 // Defines values for ProblemChangedMeanwhileCode.
 const (
-	ProblemChangedMeanwhileCodeE10   ProblemChangedMeanwhileCode = "E10"
-	ProblemChangedMeanwhileCodeEH010 ProblemChangedMeanwhileCode = "EH010"
-	ProblemChangedMeanwhileCodeEH016 ProblemChangedMeanwhileCode = "EH016"
-	ProblemChangedMeanwhileCodeEH017 ProblemChangedMeanwhileCode = "EH017"
+	ProblemChangedMeanwhileCodeDayNotOver           ProblemChangedMeanwhileCode = "day-not-over"
+	ProblemChangedMeanwhileCodeE10                  ProblemChangedMeanwhileCode = "E10"
+	ProblemChangedMeanwhileCodeEH010                ProblemChangedMeanwhileCode = "EH010"
+	ProblemChangedMeanwhileCodeEH016                ProblemChangedMeanwhileCode = "EH016"
+	ProblemChangedMeanwhileCodeEH017                ProblemChangedMeanwhileCode = "EH017"
+	ProblemChangedMeanwhileCodeIdempotencyKeyReused ProblemChangedMeanwhileCode = "idempotency-key-reused"
+	ProblemChangedMeanwhileCodeOutsideDataWindow    ProblemChangedMeanwhileCode = "outside-data-window"
 )
 
 // Valid indicates whether the value is a known member of the ProblemChangedMeanwhileCode enum.
 func (e ProblemChangedMeanwhileCode) Valid() bool {
 	switch e {
+	case ProblemChangedMeanwhileCodeDayNotOver:
+		return true
 	case ProblemChangedMeanwhileCodeE10:
 		return true
 	case ProblemChangedMeanwhileCodeEH010:
@@ -601,6 +663,10 @@ func (e ProblemChangedMeanwhileCode) Valid() bool {
 		return true
 	case ProblemChangedMeanwhileCodeEH017:
 		return true
+	case ProblemChangedMeanwhileCodeIdempotencyKeyReused:
+		return true
+	case ProblemChangedMeanwhileCodeOutsideDataWindow:
+		return true
 	default:
 		return false
 	}
@@ -608,15 +674,20 @@ func (e ProblemChangedMeanwhileCode) Valid() bool {
 
 // Defines values for ProblemConflictCode.
 const (
-	ProblemConflictCodeE10   ProblemConflictCode = "E10"
-	ProblemConflictCodeEH010 ProblemConflictCode = "EH010"
-	ProblemConflictCodeEH016 ProblemConflictCode = "EH016"
-	ProblemConflictCodeEH017 ProblemConflictCode = "EH017"
+	ProblemConflictCodeDayNotOver           ProblemConflictCode = "day-not-over"
+	ProblemConflictCodeE10                  ProblemConflictCode = "E10"
+	ProblemConflictCodeEH010                ProblemConflictCode = "EH010"
+	ProblemConflictCodeEH016                ProblemConflictCode = "EH016"
+	ProblemConflictCodeEH017                ProblemConflictCode = "EH017"
+	ProblemConflictCodeIdempotencyKeyReused ProblemConflictCode = "idempotency-key-reused"
+	ProblemConflictCodeOutsideDataWindow    ProblemConflictCode = "outside-data-window"
 )
 
 // Valid indicates whether the value is a known member of the ProblemConflictCode enum.
 func (e ProblemConflictCode) Valid() bool {
 	switch e {
+	case ProblemConflictCodeDayNotOver:
+		return true
 	case ProblemConflictCodeE10:
 		return true
 	case ProblemConflictCodeEH010:
@@ -625,29 +696,9 @@ func (e ProblemConflictCode) Valid() bool {
 		return true
 	case ProblemConflictCodeEH017:
 		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ProblemDayNotOverCode.
-const (
-	ProblemDayNotOverCodeE10   ProblemDayNotOverCode = "E10"
-	ProblemDayNotOverCodeEH010 ProblemDayNotOverCode = "EH010"
-	ProblemDayNotOverCodeEH016 ProblemDayNotOverCode = "EH016"
-	ProblemDayNotOverCodeEH017 ProblemDayNotOverCode = "EH017"
-)
-
-// Valid indicates whether the value is a known member of the ProblemDayNotOverCode enum.
-func (e ProblemDayNotOverCode) Valid() bool {
-	switch e {
-	case ProblemDayNotOverCodeE10:
+	case ProblemConflictCodeIdempotencyKeyReused:
 		return true
-	case ProblemDayNotOverCodeEH010:
-		return true
-	case ProblemDayNotOverCodeEH016:
-		return true
-	case ProblemDayNotOverCodeEH017:
+	case ProblemConflictCodeOutsideDataWindow:
 		return true
 	default:
 		return false
@@ -656,15 +707,20 @@ func (e ProblemDayNotOverCode) Valid() bool {
 
 // Defines values for ProblemDecidedCode.
 const (
-	ProblemDecidedCodeE10   ProblemDecidedCode = "E10"
-	ProblemDecidedCodeEH010 ProblemDecidedCode = "EH010"
-	ProblemDecidedCodeEH016 ProblemDecidedCode = "EH016"
-	ProblemDecidedCodeEH017 ProblemDecidedCode = "EH017"
+	ProblemDecidedCodeDayNotOver           ProblemDecidedCode = "day-not-over"
+	ProblemDecidedCodeE10                  ProblemDecidedCode = "E10"
+	ProblemDecidedCodeEH010                ProblemDecidedCode = "EH010"
+	ProblemDecidedCodeEH016                ProblemDecidedCode = "EH016"
+	ProblemDecidedCodeEH017                ProblemDecidedCode = "EH017"
+	ProblemDecidedCodeIdempotencyKeyReused ProblemDecidedCode = "idempotency-key-reused"
+	ProblemDecidedCodeOutsideDataWindow    ProblemDecidedCode = "outside-data-window"
 )
 
 // Valid indicates whether the value is a known member of the ProblemDecidedCode enum.
 func (e ProblemDecidedCode) Valid() bool {
 	switch e {
+	case ProblemDecidedCodeDayNotOver:
+		return true
 	case ProblemDecidedCodeE10:
 		return true
 	case ProblemDecidedCodeEH010:
@@ -673,6 +729,10 @@ func (e ProblemDecidedCode) Valid() bool {
 		return true
 	case ProblemDecidedCodeEH017:
 		return true
+	case ProblemDecidedCodeIdempotencyKeyReused:
+		return true
+	case ProblemDecidedCodeOutsideDataWindow:
+		return true
 	default:
 		return false
 	}
@@ -680,15 +740,20 @@ func (e ProblemDecidedCode) Valid() bool {
 
 // Defines values for ProblemForbiddenCode.
 const (
-	ProblemForbiddenCodeE10   ProblemForbiddenCode = "E10"
-	ProblemForbiddenCodeEH010 ProblemForbiddenCode = "EH010"
-	ProblemForbiddenCodeEH016 ProblemForbiddenCode = "EH016"
-	ProblemForbiddenCodeEH017 ProblemForbiddenCode = "EH017"
+	ProblemForbiddenCodeDayNotOver           ProblemForbiddenCode = "day-not-over"
+	ProblemForbiddenCodeE10                  ProblemForbiddenCode = "E10"
+	ProblemForbiddenCodeEH010                ProblemForbiddenCode = "EH010"
+	ProblemForbiddenCodeEH016                ProblemForbiddenCode = "EH016"
+	ProblemForbiddenCodeEH017                ProblemForbiddenCode = "EH017"
+	ProblemForbiddenCodeIdempotencyKeyReused ProblemForbiddenCode = "idempotency-key-reused"
+	ProblemForbiddenCodeOutsideDataWindow    ProblemForbiddenCode = "outside-data-window"
 )
 
 // Valid indicates whether the value is a known member of the ProblemForbiddenCode enum.
 func (e ProblemForbiddenCode) Valid() bool {
 	switch e {
+	case ProblemForbiddenCodeDayNotOver:
+		return true
 	case ProblemForbiddenCodeE10:
 		return true
 	case ProblemForbiddenCodeEH010:
@@ -697,6 +762,10 @@ func (e ProblemForbiddenCode) Valid() bool {
 		return true
 	case ProblemForbiddenCodeEH017:
 		return true
+	case ProblemForbiddenCodeIdempotencyKeyReused:
+		return true
+	case ProblemForbiddenCodeOutsideDataWindow:
+		return true
 	default:
 		return false
 	}
@@ -704,15 +773,20 @@ func (e ProblemForbiddenCode) Valid() bool {
 
 // Defines values for ProblemInternalCode.
 const (
-	ProblemInternalCodeE10   ProblemInternalCode = "E10"
-	ProblemInternalCodeEH010 ProblemInternalCode = "EH010"
-	ProblemInternalCodeEH016 ProblemInternalCode = "EH016"
-	ProblemInternalCodeEH017 ProblemInternalCode = "EH017"
+	ProblemInternalCodeDayNotOver           ProblemInternalCode = "day-not-over"
+	ProblemInternalCodeE10                  ProblemInternalCode = "E10"
+	ProblemInternalCodeEH010                ProblemInternalCode = "EH010"
+	ProblemInternalCodeEH016                ProblemInternalCode = "EH016"
+	ProblemInternalCodeEH017                ProblemInternalCode = "EH017"
+	ProblemInternalCodeIdempotencyKeyReused ProblemInternalCode = "idempotency-key-reused"
+	ProblemInternalCodeOutsideDataWindow    ProblemInternalCode = "outside-data-window"
 )
 
 // Valid indicates whether the value is a known member of the ProblemInternalCode enum.
 func (e ProblemInternalCode) Valid() bool {
 	switch e {
+	case ProblemInternalCodeDayNotOver:
+		return true
 	case ProblemInternalCodeE10:
 		return true
 	case ProblemInternalCodeEH010:
@@ -721,6 +795,10 @@ func (e ProblemInternalCode) Valid() bool {
 		return true
 	case ProblemInternalCodeEH017:
 		return true
+	case ProblemInternalCodeIdempotencyKeyReused:
+		return true
+	case ProblemInternalCodeOutsideDataWindow:
+		return true
 	default:
 		return false
 	}
@@ -728,15 +806,20 @@ func (e ProblemInternalCode) Valid() bool {
 
 // Defines values for ProblemInvalidRequestCode.
 const (
-	ProblemInvalidRequestCodeE10   ProblemInvalidRequestCode = "E10"
-	ProblemInvalidRequestCodeEH010 ProblemInvalidRequestCode = "EH010"
-	ProblemInvalidRequestCodeEH016 ProblemInvalidRequestCode = "EH016"
-	ProblemInvalidRequestCodeEH017 ProblemInvalidRequestCode = "EH017"
+	ProblemInvalidRequestCodeDayNotOver           ProblemInvalidRequestCode = "day-not-over"
+	ProblemInvalidRequestCodeE10                  ProblemInvalidRequestCode = "E10"
+	ProblemInvalidRequestCodeEH010                ProblemInvalidRequestCode = "EH010"
+	ProblemInvalidRequestCodeEH016                ProblemInvalidRequestCode = "EH016"
+	ProblemInvalidRequestCodeEH017                ProblemInvalidRequestCode = "EH017"
+	ProblemInvalidRequestCodeIdempotencyKeyReused ProblemInvalidRequestCode = "idempotency-key-reused"
+	ProblemInvalidRequestCodeOutsideDataWindow    ProblemInvalidRequestCode = "outside-data-window"
 )
 
 // Valid indicates whether the value is a known member of the ProblemInvalidRequestCode enum.
 func (e ProblemInvalidRequestCode) Valid() bool {
 	switch e {
+	case ProblemInvalidRequestCodeDayNotOver:
+		return true
 	case ProblemInvalidRequestCodeE10:
 		return true
 	case ProblemInvalidRequestCodeEH010:
@@ -745,6 +828,10 @@ func (e ProblemInvalidRequestCode) Valid() bool {
 		return true
 	case ProblemInvalidRequestCodeEH017:
 		return true
+	case ProblemInvalidRequestCodeIdempotencyKeyReused:
+		return true
+	case ProblemInvalidRequestCodeOutsideDataWindow:
+		return true
 	default:
 		return false
 	}
@@ -752,15 +839,20 @@ func (e ProblemInvalidRequestCode) Valid() bool {
 
 // Defines values for ProblemNotFoundCode.
 const (
-	ProblemNotFoundCodeE10   ProblemNotFoundCode = "E10"
-	ProblemNotFoundCodeEH010 ProblemNotFoundCode = "EH010"
-	ProblemNotFoundCodeEH016 ProblemNotFoundCode = "EH016"
-	ProblemNotFoundCodeEH017 ProblemNotFoundCode = "EH017"
+	ProblemNotFoundCodeDayNotOver           ProblemNotFoundCode = "day-not-over"
+	ProblemNotFoundCodeE10                  ProblemNotFoundCode = "E10"
+	ProblemNotFoundCodeEH010                ProblemNotFoundCode = "EH010"
+	ProblemNotFoundCodeEH016                ProblemNotFoundCode = "EH016"
+	ProblemNotFoundCodeEH017                ProblemNotFoundCode = "EH017"
+	ProblemNotFoundCodeIdempotencyKeyReused ProblemNotFoundCode = "idempotency-key-reused"
+	ProblemNotFoundCodeOutsideDataWindow    ProblemNotFoundCode = "outside-data-window"
 )
 
 // Valid indicates whether the value is a known member of the ProblemNotFoundCode enum.
 func (e ProblemNotFoundCode) Valid() bool {
 	switch e {
+	case ProblemNotFoundCodeDayNotOver:
+		return true
 	case ProblemNotFoundCodeE10:
 		return true
 	case ProblemNotFoundCodeEH010:
@@ -769,29 +861,9 @@ func (e ProblemNotFoundCode) Valid() bool {
 		return true
 	case ProblemNotFoundCodeEH017:
 		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ProblemOutsideDataWindowCode.
-const (
-	ProblemOutsideDataWindowCodeE10   ProblemOutsideDataWindowCode = "E10"
-	ProblemOutsideDataWindowCodeEH010 ProblemOutsideDataWindowCode = "EH010"
-	ProblemOutsideDataWindowCodeEH016 ProblemOutsideDataWindowCode = "EH016"
-	ProblemOutsideDataWindowCodeEH017 ProblemOutsideDataWindowCode = "EH017"
-)
-
-// Valid indicates whether the value is a known member of the ProblemOutsideDataWindowCode enum.
-func (e ProblemOutsideDataWindowCode) Valid() bool {
-	switch e {
-	case ProblemOutsideDataWindowCodeE10:
+	case ProblemNotFoundCodeIdempotencyKeyReused:
 		return true
-	case ProblemOutsideDataWindowCodeEH010:
-		return true
-	case ProblemOutsideDataWindowCodeEH016:
-		return true
-	case ProblemOutsideDataWindowCodeEH017:
+	case ProblemNotFoundCodeOutsideDataWindow:
 		return true
 	default:
 		return false
@@ -800,15 +872,20 @@ func (e ProblemOutsideDataWindowCode) Valid() bool {
 
 // Defines values for ProblemPayloadTooLargeCode.
 const (
-	ProblemPayloadTooLargeCodeE10   ProblemPayloadTooLargeCode = "E10"
-	ProblemPayloadTooLargeCodeEH010 ProblemPayloadTooLargeCode = "EH010"
-	ProblemPayloadTooLargeCodeEH016 ProblemPayloadTooLargeCode = "EH016"
-	ProblemPayloadTooLargeCodeEH017 ProblemPayloadTooLargeCode = "EH017"
+	ProblemPayloadTooLargeCodeDayNotOver           ProblemPayloadTooLargeCode = "day-not-over"
+	ProblemPayloadTooLargeCodeE10                  ProblemPayloadTooLargeCode = "E10"
+	ProblemPayloadTooLargeCodeEH010                ProblemPayloadTooLargeCode = "EH010"
+	ProblemPayloadTooLargeCodeEH016                ProblemPayloadTooLargeCode = "EH016"
+	ProblemPayloadTooLargeCodeEH017                ProblemPayloadTooLargeCode = "EH017"
+	ProblemPayloadTooLargeCodeIdempotencyKeyReused ProblemPayloadTooLargeCode = "idempotency-key-reused"
+	ProblemPayloadTooLargeCodeOutsideDataWindow    ProblemPayloadTooLargeCode = "outside-data-window"
 )
 
 // Valid indicates whether the value is a known member of the ProblemPayloadTooLargeCode enum.
 func (e ProblemPayloadTooLargeCode) Valid() bool {
 	switch e {
+	case ProblemPayloadTooLargeCodeDayNotOver:
+		return true
 	case ProblemPayloadTooLargeCodeE10:
 		return true
 	case ProblemPayloadTooLargeCodeEH010:
@@ -817,6 +894,10 @@ func (e ProblemPayloadTooLargeCode) Valid() bool {
 		return true
 	case ProblemPayloadTooLargeCodeEH017:
 		return true
+	case ProblemPayloadTooLargeCodeIdempotencyKeyReused:
+		return true
+	case ProblemPayloadTooLargeCodeOutsideDataWindow:
+		return true
 	default:
 		return false
 	}
@@ -824,15 +905,20 @@ func (e ProblemPayloadTooLargeCode) Valid() bool {
 
 // Defines values for ProblemRejectedCode.
 const (
-	ProblemRejectedCodeE10   ProblemRejectedCode = "E10"
-	ProblemRejectedCodeEH010 ProblemRejectedCode = "EH010"
-	ProblemRejectedCodeEH016 ProblemRejectedCode = "EH016"
-	ProblemRejectedCodeEH017 ProblemRejectedCode = "EH017"
+	ProblemRejectedCodeDayNotOver           ProblemRejectedCode = "day-not-over"
+	ProblemRejectedCodeE10                  ProblemRejectedCode = "E10"
+	ProblemRejectedCodeEH010                ProblemRejectedCode = "EH010"
+	ProblemRejectedCodeEH016                ProblemRejectedCode = "EH016"
+	ProblemRejectedCodeEH017                ProblemRejectedCode = "EH017"
+	ProblemRejectedCodeIdempotencyKeyReused ProblemRejectedCode = "idempotency-key-reused"
+	ProblemRejectedCodeOutsideDataWindow    ProblemRejectedCode = "outside-data-window"
 )
 
 // Valid indicates whether the value is a known member of the ProblemRejectedCode enum.
 func (e ProblemRejectedCode) Valid() bool {
 	switch e {
+	case ProblemRejectedCodeDayNotOver:
+		return true
 	case ProblemRejectedCodeE10:
 		return true
 	case ProblemRejectedCodeEH010:
@@ -841,6 +927,10 @@ func (e ProblemRejectedCode) Valid() bool {
 		return true
 	case ProblemRejectedCodeEH017:
 		return true
+	case ProblemRejectedCodeIdempotencyKeyReused:
+		return true
+	case ProblemRejectedCodeOutsideDataWindow:
+		return true
 	default:
 		return false
 	}
@@ -848,15 +938,20 @@ func (e ProblemRejectedCode) Valid() bool {
 
 // Defines values for ProblemUnauthenticatedCode.
 const (
-	ProblemUnauthenticatedCodeE10   ProblemUnauthenticatedCode = "E10"
-	ProblemUnauthenticatedCodeEH010 ProblemUnauthenticatedCode = "EH010"
-	ProblemUnauthenticatedCodeEH016 ProblemUnauthenticatedCode = "EH016"
-	ProblemUnauthenticatedCodeEH017 ProblemUnauthenticatedCode = "EH017"
+	ProblemUnauthenticatedCodeDayNotOver           ProblemUnauthenticatedCode = "day-not-over"
+	ProblemUnauthenticatedCodeE10                  ProblemUnauthenticatedCode = "E10"
+	ProblemUnauthenticatedCodeEH010                ProblemUnauthenticatedCode = "EH010"
+	ProblemUnauthenticatedCodeEH016                ProblemUnauthenticatedCode = "EH016"
+	ProblemUnauthenticatedCodeEH017                ProblemUnauthenticatedCode = "EH017"
+	ProblemUnauthenticatedCodeIdempotencyKeyReused ProblemUnauthenticatedCode = "idempotency-key-reused"
+	ProblemUnauthenticatedCodeOutsideDataWindow    ProblemUnauthenticatedCode = "outside-data-window"
 )
 
 // Valid indicates whether the value is a known member of the ProblemUnauthenticatedCode enum.
 func (e ProblemUnauthenticatedCode) Valid() bool {
 	switch e {
+	case ProblemUnauthenticatedCodeDayNotOver:
+		return true
 	case ProblemUnauthenticatedCodeE10:
 		return true
 	case ProblemUnauthenticatedCodeEH010:
@@ -865,6 +960,10 @@ func (e ProblemUnauthenticatedCode) Valid() bool {
 		return true
 	case ProblemUnauthenticatedCodeEH017:
 		return true
+	case ProblemUnauthenticatedCodeIdempotencyKeyReused:
+		return true
+	case ProblemUnauthenticatedCodeOutsideDataWindow:
+		return true
 	default:
 		return false
 	}
@@ -872,15 +971,20 @@ func (e ProblemUnauthenticatedCode) Valid() bool {
 
 // Defines values for ProblemUnsupportedMediaTypeCode.
 const (
-	ProblemUnsupportedMediaTypeCodeE10   ProblemUnsupportedMediaTypeCode = "E10"
-	ProblemUnsupportedMediaTypeCodeEH010 ProblemUnsupportedMediaTypeCode = "EH010"
-	ProblemUnsupportedMediaTypeCodeEH016 ProblemUnsupportedMediaTypeCode = "EH016"
-	ProblemUnsupportedMediaTypeCodeEH017 ProblemUnsupportedMediaTypeCode = "EH017"
+	ProblemUnsupportedMediaTypeCodeDayNotOver           ProblemUnsupportedMediaTypeCode = "day-not-over"
+	ProblemUnsupportedMediaTypeCodeE10                  ProblemUnsupportedMediaTypeCode = "E10"
+	ProblemUnsupportedMediaTypeCodeEH010                ProblemUnsupportedMediaTypeCode = "EH010"
+	ProblemUnsupportedMediaTypeCodeEH016                ProblemUnsupportedMediaTypeCode = "EH016"
+	ProblemUnsupportedMediaTypeCodeEH017                ProblemUnsupportedMediaTypeCode = "EH017"
+	ProblemUnsupportedMediaTypeCodeIdempotencyKeyReused ProblemUnsupportedMediaTypeCode = "idempotency-key-reused"
+	ProblemUnsupportedMediaTypeCodeOutsideDataWindow    ProblemUnsupportedMediaTypeCode = "outside-data-window"
 )
 
 // Valid indicates whether the value is a known member of the ProblemUnsupportedMediaTypeCode enum.
 func (e ProblemUnsupportedMediaTypeCode) Valid() bool {
 	switch e {
+	case ProblemUnsupportedMediaTypeCodeDayNotOver:
+		return true
 	case ProblemUnsupportedMediaTypeCodeE10:
 		return true
 	case ProblemUnsupportedMediaTypeCodeEH010:
@@ -888,6 +992,10 @@ func (e ProblemUnsupportedMediaTypeCode) Valid() bool {
 	case ProblemUnsupportedMediaTypeCodeEH016:
 		return true
 	case ProblemUnsupportedMediaTypeCodeEH017:
+		return true
+	case ProblemUnsupportedMediaTypeCodeIdempotencyKeyReused:
+		return true
+	case ProblemUnsupportedMediaTypeCodeOutsideDataWindow:
 		return true
 	default:
 		return false
@@ -1262,7 +1370,7 @@ type AccessLogPage struct {
 	NextCursor *string `json:"nextCursor,omitempty"`
 }
 
-// AccessRequest An access request as the API shows it. `decidedAt` is present exactly when the request is no longer `PENDING`, `reasonCode` exactly when it is `REJECTED`, and `grantedScope` exactly when it is `APPROVED`.
+// AccessRequest An access request as the API shows it. `decidedAt` is present exactly when the request is no longer `PENDING`, `reasonCode` and `rejectionReason` exactly when it is `REJECTED`, and `grantedScope` exactly when it is `APPROVED`.
 type AccessRequest struct {
 	// AgreementReference Your reference, as sent; absent when none (or an empty one) was sent.
 	AgreementReference *string `json:"agreementReference,omitempty"`
@@ -1301,8 +1409,11 @@ type AccessRequest struct {
 	// Examples: 707057500000001015
 	MeteringPointId MeteringPointId `json:"meteringPointId"`
 
-	// ReasonCode Elhub's reason for a rejection: `EH088`, not approved (the end user did not approve the request by `expiresAt`). Present only when `status` is `REJECTED`.
+	// ReasonCode Elhub's reason for a rejection: `EH088`, not approved, which Elhub uses both when the end user declined the request and when it was still pending at `expiresAt`; `rejectionReason` tells the two apart. Present only when `status` is `REJECTED`.
 	ReasonCode *AccessRequestReasonCode `json:"reasonCode,omitempty"`
+
+	// RejectionReason Which of the two `EH088` is (our own codes, as Elhub has none for the difference): `DECLINED`, the end user said no; `EXPIRED`, the end user did not answer by `expiresAt` (`decidedAt` is then at or after `expiresAt`). Present exactly when `reasonCode` is.
+	RejectionReason *AccessRequestRejectionReason `json:"rejectionReason,omitempty"`
 
 	// Scope The access asked for. `LIMITED`: meter values and a minimum set of metering-point data (Elhub's default). `FULL`: also contract data and all master data.
 	Scope Scope `json:"scope"`
@@ -1316,8 +1427,11 @@ type AccessRequest struct {
 	ThirdPartyId GLN `json:"thirdPartyId"`
 }
 
-// AccessRequestReasonCode Elhub's reason for a rejection: `EH088`, not approved (the end user did not approve the request by `expiresAt`). Present only when `status` is `REJECTED`.
+// AccessRequestReasonCode Elhub's reason for a rejection: `EH088`, not approved, which Elhub uses both when the end user declined the request and when it was still pending at `expiresAt`; `rejectionReason` tells the two apart. Present only when `status` is `REJECTED`.
 type AccessRequestReasonCode string
+
+// AccessRequestRejectionReason Which of the two `EH088` is (our own codes, as Elhub has none for the difference): `DECLINED`, the end user said no; `EXPIRED`, the end user did not answer by `expiresAt` (`decidedAt` is then at or after `expiresAt`). Present exactly when `reasonCode` is.
+type AccessRequestRejectionReason string
 
 // AccessRequestList One page of requests, newest first.
 type AccessRequestList struct {
@@ -1732,8 +1846,12 @@ type DeliveryFeed struct {
 	// Items At most `limit` documents, oldest first; none when nothing new has come.
 	Items []Delivery `json:"items"`
 
-	// Next Always present: pass it as `after` on your next call. After the last item when there are items; otherwise the `after` you sent, unchanged (empty when you sent none). Opaque.
+	// Next Deprecated: the same as `nextCursor`, under the name the feed first used.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	Next string `json:"next"`
+
+	// NextCursor Always present, unlike a list's `nextCursor`, because the feed has no last page: pass it as `cursor` on your next call. After the last item when there are items; otherwise the cursor you sent, unchanged (empty when you sent none). Opaque.
+	NextCursor string `json:"nextCursor"`
 }
 
 // DeliveryPoint The quantity at one position of the day.
@@ -1853,7 +1971,7 @@ type GatewayUnauthorized struct {
 
 // IngestProblem Why one ingest item was rejected: a problem document as for a whole call, but without `instance`. `400` (`invalid-request`): the item's bad fields, each named in `errors[]`. `422` with `code` `E10`: meter values for a metering point that is not registered. `403` (`forbidden`): the metering point, or the grid area the item would move it to, is not among the sender's grid areas. `409` (`conflict`): another sender changed the same metering point or day at the same moment, every time the item was tried; send it again. `500` (`internal-error`): storing the item failed; send it again.
 type IngestProblem struct {
-	// Code Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+	// Code What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. New codes may be added; treat an unknown one by `status`.
 	Code *IngestProblemCode `json:"code,omitempty"`
 
 	// Detail What went wrong, for a person. Never personal data.
@@ -1865,17 +1983,22 @@ type IngestProblem struct {
 	// Instance The request's path (without the query). Absent in the problem of an ingest item.
 	Instance *string `json:"instance,omitempty"`
 
+	// RequestId API Gateway's id of the request: the same as the `Apigw-Requestid` response header and the `requestId` of the gateway's access log. Quote it when you ask the operator about a failure. Present in every problem the service answers; absent in the problem of an ingest item (the call's own `Apigw-Requestid` header names it).
+	//
+	// Examples: Kx7vQhFuAMEEJ2A=
+	RequestId *string `json:"requestId,omitempty"`
+
 	// Status The HTTP status code.
 	Status int `json:"status"`
 
 	// Title The HTTP reason phrase of `status`.
 	Title string `json:"title"`
 
-	// Type `urn:tredjepart:problem:<code>` when an Elhub code applies, otherwise `urn:tredjepart:problem:<slug>` (`invalid-request`, `rejected`, `not-found`, `conflict`, `unauthenticated`, `forbidden`, `unsupported-media-type`, `payload-too-large`, `internal-error`).
+	// Type `urn:tredjepart:problem:<code>` when the problem has a `code` (an Elhub code, or one of our own names), otherwise `urn:tredjepart:problem:<slug>` (`invalid-request`, `not-found`, `conflict`, `unauthenticated`, `forbidden`, `unsupported-media-type`, `payload-too-large`, `internal-error`; `rejected` is kept for a `422` without a code, which no operation answers now).
 	Type string `json:"type"`
 }
 
-// IngestProblemCode Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+// IngestProblemCode What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. New codes may be added; treat an unknown one by `status`.
 type IngestProblemCode string
 
 // LocalMidnight Midnight in Europe/Oslo, RFC 3339 with the Oslo offset: `+01:00` in winter, `+02:00` in summer.
@@ -2051,7 +2174,7 @@ type MeterValuesAggregation string
 // MeterValuesUnit The unit of every quantity.
 type MeterValuesUnit string
 
-// MeterValuesPeriod A time interval at one resolution with positioned points (as in CIM). Position *p* covers [`start` + (*p*−1)·`resolution`, `start` + *p*·`resolution`): in elapsed time for `PT15M` and `PT60M`, in Oslo calendar days or months for `P1D` and `P1M`. Without `aggregation`, and with `PT1H`, a period is one day; with `P1D` one calendar month; with `P1M` one period runs from the start of the first month with data to the end of the last. `P1D` and `P1M` periods span whole months even where `period` covers only part of one: their points then sum only the days read.
+// MeterValuesPeriod A time interval at one resolution with positioned points (as in CIM). Position *p* covers [`start` + (*p*−1)·`resolution`, `start` + *p*·`resolution`): in elapsed time for `PT15M`, `PT60M` and `PT1H`, in Oslo calendar days for `P1D`. For `P1M`, position 1 is the calendar month `start` is in and each next position the next month. Without `aggregation`, and with `PT1H`, a period is one day; with `P1D` one calendar month; with `P1M` one period runs from the first month with data to the end of the last. A period never runs past what was read: the first starts no earlier, and the last ends no later, than `period` (the query cut to the data window), so a `P1D` or `P1M` period may cover only part of a month, and its first and last position then only that part. Its points sum the days read.
 type MeterValuesPeriod struct {
 	// End Where the period ends (exclusive).
 	//
@@ -2061,7 +2184,7 @@ type MeterValuesPeriod struct {
 	// Points In position order. A day has every position: 24 hourly or 96 quarter-hourly, but 23 or 92 on the day daylight saving time starts and 25 or 100 on the day it ends. With `P1D` and `P1M` only days and months with data have a point.
 	Points []MeterValuesPoint `json:"points"`
 
-	// Resolution The length of one position: `PT15M` or `PT60M` for a day as stored, `PT60M` with `aggregation=PT1H`, `P1D` with `P1D`, and `P1M` with `P1M`.
+	// Resolution The length of one position, labelled as asked: `PT15M` or `PT60M` for a day as stored, `PT1H` with `aggregation=PT1H` (also for a day stored at `PT60M`; clients of the first version saw `PT60M` there), `P1D` with `P1D`, and `P1M` with `P1M`.
 	Resolution MeterValuesPeriodResolution `json:"resolution"`
 
 	// Revision The highest revision among the period's days: 1 until a day is corrected; each correction of a day raises its revision by one.
@@ -2073,7 +2196,7 @@ type MeterValuesPeriod struct {
 	Start LocalMidnight `json:"start"`
 }
 
-// MeterValuesPeriodResolution The length of one position: `PT15M` or `PT60M` for a day as stored, `PT60M` with `aggregation=PT1H`, `P1D` with `P1D`, and `P1M` with `P1M`.
+// MeterValuesPeriodResolution The length of one position, labelled as asked: `PT15M` or `PT60M` for a day as stored, `PT1H` with `aggregation=PT1H` (also for a day stored at `PT60M`; clients of the first version saw `PT60M` there), `P1D` with `P1D`, and `P1M` with `P1M`.
 type MeterValuesPeriodResolution string
 
 // MeterValuesPoint The quantity at one position.
@@ -2095,7 +2218,7 @@ type MeteringPointAccess struct {
 	// AccessLevel The level the end user granted, which decides what the master data shows. The end user may change it.
 	AccessLevel Scope `json:"accessLevel"`
 
-	// DataFrom The move-in date of the end user who gave the access. The data window starts here, or 3 years before today if that is later (`dataWindow` in the master data).
+	// DataFrom Where the data window starts today, the same as `dataWindow.from` in the master data and the meter values: the move-in date of the end user who gave the access, or 3 years before today if that is later. (Before, this was the move-in date even when that was more than 3 years back.)
 	//
 	// Examples: 2027-03-28
 	DataFrom Date `json:"dataFrom"`
@@ -2165,8 +2288,11 @@ type Notification struct {
 	// Reason On `access-request.rejected`: the reason for a person, such as `The end user declined the request.` or `The end user did not approve the request within three business days.`
 	Reason *string `json:"reason,omitempty"`
 
-	// ReasonCode On `access-request.rejected`: Elhub's reason, `EH088`, not approved (declined by the end user, or still pending at `expiresAt`).
+	// ReasonCode On `access-request.rejected`: Elhub's reason, `EH088`, not approved (declined by the end user, or still pending at `expiresAt`; `rejectionReason` says which).
 	ReasonCode *NotificationReasonCode `json:"reasonCode,omitempty"`
+
+	// RejectionReason On `access-request.rejected`: `DECLINED` when the end user said no, `EXPIRED` when they did not answer by `expiresAt` (our own codes; Elhub's `reasonCode` is `EH088` for both). Use it, not `reason`, in a program.
+	RejectionReason *NotificationRejectionReason `json:"rejectionReason,omitempty"`
 
 	// RequestId The access request: the one decided, or for a change of access the request it was given on. Absent for access given without a request.
 	RequestId *openapi_types.UUID `json:"requestId,omitempty"`
@@ -2183,8 +2309,11 @@ type Notification struct {
 	Type NotificationType `json:"type"`
 }
 
-// NotificationReasonCode On `access-request.rejected`: Elhub's reason, `EH088`, not approved (declined by the end user, or still pending at `expiresAt`).
+// NotificationReasonCode On `access-request.rejected`: Elhub's reason, `EH088`, not approved (declined by the end user, or still pending at `expiresAt`; `rejectionReason` says which).
 type NotificationReasonCode string
+
+// NotificationRejectionReason On `access-request.rejected`: `DECLINED` when the end user said no, `EXPIRED` when they did not answer by `expiresAt` (our own codes; Elhub's `reasonCode` is `EH088` for both). Use it, not `reason`, in a program.
+type NotificationRejectionReason string
 
 // NotificationStatus For a decided request its status now (`APPROVED` or `REJECTED`); for a change of access the access's status after it (`ACTIVE`, or `REVOKED` for `grant.revoked`).
 type NotificationStatus string
@@ -2307,9 +2436,9 @@ type PersonalDataExportReadsWhat string
 // PriceArea The Nordic bidding zone (price area) the metering point is in.
 type PriceArea string
 
-// Problem An RFC 9457 problem document (`application/problem+json`) from the service. The API Gateway's own answers are not problem documents (see `GatewayMessage`). In practice `detail` and `instance` are always present too, except `instance` in the problem of an ingest item (`IngestProblem`).
+// Problem An RFC 9457 problem document (`application/problem+json`) from the service. The API Gateway's own answers are not problem documents (see `GatewayMessage`). In practice `detail`, `instance` and `requestId` are always present too, except `instance` and `requestId` in the problem of an ingest item (`IngestProblem`).
 type Problem struct {
-	// Code Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+	// Code What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. New codes may be added; treat an unknown one by `status`.
 	Code *ProblemCode `json:"code,omitempty"`
 
 	// Detail What went wrong, for a person. Never personal data.
@@ -2321,17 +2450,22 @@ type Problem struct {
 	// Instance The request's path (without the query). Absent in the problem of an ingest item.
 	Instance *string `json:"instance,omitempty"`
 
+	// RequestId API Gateway's id of the request: the same as the `Apigw-Requestid` response header and the `requestId` of the gateway's access log. Quote it when you ask the operator about a failure. Present in every problem the service answers; absent in the problem of an ingest item (the call's own `Apigw-Requestid` header names it).
+	//
+	// Examples: Kx7vQhFuAMEEJ2A=
+	RequestId *string `json:"requestId,omitempty"`
+
 	// Status The HTTP status code.
 	Status int `json:"status"`
 
 	// Title The HTTP reason phrase of `status`.
 	Title string `json:"title"`
 
-	// Type `urn:tredjepart:problem:<code>` when an Elhub code applies, otherwise `urn:tredjepart:problem:<slug>` (`invalid-request`, `rejected`, `not-found`, `conflict`, `unauthenticated`, `forbidden`, `unsupported-media-type`, `payload-too-large`, `internal-error`).
+	// Type `urn:tredjepart:problem:<code>` when the problem has a `code` (an Elhub code, or one of our own names), otherwise `urn:tredjepart:problem:<slug>` (`invalid-request`, `not-found`, `conflict`, `unauthenticated`, `forbidden`, `unsupported-media-type`, `payload-too-large`, `internal-error`; `rejected` is kept for a `422` without a code, which no operation answers now).
 	Type string `json:"type"`
 }
 
-// ProblemCode Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+// ProblemCode What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. New codes may be added; treat an unknown one by `status`.
 type ProblemCode string
 
 // ProblemAlreadyHasAccess 409 on create: Elhub `EH017`, you already have access to the metering point.
@@ -2345,15 +2479,20 @@ type ProblemAlreadyHasAccess struct {
 	Errors *[]FieldError `json:"errors,omitempty"`
 
 	// Instance The request's path (without the query). Absent in the problem of an ingest item.
-	Instance *string     `json:"instance,omitempty"`
-	Status   interface{} `json:"status"`
-	Title    interface{} `json:"title"`
-	Type     interface{} `json:"type"`
+	Instance *string `json:"instance,omitempty"`
+
+	// RequestId API Gateway's id of the request: the same as the `Apigw-Requestid` response header and the `requestId` of the gateway's access log. Quote it when you ask the operator about a failure. Present in every problem the service answers; absent in the problem of an ingest item (the call's own `Apigw-Requestid` header names it).
+	//
+	// Examples: Kx7vQhFuAMEEJ2A=
+	RequestId *string     `json:"requestId,omitempty"`
+	Status    interface{} `json:"status"`
+	Title     interface{} `json:"title"`
+	Type      interface{} `json:"type"`
 }
 
 // ProblemChangedMeanwhile 409: a lost race. What the call changes was changed by another call at the same moment (where the call sends a desired state, the service first made the change again on what won, a few times). Read it again and repeat the change if it is still needed.
 type ProblemChangedMeanwhile struct {
-	// Code Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+	// Code What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. New codes may be added; treat an unknown one by `status`.
 	Code *ProblemChangedMeanwhileCode `json:"code,omitempty"`
 
 	// Detail What went wrong, for a person. Never personal data.
@@ -2363,18 +2502,23 @@ type ProblemChangedMeanwhile struct {
 	Errors *[]FieldError `json:"errors,omitempty"`
 
 	// Instance The request's path (without the query). Absent in the problem of an ingest item.
-	Instance *string     `json:"instance,omitempty"`
-	Status   interface{} `json:"status"`
-	Title    interface{} `json:"title"`
-	Type     interface{} `json:"type"`
+	Instance *string `json:"instance,omitempty"`
+
+	// RequestId API Gateway's id of the request: the same as the `Apigw-Requestid` response header and the `requestId` of the gateway's access log. Quote it when you ask the operator about a failure. Present in every problem the service answers; absent in the problem of an ingest item (the call's own `Apigw-Requestid` header names it).
+	//
+	// Examples: Kx7vQhFuAMEEJ2A=
+	RequestId *string     `json:"requestId,omitempty"`
+	Status    interface{} `json:"status"`
+	Title     interface{} `json:"title"`
+	Type      interface{} `json:"type"`
 }
 
-// ProblemChangedMeanwhileCode Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+// ProblemChangedMeanwhileCode What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. New codes may be added; treat an unknown one by `status`.
 type ProblemChangedMeanwhileCode string
 
 // ProblemConflict 409: the current state forbids it: a party with this GLN is already registered, a client id or organisation number belongs to another party (`errors[]` names the field), or someone else changed the party at the same moment.
 type ProblemConflict struct {
-	// Code Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+	// Code What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. New codes may be added; treat an unknown one by `status`.
 	Code *ProblemConflictCode `json:"code,omitempty"`
 
 	// Detail What went wrong, for a person. Never personal data.
@@ -2384,19 +2528,23 @@ type ProblemConflict struct {
 	Errors *[]FieldError `json:"errors,omitempty"`
 
 	// Instance The request's path (without the query). Absent in the problem of an ingest item.
-	Instance *string     `json:"instance,omitempty"`
-	Status   interface{} `json:"status"`
-	Title    interface{} `json:"title"`
-	Type     interface{} `json:"type"`
+	Instance *string `json:"instance,omitempty"`
+
+	// RequestId API Gateway's id of the request: the same as the `Apigw-Requestid` response header and the `requestId` of the gateway's access log. Quote it when you ask the operator about a failure. Present in every problem the service answers; absent in the problem of an ingest item (the call's own `Apigw-Requestid` header names it).
+	//
+	// Examples: Kx7vQhFuAMEEJ2A=
+	RequestId *string     `json:"requestId,omitempty"`
+	Status    interface{} `json:"status"`
+	Title     interface{} `json:"title"`
+	Type      interface{} `json:"type"`
 }
 
-// ProblemConflictCode Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+// ProblemConflictCode What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. New codes may be added; treat an unknown one by `status`.
 type ProblemConflictCode string
 
-// ProblemDayNotOver 422: a day that is not over in Oslo is not delivered.
+// ProblemDayNotOver 422 (`code` `day-not-over`): a day that is not over in Oslo is not delivered.
 type ProblemDayNotOver struct {
-	// Code Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
-	Code *ProblemDayNotOverCode `json:"code,omitempty"`
+	Code interface{} `json:"code"`
 
 	// Detail What went wrong, for a person. Never personal data.
 	Detail *string `json:"detail,omitempty"`
@@ -2405,18 +2553,20 @@ type ProblemDayNotOver struct {
 	Errors *[]FieldError `json:"errors,omitempty"`
 
 	// Instance The request's path (without the query). Absent in the problem of an ingest item.
-	Instance *string     `json:"instance,omitempty"`
-	Status   interface{} `json:"status"`
-	Title    interface{} `json:"title"`
-	Type     interface{} `json:"type"`
-}
+	Instance *string `json:"instance,omitempty"`
 
-// ProblemDayNotOverCode Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
-type ProblemDayNotOverCode string
+	// RequestId API Gateway's id of the request: the same as the `Apigw-Requestid` response header and the `requestId` of the gateway's access log. Quote it when you ask the operator about a failure. Present in every problem the service answers; absent in the problem of an ingest item (the call's own `Apigw-Requestid` header names it).
+	//
+	// Examples: Kx7vQhFuAMEEJ2A=
+	RequestId *string     `json:"requestId,omitempty"`
+	Status    interface{} `json:"status"`
+	Title     interface{} `json:"title"`
+	Type      interface{} `json:"type"`
+}
 
 // ProblemDecided 409 on withdraw: the request was already decided.
 type ProblemDecided struct {
-	// Code Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+	// Code What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. New codes may be added; treat an unknown one by `status`.
 	Code *ProblemDecidedCode `json:"code,omitempty"`
 
 	// Detail What went wrong, for a person. Never personal data.
@@ -2426,18 +2576,23 @@ type ProblemDecided struct {
 	Errors *[]FieldError `json:"errors,omitempty"`
 
 	// Instance The request's path (without the query). Absent in the problem of an ingest item.
-	Instance *string     `json:"instance,omitempty"`
-	Status   interface{} `json:"status"`
-	Title    interface{} `json:"title"`
-	Type     interface{} `json:"type"`
+	Instance *string `json:"instance,omitempty"`
+
+	// RequestId API Gateway's id of the request: the same as the `Apigw-Requestid` response header and the `requestId` of the gateway's access log. Quote it when you ask the operator about a failure. Present in every problem the service answers; absent in the problem of an ingest item (the call's own `Apigw-Requestid` header names it).
+	//
+	// Examples: Kx7vQhFuAMEEJ2A=
+	RequestId *string     `json:"requestId,omitempty"`
+	Status    interface{} `json:"status"`
+	Title     interface{} `json:"title"`
+	Type      interface{} `json:"type"`
 }
 
-// ProblemDecidedCode Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+// ProblemDecidedCode What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. New codes may be added; treat an unknown one by `status`.
 type ProblemDecidedCode string
 
 // ProblemForbidden 403 from the service: the token's client is not registered to a party of the right kind, the operator has disabled that party, or (for one ingest item) the metering point is outside the sender's grid areas.
 type ProblemForbidden struct {
-	// Code Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+	// Code What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. New codes may be added; treat an unknown one by `status`.
 	Code *ProblemForbiddenCode `json:"code,omitempty"`
 
 	// Detail What went wrong, for a person. Never personal data.
@@ -2447,18 +2602,23 @@ type ProblemForbidden struct {
 	Errors *[]FieldError `json:"errors,omitempty"`
 
 	// Instance The request's path (without the query). Absent in the problem of an ingest item.
-	Instance *string     `json:"instance,omitempty"`
-	Status   interface{} `json:"status"`
-	Title    interface{} `json:"title"`
-	Type     interface{} `json:"type"`
+	Instance *string `json:"instance,omitempty"`
+
+	// RequestId API Gateway's id of the request: the same as the `Apigw-Requestid` response header and the `requestId` of the gateway's access log. Quote it when you ask the operator about a failure. Present in every problem the service answers; absent in the problem of an ingest item (the call's own `Apigw-Requestid` header names it).
+	//
+	// Examples: Kx7vQhFuAMEEJ2A=
+	RequestId *string     `json:"requestId,omitempty"`
+	Status    interface{} `json:"status"`
+	Title     interface{} `json:"title"`
+	Type      interface{} `json:"type"`
 }
 
-// ProblemForbiddenCode Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+// ProblemForbiddenCode What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. New codes may be added; treat an unknown one by `status`.
 type ProblemForbiddenCode string
 
 // ProblemInternal 500 from the service: an unexpected failure. The cause is logged, not shown.
 type ProblemInternal struct {
-	// Code Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+	// Code What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. New codes may be added; treat an unknown one by `status`.
 	Code *ProblemInternalCode `json:"code,omitempty"`
 
 	// Detail What went wrong, for a person. Never personal data.
@@ -2468,18 +2628,23 @@ type ProblemInternal struct {
 	Errors *[]FieldError `json:"errors,omitempty"`
 
 	// Instance The request's path (without the query). Absent in the problem of an ingest item.
-	Instance *string     `json:"instance,omitempty"`
-	Status   interface{} `json:"status"`
-	Title    interface{} `json:"title"`
-	Type     interface{} `json:"type"`
+	Instance *string `json:"instance,omitempty"`
+
+	// RequestId API Gateway's id of the request: the same as the `Apigw-Requestid` response header and the `requestId` of the gateway's access log. Quote it when you ask the operator about a failure. Present in every problem the service answers; absent in the problem of an ingest item (the call's own `Apigw-Requestid` header names it).
+	//
+	// Examples: Kx7vQhFuAMEEJ2A=
+	RequestId *string     `json:"requestId,omitempty"`
+	Status    interface{} `json:"status"`
+	Title     interface{} `json:"title"`
+	Type      interface{} `json:"type"`
 }
 
-// ProblemInternalCode Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+// ProblemInternalCode What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. New codes may be added; treat an unknown one by `status`.
 type ProblemInternalCode string
 
 // ProblemInvalidRequest 400: malformed input.
 type ProblemInvalidRequest struct {
-	// Code Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+	// Code What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. New codes may be added; treat an unknown one by `status`.
 	Code *ProblemInvalidRequestCode `json:"code,omitempty"`
 
 	// Detail What went wrong, for a person. Never personal data.
@@ -2489,18 +2654,23 @@ type ProblemInvalidRequest struct {
 	Errors *[]FieldError `json:"errors,omitempty"`
 
 	// Instance The request's path (without the query). Absent in the problem of an ingest item.
-	Instance *string     `json:"instance,omitempty"`
-	Status   interface{} `json:"status"`
-	Title    interface{} `json:"title"`
-	Type     interface{} `json:"type"`
+	Instance *string `json:"instance,omitempty"`
+
+	// RequestId API Gateway's id of the request: the same as the `Apigw-Requestid` response header and the `requestId` of the gateway's access log. Quote it when you ask the operator about a failure. Present in every problem the service answers; absent in the problem of an ingest item (the call's own `Apigw-Requestid` header names it).
+	//
+	// Examples: Kx7vQhFuAMEEJ2A=
+	RequestId *string     `json:"requestId,omitempty"`
+	Status    interface{} `json:"status"`
+	Title     interface{} `json:"title"`
+	Type      interface{} `json:"type"`
 }
 
-// ProblemInvalidRequestCode Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+// ProblemInvalidRequestCode What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. New codes may be added; treat an unknown one by `status`.
 type ProblemInvalidRequestCode string
 
 // ProblemNotFound 404: no such request, or not yours; or no active access to the metering point; or no webhook registered.
 type ProblemNotFound struct {
-	// Code Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+	// Code What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. New codes may be added; treat an unknown one by `status`.
 	Code *ProblemNotFoundCode `json:"code,omitempty"`
 
 	// Detail What went wrong, for a person. Never personal data.
@@ -2510,13 +2680,18 @@ type ProblemNotFound struct {
 	Errors *[]FieldError `json:"errors,omitempty"`
 
 	// Instance The request's path (without the query). Absent in the problem of an ingest item.
-	Instance *string     `json:"instance,omitempty"`
-	Status   interface{} `json:"status"`
-	Title    interface{} `json:"title"`
-	Type     interface{} `json:"type"`
+	Instance *string `json:"instance,omitempty"`
+
+	// RequestId API Gateway's id of the request: the same as the `Apigw-Requestid` response header and the `requestId` of the gateway's access log. Quote it when you ask the operator about a failure. Present in every problem the service answers; absent in the problem of an ingest item (the call's own `Apigw-Requestid` header names it).
+	//
+	// Examples: Kx7vQhFuAMEEJ2A=
+	RequestId *string     `json:"requestId,omitempty"`
+	Status    interface{} `json:"status"`
+	Title     interface{} `json:"title"`
+	Type      interface{} `json:"type"`
 }
 
-// ProblemNotFoundCode Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+// ProblemNotFoundCode What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. New codes may be added; treat an unknown one by `status`.
 type ProblemNotFoundCode string
 
 // ProblemNotRegistered 422 in an ingest result: Elhub `E10`, meter values for a metering point that is not registered.
@@ -2530,16 +2705,20 @@ type ProblemNotRegistered struct {
 	Errors *[]FieldError `json:"errors,omitempty"`
 
 	// Instance The request's path (without the query). Absent in the problem of an ingest item.
-	Instance *string     `json:"instance,omitempty"`
-	Status   interface{} `json:"status"`
-	Title    interface{} `json:"title"`
-	Type     interface{} `json:"type"`
+	Instance *string `json:"instance,omitempty"`
+
+	// RequestId API Gateway's id of the request: the same as the `Apigw-Requestid` response header and the `requestId` of the gateway's access log. Quote it when you ask the operator about a failure. Present in every problem the service answers; absent in the problem of an ingest item (the call's own `Apigw-Requestid` header names it).
+	//
+	// Examples: Kx7vQhFuAMEEJ2A=
+	RequestId *string     `json:"requestId,omitempty"`
+	Status    interface{} `json:"status"`
+	Title     interface{} `json:"title"`
+	Type      interface{} `json:"type"`
 }
 
-// ProblemOutsideDataWindow 422 on a meter-value query: no day of the period asked for is in the access's data window.
+// ProblemOutsideDataWindow 422 on a meter-value query (`code` `outside-data-window`): no day of the period asked for is in the access's data window.
 type ProblemOutsideDataWindow struct {
-	// Code Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
-	Code *ProblemOutsideDataWindowCode `json:"code,omitempty"`
+	Code interface{} `json:"code"`
 
 	// Detail What went wrong, for a person. Never personal data.
 	Detail *string `json:"detail,omitempty"`
@@ -2548,18 +2727,20 @@ type ProblemOutsideDataWindow struct {
 	Errors *[]FieldError `json:"errors,omitempty"`
 
 	// Instance The request's path (without the query). Absent in the problem of an ingest item.
-	Instance *string     `json:"instance,omitempty"`
-	Status   interface{} `json:"status"`
-	Title    interface{} `json:"title"`
-	Type     interface{} `json:"type"`
-}
+	Instance *string `json:"instance,omitempty"`
 
-// ProblemOutsideDataWindowCode Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
-type ProblemOutsideDataWindowCode string
+	// RequestId API Gateway's id of the request: the same as the `Apigw-Requestid` response header and the `requestId` of the gateway's access log. Quote it when you ask the operator about a failure. Present in every problem the service answers; absent in the problem of an ingest item (the call's own `Apigw-Requestid` header names it).
+	//
+	// Examples: Kx7vQhFuAMEEJ2A=
+	RequestId *string     `json:"requestId,omitempty"`
+	Status    interface{} `json:"status"`
+	Title     interface{} `json:"title"`
+	Type      interface{} `json:"type"`
+}
 
 // ProblemPayloadTooLarge 413: the body is over the operation's limit.
 type ProblemPayloadTooLarge struct {
-	// Code Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+	// Code What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. New codes may be added; treat an unknown one by `status`.
 	Code *ProblemPayloadTooLargeCode `json:"code,omitempty"`
 
 	// Detail What went wrong, for a person. Never personal data.
@@ -2569,18 +2750,23 @@ type ProblemPayloadTooLarge struct {
 	Errors *[]FieldError `json:"errors,omitempty"`
 
 	// Instance The request's path (without the query). Absent in the problem of an ingest item.
-	Instance *string     `json:"instance,omitempty"`
-	Status   interface{} `json:"status"`
-	Title    interface{} `json:"title"`
-	Type     interface{} `json:"type"`
+	Instance *string `json:"instance,omitempty"`
+
+	// RequestId API Gateway's id of the request: the same as the `Apigw-Requestid` response header and the `requestId` of the gateway's access log. Quote it when you ask the operator about a failure. Present in every problem the service answers; absent in the problem of an ingest item (the call's own `Apigw-Requestid` header names it).
+	//
+	// Examples: Kx7vQhFuAMEEJ2A=
+	RequestId *string     `json:"requestId,omitempty"`
+	Status    interface{} `json:"status"`
+	Title     interface{} `json:"title"`
+	Type      interface{} `json:"type"`
 }
 
-// ProblemPayloadTooLargeCode Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+// ProblemPayloadTooLargeCode What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. New codes may be added; treat an unknown one by `status`.
 type ProblemPayloadTooLargeCode string
 
-// ProblemRejected 422: refused by Elhub's rules (`code` and a `type` naming it), or an `Idempotency-Key` reused with another body (`type` `urn:tredjepart:problem:rejected`, no `code`, `errors[]` naming `Idempotency-Key`).
+// ProblemRejected 422: refused by Elhub's rules (`code` and a `type` naming it), or an `Idempotency-Key` reused with another body (`type` `urn:tredjepart:problem:idempotency-key-reused`, `code` `idempotency-key-reused`, `errors[]` naming `Idempotency-Key`).
 type ProblemRejected struct {
-	// Code Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+	// Code What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. New codes may be added; treat an unknown one by `status`.
 	Code *ProblemRejectedCode `json:"code,omitempty"`
 
 	// Detail What went wrong, for a person. Never personal data.
@@ -2590,16 +2776,21 @@ type ProblemRejected struct {
 	Errors *[]FieldError `json:"errors,omitempty"`
 
 	// Instance The request's path (without the query). Absent in the problem of an ingest item.
-	Instance *string     `json:"instance,omitempty"`
-	Status   interface{} `json:"status"`
-	Title    interface{} `json:"title"`
+	Instance *string `json:"instance,omitempty"`
 
-	// Type `urn:tredjepart:problem:<code>` when an Elhub code applies, otherwise `urn:tredjepart:problem:<slug>` (`invalid-request`, `rejected`, `not-found`, `conflict`, `unauthenticated`, `forbidden`, `unsupported-media-type`, `payload-too-large`, `internal-error`).
+	// RequestId API Gateway's id of the request: the same as the `Apigw-Requestid` response header and the `requestId` of the gateway's access log. Quote it when you ask the operator about a failure. Present in every problem the service answers; absent in the problem of an ingest item (the call's own `Apigw-Requestid` header names it).
+	//
+	// Examples: Kx7vQhFuAMEEJ2A=
+	RequestId *string     `json:"requestId,omitempty"`
+	Status    interface{} `json:"status"`
+	Title     interface{} `json:"title"`
+
+	// Type `urn:tredjepart:problem:<code>` when the problem has a `code` (an Elhub code, or one of our own names), otherwise `urn:tredjepart:problem:<slug>` (`invalid-request`, `not-found`, `conflict`, `unauthenticated`, `forbidden`, `unsupported-media-type`, `payload-too-large`, `internal-error`; `rejected` is kept for a `422` without a code, which no operation answers now).
 	Type  string `json:"type"`
 	union json.RawMessage
 }
 
-// ProblemRejectedCode Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+// ProblemRejectedCode What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. New codes may be added; treat an unknown one by `status`.
 type ProblemRejectedCode string
 
 // ProblemRejected0 defines model for ProblemRejected.0.
@@ -2622,12 +2813,13 @@ type ProblemRejected2 struct {
 
 // ProblemRejected3 defines model for ProblemRejected.3.
 type ProblemRejected3 struct {
+	Code interface{} `json:"code"`
 	Type interface{} `json:"type,omitempty"`
 }
 
 // ProblemUnauthenticated 401 from the service: the token names no client.
 type ProblemUnauthenticated struct {
-	// Code Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+	// Code What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. New codes may be added; treat an unknown one by `status`.
 	Code *ProblemUnauthenticatedCode `json:"code,omitempty"`
 
 	// Detail What went wrong, for a person. Never personal data.
@@ -2637,18 +2829,23 @@ type ProblemUnauthenticated struct {
 	Errors *[]FieldError `json:"errors,omitempty"`
 
 	// Instance The request's path (without the query). Absent in the problem of an ingest item.
-	Instance *string     `json:"instance,omitempty"`
-	Status   interface{} `json:"status"`
-	Title    interface{} `json:"title"`
-	Type     interface{} `json:"type"`
+	Instance *string `json:"instance,omitempty"`
+
+	// RequestId API Gateway's id of the request: the same as the `Apigw-Requestid` response header and the `requestId` of the gateway's access log. Quote it when you ask the operator about a failure. Present in every problem the service answers; absent in the problem of an ingest item (the call's own `Apigw-Requestid` header names it).
+	//
+	// Examples: Kx7vQhFuAMEEJ2A=
+	RequestId *string     `json:"requestId,omitempty"`
+	Status    interface{} `json:"status"`
+	Title     interface{} `json:"title"`
+	Type      interface{} `json:"type"`
 }
 
-// ProblemUnauthenticatedCode Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+// ProblemUnauthenticatedCode What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. New codes may be added; treat an unknown one by `status`.
 type ProblemUnauthenticatedCode string
 
 // ProblemUnsupportedMediaType 415: the body is not JSON.
 type ProblemUnsupportedMediaType struct {
-	// Code Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+	// Code What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. New codes may be added; treat an unknown one by `status`.
 	Code *ProblemUnsupportedMediaTypeCode `json:"code,omitempty"`
 
 	// Detail What went wrong, for a person. Never personal data.
@@ -2658,13 +2855,18 @@ type ProblemUnsupportedMediaType struct {
 	Errors *[]FieldError `json:"errors,omitempty"`
 
 	// Instance The request's path (without the query). Absent in the problem of an ingest item.
-	Instance *string     `json:"instance,omitempty"`
-	Status   interface{} `json:"status"`
-	Title    interface{} `json:"title"`
-	Type     interface{} `json:"type"`
+	Instance *string `json:"instance,omitempty"`
+
+	// RequestId API Gateway's id of the request: the same as the `Apigw-Requestid` response header and the `requestId` of the gateway's access log. Quote it when you ask the operator about a failure. Present in every problem the service answers; absent in the problem of an ingest item (the call's own `Apigw-Requestid` header names it).
+	//
+	// Examples: Kx7vQhFuAMEEJ2A=
+	RequestId *string     `json:"requestId,omitempty"`
+	Status    interface{} `json:"status"`
+	Title     interface{} `json:"title"`
+	Type      interface{} `json:"type"`
 }
 
-// ProblemUnsupportedMediaTypeCode Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+// ProblemUnsupportedMediaTypeCode What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. New codes may be added; treat an unknown one by `status`.
 type ProblemUnsupportedMediaTypeCode string
 
 // Quality How the quantity was obtained (ENTSO-E/CIM codes as the Nordic datahubs use them): `A04` as provided (measured), `A01` adjusted, `A03` estimated, `A05` incomplete, `A02` not available. An aggregate has the worst quality of its parts, from best to worst: A04, A01, A03, A05, A02.
@@ -2966,6 +3168,9 @@ type Webhook struct {
 	// Enabled `true` while documents are pushed. `false` once the endpoint answered `410 Gone` (see `disabledReason`); a `PUT` of the URL enables it again.
 	Enabled bool `json:"enabled"`
 
+	// Events The kinds of document pushed, as registered. Absent when all are pushed.
+	Events *[]DeliveryType `json:"events,omitempty"`
+
 	// Secret The new signing secret: `whsec_` and the base64 of 32 random bytes. Present only in the answer to the first `PUT` (the registration) and to `POST /v1/webhook/rotate`, and never shown again: store it now. Give the whole text to a Standard Webhooks library, or base64-decode what follows `whsec_` for the HMAC key.
 	//
 	// Examples: whsec_WVfNe2ua7KR7b1cJtAVlPy58DrNSBh2tet+X3xAKPMo=
@@ -3006,6 +3211,11 @@ type WebhookAttempt struct {
 	// GaveUp Present, `true`, when no attempt follows for this document: the endpoint answered `410 Gone`, or this was the last attempt of the schedule. The document is still in your feed.
 	GaveUp *WebhookAttemptGaveUp `json:"gaveUp,omitempty"`
 
+	// NextAttemptAt When this document is tried again (at the earliest), by the retry schedule counted from the first try (see Webhooks in the description). Present on a failed attempt that will be retried: `outcome` `retry` without `gaveUp` (except on attempts logged before this field was added); absent otherwise.
+	//
+	// Examples: 2027-04-01T22:00:00Z
+	NextAttemptAt *Timestamp `json:"nextAttemptAt,omitempty"`
+
 	// Outcome How an attempt went. `delivered`: your endpoint answered `2xx`; the document is not pushed again. `retry`: anything else but `410` (another status, a redirect, a timeout after 5 seconds, a connection or TLS error, an address that is not allowed); the document is tried again on the schedule, unless `gaveUp`. `gone`: your endpoint answered `410 Gone`; the webhook is disabled.
 	Outcome WebhookOutcome `json:"outcome"`
 
@@ -3025,8 +3235,13 @@ type WebhookAttemptList struct {
 // WebhookOutcome How an attempt went. `delivered`: your endpoint answered `2xx`; the document is not pushed again. `retry`: anything else but `410` (another status, a redirect, a timeout after 5 seconds, a connection or TLS error, an address that is not allowed); the document is tried again on the schedule, unless `gaveUp`. `gone`: your endpoint answered `410 Gone`; the webhook is disabled.
 type WebhookOutcome string
 
-// WebhookRegistration Where to push your documents.
+// WebhookRegistration Where to push your documents, and which.
 type WebhookRegistration struct {
+	// Events The kinds of document to push, by the feed's item `type`: `meter-values`, `meter-values-correction`, `master-data-change`, `notification`. Leave it out for all of them, now and any added later; that is also what a `PUT` without it sets. A document of another kind is not pushed and stays in the feed. An empty list, `null`, or an unknown name is `400` (field `events`, or `events[i]` with the reason listing the names).
+	//
+	// Examples: ["meter-values","meter-values-correction"]
+	Events *[]DeliveryType `json:"events,omitempty"`
+
 	// Url The URL each document is `POST`ed to: absolute `https`, without user info, whose host is not, and does not resolve to, a loopback, private, link-local, shared (CGNAT), multicast or reserved address. Redirects are not followed, so give the final URL.
 	//
 	// Examples: https://hooks.example.com/tredjepart
@@ -3058,6 +3273,9 @@ type Aggregation string
 // Cursor defines model for Cursor.
 type Cursor = string
 
+// FeedCursor defines model for FeedCursor.
+type FeedCursor = string
+
 // From A Europe/Oslo calendar date, `YYYY-MM-DD`.
 //
 // Examples: 2027-03-28
@@ -3082,10 +3300,10 @@ type MeteringPointIdPath = MeteringPointId
 // Examples: 2027-03-28
 type To = Date
 
-// AccessRequestAlreadyPending An access request as the API shows it. `decidedAt` is present exactly when the request is no longer `PENDING`, `reasonCode` exactly when it is `REJECTED`, and `grantedScope` exactly when it is `APPROVED`.
+// AccessRequestAlreadyPending An access request as the API shows it. `decidedAt` is present exactly when the request is no longer `PENDING`, `reasonCode` and `rejectionReason` exactly when it is `REJECTED`, and `grantedScope` exactly when it is `APPROVED`.
 type AccessRequestAlreadyPending = AccessRequest
 
-// AccessRequestCreated An access request as the API shows it. `decidedAt` is present exactly when the request is no longer `PENDING`, `reasonCode` exactly when it is `REJECTED`, and `grantedScope` exactly when it is `APPROVED`.
+// AccessRequestCreated An access request as the API shows it. `decidedAt` is present exactly when the request is no longer `PENDING`, `reasonCode` and `rejectionReason` exactly when it is `REJECTED`, and `grantedScope` exactly when it is `APPROVED`.
 type AccessRequestCreated = AccessRequest
 
 // EndUserUnauthenticated 401 from the service: the token names no client.
@@ -3165,7 +3383,7 @@ type ListAccessRequestsParams struct {
 
 // CreateAccessRequestParams defines parameters for CreateAccessRequest.
 type CreateAccessRequestParams struct {
-	// IdempotencyKey Makes a create safe to retry. A key is yours alone (per third party) and remembered for 24 hours after the request it created. A retry with the same key and the same body (the same `meteringPointId`, `scope` after defaulting, and `agreementReference`) returns the request the key created, as it is now, with `202`; the same key with a different body is refused with `422`. The key is recorded only when the call creates a request: a call answered `200` (already pending) or with an error does not use it up. 1 to 255 printable ASCII characters, without spaces; otherwise `400`.
+	// IdempotencyKey Makes a create safe to retry. A key is yours alone (per third party) and remembered for 24 hours after the request it created. A retry with the same key and the same body (the same `meteringPointId`, `scope` after defaulting, and `agreementReference`) returns the request the key created, as it is now, with `202`; the same key with a different body is refused with `422`. The key is recorded only when the call creates a request: a call answered `200` (already pending) or with an error does not use it up. 1 to 255 printable ASCII characters, without spaces; otherwise `400`. A replayed answer carries `Idempotent-Replayed: true`.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
@@ -3240,7 +3458,11 @@ type AdminRegisterThirdPartyJSONBody struct {
 
 // ListDeliveriesParams defines parameters for ListDeliveries.
 type ListDeliveriesParams struct {
-	// After Where the page starts: the `next` of the previous answer, unchanged; the page holds what was delivered after it. Opaque (base64url text that the API wrote). Any other text, even of that alphabet, is `400` naming `after`. Leave it out (or empty) to start from the oldest document kept.
+	// Cursor Where the page starts: the `nextCursor` of the previous answer, unchanged; the page holds what was delivered after it. Opaque (base64url text that the API wrote). Any other text, even of that alphabet, is `400` naming `cursor`. Leave it out (or empty) to start from the oldest document kept. The same as `after`, the name the feed first used; given both, they must be equal (`400` naming `cursor` otherwise).
+	Cursor *FeedCursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// After Deprecated: use `cursor`, which takes the same value. Where the page starts: the `next` (or `nextCursor`) of the previous answer, unchanged; the page holds what was delivered after it. Opaque (base64url text that the API wrote). Any other text, even of that alphabet, is `400` naming `after`. Leave it out (or empty) to start from the oldest document kept.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	After *After `form:"after,omitempty" json:"after,omitempty"`
 
 	// Limit The most items on one page. Left out (or empty), 25.
@@ -3288,7 +3510,7 @@ type GetMeterValuesParams struct {
 	// To The Oslo day after the last one to read (exclusive): `from=2027-03-01&to=2027-04-01` is March. After `from`, and at most 3 years after it.
 	To To `form:"to" json:"to"`
 
-	// Aggregation How to sum the stored values. Left out (or empty): as stored, one period per day at the metering point's resolution (`PT15M` or `PT60M`). `PT1H`: one period per day at `PT60M`, quarter-hours summed four at a time (a day stored at `PT60M` is as stored). `P1D`: one period per calendar month with data, at `P1D`, one point per day (its position is the day of the month). `P1M`: one period from the first month with data to the end of the last, at `P1M`, one point per month (position 1 is the period's first month). A sum covers only the days read: the days of `period` that have data.
+	// Aggregation How to sum the stored values. Left out (or empty): as stored, one period per day at the metering point's resolution (`PT15M` or `PT60M`). `PT1H`: one period per day at `PT1H`, quarter-hours summed four at a time (a day stored at `PT60M` is as stored). `P1D`: one period per calendar month with data, at `P1D`, one point per day, cut to `period`: position 1 is the period's first day, which is the 1st unless the query (or the data window) starts later in the month. `P1M`: one period from the first month with data to the end of the last, cut to `period`, at `P1M`, one point per month (position 1 is the month the period starts in, covered from `start`). A sum covers only the days read: the days of `period` that have data.
 	Aggregation *GetMeterValuesParamsAggregation `form:"aggregation,omitempty" json:"aggregation,omitempty"`
 
 	// IfNoneMatch The `ETag` of an answer you kept, or several, comma-separated, or `*`. A `W/` prefix is ignored. If one is the tag of the answer as it is now, the answer is `304 Not Modified` without a body (and still recorded in the read log).
@@ -3791,6 +4013,13 @@ func (t ProblemRejected) MarshalJSON() ([]byte, error) {
 		}
 	}
 
+	if t.RequestId != nil {
+		object["requestId"], err = json.Marshal(t.RequestId)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'requestId': %w", err)
+		}
+	}
+
 	object["status"], err = json.Marshal(t.Status)
 	if err != nil {
 		return nil, fmt.Errorf("error marshaling 'status': %w", err)
@@ -3846,6 +4075,13 @@ func (t *ProblemRejected) UnmarshalJSON(b []byte) error {
 		err = json.Unmarshal(raw, &t.Instance)
 		if err != nil {
 			return fmt.Errorf("error reading 'instance': %w", err)
+		}
+	}
+
+	if raw, found := object["requestId"]; found {
+		err = json.Unmarshal(raw, &t.RequestId)
+		if err != nil {
+			return fmt.Errorf("error reading 'requestId': %w", err)
 		}
 	}
 
@@ -4407,11 +4643,11 @@ type ClientInterface interface {
 	//
 	// Your feed of delivered documents, oldest first (in the order they were written), a page at a time: the daily series, corrections, master-data changes and the request and grant notifications. Every day at 09:00 Europe/Oslo the previous Oslo day's series of each metering point you have active access to (for a day in its data window) is added here as a `meter-values` document. A day whose values had not arrived by then is added when they arrive, with `late` `true`; a day corrected after it was delivered is added again as `meter-values-correction`, with a higher `revision`. A `master-data-change` is added when a metering point's master data changes in a way your access level shows (with `LIMITED` access, only a change to the minimum set): its `document` is the master data as `GET /v1/metering-points/{id}` would now answer it (schema `MasterData`), its `id` is `master-data-change:<meteringPointId>:v<version>`, and it has `meteringPointId` but no `day` (see Master-data changes in the description). A `notification` is added when one of your access requests is approved or rejected (also by expiry, `EH088`) and when the end user gives you access without a request, changes its level or removes it: its `document` is the notification exactly as sent (schema `Notification`), its `id` is `notification:<notificationId>`, and it has `meteringPointId` but no `day` (see Notifications in the description).
 	//
-	// **Polling.** Start without `after`; then always pass the answer's `next` back as `after`, unchanged. `next` is always present: after a page with items it points past the last of them, and when nothing new has come `items` is empty and `next` is the `after` you sent (empty when you sent none), so you can keep polling with it. A page shorter than `limit` usually means you have caught up; an empty one always does. A document shows up only once it is at least 5 seconds old, so that no page skips one still being written: the newest come on a later call.
+	// **Polling.** Start without `cursor`; then always pass the answer's `nextCursor` back as `cursor`, unchanged: the same names as the lists. Unlike a list's, the feed's `nextCursor` is always present, because the feed has no last page: after a page with items it points past the last of them, and when nothing new has come `items` is empty and `nextCursor` is the `cursor` you sent (empty when you sent none), so you can keep polling with it. A page shorter than `limit` usually means you have caught up; an empty one always does. A document shows up only once it is at least 5 seconds old, so that no page skips one still being written: the newest come on a later call. The feed's first names, `after` and `next`, still work (deprecated): `after` is read as `cursor`, and `next` is `nextCursor` again.
 	//
 	// **Once, and for 30 days.** Each document has a deterministic `id` (for a series the same as `document.documentId`, for a master-data change `master-data-change:<meteringPointId>:v<version>`, for a notification `notification:` and `document.notificationId`) and is written once: a repeated or retried delivery run, or a notification sent again, never adds a copy, so an `id` appears at most once. Documents are kept for 30 days after `createdAt` (at least 14 days are promised), then removed; read the feed at least every 14 days. A webhook, if you register one, pushes the same documents with the same `id` (as `webhook-id`), so you can use it to drop one you already have.
 	//
-	// The parameters are checked first (`400`, naming `limit` and any unknown parameter), then `after` (`400` when it is not a cursor; pass `next` back unchanged, as an edited cursor may also start the page elsewhere).
+	// The parameters are checked first (`400`, naming `limit`, any unknown parameter, and `cursor` when it differs from an `after` also given), then the cursor (`400` when it is not one; pass `nextCursor` back unchanged, as an edited cursor may also start the page elsewhere).
 	//
 	// Corresponds with GET /v1/deliveries (the `ListDeliveries` operationId).
 	ListDeliveries(ctx context.Context, params *ListDeliveriesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -4529,9 +4765,9 @@ type ClientInterface interface {
 
 	// RegisterWebhookWithBody Register your webhook, or change its URL
 	//
-	// Sets the URL your documents are pushed to and enables the webhook; from now on every document written to your feed is pushed there (documents already written are not). The first registration makes the signing secret and shows it, in `secret`, this once: store it, since no answer shows it again (a lost secret is replaced with `POST /v1/webhook/rotate`). A later `PUT`, to change the URL or to enable a webhook disabled by a `410`, keeps the secrets and has no `secret`; sending the same URL again is harmless. After `DELETE /v1/webhook` a `PUT` is a first registration again, with a new secret.
+	// Sets the URL your documents are pushed to, and optionally which kinds (`events`; all when left out), and enables the webhook; from now on every document written to your feed is pushed there (documents already written are not). The first registration makes the signing secret and shows it, in `secret`, this once: store it, since no answer shows it again (a lost secret is replaced with `POST /v1/webhook/rotate`). A later `PUT`, to change the URL or to enable a webhook disabled by a `410`, keeps the secrets and has no `secret`; sending the same URL (and `events`) again is harmless. After `DELETE /v1/webhook` a `PUT` is a first registration again, with a new secret.
 	//
-	// The query is checked first (`400`), then the media type (`415`), then the body, naming every bad field (`400`), and last the URL itself (`400`, field `url`, with the reason): it must be an absolute `https` URL, without user info, on port 443, on a public address (see Webhooks in the description).
+	// The query is checked first (`400`), then the media type (`415`), then the body, naming every bad field (`400`), and last the URL and `events` themselves (`400`, field `url` with the reason, `events[i]` naming the known kinds): it must be an absolute `https` URL, without user info, on port 443, on a public address (see Webhooks in the description).
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -4540,9 +4776,9 @@ type ClientInterface interface {
 
 	// RegisterWebhook Register your webhook, or change its URL
 	//
-	// Sets the URL your documents are pushed to and enables the webhook; from now on every document written to your feed is pushed there (documents already written are not). The first registration makes the signing secret and shows it, in `secret`, this once: store it, since no answer shows it again (a lost secret is replaced with `POST /v1/webhook/rotate`). A later `PUT`, to change the URL or to enable a webhook disabled by a `410`, keeps the secrets and has no `secret`; sending the same URL again is harmless. After `DELETE /v1/webhook` a `PUT` is a first registration again, with a new secret.
+	// Sets the URL your documents are pushed to, and optionally which kinds (`events`; all when left out), and enables the webhook; from now on every document written to your feed is pushed there (documents already written are not). The first registration makes the signing secret and shows it, in `secret`, this once: store it, since no answer shows it again (a lost secret is replaced with `POST /v1/webhook/rotate`). A later `PUT`, to change the URL or to enable a webhook disabled by a `410`, keeps the secrets and has no `secret`; sending the same URL (and `events`) again is harmless. After `DELETE /v1/webhook` a `PUT` is a first registration again, with a new secret.
 	//
-	// The query is checked first (`400`), then the media type (`415`), then the body, naming every bad field (`400`), and last the URL itself (`400`, field `url`, with the reason): it must be an absolute `https` URL, without user info, on port 443, on a public address (see Webhooks in the description).
+	// The query is checked first (`400`), then the media type (`415`), then the body, naming every bad field (`400`), and last the URL and `events` themselves (`400`, field `url` with the reason, `events[i]` naming the known kinds): it must be an absolute `https` URL, without user info, on port 443, on a public address (see Webhooks in the description).
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -4990,11 +5226,11 @@ func (c *Client) AdminEnableThirdParty(ctx context.Context, gln GLN, reqEditors 
 //
 // Your feed of delivered documents, oldest first (in the order they were written), a page at a time: the daily series, corrections, master-data changes and the request and grant notifications. Every day at 09:00 Europe/Oslo the previous Oslo day's series of each metering point you have active access to (for a day in its data window) is added here as a `meter-values` document. A day whose values had not arrived by then is added when they arrive, with `late` `true`; a day corrected after it was delivered is added again as `meter-values-correction`, with a higher `revision`. A `master-data-change` is added when a metering point's master data changes in a way your access level shows (with `LIMITED` access, only a change to the minimum set): its `document` is the master data as `GET /v1/metering-points/{id}` would now answer it (schema `MasterData`), its `id` is `master-data-change:<meteringPointId>:v<version>`, and it has `meteringPointId` but no `day` (see Master-data changes in the description). A `notification` is added when one of your access requests is approved or rejected (also by expiry, `EH088`) and when the end user gives you access without a request, changes its level or removes it: its `document` is the notification exactly as sent (schema `Notification`), its `id` is `notification:<notificationId>`, and it has `meteringPointId` but no `day` (see Notifications in the description).
 //
-// **Polling.** Start without `after`; then always pass the answer's `next` back as `after`, unchanged. `next` is always present: after a page with items it points past the last of them, and when nothing new has come `items` is empty and `next` is the `after` you sent (empty when you sent none), so you can keep polling with it. A page shorter than `limit` usually means you have caught up; an empty one always does. A document shows up only once it is at least 5 seconds old, so that no page skips one still being written: the newest come on a later call.
+// **Polling.** Start without `cursor`; then always pass the answer's `nextCursor` back as `cursor`, unchanged: the same names as the lists. Unlike a list's, the feed's `nextCursor` is always present, because the feed has no last page: after a page with items it points past the last of them, and when nothing new has come `items` is empty and `nextCursor` is the `cursor` you sent (empty when you sent none), so you can keep polling with it. A page shorter than `limit` usually means you have caught up; an empty one always does. A document shows up only once it is at least 5 seconds old, so that no page skips one still being written: the newest come on a later call. The feed's first names, `after` and `next`, still work (deprecated): `after` is read as `cursor`, and `next` is `nextCursor` again.
 //
 // **Once, and for 30 days.** Each document has a deterministic `id` (for a series the same as `document.documentId`, for a master-data change `master-data-change:<meteringPointId>:v<version>`, for a notification `notification:` and `document.notificationId`) and is written once: a repeated or retried delivery run, or a notification sent again, never adds a copy, so an `id` appears at most once. Documents are kept for 30 days after `createdAt` (at least 14 days are promised), then removed; read the feed at least every 14 days. A webhook, if you register one, pushes the same documents with the same `id` (as `webhook-id`), so you can use it to drop one you already have.
 //
-// The parameters are checked first (`400`, naming `limit` and any unknown parameter), then `after` (`400` when it is not a cursor; pass `next` back unchanged, as an edited cursor may also start the page elsewhere).
+// The parameters are checked first (`400`, naming `limit`, any unknown parameter, and `cursor` when it differs from an `after` also given), then the cursor (`400` when it is not one; pass `nextCursor` back unchanged, as an edited cursor may also start the page elsewhere).
 //
 // Corresponds with GET /v1/deliveries (the `ListDeliveries` operationId).
 func (c *Client) ListDeliveries(ctx context.Context, params *ListDeliveriesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -5252,9 +5488,9 @@ func (c *Client) GetWebhook(ctx context.Context, reqEditors ...RequestEditorFn) 
 
 // RegisterWebhookWithBody Register your webhook, or change its URL
 //
-// Sets the URL your documents are pushed to and enables the webhook; from now on every document written to your feed is pushed there (documents already written are not). The first registration makes the signing secret and shows it, in `secret`, this once: store it, since no answer shows it again (a lost secret is replaced with `POST /v1/webhook/rotate`). A later `PUT`, to change the URL or to enable a webhook disabled by a `410`, keeps the secrets and has no `secret`; sending the same URL again is harmless. After `DELETE /v1/webhook` a `PUT` is a first registration again, with a new secret.
+// Sets the URL your documents are pushed to, and optionally which kinds (`events`; all when left out), and enables the webhook; from now on every document written to your feed is pushed there (documents already written are not). The first registration makes the signing secret and shows it, in `secret`, this once: store it, since no answer shows it again (a lost secret is replaced with `POST /v1/webhook/rotate`). A later `PUT`, to change the URL or to enable a webhook disabled by a `410`, keeps the secrets and has no `secret`; sending the same URL (and `events`) again is harmless. After `DELETE /v1/webhook` a `PUT` is a first registration again, with a new secret.
 //
-// The query is checked first (`400`), then the media type (`415`), then the body, naming every bad field (`400`), and last the URL itself (`400`, field `url`, with the reason): it must be an absolute `https` URL, without user info, on port 443, on a public address (see Webhooks in the description).
+// The query is checked first (`400`), then the media type (`415`), then the body, naming every bad field (`400`), and last the URL and `events` themselves (`400`, field `url` with the reason, `events[i]` naming the known kinds): it must be an absolute `https` URL, without user info, on port 443, on a public address (see Webhooks in the description).
 //
 // Takes any type of body and a specified content type.
 //
@@ -5273,9 +5509,9 @@ func (c *Client) RegisterWebhookWithBody(ctx context.Context, contentType string
 
 // RegisterWebhook Register your webhook, or change its URL
 //
-// Sets the URL your documents are pushed to and enables the webhook; from now on every document written to your feed is pushed there (documents already written are not). The first registration makes the signing secret and shows it, in `secret`, this once: store it, since no answer shows it again (a lost secret is replaced with `POST /v1/webhook/rotate`). A later `PUT`, to change the URL or to enable a webhook disabled by a `410`, keeps the secrets and has no `secret`; sending the same URL again is harmless. After `DELETE /v1/webhook` a `PUT` is a first registration again, with a new secret.
+// Sets the URL your documents are pushed to, and optionally which kinds (`events`; all when left out), and enables the webhook; from now on every document written to your feed is pushed there (documents already written are not). The first registration makes the signing secret and shows it, in `secret`, this once: store it, since no answer shows it again (a lost secret is replaced with `POST /v1/webhook/rotate`). A later `PUT`, to change the URL or to enable a webhook disabled by a `410`, keeps the secrets and has no `secret`; sending the same URL (and `events`) again is harmless. After `DELETE /v1/webhook` a `PUT` is a first registration again, with a new secret.
 //
-// The query is checked first (`400`), then the media type (`415`), then the body, naming every bad field (`400`), and last the URL itself (`400`, field `url`, with the reason): it must be an absolute `https` URL, without user info, on port 443, on a public address (see Webhooks in the description).
+// The query is checked first (`400`), then the media type (`415`), then the body, naming every bad field (`400`), and last the URL and `events` themselves (`400`, field `url` with the reason, `events[i]` naming the known kinds): it must be an absolute `https` URL, without user info, on port 443, on a public address (see Webhooks in the description).
 //
 // Takes a body of the `application/json` content type.
 //
@@ -6127,6 +6363,18 @@ func NewListDeliveriesRequest(server string, params *ListDeliveriesParams) (*htt
 		// styled parameters, preserving literal commas as delimiters
 		// per the OpenAPI spec (e.g. "color=blue,black,brown").
 		var rawQueryFragments []string
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
 
 		if params.After != nil {
 
@@ -7060,11 +7308,11 @@ type ClientWithResponsesInterface interface {
 	//
 	// Your feed of delivered documents, oldest first (in the order they were written), a page at a time: the daily series, corrections, master-data changes and the request and grant notifications. Every day at 09:00 Europe/Oslo the previous Oslo day's series of each metering point you have active access to (for a day in its data window) is added here as a `meter-values` document. A day whose values had not arrived by then is added when they arrive, with `late` `true`; a day corrected after it was delivered is added again as `meter-values-correction`, with a higher `revision`. A `master-data-change` is added when a metering point's master data changes in a way your access level shows (with `LIMITED` access, only a change to the minimum set): its `document` is the master data as `GET /v1/metering-points/{id}` would now answer it (schema `MasterData`), its `id` is `master-data-change:<meteringPointId>:v<version>`, and it has `meteringPointId` but no `day` (see Master-data changes in the description). A `notification` is added when one of your access requests is approved or rejected (also by expiry, `EH088`) and when the end user gives you access without a request, changes its level or removes it: its `document` is the notification exactly as sent (schema `Notification`), its `id` is `notification:<notificationId>`, and it has `meteringPointId` but no `day` (see Notifications in the description).
 	//
-	// **Polling.** Start without `after`; then always pass the answer's `next` back as `after`, unchanged. `next` is always present: after a page with items it points past the last of them, and when nothing new has come `items` is empty and `next` is the `after` you sent (empty when you sent none), so you can keep polling with it. A page shorter than `limit` usually means you have caught up; an empty one always does. A document shows up only once it is at least 5 seconds old, so that no page skips one still being written: the newest come on a later call.
+	// **Polling.** Start without `cursor`; then always pass the answer's `nextCursor` back as `cursor`, unchanged: the same names as the lists. Unlike a list's, the feed's `nextCursor` is always present, because the feed has no last page: after a page with items it points past the last of them, and when nothing new has come `items` is empty and `nextCursor` is the `cursor` you sent (empty when you sent none), so you can keep polling with it. A page shorter than `limit` usually means you have caught up; an empty one always does. A document shows up only once it is at least 5 seconds old, so that no page skips one still being written: the newest come on a later call. The feed's first names, `after` and `next`, still work (deprecated): `after` is read as `cursor`, and `next` is `nextCursor` again.
 	//
 	// **Once, and for 30 days.** Each document has a deterministic `id` (for a series the same as `document.documentId`, for a master-data change `master-data-change:<meteringPointId>:v<version>`, for a notification `notification:` and `document.notificationId`) and is written once: a repeated or retried delivery run, or a notification sent again, never adds a copy, so an `id` appears at most once. Documents are kept for 30 days after `createdAt` (at least 14 days are promised), then removed; read the feed at least every 14 days. A webhook, if you register one, pushes the same documents with the same `id` (as `webhook-id`), so you can use it to drop one you already have.
 	//
-	// The parameters are checked first (`400`, naming `limit` and any unknown parameter), then `after` (`400` when it is not a cursor; pass `next` back unchanged, as an edited cursor may also start the page elsewhere).
+	// The parameters are checked first (`400`, naming `limit`, any unknown parameter, and `cursor` when it differs from an `after` also given), then the cursor (`400` when it is not one; pass `nextCursor` back unchanged, as an edited cursor may also start the page elsewhere).
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -7202,9 +7450,9 @@ type ClientWithResponsesInterface interface {
 
 	// RegisterWebhookWithBodyWithResponse Register your webhook, or change its URL
 	//
-	// Sets the URL your documents are pushed to and enables the webhook; from now on every document written to your feed is pushed there (documents already written are not). The first registration makes the signing secret and shows it, in `secret`, this once: store it, since no answer shows it again (a lost secret is replaced with `POST /v1/webhook/rotate`). A later `PUT`, to change the URL or to enable a webhook disabled by a `410`, keeps the secrets and has no `secret`; sending the same URL again is harmless. After `DELETE /v1/webhook` a `PUT` is a first registration again, with a new secret.
+	// Sets the URL your documents are pushed to, and optionally which kinds (`events`; all when left out), and enables the webhook; from now on every document written to your feed is pushed there (documents already written are not). The first registration makes the signing secret and shows it, in `secret`, this once: store it, since no answer shows it again (a lost secret is replaced with `POST /v1/webhook/rotate`). A later `PUT`, to change the URL or to enable a webhook disabled by a `410`, keeps the secrets and has no `secret`; sending the same URL (and `events`) again is harmless. After `DELETE /v1/webhook` a `PUT` is a first registration again, with a new secret.
 	//
-	// The query is checked first (`400`), then the media type (`415`), then the body, naming every bad field (`400`), and last the URL itself (`400`, field `url`, with the reason): it must be an absolute `https` URL, without user info, on port 443, on a public address (see Webhooks in the description).
+	// The query is checked first (`400`), then the media type (`415`), then the body, naming every bad field (`400`), and last the URL and `events` themselves (`400`, field `url` with the reason, `events[i]` naming the known kinds): it must be an absolute `https` URL, without user info, on port 443, on a public address (see Webhooks in the description).
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -7213,9 +7461,9 @@ type ClientWithResponsesInterface interface {
 
 	// RegisterWebhookWithResponse Register your webhook, or change its URL
 	//
-	// Sets the URL your documents are pushed to and enables the webhook; from now on every document written to your feed is pushed there (documents already written are not). The first registration makes the signing secret and shows it, in `secret`, this once: store it, since no answer shows it again (a lost secret is replaced with `POST /v1/webhook/rotate`). A later `PUT`, to change the URL or to enable a webhook disabled by a `410`, keeps the secrets and has no `secret`; sending the same URL again is harmless. After `DELETE /v1/webhook` a `PUT` is a first registration again, with a new secret.
+	// Sets the URL your documents are pushed to, and optionally which kinds (`events`; all when left out), and enables the webhook; from now on every document written to your feed is pushed there (documents already written are not). The first registration makes the signing secret and shows it, in `secret`, this once: store it, since no answer shows it again (a lost secret is replaced with `POST /v1/webhook/rotate`). A later `PUT`, to change the URL or to enable a webhook disabled by a `410`, keeps the secrets and has no `secret`; sending the same URL (and `events`) again is harmless. After `DELETE /v1/webhook` a `PUT` is a first registration again, with a new secret.
 	//
-	// The query is checked first (`400`), then the media type (`415`), then the body, naming every bad field (`400`), and last the URL itself (`400`, field `url`, with the reason): it must be an absolute `https` URL, without user info, on port 443, on a public address (see Webhooks in the description).
+	// The query is checked first (`400`), then the media type (`415`), then the body, naming every bad field (`400`), and last the URL and `events` themselves (`400`, field `url` with the reason, `events[i]` naming the known kinds): it must be an absolute `https` URL, without user info, on port 443, on a public address (see Webhooks in the description).
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -7382,14 +7630,16 @@ func (r ListAccessRequestsResponse) ContentType() string {
 
 // CreateAccessRequestResponse200Headers the declared response headers of an HTTP 200 response for CreateAccessRequest
 type CreateAccessRequestResponse200Headers struct {
-	CacheControl string
-	Location     SelfLink
+	CacheControl       string
+	IdempotentReplayed *string
+	Location           SelfLink
 }
 
 // CreateAccessRequestResponse202Headers the declared response headers of an HTTP 202 response for CreateAccessRequest
 type CreateAccessRequestResponse202Headers struct {
-	CacheControl string
-	Location     SelfLink
+	CacheControl       string
+	IdempotentReplayed *string
+	Location           SelfLink
 }
 
 // CreateAccessRequestResponse400Headers the declared response headers of an HTTP 400 response for CreateAccessRequest
@@ -12712,11 +12962,11 @@ func (c *ClientWithResponses) AdminEnableThirdPartyWithResponse(ctx context.Cont
 //
 // Your feed of delivered documents, oldest first (in the order they were written), a page at a time: the daily series, corrections, master-data changes and the request and grant notifications. Every day at 09:00 Europe/Oslo the previous Oslo day's series of each metering point you have active access to (for a day in its data window) is added here as a `meter-values` document. A day whose values had not arrived by then is added when they arrive, with `late` `true`; a day corrected after it was delivered is added again as `meter-values-correction`, with a higher `revision`. A `master-data-change` is added when a metering point's master data changes in a way your access level shows (with `LIMITED` access, only a change to the minimum set): its `document` is the master data as `GET /v1/metering-points/{id}` would now answer it (schema `MasterData`), its `id` is `master-data-change:<meteringPointId>:v<version>`, and it has `meteringPointId` but no `day` (see Master-data changes in the description). A `notification` is added when one of your access requests is approved or rejected (also by expiry, `EH088`) and when the end user gives you access without a request, changes its level or removes it: its `document` is the notification exactly as sent (schema `Notification`), its `id` is `notification:<notificationId>`, and it has `meteringPointId` but no `day` (see Notifications in the description).
 //
-// **Polling.** Start without `after`; then always pass the answer's `next` back as `after`, unchanged. `next` is always present: after a page with items it points past the last of them, and when nothing new has come `items` is empty and `next` is the `after` you sent (empty when you sent none), so you can keep polling with it. A page shorter than `limit` usually means you have caught up; an empty one always does. A document shows up only once it is at least 5 seconds old, so that no page skips one still being written: the newest come on a later call.
+// **Polling.** Start without `cursor`; then always pass the answer's `nextCursor` back as `cursor`, unchanged: the same names as the lists. Unlike a list's, the feed's `nextCursor` is always present, because the feed has no last page: after a page with items it points past the last of them, and when nothing new has come `items` is empty and `nextCursor` is the `cursor` you sent (empty when you sent none), so you can keep polling with it. A page shorter than `limit` usually means you have caught up; an empty one always does. A document shows up only once it is at least 5 seconds old, so that no page skips one still being written: the newest come on a later call. The feed's first names, `after` and `next`, still work (deprecated): `after` is read as `cursor`, and `next` is `nextCursor` again.
 //
 // **Once, and for 30 days.** Each document has a deterministic `id` (for a series the same as `document.documentId`, for a master-data change `master-data-change:<meteringPointId>:v<version>`, for a notification `notification:` and `document.notificationId`) and is written once: a repeated or retried delivery run, or a notification sent again, never adds a copy, so an `id` appears at most once. Documents are kept for 30 days after `createdAt` (at least 14 days are promised), then removed; read the feed at least every 14 days. A webhook, if you register one, pushes the same documents with the same `id` (as `webhook-id`), so you can use it to drop one you already have.
 //
-// The parameters are checked first (`400`, naming `limit` and any unknown parameter), then `after` (`400` when it is not a cursor; pass `next` back unchanged, as an edited cursor may also start the page elsewhere).
+// The parameters are checked first (`400`, naming `limit`, any unknown parameter, and `cursor` when it differs from an `after` also given), then the cursor (`400` when it is not one; pass `nextCursor` back unchanged, as an edited cursor may also start the page elsewhere).
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -12938,9 +13188,9 @@ func (c *ClientWithResponses) GetWebhookWithResponse(ctx context.Context, reqEdi
 
 // RegisterWebhookWithBodyWithResponse Register your webhook, or change its URL
 //
-// Sets the URL your documents are pushed to and enables the webhook; from now on every document written to your feed is pushed there (documents already written are not). The first registration makes the signing secret and shows it, in `secret`, this once: store it, since no answer shows it again (a lost secret is replaced with `POST /v1/webhook/rotate`). A later `PUT`, to change the URL or to enable a webhook disabled by a `410`, keeps the secrets and has no `secret`; sending the same URL again is harmless. After `DELETE /v1/webhook` a `PUT` is a first registration again, with a new secret.
+// Sets the URL your documents are pushed to, and optionally which kinds (`events`; all when left out), and enables the webhook; from now on every document written to your feed is pushed there (documents already written are not). The first registration makes the signing secret and shows it, in `secret`, this once: store it, since no answer shows it again (a lost secret is replaced with `POST /v1/webhook/rotate`). A later `PUT`, to change the URL or to enable a webhook disabled by a `410`, keeps the secrets and has no `secret`; sending the same URL (and `events`) again is harmless. After `DELETE /v1/webhook` a `PUT` is a first registration again, with a new secret.
 //
-// The query is checked first (`400`), then the media type (`415`), then the body, naming every bad field (`400`), and last the URL itself (`400`, field `url`, with the reason): it must be an absolute `https` URL, without user info, on port 443, on a public address (see Webhooks in the description).
+// The query is checked first (`400`), then the media type (`415`), then the body, naming every bad field (`400`), and last the URL and `events` themselves (`400`, field `url` with the reason, `events[i]` naming the known kinds): it must be an absolute `https` URL, without user info, on port 443, on a public address (see Webhooks in the description).
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -12955,9 +13205,9 @@ func (c *ClientWithResponses) RegisterWebhookWithBodyWithResponse(ctx context.Co
 
 // RegisterWebhookWithResponse Register your webhook, or change its URL
 //
-// Sets the URL your documents are pushed to and enables the webhook; from now on every document written to your feed is pushed there (documents already written are not). The first registration makes the signing secret and shows it, in `secret`, this once: store it, since no answer shows it again (a lost secret is replaced with `POST /v1/webhook/rotate`). A later `PUT`, to change the URL or to enable a webhook disabled by a `410`, keeps the secrets and has no `secret`; sending the same URL again is harmless. After `DELETE /v1/webhook` a `PUT` is a first registration again, with a new secret.
+// Sets the URL your documents are pushed to, and optionally which kinds (`events`; all when left out), and enables the webhook; from now on every document written to your feed is pushed there (documents already written are not). The first registration makes the signing secret and shows it, in `secret`, this once: store it, since no answer shows it again (a lost secret is replaced with `POST /v1/webhook/rotate`). A later `PUT`, to change the URL or to enable a webhook disabled by a `410`, keeps the secrets and has no `secret`; sending the same URL (and `events`) again is harmless. After `DELETE /v1/webhook` a `PUT` is a first registration again, with a new secret.
 //
-// The query is checked first (`400`), then the media type (`415`), then the body, naming every bad field (`400`), and last the URL itself (`400`, field `url`, with the reason): it must be an absolute `https` URL, without user info, on port 443, on a public address (see Webhooks in the description).
+// The query is checked first (`400`), then the media type (`415`), then the body, naming every bad field (`400`), and last the URL and `events` themselves (`400`, field `url` with the reason, `events[i]` naming the known kinds): it must be an absolute `https` URL, without user info, on port 443, on a public address (see Webhooks in the description).
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -13270,6 +13520,13 @@ func ParseCreateAccessRequestResponse(rsp *http.Response) (*CreateAccessRequestR
 			}
 			headers.CacheControl = value
 		}
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("Location"); len(values) > 0 {
 			var value SelfLink
 			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uri-reference"}); err != nil {
@@ -13286,6 +13543,13 @@ func ParseCreateAccessRequestResponse(rsp *http.Response) (*CreateAccessRequestR
 				return nil, err
 			}
 			headers.CacheControl = value
+		}
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
 		}
 		if values := rsp.Header.Values("Location"); len(values) > 0 {
 			var value SelfLink

@@ -364,7 +364,7 @@ func TestQuarterHourlyDSTDaysFromIngestToQuery(t *testing.T) {
 		for _, view := range []struct {
 			name, resolution string
 			points           int
-		}{{"stored", "PT15M", d.quarters}, {"PT1H", "PT60M", d.quarters / 4}} {
+		}{{"stored", "PT15M", d.quarters}, {"PT1H", "PT1H", d.quarters / 4}} {
 			got := quarters
 			if view.name == "PT1H" {
 				got = hours

@@ -61,6 +61,7 @@ func Handle(ctx context.Context, ev Request, logger *slog.Logger, route Route) (
 	}
 	if err != nil {
 		doc := problem.From(ctx, logger, err, ev.RawPath)
+		doc.RequestID = ev.RequestContext.RequestID
 		res = JSON(doc.Status, doc.JSON(), problem.ContentType)
 		if doc.Status == http.StatusUnauthorized {
 			res.Headers["WWW-Authenticate"] = `Bearer error="invalid_token", error_description="the token names no client_id"`
@@ -93,11 +94,17 @@ func bodySize(ev Request) int {
 	return base64.StdEncoding.DecodedLen(len(ev.Body)) - padding
 }
 
+// requestID is API Gateway's id of the request, the one its access log and
+// the problem document carry, or else (an event not from the gateway) the
+// Lambda invocation's.
 func requestID(ctx context.Context, ev Request) string {
+	if ev.RequestContext.RequestID != "" {
+		return ev.RequestContext.RequestID
+	}
 	if lc, ok := lambdacontext.FromContext(ctx); ok {
 		return lc.AwsRequestID
 	}
-	return ev.RequestContext.RequestID
+	return ""
 }
 
 // ClientID is the OAuth client named by the token the JWT authorizer checked.

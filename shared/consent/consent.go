@@ -230,7 +230,10 @@ func (s *Service) notifyDecision(ctx context.Context, r accessrequest.Request) e
 		n.NotificationID, n.Type, n.Level = r.ID+":approved", notify.RequestApproved, string(r.GrantedScope)
 	case accessrequest.Rejected:
 		n.NotificationID, n.Type, n.ReasonCode = r.ID+":rejected", notify.RequestRejected, r.ReasonCode
-		n.Reason = notify.ReasonDeclined
+		n.RejectionReason, n.Reason = r.RejectionReason(), notify.ReasonDeclined
+		if n.RejectionReason == accessrequest.RejectionExpired {
+			n.Reason = notify.ReasonExpired
+		}
 	default:
 		return fmt.Errorf("no notification for a %s request", r.Status)
 	}

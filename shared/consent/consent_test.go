@@ -195,7 +195,7 @@ func declineRejectsWithEH088AndNotifies(t *testing.T, f fixture) {
 	if err != nil || declined.Status != accessrequest.Rejected || declined.ReasonCode != "EH088" {
 		t.Fatalf("%+v %v", declined, err)
 	}
-	if n := f.notification(t, r.ID+":rejected"); n.ReasonCode != "EH088" || n.Type != notify.RequestRejected {
+	if n := f.notification(t, r.ID+":rejected"); n.ReasonCode != "EH088" || n.Type != notify.RequestRejected || n.RejectionReason != accessrequest.RejectionDeclined {
 		t.Fatalf("notification %+v", n)
 	}
 	if _, found, _ := f.grants.Grant(context.Background(), tp, r.MeteringPoint); found {

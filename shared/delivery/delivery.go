@@ -102,13 +102,17 @@ func SeriesDocument(tp ident.GLN, s metervalues.Series, kind Kind, late bool, no
 // PreviousDay is the Oslo day a 09:00 run at now delivers.
 func PreviousDay(now time.Time) time.Time { return metervalues.Date(now).AddDate(0, 0, -1) }
 
+// CodeDayNotOver is our own code for a delivery asked for a day that is not
+// over in Oslo.
+const CodeDayNotOver = "day-not-over"
+
 // CheckDeliverable refuses a day that is not over in Oslo at now: before
 // then its values are not all measured, and a delivery would only record
 // it as awaited.
 func CheckDeliverable(day, now time.Time) error {
 	if latest := PreviousDay(now); day.After(latest) {
-		return fault.New(fault.Unprocessable, "Day %s is not over in Oslo yet: the latest day to deliver is %s.",
-			day.Format(metervalues.DayLayout), latest.Format(metervalues.DayLayout))
+		return fault.Coded(fault.Unprocessable, CodeDayNotOver, fmt.Sprintf("Day %s is not over in Oslo yet: the latest day to deliver is %s.",
+			day.Format(metervalues.DayLayout), latest.Format(metervalues.DayLayout)))
 	}
 	return nil
 }

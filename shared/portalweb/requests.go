@@ -131,7 +131,7 @@ func (s *site) createOne(r *http.Request, who staff, en entry, form newRequestFo
 		res.Outcome, res.Detail = "invalid", en.Err
 		return res
 	}
-	req, outcome, err := s.requests.Create(r.Context(), who.ThirdParty.GLN, accessrequest.CreateInput{
+	req, outcome, _, err := s.requests.Create(r.Context(), who.ThirdParty.GLN, accessrequest.CreateInput{
 		MeteringPoint: en.GSRN, Scope: form.Level, AgreementReference: form.AgreementReference,
 		IdempotencyKey: "portal:" + form.Submission + ":" + string(en.GSRN),
 	})

@@ -25,8 +25,11 @@ type Document struct {
 	Status   int                `json:"status"`
 	Detail   string             `json:"detail,omitempty"`
 	Instance string             `json:"instance,omitempty"`
-	Code     string             `json:"code,omitempty"`   // Elhub code, e.g. EH017
+	Code     string             `json:"code,omitempty"`   // Elhub code, e.g. EH017, or our own name
 	Errors   []fault.FieldError `json:"errors,omitempty"` // one entry per bad field
+	// RequestID is API Gateway's id of the request (its access log's
+	// requestId, the Apigw-Requestid header), for the caller to quote.
+	RequestID string `json:"requestId,omitempty"`
 }
 
 var statusOf = map[fault.Kind]int{
@@ -56,7 +59,8 @@ var slugOf = map[fault.Kind]string{
 // typePrefix begins every problem type.
 const typePrefix = "urn:tredjepart:problem:"
 
-// TypeURI names a problem type: by Elhub code when there is one.
+// TypeURI names a problem type: by its code (Elhub's, or our own name) when
+// there is one.
 func TypeURI(kind fault.Kind, code string) string {
 	if code != "" {
 		return typePrefix + code

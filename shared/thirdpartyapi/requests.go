@@ -68,7 +68,7 @@ func (h *RequestsHandler) create(ctx context.Context, caller ident.GLN, ev event
 	if err != nil {
 		return response{}, err
 	}
-	r, outcome, err := h.Requests.Create(ctx, caller, in)
+	r, outcome, replayed, err := h.Requests.Create(ctx, caller, in)
 	if err != nil {
 		return response{}, err
 	}
@@ -78,6 +78,9 @@ func (h *RequestsHandler) create(ctx context.Context, caller ident.GLN, ev event
 	}
 	res := apigw.JSON(status, apigw.MustJSON(view(r)), "application/json")
 	res.Headers["Location"] = selfLink(r.ID)
+	if replayed {
+		res.Headers["Idempotent-Replayed"] = "true" // as Stripe marks a replay
+	}
 	return res, nil
 }
 
@@ -131,6 +134,7 @@ type requestView struct {
 	AgreementReference string `json:"agreementReference,omitempty"`
 	ThirdPartyID       string `json:"thirdPartyId"`
 	ReasonCode         string `json:"reasonCode,omitempty"`
+	RejectionReason    string `json:"rejectionReason,omitempty"` // DECLINED or EXPIRED, which EH088 does not tell
 	CreatedAt          string `json:"createdAt"`
 	ExpiresAt          string `json:"expiresAt"`
 	DecidedAt          string `json:"decidedAt,omitempty"`
@@ -150,7 +154,8 @@ func view(r accessrequest.Request) requestView {
 	v := requestView{
 		ID: r.ID, Status: string(r.Status), MeteringPointID: string(r.MeteringPoint), Scope: string(r.Scope), GrantedScope: string(r.GrantedScope),
 		AgreementReference: r.AgreementReference, ThirdPartyID: string(r.ThirdParty), ReasonCode: r.ReasonCode,
-		CreatedAt: oslo.FormatUTC(r.CreatedAt), ExpiresAt: oslo.FormatUTC(r.ExpiresAt),
+		RejectionReason: r.RejectionReason(),
+		CreatedAt:       oslo.FormatUTC(r.CreatedAt), ExpiresAt: oslo.FormatUTC(r.ExpiresAt),
 		Links: links{Self: selfLink(r.ID)},
 	}
 	if !r.DecidedAt.IsZero() {

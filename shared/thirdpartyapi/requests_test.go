@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/google/uuid"
@@ -133,10 +134,15 @@ func TestSampleCreateIsIdempotent(t *testing.T) { onEach(t, sampleCreateIsIdempo
 func sampleCreateIsIdempotent(t *testing.T, h *thirdpartyapi.RequestsHandler) {
 	ev := loadEvent(t, "create-access-request.json")
 	var ids []string
-	for range 2 {
+	for i := range 2 {
 		res, _ := h.Handle(context.Background(), ev)
 		if res.StatusCode != http.StatusAccepted {
 			t.Fatalf("status %d: %s", res.StatusCode, res.Body)
+		}
+		// The retry is marked as the replay of the first answer (which on
+		// a shared stack may itself replay an earlier test's).
+		if replayed := res.Headers["Idempotent-Replayed"]; i == 1 && replayed != "true" {
+			t.Errorf("the retry: Idempotent-Replayed %q, want true", replayed)
 		}
 		var body struct{ ID, Status, Scope, ExpiresAt string }
 		_ = json.Unmarshal([]byte(res.Body), &body)
@@ -174,5 +180,59 @@ func callerMustBeARegisteredClient(t *testing.T, h *thirdpartyapi.RequestsHandle
 				t.Fatalf("status %d, want %d: %s", res.StatusCode, c.status, res.Body)
 			}
 		})
+	}
+}
+
+// A key's first use is no replay; used again with another body it is a
+// problem of its own type and code, carrying the gateway's request id.
+func TestIdempotencyKeyReusedWithAnotherBody(t *testing.T) {
+	onEach(t, idempotencyKeyReusedWithAnotherBody)
+}
+
+func idempotencyKeyReusedWithAnotherBody(t *testing.T, h *thirdpartyapi.RequestsHandler) {
+	ev := loadEvent(t, "create-access-request.json")
+	ev.Headers["idempotency-key"] = uuid.NewString()
+	if res, _ := h.Handle(context.Background(), ev); res.StatusCode != http.StatusAccepted && res.StatusCode != http.StatusOK || res.Headers["Idempotent-Replayed"] != "" {
+		t.Fatalf("a key's first use: %d %v %s", res.StatusCode, res.Headers, res.Body)
+	}
+	ev.Body = `{"meteringPointId":"707057500000001022","scope":"LIMITED"}`
+	ev.RequestContext.RequestID = "Kx7vQhFuAMEEJ2A="
+	res, _ := h.Handle(context.Background(), ev)
+	var doc struct{ Type, Code, RequestID string }
+	_ = json.Unmarshal([]byte(res.Body), &doc)
+	if res.StatusCode != http.StatusUnprocessableEntity || doc.Type != "urn:tredjepart:problem:idempotency-key-reused" ||
+		doc.Code != "idempotency-key-reused" || doc.RequestID != "Kx7vQhFuAMEEJ2A=" {
+		t.Fatalf("%d %s", res.StatusCode, res.Body)
+	}
+}
+
+// A rejected request says whether the end user declined it or it expired
+// (both EH088, as Elhub has it).
+func TestARejectedRequestSaysWhy(t *testing.T) { onEach(t, aRejectedRequestSaysWhy) }
+
+func aRejectedRequestSaysWhy(t *testing.T, h *thirdpartyapi.RequestsHandler) {
+	ctx := context.Background()
+	ev := loadEvent(t, "create-access-request.json")
+	ev.Headers["idempotency-key"] = uuid.NewString()
+	res, _ := h.Handle(ctx, ev)
+	var created struct{ ID string }
+	if err := json.Unmarshal([]byte(res.Body), &created); err != nil || created.ID == "" {
+		t.Fatalf("%d %s", res.StatusCode, res.Body)
+	}
+	r, err := h.Requests.Store.Get(ctx, created.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	declined, _ := r.Reject(accessrequest.ReasonNotApproved, r.ExpiresAt.Add(-time.Hour))
+	if err := h.Requests.Store.Transition(ctx, r, declined); err != nil {
+		t.Fatal(err)
+	}
+	get := loadEvent(t, "get-access-request.json")
+	get.PathParameters["id"] = created.ID
+	res, _ = h.Handle(ctx, get)
+	var got struct{ Status, ReasonCode, RejectionReason string }
+	_ = json.Unmarshal([]byte(res.Body), &got)
+	if got.Status != "REJECTED" || got.ReasonCode != "EH088" || got.RejectionReason != "DECLINED" {
+		t.Fatalf("%d %s", res.StatusCode, res.Body)
 	}
 }

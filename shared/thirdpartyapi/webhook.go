@@ -2,9 +2,11 @@ package thirdpartyapi
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 
 	"github.com/tredjepart/tredjepart/shared/apigw"
+	"github.com/tredjepart/tredjepart/shared/delivery"
 	"github.com/tredjepart/tredjepart/shared/fault"
 	"github.com/tredjepart/tredjepart/shared/ident"
 	"github.com/tredjepart/tredjepart/shared/oslo"
@@ -27,6 +29,7 @@ type endpointView struct {
 	Secret         string    `json:"secret,omitempty"` // only when just made: it is never shown again
 	Secrets        []keyView `json:"secrets"`
 	ChangedAt      string    `json:"changedAt"`
+	Events         []string  `json:"events,omitempty"` // absent: all of them
 }
 
 type keyView struct {
@@ -37,6 +40,9 @@ type keyView struct {
 func viewEndpoint(e webhook.Endpoint, secret string) endpointView {
 	v := endpointView{URL: e.URL, Enabled: e.Enabled, DisabledReason: e.DisabledReason, Secret: secret,
 		Secrets: make([]keyView, 0, len(e.Keys)), ChangedAt: oslo.FormatUTC(e.ChangedAt)}
+	for _, k := range e.Events {
+		v.Events = append(v.Events, string(k))
+	}
 	for _, k := range e.Keys {
 		kv := keyView{CreatedAt: oslo.FormatUTC(k.CreatedAt)}
 		if !k.NotAfter.IsZero() {
@@ -56,6 +62,7 @@ type attemptView struct {
 	DurationMS int64  `json:"durationMs"`
 	Error      string `json:"error,omitempty"`
 	GaveUp     bool   `json:"gaveUp,omitempty"`
+	NextAt     string `json:"nextAttemptAt,omitempty"` // when a failed attempt is retried
 }
 
 func (h *QueriesHandler) webhook(ctx context.Context, caller ident.GLN, ev apigw.Request) (apigw.Response, error) {
@@ -81,19 +88,23 @@ func (h *QueriesHandler) webhook(ctx context.Context, caller ident.GLN, ev apigw
 			return apigw.Response{}, err
 		}
 		var body struct {
-			URL *string `json:"url"`
+			URL    *string         `json:"url"`
+			Events []delivery.Kind `json:"events"`
 		}
-		bad, err := apigw.DecodeStrict(raw, &body, "url")
+		bad, err := apigw.DecodeStrict(raw, &body, "url", "events")
 		if err != nil {
 			return apigw.Response{}, err
 		}
 		if body.URL == nil {
 			bad = append(bad, fault.FieldError{Field: "url", Reason: "is required"})
 		}
+		if body.Events == nil && givenNull(raw, "events") {
+			bad = append(bad, fault.FieldError{Field: "events", Reason: "must be a list of events; leave it out for all of them"})
+		}
 		if len(bad) > 0 {
 			return apigw.Response{}, fault.InvalidFields(bad...)
 		}
-		return ok(h.Webhooks.Register(ctx, caller, *body.URL))
+		return ok(h.Webhooks.RegisterFor(ctx, caller, *body.URL, body.Events))
 	case RouteWebhookRotate:
 		return ok(h.Webhooks.Rotate(ctx, caller))
 	case RouteWebhookDelete:
@@ -112,8 +123,18 @@ func (h *QueriesHandler) webhook(ctx context.Context, caller ident.GLN, ev apigw
 	}
 	items := make([]attemptView, 0, len(attempts))
 	for _, a := range attempts {
-		items = append(items, attemptView{At: oslo.FormatUTC(a.At), DocumentID: a.DocumentID, Attempt: a.Number, Outcome: a.Outcome.String(),
-			Status: a.Status, DurationMS: a.Duration.Milliseconds(), Error: a.Error, GaveUp: a.GaveUp})
+		v := attemptView{At: oslo.FormatUTC(a.At), DocumentID: a.DocumentID, Attempt: a.Number, Outcome: a.Outcome.String(),
+			Status: a.Status, DurationMS: a.Duration.Milliseconds(), Error: a.Error, GaveUp: a.GaveUp}
+		if !a.NextAttemptAt.IsZero() {
+			v.NextAt = oslo.FormatUTC(a.NextAttemptAt)
+		}
+		items = append(items, v)
 	}
 	return apigw.JSON(http.StatusOK, apigw.MustJSON(map[string]any{"items": items}), "application/json"), nil
+}
+
+// givenNull reports whether the JSON object raw has the member name, null.
+func givenNull(raw []byte, name string) bool {
+	var members map[string]json.RawMessage
+	return json.Unmarshal(raw, &members) == nil && string(members[name]) == "null"
 }

@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -63,8 +64,16 @@ type Endpoint struct {
 	Enabled        bool
 	DisabledReason string // why it was disabled, e.g. the endpoint answered 410
 	ChangedAt      time.Time
-	Version        int // raised by every change; guards conditional writes
+	Version        int             // raised by every change; guards conditional writes
+	Events         []delivery.Kind // the kinds of document pushed; nil for all
 }
+
+// Events are the kinds of document a webhook can be registered for, by
+// the names of the feed's item types.
+var Events = []delivery.Kind{delivery.DailySeries, delivery.Correction, delivery.MasterDataChange, delivery.Notice}
+
+// Wants reports whether documents of kind k are pushed to the endpoint.
+func (e Endpoint) Wants(k delivery.Kind) bool { return e.Events == nil || slices.Contains(e.Events, k) }
 
 // Sealer encrypts signing keys before they are stored and decrypts them to
 // sign (package seal, with the WebhookSecrets KMS key). KMS authenticates
@@ -92,6 +101,9 @@ type Attempt struct {
 	Duration   time.Duration
 	Error      string
 	GaveUp     bool // no further attempt: the retry window is over, or the endpoint is gone
+	// NextAttemptAt is when the retry of a failed attempt is queued for (at
+	// the earliest); zero when there is none.
+	NextAttemptAt time.Time
 }
 
 // Message asks for one push attempt of one document.
@@ -192,8 +204,20 @@ func (c *endpointsOnce) Endpoint(ctx context.Context, tp ident.GLN) (Endpoint, b
 // a write that lost a race is made again on what won, and sending the
 // state the endpoint already has writes nothing.
 func (s *Service) Register(ctx context.Context, tp ident.GLN, url string) (Endpoint, string, error) {
+	return s.RegisterFor(ctx, tp, url, nil)
+}
+
+// RegisterFor is Register for the documents of the kinds in events only
+// (nil for all of them, which is also what Register does): a document of
+// another kind stays in the feed and is not pushed.
+func (s *Service) RegisterFor(ctx context.Context, tp ident.GLN, url string, events []delivery.Kind) (Endpoint, string, error) {
+	var bad []fault.FieldError
 	if err := s.Policy.CheckURL(url); err != nil {
-		return Endpoint{}, "", fault.InvalidFields(fault.FieldError{Field: "url", Reason: "must be an https URL on a public address: " + err.Error()})
+		bad = append(bad, fault.FieldError{Field: "url", Reason: "must be an https URL on a public address: " + err.Error()})
+	}
+	bad = append(bad, checkEvents(events)...)
+	if len(bad) > 0 {
+		return Endpoint{}, "", fault.InvalidFields(bad...)
 	}
 	var (
 		e    Endpoint
@@ -206,7 +230,7 @@ func (s *Service) Register(ctx context.Context, tp ident.GLN, url string) (Endpo
 			return err
 		}
 		text = ""
-		if found && e.URL == url && e.Enabled {
+		if found && e.URL == url && e.Enabled && slices.Equal(e.Events, events) {
 			return nil
 		}
 		now := s.Clock.Now()
@@ -218,7 +242,7 @@ func (s *Service) Register(ctx context.Context, tp ident.GLN, url string) (Endpo
 			}
 			e.Keys = []Key{{Secret: secret, CreatedAt: now}}
 		}
-		e.URL, e.Enabled, e.DisabledReason, e.ChangedAt = url, true, "", now
+		e.URL, e.Enabled, e.DisabledReason, e.ChangedAt, e.Events = url, true, "", now, events
 		e.Version++
 		return s.put(ctx, &e)
 	})
@@ -226,6 +250,25 @@ func (s *Service) Register(ctx context.Context, tp ident.GLN, url string) (Endpo
 		return Endpoint{}, "", err
 	}
 	return e, text, nil
+}
+
+// checkEvents names each entry of events that is not one of Events, and
+// refuses a list without any: leaving it out (nil) means all of them.
+func checkEvents(events []delivery.Kind) []fault.FieldError {
+	if events != nil && len(events) == 0 {
+		return []fault.FieldError{{Field: "events", Reason: "must name at least one event; leave it out for all of them"}}
+	}
+	known := make([]string, len(Events))
+	for i, k := range Events {
+		known[i] = string(k)
+	}
+	var bad []fault.FieldError
+	for i, k := range events {
+		if !slices.Contains(Events, k) {
+			bad = append(bad, fault.FieldError{Field: fmt.Sprintf("events[%d]", i), Reason: "must be one of " + strings.Join(known, ", ")})
+		}
+	}
+	return bad
 }
 
 // Rotate makes a new signing secret and returns its text. Older secrets
@@ -378,6 +421,9 @@ func (s *Service) Dispatch(ctx context.Context, m Message) error {
 	if err != nil || !found || !pushedAt.IsZero() {
 		return err // expired, or already pushed by an earlier attempt
 	}
+	if !e.Wants(doc.Kind) {
+		return nil // not an event the webhook is registered for: the feed has it
+	}
 	a, err := s.push(ctx, e, doc.ID, doc.Body, m.Attempt, now)
 	if err != nil {
 		return err
@@ -393,6 +439,8 @@ func (s *Service) Dispatch(ctx context.Context, m Message) error {
 		var more bool
 		if next, more = stdwebhook.NextAttempt(m.Attempt, m.FirstTry); !more {
 			a.GaveUp = true
+		} else if a.NextAttemptAt = next; next.Before(now) {
+			a.NextAttemptAt = now // a late run retries at once
 		}
 		if now.Sub(m.FirstTry) >= FailingFor {
 			metrics.Or(s.Metrics).Add(metrics.WebhookFailingForAnHour, 1)

@@ -178,6 +178,13 @@ func (s *Site[S, U]) sameScheme(r *http.Request) bool {
 // years once they have seen it.
 const StrictTransportSecurity = "max-age=63072000; includeSubDomains"
 
+// RequestID is API Gateway's id of r (its access log's requestId, the
+// Apigw-Requestid header) on Lambda; empty on a plain HTTP server.
+func RequestID(r *http.Request) string {
+	rc, _ := core.GetAPIGatewayV2ContextFromContext(r.Context())
+	return rc.RequestID
+}
+
 // routeKey is the API Gateway route of r: from its event on Lambda, else
 // (on a plain HTTP server) its method and path.
 func routeKey(r *http.Request) string {

@@ -93,9 +93,10 @@ func TestValidPairsPass(t *testing.T) {
 			`{"type":"urn:tredjepart:problem:E10","title":"Unprocessable Entity","status":422,` +
 				`"detail":"Metering point 707057500000099999 is not registered.","instance":"/v1/access-requests","code":"E10"}`},
 		{"422 Idempotency-Key reused", create(), fromService(422, "application/problem+json"),
-			`{"type":"urn:tredjepart:problem:rejected","title":"Unprocessable Entity","status":422,` +
+			`{"type":"urn:tredjepart:problem:idempotency-key-reused","title":"Unprocessable Entity","status":422,` +
 				`"detail":"This Idempotency-Key was already used with a different request body.","instance":"/v1/access-requests",` +
-				`"errors":[{"field":"Idempotency-Key","reason":"already used with a different request body"}]}`},
+				`"code":"idempotency-key-reused","errors":[{"field":"Idempotency-Key","reason":"already used with a different request body"}],` +
+				`"requestId":"Kx7vQhFuAMEEJ2A="}`},
 		{"409 EH017", request("POST", "/v1/access-requests", `{"meteringPointId":"707057500000001039"}`),
 			fromService(409, "application/problem+json"),
 			`{"type":"urn:tredjepart:problem:EH017","title":"Conflict","status":409,` +
