@@ -38,7 +38,7 @@ func TestThePortalCountsRequestsAndReadsAsTheAPIDoes(t *testing.T) {
 	}
 	ctx := context.Background()
 	tp := data.ThirdParties[0].GLN
-	r, _, err := config.Requests.Create(ctx, tp, accessrequest.CreateInput{MeteringPoint: data.SecondRequestable, Scope: accessrequest.Full})
+	r, _, _, err := config.Requests.Create(ctx, tp, accessrequest.CreateInput{MeteringPoint: data.SecondRequestable, Scope: accessrequest.Full})
 	if err != nil {
 		t.Fatal(err)
 	}
