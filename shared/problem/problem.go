@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/tredjepart/tredjepart/shared/fault"
 )
@@ -27,6 +28,9 @@ type Document struct {
 	Instance string             `json:"instance,omitempty"`
 	Code     string             `json:"code,omitempty"`   // Elhub code, e.g. EH017
 	Errors   []fault.FieldError `json:"errors,omitempty"` // one entry per bad field
+	// RetryAfter is the Retry-After header's value in whole seconds, at
+	// least 1, for a 429; 0 (no header) otherwise.
+	RetryAfter int `json:"-"`
 }
 
 var statusOf = map[fault.Kind]int{
@@ -39,6 +43,7 @@ var statusOf = map[fault.Kind]int{
 	fault.Forbidden:            http.StatusForbidden,
 	fault.UnsupportedMediaType: http.StatusUnsupportedMediaType,
 	fault.TooLarge:             http.StatusRequestEntityTooLarge,
+	fault.TooManyRequests:      http.StatusTooManyRequests,
 }
 
 var slugOf = map[fault.Kind]string{
@@ -51,6 +56,7 @@ var slugOf = map[fault.Kind]string{
 	fault.Forbidden:            "forbidden",
 	fault.UnsupportedMediaType: "unsupported-media-type",
 	fault.TooLarge:             "payload-too-large",
+	fault.TooManyRequests:      "too-many-requests",
 }
 
 // typePrefix begins every problem type.
@@ -79,7 +85,7 @@ func From(ctx context.Context, logger *slog.Logger, err error, instance string) 
 		}
 	}
 	status := statusOf[e.Kind]
-	return Document{
+	doc := Document{
 		Type:     TypeURI(e.Kind, e.Code),
 		Title:    http.StatusText(status),
 		Status:   status,
@@ -88,6 +94,12 @@ func From(ctx context.Context, logger *slog.Logger, err error, instance string) 
 		Code:     e.Code,
 		Errors:   e.Fields,
 	}
+	if e.Kind == fault.TooManyRequests {
+		// Rounded up: a client that waits the whole seconds said finds
+		// the window free; a 429 always says to wait.
+		doc.RetryAfter = max(1, int((e.RetryAfter+time.Second-1)/time.Second))
+	}
+	return doc
 }
 
 // Name is the problem type's last part, an Elhub code or a word such as
