@@ -12,6 +12,7 @@ import (
 	"github.com/tredjepart/tredjepart/localstack/harness/testenv"
 	"github.com/tredjepart/tredjepart/shared/dynamo"
 	"github.com/tredjepart/tredjepart/shared/ident"
+	"github.com/tredjepart/tredjepart/shared/ratelimit"
 	"github.com/tredjepart/tredjepart/shared/storetest"
 	"github.com/tredjepart/tredjepart/shared/webhook"
 	"github.com/tredjepart/tredjepart/shared/websession"
@@ -91,4 +92,8 @@ func TestDeliveryFacts(t *testing.T) {
 		s := stores(t)
 		return storetest.Delivery{Outbox: s.Outbox, Grants: s.Grants, MeteringPoints: s.MeteringPoints, MeterValues: s.MeterValues}
 	})
+}
+
+func TestRateLimits(t *testing.T) {
+	storetest.RunRateLimits(t, func(t *testing.T) ratelimit.Counter { return stores(t).RateLimits })
 }
