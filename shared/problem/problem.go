@@ -95,12 +95,15 @@ func From(ctx context.Context, logger *slog.Logger, err error, instance string) 
 		Errors:   e.Fields,
 	}
 	if e.Kind == fault.TooManyRequests {
-		// Rounded up: a client that waits the whole seconds said finds
-		// the window free; a 429 always says to wait.
-		doc.RetryAfter = max(1, int((e.RetryAfter+time.Second-1)/time.Second))
+		doc.RetryAfter = RetryAfterSeconds(e.RetryAfter)
 	}
 	return doc
 }
+
+// RetryAfterSeconds is a wait in the whole seconds of a Retry-After field:
+// rounded up, so that a client that waits them finds the window free, and
+// at least 1.
+func RetryAfterSeconds(wait time.Duration) int { return max(1, int((wait+time.Second-1)/time.Second)) }
 
 // Name is the problem type's last part, an Elhub code or a word such as
 // invalid-request: one of a small fixed set, fit for a metric dimension.
