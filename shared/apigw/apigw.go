@@ -27,6 +27,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
+	"github.com/tredjepart/tredjepart/shared/clock"
 	"github.com/tredjepart/tredjepart/shared/fault"
 	"github.com/tredjepart/tredjepart/shared/ident"
 	"github.com/tredjepart/tredjepart/shared/problem"
@@ -97,6 +98,21 @@ func HandleLimited(ctx context.Context, ev Request, logger *slog.Logger, limiter
 		res.Headers["RateLimit"] = fmt.Sprintf(`"client";r=%d;t=%d`, d.Remaining, problem.RetryAfterSeconds(d.Reset))
 	}
 	return res, err
+}
+
+// LimiterFromEnv is an API function's limiter: the policy of its
+// RATE_LIMIT setting (resources.RateLimitSetting), which must be set,
+// counted in counter on the wall clock (TTL expires by it).
+func LimiterFromEnv(getenv func(string) string, counter ratelimit.Counter, logger *slog.Logger) (*ratelimit.Limiter, error) {
+	text := getenv(resources.RateLimitSetting)
+	if text == "" {
+		return nil, fmt.Errorf("environment variable %s is not set", resources.RateLimitSetting)
+	}
+	policy, err := ratelimit.ParsePolicy(text)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", resources.RateLimitSetting, err)
+	}
+	return &ratelimit.Limiter{Policy: policy, Counter: counter, Clock: clock.System{}, Logger: logger}, nil
 }
 
 // CheckBodySize refuses a body of size bytes (as sent, not as encoded in

@@ -90,3 +90,17 @@ func TestWithoutALimiterNothingIsCounted(t *testing.T) {
 		t.Fatalf("ran %v, %d %v", ran, res.StatusCode, res.Headers)
 	}
 }
+
+func TestTheLimiterTakesItsPolicyFromTheSetting(t *testing.T) {
+	env := map[string]string{"RATE_LIMIT": "20/10s"}
+	l, err := LimiterFromEnv(func(k string) string { return env[k] }, counter{}, quiet)
+	if err != nil || l.Policy != (ratelimit.Policy{Limit: 20, Window: 10 * time.Second}) {
+		t.Fatalf("%+v, %v", l, err)
+	}
+	for _, bad := range []string{"", "20", "20/500ms"} {
+		env["RATE_LIMIT"] = bad
+		if _, err := LimiterFromEnv(func(k string) string { return env[k] }, counter{}, quiet); err == nil {
+			t.Errorf("RATE_LIMIT=%q is accepted", bad)
+		}
+	}
+}
