@@ -846,6 +846,30 @@ func (e ProblemRejectedCode) Valid() bool {
 	}
 }
 
+// Defines values for ProblemTooManyRequestsCode.
+const (
+	ProblemTooManyRequestsCodeE10   ProblemTooManyRequestsCode = "E10"
+	ProblemTooManyRequestsCodeEH010 ProblemTooManyRequestsCode = "EH010"
+	ProblemTooManyRequestsCodeEH016 ProblemTooManyRequestsCode = "EH016"
+	ProblemTooManyRequestsCodeEH017 ProblemTooManyRequestsCode = "EH017"
+)
+
+// Valid indicates whether the value is a known member of the ProblemTooManyRequestsCode enum.
+func (e ProblemTooManyRequestsCode) Valid() bool {
+	switch e {
+	case ProblemTooManyRequestsCodeE10:
+		return true
+	case ProblemTooManyRequestsCodeEH010:
+		return true
+	case ProblemTooManyRequestsCodeEH016:
+		return true
+	case ProblemTooManyRequestsCodeEH017:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ProblemUnauthenticatedCode.
 const (
 	ProblemUnauthenticatedCodeE10   ProblemUnauthenticatedCode = "E10"
@@ -1762,6 +1786,11 @@ type GatewayServiceUnavailable struct {
 	Message interface{} `json:"message"`
 }
 
+// GatewayTooManyRequests defines model for GatewayTooManyRequests.
+type GatewayTooManyRequests struct {
+	Message interface{} `json:"message"`
+}
+
 // GatewayUnauthorized defines model for GatewayUnauthorized.
 type GatewayUnauthorized struct {
 	Message interface{} `json:"message"`
@@ -1787,7 +1816,7 @@ type IngestProblem struct {
 	// Title The HTTP reason phrase of `status`.
 	Title string `json:"title"`
 
-	// Type `urn:tredjepart:problem:<code>` when an Elhub code applies, otherwise `urn:tredjepart:problem:<slug>` (`invalid-request`, `rejected`, `not-found`, `conflict`, `unauthenticated`, `forbidden`, `unsupported-media-type`, `payload-too-large`, `internal-error`).
+	// Type `urn:tredjepart:problem:<code>` when an Elhub code applies, otherwise `urn:tredjepart:problem:<slug>` (`invalid-request`, `rejected`, `not-found`, `conflict`, `unauthenticated`, `forbidden`, `unsupported-media-type`, `payload-too-large`, `too-many-requests`, `internal-error`).
 	Type string `json:"type"`
 }
 
@@ -2243,7 +2272,7 @@ type Problem struct {
 	// Title The HTTP reason phrase of `status`.
 	Title string `json:"title"`
 
-	// Type `urn:tredjepart:problem:<code>` when an Elhub code applies, otherwise `urn:tredjepart:problem:<slug>` (`invalid-request`, `rejected`, `not-found`, `conflict`, `unauthenticated`, `forbidden`, `unsupported-media-type`, `payload-too-large`, `internal-error`).
+	// Type `urn:tredjepart:problem:<code>` when an Elhub code applies, otherwise `urn:tredjepart:problem:<slug>` (`invalid-request`, `rejected`, `not-found`, `conflict`, `unauthenticated`, `forbidden`, `unsupported-media-type`, `payload-too-large`, `too-many-requests`, `internal-error`).
 	Type string `json:"type"`
 }
 
@@ -2510,7 +2539,7 @@ type ProblemRejected struct {
 	Status   interface{} `json:"status"`
 	Title    interface{} `json:"title"`
 
-	// Type `urn:tredjepart:problem:<code>` when an Elhub code applies, otherwise `urn:tredjepart:problem:<slug>` (`invalid-request`, `rejected`, `not-found`, `conflict`, `unauthenticated`, `forbidden`, `unsupported-media-type`, `payload-too-large`, `internal-error`).
+	// Type `urn:tredjepart:problem:<code>` when an Elhub code applies, otherwise `urn:tredjepart:problem:<slug>` (`invalid-request`, `rejected`, `not-found`, `conflict`, `unauthenticated`, `forbidden`, `unsupported-media-type`, `payload-too-large`, `too-many-requests`, `internal-error`).
 	Type  string `json:"type"`
 	union json.RawMessage
 }
@@ -2540,6 +2569,27 @@ type ProblemRejected2 struct {
 type ProblemRejected3 struct {
 	Type interface{} `json:"type,omitempty"`
 }
+
+// ProblemTooManyRequests 429: the client has made all the calls its rate limit allows in the current window.
+type ProblemTooManyRequests struct {
+	// Code Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+	Code *ProblemTooManyRequestsCode `json:"code,omitempty"`
+
+	// Detail What went wrong, for a person. Never personal data.
+	Detail *string `json:"detail,omitempty"`
+
+	// Errors One entry per bad field.
+	Errors *[]FieldError `json:"errors,omitempty"`
+
+	// Instance The request's path (without the query). Absent in the problem of an ingest item.
+	Instance *string     `json:"instance,omitempty"`
+	Status   interface{} `json:"status"`
+	Title    interface{} `json:"title"`
+	Type     interface{} `json:"type"`
+}
+
+// ProblemTooManyRequestsCode Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+type ProblemTooManyRequestsCode string
 
 // ProblemUnauthenticated 401 from the service: the token names no client.
 type ProblemUnauthenticated struct {
@@ -2856,6 +2906,12 @@ type PayloadTooLargeApplicationProblemPlusJSON = ProblemPayloadTooLarge
 
 // ServiceUnavailable defines model for ServiceUnavailable.
 type ServiceUnavailable = GatewayServiceUnavailable
+
+// TooManyRequestsApplicationJSON defines model for TooManyRequests.
+type TooManyRequestsApplicationJSON = GatewayTooManyRequests
+
+// TooManyRequestsApplicationProblemPlusJSON 429: the client has made all the calls its rate limit allows in the current window.
+type TooManyRequestsApplicationProblemPlusJSON = ProblemTooManyRequests
 
 // UnauthorizedApplicationJSON defines model for Unauthorized.
 type UnauthorizedApplicationJSON = GatewayUnauthorized
@@ -6841,7 +6897,9 @@ type ClientWithResponsesInterface interface {
 
 // ListAccessRequestsResponse200Headers the declared response headers of an HTTP 200 response for ListAccessRequests
 type ListAccessRequestsResponse200Headers struct {
-	CacheControl string
+	CacheControl    string
+	RateLimit       *string
+	RateLimitPolicy *string
 }
 
 // ListAccessRequestsResponse400Headers the declared response headers of an HTTP 400 response for ListAccessRequests
@@ -6857,6 +6915,13 @@ type ListAccessRequestsResponse401Headers struct {
 // ListAccessRequestsResponse403Headers the declared response headers of an HTTP 403 response for ListAccessRequests
 type ListAccessRequestsResponse403Headers struct {
 	WWWAuthenticate *string
+}
+
+// ListAccessRequestsResponse429Headers the declared response headers of an HTTP 429 response for ListAccessRequests
+type ListAccessRequestsResponse429Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	RetryAfter      string
 }
 
 type ListAccessRequestsResponse struct {
@@ -6878,6 +6943,10 @@ type ListAccessRequestsResponse struct {
 	JSON413 *PayloadTooLargeApplicationJSON
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *PayloadTooLargeApplicationProblemPlusJSON
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequestsApplicationJSON
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequestsApplicationProblemPlusJSON
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalErrorApplicationJSON
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -6892,6 +6961,8 @@ type ListAccessRequestsResponse struct {
 	Headers401 *ListAccessRequestsResponse401Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
 	Headers403 *ListAccessRequestsResponse403Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListAccessRequestsResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -6932,6 +7003,16 @@ func (r ListAccessRequestsResponse) GetJSON413() *PayloadTooLargeApplicationJSON
 // GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
 func (r ListAccessRequestsResponse) GetApplicationproblemJSON413() *PayloadTooLargeApplicationProblemPlusJSON {
 	return r.ApplicationproblemJSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListAccessRequestsResponse) GetJSON429() *TooManyRequestsApplicationJSON {
+	return r.JSON429
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ListAccessRequestsResponse) GetApplicationproblemJSON429() *TooManyRequestsApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON429
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -6980,14 +7061,18 @@ func (r ListAccessRequestsResponse) ContentType() string {
 
 // CreateAccessRequestResponse200Headers the declared response headers of an HTTP 200 response for CreateAccessRequest
 type CreateAccessRequestResponse200Headers struct {
-	CacheControl string
-	Location     SelfLink
+	CacheControl    string
+	Location        SelfLink
+	RateLimit       *string
+	RateLimitPolicy *string
 }
 
 // CreateAccessRequestResponse202Headers the declared response headers of an HTTP 202 response for CreateAccessRequest
 type CreateAccessRequestResponse202Headers struct {
-	CacheControl string
-	Location     SelfLink
+	CacheControl    string
+	Location        SelfLink
+	RateLimit       *string
+	RateLimitPolicy *string
 }
 
 // CreateAccessRequestResponse400Headers the declared response headers of an HTTP 400 response for CreateAccessRequest
@@ -7020,6 +7105,13 @@ type CreateAccessRequestResponse422Headers struct {
 	CacheControl string
 }
 
+// CreateAccessRequestResponse429Headers the declared response headers of an HTTP 429 response for CreateAccessRequest
+type CreateAccessRequestResponse429Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	RetryAfter      string
+}
+
 type CreateAccessRequestResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -7047,6 +7139,10 @@ type CreateAccessRequestResponse struct {
 	ApplicationproblemJSON415 *ProblemUnsupportedMediaType
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ProblemRejected
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequestsApplicationJSON
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequestsApplicationProblemPlusJSON
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalErrorApplicationJSON
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -7069,6 +7165,8 @@ type CreateAccessRequestResponse struct {
 	Headers415 *CreateAccessRequestResponse415Headers
 	// Headers422 the parsed response headers for an HTTP 422 response
 	Headers422 *CreateAccessRequestResponse422Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateAccessRequestResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -7131,6 +7229,16 @@ func (r CreateAccessRequestResponse) GetApplicationproblemJSON422() *ProblemReje
 	return r.ApplicationproblemJSON422
 }
 
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CreateAccessRequestResponse) GetJSON429() *TooManyRequestsApplicationJSON {
+	return r.JSON429
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r CreateAccessRequestResponse) GetApplicationproblemJSON429() *TooManyRequestsApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON429
+}
+
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r CreateAccessRequestResponse) GetJSON500() *InternalErrorApplicationJSON {
 	return r.JSON500
@@ -7177,7 +7285,9 @@ func (r CreateAccessRequestResponse) ContentType() string {
 
 // WithdrawAccessRequestResponse200Headers the declared response headers of an HTTP 200 response for WithdrawAccessRequest
 type WithdrawAccessRequestResponse200Headers struct {
-	CacheControl string
+	CacheControl    string
+	RateLimit       *string
+	RateLimitPolicy *string
 }
 
 // WithdrawAccessRequestResponse400Headers the declared response headers of an HTTP 400 response for WithdrawAccessRequest
@@ -7205,6 +7315,13 @@ type WithdrawAccessRequestResponse409Headers struct {
 	CacheControl string
 }
 
+// WithdrawAccessRequestResponse429Headers the declared response headers of an HTTP 429 response for WithdrawAccessRequest
+type WithdrawAccessRequestResponse429Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	RetryAfter      string
+}
+
 type WithdrawAccessRequestResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -7228,6 +7345,10 @@ type WithdrawAccessRequestResponse struct {
 	JSON413 *PayloadTooLargeApplicationJSON
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *PayloadTooLargeApplicationProblemPlusJSON
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequestsApplicationJSON
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequestsApplicationProblemPlusJSON
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalErrorApplicationJSON
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -7246,6 +7367,8 @@ type WithdrawAccessRequestResponse struct {
 	Headers404 *WithdrawAccessRequestResponse404Headers
 	// Headers409 the parsed response headers for an HTTP 409 response
 	Headers409 *WithdrawAccessRequestResponse409Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *WithdrawAccessRequestResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -7298,6 +7421,16 @@ func (r WithdrawAccessRequestResponse) GetApplicationproblemJSON413() *PayloadTo
 	return r.ApplicationproblemJSON413
 }
 
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r WithdrawAccessRequestResponse) GetJSON429() *TooManyRequestsApplicationJSON {
+	return r.JSON429
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r WithdrawAccessRequestResponse) GetApplicationproblemJSON429() *TooManyRequestsApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON429
+}
+
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r WithdrawAccessRequestResponse) GetJSON500() *InternalErrorApplicationJSON {
 	return r.JSON500
@@ -7344,7 +7477,9 @@ func (r WithdrawAccessRequestResponse) ContentType() string {
 
 // GetAccessRequestResponse200Headers the declared response headers of an HTTP 200 response for GetAccessRequest
 type GetAccessRequestResponse200Headers struct {
-	CacheControl string
+	CacheControl    string
+	RateLimit       *string
+	RateLimitPolicy *string
 }
 
 // GetAccessRequestResponse400Headers the declared response headers of an HTTP 400 response for GetAccessRequest
@@ -7365,6 +7500,13 @@ type GetAccessRequestResponse403Headers struct {
 // GetAccessRequestResponse404Headers the declared response headers of an HTTP 404 response for GetAccessRequest
 type GetAccessRequestResponse404Headers struct {
 	CacheControl string
+}
+
+// GetAccessRequestResponse429Headers the declared response headers of an HTTP 429 response for GetAccessRequest
+type GetAccessRequestResponse429Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	RetryAfter      string
 }
 
 type GetAccessRequestResponse struct {
@@ -7388,6 +7530,10 @@ type GetAccessRequestResponse struct {
 	JSON413 *PayloadTooLargeApplicationJSON
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *PayloadTooLargeApplicationProblemPlusJSON
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequestsApplicationJSON
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequestsApplicationProblemPlusJSON
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalErrorApplicationJSON
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -7404,6 +7550,8 @@ type GetAccessRequestResponse struct {
 	Headers403 *GetAccessRequestResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *GetAccessRequestResponse404Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetAccessRequestResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -7449,6 +7597,16 @@ func (r GetAccessRequestResponse) GetJSON413() *PayloadTooLargeApplicationJSON {
 // GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
 func (r GetAccessRequestResponse) GetApplicationproblemJSON413() *PayloadTooLargeApplicationProblemPlusJSON {
 	return r.ApplicationproblemJSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetAccessRequestResponse) GetJSON429() *TooManyRequestsApplicationJSON {
+	return r.JSON429
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetAccessRequestResponse) GetApplicationproblemJSON429() *TooManyRequestsApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON429
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -9836,7 +9994,9 @@ func (r AdminEnableThirdPartyResponse) ContentType() string {
 
 // ListDeliveriesResponse200Headers the declared response headers of an HTTP 200 response for ListDeliveries
 type ListDeliveriesResponse200Headers struct {
-	CacheControl string
+	CacheControl    string
+	RateLimit       *string
+	RateLimitPolicy *string
 }
 
 // ListDeliveriesResponse400Headers the declared response headers of an HTTP 400 response for ListDeliveries
@@ -9852,6 +10012,13 @@ type ListDeliveriesResponse401Headers struct {
 // ListDeliveriesResponse403Headers the declared response headers of an HTTP 403 response for ListDeliveries
 type ListDeliveriesResponse403Headers struct {
 	WWWAuthenticate *string
+}
+
+// ListDeliveriesResponse429Headers the declared response headers of an HTTP 429 response for ListDeliveries
+type ListDeliveriesResponse429Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	RetryAfter      string
 }
 
 type ListDeliveriesResponse struct {
@@ -9873,6 +10040,10 @@ type ListDeliveriesResponse struct {
 	JSON413 *PayloadTooLargeApplicationJSON
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *PayloadTooLargeApplicationProblemPlusJSON
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequestsApplicationJSON
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequestsApplicationProblemPlusJSON
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalErrorApplicationJSON
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -9887,6 +10058,8 @@ type ListDeliveriesResponse struct {
 	Headers401 *ListDeliveriesResponse401Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
 	Headers403 *ListDeliveriesResponse403Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListDeliveriesResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -9927,6 +10100,16 @@ func (r ListDeliveriesResponse) GetJSON413() *PayloadTooLargeApplicationJSON {
 // GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
 func (r ListDeliveriesResponse) GetApplicationproblemJSON413() *PayloadTooLargeApplicationProblemPlusJSON {
 	return r.ApplicationproblemJSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListDeliveriesResponse) GetJSON429() *TooManyRequestsApplicationJSON {
+	return r.JSON429
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ListDeliveriesResponse) GetApplicationproblemJSON429() *TooManyRequestsApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON429
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -9975,7 +10158,9 @@ func (r ListDeliveriesResponse) ContentType() string {
 
 // IngestMasterDataResponse200Headers the declared response headers of an HTTP 200 response for IngestMasterData
 type IngestMasterDataResponse200Headers struct {
-	CacheControl string
+	CacheControl    string
+	RateLimit       *string
+	RateLimitPolicy *string
 }
 
 // IngestMasterDataResponse400Headers the declared response headers of an HTTP 400 response for IngestMasterData
@@ -9996,6 +10181,13 @@ type IngestMasterDataResponse403Headers struct {
 // IngestMasterDataResponse415Headers the declared response headers of an HTTP 415 response for IngestMasterData
 type IngestMasterDataResponse415Headers struct {
 	CacheControl string
+}
+
+// IngestMasterDataResponse429Headers the declared response headers of an HTTP 429 response for IngestMasterData
+type IngestMasterDataResponse429Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	RetryAfter      string
 }
 
 type IngestMasterDataResponse struct {
@@ -10019,6 +10211,10 @@ type IngestMasterDataResponse struct {
 	ApplicationproblemJSON413 *IngestPayloadTooLargeApplicationProblemPlusJSON
 	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
 	ApplicationproblemJSON415 *ProblemUnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequestsApplicationJSON
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequestsApplicationProblemPlusJSON
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalErrorApplicationJSON
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -10035,6 +10231,8 @@ type IngestMasterDataResponse struct {
 	Headers403 *IngestMasterDataResponse403Headers
 	// Headers415 the parsed response headers for an HTTP 415 response
 	Headers415 *IngestMasterDataResponse415Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *IngestMasterDataResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -10080,6 +10278,16 @@ func (r IngestMasterDataResponse) GetApplicationproblemJSON413() *IngestPayloadT
 // GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
 func (r IngestMasterDataResponse) GetApplicationproblemJSON415() *ProblemUnsupportedMediaType {
 	return r.ApplicationproblemJSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r IngestMasterDataResponse) GetJSON429() *TooManyRequestsApplicationJSON {
+	return r.JSON429
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r IngestMasterDataResponse) GetApplicationproblemJSON429() *TooManyRequestsApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON429
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -10128,7 +10336,9 @@ func (r IngestMasterDataResponse) ContentType() string {
 
 // IngestMeterValuesResponse200Headers the declared response headers of an HTTP 200 response for IngestMeterValues
 type IngestMeterValuesResponse200Headers struct {
-	CacheControl string
+	CacheControl    string
+	RateLimit       *string
+	RateLimitPolicy *string
 }
 
 // IngestMeterValuesResponse400Headers the declared response headers of an HTTP 400 response for IngestMeterValues
@@ -10149,6 +10359,13 @@ type IngestMeterValuesResponse403Headers struct {
 // IngestMeterValuesResponse415Headers the declared response headers of an HTTP 415 response for IngestMeterValues
 type IngestMeterValuesResponse415Headers struct {
 	CacheControl string
+}
+
+// IngestMeterValuesResponse429Headers the declared response headers of an HTTP 429 response for IngestMeterValues
+type IngestMeterValuesResponse429Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	RetryAfter      string
 }
 
 type IngestMeterValuesResponse struct {
@@ -10172,6 +10389,10 @@ type IngestMeterValuesResponse struct {
 	ApplicationproblemJSON413 *IngestPayloadTooLargeApplicationProblemPlusJSON
 	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
 	ApplicationproblemJSON415 *ProblemUnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequestsApplicationJSON
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequestsApplicationProblemPlusJSON
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalErrorApplicationJSON
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -10188,6 +10409,8 @@ type IngestMeterValuesResponse struct {
 	Headers403 *IngestMeterValuesResponse403Headers
 	// Headers415 the parsed response headers for an HTTP 415 response
 	Headers415 *IngestMeterValuesResponse415Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *IngestMeterValuesResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -10233,6 +10456,16 @@ func (r IngestMeterValuesResponse) GetApplicationproblemJSON413() *IngestPayload
 // GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
 func (r IngestMeterValuesResponse) GetApplicationproblemJSON415() *ProblemUnsupportedMediaType {
 	return r.ApplicationproblemJSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r IngestMeterValuesResponse) GetJSON429() *TooManyRequestsApplicationJSON {
+	return r.JSON429
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r IngestMeterValuesResponse) GetApplicationproblemJSON429() *TooManyRequestsApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON429
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -10469,7 +10702,9 @@ func (r ExportMyDataResponse) ContentType() string {
 
 // ListMeteringPointsResponse200Headers the declared response headers of an HTTP 200 response for ListMeteringPoints
 type ListMeteringPointsResponse200Headers struct {
-	CacheControl string
+	CacheControl    string
+	RateLimit       *string
+	RateLimitPolicy *string
 }
 
 // ListMeteringPointsResponse400Headers the declared response headers of an HTTP 400 response for ListMeteringPoints
@@ -10485,6 +10720,13 @@ type ListMeteringPointsResponse401Headers struct {
 // ListMeteringPointsResponse403Headers the declared response headers of an HTTP 403 response for ListMeteringPoints
 type ListMeteringPointsResponse403Headers struct {
 	WWWAuthenticate *string
+}
+
+// ListMeteringPointsResponse429Headers the declared response headers of an HTTP 429 response for ListMeteringPoints
+type ListMeteringPointsResponse429Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	RetryAfter      string
 }
 
 type ListMeteringPointsResponse struct {
@@ -10506,6 +10748,10 @@ type ListMeteringPointsResponse struct {
 	JSON413 *PayloadTooLargeApplicationJSON
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *PayloadTooLargeApplicationProblemPlusJSON
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequestsApplicationJSON
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequestsApplicationProblemPlusJSON
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalErrorApplicationJSON
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -10520,6 +10766,8 @@ type ListMeteringPointsResponse struct {
 	Headers401 *ListMeteringPointsResponse401Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
 	Headers403 *ListMeteringPointsResponse403Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListMeteringPointsResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -10560,6 +10808,16 @@ func (r ListMeteringPointsResponse) GetJSON413() *PayloadTooLargeApplicationJSON
 // GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
 func (r ListMeteringPointsResponse) GetApplicationproblemJSON413() *PayloadTooLargeApplicationProblemPlusJSON {
 	return r.ApplicationproblemJSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListMeteringPointsResponse) GetJSON429() *TooManyRequestsApplicationJSON {
+	return r.JSON429
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ListMeteringPointsResponse) GetApplicationproblemJSON429() *TooManyRequestsApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON429
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -10608,8 +10866,10 @@ func (r ListMeteringPointsResponse) ContentType() string {
 
 // GetMasterDataResponse200Headers the declared response headers of an HTTP 200 response for GetMasterData
 type GetMasterDataResponse200Headers struct {
-	CacheControl string
-	ETag         string
+	CacheControl    string
+	ETag            string
+	RateLimit       *string
+	RateLimitPolicy *string
 }
 
 // GetMasterDataResponse304Headers the declared response headers of an HTTP 304 response for GetMasterData
@@ -10638,6 +10898,13 @@ type GetMasterDataResponse404Headers struct {
 	CacheControl string
 }
 
+// GetMasterDataResponse429Headers the declared response headers of an HTTP 429 response for GetMasterData
+type GetMasterDataResponse429Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	RetryAfter      string
+}
+
 type GetMasterDataResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -10659,6 +10926,10 @@ type GetMasterDataResponse struct {
 	JSON413 *PayloadTooLargeApplicationJSON
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *PayloadTooLargeApplicationProblemPlusJSON
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequestsApplicationJSON
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequestsApplicationProblemPlusJSON
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalErrorApplicationJSON
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -10677,6 +10948,8 @@ type GetMasterDataResponse struct {
 	Headers403 *GetMasterDataResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *GetMasterDataResponse404Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetMasterDataResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -10722,6 +10995,16 @@ func (r GetMasterDataResponse) GetJSON413() *PayloadTooLargeApplicationJSON {
 // GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
 func (r GetMasterDataResponse) GetApplicationproblemJSON413() *PayloadTooLargeApplicationProblemPlusJSON {
 	return r.ApplicationproblemJSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetMasterDataResponse) GetJSON429() *TooManyRequestsApplicationJSON {
+	return r.JSON429
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetMasterDataResponse) GetApplicationproblemJSON429() *TooManyRequestsApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON429
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -10770,8 +11053,10 @@ func (r GetMasterDataResponse) ContentType() string {
 
 // GetMeterValuesResponse200Headers the declared response headers of an HTTP 200 response for GetMeterValues
 type GetMeterValuesResponse200Headers struct {
-	CacheControl string
-	ETag         string
+	CacheControl    string
+	ETag            string
+	RateLimit       *string
+	RateLimitPolicy *string
 }
 
 // GetMeterValuesResponse304Headers the declared response headers of an HTTP 304 response for GetMeterValues
@@ -10805,6 +11090,13 @@ type GetMeterValuesResponse422Headers struct {
 	CacheControl string
 }
 
+// GetMeterValuesResponse429Headers the declared response headers of an HTTP 429 response for GetMeterValues
+type GetMeterValuesResponse429Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	RetryAfter      string
+}
+
 type GetMeterValuesResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -10828,6 +11120,10 @@ type GetMeterValuesResponse struct {
 	ApplicationproblemJSON413 *PayloadTooLargeApplicationProblemPlusJSON
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ProblemOutsideDataWindow
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequestsApplicationJSON
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequestsApplicationProblemPlusJSON
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalErrorApplicationJSON
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -10848,6 +11144,8 @@ type GetMeterValuesResponse struct {
 	Headers404 *GetMeterValuesResponse404Headers
 	// Headers422 the parsed response headers for an HTTP 422 response
 	Headers422 *GetMeterValuesResponse422Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetMeterValuesResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -10900,6 +11198,16 @@ func (r GetMeterValuesResponse) GetApplicationproblemJSON422() *ProblemOutsideDa
 	return r.ApplicationproblemJSON422
 }
 
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetMeterValuesResponse) GetJSON429() *TooManyRequestsApplicationJSON {
+	return r.JSON429
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetMeterValuesResponse) GetApplicationproblemJSON429() *TooManyRequestsApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON429
+}
+
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r GetMeterValuesResponse) GetJSON500() *InternalErrorApplicationJSON {
 	return r.JSON500
@@ -10946,7 +11254,9 @@ func (r GetMeterValuesResponse) ContentType() string {
 
 // RemoveWebhookResponse204Headers the declared response headers of an HTTP 204 response for RemoveWebhook
 type RemoveWebhookResponse204Headers struct {
-	CacheControl string
+	CacheControl    string
+	RateLimit       *string
+	RateLimitPolicy *string
 }
 
 // RemoveWebhookResponse400Headers the declared response headers of an HTTP 400 response for RemoveWebhook
@@ -10969,6 +11279,13 @@ type RemoveWebhookResponse409Headers struct {
 	CacheControl string
 }
 
+// RemoveWebhookResponse429Headers the declared response headers of an HTTP 429 response for RemoveWebhook
+type RemoveWebhookResponse429Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	RetryAfter      string
+}
+
 type RemoveWebhookResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -10988,6 +11305,10 @@ type RemoveWebhookResponse struct {
 	JSON413 *PayloadTooLargeApplicationJSON
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *PayloadTooLargeApplicationProblemPlusJSON
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequestsApplicationJSON
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequestsApplicationProblemPlusJSON
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalErrorApplicationJSON
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -11004,6 +11325,8 @@ type RemoveWebhookResponse struct {
 	Headers403 *RemoveWebhookResponse403Headers
 	// Headers409 the parsed response headers for an HTTP 409 response
 	Headers409 *RemoveWebhookResponse409Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *RemoveWebhookResponse429Headers
 }
 
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
@@ -11044,6 +11367,16 @@ func (r RemoveWebhookResponse) GetJSON413() *PayloadTooLargeApplicationJSON {
 // GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
 func (r RemoveWebhookResponse) GetApplicationproblemJSON413() *PayloadTooLargeApplicationProblemPlusJSON {
 	return r.ApplicationproblemJSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r RemoveWebhookResponse) GetJSON429() *TooManyRequestsApplicationJSON {
+	return r.JSON429
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r RemoveWebhookResponse) GetApplicationproblemJSON429() *TooManyRequestsApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON429
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -11092,7 +11425,9 @@ func (r RemoveWebhookResponse) ContentType() string {
 
 // GetWebhookResponse200Headers the declared response headers of an HTTP 200 response for GetWebhook
 type GetWebhookResponse200Headers struct {
-	CacheControl string
+	CacheControl    string
+	RateLimit       *string
+	RateLimitPolicy *string
 }
 
 // GetWebhookResponse400Headers the declared response headers of an HTTP 400 response for GetWebhook
@@ -11113,6 +11448,13 @@ type GetWebhookResponse403Headers struct {
 // GetWebhookResponse404Headers the declared response headers of an HTTP 404 response for GetWebhook
 type GetWebhookResponse404Headers struct {
 	CacheControl string
+}
+
+// GetWebhookResponse429Headers the declared response headers of an HTTP 429 response for GetWebhook
+type GetWebhookResponse429Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	RetryAfter      string
 }
 
 type GetWebhookResponse struct {
@@ -11136,6 +11478,10 @@ type GetWebhookResponse struct {
 	JSON413 *PayloadTooLargeApplicationJSON
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *PayloadTooLargeApplicationProblemPlusJSON
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequestsApplicationJSON
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequestsApplicationProblemPlusJSON
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalErrorApplicationJSON
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -11152,6 +11498,8 @@ type GetWebhookResponse struct {
 	Headers403 *GetWebhookResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *GetWebhookResponse404Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetWebhookResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -11197,6 +11545,16 @@ func (r GetWebhookResponse) GetJSON413() *PayloadTooLargeApplicationJSON {
 // GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
 func (r GetWebhookResponse) GetApplicationproblemJSON413() *PayloadTooLargeApplicationProblemPlusJSON {
 	return r.ApplicationproblemJSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetWebhookResponse) GetJSON429() *TooManyRequestsApplicationJSON {
+	return r.JSON429
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetWebhookResponse) GetApplicationproblemJSON429() *TooManyRequestsApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON429
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -11245,7 +11603,9 @@ func (r GetWebhookResponse) ContentType() string {
 
 // RegisterWebhookResponse200Headers the declared response headers of an HTTP 200 response for RegisterWebhook
 type RegisterWebhookResponse200Headers struct {
-	CacheControl string
+	CacheControl    string
+	RateLimit       *string
+	RateLimitPolicy *string
 }
 
 // RegisterWebhookResponse400Headers the declared response headers of an HTTP 400 response for RegisterWebhook
@@ -11273,6 +11633,13 @@ type RegisterWebhookResponse415Headers struct {
 	CacheControl string
 }
 
+// RegisterWebhookResponse429Headers the declared response headers of an HTTP 429 response for RegisterWebhook
+type RegisterWebhookResponse429Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	RetryAfter      string
+}
+
 type RegisterWebhookResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -11296,6 +11663,10 @@ type RegisterWebhookResponse struct {
 	ApplicationproblemJSON413 *PayloadTooLargeApplicationProblemPlusJSON
 	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
 	ApplicationproblemJSON415 *ProblemUnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequestsApplicationJSON
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequestsApplicationProblemPlusJSON
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalErrorApplicationJSON
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -11314,6 +11685,8 @@ type RegisterWebhookResponse struct {
 	Headers409 *RegisterWebhookResponse409Headers
 	// Headers415 the parsed response headers for an HTTP 415 response
 	Headers415 *RegisterWebhookResponse415Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *RegisterWebhookResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -11366,6 +11739,16 @@ func (r RegisterWebhookResponse) GetApplicationproblemJSON415() *ProblemUnsuppor
 	return r.ApplicationproblemJSON415
 }
 
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r RegisterWebhookResponse) GetJSON429() *TooManyRequestsApplicationJSON {
+	return r.JSON429
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r RegisterWebhookResponse) GetApplicationproblemJSON429() *TooManyRequestsApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON429
+}
+
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r RegisterWebhookResponse) GetJSON500() *InternalErrorApplicationJSON {
 	return r.JSON500
@@ -11412,7 +11795,9 @@ func (r RegisterWebhookResponse) ContentType() string {
 
 // ListWebhookAttemptsResponse200Headers the declared response headers of an HTTP 200 response for ListWebhookAttempts
 type ListWebhookAttemptsResponse200Headers struct {
-	CacheControl string
+	CacheControl    string
+	RateLimit       *string
+	RateLimitPolicy *string
 }
 
 // ListWebhookAttemptsResponse400Headers the declared response headers of an HTTP 400 response for ListWebhookAttempts
@@ -11428,6 +11813,13 @@ type ListWebhookAttemptsResponse401Headers struct {
 // ListWebhookAttemptsResponse403Headers the declared response headers of an HTTP 403 response for ListWebhookAttempts
 type ListWebhookAttemptsResponse403Headers struct {
 	WWWAuthenticate *string
+}
+
+// ListWebhookAttemptsResponse429Headers the declared response headers of an HTTP 429 response for ListWebhookAttempts
+type ListWebhookAttemptsResponse429Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	RetryAfter      string
 }
 
 type ListWebhookAttemptsResponse struct {
@@ -11449,6 +11841,10 @@ type ListWebhookAttemptsResponse struct {
 	JSON413 *PayloadTooLargeApplicationJSON
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *PayloadTooLargeApplicationProblemPlusJSON
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequestsApplicationJSON
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequestsApplicationProblemPlusJSON
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalErrorApplicationJSON
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -11463,6 +11859,8 @@ type ListWebhookAttemptsResponse struct {
 	Headers401 *ListWebhookAttemptsResponse401Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
 	Headers403 *ListWebhookAttemptsResponse403Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListWebhookAttemptsResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -11503,6 +11901,16 @@ func (r ListWebhookAttemptsResponse) GetJSON413() *PayloadTooLargeApplicationJSO
 // GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
 func (r ListWebhookAttemptsResponse) GetApplicationproblemJSON413() *PayloadTooLargeApplicationProblemPlusJSON {
 	return r.ApplicationproblemJSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListWebhookAttemptsResponse) GetJSON429() *TooManyRequestsApplicationJSON {
+	return r.JSON429
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ListWebhookAttemptsResponse) GetApplicationproblemJSON429() *TooManyRequestsApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON429
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -11551,7 +11959,9 @@ func (r ListWebhookAttemptsResponse) ContentType() string {
 
 // RotateWebhookSecretResponse200Headers the declared response headers of an HTTP 200 response for RotateWebhookSecret
 type RotateWebhookSecretResponse200Headers struct {
-	CacheControl string
+	CacheControl    string
+	RateLimit       *string
+	RateLimitPolicy *string
 }
 
 // RotateWebhookSecretResponse400Headers the declared response headers of an HTTP 400 response for RotateWebhookSecret
@@ -11579,6 +11989,13 @@ type RotateWebhookSecretResponse409Headers struct {
 	CacheControl string
 }
 
+// RotateWebhookSecretResponse429Headers the declared response headers of an HTTP 429 response for RotateWebhookSecret
+type RotateWebhookSecretResponse429Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	RetryAfter      string
+}
+
 type RotateWebhookSecretResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -11602,6 +12019,10 @@ type RotateWebhookSecretResponse struct {
 	JSON413 *PayloadTooLargeApplicationJSON
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *PayloadTooLargeApplicationProblemPlusJSON
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequestsApplicationJSON
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequestsApplicationProblemPlusJSON
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalErrorApplicationJSON
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -11620,6 +12041,8 @@ type RotateWebhookSecretResponse struct {
 	Headers404 *RotateWebhookSecretResponse404Headers
 	// Headers409 the parsed response headers for an HTTP 409 response
 	Headers409 *RotateWebhookSecretResponse409Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *RotateWebhookSecretResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -11670,6 +12093,16 @@ func (r RotateWebhookSecretResponse) GetJSON413() *PayloadTooLargeApplicationJSO
 // GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
 func (r RotateWebhookSecretResponse) GetApplicationproblemJSON413() *PayloadTooLargeApplicationProblemPlusJSON {
 	return r.ApplicationproblemJSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r RotateWebhookSecretResponse) GetJSON429() *TooManyRequestsApplicationJSON {
+	return r.JSON429
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r RotateWebhookSecretResponse) GetApplicationproblemJSON429() *TooManyRequestsApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON429
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -12402,6 +12835,20 @@ func ParseListAccessRequestsResponse(rsp *http.Response) (*ListAccessRequestsRes
 		}
 		response.ApplicationproblemJSON413 = &dest
 
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 429:
+		var dest TooManyRequestsApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 429:
+		var dest TooManyRequestsApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
 	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 500:
 		var dest InternalErrorApplicationJSON
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -12435,6 +12882,20 @@ func ParseListAccessRequestsResponse(rsp *http.Response) (*ListAccessRequestsRes
 			}
 			headers.CacheControl = value
 		}
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 400:
 		var headers ListAccessRequestsResponse400Headers
@@ -12466,6 +12927,30 @@ func ParseListAccessRequestsResponse(rsp *http.Response) (*ListAccessRequestsRes
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers403 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListAccessRequestsResponse429Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -12569,6 +13054,20 @@ func ParseCreateAccessRequestResponse(rsp *http.Response) (*CreateAccessRequestR
 		}
 		response.ApplicationproblemJSON422 = &dest
 
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 429:
+		var dest TooManyRequestsApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 429:
+		var dest TooManyRequestsApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
 	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 500:
 		var dest InternalErrorApplicationJSON
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -12609,6 +13108,20 @@ func ParseCreateAccessRequestResponse(rsp *http.Response) (*CreateAccessRequestR
 			}
 			headers.Location = value
 		}
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 202:
 		var headers CreateAccessRequestResponse202Headers
@@ -12625,6 +13138,20 @@ func ParseCreateAccessRequestResponse(rsp *http.Response) (*CreateAccessRequestR
 				return nil, err
 			}
 			headers.Location = value
+		}
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
 		}
 		response.Headers202 = &headers
 	case rsp.StatusCode == 400:
@@ -12687,6 +13214,30 @@ func ParseCreateAccessRequestResponse(rsp *http.Response) (*CreateAccessRequestR
 			headers.CacheControl = value
 		}
 		response.Headers422 = &headers
+	case rsp.StatusCode == 429:
+		var headers CreateAccessRequestResponse429Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -12776,6 +13327,20 @@ func ParseWithdrawAccessRequestResponse(rsp *http.Response) (*WithdrawAccessRequ
 		}
 		response.ApplicationproblemJSON413 = &dest
 
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 429:
+		var dest TooManyRequestsApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 429:
+		var dest TooManyRequestsApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
 	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 500:
 		var dest InternalErrorApplicationJSON
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -12808,6 +13373,20 @@ func ParseWithdrawAccessRequestResponse(rsp *http.Response) (*WithdrawAccessRequ
 				return nil, err
 			}
 			headers.CacheControl = value
+		}
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 400:
@@ -12860,6 +13439,30 @@ func ParseWithdrawAccessRequestResponse(rsp *http.Response) (*WithdrawAccessRequ
 			headers.CacheControl = value
 		}
 		response.Headers409 = &headers
+	case rsp.StatusCode == 429:
+		var headers WithdrawAccessRequestResponse429Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -12942,6 +13545,20 @@ func ParseGetAccessRequestResponse(rsp *http.Response) (*GetAccessRequestRespons
 		}
 		response.ApplicationproblemJSON413 = &dest
 
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 429:
+		var dest TooManyRequestsApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 429:
+		var dest TooManyRequestsApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
 	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 500:
 		var dest InternalErrorApplicationJSON
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -12974,6 +13591,20 @@ func ParseGetAccessRequestResponse(rsp *http.Response) (*GetAccessRequestRespons
 				return nil, err
 			}
 			headers.CacheControl = value
+		}
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 400:
@@ -13016,6 +13647,30 @@ func ParseGetAccessRequestResponse(rsp *http.Response) (*GetAccessRequestRespons
 			headers.CacheControl = value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 429:
+		var headers GetAccessRequestResponse429Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -15496,6 +16151,20 @@ func ParseListDeliveriesResponse(rsp *http.Response) (*ListDeliveriesResponse, e
 		}
 		response.ApplicationproblemJSON413 = &dest
 
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 429:
+		var dest TooManyRequestsApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 429:
+		var dest TooManyRequestsApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
 	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 500:
 		var dest InternalErrorApplicationJSON
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -15529,6 +16198,20 @@ func ParseListDeliveriesResponse(rsp *http.Response) (*ListDeliveriesResponse, e
 			}
 			headers.CacheControl = value
 		}
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 400:
 		var headers ListDeliveriesResponse400Headers
@@ -15560,6 +16243,30 @@ func ParseListDeliveriesResponse(rsp *http.Response) (*ListDeliveriesResponse, e
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers403 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListDeliveriesResponse429Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -15642,6 +16349,20 @@ func ParseIngestMasterDataResponse(rsp *http.Response) (*IngestMasterDataRespons
 		}
 		response.ApplicationproblemJSON415 = &dest
 
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 429:
+		var dest TooManyRequestsApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 429:
+		var dest TooManyRequestsApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
 	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 500:
 		var dest InternalErrorApplicationJSON
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -15674,6 +16395,20 @@ func ParseIngestMasterDataResponse(rsp *http.Response) (*IngestMasterDataRespons
 				return nil, err
 			}
 			headers.CacheControl = value
+		}
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 400:
@@ -15716,6 +16451,30 @@ func ParseIngestMasterDataResponse(rsp *http.Response) (*IngestMasterDataRespons
 			headers.CacheControl = value
 		}
 		response.Headers415 = &headers
+	case rsp.StatusCode == 429:
+		var headers IngestMasterDataResponse429Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -15798,6 +16557,20 @@ func ParseIngestMeterValuesResponse(rsp *http.Response) (*IngestMeterValuesRespo
 		}
 		response.ApplicationproblemJSON415 = &dest
 
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 429:
+		var dest TooManyRequestsApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 429:
+		var dest TooManyRequestsApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
 	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 500:
 		var dest InternalErrorApplicationJSON
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -15830,6 +16603,20 @@ func ParseIngestMeterValuesResponse(rsp *http.Response) (*IngestMeterValuesRespo
 				return nil, err
 			}
 			headers.CacheControl = value
+		}
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 400:
@@ -15872,6 +16659,30 @@ func ParseIngestMeterValuesResponse(rsp *http.Response) (*IngestMeterValuesRespo
 			headers.CacheControl = value
 		}
 		response.Headers415 = &headers
+	case rsp.StatusCode == 429:
+		var headers IngestMeterValuesResponse429Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -16120,6 +16931,20 @@ func ParseListMeteringPointsResponse(rsp *http.Response) (*ListMeteringPointsRes
 		}
 		response.ApplicationproblemJSON413 = &dest
 
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 429:
+		var dest TooManyRequestsApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 429:
+		var dest TooManyRequestsApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
 	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 500:
 		var dest InternalErrorApplicationJSON
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -16153,6 +16978,20 @@ func ParseListMeteringPointsResponse(rsp *http.Response) (*ListMeteringPointsRes
 			}
 			headers.CacheControl = value
 		}
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 400:
 		var headers ListMeteringPointsResponse400Headers
@@ -16184,6 +17023,30 @@ func ParseListMeteringPointsResponse(rsp *http.Response) (*ListMeteringPointsRes
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers403 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListMeteringPointsResponse429Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -16269,6 +17132,20 @@ func ParseGetMasterDataResponse(rsp *http.Response) (*GetMasterDataResponse, err
 		}
 		response.ApplicationproblemJSON413 = &dest
 
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 429:
+		var dest TooManyRequestsApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 429:
+		var dest TooManyRequestsApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
 	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 500:
 		var dest InternalErrorApplicationJSON
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -16308,6 +17185,20 @@ func ParseGetMasterDataResponse(rsp *http.Response) (*GetMasterDataResponse, err
 				return nil, err
 			}
 			headers.ETag = value
+		}
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 304:
@@ -16367,6 +17258,30 @@ func ParseGetMasterDataResponse(rsp *http.Response) (*GetMasterDataResponse, err
 			headers.CacheControl = value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 429:
+		var headers GetMasterDataResponse429Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -16459,6 +17374,20 @@ func ParseGetMeterValuesResponse(rsp *http.Response) (*GetMeterValuesResponse, e
 		}
 		response.ApplicationproblemJSON422 = &dest
 
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 429:
+		var dest TooManyRequestsApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 429:
+		var dest TooManyRequestsApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
 	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 500:
 		var dest InternalErrorApplicationJSON
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -16498,6 +17427,20 @@ func ParseGetMeterValuesResponse(rsp *http.Response) (*GetMeterValuesResponse, e
 				return nil, err
 			}
 			headers.ETag = value
+		}
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 304:
@@ -16567,6 +17510,30 @@ func ParseGetMeterValuesResponse(rsp *http.Response) (*GetMeterValuesResponse, e
 			headers.CacheControl = value
 		}
 		response.Headers422 = &headers
+	case rsp.StatusCode == 429:
+		var headers GetMeterValuesResponse429Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -16645,6 +17612,20 @@ func ParseRemoveWebhookResponse(rsp *http.Response) (*RemoveWebhookResponse, err
 		}
 		response.ApplicationproblemJSON413 = &dest
 
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 429:
+		var dest TooManyRequestsApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 429:
+		var dest TooManyRequestsApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
 	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 500:
 		var dest InternalErrorApplicationJSON
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -16677,6 +17658,20 @@ func ParseRemoveWebhookResponse(rsp *http.Response) (*RemoveWebhookResponse, err
 				return nil, err
 			}
 			headers.CacheControl = value
+		}
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
 		}
 		response.Headers204 = &headers
 	case rsp.StatusCode == 400:
@@ -16719,6 +17714,30 @@ func ParseRemoveWebhookResponse(rsp *http.Response) (*RemoveWebhookResponse, err
 			headers.CacheControl = value
 		}
 		response.Headers409 = &headers
+	case rsp.StatusCode == 429:
+		var headers RemoveWebhookResponse429Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -16801,6 +17820,20 @@ func ParseGetWebhookResponse(rsp *http.Response) (*GetWebhookResponse, error) {
 		}
 		response.ApplicationproblemJSON413 = &dest
 
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 429:
+		var dest TooManyRequestsApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 429:
+		var dest TooManyRequestsApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
 	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 500:
 		var dest InternalErrorApplicationJSON
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -16833,6 +17866,20 @@ func ParseGetWebhookResponse(rsp *http.Response) (*GetWebhookResponse, error) {
 				return nil, err
 			}
 			headers.CacheControl = value
+		}
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 400:
@@ -16875,6 +17922,30 @@ func ParseGetWebhookResponse(rsp *http.Response) (*GetWebhookResponse, error) {
 			headers.CacheControl = value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 429:
+		var headers GetWebhookResponse429Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -16964,6 +18035,20 @@ func ParseRegisterWebhookResponse(rsp *http.Response) (*RegisterWebhookResponse,
 		}
 		response.ApplicationproblemJSON415 = &dest
 
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 429:
+		var dest TooManyRequestsApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 429:
+		var dest TooManyRequestsApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
 	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 500:
 		var dest InternalErrorApplicationJSON
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -16996,6 +18081,20 @@ func ParseRegisterWebhookResponse(rsp *http.Response) (*RegisterWebhookResponse,
 				return nil, err
 			}
 			headers.CacheControl = value
+		}
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 400:
@@ -17048,6 +18147,30 @@ func ParseRegisterWebhookResponse(rsp *http.Response) (*RegisterWebhookResponse,
 			headers.CacheControl = value
 		}
 		response.Headers415 = &headers
+	case rsp.StatusCode == 429:
+		var headers RegisterWebhookResponse429Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -17123,6 +18246,20 @@ func ParseListWebhookAttemptsResponse(rsp *http.Response) (*ListWebhookAttemptsR
 		}
 		response.ApplicationproblemJSON413 = &dest
 
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 429:
+		var dest TooManyRequestsApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 429:
+		var dest TooManyRequestsApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
 	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 500:
 		var dest InternalErrorApplicationJSON
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -17156,6 +18293,20 @@ func ParseListWebhookAttemptsResponse(rsp *http.Response) (*ListWebhookAttemptsR
 			}
 			headers.CacheControl = value
 		}
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 400:
 		var headers ListWebhookAttemptsResponse400Headers
@@ -17187,6 +18338,30 @@ func ParseListWebhookAttemptsResponse(rsp *http.Response) (*ListWebhookAttemptsR
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers403 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListWebhookAttemptsResponse429Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -17276,6 +18451,20 @@ func ParseRotateWebhookSecretResponse(rsp *http.Response) (*RotateWebhookSecretR
 		}
 		response.ApplicationproblemJSON413 = &dest
 
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 429:
+		var dest TooManyRequestsApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 429:
+		var dest TooManyRequestsApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
 	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 500:
 		var dest InternalErrorApplicationJSON
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -17308,6 +18497,20 @@ func ParseRotateWebhookSecretResponse(rsp *http.Response) (*RotateWebhookSecretR
 				return nil, err
 			}
 			headers.CacheControl = value
+		}
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 400:
@@ -17360,6 +18563,30 @@ func ParseRotateWebhookSecretResponse(rsp *http.Response) (*RotateWebhookSecretR
 			headers.CacheControl = value
 		}
 		response.Headers409 = &headers
+	case rsp.StatusCode == 429:
+		var headers RotateWebhookSecretResponse429Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
