@@ -3,9 +3,12 @@
 package dynamo_test
 
 import (
+	"context"
 	"fmt"
+	"math"
 	"os"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
@@ -96,4 +99,17 @@ func TestDeliveryFacts(t *testing.T) {
 
 func TestRateLimits(t *testing.T) {
 	storetest.RunRateLimits(t, func(t *testing.T) ratelimit.Counter { return stores(t).RateLimits })
+}
+
+// BenchmarkRateLimitsTake measures the one call the rate limit adds to each
+// API call: a conditional UpdateItem on moto, under the limit.
+func BenchmarkRateLimitsTake(b *testing.B) {
+	env := testenv.Get(b)
+	counter := dynamo.Open(dynamodb.NewFromConfig(env.Config), env.Stack.Tables).RateLimits
+	window := time.Unix(1_800_000_000, 0)
+	for b.Loop() {
+		if _, taken, err := counter.Take(context.Background(), "CLIENT#bench", window, window.Add(time.Hour), math.MaxInt32); err != nil || !taken {
+			b.Fatal(taken, err)
+		}
+	}
 }
