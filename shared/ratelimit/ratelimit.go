@@ -124,7 +124,7 @@ func (d Decision) Err() error {
 	}
 	return &fault.Error{
 		Kind:       fault.TooManyRequests,
-		Detail:     fmt.Sprintf("This client has made its %d calls of the last %v; the count starts again when the window ends.", d.Policy.Limit, d.Policy.Window),
+		Detail:     fmt.Sprintf("This client has made its %d calls of this %v window; the count starts again when the window ends.", d.Policy.Limit, d.Policy.Window),
 		RetryAfter: d.Reset,
 	}
 }
