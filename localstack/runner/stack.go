@@ -203,6 +203,7 @@ func start(ctx context.Context, opts options, logger *slog.Logger) (*stack, erro
 		return s, err
 	}
 	settings[adminapi.OperatorClientsEnv] = OperatorClient // `make token ADMIN=1` gives its tokens
+	settings[resources.RateLimitSetting] = envOr(resources.RateLimitSetting, resources.SandboxRateLimit)
 	if err := provision.PutSecrets(ctx, cfg, provision.SecretsPrefix, settings); err != nil {
 		return s, err
 	}

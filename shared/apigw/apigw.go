@@ -27,9 +27,11 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
+	"github.com/tredjepart/tredjepart/shared/clock"
 	"github.com/tredjepart/tredjepart/shared/fault"
 	"github.com/tredjepart/tredjepart/shared/ident"
 	"github.com/tredjepart/tredjepart/shared/problem"
+	"github.com/tredjepart/tredjepart/shared/ratelimit"
 	"github.com/tredjepart/tredjepart/shared/registry"
 	"github.com/tredjepart/tredjepart/shared/resources"
 	"github.com/tredjepart/tredjepart/shared/tracing"
@@ -66,9 +68,57 @@ func Handle(ctx context.Context, ev Request, logger *slog.Logger, route Route) (
 		if doc.Status == http.StatusUnauthorized {
 			res.Headers["WWW-Authenticate"] = `Bearer error="invalid_token", error_description="the token names no client_id"`
 		}
+		if doc.RetryAfter > 0 {
+			res.Headers["Retry-After"] = strconv.Itoa(doc.RetryAfter)
+		}
 	}
 	logger.InfoContext(ctx, "request", "status", res.StatusCode, "clientId", ClientID(ev), "durationMs", time.Since(started).Milliseconds())
 	return res, nil
+}
+
+// HandleLimited is Handle with the caller's call first taken from
+// limiter's policy (package ratelimit): over it, the answer is a 429 with
+// Retry-After and the route does not run. Every answer of a counted call
+// carries the policy and what is left of it in the RateLimit-Policy and
+// RateLimit fields of draft-ietf-httpapi-ratelimit-headers (-10): a policy
+// named "client", q calls in w seconds, r of them left for t seconds. A
+// call the counter failed to count goes through without them. A nil
+// limiter counts nothing.
+func HandleLimited(ctx context.Context, ev Request, logger *slog.Logger, limiter *ratelimit.Limiter, route Route) (Response, error) {
+	if limiter == nil {
+		return Handle(ctx, ev, logger, route)
+	}
+	var d ratelimit.Decision
+	res, err := Handle(ctx, ev, logger, func(ctx context.Context, ev Request) (Response, error) {
+		if d = limiter.Take(ctx, ClientID(ev)); !d.Allowed {
+			return Response{}, d.Err()
+		}
+		return route(ctx, ev)
+	})
+	if d.Counted {
+		if res.Headers == nil {
+			res.Headers = map[string]string{}
+		}
+		res.Headers["RateLimit-Policy"] = fmt.Sprintf(`"client";q=%d;w=%d`, d.Policy.Limit, int(d.Policy.Window/time.Second))
+		// t rounded as Retry-After is, so that the two agree on a 429.
+		res.Headers["RateLimit"] = fmt.Sprintf(`"client";r=%d;t=%d`, d.Remaining, problem.RetryAfterSeconds(d.Reset))
+	}
+	return res, err
+}
+
+// LimiterFromEnv is an API function's limiter: the policy of its
+// RATE_LIMIT setting (resources.RateLimitSetting), which must be set,
+// counted in counter on the wall clock (TTL expires by it).
+func LimiterFromEnv(getenv func(string) string, counter ratelimit.Counter, logger *slog.Logger) (*ratelimit.Limiter, error) {
+	text := getenv(resources.RateLimitSetting)
+	if text == "" {
+		return nil, fmt.Errorf("environment variable %s is not set", resources.RateLimitSetting)
+	}
+	policy, err := ratelimit.ParsePolicy(text)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", resources.RateLimitSetting, err)
+	}
+	return &ratelimit.Limiter{Policy: policy, Counter: counter, Clock: clock.System{}, Logger: logger}, nil
 }
 
 // CheckBodySize refuses a body of size bytes (as sent, not as encoded in

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"reflect"
 	"regexp"
 	"slices"
@@ -31,7 +32,9 @@ import (
 	"github.com/tredjepart/tredjepart/shared/openapi"
 	"github.com/tredjepart/tredjepart/shared/oslo"
 	"github.com/tredjepart/tredjepart/shared/personaldata"
+	"github.com/tredjepart/tredjepart/shared/problem"
 	"github.com/tredjepart/tredjepart/shared/pseudonym"
+	"github.com/tredjepart/tredjepart/shared/ratelimit"
 	"github.com/tredjepart/tredjepart/shared/readlog"
 	"github.com/tredjepart/tredjepart/shared/registry"
 	"github.com/tredjepart/tredjepart/shared/resources"
@@ -726,5 +729,65 @@ func TestPushExamplesAreFeedDocuments(t *testing.T) {
 		if !found {
 			t.Errorf("push example %q is no feed item's document", name)
 		}
+	}
+}
+
+// Every operation of a function that limits its clients (the RATE_LIMIT
+// setting) documents the service's and the gateway's 429 with Retry-After
+// and the RateLimit fields, and the fields on each success; the service's
+// example is the document the limiter's refusal becomes.
+func TestRateLimitedOperationsDocumentThe429AndTheirFields(t *testing.T) {
+	_, m := load(t)
+	limited := 0
+	for _, o := range operations(m) {
+		route, ok := resources.RouteByKey(o.key)
+		if !ok {
+			continue
+		}
+		fn := slices.IndexFunc(resources.Functions, func(f resources.Function) bool { return f.ID == route.Function })
+		if !slices.Contains(resources.Functions[fn].Settings, resources.RateLimitSetting) {
+			continue
+		}
+		limited++
+		res := o.op.Responses.Codes.GetOrZero("429")
+		if res == nil {
+			t.Errorf("%s does not document 429", o.key)
+			continue
+		}
+		if got := slices.Sorted(res.Content.KeysFromOldest()); !slices.Equal(got, []string{"application/json", "application/problem+json"}) {
+			t.Errorf("%s 429: media types %v", o.key, got)
+		}
+		for _, h := range []string{"Retry-After", "RateLimit-Policy", "RateLimit"} {
+			if res.Headers.GetOrZero(h) == nil {
+				t.Errorf("%s 429 does not document %s", o.key, h)
+			}
+		}
+		for code, r := range o.op.Responses.Codes.FromOldest() {
+			if strings.HasPrefix(code, "2") && (r.Headers.GetOrZero("RateLimit-Policy") == nil || r.Headers.GetOrZero("RateLimit") == nil) {
+				t.Errorf("%s %s does not document RateLimit-Policy and RateLimit", o.key, code)
+			}
+		}
+	}
+	if limited < 15 {
+		t.Errorf("%d operations are rate limited, want the 13 third-party and 2 ingest ones", limited)
+	}
+
+	var doc struct {
+		Components struct {
+			Examples struct {
+				TooManyRequests struct {
+					Value problem.Document `json:"value"`
+				} `json:"ProblemTooManyRequests"`
+			} `json:"examples"`
+		} `json:"components"`
+	}
+	if err := json.Unmarshal(openapi.Document(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	refusal := ratelimit.Decision{Policy: ratelimit.Policy{Limit: 20, Window: 10 * time.Second}, Reset: 6 * time.Second}
+	want := problem.From(context.Background(), slog.New(slog.DiscardHandler), refusal.Err(), "/v1/access-requests")
+	want.RetryAfter = 0 // a header, not in the body
+	if got := doc.Components.Examples.TooManyRequests.Value; !reflect.DeepEqual(got, want) {
+		t.Errorf("the 429 example is\n%+v\nthe limiter answers\n%+v", got, want)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/tredjepart/tredjepart/shared/fault"
 )
@@ -30,6 +31,9 @@ type Document struct {
 	// RequestID is API Gateway's id of the request (its access log's
 	// requestId, the Apigw-Requestid header), for the caller to quote.
 	RequestID string `json:"requestId,omitempty"`
+	// RetryAfter is the Retry-After header's value in whole seconds, at
+	// least 1, for a 429; 0 (no header) otherwise.
+	RetryAfter int `json:"-"`
 }
 
 var statusOf = map[fault.Kind]int{
@@ -42,6 +46,7 @@ var statusOf = map[fault.Kind]int{
 	fault.Forbidden:            http.StatusForbidden,
 	fault.UnsupportedMediaType: http.StatusUnsupportedMediaType,
 	fault.TooLarge:             http.StatusRequestEntityTooLarge,
+	fault.TooManyRequests:      http.StatusTooManyRequests,
 }
 
 var slugOf = map[fault.Kind]string{
@@ -54,6 +59,7 @@ var slugOf = map[fault.Kind]string{
 	fault.Forbidden:            "forbidden",
 	fault.UnsupportedMediaType: "unsupported-media-type",
 	fault.TooLarge:             "payload-too-large",
+	fault.TooManyRequests:      "too-many-requests",
 }
 
 // typePrefix begins every problem type.
@@ -83,7 +89,7 @@ func From(ctx context.Context, logger *slog.Logger, err error, instance string) 
 		}
 	}
 	status := statusOf[e.Kind]
-	return Document{
+	doc := Document{
 		Type:     TypeURI(e.Kind, e.Code),
 		Title:    http.StatusText(status),
 		Status:   status,
@@ -92,7 +98,16 @@ func From(ctx context.Context, logger *slog.Logger, err error, instance string) 
 		Code:     e.Code,
 		Errors:   e.Fields,
 	}
+	if e.Kind == fault.TooManyRequests {
+		doc.RetryAfter = RetryAfterSeconds(e.RetryAfter)
+	}
+	return doc
 }
+
+// RetryAfterSeconds is a wait in the whole seconds of a Retry-After field:
+// rounded up, so that a client that waits them finds the window free, and
+// at least 1.
+func RetryAfterSeconds(wait time.Duration) int { return max(1, int((wait+time.Second-1)/time.Second)) }
 
 // Name is the problem type's last part, an Elhub code or a word such as
 // invalid-request: one of a small fixed set, fit for a metric dimension.

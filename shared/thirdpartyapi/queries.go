@@ -17,6 +17,7 @@ import (
 	"github.com/tredjepart/tredjepart/shared/metering"
 	"github.com/tredjepart/tredjepart/shared/metervalues"
 	"github.com/tredjepart/tredjepart/shared/oslo"
+	"github.com/tredjepart/tredjepart/shared/ratelimit"
 	"github.com/tredjepart/tredjepart/shared/webhook"
 )
 
@@ -39,12 +40,13 @@ type QueriesHandler struct {
 	Outbox       Outbox
 	Webhooks     *webhook.Service
 	ThirdParties apigw.ThirdParties
+	Limiter      *ratelimit.Limiter // each client's calls, shared with RequestsHandler; nil counts nothing
 	Logger       *slog.Logger
 }
 
 // Handle answers one API Gateway event.
 func (h *QueriesHandler) Handle(ctx context.Context, ev apigw.Request) (apigw.Response, error) {
-	return apigw.Handle(ctx, ev, h.Logger, h.route)
+	return apigw.HandleLimited(ctx, ev, h.Logger, h.Limiter, h.route)
 }
 
 func (h *QueriesHandler) route(ctx context.Context, ev apigw.Request) (apigw.Response, error) {

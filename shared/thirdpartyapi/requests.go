@@ -18,6 +18,7 @@ import (
 	"github.com/tredjepart/tredjepart/shared/fault"
 	"github.com/tredjepart/tredjepart/shared/ident"
 	"github.com/tredjepart/tredjepart/shared/oslo"
+	"github.com/tredjepart/tredjepart/shared/ratelimit"
 )
 
 // Route keys this handler serves; resources.Routes sends them here.
@@ -32,6 +33,7 @@ const (
 type RequestsHandler struct {
 	Requests     *accessrequest.Service
 	ThirdParties apigw.ThirdParties
+	Limiter      *ratelimit.Limiter // each client's calls, shared with QueriesHandler; nil counts nothing
 	Logger       *slog.Logger
 }
 
@@ -39,7 +41,7 @@ type response = apigw.Response
 
 // Handle answers one API Gateway event.
 func (h *RequestsHandler) Handle(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (response, error) {
-	return apigw.Handle(ctx, ev, h.Logger, h.route)
+	return apigw.HandleLimited(ctx, ev, h.Logger, h.Limiter, h.route)
 }
 
 func (h *RequestsHandler) route(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (response, error) {

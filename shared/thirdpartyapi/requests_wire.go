@@ -10,6 +10,7 @@ import (
 
 	"github.com/tredjepart/tredjepart/shared/accessrequest"
 	"github.com/tredjepart/tredjepart/shared/awsjson"
+	"github.com/tredjepart/tredjepart/shared/apigw"
 	"github.com/tredjepart/tredjepart/shared/clock"
 	"github.com/tredjepart/tredjepart/shared/dynamo"
 	"github.com/tredjepart/tredjepart/shared/function"
@@ -22,7 +23,7 @@ import (
 // on AWS, under the Lambda emulator and in-process.
 func RequestsFromEnv(cfg aws.Config, getenv func(string) string, logger *slog.Logger) (*RequestsHandler, error) {
 	env := function.NewEnv(getenv)
-	tables, expiryARN := env.Tables(resources.Access, resources.Registry), env.Need(resources.Expiry.EnvVar)
+	tables, expiryARN := env.Tables(resources.Access, resources.Registry, resources.RateLimits), env.Need(resources.Expiry.EnvVar)
 	if err := env.Err(); err != nil {
 		return nil, err
 	}
@@ -31,6 +32,10 @@ func RequestsFromEnv(cfg aws.Config, getenv func(string) string, logger *slog.Lo
 		return nil, err
 	}
 	stores := dynamo.Open(dynamodb.NewFromConfig(cfg), tables)
+	limiter, err := apigw.LimiterFromEnv(getenv, stores.RateLimits, logger)
+	if err != nil {
+		return nil, err
+	}
 	expiry := &stepfunctions.Expiry{Client: awsjson.New(cfg, awsjson.StepFunctions), StateMachineARN: expiryARN, ToWallClock: clk.ToWallClock}
 	return &RequestsHandler{
 		Requests: &accessrequest.Service{
@@ -45,6 +50,7 @@ func RequestsFromEnv(cfg aws.Config, getenv func(string) string, logger *slog.Lo
 			Metrics:        &metrics.EMF{Logger: logger},
 		},
 		ThirdParties: stores.Parties,
+		Limiter:      limiter,
 		Logger:       logger,
 	}, nil
 }

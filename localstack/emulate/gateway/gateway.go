@@ -62,6 +62,7 @@ type Gateway struct {
 	logger    *slog.Logger
 	now       func() time.Time
 	timeout   time.Duration
+	throttle  *throttle
 }
 
 // New returns a handler that serves routes. functions maps a Function ID
@@ -83,7 +84,8 @@ func newGateway(routes []resources.Route, functions map[string]Invoker, auth *Au
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	g := &Gateway{functions: functions, auth: auth, logger: logger, now: time.Now, timeout: IntegrationTimeout}
+	g := &Gateway{functions: functions, auth: auth, logger: logger, now: time.Now, timeout: IntegrationTimeout,
+		throttle: newThrottle(resources.APIThrottle)}
 	for _, r := range routes {
 		rt, err := compileRoute(r)
 		if err != nil {
@@ -130,6 +132,10 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	routeKey = rt.Key()
+	if !g.throttle.take(routeKey, start) {
+		writeMessage(rec, http.StatusTooManyRequests, "Too Many Requests")
+		return
+	}
 
 	var jwtAuth *events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription
 	if g.auth != nil && !rt.Public {
