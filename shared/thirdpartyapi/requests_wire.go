@@ -9,8 +9,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/tredjepart/tredjepart/shared/accessrequest"
-	"github.com/tredjepart/tredjepart/shared/awsjson"
 	"github.com/tredjepart/tredjepart/shared/apigw"
+	"github.com/tredjepart/tredjepart/shared/awsjson"
 	"github.com/tredjepart/tredjepart/shared/clock"
 	"github.com/tredjepart/tredjepart/shared/dynamo"
 	"github.com/tredjepart/tredjepart/shared/function"
