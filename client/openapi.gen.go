@@ -1204,8 +1204,20 @@ type AccessRequest struct {
 	// Id The request's id, a lower-case UUID.
 	//
 	// Examples: 3f2b8c1e-9d4a-4f6e-8b7a-2c1d0e9f8a7b
-	Id    openapi_types.UUID `json:"id"`
+	Id openapi_types.UUID `json:"id"`
+
+	// Links Where the request is, and the end user's two ways to decide it. Give the end user `consent` (they log in and approve or decline on the consent site), or send their browser to `authorize` (BRS-NO-624's redirect flow, which brings them back to your redirect URI with the decision).
 	Links struct {
+		// Authorize BRS-NO-624's redirect flow for this request (absolute): `<consent site>/authorize?client_id=<your GLN>&request_id={id}&scope=Full|Limited&redirect_uri=<your first registered redirect URI>`; add `state` to it if you use one. After the end user decides, their browser comes back to the redirect URI with `status` and `granted_scope` (`Full` or `Limited`, BRS-NO-624's spelling of the API's `FULL` and `LIMITED`), or with `error`. Absent when you have no redirect URI registered.
+		//
+		// Examples: http://127.0.0.1:4010/authorize?client_id=7090000000011&redirect_uri=https%3A%2F%2Fstraumkompis.example%2Ftredjepart%2Freturn&request_id=3f2b8c1e-9d4a-4f6e-8b7a-2c1d0e9f8a7b&scope=Full
+		Authorize *string `json:"authorize,omitempty"`
+
+		// Consent The end user's page for this request on the consent site (absolute): `<consent site>/consent/requests/{id}`. The portal shows the same link as "Consent link".
+		//
+		// Examples: http://127.0.0.1:4010/consent/requests/3f2b8c1e-9d4a-4f6e-8b7a-2c1d0e9f8a7b
+		Consent string `json:"consent"`
+
 		// Self The request's path, relative to the API's base URL.
 		//
 		// Examples: /v1/access-requests/3f2b8c1e-9d4a-4f6e-8b7a-2c1d0e9f8a7b

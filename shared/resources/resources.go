@@ -937,6 +937,9 @@ var Intake = Function{
 	ReadTables:    []string{RegistryTableID},
 	WriteTables:   []string{AccessTableID},
 	StateMachines: []string{ExpiryStateMachineID},
+	// The consent site's login callback, as Consent has it: a request's
+	// answer links to the consent page and the redirect flow at its origin.
+	Settings: []string{"OIDC_REDIRECT_URL"},
 }
 
 // Consent is the end user's pages: log in, decide requests, change access.

@@ -6,8 +6,10 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -39,8 +41,8 @@ func onEach(t *testing.T, test func(t *testing.T, h *thirdpartyapi.RequestsHandl
 }
 
 // onFakes is the handler on the fakes, with what the sample events name
-// registered: the third parties straumkompis and ladeklar, and the
-// metering points they ask for.
+// registered: the third parties straumkompis, with a redirect URI, and
+// ladeklar, without, and the metering points they ask for.
 func onFakes(t *testing.T) *thirdpartyapi.RequestsHandler {
 	t.Helper()
 	ctx := context.Background()
@@ -50,7 +52,11 @@ func onFakes(t *testing.T) *thirdpartyapi.RequestsHandler {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := s.Parties.RegisterThirdParty(ctx, registry.ThirdParty{GLN: gln, Name: client, ClientIDs: []string{client}}); err != nil {
+		tp := registry.ThirdParty{GLN: gln, Name: client, ClientIDs: []string{client}}
+		if client == "straumkompis" {
+			tp.RedirectURIs = []string{"https://straumkompis.example/tredjepart/return"}
+		}
+		if err := s.Parties.RegisterThirdParty(ctx, tp); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -65,8 +71,9 @@ func onFakes(t *testing.T) *thirdpartyapi.RequestsHandler {
 	return &thirdpartyapi.RequestsHandler{
 		Requests: &accessrequest.Service{MeteringPoints: s.MeteringPoints, Store: s.Requests, Grants: s.Grants, Expiry: noTimers{}, Clock: clock.System{},
 			NewID: uuid.NewString, ExpiresAt: accessrequest.ExpiresAt, Logger: logger},
-		ThirdParties: s.Parties,
-		Logger:       logger,
+		ThirdParties:  s.Parties,
+		ConsentOrigin: "https://consent.tredjepart.example",
+		Logger:        logger,
 	}
 }
 
@@ -175,4 +182,87 @@ func callerMustBeARegisteredClient(t *testing.T, h *thirdpartyapi.RequestsHandle
 			}
 		})
 	}
+}
+
+func TestARequestLinksToItsConsentPageAndRedirectFlow(t *testing.T) {
+	onEach(t, requestLinksToItsConsentPageAndRedirectFlow)
+}
+
+func requestLinksToItsConsentPageAndRedirectFlow(t *testing.T, h *thirdpartyapi.RequestsHandler) {
+	if h.ConsentOrigin == "" {
+		t.Fatal("the handler has no consent origin")
+	}
+	for _, client := range []string{"straumkompis", "ladeklar"} {
+		t.Run(client, func(t *testing.T) {
+			tp, _, err := h.ThirdParties.ThirdPartyByClient(context.Background(), client)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ev := loadEvent(t, "create-access-request.json")
+			ev.RequestContext.Authorizer.JWT.Claims["client_id"] = client
+			ev.Headers["idempotency-key"] = uuid.NewString()
+			created := handleJSON(t, h, ev, http.StatusAccepted, http.StatusOK) // 200 when a test before asked for it
+			get := loadEvent(t, "get-access-request.json")
+			get.RequestContext.Authorizer.JWT.Claims["client_id"] = client
+			get.PathParameters = map[string]string{"id": created.ID}
+			list := loadEvent(t, "list-access-requests.json")
+			list.RequestContext.Authorizer.JWT.Claims["client_id"] = client
+			var listed struct{ Items []requestBody }
+			if err := json.Unmarshal([]byte(handle(t, h, list, http.StatusOK)), &listed); err != nil {
+				t.Fatal(err)
+			}
+			if len(listed.Items) == 0 {
+				t.Fatal("the list is empty")
+			}
+			answers := map[string]requestBody{"created": created, "read": handleJSON(t, h, get, http.StatusOK)}
+			for _, item := range listed.Items {
+				answers["listed "+item.ID] = item
+			}
+			for name, r := range answers {
+				if want := h.ConsentOrigin + "/consent/requests/" + r.ID; r.Links.Consent != want {
+					t.Errorf("%s: links.consent %q, want %q", name, r.Links.Consent, want)
+				}
+				if len(tp.RedirectURIs) == 0 {
+					if r.Links.Authorize != "" {
+						t.Errorf("%s: links.authorize %q for a third party without a redirect URI", name, r.Links.Authorize)
+					}
+					continue
+				}
+				brsScope := map[string]string{"FULL": "Full", "LIMITED": "Limited"}[r.Scope]
+				want := h.ConsentOrigin + "/authorize?" + url.Values{"client_id": {string(tp.GLN)}, "request_id": {r.ID},
+					"scope": {brsScope}, "redirect_uri": {tp.RedirectURIs[0]}}.Encode()
+				if r.Links.Authorize != want {
+					t.Errorf("%s: links.authorize %q, want %q", name, r.Links.Authorize, want)
+				}
+			}
+		})
+	}
+}
+
+// requestBody is an access request as the API answers it.
+type requestBody struct {
+	ID, Status, Scope string
+	Links             struct{ Self, Consent, Authorize string }
+}
+
+// handle sends ev and wants one of the statuses.
+func handle(t *testing.T, h *thirdpartyapi.RequestsHandler, ev events.APIGatewayV2HTTPRequest, statuses ...int) string {
+	t.Helper()
+	res, err := h.Handle(context.Background(), ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(statuses, res.StatusCode) {
+		t.Fatalf("%s: status %d, want one of %v: %s", ev.RouteKey, res.StatusCode, statuses, res.Body)
+	}
+	return res.Body
+}
+
+func handleJSON(t *testing.T, h *thirdpartyapi.RequestsHandler, ev events.APIGatewayV2HTTPRequest, statuses ...int) requestBody {
+	t.Helper()
+	var r requestBody
+	if err := json.Unmarshal([]byte(handle(t, h, ev, statuses...)), &r); err != nil {
+		t.Fatal(err)
+	}
+	return r
 }
