@@ -105,6 +105,21 @@ func (e DaySeriesUnit) Valid() bool {
 	}
 }
 
+// Defines values for DeliveryDocumentTest.
+const (
+	DeliveryDocumentTestTrue DeliveryDocumentTest = true
+)
+
+// Valid indicates whether the value is a known member of the DeliveryDocumentTest enum.
+func (e DeliveryDocumentTest) Valid() bool {
+	switch e {
+	case DeliveryDocumentTestTrue:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for DeliveryDocumentType.
 const (
 	DeliveryDocumentTypeMeterValues           DeliveryDocumentType = "meter-values"
@@ -1041,6 +1056,54 @@ func (e WebhookOutcome) Valid() bool {
 	}
 }
 
+// Defines values for WebhookTestEventTest.
+const (
+	WebhookTestEventTestTrue WebhookTestEventTest = true
+)
+
+// Valid indicates whether the value is a known member of the WebhookTestEventTest enum.
+func (e WebhookTestEventTest) Valid() bool {
+	switch e {
+	case WebhookTestEventTestTrue:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for WebhookTestEventType.
+const (
+	WebhookTestEventTypeWebhookTest WebhookTestEventType = "webhook.test"
+)
+
+// Valid indicates whether the value is a known member of the WebhookTestEventType enum.
+func (e WebhookTestEventType) Valid() bool {
+	switch e {
+	case WebhookTestEventTypeWebhookTest:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for WebhookTestRequestType.
+const (
+	WebhookTestRequestTypeMeterValues WebhookTestRequestType = "meter-values"
+	WebhookTestRequestTypeWebhookTest WebhookTestRequestType = "webhook.test"
+)
+
+// Valid indicates whether the value is a known member of the WebhookTestRequestType enum.
+func (e WebhookTestRequestType) Valid() bool {
+	switch e {
+	case WebhookTestRequestTypeMeterValues:
+		return true
+	case WebhookTestRequestTypeWebhookTest:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for Aggregation.
 const (
 	AggregationP1D  Aggregation = "P1D"
@@ -1602,7 +1665,7 @@ type DeliveryDocument struct {
 	// Examples: 2027-04-01T22:00:00Z
 	CreatedAt Timestamp `json:"createdAt"`
 
-	// DocumentId The document's deterministic id, the same as the feed item's `id`.
+	// DocumentId The document's deterministic id, the same as the feed item's `id` (a sample pushed by `POST /v1/webhook/test` has `meter-values.test:` and a random UUID instead).
 	//
 	// Examples: meter-values:707057500000001015:2027-03-28:r1
 	DocumentId string `json:"documentId"`
@@ -1637,6 +1700,9 @@ type DeliveryDocument struct {
 	// Revision The day's revision: 1 for the first values, one more for each correction (as in the meter values).
 	Revision int `json:"revision"`
 
+	// Test Present, `true`, only on a sample pushed by `POST /v1/webhook/test` (`{"type":"meter-values"}`): its values are made up, its `documentId` is `meter-values.test:` and a random UUID, never a delivered document's, and it is in no feed.
+	Test *DeliveryDocumentTest `json:"test,omitempty"`
+
 	// ThirdPartyId Your GLN: the third party the document is delivered to.
 	//
 	// Examples: 7090000000011
@@ -1648,6 +1714,9 @@ type DeliveryDocument struct {
 	// Unit The unit of every quantity.
 	Unit DeliveryDocumentUnit `json:"unit"`
 }
+
+// DeliveryDocumentTest Present, `true`, only on a sample pushed by `POST /v1/webhook/test` (`{"type":"meter-values"}`): its values are made up, its `documentId` is `meter-values.test:` and a random UUID, never a delivered document's, and it is in no feed.
+type DeliveryDocumentTest bool
 
 // DeliveryDocumentType `meter-values` for a day's first delivery, `meter-values-correction` for a corrected day (see `DeliveryType`).
 type DeliveryDocumentType string
@@ -2684,7 +2753,7 @@ type Status string
 // Examples: 2027-04-01T22:00:00Z
 type Timestamp = time.Time
 
-// Webhook Your webhook. The signing secrets themselves are never shown, only when each was made and until when it signs; `secret` is in the answer that made one, and only there.
+// Webhook Your webhook. The signing secrets themselves are not shown here, only when each was made and until when it signs; `secret` is in the answer that made one, and `GET /v1/webhook/secret` shows them all again.
 type Webhook struct {
 	// ChangedAt When the webhook last changed: registered, given another URL, enabled again, its secret rotated, or disabled.
 	//
@@ -2699,7 +2768,7 @@ type Webhook struct {
 	// Enabled `true` while documents are pushed. `false` once the endpoint answered `410 Gone` (see `disabledReason`); a `PUT` of the URL enables it again.
 	Enabled bool `json:"enabled"`
 
-	// Secret The new signing secret: `whsec_` and the base64 of 32 random bytes. Present only in the answer to the first `PUT` (the registration) and to `POST /v1/webhook/rotate`, and never shown again: store it now. Give the whole text to a Standard Webhooks library, or base64-decode what follows `whsec_` for the HMAC key.
+	// Secret The new signing secret: `whsec_` and the base64 of 32 random bytes. Present only in the answer to the first `PUT` (the registration) and to `POST /v1/webhook/rotate`; `GET /v1/webhook/secret` shows it again. Give the whole text to a Standard Webhooks library, or base64-decode what follows `whsec_` for the HMAC key.
 	//
 	// Examples: whsec_WVfNe2ua7KR7b1cJtAVlPy58DrNSBh2tet+X3xAKPMo=
 	Secret *string `json:"secret,omitempty"`
@@ -2778,6 +2847,66 @@ type WebhookSecret struct {
 	// Examples: 2027-04-01T22:00:00Z
 	ExpiresAt *Timestamp `json:"expiresAt,omitempty"`
 }
+
+// WebhookSigningSecret One signing secret, with its text.
+type WebhookSigningSecret struct {
+	// CreatedAt When it was made: at the first registration, or by a rotation.
+	//
+	// Examples: 2027-04-01T22:00:00Z
+	CreatedAt Timestamp `json:"createdAt"`
+
+	// ExpiresAt When it stops signing: 24 hours after the rotation that replaced it. Absent on the newest secret, which signs until the next rotation.
+	//
+	// Examples: 2027-04-01T22:00:00Z
+	ExpiresAt *Timestamp `json:"expiresAt,omitempty"`
+
+	// Secret The secret: `whsec_` and the base64 of its key. Give the whole text to a Standard Webhooks library, or base64-decode what follows `whsec_` for the HMAC key.
+	//
+	// Examples: whsec_WVfNe2ua7KR7b1cJtAVlPy58DrNSBh2tet+X3xAKPMo=
+	Secret string `json:"secret"`
+}
+
+// WebhookSigningSecrets The secrets that sign your pushes now, newest first: one, or during the 24 hours after a rotation also the older ones (every push carries a signature for each).
+type WebhookSigningSecrets struct {
+	Secrets []WebhookSigningSecret `json:"secrets"`
+}
+
+// WebhookTestEvent The test event `POST /v1/webhook/test` pushes for `{"type":"webhook.test"}` (and the portal's "Send test event"): signed like every push, under a `webhook-id` of its own.
+type WebhookTestEvent struct {
+	// CreatedAt When the event was made.
+	//
+	// Examples: 2027-04-01T22:00:00Z
+	CreatedAt Timestamp `json:"createdAt"`
+
+	// DocumentId `webhook.test:` and a random UUID, also sent as `webhook-id`.
+	//
+	// Examples: webhook.test:0c9e4f2a-7b1d-4e3a-9f6b-2d8c5a1e7f30
+	DocumentId string `json:"documentId"`
+
+	// Test Always `true`: a test.
+	Test WebhookTestEventTest `json:"test"`
+
+	// ThirdPartyId Your GLN.
+	//
+	// Examples: 7090000000011
+	ThirdPartyId GLN                  `json:"thirdPartyId"`
+	Type         WebhookTestEventType `json:"type"`
+}
+
+// WebhookTestEventTest Always `true`: a test.
+type WebhookTestEventTest bool
+
+// WebhookTestEventType defines model for WebhookTestEvent.Type.
+type WebhookTestEventType string
+
+// WebhookTestRequest What to push.
+type WebhookTestRequest struct {
+	// Type `webhook.test`: a small test event (`WebhookTestEvent`). `meter-values`: a sample of the daily document (`DeliveryDocument`) for yesterday, marked `"test": true`, its values made up, for one of the metering points you have access to, or for the made-up `707057599999999991` when you have none.
+	Type WebhookTestRequestType `json:"type"`
+}
+
+// WebhookTestRequestType `webhook.test`: a small test event (`WebhookTestEvent`). `meter-values`: a sample of the daily document (`DeliveryDocument`) for yesterday, marked `"test": true`, its values made up, for one of the metering points you have access to, or for the made-up `707057599999999991` when you have none.
+type WebhookTestRequestType string
 
 // AccessRequestId defines model for AccessRequestId.
 type AccessRequestId = openapi_types.UUID
@@ -3074,6 +3203,9 @@ type IngestMeterValuesJSONRequestBody = SeriesBatch
 
 // RegisterWebhookJSONRequestBody defines body for RegisterWebhook for application/json ContentType.
 type RegisterWebhookJSONRequestBody = WebhookRegistration
+
+// TestWebhookJSONRequestBody defines body for TestWebhook for application/json ContentType.
+type TestWebhookJSONRequestBody = WebhookTestRequest
 
 // ReceiveDocumentJSONRequestBody defines body for ReceiveDocument for application/json ContentType.
 type ReceiveDocumentJSONRequestBody ReceiveDocumentJSONBody
@@ -3867,6 +3999,32 @@ func (t *ReceiveDocumentJSONBody) MergeNotification(v Notification) error {
 	return err
 }
 
+// AsWebhookTestEvent returns the union data inside the ReceiveDocumentJSONBody as a WebhookTestEvent
+func (t ReceiveDocumentJSONBody) AsWebhookTestEvent() (WebhookTestEvent, error) {
+	var body WebhookTestEvent
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromWebhookTestEvent overwrites any union data inside the ReceiveDocumentJSONBody as the provided WebhookTestEvent
+func (t *ReceiveDocumentJSONBody) FromWebhookTestEvent(v WebhookTestEvent) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeWebhookTestEvent performs a merge with any union data inside the ReceiveDocumentJSONBody, using the provided WebhookTestEvent
+func (t *ReceiveDocumentJSONBody) MergeWebhookTestEvent(v WebhookTestEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
 func (t ReceiveDocumentJSONBody) MarshalJSON() ([]byte, error) {
 	b, err := t.union.MarshalJSON()
 	return b, err
@@ -4238,14 +4396,14 @@ type ClientInterface interface {
 
 	// GetWebhook Read your webhook
 	//
-	// Your webhook: where documents are pushed, whether it is enabled (and if not, why), and when each signing secret was made and, after a rotation, until when the older ones sign. The secrets themselves are never shown here: `secret` is only in the answer to the first registration and to a rotation. `404` when no webhook is registered.
+	// Your webhook: where documents are pushed, whether it is enabled (and if not, why), and when each signing secret was made and, after a rotation, until when the older ones sign. The secrets' text is not shown here: `secret` is in the answer to the first registration and to a rotation, and `GET /v1/webhook/secret` shows them all. `404` when no webhook is registered.
 	//
 	// Corresponds with GET /v1/webhook (the `GetWebhook` operationId).
 	GetWebhook(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RegisterWebhookWithBody Register your webhook, or change its URL
 	//
-	// Sets the URL your documents are pushed to and enables the webhook; from now on every document written to your feed is pushed there (documents already written are not). The first registration makes the signing secret and shows it, in `secret`, this once: store it, since no answer shows it again (a lost secret is replaced with `POST /v1/webhook/rotate`). A later `PUT`, to change the URL or to enable a webhook disabled by a `410`, keeps the secrets and has no `secret`; sending the same URL again is harmless. After `DELETE /v1/webhook` a `PUT` is a first registration again, with a new secret.
+	// Sets the URL your documents are pushed to and enables the webhook; from now on every document written to your feed is pushed there (documents already written are not). The first registration makes the signing secret and shows it, in `secret`; `GET /v1/webhook/secret` shows it again. A later `PUT`, to change the URL or to enable a webhook disabled by a `410`, keeps the secrets and has no `secret`; sending the same URL again is harmless. After `DELETE /v1/webhook` a `PUT` is a first registration again, with a new secret.
 	//
 	// The query is checked first (`400`), then the media type (`415`), then the body, naming every bad field (`400`), and last the URL itself (`400`, field `url`, with the reason): it must be an absolute `https` URL, without user info, on port 443, on a public address (see Webhooks in the description).
 	//
@@ -4256,7 +4414,7 @@ type ClientInterface interface {
 
 	// RegisterWebhook Register your webhook, or change its URL
 	//
-	// Sets the URL your documents are pushed to and enables the webhook; from now on every document written to your feed is pushed there (documents already written are not). The first registration makes the signing secret and shows it, in `secret`, this once: store it, since no answer shows it again (a lost secret is replaced with `POST /v1/webhook/rotate`). A later `PUT`, to change the URL or to enable a webhook disabled by a `410`, keeps the secrets and has no `secret`; sending the same URL again is harmless. After `DELETE /v1/webhook` a `PUT` is a first registration again, with a new secret.
+	// Sets the URL your documents are pushed to and enables the webhook; from now on every document written to your feed is pushed there (documents already written are not). The first registration makes the signing secret and shows it, in `secret`; `GET /v1/webhook/secret` shows it again. A later `PUT`, to change the URL or to enable a webhook disabled by a `410`, keeps the secrets and has no `secret`; sending the same URL again is harmless. After `DELETE /v1/webhook` a `PUT` is a first registration again, with a new secret.
 	//
 	// The query is checked first (`400`), then the media type (`415`), then the body, naming every bad field (`400`), and last the URL itself (`400`, field `url`, with the reason): it must be an absolute `https` URL, without user info, on port 443, on a public address (see Webhooks in the description).
 	//
@@ -4274,10 +4432,39 @@ type ClientInterface interface {
 
 	// RotateWebhookSecret Make a new signing secret
 	//
-	// Makes a new signing secret and shows it, in `secret`, this once. The older secrets that still sign keep signing beside it for 24 hours (`expiresAt` in `secrets`; one already due to stop sooner keeps its earlier end), so every push in that time carries a signature for each: install the new secret in your receiver within the 24 hours. At most three secrets sign at once: a rotation while three do ends the oldest at once. Secrets past their `expiresAt` are dropped from `secrets`. A disabled webhook stays disabled. No body is needed (one sent is ignored). `404` when no webhook is registered.
+	// Makes a new signing secret and shows it, in `secret` (`GET /v1/webhook/secret` shows it again). The older secrets that still sign keep signing beside it for 24 hours (`expiresAt` in `secrets`; one already due to stop sooner keeps its earlier end), so every push in that time carries a signature for each: install the new secret in your receiver within the 24 hours. At most three secrets sign at once: a rotation while three do ends the oldest at once. Secrets past their `expiresAt` are dropped from `secrets`. A disabled webhook stays disabled. No body is needed (one sent is ignored). `404` when no webhook is registered.
 	//
 	// Corresponds with POST /v1/webhook/rotate (the `RotateWebhookSecret` operationId).
 	RotateWebhookSecret(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetWebhookSecrets Read your signing secrets
+	//
+	// The secrets that sign your pushes now, with their text, newest first: one, or during the 24 hours after a rotation the new one and the older ones that still sign beside it. They are yours: your receiver holds the same secrets to verify the signatures, so you can always read them again, for example for a receiver set up after the registration or for a webhook registered for you. They are stored encrypted. `404` when no webhook is registered.
+	//
+	// Corresponds with GET /v1/webhook/secret (the `GetWebhookSecrets` operationId).
+	GetWebhookSecrets(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// TestWebhookWithBody Push a test event or a sample daily document
+	//
+	// Pushes one signed event to your webhook at once and answers with the attempt: `webhook.test`, a small test event (`WebhookTestEvent`), or `meter-values`, a sample of the daily document (`DeliveryDocument`, marked `"test": true`, its values made up) for one of the metering points you have access to, or for the made-up `707057599999999991` when you have none. Either has a `webhook-id` of its own (`webhook.test:…`, `meter-values.test:…`), never a delivered document's, so dropping duplicates by `webhook-id` never drops a real document for it. It is pushed once, not retried and not put in your feed; the attempt is listed in `GET /v1/webhook/attempts` like any other, and a `410` disables the webhook as any push does. The answer is `200` whatever your endpoint answered: see `outcome`, `status` and `error`. The portal's "Send test event" does the same as `webhook.test`.
+	//
+	// The query is checked first (`400`), then the media type (`415`), then the body (`400`), and then whether a webhook is registered (`404`).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/webhook/test (the `TestWebhook` operationId).
+	TestWebhookWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// TestWebhook Push a test event or a sample daily document
+	//
+	// Pushes one signed event to your webhook at once and answers with the attempt: `webhook.test`, a small test event (`WebhookTestEvent`), or `meter-values`, a sample of the daily document (`DeliveryDocument`, marked `"test": true`, its values made up) for one of the metering points you have access to, or for the made-up `707057599999999991` when you have none. Either has a `webhook-id` of its own (`webhook.test:…`, `meter-values.test:…`), never a delivered document's, so dropping duplicates by `webhook-id` never drops a real document for it. It is pushed once, not retried and not put in your feed; the attempt is listed in `GET /v1/webhook/attempts` like any other, and a `410` disables the webhook as any push does. The answer is `200` whatever your endpoint answered: see `outcome`, `status` and `error`. The portal's "Send test event" does the same as `webhook.test`.
+	//
+	// The query is checked first (`400`), then the media type (`415`), then the body (`400`), and then whether a webhook is registered (`404`).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/webhook/test (the `TestWebhook` operationId).
+	TestWebhook(ctx context.Context, body TestWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // ListAccessRequests List your access requests
@@ -4917,7 +5104,7 @@ func (c *Client) RemoveWebhook(ctx context.Context, reqEditors ...RequestEditorF
 
 // GetWebhook Read your webhook
 //
-// Your webhook: where documents are pushed, whether it is enabled (and if not, why), and when each signing secret was made and, after a rotation, until when the older ones sign. The secrets themselves are never shown here: `secret` is only in the answer to the first registration and to a rotation. `404` when no webhook is registered.
+// Your webhook: where documents are pushed, whether it is enabled (and if not, why), and when each signing secret was made and, after a rotation, until when the older ones sign. The secrets' text is not shown here: `secret` is in the answer to the first registration and to a rotation, and `GET /v1/webhook/secret` shows them all. `404` when no webhook is registered.
 //
 // Corresponds with GET /v1/webhook (the `GetWebhook` operationId).
 func (c *Client) GetWebhook(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -4934,7 +5121,7 @@ func (c *Client) GetWebhook(ctx context.Context, reqEditors ...RequestEditorFn) 
 
 // RegisterWebhookWithBody Register your webhook, or change its URL
 //
-// Sets the URL your documents are pushed to and enables the webhook; from now on every document written to your feed is pushed there (documents already written are not). The first registration makes the signing secret and shows it, in `secret`, this once: store it, since no answer shows it again (a lost secret is replaced with `POST /v1/webhook/rotate`). A later `PUT`, to change the URL or to enable a webhook disabled by a `410`, keeps the secrets and has no `secret`; sending the same URL again is harmless. After `DELETE /v1/webhook` a `PUT` is a first registration again, with a new secret.
+// Sets the URL your documents are pushed to and enables the webhook; from now on every document written to your feed is pushed there (documents already written are not). The first registration makes the signing secret and shows it, in `secret`; `GET /v1/webhook/secret` shows it again. A later `PUT`, to change the URL or to enable a webhook disabled by a `410`, keeps the secrets and has no `secret`; sending the same URL again is harmless. After `DELETE /v1/webhook` a `PUT` is a first registration again, with a new secret.
 //
 // The query is checked first (`400`), then the media type (`415`), then the body, naming every bad field (`400`), and last the URL itself (`400`, field `url`, with the reason): it must be an absolute `https` URL, without user info, on port 443, on a public address (see Webhooks in the description).
 //
@@ -4955,7 +5142,7 @@ func (c *Client) RegisterWebhookWithBody(ctx context.Context, contentType string
 
 // RegisterWebhook Register your webhook, or change its URL
 //
-// Sets the URL your documents are pushed to and enables the webhook; from now on every document written to your feed is pushed there (documents already written are not). The first registration makes the signing secret and shows it, in `secret`, this once: store it, since no answer shows it again (a lost secret is replaced with `POST /v1/webhook/rotate`). A later `PUT`, to change the URL or to enable a webhook disabled by a `410`, keeps the secrets and has no `secret`; sending the same URL again is harmless. After `DELETE /v1/webhook` a `PUT` is a first registration again, with a new secret.
+// Sets the URL your documents are pushed to and enables the webhook; from now on every document written to your feed is pushed there (documents already written are not). The first registration makes the signing secret and shows it, in `secret`; `GET /v1/webhook/secret` shows it again. A later `PUT`, to change the URL or to enable a webhook disabled by a `410`, keeps the secrets and has no `secret`; sending the same URL again is harmless. After `DELETE /v1/webhook` a `PUT` is a first registration again, with a new secret.
 //
 // The query is checked first (`400`), then the media type (`415`), then the body, naming every bad field (`400`), and last the URL itself (`400`, field `url`, with the reason): it must be an absolute `https` URL, without user info, on port 443, on a public address (see Webhooks in the description).
 //
@@ -4993,11 +5180,70 @@ func (c *Client) ListWebhookAttempts(ctx context.Context, params *ListWebhookAtt
 
 // RotateWebhookSecret Make a new signing secret
 //
-// Makes a new signing secret and shows it, in `secret`, this once. The older secrets that still sign keep signing beside it for 24 hours (`expiresAt` in `secrets`; one already due to stop sooner keeps its earlier end), so every push in that time carries a signature for each: install the new secret in your receiver within the 24 hours. At most three secrets sign at once: a rotation while three do ends the oldest at once. Secrets past their `expiresAt` are dropped from `secrets`. A disabled webhook stays disabled. No body is needed (one sent is ignored). `404` when no webhook is registered.
+// Makes a new signing secret and shows it, in `secret` (`GET /v1/webhook/secret` shows it again). The older secrets that still sign keep signing beside it for 24 hours (`expiresAt` in `secrets`; one already due to stop sooner keeps its earlier end), so every push in that time carries a signature for each: install the new secret in your receiver within the 24 hours. At most three secrets sign at once: a rotation while three do ends the oldest at once. Secrets past their `expiresAt` are dropped from `secrets`. A disabled webhook stays disabled. No body is needed (one sent is ignored). `404` when no webhook is registered.
 //
 // Corresponds with POST /v1/webhook/rotate (the `RotateWebhookSecret` operationId).
 func (c *Client) RotateWebhookSecret(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRotateWebhookSecretRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetWebhookSecrets Read your signing secrets
+//
+// The secrets that sign your pushes now, with their text, newest first: one, or during the 24 hours after a rotation the new one and the older ones that still sign beside it. They are yours: your receiver holds the same secrets to verify the signatures, so you can always read them again, for example for a receiver set up after the registration or for a webhook registered for you. They are stored encrypted. `404` when no webhook is registered.
+//
+// Corresponds with GET /v1/webhook/secret (the `GetWebhookSecrets` operationId).
+func (c *Client) GetWebhookSecrets(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetWebhookSecretsRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// TestWebhookWithBody Push a test event or a sample daily document
+//
+// Pushes one signed event to your webhook at once and answers with the attempt: `webhook.test`, a small test event (`WebhookTestEvent`), or `meter-values`, a sample of the daily document (`DeliveryDocument`, marked `"test": true`, its values made up) for one of the metering points you have access to, or for the made-up `707057599999999991` when you have none. Either has a `webhook-id` of its own (`webhook.test:…`, `meter-values.test:…`), never a delivered document's, so dropping duplicates by `webhook-id` never drops a real document for it. It is pushed once, not retried and not put in your feed; the attempt is listed in `GET /v1/webhook/attempts` like any other, and a `410` disables the webhook as any push does. The answer is `200` whatever your endpoint answered: see `outcome`, `status` and `error`. The portal's "Send test event" does the same as `webhook.test`.
+//
+// The query is checked first (`400`), then the media type (`415`), then the body (`400`), and then whether a webhook is registered (`404`).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/webhook/test (the `TestWebhook` operationId).
+func (c *Client) TestWebhookWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewTestWebhookRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// TestWebhook Push a test event or a sample daily document
+//
+// Pushes one signed event to your webhook at once and answers with the attempt: `webhook.test`, a small test event (`WebhookTestEvent`), or `meter-values`, a sample of the daily document (`DeliveryDocument`, marked `"test": true`, its values made up) for one of the metering points you have access to, or for the made-up `707057599999999991` when you have none. Either has a `webhook-id` of its own (`webhook.test:…`, `meter-values.test:…`), never a delivered document's, so dropping duplicates by `webhook-id` never drops a real document for it. It is pushed once, not retried and not put in your feed; the attempt is listed in `GET /v1/webhook/attempts` like any other, and a `410` disables the webhook as any push does. The answer is `200` whatever your endpoint answered: see `outcome`, `status` and `error`. The portal's "Send test event" does the same as `webhook.test`.
+//
+// The query is checked first (`400`), then the media type (`415`), then the body (`400`), and then whether a webhook is registered (`404`).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/webhook/test (the `TestWebhook` operationId).
+func (c *Client) TestWebhook(ctx context.Context, body TestWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewTestWebhookRequest(c.Server, body)
 	if err != nil {
 		return nil, err
 	}
@@ -6430,6 +6676,73 @@ func NewRotateWebhookSecretRequest(server string) (*http.Request, error) {
 	return req, nil
 }
 
+// NewGetWebhookSecretsRequest constructs an http.Request for the GetWebhookSecrets method
+func NewGetWebhookSecretsRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/webhook/secret")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewTestWebhookRequest calls the generic TestWebhook builder with application/json body
+func NewTestWebhookRequest(server string, body TestWebhookJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewTestWebhookRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewTestWebhookRequestWithBody constructs an http.Request for the TestWebhook method, with any body, and a specified content type
+func NewTestWebhookRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/webhook/test")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 func (c *Client) applyEditors(ctx context.Context, req *http.Request, additionalEditors []RequestEditorFn) error {
 	for _, r := range c.RequestEditors {
 		if err := r(ctx, req); err != nil {
@@ -6803,7 +7116,7 @@ type ClientWithResponsesInterface interface {
 
 	// GetWebhookWithResponse Read your webhook
 	//
-	// Your webhook: where documents are pushed, whether it is enabled (and if not, why), and when each signing secret was made and, after a rotation, until when the older ones sign. The secrets themselves are never shown here: `secret` is only in the answer to the first registration and to a rotation. `404` when no webhook is registered.
+	// Your webhook: where documents are pushed, whether it is enabled (and if not, why), and when each signing secret was made and, after a rotation, until when the older ones sign. The secrets' text is not shown here: `secret` is in the answer to the first registration and to a rotation, and `GET /v1/webhook/secret` shows them all. `404` when no webhook is registered.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -6812,7 +7125,7 @@ type ClientWithResponsesInterface interface {
 
 	// RegisterWebhookWithBodyWithResponse Register your webhook, or change its URL
 	//
-	// Sets the URL your documents are pushed to and enables the webhook; from now on every document written to your feed is pushed there (documents already written are not). The first registration makes the signing secret and shows it, in `secret`, this once: store it, since no answer shows it again (a lost secret is replaced with `POST /v1/webhook/rotate`). A later `PUT`, to change the URL or to enable a webhook disabled by a `410`, keeps the secrets and has no `secret`; sending the same URL again is harmless. After `DELETE /v1/webhook` a `PUT` is a first registration again, with a new secret.
+	// Sets the URL your documents are pushed to and enables the webhook; from now on every document written to your feed is pushed there (documents already written are not). The first registration makes the signing secret and shows it, in `secret`; `GET /v1/webhook/secret` shows it again. A later `PUT`, to change the URL or to enable a webhook disabled by a `410`, keeps the secrets and has no `secret`; sending the same URL again is harmless. After `DELETE /v1/webhook` a `PUT` is a first registration again, with a new secret.
 	//
 	// The query is checked first (`400`), then the media type (`415`), then the body, naming every bad field (`400`), and last the URL itself (`400`, field `url`, with the reason): it must be an absolute `https` URL, without user info, on port 443, on a public address (see Webhooks in the description).
 	//
@@ -6823,7 +7136,7 @@ type ClientWithResponsesInterface interface {
 
 	// RegisterWebhookWithResponse Register your webhook, or change its URL
 	//
-	// Sets the URL your documents are pushed to and enables the webhook; from now on every document written to your feed is pushed there (documents already written are not). The first registration makes the signing secret and shows it, in `secret`, this once: store it, since no answer shows it again (a lost secret is replaced with `POST /v1/webhook/rotate`). A later `PUT`, to change the URL or to enable a webhook disabled by a `410`, keeps the secrets and has no `secret`; sending the same URL again is harmless. After `DELETE /v1/webhook` a `PUT` is a first registration again, with a new secret.
+	// Sets the URL your documents are pushed to and enables the webhook; from now on every document written to your feed is pushed there (documents already written are not). The first registration makes the signing secret and shows it, in `secret`; `GET /v1/webhook/secret` shows it again. A later `PUT`, to change the URL or to enable a webhook disabled by a `410`, keeps the secrets and has no `secret`; sending the same URL again is harmless. After `DELETE /v1/webhook` a `PUT` is a first registration again, with a new secret.
 	//
 	// The query is checked first (`400`), then the media type (`415`), then the body, naming every bad field (`400`), and last the URL itself (`400`, field `url`, with the reason): it must be an absolute `https` URL, without user info, on port 443, on a public address (see Webhooks in the description).
 	//
@@ -6843,12 +7156,43 @@ type ClientWithResponsesInterface interface {
 
 	// RotateWebhookSecretWithResponse Make a new signing secret
 	//
-	// Makes a new signing secret and shows it, in `secret`, this once. The older secrets that still sign keep signing beside it for 24 hours (`expiresAt` in `secrets`; one already due to stop sooner keeps its earlier end), so every push in that time carries a signature for each: install the new secret in your receiver within the 24 hours. At most three secrets sign at once: a rotation while three do ends the oldest at once. Secrets past their `expiresAt` are dropped from `secrets`. A disabled webhook stays disabled. No body is needed (one sent is ignored). `404` when no webhook is registered.
+	// Makes a new signing secret and shows it, in `secret` (`GET /v1/webhook/secret` shows it again). The older secrets that still sign keep signing beside it for 24 hours (`expiresAt` in `secrets`; one already due to stop sooner keeps its earlier end), so every push in that time carries a signature for each: install the new secret in your receiver within the 24 hours. At most three secrets sign at once: a rotation while three do ends the oldest at once. Secrets past their `expiresAt` are dropped from `secrets`. A disabled webhook stays disabled. No body is needed (one sent is ignored). `404` when no webhook is registered.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/webhook/rotate (the `RotateWebhookSecret` operationId).
 	RotateWebhookSecretWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*RotateWebhookSecretResponse, error)
+
+	// GetWebhookSecretsWithResponse Read your signing secrets
+	//
+	// The secrets that sign your pushes now, with their text, newest first: one, or during the 24 hours after a rotation the new one and the older ones that still sign beside it. They are yours: your receiver holds the same secrets to verify the signatures, so you can always read them again, for example for a receiver set up after the registration or for a webhook registered for you. They are stored encrypted. `404` when no webhook is registered.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/webhook/secret (the `GetWebhookSecrets` operationId).
+	GetWebhookSecretsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetWebhookSecretsResponse, error)
+
+	// TestWebhookWithBodyWithResponse Push a test event or a sample daily document
+	//
+	// Pushes one signed event to your webhook at once and answers with the attempt: `webhook.test`, a small test event (`WebhookTestEvent`), or `meter-values`, a sample of the daily document (`DeliveryDocument`, marked `"test": true`, its values made up) for one of the metering points you have access to, or for the made-up `707057599999999991` when you have none. Either has a `webhook-id` of its own (`webhook.test:…`, `meter-values.test:…`), never a delivered document's, so dropping duplicates by `webhook-id` never drops a real document for it. It is pushed once, not retried and not put in your feed; the attempt is listed in `GET /v1/webhook/attempts` like any other, and a `410` disables the webhook as any push does. The answer is `200` whatever your endpoint answered: see `outcome`, `status` and `error`. The portal's "Send test event" does the same as `webhook.test`.
+	//
+	// The query is checked first (`400`), then the media type (`415`), then the body (`400`), and then whether a webhook is registered (`404`).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/webhook/test (the `TestWebhook` operationId).
+	TestWebhookWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*TestWebhookResponse, error)
+
+	// TestWebhookWithResponse Push a test event or a sample daily document
+	//
+	// Pushes one signed event to your webhook at once and answers with the attempt: `webhook.test`, a small test event (`WebhookTestEvent`), or `meter-values`, a sample of the daily document (`DeliveryDocument`, marked `"test": true`, its values made up) for one of the metering points you have access to, or for the made-up `707057599999999991` when you have none. Either has a `webhook-id` of its own (`webhook.test:…`, `meter-values.test:…`), never a delivered document's, so dropping duplicates by `webhook-id` never drops a real document for it. It is pushed once, not retried and not put in your feed; the attempt is listed in `GET /v1/webhook/attempts` like any other, and a `410` disables the webhook as any push does. The answer is `200` whatever your endpoint answered: see `outcome`, `status` and `error`. The portal's "Send test event" does the same as `webhook.test`.
+	//
+	// The query is checked first (`400`), then the media type (`415`), then the body (`400`), and then whether a webhook is registered (`404`).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/webhook/test (the `TestWebhook` operationId).
+	TestWebhookWithResponse(ctx context.Context, body TestWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*TestWebhookResponse, error)
 }
 
 // ListAccessRequestsResponse200Headers the declared response headers of an HTTP 200 response for ListAccessRequests
@@ -11728,6 +12072,326 @@ func (r RotateWebhookSecretResponse) ContentType() string {
 	return ""
 }
 
+// GetWebhookSecretsResponse200Headers the declared response headers of an HTTP 200 response for GetWebhookSecrets
+type GetWebhookSecretsResponse200Headers struct {
+	CacheControl string
+}
+
+// GetWebhookSecretsResponse400Headers the declared response headers of an HTTP 400 response for GetWebhookSecrets
+type GetWebhookSecretsResponse400Headers struct {
+	CacheControl string
+}
+
+// GetWebhookSecretsResponse401Headers the declared response headers of an HTTP 401 response for GetWebhookSecrets
+type GetWebhookSecretsResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// GetWebhookSecretsResponse403Headers the declared response headers of an HTTP 403 response for GetWebhookSecrets
+type GetWebhookSecretsResponse403Headers struct {
+	WWWAuthenticate *string
+}
+
+// GetWebhookSecretsResponse404Headers the declared response headers of an HTTP 404 response for GetWebhookSecrets
+type GetWebhookSecretsResponse404Headers struct {
+	CacheControl string
+}
+
+type GetWebhookSecretsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *WebhookSigningSecrets
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *WebhookUnknownParameter
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *UnauthorizedApplicationJSON
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *UnauthorizedApplicationProblemPlusJSON
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ForbiddenApplicationJSON
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ForbiddenApplicationProblemPlusJSON
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *ProblemNotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLargeApplicationJSON
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLargeApplicationProblemPlusJSON
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalErrorApplicationJSON
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalErrorApplicationProblemPlusJSON
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetWebhookSecretsResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *GetWebhookSecretsResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetWebhookSecretsResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *GetWebhookSecretsResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *GetWebhookSecretsResponse404Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetWebhookSecretsResponse) GetJSON200() *WebhookSigningSecrets {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetWebhookSecretsResponse) GetApplicationproblemJSON400() *WebhookUnknownParameter {
+	return r.ApplicationproblemJSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetWebhookSecretsResponse) GetJSON401() *UnauthorizedApplicationJSON {
+	return r.JSON401
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetWebhookSecretsResponse) GetApplicationproblemJSON401() *UnauthorizedApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetWebhookSecretsResponse) GetJSON403() *ForbiddenApplicationJSON {
+	return r.JSON403
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetWebhookSecretsResponse) GetApplicationproblemJSON403() *ForbiddenApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetWebhookSecretsResponse) GetApplicationproblemJSON404() *ProblemNotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r GetWebhookSecretsResponse) GetJSON413() *PayloadTooLargeApplicationJSON {
+	return r.JSON413
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r GetWebhookSecretsResponse) GetApplicationproblemJSON413() *PayloadTooLargeApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON413
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetWebhookSecretsResponse) GetJSON500() *InternalErrorApplicationJSON {
+	return r.JSON500
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetWebhookSecretsResponse) GetApplicationproblemJSON500() *InternalErrorApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetWebhookSecretsResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetWebhookSecretsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetWebhookSecretsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetWebhookSecretsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetWebhookSecretsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// TestWebhookResponse200Headers the declared response headers of an HTTP 200 response for TestWebhook
+type TestWebhookResponse200Headers struct {
+	CacheControl string
+}
+
+// TestWebhookResponse400Headers the declared response headers of an HTTP 400 response for TestWebhook
+type TestWebhookResponse400Headers struct {
+	CacheControl string
+}
+
+// TestWebhookResponse401Headers the declared response headers of an HTTP 401 response for TestWebhook
+type TestWebhookResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// TestWebhookResponse403Headers the declared response headers of an HTTP 403 response for TestWebhook
+type TestWebhookResponse403Headers struct {
+	WWWAuthenticate *string
+}
+
+// TestWebhookResponse404Headers the declared response headers of an HTTP 404 response for TestWebhook
+type TestWebhookResponse404Headers struct {
+	CacheControl string
+}
+
+// TestWebhookResponse415Headers the declared response headers of an HTTP 415 response for TestWebhook
+type TestWebhookResponse415Headers struct {
+	CacheControl string
+}
+
+type TestWebhookResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *WebhookAttempt
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *ProblemInvalidRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *UnauthorizedApplicationJSON
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *UnauthorizedApplicationProblemPlusJSON
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ForbiddenApplicationJSON
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ForbiddenApplicationProblemPlusJSON
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *ProblemNotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLargeApplicationJSON
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLargeApplicationProblemPlusJSON
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *ProblemUnsupportedMediaType
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalErrorApplicationJSON
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalErrorApplicationProblemPlusJSON
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *TestWebhookResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *TestWebhookResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *TestWebhookResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *TestWebhookResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *TestWebhookResponse404Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *TestWebhookResponse415Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r TestWebhookResponse) GetJSON200() *WebhookAttempt {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r TestWebhookResponse) GetApplicationproblemJSON400() *ProblemInvalidRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r TestWebhookResponse) GetJSON401() *UnauthorizedApplicationJSON {
+	return r.JSON401
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r TestWebhookResponse) GetApplicationproblemJSON401() *UnauthorizedApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r TestWebhookResponse) GetJSON403() *ForbiddenApplicationJSON {
+	return r.JSON403
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r TestWebhookResponse) GetApplicationproblemJSON403() *ForbiddenApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r TestWebhookResponse) GetApplicationproblemJSON404() *ProblemNotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r TestWebhookResponse) GetJSON413() *PayloadTooLargeApplicationJSON {
+	return r.JSON413
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r TestWebhookResponse) GetApplicationproblemJSON413() *PayloadTooLargeApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r TestWebhookResponse) GetApplicationproblemJSON415() *ProblemUnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r TestWebhookResponse) GetJSON500() *InternalErrorApplicationJSON {
+	return r.JSON500
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r TestWebhookResponse) GetApplicationproblemJSON500() *InternalErrorApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r TestWebhookResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r TestWebhookResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r TestWebhookResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r TestWebhookResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r TestWebhookResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ListAccessRequestsWithResponse List your access requests
 //
 // Your requests, newest first (by `createdAt`), a page at a time. While `nextCursor` is present there may be more: pass it back as `cursor` (with the same `status`). A page can be shorter than `limit`, even empty, when a `status` filter skips many requests; only the absence of `nextCursor` means the end.
@@ -12267,7 +12931,7 @@ func (c *ClientWithResponses) RemoveWebhookWithResponse(ctx context.Context, req
 
 // GetWebhookWithResponse Read your webhook
 //
-// Your webhook: where documents are pushed, whether it is enabled (and if not, why), and when each signing secret was made and, after a rotation, until when the older ones sign. The secrets themselves are never shown here: `secret` is only in the answer to the first registration and to a rotation. `404` when no webhook is registered.
+// Your webhook: where documents are pushed, whether it is enabled (and if not, why), and when each signing secret was made and, after a rotation, until when the older ones sign. The secrets' text is not shown here: `secret` is in the answer to the first registration and to a rotation, and `GET /v1/webhook/secret` shows them all. `404` when no webhook is registered.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -12282,7 +12946,7 @@ func (c *ClientWithResponses) GetWebhookWithResponse(ctx context.Context, reqEdi
 
 // RegisterWebhookWithBodyWithResponse Register your webhook, or change its URL
 //
-// Sets the URL your documents are pushed to and enables the webhook; from now on every document written to your feed is pushed there (documents already written are not). The first registration makes the signing secret and shows it, in `secret`, this once: store it, since no answer shows it again (a lost secret is replaced with `POST /v1/webhook/rotate`). A later `PUT`, to change the URL or to enable a webhook disabled by a `410`, keeps the secrets and has no `secret`; sending the same URL again is harmless. After `DELETE /v1/webhook` a `PUT` is a first registration again, with a new secret.
+// Sets the URL your documents are pushed to and enables the webhook; from now on every document written to your feed is pushed there (documents already written are not). The first registration makes the signing secret and shows it, in `secret`; `GET /v1/webhook/secret` shows it again. A later `PUT`, to change the URL or to enable a webhook disabled by a `410`, keeps the secrets and has no `secret`; sending the same URL again is harmless. After `DELETE /v1/webhook` a `PUT` is a first registration again, with a new secret.
 //
 // The query is checked first (`400`), then the media type (`415`), then the body, naming every bad field (`400`), and last the URL itself (`400`, field `url`, with the reason): it must be an absolute `https` URL, without user info, on port 443, on a public address (see Webhooks in the description).
 //
@@ -12299,7 +12963,7 @@ func (c *ClientWithResponses) RegisterWebhookWithBodyWithResponse(ctx context.Co
 
 // RegisterWebhookWithResponse Register your webhook, or change its URL
 //
-// Sets the URL your documents are pushed to and enables the webhook; from now on every document written to your feed is pushed there (documents already written are not). The first registration makes the signing secret and shows it, in `secret`, this once: store it, since no answer shows it again (a lost secret is replaced with `POST /v1/webhook/rotate`). A later `PUT`, to change the URL or to enable a webhook disabled by a `410`, keeps the secrets and has no `secret`; sending the same URL again is harmless. After `DELETE /v1/webhook` a `PUT` is a first registration again, with a new secret.
+// Sets the URL your documents are pushed to and enables the webhook; from now on every document written to your feed is pushed there (documents already written are not). The first registration makes the signing secret and shows it, in `secret`; `GET /v1/webhook/secret` shows it again. A later `PUT`, to change the URL or to enable a webhook disabled by a `410`, keeps the secrets and has no `secret`; sending the same URL again is harmless. After `DELETE /v1/webhook` a `PUT` is a first registration again, with a new secret.
 //
 // The query is checked first (`400`), then the media type (`415`), then the body, naming every bad field (`400`), and last the URL itself (`400`, field `url`, with the reason): it must be an absolute `https` URL, without user info, on port 443, on a public address (see Webhooks in the description).
 //
@@ -12331,7 +12995,7 @@ func (c *ClientWithResponses) ListWebhookAttemptsWithResponse(ctx context.Contex
 
 // RotateWebhookSecretWithResponse Make a new signing secret
 //
-// Makes a new signing secret and shows it, in `secret`, this once. The older secrets that still sign keep signing beside it for 24 hours (`expiresAt` in `secrets`; one already due to stop sooner keeps its earlier end), so every push in that time carries a signature for each: install the new secret in your receiver within the 24 hours. At most three secrets sign at once: a rotation while three do ends the oldest at once. Secrets past their `expiresAt` are dropped from `secrets`. A disabled webhook stays disabled. No body is needed (one sent is ignored). `404` when no webhook is registered.
+// Makes a new signing secret and shows it, in `secret` (`GET /v1/webhook/secret` shows it again). The older secrets that still sign keep signing beside it for 24 hours (`expiresAt` in `secrets`; one already due to stop sooner keeps its earlier end), so every push in that time carries a signature for each: install the new secret in your receiver within the 24 hours. At most three secrets sign at once: a rotation while three do ends the oldest at once. Secrets past their `expiresAt` are dropped from `secrets`. A disabled webhook stays disabled. No body is needed (one sent is ignored). `404` when no webhook is registered.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -12342,6 +13006,55 @@ func (c *ClientWithResponses) RotateWebhookSecretWithResponse(ctx context.Contex
 		return nil, err
 	}
 	return ParseRotateWebhookSecretResponse(rsp)
+}
+
+// GetWebhookSecretsWithResponse Read your signing secrets
+//
+// The secrets that sign your pushes now, with their text, newest first: one, or during the 24 hours after a rotation the new one and the older ones that still sign beside it. They are yours: your receiver holds the same secrets to verify the signatures, so you can always read them again, for example for a receiver set up after the registration or for a webhook registered for you. They are stored encrypted. `404` when no webhook is registered.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/webhook/secret (the `GetWebhookSecrets` operationId).
+func (c *ClientWithResponses) GetWebhookSecretsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetWebhookSecretsResponse, error) {
+	rsp, err := c.GetWebhookSecrets(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetWebhookSecretsResponse(rsp)
+}
+
+// TestWebhookWithBodyWithResponse Push a test event or a sample daily document
+//
+// Pushes one signed event to your webhook at once and answers with the attempt: `webhook.test`, a small test event (`WebhookTestEvent`), or `meter-values`, a sample of the daily document (`DeliveryDocument`, marked `"test": true`, its values made up) for one of the metering points you have access to, or for the made-up `707057599999999991` when you have none. Either has a `webhook-id` of its own (`webhook.test:…`, `meter-values.test:…`), never a delivered document's, so dropping duplicates by `webhook-id` never drops a real document for it. It is pushed once, not retried and not put in your feed; the attempt is listed in `GET /v1/webhook/attempts` like any other, and a `410` disables the webhook as any push does. The answer is `200` whatever your endpoint answered: see `outcome`, `status` and `error`. The portal's "Send test event" does the same as `webhook.test`.
+//
+// The query is checked first (`400`), then the media type (`415`), then the body (`400`), and then whether a webhook is registered (`404`).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/webhook/test (the `TestWebhook` operationId).
+func (c *ClientWithResponses) TestWebhookWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*TestWebhookResponse, error) {
+	rsp, err := c.TestWebhookWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseTestWebhookResponse(rsp)
+}
+
+// TestWebhookWithResponse Push a test event or a sample daily document
+//
+// Pushes one signed event to your webhook at once and answers with the attempt: `webhook.test`, a small test event (`WebhookTestEvent`), or `meter-values`, a sample of the daily document (`DeliveryDocument`, marked `"test": true`, its values made up) for one of the metering points you have access to, or for the made-up `707057599999999991` when you have none. Either has a `webhook-id` of its own (`webhook.test:…`, `meter-values.test:…`), never a delivered document's, so dropping duplicates by `webhook-id` never drops a real document for it. It is pushed once, not retried and not put in your feed; the attempt is listed in `GET /v1/webhook/attempts` like any other, and a `410` disables the webhook as any push does. The answer is `200` whatever your endpoint answered: see `outcome`, `status` and `error`. The portal's "Send test event" does the same as `webhook.test`.
+//
+// The query is checked first (`400`), then the media type (`415`), then the body (`400`), and then whether a webhook is registered (`404`).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/webhook/test (the `TestWebhook` operationId).
+func (c *ClientWithResponses) TestWebhookWithResponse(ctx context.Context, body TestWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*TestWebhookResponse, error) {
+	rsp, err := c.TestWebhook(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseTestWebhookResponse(rsp)
 }
 
 // ParseListAccessRequestsResponse parses an HTTP response from a ListAccessRequestsWithResponse call
@@ -17372,6 +18085,335 @@ func ParseRotateWebhookSecretResponse(rsp *http.Response) (*RotateWebhookSecretR
 			headers.CacheControl = value
 		}
 		response.Headers409 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetWebhookSecretsResponse parses an HTTP response from a GetWebhookSecretsWithResponse call
+func ParseGetWebhookSecretsResponse(rsp *http.Response) (*GetWebhookSecretsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetWebhookSecretsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest WebhookSigningSecrets
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest WebhookUnknownParameter
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 401:
+		var dest UnauthorizedApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 401:
+		var dest UnauthorizedApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 403:
+		var dest ForbiddenApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 403:
+		var dest ForbiddenApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ProblemNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 413:
+		var dest PayloadTooLargeApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 413:
+		var dest PayloadTooLargeApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 500:
+		var dest InternalErrorApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 500:
+		var dest InternalErrorApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetWebhookSecretsResponse200Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers GetWebhookSecretsResponse400Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers GetWebhookSecretsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers GetWebhookSecretsResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers GetWebhookSecretsResponse404Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = value
+		}
+		response.Headers404 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseTestWebhookResponse parses an HTTP response from a TestWebhookWithResponse call
+func ParseTestWebhookResponse(rsp *http.Response) (*TestWebhookResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &TestWebhookResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest WebhookAttempt
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ProblemInvalidRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 401:
+		var dest UnauthorizedApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 401:
+		var dest UnauthorizedApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 403:
+		var dest ForbiddenApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 403:
+		var dest ForbiddenApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ProblemNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 413:
+		var dest PayloadTooLargeApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 413:
+		var dest PayloadTooLargeApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest ProblemUnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 500:
+		var dest InternalErrorApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 500:
+		var dest InternalErrorApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers TestWebhookResponse200Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers TestWebhookResponse400Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers TestWebhookResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers TestWebhookResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers TestWebhookResponse404Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 415:
+		var headers TestWebhookResponse415Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = value
+		}
+		response.Headers415 = &headers
 	}
 
 	return response, nil

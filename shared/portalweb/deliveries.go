@@ -172,7 +172,7 @@ func (s *site) deleteWebhook(w http.ResponseWriter, r *http.Request, who staff) 
 }
 
 func (s *site) testWebhook(w http.ResponseWriter, r *http.Request, who staff) {
-	a, err := s.webhooks.SendTest(r.Context(), who.ThirdParty.GLN)
+	a, err := s.webhooks.SendTest(r.Context(), who.ThirdParty.GLN, webhook.TestEventType)
 	s.webhookChange(w, r, who, deliveriesPage{Tested: &a, Done: "tested"}, err)
 }
 

@@ -964,6 +964,7 @@ var Queries = Function{
 	WriteTables: []string{AccessTableID, OutboxTableID}, // the outbox for webhook settings
 	SendQueues:  []string{WebhookPushesQueueID},
 	Encrypts:    []string{WebhookSecretsKeyID}, // a new secret, and one stored in clear before secrets were sealed
+	Decrypts:    []string{WebhookSecretsKeyID}, // the secrets read again (GET /v1/webhook/secret) and the test push
 }
 
 // FanOut starts the daily delivery (BRS-NO-313): for every enabled third
@@ -1138,6 +1139,8 @@ var (
 		{Method: "DELETE", Path: "/v1/webhook", Function: QueriesFunctionID, Scopes: []string{ThirdPartyScope}},
 		{Method: "POST", Path: "/v1/webhook/rotate", Function: QueriesFunctionID, Scopes: []string{ThirdPartyScope}},
 		{Method: "GET", Path: "/v1/webhook/attempts", Function: QueriesFunctionID, Scopes: []string{ThirdPartyScope}},
+		{Method: "GET", Path: "/v1/webhook/secret", Function: QueriesFunctionID, Scopes: []string{ThirdPartyScope}},
+		{Method: "POST", Path: "/v1/webhook/test", Function: QueriesFunctionID, Scopes: []string{ThirdPartyScope}},
 		{Method: "POST", Path: "/v1/ingest/master-data", Function: IngestFunctionID, Scopes: []string{IngestScope}, MaxBody: IngestMaxBody},
 		{Method: "POST", Path: "/v1/ingest/meter-values", Function: IngestFunctionID, Scopes: []string{IngestScope}, MaxBody: IngestMaxBody},
 		{Method: "GET", Path: "/v1/me/access-log", Function: ConsentFunctionID, Public: true},
