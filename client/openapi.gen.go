@@ -179,10 +179,11 @@ func (e DeliveryType) Valid() bool {
 
 // Defines values for IngestProblemCode.
 const (
-	IngestProblemCodeE10   IngestProblemCode = "E10"
-	IngestProblemCodeEH010 IngestProblemCode = "EH010"
-	IngestProblemCodeEH016 IngestProblemCode = "EH016"
-	IngestProblemCodeEH017 IngestProblemCode = "EH017"
+	IngestProblemCodeE10                      IngestProblemCode = "E10"
+	IngestProblemCodeEH010                    IngestProblemCode = "EH010"
+	IngestProblemCodeEH016                    IngestProblemCode = "EH016"
+	IngestProblemCodeEH017                    IngestProblemCode = "EH017"
+	IngestProblemCodePendingRequestOtherScope IngestProblemCode = "pending-request-other-scope"
 )
 
 // Valid indicates whether the value is a known member of the IngestProblemCode enum.
@@ -195,6 +196,8 @@ func (e IngestProblemCode) Valid() bool {
 	case IngestProblemCodeEH016:
 		return true
 	case IngestProblemCodeEH017:
+		return true
+	case IngestProblemCodePendingRequestOtherScope:
 		return true
 	default:
 		return false
@@ -575,10 +578,11 @@ func (e PriceArea) Valid() bool {
 
 // Defines values for ProblemCode.
 const (
-	ProblemCodeE10   ProblemCode = "E10"
-	ProblemCodeEH010 ProblemCode = "EH010"
-	ProblemCodeEH016 ProblemCode = "EH016"
-	ProblemCodeEH017 ProblemCode = "EH017"
+	ProblemCodeE10                      ProblemCode = "E10"
+	ProblemCodeEH010                    ProblemCode = "EH010"
+	ProblemCodeEH016                    ProblemCode = "EH016"
+	ProblemCodeEH017                    ProblemCode = "EH017"
+	ProblemCodePendingRequestOtherScope ProblemCode = "pending-request-other-scope"
 )
 
 // Valid indicates whether the value is a known member of the ProblemCode enum.
@@ -592,6 +596,8 @@ func (e ProblemCode) Valid() bool {
 		return true
 	case ProblemCodeEH017:
 		return true
+	case ProblemCodePendingRequestOtherScope:
+		return true
 	default:
 		return false
 	}
@@ -599,10 +605,11 @@ func (e ProblemCode) Valid() bool {
 
 // Defines values for ProblemChangedMeanwhileCode.
 const (
-	ProblemChangedMeanwhileCodeE10   ProblemChangedMeanwhileCode = "E10"
-	ProblemChangedMeanwhileCodeEH010 ProblemChangedMeanwhileCode = "EH010"
-	ProblemChangedMeanwhileCodeEH016 ProblemChangedMeanwhileCode = "EH016"
-	ProblemChangedMeanwhileCodeEH017 ProblemChangedMeanwhileCode = "EH017"
+	ProblemChangedMeanwhileCodeE10                      ProblemChangedMeanwhileCode = "E10"
+	ProblemChangedMeanwhileCodeEH010                    ProblemChangedMeanwhileCode = "EH010"
+	ProblemChangedMeanwhileCodeEH016                    ProblemChangedMeanwhileCode = "EH016"
+	ProblemChangedMeanwhileCodeEH017                    ProblemChangedMeanwhileCode = "EH017"
+	ProblemChangedMeanwhileCodePendingRequestOtherScope ProblemChangedMeanwhileCode = "pending-request-other-scope"
 )
 
 // Valid indicates whether the value is a known member of the ProblemChangedMeanwhileCode enum.
@@ -616,6 +623,8 @@ func (e ProblemChangedMeanwhileCode) Valid() bool {
 		return true
 	case ProblemChangedMeanwhileCodeEH017:
 		return true
+	case ProblemChangedMeanwhileCodePendingRequestOtherScope:
+		return true
 	default:
 		return false
 	}
@@ -623,10 +632,11 @@ func (e ProblemChangedMeanwhileCode) Valid() bool {
 
 // Defines values for ProblemConflictCode.
 const (
-	ProblemConflictCodeE10   ProblemConflictCode = "E10"
-	ProblemConflictCodeEH010 ProblemConflictCode = "EH010"
-	ProblemConflictCodeEH016 ProblemConflictCode = "EH016"
-	ProblemConflictCodeEH017 ProblemConflictCode = "EH017"
+	ProblemConflictCodeE10                      ProblemConflictCode = "E10"
+	ProblemConflictCodeEH010                    ProblemConflictCode = "EH010"
+	ProblemConflictCodeEH016                    ProblemConflictCode = "EH016"
+	ProblemConflictCodeEH017                    ProblemConflictCode = "EH017"
+	ProblemConflictCodePendingRequestOtherScope ProblemConflictCode = "pending-request-other-scope"
 )
 
 // Valid indicates whether the value is a known member of the ProblemConflictCode enum.
@@ -640,6 +650,8 @@ func (e ProblemConflictCode) Valid() bool {
 		return true
 	case ProblemConflictCodeEH017:
 		return true
+	case ProblemConflictCodePendingRequestOtherScope:
+		return true
 	default:
 		return false
 	}
@@ -647,10 +659,11 @@ func (e ProblemConflictCode) Valid() bool {
 
 // Defines values for ProblemDayNotOverCode.
 const (
-	ProblemDayNotOverCodeE10   ProblemDayNotOverCode = "E10"
-	ProblemDayNotOverCodeEH010 ProblemDayNotOverCode = "EH010"
-	ProblemDayNotOverCodeEH016 ProblemDayNotOverCode = "EH016"
-	ProblemDayNotOverCodeEH017 ProblemDayNotOverCode = "EH017"
+	ProblemDayNotOverCodeE10                      ProblemDayNotOverCode = "E10"
+	ProblemDayNotOverCodeEH010                    ProblemDayNotOverCode = "EH010"
+	ProblemDayNotOverCodeEH016                    ProblemDayNotOverCode = "EH016"
+	ProblemDayNotOverCodeEH017                    ProblemDayNotOverCode = "EH017"
+	ProblemDayNotOverCodePendingRequestOtherScope ProblemDayNotOverCode = "pending-request-other-scope"
 )
 
 // Valid indicates whether the value is a known member of the ProblemDayNotOverCode enum.
@@ -664,6 +677,8 @@ func (e ProblemDayNotOverCode) Valid() bool {
 		return true
 	case ProblemDayNotOverCodeEH017:
 		return true
+	case ProblemDayNotOverCodePendingRequestOtherScope:
+		return true
 	default:
 		return false
 	}
@@ -671,10 +686,11 @@ func (e ProblemDayNotOverCode) Valid() bool {
 
 // Defines values for ProblemDecidedCode.
 const (
-	ProblemDecidedCodeE10   ProblemDecidedCode = "E10"
-	ProblemDecidedCodeEH010 ProblemDecidedCode = "EH010"
-	ProblemDecidedCodeEH016 ProblemDecidedCode = "EH016"
-	ProblemDecidedCodeEH017 ProblemDecidedCode = "EH017"
+	ProblemDecidedCodeE10                      ProblemDecidedCode = "E10"
+	ProblemDecidedCodeEH010                    ProblemDecidedCode = "EH010"
+	ProblemDecidedCodeEH016                    ProblemDecidedCode = "EH016"
+	ProblemDecidedCodeEH017                    ProblemDecidedCode = "EH017"
+	ProblemDecidedCodePendingRequestOtherScope ProblemDecidedCode = "pending-request-other-scope"
 )
 
 // Valid indicates whether the value is a known member of the ProblemDecidedCode enum.
@@ -688,6 +704,8 @@ func (e ProblemDecidedCode) Valid() bool {
 		return true
 	case ProblemDecidedCodeEH017:
 		return true
+	case ProblemDecidedCodePendingRequestOtherScope:
+		return true
 	default:
 		return false
 	}
@@ -695,10 +713,11 @@ func (e ProblemDecidedCode) Valid() bool {
 
 // Defines values for ProblemForbiddenCode.
 const (
-	ProblemForbiddenCodeE10   ProblemForbiddenCode = "E10"
-	ProblemForbiddenCodeEH010 ProblemForbiddenCode = "EH010"
-	ProblemForbiddenCodeEH016 ProblemForbiddenCode = "EH016"
-	ProblemForbiddenCodeEH017 ProblemForbiddenCode = "EH017"
+	ProblemForbiddenCodeE10                      ProblemForbiddenCode = "E10"
+	ProblemForbiddenCodeEH010                    ProblemForbiddenCode = "EH010"
+	ProblemForbiddenCodeEH016                    ProblemForbiddenCode = "EH016"
+	ProblemForbiddenCodeEH017                    ProblemForbiddenCode = "EH017"
+	ProblemForbiddenCodePendingRequestOtherScope ProblemForbiddenCode = "pending-request-other-scope"
 )
 
 // Valid indicates whether the value is a known member of the ProblemForbiddenCode enum.
@@ -712,6 +731,8 @@ func (e ProblemForbiddenCode) Valid() bool {
 		return true
 	case ProblemForbiddenCodeEH017:
 		return true
+	case ProblemForbiddenCodePendingRequestOtherScope:
+		return true
 	default:
 		return false
 	}
@@ -719,10 +740,11 @@ func (e ProblemForbiddenCode) Valid() bool {
 
 // Defines values for ProblemInternalCode.
 const (
-	ProblemInternalCodeE10   ProblemInternalCode = "E10"
-	ProblemInternalCodeEH010 ProblemInternalCode = "EH010"
-	ProblemInternalCodeEH016 ProblemInternalCode = "EH016"
-	ProblemInternalCodeEH017 ProblemInternalCode = "EH017"
+	ProblemInternalCodeE10                      ProblemInternalCode = "E10"
+	ProblemInternalCodeEH010                    ProblemInternalCode = "EH010"
+	ProblemInternalCodeEH016                    ProblemInternalCode = "EH016"
+	ProblemInternalCodeEH017                    ProblemInternalCode = "EH017"
+	ProblemInternalCodePendingRequestOtherScope ProblemInternalCode = "pending-request-other-scope"
 )
 
 // Valid indicates whether the value is a known member of the ProblemInternalCode enum.
@@ -736,6 +758,8 @@ func (e ProblemInternalCode) Valid() bool {
 		return true
 	case ProblemInternalCodeEH017:
 		return true
+	case ProblemInternalCodePendingRequestOtherScope:
+		return true
 	default:
 		return false
 	}
@@ -743,10 +767,11 @@ func (e ProblemInternalCode) Valid() bool {
 
 // Defines values for ProblemInvalidRequestCode.
 const (
-	ProblemInvalidRequestCodeE10   ProblemInvalidRequestCode = "E10"
-	ProblemInvalidRequestCodeEH010 ProblemInvalidRequestCode = "EH010"
-	ProblemInvalidRequestCodeEH016 ProblemInvalidRequestCode = "EH016"
-	ProblemInvalidRequestCodeEH017 ProblemInvalidRequestCode = "EH017"
+	ProblemInvalidRequestCodeE10                      ProblemInvalidRequestCode = "E10"
+	ProblemInvalidRequestCodeEH010                    ProblemInvalidRequestCode = "EH010"
+	ProblemInvalidRequestCodeEH016                    ProblemInvalidRequestCode = "EH016"
+	ProblemInvalidRequestCodeEH017                    ProblemInvalidRequestCode = "EH017"
+	ProblemInvalidRequestCodePendingRequestOtherScope ProblemInvalidRequestCode = "pending-request-other-scope"
 )
 
 // Valid indicates whether the value is a known member of the ProblemInvalidRequestCode enum.
@@ -760,6 +785,8 @@ func (e ProblemInvalidRequestCode) Valid() bool {
 		return true
 	case ProblemInvalidRequestCodeEH017:
 		return true
+	case ProblemInvalidRequestCodePendingRequestOtherScope:
+		return true
 	default:
 		return false
 	}
@@ -767,10 +794,11 @@ func (e ProblemInvalidRequestCode) Valid() bool {
 
 // Defines values for ProblemNotFoundCode.
 const (
-	ProblemNotFoundCodeE10   ProblemNotFoundCode = "E10"
-	ProblemNotFoundCodeEH010 ProblemNotFoundCode = "EH010"
-	ProblemNotFoundCodeEH016 ProblemNotFoundCode = "EH016"
-	ProblemNotFoundCodeEH017 ProblemNotFoundCode = "EH017"
+	ProblemNotFoundCodeE10                      ProblemNotFoundCode = "E10"
+	ProblemNotFoundCodeEH010                    ProblemNotFoundCode = "EH010"
+	ProblemNotFoundCodeEH016                    ProblemNotFoundCode = "EH016"
+	ProblemNotFoundCodeEH017                    ProblemNotFoundCode = "EH017"
+	ProblemNotFoundCodePendingRequestOtherScope ProblemNotFoundCode = "pending-request-other-scope"
 )
 
 // Valid indicates whether the value is a known member of the ProblemNotFoundCode enum.
@@ -784,6 +812,8 @@ func (e ProblemNotFoundCode) Valid() bool {
 		return true
 	case ProblemNotFoundCodeEH017:
 		return true
+	case ProblemNotFoundCodePendingRequestOtherScope:
+		return true
 	default:
 		return false
 	}
@@ -791,10 +821,11 @@ func (e ProblemNotFoundCode) Valid() bool {
 
 // Defines values for ProblemOutsideDataWindowCode.
 const (
-	ProblemOutsideDataWindowCodeE10   ProblemOutsideDataWindowCode = "E10"
-	ProblemOutsideDataWindowCodeEH010 ProblemOutsideDataWindowCode = "EH010"
-	ProblemOutsideDataWindowCodeEH016 ProblemOutsideDataWindowCode = "EH016"
-	ProblemOutsideDataWindowCodeEH017 ProblemOutsideDataWindowCode = "EH017"
+	ProblemOutsideDataWindowCodeE10                      ProblemOutsideDataWindowCode = "E10"
+	ProblemOutsideDataWindowCodeEH010                    ProblemOutsideDataWindowCode = "EH010"
+	ProblemOutsideDataWindowCodeEH016                    ProblemOutsideDataWindowCode = "EH016"
+	ProblemOutsideDataWindowCodeEH017                    ProblemOutsideDataWindowCode = "EH017"
+	ProblemOutsideDataWindowCodePendingRequestOtherScope ProblemOutsideDataWindowCode = "pending-request-other-scope"
 )
 
 // Valid indicates whether the value is a known member of the ProblemOutsideDataWindowCode enum.
@@ -808,6 +839,8 @@ func (e ProblemOutsideDataWindowCode) Valid() bool {
 		return true
 	case ProblemOutsideDataWindowCodeEH017:
 		return true
+	case ProblemOutsideDataWindowCodePendingRequestOtherScope:
+		return true
 	default:
 		return false
 	}
@@ -815,10 +848,11 @@ func (e ProblemOutsideDataWindowCode) Valid() bool {
 
 // Defines values for ProblemPayloadTooLargeCode.
 const (
-	ProblemPayloadTooLargeCodeE10   ProblemPayloadTooLargeCode = "E10"
-	ProblemPayloadTooLargeCodeEH010 ProblemPayloadTooLargeCode = "EH010"
-	ProblemPayloadTooLargeCodeEH016 ProblemPayloadTooLargeCode = "EH016"
-	ProblemPayloadTooLargeCodeEH017 ProblemPayloadTooLargeCode = "EH017"
+	ProblemPayloadTooLargeCodeE10                      ProblemPayloadTooLargeCode = "E10"
+	ProblemPayloadTooLargeCodeEH010                    ProblemPayloadTooLargeCode = "EH010"
+	ProblemPayloadTooLargeCodeEH016                    ProblemPayloadTooLargeCode = "EH016"
+	ProblemPayloadTooLargeCodeEH017                    ProblemPayloadTooLargeCode = "EH017"
+	ProblemPayloadTooLargeCodePendingRequestOtherScope ProblemPayloadTooLargeCode = "pending-request-other-scope"
 )
 
 // Valid indicates whether the value is a known member of the ProblemPayloadTooLargeCode enum.
@@ -832,6 +866,8 @@ func (e ProblemPayloadTooLargeCode) Valid() bool {
 		return true
 	case ProblemPayloadTooLargeCodeEH017:
 		return true
+	case ProblemPayloadTooLargeCodePendingRequestOtherScope:
+		return true
 	default:
 		return false
 	}
@@ -839,10 +875,11 @@ func (e ProblemPayloadTooLargeCode) Valid() bool {
 
 // Defines values for ProblemRejectedCode.
 const (
-	ProblemRejectedCodeE10   ProblemRejectedCode = "E10"
-	ProblemRejectedCodeEH010 ProblemRejectedCode = "EH010"
-	ProblemRejectedCodeEH016 ProblemRejectedCode = "EH016"
-	ProblemRejectedCodeEH017 ProblemRejectedCode = "EH017"
+	ProblemRejectedCodeE10                      ProblemRejectedCode = "E10"
+	ProblemRejectedCodeEH010                    ProblemRejectedCode = "EH010"
+	ProblemRejectedCodeEH016                    ProblemRejectedCode = "EH016"
+	ProblemRejectedCodeEH017                    ProblemRejectedCode = "EH017"
+	ProblemRejectedCodePendingRequestOtherScope ProblemRejectedCode = "pending-request-other-scope"
 )
 
 // Valid indicates whether the value is a known member of the ProblemRejectedCode enum.
@@ -856,6 +893,8 @@ func (e ProblemRejectedCode) Valid() bool {
 		return true
 	case ProblemRejectedCodeEH017:
 		return true
+	case ProblemRejectedCodePendingRequestOtherScope:
+		return true
 	default:
 		return false
 	}
@@ -863,10 +902,11 @@ func (e ProblemRejectedCode) Valid() bool {
 
 // Defines values for ProblemUnauthenticatedCode.
 const (
-	ProblemUnauthenticatedCodeE10   ProblemUnauthenticatedCode = "E10"
-	ProblemUnauthenticatedCodeEH010 ProblemUnauthenticatedCode = "EH010"
-	ProblemUnauthenticatedCodeEH016 ProblemUnauthenticatedCode = "EH016"
-	ProblemUnauthenticatedCodeEH017 ProblemUnauthenticatedCode = "EH017"
+	ProblemUnauthenticatedCodeE10                      ProblemUnauthenticatedCode = "E10"
+	ProblemUnauthenticatedCodeEH010                    ProblemUnauthenticatedCode = "EH010"
+	ProblemUnauthenticatedCodeEH016                    ProblemUnauthenticatedCode = "EH016"
+	ProblemUnauthenticatedCodeEH017                    ProblemUnauthenticatedCode = "EH017"
+	ProblemUnauthenticatedCodePendingRequestOtherScope ProblemUnauthenticatedCode = "pending-request-other-scope"
 )
 
 // Valid indicates whether the value is a known member of the ProblemUnauthenticatedCode enum.
@@ -880,6 +920,8 @@ func (e ProblemUnauthenticatedCode) Valid() bool {
 		return true
 	case ProblemUnauthenticatedCodeEH017:
 		return true
+	case ProblemUnauthenticatedCodePendingRequestOtherScope:
+		return true
 	default:
 		return false
 	}
@@ -887,10 +929,11 @@ func (e ProblemUnauthenticatedCode) Valid() bool {
 
 // Defines values for ProblemUnsupportedMediaTypeCode.
 const (
-	ProblemUnsupportedMediaTypeCodeE10   ProblemUnsupportedMediaTypeCode = "E10"
-	ProblemUnsupportedMediaTypeCodeEH010 ProblemUnsupportedMediaTypeCode = "EH010"
-	ProblemUnsupportedMediaTypeCodeEH016 ProblemUnsupportedMediaTypeCode = "EH016"
-	ProblemUnsupportedMediaTypeCodeEH017 ProblemUnsupportedMediaTypeCode = "EH017"
+	ProblemUnsupportedMediaTypeCodeE10                      ProblemUnsupportedMediaTypeCode = "E10"
+	ProblemUnsupportedMediaTypeCodeEH010                    ProblemUnsupportedMediaTypeCode = "EH010"
+	ProblemUnsupportedMediaTypeCodeEH016                    ProblemUnsupportedMediaTypeCode = "EH016"
+	ProblemUnsupportedMediaTypeCodeEH017                    ProblemUnsupportedMediaTypeCode = "EH017"
+	ProblemUnsupportedMediaTypeCodePendingRequestOtherScope ProblemUnsupportedMediaTypeCode = "pending-request-other-scope"
 )
 
 // Valid indicates whether the value is a known member of the ProblemUnsupportedMediaTypeCode enum.
@@ -903,6 +946,8 @@ func (e ProblemUnsupportedMediaTypeCode) Valid() bool {
 	case ProblemUnsupportedMediaTypeCodeEH016:
 		return true
 	case ProblemUnsupportedMediaTypeCodeEH017:
+		return true
+	case ProblemUnsupportedMediaTypeCodePendingRequestOtherScope:
 		return true
 	default:
 		return false
@@ -1850,7 +1895,7 @@ type GatewayUnauthorized struct {
 
 // IngestProblem Why one ingest item was rejected: a problem document as for a whole call, but without `instance`. `400` (`invalid-request`): the item's bad fields, each named in `errors[]`. `422` with `code` `E10`: meter values for a metering point that is not registered. `403` (`forbidden`): the metering point, or the grid area the item would move it to, is not among the sender's grid areas. `409` (`conflict`): another sender changed the same metering point or day at the same moment, every time the item was tried; send it again. `500` (`internal-error`): storing the item failed; send it again.
 type IngestProblem struct {
-	// Code Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+	// Code Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. Besides Elhub's, one of ours: `pending-request-other-scope`, a request of yours for the metering point is pending with another scope.
 	Code *IngestProblemCode `json:"code,omitempty"`
 
 	// Detail What went wrong, for a person. Never personal data.
@@ -1862,17 +1907,20 @@ type IngestProblem struct {
 	// Instance The request's path (without the query). Absent in the problem of an ingest item.
 	Instance *string `json:"instance,omitempty"`
 
+	// Links What the problem is about, by relation, as paths of this API: `pendingRequest`, the request that is already pending.
+	Links *map[string]string `json:"links,omitempty"`
+
 	// Status The HTTP status code.
 	Status int `json:"status"`
 
 	// Title The HTTP reason phrase of `status`.
 	Title string `json:"title"`
 
-	// Type `urn:tredjepart:problem:<code>` when an Elhub code applies, otherwise `urn:tredjepart:problem:<slug>` (`invalid-request`, `rejected`, `not-found`, `conflict`, `unauthenticated`, `forbidden`, `unsupported-media-type`, `payload-too-large`, `internal-error`).
+	// Type `urn:tredjepart:problem:<code>` when a `code` applies (an Elhub code, or `pending-request-other-scope`), otherwise `urn:tredjepart:problem:<slug>` (`invalid-request`, `rejected`, `not-found`, `conflict`, `unauthenticated`, `forbidden`, `unsupported-media-type`, `payload-too-large`, `internal-error`).
 	Type string `json:"type"`
 }
 
-// IngestProblemCode Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+// IngestProblemCode Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. Besides Elhub's, one of ours: `pending-request-other-scope`, a request of yours for the metering point is pending with another scope.
 type IngestProblemCode string
 
 // LocalMidnight Midnight in Europe/Oslo, RFC 3339 with the Oslo offset: `+01:00` in winter, `+02:00` in summer.
@@ -2306,7 +2354,7 @@ type PriceArea string
 
 // Problem An RFC 9457 problem document (`application/problem+json`) from the service. The API Gateway's own answers are not problem documents (see `GatewayMessage`). In practice `detail` and `instance` are always present too, except `instance` in the problem of an ingest item (`IngestProblem`).
 type Problem struct {
-	// Code Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+	// Code Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. Besides Elhub's, one of ours: `pending-request-other-scope`, a request of yours for the metering point is pending with another scope.
 	Code *ProblemCode `json:"code,omitempty"`
 
 	// Detail What went wrong, for a person. Never personal data.
@@ -2318,17 +2366,20 @@ type Problem struct {
 	// Instance The request's path (without the query). Absent in the problem of an ingest item.
 	Instance *string `json:"instance,omitempty"`
 
+	// Links What the problem is about, by relation, as paths of this API: `pendingRequest`, the request that is already pending.
+	Links *map[string]string `json:"links,omitempty"`
+
 	// Status The HTTP status code.
 	Status int `json:"status"`
 
 	// Title The HTTP reason phrase of `status`.
 	Title string `json:"title"`
 
-	// Type `urn:tredjepart:problem:<code>` when an Elhub code applies, otherwise `urn:tredjepart:problem:<slug>` (`invalid-request`, `rejected`, `not-found`, `conflict`, `unauthenticated`, `forbidden`, `unsupported-media-type`, `payload-too-large`, `internal-error`).
+	// Type `urn:tredjepart:problem:<code>` when a `code` applies (an Elhub code, or `pending-request-other-scope`), otherwise `urn:tredjepart:problem:<slug>` (`invalid-request`, `rejected`, `not-found`, `conflict`, `unauthenticated`, `forbidden`, `unsupported-media-type`, `payload-too-large`, `internal-error`).
 	Type string `json:"type"`
 }
 
-// ProblemCode Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+// ProblemCode Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. Besides Elhub's, one of ours: `pending-request-other-scope`, a request of yours for the metering point is pending with another scope.
 type ProblemCode string
 
 // ProblemAlreadyHasAccess 409 on create: Elhub `EH017`, you already have access to the metering point.
@@ -2342,15 +2393,18 @@ type ProblemAlreadyHasAccess struct {
 	Errors *[]FieldError `json:"errors,omitempty"`
 
 	// Instance The request's path (without the query). Absent in the problem of an ingest item.
-	Instance *string     `json:"instance,omitempty"`
-	Status   interface{} `json:"status"`
-	Title    interface{} `json:"title"`
-	Type     interface{} `json:"type"`
+	Instance *string `json:"instance,omitempty"`
+
+	// Links What the problem is about, by relation, as paths of this API: `pendingRequest`, the request that is already pending.
+	Links  *map[string]string `json:"links,omitempty"`
+	Status interface{}        `json:"status"`
+	Title  interface{}        `json:"title"`
+	Type   interface{}        `json:"type"`
 }
 
 // ProblemChangedMeanwhile 409: a lost race. What the call changes was changed by another call at the same moment (where the call sends a desired state, the service first made the change again on what won, a few times). Read it again and repeat the change if it is still needed.
 type ProblemChangedMeanwhile struct {
-	// Code Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+	// Code Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. Besides Elhub's, one of ours: `pending-request-other-scope`, a request of yours for the metering point is pending with another scope.
 	Code *ProblemChangedMeanwhileCode `json:"code,omitempty"`
 
 	// Detail What went wrong, for a person. Never personal data.
@@ -2360,18 +2414,21 @@ type ProblemChangedMeanwhile struct {
 	Errors *[]FieldError `json:"errors,omitempty"`
 
 	// Instance The request's path (without the query). Absent in the problem of an ingest item.
-	Instance *string     `json:"instance,omitempty"`
-	Status   interface{} `json:"status"`
-	Title    interface{} `json:"title"`
-	Type     interface{} `json:"type"`
+	Instance *string `json:"instance,omitempty"`
+
+	// Links What the problem is about, by relation, as paths of this API: `pendingRequest`, the request that is already pending.
+	Links  *map[string]string `json:"links,omitempty"`
+	Status interface{}        `json:"status"`
+	Title  interface{}        `json:"title"`
+	Type   interface{}        `json:"type"`
 }
 
-// ProblemChangedMeanwhileCode Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+// ProblemChangedMeanwhileCode Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. Besides Elhub's, one of ours: `pending-request-other-scope`, a request of yours for the metering point is pending with another scope.
 type ProblemChangedMeanwhileCode string
 
 // ProblemConflict 409: the current state forbids it: a party with this GLN is already registered, a client id or organisation number belongs to another party (`errors[]` names the field), or someone else changed the party at the same moment.
 type ProblemConflict struct {
-	// Code Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+	// Code Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. Besides Elhub's, one of ours: `pending-request-other-scope`, a request of yours for the metering point is pending with another scope.
 	Code *ProblemConflictCode `json:"code,omitempty"`
 
 	// Detail What went wrong, for a person. Never personal data.
@@ -2381,18 +2438,21 @@ type ProblemConflict struct {
 	Errors *[]FieldError `json:"errors,omitempty"`
 
 	// Instance The request's path (without the query). Absent in the problem of an ingest item.
-	Instance *string     `json:"instance,omitempty"`
-	Status   interface{} `json:"status"`
-	Title    interface{} `json:"title"`
-	Type     interface{} `json:"type"`
+	Instance *string `json:"instance,omitempty"`
+
+	// Links What the problem is about, by relation, as paths of this API: `pendingRequest`, the request that is already pending.
+	Links  *map[string]string `json:"links,omitempty"`
+	Status interface{}        `json:"status"`
+	Title  interface{}        `json:"title"`
+	Type   interface{}        `json:"type"`
 }
 
-// ProblemConflictCode Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+// ProblemConflictCode Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. Besides Elhub's, one of ours: `pending-request-other-scope`, a request of yours for the metering point is pending with another scope.
 type ProblemConflictCode string
 
 // ProblemDayNotOver 422: a day that is not over in Oslo is not delivered.
 type ProblemDayNotOver struct {
-	// Code Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+	// Code Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. Besides Elhub's, one of ours: `pending-request-other-scope`, a request of yours for the metering point is pending with another scope.
 	Code *ProblemDayNotOverCode `json:"code,omitempty"`
 
 	// Detail What went wrong, for a person. Never personal data.
@@ -2402,18 +2462,21 @@ type ProblemDayNotOver struct {
 	Errors *[]FieldError `json:"errors,omitempty"`
 
 	// Instance The request's path (without the query). Absent in the problem of an ingest item.
-	Instance *string     `json:"instance,omitempty"`
-	Status   interface{} `json:"status"`
-	Title    interface{} `json:"title"`
-	Type     interface{} `json:"type"`
+	Instance *string `json:"instance,omitempty"`
+
+	// Links What the problem is about, by relation, as paths of this API: `pendingRequest`, the request that is already pending.
+	Links  *map[string]string `json:"links,omitempty"`
+	Status interface{}        `json:"status"`
+	Title  interface{}        `json:"title"`
+	Type   interface{}        `json:"type"`
 }
 
-// ProblemDayNotOverCode Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+// ProblemDayNotOverCode Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. Besides Elhub's, one of ours: `pending-request-other-scope`, a request of yours for the metering point is pending with another scope.
 type ProblemDayNotOverCode string
 
 // ProblemDecided 409 on withdraw: the request was already decided.
 type ProblemDecided struct {
-	// Code Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+	// Code Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. Besides Elhub's, one of ours: `pending-request-other-scope`, a request of yours for the metering point is pending with another scope.
 	Code *ProblemDecidedCode `json:"code,omitempty"`
 
 	// Detail What went wrong, for a person. Never personal data.
@@ -2423,18 +2486,21 @@ type ProblemDecided struct {
 	Errors *[]FieldError `json:"errors,omitempty"`
 
 	// Instance The request's path (without the query). Absent in the problem of an ingest item.
-	Instance *string     `json:"instance,omitempty"`
-	Status   interface{} `json:"status"`
-	Title    interface{} `json:"title"`
-	Type     interface{} `json:"type"`
+	Instance *string `json:"instance,omitempty"`
+
+	// Links What the problem is about, by relation, as paths of this API: `pendingRequest`, the request that is already pending.
+	Links  *map[string]string `json:"links,omitempty"`
+	Status interface{}        `json:"status"`
+	Title  interface{}        `json:"title"`
+	Type   interface{}        `json:"type"`
 }
 
-// ProblemDecidedCode Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+// ProblemDecidedCode Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. Besides Elhub's, one of ours: `pending-request-other-scope`, a request of yours for the metering point is pending with another scope.
 type ProblemDecidedCode string
 
 // ProblemForbidden 403 from the service: the token's client is not registered to a party of the right kind, the operator has disabled that party, or (for one ingest item) the metering point is outside the sender's grid areas.
 type ProblemForbidden struct {
-	// Code Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+	// Code Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. Besides Elhub's, one of ours: `pending-request-other-scope`, a request of yours for the metering point is pending with another scope.
 	Code *ProblemForbiddenCode `json:"code,omitempty"`
 
 	// Detail What went wrong, for a person. Never personal data.
@@ -2444,18 +2510,21 @@ type ProblemForbidden struct {
 	Errors *[]FieldError `json:"errors,omitempty"`
 
 	// Instance The request's path (without the query). Absent in the problem of an ingest item.
-	Instance *string     `json:"instance,omitempty"`
-	Status   interface{} `json:"status"`
-	Title    interface{} `json:"title"`
-	Type     interface{} `json:"type"`
+	Instance *string `json:"instance,omitempty"`
+
+	// Links What the problem is about, by relation, as paths of this API: `pendingRequest`, the request that is already pending.
+	Links  *map[string]string `json:"links,omitempty"`
+	Status interface{}        `json:"status"`
+	Title  interface{}        `json:"title"`
+	Type   interface{}        `json:"type"`
 }
 
-// ProblemForbiddenCode Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+// ProblemForbiddenCode Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. Besides Elhub's, one of ours: `pending-request-other-scope`, a request of yours for the metering point is pending with another scope.
 type ProblemForbiddenCode string
 
 // ProblemInternal 500 from the service: an unexpected failure. The cause is logged, not shown.
 type ProblemInternal struct {
-	// Code Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+	// Code Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. Besides Elhub's, one of ours: `pending-request-other-scope`, a request of yours for the metering point is pending with another scope.
 	Code *ProblemInternalCode `json:"code,omitempty"`
 
 	// Detail What went wrong, for a person. Never personal data.
@@ -2465,18 +2534,21 @@ type ProblemInternal struct {
 	Errors *[]FieldError `json:"errors,omitempty"`
 
 	// Instance The request's path (without the query). Absent in the problem of an ingest item.
-	Instance *string     `json:"instance,omitempty"`
-	Status   interface{} `json:"status"`
-	Title    interface{} `json:"title"`
-	Type     interface{} `json:"type"`
+	Instance *string `json:"instance,omitempty"`
+
+	// Links What the problem is about, by relation, as paths of this API: `pendingRequest`, the request that is already pending.
+	Links  *map[string]string `json:"links,omitempty"`
+	Status interface{}        `json:"status"`
+	Title  interface{}        `json:"title"`
+	Type   interface{}        `json:"type"`
 }
 
-// ProblemInternalCode Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+// ProblemInternalCode Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. Besides Elhub's, one of ours: `pending-request-other-scope`, a request of yours for the metering point is pending with another scope.
 type ProblemInternalCode string
 
 // ProblemInvalidRequest 400: malformed input.
 type ProblemInvalidRequest struct {
-	// Code Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+	// Code Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. Besides Elhub's, one of ours: `pending-request-other-scope`, a request of yours for the metering point is pending with another scope.
 	Code *ProblemInvalidRequestCode `json:"code,omitempty"`
 
 	// Detail What went wrong, for a person. Never personal data.
@@ -2486,18 +2558,21 @@ type ProblemInvalidRequest struct {
 	Errors *[]FieldError `json:"errors,omitempty"`
 
 	// Instance The request's path (without the query). Absent in the problem of an ingest item.
-	Instance *string     `json:"instance,omitempty"`
-	Status   interface{} `json:"status"`
-	Title    interface{} `json:"title"`
-	Type     interface{} `json:"type"`
+	Instance *string `json:"instance,omitempty"`
+
+	// Links What the problem is about, by relation, as paths of this API: `pendingRequest`, the request that is already pending.
+	Links  *map[string]string `json:"links,omitempty"`
+	Status interface{}        `json:"status"`
+	Title  interface{}        `json:"title"`
+	Type   interface{}        `json:"type"`
 }
 
-// ProblemInvalidRequestCode Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+// ProblemInvalidRequestCode Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. Besides Elhub's, one of ours: `pending-request-other-scope`, a request of yours for the metering point is pending with another scope.
 type ProblemInvalidRequestCode string
 
 // ProblemNotFound 404: no such request, or not yours; or no active access to the metering point; or no webhook registered.
 type ProblemNotFound struct {
-	// Code Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+	// Code Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. Besides Elhub's, one of ours: `pending-request-other-scope`, a request of yours for the metering point is pending with another scope.
 	Code *ProblemNotFoundCode `json:"code,omitempty"`
 
 	// Detail What went wrong, for a person. Never personal data.
@@ -2507,13 +2582,16 @@ type ProblemNotFound struct {
 	Errors *[]FieldError `json:"errors,omitempty"`
 
 	// Instance The request's path (without the query). Absent in the problem of an ingest item.
-	Instance *string     `json:"instance,omitempty"`
-	Status   interface{} `json:"status"`
-	Title    interface{} `json:"title"`
-	Type     interface{} `json:"type"`
+	Instance *string `json:"instance,omitempty"`
+
+	// Links What the problem is about, by relation, as paths of this API: `pendingRequest`, the request that is already pending.
+	Links  *map[string]string `json:"links,omitempty"`
+	Status interface{}        `json:"status"`
+	Title  interface{}        `json:"title"`
+	Type   interface{}        `json:"type"`
 }
 
-// ProblemNotFoundCode Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+// ProblemNotFoundCode Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. Besides Elhub's, one of ours: `pending-request-other-scope`, a request of yours for the metering point is pending with another scope.
 type ProblemNotFoundCode string
 
 // ProblemNotRegistered 422 in an ingest result: Elhub `E10`, meter values for a metering point that is not registered.
@@ -2527,15 +2605,18 @@ type ProblemNotRegistered struct {
 	Errors *[]FieldError `json:"errors,omitempty"`
 
 	// Instance The request's path (without the query). Absent in the problem of an ingest item.
-	Instance *string     `json:"instance,omitempty"`
-	Status   interface{} `json:"status"`
-	Title    interface{} `json:"title"`
-	Type     interface{} `json:"type"`
+	Instance *string `json:"instance,omitempty"`
+
+	// Links What the problem is about, by relation, as paths of this API: `pendingRequest`, the request that is already pending.
+	Links  *map[string]string `json:"links,omitempty"`
+	Status interface{}        `json:"status"`
+	Title  interface{}        `json:"title"`
+	Type   interface{}        `json:"type"`
 }
 
 // ProblemOutsideDataWindow 422 on a meter-value query: no day of the period asked for is in the access's data window.
 type ProblemOutsideDataWindow struct {
-	// Code Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+	// Code Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. Besides Elhub's, one of ours: `pending-request-other-scope`, a request of yours for the metering point is pending with another scope.
 	Code *ProblemOutsideDataWindowCode `json:"code,omitempty"`
 
 	// Detail What went wrong, for a person. Never personal data.
@@ -2545,18 +2626,21 @@ type ProblemOutsideDataWindow struct {
 	Errors *[]FieldError `json:"errors,omitempty"`
 
 	// Instance The request's path (without the query). Absent in the problem of an ingest item.
-	Instance *string     `json:"instance,omitempty"`
-	Status   interface{} `json:"status"`
-	Title    interface{} `json:"title"`
-	Type     interface{} `json:"type"`
+	Instance *string `json:"instance,omitempty"`
+
+	// Links What the problem is about, by relation, as paths of this API: `pendingRequest`, the request that is already pending.
+	Links  *map[string]string `json:"links,omitempty"`
+	Status interface{}        `json:"status"`
+	Title  interface{}        `json:"title"`
+	Type   interface{}        `json:"type"`
 }
 
-// ProblemOutsideDataWindowCode Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+// ProblemOutsideDataWindowCode Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. Besides Elhub's, one of ours: `pending-request-other-scope`, a request of yours for the metering point is pending with another scope.
 type ProblemOutsideDataWindowCode string
 
 // ProblemPayloadTooLarge 413: the body is over the operation's limit.
 type ProblemPayloadTooLarge struct {
-	// Code Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+	// Code Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. Besides Elhub's, one of ours: `pending-request-other-scope`, a request of yours for the metering point is pending with another scope.
 	Code *ProblemPayloadTooLargeCode `json:"code,omitempty"`
 
 	// Detail What went wrong, for a person. Never personal data.
@@ -2566,18 +2650,44 @@ type ProblemPayloadTooLarge struct {
 	Errors *[]FieldError `json:"errors,omitempty"`
 
 	// Instance The request's path (without the query). Absent in the problem of an ingest item.
-	Instance *string     `json:"instance,omitempty"`
-	Status   interface{} `json:"status"`
-	Title    interface{} `json:"title"`
-	Type     interface{} `json:"type"`
+	Instance *string `json:"instance,omitempty"`
+
+	// Links What the problem is about, by relation, as paths of this API: `pendingRequest`, the request that is already pending.
+	Links  *map[string]string `json:"links,omitempty"`
+	Status interface{}        `json:"status"`
+	Title  interface{}        `json:"title"`
+	Type   interface{}        `json:"type"`
 }
 
-// ProblemPayloadTooLargeCode Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+// ProblemPayloadTooLargeCode Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. Besides Elhub's, one of ours: `pending-request-other-scope`, a request of yours for the metering point is pending with another scope.
 type ProblemPayloadTooLargeCode string
+
+// ProblemPendingOtherScope 409 on create: a request of yours for this metering point is pending with the other scope. `detail` names it and its scope, `links.pendingRequest` is its path. Withdraw it (`DELETE` that path) to ask with this scope, or wait for the end user's answer.
+type ProblemPendingOtherScope struct {
+	Code interface{} `json:"code"`
+
+	// Detail What went wrong, for a person. Never personal data.
+	Detail *string `json:"detail,omitempty"`
+
+	// Errors One entry per bad field.
+	Errors *[]FieldError `json:"errors,omitempty"`
+
+	// Instance The request's path (without the query). Absent in the problem of an ingest item.
+	Instance *string `json:"instance,omitempty"`
+	Links    struct {
+		// PendingRequest The request's path, relative to the API's base URL.
+		//
+		// Examples: /v1/access-requests/3f2b8c1e-9d4a-4f6e-8b7a-2c1d0e9f8a7b
+		PendingRequest SelfLink `json:"pendingRequest"`
+	} `json:"links"`
+	Status interface{} `json:"status"`
+	Title  interface{} `json:"title"`
+	Type   interface{} `json:"type"`
+}
 
 // ProblemRejected 422: refused by Elhub's rules (`code` and a `type` naming it), or an `Idempotency-Key` reused with another body (`type` `urn:tredjepart:problem:rejected`, no `code`, `errors[]` naming `Idempotency-Key`).
 type ProblemRejected struct {
-	// Code Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+	// Code Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. Besides Elhub's, one of ours: `pending-request-other-scope`, a request of yours for the metering point is pending with another scope.
 	Code *ProblemRejectedCode `json:"code,omitempty"`
 
 	// Detail What went wrong, for a person. Never personal data.
@@ -2587,16 +2697,19 @@ type ProblemRejected struct {
 	Errors *[]FieldError `json:"errors,omitempty"`
 
 	// Instance The request's path (without the query). Absent in the problem of an ingest item.
-	Instance *string     `json:"instance,omitempty"`
-	Status   interface{} `json:"status"`
-	Title    interface{} `json:"title"`
+	Instance *string `json:"instance,omitempty"`
 
-	// Type `urn:tredjepart:problem:<code>` when an Elhub code applies, otherwise `urn:tredjepart:problem:<slug>` (`invalid-request`, `rejected`, `not-found`, `conflict`, `unauthenticated`, `forbidden`, `unsupported-media-type`, `payload-too-large`, `internal-error`).
+	// Links What the problem is about, by relation, as paths of this API: `pendingRequest`, the request that is already pending.
+	Links  *map[string]string `json:"links,omitempty"`
+	Status interface{}        `json:"status"`
+	Title  interface{}        `json:"title"`
+
+	// Type `urn:tredjepart:problem:<code>` when a `code` applies (an Elhub code, or `pending-request-other-scope`), otherwise `urn:tredjepart:problem:<slug>` (`invalid-request`, `rejected`, `not-found`, `conflict`, `unauthenticated`, `forbidden`, `unsupported-media-type`, `payload-too-large`, `internal-error`).
 	Type  string `json:"type"`
 	union json.RawMessage
 }
 
-// ProblemRejectedCode Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+// ProblemRejectedCode Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. Besides Elhub's, one of ours: `pending-request-other-scope`, a request of yours for the metering point is pending with another scope.
 type ProblemRejectedCode string
 
 // ProblemRejected0 defines model for ProblemRejected.0.
@@ -2624,7 +2737,7 @@ type ProblemRejected3 struct {
 
 // ProblemUnauthenticated 401 from the service: the token names no client.
 type ProblemUnauthenticated struct {
-	// Code Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+	// Code Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. Besides Elhub's, one of ours: `pending-request-other-scope`, a request of yours for the metering point is pending with another scope.
 	Code *ProblemUnauthenticatedCode `json:"code,omitempty"`
 
 	// Detail What went wrong, for a person. Never personal data.
@@ -2634,18 +2747,21 @@ type ProblemUnauthenticated struct {
 	Errors *[]FieldError `json:"errors,omitempty"`
 
 	// Instance The request's path (without the query). Absent in the problem of an ingest item.
-	Instance *string     `json:"instance,omitempty"`
-	Status   interface{} `json:"status"`
-	Title    interface{} `json:"title"`
-	Type     interface{} `json:"type"`
+	Instance *string `json:"instance,omitempty"`
+
+	// Links What the problem is about, by relation, as paths of this API: `pendingRequest`, the request that is already pending.
+	Links  *map[string]string `json:"links,omitempty"`
+	Status interface{}        `json:"status"`
+	Title  interface{}        `json:"title"`
+	Type   interface{}        `json:"type"`
 }
 
-// ProblemUnauthenticatedCode Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+// ProblemUnauthenticatedCode Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. Besides Elhub's, one of ours: `pending-request-other-scope`, a request of yours for the metering point is pending with another scope.
 type ProblemUnauthenticatedCode string
 
 // ProblemUnsupportedMediaType 415: the body is not JSON.
 type ProblemUnsupportedMediaType struct {
-	// Code Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+	// Code Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. Besides Elhub's, one of ours: `pending-request-other-scope`, a request of yours for the metering point is pending with another scope.
 	Code *ProblemUnsupportedMediaTypeCode `json:"code,omitempty"`
 
 	// Detail What went wrong, for a person. Never personal data.
@@ -2655,13 +2771,16 @@ type ProblemUnsupportedMediaType struct {
 	Errors *[]FieldError `json:"errors,omitempty"`
 
 	// Instance The request's path (without the query). Absent in the problem of an ingest item.
-	Instance *string     `json:"instance,omitempty"`
-	Status   interface{} `json:"status"`
-	Title    interface{} `json:"title"`
-	Type     interface{} `json:"type"`
+	Instance *string `json:"instance,omitempty"`
+
+	// Links What the problem is about, by relation, as paths of this API: `pendingRequest`, the request that is already pending.
+	Links  *map[string]string `json:"links,omitempty"`
+	Status interface{}        `json:"status"`
+	Title  interface{}        `json:"title"`
+	Type   interface{}        `json:"type"`
 }
 
-// ProblemUnsupportedMediaTypeCode Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+// ProblemUnsupportedMediaTypeCode Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. Besides Elhub's, one of ours: `pending-request-other-scope`, a request of yours for the metering point is pending with another scope.
 type ProblemUnsupportedMediaTypeCode string
 
 // Quality How the quantity was obtained (ENTSO-E/CIM codes as the Nordic datahubs use them): `A04` as provided (measured), `A01` adjusted, `A03` estimated, `A05` incomplete, `A02` not available. An aggregate has the worst quality of its parts, from best to worst: A04, A01, A03, A05, A02.
@@ -3653,6 +3772,13 @@ func (t ProblemRejected) MarshalJSON() ([]byte, error) {
 		}
 	}
 
+	if t.Links != nil {
+		object["links"], err = json.Marshal(t.Links)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'links': %w", err)
+		}
+	}
+
 	object["status"], err = json.Marshal(t.Status)
 	if err != nil {
 		return nil, fmt.Errorf("error marshaling 'status': %w", err)
@@ -3708,6 +3834,13 @@ func (t *ProblemRejected) UnmarshalJSON(b []byte) error {
 		err = json.Unmarshal(raw, &t.Instance)
 		if err != nil {
 			return fmt.Errorf("error reading 'instance': %w", err)
+		}
+	}
+
+	if raw, found := object["links"]; found {
+		err = json.Unmarshal(raw, &t.Links)
+		if err != nil {
+			return fmt.Errorf("error reading 'links': %w", err)
 		}
 	}
 
@@ -3875,6 +4008,32 @@ func (t *CreateAccessRequest409ApplicationProblemPlusJSONResponseBody) FromProbl
 
 // MergeProblemAlreadyHasAccess performs a merge with any union data inside the CreateAccessRequest409ApplicationProblemPlusJSONResponseBody, using the provided ProblemAlreadyHasAccess
 func (t *CreateAccessRequest409ApplicationProblemPlusJSONResponseBody) MergeProblemAlreadyHasAccess(v ProblemAlreadyHasAccess) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsProblemPendingOtherScope returns the union data inside the CreateAccessRequest409ApplicationProblemPlusJSONResponseBody as a ProblemPendingOtherScope
+func (t CreateAccessRequest409ApplicationProblemPlusJSONResponseBody) AsProblemPendingOtherScope() (ProblemPendingOtherScope, error) {
+	var body ProblemPendingOtherScope
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromProblemPendingOtherScope overwrites any union data inside the CreateAccessRequest409ApplicationProblemPlusJSONResponseBody as the provided ProblemPendingOtherScope
+func (t *CreateAccessRequest409ApplicationProblemPlusJSONResponseBody) FromProblemPendingOtherScope(v ProblemPendingOtherScope) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeProblemPendingOtherScope performs a merge with any union data inside the CreateAccessRequest409ApplicationProblemPlusJSONResponseBody, using the provided ProblemPendingOtherScope
+func (t *CreateAccessRequest409ApplicationProblemPlusJSONResponseBody) MergeProblemPendingOtherScope(v ProblemPendingOtherScope) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -4118,7 +4277,7 @@ type ClientInterface interface {
 
 	// CreateAccessRequestWithBody Ask for access to a metering point
 	//
-	// Creates a `PENDING` request for access to one metering point (`202`), or returns the one of yours already pending for it (`200`). Both answers carry `Location` with the request's path.
+	// Creates a `PENDING` request for access to one metering point (`202`), or returns the one of yours already pending for it with the same scope (`200`); one pending with the other scope is a `409` (`pending-request-other-scope`) that names it. Both answers carry `Location` with the request's path.
 	//
 	// The body is checked first, and every bad field is named (`400`). Then, if `Idempotency-Key` names a key this third party used in the last 24 hours, the call is a retry: with the same body it returns the request that key created, as that request is now (`202`, whatever its status); with another body it is refused (`422`). Otherwise Elhub's rules apply, in this order: the metering point must be registered (`E10`), an accounting point (`EH010`) and have an end user (`EH016`), and you must not already have access to it (`EH017`).
 	//
@@ -4129,7 +4288,7 @@ type ClientInterface interface {
 
 	// CreateAccessRequest Ask for access to a metering point
 	//
-	// Creates a `PENDING` request for access to one metering point (`202`), or returns the one of yours already pending for it (`200`). Both answers carry `Location` with the request's path.
+	// Creates a `PENDING` request for access to one metering point (`202`), or returns the one of yours already pending for it with the same scope (`200`); one pending with the other scope is a `409` (`pending-request-other-scope`) that names it. Both answers carry `Location` with the request's path.
 	//
 	// The body is checked first, and every bad field is named (`400`). Then, if `Idempotency-Key` names a key this third party used in the last 24 hours, the call is a retry: with the same body it returns the request that key created, as that request is now (`202`, whatever its status); with another body it is refused (`422`). Otherwise Elhub's rules apply, in this order: the metering point must be registered (`E10`), an accounting point (`EH010`) and have an end user (`EH016`), and you must not already have access to it (`EH017`).
 	//
@@ -4486,7 +4645,7 @@ func (c *Client) ListAccessRequests(ctx context.Context, params *ListAccessReque
 
 // CreateAccessRequestWithBody Ask for access to a metering point
 //
-// Creates a `PENDING` request for access to one metering point (`202`), or returns the one of yours already pending for it (`200`). Both answers carry `Location` with the request's path.
+// Creates a `PENDING` request for access to one metering point (`202`), or returns the one of yours already pending for it with the same scope (`200`); one pending with the other scope is a `409` (`pending-request-other-scope`) that names it. Both answers carry `Location` with the request's path.
 //
 // The body is checked first, and every bad field is named (`400`). Then, if `Idempotency-Key` names a key this third party used in the last 24 hours, the call is a retry: with the same body it returns the request that key created, as that request is now (`202`, whatever its status); with another body it is refused (`422`). Otherwise Elhub's rules apply, in this order: the metering point must be registered (`E10`), an accounting point (`EH010`) and have an end user (`EH016`), and you must not already have access to it (`EH017`).
 //
@@ -4507,7 +4666,7 @@ func (c *Client) CreateAccessRequestWithBody(ctx context.Context, params *Create
 
 // CreateAccessRequest Ask for access to a metering point
 //
-// Creates a `PENDING` request for access to one metering point (`202`), or returns the one of yours already pending for it (`200`). Both answers carry `Location` with the request's path.
+// Creates a `PENDING` request for access to one metering point (`202`), or returns the one of yours already pending for it with the same scope (`200`); one pending with the other scope is a `409` (`pending-request-other-scope`) that names it. Both answers carry `Location` with the request's path.
 //
 // The body is checked first, and every bad field is named (`400`). Then, if `Idempotency-Key` names a key this third party used in the last 24 hours, the call is a retry: with the same body it returns the request that key created, as that request is now (`202`, whatever its status); with another body it is refused (`422`). Otherwise Elhub's rules apply, in this order: the metering point must be registered (`E10`), an accounting point (`EH010`) and have an end user (`EH016`), and you must not already have access to it (`EH017`).
 //
@@ -6798,7 +6957,7 @@ type ClientWithResponsesInterface interface {
 
 	// CreateAccessRequestWithBodyWithResponse Ask for access to a metering point
 	//
-	// Creates a `PENDING` request for access to one metering point (`202`), or returns the one of yours already pending for it (`200`). Both answers carry `Location` with the request's path.
+	// Creates a `PENDING` request for access to one metering point (`202`), or returns the one of yours already pending for it with the same scope (`200`); one pending with the other scope is a `409` (`pending-request-other-scope`) that names it. Both answers carry `Location` with the request's path.
 	//
 	// The body is checked first, and every bad field is named (`400`). Then, if `Idempotency-Key` names a key this third party used in the last 24 hours, the call is a retry: with the same body it returns the request that key created, as that request is now (`202`, whatever its status); with another body it is refused (`422`). Otherwise Elhub's rules apply, in this order: the metering point must be registered (`E10`), an accounting point (`EH010`) and have an end user (`EH016`), and you must not already have access to it (`EH017`).
 	//
@@ -6809,7 +6968,7 @@ type ClientWithResponsesInterface interface {
 
 	// CreateAccessRequestWithResponse Ask for access to a metering point
 	//
-	// Creates a `PENDING` request for access to one metering point (`202`), or returns the one of yours already pending for it (`200`). Both answers carry `Location` with the request's path.
+	// Creates a `PENDING` request for access to one metering point (`202`), or returns the one of yours already pending for it with the same scope (`200`); one pending with the other scope is a `409` (`pending-request-other-scope`) that names it. Both answers carry `Location` with the request's path.
 	//
 	// The body is checked first, and every bad field is named (`400`). Then, if `Idempotency-Key` names a key this third party used in the last 24 hours, the call is a retry: with the same body it returns the request that key created, as that request is now (`202`, whatever its status); with another body it is refused (`422`). Otherwise Elhub's rules apply, in this order: the metering point must be registered (`E10`), an accounting point (`EH010`) and have an end user (`EH016`), and you must not already have access to it (`EH017`).
 	//
@@ -12409,7 +12568,7 @@ func (c *ClientWithResponses) ListAccessRequestsWithResponse(ctx context.Context
 
 // CreateAccessRequestWithBodyWithResponse Ask for access to a metering point
 //
-// Creates a `PENDING` request for access to one metering point (`202`), or returns the one of yours already pending for it (`200`). Both answers carry `Location` with the request's path.
+// Creates a `PENDING` request for access to one metering point (`202`), or returns the one of yours already pending for it with the same scope (`200`); one pending with the other scope is a `409` (`pending-request-other-scope`) that names it. Both answers carry `Location` with the request's path.
 //
 // The body is checked first, and every bad field is named (`400`). Then, if `Idempotency-Key` names a key this third party used in the last 24 hours, the call is a retry: with the same body it returns the request that key created, as that request is now (`202`, whatever its status); with another body it is refused (`422`). Otherwise Elhub's rules apply, in this order: the metering point must be registered (`E10`), an accounting point (`EH010`) and have an end user (`EH016`), and you must not already have access to it (`EH017`).
 //
@@ -12426,7 +12585,7 @@ func (c *ClientWithResponses) CreateAccessRequestWithBodyWithResponse(ctx contex
 
 // CreateAccessRequestWithResponse Ask for access to a metering point
 //
-// Creates a `PENDING` request for access to one metering point (`202`), or returns the one of yours already pending for it (`200`). Both answers carry `Location` with the request's path.
+// Creates a `PENDING` request for access to one metering point (`202`), or returns the one of yours already pending for it with the same scope (`200`); one pending with the other scope is a `409` (`pending-request-other-scope`) that names it. Both answers carry `Location` with the request's path.
 //
 // The body is checked first, and every bad field is named (`400`). Then, if `Idempotency-Key` names a key this third party used in the last 24 hours, the call is a retry: with the same body it returns the request that key created, as that request is now (`202`, whatever its status); with another body it is refused (`422`). Otherwise Elhub's rules apply, in this order: the metering point must be registered (`E10`), an accounting point (`EH010`) and have an end user (`EH016`), and you must not already have access to it (`EH017`).
 //

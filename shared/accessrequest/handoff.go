@@ -14,6 +14,9 @@ import (
 // origin (scheme://host). The API's answers and the portal show the same
 // links, made here.
 
+// Path is the request's path in the third parties' API.
+func Path(id string) string { return "/v1/access-requests/" + id }
+
 // ConsentURL is the end user's page where they decide the request.
 func ConsentURL(origin, id string) string {
 	return origin + "/consent/requests/" + url.PathEscape(id)

@@ -34,6 +34,9 @@ type Error struct {
 	Code   string // Elhub code where one exists (E10, EH010, …), else empty
 	Detail string // for the caller; never personal data
 	Fields []FieldError
+	// Links name what the error is about, by relation: the paths of the
+	// API's resources, such as the request that is already pending.
+	Links map[string]string
 }
 
 func (e *Error) Error() string {

@@ -18,6 +18,9 @@ var messages = websession.Messages{
 	"invalid.checkDigit": {"GSRN: kontrollsifferet skal være %s.", "GSRN: the check digit should be %s."},
 	"invalid.length":     {"GSRN: må ha %s sifre, ikke %s.", "GSRN: must be %s digits, not %s."},
 	"invalid.digits":     {"GSRN: kan bare inneholde sifre.", "GSRN: must contain only digits."},
+	// Ours, not Elhub's: asked again with the other level while one is pending.
+	"code.pending-request-other-scope": {"Dere har allerede en ventende forespørsel for målepunktet med det andre tilgangsnivået. Trekk den tilbake først, eller vent på svaret.",
+		"You already have a pending request for the metering point with the other access level. Withdraw it first, or wait for the answer."},
 	"An internal error occurred; please try again.": {"Noe gikk galt hos oss. Prøv igjen.", "An internal error occurred; please try again."},
 	// Each page's title, before the portal's name.
 	"page.overview.html":         {"Oversikt", "Overview"},

@@ -27,6 +27,7 @@ type Document struct {
 	Instance string             `json:"instance,omitempty"`
 	Code     string             `json:"code,omitempty"`   // Elhub code, e.g. EH017
 	Errors   []fault.FieldError `json:"errors,omitempty"` // one entry per bad field
+	Links    map[string]string  `json:"links,omitempty"`  // what the problem is about, by relation
 }
 
 var statusOf = map[fault.Kind]int{
@@ -87,6 +88,7 @@ func From(ctx context.Context, logger *slog.Logger, err error, instance string) 
 		Instance: instance,
 		Code:     e.Code,
 		Errors:   e.Fields,
+		Links:    e.Links,
 	}
 }
 

@@ -80,7 +80,7 @@ func (h *RequestsHandler) create(ctx context.Context, caller registry.ThirdParty
 		status = http.StatusOK
 	}
 	res := apigw.JSON(status, apigw.MustJSON(h.view(caller, r)), "application/json")
-	res.Headers["Location"] = selfLink(r.ID)
+	res.Headers["Location"] = accessrequest.Path(r.ID)
 	return res, nil
 }
 
@@ -159,7 +159,7 @@ func (h *RequestsHandler) view(caller registry.ThirdParty, r accessrequest.Reque
 		ID: r.ID, Status: string(r.Status), MeteringPointID: string(r.MeteringPoint), Scope: string(r.Scope), GrantedScope: string(r.GrantedScope),
 		AgreementReference: r.AgreementReference, ThirdPartyID: string(r.ThirdParty), ReasonCode: r.ReasonCode,
 		CreatedAt: oslo.FormatUTC(r.CreatedAt), ExpiresAt: oslo.FormatUTC(r.ExpiresAt),
-		Links: links{Self: selfLink(r.ID), Consent: accessrequest.ConsentURL(h.ConsentOrigin, r.ID),
+		Links: links{Self: accessrequest.Path(r.ID), Consent: accessrequest.ConsentURL(h.ConsentOrigin, r.ID),
 			Authorize: accessrequest.AuthorizeURL(h.ConsentOrigin, caller, r)},
 	}
 	if !r.DecidedAt.IsZero() {
@@ -167,5 +167,3 @@ func (h *RequestsHandler) view(caller registry.ThirdParty, r accessrequest.Reque
 	}
 	return v
 }
-
-func selfLink(id string) string { return "/v1/access-requests/" + id }

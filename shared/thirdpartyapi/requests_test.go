@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -265,4 +266,46 @@ func handleJSON(t *testing.T, h *thirdpartyapi.RequestsHandler, ev events.APIGat
 		t.Fatal(err)
 	}
 	return r
+}
+
+func TestAskingAgainWhileARequestIsPending(t *testing.T) {
+	onEach(t, askingAgainWhileARequestIsPending)
+}
+
+// Asking again for a metering point with a request pending: the same scope
+// is answered 200 with the pending request; another scope is a 409 that
+// names the pending request, which stays as it was.
+func askingAgainWhileARequestIsPending(t *testing.T, h *thirdpartyapi.RequestsHandler) {
+	ask := func(scope string, statuses ...int) string {
+		t.Helper()
+		ev := loadEvent(t, "create-access-request.json")
+		ev.Headers["idempotency-key"] = uuid.NewString()
+		ev.Body = `{"meteringPointId":"707057500000001022","scope":"` + scope + `"}`
+		return handle(t, h, ev, statuses...)
+	}
+	var pending requestBody
+	if err := json.Unmarshal([]byte(ask("FULL", http.StatusAccepted, http.StatusOK)), &pending); err != nil || pending.Status != "PENDING" {
+		t.Fatalf("the first request: %+v, %v", pending, err)
+	}
+	var again requestBody
+	if err := json.Unmarshal([]byte(ask("FULL", http.StatusOK)), &again); err != nil || again.ID != pending.ID {
+		t.Fatalf("the same scope again: %+v, %v; want the pending request %s", again, err, pending.ID)
+	}
+	var p struct {
+		Type, Code, Detail string
+		Status             int
+		Links              map[string]string
+	}
+	if err := json.Unmarshal([]byte(ask("LIMITED", http.StatusConflict)), &p); err != nil {
+		t.Fatal(err)
+	}
+	if p.Type != "urn:tredjepart:problem:pending-request-other-scope" || p.Code != "pending-request-other-scope" || p.Status != http.StatusConflict ||
+		!strings.Contains(p.Detail, pending.ID) || !strings.Contains(p.Detail, "FULL") || p.Links["pendingRequest"] != "/v1/access-requests/"+pending.ID {
+		t.Errorf("another scope: %+v", p)
+	}
+	get := loadEvent(t, "get-access-request.json")
+	get.PathParameters = map[string]string{"id": pending.ID}
+	if still := handleJSON(t, h, get, http.StatusOK); still.Status != "PENDING" || still.Scope != "FULL" {
+		t.Errorf("the pending request after the refusal: %+v", still)
+	}
 }
