@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tredjepart/tredjepart/shared/accessrequest"
 	"github.com/tredjepart/tredjepart/shared/consumption"
 	"github.com/tredjepart/tredjepart/shared/fault"
 	"github.com/tredjepart/tredjepart/shared/ident"
@@ -130,5 +131,19 @@ func TestTheConsumptionRefusalIsTranslated(t *testing.T) {
 	}
 	if !strings.Contains(b.String(), "Perioden ligger utenfor tiden tilgangen gir data for.") {
 		t.Errorf("the page:\n%s", b.String())
+	}
+}
+
+// Every code a request is refused with has its words in both languages,
+// ours beside Elhub's.
+func TestRefusalCodesAreTranslated(t *testing.T) {
+	for _, code := range []string{accessrequest.CodeUnknownMeteringPoint, accessrequest.CodeNotAccountingPoint, accessrequest.CodeNoEndUser,
+		accessrequest.CodeAlreadyHasAccess, accessrequest.CodePendingOtherScope} {
+		res := result{Outcome: "rejected", Code: code, Detail: "the service's English detail"}
+		for _, lang := range []string{websession.Bokmal, websession.English} {
+			if got := resultDetail(page{Translator: websession.NewTranslator(lang, messages)}, res); got == res.Detail || got == "code."+code {
+				t.Errorf("%s in %s: %q", code, lang, got)
+			}
+		}
 	}
 }
