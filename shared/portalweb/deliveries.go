@@ -93,7 +93,7 @@ type deliveriesPage struct {
 	Documents []delivery.Document
 	Older     string // link to the next page of older documents
 	Webhook   *webhook.Endpoint
-	Secret    string // a secret just made: shown this once
+	Secret    string // a secret just made, shown with it
 	Tested    *webhook.Attempt
 	Done      string // the change just made
 	Error     string // the message key of why the change was refused (webhookRefusal)

@@ -27,7 +27,7 @@ type endpointView struct {
 	URL            string    `json:"url"`
 	Enabled        bool      `json:"enabled"`
 	DisabledReason string    `json:"disabledReason,omitempty"`
-	Secret         string    `json:"secret,omitempty"` // only when just made: it is never shown again
+	Secret         string    `json:"secret,omitempty"` // only when just made; GET /v1/webhook/secret shows it again
 	Secrets        []keyView `json:"secrets"`
 	ChangedAt      string    `json:"changedAt"`
 }

@@ -77,7 +77,7 @@ func TestAWebhookIsRegisteredReadRotatedAndRemoved(t *testing.T) {
 		t.Fatalf("registered: %d %v", status, body)
 	}
 	if status, body := q.call(t, thirdpartyapi.RouteWebhookGet, ""); status != http.StatusOK || body["secret"] != nil || len(body["secrets"].([]any)) != 1 {
-		t.Fatalf("read: %d %v; the secret is shown once only", status, body)
+		t.Fatalf("read: %d %v; the settings show no secret's text", status, body)
 	}
 	status, body = q.call(t, thirdpartyapi.RouteWebhookRotate, "")
 	if rotated, _ := body["secret"].(string); status != http.StatusOK || rotated == "" || rotated == secret || len(body["secrets"].([]any)) != 2 {
