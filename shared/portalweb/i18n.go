@@ -164,6 +164,7 @@ var messages = websession.Messages{
 	"webhook.rotate":             {"Lag ny nøkkel", "Rotate secret"},
 	"webhook.delete":             {"Slett webhook", "Delete webhook"},
 	"webhook.test":               {"Send testhendelse", "Send test event"},
+	"webhook.testSample":         {"Send eksempel på dagsdokument", "Send sample daily document"},
 	"webhook.newSecret":          {"Ny signeringsnøkkel. Legg den inn i mottakeren deres (API-et viser den igjen: GET /v1/webhook/secret):", "New signing secret. Install it in your receiver (the API shows it again: GET /v1/webhook/secret):"},
 	"webhook.registered":         {"Webhooken er lagret.", "The webhook has been saved."},
 	"webhook.rotated":            {"Ny nøkkel er laget. Den gamle signerer også i 24 timer.", "A new secret has been made. The old one keeps signing for 24 hours."},

@@ -147,3 +147,24 @@ func TestRefusalCodesAreTranslated(t *testing.T) {
 		}
 	}
 }
+
+// The webhook's test form offers the test event and the sample daily
+// document, the two types POST /v1/webhook/test takes.
+func TestTheWebhookCanBeSentEitherTest(t *testing.T) {
+	hook := &webhook.Endpoint{URL: "https://hooks.example.com/tredjepart", Enabled: true, Keys: []webhook.Key{{CreatedAt: time.Now()}}}
+	for _, lang := range []string{websession.Bokmal, websession.English} {
+		var b strings.Builder
+		p := page{Translator: websession.NewTranslator(lang, messages), Template: "deliveries.html", Data: deliveriesPage{Webhook: hook}}
+		if err := pages(p).Render(context.Background(), &b); err != nil {
+			t.Fatal(err)
+		}
+		for _, eventType := range webhook.TestTypes {
+			if !strings.Contains(b.String(), `name="type" value="`+eventType+`"`) {
+				t.Errorf("%s: no button sends %s", lang, eventType)
+			}
+		}
+		if strings.Contains(b.String(), ">webhook.testSample<") {
+			t.Errorf("%s: the sample's button has no words", lang)
+		}
+	}
+}
