@@ -537,12 +537,16 @@ func (s *Service) SendTest(ctx context.Context, tp ident.GLN, eventType string) 
 		return Attempt{}, err
 	}
 	now := s.Clock.Now()
-	id := eventType + ".test:" + uuid.NewString()
-	var body []byte
-	if eventType == TestEventType {
+	var (
+		id   string
+		body []byte
+	)
+	switch eventType {
+	case TestEventType:
 		id = TestEventType + ":" + uuid.NewString()
 		body, err = json.Marshal(testEvent{Type: TestEventType, DocumentID: id, ThirdPartyID: string(tp), CreatedAt: oslo.FormatUTC(now), Test: true})
-	} else {
+	default: // the sample daily document
+		id = eventType + ".test:" + uuid.NewString()
 		body, err = s.sampleDocument(ctx, tp, id, now)
 	}
 	if err != nil {
