@@ -123,6 +123,21 @@ func (e DaySeriesUnit) Valid() bool {
 	}
 }
 
+// Defines values for DeliveryDocumentTest.
+const (
+	DeliveryDocumentTestTrue DeliveryDocumentTest = true
+)
+
+// Valid indicates whether the value is a known member of the DeliveryDocumentTest enum.
+func (e DeliveryDocumentTest) Valid() bool {
+	switch e {
+	case DeliveryDocumentTestTrue:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for DeliveryDocumentType.
 const (
 	DeliveryDocumentTypeMeterValues           DeliveryDocumentType = "meter-values"
@@ -182,13 +197,14 @@ func (e DeliveryType) Valid() bool {
 
 // Defines values for IngestProblemCode.
 const (
-	IngestProblemCodeDayNotOver           IngestProblemCode = "day-not-over"
-	IngestProblemCodeE10                  IngestProblemCode = "E10"
-	IngestProblemCodeEH010                IngestProblemCode = "EH010"
-	IngestProblemCodeEH016                IngestProblemCode = "EH016"
-	IngestProblemCodeEH017                IngestProblemCode = "EH017"
-	IngestProblemCodeIdempotencyKeyReused IngestProblemCode = "idempotency-key-reused"
-	IngestProblemCodeOutsideDataWindow    IngestProblemCode = "outside-data-window"
+	IngestProblemCodeDayNotOver               IngestProblemCode = "day-not-over"
+	IngestProblemCodeE10                      IngestProblemCode = "E10"
+	IngestProblemCodeEH010                    IngestProblemCode = "EH010"
+	IngestProblemCodeEH016                    IngestProblemCode = "EH016"
+	IngestProblemCodeEH017                    IngestProblemCode = "EH017"
+	IngestProblemCodeIdempotencyKeyReused     IngestProblemCode = "idempotency-key-reused"
+	IngestProblemCodeOutsideDataWindow        IngestProblemCode = "outside-data-window"
+	IngestProblemCodePendingRequestOtherScope IngestProblemCode = "pending-request-other-scope"
 )
 
 // Valid indicates whether the value is a known member of the IngestProblemCode enum.
@@ -207,6 +223,8 @@ func (e IngestProblemCode) Valid() bool {
 	case IngestProblemCodeIdempotencyKeyReused:
 		return true
 	case IngestProblemCodeOutsideDataWindow:
+		return true
+	case IngestProblemCodePendingRequestOtherScope:
 		return true
 	default:
 		return false
@@ -608,13 +626,14 @@ func (e PriceArea) Valid() bool {
 
 // Defines values for ProblemCode.
 const (
-	ProblemCodeDayNotOver           ProblemCode = "day-not-over"
-	ProblemCodeE10                  ProblemCode = "E10"
-	ProblemCodeEH010                ProblemCode = "EH010"
-	ProblemCodeEH016                ProblemCode = "EH016"
-	ProblemCodeEH017                ProblemCode = "EH017"
-	ProblemCodeIdempotencyKeyReused ProblemCode = "idempotency-key-reused"
-	ProblemCodeOutsideDataWindow    ProblemCode = "outside-data-window"
+	ProblemCodeDayNotOver               ProblemCode = "day-not-over"
+	ProblemCodeE10                      ProblemCode = "E10"
+	ProblemCodeEH010                    ProblemCode = "EH010"
+	ProblemCodeEH016                    ProblemCode = "EH016"
+	ProblemCodeEH017                    ProblemCode = "EH017"
+	ProblemCodeIdempotencyKeyReused     ProblemCode = "idempotency-key-reused"
+	ProblemCodeOutsideDataWindow        ProblemCode = "outside-data-window"
+	ProblemCodePendingRequestOtherScope ProblemCode = "pending-request-other-scope"
 )
 
 // Valid indicates whether the value is a known member of the ProblemCode enum.
@@ -634,6 +653,8 @@ func (e ProblemCode) Valid() bool {
 		return true
 	case ProblemCodeOutsideDataWindow:
 		return true
+	case ProblemCodePendingRequestOtherScope:
+		return true
 	default:
 		return false
 	}
@@ -641,13 +662,14 @@ func (e ProblemCode) Valid() bool {
 
 // Defines values for ProblemChangedMeanwhileCode.
 const (
-	ProblemChangedMeanwhileCodeDayNotOver           ProblemChangedMeanwhileCode = "day-not-over"
-	ProblemChangedMeanwhileCodeE10                  ProblemChangedMeanwhileCode = "E10"
-	ProblemChangedMeanwhileCodeEH010                ProblemChangedMeanwhileCode = "EH010"
-	ProblemChangedMeanwhileCodeEH016                ProblemChangedMeanwhileCode = "EH016"
-	ProblemChangedMeanwhileCodeEH017                ProblemChangedMeanwhileCode = "EH017"
-	ProblemChangedMeanwhileCodeIdempotencyKeyReused ProblemChangedMeanwhileCode = "idempotency-key-reused"
-	ProblemChangedMeanwhileCodeOutsideDataWindow    ProblemChangedMeanwhileCode = "outside-data-window"
+	ProblemChangedMeanwhileCodeDayNotOver               ProblemChangedMeanwhileCode = "day-not-over"
+	ProblemChangedMeanwhileCodeE10                      ProblemChangedMeanwhileCode = "E10"
+	ProblemChangedMeanwhileCodeEH010                    ProblemChangedMeanwhileCode = "EH010"
+	ProblemChangedMeanwhileCodeEH016                    ProblemChangedMeanwhileCode = "EH016"
+	ProblemChangedMeanwhileCodeEH017                    ProblemChangedMeanwhileCode = "EH017"
+	ProblemChangedMeanwhileCodeIdempotencyKeyReused     ProblemChangedMeanwhileCode = "idempotency-key-reused"
+	ProblemChangedMeanwhileCodeOutsideDataWindow        ProblemChangedMeanwhileCode = "outside-data-window"
+	ProblemChangedMeanwhileCodePendingRequestOtherScope ProblemChangedMeanwhileCode = "pending-request-other-scope"
 )
 
 // Valid indicates whether the value is a known member of the ProblemChangedMeanwhileCode enum.
@@ -667,6 +689,8 @@ func (e ProblemChangedMeanwhileCode) Valid() bool {
 		return true
 	case ProblemChangedMeanwhileCodeOutsideDataWindow:
 		return true
+	case ProblemChangedMeanwhileCodePendingRequestOtherScope:
+		return true
 	default:
 		return false
 	}
@@ -674,13 +698,14 @@ func (e ProblemChangedMeanwhileCode) Valid() bool {
 
 // Defines values for ProblemConflictCode.
 const (
-	ProblemConflictCodeDayNotOver           ProblemConflictCode = "day-not-over"
-	ProblemConflictCodeE10                  ProblemConflictCode = "E10"
-	ProblemConflictCodeEH010                ProblemConflictCode = "EH010"
-	ProblemConflictCodeEH016                ProblemConflictCode = "EH016"
-	ProblemConflictCodeEH017                ProblemConflictCode = "EH017"
-	ProblemConflictCodeIdempotencyKeyReused ProblemConflictCode = "idempotency-key-reused"
-	ProblemConflictCodeOutsideDataWindow    ProblemConflictCode = "outside-data-window"
+	ProblemConflictCodeDayNotOver               ProblemConflictCode = "day-not-over"
+	ProblemConflictCodeE10                      ProblemConflictCode = "E10"
+	ProblemConflictCodeEH010                    ProblemConflictCode = "EH010"
+	ProblemConflictCodeEH016                    ProblemConflictCode = "EH016"
+	ProblemConflictCodeEH017                    ProblemConflictCode = "EH017"
+	ProblemConflictCodeIdempotencyKeyReused     ProblemConflictCode = "idempotency-key-reused"
+	ProblemConflictCodeOutsideDataWindow        ProblemConflictCode = "outside-data-window"
+	ProblemConflictCodePendingRequestOtherScope ProblemConflictCode = "pending-request-other-scope"
 )
 
 // Valid indicates whether the value is a known member of the ProblemConflictCode enum.
@@ -700,6 +725,8 @@ func (e ProblemConflictCode) Valid() bool {
 		return true
 	case ProblemConflictCodeOutsideDataWindow:
 		return true
+	case ProblemConflictCodePendingRequestOtherScope:
+		return true
 	default:
 		return false
 	}
@@ -707,13 +734,14 @@ func (e ProblemConflictCode) Valid() bool {
 
 // Defines values for ProblemDecidedCode.
 const (
-	ProblemDecidedCodeDayNotOver           ProblemDecidedCode = "day-not-over"
-	ProblemDecidedCodeE10                  ProblemDecidedCode = "E10"
-	ProblemDecidedCodeEH010                ProblemDecidedCode = "EH010"
-	ProblemDecidedCodeEH016                ProblemDecidedCode = "EH016"
-	ProblemDecidedCodeEH017                ProblemDecidedCode = "EH017"
-	ProblemDecidedCodeIdempotencyKeyReused ProblemDecidedCode = "idempotency-key-reused"
-	ProblemDecidedCodeOutsideDataWindow    ProblemDecidedCode = "outside-data-window"
+	ProblemDecidedCodeDayNotOver               ProblemDecidedCode = "day-not-over"
+	ProblemDecidedCodeE10                      ProblemDecidedCode = "E10"
+	ProblemDecidedCodeEH010                    ProblemDecidedCode = "EH010"
+	ProblemDecidedCodeEH016                    ProblemDecidedCode = "EH016"
+	ProblemDecidedCodeEH017                    ProblemDecidedCode = "EH017"
+	ProblemDecidedCodeIdempotencyKeyReused     ProblemDecidedCode = "idempotency-key-reused"
+	ProblemDecidedCodeOutsideDataWindow        ProblemDecidedCode = "outside-data-window"
+	ProblemDecidedCodePendingRequestOtherScope ProblemDecidedCode = "pending-request-other-scope"
 )
 
 // Valid indicates whether the value is a known member of the ProblemDecidedCode enum.
@@ -733,6 +761,8 @@ func (e ProblemDecidedCode) Valid() bool {
 		return true
 	case ProblemDecidedCodeOutsideDataWindow:
 		return true
+	case ProblemDecidedCodePendingRequestOtherScope:
+		return true
 	default:
 		return false
 	}
@@ -740,13 +770,14 @@ func (e ProblemDecidedCode) Valid() bool {
 
 // Defines values for ProblemForbiddenCode.
 const (
-	ProblemForbiddenCodeDayNotOver           ProblemForbiddenCode = "day-not-over"
-	ProblemForbiddenCodeE10                  ProblemForbiddenCode = "E10"
-	ProblemForbiddenCodeEH010                ProblemForbiddenCode = "EH010"
-	ProblemForbiddenCodeEH016                ProblemForbiddenCode = "EH016"
-	ProblemForbiddenCodeEH017                ProblemForbiddenCode = "EH017"
-	ProblemForbiddenCodeIdempotencyKeyReused ProblemForbiddenCode = "idempotency-key-reused"
-	ProblemForbiddenCodeOutsideDataWindow    ProblemForbiddenCode = "outside-data-window"
+	ProblemForbiddenCodeDayNotOver               ProblemForbiddenCode = "day-not-over"
+	ProblemForbiddenCodeE10                      ProblemForbiddenCode = "E10"
+	ProblemForbiddenCodeEH010                    ProblemForbiddenCode = "EH010"
+	ProblemForbiddenCodeEH016                    ProblemForbiddenCode = "EH016"
+	ProblemForbiddenCodeEH017                    ProblemForbiddenCode = "EH017"
+	ProblemForbiddenCodeIdempotencyKeyReused     ProblemForbiddenCode = "idempotency-key-reused"
+	ProblemForbiddenCodeOutsideDataWindow        ProblemForbiddenCode = "outside-data-window"
+	ProblemForbiddenCodePendingRequestOtherScope ProblemForbiddenCode = "pending-request-other-scope"
 )
 
 // Valid indicates whether the value is a known member of the ProblemForbiddenCode enum.
@@ -766,6 +797,8 @@ func (e ProblemForbiddenCode) Valid() bool {
 		return true
 	case ProblemForbiddenCodeOutsideDataWindow:
 		return true
+	case ProblemForbiddenCodePendingRequestOtherScope:
+		return true
 	default:
 		return false
 	}
@@ -773,13 +806,14 @@ func (e ProblemForbiddenCode) Valid() bool {
 
 // Defines values for ProblemInternalCode.
 const (
-	ProblemInternalCodeDayNotOver           ProblemInternalCode = "day-not-over"
-	ProblemInternalCodeE10                  ProblemInternalCode = "E10"
-	ProblemInternalCodeEH010                ProblemInternalCode = "EH010"
-	ProblemInternalCodeEH016                ProblemInternalCode = "EH016"
-	ProblemInternalCodeEH017                ProblemInternalCode = "EH017"
-	ProblemInternalCodeIdempotencyKeyReused ProblemInternalCode = "idempotency-key-reused"
-	ProblemInternalCodeOutsideDataWindow    ProblemInternalCode = "outside-data-window"
+	ProblemInternalCodeDayNotOver               ProblemInternalCode = "day-not-over"
+	ProblemInternalCodeE10                      ProblemInternalCode = "E10"
+	ProblemInternalCodeEH010                    ProblemInternalCode = "EH010"
+	ProblemInternalCodeEH016                    ProblemInternalCode = "EH016"
+	ProblemInternalCodeEH017                    ProblemInternalCode = "EH017"
+	ProblemInternalCodeIdempotencyKeyReused     ProblemInternalCode = "idempotency-key-reused"
+	ProblemInternalCodeOutsideDataWindow        ProblemInternalCode = "outside-data-window"
+	ProblemInternalCodePendingRequestOtherScope ProblemInternalCode = "pending-request-other-scope"
 )
 
 // Valid indicates whether the value is a known member of the ProblemInternalCode enum.
@@ -799,6 +833,8 @@ func (e ProblemInternalCode) Valid() bool {
 		return true
 	case ProblemInternalCodeOutsideDataWindow:
 		return true
+	case ProblemInternalCodePendingRequestOtherScope:
+		return true
 	default:
 		return false
 	}
@@ -806,13 +842,14 @@ func (e ProblemInternalCode) Valid() bool {
 
 // Defines values for ProblemInvalidRequestCode.
 const (
-	ProblemInvalidRequestCodeDayNotOver           ProblemInvalidRequestCode = "day-not-over"
-	ProblemInvalidRequestCodeE10                  ProblemInvalidRequestCode = "E10"
-	ProblemInvalidRequestCodeEH010                ProblemInvalidRequestCode = "EH010"
-	ProblemInvalidRequestCodeEH016                ProblemInvalidRequestCode = "EH016"
-	ProblemInvalidRequestCodeEH017                ProblemInvalidRequestCode = "EH017"
-	ProblemInvalidRequestCodeIdempotencyKeyReused ProblemInvalidRequestCode = "idempotency-key-reused"
-	ProblemInvalidRequestCodeOutsideDataWindow    ProblemInvalidRequestCode = "outside-data-window"
+	ProblemInvalidRequestCodeDayNotOver               ProblemInvalidRequestCode = "day-not-over"
+	ProblemInvalidRequestCodeE10                      ProblemInvalidRequestCode = "E10"
+	ProblemInvalidRequestCodeEH010                    ProblemInvalidRequestCode = "EH010"
+	ProblemInvalidRequestCodeEH016                    ProblemInvalidRequestCode = "EH016"
+	ProblemInvalidRequestCodeEH017                    ProblemInvalidRequestCode = "EH017"
+	ProblemInvalidRequestCodeIdempotencyKeyReused     ProblemInvalidRequestCode = "idempotency-key-reused"
+	ProblemInvalidRequestCodeOutsideDataWindow        ProblemInvalidRequestCode = "outside-data-window"
+	ProblemInvalidRequestCodePendingRequestOtherScope ProblemInvalidRequestCode = "pending-request-other-scope"
 )
 
 // Valid indicates whether the value is a known member of the ProblemInvalidRequestCode enum.
@@ -832,6 +869,8 @@ func (e ProblemInvalidRequestCode) Valid() bool {
 		return true
 	case ProblemInvalidRequestCodeOutsideDataWindow:
 		return true
+	case ProblemInvalidRequestCodePendingRequestOtherScope:
+		return true
 	default:
 		return false
 	}
@@ -839,13 +878,14 @@ func (e ProblemInvalidRequestCode) Valid() bool {
 
 // Defines values for ProblemNotFoundCode.
 const (
-	ProblemNotFoundCodeDayNotOver           ProblemNotFoundCode = "day-not-over"
-	ProblemNotFoundCodeE10                  ProblemNotFoundCode = "E10"
-	ProblemNotFoundCodeEH010                ProblemNotFoundCode = "EH010"
-	ProblemNotFoundCodeEH016                ProblemNotFoundCode = "EH016"
-	ProblemNotFoundCodeEH017                ProblemNotFoundCode = "EH017"
-	ProblemNotFoundCodeIdempotencyKeyReused ProblemNotFoundCode = "idempotency-key-reused"
-	ProblemNotFoundCodeOutsideDataWindow    ProblemNotFoundCode = "outside-data-window"
+	ProblemNotFoundCodeDayNotOver               ProblemNotFoundCode = "day-not-over"
+	ProblemNotFoundCodeE10                      ProblemNotFoundCode = "E10"
+	ProblemNotFoundCodeEH010                    ProblemNotFoundCode = "EH010"
+	ProblemNotFoundCodeEH016                    ProblemNotFoundCode = "EH016"
+	ProblemNotFoundCodeEH017                    ProblemNotFoundCode = "EH017"
+	ProblemNotFoundCodeIdempotencyKeyReused     ProblemNotFoundCode = "idempotency-key-reused"
+	ProblemNotFoundCodeOutsideDataWindow        ProblemNotFoundCode = "outside-data-window"
+	ProblemNotFoundCodePendingRequestOtherScope ProblemNotFoundCode = "pending-request-other-scope"
 )
 
 // Valid indicates whether the value is a known member of the ProblemNotFoundCode enum.
@@ -865,6 +905,8 @@ func (e ProblemNotFoundCode) Valid() bool {
 		return true
 	case ProblemNotFoundCodeOutsideDataWindow:
 		return true
+	case ProblemNotFoundCodePendingRequestOtherScope:
+		return true
 	default:
 		return false
 	}
@@ -872,13 +914,14 @@ func (e ProblemNotFoundCode) Valid() bool {
 
 // Defines values for ProblemPayloadTooLargeCode.
 const (
-	ProblemPayloadTooLargeCodeDayNotOver           ProblemPayloadTooLargeCode = "day-not-over"
-	ProblemPayloadTooLargeCodeE10                  ProblemPayloadTooLargeCode = "E10"
-	ProblemPayloadTooLargeCodeEH010                ProblemPayloadTooLargeCode = "EH010"
-	ProblemPayloadTooLargeCodeEH016                ProblemPayloadTooLargeCode = "EH016"
-	ProblemPayloadTooLargeCodeEH017                ProblemPayloadTooLargeCode = "EH017"
-	ProblemPayloadTooLargeCodeIdempotencyKeyReused ProblemPayloadTooLargeCode = "idempotency-key-reused"
-	ProblemPayloadTooLargeCodeOutsideDataWindow    ProblemPayloadTooLargeCode = "outside-data-window"
+	ProblemPayloadTooLargeCodeDayNotOver               ProblemPayloadTooLargeCode = "day-not-over"
+	ProblemPayloadTooLargeCodeE10                      ProblemPayloadTooLargeCode = "E10"
+	ProblemPayloadTooLargeCodeEH010                    ProblemPayloadTooLargeCode = "EH010"
+	ProblemPayloadTooLargeCodeEH016                    ProblemPayloadTooLargeCode = "EH016"
+	ProblemPayloadTooLargeCodeEH017                    ProblemPayloadTooLargeCode = "EH017"
+	ProblemPayloadTooLargeCodeIdempotencyKeyReused     ProblemPayloadTooLargeCode = "idempotency-key-reused"
+	ProblemPayloadTooLargeCodeOutsideDataWindow        ProblemPayloadTooLargeCode = "outside-data-window"
+	ProblemPayloadTooLargeCodePendingRequestOtherScope ProblemPayloadTooLargeCode = "pending-request-other-scope"
 )
 
 // Valid indicates whether the value is a known member of the ProblemPayloadTooLargeCode enum.
@@ -898,6 +941,8 @@ func (e ProblemPayloadTooLargeCode) Valid() bool {
 		return true
 	case ProblemPayloadTooLargeCodeOutsideDataWindow:
 		return true
+	case ProblemPayloadTooLargeCodePendingRequestOtherScope:
+		return true
 	default:
 		return false
 	}
@@ -905,13 +950,14 @@ func (e ProblemPayloadTooLargeCode) Valid() bool {
 
 // Defines values for ProblemRejectedCode.
 const (
-	ProblemRejectedCodeDayNotOver           ProblemRejectedCode = "day-not-over"
-	ProblemRejectedCodeE10                  ProblemRejectedCode = "E10"
-	ProblemRejectedCodeEH010                ProblemRejectedCode = "EH010"
-	ProblemRejectedCodeEH016                ProblemRejectedCode = "EH016"
-	ProblemRejectedCodeEH017                ProblemRejectedCode = "EH017"
-	ProblemRejectedCodeIdempotencyKeyReused ProblemRejectedCode = "idempotency-key-reused"
-	ProblemRejectedCodeOutsideDataWindow    ProblemRejectedCode = "outside-data-window"
+	ProblemRejectedCodeDayNotOver               ProblemRejectedCode = "day-not-over"
+	ProblemRejectedCodeE10                      ProblemRejectedCode = "E10"
+	ProblemRejectedCodeEH010                    ProblemRejectedCode = "EH010"
+	ProblemRejectedCodeEH016                    ProblemRejectedCode = "EH016"
+	ProblemRejectedCodeEH017                    ProblemRejectedCode = "EH017"
+	ProblemRejectedCodeIdempotencyKeyReused     ProblemRejectedCode = "idempotency-key-reused"
+	ProblemRejectedCodeOutsideDataWindow        ProblemRejectedCode = "outside-data-window"
+	ProblemRejectedCodePendingRequestOtherScope ProblemRejectedCode = "pending-request-other-scope"
 )
 
 // Valid indicates whether the value is a known member of the ProblemRejectedCode enum.
@@ -931,6 +977,8 @@ func (e ProblemRejectedCode) Valid() bool {
 		return true
 	case ProblemRejectedCodeOutsideDataWindow:
 		return true
+	case ProblemRejectedCodePendingRequestOtherScope:
+		return true
 	default:
 		return false
 	}
@@ -938,13 +986,14 @@ func (e ProblemRejectedCode) Valid() bool {
 
 // Defines values for ProblemTooManyRequestsCode.
 const (
-	ProblemTooManyRequestsCodeDayNotOver           ProblemTooManyRequestsCode = "day-not-over"
-	ProblemTooManyRequestsCodeE10                  ProblemTooManyRequestsCode = "E10"
-	ProblemTooManyRequestsCodeEH010                ProblemTooManyRequestsCode = "EH010"
-	ProblemTooManyRequestsCodeEH016                ProblemTooManyRequestsCode = "EH016"
-	ProblemTooManyRequestsCodeEH017                ProblemTooManyRequestsCode = "EH017"
-	ProblemTooManyRequestsCodeIdempotencyKeyReused ProblemTooManyRequestsCode = "idempotency-key-reused"
-	ProblemTooManyRequestsCodeOutsideDataWindow    ProblemTooManyRequestsCode = "outside-data-window"
+	ProblemTooManyRequestsCodeDayNotOver               ProblemTooManyRequestsCode = "day-not-over"
+	ProblemTooManyRequestsCodeE10                      ProblemTooManyRequestsCode = "E10"
+	ProblemTooManyRequestsCodeEH010                    ProblemTooManyRequestsCode = "EH010"
+	ProblemTooManyRequestsCodeEH016                    ProblemTooManyRequestsCode = "EH016"
+	ProblemTooManyRequestsCodeEH017                    ProblemTooManyRequestsCode = "EH017"
+	ProblemTooManyRequestsCodeIdempotencyKeyReused     ProblemTooManyRequestsCode = "idempotency-key-reused"
+	ProblemTooManyRequestsCodeOutsideDataWindow        ProblemTooManyRequestsCode = "outside-data-window"
+	ProblemTooManyRequestsCodePendingRequestOtherScope ProblemTooManyRequestsCode = "pending-request-other-scope"
 )
 
 // Valid indicates whether the value is a known member of the ProblemTooManyRequestsCode enum.
@@ -964,6 +1013,8 @@ func (e ProblemTooManyRequestsCode) Valid() bool {
 		return true
 	case ProblemTooManyRequestsCodeOutsideDataWindow:
 		return true
+	case ProblemTooManyRequestsCodePendingRequestOtherScope:
+		return true
 	default:
 		return false
 	}
@@ -971,13 +1022,14 @@ func (e ProblemTooManyRequestsCode) Valid() bool {
 
 // Defines values for ProblemUnauthenticatedCode.
 const (
-	ProblemUnauthenticatedCodeDayNotOver           ProblemUnauthenticatedCode = "day-not-over"
-	ProblemUnauthenticatedCodeE10                  ProblemUnauthenticatedCode = "E10"
-	ProblemUnauthenticatedCodeEH010                ProblemUnauthenticatedCode = "EH010"
-	ProblemUnauthenticatedCodeEH016                ProblemUnauthenticatedCode = "EH016"
-	ProblemUnauthenticatedCodeEH017                ProblemUnauthenticatedCode = "EH017"
-	ProblemUnauthenticatedCodeIdempotencyKeyReused ProblemUnauthenticatedCode = "idempotency-key-reused"
-	ProblemUnauthenticatedCodeOutsideDataWindow    ProblemUnauthenticatedCode = "outside-data-window"
+	ProblemUnauthenticatedCodeDayNotOver               ProblemUnauthenticatedCode = "day-not-over"
+	ProblemUnauthenticatedCodeE10                      ProblemUnauthenticatedCode = "E10"
+	ProblemUnauthenticatedCodeEH010                    ProblemUnauthenticatedCode = "EH010"
+	ProblemUnauthenticatedCodeEH016                    ProblemUnauthenticatedCode = "EH016"
+	ProblemUnauthenticatedCodeEH017                    ProblemUnauthenticatedCode = "EH017"
+	ProblemUnauthenticatedCodeIdempotencyKeyReused     ProblemUnauthenticatedCode = "idempotency-key-reused"
+	ProblemUnauthenticatedCodeOutsideDataWindow        ProblemUnauthenticatedCode = "outside-data-window"
+	ProblemUnauthenticatedCodePendingRequestOtherScope ProblemUnauthenticatedCode = "pending-request-other-scope"
 )
 
 // Valid indicates whether the value is a known member of the ProblemUnauthenticatedCode enum.
@@ -997,6 +1049,8 @@ func (e ProblemUnauthenticatedCode) Valid() bool {
 		return true
 	case ProblemUnauthenticatedCodeOutsideDataWindow:
 		return true
+	case ProblemUnauthenticatedCodePendingRequestOtherScope:
+		return true
 	default:
 		return false
 	}
@@ -1004,13 +1058,14 @@ func (e ProblemUnauthenticatedCode) Valid() bool {
 
 // Defines values for ProblemUnsupportedMediaTypeCode.
 const (
-	ProblemUnsupportedMediaTypeCodeDayNotOver           ProblemUnsupportedMediaTypeCode = "day-not-over"
-	ProblemUnsupportedMediaTypeCodeE10                  ProblemUnsupportedMediaTypeCode = "E10"
-	ProblemUnsupportedMediaTypeCodeEH010                ProblemUnsupportedMediaTypeCode = "EH010"
-	ProblemUnsupportedMediaTypeCodeEH016                ProblemUnsupportedMediaTypeCode = "EH016"
-	ProblemUnsupportedMediaTypeCodeEH017                ProblemUnsupportedMediaTypeCode = "EH017"
-	ProblemUnsupportedMediaTypeCodeIdempotencyKeyReused ProblemUnsupportedMediaTypeCode = "idempotency-key-reused"
-	ProblemUnsupportedMediaTypeCodeOutsideDataWindow    ProblemUnsupportedMediaTypeCode = "outside-data-window"
+	ProblemUnsupportedMediaTypeCodeDayNotOver               ProblemUnsupportedMediaTypeCode = "day-not-over"
+	ProblemUnsupportedMediaTypeCodeE10                      ProblemUnsupportedMediaTypeCode = "E10"
+	ProblemUnsupportedMediaTypeCodeEH010                    ProblemUnsupportedMediaTypeCode = "EH010"
+	ProblemUnsupportedMediaTypeCodeEH016                    ProblemUnsupportedMediaTypeCode = "EH016"
+	ProblemUnsupportedMediaTypeCodeEH017                    ProblemUnsupportedMediaTypeCode = "EH017"
+	ProblemUnsupportedMediaTypeCodeIdempotencyKeyReused     ProblemUnsupportedMediaTypeCode = "idempotency-key-reused"
+	ProblemUnsupportedMediaTypeCodeOutsideDataWindow        ProblemUnsupportedMediaTypeCode = "outside-data-window"
+	ProblemUnsupportedMediaTypeCodePendingRequestOtherScope ProblemUnsupportedMediaTypeCode = "pending-request-other-scope"
 )
 
 // Valid indicates whether the value is a known member of the ProblemUnsupportedMediaTypeCode enum.
@@ -1029,6 +1084,8 @@ func (e ProblemUnsupportedMediaTypeCode) Valid() bool {
 	case ProblemUnsupportedMediaTypeCodeIdempotencyKeyReused:
 		return true
 	case ProblemUnsupportedMediaTypeCodeOutsideDataWindow:
+		return true
+	case ProblemUnsupportedMediaTypeCodePendingRequestOtherScope:
 		return true
 	default:
 		return false
@@ -1266,6 +1323,54 @@ func (e WebhookOutcome) Valid() bool {
 	}
 }
 
+// Defines values for WebhookTestEventTest.
+const (
+	WebhookTestEventTestTrue WebhookTestEventTest = true
+)
+
+// Valid indicates whether the value is a known member of the WebhookTestEventTest enum.
+func (e WebhookTestEventTest) Valid() bool {
+	switch e {
+	case WebhookTestEventTestTrue:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for WebhookTestEventType.
+const (
+	WebhookTestEventTypeWebhookTest WebhookTestEventType = "webhook.test"
+)
+
+// Valid indicates whether the value is a known member of the WebhookTestEventType enum.
+func (e WebhookTestEventType) Valid() bool {
+	switch e {
+	case WebhookTestEventTypeWebhookTest:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for WebhookTestRequestType.
+const (
+	WebhookTestRequestTypeMeterValues WebhookTestRequestType = "meter-values"
+	WebhookTestRequestTypeWebhookTest WebhookTestRequestType = "webhook.test"
+)
+
+// Valid indicates whether the value is a known member of the WebhookTestRequestType enum.
+func (e WebhookTestRequestType) Valid() bool {
+	switch e {
+	case WebhookTestRequestTypeMeterValues:
+		return true
+	case WebhookTestRequestTypeWebhookTest:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for Aggregation.
 const (
 	AggregationP1D  Aggregation = "P1D"
@@ -1429,8 +1534,20 @@ type AccessRequest struct {
 	// Id The request's id, a lower-case UUID.
 	//
 	// Examples: 3f2b8c1e-9d4a-4f6e-8b7a-2c1d0e9f8a7b
-	Id    openapi_types.UUID `json:"id"`
+	Id openapi_types.UUID `json:"id"`
+
+	// Links Where the request is, and the end user's two ways to decide it. Give the end user `consent` (they log in and approve or decline on the consent site), or send their browser to `authorize` (BRS-NO-624's redirect flow, which brings them back to your redirect URI with the decision).
 	Links struct {
+		// Authorize BRS-NO-624's redirect flow for this request (absolute): `<consent site>/authorize?client_id=<your GLN>&request_id={id}&scope=Full|Limited&redirect_uri=<your first registered redirect URI>`; add `state` to it if you use one. `scope` there may be BRS-NO-624's `Full` or `Limited` or the API's `FULL` or `LIMITED`, in any case (it proposes the level; the end user chooses); any other value sends the browser straight back with `error=invalid_scope`. After the end user decides, their browser comes back to the redirect URI with `status` and `granted_scope` (`Full` or `Limited`, BRS-NO-624's spelling of the API's `FULL` and `LIMITED`), or with `error`. Absent when you have no redirect URI registered.
+		//
+		// Examples: http://127.0.0.1:4010/authorize?client_id=7090000000011&redirect_uri=https%3A%2F%2Fstraumkompis.example%2Ftredjepart%2Freturn&request_id=3f2b8c1e-9d4a-4f6e-8b7a-2c1d0e9f8a7b&scope=Full
+		Authorize *string `json:"authorize,omitempty"`
+
+		// Consent The end user's page for this request on the consent site (absolute): `<consent site>/consent/requests/{id}`. The portal shows the same link as "Consent link".
+		//
+		// Examples: http://127.0.0.1:4010/consent/requests/3f2b8c1e-9d4a-4f6e-8b7a-2c1d0e9f8a7b
+		Consent string `json:"consent"`
+
 		// Self The request's path, relative to the API's base URL.
 		//
 		// Examples: /v1/access-requests/3f2b8c1e-9d4a-4f6e-8b7a-2c1d0e9f8a7b
@@ -1821,7 +1938,7 @@ type DeliveryDocument struct {
 	// Examples: 2027-04-01T22:00:00Z
 	CreatedAt Timestamp `json:"createdAt"`
 
-	// DocumentId The document's deterministic id, the same as the feed item's `id`.
+	// DocumentId The document's deterministic id, the same as the feed item's `id` (a sample pushed by `POST /v1/webhook/test` has `meter-values.test:` and a random UUID instead).
 	//
 	// Examples: meter-values:707057500000001015:2027-03-28:r1
 	DocumentId string `json:"documentId"`
@@ -1856,6 +1973,9 @@ type DeliveryDocument struct {
 	// Revision The day's revision: 1 for the first values, one more for each correction (as in the meter values).
 	Revision int `json:"revision"`
 
+	// Test Present, `true`, only on a sample pushed by `POST /v1/webhook/test` (`{"type":"meter-values"}`): its values are made up, its `documentId` is `meter-values.test:` and a random UUID, never a delivered document's, and it is in no feed.
+	Test *DeliveryDocumentTest `json:"test,omitempty"`
+
 	// ThirdPartyId Your GLN: the third party the document is delivered to.
 	//
 	// Examples: 7090000000011
@@ -1867,6 +1987,9 @@ type DeliveryDocument struct {
 	// Unit The unit of every quantity.
 	Unit DeliveryDocumentUnit `json:"unit"`
 }
+
+// DeliveryDocumentTest Present, `true`, only on a sample pushed by `POST /v1/webhook/test` (`{"type":"meter-values"}`): its values are made up, its `documentId` is `meter-values.test:` and a random UUID, never a delivered document's, and it is in no feed.
+type DeliveryDocumentTest bool
 
 // DeliveryDocumentType `meter-values` for a day's first delivery, `meter-values-correction` for a corrected day (see `DeliveryType`).
 type DeliveryDocumentType string
@@ -2009,7 +2132,7 @@ type GatewayUnauthorized struct {
 
 // IngestProblem Why one ingest item was rejected: a problem document as for a whole call, but without `instance`. `400` (`invalid-request`): the item's bad fields, each named in `errors[]`. `422` with `code` `E10`: meter values for a metering point that is not registered. `403` (`forbidden`): the metering point, or the grid area the item would move it to, is not among the sender's grid areas. `409` (`conflict`): another sender changed the same metering point or day at the same moment, every time the item was tried; send it again. `500` (`internal-error`): storing the item failed; send it again.
 type IngestProblem struct {
-	// Code What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. New codes may be added; treat an unknown one by `status`.
+	// Code What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. `pending-request-other-scope` (ours): a request of yours for the metering point is pending with another scope. New codes may be added; treat an unknown one by `status`.
 	Code *IngestProblemCode `json:"code,omitempty"`
 
 	// Detail What went wrong, for a person. Never personal data.
@@ -2020,6 +2143,9 @@ type IngestProblem struct {
 
 	// Instance The request's path (without the query). Absent in the problem of an ingest item.
 	Instance *string `json:"instance,omitempty"`
+
+	// Links What the problem is about, by relation, as paths of this API: `pendingRequest`, the request that is already pending.
+	Links *map[string]string `json:"links,omitempty"`
 
 	// RequestId API Gateway's id of the request: the same as the `Apigw-Requestid` response header and the `requestId` of the gateway's access log. Quote it when you ask the operator about a failure. Present in every problem the service answers; absent in the problem of an ingest item (the call's own `Apigw-Requestid` header names it).
 	//
@@ -2036,7 +2162,7 @@ type IngestProblem struct {
 	Type string `json:"type"`
 }
 
-// IngestProblemCode What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. New codes may be added; treat an unknown one by `status`.
+// IngestProblemCode What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. `pending-request-other-scope` (ours): a request of yours for the metering point is pending with another scope. New codes may be added; treat an unknown one by `status`.
 type IngestProblemCode string
 
 // LocalMidnight Midnight in Europe/Oslo, RFC 3339 with the Oslo offset: `+01:00` in winter, `+02:00` in summer.
@@ -2476,7 +2602,7 @@ type PriceArea string
 
 // Problem An RFC 9457 problem document (`application/problem+json`) from the service. The API Gateway's own answers are not problem documents (see `GatewayMessage`). In practice `detail`, `instance` and `requestId` are always present too, except `instance` and `requestId` in the problem of an ingest item (`IngestProblem`).
 type Problem struct {
-	// Code What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. New codes may be added; treat an unknown one by `status`.
+	// Code What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. `pending-request-other-scope` (ours): a request of yours for the metering point is pending with another scope. New codes may be added; treat an unknown one by `status`.
 	Code *ProblemCode `json:"code,omitempty"`
 
 	// Detail What went wrong, for a person. Never personal data.
@@ -2487,6 +2613,9 @@ type Problem struct {
 
 	// Instance The request's path (without the query). Absent in the problem of an ingest item.
 	Instance *string `json:"instance,omitempty"`
+
+	// Links What the problem is about, by relation, as paths of this API: `pendingRequest`, the request that is already pending.
+	Links *map[string]string `json:"links,omitempty"`
 
 	// RequestId API Gateway's id of the request: the same as the `Apigw-Requestid` response header and the `requestId` of the gateway's access log. Quote it when you ask the operator about a failure. Present in every problem the service answers; absent in the problem of an ingest item (the call's own `Apigw-Requestid` header names it).
 	//
@@ -2503,7 +2632,7 @@ type Problem struct {
 	Type string `json:"type"`
 }
 
-// ProblemCode What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. New codes may be added; treat an unknown one by `status`.
+// ProblemCode What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. `pending-request-other-scope` (ours): a request of yours for the metering point is pending with another scope. New codes may be added; treat an unknown one by `status`.
 type ProblemCode string
 
 // ProblemAlreadyHasAccess 409 on create: Elhub `EH017`, you already have access to the metering point.
@@ -2519,6 +2648,9 @@ type ProblemAlreadyHasAccess struct {
 	// Instance The request's path (without the query). Absent in the problem of an ingest item.
 	Instance *string `json:"instance,omitempty"`
 
+	// Links What the problem is about, by relation, as paths of this API: `pendingRequest`, the request that is already pending.
+	Links *map[string]string `json:"links,omitempty"`
+
 	// RequestId API Gateway's id of the request: the same as the `Apigw-Requestid` response header and the `requestId` of the gateway's access log. Quote it when you ask the operator about a failure. Present in every problem the service answers; absent in the problem of an ingest item (the call's own `Apigw-Requestid` header names it).
 	//
 	// Examples: Kx7vQhFuAMEEJ2A=
@@ -2530,7 +2662,7 @@ type ProblemAlreadyHasAccess struct {
 
 // ProblemChangedMeanwhile 409: a lost race. What the call changes was changed by another call at the same moment (where the call sends a desired state, the service first made the change again on what won, a few times). Read it again and repeat the change if it is still needed.
 type ProblemChangedMeanwhile struct {
-	// Code What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. New codes may be added; treat an unknown one by `status`.
+	// Code What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. `pending-request-other-scope` (ours): a request of yours for the metering point is pending with another scope. New codes may be added; treat an unknown one by `status`.
 	Code *ProblemChangedMeanwhileCode `json:"code,omitempty"`
 
 	// Detail What went wrong, for a person. Never personal data.
@@ -2542,6 +2674,9 @@ type ProblemChangedMeanwhile struct {
 	// Instance The request's path (without the query). Absent in the problem of an ingest item.
 	Instance *string `json:"instance,omitempty"`
 
+	// Links What the problem is about, by relation, as paths of this API: `pendingRequest`, the request that is already pending.
+	Links *map[string]string `json:"links,omitempty"`
+
 	// RequestId API Gateway's id of the request: the same as the `Apigw-Requestid` response header and the `requestId` of the gateway's access log. Quote it when you ask the operator about a failure. Present in every problem the service answers; absent in the problem of an ingest item (the call's own `Apigw-Requestid` header names it).
 	//
 	// Examples: Kx7vQhFuAMEEJ2A=
@@ -2551,12 +2686,12 @@ type ProblemChangedMeanwhile struct {
 	Type      interface{} `json:"type"`
 }
 
-// ProblemChangedMeanwhileCode What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. New codes may be added; treat an unknown one by `status`.
+// ProblemChangedMeanwhileCode What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. `pending-request-other-scope` (ours): a request of yours for the metering point is pending with another scope. New codes may be added; treat an unknown one by `status`.
 type ProblemChangedMeanwhileCode string
 
 // ProblemConflict 409: the current state forbids it: a party with this GLN is already registered, a client id or organisation number belongs to another party (`errors[]` names the field), or someone else changed the party at the same moment.
 type ProblemConflict struct {
-	// Code What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. New codes may be added; treat an unknown one by `status`.
+	// Code What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. `pending-request-other-scope` (ours): a request of yours for the metering point is pending with another scope. New codes may be added; treat an unknown one by `status`.
 	Code *ProblemConflictCode `json:"code,omitempty"`
 
 	// Detail What went wrong, for a person. Never personal data.
@@ -2568,6 +2703,9 @@ type ProblemConflict struct {
 	// Instance The request's path (without the query). Absent in the problem of an ingest item.
 	Instance *string `json:"instance,omitempty"`
 
+	// Links What the problem is about, by relation, as paths of this API: `pendingRequest`, the request that is already pending.
+	Links *map[string]string `json:"links,omitempty"`
+
 	// RequestId API Gateway's id of the request: the same as the `Apigw-Requestid` response header and the `requestId` of the gateway's access log. Quote it when you ask the operator about a failure. Present in every problem the service answers; absent in the problem of an ingest item (the call's own `Apigw-Requestid` header names it).
 	//
 	// Examples: Kx7vQhFuAMEEJ2A=
@@ -2577,7 +2715,7 @@ type ProblemConflict struct {
 	Type      interface{} `json:"type"`
 }
 
-// ProblemConflictCode What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. New codes may be added; treat an unknown one by `status`.
+// ProblemConflictCode What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. `pending-request-other-scope` (ours): a request of yours for the metering point is pending with another scope. New codes may be added; treat an unknown one by `status`.
 type ProblemConflictCode string
 
 // ProblemDayNotOver 422 (`code` `day-not-over`): a day that is not over in Oslo is not delivered.
@@ -2593,6 +2731,9 @@ type ProblemDayNotOver struct {
 	// Instance The request's path (without the query). Absent in the problem of an ingest item.
 	Instance *string `json:"instance,omitempty"`
 
+	// Links What the problem is about, by relation, as paths of this API: `pendingRequest`, the request that is already pending.
+	Links *map[string]string `json:"links,omitempty"`
+
 	// RequestId API Gateway's id of the request: the same as the `Apigw-Requestid` response header and the `requestId` of the gateway's access log. Quote it when you ask the operator about a failure. Present in every problem the service answers; absent in the problem of an ingest item (the call's own `Apigw-Requestid` header names it).
 	//
 	// Examples: Kx7vQhFuAMEEJ2A=
@@ -2604,7 +2745,7 @@ type ProblemDayNotOver struct {
 
 // ProblemDecided 409 on withdraw: the request was already decided.
 type ProblemDecided struct {
-	// Code What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. New codes may be added; treat an unknown one by `status`.
+	// Code What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. `pending-request-other-scope` (ours): a request of yours for the metering point is pending with another scope. New codes may be added; treat an unknown one by `status`.
 	Code *ProblemDecidedCode `json:"code,omitempty"`
 
 	// Detail What went wrong, for a person. Never personal data.
@@ -2616,6 +2757,9 @@ type ProblemDecided struct {
 	// Instance The request's path (without the query). Absent in the problem of an ingest item.
 	Instance *string `json:"instance,omitempty"`
 
+	// Links What the problem is about, by relation, as paths of this API: `pendingRequest`, the request that is already pending.
+	Links *map[string]string `json:"links,omitempty"`
+
 	// RequestId API Gateway's id of the request: the same as the `Apigw-Requestid` response header and the `requestId` of the gateway's access log. Quote it when you ask the operator about a failure. Present in every problem the service answers; absent in the problem of an ingest item (the call's own `Apigw-Requestid` header names it).
 	//
 	// Examples: Kx7vQhFuAMEEJ2A=
@@ -2625,12 +2769,12 @@ type ProblemDecided struct {
 	Type      interface{} `json:"type"`
 }
 
-// ProblemDecidedCode What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. New codes may be added; treat an unknown one by `status`.
+// ProblemDecidedCode What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. `pending-request-other-scope` (ours): a request of yours for the metering point is pending with another scope. New codes may be added; treat an unknown one by `status`.
 type ProblemDecidedCode string
 
 // ProblemForbidden 403 from the service: the token's client is not registered to a party of the right kind, the operator has disabled that party, or (for one ingest item) the metering point is outside the sender's grid areas.
 type ProblemForbidden struct {
-	// Code What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. New codes may be added; treat an unknown one by `status`.
+	// Code What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. `pending-request-other-scope` (ours): a request of yours for the metering point is pending with another scope. New codes may be added; treat an unknown one by `status`.
 	Code *ProblemForbiddenCode `json:"code,omitempty"`
 
 	// Detail What went wrong, for a person. Never personal data.
@@ -2642,6 +2786,9 @@ type ProblemForbidden struct {
 	// Instance The request's path (without the query). Absent in the problem of an ingest item.
 	Instance *string `json:"instance,omitempty"`
 
+	// Links What the problem is about, by relation, as paths of this API: `pendingRequest`, the request that is already pending.
+	Links *map[string]string `json:"links,omitempty"`
+
 	// RequestId API Gateway's id of the request: the same as the `Apigw-Requestid` response header and the `requestId` of the gateway's access log. Quote it when you ask the operator about a failure. Present in every problem the service answers; absent in the problem of an ingest item (the call's own `Apigw-Requestid` header names it).
 	//
 	// Examples: Kx7vQhFuAMEEJ2A=
@@ -2651,12 +2798,12 @@ type ProblemForbidden struct {
 	Type      interface{} `json:"type"`
 }
 
-// ProblemForbiddenCode What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. New codes may be added; treat an unknown one by `status`.
+// ProblemForbiddenCode What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. `pending-request-other-scope` (ours): a request of yours for the metering point is pending with another scope. New codes may be added; treat an unknown one by `status`.
 type ProblemForbiddenCode string
 
 // ProblemInternal 500 from the service: an unexpected failure. The cause is logged, not shown.
 type ProblemInternal struct {
-	// Code What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. New codes may be added; treat an unknown one by `status`.
+	// Code What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. `pending-request-other-scope` (ours): a request of yours for the metering point is pending with another scope. New codes may be added; treat an unknown one by `status`.
 	Code *ProblemInternalCode `json:"code,omitempty"`
 
 	// Detail What went wrong, for a person. Never personal data.
@@ -2668,6 +2815,9 @@ type ProblemInternal struct {
 	// Instance The request's path (without the query). Absent in the problem of an ingest item.
 	Instance *string `json:"instance,omitempty"`
 
+	// Links What the problem is about, by relation, as paths of this API: `pendingRequest`, the request that is already pending.
+	Links *map[string]string `json:"links,omitempty"`
+
 	// RequestId API Gateway's id of the request: the same as the `Apigw-Requestid` response header and the `requestId` of the gateway's access log. Quote it when you ask the operator about a failure. Present in every problem the service answers; absent in the problem of an ingest item (the call's own `Apigw-Requestid` header names it).
 	//
 	// Examples: Kx7vQhFuAMEEJ2A=
@@ -2677,12 +2827,12 @@ type ProblemInternal struct {
 	Type      interface{} `json:"type"`
 }
 
-// ProblemInternalCode What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. New codes may be added; treat an unknown one by `status`.
+// ProblemInternalCode What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. `pending-request-other-scope` (ours): a request of yours for the metering point is pending with another scope. New codes may be added; treat an unknown one by `status`.
 type ProblemInternalCode string
 
 // ProblemInvalidRequest 400: malformed input.
 type ProblemInvalidRequest struct {
-	// Code What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. New codes may be added; treat an unknown one by `status`.
+	// Code What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. `pending-request-other-scope` (ours): a request of yours for the metering point is pending with another scope. New codes may be added; treat an unknown one by `status`.
 	Code *ProblemInvalidRequestCode `json:"code,omitempty"`
 
 	// Detail What went wrong, for a person. Never personal data.
@@ -2694,6 +2844,9 @@ type ProblemInvalidRequest struct {
 	// Instance The request's path (without the query). Absent in the problem of an ingest item.
 	Instance *string `json:"instance,omitempty"`
 
+	// Links What the problem is about, by relation, as paths of this API: `pendingRequest`, the request that is already pending.
+	Links *map[string]string `json:"links,omitempty"`
+
 	// RequestId API Gateway's id of the request: the same as the `Apigw-Requestid` response header and the `requestId` of the gateway's access log. Quote it when you ask the operator about a failure. Present in every problem the service answers; absent in the problem of an ingest item (the call's own `Apigw-Requestid` header names it).
 	//
 	// Examples: Kx7vQhFuAMEEJ2A=
@@ -2703,12 +2856,12 @@ type ProblemInvalidRequest struct {
 	Type      interface{} `json:"type"`
 }
 
-// ProblemInvalidRequestCode What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. New codes may be added; treat an unknown one by `status`.
+// ProblemInvalidRequestCode What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. `pending-request-other-scope` (ours): a request of yours for the metering point is pending with another scope. New codes may be added; treat an unknown one by `status`.
 type ProblemInvalidRequestCode string
 
 // ProblemNotFound 404: no such request, or not yours; or no active access to the metering point; or no webhook registered.
 type ProblemNotFound struct {
-	// Code What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. New codes may be added; treat an unknown one by `status`.
+	// Code What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. `pending-request-other-scope` (ours): a request of yours for the metering point is pending with another scope. New codes may be added; treat an unknown one by `status`.
 	Code *ProblemNotFoundCode `json:"code,omitempty"`
 
 	// Detail What went wrong, for a person. Never personal data.
@@ -2720,6 +2873,9 @@ type ProblemNotFound struct {
 	// Instance The request's path (without the query). Absent in the problem of an ingest item.
 	Instance *string `json:"instance,omitempty"`
 
+	// Links What the problem is about, by relation, as paths of this API: `pendingRequest`, the request that is already pending.
+	Links *map[string]string `json:"links,omitempty"`
+
 	// RequestId API Gateway's id of the request: the same as the `Apigw-Requestid` response header and the `requestId` of the gateway's access log. Quote it when you ask the operator about a failure. Present in every problem the service answers; absent in the problem of an ingest item (the call's own `Apigw-Requestid` header names it).
 	//
 	// Examples: Kx7vQhFuAMEEJ2A=
@@ -2729,7 +2885,7 @@ type ProblemNotFound struct {
 	Type      interface{} `json:"type"`
 }
 
-// ProblemNotFoundCode What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. New codes may be added; treat an unknown one by `status`.
+// ProblemNotFoundCode What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. `pending-request-other-scope` (ours): a request of yours for the metering point is pending with another scope. New codes may be added; treat an unknown one by `status`.
 type ProblemNotFoundCode string
 
 // ProblemNotRegistered 422 in an ingest result: Elhub `E10`, meter values for a metering point that is not registered.
@@ -2744,6 +2900,9 @@ type ProblemNotRegistered struct {
 
 	// Instance The request's path (without the query). Absent in the problem of an ingest item.
 	Instance *string `json:"instance,omitempty"`
+
+	// Links What the problem is about, by relation, as paths of this API: `pendingRequest`, the request that is already pending.
+	Links *map[string]string `json:"links,omitempty"`
 
 	// RequestId API Gateway's id of the request: the same as the `Apigw-Requestid` response header and the `requestId` of the gateway's access log. Quote it when you ask the operator about a failure. Present in every problem the service answers; absent in the problem of an ingest item (the call's own `Apigw-Requestid` header names it).
 	//
@@ -2767,6 +2926,9 @@ type ProblemOutsideDataWindow struct {
 	// Instance The request's path (without the query). Absent in the problem of an ingest item.
 	Instance *string `json:"instance,omitempty"`
 
+	// Links What the problem is about, by relation, as paths of this API: `pendingRequest`, the request that is already pending.
+	Links *map[string]string `json:"links,omitempty"`
+
 	// RequestId API Gateway's id of the request: the same as the `Apigw-Requestid` response header and the `requestId` of the gateway's access log. Quote it when you ask the operator about a failure. Present in every problem the service answers; absent in the problem of an ingest item (the call's own `Apigw-Requestid` header names it).
 	//
 	// Examples: Kx7vQhFuAMEEJ2A=
@@ -2778,7 +2940,7 @@ type ProblemOutsideDataWindow struct {
 
 // ProblemPayloadTooLarge 413: the body is over the operation's limit.
 type ProblemPayloadTooLarge struct {
-	// Code What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. New codes may be added; treat an unknown one by `status`.
+	// Code What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. `pending-request-other-scope` (ours): a request of yours for the metering point is pending with another scope. New codes may be added; treat an unknown one by `status`.
 	Code *ProblemPayloadTooLargeCode `json:"code,omitempty"`
 
 	// Detail What went wrong, for a person. Never personal data.
@@ -2790,6 +2952,9 @@ type ProblemPayloadTooLarge struct {
 	// Instance The request's path (without the query). Absent in the problem of an ingest item.
 	Instance *string `json:"instance,omitempty"`
 
+	// Links What the problem is about, by relation, as paths of this API: `pendingRequest`, the request that is already pending.
+	Links *map[string]string `json:"links,omitempty"`
+
 	// RequestId API Gateway's id of the request: the same as the `Apigw-Requestid` response header and the `requestId` of the gateway's access log. Quote it when you ask the operator about a failure. Present in every problem the service answers; absent in the problem of an ingest item (the call's own `Apigw-Requestid` header names it).
 	//
 	// Examples: Kx7vQhFuAMEEJ2A=
@@ -2799,12 +2964,40 @@ type ProblemPayloadTooLarge struct {
 	Type      interface{} `json:"type"`
 }
 
-// ProblemPayloadTooLargeCode What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. New codes may be added; treat an unknown one by `status`.
+// ProblemPayloadTooLargeCode What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. `pending-request-other-scope` (ours): a request of yours for the metering point is pending with another scope. New codes may be added; treat an unknown one by `status`.
 type ProblemPayloadTooLargeCode string
+
+// ProblemPendingOtherScope 409 on create: a request of yours for this metering point is pending with the other scope. `detail` names it and its scope, `links.pendingRequest` is its path. Withdraw it (`DELETE` that path) to ask with this scope, or wait for the end user's answer.
+type ProblemPendingOtherScope struct {
+	Code interface{} `json:"code"`
+
+	// Detail What went wrong, for a person. Never personal data.
+	Detail *string `json:"detail,omitempty"`
+
+	// Errors One entry per bad field.
+	Errors *[]FieldError `json:"errors,omitempty"`
+
+	// Instance The request's path (without the query). Absent in the problem of an ingest item.
+	Instance *string `json:"instance,omitempty"`
+	Links    struct {
+		// PendingRequest The request's path, relative to the API's base URL.
+		//
+		// Examples: /v1/access-requests/3f2b8c1e-9d4a-4f6e-8b7a-2c1d0e9f8a7b
+		PendingRequest SelfLink `json:"pendingRequest"`
+	} `json:"links"`
+
+	// RequestId API Gateway's id of the request: the same as the `Apigw-Requestid` response header and the `requestId` of the gateway's access log. Quote it when you ask the operator about a failure. Present in every problem the service answers; absent in the problem of an ingest item (the call's own `Apigw-Requestid` header names it).
+	//
+	// Examples: Kx7vQhFuAMEEJ2A=
+	RequestId *string     `json:"requestId,omitempty"`
+	Status    interface{} `json:"status"`
+	Title     interface{} `json:"title"`
+	Type      interface{} `json:"type"`
+}
 
 // ProblemRejected 422: refused by Elhub's rules (`code` and a `type` naming it), or an `Idempotency-Key` reused with another body (`type` `urn:tredjepart:problem:idempotency-key-reused`, `code` `idempotency-key-reused`, `errors[]` naming `Idempotency-Key`).
 type ProblemRejected struct {
-	// Code What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. New codes may be added; treat an unknown one by `status`.
+	// Code What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. `pending-request-other-scope` (ours): a request of yours for the metering point is pending with another scope. New codes may be added; treat an unknown one by `status`.
 	Code *ProblemRejectedCode `json:"code,omitempty"`
 
 	// Detail What went wrong, for a person. Never personal data.
@@ -2815,6 +3008,9 @@ type ProblemRejected struct {
 
 	// Instance The request's path (without the query). Absent in the problem of an ingest item.
 	Instance *string `json:"instance,omitempty"`
+
+	// Links What the problem is about, by relation, as paths of this API: `pendingRequest`, the request that is already pending.
+	Links *map[string]string `json:"links,omitempty"`
 
 	// RequestId API Gateway's id of the request: the same as the `Apigw-Requestid` response header and the `requestId` of the gateway's access log. Quote it when you ask the operator about a failure. Present in every problem the service answers; absent in the problem of an ingest item (the call's own `Apigw-Requestid` header names it).
 	//
@@ -2828,7 +3024,7 @@ type ProblemRejected struct {
 	union json.RawMessage
 }
 
-// ProblemRejectedCode What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. New codes may be added; treat an unknown one by `status`.
+// ProblemRejectedCode What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. `pending-request-other-scope` (ours): a request of yours for the metering point is pending with another scope. New codes may be added; treat an unknown one by `status`.
 type ProblemRejectedCode string
 
 // ProblemRejected0 defines model for ProblemRejected.0.
@@ -2857,7 +3053,7 @@ type ProblemRejected3 struct {
 
 // ProblemTooManyRequests 429: the client has made all the calls its rate limit allows in the current window.
 type ProblemTooManyRequests struct {
-	// Code What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. New codes may be added; treat an unknown one by `status`.
+	// Code What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. `pending-request-other-scope` (ours): a request of yours for the metering point is pending with another scope. New codes may be added; treat an unknown one by `status`.
 	Code *ProblemTooManyRequestsCode `json:"code,omitempty"`
 
 	// Detail What went wrong, for a person. Never personal data.
@@ -2869,6 +3065,9 @@ type ProblemTooManyRequests struct {
 	// Instance The request's path (without the query). Absent in the problem of an ingest item.
 	Instance *string `json:"instance,omitempty"`
 
+	// Links What the problem is about, by relation, as paths of this API: `pendingRequest`, the request that is already pending.
+	Links *map[string]string `json:"links,omitempty"`
+
 	// RequestId API Gateway's id of the request: the same as the `Apigw-Requestid` response header and the `requestId` of the gateway's access log. Quote it when you ask the operator about a failure. Present in every problem the service answers; absent in the problem of an ingest item (the call's own `Apigw-Requestid` header names it).
 	//
 	// Examples: Kx7vQhFuAMEEJ2A=
@@ -2878,12 +3077,12 @@ type ProblemTooManyRequests struct {
 	Type      interface{} `json:"type"`
 }
 
-// ProblemTooManyRequestsCode What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. New codes may be added; treat an unknown one by `status`.
+// ProblemTooManyRequestsCode What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. `pending-request-other-scope` (ours): a request of yours for the metering point is pending with another scope. New codes may be added; treat an unknown one by `status`.
 type ProblemTooManyRequestsCode string
 
 // ProblemUnauthenticated 401 from the service: the token names no client.
 type ProblemUnauthenticated struct {
-	// Code What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. New codes may be added; treat an unknown one by `status`.
+	// Code What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. `pending-request-other-scope` (ours): a request of yours for the metering point is pending with another scope. New codes may be added; treat an unknown one by `status`.
 	Code *ProblemUnauthenticatedCode `json:"code,omitempty"`
 
 	// Detail What went wrong, for a person. Never personal data.
@@ -2895,6 +3094,9 @@ type ProblemUnauthenticated struct {
 	// Instance The request's path (without the query). Absent in the problem of an ingest item.
 	Instance *string `json:"instance,omitempty"`
 
+	// Links What the problem is about, by relation, as paths of this API: `pendingRequest`, the request that is already pending.
+	Links *map[string]string `json:"links,omitempty"`
+
 	// RequestId API Gateway's id of the request: the same as the `Apigw-Requestid` response header and the `requestId` of the gateway's access log. Quote it when you ask the operator about a failure. Present in every problem the service answers; absent in the problem of an ingest item (the call's own `Apigw-Requestid` header names it).
 	//
 	// Examples: Kx7vQhFuAMEEJ2A=
@@ -2904,12 +3106,12 @@ type ProblemUnauthenticated struct {
 	Type      interface{} `json:"type"`
 }
 
-// ProblemUnauthenticatedCode What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. New codes may be added; treat an unknown one by `status`.
+// ProblemUnauthenticatedCode What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. `pending-request-other-scope` (ours): a request of yours for the metering point is pending with another scope. New codes may be added; treat an unknown one by `status`.
 type ProblemUnauthenticatedCode string
 
 // ProblemUnsupportedMediaType 415: the body is not JSON.
 type ProblemUnsupportedMediaType struct {
-	// Code What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. New codes may be added; treat an unknown one by `status`.
+	// Code What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. `pending-request-other-scope` (ours): a request of yours for the metering point is pending with another scope. New codes may be added; treat an unknown one by `status`.
 	Code *ProblemUnsupportedMediaTypeCode `json:"code,omitempty"`
 
 	// Detail What went wrong, for a person. Never personal data.
@@ -2921,6 +3123,9 @@ type ProblemUnsupportedMediaType struct {
 	// Instance The request's path (without the query). Absent in the problem of an ingest item.
 	Instance *string `json:"instance,omitempty"`
 
+	// Links What the problem is about, by relation, as paths of this API: `pendingRequest`, the request that is already pending.
+	Links *map[string]string `json:"links,omitempty"`
+
 	// RequestId API Gateway's id of the request: the same as the `Apigw-Requestid` response header and the `requestId` of the gateway's access log. Quote it when you ask the operator about a failure. Present in every problem the service answers; absent in the problem of an ingest item (the call's own `Apigw-Requestid` header names it).
 	//
 	// Examples: Kx7vQhFuAMEEJ2A=
@@ -2930,7 +3135,7 @@ type ProblemUnsupportedMediaType struct {
 	Type      interface{} `json:"type"`
 }
 
-// ProblemUnsupportedMediaTypeCode What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. New codes may be added; treat an unknown one by `status`.
+// ProblemUnsupportedMediaTypeCode What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. `pending-request-other-scope` (ours): a request of yours for the metering point is pending with another scope. New codes may be added; treat an unknown one by `status`.
 type ProblemUnsupportedMediaTypeCode string
 
 // Quality How the quantity was obtained (ENTSO-E/CIM codes as the Nordic datahubs use them): `A04` as provided (measured), `A01` adjusted, `A03` estimated, `A05` incomplete, `A02` not available. An aggregate has the worst quality of its parts, from best to worst: A04, A01, A03, A05, A02.
@@ -3217,7 +3422,7 @@ type Status string
 // Examples: 2027-04-01T22:00:00Z
 type Timestamp = time.Time
 
-// Webhook Your webhook. The signing secrets themselves are never shown, only when each was made and until when it signs; `secret` is in the answer that made one, and only there.
+// Webhook Your webhook. The signing secrets themselves are not shown here, only when each was made and until when it signs; `secret` is in the answer that made one, and `GET /v1/webhook/secret` shows them all again.
 type Webhook struct {
 	// ChangedAt When the webhook last changed: registered, given another URL, enabled again, its secret rotated, or disabled.
 	//
@@ -3235,7 +3440,7 @@ type Webhook struct {
 	// Events The kinds of document pushed, as registered. Absent when all are pushed.
 	Events *[]DeliveryType `json:"events,omitempty"`
 
-	// Secret The new signing secret: `whsec_` and the base64 of 32 random bytes. Present only in the answer to the first `PUT` (the registration) and to `POST /v1/webhook/rotate`, and never shown again: store it now. Give the whole text to a Standard Webhooks library, or base64-decode what follows `whsec_` for the HMAC key.
+	// Secret The new signing secret: `whsec_` and the base64 of 32 random bytes. Present only in the answer to the first `PUT` (the registration) and to `POST /v1/webhook/rotate`; `GET /v1/webhook/secret` shows it again. Give the whole text to a Standard Webhooks library, or base64-decode what follows `whsec_` for the HMAC key.
 	//
 	// Examples: whsec_WVfNe2ua7KR7b1cJtAVlPy58DrNSBh2tet+X3xAKPMo=
 	Secret *string `json:"secret,omitempty"`
@@ -3324,6 +3529,66 @@ type WebhookSecret struct {
 	// Examples: 2027-04-01T22:00:00Z
 	ExpiresAt *Timestamp `json:"expiresAt,omitempty"`
 }
+
+// WebhookSigningSecret One signing secret, with its text.
+type WebhookSigningSecret struct {
+	// CreatedAt When it was made: at the first registration, or by a rotation.
+	//
+	// Examples: 2027-04-01T22:00:00Z
+	CreatedAt Timestamp `json:"createdAt"`
+
+	// ExpiresAt When it stops signing: 24 hours after the rotation that replaced it. Absent on the newest secret, which signs until the next rotation.
+	//
+	// Examples: 2027-04-01T22:00:00Z
+	ExpiresAt *Timestamp `json:"expiresAt,omitempty"`
+
+	// Secret The secret: `whsec_` and the base64 of its key. Give the whole text to a Standard Webhooks library, or base64-decode what follows `whsec_` for the HMAC key.
+	//
+	// Examples: whsec_WVfNe2ua7KR7b1cJtAVlPy58DrNSBh2tet+X3xAKPMo=
+	Secret string `json:"secret"`
+}
+
+// WebhookSigningSecrets The secrets that sign your pushes now, newest first: one, or during the 24 hours after a rotation also the older ones (every push carries a signature for each).
+type WebhookSigningSecrets struct {
+	Secrets []WebhookSigningSecret `json:"secrets"`
+}
+
+// WebhookTestEvent The test event `POST /v1/webhook/test` pushes for `{"type":"webhook.test"}` (and the portal's "Send test event"): signed like every push, under a `webhook-id` of its own.
+type WebhookTestEvent struct {
+	// CreatedAt When the event was made.
+	//
+	// Examples: 2027-04-01T22:00:00Z
+	CreatedAt Timestamp `json:"createdAt"`
+
+	// DocumentId `webhook.test:` and a random UUID, also sent as `webhook-id`.
+	//
+	// Examples: webhook.test:0c9e4f2a-7b1d-4e3a-9f6b-2d8c5a1e7f30
+	DocumentId string `json:"documentId"`
+
+	// Test Always `true`: a test.
+	Test WebhookTestEventTest `json:"test"`
+
+	// ThirdPartyId Your GLN.
+	//
+	// Examples: 7090000000011
+	ThirdPartyId GLN                  `json:"thirdPartyId"`
+	Type         WebhookTestEventType `json:"type"`
+}
+
+// WebhookTestEventTest Always `true`: a test.
+type WebhookTestEventTest bool
+
+// WebhookTestEventType defines model for WebhookTestEvent.Type.
+type WebhookTestEventType string
+
+// WebhookTestRequest What to push.
+type WebhookTestRequest struct {
+	// Type `webhook.test`: a small test event (`WebhookTestEvent`). `meter-values`: a sample of the daily document (`DeliveryDocument`) for yesterday, marked `"test": true`, its values made up, for one of the metering points you have access to, or for the made-up `707057599999999991` when you have none.
+	Type WebhookTestRequestType `json:"type"`
+}
+
+// WebhookTestRequestType `webhook.test`: a small test event (`WebhookTestEvent`). `meter-values`: a sample of the daily document (`DeliveryDocument`) for yesterday, marked `"test": true`, its values made up, for one of the metering points you have access to, or for the made-up `707057599999999991` when you have none.
+type WebhookTestRequestType string
 
 // AccessRequestId defines model for AccessRequestId.
 type AccessRequestId = openapi_types.UUID
@@ -3636,6 +3901,9 @@ type IngestMeterValuesJSONRequestBody = SeriesBatch
 
 // RegisterWebhookJSONRequestBody defines body for RegisterWebhook for application/json ContentType.
 type RegisterWebhookJSONRequestBody = WebhookRegistration
+
+// TestWebhookJSONRequestBody defines body for TestWebhook for application/json ContentType.
+type TestWebhookJSONRequestBody = WebhookTestRequest
 
 // ReceiveDocumentJSONRequestBody defines body for ReceiveDocument for application/json ContentType.
 type ReceiveDocumentJSONRequestBody ReceiveDocumentJSONBody
@@ -4083,6 +4351,13 @@ func (t ProblemRejected) MarshalJSON() ([]byte, error) {
 		}
 	}
 
+	if t.Links != nil {
+		object["links"], err = json.Marshal(t.Links)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'links': %w", err)
+		}
+	}
+
 	if t.RequestId != nil {
 		object["requestId"], err = json.Marshal(t.RequestId)
 		if err != nil {
@@ -4145,6 +4420,13 @@ func (t *ProblemRejected) UnmarshalJSON(b []byte) error {
 		err = json.Unmarshal(raw, &t.Instance)
 		if err != nil {
 			return fmt.Errorf("error reading 'instance': %w", err)
+		}
+	}
+
+	if raw, found := object["links"]; found {
+		err = json.Unmarshal(raw, &t.Links)
+		if err != nil {
+			return fmt.Errorf("error reading 'links': %w", err)
 		}
 	}
 
@@ -4329,6 +4611,32 @@ func (t *CreateAccessRequest409ApplicationProblemPlusJSONResponseBody) MergeProb
 	return err
 }
 
+// AsProblemPendingOtherScope returns the union data inside the CreateAccessRequest409ApplicationProblemPlusJSONResponseBody as a ProblemPendingOtherScope
+func (t CreateAccessRequest409ApplicationProblemPlusJSONResponseBody) AsProblemPendingOtherScope() (ProblemPendingOtherScope, error) {
+	var body ProblemPendingOtherScope
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromProblemPendingOtherScope overwrites any union data inside the CreateAccessRequest409ApplicationProblemPlusJSONResponseBody as the provided ProblemPendingOtherScope
+func (t *CreateAccessRequest409ApplicationProblemPlusJSONResponseBody) FromProblemPendingOtherScope(v ProblemPendingOtherScope) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeProblemPendingOtherScope performs a merge with any union data inside the CreateAccessRequest409ApplicationProblemPlusJSONResponseBody, using the provided ProblemPendingOtherScope
+func (t *CreateAccessRequest409ApplicationProblemPlusJSONResponseBody) MergeProblemPendingOtherScope(v ProblemPendingOtherScope) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
 // AsProblemChangedMeanwhile returns the union data inside the CreateAccessRequest409ApplicationProblemPlusJSONResponseBody as a ProblemChangedMeanwhile
 func (t CreateAccessRequest409ApplicationProblemPlusJSONResponseBody) AsProblemChangedMeanwhile() (ProblemChangedMeanwhile, error) {
 	var body ProblemChangedMeanwhile
@@ -4443,6 +4751,32 @@ func (t *ReceiveDocumentJSONBody) MergeNotification(v Notification) error {
 	return err
 }
 
+// AsWebhookTestEvent returns the union data inside the ReceiveDocumentJSONBody as a WebhookTestEvent
+func (t ReceiveDocumentJSONBody) AsWebhookTestEvent() (WebhookTestEvent, error) {
+	var body WebhookTestEvent
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromWebhookTestEvent overwrites any union data inside the ReceiveDocumentJSONBody as the provided WebhookTestEvent
+func (t *ReceiveDocumentJSONBody) FromWebhookTestEvent(v WebhookTestEvent) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeWebhookTestEvent performs a merge with any union data inside the ReceiveDocumentJSONBody, using the provided WebhookTestEvent
+func (t *ReceiveDocumentJSONBody) MergeWebhookTestEvent(v WebhookTestEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
 func (t ReceiveDocumentJSONBody) MarshalJSON() ([]byte, error) {
 	b, err := t.union.MarshalJSON()
 	return b, err
@@ -4536,7 +4870,7 @@ type ClientInterface interface {
 
 	// CreateAccessRequestWithBody Ask for access to a metering point
 	//
-	// Creates a `PENDING` request for access to one metering point (`202`), or returns the one of yours already pending for it (`200`). Both answers carry `Location` with the request's path.
+	// Creates a `PENDING` request for access to one metering point (`202`), or returns the one of yours already pending for it with the same scope (`200`); one pending with the other scope is a `409` (`pending-request-other-scope`) that names it. Both answers carry `Location` with the request's path.
 	//
 	// The body is checked first, and every bad field is named (`400`). Then, if `Idempotency-Key` names a key this third party used in the last 24 hours, the call is a retry: with the same body it returns the request that key created, as that request is now (`202`, whatever its status); with another body it is refused (`422`). Otherwise Elhub's rules apply, in this order: the metering point must be registered (`E10`), an accounting point (`EH010`) and have an end user (`EH016`), and you must not already have access to it (`EH017`).
 	//
@@ -4547,7 +4881,7 @@ type ClientInterface interface {
 
 	// CreateAccessRequest Ask for access to a metering point
 	//
-	// Creates a `PENDING` request for access to one metering point (`202`), or returns the one of yours already pending for it (`200`). Both answers carry `Location` with the request's path.
+	// Creates a `PENDING` request for access to one metering point (`202`), or returns the one of yours already pending for it with the same scope (`200`); one pending with the other scope is a `409` (`pending-request-other-scope`) that names it. Both answers carry `Location` with the request's path.
 	//
 	// The body is checked first, and every bad field is named (`400`). Then, if `Idempotency-Key` names a key this third party used in the last 24 hours, the call is a retry: with the same body it returns the request that key created, as that request is now (`202`, whatever its status); with another body it is refused (`422`). Otherwise Elhub's rules apply, in this order: the metering point must be registered (`E10`), an accounting point (`EH010`) and have an end user (`EH016`), and you must not already have access to it (`EH017`).
 	//
@@ -4828,14 +5162,14 @@ type ClientInterface interface {
 
 	// GetWebhook Read your webhook
 	//
-	// Your webhook: where documents are pushed, whether it is enabled (and if not, why), and when each signing secret was made and, after a rotation, until when the older ones sign. The secrets themselves are never shown here: `secret` is only in the answer to the first registration and to a rotation. `404` when no webhook is registered.
+	// Your webhook: where documents are pushed, whether it is enabled (and if not, why), and when each signing secret was made and, after a rotation, until when the older ones sign. The secrets' text is not shown here: `secret` is in the answer to the first registration and to a rotation, and `GET /v1/webhook/secret` shows them all. `404` when no webhook is registered.
 	//
 	// Corresponds with GET /v1/webhook (the `GetWebhook` operationId).
 	GetWebhook(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RegisterWebhookWithBody Register your webhook, or change its URL
 	//
-	// Sets the URL your documents are pushed to, and optionally which kinds (`events`; all when left out), and enables the webhook; from now on every document written to your feed is pushed there (documents already written are not). The first registration makes the signing secret and shows it, in `secret`, this once: store it, since no answer shows it again (a lost secret is replaced with `POST /v1/webhook/rotate`). A later `PUT`, to change the URL or to enable a webhook disabled by a `410`, keeps the secrets and has no `secret`; sending the same URL (and `events`) again is harmless. After `DELETE /v1/webhook` a `PUT` is a first registration again, with a new secret.
+	// Sets the URL your documents are pushed to, and optionally which kinds (`events`; all when left out), and enables the webhook; from now on every document written to your feed is pushed there (documents already written are not). The first registration makes the signing secret and shows it, in `secret`; `GET /v1/webhook/secret` shows it again. A later `PUT`, to change the URL or to enable a webhook disabled by a `410`, keeps the secrets and has no `secret`; sending the same URL (and `events`) again is harmless. After `DELETE /v1/webhook` a `PUT` is a first registration again, with a new secret.
 	//
 	// The query is checked first (`400`), then the media type (`415`), then the body, naming every bad field (`400`), and last the URL and `events` themselves (`400`, field `url` with the reason, `events[i]` naming the known kinds): it must be an absolute `https` URL, without user info, on port 443, on a public address (see Webhooks in the description).
 	//
@@ -4846,7 +5180,7 @@ type ClientInterface interface {
 
 	// RegisterWebhook Register your webhook, or change its URL
 	//
-	// Sets the URL your documents are pushed to, and optionally which kinds (`events`; all when left out), and enables the webhook; from now on every document written to your feed is pushed there (documents already written are not). The first registration makes the signing secret and shows it, in `secret`, this once: store it, since no answer shows it again (a lost secret is replaced with `POST /v1/webhook/rotate`). A later `PUT`, to change the URL or to enable a webhook disabled by a `410`, keeps the secrets and has no `secret`; sending the same URL (and `events`) again is harmless. After `DELETE /v1/webhook` a `PUT` is a first registration again, with a new secret.
+	// Sets the URL your documents are pushed to, and optionally which kinds (`events`; all when left out), and enables the webhook; from now on every document written to your feed is pushed there (documents already written are not). The first registration makes the signing secret and shows it, in `secret`; `GET /v1/webhook/secret` shows it again. A later `PUT`, to change the URL or to enable a webhook disabled by a `410`, keeps the secrets and has no `secret`; sending the same URL (and `events`) again is harmless. After `DELETE /v1/webhook` a `PUT` is a first registration again, with a new secret.
 	//
 	// The query is checked first (`400`), then the media type (`415`), then the body, naming every bad field (`400`), and last the URL and `events` themselves (`400`, field `url` with the reason, `events[i]` naming the known kinds): it must be an absolute `https` URL, without user info, on port 443, on a public address (see Webhooks in the description).
 	//
@@ -4864,10 +5198,39 @@ type ClientInterface interface {
 
 	// RotateWebhookSecret Make a new signing secret
 	//
-	// Makes a new signing secret and shows it, in `secret`, this once. The older secrets that still sign keep signing beside it for 24 hours (`expiresAt` in `secrets`; one already due to stop sooner keeps its earlier end), so every push in that time carries a signature for each: install the new secret in your receiver within the 24 hours. At most three secrets sign at once: a rotation while three do ends the oldest at once. Secrets past their `expiresAt` are dropped from `secrets`. A disabled webhook stays disabled. No body is needed (one sent is ignored). `404` when no webhook is registered.
+	// Makes a new signing secret and shows it, in `secret` (`GET /v1/webhook/secret` shows it again). The older secrets that still sign keep signing beside it for 24 hours (`expiresAt` in `secrets`; one already due to stop sooner keeps its earlier end), so every push in that time carries a signature for each: install the new secret in your receiver within the 24 hours. At most three secrets sign at once: a rotation while three do ends the oldest at once. Secrets past their `expiresAt` are dropped from `secrets`. A disabled webhook stays disabled. No body is needed (one sent is ignored). `404` when no webhook is registered.
 	//
 	// Corresponds with POST /v1/webhook/rotate (the `RotateWebhookSecret` operationId).
 	RotateWebhookSecret(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetWebhookSecrets Read your signing secrets
+	//
+	// The secrets that sign your pushes now, with their text, newest first: one, or during the 24 hours after a rotation the new one and the older ones that still sign beside it. They are yours: your receiver holds the same secrets to verify the signatures, so you can always read them again, for example for a receiver set up after the registration or for a webhook registered for you. They are stored encrypted. `404` when no webhook is registered.
+	//
+	// Corresponds with GET /v1/webhook/secret (the `GetWebhookSecrets` operationId).
+	GetWebhookSecrets(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// TestWebhookWithBody Push a test event or a sample daily document
+	//
+	// Pushes one signed event to your webhook at once and answers with the attempt: `webhook.test`, a small test event (`WebhookTestEvent`), or `meter-values`, a sample of the daily document (`DeliveryDocument`, marked `"test": true`, its values made up) for one of the metering points you have access to, or for the made-up `707057599999999991` when you have none. Either has a `webhook-id` of its own (`webhook.test:…`, `meter-values.test:…`), never a delivered document's, so dropping duplicates by `webhook-id` never drops a real document for it. It is pushed once, not retried and not put in your feed; the attempt is listed in `GET /v1/webhook/attempts` like any other, and a `410` disables the webhook as any push does. The answer is `200` whatever your endpoint answered: see `outcome`, `status` and `error`. The portal's "Send test event" and "Send sample daily document" do the same.
+	//
+	// The query is checked first (`400`), then the media type (`415`), then the body (`400`), and then whether a webhook is registered (`404`).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/webhook/test (the `TestWebhook` operationId).
+	TestWebhookWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// TestWebhook Push a test event or a sample daily document
+	//
+	// Pushes one signed event to your webhook at once and answers with the attempt: `webhook.test`, a small test event (`WebhookTestEvent`), or `meter-values`, a sample of the daily document (`DeliveryDocument`, marked `"test": true`, its values made up) for one of the metering points you have access to, or for the made-up `707057599999999991` when you have none. Either has a `webhook-id` of its own (`webhook.test:…`, `meter-values.test:…`), never a delivered document's, so dropping duplicates by `webhook-id` never drops a real document for it. It is pushed once, not retried and not put in your feed; the attempt is listed in `GET /v1/webhook/attempts` like any other, and a `410` disables the webhook as any push does. The answer is `200` whatever your endpoint answered: see `outcome`, `status` and `error`. The portal's "Send test event" and "Send sample daily document" do the same.
+	//
+	// The query is checked first (`400`), then the media type (`415`), then the body (`400`), and then whether a webhook is registered (`404`).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/webhook/test (the `TestWebhook` operationId).
+	TestWebhook(ctx context.Context, body TestWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // ListAccessRequests List your access requests
@@ -4889,7 +5252,7 @@ func (c *Client) ListAccessRequests(ctx context.Context, params *ListAccessReque
 
 // CreateAccessRequestWithBody Ask for access to a metering point
 //
-// Creates a `PENDING` request for access to one metering point (`202`), or returns the one of yours already pending for it (`200`). Both answers carry `Location` with the request's path.
+// Creates a `PENDING` request for access to one metering point (`202`), or returns the one of yours already pending for it with the same scope (`200`); one pending with the other scope is a `409` (`pending-request-other-scope`) that names it. Both answers carry `Location` with the request's path.
 //
 // The body is checked first, and every bad field is named (`400`). Then, if `Idempotency-Key` names a key this third party used in the last 24 hours, the call is a retry: with the same body it returns the request that key created, as that request is now (`202`, whatever its status); with another body it is refused (`422`). Otherwise Elhub's rules apply, in this order: the metering point must be registered (`E10`), an accounting point (`EH010`) and have an end user (`EH016`), and you must not already have access to it (`EH017`).
 //
@@ -4910,7 +5273,7 @@ func (c *Client) CreateAccessRequestWithBody(ctx context.Context, params *Create
 
 // CreateAccessRequest Ask for access to a metering point
 //
-// Creates a `PENDING` request for access to one metering point (`202`), or returns the one of yours already pending for it (`200`). Both answers carry `Location` with the request's path.
+// Creates a `PENDING` request for access to one metering point (`202`), or returns the one of yours already pending for it with the same scope (`200`); one pending with the other scope is a `409` (`pending-request-other-scope`) that names it. Both answers carry `Location` with the request's path.
 //
 // The body is checked first, and every bad field is named (`400`). Then, if `Idempotency-Key` names a key this third party used in the last 24 hours, the call is a retry: with the same body it returns the request that key created, as that request is now (`202`, whatever its status); with another body it is refused (`422`). Otherwise Elhub's rules apply, in this order: the metering point must be registered (`E10`), an accounting point (`EH010`) and have an end user (`EH016`), and you must not already have access to it (`EH017`).
 //
@@ -5541,7 +5904,7 @@ func (c *Client) RemoveWebhook(ctx context.Context, reqEditors ...RequestEditorF
 
 // GetWebhook Read your webhook
 //
-// Your webhook: where documents are pushed, whether it is enabled (and if not, why), and when each signing secret was made and, after a rotation, until when the older ones sign. The secrets themselves are never shown here: `secret` is only in the answer to the first registration and to a rotation. `404` when no webhook is registered.
+// Your webhook: where documents are pushed, whether it is enabled (and if not, why), and when each signing secret was made and, after a rotation, until when the older ones sign. The secrets' text is not shown here: `secret` is in the answer to the first registration and to a rotation, and `GET /v1/webhook/secret` shows them all. `404` when no webhook is registered.
 //
 // Corresponds with GET /v1/webhook (the `GetWebhook` operationId).
 func (c *Client) GetWebhook(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -5558,7 +5921,7 @@ func (c *Client) GetWebhook(ctx context.Context, reqEditors ...RequestEditorFn) 
 
 // RegisterWebhookWithBody Register your webhook, or change its URL
 //
-// Sets the URL your documents are pushed to, and optionally which kinds (`events`; all when left out), and enables the webhook; from now on every document written to your feed is pushed there (documents already written are not). The first registration makes the signing secret and shows it, in `secret`, this once: store it, since no answer shows it again (a lost secret is replaced with `POST /v1/webhook/rotate`). A later `PUT`, to change the URL or to enable a webhook disabled by a `410`, keeps the secrets and has no `secret`; sending the same URL (and `events`) again is harmless. After `DELETE /v1/webhook` a `PUT` is a first registration again, with a new secret.
+// Sets the URL your documents are pushed to, and optionally which kinds (`events`; all when left out), and enables the webhook; from now on every document written to your feed is pushed there (documents already written are not). The first registration makes the signing secret and shows it, in `secret`; `GET /v1/webhook/secret` shows it again. A later `PUT`, to change the URL or to enable a webhook disabled by a `410`, keeps the secrets and has no `secret`; sending the same URL (and `events`) again is harmless. After `DELETE /v1/webhook` a `PUT` is a first registration again, with a new secret.
 //
 // The query is checked first (`400`), then the media type (`415`), then the body, naming every bad field (`400`), and last the URL and `events` themselves (`400`, field `url` with the reason, `events[i]` naming the known kinds): it must be an absolute `https` URL, without user info, on port 443, on a public address (see Webhooks in the description).
 //
@@ -5579,7 +5942,7 @@ func (c *Client) RegisterWebhookWithBody(ctx context.Context, contentType string
 
 // RegisterWebhook Register your webhook, or change its URL
 //
-// Sets the URL your documents are pushed to, and optionally which kinds (`events`; all when left out), and enables the webhook; from now on every document written to your feed is pushed there (documents already written are not). The first registration makes the signing secret and shows it, in `secret`, this once: store it, since no answer shows it again (a lost secret is replaced with `POST /v1/webhook/rotate`). A later `PUT`, to change the URL or to enable a webhook disabled by a `410`, keeps the secrets and has no `secret`; sending the same URL (and `events`) again is harmless. After `DELETE /v1/webhook` a `PUT` is a first registration again, with a new secret.
+// Sets the URL your documents are pushed to, and optionally which kinds (`events`; all when left out), and enables the webhook; from now on every document written to your feed is pushed there (documents already written are not). The first registration makes the signing secret and shows it, in `secret`; `GET /v1/webhook/secret` shows it again. A later `PUT`, to change the URL or to enable a webhook disabled by a `410`, keeps the secrets and has no `secret`; sending the same URL (and `events`) again is harmless. After `DELETE /v1/webhook` a `PUT` is a first registration again, with a new secret.
 //
 // The query is checked first (`400`), then the media type (`415`), then the body, naming every bad field (`400`), and last the URL and `events` themselves (`400`, field `url` with the reason, `events[i]` naming the known kinds): it must be an absolute `https` URL, without user info, on port 443, on a public address (see Webhooks in the description).
 //
@@ -5617,11 +5980,70 @@ func (c *Client) ListWebhookAttempts(ctx context.Context, params *ListWebhookAtt
 
 // RotateWebhookSecret Make a new signing secret
 //
-// Makes a new signing secret and shows it, in `secret`, this once. The older secrets that still sign keep signing beside it for 24 hours (`expiresAt` in `secrets`; one already due to stop sooner keeps its earlier end), so every push in that time carries a signature for each: install the new secret in your receiver within the 24 hours. At most three secrets sign at once: a rotation while three do ends the oldest at once. Secrets past their `expiresAt` are dropped from `secrets`. A disabled webhook stays disabled. No body is needed (one sent is ignored). `404` when no webhook is registered.
+// Makes a new signing secret and shows it, in `secret` (`GET /v1/webhook/secret` shows it again). The older secrets that still sign keep signing beside it for 24 hours (`expiresAt` in `secrets`; one already due to stop sooner keeps its earlier end), so every push in that time carries a signature for each: install the new secret in your receiver within the 24 hours. At most three secrets sign at once: a rotation while three do ends the oldest at once. Secrets past their `expiresAt` are dropped from `secrets`. A disabled webhook stays disabled. No body is needed (one sent is ignored). `404` when no webhook is registered.
 //
 // Corresponds with POST /v1/webhook/rotate (the `RotateWebhookSecret` operationId).
 func (c *Client) RotateWebhookSecret(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRotateWebhookSecretRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetWebhookSecrets Read your signing secrets
+//
+// The secrets that sign your pushes now, with their text, newest first: one, or during the 24 hours after a rotation the new one and the older ones that still sign beside it. They are yours: your receiver holds the same secrets to verify the signatures, so you can always read them again, for example for a receiver set up after the registration or for a webhook registered for you. They are stored encrypted. `404` when no webhook is registered.
+//
+// Corresponds with GET /v1/webhook/secret (the `GetWebhookSecrets` operationId).
+func (c *Client) GetWebhookSecrets(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetWebhookSecretsRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// TestWebhookWithBody Push a test event or a sample daily document
+//
+// Pushes one signed event to your webhook at once and answers with the attempt: `webhook.test`, a small test event (`WebhookTestEvent`), or `meter-values`, a sample of the daily document (`DeliveryDocument`, marked `"test": true`, its values made up) for one of the metering points you have access to, or for the made-up `707057599999999991` when you have none. Either has a `webhook-id` of its own (`webhook.test:…`, `meter-values.test:…`), never a delivered document's, so dropping duplicates by `webhook-id` never drops a real document for it. It is pushed once, not retried and not put in your feed; the attempt is listed in `GET /v1/webhook/attempts` like any other, and a `410` disables the webhook as any push does. The answer is `200` whatever your endpoint answered: see `outcome`, `status` and `error`. The portal's "Send test event" and "Send sample daily document" do the same.
+//
+// The query is checked first (`400`), then the media type (`415`), then the body (`400`), and then whether a webhook is registered (`404`).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/webhook/test (the `TestWebhook` operationId).
+func (c *Client) TestWebhookWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewTestWebhookRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// TestWebhook Push a test event or a sample daily document
+//
+// Pushes one signed event to your webhook at once and answers with the attempt: `webhook.test`, a small test event (`WebhookTestEvent`), or `meter-values`, a sample of the daily document (`DeliveryDocument`, marked `"test": true`, its values made up) for one of the metering points you have access to, or for the made-up `707057599999999991` when you have none. Either has a `webhook-id` of its own (`webhook.test:…`, `meter-values.test:…`), never a delivered document's, so dropping duplicates by `webhook-id` never drops a real document for it. It is pushed once, not retried and not put in your feed; the attempt is listed in `GET /v1/webhook/attempts` like any other, and a `410` disables the webhook as any push does. The answer is `200` whatever your endpoint answered: see `outcome`, `status` and `error`. The portal's "Send test event" and "Send sample daily document" do the same.
+//
+// The query is checked first (`400`), then the media type (`415`), then the body (`400`), and then whether a webhook is registered (`404`).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/webhook/test (the `TestWebhook` operationId).
+func (c *Client) TestWebhook(ctx context.Context, body TestWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewTestWebhookRequest(c.Server, body)
 	if err != nil {
 		return nil, err
 	}
@@ -7120,6 +7542,73 @@ func NewRotateWebhookSecretRequest(server string) (*http.Request, error) {
 	return req, nil
 }
 
+// NewGetWebhookSecretsRequest constructs an http.Request for the GetWebhookSecrets method
+func NewGetWebhookSecretsRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/webhook/secret")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewTestWebhookRequest calls the generic TestWebhook builder with application/json body
+func NewTestWebhookRequest(server string, body TestWebhookJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewTestWebhookRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewTestWebhookRequestWithBody constructs an http.Request for the TestWebhook method, with any body, and a specified content type
+func NewTestWebhookRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/webhook/test")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 func (c *Client) applyEditors(ctx context.Context, req *http.Request, additionalEditors []RequestEditorFn) error {
 	for _, r := range c.RequestEditors {
 		if err := r(ctx, req); err != nil {
@@ -7175,7 +7664,7 @@ type ClientWithResponsesInterface interface {
 
 	// CreateAccessRequestWithBodyWithResponse Ask for access to a metering point
 	//
-	// Creates a `PENDING` request for access to one metering point (`202`), or returns the one of yours already pending for it (`200`). Both answers carry `Location` with the request's path.
+	// Creates a `PENDING` request for access to one metering point (`202`), or returns the one of yours already pending for it with the same scope (`200`); one pending with the other scope is a `409` (`pending-request-other-scope`) that names it. Both answers carry `Location` with the request's path.
 	//
 	// The body is checked first, and every bad field is named (`400`). Then, if `Idempotency-Key` names a key this third party used in the last 24 hours, the call is a retry: with the same body it returns the request that key created, as that request is now (`202`, whatever its status); with another body it is refused (`422`). Otherwise Elhub's rules apply, in this order: the metering point must be registered (`E10`), an accounting point (`EH010`) and have an end user (`EH016`), and you must not already have access to it (`EH017`).
 	//
@@ -7186,7 +7675,7 @@ type ClientWithResponsesInterface interface {
 
 	// CreateAccessRequestWithResponse Ask for access to a metering point
 	//
-	// Creates a `PENDING` request for access to one metering point (`202`), or returns the one of yours already pending for it (`200`). Both answers carry `Location` with the request's path.
+	// Creates a `PENDING` request for access to one metering point (`202`), or returns the one of yours already pending for it with the same scope (`200`); one pending with the other scope is a `409` (`pending-request-other-scope`) that names it. Both answers carry `Location` with the request's path.
 	//
 	// The body is checked first, and every bad field is named (`400`). Then, if `Idempotency-Key` names a key this third party used in the last 24 hours, the call is a retry: with the same body it returns the request that key created, as that request is now (`202`, whatever its status); with another body it is refused (`422`). Otherwise Elhub's rules apply, in this order: the metering point must be registered (`E10`), an accounting point (`EH010`) and have an end user (`EH016`), and you must not already have access to it (`EH017`).
 	//
@@ -7511,7 +8000,7 @@ type ClientWithResponsesInterface interface {
 
 	// GetWebhookWithResponse Read your webhook
 	//
-	// Your webhook: where documents are pushed, whether it is enabled (and if not, why), and when each signing secret was made and, after a rotation, until when the older ones sign. The secrets themselves are never shown here: `secret` is only in the answer to the first registration and to a rotation. `404` when no webhook is registered.
+	// Your webhook: where documents are pushed, whether it is enabled (and if not, why), and when each signing secret was made and, after a rotation, until when the older ones sign. The secrets' text is not shown here: `secret` is in the answer to the first registration and to a rotation, and `GET /v1/webhook/secret` shows them all. `404` when no webhook is registered.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -7520,7 +8009,7 @@ type ClientWithResponsesInterface interface {
 
 	// RegisterWebhookWithBodyWithResponse Register your webhook, or change its URL
 	//
-	// Sets the URL your documents are pushed to, and optionally which kinds (`events`; all when left out), and enables the webhook; from now on every document written to your feed is pushed there (documents already written are not). The first registration makes the signing secret and shows it, in `secret`, this once: store it, since no answer shows it again (a lost secret is replaced with `POST /v1/webhook/rotate`). A later `PUT`, to change the URL or to enable a webhook disabled by a `410`, keeps the secrets and has no `secret`; sending the same URL (and `events`) again is harmless. After `DELETE /v1/webhook` a `PUT` is a first registration again, with a new secret.
+	// Sets the URL your documents are pushed to, and optionally which kinds (`events`; all when left out), and enables the webhook; from now on every document written to your feed is pushed there (documents already written are not). The first registration makes the signing secret and shows it, in `secret`; `GET /v1/webhook/secret` shows it again. A later `PUT`, to change the URL or to enable a webhook disabled by a `410`, keeps the secrets and has no `secret`; sending the same URL (and `events`) again is harmless. After `DELETE /v1/webhook` a `PUT` is a first registration again, with a new secret.
 	//
 	// The query is checked first (`400`), then the media type (`415`), then the body, naming every bad field (`400`), and last the URL and `events` themselves (`400`, field `url` with the reason, `events[i]` naming the known kinds): it must be an absolute `https` URL, without user info, on port 443, on a public address (see Webhooks in the description).
 	//
@@ -7531,7 +8020,7 @@ type ClientWithResponsesInterface interface {
 
 	// RegisterWebhookWithResponse Register your webhook, or change its URL
 	//
-	// Sets the URL your documents are pushed to, and optionally which kinds (`events`; all when left out), and enables the webhook; from now on every document written to your feed is pushed there (documents already written are not). The first registration makes the signing secret and shows it, in `secret`, this once: store it, since no answer shows it again (a lost secret is replaced with `POST /v1/webhook/rotate`). A later `PUT`, to change the URL or to enable a webhook disabled by a `410`, keeps the secrets and has no `secret`; sending the same URL (and `events`) again is harmless. After `DELETE /v1/webhook` a `PUT` is a first registration again, with a new secret.
+	// Sets the URL your documents are pushed to, and optionally which kinds (`events`; all when left out), and enables the webhook; from now on every document written to your feed is pushed there (documents already written are not). The first registration makes the signing secret and shows it, in `secret`; `GET /v1/webhook/secret` shows it again. A later `PUT`, to change the URL or to enable a webhook disabled by a `410`, keeps the secrets and has no `secret`; sending the same URL (and `events`) again is harmless. After `DELETE /v1/webhook` a `PUT` is a first registration again, with a new secret.
 	//
 	// The query is checked first (`400`), then the media type (`415`), then the body, naming every bad field (`400`), and last the URL and `events` themselves (`400`, field `url` with the reason, `events[i]` naming the known kinds): it must be an absolute `https` URL, without user info, on port 443, on a public address (see Webhooks in the description).
 	//
@@ -7551,12 +8040,43 @@ type ClientWithResponsesInterface interface {
 
 	// RotateWebhookSecretWithResponse Make a new signing secret
 	//
-	// Makes a new signing secret and shows it, in `secret`, this once. The older secrets that still sign keep signing beside it for 24 hours (`expiresAt` in `secrets`; one already due to stop sooner keeps its earlier end), so every push in that time carries a signature for each: install the new secret in your receiver within the 24 hours. At most three secrets sign at once: a rotation while three do ends the oldest at once. Secrets past their `expiresAt` are dropped from `secrets`. A disabled webhook stays disabled. No body is needed (one sent is ignored). `404` when no webhook is registered.
+	// Makes a new signing secret and shows it, in `secret` (`GET /v1/webhook/secret` shows it again). The older secrets that still sign keep signing beside it for 24 hours (`expiresAt` in `secrets`; one already due to stop sooner keeps its earlier end), so every push in that time carries a signature for each: install the new secret in your receiver within the 24 hours. At most three secrets sign at once: a rotation while three do ends the oldest at once. Secrets past their `expiresAt` are dropped from `secrets`. A disabled webhook stays disabled. No body is needed (one sent is ignored). `404` when no webhook is registered.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/webhook/rotate (the `RotateWebhookSecret` operationId).
 	RotateWebhookSecretWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*RotateWebhookSecretResponse, error)
+
+	// GetWebhookSecretsWithResponse Read your signing secrets
+	//
+	// The secrets that sign your pushes now, with their text, newest first: one, or during the 24 hours after a rotation the new one and the older ones that still sign beside it. They are yours: your receiver holds the same secrets to verify the signatures, so you can always read them again, for example for a receiver set up after the registration or for a webhook registered for you. They are stored encrypted. `404` when no webhook is registered.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/webhook/secret (the `GetWebhookSecrets` operationId).
+	GetWebhookSecretsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetWebhookSecretsResponse, error)
+
+	// TestWebhookWithBodyWithResponse Push a test event or a sample daily document
+	//
+	// Pushes one signed event to your webhook at once and answers with the attempt: `webhook.test`, a small test event (`WebhookTestEvent`), or `meter-values`, a sample of the daily document (`DeliveryDocument`, marked `"test": true`, its values made up) for one of the metering points you have access to, or for the made-up `707057599999999991` when you have none. Either has a `webhook-id` of its own (`webhook.test:…`, `meter-values.test:…`), never a delivered document's, so dropping duplicates by `webhook-id` never drops a real document for it. It is pushed once, not retried and not put in your feed; the attempt is listed in `GET /v1/webhook/attempts` like any other, and a `410` disables the webhook as any push does. The answer is `200` whatever your endpoint answered: see `outcome`, `status` and `error`. The portal's "Send test event" and "Send sample daily document" do the same.
+	//
+	// The query is checked first (`400`), then the media type (`415`), then the body (`400`), and then whether a webhook is registered (`404`).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/webhook/test (the `TestWebhook` operationId).
+	TestWebhookWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*TestWebhookResponse, error)
+
+	// TestWebhookWithResponse Push a test event or a sample daily document
+	//
+	// Pushes one signed event to your webhook at once and answers with the attempt: `webhook.test`, a small test event (`WebhookTestEvent`), or `meter-values`, a sample of the daily document (`DeliveryDocument`, marked `"test": true`, its values made up) for one of the metering points you have access to, or for the made-up `707057599999999991` when you have none. Either has a `webhook-id` of its own (`webhook.test:…`, `meter-values.test:…`), never a delivered document's, so dropping duplicates by `webhook-id` never drops a real document for it. It is pushed once, not retried and not put in your feed; the attempt is listed in `GET /v1/webhook/attempts` like any other, and a `410` disables the webhook as any push does. The answer is `200` whatever your endpoint answered: see `outcome`, `status` and `error`. The portal's "Send test event" and "Send sample daily document" do the same.
+	//
+	// The query is checked first (`400`), then the media type (`415`), then the body (`400`), and then whether a webhook is registered (`404`).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/webhook/test (the `TestWebhook` operationId).
+	TestWebhookWithResponse(ctx context.Context, body TestWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*TestWebhookResponse, error)
 }
 
 // ListAccessRequestsResponse200Headers the declared response headers of an HTTP 200 response for ListAccessRequests
@@ -13051,6 +13571,376 @@ func (r RotateWebhookSecretResponse) ContentType() string {
 	return ""
 }
 
+// GetWebhookSecretsResponse200Headers the declared response headers of an HTTP 200 response for GetWebhookSecrets
+type GetWebhookSecretsResponse200Headers struct {
+	CacheControl    string
+	RateLimit       *string
+	RateLimitPolicy *string
+}
+
+// GetWebhookSecretsResponse400Headers the declared response headers of an HTTP 400 response for GetWebhookSecrets
+type GetWebhookSecretsResponse400Headers struct {
+	CacheControl string
+}
+
+// GetWebhookSecretsResponse401Headers the declared response headers of an HTTP 401 response for GetWebhookSecrets
+type GetWebhookSecretsResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// GetWebhookSecretsResponse403Headers the declared response headers of an HTTP 403 response for GetWebhookSecrets
+type GetWebhookSecretsResponse403Headers struct {
+	WWWAuthenticate *string
+}
+
+// GetWebhookSecretsResponse404Headers the declared response headers of an HTTP 404 response for GetWebhookSecrets
+type GetWebhookSecretsResponse404Headers struct {
+	CacheControl string
+}
+
+// GetWebhookSecretsResponse429Headers the declared response headers of an HTTP 429 response for GetWebhookSecrets
+type GetWebhookSecretsResponse429Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	RetryAfter      *string
+}
+
+type GetWebhookSecretsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *WebhookSigningSecrets
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *WebhookUnknownParameter
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *UnauthorizedApplicationJSON
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *UnauthorizedApplicationProblemPlusJSON
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ForbiddenApplicationJSON
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ForbiddenApplicationProblemPlusJSON
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *ProblemNotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLargeApplicationJSON
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLargeApplicationProblemPlusJSON
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequestsApplicationJSON
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequestsApplicationProblemPlusJSON
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalErrorApplicationJSON
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalErrorApplicationProblemPlusJSON
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetWebhookSecretsResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *GetWebhookSecretsResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetWebhookSecretsResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *GetWebhookSecretsResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *GetWebhookSecretsResponse404Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetWebhookSecretsResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetWebhookSecretsResponse) GetJSON200() *WebhookSigningSecrets {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetWebhookSecretsResponse) GetApplicationproblemJSON400() *WebhookUnknownParameter {
+	return r.ApplicationproblemJSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetWebhookSecretsResponse) GetJSON401() *UnauthorizedApplicationJSON {
+	return r.JSON401
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetWebhookSecretsResponse) GetApplicationproblemJSON401() *UnauthorizedApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetWebhookSecretsResponse) GetJSON403() *ForbiddenApplicationJSON {
+	return r.JSON403
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetWebhookSecretsResponse) GetApplicationproblemJSON403() *ForbiddenApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetWebhookSecretsResponse) GetApplicationproblemJSON404() *ProblemNotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r GetWebhookSecretsResponse) GetJSON413() *PayloadTooLargeApplicationJSON {
+	return r.JSON413
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r GetWebhookSecretsResponse) GetApplicationproblemJSON413() *PayloadTooLargeApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetWebhookSecretsResponse) GetJSON429() *TooManyRequestsApplicationJSON {
+	return r.JSON429
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetWebhookSecretsResponse) GetApplicationproblemJSON429() *TooManyRequestsApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetWebhookSecretsResponse) GetJSON500() *InternalErrorApplicationJSON {
+	return r.JSON500
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetWebhookSecretsResponse) GetApplicationproblemJSON500() *InternalErrorApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetWebhookSecretsResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetWebhookSecretsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetWebhookSecretsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetWebhookSecretsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetWebhookSecretsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// TestWebhookResponse200Headers the declared response headers of an HTTP 200 response for TestWebhook
+type TestWebhookResponse200Headers struct {
+	CacheControl    string
+	RateLimit       *string
+	RateLimitPolicy *string
+}
+
+// TestWebhookResponse400Headers the declared response headers of an HTTP 400 response for TestWebhook
+type TestWebhookResponse400Headers struct {
+	CacheControl string
+}
+
+// TestWebhookResponse401Headers the declared response headers of an HTTP 401 response for TestWebhook
+type TestWebhookResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// TestWebhookResponse403Headers the declared response headers of an HTTP 403 response for TestWebhook
+type TestWebhookResponse403Headers struct {
+	WWWAuthenticate *string
+}
+
+// TestWebhookResponse404Headers the declared response headers of an HTTP 404 response for TestWebhook
+type TestWebhookResponse404Headers struct {
+	CacheControl string
+}
+
+// TestWebhookResponse415Headers the declared response headers of an HTTP 415 response for TestWebhook
+type TestWebhookResponse415Headers struct {
+	CacheControl string
+}
+
+// TestWebhookResponse429Headers the declared response headers of an HTTP 429 response for TestWebhook
+type TestWebhookResponse429Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	RetryAfter      *string
+}
+
+type TestWebhookResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *WebhookAttempt
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *ProblemInvalidRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *UnauthorizedApplicationJSON
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *UnauthorizedApplicationProblemPlusJSON
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ForbiddenApplicationJSON
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ForbiddenApplicationProblemPlusJSON
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *ProblemNotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLargeApplicationJSON
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLargeApplicationProblemPlusJSON
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *ProblemUnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequestsApplicationJSON
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequestsApplicationProblemPlusJSON
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalErrorApplicationJSON
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalErrorApplicationProblemPlusJSON
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *TestWebhookResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *TestWebhookResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *TestWebhookResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *TestWebhookResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *TestWebhookResponse404Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *TestWebhookResponse415Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *TestWebhookResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r TestWebhookResponse) GetJSON200() *WebhookAttempt {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r TestWebhookResponse) GetApplicationproblemJSON400() *ProblemInvalidRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r TestWebhookResponse) GetJSON401() *UnauthorizedApplicationJSON {
+	return r.JSON401
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r TestWebhookResponse) GetApplicationproblemJSON401() *UnauthorizedApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r TestWebhookResponse) GetJSON403() *ForbiddenApplicationJSON {
+	return r.JSON403
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r TestWebhookResponse) GetApplicationproblemJSON403() *ForbiddenApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r TestWebhookResponse) GetApplicationproblemJSON404() *ProblemNotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r TestWebhookResponse) GetJSON413() *PayloadTooLargeApplicationJSON {
+	return r.JSON413
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r TestWebhookResponse) GetApplicationproblemJSON413() *PayloadTooLargeApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r TestWebhookResponse) GetApplicationproblemJSON415() *ProblemUnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r TestWebhookResponse) GetJSON429() *TooManyRequestsApplicationJSON {
+	return r.JSON429
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r TestWebhookResponse) GetApplicationproblemJSON429() *TooManyRequestsApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r TestWebhookResponse) GetJSON500() *InternalErrorApplicationJSON {
+	return r.JSON500
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r TestWebhookResponse) GetApplicationproblemJSON500() *InternalErrorApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r TestWebhookResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r TestWebhookResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r TestWebhookResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r TestWebhookResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r TestWebhookResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ListAccessRequestsWithResponse List your access requests
 //
 // Your requests, newest first (by `createdAt`), a page at a time. While `nextCursor` is present there may be more: pass it back as `cursor` (with the same `status`). A page can be shorter than `limit`, even empty, when a `status` filter skips many requests; only the absence of `nextCursor` means the end.
@@ -13068,7 +13958,7 @@ func (c *ClientWithResponses) ListAccessRequestsWithResponse(ctx context.Context
 
 // CreateAccessRequestWithBodyWithResponse Ask for access to a metering point
 //
-// Creates a `PENDING` request for access to one metering point (`202`), or returns the one of yours already pending for it (`200`). Both answers carry `Location` with the request's path.
+// Creates a `PENDING` request for access to one metering point (`202`), or returns the one of yours already pending for it with the same scope (`200`); one pending with the other scope is a `409` (`pending-request-other-scope`) that names it. Both answers carry `Location` with the request's path.
 //
 // The body is checked first, and every bad field is named (`400`). Then, if `Idempotency-Key` names a key this third party used in the last 24 hours, the call is a retry: with the same body it returns the request that key created, as that request is now (`202`, whatever its status); with another body it is refused (`422`). Otherwise Elhub's rules apply, in this order: the metering point must be registered (`E10`), an accounting point (`EH010`) and have an end user (`EH016`), and you must not already have access to it (`EH017`).
 //
@@ -13085,7 +13975,7 @@ func (c *ClientWithResponses) CreateAccessRequestWithBodyWithResponse(ctx contex
 
 // CreateAccessRequestWithResponse Ask for access to a metering point
 //
-// Creates a `PENDING` request for access to one metering point (`202`), or returns the one of yours already pending for it (`200`). Both answers carry `Location` with the request's path.
+// Creates a `PENDING` request for access to one metering point (`202`), or returns the one of yours already pending for it with the same scope (`200`); one pending with the other scope is a `409` (`pending-request-other-scope`) that names it. Both answers carry `Location` with the request's path.
 //
 // The body is checked first, and every bad field is named (`400`). Then, if `Idempotency-Key` names a key this third party used in the last 24 hours, the call is a retry: with the same body it returns the request that key created, as that request is now (`202`, whatever its status); with another body it is refused (`422`). Otherwise Elhub's rules apply, in this order: the metering point must be registered (`E10`), an accounting point (`EH010`) and have an end user (`EH016`), and you must not already have access to it (`EH017`).
 //
@@ -13620,7 +14510,7 @@ func (c *ClientWithResponses) RemoveWebhookWithResponse(ctx context.Context, req
 
 // GetWebhookWithResponse Read your webhook
 //
-// Your webhook: where documents are pushed, whether it is enabled (and if not, why), and when each signing secret was made and, after a rotation, until when the older ones sign. The secrets themselves are never shown here: `secret` is only in the answer to the first registration and to a rotation. `404` when no webhook is registered.
+// Your webhook: where documents are pushed, whether it is enabled (and if not, why), and when each signing secret was made and, after a rotation, until when the older ones sign. The secrets' text is not shown here: `secret` is in the answer to the first registration and to a rotation, and `GET /v1/webhook/secret` shows them all. `404` when no webhook is registered.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -13635,7 +14525,7 @@ func (c *ClientWithResponses) GetWebhookWithResponse(ctx context.Context, reqEdi
 
 // RegisterWebhookWithBodyWithResponse Register your webhook, or change its URL
 //
-// Sets the URL your documents are pushed to, and optionally which kinds (`events`; all when left out), and enables the webhook; from now on every document written to your feed is pushed there (documents already written are not). The first registration makes the signing secret and shows it, in `secret`, this once: store it, since no answer shows it again (a lost secret is replaced with `POST /v1/webhook/rotate`). A later `PUT`, to change the URL or to enable a webhook disabled by a `410`, keeps the secrets and has no `secret`; sending the same URL (and `events`) again is harmless. After `DELETE /v1/webhook` a `PUT` is a first registration again, with a new secret.
+// Sets the URL your documents are pushed to, and optionally which kinds (`events`; all when left out), and enables the webhook; from now on every document written to your feed is pushed there (documents already written are not). The first registration makes the signing secret and shows it, in `secret`; `GET /v1/webhook/secret` shows it again. A later `PUT`, to change the URL or to enable a webhook disabled by a `410`, keeps the secrets and has no `secret`; sending the same URL (and `events`) again is harmless. After `DELETE /v1/webhook` a `PUT` is a first registration again, with a new secret.
 //
 // The query is checked first (`400`), then the media type (`415`), then the body, naming every bad field (`400`), and last the URL and `events` themselves (`400`, field `url` with the reason, `events[i]` naming the known kinds): it must be an absolute `https` URL, without user info, on port 443, on a public address (see Webhooks in the description).
 //
@@ -13652,7 +14542,7 @@ func (c *ClientWithResponses) RegisterWebhookWithBodyWithResponse(ctx context.Co
 
 // RegisterWebhookWithResponse Register your webhook, or change its URL
 //
-// Sets the URL your documents are pushed to, and optionally which kinds (`events`; all when left out), and enables the webhook; from now on every document written to your feed is pushed there (documents already written are not). The first registration makes the signing secret and shows it, in `secret`, this once: store it, since no answer shows it again (a lost secret is replaced with `POST /v1/webhook/rotate`). A later `PUT`, to change the URL or to enable a webhook disabled by a `410`, keeps the secrets and has no `secret`; sending the same URL (and `events`) again is harmless. After `DELETE /v1/webhook` a `PUT` is a first registration again, with a new secret.
+// Sets the URL your documents are pushed to, and optionally which kinds (`events`; all when left out), and enables the webhook; from now on every document written to your feed is pushed there (documents already written are not). The first registration makes the signing secret and shows it, in `secret`; `GET /v1/webhook/secret` shows it again. A later `PUT`, to change the URL or to enable a webhook disabled by a `410`, keeps the secrets and has no `secret`; sending the same URL (and `events`) again is harmless. After `DELETE /v1/webhook` a `PUT` is a first registration again, with a new secret.
 //
 // The query is checked first (`400`), then the media type (`415`), then the body, naming every bad field (`400`), and last the URL and `events` themselves (`400`, field `url` with the reason, `events[i]` naming the known kinds): it must be an absolute `https` URL, without user info, on port 443, on a public address (see Webhooks in the description).
 //
@@ -13684,7 +14574,7 @@ func (c *ClientWithResponses) ListWebhookAttemptsWithResponse(ctx context.Contex
 
 // RotateWebhookSecretWithResponse Make a new signing secret
 //
-// Makes a new signing secret and shows it, in `secret`, this once. The older secrets that still sign keep signing beside it for 24 hours (`expiresAt` in `secrets`; one already due to stop sooner keeps its earlier end), so every push in that time carries a signature for each: install the new secret in your receiver within the 24 hours. At most three secrets sign at once: a rotation while three do ends the oldest at once. Secrets past their `expiresAt` are dropped from `secrets`. A disabled webhook stays disabled. No body is needed (one sent is ignored). `404` when no webhook is registered.
+// Makes a new signing secret and shows it, in `secret` (`GET /v1/webhook/secret` shows it again). The older secrets that still sign keep signing beside it for 24 hours (`expiresAt` in `secrets`; one already due to stop sooner keeps its earlier end), so every push in that time carries a signature for each: install the new secret in your receiver within the 24 hours. At most three secrets sign at once: a rotation while three do ends the oldest at once. Secrets past their `expiresAt` are dropped from `secrets`. A disabled webhook stays disabled. No body is needed (one sent is ignored). `404` when no webhook is registered.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -13695,6 +14585,55 @@ func (c *ClientWithResponses) RotateWebhookSecretWithResponse(ctx context.Contex
 		return nil, err
 	}
 	return ParseRotateWebhookSecretResponse(rsp)
+}
+
+// GetWebhookSecretsWithResponse Read your signing secrets
+//
+// The secrets that sign your pushes now, with their text, newest first: one, or during the 24 hours after a rotation the new one and the older ones that still sign beside it. They are yours: your receiver holds the same secrets to verify the signatures, so you can always read them again, for example for a receiver set up after the registration or for a webhook registered for you. They are stored encrypted. `404` when no webhook is registered.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/webhook/secret (the `GetWebhookSecrets` operationId).
+func (c *ClientWithResponses) GetWebhookSecretsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetWebhookSecretsResponse, error) {
+	rsp, err := c.GetWebhookSecrets(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetWebhookSecretsResponse(rsp)
+}
+
+// TestWebhookWithBodyWithResponse Push a test event or a sample daily document
+//
+// Pushes one signed event to your webhook at once and answers with the attempt: `webhook.test`, a small test event (`WebhookTestEvent`), or `meter-values`, a sample of the daily document (`DeliveryDocument`, marked `"test": true`, its values made up) for one of the metering points you have access to, or for the made-up `707057599999999991` when you have none. Either has a `webhook-id` of its own (`webhook.test:…`, `meter-values.test:…`), never a delivered document's, so dropping duplicates by `webhook-id` never drops a real document for it. It is pushed once, not retried and not put in your feed; the attempt is listed in `GET /v1/webhook/attempts` like any other, and a `410` disables the webhook as any push does. The answer is `200` whatever your endpoint answered: see `outcome`, `status` and `error`. The portal's "Send test event" and "Send sample daily document" do the same.
+//
+// The query is checked first (`400`), then the media type (`415`), then the body (`400`), and then whether a webhook is registered (`404`).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/webhook/test (the `TestWebhook` operationId).
+func (c *ClientWithResponses) TestWebhookWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*TestWebhookResponse, error) {
+	rsp, err := c.TestWebhookWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseTestWebhookResponse(rsp)
+}
+
+// TestWebhookWithResponse Push a test event or a sample daily document
+//
+// Pushes one signed event to your webhook at once and answers with the attempt: `webhook.test`, a small test event (`WebhookTestEvent`), or `meter-values`, a sample of the daily document (`DeliveryDocument`, marked `"test": true`, its values made up) for one of the metering points you have access to, or for the made-up `707057599999999991` when you have none. Either has a `webhook-id` of its own (`webhook.test:…`, `meter-values.test:…`), never a delivered document's, so dropping duplicates by `webhook-id` never drops a real document for it. It is pushed once, not retried and not put in your feed; the attempt is listed in `GET /v1/webhook/attempts` like any other, and a `410` disables the webhook as any push does. The answer is `200` whatever your endpoint answered: see `outcome`, `status` and `error`. The portal's "Send test event" and "Send sample daily document" do the same.
+//
+// The query is checked first (`400`), then the media type (`415`), then the body (`400`), and then whether a webhook is registered (`404`).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/webhook/test (the `TestWebhook` operationId).
+func (c *ClientWithResponses) TestWebhookWithResponse(ctx context.Context, body TestWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*TestWebhookResponse, error) {
+	rsp, err := c.TestWebhook(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseTestWebhookResponse(rsp)
 }
 
 // ParseListAccessRequestsResponse parses an HTTP response from a ListAccessRequestsWithResponse call
@@ -19741,6 +20680,439 @@ func ParseRotateWebhookSecretResponse(rsp *http.Response) (*RotateWebhookSecretR
 		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
 		var headers RotateWebhookSecretResponse429Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetWebhookSecretsResponse parses an HTTP response from a GetWebhookSecretsWithResponse call
+func ParseGetWebhookSecretsResponse(rsp *http.Response) (*GetWebhookSecretsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetWebhookSecretsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest WebhookSigningSecrets
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest WebhookUnknownParameter
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 401:
+		var dest UnauthorizedApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 401:
+		var dest UnauthorizedApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 403:
+		var dest ForbiddenApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 403:
+		var dest ForbiddenApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ProblemNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 413:
+		var dest PayloadTooLargeApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 413:
+		var dest PayloadTooLargeApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 429:
+		var dest TooManyRequestsApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 429:
+		var dest TooManyRequestsApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 500:
+		var dest InternalErrorApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 500:
+		var dest InternalErrorApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetWebhookSecretsResponse200Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = value
+		}
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers GetWebhookSecretsResponse400Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers GetWebhookSecretsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers GetWebhookSecretsResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers GetWebhookSecretsResponse404Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 429:
+		var headers GetWebhookSecretsResponse429Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseTestWebhookResponse parses an HTTP response from a TestWebhookWithResponse call
+func ParseTestWebhookResponse(rsp *http.Response) (*TestWebhookResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &TestWebhookResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest WebhookAttempt
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ProblemInvalidRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 401:
+		var dest UnauthorizedApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 401:
+		var dest UnauthorizedApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 403:
+		var dest ForbiddenApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 403:
+		var dest ForbiddenApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ProblemNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 413:
+		var dest PayloadTooLargeApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 413:
+		var dest PayloadTooLargeApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest ProblemUnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 429:
+		var dest TooManyRequestsApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 429:
+		var dest TooManyRequestsApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 500:
+		var dest InternalErrorApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 500:
+		var dest InternalErrorApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers TestWebhookResponse200Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = value
+		}
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers TestWebhookResponse400Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers TestWebhookResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers TestWebhookResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers TestWebhookResponse404Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 415:
+		var headers TestWebhookResponse415Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = value
+		}
+		response.Headers415 = &headers
+	case rsp.StatusCode == 429:
+		var headers TestWebhookResponse429Headers
 		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {

@@ -401,6 +401,29 @@ func TestWebhookThroughTheWholeStack(t *testing.T) {
 	if rotated.str("secret") == "" || len(rotated.body["secrets"].([]any)) != 2 {
 		t.Errorf("rotation: %s", rotated.rawBody)
 	}
+
+	// The secrets again, newest first, opened through KMS.
+	shown := w.call(t, ladeklar, "GET", "/v1/webhook/secret", "").expect(t, http.StatusOK)
+	list, _ := shown.body["secrets"].([]any)
+	if len(list) != 2 || list[0].(map[string]any)["secret"] != rotated.str("secret") || list[1].(map[string]any)["secret"] != registered.str("secret") {
+		t.Fatalf("secrets: %s", shown.rawBody)
+	}
+
+	// A sample daily document, pushed at once, for one of ladeklar's points.
+	sample := w.call(t, ladeklar, "POST", "/v1/webhook/test", `{"type":"meter-values"}`).expect(t, http.StatusOK)
+	id := sample.str("documentId")
+	if sample.str("outcome") != "delivered" || !strings.HasPrefix(id, "meter-values.test:") {
+		t.Fatalf("test push: %s", sample.rawBody)
+	}
+	mu.Lock()
+	_, pushed := received[id]
+	mu.Unlock()
+	if !pushed || len(bad) > 0 {
+		t.Errorf("the sample %s was not received (%v), or did not verify: %v", id, pushed, bad)
+	}
+	if feed := w.call(t, ladeklar, "GET", "/v1/deliveries?limit=100", "").expect(t, http.StatusOK); strings.Contains(feed.rawBody, id) {
+		t.Errorf("the sample is in the feed: %s", feed.rawBody)
+	}
 }
 
 func TestNotificationsReachTheOutbox(t *testing.T) {

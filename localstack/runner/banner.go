@@ -93,7 +93,9 @@ shows a document once it is 5 seconds old:
   curl -s '%s/v1/deliveries?limit=10' -H "Authorization: Bearer $TOKEN"
 
 %s's webhook is a demo receiver that verifies each signed push; what
-arrived (settings: GET /v1/webhook, attempts: GET /v1/webhook/attempts):
+arrived (settings: GET /v1/webhook, its secret: GET /v1/webhook/secret,
+attempts: GET /v1/webhook/attempts; a test push or a sample daily document:
+POST /v1/webhook/test with {"type":"webhook.test"} or {"type":"meter-values"}):
 
   curl -s %s
 

@@ -23,6 +23,9 @@ const (
 	CodeNotAccountingPoint   = "EH010"
 	CodeNoEndUser            = "EH016"
 	CodeAlreadyHasAccess     = "EH017"
+	// CodePendingOtherScope is ours, not Elhub's: a request of the third
+	// party's for the metering point is pending with another scope.
+	CodePendingOtherScope = "pending-request-other-scope"
 )
 
 // CodeIdempotencyKeyReused is our own code (Elhub has none) for an
@@ -246,7 +249,17 @@ func (s *Service) openPending(ctx context.Context, tp ident.GLN, mp ident.GSRN, 
 
 // answerPending answers a create with the request already pending, and
 // remembers that answer for the call's Idempotency-Key.
+//
+// A pending request with another scope is not the one asked for, and is not
+// silently given instead: the caller withdraws it, or waits for its answer.
 func (s *Service) answerPending(ctx context.Context, tp ident.GLN, in CreateInput, held Request) (Request, Outcome, bool, error) {
+	if held.Scope != in.Scope {
+		err := fault.Coded(fault.Conflict, CodePendingOtherScope, fmt.Sprintf(
+			"Your request %s for metering point %s is pending with scope %s; withdraw it to ask for %s, or wait for the end user's answer.",
+			held.ID, held.MeteringPoint, held.Scope, in.Scope))
+		err.Links = map[string]string{"pendingRequest": Path(held.ID)}
+		return Request{}, 0, false, err
+	}
 	if in.IdempotencyKey == "" {
 		return held, AlreadyPending, false, nil
 	}

@@ -173,21 +173,28 @@ type ThirdParties interface {
 // ThirdParty maps the token's client (checked by the JWT authorizer) to a
 // registered third party.
 func ThirdParty(ctx context.Context, ev Request, tps ThirdParties) (ident.GLN, error) {
+	tp, err := Caller(ctx, ev, tps)
+	return tp.GLN, err
+}
+
+// Caller is ThirdParty with the third party's registration, for an answer
+// that shows some of it (its redirect URIs).
+func Caller(ctx context.Context, ev Request, tps ThirdParties) (registry.ThirdParty, error) {
 	clientID, err := RequireClientID(ev)
 	if err != nil {
-		return "", err
+		return registry.ThirdParty{}, err
 	}
 	tp, found, err := tps.ThirdPartyByClient(ctx, clientID)
 	if err != nil {
-		return "", err
+		return registry.ThirdParty{}, err
 	}
 	if !found {
-		return "", fault.New(fault.Forbidden, "Client %q is not registered to a third party.", clientID)
+		return registry.ThirdParty{}, fault.New(fault.Forbidden, "Client %q is not registered to a third party.", clientID)
 	}
 	if tp.Disabled {
-		return "", fault.New(fault.Forbidden, "Third party %s is disabled by the operator; its grants and deliveries are kept until it is enabled again.", tp.GLN)
+		return registry.ThirdParty{}, fault.New(fault.Forbidden, "Third party %s is disabled by the operator; its grants and deliveries are kept until it is enabled again.", tp.GLN)
 	}
-	return tp.GLN, nil
+	return tp, nil
 }
 
 // DataProviders finds the data provider an OAuth client acts for.

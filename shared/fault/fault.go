@@ -39,6 +39,9 @@ type Error struct {
 	// RetryAfter is how long the caller should wait before trying again
 	// (TooManyRequests); zero when it does not say.
 	RetryAfter time.Duration
+	// Links name what the error is about, by relation: the paths of the
+	// API's resources, such as the request that is already pending.
+	Links map[string]string
 }
 
 func (e *Error) Error() string {

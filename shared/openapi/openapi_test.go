@@ -444,6 +444,12 @@ func TestExamplesAreTrueToTheCode(t *testing.T) {
 		if self := links["self"]; self != "/v1/access-requests/"+r["id"].(string) {
 			t.Errorf("request %s: links.self %s", r["id"], self)
 		}
+		if consent, _ := links["consent"].(string); !strings.HasSuffix(consent, "/consent/requests/"+r["id"].(string)) {
+			t.Errorf("request %s: links.consent %s", r["id"], consent)
+		}
+		if authorize, _ := links["authorize"].(string); !strings.Contains(authorize, "/authorize?") || !strings.Contains(authorize, "request_id="+r["id"].(string)) {
+			t.Errorf("request %s: links.authorize %s", r["id"], authorize)
+		}
 	}
 	for _, gsrn := range regexp.MustCompile(`\b7070575\d{11}\b`).FindAllString(everything, -1) {
 		if _, err := ident.ParseGSRN(gsrn); err != nil {

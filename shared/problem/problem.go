@@ -28,6 +28,7 @@ type Document struct {
 	Instance string             `json:"instance,omitempty"`
 	Code     string             `json:"code,omitempty"`   // Elhub code, e.g. EH017, or our own name
 	Errors   []fault.FieldError `json:"errors,omitempty"` // one entry per bad field
+	Links    map[string]string  `json:"links,omitempty"`  // what the problem is about, by relation
 	// RequestID is API Gateway's id of the request (its access log's
 	// requestId, the Apigw-Requestid header), for the caller to quote.
 	RequestID string `json:"requestId,omitempty"`
@@ -97,6 +98,7 @@ func From(ctx context.Context, logger *slog.Logger, err error, instance string) 
 		Instance: instance,
 		Code:     e.Code,
 		Errors:   e.Fields,
+		Links:    e.Links,
 	}
 	if e.Kind == fault.TooManyRequests {
 		doc.RetryAfter = RetryAfterSeconds(e.RetryAfter)

@@ -76,3 +76,18 @@ func TestTooManyRequestsSaysWhenToRetryInWholeSeconds(t *testing.T) {
 		t.Errorf("a conflict says when to retry: %+v", doc)
 	}
 }
+
+func TestAProblemLinksWhatItIsAbout(t *testing.T) {
+	err := fault.Coded(fault.Conflict, "pending-request-other-scope", "Your request r-1 is pending with scope FULL.")
+	err.Links = map[string]string{"pendingRequest": "/v1/access-requests/r-1"}
+	var doc map[string]any
+	if e := json.Unmarshal(From(context.Background(), slog.Default(), err, "/v1/access-requests").JSON(), &doc); e != nil {
+		t.Fatal(e)
+	}
+	if links, _ := doc["links"].(map[string]any); doc["type"] != "urn:tredjepart:problem:pending-request-other-scope" || links["pendingRequest"] != "/v1/access-requests/r-1" {
+		t.Errorf("%v", doc)
+	}
+	if plain := From(context.Background(), slog.Default(), fault.New(fault.NotFound, "No."), "/x").JSON(); strings.Contains(string(plain), "links") {
+		t.Errorf("a problem without links: %s", plain)
+	}
+}

@@ -966,7 +966,9 @@ var Intake = Function{
 	ReadTables:    []string{RegistryTableID},
 	WriteTables:   []string{AccessTableID, RateLimitsTableID},
 	StateMachines: []string{ExpiryStateMachineID},
-	Settings:      []string{RateLimitSetting},
+	// The consent site's login callback, as Consent has it: a request's
+	// answer links to the consent page and the redirect flow at its origin.
+	Settings: []string{RateLimitSetting, "OIDC_REDIRECT_URL"},
 }
 
 // Consent is the end user's pages: log in, decide requests, change access.
@@ -992,6 +994,7 @@ var Queries = Function{
 	SendQueues:  []string{WebhookPushesQueueID},
 	Encrypts:    []string{WebhookSecretsKeyID}, // a new secret, and one stored in clear before secrets were sealed
 	Settings:    []string{RateLimitSetting},
+	Decrypts:    []string{WebhookSecretsKeyID}, // the secrets read again (GET /v1/webhook/secret) and the test push
 }
 
 // FanOut starts the daily delivery (BRS-NO-313): for every enabled third
@@ -1167,6 +1170,8 @@ var (
 		{Method: "DELETE", Path: "/v1/webhook", Function: QueriesFunctionID, Scopes: []string{ThirdPartyScope}},
 		{Method: "POST", Path: "/v1/webhook/rotate", Function: QueriesFunctionID, Scopes: []string{ThirdPartyScope}},
 		{Method: "GET", Path: "/v1/webhook/attempts", Function: QueriesFunctionID, Scopes: []string{ThirdPartyScope}},
+		{Method: "GET", Path: "/v1/webhook/secret", Function: QueriesFunctionID, Scopes: []string{ThirdPartyScope}},
+		{Method: "POST", Path: "/v1/webhook/test", Function: QueriesFunctionID, Scopes: []string{ThirdPartyScope}},
 		{Method: "POST", Path: "/v1/ingest/master-data", Function: IngestFunctionID, Scopes: []string{IngestScope}, MaxBody: IngestMaxBody},
 		{Method: "POST", Path: "/v1/ingest/meter-values", Function: IngestFunctionID, Scopes: []string{IngestScope}, MaxBody: IngestMaxBody},
 		{Method: "GET", Path: "/v1/me/access-log", Function: ConsentFunctionID, Public: true},

@@ -65,7 +65,7 @@ func WebhookService(cfg aws.Config, stores dynamo.Stores, getenv func(string) st
 	local := getenv(LocalEndpointsEnv) == "true"
 	policy := stdwebhook.Policy{AllowLoopback: local, AllowHTTP: local}
 	return &webhook.Service{
-		Store: stores.Webhooks, Documents: stores.Outbox, ThirdParties: stores.Parties,
+		Store: stores.Webhooks, Documents: stores.Outbox, ThirdParties: stores.Parties, Grants: stores.Grants,
 		Secrets: secrets, Queue: &queue.Publisher{Client: awsjson.New(cfg, awsjson.SQS), URL: env[resources.WebhookPushes.EnvVar]},
 		Policy: policy, Client: policy.Client(pushTimeout), Clock: clk, Logger: logger, Metrics: &metrics.EMF{Logger: logger},
 	}, nil

@@ -63,7 +63,7 @@ func (h *QueriesHandler) route(ctx context.Context, ev apigw.Request) (apigw.Res
 		return h.meterValues(ctx, caller, ev)
 	case RouteDeliveries:
 		return h.deliveries(ctx, caller, ev)
-	case RouteWebhookGet, RouteWebhookPut, RouteWebhookDelete, RouteWebhookRotate, RouteWebhookAttempts:
+	case RouteWebhookGet, RouteWebhookPut, RouteWebhookDelete, RouteWebhookRotate, RouteWebhookAttempts, RouteWebhookSecret, RouteWebhookTest:
 		return h.webhook(ctx, caller, ev)
 	}
 	return apigw.Response{}, fault.New(fault.NotFound, "No route %s.", ev.RouteKey)

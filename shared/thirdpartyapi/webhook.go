@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strings"
 
 	"github.com/tredjepart/tredjepart/shared/apigw"
 	"github.com/tredjepart/tredjepart/shared/delivery"
@@ -20,13 +21,15 @@ const (
 	RouteWebhookDelete   = "DELETE /v1/webhook"
 	RouteWebhookRotate   = "POST /v1/webhook/rotate"
 	RouteWebhookAttempts = "GET /v1/webhook/attempts"
+	RouteWebhookSecret   = "GET /v1/webhook/secret"
+	RouteWebhookTest     = "POST /v1/webhook/test"
 )
 
 type endpointView struct {
 	URL            string    `json:"url"`
 	Enabled        bool      `json:"enabled"`
 	DisabledReason string    `json:"disabledReason,omitempty"`
-	Secret         string    `json:"secret,omitempty"` // only when just made: it is never shown again
+	Secret         string    `json:"secret,omitempty"` // only when just made; GET /v1/webhook/secret shows it again
 	Secrets        []keyView `json:"secrets"`
 	ChangedAt      string    `json:"changedAt"`
 	Events         []string  `json:"events,omitempty"` // absent: all of them
@@ -51,6 +54,13 @@ func viewEndpoint(e webhook.Endpoint, secret string) endpointView {
 		v.Secrets = append(v.Secrets, kv)
 	}
 	return v
+}
+
+// secretView is a signing secret as GET /v1/webhook/secret shows it.
+type secretView struct {
+	Secret    string `json:"secret"`
+	CreatedAt string `json:"createdAt"`
+	ExpiresAt string `json:"expiresAt,omitempty"`
 }
 
 type attemptView struct {
@@ -112,6 +122,10 @@ func (h *QueriesHandler) webhook(ctx context.Context, caller ident.GLN, ev apigw
 			return apigw.Response{}, err
 		}
 		return apigw.Response{StatusCode: http.StatusNoContent, Headers: map[string]string{"Cache-Control": "no-store"}}, nil
+	case RouteWebhookSecret:
+		return h.webhookSecrets(ctx, caller)
+	case RouteWebhookTest:
+		return h.webhookTest(ctx, caller, ev)
 	}
 	limit, badLimit := apigw.PageLimit(ev.QueryStringParameters)
 	if badLimit != nil {
@@ -123,12 +137,7 @@ func (h *QueriesHandler) webhook(ctx context.Context, caller ident.GLN, ev apigw
 	}
 	items := make([]attemptView, 0, len(attempts))
 	for _, a := range attempts {
-		v := attemptView{At: oslo.FormatUTC(a.At), DocumentID: a.DocumentID, Attempt: a.Number, Outcome: a.Outcome.String(),
-			Status: a.Status, DurationMS: a.Duration.Milliseconds(), Error: a.Error, GaveUp: a.GaveUp}
-		if !a.NextAttemptAt.IsZero() {
-			v.NextAt = oslo.FormatUTC(a.NextAttemptAt)
-		}
-		items = append(items, v)
+		items = append(items, viewAttempt(a))
 	}
 	return apigw.JSON(http.StatusOK, apigw.MustJSON(map[string]any{"items": items}), "application/json"), nil
 }
@@ -137,4 +146,61 @@ func (h *QueriesHandler) webhook(ctx context.Context, caller ident.GLN, ev apigw
 func givenNull(raw []byte, name string) bool {
 	var members map[string]json.RawMessage
 	return json.Unmarshal(raw, &members) == nil && string(members[name]) == "null"
+}
+
+func viewAttempt(a webhook.Attempt) attemptView {
+	v := attemptView{At: oslo.FormatUTC(a.At), DocumentID: a.DocumentID, Attempt: a.Number, Outcome: a.Outcome.String(),
+		Status: a.Status, DurationMS: a.Duration.Milliseconds(), Error: a.Error, GaveUp: a.GaveUp}
+	if !a.NextAttemptAt.IsZero() {
+		v.NextAt = oslo.FormatUTC(a.NextAttemptAt)
+	}
+	return v
+}
+
+// webhookSecrets shows the secrets that sign the third party's pushes,
+// newest first: they are its own, and its receiver must hold them.
+func (h *QueriesHandler) webhookSecrets(ctx context.Context, caller ident.GLN) (apigw.Response, error) {
+	secrets, err := h.Webhooks.RevealSecrets(ctx, caller)
+	if err != nil {
+		return apigw.Response{}, err
+	}
+	items := make([]secretView, 0, len(secrets))
+	for _, s := range secrets {
+		v := secretView{Secret: s.Text, CreatedAt: oslo.FormatUTC(s.CreatedAt)}
+		if !s.NotAfter.IsZero() {
+			v.ExpiresAt = oslo.FormatUTC(s.NotAfter)
+		}
+		items = append(items, v)
+	}
+	return apigw.JSON(http.StatusOK, apigw.MustJSON(map[string]any{"secrets": items}), "application/json"), nil
+}
+
+// webhookTest pushes a test event, or a sample daily document, at once, and
+// answers with the attempt.
+func (h *QueriesHandler) webhookTest(ctx context.Context, caller ident.GLN, ev apigw.Request) (apigw.Response, error) {
+	if err := apigw.RequireJSON(ev.Headers["content-type"]); err != nil {
+		return apigw.Response{}, err
+	}
+	raw, err := apigw.DecodeBody(ev)
+	if err != nil {
+		return apigw.Response{}, err
+	}
+	var body struct {
+		Type *string `json:"type"`
+	}
+	bad, err := apigw.DecodeStrict(raw, &body, "type")
+	if err != nil {
+		return apigw.Response{}, err
+	}
+	if body.Type == nil {
+		bad = append(bad, fault.FieldError{Field: "type", Reason: "is required: one of " + strings.Join(webhook.TestTypes, ", ")})
+	}
+	if len(bad) > 0 {
+		return apigw.Response{}, fault.InvalidFields(bad...)
+	}
+	a, err := h.Webhooks.SendTest(ctx, caller, *body.Type)
+	if err != nil {
+		return apigw.Response{}, err
+	}
+	return apigw.JSON(http.StatusOK, apigw.MustJSON(viewAttempt(a)), "application/json"), nil
 }

@@ -11,7 +11,9 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -75,7 +77,7 @@ func TestAWebhookIsRegisteredReadRotatedAndRemoved(t *testing.T) {
 		t.Fatalf("registered: %d %v", status, body)
 	}
 	if status, body := q.call(t, thirdpartyapi.RouteWebhookGet, ""); status != http.StatusOK || body["secret"] != nil || len(body["secrets"].([]any)) != 1 {
-		t.Fatalf("read: %d %v; the secret is shown once only", status, body)
+		t.Fatalf("read: %d %v; the settings show no secret's text", status, body)
 	}
 	status, body = q.call(t, thirdpartyapi.RouteWebhookRotate, "")
 	if rotated, _ := body["secret"].(string); status != http.StatusOK || rotated == "" || rotated == secret || len(body["secrets"].([]any)) != 2 {
@@ -146,5 +148,81 @@ func TestAWebhookIsRegisteredForSomeEvents(t *testing.T) {
 	}
 	if status, body := q.call(t, thirdpartyapi.RouteWebhookPut, `{"url":"http://127.0.0.1:9/hook"}`); status != http.StatusOK || body["events"] != nil {
 		t.Fatalf("registered again without events, for all: %d %v", status, body)
+	}
+}
+
+// withReceiver gives the handler a webhook service on the fakes, and
+// registers reader's webhook at a receiver that counts what it gets.
+func (q queries) withReceiver(t *testing.T) (secret string, pushes *atomic.Int32) {
+	t.Helper()
+	pushes = &atomic.Int32{}
+	receiver := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { pushes.Add(1) }))
+	t.Cleanup(receiver.Close)
+	policy := stdwebhook.Policy{AllowLoopback: true, AllowHTTP: true}
+	q.h.Webhooks = &webhook.Service{Store: q.webhooks, Documents: q.outbox, Grants: q.h.Metering.Grants, Secrets: contextSealer{}, Policy: policy,
+		Client: policy.Client(time.Second), Clock: clock.System{}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	if status, body := q.call(t, thirdpartyapi.RouteWebhookSecret, ""); status != http.StatusNotFound {
+		t.Fatalf("secrets before registering: %d %v", status, body)
+	}
+	if status, body := q.call(t, thirdpartyapi.RouteWebhookTest, `{"type":"webhook.test"}`); status != http.StatusNotFound {
+		t.Fatalf("a test before registering: %d %v", status, body)
+	}
+	status, body := q.call(t, thirdpartyapi.RouteWebhookPut, `{"url":"`+receiver.URL+`"}`)
+	if secret, _ = body["secret"].(string); status != http.StatusOK || secret == "" {
+		t.Fatalf("registered: %d %v", status, body)
+	}
+	return secret, pushes
+}
+
+func TestAThirdPartyReadsItsSigningSecretsAgain(t *testing.T) {
+	q := onFakesQueries(t)
+	first, _ := q.withReceiver(t)
+	secrets := func() []any {
+		t.Helper()
+		status, body := q.call(t, thirdpartyapi.RouteWebhookSecret, "")
+		list, _ := body["secrets"].([]any)
+		if status != http.StatusOK || len(list) == 0 {
+			t.Fatalf("secrets: %d %v", status, body)
+		}
+		return list
+	}
+	if got := secrets(); len(got) != 1 || got[0].(map[string]any)["secret"] != first || got[0].(map[string]any)["createdAt"] == nil {
+		t.Fatalf("after registering: %v; want the secret registering showed", got)
+	}
+	_, rotated := q.call(t, thirdpartyapi.RouteWebhookRotate, "")
+	got := secrets()
+	if len(got) != 2 || got[0].(map[string]any)["secret"] != rotated["secret"] || got[1].(map[string]any)["secret"] != first {
+		t.Fatalf("after a rotation: %v; want the new secret, then the old", got)
+	}
+	if _, ends := got[1].(map[string]any)["expiresAt"]; !ends {
+		t.Errorf("the old secret has no expiresAt: %v", got[1])
+	}
+}
+
+func TestATestPushIsSentAtOnceAndAnsweredWithItsAttempt(t *testing.T) {
+	q := onFakesQueries(t)
+	_, pushes := q.withReceiver(t)
+	for i, eventType := range []string{"webhook.test", "meter-values"} {
+		status, body := q.call(t, thirdpartyapi.RouteWebhookTest, `{"type":"`+eventType+`"}`)
+		if status != http.StatusOK || body["outcome"] != "delivered" || body["status"] != float64(http.StatusOK) || body["attempt"] != float64(1) ||
+			!strings.HasPrefix(body["documentId"].(string), eventType) {
+			t.Fatalf("%s: %d %v", eventType, status, body)
+		}
+		if got := pushes.Load(); got != int32(i+1) {
+			t.Fatalf("%s: the receiver got %d pushes, want %d", eventType, got, i+1)
+		}
+	}
+	if feed, _ := q.outbox.Feed(context.Background(), reader, "", 10, time.Now().Add(time.Hour)); len(feed.Documents) != 0 {
+		t.Errorf("a test went to the outbox: %+v", feed.Documents)
+	}
+	for body, field := range map[string]string{`{"type":"meter-values-correction"}`: "type", `{}`: "type", `{"kind":"webhook.test"}`: "kind"} {
+		status, problem := q.call(t, thirdpartyapi.RouteWebhookTest, body)
+		errs, _ := problem["errors"].([]any)
+		if status != http.StatusBadRequest || len(errs) == 0 || !strings.Contains(fmt.Sprint(errs), field) {
+			t.Errorf("%s: %d %v; want a 400 naming %s", body, status, problem, field)
+		}
+	}
+	if got := pushes.Load(); got != 2 {
+		t.Errorf("refused tests were pushed: %d pushes", got)
 	}
 }

@@ -23,11 +23,15 @@ import (
 	"github.com/tredjepart/tredjepart/shared/conflict"
 	"github.com/tredjepart/tredjepart/shared/delivery"
 	"github.com/tredjepart/tredjepart/shared/fault"
+	"github.com/tredjepart/tredjepart/shared/grant"
 	"github.com/tredjepart/tredjepart/shared/ident"
+	"github.com/tredjepart/tredjepart/shared/metervalues"
 	"github.com/tredjepart/tredjepart/shared/metrics"
+	"github.com/tredjepart/tredjepart/shared/oslo"
 	"github.com/tredjepart/tredjepart/shared/readonce"
 	"github.com/tredjepart/tredjepart/shared/registry"
 	"github.com/tredjepart/tredjepart/shared/stdwebhook"
+	"github.com/tredjepart/tredjepart/shared/synthetic"
 )
 
 // Overlap is how long a rotated-out secret keeps signing beside the new one.
@@ -166,6 +170,7 @@ type Service struct {
 	Documents Documents // pushed (Dispatch)
 	// ThirdParties is read before every push (Dispatch).
 	ThirdParties ThirdParties
+	Grants       Grants // a sample document's metering point (SendTest)
 	Secrets      Sealer
 	Queue        Queue
 	Policy       stdwebhook.Policy // production: https only, no private or loopback addresses
@@ -328,17 +333,54 @@ func (s *Service) SigningSecrets(ctx context.Context, e Endpoint, now time.Time)
 		if !k.ActiveAt(now) {
 			continue
 		}
-		secret := k.Secret
-		if len(k.Sealed) > 0 {
-			key, err := s.Secrets.Open(ctx, k.Sealed, sealedFor(e.ThirdParty))
-			if err != nil {
-				return nil, fmt.Errorf("open the webhook secret of %s made %s: %w", e.ThirdParty, k.CreatedAt.UTC().Format(time.RFC3339), err)
-			}
-			secret.Key = key
+		secret, err := s.open(ctx, e.ThirdParty, k)
+		if err != nil {
+			return nil, err
 		}
 		secrets = append(secrets, secret)
 	}
 	return secrets, nil
+}
+
+// open is the key's secret with its clear key, opened if it is sealed.
+func (s *Service) open(ctx context.Context, tp ident.GLN, k Key) (stdwebhook.Secret, error) {
+	secret := k.Secret
+	if len(k.Sealed) > 0 {
+		key, err := s.Secrets.Open(ctx, k.Sealed, sealedFor(tp))
+		if err != nil {
+			return secret, fmt.Errorf("open the webhook secret of %s made %s: %w", tp, k.CreatedAt.UTC().Format(time.RFC3339), err)
+		}
+		secret.Key = key
+	}
+	return secret, nil
+}
+
+// Revealed is a signing secret as its third party may read it again.
+type Revealed struct {
+	Text      string // "whsec_…"
+	CreatedAt time.Time
+	NotAfter  time.Time // zero for the newest, which signs until the next rotation
+}
+
+// RevealSecrets opens the secrets that sign the third party's pushes now,
+// newest first, for it to read. The signature is symmetric: its receiver
+// holds the same secrets, so reading them again shows it nothing it could
+// not be given at registration, and a secret is never lost to it. NotFound
+// when no webhook is registered.
+func (s *Service) RevealSecrets(ctx context.Context, tp ident.GLN) ([]Revealed, error) {
+	e, err := s.Get(ctx, tp)
+	if err != nil {
+		return nil, err
+	}
+	revealed := make([]Revealed, 0, len(e.Keys))
+	for _, k := range slices.Backward(e.Keys) { // e.Keys is oldest first
+		secret, err := s.open(ctx, e.ThirdParty, k)
+		if err != nil {
+			return nil, err
+		}
+		revealed = append(revealed, Revealed{Text: secret.Text(), CreatedAt: k.CreatedAt, NotAfter: k.NotAfter})
+	}
+	return revealed, nil
 }
 
 // Get returns the third party's endpoint, without the secrets that have
@@ -501,28 +543,59 @@ func (s *Service) logAttempt(ctx context.Context, a Attempt) error {
 	return nil
 }
 
-// TestEventType is the type of the event SendTest pushes.
+// TestEventType is the type of the plain test event SendTest pushes.
 const TestEventType = "webhook.test"
+
+// TestTypes are the events SendTest can push: the plain test event, and a
+// sample of the daily document (delivery.SampleDocument).
+var TestTypes = []string{TestEventType, string(delivery.DailySeries)}
 
 type testEvent struct {
 	Type         string `json:"type"`
 	DocumentID   string `json:"documentId"`
 	ThirdPartyID string `json:"thirdPartyId"`
 	CreatedAt    string `json:"createdAt"`
+	Test         bool   `json:"test"`
 }
 
-// SendTest pushes one signed test event to the registered endpoint at once,
-// so a third party can check its receiver, and logs the attempt like any
-// other. It is not retried and is not kept in the outbox; an endpoint that
-// answers 410 Gone is disabled, as for any push.
-func (s *Service) SendTest(ctx context.Context, tp ident.GLN) (Attempt, error) {
+// SampleMeteringPoint is the metering point of a sample daily document for
+// a third party with access to none: made up, all nines after the
+// 7070575 prefix, outside the demo's and the synthetic data's 7070575000….
+const SampleMeteringPoint ident.GSRN = "707057599999999991"
+
+// Grants finds a metering point the third party has access to, for a
+// sample document.
+type Grants interface {
+	ActiveGrantsOf(ctx context.Context, tp ident.GLN, cursor string, limit int) ([]grant.Grant, string, error)
+}
+
+// SendTest pushes one signed event of type eventType (one of TestTypes) to
+// the registered endpoint at once, so a third party can check its
+// receiver, and logs the attempt like any other. It is not retried and is
+// not kept in the outbox; an endpoint that answers 410 Gone is disabled, as
+// for any push. Its id is its own: a receiver that drops duplicates by
+// webhook-id never drops a real document for it.
+func (s *Service) SendTest(ctx context.Context, tp ident.GLN, eventType string) (Attempt, error) {
+	if !slices.Contains(TestTypes, eventType) {
+		return Attempt{}, fault.InvalidFields(fault.FieldError{Field: "type", Reason: "must be one of " + strings.Join(TestTypes, ", ")})
+	}
 	e, err := s.Get(ctx, tp)
 	if err != nil {
 		return Attempt{}, err
 	}
 	now := s.Clock.Now()
-	id := TestEventType + ":" + uuid.NewString()
-	body, err := json.Marshal(testEvent{Type: TestEventType, DocumentID: id, ThirdPartyID: string(tp), CreatedAt: now.UTC().Format(time.RFC3339)})
+	var (
+		id   string
+		body []byte
+	)
+	switch eventType {
+	case TestEventType:
+		id = TestEventType + ":" + uuid.NewString()
+		body, err = json.Marshal(testEvent{Type: TestEventType, DocumentID: id, ThirdPartyID: string(tp), CreatedAt: oslo.FormatUTC(now), Test: true})
+	default: // the sample daily document
+		id = eventType + ".test:" + uuid.NewString()
+		body, err = s.sampleDocument(ctx, tp, id, now)
+	}
 	if err != nil {
 		return Attempt{}, err
 	}
@@ -537,6 +610,27 @@ func (s *Service) SendTest(ctx context.Context, tp ident.GLN) (Attempt, error) {
 		}
 	}
 	return a, s.logAttempt(ctx, a)
+}
+
+// sampleDocument is yesterday's daily document, its values made up, for a
+// metering point the third party has access to, or SampleMeteringPoint.
+// Nothing of the metering point is read but its id, so the sample shows
+// nothing of anyone's consumption.
+func (s *Service) sampleDocument(ctx context.Context, tp ident.GLN, id string, now time.Time) ([]byte, error) {
+	if s.Grants == nil {
+		return nil, errors.New("webhook: the service has no Grants to pick a sample's metering point")
+	}
+	grants, _, err := s.Grants.ActiveGrantsOf(ctx, tp, "", 1)
+	if err != nil {
+		return nil, err
+	}
+	mp := registry.MeteringPoint{ID: SampleMeteringPoint, Resolution: metervalues.PT60M,
+		Occupancies: []registry.Occupancy{{EndUser: "sample", MoveIn: registry.Date(2020, 1, 1)}}}
+	if len(grants) > 0 {
+		mp.ID = grants[0].MeteringPoint
+	}
+	series := synthetic.Day(synthetic.Options{Seed: 1}, mp, delivery.PreviousDay(now), 1)
+	return delivery.SampleDocument(tp, series, id, now).Body, nil
 }
 
 func goneReason(a Attempt, now time.Time) string {

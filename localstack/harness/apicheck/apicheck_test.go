@@ -15,7 +15,7 @@ const (
 	location = "/v1/access-requests/" + id
 	pending  = `{"id":"` + id + `","status":"PENDING","meteringPointId":"707057500000001015","scope":"FULL",` +
 		`"agreementReference":"AVT-1","thirdPartyId":"7090000000011","createdAt":"2027-03-24T09:00:00Z",` +
-		`"expiresAt":"2027-04-01T22:00:00Z","links":{"self":"` + location + `"}}`
+		`"expiresAt":"2027-04-01T22:00:00Z","links":{"self":"` + location + `","consent":"http://127.0.0.1:4010/consent/requests/` + id + `"}}`
 	createBody = `{"meteringPointId":"707057500000001015","scope":"FULL","agreementReference":"AVT-1"}`
 	// The end user's feeds: a page of the read log, and an export with
 	// nothing in it but itself.
