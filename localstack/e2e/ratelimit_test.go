@@ -22,6 +22,7 @@ import (
 	"github.com/tredjepart/tredjepart/shared/dynamo"
 	"github.com/tredjepart/tredjepart/shared/registry"
 	"github.com/tredjepart/tredjepart/shared/resources"
+	"github.com/tredjepart/tredjepart/shared/thirdpartyapi"
 )
 
 var rateLimitField = regexp.MustCompile(`^"client";r=(\d+);t=(\d+)$`)
@@ -41,6 +42,7 @@ func TestTheCallOverAClientsRateLimitIsA429WithRetryAfter(t *testing.T) {
 	}
 	functionEnv := env.Stack.Env()
 	functionEnv[resources.RateLimitSetting] = strconv.Itoa(limit) + "/1h"
+	functionEnv[thirdpartyapi.ConsentCallbackEnv] = testenv.ConsentOrigin + "/login/callback"
 	functions := map[string]gateway.Invoker{}
 	for _, id := range []string{resources.IntakeFunctionID, resources.QueriesFunctionID} {
 		fn, err := inprocess.Function(context.Background(), id, env.Config, func(k string) string { return functionEnv[k] }, quiet)
