@@ -20,7 +20,7 @@ LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags "-s -w"
 # (localstack/harness/lambdasize) builds into a directory of its own through it.
 LAMBDA_DIR ?= build/lambda
 
-.PHONY: help docs run up down token deliver datagen unit test vet vulncheck build build-local synth bench venv scanvenv rie npm sitecss chromium tools clean
+.PHONY: help docs run up down token deliver example datagen unit test vet vulncheck build build-local synth bench venv scanvenv rie npm sitecss chromium tools clean
 
 ## run: the whole system in the foreground on moto, with demo data
 run: tools build-local
@@ -39,6 +39,17 @@ token:
 ## deliver DAY=YYYY-MM-DD [TIMEOUT=5m]: run the daily delivery (BRS-NO-313) for a day by hand on the running local stack; fails if it is not done within TIMEOUT
 deliver:
 	@$(GO) run ./localstack/runner deliver -day "$(DAY)" $(if $(TIMEOUT),-timeout $(TIMEOUT))
+
+## example [EXAMPLE_POINTS=…]: the example third party (examples/thirdparty) as Straumkompis against the running stack (make up), until Ctrl-C; docs/integrating.md explains it
+EXAMPLE_POINTS ?= 707057500000001015,707057500000001022,707057500000001039
+example:
+	@test -f .local/ready || { echo "the local stack is not running: make up first"; exit 1; }
+	@echo "The example asks for access to $(EXAMPLE_POINTS) and prints a consent link and an authorize link for each."
+	@echo "Open an authorize link and log in as the end user, then approve: 707057500000001015 is Kari Nordmann's,"
+	@echo "707057500000001022 is Bakeriet AS's (log in as Per Baker for Bakeriet AS). 707057500000001039 is granted"
+	@echo "already (EH017): its month is printed at once. Then run make deliver DAY=<yesterday> in another shell."
+	@echo
+	$(GO) run ./examples/thirdparty -points "$(EXAMPLE_POINTS)" -state .local/thirdparty-example.json
 
 ## datagen POINTS=… DAYS=…: synthetic metering points and meter values into the running local stack
 POINTS ?= 100
