@@ -10,35 +10,52 @@ SHELL := /bin/bash
 # toolchain line, so the go command is told which to fetch (module proxy).
 export GOTOOLCHAIN := go1.27.3
 GO ?= go
-GOBIN := $(shell $(GO) env GOPATH)/bin
+# Asked of the machine's own go: the approved one is then fetched by the first
+# build, side by side with the venv, not before make starts.
+GOBIN := $(shell GOTOOLCHAIN=local $(GO) env GOPATH)/bin
 export PATH := $(GOBIN):$(PATH)
 
 FUNCTIONS := $(notdir $(wildcard functions/*))
 RIE_VERSION := v0.0.0-20261030222936-bef5c4ba774d
 LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags "-s -w"
+# The runner and the Lambda emulator are built with the bootstraps' flags and
+# without cgo, as the bootstraps are: then the standard library and every
+# shared package compile once, not twice (on a fresh machine most of the
+# time from clone to first answer is compiling).
+LOCAL_GO := CGO_ENABLED=0 $(GO)
+RUNNER := $(LOCAL_GO) run $(LAMBDA_FLAGS) ./localstack/runner
 # Where build puts the AWS bootstraps; the bootstrap size test
 # (localstack/harness/lambdasize) builds into a directory of its own through it.
 LAMBDA_DIR ?= build/lambda
 
-.PHONY: help docs run up down token deliver example datagen unit test vet vulncheck build build-local synth bench venv scanvenv rie npm sitecss chromium tools clean
+.PHONY: help docs run up down prepare token deliver reset example datagen unit test vet vulncheck build build-local synth bench bench-first-answer venv scanvenv rie npm sitecss chromium tools clean
 
 ## run: the whole system in the foreground on moto, with demo data
-run: tools build-local
-	$(GO) run ./localstack/runner run
+run: prepare
+	$(RUNNER) run
 
 ## up / down: the same in the background (log in .local/runner.log)
-up: tools build-local
-	$(GO) run ./localstack/runner up
+up: prepare
+	$(RUNNER) up
 down:
-	$(GO) run ./localstack/runner down
+	$(RUNNER) down
+
+# prepare: what the stack needs, side by side: the venv and npm wait on the
+# network while the Go builds use the cores.
+prepare:
+	@$(MAKE) --no-print-directory -j4 tools build-local
 
 ## token GLN=…: a bearer token for a demo third party; INGEST=1 for the demo grid company; ADMIN=1 for the operator (the stack must be up)
 token:
-	@$(GO) run ./localstack/runner token -gln "$(GLN)" $(if $(INGEST),-ingest) $(if $(ADMIN),-admin)
+	@$(RUNNER) token -gln "$(GLN)" $(if $(INGEST),-ingest) $(if $(ADMIN),-admin)
 
 ## deliver DAY=YYYY-MM-DD [TIMEOUT=5m]: run the daily delivery (BRS-NO-313) for a day by hand on the running local stack; fails if it is not done within TIMEOUT
 deliver:
-	@$(GO) run ./localstack/runner deliver -day "$(DAY)" $(if $(TIMEOUT),-timeout $(TIMEOUT))
+	@$(RUNNER) deliver -day "$(DAY)" $(if $(TIMEOUT),-timeout $(TIMEOUT))
+
+## reset: the running local stack back to its seeded state (requests, grants, deliveries, webhooks, read log, sessions, parties; queues purged, expiries stopped); the grid company's data stays
+reset:
+	@$(RUNNER) reset
 
 ## example [EXAMPLE_POINTS=…]: the example third party (examples/thirdparty) as Straumkompis against the running stack (make up), until Ctrl-C; docs/integrating.md explains it
 EXAMPLE_POINTS ?= 707057500000001015,707057500000001022,707057500000001039
@@ -49,7 +66,7 @@ example:
 	@echo "707057500000001022 is Bakeriet AS's (log in as Per Baker for Bakeriet AS). 707057500000001039 is granted"
 	@echo "already (EH017): its month is printed at once. Then run make deliver DAY=<yesterday> in another shell."
 	@echo
-	$(GO) run ./examples/thirdparty -points "$(EXAMPLE_POINTS)" -state .local/thirdparty-example.json
+	$(LOCAL_GO) run $(LAMBDA_FLAGS) ./examples/thirdparty -points "$(EXAMPLE_POINTS)" -state .local/thirdparty-example.json
 
 ## datagen POINTS=… DAYS=…: synthetic metering points and meter values into the running local stack
 POINTS ?= 100
@@ -94,23 +111,28 @@ GOVULNCHECK_VERSION := v1.9.0
 vulncheck:
 	@GO=$(GO) VULNDB_VERSION=$(VULNDB_VERSION) GOVULNCHECK_VERSION=$(GOVULNCHECK_VERSION) tools/vulncheck.sh
 
-## build: Lambda bootstraps for AWS (linux/arm64) in build/lambda/<function>/, and Redoc's bundle beside the docs function's
-# One go build for all of them, so that they link in parallel.
-build: npm
-	@rm -rf $(LAMBDA_DIR)/.bin && mkdir -p $(LAMBDA_DIR)/.bin
-	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build $(LAMBDA_FLAGS) -o $(LAMBDA_DIR)/.bin/ ./functions/...
+# bootstraps DIR, ENV[, MORE]: every function's bootstrap as DIR/<function>/bootstrap,
+# from one go build, so that they compile and link in parallel (with MORE,
+# more commands built in the same go build, left in DIR/.bin).
+define bootstraps
+	@rm -rf $(1)/.bin && mkdir -p $(1)/.bin
+	$(2) $(LOCAL_GO) build $(LAMBDA_FLAGS) -o $(1)/.bin/ ./functions/... $(3)
 	@for fn in $(FUNCTIONS); do \
-	  mkdir -p $(LAMBDA_DIR)/$$fn && mv $(LAMBDA_DIR)/.bin/$$fn $(LAMBDA_DIR)/$$fn/bootstrap || exit 1; \
-	  echo "$(LAMBDA_DIR)/$$fn/bootstrap"; \
+	  mkdir -p $(1)/$$fn && mv $(1)/.bin/$$fn $(1)/$$fn/bootstrap || exit 1; \
+	  echo "$(1)/$$fn/bootstrap"; \
 	done
-	@rmdir $(LAMBDA_DIR)/.bin
+	@rm -r $(1)/.bin
+endef
+
+## build: Lambda bootstraps for AWS (linux/arm64) in build/lambda/<function>/, and Redoc's bundle beside the docs function's
+build: npm
+	$(call bootstraps,$(LAMBDA_DIR),GOOS=linux GOARCH=arm64)
 	cp node_modules/redoc/bundles/redoc.standalone.js $(LAMBDA_DIR)/docs/
 
 ## build-local: the same bootstraps for this machine, for the Lambda emulator
+# The runner is compiled beside them, so that make up's go run only finds it built.
 build-local:
-	@for fn in $(FUNCTIONS); do \
-	  CGO_ENABLED=0 $(GO) build $(LAMBDA_FLAGS) -o build/local/$$fn/bootstrap ./functions/$$fn || exit 1; \
-	done
+	$(call bootstraps,build/local,,./localstack/runner)
 
 ## synth: the CloudFormation template in infra/cdk.out (no AWS credentials needed)
 synth: build
@@ -131,6 +153,13 @@ bench: tools
 	  in-process=.local/bench/BenchmarkCreateAccessRequest_in-process.txt \
 	  lambda-emulator=.local/bench/BenchmarkCreateAccessRequest_lambda-emulator.txt
 
+## bench-first-answer: the time from git clone to the first API answer (a clone of HEAD, empty caches, make up, a token, one call), as a table and docs/bench/first-answer.png; needs the stack's ports free
+bench-first-answer:
+	@mkdir -p .local/bench docs/bench
+	$(GO) run ./localstack/tools/firstanswer -out .local/bench/first-answer.tsv
+	$(GO) run ./localstack/tools/benchplot -phases .local/bench/first-answer.tsv -out docs/bench/first-answer.png \
+	  -title "From git clone to the first API answer: make up on empty caches"
+
 tools: venv rie npm
 
 ## npm: node_modules with the pinned npm packages of package-lock.json (Designsystemet's CSS and theme, axe-core for the browser tests, Redoc for /docs)
@@ -139,7 +168,7 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund
 	touch $@
 
-## sitecss: rebuild the pages' one stylesheet, shared/websession/style/bundle.css (committed: the bootstraps embed it), from Designsystemet and style/site.css
+## sitecss: rebuild the pages' one stylesheet, shared/websession/style/bundle.css and its gzipped bundle.css.gz (committed: the bootstraps embed the .gz), from Designsystemet and style/site.css
 sitecss: npm
 	node tools/sitecss.mjs
 
@@ -164,12 +193,12 @@ scanvenv: .venv-scan/.installed
 
 rie: $(GOBIN)/aws-lambda-rie
 $(GOBIN)/aws-lambda-rie:
-	$(GO) install github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@$(RIE_VERSION)
+	$(LOCAL_GO) install $(LAMBDA_FLAGS) github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@$(RIE_VERSION)
 
 clean:
 	rm -rf build .local infra/cdk.out
 
-## docs: rewrite docs/architecture.md's package table from the packages' doc comments
+## docs: rewrite docs/architecture.md's package table from the packages' doc comments, and the README's sandbox test-data table from localstack/harness/demo
 docs:
 	UPDATE_DOCS=1 $(GO) test -count=1 ./docs
 

@@ -82,6 +82,17 @@ func TestAnElhubCodeIsInTheProblemError(t *testing.T) {
 	}
 }
 
+func TestAPendingRequestWithTheOtherScopeIsLinkedFromTheProblemError(t *testing.T) {
+	c, _ := api(t, http.StatusConflict, "application/problem+json",
+		`{"type":"urn:tredjepart:problem:pending-request-other-scope","title":"Conflict","status":409,"code":"pending-request-other-scope",`+
+			`"detail":"Your request r-1 is pending with scope FULL.","links":{"pendingRequest":"/v1/access-requests/r-1"}}`)
+	_, err := c.CreateAccessRequestWithResponse(context.Background(), nil, client.CreateAccessRequest{MeteringPointId: "707057500000001015"})
+	var problem *client.ProblemError
+	if !errors.As(err, &problem) || problem.Code != "pending-request-other-scope" || problem.Links["pendingRequest"] != "/v1/access-requests/r-1" {
+		t.Fatalf("err %v, want a 409 *ProblemError linking the pending request", err)
+	}
+}
+
 func TestTheGatewaysMessageIsAProblemErrorOfTypeAboutBlank(t *testing.T) {
 	c, _ := api(t, http.StatusUnauthorized, "application/json", `{"message":"Unauthorized"}`,
 		"WWW-Authenticate", `Bearer error="invalid_token", error_description="no aud"`)

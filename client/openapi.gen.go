@@ -54,6 +54,24 @@ func (e AccessRequestReasonCode) Valid() bool {
 	}
 }
 
+// Defines values for AccessRequestRejectionReason.
+const (
+	AccessRequestRejectionReasonDECLINED AccessRequestRejectionReason = "DECLINED"
+	AccessRequestRejectionReasonEXPIRED  AccessRequestRejectionReason = "EXPIRED"
+)
+
+// Valid indicates whether the value is a known member of the AccessRequestRejectionReason enum.
+func (e AccessRequestRejectionReason) Valid() bool {
+	switch e {
+	case AccessRequestRejectionReasonDECLINED:
+		return true
+	case AccessRequestRejectionReasonEXPIRED:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for AdminDataProviderRole.
 const (
 	AdminDataProviderRoleGridCompany    AdminDataProviderRole = "grid-company"
@@ -99,6 +117,21 @@ const (
 func (e DaySeriesUnit) Valid() bool {
 	switch e {
 	case DaySeriesUnitKWh:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DeliveryDocumentTest.
+const (
+	DeliveryDocumentTestTrue DeliveryDocumentTest = true
+)
+
+// Valid indicates whether the value is a known member of the DeliveryDocumentTest enum.
+func (e DeliveryDocumentTest) Valid() bool {
+	switch e {
+	case DeliveryDocumentTestTrue:
 		return true
 	default:
 		return false
@@ -164,15 +197,21 @@ func (e DeliveryType) Valid() bool {
 
 // Defines values for IngestProblemCode.
 const (
-	IngestProblemCodeE10   IngestProblemCode = "E10"
-	IngestProblemCodeEH010 IngestProblemCode = "EH010"
-	IngestProblemCodeEH016 IngestProblemCode = "EH016"
-	IngestProblemCodeEH017 IngestProblemCode = "EH017"
+	IngestProblemCodeDayNotOver               IngestProblemCode = "day-not-over"
+	IngestProblemCodeE10                      IngestProblemCode = "E10"
+	IngestProblemCodeEH010                    IngestProblemCode = "EH010"
+	IngestProblemCodeEH016                    IngestProblemCode = "EH016"
+	IngestProblemCodeEH017                    IngestProblemCode = "EH017"
+	IngestProblemCodeIdempotencyKeyReused     IngestProblemCode = "idempotency-key-reused"
+	IngestProblemCodeOutsideDataWindow        IngestProblemCode = "outside-data-window"
+	IngestProblemCodePendingRequestOtherScope IngestProblemCode = "pending-request-other-scope"
 )
 
 // Valid indicates whether the value is a known member of the IngestProblemCode enum.
 func (e IngestProblemCode) Valid() bool {
 	switch e {
+	case IngestProblemCodeDayNotOver:
+		return true
 	case IngestProblemCodeE10:
 		return true
 	case IngestProblemCodeEH010:
@@ -180,6 +219,12 @@ func (e IngestProblemCode) Valid() bool {
 	case IngestProblemCodeEH016:
 		return true
 	case IngestProblemCodeEH017:
+		return true
+	case IngestProblemCodeIdempotencyKeyReused:
+		return true
+	case IngestProblemCodeOutsideDataWindow:
+		return true
+	case IngestProblemCodePendingRequestOtherScope:
 		return true
 	default:
 		return false
@@ -251,6 +296,7 @@ const (
 	MeterValuesPeriodResolutionP1D   MeterValuesPeriodResolution = "P1D"
 	MeterValuesPeriodResolutionP1M   MeterValuesPeriodResolution = "P1M"
 	MeterValuesPeriodResolutionPT15M MeterValuesPeriodResolution = "PT15M"
+	MeterValuesPeriodResolutionPT1H  MeterValuesPeriodResolution = "PT1H"
 	MeterValuesPeriodResolutionPT60M MeterValuesPeriodResolution = "PT60M"
 )
 
@@ -262,6 +308,8 @@ func (e MeterValuesPeriodResolution) Valid() bool {
 	case MeterValuesPeriodResolutionP1M:
 		return true
 	case MeterValuesPeriodResolutionPT15M:
+		return true
+	case MeterValuesPeriodResolutionPT1H:
 		return true
 	case MeterValuesPeriodResolutionPT60M:
 		return true
@@ -321,6 +369,24 @@ const (
 func (e NotificationReasonCode) Valid() bool {
 	switch e {
 	case NotificationReasonCodeEH088:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for NotificationRejectionReason.
+const (
+	NotificationRejectionReasonDECLINED NotificationRejectionReason = "DECLINED"
+	NotificationRejectionReasonEXPIRED  NotificationRejectionReason = "EXPIRED"
+)
+
+// Valid indicates whether the value is a known member of the NotificationRejectionReason enum.
+func (e NotificationRejectionReason) Valid() bool {
+	switch e {
+	case NotificationRejectionReasonDECLINED:
+		return true
+	case NotificationRejectionReasonEXPIRED:
 		return true
 	default:
 		return false
@@ -560,15 +626,21 @@ func (e PriceArea) Valid() bool {
 
 // Defines values for ProblemCode.
 const (
-	ProblemCodeE10   ProblemCode = "E10"
-	ProblemCodeEH010 ProblemCode = "EH010"
-	ProblemCodeEH016 ProblemCode = "EH016"
-	ProblemCodeEH017 ProblemCode = "EH017"
+	ProblemCodeDayNotOver               ProblemCode = "day-not-over"
+	ProblemCodeE10                      ProblemCode = "E10"
+	ProblemCodeEH010                    ProblemCode = "EH010"
+	ProblemCodeEH016                    ProblemCode = "EH016"
+	ProblemCodeEH017                    ProblemCode = "EH017"
+	ProblemCodeIdempotencyKeyReused     ProblemCode = "idempotency-key-reused"
+	ProblemCodeOutsideDataWindow        ProblemCode = "outside-data-window"
+	ProblemCodePendingRequestOtherScope ProblemCode = "pending-request-other-scope"
 )
 
 // Valid indicates whether the value is a known member of the ProblemCode enum.
 func (e ProblemCode) Valid() bool {
 	switch e {
+	case ProblemCodeDayNotOver:
+		return true
 	case ProblemCodeE10:
 		return true
 	case ProblemCodeEH010:
@@ -577,6 +649,12 @@ func (e ProblemCode) Valid() bool {
 		return true
 	case ProblemCodeEH017:
 		return true
+	case ProblemCodeIdempotencyKeyReused:
+		return true
+	case ProblemCodeOutsideDataWindow:
+		return true
+	case ProblemCodePendingRequestOtherScope:
+		return true
 	default:
 		return false
 	}
@@ -584,15 +662,21 @@ func (e ProblemCode) Valid() bool {
 
 // Defines values for ProblemChangedMeanwhileCode.
 const (
-	ProblemChangedMeanwhileCodeE10   ProblemChangedMeanwhileCode = "E10"
-	ProblemChangedMeanwhileCodeEH010 ProblemChangedMeanwhileCode = "EH010"
-	ProblemChangedMeanwhileCodeEH016 ProblemChangedMeanwhileCode = "EH016"
-	ProblemChangedMeanwhileCodeEH017 ProblemChangedMeanwhileCode = "EH017"
+	ProblemChangedMeanwhileCodeDayNotOver               ProblemChangedMeanwhileCode = "day-not-over"
+	ProblemChangedMeanwhileCodeE10                      ProblemChangedMeanwhileCode = "E10"
+	ProblemChangedMeanwhileCodeEH010                    ProblemChangedMeanwhileCode = "EH010"
+	ProblemChangedMeanwhileCodeEH016                    ProblemChangedMeanwhileCode = "EH016"
+	ProblemChangedMeanwhileCodeEH017                    ProblemChangedMeanwhileCode = "EH017"
+	ProblemChangedMeanwhileCodeIdempotencyKeyReused     ProblemChangedMeanwhileCode = "idempotency-key-reused"
+	ProblemChangedMeanwhileCodeOutsideDataWindow        ProblemChangedMeanwhileCode = "outside-data-window"
+	ProblemChangedMeanwhileCodePendingRequestOtherScope ProblemChangedMeanwhileCode = "pending-request-other-scope"
 )
 
 // Valid indicates whether the value is a known member of the ProblemChangedMeanwhileCode enum.
 func (e ProblemChangedMeanwhileCode) Valid() bool {
 	switch e {
+	case ProblemChangedMeanwhileCodeDayNotOver:
+		return true
 	case ProblemChangedMeanwhileCodeE10:
 		return true
 	case ProblemChangedMeanwhileCodeEH010:
@@ -601,6 +685,12 @@ func (e ProblemChangedMeanwhileCode) Valid() bool {
 		return true
 	case ProblemChangedMeanwhileCodeEH017:
 		return true
+	case ProblemChangedMeanwhileCodeIdempotencyKeyReused:
+		return true
+	case ProblemChangedMeanwhileCodeOutsideDataWindow:
+		return true
+	case ProblemChangedMeanwhileCodePendingRequestOtherScope:
+		return true
 	default:
 		return false
 	}
@@ -608,15 +698,21 @@ func (e ProblemChangedMeanwhileCode) Valid() bool {
 
 // Defines values for ProblemConflictCode.
 const (
-	ProblemConflictCodeE10   ProblemConflictCode = "E10"
-	ProblemConflictCodeEH010 ProblemConflictCode = "EH010"
-	ProblemConflictCodeEH016 ProblemConflictCode = "EH016"
-	ProblemConflictCodeEH017 ProblemConflictCode = "EH017"
+	ProblemConflictCodeDayNotOver               ProblemConflictCode = "day-not-over"
+	ProblemConflictCodeE10                      ProblemConflictCode = "E10"
+	ProblemConflictCodeEH010                    ProblemConflictCode = "EH010"
+	ProblemConflictCodeEH016                    ProblemConflictCode = "EH016"
+	ProblemConflictCodeEH017                    ProblemConflictCode = "EH017"
+	ProblemConflictCodeIdempotencyKeyReused     ProblemConflictCode = "idempotency-key-reused"
+	ProblemConflictCodeOutsideDataWindow        ProblemConflictCode = "outside-data-window"
+	ProblemConflictCodePendingRequestOtherScope ProblemConflictCode = "pending-request-other-scope"
 )
 
 // Valid indicates whether the value is a known member of the ProblemConflictCode enum.
 func (e ProblemConflictCode) Valid() bool {
 	switch e {
+	case ProblemConflictCodeDayNotOver:
+		return true
 	case ProblemConflictCodeE10:
 		return true
 	case ProblemConflictCodeEH010:
@@ -625,29 +721,11 @@ func (e ProblemConflictCode) Valid() bool {
 		return true
 	case ProblemConflictCodeEH017:
 		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ProblemDayNotOverCode.
-const (
-	ProblemDayNotOverCodeE10   ProblemDayNotOverCode = "E10"
-	ProblemDayNotOverCodeEH010 ProblemDayNotOverCode = "EH010"
-	ProblemDayNotOverCodeEH016 ProblemDayNotOverCode = "EH016"
-	ProblemDayNotOverCodeEH017 ProblemDayNotOverCode = "EH017"
-)
-
-// Valid indicates whether the value is a known member of the ProblemDayNotOverCode enum.
-func (e ProblemDayNotOverCode) Valid() bool {
-	switch e {
-	case ProblemDayNotOverCodeE10:
+	case ProblemConflictCodeIdempotencyKeyReused:
 		return true
-	case ProblemDayNotOverCodeEH010:
+	case ProblemConflictCodeOutsideDataWindow:
 		return true
-	case ProblemDayNotOverCodeEH016:
-		return true
-	case ProblemDayNotOverCodeEH017:
+	case ProblemConflictCodePendingRequestOtherScope:
 		return true
 	default:
 		return false
@@ -656,15 +734,21 @@ func (e ProblemDayNotOverCode) Valid() bool {
 
 // Defines values for ProblemDecidedCode.
 const (
-	ProblemDecidedCodeE10   ProblemDecidedCode = "E10"
-	ProblemDecidedCodeEH010 ProblemDecidedCode = "EH010"
-	ProblemDecidedCodeEH016 ProblemDecidedCode = "EH016"
-	ProblemDecidedCodeEH017 ProblemDecidedCode = "EH017"
+	ProblemDecidedCodeDayNotOver               ProblemDecidedCode = "day-not-over"
+	ProblemDecidedCodeE10                      ProblemDecidedCode = "E10"
+	ProblemDecidedCodeEH010                    ProblemDecidedCode = "EH010"
+	ProblemDecidedCodeEH016                    ProblemDecidedCode = "EH016"
+	ProblemDecidedCodeEH017                    ProblemDecidedCode = "EH017"
+	ProblemDecidedCodeIdempotencyKeyReused     ProblemDecidedCode = "idempotency-key-reused"
+	ProblemDecidedCodeOutsideDataWindow        ProblemDecidedCode = "outside-data-window"
+	ProblemDecidedCodePendingRequestOtherScope ProblemDecidedCode = "pending-request-other-scope"
 )
 
 // Valid indicates whether the value is a known member of the ProblemDecidedCode enum.
 func (e ProblemDecidedCode) Valid() bool {
 	switch e {
+	case ProblemDecidedCodeDayNotOver:
+		return true
 	case ProblemDecidedCodeE10:
 		return true
 	case ProblemDecidedCodeEH010:
@@ -673,6 +757,12 @@ func (e ProblemDecidedCode) Valid() bool {
 		return true
 	case ProblemDecidedCodeEH017:
 		return true
+	case ProblemDecidedCodeIdempotencyKeyReused:
+		return true
+	case ProblemDecidedCodeOutsideDataWindow:
+		return true
+	case ProblemDecidedCodePendingRequestOtherScope:
+		return true
 	default:
 		return false
 	}
@@ -680,15 +770,21 @@ func (e ProblemDecidedCode) Valid() bool {
 
 // Defines values for ProblemForbiddenCode.
 const (
-	ProblemForbiddenCodeE10   ProblemForbiddenCode = "E10"
-	ProblemForbiddenCodeEH010 ProblemForbiddenCode = "EH010"
-	ProblemForbiddenCodeEH016 ProblemForbiddenCode = "EH016"
-	ProblemForbiddenCodeEH017 ProblemForbiddenCode = "EH017"
+	ProblemForbiddenCodeDayNotOver               ProblemForbiddenCode = "day-not-over"
+	ProblemForbiddenCodeE10                      ProblemForbiddenCode = "E10"
+	ProblemForbiddenCodeEH010                    ProblemForbiddenCode = "EH010"
+	ProblemForbiddenCodeEH016                    ProblemForbiddenCode = "EH016"
+	ProblemForbiddenCodeEH017                    ProblemForbiddenCode = "EH017"
+	ProblemForbiddenCodeIdempotencyKeyReused     ProblemForbiddenCode = "idempotency-key-reused"
+	ProblemForbiddenCodeOutsideDataWindow        ProblemForbiddenCode = "outside-data-window"
+	ProblemForbiddenCodePendingRequestOtherScope ProblemForbiddenCode = "pending-request-other-scope"
 )
 
 // Valid indicates whether the value is a known member of the ProblemForbiddenCode enum.
 func (e ProblemForbiddenCode) Valid() bool {
 	switch e {
+	case ProblemForbiddenCodeDayNotOver:
+		return true
 	case ProblemForbiddenCodeE10:
 		return true
 	case ProblemForbiddenCodeEH010:
@@ -697,6 +793,12 @@ func (e ProblemForbiddenCode) Valid() bool {
 		return true
 	case ProblemForbiddenCodeEH017:
 		return true
+	case ProblemForbiddenCodeIdempotencyKeyReused:
+		return true
+	case ProblemForbiddenCodeOutsideDataWindow:
+		return true
+	case ProblemForbiddenCodePendingRequestOtherScope:
+		return true
 	default:
 		return false
 	}
@@ -704,15 +806,21 @@ func (e ProblemForbiddenCode) Valid() bool {
 
 // Defines values for ProblemInternalCode.
 const (
-	ProblemInternalCodeE10   ProblemInternalCode = "E10"
-	ProblemInternalCodeEH010 ProblemInternalCode = "EH010"
-	ProblemInternalCodeEH016 ProblemInternalCode = "EH016"
-	ProblemInternalCodeEH017 ProblemInternalCode = "EH017"
+	ProblemInternalCodeDayNotOver               ProblemInternalCode = "day-not-over"
+	ProblemInternalCodeE10                      ProblemInternalCode = "E10"
+	ProblemInternalCodeEH010                    ProblemInternalCode = "EH010"
+	ProblemInternalCodeEH016                    ProblemInternalCode = "EH016"
+	ProblemInternalCodeEH017                    ProblemInternalCode = "EH017"
+	ProblemInternalCodeIdempotencyKeyReused     ProblemInternalCode = "idempotency-key-reused"
+	ProblemInternalCodeOutsideDataWindow        ProblemInternalCode = "outside-data-window"
+	ProblemInternalCodePendingRequestOtherScope ProblemInternalCode = "pending-request-other-scope"
 )
 
 // Valid indicates whether the value is a known member of the ProblemInternalCode enum.
 func (e ProblemInternalCode) Valid() bool {
 	switch e {
+	case ProblemInternalCodeDayNotOver:
+		return true
 	case ProblemInternalCodeE10:
 		return true
 	case ProblemInternalCodeEH010:
@@ -721,6 +829,12 @@ func (e ProblemInternalCode) Valid() bool {
 		return true
 	case ProblemInternalCodeEH017:
 		return true
+	case ProblemInternalCodeIdempotencyKeyReused:
+		return true
+	case ProblemInternalCodeOutsideDataWindow:
+		return true
+	case ProblemInternalCodePendingRequestOtherScope:
+		return true
 	default:
 		return false
 	}
@@ -728,15 +842,21 @@ func (e ProblemInternalCode) Valid() bool {
 
 // Defines values for ProblemInvalidRequestCode.
 const (
-	ProblemInvalidRequestCodeE10   ProblemInvalidRequestCode = "E10"
-	ProblemInvalidRequestCodeEH010 ProblemInvalidRequestCode = "EH010"
-	ProblemInvalidRequestCodeEH016 ProblemInvalidRequestCode = "EH016"
-	ProblemInvalidRequestCodeEH017 ProblemInvalidRequestCode = "EH017"
+	ProblemInvalidRequestCodeDayNotOver               ProblemInvalidRequestCode = "day-not-over"
+	ProblemInvalidRequestCodeE10                      ProblemInvalidRequestCode = "E10"
+	ProblemInvalidRequestCodeEH010                    ProblemInvalidRequestCode = "EH010"
+	ProblemInvalidRequestCodeEH016                    ProblemInvalidRequestCode = "EH016"
+	ProblemInvalidRequestCodeEH017                    ProblemInvalidRequestCode = "EH017"
+	ProblemInvalidRequestCodeIdempotencyKeyReused     ProblemInvalidRequestCode = "idempotency-key-reused"
+	ProblemInvalidRequestCodeOutsideDataWindow        ProblemInvalidRequestCode = "outside-data-window"
+	ProblemInvalidRequestCodePendingRequestOtherScope ProblemInvalidRequestCode = "pending-request-other-scope"
 )
 
 // Valid indicates whether the value is a known member of the ProblemInvalidRequestCode enum.
 func (e ProblemInvalidRequestCode) Valid() bool {
 	switch e {
+	case ProblemInvalidRequestCodeDayNotOver:
+		return true
 	case ProblemInvalidRequestCodeE10:
 		return true
 	case ProblemInvalidRequestCodeEH010:
@@ -745,6 +865,12 @@ func (e ProblemInvalidRequestCode) Valid() bool {
 		return true
 	case ProblemInvalidRequestCodeEH017:
 		return true
+	case ProblemInvalidRequestCodeIdempotencyKeyReused:
+		return true
+	case ProblemInvalidRequestCodeOutsideDataWindow:
+		return true
+	case ProblemInvalidRequestCodePendingRequestOtherScope:
+		return true
 	default:
 		return false
 	}
@@ -752,15 +878,21 @@ func (e ProblemInvalidRequestCode) Valid() bool {
 
 // Defines values for ProblemNotFoundCode.
 const (
-	ProblemNotFoundCodeE10   ProblemNotFoundCode = "E10"
-	ProblemNotFoundCodeEH010 ProblemNotFoundCode = "EH010"
-	ProblemNotFoundCodeEH016 ProblemNotFoundCode = "EH016"
-	ProblemNotFoundCodeEH017 ProblemNotFoundCode = "EH017"
+	ProblemNotFoundCodeDayNotOver               ProblemNotFoundCode = "day-not-over"
+	ProblemNotFoundCodeE10                      ProblemNotFoundCode = "E10"
+	ProblemNotFoundCodeEH010                    ProblemNotFoundCode = "EH010"
+	ProblemNotFoundCodeEH016                    ProblemNotFoundCode = "EH016"
+	ProblemNotFoundCodeEH017                    ProblemNotFoundCode = "EH017"
+	ProblemNotFoundCodeIdempotencyKeyReused     ProblemNotFoundCode = "idempotency-key-reused"
+	ProblemNotFoundCodeOutsideDataWindow        ProblemNotFoundCode = "outside-data-window"
+	ProblemNotFoundCodePendingRequestOtherScope ProblemNotFoundCode = "pending-request-other-scope"
 )
 
 // Valid indicates whether the value is a known member of the ProblemNotFoundCode enum.
 func (e ProblemNotFoundCode) Valid() bool {
 	switch e {
+	case ProblemNotFoundCodeDayNotOver:
+		return true
 	case ProblemNotFoundCodeE10:
 		return true
 	case ProblemNotFoundCodeEH010:
@@ -769,29 +901,11 @@ func (e ProblemNotFoundCode) Valid() bool {
 		return true
 	case ProblemNotFoundCodeEH017:
 		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ProblemOutsideDataWindowCode.
-const (
-	ProblemOutsideDataWindowCodeE10   ProblemOutsideDataWindowCode = "E10"
-	ProblemOutsideDataWindowCodeEH010 ProblemOutsideDataWindowCode = "EH010"
-	ProblemOutsideDataWindowCodeEH016 ProblemOutsideDataWindowCode = "EH016"
-	ProblemOutsideDataWindowCodeEH017 ProblemOutsideDataWindowCode = "EH017"
-)
-
-// Valid indicates whether the value is a known member of the ProblemOutsideDataWindowCode enum.
-func (e ProblemOutsideDataWindowCode) Valid() bool {
-	switch e {
-	case ProblemOutsideDataWindowCodeE10:
+	case ProblemNotFoundCodeIdempotencyKeyReused:
 		return true
-	case ProblemOutsideDataWindowCodeEH010:
+	case ProblemNotFoundCodeOutsideDataWindow:
 		return true
-	case ProblemOutsideDataWindowCodeEH016:
-		return true
-	case ProblemOutsideDataWindowCodeEH017:
+	case ProblemNotFoundCodePendingRequestOtherScope:
 		return true
 	default:
 		return false
@@ -800,15 +914,21 @@ func (e ProblemOutsideDataWindowCode) Valid() bool {
 
 // Defines values for ProblemPayloadTooLargeCode.
 const (
-	ProblemPayloadTooLargeCodeE10   ProblemPayloadTooLargeCode = "E10"
-	ProblemPayloadTooLargeCodeEH010 ProblemPayloadTooLargeCode = "EH010"
-	ProblemPayloadTooLargeCodeEH016 ProblemPayloadTooLargeCode = "EH016"
-	ProblemPayloadTooLargeCodeEH017 ProblemPayloadTooLargeCode = "EH017"
+	ProblemPayloadTooLargeCodeDayNotOver               ProblemPayloadTooLargeCode = "day-not-over"
+	ProblemPayloadTooLargeCodeE10                      ProblemPayloadTooLargeCode = "E10"
+	ProblemPayloadTooLargeCodeEH010                    ProblemPayloadTooLargeCode = "EH010"
+	ProblemPayloadTooLargeCodeEH016                    ProblemPayloadTooLargeCode = "EH016"
+	ProblemPayloadTooLargeCodeEH017                    ProblemPayloadTooLargeCode = "EH017"
+	ProblemPayloadTooLargeCodeIdempotencyKeyReused     ProblemPayloadTooLargeCode = "idempotency-key-reused"
+	ProblemPayloadTooLargeCodeOutsideDataWindow        ProblemPayloadTooLargeCode = "outside-data-window"
+	ProblemPayloadTooLargeCodePendingRequestOtherScope ProblemPayloadTooLargeCode = "pending-request-other-scope"
 )
 
 // Valid indicates whether the value is a known member of the ProblemPayloadTooLargeCode enum.
 func (e ProblemPayloadTooLargeCode) Valid() bool {
 	switch e {
+	case ProblemPayloadTooLargeCodeDayNotOver:
+		return true
 	case ProblemPayloadTooLargeCodeE10:
 		return true
 	case ProblemPayloadTooLargeCodeEH010:
@@ -817,6 +937,12 @@ func (e ProblemPayloadTooLargeCode) Valid() bool {
 		return true
 	case ProblemPayloadTooLargeCodeEH017:
 		return true
+	case ProblemPayloadTooLargeCodeIdempotencyKeyReused:
+		return true
+	case ProblemPayloadTooLargeCodeOutsideDataWindow:
+		return true
+	case ProblemPayloadTooLargeCodePendingRequestOtherScope:
+		return true
 	default:
 		return false
 	}
@@ -824,15 +950,21 @@ func (e ProblemPayloadTooLargeCode) Valid() bool {
 
 // Defines values for ProblemRejectedCode.
 const (
-	ProblemRejectedCodeE10   ProblemRejectedCode = "E10"
-	ProblemRejectedCodeEH010 ProblemRejectedCode = "EH010"
-	ProblemRejectedCodeEH016 ProblemRejectedCode = "EH016"
-	ProblemRejectedCodeEH017 ProblemRejectedCode = "EH017"
+	ProblemRejectedCodeDayNotOver               ProblemRejectedCode = "day-not-over"
+	ProblemRejectedCodeE10                      ProblemRejectedCode = "E10"
+	ProblemRejectedCodeEH010                    ProblemRejectedCode = "EH010"
+	ProblemRejectedCodeEH016                    ProblemRejectedCode = "EH016"
+	ProblemRejectedCodeEH017                    ProblemRejectedCode = "EH017"
+	ProblemRejectedCodeIdempotencyKeyReused     ProblemRejectedCode = "idempotency-key-reused"
+	ProblemRejectedCodeOutsideDataWindow        ProblemRejectedCode = "outside-data-window"
+	ProblemRejectedCodePendingRequestOtherScope ProblemRejectedCode = "pending-request-other-scope"
 )
 
 // Valid indicates whether the value is a known member of the ProblemRejectedCode enum.
 func (e ProblemRejectedCode) Valid() bool {
 	switch e {
+	case ProblemRejectedCodeDayNotOver:
+		return true
 	case ProblemRejectedCodeE10:
 		return true
 	case ProblemRejectedCodeEH010:
@@ -841,6 +973,48 @@ func (e ProblemRejectedCode) Valid() bool {
 		return true
 	case ProblemRejectedCodeEH017:
 		return true
+	case ProblemRejectedCodeIdempotencyKeyReused:
+		return true
+	case ProblemRejectedCodeOutsideDataWindow:
+		return true
+	case ProblemRejectedCodePendingRequestOtherScope:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ProblemTooManyRequestsCode.
+const (
+	ProblemTooManyRequestsCodeDayNotOver               ProblemTooManyRequestsCode = "day-not-over"
+	ProblemTooManyRequestsCodeE10                      ProblemTooManyRequestsCode = "E10"
+	ProblemTooManyRequestsCodeEH010                    ProblemTooManyRequestsCode = "EH010"
+	ProblemTooManyRequestsCodeEH016                    ProblemTooManyRequestsCode = "EH016"
+	ProblemTooManyRequestsCodeEH017                    ProblemTooManyRequestsCode = "EH017"
+	ProblemTooManyRequestsCodeIdempotencyKeyReused     ProblemTooManyRequestsCode = "idempotency-key-reused"
+	ProblemTooManyRequestsCodeOutsideDataWindow        ProblemTooManyRequestsCode = "outside-data-window"
+	ProblemTooManyRequestsCodePendingRequestOtherScope ProblemTooManyRequestsCode = "pending-request-other-scope"
+)
+
+// Valid indicates whether the value is a known member of the ProblemTooManyRequestsCode enum.
+func (e ProblemTooManyRequestsCode) Valid() bool {
+	switch e {
+	case ProblemTooManyRequestsCodeDayNotOver:
+		return true
+	case ProblemTooManyRequestsCodeE10:
+		return true
+	case ProblemTooManyRequestsCodeEH010:
+		return true
+	case ProblemTooManyRequestsCodeEH016:
+		return true
+	case ProblemTooManyRequestsCodeEH017:
+		return true
+	case ProblemTooManyRequestsCodeIdempotencyKeyReused:
+		return true
+	case ProblemTooManyRequestsCodeOutsideDataWindow:
+		return true
+	case ProblemTooManyRequestsCodePendingRequestOtherScope:
+		return true
 	default:
 		return false
 	}
@@ -848,15 +1022,21 @@ func (e ProblemRejectedCode) Valid() bool {
 
 // Defines values for ProblemUnauthenticatedCode.
 const (
-	ProblemUnauthenticatedCodeE10   ProblemUnauthenticatedCode = "E10"
-	ProblemUnauthenticatedCodeEH010 ProblemUnauthenticatedCode = "EH010"
-	ProblemUnauthenticatedCodeEH016 ProblemUnauthenticatedCode = "EH016"
-	ProblemUnauthenticatedCodeEH017 ProblemUnauthenticatedCode = "EH017"
+	ProblemUnauthenticatedCodeDayNotOver               ProblemUnauthenticatedCode = "day-not-over"
+	ProblemUnauthenticatedCodeE10                      ProblemUnauthenticatedCode = "E10"
+	ProblemUnauthenticatedCodeEH010                    ProblemUnauthenticatedCode = "EH010"
+	ProblemUnauthenticatedCodeEH016                    ProblemUnauthenticatedCode = "EH016"
+	ProblemUnauthenticatedCodeEH017                    ProblemUnauthenticatedCode = "EH017"
+	ProblemUnauthenticatedCodeIdempotencyKeyReused     ProblemUnauthenticatedCode = "idempotency-key-reused"
+	ProblemUnauthenticatedCodeOutsideDataWindow        ProblemUnauthenticatedCode = "outside-data-window"
+	ProblemUnauthenticatedCodePendingRequestOtherScope ProblemUnauthenticatedCode = "pending-request-other-scope"
 )
 
 // Valid indicates whether the value is a known member of the ProblemUnauthenticatedCode enum.
 func (e ProblemUnauthenticatedCode) Valid() bool {
 	switch e {
+	case ProblemUnauthenticatedCodeDayNotOver:
+		return true
 	case ProblemUnauthenticatedCodeE10:
 		return true
 	case ProblemUnauthenticatedCodeEH010:
@@ -865,6 +1045,12 @@ func (e ProblemUnauthenticatedCode) Valid() bool {
 		return true
 	case ProblemUnauthenticatedCodeEH017:
 		return true
+	case ProblemUnauthenticatedCodeIdempotencyKeyReused:
+		return true
+	case ProblemUnauthenticatedCodeOutsideDataWindow:
+		return true
+	case ProblemUnauthenticatedCodePendingRequestOtherScope:
+		return true
 	default:
 		return false
 	}
@@ -872,15 +1058,21 @@ func (e ProblemUnauthenticatedCode) Valid() bool {
 
 // Defines values for ProblemUnsupportedMediaTypeCode.
 const (
-	ProblemUnsupportedMediaTypeCodeE10   ProblemUnsupportedMediaTypeCode = "E10"
-	ProblemUnsupportedMediaTypeCodeEH010 ProblemUnsupportedMediaTypeCode = "EH010"
-	ProblemUnsupportedMediaTypeCodeEH016 ProblemUnsupportedMediaTypeCode = "EH016"
-	ProblemUnsupportedMediaTypeCodeEH017 ProblemUnsupportedMediaTypeCode = "EH017"
+	ProblemUnsupportedMediaTypeCodeDayNotOver               ProblemUnsupportedMediaTypeCode = "day-not-over"
+	ProblemUnsupportedMediaTypeCodeE10                      ProblemUnsupportedMediaTypeCode = "E10"
+	ProblemUnsupportedMediaTypeCodeEH010                    ProblemUnsupportedMediaTypeCode = "EH010"
+	ProblemUnsupportedMediaTypeCodeEH016                    ProblemUnsupportedMediaTypeCode = "EH016"
+	ProblemUnsupportedMediaTypeCodeEH017                    ProblemUnsupportedMediaTypeCode = "EH017"
+	ProblemUnsupportedMediaTypeCodeIdempotencyKeyReused     ProblemUnsupportedMediaTypeCode = "idempotency-key-reused"
+	ProblemUnsupportedMediaTypeCodeOutsideDataWindow        ProblemUnsupportedMediaTypeCode = "outside-data-window"
+	ProblemUnsupportedMediaTypeCodePendingRequestOtherScope ProblemUnsupportedMediaTypeCode = "pending-request-other-scope"
 )
 
 // Valid indicates whether the value is a known member of the ProblemUnsupportedMediaTypeCode enum.
 func (e ProblemUnsupportedMediaTypeCode) Valid() bool {
 	switch e {
+	case ProblemUnsupportedMediaTypeCodeDayNotOver:
+		return true
 	case ProblemUnsupportedMediaTypeCodeE10:
 		return true
 	case ProblemUnsupportedMediaTypeCodeEH010:
@@ -888,6 +1080,12 @@ func (e ProblemUnsupportedMediaTypeCode) Valid() bool {
 	case ProblemUnsupportedMediaTypeCodeEH016:
 		return true
 	case ProblemUnsupportedMediaTypeCodeEH017:
+		return true
+	case ProblemUnsupportedMediaTypeCodeIdempotencyKeyReused:
+		return true
+	case ProblemUnsupportedMediaTypeCodeOutsideDataWindow:
+		return true
+	case ProblemUnsupportedMediaTypeCodePendingRequestOtherScope:
 		return true
 	default:
 		return false
@@ -933,6 +1131,90 @@ func (e Resolution) Valid() bool {
 	case ResolutionPT15M:
 		return true
 	case ResolutionPT60M:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SandboxTestDataMeteringPointsAccessScope.
+const (
+	SandboxTestDataMeteringPointsAccessScopeFULL    SandboxTestDataMeteringPointsAccessScope = "FULL"
+	SandboxTestDataMeteringPointsAccessScopeLIMITED SandboxTestDataMeteringPointsAccessScope = "LIMITED"
+)
+
+// Valid indicates whether the value is a known member of the SandboxTestDataMeteringPointsAccessScope enum.
+func (e SandboxTestDataMeteringPointsAccessScope) Valid() bool {
+	switch e {
+	case SandboxTestDataMeteringPointsAccessScopeFULL:
+		return true
+	case SandboxTestDataMeteringPointsAccessScopeLIMITED:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SandboxTestDataMeteringPointsAnswer.
+const (
+	SandboxTestDataMeteringPointsAnswerACCEPTED SandboxTestDataMeteringPointsAnswer = "ACCEPTED"
+	SandboxTestDataMeteringPointsAnswerE10      SandboxTestDataMeteringPointsAnswer = "E10"
+	SandboxTestDataMeteringPointsAnswerEH010    SandboxTestDataMeteringPointsAnswer = "EH010"
+	SandboxTestDataMeteringPointsAnswerEH016    SandboxTestDataMeteringPointsAnswer = "EH016"
+	SandboxTestDataMeteringPointsAnswerEH017    SandboxTestDataMeteringPointsAnswer = "EH017"
+)
+
+// Valid indicates whether the value is a known member of the SandboxTestDataMeteringPointsAnswer enum.
+func (e SandboxTestDataMeteringPointsAnswer) Valid() bool {
+	switch e {
+	case SandboxTestDataMeteringPointsAnswerACCEPTED:
+		return true
+	case SandboxTestDataMeteringPointsAnswerE10:
+		return true
+	case SandboxTestDataMeteringPointsAnswerEH010:
+		return true
+	case SandboxTestDataMeteringPointsAnswerEH016:
+		return true
+	case SandboxTestDataMeteringPointsAnswerEH017:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SandboxTestDataMeteringPointsHttpStatus.
+const (
+	SandboxTestDataMeteringPointsHttpStatusN202 SandboxTestDataMeteringPointsHttpStatus = 202
+	SandboxTestDataMeteringPointsHttpStatusN409 SandboxTestDataMeteringPointsHttpStatus = 409
+	SandboxTestDataMeteringPointsHttpStatusN422 SandboxTestDataMeteringPointsHttpStatus = 422
+)
+
+// Valid indicates whether the value is a known member of the SandboxTestDataMeteringPointsHttpStatus enum.
+func (e SandboxTestDataMeteringPointsHttpStatus) Valid() bool {
+	switch e {
+	case SandboxTestDataMeteringPointsHttpStatusN202:
+		return true
+	case SandboxTestDataMeteringPointsHttpStatusN409:
+		return true
+	case SandboxTestDataMeteringPointsHttpStatusN422:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SandboxTestDataMeteringPointsPendingRequestsScope.
+const (
+	SandboxTestDataMeteringPointsPendingRequestsScopeFULL    SandboxTestDataMeteringPointsPendingRequestsScope = "FULL"
+	SandboxTestDataMeteringPointsPendingRequestsScopeLIMITED SandboxTestDataMeteringPointsPendingRequestsScope = "LIMITED"
+)
+
+// Valid indicates whether the value is a known member of the SandboxTestDataMeteringPointsPendingRequestsScope enum.
+func (e SandboxTestDataMeteringPointsPendingRequestsScope) Valid() bool {
+	switch e {
+	case SandboxTestDataMeteringPointsPendingRequestsScopeFULL:
+		return true
+	case SandboxTestDataMeteringPointsPendingRequestsScopeLIMITED:
 		return true
 	default:
 		return false
@@ -1035,6 +1317,54 @@ func (e WebhookOutcome) Valid() bool {
 	case WebhookOutcomeGone:
 		return true
 	case WebhookOutcomeRetry:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for WebhookTestEventTest.
+const (
+	WebhookTestEventTestTrue WebhookTestEventTest = true
+)
+
+// Valid indicates whether the value is a known member of the WebhookTestEventTest enum.
+func (e WebhookTestEventTest) Valid() bool {
+	switch e {
+	case WebhookTestEventTestTrue:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for WebhookTestEventType.
+const (
+	WebhookTestEventTypeWebhookTest WebhookTestEventType = "webhook.test"
+)
+
+// Valid indicates whether the value is a known member of the WebhookTestEventType enum.
+func (e WebhookTestEventType) Valid() bool {
+	switch e {
+	case WebhookTestEventTypeWebhookTest:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for WebhookTestRequestType.
+const (
+	WebhookTestRequestTypeMeterValues WebhookTestRequestType = "meter-values"
+	WebhookTestRequestTypeWebhookTest WebhookTestRequestType = "webhook.test"
+)
+
+// Valid indicates whether the value is a known member of the WebhookTestRequestType enum.
+func (e WebhookTestRequestType) Valid() bool {
+	switch e {
+	case WebhookTestRequestTypeMeterValues:
+		return true
+	case WebhookTestRequestTypeWebhookTest:
 		return true
 	default:
 		return false
@@ -1178,7 +1508,7 @@ type AccessLogPage struct {
 	NextCursor *string `json:"nextCursor,omitempty"`
 }
 
-// AccessRequest An access request as the API shows it. `decidedAt` is present exactly when the request is no longer `PENDING`, `reasonCode` exactly when it is `REJECTED`, and `grantedScope` exactly when it is `APPROVED`.
+// AccessRequest An access request as the API shows it. `decidedAt` is present exactly when the request is no longer `PENDING`, `reasonCode` and `rejectionReason` exactly when it is `REJECTED`, and `grantedScope` exactly when it is `APPROVED`.
 type AccessRequest struct {
 	// AgreementReference Your reference, as sent; absent when none (or an empty one) was sent.
 	AgreementReference *string `json:"agreementReference,omitempty"`
@@ -1204,8 +1534,20 @@ type AccessRequest struct {
 	// Id The request's id, a lower-case UUID.
 	//
 	// Examples: 3f2b8c1e-9d4a-4f6e-8b7a-2c1d0e9f8a7b
-	Id    openapi_types.UUID `json:"id"`
+	Id openapi_types.UUID `json:"id"`
+
+	// Links Where the request is, and the end user's two ways to decide it. Give the end user `consent` (they log in and approve or decline on the consent site), or send their browser to `authorize` (BRS-NO-624's redirect flow, which brings them back to your redirect URI with the decision).
 	Links struct {
+		// Authorize BRS-NO-624's redirect flow for this request (absolute): `<consent site>/authorize?client_id=<your GLN>&request_id={id}&scope=Full|Limited&redirect_uri=<your first registered redirect URI>`; add `state` to it if you use one. `scope` there may be BRS-NO-624's `Full` or `Limited` or the API's `FULL` or `LIMITED`, in any case (it proposes the level; the end user chooses); any other value sends the browser straight back with `error=invalid_scope`. After the end user decides, their browser comes back to the redirect URI with `status` and `granted_scope` (`Full` or `Limited`, BRS-NO-624's spelling of the API's `FULL` and `LIMITED`), or with `error`. Absent when you have no redirect URI registered.
+		//
+		// Examples: http://127.0.0.1:4010/authorize?client_id=7090000000011&redirect_uri=https%3A%2F%2Fstraumkompis.example%2Ftredjepart%2Freturn&request_id=3f2b8c1e-9d4a-4f6e-8b7a-2c1d0e9f8a7b&scope=Full
+		Authorize *string `json:"authorize,omitempty"`
+
+		// Consent The end user's page for this request on the consent site (absolute): `<consent site>/consent/requests/{id}`. The portal shows the same link as "Consent link".
+		//
+		// Examples: http://127.0.0.1:4010/consent/requests/3f2b8c1e-9d4a-4f6e-8b7a-2c1d0e9f8a7b
+		Consent string `json:"consent"`
+
 		// Self The request's path, relative to the API's base URL.
 		//
 		// Examples: /v1/access-requests/3f2b8c1e-9d4a-4f6e-8b7a-2c1d0e9f8a7b
@@ -1217,8 +1559,11 @@ type AccessRequest struct {
 	// Examples: 707057500000001015
 	MeteringPointId MeteringPointId `json:"meteringPointId"`
 
-	// ReasonCode Elhub's reason for a rejection: `EH088`, not approved (the end user did not approve the request by `expiresAt`). Present only when `status` is `REJECTED`.
+	// ReasonCode Elhub's reason for a rejection: `EH088`, not approved, which Elhub uses both when the end user declined the request and when it was still pending at `expiresAt`; `rejectionReason` tells the two apart. Present only when `status` is `REJECTED`.
 	ReasonCode *AccessRequestReasonCode `json:"reasonCode,omitempty"`
+
+	// RejectionReason Which of the two `EH088` is (our own codes, as Elhub has none for the difference): `DECLINED`, the end user said no; `EXPIRED`, the end user did not answer by `expiresAt` (`decidedAt` is then at or after `expiresAt`). Present exactly when `reasonCode` is.
+	RejectionReason *AccessRequestRejectionReason `json:"rejectionReason,omitempty"`
 
 	// Scope The access asked for. `LIMITED`: meter values and a minimum set of metering-point data (Elhub's default). `FULL`: also contract data and all master data.
 	Scope Scope `json:"scope"`
@@ -1232,8 +1577,11 @@ type AccessRequest struct {
 	ThirdPartyId GLN `json:"thirdPartyId"`
 }
 
-// AccessRequestReasonCode Elhub's reason for a rejection: `EH088`, not approved (the end user did not approve the request by `expiresAt`). Present only when `status` is `REJECTED`.
+// AccessRequestReasonCode Elhub's reason for a rejection: `EH088`, not approved, which Elhub uses both when the end user declined the request and when it was still pending at `expiresAt`; `rejectionReason` tells the two apart. Present only when `status` is `REJECTED`.
 type AccessRequestReasonCode string
+
+// AccessRequestRejectionReason Which of the two `EH088` is (our own codes, as Elhub has none for the difference): `DECLINED`, the end user said no; `EXPIRED`, the end user did not answer by `expiresAt` (`decidedAt` is then at or after `expiresAt`). Present exactly when `reasonCode` is.
+type AccessRequestRejectionReason string
 
 // AccessRequestList One page of requests, newest first.
 type AccessRequestList struct {
@@ -1590,7 +1938,7 @@ type DeliveryDocument struct {
 	// Examples: 2027-04-01T22:00:00Z
 	CreatedAt Timestamp `json:"createdAt"`
 
-	// DocumentId The document's deterministic id, the same as the feed item's `id`.
+	// DocumentId The document's deterministic id, the same as the feed item's `id` (a sample pushed by `POST /v1/webhook/test` has `meter-values.test:` and a random UUID instead).
 	//
 	// Examples: meter-values:707057500000001015:2027-03-28:r1
 	DocumentId string `json:"documentId"`
@@ -1625,6 +1973,9 @@ type DeliveryDocument struct {
 	// Revision The day's revision: 1 for the first values, one more for each correction (as in the meter values).
 	Revision int `json:"revision"`
 
+	// Test Present, `true`, only on a sample pushed by `POST /v1/webhook/test` (`{"type":"meter-values"}`): its values are made up, its `documentId` is `meter-values.test:` and a random UUID, never a delivered document's, and it is in no feed.
+	Test *DeliveryDocumentTest `json:"test,omitempty"`
+
 	// ThirdPartyId Your GLN: the third party the document is delivered to.
 	//
 	// Examples: 7090000000011
@@ -1637,6 +1988,9 @@ type DeliveryDocument struct {
 	Unit DeliveryDocumentUnit `json:"unit"`
 }
 
+// DeliveryDocumentTest Present, `true`, only on a sample pushed by `POST /v1/webhook/test` (`{"type":"meter-values"}`): its values are made up, its `documentId` is `meter-values.test:` and a random UUID, never a delivered document's, and it is in no feed.
+type DeliveryDocumentTest bool
+
 // DeliveryDocumentType `meter-values` for a day's first delivery, `meter-values-correction` for a corrected day (see `DeliveryType`).
 type DeliveryDocumentType string
 
@@ -1648,8 +2002,12 @@ type DeliveryFeed struct {
 	// Items At most `limit` documents, oldest first; none when nothing new has come.
 	Items []Delivery `json:"items"`
 
-	// Next Always present: pass it as `after` on your next call. After the last item when there are items; otherwise the `after` you sent, unchanged (empty when you sent none). Opaque.
+	// Next Deprecated: the same as `nextCursor`, under the name the feed first used.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	Next string `json:"next"`
+
+	// NextCursor Always present, unlike a list's `nextCursor`, because the feed has no last page: pass it as `cursor` on your next call. After the last item when there are items; otherwise the cursor you sent, unchanged (empty when you sent none). Opaque.
+	NextCursor string `json:"nextCursor"`
 }
 
 // DeliveryPoint The quantity at one position of the day.
@@ -1762,6 +2120,11 @@ type GatewayServiceUnavailable struct {
 	Message interface{} `json:"message"`
 }
 
+// GatewayTooManyRequests defines model for GatewayTooManyRequests.
+type GatewayTooManyRequests struct {
+	Message interface{} `json:"message"`
+}
+
 // GatewayUnauthorized defines model for GatewayUnauthorized.
 type GatewayUnauthorized struct {
 	Message interface{} `json:"message"`
@@ -1769,7 +2132,7 @@ type GatewayUnauthorized struct {
 
 // IngestProblem Why one ingest item was rejected: a problem document as for a whole call, but without `instance`. `400` (`invalid-request`): the item's bad fields, each named in `errors[]`. `422` with `code` `E10`: meter values for a metering point that is not registered. `403` (`forbidden`): the metering point, or the grid area the item would move it to, is not among the sender's grid areas. `409` (`conflict`): another sender changed the same metering point or day at the same moment, every time the item was tried; send it again. `500` (`internal-error`): storing the item failed; send it again.
 type IngestProblem struct {
-	// Code Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+	// Code What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. `pending-request-other-scope` (ours): a request of yours for the metering point is pending with another scope. New codes may be added; treat an unknown one by `status`.
 	Code *IngestProblemCode `json:"code,omitempty"`
 
 	// Detail What went wrong, for a person. Never personal data.
@@ -1781,17 +2144,25 @@ type IngestProblem struct {
 	// Instance The request's path (without the query). Absent in the problem of an ingest item.
 	Instance *string `json:"instance,omitempty"`
 
+	// Links What the problem is about, by relation, as paths of this API: `pendingRequest`, the request that is already pending.
+	Links *map[string]string `json:"links,omitempty"`
+
+	// RequestId API Gateway's id of the request: the same as the `Apigw-Requestid` response header and the `requestId` of the gateway's access log. Quote it when you ask the operator about a failure. Present in every problem the service answers; absent in the problem of an ingest item (the call's own `Apigw-Requestid` header names it).
+	//
+	// Examples: Kx7vQhFuAMEEJ2A=
+	RequestId *string `json:"requestId,omitempty"`
+
 	// Status The HTTP status code.
 	Status int `json:"status"`
 
 	// Title The HTTP reason phrase of `status`.
 	Title string `json:"title"`
 
-	// Type `urn:tredjepart:problem:<code>` when an Elhub code applies, otherwise `urn:tredjepart:problem:<slug>` (`invalid-request`, `rejected`, `not-found`, `conflict`, `unauthenticated`, `forbidden`, `unsupported-media-type`, `payload-too-large`, `internal-error`).
+	// Type `urn:tredjepart:problem:<code>` when the problem has a `code` (an Elhub code, or one of our own names), otherwise `urn:tredjepart:problem:<slug>` (`invalid-request`, `not-found`, `conflict`, `unauthenticated`, `forbidden`, `unsupported-media-type`, `payload-too-large`, `too-many-requests`, `internal-error`; `rejected` is kept for a `422` without a code, which no operation answers now).
 	Type string `json:"type"`
 }
 
-// IngestProblemCode Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+// IngestProblemCode What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. `pending-request-other-scope` (ours): a request of yours for the metering point is pending with another scope. New codes may be added; treat an unknown one by `status`.
 type IngestProblemCode string
 
 // LocalMidnight Midnight in Europe/Oslo, RFC 3339 with the Oslo offset: `+01:00` in winter, `+02:00` in summer.
@@ -1967,7 +2338,7 @@ type MeterValuesAggregation string
 // MeterValuesUnit The unit of every quantity.
 type MeterValuesUnit string
 
-// MeterValuesPeriod A time interval at one resolution with positioned points (as in CIM). Position *p* covers [`start` + (*p*−1)·`resolution`, `start` + *p*·`resolution`): in elapsed time for `PT15M` and `PT60M`, in Oslo calendar days or months for `P1D` and `P1M`. Without `aggregation`, and with `PT1H`, a period is one day; with `P1D` one calendar month; with `P1M` one period runs from the start of the first month with data to the end of the last. `P1D` and `P1M` periods span whole months even where `period` covers only part of one: their points then sum only the days read.
+// MeterValuesPeriod A time interval at one resolution with positioned points (as in CIM). Position *p* covers [`start` + (*p*−1)·`resolution`, `start` + *p*·`resolution`): in elapsed time for `PT15M`, `PT60M` and `PT1H`, in Oslo calendar days for `P1D`. For `P1M`, position 1 is the calendar month `start` is in and each next position the next month. Without `aggregation`, and with `PT1H`, a period is one day; with `P1D` one calendar month; with `P1M` one period runs from the first month with data to the end of the last. A period never runs past what was read: the first starts no earlier, and the last ends no later, than `period` (the query cut to the data window), so a `P1D` or `P1M` period may cover only part of a month, and its first and last position then only that part. Its points sum the days read.
 type MeterValuesPeriod struct {
 	// End Where the period ends (exclusive).
 	//
@@ -1977,7 +2348,7 @@ type MeterValuesPeriod struct {
 	// Points In position order. A day has every position: 24 hourly or 96 quarter-hourly, but 23 or 92 on the day daylight saving time starts and 25 or 100 on the day it ends. With `P1D` and `P1M` only days and months with data have a point.
 	Points []MeterValuesPoint `json:"points"`
 
-	// Resolution The length of one position: `PT15M` or `PT60M` for a day as stored, `PT60M` with `aggregation=PT1H`, `P1D` with `P1D`, and `P1M` with `P1M`.
+	// Resolution The length of one position, labelled as asked: `PT15M` or `PT60M` for a day as stored, `PT1H` with `aggregation=PT1H` (also for a day stored at `PT60M`; clients of the first version saw `PT60M` there), `P1D` with `P1D`, and `P1M` with `P1M`.
 	Resolution MeterValuesPeriodResolution `json:"resolution"`
 
 	// Revision The highest revision among the period's days: 1 until a day is corrected; each correction of a day raises its revision by one.
@@ -1989,7 +2360,7 @@ type MeterValuesPeriod struct {
 	Start LocalMidnight `json:"start"`
 }
 
-// MeterValuesPeriodResolution The length of one position: `PT15M` or `PT60M` for a day as stored, `PT60M` with `aggregation=PT1H`, `P1D` with `P1D`, and `P1M` with `P1M`.
+// MeterValuesPeriodResolution The length of one position, labelled as asked: `PT15M` or `PT60M` for a day as stored, `PT1H` with `aggregation=PT1H` (also for a day stored at `PT60M`; clients of the first version saw `PT60M` there), `P1D` with `P1D`, and `P1M` with `P1M`.
 type MeterValuesPeriodResolution string
 
 // MeterValuesPoint The quantity at one position.
@@ -2011,7 +2382,7 @@ type MeteringPointAccess struct {
 	// AccessLevel The level the end user granted, which decides what the master data shows. The end user may change it.
 	AccessLevel Scope `json:"accessLevel"`
 
-	// DataFrom The move-in date of the end user who gave the access. The data window starts here, or 3 years before today if that is later (`dataWindow` in the master data).
+	// DataFrom Where the data window starts today, the same as `dataWindow.from` in the master data and the meter values: the move-in date of the end user who gave the access, or 3 years before today if that is later. (Before, this was the move-in date even when that was more than 3 years back.)
 	//
 	// Examples: 2027-03-28
 	DataFrom Date `json:"dataFrom"`
@@ -2081,8 +2452,11 @@ type Notification struct {
 	// Reason On `access-request.rejected`: the reason for a person, such as `The end user declined the request.` or `The end user did not approve the request within three business days.`
 	Reason *string `json:"reason,omitempty"`
 
-	// ReasonCode On `access-request.rejected`: Elhub's reason, `EH088`, not approved (declined by the end user, or still pending at `expiresAt`).
+	// ReasonCode On `access-request.rejected`: Elhub's reason, `EH088`, not approved (declined by the end user, or still pending at `expiresAt`; `rejectionReason` says which).
 	ReasonCode *NotificationReasonCode `json:"reasonCode,omitempty"`
+
+	// RejectionReason On `access-request.rejected`: `DECLINED` when the end user said no, `EXPIRED` when they did not answer by `expiresAt` (our own codes; Elhub's `reasonCode` is `EH088` for both). Use it, not `reason`, in a program.
+	RejectionReason *NotificationRejectionReason `json:"rejectionReason,omitempty"`
 
 	// RequestId The access request: the one decided, or for a change of access the request it was given on. Absent for access given without a request.
 	RequestId *openapi_types.UUID `json:"requestId,omitempty"`
@@ -2099,8 +2473,11 @@ type Notification struct {
 	Type NotificationType `json:"type"`
 }
 
-// NotificationReasonCode On `access-request.rejected`: Elhub's reason, `EH088`, not approved (declined by the end user, or still pending at `expiresAt`).
+// NotificationReasonCode On `access-request.rejected`: Elhub's reason, `EH088`, not approved (declined by the end user, or still pending at `expiresAt`; `rejectionReason` says which).
 type NotificationReasonCode string
+
+// NotificationRejectionReason On `access-request.rejected`: `DECLINED` when the end user said no, `EXPIRED` when they did not answer by `expiresAt` (our own codes; Elhub's `reasonCode` is `EH088` for both). Use it, not `reason`, in a program.
+type NotificationRejectionReason string
 
 // NotificationStatus For a decided request its status now (`APPROVED` or `REJECTED`); for a change of access the access's status after it (`ACTIVE`, or `REVOKED` for `grant.revoked`).
 type NotificationStatus string
@@ -2223,9 +2600,9 @@ type PersonalDataExportReadsWhat string
 // PriceArea The Nordic bidding zone (price area) the metering point is in.
 type PriceArea string
 
-// Problem An RFC 9457 problem document (`application/problem+json`) from the service. The API Gateway's own answers are not problem documents (see `GatewayMessage`). In practice `detail` and `instance` are always present too, except `instance` in the problem of an ingest item (`IngestProblem`).
+// Problem An RFC 9457 problem document (`application/problem+json`) from the service. The API Gateway's own answers are not problem documents (see `GatewayMessage`). In practice `detail`, `instance` and `requestId` are always present too, except `instance` and `requestId` in the problem of an ingest item (`IngestProblem`).
 type Problem struct {
-	// Code Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+	// Code What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. `pending-request-other-scope` (ours): a request of yours for the metering point is pending with another scope. New codes may be added; treat an unknown one by `status`.
 	Code *ProblemCode `json:"code,omitempty"`
 
 	// Detail What went wrong, for a person. Never personal data.
@@ -2237,17 +2614,25 @@ type Problem struct {
 	// Instance The request's path (without the query). Absent in the problem of an ingest item.
 	Instance *string `json:"instance,omitempty"`
 
+	// Links What the problem is about, by relation, as paths of this API: `pendingRequest`, the request that is already pending.
+	Links *map[string]string `json:"links,omitempty"`
+
+	// RequestId API Gateway's id of the request: the same as the `Apigw-Requestid` response header and the `requestId` of the gateway's access log. Quote it when you ask the operator about a failure. Present in every problem the service answers; absent in the problem of an ingest item (the call's own `Apigw-Requestid` header names it).
+	//
+	// Examples: Kx7vQhFuAMEEJ2A=
+	RequestId *string `json:"requestId,omitempty"`
+
 	// Status The HTTP status code.
 	Status int `json:"status"`
 
 	// Title The HTTP reason phrase of `status`.
 	Title string `json:"title"`
 
-	// Type `urn:tredjepart:problem:<code>` when an Elhub code applies, otherwise `urn:tredjepart:problem:<slug>` (`invalid-request`, `rejected`, `not-found`, `conflict`, `unauthenticated`, `forbidden`, `unsupported-media-type`, `payload-too-large`, `internal-error`).
+	// Type `urn:tredjepart:problem:<code>` when the problem has a `code` (an Elhub code, or one of our own names), otherwise `urn:tredjepart:problem:<slug>` (`invalid-request`, `not-found`, `conflict`, `unauthenticated`, `forbidden`, `unsupported-media-type`, `payload-too-large`, `too-many-requests`, `internal-error`; `rejected` is kept for a `422` without a code, which no operation answers now).
 	Type string `json:"type"`
 }
 
-// ProblemCode Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+// ProblemCode What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. `pending-request-other-scope` (ours): a request of yours for the metering point is pending with another scope. New codes may be added; treat an unknown one by `status`.
 type ProblemCode string
 
 // ProblemAlreadyHasAccess 409 on create: Elhub `EH017`, you already have access to the metering point.
@@ -2261,15 +2646,23 @@ type ProblemAlreadyHasAccess struct {
 	Errors *[]FieldError `json:"errors,omitempty"`
 
 	// Instance The request's path (without the query). Absent in the problem of an ingest item.
-	Instance *string     `json:"instance,omitempty"`
-	Status   interface{} `json:"status"`
-	Title    interface{} `json:"title"`
-	Type     interface{} `json:"type"`
+	Instance *string `json:"instance,omitempty"`
+
+	// Links What the problem is about, by relation, as paths of this API: `pendingRequest`, the request that is already pending.
+	Links *map[string]string `json:"links,omitempty"`
+
+	// RequestId API Gateway's id of the request: the same as the `Apigw-Requestid` response header and the `requestId` of the gateway's access log. Quote it when you ask the operator about a failure. Present in every problem the service answers; absent in the problem of an ingest item (the call's own `Apigw-Requestid` header names it).
+	//
+	// Examples: Kx7vQhFuAMEEJ2A=
+	RequestId *string     `json:"requestId,omitempty"`
+	Status    interface{} `json:"status"`
+	Title     interface{} `json:"title"`
+	Type      interface{} `json:"type"`
 }
 
 // ProblemChangedMeanwhile 409: a lost race. What the call changes was changed by another call at the same moment (where the call sends a desired state, the service first made the change again on what won, a few times). Read it again and repeat the change if it is still needed.
 type ProblemChangedMeanwhile struct {
-	// Code Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+	// Code What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. `pending-request-other-scope` (ours): a request of yours for the metering point is pending with another scope. New codes may be added; treat an unknown one by `status`.
 	Code *ProblemChangedMeanwhileCode `json:"code,omitempty"`
 
 	// Detail What went wrong, for a person. Never personal data.
@@ -2279,18 +2672,26 @@ type ProblemChangedMeanwhile struct {
 	Errors *[]FieldError `json:"errors,omitempty"`
 
 	// Instance The request's path (without the query). Absent in the problem of an ingest item.
-	Instance *string     `json:"instance,omitempty"`
-	Status   interface{} `json:"status"`
-	Title    interface{} `json:"title"`
-	Type     interface{} `json:"type"`
+	Instance *string `json:"instance,omitempty"`
+
+	// Links What the problem is about, by relation, as paths of this API: `pendingRequest`, the request that is already pending.
+	Links *map[string]string `json:"links,omitempty"`
+
+	// RequestId API Gateway's id of the request: the same as the `Apigw-Requestid` response header and the `requestId` of the gateway's access log. Quote it when you ask the operator about a failure. Present in every problem the service answers; absent in the problem of an ingest item (the call's own `Apigw-Requestid` header names it).
+	//
+	// Examples: Kx7vQhFuAMEEJ2A=
+	RequestId *string     `json:"requestId,omitempty"`
+	Status    interface{} `json:"status"`
+	Title     interface{} `json:"title"`
+	Type      interface{} `json:"type"`
 }
 
-// ProblemChangedMeanwhileCode Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+// ProblemChangedMeanwhileCode What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. `pending-request-other-scope` (ours): a request of yours for the metering point is pending with another scope. New codes may be added; treat an unknown one by `status`.
 type ProblemChangedMeanwhileCode string
 
 // ProblemConflict 409: the current state forbids it: a party with this GLN is already registered, a client id or organisation number belongs to another party (`errors[]` names the field), or someone else changed the party at the same moment.
 type ProblemConflict struct {
-	// Code Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+	// Code What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. `pending-request-other-scope` (ours): a request of yours for the metering point is pending with another scope. New codes may be added; treat an unknown one by `status`.
 	Code *ProblemConflictCode `json:"code,omitempty"`
 
 	// Detail What went wrong, for a person. Never personal data.
@@ -2300,19 +2701,26 @@ type ProblemConflict struct {
 	Errors *[]FieldError `json:"errors,omitempty"`
 
 	// Instance The request's path (without the query). Absent in the problem of an ingest item.
-	Instance *string     `json:"instance,omitempty"`
-	Status   interface{} `json:"status"`
-	Title    interface{} `json:"title"`
-	Type     interface{} `json:"type"`
+	Instance *string `json:"instance,omitempty"`
+
+	// Links What the problem is about, by relation, as paths of this API: `pendingRequest`, the request that is already pending.
+	Links *map[string]string `json:"links,omitempty"`
+
+	// RequestId API Gateway's id of the request: the same as the `Apigw-Requestid` response header and the `requestId` of the gateway's access log. Quote it when you ask the operator about a failure. Present in every problem the service answers; absent in the problem of an ingest item (the call's own `Apigw-Requestid` header names it).
+	//
+	// Examples: Kx7vQhFuAMEEJ2A=
+	RequestId *string     `json:"requestId,omitempty"`
+	Status    interface{} `json:"status"`
+	Title     interface{} `json:"title"`
+	Type      interface{} `json:"type"`
 }
 
-// ProblemConflictCode Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+// ProblemConflictCode What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. `pending-request-other-scope` (ours): a request of yours for the metering point is pending with another scope. New codes may be added; treat an unknown one by `status`.
 type ProblemConflictCode string
 
-// ProblemDayNotOver 422: a day that is not over in Oslo is not delivered.
+// ProblemDayNotOver 422 (`code` `day-not-over`): a day that is not over in Oslo is not delivered.
 type ProblemDayNotOver struct {
-	// Code Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
-	Code *ProblemDayNotOverCode `json:"code,omitempty"`
+	Code interface{} `json:"code"`
 
 	// Detail What went wrong, for a person. Never personal data.
 	Detail *string `json:"detail,omitempty"`
@@ -2321,18 +2729,23 @@ type ProblemDayNotOver struct {
 	Errors *[]FieldError `json:"errors,omitempty"`
 
 	// Instance The request's path (without the query). Absent in the problem of an ingest item.
-	Instance *string     `json:"instance,omitempty"`
-	Status   interface{} `json:"status"`
-	Title    interface{} `json:"title"`
-	Type     interface{} `json:"type"`
-}
+	Instance *string `json:"instance,omitempty"`
 
-// ProblemDayNotOverCode Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
-type ProblemDayNotOverCode string
+	// Links What the problem is about, by relation, as paths of this API: `pendingRequest`, the request that is already pending.
+	Links *map[string]string `json:"links,omitempty"`
+
+	// RequestId API Gateway's id of the request: the same as the `Apigw-Requestid` response header and the `requestId` of the gateway's access log. Quote it when you ask the operator about a failure. Present in every problem the service answers; absent in the problem of an ingest item (the call's own `Apigw-Requestid` header names it).
+	//
+	// Examples: Kx7vQhFuAMEEJ2A=
+	RequestId *string     `json:"requestId,omitempty"`
+	Status    interface{} `json:"status"`
+	Title     interface{} `json:"title"`
+	Type      interface{} `json:"type"`
+}
 
 // ProblemDecided 409 on withdraw: the request was already decided.
 type ProblemDecided struct {
-	// Code Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+	// Code What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. `pending-request-other-scope` (ours): a request of yours for the metering point is pending with another scope. New codes may be added; treat an unknown one by `status`.
 	Code *ProblemDecidedCode `json:"code,omitempty"`
 
 	// Detail What went wrong, for a person. Never personal data.
@@ -2342,18 +2755,26 @@ type ProblemDecided struct {
 	Errors *[]FieldError `json:"errors,omitempty"`
 
 	// Instance The request's path (without the query). Absent in the problem of an ingest item.
-	Instance *string     `json:"instance,omitempty"`
-	Status   interface{} `json:"status"`
-	Title    interface{} `json:"title"`
-	Type     interface{} `json:"type"`
+	Instance *string `json:"instance,omitempty"`
+
+	// Links What the problem is about, by relation, as paths of this API: `pendingRequest`, the request that is already pending.
+	Links *map[string]string `json:"links,omitempty"`
+
+	// RequestId API Gateway's id of the request: the same as the `Apigw-Requestid` response header and the `requestId` of the gateway's access log. Quote it when you ask the operator about a failure. Present in every problem the service answers; absent in the problem of an ingest item (the call's own `Apigw-Requestid` header names it).
+	//
+	// Examples: Kx7vQhFuAMEEJ2A=
+	RequestId *string     `json:"requestId,omitempty"`
+	Status    interface{} `json:"status"`
+	Title     interface{} `json:"title"`
+	Type      interface{} `json:"type"`
 }
 
-// ProblemDecidedCode Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+// ProblemDecidedCode What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. `pending-request-other-scope` (ours): a request of yours for the metering point is pending with another scope. New codes may be added; treat an unknown one by `status`.
 type ProblemDecidedCode string
 
 // ProblemForbidden 403 from the service: the token's client is not registered to a party of the right kind, the operator has disabled that party, or (for one ingest item) the metering point is outside the sender's grid areas.
 type ProblemForbidden struct {
-	// Code Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+	// Code What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. `pending-request-other-scope` (ours): a request of yours for the metering point is pending with another scope. New codes may be added; treat an unknown one by `status`.
 	Code *ProblemForbiddenCode `json:"code,omitempty"`
 
 	// Detail What went wrong, for a person. Never personal data.
@@ -2363,18 +2784,26 @@ type ProblemForbidden struct {
 	Errors *[]FieldError `json:"errors,omitempty"`
 
 	// Instance The request's path (without the query). Absent in the problem of an ingest item.
-	Instance *string     `json:"instance,omitempty"`
-	Status   interface{} `json:"status"`
-	Title    interface{} `json:"title"`
-	Type     interface{} `json:"type"`
+	Instance *string `json:"instance,omitempty"`
+
+	// Links What the problem is about, by relation, as paths of this API: `pendingRequest`, the request that is already pending.
+	Links *map[string]string `json:"links,omitempty"`
+
+	// RequestId API Gateway's id of the request: the same as the `Apigw-Requestid` response header and the `requestId` of the gateway's access log. Quote it when you ask the operator about a failure. Present in every problem the service answers; absent in the problem of an ingest item (the call's own `Apigw-Requestid` header names it).
+	//
+	// Examples: Kx7vQhFuAMEEJ2A=
+	RequestId *string     `json:"requestId,omitempty"`
+	Status    interface{} `json:"status"`
+	Title     interface{} `json:"title"`
+	Type      interface{} `json:"type"`
 }
 
-// ProblemForbiddenCode Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+// ProblemForbiddenCode What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. `pending-request-other-scope` (ours): a request of yours for the metering point is pending with another scope. New codes may be added; treat an unknown one by `status`.
 type ProblemForbiddenCode string
 
 // ProblemInternal 500 from the service: an unexpected failure. The cause is logged, not shown.
 type ProblemInternal struct {
-	// Code Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+	// Code What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. `pending-request-other-scope` (ours): a request of yours for the metering point is pending with another scope. New codes may be added; treat an unknown one by `status`.
 	Code *ProblemInternalCode `json:"code,omitempty"`
 
 	// Detail What went wrong, for a person. Never personal data.
@@ -2384,18 +2813,26 @@ type ProblemInternal struct {
 	Errors *[]FieldError `json:"errors,omitempty"`
 
 	// Instance The request's path (without the query). Absent in the problem of an ingest item.
-	Instance *string     `json:"instance,omitempty"`
-	Status   interface{} `json:"status"`
-	Title    interface{} `json:"title"`
-	Type     interface{} `json:"type"`
+	Instance *string `json:"instance,omitempty"`
+
+	// Links What the problem is about, by relation, as paths of this API: `pendingRequest`, the request that is already pending.
+	Links *map[string]string `json:"links,omitempty"`
+
+	// RequestId API Gateway's id of the request: the same as the `Apigw-Requestid` response header and the `requestId` of the gateway's access log. Quote it when you ask the operator about a failure. Present in every problem the service answers; absent in the problem of an ingest item (the call's own `Apigw-Requestid` header names it).
+	//
+	// Examples: Kx7vQhFuAMEEJ2A=
+	RequestId *string     `json:"requestId,omitempty"`
+	Status    interface{} `json:"status"`
+	Title     interface{} `json:"title"`
+	Type      interface{} `json:"type"`
 }
 
-// ProblemInternalCode Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+// ProblemInternalCode What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. `pending-request-other-scope` (ours): a request of yours for the metering point is pending with another scope. New codes may be added; treat an unknown one by `status`.
 type ProblemInternalCode string
 
 // ProblemInvalidRequest 400: malformed input.
 type ProblemInvalidRequest struct {
-	// Code Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+	// Code What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. `pending-request-other-scope` (ours): a request of yours for the metering point is pending with another scope. New codes may be added; treat an unknown one by `status`.
 	Code *ProblemInvalidRequestCode `json:"code,omitempty"`
 
 	// Detail What went wrong, for a person. Never personal data.
@@ -2405,18 +2842,26 @@ type ProblemInvalidRequest struct {
 	Errors *[]FieldError `json:"errors,omitempty"`
 
 	// Instance The request's path (without the query). Absent in the problem of an ingest item.
-	Instance *string     `json:"instance,omitempty"`
-	Status   interface{} `json:"status"`
-	Title    interface{} `json:"title"`
-	Type     interface{} `json:"type"`
+	Instance *string `json:"instance,omitempty"`
+
+	// Links What the problem is about, by relation, as paths of this API: `pendingRequest`, the request that is already pending.
+	Links *map[string]string `json:"links,omitempty"`
+
+	// RequestId API Gateway's id of the request: the same as the `Apigw-Requestid` response header and the `requestId` of the gateway's access log. Quote it when you ask the operator about a failure. Present in every problem the service answers; absent in the problem of an ingest item (the call's own `Apigw-Requestid` header names it).
+	//
+	// Examples: Kx7vQhFuAMEEJ2A=
+	RequestId *string     `json:"requestId,omitempty"`
+	Status    interface{} `json:"status"`
+	Title     interface{} `json:"title"`
+	Type      interface{} `json:"type"`
 }
 
-// ProblemInvalidRequestCode Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+// ProblemInvalidRequestCode What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. `pending-request-other-scope` (ours): a request of yours for the metering point is pending with another scope. New codes may be added; treat an unknown one by `status`.
 type ProblemInvalidRequestCode string
 
 // ProblemNotFound 404: no such request, or not yours; or no active access to the metering point; or no webhook registered.
 type ProblemNotFound struct {
-	// Code Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+	// Code What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. `pending-request-other-scope` (ours): a request of yours for the metering point is pending with another scope. New codes may be added; treat an unknown one by `status`.
 	Code *ProblemNotFoundCode `json:"code,omitempty"`
 
 	// Detail What went wrong, for a person. Never personal data.
@@ -2426,13 +2871,21 @@ type ProblemNotFound struct {
 	Errors *[]FieldError `json:"errors,omitempty"`
 
 	// Instance The request's path (without the query). Absent in the problem of an ingest item.
-	Instance *string     `json:"instance,omitempty"`
-	Status   interface{} `json:"status"`
-	Title    interface{} `json:"title"`
-	Type     interface{} `json:"type"`
+	Instance *string `json:"instance,omitempty"`
+
+	// Links What the problem is about, by relation, as paths of this API: `pendingRequest`, the request that is already pending.
+	Links *map[string]string `json:"links,omitempty"`
+
+	// RequestId API Gateway's id of the request: the same as the `Apigw-Requestid` response header and the `requestId` of the gateway's access log. Quote it when you ask the operator about a failure. Present in every problem the service answers; absent in the problem of an ingest item (the call's own `Apigw-Requestid` header names it).
+	//
+	// Examples: Kx7vQhFuAMEEJ2A=
+	RequestId *string     `json:"requestId,omitempty"`
+	Status    interface{} `json:"status"`
+	Title     interface{} `json:"title"`
+	Type      interface{} `json:"type"`
 }
 
-// ProblemNotFoundCode Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+// ProblemNotFoundCode What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. `pending-request-other-scope` (ours): a request of yours for the metering point is pending with another scope. New codes may be added; treat an unknown one by `status`.
 type ProblemNotFoundCode string
 
 // ProblemNotRegistered 422 in an ingest result: Elhub `E10`, meter values for a metering point that is not registered.
@@ -2446,16 +2899,23 @@ type ProblemNotRegistered struct {
 	Errors *[]FieldError `json:"errors,omitempty"`
 
 	// Instance The request's path (without the query). Absent in the problem of an ingest item.
-	Instance *string     `json:"instance,omitempty"`
-	Status   interface{} `json:"status"`
-	Title    interface{} `json:"title"`
-	Type     interface{} `json:"type"`
+	Instance *string `json:"instance,omitempty"`
+
+	// Links What the problem is about, by relation, as paths of this API: `pendingRequest`, the request that is already pending.
+	Links *map[string]string `json:"links,omitempty"`
+
+	// RequestId API Gateway's id of the request: the same as the `Apigw-Requestid` response header and the `requestId` of the gateway's access log. Quote it when you ask the operator about a failure. Present in every problem the service answers; absent in the problem of an ingest item (the call's own `Apigw-Requestid` header names it).
+	//
+	// Examples: Kx7vQhFuAMEEJ2A=
+	RequestId *string     `json:"requestId,omitempty"`
+	Status    interface{} `json:"status"`
+	Title     interface{} `json:"title"`
+	Type      interface{} `json:"type"`
 }
 
-// ProblemOutsideDataWindow 422 on a meter-value query: no day of the period asked for is in the access's data window.
+// ProblemOutsideDataWindow 422 on a meter-value query (`code` `outside-data-window`): no day of the period asked for is in the access's data window.
 type ProblemOutsideDataWindow struct {
-	// Code Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
-	Code *ProblemOutsideDataWindowCode `json:"code,omitempty"`
+	Code interface{} `json:"code"`
 
 	// Detail What went wrong, for a person. Never personal data.
 	Detail *string `json:"detail,omitempty"`
@@ -2464,18 +2924,23 @@ type ProblemOutsideDataWindow struct {
 	Errors *[]FieldError `json:"errors,omitempty"`
 
 	// Instance The request's path (without the query). Absent in the problem of an ingest item.
-	Instance *string     `json:"instance,omitempty"`
-	Status   interface{} `json:"status"`
-	Title    interface{} `json:"title"`
-	Type     interface{} `json:"type"`
-}
+	Instance *string `json:"instance,omitempty"`
 
-// ProblemOutsideDataWindowCode Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
-type ProblemOutsideDataWindowCode string
+	// Links What the problem is about, by relation, as paths of this API: `pendingRequest`, the request that is already pending.
+	Links *map[string]string `json:"links,omitempty"`
+
+	// RequestId API Gateway's id of the request: the same as the `Apigw-Requestid` response header and the `requestId` of the gateway's access log. Quote it when you ask the operator about a failure. Present in every problem the service answers; absent in the problem of an ingest item (the call's own `Apigw-Requestid` header names it).
+	//
+	// Examples: Kx7vQhFuAMEEJ2A=
+	RequestId *string     `json:"requestId,omitempty"`
+	Status    interface{} `json:"status"`
+	Title     interface{} `json:"title"`
+	Type      interface{} `json:"type"`
+}
 
 // ProblemPayloadTooLarge 413: the body is over the operation's limit.
 type ProblemPayloadTooLarge struct {
-	// Code Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+	// Code What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. `pending-request-other-scope` (ours): a request of yours for the metering point is pending with another scope. New codes may be added; treat an unknown one by `status`.
 	Code *ProblemPayloadTooLargeCode `json:"code,omitempty"`
 
 	// Detail What went wrong, for a person. Never personal data.
@@ -2485,18 +2950,54 @@ type ProblemPayloadTooLarge struct {
 	Errors *[]FieldError `json:"errors,omitempty"`
 
 	// Instance The request's path (without the query). Absent in the problem of an ingest item.
-	Instance *string     `json:"instance,omitempty"`
-	Status   interface{} `json:"status"`
-	Title    interface{} `json:"title"`
-	Type     interface{} `json:"type"`
+	Instance *string `json:"instance,omitempty"`
+
+	// Links What the problem is about, by relation, as paths of this API: `pendingRequest`, the request that is already pending.
+	Links *map[string]string `json:"links,omitempty"`
+
+	// RequestId API Gateway's id of the request: the same as the `Apigw-Requestid` response header and the `requestId` of the gateway's access log. Quote it when you ask the operator about a failure. Present in every problem the service answers; absent in the problem of an ingest item (the call's own `Apigw-Requestid` header names it).
+	//
+	// Examples: Kx7vQhFuAMEEJ2A=
+	RequestId *string     `json:"requestId,omitempty"`
+	Status    interface{} `json:"status"`
+	Title     interface{} `json:"title"`
+	Type      interface{} `json:"type"`
 }
 
-// ProblemPayloadTooLargeCode Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+// ProblemPayloadTooLargeCode What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. `pending-request-other-scope` (ours): a request of yours for the metering point is pending with another scope. New codes may be added; treat an unknown one by `status`.
 type ProblemPayloadTooLargeCode string
 
-// ProblemRejected 422: refused by Elhub's rules (`code` and a `type` naming it), or an `Idempotency-Key` reused with another body (`type` `urn:tredjepart:problem:rejected`, no `code`, `errors[]` naming `Idempotency-Key`).
+// ProblemPendingOtherScope 409 on create: a request of yours for this metering point is pending with the other scope. `detail` names it and its scope, `links.pendingRequest` is its path. Withdraw it (`DELETE` that path) to ask with this scope, or wait for the end user's answer.
+type ProblemPendingOtherScope struct {
+	Code interface{} `json:"code"`
+
+	// Detail What went wrong, for a person. Never personal data.
+	Detail *string `json:"detail,omitempty"`
+
+	// Errors One entry per bad field.
+	Errors *[]FieldError `json:"errors,omitempty"`
+
+	// Instance The request's path (without the query). Absent in the problem of an ingest item.
+	Instance *string `json:"instance,omitempty"`
+	Links    struct {
+		// PendingRequest The request's path, relative to the API's base URL.
+		//
+		// Examples: /v1/access-requests/3f2b8c1e-9d4a-4f6e-8b7a-2c1d0e9f8a7b
+		PendingRequest SelfLink `json:"pendingRequest"`
+	} `json:"links"`
+
+	// RequestId API Gateway's id of the request: the same as the `Apigw-Requestid` response header and the `requestId` of the gateway's access log. Quote it when you ask the operator about a failure. Present in every problem the service answers; absent in the problem of an ingest item (the call's own `Apigw-Requestid` header names it).
+	//
+	// Examples: Kx7vQhFuAMEEJ2A=
+	RequestId *string     `json:"requestId,omitempty"`
+	Status    interface{} `json:"status"`
+	Title     interface{} `json:"title"`
+	Type      interface{} `json:"type"`
+}
+
+// ProblemRejected 422: refused by Elhub's rules (`code` and a `type` naming it), or an `Idempotency-Key` reused with another body (`type` `urn:tredjepart:problem:idempotency-key-reused`, `code` `idempotency-key-reused`, `errors[]` naming `Idempotency-Key`).
 type ProblemRejected struct {
-	// Code Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+	// Code What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. `pending-request-other-scope` (ours): a request of yours for the metering point is pending with another scope. New codes may be added; treat an unknown one by `status`.
 	Code *ProblemRejectedCode `json:"code,omitempty"`
 
 	// Detail What went wrong, for a person. Never personal data.
@@ -2506,16 +3007,24 @@ type ProblemRejected struct {
 	Errors *[]FieldError `json:"errors,omitempty"`
 
 	// Instance The request's path (without the query). Absent in the problem of an ingest item.
-	Instance *string     `json:"instance,omitempty"`
-	Status   interface{} `json:"status"`
-	Title    interface{} `json:"title"`
+	Instance *string `json:"instance,omitempty"`
 
-	// Type `urn:tredjepart:problem:<code>` when an Elhub code applies, otherwise `urn:tredjepart:problem:<slug>` (`invalid-request`, `rejected`, `not-found`, `conflict`, `unauthenticated`, `forbidden`, `unsupported-media-type`, `payload-too-large`, `internal-error`).
+	// Links What the problem is about, by relation, as paths of this API: `pendingRequest`, the request that is already pending.
+	Links *map[string]string `json:"links,omitempty"`
+
+	// RequestId API Gateway's id of the request: the same as the `Apigw-Requestid` response header and the `requestId` of the gateway's access log. Quote it when you ask the operator about a failure. Present in every problem the service answers; absent in the problem of an ingest item (the call's own `Apigw-Requestid` header names it).
+	//
+	// Examples: Kx7vQhFuAMEEJ2A=
+	RequestId *string     `json:"requestId,omitempty"`
+	Status    interface{} `json:"status"`
+	Title     interface{} `json:"title"`
+
+	// Type `urn:tredjepart:problem:<code>` when the problem has a `code` (an Elhub code, or one of our own names), otherwise `urn:tredjepart:problem:<slug>` (`invalid-request`, `not-found`, `conflict`, `unauthenticated`, `forbidden`, `unsupported-media-type`, `payload-too-large`, `too-many-requests`, `internal-error`; `rejected` is kept for a `422` without a code, which no operation answers now).
 	Type  string `json:"type"`
 	union json.RawMessage
 }
 
-// ProblemRejectedCode Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+// ProblemRejectedCode What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. `pending-request-other-scope` (ours): a request of yours for the metering point is pending with another scope. New codes may be added; treat an unknown one by `status`.
 type ProblemRejectedCode string
 
 // ProblemRejected0 defines model for ProblemRejected.0.
@@ -2538,12 +3047,42 @@ type ProblemRejected2 struct {
 
 // ProblemRejected3 defines model for ProblemRejected.3.
 type ProblemRejected3 struct {
+	Code interface{} `json:"code"`
 	Type interface{} `json:"type,omitempty"`
 }
 
+// ProblemTooManyRequests 429: the client has made all the calls its rate limit allows in the current window.
+type ProblemTooManyRequests struct {
+	// Code What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. `pending-request-other-scope` (ours): a request of yours for the metering point is pending with another scope. New codes may be added; treat an unknown one by `status`.
+	Code *ProblemTooManyRequestsCode `json:"code,omitempty"`
+
+	// Detail What went wrong, for a person. Never personal data.
+	Detail *string `json:"detail,omitempty"`
+
+	// Errors One entry per bad field.
+	Errors *[]FieldError `json:"errors,omitempty"`
+
+	// Instance The request's path (without the query). Absent in the problem of an ingest item.
+	Instance *string `json:"instance,omitempty"`
+
+	// Links What the problem is about, by relation, as paths of this API: `pendingRequest`, the request that is already pending.
+	Links *map[string]string `json:"links,omitempty"`
+
+	// RequestId API Gateway's id of the request: the same as the `Apigw-Requestid` response header and the `requestId` of the gateway's access log. Quote it when you ask the operator about a failure. Present in every problem the service answers; absent in the problem of an ingest item (the call's own `Apigw-Requestid` header names it).
+	//
+	// Examples: Kx7vQhFuAMEEJ2A=
+	RequestId *string     `json:"requestId,omitempty"`
+	Status    interface{} `json:"status"`
+	Title     interface{} `json:"title"`
+	Type      interface{} `json:"type"`
+}
+
+// ProblemTooManyRequestsCode What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. `pending-request-other-scope` (ours): a request of yours for the metering point is pending with another scope. New codes may be added; treat an unknown one by `status`.
+type ProblemTooManyRequestsCode string
+
 // ProblemUnauthenticated 401 from the service: the token names no client.
 type ProblemUnauthenticated struct {
-	// Code Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+	// Code What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. `pending-request-other-scope` (ours): a request of yours for the metering point is pending with another scope. New codes may be added; treat an unknown one by `status`.
 	Code *ProblemUnauthenticatedCode `json:"code,omitempty"`
 
 	// Detail What went wrong, for a person. Never personal data.
@@ -2553,18 +3092,26 @@ type ProblemUnauthenticated struct {
 	Errors *[]FieldError `json:"errors,omitempty"`
 
 	// Instance The request's path (without the query). Absent in the problem of an ingest item.
-	Instance *string     `json:"instance,omitempty"`
-	Status   interface{} `json:"status"`
-	Title    interface{} `json:"title"`
-	Type     interface{} `json:"type"`
+	Instance *string `json:"instance,omitempty"`
+
+	// Links What the problem is about, by relation, as paths of this API: `pendingRequest`, the request that is already pending.
+	Links *map[string]string `json:"links,omitempty"`
+
+	// RequestId API Gateway's id of the request: the same as the `Apigw-Requestid` response header and the `requestId` of the gateway's access log. Quote it when you ask the operator about a failure. Present in every problem the service answers; absent in the problem of an ingest item (the call's own `Apigw-Requestid` header names it).
+	//
+	// Examples: Kx7vQhFuAMEEJ2A=
+	RequestId *string     `json:"requestId,omitempty"`
+	Status    interface{} `json:"status"`
+	Title     interface{} `json:"title"`
+	Type      interface{} `json:"type"`
 }
 
-// ProblemUnauthenticatedCode Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+// ProblemUnauthenticatedCode What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. `pending-request-other-scope` (ours): a request of yours for the metering point is pending with another scope. New codes may be added; treat an unknown one by `status`.
 type ProblemUnauthenticatedCode string
 
 // ProblemUnsupportedMediaType 415: the body is not JSON.
 type ProblemUnsupportedMediaType struct {
-	// Code Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+	// Code What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. `pending-request-other-scope` (ours): a request of yours for the metering point is pending with another scope. New codes may be added; treat an unknown one by `status`.
 	Code *ProblemUnsupportedMediaTypeCode `json:"code,omitempty"`
 
 	// Detail What went wrong, for a person. Never personal data.
@@ -2574,13 +3121,21 @@ type ProblemUnsupportedMediaType struct {
 	Errors *[]FieldError `json:"errors,omitempty"`
 
 	// Instance The request's path (without the query). Absent in the problem of an ingest item.
-	Instance *string     `json:"instance,omitempty"`
-	Status   interface{} `json:"status"`
-	Title    interface{} `json:"title"`
-	Type     interface{} `json:"type"`
+	Instance *string `json:"instance,omitempty"`
+
+	// Links What the problem is about, by relation, as paths of this API: `pendingRequest`, the request that is already pending.
+	Links *map[string]string `json:"links,omitempty"`
+
+	// RequestId API Gateway's id of the request: the same as the `Apigw-Requestid` response header and the `requestId` of the gateway's access log. Quote it when you ask the operator about a failure. Present in every problem the service answers; absent in the problem of an ingest item (the call's own `Apigw-Requestid` header names it).
+	//
+	// Examples: Kx7vQhFuAMEEJ2A=
+	RequestId *string     `json:"requestId,omitempty"`
+	Status    interface{} `json:"status"`
+	Title     interface{} `json:"title"`
+	Type      interface{} `json:"type"`
 }
 
-// ProblemUnsupportedMediaTypeCode Elhub's code, where one applies. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it.
+// ProblemUnsupportedMediaTypeCode What failed, stable for a program to act on: Elhub's code where Elhub has one, otherwise our own name. `E10`: the metering point is not registered (on an access request, or on an ingest item's meter values). `EH010`: it is not an accounting point. `EH016`: it has no end user. `EH017`: you already have access to it. `idempotency-key-reused` (ours): the `Idempotency-Key` was used in the last 24 hours with a different body. `outside-data-window` (ours): no day of the period asked for is in the access's data window. `day-not-over` (ours): a delivery was asked for a day that is not over in Oslo. `pending-request-other-scope` (ours): a request of yours for the metering point is pending with another scope. New codes may be added; treat an unknown one by `status`.
 type ProblemUnsupportedMediaTypeCode string
 
 // Quality How the quantity was obtained (ENTSO-E/CIM codes as the Nordic datahubs use them): `A04` as provided (measured), `A01` adjusted, `A03` estimated, `A05` incomplete, `A02` not available. An aggregate has the worst quality of its parts, from best to worst: A04, A01, A03, A05, A02.
@@ -2606,6 +3161,201 @@ type QuantityText = string
 
 // Resolution How often the meter is read, as an ISO 8601 duration: `PT15M` quarter-hourly, `PT60M` hourly.
 type Resolution string
+
+// SandboxReset What the reset did.
+type SandboxReset struct {
+	// ExecutionsStopped Pending expiry executions stopped.
+	ExecutionsStopped int `json:"executionsStopped"`
+
+	// ItemsDeleted Items deleted from the tables: requests, grants, idempotency records, read-log entries, sessions, delivered documents, webhooks and parties.
+	ItemsDeleted int `json:"itemsDeleted"`
+
+	// PendingRequest The demo's pending request, made again.
+	PendingRequest struct {
+		// ConsentUrl Where the end user decides it.
+		//
+		// Examples: http://127.0.0.1:4010/consent/requests/0b0e5a38-3f4e-4c55-9d8e-5f0c2b7b6a11
+		ConsentUrl string `json:"consentUrl"`
+
+		// Id Examples: 0b0e5a38-3f4e-4c55-9d8e-5f0c2b7b6a11
+		Id openapi_types.UUID `json:"id"`
+	} `json:"pendingRequest"`
+
+	// QueuesPurged Queues and dead-letter queues emptied.
+	QueuesPurged int `json:"queuesPurged"`
+}
+
+// SandboxTestData What the sandbox's demo data means: what a request for each demo metering point answers, who lives there (by the name to log in as on the development OpenID provider; national identity numbers are never shown), who has access, who sends its data and which days of meter values there are.
+type SandboxTestData struct {
+	DataProviders []struct {
+		// ClientId Its OAuth client id.
+		//
+		// Examples: demo-grid-company
+		ClientId string `json:"clientId"`
+
+		// Gln A GLN (Global Location Number) of a market party, such as a third party or a balance supplier: 13 digits, the last a GS1 mod-10 check digit.
+		//
+		// Examples: 7090000000011
+		Gln GLN `json:"gln"`
+
+		// Name Its name.
+		//
+		// Examples: Demo Nett AS
+		Name string `json:"name"`
+
+		// Role Its role.
+		//
+		// Examples: grid-company
+		Role string `json:"role"`
+	} `json:"dataProviders"`
+	Logins []struct {
+		// ActsFor The organisation they log in for.
+		//
+		// Examples: Bakeriet AS
+		ActsFor *string `json:"actsFor,omitempty"`
+
+		// Login The name on its login button.
+		//
+		// Examples: Kari Nordmann
+		Login string `json:"login"`
+
+		// Use What to log in as them for.
+		//
+		// Examples: end user: lives at 707057500000001015, moved out of 707057500000001053
+		Use string `json:"use"`
+	} `json:"logins"`
+	MeteringPoints []struct {
+		// Access Access the demo data starts with.
+		Access []struct {
+			// DataFrom Examples: 2024-06-15
+			DataFrom openapi_types.Date `json:"dataFrom"`
+
+			// GivenBy The demo login of the end user who gave it.
+			//
+			// Examples: Ola Nordmann
+			GivenBy string                                   `json:"givenBy"`
+			Scope   SandboxTestDataMeteringPointsAccessScope `json:"scope"`
+
+			// ThirdParty A GLN (Global Location Number) of a market party, such as a third party or a balance supplier: 13 digits, the last a GS1 mod-10 check digit.
+			//
+			// Examples: 7090000000011
+			ThirdParty GLN `json:"thirdParty"`
+		} `json:"access"`
+
+		// Address Its address.
+		//
+		// Examples: Storgata 12B, 0155 Oslo
+		Address *string `json:"address,omitempty"`
+
+		// Answer What `POST /v1/access-requests` answers for it as the first demo third party: `ACCEPTED`, or the Elhub code of the refusal (EH017 you already have access, EH010 not an accounting point, EH016 no end user, E10 not registered).
+		Answer SandboxTestDataMeteringPointsAnswer `json:"answer"`
+
+		// DataProvider A GLN (Global Location Number) of a market party, such as a third party or a balance supplier: 13 digits, the last a GS1 mod-10 check digit.
+		//
+		// Examples: 7090000000011
+		DataProvider *GLN `json:"dataProvider,omitempty"`
+
+		// EndUsers Who lived or lives there, by demo login; an organisation by the person who logs in for it (`actsFor`).
+		EndUsers []struct {
+			// ActsFor The organisation that is the end user, which the login acts for.
+			//
+			// Examples: Bakeriet AS
+			ActsFor *string `json:"actsFor,omitempty"`
+
+			// Login The name to log in as on the development OpenID provider.
+			//
+			// Examples: Kari Nordmann
+			Login string `json:"login"`
+
+			// MoveIn Examples: 2024-06-15
+			MoveIn openapi_types.Date `json:"moveIn"`
+
+			// MoveOut Examples: 2024-06-15
+			MoveOut *openapi_types.Date `json:"moveOut,omitempty"`
+		} `json:"endUsers"`
+
+		// HttpStatus The status of that answer.
+		HttpStatus SandboxTestDataMeteringPointsHttpStatus `json:"httpStatus"`
+
+		// Meaning Why, in words.
+		//
+		// Examples: accounting point with an end user
+		Meaning string `json:"meaning"`
+
+		// MeterValues The days with meter values on the stack's clock: from the first, to the day after the last (today), as `from` and `to` of a meter-value query.
+		MeterValues *struct {
+			// From Examples: 2024-06-15
+			From openapi_types.Date `json:"from"`
+
+			// To Examples: 2024-06-15
+			To openapi_types.Date `json:"to"`
+		} `json:"meterValues,omitempty"`
+
+		// MeteringPointId The metering point's GSRN (Global Service Relation Number): 18 digits, the last a GS1 mod-10 check digit over the first 17. To compute it, weight the 17 digits 3, 1, 3, 1, … starting with 3 at the rightmost, add them up, and take (10 − sum mod 10) mod 10. A wrong check digit is refused with `400` and the right one in `errors[].reason` (`check digit should be 5`). Norwegian metering points start with 7070575000, but any valid GSRN is accepted.
+		//
+		// Examples: 707057500000001015
+		MeteringPointId MeteringPointId `json:"meteringPointId"`
+
+		// PendingRequests Requests the stack makes through the API once it is up (and again after a reset), for an end user to decide.
+		PendingRequests []struct {
+			Scope SandboxTestDataMeteringPointsPendingRequestsScope `json:"scope"`
+
+			// ThirdParty A GLN (Global Location Number) of a market party, such as a third party or a balance supplier: 13 digits, the last a GS1 mod-10 check digit.
+			//
+			// Examples: 7090000000011
+			ThirdParty GLN `json:"thirdParty"`
+		} `json:"pendingRequests"`
+
+		// PriceArea Its price area.
+		//
+		// Examples: NO1
+		PriceArea *string `json:"priceArea,omitempty"`
+
+		// Registered `false` for the valid GSRN that is not registered (E10).
+		Registered bool `json:"registered"`
+
+		// Resolution The resolution of its meter values.
+		//
+		// Examples: PT60M
+		Resolution *string `json:"resolution,omitempty"`
+
+		// Type What the metering point measures: `consumption` (Elhub E17), `production` (E18), or `combined`, both (E20, a prosumer).
+		Type *MeteringPointType `json:"type,omitempty"`
+	} `json:"meteringPoints"`
+	ThirdParties []struct {
+		// ClientId Its OAuth client id.
+		//
+		// Examples: straumkompis
+		ClientId string `json:"clientId"`
+
+		// Gln A GLN (Global Location Number) of a market party, such as a third party or a balance supplier: 13 digits, the last a GS1 mod-10 check digit.
+		//
+		// Examples: 7090000000011
+		Gln GLN `json:"gln"`
+
+		// Name Its name.
+		//
+		// Examples: Straumkompis AS
+		Name string `json:"name"`
+
+		// PortalLogin Who logs in to the third-party portal for it.
+		//
+		// Examples: Siri Straum
+		PortalLogin *string `json:"portalLogin,omitempty"`
+	} `json:"thirdParties"`
+}
+
+// SandboxTestDataMeteringPointsAccessScope defines model for SandboxTestData.MeteringPoints.Access.Scope.
+type SandboxTestDataMeteringPointsAccessScope string
+
+// SandboxTestDataMeteringPointsAnswer What `POST /v1/access-requests` answers for it as the first demo third party: `ACCEPTED`, or the Elhub code of the refusal (EH017 you already have access, EH010 not an accounting point, EH016 no end user, E10 not registered).
+type SandboxTestDataMeteringPointsAnswer string
+
+// SandboxTestDataMeteringPointsHttpStatus The status of that answer.
+type SandboxTestDataMeteringPointsHttpStatus int
+
+// SandboxTestDataMeteringPointsPendingRequestsScope defines model for SandboxTestData.MeteringPoints.PendingRequests.Scope.
+type SandboxTestDataMeteringPointsPendingRequestsScope string
 
 // Scope The access asked for. `LIMITED`: meter values and a minimum set of metering-point data (Elhub's default). `FULL`: also contract data and all master data.
 type Scope string
@@ -2672,7 +3422,7 @@ type Status string
 // Examples: 2027-04-01T22:00:00Z
 type Timestamp = time.Time
 
-// Webhook Your webhook. The signing secrets themselves are never shown, only when each was made and until when it signs; `secret` is in the answer that made one, and only there.
+// Webhook Your webhook. The signing secrets themselves are not shown here, only when each was made and until when it signs; `secret` is in the answer that made one, and `GET /v1/webhook/secret` shows them all again.
 type Webhook struct {
 	// ChangedAt When the webhook last changed: registered, given another URL, enabled again, its secret rotated, or disabled.
 	//
@@ -2687,7 +3437,10 @@ type Webhook struct {
 	// Enabled `true` while documents are pushed. `false` once the endpoint answered `410 Gone` (see `disabledReason`); a `PUT` of the URL enables it again.
 	Enabled bool `json:"enabled"`
 
-	// Secret The new signing secret: `whsec_` and the base64 of 32 random bytes. Present only in the answer to the first `PUT` (the registration) and to `POST /v1/webhook/rotate`, and never shown again: store it now. Give the whole text to a Standard Webhooks library, or base64-decode what follows `whsec_` for the HMAC key.
+	// Events The kinds of document pushed, as registered. Absent when all are pushed.
+	Events *[]DeliveryType `json:"events,omitempty"`
+
+	// Secret The new signing secret: `whsec_` and the base64 of 32 random bytes. Present only in the answer to the first `PUT` (the registration) and to `POST /v1/webhook/rotate`; `GET /v1/webhook/secret` shows it again. Give the whole text to a Standard Webhooks library, or base64-decode what follows `whsec_` for the HMAC key.
 	//
 	// Examples: whsec_WVfNe2ua7KR7b1cJtAVlPy58DrNSBh2tet+X3xAKPMo=
 	Secret *string `json:"secret,omitempty"`
@@ -2727,6 +3480,11 @@ type WebhookAttempt struct {
 	// GaveUp Present, `true`, when no attempt follows for this document: the endpoint answered `410 Gone`, or this was the last attempt of the schedule. The document is still in your feed.
 	GaveUp *WebhookAttemptGaveUp `json:"gaveUp,omitempty"`
 
+	// NextAttemptAt When this document is tried again (at the earliest), by the retry schedule counted from the first try (see Webhooks in the description). Present on a failed attempt that will be retried: `outcome` `retry` without `gaveUp` (except on attempts logged before this field was added); absent otherwise.
+	//
+	// Examples: 2027-04-01T22:00:00Z
+	NextAttemptAt *Timestamp `json:"nextAttemptAt,omitempty"`
+
 	// Outcome How an attempt went. `delivered`: your endpoint answered `2xx`; the document is not pushed again. `retry`: anything else but `410` (another status, a redirect, a timeout after 5 seconds, a connection or TLS error, an address that is not allowed); the document is tried again on the schedule, unless `gaveUp`. `gone`: your endpoint answered `410 Gone`; the webhook is disabled.
 	Outcome WebhookOutcome `json:"outcome"`
 
@@ -2746,8 +3504,13 @@ type WebhookAttemptList struct {
 // WebhookOutcome How an attempt went. `delivered`: your endpoint answered `2xx`; the document is not pushed again. `retry`: anything else but `410` (another status, a redirect, a timeout after 5 seconds, a connection or TLS error, an address that is not allowed); the document is tried again on the schedule, unless `gaveUp`. `gone`: your endpoint answered `410 Gone`; the webhook is disabled.
 type WebhookOutcome string
 
-// WebhookRegistration Where to push your documents.
+// WebhookRegistration Where to push your documents, and which.
 type WebhookRegistration struct {
+	// Events The kinds of document to push, by the feed's item `type`: `meter-values`, `meter-values-correction`, `master-data-change`, `notification`. Leave it out for all of them, now and any added later; that is also what a `PUT` without it sets. A document of another kind is not pushed and stays in the feed. An empty list, `null`, or an unknown name is `400` (field `events`, or `events[i]` with the reason listing the names).
+	//
+	// Examples: ["meter-values","meter-values-correction"]
+	Events *[]DeliveryType `json:"events,omitempty"`
+
 	// Url The URL each document is `POST`ed to: absolute `https`, without user info, whose host is not, and does not resolve to, a loopback, private, link-local, shared (CGNAT), multicast or reserved address. Redirects are not followed, so give the final URL.
 	//
 	// Examples: https://hooks.example.com/tredjepart
@@ -2767,6 +3530,66 @@ type WebhookSecret struct {
 	ExpiresAt *Timestamp `json:"expiresAt,omitempty"`
 }
 
+// WebhookSigningSecret One signing secret, with its text.
+type WebhookSigningSecret struct {
+	// CreatedAt When it was made: at the first registration, or by a rotation.
+	//
+	// Examples: 2027-04-01T22:00:00Z
+	CreatedAt Timestamp `json:"createdAt"`
+
+	// ExpiresAt When it stops signing: 24 hours after the rotation that replaced it. Absent on the newest secret, which signs until the next rotation.
+	//
+	// Examples: 2027-04-01T22:00:00Z
+	ExpiresAt *Timestamp `json:"expiresAt,omitempty"`
+
+	// Secret The secret: `whsec_` and the base64 of its key. Give the whole text to a Standard Webhooks library, or base64-decode what follows `whsec_` for the HMAC key.
+	//
+	// Examples: whsec_WVfNe2ua7KR7b1cJtAVlPy58DrNSBh2tet+X3xAKPMo=
+	Secret string `json:"secret"`
+}
+
+// WebhookSigningSecrets The secrets that sign your pushes now, newest first: one, or during the 24 hours after a rotation also the older ones (every push carries a signature for each).
+type WebhookSigningSecrets struct {
+	Secrets []WebhookSigningSecret `json:"secrets"`
+}
+
+// WebhookTestEvent The test event `POST /v1/webhook/test` pushes for `{"type":"webhook.test"}` (and the portal's "Send test event"): signed like every push, under a `webhook-id` of its own.
+type WebhookTestEvent struct {
+	// CreatedAt When the event was made.
+	//
+	// Examples: 2027-04-01T22:00:00Z
+	CreatedAt Timestamp `json:"createdAt"`
+
+	// DocumentId `webhook.test:` and a random UUID, also sent as `webhook-id`.
+	//
+	// Examples: webhook.test:0c9e4f2a-7b1d-4e3a-9f6b-2d8c5a1e7f30
+	DocumentId string `json:"documentId"`
+
+	// Test Always `true`: a test.
+	Test WebhookTestEventTest `json:"test"`
+
+	// ThirdPartyId Your GLN.
+	//
+	// Examples: 7090000000011
+	ThirdPartyId GLN                  `json:"thirdPartyId"`
+	Type         WebhookTestEventType `json:"type"`
+}
+
+// WebhookTestEventTest Always `true`: a test.
+type WebhookTestEventTest bool
+
+// WebhookTestEventType defines model for WebhookTestEvent.Type.
+type WebhookTestEventType string
+
+// WebhookTestRequest What to push.
+type WebhookTestRequest struct {
+	// Type `webhook.test`: a small test event (`WebhookTestEvent`). `meter-values`: a sample of the daily document (`DeliveryDocument`) for yesterday, marked `"test": true`, its values made up, for one of the metering points you have access to, or for the made-up `707057599999999991` when you have none.
+	Type WebhookTestRequestType `json:"type"`
+}
+
+// WebhookTestRequestType `webhook.test`: a small test event (`WebhookTestEvent`). `meter-values`: a sample of the daily document (`DeliveryDocument`) for yesterday, marked `"test": true`, its values made up, for one of the metering points you have access to, or for the made-up `707057599999999991` when you have none.
+type WebhookTestRequestType string
+
 // AccessRequestId defines model for AccessRequestId.
 type AccessRequestId = openapi_types.UUID
 
@@ -2778,6 +3601,9 @@ type Aggregation string
 
 // Cursor defines model for Cursor.
 type Cursor = string
+
+// FeedCursor defines model for FeedCursor.
+type FeedCursor = string
 
 // From A Europe/Oslo calendar date, `YYYY-MM-DD`.
 //
@@ -2803,10 +3629,10 @@ type MeteringPointIdPath = MeteringPointId
 // Examples: 2027-03-28
 type To = Date
 
-// AccessRequestAlreadyPending An access request as the API shows it. `decidedAt` is present exactly when the request is no longer `PENDING`, `reasonCode` exactly when it is `REJECTED`, and `grantedScope` exactly when it is `APPROVED`.
+// AccessRequestAlreadyPending An access request as the API shows it. `decidedAt` is present exactly when the request is no longer `PENDING`, `reasonCode` and `rejectionReason` exactly when it is `REJECTED`, and `grantedScope` exactly when it is `APPROVED`.
 type AccessRequestAlreadyPending = AccessRequest
 
-// AccessRequestCreated An access request as the API shows it. `decidedAt` is present exactly when the request is no longer `PENDING`, `reasonCode` exactly when it is `REJECTED`, and `grantedScope` exactly when it is `APPROVED`.
+// AccessRequestCreated An access request as the API shows it. `decidedAt` is present exactly when the request is no longer `PENDING`, `reasonCode` and `rejectionReason` exactly when it is `REJECTED`, and `grantedScope` exactly when it is `APPROVED`.
 type AccessRequestCreated = AccessRequest
 
 // EndUserUnauthenticated 401 from the service: the token names no client.
@@ -2854,8 +3680,17 @@ type PayloadTooLargeApplicationJSON = GatewayRequestEntityTooLarge
 // PayloadTooLargeApplicationProblemPlusJSON 413: the body is over the operation's limit.
 type PayloadTooLargeApplicationProblemPlusJSON = ProblemPayloadTooLarge
 
+// SandboxUnknownParameter 400: malformed input.
+type SandboxUnknownParameter = ProblemInvalidRequest
+
 // ServiceUnavailable defines model for ServiceUnavailable.
 type ServiceUnavailable = GatewayServiceUnavailable
+
+// TooManyRequestsApplicationJSON defines model for TooManyRequests.
+type TooManyRequestsApplicationJSON = GatewayTooManyRequests
+
+// TooManyRequestsApplicationProblemPlusJSON 429: the client has made all the calls its rate limit allows in the current window.
+type TooManyRequestsApplicationProblemPlusJSON = ProblemTooManyRequests
 
 // UnauthorizedApplicationJSON defines model for Unauthorized.
 type UnauthorizedApplicationJSON = GatewayUnauthorized
@@ -2883,7 +3718,7 @@ type ListAccessRequestsParams struct {
 
 // CreateAccessRequestParams defines parameters for CreateAccessRequest.
 type CreateAccessRequestParams struct {
-	// IdempotencyKey Makes a create safe to retry. A key is yours alone (per third party) and remembered for 24 hours after the request it created. A retry with the same key and the same body (the same `meteringPointId`, `scope` after defaulting, and `agreementReference`) returns the request the key created, as it is now, with `202`; the same key with a different body is refused with `422`. The key is recorded only when the call creates a request: a call answered `200` (already pending) or with an error does not use it up. 1 to 255 printable ASCII characters, without spaces; otherwise `400`.
+	// IdempotencyKey Makes a create safe to retry. A key is yours alone (per third party) and remembered for 24 hours after the request it created. A retry with the same key and the same body (the same `meteringPointId`, `scope` after defaulting, and `agreementReference`) returns the request the key created, as it is now, with `202`; the same key with a different body is refused with `422`. The key is recorded only when the call creates a request: a call answered `200` (already pending) or with an error does not use it up. 1 to 255 printable ASCII characters, without spaces; otherwise `400`. A replayed answer carries `Idempotent-Replayed: true`.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
@@ -2958,7 +3793,11 @@ type AdminRegisterThirdPartyJSONBody struct {
 
 // ListDeliveriesParams defines parameters for ListDeliveries.
 type ListDeliveriesParams struct {
-	// After Where the page starts: the `next` of the previous answer, unchanged; the page holds what was delivered after it. Opaque (base64url text that the API wrote). Any other text, even of that alphabet, is `400` naming `after`. Leave it out (or empty) to start from the oldest document kept.
+	// Cursor Where the page starts: the `nextCursor` of the previous answer, unchanged; the page holds what was delivered after it. Opaque (base64url text that the API wrote). Any other text, even of that alphabet, is `400` naming `cursor`. Leave it out (or empty) to start from the oldest document kept. The same as `after`, the name the feed first used; given both, they must be equal (`400` naming `cursor` otherwise).
+	Cursor *FeedCursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// After Deprecated: use `cursor`, which takes the same value. Where the page starts: the `next` (or `nextCursor`) of the previous answer, unchanged; the page holds what was delivered after it. Opaque (base64url text that the API wrote). Any other text, even of that alphabet, is `400` naming `after`. Leave it out (or empty) to start from the oldest document kept.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	After *After `form:"after,omitempty" json:"after,omitempty"`
 
 	// Limit The most items on one page. Left out (or empty), 25.
@@ -3006,7 +3845,7 @@ type GetMeterValuesParams struct {
 	// To The Oslo day after the last one to read (exclusive): `from=2027-03-01&to=2027-04-01` is March. After `from`, and at most 3 years after it.
 	To To `form:"to" json:"to"`
 
-	// Aggregation How to sum the stored values. Left out (or empty): as stored, one period per day at the metering point's resolution (`PT15M` or `PT60M`). `PT1H`: one period per day at `PT60M`, quarter-hours summed four at a time (a day stored at `PT60M` is as stored). `P1D`: one period per calendar month with data, at `P1D`, one point per day (its position is the day of the month). `P1M`: one period from the first month with data to the end of the last, at `P1M`, one point per month (position 1 is the period's first month). A sum covers only the days read: the days of `period` that have data.
+	// Aggregation How to sum the stored values. Left out (or empty): as stored, one period per day at the metering point's resolution (`PT15M` or `PT60M`). `PT1H`: one period per day at `PT1H`, quarter-hours summed four at a time (a day stored at `PT60M` is as stored). `P1D`: one period per calendar month with data, at `P1D`, one point per day, cut to `period`: position 1 is the period's first day, which is the 1st unless the query (or the data window) starts later in the month. `P1M`: one period from the first month with data to the end of the last, cut to `period`, at `P1M`, one point per month (position 1 is the month the period starts in, covered from `start`). A sum covers only the days read: the days of `period` that have data.
 	Aggregation *GetMeterValuesParamsAggregation `form:"aggregation,omitempty" json:"aggregation,omitempty"`
 
 	// IfNoneMatch The `ETag` of an answer you kept, or several, comma-separated, or `*`. A `W/` prefix is ignored. If one is the tag of the answer as it is now, the answer is `304 Not Modified` without a body (and still recorded in the read log).
@@ -3062,6 +3901,9 @@ type IngestMeterValuesJSONRequestBody = SeriesBatch
 
 // RegisterWebhookJSONRequestBody defines body for RegisterWebhook for application/json ContentType.
 type RegisterWebhookJSONRequestBody = WebhookRegistration
+
+// TestWebhookJSONRequestBody defines body for TestWebhook for application/json ContentType.
+type TestWebhookJSONRequestBody = WebhookTestRequest
 
 // ReceiveDocumentJSONRequestBody defines body for ReceiveDocument for application/json ContentType.
 type ReceiveDocumentJSONRequestBody ReceiveDocumentJSONBody
@@ -3509,6 +4351,20 @@ func (t ProblemRejected) MarshalJSON() ([]byte, error) {
 		}
 	}
 
+	if t.Links != nil {
+		object["links"], err = json.Marshal(t.Links)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'links': %w", err)
+		}
+	}
+
+	if t.RequestId != nil {
+		object["requestId"], err = json.Marshal(t.RequestId)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'requestId': %w", err)
+		}
+	}
+
 	object["status"], err = json.Marshal(t.Status)
 	if err != nil {
 		return nil, fmt.Errorf("error marshaling 'status': %w", err)
@@ -3564,6 +4420,20 @@ func (t *ProblemRejected) UnmarshalJSON(b []byte) error {
 		err = json.Unmarshal(raw, &t.Instance)
 		if err != nil {
 			return fmt.Errorf("error reading 'instance': %w", err)
+		}
+	}
+
+	if raw, found := object["links"]; found {
+		err = json.Unmarshal(raw, &t.Links)
+		if err != nil {
+			return fmt.Errorf("error reading 'links': %w", err)
+		}
+	}
+
+	if raw, found := object["requestId"]; found {
+		err = json.Unmarshal(raw, &t.RequestId)
+		if err != nil {
+			return fmt.Errorf("error reading 'requestId': %w", err)
 		}
 	}
 
@@ -3741,6 +4611,32 @@ func (t *CreateAccessRequest409ApplicationProblemPlusJSONResponseBody) MergeProb
 	return err
 }
 
+// AsProblemPendingOtherScope returns the union data inside the CreateAccessRequest409ApplicationProblemPlusJSONResponseBody as a ProblemPendingOtherScope
+func (t CreateAccessRequest409ApplicationProblemPlusJSONResponseBody) AsProblemPendingOtherScope() (ProblemPendingOtherScope, error) {
+	var body ProblemPendingOtherScope
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromProblemPendingOtherScope overwrites any union data inside the CreateAccessRequest409ApplicationProblemPlusJSONResponseBody as the provided ProblemPendingOtherScope
+func (t *CreateAccessRequest409ApplicationProblemPlusJSONResponseBody) FromProblemPendingOtherScope(v ProblemPendingOtherScope) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeProblemPendingOtherScope performs a merge with any union data inside the CreateAccessRequest409ApplicationProblemPlusJSONResponseBody, using the provided ProblemPendingOtherScope
+func (t *CreateAccessRequest409ApplicationProblemPlusJSONResponseBody) MergeProblemPendingOtherScope(v ProblemPendingOtherScope) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
 // AsProblemChangedMeanwhile returns the union data inside the CreateAccessRequest409ApplicationProblemPlusJSONResponseBody as a ProblemChangedMeanwhile
 func (t CreateAccessRequest409ApplicationProblemPlusJSONResponseBody) AsProblemChangedMeanwhile() (ProblemChangedMeanwhile, error) {
 	var body ProblemChangedMeanwhile
@@ -3855,6 +4751,32 @@ func (t *ReceiveDocumentJSONBody) MergeNotification(v Notification) error {
 	return err
 }
 
+// AsWebhookTestEvent returns the union data inside the ReceiveDocumentJSONBody as a WebhookTestEvent
+func (t ReceiveDocumentJSONBody) AsWebhookTestEvent() (WebhookTestEvent, error) {
+	var body WebhookTestEvent
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromWebhookTestEvent overwrites any union data inside the ReceiveDocumentJSONBody as the provided WebhookTestEvent
+func (t *ReceiveDocumentJSONBody) FromWebhookTestEvent(v WebhookTestEvent) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeWebhookTestEvent performs a merge with any union data inside the ReceiveDocumentJSONBody, using the provided WebhookTestEvent
+func (t *ReceiveDocumentJSONBody) MergeWebhookTestEvent(v WebhookTestEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
 func (t ReceiveDocumentJSONBody) MarshalJSON() ([]byte, error) {
 	b, err := t.union.MarshalJSON()
 	return b, err
@@ -3948,7 +4870,7 @@ type ClientInterface interface {
 
 	// CreateAccessRequestWithBody Ask for access to a metering point
 	//
-	// Creates a `PENDING` request for access to one metering point (`202`), or returns the one of yours already pending for it (`200`). Both answers carry `Location` with the request's path.
+	// Creates a `PENDING` request for access to one metering point (`202`), or returns the one of yours already pending for it with the same scope (`200`); one pending with the other scope is a `409` (`pending-request-other-scope`) that names it. Both answers carry `Location` with the request's path.
 	//
 	// The body is checked first, and every bad field is named (`400`). Then, if `Idempotency-Key` names a key this third party used in the last 24 hours, the call is a retry: with the same body it returns the request that key created, as that request is now (`202`, whatever its status); with another body it is refused (`422`). Otherwise Elhub's rules apply, in this order: the metering point must be registered (`E10`), an accounting point (`EH010`) and have an end user (`EH016`), and you must not already have access to it (`EH017`).
 	//
@@ -3959,7 +4881,7 @@ type ClientInterface interface {
 
 	// CreateAccessRequest Ask for access to a metering point
 	//
-	// Creates a `PENDING` request for access to one metering point (`202`), or returns the one of yours already pending for it (`200`). Both answers carry `Location` with the request's path.
+	// Creates a `PENDING` request for access to one metering point (`202`), or returns the one of yours already pending for it with the same scope (`200`); one pending with the other scope is a `409` (`pending-request-other-scope`) that names it. Both answers carry `Location` with the request's path.
 	//
 	// The body is checked first, and every bad field is named (`400`). Then, if `Idempotency-Key` names a key this third party used in the last 24 hours, the call is a retry: with the same body it returns the request that key created, as that request is now (`202`, whatever its status); with another body it is refused (`422`). Otherwise Elhub's rules apply, in this order: the metering point must be registered (`E10`), an accounting point (`EH010`) and have an end user (`EH016`), and you must not already have access to it (`EH017`).
 	//
@@ -4125,11 +5047,11 @@ type ClientInterface interface {
 	//
 	// Your feed of delivered documents, oldest first (in the order they were written), a page at a time: the daily series, corrections, master-data changes and the request and grant notifications. Every day at 09:00 Europe/Oslo the previous Oslo day's series of each metering point you have active access to (for a day in its data window) is added here as a `meter-values` document. A day whose values had not arrived by then is added when they arrive, with `late` `true`; a day corrected after it was delivered is added again as `meter-values-correction`, with a higher `revision`. A `master-data-change` is added when a metering point's master data changes in a way your access level shows (with `LIMITED` access, only a change to the minimum set): its `document` is the master data as `GET /v1/metering-points/{id}` would now answer it (schema `MasterData`), its `id` is `master-data-change:<meteringPointId>:v<version>`, and it has `meteringPointId` but no `day` (see Master-data changes in the description). A `notification` is added when one of your access requests is approved or rejected (also by expiry, `EH088`) and when the end user gives you access without a request, changes its level or removes it: its `document` is the notification exactly as sent (schema `Notification`), its `id` is `notification:<notificationId>`, and it has `meteringPointId` but no `day` (see Notifications in the description).
 	//
-	// **Polling.** Start without `after`; then always pass the answer's `next` back as `after`, unchanged. `next` is always present: after a page with items it points past the last of them, and when nothing new has come `items` is empty and `next` is the `after` you sent (empty when you sent none), so you can keep polling with it. A page shorter than `limit` usually means you have caught up; an empty one always does. A document shows up only once it is at least 5 seconds old, so that no page skips one still being written: the newest come on a later call.
+	// **Polling.** Start without `cursor`; then always pass the answer's `nextCursor` back as `cursor`, unchanged: the same names as the lists. Unlike a list's, the feed's `nextCursor` is always present, because the feed has no last page: after a page with items it points past the last of them, and when nothing new has come `items` is empty and `nextCursor` is the `cursor` you sent (empty when you sent none), so you can keep polling with it. A page shorter than `limit` usually means you have caught up; an empty one always does. A document shows up only once it is at least 5 seconds old, so that no page skips one still being written: the newest come on a later call. The feed's first names, `after` and `next`, still work (deprecated): `after` is read as `cursor`, and `next` is `nextCursor` again.
 	//
 	// **Once, and for 30 days.** Each document has a deterministic `id` (for a series the same as `document.documentId`, for a master-data change `master-data-change:<meteringPointId>:v<version>`, for a notification `notification:` and `document.notificationId`) and is written once: a repeated or retried delivery run, or a notification sent again, never adds a copy, so an `id` appears at most once. Documents are kept for 30 days after `createdAt` (at least 14 days are promised), then removed; read the feed at least every 14 days. A webhook, if you register one, pushes the same documents with the same `id` (as `webhook-id`), so you can use it to drop one you already have.
 	//
-	// The parameters are checked first (`400`, naming `limit` and any unknown parameter), then `after` (`400` when it is not a cursor; pass `next` back unchanged, as an edited cursor may also start the page elsewhere).
+	// The parameters are checked first (`400`, naming `limit`, any unknown parameter, and `cursor` when it differs from an `after` also given), then the cursor (`400` when it is not one; pass `nextCursor` back unchanged, as an edited cursor may also start the page elsewhere).
 	//
 	// Corresponds with GET /v1/deliveries (the `ListDeliveries` operationId).
 	ListDeliveries(ctx context.Context, params *ListDeliveriesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -4217,6 +5139,20 @@ type ClientInterface interface {
 	// Corresponds with GET /v1/metering-points/{id}/meter-values (the `GetMeterValues` operationId).
 	GetMeterValues(ctx context.Context, id MeteringPointIdPath, params *GetMeterValuesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ResetSandbox Put the sandbox back to its seeded state (sandbox only)
+	//
+	// Puts the whole sandbox back to the state it started in, while it runs: the queues are purged, the pending expiry executions stopped, every access request, grant, idempotency record, read-log entry, end-user and portal session, delivered document, webhook and registered party deleted, and the demo data seeded again, with the demo's pending request made again (a new id and consent link, in the answer) and the demo webhook registered again. The grid company's master data and meter values are kept. Calling it again gives the same state. The reset is for the whole sandbox, not only the caller's part: the demo data is shared by the demo parties. It takes a token of a demo third party or of the operator (`make reset` uses the operator's). No body is needed (one sent is ignored). Only on the sandbox; it does not exist in production.
+	//
+	// Corresponds with POST /v1/sandbox/reset (the `ResetSandbox` operationId).
+	ResetSandbox(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetSandboxTestData The sandbox's test data (sandbox only)
+	//
+	// The demo data of the sandbox and what each part is for, as the README's table shows it, with the days of meter values dated on the stack's clock. Only on the sandbox; it does not exist in production. No token: it is public demo data, and it is where a developer finds the GLN to ask a token for.
+	//
+	// Corresponds with GET /v1/sandbox/test-data (the `GetSandboxTestData` operationId).
+	GetSandboxTestData(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// RemoveWebhook Remove your webhook
 	//
 	// Removes your webhook and its signing secrets: nothing more is pushed, and the retries under way are dropped when they fall due. Your documents stay in the feed, and the attempt log stays for its 30 days. Removing when none is registered is harmless (`204` too). A later `PUT` is a first registration again, with a new secret.
@@ -4226,16 +5162,16 @@ type ClientInterface interface {
 
 	// GetWebhook Read your webhook
 	//
-	// Your webhook: where documents are pushed, whether it is enabled (and if not, why), and when each signing secret was made and, after a rotation, until when the older ones sign. The secrets themselves are never shown here: `secret` is only in the answer to the first registration and to a rotation. `404` when no webhook is registered.
+	// Your webhook: where documents are pushed, whether it is enabled (and if not, why), and when each signing secret was made and, after a rotation, until when the older ones sign. The secrets' text is not shown here: `secret` is in the answer to the first registration and to a rotation, and `GET /v1/webhook/secret` shows them all. `404` when no webhook is registered.
 	//
 	// Corresponds with GET /v1/webhook (the `GetWebhook` operationId).
 	GetWebhook(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RegisterWebhookWithBody Register your webhook, or change its URL
 	//
-	// Sets the URL your documents are pushed to and enables the webhook; from now on every document written to your feed is pushed there (documents already written are not). The first registration makes the signing secret and shows it, in `secret`, this once: store it, since no answer shows it again (a lost secret is replaced with `POST /v1/webhook/rotate`). A later `PUT`, to change the URL or to enable a webhook disabled by a `410`, keeps the secrets and has no `secret`; sending the same URL again is harmless. After `DELETE /v1/webhook` a `PUT` is a first registration again, with a new secret.
+	// Sets the URL your documents are pushed to, and optionally which kinds (`events`; all when left out), and enables the webhook; from now on every document written to your feed is pushed there (documents already written are not). The first registration makes the signing secret and shows it, in `secret`; `GET /v1/webhook/secret` shows it again. A later `PUT`, to change the URL or to enable a webhook disabled by a `410`, keeps the secrets and has no `secret`; sending the same URL (and `events`) again is harmless. After `DELETE /v1/webhook` a `PUT` is a first registration again, with a new secret.
 	//
-	// The query is checked first (`400`), then the media type (`415`), then the body, naming every bad field (`400`), and last the URL itself (`400`, field `url`, with the reason): it must be an absolute `https` URL, without user info, on port 443, on a public address (see Webhooks in the description).
+	// The query is checked first (`400`), then the media type (`415`), then the body, naming every bad field (`400`), and last the URL and `events` themselves (`400`, field `url` with the reason, `events[i]` naming the known kinds): it must be an absolute `https` URL, without user info, on port 443, on a public address (see Webhooks in the description).
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -4244,9 +5180,9 @@ type ClientInterface interface {
 
 	// RegisterWebhook Register your webhook, or change its URL
 	//
-	// Sets the URL your documents are pushed to and enables the webhook; from now on every document written to your feed is pushed there (documents already written are not). The first registration makes the signing secret and shows it, in `secret`, this once: store it, since no answer shows it again (a lost secret is replaced with `POST /v1/webhook/rotate`). A later `PUT`, to change the URL or to enable a webhook disabled by a `410`, keeps the secrets and has no `secret`; sending the same URL again is harmless. After `DELETE /v1/webhook` a `PUT` is a first registration again, with a new secret.
+	// Sets the URL your documents are pushed to, and optionally which kinds (`events`; all when left out), and enables the webhook; from now on every document written to your feed is pushed there (documents already written are not). The first registration makes the signing secret and shows it, in `secret`; `GET /v1/webhook/secret` shows it again. A later `PUT`, to change the URL or to enable a webhook disabled by a `410`, keeps the secrets and has no `secret`; sending the same URL (and `events`) again is harmless. After `DELETE /v1/webhook` a `PUT` is a first registration again, with a new secret.
 	//
-	// The query is checked first (`400`), then the media type (`415`), then the body, naming every bad field (`400`), and last the URL itself (`400`, field `url`, with the reason): it must be an absolute `https` URL, without user info, on port 443, on a public address (see Webhooks in the description).
+	// The query is checked first (`400`), then the media type (`415`), then the body, naming every bad field (`400`), and last the URL and `events` themselves (`400`, field `url` with the reason, `events[i]` naming the known kinds): it must be an absolute `https` URL, without user info, on port 443, on a public address (see Webhooks in the description).
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -4262,10 +5198,39 @@ type ClientInterface interface {
 
 	// RotateWebhookSecret Make a new signing secret
 	//
-	// Makes a new signing secret and shows it, in `secret`, this once. The older secrets that still sign keep signing beside it for 24 hours (`expiresAt` in `secrets`; one already due to stop sooner keeps its earlier end), so every push in that time carries a signature for each: install the new secret in your receiver within the 24 hours. At most three secrets sign at once: a rotation while three do ends the oldest at once. Secrets past their `expiresAt` are dropped from `secrets`. A disabled webhook stays disabled. No body is needed (one sent is ignored). `404` when no webhook is registered.
+	// Makes a new signing secret and shows it, in `secret` (`GET /v1/webhook/secret` shows it again). The older secrets that still sign keep signing beside it for 24 hours (`expiresAt` in `secrets`; one already due to stop sooner keeps its earlier end), so every push in that time carries a signature for each: install the new secret in your receiver within the 24 hours. At most three secrets sign at once: a rotation while three do ends the oldest at once. Secrets past their `expiresAt` are dropped from `secrets`. A disabled webhook stays disabled. No body is needed (one sent is ignored). `404` when no webhook is registered.
 	//
 	// Corresponds with POST /v1/webhook/rotate (the `RotateWebhookSecret` operationId).
 	RotateWebhookSecret(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetWebhookSecrets Read your signing secrets
+	//
+	// The secrets that sign your pushes now, with their text, newest first: one, or during the 24 hours after a rotation the new one and the older ones that still sign beside it. They are yours: your receiver holds the same secrets to verify the signatures, so you can always read them again, for example for a receiver set up after the registration or for a webhook registered for you. They are stored encrypted. `404` when no webhook is registered.
+	//
+	// Corresponds with GET /v1/webhook/secret (the `GetWebhookSecrets` operationId).
+	GetWebhookSecrets(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// TestWebhookWithBody Push a test event or a sample daily document
+	//
+	// Pushes one signed event to your webhook at once and answers with the attempt: `webhook.test`, a small test event (`WebhookTestEvent`), or `meter-values`, a sample of the daily document (`DeliveryDocument`, marked `"test": true`, its values made up) for one of the metering points you have access to, or for the made-up `707057599999999991` when you have none. Either has a `webhook-id` of its own (`webhook.test:…`, `meter-values.test:…`), never a delivered document's, so dropping duplicates by `webhook-id` never drops a real document for it. It is pushed once, not retried and not put in your feed; the attempt is listed in `GET /v1/webhook/attempts` like any other, and a `410` disables the webhook as any push does. The answer is `200` whatever your endpoint answered: see `outcome`, `status` and `error`. The portal's "Send test event" and "Send sample daily document" do the same.
+	//
+	// The query is checked first (`400`), then the media type (`415`), then the body (`400`), and then whether a webhook is registered (`404`).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/webhook/test (the `TestWebhook` operationId).
+	TestWebhookWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// TestWebhook Push a test event or a sample daily document
+	//
+	// Pushes one signed event to your webhook at once and answers with the attempt: `webhook.test`, a small test event (`WebhookTestEvent`), or `meter-values`, a sample of the daily document (`DeliveryDocument`, marked `"test": true`, its values made up) for one of the metering points you have access to, or for the made-up `707057599999999991` when you have none. Either has a `webhook-id` of its own (`webhook.test:…`, `meter-values.test:…`), never a delivered document's, so dropping duplicates by `webhook-id` never drops a real document for it. It is pushed once, not retried and not put in your feed; the attempt is listed in `GET /v1/webhook/attempts` like any other, and a `410` disables the webhook as any push does. The answer is `200` whatever your endpoint answered: see `outcome`, `status` and `error`. The portal's "Send test event" and "Send sample daily document" do the same.
+	//
+	// The query is checked first (`400`), then the media type (`415`), then the body (`400`), and then whether a webhook is registered (`404`).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/webhook/test (the `TestWebhook` operationId).
+	TestWebhook(ctx context.Context, body TestWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // ListAccessRequests List your access requests
@@ -4287,7 +5252,7 @@ func (c *Client) ListAccessRequests(ctx context.Context, params *ListAccessReque
 
 // CreateAccessRequestWithBody Ask for access to a metering point
 //
-// Creates a `PENDING` request for access to one metering point (`202`), or returns the one of yours already pending for it (`200`). Both answers carry `Location` with the request's path.
+// Creates a `PENDING` request for access to one metering point (`202`), or returns the one of yours already pending for it with the same scope (`200`); one pending with the other scope is a `409` (`pending-request-other-scope`) that names it. Both answers carry `Location` with the request's path.
 //
 // The body is checked first, and every bad field is named (`400`). Then, if `Idempotency-Key` names a key this third party used in the last 24 hours, the call is a retry: with the same body it returns the request that key created, as that request is now (`202`, whatever its status); with another body it is refused (`422`). Otherwise Elhub's rules apply, in this order: the metering point must be registered (`E10`), an accounting point (`EH010`) and have an end user (`EH016`), and you must not already have access to it (`EH017`).
 //
@@ -4308,7 +5273,7 @@ func (c *Client) CreateAccessRequestWithBody(ctx context.Context, params *Create
 
 // CreateAccessRequest Ask for access to a metering point
 //
-// Creates a `PENDING` request for access to one metering point (`202`), or returns the one of yours already pending for it (`200`). Both answers carry `Location` with the request's path.
+// Creates a `PENDING` request for access to one metering point (`202`), or returns the one of yours already pending for it with the same scope (`200`); one pending with the other scope is a `409` (`pending-request-other-scope`) that names it. Both answers carry `Location` with the request's path.
 //
 // The body is checked first, and every bad field is named (`400`). Then, if `Idempotency-Key` names a key this third party used in the last 24 hours, the call is a retry: with the same body it returns the request that key created, as that request is now (`202`, whatever its status); with another body it is refused (`422`). Otherwise Elhub's rules apply, in this order: the metering point must be registered (`E10`), an accounting point (`EH010`) and have an end user (`EH016`), and you must not already have access to it (`EH017`).
 //
@@ -4694,11 +5659,11 @@ func (c *Client) AdminEnableThirdParty(ctx context.Context, gln GLN, reqEditors 
 //
 // Your feed of delivered documents, oldest first (in the order they were written), a page at a time: the daily series, corrections, master-data changes and the request and grant notifications. Every day at 09:00 Europe/Oslo the previous Oslo day's series of each metering point you have active access to (for a day in its data window) is added here as a `meter-values` document. A day whose values had not arrived by then is added when they arrive, with `late` `true`; a day corrected after it was delivered is added again as `meter-values-correction`, with a higher `revision`. A `master-data-change` is added when a metering point's master data changes in a way your access level shows (with `LIMITED` access, only a change to the minimum set): its `document` is the master data as `GET /v1/metering-points/{id}` would now answer it (schema `MasterData`), its `id` is `master-data-change:<meteringPointId>:v<version>`, and it has `meteringPointId` but no `day` (see Master-data changes in the description). A `notification` is added when one of your access requests is approved or rejected (also by expiry, `EH088`) and when the end user gives you access without a request, changes its level or removes it: its `document` is the notification exactly as sent (schema `Notification`), its `id` is `notification:<notificationId>`, and it has `meteringPointId` but no `day` (see Notifications in the description).
 //
-// **Polling.** Start without `after`; then always pass the answer's `next` back as `after`, unchanged. `next` is always present: after a page with items it points past the last of them, and when nothing new has come `items` is empty and `next` is the `after` you sent (empty when you sent none), so you can keep polling with it. A page shorter than `limit` usually means you have caught up; an empty one always does. A document shows up only once it is at least 5 seconds old, so that no page skips one still being written: the newest come on a later call.
+// **Polling.** Start without `cursor`; then always pass the answer's `nextCursor` back as `cursor`, unchanged: the same names as the lists. Unlike a list's, the feed's `nextCursor` is always present, because the feed has no last page: after a page with items it points past the last of them, and when nothing new has come `items` is empty and `nextCursor` is the `cursor` you sent (empty when you sent none), so you can keep polling with it. A page shorter than `limit` usually means you have caught up; an empty one always does. A document shows up only once it is at least 5 seconds old, so that no page skips one still being written: the newest come on a later call. The feed's first names, `after` and `next`, still work (deprecated): `after` is read as `cursor`, and `next` is `nextCursor` again.
 //
 // **Once, and for 30 days.** Each document has a deterministic `id` (for a series the same as `document.documentId`, for a master-data change `master-data-change:<meteringPointId>:v<version>`, for a notification `notification:` and `document.notificationId`) and is written once: a repeated or retried delivery run, or a notification sent again, never adds a copy, so an `id` appears at most once. Documents are kept for 30 days after `createdAt` (at least 14 days are promised), then removed; read the feed at least every 14 days. A webhook, if you register one, pushes the same documents with the same `id` (as `webhook-id`), so you can use it to drop one you already have.
 //
-// The parameters are checked first (`400`, naming `limit` and any unknown parameter), then `after` (`400` when it is not a cursor; pass `next` back unchanged, as an edited cursor may also start the page elsewhere).
+// The parameters are checked first (`400`, naming `limit`, any unknown parameter, and `cursor` when it differs from an `after` also given), then the cursor (`400` when it is not one; pass `nextCursor` back unchanged, as an edited cursor may also start the page elsewhere).
 //
 // Corresponds with GET /v1/deliveries (the `ListDeliveries` operationId).
 func (c *Client) ListDeliveries(ctx context.Context, params *ListDeliveriesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -4886,6 +5851,40 @@ func (c *Client) GetMeterValues(ctx context.Context, id MeteringPointIdPath, par
 	return c.Client.Do(req)
 }
 
+// ResetSandbox Put the sandbox back to its seeded state (sandbox only)
+//
+// Puts the whole sandbox back to the state it started in, while it runs: the queues are purged, the pending expiry executions stopped, every access request, grant, idempotency record, read-log entry, end-user and portal session, delivered document, webhook and registered party deleted, and the demo data seeded again, with the demo's pending request made again (a new id and consent link, in the answer) and the demo webhook registered again. The grid company's master data and meter values are kept. Calling it again gives the same state. The reset is for the whole sandbox, not only the caller's part: the demo data is shared by the demo parties. It takes a token of a demo third party or of the operator (`make reset` uses the operator's). No body is needed (one sent is ignored). Only on the sandbox; it does not exist in production.
+//
+// Corresponds with POST /v1/sandbox/reset (the `ResetSandbox` operationId).
+func (c *Client) ResetSandbox(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewResetSandboxRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetSandboxTestData The sandbox's test data (sandbox only)
+//
+// The demo data of the sandbox and what each part is for, as the README's table shows it, with the days of meter values dated on the stack's clock. Only on the sandbox; it does not exist in production. No token: it is public demo data, and it is where a developer finds the GLN to ask a token for.
+//
+// Corresponds with GET /v1/sandbox/test-data (the `GetSandboxTestData` operationId).
+func (c *Client) GetSandboxTestData(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetSandboxTestDataRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // RemoveWebhook Remove your webhook
 //
 // Removes your webhook and its signing secrets: nothing more is pushed, and the retries under way are dropped when they fall due. Your documents stay in the feed, and the attempt log stays for its 30 days. Removing when none is registered is harmless (`204` too). A later `PUT` is a first registration again, with a new secret.
@@ -4905,7 +5904,7 @@ func (c *Client) RemoveWebhook(ctx context.Context, reqEditors ...RequestEditorF
 
 // GetWebhook Read your webhook
 //
-// Your webhook: where documents are pushed, whether it is enabled (and if not, why), and when each signing secret was made and, after a rotation, until when the older ones sign. The secrets themselves are never shown here: `secret` is only in the answer to the first registration and to a rotation. `404` when no webhook is registered.
+// Your webhook: where documents are pushed, whether it is enabled (and if not, why), and when each signing secret was made and, after a rotation, until when the older ones sign. The secrets' text is not shown here: `secret` is in the answer to the first registration and to a rotation, and `GET /v1/webhook/secret` shows them all. `404` when no webhook is registered.
 //
 // Corresponds with GET /v1/webhook (the `GetWebhook` operationId).
 func (c *Client) GetWebhook(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -4922,9 +5921,9 @@ func (c *Client) GetWebhook(ctx context.Context, reqEditors ...RequestEditorFn) 
 
 // RegisterWebhookWithBody Register your webhook, or change its URL
 //
-// Sets the URL your documents are pushed to and enables the webhook; from now on every document written to your feed is pushed there (documents already written are not). The first registration makes the signing secret and shows it, in `secret`, this once: store it, since no answer shows it again (a lost secret is replaced with `POST /v1/webhook/rotate`). A later `PUT`, to change the URL or to enable a webhook disabled by a `410`, keeps the secrets and has no `secret`; sending the same URL again is harmless. After `DELETE /v1/webhook` a `PUT` is a first registration again, with a new secret.
+// Sets the URL your documents are pushed to, and optionally which kinds (`events`; all when left out), and enables the webhook; from now on every document written to your feed is pushed there (documents already written are not). The first registration makes the signing secret and shows it, in `secret`; `GET /v1/webhook/secret` shows it again. A later `PUT`, to change the URL or to enable a webhook disabled by a `410`, keeps the secrets and has no `secret`; sending the same URL (and `events`) again is harmless. After `DELETE /v1/webhook` a `PUT` is a first registration again, with a new secret.
 //
-// The query is checked first (`400`), then the media type (`415`), then the body, naming every bad field (`400`), and last the URL itself (`400`, field `url`, with the reason): it must be an absolute `https` URL, without user info, on port 443, on a public address (see Webhooks in the description).
+// The query is checked first (`400`), then the media type (`415`), then the body, naming every bad field (`400`), and last the URL and `events` themselves (`400`, field `url` with the reason, `events[i]` naming the known kinds): it must be an absolute `https` URL, without user info, on port 443, on a public address (see Webhooks in the description).
 //
 // Takes any type of body and a specified content type.
 //
@@ -4943,9 +5942,9 @@ func (c *Client) RegisterWebhookWithBody(ctx context.Context, contentType string
 
 // RegisterWebhook Register your webhook, or change its URL
 //
-// Sets the URL your documents are pushed to and enables the webhook; from now on every document written to your feed is pushed there (documents already written are not). The first registration makes the signing secret and shows it, in `secret`, this once: store it, since no answer shows it again (a lost secret is replaced with `POST /v1/webhook/rotate`). A later `PUT`, to change the URL or to enable a webhook disabled by a `410`, keeps the secrets and has no `secret`; sending the same URL again is harmless. After `DELETE /v1/webhook` a `PUT` is a first registration again, with a new secret.
+// Sets the URL your documents are pushed to, and optionally which kinds (`events`; all when left out), and enables the webhook; from now on every document written to your feed is pushed there (documents already written are not). The first registration makes the signing secret and shows it, in `secret`; `GET /v1/webhook/secret` shows it again. A later `PUT`, to change the URL or to enable a webhook disabled by a `410`, keeps the secrets and has no `secret`; sending the same URL (and `events`) again is harmless. After `DELETE /v1/webhook` a `PUT` is a first registration again, with a new secret.
 //
-// The query is checked first (`400`), then the media type (`415`), then the body, naming every bad field (`400`), and last the URL itself (`400`, field `url`, with the reason): it must be an absolute `https` URL, without user info, on port 443, on a public address (see Webhooks in the description).
+// The query is checked first (`400`), then the media type (`415`), then the body, naming every bad field (`400`), and last the URL and `events` themselves (`400`, field `url` with the reason, `events[i]` naming the known kinds): it must be an absolute `https` URL, without user info, on port 443, on a public address (see Webhooks in the description).
 //
 // Takes a body of the `application/json` content type.
 //
@@ -4981,11 +5980,70 @@ func (c *Client) ListWebhookAttempts(ctx context.Context, params *ListWebhookAtt
 
 // RotateWebhookSecret Make a new signing secret
 //
-// Makes a new signing secret and shows it, in `secret`, this once. The older secrets that still sign keep signing beside it for 24 hours (`expiresAt` in `secrets`; one already due to stop sooner keeps its earlier end), so every push in that time carries a signature for each: install the new secret in your receiver within the 24 hours. At most three secrets sign at once: a rotation while three do ends the oldest at once. Secrets past their `expiresAt` are dropped from `secrets`. A disabled webhook stays disabled. No body is needed (one sent is ignored). `404` when no webhook is registered.
+// Makes a new signing secret and shows it, in `secret` (`GET /v1/webhook/secret` shows it again). The older secrets that still sign keep signing beside it for 24 hours (`expiresAt` in `secrets`; one already due to stop sooner keeps its earlier end), so every push in that time carries a signature for each: install the new secret in your receiver within the 24 hours. At most three secrets sign at once: a rotation while three do ends the oldest at once. Secrets past their `expiresAt` are dropped from `secrets`. A disabled webhook stays disabled. No body is needed (one sent is ignored). `404` when no webhook is registered.
 //
 // Corresponds with POST /v1/webhook/rotate (the `RotateWebhookSecret` operationId).
 func (c *Client) RotateWebhookSecret(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRotateWebhookSecretRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetWebhookSecrets Read your signing secrets
+//
+// The secrets that sign your pushes now, with their text, newest first: one, or during the 24 hours after a rotation the new one and the older ones that still sign beside it. They are yours: your receiver holds the same secrets to verify the signatures, so you can always read them again, for example for a receiver set up after the registration or for a webhook registered for you. They are stored encrypted. `404` when no webhook is registered.
+//
+// Corresponds with GET /v1/webhook/secret (the `GetWebhookSecrets` operationId).
+func (c *Client) GetWebhookSecrets(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetWebhookSecretsRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// TestWebhookWithBody Push a test event or a sample daily document
+//
+// Pushes one signed event to your webhook at once and answers with the attempt: `webhook.test`, a small test event (`WebhookTestEvent`), or `meter-values`, a sample of the daily document (`DeliveryDocument`, marked `"test": true`, its values made up) for one of the metering points you have access to, or for the made-up `707057599999999991` when you have none. Either has a `webhook-id` of its own (`webhook.test:…`, `meter-values.test:…`), never a delivered document's, so dropping duplicates by `webhook-id` never drops a real document for it. It is pushed once, not retried and not put in your feed; the attempt is listed in `GET /v1/webhook/attempts` like any other, and a `410` disables the webhook as any push does. The answer is `200` whatever your endpoint answered: see `outcome`, `status` and `error`. The portal's "Send test event" and "Send sample daily document" do the same.
+//
+// The query is checked first (`400`), then the media type (`415`), then the body (`400`), and then whether a webhook is registered (`404`).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/webhook/test (the `TestWebhook` operationId).
+func (c *Client) TestWebhookWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewTestWebhookRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// TestWebhook Push a test event or a sample daily document
+//
+// Pushes one signed event to your webhook at once and answers with the attempt: `webhook.test`, a small test event (`WebhookTestEvent`), or `meter-values`, a sample of the daily document (`DeliveryDocument`, marked `"test": true`, its values made up) for one of the metering points you have access to, or for the made-up `707057599999999991` when you have none. Either has a `webhook-id` of its own (`webhook.test:…`, `meter-values.test:…`), never a delivered document's, so dropping duplicates by `webhook-id` never drops a real document for it. It is pushed once, not retried and not put in your feed; the attempt is listed in `GET /v1/webhook/attempts` like any other, and a `410` disables the webhook as any push does. The answer is `200` whatever your endpoint answered: see `outcome`, `status` and `error`. The portal's "Send test event" and "Send sample daily document" do the same.
+//
+// The query is checked first (`400`), then the media type (`415`), then the body (`400`), and then whether a webhook is registered (`404`).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/webhook/test (the `TestWebhook` operationId).
+func (c *Client) TestWebhook(ctx context.Context, body TestWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewTestWebhookRequest(c.Server, body)
 	if err != nil {
 		return nil, err
 	}
@@ -5798,6 +6856,18 @@ func NewListDeliveriesRequest(server string, params *ListDeliveriesParams) (*htt
 		// per the OpenAPI spec (e.g. "color=blue,black,brown").
 		var rawQueryFragments []string
 
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if params.After != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "after", *params.After, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
@@ -6243,6 +7313,60 @@ func NewGetMeterValuesRequest(server string, id MeteringPointIdPath, params *Get
 	return req, nil
 }
 
+// NewResetSandboxRequest constructs an http.Request for the ResetSandbox method
+func NewResetSandboxRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/sandbox/reset")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetSandboxTestDataRequest constructs an http.Request for the GetSandboxTestData method
+func NewGetSandboxTestDataRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/sandbox/test-data")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewRemoveWebhookRequest constructs an http.Request for the RemoveWebhook method
 func NewRemoveWebhookRequest(server string) (*http.Request, error) {
 	var err error
@@ -6418,6 +7542,73 @@ func NewRotateWebhookSecretRequest(server string) (*http.Request, error) {
 	return req, nil
 }
 
+// NewGetWebhookSecretsRequest constructs an http.Request for the GetWebhookSecrets method
+func NewGetWebhookSecretsRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/webhook/secret")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewTestWebhookRequest calls the generic TestWebhook builder with application/json body
+func NewTestWebhookRequest(server string, body TestWebhookJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewTestWebhookRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewTestWebhookRequestWithBody constructs an http.Request for the TestWebhook method, with any body, and a specified content type
+func NewTestWebhookRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/webhook/test")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 func (c *Client) applyEditors(ctx context.Context, req *http.Request, additionalEditors []RequestEditorFn) error {
 	for _, r := range c.RequestEditors {
 		if err := r(ctx, req); err != nil {
@@ -6473,7 +7664,7 @@ type ClientWithResponsesInterface interface {
 
 	// CreateAccessRequestWithBodyWithResponse Ask for access to a metering point
 	//
-	// Creates a `PENDING` request for access to one metering point (`202`), or returns the one of yours already pending for it (`200`). Both answers carry `Location` with the request's path.
+	// Creates a `PENDING` request for access to one metering point (`202`), or returns the one of yours already pending for it with the same scope (`200`); one pending with the other scope is a `409` (`pending-request-other-scope`) that names it. Both answers carry `Location` with the request's path.
 	//
 	// The body is checked first, and every bad field is named (`400`). Then, if `Idempotency-Key` names a key this third party used in the last 24 hours, the call is a retry: with the same body it returns the request that key created, as that request is now (`202`, whatever its status); with another body it is refused (`422`). Otherwise Elhub's rules apply, in this order: the metering point must be registered (`E10`), an accounting point (`EH010`) and have an end user (`EH016`), and you must not already have access to it (`EH017`).
 	//
@@ -6484,7 +7675,7 @@ type ClientWithResponsesInterface interface {
 
 	// CreateAccessRequestWithResponse Ask for access to a metering point
 	//
-	// Creates a `PENDING` request for access to one metering point (`202`), or returns the one of yours already pending for it (`200`). Both answers carry `Location` with the request's path.
+	// Creates a `PENDING` request for access to one metering point (`202`), or returns the one of yours already pending for it with the same scope (`200`); one pending with the other scope is a `409` (`pending-request-other-scope`) that names it. Both answers carry `Location` with the request's path.
 	//
 	// The body is checked first, and every bad field is named (`400`). Then, if `Idempotency-Key` names a key this third party used in the last 24 hours, the call is a retry: with the same body it returns the request that key created, as that request is now (`202`, whatever its status); with another body it is refused (`422`). Otherwise Elhub's rules apply, in this order: the metering point must be registered (`E10`), an accounting point (`EH010`) and have an end user (`EH016`), and you must not already have access to it (`EH017`).
 	//
@@ -6676,11 +7867,11 @@ type ClientWithResponsesInterface interface {
 	//
 	// Your feed of delivered documents, oldest first (in the order they were written), a page at a time: the daily series, corrections, master-data changes and the request and grant notifications. Every day at 09:00 Europe/Oslo the previous Oslo day's series of each metering point you have active access to (for a day in its data window) is added here as a `meter-values` document. A day whose values had not arrived by then is added when they arrive, with `late` `true`; a day corrected after it was delivered is added again as `meter-values-correction`, with a higher `revision`. A `master-data-change` is added when a metering point's master data changes in a way your access level shows (with `LIMITED` access, only a change to the minimum set): its `document` is the master data as `GET /v1/metering-points/{id}` would now answer it (schema `MasterData`), its `id` is `master-data-change:<meteringPointId>:v<version>`, and it has `meteringPointId` but no `day` (see Master-data changes in the description). A `notification` is added when one of your access requests is approved or rejected (also by expiry, `EH088`) and when the end user gives you access without a request, changes its level or removes it: its `document` is the notification exactly as sent (schema `Notification`), its `id` is `notification:<notificationId>`, and it has `meteringPointId` but no `day` (see Notifications in the description).
 	//
-	// **Polling.** Start without `after`; then always pass the answer's `next` back as `after`, unchanged. `next` is always present: after a page with items it points past the last of them, and when nothing new has come `items` is empty and `next` is the `after` you sent (empty when you sent none), so you can keep polling with it. A page shorter than `limit` usually means you have caught up; an empty one always does. A document shows up only once it is at least 5 seconds old, so that no page skips one still being written: the newest come on a later call.
+	// **Polling.** Start without `cursor`; then always pass the answer's `nextCursor` back as `cursor`, unchanged: the same names as the lists. Unlike a list's, the feed's `nextCursor` is always present, because the feed has no last page: after a page with items it points past the last of them, and when nothing new has come `items` is empty and `nextCursor` is the `cursor` you sent (empty when you sent none), so you can keep polling with it. A page shorter than `limit` usually means you have caught up; an empty one always does. A document shows up only once it is at least 5 seconds old, so that no page skips one still being written: the newest come on a later call. The feed's first names, `after` and `next`, still work (deprecated): `after` is read as `cursor`, and `next` is `nextCursor` again.
 	//
 	// **Once, and for 30 days.** Each document has a deterministic `id` (for a series the same as `document.documentId`, for a master-data change `master-data-change:<meteringPointId>:v<version>`, for a notification `notification:` and `document.notificationId`) and is written once: a repeated or retried delivery run, or a notification sent again, never adds a copy, so an `id` appears at most once. Documents are kept for 30 days after `createdAt` (at least 14 days are promised), then removed; read the feed at least every 14 days. A webhook, if you register one, pushes the same documents with the same `id` (as `webhook-id`), so you can use it to drop one you already have.
 	//
-	// The parameters are checked first (`400`, naming `limit` and any unknown parameter), then `after` (`400` when it is not a cursor; pass `next` back unchanged, as an edited cursor may also start the page elsewhere).
+	// The parameters are checked first (`400`, naming `limit`, any unknown parameter, and `cursor` when it differs from an `after` also given), then the cursor (`400` when it is not one; pass `nextCursor` back unchanged, as an edited cursor may also start the page elsewhere).
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -6780,6 +7971,24 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /v1/metering-points/{id}/meter-values (the `GetMeterValues` operationId).
 	GetMeterValuesWithResponse(ctx context.Context, id MeteringPointIdPath, params *GetMeterValuesParams, reqEditors ...RequestEditorFn) (*GetMeterValuesResponse, error)
 
+	// ResetSandboxWithResponse Put the sandbox back to its seeded state (sandbox only)
+	//
+	// Puts the whole sandbox back to the state it started in, while it runs: the queues are purged, the pending expiry executions stopped, every access request, grant, idempotency record, read-log entry, end-user and portal session, delivered document, webhook and registered party deleted, and the demo data seeded again, with the demo's pending request made again (a new id and consent link, in the answer) and the demo webhook registered again. The grid company's master data and meter values are kept. Calling it again gives the same state. The reset is for the whole sandbox, not only the caller's part: the demo data is shared by the demo parties. It takes a token of a demo third party or of the operator (`make reset` uses the operator's). No body is needed (one sent is ignored). Only on the sandbox; it does not exist in production.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/sandbox/reset (the `ResetSandbox` operationId).
+	ResetSandboxWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ResetSandboxResponse, error)
+
+	// GetSandboxTestDataWithResponse The sandbox's test data (sandbox only)
+	//
+	// The demo data of the sandbox and what each part is for, as the README's table shows it, with the days of meter values dated on the stack's clock. Only on the sandbox; it does not exist in production. No token: it is public demo data, and it is where a developer finds the GLN to ask a token for.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/sandbox/test-data (the `GetSandboxTestData` operationId).
+	GetSandboxTestDataWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetSandboxTestDataResponse, error)
+
 	// RemoveWebhookWithResponse Remove your webhook
 	//
 	// Removes your webhook and its signing secrets: nothing more is pushed, and the retries under way are dropped when they fall due. Your documents stay in the feed, and the attempt log stays for its 30 days. Removing when none is registered is harmless (`204` too). A later `PUT` is a first registration again, with a new secret.
@@ -6791,7 +8000,7 @@ type ClientWithResponsesInterface interface {
 
 	// GetWebhookWithResponse Read your webhook
 	//
-	// Your webhook: where documents are pushed, whether it is enabled (and if not, why), and when each signing secret was made and, after a rotation, until when the older ones sign. The secrets themselves are never shown here: `secret` is only in the answer to the first registration and to a rotation. `404` when no webhook is registered.
+	// Your webhook: where documents are pushed, whether it is enabled (and if not, why), and when each signing secret was made and, after a rotation, until when the older ones sign. The secrets' text is not shown here: `secret` is in the answer to the first registration and to a rotation, and `GET /v1/webhook/secret` shows them all. `404` when no webhook is registered.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -6800,9 +8009,9 @@ type ClientWithResponsesInterface interface {
 
 	// RegisterWebhookWithBodyWithResponse Register your webhook, or change its URL
 	//
-	// Sets the URL your documents are pushed to and enables the webhook; from now on every document written to your feed is pushed there (documents already written are not). The first registration makes the signing secret and shows it, in `secret`, this once: store it, since no answer shows it again (a lost secret is replaced with `POST /v1/webhook/rotate`). A later `PUT`, to change the URL or to enable a webhook disabled by a `410`, keeps the secrets and has no `secret`; sending the same URL again is harmless. After `DELETE /v1/webhook` a `PUT` is a first registration again, with a new secret.
+	// Sets the URL your documents are pushed to, and optionally which kinds (`events`; all when left out), and enables the webhook; from now on every document written to your feed is pushed there (documents already written are not). The first registration makes the signing secret and shows it, in `secret`; `GET /v1/webhook/secret` shows it again. A later `PUT`, to change the URL or to enable a webhook disabled by a `410`, keeps the secrets and has no `secret`; sending the same URL (and `events`) again is harmless. After `DELETE /v1/webhook` a `PUT` is a first registration again, with a new secret.
 	//
-	// The query is checked first (`400`), then the media type (`415`), then the body, naming every bad field (`400`), and last the URL itself (`400`, field `url`, with the reason): it must be an absolute `https` URL, without user info, on port 443, on a public address (see Webhooks in the description).
+	// The query is checked first (`400`), then the media type (`415`), then the body, naming every bad field (`400`), and last the URL and `events` themselves (`400`, field `url` with the reason, `events[i]` naming the known kinds): it must be an absolute `https` URL, without user info, on port 443, on a public address (see Webhooks in the description).
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6811,9 +8020,9 @@ type ClientWithResponsesInterface interface {
 
 	// RegisterWebhookWithResponse Register your webhook, or change its URL
 	//
-	// Sets the URL your documents are pushed to and enables the webhook; from now on every document written to your feed is pushed there (documents already written are not). The first registration makes the signing secret and shows it, in `secret`, this once: store it, since no answer shows it again (a lost secret is replaced with `POST /v1/webhook/rotate`). A later `PUT`, to change the URL or to enable a webhook disabled by a `410`, keeps the secrets and has no `secret`; sending the same URL again is harmless. After `DELETE /v1/webhook` a `PUT` is a first registration again, with a new secret.
+	// Sets the URL your documents are pushed to, and optionally which kinds (`events`; all when left out), and enables the webhook; from now on every document written to your feed is pushed there (documents already written are not). The first registration makes the signing secret and shows it, in `secret`; `GET /v1/webhook/secret` shows it again. A later `PUT`, to change the URL or to enable a webhook disabled by a `410`, keeps the secrets and has no `secret`; sending the same URL (and `events`) again is harmless. After `DELETE /v1/webhook` a `PUT` is a first registration again, with a new secret.
 	//
-	// The query is checked first (`400`), then the media type (`415`), then the body, naming every bad field (`400`), and last the URL itself (`400`, field `url`, with the reason): it must be an absolute `https` URL, without user info, on port 443, on a public address (see Webhooks in the description).
+	// The query is checked first (`400`), then the media type (`415`), then the body, naming every bad field (`400`), and last the URL and `events` themselves (`400`, field `url` with the reason, `events[i]` naming the known kinds): it must be an absolute `https` URL, without user info, on port 443, on a public address (see Webhooks in the description).
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6831,17 +8040,50 @@ type ClientWithResponsesInterface interface {
 
 	// RotateWebhookSecretWithResponse Make a new signing secret
 	//
-	// Makes a new signing secret and shows it, in `secret`, this once. The older secrets that still sign keep signing beside it for 24 hours (`expiresAt` in `secrets`; one already due to stop sooner keeps its earlier end), so every push in that time carries a signature for each: install the new secret in your receiver within the 24 hours. At most three secrets sign at once: a rotation while three do ends the oldest at once. Secrets past their `expiresAt` are dropped from `secrets`. A disabled webhook stays disabled. No body is needed (one sent is ignored). `404` when no webhook is registered.
+	// Makes a new signing secret and shows it, in `secret` (`GET /v1/webhook/secret` shows it again). The older secrets that still sign keep signing beside it for 24 hours (`expiresAt` in `secrets`; one already due to stop sooner keeps its earlier end), so every push in that time carries a signature for each: install the new secret in your receiver within the 24 hours. At most three secrets sign at once: a rotation while three do ends the oldest at once. Secrets past their `expiresAt` are dropped from `secrets`. A disabled webhook stays disabled. No body is needed (one sent is ignored). `404` when no webhook is registered.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/webhook/rotate (the `RotateWebhookSecret` operationId).
 	RotateWebhookSecretWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*RotateWebhookSecretResponse, error)
+
+	// GetWebhookSecretsWithResponse Read your signing secrets
+	//
+	// The secrets that sign your pushes now, with their text, newest first: one, or during the 24 hours after a rotation the new one and the older ones that still sign beside it. They are yours: your receiver holds the same secrets to verify the signatures, so you can always read them again, for example for a receiver set up after the registration or for a webhook registered for you. They are stored encrypted. `404` when no webhook is registered.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/webhook/secret (the `GetWebhookSecrets` operationId).
+	GetWebhookSecretsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetWebhookSecretsResponse, error)
+
+	// TestWebhookWithBodyWithResponse Push a test event or a sample daily document
+	//
+	// Pushes one signed event to your webhook at once and answers with the attempt: `webhook.test`, a small test event (`WebhookTestEvent`), or `meter-values`, a sample of the daily document (`DeliveryDocument`, marked `"test": true`, its values made up) for one of the metering points you have access to, or for the made-up `707057599999999991` when you have none. Either has a `webhook-id` of its own (`webhook.test:…`, `meter-values.test:…`), never a delivered document's, so dropping duplicates by `webhook-id` never drops a real document for it. It is pushed once, not retried and not put in your feed; the attempt is listed in `GET /v1/webhook/attempts` like any other, and a `410` disables the webhook as any push does. The answer is `200` whatever your endpoint answered: see `outcome`, `status` and `error`. The portal's "Send test event" and "Send sample daily document" do the same.
+	//
+	// The query is checked first (`400`), then the media type (`415`), then the body (`400`), and then whether a webhook is registered (`404`).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/webhook/test (the `TestWebhook` operationId).
+	TestWebhookWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*TestWebhookResponse, error)
+
+	// TestWebhookWithResponse Push a test event or a sample daily document
+	//
+	// Pushes one signed event to your webhook at once and answers with the attempt: `webhook.test`, a small test event (`WebhookTestEvent`), or `meter-values`, a sample of the daily document (`DeliveryDocument`, marked `"test": true`, its values made up) for one of the metering points you have access to, or for the made-up `707057599999999991` when you have none. Either has a `webhook-id` of its own (`webhook.test:…`, `meter-values.test:…`), never a delivered document's, so dropping duplicates by `webhook-id` never drops a real document for it. It is pushed once, not retried and not put in your feed; the attempt is listed in `GET /v1/webhook/attempts` like any other, and a `410` disables the webhook as any push does. The answer is `200` whatever your endpoint answered: see `outcome`, `status` and `error`. The portal's "Send test event" and "Send sample daily document" do the same.
+	//
+	// The query is checked first (`400`), then the media type (`415`), then the body (`400`), and then whether a webhook is registered (`404`).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/webhook/test (the `TestWebhook` operationId).
+	TestWebhookWithResponse(ctx context.Context, body TestWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*TestWebhookResponse, error)
 }
 
 // ListAccessRequestsResponse200Headers the declared response headers of an HTTP 200 response for ListAccessRequests
 type ListAccessRequestsResponse200Headers struct {
-	CacheControl string
+	CacheControl    string
+	RateLimit       *string
+	RateLimitPolicy *string
 }
 
 // ListAccessRequestsResponse400Headers the declared response headers of an HTTP 400 response for ListAccessRequests
@@ -6857,6 +8099,13 @@ type ListAccessRequestsResponse401Headers struct {
 // ListAccessRequestsResponse403Headers the declared response headers of an HTTP 403 response for ListAccessRequests
 type ListAccessRequestsResponse403Headers struct {
 	WWWAuthenticate *string
+}
+
+// ListAccessRequestsResponse429Headers the declared response headers of an HTTP 429 response for ListAccessRequests
+type ListAccessRequestsResponse429Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	RetryAfter      *string
 }
 
 type ListAccessRequestsResponse struct {
@@ -6878,6 +8127,10 @@ type ListAccessRequestsResponse struct {
 	JSON413 *PayloadTooLargeApplicationJSON
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *PayloadTooLargeApplicationProblemPlusJSON
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequestsApplicationJSON
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequestsApplicationProblemPlusJSON
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalErrorApplicationJSON
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -6892,6 +8145,8 @@ type ListAccessRequestsResponse struct {
 	Headers401 *ListAccessRequestsResponse401Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
 	Headers403 *ListAccessRequestsResponse403Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListAccessRequestsResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -6932,6 +8187,16 @@ func (r ListAccessRequestsResponse) GetJSON413() *PayloadTooLargeApplicationJSON
 // GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
 func (r ListAccessRequestsResponse) GetApplicationproblemJSON413() *PayloadTooLargeApplicationProblemPlusJSON {
 	return r.ApplicationproblemJSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListAccessRequestsResponse) GetJSON429() *TooManyRequestsApplicationJSON {
+	return r.JSON429
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ListAccessRequestsResponse) GetApplicationproblemJSON429() *TooManyRequestsApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON429
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -6980,14 +8245,20 @@ func (r ListAccessRequestsResponse) ContentType() string {
 
 // CreateAccessRequestResponse200Headers the declared response headers of an HTTP 200 response for CreateAccessRequest
 type CreateAccessRequestResponse200Headers struct {
-	CacheControl string
-	Location     SelfLink
+	CacheControl       string
+	IdempotentReplayed *string
+	Location           SelfLink
+	RateLimit          *string
+	RateLimitPolicy    *string
 }
 
 // CreateAccessRequestResponse202Headers the declared response headers of an HTTP 202 response for CreateAccessRequest
 type CreateAccessRequestResponse202Headers struct {
-	CacheControl string
-	Location     SelfLink
+	CacheControl       string
+	IdempotentReplayed *string
+	Location           SelfLink
+	RateLimit          *string
+	RateLimitPolicy    *string
 }
 
 // CreateAccessRequestResponse400Headers the declared response headers of an HTTP 400 response for CreateAccessRequest
@@ -7020,6 +8291,13 @@ type CreateAccessRequestResponse422Headers struct {
 	CacheControl string
 }
 
+// CreateAccessRequestResponse429Headers the declared response headers of an HTTP 429 response for CreateAccessRequest
+type CreateAccessRequestResponse429Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	RetryAfter      *string
+}
+
 type CreateAccessRequestResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -7047,6 +8325,10 @@ type CreateAccessRequestResponse struct {
 	ApplicationproblemJSON415 *ProblemUnsupportedMediaType
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ProblemRejected
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequestsApplicationJSON
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequestsApplicationProblemPlusJSON
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalErrorApplicationJSON
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -7069,6 +8351,8 @@ type CreateAccessRequestResponse struct {
 	Headers415 *CreateAccessRequestResponse415Headers
 	// Headers422 the parsed response headers for an HTTP 422 response
 	Headers422 *CreateAccessRequestResponse422Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateAccessRequestResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -7131,6 +8415,16 @@ func (r CreateAccessRequestResponse) GetApplicationproblemJSON422() *ProblemReje
 	return r.ApplicationproblemJSON422
 }
 
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CreateAccessRequestResponse) GetJSON429() *TooManyRequestsApplicationJSON {
+	return r.JSON429
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r CreateAccessRequestResponse) GetApplicationproblemJSON429() *TooManyRequestsApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON429
+}
+
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r CreateAccessRequestResponse) GetJSON500() *InternalErrorApplicationJSON {
 	return r.JSON500
@@ -7177,7 +8471,9 @@ func (r CreateAccessRequestResponse) ContentType() string {
 
 // WithdrawAccessRequestResponse200Headers the declared response headers of an HTTP 200 response for WithdrawAccessRequest
 type WithdrawAccessRequestResponse200Headers struct {
-	CacheControl string
+	CacheControl    string
+	RateLimit       *string
+	RateLimitPolicy *string
 }
 
 // WithdrawAccessRequestResponse400Headers the declared response headers of an HTTP 400 response for WithdrawAccessRequest
@@ -7205,6 +8501,13 @@ type WithdrawAccessRequestResponse409Headers struct {
 	CacheControl string
 }
 
+// WithdrawAccessRequestResponse429Headers the declared response headers of an HTTP 429 response for WithdrawAccessRequest
+type WithdrawAccessRequestResponse429Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	RetryAfter      *string
+}
+
 type WithdrawAccessRequestResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -7228,6 +8531,10 @@ type WithdrawAccessRequestResponse struct {
 	JSON413 *PayloadTooLargeApplicationJSON
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *PayloadTooLargeApplicationProblemPlusJSON
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequestsApplicationJSON
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequestsApplicationProblemPlusJSON
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalErrorApplicationJSON
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -7246,6 +8553,8 @@ type WithdrawAccessRequestResponse struct {
 	Headers404 *WithdrawAccessRequestResponse404Headers
 	// Headers409 the parsed response headers for an HTTP 409 response
 	Headers409 *WithdrawAccessRequestResponse409Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *WithdrawAccessRequestResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -7298,6 +8607,16 @@ func (r WithdrawAccessRequestResponse) GetApplicationproblemJSON413() *PayloadTo
 	return r.ApplicationproblemJSON413
 }
 
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r WithdrawAccessRequestResponse) GetJSON429() *TooManyRequestsApplicationJSON {
+	return r.JSON429
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r WithdrawAccessRequestResponse) GetApplicationproblemJSON429() *TooManyRequestsApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON429
+}
+
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r WithdrawAccessRequestResponse) GetJSON500() *InternalErrorApplicationJSON {
 	return r.JSON500
@@ -7344,7 +8663,9 @@ func (r WithdrawAccessRequestResponse) ContentType() string {
 
 // GetAccessRequestResponse200Headers the declared response headers of an HTTP 200 response for GetAccessRequest
 type GetAccessRequestResponse200Headers struct {
-	CacheControl string
+	CacheControl    string
+	RateLimit       *string
+	RateLimitPolicy *string
 }
 
 // GetAccessRequestResponse400Headers the declared response headers of an HTTP 400 response for GetAccessRequest
@@ -7365,6 +8686,13 @@ type GetAccessRequestResponse403Headers struct {
 // GetAccessRequestResponse404Headers the declared response headers of an HTTP 404 response for GetAccessRequest
 type GetAccessRequestResponse404Headers struct {
 	CacheControl string
+}
+
+// GetAccessRequestResponse429Headers the declared response headers of an HTTP 429 response for GetAccessRequest
+type GetAccessRequestResponse429Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	RetryAfter      *string
 }
 
 type GetAccessRequestResponse struct {
@@ -7388,6 +8716,10 @@ type GetAccessRequestResponse struct {
 	JSON413 *PayloadTooLargeApplicationJSON
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *PayloadTooLargeApplicationProblemPlusJSON
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequestsApplicationJSON
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequestsApplicationProblemPlusJSON
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalErrorApplicationJSON
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -7404,6 +8736,8 @@ type GetAccessRequestResponse struct {
 	Headers403 *GetAccessRequestResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *GetAccessRequestResponse404Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetAccessRequestResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -7449,6 +8783,16 @@ func (r GetAccessRequestResponse) GetJSON413() *PayloadTooLargeApplicationJSON {
 // GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
 func (r GetAccessRequestResponse) GetApplicationproblemJSON413() *PayloadTooLargeApplicationProblemPlusJSON {
 	return r.ApplicationproblemJSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetAccessRequestResponse) GetJSON429() *TooManyRequestsApplicationJSON {
+	return r.JSON429
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetAccessRequestResponse) GetApplicationproblemJSON429() *TooManyRequestsApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON429
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -9836,7 +11180,9 @@ func (r AdminEnableThirdPartyResponse) ContentType() string {
 
 // ListDeliveriesResponse200Headers the declared response headers of an HTTP 200 response for ListDeliveries
 type ListDeliveriesResponse200Headers struct {
-	CacheControl string
+	CacheControl    string
+	RateLimit       *string
+	RateLimitPolicy *string
 }
 
 // ListDeliveriesResponse400Headers the declared response headers of an HTTP 400 response for ListDeliveries
@@ -9852,6 +11198,13 @@ type ListDeliveriesResponse401Headers struct {
 // ListDeliveriesResponse403Headers the declared response headers of an HTTP 403 response for ListDeliveries
 type ListDeliveriesResponse403Headers struct {
 	WWWAuthenticate *string
+}
+
+// ListDeliveriesResponse429Headers the declared response headers of an HTTP 429 response for ListDeliveries
+type ListDeliveriesResponse429Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	RetryAfter      *string
 }
 
 type ListDeliveriesResponse struct {
@@ -9873,6 +11226,10 @@ type ListDeliveriesResponse struct {
 	JSON413 *PayloadTooLargeApplicationJSON
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *PayloadTooLargeApplicationProblemPlusJSON
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequestsApplicationJSON
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequestsApplicationProblemPlusJSON
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalErrorApplicationJSON
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -9887,6 +11244,8 @@ type ListDeliveriesResponse struct {
 	Headers401 *ListDeliveriesResponse401Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
 	Headers403 *ListDeliveriesResponse403Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListDeliveriesResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -9927,6 +11286,16 @@ func (r ListDeliveriesResponse) GetJSON413() *PayloadTooLargeApplicationJSON {
 // GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
 func (r ListDeliveriesResponse) GetApplicationproblemJSON413() *PayloadTooLargeApplicationProblemPlusJSON {
 	return r.ApplicationproblemJSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListDeliveriesResponse) GetJSON429() *TooManyRequestsApplicationJSON {
+	return r.JSON429
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ListDeliveriesResponse) GetApplicationproblemJSON429() *TooManyRequestsApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON429
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -9975,7 +11344,9 @@ func (r ListDeliveriesResponse) ContentType() string {
 
 // IngestMasterDataResponse200Headers the declared response headers of an HTTP 200 response for IngestMasterData
 type IngestMasterDataResponse200Headers struct {
-	CacheControl string
+	CacheControl    string
+	RateLimit       *string
+	RateLimitPolicy *string
 }
 
 // IngestMasterDataResponse400Headers the declared response headers of an HTTP 400 response for IngestMasterData
@@ -9996,6 +11367,13 @@ type IngestMasterDataResponse403Headers struct {
 // IngestMasterDataResponse415Headers the declared response headers of an HTTP 415 response for IngestMasterData
 type IngestMasterDataResponse415Headers struct {
 	CacheControl string
+}
+
+// IngestMasterDataResponse429Headers the declared response headers of an HTTP 429 response for IngestMasterData
+type IngestMasterDataResponse429Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	RetryAfter      *string
 }
 
 type IngestMasterDataResponse struct {
@@ -10019,6 +11397,10 @@ type IngestMasterDataResponse struct {
 	ApplicationproblemJSON413 *IngestPayloadTooLargeApplicationProblemPlusJSON
 	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
 	ApplicationproblemJSON415 *ProblemUnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequestsApplicationJSON
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequestsApplicationProblemPlusJSON
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalErrorApplicationJSON
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -10035,6 +11417,8 @@ type IngestMasterDataResponse struct {
 	Headers403 *IngestMasterDataResponse403Headers
 	// Headers415 the parsed response headers for an HTTP 415 response
 	Headers415 *IngestMasterDataResponse415Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *IngestMasterDataResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -10080,6 +11464,16 @@ func (r IngestMasterDataResponse) GetApplicationproblemJSON413() *IngestPayloadT
 // GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
 func (r IngestMasterDataResponse) GetApplicationproblemJSON415() *ProblemUnsupportedMediaType {
 	return r.ApplicationproblemJSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r IngestMasterDataResponse) GetJSON429() *TooManyRequestsApplicationJSON {
+	return r.JSON429
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r IngestMasterDataResponse) GetApplicationproblemJSON429() *TooManyRequestsApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON429
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -10128,7 +11522,9 @@ func (r IngestMasterDataResponse) ContentType() string {
 
 // IngestMeterValuesResponse200Headers the declared response headers of an HTTP 200 response for IngestMeterValues
 type IngestMeterValuesResponse200Headers struct {
-	CacheControl string
+	CacheControl    string
+	RateLimit       *string
+	RateLimitPolicy *string
 }
 
 // IngestMeterValuesResponse400Headers the declared response headers of an HTTP 400 response for IngestMeterValues
@@ -10149,6 +11545,13 @@ type IngestMeterValuesResponse403Headers struct {
 // IngestMeterValuesResponse415Headers the declared response headers of an HTTP 415 response for IngestMeterValues
 type IngestMeterValuesResponse415Headers struct {
 	CacheControl string
+}
+
+// IngestMeterValuesResponse429Headers the declared response headers of an HTTP 429 response for IngestMeterValues
+type IngestMeterValuesResponse429Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	RetryAfter      *string
 }
 
 type IngestMeterValuesResponse struct {
@@ -10172,6 +11575,10 @@ type IngestMeterValuesResponse struct {
 	ApplicationproblemJSON413 *IngestPayloadTooLargeApplicationProblemPlusJSON
 	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
 	ApplicationproblemJSON415 *ProblemUnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequestsApplicationJSON
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequestsApplicationProblemPlusJSON
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalErrorApplicationJSON
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -10188,6 +11595,8 @@ type IngestMeterValuesResponse struct {
 	Headers403 *IngestMeterValuesResponse403Headers
 	// Headers415 the parsed response headers for an HTTP 415 response
 	Headers415 *IngestMeterValuesResponse415Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *IngestMeterValuesResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -10233,6 +11642,16 @@ func (r IngestMeterValuesResponse) GetApplicationproblemJSON413() *IngestPayload
 // GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
 func (r IngestMeterValuesResponse) GetApplicationproblemJSON415() *ProblemUnsupportedMediaType {
 	return r.ApplicationproblemJSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r IngestMeterValuesResponse) GetJSON429() *TooManyRequestsApplicationJSON {
+	return r.JSON429
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r IngestMeterValuesResponse) GetApplicationproblemJSON429() *TooManyRequestsApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON429
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -10469,7 +11888,9 @@ func (r ExportMyDataResponse) ContentType() string {
 
 // ListMeteringPointsResponse200Headers the declared response headers of an HTTP 200 response for ListMeteringPoints
 type ListMeteringPointsResponse200Headers struct {
-	CacheControl string
+	CacheControl    string
+	RateLimit       *string
+	RateLimitPolicy *string
 }
 
 // ListMeteringPointsResponse400Headers the declared response headers of an HTTP 400 response for ListMeteringPoints
@@ -10485,6 +11906,13 @@ type ListMeteringPointsResponse401Headers struct {
 // ListMeteringPointsResponse403Headers the declared response headers of an HTTP 403 response for ListMeteringPoints
 type ListMeteringPointsResponse403Headers struct {
 	WWWAuthenticate *string
+}
+
+// ListMeteringPointsResponse429Headers the declared response headers of an HTTP 429 response for ListMeteringPoints
+type ListMeteringPointsResponse429Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	RetryAfter      *string
 }
 
 type ListMeteringPointsResponse struct {
@@ -10506,6 +11934,10 @@ type ListMeteringPointsResponse struct {
 	JSON413 *PayloadTooLargeApplicationJSON
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *PayloadTooLargeApplicationProblemPlusJSON
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequestsApplicationJSON
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequestsApplicationProblemPlusJSON
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalErrorApplicationJSON
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -10520,6 +11952,8 @@ type ListMeteringPointsResponse struct {
 	Headers401 *ListMeteringPointsResponse401Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
 	Headers403 *ListMeteringPointsResponse403Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListMeteringPointsResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -10560,6 +11994,16 @@ func (r ListMeteringPointsResponse) GetJSON413() *PayloadTooLargeApplicationJSON
 // GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
 func (r ListMeteringPointsResponse) GetApplicationproblemJSON413() *PayloadTooLargeApplicationProblemPlusJSON {
 	return r.ApplicationproblemJSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListMeteringPointsResponse) GetJSON429() *TooManyRequestsApplicationJSON {
+	return r.JSON429
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ListMeteringPointsResponse) GetApplicationproblemJSON429() *TooManyRequestsApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON429
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -10608,8 +12052,10 @@ func (r ListMeteringPointsResponse) ContentType() string {
 
 // GetMasterDataResponse200Headers the declared response headers of an HTTP 200 response for GetMasterData
 type GetMasterDataResponse200Headers struct {
-	CacheControl string
-	ETag         string
+	CacheControl    string
+	ETag            string
+	RateLimit       *string
+	RateLimitPolicy *string
 }
 
 // GetMasterDataResponse304Headers the declared response headers of an HTTP 304 response for GetMasterData
@@ -10638,6 +12084,13 @@ type GetMasterDataResponse404Headers struct {
 	CacheControl string
 }
 
+// GetMasterDataResponse429Headers the declared response headers of an HTTP 429 response for GetMasterData
+type GetMasterDataResponse429Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	RetryAfter      *string
+}
+
 type GetMasterDataResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -10659,6 +12112,10 @@ type GetMasterDataResponse struct {
 	JSON413 *PayloadTooLargeApplicationJSON
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *PayloadTooLargeApplicationProblemPlusJSON
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequestsApplicationJSON
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequestsApplicationProblemPlusJSON
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalErrorApplicationJSON
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -10677,6 +12134,8 @@ type GetMasterDataResponse struct {
 	Headers403 *GetMasterDataResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *GetMasterDataResponse404Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetMasterDataResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -10722,6 +12181,16 @@ func (r GetMasterDataResponse) GetJSON413() *PayloadTooLargeApplicationJSON {
 // GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
 func (r GetMasterDataResponse) GetApplicationproblemJSON413() *PayloadTooLargeApplicationProblemPlusJSON {
 	return r.ApplicationproblemJSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetMasterDataResponse) GetJSON429() *TooManyRequestsApplicationJSON {
+	return r.JSON429
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetMasterDataResponse) GetApplicationproblemJSON429() *TooManyRequestsApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON429
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -10770,8 +12239,10 @@ func (r GetMasterDataResponse) ContentType() string {
 
 // GetMeterValuesResponse200Headers the declared response headers of an HTTP 200 response for GetMeterValues
 type GetMeterValuesResponse200Headers struct {
-	CacheControl string
-	ETag         string
+	CacheControl    string
+	ETag            string
+	RateLimit       *string
+	RateLimitPolicy *string
 }
 
 // GetMeterValuesResponse304Headers the declared response headers of an HTTP 304 response for GetMeterValues
@@ -10805,6 +12276,13 @@ type GetMeterValuesResponse422Headers struct {
 	CacheControl string
 }
 
+// GetMeterValuesResponse429Headers the declared response headers of an HTTP 429 response for GetMeterValues
+type GetMeterValuesResponse429Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	RetryAfter      *string
+}
+
 type GetMeterValuesResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -10828,6 +12306,10 @@ type GetMeterValuesResponse struct {
 	ApplicationproblemJSON413 *PayloadTooLargeApplicationProblemPlusJSON
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ProblemOutsideDataWindow
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequestsApplicationJSON
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequestsApplicationProblemPlusJSON
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalErrorApplicationJSON
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -10848,6 +12330,8 @@ type GetMeterValuesResponse struct {
 	Headers404 *GetMeterValuesResponse404Headers
 	// Headers422 the parsed response headers for an HTTP 422 response
 	Headers422 *GetMeterValuesResponse422Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetMeterValuesResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -10900,6 +12384,16 @@ func (r GetMeterValuesResponse) GetApplicationproblemJSON422() *ProblemOutsideDa
 	return r.ApplicationproblemJSON422
 }
 
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetMeterValuesResponse) GetJSON429() *TooManyRequestsApplicationJSON {
+	return r.JSON429
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetMeterValuesResponse) GetApplicationproblemJSON429() *TooManyRequestsApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON429
+}
+
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r GetMeterValuesResponse) GetJSON500() *InternalErrorApplicationJSON {
 	return r.JSON500
@@ -10944,9 +12438,247 @@ func (r GetMeterValuesResponse) ContentType() string {
 	return ""
 }
 
+// ResetSandboxResponse200Headers the declared response headers of an HTTP 200 response for ResetSandbox
+type ResetSandboxResponse200Headers struct {
+	CacheControl string
+}
+
+// ResetSandboxResponse400Headers the declared response headers of an HTTP 400 response for ResetSandbox
+type ResetSandboxResponse400Headers struct {
+	CacheControl string
+}
+
+// ResetSandboxResponse401Headers the declared response headers of an HTTP 401 response for ResetSandbox
+type ResetSandboxResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// ResetSandboxResponse403Headers the declared response headers of an HTTP 403 response for ResetSandbox
+type ResetSandboxResponse403Headers struct {
+	WWWAuthenticate *string
+}
+
+type ResetSandboxResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SandboxReset
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *SandboxUnknownParameter
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *UnauthorizedApplicationJSON
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *UnauthorizedApplicationProblemPlusJSON
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ForbiddenApplicationJSON
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ForbiddenApplicationProblemPlusJSON
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLargeApplicationJSON
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLargeApplicationProblemPlusJSON
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalErrorApplicationJSON
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalErrorApplicationProblemPlusJSON
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ResetSandboxResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *ResetSandboxResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ResetSandboxResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *ResetSandboxResponse403Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ResetSandboxResponse) GetJSON200() *SandboxReset {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ResetSandboxResponse) GetApplicationproblemJSON400() *SandboxUnknownParameter {
+	return r.ApplicationproblemJSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ResetSandboxResponse) GetJSON401() *UnauthorizedApplicationJSON {
+	return r.JSON401
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ResetSandboxResponse) GetApplicationproblemJSON401() *UnauthorizedApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ResetSandboxResponse) GetJSON403() *ForbiddenApplicationJSON {
+	return r.JSON403
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ResetSandboxResponse) GetApplicationproblemJSON403() *ForbiddenApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ResetSandboxResponse) GetJSON413() *PayloadTooLargeApplicationJSON {
+	return r.JSON413
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r ResetSandboxResponse) GetApplicationproblemJSON413() *PayloadTooLargeApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON413
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ResetSandboxResponse) GetJSON500() *InternalErrorApplicationJSON {
+	return r.JSON500
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ResetSandboxResponse) GetApplicationproblemJSON500() *InternalErrorApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ResetSandboxResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ResetSandboxResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ResetSandboxResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ResetSandboxResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ResetSandboxResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetSandboxTestDataResponse200Headers the declared response headers of an HTTP 200 response for GetSandboxTestData
+type GetSandboxTestDataResponse200Headers struct {
+	CacheControl string
+}
+
+// GetSandboxTestDataResponse400Headers the declared response headers of an HTTP 400 response for GetSandboxTestData
+type GetSandboxTestDataResponse400Headers struct {
+	CacheControl string
+}
+
+type GetSandboxTestDataResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SandboxTestData
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *SandboxUnknownParameter
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLargeApplicationJSON
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLargeApplicationProblemPlusJSON
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalErrorApplicationJSON
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalErrorApplicationProblemPlusJSON
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetSandboxTestDataResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *GetSandboxTestDataResponse400Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetSandboxTestDataResponse) GetJSON200() *SandboxTestData {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetSandboxTestDataResponse) GetApplicationproblemJSON400() *SandboxUnknownParameter {
+	return r.ApplicationproblemJSON400
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r GetSandboxTestDataResponse) GetJSON413() *PayloadTooLargeApplicationJSON {
+	return r.JSON413
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r GetSandboxTestDataResponse) GetApplicationproblemJSON413() *PayloadTooLargeApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON413
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetSandboxTestDataResponse) GetJSON500() *InternalErrorApplicationJSON {
+	return r.JSON500
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetSandboxTestDataResponse) GetApplicationproblemJSON500() *InternalErrorApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetSandboxTestDataResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetSandboxTestDataResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetSandboxTestDataResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetSandboxTestDataResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetSandboxTestDataResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // RemoveWebhookResponse204Headers the declared response headers of an HTTP 204 response for RemoveWebhook
 type RemoveWebhookResponse204Headers struct {
-	CacheControl string
+	CacheControl    string
+	RateLimit       *string
+	RateLimitPolicy *string
 }
 
 // RemoveWebhookResponse400Headers the declared response headers of an HTTP 400 response for RemoveWebhook
@@ -10969,6 +12701,13 @@ type RemoveWebhookResponse409Headers struct {
 	CacheControl string
 }
 
+// RemoveWebhookResponse429Headers the declared response headers of an HTTP 429 response for RemoveWebhook
+type RemoveWebhookResponse429Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	RetryAfter      *string
+}
+
 type RemoveWebhookResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -10988,6 +12727,10 @@ type RemoveWebhookResponse struct {
 	JSON413 *PayloadTooLargeApplicationJSON
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *PayloadTooLargeApplicationProblemPlusJSON
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequestsApplicationJSON
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequestsApplicationProblemPlusJSON
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalErrorApplicationJSON
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -11004,6 +12747,8 @@ type RemoveWebhookResponse struct {
 	Headers403 *RemoveWebhookResponse403Headers
 	// Headers409 the parsed response headers for an HTTP 409 response
 	Headers409 *RemoveWebhookResponse409Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *RemoveWebhookResponse429Headers
 }
 
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
@@ -11044,6 +12789,16 @@ func (r RemoveWebhookResponse) GetJSON413() *PayloadTooLargeApplicationJSON {
 // GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
 func (r RemoveWebhookResponse) GetApplicationproblemJSON413() *PayloadTooLargeApplicationProblemPlusJSON {
 	return r.ApplicationproblemJSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r RemoveWebhookResponse) GetJSON429() *TooManyRequestsApplicationJSON {
+	return r.JSON429
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r RemoveWebhookResponse) GetApplicationproblemJSON429() *TooManyRequestsApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON429
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -11092,7 +12847,9 @@ func (r RemoveWebhookResponse) ContentType() string {
 
 // GetWebhookResponse200Headers the declared response headers of an HTTP 200 response for GetWebhook
 type GetWebhookResponse200Headers struct {
-	CacheControl string
+	CacheControl    string
+	RateLimit       *string
+	RateLimitPolicy *string
 }
 
 // GetWebhookResponse400Headers the declared response headers of an HTTP 400 response for GetWebhook
@@ -11113,6 +12870,13 @@ type GetWebhookResponse403Headers struct {
 // GetWebhookResponse404Headers the declared response headers of an HTTP 404 response for GetWebhook
 type GetWebhookResponse404Headers struct {
 	CacheControl string
+}
+
+// GetWebhookResponse429Headers the declared response headers of an HTTP 429 response for GetWebhook
+type GetWebhookResponse429Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	RetryAfter      *string
 }
 
 type GetWebhookResponse struct {
@@ -11136,6 +12900,10 @@ type GetWebhookResponse struct {
 	JSON413 *PayloadTooLargeApplicationJSON
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *PayloadTooLargeApplicationProblemPlusJSON
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequestsApplicationJSON
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequestsApplicationProblemPlusJSON
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalErrorApplicationJSON
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -11152,6 +12920,8 @@ type GetWebhookResponse struct {
 	Headers403 *GetWebhookResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *GetWebhookResponse404Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetWebhookResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -11197,6 +12967,16 @@ func (r GetWebhookResponse) GetJSON413() *PayloadTooLargeApplicationJSON {
 // GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
 func (r GetWebhookResponse) GetApplicationproblemJSON413() *PayloadTooLargeApplicationProblemPlusJSON {
 	return r.ApplicationproblemJSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetWebhookResponse) GetJSON429() *TooManyRequestsApplicationJSON {
+	return r.JSON429
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetWebhookResponse) GetApplicationproblemJSON429() *TooManyRequestsApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON429
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -11245,7 +13025,9 @@ func (r GetWebhookResponse) ContentType() string {
 
 // RegisterWebhookResponse200Headers the declared response headers of an HTTP 200 response for RegisterWebhook
 type RegisterWebhookResponse200Headers struct {
-	CacheControl string
+	CacheControl    string
+	RateLimit       *string
+	RateLimitPolicy *string
 }
 
 // RegisterWebhookResponse400Headers the declared response headers of an HTTP 400 response for RegisterWebhook
@@ -11273,6 +13055,13 @@ type RegisterWebhookResponse415Headers struct {
 	CacheControl string
 }
 
+// RegisterWebhookResponse429Headers the declared response headers of an HTTP 429 response for RegisterWebhook
+type RegisterWebhookResponse429Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	RetryAfter      *string
+}
+
 type RegisterWebhookResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -11296,6 +13085,10 @@ type RegisterWebhookResponse struct {
 	ApplicationproblemJSON413 *PayloadTooLargeApplicationProblemPlusJSON
 	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
 	ApplicationproblemJSON415 *ProblemUnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequestsApplicationJSON
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequestsApplicationProblemPlusJSON
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalErrorApplicationJSON
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -11314,6 +13107,8 @@ type RegisterWebhookResponse struct {
 	Headers409 *RegisterWebhookResponse409Headers
 	// Headers415 the parsed response headers for an HTTP 415 response
 	Headers415 *RegisterWebhookResponse415Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *RegisterWebhookResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -11366,6 +13161,16 @@ func (r RegisterWebhookResponse) GetApplicationproblemJSON415() *ProblemUnsuppor
 	return r.ApplicationproblemJSON415
 }
 
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r RegisterWebhookResponse) GetJSON429() *TooManyRequestsApplicationJSON {
+	return r.JSON429
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r RegisterWebhookResponse) GetApplicationproblemJSON429() *TooManyRequestsApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON429
+}
+
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r RegisterWebhookResponse) GetJSON500() *InternalErrorApplicationJSON {
 	return r.JSON500
@@ -11412,7 +13217,9 @@ func (r RegisterWebhookResponse) ContentType() string {
 
 // ListWebhookAttemptsResponse200Headers the declared response headers of an HTTP 200 response for ListWebhookAttempts
 type ListWebhookAttemptsResponse200Headers struct {
-	CacheControl string
+	CacheControl    string
+	RateLimit       *string
+	RateLimitPolicy *string
 }
 
 // ListWebhookAttemptsResponse400Headers the declared response headers of an HTTP 400 response for ListWebhookAttempts
@@ -11428,6 +13235,13 @@ type ListWebhookAttemptsResponse401Headers struct {
 // ListWebhookAttemptsResponse403Headers the declared response headers of an HTTP 403 response for ListWebhookAttempts
 type ListWebhookAttemptsResponse403Headers struct {
 	WWWAuthenticate *string
+}
+
+// ListWebhookAttemptsResponse429Headers the declared response headers of an HTTP 429 response for ListWebhookAttempts
+type ListWebhookAttemptsResponse429Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	RetryAfter      *string
 }
 
 type ListWebhookAttemptsResponse struct {
@@ -11449,6 +13263,10 @@ type ListWebhookAttemptsResponse struct {
 	JSON413 *PayloadTooLargeApplicationJSON
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *PayloadTooLargeApplicationProblemPlusJSON
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequestsApplicationJSON
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequestsApplicationProblemPlusJSON
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalErrorApplicationJSON
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -11463,6 +13281,8 @@ type ListWebhookAttemptsResponse struct {
 	Headers401 *ListWebhookAttemptsResponse401Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
 	Headers403 *ListWebhookAttemptsResponse403Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListWebhookAttemptsResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -11503,6 +13323,16 @@ func (r ListWebhookAttemptsResponse) GetJSON413() *PayloadTooLargeApplicationJSO
 // GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
 func (r ListWebhookAttemptsResponse) GetApplicationproblemJSON413() *PayloadTooLargeApplicationProblemPlusJSON {
 	return r.ApplicationproblemJSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListWebhookAttemptsResponse) GetJSON429() *TooManyRequestsApplicationJSON {
+	return r.JSON429
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ListWebhookAttemptsResponse) GetApplicationproblemJSON429() *TooManyRequestsApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON429
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -11551,7 +13381,9 @@ func (r ListWebhookAttemptsResponse) ContentType() string {
 
 // RotateWebhookSecretResponse200Headers the declared response headers of an HTTP 200 response for RotateWebhookSecret
 type RotateWebhookSecretResponse200Headers struct {
-	CacheControl string
+	CacheControl    string
+	RateLimit       *string
+	RateLimitPolicy *string
 }
 
 // RotateWebhookSecretResponse400Headers the declared response headers of an HTTP 400 response for RotateWebhookSecret
@@ -11579,6 +13411,13 @@ type RotateWebhookSecretResponse409Headers struct {
 	CacheControl string
 }
 
+// RotateWebhookSecretResponse429Headers the declared response headers of an HTTP 429 response for RotateWebhookSecret
+type RotateWebhookSecretResponse429Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	RetryAfter      *string
+}
+
 type RotateWebhookSecretResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -11602,6 +13441,10 @@ type RotateWebhookSecretResponse struct {
 	JSON413 *PayloadTooLargeApplicationJSON
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *PayloadTooLargeApplicationProblemPlusJSON
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequestsApplicationJSON
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequestsApplicationProblemPlusJSON
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalErrorApplicationJSON
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -11620,6 +13463,8 @@ type RotateWebhookSecretResponse struct {
 	Headers404 *RotateWebhookSecretResponse404Headers
 	// Headers409 the parsed response headers for an HTTP 409 response
 	Headers409 *RotateWebhookSecretResponse409Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *RotateWebhookSecretResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -11672,6 +13517,16 @@ func (r RotateWebhookSecretResponse) GetApplicationproblemJSON413() *PayloadTooL
 	return r.ApplicationproblemJSON413
 }
 
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r RotateWebhookSecretResponse) GetJSON429() *TooManyRequestsApplicationJSON {
+	return r.JSON429
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r RotateWebhookSecretResponse) GetApplicationproblemJSON429() *TooManyRequestsApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON429
+}
+
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r RotateWebhookSecretResponse) GetJSON500() *InternalErrorApplicationJSON {
 	return r.JSON500
@@ -11716,6 +13571,376 @@ func (r RotateWebhookSecretResponse) ContentType() string {
 	return ""
 }
 
+// GetWebhookSecretsResponse200Headers the declared response headers of an HTTP 200 response for GetWebhookSecrets
+type GetWebhookSecretsResponse200Headers struct {
+	CacheControl    string
+	RateLimit       *string
+	RateLimitPolicy *string
+}
+
+// GetWebhookSecretsResponse400Headers the declared response headers of an HTTP 400 response for GetWebhookSecrets
+type GetWebhookSecretsResponse400Headers struct {
+	CacheControl string
+}
+
+// GetWebhookSecretsResponse401Headers the declared response headers of an HTTP 401 response for GetWebhookSecrets
+type GetWebhookSecretsResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// GetWebhookSecretsResponse403Headers the declared response headers of an HTTP 403 response for GetWebhookSecrets
+type GetWebhookSecretsResponse403Headers struct {
+	WWWAuthenticate *string
+}
+
+// GetWebhookSecretsResponse404Headers the declared response headers of an HTTP 404 response for GetWebhookSecrets
+type GetWebhookSecretsResponse404Headers struct {
+	CacheControl string
+}
+
+// GetWebhookSecretsResponse429Headers the declared response headers of an HTTP 429 response for GetWebhookSecrets
+type GetWebhookSecretsResponse429Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	RetryAfter      *string
+}
+
+type GetWebhookSecretsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *WebhookSigningSecrets
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *WebhookUnknownParameter
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *UnauthorizedApplicationJSON
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *UnauthorizedApplicationProblemPlusJSON
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ForbiddenApplicationJSON
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ForbiddenApplicationProblemPlusJSON
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *ProblemNotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLargeApplicationJSON
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLargeApplicationProblemPlusJSON
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequestsApplicationJSON
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequestsApplicationProblemPlusJSON
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalErrorApplicationJSON
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalErrorApplicationProblemPlusJSON
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetWebhookSecretsResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *GetWebhookSecretsResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetWebhookSecretsResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *GetWebhookSecretsResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *GetWebhookSecretsResponse404Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetWebhookSecretsResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetWebhookSecretsResponse) GetJSON200() *WebhookSigningSecrets {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetWebhookSecretsResponse) GetApplicationproblemJSON400() *WebhookUnknownParameter {
+	return r.ApplicationproblemJSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetWebhookSecretsResponse) GetJSON401() *UnauthorizedApplicationJSON {
+	return r.JSON401
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetWebhookSecretsResponse) GetApplicationproblemJSON401() *UnauthorizedApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetWebhookSecretsResponse) GetJSON403() *ForbiddenApplicationJSON {
+	return r.JSON403
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetWebhookSecretsResponse) GetApplicationproblemJSON403() *ForbiddenApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetWebhookSecretsResponse) GetApplicationproblemJSON404() *ProblemNotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r GetWebhookSecretsResponse) GetJSON413() *PayloadTooLargeApplicationJSON {
+	return r.JSON413
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r GetWebhookSecretsResponse) GetApplicationproblemJSON413() *PayloadTooLargeApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetWebhookSecretsResponse) GetJSON429() *TooManyRequestsApplicationJSON {
+	return r.JSON429
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetWebhookSecretsResponse) GetApplicationproblemJSON429() *TooManyRequestsApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetWebhookSecretsResponse) GetJSON500() *InternalErrorApplicationJSON {
+	return r.JSON500
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetWebhookSecretsResponse) GetApplicationproblemJSON500() *InternalErrorApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetWebhookSecretsResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetWebhookSecretsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetWebhookSecretsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetWebhookSecretsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetWebhookSecretsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// TestWebhookResponse200Headers the declared response headers of an HTTP 200 response for TestWebhook
+type TestWebhookResponse200Headers struct {
+	CacheControl    string
+	RateLimit       *string
+	RateLimitPolicy *string
+}
+
+// TestWebhookResponse400Headers the declared response headers of an HTTP 400 response for TestWebhook
+type TestWebhookResponse400Headers struct {
+	CacheControl string
+}
+
+// TestWebhookResponse401Headers the declared response headers of an HTTP 401 response for TestWebhook
+type TestWebhookResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// TestWebhookResponse403Headers the declared response headers of an HTTP 403 response for TestWebhook
+type TestWebhookResponse403Headers struct {
+	WWWAuthenticate *string
+}
+
+// TestWebhookResponse404Headers the declared response headers of an HTTP 404 response for TestWebhook
+type TestWebhookResponse404Headers struct {
+	CacheControl string
+}
+
+// TestWebhookResponse415Headers the declared response headers of an HTTP 415 response for TestWebhook
+type TestWebhookResponse415Headers struct {
+	CacheControl string
+}
+
+// TestWebhookResponse429Headers the declared response headers of an HTTP 429 response for TestWebhook
+type TestWebhookResponse429Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	RetryAfter      *string
+}
+
+type TestWebhookResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *WebhookAttempt
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *ProblemInvalidRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *UnauthorizedApplicationJSON
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *UnauthorizedApplicationProblemPlusJSON
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ForbiddenApplicationJSON
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ForbiddenApplicationProblemPlusJSON
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *ProblemNotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLargeApplicationJSON
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLargeApplicationProblemPlusJSON
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *ProblemUnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequestsApplicationJSON
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequestsApplicationProblemPlusJSON
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalErrorApplicationJSON
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalErrorApplicationProblemPlusJSON
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *TestWebhookResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *TestWebhookResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *TestWebhookResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *TestWebhookResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *TestWebhookResponse404Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *TestWebhookResponse415Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *TestWebhookResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r TestWebhookResponse) GetJSON200() *WebhookAttempt {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r TestWebhookResponse) GetApplicationproblemJSON400() *ProblemInvalidRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r TestWebhookResponse) GetJSON401() *UnauthorizedApplicationJSON {
+	return r.JSON401
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r TestWebhookResponse) GetApplicationproblemJSON401() *UnauthorizedApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r TestWebhookResponse) GetJSON403() *ForbiddenApplicationJSON {
+	return r.JSON403
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r TestWebhookResponse) GetApplicationproblemJSON403() *ForbiddenApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r TestWebhookResponse) GetApplicationproblemJSON404() *ProblemNotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r TestWebhookResponse) GetJSON413() *PayloadTooLargeApplicationJSON {
+	return r.JSON413
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r TestWebhookResponse) GetApplicationproblemJSON413() *PayloadTooLargeApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r TestWebhookResponse) GetApplicationproblemJSON415() *ProblemUnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r TestWebhookResponse) GetJSON429() *TooManyRequestsApplicationJSON {
+	return r.JSON429
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r TestWebhookResponse) GetApplicationproblemJSON429() *TooManyRequestsApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r TestWebhookResponse) GetJSON500() *InternalErrorApplicationJSON {
+	return r.JSON500
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r TestWebhookResponse) GetApplicationproblemJSON500() *InternalErrorApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r TestWebhookResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r TestWebhookResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r TestWebhookResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r TestWebhookResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r TestWebhookResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ListAccessRequestsWithResponse List your access requests
 //
 // Your requests, newest first (by `createdAt`), a page at a time. While `nextCursor` is present there may be more: pass it back as `cursor` (with the same `status`). A page can be shorter than `limit`, even empty, when a `status` filter skips many requests; only the absence of `nextCursor` means the end.
@@ -11733,7 +13958,7 @@ func (c *ClientWithResponses) ListAccessRequestsWithResponse(ctx context.Context
 
 // CreateAccessRequestWithBodyWithResponse Ask for access to a metering point
 //
-// Creates a `PENDING` request for access to one metering point (`202`), or returns the one of yours already pending for it (`200`). Both answers carry `Location` with the request's path.
+// Creates a `PENDING` request for access to one metering point (`202`), or returns the one of yours already pending for it with the same scope (`200`); one pending with the other scope is a `409` (`pending-request-other-scope`) that names it. Both answers carry `Location` with the request's path.
 //
 // The body is checked first, and every bad field is named (`400`). Then, if `Idempotency-Key` names a key this third party used in the last 24 hours, the call is a retry: with the same body it returns the request that key created, as that request is now (`202`, whatever its status); with another body it is refused (`422`). Otherwise Elhub's rules apply, in this order: the metering point must be registered (`E10`), an accounting point (`EH010`) and have an end user (`EH016`), and you must not already have access to it (`EH017`).
 //
@@ -11750,7 +13975,7 @@ func (c *ClientWithResponses) CreateAccessRequestWithBodyWithResponse(ctx contex
 
 // CreateAccessRequestWithResponse Ask for access to a metering point
 //
-// Creates a `PENDING` request for access to one metering point (`202`), or returns the one of yours already pending for it (`200`). Both answers carry `Location` with the request's path.
+// Creates a `PENDING` request for access to one metering point (`202`), or returns the one of yours already pending for it with the same scope (`200`); one pending with the other scope is a `409` (`pending-request-other-scope`) that names it. Both answers carry `Location` with the request's path.
 //
 // The body is checked first, and every bad field is named (`400`). Then, if `Idempotency-Key` names a key this third party used in the last 24 hours, the call is a retry: with the same body it returns the request that key created, as that request is now (`202`, whatever its status); with another body it is refused (`422`). Otherwise Elhub's rules apply, in this order: the metering point must be registered (`E10`), an accounting point (`EH010`) and have an end user (`EH016`), and you must not already have access to it (`EH017`).
 //
@@ -12074,11 +14299,11 @@ func (c *ClientWithResponses) AdminEnableThirdPartyWithResponse(ctx context.Cont
 //
 // Your feed of delivered documents, oldest first (in the order they were written), a page at a time: the daily series, corrections, master-data changes and the request and grant notifications. Every day at 09:00 Europe/Oslo the previous Oslo day's series of each metering point you have active access to (for a day in its data window) is added here as a `meter-values` document. A day whose values had not arrived by then is added when they arrive, with `late` `true`; a day corrected after it was delivered is added again as `meter-values-correction`, with a higher `revision`. A `master-data-change` is added when a metering point's master data changes in a way your access level shows (with `LIMITED` access, only a change to the minimum set): its `document` is the master data as `GET /v1/metering-points/{id}` would now answer it (schema `MasterData`), its `id` is `master-data-change:<meteringPointId>:v<version>`, and it has `meteringPointId` but no `day` (see Master-data changes in the description). A `notification` is added when one of your access requests is approved or rejected (also by expiry, `EH088`) and when the end user gives you access without a request, changes its level or removes it: its `document` is the notification exactly as sent (schema `Notification`), its `id` is `notification:<notificationId>`, and it has `meteringPointId` but no `day` (see Notifications in the description).
 //
-// **Polling.** Start without `after`; then always pass the answer's `next` back as `after`, unchanged. `next` is always present: after a page with items it points past the last of them, and when nothing new has come `items` is empty and `next` is the `after` you sent (empty when you sent none), so you can keep polling with it. A page shorter than `limit` usually means you have caught up; an empty one always does. A document shows up only once it is at least 5 seconds old, so that no page skips one still being written: the newest come on a later call.
+// **Polling.** Start without `cursor`; then always pass the answer's `nextCursor` back as `cursor`, unchanged: the same names as the lists. Unlike a list's, the feed's `nextCursor` is always present, because the feed has no last page: after a page with items it points past the last of them, and when nothing new has come `items` is empty and `nextCursor` is the `cursor` you sent (empty when you sent none), so you can keep polling with it. A page shorter than `limit` usually means you have caught up; an empty one always does. A document shows up only once it is at least 5 seconds old, so that no page skips one still being written: the newest come on a later call. The feed's first names, `after` and `next`, still work (deprecated): `after` is read as `cursor`, and `next` is `nextCursor` again.
 //
 // **Once, and for 30 days.** Each document has a deterministic `id` (for a series the same as `document.documentId`, for a master-data change `master-data-change:<meteringPointId>:v<version>`, for a notification `notification:` and `document.notificationId`) and is written once: a repeated or retried delivery run, or a notification sent again, never adds a copy, so an `id` appears at most once. Documents are kept for 30 days after `createdAt` (at least 14 days are promised), then removed; read the feed at least every 14 days. A webhook, if you register one, pushes the same documents with the same `id` (as `webhook-id`), so you can use it to drop one you already have.
 //
-// The parameters are checked first (`400`, naming `limit` and any unknown parameter), then `after` (`400` when it is not a cursor; pass `next` back unchanged, as an edited cursor may also start the page elsewhere).
+// The parameters are checked first (`400`, naming `limit`, any unknown parameter, and `cursor` when it differs from an `after` also given), then the cursor (`400` when it is not one; pass `nextCursor` back unchanged, as an edited cursor may also start the page elsewhere).
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -12238,6 +14463,36 @@ func (c *ClientWithResponses) GetMeterValuesWithResponse(ctx context.Context, id
 	return ParseGetMeterValuesResponse(rsp)
 }
 
+// ResetSandboxWithResponse Put the sandbox back to its seeded state (sandbox only)
+//
+// Puts the whole sandbox back to the state it started in, while it runs: the queues are purged, the pending expiry executions stopped, every access request, grant, idempotency record, read-log entry, end-user and portal session, delivered document, webhook and registered party deleted, and the demo data seeded again, with the demo's pending request made again (a new id and consent link, in the answer) and the demo webhook registered again. The grid company's master data and meter values are kept. Calling it again gives the same state. The reset is for the whole sandbox, not only the caller's part: the demo data is shared by the demo parties. It takes a token of a demo third party or of the operator (`make reset` uses the operator's). No body is needed (one sent is ignored). Only on the sandbox; it does not exist in production.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/sandbox/reset (the `ResetSandbox` operationId).
+func (c *ClientWithResponses) ResetSandboxWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ResetSandboxResponse, error) {
+	rsp, err := c.ResetSandbox(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseResetSandboxResponse(rsp)
+}
+
+// GetSandboxTestDataWithResponse The sandbox's test data (sandbox only)
+//
+// The demo data of the sandbox and what each part is for, as the README's table shows it, with the days of meter values dated on the stack's clock. Only on the sandbox; it does not exist in production. No token: it is public demo data, and it is where a developer finds the GLN to ask a token for.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/sandbox/test-data (the `GetSandboxTestData` operationId).
+func (c *ClientWithResponses) GetSandboxTestDataWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetSandboxTestDataResponse, error) {
+	rsp, err := c.GetSandboxTestData(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetSandboxTestDataResponse(rsp)
+}
+
 // RemoveWebhookWithResponse Remove your webhook
 //
 // Removes your webhook and its signing secrets: nothing more is pushed, and the retries under way are dropped when they fall due. Your documents stay in the feed, and the attempt log stays for its 30 days. Removing when none is registered is harmless (`204` too). A later `PUT` is a first registration again, with a new secret.
@@ -12255,7 +14510,7 @@ func (c *ClientWithResponses) RemoveWebhookWithResponse(ctx context.Context, req
 
 // GetWebhookWithResponse Read your webhook
 //
-// Your webhook: where documents are pushed, whether it is enabled (and if not, why), and when each signing secret was made and, after a rotation, until when the older ones sign. The secrets themselves are never shown here: `secret` is only in the answer to the first registration and to a rotation. `404` when no webhook is registered.
+// Your webhook: where documents are pushed, whether it is enabled (and if not, why), and when each signing secret was made and, after a rotation, until when the older ones sign. The secrets' text is not shown here: `secret` is in the answer to the first registration and to a rotation, and `GET /v1/webhook/secret` shows them all. `404` when no webhook is registered.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -12270,9 +14525,9 @@ func (c *ClientWithResponses) GetWebhookWithResponse(ctx context.Context, reqEdi
 
 // RegisterWebhookWithBodyWithResponse Register your webhook, or change its URL
 //
-// Sets the URL your documents are pushed to and enables the webhook; from now on every document written to your feed is pushed there (documents already written are not). The first registration makes the signing secret and shows it, in `secret`, this once: store it, since no answer shows it again (a lost secret is replaced with `POST /v1/webhook/rotate`). A later `PUT`, to change the URL or to enable a webhook disabled by a `410`, keeps the secrets and has no `secret`; sending the same URL again is harmless. After `DELETE /v1/webhook` a `PUT` is a first registration again, with a new secret.
+// Sets the URL your documents are pushed to, and optionally which kinds (`events`; all when left out), and enables the webhook; from now on every document written to your feed is pushed there (documents already written are not). The first registration makes the signing secret and shows it, in `secret`; `GET /v1/webhook/secret` shows it again. A later `PUT`, to change the URL or to enable a webhook disabled by a `410`, keeps the secrets and has no `secret`; sending the same URL (and `events`) again is harmless. After `DELETE /v1/webhook` a `PUT` is a first registration again, with a new secret.
 //
-// The query is checked first (`400`), then the media type (`415`), then the body, naming every bad field (`400`), and last the URL itself (`400`, field `url`, with the reason): it must be an absolute `https` URL, without user info, on port 443, on a public address (see Webhooks in the description).
+// The query is checked first (`400`), then the media type (`415`), then the body, naming every bad field (`400`), and last the URL and `events` themselves (`400`, field `url` with the reason, `events[i]` naming the known kinds): it must be an absolute `https` URL, without user info, on port 443, on a public address (see Webhooks in the description).
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -12287,9 +14542,9 @@ func (c *ClientWithResponses) RegisterWebhookWithBodyWithResponse(ctx context.Co
 
 // RegisterWebhookWithResponse Register your webhook, or change its URL
 //
-// Sets the URL your documents are pushed to and enables the webhook; from now on every document written to your feed is pushed there (documents already written are not). The first registration makes the signing secret and shows it, in `secret`, this once: store it, since no answer shows it again (a lost secret is replaced with `POST /v1/webhook/rotate`). A later `PUT`, to change the URL or to enable a webhook disabled by a `410`, keeps the secrets and has no `secret`; sending the same URL again is harmless. After `DELETE /v1/webhook` a `PUT` is a first registration again, with a new secret.
+// Sets the URL your documents are pushed to, and optionally which kinds (`events`; all when left out), and enables the webhook; from now on every document written to your feed is pushed there (documents already written are not). The first registration makes the signing secret and shows it, in `secret`; `GET /v1/webhook/secret` shows it again. A later `PUT`, to change the URL or to enable a webhook disabled by a `410`, keeps the secrets and has no `secret`; sending the same URL (and `events`) again is harmless. After `DELETE /v1/webhook` a `PUT` is a first registration again, with a new secret.
 //
-// The query is checked first (`400`), then the media type (`415`), then the body, naming every bad field (`400`), and last the URL itself (`400`, field `url`, with the reason): it must be an absolute `https` URL, without user info, on port 443, on a public address (see Webhooks in the description).
+// The query is checked first (`400`), then the media type (`415`), then the body, naming every bad field (`400`), and last the URL and `events` themselves (`400`, field `url` with the reason, `events[i]` naming the known kinds): it must be an absolute `https` URL, without user info, on port 443, on a public address (see Webhooks in the description).
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -12319,7 +14574,7 @@ func (c *ClientWithResponses) ListWebhookAttemptsWithResponse(ctx context.Contex
 
 // RotateWebhookSecretWithResponse Make a new signing secret
 //
-// Makes a new signing secret and shows it, in `secret`, this once. The older secrets that still sign keep signing beside it for 24 hours (`expiresAt` in `secrets`; one already due to stop sooner keeps its earlier end), so every push in that time carries a signature for each: install the new secret in your receiver within the 24 hours. At most three secrets sign at once: a rotation while three do ends the oldest at once. Secrets past their `expiresAt` are dropped from `secrets`. A disabled webhook stays disabled. No body is needed (one sent is ignored). `404` when no webhook is registered.
+// Makes a new signing secret and shows it, in `secret` (`GET /v1/webhook/secret` shows it again). The older secrets that still sign keep signing beside it for 24 hours (`expiresAt` in `secrets`; one already due to stop sooner keeps its earlier end), so every push in that time carries a signature for each: install the new secret in your receiver within the 24 hours. At most three secrets sign at once: a rotation while three do ends the oldest at once. Secrets past their `expiresAt` are dropped from `secrets`. A disabled webhook stays disabled. No body is needed (one sent is ignored). `404` when no webhook is registered.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -12330,6 +14585,55 @@ func (c *ClientWithResponses) RotateWebhookSecretWithResponse(ctx context.Contex
 		return nil, err
 	}
 	return ParseRotateWebhookSecretResponse(rsp)
+}
+
+// GetWebhookSecretsWithResponse Read your signing secrets
+//
+// The secrets that sign your pushes now, with their text, newest first: one, or during the 24 hours after a rotation the new one and the older ones that still sign beside it. They are yours: your receiver holds the same secrets to verify the signatures, so you can always read them again, for example for a receiver set up after the registration or for a webhook registered for you. They are stored encrypted. `404` when no webhook is registered.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/webhook/secret (the `GetWebhookSecrets` operationId).
+func (c *ClientWithResponses) GetWebhookSecretsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetWebhookSecretsResponse, error) {
+	rsp, err := c.GetWebhookSecrets(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetWebhookSecretsResponse(rsp)
+}
+
+// TestWebhookWithBodyWithResponse Push a test event or a sample daily document
+//
+// Pushes one signed event to your webhook at once and answers with the attempt: `webhook.test`, a small test event (`WebhookTestEvent`), or `meter-values`, a sample of the daily document (`DeliveryDocument`, marked `"test": true`, its values made up) for one of the metering points you have access to, or for the made-up `707057599999999991` when you have none. Either has a `webhook-id` of its own (`webhook.test:…`, `meter-values.test:…`), never a delivered document's, so dropping duplicates by `webhook-id` never drops a real document for it. It is pushed once, not retried and not put in your feed; the attempt is listed in `GET /v1/webhook/attempts` like any other, and a `410` disables the webhook as any push does. The answer is `200` whatever your endpoint answered: see `outcome`, `status` and `error`. The portal's "Send test event" and "Send sample daily document" do the same.
+//
+// The query is checked first (`400`), then the media type (`415`), then the body (`400`), and then whether a webhook is registered (`404`).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/webhook/test (the `TestWebhook` operationId).
+func (c *ClientWithResponses) TestWebhookWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*TestWebhookResponse, error) {
+	rsp, err := c.TestWebhookWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseTestWebhookResponse(rsp)
+}
+
+// TestWebhookWithResponse Push a test event or a sample daily document
+//
+// Pushes one signed event to your webhook at once and answers with the attempt: `webhook.test`, a small test event (`WebhookTestEvent`), or `meter-values`, a sample of the daily document (`DeliveryDocument`, marked `"test": true`, its values made up) for one of the metering points you have access to, or for the made-up `707057599999999991` when you have none. Either has a `webhook-id` of its own (`webhook.test:…`, `meter-values.test:…`), never a delivered document's, so dropping duplicates by `webhook-id` never drops a real document for it. It is pushed once, not retried and not put in your feed; the attempt is listed in `GET /v1/webhook/attempts` like any other, and a `410` disables the webhook as any push does. The answer is `200` whatever your endpoint answered: see `outcome`, `status` and `error`. The portal's "Send test event" and "Send sample daily document" do the same.
+//
+// The query is checked first (`400`), then the media type (`415`), then the body (`400`), and then whether a webhook is registered (`404`).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/webhook/test (the `TestWebhook` operationId).
+func (c *ClientWithResponses) TestWebhookWithResponse(ctx context.Context, body TestWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*TestWebhookResponse, error) {
+	rsp, err := c.TestWebhook(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseTestWebhookResponse(rsp)
 }
 
 // ParseListAccessRequestsResponse parses an HTTP response from a ListAccessRequestsWithResponse call
@@ -12402,6 +14706,20 @@ func ParseListAccessRequestsResponse(rsp *http.Response) (*ListAccessRequestsRes
 		}
 		response.ApplicationproblemJSON413 = &dest
 
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 429:
+		var dest TooManyRequestsApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 429:
+		var dest TooManyRequestsApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
 	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 500:
 		var dest InternalErrorApplicationJSON
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -12435,6 +14753,20 @@ func ParseListAccessRequestsResponse(rsp *http.Response) (*ListAccessRequestsRes
 			}
 			headers.CacheControl = value
 		}
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 400:
 		var headers ListAccessRequestsResponse400Headers
@@ -12466,6 +14798,30 @@ func ParseListAccessRequestsResponse(rsp *http.Response) (*ListAccessRequestsRes
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers403 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListAccessRequestsResponse429Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -12569,6 +14925,20 @@ func ParseCreateAccessRequestResponse(rsp *http.Response) (*CreateAccessRequestR
 		}
 		response.ApplicationproblemJSON422 = &dest
 
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 429:
+		var dest TooManyRequestsApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 429:
+		var dest TooManyRequestsApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
 	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 500:
 		var dest InternalErrorApplicationJSON
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -12602,12 +14972,33 @@ func ParseCreateAccessRequestResponse(rsp *http.Response) (*CreateAccessRequestR
 			}
 			headers.CacheControl = value
 		}
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("Location"); len(values) > 0 {
 			var value SelfLink
 			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uri-reference"}); err != nil {
 				return nil, err
 			}
 			headers.Location = value
+		}
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 202:
@@ -12619,12 +15010,33 @@ func ParseCreateAccessRequestResponse(rsp *http.Response) (*CreateAccessRequestR
 			}
 			headers.CacheControl = value
 		}
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("Location"); len(values) > 0 {
 			var value SelfLink
 			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: "uri-reference"}); err != nil {
 				return nil, err
 			}
 			headers.Location = value
+		}
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
 		}
 		response.Headers202 = &headers
 	case rsp.StatusCode == 400:
@@ -12687,6 +15099,30 @@ func ParseCreateAccessRequestResponse(rsp *http.Response) (*CreateAccessRequestR
 			headers.CacheControl = value
 		}
 		response.Headers422 = &headers
+	case rsp.StatusCode == 429:
+		var headers CreateAccessRequestResponse429Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -12776,6 +15212,20 @@ func ParseWithdrawAccessRequestResponse(rsp *http.Response) (*WithdrawAccessRequ
 		}
 		response.ApplicationproblemJSON413 = &dest
 
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 429:
+		var dest TooManyRequestsApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 429:
+		var dest TooManyRequestsApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
 	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 500:
 		var dest InternalErrorApplicationJSON
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -12808,6 +15258,20 @@ func ParseWithdrawAccessRequestResponse(rsp *http.Response) (*WithdrawAccessRequ
 				return nil, err
 			}
 			headers.CacheControl = value
+		}
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 400:
@@ -12860,6 +15324,30 @@ func ParseWithdrawAccessRequestResponse(rsp *http.Response) (*WithdrawAccessRequ
 			headers.CacheControl = value
 		}
 		response.Headers409 = &headers
+	case rsp.StatusCode == 429:
+		var headers WithdrawAccessRequestResponse429Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -12942,6 +15430,20 @@ func ParseGetAccessRequestResponse(rsp *http.Response) (*GetAccessRequestRespons
 		}
 		response.ApplicationproblemJSON413 = &dest
 
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 429:
+		var dest TooManyRequestsApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 429:
+		var dest TooManyRequestsApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
 	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 500:
 		var dest InternalErrorApplicationJSON
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -12974,6 +15476,20 @@ func ParseGetAccessRequestResponse(rsp *http.Response) (*GetAccessRequestRespons
 				return nil, err
 			}
 			headers.CacheControl = value
+		}
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 400:
@@ -13016,6 +15532,30 @@ func ParseGetAccessRequestResponse(rsp *http.Response) (*GetAccessRequestRespons
 			headers.CacheControl = value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 429:
+		var headers GetAccessRequestResponse429Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -15496,6 +18036,20 @@ func ParseListDeliveriesResponse(rsp *http.Response) (*ListDeliveriesResponse, e
 		}
 		response.ApplicationproblemJSON413 = &dest
 
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 429:
+		var dest TooManyRequestsApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 429:
+		var dest TooManyRequestsApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
 	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 500:
 		var dest InternalErrorApplicationJSON
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -15529,6 +18083,20 @@ func ParseListDeliveriesResponse(rsp *http.Response) (*ListDeliveriesResponse, e
 			}
 			headers.CacheControl = value
 		}
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 400:
 		var headers ListDeliveriesResponse400Headers
@@ -15560,6 +18128,30 @@ func ParseListDeliveriesResponse(rsp *http.Response) (*ListDeliveriesResponse, e
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers403 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListDeliveriesResponse429Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -15642,6 +18234,20 @@ func ParseIngestMasterDataResponse(rsp *http.Response) (*IngestMasterDataRespons
 		}
 		response.ApplicationproblemJSON415 = &dest
 
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 429:
+		var dest TooManyRequestsApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 429:
+		var dest TooManyRequestsApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
 	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 500:
 		var dest InternalErrorApplicationJSON
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -15674,6 +18280,20 @@ func ParseIngestMasterDataResponse(rsp *http.Response) (*IngestMasterDataRespons
 				return nil, err
 			}
 			headers.CacheControl = value
+		}
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 400:
@@ -15716,6 +18336,30 @@ func ParseIngestMasterDataResponse(rsp *http.Response) (*IngestMasterDataRespons
 			headers.CacheControl = value
 		}
 		response.Headers415 = &headers
+	case rsp.StatusCode == 429:
+		var headers IngestMasterDataResponse429Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -15798,6 +18442,20 @@ func ParseIngestMeterValuesResponse(rsp *http.Response) (*IngestMeterValuesRespo
 		}
 		response.ApplicationproblemJSON415 = &dest
 
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 429:
+		var dest TooManyRequestsApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 429:
+		var dest TooManyRequestsApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
 	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 500:
 		var dest InternalErrorApplicationJSON
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -15830,6 +18488,20 @@ func ParseIngestMeterValuesResponse(rsp *http.Response) (*IngestMeterValuesRespo
 				return nil, err
 			}
 			headers.CacheControl = value
+		}
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 400:
@@ -15872,6 +18544,30 @@ func ParseIngestMeterValuesResponse(rsp *http.Response) (*IngestMeterValuesRespo
 			headers.CacheControl = value
 		}
 		response.Headers415 = &headers
+	case rsp.StatusCode == 429:
+		var headers IngestMeterValuesResponse429Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -16120,6 +18816,20 @@ func ParseListMeteringPointsResponse(rsp *http.Response) (*ListMeteringPointsRes
 		}
 		response.ApplicationproblemJSON413 = &dest
 
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 429:
+		var dest TooManyRequestsApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 429:
+		var dest TooManyRequestsApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
 	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 500:
 		var dest InternalErrorApplicationJSON
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -16153,6 +18863,20 @@ func ParseListMeteringPointsResponse(rsp *http.Response) (*ListMeteringPointsRes
 			}
 			headers.CacheControl = value
 		}
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 400:
 		var headers ListMeteringPointsResponse400Headers
@@ -16184,6 +18908,30 @@ func ParseListMeteringPointsResponse(rsp *http.Response) (*ListMeteringPointsRes
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers403 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListMeteringPointsResponse429Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -16269,6 +19017,20 @@ func ParseGetMasterDataResponse(rsp *http.Response) (*GetMasterDataResponse, err
 		}
 		response.ApplicationproblemJSON413 = &dest
 
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 429:
+		var dest TooManyRequestsApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 429:
+		var dest TooManyRequestsApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
 	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 500:
 		var dest InternalErrorApplicationJSON
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -16308,6 +19070,20 @@ func ParseGetMasterDataResponse(rsp *http.Response) (*GetMasterDataResponse, err
 				return nil, err
 			}
 			headers.ETag = value
+		}
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 304:
@@ -16367,6 +19143,30 @@ func ParseGetMasterDataResponse(rsp *http.Response) (*GetMasterDataResponse, err
 			headers.CacheControl = value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 429:
+		var headers GetMasterDataResponse429Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -16459,6 +19259,20 @@ func ParseGetMeterValuesResponse(rsp *http.Response) (*GetMeterValuesResponse, e
 		}
 		response.ApplicationproblemJSON422 = &dest
 
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 429:
+		var dest TooManyRequestsApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 429:
+		var dest TooManyRequestsApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
 	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 500:
 		var dest InternalErrorApplicationJSON
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -16498,6 +19312,20 @@ func ParseGetMeterValuesResponse(rsp *http.Response) (*GetMeterValuesResponse, e
 				return nil, err
 			}
 			headers.ETag = value
+		}
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 304:
@@ -16567,6 +19395,260 @@ func ParseGetMeterValuesResponse(rsp *http.Response) (*GetMeterValuesResponse, e
 			headers.CacheControl = value
 		}
 		response.Headers422 = &headers
+	case rsp.StatusCode == 429:
+		var headers GetMeterValuesResponse429Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseResetSandboxResponse parses an HTTP response from a ResetSandboxWithResponse call
+func ParseResetSandboxResponse(rsp *http.Response) (*ResetSandboxResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ResetSandboxResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SandboxReset
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest SandboxUnknownParameter
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 401:
+		var dest UnauthorizedApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 401:
+		var dest UnauthorizedApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 403:
+		var dest ForbiddenApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 403:
+		var dest ForbiddenApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 413:
+		var dest PayloadTooLargeApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 413:
+		var dest PayloadTooLargeApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 500:
+		var dest InternalErrorApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 500:
+		var dest InternalErrorApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ResetSandboxResponse200Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers ResetSandboxResponse400Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers ResetSandboxResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers ResetSandboxResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetSandboxTestDataResponse parses an HTTP response from a GetSandboxTestDataWithResponse call
+func ParseGetSandboxTestDataResponse(rsp *http.Response) (*GetSandboxTestDataResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetSandboxTestDataResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SandboxTestData
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest SandboxUnknownParameter
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 413:
+		var dest PayloadTooLargeApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 413:
+		var dest PayloadTooLargeApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 500:
+		var dest InternalErrorApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 500:
+		var dest InternalErrorApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetSandboxTestDataResponse200Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers GetSandboxTestDataResponse400Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = value
+		}
+		response.Headers400 = &headers
 	}
 
 	return response, nil
@@ -16645,6 +19727,20 @@ func ParseRemoveWebhookResponse(rsp *http.Response) (*RemoveWebhookResponse, err
 		}
 		response.ApplicationproblemJSON413 = &dest
 
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 429:
+		var dest TooManyRequestsApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 429:
+		var dest TooManyRequestsApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
 	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 500:
 		var dest InternalErrorApplicationJSON
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -16677,6 +19773,20 @@ func ParseRemoveWebhookResponse(rsp *http.Response) (*RemoveWebhookResponse, err
 				return nil, err
 			}
 			headers.CacheControl = value
+		}
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
 		}
 		response.Headers204 = &headers
 	case rsp.StatusCode == 400:
@@ -16719,6 +19829,30 @@ func ParseRemoveWebhookResponse(rsp *http.Response) (*RemoveWebhookResponse, err
 			headers.CacheControl = value
 		}
 		response.Headers409 = &headers
+	case rsp.StatusCode == 429:
+		var headers RemoveWebhookResponse429Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -16801,6 +19935,20 @@ func ParseGetWebhookResponse(rsp *http.Response) (*GetWebhookResponse, error) {
 		}
 		response.ApplicationproblemJSON413 = &dest
 
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 429:
+		var dest TooManyRequestsApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 429:
+		var dest TooManyRequestsApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
 	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 500:
 		var dest InternalErrorApplicationJSON
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -16833,6 +19981,20 @@ func ParseGetWebhookResponse(rsp *http.Response) (*GetWebhookResponse, error) {
 				return nil, err
 			}
 			headers.CacheControl = value
+		}
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 400:
@@ -16875,6 +20037,30 @@ func ParseGetWebhookResponse(rsp *http.Response) (*GetWebhookResponse, error) {
 			headers.CacheControl = value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 429:
+		var headers GetWebhookResponse429Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -16964,6 +20150,20 @@ func ParseRegisterWebhookResponse(rsp *http.Response) (*RegisterWebhookResponse,
 		}
 		response.ApplicationproblemJSON415 = &dest
 
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 429:
+		var dest TooManyRequestsApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 429:
+		var dest TooManyRequestsApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
 	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 500:
 		var dest InternalErrorApplicationJSON
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -16996,6 +20196,20 @@ func ParseRegisterWebhookResponse(rsp *http.Response) (*RegisterWebhookResponse,
 				return nil, err
 			}
 			headers.CacheControl = value
+		}
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 400:
@@ -17048,6 +20262,30 @@ func ParseRegisterWebhookResponse(rsp *http.Response) (*RegisterWebhookResponse,
 			headers.CacheControl = value
 		}
 		response.Headers415 = &headers
+	case rsp.StatusCode == 429:
+		var headers RegisterWebhookResponse429Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -17123,6 +20361,20 @@ func ParseListWebhookAttemptsResponse(rsp *http.Response) (*ListWebhookAttemptsR
 		}
 		response.ApplicationproblemJSON413 = &dest
 
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 429:
+		var dest TooManyRequestsApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 429:
+		var dest TooManyRequestsApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
 	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 500:
 		var dest InternalErrorApplicationJSON
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -17156,6 +20408,20 @@ func ParseListWebhookAttemptsResponse(rsp *http.Response) (*ListWebhookAttemptsR
 			}
 			headers.CacheControl = value
 		}
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 400:
 		var headers ListWebhookAttemptsResponse400Headers
@@ -17187,6 +20453,30 @@ func ParseListWebhookAttemptsResponse(rsp *http.Response) (*ListWebhookAttemptsR
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers403 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListWebhookAttemptsResponse429Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -17276,6 +20566,20 @@ func ParseRotateWebhookSecretResponse(rsp *http.Response) (*RotateWebhookSecretR
 		}
 		response.ApplicationproblemJSON413 = &dest
 
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 429:
+		var dest TooManyRequestsApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 429:
+		var dest TooManyRequestsApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
 	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 500:
 		var dest InternalErrorApplicationJSON
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -17308,6 +20612,20 @@ func ParseRotateWebhookSecretResponse(rsp *http.Response) (*RotateWebhookSecretR
 				return nil, err
 			}
 			headers.CacheControl = value
+		}
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 400:
@@ -17360,6 +20678,463 @@ func ParseRotateWebhookSecretResponse(rsp *http.Response) (*RotateWebhookSecretR
 			headers.CacheControl = value
 		}
 		response.Headers409 = &headers
+	case rsp.StatusCode == 429:
+		var headers RotateWebhookSecretResponse429Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetWebhookSecretsResponse parses an HTTP response from a GetWebhookSecretsWithResponse call
+func ParseGetWebhookSecretsResponse(rsp *http.Response) (*GetWebhookSecretsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetWebhookSecretsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest WebhookSigningSecrets
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest WebhookUnknownParameter
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 401:
+		var dest UnauthorizedApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 401:
+		var dest UnauthorizedApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 403:
+		var dest ForbiddenApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 403:
+		var dest ForbiddenApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ProblemNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 413:
+		var dest PayloadTooLargeApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 413:
+		var dest PayloadTooLargeApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 429:
+		var dest TooManyRequestsApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 429:
+		var dest TooManyRequestsApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 500:
+		var dest InternalErrorApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 500:
+		var dest InternalErrorApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetWebhookSecretsResponse200Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = value
+		}
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers GetWebhookSecretsResponse400Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers GetWebhookSecretsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers GetWebhookSecretsResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers GetWebhookSecretsResponse404Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 429:
+		var headers GetWebhookSecretsResponse429Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseTestWebhookResponse parses an HTTP response from a TestWebhookWithResponse call
+func ParseTestWebhookResponse(rsp *http.Response) (*TestWebhookResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &TestWebhookResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest WebhookAttempt
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ProblemInvalidRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 401:
+		var dest UnauthorizedApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 401:
+		var dest UnauthorizedApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 403:
+		var dest ForbiddenApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 403:
+		var dest ForbiddenApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ProblemNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 413:
+		var dest PayloadTooLargeApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 413:
+		var dest PayloadTooLargeApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest ProblemUnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 429:
+		var dest TooManyRequestsApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 429:
+		var dest TooManyRequestsApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 500:
+		var dest InternalErrorApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 500:
+		var dest InternalErrorApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers TestWebhookResponse200Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = value
+		}
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers TestWebhookResponse400Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers TestWebhookResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers TestWebhookResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers TestWebhookResponse404Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 415:
+		var headers TestWebhookResponse415Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = value
+		}
+		response.Headers415 = &headers
+	case rsp.StatusCode == 429:
+		var headers TestWebhookResponse429Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil

@@ -20,10 +20,14 @@ type ProblemError struct {
 	Title  string `json:"title"`
 	Status int    `json:"status"`
 	Detail string `json:"detail,omitempty"`
-	// Code is Elhub's code where one applies (E10, EH010, EH016, EH017, …).
+	// Code is Elhub's code where one applies (E10, EH010, EH016, EH017, …),
+	// or ours (pending-request-other-scope).
 	Code     string       `json:"code,omitempty"`
 	Instance string       `json:"instance,omitempty"`
 	Errors   []FieldError `json:"errors,omitempty"`
+	// Links name what the problem is about: "pendingRequest", the path of
+	// the request already pending with the other scope.
+	Links map[string]string `json:"links,omitempty"`
 	// RequestID is the gateway's id of the request (its Apigw-Requestid
 	// header), for asking the operator about it.
 	RequestID string `json:"-"`

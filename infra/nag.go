@@ -19,11 +19,15 @@ func (s *Tredjepart) suppressNagFindings(publicRoutes []awsapigatewayv2.HttpRout
 	tableIndexes := nagRule("AwsSolutions-IAM5",
 		"Queries on the indexes of a table the function is granted (<table arn>/index/*), no other table.",
 		regex(`/^Resource::<[A-Za-z0-9]+\.Arn>\/index\/\*$/`))
+	// Active tracing's grant (xray:PutTraceSegments, PutTelemetryRecords):
+	// X-Ray's actions take no resource but *.
+	xrayWrites := nagRule("AwsSolutions-IAM5",
+		"X-Ray (active tracing): xray:PutTraceSegments and xray:PutTelemetryRecords take no resource but *.",
+		"Resource::*")
 	for _, f := range resources.Functions {
 		suppressions := []*cdknag.NagPackSuppression{
 			tableIndexes,
-			nagRule("Serverless-LambdaTracing",
-				"No X-Ray: the Go functions carry no tracing SDK; each log line has the request id, and the alarms watch errors and queue ages."),
+			xrayWrites,
 		}
 		if len(f.WriteTables) > 0 {
 			suppressions = append(suppressions, nagRule("AwsSolutions-IAM5",
@@ -55,14 +59,11 @@ func (s *Tredjepart) suppressNagFindings(publicRoutes []awsapigatewayv2.HttpRout
 		cdknag.NagSuppressions_AddResourceSuppressions(s.stateMachines[m.ID].construct, &[]*cdknag.NagPackSuppression{
 			tableIndexes,
 			nagRule("AwsSolutions-IAM5",
-				"Step Functions' logging to CloudWatch Logs: logs:CreateLogDelivery and the other log delivery actions take no resource but *.",
+				"Step Functions' logging to CloudWatch Logs and X-Ray tracing: logs:CreateLogDelivery and the other log delivery actions, "+
+					"xray:PutTraceSegments and the other X-Ray actions take no resource but *.",
 				"Resource::*"),
 			nagRule("AwsSolutions-SF1",
 				"Logs at ERROR: each failed execution with its error; ALL would copy every request's input into the logs."),
-			nagRule("AwsSolutions-SF2",
-				"No X-Ray: one wait and two service calls per request, each in the execution history."),
-			nagRule("Serverless-StepFunctionStateMachineXray",
-				"No X-Ray: one wait and two service calls per request, each in the execution history."),
 		}, jsii.Bool(true))
 	}
 

@@ -299,6 +299,8 @@ func (s *Tredjepart) addStateMachines() {
 				Destination: awslogs.NewLogGroup(s.stack, jsii.String(m.ID+"Logs"), &awslogs.LogGroupProps{Retention: logRetention}),
 				Level:       awsstepfunctions.LogLevel_ERROR,
 			},
+			// X-Ray: each execution's states and service calls in one trace.
+			TracingEnabled: jsii.Bool(true),
 		})
 		// Exactly the listed actions on exactly the listed resources: the
 		// convenience grants (GrantSendMessages, GrantWriteData) add more.
@@ -344,6 +346,9 @@ func (s *Tredjepart) addFunctions() {
 			LoggingFormat:         awslambda.LoggingFormat_JSON,
 			ApplicationLogLevelV2: applicationLogLevel(f, env),
 			SystemLogLevelV2:      awslambda.SystemLogLevel_WARN,
+			// X-Ray: Lambda records each invocation and runs the daemon the
+			// code sends its SDK calls' subsegments to (shared/tracing).
+			Tracing: awslambda.Tracing_ACTIVE,
 		}
 		if n := f.ReservedConcurrency(); n > 0 {
 			props.ReservedConcurrentExecutions = jsii.Number(n)

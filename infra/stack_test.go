@@ -504,6 +504,10 @@ var logDeliveryActions = []string{
 	"logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:DescribeResourcePolicies", "logs:DescribeLogGroups",
 }
 
+// xrayActions are what CDK grants a traced state machine; X-Ray's actions
+// take no resource either.
+var xrayActions = []string{"xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"}
+
 func TestStateMachinesMatchResources(t *testing.T) {
 	s, tpl := synth(t)
 	for _, spec := range resources.StateMachines {
@@ -517,7 +521,11 @@ func TestStateMachinesMatchResources(t *testing.T) {
 					Level        string
 					Destinations []any
 				}
+				TracingConfiguration struct{ Enabled bool }
 			}](t, tpl, s.logicalID(sm), "AWS::StepFunctions::StateMachine")
+			if !got.TracingConfiguration.Enabled {
+				t.Error("tracing not enabled, want X-Ray")
+			}
 
 			if got.StateMachineType != "STANDARD" {
 				t.Errorf("type = %q, want STANDARD", got.StateMachineType)
@@ -581,7 +589,7 @@ func TestStateMachinesMatchResources(t *testing.T) {
 					switch {
 					case st.Effect != "Allow" || strings.Contains(action, "*"):
 						t.Errorf("statement %+v: want Allow of named actions", st)
-					case slices.Contains(logDeliveryActions, action):
+					case slices.Contains(logDeliveryActions, action), slices.Contains(xrayActions, action):
 					case !listed:
 						t.Errorf("role may %s, which resources does not list", action)
 					case !slices.Equal(refs(st.Resource), []string{target}):
@@ -630,7 +638,11 @@ func TestFunctionsMatchResources(t *testing.T) {
 				MemorySize    float64
 				Timeout       float64
 				Environment   struct{ Variables map[string]any }
+				TracingConfig struct{ Mode string }
 			}](t, tpl, s.logicalID(fn), "AWS::Lambda::Function")
+			if got.TracingConfig.Mode != "Active" {
+				t.Errorf("tracing = %q, want Active (X-Ray)", got.TracingConfig.Mode)
+			}
 			if got.Runtime != "provided.al2023" || !slices.Equal(got.Architectures, []string{"arm64"}) || got.Handler != "bootstrap" {
 				t.Errorf("runtime, architectures, handler = %s, %v, %s; want provided.al2023, [arm64], bootstrap",
 					got.Runtime, got.Architectures, got.Handler)
@@ -671,7 +683,13 @@ func TestFunctionsMatchResources(t *testing.T) {
 			// Secrets: one statement allowing ssm:GetParameter on exactly the
 			// parameters named in the environment, and no other SSM access.
 			var onParameters []statement
+			xray := 0
 			for _, st := range sts {
+				// Active tracing's grant: X-Ray's actions take no resource but *.
+				if slices.Equal(strs(st.Action), []string{"xray:PutTelemetryRecords", "xray:PutTraceSegments"}) && st.Resource == "*" && st.Effect == "Allow" {
+					xray++
+					continue
+				}
 				if resource, _ := json.Marshal(st.Resource); st.Effect != "Allow" || string(resource) == `"*"` {
 					t.Errorf("statement %+v: want Allow on named resources", st)
 				}
@@ -699,6 +717,9 @@ func TestFunctionsMatchResources(t *testing.T) {
 					want, _ := json.Marshal(wantParameterARNs)
 					t.Errorf("ssm:GetParameter on %s, want exactly %s", got, want)
 				}
+			}
+			if xray != 1 {
+				t.Errorf("%d grants of xray:PutTraceSegments and xray:PutTelemetryRecords on *, want 1 (active tracing)", xray)
 			}
 			for _, id := range spec.StateMachines {
 				smID := s.logicalID(s.stateMachines[id].construct)

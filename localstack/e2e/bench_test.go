@@ -20,6 +20,7 @@ import (
 	"github.com/tredjepart/tredjepart/localstack/harness/testenv"
 	"github.com/tredjepart/tredjepart/shared/ident"
 	"github.com/tredjepart/tredjepart/shared/resources"
+	"github.com/tredjepart/tredjepart/shared/thirdpartyapi"
 )
 
 // BenchmarkCreateAccessRequest measures POST /v1/access-requests through the
@@ -57,7 +58,7 @@ func emulatedIntake(b *testing.B) *rie.Function {
 	if err != nil {
 		b.Fatal(err)
 	}
-	functionEnv, err := lambdaenv.Env(resources.Intake, env.Stack.Deployment(nil), lambdaenv.Process{
+	functionEnv, err := lambdaenv.Env(resources.Intake, env.Stack.Deployment(map[string]string{thirdpartyapi.ConsentCallbackEnv: testenv.ConsentOrigin + "/login/callback"}), lambdaenv.Process{
 		Region: env.Config.Region, AccessKeyID: creds.AccessKeyID, SecretAccessKey: creds.SecretAccessKey,
 		Additions: map[string]string{"AWS_ENDPOINT_URL": env.Server.Endpoint},
 	})

@@ -414,6 +414,37 @@ func TestRedirectFlowReturnsTheDecision(t *testing.T) {
 	}
 }
 
+// scope= takes BRS-NO-624's Full and Limited and the API's FULL and
+// LIMITED, in any case; any other value goes back to the third party as
+// invalid_scope, before any login and whatever the request's state.
+func TestRedirectFlowReadsEitherSpellingOfTheScopeAndRefusesOthers(t *testing.T) {
+	w, _ := consentWorld(t)
+	client := string(w.demo.ThirdParties[0].GLN)
+	id := w.call(t, straumkompis, "POST", "/v1/access-requests", fmt.Sprintf(`{"meteringPointId":%q}`, w.demo.Requestable)).str("id") // Kari's
+	invalidScope := func(who string, p page) {
+		t.Helper()
+		u, err := url.Parse(p.location)
+		if err != nil || p.status != http.StatusFound || !strings.HasPrefix(p.location, straumkompisReturn+"?") || u.Query().Get("error") != "invalid_scope" ||
+			u.Query().Get("request_id") != id || u.Query().Get("state") != "st-42" {
+			t.Errorf("%s: %d to %q; want invalid_scope back at the redirect URI", who, p.status, p.location)
+		}
+	}
+	invalidScope("before logging in", newBrowser(t, w).get(authorizeURL(client, id, straumkompisReturn, "Fulll")))
+
+	kari := newBrowser(t, w)
+	kari.logIn("/consent", "kari")
+	for scope, level := range map[string]string{"Full": "FULL", "FULL": "FULL", "full": "FULL", "Limited": "LIMITED", "LIMITED": "LIMITED", "limited": "LIMITED"} {
+		if p := kari.get(authorizeURL(client, id, straumkompisReturn, scope)); p.status != http.StatusOK || !strings.Contains(p.body, `value="`+level+`" selected`) {
+			t.Errorf("scope=%s: %d at %s, want the page with %s chosen", scope, p.status, p.url, level)
+		}
+	}
+	for _, scope := range []string{"Fulll", "READ", "Full Limited"} {
+		invalidScope("scope="+scope, kari.get(authorizeURL(client, id, straumkompisReturn, scope)))
+	}
+	w.call(t, straumkompis, "DELETE", "/v1/access-requests/"+id, "").expect(t, http.StatusOK)
+	invalidScope("a withdrawn request", kari.get(authorizeURL(client, id, straumkompisReturn, "Fulll")))
+}
+
 func TestRedirectFlowForAnotherEndUsersPointSaysEH106(t *testing.T) {
 	w, _ := consentWorld(t)
 	id := w.call(t, straumkompis, "POST", "/v1/access-requests", fmt.Sprintf(`{"meteringPointId":%q}`, registerMeteringPoint(t))).str("id")

@@ -56,8 +56,9 @@ func TestEveryAnswerMatchesTheContract(t *testing.T) {
 	id := created.str("id")
 	call(202, "POST", collection, body, "Idempotency-Key", "contract-1")
 	call(422, "POST", collection, strings.Replace(body, "FULL", "LIMITED", 1), "Idempotency-Key", "contract-1")
-	call(200, "POST", collection, fmt.Sprintf(`{"meteringPointId":%q}`, mp), "Idempotency-Key", "contract-2")
-	call(200, "POST", collection, fmt.Sprintf(`{"meteringPointId":%q,"scope":null,"agreementReference":""}`, mp))
+	call(200, "POST", collection, fmt.Sprintf(`{"meteringPointId":%q,"scope":"FULL"}`, mp), "Idempotency-Key", "contract-2")
+	call(409, "POST", collection, fmt.Sprintf(`{"meteringPointId":%q}`, mp), "Idempotency-Key", "contract-3") // LIMITED: the other scope
+	call(409, "POST", collection, fmt.Sprintf(`{"meteringPointId":%q,"scope":null,"agreementReference":""}`, mp))
 	for gsrn, status := range map[ident.GSRN]int{
 		w.demo.Unregistered: 422, w.demo.NotAccountingPoint: 422, w.demo.NoEndUser: 422, w.demo.AlreadyGranted: 409, broken: 500,
 	} {
@@ -110,7 +111,7 @@ func TestEveryAnswerMatchesTheContract(t *testing.T) {
 	if r := call(202, "POST", collection, body, "Idempotency-Key", "contract-1"); r.str("status") != "WITHDRAWN" {
 		t.Errorf("replay %s", r.rawBody)
 	}
-	if r := call(200, "POST", collection, fmt.Sprintf(`{"meteringPointId":%q}`, mp), "Idempotency-Key", "contract-2"); r.str("id") != id || r.str("status") != "WITHDRAWN" {
+	if r := call(200, "POST", collection, fmt.Sprintf(`{"meteringPointId":%q,"scope":"FULL"}`, mp), "Idempotency-Key", "contract-2"); r.str("id") != id || r.str("status") != "WITHDRAWN" {
 		t.Errorf("a key first answered 200 was answered differently: %s", r.rawBody)
 	}
 	second := call(202, "POST", collection, fmt.Sprintf(`{"meteringPointId":%q}`, mp)).str("id")

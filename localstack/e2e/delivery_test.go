@@ -34,6 +34,7 @@ import (
 	"github.com/tredjepart/tredjepart/localstack/harness/inprocess"
 	"github.com/tredjepart/tredjepart/localstack/harness/testenv"
 	"github.com/tredjepart/tredjepart/shared/accessrequest"
+	"github.com/tredjepart/tredjepart/shared/awsjson"
 	"github.com/tredjepart/tredjepart/shared/dailyrun"
 	"github.com/tredjepart/tredjepart/shared/delivery"
 	"github.com/tredjepart/tredjepart/shared/dynamo"
@@ -249,7 +250,7 @@ func TestShardWorkersPageThroughTheirShards(t *testing.T) {
 	points := w.grantedPoints(t, 12, map[string]int{"2026-11-04": 24})
 	// Pages of one grant: every shard with a grant is read through cursors.
 	env := testenv.Get(t)
-	stores, queues := dynamo.Open(dynamodb.NewFromConfig(env.Config), env.Stack.Tables), sqs.NewFromConfig(env.Config)
+	stores, queues := dynamo.Open(dynamodb.NewFromConfig(env.Config), env.Stack.Tables), awsjson.New(env.Config, awsjson.SQS)
 	smallPages := &dailyrun.FanOutShardHandler{Logger: quiet, Worker: &delivery.ShardWorker{
 		ThirdParties: stores.Parties,
 		Grants:       stores.Grants,
@@ -400,6 +401,29 @@ func TestWebhookThroughTheWholeStack(t *testing.T) {
 	if rotated.str("secret") == "" || len(rotated.body["secrets"].([]any)) != 2 {
 		t.Errorf("rotation: %s", rotated.rawBody)
 	}
+
+	// The secrets again, newest first, opened through KMS.
+	shown := w.call(t, ladeklar, "GET", "/v1/webhook/secret", "").expect(t, http.StatusOK)
+	list, _ := shown.body["secrets"].([]any)
+	if len(list) != 2 || list[0].(map[string]any)["secret"] != rotated.str("secret") || list[1].(map[string]any)["secret"] != registered.str("secret") {
+		t.Fatalf("secrets: %s", shown.rawBody)
+	}
+
+	// A sample daily document, pushed at once, for one of ladeklar's points.
+	sample := w.call(t, ladeklar, "POST", "/v1/webhook/test", `{"type":"meter-values"}`).expect(t, http.StatusOK)
+	id := sample.str("documentId")
+	if sample.str("outcome") != "delivered" || !strings.HasPrefix(id, "meter-values.test:") {
+		t.Fatalf("test push: %s", sample.rawBody)
+	}
+	mu.Lock()
+	_, pushed := received[id]
+	mu.Unlock()
+	if !pushed || len(bad) > 0 {
+		t.Errorf("the sample %s was not received (%v), or did not verify: %v", id, pushed, bad)
+	}
+	if feed := w.call(t, ladeklar, "GET", "/v1/deliveries?limit=100", "").expect(t, http.StatusOK); strings.Contains(feed.rawBody, id) {
+		t.Errorf("the sample is in the feed: %s", feed.rawBody)
+	}
 }
 
 func TestNotificationsReachTheOutbox(t *testing.T) {
@@ -408,7 +432,7 @@ func TestNotificationsReachTheOutbox(t *testing.T) {
 	mp := freshGSRN(t)
 	n := notify.Notification{NotificationID: "grant:" + string(mp) + ":1", Type: notify.GrantCreated,
 		ThirdPartyID: string(w.demo.ThirdParties[1].GLN), MeteringPointID: string(mp), Level: "FULL", OccurredAt: notify.At(time.Now())}
-	publisher := &queue.Publisher{Client: w.sqs, URL: env.Stack.QueueURLs[resources.NotificationQueueID]}
+	publisher := &queue.Publisher{Client: awsjson.New(env.Config, awsjson.SQS), URL: env.Stack.QueueURLs[resources.NotificationQueueID]}
 	if err := publisher.Notify(context.Background(), n); err != nil {
 		t.Fatal(err)
 	}

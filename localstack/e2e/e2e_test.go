@@ -222,8 +222,14 @@ func TestAccessRequestLifecycle(t *testing.T) {
 		}
 	})
 	t.Run("a second request while one is pending returns the pending one", func(t *testing.T) {
-		r := w.call(t, straumkompis, "POST", "/v1/access-requests", fmt.Sprintf(`{"meteringPointId":%q}`, mp)).expect(t, http.StatusOK)
+		r := w.call(t, straumkompis, "POST", "/v1/access-requests", fmt.Sprintf(`{"meteringPointId":%q,"scope":"FULL"}`, mp)).expect(t, http.StatusOK)
 		if r.str("id") != id || r.str("scope") != "FULL" {
+			t.Fatalf("got %s", r.rawBody)
+		}
+	})
+	t.Run("a second request with the other scope names the pending one", func(t *testing.T) {
+		r := w.call(t, straumkompis, "POST", "/v1/access-requests", fmt.Sprintf(`{"meteringPointId":%q}`, mp)).expect(t, http.StatusConflict)
+		if r.str("code") != "pending-request-other-scope" || !strings.Contains(r.str("detail"), id) || !strings.Contains(r.rawBody, `"pendingRequest":"/v1/access-requests/`+id+`"`) {
 			t.Fatalf("got %s", r.rawBody)
 		}
 	})

@@ -153,11 +153,15 @@ func (w *meteringWorld) grant(t *testing.T, tp string, mp ident.GSRN, level acce
 // revocation leaves it.
 func (w *meteringWorld) revokedGrant(t *testing.T, tp string, mp ident.GSRN, by ident.NationalID, dataFrom time.Time) {
 	t.Helper()
-	g, err := grant.New(w.gln(t, tp), mp, accessrequest.Limited, w.people.Person(by), "", dataFrom, time.Now()).Revoke(time.Now())
+	g := grant.New(w.gln(t, tp), mp, accessrequest.Limited, w.people.Person(by), "", dataFrom, time.Now())
+	revoked, err := g.Revoke(time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := w.stores.Grants.PutGrant(context.Background(), g); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.stores.Grants.UpdateGrant(context.Background(), g, revoked); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -360,7 +364,7 @@ func TestQuarterHourlyDSTDaysFromIngestToQuery(t *testing.T) {
 		for _, view := range []struct {
 			name, resolution string
 			points           int
-		}{{"stored", "PT15M", d.quarters}, {"PT1H", "PT60M", d.quarters / 4}} {
+		}{{"stored", "PT15M", d.quarters}, {"PT1H", "PT1H", d.quarters / 4}} {
 			got := quarters
 			if view.name == "PT1H" {
 				got = hours

@@ -18,9 +18,9 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/kms"
 
 	"github.com/tredjepart/tredjepart/localstack/harness/testenv"
+	"github.com/tredjepart/tredjepart/shared/awsjson"
 	"github.com/tredjepart/tredjepart/shared/delivery"
 	"github.com/tredjepart/tredjepart/shared/dynamo"
 	"github.com/tredjepart/tredjepart/shared/ident"
@@ -112,7 +112,7 @@ func newWebhookWorld(t *testing.T) *webhookWorld {
 	stores := dynamo.Open(dynamodb.NewFromConfig(env.Config), env.Stack.Tables)
 	queue := &timedQueue{clock: clk}
 	policy := stdwebhook.Policy{AllowLoopback: true, AllowHTTP: true}
-	box := seal.Box{Client: kms.NewFromConfig(env.Config), KeyID: env.Stack.Keys[resources.WebhookSecretsKeyID]}
+	box := seal.Box{Client: awsjson.New(env.Config, awsjson.KMS), KeyID: env.Stack.Keys[resources.WebhookSecretsKeyID]}
 	svc := &webhook.Service{Store: stores.Webhooks, Documents: stores.Outbox, ThirdParties: stores.Parties, Secrets: box, Queue: queue, Policy: policy, Client: policy.Client(300 * time.Millisecond), Clock: clk, Logger: quiet}
 	return &webhookWorld{svc: svc, store: stores.Outbox, queue: queue, clock: clk, tp: tp}
 }

@@ -175,3 +175,35 @@ func requestDelivery(ctx context.Context, port int, day string, timeout time.Dur
 	}
 	return string(body), nil
 }
+
+// reset puts the running sandbox back to its seeded state, through the
+// gateway's POST /v1/sandbox/reset with the operator's token.
+func reset(args []string) error {
+	fs := flag.NewFlagSet("reset", flag.ContinueOnError)
+	issuerPort := fs.Int("issuer-port", 4011, "port of the token issuer")
+	gatewayPort := fs.Int("gateway-port", 4010, "port of the HTTP API gateway")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	res, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/local/token?admin=true", *issuerPort))
+	if err != nil {
+		return fmt.Errorf("the token issuer does not answer; start the stack with `make run` or `make up`: %w", err)
+	}
+	token, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		return fmt.Errorf("operator token: %s", strings.TrimSpace(string(token)))
+	}
+	req, _ := http.NewRequest(http.MethodPost, fmt.Sprintf("http://127.0.0.1:%d/v1/sandbox/reset", *gatewayPort), nil)
+	req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(string(token)))
+	if res, err = http.DefaultClient.Do(req); err != nil {
+		return fmt.Errorf("the gateway does not answer: %w", err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	if res.StatusCode != http.StatusOK {
+		return fmt.Errorf("reset answered %s: %s", res.Status, strings.TrimSpace(string(body)))
+	}
+	fmt.Printf("reset: %s\n", strings.TrimSpace(string(body)))
+	return nil
+}

@@ -22,6 +22,14 @@ func (s *stack) banner() string {
 	tp, other := s.demo.ThirdParties[0], s.demo.ThirdParties[1]
 	today := metervalues.Date(s.clock.Now())
 	day := func(offset int) string { return today.AddDate(0, 0, offset).Format(metervalues.DayLayout) }
+	var points strings.Builder
+	for _, p := range demo.Table(s.demo, time.Time{}).MeteringPoints {
+		answer := p.Answer
+		if answer == "ACCEPTED" {
+			answer = "a request is accepted"
+		}
+		fmt.Fprintf(&points, "  %s  %s: %s\n", p.MeteringPointID, p.Meaning, answer)
+	}
 	fmt.Fprintf(&b, `
 Tredjepart is running locally.
 
@@ -35,13 +43,10 @@ Demo third parties (OAuth client id → GLN):
   %-13s %s  %s
   %-13s %s  %s
 
-Demo metering points:
-  %s  accounting point with an end user: a request is accepted
-  %s  the same (its end user is an organisation)
-  %s  %s already has access: EH017
-  %s  not an accounting point: EH010
-  %s  the end user moved out: EH016
-  %s  valid but not registered: E10
+Demo metering points (who lives where, who has access and the days of meter
+values are in GET /v1/sandbox/test-data, and in the README; no token needed):
+%s
+  curl -s %s/v1/sandbox/test-data
 
 Try it (in another terminal, from this folder):
 
@@ -88,7 +93,9 @@ shows a document once it is 5 seconds old:
   curl -s '%s/v1/deliveries?limit=10' -H "Authorization: Bearer $TOKEN"
 
 %s's webhook is a demo receiver that verifies each signed push; what
-arrived (settings: GET /v1/webhook, attempts: GET /v1/webhook/attempts):
+arrived (settings: GET /v1/webhook, its secret: GET /v1/webhook/secret,
+attempts: GET /v1/webhook/attempts; a test push or a sample daily document:
+POST /v1/webhook/test with {"type":"webhook.test"} or {"type":"meter-values"}):
 
   curl -s %s
 
@@ -120,13 +127,18 @@ Register parties as the operator (tredjepart-admin calls the admin API):
   go run ./cmd/tredjepart-admin third-party disable %s
   go run ./cmd/tredjepart-admin third-party enable %s
 
+Back to the seeded state, the stack still running (every request, grant,
+delivery, webhook, read log entry, session and party as at start; the grid
+company's data stays; a new consent link for the pending demo request):
+
+  make reset
+
 Ctrl-C stops everything.
 `,
 		gw, s.functionMode, iss, iss, s.endpoint,
 		s.clock.Now().Format(time.RFC3339), clockNote,
 		tp.ClientIDs[0], tp.GLN, tp.Name, other.ClientIDs[0], other.GLN, other.Name,
-		s.demo.Requestable, s.demo.SecondRequestable, s.demo.AlreadyGranted, tp.Name,
-		s.demo.NotAccountingPoint, s.demo.NoEndUser, s.demo.Unregistered,
+		points.String(), gw,
 		tp.GLN, gw, s.demo.Requestable, gw, gw, s.demo.AlreadyGranted, gw,
 		tp.Name, s.demo.AlreadyGranted,
 		gw, gw, s.demo.AlreadyGranted,

@@ -7,6 +7,7 @@
 //	runner run     in the foreground (make run)
 //	runner up      in the background, until `runner down` (make up / make down)
 //	runner token   a bearer token for a demo third party (make token GLN=…)
+//	runner reset   the running sandbox back to its seeded state (make reset)
 package main
 
 import (
@@ -16,7 +17,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: runner run|up|down|token|deliver [flags]")
+		fmt.Fprintln(os.Stderr, "usage: runner run|up|down|token|deliver|reset [flags]")
 		os.Exit(2)
 	}
 	var err error
@@ -31,8 +32,10 @@ func main() {
 		err = token(args)
 	case "deliver":
 		err = deliver(args)
+	case "reset":
+		err = reset(args)
 	default:
-		err = fmt.Errorf("unknown command %q: use run, up, down, token or deliver", cmd)
+		err = fmt.Errorf("unknown command %q: use run, up, down, token, deliver or reset", cmd)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "runner:", err)

@@ -58,6 +58,14 @@ func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	r.received = append([]arrival{a}, r.received[:min(len(r.received), maxArrivals-1)]...)
 }
 
+// forget drops what arrived and the secrets: a reset registers the
+// webhook again, with a new secret.
+func (r *receiver) forget() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.secrets, r.received = nil, nil
+}
+
 // registerWebhook registers the receiver as the third party's webhook
 // through the API, as a third party would, and keeps the secret it gets.
 func (s *stack) registerWebhook(iss *issuer.Issuer, tp registry.ThirdParty, r *receiver, url string) error {

@@ -368,7 +368,7 @@ func readmeCommands(t *testing.T) []printedCommand {
 		}
 		blocks := regexp.MustCompile("(?s)```sh\n(.*?)```").FindAllStringSubmatch(string(raw), -1)
 		for _, b := range blocks {
-			if regexp.MustCompile(`127\.0\.0\.1:401|make -s token|make deliver|tredjepart-admin`).MatchString(b[1]) {
+			if regexp.MustCompile(`127\.0\.0\.1:401|make -s token|make deliver|make reset|tredjepart-admin`).MatchString(b[1]) {
 				out = append(out, commands(source, b[1])...)
 			}
 		}
@@ -389,6 +389,7 @@ func (u user) runPrintedCommands() {
 		"make -s token INGEST=1", runner+" token -issuer-port "+issuerPort+" -ingest",
 		"make -s token ADMIN=1", runner+" token -issuer-port "+issuerPort+" -admin",
 		"make deliver DAY=", runner+" deliver -issuer-port "+issuerPort+" -day ",
+		"make reset", fmt.Sprintf("%s reset -issuer-port %s -gateway-port %d", runner, issuerPort, u.s.opts.gatewayPort),
 		// The Makefile's datagen recipe (make exports GOTOOLCHAIN), on this stack, and small.
 		"make datagen POINTS=100 DAYS=30", fmt.Sprintf("GOTOOLCHAIN=%s AWS_ENDPOINT_URL=%s AWS_REGION=%s AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local "+
 			"REGISTRY_TABLE=%s METER_VALUES_TABLE=%s PSEUDONYM_KEY=\"$(cat %s)\" go run ./localstack/tools/datagen -points 3 -days 2",
@@ -405,6 +406,9 @@ func (u user) runPrintedCommands() {
 		t.Fatalf("found only %d printed commands", len(printed))
 	}
 	t.Logf("%d printed commands", len(printed))
+	firstRequest := slices.IndexFunc(printed, func(c printedCommand) bool {
+		return strings.Contains(c.printed, "-X POST") && strings.Contains(c.printed, "/v1/access-requests")
+	})
 	dir := t.TempDir() // each command's output and status
 	var script strings.Builder
 	script.WriteString("cd ../..\n")
@@ -427,8 +431,8 @@ func (u user) runPrintedCommands() {
 			t.Fatalf("%s: %s still names a fixed port, or make, after the rewrites: %s", c.source, c.printed, run)
 		}
 		printed[i].run = run
-		// <id> is the request the first POST made (the banner's second command).
-		run = strings.ReplaceAll(run, "<id>", fmt.Sprintf(`$(sed -n 's/.*"id":"\([^"]*\)".*/\1/p' %q | head -1)`, filepath.Join(dir, "out.1")))
+		// <id> is the request the banner's first POST of an access request made.
+		run = strings.ReplaceAll(run, "<id>", fmt.Sprintf(`$(sed -n 's/.*"id":"\([^"]*\)".*/\1/p' %q | head -1)`, filepath.Join(dir, fmt.Sprintf("out.%d", firstRequest))))
 		fmt.Fprintf(&script, "{ %s\n} > %q 2>&1; echo $? > %q\n", run, filepath.Join(dir, fmt.Sprintf("out.%d", i)), filepath.Join(dir, fmt.Sprintf("rc.%d", i)))
 	}
 	shell := exec.CommandContext(u.ctx, "bash", "-c", script.String())

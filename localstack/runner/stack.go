@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -36,6 +37,7 @@ import (
 	"github.com/tredjepart/tredjepart/localstack/identity/issuer"
 	"github.com/tredjepart/tredjepart/localstack/identity/oidcdev"
 	"github.com/tredjepart/tredjepart/localstack/tools/datagen/ingestload"
+	"github.com/tredjepart/tredjepart/shared/accessrequest"
 	"github.com/tredjepart/tredjepart/shared/adminapi"
 	"github.com/tredjepart/tredjepart/shared/apidocs"
 	"github.com/tredjepart/tredjepart/shared/clock"
@@ -50,6 +52,7 @@ import (
 	"github.com/tredjepart/tredjepart/shared/resources"
 	"github.com/tredjepart/tredjepart/shared/sender"
 	"github.com/tredjepart/tredjepart/shared/synthetic"
+	"github.com/tredjepart/tredjepart/shared/tracing"
 	"github.com/tredjepart/tredjepart/shared/websession"
 )
 
@@ -158,6 +161,13 @@ func start(ctx context.Context, opts options, logger *slog.Logger) (*stack, erro
 		websession.InsecureCookiesEnv: "true", // the pages are on plain-HTTP localhost
 		apidocs.BundleEnv:             bundle, // on AWS it is beside the bootstrap
 	}
+	// The SDK calls' subsegments, which on AWS go to the X-Ray daemon; an
+	// absolute path, for the emulator starts each bootstrap in its own directory.
+	traceFile, err := filepath.Abs(filepath.Join(opts.stateDir, "traces.jsonl"))
+	if err != nil {
+		return s, err
+	}
+	additions[tracing.FileEnv] = traceFile
 	if s.clockSet {
 		additions[clock.OffsetEnv] = s.clock.Offset().String()
 	}
@@ -193,6 +203,7 @@ func start(ctx context.Context, opts options, logger *slog.Logger) (*stack, erro
 		return s, err
 	}
 	settings[adminapi.OperatorClientsEnv] = OperatorClient // `make token ADMIN=1` gives its tokens
+	settings[resources.RateLimitSetting] = envOr(resources.RateLimitSetting, resources.SandboxRateLimit)
 	if err := provision.PutSecrets(ctx, cfg, provision.SecretsPrefix, settings); err != nil {
 		return s, err
 	}
@@ -212,17 +223,29 @@ func start(ctx context.Context, opts options, logger *slog.Logger) (*stack, erro
 	if err != nil {
 		return s, err
 	}
-	if err := s.serve(opts.gatewayPort, gateway.New(resources.Routes, functions, auth, logger)); err != nil {
-		return s, err
-	}
-	s.demoRequest, err = s.requestAccess(iss, s.demo.ThirdParties[1], s.demo.Requestable)
-	if err != nil {
-		return s, err
-	}
 	r := &receiver{clock: s.clock}
 	issuerMux.Handle("/local/webhook", r)
 	s.webhookURL = fmt.Sprintf("http://127.0.0.1:%d/local/webhook", s.opts.issuerPort)
-	return s, s.registerWebhook(iss, s.demo.ThirdParties[0], r, s.webhookURL)
+	sb := &sandbox{s: s, cfg: cfg, st: st, p: p, iss: iss, receiver: r, logger: logger.With("function", resources.SandboxFunctionID)}
+	functions[resources.SandboxFunctionID] = sb.invoker()
+	routes := append(slices.Clone(resources.Routes), resources.SandboxRoutes...)
+	if err := s.serve(opts.gatewayPort, gateway.New(routes, functions, auth, logger)); err != nil {
+		return s, err
+	}
+	return s, s.demoThroughAPI(iss, r)
+}
+
+// demoThroughAPI makes the part of the demo data that goes through the API,
+// as a third party would, once the gateway is up: the demo's pending
+// request, for an end user to decide, and the first third party's webhook,
+// the demo receiver.
+func (s *stack) demoThroughAPI(iss *issuer.Issuer, r *receiver) error {
+	tp, mp, scope := demo.PendingRequest(s.demo)
+	var err error
+	if s.demoRequest, err = s.requestAccess(iss, tp, mp, scope); err != nil {
+		return err
+	}
+	return s.registerWebhook(iss, s.demo.ThirdParties[0], r, s.webhookURL)
 }
 
 // emulator starts moto, or uses AWS_ENDPOINT_URL (LocalStack) when set.
@@ -442,13 +465,13 @@ func envOr(name, fallback string) string {
 
 // requestAccess asks for access the way a third party does, through the
 // gateway, so that the demo has a pending request for an end user to decide.
-func (s *stack) requestAccess(iss *issuer.Issuer, tp registry.ThirdParty, mp ident.GSRN) (string, error) {
+func (s *stack) requestAccess(iss *issuer.Issuer, tp registry.ThirdParty, mp ident.GSRN, scope accessrequest.Scope) (string, error) {
 	token, err := iss.Token(tp.ClientIDs[0], []string{resources.ThirdPartyScope}, Audience, time.Minute)
 	if err != nil {
 		return "", err
 	}
 	req, _ := http.NewRequest(http.MethodPost, fmt.Sprintf("http://127.0.0.1:%d/v1/access-requests", s.opts.gatewayPort),
-		strings.NewReader(fmt.Sprintf(`{"meteringPointId":%q,"scope":"FULL"}`, mp)))
+		strings.NewReader(fmt.Sprintf(`{"meteringPointId":%q,"scope":%q}`, mp, scope)))
 	req.Header.Set("Authorization", "Bearer "+token)
 	req.Header.Set("Content-Type", "application/json")
 	res, err := http.DefaultClient.Do(req)
@@ -463,11 +486,10 @@ func (s *stack) requestAccess(iss *issuer.Issuer, tp registry.ThirdParty, mp ide
 	return body.ID, nil
 }
 
-// Demo meter values: the demo points' last demoDays days, and a few
+// Demo meter values: the demo points' last demo.MeterValueDays days, and a few
 // synthetic points, made by the data generator and sent through the ingest
 // service as a grid company's would be.
 const (
-	demoDays            = 45
 	syntheticPoints     = 10
 	syntheticPointsDays = 14
 )
@@ -481,7 +503,7 @@ func (s *stack) meterValues(ctx context.Context, db *dynamodb.Client, tables map
 	}
 	today := metervalues.Date(s.clock.Now())
 	fmt.Fprintln(os.Stderr, "meter values for the demo metering points:")
-	o := synthetic.Options{From: today.AddDate(0, 0, -demoDays), To: today, Seed: 1, CorrectionShare: 0.02}
+	o := synthetic.Options{From: today.AddDate(0, 0, -demo.MeterValueDays), To: today, Seed: 1, CorrectionShare: 0.02}
 	if _, err := ingestload.Submit(ctx, svc, s.demo.Points, o, 4, os.Stderr, time.Now()); err != nil {
 		return err
 	}

@@ -90,7 +90,7 @@ func TestConcurrentCreatesAndWithdrawals(t *testing.T) { onEach(t, concurrentCre
 func concurrentCreatesAndWithdrawals(t *testing.T, svc *accessrequest.Service, store accessrequest.Store, mp ident.GSRN) {
 	ctx := context.Background()
 	errs := together(func(i int) error {
-		r, _, err := svc.Create(ctx, tp, accessrequest.CreateInput{MeteringPoint: mp, Scope: accessrequest.Full})
+		r, _, _, err := svc.Create(ctx, tp, accessrequest.CreateInput{MeteringPoint: mp, Scope: accessrequest.Full})
 		if err != nil || i%2 == 0 {
 			return err
 		}
@@ -118,7 +118,7 @@ func TestConcurrentWithdrawals(t *testing.T) { onEach(t, concurrentWithdrawals) 
 
 func concurrentWithdrawals(t *testing.T, svc *accessrequest.Service, store accessrequest.Store, mp ident.GSRN) {
 	ctx := context.Background()
-	r, _, err := svc.Create(ctx, tp, accessrequest.CreateInput{MeteringPoint: mp, Scope: accessrequest.Full})
+	r, _, _, err := svc.Create(ctx, tp, accessrequest.CreateInput{MeteringPoint: mp, Scope: accessrequest.Full})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +171,7 @@ func TestACreateThatLosesTheSlotToAnEndedRequestIsMadeAgain(t *testing.T) {
 func aCreateThatLosesTheSlotToAnEndedRequestIsMadeAgain(t *testing.T, svc *accessrequest.Service, store accessrequest.Store, mp ident.GSRN) {
 	ctx := context.Background()
 	svc.Store = &releasingStore{Store: store}
-	r, outcome, err := svc.Create(ctx, tp, accessrequest.CreateInput{MeteringPoint: mp, Scope: accessrequest.Full})
+	r, outcome, _, err := svc.Create(ctx, tp, accessrequest.CreateInput{MeteringPoint: mp, Scope: accessrequest.Full})
 	if err != nil || outcome != accessrequest.Created || r.Status != accessrequest.Pending {
 		t.Fatalf("%+v, %v, %v", r, outcome, err)
 	}

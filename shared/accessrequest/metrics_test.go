@@ -21,11 +21,11 @@ func countsCreatedAndWithdrawn(t *testing.T, svc *accessrequest.Service, _ acces
 	svc.Metrics = &counted
 	ctx := context.Background()
 	in := accessrequest.CreateInput{MeteringPoint: mp, Scope: accessrequest.Full}
-	r, _, err := svc.Create(ctx, tp, in)
+	r, _, _, err := svc.Create(ctx, tp, in)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, outcome, err := svc.Create(ctx, tp, in); err != nil || outcome != accessrequest.AlreadyPending {
+	if _, outcome, _, err := svc.Create(ctx, tp, in); err != nil || outcome != accessrequest.AlreadyPending {
 		t.Fatalf("again: %v %v", outcome, err)
 	}
 	for range 2 {

@@ -55,6 +55,13 @@ const (
 	ReasonNotApproved = "EH088" // the end user declined, or did not answer in time
 )
 
+// What an EH088 rejection was, which Elhub's code does not tell: our own
+// names, shown to the third party beside reasonCode.
+const (
+	RejectionDeclined = "DECLINED" // the end user said no
+	RejectionExpired  = "EXPIRED"  // the end user did not answer by expiresAt
+)
+
 // Request is one third party's request for access to one metering point.
 type Request struct {
 	ID                 string
@@ -74,6 +81,20 @@ type Request struct {
 // OpenAt reports whether the request can still be decided at now.
 func (r Request) OpenAt(now time.Time) bool {
 	return r.Status == Pending && now.Before(r.ExpiresAt)
+}
+
+// RejectionReason tells a REJECTED request the end user declined from one
+// that expired unanswered; "" for any other status. A rejection at or after
+// expiresAt is an expiry: the timer's, or a decline that came after the
+// request had expired (and before the timer ran), as Approve refuses then.
+func (r Request) RejectionReason() string {
+	switch {
+	case r.Status != Rejected:
+		return ""
+	case r.DecidedAt.Before(r.ExpiresAt):
+		return RejectionDeclined
+	}
+	return RejectionExpired
 }
 
 // Withdraw moves a pending request to WITHDRAWN.

@@ -87,3 +87,22 @@ func TestParseStatus(t *testing.T) {
 		t.Error("EXPIRED accepted")
 	}
 }
+
+// Elhub answers EH088 both for a request the end user declined and for one
+// left unanswered; the third party is told which by RejectionReason: a
+// rejection at or after expiresAt is the expiry timer's.
+func TestRejectionReasonTellsADeclineFromAnExpiry(t *testing.T) {
+	expires := time.Date(2026, 12, 3, 23, 0, 0, 0, time.UTC)
+	pending := Request{Status: Pending, ExpiresAt: expires, Version: 1}
+	declined, _ := pending.Reject(ReasonNotApproved, expires.Add(-time.Minute))
+	expired, _ := pending.Reject(ReasonNotApproved, expires.Add(40*time.Millisecond))
+	withdrawn, _ := pending.Withdraw(expires.Add(-time.Hour))
+	for _, c := range []struct {
+		r    Request
+		want string
+	}{{declined, RejectionDeclined}, {expired, RejectionExpired}, {withdrawn, ""}, {pending, ""}} {
+		if got := c.r.RejectionReason(); got != c.want {
+			t.Errorf("%s decided %v: %q, want %q", c.r.Status, c.r.DecidedAt, got, c.want)
+		}
+	}
+}

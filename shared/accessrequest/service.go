@@ -23,7 +23,14 @@ const (
 	CodeNotAccountingPoint   = "EH010"
 	CodeNoEndUser            = "EH016"
 	CodeAlreadyHasAccess     = "EH017"
+	// CodePendingOtherScope is ours, not Elhub's: a request of the third
+	// party's for the metering point is pending with another scope.
+	CodePendingOtherScope = "pending-request-other-scope"
 )
+
+// CodeIdempotencyKeyReused is our own code (Elhub has none) for an
+// Idempotency-Key used again with another body.
+const CodeIdempotencyKeyReused = "idempotency-key-reused"
 
 // Errors a Store reports when a conditional write loses.
 var (
@@ -135,33 +142,31 @@ type Service struct {
 }
 
 // Create registers a third party's request for access to a metering point.
-func (s *Service) Create(ctx context.Context, tp ident.GLN, in CreateInput) (Request, Outcome, error) {
+// replayed is true when the answer is the one an earlier call with the same
+// Idempotency-Key was given.
+func (s *Service) Create(ctx context.Context, tp ident.GLN, in CreateInput) (r Request, outcome Outcome, replayed bool, err error) {
 	if in.IdempotencyKey != "" {
 		if r, outcome, ok, err := s.replay(ctx, tp, in); err != nil || ok {
-			return r, outcome, err
+			return r, outcome, err == nil, err
 		}
 	}
-	var (
-		r       Request
-		outcome Outcome
-	)
-	err := conflict.Retry(errSlotMoved, func() (err error) {
-		r, outcome, err = s.create(ctx, tp, in)
+	err = conflict.Retry(errSlotMoved, func() (err error) {
+		r, outcome, replayed, err = s.create(ctx, tp, in)
 		return err
 	})
-	return r, outcome, err
+	return r, outcome, replayed, err
 }
 
 // create is one attempt of Create: errSlotMoved if another writer moved
 // the pending slot between its read and its write.
-func (s *Service) create(ctx context.Context, tp ident.GLN, in CreateInput) (Request, Outcome, error) {
+func (s *Service) create(ctx context.Context, tp ident.GLN, in CreateInput) (Request, Outcome, bool, error) {
 	now := s.Clock.Now()
 	if err := s.checkEligible(ctx, tp, in.MeteringPoint, now); err != nil {
-		return Request{}, 0, err
+		return Request{}, 0, false, err
 	}
 	held, replacing, err := s.openPending(ctx, tp, in.MeteringPoint, now)
 	if err != nil {
-		return Request{}, 0, err
+		return Request{}, 0, false, err
 	}
 	if held.ID != "" {
 		return s.answerPending(ctx, tp, in, held)
@@ -185,21 +190,21 @@ func (s *Service) create(ctx context.Context, tp ident.GLN, in CreateInput) (Req
 			err = errSlotMoved
 		}
 		if err != nil {
-			return Request{}, 0, err
+			return Request{}, 0, false, err
 		}
 		return s.answerPending(ctx, tp, in, held)
 	case errors.Is(err, ErrIdempotencyKeyUsed):
 		return s.replayUsed(ctx, tp, in)
 	case err != nil:
-		return Request{}, 0, err
+		return Request{}, 0, false, err
 	}
 	metrics.Or(s.Metrics).Add(metrics.AccessRequests, 1, metrics.Outcome(metrics.RequestCreated))
 	// Stored but not yet timed: a failure here is reported, and the caller's
 	// retry finds the request and schedules it again.
 	if err := s.Expiry.Schedule(ctx, r); err != nil {
-		return Request{}, 0, fmt.Errorf("schedule expiry of %s: %w", r.ID, err)
+		return Request{}, 0, false, fmt.Errorf("schedule expiry of %s: %w", r.ID, err)
 	}
-	return r, Created, nil
+	return r, Created, false, nil
 }
 
 func (s *Service) checkEligible(ctx context.Context, tp ident.GLN, id ident.GSRN, now time.Time) error {
@@ -244,29 +249,39 @@ func (s *Service) openPending(ctx context.Context, tp ident.GLN, mp ident.GSRN, 
 
 // answerPending answers a create with the request already pending, and
 // remembers that answer for the call's Idempotency-Key.
-func (s *Service) answerPending(ctx context.Context, tp ident.GLN, in CreateInput, held Request) (Request, Outcome, error) {
+//
+// A pending request with another scope is not the one asked for, and is not
+// silently given instead: the caller withdraws it, or waits for its answer.
+func (s *Service) answerPending(ctx context.Context, tp ident.GLN, in CreateInput, held Request) (Request, Outcome, bool, error) {
+	if held.Scope != in.Scope {
+		err := fault.Coded(fault.Conflict, CodePendingOtherScope, fmt.Sprintf(
+			"Your request %s for metering point %s is pending with scope %s; withdraw it to ask for %s, or wait for the end user's answer.",
+			held.ID, held.MeteringPoint, held.Scope, in.Scope))
+		err.Links = map[string]string{"pendingRequest": Path(held.ID)}
+		return Request{}, 0, false, err
+	}
 	if in.IdempotencyKey == "" {
-		return held, AlreadyPending, nil
+		return held, AlreadyPending, false, nil
 	}
 	idem := Idempotency{Key: in.IdempotencyKey, Fingerprint: in.fingerprint(), RequestID: held.ID, Outcome: AlreadyPending}
 	switch err := s.Store.RememberIdempotency(ctx, tp, idem); {
 	case errors.Is(err, ErrIdempotencyKeyUsed):
 		return s.replayUsed(ctx, tp, in)
 	case err != nil:
-		return Request{}, 0, err
+		return Request{}, 0, false, err
 	}
-	return held, AlreadyPending, nil
+	return held, AlreadyPending, false, nil
 }
 
 // replayUsed answers a create whose Idempotency-Key another call took
 // meanwhile, as that call was answered; a key whose write then did not
 // stand (its transaction was cancelled) is a moved slot: try again.
-func (s *Service) replayUsed(ctx context.Context, tp ident.GLN, in CreateInput) (Request, Outcome, error) {
+func (s *Service) replayUsed(ctx context.Context, tp ident.GLN, in CreateInput) (Request, Outcome, bool, error) {
 	r, outcome, found, err := s.replay(ctx, tp, in)
 	if err == nil && !found {
 		err = errSlotMoved
 	}
-	return r, outcome, err
+	return r, outcome, err == nil, err
 }
 
 // replay answers a repeated Idempotency-Key as it was answered first: the
@@ -279,6 +294,7 @@ func (s *Service) replay(ctx context.Context, tp ident.GLN, in CreateInput) (Req
 	if idem.Fingerprint != in.fingerprint() {
 		return Request{}, 0, true, &fault.Error{
 			Kind:   fault.Unprocessable,
+			Code:   CodeIdempotencyKeyReused,
 			Detail: "This Idempotency-Key was already used with a different request body.",
 			Fields: []fault.FieldError{{Field: "Idempotency-Key", Reason: "already used with a different request body"}},
 		}

@@ -11,12 +11,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/tredjepart/tredjepart/shared/awsjson"
 	"github.com/tredjepart/tredjepart/shared/clock"
 	"github.com/tredjepart/tredjepart/shared/delivery"
 	"github.com/tredjepart/tredjepart/shared/dynamo"
 	"github.com/tredjepart/tredjepart/shared/function"
 	"github.com/tredjepart/tredjepart/shared/operations"
 	"github.com/tredjepart/tredjepart/shared/queue"
+	"github.com/tredjepart/tredjepart/shared/queueops"
 	"github.com/tredjepart/tredjepart/shared/registry"
 	"github.com/tredjepart/tredjepart/shared/resources"
 )
@@ -56,8 +58,8 @@ func FromEnv(cfg aws.Config, getenv func(string) string, logger *slog.Logger) (*
 	stores, sqsClient := dynamo.Open(dynamodb.NewFromConfig(cfg), tables), sqs.NewFromConfig(cfg)
 	ops := &operations.Service{
 		ThirdParties: stores.Parties, Grants: stores.Grants, Documents: stores.Outbox, Attempts: stores.Webhooks,
-		Queues: &queue.Operator{Client: sqsClient, Queues: queues, URLs: urls},
-		FanOut: &delivery.FanOut{ThirdParties: stores.Parties, Shards: &queue.Publisher{Client: sqsClient, URL: urls[resources.FanOutShardsQueueID]}, Logger: logger},
+		Queues: &queueops.Operator{Client: sqsClient, Queues: queues, URLs: urls},
+		FanOut: &delivery.FanOut{ThirdParties: stores.Parties, Shards: &queue.Publisher{Client: awsjson.New(cfg, awsjson.SQS), URL: urls[resources.FanOutShardsQueueID]}, Logger: logger},
 		Clock:  clk,
 	}
 	return &Handler{Service: &registry.Parties{Store: stores.Parties}, Operators: operators, Operations: ops, Logger: logger}, nil

@@ -27,11 +27,14 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
+	"github.com/tredjepart/tredjepart/shared/clock"
 	"github.com/tredjepart/tredjepart/shared/fault"
 	"github.com/tredjepart/tredjepart/shared/ident"
 	"github.com/tredjepart/tredjepart/shared/problem"
+	"github.com/tredjepart/tredjepart/shared/ratelimit"
 	"github.com/tredjepart/tredjepart/shared/registry"
 	"github.com/tredjepart/tredjepart/shared/resources"
+	"github.com/tredjepart/tredjepart/shared/tracing"
 )
 
 // Request and Response are API Gateway's HTTP API (payload 2.0) events.
@@ -39,6 +42,9 @@ type (
 	Request  = events.APIGatewayV2HTTPRequest
 	Response = events.APIGatewayV2HTTPResponse
 )
+
+// traceHeader is the trace API Gateway forwards in the event's headers.
+const traceHeader = "x-amzn-trace-id"
 
 // Route answers one request or fails with a domain error.
 type Route func(ctx context.Context, ev Request) (Response, error)
@@ -48,6 +54,7 @@ type Route func(ctx context.Context, ev Request) (Response, error)
 // with its own 500.
 func Handle(ctx context.Context, ev Request, logger *slog.Logger, route Route) (Response, error) {
 	started := time.Now()
+	ctx = tracing.OrHeader(ctx, ev.Headers[traceHeader])
 	logger = logger.With("route", ev.RouteKey, "requestId", requestID(ctx, ev))
 	var res Response
 	err := CheckBodySize(ev.RouteKey, bodySize(ev))
@@ -56,13 +63,62 @@ func Handle(ctx context.Context, ev Request, logger *slog.Logger, route Route) (
 	}
 	if err != nil {
 		doc := problem.From(ctx, logger, err, ev.RawPath)
+		doc.RequestID = ev.RequestContext.RequestID
 		res = JSON(doc.Status, doc.JSON(), problem.ContentType)
 		if doc.Status == http.StatusUnauthorized {
 			res.Headers["WWW-Authenticate"] = `Bearer error="invalid_token", error_description="the token names no client_id"`
 		}
+		if doc.RetryAfter > 0 {
+			res.Headers["Retry-After"] = strconv.Itoa(doc.RetryAfter)
+		}
 	}
 	logger.InfoContext(ctx, "request", "status", res.StatusCode, "clientId", ClientID(ev), "durationMs", time.Since(started).Milliseconds())
 	return res, nil
+}
+
+// HandleLimited is Handle with the caller's call first taken from
+// limiter's policy (package ratelimit): over it, the answer is a 429 with
+// Retry-After and the route does not run. Every answer of a counted call
+// carries the policy and what is left of it in the RateLimit-Policy and
+// RateLimit fields of draft-ietf-httpapi-ratelimit-headers (-10): a policy
+// named "client", q calls in w seconds, r of them left for t seconds. A
+// call the counter failed to count goes through without them. A nil
+// limiter counts nothing.
+func HandleLimited(ctx context.Context, ev Request, logger *slog.Logger, limiter *ratelimit.Limiter, route Route) (Response, error) {
+	if limiter == nil {
+		return Handle(ctx, ev, logger, route)
+	}
+	var d ratelimit.Decision
+	res, err := Handle(ctx, ev, logger, func(ctx context.Context, ev Request) (Response, error) {
+		if d = limiter.Take(ctx, ClientID(ev)); !d.Allowed {
+			return Response{}, d.Err()
+		}
+		return route(ctx, ev)
+	})
+	if d.Counted {
+		if res.Headers == nil {
+			res.Headers = map[string]string{}
+		}
+		res.Headers["RateLimit-Policy"] = fmt.Sprintf(`"client";q=%d;w=%d`, d.Policy.Limit, int(d.Policy.Window/time.Second))
+		// t rounded as Retry-After is, so that the two agree on a 429.
+		res.Headers["RateLimit"] = fmt.Sprintf(`"client";r=%d;t=%d`, d.Remaining, problem.RetryAfterSeconds(d.Reset))
+	}
+	return res, err
+}
+
+// LimiterFromEnv is an API function's limiter: the policy of its
+// RATE_LIMIT setting (resources.RateLimitSetting), which must be set,
+// counted in counter on the wall clock (TTL expires by it).
+func LimiterFromEnv(getenv func(string) string, counter ratelimit.Counter, logger *slog.Logger) (*ratelimit.Limiter, error) {
+	text := getenv(resources.RateLimitSetting)
+	if text == "" {
+		return nil, fmt.Errorf("environment variable %s is not set", resources.RateLimitSetting)
+	}
+	policy, err := ratelimit.ParsePolicy(text)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", resources.RateLimitSetting, err)
+	}
+	return &ratelimit.Limiter{Policy: policy, Counter: counter, Clock: clock.System{}, Logger: logger}, nil
 }
 
 // CheckBodySize refuses a body of size bytes (as sent, not as encoded in
@@ -88,11 +144,17 @@ func bodySize(ev Request) int {
 	return base64.StdEncoding.DecodedLen(len(ev.Body)) - padding
 }
 
+// requestID is API Gateway's id of the request, the one its access log and
+// the problem document carry, or else (an event not from the gateway) the
+// Lambda invocation's.
 func requestID(ctx context.Context, ev Request) string {
+	if ev.RequestContext.RequestID != "" {
+		return ev.RequestContext.RequestID
+	}
 	if lc, ok := lambdacontext.FromContext(ctx); ok {
 		return lc.AwsRequestID
 	}
-	return ev.RequestContext.RequestID
+	return ""
 }
 
 // ClientID is the OAuth client named by the token the JWT authorizer checked.
@@ -111,21 +173,28 @@ type ThirdParties interface {
 // ThirdParty maps the token's client (checked by the JWT authorizer) to a
 // registered third party.
 func ThirdParty(ctx context.Context, ev Request, tps ThirdParties) (ident.GLN, error) {
+	tp, err := Caller(ctx, ev, tps)
+	return tp.GLN, err
+}
+
+// Caller is ThirdParty with the third party's registration, for an answer
+// that shows some of it (its redirect URIs).
+func Caller(ctx context.Context, ev Request, tps ThirdParties) (registry.ThirdParty, error) {
 	clientID, err := RequireClientID(ev)
 	if err != nil {
-		return "", err
+		return registry.ThirdParty{}, err
 	}
 	tp, found, err := tps.ThirdPartyByClient(ctx, clientID)
 	if err != nil {
-		return "", err
+		return registry.ThirdParty{}, err
 	}
 	if !found {
-		return "", fault.New(fault.Forbidden, "Client %q is not registered to a third party.", clientID)
+		return registry.ThirdParty{}, fault.New(fault.Forbidden, "Client %q is not registered to a third party.", clientID)
 	}
 	if tp.Disabled {
-		return "", fault.New(fault.Forbidden, "Third party %s is disabled by the operator; its grants and deliveries are kept until it is enabled again.", tp.GLN)
+		return registry.ThirdParty{}, fault.New(fault.Forbidden, "Third party %s is disabled by the operator; its grants and deliveries are kept until it is enabled again.", tp.GLN)
 	}
-	return tp.GLN, nil
+	return tp, nil
 }
 
 // DataProviders finds the data provider an OAuth client acts for.

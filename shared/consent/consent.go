@@ -155,7 +155,10 @@ func (s *Service) Approve(ctx context.Context, user pseudonym.EndUserID, id stri
 	if err := s.notSuspended(ctx, r.ThirdParty); err != nil {
 		return r, err
 	}
-	g := grant.New(r.ThirdParty, r.MeteringPoint, level, user, r.ID, held.MoveIn, now)
+	g, err := s.following(ctx, grant.New(r.ThirdParty, r.MeteringPoint, level, user, r.ID, held.MoveIn, now))
+	if err != nil {
+		return r, err
+	}
 	switch err := s.Requests.Approve(ctx, r, next, g, now); {
 	case errors.Is(err, accessrequest.ErrStale):
 		return s.lost(ctx, user, id, func(current accessrequest.Request) bool {
@@ -227,7 +230,10 @@ func (s *Service) notifyDecision(ctx context.Context, r accessrequest.Request) e
 		n.NotificationID, n.Type, n.Level = r.ID+":approved", notify.RequestApproved, string(r.GrantedScope)
 	case accessrequest.Rejected:
 		n.NotificationID, n.Type, n.ReasonCode = r.ID+":rejected", notify.RequestRejected, r.ReasonCode
-		n.Reason = notify.ReasonDeclined
+		n.RejectionReason, n.Reason = r.RejectionReason(), notify.ReasonDeclined
+		if n.RejectionReason == accessrequest.RejectionExpired {
+			n.Reason = notify.ReasonExpired
+		}
 	default:
 		return fmt.Errorf("no notification for a %s request", r.Status)
 	}
@@ -289,13 +295,26 @@ func (s *Service) GrantDirectly(ctx context.Context, user pseudonym.EndUserID, t
 	if err := s.notSuspended(ctx, tp); err != nil {
 		return grant.Grant{}, err
 	}
-	g := grant.New(tp, mp, level, user, "", held.MoveIn, now)
+	g, err := s.following(ctx, grant.New(tp, mp, level, user, "", held.MoveIn, now))
+	if err != nil {
+		return g, err
+	}
 	if err := s.Grants.PutGrant(ctx, g); errors.Is(err, grant.ErrExists) {
 		return g, fault.Coded(fault.Conflict, accessrequest.CodeAlreadyHasAccess, "The third party already has access to this metering point; change its level instead.")
 	} else if err != nil {
 		return g, err
 	}
 	return g, s.notifyGrant(ctx, notify.GrantCreated, g)
+}
+
+// following makes g follow the third party's earlier grant on the point, if
+// it had one (it was removed, or the store refuses g with grant.ErrExists).
+func (s *Service) following(ctx context.Context, g grant.Grant) (grant.Grant, error) {
+	prev, found, err := s.Grants.Grant(ctx, g.ThirdParty, g.MeteringPoint)
+	if err != nil || !found {
+		return g, err
+	}
+	return g.After(prev), nil
 }
 
 // ChangeLevel sets an active grant's level; setting the level it has is harmless.

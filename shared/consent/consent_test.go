@@ -195,7 +195,7 @@ func declineRejectsWithEH088AndNotifies(t *testing.T, f fixture) {
 	if err != nil || declined.Status != accessrequest.Rejected || declined.ReasonCode != "EH088" {
 		t.Fatalf("%+v %v", declined, err)
 	}
-	if n := f.notification(t, r.ID+":rejected"); n.ReasonCode != "EH088" || n.Type != notify.RequestRejected {
+	if n := f.notification(t, r.ID+":rejected"); n.ReasonCode != "EH088" || n.Type != notify.RequestRejected || n.RejectionReason != accessrequest.RejectionDeclined {
 		t.Fatalf("notification %+v", n)
 	}
 	if _, found, _ := f.grants.Grant(context.Background(), tp, r.MeteringPoint); found {
@@ -277,6 +277,44 @@ func changeLevelThenRevoke(t *testing.T, f fixture) {
 	}
 	if _, err := f.svc.Revoke(ctx, kari, tp, mp); err != nil {
 		t.Fatalf("removing again: %v", err)
+	}
+}
+
+func TestGrantingAgainGoesOnFromTheRemovedGrant(t *testing.T) {
+	onEach(t, grantingAgainGoesOnFromTheRemovedGrant)
+}
+
+// Access given again after it was removed, directly or by approving a
+// request, goes on from the removed grant's version: each change has its own
+// notification id, so none is dropped as a repeat of the first grant's.
+func grantingAgainGoesOnFromTheRemovedGrant(t *testing.T, f fixture) {
+	ctx := context.Background()
+	mp := f.meteringPoint(t)
+	if _, err := f.svc.GrantDirectly(ctx, kari, tp, mp, accessrequest.Full); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Revoke(ctx, kari, tp, mp); err != nil {
+		t.Fatal(err)
+	}
+	again, err := f.svc.GrantDirectly(ctx, kari, tp, mp, accessrequest.Limited)
+	if err != nil || again.Version != 3 {
+		t.Fatalf("granted again: %+v %v", again, err)
+	}
+	if n := f.notification(t, fmt.Sprintf("grant:%s:%s:3", tp, mp)); n.Type != notify.GrantCreated || n.Level != "LIMITED" {
+		t.Fatalf("notification %+v", n)
+	}
+	if _, err := f.svc.Revoke(ctx, kari, tp, mp); err != nil {
+		t.Fatal(err)
+	}
+	r := f.request(t, mp, accessrequest.Full, time.Hour)
+	if _, err := f.svc.Approve(ctx, kari, r.ID, accessrequest.Full); err != nil {
+		t.Fatalf("approving after two removals: %v", err)
+	}
+	if _, err := f.svc.ChangeLevel(ctx, kari, tp, mp, accessrequest.Limited); err != nil {
+		t.Fatal(err)
+	}
+	if n := f.notification(t, fmt.Sprintf("grant:%s:%s:6", tp, mp)); n.Type != notify.LevelChanged || n.Level != "LIMITED" {
+		t.Fatalf("the approved grant's first change: %+v", n)
 	}
 }
 

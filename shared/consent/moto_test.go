@@ -14,10 +14,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/tredjepart/tredjepart/localstack/harness/testenv"
 	"github.com/tredjepart/tredjepart/shared/accessrequest"
+	"github.com/tredjepart/tredjepart/shared/awsjson"
 	"github.com/tredjepart/tredjepart/shared/dynamo"
 	"github.com/tredjepart/tredjepart/shared/fault"
 	"github.com/tredjepart/tredjepart/shared/notify"
@@ -42,8 +42,8 @@ func onMotoWithTimers(t *testing.T) (fixture, *stepfunctions.Expiry, *sfn.Client
 	env := testenv.Get(t)
 	s := dynamo.Open(dynamodb.NewFromConfig(env.Config), env.Stack.Tables)
 	sfnClient := sfn.NewFromConfig(env.Config)
-	expiry := &stepfunctions.Expiry{Client: sfnClient, StateMachineARN: env.Stack.StateMachines[resources.ExpiryStateMachineID]}
-	notifier := &queue.Publisher{Client: sqs.NewFromConfig(env.Config), URL: env.Stack.QueueURLs[resources.NotificationQueueID]}
+	expiry := &stepfunctions.Expiry{Client: awsjson.New(env.Config, awsjson.StepFunctions), StateMachineARN: env.Stack.StateMachines[resources.ExpiryStateMachineID]}
+	notifier := &queue.Publisher{Client: awsjson.New(env.Config, awsjson.SQS), URL: env.Stack.QueueURLs[resources.NotificationQueueID]}
 	notification := func(t *testing.T, id string) notify.Notification { t.Helper(); return testenv.Notification(t, id) }
 	return newFixture(s.Requests, s.Grants, s.MeteringPoints, s.Parties, expiry, notifier, notification), expiry, sfnClient
 }

@@ -287,3 +287,22 @@ func TestRowsEmpty(t *testing.T) {
 		t.Errorf("Rows(nil) = %#v, want empty", rows)
 	}
 }
+
+// A P1M period cut to start mid-month (a data window from a move-in) covers
+// its first month from the start on, and its later months whole.
+func TestRowsOfAMonthlyPeriodCutToStartMidMonth(t *testing.T) {
+	one := decimal.RequireFromString("1")
+	p := metervalues.Period{Start: osloTime(2026, 11, 15, 0), End: osloTime(2027, 1, 10, 0), Resolution: "P1M",
+		Points: []metervalues.Point{{Position: 1, Quantity: one}, {Position: 2, Quantity: one}, {Position: 3, Quantity: one}}}
+	rows := Rows([]metervalues.Period{p})
+	want := [][2]time.Time{
+		{osloTime(2026, 11, 15, 0), osloTime(2026, 12, 1, 0)},
+		{osloTime(2026, 12, 1, 0), osloTime(2027, 1, 1, 0)},
+		{osloTime(2027, 1, 1, 0), osloTime(2027, 1, 10, 0)},
+	}
+	for i, r := range rows {
+		if !r.Start.Equal(want[i][0]) || !r.End.Equal(want[i][1]) {
+			t.Errorf("row %d covers %v – %v, want %v – %v", i+1, r.Start, r.End, want[i][0], want[i][1])
+		}
+	}
+}

@@ -21,7 +21,7 @@ type Row struct {
 // Rows flattens periods into rows in time order. Position p of a period
 // covers [Start + (p-1)·Resolution, Start + p·Resolution), stepping in
 // elapsed time for PT15M and PT60M (right across daylight saving time) and in
-// Oslo calendar days or months for P1D and P1M. Positions without data have
+// Oslo calendar days or months for P1D and P1M, a month cut to the period. Positions without data have
 // no row. A resolution other than those is a programming error and panics.
 func Rows(periods []metervalues.Period) []Row {
 	rows := []Row{}
@@ -49,7 +49,17 @@ func interval(p metervalues.Period, position int) (start, end time.Time) {
 	case "P1D":
 		return from.AddDate(0, 0, n), from.AddDate(0, 0, n+1)
 	case "P1M":
-		return from.AddDate(0, n, 0), from.AddDate(0, n+1, 0)
+		// Position 1 is the month Start is in; a period cut to start or end
+		// mid-month (metervalues.Clip) covers only its part of that month.
+		month := time.Date(from.Year(), from.Month(), 1, 0, 0, 0, 0, oslo.Oslo)
+		start, end = month.AddDate(0, n, 0), month.AddDate(0, n+1, 0)
+		if start.Before(from) {
+			start = from
+		}
+		if until := p.End.In(oslo.Oslo); end.After(until) {
+			end = until
+		}
+		return start, end
 	}
 	panic(fmt.Sprintf("consumption.Rows: unknown resolution %q", p.Resolution))
 }

@@ -4,7 +4,9 @@
 // party and delivery shard on the shards queue; the shard worker, fed by that
 // queue, turns a shard's active grants into jobs; and the delivery, fed by
 // the jobs queue, writes each job's document. Both queue consumers report
-// partial batch failures.
+// partial batch failures, and work and log each message under the trace it
+// was sent in (its AWSTraceHeader), so one trace follows a day's delivery
+// from the call that started it to each document.
 package dailyrun
 
 import (
@@ -17,8 +19,8 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/tredjepart/tredjepart/shared/awsjson"
 	"github.com/tredjepart/tredjepart/shared/clock"
 	"github.com/tredjepart/tredjepart/shared/delivery"
 	"github.com/tredjepart/tredjepart/shared/dynamo"
@@ -31,6 +33,7 @@ import (
 	"github.com/tredjepart/tredjepart/shared/registry"
 	"github.com/tredjepart/tredjepart/shared/resources"
 	"github.com/tredjepart/tredjepart/shared/sender"
+	"github.com/tredjepart/tredjepart/shared/tracing"
 	"github.com/tredjepart/tredjepart/shared/webhook"
 )
 
@@ -83,6 +86,7 @@ type FanOutShardHandler struct {
 func (h *FanOutShardHandler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
 	var res events.SQSEventResponse
 	for _, m := range ev.Records {
+		ctx := tracing.WithHeader(ctx, m.Attributes[tracing.SQSAttribute]) // the sender's trace
 		logger := h.Logger.With("messageId", m.MessageId, "receiveCount", m.Attributes["ApproximateReceiveCount"])
 		var task delivery.ShardTask
 		err := json.Unmarshal([]byte(m.Body), &task)
@@ -132,6 +136,7 @@ func (h *DeliveryHandler) Handle(ctx context.Context, ev events.SQSEvent) (event
 	var done delivery.Result
 	defer func() { countDone(metrics.Or(h.Metrics), done) }()
 	for _, m := range ev.Records {
+		ctx := tracing.WithHeader(ctx, m.Attributes[tracing.SQSAttribute]) // the sender's trace
 		logger := h.Logger.With("messageId", m.MessageId, "receiveCount", m.Attributes["ApproximateReceiveCount"])
 		var job delivery.Job
 		err := json.Unmarshal([]byte(m.Body), &job)
@@ -196,7 +201,7 @@ func FanOutLambda(_ context.Context, cfg aws.Config, getenv func(string) string,
 	}
 	h := &FanOutHandler{Clock: clk, FanOut: &delivery.FanOut{
 		ThirdParties: dynamo.Open(dynamodb.NewFromConfig(cfg), tables).Parties,
-		Shards:       &queue.Publisher{Client: sqs.NewFromConfig(cfg), URL: shardsURL},
+		Shards:       &queue.Publisher{Client: awsjson.New(cfg, awsjson.SQS), URL: shardsURL},
 		Logger:       logger,
 	}}
 	return h.Handle, nil
@@ -210,7 +215,7 @@ func FanOutShardLambda(_ context.Context, cfg aws.Config, getenv func(string) st
 	if err := env.Err(); err != nil {
 		return nil, err
 	}
-	stores, queues := dynamo.Open(dynamodb.NewFromConfig(cfg), tables), sqs.NewFromConfig(cfg)
+	stores, queues := dynamo.Open(dynamodb.NewFromConfig(cfg), tables), awsjson.New(cfg, awsjson.SQS)
 	h := &FanOutShardHandler{Logger: logger, Metrics: &metrics.EMF{Logger: logger}, Worker: &delivery.ShardWorker{
 		ThirdParties: stores.Parties,
 		Grants:       stores.Grants,

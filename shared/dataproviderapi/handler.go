@@ -19,6 +19,7 @@ import (
 	"github.com/tredjepart/tredjepart/shared/metrics"
 	"github.com/tredjepart/tredjepart/shared/problem"
 	"github.com/tredjepart/tredjepart/shared/pseudonym"
+	"github.com/tredjepart/tredjepart/shared/ratelimit"
 	"github.com/tredjepart/tredjepart/shared/registry"
 )
 
@@ -42,13 +43,14 @@ type Handler struct {
 	// send, and only for metering points in its grid areas.
 	DataProviders apigw.DataProviders
 	Pseudonyms    *pseudonym.Pseudonymizer
+	Limiter       *ratelimit.Limiter // each client's calls; nil counts nothing
 	Logger        *slog.Logger
 	Metrics       metrics.Sink // items accepted and rejected, by kind and reason
 }
 
 // Handle answers one API Gateway event.
 func (h *Handler) Handle(ctx context.Context, ev apigw.Request) (apigw.Response, error) {
-	return apigw.Handle(ctx, ev, h.Logger, h.route)
+	return apigw.HandleLimited(ctx, ev, h.Logger, h.Limiter, h.route)
 }
 
 func (h *Handler) route(ctx context.Context, ev apigw.Request) (apigw.Response, error) {

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"github.com/tredjepart/tredjepart/shared/apigw"
 	"github.com/tredjepart/tredjepart/shared/clock"
 	"github.com/tredjepart/tredjepart/shared/dynamo"
 	"github.com/tredjepart/tredjepart/shared/ingest"
@@ -26,7 +27,7 @@ const PseudonymKeyEnv = "PSEUDONYM_KEY"
 // FromEnv builds the handler from the function's environment, the same way
 // on AWS, under the Lambda emulator and in-process.
 func FromEnv(cfg aws.Config, getenv func(string) string, logger *slog.Logger) (*Handler, error) {
-	names, err := function.NeedTables(getenv, resources.Registry, resources.MeterValues)
+	names, err := function.NeedTables(getenv, resources.Registry, resources.MeterValues, resources.RateLimits)
 	if err != nil {
 		return nil, err
 	}
@@ -39,6 +40,10 @@ func FromEnv(cfg aws.Config, getenv func(string) string, logger *slog.Logger) (*
 		return nil, err
 	}
 	stores := dynamo.Open(dynamodb.NewFromConfig(cfg), names)
+	limiter, err := apigw.LimiterFromEnv(getenv, stores.RateLimits, logger)
+	if err != nil {
+		return nil, err
+	}
 	return &Handler{
 		Ingest: &ingest.Service{
 			MeteringPoints: stores.MeteringPoints,
@@ -47,6 +52,7 @@ func FromEnv(cfg aws.Config, getenv func(string) string, logger *slog.Logger) (*
 		},
 		DataProviders: stores.Parties,
 		Pseudonyms:    p,
+		Limiter:       limiter,
 		Logger:        logger,
 		Metrics:       &metrics.EMF{Logger: logger},
 	}, nil

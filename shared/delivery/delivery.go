@@ -65,6 +65,9 @@ type seriesBody struct {
 	Revision        int         `json:"revision"`
 	Late            bool        `json:"late"` // the values arrived after the day's 09:00 delivery
 	Points          []pointBody `json:"points"`
+	// Test marks a sample the third party asked for (SampleDocument): its
+	// values are made up.
+	Test bool `json:"test,omitempty"`
 }
 
 type periodBody struct {
@@ -80,10 +83,21 @@ type pointBody struct {
 
 // SeriesDocument is the BRS-NO-313 document of one day's series for a third party.
 func SeriesDocument(tp ident.GLN, s metervalues.Series, kind Kind, late bool, now time.Time) Document {
-	id := DocumentID(kind, s.MeteringPoint, s.Day, s.Revision)
+	return seriesDocument(tp, s, DocumentID(kind, s.MeteringPoint, s.Day, s.Revision), kind, late, false, now)
+}
+
+// SampleDocument is a daily document (DailySeries) of made-up values, for
+// a third party to try its receiver on: marked "test": true, with an id of
+// its own, which no delivered document has, so that a receiver that drops
+// duplicates by id never drops a real document for it.
+func SampleDocument(tp ident.GLN, s metervalues.Series, id string, now time.Time) Document {
+	return seriesDocument(tp, s, id, DailySeries, false, true, now)
+}
+
+func seriesDocument(tp ident.GLN, s metervalues.Series, id string, kind Kind, late, test bool, now time.Time) Document {
 	end := s.Day.AddDate(0, 0, 1)
 	body := seriesBody{
-		DocumentID: id, Type: kind, CreatedAt: oslo.FormatUTC(now), ThirdPartyID: string(tp),
+		DocumentID: id, Type: kind, CreatedAt: oslo.FormatUTC(now), ThirdPartyID: string(tp), Test: test,
 		MeteringPointID: string(s.MeteringPoint),
 		Period:          periodBody{Start: s.Day.In(oslo.Oslo).Format(time.RFC3339), End: end.In(oslo.Oslo).Format(time.RFC3339)},
 		Resolution:      string(s.Resolution), Unit: metervalues.Unit, Revision: s.Revision, Late: late,
@@ -102,13 +116,17 @@ func SeriesDocument(tp ident.GLN, s metervalues.Series, kind Kind, late bool, no
 // PreviousDay is the Oslo day a 09:00 run at now delivers.
 func PreviousDay(now time.Time) time.Time { return metervalues.Date(now).AddDate(0, 0, -1) }
 
+// CodeDayNotOver is our own code for a delivery asked for a day that is not
+// over in Oslo.
+const CodeDayNotOver = "day-not-over"
+
 // CheckDeliverable refuses a day that is not over in Oslo at now: before
 // then its values are not all measured, and a delivery would only record
 // it as awaited.
 func CheckDeliverable(day, now time.Time) error {
 	if latest := PreviousDay(now); day.After(latest) {
-		return fault.New(fault.Unprocessable, "Day %s is not over in Oslo yet: the latest day to deliver is %s.",
-			day.Format(metervalues.DayLayout), latest.Format(metervalues.DayLayout))
+		return fault.Coded(fault.Unprocessable, CodeDayNotOver, fmt.Sprintf("Day %s is not over in Oslo yet: the latest day to deliver is %s.",
+			day.Format(metervalues.DayLayout), latest.Format(metervalues.DayLayout)))
 	}
 	return nil
 }

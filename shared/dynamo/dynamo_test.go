@@ -3,15 +3,19 @@
 package dynamo_test
 
 import (
+	"context"
 	"fmt"
+	"math"
 	"os"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/tredjepart/tredjepart/localstack/harness/testenv"
 	"github.com/tredjepart/tredjepart/shared/dynamo"
 	"github.com/tredjepart/tredjepart/shared/ident"
+	"github.com/tredjepart/tredjepart/shared/ratelimit"
 	"github.com/tredjepart/tredjepart/shared/storetest"
 	"github.com/tredjepart/tredjepart/shared/webhook"
 	"github.com/tredjepart/tredjepart/shared/websession"
@@ -91,4 +95,21 @@ func TestDeliveryFacts(t *testing.T) {
 		s := stores(t)
 		return storetest.Delivery{Outbox: s.Outbox, Grants: s.Grants, MeteringPoints: s.MeteringPoints, MeterValues: s.MeterValues}
 	})
+}
+
+func TestRateLimits(t *testing.T) {
+	storetest.RunRateLimits(t, func(t *testing.T) ratelimit.Counter { return stores(t).RateLimits })
+}
+
+// BenchmarkRateLimitsTake measures the one call the rate limit adds to each
+// API call: a conditional UpdateItem on moto, under the limit.
+func BenchmarkRateLimitsTake(b *testing.B) {
+	env := testenv.Get(b)
+	counter := dynamo.Open(dynamodb.NewFromConfig(env.Config), env.Stack.Tables).RateLimits
+	window := time.Unix(1_800_000_000, 0)
+	for b.Loop() {
+		if _, taken, err := counter.Take(context.Background(), "CLIENT#bench", window, window.Add(time.Hour), math.MaxInt32); err != nil || !taken {
+			b.Fatal(taken, err)
+		}
+	}
 }

@@ -158,20 +158,28 @@ func grantLogSK(g grant.Grant) string {
 	return fmt.Sprintf("%s%s#%s#%06d", grantLogPrefix, g.ThirdParty, formatTime(g.GrantedAt), g.Version)
 }
 
-// newGrantCondition creates a grant where there is none, or where the last
-// one was revoked.
-func newGrantCondition() *types.Put {
+// newGrantCondition creates g where there is no grant, when g is the first
+// (version 1), or where the last one was revoked at the version g follows
+// (grant.Grant.After).
+func newGrantCondition(g grant.Grant) *types.Put {
+	if g.Version == 1 {
+		return &types.Put{ConditionExpression: aws.String("attribute_not_exists(pk)")}
+	}
 	return &types.Put{
-		ConditionExpression:       aws.String("attribute_not_exists(pk) OR #status = :revoked"),
-		ExpressionAttributeNames:  map[string]string{"#status": "status"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":revoked": &types.AttributeValueMemberS{Value: string(grant.Revoked)}},
+		ConditionExpression:      aws.String("#status = :revoked AND version = :prev"),
+		ExpressionAttributeNames: map[string]string{"#status": "status"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":revoked": &types.AttributeValueMemberS{Value: string(grant.Revoked)},
+			":prev":    &types.AttributeValueMemberN{Value: fmt.Sprint(g.Version - 1)},
+		},
 	}
 }
 
 // PutGrant stores a new grant given directly by the end user (grant.ErrExists
-// if the third party already has active access).
+// if the third party already has active access, or the grant does not follow
+// the stored one).
 func (s *Grants) PutGrant(ctx context.Context, g grant.Grant) error {
-	writes, err := grantWrites(s.table, g, newGrantCondition())
+	writes, err := grantWrites(s.table, g, newGrantCondition(g))
 	if err != nil {
 		return err
 	}
@@ -191,7 +199,7 @@ func (s *Requests) Approve(ctx context.Context, prev, next accessrequest.Request
 	if err != nil {
 		return err
 	}
-	writes, err := grantWrites(s.table, g, newGrantCondition())
+	writes, err := grantWrites(s.table, g, newGrantCondition(g))
 	if err != nil {
 		return err
 	}

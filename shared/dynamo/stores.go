@@ -21,6 +21,7 @@ type Stores struct {
 	Webhooks       *Webhooks
 	ReadLog        *ReadLog
 	Sessions       *Sessions
+	RateLimits     *RateLimits
 }
 
 // Open opens every aggregate's store over client, with the tables' names
@@ -39,8 +40,9 @@ func Open(client API, tables map[string]string) Stores {
 		MeterValues:    &MeterValues{on(resources.MeterValuesTableID)},
 		Outbox: &Outbox{store: outbox, access: tables[resources.AccessTableID],
 			registry: tables[resources.RegistryTableID], meterValues: tables[resources.MeterValuesTableID]},
-		Webhooks: &Webhooks{outbox},
-		ReadLog:  &ReadLog{access},
-		Sessions: &Sessions{access},
+		Webhooks:   &Webhooks{outbox},
+		ReadLog:    &ReadLog{access},
+		Sessions:   &Sessions{access},
+		RateLimits: &RateLimits{on(resources.RateLimitsTableID)},
 	}
 }

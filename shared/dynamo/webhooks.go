@@ -52,6 +52,7 @@ type endpointItem struct {
 	ChangedAt      string    `dynamodbav:"changedAt"`
 	Version        int       `dynamodbav:"version"`
 	Removed        bool      `dynamodbav:"removed,omitempty"` // what is left of a removed endpoint: its version
+	Events         []string  `dynamodbav:"events,omitempty"`  // the kinds pushed; absent for all
 }
 
 // Endpoint reads the third party's webhook endpoint; a removed one is not
@@ -66,6 +67,9 @@ func (s *Webhooks) Endpoint(ctx context.Context, tp ident.GLN) (webhook.Endpoint
 		return webhook.Endpoint{}, false, err
 	}
 	e := webhook.Endpoint{ThirdParty: tp, URL: it.URL, Enabled: it.Enabled, DisabledReason: it.DisabledReason, Version: it.Version}
+	for _, k := range it.Events {
+		e.Events = append(e.Events, delivery.Kind(k))
+	}
 	if it.Removed {
 		return webhook.Endpoint{ThirdParty: tp, Version: it.Version}, false, nil
 	}
@@ -91,6 +95,9 @@ func (s *Webhooks) Endpoint(ctx context.Context, tp ident.GLN) (webhook.Endpoint
 func (s *Webhooks) PutEndpoint(ctx context.Context, e webhook.Endpoint) error {
 	it := endpointItem{PK: thirdPartyPartition(e.ThirdParty), SK: webhookSK, URL: e.URL, Enabled: e.Enabled,
 		DisabledReason: e.DisabledReason, ChangedAt: formatTime(e.ChangedAt), Version: e.Version}
+	for _, k := range e.Events {
+		it.Events = append(it.Events, string(k))
+	}
 	for _, k := range e.Keys {
 		if len(k.Sealed) == 0 {
 			return webhook.ErrKeyNotSealed
@@ -172,6 +179,7 @@ type attemptItem struct {
 	DurationMS int64  `dynamodbav:"durationMs"`
 	Error      string `dynamodbav:"error,omitempty"`
 	GaveUp     bool   `dynamodbav:"gaveUp,omitempty"`
+	NextAt     string `dynamodbav:"nextAttemptAt,omitempty"`
 	TTL        int64  `dynamodbav:"ttl"`
 }
 
@@ -179,15 +187,19 @@ const attemptPrefix = "ATTEMPT#"
 
 // LogAttempt appends a push attempt to the third party's log.
 func (s *Webhooks) LogAttempt(ctx context.Context, a webhook.Attempt) error {
-	item, err := attributevalue.MarshalMap(attemptItem{
+	item := attemptItem{
 		PK: thirdPartyPartition(a.ThirdParty), SK: fmt.Sprintf("%s%s#%s#%d", attemptPrefix, formatTime(a.At), a.DocumentID, a.Number),
 		DocumentID: a.DocumentID, Number: a.Number, At: formatTime(a.At), Outcome: a.Outcome.String(), Status: a.Status,
 		DurationMS: a.Duration.Milliseconds(), Error: a.Error, GaveUp: a.GaveUp, TTL: a.At.Add(Retention).Unix(),
-	})
+	}
+	if !a.NextAttemptAt.IsZero() {
+		item.NextAt = formatTime(a.NextAttemptAt)
+	}
+	raw, err := attributevalue.MarshalMap(item)
 	if err != nil {
 		return err
 	}
-	_, err = s.client.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: item})
+	_, err = s.client.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: raw})
 	return err
 }
 
@@ -218,6 +230,11 @@ func (s *Webhooks) Attempts(ctx context.Context, tp ident.GLN, limit int) ([]web
 		}
 		if a.Outcome, err = outcomeOf(it.Outcome); err != nil {
 			return nil, err
+		}
+		if it.NextAt != "" {
+			if a.NextAttemptAt, err = parseTime(it.NextAt); err != nil {
+				return nil, err
+			}
 		}
 		attempts = append(attempts, a)
 	}

@@ -17,7 +17,9 @@ import (
 // and gets the browser back at redirect_uri with the decision. Until the
 // client and redirect_uri are known good, errors are shown here and never
 // redirected (OAuth's rule against open redirects); after that they go back
-// to the third party, with Elhub codes.
+// to the third party, with Elhub codes. scope takes BRS-NO-624's Full and
+// Limited and the API's FULL and LIMITED, in any case (the API's links send
+// BRS's); granted_scope is sent back in BRS's spelling.
 
 // Elhub codes sent back in the redirect flow.
 const (
@@ -31,7 +33,7 @@ type authorization struct {
 	RedirectURI string
 	RequestID   string
 	State       string
-	Level       accessrequest.Scope // from scope=, else the level asked for
+	Level       accessrequest.Scope // from scope=, else (zero) the level asked for
 }
 
 // authorizePage is what the redirect flow's page shows: the request, and the
@@ -79,7 +81,7 @@ func (s *site) backWithDecision(w http.ResponseWriter, r *http.Request, a author
 	switch req.Status {
 	case accessrequest.Approved:
 		s.back(w, r, a, url.Values{
-			"status": {string(req.Status)}, "granted_scope": {scopeParam(req.GrantedScope)},
+			"status": {string(req.Status)}, "granted_scope": {accessrequest.BRSScope(req.GrantedScope)},
 			"metering_point_ids": {string(req.MeteringPoint)},
 		})
 	case accessrequest.Rejected:
@@ -87,14 +89,6 @@ func (s *site) backWithDecision(w http.ResponseWriter, r *http.Request, a author
 	default:
 		s.backWithError(w, r, a, "invalid_request", "", "The request is "+strings.ToLower(string(req.Status))+".")
 	}
-}
-
-// scopeParam is BRS-NO-624's spelling of a level.
-func scopeParam(level accessrequest.Scope) string {
-	if level == accessrequest.Full {
-		return "Full"
-	}
-	return "Limited"
 }
 
 // request finds the visit's request for the user, or answers for it.
@@ -120,6 +114,16 @@ func (s *site) authorize(w http.ResponseWriter, r *http.Request) {
 		s.Problem(w, r, http.StatusBadRequest, "This link is not valid: the company or its return address is not registered.")
 		return
 	}
+	// A scope the third party got wrong goes back to it at once, whatever
+	// the request's state: the end user could not put it right.
+	if scope := r.URL.Query().Get("scope"); scope != "" {
+		level, err := accessrequest.ParseScopeParam(scope)
+		if err != nil {
+			s.backWithError(w, r, a, "invalid_scope", "", "scope "+err.Error()+".")
+			return
+		}
+		a.Level = level
+	}
 	user, ok := s.Require(w, r)
 	if !ok {
 		return
@@ -132,16 +136,8 @@ func (s *site) authorize(w http.ResponseWriter, r *http.Request) {
 		s.backWithDecision(w, r, a, req)
 		return
 	}
-	switch scope := r.URL.Query().Get("scope"); scope {
-	case "Full":
-		a.Level = accessrequest.Full
-	case "Limited":
-		a.Level = accessrequest.Limited
-	case "":
+	if a.Level == "" {
 		a.Level = req.Scope
-	default:
-		s.backWithError(w, r, a, "invalid_scope", "", "scope must be Full or Limited.")
-		return
 	}
 	// Browsers apply form-action to the redirect that follows a form post too,
 	// so the decision form may lead to the registered return address.

@@ -85,7 +85,9 @@ func (s *site) apiUser(w http.ResponseWriter, r *http.Request) (session, bool) {
 }
 
 func (s *site) apiProblem(w http.ResponseWriter, r *http.Request, err error) {
-	writeProblem(w, problem.From(r.Context(), s.logger, err, r.URL.Path))
+	doc := problem.From(r.Context(), s.logger, err, r.URL.Path)
+	doc.RequestID = websession.RequestID(r)
+	writeProblem(w, doc)
 }
 
 // accessLog is GET /v1/me/access-log: the logged-in end user's read log as

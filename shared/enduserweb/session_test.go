@@ -16,7 +16,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	"github.com/tredjepart/tredjepart/localstack/harness/testenv"
 	"github.com/tredjepart/tredjepart/shared/clock"
@@ -190,5 +192,22 @@ func TestARefusedDecisionLeadsBackToItsRequest(t *testing.T) {
 		if !strings.Contains(body, want) {
 			t.Errorf("the answer lacks %s:\n%s", want, res.Body)
 		}
+	}
+}
+
+// On Lambda, the feed's problem carries API Gateway's request id, as the
+// API's do.
+func TestTheAccessLogFeedsProblemCarriesTheRequestID(t *testing.T) {
+	_, h := testSite(t)
+	ev := events.APIGatewayV2HTTPRequest{Version: "2.0", RouteKey: "GET /v1/me/access-log", RawPath: "/v1/me/access-log",
+		Headers: map[string]string{"host": "tredjepart.example", "x-forwarded-proto": "https"},
+		RequestContext: events.APIGatewayV2HTTPRequestContext{RequestID: "Kx7vQhFuAMEEJ2A=", RouteKey: "GET /v1/me/access-log",
+			HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: "GET", Path: "/v1/me/access-log"}}}
+	res, err := httpadapter.NewV2(h).ProxyWithContext(context.Background(), ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.StatusCode != http.StatusUnauthorized || !strings.Contains(res.Body, `"requestId":"Kx7vQhFuAMEEJ2A="`) {
+		t.Fatalf("%d %s", res.StatusCode, res.Body)
 	}
 }

@@ -8,9 +8,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/sfn"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/tredjepart/tredjepart/shared/awsjson"
 	"github.com/tredjepart/tredjepart/shared/clock"
 	"github.com/tredjepart/tredjepart/shared/consent"
 	"github.com/tredjepart/tredjepart/shared/dynamo"
@@ -57,8 +56,8 @@ func FromEnv(ctx context.Context, cfg aws.Config, getenv func(string) string, lo
 			Grants:         stores.Grants,
 			MeteringPoints: stores.MeteringPoints,
 			ThirdParties:   stores.Parties,
-			Expiry:         &stepfunctions.Expiry{Client: sfn.NewFromConfig(cfg), StateMachineARN: expiryARN, ToWallClock: clk.ToWallClock},
-			Notifier:       &queue.Publisher{Client: sqs.NewFromConfig(cfg), URL: queueURL},
+			Expiry:         &stepfunctions.Expiry{Client: awsjson.New(cfg, awsjson.StepFunctions), StateMachineARN: expiryARN, ToWallClock: clk.ToWallClock},
+			Notifier:       &queue.Publisher{Client: awsjson.New(cfg, awsjson.SQS), URL: queueURL},
 			Clock:          clk,
 			Logger:         logger,
 		},

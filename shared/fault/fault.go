@@ -5,6 +5,7 @@ package fault
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Kind classifies an error by what the caller can do about it.
@@ -20,6 +21,7 @@ const (
 	Forbidden                        // known caller, not allowed
 	UnsupportedMediaType             // the body is not in a format we read
 	TooLarge                         // the body is over what the route takes
+	TooManyRequests                  // the caller is over its rate limit; RetryAfter says for how long
 )
 
 // FieldError names one bad field of the input and why it is bad.
@@ -34,6 +36,12 @@ type Error struct {
 	Code   string // Elhub code where one exists (E10, EH010, …), else empty
 	Detail string // for the caller; never personal data
 	Fields []FieldError
+	// RetryAfter is how long the caller should wait before trying again
+	// (TooManyRequests); zero when it does not say.
+	RetryAfter time.Duration
+	// Links name what the error is about, by relation: the paths of the
+	// API's resources, such as the request that is already pending.
+	Links map[string]string
 }
 
 func (e *Error) Error() string {

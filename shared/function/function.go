@@ -6,6 +6,7 @@ package function
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/tredjepart/tredjepart/shared/awsenv"
+	"github.com/tredjepart/tredjepart/shared/tracing"
 )
 
 // Builder makes a function's handler (anything lambda.Start takes) from its
@@ -21,11 +23,12 @@ import (
 type Builder func(ctx context.Context, cfg aws.Config, getenv func(string) string, logger *slog.Logger) (any, error)
 
 // Start runs the function named name, logging JSON to stdout at the level
-// LogLevel finds in the environment; it exits if the function cannot be
-// configured.
+// LogLevel finds in the environment, each line with its trace id, and
+// tracing every AWS SDK call (package tracing); it exits if the function
+// cannot be configured.
 func Start(name string, build Builder) {
 	level, levelErr := LogLevel(os.Getenv)
-	logger := slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: level})).With("function", name)
+	logger := NewLogger(os.Stdout, level, name)
 	if levelErr != nil {
 		logger.Warn("log level", "error", levelErr, "using", level)
 	}
@@ -34,12 +37,24 @@ func Start(name string, build Builder) {
 		logger.Error("load AWS config", "error", err)
 		os.Exit(1)
 	}
+	recorder, err := tracing.FromEnv(os.Getenv)
+	if err != nil {
+		logger.Error("tracing", "error", err)
+		os.Exit(1)
+	}
+	tracing.Instrument(&cfg, recorder)
 	handler, err := build(context.Background(), cfg, os.Getenv, logger)
 	if err != nil {
 		logger.Error("configure", "error", err)
 		os.Exit(1)
 	}
 	lambda.Start(handler)
+}
+
+// NewLogger is a function's logger: JSON lines to w at level, each with the
+// function's name and the trace id of the context it is logged in.
+func NewLogger(w io.Writer, level slog.Leveler, name string) *slog.Logger {
+	return slog.New(tracing.LogHandler(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level}))).With("function", name)
 }
 
 // Environment variables that set the log level. Lambda sets

@@ -1,6 +1,9 @@
 package function
 
 import (
+	"bytes"
+	"context"
+	"encoding/json"
 	"log/slog"
 	"testing"
 )
@@ -41,5 +44,20 @@ func TestNeedNamesEveryMissingSetting(t *testing.T) {
 	}
 	if _, err := Need(func(k string) string { return env[k] }, "A", "B", "D"); err == nil || err.Error() != "environment variables not set: [B D]" {
 		t.Fatalf("Need(A, B, D) error = %v, want B and D named", err)
+	}
+}
+
+func TestLoggerWritesTheTraceID(t *testing.T) {
+	t.Setenv("_X_AMZN_TRACE_ID", "")
+	var buf bytes.Buffer
+	// The key and value aws-lambda-go gives an invocation's context.
+	ctx := context.WithValue(context.Background(), "x-amzn-trace-id", "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1")
+	NewLogger(&buf, slog.LevelInfo, "delivery").InfoContext(ctx, "delivered")
+	var line map[string]any
+	if err := json.Unmarshal(buf.Bytes(), &line); err != nil {
+		t.Fatal(err)
+	}
+	if line["traceId"] != "1-5759e988-bd862e3fe1be46a994272793" || line["function"] != "delivery" || line["msg"] != "delivered" {
+		t.Errorf("log line %v", line)
 	}
 }

@@ -51,6 +51,16 @@ func New(tp ident.GLN, mp ident.GSRN, level accessrequest.Scope, by pseudonym.En
 	}
 }
 
+// After makes g the access that follows prev, a grant of the same third party
+// on the same point that was removed: its versions go on from prev's, so that
+// every change of that access has a version of its own, and its notification
+// an id of its own (a new grant starting again at 1 would repeat the first
+// grant's ids, and the outbox would drop its notifications as repeats).
+func (g Grant) After(prev Grant) Grant {
+	g.Version = prev.Version + 1
+	return g
+}
+
 // ChangeLevel sets an active grant's level.
 func (g Grant) ChangeLevel(level accessrequest.Scope, now time.Time) (Grant, error) {
 	if g.Status != Active {

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/tredjepart/tredjepart/shared/inmem"
+	"github.com/tredjepart/tredjepart/shared/ratelimit"
 	"github.com/tredjepart/tredjepart/shared/storetest"
 	"github.com/tredjepart/tredjepart/shared/webhook"
 	"github.com/tredjepart/tredjepart/shared/websession"
@@ -57,4 +58,8 @@ func TestDeliveryFacts(t *testing.T) {
 		s := inmem.Open()
 		return storetest.Delivery{Outbox: s.Outbox, Grants: s.Grants, MeteringPoints: s.MeteringPoints, MeterValues: s.MeterValues}
 	})
+}
+
+func TestRateLimits(t *testing.T) {
+	storetest.RunRateLimits(t, func(*testing.T) ratelimit.Counter { return inmem.NewRateLimits() })
 }

@@ -294,7 +294,7 @@ func copyEndpoint(e webhook.Endpoint) webhook.Endpoint {
 	if len(keys) == 0 {
 		keys = nil
 	}
-	e.Keys, e.ChangedAt = keys, instant(e.ChangedAt)
+	e.Keys, e.ChangedAt, e.Events = keys, instant(e.ChangedAt), slices.Clone(e.Events)
 	return e
 }
 
@@ -334,7 +334,7 @@ func (s *Webhooks) LogAttempt(_ context.Context, a webhook.Attempt) error {
 	if s.attempts[a.ThirdParty] == nil {
 		s.attempts[a.ThirdParty] = map[string]webhook.Attempt{}
 	}
-	a.At, a.Duration = instant(a.At), a.Duration.Truncate(time.Millisecond)
+	a.At, a.Duration, a.NextAttemptAt = instant(a.At), a.Duration.Truncate(time.Millisecond), instant(a.NextAttemptAt)
 	s.attempts[a.ThirdParty][fmt.Sprintf("%s#%s#%d", sortable(a.At), a.DocumentID, a.Number)] = a
 	return nil
 }

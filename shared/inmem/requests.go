@@ -269,7 +269,10 @@ func (s *Grants) GrantHistoryOn(_ context.Context, mp ident.GSRN) ([]grant.Grant
 // mayGrant is the condition of a new grant: none, or a revoked one.
 func (s *access) mayGrant(g grant.Grant) bool {
 	stored, ok := s.grants[pair{g.ThirdParty, g.MeteringPoint}]
-	return !ok || stored.Status == grant.Revoked
+	if !ok {
+		return g.Version == 1
+	}
+	return stored.Status == grant.Revoked && stored.Version == g.Version-1
 }
 
 // PutGrant stores a new grant (grant.ErrExists if the third party already has active access).

@@ -14,6 +14,7 @@ type Stores struct {
 	Webhooks       *Webhooks
 	ReadLog        *ReadLog
 	Sessions       *Sessions
+	RateLimits     *RateLimits
 }
 
 // Open returns empty stores of every aggregate.
@@ -21,6 +22,7 @@ func Open() Stores {
 	s := Stores{
 		MeteringPoints: NewMeteringPoints(), Parties: NewParties(), MeterValues: NewMeterValues(),
 		Outbox: NewOutbox(), Webhooks: NewWebhooks(), ReadLog: NewReadLog(), Sessions: NewSessions(),
+		RateLimits: NewRateLimits(),
 	}
 	s.Requests, s.Grants = NewAccess()
 	s.Outbox.Grants, s.Outbox.MeteringPoints, s.Outbox.MeterValues = s.Grants, s.MeteringPoints, s.MeterValues

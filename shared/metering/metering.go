@@ -74,13 +74,20 @@ type Access struct {
 	Window        Window
 }
 
+// DataFrom is where a grant's data window starts at now: the end user's
+// move-in, or MaxPeriodYears back if that is later. The list of metering
+// points shows it without reading each one.
+func DataFrom(g grant.Grant, now time.Time) time.Time {
+	return later(g.DataFrom, metervalues.Date(now).AddDate(-MaxPeriodYears, 0, 0))
+}
+
 // DataWindow is the data a grant covers: from the end user's move-in, at
 // most MaxPeriodYears back, to their move-out or the end of today. An end
 // user the registry no longer shows opens no data at all.
 func DataWindow(g grant.Grant, mp registry.MeteringPoint, now time.Time) (registry.Occupancy, Window) {
 	today := metervalues.Date(now)
 	holder, found := mp.OccupancyFrom(g.EndUser, g.DataFrom)
-	w := Window{From: later(g.DataFrom, today.AddDate(-MaxPeriodYears, 0, 0)), To: today.AddDate(0, 0, 1)}
+	w := Window{From: DataFrom(g, now), To: today.AddDate(0, 0, 1)}
 	if !found {
 		return holder, Window{From: w.From, To: w.From}
 	}
@@ -207,6 +214,10 @@ type Values struct {
 	Periods []metervalues.Period
 }
 
+// CodeOutsideDataWindow is our own code (Elhub has none) for a query whose
+// period has no day in the access's data window.
+const CodeOutsideDataWindow = "outside-data-window"
+
 // MeterValues is BRS-NO-315: the meter values inside both the period asked
 // for and the grant's data window, logged as a read.
 func (s *Service) MeterValues(ctx context.Context, tp ident.GLN, id ident.GSRN, q Query) (Values, error) {
@@ -219,8 +230,8 @@ func (s *Service) MeterValues(ctx context.Context, tp ident.GLN, id ident.GSRN, 
 	}
 	period := Window{From: later(q.From, a.Window.From), To: earlier(q.To, a.Window.To)}
 	if period.Empty() {
-		return Values{}, fault.New(fault.Unprocessable, "The period %s–%s is outside the data window of this access, %s.",
-			day(q.From), day(q.To), describe(a.Window))
+		return Values{}, fault.Coded(fault.Unprocessable, CodeOutsideDataWindow, fmt.Sprintf("The period %s–%s is outside the data window of this access, %s.",
+			day(q.From), day(q.To), describe(a.Window)))
 	}
 	days, err := s.Days.Days(ctx, id, period.From, period.To)
 	if err != nil {
@@ -229,7 +240,7 @@ func (s *Service) MeterValues(ctx context.Context, tp ident.GLN, id ident.GSRN, 
 	if err := s.log(ctx, a, readlog.MeterValues, period, s.Clock.Now()); err != nil {
 		return Values{}, err
 	}
-	return Values{Access: a, Period: period, Periods: metervalues.Aggregate(days, q.Aggregation)}, nil
+	return Values{Access: a, Period: period, Periods: metervalues.Clip(metervalues.Aggregate(days, q.Aggregation), period.From, period.To)}, nil
 }
 
 func (s *Service) log(ctx context.Context, a Access, what readlog.What, period Window, now time.Time) error {

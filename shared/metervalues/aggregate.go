@@ -2,6 +2,7 @@ package metervalues
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"time"
 
@@ -54,13 +55,17 @@ type Period struct {
 // day, into periods. Days may come in any order and with gaps; they are
 // sorted by day first.
 //   - None: one period per day, its own resolution, positions as stored.
-//   - Hourly: one period per day at PT60M; PT15M days are summed in fours
-//     (a DST day has 23 or 25 hours) and PT60M days pass through.
+//   - Hourly: one period per day at PT1H, labelled as asked; PT15M days are
+//     summed in fours (a DST day has 23 or 25 hours) and PT60M days pass
+//     through.
 //   - Daily: one period per Oslo calendar month that has data, spanning the
 //     whole month at P1D, one point per day present (Position = day of month).
 //   - Monthly: one period from the first to the end of the last month with
 //     data at P1M, one point per month present (Position = month index from
 //     the period start, 1-based).
+//
+// Daily and Monthly periods run to whole months: Clip cuts them to what was
+// asked for.
 //
 // An aggregate point's quality is Worse over its parts; quantities are summed
 // exactly. The result is empty, not nil, when days is. An unknown by is a
@@ -109,7 +114,7 @@ const quartersPerHour = 4
 
 func hourlyPoints(s Series) (string, []Point) {
 	if s.Resolution != PT15M {
-		return string(s.Resolution), storedPoints(s)
+		return string(Hourly), storedPoints(s)
 	}
 	points := make([]Point, 0, (len(s.Quantities)+quartersPerHour-1)/quartersPerHour)
 	for i := 0; i < len(s.Quantities); i += quartersPerHour {
@@ -122,7 +127,7 @@ func hourlyPoints(s Series) (string, []Point) {
 		}
 		points = append(points, Point{Position: i/quartersPerHour + 1, Quantity: sum, Quality: quality})
 	}
-	return string(PT60M), points
+	return string(Hourly), points
 }
 
 // sumQuantities returns the exact sum and worst quality of qs; an empty qs
@@ -183,4 +188,56 @@ func monthly(days []Series) []Period {
 		p.Revision = max(p.Revision, s.Revision)
 	}
 	return []Period{p}
+}
+
+// Clip cuts periods to [from, to), Oslo midnights, so that each says what
+// it really covers: the first starts no earlier than from and the last ends
+// no later than to. A P1D period cut at its start counts its positions
+// from its new start, and drops a day outside the window (there is none
+// when the days were read for it); a P1M period's position 1 stays the
+// month its start is in, that month now covered from the start on. A
+// period left empty is dropped.
+func Clip(periods []Period, from, to time.Time) []Period {
+	clipped := make([]Period, 0, len(periods))
+	for _, p := range periods {
+		start, end := laterOf(p.Start, from), earlierOf(p.End, to)
+		if !start.Before(end) {
+			continue
+		}
+		points := p.Points
+		if p.Resolution == string(Daily) {
+			shift, last := daysBetween(p.Start, start), daysBetween(start, end)
+			points = make([]Point, 0, len(p.Points))
+			for _, pt := range p.Points {
+				if pt.Position -= shift; pt.Position >= 1 && pt.Position <= last {
+					points = append(points, pt)
+				}
+			}
+		}
+		if len(points) > 0 {
+			p.Start, p.End, p.Points = start.In(oslo.Oslo), end.In(oslo.Oslo), points
+			clipped = append(clipped, p)
+		}
+	}
+	return clipped
+}
+
+// daysBetween counts the Oslo calendar days from a to b, midnights both; a
+// day of 23 or 25 hours still counts one.
+func daysBetween(a, b time.Time) int {
+	return int(math.Round(b.Sub(a).Hours() / 24))
+}
+
+func laterOf(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+func earlierOf(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
 }

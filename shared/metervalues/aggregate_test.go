@@ -168,10 +168,10 @@ func TestAggregateHourly(t *testing.T) {
 	autumn[24] = wantPoint{25, "0.999", NotAvailable}
 
 	checkPeriods(t, got, []wantPeriod{
-		{Start: osloTime(2026, 3, 28, 0, 0), End: osloTime(2026, 3, 29, 0, 0), Resolution: "PT60M", Revision: 2, Points: winter},
-		{Start: osloTime(2026, 3, 29, 0, 0), End: osloTime(2026, 3, 30, 0, 0), Resolution: "PT60M", Revision: 1, Points: spring},
-		{Start: osloTime(2026, 4, 1, 0, 0), End: osloTime(2026, 4, 2, 0, 0), Resolution: "PT60M", Revision: 3, Points: repeat(24, 1, "1.100", Measured)},
-		{Start: osloTime(2026, 10, 25, 0, 0), End: osloTime(2026, 10, 26, 0, 0), Resolution: "PT60M", Revision: 1, Points: autumn},
+		{Start: osloTime(2026, 3, 28, 0, 0), End: osloTime(2026, 3, 29, 0, 0), Resolution: "PT1H", Revision: 2, Points: winter},
+		{Start: osloTime(2026, 3, 29, 0, 0), End: osloTime(2026, 3, 30, 0, 0), Resolution: "PT1H", Revision: 1, Points: spring},
+		{Start: osloTime(2026, 4, 1, 0, 0), End: osloTime(2026, 4, 2, 0, 0), Resolution: "PT1H", Revision: 3, Points: repeat(24, 1, "1.100", Measured)},
+		{Start: osloTime(2026, 10, 25, 0, 0), End: osloTime(2026, 10, 26, 0, 0), Resolution: "PT1H", Revision: 1, Points: autumn},
 	})
 }
 
@@ -179,7 +179,7 @@ func TestAggregateHourlyPartialHour(t *testing.T) {
 	// Stored data is validated, but a short day must not yield a full hour.
 	s := uniform(t, "2026-01-05", PT15M, 6, "0.5", Measured)
 	checkPeriods(t, Aggregate([]Series{s}, Hourly), []wantPeriod{{
-		Start: osloTime(2026, 1, 5, 0, 0), End: osloTime(2026, 1, 6, 0, 0), Resolution: "PT60M", Revision: 1,
+		Start: osloTime(2026, 1, 5, 0, 0), End: osloTime(2026, 1, 6, 0, 0), Resolution: "PT1H", Revision: 1,
 		Points: []wantPoint{{1, "2.000", Measured}, {2, "1.000", Incomplete}},
 	}})
 }
@@ -287,5 +287,62 @@ func TestParseErrorsAreInvalid(t *testing.T) {
 		if fault.KindOf(err) != fault.Invalid {
 			t.Errorf("error %d: kind %v, want Invalid", i, fault.KindOf(err))
 		}
+	}
+}
+
+// daysOf is one PT60M series of 1.0 a hour (0.5 a quarter on the 25-hour
+// day, stored at PT15M) for each Oslo day in [from, to).
+func daysOf(t *testing.T, from, to time.Time) []Series {
+	var days []Series
+	for d := from; d.Before(to); d = d.AddDate(0, 0, 1) {
+		if slots := SlotsOn(d, PT60M); slots == 25 {
+			days = append(days, uniform(t, d.Format(DayLayout), PT15M, 100, "0.25", Measured))
+		} else {
+			days = append(days, uniform(t, d.Format(DayLayout), PT60M, slots, "1", Measured))
+		}
+	}
+	return days
+}
+
+// Aggregated periods cover only what was asked (the P1D over
+// 15 November – 5 December ended on 1 January, and P1M's first position was
+// labelled from 1 November): the first starts where the window does and the
+// last ends where it does, positions counting from each period's start.
+func TestClipCutsPeriodsToTheWindow(t *testing.T) {
+	from, to := osloTime(2026, 11, 15, 0, 0), osloTime(2026, 12, 5, 0, 0)
+	days := daysOf(t, from, to)
+	checkPeriods(t, Clip(Aggregate(days, Daily), from, to), []wantPeriod{
+		{Start: from, End: osloTime(2026, 12, 1, 0, 0), Resolution: "P1D", Revision: 1, Points: repeat(16, 1, "24.000", Measured)},
+		{Start: osloTime(2026, 12, 1, 0, 0), End: to, Resolution: "P1D", Revision: 1, Points: repeat(4, 1, "24.000", Measured)},
+	})
+	checkPeriods(t, Clip(Aggregate(days, Monthly), from, to), []wantPeriod{
+		{Start: from, End: to, Resolution: "P1M", Revision: 1, Points: []wantPoint{{1, "384.000", Measured}, {2, "96.000", Measured}}},
+	})
+	hourly := Clip(Aggregate(days, Hourly), from, to)
+	if len(hourly) != 20 || !hourly[0].Start.Equal(from) || !hourly[19].End.Equal(to) || hourly[0].Resolution != "PT1H" {
+		t.Errorf("hourly: %d periods, first %+v", len(hourly), hourly[0])
+	}
+}
+
+// Across the autumn change (25 October 2026 has 25 hours) a day's position
+// is still its place in the calendar, and a month cut short on both sides
+// keeps its parts.
+func TestClipCountsCalendarDaysAcrossDST(t *testing.T) {
+	from, to := osloTime(2026, 10, 20, 0, 0), osloTime(2026, 10, 28, 0, 0)
+	days := daysOf(t, from, to)
+	want := repeat(8, 1, "24.000", Measured)
+	want[5].Quantity = "25.000" // 25 October
+	checkPeriods(t, Clip(Aggregate(days, Daily), from, to), []wantPeriod{
+		{Start: from, End: to, Resolution: "P1D", Revision: 1, Points: want},
+	})
+	spring := daysOf(t, osloTime(2026, 3, 29, 0, 0), osloTime(2026, 4, 3, 0, 0)) // 29 March has 23 hours
+	checkPeriods(t, Clip(Aggregate(spring, Monthly), osloTime(2026, 3, 29, 0, 0), osloTime(2026, 4, 3, 0, 0)), []wantPeriod{
+		{Start: osloTime(2026, 3, 29, 0, 0), End: osloTime(2026, 4, 3, 0, 0), Resolution: "P1M", Revision: 1,
+			Points: []wantPoint{{1, "71.000", Measured}, {2, "48.000", Measured}}},
+	})
+	// A window wider than the data leaves the periods as they are.
+	wide := Clip(Aggregate(days, Daily), osloTime(2026, 1, 1, 0, 0), osloTime(2027, 1, 1, 0, 0))
+	if len(wide) != 1 || !wide[0].Start.Equal(osloTime(2026, 10, 1, 0, 0)) || wide[0].Points[0].Position != 20 {
+		t.Errorf("a wide window: %+v", wide)
 	}
 }

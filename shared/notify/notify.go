@@ -20,7 +20,9 @@ const (
 
 // Reasons a request was rejected, as the third party reads them: the end
 // user declined it, or did not answer before it expired (the expiry state
-// machine's text; a test holds them together). Both carry reason code EH088.
+// machine's text; a test holds them together). Both carry reason code EH088;
+// rejectionReason (accessrequest.RejectionDeclined or RejectionExpired) tells
+// them apart for a program.
 const (
 	ReasonDeclined = "The end user declined the request."
 	ReasonExpired  = "The end user did not approve the request within three business days."
@@ -37,6 +39,7 @@ type Notification struct {
 	Status          string `json:"status,omitempty"`
 	Level           string `json:"level,omitempty"`
 	ReasonCode      string `json:"reasonCode,omitempty"`
+	RejectionReason string `json:"rejectionReason,omitempty"`
 	Reason          string `json:"reason,omitempty"`
 	OccurredAt      string `json:"occurredAt"`
 }

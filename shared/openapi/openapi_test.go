@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"reflect"
 	"regexp"
 	"slices"
@@ -31,7 +32,9 @@ import (
 	"github.com/tredjepart/tredjepart/shared/openapi"
 	"github.com/tredjepart/tredjepart/shared/oslo"
 	"github.com/tredjepart/tredjepart/shared/personaldata"
+	"github.com/tredjepart/tredjepart/shared/problem"
 	"github.com/tredjepart/tredjepart/shared/pseudonym"
+	"github.com/tredjepart/tredjepart/shared/ratelimit"
 	"github.com/tredjepart/tredjepart/shared/readlog"
 	"github.com/tredjepart/tredjepart/shared/registry"
 	"github.com/tredjepart/tredjepart/shared/resources"
@@ -85,16 +88,41 @@ func TestDocumentIsValidOpenAPI31(t *testing.T) {
 	}
 }
 
+// allRoutes are the deployed routes and the sandbox's, which the document
+// also describes (tagged Sandbox).
+var allRoutes = append(slices.Clone(resources.Routes), resources.SandboxRoutes...)
+
+// routeByKey finds a route of allRoutes by its key.
+func routeByKey(key string) (resources.Route, bool) {
+	i := slices.IndexFunc(allRoutes, func(r resources.Route) bool { return r.Key() == key })
+	if i < 0 {
+		return resources.Route{}, false
+	}
+	return allRoutes[i], true
+}
+
 // The document and resources.Routes name the same third-party routes, and
 // each route's scopes are what the document's security requires for it. (The
-// public routes are the end users' HTML pages, not part of this API.)
+// public routes are the end users' HTML pages, not part of this API.) The
+// sandbox's routes are documented too, tagged Sandbox, and nothing else is.
 func TestRoutesMatchResources(t *testing.T) {
 	_, m := load(t)
 	documented := map[string]*v3.Operation{}
 	for _, o := range operations(m) {
 		documented[o.key] = o.op
+		sandbox := slices.ContainsFunc(resources.SandboxRoutes, func(r resources.Route) bool { return r.Key() == o.key })
+		if slices.Contains(o.op.Tags, "Sandbox") != sandbox {
+			t.Errorf("%s: tagged Sandbox %v, a sandbox route %v", o.key, !sandbox, sandbox)
+		}
 	}
-	for _, r := range resources.Routes {
+	for _, r := range allRoutes {
+		if r.Public && r.Function == resources.SandboxFunctionID {
+			if op, ok := documented[r.Key()]; !ok || !public(op) {
+				t.Errorf("the sandbox's public %s is not in the document with no security", r.Key())
+			}
+			delete(documented, r.Key())
+			continue
+		}
 		if r.Public {
 			op, ok := documented[r.Key()]
 			switch feed := strings.HasPrefix(r.Path, "/v1/"); {
@@ -145,6 +173,9 @@ func endUserSession(op *v3.Operation) bool {
 	return ok
 }
 
+// public: op needs no token or session (its security is an empty list).
+func public(op *v3.Operation) bool { return op.Security != nil && len(op.Security) == 0 }
+
 // Every route is behind the API Gateway, so every operation documents what
 // the gateway answers on its own, and what the service answers for any call.
 // The end user's feeds have no authorizer: only the service answers 401,
@@ -164,6 +195,14 @@ func TestEveryOperationDocumentsTheCommonAnswers(t *testing.T) {
 	}
 	for _, o := range operations(m) {
 		answers := common
+		if public(o.op) { // no authorizer, and the service asks for nothing
+			answers = map[string][]string{"413": common["413"], "500": common["500"], "503": common["503"]}
+			for _, code := range []string{"401", "403"} {
+				if o.op.Responses.Codes.GetOrZero(code) != nil {
+					t.Errorf("%s needs no token but documents a %s", o.key, code)
+				}
+			}
+		}
 		if endUserSession(o.op) {
 			answers = session
 			if o.op.Responses.Codes.GetOrZero("403") != nil {
@@ -405,6 +444,12 @@ func TestExamplesAreTrueToTheCode(t *testing.T) {
 		if self := links["self"]; self != "/v1/access-requests/"+r["id"].(string) {
 			t.Errorf("request %s: links.self %s", r["id"], self)
 		}
+		if consent, _ := links["consent"].(string); !strings.HasSuffix(consent, "/consent/requests/"+r["id"].(string)) {
+			t.Errorf("request %s: links.consent %s", r["id"], consent)
+		}
+		if authorize, _ := links["authorize"].(string); !strings.Contains(authorize, "/authorize?") || !strings.Contains(authorize, "request_id="+r["id"].(string)) {
+			t.Errorf("request %s: links.authorize %s", r["id"], authorize)
+		}
 	}
 	for _, gsrn := range regexp.MustCompile(`\b7070575\d{11}\b`).FindAllString(everything, -1) {
 		if _, err := ident.ParseGSRN(gsrn); err != nil {
@@ -436,7 +481,7 @@ func TestDocumentReturnsACopy(t *testing.T) {
 func TestPayloadTooLargeNamesTheRoutesLimit(t *testing.T) {
 	_, m := load(t)
 	for _, o := range operations(m) {
-		route, ok := resources.RouteByKey(o.key)
+		route, ok := routeByKey(o.key)
 		if !ok {
 			t.Errorf("%s is no route", o.key)
 			continue
@@ -690,5 +735,65 @@ func TestPushExamplesAreFeedDocuments(t *testing.T) {
 		if !found {
 			t.Errorf("push example %q is no feed item's document", name)
 		}
+	}
+}
+
+// Every operation of a function that limits its clients (the RATE_LIMIT
+// setting) documents the service's and the gateway's 429 with Retry-After
+// and the RateLimit fields, and the fields on each success; the service's
+// example is the document the limiter's refusal becomes.
+func TestRateLimitedOperationsDocumentThe429AndTheirFields(t *testing.T) {
+	_, m := load(t)
+	limited := 0
+	for _, o := range operations(m) {
+		route, ok := resources.RouteByKey(o.key)
+		if !ok {
+			continue
+		}
+		fn := slices.IndexFunc(resources.Functions, func(f resources.Function) bool { return f.ID == route.Function })
+		if !slices.Contains(resources.Functions[fn].Settings, resources.RateLimitSetting) {
+			continue
+		}
+		limited++
+		res := o.op.Responses.Codes.GetOrZero("429")
+		if res == nil {
+			t.Errorf("%s does not document 429", o.key)
+			continue
+		}
+		if got := slices.Sorted(res.Content.KeysFromOldest()); !slices.Equal(got, []string{"application/json", "application/problem+json"}) {
+			t.Errorf("%s 429: media types %v", o.key, got)
+		}
+		for _, h := range []string{"Retry-After", "RateLimit-Policy", "RateLimit"} {
+			if res.Headers.GetOrZero(h) == nil {
+				t.Errorf("%s 429 does not document %s", o.key, h)
+			}
+		}
+		for code, r := range o.op.Responses.Codes.FromOldest() {
+			if strings.HasPrefix(code, "2") && (r.Headers.GetOrZero("RateLimit-Policy") == nil || r.Headers.GetOrZero("RateLimit") == nil) {
+				t.Errorf("%s %s does not document RateLimit-Policy and RateLimit", o.key, code)
+			}
+		}
+	}
+	if limited < 15 {
+		t.Errorf("%d operations are rate limited, want the 13 third-party and 2 ingest ones", limited)
+	}
+
+	var doc struct {
+		Components struct {
+			Examples struct {
+				TooManyRequests struct {
+					Value problem.Document `json:"value"`
+				} `json:"ProblemTooManyRequests"`
+			} `json:"examples"`
+		} `json:"components"`
+	}
+	if err := json.Unmarshal(openapi.Document(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	refusal := ratelimit.Decision{Policy: ratelimit.Policy{Limit: 20, Window: 10 * time.Second}, Reset: 6 * time.Second}
+	want := problem.From(context.Background(), slog.New(slog.DiscardHandler), refusal.Err(), "/v1/access-requests")
+	want.RetryAfter = 0 // a header, not in the body
+	if got := doc.Components.Examples.TooManyRequests.Value; !reflect.DeepEqual(got, want) {
+		t.Errorf("the 429 example is\n%+v\nthe limiter answers\n%+v", got, want)
 	}
 }

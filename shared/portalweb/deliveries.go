@@ -93,7 +93,7 @@ type deliveriesPage struct {
 	Documents []delivery.Document
 	Older     string // link to the next page of older documents
 	Webhook   *webhook.Endpoint
-	Secret    string // a secret just made: shown this once
+	Secret    string // a secret just made, shown with it
 	Tested    *webhook.Attempt
 	Done      string // the change just made
 	Error     string // the message key of why the change was refused (webhookRefusal)
@@ -171,8 +171,14 @@ func (s *site) deleteWebhook(w http.ResponseWriter, r *http.Request, who staff) 
 	http.Redirect(w, r, "/portal/deliveries?done=deleted", http.StatusSeeOther)
 }
 
+// testWebhook pushes the test event or the sample daily document the
+// button names, as POST /v1/webhook/test does.
 func (s *site) testWebhook(w http.ResponseWriter, r *http.Request, who staff) {
-	a, err := s.webhooks.SendTest(r.Context(), who.ThirdParty.GLN)
+	if err := r.ParseForm(); err != nil {
+		s.Problem(w, r, http.StatusBadRequest, "The form could not be read.")
+		return
+	}
+	a, err := s.webhooks.SendTest(r.Context(), who.ThirdParty.GLN, r.PostForm.Get("type"))
 	s.webhookChange(w, r, who, deliveriesPage{Tested: &a, Done: "tested"}, err)
 }
 

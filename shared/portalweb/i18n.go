@@ -18,6 +18,9 @@ var messages = websession.Messages{
 	"invalid.checkDigit": {"GSRN: kontrollsifferet skal være %s.", "GSRN: the check digit should be %s."},
 	"invalid.length":     {"GSRN: må ha %s sifre, ikke %s.", "GSRN: must be %s digits, not %s."},
 	"invalid.digits":     {"GSRN: kan bare inneholde sifre.", "GSRN: must contain only digits."},
+	// Ours, not Elhub's: asked again with the other level while one is pending.
+	"code.pending-request-other-scope": {"Dere har allerede en ventende forespørsel for målepunktet med det andre tilgangsnivået. Trekk den tilbake først, eller vent på svaret.",
+		"You already have a pending request for the metering point with the other access level. Withdraw it first, or wait for the answer."},
 	"An internal error occurred; please try again.": {"Noe gikk galt hos oss. Prøv igjen.", "An internal error occurred; please try again."},
 	// Each page's title, before the portal's name.
 	"page.overview.html":         {"Oversikt", "Overview"},
@@ -161,7 +164,8 @@ var messages = websession.Messages{
 	"webhook.rotate":             {"Lag ny nøkkel", "Rotate secret"},
 	"webhook.delete":             {"Slett webhook", "Delete webhook"},
 	"webhook.test":               {"Send testhendelse", "Send test event"},
-	"webhook.newSecret":          {"Ny signeringsnøkkel. Den vises bare denne ene gangen:", "New signing secret. It is shown this once only:"},
+	"webhook.testSample":         {"Send eksempel på dagsdokument", "Send sample daily document"},
+	"webhook.newSecret":          {"Ny signeringsnøkkel. Legg den inn i mottakeren deres (API-et viser den igjen: GET /v1/webhook/secret):", "New signing secret. Install it in your receiver (the API shows it again: GET /v1/webhook/secret):"},
 	"webhook.registered":         {"Webhooken er lagret.", "The webhook has been saved."},
 	"webhook.rotated":            {"Ny nøkkel er laget. Den gamle signerer også i 24 timer.", "A new secret has been made. The old one keeps signing for 24 hours."},
 	"webhook.deleted":            {"Webhooken er slettet.", "The webhook has been deleted."},

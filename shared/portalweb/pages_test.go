@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tredjepart/tredjepart/shared/accessrequest"
 	"github.com/tredjepart/tredjepart/shared/consumption"
 	"github.com/tredjepart/tredjepart/shared/fault"
 	"github.com/tredjepart/tredjepart/shared/ident"
@@ -130,5 +131,40 @@ func TestTheConsumptionRefusalIsTranslated(t *testing.T) {
 	}
 	if !strings.Contains(b.String(), "Perioden ligger utenfor tiden tilgangen gir data for.") {
 		t.Errorf("the page:\n%s", b.String())
+	}
+}
+
+// Every code a request is refused with has its words in both languages,
+// ours beside Elhub's.
+func TestRefusalCodesAreTranslated(t *testing.T) {
+	for _, code := range []string{accessrequest.CodeUnknownMeteringPoint, accessrequest.CodeNotAccountingPoint, accessrequest.CodeNoEndUser,
+		accessrequest.CodeAlreadyHasAccess, accessrequest.CodePendingOtherScope} {
+		res := result{Outcome: "rejected", Code: code, Detail: "the service's English detail"}
+		for _, lang := range []string{websession.Bokmal, websession.English} {
+			if got := resultDetail(page{Translator: websession.NewTranslator(lang, messages)}, res); got == res.Detail || got == "code."+code {
+				t.Errorf("%s in %s: %q", code, lang, got)
+			}
+		}
+	}
+}
+
+// The webhook's test form offers the test event and the sample daily
+// document, the two types POST /v1/webhook/test takes.
+func TestTheWebhookCanBeSentEitherTest(t *testing.T) {
+	hook := &webhook.Endpoint{URL: "https://hooks.example.com/tredjepart", Enabled: true, Keys: []webhook.Key{{CreatedAt: time.Now()}}}
+	for _, lang := range []string{websession.Bokmal, websession.English} {
+		var b strings.Builder
+		p := page{Translator: websession.NewTranslator(lang, messages), Template: "deliveries.html", Data: deliveriesPage{Webhook: hook}}
+		if err := pages(p).Render(context.Background(), &b); err != nil {
+			t.Fatal(err)
+		}
+		for _, eventType := range webhook.TestTypes {
+			if !strings.Contains(b.String(), `name="type" value="`+eventType+`"`) {
+				t.Errorf("%s: no button sends %s", lang, eventType)
+			}
+		}
+		if strings.Contains(b.String(), ">webhook.testSample<") {
+			t.Errorf("%s: the sample's button has no words", lang)
+		}
 	}
 }

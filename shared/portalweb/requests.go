@@ -12,7 +12,6 @@ import (
 	"github.com/tredjepart/tredjepart/shared/accessrequest"
 	"github.com/tredjepart/tredjepart/shared/fault"
 	"github.com/tredjepart/tredjepart/shared/ident"
-	"github.com/tredjepart/tredjepart/shared/registry"
 	"github.com/tredjepart/tredjepart/shared/websession"
 )
 
@@ -131,7 +130,7 @@ func (s *site) createOne(r *http.Request, who staff, en entry, form newRequestFo
 		res.Outcome, res.Detail = "invalid", en.Err
 		return res
 	}
-	req, outcome, err := s.requests.Create(r.Context(), who.ThirdParty.GLN, accessrequest.CreateInput{
+	req, outcome, _, err := s.requests.Create(r.Context(), who.ThirdParty.GLN, accessrequest.CreateInput{
 		MeteringPoint: en.GSRN, Scope: form.Level, AgreementReference: form.AgreementReference,
 		IdempotencyKey: "portal:" + form.Submission + ":" + string(en.GSRN),
 	})
@@ -149,27 +148,8 @@ func (s *site) createOne(r *http.Request, who staff, en entry, form newRequestFo
 	if outcome == accessrequest.AlreadyPending {
 		res.Outcome = "pending"
 	}
-	res.ConsentURL, res.RedirectURL = s.consentURL(req), s.redirectURL(who.ThirdParty, req)
+	res.ConsentURL, res.RedirectURL = accessrequest.ConsentURL(s.Origin(), req.ID), accessrequest.AuthorizeURL(s.Origin(), who.ThirdParty, req)
 	return res
-}
-
-// consentURL is the page where the end user decides the request.
-func (s *site) consentURL(req accessrequest.Request) string {
-	return s.Origin() + "/consent/requests/" + req.ID
-}
-
-// redirectURL is the BRS-NO-624 link that brings the end user back to the
-// third party's first registered return address, or empty when it has none.
-func (s *site) redirectURL(tp registry.ThirdParty, req accessrequest.Request) string {
-	if len(tp.RedirectURIs) == 0 {
-		return ""
-	}
-	scope := "Limited"
-	if req.Scope == accessrequest.Full {
-		scope = "Full"
-	}
-	q := url.Values{"client_id": {string(tp.GLN)}, "request_id": {req.ID}, "scope": {scope}, "redirect_uri": {tp.RedirectURIs[0]}}
-	return s.Origin() + "/authorize?" + q.Encode()
 }
 
 // requestsPage is one page of the third party's requests.
@@ -206,7 +186,7 @@ func (s *site) listRequests(w http.ResponseWriter, r *http.Request, who staff) {
 	now := s.clock.Now()
 	data := requestsPage{Status: q.Status, Statuses: []accessrequest.Status{accessrequest.Pending, accessrequest.Approved, accessrequest.Rejected, accessrequest.Withdrawn}}
 	for _, req := range page.Items {
-		data.Items = append(data.Items, requestRow{Request: req, Open: req.OpenAt(now), Left: req.ExpiresAt.Sub(now), ConsentURL: s.consentURL(req)})
+		data.Items = append(data.Items, requestRow{Request: req, Open: req.OpenAt(now), Left: req.ExpiresAt.Sub(now), ConsentURL: accessrequest.ConsentURL(s.Origin(), req.ID)})
 	}
 	if page.NextCursor != "" {
 		data.Next = "/portal/requests?" + url.Values{"status": {string(q.Status)}, "cursor": {page.NextCursor}}.Encode()

@@ -7,13 +7,14 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/google/uuid"
 
 	"github.com/tredjepart/tredjepart/shared/accessrequest"
+	"github.com/tredjepart/tredjepart/shared/awsjson"
 	"github.com/tredjepart/tredjepart/shared/clock"
 	"github.com/tredjepart/tredjepart/shared/dynamo"
 	"github.com/tredjepart/tredjepart/shared/metering"
+	"github.com/tredjepart/tredjepart/shared/metrics"
 	"github.com/tredjepart/tredjepart/shared/resources"
 	"github.com/tredjepart/tredjepart/shared/sender"
 	"github.com/tredjepart/tredjepart/shared/stepfunctions"
@@ -31,32 +32,43 @@ const (
 // FromEnv builds the portal from the function's environment, the same way
 // on AWS, under the Lambda emulator and in-process.
 func FromEnv(ctx context.Context, cfg aws.Config, getenv func(string) string, logger *slog.Logger) (http.Handler, error) {
+	config, err := configFromEnv(cfg, getenv, logger)
+	if err != nil {
+		return nil, err
+	}
+	return New(ctx, config)
+}
+
+// configFromEnv is the portal's Config as its environment gives it.
+func configFromEnv(cfg aws.Config, getenv func(string) string, logger *slog.Logger) (Config, error) {
 	env := websession.NewEnv(getenv)
 	tables := env.Tables(resources.Access, resources.Registry, resources.MeterValues, resources.Outbox)
 	expiryARN := env.Need(resources.Expiry.EnvVar)
 	settings := env.Settings(websession.OIDCEnv{Issuer: OIDCIssuerEnv, ClientID: OIDCClientIDEnv, ClientSecret: OIDCClientSecretEnv, RedirectURL: OIDCRedirectURLEnv})
 	if err := env.Err(); err != nil {
-		return nil, err
+		return Config{}, err
 	}
 	clk, err := clock.FromOffset(getenv(clock.OffsetEnv))
 	if err != nil {
-		return nil, err
+		return Config{}, err
 	}
 	stores := dynamo.Open(dynamodb.NewFromConfig(cfg), tables)
 	hooks, err := sender.WebhookService(cfg, stores, getenv, logger)
 	if err != nil {
-		return nil, err
+		return Config{}, err
 	}
-	return New(ctx, Config{
+	sink := &metrics.EMF{Logger: logger} // requests and reads counted as the API's are
+	return Config{
 		Requests: &accessrequest.Service{
 			MeteringPoints: stores.MeteringPoints,
 			Store:          stores.Requests,
 			Grants:         stores.Grants,
-			Expiry:         &stepfunctions.Expiry{Client: sfn.NewFromConfig(cfg), StateMachineARN: expiryARN, ToWallClock: clk.ToWallClock},
+			Expiry:         &stepfunctions.Expiry{Client: awsjson.New(cfg, awsjson.StepFunctions), StateMachineARN: expiryARN, ToWallClock: clk.ToWallClock},
 			Clock:          clk,
 			NewID:          uuid.NewString,
 			ExpiresAt:      accessrequest.ExpiresAt,
 			Logger:         logger,
+			Metrics:        sink,
 		},
 		Metering: &metering.Service{
 			Grants:         stores.Grants,
@@ -65,6 +77,7 @@ func FromEnv(ctx context.Context, cfg aws.Config, getenv func(string) string, lo
 			ReadLog:        stores.ReadLog,
 			Clock:          clk,
 			NewID:          uuid.NewString,
+			Metrics:        sink,
 		},
 		Webhooks:     hooks,
 		Outbox:       stores.Outbox,
@@ -73,7 +86,7 @@ func FromEnv(ctx context.Context, cfg aws.Config, getenv func(string) string, lo
 		Settings:     settings,
 		Clock:        clk,
 		Logger:       logger,
-	})
+	}, nil
 }
 
 // Lambda builds the function's handler, with its secrets read from SSM on

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/tredjepart/tredjepart/shared/fault"
 )
@@ -25,8 +26,15 @@ type Document struct {
 	Status   int                `json:"status"`
 	Detail   string             `json:"detail,omitempty"`
 	Instance string             `json:"instance,omitempty"`
-	Code     string             `json:"code,omitempty"`   // Elhub code, e.g. EH017
+	Code     string             `json:"code,omitempty"`   // Elhub code, e.g. EH017, or our own name
 	Errors   []fault.FieldError `json:"errors,omitempty"` // one entry per bad field
+	Links    map[string]string  `json:"links,omitempty"`  // what the problem is about, by relation
+	// RequestID is API Gateway's id of the request (its access log's
+	// requestId, the Apigw-Requestid header), for the caller to quote.
+	RequestID string `json:"requestId,omitempty"`
+	// RetryAfter is the Retry-After header's value in whole seconds, at
+	// least 1, for a 429; 0 (no header) otherwise.
+	RetryAfter int `json:"-"`
 }
 
 var statusOf = map[fault.Kind]int{
@@ -39,6 +47,7 @@ var statusOf = map[fault.Kind]int{
 	fault.Forbidden:            http.StatusForbidden,
 	fault.UnsupportedMediaType: http.StatusUnsupportedMediaType,
 	fault.TooLarge:             http.StatusRequestEntityTooLarge,
+	fault.TooManyRequests:      http.StatusTooManyRequests,
 }
 
 var slugOf = map[fault.Kind]string{
@@ -51,12 +60,14 @@ var slugOf = map[fault.Kind]string{
 	fault.Forbidden:            "forbidden",
 	fault.UnsupportedMediaType: "unsupported-media-type",
 	fault.TooLarge:             "payload-too-large",
+	fault.TooManyRequests:      "too-many-requests",
 }
 
 // typePrefix begins every problem type.
 const typePrefix = "urn:tredjepart:problem:"
 
-// TypeURI names a problem type: by Elhub code when there is one.
+// TypeURI names a problem type: by its code (Elhub's, or our own name) when
+// there is one.
 func TypeURI(kind fault.Kind, code string) string {
 	if code != "" {
 		return typePrefix + code
@@ -79,7 +90,7 @@ func From(ctx context.Context, logger *slog.Logger, err error, instance string) 
 		}
 	}
 	status := statusOf[e.Kind]
-	return Document{
+	doc := Document{
 		Type:     TypeURI(e.Kind, e.Code),
 		Title:    http.StatusText(status),
 		Status:   status,
@@ -87,8 +98,18 @@ func From(ctx context.Context, logger *slog.Logger, err error, instance string) 
 		Instance: instance,
 		Code:     e.Code,
 		Errors:   e.Fields,
+		Links:    e.Links,
 	}
+	if e.Kind == fault.TooManyRequests {
+		doc.RetryAfter = RetryAfterSeconds(e.RetryAfter)
+	}
+	return doc
 }
+
+// RetryAfterSeconds is a wait in the whole seconds of a Retry-After field:
+// rounded up, so that a client that waits them finds the window free, and
+// at least 1.
+func RetryAfterSeconds(wait time.Duration) int { return max(1, int((wait+time.Second-1)/time.Second)) }
 
 // Name is the problem type's last part, an Elhub code or a word such as
 // invalid-request: one of a small fixed set, fit for a metric dimension.

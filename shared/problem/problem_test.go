@@ -8,12 +8,13 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tredjepart/tredjepart/shared/fault"
 )
 
 func TestEveryKindHasAStatusAndAType(t *testing.T) {
-	for kind := fault.Internal; kind <= fault.TooLarge; kind++ {
+	for kind := fault.Internal; kind <= fault.TooManyRequests; kind++ {
 		if statusOf[kind] == 0 || slugOf[kind] == "" {
 			t.Errorf("kind %d has no status or slug", kind)
 		}
@@ -54,5 +55,39 @@ func TestUnexpectedErrorsAreLoggedButNotShown(t *testing.T) {
 	}
 	if !strings.Contains(log.String(), "10.0.0.7") {
 		t.Fatalf("the cause was not logged: %s", log.String())
+	}
+}
+
+func TestTooManyRequestsSaysWhenToRetryInWholeSeconds(t *testing.T) {
+	for _, c := range []struct {
+		wait    time.Duration
+		seconds int
+	}{{7 * time.Second, 7}, {6200 * time.Millisecond, 7}, {time.Millisecond, 1}, {0, 1}} {
+		err := &fault.Error{Kind: fault.TooManyRequests, Detail: "Over the limit.", RetryAfter: c.wait}
+		doc := From(context.Background(), slog.Default(), err, "/v1/x")
+		if doc.Status != 429 || doc.Type != "urn:tredjepart:problem:too-many-requests" || doc.RetryAfter != c.seconds {
+			t.Errorf("wait %v: %+v, want 429 too-many-requests retrying after %d s", c.wait, doc, c.seconds)
+		}
+		if strings.Contains(string(doc.JSON()), "etry") {
+			t.Errorf("the wait is a header, not a member of the document: %s", doc.JSON())
+		}
+	}
+	if doc := From(context.Background(), slog.Default(), fault.New(fault.Conflict, "x"), ""); doc.RetryAfter != 0 {
+		t.Errorf("a conflict says when to retry: %+v", doc)
+	}
+}
+
+func TestAProblemLinksWhatItIsAbout(t *testing.T) {
+	err := fault.Coded(fault.Conflict, "pending-request-other-scope", "Your request r-1 is pending with scope FULL.")
+	err.Links = map[string]string{"pendingRequest": "/v1/access-requests/r-1"}
+	var doc map[string]any
+	if e := json.Unmarshal(From(context.Background(), slog.Default(), err, "/v1/access-requests").JSON(), &doc); e != nil {
+		t.Fatal(e)
+	}
+	if links, _ := doc["links"].(map[string]any); doc["type"] != "urn:tredjepart:problem:pending-request-other-scope" || links["pendingRequest"] != "/v1/access-requests/r-1" {
+		t.Errorf("%v", doc)
+	}
+	if plain := From(context.Background(), slog.Default(), fault.New(fault.NotFound, "No."), "/x").JSON(); strings.Contains(string(plain), "links") {
+		t.Errorf("a problem without links: %s", plain)
 	}
 }

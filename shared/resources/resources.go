@@ -686,6 +686,7 @@ const (
 	RegistryTableID          = "Registry"
 	MeterValuesTableID       = "MeterValues"
 	OutboxTableID            = "Outbox"
+	RateLimitsTableID        = "RateLimits"
 	DeliveryJobsQueueID      = "DeliveryJobs"
 	FanOutShardsQueueID      = "FanOutShards"
 	WebhookPushesQueueID     = "WebhookPushes"
@@ -841,6 +842,34 @@ var Outbox = Table{
 	Key:  TableKeyID, // documents carry master data and meter values
 }
 
+// RateLimits holds the API clients' call counts (package ratelimit): one
+// item per client and window, one conditional UpdateItem per call, expired
+// by TTL. A table of its own, so that the ingest function, which limits its
+// callers too, needs no access to the Access table's grants and read log.
+var RateLimits = Table{
+	ID:           RateLimitsTableID,
+	LocalName:    "tredjepart-rate-limits",
+	EnvVar:       "RATE_LIMITS_TABLE",
+	PartitionKey: Attribute{"pk", String},
+	SortKey:      Attribute{"sk", String},
+	TTLAttribute: "ttl",
+	// Client ids and counts are no personal data, but one key for every
+	// table keeps the functions' key grants as they are.
+	Key: TableKeyID,
+}
+
+// RateLimitSetting is the policy of the API functions' limiter
+// (ratelimit.ParsePolicy: "<calls>/<window>"), a deployment setting: CDK
+// context on AWS (infra/cdk.json: 20/10s, 120 a minute), and on the local
+// stack the runner's environment variable of the same name, or
+// SandboxRateLimit.
+const RateLimitSetting = "RATE_LIMIT"
+
+// SandboxRateLimit is the local stack's policy: a real limit, answered as
+// on AWS, but high enough for the contract run (schemathesis, one worker)
+// and the benchmarks, which call far faster than an integration would.
+const SandboxRateLimit = "1000/10s"
+
 // DeliveryJobs carries the daily delivery's jobs: one third party, one day,
 // up to ten metering points each.
 var DeliveryJobs = Queue{
@@ -935,8 +964,11 @@ var Intake = Function{
 	ID:            IntakeFunctionID,
 	Dir:           "intake",
 	ReadTables:    []string{RegistryTableID},
-	WriteTables:   []string{AccessTableID},
+	WriteTables:   []string{AccessTableID, RateLimitsTableID},
 	StateMachines: []string{ExpiryStateMachineID},
+	// The consent site's login callback, as Consent has it: a request's
+	// answer links to the consent page and the redirect flow at its origin.
+	Settings: []string{RateLimitSetting, "OIDC_REDIRECT_URL"},
 }
 
 // Consent is the end user's pages: log in, decide requests, change access.
@@ -958,9 +990,11 @@ var Queries = Function{
 	ID:          QueriesFunctionID,
 	Dir:         "queries",
 	ReadTables:  []string{RegistryTableID, MeterValuesTableID},
-	WriteTables: []string{AccessTableID, OutboxTableID}, // the outbox for webhook settings
+	WriteTables: []string{AccessTableID, OutboxTableID, RateLimitsTableID}, // the outbox for webhook settings
 	SendQueues:  []string{WebhookPushesQueueID},
 	Encrypts:    []string{WebhookSecretsKeyID}, // a new secret, and one stored in clear before secrets were sealed
+	Settings:    []string{RateLimitSetting},
+	Decrypts:    []string{WebhookSecretsKeyID}, // the secrets read again (GET /v1/webhook/secret) and the test push
 }
 
 // FanOut starts the daily delivery (BRS-NO-313): for every enabled third
@@ -1033,8 +1067,9 @@ var DailyDelivery = Schedule{
 var Ingest = Function{
 	ID:          IngestFunctionID,
 	Dir:         "ingest",
-	WriteTables: []string{RegistryTableID, MeterValuesTableID},
+	WriteTables: []string{RegistryTableID, MeterValuesTableID, RateLimitsTableID},
 	Secrets:     []string{"PSEUDONYM_KEY"},
+	Settings:    []string{RateLimitSetting},
 }
 
 // Notifier files the notifications about requests and grants in each third
@@ -1113,7 +1148,7 @@ var Docs = Function{
 // Routes list everything the stack has.
 var (
 	Keys          = []Key{TableKey, WebhookSecrets}
-	Tables        = []Table{Access, Registry, MeterValues, Outbox}
+	Tables        = []Table{Access, Registry, MeterValues, Outbox, RateLimits}
 	Queues        = []Queue{Notifications, FanOutShards, DeliveryJobs, WebhookPushes}
 	StateMachines = []StateMachine{Expiry}
 	Functions     = []Function{Intake, Consent, Queries, Ingest, FanOut, FanOutShard, Delivery, Webhook, Notifier, Changes, Admin, Portal, Docs}
@@ -1135,6 +1170,8 @@ var (
 		{Method: "DELETE", Path: "/v1/webhook", Function: QueriesFunctionID, Scopes: []string{ThirdPartyScope}},
 		{Method: "POST", Path: "/v1/webhook/rotate", Function: QueriesFunctionID, Scopes: []string{ThirdPartyScope}},
 		{Method: "GET", Path: "/v1/webhook/attempts", Function: QueriesFunctionID, Scopes: []string{ThirdPartyScope}},
+		{Method: "GET", Path: "/v1/webhook/secret", Function: QueriesFunctionID, Scopes: []string{ThirdPartyScope}},
+		{Method: "POST", Path: "/v1/webhook/test", Function: QueriesFunctionID, Scopes: []string{ThirdPartyScope}},
 		{Method: "POST", Path: "/v1/ingest/master-data", Function: IngestFunctionID, Scopes: []string{IngestScope}, MaxBody: IngestMaxBody},
 		{Method: "POST", Path: "/v1/ingest/meter-values", Function: IngestFunctionID, Scopes: []string{IngestScope}, MaxBody: IngestMaxBody},
 		{Method: "GET", Path: "/v1/me/access-log", Function: ConsentFunctionID, Public: true},
@@ -1189,6 +1226,18 @@ var (
 		{Method: "GET", Path: "/openapi.json", Function: DocsFunctionID, Public: true},
 	}
 )
+
+// SandboxFunctionID names what serves SandboxRoutes: the local runner
+// itself, not a Lambda function.
+const SandboxFunctionID = "Sandbox"
+
+// SandboxRoutes exist only on the local stack (the sandbox), behind its
+// gateway: the demo data's meaning, and putting the demo data back. The CDK
+// app reads Routes, never these, so they are not deployed to AWS.
+var SandboxRoutes = []Route{
+	{Method: "GET", Path: "/v1/sandbox/test-data", Function: SandboxFunctionID, Public: true},
+	{Method: "POST", Path: "/v1/sandbox/reset", Function: SandboxFunctionID, Scopes: []string{ThirdPartyScope, AdminScope}},
+}
 
 // Substitute replaces each ${Name} in an ASL definition with values[Name].
 func Substitute(definition string, values map[string]string) string {

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tredjepart/tredjepart/shared/accessrequest"
 	"github.com/tredjepart/tredjepart/shared/metrics"
 	"github.com/tredjepart/tredjepart/shared/notify"
 )
@@ -68,8 +69,10 @@ func TestReferencesResolve(t *testing.T) {
 // The notifier tells an expiry from a decline by the reason the state
 // machine sends (metrics.AccessRequests).
 func TestExpiryNotifiesWithTheExpiredReason(t *testing.T) {
-	if want := `"reason": ` + strconv.Quote(notify.ReasonExpired); !strings.Contains(Expiry.Definition, want) {
-		t.Errorf("the expiry's notification has no %s", want)
+	for _, want := range []string{`"reason": ` + strconv.Quote(notify.ReasonExpired), `"rejectionReason": ` + strconv.Quote(accessrequest.RejectionExpired)} {
+		if !strings.Contains(Expiry.Definition, want) {
+			t.Errorf("the expiry's notification has no %s", want)
+		}
 	}
 }
 

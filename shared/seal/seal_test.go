@@ -11,9 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/kms"
-
 	"github.com/tredjepart/tredjepart/localstack/harness/testenv"
+	"github.com/tredjepart/tredjepart/shared/awsjson"
 	"github.com/tredjepart/tredjepart/shared/resources"
 	"github.com/tredjepart/tredjepart/shared/seal"
 )
@@ -22,7 +21,7 @@ func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
 
 func box(t *testing.T) seal.Box {
 	env := testenv.Get(t)
-	return seal.Box{Client: kms.NewFromConfig(env.Config), KeyID: env.Stack.Keys[resources.WebhookSecretsKeyID]}
+	return seal.Box{Client: awsjson.New(env.Config, awsjson.KMS), KeyID: env.Stack.Keys[resources.WebhookSecretsKeyID]}
 }
 
 var secret = []byte("0123456789abcdef0123456789abcdef")
@@ -82,9 +81,11 @@ type countingKMS struct {
 	decrypts int
 }
 
-func (c *countingKMS) Decrypt(ctx context.Context, in *kms.DecryptInput, optFns ...func(*kms.Options)) (*kms.DecryptOutput, error) {
-	c.decrypts++
-	return c.KMS.Decrypt(ctx, in, optFns...)
+func (c *countingKMS) Call(ctx context.Context, operation string, in, out any) error {
+	if operation == "Decrypt" {
+		c.decrypts++
+	}
+	return c.KMS.Call(ctx, operation, in, out)
 }
 
 type manualClock struct{ now time.Time }

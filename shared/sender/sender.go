@@ -15,9 +15,8 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/kms"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/tredjepart/tredjepart/shared/awsjson"
 	"github.com/tredjepart/tredjepart/shared/clock"
 	"github.com/tredjepart/tredjepart/shared/delivery"
 	"github.com/tredjepart/tredjepart/shared/dynamo"
@@ -28,6 +27,7 @@ import (
 	"github.com/tredjepart/tredjepart/shared/resources"
 	"github.com/tredjepart/tredjepart/shared/seal"
 	"github.com/tredjepart/tredjepart/shared/stdwebhook"
+	"github.com/tredjepart/tredjepart/shared/tracing"
 	"github.com/tredjepart/tredjepart/shared/webhook"
 )
 
@@ -60,13 +60,13 @@ func WebhookService(cfg aws.Config, stores dynamo.Stores, getenv func(string) st
 	}
 	var secrets webhook.Sealer = noKey{}
 	if keyARN := getenv(resources.WebhookSecrets.EnvVar); keyARN != "" {
-		secrets = &seal.Cache{Opener: seal.Box{Client: kms.NewFromConfig(cfg), KeyID: keyARN}, TTL: openedSecretTTL, Clock: clk}
+		secrets = &seal.Cache{Opener: seal.Box{Client: awsjson.New(cfg, awsjson.KMS), KeyID: keyARN}, TTL: openedSecretTTL, Clock: clk}
 	}
 	local := getenv(LocalEndpointsEnv) == "true"
 	policy := stdwebhook.Policy{AllowLoopback: local, AllowHTTP: local}
 	return &webhook.Service{
-		Store: stores.Webhooks, Documents: stores.Outbox, ThirdParties: stores.Parties,
-		Secrets: secrets, Queue: &queue.Publisher{Client: sqs.NewFromConfig(cfg), URL: env[resources.WebhookPushes.EnvVar]},
+		Store: stores.Webhooks, Documents: stores.Outbox, ThirdParties: stores.Parties, Grants: stores.Grants,
+		Secrets: secrets, Queue: &queue.Publisher{Client: awsjson.New(cfg, awsjson.SQS), URL: env[resources.WebhookPushes.EnvVar]},
 		Policy: policy, Client: policy.Client(pushTimeout), Clock: clk, Logger: logger, Metrics: &metrics.EMF{Logger: logger},
 	}, nil
 }
@@ -101,6 +101,7 @@ type WebhookHandler struct {
 func (h *WebhookHandler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
 	var res events.SQSEventResponse
 	for _, m := range ev.Records {
+		ctx := tracing.WithHeader(ctx, m.Attributes[tracing.SQSAttribute]) // the sender's trace
 		var msg webhook.Message
 		err := json.Unmarshal([]byte(m.Body), &msg)
 		if err == nil && (msg.ThirdParty == "" || msg.DocumentID == "" || msg.Attempt < 1) {
@@ -146,6 +147,7 @@ type NotificationHandler struct {
 func (h *NotificationHandler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
 	var res events.SQSEventResponse
 	for _, m := range ev.Records {
+		ctx := tracing.WithHeader(ctx, m.Attributes[tracing.SQSAttribute]) // the sender's trace
 		doc, err := delivery.NotificationDocument([]byte(m.Body), h.Webhooks.Clock.Now())
 		var wrote bool
 		if err == nil {

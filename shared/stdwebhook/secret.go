@@ -53,8 +53,13 @@ func NewSecret() (string, Secret, error) {
 	if _, err := rand.Read(key); err != nil {
 		return "", Secret{}, fmt.Errorf("webhook: generating secret: %w", err)
 	}
-	return SecretPrefix + base64.StdEncoding.EncodeToString(key), Secret{Key: key}, nil
+	secret := Secret{Key: key}
+	return secret.Text(), secret, nil
 }
+
+// Text is the secret's text form, "whsec_" and the base64 of its key, as
+// its receiver installs it. Unlike String, it holds the key.
+func (s Secret) Text() string { return SecretPrefix + base64.StdEncoding.EncodeToString(s.Key) }
 
 // ErrBadSecret is returned by ParseSecret for text that is not a secret.
 var ErrBadSecret = errors.New("webhook: malformed secret")

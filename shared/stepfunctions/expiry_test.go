@@ -20,6 +20,7 @@ import (
 
 	"github.com/tredjepart/tredjepart/localstack/harness/testenv"
 	"github.com/tredjepart/tredjepart/shared/accessrequest"
+	"github.com/tredjepart/tredjepart/shared/awsjson"
 	"github.com/tredjepart/tredjepart/shared/dynamo"
 	"github.com/tredjepart/tredjepart/shared/ident"
 	"github.com/tredjepart/tredjepart/shared/resources"
@@ -41,7 +42,7 @@ func setup(t *testing.T) fixture {
 	client := sfn.NewFromConfig(env.Config)
 	return fixture{
 		store:  dynamo.Open(dynamodb.NewFromConfig(env.Config), env.Stack.Tables).Requests,
-		expiry: &stepfunctions.Expiry{Client: client, StateMachineARN: env.Stack.StateMachines[resources.ExpiryStateMachineID]},
+		expiry: &stepfunctions.Expiry{Client: awsjson.New(env.Config, awsjson.StepFunctions), StateMachineARN: env.Stack.StateMachines[resources.ExpiryStateMachineID]},
 		sfn:    client,
 		sqs:    sqs.NewFromConfig(env.Config),
 		queue:  env.Stack.QueueURLs[resources.NotificationQueueID],
@@ -192,6 +193,23 @@ func TestSchedulingTwiceStartsOneExecutionAndCancelStopsIt(t *testing.T) {
 	}
 	if err := f.expiry.Cancel(ctx, r); err != nil {
 		t.Fatalf("cancelling twice: %v", err)
+	}
+}
+
+// Step Functions' refusals come back over its JSON protocol: a timer that
+// was never started is no error to cancel; a state machine that does not
+// exist is.
+func TestCancellingATimerNeverStartedIsHarmlessAndRefusalsAreErrors(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	r := f.storedRequest(t, time.Hour)
+	if err := f.expiry.Cancel(ctx, r); err != nil {
+		t.Fatalf("cancel without a timer: %v", err)
+	}
+	missing := *f.expiry
+	missing.StateMachineARN += "-missing"
+	if err := missing.Schedule(ctx, r); !awsjson.IsCode(err, "StateMachineDoesNotExist") {
+		t.Fatalf("scheduling on a missing state machine: %v", err)
 	}
 }
 

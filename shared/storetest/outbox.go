@@ -160,9 +160,12 @@ func endpointWritesAreConditional(t *testing.T, store webhook.Store) {
 		t.Fatalf("stored key %+v: only the sealed form is stored", k)
 	}
 	second := first
-	second.URL, second.Version = "https://tp.example/other", 2
+	second.URL, second.Version, second.Events = "https://tp.example/other", 2, []delivery.Kind{delivery.Notice, delivery.Correction}
 	if err := store.PutEndpoint(ctx, second); err != nil {
 		t.Fatal(err)
+	}
+	if got, _, _ := store.Endpoint(ctx, tp); !slices.Equal(got.Events, second.Events) {
+		t.Fatalf("events %v, want %v", got.Events, second.Events)
 	}
 	stale := first
 	stale.Version, stale.Enabled = 2, false
@@ -231,9 +234,9 @@ func attemptsNewestFirst(t *testing.T, store webhook.Store) {
 	start := time.Now().UTC().Truncate(time.Millisecond)
 	for i := range 4 {
 		a := webhook.Attempt{ThirdParty: tp, DocumentID: "doc", Number: i + 1, At: start.Add(time.Duration(i) * time.Second),
-			Outcome: stdwebhook.Retry, Status: 503, Duration: 120 * time.Millisecond, Error: "busy"}
+			Outcome: stdwebhook.Retry, Status: 503, Duration: 120 * time.Millisecond, Error: "busy", NextAttemptAt: start.Add(time.Hour)}
 		if i == 3 {
-			a.Outcome, a.Status, a.Error = stdwebhook.Delivered, 200, ""
+			a.Outcome, a.Status, a.Error, a.NextAttemptAt = stdwebhook.Delivered, 200, "", time.Time{}
 		}
 		if err := store.LogAttempt(ctx, a); err != nil {
 			t.Fatal(err)
@@ -244,7 +247,8 @@ func attemptsNewestFirst(t *testing.T, store webhook.Store) {
 		t.Fatalf("attempts: %+v %v", got, err)
 	}
 	if got[0].Number != 4 || got[0].Outcome != stdwebhook.Delivered || got[0].Status != 200 || !got[0].At.Equal(start.Add(3*time.Second)) ||
-		got[2].Number != 2 || got[2].Error != "busy" || got[2].Duration != 120*time.Millisecond {
+		got[2].Number != 2 || got[2].Error != "busy" || got[2].Duration != 120*time.Millisecond ||
+		!got[0].NextAttemptAt.IsZero() || !got[2].NextAttemptAt.Equal(start.Add(time.Hour)) {
 		t.Fatalf("attempts %+v", got)
 	}
 	_, other := fresh(t)

@@ -349,7 +349,13 @@ func activeGrantIsFound(t *testing.T, store Grants) {
 	if has, _ := store.HasActiveGrant(ctx, tp, mp); has {
 		t.Fatal("a revoked grant counts as access")
 	}
-	if err := store.PutGrant(ctx, g); err != nil {
+	if err := store.PutGrant(ctx, g); !errors.Is(err, grant.ErrExists) {
+		t.Fatalf("a new grant starting again at version 1 after a revoked one: %v", err)
+	}
+	if err := store.PutGrant(ctx, g.After(g)); !errors.Is(err, grant.ErrExists) {
+		t.Fatalf("a new grant following a version that is not the stored one: %v", err)
+	}
+	if err := store.PutGrant(ctx, g.After(revoked)); err != nil {
 		t.Fatalf("granting again after revocation: %v", err)
 	}
 	grants, err := store.GrantsOn(ctx, mp)
@@ -419,7 +425,7 @@ func everyVersionIsKept(t *testing.T, store Grants) {
 	first := grant.New(tp, mp, accessrequest.Limited, "p1_kari", "", registry.Date(2020, 1, 1), at)
 	full, _ := first.ChangeLevel(accessrequest.Full, at.Add(time.Hour))
 	removed, _ := full.Revoke(at.Add(2 * time.Hour))
-	again := grant.New(tp, mp, accessrequest.Limited, "p1_ola", "", registry.Date(2025, 6, 1), at.Add(3*time.Hour))
+	again := grant.New(tp, mp, accessrequest.Limited, "p1_ola", "", registry.Date(2025, 6, 1), at.Add(3*time.Hour)).After(removed)
 	elsewhere := grant.New(other, mp, accessrequest.Full, "p1_ola", "", registry.Date(2025, 6, 1), at.Add(4*time.Hour))
 	for _, write := range []func() error{
 		func() error { return store.PutGrant(ctx, first) },
@@ -450,7 +456,7 @@ func everyVersionIsKept(t *testing.T, store Grants) {
 		fmt.Sprintf("%s p1_kari 1 LIMITED ACTIVE 2026-03-02T09:00:00Z", tp),
 		fmt.Sprintf("%s p1_kari 2 FULL ACTIVE 2026-03-02T10:00:00Z", tp),
 		fmt.Sprintf("%s p1_kari 3 FULL REVOKED 2026-03-02T11:00:00Z", tp),
-		fmt.Sprintf("%s p1_ola 1 LIMITED ACTIVE 2026-03-02T12:00:00Z", tp),
+		fmt.Sprintf("%s p1_ola 4 LIMITED ACTIVE 2026-03-02T12:00:00Z", tp),
 		fmt.Sprintf("%s p1_ola 1 FULL ACTIVE 2026-03-02T13:00:00Z", other),
 	}
 	if !slices.Equal(got, want) {
@@ -562,7 +568,7 @@ func onlyActiveGrantsAreOnTheirDeliveryShard(t *testing.T, store Grants) {
 			t.Errorf("shard %d: %v, want %v", shard, got, want)
 		}
 	}
-	if err := store.PutGrant(ctx, grants[0]); err != nil {
+	if err := store.PutGrant(ctx, grants[0].After(revoked)); err != nil {
 		t.Fatal(err)
 	}
 	if got := shardPoints(t, store, tp, delivery.ShardOf(gone), 1000); !slices.Contains(got, gone) {

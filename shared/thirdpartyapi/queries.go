@@ -3,8 +3,10 @@ package thirdpartyapi
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/tredjepart/tredjepart/shared/apigw"
@@ -15,6 +17,7 @@ import (
 	"github.com/tredjepart/tredjepart/shared/metering"
 	"github.com/tredjepart/tredjepart/shared/metervalues"
 	"github.com/tredjepart/tredjepart/shared/oslo"
+	"github.com/tredjepart/tredjepart/shared/ratelimit"
 	"github.com/tredjepart/tredjepart/shared/webhook"
 )
 
@@ -37,12 +40,13 @@ type QueriesHandler struct {
 	Outbox       Outbox
 	Webhooks     *webhook.Service
 	ThirdParties apigw.ThirdParties
+	Limiter      *ratelimit.Limiter // each client's calls, shared with RequestsHandler; nil counts nothing
 	Logger       *slog.Logger
 }
 
 // Handle answers one API Gateway event.
 func (h *QueriesHandler) Handle(ctx context.Context, ev apigw.Request) (apigw.Response, error) {
-	return apigw.Handle(ctx, ev, h.Logger, h.route)
+	return apigw.HandleLimited(ctx, ev, h.Logger, h.Limiter, h.route)
 }
 
 func (h *QueriesHandler) route(ctx context.Context, ev apigw.Request) (apigw.Response, error) {
@@ -59,7 +63,7 @@ func (h *QueriesHandler) route(ctx context.Context, ev apigw.Request) (apigw.Res
 		return h.meterValues(ctx, caller, ev)
 	case RouteDeliveries:
 		return h.deliveries(ctx, caller, ev)
-	case RouteWebhookGet, RouteWebhookPut, RouteWebhookDelete, RouteWebhookRotate, RouteWebhookAttempts:
+	case RouteWebhookGet, RouteWebhookPut, RouteWebhookDelete, RouteWebhookRotate, RouteWebhookAttempts, RouteWebhookSecret, RouteWebhookTest:
 		return h.webhook(ctx, caller, ev)
 	}
 	return apigw.Response{}, fault.New(fault.NotFound, "No route %s.", ev.RouteKey)
@@ -79,8 +83,9 @@ func (h *QueriesHandler) list(ctx context.Context, caller ident.GLN, ev apigw.Re
 		return apigw.Response{}, err
 	}
 	body := listView{Items: make([]accessView, 0, len(grants)), NextCursor: next}
+	now := h.Metering.Clock.Now()
 	for _, g := range grants {
-		body.Items = append(body.Items, viewAccess(g))
+		body.Items = append(body.Items, viewAccess(g, now))
 	}
 	return apigw.JSON(http.StatusOK, apigw.MustJSON(body), "application/json"), nil
 }
@@ -117,21 +122,31 @@ func (h *QueriesHandler) meterValues(ctx context.Context, caller ident.GLN, ev a
 }
 
 // deliveries is the outbox feed: everything delivered to the caller, oldest
-// first, after the cursor. next is always given, so a caller can poll with it.
+// first, after the cursor. nextCursor is always given, so a caller can poll
+// with it. after and next are the feed's first names for cursor and
+// nextCursor, still read and written for the clients that use them.
 func (h *QueriesHandler) deliveries(ctx context.Context, caller ident.GLN, ev apigw.Request) (apigw.Response, error) {
-	bad := apigw.KnownParams(ev.QueryStringParameters, "after", "limit")
-	limit, badLimit := apigw.PageLimit(ev.QueryStringParameters)
+	params := ev.QueryStringParameters
+	bad := apigw.KnownParams(params, "cursor", "after", "limit")
+	limit, badLimit := apigw.PageLimit(params)
 	if badLimit != nil {
 		bad = append(bad, *badLimit)
+	}
+	name, position := "cursor", params["cursor"]
+	switch after, given := params["after"]; {
+	case given && position == "":
+		name, position = "after", after
+	case given && after != position:
+		bad = append(bad, fault.FieldError{Field: "cursor", Reason: "names another position than after; send one of them"})
 	}
 	if len(bad) > 0 {
 		return apigw.Response{}, fault.InvalidFields(bad...)
 	}
-	page, err := h.Outbox.Feed(ctx, caller, ev.QueryStringParameters["after"], limit, h.Metering.Clock.Now())
+	page, err := h.Outbox.Feed(ctx, caller, position, limit, h.Metering.Clock.Now())
 	if err != nil {
-		return apigw.Response{}, err
+		return apigw.Response{}, asParam(err, "after", name)
 	}
-	body := feedView{Items: make([]documentView, 0, len(page.Documents)), Next: page.Next}
+	body := feedView{Items: make([]documentView, 0, len(page.Documents)), NextCursor: page.Next, Next: page.Next}
 	for _, d := range page.Documents {
 		v := documentView{ID: d.ID, Type: string(d.Kind), CreatedAt: oslo.FormatUTC(d.CreatedAt), MeteringPointID: string(d.MeteringPoint), Document: d.Body}
 		if !d.Day.IsZero() {
@@ -142,9 +157,28 @@ func (h *QueriesHandler) deliveries(ctx context.Context, caller ident.GLN, ev ap
 	return apigw.JSON(http.StatusOK, apigw.MustJSON(body), "application/json"), nil
 }
 
+// asParam names field by the query parameter the caller used for it.
+func asParam(err error, field, param string) error {
+	var e *fault.Error
+	if field == param || !errors.As(err, &e) {
+		return err
+	}
+	renamed := *e
+	renamed.Fields = nil
+	for _, f := range e.Fields {
+		if f.Field == field {
+			f.Field = param
+		}
+		renamed.Fields = append(renamed.Fields, f)
+	}
+	renamed.Detail = strings.Replace(e.Detail, field+":", param+":", 1)
+	return &renamed
+}
+
 type feedView struct {
-	Items []documentView `json:"items"`
-	Next  string         `json:"next"`
+	Items      []documentView `json:"items"`
+	NextCursor string         `json:"nextCursor"`
+	Next       string         `json:"next"` // deprecated: nextCursor's first name
 }
 
 type documentView struct {
@@ -216,11 +250,11 @@ type accessLinks struct {
 	MeterValues string `json:"meterValues"`
 }
 
-func viewAccess(g grant.Grant) accessView {
+func viewAccess(g grant.Grant, now time.Time) accessView {
 	self := "/v1/metering-points/" + string(g.MeteringPoint)
 	return accessView{
 		MeteringPointID: string(g.MeteringPoint), AccessLevel: string(g.Level),
-		GrantedAt: oslo.FormatUTC(g.GrantedAt), DataFrom: metering.Date(g.DataFrom),
+		GrantedAt: oslo.FormatUTC(g.GrantedAt), DataFrom: metering.Date(metering.DataFrom(g, now)),
 		Links: accessLinks{Self: self, MeterValues: self + "/meter-values"},
 	}
 }

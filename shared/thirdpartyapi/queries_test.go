@@ -135,6 +135,13 @@ func TestTheListShowsTheCallersActiveAccessOnly(t *testing.T) {
 	if status != http.StatusOK || len(items) != 1 || items[0].(map[string]any)["meteringPointId"] != string(granted) {
 		t.Fatalf("reader's list: %d %v", status, body)
 	}
+	// The grant dates from a move-in more than 3 years back: the list's
+	// dataFrom is where the data window really starts, as on the metering point.
+	_, md, _ := q.get(t, "reader", thirdpartyapi.RouteMasterData, granted, nil)
+	window, _ := md["dataWindow"].(map[string]any)
+	if from := items[0].(map[string]any)["dataFrom"]; window == nil || from != window["from"] || from == "2021-08-01" {
+		t.Errorf("the list's dataFrom %v, the metering point's dataWindow %v", from, window)
+	}
 	if status, body, _ := q.get(t, "stranger", thirdpartyapi.RouteListMeteringPoints, "", nil); status != http.StatusOK || len(body["items"].([]any)) != 0 {
 		t.Fatalf("stranger's list: %d %v", status, body)
 	}
@@ -197,6 +204,10 @@ func TestMeterValuesAreReadWithAccessAndLogged(t *testing.T) {
 	if status != http.StatusBadRequest || len(p.Errors) != 3 {
 		t.Errorf("a bad query names every bad parameter: %d %s", status, fields)
 	}
+	status, _, p = q.get(t, "reader", thirdpartyapi.RouteMeterValues, granted, map[string]string{"from": "2020-01-01", "to": "2020-02-01"})
+	if status != http.StatusUnprocessableEntity || p.Type != "urn:tredjepart:problem:outside-data-window" || p.Code != "outside-data-window" {
+		t.Errorf("a period outside the data window is a problem of its own: %d %+v", status, p)
+	}
 	if reads := q.reads(t); len(reads) != 1 {
 		t.Fatalf("refused reads were logged: %+v", reads)
 	}
@@ -234,5 +245,66 @@ func TestDeliveriesAreTheCallersFeedOldestFirst(t *testing.T) {
 	}
 	if status, _, p := q.get(t, "reader", thirdpartyapi.RouteDeliveries, "", map[string]string{"after": "garbage"}); status != http.StatusBadRequest || p.Errors[0].Field != "after" {
 		t.Fatalf("a cursor not from a page: %d %+v", status, p)
+	}
+}
+
+// The feed pages as the lists do, cursor in and nextCursor out, the old
+// after and next still answered; nextCursor is always there, to poll from.
+func TestDeliveriesPageWithCursorAsTheListsDo(t *testing.T) {
+	q := onFakesQueries(t)
+	ctx := context.Background()
+	written := time.Now().Add(-time.Hour)
+	for i := range 3 {
+		d := delivery.Document{ID: fmt.Sprintf("notification:%d", i), ThirdParty: reader, Kind: delivery.Notice,
+			CreatedAt: written.Add(time.Duration(i) * time.Second), Body: json.RawMessage(`{"n":1}`)}
+		if _, err := q.outbox.Put(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	status, body, _ := q.get(t, "reader", thirdpartyapi.RouteDeliveries, "", map[string]string{"limit": "2"})
+	cursor, _ := body["nextCursor"].(string)
+	if status != http.StatusOK || cursor == "" || body["next"] != cursor {
+		t.Fatalf("first page: %d %v", status, body)
+	}
+	status, body, _ = q.get(t, "reader", thirdpartyapi.RouteDeliveries, "", map[string]string{"cursor": cursor})
+	items, _ := body["items"].([]any)
+	if status != http.StatusOK || len(items) != 1 || items[0].(map[string]any)["id"] != "notification:2" {
+		t.Fatalf("second page: %d %v", status, body)
+	}
+	last, _ := body["nextCursor"].(string)
+	status, body, _ = q.get(t, "reader", thirdpartyapi.RouteDeliveries, "", map[string]string{"cursor": last})
+	if items, _ := body["items"].([]any); status != http.StatusOK || len(items) != 0 || body["nextCursor"] != last {
+		t.Fatalf("at the end, the feed answers where to poll from: %d %v", status, body)
+	}
+	if status, _, _ := q.get(t, "reader", thirdpartyapi.RouteDeliveries, "", map[string]string{"cursor": cursor, "after": cursor}); status != http.StatusOK {
+		t.Errorf("after and cursor naming the same position: %d", status)
+	}
+	status, _, p := q.get(t, "reader", thirdpartyapi.RouteDeliveries, "", map[string]string{"cursor": cursor, "after": last})
+	if status != http.StatusBadRequest || len(p.Errors) != 1 || p.Errors[0].Field != "cursor" {
+		t.Fatalf("after and cursor naming different positions: %d %+v", status, p)
+	}
+	status, _, p = q.get(t, "reader", thirdpartyapi.RouteDeliveries, "", map[string]string{"cursor": "garbage"})
+	if status != http.StatusBadRequest || len(p.Errors) != 1 || p.Errors[0].Field != "cursor" || p.Detail != "cursor: not a cursor from a previous page" {
+		t.Fatalf("a cursor not from a page: %d %+v", status, p)
+	}
+}
+
+// An aggregated period covers what was asked, not the whole month, and the
+// resolution is labelled as asked.
+func TestAggregatedPeriodsCoverWhatWasAsked(t *testing.T) {
+	q := onFakesQueries(t)
+	from, to := q.day.Format(metervalues.DayLayout), q.day.AddDate(0, 0, 1).Format(metervalues.DayLayout)
+	for _, c := range []struct{ aggregation, resolution string }{{"P1D", "P1D"}, {"P1M", "P1M"}, {"PT1H", "PT1H"}} {
+		status, body, _ := q.get(t, "reader", thirdpartyapi.RouteMeterValues, granted, map[string]string{"from": from, "to": to, "aggregation": c.aggregation})
+		periods, _ := body["periods"].([]any)
+		if status != http.StatusOK || len(periods) != 1 {
+			t.Fatalf("%s: %d %v", c.aggregation, status, body)
+		}
+		p := periods[0].(map[string]any)
+		start, _ := time.Parse(time.RFC3339, p["start"].(string))
+		end, _ := time.Parse(time.RFC3339, p["end"].(string))
+		if !start.Equal(q.day) || !end.Equal(q.day.AddDate(0, 0, 1)) || p["resolution"] != c.resolution {
+			t.Errorf("%s: period %v – %v at %v, want the day asked for at %s", c.aggregation, p["start"], p["end"], p["resolution"], c.resolution)
+		}
 	}
 }

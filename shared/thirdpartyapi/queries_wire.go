@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/google/uuid"
 
+	"github.com/tredjepart/tredjepart/shared/apigw"
 	"github.com/tredjepart/tredjepart/shared/clock"
 	"github.com/tredjepart/tredjepart/shared/dynamo"
 	"github.com/tredjepart/tredjepart/shared/function"
@@ -20,7 +21,7 @@ import (
 // QueriesFromEnv builds the handler from the function's environment, the same way
 // on AWS, under the Lambda emulator and in-process.
 func QueriesFromEnv(cfg aws.Config, getenv func(string) string, logger *slog.Logger) (*QueriesHandler, error) {
-	tables, err := function.NeedTables(getenv, resources.Access, resources.Registry, resources.MeterValues, resources.Outbox)
+	tables, err := function.NeedTables(getenv, resources.Access, resources.Registry, resources.MeterValues, resources.Outbox, resources.RateLimits)
 	if err != nil {
 		return nil, err
 	}
@@ -30,6 +31,9 @@ func QueriesFromEnv(cfg aws.Config, getenv func(string) string, logger *slog.Log
 	}
 	stores := dynamo.Open(dynamodb.NewFromConfig(cfg), tables)
 	h := NewQueries(stores, clk, logger)
+	if h.Limiter, err = apigw.LimiterFromEnv(getenv, stores.RateLimits, logger); err != nil {
+		return nil, err
+	}
 	if h.Webhooks, err = sender.WebhookService(cfg, stores, getenv, logger); err != nil {
 		return nil, err
 	}

@@ -16,8 +16,9 @@ import (
 	"github.com/tredjepart/tredjepart/shared/accessrequest"
 	"github.com/tredjepart/tredjepart/shared/apigw"
 	"github.com/tredjepart/tredjepart/shared/fault"
-	"github.com/tredjepart/tredjepart/shared/ident"
 	"github.com/tredjepart/tredjepart/shared/oslo"
+	"github.com/tredjepart/tredjepart/shared/ratelimit"
+	"github.com/tredjepart/tredjepart/shared/registry"
 )
 
 // Route keys this handler serves; resources.Routes sends them here.
@@ -32,18 +33,22 @@ const (
 type RequestsHandler struct {
 	Requests     *accessrequest.Service
 	ThirdParties apigw.ThirdParties
-	Logger       *slog.Logger
+	Limiter      *ratelimit.Limiter // each client's calls, shared with QueriesHandler; nil counts nothing
+	// ConsentOrigin is the consent site's scheme://host: the consent page
+	// and the redirect flow a request's links point at.
+	ConsentOrigin string
+	Logger        *slog.Logger
 }
 
 type response = apigw.Response
 
 // Handle answers one API Gateway event.
 func (h *RequestsHandler) Handle(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (response, error) {
-	return apigw.Handle(ctx, ev, h.Logger, h.route)
+	return apigw.HandleLimited(ctx, ev, h.Logger, h.Limiter, h.route)
 }
 
 func (h *RequestsHandler) route(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (response, error) {
-	caller, err := apigw.ThirdParty(ctx, ev, h.ThirdParties)
+	caller, err := apigw.Caller(ctx, ev, h.ThirdParties)
 	if err != nil {
 		return response{}, err
 	}
@@ -63,12 +68,12 @@ func (h *RequestsHandler) route(ctx context.Context, ev events.APIGatewayV2HTTPR
 	return res, err
 }
 
-func (h *RequestsHandler) create(ctx context.Context, caller ident.GLN, ev events.APIGatewayV2HTTPRequest) (response, error) {
+func (h *RequestsHandler) create(ctx context.Context, caller registry.ThirdParty, ev events.APIGatewayV2HTTPRequest) (response, error) {
 	in, err := parseCreate(ev)
 	if err != nil {
 		return response{}, err
 	}
-	r, outcome, err := h.Requests.Create(ctx, caller, in)
+	r, outcome, replayed, err := h.Requests.Create(ctx, caller.GLN, in)
 	if err != nil {
 		return response{}, err
 	}
@@ -76,49 +81,52 @@ func (h *RequestsHandler) create(ctx context.Context, caller ident.GLN, ev event
 	if outcome == accessrequest.AlreadyPending {
 		status = http.StatusOK
 	}
-	res := apigw.JSON(status, apigw.MustJSON(view(r)), "application/json")
-	res.Headers["Location"] = selfLink(r.ID)
+	res := apigw.JSON(status, apigw.MustJSON(h.view(caller, r)), "application/json")
+	res.Headers["Location"] = accessrequest.Path(r.ID)
+	if replayed {
+		res.Headers["Idempotent-Replayed"] = "true" // as Stripe marks a replay
+	}
 	return res, nil
 }
 
-func (h *RequestsHandler) list(ctx context.Context, caller ident.GLN, ev events.APIGatewayV2HTTPRequest) (response, error) {
+func (h *RequestsHandler) list(ctx context.Context, caller registry.ThirdParty, ev events.APIGatewayV2HTTPRequest) (response, error) {
 	q, err := parseList(ev.QueryStringParameters)
 	if err != nil {
 		return response{}, err
 	}
-	page, err := h.Requests.List(ctx, caller, q)
+	page, err := h.Requests.List(ctx, caller.GLN, q)
 	if err != nil {
 		return response{}, err
 	}
 	body := requestListView{Items: make([]requestView, 0, len(page.Items)), NextCursor: page.NextCursor}
 	for _, r := range page.Items {
-		body.Items = append(body.Items, view(r))
+		body.Items = append(body.Items, h.view(caller, r))
 	}
 	return apigw.JSON(http.StatusOK, apigw.MustJSON(body), "application/json"), nil
 }
 
-func (h *RequestsHandler) get(ctx context.Context, caller ident.GLN, ev events.APIGatewayV2HTTPRequest) (response, error) {
+func (h *RequestsHandler) get(ctx context.Context, caller registry.ThirdParty, ev events.APIGatewayV2HTTPRequest) (response, error) {
 	id, err := parseID(ev.PathParameters["id"])
 	if err != nil {
 		return response{}, err
 	}
-	r, err := h.Requests.Get(ctx, caller, id)
+	r, err := h.Requests.Get(ctx, caller.GLN, id)
 	if err != nil {
 		return response{}, err
 	}
-	return apigw.JSON(http.StatusOK, apigw.MustJSON(view(r)), "application/json"), nil
+	return apigw.JSON(http.StatusOK, apigw.MustJSON(h.view(caller, r)), "application/json"), nil
 }
 
-func (h *RequestsHandler) withdraw(ctx context.Context, caller ident.GLN, ev events.APIGatewayV2HTTPRequest) (response, error) {
+func (h *RequestsHandler) withdraw(ctx context.Context, caller registry.ThirdParty, ev events.APIGatewayV2HTTPRequest) (response, error) {
 	id, err := parseID(ev.PathParameters["id"])
 	if err != nil {
 		return response{}, err
 	}
-	r, err := h.Requests.Withdraw(ctx, caller, id)
+	r, err := h.Requests.Withdraw(ctx, caller.GLN, id)
 	if err != nil {
 		return response{}, err
 	}
-	return apigw.JSON(http.StatusOK, apigw.MustJSON(view(r)), "application/json"), nil
+	return apigw.JSON(http.StatusOK, apigw.MustJSON(h.view(caller, r)), "application/json"), nil
 }
 
 // requestView is an access request as the API shows it.
@@ -131,14 +139,20 @@ type requestView struct {
 	AgreementReference string `json:"agreementReference,omitempty"`
 	ThirdPartyID       string `json:"thirdPartyId"`
 	ReasonCode         string `json:"reasonCode,omitempty"`
+	RejectionReason    string `json:"rejectionReason,omitempty"` // DECLINED or EXPIRED, which EH088 does not tell
 	CreatedAt          string `json:"createdAt"`
 	ExpiresAt          string `json:"expiresAt"`
 	DecidedAt          string `json:"decidedAt,omitempty"`
 	Links              links  `json:"links"`
 }
 
+// links are where the request is in the API, and the end user's way to
+// decide it: the consent page, and the redirect flow (BRS-NO-624) back to
+// the third party when it has registered a redirect URI.
 type links struct {
-	Self string `json:"self"`
+	Self      string `json:"self"`
+	Consent   string `json:"consent"`
+	Authorize string `json:"authorize,omitempty"`
 }
 
 type requestListView struct {
@@ -146,17 +160,17 @@ type requestListView struct {
 	NextCursor string        `json:"nextCursor,omitempty"`
 }
 
-func view(r accessrequest.Request) requestView {
+func (h *RequestsHandler) view(caller registry.ThirdParty, r accessrequest.Request) requestView {
 	v := requestView{
 		ID: r.ID, Status: string(r.Status), MeteringPointID: string(r.MeteringPoint), Scope: string(r.Scope), GrantedScope: string(r.GrantedScope),
 		AgreementReference: r.AgreementReference, ThirdPartyID: string(r.ThirdParty), ReasonCode: r.ReasonCode,
-		CreatedAt: oslo.FormatUTC(r.CreatedAt), ExpiresAt: oslo.FormatUTC(r.ExpiresAt),
-		Links: links{Self: selfLink(r.ID)},
+		RejectionReason: r.RejectionReason(),
+		CreatedAt:       oslo.FormatUTC(r.CreatedAt), ExpiresAt: oslo.FormatUTC(r.ExpiresAt),
+		Links: links{Self: accessrequest.Path(r.ID), Consent: accessrequest.ConsentURL(h.ConsentOrigin, r.ID),
+			Authorize: accessrequest.AuthorizeURL(h.ConsentOrigin, caller, r)},
 	}
 	if !r.DecidedAt.IsZero() {
 		v.DecidedAt = oslo.FormatUTC(r.DecidedAt)
 	}
 	return v
 }
-
-func selfLink(id string) string { return "/v1/access-requests/" + id }

@@ -31,14 +31,14 @@ func TestPushesAreCountedByOutcome(t *testing.T) {
 			t.Fatal(err)
 		}
 		status = s
-		if _, err := svc.SendTest(ctx, tp); err != nil {
+		if _, err := svc.SendTest(ctx, tp, webhook.TestEventType); err != nil {
 			t.Fatal(err)
 		}
 	}
 	// The production policy refuses the loopback address without a request.
 	svc.Policy = stdwebhook.Policy{}
 	svc.Client = svc.Policy.Client(time.Second)
-	if _, err := svc.SendTest(ctx, tp); err != nil {
+	if _, err := svc.SendTest(ctx, tp, webhook.TestEventType); err != nil {
 		t.Fatal(err)
 	}
 	want := map[string]int{"2xx": 2, "4xx": 2, "5xx": 1, "410": 1, "refused": 1}

@@ -8,9 +8,9 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/kms"
 
 	"github.com/tredjepart/tredjepart/localstack/harness/testenv"
+	"github.com/tredjepart/tredjepart/shared/awsjson"
 	"github.com/tredjepart/tredjepart/shared/dynamo"
 	"github.com/tredjepart/tredjepart/shared/ident"
 	"github.com/tredjepart/tredjepart/shared/resources"
@@ -24,7 +24,7 @@ func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
 func onMotoStores(t *testing.T) (webhook.Store, webhook.Sealer) {
 	env := testenv.Get(t)
 	return dynamo.Open(dynamodb.NewFromConfig(env.Config), env.Stack.Tables).Webhooks,
-		seal.Box{Client: kms.NewFromConfig(env.Config), KeyID: env.Stack.Keys[resources.WebhookSecretsKeyID]}
+		seal.Box{Client: awsjson.New(env.Config, awsjson.KMS), KeyID: env.Stack.Keys[resources.WebhookSecretsKeyID]}
 }
 
 // The concurrency tests run on moto too: they prove DynamoDB's conditional

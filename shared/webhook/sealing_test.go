@@ -128,7 +128,7 @@ func TestSecretsAreStoredSealedAndSignWhatTheCallerWasShown(t *testing.T) {
 	if holdsInClear(t, item, first) || holdsInClear(t, item, second) {
 		t.Fatal("the stored item shows a secret after the rotation")
 	}
-	if _, err := svc.SendTest(ctx, gln); err != nil {
+	if _, err := svc.SendTest(ctx, gln, webhook.TestEventType); err != nil {
 		t.Fatal(err)
 	}
 	if len(*headers) != 1 {
@@ -159,7 +159,7 @@ func TestASecretStoredInClearStillSignsAndTheNextWriteSealsIt(t *testing.T) {
 			"key": &types.AttributeValueMemberB{Value: legacy.Key}, "createdAt": &types.AttributeValueMemberS{Value: "2026-11-01T00:00:00Z"},
 		}}}},
 	})
-	if _, err := svc.SendTest(ctx, gln); err != nil {
+	if _, err := svc.SendTest(ctx, gln, webhook.TestEventType); err != nil {
 		t.Fatal(err)
 	}
 	if len(*headers) != 1 || verifies((*headers)[0], (*bodies)[0], text) != nil {
@@ -201,7 +201,7 @@ func TestASealedSecretOpensOnlyForItsThirdPartyAndUnaltered(t *testing.T) {
 	putRaw(t, altered)
 
 	for _, gln := range []ident.GLN{thief, owner} {
-		_, err := svc.SendTest(ctx, gln)
+		_, err := svc.SendTest(ctx, gln, webhook.TestEventType)
 		if !errors.Is(err, seal.ErrNotOpened) {
 			t.Errorf("%s: %v, want ErrNotOpened", gln, err)
 		}
@@ -245,7 +245,7 @@ func TestRotationsKeepAtMostThreeSecretsSigning(t *testing.T) {
 		}
 		shown = append(shown, secret)
 	}
-	if _, err := svc.SendTest(ctx, gln); err != nil {
+	if _, err := svc.SendTest(ctx, gln, webhook.TestEventType); err != nil {
 		t.Fatal(err)
 	}
 	if signatures := strings.Fields((*headers)[0].Get("webhook-signature")); len(signatures) != webhook.MaxSigningSecrets {

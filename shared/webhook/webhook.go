@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -22,11 +23,15 @@ import (
 	"github.com/tredjepart/tredjepart/shared/conflict"
 	"github.com/tredjepart/tredjepart/shared/delivery"
 	"github.com/tredjepart/tredjepart/shared/fault"
+	"github.com/tredjepart/tredjepart/shared/grant"
 	"github.com/tredjepart/tredjepart/shared/ident"
+	"github.com/tredjepart/tredjepart/shared/metervalues"
 	"github.com/tredjepart/tredjepart/shared/metrics"
+	"github.com/tredjepart/tredjepart/shared/oslo"
 	"github.com/tredjepart/tredjepart/shared/readonce"
 	"github.com/tredjepart/tredjepart/shared/registry"
 	"github.com/tredjepart/tredjepart/shared/stdwebhook"
+	"github.com/tredjepart/tredjepart/shared/synthetic"
 )
 
 // Overlap is how long a rotated-out secret keeps signing beside the new one.
@@ -63,8 +68,16 @@ type Endpoint struct {
 	Enabled        bool
 	DisabledReason string // why it was disabled, e.g. the endpoint answered 410
 	ChangedAt      time.Time
-	Version        int // raised by every change; guards conditional writes
+	Version        int             // raised by every change; guards conditional writes
+	Events         []delivery.Kind // the kinds of document pushed; nil for all
 }
+
+// Events are the kinds of document a webhook can be registered for, by
+// the names of the feed's item types.
+var Events = []delivery.Kind{delivery.DailySeries, delivery.Correction, delivery.MasterDataChange, delivery.Notice}
+
+// Wants reports whether documents of kind k are pushed to the endpoint.
+func (e Endpoint) Wants(k delivery.Kind) bool { return e.Events == nil || slices.Contains(e.Events, k) }
 
 // Sealer encrypts signing keys before they are stored and decrypts them to
 // sign (package seal, with the WebhookSecrets KMS key). KMS authenticates
@@ -92,6 +105,9 @@ type Attempt struct {
 	Duration   time.Duration
 	Error      string
 	GaveUp     bool // no further attempt: the retry window is over, or the endpoint is gone
+	// NextAttemptAt is when the retry of a failed attempt is queued for (at
+	// the earliest); zero when there is none.
+	NextAttemptAt time.Time
 }
 
 // Message asks for one push attempt of one document.
@@ -154,6 +170,7 @@ type Service struct {
 	Documents Documents // pushed (Dispatch)
 	// ThirdParties is read before every push (Dispatch).
 	ThirdParties ThirdParties
+	Grants       Grants // a sample document's metering point (SendTest)
 	Secrets      Sealer
 	Queue        Queue
 	Policy       stdwebhook.Policy // production: https only, no private or loopback addresses
@@ -192,8 +209,20 @@ func (c *endpointsOnce) Endpoint(ctx context.Context, tp ident.GLN) (Endpoint, b
 // a write that lost a race is made again on what won, and sending the
 // state the endpoint already has writes nothing.
 func (s *Service) Register(ctx context.Context, tp ident.GLN, url string) (Endpoint, string, error) {
+	return s.RegisterFor(ctx, tp, url, nil)
+}
+
+// RegisterFor is Register for the documents of the kinds in events only
+// (nil for all of them, which is also what Register does): a document of
+// another kind stays in the feed and is not pushed.
+func (s *Service) RegisterFor(ctx context.Context, tp ident.GLN, url string, events []delivery.Kind) (Endpoint, string, error) {
+	var bad []fault.FieldError
 	if err := s.Policy.CheckURL(url); err != nil {
-		return Endpoint{}, "", fault.InvalidFields(fault.FieldError{Field: "url", Reason: "must be an https URL on a public address: " + err.Error()})
+		bad = append(bad, fault.FieldError{Field: "url", Reason: "must be an https URL on a public address: " + err.Error()})
+	}
+	bad = append(bad, checkEvents(events)...)
+	if len(bad) > 0 {
+		return Endpoint{}, "", fault.InvalidFields(bad...)
 	}
 	var (
 		e    Endpoint
@@ -206,7 +235,7 @@ func (s *Service) Register(ctx context.Context, tp ident.GLN, url string) (Endpo
 			return err
 		}
 		text = ""
-		if found && e.URL == url && e.Enabled {
+		if found && e.URL == url && e.Enabled && slices.Equal(e.Events, events) {
 			return nil
 		}
 		now := s.Clock.Now()
@@ -218,7 +247,7 @@ func (s *Service) Register(ctx context.Context, tp ident.GLN, url string) (Endpo
 			}
 			e.Keys = []Key{{Secret: secret, CreatedAt: now}}
 		}
-		e.URL, e.Enabled, e.DisabledReason, e.ChangedAt = url, true, "", now
+		e.URL, e.Enabled, e.DisabledReason, e.ChangedAt, e.Events = url, true, "", now, events
 		e.Version++
 		return s.put(ctx, &e)
 	})
@@ -226,6 +255,25 @@ func (s *Service) Register(ctx context.Context, tp ident.GLN, url string) (Endpo
 		return Endpoint{}, "", err
 	}
 	return e, text, nil
+}
+
+// checkEvents names each entry of events that is not one of Events, and
+// refuses a list without any: leaving it out (nil) means all of them.
+func checkEvents(events []delivery.Kind) []fault.FieldError {
+	if events != nil && len(events) == 0 {
+		return []fault.FieldError{{Field: "events", Reason: "must name at least one event; leave it out for all of them"}}
+	}
+	known := make([]string, len(Events))
+	for i, k := range Events {
+		known[i] = string(k)
+	}
+	var bad []fault.FieldError
+	for i, k := range events {
+		if !slices.Contains(Events, k) {
+			bad = append(bad, fault.FieldError{Field: fmt.Sprintf("events[%d]", i), Reason: "must be one of " + strings.Join(known, ", ")})
+		}
+	}
+	return bad
 }
 
 // Rotate makes a new signing secret and returns its text. Older secrets
@@ -285,17 +333,54 @@ func (s *Service) SigningSecrets(ctx context.Context, e Endpoint, now time.Time)
 		if !k.ActiveAt(now) {
 			continue
 		}
-		secret := k.Secret
-		if len(k.Sealed) > 0 {
-			key, err := s.Secrets.Open(ctx, k.Sealed, sealedFor(e.ThirdParty))
-			if err != nil {
-				return nil, fmt.Errorf("open the webhook secret of %s made %s: %w", e.ThirdParty, k.CreatedAt.UTC().Format(time.RFC3339), err)
-			}
-			secret.Key = key
+		secret, err := s.open(ctx, e.ThirdParty, k)
+		if err != nil {
+			return nil, err
 		}
 		secrets = append(secrets, secret)
 	}
 	return secrets, nil
+}
+
+// open is the key's secret with its clear key, opened if it is sealed.
+func (s *Service) open(ctx context.Context, tp ident.GLN, k Key) (stdwebhook.Secret, error) {
+	secret := k.Secret
+	if len(k.Sealed) > 0 {
+		key, err := s.Secrets.Open(ctx, k.Sealed, sealedFor(tp))
+		if err != nil {
+			return secret, fmt.Errorf("open the webhook secret of %s made %s: %w", tp, k.CreatedAt.UTC().Format(time.RFC3339), err)
+		}
+		secret.Key = key
+	}
+	return secret, nil
+}
+
+// Revealed is a signing secret as its third party may read it again.
+type Revealed struct {
+	Text      string // "whsec_…"
+	CreatedAt time.Time
+	NotAfter  time.Time // zero for the newest, which signs until the next rotation
+}
+
+// RevealSecrets opens the secrets that sign the third party's pushes now,
+// newest first, for it to read. The signature is symmetric: its receiver
+// holds the same secrets, so reading them again shows it nothing it could
+// not be given at registration, and a secret is never lost to it. NotFound
+// when no webhook is registered.
+func (s *Service) RevealSecrets(ctx context.Context, tp ident.GLN) ([]Revealed, error) {
+	e, err := s.Get(ctx, tp)
+	if err != nil {
+		return nil, err
+	}
+	revealed := make([]Revealed, 0, len(e.Keys))
+	for _, k := range slices.Backward(e.Keys) { // e.Keys is oldest first
+		secret, err := s.open(ctx, e.ThirdParty, k)
+		if err != nil {
+			return nil, err
+		}
+		revealed = append(revealed, Revealed{Text: secret.Text(), CreatedAt: k.CreatedAt, NotAfter: k.NotAfter})
+	}
+	return revealed, nil
 }
 
 // Get returns the third party's endpoint, without the secrets that have
@@ -378,6 +463,9 @@ func (s *Service) Dispatch(ctx context.Context, m Message) error {
 	if err != nil || !found || !pushedAt.IsZero() {
 		return err // expired, or already pushed by an earlier attempt
 	}
+	if !e.Wants(doc.Kind) {
+		return nil // not an event the webhook is registered for: the feed has it
+	}
 	a, err := s.push(ctx, e, doc.ID, doc.Body, m.Attempt, now)
 	if err != nil {
 		return err
@@ -393,6 +481,8 @@ func (s *Service) Dispatch(ctx context.Context, m Message) error {
 		var more bool
 		if next, more = stdwebhook.NextAttempt(m.Attempt, m.FirstTry); !more {
 			a.GaveUp = true
+		} else if a.NextAttemptAt = next; next.Before(now) {
+			a.NextAttemptAt = now // a late run retries at once
 		}
 		if now.Sub(m.FirstTry) >= FailingFor {
 			metrics.Or(s.Metrics).Add(metrics.WebhookFailingForAnHour, 1)
@@ -453,28 +543,59 @@ func (s *Service) logAttempt(ctx context.Context, a Attempt) error {
 	return nil
 }
 
-// TestEventType is the type of the event SendTest pushes.
+// TestEventType is the type of the plain test event SendTest pushes.
 const TestEventType = "webhook.test"
+
+// TestTypes are the events SendTest can push: the plain test event, and a
+// sample of the daily document (delivery.SampleDocument).
+var TestTypes = []string{TestEventType, string(delivery.DailySeries)}
 
 type testEvent struct {
 	Type         string `json:"type"`
 	DocumentID   string `json:"documentId"`
 	ThirdPartyID string `json:"thirdPartyId"`
 	CreatedAt    string `json:"createdAt"`
+	Test         bool   `json:"test"`
 }
 
-// SendTest pushes one signed test event to the registered endpoint at once,
-// so a third party can check its receiver, and logs the attempt like any
-// other. It is not retried and is not kept in the outbox; an endpoint that
-// answers 410 Gone is disabled, as for any push.
-func (s *Service) SendTest(ctx context.Context, tp ident.GLN) (Attempt, error) {
+// SampleMeteringPoint is the metering point of a sample daily document for
+// a third party with access to none: made up, all nines after the
+// 7070575 prefix, outside the demo's and the synthetic data's 7070575000….
+const SampleMeteringPoint ident.GSRN = "707057599999999991"
+
+// Grants finds a metering point the third party has access to, for a
+// sample document.
+type Grants interface {
+	ActiveGrantsOf(ctx context.Context, tp ident.GLN, cursor string, limit int) ([]grant.Grant, string, error)
+}
+
+// SendTest pushes one signed event of type eventType (one of TestTypes) to
+// the registered endpoint at once, so a third party can check its
+// receiver, and logs the attempt like any other. It is not retried and is
+// not kept in the outbox; an endpoint that answers 410 Gone is disabled, as
+// for any push. Its id is its own: a receiver that drops duplicates by
+// webhook-id never drops a real document for it.
+func (s *Service) SendTest(ctx context.Context, tp ident.GLN, eventType string) (Attempt, error) {
+	if !slices.Contains(TestTypes, eventType) {
+		return Attempt{}, fault.InvalidFields(fault.FieldError{Field: "type", Reason: "must be one of " + strings.Join(TestTypes, ", ")})
+	}
 	e, err := s.Get(ctx, tp)
 	if err != nil {
 		return Attempt{}, err
 	}
 	now := s.Clock.Now()
-	id := TestEventType + ":" + uuid.NewString()
-	body, err := json.Marshal(testEvent{Type: TestEventType, DocumentID: id, ThirdPartyID: string(tp), CreatedAt: now.UTC().Format(time.RFC3339)})
+	var (
+		id   string
+		body []byte
+	)
+	switch eventType {
+	case TestEventType:
+		id = TestEventType + ":" + uuid.NewString()
+		body, err = json.Marshal(testEvent{Type: TestEventType, DocumentID: id, ThirdPartyID: string(tp), CreatedAt: oslo.FormatUTC(now), Test: true})
+	default: // the sample daily document
+		id = eventType + ".test:" + uuid.NewString()
+		body, err = s.sampleDocument(ctx, tp, id, now)
+	}
 	if err != nil {
 		return Attempt{}, err
 	}
@@ -489,6 +610,27 @@ func (s *Service) SendTest(ctx context.Context, tp ident.GLN) (Attempt, error) {
 		}
 	}
 	return a, s.logAttempt(ctx, a)
+}
+
+// sampleDocument is yesterday's daily document, its values made up, for a
+// metering point the third party has access to, or SampleMeteringPoint.
+// Nothing of the metering point is read but its id, so the sample shows
+// nothing of anyone's consumption.
+func (s *Service) sampleDocument(ctx context.Context, tp ident.GLN, id string, now time.Time) ([]byte, error) {
+	if s.Grants == nil {
+		return nil, errors.New("webhook: the service has no Grants to pick a sample's metering point")
+	}
+	grants, _, err := s.Grants.ActiveGrantsOf(ctx, tp, "", 1)
+	if err != nil {
+		return nil, err
+	}
+	mp := registry.MeteringPoint{ID: SampleMeteringPoint, Resolution: metervalues.PT60M,
+		Occupancies: []registry.Occupancy{{EndUser: "sample", MoveIn: registry.Date(2020, 1, 1)}}}
+	if len(grants) > 0 {
+		mp.ID = grants[0].MeteringPoint
+	}
+	series := synthetic.Day(synthetic.Options{Seed: 1}, mp, delivery.PreviousDay(now), 1)
+	return delivery.SampleDocument(tp, series, id, now).Body, nil
 }
 
 func goneReason(a Attempt, now time.Time) string {

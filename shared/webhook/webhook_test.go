@@ -16,6 +16,7 @@ import (
 	"github.com/tredjepart/tredjepart/shared/clock"
 	"github.com/tredjepart/tredjepart/shared/delivery"
 	"github.com/tredjepart/tredjepart/shared/fault"
+	"github.com/tredjepart/tredjepart/shared/grant"
 	"github.com/tredjepart/tredjepart/shared/ident"
 	"github.com/tredjepart/tredjepart/shared/stdwebhook"
 	"github.com/tredjepart/tredjepart/shared/webhook"
@@ -108,7 +109,7 @@ func TestSendTestPushesOneSignedEventAndLogsIt(t *testing.T) {
 	st := &store{}
 	svc := service(st)
 	ctx := context.Background()
-	if _, err := svc.SendTest(ctx, tp); fault.KindOf(err) != fault.NotFound {
+	if _, err := svc.SendTest(ctx, tp, webhook.TestEventType); fault.KindOf(err) != fault.NotFound {
 		t.Fatalf("a test without an endpoint: %v", err)
 	}
 	e, text, err := svc.Register(ctx, tp, receiver.URL)
@@ -118,7 +119,7 @@ func TestSendTestPushesOneSignedEventAndLogsIt(t *testing.T) {
 	if secret, err = stdwebhook.ParseSecret(text); err != nil {
 		t.Fatal(err)
 	}
-	a, err := svc.SendTest(ctx, tp)
+	a, err := svc.SendTest(ctx, tp, webhook.TestEventType)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +142,7 @@ func TestSendTestToAGoneEndpointDisablesIt(t *testing.T) {
 	if _, _, err := svc.Register(context.Background(), tp, receiver.URL); err != nil {
 		t.Fatal(err)
 	}
-	a, err := svc.SendTest(context.Background(), tp)
+	a, err := svc.SendTest(context.Background(), tp, webhook.TestEventType)
 	if err != nil || a.Outcome != stdwebhook.Gone || !a.GaveUp {
 		t.Fatalf("attempt %+v, %v", a, err)
 	}
@@ -166,5 +167,120 @@ func TestRegisterRefusesAPortOtherThan443(t *testing.T) {
 	}
 	if _, _, err := svc.Register(context.Background(), tp, "https://93.184.216.34:443/hook"); err != nil {
 		t.Errorf("port 443 was refused: %v", err)
+	}
+}
+
+func TestAThirdPartyCanReadItsSigningSecretsAgainNewestFirst(t *testing.T) {
+	st := &store{}
+	svc := service(st)
+	ctx := context.Background()
+	if _, err := svc.RevealSecrets(ctx, tp); fault.KindOf(err) != fault.NotFound {
+		t.Fatalf("without an endpoint: %v", err)
+	}
+	if _, first, err := svc.Register(ctx, tp, "http://127.0.0.1:9/hook"); err != nil {
+		t.Fatal(err)
+	} else if got, err := svc.RevealSecrets(ctx, tp); err != nil || len(got) != 1 || got[0].Text != first || !got[0].NotAfter.IsZero() || got[0].CreatedAt.IsZero() {
+		t.Fatalf("after registering: %+v, %v; want the secret registering showed", got, err)
+	}
+	_, first, _ := svc.Register(ctx, tp, "http://127.0.0.1:9/hook") // the same state again: no new secret
+	got, _ := svc.RevealSecrets(ctx, tp)
+	_, rotated, err := svc.Rotate(ctx, tp)
+	if err != nil || first != "" {
+		t.Fatalf("rotate: %v; registering again showed %q", err, first)
+	}
+	after, err := svc.RevealSecrets(ctx, tp)
+	if err != nil || len(after) != 2 || after[0].Text != rotated || after[1].Text != got[0].Text {
+		t.Fatalf("after a rotation: %+v, %v; want the new secret, then the old", after, err)
+	}
+	if !after[0].NotAfter.IsZero() || after[1].NotAfter.IsZero() {
+		t.Errorf("only the old secret ends: %+v", after)
+	}
+}
+
+// grantsOf stands in for the grants store: the third party's active grants.
+type grantsOf []grant.Grant
+
+func (g grantsOf) ActiveGrantsOf(context.Context, ident.GLN, string, int) ([]grant.Grant, string, error) {
+	return g, "", nil
+}
+
+func TestSendTestPushesASampleDailyDocumentMarkedAsATest(t *testing.T) {
+	type pushed struct {
+		id   string
+		body []byte
+		err  error
+	}
+	var secret stdwebhook.Secret
+	received := make(chan pushed, 1)
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		received <- pushed{r.Header.Get(stdwebhook.HeaderID), body, stdwebhook.Verify(r.Header, body, []stdwebhook.Secret{secret}, time.Now(), time.Minute)}
+	}))
+	defer receiver.Close()
+	const granted ident.GSRN = "707057500000001015"
+	for name, grants := range map[string]grantsOf{"with access": {{ThirdParty: tp, MeteringPoint: granted}}, "without access": nil} {
+		t.Run(name, func(t *testing.T) {
+			st := &store{}
+			svc := service(st)
+			svc.Grants = grants
+			_, text, err := svc.Register(context.Background(), tp, receiver.URL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if secret, err = stdwebhook.ParseSecret(text); err != nil {
+				t.Fatal(err)
+			}
+			a, err := svc.SendTest(context.Background(), tp, "meter-values")
+			if err != nil || a.Outcome != stdwebhook.Delivered || len(st.attempts) != 1 {
+				t.Fatalf("attempt %+v, %v; log %+v", a, err, st.attempts)
+			}
+			got := <-received
+			if got.err != nil {
+				t.Fatalf("the signature: %v", got.err)
+			}
+			var doc struct {
+				DocumentID, Type, ThirdPartyID, MeteringPointID, Resolution, Unit string
+				Test                                                              bool
+				Revision                                                          int
+				Points                                                            []struct {
+					Position          int
+					Quantity, Quality string
+				}
+			}
+			if err := json.Unmarshal(got.body, &doc); err != nil {
+				t.Fatal(err)
+			}
+			wantPoint := webhook.SampleMeteringPoint
+			if len(grants) > 0 {
+				wantPoint = granted
+			}
+			if doc.Type != "meter-values" || !doc.Test || doc.ThirdPartyID != string(tp) || doc.MeteringPointID != string(wantPoint) ||
+				doc.Resolution != "PT60M" || doc.Unit != "kWh" || doc.Revision != 1 || len(doc.Points) < 23 || len(doc.Points) > 25 {
+				t.Fatalf("sample %s", got.body)
+			}
+			if doc.DocumentID != got.id || a.DocumentID != got.id || strings.HasPrefix(got.id, "meter-values:") {
+				t.Errorf("webhook-id %q, documentId %q, attempt's %q: want one id of its own, never a delivered document's", got.id, doc.DocumentID, a.DocumentID)
+			}
+		})
+	}
+	if _, err := ident.ParseGSRN(string(webhook.SampleMeteringPoint)); err != nil {
+		t.Errorf("the sample metering point %s: %v", webhook.SampleMeteringPoint, err)
+	}
+}
+
+func TestSendTestRefusesAnUnknownTypeNamingTheKnownOnes(t *testing.T) {
+	st := &store{}
+	svc := service(st)
+	if _, _, err := svc.Register(context.Background(), tp, "http://127.0.0.1:9/hook"); err != nil {
+		t.Fatal(err)
+	}
+	_, err := svc.SendTest(context.Background(), tp, "meter-values-correction")
+	var e *fault.Error
+	if !errors.As(err, &e) || e.Kind != fault.Invalid || len(e.Fields) != 1 || e.Fields[0].Field != "type" ||
+		!strings.Contains(e.Fields[0].Reason, "webhook.test") || !strings.Contains(e.Fields[0].Reason, "meter-values") {
+		t.Fatalf("%v; want a 400 on type naming webhook.test and meter-values", err)
+	}
+	if len(st.attempts) != 0 {
+		t.Errorf("a refused test was pushed: %+v", st.attempts)
 	}
 }

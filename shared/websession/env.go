@@ -6,12 +6,15 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	"github.com/tredjepart/tredjepart/shared/function"
 	"github.com/tredjepart/tredjepart/shared/secrets"
+	"github.com/tredjepart/tredjepart/shared/tracing"
 )
 
 // Environment variables both sites read: their cookie keys, and whether
@@ -22,18 +25,33 @@ const (
 )
 
 // Keys are a site's cookie keys: 32 bytes each to sign and encrypt
-// cookies.
-type Keys struct{ Session, Encryption []byte }
+// cookies, and, while a rotation is under way, Also: keys that open
+// cookies but seal none.
+type Keys struct {
+	Session, Encryption []byte
+	Also                []Keys
+}
 
-// ParseKeys reads the base64 value of CookieKeysEnv: 64 bytes, or 96 as
-// deployments made before forms were protected without tokens have (their
-// last 32 bytes were the CSRF token key, now unused).
+// ParseKeys reads the value of CookieKeysEnv: one or more keys, separated
+// by commas, each base64 of 64 bytes, or of 96 as deployments made before
+// forms were protected without tokens have (their last 32 bytes were the
+// CSRF token key, now unused). The first seals cookies; every one opens
+// them. Rotating from A to B goes "A,B", "B,A", "B", each step once every
+// instance runs the one before, so instances of two steps side by side
+// open each other's cookies.
 func ParseKeys(encoded string) (Keys, error) {
-	raw, err := base64.StdEncoding.DecodeString(encoded)
-	if err != nil || (len(raw) != 64 && len(raw) != 96) {
-		return Keys{}, fmt.Errorf("%s must be base64 of 64 random bytes", CookieKeysEnv)
+	var all []Keys
+	for part := range strings.SplitSeq(encoded, ",") {
+		raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(part))
+		if err != nil || (len(raw) != 64 && len(raw) != 96) {
+			// The value is secret: the error says which key, never what it holds.
+			return Keys{}, fmt.Errorf("%s must be base64 of 64 random bytes, or several such keys separated by commas; key %d is not", CookieKeysEnv, len(all)+1)
+		}
+		all = append(all, Keys{Session: raw[:32], Encryption: raw[32:64]})
 	}
-	return Keys{Session: raw[:32], Encryption: raw[32:64]}, nil
+	keys := all[0]
+	keys.Also = all[1:]
+	return keys, nil
 }
 
 // OIDCEnv names the environment variables of a site's registration at its
@@ -79,5 +97,14 @@ func Lambda(ctx context.Context, cfg aws.Config, getenv func(string) string, log
 	if err != nil {
 		return nil, err
 	}
-	return httpadapter.NewV2(site).ProxyWithContext, nil
+	return traced(httpadapter.NewV2(site).ProxyWithContext), nil
+}
+
+// traced runs a site's request under the invocation's trace, or under the
+// event's x-amzn-trace-id where the runtime gave none (the local emulator;
+// see tracing.OrHeader).
+func traced(proxy func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error)) func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	return func(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+		return proxy(tracing.OrHeader(ctx, ev.Headers["x-amzn-trace-id"]), ev)
+	}
 }

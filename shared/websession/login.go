@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
 )
 
@@ -28,7 +27,7 @@ const LoginTTL = 10 * time.Minute
 // attempt's secrets travel in a cookie across the provider round trip.
 type Login struct {
 	oauth    oauth2.Config
-	verifier *oidc.IDTokenVerifier
+	idTokens *idTokenVerifier
 	cookies  *Cookies
 	cookie   string
 }
@@ -36,16 +35,17 @@ type Login struct {
 // NewLogin asks the provider for its configuration. cookie names the
 // cookie that carries a login attempt.
 func NewLogin(ctx context.Context, cfg OIDC, cookies *Cookies, cookie string) (*Login, error) {
-	provider, err := oidc.NewProvider(ctx, cfg.Issuer)
+	provider, err := discover(ctx, cfg.Issuer)
 	if err != nil {
 		return nil, fmt.Errorf("OpenID provider %s: %w", cfg.Issuer, err)
 	}
 	return &Login{
 		oauth: oauth2.Config{
 			ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret, RedirectURL: cfg.RedirectURL,
-			Endpoint: provider.Endpoint(), Scopes: []string{oidc.ScopeOpenID, "profile"},
+			Endpoint: oauth2.Endpoint{AuthURL: provider.AuthorizationEndpoint, TokenURL: provider.TokenEndpoint},
+			Scopes:   []string{"openid", "profile"},
 		},
-		verifier: provider.Verifier(&oidc.Config{ClientID: cfg.ClientID}),
+		idTokens: newIDTokenVerifier(cfg.Issuer, cfg.ClientID, provider.JWKSURI),
 		cookies:  cookies,
 		cookie:   cookie,
 	}, nil
@@ -70,7 +70,7 @@ func (l *Login) Start(w http.ResponseWriter, r *http.Request, returnTo string) e
 	if err := l.cookies.Set(w, l.cookie, st, LoginTTL); err != nil {
 		return err
 	}
-	http.Redirect(w, r, l.oauth.AuthCodeURL(st.State, oidc.Nonce(st.Nonce), oauth2.S256ChallengeOption(st.Verifier)), http.StatusFound)
+	http.Redirect(w, r, l.oauth.AuthCodeURL(st.State, oauth2.SetAuthURLParam("nonce", st.Nonce), oauth2.S256ChallengeOption(st.Verifier)), http.StatusFound)
 	return nil
 }
 
@@ -107,15 +107,11 @@ func (l *Login) Finish(w http.ResponseWriter, r *http.Request) (Claims, string, 
 		return Claims{}, "", ErrLoginNotGranted
 	}
 	raw, _ := token.Extra("id_token").(string)
-	idToken, err := l.verifier.Verify(r.Context(), raw)
+	idToken, err := l.idTokens.verify(r.Context(), raw)
 	if err != nil || idToken.Nonce != st.Nonce {
 		return Claims{}, "", ErrLoginUnverified
 	}
-	var claims Claims
-	if err := idToken.Claims(&claims); err != nil {
-		return Claims{}, "", fmt.Errorf("read ID token claims: %w", err)
-	}
-	return claims, st.ReturnTo, nil
+	return idToken.Claims, st.ReturnTo, nil
 }
 
 // loginProblem is what a page shows when Login.Finish fails with one of

@@ -21,7 +21,7 @@ func (s *Site[S, U]) Render(w http.ResponseWriter, r *http.Request, status int, 
 	page := Page[U]{
 		Translator: NewTranslator(s.Language(w, r), s.config.Messages),
 		User:       user, Template: name, Data: data,
-		Stylesheet: s.config.AssetsPath + "/" + stylesheet.name,
+		Stylesheet: s.config.AssetsPath + "/" + stylesheetName,
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)

@@ -91,8 +91,10 @@ type Site[S Session, U any] struct {
 // its configuration.
 func NewSite[S Session, U any](ctx context.Context, settings Settings, config SiteConfig[S, U]) (*Site[S, U], error) {
 	keys := settings.Keys
-	if len(keys.Session) < 32 || len(keys.Encryption) != 32 {
-		return nil, errors.New("session keys must be 32 bytes")
+	for _, k := range append([]Keys{keys}, keys.Also...) {
+		if len(k.Session) < 32 || len(k.Encryption) != 32 {
+			return nil, errors.New("session keys must be 32 bytes")
+		}
 	}
 	if config.Sessions == nil {
 		return nil, errors.New("a site needs a session store")
@@ -101,7 +103,10 @@ func NewSite[S Session, U any](ctx context.Context, settings Settings, config Si
 	if err != nil {
 		return nil, err
 	}
-	cookies := NewCookies(keys.Session, keys.Encryption, config.Cookies.Path, config.SessionTTL, settings.Secure)
+	cookies, err := NewCookies(keys, config.Cookies.Path, config.SessionTTL, settings.Secure)
+	if err != nil {
+		return nil, err
+	}
 	login, err := NewLogin(ctx, settings.OIDC, cookies, config.Cookies.Login)
 	if err != nil {
 		return nil, err
@@ -172,6 +177,13 @@ func (s *Site[S, U]) sameScheme(r *http.Request) bool {
 // StrictTransportSecurity keeps browsers on HTTPS for the site for two
 // years once they have seen it.
 const StrictTransportSecurity = "max-age=63072000; includeSubDomains"
+
+// RequestID is API Gateway's id of r (its access log's requestId, the
+// Apigw-Requestid header) on Lambda; empty on a plain HTTP server.
+func RequestID(r *http.Request) string {
+	rc, _ := core.GetAPIGatewayV2ContextFromContext(r.Context())
+	return rc.RequestID
+}
 
 // routeKey is the API Gateway route of r: from its event on Lambda, else
 // (on a plain HTTP server) its method and path.

@@ -66,6 +66,10 @@ func problemPage(p Page[visit]) templ.Component {
 
 // testSite is a site without a login: reading sessions needs none.
 func testSite(hashKey string) *Site[visit, visit] {
+	cookies, err := NewCookies(Keys{Session: []byte(strings.Repeat(hashKey, 32)), Encryption: []byte(strings.Repeat("e", 32))}, "/", time.Hour, true)
+	if err != nil {
+		panic(err)
+	}
 	return &Site[visit, visit]{
 		config: SiteConfig[visit, visit]{
 			Cookies:       CookieNames{Session: "s", Login: "l", Language: "lang", Path: "/"},
@@ -77,7 +81,7 @@ func testSite(hashKey string) *Site[visit, visit] {
 			Clock:         clock.System{},
 			Logger:        slog.New(slog.NewTextHandler(io.Discard, nil)),
 		},
-		cookies: NewCookies([]byte(strings.Repeat(hashKey, 32)), []byte(strings.Repeat("e", 32)), "/", time.Hour, true),
+		cookies: cookies,
 	}
 }
 

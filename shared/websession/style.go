@@ -5,31 +5,30 @@ import (
 	"compress/gzip"
 	"crypto/sha256"
 	_ "embed"
+	"encoding/binary"
 	"encoding/hex"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
 )
 
-// bundle is the sites' one stylesheet: Designsystemet's theme and
-// components with the sites' own rules (style/site.css), as tools/sitecss.mjs
-// writes it from the pinned npm packages. It is committed because the
-// bootstraps embed it and `go build` runs without npm; `make vet` checks
-// that it is current.
+// bundleGzipped is the sites' one stylesheet, gzipped: Designsystemet's
+// theme and components with the sites' own rules (style/site.css), as
+// tools/sitecss.mjs writes it from the pinned npm packages (26 of its 183
+// kB). It is committed because the bootstraps embed it and `go build` runs
+// without npm; `make vet` checks that the plain bundle beside it is
+// current, and the tests that this is that bundle. Embedded compressed, it
+// is 0.13 MB less on each site's bootstrap than the plain text was.
 //
-//go:embed style/bundle.css
-var bundle []byte
+//go:embed style/bundle.css.gz
+var bundleGzipped []byte
 
-// stylesheet is the bundle as served: named by its content, so that a
-// browser may keep it for a year, and gzipped once (about 25 of its 180
-// kB), which is what nearly every browser asks for.
-var stylesheet = func() struct{ name, gzipped string } {
-	sum := sha256.Sum256(bundle)
-	var gz bytes.Buffer
-	w, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
-	w.Write(bundle)
-	w.Close()
-	return struct{ name, gzipped string }{"site." + hex.EncodeToString(sum[:6]) + ".css", gz.String()}
+// stylesheetName names the stylesheet by its content, so that a browser may
+// keep it for a year.
+var stylesheetName = func() string {
+	sum := sha256.Sum256(bundleGzipped)
+	return "site." + hex.EncodeToString(sum[:6]) + ".css"
 }()
 
 // StylesheetRoute is the route pattern, under a site's AssetsPath, that
@@ -39,7 +38,7 @@ const StylesheetRoute = "/{file}"
 // ServeStylesheet answers GET <AssetsPath>/{file} with the stylesheet, or
 // the 404 page for any other name.
 func (s *Site[S, U]) ServeStylesheet(w http.ResponseWriter, r *http.Request) {
-	if r.PathValue("file") != stylesheet.name {
+	if r.PathValue("file") != stylesheetName {
 		s.Problem(w, r, http.StatusNotFound, "")
 		return
 	}
@@ -47,15 +46,25 @@ func (s *Site[S, U]) ServeStylesheet(w http.ResponseWriter, r *http.Request) {
 	h.Set("Content-Type", "text/css; charset=utf-8")
 	h.Set("Cache-Control", "public, max-age=31536000, immutable")
 	h.Set("Vary", "Accept-Encoding")
-	body := string(bundle)
-	if acceptsGzip(r) {
-		h.Set("Content-Encoding", "gzip")
-		body = stylesheet.gzipped
+	if !acceptsGzip(r) { // nearly every browser asks for gzip
+		plain, err := gzip.NewReader(bytes.NewReader(bundleGzipped))
+		if err != nil {
+			s.Fail(w, r, err)
+			return
+		}
+		// A gzip member ends with the length of what it holds.
+		h.Set("Content-Length", strconv.Itoa(int(binary.LittleEndian.Uint32(bundleGzipped[len(bundleGzipped)-4:]))))
+		w.WriteHeader(http.StatusOK)
+		if r.Method != http.MethodHead {
+			_, _ = io.Copy(w, plain)
+		}
+		return
 	}
-	h.Set("Content-Length", strconv.Itoa(len(body)))
+	h.Set("Content-Encoding", "gzip")
+	h.Set("Content-Length", strconv.Itoa(len(bundleGzipped)))
 	w.WriteHeader(http.StatusOK)
 	if r.Method != http.MethodHead {
-		_, _ = w.Write([]byte(body))
+		_, _ = w.Write(bundleGzipped)
 	}
 }
 

@@ -7,11 +7,37 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 
 	"github.com/a-h/templ"
 )
+
+// bundle is the stylesheet as tools/sitecss.mjs writes it.
+var bundle = func() []byte {
+	b, err := os.ReadFile("style/bundle.css")
+	if err != nil {
+		panic(err)
+	}
+	return b
+}()
+
+// The bootstraps embed the stylesheet gzipped, as tools/sitecss.mjs writes
+// it beside the plain bundle; both must be of the same run.
+func TestTheEmbeddedStylesheetIsTheBundle(t *testing.T) {
+	gz, err := gzip.NewReader(bytes.NewReader(bundleGzipped))
+	if err != nil {
+		t.Fatal(err)
+	}
+	unzipped, err := io.ReadAll(gz)
+	if err != nil || !bytes.Equal(unzipped, bundle) {
+		t.Fatalf("style/bundle.css.gz is not style/bundle.css gzipped (run make sitecss and commit both): %d bytes, %d unzipped, %v", len(bundleGzipped), len(unzipped), err)
+	}
+	if len(bundleGzipped) > len(bundle)/4 {
+		t.Errorf("gzipped to %d bytes of %d", len(bundleGzipped), len(bundle))
+	}
+}
 
 // The stylesheet is served under its content's name, gzipped to a browser
 // that asks for it and plain to one that does not, kept a year; any other

@@ -2,7 +2,11 @@
 // API with Lambda proxy integrations (payload format 2.0) and a JWT
 // authorizer. It turns HTTP requests into the events AWS would send, runs the
 // route's function, and turns the function's response into HTTP the way AWS
-// does.
+// does. Each call is traced: the caller's X-Amzn-Trace-Id is carried on, or
+// a new sampled trace starts; the function gets it in the event's
+// x-amzn-trace-id header (the Lambda emulator passes no trace to the
+// runtime, so the functions take it from there; see tracing.OrHeader) and,
+// run in-process, in its context.
 package gateway
 
 import (
@@ -27,6 +31,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/tredjepart/tredjepart/localstack/emulate/moto"
 	"github.com/tredjepart/tredjepart/shared/resources"
+	"github.com/tredjepart/tredjepart/shared/tracing"
 )
 
 // Invoker runs one Lambda function with a raw JSON event and returns its raw
@@ -57,6 +62,7 @@ type Gateway struct {
 	logger    *slog.Logger
 	now       func() time.Time
 	timeout   time.Duration
+	throttle  *throttle
 }
 
 // New returns a handler that serves routes. functions maps a Function ID
@@ -78,7 +84,8 @@ func newGateway(routes []resources.Route, functions map[string]Invoker, auth *Au
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	g := &Gateway{functions: functions, auth: auth, logger: logger, now: time.Now, timeout: IntegrationTimeout}
+	g := &Gateway{functions: functions, auth: auth, logger: logger, now: time.Now, timeout: IntegrationTimeout,
+		throttle: newThrottle(resources.APIThrottle)}
 	for _, r := range routes {
 		rt, err := compileRoute(r)
 		if err != nil {
@@ -99,6 +106,10 @@ func newGateway(routes []resources.Route, functions map[string]Invoker, auth *Au
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := g.now()
 	reqID := newRequestID()
+	trace, ok := tracing.Parse(r.Header.Get(tracing.HeaderName))
+	if !ok {
+		trace = tracing.NewTrace(start)
+	}
 	rec := &statusRecorder{ResponseWriter: w}
 	rec.Header().Set("apigw-requestid", reqID)
 	routeKey, clientID := "", "-" // "-": no token, as API Gateway logs it
@@ -111,6 +122,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			slog.Duration("duration", time.Since(start)),
 			slog.String("requestId", reqID),
 			slog.String("clientId", clientID),
+			slog.String(tracing.LogKey, trace.Root),
 		)
 	}()
 
@@ -120,6 +132,10 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	routeKey = rt.Key()
+	if !g.throttle.take(routeKey, start) {
+		writeMessage(rec, http.StatusTooManyRequests, "Too Many Requests")
+		return
+	}
 
 	var jwtAuth *events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription
 	if g.auth != nil && !rt.Public {
@@ -166,7 +182,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	event := g.event(r, rt, params, body, jwtAuth, reqID, start)
+	event := g.event(r, rt, params, body, jwtAuth, reqID, trace, start)
 	payload, err := marshalEvent(event)
 	if err != nil {
 		g.logger.Error("marshal event", "requestId", reqID, "error", err)
@@ -183,7 +199,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	out, err := g.invoke(r.Context(), fn, rt.Function, payload)
+	out, err := g.invoke(tracing.With(r.Context(), trace), fn, rt.Function, payload)
 	if err == nil && len(out) > resources.LambdaMaxResponse {
 		// Lambda fails an invocation whose response is over its limit.
 		err = fmt.Errorf("response payload size %d exceeded maximum allowed payload size (%d bytes)", len(out), resources.LambdaMaxResponse)
@@ -242,7 +258,7 @@ func (g *Gateway) invoke(ctx context.Context, fn Invoker, functionID string, pay
 
 // event builds the payload format 2.0 event for r.
 func (g *Gateway) event(r *http.Request, rt route, params map[string]string, body []byte,
-	jwtAuth *events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription, reqID string, now time.Time,
+	jwtAuth *events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription, reqID string, trace tracing.Header, now time.Time,
 ) events.APIGatewayV2HTTPRequest {
 	headers := make(map[string]string, len(r.Header)+5)
 	var cookies []string
@@ -281,7 +297,7 @@ func (g *Gateway) event(r *http.Request, rt route, params map[string]string, bod
 	}
 	headers["x-forwarded-proto"] = proto
 	headers["x-forwarded-port"] = port
-	headers["x-amzn-trace-id"] = traceID(now)
+	headers["x-amzn-trace-id"] = trace.String()
 
 	domain := r.Host
 	if h, _, err := net.SplitHostPort(domain); err == nil {
@@ -490,11 +506,4 @@ func newUUID() string {
 	b[8] = b[8]&0x3f | 0x80
 	h := hex.EncodeToString(b[:])
 	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
-}
-
-// traceID returns an X-Ray style "Root=1-<epoch hex>-<96 bits hex>".
-func traceID(now time.Time) string {
-	var b [12]byte
-	_, _ = rand.Read(b[:])
-	return fmt.Sprintf("Root=1-%08x-%s", now.Unix(), hex.EncodeToString(b[:]))
 }

@@ -28,6 +28,7 @@ import (
 	"github.com/tredjepart/tredjepart/localstack/emulate/moto"
 	"github.com/tredjepart/tredjepart/localstack/identity/issuer"
 	"github.com/tredjepart/tredjepart/shared/resources"
+	"github.com/tredjepart/tredjepart/shared/tracing"
 )
 
 const audience = "tredjepart-api"
@@ -136,13 +137,15 @@ func (ti *testIssuer) claims(mods map[string]any) map[string]any {
 	return c
 }
 
-// echo returns the event it got as the body of a 200 response.
+// echo returns the event it got as the body of a 200 response, and the
+// trace of its context in X-Context-Trace.
 func echo() Invoker {
 	return lambda.NewHandler(func(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 		body, err := json.Marshal(ev)
+		trace, _ := tracing.FromContext(ctx)
 		return events.APIGatewayV2HTTPResponse{
 			StatusCode: http.StatusOK,
-			Headers:    map[string]string{"Content-Type": "application/json"},
+			Headers:    map[string]string{"Content-Type": "application/json", "X-Context-Trace": trace.String()},
 			Body:       string(body),
 		}, err
 	})
@@ -316,6 +319,34 @@ func (r response) wantMessage(t *testing.T, status int, message string) {
 	}
 	if r.header.Get("apigw-requestid") == "" {
 		t.Error("no apigw-requestid header")
+	}
+}
+
+// Each call is traced as API Gateway and Lambda would: a trace the caller
+// sent is carried on, else a new sampled one starts; the function gets it in
+// the event's x-amzn-trace-id header and (in-process) in its context.
+func TestEachCallIsTraced(t *testing.T) {
+	f := newFixture(t)
+	token := f.token(t)
+	const sent = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"
+	resp := f.do(t, "GET", "/v1/access-requests", token, nil, http.Header{"X-Amzn-Trace-Id": {sent}})
+	if got := resp.event(t).Headers["x-amzn-trace-id"]; got != sent {
+		t.Errorf("the caller's trace: event header %q, want %q", got, sent)
+	}
+	if got := resp.header.Get("X-Context-Trace"); got != sent {
+		t.Errorf("the caller's trace: context %q, want %q", got, sent)
+	}
+	var roots []string
+	for range 2 {
+		resp := f.do(t, "GET", "/v1/access-requests", token, nil, nil)
+		h, ok := tracing.Parse(resp.event(t).Headers["x-amzn-trace-id"])
+		if !ok || len(h.Root) != 35 || h.Sampled != "1" || resp.header.Get("X-Context-Trace") != h.String() {
+			t.Errorf("a new trace: event header %+v, context %q", h, resp.header.Get("X-Context-Trace"))
+		}
+		roots = append(roots, h.Root)
+	}
+	if roots[0] == roots[1] {
+		t.Errorf("two calls, one trace %s", roots[0])
 	}
 }
 

@@ -31,6 +31,7 @@ var Local = []string{
 	"INSECURE_COOKIES",        // websession.InsecureCookiesEnv: the pages are on plain-HTTP localhost
 	"CLOCK_OFFSET",            // clock.OffsetEnv: the stack's clock, when NOW set it
 	"REDOC_BUNDLE",            // apidocs.BundleEnv: Redoc's bundle in node_modules, not beside the bootstrap
+	"TRACE_FILE",              // tracing.FileEnv: the SDK calls' subsegments, where AWS has the X-Ray daemon
 }
 
 // Stack is resources.Deployment on the local stack: what provisioning made

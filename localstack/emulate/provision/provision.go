@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"strconv"
 	"time"
 
@@ -37,9 +38,11 @@ type Stack struct {
 	Streams       map[string]string // stream ARN by table ID
 }
 
-// Env is the environment a function receives on AWS, by resources' EnvVar names.
+// Env is the environment a function receives on AWS, by resources' EnvVar
+// names, with the sandbox's rate limit (resources.SandboxRateLimit) as the
+// API functions' RATE_LIMIT setting.
 func (s Stack) Env() map[string]string {
-	env := map[string]string{}
+	env := map[string]string{resources.RateLimitSetting: resources.SandboxRateLimit}
 	for _, t := range resources.Tables {
 		env[t.EnvVar] = s.Tables[t.ID]
 	}
@@ -59,9 +62,12 @@ func (s Stack) Env() map[string]string {
 
 // Deployment is what functions' environments take from the stack (see
 // lambdaenv), with settings' values by name and the secrets under
-// SecretsPrefix (PutSecrets).
+// SecretsPrefix (PutSecrets). A rate limit that settings do not name is
+// the sandbox's (resources.SandboxRateLimit).
 func (s Stack) Deployment(settings map[string]string) lambdaenv.Stack {
-	return lambdaenv.Stack{Tables: s.Tables, QueueURLs: s.QueueURLs, StateMachines: s.StateMachines, Keys: s.Keys, Settings: settings, SecretsPrefix: SecretsPrefix}
+	withLimit := map[string]string{resources.RateLimitSetting: resources.SandboxRateLimit}
+	maps.Copy(withLimit, settings)
+	return lambdaenv.Stack{Tables: s.Tables, QueueURLs: s.QueueURLs, StateMachines: s.StateMachines, Keys: s.Keys, Settings: withLimit, SecretsPrefix: SecretsPrefix}
 }
 
 // SecretsPrefix is the SSM path under which the local stack keeps the

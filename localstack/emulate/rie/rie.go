@@ -16,6 +16,12 @@
 // environment) at the first invocation, and serves it the Lambda Runtime API
 // on the second. Both ports are picked per Function, so many functions can
 // run side by side.
+//
+// Unlike Lambda, the emulator gives the runtime no trace: its tracer is a
+// no-op, so an invocation's X-Amzn-Trace-Id never becomes the runtime's
+// Lambda-Runtime-Trace-Id. The functions therefore take their trace from
+// the event: the gateway's x-amzn-trace-id header, an SQS record's
+// AWSTraceHeader (see package tracing).
 package rie
 
 import (

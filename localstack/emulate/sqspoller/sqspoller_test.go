@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"slices"
 	"strconv"
@@ -525,5 +526,41 @@ func TestBatchItemFailuresResponse(t *testing.T) {
 				t.Errorf("kept %v (reason %q), want %v (whole batch failed: %v)", got, reason, tc.keep, tc.whole)
 			}
 		})
+	}
+}
+
+// A message sent with its trace, alone or in a batch, reaches the function
+// with it in the record's AWSTraceHeader attribute, as Lambda gives it.
+func TestTheTraceHeaderReachesTheRecord(t *testing.T) {
+	t.Parallel()
+	q := newQueues(t)
+	const header = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"
+	traced := map[string]types.MessageSystemAttributeValue{
+		"AWSTraceHeader": {DataType: aws.String("String"), StringValue: aws.String(header)},
+	}
+	if _, err := q.client.SendMessage(t.Context(), &sqs.SendMessageInput{QueueUrl: &q.main, MessageBody: aws.String("alone"),
+		MessageSystemAttributes: traced}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := q.client.SendMessageBatch(t.Context(), &sqs.SendMessageBatchInput{QueueUrl: &q.main, Entries: []types.SendMessageBatchRequestEntry{
+		{Id: aws.String("0"), MessageBody: aws.String("batched"), MessageSystemAttributes: traced},
+		{Id: aws.String("1"), MessageBody: aws.String("untraced")},
+	}})
+	if err != nil || len(out.Failed) > 0 {
+		t.Fatalf("send batch: %v %+v", err, out)
+	}
+	var r recorder
+	p, _ := start(t, q, r.handler(func(events.SQSMessage) error { return nil }), Options{BatchSize: 10})
+	drain(t, p)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	got := map[string]string{}
+	for _, batch := range r.batches {
+		for _, m := range batch {
+			got[m.Body] = m.Attributes["AWSTraceHeader"]
+		}
+	}
+	if want := map[string]string{"alone": header, "batched": header, "untraced": ""}; !maps.Equal(got, want) {
+		t.Errorf("AWSTraceHeader by body %v, want %v", got, want)
 	}
 }

@@ -15,7 +15,7 @@ const (
 	location = "/v1/access-requests/" + id
 	pending  = `{"id":"` + id + `","status":"PENDING","meteringPointId":"707057500000001015","scope":"FULL",` +
 		`"agreementReference":"AVT-1","thirdPartyId":"7090000000011","createdAt":"2027-03-24T09:00:00Z",` +
-		`"expiresAt":"2027-04-01T22:00:00Z","links":{"self":"` + location + `"}}`
+		`"expiresAt":"2027-04-01T22:00:00Z","links":{"self":"` + location + `","consent":"http://127.0.0.1:4010/consent/requests/` + id + `"}}`
 	createBody = `{"meteringPointId":"707057500000001015","scope":"FULL","agreementReference":"AVT-1"}`
 	// The end user's feeds: a page of the read log, and an export with
 	// nothing in it but itself.
@@ -93,9 +93,10 @@ func TestValidPairsPass(t *testing.T) {
 			`{"type":"urn:tredjepart:problem:E10","title":"Unprocessable Entity","status":422,` +
 				`"detail":"Metering point 707057500000099999 is not registered.","instance":"/v1/access-requests","code":"E10"}`},
 		{"422 Idempotency-Key reused", create(), fromService(422, "application/problem+json"),
-			`{"type":"urn:tredjepart:problem:rejected","title":"Unprocessable Entity","status":422,` +
+			`{"type":"urn:tredjepart:problem:idempotency-key-reused","title":"Unprocessable Entity","status":422,` +
 				`"detail":"This Idempotency-Key was already used with a different request body.","instance":"/v1/access-requests",` +
-				`"errors":[{"field":"Idempotency-Key","reason":"already used with a different request body"}]}`},
+				`"code":"idempotency-key-reused","errors":[{"field":"Idempotency-Key","reason":"already used with a different request body"}],` +
+				`"requestId":"Kx7vQhFuAMEEJ2A="}`},
 		{"409 EH017", request("POST", "/v1/access-requests", `{"meteringPointId":"707057500000001039"}`),
 			fromService(409, "application/problem+json"),
 			`{"type":"urn:tredjepart:problem:EH017","title":"Conflict","status":409,` +

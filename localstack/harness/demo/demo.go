@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/shopspring/decimal"
@@ -125,12 +126,43 @@ func Seed(ctx context.Context, db *dynamodb.Client, tables map[string]string, p 
 			return d, fmt.Errorf("demo metering point %s: %w", mp.ID, err)
 		}
 	}
-	granted := grant.New(d.ThirdParties[0].GLN, d.AlreadyGranted, accessrequest.Limited, ola, "", registry.Date(2024, 6, 15), now)
-	if err := stores.Grants.PutGrant(ctx, granted); err != nil && !errors.Is(err, grant.ErrExists) {
-		return d, err
+	for _, g := range Grants(d) {
+		by := map[string]pseudonym.EndUserID{Kari.Name: kari, Ola.Name: ola, Baker.Name: bakery}[g.Login]
+		granted := grant.New(g.ThirdParty, g.MeteringPoint, g.Scope, by, "", g.DataFrom, now)
+		if err := stores.Grants.PutGrant(ctx, granted); err != nil && !errors.Is(err, grant.ErrExists) {
+			return d, err
+		}
 	}
 	return d, nil
 }
+
+// SeededGrant is access the demo data starts with, given by the demo
+// person who logs in as Login.
+type SeededGrant struct {
+	ThirdParty    ident.GLN
+	MeteringPoint ident.GSRN
+	Scope         accessrequest.Scope
+	Login         string
+	DataFrom      time.Time
+}
+
+// Grants is the access Seed gives: the first third party has LIMITED
+// access to the point Ola moved into, from the day he moved in.
+func Grants(d Data) []SeededGrant {
+	return []SeededGrant{{ThirdParty: d.ThirdParties[0].GLN, MeteringPoint: d.AlreadyGranted, Scope: accessrequest.Limited,
+		Login: Ola.Name, DataFrom: registry.Date(2024, 6, 15)}}
+}
+
+// PendingRequest is the request the runner makes through the API once the
+// stack is up, so that an end user has one to decide: the second third
+// party asks for FULL access to the first requestable point.
+func PendingRequest(d Data) (tp registry.ThirdParty, mp ident.GSRN, scope accessrequest.Scope) {
+	return d.ThirdParties[1], d.Requestable, accessrequest.Full
+}
+
+// MeterValueDays is how many days of meter values the runner sends for each
+// demo metering point: the days before today.
+const MeterValueDays = 45
 
 // registerOrUpdate registers a party through the operator's service, or,
 // when a run before registered it, updates it to the demo's values.

@@ -1,7 +1,12 @@
 package demo
 
 import (
+	"encoding/json"
+	"slices"
+	"strings"
 	"testing"
+
+	"github.com/tredjepart/tredjepart/localstack/identity/oidcdev"
 
 	"github.com/tredjepart/tredjepart/shared/ident"
 	"github.com/tredjepart/tredjepart/shared/pseudonym"
@@ -28,6 +33,60 @@ func TestGridCompanyCoversTheGeneratedGridAreas(t *testing.T) {
 	for _, mp := range MeteringPoints(Fixed, "p1_a", "p1_b", "org_1") {
 		if !Fixed.GridCompany.CoversGridArea(mp.GridArea) {
 			t.Fatalf("grid area %s of demo metering point %s", mp.GridArea, mp.ID)
+		}
+	}
+}
+
+// The table says what the data holds: each answer follows from the master
+// data and the seeded grants, and it names people by login only.
+func TestTableIsTrueToTheData(t *testing.T) {
+	now := registry.Date(2026, 12, 5)
+	table := Table(Fixed, now)
+	raw, err := json.Marshal(table)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range People {
+		if strings.Contains(string(raw), u.NationalID.Digits()) {
+			t.Errorf("the table holds %s's national identity number", u.Name)
+		}
+	}
+	points := map[ident.GSRN]registry.MeteringPoint{}
+	for _, mp := range MeteringPoints(Fixed, "p1_kari", "p1_ola", "org_bakery") {
+		points[mp.ID] = mp
+	}
+	if len(table.MeteringPoints) != len(points)+1 {
+		t.Fatalf("%d rows for %d registered points and one unregistered", len(table.MeteringPoints), len(points))
+	}
+	for _, p := range table.MeteringPoints {
+		mp, registered := points[p.MeteringPointID]
+		hasEndUser := slices.ContainsFunc(mp.Occupancies, func(o registry.Occupancy) bool { return o.Covers(now) })
+		granted := slices.ContainsFunc(Grants(Fixed), func(g SeededGrant) bool {
+			return g.MeteringPoint == p.MeteringPointID && g.ThirdParty == Fixed.ThirdParties[0].GLN
+		})
+		var want string
+		switch {
+		case !registered:
+			want = "E10"
+		case !mp.AccountingPoint:
+			want = "EH010"
+		case !hasEndUser:
+			want = "EH016"
+		case granted:
+			want = "EH017"
+		default:
+			want = "ACCEPTED"
+		}
+		if p.Answer != want || p.Registered != registered {
+			t.Errorf("%s: the table says %s (registered %v), the data gives %s", p.MeteringPointID, p.Answer, p.Registered, want)
+		}
+		if registered && (p.MeterValues == nil || p.MeterValues.To != "2026-12-05" || p.MeterValues.From != "2026-10-21") {
+			t.Errorf("%s: meter values %+v, want the %d days before 2026-12-05", p.MeteringPointID, p.MeterValues, MeterValueDays)
+		}
+		for _, o := range p.EndUsers {
+			if !slices.ContainsFunc(People, func(u oidcdev.User) bool { return u.Name == o.Login }) {
+				t.Errorf("%s: end user %q is no demo login", p.MeteringPointID, o.Login)
+			}
 		}
 	}
 }

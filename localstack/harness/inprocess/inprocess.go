@@ -23,6 +23,7 @@ import (
 	"github.com/tredjepart/tredjepart/shared/resources"
 	"github.com/tredjepart/tredjepart/shared/sender"
 	"github.com/tredjepart/tredjepart/shared/thirdpartyapi"
+	"github.com/tredjepart/tredjepart/shared/tracing"
 )
 
 // builders are what each functions/<dir>/main.go passes to function.Start.
@@ -48,6 +49,12 @@ func Function(ctx context.Context, id string, cfg aws.Config, getenv func(string
 	if !ok {
 		return nil, fmt.Errorf("no in-process wiring for function %s", id)
 	}
+	// Traced as function.Start traces a bootstrap's calls.
+	recorder, err := tracing.FromEnv(getenv)
+	if err != nil {
+		return nil, err
+	}
+	tracing.Instrument(&cfg, recorder)
 	handler, err := build(ctx, cfg, getenv, logger)
 	if err != nil {
 		return nil, err

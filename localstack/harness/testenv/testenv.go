@@ -63,12 +63,17 @@ func Main(m *testing.M) int {
 	return m.Run()
 }
 
+// ConsentOrigin is the consent site's origin as Intake's handler knows it,
+// where its requests' consent and authorize links point.
+const ConsentOrigin = "https://consent.tredjepart.example"
+
 // Intake wires the intake handler exactly as the Lambda does, from the
 // environment the stack gives functions, and seeds the demo data.
 func Intake(t testing.TB) (*thirdpartyapi.RequestsHandler, demo.Data) {
 	t.Helper()
 	env := Get(t)
 	functionEnv := env.Stack.Env()
+	functionEnv[thirdpartyapi.ConsentCallbackEnv] = ConsentOrigin + "/login/callback"
 	h, err := thirdpartyapi.RequestsFromEnv(env.Config, func(k string) string { return functionEnv[k] }, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)

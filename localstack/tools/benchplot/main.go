@@ -1,10 +1,12 @@
 // Command benchplot is a developer tool: it turns the latencies a benchmark
 // recorded (one duration in milliseconds per line) into a table of percentiles
 // and a histogram PNG, or a benchmark's costs set against their floors (-cost)
-// into bars, so that a person can look rather than read.
+// into bars, or the steps of a run (-phases) into a timeline, so that a person
+// can look rather than read.
 //
 //	go run ./localstack/tools/benchplot -out plot.png -title "…" in-process=a.txt emulator=b.txt
 //	go run ./localstack/tools/benchplot -out cost.png -title "…" -cost costs.tsv
+//	go run ./localstack/tools/benchplot -out steps.png -title "…" -phases steps.tsv
 package main
 
 import (
@@ -34,11 +36,15 @@ func main() {
 	out := flag.String("out", "", "PNG to write")
 	title := flag.String("title", "Latency", "plot title")
 	cost := flag.String("cost", "", "a file of label<TAB>measured<TAB>floor lines to plot as bars instead")
+	phases := flag.String("phases", "", "a file of label<TAB>start<TAB>end lines (seconds) to plot as a timeline instead")
 	flag.Parse()
 	var err error
-	if *cost != "" {
+	switch {
+	case *cost != "":
 		err = runCost(*cost, *out, *title)
-	} else {
+	case *phases != "":
+		err = runPhases(*phases, *out, *title)
+	default:
 		err = run(flag.Args(), *out, *title)
 	}
 	if err != nil {

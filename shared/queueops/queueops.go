@@ -1,4 +1,8 @@
-package queue
+// Package queueops is an adapter: it reads the SQS queues' depths and moves dead letters
+// back to their queue (operations.Queues), for the admin function. It uses
+// the SDK's SQS client; package queue, which the other functions link to
+// put messages on queues, calls SQS through package awsjson instead.
+package queueops
 
 import (
 	"context"
@@ -18,7 +22,7 @@ import (
 
 // OperatorAPI is the SQS operations Operator calls; *sqs.Client has them.
 type OperatorAPI interface {
-	API
+	SendMessageBatch(context.Context, *sqs.SendMessageBatchInput, ...func(*sqs.Options)) (*sqs.SendMessageBatchOutput, error)
 	GetQueueAttributes(context.Context, *sqs.GetQueueAttributesInput, ...func(*sqs.Options)) (*sqs.GetQueueAttributesOutput, error)
 	GetQueueUrl(context.Context, *sqs.GetQueueUrlInput, ...func(*sqs.Options)) (*sqs.GetQueueUrlOutput, error)
 	ReceiveMessage(context.Context, *sqs.ReceiveMessageInput, ...func(*sqs.Options)) (*sqs.ReceiveMessageOutput, error)
