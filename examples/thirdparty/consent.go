@@ -38,12 +38,17 @@ func (a *app) requestAccess(ctx context.Context, meteringPoint string) error {
 		req = res.JSON200 // 200: one of ours was pending already
 	}
 	a.say("%s: request %s is %s until %s", meteringPoint, req.Id, req.Status, req.ExpiresAt.Format("2006-01-02 15:04 MST"))
-	// The plain consent link: the end user logs in and decides there. The
-	// consent pages are served beside the API.
-	a.say("  consent link: %s/consent/requests/%s", a.apiURL, req.Id)
-	// The redirect flow (BRS-NO-624) brings the end user back to our return
-	// URL afterwards, which must be one of our registered redirect_uris.
-	link, err := a.authorizeLink(req)
+	// The plain consent link: the end user logs in and decides there.
+	a.say("  consent link: %s", req.Links.Consent)
+	// The redirect flow (BRS-NO-624) brings the end user back to us
+	// afterwards. The API's link returns to our first registered
+	// redirect_uri; we send our own (it must be registered too) and a state
+	// that only this link carries.
+	if req.Links.Authorize == nil {
+		a.say("  no redirect flow: ask the operator to register your redirect_uri")
+		return nil
+	}
+	link, err := a.authorizeLink(*req.Links.Authorize, req.Id.String())
 	if err != nil {
 		return err
 	}
@@ -51,20 +56,21 @@ func (a *app) requestAccess(ctx context.Context, meteringPoint string) error {
 	return nil
 }
 
-// authorizeLink is the BRS-NO-624 link for req, with our return URL and a
-// fresh state that only this link carries.
-func (a *app) authorizeLink(req *client.AccessRequest) (string, error) {
-	visit := rand.Text() // unguessable: the return URL trusts no other
-	if err := a.state.update(func(s *state) { s.Visits[visit] = req.Id.String() }); err != nil {
+// authorizeLink sets our return URL and a fresh state on the API's link.
+func (a *app) authorizeLink(apiLink, requestID string) (string, error) {
+	u, err := url.Parse(apiLink)
+	if err != nil {
 		return "", err
 	}
-	scope := "Limited" // BRS-NO-624 spells the levels so
-	if req.Scope == "FULL" {
-		scope = "Full"
+	visit := rand.Text() // unguessable: the return URL trusts no other
+	if err := a.state.update(func(s *state) { s.Visits[visit] = requestID }); err != nil {
+		return "", err
 	}
-	q := url.Values{"client_id": {req.ThirdPartyId}, "request_id": {req.Id.String()}, "scope": {scope},
-		"redirect_uri": {a.returnURL}, "state": {visit}}
-	return a.apiURL + "/authorize?" + q.Encode(), nil
+	q := u.Query()
+	q.Set("redirect_uri", a.returnURL)
+	q.Set("state", visit)
+	u.RawQuery = q.Encode()
+	return u.String(), nil
 }
 
 var decisionPage = template.Must(template.New("decision").Parse(`<!doctype html>

@@ -16,10 +16,10 @@ const pageSize = 100
 // with what came while we were down or while pushes failed.
 func (a *app) readFeed(ctx context.Context) error {
 	for {
-		var after string
-		a.state.read(func(s *state) { after = s.FeedPosition })
+		var cursor string
+		a.state.read(func(s *state) { cursor = s.FeedPosition })
 		limit := pageSize
-		res, err := a.api.ListDeliveriesWithResponse(ctx, &client.ListDeliveriesParams{After: &after, Limit: &limit})
+		res, err := a.api.ListDeliveriesWithResponse(ctx, &client.ListDeliveriesParams{Cursor: &cursor, Limit: &limit})
 		if err != nil {
 			return fmt.Errorf("read the feed: %w", err)
 		}
@@ -42,11 +42,11 @@ func (a *app) readFeed(ctx context.Context) error {
 		}
 		// Store the position only after handling the page: a crash before
 		// this line reads the page again, and Seen drops the repeats.
-		if err := a.state.update(func(s *state) { s.FeedPosition = page.Next }); err != nil {
+		if err := a.state.update(func(s *state) { s.FeedPosition = page.NextCursor }); err != nil {
 			return err
 		}
 		if len(page.Items) == 0 {
-			return nil // the end for now; `next` is where new documents will come
+			return nil // the end for now; nextCursor is where new documents will come
 		}
 	}
 }

@@ -70,7 +70,6 @@ type config struct {
 type app struct {
 	ctx       context.Context
 	api       *client.ClientWithResponses
-	apiURL    string
 	state     *state
 	webhook   *standardwebhooks.Webhook // verifies pushes; set before pushes can come
 	scope     string
@@ -100,7 +99,7 @@ func run(ctx context.Context, cfg config) error {
 		return err
 	}
 	public := strings.TrimSuffix(cfg.publicURL, "/")
-	a := &app{ctx: ctx, api: api, apiURL: strings.TrimSuffix(cfg.api, "/"), state: st, scope: cfg.scope, returnURL: public + "/return"}
+	a := &app{ctx: ctx, api: api, state: st, scope: cfg.scope, returnURL: public + "/return"}
 
 	// Listen before registering: pushes may come at once.
 	listener, err := net.Listen("tcp", cfg.listen)
@@ -123,6 +122,11 @@ func run(ctx context.Context, cfg config) error {
 		return err
 	}
 	close(ready)
+	// Ask for a signed test event: it proves the URL, the secret and our
+	// verification before any real document depends on them.
+	if _, err := a.api.TestWebhookWithResponse(ctx, client.WebhookTestRequest{Type: client.WebhookTestRequestTypeWebhookTest}); err != nil {
+		return fmt.Errorf("send a test event: %w", err)
+	}
 	if err := a.readFeed(ctx); err != nil {
 		return err
 	}

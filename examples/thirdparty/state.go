@@ -17,7 +17,7 @@ type state struct {
 
 	// WebhookSecret is the signing secret of our webhook ("whsec_…").
 	WebhookSecret string `json:"webhookSecret"`
-	// FeedPosition is the `next` of the last page read from
+	// FeedPosition is the nextCursor of the last page read from
 	// GET /v1/deliveries: where to go on reading after a restart.
 	FeedPosition string `json:"feedPosition"`
 	// Seen holds the id of every document handled (a push's webhook-id is

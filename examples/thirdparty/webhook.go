@@ -17,8 +17,7 @@ import (
 // signing secret. The secret comes in the answer to the first registration
 // only, so we store it; a later PUT (a new URL, or enabling it again) keeps
 // it. Without a stored one (the webhook was registered by hand in the
-// portal, or the state file is new) we make a new one with POST
-// /v1/webhook/rotate; the old one keeps signing beside it for 24 hours.
+// portal, or the state file is new) we read it with GET /v1/webhook/secret.
 func (a *app) registerWebhook(ctx context.Context, url string) (*standardwebhooks.Webhook, error) {
 	res, err := a.api.RegisterWebhookWithResponse(ctx, client.WebhookRegistration{Url: url})
 	if err != nil {
@@ -33,12 +32,12 @@ func (a *app) registerWebhook(ctx context.Context, url string) (*standardwebhook
 	case secret != "":
 		a.say("webhook at %s; its secret is the one stored", url)
 	default:
-		rotated, err := a.api.RotateWebhookSecretWithResponse(ctx)
+		secrets, err := a.api.GetWebhookSecretsWithResponse(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("rotate the webhook's secret: %w", err)
+			return nil, fmt.Errorf("read the webhook's secret: %w", err)
 		}
-		secret = *rotated.JSON200.Secret
-		a.say("webhook was registered already; now at %s, with a new secret from POST /v1/webhook/rotate", url)
+		secret = secrets.JSON200.Secrets[0].Secret // newest first
+		a.say("webhook was registered already; now at %s, secret read with GET /v1/webhook/secret", url)
 	}
 	if err := a.state.update(func(s *state) { s.WebhookSecret = secret }); err != nil {
 		return nil, err
@@ -89,6 +88,7 @@ func (a *app) receivePush(w http.ResponseWriter, r *http.Request) {
 // document holds the fields of the three kinds of document we use. A push's
 // body and a feed item's "document" are the same document.
 type document struct {
+	Test            bool   `json:"test"`           // from POST /v1/webhook/test: not real data
 	DocumentID      string `json:"documentId"`     // a day's meter values (BRS-NO-313)
 	NotificationID  string `json:"notificationId"` // a notification
 	AccessLevel     string `json:"accessLevel"`    // changed master data
@@ -112,6 +112,8 @@ func (a *app) handle(id string, raw []byte) {
 		return
 	}
 	switch {
+	case doc.Test:
+		a.say("  test event (%s)", doc.Type)
 	case doc.DocumentID != "":
 		day := doc.Period.Start
 		if len(day) >= len("2006-01-02") {
@@ -128,7 +130,7 @@ func (a *app) handle(id string, raw []byte) {
 	case doc.AccessLevel != "":
 		a.say("  master data of %s changed", doc.MeteringPointID)
 	default:
-		a.say("  %s event", doc.Type) // webhook.test, from POST /v1/webhook/test
+		a.say("  %s: a kind of document we do not use", doc.Type)
 	}
 }
 

@@ -4,13 +4,13 @@ package e2e_test
 
 // The example third party (examples/thirdparty), built from source and run
 // as a process, through its whole story against the stack: it registers
-// its webhook, asks for access to a metering point of Kari's and prints the
-// redirect-flow link; Kari approves in a real browser and comes back to the
-// example's return page; the approval's notification is pushed and the
-// example prints the last month per day. Then it is stopped, the next
-// day's delivery runs while it is down, and once restarted it finds the
-// day's document in the feed from its stored position, and drops the push
-// of the same document that comes after.
+// its webhook and has a test event pushed, asks for access to a metering
+// point of Kari's and prints the redirect-flow link; Kari approves in a real
+// browser and comes back to the example's return page; the approval's
+// notification is pushed and the example prints the last month per day.
+// Then it is stopped, the next day's delivery runs while it is down, and
+// once restarted it finds the day's document in the feed from its stored
+// position, and drops the push of the same document that comes after.
 
 import (
 	"bufio"
@@ -185,6 +185,7 @@ func TestTheExampleThirdPartyRunsItsWholeStory(t *testing.T) {
 
 	// It registers its webhook, asks for access and prints the links.
 	example.waitFor(t, `^webhook (registered|was registered already)`)
+	example.waitFor(t, `^  test event \(webhook.test\)$`) // its own test event, pushed and verified
 	link := example.waitFor(t, `^  authorize link: (\S+)$`)[1]
 	example.waitFor(t, `^  consent link: \S+/consent/requests/`)
 	example.waitFor(t, `^ready`)
