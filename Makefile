@@ -28,7 +28,7 @@ RUNNER := $(LOCAL_GO) run $(LAMBDA_FLAGS) ./localstack/runner
 # (localstack/harness/lambdasize) builds into a directory of its own through it.
 LAMBDA_DIR ?= build/lambda
 
-.PHONY: help docs run up down prepare token deliver reset datagen unit test vet vulncheck build build-local synth bench bench-first-answer venv scanvenv rie npm sitecss chromium tools clean
+.PHONY: help docs run up down prepare token deliver reset example datagen unit test vet vulncheck build build-local synth bench bench-first-answer venv scanvenv rie npm sitecss chromium tools clean
 
 ## run: the whole system in the foreground on moto, with demo data
 run: prepare
@@ -56,6 +56,17 @@ deliver:
 ## reset: the running local stack back to its seeded state (requests, grants, deliveries, webhooks, read log, sessions, parties; queues purged, expiries stopped); the grid company's data stays
 reset:
 	@$(RUNNER) reset
+
+## example [EXAMPLE_POINTS=…]: the example third party (examples/thirdparty) as Straumkompis against the running stack (make up), until Ctrl-C; docs/integrating.md explains it
+EXAMPLE_POINTS ?= 707057500000001015,707057500000001022,707057500000001039
+example:
+	@test -f .local/ready || { echo "the local stack is not running: make up first"; exit 1; }
+	@echo "The example asks for access to $(EXAMPLE_POINTS) and prints a consent link and an authorize link for each."
+	@echo "Open an authorize link and log in as the end user, then approve: 707057500000001015 is Kari Nordmann's,"
+	@echo "707057500000001022 is Bakeriet AS's (log in as Per Baker for Bakeriet AS). 707057500000001039 is granted"
+	@echo "already (EH017): its month is printed at once. Then run make deliver DAY=<yesterday> in another shell."
+	@echo
+	$(LOCAL_GO) run $(LAMBDA_FLAGS) ./examples/thirdparty -points "$(EXAMPLE_POINTS)" -state .local/thirdparty-example.json
 
 ## datagen POINTS=… DAYS=…: synthetic metering points and meter values into the running local stack
 POINTS ?= 100
