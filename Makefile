@@ -1,7 +1,7 @@
 # Tredjepart — `make run` starts the local stack, `make test` runs every test,
 # `make unit` the tests that need no emulator (no venv, no moto).
-# Both install what they need: a Python venv with the pinned moto server (and
-# schemathesis and standardwebhooks, which the contract test runs), the
+# Both install what they need: a Python venv with the pinned moto server (make
+# test adds schemathesis, standardwebhooks and cfn-lint to it), the
 # Lambda Runtime Interface Emulator (go install), and the Go modules; `make
 # test` also a second venv with checkov, which scans the CDK template.
 
@@ -28,7 +28,7 @@ RUNNER := $(LOCAL_GO) run $(LAMBDA_FLAGS) ./localstack/runner
 # (localstack/harness/lambdasize) builds into a directory of its own through it.
 LAMBDA_DIR ?= build/lambda
 
-.PHONY: help docs run up down prepare token deliver reset example datagen unit test vet vulncheck build build-local synth bench bench-first-answer venv scanvenv rie npm sitecss chromium tools clean
+.PHONY: help docs run up down prepare token deliver reset example datagen unit test vet vulncheck build build-local synth bench bench-first-answer venv testvenv scanvenv rie npm sitecss chromium tools clean
 
 ## run: the whole system in the foreground on moto, with demo data
 run: prepare
@@ -81,7 +81,7 @@ unit:
 	$(GO) test ./...
 
 ## test: vet, format check, vulnerability check, unit + integration (-tags integration: moto) + end-to-end tests, CDK tests
-test: tools scanvenv chromium vet vulncheck
+test: tools testvenv scanvenv chromium vet vulncheck
 	$(GO) test -count=1 -tags integration ./...
 	cd infra && $(GO) test -count=1 ./...
 
@@ -177,11 +177,19 @@ chromium: /usr/bin/chromium
 /usr/bin/chromium:
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium
 
-## venv: .venv with the pinned Python tools of localstack/requirements.txt (moto server, schemathesis, standardwebhooks)
+## venv: .venv with the stack's pinned moto server (localstack/requirements.txt)
+# --no-compile: Python compiles a module when it is first imported, and moto
+# imports few of its thousands; compiling them all took half the install.
 venv: .venv/.installed
 .venv/.installed: localstack/requirements.txt
 	python3 -m venv .venv
-	.venv/bin/pip install --quiet --disable-pip-version-check -r localstack/requirements.txt
+	.venv/bin/pip install --quiet --no-compile --disable-pip-version-check -r localstack/requirements.txt
+	touch $@
+
+## testvenv: the test tools on top, in .venv (localstack/test-requirements.txt: schemathesis, standardwebhooks, cfn-lint)
+testvenv: .venv/.test-installed
+.venv/.test-installed: .venv/.installed localstack/test-requirements.txt
+	.venv/bin/pip install --quiet --no-compile --disable-pip-version-check -r localstack/test-requirements.txt
 	touch $@
 
 ## scanvenv: .venv-scan with the pinned checkov of infra/scan-requirements.txt (its own venv: its pins conflict with moto's)

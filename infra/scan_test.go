@@ -41,7 +41,7 @@ func scanTool(t *testing.T, venv, name string) string {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(path); err != nil {
-		t.Fatalf("%s not found: run `make %s` (or `make test`) first", path, map[string]string{".venv": "venv", ".venv-scan": "scanvenv"}[venv])
+		t.Fatalf("%s not found: run `make %s` (or `make test`) first", path, map[string]string{".venv": "testvenv", ".venv-scan": "scanvenv"}[venv])
 	}
 	return path
 }

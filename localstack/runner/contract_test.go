@@ -6,8 +6,8 @@ package main
 // the functions in-process), probed by schemathesis over the third-party,
 // ingest and admin APIs with their own tokens, and its webhook pushes
 // verified by the Python Standard Webhooks library. Both tools come from the
-// venv that `make venv` builds from localstack/requirements.txt; without
-// them the test fails, as the moto-backed tests do.
+// venv that `make testvenv` completes from localstack/test-requirements.txt;
+// without them the test fails, as the moto-backed tests do.
 
 import (
 	"bufio"
@@ -40,7 +40,7 @@ func venvTool(t *testing.T, name string) string {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(path); err != nil {
-		t.Fatalf("%s is missing: run `make venv` (make test does); it installs the pinned tools of localstack/requirements.txt", path)
+		t.Fatalf("%s is missing: run `make testvenv` (make test does); it installs the pinned tools of localstack/test-requirements.txt", path)
 	}
 	return path
 }
