@@ -133,7 +133,9 @@ func run(repo, out string, keep bool) error {
 		add("Python venv (moto)", cloned, filepath.Join(clone, ".venv", ".installed")),
 		add("npm packages", cloned, filepath.Join(clone, "node_modules", ".installed")),
 		add("Lambda emulator (go install)", cloned, rie),
-		add("bootstraps (go build)", cloned, newest(filepath.Join(clone, "build", "local"))),
+		// The go build ends by moving the bootstraps out of build/local/.bin
+		// and removing it: the folder's time is when it ended.
+		add("bootstraps and runner (go build)", cloned, filepath.Join(clone, "build", "local")),
 	); err != nil {
 		return err
 	}
@@ -143,7 +145,7 @@ func run(repo, out string, keep bool) error {
 		return err
 	}
 	phases = append(phases,
-		phase{"runner (go run)", prepared, started},
+		phase{"runner (go run, its start)", prepared, started},
 		phase{"stack start, demo data", started, upDone},
 		phase{"token, first answer", upDone, answered})
 
@@ -162,21 +164,6 @@ func run(repo, out string, keep bool) error {
 		return err
 	}
 	return os.WriteFile(out, []byte(tsv.String()), 0o644)
-}
-
-// newest is the path of the newest file under dir.
-func newest(dir string) string {
-	var path string
-	var at time.Time
-	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
-			if info, err := d.Info(); err == nil && info.ModTime().After(at) {
-				path, at = p, info.ModTime()
-			}
-		}
-		return nil
-	})
-	return path
 }
 
 // runnerStart reads when the runner began: its log's first line's time.
