@@ -135,7 +135,7 @@ func run(repo, out string, keep bool) error {
 		add("Lambda emulator (go install)", cloned, rie),
 		// The go build ends by moving the bootstraps out of build/local/.bin
 		// and removing it: the folder's time is when it ended.
-		add("bootstraps and runner (go build)", cloned, filepath.Join(clone, "build", "local")),
+		add("Go build: bootstraps, runner", cloned, filepath.Join(clone, "build", "local")),
 	); err != nil {
 		return err
 	}
