@@ -139,7 +139,7 @@ type parser[P any] func(raw []byte, pathGLN ident.GLN) (P, error)
 type located interface{ location() string }
 
 func register[P any, V located](ctx context.Context, ev apigw.Request, parse parser[P], do func(context.Context, P) (P, error), view func(P) V) (apigw.Response, error) {
-	raw, err := jsonBody(ev)
+	raw, err := apigw.JSONBody(ev)
 	if err != nil {
 		return apigw.Response{}, err
 	}
@@ -161,7 +161,7 @@ func update[P, V any](ctx context.Context, ev apigw.Request, parse parser[P], do
 	if err != nil {
 		return apigw.Response{}, err
 	}
-	raw, err := jsonBody(ev)
+	raw, err := apigw.JSONBody(ev)
 	if err != nil {
 		return apigw.Response{}, err
 	}
@@ -184,13 +184,6 @@ func pathGLN(ev apigw.Request) (ident.GLN, error) {
 		return "", fault.InvalidFields(fault.FieldError{Field: "gln", Reason: apigw.Reason(err)})
 	}
 	return gln, nil
-}
-
-func jsonBody(ev apigw.Request) ([]byte, error) {
-	if err := apigw.RequireJSON(ev.Headers["content-type"]); err != nil {
-		return nil, err
-	}
-	return apigw.DecodeBody(ev)
 }
 
 func ok(status int, body any) apigw.Response {

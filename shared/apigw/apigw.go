@@ -445,6 +445,15 @@ func JSON(status int, body []byte, contentType string) Response {
 	}
 }
 
+// JSONBody is the body of a request that must send JSON: the media type
+// checked (415 otherwise), then the body decoded (see DecodeBody).
+func JSONBody(ev Request) ([]byte, error) {
+	if err := RequireJSON(ev.Headers["content-type"]); err != nil {
+		return nil, err
+	}
+	return DecodeBody(ev)
+}
+
 func DecodeBody(ev Request) ([]byte, error) {
 	if !ev.IsBase64Encoded {
 		return []byte(ev.Body), nil

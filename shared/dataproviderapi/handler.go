@@ -58,10 +58,7 @@ func (h *Handler) route(ctx context.Context, ev apigw.Request) (apigw.Response, 
 	if err != nil {
 		return apigw.Response{}, err
 	}
-	if err := apigw.RequireJSON(ev.Headers["content-type"]); err != nil {
-		return apigw.Response{}, err
-	}
-	raw, err := apigw.DecodeBody(ev)
+	raw, err := apigw.JSONBody(ev)
 	if err != nil {
 		return apigw.Response{}, err
 	}

@@ -28,10 +28,7 @@ type createBody struct {
 // parseCreate validates a POST body and headers, naming every bad field.
 func parseCreate(ev events.APIGatewayV2HTTPRequest) (accessrequest.CreateInput, error) {
 	var in accessrequest.CreateInput
-	if err := apigw.RequireJSON(ev.Headers["content-type"]); err != nil {
-		return in, err
-	}
-	raw, err := apigw.DecodeBody(ev)
+	raw, err := apigw.JSONBody(ev)
 	if err != nil {
 		return in, err
 	}

@@ -90,10 +90,7 @@ func (h *QueriesHandler) webhook(ctx context.Context, caller ident.GLN, ev apigw
 		e, err := h.Webhooks.Get(ctx, caller)
 		return ok(e, "", err)
 	case RouteWebhookPut:
-		if err := apigw.RequireJSON(ev.Headers["content-type"]); err != nil {
-			return apigw.Response{}, err
-		}
-		raw, err := apigw.DecodeBody(ev)
+		raw, err := apigw.JSONBody(ev)
 		if err != nil {
 			return apigw.Response{}, err
 		}
@@ -178,10 +175,7 @@ func (h *QueriesHandler) webhookSecrets(ctx context.Context, caller ident.GLN) (
 // webhookTest pushes a test event, or a sample daily document, at once, and
 // answers with the attempt.
 func (h *QueriesHandler) webhookTest(ctx context.Context, caller ident.GLN, ev apigw.Request) (apigw.Response, error) {
-	if err := apigw.RequireJSON(ev.Headers["content-type"]); err != nil {
-		return apigw.Response{}, err
-	}
-	raw, err := apigw.DecodeBody(ev)
+	raw, err := apigw.JSONBody(ev)
 	if err != nil {
 		return apigw.Response{}, err
 	}
