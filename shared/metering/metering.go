@@ -78,7 +78,7 @@ type Access struct {
 // move-in, or MaxPeriodYears back if that is later. The list of metering
 // points shows it without reading each one.
 func DataFrom(g grant.Grant, now time.Time) time.Time {
-	return later(g.DataFrom, metervalues.Date(now).AddDate(-MaxPeriodYears, 0, 0))
+	return metervalues.Later(g.DataFrom, metervalues.Date(now).AddDate(-MaxPeriodYears, 0, 0))
 }
 
 // DataWindow is the data a grant covers: from the end user's move-in, at
@@ -228,7 +228,7 @@ func (s *Service) MeterValues(ctx context.Context, tp ident.GLN, id ident.GSRN, 
 	if err != nil {
 		return Values{}, err
 	}
-	period := Window{From: later(q.From, a.Window.From), To: earlier(q.To, a.Window.To)}
+	period := Window{From: metervalues.Later(q.From, a.Window.From), To: metervalues.Earlier(q.To, a.Window.To)}
 	if period.Empty() {
 		return Values{}, fault.Coded(fault.Unprocessable, CodeOutsideDataWindow, fmt.Sprintf("The period %s–%s is outside the data window of this access, %s.",
 			day(q.From), day(q.To), describe(a.Window)))
@@ -262,17 +262,3 @@ func describe(w Window) string {
 }
 
 func day(t time.Time) string { return t.Format(metervalues.DayLayout) }
-
-func later(a, b time.Time) time.Time {
-	if a.After(b) {
-		return a
-	}
-	return b
-}
-
-func earlier(a, b time.Time) time.Time {
-	if a.Before(b) {
-		return a
-	}
-	return b
-}

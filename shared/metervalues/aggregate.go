@@ -42,11 +42,12 @@ type Point struct {
 
 // Period is a CIM-style time interval with a fixed resolution and positioned
 // points. Position p covers [Start + (p-1)·Resolution, Start + p·Resolution),
-// stepping in elapsed time for PT15M/PT60M and in Oslo calendar days or
-// months for P1D/P1M. Positions without data are left out.
+// stepping in elapsed time for PT15M/PT60M/PT1H and in Oslo calendar days
+// or months for P1D/P1M; a P1M period that Clip cut to start mid-month has
+// the month Start falls in as position 1. Positions without data are left out.
 type Period struct {
 	Start, End time.Time // in Oslo location
-	Resolution string    // "PT15M", "PT60M", "P1D" or "P1M"
+	Resolution string    // "PT15M" or "PT60M" as stored; "PT1H", "P1D" or "P1M" aggregated
 	Revision   int       // the highest revision of the days in it
 	Points     []Point
 }
@@ -200,7 +201,7 @@ func monthly(days []Series) []Period {
 func Clip(periods []Period, from, to time.Time) []Period {
 	clipped := make([]Period, 0, len(periods))
 	for _, p := range periods {
-		start, end := laterOf(p.Start, from), earlierOf(p.End, to)
+		start, end := Later(p.Start, from), Earlier(p.End, to)
 		if !start.Before(end) {
 			continue
 		}
@@ -228,14 +229,16 @@ func daysBetween(a, b time.Time) int {
 	return int(math.Round(b.Sub(a).Hours() / 24))
 }
 
-func laterOf(a, b time.Time) time.Time {
+// Later is the later of two times.
+func Later(a, b time.Time) time.Time {
 	if a.After(b) {
 		return a
 	}
 	return b
 }
 
-func earlierOf(a, b time.Time) time.Time {
+// Earlier is the earlier of two times.
+func Earlier(a, b time.Time) time.Time {
 	if a.Before(b) {
 		return a
 	}
