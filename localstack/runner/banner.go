@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/tredjepart/tredjepart/localstack/harness/demo"
+	"github.com/tredjepart/tredjepart/shared/accessrequest"
 	"github.com/tredjepart/tredjepart/shared/metervalues"
 )
 
@@ -103,7 +104,7 @@ A request expires, REJECTED with EH088, at 24:00 Oslo time on the third
 business day after it arrived.
 
 As the end user: open the consent link for a pending demo request from %s,
-  %s/consent/requests/%s
+  %s
 and log in on the development provider (%s) as %s. All requests:
 %s/consent, and access given: %s/consent/access, with every read of
 your data (log in as %s to see %s's reads).
@@ -146,7 +147,7 @@ Ctrl-C stops everything.
 		gw, s.demo.AlreadyGranted, day(-30), day(0),
 		gw, filepath.Join(s.opts.stateDir, ingestExampleFile),
 		day(-1), gw, tp.Name, s.webhookURL,
-		other.Name, gw, s.demoRequest, s.oidcIssuer, demo.Kari.Name, gw, gw, demo.Ola.Name, tp.Name,
+		other.Name, accessrequest.ConsentURL(gw, s.demoRequest), s.oidcIssuer, demo.Kari.Name, gw, gw, demo.Ola.Name, tp.Name,
 		gw, gw,
 		gw, demo.Siri.Name, demo.Siri.OrgName, gw, other.GLN, other.GLN)
 	return b.String()

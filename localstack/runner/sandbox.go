@@ -23,6 +23,7 @@ import (
 	"github.com/tredjepart/tredjepart/localstack/emulate/provision"
 	"github.com/tredjepart/tredjepart/localstack/harness/demo"
 	"github.com/tredjepart/tredjepart/localstack/identity/issuer"
+	"github.com/tredjepart/tredjepart/shared/accessrequest"
 	"github.com/tredjepart/tredjepart/shared/apigw"
 	"github.com/tredjepart/tredjepart/shared/fault"
 	"github.com/tredjepart/tredjepart/shared/pseudonym"
@@ -128,7 +129,7 @@ func (sb *sandbox) reset(ctx context.Context) (resetDone, error) {
 		return done, err
 	}
 	done.PendingRequest = pendingRequest{ID: sb.s.demoRequest,
-		ConsentURL: fmt.Sprintf("http://127.0.0.1:%d/consent/requests/%s", sb.s.opts.gatewayPort, sb.s.demoRequest)}
+		ConsentURL: accessrequest.ConsentURL(fmt.Sprintf("http://127.0.0.1:%d", sb.s.opts.gatewayPort), sb.s.demoRequest)}
 	sb.logger.InfoContext(ctx, "sandbox reset", "itemsDeleted", done.ItemsDeleted, "queuesPurged", done.QueuesPurged,
 		"executionsStopped", done.ExecutionsStopped)
 	return done, nil
