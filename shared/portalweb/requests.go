@@ -29,11 +29,11 @@ type entry struct {
 	Err   string // why the input is not a metering point id
 }
 
-// parseMeteringPoints splits pasted text on newlines, commas, semicolons
-// and spaces, and checks each id. The same input twice counts once.
 // errNoMeteringPoints refuses a form without a metering point.
 var errNoMeteringPoints = fault.InvalidFields(fault.FieldError{Field: "meteringPoints", Reason: "give at least one metering point id"})
 
+// parseMeteringPoints splits pasted text on newlines, commas, semicolons
+// and spaces, and checks each id. The same input twice counts once.
 func parseMeteringPoints(text string) ([]entry, error) {
 	fields := strings.FieldsFunc(text, func(r rune) bool { return r == ',' || r == ';' || unicode.IsSpace(r) })
 	if len(fields) == 0 {
