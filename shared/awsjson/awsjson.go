@@ -144,6 +144,7 @@ func (c *Client) call(ctx context.Context, operation string, body []byte, out an
 	done := tracing.Call(ctx, req, c.service.ID, operation, c.config.Region)
 	sum := sha256.Sum256(body)
 	if err := v4.NewSigner().SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), c.service.SigningName, c.config.Region, time.Now()); err != nil {
+		done(0, "", false, err)
 		return fmt.Errorf("sign: %w", err)
 	}
 	resp, err := c.http.Do(req)

@@ -134,7 +134,6 @@ func (h *DeliveryHandler) Handle(ctx context.Context, ev events.SQSEvent) (event
 	deliverer.ThirdParties = thirdPartiesOnce{readonce.New(h.Deliverer.ThirdParties.ThirdParty)}
 	deliverer.Webhooks = h.Webhooks.ForBatch()
 	var done delivery.Result
-	defer func() { countDone(metrics.Or(h.Metrics), done) }()
 	for _, m := range ev.Records {
 		ctx := tracing.WithHeader(ctx, m.Attributes[tracing.SQSAttribute]) // the sender's trace
 		logger := h.Logger.With("messageId", m.MessageId, "receiveCount", m.Attributes["ApproximateReceiveCount"])
@@ -163,6 +162,7 @@ func (h *DeliveryHandler) Handle(ctx context.Context, ev events.SQSEvent) (event
 		done.NoAccess += r.NoAccess
 		done.Late += r.Late
 	}
+	countDone(metrics.Or(h.Metrics), done)
 	return res, nil
 }
 

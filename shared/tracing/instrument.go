@@ -97,11 +97,12 @@ var process struct {
 	rec Recorder
 }
 
-// Call traces one AWS call made without an SDK client (package awsjson) as
-// Instrument's middleware traces the SDK's: it sends the trace header on
-// req, and returns done, which records the call with its answer's status,
-// request id and error when the trace is sampled and the process has a
-// recorder.
+// Call traces one attempt of an AWS call made without an SDK client
+// (package awsjson, which calls it once an attempt; the SDK's middleware
+// records an operation and its retries as one): it sends the trace header
+// on req, and returns done, which records the attempt with its answer's
+// status, request id and error when the trace is sampled and the process
+// has a recorder.
 func Call(ctx context.Context, req *http.Request, service, operation, region string) (done func(status int, requestID string, throttled bool, err error)) {
 	trace, ok := current(ctx)
 	if !ok {
