@@ -1,9 +1,7 @@
 package docs
 
 import (
-	"bytes"
 	"fmt"
-	"os"
 	"os/exec"
 	"regexp"
 	"strings"
@@ -48,25 +46,7 @@ func TestThePackageTableIsCurrent(t *testing.T) {
 		t.Fatalf("go list found %d packages, want the whole module", packages)
 	}
 
-	doc, err := os.ReadFile(architecture)
-	if err != nil {
-		t.Fatal(err)
+	if !sectionIsCurrent(t, architecture, tableStart, tableEnd, table.String()) {
+		t.Errorf("%s's package table is not the packages' doc comments; run `make docs`", architecture)
 	}
-	start, end := bytes.Index(doc, []byte(tableStart)), bytes.Index(doc, []byte(tableEnd))
-	if start < 0 || end < start {
-		t.Fatalf("%s has no package table between %q and %q", architecture, tableStart, tableEnd)
-	}
-	current := string(doc[start : end+len(tableEnd)])
-	if current == table.String() {
-		return
-	}
-	if os.Getenv("UPDATE_DOCS") == "1" {
-		updated := append(append(doc[:start:start], table.String()...), doc[end+len(tableEnd):]...)
-		if err := os.WriteFile(architecture, updated, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("%s: package table rewritten (%d packages)", architecture, packages)
-		return
-	}
-	t.Errorf("%s's package table is not the packages' doc comments; run `make docs`", architecture)
 }

@@ -20,24 +20,34 @@ const (
 // /v1/sandbox/test-data serves it. UPDATE_DOCS=1 (make docs) rewrites it.
 func TestTheSandboxTestDataTableIsCurrent(t *testing.T) {
 	table := testDataTableStart + "\n\n" + demo.Table(demo.Fixed, time.Time{}).Markdown() + "\n" + testDataTableEnd
-	doc, err := os.ReadFile(readme)
+	if !sectionIsCurrent(t, readme, testDataTableStart, testDataTableEnd, table) {
+		t.Errorf("%s's sandbox test-data table is not what localstack/harness/demo says; run `make docs`", readme)
+	}
+}
+
+// sectionIsCurrent says whether the part of the file at path from start to
+// end (both markers included) is want. With UPDATE_DOCS=1 (make docs) it
+// rewrites a part that is not, and says it is.
+func sectionIsCurrent(t *testing.T, path, start, end, want string) bool {
+	t.Helper()
+	doc, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	start, end := bytes.Index(doc, []byte(testDataTableStart)), bytes.Index(doc, []byte(testDataTableEnd))
-	if start < 0 || end < start {
-		t.Fatalf("%s has no test-data table between %q and %q", readme, testDataTableStart, testDataTableEnd)
+	from, to := bytes.Index(doc, []byte(start)), bytes.Index(doc, []byte(end))
+	if from < 0 || to < from {
+		t.Fatalf("%s has no section between %q and %q", path, start, end)
 	}
-	if string(doc[start:end+len(testDataTableEnd)]) == table {
-		return
+	if string(doc[from:to+len(end)]) == want {
+		return true
 	}
-	if os.Getenv("UPDATE_DOCS") == "1" {
-		updated := append(append(doc[:start:start], table...), doc[end+len(testDataTableEnd):]...)
-		if err := os.WriteFile(readme, updated, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("%s: test-data table rewritten", readme)
-		return
+	if os.Getenv("UPDATE_DOCS") != "1" {
+		return false
 	}
-	t.Errorf("%s's sandbox test-data table is not what localstack/harness/demo says; run `make docs`", readme)
+	updated := append(append(doc[:from:from], want...), doc[to+len(end):]...)
+	if err := os.WriteFile(path, updated, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%s: the section from %q rewritten", path, start)
+	return true
 }
