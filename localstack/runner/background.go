@@ -120,17 +120,27 @@ func token(args []string) error {
 	case *gln == "":
 		return errors.New("say which third party: make token GLN=<13-digit GLN>, make token INGEST=1 for the grid company, or make token ADMIN=1 for the operator")
 	}
-	res, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/local/token?%s", *port, query))
+	token, err := issuerToken(*port, query)
 	if err != nil {
-		return fmt.Errorf("the token issuer does not answer; start the stack with `make run` or `make up`: %w", err)
+		return err
+	}
+	fmt.Print(token)
+	return nil
+}
+
+// issuerToken asks the running issuer on port for a demo token (query: gln=,
+// ingest=true or admin=true).
+func issuerToken(port int, query string) (string, error) {
+	res, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/local/token?%s", port, query))
+	if err != nil {
+		return "", fmt.Errorf("the token issuer does not answer; start the stack with `make run` or `make up`: %w", err)
 	}
 	defer res.Body.Close()
 	body, _ := io.ReadAll(res.Body)
 	if res.StatusCode != http.StatusOK {
-		return fmt.Errorf("%s", strings.TrimSpace(string(body)))
+		return "", fmt.Errorf("%s", strings.TrimSpace(string(body)))
 	}
-	fmt.Print(string(body))
-	return nil
+	return string(body), nil
 }
 
 // deliver runs the daily delivery for a day by hand on the running stack
@@ -185,18 +195,14 @@ func reset(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	res, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/local/token?admin=true", *issuerPort))
+	token, err := issuerToken(*issuerPort, "admin=true")
 	if err != nil {
-		return fmt.Errorf("the token issuer does not answer; start the stack with `make run` or `make up`: %w", err)
-	}
-	token, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	if res.StatusCode != http.StatusOK {
-		return fmt.Errorf("operator token: %s", strings.TrimSpace(string(token)))
+		return fmt.Errorf("operator token: %w", err)
 	}
 	req, _ := http.NewRequest(http.MethodPost, fmt.Sprintf("http://127.0.0.1:%d/v1/sandbox/reset", *gatewayPort), nil)
-	req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(string(token)))
-	if res, err = http.DefaultClient.Do(req); err != nil {
+	req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(token))
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
 		return fmt.Errorf("the gateway does not answer: %w", err)
 	}
 	defer res.Body.Close()
