@@ -2,7 +2,7 @@
 # `make unit` the tests that need no emulator (no venv, no moto).
 # Both install what they need: a Python venv with the pinned moto server (make
 # test adds schemathesis, standardwebhooks and cfn-lint to it), the
-# Lambda Runtime Interface Emulator (go install), and the Go modules; `make
+# Lambda Runtime Interface Emulator (built from go.mod's tool line), and the Go modules; `make
 # test` also a second venv with checkov, which scans the CDK template.
 
 SHELL := /bin/bash
@@ -10,18 +10,17 @@ SHELL := /bin/bash
 # toolchain line, so the go command is told which to fetch (module proxy).
 export GOTOOLCHAIN := go1.27.3
 GO ?= go
-# Asked of the machine's own go: the approved one is then fetched by the first
-# build, side by side with the venv, not before make starts.
-GOBIN := $(shell GOTOOLCHAIN=local $(GO) env GOPATH)/bin
-export PATH := $(GOBIN):$(PATH)
 
 FUNCTIONS := $(notdir $(wildcard functions/*))
-RIE_VERSION := v0.0.0-20261030222936-bef5c4ba774d
+# The Lambda Runtime Interface Emulator: a tool of go.mod (its version pinned
+# there), built into build/local, where localstack/emulate/rie finds it.
+RIE_PACKAGE := github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie
 LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags "-s -w"
 # The runner and the Lambda emulator are built with the bootstraps' flags and
-# without cgo, as the bootstraps are: then the standard library and every
-# shared package compile once, not twice (on a fresh machine most of the
-# time from clone to first answer is compiling).
+# without cgo, as the bootstraps are, and in the same go build: then the
+# standard library and every shared package compile once, not two or three
+# times (on a fresh machine most of the time from clone to first answer is
+# compiling).
 LOCAL_GO := CGO_ENABLED=0 $(GO)
 RUNNER := $(LOCAL_GO) run $(LAMBDA_FLAGS) ./localstack/runner
 # Where build puts the AWS bootstraps; the bootstrap size test
@@ -41,9 +40,10 @@ down:
 	$(RUNNER) down
 
 # prepare: what the stack needs, side by side: the venv and npm wait on the
-# network while the Go builds use the cores.
+# network while the Go build uses the cores (build-local builds the emulator
+# too: make rie beside it would compile the standard library a second time).
 prepare:
-	@$(MAKE) --no-print-directory -j4 tools build-local
+	@$(MAKE) --no-print-directory -j3 venv npm build-local
 
 ## token GLN=…: a bearer token for a demo third party; INGEST=1 for the demo grid company; ADMIN=1 for the operator (the stack must be up)
 token:
@@ -111,9 +111,11 @@ GOVULNCHECK_VERSION := v1.9.0
 vulncheck:
 	@GO=$(GO) VULNDB_VERSION=$(VULNDB_VERSION) GOVULNCHECK_VERSION=$(GOVULNCHECK_VERSION) tools/vulncheck.sh
 
-# bootstraps DIR, ENV[, MORE]: every function's bootstrap as DIR/<function>/bootstrap,
-# from one go build, so that they compile and link in parallel (with MORE,
-# more commands built in the same go build, left in DIR/.bin).
+# bootstraps DIR, ENV[, MORE[, KEEP]]: every function's bootstrap as
+# DIR/<function>/bootstrap, from one go build, so that they compile and link in
+# parallel. MORE: more commands built in the same go build, so that their
+# packages compile once with the bootstraps'; of those, the binaries named in
+# KEEP are kept in DIR (the others only fill the build cache).
 define bootstraps
 	@rm -rf $(1)/.bin && mkdir -p $(1)/.bin
 	$(2) $(LOCAL_GO) build $(LAMBDA_FLAGS) -o $(1)/.bin/ ./functions/... $(3)
@@ -121,6 +123,7 @@ define bootstraps
 	  mkdir -p $(1)/$$fn && mv $(1)/.bin/$$fn $(1)/$$fn/bootstrap || exit 1; \
 	  echo "$(1)/$$fn/bootstrap"; \
 	done
+	@for cmd in $(4); do mv $(1)/.bin/$$cmd $(1)/$$cmd && echo "$(1)/$$cmd" || exit 1; done
 	@rm -r $(1)/.bin
 endef
 
@@ -129,10 +132,10 @@ build: npm
 	$(call bootstraps,$(LAMBDA_DIR),GOOS=linux GOARCH=arm64)
 	cp node_modules/redoc/bundles/redoc.standalone.js $(LAMBDA_DIR)/docs/
 
-## build-local: the same bootstraps for this machine, for the Lambda emulator
+## build-local: the same bootstraps for this machine, and the Lambda emulator (build/local/aws-lambda-rie) to run them
 # The runner is compiled beside them, so that make up's go run only finds it built.
 build-local:
-	$(call bootstraps,build/local,,./localstack/runner)
+	$(call bootstraps,build/local,,./localstack/runner $(RIE_PACKAGE),aws-lambda-rie)
 
 ## synth: the CloudFormation template in infra/cdk.out (no AWS credentials needed)
 synth: build
@@ -177,31 +180,36 @@ chromium: /usr/bin/chromium
 /usr/bin/chromium:
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium
 
+# The venvs are made without a pip of their own, and the machine's pip
+# installs into them (pip --python): ensurepip was a quarter of the stack's
+# venv's CPU time on a fresh machine.
+PIP_INTO := python3 -m pip --quiet --disable-pip-version-check --python
+
 ## venv: .venv with the stack's pinned moto server (localstack/requirements.txt)
 # --no-compile: Python compiles a module when it is first imported, and moto
 # imports few of its thousands; compiling them all took half the install.
 venv: .venv/.installed
 .venv/.installed: localstack/requirements.txt
-	python3 -m venv .venv
-	.venv/bin/pip install --quiet --no-compile --disable-pip-version-check -r localstack/requirements.txt
+	python3 -m venv --without-pip .venv
+	$(PIP_INTO) .venv/bin/python install --no-compile -r localstack/requirements.txt
 	touch $@
 
 ## testvenv: the test tools on top, in .venv (localstack/test-requirements.txt: schemathesis, standardwebhooks, cfn-lint)
 testvenv: .venv/.test-installed
 .venv/.test-installed: .venv/.installed localstack/test-requirements.txt
-	.venv/bin/pip install --quiet --no-compile --disable-pip-version-check -r localstack/test-requirements.txt
+	$(PIP_INTO) .venv/bin/python install --no-compile -r localstack/test-requirements.txt
 	touch $@
 
 ## scanvenv: .venv-scan with the pinned checkov of infra/scan-requirements.txt (its own venv: its pins conflict with moto's)
 scanvenv: .venv-scan/.installed
 .venv-scan/.installed: infra/scan-requirements.txt
-	python3 -m venv .venv-scan
-	.venv-scan/bin/pip install --quiet --disable-pip-version-check -r infra/scan-requirements.txt
+	python3 -m venv --without-pip .venv-scan
+	$(PIP_INTO) .venv-scan/bin/python install -r infra/scan-requirements.txt
 	touch $@
 
-rie: $(GOBIN)/aws-lambda-rie
-$(GOBIN)/aws-lambda-rie:
-	$(LOCAL_GO) install $(LAMBDA_FLAGS) github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@$(RIE_VERSION)
+## rie: the Lambda Runtime Interface Emulator alone, as build-local builds it (build/local/aws-lambda-rie)
+rie:
+	$(LOCAL_GO) build $(LAMBDA_FLAGS) -o build/local/aws-lambda-rie $(RIE_PACKAGE)
 
 clean:
 	rm -rf build .local infra/cdk.out

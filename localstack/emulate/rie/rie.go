@@ -2,9 +2,8 @@
 // the AWS Lambda Runtime Interface Emulator (aws-lambda-rie), so the local
 // stack executes exactly the artefact that is deployed.
 //
-// Install the emulator with
-//
-//	go install github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@v0.0.0-20261030222936-bef5c4ba774d
+// The emulator is a tool of go.mod; make rie (and make build-local) build it
+// into build/local, where Find looks first.
 //
 // The emulator is started as
 //
@@ -102,8 +101,7 @@ var ErrTimeout = errors.New("rie: function timed out")
 func Start(ctx context.Context, riePath, bootstrapPath string, env []string, logOutput io.Writer) (*Function, error) {
 	rie, err := exec.LookPath(riePath)
 	if err != nil {
-		return nil, fmt.Errorf("rie: emulator %q not found (install it with "+
-			"go install github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@v0.0.0-20261030222936-bef5c4ba774d): %w", riePath, err)
+		return nil, fmt.Errorf("rie: emulator %q not found (build it with %s): %w", riePath, InstallHint, err)
 	}
 	bootstrap, err := filepath.Abs(bootstrapPath)
 	if err != nil {

@@ -128,14 +128,12 @@ func run(repo, out string, keep bool) error {
 		return nil
 	}
 	phases = append(phases, phase{"git clone", 0, cloned})
-	rie := filepath.Join(tmp, "gopath", "bin", "aws-lambda-rie")
 	if err := errors.Join(
 		add("Python venv (moto)", cloned, filepath.Join(clone, ".venv", ".installed")),
 		add("npm packages", cloned, filepath.Join(clone, "node_modules", ".installed")),
-		add("Lambda emulator (go install)", cloned, rie),
-		// The go build ends by moving the bootstraps out of build/local/.bin
-		// and removing it: the folder's time is when it ended.
-		add("Go build: bootstraps, runner", cloned, filepath.Join(clone, "build", "local")),
+		// The go build ends by moving the bootstraps and the emulator out of
+		// build/local/.bin and removing it: the folder's time is when it ended.
+		add("Go build: bootstraps, runner, Lambda emulator", cloned, filepath.Join(clone, "build", "local")),
 	); err != nil {
 		return err
 	}
