@@ -22,7 +22,13 @@ LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags "-s -w"
 # times (on a fresh machine most of the time from clone to first answer is
 # compiling).
 LOCAL_GO := CGO_ENABLED=0 $(GO)
-RUNNER := $(LOCAL_GO) run $(LAMBDA_FLAGS) ./localstack/runner
+# The runner behind make run/up/down/token/deliver/reset, which build-local
+# builds beside the bootstraps: a go run would link it once more.
+RUNNER := build/local/runner
+# The commands that talk to a running stack need the runner make up built.
+define need_runner
+	@test -x $(RUNNER) || { echo "the local stack is not running: make up first"; exit 1; }
+endef
 # Where build puts the AWS bootstraps; the bootstrap size test
 # (localstack/harness/lambdasize) builds into a directory of its own through it.
 LAMBDA_DIR ?= build/lambda
@@ -37,7 +43,7 @@ run: prepare
 up: prepare
 	$(RUNNER) up
 down:
-	$(RUNNER) down
+	@if [ -x $(RUNNER) ]; then $(RUNNER) down; else echo "not running"; fi
 
 # prepare: what the stack needs, side by side: the venv and npm wait on the
 # network while the Go build uses the cores (build-local builds the emulator
@@ -47,14 +53,17 @@ prepare:
 
 ## token GLN=…: a bearer token for a demo third party; INGEST=1 for the demo grid company; ADMIN=1 for the operator (the stack must be up)
 token:
+	$(need_runner)
 	@$(RUNNER) token -gln "$(GLN)" $(if $(INGEST),-ingest) $(if $(ADMIN),-admin)
 
 ## deliver DAY=YYYY-MM-DD [TIMEOUT=5m]: run the daily delivery (BRS-NO-313) for a day by hand on the running local stack; fails if it is not done within TIMEOUT
 deliver:
+	$(need_runner)
 	@$(RUNNER) deliver -day "$(DAY)" $(if $(TIMEOUT),-timeout $(TIMEOUT))
 
 ## reset: the running local stack back to its seeded state (requests, grants, deliveries, webhooks, read log, sessions, parties; queues purged, expiries stopped); the grid company's data stays
 reset:
+	$(need_runner)
 	@$(RUNNER) reset
 
 ## example [EXAMPLE_POINTS=…]: the example third party (examples/thirdparty) as Straumkompis against the running stack (make up), until Ctrl-C; docs/integrating.md explains it
@@ -132,10 +141,9 @@ build: npm
 	$(call bootstraps,$(LAMBDA_DIR),GOOS=linux GOARCH=arm64)
 	cp node_modules/redoc/bundles/redoc.standalone.js $(LAMBDA_DIR)/docs/
 
-## build-local: the same bootstraps for this machine, and the Lambda emulator (build/local/aws-lambda-rie) to run them
-# The runner is compiled beside them, so that make up's go run only finds it built.
+## build-local: the same bootstraps for this machine, the Lambda emulator to run them and the runner (build/local/aws-lambda-rie, build/local/runner)
 build-local:
-	$(call bootstraps,build/local,,./localstack/runner $(RIE_PACKAGE),aws-lambda-rie)
+	$(call bootstraps,build/local,,./localstack/runner $(RIE_PACKAGE),aws-lambda-rie runner)
 
 ## synth: the CloudFormation template in infra/cdk.out (no AWS credentials needed)
 synth: build

@@ -49,7 +49,9 @@ func up(args []string) error {
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
 	fmt.Fprint(os.Stderr, "starting")
-	for deadline := time.Now().Add(90 * time.Second); time.Now().Before(deadline); {
+	// Looked for every 100 ms, so that make up returns as soon as the stack is
+	// ready; a dot every half second shows it is still starting.
+	for tick, deadline := 1, time.Now().Add(90*time.Second); time.Now().Before(deadline); tick++ {
 		if banner, err := os.ReadFile(filepath.Join(stateDir, "ready")); err == nil {
 			fmt.Fprintln(os.Stderr)
 			fmt.Print(string(banner))
@@ -60,8 +62,10 @@ func up(args []string) error {
 		case err := <-exited:
 			log, _ := os.ReadFile(logPath)
 			return fmt.Errorf("the stack exited during start-up (%v):\n%s", err, log)
-		case <-time.After(500 * time.Millisecond):
-			fmt.Fprint(os.Stderr, ".")
+		case <-time.After(100 * time.Millisecond):
+			if tick%5 == 0 {
+				fmt.Fprint(os.Stderr, ".")
+			}
 		}
 	}
 	return fmt.Errorf("not ready after 90 s; see %s", logPath)

@@ -143,7 +143,7 @@ func run(repo, out string, keep bool) error {
 		return err
 	}
 	phases = append(phases,
-		phase{"runner (go run, its start)", prepared, started},
+		phase{"runner start", prepared, started},
 		phase{"stack start, demo data", started, upDone},
 		phase{"token, first answer", upDone, answered})
 
