@@ -112,10 +112,10 @@ func signWithPEM(t *testing.T, keyPath string, alg jose.SignatureAlgorithm, kid 
 	return signed
 }
 
-// unsigned builds an alg "none" token.
-func unsigned(t *testing.T, kid string, claims map[string]any) string {
+// unsigned builds a token whose header names alg and whose signature is empty.
+func unsigned(t *testing.T, alg, kid string, claims map[string]any) string {
 	t.Helper()
-	h, _ := json.Marshal(map[string]string{"alg": "none", "kid": kid})
+	h, _ := json.Marshal(map[string]string{"alg": alg, "kid": kid})
 	p, _ := json.Marshal(claims)
 	enc := base64.RawURLEncoding
 	return enc.EncodeToString(h) + "." + enc.EncodeToString(p) + "."
@@ -548,7 +548,15 @@ func TestUnauthorized(t *testing.T) {
 		{"wrong audience", "Bearer " + f.iss.sign(t, rs, kid, f.iss.claims(map[string]any{"aud": "other-api"})), "the token does not have a valid audience"},
 		{"wrong aud, matching client_id", "Bearer " + f.iss.sign(t, rs, kid, f.iss.claims(map[string]any{"aud": "other-api", "client_id": audience})), "the token does not have a valid audience"},
 		{"no aud, other client_id", "Bearer " + f.iss.sign(t, rs, kid, f.iss.claims(map[string]any{"aud": nil})), "the token does not have a valid audience"},
-		{"alg none", "Bearer " + unsigned(t, kid, f.iss.claims(nil)), "the token's signing algorithm is not supported"},
+		{"empty aud list, client_id is the audience", "Bearer " + f.iss.sign(t, rs, kid, f.iss.claims(map[string]any{"aud": []string{}, "client_id": audience})), "the token does not have a valid audience"},
+		{"aud not a string", "Bearer " + f.iss.sign(t, rs, kid, f.iss.claims(map[string]any{"aud": 5})), "the token is malformed"},
+		{"exp not a number", "Bearer " + f.iss.sign(t, rs, kid, f.iss.claims(map[string]any{"exp": "soon"})), "the token is malformed"},
+		// The issuer is judged before the times, the times before the audience.
+		{"wrong issuer, expired", "Bearer " + f.iss.sign(t, rs, kid, f.iss.claims(map[string]any{"iss": "http://evil.example", "exp": now - 60})), "the token does not have a valid issuer"},
+		{"expired, wrong audience", "Bearer " + f.iss.sign(t, rs, kid, f.iss.claims(map[string]any{"aud": "other-api", "exp": now - 60})), "the token has expired"},
+		{"not valid yet and expired", "Bearer " + f.iss.sign(t, rs, kid, f.iss.claims(map[string]any{"nbf": now + 120, "exp": now - 60})), "the token is not valid yet"},
+		{"alg none", "Bearer " + unsigned(t, "none", kid, f.iss.claims(nil)), "the token's signing algorithm is not supported"},
+		{"alg unknown", "Bearer " + unsigned(t, "XY999", kid, f.iss.claims(nil)), "the token's signing algorithm is not supported"},
 		{"alg HS256", "Bearer " + f.iss.sign(t, jose.HS256, kid, f.iss.claims(nil)), "the token's signing algorithm is not supported"},
 		{"alg RS512", "Bearer " + f.iss.sign(t, jose.RS512, kid, f.iss.claims(nil)), "the token's signing algorithm is not supported"},
 	}
@@ -565,6 +573,20 @@ func TestUnauthorized(t *testing.T) {
 				t.Errorf("www-authenticate = %s, want %s", got, want)
 			}
 		})
+	}
+}
+
+// RFC 7519 4.1.4: a token is expired at its exp, not only after it.
+func TestTokenExpiresAtExp(t *testing.T) {
+	f := newFixture(t)
+	exp := time.Now().Unix() + 300
+	token := f.iss.sign(t, jose.RS256, f.iss.KeyID(), f.iss.claims(map[string]any{"exp": exp}))
+	for at, want := range map[int64]int{exp - 1: http.StatusOK, exp: http.StatusUnauthorized} {
+		f.gw.auth.now = func() time.Time { return time.Unix(at, 0) }
+		resp := f.do(t, "GET", "/v1/access-requests", token, nil, nil)
+		if resp.status != want {
+			t.Errorf("at exp%+d: status %d, want %d (www-authenticate %q)", at-exp, resp.status, want, resp.header.Get("www-authenticate"))
+		}
 	}
 }
 
