@@ -643,6 +643,7 @@ func TestUserinfoRefusals(t *testing.T) {
 		{"ID token instead of access token", "Bearer " + idToken, 0},
 		{"garbage", "Bearer abc.def.ghi", 0},
 		{"expired", "Bearer " + tok.AccessToken, tokenTTL + time.Minute},
+		{"at its exp", "Bearer " + tok.AccessToken, tokenTTL},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -667,8 +668,8 @@ func TestRestartKeepsKeys(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	kid1 := e.p.public.KeyID
-	kid2 := again.public.KeyID
+	kid1 := e.p.signer.JWK().Kid
+	kid2 := again.signer.JWK().Kid
 	if kid1 == "" || kid1 != kid2 {
 		t.Errorf("kid %q then %q", kid1, kid2)
 	}
