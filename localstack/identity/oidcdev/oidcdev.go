@@ -57,11 +57,11 @@ const (
 
 // Provider is the OpenID provider. It is safe for concurrent use.
 type Provider struct {
-	issuer  string // issuer identifier, exactly as given: the "iss" claim
-	base    string // issuer without a trailing slash, for endpoint URLs
+	issuer  string        // issuer identifier, exactly as given: the "iss" claim
+	base    string        // issuer without a trailing slash, for endpoint URLs
 	signer  rsakey.Signer // signs the tokens; its JWK is published
-	subKey  []byte // keys the hash that turns a pid into sub
-	formKey []byte // signs the authorization request carried by the login page
+	subKey  []byte        // keys the hash that turns a pid into sub
+	formKey []byte        // signs the authorization request carried by the login page
 	users   []demoUser
 	clients map[string]Client
 	now     func() time.Time
