@@ -24,7 +24,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/go-jose/go-jose/v4"
+	"github.com/golang-jwt/jwt/v5"
 	"github.com/tredjepart/tredjepart/localstack/emulate/moto"
 	"github.com/tredjepart/tredjepart/localstack/identity/issuer"
 	"github.com/tredjepart/tredjepart/shared/resources"
@@ -67,12 +67,12 @@ func startIssuer(t *testing.T) *testIssuer {
 }
 
 // sign signs claims with the issuer's own key under the given header.
-func (ti *testIssuer) sign(t *testing.T, alg jose.SignatureAlgorithm, kid string, claims map[string]any) string {
+func (ti *testIssuer) sign(t *testing.T, alg, kid string, claims map[string]any) string {
 	t.Helper()
 	return signWithPEM(t, ti.keyPath, alg, kid, claims)
 }
 
-func signWithPEM(t *testing.T, keyPath string, alg jose.SignatureAlgorithm, kid string, claims map[string]any) string {
+func signWithPEM(t *testing.T, keyPath string, alg, kid string, claims map[string]any) string {
 	t.Helper()
 	data, err := os.ReadFile(keyPath)
 	if err != nil {
@@ -83,29 +83,18 @@ func signWithPEM(t *testing.T, keyPath string, alg jose.SignatureAlgorithm, kid 
 	if err != nil {
 		t.Fatal(err)
 	}
-	payload, err := json.Marshal(claims)
-	if err != nil {
-		t.Fatal(err)
-	}
-	opts := &jose.SignerOptions{}
+	token := jwt.NewWithClaims(jwt.GetSigningMethod(alg), jwt.MapClaims(claims))
+	delete(token.Header, "typ")
 	if kid != "" {
-		opts = opts.WithHeader("kid", kid)
+		token.Header["kid"] = kid
 	}
 	var key any = parsed.(*rsa.PrivateKey)
-	if alg == jose.HS256 {
+	if alg == "HS256" {
 		// The classic confusion attack: HMAC keyed with the public key.
 		der, _ := x509.MarshalPKIXPublicKey(&parsed.(*rsa.PrivateKey).PublicKey)
 		key = der
 	}
-	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: alg, Key: key}, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	msg, err := signer.Sign(payload)
-	if err != nil {
-		t.Fatal(err)
-	}
-	signed, err := msg.CompactSerialize()
+	signed, err := token.SignedString(key)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -459,7 +448,7 @@ func (f invokerFunc) Invoke(ctx context.Context, p []byte) ([]byte, error) { ret
 
 func TestClaimRendering(t *testing.T) {
 	f := newFixture(t)
-	token := f.iss.sign(t, jose.RS256, f.iss.KeyID(), f.iss.claims(map[string]any{
+	token := f.iss.sign(t, "RS256", f.iss.KeyID(), f.iss.claims(map[string]any{
 		"aud":    []string{"other", audience},
 		"scope":  nil,
 		"scp":    []string{"x", resources.ThirdPartyScope},
@@ -526,7 +515,7 @@ func TestUnauthorized(t *testing.T) {
 	f := newFixture(t)
 	other := startIssuer(t) // a second, unrelated key
 	kid := f.iss.KeyID()
-	rs := jose.RS256
+	const rs = "RS256"
 	now := time.Now().Unix()
 
 	tests := []struct {
@@ -557,8 +546,8 @@ func TestUnauthorized(t *testing.T) {
 		{"not valid yet and expired", "Bearer " + f.iss.sign(t, rs, kid, f.iss.claims(map[string]any{"nbf": now + 120, "exp": now - 60})), "the token is not valid yet"},
 		{"alg none", "Bearer " + unsigned(t, "none", kid, f.iss.claims(nil)), "the token's signing algorithm is not supported"},
 		{"alg unknown", "Bearer " + unsigned(t, "XY999", kid, f.iss.claims(nil)), "the token's signing algorithm is not supported"},
-		{"alg HS256", "Bearer " + f.iss.sign(t, jose.HS256, kid, f.iss.claims(nil)), "the token's signing algorithm is not supported"},
-		{"alg RS512", "Bearer " + f.iss.sign(t, jose.RS512, kid, f.iss.claims(nil)), "the token's signing algorithm is not supported"},
+		{"alg HS256", "Bearer " + f.iss.sign(t, "HS256", kid, f.iss.claims(nil)), "the token's signing algorithm is not supported"},
+		{"alg RS512", "Bearer " + f.iss.sign(t, "RS512", kid, f.iss.claims(nil)), "the token's signing algorithm is not supported"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -580,7 +569,7 @@ func TestUnauthorized(t *testing.T) {
 func TestTokenExpiresAtExp(t *testing.T) {
 	f := newFixture(t)
 	exp := time.Now().Unix() + 300
-	token := f.iss.sign(t, jose.RS256, f.iss.KeyID(), f.iss.claims(map[string]any{"exp": exp}))
+	token := f.iss.sign(t, "RS256", f.iss.KeyID(), f.iss.claims(map[string]any{"exp": exp}))
 	for at, want := range map[int64]int{exp - 1: http.StatusOK, exp: http.StatusUnauthorized} {
 		f.gw.auth.now = func() time.Time { return time.Unix(at, 0) }
 		resp := f.do(t, "GET", "/v1/access-requests", token, nil, nil)
@@ -593,7 +582,7 @@ func TestTokenExpiresAtExp(t *testing.T) {
 func TestAuthorized(t *testing.T) {
 	f := newFixture(t)
 	kid := f.iss.KeyID()
-	rs := jose.RS256
+	const rs = "RS256"
 	tests := []struct {
 		name   string
 		header string
@@ -669,7 +658,7 @@ func TestIssuerDownKeepsCachedKeys(t *testing.T) {
 		t.Errorf("token with a cached kid: status %d", resp.status)
 	}
 	other := startIssuer(t)
-	unknown := signWithPEM(t, other.keyPath, jose.RS256, other.KeyID(), f.iss.claims(nil))
+	unknown := signWithPEM(t, other.keyPath, "RS256", other.KeyID(), f.iss.claims(nil))
 	f.do(t, "GET", "/v1/access-requests", unknown, nil, nil).wantMessage(t, http.StatusUnauthorized, "Unauthorized")
 	if !strings.Contains(f.log.String(), `"level":"WARN","msg":"authorizer refused"`) {
 		t.Errorf("no warning that the JWKS could not be fetched:\n%s", f.log)
