@@ -143,15 +143,30 @@ func (s *keySet) find(kid string) (*rsa.PublicKey, bool) {
 	return k, ok && kid != ""
 }
 
-// fetchKeys reads the provider's RSA signing keys (RFC 7517).
+// fetchKeys reads the provider's RSA signing keys.
 func fetchKeys(ctx context.Context, uri string) (map[string]*rsa.PublicKey, error) {
+	var set json.RawMessage
+	if err := getJSON(ctx, uri, &set); err != nil {
+		return nil, fmt.Errorf("the provider's keys: %w", err)
+	}
+	keys, err := RSAKeys(set)
+	if err != nil {
+		return nil, fmt.Errorf("the provider's keys: %w", err)
+	}
+	return keys, nil
+}
+
+// RSAKeys reads the RSA signing keys, by kid, of a JSON Web Key Set (RFC
+// 7517); keys of other types or for other uses are left out. The local API
+// gateway's JWT authorizer reads its issuer's keys with it too.
+func RSAKeys(jwks []byte) (map[string]*rsa.PublicKey, error) {
 	var set struct {
 		Keys []struct {
 			Kty, Use, Kid, N, E string
 		} `json:"keys"`
 	}
-	if err := getJSON(ctx, uri, &set); err != nil {
-		return nil, fmt.Errorf("the provider's keys: %w", err)
+	if err := json.Unmarshal(jwks, &set); err != nil {
+		return nil, err
 	}
 	keys := map[string]*rsa.PublicKey{}
 	for _, k := range set.Keys {
@@ -161,7 +176,7 @@ func fetchKeys(ctx context.Context, uri string) (map[string]*rsa.PublicKey, erro
 		n, errN := base64.RawURLEncoding.DecodeString(k.N)
 		e, errE := base64.RawURLEncoding.DecodeString(k.E)
 		if errN != nil || errE != nil || len(e) == 0 || len(e) > 4 {
-			return nil, fmt.Errorf("the provider's key %q is not an RSA key", k.Kid)
+			return nil, fmt.Errorf("key %q is not an RSA key", k.Kid)
 		}
 		keys[k.Kid] = &rsa.PublicKey{N: new(big.Int).SetBytes(n), E: int(new(big.Int).SetBytes(e).Int64())}
 	}

@@ -3,6 +3,7 @@ package gateway
 import (
 	"bytes"
 	"context"
+	"crypto/rsa"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,8 +15,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/go-jose/go-jose/v4"
-	"github.com/go-jose/go-jose/v4/jwt"
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/tredjepart/tredjepart/shared/websession"
 )
 
 const (
@@ -47,9 +48,9 @@ type Authorizer struct {
 	minRefresh time.Duration
 
 	mu          sync.Mutex
-	keys        jose.JSONWebKeySet
-	fetchedAt   time.Time // when keys were last fetched successfully
-	attemptedAt time.Time // when a fetch was last tried
+	keys        map[string]*rsa.PublicKey // by kid
+	fetchedAt   time.Time                 // when keys were last fetched successfully
+	attemptedAt time.Time                 // when a fetch was last tried
 }
 
 // NewAuthorizer discovers the JWKS endpoint from
@@ -110,24 +111,29 @@ func (a *Authorizer) getJSON(ctx context.Context, url string, v any) error {
 	return nil
 }
 
-// refresh fetches the JWKS. The caller must not hold a.mu.
-func (a *Authorizer) refresh(ctx context.Context) (jose.JSONWebKeySet, error) {
-	var set jose.JSONWebKeySet
+// refresh fetches the JWKS, whose RSA signing keys it keeps. The caller
+// must not hold a.mu.
+func (a *Authorizer) refresh(ctx context.Context) (map[string]*rsa.PublicKey, error) {
+	var set json.RawMessage
 	if err := a.getJSON(ctx, a.jwksURI, &set); err != nil {
-		return jose.JSONWebKeySet{}, fmt.Errorf("gateway: fetch JWKS: %w", err)
+		return nil, fmt.Errorf("gateway: fetch JWKS: %w", err)
+	}
+	keys, err := websession.RSAKeys(set)
+	if err != nil {
+		return nil, fmt.Errorf("gateway: JWKS at %s: %w", a.jwksURI, err)
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.keys, a.fetchedAt, a.attemptedAt = set, a.now(), a.now()
-	return set, nil
+	a.keys, a.fetchedAt, a.attemptedAt = keys, a.now(), a.now()
+	return keys, nil
 }
 
 // key returns the public key with the given kid, refetching the JWKS when
 // the cache is stale or does not know kid (at most once per minRefresh).
-func (a *Authorizer) key(ctx context.Context, kid string) (*jose.JSONWebKey, error) {
+func (a *Authorizer) key(ctx context.Context, kid string) (*rsa.PublicKey, error) {
 	a.mu.Lock()
 	now := a.now()
-	cached, found := lookupKeyID(a.keys, kid)
+	cached, found := a.keys[kid]
 	if found && now.Sub(a.fetchedAt) <= keysTTL {
 		a.mu.Unlock()
 		return cached, nil
@@ -142,27 +148,23 @@ func (a *Authorizer) key(ctx context.Context, kid string) (*jose.JSONWebKey, err
 	a.attemptedAt = now
 	a.mu.Unlock()
 
-	set, err := a.refresh(ctx)
+	keys, err := a.refresh(ctx)
 	if err != nil {
 		if found {
 			return cached, nil // stale but usable while the issuer is away
 		}
 		return nil, err
 	}
-	if k, ok := lookupKeyID(set, kid); ok {
+	if k, ok := keys[kid]; ok {
 		return k, nil
 	}
 	return nil, errUnknownKID
 }
 
-func lookupKeyID(set jose.JSONWebKeySet, kid string) (*jose.JSONWebKey, bool) {
-	if keys := set.Key(kid); len(keys) > 0 {
-		return &keys[0], true
-	}
-	return nil, false
-}
-
-var errUnknownKID = errors.New("no key with that kid")
+var (
+	errUnknownKID = errors.New("no key with that kid")
+	errNoKID      = errors.New("the token has no kid")
+)
 
 // authError is a refused request: 401 for a bad token, 403 for missing scopes.
 type authError struct {
@@ -207,58 +209,50 @@ func (a *Authorizer) authorize(ctx context.Context, header string, routeScopes [
 	if len(raw) > maxTokenBytes {
 		return nil, unauthorized("the token is too large", nil)
 	}
-	msg, err := jose.ParseSignedCompact(raw, []jose.SignatureAlgorithm{jose.RS256})
-	var otherAlg *jose.ErrUnexpectedSignatureAlgorithm
+	var registered tokenClaims
+	token, err := a.parser().ParseWithClaims(raw, &registered, func(t *jwt.Token) (any, error) {
+		kid, _ := t.Header["kid"].(string)
+		if kid == "" {
+			return nil, errNoKID
+		}
+		return a.key(ctx, kid)
+	})
+	// One fault is named, the first in this order: the token's form, its
+	// algorithm and key, its signature, then its issuer, times and audience.
 	switch {
-	case errors.As(err, &otherAlg):
-		return nil, unauthorized("the token's signing algorithm is not supported", err)
-	case err != nil:
+	case errors.Is(err, jwt.ErrTokenMalformed):
 		return nil, unauthorized("the token is malformed", err)
-	}
-	kid := msg.Signatures[0].Header.KeyID
-	if kid == "" {
+	case token.Method == nil || token.Method.Alg() != jwt.SigningMethodRS256.Alg():
+		return nil, unauthorized("the token's signing algorithm is not supported", err)
+	case errors.Is(err, errNoKID):
 		return nil, unauthorized("the token has no kid", nil)
-	}
-	key, err := a.key(ctx, kid)
-	if err != nil {
+	case errors.Is(err, jwt.ErrTokenUnverifiable):
 		refusal := unauthorized("the token's kid does not match a signing key", err)
 		refusal.keysUnavailable = !errors.Is(err, errUnknownKID)
 		return nil, refusal
-	}
-	payload, err := msg.Verify(key)
-	if err != nil {
+	case errors.Is(err, jwt.ErrTokenSignatureInvalid):
 		return nil, unauthorized("the token's signature is invalid", err)
-	}
-	var registered jwt.Claims
-	if err := json.Unmarshal(payload, &registered); err != nil {
-		return nil, unauthorized("the token is malformed", err)
-	}
-	now := a.now()
-	err = registered.ValidateWithLeeway(jwt.Expected{Issuer: a.issuer, Time: now}, 0)
-	switch {
-	case errors.Is(err, jwt.ErrExpired):
-		return nil, unauthorized("the token has expired", err)
-	case errors.Is(err, jwt.ErrNotValidYet):
-		return nil, unauthorized("the token is not valid yet", err)
-	case errors.Is(err, jwt.ErrIssuedInTheFuture):
-		return nil, unauthorized("the token was issued in the future", err)
-	case errors.Is(err, jwt.ErrInvalidIssuer):
-		return nil, unauthorized("the token does not have a valid issuer", err)
-	case err != nil, registered.Expiry == nil:
+	case err != nil && !errors.Is(err, jwt.ErrTokenInvalidClaims):
 		return nil, unauthorized("the token is invalid", err)
-	case !now.Before(registered.Expiry.Time()):
-		// RFC 7519 4.1.4: not at exp itself, which go-jose's check lets pass.
-		return nil, unauthorized("the token has expired", nil)
-	}
-	if !a.audienceMatches(registered.Audience, payload) {
+	case registered.Issuer != a.issuer:
+		return nil, unauthorized("the token does not have a valid issuer", err)
+	case errors.Is(err, jwt.ErrTokenNotValidYet):
+		return nil, unauthorized("the token is not valid yet", err)
+	case errors.Is(err, jwt.ErrTokenExpired):
+		return nil, unauthorized("the token has expired", err)
+	case errors.Is(err, jwt.ErrTokenUsedBeforeIssued):
+		return nil, unauthorized("the token was issued in the future", err)
+	case err != nil: // no exp
+		return nil, unauthorized("the token is invalid", err)
+	case !a.audienceMatches(registered):
 		return nil, unauthorized("the token does not have a valid audience", nil)
 	}
 
-	claims, err := claimStrings(payload)
+	claims, err := claimStrings(registered.payload)
 	if err != nil {
 		return nil, unauthorized("the token is malformed", err)
 	}
-	scopes, err := tokenScopes(payload)
+	scopes, err := tokenScopes(registered.payload)
 	if err != nil {
 		return nil, unauthorized("the token's scope claim is malformed", err)
 	}
@@ -273,20 +267,41 @@ func (a *Authorizer) authorize(ctx context.Context, header string, routeScopes [
 	return &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: claims, Scopes: scopes}, nil
 }
 
+// parser checks what golang-jwt can: the RS256 signature, and that exp is
+// set and past now, nbf and iat not after now (RFC 7519, no leeway, as API
+// Gateway).
+func (a *Authorizer) parser() *jwt.Parser {
+	return jwt.NewParser(jwt.WithValidMethods([]string{jwt.SigningMethodRS256.Alg()}),
+		jwt.WithExpirationRequired(), jwt.WithIssuedAt(), jwt.WithTimeFunc(a.now))
+}
+
+// tokenClaims are the registered claims and the payload they were read
+// from, for the audience rule and the claims the function gets.
+type tokenClaims struct {
+	jwt.RegisteredClaims
+	payload []byte
+}
+
+func (c *tokenClaims) UnmarshalJSON(payload []byte) error {
+	c.payload = bytes.Clone(payload)
+	return json.Unmarshal(payload, &c.RegisteredClaims)
+}
+
 // audienceMatches applies API Gateway's rule: aud must contain the
-// configured audience; only a token without aud is judged by client_id.
-// aud is nil only when the token has none (an empty list is not nil).
-func (a *Authorizer) audienceMatches(aud jwt.Audience, payload []byte) bool {
-	if aud != nil {
-		return slices.Contains(aud, a.audience)
+// configured audience; only a token without aud is judged by client_id (a
+// token whose aud is an empty list has one).
+func (a *Authorizer) audienceMatches(c tokenClaims) bool {
+	var other struct {
+		Aud      json.RawMessage `json:"aud"`
+		ClientID any             `json:"client_id"`
 	}
-	var c struct {
-		ClientID any `json:"client_id"`
-	}
-	if json.Unmarshal(payload, &c) != nil {
+	if json.Unmarshal(c.payload, &other) != nil {
 		return false
 	}
-	s, ok := c.ClientID.(string)
+	if other.Aud != nil {
+		return slices.Contains(c.Audience, a.audience)
+	}
+	s, ok := other.ClientID.(string)
 	return ok && s == a.audience
 }
 

@@ -24,7 +24,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/go-jose/go-jose/v4"
+	"github.com/golang-jwt/jwt/v5"
 	"github.com/tredjepart/tredjepart/localstack/emulate/moto"
 	"github.com/tredjepart/tredjepart/localstack/identity/issuer"
 	"github.com/tredjepart/tredjepart/shared/resources"
@@ -67,12 +67,12 @@ func startIssuer(t *testing.T) *testIssuer {
 }
 
 // sign signs claims with the issuer's own key under the given header.
-func (ti *testIssuer) sign(t *testing.T, alg jose.SignatureAlgorithm, kid string, claims map[string]any) string {
+func (ti *testIssuer) sign(t *testing.T, alg, kid string, claims map[string]any) string {
 	t.Helper()
 	return signWithPEM(t, ti.keyPath, alg, kid, claims)
 }
 
-func signWithPEM(t *testing.T, keyPath string, alg jose.SignatureAlgorithm, kid string, claims map[string]any) string {
+func signWithPEM(t *testing.T, keyPath string, alg, kid string, claims map[string]any) string {
 	t.Helper()
 	data, err := os.ReadFile(keyPath)
 	if err != nil {
@@ -83,39 +83,28 @@ func signWithPEM(t *testing.T, keyPath string, alg jose.SignatureAlgorithm, kid 
 	if err != nil {
 		t.Fatal(err)
 	}
-	payload, err := json.Marshal(claims)
-	if err != nil {
-		t.Fatal(err)
-	}
-	opts := &jose.SignerOptions{}
+	token := jwt.NewWithClaims(jwt.GetSigningMethod(alg), jwt.MapClaims(claims))
+	delete(token.Header, "typ")
 	if kid != "" {
-		opts = opts.WithHeader("kid", kid)
+		token.Header["kid"] = kid
 	}
 	var key any = parsed.(*rsa.PrivateKey)
-	if alg == jose.HS256 {
+	if alg == "HS256" {
 		// The classic confusion attack: HMAC keyed with the public key.
 		der, _ := x509.MarshalPKIXPublicKey(&parsed.(*rsa.PrivateKey).PublicKey)
 		key = der
 	}
-	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: alg, Key: key}, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	msg, err := signer.Sign(payload)
-	if err != nil {
-		t.Fatal(err)
-	}
-	signed, err := msg.CompactSerialize()
+	signed, err := token.SignedString(key)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return signed
 }
 
-// unsigned builds an alg "none" token.
-func unsigned(t *testing.T, kid string, claims map[string]any) string {
+// unsigned builds a token whose header names alg and whose signature is empty.
+func unsigned(t *testing.T, alg, kid string, claims map[string]any) string {
 	t.Helper()
-	h, _ := json.Marshal(map[string]string{"alg": "none", "kid": kid})
+	h, _ := json.Marshal(map[string]string{"alg": alg, "kid": kid})
 	p, _ := json.Marshal(claims)
 	enc := base64.RawURLEncoding
 	return enc.EncodeToString(h) + "." + enc.EncodeToString(p) + "."
@@ -459,7 +448,7 @@ func (f invokerFunc) Invoke(ctx context.Context, p []byte) ([]byte, error) { ret
 
 func TestClaimRendering(t *testing.T) {
 	f := newFixture(t)
-	token := f.iss.sign(t, jose.RS256, f.iss.KeyID(), f.iss.claims(map[string]any{
+	token := f.iss.sign(t, "RS256", f.iss.KeyID(), f.iss.claims(map[string]any{
 		"aud":    []string{"other", audience},
 		"scope":  nil,
 		"scp":    []string{"x", resources.ThirdPartyScope},
@@ -526,7 +515,7 @@ func TestUnauthorized(t *testing.T) {
 	f := newFixture(t)
 	other := startIssuer(t) // a second, unrelated key
 	kid := f.iss.KeyID()
-	rs := jose.RS256
+	const rs = "RS256"
 	now := time.Now().Unix()
 
 	tests := []struct {
@@ -548,9 +537,17 @@ func TestUnauthorized(t *testing.T) {
 		{"wrong audience", "Bearer " + f.iss.sign(t, rs, kid, f.iss.claims(map[string]any{"aud": "other-api"})), "the token does not have a valid audience"},
 		{"wrong aud, matching client_id", "Bearer " + f.iss.sign(t, rs, kid, f.iss.claims(map[string]any{"aud": "other-api", "client_id": audience})), "the token does not have a valid audience"},
 		{"no aud, other client_id", "Bearer " + f.iss.sign(t, rs, kid, f.iss.claims(map[string]any{"aud": nil})), "the token does not have a valid audience"},
-		{"alg none", "Bearer " + unsigned(t, kid, f.iss.claims(nil)), "the token's signing algorithm is not supported"},
-		{"alg HS256", "Bearer " + f.iss.sign(t, jose.HS256, kid, f.iss.claims(nil)), "the token's signing algorithm is not supported"},
-		{"alg RS512", "Bearer " + f.iss.sign(t, jose.RS512, kid, f.iss.claims(nil)), "the token's signing algorithm is not supported"},
+		{"empty aud list, client_id is the audience", "Bearer " + f.iss.sign(t, rs, kid, f.iss.claims(map[string]any{"aud": []string{}, "client_id": audience})), "the token does not have a valid audience"},
+		{"aud not a string", "Bearer " + f.iss.sign(t, rs, kid, f.iss.claims(map[string]any{"aud": 5})), "the token is malformed"},
+		{"exp not a number", "Bearer " + f.iss.sign(t, rs, kid, f.iss.claims(map[string]any{"exp": "soon"})), "the token is malformed"},
+		// The issuer is judged before the times, the times before the audience.
+		{"wrong issuer, expired", "Bearer " + f.iss.sign(t, rs, kid, f.iss.claims(map[string]any{"iss": "http://evil.example", "exp": now - 60})), "the token does not have a valid issuer"},
+		{"expired, wrong audience", "Bearer " + f.iss.sign(t, rs, kid, f.iss.claims(map[string]any{"aud": "other-api", "exp": now - 60})), "the token has expired"},
+		{"not valid yet and expired", "Bearer " + f.iss.sign(t, rs, kid, f.iss.claims(map[string]any{"nbf": now + 120, "exp": now - 60})), "the token is not valid yet"},
+		{"alg none", "Bearer " + unsigned(t, "none", kid, f.iss.claims(nil)), "the token's signing algorithm is not supported"},
+		{"alg unknown", "Bearer " + unsigned(t, "XY999", kid, f.iss.claims(nil)), "the token's signing algorithm is not supported"},
+		{"alg HS256", "Bearer " + f.iss.sign(t, "HS256", kid, f.iss.claims(nil)), "the token's signing algorithm is not supported"},
+		{"alg RS512", "Bearer " + f.iss.sign(t, "RS512", kid, f.iss.claims(nil)), "the token's signing algorithm is not supported"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -568,10 +565,24 @@ func TestUnauthorized(t *testing.T) {
 	}
 }
 
+// RFC 7519 4.1.4: a token is expired at its exp, not only after it.
+func TestTokenExpiresAtExp(t *testing.T) {
+	f := newFixture(t)
+	exp := time.Now().Unix() + 300
+	token := f.iss.sign(t, "RS256", f.iss.KeyID(), f.iss.claims(map[string]any{"exp": exp}))
+	for at, want := range map[int64]int{exp - 1: http.StatusOK, exp: http.StatusUnauthorized} {
+		f.gw.auth.now = func() time.Time { return time.Unix(at, 0) }
+		resp := f.do(t, "GET", "/v1/access-requests", token, nil, nil)
+		if resp.status != want {
+			t.Errorf("at exp%+d: status %d, want %d (www-authenticate %q)", at-exp, resp.status, want, resp.header.Get("www-authenticate"))
+		}
+	}
+}
+
 func TestAuthorized(t *testing.T) {
 	f := newFixture(t)
 	kid := f.iss.KeyID()
-	rs := jose.RS256
+	const rs = "RS256"
 	tests := []struct {
 		name   string
 		header string
@@ -647,7 +658,7 @@ func TestIssuerDownKeepsCachedKeys(t *testing.T) {
 		t.Errorf("token with a cached kid: status %d", resp.status)
 	}
 	other := startIssuer(t)
-	unknown := signWithPEM(t, other.keyPath, jose.RS256, other.KeyID(), f.iss.claims(nil))
+	unknown := signWithPEM(t, other.keyPath, "RS256", other.KeyID(), f.iss.claims(nil))
 	f.do(t, "GET", "/v1/access-requests", unknown, nil, nil).wantMessage(t, http.StatusUnauthorized, "Unauthorized")
 	if !strings.Contains(f.log.String(), `"level":"WARN","msg":"authorizer refused"`) {
 		t.Errorf("no warning that the JWKS could not be fetched:\n%s", f.log)

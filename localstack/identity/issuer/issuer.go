@@ -10,9 +10,8 @@
 package issuer
 
 import (
-	"crypto"
 	"crypto/rand"
-	"encoding/base64"
+	"crypto/rsa"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -22,8 +21,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-jose/go-jose/v4"
-	"github.com/go-jose/go-jose/v4/jwt"
 	"github.com/tredjepart/tredjepart/localstack/identity/rsakey"
 )
 
@@ -44,8 +41,7 @@ type Issuer struct {
 
 	url    string // issuer identifier, exactly as given: the "iss" claim
 	base   string // url without a trailing slash, for building endpoint URLs
-	signer jose.Signer
-	public jose.JSONWebKeySet // the one public signing key
+	signer rsakey.Signer
 	now    func() time.Time
 }
 
@@ -63,25 +59,10 @@ func LoadOrCreate(keyPath string, issuerURL string) (*Issuer, error) {
 	if err != nil {
 		return nil, err
 	}
-	private := jose.JSONWebKey{Key: raw, Algorithm: string(jose.RS256), Use: "sig"}
-	// The kid is the RFC 7638 thumbprint, so it is stable across restarts
-	// and changes whenever the key does.
-	thumbprint, err := private.Thumbprint(crypto.SHA256)
-	if err != nil {
-		return nil, fmt.Errorf("issuer: key id: %w", err)
-	}
-	private.KeyID = base64.RawURLEncoding.EncodeToString(thumbprint)
-	// The signer puts the kid in every token's header (RFC 9068's typ too).
-	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: private},
-		(&jose.SignerOptions{}).WithType("at+jwt"))
-	if err != nil {
-		return nil, fmt.Errorf("issuer: signer: %w", err)
-	}
 	return &Issuer{
 		url:    issuerURL,
 		base:   strings.TrimSuffix(issuerURL, "/"),
-		signer: signer,
-		public: jose.JSONWebKeySet{Keys: []jose.JSONWebKey{private.Public()}},
+		signer: rsakey.NewSigner(raw),
 		now:    time.Now,
 	}, nil
 }
@@ -89,11 +70,12 @@ func LoadOrCreate(keyPath string, issuerURL string) (*Issuer, error) {
 // URL is the issuer identifier, the value of the "iss" claim.
 func (i *Issuer) URL() string { return i.url }
 
-// KeyID is the "kid" of the signing key.
-func (i *Issuer) KeyID() string { return i.public.Keys[0].KeyID }
+// KeyID is the "kid" of the signing key: its RFC 7638 thumbprint, so it is
+// stable across restarts and changes whenever the key does.
+func (i *Issuer) KeyID() string { return i.signer.JWK().Kid }
 
 // PublicKey is the public half of the signing key.
-func (i *Issuer) PublicKey() crypto.PublicKey { return i.public.Keys[0].Key }
+func (i *Issuer) PublicKey() *rsa.PublicKey { return i.signer.PublicKey() }
 
 // Token returns a signed RS256 access token for clientID with the claims
 // iss, sub and client_id (both clientID), aud (omitted when audience is
@@ -107,23 +89,23 @@ func (i *Issuer) Token(clientID string, scopes []string, audience string, ttl ti
 	if ttl <= 0 {
 		return "", fmt.Errorf("issuer: token lifetime %v is not positive", ttl)
 	}
-	now := i.now().Truncate(time.Second)
-	registered := jwt.Claims{
-		Issuer:    i.url,
-		Subject:   clientID,
-		IssuedAt:  jwt.NewNumericDate(now),
-		NotBefore: jwt.NewNumericDate(now),
-		Expiry:    jwt.NewNumericDate(now.Add(ttl)),
-		ID:        newJTI(),
+	now := i.now().Unix()
+	claims := map[string]any{
+		"iss":       i.url,
+		"sub":       clientID,
+		"client_id": clientID,
+		"iat":       now,
+		"nbf":       now,
+		"exp":       now + int64(ttl/time.Second),
+		"jti":       newJTI(),
 	}
 	if audience != "" {
-		registered.Audience = jwt.Audience{audience}
+		claims["aud"] = audience
 	}
-	extra := map[string]any{"client_id": clientID}
 	if scope := strings.Join(scopes, " "); scope != "" {
-		extra["scope"] = scope
+		claims["scope"] = scope
 	}
-	signed, err := jwt.Signed(i.signer).Claims(registered).Claims(extra).Serialize()
+	signed, err := i.signer.Sign("at+jwt", claims)
 	if err != nil {
 		return "", fmt.Errorf("issuer: sign token: %w", err)
 	}
@@ -168,7 +150,7 @@ func (i *Issuer) serveDiscovery(w http.ResponseWriter, _ *http.Request) {
 }
 
 func (i *Issuer) serveJWKS(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, i.public)
+	writeJSON(w, http.StatusOK, map[string][]rsakey.JWK{"keys": {i.signer.JWK()}})
 }
 
 // maxForm bounds the token request body.

@@ -2,41 +2,32 @@ package issuer
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/go-jose/go-jose/v4"
-	"github.com/go-jose/go-jose/v4/jwt"
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/tredjepart/tredjepart/shared/websession"
 )
 
 const testURL = "http://127.0.0.1:4011"
 
-var rs256 = []jose.SignatureAlgorithm{jose.RS256}
-
-// verify checks token's RS256 signature with key (a public key or a key
-// set) and, unless validate is false, its exp, nbf and iat; it returns the
-// registered claims and all claims.
-func verify(token string, key any, validate bool) (jwt.Claims, map[string]any, error) {
-	tok, err := jwt.ParseSigned(token, rs256)
-	if err != nil {
-		return jwt.Claims{}, nil, err
+// verify checks token's RS256 signature with key and, unless validate is
+// false, its exp (required), nbf and iat; it returns its claims.
+func verify(token string, key any, validate bool) (jwt.MapClaims, error) {
+	opts := []jwt.ParserOption{jwt.WithValidMethods([]string{"RS256"}), jwt.WithExpirationRequired(), jwt.WithIssuedAt()}
+	if !validate {
+		opts = append(opts, jwt.WithoutClaimsValidation())
 	}
-	var registered jwt.Claims
-	var all map[string]any
-	if err := tok.Claims(key, &registered, &all); err != nil {
-		return jwt.Claims{}, nil, err
-	}
-	if validate {
-		err = registered.Validate(jwt.Expected{})
-	}
-	return registered, all, err
+	claims := jwt.MapClaims{}
+	_, err := jwt.ParseWithClaims(token, claims, func(*jwt.Token) (any, error) { return key, nil }, opts...)
+	return claims, err
 }
 
 func newIssuer(t *testing.T) (*Issuer, string) {
@@ -70,7 +61,7 @@ func TestLoadOrCreateKeepsTheKeyAcrossRestarts(t *testing.T) {
 	if first.KeyID() != second.KeyID() || first.KeyID() == "" {
 		t.Errorf("kid changed across restart: %q then %q", first.KeyID(), second.KeyID())
 	}
-	if _, _, err := verify(token, second.PublicKey(), true); err != nil {
+	if _, err := verify(token, second.PublicKey(), true); err != nil {
 		t.Errorf("token from before the restart does not verify afterwards: %v", err)
 	}
 	entries, _ := os.ReadDir(filepath.Dir(path))
@@ -110,21 +101,19 @@ func TestTokenClaims(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Token: %v", err)
 	}
-	msg, err := jose.ParseSignedCompact(token, rs256)
+	var claims jwt.MapClaims
+	parsed, _, err := jwt.NewParser().ParseUnverified(token, &claims)
 	if err != nil {
-		t.Fatalf("parse JWS (alg RS256 only): %v", err)
+		t.Fatalf("parse JWT: %v", err)
 	}
-	hdr := msg.Signatures[0].Protected
-	if kid := hdr.KeyID; kid != iss.KeyID() {
-		t.Errorf("kid = %q, want %q", kid, iss.KeyID())
+	if alg := parsed.Header["alg"]; alg != "RS256" {
+		t.Errorf("alg = %v, want RS256", alg)
 	}
-	if typ := hdr.ExtraHeaders[jose.HeaderType]; typ != "at+jwt" {
-		t.Errorf("typ = %q, want at+jwt", typ)
+	if kid := parsed.Header["kid"]; kid != iss.KeyID() {
+		t.Errorf("kid = %v, want %q", kid, iss.KeyID())
 	}
-
-	var claims map[string]any
-	if err := json.Unmarshal(msg.UnsafePayloadWithoutVerification(), &claims); err != nil {
-		t.Fatal(err)
+	if typ := parsed.Header["typ"]; typ != "at+jwt" {
+		t.Errorf("typ = %v, want at+jwt", typ)
 	}
 	want := map[string]any{
 		"iss":       testURL,
@@ -153,13 +142,13 @@ func TestTokenClaims(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, parsed, err := verify(other, iss.PublicKey(), false)
+	otherClaims, err := verify(other, iss.PublicKey(), false)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, name := range []string{"aud", "scope"} {
-		if _, ok := parsed[name]; ok {
-			t.Errorf("token without audience and scopes has %s: %v", name, parsed)
+		if _, ok := otherClaims[name]; ok {
+			t.Errorf("token without audience and scopes has %s: %v", name, otherClaims)
 		}
 	}
 
@@ -189,25 +178,37 @@ func TestHandlerDiscoveryAndJWKS(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	var set jose.JSONWebKeySet
-	if err := json.NewDecoder(resp.Body).Decode(&set); err != nil {
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var set struct {
+		Keys []map[string]any `json:"keys"`
+	}
+	if err := json.Unmarshal(body, &set); err != nil {
 		t.Fatalf("parse JWKS: %v", err)
 	}
 	if len(set.Keys) != 1 {
 		t.Fatalf("JWKS has %d keys, want 1", len(set.Keys))
 	}
-	keys := set.Key(iss.KeyID())
-	if len(keys) == 0 {
-		t.Fatalf("JWKS lacks kid %q", iss.KeyID())
+	for _, private := range []string{"d", "p", "q", "dp", "dq", "qi"} {
+		if _, ok := set.Keys[0][private]; ok {
+			t.Fatalf("JWKS publishes the private key's %s", private)
+		}
 	}
-	if !keys[0].IsPublic() {
-		t.Fatal("JWKS publishes the private key")
+	keys, err := websession.RSAKeys(body)
+	if err != nil {
+		t.Fatalf("read JWKS: %v", err)
+	}
+	key, ok := keys[iss.KeyID()]
+	if !ok {
+		t.Fatalf("JWKS lacks kid %q", iss.KeyID())
 	}
 	token, err := iss.Token("c", nil, "api", time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := verify(token, set, true); err != nil {
+	if _, err := verify(token, key, true); err != nil {
 		t.Errorf("token does not verify with the published JWKS: %v", err)
 	}
 }
@@ -286,15 +287,15 @@ func TestHandlerToken(t *testing.T) {
 			if resp.Header.Get("Cache-Control") != "no-store" {
 				t.Errorf("Cache-Control = %q, want no-store", resp.Header.Get("Cache-Control"))
 			}
-			registered, all, err := verify(body["access_token"].(string), iss.PublicKey(), true)
+			claims, err := verify(body["access_token"].(string), iss.PublicKey(), true)
 			if err != nil {
 				t.Fatalf("access token does not verify: %v", err)
 			}
-			if aud := registered.Audience; !slices.Equal(aud, jwt.Audience{tt.aud}) {
-				t.Errorf("aud = %v, want [%s]", aud, tt.aud)
+			if aud := claims["aud"]; aud != tt.aud {
+				t.Errorf("aud = %v, want %s", aud, tt.aud)
 			}
-			if clientID, ok := all["client_id"].(string); !ok || clientID != tt.form.Get("client_id") {
-				t.Errorf("client_id = %v, want %q", all["client_id"], tt.form.Get("client_id"))
+			if clientID, ok := claims["client_id"].(string); !ok || clientID != tt.form.Get("client_id") {
+				t.Errorf("client_id = %v, want %q", claims["client_id"], tt.form.Get("client_id"))
 			}
 		})
 	}

@@ -9,7 +9,7 @@
 // RS256 ID tokens shaped like ID-porten's (pid, acr, amr; org and org_name
 // when the person acts for an organisation).
 //
-// It is written on go-jose rather than wrapping a mock provider: the login page,
+// It is written on golang-jwt rather than wrapping a mock provider: the login page,
 // the ID-porten claims, several clients with exact redirect URIs and
 // required PKCE are most of the code either way.
 //
@@ -18,12 +18,9 @@
 package oidcdev
 
 import (
-	"crypto"
 	"crypto/hmac"
-	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/x509"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -32,7 +29,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/go-jose/go-jose/v4"
 	"github.com/tredjepart/tredjepart/localstack/identity/rsakey"
 	"github.com/tredjepart/tredjepart/shared/ident"
 )
@@ -61,13 +57,11 @@ const (
 
 // Provider is the OpenID provider. It is safe for concurrent use.
 type Provider struct {
-	issuer  string // issuer identifier, exactly as given: the "iss" claim
-	base    string // issuer without a trailing slash, for endpoint URLs
-	private jose.JSONWebKey
-	public  jose.JSONWebKey
-	jwks    jose.JSONWebKeySet
-	subKey  []byte // keys the hash that turns a pid into sub
-	formKey []byte // signs the authorization request carried by the login page
+	issuer  string        // issuer identifier, exactly as given: the "iss" claim
+	base    string        // issuer without a trailing slash, for endpoint URLs
+	signer  rsakey.Signer // signs the tokens; its JWK is published
+	subKey  []byte        // keys the hash that turns a pid into sub
+	formKey []byte        // signs the authorization request carried by the login page
 	users   []demoUser
 	clients map[string]Client
 	now     func() time.Time
@@ -104,10 +98,6 @@ func New(issuerURL string, keyPath string, users []User, clients []Client) (*Pro
 	if err != nil {
 		return nil, err
 	}
-	private, public, err := signingKeys(raw)
-	if err != nil {
-		return nil, err
-	}
 	// The hashing and form-signing keys are derived from the signing key so
 	// that they are secret, survive restarts (stable sub, login pages that
 	// stay valid) and need no configuration of their own.
@@ -118,9 +108,7 @@ func New(issuerURL string, keyPath string, users []User, clients []Client) (*Pro
 	return &Provider{
 		issuer:  issuerURL,
 		base:    strings.TrimSuffix(issuerURL, "/"),
-		private: private,
-		public:  public,
-		jwks:    jose.JSONWebKeySet{Keys: []jose.JSONWebKey{public}},
+		signer:  rsakey.NewSigner(raw),
 		subKey:  derive(der, "tredjepart/oidcdev/v1/sub"),
 		formKey: derive(der, "tredjepart/oidcdev/v1/login-request"),
 		users:   demo,
@@ -134,18 +122,6 @@ func derive(secret []byte, label string) []byte {
 	m := hmac.New(sha256.New, secret)
 	m.Write([]byte(label))
 	return m.Sum(nil)
-}
-
-func signingKeys(raw *rsa.PrivateKey) (private, public jose.JSONWebKey, err error) {
-	private = jose.JSONWebKey{Key: raw, Algorithm: string(jose.RS256), Use: "sig"}
-	// The kid is the RFC 7638 thumbprint: stable across restarts, and it
-	// changes whenever the key does, so clients refetch the JWKS.
-	thumbprint, err := private.Thumbprint(crypto.SHA256)
-	if err != nil {
-		return jose.JSONWebKey{}, jose.JSONWebKey{}, fmt.Errorf("oidcdev: key id: %w", err)
-	}
-	private.KeyID = base64.RawURLEncoding.EncodeToString(thumbprint)
-	return private, private.Public(), nil
 }
 
 // checkUsers validates the demo users and gives each a slug for its login
@@ -283,7 +259,7 @@ func (p *Provider) serveDiscovery(w http.ResponseWriter, _ *http.Request) {
 }
 
 func (p *Provider) serveJWKS(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, p.jwks)
+	writeJSON(w, http.StatusOK, map[string][]rsakey.JWK{"keys": {p.signer.JWK()}})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

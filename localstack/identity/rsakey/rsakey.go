@@ -1,6 +1,7 @@
 // Package rsakey is an identity stand-in: it keeps the local stack's signing
 // keys (the token issuer's and the development OpenID provider's) in PEM
-// files, so that tokens stay valid across restarts.
+// files, so that tokens stay valid across restarts. Both sign their RS256
+// tokens with Signer and publish the key as PublicJWK.
 package rsakey
 
 import (
