@@ -14,8 +14,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	"github.com/aws/aws-sdk-go-v2/service/sfn"
-	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
@@ -25,6 +23,7 @@ import (
 	"github.com/tredjepart/tredjepart/localstack/identity/issuer"
 	"github.com/tredjepart/tredjepart/shared/accessrequest"
 	"github.com/tredjepart/tredjepart/shared/apigw"
+	"github.com/tredjepart/tredjepart/shared/awsjson"
 	"github.com/tredjepart/tredjepart/shared/fault"
 	"github.com/tredjepart/tredjepart/shared/pseudonym"
 	"github.com/tredjepart/tredjepart/shared/resources"
@@ -175,23 +174,36 @@ func drain(ctx context.Context, q *sqs.Client, url string) error {
 // stopExpiries stops each running expiry execution. One the emulator runs
 // on regardless finds no request to reject: its update is conditional.
 func (sb *sandbox) stopExpiries(ctx context.Context) (int, error) {
-	sf := sfn.NewFromConfig(sb.cfg)
+	sf := awsjson.New(sb.cfg, awsjson.StepFunctions)
 	n := 0
-	pages := sfn.NewListExecutionsPaginator(sf, &sfn.ListExecutionsInput{
-		StateMachineArn: aws.String(sb.st.StateMachines[resources.ExpiryStateMachineID]), StatusFilter: sfntypes.ExecutionStatusRunning})
-	for pages.HasMorePages() {
-		page, err := pages.NextPage(ctx)
+	var next string
+	for {
+		var page struct {
+			Executions []struct{ ExecutionARN string }
+			NextToken  string
+		}
+		err := sf.Call(ctx, "ListExecutions", struct {
+			StateMachineARN string `json:"stateMachineArn"`
+			StatusFilter    string `json:"statusFilter"`
+			NextToken       string `json:"nextToken,omitempty"`
+		}{sb.st.StateMachines[resources.ExpiryStateMachineID], "RUNNING", next}, &page)
 		if err != nil {
 			return n, err
 		}
 		for _, e := range page.Executions {
-			if _, err := sf.StopExecution(ctx, &sfn.StopExecutionInput{ExecutionArn: e.ExecutionArn, Cause: aws.String("sandbox reset")}); err != nil {
+			err := sf.Call(ctx, "StopExecution", struct {
+				ExecutionARN string `json:"executionArn"`
+				Cause        string `json:"cause"`
+			}{e.ExecutionARN, "sandbox reset"}, nil)
+			if err != nil {
 				return n, err
 			}
 			n++
 		}
+		if next = page.NextToken; next == "" {
+			return n, nil
+		}
 	}
-	return n, nil
 }
 
 // clearTable deletes every item of table whose partition key keep does

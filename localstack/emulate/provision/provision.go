@@ -1,7 +1,9 @@
 // Package provision is an emulator: it creates the stack's keys, tables,
 // queues and state machine from shared/resources on an emulator (moto, or
 // LocalStack), the same definitions the CDK app deploys. Running it again
-// changes nothing.
+// changes nothing. It calls KMS, SSM and Step Functions through package
+// awsjson: their SDK clients would be linked into the runner for a handful
+// of calls, and compiling them costs seconds on a fresh machine.
 package provision
 
 import (
@@ -15,16 +17,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	dbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	"github.com/aws/aws-sdk-go-v2/service/kms"
-	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
-	"github.com/aws/aws-sdk-go-v2/service/sfn"
-	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
-	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
 	"github.com/tredjepart/tredjepart/localstack/emulate/lambdaenv"
+	"github.com/tredjepart/tredjepart/shared/awsjson"
 	"github.com/tredjepart/tredjepart/shared/resources"
 )
 
@@ -78,7 +75,7 @@ const SecretsPrefix = "/tredjepart-local"
 // values by name, as a SecureString parameter under prefix, where the
 // function reads it as it does on AWS. Running it again overwrites them.
 func PutSecrets(ctx context.Context, cfg aws.Config, prefix string, values map[string]string) error {
-	client := ssm.NewFromConfig(cfg)
+	client := awsjson.New(cfg, awsjson.SSM)
 	done := map[string]bool{}
 	for _, f := range resources.Functions {
 		for _, name := range f.Secrets {
@@ -90,9 +87,10 @@ func PutSecrets(ctx context.Context, cfg aws.Config, prefix string, values map[s
 				return fmt.Errorf("secret %s of %s has no value", name, f.ID)
 			}
 			parameter := resources.SecretParameterName(prefix, name)
-			_, err := client.PutParameter(ctx, &ssm.PutParameterInput{
-				Name: aws.String(parameter), Value: aws.String(values[name]), Type: ssmtypes.ParameterTypeSecureString, Overwrite: aws.Bool(true),
-			})
+			err := client.Call(ctx, "PutParameter", struct {
+				Name, Value, Type string
+				Overwrite         bool
+			}{parameter, values[name], "SecureString", true}, nil)
 			if err != nil {
 				return fmt.Errorf("put secret %s as %s: %w", name, parameter, err)
 			}
@@ -110,7 +108,7 @@ func Provision(ctx context.Context, cfg aws.Config) (Stack, error) {
 		Keys: map[string]string{}, Tables: map[string]string{}, QueueURLs: map[string]string{}, DeadLetters: map[string]string{},
 		StateMachines: map[string]string{}, Streams: map[string]string{},
 	}
-	keys := kms.NewFromConfig(cfg)
+	keys := awsjson.New(cfg, awsjson.KMS)
 	for _, k := range resources.Keys {
 		arn, err := createKey(ctx, keys, k)
 		if err != nil {
@@ -137,7 +135,7 @@ func Provision(ctx context.Context, cfg aws.Config) (Stack, error) {
 		}
 		s.DeadLetters[spec.ID], s.QueueURLs[spec.ID] = dlq, main
 	}
-	sf := sfn.NewFromConfig(cfg)
+	sf := awsjson.New(cfg, awsjson.StepFunctions)
 	for _, m := range resources.StateMachines {
 		arn, err := createStateMachine(ctx, sf, m, s)
 		if err != nil {
@@ -150,28 +148,35 @@ func Provision(ctx context.Context, cfg aws.Config) (Stack, error) {
 
 // createKey returns the ARN of the key with k's alias, creating the key
 // (with rotation, as infra/ deploys it) and the alias if there is none.
-func createKey(ctx context.Context, client *kms.Client, k resources.Key) (string, error) {
-	existing, err := client.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(k.LocalAlias)})
-	var notFound *kmstypes.NotFoundException
-	if err == nil {
-		return aws.ToString(existing.KeyMetadata.Arn), nil
+func createKey(ctx context.Context, client *awsjson.Client, k resources.Key) (string, error) {
+	type keyID struct {
+		KeyID string `json:"KeyId"`
 	}
-	if !errors.As(err, &notFound) {
+	var existing, created struct{ KeyMetadata struct{ Arn, KeyID string } }
+	err := client.Call(ctx, "DescribeKey", keyID{k.LocalAlias}, &existing)
+	if err == nil {
+		return existing.KeyMetadata.Arn, nil
+	}
+	if !awsjson.IsCode(err, "NotFoundException") {
 		return "", fmt.Errorf("describe key %s: %w", k.LocalAlias, err)
 	}
-	created, err := client.CreateKey(ctx, &kms.CreateKeyInput{
-		Description: aws.String(k.Description), KeySpec: kmstypes.KeySpecSymmetricDefault, KeyUsage: kmstypes.KeyUsageTypeEncryptDecrypt,
-	})
+	err = client.Call(ctx, "CreateKey", struct{ Description, KeySpec, KeyUsage string }{
+		k.Description, "SYMMETRIC_DEFAULT", "ENCRYPT_DECRYPT",
+	}, &created)
 	if err != nil {
 		return "", fmt.Errorf("create key %s: %w", k.ID, err)
 	}
-	if _, err := client.EnableKeyRotation(ctx, &kms.EnableKeyRotationInput{KeyId: created.KeyMetadata.KeyId}); err != nil {
+	if err := client.Call(ctx, "EnableKeyRotation", keyID{created.KeyMetadata.KeyID}, nil); err != nil {
 		return "", fmt.Errorf("enable rotation of key %s: %w", k.ID, err)
 	}
-	if _, err := client.CreateAlias(ctx, &kms.CreateAliasInput{AliasName: aws.String(k.LocalAlias), TargetKeyId: created.KeyMetadata.KeyId}); err != nil {
+	err = client.Call(ctx, "CreateAlias", struct {
+		AliasName   string
+		TargetKeyID string `json:"TargetKeyId"`
+	}{k.LocalAlias, created.KeyMetadata.KeyID}, nil)
+	if err != nil {
 		return "", fmt.Errorf("create alias %s: %w", k.LocalAlias, err)
 	}
-	return aws.ToString(created.KeyMetadata.Arn), nil
+	return created.KeyMetadata.Arn, nil
 }
 
 // streamSpecification is the stream a table with resources.Table.Stream keeps,
@@ -305,7 +310,7 @@ func createQueue(ctx context.Context, q *sqs.Client, spec resources.Queue) (dlqU
 	return *dlq.QueueUrl, *main.QueueUrl, nil
 }
 
-func createStateMachine(ctx context.Context, sf *sfn.Client, m resources.StateMachine, s Stack) (string, error) {
+func createStateMachine(ctx context.Context, sf *awsjson.Client, m resources.StateMachine, s Stack) (string, error) {
 	values := map[string]string{}
 	for name, sub := range m.Substitutions {
 		switch {
@@ -316,36 +321,47 @@ func createStateMachine(ctx context.Context, sf *sfn.Client, m resources.StateMa
 		}
 	}
 	definition := resources.Substitute(m.Definition, values)
-	out, err := sf.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{
-		Name:       aws.String(m.LocalName),
-		Definition: aws.String(definition),
-		RoleArn:    aws.String(localRoleARN),
-		Type:       sfntypes.StateMachineTypeStandard,
-	})
-	var exists *sfntypes.StateMachineAlreadyExists
-	if errors.As(err, &exists) {
+	var out struct{ StateMachineARN string }
+	err := sf.Call(ctx, "CreateStateMachine", struct {
+		Name       string `json:"name"`
+		Definition string `json:"definition"`
+		RoleARN    string `json:"roleArn"`
+		Type       string `json:"type"`
+	}{m.LocalName, definition, localRoleARN, "STANDARD"}, &out)
+	if awsjson.IsCode(err, "StateMachineAlreadyExists") {
 		return updateStateMachine(ctx, sf, m.LocalName, definition)
 	}
 	if err != nil {
 		return "", fmt.Errorf("create state machine %s: %w", m.LocalName, err)
 	}
-	return *out.StateMachineArn, nil
+	return out.StateMachineARN, nil
 }
 
 // updateStateMachine brings an existing machine of that name up to date.
-func updateStateMachine(ctx context.Context, sf *sfn.Client, name, definition string) (string, error) {
-	pages := sfn.NewListStateMachinesPaginator(sf, &sfn.ListStateMachinesInput{})
-	for pages.HasMorePages() {
-		page, err := pages.NextPage(ctx)
+func updateStateMachine(ctx context.Context, sf *awsjson.Client, name, definition string) (string, error) {
+	var next string
+	for {
+		var page struct {
+			StateMachines []struct{ Name, StateMachineARN string }
+			NextToken     string
+		}
+		err := sf.Call(ctx, "ListStateMachines", struct {
+			NextToken string `json:"nextToken,omitempty"`
+		}{next}, &page)
 		if err != nil {
 			return "", err
 		}
 		for _, sm := range page.StateMachines {
-			if *sm.Name == name {
-				_, err := sf.UpdateStateMachine(ctx, &sfn.UpdateStateMachineInput{StateMachineArn: sm.StateMachineArn, Definition: aws.String(definition)})
-				return *sm.StateMachineArn, err
+			if sm.Name == name {
+				err := sf.Call(ctx, "UpdateStateMachine", struct {
+					StateMachineARN string `json:"stateMachineArn"`
+					Definition      string `json:"definition"`
+				}{sm.StateMachineARN, definition}, nil)
+				return sm.StateMachineARN, err
 			}
 		}
+		if next = page.NextToken; next == "" {
+			return "", fmt.Errorf("state machine %s exists but was not listed", name)
+		}
 	}
-	return "", fmt.Errorf("state machine %s exists but was not listed", name)
 }

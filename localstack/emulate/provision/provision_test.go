@@ -5,12 +5,15 @@ package provision_test
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	dbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
@@ -50,6 +53,7 @@ func TestProvisionCreatesEverythingAndIsRepeatable(t *testing.T) {
 			t.Errorf("key %s does not rotate: %v", k.ID, err)
 		}
 	}
+	checkStateMachines(t, cfg, first)
 	db := dynamodb.NewFromConfig(cfg)
 	for _, table := range resources.Tables {
 		out, err := db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: &table.LocalName})
@@ -112,6 +116,25 @@ func TestProvisionCreatesEverythingAndIsRepeatable(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkStream(t, streamed, out.Table, third.Streams[streamed.ID])
+}
+
+// checkStateMachines checks, with the SDK's client, that each state machine
+// s names is a Standard one with its definition substituted. (Moto answers
+// CreateStateMachine for a name it has with that machine, where AWS refuses
+// a changed definition, so the update of an existing machine is tested on
+// a fake, in statemachine_test.go.)
+func checkStateMachines(t *testing.T, cfg aws.Config, s provision.Stack) {
+	t.Helper()
+	sf := sfn.NewFromConfig(cfg)
+	for _, m := range resources.StateMachines {
+		out, err := sf.DescribeStateMachine(context.Background(), &sfn.DescribeStateMachineInput{StateMachineArn: aws.String(s.StateMachines[m.ID])})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if aws.ToString(out.Name) != m.LocalName || out.Type != sfntypes.StateMachineTypeStandard || strings.Contains(aws.ToString(out.Definition), "${") {
+			t.Errorf("state machine %s: %s, %s, definition %s", m.ID, aws.ToString(out.Name), out.Type, aws.ToString(out.Definition))
+		}
+	}
 }
 
 // checkStream checks that table has the stream its spec asks for, and that
