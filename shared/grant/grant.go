@@ -11,6 +11,7 @@ import (
 	"github.com/tredjepart/tredjepart/shared/fault"
 	"github.com/tredjepart/tredjepart/shared/ident"
 	"github.com/tredjepart/tredjepart/shared/pseudonym"
+	"github.com/tredjepart/tredjepart/shared/registry"
 )
 
 // Errors a store reports when a conditional write loses.
@@ -59,6 +60,25 @@ func New(tp ident.GLN, mp ident.GSRN, level accessrequest.Scope, by pseudonym.En
 func (g Grant) After(prev Grant) Grant {
 	g.Version = prev.Version + 1
 	return g
+}
+
+// GivenBy reports whether g is the access the end user gave while holding
+// the metering point in occupancy o. Access covers its giver's time on the
+// point only: the next end user neither sees nor changes it, and a third
+// party holding it has not been asked by the next end user.
+func (g Grant) GivenBy(o registry.Occupancy) bool {
+	return g.EndUser == o.EndUser && g.DataFrom.Equal(o.MoveIn)
+}
+
+// MakesWayFor reports whether g, the stored access of a third party on a
+// point, may be replaced by next (made with next.After(g)): when g was
+// removed, or when g was given in another occupancy than next, which (as
+// only the end user living there gives access) has ended. One access per
+// third party and point is kept, so the new end user's access takes the
+// place of the old one, whose data window closed at the move-out.
+func (g Grant) MakesWayFor(next Grant) bool {
+	return next.Version == g.Version+1 &&
+		(g.Status == Revoked || !g.GivenBy(registry.Occupancy{EndUser: next.EndUser, MoveIn: next.DataFrom}))
 }
 
 // ChangeLevel sets an active grant's level.
