@@ -83,6 +83,10 @@ func theNewEndUserCanGiveTheAccessTheOldOneHad(t *testing.T, f fixture) {
 		t.Fatalf("the access after ola approved: %+v (%v)", g, err)
 	}
 	f.notification(t, r.ID+":approved")
+	kept, err := f.grants.GrantHistoryOn(ctx, mp)
+	if err != nil || len(kept) != 3 || kept[1].EndUser != kari || kept[1].Status != grant.Revoked {
+		t.Fatalf("versions kept: %+v %v; want kari's access to end as ola's is given", kept, err)
+	}
 	holdings, err := f.svc.Overview(ctx, ola)
 	if err != nil {
 		t.Fatal(err)

@@ -136,20 +136,35 @@ func (s *Grants) GrantsOn(ctx context.Context, mp ident.GSRN) ([]grant.Grant, er
 }
 
 // grantWrites writes a grant under condition, with the snapshot of this
-// version of it (see GrantHistoryOn) in the same transaction: the snapshot
-// needs no condition of its own, as it is written only if the grant is.
+// version of it (see GrantHistoryOn) in the same transaction, and the last
+// snapshot of the grant it replaces (grant.Grant.Replaced), if any: the
+// snapshots need no condition of their own, as they are written only if
+// the grant is.
 func grantWrites(table string, g grant.Grant, condition *types.Put) ([]types.TransactWriteItem, error) {
 	item, err := toGrantItem(g)
 	if err != nil {
 		return nil, err
 	}
 	condition.TableName, condition.Item = &table, item
+	writes := []types.TransactWriteItem{{Put: condition}, {Put: &types.Put{TableName: &table, Item: snapshotOf(g, item)}}}
+	if ended := g.Replaced; ended != nil {
+		endedItem, err := toGrantItem(*ended)
+		if err != nil {
+			return nil, err
+		}
+		writes = append(writes, types.TransactWriteItem{Put: &types.Put{TableName: &table, Item: snapshotOf(*ended, endedItem)}})
+	}
+	return writes, nil
+}
+
+// snapshotOf is the history item of g, whose grant item is item.
+func snapshotOf(g grant.Grant, item map[string]types.AttributeValue) map[string]types.AttributeValue {
 	snapshot := maps.Clone(item)
 	snapshot["sk"] = &types.AttributeValueMemberS{Value: grantLogSK(g)}
 	for _, index := range []string{"gsi1pk", "gsi1sk", "gsi3pk", "gsi3sk"} {
 		delete(snapshot, index) // a snapshot is on no index
 	}
-	return []types.TransactWriteItem{{Put: condition}, {Put: &types.Put{TableName: &table, Item: snapshot}}}, nil
+	return snapshot
 }
 
 // grantLogSK orders a grant's snapshots by third party, then by when the

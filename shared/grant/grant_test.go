@@ -54,6 +54,12 @@ func TestWhichAccessMakesWayForANewOne(t *testing.T) {
 			t.Errorf("%s: %v, want %v", c.name, got, c.want)
 		}
 	}
+	if ended := olas.After(karis).Replaced; ended == nil || ended.Status != Revoked || ended.Version != karis.Version+1 || !ended.ChangedAt.Equal(olas.GrantedAt) {
+		t.Errorf("replacing kari's active access does not end it: %+v", ended)
+	}
+	if kariAgain.After(revoked).Replaced != nil || kariAgain.After(karis).Replaced != nil {
+		t.Error("following a removed access, or the same giver's active one, ends it")
+	}
 	if !karis.GivenBy(registry.Occupancy{EndUser: "p1_kari", MoveIn: kariIn}) || karis.GivenBy(registry.Occupancy{EndUser: "p1_ola", MoveIn: olaIn}) {
 		t.Error("GivenBy does not tell kari's occupancy from ola's")
 	}

@@ -83,6 +83,7 @@ func copyRequest(r accessrequest.Request) accessrequest.Request {
 
 func copyGrant(g grant.Grant) grant.Grant {
 	g.GrantedAt, g.ChangedAt = instant(g.GrantedAt), instant(g.ChangedAt)
+	g.Replaced = nil // not stored
 	return g
 }
 
@@ -242,10 +243,19 @@ func (s *Grants) GrantsOn(_ context.Context, mp ident.GSRN) ([]grant.Grant, erro
 	return found, nil
 }
 
-// putGrant stores a grant and the snapshot of this version of it.
+// putGrant stores a grant and the snapshot of this version of it, and the
+// last snapshot of the grant it replaces, if any.
 func (s *access) putGrant(g grant.Grant) {
+	if ended := g.Replaced; ended != nil {
+		s.keep(copyGrant(*ended))
+	}
 	g = copyGrant(g)
 	s.grants[pair{g.ThirdParty, g.MeteringPoint}] = g
+	s.keep(g)
+}
+
+// keep stores a snapshot of one version of a grant.
+func (s *access) keep(g grant.Grant) {
 	s.history[fmt.Sprintf("%s#%s#%s#%06d", g.MeteringPoint, g.ThirdParty, sortable(g.GrantedAt), g.Version)] = g
 }
 

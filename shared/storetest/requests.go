@@ -377,12 +377,13 @@ func activeGrantIsFound(t *testing.T, store Grants) {
 
 // One grant is kept per third party and metering point: a grant given in
 // a later occupancy replaces the active one given in an earlier, following
-// its version; the same occupancy's active grant is never replaced.
+// its version, and the history keeps the replaced one's end; the same
+// occupancy's active grant is never replaced.
 func theNextEndUsersGrantTakesThePlaceOfTheLastOnes(t *testing.T, store Grants) {
 	ctx := context.Background()
 	mp, tp := fresh(t)
 	now := time.Now()
-	old := grant.New(tp, mp, accessrequest.Full, "p1_old", "", registry.Date(2020, 1, 1), now)
+	old := grant.New(tp, mp, accessrequest.Full, "p1_old", "", registry.Date(2020, 1, 1), now.AddDate(-1, 0, 0))
 	if err := store.PutGrant(ctx, old); err != nil {
 		t.Fatal(err)
 	}
@@ -403,8 +404,18 @@ func theNextEndUsersGrantTakesThePlaceOfTheLastOnes(t *testing.T, store Grants) 
 	if has, _ := store.HasActiveGrantFrom(ctx, tp, mp, registry.Occupancy{EndUser: "p1_old", MoveIn: registry.Date(2020, 1, 1)}); has {
 		t.Fatal("the replaced grant still counts")
 	}
-	if kept, err := store.GrantHistoryOn(ctx, mp); err != nil || len(kept) != 2 || kept[0].EndUser != "p1_old" || kept[1].EndUser != "p1_next" {
+	kept, err := store.GrantHistoryOn(ctx, mp)
+	if err != nil || len(kept) != 3 {
 		t.Fatalf("versions kept: %+v %v", kept, err)
+	}
+	for i, want := range []struct {
+		endUser string
+		status  grant.Status
+		version int
+	}{{"p1_old", grant.Active, 1}, {"p1_old", grant.Revoked, 2}, {"p1_next", grant.Active, 2}} {
+		if got := kept[i]; string(got.EndUser) != want.endUser || got.Status != want.status || got.Version != want.version {
+			t.Errorf("version kept %d: %+v, want %+v (the replaced grant ends, revoked, as the next is given)", i, got, want)
+		}
 	}
 }
 
