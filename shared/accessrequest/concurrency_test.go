@@ -41,11 +41,11 @@ var serial atomic.Int64
 // backend makes the stores a test runs on.
 type backend struct {
 	name      string
-	newStores func(t *testing.T) (storetest.MeteringPoints, accessrequest.Store, accessrequest.Grants)
+	newStores func(t *testing.T) (storetest.MeteringPoints, accessrequest.Store, storetest.Grants)
 }
 
 // backends are the fakes, and moto's tables under -tags integration.
-var backends = []backend{{"inmem", func(*testing.T) (storetest.MeteringPoints, accessrequest.Store, accessrequest.Grants) {
+var backends = []backend{{"inmem", func(*testing.T) (storetest.MeteringPoints, accessrequest.Store, storetest.Grants) {
 	s := inmem.Open()
 	return s.MeteringPoints, s.Requests, s.Grants
 }}}

@@ -19,7 +19,7 @@ func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
 // The concurrency tests run on moto's tables too: they prove DynamoDB's
 // conditional writes, not only the fakes'.
 func init() {
-	backends = append(backends, backend{"moto", func(t *testing.T) (storetest.MeteringPoints, accessrequest.Store, accessrequest.Grants) {
+	backends = append(backends, backend{"moto", func(t *testing.T) (storetest.MeteringPoints, accessrequest.Store, storetest.Grants) {
 		env := testenv.Get(t)
 		s := dynamo.Open(dynamodb.NewFromConfig(env.Config), env.Stack.Tables)
 		return s.MeteringPoints, s.Requests, s.Grants

@@ -63,7 +63,9 @@ type Idempotency struct {
 
 // Grants tells whether a third party has access to a metering point.
 type Grants interface {
-	HasActiveGrant(ctx context.Context, tp ident.GLN, mp ident.GSRN) (bool, error)
+	// HasActiveGrantFrom reports whether the third party holds active
+	// access given by the end user in occupancy o.
+	HasActiveGrantFrom(ctx context.Context, tp ident.GLN, mp ident.GSRN, o registry.Occupancy) (bool, error)
 }
 
 // Store keeps requests. Every write is conditional.
@@ -217,10 +219,13 @@ func (s *Service) checkEligible(ctx context.Context, tp ident.GLN, id ident.GSRN
 	case !mp.AccountingPoint:
 		return fault.Coded(fault.Unprocessable, CodeNotAccountingPoint, fmt.Sprintf("Metering point %s is not an accounting point.", id))
 	}
-	if _, ok := mp.EndUserAt(now); !ok {
+	occupant, ok := mp.EndUserAt(now)
+	if !ok {
 		return fault.Coded(fault.Unprocessable, CodeNoEndUser, fmt.Sprintf("Metering point %s has no end user.", id))
 	}
-	granted, err := s.Grants.HasActiveGrant(ctx, tp, id)
+	// Access given by an end user who has since moved out covers their
+	// time only: the request is for the end user living there now.
+	granted, err := s.Grants.HasActiveGrantFrom(ctx, tp, id, occupant)
 	if err != nil {
 		return err
 	}

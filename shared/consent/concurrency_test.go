@@ -119,7 +119,7 @@ func concurrentApprovalsAndDeclines(t *testing.T, f fixture) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	granted, err := f.grants.HasActiveGrant(ctx, tp, mp)
+	granted, err := f.grants.HasActiveGrantFrom(ctx, tp, mp, karis)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -247,7 +247,7 @@ type Holding struct {
 	Address       registry.Address
 	Since         time.Time               // the end user's move-in date
 	Pending       []accessrequest.Request // open requests, newest first
-	Grants        []grant.Grant           // active and revoked
+	Grants        []grant.Grant           // active and revoked, given by this end user since Since
 }
 
 // Overview lists every metering point the end user holds now, with its
@@ -277,8 +277,14 @@ func (s *Service) Overview(ctx context.Context, user pseudonym.EndUserID) ([]Hol
 				h.Pending = append(h.Pending, r)
 			}
 		}
-		if h.Grants, err = s.Grants.GrantsOn(ctx, mp); err != nil {
+		grants, err := s.Grants.GrantsOn(ctx, mp)
+		if err != nil {
 			return nil, err
+		}
+		for _, g := range grants {
+			if g.GivenBy(held) { // an earlier end user's access is theirs, not this one's
+				h.Grants = append(h.Grants, g)
+			}
 		}
 		holdings = append(holdings, h)
 	}
@@ -308,7 +314,9 @@ func (s *Service) GrantDirectly(ctx context.Context, user pseudonym.EndUserID, t
 }
 
 // following makes g follow the third party's earlier grant on the point, if
-// it had one (it was removed, or the store refuses g with grant.ErrExists).
+// it had one: one removed, or one an earlier end user gave, which g replaces
+// (grant.Grant.MakesWayFor); an active one the same end user gave makes the
+// store refuse g with grant.ErrExists.
 func (s *Service) following(ctx context.Context, g grant.Grant) (grant.Grant, error) {
 	prev, found, err := s.Grants.Grant(ctx, g.ThirdParty, g.MeteringPoint)
 	if err != nil || !found {
@@ -339,23 +347,25 @@ func (s *Service) Revoke(ctx context.Context, user pseudonym.EndUserID, tp ident
 	})
 }
 
-// change applies one change to a grant with a conditional write. Each
-// change sets a state (a level, removed), so one that lost a race is made
-// again on what won, a bounded number of times, and then is a conflict.
+// change applies one change to a grant the end user gave while holding the
+// point now (an earlier end user's is not theirs to change). Each change
+// sets a state (a level, removed), so one that lost a race is made again on
+// what won, a bounded number of times, and then is a conflict.
 func (s *Service) change(ctx context.Context, user pseudonym.EndUserID, tp ident.GLN, mp ident.GSRN, kind string,
 	apply func(grant.Grant, time.Time) (next grant.Grant, changed bool, err error)) (grant.Grant, error) {
 	now := s.Clock.Now()
-	if _, err := s.holding(ctx, user, mp, now); err != nil {
+	held, err := s.holding(ctx, user, mp, now)
+	if err != nil {
 		return grant.Grant{}, err
 	}
 	var next grant.Grant
 	var changed bool
-	err := conflict.Retry(grant.ErrStale, func() error {
+	err = conflict.Retry(grant.ErrStale, func() error {
 		g, found, err := s.Grants.Grant(ctx, tp, mp)
 		if err != nil {
 			return err
 		}
-		if !found {
+		if !found || !g.GivenBy(held) {
 			return notYours()
 		}
 		if next, changed, err = apply(g, now); err != nil || !changed {

@@ -117,6 +117,9 @@ var serial atomic.Int64
 
 var moveIn = registry.Date(2021, 8, 1)
 
+// karis is kari's time on the metering points the tests register.
+var karis = registry.Occupancy{EndUser: kari, MoveIn: moveIn}
+
 // meteringPoint registers a metering point that kari holds since moveIn.
 func (f fixture) meteringPoint(t *testing.T) ident.GSRN {
 	t.Helper()
@@ -272,7 +275,7 @@ func changeLevelThenRevoke(t *testing.T, f fixture) {
 	if n := f.notification(t, fmt.Sprintf("grant:%s:%s:3", tp, mp)); n.Type != notify.GrantRevoked {
 		t.Fatalf("notification %+v", n)
 	}
-	if has, _ := f.grants.HasActiveGrant(ctx, tp, mp); has {
+	if has, _ := f.grants.HasActiveGrantFrom(ctx, tp, mp, karis); has {
 		t.Fatal("access remains after removal")
 	}
 	if _, err := f.svc.Revoke(ctx, kari, tp, mp); err != nil {

@@ -99,7 +99,7 @@ func TestApprovalRacingExpiry(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		hasGrant, err := f.grants.HasActiveGrant(ctx, tp, res.request.MeteringPoint)
+		hasGrant, err := f.grants.HasActiveGrantFrom(ctx, tp, res.request.MeteringPoint, karis)
 		if err != nil {
 			t.Fatal(err)
 		}

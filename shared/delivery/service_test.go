@@ -82,11 +82,17 @@ func newWorld(t *testing.T, points ...ident.GSRN) world {
 // store puts the day's values of mp, every position kWh, and returns what was stored.
 func (w world) store(t *testing.T, mp ident.GSRN, kWh string) metervalues.Series {
 	t.Helper()
-	qs := make([]metervalues.Quantity, metervalues.SlotsOn(w.day, metervalues.PT60M))
+	return w.storeDay(t, mp, w.day, kWh)
+}
+
+// storeDay puts a day's values of mp, every position kWh, and returns what was stored.
+func (w world) storeDay(t *testing.T, mp ident.GSRN, day time.Time, kWh string) metervalues.Series {
+	t.Helper()
+	qs := make([]metervalues.Quantity, metervalues.SlotsOn(day, metervalues.PT60M))
 	for i := range qs {
 		qs[i] = metervalues.Quantity{Value: decimal.RequireFromString(kWh), Quality: metervalues.Measured}
 	}
-	s, _, err := w.MeterValues.PutDay(context.Background(), metervalues.Series{MeteringPoint: mp, Day: w.day, Resolution: metervalues.PT60M, Quantities: qs})
+	s, _, err := w.MeterValues.PutDay(context.Background(), metervalues.Series{MeteringPoint: mp, Day: day, Resolution: metervalues.PT60M, Quantities: qs})
 	if err != nil {
 		t.Fatal(err)
 	}

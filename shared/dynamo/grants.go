@@ -112,10 +112,11 @@ func (s *Grants) Grant(ctx context.Context, tp ident.GLN, mp ident.GSRN) (grant.
 	return g, err == nil, err
 }
 
-// HasActiveGrant reports whether the third party has access to the metering point.
-func (s *Grants) HasActiveGrant(ctx context.Context, tp ident.GLN, mp ident.GSRN) (bool, error) {
+// HasActiveGrantFrom reports whether the third party has active access to
+// the metering point given by the end user in occupancy o.
+func (s *Grants) HasActiveGrantFrom(ctx context.Context, tp ident.GLN, mp ident.GSRN, o registry.Occupancy) (bool, error) {
 	g, found, err := s.Grant(ctx, tp, mp)
-	return found && g.Status == grant.Active, err
+	return found && g.Status == grant.Active && g.GivenBy(o), err
 }
 
 // GrantsOn lists every grant, active or revoked, on a metering point.
@@ -135,20 +136,35 @@ func (s *Grants) GrantsOn(ctx context.Context, mp ident.GSRN) ([]grant.Grant, er
 }
 
 // grantWrites writes a grant under condition, with the snapshot of this
-// version of it (see GrantHistoryOn) in the same transaction: the snapshot
-// needs no condition of its own, as it is written only if the grant is.
+// version of it (see GrantHistoryOn) in the same transaction, and the last
+// snapshot of the grant it replaces (grant.Grant.Replaced), if any: the
+// snapshots need no condition of their own, as they are written only if
+// the grant is.
 func grantWrites(table string, g grant.Grant, condition *types.Put) ([]types.TransactWriteItem, error) {
 	item, err := toGrantItem(g)
 	if err != nil {
 		return nil, err
 	}
 	condition.TableName, condition.Item = &table, item
+	writes := []types.TransactWriteItem{{Put: condition}, {Put: &types.Put{TableName: &table, Item: snapshotOf(g, item)}}}
+	if ended := g.Replaced; ended != nil {
+		endedItem, err := toGrantItem(*ended)
+		if err != nil {
+			return nil, err
+		}
+		writes = append(writes, types.TransactWriteItem{Put: &types.Put{TableName: &table, Item: snapshotOf(*ended, endedItem)}})
+	}
+	return writes, nil
+}
+
+// snapshotOf is the history item of g, whose grant item is item.
+func snapshotOf(g grant.Grant, item map[string]types.AttributeValue) map[string]types.AttributeValue {
 	snapshot := maps.Clone(item)
 	snapshot["sk"] = &types.AttributeValueMemberS{Value: grantLogSK(g)}
 	for _, index := range []string{"gsi1pk", "gsi1sk", "gsi3pk", "gsi3sk"} {
 		delete(snapshot, index) // a snapshot is on no index
 	}
-	return []types.TransactWriteItem{{Put: condition}, {Put: &types.Put{TableName: &table, Item: snapshot}}}, nil
+	return snapshot
 }
 
 // grantLogSK orders a grant's snapshots by third party, then by when the
@@ -159,25 +175,28 @@ func grantLogSK(g grant.Grant) string {
 }
 
 // newGrantCondition creates g where there is no grant, when g is the first
-// (version 1), or where the last one was revoked at the version g follows
-// (grant.Grant.After).
+// (version 1), or where the stored one at the version g follows
+// (grant.Grant.After) makes way for it (grant.Grant.MakesWayFor): it was
+// revoked, or given in another occupancy than g.
 func newGrantCondition(g grant.Grant) *types.Put {
 	if g.Version == 1 {
 		return &types.Put{ConditionExpression: aws.String("attribute_not_exists(pk)")}
 	}
 	return &types.Put{
-		ConditionExpression:      aws.String("#status = :revoked AND version = :prev"),
+		ConditionExpression:      aws.String("version = :prev AND (#status = :revoked OR endUserId <> :endUser OR dataFrom <> :dataFrom)"),
 		ExpressionAttributeNames: map[string]string{"#status": "status"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":revoked": &types.AttributeValueMemberS{Value: string(grant.Revoked)},
-			":prev":    &types.AttributeValueMemberN{Value: fmt.Sprint(g.Version - 1)},
+			":revoked":  &types.AttributeValueMemberS{Value: string(grant.Revoked)},
+			":prev":     &types.AttributeValueMemberN{Value: fmt.Sprint(g.Version - 1)},
+			":endUser":  &types.AttributeValueMemberS{Value: string(g.EndUser)},
+			":dataFrom": &types.AttributeValueMemberS{Value: g.DataFrom.Format(registry.DateLayout)},
 		},
 	}
 }
 
 // PutGrant stores a new grant given directly by the end user (grant.ErrExists
-// if the third party already has active access, or the grant does not follow
-// the stored one).
+// if the third party already has active access given in the same occupancy,
+// or the grant does not follow the stored one).
 func (s *Grants) PutGrant(ctx context.Context, g grant.Grant) error {
 	writes, err := grantWrites(s.table, g, newGrantCondition(g))
 	if err != nil {
@@ -192,8 +211,8 @@ func (s *Grants) PutGrant(ctx context.Context, g grant.Grant) error {
 
 // Approve stores the approved request and its grant in one transaction,
 // conditional on the request still being pending at prev's version and not
-// past its expiry at now (accessrequest.ErrStale otherwise), and on the third
-// party having no active grant (grant.ErrExists).
+// past its expiry at now (accessrequest.ErrStale otherwise), and on the
+// stored grant, if any, making way for the new one (grant.ErrExists).
 func (s *Requests) Approve(ctx context.Context, prev, next accessrequest.Request, g grant.Grant, now time.Time) error {
 	request, err := attributevalue.MarshalMap(toRequestItem(next))
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/tredjepart/tredjepart/shared/fault"
 	"github.com/tredjepart/tredjepart/shared/ident"
 	"github.com/tredjepart/tredjepart/shared/pseudonym"
+	"github.com/tredjepart/tredjepart/shared/registry"
 )
 
 // Errors a store reports when a conditional write loses.
@@ -41,6 +42,11 @@ type Grant struct {
 	DataFrom      time.Time // the end user's move-in date: the start of the data window
 	ChangedAt     time.Time
 	Version       int // raised by every change; guards conditional writes
+	// Replaced is set by After when the grant takes the place of one still
+	// active (an earlier end user's): that grant as it ends, revoked, which
+	// the store keeps in its history with the write of this one. Never read
+	// back from a store.
+	Replaced *Grant
 }
 
 // New is an active grant.
@@ -56,9 +62,40 @@ func New(tp ident.GLN, mp ident.GSRN, level accessrequest.Scope, by pseudonym.En
 // every change of that access has a version of its own, and its notification
 // an id of its own (a new grant starting again at 1 would repeat the first
 // grant's ids, and the outbox would drop its notifications as repeats).
+// An earlier end user's active prev ends as g is given: g.Replaced (see
+// MakesWayFor). An active prev of g's own giver is not replaced: the store
+// refuses g.
 func (g Grant) After(prev Grant) Grant {
 	g.Version = prev.Version + 1
+	g.Replaced = nil
+	if prev.Status == Active && !prev.GivenBy(g.giver()) {
+		ended, _ := prev.Revoke(g.GrantedAt)
+		g.Replaced = &ended
+	}
 	return g
+}
+
+// giver is the occupancy g was given in.
+func (g Grant) giver() registry.Occupancy {
+	return registry.Occupancy{EndUser: g.EndUser, MoveIn: g.DataFrom}
+}
+
+// GivenBy reports whether g is the access the end user gave while holding
+// the metering point in occupancy o. Access covers its giver's time on the
+// point only: the next end user neither sees nor changes it, and a third
+// party holding it has not been asked by the next end user.
+func (g Grant) GivenBy(o registry.Occupancy) bool {
+	return g.EndUser == o.EndUser && g.DataFrom.Equal(o.MoveIn)
+}
+
+// MakesWayFor reports whether g, the stored access of a third party on a
+// point, may be replaced by next (made with next.After(g)): when g was
+// removed, or when g was given in another occupancy than next, which (as
+// only the end user living there gives access) has ended. One access per
+// third party and point is kept, so the new end user's access takes the
+// place of the old one, whose data window closed at the move-out.
+func (g Grant) MakesWayFor(next Grant) bool {
+	return next.Version == g.Version+1 && (g.Status == Revoked || !g.GivenBy(next.giver()))
 }
 
 // ChangeLevel sets an active grant's level.

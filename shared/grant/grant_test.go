@@ -6,6 +6,7 @@ import (
 
 	"github.com/tredjepart/tredjepart/shared/accessrequest"
 	"github.com/tredjepart/tredjepart/shared/fault"
+	"github.com/tredjepart/tredjepart/shared/registry"
 )
 
 func TestActiveGrantChangesAndIsRevokedOnce(t *testing.T) {
@@ -24,5 +25,42 @@ func TestActiveGrantChangesAndIsRevokedOnce(t *testing.T) {
 	}
 	if _, err := revoked.ChangeLevel(accessrequest.Limited, t0); fault.KindOf(err) != fault.Conflict {
 		t.Errorf("changed a revoked grant: %v", err)
+	}
+}
+
+// The stored access makes way for a new one when it was removed, or when it
+// was given in another occupancy of the point; never for the same giver's
+// new access while its own is active, nor out of version order.
+func TestWhichAccessMakesWayForANewOne(t *testing.T) {
+	t0 := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
+	kariIn, olaIn := registry.Date(2021, 8, 1), registry.Date(2026, 10, 1)
+	karis := New("7090000000011", "707057500000001015", accessrequest.Full, "p1_kari", "", kariIn, t0.AddDate(-1, 0, 0))
+	revoked, _ := karis.Revoke(t0)
+	kariAgain := New(karis.ThirdParty, karis.MeteringPoint, accessrequest.Limited, "p1_kari", "", kariIn, t0)
+	kariBack := New(karis.ThirdParty, karis.MeteringPoint, accessrequest.Limited, "p1_kari", "", olaIn, t0) // moved in again
+	olas := New(karis.ThirdParty, karis.MeteringPoint, accessrequest.Limited, "p1_ola", "", olaIn, t0)
+	for _, c := range []struct {
+		name         string
+		stored, next Grant
+		want         bool
+	}{
+		{"the same giver's access while it is active", karis, kariAgain.After(karis), false},
+		{"the same giver's access once removed", revoked, kariAgain.After(revoked), true},
+		{"the next end user's access", karis, olas.After(karis), true},
+		{"the same end user's access from a later move-in", karis, kariBack.After(karis), true},
+		{"the next end user's access out of version order", karis, olas, false},
+	} {
+		if got := c.stored.MakesWayFor(c.next); got != c.want {
+			t.Errorf("%s: %v, want %v", c.name, got, c.want)
+		}
+	}
+	if ended := olas.After(karis).Replaced; ended == nil || ended.Status != Revoked || ended.Version != karis.Version+1 || !ended.ChangedAt.Equal(olas.GrantedAt) {
+		t.Errorf("replacing kari's active access does not end it: %+v", ended)
+	}
+	if kariAgain.After(revoked).Replaced != nil || kariAgain.After(karis).Replaced != nil {
+		t.Error("following a removed access, or the same giver's active one, ends it")
+	}
+	if !karis.GivenBy(registry.Occupancy{EndUser: "p1_kari", MoveIn: kariIn}) || karis.GivenBy(registry.Occupancy{EndUser: "p1_ola", MoveIn: olaIn}) {
+		t.Error("GivenBy does not tell kari's occupancy from ola's")
 	}
 }

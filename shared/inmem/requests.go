@@ -14,6 +14,7 @@ import (
 	"github.com/tredjepart/tredjepart/shared/grant"
 	"github.com/tredjepart/tredjepart/shared/ident"
 	"github.com/tredjepart/tredjepart/shared/metering"
+	"github.com/tredjepart/tredjepart/shared/registry"
 )
 
 var (
@@ -82,6 +83,7 @@ func copyRequest(r accessrequest.Request) accessrequest.Request {
 
 func copyGrant(g grant.Grant) grant.Grant {
 	g.GrantedAt, g.ChangedAt = instant(g.GrantedAt), instant(g.ChangedAt)
+	g.Replaced = nil // not stored
 	return g
 }
 
@@ -220,10 +222,11 @@ func (s *Grants) Grant(_ context.Context, tp ident.GLN, mp ident.GSRN) (grant.Gr
 	return g, ok, nil
 }
 
-// HasActiveGrant reports whether the third party has access to the metering point.
-func (s *Grants) HasActiveGrant(ctx context.Context, tp ident.GLN, mp ident.GSRN) (bool, error) {
+// HasActiveGrantFrom reports whether the third party has active access to
+// the metering point given by the end user in occupancy o.
+func (s *Grants) HasActiveGrantFrom(ctx context.Context, tp ident.GLN, mp ident.GSRN, o registry.Occupancy) (bool, error) {
 	g, found, err := s.Grant(ctx, tp, mp)
-	return found && g.Status == grant.Active, err
+	return found && g.Status == grant.Active && g.GivenBy(o), err
 }
 
 // GrantsOn lists every grant, active or revoked, on a metering point, by third party.
@@ -240,10 +243,19 @@ func (s *Grants) GrantsOn(_ context.Context, mp ident.GSRN) ([]grant.Grant, erro
 	return found, nil
 }
 
-// putGrant stores a grant and the snapshot of this version of it.
+// putGrant stores a grant and the snapshot of this version of it, and the
+// last snapshot of the grant it replaces, if any.
 func (s *access) putGrant(g grant.Grant) {
+	if ended := g.Replaced; ended != nil {
+		s.keep(copyGrant(*ended))
+	}
 	g = copyGrant(g)
 	s.grants[pair{g.ThirdParty, g.MeteringPoint}] = g
+	s.keep(g)
+}
+
+// keep stores a snapshot of one version of a grant.
+func (s *access) keep(g grant.Grant) {
 	s.history[fmt.Sprintf("%s#%s#%s#%06d", g.MeteringPoint, g.ThirdParty, sortable(g.GrantedAt), g.Version)] = g
 }
 
@@ -266,16 +278,18 @@ func (s *Grants) GrantHistoryOn(_ context.Context, mp ident.GSRN) ([]grant.Grant
 	return found, nil
 }
 
-// mayGrant is the condition of a new grant: none, or a revoked one.
+// mayGrant is the condition of a new grant: none, or one that makes way for
+// it (grant.Grant.MakesWayFor).
 func (s *access) mayGrant(g grant.Grant) bool {
 	stored, ok := s.grants[pair{g.ThirdParty, g.MeteringPoint}]
 	if !ok {
 		return g.Version == 1
 	}
-	return stored.Status == grant.Revoked && stored.Version == g.Version-1
+	return stored.MakesWayFor(g)
 }
 
-// PutGrant stores a new grant (grant.ErrExists if the third party already has active access).
+// PutGrant stores a new grant (grant.ErrExists if the third party already
+// has active access given in the same occupancy).
 func (s *Grants) PutGrant(_ context.Context, g grant.Grant) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -288,8 +302,8 @@ func (s *Grants) PutGrant(_ context.Context, g grant.Grant) error {
 
 // Approve stores the approved request and its grant together, if the
 // request is still pending at prev's version and unexpired at now
-// (accessrequest.ErrStale) and the third party has no active grant
-// (grant.ErrExists).
+// (accessrequest.ErrStale) and the stored grant, if any, makes way for the
+// new one (grant.ErrExists).
 func (s *Requests) Approve(_ context.Context, prev, next accessrequest.Request, g grant.Grant, now time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()

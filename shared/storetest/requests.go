@@ -72,6 +72,7 @@ func RunGrants(t *testing.T, newStore func(t *testing.T) Grants) {
 		run  func(t *testing.T, store Grants)
 	}{
 		{"ActiveGrantIsFound", activeGrantIsFound},
+		{"TheNextEndUsersGrantTakesThePlaceOfTheLastOnes", theNextEndUsersGrantTakesThePlaceOfTheLastOnes},
 		{"ActiveGrantsOfPagesByMeteringPoint", activeGrantsOfPagesByMeteringPoint},
 		{"OnlyActiveGrantsAreOnTheirDeliveryShard", onlyActiveGrantsAreOnTheirDeliveryShard},
 		{"EveryVersionOfEveryGrantIsKept", everyVersionIsKept},
@@ -326,15 +327,19 @@ func activeGrantIsFound(t *testing.T, store Grants) {
 	if _, found, err := store.Grant(ctx, tp, mp); found || err != nil {
 		t.Fatalf("grant: found=%v err=%v", found, err)
 	}
-	if has, err := store.HasActiveGrant(ctx, tp, mp); has || err != nil {
+	x := registry.Occupancy{EndUser: "p1_x", MoveIn: registry.Date(2024, 6, 15)}
+	if has, err := store.HasActiveGrantFrom(ctx, tp, mp, x); has || err != nil {
 		t.Fatalf("before: %v %v", has, err)
 	}
-	g := grant.New(tp, mp, accessrequest.Full, "p1_x", "", registry.Date(2024, 6, 15), time.Now())
+	g := grant.New(tp, mp, accessrequest.Full, x.EndUser, "", x.MoveIn, time.Now())
 	if err := store.PutGrant(ctx, g); err != nil {
 		t.Fatal(err)
 	}
-	if has, err := store.HasActiveGrant(ctx, tp, mp); !has || err != nil {
+	if has, err := store.HasActiveGrantFrom(ctx, tp, mp, x); !has || err != nil {
 		t.Fatalf("after: %v %v", has, err)
+	}
+	if has, err := store.HasActiveGrantFrom(ctx, tp, mp, registry.Occupancy{EndUser: "p1_y", MoveIn: registry.Date(2025, 1, 1)}); has || err != nil {
+		t.Fatalf("access x gave counts as given by the next end user: %v %v", has, err)
 	}
 	if err := store.PutGrant(ctx, g); !errors.Is(err, grant.ErrExists) {
 		t.Fatalf("a second active grant: %v", err)
@@ -346,7 +351,7 @@ func activeGrantIsFound(t *testing.T, store Grants) {
 	if err := store.UpdateGrant(ctx, g, revoked); !errors.Is(err, grant.ErrStale) {
 		t.Fatalf("a stale update: %v", err)
 	}
-	if has, _ := store.HasActiveGrant(ctx, tp, mp); has {
+	if has, _ := store.HasActiveGrantFrom(ctx, tp, mp, x); has {
 		t.Fatal("a revoked grant counts as access")
 	}
 	if err := store.PutGrant(ctx, g); !errors.Is(err, grant.ErrExists) {
@@ -370,6 +375,50 @@ func activeGrantIsFound(t *testing.T, store Grants) {
 	}
 }
 
+// One grant is kept per third party and metering point: a grant given in
+// a later occupancy replaces the active one given in an earlier, following
+// its version, and the history keeps the replaced one's end; the same
+// occupancy's active grant is never replaced.
+func theNextEndUsersGrantTakesThePlaceOfTheLastOnes(t *testing.T, store Grants) {
+	ctx := context.Background()
+	mp, tp := fresh(t)
+	now := time.Now()
+	old := grant.New(tp, mp, accessrequest.Full, "p1_old", "", registry.Date(2020, 1, 1), now.AddDate(-1, 0, 0))
+	if err := store.PutGrant(ctx, old); err != nil {
+		t.Fatal(err)
+	}
+	next := grant.New(tp, mp, accessrequest.Limited, "p1_next", "", registry.Date(2025, 3, 1), now)
+	if err := store.PutGrant(ctx, next); !errors.Is(err, grant.ErrExists) {
+		t.Fatalf("a next grant not following the stored one: %v", err)
+	}
+	if err := store.PutGrant(ctx, next.After(old)); err != nil {
+		t.Fatalf("the next end user's grant: %v", err)
+	}
+	if err := store.PutGrant(ctx, next.After(next.After(old))); !errors.Is(err, grant.ErrExists) {
+		t.Fatalf("the same occupancy's active grant replaced: %v", err)
+	}
+	nexts := registry.Occupancy{EndUser: "p1_next", MoveIn: registry.Date(2025, 3, 1)}
+	if has, err := store.HasActiveGrantFrom(ctx, tp, mp, nexts); !has || err != nil {
+		t.Fatalf("the next end user's grant is not found: %v %v", has, err)
+	}
+	if has, _ := store.HasActiveGrantFrom(ctx, tp, mp, registry.Occupancy{EndUser: "p1_old", MoveIn: registry.Date(2020, 1, 1)}); has {
+		t.Fatal("the replaced grant still counts")
+	}
+	kept, err := store.GrantHistoryOn(ctx, mp)
+	if err != nil || len(kept) != 3 {
+		t.Fatalf("versions kept: %+v %v", kept, err)
+	}
+	for i, want := range []struct {
+		endUser string
+		status  grant.Status
+		version int
+	}{{"p1_old", grant.Active, 1}, {"p1_old", grant.Revoked, 2}, {"p1_next", grant.Active, 2}} {
+		if got := kept[i]; string(got.EndUser) != want.endUser || got.Status != want.status || got.Version != want.version {
+			t.Errorf("version kept %d: %+v, want %+v (the replaced grant ends, revoked, as the next is given)", i, got, want)
+		}
+	}
+}
+
 func approvalIsOneConditionalTransaction(t *testing.T, s Access) {
 	ctx := context.Background()
 	mp, tp := fresh(t)
@@ -383,7 +432,8 @@ func approvalIsOneConditionalTransaction(t *testing.T, s Access) {
 	if err := s.Requests.Approve(ctx, r, approved, g, r.ExpiresAt); !errors.Is(err, accessrequest.ErrStale) {
 		t.Fatalf("approved at the expiry instant: %v", err)
 	}
-	if has, _ := s.Grants.HasActiveGrant(ctx, tp, mp); has {
+	x := registry.Occupancy{EndUser: g.EndUser, MoveIn: g.DataFrom}
+	if has, _ := s.Grants.HasActiveGrantFrom(ctx, tp, mp, x); has {
 		t.Fatal("a refused approval left a grant")
 	}
 	if err := s.Requests.Approve(ctx, r, approved, g, now); err != nil {
@@ -396,7 +446,7 @@ func approvalIsOneConditionalTransaction(t *testing.T, s Access) {
 	if got.Status != accessrequest.Approved || got.GrantedScope != accessrequest.Full {
 		t.Fatalf("request %+v", got)
 	}
-	if has, _ := s.Grants.HasActiveGrant(ctx, tp, mp); !has {
+	if has, _ := s.Grants.HasActiveGrantFrom(ctx, tp, mp, x); !has {
 		t.Fatal("no grant after approval")
 	}
 	other := pending(tp, mp, now)

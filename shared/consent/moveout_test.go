@@ -1,0 +1,107 @@
+package consent_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/tredjepart/tredjepart/shared/accessrequest"
+	"github.com/tredjepart/tredjepart/shared/fault"
+	"github.com/tredjepart/tredjepart/shared/grant"
+	"github.com/tredjepart/tredjepart/shared/ident"
+	"github.com/tredjepart/tredjepart/shared/metervalues"
+	"github.com/tredjepart/tredjepart/shared/registry"
+)
+
+// movedOut registers a metering point kari held from moveIn until 30 days
+// ago, when ola moved in, and gives third party gln kari's access to it.
+func (f fixture) movedOut(t *testing.T, gln ident.GLN) (ident.GSRN, grant.Grant, time.Time) {
+	t.Helper()
+	ctx := context.Background()
+	mp := f.meteringPoint(t)
+	moved := metervalues.Date(time.Now()).AddDate(0, 0, -30)
+	point, _, err := f.meteringPoints.MeteringPoint(ctx, mp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	point.Occupancies = []registry.Occupancy{{EndUser: kari, MoveIn: moveIn, MoveOut: moved}, {EndUser: ola, MoveIn: moved}}
+	if _, err := f.meteringPoints.PutMeteringPoint(ctx, point); err != nil {
+		t.Fatal(err)
+	}
+	karis := grant.New(gln, mp, accessrequest.Full, kari, "", moveIn, moved.AddDate(0, -1, 0))
+	if err := f.grants.PutGrant(ctx, karis); err != nil {
+		t.Fatal(err)
+	}
+	return mp, karis, moved
+}
+
+func TestTheNewEndUserNeitherSeesNorChangesTheAccessTheOldOneGave(t *testing.T) {
+	onEach(t, theNewEndUserNeitherSeesNorChangesTheAccessTheOldOneGave)
+}
+
+func theNewEndUserNeitherSeesNorChangesTheAccessTheOldOneGave(t *testing.T, f fixture) {
+	ctx := context.Background()
+	mp, karis, _ := f.movedOut(t, tp)
+	holdings, err := f.svc.Overview(ctx, ola)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range holdings {
+		if h.MeteringPoint == mp && len(h.Grants) != 0 {
+			t.Errorf("ola is shown the access kari gave: %+v", h.Grants)
+		}
+	}
+	if _, err := f.svc.Revoke(ctx, ola, tp, mp); fault.KindOf(err) != fault.NotFound {
+		t.Errorf("ola removing kari's access: %v, want not found", err)
+	}
+	if _, err := f.svc.ChangeLevel(ctx, ola, tp, mp, accessrequest.Limited); fault.KindOf(err) != fault.NotFound {
+		t.Errorf("ola changing kari's access: %v, want not found", err)
+	}
+	if g, _, err := f.grants.Grant(ctx, tp, mp); err != nil || g.Version != karis.Version || g.Status != grant.Active || g.Level != accessrequest.Full {
+		t.Fatalf("kari's access is now %+v (%v)", g, err)
+	}
+}
+
+func TestTheNewEndUserCanGiveTheAccessTheOldOneHad(t *testing.T) {
+	onEach(t, theNewEndUserCanGiveTheAccessTheOldOneHad)
+}
+
+// The third party that had kari's access asks again, and ola approves: ola's
+// grant takes the place of kari's, whose data window ended at the move.
+// Given directly, the same.
+func theNewEndUserCanGiveTheAccessTheOldOneHad(t *testing.T, f fixture) {
+	ctx := context.Background()
+	mp, karis, moved := f.movedOut(t, tp)
+	r := f.request(t, mp, accessrequest.Limited, time.Hour)
+	if _, err := f.svc.Approve(ctx, ola, r.ID, accessrequest.Limited); err != nil {
+		t.Fatalf("ola approving: %v", err)
+	}
+	g, _, err := f.grants.Grant(ctx, tp, mp)
+	if err != nil || g.EndUser != ola || !g.DataFrom.Equal(moved) || g.Status != grant.Active || g.Level != accessrequest.Limited ||
+		g.RequestID != r.ID || g.Version != karis.Version+1 {
+		t.Fatalf("the access after ola approved: %+v (%v)", g, err)
+	}
+	f.notification(t, r.ID+":approved")
+	kept, err := f.grants.GrantHistoryOn(ctx, mp)
+	if err != nil || len(kept) != 3 || kept[1].EndUser != kari || kept[1].Status != grant.Revoked {
+		t.Fatalf("versions kept: %+v %v; want kari's access to end as ola's is given", kept, err)
+	}
+	holdings, err := f.svc.Overview(ctx, ola)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range holdings {
+		if h.MeteringPoint == mp && (len(h.Grants) != 1 || h.Grants[0].EndUser != ola) {
+			t.Errorf("ola's access on the overview: %+v", h.Grants)
+		}
+	}
+
+	const other ident.GLN = "7090000000042"
+	mp2, karis2, _ := f.movedOut(t, other)
+	direct, err := f.svc.GrantDirectly(ctx, ola, other, mp2, accessrequest.Full)
+	if err != nil || direct.EndUser != ola || direct.Version != karis2.Version+1 {
+		t.Fatalf("ola granting directly: %+v %v", direct, err)
+	}
+	f.notification(t, fmt.Sprintf("grant:%s:%s:%d", other, mp2, direct.Version))
+}
