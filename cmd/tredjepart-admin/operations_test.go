@@ -1,6 +1,9 @@
 package main
 
 import (
+	"net/http"
+	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -36,6 +39,31 @@ func TestTheMorningsVerbsTakeOnlyTheirOwnFlags(t *testing.T) {
 		code, calls, stderr := runAgainstUnavailableAPI(c.args)
 		if code != 2 || calls != 0 || !strings.Contains(stderr, c.named) {
 			t.Errorf("%q: exit %d after %d calls, stderr %q; want a usage error (2) naming %s, before any call", c.args, code, calls, stderr, c.named)
+		}
+	}
+}
+
+// redrive's queue may stand before, among or after its flags, and a flag
+// after it counts: a -dry-run there is not dropped into a real redrive.
+func TestRedriveReadsItsFlagsAroundTheQueue(t *testing.T) {
+	var asked []string
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		asked = append(asked, r.URL.RequestURI())
+		_, _ = w.Write([]byte(`{}`))
+	}))
+	defer api.Close()
+	c := cli{t, map[string]string{APIEnv: api.URL, TokenEnv: "admin-token"}}
+	for _, args := range [][]string{
+		{"redrive", "DeliveryJobs", "-max", "5", "-dry-run"},
+		{"redrive", "-max", "5", "DeliveryJobs", "-dry-run"},
+		{"redrive", "-max", "5", "-dry-run", "DeliveryJobs"},
+	} {
+		asked = nil
+		if code, _, errOut := c.run(args...); code != 0 {
+			t.Errorf("%q: exit %d %s", args, code, errOut)
+		}
+		if want := []string{"/v1/admin/queues/DeliveryJobs/redrive?dryRun=true&max=5"}; !slices.Equal(asked, want) {
+			t.Errorf("%q asked %q, want %q", args, asked, want)
 		}
 	}
 }
