@@ -94,22 +94,29 @@ func shellWords(s string) ([]string, error) {
 // answers every call 503, so it exits 1 having made a call; a subcommand,
 // flag or argument it does not know exits 2 before any.
 func parses(args []string) string {
-	var calls atomic.Int32
+	code, calls, stderr := runAgainstUnavailableAPI(args)
+	if code != 1 || calls == 0 {
+		first, _, _ := strings.Cut(stderr, "\n")
+		return fmt.Sprintf("exit %d after %d calls to the API: %s", code, calls, first)
+	}
+	return ""
+}
+
+// runAgainstUnavailableAPI runs the tool against an API that answers every
+// call 503, and returns its exit status, the calls it made and its stderr.
+func runAgainstUnavailableAPI(args []string) (code int, calls int32, stderr string) {
+	var called atomic.Int32
 	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		calls.Add(1)
+		called.Add(1)
 		w.Header().Set("Content-Type", "application/problem+json")
 		w.WriteHeader(http.StatusServiceUnavailable)
 		_, _ = w.Write([]byte(`{"title":"Service Unavailable","status":503}`))
 	}))
 	defer api.Close()
-	var stdout, stderr bytes.Buffer
+	var stdout, errOut bytes.Buffer
 	env := map[string]string{APIEnv: api.URL, TokenEnv: "admin-token"}
-	code := run(context.Background(), args, func(k string) string { return env[k] }, &stdout, &stderr)
-	if code != 1 || calls.Load() == 0 {
-		first, _, _ := strings.Cut(stderr.String(), "\n")
-		return fmt.Sprintf("exit %d after %d calls to the API: %s", code, calls.Load(), first)
-	}
-	return ""
+	code = run(context.Background(), args, func(k string) string { return env[k] }, &stdout, &errOut)
+	return code, called.Load(), errOut.String()
 }
 
 // Every tredjepart-admin command the runbook and the README show is one the

@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -28,28 +27,42 @@ const operationsUsage = `
 `
 
 // operation runs status, deliver or redrive; ok is false for another verb.
+// Each verb takes only its own flags: another verb's is a usage error, not
+// taken and ignored.
 func operation(ctx context.Context, args []string, getenv func(string) string, now time.Time, stdout, stderr io.Writer) (status int, ok bool) {
 	verb := args[0]
-	if verb != "status" && verb != "deliver" && verb != "redrive" {
-		return 0, false
-	}
 	set := flag.NewFlagSet(verb, flag.ContinueOnError)
 	set.SetOutput(stderr)
 	api := set.String("api", getenv(APIEnv), "the admin API's base URL")
-	day := set.String("day", "", "the Oslo day, YYYY-MM-DD")
-	asJSON := set.Bool("json", false, "print JSON")
-	dryRun := set.Bool("dry-run", false, "count the dead letters, move none")
-	max := set.Int("max", 10, "the most messages to move")
-	rest := args[1:]
-	var queue string
-	if verb == "redrive" && len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
-		queue, rest = rest[0], rest[1:]
+	var day string
+	var asJSON, dryRun bool
+	var max int
+	switch verb {
+	case "status":
+		set.StringVar(&day, "day", "", "the Oslo day, YYYY-MM-DD (default: yesterday)")
+		set.BoolVar(&asJSON, "json", false, "print JSON")
+	case "deliver":
+		set.StringVar(&day, "day", "", "the Oslo day, YYYY-MM-DD")
+	case "redrive":
+		set.BoolVar(&dryRun, "dry-run", false, "count the dead letters, move none")
+		set.IntVar(&max, "max", 10, "the most messages to move")
+	default:
+		return 0, false
 	}
-	if err := set.Parse(rest); err != nil {
+	if err := set.Parse(args[1:]); err != nil {
 		return 2, true
 	}
-	if queue == "" && set.NArg() > 0 {
+	var queue string
+	if verb == "redrive" && set.NArg() > 0 {
+		// QUEUE may stand before, among or after the flags.
 		queue = set.Arg(0)
+		if err := set.Parse(set.Args()[1:]); err != nil {
+			return 2, true
+		}
+	}
+	if set.NArg() > 0 {
+		fmt.Fprintf(stderr, "%s takes no argument %q\n\n%s", verb, set.Arg(0), operationsUsage)
+		return 2, true
 	}
 	client := &adminapi.Client{BaseURL: *api, Token: getenv(TokenEnv)}
 	if client.BaseURL == "" {
@@ -59,23 +72,23 @@ func operation(ctx context.Context, args []string, getenv func(string) string, n
 	var err error
 	switch verb {
 	case "status":
-		if *day == "" {
-			*day = delivery.PreviousDay(now).Format(metervalues.DayLayout)
+		if day == "" {
+			day = delivery.PreviousDay(now).Format(metervalues.DayLayout)
 		}
 		var st adminapi.StatusView
-		if st, err = client.Status(ctx, *day); err == nil {
-			if *asJSON {
+		if st, err = client.Status(ctx, day); err == nil {
+			if asJSON {
 				return printJSON(stdout, stderr, st), true
 			}
 			printStatus(stdout, st)
 		}
 	case "deliver":
-		if *day == "" {
+		if day == "" {
 			fmt.Fprintf(stderr, "which day? give -day YYYY-MM-DD\n\n%s", operationsUsage)
 			return 2, true
 		}
 		var r adminapi.DeliverView
-		if r, err = client.Deliver(ctx, *day); err == nil {
+		if r, err = client.Deliver(ctx, day); err == nil {
 			fmt.Fprintf(stdout, "delivering %s: %d shard messages for %d third parties; follow it with: tredjepart-admin status -day %s\n",
 				r.Day, r.Shards, r.ThirdParties, r.Day)
 		}
@@ -85,10 +98,10 @@ func operation(ctx context.Context, args []string, getenv func(string) string, n
 			return 2, true
 		}
 		var r adminapi.RedriveView
-		if r, err = client.Redrive(ctx, queue, *max, *dryRun); err == nil {
+		if r, err = client.Redrive(ctx, queue, max, dryRun); err == nil {
 			if r.DryRun {
 				fmt.Fprintf(stdout, "%s has %d messages; a redrive would move up to %d back to %s (dry run: none moved)\n",
-					r.DeadLetterQueue, r.DeadLetters, min(r.DeadLetters, *max), r.Queue)
+					r.DeadLetterQueue, r.DeadLetters, min(r.DeadLetters, max), r.Queue)
 			} else {
 				fmt.Fprintf(stdout, "%s had %d messages; moved %d back to %s\n", r.DeadLetterQueue, r.DeadLetters, r.Moved, r.Queue)
 			}

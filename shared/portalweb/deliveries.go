@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 
 	"github.com/tredjepart/tredjepart/shared/accessrequest"
 	"github.com/tredjepart/tredjepart/shared/delivery"
@@ -95,9 +96,16 @@ type deliveriesPage struct {
 	Webhook   *webhook.Endpoint
 	Secret    string // a secret just made, shown with it
 	Tested    *webhook.Attempt
-	Done      string // the change just made
-	Error     string // the message key of why the change was refused (webhookRefusal)
+	Done      string       // the change just made
+	Error     string       // the message key of why the change was refused (webhookRefusal)
+	Form      *webhookForm // what the refused registration sent, shown again
 	Attempts  []webhook.Attempt
+}
+
+// webhookForm is what the webhook form sent.
+type webhookForm struct {
+	URL    string
+	Events []delivery.Kind // nil: every kind
 }
 
 func (s *site) deliveries(w http.ResponseWriter, r *http.Request, who staff) {
@@ -154,8 +162,30 @@ func (s *site) registerWebhook(w http.ResponseWriter, r *http.Request, who staff
 		s.Problem(w, r, http.StatusBadRequest, "The form could not be read.")
 		return
 	}
-	_, secret, err := s.webhooks.Register(r.Context(), who.ThirdParty.GLN, r.PostForm.Get("url"))
-	s.webhookChange(w, r, who, deliveriesPage{Secret: secret, Done: "registered"}, err)
+	form := webhookForm{URL: r.PostForm.Get("url"), Events: chosenEvents(r.PostForm["events"])}
+	_, secret, err := s.webhooks.RegisterFor(r.Context(), who.ThirdParty.GLN, form.URL, form.Events)
+	page := deliveriesPage{Secret: secret, Done: "registered"}
+	if err != nil {
+		page.Form = &form
+	}
+	s.webhookChange(w, r, who, page, err)
+}
+
+// chosenEvents are the kinds of document the form's boxes chose: nil when
+// every box is ticked, so a kind added later is pushed too (as when PUT
+// /v1/webhook leaves events out); empty, which RegisterFor refuses, when
+// none is.
+func chosenEvents(ticked []string) []delivery.Kind {
+	chosen := make([]delivery.Kind, 0, len(ticked))
+	for _, k := range ticked {
+		chosen = append(chosen, delivery.Kind(k))
+	}
+	for _, k := range webhook.Events {
+		if !slices.Contains(chosen, k) {
+			return chosen
+		}
+	}
+	return nil
 }
 
 func (s *site) rotateWebhook(w http.ResponseWriter, r *http.Request, who staff) {
@@ -182,15 +212,21 @@ func (s *site) testWebhook(w http.ResponseWriter, r *http.Request, who staff) {
 	s.webhookChange(w, r, who, deliveriesPage{Tested: &a, Done: "tested"}, err)
 }
 
-// webhookRefusal is the message key of why package webhook refused a change.
+// webhookRefusal is the message key of why package webhook refused a change:
+// of a form with a bad URL and no box ticked, the URL first.
 func webhookRefusal(e *fault.Error) string {
+	refused := func(field string) bool {
+		return slices.ContainsFunc(e.Fields, func(f fault.FieldError) bool { return f.Field == field })
+	}
 	switch {
 	case errors.Is(e, webhook.ErrStale):
 		return "webhook.changedMeanwhile"
 	case e.Kind == fault.NotFound:
 		return "webhook.noneToChange"
-	case len(e.Fields) == 1 && e.Fields[0].Field == "url":
+	case refused("url"):
 		return "webhook.invalidURL"
+	case refused("events"):
+		return "webhook.noEvents"
 	}
 	return "webhook.refused"
 }

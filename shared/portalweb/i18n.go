@@ -84,6 +84,7 @@ var messages = websession.Messages{
 	"webhook.invalidURL":         {"URL-en ble ikke godtatt. Den må begynne med https:// og peke til en offentlig adresse.", "The URL was not accepted. It must start with https:// and point to a public address."},
 	"webhook.changedMeanwhile":   {"Webhooken ble endret et annet sted samtidig. Se på den igjen og gjenta endringen om den fortsatt trengs.", "The webhook was changed elsewhere at the same time. Look at it again and repeat the change if it is still needed."},
 	"webhook.noneToChange":       {"Ingen webhook er registrert. Lagre en URL først.", "No webhook is registered. Save a URL first."},
+	"webhook.noEvents":           {"Velg minst én dokumenttype som skal sendes. Dokumentene ligger uansett i utboksen.", "Choose at least one kind of document to push. The documents are in the outbox either way."},
 	"webhook.refused":            {"Endringen ble ikke gjort.", "The change was not made."},
 	"level.LIMITED":              {"Begrenset", "Limited"},
 	"level.FULL":                 {"Full", "Full"},
@@ -155,7 +156,8 @@ var messages = websession.Messages{
 	"webhook.heading":            {"Webhook", "Webhook"},
 	"webhook.none":               {"Ingen webhook er registrert. Dokumentene ligger uansett i utboksen.", "No webhook is registered. The documents are in the outbox either way."},
 	"webhook.url":                {"URL (https)", "URL (https)"},
-	"webhook.register":           {"Lagre URL", "Save URL"},
+	"webhook.register":           {"Lagre", "Save"},
+	"webhook.events":             {"Dokumenter som sendes til webhooken", "Documents pushed to the webhook"},
 	"webhook.enabled":            {"Aktiv", "Enabled"},
 	"webhook.disabled":           {"Stoppet", "Disabled"},
 	"webhook.secrets":            {"Signeringsnøkler", "Signing secrets"},
@@ -182,4 +184,10 @@ var messages = websession.Messages{
 	"attempt.retry":              {"Feilet, prøves igjen", "Failed, will retry"},
 	"attempt.gone":               {"Borte (410)", "Gone (410)"},
 	"attempt.gaveUp":             {"gitt opp", "gave up"},
+
+	// The kinds of document a webhook can be pushed (webhook.Events).
+	"event.meter-values":            {"Gårsdagens måleverdier", "Yesterday's meter values"},
+	"event.meter-values-correction": {"Korrigerte måleverdier", "Corrected meter values"},
+	"event.master-data-change":      {"Endringer i målepunktets grunndata", "Changes to a metering point's master data"},
+	"event.notification":            {"Varsler om forespørsler og tilganger", "Notices about requests and access"},
 }

@@ -3,6 +3,7 @@ package portalweb
 import (
 	"context"
 	"go/build"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/tredjepart/tredjepart/shared/accessrequest"
 	"github.com/tredjepart/tredjepart/shared/consumption"
+	"github.com/tredjepart/tredjepart/shared/delivery"
 	"github.com/tredjepart/tredjepart/shared/fault"
 	"github.com/tredjepart/tredjepart/shared/ident"
 	"github.com/tredjepart/tredjepart/shared/metering"
@@ -94,6 +96,10 @@ func TestWebhookRefusalsAreTranslated(t *testing.T) {
 		want string
 	}{
 		{fault.InvalidFields(fault.FieldError{Field: "url", Reason: "must be an https URL on a public address: scheme http"}), "webhook.invalidURL"},
+		{fault.InvalidFields(fault.FieldError{Field: "events", Reason: "must name at least one event; leave it out for all of them"}), "webhook.noEvents"},
+		{fault.InvalidFields(fault.FieldError{Field: "url", Reason: "must be an https URL on a public address: scheme ftp"},
+			fault.FieldError{Field: "events", Reason: "must name at least one event; leave it out for all of them"}), "webhook.invalidURL"},
+		{fault.InvalidFields(fault.FieldError{Field: "events[0]", Reason: "must be one of meter-values, notification"}), "webhook.refused"},
 		{webhook.ErrStale, "webhook.changedMeanwhile"},
 		{fault.New(fault.NotFound, "No webhook is registered; PUT /v1/webhook registers one."), "webhook.noneToChange"},
 		{fault.New(fault.Conflict, "Something else."), "webhook.refused"},
@@ -165,6 +171,84 @@ func TestTheWebhookCanBeSentEitherTest(t *testing.T) {
 		}
 		if strings.Contains(b.String(), ">webhook.testSample<") {
 			t.Errorf("%s: the sample's button has no words", lang)
+		}
+	}
+}
+
+// The webhook form has a box for each kind of document it can be pushed,
+// labelled in the page's language inside a fieldset with its legend,
+// ticked as the endpoint is registered: every box for every kind (no
+// list), the listed ones otherwise, and every one before there is an
+// endpoint.
+func TestTheWebhookFormShowsTheEventsItIsRegisteredFor(t *testing.T) {
+	all := map[delivery.Kind]bool{}
+	for _, k := range webhook.Events {
+		all[k] = true
+	}
+	for _, c := range []struct {
+		name    string
+		webhook *webhook.Endpoint
+		ticked  map[delivery.Kind]bool
+	}{
+		{"no webhook", nil, all},
+		{"every kind", &webhook.Endpoint{URL: "https://hooks.example.com/all", Enabled: true}, all},
+		{"notifications only", &webhook.Endpoint{URL: "https://hooks.example.com/notices", Enabled: true, Events: []delivery.Kind{delivery.Notice}},
+			map[delivery.Kind]bool{delivery.Notice: true}},
+	} {
+		for _, lang := range []string{websession.Bokmal, websession.English} {
+			var b strings.Builder
+			p := page{Translator: websession.NewTranslator(lang, messages), Template: "deliveries.html", Data: deliveriesPage{Webhook: c.webhook}}
+			if err := pages(p).Render(context.Background(), &b); err != nil {
+				t.Fatal(err)
+			}
+			html := b.String()
+			form := html[strings.Index(html, `<form method="post" action="/portal/webhook">`):]
+			form = form[:strings.Index(form, "</form>")]
+			if !regexp.MustCompile(`<fieldset class="ds-fieldset"[^>]*><legend class="ds-label">[^<]+</legend>`).MatchString(form) ||
+				strings.Contains(form, ">webhook.") {
+				t.Errorf("%s (%s): no fieldset with a legend in words:\n%s", c.name, lang, form)
+			}
+			for _, k := range webhook.Events {
+				id := "webhook-event-" + string(k)
+				box := regexp.MustCompile(`<input[^>]* type="checkbox" id="` + id + `" name="events" value="` + string(k) + `"[^>]*>`).FindString(form)
+				if box == "" {
+					t.Errorf("%s (%s): no box for %s:\n%s", c.name, lang, k, form)
+					continue
+				}
+				if ticked := strings.Contains(box, " checked"); ticked != c.ticked[k] {
+					t.Errorf("%s (%s): %s ticked %v, want %v", c.name, lang, k, ticked, c.ticked[k])
+				}
+				label := regexp.MustCompile(`<label for="` + id + `">([^<]+)<code>` + string(k) + `</code></label>`).FindStringSubmatch(form)
+				if label == nil || strings.HasPrefix(label[1], "event.") {
+					t.Errorf("%s (%s): %s has no label in words: %q", c.name, lang, k, label)
+				}
+			}
+		}
+	}
+}
+
+// No box ticked is refused in an error summary linking to the first box,
+// in the page's language, with the boxes marked; the boxes show what was
+// sent, not what is registered.
+func TestTheWebhookFormRefusesNoEventsInItsLanguage(t *testing.T) {
+	hook := &webhook.Endpoint{URL: "https://hooks.example.com/all", Enabled: true}
+	for lang, words := range map[string]string{websession.Bokmal: "Velg minst én", websession.English: "Choose at least one"} {
+		var b strings.Builder
+		p := page{Translator: websession.NewTranslator(lang, messages), Template: "deliveries.html",
+			Data: deliveriesPage{Webhook: hook, Error: "webhook.noEvents", Form: &webhookForm{URL: "https://hooks.example.com/new", Events: []delivery.Kind{}}}}
+		if err := pages(p).Render(context.Background(), &b); err != nil {
+			t.Fatal(err)
+		}
+		html := b.String()
+		first := "webhook-event-" + string(webhook.Events[0])
+		if !strings.Contains(html, `href="#`+first+`" data-testid="form-error">`+words) {
+			t.Errorf("%s: no error summary linking to %s in words %q:\n%s", lang, first, words, html)
+		}
+		if strings.Count(html, `name="events"`) != len(webhook.Events) || strings.Count(html, "aria-invalid") != len(webhook.Events) || strings.Contains(html, `name="events" value="meter-values" checked`) {
+			t.Errorf("%s: the boxes are not all shown unticked and marked invalid:\n%s", lang, html)
+		}
+		if !strings.Contains(html, `value="https://hooks.example.com/new"`) {
+			t.Errorf("%s: the URL sent is not shown again", lang)
 		}
 	}
 }

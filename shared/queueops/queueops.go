@@ -18,6 +18,7 @@ import (
 	"github.com/tredjepart/tredjepart/shared/fault"
 	"github.com/tredjepart/tredjepart/shared/operations"
 	"github.com/tredjepart/tredjepart/shared/resources"
+	"github.com/tredjepart/tredjepart/shared/tracing"
 )
 
 // OperatorAPI is the SQS operations Operator calls; *sqs.Client has them.
@@ -73,7 +74,8 @@ func (o *Operator) Depths(ctx context.Context) ([]operations.QueueDepth, error) 
 const redriveVisibility = 60
 
 // Redrive moves up to max dead letters back to their queue, ten at a time,
-// each sent before it is deleted; or, on a dry run, counts them.
+// each sent before it is deleted and with its message attributes and trace;
+// or, on a dry run, counts them.
 func (o *Operator) Redrive(ctx context.Context, queueID string, max int, dryRun bool) (operations.Redriven, error) {
 	i := -1
 	for j, q := range o.Queues {
@@ -103,6 +105,7 @@ func (o *Operator) Redrive(ctx context.Context, queueID string, max int, dryRun 
 		got, err := o.Client.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
 			QueueUrl: aws.String(dlq), MaxNumberOfMessages: int32(min(10, max-r.Moved)),
 			VisibilityTimeout: redriveVisibility, MessageAttributeNames: []string{"All"},
+			MessageSystemAttributeNames: []types.MessageSystemAttributeName{types.MessageSystemAttributeNameAWSTraceHeader},
 		})
 		if err != nil {
 			return r, fmt.Errorf("receive from %s: %w", q.DeadLetter.ID, err)
@@ -114,6 +117,7 @@ func (o *Operator) Redrive(ctx context.Context, queueID string, max int, dryRun 
 		for i, m := range got.Messages {
 			send.Entries = append(send.Entries, types.SendMessageBatchRequestEntry{
 				Id: aws.String(strconv.Itoa(i)), MessageBody: m.Body, MessageAttributes: m.MessageAttributes,
+				MessageSystemAttributes: traceOf(m),
 			})
 		}
 		sent, err := o.Client.SendMessageBatch(ctx, send)
@@ -136,6 +140,18 @@ func (o *Operator) Redrive(ctx context.Context, queueID string, max int, dryRun 
 		}
 	}
 	return r, nil
+}
+
+// traceOf is the trace a dead letter was sent in, for its copy: the message
+// is worked again under the trace that sent it, not as the start of a new one.
+func traceOf(m types.Message) map[string]types.MessageSystemAttributeValue {
+	header, ok := m.Attributes[tracing.SQSAttribute]
+	if !ok || header == "" {
+		return nil
+	}
+	return map[string]types.MessageSystemAttributeValue{
+		tracing.SQSAttribute: {DataType: aws.String("String"), StringValue: aws.String(header)},
+	}
 }
 
 // deadLetterURL finds the queue's dead-letter queue from its redrive policy.

@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"github.com/tredjepart/tredjepart/shared/accessrequest"
 	"github.com/tredjepart/tredjepart/shared/awsjson"
 	"github.com/tredjepart/tredjepart/shared/clock"
 	"github.com/tredjepart/tredjepart/shared/delivery"
@@ -168,7 +169,7 @@ func (h *NotificationHandler) Handle(ctx context.Context, ev events.SQSEvent) (e
 }
 
 // count counts a notification filed for the first time, and the request
-// decision it tells of.
+// decision it tells of (by its rejection code: the reason is prose).
 func (h *NotificationHandler) count(body string) {
 	sink := metrics.Or(h.Metrics)
 	sink.Add(metrics.DocumentsDelivered, 1, metrics.Kind(metrics.KindNotification))
@@ -179,7 +180,7 @@ func (h *NotificationHandler) count(body string) {
 	switch {
 	case n.Type == notify.RequestApproved:
 		sink.Add(metrics.AccessRequests, 1, metrics.Outcome(metrics.RequestApproved))
-	case n.Type == notify.RequestRejected && n.Reason == notify.ReasonExpired:
+	case n.Type == notify.RequestRejected && n.RejectionReason == accessrequest.RejectionExpired:
 		sink.Add(metrics.AccessRequests, 1, metrics.Outcome(metrics.RequestExpired))
 	case n.Type == notify.RequestRejected:
 		sink.Add(metrics.AccessRequests, 1, metrics.Outcome(metrics.RequestRejected))

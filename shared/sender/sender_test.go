@@ -12,6 +12,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/tredjepart/tredjepart/shared/accessrequest"
 	"github.com/tredjepart/tredjepart/shared/clock"
 	"github.com/tredjepart/tredjepart/shared/function"
 	"github.com/tredjepart/tredjepart/shared/inmem"
@@ -22,7 +23,9 @@ import (
 )
 
 // Each notification filed counts once, and tells the access requests
-// approved, declined and expired apart; one filed again counts nothing.
+// approved, declined and expired apart by the rejection's machine code (the
+// reason's prose is for people and may be reworded); one filed again counts
+// nothing.
 func TestNotificationsAreCountedOnceWithTheDecisionTheyTell(t *testing.T) {
 	const tp = "7080005051286"
 	stores := inmem.Open()
@@ -33,8 +36,8 @@ func TestNotificationsAreCountedOnceWithTheDecisionTheyTell(t *testing.T) {
 	var batch events.SQSEvent
 	for i, n := range []notify.Notification{
 		{NotificationID: "r1:approved", Type: notify.RequestApproved},
-		{NotificationID: "r2:rejected", Type: notify.RequestRejected, ReasonCode: "EH088", Reason: notify.ReasonDeclined},
-		{NotificationID: "r3:rejected", Type: notify.RequestRejected, ReasonCode: "EH088", Reason: notify.ReasonExpired},
+		{NotificationID: "r2:rejected", Type: notify.RequestRejected, ReasonCode: "EH088", RejectionReason: accessrequest.RejectionDeclined, Reason: "Declined."},
+		{NotificationID: "r3:rejected", Type: notify.RequestRejected, ReasonCode: "EH088", RejectionReason: accessrequest.RejectionExpired, Reason: "Expired."},
 		{NotificationID: "g1:revoked", Type: notify.GrantRevoked},
 	} {
 		n.ThirdPartyID, n.MeteringPointID = tp, "707057500000001015"

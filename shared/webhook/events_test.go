@@ -26,7 +26,9 @@ func (kinds) Document(_ context.Context, gln ident.GLN, id string) (delivery.Doc
 }
 
 // A webhook registered for some events is pushed those only; the others
-// stay in the feed. Registered without a list, it is pushed everything.
+// stay in the feed. Its URL saved again alone (Register, as the portal's
+// URL field did) keeps that list; registered with none (nil), it is pushed
+// everything.
 func TestAWebhookIsPushedTheEventsItWasRegisteredFor(t *testing.T) {
 	var pushed []string
 	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -52,12 +54,19 @@ func TestAWebhookIsPushedTheEventsItWasRegisteredFor(t *testing.T) {
 	if !slices.Equal(pushed, []string{"notification:1"}) || len(st.attempts) != 1 {
 		t.Fatalf("pushed %v, %d attempts logged", pushed, len(st.attempts))
 	}
-	if _, _, err := svc.Register(ctx, tp, receiver.URL); err != nil {
+	if e, _, err := svc.Register(ctx, tp, receiver.URL+"/moved"); err != nil || e.URL != receiver.URL+"/moved" || !slices.Equal(e.Events, []delivery.Kind{delivery.Notice}) {
+		t.Fatalf("the URL saved again alone: %+v %v, want the list kept", e, err)
+	}
+	dispatch("meter-values:2", "notification:2")
+	if !slices.Equal(pushed, []string{"notification:1", "notification:2"}) {
+		t.Fatalf("the URL saved again alone: pushed %v", pushed)
+	}
+	if _, _, err := svc.RegisterFor(ctx, tp, receiver.URL, nil); err != nil {
 		t.Fatal(err)
 	}
-	dispatch("meter-values:2")
-	if !slices.Equal(pushed, []string{"notification:1", "meter-values:2"}) {
-		t.Fatalf("registered again without a list: pushed %v", pushed)
+	dispatch("meter-values:3")
+	if !slices.Equal(pushed, []string{"notification:1", "notification:2", "meter-values:3"}) {
+		t.Fatalf("registered again for every event: pushed %v", pushed)
 	}
 	_, _, err := svc.RegisterFor(ctx, tp, receiver.URL, []delivery.Kind{"meter-value"})
 	var e *fault.Error

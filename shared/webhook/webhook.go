@@ -203,19 +203,26 @@ func (c *endpointsOnce) Endpoint(ctx context.Context, tp ident.GLN) (Endpoint, b
 	return c.endpoints.Get(ctx, tp)
 }
 
-// Register sets the third party's webhook URL, enabling it. A first
-// registration makes a signing secret and returns its text, the only time
-// it is shown; a later one keeps the secrets. It sends a desired state, so
-// a write that lost a race is made again on what won, and sending the
-// state the endpoint already has writes nothing.
+// Register sets the third party's webhook URL, enabling it, and keeps the
+// events it is registered for (every kind for a new one): saving a URL
+// alone does not undo a filter set with RegisterFor. A first registration
+// makes a signing secret and returns its text, the only time it is shown;
+// a later one keeps the secrets. It sends a desired state, so a write that
+// lost a race is made again on what won, and sending the state the
+// endpoint already has writes nothing.
 func (s *Service) Register(ctx context.Context, tp ident.GLN, url string) (Endpoint, string, error) {
-	return s.RegisterFor(ctx, tp, url, nil)
+	return s.register(ctx, tp, url, nil, true)
 }
 
 // RegisterFor is Register for the documents of the kinds in events only
-// (nil for all of them, which is also what Register does): a document of
-// another kind stays in the feed and is not pushed.
+// (nil for all of them): a document of another kind stays in the feed and
+// is not pushed.
 func (s *Service) RegisterFor(ctx context.Context, tp ident.GLN, url string, events []delivery.Kind) (Endpoint, string, error) {
+	return s.register(ctx, tp, url, events, false)
+}
+
+// register sets the URL and, unless keepEvents, the events.
+func (s *Service) register(ctx context.Context, tp ident.GLN, url string, events []delivery.Kind, keepEvents bool) (Endpoint, string, error) {
 	var bad []fault.FieldError
 	if err := s.Policy.CheckURL(url); err != nil {
 		bad = append(bad, fault.FieldError{Field: "url", Reason: "must be an https URL on a public address: " + err.Error()})
@@ -235,7 +242,11 @@ func (s *Service) RegisterFor(ctx context.Context, tp ident.GLN, url string, eve
 			return err
 		}
 		text = ""
-		if found && e.URL == url && e.Enabled && slices.Equal(e.Events, events) {
+		want := events
+		if keepEvents && found {
+			want = e.Events
+		}
+		if found && e.URL == url && e.Enabled && slices.Equal(e.Events, want) {
 			return nil
 		}
 		now := s.Clock.Now()
@@ -247,7 +258,7 @@ func (s *Service) RegisterFor(ctx context.Context, tp ident.GLN, url string, eve
 			}
 			e.Keys = []Key{{Secret: secret, CreatedAt: now}}
 		}
-		e.URL, e.Enabled, e.DisabledReason, e.ChangedAt, e.Events = url, true, "", now, events
+		e.URL, e.Enabled, e.DisabledReason, e.ChangedAt, e.Events = url, true, "", now, want
 		e.Version++
 		return s.put(ctx, &e)
 	})
