@@ -265,7 +265,7 @@ func (s *stack) emulator(ctx context.Context, logger *slog.Logger) (aws.Config, 
 	}
 	s.stop = append(s.stop, srv.Stop)
 	s.endpoint = srv.Endpoint
-	return srv.AWSConfig(ctx)
+	return srv.AWSConfig(), nil
 }
 
 // functions runs each function in-process, or as its bootstrap binary

@@ -49,11 +49,7 @@ func Main(m *testing.M) int {
 		return 1
 	}
 	defer srv.Stop()
-	cfg, err := srv.AWSConfig(ctx)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "testenv:", err)
-		return 1
-	}
+	cfg := srv.AWSConfig()
 	stack, err := provision.Provision(ctx, cfg)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "testenv: provision:", err)
