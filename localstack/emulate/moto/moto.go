@@ -16,7 +16,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -157,18 +156,6 @@ func (s *Server) enableStepFunctions(ctx context.Context) error {
 
 // AWSConfig is an SDK configuration pointing every client at the server.
 func (s *Server) AWSConfig() aws.Config { return Config(s.Endpoint) }
-
-// StartForTest starts a server of t's own, stopped when t ends, and returns
-// the configuration that reaches it. A missing moto fails t, never skips it.
-func StartForTest(t testing.TB) aws.Config {
-	t.Helper()
-	srv, err := Start(t.Context(), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Stop)
-	return srv.AWSConfig()
-}
 
 // Config points every AWS client at endpoint with dummy credentials.
 //

@@ -59,6 +59,19 @@ func Main(m *testing.M) int {
 	return m.Run()
 }
 
+// StartMoto starts a moto server of t's own, with nothing provisioned,
+// stopped when t ends, and returns the configuration that reaches it. A
+// missing moto fails t, never skips it.
+func StartMoto(t testing.TB) aws.Config {
+	t.Helper()
+	srv, err := moto.Start(t.Context(), moto.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Stop)
+	return srv.AWSConfig()
+}
+
 // ConsentOrigin is the consent site's origin as Intake's handler knows it,
 // where its requests' consent and authorize links point.
 const ConsentOrigin = "https://consent.tredjepart.example"
