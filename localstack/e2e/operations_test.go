@@ -32,10 +32,10 @@ import (
 
 	"github.com/tredjepart/tredjepart/localstack/emulate/gateway"
 	"github.com/tredjepart/tredjepart/localstack/emulate/lambdaenv"
-	"github.com/tredjepart/tredjepart/localstack/emulate/moto"
 	"github.com/tredjepart/tredjepart/localstack/emulate/provision"
 	"github.com/tredjepart/tredjepart/localstack/emulate/rie"
 	"github.com/tredjepart/tredjepart/localstack/emulate/sqspoller"
+	"github.com/tredjepart/tredjepart/localstack/harness/testenv"
 	"github.com/tredjepart/tredjepart/shared/accessrequest"
 	"github.com/tredjepart/tredjepart/shared/dynamo"
 	"github.com/tredjepart/tredjepart/shared/grant"
@@ -61,7 +61,7 @@ type emulatedStack struct {
 // environment as on AWS and the local stack's trace file.
 func emulateFunctions(t *testing.T, settings map[string]string, fns ...resources.Function) *emulatedStack {
 	t.Helper()
-	cfg := moto.StartForTest(t)
+	cfg := testenv.StartMoto(t)
 	stack, err := provision.Provision(t.Context(), cfg)
 	if err != nil {
 		t.Fatal(err)

@@ -14,8 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
-	"github.com/tredjepart/tredjepart/localstack/emulate/moto"
 	"github.com/tredjepart/tredjepart/localstack/emulate/sqspoller"
+	"github.com/tredjepart/tredjepart/localstack/harness/testenv"
 
 	"github.com/tredjepart/tredjepart/shared/resources"
 )
@@ -50,7 +50,7 @@ func (f invokerFunc) Invoke(ctx context.Context, payload []byte) ([]byte, error)
 // error once the timeout has passed: `make deliver` does not hang.
 func TestDeliverFailsOnceItsTimeoutHasPassed(t *testing.T) {
 	ctx := context.Background()
-	cfg := moto.StartForTest(t)
+	cfg := testenv.StartMoto(t)
 	client := sqs.NewFromConfig(cfg)
 	urls := map[string]string{}
 	for _, name := range []string{"shards", "jobs"} {

@@ -214,11 +214,7 @@ func (u user) deliverAnIngestedDay() {
 	if answer.Accepted != ingestedPoints || answer.Rejected != 0 {
 		t.Fatalf("master data: %+v", answer)
 	}
-	cfg, err := moto.Config(u.ctx, u.s.endpoint)
-	if err != nil {
-		t.Fatal(err)
-	}
-	grants := dynamo.Open(dynamodb.NewFromConfig(cfg), map[string]string{resources.AccessTableID: resources.Access.LocalName}).Grants
+	grants := dynamo.Open(dynamodb.NewFromConfig(moto.Config(u.s.endpoint)), map[string]string{resources.AccessTableID: resources.Access.LocalName}).Grants
 	for _, mp := range points {
 		g := grant.New(tp.GLN, mp, accessrequest.Limited, pseudonym.Organisation(company), "", registry.Date(2024, 1, 1), u.s.clock.Now())
 		if err := grants.PutGrant(u.ctx, g); err != nil {

@@ -22,7 +22,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -40,6 +39,7 @@ import (
 	"github.com/tredjepart/tredjepart/shared/accessrequest"
 	"github.com/tredjepart/tredjepart/shared/adminapi"
 	"github.com/tredjepart/tredjepart/shared/apidocs"
+	"github.com/tredjepart/tredjepart/shared/awsenv"
 	"github.com/tredjepart/tredjepart/shared/clock"
 	"github.com/tredjepart/tredjepart/shared/dynamo"
 	"github.com/tredjepart/tredjepart/shared/enduserweb"
@@ -248,11 +248,18 @@ func (s *stack) demoThroughAPI(iss *issuer.Issuer, r *receiver) error {
 	return s.registerWebhook(iss, s.demo.ThirdParties[0], r, s.webhookURL)
 }
 
-// emulator starts moto, or uses AWS_ENDPOINT_URL (LocalStack) when set.
+// emulator starts moto, or uses AWS_ENDPOINT_URL (LocalStack) when set,
+// with the credentials in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, in
+// AWS_REGION or moto's region.
 func (s *stack) emulator(ctx context.Context, logger *slog.Logger) (aws.Config, error) {
 	if endpoint := os.Getenv("AWS_ENDPOINT_URL"); endpoint != "" {
 		s.endpoint = endpoint
-		return config.LoadDefaultConfig(ctx, config.WithRegion(envOr("AWS_REGION", moto.Region)))
+		return awsenv.Config(func(name string) string {
+			if name == "AWS_REGION" {
+				return envOr(name, moto.Region)
+			}
+			return os.Getenv(name)
+		})
 	}
 	logFile, err := os.Create(filepath.Join(s.opts.stateDir, "moto.log"))
 	if err != nil {
@@ -265,7 +272,7 @@ func (s *stack) emulator(ctx context.Context, logger *slog.Logger) (aws.Config, 
 	}
 	s.stop = append(s.stop, srv.Stop)
 	s.endpoint = srv.Endpoint
-	return srv.AWSConfig(ctx)
+	return srv.AWSConfig(), nil
 }
 
 // functions runs each function in-process, or as its bootstrap binary

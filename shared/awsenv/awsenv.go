@@ -4,7 +4,9 @@
 //
 // It stands in for config.LoadDefaultConfig, which also links the SSO, STS,
 // sign-in and IMDS clients that a function never uses: leaving them out
-// keeps the bootstrap under its 10 MB budget (see docs/benchmarks.md).
+// keeps the bootstrap under its 10 MB budget (see docs/benchmarks.md). The
+// local runner's configurations come from here too (moto's from Static), so
+// it does not compile those clients either.
 package awsenv
 
 import (
@@ -29,14 +31,21 @@ func Config(getenv func(string) string) (aws.Config, error) {
 	if keyID == "" || secret == "" {
 		return aws.Config{}, errors.New("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set")
 	}
+	creds := aws.Credentials{AccessKeyID: keyID, SecretAccessKey: secret, SessionToken: getenv("AWS_SESSION_TOKEN")}
+	return Static(region, creds, getenv("AWS_ENDPOINT_URL")), nil
+}
+
+// Static is the configuration for region with the fixed credentials creds,
+// sending every request to endpoint (an emulator) unless it is empty.
+func Static(region string, creds aws.Credentials, endpoint string) aws.Config {
 	cfg := aws.Config{
 		Region:      region,
-		Credentials: aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider(keyID, secret, getenv("AWS_SESSION_TOKEN"))),
+		Credentials: aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider(creds.AccessKeyID, creds.SecretAccessKey, creds.SessionToken)),
 	}
-	if endpoint := getenv("AWS_ENDPOINT_URL"); endpoint != "" {
+	if endpoint != "" {
 		cfg.BaseEndpoint = aws.String(endpoint)
 	}
-	return cfg, nil
+	return cfg
 }
 
 // FromProcess is Config over the process environment.

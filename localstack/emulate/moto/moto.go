@@ -16,12 +16,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+
+	"github.com/tredjepart/tredjepart/shared/awsenv"
 )
 
 // Region is the region the local stack uses (Stockholm, nearest to Norway).
@@ -155,33 +155,21 @@ func (s *Server) enableStepFunctions(ctx context.Context) error {
 }
 
 // AWSConfig is an SDK configuration pointing every client at the server.
-func (s *Server) AWSConfig(ctx context.Context) (aws.Config, error) {
-	return Config(ctx, s.Endpoint)
-}
-
-// StartForTest starts a server of t's own, stopped when t ends, and returns
-// the configuration that reaches it. A missing moto fails t, never skips it.
-func StartForTest(t testing.TB) aws.Config {
-	t.Helper()
-	srv, err := Start(t.Context(), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Stop)
-	cfg, err := srv.AWSConfig(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cfg
-}
+func (s *Server) AWSConfig() aws.Config { return Config(s.Endpoint) }
 
 // Config points every AWS client at endpoint with dummy credentials.
-func Config(ctx context.Context, endpoint string) (aws.Config, error) {
-	return config.LoadDefaultConfig(ctx,
-		config.WithRegion(Region),
-		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("test", "test", "")),
-		config.WithBaseEndpoint(endpoint),
-	)
+//
+// Its clients keep no idle connections. The server reads one connection at
+// a time and closes each after one answer (HTTP/1.0), so an idle connection
+// is never used again, and one that a client opened without sending on holds
+// up everyone until Go's idle timeout (90 s) closes it. Go leaves one in the
+// client's pool whenever a request is cancelled while its connection is
+// being dialled (the dial carries on for later requests). Each client has its
+// pool of its own, so a client that sends nothing more never frees it.
+func Config(endpoint string) aws.Config {
+	cfg := awsenv.Static(Region, aws.Credentials{AccessKeyID: "test", SecretAccessKey: "test"}, endpoint)
+	cfg.HTTPClient = awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) { t.DisableKeepAlives = true })
+	return cfg
 }
 
 // Stop ends the server.

@@ -17,14 +17,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
-	"github.com/tredjepart/tredjepart/localstack/emulate/moto"
 	"github.com/tredjepart/tredjepart/localstack/emulate/provision"
+	"github.com/tredjepart/tredjepart/localstack/harness/testenv"
 	"github.com/tredjepart/tredjepart/shared/resources"
 )
 
 func TestProvisionCreatesEverythingAndIsRepeatable(t *testing.T) {
 	ctx := context.Background()
-	cfg := moto.StartForTest(t)
+	cfg := testenv.StartMoto(t)
 	first, err := provision.Provision(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -157,7 +157,7 @@ func checkStream(t *testing.T, spec resources.Table, table *dbtypes.TableDescrip
 // on AWS: a SecureString parameter under SecretsPrefix.
 func TestPutSecretsPutsEachFunctionsSecretsInSSM(t *testing.T) {
 	ctx := context.Background()
-	cfg := moto.StartForTest(t)
+	cfg := testenv.StartMoto(t)
 	values := map[string]string{}
 	for _, f := range resources.Functions {
 		for _, name := range f.Secrets {

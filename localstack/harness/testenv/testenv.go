@@ -49,11 +49,7 @@ func Main(m *testing.M) int {
 		return 1
 	}
 	defer srv.Stop()
-	cfg, err := srv.AWSConfig(ctx)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "testenv:", err)
-		return 1
-	}
+	cfg := srv.AWSConfig()
 	stack, err := provision.Provision(ctx, cfg)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "testenv: provision:", err)
@@ -61,6 +57,19 @@ func Main(m *testing.M) int {
 	}
 	current = &Env{Config: cfg, Stack: stack, Server: srv}
 	return m.Run()
+}
+
+// StartMoto starts a moto server of t's own, with nothing provisioned,
+// stopped when t ends, and returns the configuration that reaches it. A
+// missing moto fails t, never skips it.
+func StartMoto(t testing.TB) aws.Config {
+	t.Helper()
+	srv, err := moto.Start(t.Context(), moto.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Stop)
+	return srv.AWSConfig()
 }
 
 // ConsentOrigin is the consent site's origin as Intake's handler knows it,
