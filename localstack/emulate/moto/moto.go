@@ -19,7 +19,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 
 	"github.com/tredjepart/tredjepart/shared/awsenv"
 )
@@ -158,18 +157,8 @@ func (s *Server) enableStepFunctions(ctx context.Context) error {
 func (s *Server) AWSConfig() aws.Config { return Config(s.Endpoint) }
 
 // Config points every AWS client at endpoint with dummy credentials.
-//
-// Its clients keep no idle connections. The server reads one connection at
-// a time and closes each after one answer (HTTP/1.0), so an idle connection
-// is never used again, and one that a client opened without sending on holds
-// up everyone until Go's idle timeout (90 s) closes it. Go leaves one in the
-// client's pool whenever a request is cancelled while its connection is
-// being dialled (the dial carries on for later requests). Each client has its
-// pool of its own, so a client that sends nothing more never frees it.
 func Config(endpoint string) aws.Config {
-	cfg := awsenv.Static(Region, aws.Credentials{AccessKeyID: "test", SecretAccessKey: "test"}, endpoint)
-	cfg.HTTPClient = awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) { t.DisableKeepAlives = true })
-	return cfg
+	return awsenv.Static(Region, aws.Credentials{AccessKeyID: "test", SecretAccessKey: "test"}, endpoint)
 }
 
 // Stop ends the server.

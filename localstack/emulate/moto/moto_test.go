@@ -12,8 +12,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 )
 
-// The server reads one connection at a time, so a connection a client opens
-// and never sends on would hold up every other client. A request cancelled
+// The server handles one request at a time; were it to read one connection
+// at a time too, a connection a client opens and never sends on would hold
+// up every other client (serve.py). A request cancelled
 // while its connection is being dialled leaves just such a connection (Go
 // finishes the dial for a later request to use): here the dial is held until
 // the cancelled request has returned, and a second client's request must

@@ -8,6 +8,11 @@ running execution). Real DynamoDB isolates transactions; serving requests one
 after another restores that. Step Functions executions still run on their own
 threads and call back over HTTP, so nothing waits on itself.
 
+Connections are still accepted and read on threads of their own, and only
+the handling of a request holds the lock: a client that opens a connection
+and sends nothing on it (Go keeps one when a request is cancelled while it
+dials) would otherwise hold up every other client until it gave up.
+
 It also keeps the AWSTraceHeader of a message sent with SendMessageBatch:
 moto 5.2.5 keeps a message's system attributes on SendMessage but drops
 them from a batch, where SQS keeps them; the daily delivery sends its shards
@@ -15,6 +20,7 @@ and jobs in batches, each carrying its trace.
 """
 import argparse
 import os
+import threading
 
 from werkzeug.serving import run_simple
 
@@ -47,5 +53,15 @@ parser.add_argument("-p", "--port", type=int, required=True)
 args = parser.parse_args()
 os.environ.setdefault("MOTO_PORT", str(args.port))
 
-app = DomainDispatcherApplication(create_backend_app)
-run_simple(args.host, args.port, app, threaded=False, request_handler=MotoRequestHandler)
+moto_app = DomainDispatcherApplication(create_backend_app)
+one_at_a_time = threading.Lock()
+
+
+def app(environ, start_response):
+    # The whole answer is made under the lock: a response's body may be
+    # produced as it is iterated.
+    with one_at_a_time:
+        return [b"".join(moto_app(environ, start_response))]
+
+
+run_simple(args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler)
