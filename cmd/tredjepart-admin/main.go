@@ -38,11 +38,12 @@ const usage = `usage: tredjepart-admin third-party|data-provider register|list|s
             third parties: -redirect-uri (repeatable); data providers: -role grid-company|metering-system -grid-area (repeatable)
   list      a table of every party (-json for JSON)
   show      one party as JSON
-  update    changes the fields given; a repeatable flag replaces the whole list
+  update    changes the fields given (register's flags); a repeatable flag replaces the whole list
   disable   stops the party at once; nothing is deleted
   enable    lets it in again
 ` + operationsUsage + `
-Every command takes -api (default $TREDJEPART_API); the token is $TREDJEPART_TOKEN.
+Every command takes -api (default $TREDJEPART_API); the token is $TREDJEPART_TOKEN. A command takes
+only its own flags, before or after its argument; a party's GLN is -gln or the argument.
 `
 
 // Environment variables the tool reads.
@@ -68,12 +69,25 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprintf(stderr, "unknown kind %q\n\n%s", kind, usage)
 		return 2
 	}
-	f := newFlags(kind, verb, getenv, stderr)
-	if err := f.set.Parse(args[2:]); err != nil {
+	f, ok := newFlags(kind, verb, getenv, stderr)
+	if !ok {
+		fmt.Fprintf(stderr, "unknown command %q\n\n%s", verb, usage)
 		return 2
 	}
-	if f.gln == "" && f.set.NArg() > 0 {
-		f.gln = f.set.Arg(0)
+	glnArgs := 1
+	if verb == "list" {
+		glnArgs = 0
+	}
+	rest, ok := parseVerb(f.set, args[2:], glnArgs, stderr, usage)
+	if !ok {
+		return 2
+	}
+	if len(rest) > 0 {
+		if f.gln != "" {
+			fmt.Fprintf(stderr, "%s takes the GLN once, as -gln or as its argument, not both: %q\n\n%s", f.set.Name(), rest[0], usage)
+			return 2
+		}
+		f.gln = rest[0]
 	}
 	client := &adminapi.Client{BaseURL: f.api, Token: getenv(TokenEnv)}
 	if client.BaseURL == "" {
@@ -135,26 +149,58 @@ type flags struct {
 	json                                    bool
 }
 
-func newFlags(kind, verb string, getenv func(string) string, stderr io.Writer) *flags {
-	f := &flags{set: flag.NewFlagSet(kind+" "+verb, flag.ContinueOnError)}
+// newFlags defines the flags verb takes for kind, and only those; ok is
+// false for a verb there is none of.
+func newFlags(kind, verb string, getenv func(string) string, stderr io.Writer) (f *flags, ok bool) {
+	f = &flags{set: flag.NewFlagSet(kind+" "+verb, flag.ContinueOnError)}
 	s := f.set
 	s.SetOutput(stderr)
 	s.StringVar(&f.api, "api", getenv(APIEnv), "the admin API's base URL")
-	s.BoolVar(&f.json, "json", false, "print JSON")
-	s.StringVar(&f.gln, "gln", "", "the party's GLN (13 digits)")
-	s.StringVar(&f.name, "name", "", "the party's name")
-	s.StringVar(&f.org, "org", "", "organisation number (9 digits)")
-	s.Var(&f.clientIDs, "client-id", "an OAuth client id acting for the party (repeatable)")
-	s.StringVar(&f.contactName, "contact-name", "", "whom the operator reaches")
-	s.StringVar(&f.contactEmail, "contact-email", "", "the contact's e-mail")
-	s.StringVar(&f.contactPhone, "contact-phone", "", "the contact's phone")
-	if kind == "third-party" {
-		s.Var(&f.redirectURIs, "redirect-uri", "where end users return after deciding (repeatable)")
-	} else {
-		s.StringVar(&f.role, "role", "", "grid-company or metering-system")
-		s.Var(&f.gridAreas, "grid-area", "EIC code of a grid area it answers for (repeatable)")
+	switch verb {
+	case "list":
+		s.BoolVar(&f.json, "json", false, "print JSON")
+		return f, true
+	case "show", "disable", "enable":
+	case "register", "update":
+		s.StringVar(&f.name, "name", "", "the party's name")
+		s.StringVar(&f.org, "org", "", "organisation number (9 digits)")
+		s.Var(&f.clientIDs, "client-id", "an OAuth client id acting for the party (repeatable)")
+		s.StringVar(&f.contactName, "contact-name", "", "whom the operator reaches")
+		s.StringVar(&f.contactEmail, "contact-email", "", "the contact's e-mail")
+		s.StringVar(&f.contactPhone, "contact-phone", "", "the contact's phone")
+		if kind == "third-party" {
+			s.Var(&f.redirectURIs, "redirect-uri", "where end users return after deciding (repeatable)")
+		} else {
+			s.StringVar(&f.role, "role", "", "grid-company or metering-system")
+			s.Var(&f.gridAreas, "grid-area", "EIC code of a grid area it answers for (repeatable)")
+		}
+	default:
+		return nil, false
 	}
-	return f
+	s.StringVar(&f.gln, "gln", "", "the party's GLN (13 digits)")
+	return f, true
+}
+
+// parseVerb parses a verb's flags from args, where they may stand before,
+// among and after its at most maxArgs arguments, and returns those
+// arguments. ok is false after a usage error, written to stderr: a flag the
+// set does not define (the flag package names it), or an argument too many.
+func parseVerb(set *flag.FlagSet, args []string, maxArgs int, stderr io.Writer, usage string) (rest []string, ok bool) {
+	if err := set.Parse(args); err != nil {
+		return nil, false
+	}
+	// Parse stops at the first argument; the flags after it are parsed in turn.
+	for set.NArg() > 0 && len(rest) < maxArgs {
+		rest = append(rest, set.Arg(0))
+		if err := set.Parse(set.Args()[1:]); err != nil {
+			return nil, false
+		}
+	}
+	if set.NArg() > 0 {
+		fmt.Fprintf(stderr, "%s takes no argument %q\n\n%s", set.Name(), set.Arg(0), usage)
+		return nil, false
+	}
+	return rest, true
 }
 
 // given reports whether the flag was on the command line.
@@ -235,10 +281,9 @@ func (cmds commands[B]) do(ctx context.Context, verb string, f *flags) (any, err
 			return nil, err
 		}
 		return cmds.parties.Update(ctx, cmds.overlay(current))
-	case "disable", "enable":
-		return cmds.parties.SetDisabled(ctx, f.gln, verb == "disable")
 	}
-	return nil, usageError(fmt.Sprintf("unknown command %q", verb))
+	// disable or enable: newFlags knows no other verb.
+	return cmds.parties.SetDisabled(ctx, f.gln, verb == "disable")
 }
 
 func thirdParty(ctx context.Context, c *adminapi.Client, verb string, f *flags) (any, error) {

@@ -49,20 +49,17 @@ func operation(ctx context.Context, args []string, getenv func(string) string, n
 	default:
 		return 0, false
 	}
-	if err := set.Parse(args[1:]); err != nil {
+	queueArgs := 0
+	if verb == "redrive" {
+		queueArgs = 1
+	}
+	rest, parsed := parseVerb(set, args[1:], queueArgs, stderr, operationsUsage)
+	if !parsed {
 		return 2, true
 	}
 	var queue string
-	if verb == "redrive" && set.NArg() > 0 {
-		// QUEUE may stand before, among or after the flags.
-		queue = set.Arg(0)
-		if err := set.Parse(set.Args()[1:]); err != nil {
-			return 2, true
-		}
-	}
-	if set.NArg() > 0 {
-		fmt.Fprintf(stderr, "%s takes no argument %q\n\n%s", verb, set.Arg(0), operationsUsage)
-		return 2, true
+	if len(rest) > 0 {
+		queue = rest[0]
 	}
 	client := &adminapi.Client{BaseURL: *api, Token: getenv(TokenEnv)}
 	if client.BaseURL == "" {

@@ -107,7 +107,11 @@ As the end user: open the consent link for a pending demo request from %s,
   %s
 and log in on the development provider (%s) as %s. All requests:
 %s/consent, and access given: %s/consent/access, with every read of
-your data (log in as %s to see %s's reads).
+your data (log in as %s to see %s's reads). The authorize link
+(links.authorize) of a request from %s brings you back after deciding to
+  %s
+which shows the decision it received (add &state=… to the link to see it
+come back).
 
 The API reference, every operation with its examples, in a browser:
 %s/docs (drawn by Redoc from /openapi.json; nothing is loaded from
@@ -148,6 +152,7 @@ Ctrl-C stops everything.
 		gw, filepath.Join(s.opts.stateDir, ingestExampleFile),
 		day(-1), gw, tp.Name, s.webhookURL,
 		other.Name, accessrequest.ConsentURL(gw, s.demoRequest), s.oidcIssuer, demo.Kari.Name, gw, gw, demo.Ola.Name, tp.Name,
+		tp.Name, s.returnPage(),
 		gw, gw,
 		gw, demo.Siri.Name, demo.Siri.OrgName, gw, other.GLN, other.GLN)
 	return b.String()

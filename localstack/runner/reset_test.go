@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"reflect"
 	"strings"
 	"sync"
@@ -56,7 +57,9 @@ func TestTheSandboxServesItsTestDataAndResets(t *testing.T) {
 	// Changes through the API: a new request, the pending demo request
 	// withdrawn, the webhook removed, a demo party disabled.
 	tok, ladeTok, admin := u.token("gln="+string(straum.GLN)), u.token("gln="+string(ladeklar.GLN)), u.token("admin=true")
-	u.call(http.MethodPost, u.gateway("/v1/access-requests"), tok, map[string]string{"meteringPointId": string(s.demo.Requestable)}, nil)
+	var asked struct{ Links struct{ Authorize string } }
+	u.call(http.MethodPost, u.gateway("/v1/access-requests"), tok, map[string]string{"meteringPointId": string(s.demo.Requestable)}, &asked)
+	u.authorizeLinkReturnsToTheReturnPage(asked.Links.Authorize)
 	seededRequest := s.demoRequest
 	u.call(http.MethodDelete, u.gateway("/v1/access-requests/"+seededRequest), ladeTok, nil, nil)
 	u.call(http.MethodDelete, u.gateway("/v1/webhook"), tok, nil, nil)
@@ -126,6 +129,31 @@ func (u user) seeded(pendingID string) {
 	}
 	if got := status(u, http.MethodPost, "/v1/access-requests", tok, `{"meteringPointId":"`+string(s.demo.AlreadyGranted)+`"}`); got != http.StatusConflict {
 		t.Errorf("a request for the granted point answered %d, want 409 (EH017)", got)
+	}
+	var registered struct{ RedirectURIs []string }
+	u.call(http.MethodGet, u.gateway("/v1/admin/third-parties/"+string(straum.GLN)), u.token("admin=true"), nil, &registered)
+	if len(registered.RedirectURIs) == 0 || registered.RedirectURIs[0] != s.returnPage() {
+		t.Errorf("%s's redirect URIs after the reset: %q, want the return page %s first", straum.Name, registered.RedirectURIs, s.returnPage())
+	}
+}
+
+// authorizeLinkReturnsToTheReturnPage checks that a demo request's
+// links.authorize sends the end user back to the stack's return page, and
+// that the page is there, showing a decision.
+func (u user) authorizeLinkReturnsToTheReturnPage(link string) {
+	u.t.Helper()
+	authorize, err := url.Parse(link)
+	if err != nil || authorize.Query().Get("redirect_uri") != u.s.returnPage() {
+		u.t.Fatalf("links.authorize %q (%v) does not return to the stack's return page %s", link, err, u.s.returnPage())
+	}
+	res, err := http.Get(u.s.returnPage() + "?status=APPROVED&granted_scope=Full&state=st-1")
+	if err != nil {
+		u.t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK || !strings.Contains(string(body), "st-1") {
+		u.t.Errorf("the return page answered %d:\n%s", res.StatusCode, body)
 	}
 }
 

@@ -41,7 +41,7 @@ func TestStackRunsTheRealBootstrapOnASetClock(t *testing.T) {
 		t.Fatal(err)
 	}
 	banner := s.banner()
-	for _, want := range []string{"functions: Lambda emulator", "2027-03-24", string(s.demo.Requestable), string(s.demo.ThirdParties[0].GLN), "/consent/requests/" + s.demoRequest} {
+	for _, want := range []string{"functions: Lambda emulator", "2027-03-24", string(s.demo.Requestable), string(s.demo.ThirdParties[0].GLN), "/consent/requests/" + s.demoRequest, s.returnPage()} {
 		if !strings.Contains(banner, want) {
 			t.Errorf("banner lacks %q", want)
 		}

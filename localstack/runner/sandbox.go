@@ -120,7 +120,7 @@ func (sb *sandbox) reset(ctx context.Context) (resetDone, error) {
 			return done, fmt.Errorf("clear %s: %w", sb.st.Tables[t.id], err)
 		}
 	}
-	if _, err := demo.Seed(ctx, db, sb.st.Tables, sb.p, sb.s.clock); err != nil {
+	if _, err := demo.Seed(ctx, sb.s.demoData(), db, sb.st.Tables, sb.p, sb.s.clock); err != nil {
 		return done, fmt.Errorf("seed the demo data: %w", err)
 	}
 	sb.receiver.forget()

@@ -178,7 +178,7 @@ func start(ctx context.Context, opts options, logger *slog.Logger) (*stack, erro
 	if err != nil {
 		return s, err
 	}
-	if s.demo, err = demo.Seed(ctx, db, st.Tables, p, s.clock); err != nil {
+	if s.demo, err = demo.Seed(ctx, s.demoData(), db, st.Tables, p, s.clock); err != nil {
 		return s, fmt.Errorf("seed demo data: %w", err)
 	}
 
@@ -193,6 +193,7 @@ func start(ctx context.Context, opts options, logger *slog.Logger) (*stack, erro
 	iss.DefaultAudience, iss.TTL = Audience, sandboxTokenTTL
 	issuerMux := http.NewServeMux()
 	issuerMux.Handle("/local/token", demoTokens(iss, reg))
+	issuerMux.Handle(returnPagePath, returnPageHandler{})
 	issuerMux.Handle("/", iss.Handler())
 	if err := s.serve(opts.issuerPort, issuerMux); err != nil {
 		return s, err

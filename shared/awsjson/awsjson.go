@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 
 	"github.com/tredjepart/tredjepart/shared/tracing"
@@ -70,6 +71,11 @@ type Error struct {
 
 func (e *Error) Error() string { return fmt.Sprintf("%d %s: %s", e.Status, e.Code, e.Message) }
 
+// ErrorCode and HTTPStatusCode are what the SDK's retry and throttle checks
+// read of an error (retryable, and tracing's throttle mark).
+func (e *Error) ErrorCode() string   { return e.Code }
+func (e *Error) HTTPStatusCode() int { return e.Status }
+
 // IsCode says whether err is the service's refusal with code.
 func IsCode(err error, code string) bool {
 	var e *Error
@@ -77,8 +83,20 @@ func IsCode(err error, code string) bool {
 }
 
 // attempts is how many times a call is made when the service is throttled,
-// fails (5xx) or cannot be reached, as the SDK's standard retryer does.
-const attempts = 3
+// fails or cannot be reached, as the SDK's standard retryer does.
+const attempts = retry.DefaultMaxAttempts
+
+// retryables are the SDK's standard retryer's own checks, so a call is
+// retried for the errors an SDK client's is: the statuses of
+// retry.DefaultRetryableHTTPStatusCodes (500, 502, 503 and 504, not any
+// 5xx), the codes of DefaultRetryableErrorCodes and DefaultThrottleErrorCodes,
+// a 429 (the SDK retries one whose error is not in the service's model, and
+// awsjson has no model), a call that got no answer and an answer cut off by
+// a broken connection. Every function that calls awsjson links package
+// retry anyway, through its DynamoDB client.
+var retryables = retry.IsErrorRetryables(retry.DefaultRetryables)
+
+func retryable(err error) bool { return retryables.IsErrorRetryable(err) == aws.TrueTernary }
 
 // Call makes operation with in as its JSON body and decodes the answer into
 // out (nil to ignore it).
@@ -105,26 +123,13 @@ func (c *Client) Call(ctx context.Context, operation string, in, out any) error 
 	}
 }
 
-// unreachable is a call that got no answer.
+// unreachable is a call that got no answer: as the SDK's RequestSendError,
+// a connection error to retry.
 type unreachable struct{ err error }
 
-func (u unreachable) Error() string { return u.err.Error() }
-func (u unreachable) Unwrap() error { return u.err }
-
-func retryable(err error) bool {
-	var e *Error
-	if errors.As(err, &e) {
-		return e.Status >= 500 || e.throttled()
-	}
-	var u unreachable
-	return errors.As(err, &u)
-}
-
-// throttled says whether the service refused the call for its rate.
-func (e *Error) throttled() bool {
-	return e.Status == http.StatusTooManyRequests || strings.Contains(e.Code, "Throttl") || e.Code == "TooManyRequestsException" ||
-		e.Code == "RequestLimitExceeded" || e.Code == "LimitExceededException"
-}
+func (u unreachable) Error() string         { return u.err.Error() }
+func (u unreachable) Unwrap() error         { return u.err }
+func (u unreachable) ConnectionError() bool { return true }
 
 func (c *Client) call(ctx context.Context, operation string, body []byte, out any) error {
 	endpoint := "https://" + c.service.SigningName + "." + c.config.Region + ".amazonaws.com"
@@ -144,17 +149,16 @@ func (c *Client) call(ctx context.Context, operation string, body []byte, out an
 	done := tracing.Call(ctx, req, c.service.ID, operation, c.config.Region)
 	sum := sha256.Sum256(body)
 	if err := v4.NewSigner().SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), c.service.SigningName, c.config.Region, time.Now()); err != nil {
-		done(0, "", false, err)
+		done(0, "", err)
 		return fmt.Errorf("sign: %w", err)
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		done(0, "", false, err)
+		done(0, "", err)
 		return unreachable{err}
 	}
 	err = decode(resp, operation, out)
-	var refused *Error
-	done(resp.StatusCode, resp.Header.Get("X-Amzn-Requestid"), errors.As(err, &refused) && refused.throttled(), err)
+	done(resp.StatusCode, resp.Header.Get("X-Amzn-Requestid"), err)
 	return err
 }
 
@@ -163,7 +167,8 @@ func decode(resp *http.Response, operation string, out any) error {
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if err != nil {
-		return unreachable{err}
+		// Retried if the SDK's checks take it for a broken connection.
+		return fmt.Errorf("reading the answer: %w", err)
 	}
 	if resp.StatusCode != http.StatusOK {
 		var fail struct {

@@ -10,7 +10,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
-	"github.com/aws/smithy-go"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/smithy-go/middleware"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
@@ -63,15 +63,13 @@ func (m *sdkCall) HandleBuild(ctx context.Context, in middleware.BuildInput, nex
 	if errors.As(err, &respErr) {
 		status = respErr.HTTPStatusCode()
 	}
-	var apiErr smithy.APIError
-	throttled := status == 429 || errors.As(err, &apiErr) && apiErr.ErrorCode() == "ThrottlingException"
 	m.rec.Record(subsegment(trace, id, awsmiddleware.GetServiceID(ctx), awsmiddleware.GetOperationName(ctx),
-		awsmiddleware.GetRegion(ctx), start, m.now(), status, requestID, throttled, err))
+		awsmiddleware.GetRegion(ctx), start, m.now(), status, requestID, err))
 	return out, metadata, err
 }
 
 // subsegment is one AWS call's record.
-func subsegment(trace Header, id, service, operation, region string, start, end time.Time, status int, requestID string, throttled bool, err error) Subsegment {
+func subsegment(trace Header, id, service, operation, region string, start, end time.Time, status int, requestID string, err error) Subsegment {
 	s := Subsegment{
 		Name: service, ID: id, TraceID: trace.Root, ParentID: trace.Parent,
 		Type: "subsegment", Namespace: "aws", StartTime: seconds(start), EndTime: seconds(end),
@@ -82,13 +80,19 @@ func subsegment(trace Header, id, service, operation, region string, start, end 
 		s.HTTP.Response.Status = status
 	}
 	if err != nil {
-		s.Throttle = throttled
+		s.Throttle = throttles.IsErrorThrottle(err) == aws.TrueTernary
 		s.Error = status >= 400 && status < 500
 		s.Fault = !s.Error
 		s.Cause = &Cause{Exceptions: []Exception{{ID: newID(), Message: err.Error()}}}
 	}
 	return s
 }
+
+// throttles are the SDK's retryer's throttle checks (retry.DefaultThrottles):
+// an error code of retry.DefaultThrottleErrorCodes, or a 429 whose error the
+// SDK could not read as one of the service's. An awsjson.Error is read by
+// its ErrorCode and HTTPStatusCode, as the SDK's errors are.
+var throttles = retry.IsErrorThrottles(retry.DefaultThrottles)
 
 // process is the recorder Instrument was given: the one of this process,
 // for the calls made without the SDK (Call).
@@ -103,10 +107,10 @@ var process struct {
 // on req, and returns done, which records the attempt with its answer's
 // status, request id and error when the trace is sampled and the process
 // has a recorder.
-func Call(ctx context.Context, req *http.Request, service, operation, region string) (done func(status int, requestID string, throttled bool, err error)) {
+func Call(ctx context.Context, req *http.Request, service, operation, region string) (done func(status int, requestID string, err error)) {
 	trace, ok := current(ctx)
 	if !ok {
-		return func(int, string, bool, error) {}
+		return func(int, string, error) {}
 	}
 	id := newID()
 	req.Header.Set(HeaderName, Header{Root: trace.Root, Parent: id, Sampled: trace.Sampled}.String())
@@ -114,11 +118,11 @@ func Call(ctx context.Context, req *http.Request, service, operation, region str
 	rec := process.rec
 	process.Unlock()
 	if rec == nil || trace.Sampled != "1" {
-		return func(int, string, bool, error) {}
+		return func(int, string, error) {}
 	}
 	start := time.Now()
-	return func(status int, requestID string, throttled bool, err error) {
-		rec.Record(subsegment(trace, id, service, operation, region, start, time.Now(), status, requestID, throttled, err))
+	return func(status int, requestID string, err error) {
+		rec.Record(subsegment(trace, id, service, operation, region, start, time.Now(), status, requestID, err))
 	}
 }
 

@@ -31,7 +31,7 @@ type Subsegment struct {
 	AWS       AWSCall   `json:"aws"`
 	HTTP      *HTTPCall `json:"http,omitempty"`
 	Error     bool      `json:"error,omitempty"`    // a 4xx
-	Throttle  bool      `json:"throttle,omitempty"` // a 429 or a throttling error
+	Throttle  bool      `json:"throttle,omitempty"` // a throttle as the SDK's retryer counts one (instrument.go)
 	Fault     bool      `json:"fault,omitempty"`    // a 5xx or no answer
 	Cause     *Cause    `json:"cause,omitempty"`
 }

@@ -208,3 +208,31 @@ func TestFileRecorderAppendsLines(t *testing.T) {
 		t.Errorf("no recorder named: %v, %v", rec, err)
 	}
 }
+
+// An SDK call's subsegment is marked a throttle as the SDK's retryer counts
+// one: an error code of retry.DefaultThrottleErrorCodes, or a 429 the SDK
+// could not read as one of the service's errors.
+func TestInstrumentMarksThrottlesByTheSDKsTable(t *testing.T) {
+	t.Setenv("_X_AMZN_TRACE_ID", "")
+	for _, c := range []struct {
+		status        int
+		body          string
+		throttle, flt bool
+	}{
+		{http.StatusBadRequest, `{"__type":"com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException","message":"slow"}`, true, false},
+		{http.StatusBadRequest, `{"__type":"com.amazonaws.dynamodb.v20120810#RequestLimitExceeded","message":"slow"}`, true, false},
+		{http.StatusBadRequest, `{"__type":"ThrottlingException","message":"slow"}`, true, false},
+		{http.StatusTooManyRequests, `{"message":"slow"}`, true, false},
+		{http.StatusBadRequest, `{"__type":"com.amazonaws.dynamodb.v20120810#ResourceNotFoundException","message":"no such table"}`, false, false},
+		{http.StatusNotImplemented, `{"__type":"NotImplemented","message":"no"}`, false, true},
+	} {
+		rec := &kept{}
+		client, _ := dynamoAt(t, rec, c.status, c.body)
+		if err := listTables(WithHeader(context.Background(), lambdaHeader), client); err == nil {
+			t.Fatal("no error")
+		}
+		if len(rec.segs) != 1 || rec.segs[0].Throttle != c.throttle || rec.segs[0].Fault != c.flt {
+			t.Errorf("%d %s: subsegments %+v, want throttle %v", c.status, c.body, rec.segs, c.throttle)
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -76,8 +77,10 @@ func org(first8 string) ident.OrgNumber {
 // Identifiers of the demo data, fixed so that printed commands stay valid.
 var Fixed = Data{
 	ThirdParties: []registry.ThirdParty{
+		// The example third party's return URL (examples/thirdparty); a
+		// stack puts its own return page before it (WithReturnPage).
 		{GLN: gln("709000000001"), Name: "Straumkompis AS", OrgNumber: org("91234568"), ClientIDs: []string{"straumkompis"},
-			RedirectURIs: []string{"https://straumkompis.example/tredjepart/return", "http://127.0.0.1:8765/return"}},
+			RedirectURIs: []string{"http://127.0.0.1:8765/return"}},
 		{GLN: gln("709000000002"), Name: "Ladeklar AS", OrgNumber: org("98765432"), ClientIDs: []string{"ladeklar"},
 			RedirectURIs: []string{"https://app.ladeklar.example/consent-done"}},
 	},
@@ -103,9 +106,20 @@ var (
 	People = []oidcdev.User{Kari, Ola, Baker, Siri}
 )
 
-// Seed writes the demo data. It is safe to run again.
-func Seed(ctx context.Context, db *dynamodb.Client, tables map[string]string, p *pseudonym.Pseudonymizer, clk clock.Clock) (Data, error) {
-	d := Fixed
+// WithReturnPage is d with page as the first third party's first redirect
+// URI, before those it has: the page its requests' authorize links (Elhub
+// BRS-NO-624) send the end user back to after deciding. A local stack
+// serves one, so the link leads somewhere on this machine.
+func (d Data) WithReturnPage(page string) Data {
+	d.ThirdParties = slices.Clone(d.ThirdParties)
+	tp := &d.ThirdParties[0]
+	tp.RedirectURIs = append([]string{page}, tp.RedirectURIs...)
+	return d
+}
+
+// Seed writes d, the demo data (Fixed, or Fixed.WithReturnPage), and
+// returns it with its metering points. It is safe to run again.
+func Seed(ctx context.Context, d Data, db *dynamodb.Client, tables map[string]string, p *pseudonym.Pseudonymizer, clk clock.Clock) (Data, error) {
 	now := clk.Now()
 	stores := dynamo.Open(db, tables)
 	masterData := &ingest.Service{MeteringPoints: stores.MeteringPoints, Values: stores.MeterValues, Clock: clk}

@@ -90,3 +90,30 @@ func TestTableIsTrueToTheData(t *testing.T) {
 		}
 	}
 }
+
+// A stack's return page becomes the first demo third party's first
+// redirect URI, where its requests' authorize links send the end user; its
+// other redirect URIs stay registered after it, and Fixed is not changed.
+func TestWithReturnPageIsTheFirstRedirectURI(t *testing.T) {
+	const page = "http://127.0.0.1:4011/local/return"
+	before := slices.Clone(Fixed.ThirdParties[0].RedirectURIs)
+	d := Fixed.WithReturnPage(page)
+	straum := d.ThirdParties[0]
+	if want := append([]string{page}, before...); !slices.Equal(straum.RedirectURIs, want) {
+		t.Errorf("redirect URIs %q, want %q", straum.RedirectURIs, want)
+	}
+	if !slices.Contains(straum.RedirectURIs, "http://127.0.0.1:8765/return") {
+		t.Errorf("the example third party's return URL is gone: %q", straum.RedirectURIs)
+	}
+	if err := straum.Validate(); err != nil {
+		t.Errorf("not a third party the registry takes: %v", err)
+	}
+	if !slices.Equal(Fixed.ThirdParties[0].RedirectURIs, before) {
+		t.Errorf("Fixed changed to %q", Fixed.ThirdParties[0].RedirectURIs)
+	}
+	for _, uri := range Fixed.ThirdParties[0].RedirectURIs {
+		if !strings.HasPrefix(uri, "http://127.0.0.1:") {
+			t.Errorf("the demo third party returns to %s, outside this machine", uri)
+		}
+	}
+}

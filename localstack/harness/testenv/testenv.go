@@ -128,7 +128,7 @@ func Demo(t testing.TB) (demo.Data, string) {
 	}
 	env := Get(t)
 	db := dynamodb.NewFromConfig(env.Config)
-	data, err := demo.Seed(context.Background(), db, env.Stack.Tables, p, clock.System{})
+	data, err := demo.Seed(context.Background(), demo.Fixed, db, env.Stack.Tables, p, clock.System{})
 	if err != nil {
 		t.Fatal(err)
 	}
