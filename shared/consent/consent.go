@@ -37,6 +37,8 @@ type Requests interface {
 type Grants interface {
 	Grant(ctx context.Context, tp ident.GLN, mp ident.GSRN) (grant.Grant, bool, error)
 	GrantsOn(ctx context.Context, mp ident.GSRN) ([]grant.Grant, error)
+	// GrantHistoryOn lists every version of the grants on a metering point.
+	GrantHistoryOn(ctx context.Context, mp ident.GSRN) ([]grant.Grant, error)
 	PutGrant(ctx context.Context, g grant.Grant) error             // grant.ErrExists
 	UpdateGrant(ctx context.Context, prev, next grant.Grant) error // grant.ErrStale
 }
@@ -142,7 +144,11 @@ func (s *Service) Approve(ctx context.Context, user pseudonym.EndUserID, id stri
 	}
 	now := s.Clock.Now()
 	if r.Status == accessrequest.Approved && r.GrantedScope == level {
-		return r, s.notifyDecision(ctx, r) // a retry: tell again, under the same id
+		// A retry: tell again, under the same ids.
+		if err := s.notifyEndOfReplaced(ctx, r); err != nil {
+			return r, err
+		}
+		return r, s.notifyDecision(ctx, r)
 	}
 	next, err := r.Approve(level, now)
 	if err != nil {
@@ -170,7 +176,43 @@ func (s *Service) Approve(ctx context.Context, user pseudonym.EndUserID, id stri
 		return r, err
 	}
 	s.stopTimer(ctx, next)
+	if err := s.notifyReplaced(ctx, g); err != nil {
+		return next, err
+	}
 	return next, s.notifyDecision(ctx, next)
+}
+
+// notifyReplaced tells the third party that the access g replaced, an
+// earlier end user's, has ended, as a removal is told: every change on the
+// metering point reaches it.
+func (s *Service) notifyReplaced(ctx context.Context, g grant.Grant) error {
+	if g.Replaced == nil {
+		return nil
+	}
+	return s.notifyGrant(ctx, notify.GrantRevoked, *g.Replaced)
+}
+
+// notifyEndOfReplaced tells again, for an approval made again, the end of
+// the access the approved request's grant replaced, if it did (a store does
+// not keep Replaced: its history does, at the version before the grant's).
+// Telling a removal the earlier end user made themselves again is harmless:
+// it has the same id.
+func (s *Service) notifyEndOfReplaced(ctx context.Context, r accessrequest.Request) error {
+	g, found, err := s.Grants.Grant(ctx, r.ThirdParty, r.MeteringPoint)
+	if err != nil || !found || g.RequestID != r.ID {
+		return err
+	}
+	kept, err := s.Grants.GrantHistoryOn(ctx, r.MeteringPoint)
+	if err != nil {
+		return err
+	}
+	for _, prev := range kept {
+		if prev.ThirdParty == g.ThirdParty && prev.Version == g.Version-1 && prev.Status == grant.Revoked &&
+			!prev.GivenBy(registry.Occupancy{EndUser: g.EndUser, MoveIn: g.DataFrom}) {
+			return s.notifyGrant(ctx, notify.GrantRevoked, prev)
+		}
+	}
+	return nil
 }
 
 // Decline rejects a pending request with EH088. Declining again is harmless.
@@ -308,6 +350,9 @@ func (s *Service) GrantDirectly(ctx context.Context, user pseudonym.EndUserID, t
 	if err := s.Grants.PutGrant(ctx, g); errors.Is(err, grant.ErrExists) {
 		return g, fault.Coded(fault.Conflict, accessrequest.CodeAlreadyHasAccess, "The third party already has access to this metering point; change its level instead.")
 	} else if err != nil {
+		return g, err
+	}
+	if err := s.notifyReplaced(ctx, g); err != nil {
 		return g, err
 	}
 	return g, s.notifyGrant(ctx, notify.GrantCreated, g)
