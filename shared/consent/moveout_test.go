@@ -150,3 +150,66 @@ func theThirdPartyIsToldTheOldAccessEndedWhenANewOneReplacesIt(t *testing.T, f f
 		t.Errorf("ola's direct access was told as %+v", created)
 	}
 }
+
+func TestTheEndUserWhoMovedOutChangesAndRemovesTheAccessTheyGave(t *testing.T) {
+	onEach(t, theEndUserWhoMovedOutChangesAndRemovesTheAccessTheyGave)
+}
+
+// Kari has moved out, but the access she gave still shows the third party
+// her days there: she sees it on her overview, marked with her move-out,
+// and may change its level or remove it, as at any time; once ola's access
+// has taken its place, there is nothing of hers left to show or change.
+func theEndUserWhoMovedOutChangesAndRemovesTheAccessTheyGave(t *testing.T, f fixture) {
+	ctx := context.Background()
+	mp, karis, moved := f.movedOut(t, tp)
+	shown := func(status grant.Status, level accessrequest.Scope) {
+		t.Helper()
+		holdings, err := f.svc.Overview(ctx, kari)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, h := range holdings {
+			if h.MeteringPoint != mp {
+				continue
+			}
+			if !h.MoveOut.Equal(moved) || !h.Since.Equal(moveIn) || len(h.Pending) != 0 || len(h.Grants) != 1 ||
+				h.Grants[0].EndUser != kari || h.Grants[0].Status != status || h.Grants[0].Level != level {
+				t.Errorf("kari's overview of the point she left: %+v", h)
+			}
+			return
+		}
+		t.Errorf("kari's overview does not show the access she gave on the point she left: %+v", holdings)
+	}
+	shown(grant.Active, accessrequest.Full)
+	changed, err := f.svc.ChangeLevel(ctx, kari, tp, mp, accessrequest.Limited)
+	if err != nil || changed.Level != accessrequest.Limited || changed.Version != karis.Version+1 {
+		t.Fatalf("kari changing the level after moving out: %+v %v", changed, err)
+	}
+	f.notification(t, fmt.Sprintf("grant:%s:%s:%d", tp, mp, changed.Version))
+	shown(grant.Active, accessrequest.Limited)
+	removed, err := f.svc.Revoke(ctx, kari, tp, mp)
+	if err != nil || removed.Status != grant.Revoked {
+		t.Fatalf("kari removing the access after moving out: %+v %v", removed, err)
+	}
+	if n := f.notification(t, fmt.Sprintf("grant:%s:%s:%d", tp, mp, removed.Version)); n.Type != notify.GrantRevoked {
+		t.Errorf("kari's removal was told as %+v", n)
+	}
+	shown(grant.Revoked, accessrequest.Limited)
+
+	mp2, _, _ := f.movedOut(t, tp)
+	if _, err := f.svc.GrantDirectly(ctx, ola, tp, mp2, accessrequest.Limited); err != nil {
+		t.Fatal(err)
+	}
+	holdings, err := f.svc.Overview(ctx, kari)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range holdings {
+		if h.MeteringPoint == mp2 {
+			t.Errorf("kari is shown ola's access, which took the place of hers: %+v", h)
+		}
+	}
+	if _, err := f.svc.Revoke(ctx, kari, tp, mp2); fault.KindOf(err) != fault.NotFound {
+		t.Errorf("kari removing ola's access: %v, want not found", err)
+	}
+}
