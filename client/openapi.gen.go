@@ -2387,6 +2387,9 @@ type MeteringPointAccess struct {
 	// Examples: 2027-03-28
 	DataFrom Date `json:"dataFrom"`
 
+	// DataWindow The days of meter values this access covers today, the same as `dataWindow` in the master data: from `dataFrom` to the move-out of the end user who gave it or the end of today. A `to` before tomorrow means that end user has moved out: the access shows nothing after it, and the end user living there now must be asked for access of their own. Empty (`from` equals `to`) when that end user is no longer registered at the metering point.
+	DataWindow DateSpan `json:"dataWindow"`
+
 	// GrantedAt When the end user gave the access.
 	//
 	// Examples: 2027-04-01T22:00:00Z
