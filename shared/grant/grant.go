@@ -1,6 +1,7 @@
 // Package grant is a rule: a third party's access to one metering point, given by
 // the end user: created by approving a request or directly, changed between
-// LIMITED and FULL, or removed, always by the end user holding the point.
+// LIMITED and FULL, or removed, always by the end user who gave it (also after
+// moving out: it covers their time there only).
 package grant
 
 import (
