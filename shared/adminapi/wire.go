@@ -31,7 +31,7 @@ const OperatorClientsEnv = "ADMIN_OPERATOR_CLIENTS"
 // on AWS, under the Lambda emulator and in-process.
 func FromEnv(cfg aws.Config, getenv func(string) string, logger *slog.Logger) (*Handler, error) {
 	env := function.NewEnv(getenv)
-	tables := env.Tables(resources.Registry, resources.Access, resources.Outbox)
+	tables := env.Tables(resources.Registry, resources.Access, resources.Outbox, resources.MeterValues)
 	urls := map[string]string{}
 	var queues []resources.Queue
 	for _, q := range resources.Queues {
