@@ -2387,6 +2387,9 @@ type MeteringPointAccess struct {
 	// Examples: 2027-03-28
 	DataFrom Date `json:"dataFrom"`
 
+	// DataWindow The days of meter values this access covers today, the same as `dataWindow` in the master data: from `dataFrom` to the move-out of the end user who gave it or the end of today. A `to` before tomorrow means that end user has moved out: the access shows nothing after it, and the end user living there now must be asked for access of their own. Empty (`from` equals `to`) when that end user is no longer registered at the metering point.
+	DataWindow DateSpan `json:"dataWindow"`
+
 	// GrantedAt When the end user gave the access.
 	//
 	// Examples: 2027-04-01T22:00:00Z
@@ -2469,7 +2472,7 @@ type Notification struct {
 	// Examples: 7090000000011
 	ThirdPartyId GLN `json:"thirdPartyId"`
 
-	// Type What happened. `access-request.approved`: the end user approved one of your requests. `access-request.rejected`: the end user declined it, or it was still pending at `expiresAt` (`EH088`). `grant.created`: the end user gave you access without a request. `grant.level-changed`: the end user changed your access's level. `grant.revoked`: the end user removed your access.
+	// Type What happened. `access-request.approved`: the end user approved one of your requests. `access-request.rejected`: the end user declined it, or it was still pending at `expiresAt` (`EH088`). `grant.created`: the end user gave you access without a request. `grant.level-changed`: the end user changed your access's level. `grant.revoked`: the end user removed your access, or it ended because the next end user at the metering point gave you access of their own.
 	Type NotificationType `json:"type"`
 }
 
@@ -2482,7 +2485,7 @@ type NotificationRejectionReason string
 // NotificationStatus For a decided request its status now (`APPROVED` or `REJECTED`); for a change of access the access's status after it (`ACTIVE`, or `REVOKED` for `grant.revoked`).
 type NotificationStatus string
 
-// NotificationType What happened. `access-request.approved`: the end user approved one of your requests. `access-request.rejected`: the end user declined it, or it was still pending at `expiresAt` (`EH088`). `grant.created`: the end user gave you access without a request. `grant.level-changed`: the end user changed your access's level. `grant.revoked`: the end user removed your access.
+// NotificationType What happened. `access-request.approved`: the end user approved one of your requests. `access-request.rejected`: the end user declined it, or it was still pending at `expiresAt` (`EH088`). `grant.created`: the end user gave you access without a request. `grant.level-changed`: the end user changed your access's level. `grant.revoked`: the end user removed your access, or it ended because the next end user at the metering point gave you access of their own.
 type NotificationType string
 
 // PersonalDataExport Everything Tredjepart keeps about one end user (GET /v1/me/export): the access requests on the metering points they held, made while they held them; the access they gave, with every change; and every read of their data, this export included. Nothing from another person's period on the same metering point. A period's 'to' is the first day not in it.

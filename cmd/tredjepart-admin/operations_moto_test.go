@@ -62,6 +62,11 @@ func TestTheMorningsCommands(t *testing.T) {
 			t.Fatal(err)
 		}
 		points = append(points, mp)
+		// A grant's day is due while the registry shows its giver there.
+		if _, err := stores.MeteringPoints.PutMeteringPoint(ctx, registry.MeteringPoint{ID: mp, AccountingPoint: true,
+			Occupancies: []registry.Occupancy{{EndUser: "p1_kari", MoveIn: registry.Date(2021, 8, 1)}}}); err != nil {
+			t.Fatal(err)
+		}
 		if err := stores.Grants.PutGrant(ctx, grant.New(ident.GLN(tp), mp, accessrequest.Full, "p1_kari", "", registry.Date(2021, 8, 1), now)); err != nil {
 			t.Fatal(err)
 		}

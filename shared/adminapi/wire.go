@@ -31,7 +31,7 @@ const OperatorClientsEnv = "ADMIN_OPERATOR_CLIENTS"
 // on AWS, under the Lambda emulator and in-process.
 func FromEnv(cfg aws.Config, getenv func(string) string, logger *slog.Logger) (*Handler, error) {
 	env := function.NewEnv(getenv)
-	tables := env.Tables(resources.Registry, resources.Access, resources.Outbox)
+	tables := env.Tables(resources.Registry, resources.Access, resources.Outbox, resources.MeterValues)
 	urls := map[string]string{}
 	var queues []resources.Queue
 	for _, q := range resources.Queues {
@@ -57,7 +57,7 @@ func FromEnv(cfg aws.Config, getenv func(string) string, logger *slog.Logger) (*
 	}
 	stores, sqsClient := dynamo.Open(dynamodb.NewFromConfig(cfg), tables), sqs.NewFromConfig(cfg)
 	ops := &operations.Service{
-		ThirdParties: stores.Parties, Grants: stores.Grants, Documents: stores.Outbox, Attempts: stores.Webhooks,
+		ThirdParties: stores.Parties, Grants: stores.Grants, Facts: stores.Outbox, Documents: stores.Outbox, Attempts: stores.Webhooks,
 		Queues: &queueops.Operator{Client: sqsClient, Queues: queues, URLs: urls},
 		FanOut: &delivery.FanOut{ThirdParties: stores.Parties, Shards: &queue.Publisher{Client: awsjson.New(cfg, awsjson.SQS), URL: urls[resources.FanOutShardsQueueID]}, Logger: logger},
 		Clock:  clk,

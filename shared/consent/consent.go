@@ -37,6 +37,8 @@ type Requests interface {
 type Grants interface {
 	Grant(ctx context.Context, tp ident.GLN, mp ident.GSRN) (grant.Grant, bool, error)
 	GrantsOn(ctx context.Context, mp ident.GSRN) ([]grant.Grant, error)
+	// GrantHistoryOn lists every version of the grants on a metering point.
+	GrantHistoryOn(ctx context.Context, mp ident.GSRN) ([]grant.Grant, error)
 	PutGrant(ctx context.Context, g grant.Grant) error             // grant.ErrExists
 	UpdateGrant(ctx context.Context, prev, next grant.Grant) error // grant.ErrStale
 }
@@ -142,7 +144,11 @@ func (s *Service) Approve(ctx context.Context, user pseudonym.EndUserID, id stri
 	}
 	now := s.Clock.Now()
 	if r.Status == accessrequest.Approved && r.GrantedScope == level {
-		return r, s.notifyDecision(ctx, r) // a retry: tell again, under the same id
+		// A retry: tell again, under the same ids.
+		if err := s.notifyEndOfReplaced(ctx, r); err != nil {
+			return r, err
+		}
+		return r, s.notifyDecision(ctx, r)
 	}
 	next, err := r.Approve(level, now)
 	if err != nil {
@@ -170,7 +176,43 @@ func (s *Service) Approve(ctx context.Context, user pseudonym.EndUserID, id stri
 		return r, err
 	}
 	s.stopTimer(ctx, next)
+	if err := s.notifyReplaced(ctx, g); err != nil {
+		return next, err
+	}
 	return next, s.notifyDecision(ctx, next)
+}
+
+// notifyReplaced tells the third party that the access g replaced, an
+// earlier end user's, has ended, as a removal is told: every change on the
+// metering point reaches it.
+func (s *Service) notifyReplaced(ctx context.Context, g grant.Grant) error {
+	if g.Replaced == nil {
+		return nil
+	}
+	return s.notifyGrant(ctx, notify.GrantRevoked, *g.Replaced)
+}
+
+// notifyEndOfReplaced tells again, for an approval made again, the end of
+// the access the approved request's grant replaced, if it did (a store does
+// not keep Replaced: its history does, at the version before the grant's).
+// Telling a removal the earlier end user made themselves again is harmless:
+// it has the same id.
+func (s *Service) notifyEndOfReplaced(ctx context.Context, r accessrequest.Request) error {
+	g, found, err := s.Grants.Grant(ctx, r.ThirdParty, r.MeteringPoint)
+	if err != nil || !found || g.RequestID != r.ID {
+		return err
+	}
+	kept, err := s.Grants.GrantHistoryOn(ctx, r.MeteringPoint)
+	if err != nil {
+		return err
+	}
+	for _, prev := range kept {
+		if prev.ThirdParty == g.ThirdParty && prev.Version == g.Version-1 && prev.Status == grant.Revoked &&
+			!prev.GivenBy(registry.Occupancy{EndUser: g.EndUser, MoveIn: g.DataFrom}) {
+			return s.notifyGrant(ctx, notify.GrantRevoked, prev)
+		}
+	}
+	return nil
 }
 
 // Decline rejects a pending request with EH088. Declining again is harmless.
@@ -240,18 +282,22 @@ func (s *Service) notifyDecision(ctx context.Context, r accessrequest.Request) e
 	return s.Notifier.Notify(ctx, n)
 }
 
-// Holding is a metering point the end user holds now: what is asked of it
-// and what access is given on it.
+// Holding is a metering point the end user holds now, what is asked of it
+// and what access is given on it; or one they have left, with the access
+// they gave while they held it, still theirs to change or remove.
 type Holding struct {
 	MeteringPoint ident.GSRN
 	Address       registry.Address
 	Since         time.Time               // the end user's move-in date
-	Pending       []accessrequest.Request // open requests, newest first
-	Grants        []grant.Grant           // active and revoked, given by this end user since Since
+	MoveOut       time.Time               // zero while they hold it; else the end of the data the access covers
+	Pending       []accessrequest.Request // open requests, newest first; none once moved out
+	Grants        []grant.Grant           // active and revoked, given by this end user from Since
 }
 
 // Overview lists every metering point the end user holds now, with its
-// open requests and its grants: the pending-requests and My access pages.
+// open requests and its grants, and every one they have left on which
+// access they gave is still kept (until the next end user's takes its
+// place): the pending-requests and My access pages.
 func (s *Service) Overview(ctx context.Context, user pseudonym.EndUserID) ([]Holding, error) {
 	points, err := s.MeteringPoints.MeteringPointsOf(ctx, user)
 	if err != nil {
@@ -260,33 +306,47 @@ func (s *Service) Overview(ctx context.Context, user pseudonym.EndUserID) ([]Hol
 	now := s.Clock.Now()
 	var holdings []Holding
 	for _, mp := range points {
-		held, point, err := s.held(ctx, user, mp, now)
-		if fault.KindOf(err) == fault.NotFound {
-			continue // held once, not now: an old end user sees nothing of the new one's
-		}
+		point, found, err := s.MeteringPoints.MeteringPoint(ctx, mp)
 		if err != nil {
 			return nil, err
 		}
-		h := Holding{MeteringPoint: mp, Address: point.Address, Since: held.MoveIn}
-		pending, err := s.Requests.RequestsOn(ctx, mp, accessrequest.Pending)
-		if err != nil {
-			return nil, err
+		if !found {
+			continue
 		}
-		for _, r := range pending {
-			if r.OpenAt(now) {
-				h.Pending = append(h.Pending, r)
+		var grants []grant.Grant
+		for _, o := range point.Occupancies {
+			if o.EndUser != user || o.MoveIn.After(now) {
+				continue
 			}
-		}
-		grants, err := s.Grants.GrantsOn(ctx, mp)
-		if err != nil {
-			return nil, err
-		}
-		for _, g := range grants {
-			if g.GivenBy(held) { // an earlier end user's access is theirs, not this one's
-				h.Grants = append(h.Grants, g)
+			if grants == nil {
+				if grants, err = s.Grants.GrantsOn(ctx, mp); err != nil {
+					return nil, err
+				}
 			}
+			h := Holding{MeteringPoint: mp, Address: point.Address, Since: o.MoveIn, MoveOut: o.MoveOut}
+			for _, g := range grants {
+				if g.GivenBy(o) { // an earlier or later end user's access is theirs, not this one's
+					h.Grants = append(h.Grants, g)
+				}
+			}
+			if !o.Covers(now) {
+				if len(h.Grants) > 0 {
+					holdings = append(holdings, h)
+				}
+				continue
+			}
+			h.MoveOut = time.Time{} // a move-out to come: still held
+			pending, err := s.Requests.RequestsOn(ctx, mp, accessrequest.Pending)
+			if err != nil {
+				return nil, err
+			}
+			for _, r := range pending {
+				if r.OpenAt(now) {
+					h.Pending = append(h.Pending, r)
+				}
+			}
+			holdings = append(holdings, h)
 		}
-		holdings = append(holdings, h)
 	}
 	return holdings, nil
 }
@@ -308,6 +368,9 @@ func (s *Service) GrantDirectly(ctx context.Context, user pseudonym.EndUserID, t
 	if err := s.Grants.PutGrant(ctx, g); errors.Is(err, grant.ErrExists) {
 		return g, fault.Coded(fault.Conflict, accessrequest.CodeAlreadyHasAccess, "The third party already has access to this metering point; change its level instead.")
 	} else if err != nil {
+		return g, err
+	}
+	if err := s.notifyReplaced(ctx, g); err != nil {
 		return g, err
 	}
 	return g, s.notifyGrant(ctx, notify.GrantCreated, g)
@@ -347,16 +410,21 @@ func (s *Service) Revoke(ctx context.Context, user pseudonym.EndUserID, tp ident
 	})
 }
 
-// change applies one change to a grant the end user gave while holding the
-// point now (an earlier end user's is not theirs to change). Each change
-// sets a state (a level, removed), so one that lost a race is made again on
-// what won, a bounded number of times, and then is a conflict.
+// change applies one change to a grant the end user gave, on a metering
+// point they hold or have left: the access is theirs to change or remove at
+// any time, and covers their time there only (an earlier or later end
+// user's is not theirs). Each change sets a state (a level, removed), so one
+// that lost a race is made again on what won, a bounded number of times,
+// and then is a conflict.
 func (s *Service) change(ctx context.Context, user pseudonym.EndUserID, tp ident.GLN, mp ident.GSRN, kind string,
 	apply func(grant.Grant, time.Time) (next grant.Grant, changed bool, err error)) (grant.Grant, error) {
 	now := s.Clock.Now()
-	held, err := s.holding(ctx, user, mp, now)
+	point, found, err := s.MeteringPoints.MeteringPoint(ctx, mp)
 	if err != nil {
 		return grant.Grant{}, err
+	}
+	if !found {
+		return grant.Grant{}, notYours()
 	}
 	var next grant.Grant
 	var changed bool
@@ -365,8 +433,11 @@ func (s *Service) change(ctx context.Context, user pseudonym.EndUserID, tp ident
 		if err != nil {
 			return err
 		}
-		if !found || !g.GivenBy(held) {
+		if !found || g.EndUser != user {
 			return notYours()
+		}
+		if _, held := point.OccupancyFrom(user, g.DataFrom); !held {
+			return notYours() // the registry no longer shows the time it was given in
 		}
 		if next, changed, err = apply(g, now); err != nil || !changed {
 			return err

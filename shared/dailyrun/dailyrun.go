@@ -156,10 +156,11 @@ func (h *DeliveryHandler) Handle(ctx context.Context, ev events.SQSEvent) (event
 			continue
 		}
 		logger.InfoContext(ctx, "delivered", "thirdParty", string(job.ThirdParty), "day", job.Day,
-			"delivered", r.Delivered, "alreadyDelivered", r.AlreadyDelivered, "noAccess", r.NoAccess, "late", r.Late)
+			"delivered", r.Delivered, "alreadyDelivered", r.AlreadyDelivered, "noAccess", r.NoAccess, "outsideWindow", r.OutsideWindow, "late", r.Late)
 		done.Delivered += r.Delivered
 		done.AlreadyDelivered += r.AlreadyDelivered
 		done.NoAccess += r.NoAccess
+		done.OutsideWindow += r.OutsideWindow
 		done.Late += r.Late
 	}
 	countDone(metrics.Or(h.Metrics), done)
@@ -177,6 +178,7 @@ func countDone(sink metrics.Sink, r delivery.Result) {
 	sink.Add(metrics.DeliveryPointsDone, r.AlreadyDelivered, metrics.Outcome(metrics.DueAlreadyWritten))
 	sink.Add(metrics.DeliveryPointsDone, r.Late, metrics.Outcome(metrics.DueAwaited))
 	sink.Add(metrics.DeliveryPointsDone, r.NoAccess, metrics.Outcome(metrics.DueNoAccess))
+	sink.Add(metrics.DeliveryPointsDone, r.OutsideWindow, metrics.Outcome(metrics.DueOutsideWindow))
 }
 
 // thirdPartiesOnce reads each third party once, for one batch.

@@ -34,6 +34,7 @@ func TestADeliveryBatchCountsWhatItDid(t *testing.T) {
 		written ident.GSRN = "707057500000001015"
 		awaited ident.GSRN = "707057500000001022"
 		noGrant ident.GSRN = "707057500000001039"
+		left    ident.GSRN = "707057500000001046" // kari moved out before the day
 	)
 	ctx := context.Background()
 	stores := inmem.Open()
@@ -42,9 +43,13 @@ func TestADeliveryBatchCountsWhatItDid(t *testing.T) {
 	if err := stores.Parties.RegisterThirdParty(ctx, registry.ThirdParty{GLN: tp, Name: "tp"}); err != nil {
 		t.Fatal(err)
 	}
-	for _, mp := range []ident.GSRN{written, awaited, noGrant} {
+	for _, mp := range []ident.GSRN{written, awaited, noGrant, left} {
+		kari := registry.Occupancy{EndUser: "p1_kari", MoveIn: moveIn}
+		if mp == left {
+			kari.MoveOut = day.AddDate(0, 0, -1)
+		}
 		if _, err := stores.MeteringPoints.PutMeteringPoint(ctx, registry.MeteringPoint{ID: mp, AccountingPoint: true, Resolution: metervalues.PT60M,
-			Occupancies: []registry.Occupancy{{EndUser: "p1_kari", MoveIn: moveIn}}}); err != nil {
+			Occupancies: []registry.Occupancy{kari}}); err != nil {
 			t.Fatal(err)
 		}
 		if mp != noGrant {
@@ -68,7 +73,7 @@ func TestADeliveryBatchCountsWhatItDid(t *testing.T) {
 		Logger:    logger,
 		Metrics:   &counted,
 	}
-	body, _ := json.Marshal(delivery.Job{ThirdParty: tp, Day: day.Format(metervalues.DayLayout), MeteringPoints: []ident.GSRN{written, awaited, noGrant}})
+	body, _ := json.Marshal(delivery.Job{ThirdParty: tp, Day: day.Format(metervalues.DayLayout), MeteringPoints: []ident.GSRN{written, awaited, noGrant, left}})
 	batch := events.SQSEvent{Records: []events.SQSMessage{{MessageId: "1", Body: string(body)}, {MessageId: "2", Body: "not a job"}}}
 	for range 2 { // the second time, as SQS delivering the batch again
 		res, err := h.Handle(ctx, batch)
@@ -79,7 +84,7 @@ func TestADeliveryBatchCountsWhatItDid(t *testing.T) {
 	if got, want := counted.Counts(metrics.DocumentsDelivered), map[string]int{"daily": 1}; !maps.Equal(got, want) {
 		t.Errorf("documents delivered %v, want %v", got, want)
 	}
-	want := map[string]int{"written": 1, "already-written": 1, "awaited": 2, "no-access": 2}
+	want := map[string]int{"written": 1, "already-written": 1, "awaited": 2, "no-access": 2, "outside-window": 2}
 	if got := counted.Counts(metrics.DeliveryPointsDone); !maps.Equal(got, want) {
 		t.Errorf("points done %v, want %v", got, want)
 	}

@@ -83,7 +83,7 @@ func (c *Changes) DayStored(ctx context.Context, change DayStored) error {
 		if found {
 			f.Occupancy = holder
 		}
-		return covers(f, s.Day, now)
+		return Covers(f, s.Day, now)
 	}
 	grants, err := c.Grants.GrantsOn(ctx, s.MeteringPoint)
 	if err != nil {

@@ -42,8 +42,8 @@ func TestAfterAMoveOnlyTheDaysOfWhoeverGaveTheAccessAreDelivered(t *testing.T) {
 	if r := deliver(lastOfKari); r.Delivered != 1 {
 		t.Errorf("kari's last day: %+v, want it delivered", r)
 	}
-	if r := deliver(firstOfOla); r.NoAccess != 1 || r.Delivered != 0 {
-		t.Errorf("ola's first day on kari's access: %+v, want no access", r)
+	if r := deliver(firstOfOla); r.OutsideWindow != 1 || r.NoAccess != 0 || r.Delivered != 0 || r.Late != 0 {
+		t.Errorf("ola's first day on kari's access: %+v, want it outside the access's window: not due, not awaited", r)
 	}
 	corrected := w.storeDay(t, mpA, firstOfOla, "0.7")
 	if err := w.changes.DayStored(ctx, delivery.DayStored{Series: corrected, BeforeRevision: stored[firstOfOla].Revision}); err != nil {
@@ -60,7 +60,7 @@ func TestAfterAMoveOnlyTheDaysOfWhoeverGaveTheAccessAreDelivered(t *testing.T) {
 	if r := deliver(firstOfOla); r.Delivered != 1 {
 		t.Errorf("ola's first day on ola's access: %+v, want it delivered", r)
 	}
-	if r := deliver(lastOfKari.AddDate(0, 0, -1)); r.NoAccess != 1 {
-		t.Errorf("kari's day on ola's access: %+v, want no access", r)
+	if r := deliver(lastOfKari.AddDate(0, 0, -1)); r.OutsideWindow != 1 || r.NoAccess != 0 {
+		t.Errorf("kari's day on ola's access: %+v, want it outside the access's window", r)
 	}
 }

@@ -67,6 +67,10 @@ type Deliverer struct {
 // Result counts what a job did.
 type Result struct {
 	Delivered, AlreadyDelivered, NoAccess, Late int
+	// OutsideWindow: active access whose data window does not hold the
+	// day (its giver had moved out before it, or moved in after it):
+	// nothing was due for it, and nothing is awaited.
+	OutsideWindow int
 	// ThirdPartyDisabled: the job was made before its third party was
 	// disabled, and delivered nothing.
 	ThirdPartyDisabled bool
@@ -78,7 +82,8 @@ var ErrBadJob = errors.New("malformed delivery job")
 // Deliver writes the documents of one job. A disabled third party gets
 // nothing (the job is done: the fan-out for the day delivers it once the
 // third party is enabled again); a metering point whose grant is no longer
-// active, or whose data window does not cover the day, gets nothing; a day
+// active, or whose data window does not cover the day (counted apart: its
+// giver moved out before it, and nothing was due), gets nothing; a day
 // whose values have not arrived is remembered as late.
 func (d *Deliverer) Deliver(ctx context.Context, job Job) (Result, error) {
 	var r Result
@@ -109,8 +114,12 @@ func (d *Deliverer) Deliver(ctx context.Context, job Job) (Result, error) {
 	g.SetLimit(JobSize)
 	for _, mp := range job.MeteringPoints {
 		f := facts[mp]
-		if !f.HasGrant || f.Grant.Status != grant.Active || !covers(f, day, now) {
+		if !f.HasGrant || f.Grant.Status != grant.Active {
 			r.NoAccess++
+			continue
+		}
+		if !Covers(f, day, now) {
+			r.OutsideWindow++
 			continue
 		}
 		if !f.HasSeries {
@@ -149,8 +158,9 @@ func (d *Deliverer) Deliver(ctx context.Context, job Job) (Result, error) {
 	return r, nil
 }
 
-// covers reports whether the grant's data window holds day.
-func covers(f Facts, day, now time.Time) bool {
+// Covers reports whether the grant's data window holds day: whether
+// anything of that day is due to the grant's third party.
+func Covers(f Facts, day, now time.Time) bool {
 	mp := registry.MeteringPoint{Occupancies: []registry.Occupancy{f.Occupancy}}
 	_, w := metering.DataWindow(f.Grant, mp, now)
 	return !day.Before(w.From) && day.Before(w.To)

@@ -182,12 +182,22 @@ func newGrantCondition(g grant.Grant) *types.Put {
 	if g.Version == 1 {
 		return &types.Put{ConditionExpression: aws.String("attribute_not_exists(pk)")}
 	}
+	prev := &types.AttributeValueMemberN{Value: fmt.Sprint(g.Follows())}
+	if g.Replaced == nil {
+		return &types.Put{
+			ConditionExpression:      aws.String("version = :prev AND #status = :revoked"),
+			ExpressionAttributeNames: map[string]string{"#status": "status"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":prev": prev, ":revoked": &types.AttributeValueMemberS{Value: string(grant.Revoked)},
+			},
+		}
+	}
 	return &types.Put{
-		ConditionExpression:      aws.String("version = :prev AND (#status = :revoked OR endUserId <> :endUser OR dataFrom <> :dataFrom)"),
+		ConditionExpression:      aws.String("version = :prev AND #status = :active AND (endUserId <> :endUser OR dataFrom <> :dataFrom)"),
 		ExpressionAttributeNames: map[string]string{"#status": "status"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":revoked":  &types.AttributeValueMemberS{Value: string(grant.Revoked)},
-			":prev":     &types.AttributeValueMemberN{Value: fmt.Sprint(g.Version - 1)},
+			":prev":     prev,
+			":active":   &types.AttributeValueMemberS{Value: string(grant.Active)},
 			":endUser":  &types.AttributeValueMemberS{Value: string(g.EndUser)},
 			":dataFrom": &types.AttributeValueMemberS{Value: g.DataFrom.Format(registry.DateLayout)},
 		},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"time"
 
 	"github.com/tredjepart/tredjepart/shared/accessrequest"
 	"github.com/tredjepart/tredjepart/shared/consent"
@@ -24,6 +25,7 @@ type card struct {
 type row struct {
 	grant.Grant
 	ThirdPartyName string
+	MovedOut       time.Time // the giver's move-out, the end of the data the access covers; zero while they live there
 }
 
 func (s *site) name(ctx context.Context, gln ident.GLN) string {
@@ -127,6 +129,18 @@ type holdingRows struct {
 	Rows []row
 }
 
+// held is the metering points the user lives at now: where access can be
+// given.
+func (a accessPage) held() []holdingRows {
+	var held []holdingRows
+	for _, h := range a.Holdings {
+		if h.MoveOut.IsZero() {
+			held = append(held, h)
+		}
+	}
+	return held
+}
+
 func (s *site) access(w http.ResponseWriter, r *http.Request, user session) {
 	page, err := s.accessPage(r.Context(), user)
 	if err != nil {
@@ -140,7 +154,7 @@ func (s *site) access(w http.ResponseWriter, r *http.Request, user session) {
 }
 
 // accessPage is My access for user: the grants on each metering point
-// they hold, and the latest reads.
+// they hold, and on those they have left, and the latest reads.
 func (s *site) accessPage(ctx context.Context, user session) (accessPage, error) {
 	holdings, err := s.consent.Overview(ctx, user.EndUser)
 	if err != nil {
@@ -150,7 +164,7 @@ func (s *site) accessPage(ctx context.Context, user session) (accessPage, error)
 	for _, h := range holdings {
 		hr := holdingRows{Holding: h}
 		for _, g := range h.Grants {
-			hr.Rows = append(hr.Rows, row{g, s.name(ctx, g.ThirdParty)})
+			hr.Rows = append(hr.Rows, row{Grant: g, ThirdPartyName: s.name(ctx, g.ThirdParty), MovedOut: h.MoveOut})
 		}
 		page.Holdings = append(page.Holdings, hr)
 	}

@@ -29,9 +29,15 @@ func TestEveryPageIsDrawnFromItsData(t *testing.T) {
 	holding := holdingRows{
 		Holding: consent.Holding{MeteringPoint: "707057500000000017", Address: pending.Address},
 		Rows: []row{
-			{grant.Grant{ThirdParty: "7080000000017", Level: accessrequest.Limited, Status: grant.Active, GrantedAt: expires, DataFrom: expires}, "Kraft"},
-			{grant.Grant{ThirdParty: "7080000000024", Level: accessrequest.Full, Status: grant.Revoked, GrantedAt: expires, DataFrom: expires}, "Strøm"},
+			{Grant: grant.Grant{ThirdParty: "7080000000017", Level: accessrequest.Limited, Status: grant.Active, GrantedAt: expires, DataFrom: expires}, ThirdPartyName: "Kraft"},
+			{Grant: grant.Grant{ThirdParty: "7080000000024", Level: accessrequest.Full, Status: grant.Revoked, GrantedAt: expires, DataFrom: expires}, ThirdPartyName: "Strøm"},
 		},
+	}
+	left := holdingRows{ // a point ola has moved out of, with the access ola gave there
+		Holding: consent.Holding{MeteringPoint: "707057500000000024", Address: registry.Address{Street: "Gamleveien 2", Postcode: "0155", Municipality: "Oslo"},
+			Since: registry.Date(2021, 8, 1), MoveOut: registry.Date(2026, 11, 5)},
+		Rows: []row{{Grant: grant.Grant{ThirdParty: "7080000000031", Level: accessrequest.Full, Status: grant.Active, GrantedAt: expires, DataFrom: registry.Date(2021, 8, 1)},
+			ThirdPartyName: "Gammel", MovedOut: registry.Date(2026, 11, 5)}},
 	}
 	ola := session{EndUser: "p1_pages", Name: "Ola", OrgName: "Borettslaget", Expires: expires}
 	for _, tt := range []struct {
@@ -76,6 +82,12 @@ func TestEveryPageIsDrawnFromItsData(t *testing.T) {
 			`<option value="707057500000000017">Storgata 1, 0155 Oslo</option>`,
 			`<time datetime="2026-12-03T11:00:00Z">03.12.2026 12:00</time>`, `<td data-label="Periode">01.01.2026 – 31.01.2026</td>`,
 			`<time datetime="2026-12-05T07:35:46Z">05.12.2026 08:35</time>`, `<td data-label="Periode">04.12.2026</td>`,
+		}},
+		{"access.html", websession.English, ola, accessPage{Holdings: []holdingRows{holding, left}}, []string{
+			`data-testid="moved-out-707057500000000024"><span class="ds-tag" data-color="warning">You have moved out</span>`,
+			`<dt>Data for</dt><dd>01.08.2021 – 04.11.2026</dd>`,
+			`data-testid="change-7080000000031-707057500000000024">`, `data-testid="revoke-7080000000031-707057500000000024"`,
+			`<option value="707057500000000017">Storgata 1, 0155 Oslo</option></select>`, // access is given only where one lives
 		}},
 		{"access.html", websession.Bokmal, ola, accessPage{}, []string{`Ingen har lest dataene dine ennå.`}},
 		{"access.html", websession.Bokmal, ola, accessPage{Holdings: []holdingRows{holding}, GrantGLN: "7080000000018", GrantError: "grant.invalidGLN"}, []string{

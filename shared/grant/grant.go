@@ -1,6 +1,7 @@
 // Package grant is a rule: a third party's access to one metering point, given by
 // the end user: created by approving a request or directly, changed between
-// LIMITED and FULL, or removed, always by the end user holding the point.
+// LIMITED and FULL, or removed, always by the end user who gave it (also after
+// moving out: it covers their time there only).
 package grant
 
 import (
@@ -62,17 +63,28 @@ func New(tp ident.GLN, mp ident.GSRN, level accessrequest.Scope, by pseudonym.En
 // every change of that access has a version of its own, and its notification
 // an id of its own (a new grant starting again at 1 would repeat the first
 // grant's ids, and the outbox would drop its notifications as repeats).
-// An earlier end user's active prev ends as g is given: g.Replaced (see
-// MakesWayFor). An active prev of g's own giver is not replaced: the store
-// refuses g.
+// An earlier end user's active prev ends as g is given: g.Replaced, at the
+// version after prev's, and g at the one after that, so that the end too
+// has a version and a notification of its own (see MakesWayFor). An active
+// prev of g's own giver is not replaced: the store refuses g.
 func (g Grant) After(prev Grant) Grant {
 	g.Version = prev.Version + 1
 	g.Replaced = nil
 	if prev.Status == Active && !prev.GivenBy(g.giver()) {
 		ended, _ := prev.Revoke(g.GrantedAt)
 		g.Replaced = &ended
+		g.Version = ended.Version + 1
 	}
 	return g
+}
+
+// Follows is the version of the stored grant g was made to follow (with
+// After): the one its write is conditional on.
+func (g Grant) Follows() int {
+	if g.Replaced != nil {
+		return g.Replaced.Version - 1
+	}
+	return g.Version - 1
 }
 
 // giver is the occupancy g was given in.
@@ -93,9 +105,16 @@ func (g Grant) GivenBy(o registry.Occupancy) bool {
 // removed, or when g was given in another occupancy than next, which (as
 // only the end user living there gives access) has ended. One access per
 // third party and point is kept, so the new end user's access takes the
-// place of the old one, whose data window closed at the move-out.
+// place of the old one, whose data window closed at the move-out; the old
+// one's end takes the version between the two.
 func (g Grant) MakesWayFor(next Grant) bool {
-	return next.Version == g.Version+1 && (g.Status == Revoked || !g.GivenBy(next.giver()))
+	switch {
+	case g.Status == Revoked:
+		return next.Version == g.Version+1
+	case !g.GivenBy(next.giver()):
+		return next.Version == g.Version+2 // g's end takes the version between
+	}
+	return false
 }
 
 // ChangeLevel sets an active grant's level.

@@ -49,6 +49,7 @@ func TestWhichAccessMakesWayForANewOne(t *testing.T) {
 		{"the next end user's access", karis, olas.After(karis), true},
 		{"the same end user's access from a later move-in", karis, kariBack.After(karis), true},
 		{"the next end user's access out of version order", karis, olas, false},
+		{"the next end user's access at the version kari's end takes", karis, atVersion(olas, karis.Version+1), false},
 	} {
 		if got := c.stored.MakesWayFor(c.next); got != c.want {
 			t.Errorf("%s: %v, want %v", c.name, got, c.want)
@@ -57,10 +58,18 @@ func TestWhichAccessMakesWayForANewOne(t *testing.T) {
 	if ended := olas.After(karis).Replaced; ended == nil || ended.Status != Revoked || ended.Version != karis.Version+1 || !ended.ChangedAt.Equal(olas.GrantedAt) {
 		t.Errorf("replacing kari's active access does not end it: %+v", ended)
 	}
+	if next := olas.After(karis); next.Version != karis.Version+2 || next.Follows() != karis.Version {
+		t.Errorf("ola's access after kari's is version %d following %d: kari's end needs a version of its own", next.Version, next.Follows())
+	}
 	if kariAgain.After(revoked).Replaced != nil || kariAgain.After(karis).Replaced != nil {
 		t.Error("following a removed access, or the same giver's active one, ends it")
 	}
 	if !karis.GivenBy(registry.Occupancy{EndUser: "p1_kari", MoveIn: kariIn}) || karis.GivenBy(registry.Occupancy{EndUser: "p1_ola", MoveIn: olaIn}) {
 		t.Error("GivenBy does not tell kari's occupancy from ola's")
 	}
+}
+
+func atVersion(g Grant, v int) Grant {
+	g.Version = v
+	return g
 }

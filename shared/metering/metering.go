@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/tredjepart/tredjepart/shared/accessrequest"
 	"github.com/tredjepart/tredjepart/shared/clock"
@@ -75,8 +76,7 @@ type Access struct {
 }
 
 // DataFrom is where a grant's data window starts at now: the end user's
-// move-in, or MaxPeriodYears back if that is later. The list of metering
-// points shows it without reading each one.
+// move-in, or MaxPeriodYears back if that is later.
 func DataFrom(g grant.Grant, now time.Time) time.Time {
 	return metervalues.Later(g.DataFrom, metervalues.Date(now).AddDate(-MaxPeriodYears, 0, 0))
 }
@@ -173,6 +173,26 @@ func (s *Service) Access(ctx context.Context, tp ident.GLN, id ident.GSRN) (Acce
 // List pages through the metering points the third party has access to.
 func (s *Service) List(ctx context.Context, tp ident.GLN, cursor string, limit int) ([]grant.Grant, string, error) {
 	return s.Grants.ActiveGrantsOf(ctx, tp, cursor, limit)
+}
+
+// windowReads bounds the metering points Windows reads at once.
+const windowReads = 10
+
+// Windows is the data window each grant opens at now, as Access has it: a
+// move-out, which only the registry knows, closes it. A grant on a point
+// the registry does not show opens an empty one.
+func (s *Service) Windows(ctx context.Context, grants []grant.Grant, now time.Time) ([]Window, error) {
+	windows := make([]Window, len(grants))
+	var g errgroup.Group
+	g.SetLimit(windowReads)
+	for i, gr := range grants {
+		g.Go(func() error {
+			mp, _, err := s.MeteringPoints.MeteringPoint(ctx, gr.MeteringPoint)
+			_, windows[i] = DataWindow(gr, mp, now)
+			return err
+		})
+	}
+	return windows, g.Wait()
 }
 
 // MasterData is BRS-NO-303: the master data the access shows, logged as a read.

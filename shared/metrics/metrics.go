@@ -34,8 +34,10 @@ const (
 	// DeliveryPointsDue: metering points the daily delivery put in jobs for a day.
 	DeliveryPointsDue = "DeliveryPointsDue"
 	// DeliveryPointsDone: metering points of those jobs done, by Outcome
-	// (DueWritten, DueAlreadyWritten, DueAwaited, DueNoAccess). The day is
-	// complete when as many are done as were due.
+	// (DueWritten, DueAlreadyWritten, DueAwaited, DueNoAccess,
+	// DueOutsideWindow). The day is complete when as many are done as were
+	// put in jobs; of those, DueOutsideWindow had nothing due (the fan-out
+	// reads only the delivery index, which does not know a move-out).
 	DeliveryPointsDone = "DeliveryPointsDone"
 	// WebhookPushes: push attempts, by Outcome (Push2xx … PushError).
 	WebhookPushes = "WebhookPushes"
@@ -73,6 +75,7 @@ const (
 	DueAlreadyWritten = "already-written"
 	DueAwaited        = "awaited" // the day's values had not arrived: delivered late when they do
 	DueNoAccess       = "no-access"
+	DueOutsideWindow  = "outside-window" // active access whose giver had moved out before the day: nothing due
 
 	Push2xx     = "2xx"
 	Push4xx     = "4xx"

@@ -7,11 +7,13 @@ package operations
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/tredjepart/tredjepart/shared/clock"
 	"github.com/tredjepart/tredjepart/shared/delivery"
 	"github.com/tredjepart/tredjepart/shared/fault"
+	"github.com/tredjepart/tredjepart/shared/grant"
 	"github.com/tredjepart/tredjepart/shared/ident"
 	"github.com/tredjepart/tredjepart/shared/metervalues"
 	"github.com/tredjepart/tredjepart/shared/oslo"
@@ -61,6 +63,7 @@ type Attempts interface {
 type Service struct {
 	ThirdParties delivery.ThirdParties
 	Grants       delivery.ShardGrants
+	Facts        Facts
 	Documents    Documents
 	Attempts     Attempts
 	Queues       Queues
@@ -68,13 +71,20 @@ type Service struct {
 	Clock        clock.Clock
 }
 
+// Facts reads what a delivery of the day reads (delivery.Store.Facts): the
+// status counts as due only what a delivery would deliver or await.
+type Facts interface {
+	Facts(ctx context.Context, tp ident.GLN, day time.Time, mps []ident.GSRN) (map[ident.GSRN]delivery.Facts, error)
+}
+
 // Status is a day's delivery as the operator sees it.
 type Status struct {
 	Day string
-	// Due: the enabled third parties' active grants now, which is what a
-	// fan-out of the day puts in jobs. Written: documents of the day's
-	// values in their outboxes (on time or late). A point whose values
-	// have not arrived is due and not written.
+	// Due: the enabled third parties' active grants now whose data window
+	// holds the day (a fan-out of the day puts every active grant in jobs;
+	// one whose giver had moved out before the day has nothing due).
+	// Written: documents of the day's values in their outboxes (on time or
+	// late). A point whose values have not arrived is due and not written.
 	Due, Written int
 	ThirdParties []ThirdPartyStatus
 	// PendingJobs: shard and job messages still on their queues.
@@ -116,7 +126,7 @@ func (s *Service) Status(ctx context.Context, day time.Time) (Status, error) {
 		if tp.Disabled {
 			continue
 		}
-		due, err := s.due(ctx, tp.GLN)
+		due, err := s.due(ctx, tp.GLN, day)
 		if err != nil {
 			return st, err
 		}
@@ -145,9 +155,10 @@ func (s *Service) Status(ctx context.Context, day time.Time) (Status, error) {
 	return st, nil
 }
 
-// due counts the third party's active grants, shard by shard.
-func (s *Service) due(ctx context.Context, tp ident.GLN) (int, error) {
-	n := 0
+// due counts the third party's active grants whose data window holds day,
+// shard by shard, reading their facts a job's worth at a time.
+func (s *Service) due(ctx context.Context, tp ident.GLN, day time.Time) (int, error) {
+	n, now := 0, s.Clock.Now()
 	for shard := range delivery.ShardCount {
 		after := ident.GSRN("")
 		for {
@@ -155,7 +166,17 @@ func (s *Service) due(ctx context.Context, tp ident.GLN) (int, error) {
 			if err != nil {
 				return 0, err
 			}
-			n += len(points)
+			for job := range slices.Chunk(points, delivery.JobSize) {
+				facts, err := s.Facts.Facts(ctx, tp, day, job)
+				if err != nil {
+					return 0, err
+				}
+				for _, f := range facts {
+					if f.HasGrant && f.Grant.Status == grant.Active && delivery.Covers(f, day, now) {
+						n++
+					}
+				}
+			}
 			if !more || len(points) == 0 {
 				break
 			}

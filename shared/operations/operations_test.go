@@ -51,15 +51,54 @@ func (s *shardsSent) SendShards(_ context.Context, tasks []delivery.ShardTask) e
 const (
 	tpA, tpB, tpOff ident.GLN  = "7080005051286", "7080005051293", "7080005051309"
 	mp1, mp2, mp3   ident.GSRN = "707057500000001015", "707057500000001022", "707057500000001039"
+	mpLeft          ident.GSRN = "707057500000001046" // kari moved out before the day
 )
 
-// The status counts each enabled third party's active grants as due and
+// The status counts each enabled third party's active grants whose data
+// window holds the day as due (not one whose giver moved out before it) and
 // its documents of the day's values as written (not those of other days
 // or kinds), the jobs still queued, and the webhooks whose latest pushes
 // failed.
 func TestTheStatusOfADay(t *testing.T) {
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) { theStatusOfADay(t, b.open(t)) })
+	}
+}
+
+// stores is what the status test writes and the status reads, on each backend.
+type stores struct {
+	Parties interface {
+		delivery.ThirdParties
+		RegisterThirdParty(ctx context.Context, tp registry.ThirdParty) error
+	}
+	MeteringPoints interface {
+		PutMeteringPoint(ctx context.Context, mp registry.MeteringPoint) (bool, error)
+	}
+	Grants interface {
+		delivery.ShardGrants
+		PutGrant(ctx context.Context, g grant.Grant) error
+	}
+	Outbox interface {
+		operations.Facts
+		operations.Documents
+		Put(ctx context.Context, d delivery.Document) (bool, error)
+	}
+	Webhooks interface {
+		operations.Attempts
+		LogAttempt(ctx context.Context, a webhook.Attempt) error
+	}
+}
+
+var backends = []struct {
+	name string
+	open func(t *testing.T) stores
+}{{"inmem", func(*testing.T) stores {
+	s := inmem.Open()
+	return stores{Parties: s.Parties, MeteringPoints: s.MeteringPoints, Grants: s.Grants, Outbox: s.Outbox, Webhooks: s.Webhooks}
+}}}
+
+func theStatusOfADay(t *testing.T, stores stores) {
 	ctx := context.Background()
-	stores := inmem.Open()
 	now := time.Now()
 	day := delivery.PreviousDay(now)
 	for _, tp := range []registry.ThirdParty{{GLN: tpA, Name: "A"}, {GLN: tpB, Name: "B"}, {GLN: tpOff, Name: "off", Disabled: true}} {
@@ -68,10 +107,19 @@ func TestTheStatusOfADay(t *testing.T) {
 		}
 	}
 	moveIn := registry.Date(2021, 8, 1)
+	for _, mp := range []ident.GSRN{mp1, mp2, mp3, mpLeft} {
+		kari := registry.Occupancy{EndUser: "p1_kari", MoveIn: moveIn}
+		if mp == mpLeft {
+			kari.MoveOut = day.AddDate(0, 0, -5)
+		}
+		if _, err := stores.MeteringPoints.PutMeteringPoint(ctx, registry.MeteringPoint{ID: mp, AccountingPoint: true, Occupancies: []registry.Occupancy{kari}}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	for _, g := range []struct {
 		tp ident.GLN
 		mp ident.GSRN
-	}{{tpA, mp1}, {tpA, mp2}, {tpA, mp3}, {tpB, mp1}, {tpOff, mp1}} {
+	}{{tpA, mp1}, {tpA, mp2}, {tpA, mp3}, {tpA, mpLeft}, {tpB, mp1}, {tpOff, mp1}} {
 		if err := stores.Grants.PutGrant(ctx, grant.New(g.tp, g.mp, accessrequest.Full, "p1_kari", "", moveIn, now)); err != nil {
 			t.Fatal(err)
 		}
@@ -97,7 +145,7 @@ func TestTheStatusOfADay(t *testing.T) {
 	q := &queues{depths: []operations.QueueDepth{
 		{Queue: "FanOutShards", Waiting: 1, InFlight: 1}, {Queue: "DeliveryJobs", Waiting: 3, Delayed: 1}, {Queue: "WebhookPushes", Waiting: 7, DeadLetters: 2},
 	}}
-	svc := &operations.Service{ThirdParties: stores.Parties, Grants: stores.Grants, Documents: stores.Outbox, Attempts: stores.Webhooks, Queues: q, Clock: clock.System{}}
+	svc := &operations.Service{ThirdParties: stores.Parties, Grants: stores.Grants, Facts: stores.Outbox, Documents: stores.Outbox, Attempts: stores.Webhooks, Queues: q, Clock: clock.System{}}
 	st, err := svc.Status(ctx, day)
 	if err != nil {
 		t.Fatal(err)

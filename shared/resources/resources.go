@@ -1105,9 +1105,10 @@ var Changes = Function{
 var Admin = Function{
 	ID:  AdminFunctionID,
 	Dir: "admin",
-	// The day's status: grants by delivery shard (Access), documents
-	// written and webhook attempts (Outbox).
-	ReadTables:  []string{AccessTableID, OutboxTableID},
+	// The day's status: grants by delivery shard (Access) and their facts
+	// as a delivery job reads them (Access, Registry, MeterValues),
+	// documents written and webhook attempts (Outbox).
+	ReadTables:  []string{AccessTableID, OutboxTableID, MeterValuesTableID},
 	WriteTables: []string{RegistryTableID},
 	// A day replayed goes to FanOutShards; a redrive sends each queue's
 	// dead letters back to it.

@@ -412,9 +412,9 @@ func theNextEndUsersGrantTakesThePlaceOfTheLastOnes(t *testing.T, store Grants) 
 		endUser string
 		status  grant.Status
 		version int
-	}{{"p1_old", grant.Active, 1}, {"p1_old", grant.Revoked, 2}, {"p1_next", grant.Active, 2}} {
+	}{{"p1_old", grant.Active, 1}, {"p1_old", grant.Revoked, 2}, {"p1_next", grant.Active, 3}} {
 		if got := kept[i]; string(got.EndUser) != want.endUser || got.Status != want.status || got.Version != want.version {
-			t.Errorf("version kept %d: %+v, want %+v (the replaced grant ends, revoked, as the next is given)", i, got, want)
+			t.Errorf("version kept %d: %+v, want %+v (the replaced grant ends, revoked, as the next is given, each at a version of its own)", i, got, want)
 		}
 	}
 }

@@ -82,10 +82,14 @@ func (h *QueriesHandler) list(ctx context.Context, caller ident.GLN, ev apigw.Re
 	if err != nil {
 		return apigw.Response{}, err
 	}
-	body := listView{Items: make([]accessView, 0, len(grants)), NextCursor: next}
 	now := h.Metering.Clock.Now()
-	for _, g := range grants {
-		body.Items = append(body.Items, viewAccess(g, now))
+	windows, err := h.Metering.Windows(ctx, grants, now)
+	if err != nil {
+		return apigw.Response{}, err
+	}
+	body := listView{Items: make([]accessView, 0, len(grants)), NextCursor: next}
+	for i, g := range grants {
+		body.Items = append(body.Items, viewAccess(g, windows[i]))
 	}
 	return apigw.JSON(http.StatusOK, apigw.MustJSON(body), "application/json"), nil
 }
@@ -238,11 +242,12 @@ type listView struct {
 }
 
 type accessView struct {
-	MeteringPointID string      `json:"meteringPointId"`
-	AccessLevel     string      `json:"accessLevel"`
-	GrantedAt       string      `json:"grantedAt"`
-	DataFrom        string      `json:"dataFrom"`
-	Links           accessLinks `json:"links"`
+	MeteringPointID string              `json:"meteringPointId"`
+	AccessLevel     string              `json:"accessLevel"`
+	GrantedAt       string              `json:"grantedAt"`
+	DataFrom        string              `json:"dataFrom"` // dataWindow's from, named before dataWindow was listed
+	DataWindow      metering.WindowView `json:"dataWindow"`
+	Links           accessLinks         `json:"links"`
 }
 
 type accessLinks struct {
@@ -250,11 +255,11 @@ type accessLinks struct {
 	MeterValues string `json:"meterValues"`
 }
 
-func viewAccess(g grant.Grant, now time.Time) accessView {
+func viewAccess(g grant.Grant, window metering.Window) accessView {
 	self := "/v1/metering-points/" + string(g.MeteringPoint)
 	return accessView{
 		MeteringPointID: string(g.MeteringPoint), AccessLevel: string(g.Level),
-		GrantedAt: oslo.FormatUTC(g.GrantedAt), DataFrom: metering.Date(metering.DataFrom(g, now)),
+		GrantedAt: oslo.FormatUTC(g.GrantedAt), DataFrom: metering.Date(window.From), DataWindow: metering.ViewWindow(window),
 		Links: accessLinks{Self: self, MeterValues: self + "/meter-values"},
 	}
 }

@@ -48,6 +48,7 @@ var _ thirdpartyapi.Outbox = (*inmem.Outbox)(nil)
 
 type queries struct {
 	h        *thirdpartyapi.QueriesHandler
+	stores   inmem.Stores
 	readLog  *inmem.ReadLog
 	outbox   *inmem.Outbox
 	webhooks *inmem.Webhooks
@@ -94,7 +95,7 @@ func onFakesQueries(t *testing.T) queries {
 			ThirdParties: s.Parties,
 			Logger:       slog.New(slog.NewTextHandler(io.Discard, nil)),
 		},
-		readLog: s.ReadLog, outbox: s.Outbox, webhooks: s.Webhooks, day: day, counted: counted,
+		stores: s, readLog: s.ReadLog, outbox: s.Outbox, webhooks: s.Webhooks, day: day, counted: counted,
 	}
 }
 
@@ -141,6 +142,9 @@ func TestTheListShowsTheCallersActiveAccessOnly(t *testing.T) {
 	window, _ := md["dataWindow"].(map[string]any)
 	if from := items[0].(map[string]any)["dataFrom"]; window == nil || from != window["from"] || from == "2021-08-01" {
 		t.Errorf("the list's dataFrom %v, the metering point's dataWindow %v", from, window)
+	}
+	if listed, _ := items[0].(map[string]any)["dataWindow"].(map[string]any); listed == nil || listed["from"] != window["from"] || listed["to"] != window["to"] {
+		t.Errorf("the list's dataWindow %v, the metering point's %v", listed, window)
 	}
 	if status, body, _ := q.get(t, "stranger", thirdpartyapi.RouteListMeteringPoints, "", nil); status != http.StatusOK || len(body["items"].([]any)) != 0 {
 		t.Fatalf("stranger's list: %d %v", status, body)
@@ -306,5 +310,30 @@ func TestAggregatedPeriodsCoverWhatWasAsked(t *testing.T) {
 		if !start.Equal(q.day) || !end.Equal(q.day.AddDate(0, 0, 1)) || p["resolution"] != c.resolution {
 			t.Errorf("%s: period %v – %v at %v, want the day asked for at %s", c.aggregation, p["start"], p["end"], p["resolution"], c.resolution)
 		}
+	}
+}
+
+// Once the end user who gave the access has moved out, the list shows its
+// data window closed at the move-out, as the metering point does.
+func TestTheListShowsAMoveOutClosingTheDataWindow(t *testing.T) {
+	q := onFakesQueries(t)
+	ctx := context.Background()
+	moved := metervalues.Date(time.Now()).AddDate(0, 0, -10)
+	mp, _, err := q.stores.MeteringPoints.MeteringPoint(ctx, granted)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mp.Occupancies = []registry.Occupancy{{EndUser: endUser, MoveIn: registry.Date(2021, 8, 1), MoveOut: moved}, {EndUser: "p1_ola", MoveIn: moved}}
+	if _, err := q.stores.MeteringPoints.PutMeteringPoint(ctx, mp); err != nil {
+		t.Fatal(err)
+	}
+	_, body, _ := q.get(t, "reader", thirdpartyapi.RouteListMeteringPoints, "", nil)
+	items, _ := body["items"].([]any)
+	if len(items) != 1 {
+		t.Fatalf("reader's list: %v", body)
+	}
+	listed, _ := items[0].(map[string]any)["dataWindow"].(map[string]any)
+	if listed == nil || listed["to"] != moved.Format(time.DateOnly) || listed["from"] != items[0].(map[string]any)["dataFrom"] {
+		t.Errorf("the list's dataWindow %v after a move-out on %s", listed, moved.Format(time.DateOnly))
 	}
 }
