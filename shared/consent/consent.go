@@ -17,6 +17,7 @@ import (
 	"github.com/tredjepart/tredjepart/shared/fault"
 	"github.com/tredjepart/tredjepart/shared/grant"
 	"github.com/tredjepart/tredjepart/shared/ident"
+	"github.com/tredjepart/tredjepart/shared/metervalues"
 	"github.com/tredjepart/tredjepart/shared/notify"
 	"github.com/tredjepart/tredjepart/shared/pseudonym"
 	"github.com/tredjepart/tredjepart/shared/registry"
@@ -108,14 +109,15 @@ func (s *Service) held(ctx context.Context, user pseudonym.EndUserID, mp ident.G
 }
 
 // Describe returns a request on a metering point the end user holds, with
-// that point's address, for showing.
-func (s *Service) Describe(ctx context.Context, user pseudonym.EndUserID, id string) (accessrequest.Request, registry.Address, error) {
+// that point's master data (its address, and its resolution that the
+// consent text names), for showing.
+func (s *Service) Describe(ctx context.Context, user pseudonym.EndUserID, id string) (accessrequest.Request, registry.MeteringPoint, error) {
 	r, err := s.Request(ctx, user, id)
 	if err != nil {
-		return r, registry.Address{}, err
+		return r, registry.MeteringPoint{}, err
 	}
 	_, point, err := s.held(ctx, user, r.MeteringPoint, s.Clock.Now())
-	return r, point.Address, err
+	return r, point, err
 }
 
 // Request returns a request on a metering point the end user holds.
@@ -245,6 +247,7 @@ func (s *Service) notifyDecision(ctx context.Context, r accessrequest.Request) e
 type Holding struct {
 	MeteringPoint ident.GSRN
 	Address       registry.Address
+	Resolution    metervalues.Resolution  // how often it is metered, which the consent text names
 	Since         time.Time               // the end user's move-in date
 	Pending       []accessrequest.Request // open requests, newest first
 	Grants        []grant.Grant           // active and revoked, given by this end user since Since
@@ -267,7 +270,7 @@ func (s *Service) Overview(ctx context.Context, user pseudonym.EndUserID) ([]Hol
 		if err != nil {
 			return nil, err
 		}
-		h := Holding{MeteringPoint: mp, Address: point.Address, Since: held.MoveIn}
+		h := Holding{MeteringPoint: mp, Address: point.Address, Resolution: point.Resolution, Since: held.MoveIn}
 		pending, err := s.Requests.RequestsOn(ctx, mp, accessrequest.Pending)
 		if err != nil {
 			return nil, err
