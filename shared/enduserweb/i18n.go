@@ -107,6 +107,12 @@ var messages = websession.Messages{
 		"Noe gikk galt hos oss. Feilen er logget, og det er trygt å prøve igjen.",
 		"An internal error occurred. It has been logged; retrying is safe."},
 	"Unknown action.": {"Ukjent handling.", "Unknown action."},
+	"The request expired before it was approved.": {"Forespørselen gikk ut før du godtok den.", "The request expired before it was approved."},
+	"The request expired or was declined before this decision.": {
+		"Forespørselen gikk ut eller ble avslått før dette svaret.", "The request expired or was declined before this decision."},
+	"The third party already has access to this metering point; change its level instead.": {
+		"Aktøren har allerede tilgang til dette målepunktet. Endre nivået i stedet.",
+		"The third party already has access to this metering point; change its level instead."},
 	"This link is not valid: the company or its return address is not registered.": {
 		"Denne lenken er ikke gyldig: aktøren eller adressen den skal tilbake til, er ikke registrert.",
 		"This link is not valid: the company or its return address is not registered."},

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/tredjepart/tredjepart/shared/accessrequest"
+	"github.com/tredjepart/tredjepart/shared/fault"
 	"github.com/tredjepart/tredjepart/shared/metervalues"
 	"github.com/tredjepart/tredjepart/shared/problem"
 	"github.com/tredjepart/tredjepart/shared/websession"
@@ -132,12 +133,22 @@ func TestTheConsentTextSaysThePointsResolution(t *testing.T) {
 
 // Every fixed detail an error page or an answer can show, the site's own
 // (its calls of Problem, the reasons it records for a decision not
-// recorded) and the problem document's for an internal error, has its
+// recorded), the domain's fixed refusals of a decision and the problem
+// document's for an internal error, has its
 // bokmål: a bokmål page never shows an English sentence under "Noe gikk
 // galt".
 func TestEveryFixedDetailHasItsBokmal(t *testing.T) {
 	internal := problem.From(context.Background(), slog.New(slog.DiscardHandler), errors.New("cause"), "")
 	details := map[string]string{internal.Detail: "problem.From"}
+	// The domain's fixed refusals of a decision, shown on the answers page.
+	_, late := accessrequest.Request{Status: accessrequest.Pending}.Approve(accessrequest.Limited, time.Now())
+	var refusal *fault.Error
+	if !errors.As(late, &refusal) {
+		t.Fatalf("approving an expired request: %v", late)
+	}
+	details[refusal.Detail] = "accessrequest.Approve"
+	details["The request expired or was declined before this decision."] = "consent's decide"
+	details["The third party already has access to this metering point; change its level instead."] = "consent.GrantDirectly"
 	files, err := filepath.Glob("*.go")
 	if err != nil {
 		t.Fatal(err)
