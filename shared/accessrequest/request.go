@@ -5,6 +5,7 @@ package accessrequest
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/tredjepart/tredjepart/shared/fault"
@@ -21,10 +22,13 @@ const (
 	Withdrawn Status = "WITHDRAWN"
 )
 
+// Statuses are every status a request can have, so that what shows one can
+// be checked for each.
+var Statuses = []Status{Pending, Approved, Rejected, Withdrawn}
+
 // ParseStatus accepts one of the four statuses.
 func ParseStatus(s string) (Status, error) {
-	switch st := Status(s); st {
-	case Pending, Approved, Rejected, Withdrawn:
+	if st := Status(s); slices.Contains(Statuses, st) {
 		return st, nil
 	}
 	return "", fmt.Errorf("must be one of PENDING, APPROVED, REJECTED, WITHDRAWN")

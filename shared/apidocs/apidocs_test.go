@@ -181,3 +181,37 @@ func TestLambdaFindsTheBundle(t *testing.T) {
 		}
 	}
 }
+
+// Redoc 3's sidebar badge, "API docs by" and Redocly's logo, would fetch the
+// logo from Redocly's CDN, which the page's policy refuses (an error in the
+// browser's console): the script served draws it from a data: URL instead,
+// which the policy allows, plain and gzipped alike.
+func TestTheScriptAsksRedoclysCDNForNothing(t *testing.T) {
+	bundle := []byte("function y4({full:e=!1}){return {alt:`redocly logo`,src:e?`https://cdn.redoc.ly/redoc/logo-mini-full.svg`:`https://cdn.redoc.ly/redoc/logo-mini.svg`}}\n")
+	h, err := apidocs.New(bundle, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	params := map[string]string{"file": apidocs.BundleFile}
+	plain := get(t, h, apidocs.RouteFile, "/docs/redoc.standalone.js", nil, params).Body
+	zipped := get(t, h, apidocs.RouteFile, "/docs/redoc.standalone.js", map[string]string{"accept-encoding": "gzip"}, params)
+	raw, _ := base64.StdEncoding.DecodeString(zipped.Body)
+	zr, err := gzip.NewReader(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	unzipped, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, body := range []string{plain, string(unzipped)} {
+		// Still a script: as many backticks, and no ${ to substitute.
+		if strings.Contains(body, "cdn.redoc.ly") || strings.Count(body, "`data:image/svg+xml,") != 2 ||
+			strings.Count(body, "`") != strings.Count(string(bundle), "`") || strings.Contains(body, "${") {
+			t.Errorf("the logo is not drawn from data: URLs:\n%s", body)
+		}
+	}
+	if !strings.Contains(apidocs.CSP("n"), "img-src 'self' data:") {
+		t.Error("the policy no longer allows images from data: URLs")
+	}
+}

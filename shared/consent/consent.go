@@ -17,6 +17,7 @@ import (
 	"github.com/tredjepart/tredjepart/shared/fault"
 	"github.com/tredjepart/tredjepart/shared/grant"
 	"github.com/tredjepart/tredjepart/shared/ident"
+	"github.com/tredjepart/tredjepart/shared/metervalues"
 	"github.com/tredjepart/tredjepart/shared/notify"
 	"github.com/tredjepart/tredjepart/shared/pseudonym"
 	"github.com/tredjepart/tredjepart/shared/registry"
@@ -110,14 +111,15 @@ func (s *Service) held(ctx context.Context, user pseudonym.EndUserID, mp ident.G
 }
 
 // Describe returns a request on a metering point the end user holds, with
-// that point's address, for showing.
-func (s *Service) Describe(ctx context.Context, user pseudonym.EndUserID, id string) (accessrequest.Request, registry.Address, error) {
+// that point's master data (its address, and its resolution that the
+// consent text names), for showing.
+func (s *Service) Describe(ctx context.Context, user pseudonym.EndUserID, id string) (accessrequest.Request, registry.MeteringPoint, error) {
 	r, err := s.Request(ctx, user, id)
 	if err != nil {
-		return r, registry.Address{}, err
+		return r, registry.MeteringPoint{}, err
 	}
 	_, point, err := s.held(ctx, user, r.MeteringPoint, s.Clock.Now())
-	return r, point.Address, err
+	return r, point, err
 }
 
 // Request returns a request on a metering point the end user holds.
@@ -288,6 +290,7 @@ func (s *Service) notifyDecision(ctx context.Context, r accessrequest.Request) e
 type Holding struct {
 	MeteringPoint ident.GSRN
 	Address       registry.Address
+	Resolution    metervalues.Resolution  // how often it is metered, which the consent text names
 	Since         time.Time               // the end user's move-in date
 	MoveOut       time.Time               // zero while they hold it; else the end of the data the access covers
 	Pending       []accessrequest.Request // open requests, newest first; none once moved out
@@ -323,7 +326,7 @@ func (s *Service) Overview(ctx context.Context, user pseudonym.EndUserID) ([]Hol
 					return nil, err
 				}
 			}
-			h := Holding{MeteringPoint: mp, Address: point.Address, Since: o.MoveIn, MoveOut: o.MoveOut}
+			h := Holding{MeteringPoint: mp, Address: point.Address, Resolution: point.Resolution, Since: o.MoveIn, MoveOut: o.MoveOut}
 			for _, g := range grants {
 				if g.GivenBy(o) { // an earlier or later end user's access is theirs, not this one's
 					h.Grants = append(h.Grants, g)

@@ -429,7 +429,7 @@ func accessHTML(p view, a accessPage) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = levelField(p, "grant-level", "level", "grant-level", "LIMITED").Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = levelField(p, "grant-level", "level", "grant-level", "LIMITED", "").Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -1098,7 +1098,7 @@ func grantCard(p view, g row, mp string) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = levelField(p, "level-"+g.ThirdParty.String()+"-"+mp, "level", "level-"+g.ThirdParty.String()+"-"+mp, g.Level).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = levelField(p, "level-"+g.ThirdParty.String()+"-"+mp, "level", "level-"+g.ThirdParty.String()+"-"+mp, g.Level, "").Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -144,12 +144,12 @@ func (s *site) authorize(w http.ResponseWriter, r *http.Request) {
 	if u, err := url.Parse(a.RedirectURI); err == nil && u.Scheme != "" && u.Host != "" {
 		w.Header().Set("Content-Security-Policy", websession.ContentSecurityPolicy(u.Scheme+"://"+u.Host))
 	}
-	_, address, err := s.consent.Describe(r.Context(), user.EndUser, req.ID)
+	_, point, err := s.consent.Describe(r.Context(), user.EndUser, req.ID)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
 	}
-	s.Render(w, r, http.StatusOK, "authorize.html", user, authorizePage{Visit: a, Request: card{req, a.ThirdParty.Name, address}})
+	s.Render(w, r, http.StatusOK, "authorize.html", user, authorizePage{Visit: a, Request: card{req, a.ThirdParty.Name, point.Address, point.Resolution}})
 }
 
 func (s *site) authorizeDecision(w http.ResponseWriter, r *http.Request) {

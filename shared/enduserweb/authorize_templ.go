@@ -252,7 +252,7 @@ func authorizeHTML(p view, a authorizePage) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = levelField(p, "level", "level", "authorize-level", a.Visit.Level).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = levelField(p, "level", "level", "authorize-level", a.Visit.Level, a.Request.Resolution).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

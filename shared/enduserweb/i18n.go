@@ -34,8 +34,14 @@ var messages = websession.Messages{
 	"decision.decline":     {"Avslå", "Decline"},
 	"level":                {"Tilgangsnivå", "Access level"},
 	"level.LIMITED":        {"Begrenset", "Limited"},
-	"level.help.LIMITED": {"Begrenset: strømforbruket ditt time for time, og målepunktets adresse, type og prisområde.",
+	// What limited access gives, by how often the metering point is metered;
+	// without a point (giving access on My access), as it is metered.
+	"level.help.LIMITED": {"Begrenset: strømforbruket ditt slik målepunktet måles: time for time eller kvarter for kvarter, og målepunktets adresse, type og prisområde.",
+		"Limited: your electricity use as the metering point is metered: hour by hour or quarter-hour by quarter-hour, and the metering point's address, type and price area."},
+	"level.help.LIMITED.PT60M": {"Begrenset: strømforbruket ditt time for time, og målepunktets adresse, type og prisområde.",
 		"Limited: your electricity use hour by hour, and the metering point's address, type and price area."},
+	"level.help.LIMITED.PT15M": {"Begrenset: strømforbruket ditt kvarter for kvarter, og målepunktets adresse, type og prisområde.",
+		"Limited: your electricity use quarter-hour by quarter-hour, and the metering point's address, type and price area."},
 	"level.FULL": {"Full", "Full"},
 	"level.help.FULL": {"Full: det samme, og i tillegg navnet ditt som kunde og strømavtalen din så lenge du bor der.",
 		"Full: the same, and also your name as the customer and your electricity contract while you live there."},
@@ -43,7 +49,10 @@ var messages = websession.Messages{
 	"result.heading":  {"Svarene dine", "Your answers"},
 	"result.APPROVED": {"Godtatt", "Approved"},
 	"result.REJECTED": {"Avslått", "Declined"},
-	"result.failed":   {"Ikke registrert", "Not recorded"},
+	// A rejection that was no one's answer: the deadline passed.
+	"result.EXPIRED":   {"Utløpt: du svarte ikke innen fristen", "Expired: it was not answered in time"},
+	"result.WITHDRAWN": {"Trukket tilbake av aktøren", "Withdrawn by the company"},
+	"result.failed":    {"Ikke registrert", "Not recorded"},
 	"result.none": {"Du svarte ikke på noen forespørsler. De venter under «Forespørsler» til du svarer eller fristen går ut.",
 		"You answered no requests. They wait under “Requests” until you answer or they expire."},
 	"back":            {"Tilbake", "Back"},
@@ -98,6 +107,22 @@ var messages = websession.Messages{
 	"Choose an access level.":                       {"Velg et tilgangsnivå.", "Choose an access level."},
 	"Choose to approve or decline.":                 {"Velg å godta eller avslå.", "Choose to approve or decline."},
 	"An internal error occurred; please try again.": {"Noe gikk galt hos oss. Prøv igjen.", "An internal error occurred; please try again."},
+	"An internal error occurred. It has been logged; retrying is safe.": {
+		"Noe gikk galt hos oss. Feilen er logget, og det er trygt å prøve igjen.",
+		"An internal error occurred. It has been logged; retrying is safe."},
+	"Unknown action.": {"Ukjent handling.", "Unknown action."},
+	"The request expired before it was approved.": {"Forespørselen gikk ut før du godtok den.", "The request expired before it was approved."},
+	"The request expired or was declined before this decision.": {
+		"Forespørselen gikk ut eller ble avslått før dette svaret.", "The request expired or was declined before this decision."},
+	"The third party already has access to this metering point; change its level instead.": {
+		"Aktøren har allerede tilgang til dette målepunktet. Endre nivået i stedet.",
+		"The third party already has access to this metering point; change its level instead."},
+	"This link is not valid: the company or its return address is not registered.": {
+		"Denne lenken er ikke gyldig: aktøren eller adressen den skal tilbake til, er ikke registrert.",
+		"This link is not valid: the company or its return address is not registered."},
+	"This form is not valid: the company or its return address is not registered.": {
+		"Dette skjemaet er ikke gyldig: aktøren eller adressen det skal tilbake til, er ikke registrert.",
+		"This form is not valid: the company or its return address is not registered."},
 	"The form had expired or did not come from this site. Please go back, reload and try again.": {
 		"Skjemaet var utløpt eller kom ikke fra denne siden. Gå tilbake, last siden på nytt og prøv igjen.",
 		"The form had expired or did not come from this site. Please go back, reload and try again."},

@@ -11,6 +11,7 @@ import (
 	"github.com/tredjepart/tredjepart/shared/fault"
 	"github.com/tredjepart/tredjepart/shared/grant"
 	"github.com/tredjepart/tredjepart/shared/ident"
+	"github.com/tredjepart/tredjepart/shared/metervalues"
 	"github.com/tredjepart/tredjepart/shared/registry"
 )
 
@@ -19,6 +20,7 @@ type card struct {
 	accessrequest.Request
 	ThirdPartyName string
 	Address        registry.Address
+	Resolution     metervalues.Resolution // how often the point is metered, which the consent text says
 }
 
 // row is one grant as the pages show it.
@@ -45,7 +47,7 @@ func (s *site) pending(w http.ResponseWriter, r *http.Request, user session) {
 	var cards []card
 	for _, h := range holdings {
 		for _, req := range h.Pending {
-			cards = append(cards, card{req, s.name(r.Context(), req.ThirdParty), h.Address})
+			cards = append(cards, card{req, s.name(r.Context(), req.ThirdParty), h.Address, h.Resolution})
 		}
 	}
 	s.Render(w, r, http.StatusOK, "pending.html", user, cards)
@@ -54,12 +56,12 @@ func (s *site) pending(w http.ResponseWriter, r *http.Request, user session) {
 // oneRequest is the page behind a consent link. A request on a metering
 // point the user does not hold shows nothing about it.
 func (s *site) oneRequest(w http.ResponseWriter, r *http.Request, user session) {
-	req, address, err := s.consent.Describe(r.Context(), user.EndUser, r.PathValue("id"))
+	req, point, err := s.consent.Describe(r.Context(), user.EndUser, r.PathValue("id"))
 	if err != nil {
 		s.Fail(w, r, err)
 		return
 	}
-	s.Render(w, r, http.StatusOK, "request.html", user, card{req, s.name(r.Context(), req.ThirdParty), address})
+	s.Render(w, r, http.StatusOK, "request.html", user, card{req, s.name(r.Context(), req.ThirdParty), point.Address, point.Resolution})
 }
 
 // result is the outcome of one decision.

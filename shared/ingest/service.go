@@ -142,6 +142,10 @@ type Batch struct {
 // BatchFrom starts a bulk call's worth of series from a data provider.
 func (s *Service) BatchFrom(from registry.DataProvider) *Batch { return s.newBatch(&from) }
 
+// Batch starts a bulk load's worth of series from the operator's own tools
+// (the data generator), as PutSeries takes them: any grid area.
+func (s *Service) Batch() *Batch { return s.newBatch(nil) }
+
 func (s *Service) newBatch(from *registry.DataProvider) *Batch {
 	return &Batch{service: s, from: from, points: readonce.New(s.MeteringPoints.MeteringPoint)}
 }

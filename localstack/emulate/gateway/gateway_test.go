@@ -702,6 +702,13 @@ func TestRouting(t *testing.T) {
 			}
 		})
 	}
+	// A route is a method and a path, as on AWS: HEAD, whose answer has no
+	// body, matches an ANY route and never a GET one, pages and /docs too.
+	for path, status := range map[string]int{"/files/one": 200, "/docs": 404, "/consent": 404, "/v1/access-requests": 404} {
+		if resp := f.do(t, "HEAD", path, token, nil, nil); resp.status != status || len(resp.body) != 0 {
+			t.Errorf("HEAD %s: %d with %d bytes, want %d and none", path, resp.status, len(resp.body), status)
+		}
+	}
 	// A literal route beats the greedy one.
 	if resp := f.do(t, "GET", "/files/special", token, nil, nil); string(resp.body) != `{"hello":"world"}` {
 		t.Errorf("GET /files/special went to the greedy route: %s", resp.body)

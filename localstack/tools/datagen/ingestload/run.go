@@ -8,7 +8,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -29,17 +28,35 @@ type Summary struct {
 	Days        int // day series submitted (first revisions)
 	Corrections int // day series re-sent with changed values (revision 2)
 	Outcomes    map[ingest.Outcome]int
+	Phases      []Phase // those begun, in order
 	Elapsed     time.Duration
 }
 
-// String is the summary on one line, outcomes in a fixed order.
+// Phase is how long one phase of a run took.
+type Phase struct {
+	Name    string // master data, days or corrections
+	Elapsed time.Duration
+}
+
+// outcomeWords are the service's outcomes as the summary says them, in its order.
+var outcomeWords = []struct {
+	outcome ingest.Outcome
+	word    string
+}{{ingest.Created, "new"}, {ingest.Updated, "updated"}, {ingest.Corrected, "corrected"}, {ingest.Unchanged, "unchanged"}}
+
+// String is the summary on one line: what was sent and how long each phase
+// took, then what the service did with it, every outcome named even at 0,
+// so that a rerun reads "0 new, …, n unchanged".
 func (s Summary) String() string {
-	var outcomes []string
-	for _, o := range slices.Sorted(maps.Keys(s.Outcomes)) {
-		outcomes = append(outcomes, fmt.Sprintf("%s %d", o, s.Outcomes[o]))
+	var phases, stored []string
+	for _, p := range s.Phases {
+		phases = append(phases, fmt.Sprintf("%s %s", p.Name, p.Elapsed.Round(time.Millisecond)))
 	}
-	return fmt.Sprintf("%d metering points, %d days, %d corrections in %s: %s",
-		s.Points, s.Days, s.Corrections, s.Elapsed.Round(time.Millisecond), strings.Join(outcomes, ", "))
+	for _, o := range outcomeWords {
+		stored = append(stored, fmt.Sprintf("%d %s", s.Outcomes[o.outcome], o.word))
+	}
+	return fmt.Sprintf("sent the master data of %d metering points, %d days and %d corrections in %s (%s); stored: %s",
+		s.Points, s.Days, s.Corrections, s.Elapsed.Round(time.Millisecond), strings.Join(phases, ", "), strings.Join(stored, ", "))
 }
 
 // dayReader is what a Values store offers to read a day back;
@@ -96,7 +113,9 @@ func Submit(ctx context.Context, svc *ingest.Service, points []registry.Metering
 		progressbar.OptionSetElapsedTime(true),
 		progressbar.OptionThrottle(100*time.Millisecond),
 	)
-	r := &runner{svc: svc, o: o, bar: bar, sum: &sum}
+	// One batch for the run, as the ingest API's bulk call: each point's
+	// master data is read once, not once a day; every day is still sent.
+	r := &runner{svc: svc, batch: svc.Batch(), o: o, bar: bar, sum: &sum}
 	r.values, _ = svc.Values.(dayReader)
 
 	phases := []struct {
@@ -126,7 +145,10 @@ func Submit(ctx context.Context, svc *ingest.Service, points []registry.Metering
 	}
 	for _, phase := range phases {
 		bar.Describe(phase.name)
-		if err := r.phase(ctx, workers, phase.items); err != nil {
+		began := time.Now()
+		err := r.phase(ctx, workers, phase.items)
+		sum.Phases = append(sum.Phases, Phase{phase.name, time.Since(began)})
+		if err != nil {
 			sum.Elapsed = time.Since(started)
 			_ = bar.Exit() // keeps the count reached, for the error that follows
 			fmt.Fprintln(progress)
@@ -157,6 +179,7 @@ func (it item) String() string {
 
 type runner struct {
 	svc    *ingest.Service
+	batch  *ingest.Batch
 	values dayReader // nil when the store cannot read days back
 	o      synthetic.Options
 	bar    *progressbar.ProgressBar
@@ -222,6 +245,6 @@ func (r *runner) submit(ctx context.Context, it item) (ingest.Outcome, error) {
 			return ingest.Unchanged, nil
 		}
 	}
-	_, outcome, err := r.svc.PutSeries(ctx, series)
+	_, outcome, err := r.batch.PutSeries(ctx, series)
 	return outcome, err
 }
