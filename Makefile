@@ -68,6 +68,7 @@ reset:
 
 ## example [EXAMPLE_POINTS=…]: the example third party (examples/thirdparty) as Straumkompis against the running stack (make up), until Ctrl-C; docs/integrating.md explains it
 EXAMPLE_POINTS ?= 707057500000001015,707057500000001022,707057500000001039
+# Built, then run: `go run` ends with status 1 on Ctrl-C, whatever the program's own status.
 example:
 	@test -f .local/ready || { echo "the local stack is not running: make up first"; exit 1; }
 	@echo "The example asks for access to $(EXAMPLE_POINTS) and prints a consent link and an authorize link for each."
@@ -75,7 +76,8 @@ example:
 	@echo "707057500000001022 is Bakeriet AS's (log in as Per Baker for Bakeriet AS). 707057500000001039 is granted"
 	@echo "already (EH017): its month is printed at once. Then run make deliver DAY=<yesterday> in another shell."
 	@echo
-	$(LOCAL_GO) run $(LAMBDA_FLAGS) ./examples/thirdparty -points "$(EXAMPLE_POINTS)" -state .local/thirdparty-example.json
+	$(LOCAL_GO) build $(LAMBDA_FLAGS) -o build/local/thirdparty-example ./examples/thirdparty
+	build/local/thirdparty-example -points "$(EXAMPLE_POINTS)" -state .local/thirdparty-example.json
 
 ## datagen POINTS=… DAYS=…: synthetic metering points and meter values into the running local stack
 POINTS ?= 100

@@ -1,7 +1,8 @@
 // Command thirdparty is a developer tool: an example third party of Tredjepart,
 // written to be copied. A small service that
 //
-//  1. registers its webhook (PUT /v1/webhook) and stores the signing secret;
+//  1. registers its webhook (PUT /v1/webhook) and takes its signing secrets
+//     (GET /v1/webhook/secret when the PUT shows none);
 //  2. reads the feed (GET /v1/deliveries) from where it stopped last time,
 //     to catch up with what came while it was down;
 //  3. asks for access to each metering point given, and prints the consent
@@ -16,8 +17,8 @@
 //
 //	go run ./examples/thirdparty -points 707057500000001015,707057500000001039
 //
-// It runs until interrupted. Everything it must remember is in the -state
-// file. docs/integrating.md walks through the code.
+// It runs until interrupted (Ctrl-C), then says "stopping" and ends with
+// status 0. Everything it must remember is in the -state file. docs/integrating.md walks through the code.
 package main
 
 import (
@@ -35,8 +36,6 @@ import (
 	"time"
 	_ "time/tzdata" // Europe/Oslo, also where the system has no zone files
 
-	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
-
 	"github.com/tredjepart/tredjepart/client"
 )
 
@@ -49,7 +48,7 @@ func main() {
 	flag.StringVar(&cfg.publicURL, "public-url", "http://127.0.0.1:8765", "how Tredjepart and the end user's browser reach -listen")
 	flag.StringVar(&cfg.points, "points", "", "comma-separated GSRNs of the metering points to ask access to")
 	flag.StringVar(&cfg.scope, "scope", "LIMITED", "the access to ask for: LIMITED or FULL")
-	flag.StringVar(&cfg.statePath, "state", "thirdparty-state.json", "the file where the secret, the feed position and the handled ids are kept")
+	flag.StringVar(&cfg.statePath, "state", "thirdparty-state.json", "the file where the feed position, the handled ids and the authorize links' states are kept")
 	flag.DurationVar(&cfg.pollEvery, "poll", time.Minute, "how often to read the feed besides taking pushes (0: only at the start)")
 	flag.Parse()
 
@@ -71,7 +70,7 @@ type app struct {
 	ctx       context.Context
 	api       *client.ClientWithResponses
 	state     *state
-	webhook   *standardwebhooks.Webhook // verifies pushes; set before pushes can come
+	webhook   verifier // verifies pushes; set before pushes can come
 	scope     string
 	returnURL string
 	out       sync.Mutex // one line (or table) at a time on stdout
@@ -109,7 +108,12 @@ func run(ctx context.Context, cfg config) error {
 	ready := make(chan struct{})
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /webhook", func(w http.ResponseWriter, r *http.Request) {
-		<-ready // wait for the secret
+		select {
+		case <-ready: // the secrets are in
+		case <-ctx.Done():
+			http.Error(w, "stopping", http.StatusServiceUnavailable) // a 5xx is retried
+			return
+		}
 		a.receivePush(w, r)
 	})
 	mux.HandleFunc("GET /return", a.showDecision)
@@ -117,25 +121,19 @@ func run(ctx context.Context, cfg config) error {
 	go func() { _ = server.Serve(listener) }()
 	defer server.Close()
 	a.say("listening on %s, reached as %s", listener.Addr(), public)
+	// An interrupt ends the service the same way, also while it starts.
+	stop := func() error {
+		a.say("stopping")
+		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		return server.Shutdown(shutdown)
+	}
 
-	if a.webhook, err = a.registerWebhook(ctx, public+"/webhook"); err != nil {
-		return err
-	}
-	close(ready)
-	// Ask for a signed test event: it proves the URL, the secret and our
-	// verification before any real document depends on them.
-	if _, err := a.api.TestWebhookWithResponse(ctx, client.WebhookTestRequest{Type: client.WebhookTestRequestTypeWebhookTest}); err != nil {
-		return fmt.Errorf("send a test event: %w", err)
-	}
-	if err := a.readFeed(ctx); err != nil {
-		return err
-	}
-	for _, mp := range strings.Split(cfg.points, ",") {
-		if mp = strings.TrimSpace(mp); mp != "" {
-			if err := a.requestAccess(ctx, mp); err != nil {
-				return err
-			}
+	if err := a.start(ctx, cfg.points, public+"/webhook", ready); err != nil {
+		if ctx.Err() != nil {
+			return stop() // interrupted: what was under way failed with it
 		}
+		return err
 	}
 	a.say("ready: waiting for pushes and decisions (Ctrl-C to stop)")
 
@@ -150,14 +148,38 @@ func run(ctx context.Context, cfg config) error {
 	for {
 		select {
 		case <-ctx.Done():
-			a.say("stopping")
-			shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			return server.Shutdown(shutdown)
+			return stop()
 		case <-tick:
 			if err := a.readFeed(ctx); err != nil && !errors.Is(err, context.Canceled) {
 				a.say("%v", err) // try again at the next tick
 			}
 		}
 	}
+}
+
+// start registers the webhook (closing ready once pushes can be verified),
+// has a test event pushed, catches up with the feed and asks for access to
+// each of the points.
+func (a *app) start(ctx context.Context, points, webhookURL string, ready chan<- struct{}) error {
+	var err error
+	if a.webhook, err = a.registerWebhook(ctx, webhookURL); err != nil {
+		return err
+	}
+	close(ready)
+	// Ask for a signed test event: it proves the URL, the secret and our
+	// verification before any real document depends on them.
+	if _, err := a.api.TestWebhookWithResponse(ctx, client.WebhookTestRequest{Type: client.WebhookTestRequestTypeWebhookTest}); err != nil {
+		return fmt.Errorf("send a test event: %w", err)
+	}
+	if err := a.readFeed(ctx); err != nil {
+		return err
+	}
+	for _, mp := range strings.Split(points, ",") {
+		if mp = strings.TrimSpace(mp); mp != "" {
+			if err := a.requestAccess(ctx, mp); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }

@@ -48,12 +48,11 @@ func (a *app) printMonth(ctx context.Context, meteringPoint string) error {
 	total := new(big.Rat)
 	days := 0
 	for _, period := range values.Periods {
-		// With P1D a period is a calendar month, and position p is its day p.
+		// With P1D a period is a calendar month cut to the days read, and
+		// position p is the p-th day from its start; days without values
+		// have no point.
 		for _, point := range period.Points {
 			day := period.Start.In(oslo).AddDate(0, 0, point.Position-1)
-			if day.Before(from) || !day.Before(to) {
-				continue // a month's period may reach past the days asked for
-			}
 			quantity, ok := new(big.Rat).SetString(point.Quantity)
 			if !ok {
 				return fmt.Errorf("meter values of %s: quantity %q is not a decimal", meteringPoint, point.Quantity)

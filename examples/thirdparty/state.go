@@ -15,8 +15,6 @@ type state struct {
 	mu   sync.Mutex
 	path string
 
-	// WebhookSecret is the signing secret of our webhook ("whsec_…").
-	WebhookSecret string `json:"webhookSecret"`
 	// FeedPosition is the nextCursor of the last page read from
 	// GET /v1/deliveries: where to go on reading after a restart.
 	FeedPosition string `json:"feedPosition"`
@@ -65,7 +63,7 @@ func (s *state) saveLocked() error {
 	if err := os.MkdirAll(filepath.Dir(s.path), 0o700); err != nil {
 		return err
 	}
-	if err := os.WriteFile(tmp, raw, 0o600); err != nil { // it holds the secret
+	if err := os.WriteFile(tmp, raw, 0o600); err != nil { // ours alone: the states vouch for return visits
 		return err
 	}
 	return os.Rename(tmp, s.path)

@@ -13,37 +13,67 @@ import (
 	"github.com/tredjepart/tredjepart/client"
 )
 
-// registerWebhook points our webhook at url and makes sure we hold its
-// signing secret. The secret comes in the answer to the first registration
-// only, so we store it; a later PUT (a new URL, or enabling it again) keeps
-// it. Without a stored one (the webhook was registered by hand in the
-// portal, or the state file is new) we read it with GET /v1/webhook/secret.
-func (a *app) registerWebhook(ctx context.Context, url string) (*standardwebhooks.Webhook, error) {
+// registerWebhook points our webhook at url and returns what verifies its
+// pushes. The first registration answers with the signing secret; a later
+// PUT (a new URL, enabling it again, or a webhook registered before: in the
+// portal, or anew by a restarted sandbox) answers without one, and then we
+// read the secrets that sign now with GET /v1/webhook/secret. We keep no
+// copy of a secret: one kept from an earlier run can be stale.
+func (a *app) registerWebhook(ctx context.Context, url string) (verifier, error) {
 	res, err := a.api.RegisterWebhookWithResponse(ctx, client.WebhookRegistration{Url: url})
 	if err != nil {
 		return nil, fmt.Errorf("register the webhook: %w", err)
 	}
-	var secret string
-	a.state.read(func(s *state) { secret = s.WebhookSecret })
-	switch {
-	case res.JSON200.Secret != nil:
-		secret = *res.JSON200.Secret
-		a.say("webhook registered at %s; its secret is stored in %s", url, a.state.path)
-	case secret != "":
-		a.say("webhook at %s; its secret is the one stored", url)
-	default:
-		secrets, err := a.api.GetWebhookSecretsWithResponse(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("read the webhook's secret: %w", err)
+	if res.JSON200.Secret != nil {
+		a.say("webhook registered at %s", url)
+		return newVerifier(*res.JSON200.Secret)
+	}
+	secrets, err := a.api.GetWebhookSecretsWithResponse(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read the webhook's secrets: %w", err)
+	}
+	texts := make([]string, len(secrets.JSON200.Secrets))
+	for i, s := range secrets.JSON200.Secrets {
+		texts[i] = s.Secret
+	}
+	a.say("webhook was registered already; now at %s, %d signing secret(s) read with GET /v1/webhook/secret", url, len(texts))
+	return newVerifier(texts...)
+}
+
+// verifier checks pushes against every secret that signs them: for 24
+// hours after a rotation the old and the new both do, and a push carries a
+// signature for each.
+type verifier []*standardwebhooks.Webhook
+
+func newVerifier(secrets ...string) (verifier, error) {
+	if len(secrets) == 0 {
+		return nil, errors.New("the webhook has no signing secret")
+	}
+	v := make(verifier, len(secrets))
+	for i, secret := range secrets {
+		var err error
+		// The Standard Webhooks library takes the "whsec_…" text as it is.
+		if v[i], err = standardwebhooks.NewWebhook(secret); err != nil {
+			return nil, err
 		}
-		secret = secrets.JSON200.Secrets[0].Secret // newest first
-		a.say("webhook was registered already; now at %s, secret read with GET /v1/webhook/secret", url)
 	}
-	if err := a.state.update(func(s *state) { s.WebhookSecret = secret }); err != nil {
-		return nil, err
+	return v, nil
+}
+
+// Verify accepts a push that verifies with any of the secrets, and
+// otherwise says why it does not with the newest.
+func (v verifier) Verify(body []byte, header http.Header) error {
+	var first error
+	for _, w := range v {
+		err := w.Verify(body, header)
+		if err == nil {
+			return nil
+		}
+		if first == nil {
+			first = err
+		}
 	}
-	// The Standard Webhooks library takes the "whsec_…" text as it is.
-	return standardwebhooks.NewWebhook(secret)
+	return first
 }
 
 // maxPush bounds what we read of a push: a day of quarter-hours is ~10 KiB.
@@ -58,7 +88,7 @@ func (a *app) receivePush(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := r.Header.Get(standardwebhooks.HeaderWebhookID)
-	// Verify checks the signature with our secret and refuses a
+	// Verify checks the signature with our secrets and refuses a
 	// webhook-timestamp more than 5 minutes from our clock (a replay).
 	if err := a.webhook.Verify(body, r.Header); err != nil {
 		a.say("push %s refused: %v", id, err)

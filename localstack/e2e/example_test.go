@@ -8,9 +8,11 @@ package e2e_test
 // point of Kari's and prints the redirect-flow link; Kari approves in a real
 // browser and comes back to the example's return page; the approval's
 // notification is pushed and the example prints the last month per day.
-// Then it is stopped, the next day's delivery runs while it is down, and
-// once restarted it finds the day's document in the feed from its stored
-// position, and drops the push of the same document that comes after.
+// Then it is stopped, its webhook is registered anew with another secret
+// (as `make down && make up` does), the next day's delivery runs while it
+// is down, and once restarted it verifies pushes with the new secret, finds
+// the day's document in the feed from its stored position, and drops the
+// push of the same document that comes after.
 
 import (
 	"bufio"
@@ -222,16 +224,25 @@ func TestTheExampleThirdPartyRunsItsWholeStory(t *testing.T) {
 	example.stop(t)
 	t.Logf("the example's first run:\n%s", example.output())
 
+	// While it is down its webhook is registered anew, as a restarted
+	// sandbox registers its demo receiver: another secret signs from now on,
+	// and the example's next PUT answers without it.
+	w.call(t, straumkompis, "DELETE", "/v1/webhook", "").expect(t, 204)
+	w.call(t, straumkompis, "PUT", "/v1/webhook", `{"url":"http://127.0.0.1:9/elsewhere"}`).expect(t, 200)
+
 	// The next day's delivery runs while the example is down: the document
 	// goes into the feed, and its push waits in the queue.
 	w.runFanOut(t, yesterday)
 	w.drain(t)
 	time.Sleep(delivery.SettleLag + 500*time.Millisecond) // the feed shows a document once it is 5 s old
 
-	// Restarted, the example reads the feed from where it stopped and finds
+	// Restarted, the example reads the webhook's new secret and verifies
+	// its test event with it, reads the feed from where it stopped and finds
 	// the day; the push that comes after is verified and dropped.
 	id := "meter-values:" + string(mp) + ":" + yesterday + ":r1"
 	example = startExample(t, binary, args...)
+	example.waitFor(t, `^webhook was registered already`)
+	example.waitFor(t, `^  test event \(webhook.test\)$`)
 	example.waitFor(t, `^feed `+regexp.QuoteMeta(id)+`$`)
 	example.waitFor(t, `^  meter-values of `+string(mp)+` for `+yesterday+fmt.Sprintf(`: %d positions, revision 1, late false$`, yesterdaySlots))
 	example.waitFor(t, `^ready`)

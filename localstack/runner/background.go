@@ -54,8 +54,7 @@ func up(args []string) error {
 	for tick, deadline := 1, time.Now().Add(90*time.Second); time.Now().Before(deadline); tick++ {
 		if banner, err := os.ReadFile(filepath.Join(stateDir, "ready")); err == nil {
 			fmt.Fprintln(os.Stderr)
-			fmt.Print(string(banner))
-			fmt.Printf("\nRunning in the background (log: %s). `make down` stops it.\n", logPath)
+			fmt.Print(backgroundBanner(string(banner), logPath))
 			return nil
 		}
 		select {

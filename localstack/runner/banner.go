@@ -11,7 +11,8 @@ import (
 	"github.com/tredjepart/tredjepart/shared/metervalues"
 )
 
-// banner tells a newcomer where everything is and what to type first.
+// banner tells a newcomer where everything is and what to type first. How
+// to stop the stack comes after it: foregroundBanner, backgroundBanner.
 func (s *stack) banner() string {
 	var b strings.Builder
 	gw := fmt.Sprintf("http://127.0.0.1:%d", s.opts.gatewayPort)
@@ -38,6 +39,8 @@ Tredjepart is running locally.
                 API reference at /docs)
   Token issuer  %s   (OpenID configuration: %s/.well-known/openid-configuration)
   AWS emulator  %s
+  Dev login     %s   (the development OpenID provider where end users and
+                the portal's users log in, as ID-porten and Ansattporten)
   Clock         %s (%s)
 
 Demo third parties (OAuth client id → GLN):
@@ -137,10 +140,8 @@ delivery, webhook, read log entry, session and party as at start; the grid
 company's data stays; a new consent link for the pending demo request):
 
   make reset
-
-Ctrl-C stops everything.
 `,
-		gw, s.functionMode, iss, iss, s.endpoint,
+		gw, s.functionMode, iss, iss, s.endpoint, s.oidcIssuer,
 		s.clock.Now().Format(time.RFC3339), clockNote,
 		tp.ClientIDs[0], tp.GLN, tp.Name, other.ClientIDs[0], other.GLN, other.Name,
 		points.String(), gw,
@@ -156,4 +157,16 @@ Ctrl-C stops everything.
 		gw, gw,
 		gw, demo.Siri.Name, demo.Siri.OrgName, gw, other.GLN, other.GLN)
 	return b.String()
+}
+
+// foregroundBanner is the banner as make run prints it: the stack runs
+// until the runner is interrupted.
+func foregroundBanner(banner string) string {
+	return banner + "\nCtrl-C stops everything.\n"
+}
+
+// backgroundBanner is the banner as make up prints it: the stack goes on
+// running in the background, where Ctrl-C does not reach it.
+func backgroundBanner(banner, logPath string) string {
+	return banner + fmt.Sprintf("\nRunning in the background (log: %s). `make down` stops it.\n", logPath)
 }

@@ -41,7 +41,11 @@ func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		r.mu.Lock()
 		defer r.mu.Unlock()
 		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(map[string]any{"received": r.received})
+		received := r.received
+		if received == nil {
+			received = []arrival{} // [] in JSON, not null
+		}
+		_ = json.NewEncoder(w).Encode(map[string]any{"received": received})
 		return
 	}
 	body, _ := io.ReadAll(io.LimitReader(req.Body, 1<<20))

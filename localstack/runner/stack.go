@@ -121,7 +121,8 @@ func run(args []string) error {
 		return err
 	}
 	banner := s.banner()
-	fmt.Print(banner)
+	fmt.Print(foregroundBanner(banner))
+	// make up prints the banner from this file, with its own last line.
 	if err := os.WriteFile(filepath.Join(opts.stateDir, "ready"), []byte(banner), 0o644); err != nil {
 		return err
 	}
