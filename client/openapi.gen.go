@@ -1588,7 +1588,7 @@ type AccessRequestList struct {
 	// Items At most `limit` requests; possibly none.
 	Items []AccessRequest `json:"items"`
 
-	// NextCursor Present when there may be more: pass it as `cursor` for the next page. Absent on the last page.
+	// NextCursor Present when there may be more: pass it as `cursor` for the next page (the page it gives may be empty). Only its absence means the end.
 	NextCursor *string `json:"nextCursor,omitempty"`
 }
 
@@ -2422,7 +2422,7 @@ type MeteringPointList struct {
 	// Items At most `limit` metering points; possibly none.
 	Items []MeteringPointAccess `json:"items"`
 
-	// NextCursor Present when there may be more: pass it as `cursor` for the next page. Absent on the last page.
+	// NextCursor Present when there may be more: pass it as `cursor` for the next page (the page it gives may be empty). Only its absence means the end.
 	NextCursor *string `json:"nextCursor,omitempty"`
 }
 
