@@ -95,9 +95,9 @@ func TestWebhookRefusalsAreTranslated(t *testing.T) {
 		err  *fault.Error
 		want string
 	}{
-		{fault.InvalidFields(fault.FieldError{Field: "url", Reason: "must be an https URL on a public address: scheme http"}), "webhook.invalidURL"},
+		{fault.InvalidFields(fault.FieldError{Field: "url", Reason: "The URL must start with https://."}), "webhook.invalidURL"},
 		{fault.InvalidFields(fault.FieldError{Field: "events", Reason: "must name at least one event; leave it out for all of them"}), "webhook.noEvents"},
-		{fault.InvalidFields(fault.FieldError{Field: "url", Reason: "must be an https URL on a public address: scheme ftp"},
+		{fault.InvalidFields(fault.FieldError{Field: "url", Reason: "The URL must start with https://, not ftp://."},
 			fault.FieldError{Field: "events", Reason: "must name at least one event; leave it out for all of them"}), "webhook.invalidURL"},
 		{fault.InvalidFields(fault.FieldError{Field: "events[0]", Reason: "must be one of meter-values, notification"}), "webhook.refused"},
 		{webhook.ErrStale, "webhook.changedMeanwhile"},

@@ -225,7 +225,7 @@ func (s *Service) RegisterFor(ctx context.Context, tp ident.GLN, url string, eve
 func (s *Service) register(ctx context.Context, tp ident.GLN, url string, events []delivery.Kind, keepEvents bool) (Endpoint, string, error) {
 	var bad []fault.FieldError
 	if err := s.Policy.CheckURL(url); err != nil {
-		bad = append(bad, fault.FieldError{Field: "url", Reason: "must be an https URL on a public address: " + err.Error()})
+		bad = append(bad, fault.FieldError{Field: "url", Reason: err.Error()}) // the policy's one sentence
 	}
 	bad = append(bad, checkEvents(events)...)
 	if len(bad) > 0 {

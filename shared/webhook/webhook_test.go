@@ -170,6 +170,18 @@ func TestRegisterRefusesAPortOtherThan443(t *testing.T) {
 	}
 }
 
+// The reason a URL is refused is one sentence, the policy's own, not the
+// Go error chain behind it.
+func TestRegisterSaysWhyAURLIsRefusedInOneSentence(t *testing.T) {
+	svc := service(&store{})
+	svc.Policy = stdwebhook.Policy{AllowLoopback: true, AllowHTTP: true} // the local stack's
+	_, _, err := svc.Register(context.Background(), tp, "http://hooks.example.com:8080/hook")
+	e, ok := err.(*fault.Error)
+	if want := "An http URL must use port 80, not 8080."; !ok || len(e.Fields) != 1 || e.Fields[0].Reason != want {
+		t.Fatalf("%v, want the field url refused with %q", err, want)
+	}
+}
+
 func TestAThirdPartyCanReadItsSigningSecretsAgainNewestFirst(t *testing.T) {
 	st := &store{}
 	svc := service(st)
