@@ -1305,6 +1305,7 @@ func (e WebhookAttemptGaveUp) Valid() bool {
 // Defines values for WebhookOutcome.
 const (
 	WebhookOutcomeDelivered WebhookOutcome = "delivered"
+	WebhookOutcomeFailed    WebhookOutcome = "failed"
 	WebhookOutcomeGone      WebhookOutcome = "gone"
 	WebhookOutcomeRetry     WebhookOutcome = "retry"
 )
@@ -1313,6 +1314,8 @@ const (
 func (e WebhookOutcome) Valid() bool {
 	switch e {
 	case WebhookOutcomeDelivered:
+		return true
+	case WebhookOutcomeFailed:
 		return true
 	case WebhookOutcomeGone:
 		return true
@@ -3472,7 +3475,7 @@ type WebhookAttempt struct {
 	// DurationMs How long the exchange took, in milliseconds.
 	DurationMs int `json:"durationMs"`
 
-	// Error Why the document was not delivered, for a person: `endpoint answered 503`, `redirect (301) not followed`, `timeout: …`, `refused: …` (an address that is not allowed), or the connection error. Absent when `delivered`.
+	// Error Why the document was not delivered, for a person: `endpoint answered 503`, `redirect (301) not followed`, `timed out`, `connection refused`, `the host hooks.example.com does not resolve`, the reason a URL or the address it resolves to is not allowed (`The host resolves to 10.0.0.8, a private address; the URL must point to a public address.`), or another connection or TLS error. Absent when `delivered`.
 	//
 	// Examples: endpoint answered 503
 	Error *string `json:"error,omitempty"`
@@ -3485,7 +3488,7 @@ type WebhookAttempt struct {
 	// Examples: 2027-04-01T22:00:00Z
 	NextAttemptAt *Timestamp `json:"nextAttemptAt,omitempty"`
 
-	// Outcome How an attempt went. `delivered`: your endpoint answered `2xx`; the document is not pushed again. `retry`: anything else but `410` (another status, a redirect, a timeout after 5 seconds, a connection or TLS error, an address that is not allowed); the document is tried again on the schedule, unless `gaveUp`. `gone`: your endpoint answered `410 Gone`; the webhook is disabled.
+	// Outcome How an attempt went. `delivered`: your endpoint answered `2xx`; the document is not pushed again. `retry`: anything else but `410` (another status, a redirect, a timeout after 5 seconds, a connection or TLS error, an address that is not allowed); the document is tried again on the schedule, unless `gaveUp`. `gone`: your endpoint answered `410 Gone`; the webhook is disabled. `failed`: a test push (`POST /v1/webhook/test`) your endpoint did not take, for any reason `retry` covers; a test is made once and never retried.
 	Outcome WebhookOutcome `json:"outcome"`
 
 	// Status The HTTP status your endpoint answered. Absent when it did not answer: a timeout, a connection or TLS error, or an address that is not allowed.
@@ -3501,7 +3504,7 @@ type WebhookAttemptList struct {
 	Items []WebhookAttempt `json:"items"`
 }
 
-// WebhookOutcome How an attempt went. `delivered`: your endpoint answered `2xx`; the document is not pushed again. `retry`: anything else but `410` (another status, a redirect, a timeout after 5 seconds, a connection or TLS error, an address that is not allowed); the document is tried again on the schedule, unless `gaveUp`. `gone`: your endpoint answered `410 Gone`; the webhook is disabled.
+// WebhookOutcome How an attempt went. `delivered`: your endpoint answered `2xx`; the document is not pushed again. `retry`: anything else but `410` (another status, a redirect, a timeout after 5 seconds, a connection or TLS error, an address that is not allowed); the document is tried again on the schedule, unless `gaveUp`. `gone`: your endpoint answered `410 Gone`; the webhook is disabled. `failed`: a test push (`POST /v1/webhook/test`) your endpoint did not take, for any reason `retry` covers; a test is made once and never retried.
 type WebhookOutcome string
 
 // WebhookRegistration Where to push your documents, and which.

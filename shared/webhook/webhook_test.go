@@ -134,6 +134,25 @@ func TestSendTestPushesOneSignedEventAndLogsIt(t *testing.T) {
 	}
 }
 
+// A test push is made once: one the endpoint did not take says it failed,
+// not that it will be retried, in the answer and in the attempt log.
+func TestATestPushTheEndpointRefusedFailedAndIsNotRetried(t *testing.T) {
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusUnauthorized) }))
+	defer receiver.Close()
+	st := &store{}
+	svc := service(st)
+	if _, _, err := svc.Register(context.Background(), tp, receiver.URL); err != nil {
+		t.Fatal(err)
+	}
+	a, err := svc.SendTest(context.Background(), tp, webhook.TestEventType)
+	if err != nil || a.Outcome != stdwebhook.Failed || a.Status != http.StatusUnauthorized || a.Error != "endpoint answered 401" || !a.NextAttemptAt.IsZero() {
+		t.Fatalf("attempt %+v, %v; want failed, endpoint answered 401", a, err)
+	}
+	if len(st.attempts) != 1 || st.attempts[0].Outcome != stdwebhook.Failed {
+		t.Fatalf("log %+v, want the failed test", st.attempts)
+	}
+}
+
 func TestSendTestToAGoneEndpointDisablesIt(t *testing.T) {
 	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusGone) }))
 	defer receiver.Close()
