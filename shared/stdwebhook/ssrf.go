@@ -140,13 +140,14 @@ var (
 )
 
 // forbiddenAddr applies the address rules: it names the kind of a refused
-// address, with its article ("a private"), or is empty for an allowed one. IPv4-mapped IPv6 addresses are judged
-// as the IPv4 address they carry, and so are the IPv4 addresses embedded in
-// NAT64 (64:ff9b::/96) and 6to4 (2002::/16) addresses; other IPv6 addresses
-// must be global unicast (2000::/3), which leaves out ::/8 (including ::1 and
-// the deprecated IPv4-compatible form), fc00::/7, fe80::/10, fec0::/10 and
-// ff00::/8. Teredo (2001::/32) is refused since it tunnels to any IPv4, and
-// so is the documentation range 2001:db8::/32.
+// address, with its article ("a private"), or is empty for an allowed one.
+// IPv4-mapped IPv6 addresses are judged as the IPv4 address they carry,
+// and so are the IPv4 addresses embedded in NAT64 (64:ff9b::/96) and 6to4
+// (2002::/16) addresses; other IPv6 addresses must be global unicast
+// (2000::/3), which leaves out ::/8 (including ::1 and the deprecated
+// IPv4-compatible form), fc00::/7, fe80::/10, fec0::/10 and ff00::/8.
+// Teredo (2001::/32) is refused since it tunnels to any IPv4, and so is
+// the documentation range 2001:db8::/32.
 func (p Policy) forbiddenAddr(addr netip.Addr) string {
 	addr = addr.WithZone("").Unmap()
 	if addr.Is6() {
