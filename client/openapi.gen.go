@@ -1305,6 +1305,7 @@ func (e WebhookAttemptGaveUp) Valid() bool {
 // Defines values for WebhookOutcome.
 const (
 	WebhookOutcomeDelivered WebhookOutcome = "delivered"
+	WebhookOutcomeFailed    WebhookOutcome = "failed"
 	WebhookOutcomeGone      WebhookOutcome = "gone"
 	WebhookOutcomeRetry     WebhookOutcome = "retry"
 )
@@ -1313,6 +1314,8 @@ const (
 func (e WebhookOutcome) Valid() bool {
 	switch e {
 	case WebhookOutcomeDelivered:
+		return true
+	case WebhookOutcomeFailed:
 		return true
 	case WebhookOutcomeGone:
 		return true
@@ -1922,7 +1925,7 @@ type Delivery struct {
 	// Examples: 707057500000001015
 	MeteringPointId *MeteringPointId `json:"meteringPointId,omitempty"`
 
-	// Type What a delivered document carries. `meter-values`: a day's series, delivered at 09:00 Europe/Oslo the day after (or, with `late` `true`, when values that had not arrived by then arrive). `meter-values-correction`: a day already delivered, again, with corrected values and a higher `revision`; it replaces the earlier document's values. `master-data-change`: a metering point's master data changed; the document is the master data as your access level shows it now (schema `MasterData`), sent only when what your level shows changed. `notification`: a notification (schema `Notification`): one of your requests was decided or expired, or the end user gave, changed or removed your access.
+	// Type What a delivered document carries. `meter-values`: a day's series, delivered at 09:00 Europe/Oslo the day after (or, with `late` `true`, when values that had not arrived by then arrive). `meter-values-correction`: a day already delivered to you, again, with corrected values and a higher `revision`; it replaces the earlier document's values. `master-data-change`: a metering point's master data changed; the document is the master data as your access level shows it now (schema `MasterData`), sent only when what your level shows changed. `notification`: a notification (schema `Notification`): one of your requests was decided or expired, or the end user gave, changed or removed your access.
 	Type DeliveryType `json:"type"`
 }
 
@@ -2024,7 +2027,7 @@ type DeliveryPoint struct {
 	Quantity QuantityText `json:"quantity"`
 }
 
-// DeliveryType What a delivered document carries. `meter-values`: a day's series, delivered at 09:00 Europe/Oslo the day after (or, with `late` `true`, when values that had not arrived by then arrive). `meter-values-correction`: a day already delivered, again, with corrected values and a higher `revision`; it replaces the earlier document's values. `master-data-change`: a metering point's master data changed; the document is the master data as your access level shows it now (schema `MasterData`), sent only when what your level shows changed. `notification`: a notification (schema `Notification`): one of your requests was decided or expired, or the end user gave, changed or removed your access.
+// DeliveryType What a delivered document carries. `meter-values`: a day's series, delivered at 09:00 Europe/Oslo the day after (or, with `late` `true`, when values that had not arrived by then arrive). `meter-values-correction`: a day already delivered to you, again, with corrected values and a higher `revision`; it replaces the earlier document's values. `master-data-change`: a metering point's master data changed; the document is the master data as your access level shows it now (schema `MasterData`), sent only when what your level shows changed. `notification`: a notification (schema `Notification`): one of your requests was decided or expired, or the end user gave, changed or removed your access.
 type DeliveryType string
 
 // EndUser The end user who gave the access, as the grid company registered them.
@@ -3475,7 +3478,7 @@ type WebhookAttempt struct {
 	// DurationMs How long the exchange took, in milliseconds.
 	DurationMs int `json:"durationMs"`
 
-	// Error Why the document was not delivered, for a person: `endpoint answered 503`, `redirect (301) not followed`, `timeout: …`, `refused: …` (an address that is not allowed), or the connection error. Absent when `delivered`.
+	// Error Why the document was not delivered, for a person: `endpoint answered 503`, `redirect (301) not followed`, `timed out`, `connection refused`, `the host hooks.example.com does not resolve`, the reason a URL or the address it resolves to is not allowed (`The host resolves to 10.0.0.8, a private address; the URL must point to a public address.`), or another connection or TLS error. Absent when `delivered`.
 	//
 	// Examples: endpoint answered 503
 	Error *string `json:"error,omitempty"`
@@ -3488,7 +3491,7 @@ type WebhookAttempt struct {
 	// Examples: 2027-04-01T22:00:00Z
 	NextAttemptAt *Timestamp `json:"nextAttemptAt,omitempty"`
 
-	// Outcome How an attempt went. `delivered`: your endpoint answered `2xx`; the document is not pushed again. `retry`: anything else but `410` (another status, a redirect, a timeout after 5 seconds, a connection or TLS error, an address that is not allowed); the document is tried again on the schedule, unless `gaveUp`. `gone`: your endpoint answered `410 Gone`; the webhook is disabled.
+	// Outcome How an attempt went. `delivered`: your endpoint answered `2xx`; the document is not pushed again. `retry`: anything else but `410` (another status, a redirect, a timeout after 5 seconds, a connection or TLS error, an address that is not allowed); the document is tried again on the schedule, unless `gaveUp`. `gone`: your endpoint answered `410 Gone`; the webhook is disabled. `failed`: a test push (`POST /v1/webhook/test`) your endpoint did not take, for any reason `retry` covers; a test is made once and never retried.
 	Outcome WebhookOutcome `json:"outcome"`
 
 	// Status The HTTP status your endpoint answered. Absent when it did not answer: a timeout, a connection or TLS error, or an address that is not allowed.
@@ -3504,7 +3507,7 @@ type WebhookAttemptList struct {
 	Items []WebhookAttempt `json:"items"`
 }
 
-// WebhookOutcome How an attempt went. `delivered`: your endpoint answered `2xx`; the document is not pushed again. `retry`: anything else but `410` (another status, a redirect, a timeout after 5 seconds, a connection or TLS error, an address that is not allowed); the document is tried again on the schedule, unless `gaveUp`. `gone`: your endpoint answered `410 Gone`; the webhook is disabled.
+// WebhookOutcome How an attempt went. `delivered`: your endpoint answered `2xx`; the document is not pushed again. `retry`: anything else but `410` (another status, a redirect, a timeout after 5 seconds, a connection or TLS error, an address that is not allowed); the document is tried again on the schedule, unless `gaveUp`. `gone`: your endpoint answered `410 Gone`; the webhook is disabled. `failed`: a test push (`POST /v1/webhook/test`) your endpoint did not take, for any reason `retry` covers; a test is made once and never retried.
 type WebhookOutcome string
 
 // WebhookRegistration Where to push your documents, and which.
@@ -5144,7 +5147,7 @@ type ClientInterface interface {
 
 	// ResetSandbox Put the sandbox back to its seeded state (sandbox only)
 	//
-	// Puts the whole sandbox back to the state it started in, while it runs: the queues are purged, the pending expiry executions stopped, every access request, grant, idempotency record, read-log entry, end-user and portal session, delivered document, webhook and registered party deleted, and the demo data seeded again, with the demo's pending request made again (a new id and consent link, in the answer) and the demo webhook registered again. The grid company's master data and meter values are kept. Calling it again gives the same state. The reset is for the whole sandbox, not only the caller's part: the demo data is shared by the demo parties. It takes a token of a demo third party or of the operator (`make reset` uses the operator's). No body is needed (one sent is ignored). Only on the sandbox; it does not exist in production.
+	// Puts the whole sandbox back to the state it started in, while it runs: the queues are purged, the pending expiry executions stopped, every access request, grant, idempotency record, read-log entry, end-user and portal session, delivered document, webhook and registered party deleted, and the demo data seeded again, with the demo's pending request made again (a new id and consent link, in the answer) and the demo webhook registered again. The grid company's master data and meter values are kept. Calling it again gives the same state. The reset is for the whole sandbox, not only the caller's part: the demo data is shared by the demo parties. It takes a token of a demo third party or of the operator (`make reset` uses the operator's); any other client's token, with either scope, is refused with 403. No body is needed (one sent is ignored). Only on the sandbox; it does not exist in production.
 	//
 	// Corresponds with POST /v1/sandbox/reset (the `ResetSandbox` operationId).
 	ResetSandbox(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -5856,7 +5859,7 @@ func (c *Client) GetMeterValues(ctx context.Context, id MeteringPointIdPath, par
 
 // ResetSandbox Put the sandbox back to its seeded state (sandbox only)
 //
-// Puts the whole sandbox back to the state it started in, while it runs: the queues are purged, the pending expiry executions stopped, every access request, grant, idempotency record, read-log entry, end-user and portal session, delivered document, webhook and registered party deleted, and the demo data seeded again, with the demo's pending request made again (a new id and consent link, in the answer) and the demo webhook registered again. The grid company's master data and meter values are kept. Calling it again gives the same state. The reset is for the whole sandbox, not only the caller's part: the demo data is shared by the demo parties. It takes a token of a demo third party or of the operator (`make reset` uses the operator's). No body is needed (one sent is ignored). Only on the sandbox; it does not exist in production.
+// Puts the whole sandbox back to the state it started in, while it runs: the queues are purged, the pending expiry executions stopped, every access request, grant, idempotency record, read-log entry, end-user and portal session, delivered document, webhook and registered party deleted, and the demo data seeded again, with the demo's pending request made again (a new id and consent link, in the answer) and the demo webhook registered again. The grid company's master data and meter values are kept. Calling it again gives the same state. The reset is for the whole sandbox, not only the caller's part: the demo data is shared by the demo parties. It takes a token of a demo third party or of the operator (`make reset` uses the operator's); any other client's token, with either scope, is refused with 403. No body is needed (one sent is ignored). Only on the sandbox; it does not exist in production.
 //
 // Corresponds with POST /v1/sandbox/reset (the `ResetSandbox` operationId).
 func (c *Client) ResetSandbox(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -7976,7 +7979,7 @@ type ClientWithResponsesInterface interface {
 
 	// ResetSandboxWithResponse Put the sandbox back to its seeded state (sandbox only)
 	//
-	// Puts the whole sandbox back to the state it started in, while it runs: the queues are purged, the pending expiry executions stopped, every access request, grant, idempotency record, read-log entry, end-user and portal session, delivered document, webhook and registered party deleted, and the demo data seeded again, with the demo's pending request made again (a new id and consent link, in the answer) and the demo webhook registered again. The grid company's master data and meter values are kept. Calling it again gives the same state. The reset is for the whole sandbox, not only the caller's part: the demo data is shared by the demo parties. It takes a token of a demo third party or of the operator (`make reset` uses the operator's). No body is needed (one sent is ignored). Only on the sandbox; it does not exist in production.
+	// Puts the whole sandbox back to the state it started in, while it runs: the queues are purged, the pending expiry executions stopped, every access request, grant, idempotency record, read-log entry, end-user and portal session, delivered document, webhook and registered party deleted, and the demo data seeded again, with the demo's pending request made again (a new id and consent link, in the answer) and the demo webhook registered again. The grid company's master data and meter values are kept. Calling it again gives the same state. The reset is for the whole sandbox, not only the caller's part: the demo data is shared by the demo parties. It takes a token of a demo third party or of the operator (`make reset` uses the operator's); any other client's token, with either scope, is refused with 403. No body is needed (one sent is ignored). Only on the sandbox; it does not exist in production.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -14468,7 +14471,7 @@ func (c *ClientWithResponses) GetMeterValuesWithResponse(ctx context.Context, id
 
 // ResetSandboxWithResponse Put the sandbox back to its seeded state (sandbox only)
 //
-// Puts the whole sandbox back to the state it started in, while it runs: the queues are purged, the pending expiry executions stopped, every access request, grant, idempotency record, read-log entry, end-user and portal session, delivered document, webhook and registered party deleted, and the demo data seeded again, with the demo's pending request made again (a new id and consent link, in the answer) and the demo webhook registered again. The grid company's master data and meter values are kept. Calling it again gives the same state. The reset is for the whole sandbox, not only the caller's part: the demo data is shared by the demo parties. It takes a token of a demo third party or of the operator (`make reset` uses the operator's). No body is needed (one sent is ignored). Only on the sandbox; it does not exist in production.
+// Puts the whole sandbox back to the state it started in, while it runs: the queues are purged, the pending expiry executions stopped, every access request, grant, idempotency record, read-log entry, end-user and portal session, delivered document, webhook and registered party deleted, and the demo data seeded again, with the demo's pending request made again (a new id and consent link, in the answer) and the demo webhook registered again. The grid company's master data and meter values are kept. Calling it again gives the same state. The reset is for the whole sandbox, not only the caller's part: the demo data is shared by the demo parties. It takes a token of a demo third party or of the operator (`make reset` uses the operator's); any other client's token, with either scope, is refused with 403. No body is needed (one sent is ignored). Only on the sandbox; it does not exist in production.
 //
 // Returns a wrapper object for the known response body format(s).
 //

@@ -76,7 +76,7 @@ func TestStrictWebhookBodiesThroughTheGateway(t *testing.T) {
 	w := newMeteringWorld(t)
 	for body, reason := range map[string]string{
 		`{"url":"https://hooks.example.com/a","url":"https://hooks.example.com/b"}`: "appears more than once",
-		`{"url":"https://93.184.216.34:22/hook"}`:                                   "port 22",
+		`{"url":"https://93.184.216.34:22/hook"}`:                                   "An https URL must use port 443, not 22.",
 	} {
 		r := w.call(t, straumkompis, "PUT", "/v1/webhook", body)
 		expectProblem(t, r, http.StatusBadRequest, "url")

@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -73,6 +74,14 @@ func TestTheSandboxServesItsTestDataAndResets(t *testing.T) {
 	}
 	if got := status(u, http.MethodPost, "/v1/sandbox/reset", u.token("ingest=true")); got != http.StatusForbidden {
 		t.Errorf("a reset with the grid company's token answered %d, want 403", got)
+	}
+	// The issuer gives any client any scope: a third party's scope for a
+	// client no third party is registered to, or the admin scope for a
+	// client not the operator's, is refused, as the rest of the API does.
+	for _, stranger := range []struct{ client, scope string }{{"nobody", "tredjepart:thirdparty"}, {"nobody", "tredjepart:admin"}} {
+		if got, kind := problemStatus(u, http.MethodPost, "/v1/sandbox/reset", u.clientToken(stranger.client, stranger.scope)); got != http.StatusForbidden || kind != "application/problem+json" {
+			t.Errorf("a reset with a token for client %s with scope %s answered %d %s, want 403 application/problem+json", stranger.client, stranger.scope, got, kind)
+		}
 	}
 	for i, token := range []string{tok, admin} { // a demo third party's token, then the operator's
 		var done resetDone
@@ -155,6 +164,41 @@ func (u user) authorizeLinkReturnsToTheReturnPage(link string) {
 	if res.StatusCode != http.StatusOK || !strings.Contains(string(body), "st-1") {
 		u.t.Errorf("the return page answered %d:\n%s", res.StatusCode, body)
 	}
+}
+
+// clientToken is a token from the issuer's token endpoint, which gives
+// any client the scope it asks for.
+func (u user) clientToken(client, scope string) string {
+	u.t.Helper()
+	form := url.Values{"grant_type": {"client_credentials"}, "client_id": {client}, "scope": {scope}}
+	res, err := http.PostForm(u.issuer("/token"), form)
+	if err != nil {
+		u.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var token struct {
+		AccessToken string `json:"access_token"`
+	}
+	if err := json.NewDecoder(res.Body).Decode(&token); err != nil || token.AccessToken == "" {
+		u.t.Fatalf("token for %s %s answered %d (%v)", client, scope, res.StatusCode, err)
+	}
+	return token.AccessToken
+}
+
+// problemStatus is status with the answer's content type.
+func problemStatus(u user, method, path, token string) (int, string) {
+	u.t.Helper()
+	req, err := http.NewRequestWithContext(u.ctx, method, u.gateway(path), nil)
+	if err != nil {
+		u.t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		u.t.Fatal(fmt.Errorf("%s %s: %w", method, path, err))
+	}
+	res.Body.Close()
+	return res.StatusCode, res.Header.Get("Content-Type")
 }
 
 // status sends a request to the gateway and returns the answer's status.

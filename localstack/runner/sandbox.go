@@ -26,6 +26,7 @@ import (
 	"github.com/tredjepart/tredjepart/shared/awsjson"
 	"github.com/tredjepart/tredjepart/shared/fault"
 	"github.com/tredjepart/tredjepart/shared/pseudonym"
+	"github.com/tredjepart/tredjepart/shared/registry"
 	"github.com/tredjepart/tredjepart/shared/resources"
 )
 
@@ -60,6 +61,9 @@ func (sb *sandbox) route(ctx context.Context, ev apigw.Request) (apigw.Response,
 		table := demo.Table(sb.s.demo, sb.s.clock.Now())
 		return apigw.JSON(http.StatusOK, apigw.MustJSON(table), "application/json"), nil
 	case "POST /v1/sandbox/reset":
+		if err := sb.mayReset(ev); err != nil {
+			return apigw.Response{}, err
+		}
 		done, err := sb.reset(ctx)
 		if err != nil {
 			return apigw.Response{}, err
@@ -67,6 +71,25 @@ func (sb *sandbox) route(ctx context.Context, ev apigw.Request) (apigw.Response,
 		return apigw.JSON(http.StatusOK, apigw.MustJSON(done), "application/json"), nil
 	}
 	return apigw.Response{}, fault.New(fault.NotFound, "No sandbox route %s.", ev.RouteKey)
+}
+
+// mayReset lets a demo third party's client and the operator's reset the
+// sandbox, no other: the gateway checked only the scope, and the issuer
+// gives any client any scope.
+func (sb *sandbox) mayReset(ev apigw.Request) error {
+	client, err := apigw.RequireClientID(ev)
+	if err != nil {
+		return err
+	}
+	scopes := ev.RequestContext.Authorizer.JWT.Scopes
+	if client == OperatorClient && slices.Contains(scopes, resources.AdminScope) {
+		return nil
+	}
+	demoParty := slices.ContainsFunc(sb.s.demo.ThirdParties, func(tp registry.ThirdParty) bool { return slices.Contains(tp.ClientIDs, client) })
+	if demoParty && slices.Contains(scopes, resources.ThirdPartyScope) {
+		return nil
+	}
+	return fault.New(fault.Forbidden, "Client %q is neither a demo third party's nor the operator's: only they may reset the sandbox.", client)
 }
 
 // resetDone says what a reset did.

@@ -242,7 +242,7 @@ func (s *Webhooks) Attempts(ctx context.Context, tp ident.GLN, limit int) ([]web
 }
 
 func outcomeOf(s string) (stdwebhook.Outcome, error) {
-	for _, o := range []stdwebhook.Outcome{stdwebhook.Retry, stdwebhook.Delivered, stdwebhook.Gone} {
+	for _, o := range []stdwebhook.Outcome{stdwebhook.Retry, stdwebhook.Delivered, stdwebhook.Gone, stdwebhook.Failed} {
 		if o.String() == s {
 			return o, nil
 		}

@@ -182,6 +182,7 @@ var messages = websession.Messages{
 	"attempts.error":             {"Feil", "Error"},
 	"attempt.delivered":          {"Levert", "Delivered"},
 	"attempt.retry":              {"Feilet, prøves igjen", "Failed, will retry"},
+	"attempt.failed":             {"Feilet (en test prøves ikke igjen)", "Failed (a test is not retried)"},
 	"attempt.gone":               {"Borte (410)", "Gone (410)"},
 	"attempt.gaveUp":             {"gitt opp", "gave up"},
 

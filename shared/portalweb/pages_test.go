@@ -17,6 +17,7 @@ import (
 	"github.com/tredjepart/tredjepart/shared/metering"
 	"github.com/tredjepart/tredjepart/shared/oslo"
 	"github.com/tredjepart/tredjepart/shared/registry"
+	"github.com/tredjepart/tredjepart/shared/stdwebhook"
 	"github.com/tredjepart/tredjepart/shared/webhook"
 	"github.com/tredjepart/tredjepart/shared/websession"
 )
@@ -95,9 +96,9 @@ func TestWebhookRefusalsAreTranslated(t *testing.T) {
 		err  *fault.Error
 		want string
 	}{
-		{fault.InvalidFields(fault.FieldError{Field: "url", Reason: "must be an https URL on a public address: scheme http"}), "webhook.invalidURL"},
+		{fault.InvalidFields(fault.FieldError{Field: "url", Reason: "The URL must start with https://."}), "webhook.invalidURL"},
 		{fault.InvalidFields(fault.FieldError{Field: "events", Reason: "must name at least one event; leave it out for all of them"}), "webhook.noEvents"},
-		{fault.InvalidFields(fault.FieldError{Field: "url", Reason: "must be an https URL on a public address: scheme ftp"},
+		{fault.InvalidFields(fault.FieldError{Field: "url", Reason: "The URL must start with https://, not ftp://."},
 			fault.FieldError{Field: "events", Reason: "must name at least one event; leave it out for all of them"}), "webhook.invalidURL"},
 		{fault.InvalidFields(fault.FieldError{Field: "events[0]", Reason: "must be one of meter-values, notification"}), "webhook.refused"},
 		{webhook.ErrStale, "webhook.changedMeanwhile"},
@@ -250,5 +251,19 @@ func TestTheWebhookFormRefusesNoEventsInItsLanguage(t *testing.T) {
 		if !strings.Contains(html, `value="https://hooks.example.com/new"`) {
 			t.Errorf("%s: the URL sent is not shown again", lang)
 		}
+	}
+}
+
+// A test push the endpoint refused says it failed, not that it will be
+// retried: a test is made once.
+func TestAFailedTestPushIsNotShownAsRetried(t *testing.T) {
+	tested := webhook.Attempt{DocumentID: "webhook.test:1", Number: 1, Outcome: stdwebhook.Failed, Status: 401, Error: "endpoint answered 401"}
+	var b strings.Builder
+	p := page{Translator: websession.NewTranslator(websession.English, messages), Template: "deliveries.html", Data: deliveriesPage{Tested: &tested, Done: "tested"}}
+	if err := pages(p).Render(context.Background(), &b); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "Failed (a test is not retried) (HTTP 401): endpoint answered 401") || strings.Contains(b.String(), "will retry") {
+		t.Errorf("the page:\n%s", b.String())
 	}
 }

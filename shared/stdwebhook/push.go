@@ -3,10 +3,13 @@ package stdwebhook
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"syscall"
 	"time"
 )
 
@@ -26,6 +29,10 @@ const (
 	Delivered
 	// Gone: the endpoint answered 410 Gone; the caller disables it.
 	Gone
+	// Failed: not delivered, and not tried again. Push never answers it: a
+	// caller that makes an attempt once (a test push) says so with it
+	// instead of Retry.
+	Failed
 )
 
 func (o Outcome) String() string {
@@ -36,6 +43,8 @@ func (o Outcome) String() string {
 		return "delivered"
 	case Gone:
 		return "gone"
+	case Failed:
+		return "failed"
 	}
 	return fmt.Sprintf("Outcome(%d)", int(o))
 }
@@ -103,15 +112,54 @@ func Push(ctx context.Context, client *http.Client, url string, id string, body 
 	return done(a)
 }
 
-// describe names the failure for the attempt log.
+// describe names the failure for the attempt log, which the third party
+// reads: what failed, never the addresses of the machine that pushed (its
+// own, its resolver's) that the Go errors carry.
 func describe(err error) string {
+	var (
+		refusal *Refusal
+		dns     *net.DNSError
+		cert    *tls.CertificateVerificationError
+	)
 	switch {
-	case refused(err):
-		return "refused: " + err.Error()
+	case errors.As(err, &refusal):
+		return refusal.Error()
+	case errors.As(err, &dns) && dns.IsNotFound:
+		return fmt.Sprintf("the host %s does not resolve", dns.Name)
+	case errors.As(err, &dns) && dns.IsTimeout:
+		return fmt.Sprintf("timed out resolving the host %s", dns.Name)
+	case errors.As(err, &dns):
+		return fmt.Sprintf("the host %s could not be resolved", dns.Name)
 	case timedOut(err):
-		return "timeout: " + err.Error()
+		return "timed out"
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "connection refused"
+	case errors.Is(err, syscall.ECONNRESET):
+		return "connection reset by the endpoint"
+	case errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH):
+		return "the endpoint's address is unreachable"
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return "the endpoint closed the connection without an answer"
+	case errors.As(err, &cert):
+		return "TLS: the endpoint's certificate was not accepted: " + cert.Err.Error()
 	}
-	return err.Error()
+	var op *net.OpError
+	if errors.As(err, &op) {
+		return op.Op + ": " + innermost(op.Err).Error() // without the addresses OpError prints
+	}
+	return innermost(err).Error()
+}
+
+// innermost is the last error in err's chain: the cause, without the
+// request and connection around it.
+func innermost(err error) error {
+	for {
+		next := errors.Unwrap(err)
+		if next == nil {
+			return err
+		}
+		err = next
+	}
 }
 
 func refused(err error) bool {

@@ -3,10 +3,14 @@ package stdwebhook
 import (
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"os"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -87,7 +91,7 @@ func TestPushTimeoutIsRetry(t *testing.T) {
 	defer srv.Close()
 	defer close(release)
 	a := Push(context.Background(), local.Client(100*time.Millisecond), srv.URL, "msg", []byte(`{}`), []Secret{s}, time.Now())
-	if a.Outcome != Retry || a.Status != 0 || !strings.HasPrefix(a.Err, "timeout") || !a.TimedOut || a.Refused {
+	if a.Outcome != Retry || a.Status != 0 || a.Err != "timed out" || !a.TimedOut || a.Refused {
 		t.Fatalf("got %+v", a)
 	}
 	if a.Duration > 3*time.Second {
@@ -121,12 +125,14 @@ func TestPushRefusedAddressIsRetry(t *testing.T) {
 		name string
 		p    Policy
 		url  string
+		err  string // the policy's reason
 	}{
-		{"production policy", Policy{}, srv.URL},
-		{"http allowed, loopback not", Policy{AllowHTTP: true}, strings.Replace(srv.URL, "127.0.0.1", "localhost", 1)},
+		{"production policy", Policy{}, srv.URL, "The URL must start with https://."},
+		{"http allowed, loopback not", Policy{AllowHTTP: true}, strings.Replace(srv.URL, "127.0.0.1", "localhost", 1),
+			"The host localhost is a loopback address; the URL must point to a public address."},
 	} {
 		a := Push(context.Background(), c.p.Client(time.Second), c.url, "msg", []byte(`{}`), []Secret{s}, time.Now())
-		if a.Outcome != Retry || a.Status != 0 || !strings.HasPrefix(a.Err, "refused") || !a.Refused || a.TimedOut {
+		if a.Outcome != Retry || a.Status != 0 || a.Err != c.err || !a.Refused || a.TimedOut {
 			t.Errorf("%s: got %+v", c.name, a)
 		}
 	}
@@ -170,5 +176,45 @@ func TestOutcomeZeroValueIsRetry(t *testing.T) {
 	var a Attempt
 	if a.Outcome != Retry || Delivered.String() != "delivered" || Gone.String() != "gone" {
 		t.Fatal(a.Outcome)
+	}
+}
+
+// A failed push says what failed for the third party to act on, without
+// the addresses of the machine that pushed (its resolver's, its own).
+func TestPushErrorsNameTheFailureWithoutOurAddresses(t *testing.T) {
+	post := func(err error) error {
+		return &url.Error{Op: "Post", URL: "https://hooks.example.com/hook", Err: err}
+	}
+	for _, c := range []struct {
+		err  error
+		want string
+	}{
+		{post(&net.OpError{Op: "dial", Net: "tcp", Err: &net.DNSError{Err: "no such host", Name: "hooks.example.com", Server: "10.255.255.53:53", IsNotFound: true}}),
+			"the host hooks.example.com does not resolve"},
+		{post(&net.OpError{Op: "dial", Net: "tcp", Err: &net.DNSError{Err: "i/o timeout", Name: "hooks.example.com", Server: "10.255.255.53:53", IsTimeout: true}}),
+			"timed out resolving the host hooks.example.com"},
+		{post(&net.OpError{Op: "dial", Net: "tcp", Source: &net.TCPAddr{IP: net.IPv4(10, 0, 3, 7), Port: 51234}, Addr: &net.TCPAddr{IP: net.IPv4(93, 184, 216, 34), Port: 443},
+			Err: &os.SyscallError{Syscall: "connect", Err: syscall.ECONNREFUSED}}), "connection refused"},
+		{post(&net.OpError{Op: "read", Net: "tcp", Source: &net.TCPAddr{IP: net.IPv4(10, 0, 3, 7), Port: 51234}, Addr: &net.TCPAddr{IP: net.IPv4(93, 184, 216, 34), Port: 443},
+			Err: &os.SyscallError{Syscall: "read", Err: syscall.ECONNRESET}}), "connection reset by the endpoint"},
+		{post(context.DeadlineExceeded), "timed out"},
+		{post(&net.OpError{Op: "dial", Net: "tcp", Err: refuseAddress("The host resolves to 10.0.0.8, a private address; the URL must point to a public address.")}),
+			"The host resolves to 10.0.0.8, a private address; the URL must point to a public address."},
+		{post(io.EOF), "the endpoint closed the connection without an answer"},
+	} {
+		if got := describe(c.err); got != c.want {
+			t.Errorf("describe(%v) = %q, want %q", c.err, got, c.want)
+		}
+	}
+}
+
+// A push to a port nobody listens on, as the attempt log shows it.
+func TestPushToAClosedPortSaysConnectionRefused(t *testing.T) {
+	_, s := mustSecret(t)
+	srv := receiver(t, http.StatusOK, nil)
+	srv.Close()
+	a := Push(context.Background(), local.Client(2*time.Second), srv.URL+"/hook", "msg_doc-1", []byte(`{}`), []Secret{s}, time.Now())
+	if a.Outcome != Retry || a.Err != "connection refused" {
+		t.Fatalf("attempt %+v, want a retry for \"connection refused\"", a)
 	}
 }

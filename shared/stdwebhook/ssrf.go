@@ -35,6 +35,25 @@ var ErrForbiddenURL = errors.New("webhook: URL not allowed")
 // to, an address the Policy refuses.
 var ErrForbiddenAddress = errors.New("webhook: address not allowed")
 
+// Refusal is a URL or an address the Policy refuses. Its text is one
+// sentence saying why, for the person who gave the URL; errors.Is finds
+// ErrForbiddenURL or ErrForbiddenAddress in it.
+type Refusal struct {
+	kind   error
+	reason string
+}
+
+func (r *Refusal) Error() string { return r.reason }
+func (r *Refusal) Unwrap() error { return r.kind }
+
+func refuseURL(format string, args ...any) error {
+	return &Refusal{kind: ErrForbiddenURL, reason: fmt.Sprintf(format, args...)}
+}
+
+func refuseAddress(format string, args ...any) error {
+	return &Refusal{kind: ErrForbiddenAddress, reason: fmt.Sprintf(format, args...)}
+}
+
 // MaxResponseBytes bounds how much of a response body a Policy's client lets
 // anyone read; the rest is never downloaded.
 const MaxResponseBytes = 64 << 10
@@ -48,51 +67,51 @@ const MaxResponseBytes = 64 << 10
 func (p Policy) CheckURL(raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil {
-		return fmt.Errorf("%w: %v", ErrForbiddenURL, err)
+		return refuseURL("The URL cannot be read as a URL.")
 	}
 	if !u.IsAbs() || u.Opaque != "" {
-		return fmt.Errorf("%w: not an absolute URL", ErrForbiddenURL)
+		return refuseURL("The URL must be absolute, as https://host/path.")
 	}
 	switch u.Scheme {
 	case "https":
 	case "http":
 		if !p.AllowHTTP {
-			return fmt.Errorf("%w: scheme http (https required)", ErrForbiddenURL)
+			return refuseURL("The URL must start with https://.")
 		}
 	default:
-		return fmt.Errorf("%w: scheme %q", ErrForbiddenURL, u.Scheme)
+		return refuseURL("The URL must start with https://, not %s://.", u.Scheme)
 	}
 	if u.User != nil {
-		return fmt.Errorf("%w: userinfo in URL", ErrForbiddenURL)
+		return refuseURL("The URL must not contain a user name or password.")
 	}
 	host := u.Hostname()
 	if host == "" {
-		return fmt.Errorf("%w: no host", ErrForbiddenURL)
+		return refuseURL("The URL must name a host.")
 	}
 	if port := u.Port(); port != "" {
 		n, err := strconv.Atoi(port)
 		if err != nil || n < 1 || n > 65535 {
-			return fmt.Errorf("%w: bad port %q", ErrForbiddenURL, port)
+			return refuseURL("The port %q is not a port number.", port)
 		}
 	} else if strings.HasSuffix(u.Host, ":") {
-		return fmt.Errorf("%w: empty port", ErrForbiddenURL)
+		return refuseURL("The URL has a colon after its host but no port.")
 	}
 	if addr, err := netip.ParseAddr(host); err == nil {
 		if addr.Zone() != "" {
-			return fmt.Errorf("%w: IPv6 zone in host", ErrForbiddenAddress)
+			return refuseAddress("The host %s must not name an IPv6 zone.", host)
 		}
-		if err := p.checkAddr(addr); err != nil {
-			return err
+		if why := p.forbiddenAddr(addr); why != "" {
+			return refuseAddress("The host %s is %s address; the URL must point to a public address.", host, why)
 		}
 		return p.checkPort(u, addr.Unmap().IsLoopback())
 	}
 	if strings.ContainsAny(host, "%[]") {
-		return fmt.Errorf("%w: malformed host %q", ErrForbiddenURL, host)
+		return refuseURL("The host %q is malformed.", host)
 	}
 	name := strings.TrimSuffix(strings.ToLower(host), ".")
 	loopback := name == "localhost" || strings.HasSuffix(name, ".localhost")
 	if !p.AllowLoopback && loopback {
-		return fmt.Errorf("%w: %s is loopback", ErrForbiddenAddress, host)
+		return refuseAddress("The host %s is a loopback address; the URL must point to a public address.", host)
 	}
 	return p.checkPort(u, loopback)
 }
@@ -104,7 +123,7 @@ func (p Policy) checkPort(u *url.URL, loopback bool) error {
 	if port == "" || port == defaultPorts[u.Scheme] || p.AllowLoopback && loopback {
 		return nil
 	}
-	return fmt.Errorf("%w: port %s (%s is allowed on port %s only)", ErrForbiddenURL, port, u.Scheme, defaultPorts[u.Scheme])
+	return refuseURL("An %s URL must use port %s, not %s.", u.Scheme, defaultPorts[u.Scheme], port)
 }
 
 var (
@@ -120,15 +139,16 @@ var (
 	doc6       = netip.MustParsePrefix("2001:db8::/32")
 )
 
-// checkAddr applies the address rules. IPv4-mapped IPv6 addresses are judged
-// as the IPv4 address they carry, and so are the IPv4 addresses embedded in
-// NAT64 (64:ff9b::/96) and 6to4 (2002::/16) addresses; other IPv6 addresses
-// must be global unicast (2000::/3), which leaves out ::/8 (including ::1 and
-// the deprecated IPv4-compatible form), fc00::/7, fe80::/10, fec0::/10 and
-// ff00::/8. Teredo (2001::/32) is refused since it tunnels to any IPv4, and
-// so is the documentation range 2001:db8::/32.
-func (p Policy) checkAddr(addr netip.Addr) error {
-	orig := addr
+// forbiddenAddr applies the address rules: it names the kind of a refused
+// address, with its article ("a private"), or is empty for an allowed one.
+// IPv4-mapped IPv6 addresses are judged as the IPv4 address they carry,
+// and so are the IPv4 addresses embedded in NAT64 (64:ff9b::/96) and 6to4
+// (2002::/16) addresses; other IPv6 addresses must be global unicast
+// (2000::/3), which leaves out ::/8 (including ::1 and the deprecated
+// IPv4-compatible form), fc00::/7, fe80::/10, fec0::/10 and ff00::/8.
+// Teredo (2001::/32) is refused since it tunnels to any IPv4, and so is
+// the documentation range 2001:db8::/32.
+func (p Policy) forbiddenAddr(addr netip.Addr) string {
 	addr = addr.WithZone("").Unmap()
 	if addr.Is6() {
 		switch {
@@ -140,33 +160,30 @@ func (p Policy) checkAddr(addr netip.Addr) error {
 			addr = netip.AddrFrom4([4]byte(b[2:6]))
 		}
 	}
-	why := ""
 	switch {
 	case !addr.IsValid():
-		why = "invalid"
+		return "an invalid"
 	case addr.IsLoopback():
 		if p.AllowLoopback {
-			return nil
+			return ""
 		}
-		why = "loopback"
+		return "a loopback"
 	case addr.IsUnspecified():
-		why = "unspecified"
+		return "an unspecified"
 	case addr.IsPrivate():
-		why = "private"
+		return "a private"
 	case addr.IsLinkLocalUnicast():
-		why = "link-local"
+		return "a link-local"
 	case addr.IsMulticast(), addr.IsLinkLocalMulticast(), addr.IsInterfaceLocalMulticast():
-		why = "multicast"
+		return "a multicast"
 	case cgnat.Contains(addr):
-		why = "shared (CGNAT)"
+		return "a shared (CGNAT)"
 	case thisNet.Contains(addr), reserved4.Contains(addr), ietf4.Contains(addr), benchmark4.Contains(addr):
-		why = "reserved"
+		return "a reserved"
 	case addr.Is6() && (!global6.Contains(addr) || teredo.Contains(addr) || doc6.Contains(addr)):
-		why = "not global unicast"
-	default:
-		return nil
+		return "a non-global IPv6"
 	}
-	return fmt.Errorf("%w: %s is %s", ErrForbiddenAddress, orig, why)
+	return ""
 }
 
 // control runs on every socket the client's dialer opens, with the address
@@ -175,13 +192,16 @@ func (p Policy) checkAddr(addr netip.Addr) error {
 // rebinding), is refused.
 func (p Policy) control(network, address string, _ syscall.RawConn) error {
 	if network != "tcp4" && network != "tcp6" {
-		return fmt.Errorf("%w: network %s", ErrForbiddenAddress, network)
+		return refuseAddress("The network %s is not allowed.", network)
 	}
 	ap, err := netip.ParseAddrPort(address)
 	if err != nil {
-		return fmt.Errorf("%w: %v", ErrForbiddenAddress, err)
+		return refuseAddress("The address %q cannot be read.", address)
 	}
-	return p.checkAddr(ap.Addr())
+	if why := p.forbiddenAddr(ap.Addr()); why != "" {
+		return refuseAddress("The host resolves to %s, %s address; the URL must point to a public address.", ap.Addr().WithZone("").Unmap(), why)
+	}
+	return nil
 }
 
 // Client returns an HTTP client for pushing to webhooks under this Policy:

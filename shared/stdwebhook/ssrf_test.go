@@ -83,13 +83,13 @@ func TestCheckURL(t *testing.T) {
 
 func TestCheckAddrMappedAndEmbeddedForms(t *testing.T) {
 	for _, s := range []string{"::ffff:100.64.0.1", "::ffff:192.168.1.1", "::ffff:0.0.0.0", "64:ff9b::7f00:1", "ff02::1", "fec0::1", "2001:0:4136:e378:8000:63bf:3fff:fdd2", "2001:db8::1"} {
-		if err := (Policy{}).checkAddr(netip.MustParseAddr(s)); !errors.Is(err, ErrForbiddenAddress) {
-			t.Errorf("%s allowed: %v", s, err)
+		if why := (Policy{}).forbiddenAddr(netip.MustParseAddr(s)); why == "" {
+			t.Errorf("%s allowed", s)
 		}
 	}
 	for _, s := range []string{"8.8.8.8", "::ffff:8.8.8.8", "64:ff9b::808:808", "2a00:1450:4001::1"} {
-		if err := (Policy{}).checkAddr(netip.MustParseAddr(s)); err != nil {
-			t.Errorf("%s refused: %v", s, err)
+		if why := (Policy{}).forbiddenAddr(netip.MustParseAddr(s)); why != "" {
+			t.Errorf("%s refused as %s address", s, why)
 		}
 	}
 }
@@ -171,5 +171,33 @@ func TestClientLimitsResponseBody(t *testing.T) {
 	n, err := io.Copy(io.Discard, resp.Body)
 	if err != nil || n != MaxResponseBytes {
 		t.Fatalf("read %d bytes (%v), want %d", n, err, MaxResponseBytes)
+	}
+}
+
+// Each refusal says why in one sentence of its own, for the person who
+// typed the URL: not the Go error chain ("webhook: URL not allowed: ...").
+func TestCheckURLSaysWhyInOneSentence(t *testing.T) {
+	prod := Policy{}
+	local := Policy{AllowLoopback: true, AllowHTTP: true}
+	cases := []struct {
+		url  string
+		p    Policy
+		want string
+	}{
+		{"http://hooks.example.com:8080/hook", local, "An http URL must use port 80, not 8080."},
+		{"https://hooks.example.com:8443/hook", prod, "An https URL must use port 443, not 8443."},
+		{"http://hooks.example.com/hook", prod, "The URL must start with https://."},
+		{"ftp://hooks.example.com/", prod, "The URL must start with https://, not ftp://."},
+		{"https://10.0.0.8/hook", prod, "The host 10.0.0.8 is a private address; the URL must point to a public address."},
+		{"https://localhost/hook", prod, "The host localhost is a loopback address; the URL must point to a public address."},
+		{"https://user:pass@hooks.example.com/", prod, "The URL must not contain a user name or password."},
+		{"/hook", prod, "The URL must be absolute, as https://host/path."},
+		{"https://hooks.example.com:99999/", prod, `The port "99999" is not a port number.`},
+	}
+	for _, c := range cases {
+		err := c.p.CheckURL(c.url)
+		if err == nil || err.Error() != c.want {
+			t.Errorf("CheckURL(%q) = %v, want %q", c.url, err, c.want)
+		}
 	}
 }

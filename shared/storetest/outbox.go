@@ -235,7 +235,10 @@ func attemptsNewestFirst(t *testing.T, store webhook.Store) {
 	for i := range 4 {
 		a := webhook.Attempt{ThirdParty: tp, DocumentID: "doc", Number: i + 1, At: start.Add(time.Duration(i) * time.Second),
 			Outcome: stdwebhook.Retry, Status: 503, Duration: 120 * time.Millisecond, Error: "busy", NextAttemptAt: start.Add(time.Hour)}
-		if i == 3 {
+		switch i {
+		case 2: // a test push the endpoint refused, which is not retried
+			a.Outcome, a.Status, a.Error, a.NextAttemptAt = stdwebhook.Failed, 401, "endpoint answered 401", time.Time{}
+		case 3:
 			a.Outcome, a.Status, a.Error, a.NextAttemptAt = stdwebhook.Delivered, 200, "", time.Time{}
 		}
 		if err := store.LogAttempt(ctx, a); err != nil {
@@ -247,6 +250,7 @@ func attemptsNewestFirst(t *testing.T, store webhook.Store) {
 		t.Fatalf("attempts: %+v %v", got, err)
 	}
 	if got[0].Number != 4 || got[0].Outcome != stdwebhook.Delivered || got[0].Status != 200 || !got[0].At.Equal(start.Add(3*time.Second)) ||
+		got[1].Outcome != stdwebhook.Failed || got[1].Status != 401 ||
 		got[2].Number != 2 || got[2].Error != "busy" || got[2].Duration != 120*time.Millisecond ||
 		!got[0].NextAttemptAt.IsZero() || !got[2].NextAttemptAt.Equal(start.Add(time.Hour)) {
 		t.Fatalf("attempts %+v", got)

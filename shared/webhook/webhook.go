@@ -225,7 +225,7 @@ func (s *Service) RegisterFor(ctx context.Context, tp ident.GLN, url string, eve
 func (s *Service) register(ctx context.Context, tp ident.GLN, url string, events []delivery.Kind, keepEvents bool) (Endpoint, string, error) {
 	var bad []fault.FieldError
 	if err := s.Policy.CheckURL(url); err != nil {
-		bad = append(bad, fault.FieldError{Field: "url", Reason: "must be an https URL on a public address: " + err.Error()})
+		bad = append(bad, fault.FieldError{Field: "url", Reason: err.Error()}) // the policy's one sentence
 	}
 	bad = append(bad, checkEvents(events)...)
 	if len(bad) > 0 {
@@ -582,8 +582,9 @@ type Grants interface {
 
 // SendTest pushes one signed event of type eventType (one of TestTypes) to
 // the registered endpoint at once, so a third party can check its
-// receiver, and logs the attempt like any other. It is not retried and is
-// not kept in the outbox; an endpoint that answers 410 Gone is disabled, as
+// receiver, and logs the attempt like any other. It is not retried (one
+// the endpoint did not take is Failed, not Retry) and is not kept in the
+// outbox; an endpoint that answers 410 Gone is disabled, as
 // for any push. Its id is its own: a receiver that drops duplicates by
 // webhook-id never drops a real document for it.
 func (s *Service) SendTest(ctx context.Context, tp ident.GLN, eventType string) (Attempt, error) {
@@ -613,6 +614,9 @@ func (s *Service) SendTest(ctx context.Context, tp ident.GLN, eventType string) 
 	a, err := s.push(ctx, e, id, body, 1, now)
 	if err != nil {
 		return Attempt{}, err
+	}
+	if a.Outcome == stdwebhook.Retry {
+		a.Outcome = stdwebhook.Failed
 	}
 	if a.Outcome == stdwebhook.Gone {
 		a.GaveUp = true

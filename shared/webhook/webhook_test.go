@@ -134,6 +134,25 @@ func TestSendTestPushesOneSignedEventAndLogsIt(t *testing.T) {
 	}
 }
 
+// A test push is made once: one the endpoint did not take says it failed,
+// not that it will be retried, in the answer and in the attempt log.
+func TestATestPushTheEndpointRefusedFailedAndIsNotRetried(t *testing.T) {
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusUnauthorized) }))
+	defer receiver.Close()
+	st := &store{}
+	svc := service(st)
+	if _, _, err := svc.Register(context.Background(), tp, receiver.URL); err != nil {
+		t.Fatal(err)
+	}
+	a, err := svc.SendTest(context.Background(), tp, webhook.TestEventType)
+	if err != nil || a.Outcome != stdwebhook.Failed || a.Status != http.StatusUnauthorized || a.Error != "endpoint answered 401" || !a.NextAttemptAt.IsZero() {
+		t.Fatalf("attempt %+v, %v; want failed, endpoint answered 401", a, err)
+	}
+	if len(st.attempts) != 1 || st.attempts[0].Outcome != stdwebhook.Failed {
+		t.Fatalf("log %+v, want the failed test", st.attempts)
+	}
+}
+
 func TestSendTestToAGoneEndpointDisablesIt(t *testing.T) {
 	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusGone) }))
 	defer receiver.Close()
@@ -167,6 +186,18 @@ func TestRegisterRefusesAPortOtherThan443(t *testing.T) {
 	}
 	if _, _, err := svc.Register(context.Background(), tp, "https://93.184.216.34:443/hook"); err != nil {
 		t.Errorf("port 443 was refused: %v", err)
+	}
+}
+
+// The reason a URL is refused is one sentence, the policy's own, not the
+// Go error chain behind it.
+func TestRegisterSaysWhyAURLIsRefusedInOneSentence(t *testing.T) {
+	svc := service(&store{})
+	svc.Policy = stdwebhook.Policy{AllowLoopback: true, AllowHTTP: true} // the local stack's
+	_, _, err := svc.Register(context.Background(), tp, "http://hooks.example.com:8080/hook")
+	e, ok := err.(*fault.Error)
+	if want := "An http URL must use port 80, not 8080."; !ok || len(e.Fields) != 1 || e.Fields[0].Reason != want {
+		t.Fatalf("%v, want the field url refused with %q", err, want)
 	}
 }
 
