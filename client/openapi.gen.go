@@ -1925,7 +1925,7 @@ type Delivery struct {
 	// Examples: 707057500000001015
 	MeteringPointId *MeteringPointId `json:"meteringPointId,omitempty"`
 
-	// Type What a delivered document carries. `meter-values`: a day's series, delivered at 09:00 Europe/Oslo the day after (or, with `late` `true`, when values that had not arrived by then arrive). `meter-values-correction`: a day already delivered to you, again, with corrected values and a higher `revision`; it replaces the earlier document's values. `master-data-change`: a metering point's master data changed; the document is the master data as your access level shows it now (schema `MasterData`), sent only when what your level shows changed. `notification`: a notification (schema `Notification`): one of your requests was decided or expired, or the end user gave, changed or removed your access.
+	// Type What a delivered document carries. `meter-values`: a day's series, delivered at 09:00 Europe/Oslo the day after (or, with `late` `true`, when values that had not arrived by then arrive). `meter-values-correction`: a day already delivered, again, with corrected values and a higher `revision`; it replaces the earlier document's values. `master-data-change`: a metering point's master data changed; the document is the master data as your access level shows it now (schema `MasterData`), sent only when what your level shows changed. `notification`: a notification (schema `Notification`): one of your requests was decided or expired, or the end user gave, changed or removed your access.
 	Type DeliveryType `json:"type"`
 }
 
@@ -2027,7 +2027,7 @@ type DeliveryPoint struct {
 	Quantity QuantityText `json:"quantity"`
 }
 
-// DeliveryType What a delivered document carries. `meter-values`: a day's series, delivered at 09:00 Europe/Oslo the day after (or, with `late` `true`, when values that had not arrived by then arrive). `meter-values-correction`: a day already delivered to you, again, with corrected values and a higher `revision`; it replaces the earlier document's values. `master-data-change`: a metering point's master data changed; the document is the master data as your access level shows it now (schema `MasterData`), sent only when what your level shows changed. `notification`: a notification (schema `Notification`): one of your requests was decided or expired, or the end user gave, changed or removed your access.
+// DeliveryType What a delivered document carries. `meter-values`: a day's series, delivered at 09:00 Europe/Oslo the day after (or, with `late` `true`, when values that had not arrived by then arrive). `meter-values-correction`: a day already delivered, again, with corrected values and a higher `revision`; it replaces the earlier document's values. `master-data-change`: a metering point's master data changed; the document is the master data as your access level shows it now (schema `MasterData`), sent only when what your level shows changed. `notification`: a notification (schema `Notification`): one of your requests was decided or expired, or the end user gave, changed or removed your access.
 type DeliveryType string
 
 // EndUser The end user who gave the access, as the grid company registered them.

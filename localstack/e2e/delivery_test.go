@@ -39,7 +39,6 @@ import (
 	"github.com/tredjepart/tredjepart/shared/delivery"
 	"github.com/tredjepart/tredjepart/shared/dynamo"
 	"github.com/tredjepart/tredjepart/shared/ident"
-	"github.com/tredjepart/tredjepart/shared/metervalues"
 	"github.com/tredjepart/tredjepart/shared/notify"
 	"github.com/tredjepart/tredjepart/shared/queue"
 	"github.com/tredjepart/tredjepart/shared/registry"
@@ -493,42 +492,6 @@ func TestLateAndCorrectedDaysAreDelivered(t *testing.T) {
 	}
 	if len(got) != 3 {
 		t.Errorf("%d documents, want the first delivery, the late day and the correction", len(got))
-	}
-}
-
-// A day sent again before its delivery ran for the third party is not a
-// correction to it: the daily document, when the delivery runs, carries
-// the latest values, and only a later change is a correction.
-func TestADaySentAgainBeforeItWasDeliveredIsNoCorrection(t *testing.T) {
-	w := newDeliveryWorld(t)
-	day := delivery.PreviousDay(time.Now()).AddDate(0, 0, -2).Format(metervalues.DayLayout) // due by the clock, never run
-	mp := w.grantedPoints(t, 1, map[string]int{day: 24})[0]
-	changes := w.follow(t, resources.MeterValuesTableID)
-	drainChanges := func() {
-		t.Helper()
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if err := changes.Drain(ctx); err != nil {
-			t.Fatal(err)
-		}
-	}
-
-	w.ingest(t, "/v1/ingest/meter-values", "series", seriesJSON(mp, day, "PT60M", 24, 0.9))
-	drainChanges()
-	if got := w.feed(t, straumkompis, mp); len(got) != 0 {
-		t.Fatalf("before the day was delivered, the feed holds %+v", got)
-	}
-	w.runFanOut(t, day)
-	w.drain(t)
-	w.ingest(t, "/v1/ingest/meter-values", "series", seriesJSON(mp, day, "PT60M", 24, 0.7))
-	drainChanges()
-	var ids []string
-	for _, it := range w.feed(t, straumkompis, mp) {
-		ids = append(ids, it.ID)
-	}
-	want := []string{"meter-values:" + string(mp) + ":" + day + ":r2", "meter-values-correction:" + string(mp) + ":" + day + ":r3"}
-	if strings.Join(ids, " ") != strings.Join(want, " ") {
-		t.Errorf("the feed holds %v, want the daily document with the values sent again, then the correction: %v", ids, want)
 	}
 }
 

@@ -31,8 +31,6 @@ type ChangeStore interface {
 	Awaiting(ctx context.Context, mp ident.GSRN, day time.Time) ([]ident.GLN, error)
 	ClearAwaiting(ctx context.Context, mp ident.GSRN, day time.Time, tp ident.GLN) error
 	Put(ctx context.Context, d Document) (bool, error)
-	// Document reads an outbox document: whether a day was delivered.
-	Document(ctx context.Context, tp ident.GLN, id string) (Document, time.Time, bool, error)
 }
 
 // Grants lists every grant on a metering point.
@@ -47,9 +45,8 @@ type MeteringPoints interface {
 
 // Changes delivers what changed after the daily delivery: a day whose
 // values arrive late goes to the third parties it was due to, marked late;
-// a corrected day goes as a correction to every third party with access
-// that the day was delivered to. One it was not delivered to yet gets the
-// latest values in the day's daily document.
+// a corrected day that was already delivered goes to every third party with
+// access as a correction.
 type Changes struct {
 	Store          ChangeStore
 	Grants         GrantsOn
@@ -63,34 +60,11 @@ type Changes struct {
 // deliveryHour is when a day is delivered: 09:00 Oslo time the day after.
 const deliveryHour = 9
 
-// Delivered reports whether the daily delivery of day is due by now.
+// Delivered reports whether the daily delivery of day has run by now.
 func Delivered(day, now time.Time) bool {
-	return !now.Before(due(day))
-}
-
-// due is when day is delivered: 09:00 Oslo time the day after.
-func due(day time.Time) time.Time {
 	d := day.In(oslo.Oslo)
-	return time.Date(d.Year(), d.Month(), d.Day()+1, deliveryHour, 0, 0, 0, oslo.Oslo)
-}
-
-// deliveredTo reports whether the day was delivered to the third party:
-// its daily document of an earlier revision (before or lower) is in its
-// outbox. The clock says only that the delivery was due: it may not have
-// run (a stack started since), or not for this third party (access given
-// since). A day older than the outbox keeps documents was delivered to
-// whoever had access then; its document may be gone.
-func (c *Changes) deliveredTo(ctx context.Context, tp ident.GLN, mp ident.GSRN, day time.Time, before int, now time.Time) (bool, error) {
-	if now.Sub(due(day)) > Retention {
-		return true, nil
-	}
-	for revision := before; revision >= 1; revision-- {
-		_, _, found, err := c.Store.Document(ctx, tp, DocumentID(DailySeries, mp, day, revision))
-		if err != nil || found {
-			return found, err
-		}
-	}
-	return false, nil
+	due := time.Date(d.Year(), d.Month(), d.Day()+1, deliveryHour, 0, 0, 0, oslo.Oslo)
+	return !now.Before(due)
 }
 
 // DayStored delivers a stored day to whoever should now have it.
@@ -130,13 +104,7 @@ func (c *Changes) DayStored(ctx context.Context, change DayStored) error {
 		}
 	} else if s.Revision > change.BeforeRevision && Delivered(s.Day, now) {
 		for tp := range active {
-			delivered, err := c.deliveredTo(ctx, tp, s.MeteringPoint, s.Day, change.BeforeRevision, now)
-			if err != nil {
-				return err
-			}
-			if delivered {
-				targets = append(targets, tp)
-			}
+			targets = append(targets, tp)
 		}
 	}
 	for _, tp := range targets {

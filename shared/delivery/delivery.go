@@ -131,10 +131,6 @@ func CheckDeliverable(day, now time.Time) error {
 	return nil
 }
 
-// Retention is how long a document stays in the outbox after it was
-// written: at least the 14 days promised.
-const Retention = 30 * 24 * time.Hour
-
 // SettleLag is how old a document must be before the feed shows it: a write
 // stamped just before another committed first, and the index behind the
 // feed is eventually consistent, so the newest seconds are not yet final.

@@ -162,7 +162,7 @@ func TestADisabledThirdPartyIsDeliveredNothing(t *testing.T) {
 	}
 }
 
-func TestALateDayGoesToThoseItWasDueToAndACorrectionToThoseItWasDeliveredTo(t *testing.T) {
+func TestALateDayGoesToThoseItWasDueToAndACorrectionToEveryoneWithAccess(t *testing.T) {
 	w := newWorld(t, mpA)
 	var counted metrics.Recorder
 	w.changes.Metrics = &counted
@@ -192,70 +192,13 @@ func TestALateDayGoesToThoseItWasDueToAndACorrectionToThoseItWasDeliveredTo(t *t
 		t.Fatalf("announced %v", w.announced.ids)
 	}
 	// The same change again (a stream record retried) writes nothing and
-	// counts nothing. The late day and the correction went to the one grant
-	// holder the day was due and delivered to, not to the disabled one.
+	// counts nothing. The correction went to both grant holders (a disabled
+	// third party's outbox keeps what it is due), the late day to the one
+	// it was due to.
 	if err := w.changes.DayStored(ctx, delivery.DayStored{Series: corrected, BeforeRevision: first.Revision}); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := counted.Counts(metrics.DocumentsDelivered), map[string]int{"late": 1, "correction": 1}; !maps.Equal(got, want) {
+	if got, want := counted.Counts(metrics.DocumentsDelivered), map[string]int{"late": 1, "correction": 2}; !maps.Equal(got, want) {
 		t.Errorf("documents delivered %v, want %v", got, want)
-	}
-}
-
-// A correction is for a day the third party was delivered: values sent
-// again before the day's delivery ran for it are not a correction to it,
-// and the daily document, when it runs, carries them.
-func TestACorrectionGoesOnlyToThoseTheDayWasDeliveredTo(t *testing.T) {
-	w := newWorld(t, mpA)
-	ctx := context.Background()
-	first := w.store(t, mpA, "0.5")
-	if err := w.changes.DayStored(ctx, delivery.DayStored{Series: first}); err != nil {
-		t.Fatal(err)
-	}
-	resent := w.store(t, mpA, "0.7")
-	if err := w.changes.DayStored(ctx, delivery.DayStored{Series: resent, BeforeRevision: first.Revision}); err != nil {
-		t.Fatal(err)
-	}
-	if got := w.announced.ids[enabledTP]; len(got) != 0 {
-		t.Fatalf("before the day was delivered, the third party was sent %v", got)
-	}
-	if _, _, found, _ := w.Outbox.Document(ctx, enabledTP, delivery.DocumentID(delivery.Correction, mpA, w.day, 2)); found {
-		t.Fatal("a correction of a day never delivered is in the outbox")
-	}
-	job := delivery.Job{ThirdParty: enabledTP, Day: w.day.Format(metervalues.DayLayout), MeteringPoints: []ident.GSRN{mpA}}
-	if r, err := w.deliverer.Deliver(ctx, job); err != nil || r.Delivered != 1 {
-		t.Fatalf("%+v %v", r, err)
-	}
-	daily := delivery.DocumentID(delivery.DailySeries, mpA, w.day, 2)
-	if body := w.document(t, enabledTP, daily); body["revision"] != float64(2) {
-		t.Fatalf("the daily document %v, want the latest values, revision 2", body)
-	}
-	again := w.store(t, mpA, "0.9")
-	if err := w.changes.DayStored(ctx, delivery.DayStored{Series: again, BeforeRevision: resent.Revision}); err != nil {
-		t.Fatal(err)
-	}
-	correction := delivery.DocumentID(delivery.Correction, mpA, w.day, 3)
-	if got := w.announced.ids[enabledTP]; !slices.Equal(got, []string{daily, correction}) {
-		t.Fatalf("announced %v, want the daily document, then the correction", got)
-	}
-	// The disabled third party was delivered nothing of the day: no correction.
-	if got := w.announced.ids[disabledTP]; len(got) != 0 {
-		t.Fatalf("the disabled third party was sent %v", got)
-	}
-}
-
-// A day older than the outbox keeps documents was delivered, though its
-// documents are gone: a correction of it goes to everyone with access.
-func TestACorrectionOfADayPastTheOutboxRetentionIsSent(t *testing.T) {
-	w := newWorld(t, mpA)
-	ctx := context.Background()
-	old := metervalues.Date(time.Now().Add(-delivery.Retention)).AddDate(0, 0, -2)
-	first := w.storeDay(t, mpA, old, "0.5")
-	corrected := w.storeDay(t, mpA, old, "0.7")
-	if err := w.changes.DayStored(ctx, delivery.DayStored{Series: corrected, BeforeRevision: first.Revision}); err != nil {
-		t.Fatal(err)
-	}
-	if got, want := w.announced.ids[enabledTP], []string{delivery.DocumentID(delivery.Correction, mpA, old, 2)}; !slices.Equal(got, want) {
-		t.Fatalf("announced %v, want %v", got, want)
 	}
 }

@@ -44,8 +44,8 @@ type Outbox struct {
 	access, registry, meterValues string // the other tables' names, for Facts
 }
 
-// Retention is how long documents stay in the outbox.
-const Retention = delivery.Retention
+// Retention is how long documents stay in the outbox: at least the 14 days promised.
+const Retention = 30 * 24 * time.Hour
 
 // OutboxShards is how many partitions, in the table and in byArrival, a
 // third party's documents are spread over. A partition takes 1,000 WRU/s,
