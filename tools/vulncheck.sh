@@ -33,6 +33,7 @@ if [ ! -x "$govulncheck" ]; then
   # library of the Go it was built with.
   tmp=$(mktemp -d)
   GOBIN=$tmp $GO install "golang.org/x/vuln/cmd/govulncheck@$GOVULNCHECK_VERSION"
+  mkdir -p "$(dirname "$govulncheck")" # a fresh machine has no GOPATH/bin yet
   mv "$tmp/govulncheck" "$govulncheck"
 fi
 
