@@ -33,7 +33,8 @@ func drawPage(t *testing.T, lang, page string, data any) string {
 
 // A request's page, and the answers page, say in words what became of a
 // request, whatever its status: a key shown raw ("result.WITHDRAWN") is a
-// message missing.
+// message missing. A pending request past its deadline, its timer not yet
+// run, is expired on its page, with no decision offered.
 func TestEveryRequestStatusIsShownInWords(t *testing.T) {
 	expires := time.Date(2026, 12, 3, 23, 0, 0, 0, time.UTC)
 	base := accessrequest.Request{ID: "r-1", ThirdParty: "7080000000017", MeteringPoint: "707057500000000017", Scope: accessrequest.Limited, ExpiresAt: expires}
@@ -60,12 +61,16 @@ func TestEveryRequestStatusIsShownInWords(t *testing.T) {
 		"REJECTED/DECLINED": {"Avslått", "Declined"},
 		"REJECTED/EXPIRED":  {"Utløpt", "Expired"},
 		"WITHDRAWN":         {"Trukket tilbake", "Withdrawn"},
+		"PENDING/LATE":      {"Utløpt", "Expired"},
 	}
-	for _, r := range requests {
-		c := card{Request: r, ThirdPartyName: "Kraft"}
+	for n, r := range append(requests, requests[0]) { // the first pending, again past its deadline
+		c := card{Request: r, ThirdPartyName: "Kraft", Open: r.Status == accessrequest.Pending}
 		name := string(r.Status)
 		if reason := r.RejectionReason(); reason != "" {
 			name += "/" + reason
+		}
+		if n == len(requests) {
+			c.Open, name = false, "PENDING/LATE"
 		}
 		for i, lang := range []string{websession.Bokmal, websession.English} {
 			pages := map[string]string{"request.html": drawPage(t, lang, "request.html", c)}
@@ -76,10 +81,10 @@ func TestEveryRequestStatusIsShownInWords(t *testing.T) {
 				if strings.Contains(drawn, "result.") || strings.Contains(drawn, "level.") {
 					t.Errorf("%s of a %s request in %s shows a message key:\n%s", page, name, lang, drawn)
 				}
-				if r.Status == accessrequest.Pending {
-					if !strings.Contains(drawn, `data-testid="submit-decisions"`) {
-						t.Errorf("%s of a pending request in %s offers no decision", page, lang)
-					}
+				if offered := strings.Contains(drawn, `data-testid="submit-decisions"`); offered != c.Open {
+					t.Errorf("%s of a %s request in %s: decision offered %t", page, name, lang, offered)
+				}
+				if c.Open {
 					continue
 				}
 				if w := want[name][i]; w == "" || !strings.Contains(drawn, w) {
@@ -96,7 +101,7 @@ func TestEveryRequestStatusIsShownInWords(t *testing.T) {
 // that it is as the point is metered.
 func TestTheConsentTextSaysThePointsResolution(t *testing.T) {
 	pending := card{Request: accessrequest.Request{ID: "r-1", ThirdParty: "7080000000017", MeteringPoint: "707057500000001022",
-		Scope: accessrequest.Limited, Status: accessrequest.Pending, ExpiresAt: time.Date(2026, 12, 3, 23, 0, 0, 0, time.UTC)}, ThirdPartyName: "Kraft"}
+		Scope: accessrequest.Limited, Status: accessrequest.Pending, ExpiresAt: time.Date(2026, 12, 3, 23, 0, 0, 0, time.UTC)}, ThirdPartyName: "Kraft", Open: true}
 	for _, tt := range []struct {
 		resolution metervalues.Resolution
 		lang       string

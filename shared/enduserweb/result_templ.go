@@ -326,9 +326,11 @@ func outcome(p view, r result) string {
 }
 
 // statusKey is the message saying what became of a request: its status, or
-// for a rejection no one answered, that it expired.
+// for a rejection no one answered, that it expired. It is asked of a pending
+// request only when that is past its deadline (card.Open), its timer not yet
+// run: expired too.
 func statusKey(r accessrequest.Request) string {
-	if r.RejectionReason() == accessrequest.RejectionExpired {
+	if r.Status == accessrequest.Pending || r.RejectionReason() == accessrequest.RejectionExpired {
 		return "result.EXPIRED"
 	}
 	return "result." + string(r.Status)
