@@ -149,7 +149,7 @@ func (s *site) authorize(w http.ResponseWriter, r *http.Request) {
 		s.Fail(w, r, err)
 		return
 	}
-	s.Render(w, r, http.StatusOK, "authorize.html", user, authorizePage{Visit: a, Request: card{req, a.ThirdParty.Name, point.Address, point.Resolution}})
+	s.Render(w, r, http.StatusOK, "authorize.html", user, authorizePage{Visit: a, Request: card{req, a.ThirdParty.Name, point.Address, point.Resolution, req.OpenAt(s.clock.Now())}})
 }
 
 func (s *site) authorizeDecision(w http.ResponseWriter, r *http.Request) {

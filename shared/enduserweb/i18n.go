@@ -1,6 +1,13 @@
 package enduserweb
 
-import "github.com/tredjepart/tredjepart/shared/websession"
+import (
+	"maps"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/tredjepart/tredjepart/shared/websession"
+)
 
 // messages by key, in bokmål and English.
 var messages = websession.Messages{
@@ -128,4 +135,72 @@ var messages = websession.Messages{
 		"The form had expired or did not come from this site. Please go back, reload and try again."},
 	"authorize.asks": {"ber om tilgang til strømdataene dine", "asks for access to your electricity data"},
 	"error":          {"Noe gikk galt", "Something went wrong"},
+}
+
+// formatted are the details written with a format, the site's and the
+// domain's, by their English format (%s, %d for the parts filled in): each
+// one's bokmål, with the same verbs in the same order.
+var formatted = map[string]string{
+	"The request is %s and can no longer change.":                                 "Forespørselen er %s og kan ikke lenger endres.",
+	"%s cannot be given access now: the operator has suspended its registration.": "%s kan ikke få tilgang nå: operatøren har stanset registreringen deres.",
+	"Metering point: %s": "Målepunkt: %s",
+	"The company's %s":   "Aktørens %s",
+	// What is wrong with a GSRN or GLN typed in (ident.Error), after its kind.
+	"%s: is required":               "%s: må fylles ut",
+	"%s: must contain only digits":  "%s: kan bare inneholde sifre",
+	"%s: must be %d digits, got %d": "%s: må ha %d sifre, ikke %d",
+	"%s: check digit should be %d":  "%s: kontrollsifferet skal være %d",
+}
+
+// A request's status, as a formatted detail names it.
+var statusWords = map[string]string{
+	"APPROVED": "godtatt", "REJECTED": "avslått", "WITHDRAWN": "trukket tilbake",
+}
+
+// detailForm is one of formatted, as a pattern that matches a detail.
+type detailForm struct {
+	english *regexp.Regexp
+	bokmal  string
+}
+
+var (
+	verb        = regexp.MustCompile(`%[sd]`)
+	detailForms = compileForms(formatted)
+)
+
+// compileForms makes each format a pattern, longest first, so that the most
+// specific form of a detail is the one used.
+func compileForms(formats map[string]string) []detailForm {
+	englishes := slices.Sorted(maps.Keys(formats))
+	slices.SortStableFunc(englishes, func(a, b string) int { return len(b) - len(a) })
+	var forms []detailForm
+	for _, english := range englishes {
+		pattern := strings.NewReplacer("%s", "(.+)", "%d", `(-?\d+)`).Replace(regexp.QuoteMeta(english))
+		forms = append(forms, detailForm{regexp.MustCompile("^" + pattern + "$"), formats[english]})
+	}
+	return forms
+}
+
+// detail is a refusal's detail in the page's language: a fixed one from
+// messages; a formatted one in bokmål from formatted, each part filled in
+// in bokmål too where it has one (a reason, a status).
+func detail(p view, s string) string {
+	if _, fixed := messages[s]; fixed || p.Lang() == websession.English {
+		return p.T(s)
+	}
+	if word, ok := statusWords[s]; ok {
+		return word
+	}
+	for _, form := range detailForms {
+		parts := form.english.FindStringSubmatch(s)
+		if parts == nil {
+			continue
+		}
+		next := 0
+		return verb.ReplaceAllStringFunc(form.bokmal, func(string) string {
+			next++
+			return detail(p, parts[next])
+		})
+	}
+	return s
 }

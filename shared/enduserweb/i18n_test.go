@@ -6,6 +6,7 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"html"
 	"log/slog"
 	"path/filepath"
 	"strconv"
@@ -33,7 +34,8 @@ func drawPage(t *testing.T, lang, page string, data any) string {
 
 // A request's page, and the answers page, say in words what became of a
 // request, whatever its status: a key shown raw ("result.WITHDRAWN") is a
-// message missing.
+// message missing. A pending request past its deadline, its timer not yet
+// run, is expired on its page, with no decision offered.
 func TestEveryRequestStatusIsShownInWords(t *testing.T) {
 	expires := time.Date(2026, 12, 3, 23, 0, 0, 0, time.UTC)
 	base := accessrequest.Request{ID: "r-1", ThirdParty: "7080000000017", MeteringPoint: "707057500000000017", Scope: accessrequest.Limited, ExpiresAt: expires}
@@ -60,12 +62,16 @@ func TestEveryRequestStatusIsShownInWords(t *testing.T) {
 		"REJECTED/DECLINED": {"Avslått", "Declined"},
 		"REJECTED/EXPIRED":  {"Utløpt", "Expired"},
 		"WITHDRAWN":         {"Trukket tilbake", "Withdrawn"},
+		"PENDING/LATE":      {"Utløpt", "Expired"},
 	}
-	for _, r := range requests {
-		c := card{Request: r, ThirdPartyName: "Kraft"}
+	for n, r := range append(requests, requests[0]) { // the first pending, again past its deadline
+		c := card{Request: r, ThirdPartyName: "Kraft", Open: r.Status == accessrequest.Pending}
 		name := string(r.Status)
 		if reason := r.RejectionReason(); reason != "" {
 			name += "/" + reason
+		}
+		if n == len(requests) {
+			c.Open, name = false, "PENDING/LATE"
 		}
 		for i, lang := range []string{websession.Bokmal, websession.English} {
 			pages := map[string]string{"request.html": drawPage(t, lang, "request.html", c)}
@@ -76,10 +82,10 @@ func TestEveryRequestStatusIsShownInWords(t *testing.T) {
 				if strings.Contains(drawn, "result.") || strings.Contains(drawn, "level.") {
 					t.Errorf("%s of a %s request in %s shows a message key:\n%s", page, name, lang, drawn)
 				}
-				if r.Status == accessrequest.Pending {
-					if !strings.Contains(drawn, `data-testid="submit-decisions"`) {
-						t.Errorf("%s of a pending request in %s offers no decision", page, lang)
-					}
+				if offered := strings.Contains(drawn, `data-testid="submit-decisions"`); offered != c.Open {
+					t.Errorf("%s of a %s request in %s: decision offered %t", page, name, lang, offered)
+				}
+				if c.Open {
 					continue
 				}
 				if w := want[name][i]; w == "" || !strings.Contains(drawn, w) {
@@ -96,7 +102,7 @@ func TestEveryRequestStatusIsShownInWords(t *testing.T) {
 // that it is as the point is metered.
 func TestTheConsentTextSaysThePointsResolution(t *testing.T) {
 	pending := card{Request: accessrequest.Request{ID: "r-1", ThirdParty: "7080000000017", MeteringPoint: "707057500000001022",
-		Scope: accessrequest.Limited, Status: accessrequest.Pending, ExpiresAt: time.Date(2026, 12, 3, 23, 0, 0, 0, time.UTC)}, ThirdPartyName: "Kraft"}
+		Scope: accessrequest.Limited, Status: accessrequest.Pending, ExpiresAt: time.Date(2026, 12, 3, 23, 0, 0, 0, time.UTC)}, ThirdPartyName: "Kraft", Open: true}
 	for _, tt := range []struct {
 		resolution metervalues.Resolution
 		lang       string
@@ -190,6 +196,11 @@ func TestEveryFixedDetailHasItsBokmal(t *testing.T) {
 			t.Errorf("%q (%s) has no bokmål: %q", detail, where, m)
 		}
 	}
+	for format, where := range formattedDetails(t, fset) {
+		if bokmal, ok := formatted[format]; !ok || bokmal == "" || bokmal == format {
+			t.Errorf("%q (%s) has no bokmål form", format, where)
+		}
+	}
 	// Drawn, the page of a link that is not valid is in one language.
 	for _, tt := range []struct{ lang, heading, detail string }{
 		{websession.Bokmal, "Noe gikk galt", "Denne lenken er ikke gyldig"},
@@ -198,6 +209,93 @@ func TestEveryFixedDetailHasItsBokmal(t *testing.T) {
 		drawn := drawPage(t, tt.lang, "problem.html", "This link is not valid: the company or its return address is not registered.")
 		if !strings.Contains(drawn, tt.heading) || !strings.Contains(drawn, tt.detail) {
 			t.Errorf("problem.html in %s: want %q and %q:\n%s", tt.lang, tt.heading, tt.detail, drawn)
+		}
+	}
+}
+
+// formattedDetails are the details the pages can show that are built with a
+// format, by their format: the site's details that add a variable part to
+// a fixed one ("Metering point: "+err.Error(), as "Metering point: %s"),
+// and the domain's fault.New with arguments in the rules its decisions and
+// changes go through (a 404's detail is never shown).
+func formattedDetails(t *testing.T, fset *token.FileSet) map[string]string {
+	t.Helper()
+	found := map[string]string{}
+	literal := func(e ast.Expr) (string, bool) {
+		b, ok := e.(*ast.BasicLit)
+		if !ok || b.Kind != token.STRING {
+			return "", false
+		}
+		s, err := strconv.Unquote(b.Value)
+		return s, err == nil
+	}
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files = append(files, "../consent/consent.go", "../accessrequest/request.go")
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") || strings.HasSuffix(name, "_templ.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			call, ok := n.(*ast.CallExpr)
+			if !ok {
+				return true
+			}
+			sel, ok := call.Fun.(*ast.SelectorExpr)
+			switch {
+			case !ok:
+			case sel.Sel.Name == "Problem" && len(call.Args) > 0:
+				if sum, ok := call.Args[len(call.Args)-1].(*ast.BinaryExpr); ok && sum.Op == token.ADD {
+					if prefix, ok := literal(sum.X); ok {
+						found[prefix+"%s"] = fset.Position(sum.Pos()).String()
+					}
+				}
+			case sel.Sel.Name == "New" && len(call.Args) > 2:
+				if kind, ok := call.Args[0].(*ast.SelectorExpr); ok && kind.Sel.Name == "NotFound" {
+					break
+				}
+				if format, ok := literal(call.Args[1]); ok {
+					found[format] = fset.Position(call.Pos()).String()
+				}
+			}
+			return true
+		})
+	}
+	if len(found) < 4 {
+		t.Fatalf("found only %d formatted details; is the search still finding the calls?", len(found))
+	}
+	return found
+}
+
+// A formatted detail is shown in bokmål with its variable parts filled in,
+// themselves in bokmål where they are words: a parse error's reason, a
+// request's status. In English it is shown as written.
+func TestAFormattedDetailIsShownInBokmal(t *testing.T) {
+	for _, tt := range []struct{ english, bokmal string }{
+		{"The request is APPROVED and can no longer change.", "Forespørselen er godtatt og kan ikke lenger endres."},
+		{"The request is WITHDRAWN and can no longer change.", "Forespørselen er trukket tilbake og kan ikke lenger endres."},
+		{"Kraft AS cannot be given access now: the operator has suspended its registration.",
+			"Kraft AS kan ikke få tilgang nå: operatøren har stanset registreringen deres."},
+		{"Metering point: GSRN: must be 18 digits, got 17", "Målepunkt: GSRN: må ha 18 sifre, ikke 17"},
+		{"Metering point: GSRN: check digit should be 7", "Målepunkt: GSRN: kontrollsifferet skal være 7"},
+		{"The company's GLN: is required", "Aktørens GLN: må fylles ut"},
+		{"The company's GLN: must contain only digits", "Aktørens GLN: kan bare inneholde sifre"},
+	} {
+		for lang, want := range map[string]string{websession.Bokmal: tt.bokmal, websession.English: tt.english} {
+			want = html.EscapeString(want)
+			if drawn := drawPage(t, lang, "problem.html", tt.english); !strings.Contains(drawn, want) {
+				t.Errorf("problem.html of %q in %s lacks %q:\n%s", tt.english, lang, want, drawn)
+			}
+			failed := []result{{card: card{Request: accessrequest.Request{ID: "r-1"}}, Failed: tt.english}}
+			if drawn := drawPage(t, lang, "result.html", failed); !strings.Contains(drawn, want) {
+				t.Errorf("result.html of %q in %s lacks %q:\n%s", tt.english, lang, want, drawn)
+			}
 		}
 	}
 }

@@ -21,6 +21,7 @@ type card struct {
 	ThirdPartyName string
 	Address        registry.Address
 	Resolution     metervalues.Resolution // how often the point is metered, which the consent text says
+	Open           bool                   // whether it can still be decided: accessrequest.Request.OpenAt now
 }
 
 // row is one grant as the pages show it.
@@ -47,7 +48,7 @@ func (s *site) pending(w http.ResponseWriter, r *http.Request, user session) {
 	var cards []card
 	for _, h := range holdings {
 		for _, req := range h.Pending {
-			cards = append(cards, card{req, s.name(r.Context(), req.ThirdParty), h.Address, h.Resolution})
+			cards = append(cards, card{req, s.name(r.Context(), req.ThirdParty), h.Address, h.Resolution, true}) // Overview holds only open requests
 		}
 	}
 	s.Render(w, r, http.StatusOK, "pending.html", user, cards)
@@ -61,7 +62,8 @@ func (s *site) oneRequest(w http.ResponseWriter, r *http.Request, user session) 
 		s.Fail(w, r, err)
 		return
 	}
-	s.Render(w, r, http.StatusOK, "request.html", user, card{req, s.name(r.Context(), req.ThirdParty), point.Address, point.Resolution})
+	open := req.OpenAt(s.clock.Now()) // past expiresAt it is expired, whether or not its timer has run
+	s.Render(w, r, http.StatusOK, "request.html", user, card{req, s.name(r.Context(), req.ThirdParty), point.Address, point.Resolution, open})
 }
 
 // result is the outcome of one decision.

@@ -23,9 +23,10 @@ func TestEveryPageIsDrawnFromItsData(t *testing.T) {
 		Request:        accessrequest.Request{ID: "r-1", ThirdParty: "7080000000017", MeteringPoint: "707057500000000017", Scope: accessrequest.Full, Status: accessrequest.Pending, ExpiresAt: expires},
 		ThirdPartyName: `Kraft <script>alert(1)</script>`,
 		Address:        registry.Address{Street: "Storgata 1", Postcode: "0155", Municipality: "Oslo"},
+		Open:           true,
 	}
 	approved := pending
-	approved.Status, approved.GrantedScope = accessrequest.Approved, accessrequest.Limited
+	approved.Status, approved.GrantedScope, approved.Open = accessrequest.Approved, accessrequest.Limited, false
 	holding := holdingRows{
 		Holding: consent.Holding{MeteringPoint: "707057500000000017", Address: pending.Address},
 		Rows: []row{

@@ -11,7 +11,7 @@ import templruntime "github.com/a-h/templ/runtime"
 
 // problemHTML shows an error: its detail for the person, or that nothing
 // was found, with the way back.
-func problemHTML(p view, detail string) templ.Component {
+func problemHTML(p view, text string) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -40,7 +40,7 @@ func problemHTML(p view, detail string) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			if detail != "" {
+			if text != "" {
 				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<h1 class=\"ds-heading\" data-size=\"lg\">")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
@@ -81,11 +81,11 @@ func problemHTML(p view, detail string) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			if detail != "" {
+			if text != "" {
 				var templ_7745c5c3_Var5 string
-				templ_7745c5c3_Var5, templ_7745c5c3_Err = templ.JoinStringErrs(p.T(detail))
+				templ_7745c5c3_Var5, templ_7745c5c3_Err = templ.JoinStringErrs(detail(p, text))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `shared/enduserweb/problem.templ`, Line: 15, Col: 18}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `shared/enduserweb/problem.templ`, Line: 15, Col: 22}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var5))
 				if templ_7745c5c3_Err != nil {

@@ -115,9 +115,9 @@ func resultHTML(p view, results []result) templ.Component {
 						return templ_7745c5c3_Err
 					}
 					var templ_7745c5c3_Var7 string
-					templ_7745c5c3_Var7, templ_7745c5c3_Err = templ.JoinStringErrs(p.T(r.Failed))
+					templ_7745c5c3_Var7, templ_7745c5c3_Err = templ.JoinStringErrs(detail(p, r.Failed))
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `shared/enduserweb/result.templ`, Line: 21, Col: 134}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `shared/enduserweb/result.templ`, Line: 21, Col: 140}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var7))
 					if templ_7745c5c3_Err != nil {
@@ -236,9 +236,9 @@ func resultHTML(p view, results []result) templ.Component {
 							return templ_7745c5c3_Err
 						}
 						var templ_7745c5c3_Var14 string
-						templ_7745c5c3_Var14, templ_7745c5c3_Err = templ.JoinStringErrs(p.T(r.Failed))
+						templ_7745c5c3_Var14, templ_7745c5c3_Err = templ.JoinStringErrs(detail(p, r.Failed))
 						if templ_7745c5c3_Err != nil {
-							return templ.Error{Err: templ_7745c5c3_Err, FileName: `shared/enduserweb/result.templ`, Line: 35, Col: 57}
+							return templ.Error{Err: templ_7745c5c3_Err, FileName: `shared/enduserweb/result.templ`, Line: 35, Col: 63}
 						}
 						_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var14))
 						if templ_7745c5c3_Err != nil {
@@ -326,9 +326,11 @@ func outcome(p view, r result) string {
 }
 
 // statusKey is the message saying what became of a request: its status, or
-// for a rejection no one answered, that it expired.
+// for a rejection no one answered, that it expired. It is asked of a pending
+// request only when that is past its deadline (card.Open), its timer not yet
+// run: expired too.
 func statusKey(r accessrequest.Request) string {
-	if r.RejectionReason() == accessrequest.RejectionExpired {
+	if r.Status == accessrequest.Pending || r.RejectionReason() == accessrequest.RejectionExpired {
 		return "result.EXPIRED"
 	}
 	return "result." + string(r.Status)
