@@ -18,7 +18,6 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"net"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -32,6 +31,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/tredjepart/tredjepart/localstack/harness/demo"
+	"github.com/tredjepart/tredjepart/localstack/harness/testenv"
 	"github.com/tredjepart/tredjepart/shared/delivery"
 	"github.com/tredjepart/tredjepart/shared/metervalues"
 	"github.com/tredjepart/tredjepart/shared/registry"
@@ -121,17 +121,6 @@ func (p *exampleProcess) waitFor(t *testing.T, pattern string) []string {
 	return nil
 }
 
-// freePort is a port nothing listens on now.
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
 func TestTheExampleThirdPartyRunsItsWholeStory(t *testing.T) {
 	started := time.Now()
 	w := newDeliveryWorld(t)
@@ -152,7 +141,7 @@ func TestTheExampleThirdPartyRunsItsWholeStory(t *testing.T) {
 
 	// The example listens on a port of its own; the operator registers
 	// its return URL for Straumkompis, whose client it runs as.
-	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	addr := fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(t))
 	parties := &registry.Parties{Store: w.stores.Parties}
 	before, err := parties.ThirdParty(ctx, w.gln(t, straumkompis))
 	if err != nil {

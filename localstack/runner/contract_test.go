@@ -28,6 +28,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tredjepart/tredjepart/localstack/harness/testenv"
 	"github.com/tredjepart/tredjepart/shared/metervalues"
 	"github.com/tredjepart/tredjepart/shared/stdwebhook"
 )
@@ -49,7 +50,7 @@ func TestTheStackKeepsItsContract(t *testing.T) {
 	python, schemathesis := venvTool(t, "python"), venvTool(t, "schemathesis")
 	t.Setenv("NOW", "")
 	t.Setenv("AWS_ENDPOINT_URL", "")
-	opts := options{gatewayPort: freePort(t), issuerPort: freePort(t), motoPort: freePort(t), oidcPort: freePort(t),
+	opts := options{gatewayPort: testenv.FreePort(t), issuerPort: testenv.FreePort(t), motoPort: testenv.FreePort(t), oidcPort: testenv.FreePort(t),
 		stateDir: t.TempDir(), inProcess: true}
 	// The stack's log, for the errors behind a 500 when the test fails.
 	logFile, err := os.Create(filepath.Join(opts.stateDir, "stack.log"))

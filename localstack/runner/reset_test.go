@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/tredjepart/tredjepart/localstack/harness/demo"
+	"github.com/tredjepart/tredjepart/localstack/harness/testenv"
 )
 
 // The sandbox's own routes on a running stack: the test data, public and
@@ -28,7 +29,7 @@ func TestTheSandboxServesItsTestDataAndResets(t *testing.T) {
 	defer cancel()
 	t.Setenv("NOW", "")
 	t.Setenv("AWS_ENDPOINT_URL", "")
-	opts := options{gatewayPort: freePort(t), issuerPort: freePort(t), motoPort: freePort(t), oidcPort: freePort(t),
+	opts := options{gatewayPort: testenv.FreePort(t), issuerPort: testenv.FreePort(t), motoPort: testenv.FreePort(t), oidcPort: testenv.FreePort(t),
 		stateDir: t.TempDir(), inProcess: true}
 	var log strings.Builder // the reasons behind a 500, when the test fails
 	s, err := start(ctx, opts, slog.New(slog.NewTextHandler(&lockedWriter{w: &log}, &slog.HandlerOptions{Level: slog.LevelError})))

@@ -7,23 +7,14 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
-)
 
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
+	"github.com/tredjepart/tredjepart/localstack/harness/testenv"
+)
 
 // The whole local stack as `make run` starts it — moto, the intake bootstrap
 // under the Lambda emulator, the issuer and the gateway — with the clock set
@@ -32,7 +23,7 @@ func TestStackRunsTheRealBootstrapOnASetClock(t *testing.T) {
 	buildDir := buildBootstraps(t)
 	t.Setenv("NOW", "2027-03-24T10:00:00+01:00")
 	t.Setenv("AWS_ENDPOINT_URL", "")
-	opts := options{gatewayPort: freePort(t), issuerPort: freePort(t), motoPort: freePort(t), oidcPort: freePort(t), stateDir: t.TempDir(), buildDir: buildDir}
+	opts := options{gatewayPort: testenv.FreePort(t), issuerPort: testenv.FreePort(t), motoPort: testenv.FreePort(t), oidcPort: testenv.FreePort(t), stateDir: t.TempDir(), buildDir: buildDir}
 	s, err := start(context.Background(), opts, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if s != nil {
 		defer s.close()

@@ -23,6 +23,7 @@ import (
 
 	"github.com/tredjepart/tredjepart/localstack/emulate/moto"
 	"github.com/tredjepart/tredjepart/localstack/harness/demo"
+	"github.com/tredjepart/tredjepart/localstack/harness/testenv"
 	"github.com/tredjepart/tredjepart/shared/accessrequest"
 	"github.com/tredjepart/tredjepart/shared/dynamo"
 	"github.com/tredjepart/tredjepart/shared/grant"
@@ -67,7 +68,7 @@ func TestTheSandboxAsAUserDrivesIt(t *testing.T) {
 	today := metervalues.Date(time.Now())
 	t.Setenv("NOW", time.Date(today.Year(), today.Month(), today.Day(), 7, 0, 0, 0, oslo.Oslo).Format(time.RFC3339))
 	t.Setenv("AWS_ENDPOINT_URL", "")
-	opts := options{gatewayPort: freePort(t), issuerPort: freePort(t), motoPort: freePort(t), oidcPort: freePort(t),
+	opts := options{gatewayPort: testenv.FreePort(t), issuerPort: testenv.FreePort(t), motoPort: testenv.FreePort(t), oidcPort: testenv.FreePort(t),
 		stateDir: t.TempDir(), buildDir: buildDir}
 	runnerLog, err := os.Create(filepath.Join(opts.stateDir, "runner.log")) // read for national ids at the end
 	if err != nil {

@@ -57,7 +57,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	port := opts.Port
 	if port == 0 {
 		var err error
-		if port, err = freePort(); err != nil {
+		if port, err = FreePort(); err != nil {
 			return nil, err
 		}
 	}
@@ -110,7 +110,8 @@ func FindBinary() (string, error) {
 	}
 }
 
-func freePort() (int, error) {
+// FreePort is a port on 127.0.0.1 that nothing listens on now.
+func FreePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return 0, err

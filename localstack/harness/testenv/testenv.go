@@ -72,6 +72,17 @@ func StartMoto(t testing.TB) aws.Config {
 	return srv.AWSConfig()
 }
 
+// FreePort is a port on 127.0.0.1 that nothing listens on now, for a
+// server a test starts.
+func FreePort(t testing.TB) int {
+	t.Helper()
+	port, err := moto.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return port
+}
+
 // ConsentOrigin is the consent site's origin as Intake's handler knows it,
 // where its requests' consent and authorize links point.
 const ConsentOrigin = "https://consent.tredjepart.example"
