@@ -114,7 +114,7 @@ func (d *Deliverer) Deliver(ctx context.Context, job Job) (Result, error) {
 	g.SetLimit(JobSize)
 	for _, mp := range job.MeteringPoints {
 		f := facts[mp]
-		if !f.HasGrant || f.Grant.Status != grant.Active {
+		if !f.active() {
 			r.NoAccess++
 			continue
 		}
@@ -157,6 +157,13 @@ func (d *Deliverer) Deliver(ctx context.Context, job Job) (Result, error) {
 	}
 	return r, nil
 }
+
+// Due reports whether the day is due to the third party: its access is
+// active and its data window holds the day. A job delivers or awaits
+// exactly these.
+func (f Facts) Due(day, now time.Time) bool { return f.active() && Covers(f, day, now) }
+
+func (f Facts) active() bool { return f.HasGrant && f.Grant.Status == grant.Active }
 
 // Covers reports whether the grant's data window holds day: whether
 // anything of that day is due to the grant's third party.

@@ -13,7 +13,6 @@ import (
 	"github.com/tredjepart/tredjepart/shared/clock"
 	"github.com/tredjepart/tredjepart/shared/delivery"
 	"github.com/tredjepart/tredjepart/shared/fault"
-	"github.com/tredjepart/tredjepart/shared/grant"
 	"github.com/tredjepart/tredjepart/shared/ident"
 	"github.com/tredjepart/tredjepart/shared/metervalues"
 	"github.com/tredjepart/tredjepart/shared/oslo"
@@ -172,7 +171,7 @@ func (s *Service) due(ctx context.Context, tp ident.GLN, day time.Time) (int, er
 					return 0, err
 				}
 				for _, f := range facts {
-					if f.HasGrant && f.Grant.Status == grant.Active && delivery.Covers(f, day, now) {
+					if f.Due(day, now) {
 						n++
 					}
 				}
